@@ -1,0 +1,304 @@
+"""Trajectory shaping: solve a launch's guidance parameters so the flight meets its aim.
+
+The free parameters are the pitch-over angle ``kick`` (how lofted or depressed the boost is) and
+the thrust termination time ``cutoff_s`` (how much energy it gets); for orbit insertion, ``kick``
+and the upper stages' pitch. Each solve starts from a coarse grid of candidate flights propagated
+as one vectorised batch, then runs Newton iterations whose finite differences are also batched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lookout.flight.launch import Launch, launch_spec
+from lookout.flight.propagate import perigee_altitude, propagate
+from lookout.flight.trajectory import Trajectory
+from lookout.geodesy import OMEGA_EARTH, ecef_to_geodetic, geodesic_inverse
+
+#: Pitch-over angles searched (rad): from near-vertical lofts to depressed shots.
+KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
+#: Relative tolerance on apogee and range.
+TOLERANCE = 1e-4
+
+
+class AimError(ValueError):
+    """An aim the vehicle cannot fly; the message names the value."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a candidate flight achieved: apogee and ground range (m), flight time (s)."""
+
+    apogee_m: float
+    range_m: float
+    flight_time_s: float
+    burnout_alt_m: float
+    impact_lat: float
+    impact_lon: float
+    impacted: bool
+
+
+def outcome(launch: Launch, tr: Trajectory) -> Outcome:
+    imp = tr.event("impact")
+    bo = tr.event("payload_separation")
+    bo_alt = float(ecef_to_geodetic(bo.pos)[2]) if bo is not None else float("nan")
+    if imp is None:
+        return Outcome(float(tr.alt.max()), np.inf, np.inf, bo_alt, np.nan, np.nan, False)
+    lat, lon, _ = ecef_to_geodetic(imp.pos)
+    dist, _ = geodesic_inverse(launch.site_lat, launch.site_lon, lat, lon)
+    apo = tr.event("apogee")
+    apogee = float(ecef_to_geodetic(apo.pos)[2]) if apo is not None else float(tr.alt.max())
+    return Outcome(apogee, float(dist), imp.t - launch.launch_time, bo_alt, float(lat), float(lon),
+                   True)
+
+
+def evaluate(launches: list[Launch]) -> list[Outcome]:
+    """Fly every candidate (one batch, no debris) and report what each achieved."""
+    trs = propagate([launch_spec(x) for x in launches], spawn_debris=False)
+    return [outcome(x, tr) for x, tr in zip(launches, trs, strict=True)]
+
+
+def _grid(base: Launch, kicks: np.ndarray, cutoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                          list[Outcome]]:
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    cands = [replace(base, kick=float(k), cutoff_s=float(c)) for k, c in zip(kk.ravel(), cc.ravel(),
+                                                                            strict=True)]
+    return kk.ravel(), cc.ravel(), evaluate(cands)
+
+
+def _residual(o: Outcome, apogee_m: float, range_m: float) -> np.ndarray:
+    if not o.impacted:
+        return np.array([np.log(max(o.apogee_m, 1.0) / apogee_m), 5.0])
+    return np.array([np.log(max(o.apogee_m, 1.0) / apogee_m), np.log(max(o.range_m, 1.0) / range_m)])
+
+
+def solve_apogee_range(base: Launch, apogee_m: float, range_m: float) -> Launch:
+    """Kick and cutoff so the flight reaches ``apogee_m`` and lands ``range_m`` from the site."""
+    full = base.vehicle.full_burn_s
+    kicks = np.geomspace(KICK_MIN, KICK_MAX, 32)
+    # Denser towards full burn, where the apogee grows fastest with the burn.
+    cuts = full * (1.0 - 0.7 * np.linspace(1.0, 0.0, 14) ** 2)
+    kk, cc, outs = _grid(base, kicks, cuts)
+    shape = (kicks.size, cuts.size)
+    out = np.array([[np.log(max(o.apogee_m, 1.0)), np.log(o.range_m) if o.impacted else np.nan]
+                    for o in outs]).reshape(shape + (2,))
+    params = np.stack([np.log(kk), cc], axis=-1).reshape(shape + (2,))
+    guess = _invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
+    if guess is None:
+        _explain_unreachable(base, apogee_m, range_m, outs)
+    return _newton(base, guess, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m, outs)
+
+
+def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.ndarray | None:
+    """Parameters whose outcome is ``target``, by barycentric interpolation in the grid's cells.
+
+    Each cell of the (kick, cutoff) grid is split in two triangles; the triangle whose image in
+    outcome space contains the target gives the estimate. None if no triangle does.
+    """
+    a, b = params[:-1, :-1], params[1:, :-1]
+    c, d = params[:-1, 1:], params[1:, 1:]
+    oa, ob, oc, od = out[:-1, :-1], out[1:, :-1], out[:-1, 1:], out[1:, 1:]
+    tri_p = np.concatenate([np.stack([a, b, c], -2).reshape(-1, 3, 2),
+                            np.stack([b, d, c], -2).reshape(-1, 3, 2)])
+    tri_o = np.concatenate([np.stack([oa, ob, oc], -2).reshape(-1, 3, 2),
+                            np.stack([ob, od, oc], -2).reshape(-1, 3, 2)])
+    e1 = tri_o[:, 1] - tri_o[:, 0]
+    e2 = tri_o[:, 2] - tri_o[:, 0]
+    rhs = target - tri_o[:, 0]
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):  # NaN marks flights that never land
+        u = (rhs[:, 0] * e2[:, 1] - rhs[:, 1] * e2[:, 0]) / det
+        w = (e1[:, 0] * rhs[:, 1] - e1[:, 1] * rhs[:, 0]) / det
+    inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & np.isfinite(u) & np.isfinite(w)
+    if not inside.any():
+        return None
+    i = np.flatnonzero(inside)[0]
+    p = tri_p[i]
+    return p[0] + u[i] * (p[1] - p[0]) + w[i] * (p[2] - p[0])
+
+
+def _explain_unreachable(base: Launch, apogee_m: float, range_m: float, outs: list[Outcome]):
+    name = base.vehicle.name
+    ranged = [o for o in outs if o.impacted and o.range_m >= range_m]
+    if not ranged:
+        raise AimError(f"range {range_m / 1e3:.0f} km is beyond what {name} can reach")
+    lowest_bo = min(o.burnout_alt_m for o in ranged)
+    if apogee_m < lowest_bo:
+        raise AimError(
+            f"apogee {apogee_m / 1e3:.0f} km is below the burnout altitude "
+            f"(~{lowest_bo / 1e3:.0f} km) of {name} at range {range_m / 1e3:.0f} km"
+        )
+    raise AimError(
+        f"apogee {apogee_m / 1e3:.0f} km with range {range_m / 1e3:.0f} km is beyond what {name} "
+        "can reach"
+    )
+
+
+def _newton(base: Launch, x: np.ndarray, residual, apogee_m, range_m, outs) -> Launch:
+    """Newton on (log kick, cutoff) with batched forward differences and a backtracking line
+    search on the residual norm."""
+    full = base.vehicle.full_burn_s
+    lo = np.array([np.log(KICK_MIN), 0.05 * full])
+    hi = np.array([np.log(KICK_MAX), full])
+    steps = np.array([1e-4, 1e-4 * full])
+
+    def launch_at(p):
+        return replace(base, kick=float(np.exp(p[0])), cutoff_s=float(p[1]))
+
+    for _ in range(20):
+        trial = [x, x + [steps[0], 0.0], x + [0.0, -steps[1]]]
+        o0, o1, o2 = evaluate([launch_at(p) for p in trial])
+        f0 = residual(o0)
+        if np.max(np.abs(f0)) < TOLERANCE:
+            return launch_at(x)
+        jac = np.column_stack([(residual(o1) - f0) / steps[0], (residual(o2) - f0) / -steps[1]])
+        try:
+            dx = -np.linalg.solve(jac, f0)
+        except np.linalg.LinAlgError:
+            break
+        fracs = np.array([1.0, 0.5, 0.25, 0.1])
+        cands = [np.clip(x + f * dx, lo, hi) for f in fracs]
+        norms = [np.linalg.norm(residual(o)) for o in evaluate([launch_at(p) for p in cands])]
+        j = int(np.argmin(norms))
+        if norms[j] >= np.linalg.norm(f0):
+            break
+        x = cands[j]
+    _explain_unreachable(base, apogee_m, range_m, outs)
+    raise AssertionError("unreachable")  # _explain_unreachable always raises
+
+
+def max_range(base: Launch) -> tuple[float, Launch]:
+    """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles.
+
+    The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
+    boost loses to gravity.
+    """
+    kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
+    outs = evaluate([replace(base, kick=float(k)) for k in kicks])
+    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs])
+    if not np.isfinite(ranges).all():
+        raise AimError(f"{base.vehicle.name} with this burn reaches orbit: no maximum range")
+    i = int(np.argmax(ranges))
+    lo = np.log(kicks[max(i - 1, 0)])
+    hi = np.log(kicks[min(i + 1, kicks.size - 1)])
+    # Golden-section refinement of the peak, three candidates per batch.
+    for _ in range(6):
+        pts = np.linspace(lo, hi, 5)
+        outs = evaluate([replace(base, kick=float(np.exp(p))) for p in pts])
+        r = np.array([o.range_m if o.impacted else -1.0 for o in outs])
+        j = int(np.argmax(r))
+        lo, hi = pts[max(j - 1, 0)], pts[min(j + 1, 4)]
+    best = replace(base, kick=float(np.exp(pts[j])))
+    return float(r[j]), best
+
+
+def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
+    """The least-energy flight to ``range_m``: the shortest burn whose best angle reaches it."""
+    full = base.vehicle.full_burn_s
+    reach, best_full = max_range(replace(base, cutoff_s=full))
+    if reach < range_m:
+        raise AimError(f"range {range_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach "
+                       f"(at most {reach / 1e3:.0f} km)")
+    lo_c, hi_c = 0.05 * full, full
+    kick = best_full.kick
+    # Bisection on the burn, re-optimising the angle at each trial burn.
+    for _ in range(14):
+        mid = 0.5 * (lo_c + hi_c)
+        r, best = max_range(replace(base, cutoff_s=mid, kick=kick))
+        if r >= range_m:
+            hi_c, kick = mid, best.kick
+        else:
+            lo_c = mid
+    launch = replace(base, cutoff_s=hi_c, kick=kick)
+    return _solve_cutoff_for_range(launch, range_m)
+
+
+def _solve_cutoff_for_range(launch: Launch, range_m: float) -> Launch:
+    """Secant on the cutoff alone, at fixed angle, to land exactly at ``range_m``."""
+    full = launch.vehicle.full_burn_s
+    c0, c1 = launch.burn_s * 0.99, launch.burn_s
+    o0, o1 = evaluate([replace(launch, cutoff_s=c0), replace(launch, cutoff_s=c1)])
+    f0, f1 = o0.range_m - range_m, o1.range_m - range_m
+    for _ in range(30):
+        if abs(f1) < TOLERANCE * range_m or f1 == f0:
+            break
+        c2 = float(np.clip(c1 - f1 * (c1 - c0) / (f1 - f0), 0.05 * full, full))
+        c0, f0 = c1, f1
+        c1 = c2
+        f1 = evaluate([replace(launch, cutoff_s=c1)])[0].range_m - range_m
+    return replace(launch, cutoff_s=c1)
+
+
+def minimum_energy_apogee(base: Launch, range_m: float) -> float:
+    """Apogee (m) of the minimum-energy flight to ``range_m``."""
+    launch = solve_minimum_energy(base, range_m)
+    return evaluate([launch])[0].apogee_m
+
+
+def solve_orbit(base: Launch, altitude_m: float) -> Launch:
+    """Kick and upper-stage pitch so the last stage burns out level at ``altitude_m``."""
+    if altitude_m < 150e3:
+        raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
+                       "(at least 150 km)")
+    base = replace(base, orbit=True, cutoff_s=None, max_flight_s=base.vehicle.full_burn_s + 1.0)
+
+    def insertion(cands: list[Launch]) -> np.ndarray:
+        trs = propagate([launch_spec(c) for c in cands], spawn_debris=False)
+        out = []
+        for tr in trs:
+            bo = tr.event("payload_separation")
+            if bo is None:
+                out.append([-1.0, -1.0])
+                continue
+            alt = float(ecef_to_geodetic(bo.pos)[2])
+            v_in = bo.vel + np.cross([0.0, 0.0, OMEGA_EARTH], bo.pos)
+            gamma = np.arcsin(np.dot(bo.pos, v_in) / np.linalg.norm(bo.pos) / np.linalg.norm(v_in))
+            out.append([(alt - altitude_m) / altitude_m, gamma])
+        return np.array(out)
+
+    kicks = np.geomspace(np.radians(0.3), np.radians(15.0), 12)
+    pitches = np.radians(np.linspace(-5.0, 30.0, 8))
+    kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
+    cands = [replace(base, kick=float(k), hold_pitch=float(p)) for k, p in zip(kk.ravel(),
+                                                                              pp.ravel(),
+                                                                              strict=True)]
+    res = insertion(cands)
+    best = int(np.argmin(np.linalg.norm(res, axis=1)))
+    x = np.array([np.log(kk.ravel()[best]), pp.ravel()[best]])
+    steps = np.array([1e-3, 1e-4])
+    for _ in range(30):
+        trial = [x, x + [steps[0], 0.0], x + [0.0, steps[1]]]
+        cands = [replace(base, kick=float(np.exp(p[0])), hold_pitch=float(p[1])) for p in trial]
+        f = insertion(cands)
+        if np.max(np.abs(f[0])) < 1e-4:
+            return replace(cands[0], max_flight_s=Launch.max_flight_s)
+        jac = np.column_stack([(f[1] - f[0]) / steps[0], (f[2] - f[0]) / steps[1]])
+        try:
+            dx = -np.linalg.solve(jac, f[0])
+        except np.linalg.LinAlgError:
+            break
+        scale = max(1.0, abs(dx[0]) / 0.5, abs(dx[1]) / np.radians(5.0))
+        x = x + dx / scale
+    raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} "
+                   "can reach")
+
+
+def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:
+    """Perigee and apogee altitude (km) and inclination (deg) from one ECEF state."""
+    v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
+    from lookout.geodesy import GM_EARTH, R_EQUATOR
+
+    r = np.linalg.norm(pos)
+    energy = 0.5 * v_in @ v_in - GM_EARTH / r
+    h = np.cross(pos, v_in)
+    a = -GM_EARTH / (2 * energy)
+    e = np.sqrt(max(0.0, 1 + 2 * energy * (h @ h) / GM_EARTH**2))
+    return {
+        "perigee_km": float(a * (1 - e) - R_EQUATOR) / 1e3,
+        "apogee_km": float(a * (1 + e) - R_EQUATOR) / 1e3,
+        "inclination_deg": float(np.degrees(np.arccos(h[2] / np.linalg.norm(h)))),
+        "period_min": float(2 * np.pi * np.sqrt(a**3 / GM_EARTH) / 60.0),
+        "perigee_alt_check_km": float(perigee_altitude(pos[None], vel[None])[0]) / 1e3,
+    }

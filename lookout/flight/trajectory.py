@@ -1,0 +1,124 @@
+"""The truth trajectory of one flying object: dense samples, phases and events.
+
+Times are float seconds from the scenario epoch; positions and velocities ECEF metres and m/s.
+Between samples the state is a cubic Hermite interpolation of position and velocity, which is
+exact to millimetres at the integrator's step sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lookout.geodesy import ecef_to_geodetic
+
+#: Phase codes stored per sample.
+BOOST, COAST, REENTRY = 0, 1, 2
+PHASE_NAMES = ("boost", "coast", "reentry")
+
+#: Kinds of flying object; they differ in radar cross-section and in whether they burn.
+KINDS = ("booster", "reentry_vehicle", "spent_stage", "payload")
+
+#: Altitude (m) below which a descending, unpowered object is in reentry.
+REENTRY_ALTITUDE_M = 100e3
+
+
+@dataclass(frozen=True)
+class Event:
+    """A moment in a flight: ``burnout``, ``stage_separation``, ``apogee``, ``reentry``,
+    ``impact`` or ``orbit_insertion``; ``stage`` is the 1-based stage number where one applies."""
+
+    name: str
+    t: float
+    pos: np.ndarray
+    vel: np.ndarray
+    stage: int | None = None
+
+
+@dataclass
+class Trajectory:
+    """Samples of one object's truth state.
+
+    ``thrusting[i]`` tells whether an engine burns during the step that starts at sample ``i``;
+    ``kind[i]`` the kind of object at that sample (a booster becomes a reentry vehicle when its
+    payload separates).
+    """
+
+    object_id: str
+    t: np.ndarray  # (M,)
+    pos: np.ndarray  # (M, 3)
+    vel: np.ndarray  # (M, 3)
+    thrusting: np.ndarray  # (M,) bool
+    kind: np.ndarray  # (M,) int index into KINDS
+    events: list[Event] = field(default_factory=list)
+    parent_id: str | None = None
+
+    def __post_init__(self) -> None:
+        lat, lon, alt = ecef_to_geodetic(self.pos)
+        self.lat, self.lon, self.alt = lat, lon, alt
+        descending = np.einsum("ij,ij->i", self.pos, self.vel) < 0
+        self.phase = np.where(
+            self.thrusting,
+            BOOST,
+            np.where(descending & (alt < REENTRY_ALTITUDE_M), REENTRY, COAST),
+        ).astype(np.int8)
+
+    @property
+    def t_start(self) -> float:
+        return float(self.t[0])
+
+    @property
+    def t_end(self) -> float:
+        return float(self.t[-1])
+
+    def event(self, name: str) -> Event | None:
+        """The first event of that name, or None."""
+        return next((e for e in self.events if e.name == name), None)
+
+    def state_at(self, times: np.ndarray | float) -> np.ndarray:
+        """ECEF state (..., 6) at the given times, NaN outside [t_start, t_end]."""
+        times = np.asarray(times, dtype=float)
+        flat = times.ravel()
+        out = np.full((flat.size, 6), np.nan)
+        inside = (flat >= self.t[0]) & (flat <= self.t[-1])
+        if inside.any() and self.t.size > 1:
+            tq = flat[inside]
+            i = np.clip(np.searchsorted(self.t, tq, side="right") - 1, 0, self.t.size - 2)
+            h = self.t[i + 1] - self.t[i]
+            h = np.where(h > 0, h, 1.0)
+            s = ((tq - self.t[i]) / h)[:, None]
+            p0, p1 = self.pos[i], self.pos[i + 1]
+            v0, v1 = self.vel[i] * h[:, None], self.vel[i + 1] * h[:, None]
+            s2, s3 = s * s, s * s * s
+            pos = (
+                (2 * s3 - 3 * s2 + 1) * p0
+                + (s3 - 2 * s2 + s) * v0
+                + (-2 * s3 + 3 * s2) * p1
+                + (s3 - s2) * v1
+            )
+            dpos = (
+                (6 * s2 - 6 * s) * p0
+                + (3 * s2 - 4 * s + 1) * v0
+                + (-6 * s2 + 6 * s) * p1
+                + (3 * s2 - 2 * s) * v1
+            ) / h[:, None]
+            out[inside] = np.concatenate([pos, dpos], axis=1)
+        elif inside.any():
+            out[inside] = np.concatenate([self.pos[0], self.vel[0]])
+        return out.reshape(times.shape + (6,))
+
+    def sample_index_at(self, times: np.ndarray | float) -> np.ndarray:
+        """Index of the sample whose step contains each time (for per-step flags)."""
+        times = np.asarray(times, dtype=float)
+        return np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, self.t.size - 1)
+
+    def thrusting_at(self, times: np.ndarray | float) -> np.ndarray:
+        """Whether an engine burns at each time (False outside the trajectory)."""
+        times = np.asarray(times, dtype=float)
+        inside = (times >= self.t[0]) & (times <= self.t[-1])
+        return self.thrusting[self.sample_index_at(times)] & inside
+
+    def kind_at(self, times: np.ndarray | float) -> np.ndarray:
+        """Kind index (into KINDS) at each time."""
+        return self.kind[self.sample_index_at(times)]

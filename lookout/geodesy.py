@@ -1,0 +1,74 @@
+"""WGS84 geodesy for the whole package, delegated to pyproj (PROJ).
+
+Angles in radians unless a name says ``_deg``; lengths in metres. Every function broadcasts
+over arrays of points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+
+#: Earth's rotation rate (IERS), rad/s.
+OMEGA_EARTH = 7.2921150e-5
+#: WGS84 gravitational parameter (m^3/s^2), equatorial radius (m), J2.
+GM_EARTH = 3.986004418e14
+R_EQUATOR = 6378137.0
+J2 = 1.08262668e-3
+
+_TO_GEODETIC = pyproj.Transformer.from_crs("EPSG:4978", "EPSG:4979")
+_TO_ECEF = pyproj.Transformer.from_crs("EPSG:4979", "EPSG:4978")
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def ecef_to_geodetic(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ECEF positions (..., 3) in metres -> (lat_rad, lon_rad, alt_m) on WGS84."""
+    pos = np.asarray(pos, dtype=float)
+    lat, lon, alt = _TO_GEODETIC.transform(pos[..., 0], pos[..., 1], pos[..., 2])
+    return np.radians(lat), np.radians(lon), np.asarray(alt, dtype=float)
+
+
+def geodetic_to_ecef(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray | float = 0.0) -> np.ndarray:
+    """Geodetic (lat_rad, lon_rad, alt_m) -> ECEF positions (..., 3) in metres."""
+    lat, lon, alt = np.broadcast_arrays(
+        np.asarray(lat, dtype=float), np.asarray(lon, dtype=float), np.asarray(alt, dtype=float)
+    )
+    x, y, z = _TO_ECEF.transform(np.degrees(lat), np.degrees(lon), alt)
+    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+
+
+def enu_basis(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Unit East, North, Up vectors in ECEF at geodetic (lat, lon): shape (..., 3, 3), rows E, N, U.
+
+    This is the rotation matrix ECEF -> ENU, so ``enu = basis @ d_ecef``.
+    """
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(sl)
+    east = np.stack([-so, co, zero], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return np.stack([east, north, up], axis=-2)
+
+
+def geodesic_inverse(lat1, lon1, lat2, lon2) -> tuple[np.ndarray, np.ndarray]:
+    """Ellipsoidal distance (m) and forward azimuth (rad, from north, clockwise) from 1 to 2."""
+    az12, _az21, dist = _GEOD.inv(
+        np.degrees(lon1), np.degrees(lat1), np.degrees(lon2), np.degrees(lat2)
+    )
+    return np.asarray(dist, dtype=float), np.radians(az12)
+
+
+def geodesic_direct(lat, lon, azimuth, distance) -> tuple[np.ndarray, np.ndarray]:
+    """Point (lat_rad, lon_rad) reached from (lat, lon) along ``azimuth`` (rad) after ``distance`` m."""
+    lon2, lat2, _ = _GEOD.fwd(np.degrees(lon), np.degrees(lat), np.degrees(azimuth), distance)
+    return np.radians(lat2), np.radians(lon2)
+
+
+def ground_range(pos_a: np.ndarray, pos_b: np.ndarray) -> np.ndarray:
+    """Geodesic distance (m) along the WGS84 surface between the nadirs of two ECEF points."""
+    lat_a, lon_a, _ = ecef_to_geodetic(pos_a)
+    lat_b, lon_b, _ = ecef_to_geodetic(pos_b)
+    return geodesic_inverse(lat_a, lon_a, lat_b, lon_b)[0]
