@@ -19,8 +19,8 @@ from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajecto
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic
 
 #: Step sizes (s): while thrusting, in vacuum, and the bounds inside the atmosphere.
-DT_THRUST = 2.0
-DT_PITCH_OVER = 1.0
+DT_THRUST = 1.0
+DT_PITCH_OVER = 0.5
 DT_VACUUM = 30.0
 DT_ATMOSPHERE_MAX = 2.0
 DT_MIN = 0.02

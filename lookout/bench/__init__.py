@@ -1,0 +1,1 @@
+"""Benchmarks behind ``lookout bench``; each compares against a named baseline in the same run."""

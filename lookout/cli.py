@@ -1,0 +1,148 @@
+"""The ``lookout`` command-line tool."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Lookout: a missile-launch early-warning exchange and its simulator.",
+                  no_args_is_help=True, add_completion=False)
+bench_app = typer.Typer(help="Benchmarks, each against a named baseline in the same run.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+console = Console()
+
+
+def fail(message: str) -> None:
+    """One-line error, exit status 2."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def parse_lat_lon(text: str, what: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        fail(f"{what} {text!r} is not LAT,LON in degrees")
+    if not -90.0 <= lat <= 90.0:
+        fail(f"{what} latitude {lat:g} is outside -90..90 degrees")
+    if not -180.0 <= lon <= 360.0:
+        fail(f"{what} longitude {lon:g} is outside -180..360 degrees")
+    return lat, lon
+
+
+@app.command()
+def fly(
+    site: str = typer.Option(..., help="Launch site LAT,LON in degrees."),
+    azimuth: float | None = typer.Option(None, help="Azimuth of fire, degrees from north."),
+    apogee_km: float | None = typer.Option(None, help="Apogee (km), with --azimuth and --range-km."),
+    range_km: float | None = typer.Option(None, help="Ground range (km), with --azimuth."),
+    target: str | None = typer.Option(None, help="Target LAT,LON in degrees."),
+    loft: str = typer.Option("minimum-energy",
+                             help="With --target: minimum-energy, depressed or an apogee in km."),
+    orbit_km: float | None = typer.Option(None, help="Orbit insertion altitude (km), with --azimuth."),
+    vehicle: str | None = typer.Option(None, help="Catalogue vehicle; default: smallest able."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
+    from lookout.flight import Aim, AimError, CatalogueError, fly as fly_launches, plan, summarise
+
+    lat, lon = parse_lat_lon(site, "site")
+    if target is not None:
+        tlat, tlon = parse_lat_lon(target, "target")
+        aim = Aim(target_lat_deg=tlat, target_lon_deg=tlon, loft=loft)
+    elif orbit_km is not None:
+        aim = Aim(azimuth_deg=azimuth, orbit_km=orbit_km)
+    else:
+        if azimuth is None or apogee_km is None or range_km is None:
+            fail("give --azimuth with --apogee-km and --range-km, or --target, or --orbit-km")
+        aim = Aim(azimuth_deg=azimuth, apogee_km=apogee_km, range_km=range_km)
+    if azimuth is not None and not 0.0 <= azimuth <= 360.0:
+        fail(f"azimuth {azimuth:g} is outside 0..360 degrees")
+    try:
+        launch = plan(lat, lon, aim, vehicle)
+    except (AimError, CatalogueError) as e:
+        fail(str(e))
+    summary = summarise(launch, fly_launches([launch]))
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict()))
+        return
+    table = Table(title=f"Flight of {summary.vehicle} ({summary.vehicle_class})", show_header=False)
+    rows = [
+        ("azimuth", f"{summary.azimuth_deg:.2f} deg"),
+        ("pitch-over", f"{summary.kick_deg:.3f} deg"),
+        ("burn", f"{summary.burn_s:.1f} s"),
+        ("burnout", f"{summary.burnout_time_s:.1f} s, {summary.burnout_altitude_km:.1f} km, "
+                    f"{summary.burnout_speed_kms:.3f} km/s"),
+        ("apogee", f"{summary.apogee_km:.1f} km"),
+    ]
+    if summary.orbital:
+        o = summary.orbit
+        rows.append(("orbit", f"{o['perigee_km']:.0f} x {o['apogee_km']:.0f} km, "
+                              f"inclination {o['inclination_deg']:.2f} deg, "
+                              f"period {o['period_min']:.1f} min"))
+    else:
+        imp = summary.impact
+        rows += [
+            ("range", f"{summary.range_km:.1f} km"),
+            ("flight time", f"{summary.flight_time_s:.0f} s ({summary.flight_time_s / 60:.1f} min)"),
+            ("impact", f"{imp['lat_deg']:.3f}, {imp['lon_deg']:.3f}"),
+            ("max range (minimum-energy)", f"{summary.max_range_km:.0f} km"),
+        ]
+    rows.append(("spent stages", str(summary.spent_stages)))
+    for k, v in rows:
+        table.add_row(k, v)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    csv: Path | None = typer.Option(None, help="Published flights CSV (default: shared data)."),
+    markdown: Path | None = typer.Option(None, help="Write the table as Markdown to this file."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Fly every published flight and compare with its published figures."""
+    from lookout.validation import default_csv, markdown_report, validate_all
+
+    path = csv or default_csv()
+    if path is None or not Path(path).exists():
+        fail(f"published flights file {path} not found; pass --csv")
+    results = validate_all(Path(path), progress=lambda r: console.print(
+        f"{r.id}: {'pass' if r.passed else 'FAIL'}", highlight=False) if not as_json else None)
+    if markdown is not None:
+        markdown.write_text(markdown_report(results, Path(path)))
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in results]))
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@bench_app.command("flight")
+def bench_flight(
+    repeat: int = typer.Option(5, help="Timed repetitions."),
+    batch: int = typer.Option(40, help="Flights in the batch run."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Propagation time of one 60-minute ICBM flight, and of a batch, against flying the same
+    batch one flight at a time (the baseline)."""
+    from lookout.bench.flight import run
+
+    result = run(repeat=repeat, batch=batch)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    table = Table(title="lookout bench flight")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for k, v in result.items():
+        table.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,162 @@
+"""Flight physics: the model's invariants, its numerics, and the published flights."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lookout.cli import app
+from lookout.flight import Aim, AimError, Launch, fly, plan, summarise, vehicle
+from lookout.flight import atmosphere
+from lookout.flight.gravity import gravity_j2
+from lookout.flight.propagate import ObjectSpec, Segment, propagate
+from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR, enu_basis, geodetic_to_ecef
+from lookout.validation import default_csv, read_published, validate_flight
+
+runner = CliRunner()
+
+
+def test_gravity_matches_normal_gravity_at_equator_and_pole():
+    # WGS84 normal gravity: 9.7803 m/s^2 at the equator, 9.8322 at the pole (with centrifugal).
+    eq = gravity_j2(np.array([[R_EQUATOR, 0.0, 0.0]]))[0]
+    pole = gravity_j2(np.array([[0.0, 0.0, 6356752.3]]))[0]
+    centrifugal = OMEGA_EARTH**2 * R_EQUATOR
+    assert abs(-eq[0] - centrifugal - 9.7803) < 0.002
+    assert abs(-pole[2] - 9.8322) < 0.002
+
+
+def test_atmosphere_matches_us1976_and_decays_above_it():
+    assert atmosphere.density(np.array([0.0]))[0] == pytest.approx(1.225, rel=1e-3)
+    assert atmosphere.density(np.array([10e3]))[0] == pytest.approx(0.41351, rel=1e-3)
+    assert atmosphere.density(np.array([100e3]))[0] == pytest.approx(5.604e-7, rel=1e-3)
+    rho = atmosphere.density(np.linspace(0, 1000e3, 500))
+    assert np.all(np.diff(rho) < 0)
+
+
+def _coasting(pos, vel, t_stop):
+    return ObjectSpec("body", 0.0, pos, vel, [Segment(np.inf, 1000.0, area_m2=1e-6)], t_stop)
+
+
+def test_jacobi_integral_is_conserved_in_vacuum():
+    # In the rotating frame with an axisymmetric field, v^2/2 - w^2 (x^2+y^2)/2 + U is constant.
+    pos = geodetic_to_ecef(np.radians(35.0), np.radians(130.0), 2000e3)
+    east, north, _ = enu_basis(np.radians(35.0), np.radians(130.0))
+    vel = 6500.0 * east + 1500.0 * north  # a suborbital arc that stays in vacuum for 30 min
+    tr = propagate([_coasting(pos, vel, 1800.0)])[0]
+    assert tr.alt.min() > 150e3  # in vacuum throughout
+    r = np.linalg.norm(tr.pos, axis=1)
+    sin2 = (tr.pos[:, 2] / r) ** 2
+    potential = -GM_EARTH / r * (1 - J2 * (R_EQUATOR / r) ** 2 * (1.5 * sin2 - 0.5))
+    jacobi = (0.5 * np.einsum("ij,ij->i", tr.vel, tr.vel)
+              - 0.5 * OMEGA_EARTH**2 * (tr.pos[:, 0] ** 2 + tr.pos[:, 1] ** 2) + potential)
+    assert np.ptp(jacobi) / abs(jacobi.mean()) < 1e-8
+
+
+def test_interpolated_state_matches_a_finer_integration():
+    pos = geodetic_to_ecef(np.radians(35.0), np.radians(130.0), 2000e3)
+    vel = np.array([1500.0, -2500.0, 3000.0])
+    tr = propagate([_coasting(pos, vel, 1800.0)])[0]
+    mid = 0.5 * (tr.t[10] + tr.t[11])
+    fine = propagate([_coasting(pos, vel, mid)])[0]
+    assert np.linalg.norm(tr.state_at(mid)[:3] - fine.pos[-1]) < 1.0
+
+
+ICBM = Launch("icbm", vehicle("icbm-solid-3stage"), np.radians(39.0), np.radians(125.7),
+              np.radians(70.0), np.radians(6.0), cutoff_s=150.0)
+
+
+def test_halving_the_steps_moves_the_impact_by_less_than_100_m(monkeypatch):
+    import lookout.flight.propagate as prop
+
+    coarse = fly([ICBM], debris=False)[0].event("impact")
+    for name in ("DT_THRUST", "DT_PITCH_OVER", "DT_VACUUM", "ATMOSPHERE_STEP_M"):
+        monkeypatch.setattr(prop, name, getattr(prop, name) / 2)
+    fine = fly([ICBM], debris=False)[0].event("impact")
+    assert np.linalg.norm(coarse.pos - fine.pos) < 100.0
+    assert abs(coarse.t - fine.t) < 0.5
+
+
+def test_flight_has_its_events_and_spent_stages_fall():
+    trs = fly([ICBM])
+    main = trs[0]
+    names = [e.name for e in main.events]
+    for name in ("burnout", "stage_separation", "payload_separation", "apogee", "reentry", "impact"):
+        assert name in names
+    assert [e.stage for e in main.events if e.name == "burnout"] == [1, 2, 3]
+    spent = [t for t in trs if t.parent_id == "icbm"]
+    assert len(spent) == 3
+    for s in spent:
+        assert s.event("impact") is not None
+        assert not s.thrusting.any()
+    # The booster burns, the reentry vehicle does not; phases run boost -> coast -> reentry.
+    assert main.thrusting[0] and not main.thrusting[-1]
+    assert list(dict.fromkeys(main.phase.tolist())) == [0, 1, 2]
+    # The first stage falls much closer to the site than the payload.
+    assert np.linalg.norm(spent[0].pos[-1] - main.pos[0]) < 0.2 * np.linalg.norm(
+        main.pos[-1] - main.pos[0])
+
+
+def test_batch_of_flights_equals_flights_one_at_a_time():
+    other = Launch("srbm", vehicle("srbm-solid"), np.radians(38.0), np.radians(127.0),
+                   np.radians(90.0), np.radians(20.0), launch_time=30.0)
+    together = fly([ICBM, other], debris=False)
+    alone = [fly([ICBM], debris=False)[0], fly([other], debris=False)[0]]
+    for a, b in zip(together, alone, strict=True):
+        assert np.allclose(a.pos[-1], b.pos[-1], atol=1e-6)
+
+
+def test_target_aim_lands_on_the_target():
+    launch = plan(39.0, 125.7, Aim(target_lat_deg=39.5, target_lon_deg=129.5), "srbm-solid")
+    s = summarise(launch, fly([launch], debris=False), with_max_range=False)
+    assert s.impact["lat_deg"] == pytest.approx(39.5, abs=0.01)
+    assert s.impact["lon_deg"] == pytest.approx(129.5, abs=0.01)
+
+
+def test_unreachable_aims_are_refused_naming_the_value():
+    with pytest.raises(AimError, match="3700 km"):
+        plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=770, range_km=3700), "srbm-solid")
+    with pytest.raises(AimError, match="apogee 20 km is below the burnout altitude"):
+        plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=20, range_km=2000), "irbm-liquid")
+
+
+def test_cli_fly_json_has_the_documented_keys():
+    res = runner.invoke(app, ["fly", "--site", "39.2,125.67", "--azimuth", "80", "--apogee-km",
+                              "770", "--range-km", "3700", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    for key in ("flight_time_s", "apogee_km", "range_km", "burnout_time_s", "burnout_altitude_km",
+                "burnout_speed_kms", "impact", "vehicle", "max_range_km"):
+        assert key in out
+    assert out["apogee_km"] == pytest.approx(770, rel=0.01)
+    assert out["range_km"] == pytest.approx(3700, rel=0.01)
+    assert set(out["impact"]) == {"lat_deg", "lon_deg", "time_s"}
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--site", "95,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "900"], "95"),
+    (["--site", "39,125", "--azimuth", "80", "--apogee-km", "10", "--range-km", "900",
+      "--vehicle", "mrbm-liquid"], "apogee 10 km"),
+    (["--site", "39,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "30000"],
+     "30000"),
+])
+def test_cli_fly_bad_arguments_exit_2_with_one_line(args, needle):
+    res = runner.invoke(app, ["fly", *args])
+    assert res.exit_code == 2
+    assert needle in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+PUBLISHED = read_published(default_csv())
+
+
+@pytest.mark.parametrize("row", PUBLISHED, ids=[r["id"] for r in PUBLISHED])
+def test_published_flight(row):
+    r = validate_flight(row)
+    assert r.checks["apogee"], r.errors_pct
+    assert r.checks["range"], r.errors_pct
+    assert r.checks["flight_time"], (r.simulated["flight_time_s"], r.published["flight_time_s"])
+    if "max_range" in r.checks:
+        assert r.checks["max_range"], (r.simulated["max_range_km"], r.published["max_range_km"])
