@@ -16,7 +16,7 @@ import numpy as np
 from lookout.flight import atmosphere
 from lookout.flight.gravity import gravity_j2
 from lookout.flight.vehicles import G0, drag_tables
-from lookout.geodesy import OMEGA_EARTH, ecef_to_geodetic
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, ecef_to_geodetic
 
 #: Thrust steering modes of a segment.
 COASTING, GRAVITY_TURN, HOLD_PITCH = 0, 1, 2
@@ -58,10 +58,17 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     u = np.where(follow[:, None], v_hat, commanded)
     hold = mode == HOLD_PITCH
     if hold.any():
-        r_hat = pos[hold] / np.linalg.norm(pos[hold], axis=1)[:, None]
+        # The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
+        # circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and
+        # as far below it at circular speed, so a lofted climb is flattened for insertion.
+        r = np.linalg.norm(pos[hold], axis=1)
+        r_hat = pos[hold] / r[:, None]
         horiz = vel[hold] - np.einsum("ij,ij->i", vel[hold], r_hat)[:, None] * r_hat
         horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
-        p = st.hold_pitch[hold][:, None]
+        v_in = vel[hold] + OMEGA_EARTH * np.column_stack(
+            [-pos[hold][:, 1], pos[hold][:, 0], np.zeros(r.size)])
+        nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
+        p = (st.hold_pitch[hold] * (1.0 - 2.0 * nu))[:, None]
         u[hold] = np.cos(p) * horiz + np.sin(p) * r_hat
     return u
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lookout.flight.launch import Launch, launch_spec
-from lookout.flight.propagate import perigee_altitude, propagate
+from lookout.flight.propagate import propagate
 from lookout.flight.trajectory import Trajectory
-from lookout.geodesy import OMEGA_EARTH, ecef_to_geodetic, geodesic_inverse
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, geodesic_inverse
 
 #: Pitch-over angles searched (rad): from near-vertical lofts to depressed shots.
 KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
@@ -74,8 +74,19 @@ def _residual(o: Outcome, apogee_m: float, range_m: float) -> np.ndarray:
     return np.array([np.log(max(o.apogee_m, 1.0) / apogee_m), np.log(max(o.range_m, 1.0) / range_m)])
 
 
-def solve_apogee_range(base: Launch, apogee_m: float, range_m: float) -> Launch:
-    """Kick and cutoff so the flight reaches ``apogee_m`` and lands ``range_m`` from the site."""
+def solve_apogee_range(base: Launch, apogee_m: float, range_m: float,
+                       start: Launch | None = None) -> Launch:
+    """Kick and cutoff so the flight reaches ``apogee_m`` and lands ``range_m`` from the site.
+
+    ``start``, a nearby solution, skips the grid search when Newton converges from it.
+    """
+    if start is not None:
+        try:
+            x0 = np.array([np.log(start.kick), start.burn_s])
+            return _newton(base, x0, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m,
+                           None)
+        except AimError:
+            pass
     full = base.vehicle.full_burn_s
     kicks = np.geomspace(KICK_MIN, KICK_MAX, 32)
     # Denser towards full burn, where the apogee grows fastest with the burn.
@@ -165,6 +176,8 @@ def _newton(base: Launch, x: np.ndarray, residual, apogee_m, range_m, outs) -> L
         if norms[j] >= np.linalg.norm(f0):
             break
         x = cands[j]
+    if outs is None:
+        raise AimError("no convergence from the starting point")
     _explain_unreachable(base, apogee_m, range_m, outs)
     raise AssertionError("unreachable")  # _explain_unreachable always raises
 
@@ -195,23 +208,19 @@ def max_range(base: Launch) -> tuple[float, Launch]:
 
 
 def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
-    """The least-energy flight to ``range_m``: the shortest burn whose best angle reaches it."""
+    """The least-energy flight to ``range_m``: the shortest burn whose best angle reaches it.
+
+    Alternates between the best angle for the current burn and the burn that reaches the range
+    at that angle; the best angle moves little with the burn, so two rounds settle it.
+    """
     full = base.vehicle.full_burn_s
-    reach, best_full = max_range(replace(base, cutoff_s=full))
+    reach, launch = max_range(replace(base, cutoff_s=full))
     if reach < range_m:
         raise AimError(f"range {range_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach "
                        f"(at most {reach / 1e3:.0f} km)")
-    lo_c, hi_c = 0.05 * full, full
-    kick = best_full.kick
-    # Bisection on the burn, re-optimising the angle at each trial burn.
-    for _ in range(14):
-        mid = 0.5 * (lo_c + hi_c)
-        r, best = max_range(replace(base, cutoff_s=mid, kick=kick))
-        if r >= range_m:
-            hi_c, kick = mid, best.kick
-        else:
-            lo_c = mid
-    launch = replace(base, cutoff_s=hi_c, kick=kick)
+    for _ in range(2):
+        launch = _solve_cutoff_for_range(launch, range_m)
+        _, launch = max_range(launch)
     return _solve_cutoff_for_range(launch, range_m)
 
 
@@ -238,49 +247,79 @@ def minimum_energy_apogee(base: Launch, range_m: float) -> float:
 
 
 def solve_orbit(base: Launch, altitude_m: float) -> Launch:
-    """Kick and upper-stage pitch so the last stage burns out level at ``altitude_m``."""
+    """Kick, upper-stage pitch and cutoff so the last stage burns out level at ``altitude_m``
+    at the circular speed there (inertial).
+
+    The cutoff is not searched: each candidate burns fully and is cut where its inertial speed
+    reaches the local circular speed (read off the trajectory), which leaves a well-conditioned
+    2-D problem: the kick mostly sets the insertion altitude, the upper-stage pitch (which
+    levels the climb out, see ``thrust_direction``) the flight-path angle there.
+    """
     if altitude_m < 150e3:
         raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
                        "(at least 150 km)")
-    base = replace(base, orbit=True, cutoff_s=None, max_flight_s=base.vehicle.full_burn_s + 1.0)
+    full = base.vehicle.full_burn_s
+    max_flight = base.max_flight_s
+    base = replace(base, orbit=True, cutoff_s=None, max_flight_s=full + 1.0)
+    t0 = base.launch_time
+    nan3 = np.full(3, np.nan)
 
-    def insertion(cands: list[Launch]) -> np.ndarray:
-        trs = propagate([launch_spec(c) for c in cands], spawn_debris=False)
-        out = []
-        for tr in trs:
-            bo = tr.event("payload_separation")
-            if bo is None:
-                out.append([-1.0, -1.0])
-                continue
-            alt = float(ecef_to_geodetic(bo.pos)[2])
-            v_in = bo.vel + np.cross([0.0, 0.0, OMEGA_EARTH], bo.pos)
-            gamma = np.arcsin(np.dot(bo.pos, v_in) / np.linalg.norm(bo.pos) / np.linalg.norm(v_in))
-            out.append([(alt - altitude_m) / altitude_m, gamma])
-        return np.array(out)
+    def at_circular(tr: Trajectory) -> np.ndarray:
+        """(relative altitude error, flight-path angle, cutoff) where the speed is circular."""
+        burning = tr.t <= t0 + full
+        pos, vel = tr.pos[burning], tr.vel[burning]
+        v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
+        r = np.linalg.norm(pos, axis=1)
+        nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH - 1.0
+        below = np.flatnonzero(nu < 0.0)
+        if nu[-1] < 0.0 or below.size == 0:
+            return nan3
+        i = below[-1]
+        s = nu[i] / (nu[i] - nu[i + 1])
+        t = tr.t[i] + s * (tr.t[i + 1] - tr.t[i])
+        p = tr.state_at(t)[:3]
+        v = v_in[i] + s * (v_in[i + 1] - v_in[i])
+        gamma = np.arcsin(p @ v / np.linalg.norm(p) / np.linalg.norm(v))
+        alt = float(ecef_to_geodetic(p[None])[2][0])
+        return np.array([(alt - altitude_m) / altitude_m, gamma, t - t0])
 
-    kicks = np.geomspace(np.radians(0.3), np.radians(15.0), 12)
-    pitches = np.radians(np.linspace(-5.0, 30.0, 8))
+    def launch_at(x, cutoff=None):
+        return replace(base, kick=float(x[0]), hold_pitch=float(x[1]), cutoff_s=cutoff)
+
+    def insertion(xs) -> np.ndarray:
+        trs = propagate([launch_spec(launch_at(x)) for x in xs], spawn_debris=False)
+        return np.array([at_circular(tr) for tr in trs])
+
+    kicks = np.radians(np.geomspace(2.0, 26.0, 14))
+    pitches = np.radians(np.linspace(15.0, 85.0, 11))
     kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
-    cands = [replace(base, kick=float(k), hold_pitch=float(p)) for k, p in zip(kk.ravel(),
-                                                                              pp.ravel(),
-                                                                              strict=True)]
-    res = insertion(cands)
-    best = int(np.argmin(np.linalg.norm(res, axis=1)))
-    x = np.array([np.log(kk.ravel()[best]), pp.ravel()[best]])
-    steps = np.array([1e-3, 1e-4])
+    params = np.stack([kk, pp], axis=-1)
+    res = insertion(params.reshape(-1, 2)).reshape(kk.shape + (3,))
+    x = _invert_grid(params, res[..., :2], np.zeros(2))
+    if x is None:  # the target lies in a cell with a corner that never reaches orbital speed
+        norms = np.linalg.norm(res[..., :2], axis=-1)
+        if not np.isfinite(norms).any():
+            raise AimError(f"{base.vehicle.name} cannot reach orbital speed")
+        x = params.reshape(-1, 2)[int(np.nanargmin(norms))]
+    lo = np.radians([0.5, 0.0])
+    hi = np.radians([45.0, 89.0])
+    step = 1e-4
     for _ in range(30):
-        trial = [x, x + [steps[0], 0.0], x + [0.0, steps[1]]]
-        cands = [replace(base, kick=float(np.exp(p[0])), hold_pitch=float(p[1])) for p in trial]
-        f = insertion(cands)
-        if np.max(np.abs(f[0])) < 1e-4:
-            return replace(cands[0], max_flight_s=Launch.max_flight_s)
-        jac = np.column_stack([(f[1] - f[0]) / steps[0], (f[2] - f[0]) / steps[1]])
+        f = insertion([x, x + [step, 0.0], x + [0.0, step]])
+        if np.max(np.abs(f[0, :2])) < 2e-5:
+            return replace(launch_at(x, float(f[0, 2])), max_flight_s=max_flight)
+        jac = (f[1:, :2] - f[0, :2]).T / step
         try:
-            dx = -np.linalg.solve(jac, f[0])
+            dx = -np.linalg.solve(jac, f[0, :2])
         except np.linalg.LinAlgError:
             break
-        scale = max(1.0, abs(dx[0]) / 0.5, abs(dx[1]) / np.radians(5.0))
-        x = x + dx / scale
+        cands = [np.clip(x + fr * dx, lo, hi) for fr in (1.0, 0.5, 0.25, 0.1)]
+        norms = np.linalg.norm(insertion(cands)[:, :2], axis=1)
+        norms[~np.isfinite(norms)] = np.inf
+        j = int(np.argmin(norms))
+        if not norms[j] < np.linalg.norm(f[0, :2]):
+            break
+        x = cands[j]
     raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} "
                    "can reach")
 
@@ -288,8 +327,6 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
 def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:
     """Perigee and apogee altitude (km) and inclination (deg) from one ECEF state."""
     v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
-    from lookout.geodesy import GM_EARTH, R_EQUATOR
-
     r = np.linalg.norm(pos)
     energy = 0.5 * v_in @ v_in - GM_EARTH / r
     h = np.cross(pos, v_in)
@@ -300,5 +337,4 @@ def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:
         "apogee_km": float(a * (1 + e) - R_EQUATOR) / 1e3,
         "inclination_deg": float(np.degrees(np.arccos(h[2] / np.linalg.norm(h)))),
         "period_min": float(2 * np.pi * np.sqrt(a**3 / GM_EARTH) / 60.0),
-        "perigee_alt_check_km": float(perigee_altitude(pos[None], vel[None])[0]) / 1e3,
     }
