@@ -10,10 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Lookout: a missile-launch early-warning exchange and its simulator.",
-                  no_args_is_help=True, add_completion=False)
-bench_app = typer.Typer(help="Benchmarks, each against a named baseline in the same run.",
-                        no_args_is_help=True)
+app = typer.Typer(
+    help="Lookout: a missile-launch early-warning exchange and its simulator.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = typer.Typer(
+    help="Benchmarks, each against a named baseline in the same run.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 console = Console()
 
@@ -40,17 +44,23 @@ def parse_lat_lon(text: str, what: str) -> tuple[float, float]:
 def fly(
     site: str = typer.Option(..., help="Launch site LAT,LON in degrees."),
     azimuth: float | None = typer.Option(None, help="Azimuth of fire, degrees from north."),
-    apogee_km: float | None = typer.Option(None, help="Apogee (km), with --azimuth and --range-km."),
+    apogee_km: float | None = typer.Option(
+        None, help="Apogee (km), with --azimuth and --range-km."
+    ),
     range_km: float | None = typer.Option(None, help="Ground range (km), with --azimuth."),
     target: str | None = typer.Option(None, help="Target LAT,LON in degrees."),
-    loft: str = typer.Option("minimum-energy",
-                             help="With --target: minimum-energy, depressed or an apogee in km."),
-    orbit_km: float | None = typer.Option(None, help="Orbit insertion altitude (km), with --azimuth."),
+    loft: str = typer.Option(
+        "minimum-energy", help="With --target: minimum-energy, depressed or an apogee in km."
+    ),
+    orbit_km: float | None = typer.Option(
+        None, help="Orbit insertion altitude (km), with --azimuth."
+    ),
     vehicle: str | None = typer.Option(None, help="Catalogue vehicle; default: smallest able."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
-    from lookout.flight import Aim, AimError, CatalogueError, fly as fly_launches, plan, summarise
+    from lookout.flight import Aim, AimError, CatalogueError, plan, summarise
+    from lookout.flight import fly as fly_launches
 
     lat, lon = parse_lat_lon(site, "site")
     if target is not None:
@@ -77,20 +87,31 @@ def fly(
         ("azimuth", f"{summary.azimuth_deg:.2f} deg"),
         ("pitch-over", f"{summary.kick_deg:.3f} deg"),
         ("burn", f"{summary.burn_s:.1f} s"),
-        ("burnout", f"{summary.burnout_time_s:.1f} s, {summary.burnout_altitude_km:.1f} km, "
-                    f"{summary.burnout_speed_kms:.3f} km/s"),
+        (
+            "burnout",
+            f"{summary.burnout_time_s:.1f} s, {summary.burnout_altitude_km:.1f} km, "
+            f"{summary.burnout_speed_kms:.3f} km/s",
+        ),
         ("apogee", f"{summary.apogee_km:.1f} km"),
     ]
     if summary.orbital:
         o = summary.orbit
-        rows.append(("orbit", f"{o['perigee_km']:.0f} x {o['apogee_km']:.0f} km, "
-                              f"inclination {o['inclination_deg']:.2f} deg, "
-                              f"period {o['period_min']:.1f} min"))
+        rows.append(
+            (
+                "orbit",
+                f"{o['perigee_km']:.0f} x {o['apogee_km']:.0f} km, "
+                f"inclination {o['inclination_deg']:.2f} deg, "
+                f"period {o['period_min']:.1f} min",
+            )
+        )
     else:
         imp = summary.impact
         rows += [
             ("range", f"{summary.range_km:.1f} km"),
-            ("flight time", f"{summary.flight_time_s:.0f} s ({summary.flight_time_s / 60:.1f} min)"),
+            (
+                "flight time",
+                f"{summary.flight_time_s:.0f} s ({summary.flight_time_s / 60:.1f} min)",
+            ),
             ("impact", f"{imp['lat_deg']:.3f}, {imp['lon_deg']:.3f}"),
             ("max range (minimum-energy)", f"{summary.max_range_km:.0f} km"),
         ]
@@ -112,8 +133,14 @@ def validate(
     path = csv or default_csv()
     if path is None or not Path(path).exists():
         fail(f"published flights file {path} not found; pass --csv")
-    results = validate_all(Path(path), progress=lambda r: console.print(
-        f"{r.id}: {'pass' if r.passed else 'FAIL'}", highlight=False) if not as_json else None)
+    results = validate_all(
+        Path(path),
+        progress=lambda r: (
+            console.print(f"{r.id}: {'pass' if r.passed else 'FAIL'}", highlight=False)
+            if not as_json
+            else None
+        ),
+    )
     if markdown is not None:
         markdown.write_text(markdown_report(results, Path(path)))
     if as_json:

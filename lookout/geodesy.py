@@ -62,7 +62,7 @@ def geodesic_inverse(lat1, lon1, lat2, lon2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def geodesic_direct(lat, lon, azimuth, distance) -> tuple[np.ndarray, np.ndarray]:
-    """Point (lat_rad, lon_rad) reached from (lat, lon) along ``azimuth`` (rad) after ``distance`` m."""
+    """Point (lat_rad, lon_rad) from (lat, lon) along ``azimuth`` (rad) after ``distance`` m."""
     lon2, lat2, _ = _GEOD.fwd(np.degrees(lon), np.degrees(lat), np.degrees(azimuth), distance)
     return np.radians(lat2), np.radians(lon2)
 

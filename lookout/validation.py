@@ -59,8 +59,12 @@ def default_csv() -> Path | None:
     env = os.environ.get("LOOKOUT_PUBLISHED_FLIGHTS")
     if env:
         return Path(env)
-    for base in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[1],
-                 *Path(__file__).resolve().parents[1].parents]:
+    for base in [
+        Path.cwd(),
+        *Path.cwd().parents,
+        Path(__file__).resolve().parents[1],
+        *Path(__file__).resolve().parents[1].parents,
+    ]:
         p = base / "shared" / "data" / "flights" / "published.csv"
         if p.exists():
             return p
@@ -87,16 +91,31 @@ def validate_flight(row: dict) -> Result:
     _, az = geodesic_inverse(np.radians(lat), np.radians(lon), np.radians(ilat), np.radians(ilon))
     apogee, rng = float(row["apogee_km"]), float(row["range_km"])
     vehicle = VEHICLE_FOR[row["vehicle"]]
-    launch = plan(lat, lon, Aim(azimuth_deg=float(np.degrees(az)) % 360, apogee_km=apogee,
-                                range_km=rng), vehicle, object_id=row["id"])
+    launch = plan(
+        lat,
+        lon,
+        Aim(azimuth_deg=float(np.degrees(az)) % 360, apogee_km=apogee, range_km=rng),
+        vehicle,
+        object_id=row["id"],
+    )
     s = summarise(launch, fly([launch], debris=False))
     t_pub = float(row["flight_time_s"])
     allowed = flight_time_allowance(t_pub, float(row["flight_time_rounding_s"] or 0))
-    published = {"apogee_km": apogee, "range_km": rng, "flight_time_s": t_pub,
-                 "max_range_km": float(row["max_range_km"]) if row["max_range_km"] else None}
-    simulated = {"apogee_km": s.apogee_km, "range_km": s.range_km, "flight_time_s": s.flight_time_s,
-                 "max_range_km": s.max_range_km, "burnout_time_s": s.burnout_time_s,
-                 "burnout_speed_kms": s.burnout_speed_kms, "azimuth_deg": s.azimuth_deg}
+    published = {
+        "apogee_km": apogee,
+        "range_km": rng,
+        "flight_time_s": t_pub,
+        "max_range_km": float(row["max_range_km"]) if row["max_range_km"] else None,
+    }
+    simulated = {
+        "apogee_km": s.apogee_km,
+        "range_km": s.range_km,
+        "flight_time_s": s.flight_time_s,
+        "max_range_km": s.max_range_km,
+        "burnout_time_s": s.burnout_time_s,
+        "burnout_speed_kms": s.burnout_speed_kms,
+        "azimuth_deg": s.azimuth_deg,
+    }
     err = {k: 100.0 * (simulated[k] - v) / v for k, v in published.items() if v is not None}
     checks = {
         "apogee": abs(err["apogee_km"]) <= 100 * APOGEE_RANGE_TOL,
@@ -152,10 +171,14 @@ def markdown_report(results: list[Result], path: Path) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r.id} | {r.vehicle} | {cell(r, 'apogee_km', '.1f')} | {cell(r, 'range_km', '.1f')} "
+            f"| {r.id} | {r.vehicle} | {cell(r, 'apogee_km', '.1f')} "
+            f"| {cell(r, 'range_km', '.1f')} "
             f"| {cell(r, 'flight_time_s')} | {r.flight_time_allowed_s:.0f} "
             f"| {cell(r, 'max_range_km')} | {'pass' if r.passed else 'FAIL'} |"
         )
-    lines += ["", f"{sum(r.passed for r in results)} of {len(results)} flights pass every check.",
-              ""]
+    lines += [
+        "",
+        f"{sum(r.passed for r in results)} of {len(results)} flights pass every check.",
+        "",
+    ]
     return "\n".join(lines)

@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lookout.cli import app
-from lookout.flight import Aim, AimError, Launch, fly, plan, summarise, vehicle
-from lookout.flight import atmosphere
+from lookout.flight import Aim, AimError, Launch, atmosphere, fly, plan, summarise, vehicle
 from lookout.flight.gravity import gravity_j2
 from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR, enu_basis, geodetic_to_ecef
@@ -50,8 +49,11 @@ def test_jacobi_integral_is_conserved_in_vacuum():
     r = np.linalg.norm(tr.pos, axis=1)
     sin2 = (tr.pos[:, 2] / r) ** 2
     potential = -GM_EARTH / r * (1 - J2 * (R_EQUATOR / r) ** 2 * (1.5 * sin2 - 0.5))
-    jacobi = (0.5 * np.einsum("ij,ij->i", tr.vel, tr.vel)
-              - 0.5 * OMEGA_EARTH**2 * (tr.pos[:, 0] ** 2 + tr.pos[:, 1] ** 2) + potential)
+    jacobi = (
+        0.5 * np.einsum("ij,ij->i", tr.vel, tr.vel)
+        - 0.5 * OMEGA_EARTH**2 * (tr.pos[:, 0] ** 2 + tr.pos[:, 1] ** 2)
+        + potential
+    )
     assert np.ptp(jacobi) / abs(jacobi.mean()) < 1e-8
 
 
@@ -64,8 +66,15 @@ def test_interpolated_state_matches_a_finer_integration():
     assert np.linalg.norm(tr.state_at(mid)[:3] - fine.pos[-1]) < 1.0
 
 
-ICBM = Launch("icbm", vehicle("icbm-solid-3stage"), np.radians(39.0), np.radians(125.7),
-              np.radians(70.0), np.radians(6.0), cutoff_s=150.0)
+ICBM = Launch(
+    "icbm",
+    vehicle("icbm-solid-3stage"),
+    np.radians(39.0),
+    np.radians(125.7),
+    np.radians(70.0),
+    np.radians(6.0),
+    cutoff_s=150.0,
+)
 
 
 def test_halving_the_steps_moves_the_impact_by_less_than_100_m(monkeypatch):
@@ -83,7 +92,14 @@ def test_flight_has_its_events_and_spent_stages_fall():
     trs = fly([ICBM])
     main = trs[0]
     names = [e.name for e in main.events]
-    for name in ("burnout", "stage_separation", "payload_separation", "apogee", "reentry", "impact"):
+    for name in (
+        "burnout",
+        "stage_separation",
+        "payload_separation",
+        "apogee",
+        "reentry",
+        "impact",
+    ):
         assert name in names
     assert [e.stage for e in main.events if e.name == "burnout"] == [1, 2, 3]
     spent = [t for t in trs if t.parent_id == "icbm"]
@@ -96,12 +112,20 @@ def test_flight_has_its_events_and_spent_stages_fall():
     assert list(dict.fromkeys(main.phase.tolist())) == [0, 1, 2]
     # The first stage falls much closer to the site than the payload.
     assert np.linalg.norm(spent[0].pos[-1] - main.pos[0]) < 0.2 * np.linalg.norm(
-        main.pos[-1] - main.pos[0])
+        main.pos[-1] - main.pos[0]
+    )
 
 
 def test_batch_of_flights_equals_flights_one_at_a_time():
-    other = Launch("srbm", vehicle("srbm-solid"), np.radians(38.0), np.radians(127.0),
-                   np.radians(90.0), np.radians(20.0), launch_time=30.0)
+    other = Launch(
+        "srbm",
+        vehicle("srbm-solid"),
+        np.radians(38.0),
+        np.radians(127.0),
+        np.radians(90.0),
+        np.radians(20.0),
+        launch_time=30.0,
+    )
     together = fly([ICBM, other], debris=False)
     alone = [fly([ICBM], debris=False)[0], fly([other], debris=False)[0]]
     for a, b in zip(together, alone, strict=True):
@@ -123,25 +147,65 @@ def test_unreachable_aims_are_refused_naming_the_value():
 
 
 def test_cli_fly_json_has_the_documented_keys():
-    res = runner.invoke(app, ["fly", "--site", "39.2,125.67", "--azimuth", "80", "--apogee-km",
-                              "770", "--range-km", "3700", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "fly",
+            "--site",
+            "39.2,125.67",
+            "--azimuth",
+            "80",
+            "--apogee-km",
+            "770",
+            "--range-km",
+            "3700",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    for key in ("flight_time_s", "apogee_km", "range_km", "burnout_time_s", "burnout_altitude_km",
-                "burnout_speed_kms", "impact", "vehicle", "max_range_km"):
+    for key in (
+        "flight_time_s",
+        "apogee_km",
+        "range_km",
+        "burnout_time_s",
+        "burnout_altitude_km",
+        "burnout_speed_kms",
+        "impact",
+        "vehicle",
+        "max_range_km",
+    ):
         assert key in out
     assert out["apogee_km"] == pytest.approx(770, rel=0.01)
     assert out["range_km"] == pytest.approx(3700, rel=0.01)
     assert set(out["impact"]) == {"lat_deg", "lon_deg", "time_s"}
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--site", "95,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "900"], "95"),
-    (["--site", "39,125", "--azimuth", "80", "--apogee-km", "10", "--range-km", "900",
-      "--vehicle", "mrbm-liquid"], "apogee 10 km"),
-    (["--site", "39,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "30000"],
-     "30000"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--site", "95,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "900"], "95"),
+        (
+            [
+                "--site",
+                "39,125",
+                "--azimuth",
+                "80",
+                "--apogee-km",
+                "10",
+                "--range-km",
+                "900",
+                "--vehicle",
+                "mrbm-liquid",
+            ],
+            "apogee 10 km",
+        ),
+        (
+            ["--site", "39,125", "--azimuth", "80", "--apogee-km", "500", "--range-km", "30000"],
+            "30000",
+        ),
+    ],
+)
 def test_cli_fly_bad_arguments_exit_2_with_one_line(args, needle):
     res = runner.invoke(app, ["fly", *args])
     assert res.exit_code == 2

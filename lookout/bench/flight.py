@@ -17,8 +17,15 @@ from lookout.flight import Launch, fly, vehicle
 
 def _icbm(i: int = 0) -> Launch:
     # A lofted solid ICBM like the 18 Dec 2023 test: about 73 minutes of flight.
-    return Launch(f"icbm-{i}", vehicle("icbm-solid-3stage"), np.radians(39.03), np.radians(125.75),
-                  np.radians(66.0 + 0.1 * i), np.radians(5.3), cutoff_s=167.7)
+    return Launch(
+        f"icbm-{i}",
+        vehicle("icbm-solid-3stage"),
+        np.radians(39.03),
+        np.radians(125.75),
+        np.radians(66.0 + 0.1 * i),
+        np.radians(5.3),
+        cutoff_s=167.7,
+    )
 
 
 def _best(fn, repeat: int) -> float:

@@ -28,8 +28,19 @@ from lookout.flight.vehicles import CatalogueError, Vehicle, catalogue, vehicle
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 
 __all__ = [
-    "Aim", "AimError", "CatalogueError", "Event", "FlightSummary", "Launch", "Trajectory",
-    "Vehicle", "catalogue", "fly", "plan", "summarise", "vehicle",
+    "Aim",
+    "AimError",
+    "CatalogueError",
+    "Event",
+    "FlightSummary",
+    "Launch",
+    "Trajectory",
+    "Vehicle",
+    "catalogue",
+    "fly",
+    "plan",
+    "summarise",
+    "vehicle",
 ]
 
 #: Loft choices for a target aim besides an apogee in km.
@@ -66,7 +77,9 @@ class Aim:
             _check_lat_lon("target", self.target_lat_deg, self.target_lon_deg)
             return "target"
         if self.azimuth_deg is None or self.apogee_km is None or self.range_km is None:
-            raise AimError("aim needs azimuth_deg with apogee_km and range_km, a target, or an orbit")
+            raise AimError(
+                "aim needs azimuth_deg with apogee_km and range_km, a target, or an orbit"
+            )
         if not self.range_km > 0:
             raise AimError(f"range_km={self.range_km} must be positive")
         if not self.apogee_km > 0:
@@ -105,8 +118,15 @@ def plan(
     errors = []
     for v in candidates:
         try:
-            return _plan_with(v, np.radians(site_lat_deg), np.radians(site_lon_deg), aim, kind,
-                              object_id, launch_time)
+            return _plan_with(
+                v,
+                np.radians(site_lat_deg),
+                np.radians(site_lon_deg),
+                aim,
+                kind,
+                object_id,
+                launch_time,
+            )
         except AimError as e:
             errors.append(e)
     if len(candidates) == 1:
@@ -114,10 +134,18 @@ def plan(
     raise AimError(f"no catalogue vehicle can fly this aim; the largest says: {errors[-1]}")
 
 
-def _plan_with(v: Vehicle, lat: float, lon: float, aim: Aim, kind: str, object_id: str,
-               launch_time: float) -> Launch:
-    base = Launch(object_id, v, lat, lon, np.radians(aim.azimuth_deg or 0.0), kick=np.radians(2.0),
-                  launch_time=launch_time)
+def _plan_with(
+    v: Vehicle, lat: float, lon: float, aim: Aim, kind: str, object_id: str, launch_time: float
+) -> Launch:
+    base = Launch(
+        object_id,
+        v,
+        lat,
+        lon,
+        np.radians(aim.azimuth_deg or 0.0),
+        kick=np.radians(2.0),
+        launch_time=launch_time,
+    )
     if kind == "orbit":
         return solve_orbit(base, aim.orbit_km * 1e3)
     if kind == "shape":
@@ -155,7 +183,9 @@ def _solve_loft(base: Launch, dist: float, loft: str | float, start: Launch | No
     try:
         apogee_km = float(loft)
     except (TypeError, ValueError):
-        raise AimError(f"loft={loft!r} is not minimum-energy, depressed or an apogee in km") from None
+        raise AimError(
+            f"loft={loft!r} is not minimum-energy, depressed or an apogee in km"
+        ) from None
     return solve_apogee_range(base, apogee_km * 1e3, dist, start)
 
 
@@ -189,8 +219,9 @@ class FlightSummary:
         return dict(self.__dict__)
 
 
-def summarise(launch: Launch, trajectories: list[Trajectory], with_max_range: bool = True
-              ) -> FlightSummary:
+def summarise(
+    launch: Launch, trajectories: list[Trajectory], with_max_range: bool = True
+) -> FlightSummary:
     """Read a launch's figures off its trajectories (the main object and its debris)."""
     main = next(t for t in trajectories if t.object_id == launch.object_id)
     t0 = launch.launch_time
@@ -204,8 +235,11 @@ def summarise(launch: Launch, trajectories: list[Trajectory], with_max_range: bo
     if imp is not None:
         lat, lon, _ = ecef_to_geodetic(imp.pos)
         rng = float(geodesic_inverse(launch.site_lat, launch.site_lon, lat, lon)[0]) / 1e3
-        impact = {"lat_deg": float(np.degrees(lat)), "lon_deg": float(np.degrees(lon)),
-                  "time_s": imp.t - t0}
+        impact = {
+            "lat_deg": float(np.degrees(lat)),
+            "lon_deg": float(np.degrees(lon)),
+            "time_s": imp.t - t0,
+        }
     mr = None
     if with_max_range and ins is None and imp is not None:
         mr = max_range(launch)[0] / 1e3
@@ -216,7 +250,9 @@ def summarise(launch: Launch, trajectories: list[Trajectory], with_max_range: bo
         kick_deg=float(np.degrees(launch.kick)),
         burn_s=launch.burn_s,
         flight_time_s=(imp.t - t0) if imp is not None else None,
-        apogee_km=apogee / 1e3 if ins is None else float(orbit_elements(ins.pos, ins.vel)["apogee_km"]),
+        apogee_km=apogee / 1e3
+        if ins is None
+        else float(orbit_elements(ins.pos, ins.vel)["apogee_km"]),
         range_km=rng,
         burnout_time_s=bo.t - t0,
         burnout_altitude_km=bo_alt / 1e3,

@@ -14,8 +14,9 @@ _TABLE_TOP_M = 80_000.0
 #: US 1976 Standard Atmosphere densities (kg/m^3) above 80 km, from its published tables;
 #: between these anchors the density falls exponentially.
 _UPPER_ALT_M = np.array([86e3, 100e3, 120e3, 150e3, 200e3, 300e3, 500e3, 1000e3, 3000e3])
-_UPPER_RHO = np.array([6.958e-6, 5.604e-7, 2.222e-8, 2.076e-9, 2.541e-10, 1.916e-11,
-                       5.215e-13, 3.561e-15, 1e-20])
+_UPPER_RHO = np.array(
+    [6.958e-6, 5.604e-7, 2.222e-8, 2.076e-9, 2.541e-10, 1.916e-11, 5.215e-13, 3.561e-15, 1e-20]
+)
 
 _alt_low = np.linspace(0.0, _TABLE_TOP_M, 321)
 _atm = Atmosphere(_alt_low)

@@ -31,8 +31,9 @@ class Steering:
     Vertical rise for ``vertical_s`` after ``t_launch``, then the thrust tilts linearly to ``kick``
     (rad from the site's vertical, towards ``heading``) over ``pitch_over_s`` and holds there until
     the velocity has turned as far; from then on it follows the velocity (gravity turn).
-    Segments in ``HOLD_PITCH`` mode instead thrust ``hold_pitch`` above the local horizontal,
-    in the plane of the velocity (orbit insertion by the upper stages).
+    Segments in ``HOLD_PITCH`` mode instead pitch from ``hold_pitch`` above the local horizontal
+    down through level at half the circular energy, in the plane of the velocity (orbit
+    insertion by the upper stages); see ``thrust_direction``.
     """
 
     t_launch: np.ndarray
@@ -66,7 +67,8 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
         horiz = vel[hold] - np.einsum("ij,ij->i", vel[hold], r_hat)[:, None] * r_hat
         horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
         v_in = vel[hold] + OMEGA_EARTH * np.column_stack(
-            [-pos[hold][:, 1], pos[hold][:, 0], np.zeros(r.size)])
+            [-pos[hold][:, 1], pos[hold][:, 0], np.zeros(r.size)]
+        )
         nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
         p = (st.hold_pitch[hold] * (1.0 - 2.0 * nu))[:, None]
         u[hold] = np.cos(p) * horiz + np.sin(p) * r_hat

@@ -50,8 +50,9 @@ def outcome(launch: Launch, tr: Trajectory) -> Outcome:
     dist, _ = geodesic_inverse(launch.site_lat, launch.site_lon, lat, lon)
     apo = tr.event("apogee")
     apogee = float(ecef_to_geodetic(apo.pos)[2]) if apo is not None else float(tr.alt.max())
-    return Outcome(apogee, float(dist), imp.t - launch.launch_time, bo_alt, float(lat), float(lon),
-                   True)
+    return Outcome(
+        apogee, float(dist), imp.t - launch.launch_time, bo_alt, float(lat), float(lon), True
+    )
 
 
 def evaluate(launches: list[Launch]) -> list[Outcome]:
@@ -60,22 +61,28 @@ def evaluate(launches: list[Launch]) -> list[Outcome]:
     return [outcome(x, tr) for x, tr in zip(launches, trs, strict=True)]
 
 
-def _grid(base: Launch, kicks: np.ndarray, cutoffs: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                          list[Outcome]]:
+def _grid(
+    base: Launch, kicks: np.ndarray, cutoffs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[Outcome]]:
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    cands = [replace(base, kick=float(k), cutoff_s=float(c)) for k, c in zip(kk.ravel(), cc.ravel(),
-                                                                            strict=True)]
+    cands = [
+        replace(base, kick=float(k), cutoff_s=float(c))
+        for k, c in zip(kk.ravel(), cc.ravel(), strict=True)
+    ]
     return kk.ravel(), cc.ravel(), evaluate(cands)
 
 
 def _residual(o: Outcome, apogee_m: float, range_m: float) -> np.ndarray:
     if not o.impacted:
         return np.array([np.log(max(o.apogee_m, 1.0) / apogee_m), 5.0])
-    return np.array([np.log(max(o.apogee_m, 1.0) / apogee_m), np.log(max(o.range_m, 1.0) / range_m)])
+    return np.array(
+        [np.log(max(o.apogee_m, 1.0) / apogee_m), np.log(max(o.range_m, 1.0) / range_m)]
+    )
 
 
-def solve_apogee_range(base: Launch, apogee_m: float, range_m: float,
-                       start: Launch | None = None) -> Launch:
+def solve_apogee_range(
+    base: Launch, apogee_m: float, range_m: float, start: Launch | None = None
+) -> Launch:
     """Kick and cutoff so the flight reaches ``apogee_m`` and lands ``range_m`` from the site.
 
     ``start``, a nearby solution, skips the grid search when Newton converges from it.
@@ -83,8 +90,9 @@ def solve_apogee_range(base: Launch, apogee_m: float, range_m: float,
     if start is not None:
         try:
             x0 = np.array([np.log(start.kick), start.burn_s])
-            return _newton(base, x0, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m,
-                           None)
+            return _newton(
+                base, x0, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m, None
+            )
         except AimError:
             pass
     full = base.vehicle.full_burn_s
@@ -93,8 +101,9 @@ def solve_apogee_range(base: Launch, apogee_m: float, range_m: float,
     cuts = full * (1.0 - 0.7 * np.linspace(1.0, 0.0, 14) ** 2)
     kk, cc, outs = _grid(base, kicks, cuts)
     shape = (kicks.size, cuts.size)
-    out = np.array([[np.log(max(o.apogee_m, 1.0)), np.log(o.range_m) if o.impacted else np.nan]
-                    for o in outs]).reshape(shape + (2,))
+    out = np.array(
+        [[np.log(max(o.apogee_m, 1.0)), np.log(o.range_m) if o.impacted else np.nan] for o in outs]
+    ).reshape(shape + (2,))
     params = np.stack([np.log(kk), cc], axis=-1).reshape(shape + (2,))
     guess = _invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
     if guess is None:
@@ -111,10 +120,12 @@ def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.
     a, b = params[:-1, :-1], params[1:, :-1]
     c, d = params[:-1, 1:], params[1:, 1:]
     oa, ob, oc, od = out[:-1, :-1], out[1:, :-1], out[:-1, 1:], out[1:, 1:]
-    tri_p = np.concatenate([np.stack([a, b, c], -2).reshape(-1, 3, 2),
-                            np.stack([b, d, c], -2).reshape(-1, 3, 2)])
-    tri_o = np.concatenate([np.stack([oa, ob, oc], -2).reshape(-1, 3, 2),
-                            np.stack([ob, od, oc], -2).reshape(-1, 3, 2)])
+    tri_p = np.concatenate(
+        [np.stack([a, b, c], -2).reshape(-1, 3, 2), np.stack([b, d, c], -2).reshape(-1, 3, 2)]
+    )
+    tri_o = np.concatenate(
+        [np.stack([oa, ob, oc], -2).reshape(-1, 3, 2), np.stack([ob, od, oc], -2).reshape(-1, 3, 2)]
+    )
     e1 = tri_o[:, 1] - tri_o[:, 0]
     e2 = tri_o[:, 2] - tri_o[:, 0]
     rhs = target - tri_o[:, 0]
@@ -216,8 +227,10 @@ def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
     full = base.vehicle.full_burn_s
     reach, launch = max_range(replace(base, cutoff_s=full))
     if reach < range_m:
-        raise AimError(f"range {range_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach "
-                       f"(at most {reach / 1e3:.0f} km)")
+        raise AimError(
+            f"range {range_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach "
+            f"(at most {reach / 1e3:.0f} km)"
+        )
     for _ in range(2):
         launch = _solve_cutoff_for_range(launch, range_m)
         _, launch = max_range(launch)
@@ -256,8 +269,10 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
     levels the climb out, see ``thrust_direction``) the flight-path angle there.
     """
     if altitude_m < 150e3:
-        raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
-                       "(at least 150 km)")
+        raise AimError(
+            f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
+            "(at least 150 km)"
+        )
     full = base.vehicle.full_burn_s
     max_flight = base.max_flight_s
     base = replace(base, orbit=True, cutoff_s=None, max_flight_s=full + 1.0)
@@ -320,8 +335,9 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
         if not norms[j] < np.linalg.norm(f[0, :2]):
             break
         x = cands[j]
-    raise AimError(f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} "
-                   "can reach")
+    raise AimError(
+        f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach"
+    )
 
 
 def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:

@@ -21,7 +21,8 @@ class Launch:
 
     ``kick`` is the pitch-over angle from the vertical; ``cutoff_s`` the thrust termination time
     after liftoff (the vehicle's full burn if None). With ``orbit`` set, the upper stages hold
-    ``hold_pitch`` above the horizon instead of following a gravity turn.
+    a pitch program starting ``hold_pitch`` above the horizon (flattening as they near
+    circular speed) instead of following a gravity turn.
     """
 
     object_id: str

@@ -24,7 +24,7 @@ DT_PITCH_OVER = 0.5
 DT_VACUUM = 30.0
 DT_ATMOSPHERE_MAX = 2.0
 DT_MIN = 0.02
-#: Vertical distance (m) an object may travel in one step inside the atmosphere (~ scale height / 2.5).
+#: Vertical distance (m) an object may travel in one step in the atmosphere (scale height / 2.5).
 ATMOSPHERE_STEP_M = 2800.0
 ATMOSPHERE_TOP_M = 110e3
 #: An orbit whose perigee clears this altitude (m) counts as orbital.
@@ -88,9 +88,18 @@ def _hermite(p0, v0, p1, v1, h, s):
     s = s[:, None]
     hv0, hv1 = v0 * h[:, None], v1 * h[:, None]
     s2, s3 = s * s, s * s * s
-    pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * hv0 + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * hv1
-    vel = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * hv0 + (-6 * s2 + 6 * s) * p1
-           + (3 * s2 - 2 * s) * hv1) / h[:, None]
+    pos = (
+        (2 * s3 - 3 * s2 + 1) * p0
+        + (s3 - 2 * s2 + s) * hv0
+        + (-2 * s3 + 3 * s2) * p1
+        + (s3 - s2) * hv1
+    )
+    vel = (
+        (6 * s2 - 6 * s) * p0
+        + (3 * s2 - 4 * s + 1) * hv0
+        + (-6 * s2 + 6 * s) * p1
+        + (3 * s2 - 2 * s) * hv1
+    ) / h[:, None]
     return pos, vel
 
 
@@ -164,9 +173,13 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
     reentry_seen = np.zeros(n, dtype=bool)
     orbital = np.zeros(n, dtype=bool)
 
-    rec_t, rec_pos, rec_vel, rec_k, rec_ok = [t.copy()], [pos.copy()], [vel.copy()], [k.copy()], [
-        np.ones(n, dtype=bool)
-    ]
+    rec_t, rec_pos, rec_vel, rec_k, rec_ok = (
+        [t.copy()],
+        [pos.copy()],
+        [vel.copy()],
+        [k.copy()],
+        [np.ones(n, dtype=bool)],
+    )
     # Events as (object index, name, t, pos, vel, stage), and spawned bodies.
     events: list[tuple] = []
     spawned: list[ObjectSpec] = []
@@ -176,8 +189,17 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         kk = k
         m = m_start[rows, kk] - mdot[rows, kk] * (tt - seg_t0)
         return dynamics.acceleration(
-            tt, p, v, m, mdot[rows, kk], isp_sl[rows, kk], isp_vac[rows, kk],
-            area[rows, kk], table[rows, kk], mode[rows, kk], steering,
+            tt,
+            p,
+            v,
+            m,
+            mdot[rows, kk],
+            isp_sl[rows, kk],
+            isp_vac[rows, kk],
+            area[rows, kk],
+            table[rows, kk],
+            mode[rows, kk],
+            steering,
         )
 
     while active.any():
@@ -185,7 +207,9 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         thrusting = kk_mdot > 0
         r_norm = np.linalg.norm(pos, axis=1)
         vr = np.einsum("ij,ij->i", pos, vel) / r_norm
-        in_pitch_over = (t - steering.t_launch) < (steering.vertical_s + steering.pitch_over_s + 2.0)
+        in_pitch_over = (t - steering.t_launch) < (
+            steering.vertical_s + steering.pitch_over_s + 2.0
+        )
         dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
         in_air = alt < ATMOSPHERE_TOP_M
         dt_air = np.clip(ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0), DT_MIN, DT_ATMOSPHERE_MAX)
@@ -221,7 +245,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             idx = np.flatnonzero(apo)
             hs = dt[idx]
 
-            def radial_rate(s, idx=idx, hs=hs):
+            def radial_rate(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
                 p, v = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return np.einsum("ij,ij->i", p, v)
 
@@ -232,8 +256,12 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             apogee_seen[idx] = True
 
         # Reentry: crossing 100 km downwards after apogee.
-        ree = active & apogee_seen & ~reentry_seen & (alt >= REENTRY_ALTITUDE_M) & (
-            new_alt < REENTRY_ALTITUDE_M
+        ree = (
+            active
+            & apogee_seen
+            & ~reentry_seen
+            & (alt >= REENTRY_ALTITUDE_M)
+            & (new_alt < REENTRY_ALTITUDE_M)
         )
         if ree.any():
             idx = np.flatnonzero(ree)
@@ -249,7 +277,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             idx = np.flatnonzero(imp)
             hs = dt[idx]
 
-            def altitude(s, idx=idx, hs=hs):
+            def altitude(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
                 p, _ = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return ecef_to_geodetic(p)[2]
 
@@ -274,17 +302,24 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
                         t0=new_t[i],
                         pos0=new_pos[i].copy(),
                         vel0=new_vel[i].copy(),
-                        segments=[Segment(np.inf, sp.mass_kg, area_m2=sp.area_m2, drag=sp.drag,
-                                          kind=sp.kind)],
+                        segments=[
+                            Segment(
+                                np.inf, sp.mass_kg, area_m2=sp.area_m2, drag=sp.drag, kind=sp.kind
+                            )
+                        ],
                         t_stop=t_stop[i],
                         parent_id=specs[i].object_id,
                     )
                 )
             if g.check_orbit_at_end:
-                if perigee_altitude(new_pos[i : i + 1], new_vel[i : i + 1])[0] > ORBIT_MIN_PERIGEE_M:
+                if (
+                    perigee_altitude(new_pos[i : i + 1], new_vel[i : i + 1])[0]
+                    > ORBIT_MIN_PERIGEE_M
+                ):
                     orbital[i] = True
-                    events.append((i, "orbit_insertion", new_t[i], new_pos[i].copy(),
-                                   new_vel[i].copy(), None))
+                    events.append(
+                        (i, "orbit_insertion", new_t[i], new_pos[i].copy(), new_vel[i].copy(), None)
+                    )
             k[i] += 1
             seg_t0[i] = new_t[i]
 
@@ -306,8 +341,11 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         sel = OK[:, i]
         ki = K[sel, i]
         evs = sorted(
-            (Event(name, float(te), pe, ve, stage) for (j, name, te, pe, ve, stage) in events
-             if j == i),
+            (
+                Event(name, float(te), pe, ve, stage)
+                for (j, name, te, pe, ve, stage) in events
+                if j == i
+            ),
             key=lambda e: e.t,
         )
         trajectories.append(
