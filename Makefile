@@ -14,7 +14,7 @@ demo: $(BIN)/lookout
 	$(BIN)/lookout fly --site 39.03,125.75 --target 42.1,136.5 --loft 6518.2 --vehicle icbm-solid-3stage
 
 test: $(BIN)/lookout
-	$(BIN)/ruff check lookout tests benchmarks
+	$(BIN)/ruff check lookout tests
 	$(BIN)/pytest -q
 
 bench: $(BIN)/lookout

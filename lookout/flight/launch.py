@@ -59,18 +59,21 @@ def launch_spec(launch: Launch) -> ObjectSpec:
         last = elapsed + st.burn_s >= burn - 1e-9 or n == len(stages)
         mode = HOLD_PITCH if (launch.orbit and i > 0) else GRAVITY_TURN
         area = max(s.area_m2 for s in stages[i:])
+        burning = dict(
+            end=t0 + elapsed + seg_burn,
+            mass_start_kg=mass,
+            mdot=st.mass_flow_kgps,
+            isp_sl_s=st.isp_sl_s,
+            isp_vac_s=st.isp_vac_s,
+            area_m2=area,
+            mode=mode,
+            stage=n,
+        )
         if not last:
             segments.append(
                 Segment(
-                    end=t0 + elapsed + seg_burn,
-                    mass_start_kg=mass,
-                    mdot=st.mass_flow_kgps,
-                    isp_sl_s=st.isp_sl_s,
-                    isp_vac_s=st.isp_vac_s,
-                    area_m2=area,
-                    mode=mode,
+                    **burning,
                     events_at_end=("burnout", "stage_separation"),
-                    stage=n,
                     spawn=Spawn(f"-stage{n}", st.dry_kg, st.area_m2, "spent_stage"),
                 )
             )
@@ -82,15 +85,8 @@ def launch_spec(launch: Launch) -> ObjectSpec:
         remaining = mass - st.mass_flow_kgps * seg_burn - v.payload.mass_kg
         segments.append(
             Segment(
-                end=t0 + elapsed + seg_burn,
-                mass_start_kg=mass,
-                mdot=st.mass_flow_kgps,
-                isp_sl_s=st.isp_sl_s,
-                isp_vac_s=st.isp_vac_s,
-                area_m2=area,
-                mode=mode,
+                **burning,
                 events_at_end=("burnout", "payload_separation"),
-                stage=n,
                 spawn=Spawn(f"-stage{n}", remaining, st.area_m2, "spent_stage"),
                 check_orbit_at_end=launch.orbit,
             )

@@ -15,7 +15,7 @@ import numpy as np
 
 from lookout.flight import dynamics
 from lookout.flight.dynamics import COASTING, Steering
-from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory
+from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic
 
 #: Step sizes (s): while thrusting, in vacuum, and the bounds inside the atmosphere.
@@ -81,26 +81,6 @@ class ObjectSpec:
 def _pad(rows: list[list], fill) -> np.ndarray:
     k = max(len(r) for r in rows)
     return np.array([r + [fill] * (k - len(r)) for r in rows])
-
-
-def _hermite(p0, v0, p1, v1, h, s):
-    """Cubic Hermite position and velocity at fraction s (N,) of steps of length h (N,)."""
-    s = s[:, None]
-    hv0, hv1 = v0 * h[:, None], v1 * h[:, None]
-    s2, s3 = s * s, s * s * s
-    pos = (
-        (2 * s3 - 3 * s2 + 1) * p0
-        + (s3 - 2 * s2 + s) * hv0
-        + (-2 * s3 + 3 * s2) * p1
-        + (s3 - s2) * hv1
-    )
-    vel = (
-        (6 * s2 - 6 * s) * p0
-        + (3 * s2 - 4 * s + 1) * hv0
-        + (-6 * s2 + 6 * s) * p1
-        + (3 * s2 - 2 * s) * hv1
-    ) / h[:, None]
-    return pos, vel
 
 
 def _bisect(f, n: int, iterations: int = 40) -> np.ndarray:
@@ -246,11 +226,11 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             hs = dt[idx]
 
             def radial_rate(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
-                p, v = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+                p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return np.einsum("ij,ij->i", p, v)
 
             s = _bisect(radial_rate, idx.size)
-            p, v = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
             for j, i in enumerate(idx):
                 events.append((i, "apogee", t[i] + s[j] * hs[j], p[j], v[j], None))
             apogee_seen[idx] = True
@@ -266,7 +246,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         if ree.any():
             idx = np.flatnonzero(ree)
             s = (alt[idx] - REENTRY_ALTITUDE_M) / (alt[idx] - new_alt[idx])
-            p, v = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], dt[idx], s)
+            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], dt[idx], s)
             for j, i in enumerate(idx):
                 events.append((i, "reentry", t[i] + s[j] * dt[i], p[j], v[j], None))
             reentry_seen[idx] = True
@@ -278,11 +258,11 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             hs = dt[idx]
 
             def altitude(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
-                p, _ = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+                p, _ = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return ecef_to_geodetic(p)[2]
 
             s = _bisect(altitude, idx.size)
-            p, v = _hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
             new_pos[idx], new_vel[idx], new_t[idx] = p, v, t[idx] + s * hs
             new_alt[idx] = 0.0
             for j, i in enumerate(idx):

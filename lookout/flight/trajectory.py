@@ -24,6 +24,19 @@ KINDS = ("booster", "reentry_vehicle", "spent_stage", "payload")
 REENTRY_ALTITUDE_M = 100e3
 
 
+def hermite(p0, v0, p1, v1, h, s):
+    """Cubic Hermite position and velocity at fraction ``s`` (N,) of steps of length ``h`` (N,)
+    between states (p0, v0) and (p1, v1), each (N, 3)."""
+    s = s[:, None]
+    hv0, hv1 = v0 * h[:, None], v1 * h[:, None]
+    s2, s3 = s * s, s * s * s
+    pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * hv0 + (-2 * s3 + 3 * s2) * p1
+    pos += (s3 - s2) * hv1
+    vel = (6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * hv0 + (-6 * s2 + 6 * s) * p1
+    vel = (vel + (3 * s2 - 2 * s) * hv1) / h[:, None]
+    return pos, vel
+
+
 @dataclass(frozen=True)
 class Event:
     """A moment in a flight: ``burnout``, ``stage_separation``, ``apogee``, ``reentry``,
@@ -87,23 +100,10 @@ class Trajectory:
             i = np.clip(np.searchsorted(self.t, tq, side="right") - 1, 0, self.t.size - 2)
             h = self.t[i + 1] - self.t[i]
             h = np.where(h > 0, h, 1.0)
-            s = ((tq - self.t[i]) / h)[:, None]
-            p0, p1 = self.pos[i], self.pos[i + 1]
-            v0, v1 = self.vel[i] * h[:, None], self.vel[i + 1] * h[:, None]
-            s2, s3 = s * s, s * s * s
-            pos = (
-                (2 * s3 - 3 * s2 + 1) * p0
-                + (s3 - 2 * s2 + s) * v0
-                + (-2 * s3 + 3 * s2) * p1
-                + (s3 - s2) * v1
+            pos, vel = hermite(
+                self.pos[i], self.vel[i], self.pos[i + 1], self.vel[i + 1], h, (tq - self.t[i]) / h
             )
-            dpos = (
-                (6 * s2 - 6 * s) * p0
-                + (3 * s2 - 4 * s + 1) * v0
-                + (-6 * s2 + 6 * s) * p1
-                + (3 * s2 - 2 * s) * v1
-            ) / h[:, None]
-            out[inside] = np.concatenate([pos, dpos], axis=1)
+            out[inside] = np.concatenate([pos, vel], axis=1)
         elif inside.any():
             out[inside] = np.concatenate([self.pos[0], self.vel[0]])
         return out.reshape(times.shape + (6,))
