@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lookout.flight.launch import Launch, launch_spec
-from lookout.flight.propagate import propagate
+from lookout.flight.propagate import osculating_orbit, propagate
 from lookout.flight.trajectory import Trajectory
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, geodesic_inverse
 
@@ -342,12 +342,7 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
 
 def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:
     """Perigee and apogee altitude (km) and inclination (deg) from one ECEF state."""
-    v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
-    r = np.linalg.norm(pos)
-    energy = 0.5 * v_in @ v_in - GM_EARTH / r
-    h = np.cross(pos, v_in)
-    a = -GM_EARTH / (2 * energy)
-    e = np.sqrt(max(0.0, 1 + 2 * energy * (h @ h) / GM_EARTH**2))
+    a, e, _, h = (x[0] for x in osculating_orbit(pos[None], vel[None]))
     return {
         "perigee_km": float(a * (1 - e) - R_EQUATOR) / 1e3,
         "apogee_km": float(a * (1 + e) - R_EQUATOR) / 1e3,

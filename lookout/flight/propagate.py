@@ -94,16 +94,25 @@ def _bisect(f, n: int, iterations: int = 40) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
-def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
-    """Osculating two-body perigee altitude (m above the equatorial radius) from ECEF states."""
+def osculating_orbit(pos: np.ndarray, vel: np.ndarray):
+    """Two-body semi-major axis (m), eccentricity, specific energy (J/kg) and angular momentum
+    vectors (N, 3) of ECEF states (N, 3), from their inertial velocities."""
     v_in = vel + np.cross(np.array([0.0, 0.0, OMEGA_EARTH]), pos)
     r = np.linalg.norm(pos, axis=1)
     energy = 0.5 * np.einsum("ij,ij->i", v_in, v_in) - GM_EARTH / r
-    h = np.linalg.norm(np.cross(pos, v_in), axis=1)
+    h = np.cross(pos, v_in)
+    h2 = np.einsum("ij,ij->i", h, h)
     with np.errstate(invalid="ignore", divide="ignore"):
         a = -GM_EARTH / (2 * energy)
-        e = np.sqrt(np.maximum(0.0, 1 + 2 * energy * h**2 / GM_EARTH**2))
-        rp = np.where(energy < 0, a * (1 - e), h**2 / (GM_EARTH * (1 + e)))
+        e = np.sqrt(np.maximum(0.0, 1 + 2 * energy * h2 / GM_EARTH**2))
+    return a, e, energy, h
+
+
+def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+    """Osculating two-body perigee altitude (m above the equatorial radius) from ECEF states."""
+    a, e, energy, h = osculating_orbit(pos, vel)
+    h2 = np.einsum("ij,ij->i", h, h)
+    rp = np.where(energy < 0, a * (1 - e), h2 / (GM_EARTH * (1 + e)))
     return rp - R_EQUATOR
 
 
