@@ -1,0 +1,306 @@
+"""Scoring: the metrics must fail a tracker when they should, and agree with hand-worked cases."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lookout.flight.trajectory import Trajectory
+from lookout.geodesy import enu_basis, geodetic_to_ecef
+from lookout.metrics import gospa, nees_bounds, score
+
+try:
+    from lookout.tracking import TrackerOutput, TrackLog
+except ImportError:  # the tracker lands separately; the scorer only reads these fields
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class TrackLog:
+        t: np.ndarray
+        track_id: np.ndarray
+        x: np.ndarray
+        P: np.ndarray
+        boost_prob: np.ndarray
+        detection_index: np.ndarray
+        confirmed: np.ndarray
+
+    @dataclass(frozen=True)
+    class TrackerOutput:
+        updates: TrackLog
+        reports: TrackLog
+        n_detections: int
+        wall_s: float
+
+
+T_FLIGHT = 400.0
+SIG_P, SIG_V = 50.0, 5.0  # injected error, m and m/s
+
+
+def arc(object_id: str, north_offset_m: float = 0.0) -> Trajectory:
+    """A smooth 400 s up-and-down arc from (40 N, 130 E): 60 s thrusting, 300 km apex, heading
+    east at 2 km/s; phases boost, coast and (below 100 km, descending) reentry."""
+    t = np.arange(0.0, T_FLIGHT + 0.5, 1.0)
+    e, n, u = enu_basis(math.radians(40.0), math.radians(130.0))
+    p0 = geodetic_to_ecef(math.radians(40.0), math.radians(130.0), 0.0) + north_offset_m * n
+    s = t / T_FLIGHT
+    h, dh = 4 * 300e3 * s * (1 - s), 4 * 300e3 * (1 - 2 * s) / T_FLIGHT
+    pos = p0 + np.outer(2000.0 * t, e) + np.outer(h, u)
+    vel = np.outer(np.full_like(t, 2000.0), e) + np.outer(dh, u)
+    return Trajectory(object_id, t, pos, vel, t < 60.0, np.zeros(t.size, dtype=np.int64))
+
+
+def log(t, track_id, x, P=None, detection_index=None) -> TrackLog:
+    t = np.asarray(t, dtype=float)
+    k = t.size
+    if P is None:
+        P = np.diag([SIG_P**2] * 3 + [SIG_V**2] * 3)
+    return TrackLog(
+        t=t,
+        track_id=np.asarray(track_id, dtype=np.int64),
+        x=np.asarray(x, dtype=float),
+        P=np.broadcast_to(P, (k, 6, 6)).copy(),
+        boost_prob=np.zeros(k),
+        detection_index=(
+            np.full(k, -1, np.int64) if detection_index is None else np.asarray(detection_index)
+        ),
+        confirmed=np.ones(k, dtype=bool),
+    )
+
+
+def output(reports: TrackLog, updates: TrackLog | None = None) -> TrackerOutput:
+    return TrackerOutput(
+        updates=updates if updates is not None else log([], [], np.zeros((0, 6))),
+        reports=reports,
+        n_detections=0,
+        wall_s=0.0,
+    )
+
+
+class FakeDetection:
+    def __init__(self, t_s: float) -> None:
+        self.t_ns = int(round(t_s * 1e9))
+
+
+def labelled(trajs, t=None):
+    """One detection of each truth per second over its life, and their labels."""
+    t = np.arange(0.0, T_FLIGHT + 0.5, 1.0) if t is None else t
+    dets, labels = [], []
+    for tr in trajs:
+        dets += [FakeDetection(x) for x in t]
+        labels += [tr.object_id] * t.size
+    return dets, labels
+
+
+def follow(tr: Trajectory, track_id: int, t=None, offset=None, noise=None):
+    """Reports following ``tr`` at ``t`` (default: every second of its life)."""
+    t = tr.t if t is None else t
+    x = tr.state_at(t)
+    if offset is not None:
+        x = x + offset
+    if noise is not None:
+        x = x + noise
+    return t, np.full(t.size, track_id), x
+
+
+def cat(*parts) -> TrackLog:
+    return log(*(np.concatenate(col) for col in zip(*parts, strict=True)))
+
+
+@pytest.fixture(scope="module")
+def one():
+    tr = arc("rv")
+    return tr, *labelled([tr])
+
+
+def test_arc_has_all_three_phases(one):
+    tr, _, _ = one
+    assert set(np.unique(tr.phase)) == {0, 1, 2}
+
+
+def test_perfect_tracker_scores_zero(one):
+    tr, dets, labels = one
+    s = score(output(log(*follow(tr, 1))), [tr], labels, detections=dets)
+    assert s.truths == 1 and s.tracks == 1
+    for phase in ("boost", "coast", "reentry"):
+        assert s.rmse_pos_m[phase] < 1e-6
+        assert s.rmse_vel_mps[phase] < 1e-6
+    assert s.false_tracks == s.missed_truths == s.id_switches == s.fragmentations == 0
+    assert s.coverage == 1.0
+    assert s.gospa_mean < 1e-6
+
+
+def test_consistent_covariance_gives_nees_near_dof(one):
+    tr, dets, labels = one
+    rng = np.random.default_rng(1)
+    noise = rng.standard_normal((tr.t.size, 6)) * np.r_[[SIG_P] * 3, [SIG_V] * 3]
+    s = score(output(log(*follow(tr, 1, noise=noise))), [tr], labels, detections=dets)
+    for phase in ("boost", "coast", "reentry"):
+        assert s.rmse_pos_m[phase] == pytest.approx(math.sqrt(3) * SIG_P, rel=0.25)
+        assert s.nees_mean[phase] == pytest.approx(6.0, rel=0.2)
+    assert s.nees_in_bounds_fraction >= 0.85
+    # The same errors with a covariance ten times too small are inconsistent.
+    tight = np.diag([SIG_P**2 / 10] * 3 + [SIG_V**2 / 10] * 3)
+    s = score(output(log(*follow(tr, 1, noise=noise), P=tight)), [tr], labels, detections=dets)
+    assert s.nees_mean["coast"] > s.nees_bounds["coast"][1]
+    assert s.nees_in_bounds_fraction < 0.5
+
+
+def test_bias_is_its_rmse(one):
+    tr, dets, labels = one
+    bias = np.array([300.0, -400.0, 0.0, 3.0, 0.0, 4.0])
+    s = score(output(log(*follow(tr, 1, offset=bias))), [tr], labels, detections=dets)
+    for phase in ("boost", "coast", "reentry"):
+        assert s.rmse_pos_m[phase] == pytest.approx(500.0)
+        assert s.rmse_vel_mps[phase] == pytest.approx(5.0)
+    assert s.gospa_mean == pytest.approx(500.0)
+    # Beyond the association cutoff the track is false and the truth missed.
+    far = score(
+        output(log(*follow(tr, 1, offset=bias))), [tr], labels, detections=dets, gospa_c_m=400.0
+    )
+    assert far.false_tracks == 1 and far.missed_truths == 1
+    assert far.gospa_mean == pytest.approx(400.0)  # sqrt(c²/2 + c²/2)
+
+
+def test_rmse_over_pcrlb(one):
+    tr, dets, labels = one
+
+    class Bound:
+        t = tr.t
+        pos_m = np.full(tr.t.size, 250.0)
+        vel_mps = np.full(tr.t.size, 1.0)
+        phase = tr.phase
+
+    bias = np.array([300.0, -400.0, 0.0, 0.0, 0.0, 0.0])
+    s = score(
+        output(log(*follow(tr, 1, offset=bias))),
+        [tr],
+        labels,
+        detections=dets,
+        pcrlb_results={"rv": Bound()},
+    )
+    assert s.pcrlb_pos_m["coast"] == pytest.approx(250.0)
+    assert s.rmse_over_pcrlb_pos["coast"] == pytest.approx(2.0)
+    d = s.to_dict()
+    assert d["pcrlb_pos_m"]["boost"] == pytest.approx(250.0)
+    no_bound = score(output(log(*follow(tr, 1))), [tr], labels, detections=dets).to_dict()
+    assert no_bound["pcrlb_pos_m"] == {"boost": None, "coast": None, "reentry": None}
+
+
+def test_id_swap_counts():
+    a, b = arc("a"), arc("b", north_offset_m=50e3)
+    dets, labels = labelled([a, b])
+    t1, t2 = a.t[a.t < 200], a.t[a.t >= 200]
+    straight = cat(follow(a, 1), follow(b, 2))
+    swapped = cat(follow(a, 1, t1), follow(b, 2, t1), follow(b, 1, t2), follow(a, 2, t2))
+    s0 = score(output(straight), [a, b], labels, detections=dets)
+    s1 = score(output(swapped), [a, b], labels, detections=dets)
+    assert s0.id_switches == 0
+    assert s1.id_switches == 2  # each truth changes track once
+    assert s1.rmse_pos_m["coast"] < 1e-6  # a swap costs continuity, not accuracy
+    assert s1.per_truth["a"]["tracks"] == [1, 2]
+    # A track handing over to a new id (break and restart) is a switch and a fragmentation.
+    gap = t2[t2 >= 205]
+    broken = cat(follow(a, 1, t1), follow(a, 3, gap), follow(b, 2))
+    s2 = score(output(broken), [a, b], labels, detections=dets)
+    assert s2.id_switches == 1 and s2.fragmentations == 1
+    assert s2.per_truth["a"]["coverage"] == pytest.approx(1 - 5 / a.t.size)
+
+
+def test_duplicate_track_does_not_steal_the_truth():
+    """CLEAR-MOT persistence: a second track that comes closer does not cause a switch."""
+    a = arc("a")
+    dets, labels = labelled([a])
+    t2 = a.t[a.t >= 100]
+    off = np.array([500.0, 0, 0, 0, 0, 0])
+    s = score(output(cat(follow(a, 1, offset=off), follow(a, 2, t2))), [a], labels, detections=dets)
+    assert s.id_switches == 0
+    assert s.false_tracks == 1  # the duplicate is never matched
+
+
+def test_false_track_and_missed_truth(one):
+    tr, dets, labels = one
+    ghost_t = tr.t[:100]
+    ghost = (ghost_t, np.full(ghost_t.size, 7), tr.state_at(ghost_t) + [0, 0, 900e3, 0, 0, 0])
+    s = score(output(cat(follow(tr, 1), ghost)), [tr], labels, detections=dets, gospa_c_m=1e4)
+    assert s.tracks == 2 and s.false_tracks == 1 and s.missed_truths == 0
+    # GOSPA is c / sqrt(2) during the ghost's 100 s, zero after.
+    assert s.gospa_mean == pytest.approx(1e4 / math.sqrt(2) * 100 / tr.t.size)
+    assert s.false_track_fraction == pytest.approx(100 / (100 + tr.t.size))
+
+    other = arc("other", north_offset_m=300e3)
+    dets2, labels2 = labelled([tr, other])
+    s = score(output(log(*follow(tr, 1))), [tr, other], labels2, detections=dets2)
+    assert s.truths == 2 and s.missed_truths == 1 and s.coverage == pytest.approx(0.5)
+
+
+def test_rarely_seen_truth_does_not_count_and_expected_span(one):
+    tr, _, _ = one
+    other = arc("other", north_offset_m=300e3)
+    dets, labels = labelled([tr])
+    dets += [FakeDetection(10.0), FakeDetection(11.0)]
+    labels += ["other", "other"]
+    labels.append(None)  # a false alarm
+    dets.append(FakeDetection(12.0))
+    s = score(output(log(*follow(tr, 1))), [tr, other], labels, detections=dets)
+    assert s.truths == 1 and s.missed_truths == 0
+    # Seen only from 100 s to 200 s: expected then, and a track after 200 s is not false.
+    window = np.arange(100.0, 201.0)
+    d2, l2 = labelled([tr], window)
+    s = score(output(log(*follow(tr, 1, tr.t[tr.t >= 150]))), [tr], l2, detections=d2)
+    assert s.coverage == pytest.approx(51 / 101)
+    assert s.false_tracks == 0 and s.false_track_fraction == 0.0
+
+
+def test_purity_from_labels(one):
+    tr, dets, labels = one
+    labels = list(labels) + [None, "rv"]
+    # Track 1 updated by detections 0..7 (truth rv) and 401 (a false alarm): purity 8/9.
+    di = np.r_[np.arange(8), 401]
+    upd = log(np.arange(9.0), np.ones(9), np.zeros((9, 6)), detection_index=di)
+    s = score(output(log(*follow(tr, 1)), upd), [tr], labels, detections=list(dets) + [dets[0]] * 2)
+    assert s.purity == pytest.approx(8 / 9)
+
+
+def test_gospa_hand_example():
+    tracks = np.array([[0.0, 0, 0], [100.0, 0, 0]])
+    truths = np.array([[3.0, 4.0, 0]])
+    g, loc, missed, false = gospa(tracks, truths, c=50.0)
+    assert loc == pytest.approx(25.0)
+    assert missed == 0.0 and false == pytest.approx(1250.0)
+    assert g == pytest.approx(math.sqrt(25.0 + 1250.0))
+    # Two truths, one track between them: one assigned at 10 m, one missed.
+    g, *_ = gospa(np.array([[10.0, 0, 0]]), np.array([[0.0, 0, 0], [30.0, 0, 0]]), c=20.0)
+    assert g == pytest.approx(math.sqrt(100.0 + 200.0))
+    assert gospa(np.zeros((0, 3)), np.zeros((0, 3)), c=1.0)[0] == 0.0
+    assert gospa(np.zeros((0, 3)), np.zeros((2, 3)), c=2.0)[0] == pytest.approx(2.0)
+
+
+def test_nees_bounds_single_sample():
+    lo, hi = nees_bounds(1)
+    assert lo == pytest.approx(1.2373, abs=1e-3) and hi == pytest.approx(14.449, abs=1e-3)
+
+
+def test_to_dict_keys(one):
+    tr, dets, labels = one
+    d = score(output(log(*follow(tr, 1))), [tr], labels, detections=dets).to_dict()
+    for key in (
+        "rmse_pos_m",
+        "pcrlb_pos_m",
+        "rmse_vel_mps",
+        "nees_in_bounds_fraction",
+        "gospa_mean",
+        "tracks",
+        "truths",
+        "purity",
+        "id_switches",
+        "fragmentations",
+        "false_tracks",
+        "missed_truths",
+    ):
+        assert key in d
+    assert set(d["rmse_pos_m"]) == {"boost", "coast", "reentry"}
+    import json
+
+    json.dumps(d)
