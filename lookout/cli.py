@@ -149,6 +149,90 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios, each with a one-line description."""
+    from lookout.scenario import shipped
+
+    table = Table(title="shipped scenarios", show_header=True)
+    table.add_column("name")
+    table.add_column("description")
+    for name, description in shipped().items():
+        table.add_row(name, description)
+    console.print(table)
+
+
+@app.command()
+def simulate(
+    scenario: str = typer.Argument(..., help="A shipped scenario name or a scenario YAML file."),
+    out: Path | None = typer.Option(
+        None, help="Write truth.jsonl and detections.jsonl into this directory."
+    ),
+    plot: Path | None = typer.Option(None, help="Write a map (PNG) of tracks and coverage."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON summary object on stdout."),
+) -> None:
+    """Fly a scenario's launches and let every partner's sensors look: truth and detections."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lookout.flight import AimError
+    from lookout.scenario import ScenarioError, load
+    from lookout.simulate import simulate as run_simulation
+    from lookout.simulate import write
+
+    try:
+        sc = load(scenario)
+    except ScenarioError as e:
+        fail(str(e))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
+        tasks = {
+            "plan": bar.add_task("planning launches", total=max(len(sc.launches), 1)),
+            "sense": bar.add_task("sensing", total=sc.duration_s),
+        }
+
+        def progress(stage: str, done: float, total: float) -> None:
+            bar.update(tasks[stage], completed=done, total=max(total, 1e-9))
+
+        try:
+            sim = run_simulation(sc, progress=progress)
+        except AimError as e:
+            fail(f"{sc.source}: {e}")
+    paths = write(sim, out) if out is not None else {}
+    if plot is not None:
+        from lookout.plots import scenario_map
+
+        paths["plot"] = scenario_map(sim, plot)
+    wall = sum(sim.timings.values())
+    summary = {
+        "scenario": sc.name,
+        "launches": len(sc.launches),
+        "objects": len(sim.trajectories),
+        "sensors": len(sim.sensors),
+        "detections": len(sim.detections),
+        "false_alarms": sum(label is None for label in sim.labels),
+        "sim_s": sc.duration_s,
+        "timings_s": sim.timings,
+        "files": {k: str(v) for k, v in paths.items()},
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(
+        f"[bold]{sc.name}[/]: {summary['launches']} launches, {summary['objects']} objects, "
+        f"{summary['sensors']} sensors; {summary['detections']} detections "
+        f"({summary['false_alarms']} false alarms) over {sc.duration_s:.0f} s simulated "
+        f"in {wall:.1f} s",
+        highlight=False,
+    )
+    for name, path in paths.items():
+        console.print(f"  {name}: {path}", highlight=False)
+
+
 @bench_app.command("flight")
 def bench_flight(
     repeat: int = typer.Option(5, help="Timed repetitions."),
@@ -163,7 +247,27 @@ def bench_flight(
     if as_json:
         typer.echo(json.dumps(result))
         return
-    table = Table(title="lookout bench flight")
+    _print_result("lookout bench flight", result)
+
+
+@bench_app.command("simulate")
+def bench_simulate(
+    scenario: str = typer.Option("mass-raid", help="Scenario to simulate."),
+    repeat: int = typer.Option(3, help="Timed repetitions (the best is kept)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Simulation speed against real time: fly + sense of a whole scenario, detections/s."""
+    from lookout.bench.simulate import run
+
+    result = run(scenario=scenario, repeat=repeat)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _print_result("lookout bench simulate", result)
+
+
+def _print_result(title: str, result: dict) -> None:
+    table = Table(title=title)
     table.add_column("measure")
     table.add_column("value", justify="right")
     for k, v in result.items():

@@ -1,0 +1,118 @@
+"""A memo of solved launch guidance, so a scenario plans each distinct launch once.
+
+Solving guidance takes seconds (``lookout.flight.plan``); flying the solved launch takes a
+fraction of one. The solution depends only on the vehicle, the site and the aim: the dynamics are
+written in the Earth-fixed frame, so the launch time does not change it. This module keeps
+solutions in memory and on disk, keyed by a hash of those inputs *and of the source of
+``lookout.flight``*, so any change to the physics or the solver invalidates every entry.
+
+The disk cache lives in ``$LOOKOUT_CACHE_DIR`` or ``~/.cache/lookout/plans``; set
+``LOOKOUT_CACHE_DIR=off`` to disable it. A cached entry holds only the guidance parameters
+(heading, pitch-over, cutoff); the flight is always re-integrated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from lookout.flight import Aim, Launch, plan
+from lookout.flight.vehicles import vehicle
+
+_GUIDANCE_FIELDS = ("azimuth", "kick", "cutoff_s", "orbit", "hold_pitch")
+_memory: dict[str, dict] = {}
+
+
+@cache
+def _physics_fingerprint() -> str:
+    """Hash of every source and data file of ``lookout.flight`` (and geodesy)."""
+    here = Path(__file__).parent
+    files = sorted(here.glob("*.py")) + sorted(here.glob("*.yaml"))
+    files.append(here.parent / "geodesy.py")
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path | None:
+    """Where solved plans are kept on disk, or None when disabled."""
+    env = os.environ.get("LOOKOUT_CACHE_DIR")
+    if env == "off":
+        return None
+    if env:
+        return Path(env)
+    return Path.home() / ".cache" / "lookout" / "plans"
+
+
+def _key(site_lat_deg: float, site_lon_deg: float, aim: Aim, vehicle_name: str | None) -> str:
+    spec = {
+        "site": [float(site_lat_deg), float(site_lon_deg)],
+        "aim": dataclasses.asdict(aim),
+        "vehicle": vehicle_name,
+        "physics": _physics_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def plan_cached(
+    site_lat_deg: float,
+    site_lon_deg: float,
+    aim: Aim,
+    vehicle_name: str | None = None,
+    object_id: str = "launch",
+    launch_time: float = 0.0,
+) -> Launch:
+    """``lookout.flight.plan`` with the guidance solution remembered across calls and runs."""
+    key = _key(site_lat_deg, site_lon_deg, aim, vehicle_name)
+    entry = _memory.get(key) or _read(key)
+    if entry is None:
+        launch = plan(site_lat_deg, site_lon_deg, aim, vehicle_name, object_id, launch_time)
+        entry = {"vehicle": launch.vehicle.name}
+        entry.update({f: _plain(getattr(launch, f)) for f in _GUIDANCE_FIELDS})
+        _write(key, entry)
+    _memory[key] = entry
+    return Launch(
+        object_id=object_id,
+        vehicle=vehicle(entry["vehicle"]),
+        site_lat=float(np.radians(site_lat_deg)),
+        site_lon=float(np.radians(site_lon_deg)),
+        launch_time=launch_time,
+        **{f: entry[f] for f in _GUIDANCE_FIELDS},
+    )
+
+
+def _plain(x):
+    if x is None or isinstance(x, bool):
+        return x
+    return float(x)
+
+
+def _read(key: str) -> dict | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        return json.loads((folder / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write(key: str, entry: dict) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{key}.json.{os.getpid()}"
+        tmp.write_text(json.dumps(entry))
+        tmp.replace(folder / f"{key}.json")
+    except OSError:
+        pass  # a read-only home only costs speed
