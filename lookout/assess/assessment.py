@@ -1,0 +1,374 @@
+"""The assessment of each track: phase, launch point, impact (or instantaneous impact point),
+apogee, ranges, class, orbit, territories; one :class:`Assessment` per track and update.
+
+:class:`Assessor` keeps what a track's past tells (its earliest boost states for the launch
+point, when thrust ended, the energy at burnout, the highest point seen, the ground track flown)
+and assesses every track of an update in one batch: one propagation call flies the sigma points
+of all tracks. :func:`assess` is the same for one update without memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lookout.assess.energy import (
+    Orbit,
+    equivalent_range,
+    is_lofted,
+    orbits,
+    range_class,
+    specific_energy,
+)
+from lookout.assess.impact import BallisticPrior, Ellipse, ellipse_from_cov, predict_impacts
+from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
+from lookout.assess.territory import Area, Overflight, Territories, territories
+from lookout.flight.trajectory import REENTRY_ALTITUDE_M
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+
+#: A track is boosting when its boost-mode probability is at least this.
+BOOST_THRESHOLD = 0.5
+#: How many of a track's earliest boost states are kept for its launch point.
+LAUNCH_STATES = 5
+#: Sampling (s) of the predicted ground track for overflights.
+GROUND_TRACK_DT_S = 2.0
+
+
+@dataclass
+class Assessment:
+    """What is known of one track at time ``t`` (s from the epoch). SI units and radians inside;
+    :meth:`to_dict` gives km, degrees and s for the edges.
+
+    ``impact_kind`` is "iip" while thrusting (the instantaneous impact point: where it would come
+    down if thrust stopped now), "predicted" after burnout, None when there is no impact (orbit).
+    Launch and impact ellipses are 95% ellipses on the ground.
+    """
+
+    t: float
+    track_id: str
+    state: np.ndarray  # (6,) ECEF m, m/s
+    covariance: np.ndarray  # (6, 6)
+    phase: str  # "boost", "coast" or "reentry"
+    boost_prob: float
+    burnout_time: float | None = None
+    launch_lat: float | None = None
+    launch_lon: float | None = None
+    launch_ellipse: Ellipse | None = None
+    launch_time: float | None = None
+    launch_time_sigma: float | None = None
+    launch_method: str | None = None
+    impact_kind: str | None = None
+    impact_lat: float | None = None
+    impact_lon: float | None = None
+    impact_time: float | None = None
+    impact_time_sigma: float | None = None
+    impact_ellipse: Ellipse | None = None
+    impact_complete: bool = True
+    apogee_m: float | None = None
+    apogee_observed: bool = False
+    range_m: float | None = None
+    equivalent_range_m: float | None = None
+    lofted: bool = False
+    vehicle_class: str | None = None
+    orbital: bool = False
+    orbit: Orbit | None = None
+    overflown: list[Overflight] = field(default_factory=list)
+    impact_area: Area | None = None
+
+    @property
+    def overflown_codes(self) -> list[str]:
+        """Territory codes overflown, in order, each once."""
+        return list(dict.fromkeys(o.code for o in self.overflown))
+
+    def to_dict(self) -> dict:
+        def deg(a):
+            return None if a is None else float(np.degrees(a))
+
+        def km(a):
+            return None if a is None else a / 1e3
+
+        launch = None
+        if self.launch_lat is not None:
+            launch = {
+                "lat_deg": deg(self.launch_lat),
+                "lon_deg": deg(self.launch_lon),
+                "time_s": self.launch_time,
+                "time_sigma_s": self.launch_time_sigma,
+                "ellipse": self.launch_ellipse.to_dict() if self.launch_ellipse else None,
+                "method": self.launch_method,
+            }
+        impact = None
+        if self.impact_kind is not None:
+            impact = {
+                "kind": self.impact_kind,
+                "lat_deg": deg(self.impact_lat),
+                "lon_deg": deg(self.impact_lon),
+                "time_s": self.impact_time,
+                "time_sigma_s": self.impact_time_sigma,
+                "ellipse": self.impact_ellipse.to_dict() if self.impact_ellipse else None,
+                "complete": self.impact_complete,
+                "area": self.impact_area.to_dict() if self.impact_area else None,
+            }
+        return {
+            "t_s": self.t,
+            "track_id": self.track_id,
+            "state": [float(v) for v in self.state],
+            "phase": self.phase,
+            "boost_prob": self.boost_prob,
+            "burnout_time_s": self.burnout_time,
+            "launch": launch,
+            "impact": impact,
+            "apogee_km": km(self.apogee_m),
+            "apogee_observed": self.apogee_observed,
+            "range_km": km(self.range_m),
+            "equivalent_range_km": km(self.equivalent_range_m),
+            "lofted": self.lofted,
+            "class": self.vehicle_class,
+            "orbital": self.orbital,
+            "orbit": self.orbit.to_dict() if self.orbit else None,
+            "overflown": [o.to_dict() for o in self.overflown],
+        }
+
+
+@dataclass
+class TrackMemory:
+    """What an :class:`Assessor` remembers of one track."""
+
+    boost_states: list[tuple[float, np.ndarray, np.ndarray]] = field(default_factory=list)
+    first_state: tuple[float, np.ndarray, np.ndarray] | None = None
+    launch: LaunchEstimate | None = None
+    launch_stale: bool = True
+    seen_boost: bool = False
+    burnout_time: float | None = None
+    burnout_energy: float | None = None
+    max_alt: float = -np.inf
+    descending: bool = False
+    ground_t: list[float] = field(default_factory=list)
+    ground_lat: list[float] = field(default_factory=list)
+    ground_lon: list[float] = field(default_factory=list)
+
+
+class Assessor:
+    """Assesses every track of each update, remembering each track's past by its id."""
+
+    def __init__(self, prior: BallisticPrior | None = None, outlines: Territories | None = None):
+        self.prior = prior or BallisticPrior()
+        self.outlines = outlines or territories()
+        self.memory: dict[str, TrackMemory] = {}
+
+    def update(
+        self,
+        t: float | np.ndarray,
+        track_ids: list[str],
+        x: np.ndarray,
+        P: np.ndarray,
+        boost_prob: np.ndarray,
+    ) -> list[Assessment]:
+        """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
+        ``boost_prob`` (N,) the tracker's boost-mode probability."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        n = x.shape[0]
+        P = np.asarray(P, dtype=float).reshape(n, 6, 6)
+        t = np.broadcast_to(np.asarray(t, dtype=float), (n,)).copy()
+        bp = np.broadcast_to(np.asarray(boost_prob, dtype=float), (n,))
+        if len(track_ids) != n:
+            raise ValueError(f"track_ids has {len(track_ids)} ids for {n} states")
+        boost = bp >= BOOST_THRESHOLD
+        lat, lon, alt = ecef_to_geodetic(x[:, :3])
+        vr = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
+        energy = specific_energy(x)
+        mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
+        for i, m in enumerate(mems):
+            self._remember(m, t[i], x[i], P[i], bool(boost[i]), energy[i], alt[i], vr[i])
+            m.ground_t.append(float(t[i]))
+            m.ground_lat.append(float(lat[i]))
+            m.ground_lon.append(float(lon[i]))
+        self._update_launch_points(mems)
+
+        orbital, orbit = orbits(x)
+        orbital &= ~boost
+        fly = np.flatnonzero(~orbital)
+        impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior) if fly.size else None
+        row = {int(i): k for k, i in enumerate(fly)}
+
+        out = []
+        for i, m in enumerate(mems):
+            phase = (
+                "boost"
+                if boost[i]
+                else ("reentry" if vr[i] < 0 and alt[i] < REENTRY_ALTITUDE_M else "coast")
+            )
+            a = Assessment(
+                t=float(t[i]),
+                track_id=track_ids[i],
+                state=x[i].copy(),
+                covariance=P[i].copy(),
+                phase=phase,
+                boost_prob=float(bp[i]),
+                burnout_time=m.burnout_time,
+                orbital=bool(orbital[i]),
+                orbit=orbit[i] if orbital[i] else None,
+            )
+            if m.launch is not None and np.isfinite(m.launch.lat[0]):
+                le = m.launch
+                a.launch_lat, a.launch_lon = float(le.lat[0]), float(le.lon[0])
+                a.launch_ellipse = ellipse_from_cov(le.cov_en[0])
+                a.launch_time, a.launch_time_sigma = float(le.t[0]), float(le.t_sigma[0])
+                a.launch_method = le.method
+            nominal = None
+            if i in row and np.isfinite(impacts.lat[row[i]]):
+                k = row[i]
+                a.impact_kind = "iip" if boost[i] else "predicted"
+                a.impact_lat, a.impact_lon = float(impacts.lat[k]), float(impacts.lon[k])
+                a.impact_time = float(impacts.t[k])
+                a.impact_time_sigma = float(impacts.t_sigma[k])
+                a.impact_ellipse = impacts.ellipse(k)
+                a.impact_complete = bool(impacts.complete[k])
+                a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
+                nominal = impacts.nominal[k]
+            self._apogee(a, m, alt[i], vr[i], nominal)
+            self._ranges(a, m, energy[i], boost[i])
+            self._overflights(a, m, nominal)
+            out.append(a)
+        return out
+
+    @staticmethod
+    def _remember(m: TrackMemory, t, x, P, boost, energy, alt, vr) -> None:
+        if m.first_state is None:
+            m.first_state = (t, x.copy(), P.copy())
+        if boost:
+            m.seen_boost = True
+            if len(m.boost_states) < LAUNCH_STATES:
+                m.boost_states.append((t, x.copy(), P.copy()))
+                m.launch_stale = True
+        elif m.burnout_energy is None:
+            m.burnout_energy = float(energy)
+            if m.seen_boost:
+                m.burnout_time = float(t)
+        m.max_alt = max(m.max_alt, float(alt))
+        m.descending = m.descending or (vr < 0 and m.max_alt > alt)
+
+    def _update_launch_points(self, mems: list[TrackMemory]) -> None:
+        stale = [m for m in mems if m.launch_stale]
+        boosted = [m for m in stale if m.boost_states]
+        if boosted:
+            ts, xs, Ps, owner = [], [], [], []
+            for j, m in enumerate(boosted):
+                for tb, xb, Pb in m.boost_states:
+                    ts.append(tb)
+                    xs.append(xb)
+                    Ps.append(Pb)
+                    owner.append(j)
+            est = launch_from_boost(np.array(ts), np.array(xs), np.array(Ps))
+            owner = np.array(owner)
+            size = np.trace(est.cov_en, axis1=1, axis2=2)
+            for j, m in enumerate(boosted):
+                # The sharpest point and the sharpest time may come from different states.
+                rows = np.flatnonzero(owner == j)
+                b = rows[np.argmin(size[rows])]
+                bt = rows[np.argmin(est.t_sigma[rows])]
+                m.launch = _take(est, b)
+                m.launch.t[0], m.launch.t_sigma[0] = est.t[bt], est.t_sigma[bt]
+        coasted = [m for m in stale if not m.boost_states]
+        if coasted:
+            est = launch_from_coast(
+                np.array([m.first_state[0] for m in coasted]),
+                np.array([m.first_state[1] for m in coasted]),
+                np.array([m.first_state[2] for m in coasted]),
+                self.prior,
+            )
+            for j, m in enumerate(coasted):
+                m.launch = _take(est, j)
+        for m in stale:
+            m.launch_stale = False
+
+    @staticmethod
+    def _apogee(a: Assessment, m: TrackMemory, alt, vr, nominal) -> None:
+        if a.phase == "boost":
+            return
+        if m.descending or vr < 0:
+            a.apogee_m, a.apogee_observed = float(m.max_alt), bool(m.descending)
+            return
+        ev = nominal.event("apogee") if nominal is not None else None
+        if ev is not None:
+            a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
+
+    @staticmethod
+    def _ranges(a: Assessment, m: TrackMemory, energy, boost) -> None:
+        if a.launch_lat is not None and a.impact_lat is not None:
+            a.range_m = float(
+                geodesic_inverse(a.launch_lat, a.launch_lon, a.impact_lat, a.impact_lon)[0]
+            )
+        if boost:
+            return
+        e = m.burnout_energy if m.burnout_energy is not None else float(energy)
+        a.equivalent_range_m = float(equivalent_range(e))
+        if a.orbital or a.range_m is None:
+            return
+        a.lofted = bool(a.apogee_m is not None and is_lofted(a.apogee_m, a.range_m))
+        a.vehicle_class = range_class(a.equivalent_range_m if a.lofted else a.range_m)
+
+    def _overflights(self, a: Assessment, m: TrackMemory, nominal) -> None:
+        ts, lats, lons, pred = list(m.ground_t), list(m.ground_lat), list(m.ground_lon), []
+        if a.launch_lat is not None and a.launch_time is not None and a.launch_time < ts[0]:
+            ts.insert(0, a.launch_time)
+            lats.insert(0, a.launch_lat)
+            lons.insert(0, a.launch_lon)
+        ts, lats, lons = _densify_track(np.array(ts), np.array(lats), np.array(lons))
+        ts, lats, lons = list(ts), list(lats), list(lons)
+        pred = [False] * len(ts)
+        if nominal is not None and nominal.t.size > 1:
+            tq = np.arange(a.t + GROUND_TRACK_DT_S, nominal.t_end, GROUND_TRACK_DT_S)
+            tq = np.append(tq, nominal.t_end)
+            la, lo, _ = ecef_to_geodetic(nominal.state_at(tq)[:, :3])
+            ts += list(tq)
+            lats += list(la)
+            lons += list(lo)
+            pred += [True] * tq.size
+        a.overflown = self.outlines.overflights(
+            np.array(ts), np.array(lats), np.array(lons), np.array(pred)
+        )
+
+
+def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: float = 10e3):
+    """The ground track between track updates, on great circles, every ``step_m`` or closer."""
+    if t.size < 2:
+        return t, lat, lon
+    u = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", u[:-1], u[1:]), -1.0, 1.0))
+    k = np.maximum(1, np.ceil(ang * 6371e3 / step_m).astype(int))
+    seg = np.repeat(np.arange(t.size - 1), k)
+    s = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)
+    p = u[seg] * (1 - s)[:, None] + u[seg + 1] * s[:, None]
+    p /= np.linalg.norm(p, axis=1, keepdims=True)
+    tt = t[seg] + s * (t[seg + 1] - t[seg])
+    la = np.append(np.arcsin(p[:, 2]), lat[-1])
+    lo = np.append(np.arctan2(p[:, 1], p[:, 0]), lon[-1])
+    return np.append(tt, t[-1]), la, lo
+
+
+def _take(est: LaunchEstimate, i: int) -> LaunchEstimate:
+    return LaunchEstimate(
+        est.lat[i : i + 1],
+        est.lon[i : i + 1],
+        est.cov_en[i : i + 1],
+        est.t[i : i + 1],
+        est.t_sigma[i : i + 1],
+        est.method,
+    )
+
+
+def assess(
+    t: float | np.ndarray,
+    x: np.ndarray,
+    P: np.ndarray,
+    boost_prob: np.ndarray,
+    track_ids: list[str] | None = None,
+    prior: BallisticPrior | None = None,
+) -> list[Assessment]:
+    """Assess N tracks from one update alone (no memory: the launch point comes from these
+    states). See :meth:`Assessor.update` for the arguments."""
+    n = np.atleast_2d(x).shape[0]
+    ids = track_ids if track_ids is not None else [str(i) for i in range(n)]
+    return Assessor(prior).update(t, ids, x, P, boost_prob)

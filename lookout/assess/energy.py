@@ -1,0 +1,109 @@
+"""Figures read off a coasting state's energy: orbit or not, the orbit, the equivalent
+minimum-energy range of a lofted flight, and the class by range.
+
+Equivalent range: a lofted flight spends its burnout energy on height. The same energy on a
+minimum-energy trajectory would go as far as the Keplerian range angle ``psi`` with
+``sin(psi / 2) = nu / (2 - nu)``, ``nu = v^2 R / GM`` the energy expressed as a speed ``v`` at the
+surface (radius ``R``, the mean Earth radius), from the specific orbital energy in the inertial
+frame. It neglects drag (which shortens short-range flights by some per cent), the Earth's
+rotation under the flight (east/west shots gain/lose up to ~10%) and the boost's own ground
+distance; class bands are wide enough for that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
+from lookout.geodesy import GM_EARTH, R_EQUATOR
+
+#: Mean Earth radius (m), for the Keplerian range formulas.
+R_MEAN = 6371008.8
+#: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
+CLASS_BOUNDS_M = ((1000e3, "SRBM"), (3000e3, "MRBM"), (5500e3, "IRBM"))
+#: A flight is lofted when its apogee exceeds the Keplerian minimum-energy apogee for its range
+#: by this factor (minimum-energy flights of the catalogue come out at 1.0-1.4 with drag and boost).
+LOFTED_FACTOR = 1.6
+
+
+@dataclass(frozen=True)
+class Orbit:
+    """Osculating two-body orbit: perigee and apogee altitudes above the equatorial radius (m),
+    inclination (rad), period (s)."""
+
+    perigee_m: float
+    apogee_m: float
+    inclination_rad: float
+    period_s: float
+
+    def to_dict(self) -> dict:
+        return {
+            "perigee_km": self.perigee_m / 1e3,
+            "apogee_km": self.apogee_m / 1e3,
+            "inclination_deg": float(np.degrees(self.inclination_rad)),
+            "period_min": self.period_s / 60.0,
+        }
+
+
+def orbits(x: np.ndarray) -> tuple[np.ndarray, list[Orbit | None]]:
+    """Whether each ECEF state (N, 6) is in orbit (perigee above 100 km), and its orbit."""
+    x = np.atleast_2d(x)
+    a, e, energy, h = osculating_orbit(x[:, :3], x[:, 3:])
+    h2 = np.einsum("ij,ij->i", h, h)
+    rp = np.where(energy < 0, a * (1 - e), h2 / (GM_EARTH * (1 + e)))
+    orbital = (energy < 0) & (rp - R_EQUATOR > ORBIT_MIN_PERIGEE_M)
+    out: list[Orbit | None] = []
+    for i in range(x.shape[0]):
+        if not orbital[i]:
+            out.append(None)
+            continue
+        out.append(
+            Orbit(
+                float(rp[i] - R_EQUATOR),
+                float(a[i] * (1 + e[i]) - R_EQUATOR),
+                float(np.arccos(h[i, 2] / np.sqrt(h2[i]))),
+                float(2 * np.pi * np.sqrt(a[i] ** 3 / GM_EARTH)),
+            )
+        )
+    return orbital, out
+
+
+def specific_energy(x: np.ndarray) -> np.ndarray:
+    """Inertial specific orbital energy (J/kg) of ECEF states (N, 6)."""
+    return osculating_orbit(np.atleast_2d(x)[:, :3], np.atleast_2d(x)[:, 3:])[2]
+
+
+def equivalent_range(energy: np.ndarray) -> np.ndarray:
+    """Keplerian minimum-energy ground range (m) of a flight with this specific energy (J/kg);
+    half the circumference for energies at or above circular speed at the surface."""
+    v2 = 2.0 * (np.asarray(energy, dtype=float) + GM_EARTH / R_MEAN)
+    nu = np.maximum(v2, 0.0) * R_MEAN / GM_EARTH
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(nu < 1.0, nu / (2.0 - nu), 1.0)
+    return 2.0 * np.arcsin(np.clip(s, 0.0, 1.0)) * R_MEAN
+
+
+def minimum_energy_apogee(range_m: np.ndarray) -> np.ndarray:
+    """Keplerian apogee altitude (m above the mean radius) of the minimum-energy flight."""
+    psi = np.asarray(range_m, dtype=float) / R_MEAN
+    s = np.sin(psi / 2)
+    nu = 2 * s / (1 + s)
+    gamma = (np.pi - psi) / 4
+    a = R_MEAN / (2 - nu)
+    e = np.sqrt(np.maximum(0.0, 1 - nu * (2 - nu) * np.cos(gamma) ** 2))
+    return a * (1 + e) - R_MEAN
+
+
+def is_lofted(apogee_m: np.ndarray, range_m: np.ndarray) -> np.ndarray:
+    """Whether a flight's apogee (m) is well above the minimum-energy apogee for its range (m)."""
+    return np.asarray(apogee_m) > LOFTED_FACTOR * minimum_energy_apogee(range_m)
+
+
+def range_class(range_m: float) -> str:
+    """SRBM, MRBM, IRBM or ICBM by ground range (m)."""
+    for bound, name in CLASS_BOUNDS_M:
+        if range_m < bound:
+            return name
+    return "ICBM"

@@ -1,0 +1,190 @@
+"""Territories under a flight: land outlines and approximate exclusive economic zones.
+
+Outlines are Natural Earth 1:110m admin-0 countries (public domain, naturalearthdata.com) for
+East Asia, the western Pacific and the northern Pacific rim, shipped in ``data/territories.csv``
+(see ``data/make_territories.py`` for where the copy comes from and how it is cut), plus a coarse
+outline of Guam, which is below that scale. At 1:110m small islands are missing (Okinawa and the
+other Ryukyu islands, the Izu and Ogasawara chains, the Northern Marianas): a flight over them is
+not reported as an overflight, and their waters fall to the nearest coast that is shipped.
+
+Exclusive economic zones are *approximated*: the sea within 200 nautical miles of a shipped coast
+belongs to the nearest coast (an equidistant median line between neighbours). No public EEZ
+dataset can be shipped here (the Marine Regions EEZ boundaries are not on a package registry and
+carry their own licence), and real EEZs differ where treaties or disputes draw other lines.
+Coast distances are great-circle distances to vertices densified every 10 km along the outlines.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from matplotlib.path import Path
+
+#: Width of an exclusive economic zone (UNCLOS art. 57): 200 nautical miles, in metres.
+EEZ_WIDTH_M = 200 * 1852.0
+#: Spacing (m) of the coast points used for distances to the coast.
+COAST_SPACING_M = 10e3
+_R_MEAN = 6371008.8
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a point lies: a territory's land, its (approximate) EEZ, or the high seas."""
+
+    kind: str  # "land", "eez" or "high_seas"
+    code: str | None  # ISO 3166-1 alpha-2 ("GU" for Guam); None on the high seas
+    name: str | None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "code": self.code, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Overflight:
+    """One passage of the ground track over a territory's land (times in s from the epoch)."""
+
+    code: str
+    name: str
+    t_enter: float
+    t_exit: float
+    predicted: bool  # False if the passage was already seen on the track
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "t_enter_s": self.t_enter,
+            "t_exit_s": self.t_exit,
+            "predicted": self.predicted,
+        }
+
+
+@dataclass(frozen=True)
+class _Ring:
+    code: str
+    name: str
+    path: Path
+    bbox: tuple[float, float, float, float]  # lon0, lat0, lon1, lat1 (deg)
+
+
+class Territories:
+    """Shipped outlines with point-in-land and nearest-coast queries (angles in radians)."""
+
+    def __init__(self, rows: list[tuple[str, str, str, float, float]]):
+        rings: dict[str, list] = {}
+        names: dict[str, str] = {}
+        for code, name, ring, lon, lat in rows:
+            rings.setdefault(ring, []).append((lon, lat))
+            names[ring] = code, name
+        self.rings: list[_Ring] = []
+        coast_xyz, coast_code = [], []
+        for key, pts in rings.items():
+            a = np.array(pts, dtype=float)
+            code, name = names[key]
+            self.rings.append(
+                _Ring(
+                    code,
+                    name,
+                    Path(a),
+                    (a[:, 0].min(), a[:, 1].min(), a[:, 0].max(), a[:, 1].max()),
+                )
+            )
+            xyz = _densify(_unit(np.radians(a[:, 1]), np.radians(a[:, 0])))
+            coast_xyz.append(xyz)
+            coast_code += [code] * len(xyz)
+        self.names = {r.code: r.name for r in self.rings}
+        self.coast_xyz = np.concatenate(coast_xyz)
+        self.coast_code = np.array(coast_code)
+
+    def land_at(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Territory code of the land under each point (object array, None at sea)."""
+        lat_d = np.degrees(np.atleast_1d(np.asarray(lat, dtype=float)))
+        lon_d = _wrap_deg(np.degrees(np.atleast_1d(np.asarray(lon, dtype=float))))
+        out = np.full(lat_d.shape, None, dtype=object)
+        pts = np.column_stack([lon_d, lat_d])
+        for r in self.rings:
+            x0, y0, x1, y1 = r.bbox
+            sel = (lon_d >= x0) & (lon_d <= x1) & (lat_d >= y0) & (lat_d <= y1)
+            if sel.any():
+                idx = np.flatnonzero(sel)
+                inside = r.path.contains_points(pts[idx])
+                out[idx[inside]] = r.code
+        return out
+
+    def area_at(self, lat: float, lon: float) -> Area:
+        """Land, approximate EEZ (nearest coast within 200 nmi) or high seas at one point."""
+        land = self.land_at(lat, lon)[0]
+        if land is not None:
+            return Area("land", land, self.names[land])
+        p = _unit(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+        cos = np.clip(self.coast_xyz @ p, -1.0, 1.0)
+        i = int(np.argmax(cos))
+        dist = float(np.arccos(cos[i])) * _R_MEAN
+        if dist <= EEZ_WIDTH_M:
+            code = str(self.coast_code[i])
+            return Area("eez", code, self.names[code])
+        return Area("high_seas", None, None)
+
+    def overflights(
+        self, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, predicted: np.ndarray
+    ) -> list[Overflight]:
+        """Passages over land along a ground track sampled at times ``t`` (ascending), in order.
+
+        A territory entered twice gives two passages; ``predicted`` flags samples that lie in the
+        future of the track.
+        """
+        codes = self.land_at(lat, lon)
+        out = []
+        i, n = 0, len(codes)
+        while i < n:
+            if codes[i] is None:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and codes[j + 1] == codes[i]:
+                j += 1
+            out.append(
+                Overflight(
+                    codes[i], self.names[codes[i]], float(t[i]), float(t[j]), bool(predicted[j])
+                )
+            )
+            i = j + 1
+        return out
+
+
+def _wrap_deg(lon: np.ndarray) -> np.ndarray:
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Unit vectors (..., 3) on the sphere (for distances; geodetic latitude is close enough)."""
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
+
+
+def _densify(xyz: np.ndarray) -> np.ndarray:
+    """Points every ``COAST_SPACING_M`` or closer along a ring of unit vectors."""
+    out = [xyz[:1]]
+    for a, b in zip(xyz[:-1], xyz[1:], strict=True):
+        ang = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
+        k = max(1, int(np.ceil(ang * _R_MEAN / COAST_SPACING_M)))
+        s = np.linspace(0.0, 1.0, k + 1)[1:, None]
+        seg = a * (1 - s) + b * s
+        out.append(seg / np.linalg.norm(seg, axis=1, keepdims=True))
+    return np.concatenate(out)
+
+
+@cache
+def territories() -> Territories:
+    """The shipped outlines (loaded once)."""
+    text = resources.files("lookout.assess").joinpath("data/territories.csv").read_text()
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    reader = csv.reader(lines[1:])
+    rows = [(c, n, r, float(lo), float(la)) for c, n, r, lo, la in reader]
+    return Territories(rows)
+
+
+__all__ = ["EEZ_WIDTH_M", "Area", "Overflight", "Territories", "territories"]
