@@ -1,0 +1,208 @@
+"""Assessment against truth flights: ellipse containment, shrinking, class, orbit, overflight,
+instantaneous impact point, launch point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lookout.assess import (
+    CHI2_2D_95,
+    Assessor,
+    assess,
+    launch_from_boost,
+    mahalanobis2,
+    predict_impacts,
+    territories,
+)
+from lookout.flight import Launch, fly, vehicle
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+
+# Guidance solved once with lookout.flight.plan (site, aim, vehicle in the comments) and frozen
+# here, so the module flies its truth in one batch in a second instead of solving for minutes.
+LAUNCHES = {
+    # plan(39.0, 125.7, Aim(target_lat_deg=40.5, target_lon_deg=132.0), "srbm-solid"): 565 km
+    "srbm": ("srbm-solid", 39.0, 125.7, 1.221040105012409, 0.7598330821596386, 27.501190913139354),
+    # plan(39.0, 125.7, Aim(target_lat_deg=40.5, target_lon_deg=150.0), "irbm-liquid"): 2083 km
+    # over northern Japan into the Pacific
+    "irbm-over-japan": (
+        "irbm-liquid", 39.0, 125.7, 1.3210742477887496, 0.473064211682751, 104.90528739209225,
+    ),
+    # plan(39.0, 125.7, Aim(target_lat_deg=35.0, target_lon_deg=165.0), "irbm-liquid"): 3499 km
+    "irbm": ("irbm-liquid", 39.0, 125.7, 1.4312503400730099, 0.49909615891491127, 111.891488679126),
+    # plan(39.03, 125.75, Aim(target_lat_deg=42.1, target_lon_deg=136.5, loft=6518.2),
+    #      "icbm-solid-3stage"): apogee 6518 km, 971 km
+    "icbm-lofted": (
+        "icbm-solid-3stage", 39.03, 125.75, 1.212980128651933, 0.0930162419025959,
+        167.71490159052493,
+    ),
+}  # fmt: skip
+# plan(39.66, 124.7, Aim(azimuth_deg=180, orbit_km=500), "slv-3stage")
+SLV = dict(cutoff_s=408.1839522909664, orbit=True, hold_pitch=1.1052936440048147)
+SLV_KICK = 0.2390976412701991
+
+RADAR_P = np.diag([300.0**2] * 3 + [15.0**2] * 3)
+
+
+def _correlated_p(seed: int) -> np.ndarray:
+    """A radar-grade track covariance (about 200 m, 10 m/s) with cross-correlations."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(6, 6)) * 0.3 + np.eye(6)
+    c = a @ a.T
+    d = np.sqrt(np.diag(c))
+    s = np.array([200.0] * 3 + [10.0] * 3)
+    return (c / np.outer(d, d)) * np.outer(s, s)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    launches = {
+        k: Launch(k, vehicle(v), np.radians(la), np.radians(lo), az, kick, cutoff_s=cut)
+        for k, (v, la, lo, az, kick, cut) in LAUNCHES.items()
+    }
+    launches["slv"] = Launch(
+        "slv", vehicle("slv-3stage"), np.radians(39.66), np.radians(124.7), np.pi, SLV_KICK, **SLV
+    )
+    trs = fly(list(launches.values()), debris=False)
+    return {k: (launches[k], tr) for k, tr in zip(launches, trs, strict=True)}
+
+
+def _impact(tr):
+    ev = tr.event("impact")
+    lat, lon, _ = ecef_to_geodetic(ev.pos)
+    return float(lat), float(lon), ev.t
+
+
+def _burnout(tr) -> float:
+    return tr.event("payload_separation").t
+
+
+@pytest.mark.parametrize("name", ["srbm", "irbm"])
+def test_true_impact_inside_95_ellipse_95_percent_of_draws(truth, name):
+    launch, tr = truth[name]
+    lat, lon, _ = _impact(tr)
+    t = _burnout(tr) + 20.0
+    P = _correlated_p(1)
+    n = 200
+    rng = np.random.default_rng(7)
+    x = tr.state_at(t) + rng.multivariate_normal(np.zeros(6), P, size=n)
+    b = predict_impacts(np.full(n, t), x, np.broadcast_to(P, (n, 6, 6)))
+    assert b.complete.all()
+    inside = mahalanobis2(b.lat, b.lon, b.cov_en, lat, lon) <= CHI2_2D_95
+    # Binomial(200, 0.95): mean 190, sd 3.1; allow 3 sd below, and refuse an ellipse so loose
+    # that it always contains the truth.
+    assert 181 <= inside.sum() <= 199, inside.mean()
+
+
+def test_ellipse_shrinks_with_p_and_with_time(truth):
+    _, tr = truth["irbm"]
+    t_bo = _burnout(tr)
+    t_imp = tr.event("impact").t
+    times = np.array([t_bo + 20.0, t_bo + 20.0, 0.5 * (t_bo + t_imp), t_imp - 120.0])
+    P = np.stack([RADAR_P, RADAR_P / 4, RADAR_P, RADAR_P])
+    b = predict_impacts(times, tr.state_at(times), P)
+    major = [b.ellipse(i).semi_major_m for i in range(4)]
+    assert major[1] < 0.6 * major[0]
+    assert major[0] > major[2] > major[3]
+
+
+def test_lofted_icbm_classed_by_equivalent_range(truth):
+    launch, tr = truth["icbm-lofted"]
+    t_bo = _burnout(tr)
+    a = Assessor()
+    rng = np.random.default_rng(3)
+    times = [20.0, 40.0, t_bo + 60.0, t_bo + 600.0]
+    for t in times:
+        x = tr.state_at(t) + rng.multivariate_normal(np.zeros(6), RADAR_P)
+        out = a.update(t, ["icbm"], x[None], RADAR_P[None], np.array([float(t < t_bo)]))[0]
+    assert out.phase == "coast" and out.impact_kind == "predicted"
+    assert out.range_m < 1000e3
+    assert out.apogee_m > 6000e3
+    assert out.lofted
+    assert out.equivalent_range_m > 5500e3
+    assert out.vehicle_class == "ICBM"
+    assert out.to_dict()["class"] == "ICBM"
+
+
+def test_orbital_launch_has_no_impact(truth):
+    _, tr = truth["slv"]
+    assert tr.event("orbit_insertion") is not None
+    t = tr.event("orbit_insertion").t + 60.0
+    out = assess(t, tr.state_at(t)[None], RADAR_P[None], np.array([0.0]))[0]
+    assert out.orbital
+    assert out.impact_kind is None and out.impact_lat is None
+    assert out.vehicle_class is None
+    assert out.orbit.perigee_m > 100e3
+    assert abs(np.degrees(out.orbit.inclination_rad) - 90.0) < 5.0
+    d = out.to_dict()
+    assert d["impact"] is None and d["orbital"] and 400 < d["orbit"]["perigee_km"] < 600
+
+
+def test_overflight_of_japan_reported_before_it_happens(truth):
+    _, tr = truth["irbm-over-japan"]
+    t = _burnout(tr) + 10.0
+    _, lon_now, _ = ecef_to_geodetic(tr.state_at(t)[:3])
+    assert np.degrees(lon_now) < 135.0  # still over the sea west of Japan
+    out = assess(t, tr.state_at(t)[None], RADAR_P[None], np.array([0.0]))[0]
+    assert "JP" in out.overflown_codes
+    jp = next(o for o in out.overflown if o.code == "JP")
+    assert jp.predicted and jp.t_enter > t
+    assert out.impact_area.kind == "high_seas"
+
+
+def test_iip_moves_downrange_and_converges_to_impact_at_burnout(truth):
+    launch, tr = truth["irbm"]
+    lat_i, lon_i, _ = _impact(tr)
+    t_bo = _burnout(tr)
+    full, _ = geodesic_inverse(launch.site_lat, launch.site_lon, lat_i, lon_i)
+    times = np.array([30.0, 60.0, 90.0, t_bo])
+    n = times.size
+    x = tr.state_at(times)
+    out = assess(times, x, np.broadcast_to(RADAR_P, (n, 6, 6)), np.ones(n))
+    assert all(a.phase == "boost" and a.impact_kind == "iip" for a in out)
+    lat = np.array([a.impact_lat for a in out])
+    lon = np.array([a.impact_lon for a in out])
+    down, _ = geodesic_inverse(np.full(n, launch.site_lat), np.full(n, launch.site_lon), lat, lon)
+    to_imp, _ = geodesic_inverse(lat, lon, np.full(n, lat_i), np.full(n, lon_i))
+    assert np.all(np.diff(down) > 0)
+    # Between launch and impact: the two legs add up to the whole (within 2%).
+    assert np.all(down + to_imp < 1.02 * full)
+    assert to_imp[-1] < 0.01 * full
+
+
+def test_launch_point_from_early_boost_states_within_stated_uncertainty(truth):
+    launch, tr = truth["irbm"]
+    P = np.diag([300.0**2] * 3 + [20.0**2] * 3)
+    rng = np.random.default_rng(11)
+    n = 200
+    t = np.full(n, 25.0)
+    x = tr.state_at(t) + rng.multivariate_normal(np.zeros(6), P, size=n)
+    est = launch_from_boost(t, x, np.broadcast_to(P, (n, 6, 6)))
+    inside = mahalanobis2(est.lat, est.lon, est.cov_en, launch.site_lat, launch.site_lon)
+    assert np.mean(inside <= CHI2_2D_95) >= 0.9
+    assert np.mean(np.abs(est.t - launch.launch_time) <= 1.96 * est.t_sigma) >= 0.9
+    # Through the assessor, from three early states.
+    a = Assessor()
+    for tq in (10.0, 20.0, 30.0):
+        xq = tr.state_at(tq) + rng.multivariate_normal(np.zeros(6), P)
+        out = a.update(tq, ["T"], xq[None], P[None], np.array([1.0]))[0]
+    m2 = mahalanobis2(out.launch_lat, out.launch_lon, out.launch_ellipse.cov_en,
+                      launch.site_lat, launch.site_lon)  # fmt: skip
+    assert m2 <= CHI2_2D_95
+    assert abs(out.launch_time - launch.launch_time) <= 2.5 * out.launch_time_sigma
+    assert out.launch_method == "boost"
+    assert out.launch_ellipse.semi_major_m < 5e3
+
+
+def test_territories_and_eez_approximation():
+    terr = territories()
+
+    def at(lat, lon):
+        return terr.area_at(np.radians(lat), np.radians(lon))
+
+    assert at(39.0, 125.7).code == "KP" and at(39.0, 125.7).kind == "land"
+    assert at(35.7, 139.7).code == "JP"
+    assert at(13.45, 144.8).code == "GU"
+    assert at(25.0, 121.5).code == "TW"
+    assert (at(40.0, 135.0).kind, at(40.0, 135.0).code) == ("eez", "JP")
+    assert at(30.0, 160.0).kind == "high_seas"
