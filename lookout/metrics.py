@@ -197,7 +197,8 @@ def _instants(rep_t: np.ndarray, t_lo: float, t_hi: float, period: float | None)
     if period is None and rep_t.size > 1:
         steps = np.diff(np.unique(rep_t))
         period = float(np.median(steps)) if steps.size else None
-    if period and math.isfinite(t_lo) and t_hi >= t_lo:
+    period = period or 1.0
+    if math.isfinite(t_lo) and t_hi >= t_lo:
         ref = rep_t[0] if rep_t.size else t_lo
         n0, n1 = math.ceil((t_lo - ref) / period - 1e-9), math.floor((t_hi - ref) / period + 1e-9)
         times.append(ref + period * np.arange(n0, n1 + 1))
