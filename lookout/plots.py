@@ -35,10 +35,22 @@ def radar_footprint(params, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
+def coastlines() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Land outlines (lat_deg, lon_deg) shipped for territory checks (Natural Earth 1:110m)."""
+    from lookout.assess.territory import territories
+
+    out = []
+    for ring in territories().rings:
+        v = ring.path.vertices
+        out.append((v[:, 1], v[:, 0]))
+    return out
+
+
 def scenario_map(sim, path: Path | str, outlines=None) -> Path:
     """Write a PNG map of ``sim`` (a ``lookout.simulate.Simulation``): every object's ground
     track (launch sites, impacts), radar coverage and ship tracks by partner, infrared
-    satellites listed. ``outlines``: optional iterable of (lat_deg, lon_deg) coastline arrays."""
+    satellites listed. ``outlines``: iterable of (lat_deg, lon_deg) coastline arrays; by default
+    the shipped land outlines (``coastlines``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,7 +60,7 @@ def scenario_map(sim, path: Path | str, outlines=None) -> Path:
     colour = {p.id: _PARTNER_COLOURS[i % len(_PARTNER_COLOURS)] for i, p in enumerate(sc.partners)}
     fig, ax = plt.subplots(figsize=(11, 8), dpi=110)
     lats, lons = [], []
-    for line in outlines or ():
+    for line in coastlines() if outlines is None else outlines:
         ax.plot(line[1], line[0], color="0.6", lw=0.6, zorder=1)
     for sensor in sim.sensors:
         p = getattr(sensor, "params", None)
