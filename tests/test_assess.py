@@ -145,6 +145,7 @@ def test_overflight_of_japan_reported_before_it_happens(truth):
     assert np.degrees(lon_now) < 135.0  # still over the sea west of Japan
     out = assess(t, tr.state_at(t)[None], RADAR_P[None], np.array([0.0]))[0]
     assert "JP" in out.overflown_codes
+    assert out.launch_territory == "KP" and "KP" not in out.overflown_codes
     jp = next(o for o in out.overflown if o.code == "JP")
     assert jp.predicted and jp.t_enter > t
     assert out.impact_area.kind == "high_seas"

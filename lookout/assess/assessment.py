@@ -74,6 +74,7 @@ class Assessment:
     orbital: bool = False
     orbit: Orbit | None = None
     overflown: list[Overflight] = field(default_factory=list)
+    launch_territory: str | None = None
     impact_area: Area | None = None
 
     @property
@@ -128,6 +129,7 @@ class Assessment:
             "orbital": self.orbital,
             "orbit": self.orbit.to_dict() if self.orbit else None,
             "overflown": [o.to_dict() for o in self.overflown],
+            "launch_territory": self.launch_territory,
         }
 
 
@@ -326,9 +328,13 @@ class Assessor:
             lats += list(la)
             lons += list(lo)
             pred += [True] * tq.size
-        a.overflown = self.outlines.overflights(
+        passages = self.outlines.overflights(
             np.array(ts), np.array(lats), np.array(lons), np.array(pred)
         )
+        # The land the flight starts from is where it was launched, not a territory overflown.
+        if passages and passages[0].t_enter <= ts[0]:
+            a.launch_territory = passages.pop(0).code
+        a.overflown = passages
 
 
 def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: float = 10e3):
