@@ -266,6 +266,23 @@ def bench_simulate(
     _print_result("lookout bench simulate", result)
 
 
+@bench_app.command("assess")
+def bench_assess(
+    repeat: int = typer.Option(3, help="Timed repetitions (the best is kept)."),
+    batch: int = typer.Option(40, help="Tracks in the batch."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cost of one impact prediction with its ellipse, and of a batch of tracks in one call
+    (baseline: the single prediction times the batch size)."""
+    from lookout.bench.assess import run
+
+    result = run(repeat=repeat, batch=batch)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _print_result("lookout bench assess", result)
+
+
 def _print_result(title: str, result: dict) -> None:
     table = Table(title=title)
     table.add_column("measure")
