@@ -13,12 +13,13 @@ tracker that coasts an object past its last detection is neither rewarded nor pu
 whole life.
 
 **Association (the scoring rule).** At each report instant the confirmed tracks are assigned to
-the eligible truths by position distance, as in the CLEAR-MOT metrics: a (track, truth) pair
-matched at the previous instant is kept while its distance stays under ``assoc_cutoff_m``; the
-remaining tracks and truths are assigned by the Hungarian algorithm
-(``scipy.optimize.linear_sum_assignment``) on their ECEF position distance, and pairs farther
-apart than ``assoc_cutoff_m`` are not matched. An unmatched track is false at that instant, an
-unmatched expected truth missed. Errors, NEES and continuity come from these matches.
+the eligible truths by the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) on
+their ECEF position distance, capped at ``assoc_cutoff_m``; pairs farther apart than the cutoff
+are not matched. A pair matched at the previous instant costs ``switch_penalty_m`` less, so an
+assignment persists through small differences (as in the CLEAR-MOT metrics, a duplicate track
+that comes slightly closer does not take the truth over) but moves when the other track is
+clearly closer. An unmatched track is false at that instant, an unmatched expected truth
+missed. Errors, NEES and continuity come from these matches.
 Purity comes from the truth labels instead: the fraction of a track's updating detections that
 belong to its majority truth (false alarms are impurities).
 
@@ -223,6 +224,7 @@ def score(
     pcrlb_results: dict[str, Any] | None = None,
     gospa_c_m: float = 10_000.0,
     assoc_cutoff_m: float | None = None,
+    switch_penalty_m: float = 1000.0,
     min_detections: int = 3,
     report_period_s: float | None = None,
 ) -> Scores:
@@ -232,7 +234,8 @@ def score(
     ``lookout.sensors.observe`` gives them; ``detections`` the same detections (their times set
     the span in which each truth is expected). ``pcrlb_results`` maps a truth id to its
     ``PcrlbResult`` (fields ``t``, ``pos_m``, ``vel_mps``). ``assoc_cutoff_m`` defaults to
-    ``gospa_c_m``. ``report_period_s`` defaults to the reports' own spacing.
+    ``gospa_c_m``; ``switch_penalty_m`` is the advantage of last instant's pairs.
+    ``report_period_s`` defaults to the reports' own spacing.
     """
     cutoff = gospa_c_m if assoc_cutoff_m is None else float(assoc_cutoff_m)
     rep = output.reports
@@ -290,31 +293,15 @@ def score(
         elig = np.flatnonzero(eligible[k])
         pos = rx[s:e, :3]
         d = np.linalg.norm(pos[:, None, :] - truth_x[k, elig, :3][None, :, :], axis=-1)
-        rows, cols = [], []
+        r = c = np.zeros(0, dtype=np.int64)
         if d.size:
-            tids = rid[s:e]
-            free_r = np.ones(e - s, dtype=bool)
-            free_c = np.ones(elig.size, dtype=bool)
-            keep_c = np.flatnonzero(prev_track[elig] >= 0)
-            if keep_c.size:
-                hit = tids[:, None] == prev_track[elig][keep_c][None, :]
-                kr, kc = np.nonzero(hit)
-                kc = keep_c[kc]
-                ok = d[kr, kc] < cutoff
-                kr, kc = kr[ok], kc[ok]
-                rows.append(kr)
-                cols.append(kc)
-                free_r[kr] = False
-                free_c[kc] = False
-            fr, fc = np.flatnonzero(free_r), np.flatnonzero(free_c)
-            if fr.size and fc.size:
-                sub = d[np.ix_(fr, fc)]
-                a, b = linear_sum_assignment(np.minimum(sub, cutoff))
-                ok = sub[a, b] < cutoff
-                rows.append(fr[a[ok]])
-                cols.append(fc[b[ok]])
-        r = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-        c = elig[np.concatenate(cols).astype(np.int64)] if cols else np.zeros(0, np.int64)
+            # Last instant's pairs cost ``switch_penalty_m`` less: a track keeps its truth through
+            # small differences (a duplicate does not steal it) and hands it over when clearly
+            # farther (an early mix-up between close objects is corrected as they separate).
+            kept = (rid[s:e, None] == prev_track[elig][None, :]) & (d < cutoff)
+            a, b = linear_sum_assignment(np.minimum(d, cutoff) - switch_penalty_m * kept)
+            ok = d[a, b] < cutoff
+            r, c = a[ok].astype(np.int64), elig[b[ok]]
         prev_track[:] = -1
         prev_track[c] = rid[s + r]
         tracked[k, c] = True
