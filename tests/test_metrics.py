@@ -304,3 +304,18 @@ def test_to_dict_keys(one):
     import json
 
     json.dumps(d)
+
+
+def test_switch_penalty_holds_close_pairs_and_hands_over_far_ones():
+    """Within ``switch_penalty_m`` of each other, a swap keeps the assignment (and shows as
+    error); beyond it, the assignment follows the tracks (and shows as switches)."""
+    for sep, switches in ((300.0, 0), (3000.0, 2)):
+        a, b = arc("a"), arc("b", north_offset_m=sep)
+        dets, labels = labelled([a, b])
+        t1, t2 = a.t[a.t < 200], a.t[a.t >= 200]
+        swapped = cat(follow(a, 1, t1), follow(b, 2, t1), follow(b, 1, t2), follow(a, 2, t2))
+        s = score(output(swapped), [a, b], labels, detections=dets, switch_penalty_m=1000.0)
+        assert s.id_switches == switches
+        late = s.matches.t >= 200
+        err = np.linalg.norm(s.matches.pos_err[late], axis=1)
+        assert np.allclose(err, sep if switches == 0 else 0.0, atol=1e-3)

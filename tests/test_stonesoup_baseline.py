@@ -95,3 +95,36 @@ def test_bad_config_is_named():
         StoneSoupConfig(filter="pf")
     with pytest.raises(ValueError, match="gate_sigma"):
         StoneSoupConfig(gate_sigma=0.0)
+
+
+def test_bench_runs_both_on_the_same_subset(srbm):
+    from lookout.bench.tracker import bench_tracker, render, select
+
+    tr, _, dets, labels = srbm
+    sub, sub_labels, info = select(dets, labels, max_detections=120)
+    assert info["detections"] == len(sub) == 120 and not info["whole"]
+    seen = {}
+
+    def spy(name):
+        def run(d, **kw):
+            seen[name] = [x.t_ns for x in d]
+            return run_stonesoup(d, **kw)
+
+        return run
+
+    # Both slots run the baseline here: the bench's mechanics, not Lookout's tracker, are tested.
+    result = bench_tracker(
+        dets,
+        labels,
+        [tr],
+        max_detections=120,
+        runners={"lookout": spy("lookout"), "stonesoup": spy("stonesoup")},
+    )
+    assert seen["lookout"] == seen["stonesoup"] and len(seen["lookout"]) == 120
+    assert result["subset"]["detections"] == 120
+    for name in ("lookout", "stonesoup"):
+        assert result[name]["detections_per_s"] > 0
+        assert result[name]["rmse_pos_m"] is not None
+    assert result["rmse_ratio"] == pytest.approx(1.0)
+    assert result["speedup"] > 0
+    assert render(result).row_count > 5
