@@ -1,0 +1,616 @@
+"""The exchange bus on NATS JetStream: durable streams, acked publishes, durable pull consumers.
+
+Two streams hold everything that crosses the bus, on file storage and replicated in a cluster:
+``LOOKOUT_IN`` (``lookout.in.>``, partners to the exchange) and ``LOOKOUT_OUT``
+(``lookout.out.>``, the exchange to each partner). The exchange creates them
+(``manage_streams=True``); partners may not.
+
+- :meth:`NatsBus.publish` is pipelined: it sends the message with a reply inbox and returns; the
+  JetStream acks are matched as they come back, a message not acked within ``ack_timeout_s`` is
+  sent again (``max_attempts``), and :meth:`NatsBus.flush` waits for every outstanding ack and
+  raises :class:`BusPublishError` naming what the broker refused.
+- :meth:`NatsBus.subscribe` with ``durable=NAME`` reads through a durable pull consumer ``NAME``
+  filtered on the subject: a subscriber that goes away and comes back resumes where it stopped,
+  with nothing lost; each message is acked after the handler returns, in stream order. Without
+  ``durable`` it is a plain live subscription (what is published while away is not replayed).
+- Connection loss is logged and the client reconnects forever; pull requests are renewed after a
+  reconnect and unacked publishes are sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.api
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+
+from lookout.exchange.nats_config import IN_STREAM, OUT_STREAM, inbox_prefix, read_credentials
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes], Awaitable[None]]
+
+
+class BusPublishError(RuntimeError):
+    """Messages the broker refused or never acknowledged: ``failures`` is (subject, reason)."""
+
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        self.failures = failures
+        shown = "; ".join(f"{s}: {r}" for s, r in failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} message(s) not stored by JetStream: {shown}{more}")
+
+
+class BusPermissionError(PermissionError):
+    """The broker refused a subscription or a JetStream API call for this user."""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A JetStream stream: its name and the subjects it captures (each ending in ``>``)."""
+
+    name: str
+    subjects: tuple[str, ...]
+    max_age_s: float = 7 * 24 * 3600.0
+    max_bytes: int = 1024**3
+    duplicate_window_s: float = 120.0
+
+
+DEFAULT_STREAMS = (
+    StreamSpec(IN_STREAM, ("lookout.in.>",)),
+    StreamSpec(OUT_STREAM, ("lookout.out.>",)),
+)
+
+
+@dataclass
+class BusStats:
+    """Counters of one NatsBus connection."""
+
+    published: int = 0
+    acked: int = 0
+    retried: int = 0
+    failed: int = 0
+    delivered: int = 0
+    handler_errors: int = 0
+    disconnects: int = 0
+    reconnects: int = 0
+    permission_errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    subject: str
+    data: bytes
+    deadline: float
+    attempts: int = 1
+
+
+def _subject_matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard match of ``subject`` (may itself hold wildcards) against ``pattern``."""
+    p, s = pattern.split("."), subject.split(".")
+    for i, tok in enumerate(p):
+        if tok == ">":
+            return len(s) > i
+        if i >= len(s) or (tok != "*" and tok != s[i]):
+            return False
+    return len(p) == len(s)
+
+
+class _PullConsumer:
+    """Keeps pull requests outstanding on one durable consumer and feeds a handler in order."""
+
+    def __init__(
+        self, bus: NatsBus, stream: str, durable: str, subject: str, handler: Handler
+    ) -> None:
+        self.bus, self.stream, self.durable, self.subject = bus, stream, durable, subject
+        self.handler = handler
+        self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
+        self.outstanding = 0
+        self.last_activity = time.monotonic()
+        self.closing = False
+        self.sub: Subscription | None = None
+        self.inbox = ""
+
+    async def start(self) -> None:
+        nc = self.bus._nc
+        assert nc is not None
+        self.inbox = f"{self.bus.inbox}.pull.{nc._nuid.next().decode()}"
+        self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=-1)
+        await self.renew()
+
+    async def renew(self) -> None:
+        """Drop the credit count (after a reconnect or silence) and ask afresh."""
+        self.outstanding = 0
+        await self._top_up()
+
+    async def _top_up(self) -> None:
+        bus = self.bus
+        if self.closing or bus._nc is None or not bus._nc.is_connected:
+            return
+        if self.outstanding > bus.pull_batch // 2:
+            return
+        req = {
+            "batch": bus.pull_batch,
+            "expires": int(bus.pull_expires_s * 1e9),
+            "idle_heartbeat": int(bus.pull_heartbeat_s * 1e9),
+        }
+        try:
+            await bus._nc.publish(self.next_subject, json.dumps(req).encode(), reply=self.inbox)
+            self.outstanding += bus.pull_batch
+        except Exception as e:  # the watchdog asks again after a reconnect
+            log.warning("pull request on %s/%s failed: %s", self.stream, self.durable, e)
+
+    async def _on_msg(self, msg: Msg) -> None:
+        self.last_activity = time.monotonic()
+        nc = self.bus._nc
+        assert nc is not None
+        hdrs = msg.headers
+        if hdrs and "Status" in hdrs and not msg.data:
+            status = hdrs.get("Status", "")
+            if status == "100":  # idle heartbeat (or flow control, which pull does not use)
+                return
+            # 404/408/409: this request ended; drop the credit it still held.
+            try:
+                left = int(hdrs.get("Nats-Pending-Messages", "0"))
+            except ValueError:
+                left = 0
+            if status in ("404", "408"):
+                self.outstanding = max(0, self.outstanding - (left or 0))
+            else:
+                log.warning(
+                    "pull consumer %s/%s: status %s %s",
+                    self.stream,
+                    self.durable,
+                    status,
+                    hdrs.get("Description", ""),
+                )
+                self.outstanding = max(0, self.outstanding - (left or self.bus.pull_batch))
+            await self._top_up()
+            return
+        self.outstanding = max(0, self.outstanding - 1)
+        if self.closing:
+            # Leave it for the next session of this durable: redeliver at once, not after ack_wait.
+            with contextlib.suppress(Exception):
+                await nc.publish(msg.reply, b"-NAK")
+            return
+        await self._top_up()
+        try:
+            await self.handler(msg.subject, msg.data)
+        except Exception:
+            self.bus.stats.handler_errors += 1
+            log.exception(
+                "handler for %s failed on %s; message redelivered", self.subject, msg.subject
+            )
+            with contextlib.suppress(Exception):
+                await nc.publish(msg.reply, b'-NAK {"delay": 1000000000}')
+            return
+        self.bus.stats.delivered += 1
+        with contextlib.suppress(Exception):
+            await nc.publish(msg.reply, b"+ACK")
+
+    async def stop(self) -> None:
+        self.closing = True
+        if self.sub is not None:
+            with contextlib.suppress(Exception):
+                await self.sub.drain()
+            self.sub = None
+
+
+class NatsBus:
+    """The :class:`Bus` protocol on NATS JetStream; see the module docstring.
+
+    ``servers`` is a URL or list of URLs (``nats://host:4222``); log in with ``user`` and
+    ``password`` or a ``creds`` file (JWT). ``manage_streams`` creates or updates the streams
+    with ``replicas`` copies (1 on one server, 3 on a cluster). The connection opens on first use,
+    or with :meth:`connect` / ``async with``.
+    """
+
+    def __init__(
+        self,
+        servers: str | Sequence[str] = "nats://127.0.0.1:4222",
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        creds: str | None = None,
+        name: str | None = None,
+        streams: Sequence[StreamSpec] = DEFAULT_STREAMS,
+        manage_streams: bool = False,
+        replicas: int = 1,
+        ack_timeout_s: float = 5.0,
+        max_attempts: int = 3,
+        max_pending: int = 20_000,
+        pull_batch: int = 256,
+        pull_expires_s: float = 10.0,
+        pull_heartbeat_s: float = 2.0,
+        max_ack_pending: int = 20_000,
+        ack_wait_s: float = 30.0,
+        max_deliver: int = 10,
+        connect_timeout_s: float = 10.0,
+    ) -> None:
+        self.servers = [servers] if isinstance(servers, str) else list(servers)
+        self.user, self.password, self.creds = user, password, creds
+        self.name = name or (f"lookout-{user}" if user else "lookout")
+        self.inbox = inbox_prefix(user) if user else "_INBOX"
+        self.streams = tuple(streams)
+        self.manage_streams, self.replicas = manage_streams, replicas
+        self.ack_timeout_s, self.max_attempts, self.max_pending = (
+            ack_timeout_s,
+            max_attempts,
+            max_pending,
+        )
+        self.pull_batch, self.pull_expires_s = pull_batch, pull_expires_s
+        self.pull_heartbeat_s = pull_heartbeat_s
+        self.max_ack_pending, self.ack_wait_s, self.max_deliver = (
+            max_ack_pending,
+            ack_wait_s,
+            max_deliver,
+        )
+        self.connect_timeout_s = connect_timeout_s
+        self.stats = BusStats()
+        self._nc: Client | None = None
+        self._connect_lock = asyncio.Lock()
+        self._pending: dict[str, _Pending] = {}
+        self._failures: list[tuple[str, str]] = []
+        self._seq = 0
+        self._ack_prefix = ""
+        self._room = asyncio.Event()
+        self._room.set()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._consumers: list[_PullConsumer] = []
+        self._live_subs: list[Subscription] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+
+    @classmethod
+    def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
+        """A bus logged in with a credentials file from :func:`nats_config.write_credentials`."""
+        c = read_credentials(path)
+        return cls(c["servers"].split(","), user=c["user"], password=c["password"], **kwargs)
+
+    # -- connection ---------------------------------------------------------------------------
+
+    async def connect(self) -> NatsBus:
+        """Open the connection (retrying until ``connect_timeout_s``) and set up the streams."""
+        async with self._connect_lock:
+            if self._nc is not None:
+                return self
+            if self._closed:
+                raise RuntimeError("NatsBus is closed")
+            deadline = time.monotonic() + self.connect_timeout_s
+            opts: dict[str, Any] = dict(
+                servers=self.servers,
+                name=self.name,
+                inbox_prefix=self.inbox,
+                error_cb=self._on_error,
+                disconnected_cb=self._on_disconnected,
+                reconnected_cb=self._on_reconnected,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                pending_size=64 * 1024 * 1024,
+            )
+            if self.user is not None:
+                opts.update(user=self.user, password=self.password)
+            if self.creds is not None:
+                opts.update(user_credentials=self.creds)
+            while True:
+                try:
+                    nc = await nats.connect(**opts)
+                    break
+                except nats.errors.NoServersError as e:
+                    if time.monotonic() > deadline:
+                        raise ConnectionError(
+                            f"NATS {self.servers}: no server reachable within "
+                            f"{self.connect_timeout_s} s ({e})"
+                        ) from e
+                    log.warning("NATS %s not reachable yet, retrying: %s", self.servers, e)
+                    await asyncio.sleep(0.5)
+                except nats.errors.Error as e:
+                    # Authorization errors and the like: retrying will not help.
+                    raise ConnectionError(f"NATS {self.servers} as {self.user}: {e}") from e
+            self._ack_prefix = f"{self.inbox}.ack.{nc._nuid.next().decode()}."
+            await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack, pending_msgs_limit=-1)
+            self._nc = nc
+            self._tasks.append(asyncio.create_task(self._watchdog()))
+            if self.manage_streams:
+                await self.ensure_streams()
+            return self
+
+    async def _connected(self) -> Client:
+        if self._nc is None:
+            await self.connect()
+        assert self._nc is not None
+        return self._nc
+
+    async def ensure_streams(self) -> None:
+        """Create the streams, or update them to this configuration (needs the exchange user)."""
+        nc = await self._connected()
+        js = nc.jetstream()
+        for spec in self.streams:
+            cfg = dict(
+                name=spec.name,
+                subjects=list(spec.subjects),
+                storage=nats.js.api.StorageType.FILE,
+                num_replicas=self.replicas,
+                retention=nats.js.api.RetentionPolicy.LIMITS,
+                discard=nats.js.api.DiscardPolicy.OLD,
+                max_age=spec.max_age_s,
+                max_bytes=spec.max_bytes,
+                duplicate_window=spec.duplicate_window_s,
+            )
+            try:
+                await js.add_stream(**cfg)
+            except nats.js.errors.BadRequestError:
+                await js.update_stream(**cfg)
+
+    async def _on_error(self, e: Exception) -> None:
+        # nats-py lower-cases the server's -ERR text, subject included: compare lower-cased.
+        text = str(e).lower()
+        if "permissions violation" in text:
+            self.stats.permission_errors.append(text)
+            log.warning("NATS %s: %s", self.user, text)
+            if "for publish to" in text:
+                subject = text.split('"')[1] if '"' in text else ""
+                for token, p in list(self._pending.items()):
+                    if p.subject.lower() == subject:
+                        self._fail(token, "permission denied by the broker")
+            return
+        log.warning("NATS %s: %s", self.user, e)
+
+    async def _on_disconnected(self) -> None:
+        if not self._closed:
+            self.stats.disconnects += 1
+            log.warning("NATS %s: disconnected from %s; reconnecting", self.user, self.servers)
+
+    async def _on_reconnected(self) -> None:
+        self.stats.reconnects += 1
+        log.info("NATS %s: reconnected", self.user)
+        for c in self._consumers:
+            await c.renew()
+        # Send again what the broker may not have stored while we were away.
+        now = time.monotonic()
+        for p in self._pending.values():
+            p.deadline = min(p.deadline, now)
+
+    async def _watchdog(self) -> None:
+        period = min(self.ack_timeout_s, self.pull_heartbeat_s) / 2
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self._retry_expired()
+                now = time.monotonic()
+                for c in self._consumers:
+                    if now - c.last_activity > 3 * self.pull_heartbeat_s:
+                        c.last_activity = now
+                        await c.renew()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("NATS watchdog")
+
+    async def _retry_expired(self) -> None:
+        nc = self._nc
+        if nc is None or not self._pending:
+            return
+        now = time.monotonic()
+        for token, p in list(self._pending.items()):
+            if p.deadline > now:
+                continue
+            if p.attempts >= self.max_attempts:
+                self._fail(token, f"no JetStream ack after {p.attempts} attempts")
+            elif nc.is_connected:
+                p.attempts += 1
+                p.deadline = now + self.ack_timeout_s
+                self.stats.retried += 1
+                with contextlib.suppress(Exception):
+                    await nc.publish(p.subject, p.data, reply=self._ack_prefix + token)
+
+    # -- publish ------------------------------------------------------------------------------
+
+    async def publish(self, subject: str, data: bytes) -> None:
+        """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`."""
+        nc = await self._connected()
+        while len(self._pending) >= self.max_pending:
+            self._room.clear()
+            await self._room.wait()
+        self._seq += 1
+        token = str(self._seq)
+        self._pending[token] = _Pending(subject, data, time.monotonic() + self.ack_timeout_s)
+        self._drained.clear()
+        self.stats.published += 1
+        try:
+            await nc.publish(subject, data, reply=self._ack_prefix + token)
+        except (nats.errors.ConnectionClosedError, nats.errors.OutboundBufferLimitError) as e:
+            log.warning("NATS %s: publish on %s deferred: %s", self.user, subject, e)
+
+    async def _on_ack(self, msg: Msg) -> None:
+        token = msg.subject[len(self._ack_prefix) :]
+        if token not in self._pending:
+            return  # a late ack of a message already resent and acked
+        if msg.headers and msg.headers.get("Status") == "503":
+            self._fail(token, "no stream captures this subject")
+        elif b'"error"' in msg.data:
+            try:
+                err = json.loads(msg.data)["error"]
+                reason = f"{err.get('code')} {err.get('description')}"
+            except (ValueError, KeyError, AttributeError):
+                reason = msg.data.decode(errors="replace")
+            self._fail(token, reason)
+        else:
+            del self._pending[token]
+            self.stats.acked += 1
+            self._settled()
+
+    def _fail(self, token: str, reason: str) -> None:
+        p = self._pending.pop(token, None)
+        if p is None:
+            return
+        self.stats.failed += 1
+        self._failures.append((p.subject, reason))
+        log.warning("NATS %s: message on %s not stored: %s", self.user, p.subject, reason)
+        self._settled()
+
+    def _settled(self) -> None:
+        if len(self._pending) < self.max_pending:
+            self._room.set()
+        if not self._pending:
+            self._drained.set()
+
+    async def flush(self, timeout_s: float | None = None) -> None:
+        """Wait until every published message is acked; raise :class:`BusPublishError` if any
+        was refused or never acked (within ``max_attempts * ack_timeout_s``, or ``timeout_s``)."""
+        nc = await self._connected()
+        with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
+            await nc.flush(timeout=max(1, int(self.ack_timeout_s)))
+        limit = timeout_s if timeout_s is not None else self.ack_timeout_s * (self.max_attempts + 1)
+        try:
+            await asyncio.wait_for(self._drained.wait(), limit)
+        except TimeoutError:
+            for token in list(self._pending):
+                self._fail(token, f"no JetStream ack within {limit} s")
+        if self._failures:
+            failures, self._failures = self._failures, []
+            raise BusPublishError(failures)
+
+    # -- subscribe ----------------------------------------------------------------------------
+
+    def stream_for(self, subject: str) -> str:
+        """The name of the stream that captures ``subject`` (wildcards allowed)."""
+        for spec in self.streams:
+            if any(_subject_matches(pat, subject) for pat in spec.subjects):
+                return spec.name
+        raise ValueError(
+            f"subject {subject!r}: no stream captures it; streams: "
+            + ", ".join(f"{s.name} {list(s.subjects)}" for s in self.streams)
+        )
+
+    async def subscribe(
+        self, subject: str, handler: Handler, *, durable: str | None = None
+    ) -> None:
+        """Call ``handler(subject, data)`` for each message on ``subject`` (wildcards allowed).
+
+        With ``durable``, read through the durable pull consumer of that name (created if
+        needed): resumes after a disconnect, acks after ``handler`` returns, redelivers if it
+        raises. Raises :class:`BusPermissionError` if the broker refuses this user the subject.
+        """
+        nc = await self._connected()
+        if durable is None:
+            before = len(self.stats.permission_errors)
+
+            async def cb(msg: Msg) -> None:
+                try:
+                    await handler(msg.subject, msg.data)
+                    self.stats.delivered += 1
+                except Exception:
+                    self.stats.handler_errors += 1
+                    log.exception("handler for %s failed on %s", subject, msg.subject)
+
+            sub = await nc.subscribe(subject, cb=cb, pending_msgs_limit=-1)
+            await nc.flush()
+            try:
+                self._check_denied(before, subject)
+            except BusPermissionError:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+                raise
+            self._live_subs.append(sub)
+            return
+        stream = self.stream_for(subject)
+        config = {
+            "durable_name": durable,
+            "name": durable,
+            "filter_subject": subject,
+            "deliver_policy": "all",
+            "ack_policy": "explicit",
+            "ack_wait": int(self.ack_wait_s * 1e9),
+            "max_deliver": self.max_deliver,
+            "max_ack_pending": self.max_ack_pending,
+            "max_waiting": 512,
+            "replay_policy": "instant",
+        }
+        api = f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}"
+        body = json.dumps({"stream_name": stream, "config": config}).encode()
+        resp = await self._api_request(api, body, what=f"durable {durable!r} on {subject}")
+        if "error" in resp:
+            err = resp["error"]
+            raise ValueError(
+                f"durable {durable!r} on {stream} with filter {subject!r}: JetStream refused: "
+                f"{err.get('code')} {err.get('description')}"
+            )
+        consumer = _PullConsumer(self, stream, durable, subject, handler)
+        self._consumers.append(consumer)
+        await consumer.start()
+
+    async def _api_request(self, subject: str, body: bytes, *, what: str) -> dict[str, Any]:
+        nc = await self._connected()
+        before = len(self.stats.permission_errors)
+        req = asyncio.ensure_future(nc.request(subject, body, timeout=self.ack_timeout_s))
+        # A refused publish gets no reply, only an -ERR: learn of it at the next PONG.
+        with contextlib.suppress(Exception):
+            await nc.flush()
+        try:
+            self._check_denied(before, subject, what=what)
+        except BusPermissionError:
+            req.cancel()
+            raise
+        try:
+            msg = await req
+        except nats.errors.NoRespondersError as e:
+            raise ConnectionError(f"{what}: JetStream not enabled on the server") from e
+        except nats.errors.TimeoutError as e:
+            self._check_denied(before, subject, what=what)
+            raise ConnectionError(
+                f"{what}: no JetStream reply within {self.ack_timeout_s} s"
+            ) from e
+        return json.loads(msg.data)
+
+    def _check_denied(self, before: int, subject: str, *, what: str | None = None) -> None:
+        for text in self.stats.permission_errors[before:]:
+            if f'"{subject.lower()}"' in text:
+                raise BusPermissionError(f"{what or subject}: refused for user {self.user}: {text}")
+
+    # -- close --------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Stop consuming (unhandled deliveries go back to the stream), flush, disconnect."""
+        if self._closed:
+            return
+        nc = self._nc
+        for c in self._consumers:
+            await c.stop()
+        self._consumers.clear()
+        if nc is not None and self._pending and nc.is_connected:
+            try:
+                await self.flush()
+            except BusPublishError as e:
+                log.warning("NATS %s: closing with %s", self.user, e)
+        self._closed = True
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
+        if nc is not None:
+            with contextlib.suppress(Exception):
+                await nc.close()
+
+    async def __aenter__(self) -> NatsBus:
+        return await self.connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
