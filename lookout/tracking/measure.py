@@ -1,0 +1,108 @@
+"""Measurement models, vectorised over states: radar (range, azimuth, elevation[, range-rate])
+in the sensor's East-North-Up frame, and infrared line of sight (azimuth, elevation of the unit
+vector in ECEF axes). Conventions are the sensors' (``lookout.sensors.radar``,
+``lookout.sensors.infrared``). Jacobians are with respect to ``[pos, vel]`` (6 columns).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+TWO_PI = 2.0 * math.pi
+
+#: Index of the azimuth component, whose innovation is wrapped to [-π, π).
+AZIMUTH_INDEX = {"radar": 1, "infrared": 0}
+
+
+def radar(
+    pos: np.ndarray, vel: np.ndarray, s: np.ndarray, s_vel: np.ndarray, B: np.ndarray, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted radar measurements (N, m) and Jacobians (N, m, 6) for sensor at ``s`` (3,)
+    moving at ``s_vel`` (3,) with ENU basis ``B`` (3, 3) (rows E, N, U)."""
+    d = pos - s
+    enu = d @ B.T
+    e, n, u = enu[:, 0], enu[:, 1], enu[:, 2]
+    rh2 = e * e + n * n
+    rh = np.sqrt(rh2)
+    r2 = rh2 + u * u
+    r = np.sqrt(r2)
+    z = np.empty((pos.shape[0], m))
+    z[:, 0] = r
+    z[:, 1] = np.arctan2(e, n) % TWO_PI
+    z[:, 2] = np.arctan2(u, rh)
+    J = np.zeros((pos.shape[0], 3, 3))
+    J[:, 0] = enu / r[:, None]
+    J[:, 1, 0] = n / rh2
+    J[:, 1, 1] = -e / rh2
+    w = u / (r2 * rh)
+    J[:, 2, 0] = -e * w
+    J[:, 2, 1] = -n * w
+    J[:, 2, 2] = rh / r2
+    H = np.zeros((pos.shape[0], m, 6))
+    H[:, :3, :3] = J @ B
+    if m == 4:
+        rel = vel - s_vel
+        los = d / r[:, None]
+        rr = np.einsum("ij,ij->i", los, rel)
+        z[:, 3] = rr
+        H[:, 3, :3] = (rel - rr[:, None] * los) / r[:, None]
+        H[:, 3, 3:] = los
+    return z, H
+
+
+def infrared(pos: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted line-of-sight angles (N, 2) and Jacobians (N, 2, 6) from a satellite at ``s``."""
+    d = pos - s
+    x, y, zc = d[:, 0], d[:, 1], d[:, 2]
+    rh2 = x * x + y * y
+    rh = np.sqrt(rh2)
+    r2 = rh2 + zc * zc
+    z = np.stack([np.arctan2(y, x), np.arctan2(zc, rh)], axis=-1)
+    H = np.zeros((pos.shape[0], 2, 6))
+    H[:, 0, 0] = -y / rh2
+    H[:, 0, 1] = x / rh2
+    w = zc / (r2 * rh)
+    H[:, 1, 0] = -x * w
+    H[:, 1, 1] = -y * w
+    H[:, 1, 2] = rh / r2
+    return z, H
+
+
+def predict(kind: str, x: np.ndarray, scan, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Measurement prediction and Jacobian for states ``x`` (N, >=6) on a scan's sensor."""
+    if kind == "radar":
+        return radar(x[:, 0:3], x[:, 3:6], scan.s, scan.s_vel, scan.B, m)
+    return infrared(x[:, 0:3], scan.s)
+
+
+def wrap(nu: np.ndarray, kind: str) -> np.ndarray:
+    """Innovations (..., m) with the azimuth component wrapped to [-π, π)."""
+    i = AZIMUTH_INDEX[kind]
+    nu[..., i] = (nu[..., i] + math.pi) % TWO_PI - math.pi
+    return nu
+
+
+def radar_to_ecef(
+    z: np.ndarray, R: np.ndarray, s: np.ndarray, B: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Radar measurements (K, >=3) to ECEF positions (K, 3) and their covariances (K, 3, 3)
+    (first-order conversion)."""
+    rng, az, el = z[:, 0], z[:, 1], z[:, 2]
+    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+    enu = rng[:, None] * np.stack([ce * sa, ce * ca, se], axis=-1)
+    J = np.empty((z.shape[0], 3, 3))
+    J[:, :, 0] = np.stack([ce * sa, ce * ca, se], axis=-1)
+    J[:, :, 1] = rng[:, None] * np.stack([ce * ca, -ce * sa, np.zeros_like(ce)], axis=-1)
+    J[:, :, 2] = rng[:, None] * np.stack([-se * sa, -se * ca, ce], axis=-1)
+    Je = B.T @ J
+    P = Je @ R[:, :3, :3] @ Je.transpose(0, 2, 1)
+    return s + enu @ B, P
+
+
+def los_unit(z: np.ndarray) -> np.ndarray:
+    """Infrared (az, el) (K, 2) to unit lines of sight (K, 3) in ECEF axes."""
+    az, el = z[:, 0], z[:, 1]
+    ce = np.cos(el)
+    return np.stack([ce * np.cos(az), ce * np.sin(az), np.sin(el)], axis=-1)

@@ -1,0 +1,157 @@
+"""Posterior Cramér-Rao lower bound (PCRLB) of one truth object under the tracker's models.
+
+The recursion (Tichavský et al. 1998, additive Gaussian noise form) is
+
+    J_{k+1} = (Q_k + F_k J_k^{-1} F_k^T)^{-1} + Σ_i H_i^T R_i^{-1} H_i,
+
+with the transition ``F_k`` and the measurement Jacobians ``H_i`` evaluated on the truth
+trajectory, and the tracker's own motion model and process noise (``motion``) for the truth's
+phase: the boost mode (9 states, thrust acceleration as a random walk) while the object truly
+thrusts, the coast mode (6 states) otherwise; at burnout the bound is marginalised to position
+and velocity, at an ignition the thrust acceleration gets the initiation prior.
+
+Assumptions, so that the figure is read right:
+
+- it is conditional on the detections that truly came from the object, at their actual times
+  and with their stated ``R`` (no information reduction for clutter or a detection probability
+  below one: with ``Pd < 1`` the missed looks are simply absent from the sum);
+- the prior is the tracker's initiation prior: an uninformative position (σ = 1000 km), the
+  velocity prior ``init_vel_sigma_mps`` and, in boost, ``init_acc_sigma_mps2``; the first
+  detection(s) supply the position, as they do for the tracker;
+- the bound is on the mean-square error of the estimate of the state itself; the tracker's IMM
+  does not know the phase, so in boost and at transitions it cannot reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lookout.geodesy import ecef_to_geodetic, enu_basis
+from lookout.messages import Detection
+from lookout.tracking import measure
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.motion import NX, process_noise, propagate, white_accel_q
+
+#: Position prior σ (m) of the bound: uninformative; the first detections fix the position.
+PRIOR_POS_SIGMA_M = 1e6
+
+
+@dataclass(frozen=True)
+class PcrlbResult:
+    """The bound at ``t`` (T,) s: RMS position ``pos_m`` (T,) and velocity ``vel_mps`` (T,)
+    errors (square roots of the traces of J^-1's blocks; NaN before the first detection), and the
+    truth's ``phase`` (T,) (0 boost, 1 coast, 2 reentry)."""
+
+    t: np.ndarray
+    pos_m: np.ndarray
+    vel_mps: np.ndarray
+    phase: np.ndarray
+
+
+def _information(dets: list[Detection], state: np.ndarray, geometry) -> np.ndarray:
+    """Σ H^T R^-1 H (6, 6) of detections at one instant, Jacobians at the truth ``state``."""
+    info = np.zeros((6, 6))
+    x = state[None, :]
+    for d in dets:
+        s = np.asarray(d.sensor_pos_ecef, dtype=float)
+        R = np.asarray(d.R, dtype=float)
+        m = R.shape[0]
+        if d.kind == "radar":
+            _, H = measure.radar(x[:, :3], x[:, 3:6], s, np.zeros(3), geometry(s), m)
+        else:
+            _, H = measure.infrared(x[:, :3], s)
+        H = H[0]
+        info += H.T @ np.linalg.solve(R, H)
+    return info
+
+
+def pcrlb(
+    trajectory,
+    detections: Sequence[Detection],
+    config: TrackerConfig | None = None,
+    times: np.ndarray | None = None,
+) -> PcrlbResult:
+    """The PCRLB of ``trajectory`` (``lookout.flight.Trajectory``) given the ``detections`` that
+    truly came from it, evaluated at ``times`` (s; default: the distinct detection times)."""
+    cfg = config or TrackerConfig()
+    by_time: dict[int, list[Detection]] = {}
+    for d in detections:
+        if d.sensor_pos_ecef is not None:
+            by_time.setdefault(d.t_ns, []).append(d)
+    det_t = np.array(sorted(by_time), dtype=np.int64)
+    det_s = det_t * 1e-9
+    times = det_s.copy() if times is None else np.atleast_1d(np.asarray(times, dtype=float))
+    T = times.size
+    pos_m = np.full(T, np.nan)
+    vel_mps = np.full(T, np.nan)
+    phase_idx = trajectory.sample_index_at(times)
+    phase = np.asarray(trajectory.phase)[phase_idx].astype(np.int64)
+    if det_t.size == 0:
+        return PcrlbResult(times, pos_m, vel_mps, phase)
+
+    bases: dict[bytes, np.ndarray] = {}
+
+    def geometry(s):
+        key = s.tobytes()
+        if key not in bases:
+            lat, lon, _ = ecef_to_geodetic(s)
+            bases[key] = enu_basis(lat, lon)
+        return bases[key]
+
+    # Events: (time, kind) with kind 0 = detections (by index), 1 = evaluation (by index);
+    # detections at an instant come before its evaluation.
+    events = [(float(t), 0, i) for i, t in enumerate(det_s)]
+    events += [(float(t), 1, i) for i, t in enumerate(times)]
+    events.sort()
+    q_jerk = cfg.boost_jerk_sigma_mps3**2
+    P = None
+    boost = False
+    t_prev = None
+    for t, what, i in events:
+        if P is None:
+            if what == 1:
+                continue
+            boost = bool(trajectory.thrusting_at(t))
+            nx = NX if boost else 6
+            P = np.zeros((nx, nx))
+            P[:3, :3] = np.eye(3) * PRIOR_POS_SIGMA_M**2
+            P[3:6, 3:6] = np.eye(3) * cfg.init_vel_sigma_mps**2
+            if boost:
+                P[6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+            t_prev = t
+        elif t > t_prev:
+            state = trajectory.state_at(t_prev)
+            thrust = bool(trajectory.thrusting_at(t_prev))
+            if thrust and not boost:
+                P9 = np.zeros((NX, NX))
+                P9[:6, :6] = P
+                P9[6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+                P = P9
+            elif boost and not thrust:
+                P = P[:6, :6]
+            boost = thrust
+            x = np.zeros((1, NX))
+            x[0, :6] = state
+            dt = np.array([t - t_prev])
+            _, F = propagate(x, dt, cfg.max_step_s)
+            Q = process_noise(dt, white_accel_q(x[:, :3], x[:, 3:6], cfg), q_jerk if boost else 0.0)
+            nx = P.shape[0]
+            F, Q = F[0][:nx, :nx], Q[0][:nx, :nx]
+            P = F @ P @ F.T + Q
+            t_prev = t
+        if what == 0:
+            state = trajectory.state_at(t)
+            if not np.all(np.isfinite(state)):
+                continue
+            info = _information(by_time[int(det_t[i])], state, geometry)
+            J = np.linalg.inv(P)
+            J[:6, :6] += info
+            P = np.linalg.inv(J)
+            P = 0.5 * (P + P.T)
+        else:
+            pos_m[i] = np.sqrt(np.trace(P[:3, :3]))
+            vel_mps[i] = np.sqrt(np.trace(P[3:6, 3:6]))
+    return PcrlbResult(times, pos_m, vel_mps, phase)

@@ -1,0 +1,556 @@
+"""The multi-sensor ballistic tracker: IMM-EKF over all tracks at once, GNN association per scan.
+
+Each track carries two mode-conditioned estimates (boost: thrust acceleration as a random walk;
+coast: ballistic, thrust acceleration held at zero) with their probabilities; arrays are
+``xm (N, 2, 9)``, ``Pm (N, 2, 9, 9)``, ``mu (N, 2)`` (mode 0 boost, mode 1 coast), all at the
+time of each track's last update. For each sensor scan, in time order:
+
+1. **Predict** every track to the scan time: IMM mixing with a Markov switch over the elapsed
+   time (mean dwell ``boost_dwell_s`` and ``coast_dwell_s``), then each mode through the motion
+   model (``motion``). Nothing is stored: a track not updated stays at its last update, so a
+   track that no sensor sees costs one prediction per scan and no error accumulates from
+   repeated small steps.
+2. **Gate and assign**: innovations of every (track, detection) pair on the moment-matched
+   prediction, chi-square gate at ``gate_probability``, cost ``d² + ln|S|`` (so a precise track
+   wins a contested detection over a vague tentative one), global nearest neighbour by
+   ``scipy.optimize.linear_sum_assignment``.
+3. **Update** the assigned tracks, mode by mode (EKF), and their mode probabilities from the
+   innovation likelihoods; an infrared detection is evidence of a burning plume, so it scales the
+   coast likelihood by ``ir_coast_likelihood``.
+4. **Initiate** from the detections left over: a radar detection starts a tentative track
+   (position from the measurement, velocity from the prior and the range-rate if measured); an
+   infrared line of sight is kept for ``ir_pair_max_dt_s`` and triangulated with another
+   satellite's (weighted least-squares point between the two lines, gated on their miss
+   distance). A tentative track is confirmed after ``confirm_hits`` detections.
+5. **Delete** tentative tracks not updated within their timeout and confirmed tracks lost for
+   ``confirmed_timeout_s``, too uncertain (``delete_pos_sigma_m``) or predicted below ground.
+
+Spent stages and reentry vehicles are separate objects to the sensors, so a second detection
+near a track starts a second track of its own. Track ids are integers, never reused.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from lookout.messages import Detection
+from lookout.tracking import measure
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.log import TrackerOutput, TrackLog
+from lookout.tracking.motion import (
+    NX,
+    altitude_approx,
+    process_noise,
+    propagate,
+    white_accel_q,
+)
+from lookout.tracking.scans import BasisCache, Scan, prepare
+
+BOOST, COAST = 0, 1
+_LOG_2PI = math.log(2.0 * math.pi)
+_BIG = 1e12
+
+
+def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse and log-determinant of a stack of small SPD matrices (..., m, m)."""
+    L = np.linalg.cholesky(S)
+    logdet = 2.0 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(-1)
+    return np.linalg.inv(S), logdet
+
+
+class Tracker:
+    """Incremental multi-sensor tracker. Feed time-ordered chunks of detections to ``process``;
+    ask ``report(t)`` for the confirmed tracks predicted to ``t``.
+
+    Detection indices in the logs count every detection passed to ``process`` since the tracker
+    was made (the first chunk's indices are its list positions)."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.config = cfg = config or TrackerConfig()
+        self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
+        self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
+        cap = 64
+        self.xm = np.zeros((cap, 2, NX))
+        self.Pm = np.zeros((cap, 2, NX, NX))
+        self.mu = np.zeros((cap, 2))
+        self.t = np.zeros(cap)
+        self.ids = np.zeros(cap, dtype=np.int64)
+        self.hits = np.zeros(cap, dtype=np.int64)
+        self.confirmed = np.zeros(cap, dtype=bool)
+        self.timeout = np.zeros(cap)
+        self.n = 0
+        self._next_id = 1
+        self._n_seen = 0
+        self.n_rejected = 0
+        self._basis = BasisCache()
+        self._sensor_last: dict[str, tuple[float, np.ndarray]] = {}
+        self._revisit: dict[str, float] = {}
+        # Unpaired infrared lines of sight: t, sensor code, origin, unit vector, sigma, index.
+        self._ir_codes: dict[str, int] = {}
+        self._ir = (
+            np.zeros(0),
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, 3)),
+            np.zeros((0, 3)),
+            np.zeros(0),
+            np.zeros(0, dtype=np.int64),
+        )
+        self._log: list[tuple] = []
+        self.t_now = -math.inf
+
+    # ----------------------------------------------------------------------------- public
+
+    def process(self, detections: Sequence[Detection]) -> TrackLog:
+        """Process a time-ordered chunk of detections; returns the update rows it produced."""
+        scans, rejected = prepare(detections, self._n_seen)
+        self._n_seen += len(detections)
+        self.n_rejected += rejected
+        start = len(self._log)
+        for scan in scans:
+            self.process_scan(scan)
+        return self._collect(self._log[start:])
+
+    def process_scan(self, scan: Scan) -> None:
+        """Process one sensor scan (``scans.prepare``)."""
+        self._sensor_geometry(scan)
+        self.t_now = max(self.t_now, scan.t)
+        n = self.n
+        assigned = np.zeros(scan.z.shape[0], dtype=bool)
+        if n:
+            xp, Pp, c, xbar, Pbar = self._predict(slice(0, n), scan.t)
+            self._delete_stale(scan.t, xbar, Pbar)
+            keep = self._alive_after_delete
+            if keep is not None:
+                xp, Pp, c, xbar, Pbar = xp[keep], Pp[keep], c[keep], xbar[keep], Pbar[keep]
+            if self.n:
+                ia, jb = self._associate(scan, xbar, Pbar)
+                if ia.size:
+                    self._update(scan, ia, jb, xp[ia], Pp[ia], c[ia])
+                    assigned[jb] = True
+        free = np.flatnonzero(~assigned)
+        if free.size:
+            if scan.kind == "radar":
+                self._initiate_radar(scan, free)
+            else:
+                self._initiate_infrared(scan, free)
+
+    def report(self, t: float) -> TrackLog:
+        """Every confirmed track predicted to ``t`` (s), with ``detection_index`` -1."""
+        sel = np.flatnonzero(self.confirmed[: self.n])
+        if sel.size == 0:
+            return TrackLog.empty()
+        xp, Pp, c, _, _ = self._predict(sel, t)
+        xbar, Pbar = _combine(xp, Pp, c, self.config.output_mode_floor)
+        ok = altitude_approx(xbar[:, :3]) > self.config.delete_alt_m
+        return TrackLog(
+            t=np.full(int(ok.sum()), float(t)),
+            track_id=self.ids[sel][ok].copy(),
+            x=xbar[ok],
+            P=Pbar[ok],
+            boost_prob=c[ok, BOOST],
+            detection_index=np.full(int(ok.sum()), -1, dtype=np.int64),
+            confirmed=np.ones(int(ok.sum()), dtype=bool),
+        )
+
+    def updates(self) -> TrackLog:
+        """Every update row since the tracker was made."""
+        return self._collect(self._log)
+
+    @property
+    def n_tracks(self) -> int:
+        return self.n
+
+    @property
+    def n_confirmed(self) -> int:
+        return int(self.confirmed[: self.n].sum())
+
+    # ----------------------------------------------------------------------------- steps
+
+    def _sensor_geometry(self, scan: Scan) -> None:
+        last = self._sensor_last.get(scan.sensor)
+        scan.s_vel = np.zeros(3)
+        if last is not None:
+            dt = scan.t - last[0]
+            if dt > 0:
+                if dt < 60.0:
+                    scan.s_vel = (scan.s - last[1]) / dt
+                prev = self._revisit.get(scan.sensor, math.inf)
+                self._revisit[scan.sensor] = min(prev, dt)
+        self._sensor_last[scan.sensor] = (scan.t, scan.s)
+        if scan.kind == "radar":
+            scan.B = self._basis(scan.s)
+
+    def _predict(self, sel, t: float):
+        """IMM mixing and prediction of tracks ``sel`` to ``t``: mode states (n, 2, 9), mode
+        covariances (n, 2, 9, 9), predicted mode probabilities (n, 2), and the moment-matched
+        position-velocity estimate (n, 6), (n, 6, 6)."""
+        cfg = self.config
+        xm, Pm, mu = self.xm[sel], self.Pm[sel], self.mu[sel]
+        dt = t - self.t[sel]
+        n = dt.size
+        p_bc = -np.expm1(-np.abs(dt) / cfg.boost_dwell_s)
+        p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
+        Pi = np.empty((n, 2, 2))
+        Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
+        Pi[:, 1, 0], Pi[:, 1, 1] = p_cb, 1.0 - p_cb
+        joint = mu[:, :, None] * Pi  # (n, i, j)
+        c = joint.sum(axis=1)
+        w = joint / np.maximum(c[:, None, :], 1e-300)
+        # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
+        # restarted from the coast mode at each update): its spread would act as process noise.
+        pruned = mu[:, BOOST] < cfg.boost_reseed_prob
+        w[pruned, BOOST, COAST] = 0.0
+        w[pruned, COAST, COAST] = 1.0
+        x0 = np.einsum("nij,nik->njk", w, xm)
+        dx = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 9)
+        P0 = np.einsum("nij,nikl->njkl", w, Pm)
+        P0 += np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
+        x0[:, COAST, 6:] = 0.0
+        P0[:, COAST, 6:, :] = 0.0
+        P0[:, COAST, :, 6:] = 0.0
+
+        flat_x = x0.reshape(2 * n, NX)
+        dt2 = np.repeat(dt, 2)
+        xp, F = propagate(flat_x, dt2, cfg.max_step_s)
+        q_acc = white_accel_q(flat_x[:, :3], flat_x[:, 3:6], cfg)
+        q_jerk = np.tile([self._q_jerk, 0.0], n)
+        Q = process_noise(dt2, q_acc, q_jerk)
+        Pp = F @ P0.reshape(2 * n, NX, NX) @ F.transpose(0, 2, 1) + Q
+        xp = xp.reshape(n, 2, NX)
+        Pp = Pp.reshape(n, 2, NX, NX)
+        xbar, Pbar = _combine(xp, Pp, c)
+        return xp, Pp, c, xbar, Pbar
+
+    def _associate(self, scan: Scan, xbar, Pbar):
+        m, kind = scan.m, scan.kind
+        zhat, H = measure.predict(kind, xbar, scan, m)
+        S0 = H @ Pbar @ H.transpose(0, 2, 1)  # (n, m, m)
+        S = S0[:, None] + scan.R[None]  # (n, M, m, m)
+        nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
+        Sinv, logdet = _inv_small(S)
+        d2 = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu)
+        ok = d2 <= self._gate[m]
+        if not ok.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        rows = np.flatnonzero(ok.any(axis=1))
+        cols = np.flatnonzero(ok.any(axis=0))
+        sub_ok = ok[np.ix_(rows, cols)]
+        cost = np.where(sub_ok, (d2 + logdet)[np.ix_(rows, cols)], _BIG)
+        r, k = linear_sum_assignment(cost)
+        good = sub_ok[r, k]
+        return rows[r[good]], cols[k[good]]
+
+    def _update(self, scan: Scan, ia, jb, xp, Pp, c) -> None:
+        cfg = self.config
+        m, kind = scan.m, scan.kind
+        na = ia.size
+        xs = xp.reshape(2 * na, NX)
+        Ps = Pp.reshape(2 * na, NX, NX)
+        zh, H = measure.predict(kind, xs, scan, m)
+        jj = np.repeat(jb, 2)
+        nu = measure.wrap(scan.z[jj] - zh, kind)
+        PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 9, m)
+        S = H @ PHt[:, :6, :] + scan.R[jj]
+        Sinv, logdet = _inv_small(S)
+        K = PHt @ Sinv
+        x_new = xs + (K @ nu[:, :, None])[:, :, 0]
+        P_new = Ps - K @ S @ K.transpose(0, 2, 1)
+        P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
+        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+        ll = (-0.5 * (d2 + logdet + m * _LOG_2PI)).reshape(na, 2)
+        if kind == "infrared":
+            ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
+        ll -= ll.max(axis=1, keepdims=True)
+        mu = c * np.exp(ll)
+        mu /= mu.sum(axis=1, keepdims=True)
+        mu = np.clip(mu, 1e-12, 1.0)
+        mu /= mu.sum(axis=1, keepdims=True)
+        x_new = x_new.reshape(na, 2, NX)
+        P_new = P_new.reshape(na, 2, NX, NX)
+        self._reseed_boost(x_new, P_new, mu)
+        self.xm[ia] = x_new
+        self.Pm[ia] = P_new
+        self.mu[ia] = mu
+        self.t[ia] = scan.t
+        self.hits[ia] += 1
+        self.confirmed[ia] |= self.hits[ia] >= cfg.confirm_hits
+        xbar, Pbar = _combine(self.xm[ia], self.Pm[ia], mu, cfg.output_mode_floor)
+        self._log.append(
+            (
+                np.full(na, scan.t),
+                self.ids[ia].copy(),
+                xbar,
+                Pbar,
+                mu[:, BOOST].copy(),
+                scan.index[jb],
+                self.confirmed[ia].copy(),
+            )
+        )
+
+    def _reseed_boost(self, xm, Pm, mu) -> None:
+        """Restart a negligible boost mode from the coast mode, with the initiation prior on the
+        thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
+        (its acceleration follows the noise), and the mixing would carry that drift back into the
+        coast estimate."""
+        cfg = self.config
+        r = mu[:, BOOST] < cfg.boost_reseed_prob
+        if r.any():
+            xm[r, BOOST] = xm[r, COAST]
+            xm[r, BOOST, 6:] = 0.0
+            Pm[r, BOOST] = Pm[r, COAST]
+            Pm[r, BOOST, 6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+
+    def _delete_stale(self, t: float, xbar, Pbar) -> None:
+        cfg = self.config
+        n = self.n
+        age = t - self.t[:n]
+        conf = self.confirmed[:n]
+        pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
+        dead = np.where(conf, age > cfg.confirmed_timeout_s, age > self.timeout[:n])
+        dead |= conf & (pos_var > cfg.delete_pos_sigma_m**2)
+        dead |= altitude_approx(xbar[:, :3]) < cfg.delete_alt_m
+        if dead.any():
+            keep = ~dead
+            self._compact(keep)
+            self._alive_after_delete = keep
+        else:
+            self._alive_after_delete = None
+
+    def _compact(self, keep: np.ndarray) -> None:
+        k = int(keep.sum())
+        for name in ("xm", "Pm", "mu", "t", "ids", "hits", "confirmed", "timeout"):
+            arr = getattr(self, name)
+            arr[:k] = arr[: self.n][keep]
+        self.n = k
+
+    def _add(self, xm, Pm, mu, t: float, hits: int, timeout: float) -> np.ndarray:
+        k = xm.shape[0]
+        need = self.n + k
+        if need > self.xm.shape[0]:
+            cap = max(need, 2 * self.xm.shape[0])
+            for name in ("xm", "Pm", "mu", "t", "ids", "hits", "confirmed", "timeout"):
+                arr = getattr(self, name)
+                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                setattr(self, name, new)
+        s = slice(self.n, need)
+        self.xm[s], self.Pm[s], self.mu[s] = xm, Pm, mu
+        self.t[s] = t
+        ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
+        self._next_id += k
+        self.ids[s] = ids
+        self.hits[s] = hits
+        self.confirmed[s] = hits >= self.config.confirm_hits
+        self.timeout[s] = timeout
+        self.n = need
+        return ids
+
+    def _tentative_timeout(self, sensor: str) -> float:
+        return max(self.config.tentative_timeout_s, 2.5 * self._revisit.get(sensor, 0.0))
+
+    def _new_states(self, pos, P_pos, vel, P_vel, boost_prob):
+        cfg = self.config
+        k = pos.shape[0]
+        xm = np.zeros((k, 2, NX))
+        Pm = np.zeros((k, 2, NX, NX))
+        for mode in (BOOST, COAST):
+            xm[:, mode, 0:3] = pos
+            xm[:, mode, 3:6] = vel
+            Pm[:, mode, 0:3, 0:3] = P_pos
+            Pm[:, mode, 3:6, 3:6] = P_vel
+        Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+        mu = np.empty((k, 2))
+        mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
+        return xm, Pm, mu
+
+    def _initiate_radar(self, scan: Scan, free: np.ndarray) -> None:
+        cfg = self.config
+        z, R = scan.z[free], scan.R[free]
+        pos, P_pos = measure.radar_to_ecef(z, R, scan.s, scan.B)
+        k = free.size
+        sv2 = cfg.init_vel_sigma_mps**2
+        vel = np.zeros((k, 3))
+        P_vel = np.broadcast_to(np.eye(3) * sv2, (k, 3, 3)).copy()
+        if scan.m == 4:
+            los = pos - scan.s
+            los /= np.linalg.norm(los, axis=1, keepdims=True)
+            s_rr = sv2 + R[:, 3, 3]
+            innov = z[:, 3] + los @ scan.s_vel
+            gain = sv2 * los / s_rr[:, None]
+            vel = gain * innov[:, None]
+            P_vel -= sv2 * gain[:, :, None] * los[:, None, :]
+        xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, cfg.init_boost_prob_radar)
+        ids = self._add(xm, Pm, mu, scan.t, 1, self._tentative_timeout(scan.sensor))
+        self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
+
+    def _initiate_infrared(self, scan: Scan, free: np.ndarray) -> None:
+        cfg = self.config
+        code = self._ir_codes.setdefault(scan.sensor, len(self._ir_codes))
+        u = measure.los_unit(scan.z[free])
+        sig = np.sqrt(scan.R[free, 1, 1])
+        idx = scan.index[free]
+        bt, bc, bs, bu, bsig, bidx = self._ir
+        live = (scan.t - bt) <= cfg.ir_pair_max_dt_s
+        bt, bc, bs, bu, bsig, bidx = (a[live] for a in (bt, bc, bs, bu, bsig, bidx))
+        paired = np.zeros(free.size, dtype=bool)
+        other = np.flatnonzero(bc != code)
+        if other.size:
+            used = self._pair_infrared(scan, u, sig, idx, other, bt, bs, bu, bsig, bidx)
+            if used is not None:
+                cur, buf = used
+                paired[cur] = True
+                keep = np.ones(bt.size, dtype=bool)
+                keep[other[buf]] = False
+                bt, bc, bs, bu, bsig, bidx = (a[keep] for a in (bt, bc, bs, bu, bsig, bidx))
+        new = ~paired
+        k = int(new.sum())
+        self._ir = (
+            np.concatenate([bt, np.full(k, scan.t)]),
+            np.concatenate([bc, np.full(k, code, dtype=np.int64)]),
+            np.concatenate([bs, np.broadcast_to(scan.s, (k, 3))]),
+            np.concatenate([bu, u[new]]),
+            np.concatenate([bsig, sig[new]]),
+            np.concatenate([bidx, idx[new]]),
+        )
+
+    def _pair_infrared(self, scan, u, sig, idx, other, bt, bs, bu, bsig, bidx):
+        """Triangulate current lines of sight with buffered ones of other satellites; makes the
+        tracks and returns the (current, buffer-subset) indices used, or None."""
+        cfg = self.config
+        sA, uA = scan.s, u[:, None, :]  # (k, 1, 3)
+        sB, uB = bs[other][None], bu[other][None]  # (1, b, 3)
+        dtb = (scan.t - bt[other])[None]
+        w0 = sA - sB
+        b = np.einsum("kbi,kbi->kb", uA, uB)
+        d = np.einsum("kbi,kbi->kb", uA, w0)
+        e = np.einsum("kbi,kbi->kb", uB, w0)
+        den = 1.0 - b * b
+        safe = np.where(den > 1e-6, den, 1.0)
+        lam = (b * e - d) / safe
+        mu_ = (e - b * d) / safe
+        miss = (sA + lam[..., None] * uA) - (sB + mu_[..., None] * uB)
+        miss2 = np.einsum("kbi,kbi->kb", miss, miss)
+        var = (sig[:, None] * lam) ** 2 + (bsig[other][None] * mu_) ** 2
+        var += (cfg.ir_max_speed_mps * dtb) ** 2
+        ok = (den > 1e-6) & (lam > 0) & (mu_ > 0) & (miss2 <= self._gate[2] * var)
+        if not ok.any():
+            return None
+        cost = np.where(ok, miss2 / var, _BIG)
+        r, c = linear_sum_assignment(cost)
+        good = ok[r, c]
+        r, c = r[good], c[good]
+        if r.size == 0:
+            return None
+        # Weighted least-squares point nearest both lines.
+        lamr, mur = lam[r, c], mu_[r, c]
+        ua, ub = u[r], bu[other][c]
+        va = (sig[r] * lamr) ** 2
+        vb = (bsig[other][c] * mur) ** 2 + (cfg.ir_max_speed_mps * dtb[0, c]) ** 2
+        eye = np.eye(3)
+        Ia = (eye - ua[:, :, None] * ua[:, None, :]) / va[:, None, None]
+        Ib = (eye - ub[:, :, None] * ub[:, None, :]) / vb[:, None, None]
+        info = Ia + Ib + eye * 1e-12
+        rhs = Ia @ sA + (Ib @ bs[other][c][:, :, None])[:, :, 0]
+        P_pos = np.linalg.inv(info)
+        pos = (P_pos @ rhs[:, :, None])[:, :, 0]
+        alt = altitude_approx(pos)
+        fine = (alt > 0.0) & (alt < 3000e3)
+        r, c, pos, P_pos = r[fine], c[fine], pos[fine], P_pos[fine]
+        if r.size == 0:
+            return None
+        k = r.size
+        vel = np.zeros((k, 3))
+        P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
+        xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood)
+        ids = self._add(xm, Pm, mu, scan.t, 2, self._tentative_timeout(scan.sensor))
+        self._log_new(scan.t, ids, xm, Pm, mu, idx[r])
+        self._log_new(scan.t, ids, xm, Pm, mu, bidx[other][c])
+        return r, c
+
+    def _log_new(self, t, ids, xm, Pm, mu, det_index) -> None:
+        xbar, Pbar = _combine(xm, Pm, mu, self.config.output_mode_floor)
+        k = ids.size
+        self._log.append(
+            (
+                np.full(k, t),
+                ids,
+                xbar,
+                Pbar,
+                mu[:, BOOST].copy(),
+                np.asarray(det_index, dtype=np.int64),
+                np.zeros(k, dtype=bool) | (self.config.confirm_hits <= 1),
+            )
+        )
+
+    @staticmethod
+    def _collect(rows: list[tuple]) -> TrackLog:
+        if not rows:
+            return TrackLog.empty()
+        cols = list(zip(*rows, strict=True))
+        return TrackLog(
+            t=np.concatenate(cols[0]),
+            track_id=np.concatenate(cols[1]).astype(np.int64),
+            x=np.concatenate(cols[2]),
+            P=np.concatenate(cols[3]),
+            boost_prob=np.concatenate(cols[4]),
+            detection_index=np.concatenate(cols[5]).astype(np.int64),
+            confirmed=np.concatenate(cols[6]).astype(bool),
+        )
+
+
+def _combine(
+    xm: np.ndarray, Pm: np.ndarray, mu: np.ndarray, floor: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Moment-matched position-velocity mean (n, 6) and covariance (n, 6, 6) of the modes whose
+    probability is at least ``floor`` (renormalised)."""
+    if floor > 0.0:
+        mu = np.where(mu >= floor, mu, 0.0)
+        mu = mu / mu.sum(axis=1, keepdims=True)
+    x6 = xm[:, :, :6]
+    xbar = np.einsum("nj,njk->nk", mu, x6)
+    dx = x6 - xbar[:, None, :]
+    Pbar = np.einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
+    Pbar += np.einsum("nj,njk,njl->nkl", mu, dx, dx)
+    return xbar, Pbar
+
+
+def track(
+    detections: Sequence[Detection],
+    config: TrackerConfig | None = None,
+    *,
+    report_period_s: float = 1.0,
+    t_end: float | None = None,
+) -> TrackerOutput:
+    """Track a whole time-ordered list of detections. Reports are made at ``k *
+    report_period_s`` from the first detection's time (floored to the period) to ``t_end``
+    (default: the last detection), each after every detection at or before it."""
+    wall0 = time.perf_counter()
+    tracker = Tracker(config)
+    scans, rejected = prepare(detections)
+    tracker.n_rejected = rejected
+    tracker._n_seen = len(detections)
+    reports: list[TrackLog] = []
+    if scans:
+        t_last = max(s.t for s in scans) if t_end is None else t_end
+        k0 = math.floor(scans[0].t / report_period_s)
+        k1 = math.floor(t_last / report_period_s + 1e-9)
+        instants = (np.arange(k0, k1 + 1) * report_period_s).tolist()
+        r = 0
+        for scan in scans:
+            while r < len(instants) and instants[r] < scan.t:
+                reports.append(tracker.report(instants[r]))
+                r += 1
+            tracker.process_scan(scan)
+        for t in instants[r:]:
+            reports.append(tracker.report(t))
+    return TrackerOutput(
+        updates=tracker.updates(),
+        reports=TrackLog.concatenate(reports),
+        n_detections=len(detections),
+        wall_s=time.perf_counter() - wall0,
+    )
