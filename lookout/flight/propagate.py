@@ -83,8 +83,10 @@ def _pad(rows: list[list], fill) -> np.ndarray:
     return np.array([r + [fill] * (k - len(r)) for r in rows])
 
 
-def _bisect(f, n: int, iterations: int = 40) -> np.ndarray:
-    """Fraction s in [0, 1] where f(s) changes sign from >= 0 to < 0, vectorised over n."""
+def _bisect(f, n: int, iterations: int = 24) -> np.ndarray:
+    """Fraction s in [0, 1] where f(s) changes sign from >= 0 to < 0, vectorised over n.
+
+    24 halvings resolve a 30 s step to 2 µs (about a centimetre at 7 km/s)."""
     lo, hi = np.zeros(n), np.ones(n)
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
@@ -325,18 +327,14 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
     V = np.array(rec_vel)
     K = np.array(rec_k)
     OK = np.array(rec_ok)
+    events_of: dict[int, list[Event]] = {}
+    for j, name, te, pe, ve, stage in events:
+        events_of.setdefault(j, []).append(Event(name, float(te), pe, ve, stage))
     trajectories = []
     for i, spec in enumerate(specs):
         sel = OK[:, i]
         ki = K[sel, i]
-        evs = sorted(
-            (
-                Event(name, float(te), pe, ve, stage)
-                for (j, name, te, pe, ve, stage) in events
-                if j == i
-            ),
-            key=lambda e: e.t,
-        )
+        evs = sorted(events_of.get(i, []), key=lambda e: e.t)
         trajectories.append(
             Trajectory(
                 object_id=spec.object_id,
