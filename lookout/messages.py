@@ -2,25 +2,37 @@
 
 JSON is for people and files, MessagePack for the wire; both encode the same structs. Every
 message type derives from :class:`Message`, which tags each encoded message with a ``"type"``
-field, so a stream of mixed messages decodes with ``decode_json(data, type=AnyMessage)`` once
-later messages join the union.
+field, so a stream of mixed messages decodes with ``decode_json(data, type=AnyMessage)``.
 
 Times on the wire are integer nanoseconds from the scenario epoch (``t_ns``); lengths in metres,
-angles in radians, speeds in m/s.
+angles in radians, speeds in m/s. States are ECEF ``[x, y, z, vx, vy, vz]`` (m, m/s) with full
+6x6 covariances, row-major and symmetric.
 
 A detection never says which truth object caused it: the simulator keeps that association apart,
 for scoring only.
+
+Between partners every message travels inside an :class:`Envelope`: the MessagePack of exactly
+one message, its sender, the sender's sequence number and send time, and an Ed25519 signature
+over :func:`signing_bytes` (header and payload together). ``docs/messages.md`` is the reference.
+
+Version history (:data:`SCHEMA_VERSION`):
+
+- 1: :class:`Detection`.
+- 2: :class:`DetectionBatch`, :class:`LocalTrack`, :class:`SystemTrack` with its
+  :class:`Assessment`, :class:`Heartbeat`, and the signed :class:`Envelope`. :class:`Detection`
+  is unchanged: version-1 detections decode as before.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+import struct
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -90,8 +102,214 @@ class Detection(Message, tag="detection"):
         )
 
 
-#: Every message type; later issues add LocalTrack, SystemTrack, Envelope to this union.
-AnyMessage = Detection
+def _check_state(owner: str, x: list[float], P: list[list[float]]) -> None:
+    """Raise naming the field unless ``x`` is 6 finite numbers and ``P`` a finite 6x6 with a
+    positive diagonal."""
+    if len(x) != 6 or not all(map(math.isfinite, x)):
+        raise ValueError(f"{owner}.x: expected 6 finite ECEF numbers (m, m/s), got {x}")
+    if len(P) != 6 or any(len(row) != 6 for row in P):
+        raise ValueError(f"{owner}.P: expected a 6x6 covariance, got {P}")
+    if not all(math.isfinite(v) for row in P for v in row):
+        raise ValueError(f"{owner}.P: expected finite numbers, got {P}")
+    diagonal = [P[i][i] for i in range(6)]
+    if any(not v > 0.0 for v in diagonal):
+        raise ValueError(f"{owner}.P: diagonal must be positive, got {diagonal}")
+
+
+class DetectionBatch(Message, tag="detection_batch"):
+    """Detections of one sensor, sent together in one envelope (one signature for many).
+
+    Every detection has this batch's ``partner`` and ``sensor_id``, so releasability, which may
+    be per sensor, applies to the batch as a whole. Detections are in time order.
+    """
+
+    partner: str
+    sensor_id: str
+    detections: list[Detection]
+
+    def __post_init__(self) -> None:
+        for i, d in enumerate(self.detections):
+            if d.partner != self.partner or d.sensor_id != self.sensor_id:
+                raise ValueError(
+                    f"detections[{i}]: partner/sensor_id {d.partner}/{d.sensor_id} differs from "
+                    f"the batch's {self.partner}/{self.sensor_id}"
+                )
+
+
+class LocalTrack(Message, tag="local_track"):
+    """A partner's own track of one object, from its own tracker.
+
+    ``track_id`` is stable within the partner; ``x`` the ECEF state (m, m/s) at ``t_ns``; ``P``
+    its full 6x6 covariance (row-major, symmetric); ``boost_prob`` the tracker's probability
+    that the object is thrusting, in [0, 1]; ``sensors`` the partner's sensor ids whose
+    detections the track has used.
+    """
+
+    partner: str
+    track_id: str
+    t_ns: int
+    x: list[float]
+    P: list[list[float]]
+    boost_prob: float
+    sensors: list[str]
+
+    def __post_init__(self) -> None:
+        _check_state("LocalTrack", self.x, self.P)
+        if not 0.0 <= self.boost_prob <= 1.0:
+            raise ValueError(
+                f"LocalTrack.boost_prob: expected a probability, got {self.boost_prob}"
+            )
+
+
+class Ellipse(msgspec.Struct, frozen=True, kw_only=True):
+    """A 95% ellipse on the ground: semi-axes (m) and the major axis's azimuth (rad from north,
+    clockwise, in [0, π))."""
+
+    semi_major_m: float
+    semi_minor_m: float
+    orientation_rad: float
+
+
+class Orbit(msgspec.Struct, frozen=True, kw_only=True):
+    """Osculating two-body orbit: perigee and apogee altitudes above the equatorial radius (m),
+    inclination (rad), period (s)."""
+
+    perigee_m: float
+    apogee_m: float
+    inclination_rad: float
+    period_s: float
+
+
+class Assessment(msgspec.Struct, frozen=True, kw_only=True):
+    """What is known of one system track at ``t_ns``; every estimate is None until known.
+
+    ``phase`` as the assessment names it ("boost", "coast", "reentry"). Launch: geodetic
+    ``launch_lat``/``launch_lon`` (rad), ``launch_time_ns`` with its 1-sigma
+    ``launch_time_sigma_ns``, and a 95% ``launch_ellipse``. Impact: ``impact_lat``/``impact_lon``
+    (rad), ``impact_time_ns`` (1-sigma ``impact_time_sigma_ns``), 95% ``impact_ellipse``; ``iip``
+    is True while thrusting, when the impact is the instantaneous impact point (where it would
+    come down if thrust stopped now). ``vehicle_class`` one of SRBM/MRBM/IRBM/ICBM;
+    ``orbital`` with its ``orbit`` when the object is in orbit rather than ballistic;
+    ``overflown`` ISO 3166-1 alpha-2 codes of the territories the ground track crosses, in
+    order; ``impact_area`` the code of the land or EEZ where it comes down (None: high seas),
+    ``impact_area_kind`` "land", "eez" or "high_seas".
+    """
+
+    t_ns: int
+    phase: str
+    launch_lat: float | None = None
+    launch_lon: float | None = None
+    launch_time_ns: int | None = None
+    launch_time_sigma_ns: int | None = None
+    launch_ellipse: Ellipse | None = None
+    impact_lat: float | None = None
+    impact_lon: float | None = None
+    impact_time_ns: int | None = None
+    impact_time_sigma_ns: int | None = None
+    impact_ellipse: Ellipse | None = None
+    iip: bool = False
+    apogee_m: float | None = None
+    range_m: float | None = None
+    equivalent_range_m: float | None = None
+    vehicle_class: Literal["SRBM", "MRBM", "IRBM", "ICBM"] | None = None
+    orbital: bool = False
+    orbit: Orbit | None = None
+    overflown: list[str] = []
+    impact_area: str | None = None
+    impact_area_kind: Literal["land", "eez", "high_seas"] | None = None
+
+
+class SystemTrack(Message, tag="system_track"):
+    """One object in the common picture, fused from the partners in ``partners``.
+
+    ``system_track_id`` is stable for the life of the object; ``x``/``P`` as in
+    :class:`LocalTrack`; ``assessment`` the latest assessment, if any.
+    """
+
+    system_track_id: str
+    t_ns: int
+    x: list[float]
+    P: list[list[float]]
+    partners: list[str]
+    assessment: Assessment | None = None
+
+    def __post_init__(self) -> None:
+        _check_state("SystemTrack", self.x, self.P)
+        if not self.partners:
+            raise ValueError("SystemTrack.partners: expected at least one contributing partner")
+
+
+class Heartbeat(Message, tag="heartbeat"):
+    """A partner's sign of life: its clock ``t_ns`` and its own heartbeat counter ``seq``."""
+
+    partner: str
+    t_ns: int
+    seq: int
+
+
+#: A partner id as it appears in envelopes and bus subjects: letters, digits, "_" and "-".
+PartnerId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class Envelope(Message, tag="envelope"):
+    """One signed message on the wire.
+
+    ``version`` is :data:`SCHEMA_VERSION` of the sender; ``sender`` the partner id (or
+    ``"EXCHANGE"`` for the exchange's own messages); ``seq`` the sender's sequence number,
+    strictly increasing per sender over the sender's life (gaps allowed); ``sent_ns`` the send
+    time on the exchange's clock (int ns); ``payload_type`` the ``type`` tag of the message in
+    ``payload``, which is the MessagePack of exactly one message; ``signature`` the 64-byte
+    Ed25519 signature of :func:`signing_bytes` of all the other fields.
+    """
+
+    version: Annotated[int, msgspec.Meta(ge=0, lt=2**16)]
+    sender: PartnerId
+    seq: Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+    sent_ns: Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+    payload_type: Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,32}$")]
+    payload: bytes
+    signature: Annotated[bytes, msgspec.Meta(min_length=64, max_length=64)]
+
+
+#: Every message type, decodable by its ``type`` tag.
+AnyMessage = Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Envelope
+
+#: Message types an envelope may carry, by tag.
+PAYLOAD_TYPES: dict[str, type[Message]] = {
+    "detection": Detection,
+    "detection_batch": DetectionBatch,
+    "local_track": LocalTrack,
+    "system_track": SystemTrack,
+    "heartbeat": Heartbeat,
+}
+
+#: Domain separation for envelope signatures: these bytes start every signed string.
+SIGNING_CONTEXT = b"lookout-envelope\x00"
+
+
+def signing_bytes(
+    version: int, sender: str, seq: int, sent_ns: int, payload_type: str, payload: bytes
+) -> bytes:
+    """The canonical byte string an envelope's signature covers.
+
+    ``SIGNING_CONTEXT``, then big-endian ``version`` (uint16), ``seq`` (uint64), ``sent_ns``
+    (int64), then ``sender``, ``payload_type`` (each UTF-8 preceded by its length as uint8) and
+    ``payload`` (preceded by its length as uint32). Every field has a fixed width or a length, so
+    no two different headers give the same bytes.
+    """
+    s, t = sender.encode(), payload_type.encode()
+    return b"".join(
+        (
+            SIGNING_CONTEXT,
+            struct.pack(">HQqB", version, seq, sent_ns, len(s)),
+            s,
+            struct.pack(">B", len(t)),
+            t,
+            struct.pack(">I", len(payload)),
+            payload,
+        )
+    )
+
 
 _JSON_ENCODER = msgspec.json.Encoder()
 _MSGPACK_ENCODER = msgspec.msgpack.Encoder()

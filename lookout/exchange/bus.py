@@ -1,0 +1,75 @@
+"""The bus interface both buses implement (:class:`~.memory.MemoryBus`, the NATS bus), and the
+subjects of the exchange.
+
+Subjects are dot-separated tokens as in NATS; in a subscription ``*`` matches one token and
+``>`` (last) one or more. A partner node publishes its envelopes on
+``lookout.in.<PARTNER>.<type>``; the exchange subscribes to ``lookout.in.>`` and delivers on
+``lookout.out.<RECIPIENT>.<type>``: partner data as the sender's own signed envelope,
+system tracks as envelopes signed by the exchange (sender ``EXCHANGE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+#: Subject roots: what partners send in, and what the exchange delivers out.
+IN = "lookout.in"
+OUT = "lookout.out"
+#: What the exchange subscribes to.
+IN_ALL = IN + ".>"
+
+Handler = Callable[[str, bytes], Awaitable[None]]
+
+
+class Bus(Protocol):
+    """Publish bytes on a subject; subscribe a handler to a subject pattern."""
+
+    async def publish(self, subject: str, data: bytes) -> None: ...
+
+    async def subscribe(
+        self,
+        subject: str,
+        handler: Callable[[str, bytes], Awaitable[None]],
+        *,
+        durable: str | None = None,
+    ) -> None: ...
+
+    async def flush(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def in_subject(partner: str, payload_type: str) -> str:
+    """Where ``partner``'s node publishes a message of ``payload_type``."""
+    return f"{IN}.{partner}.{payload_type}"
+
+
+def out_subject(recipient: str, payload_type: str) -> str:
+    """Where the exchange delivers a message of ``payload_type`` to ``recipient``."""
+    return f"{OUT}.{recipient}.{payload_type}"
+
+
+def out_all(recipient: str) -> str:
+    """The pattern of everything delivered to ``recipient``."""
+    return f"{OUT}.{recipient}.>"
+
+
+def parse_subject(subject: str) -> tuple[str, str, str] | None:
+    """``("in" | "out", partner, type)`` of an exchange subject, or None if it is not one."""
+    parts = subject.split(".")
+    if len(parts) != 4 or parts[0] != "lookout" or parts[1] not in ("in", "out"):
+        return None
+    return parts[1], parts[2], parts[3]
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """Whether ``subject`` matches ``pattern`` with NATS wildcards (``*`` one token, ``>`` the
+    rest, at least one token)."""
+    p, s = pattern.split("."), subject.split(".")
+    for i, token in enumerate(p):
+        if token == ">":
+            return i == len(p) - 1 and len(s) > i
+        if i >= len(s) or (token != "*" and token != s[i]):
+            return False
+    return len(p) == len(s)

@@ -1,0 +1,38 @@
+"""Clocks the exchange reads instead of the wall: int nanoseconds."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything with ``now_ns()``: the current time in integer nanoseconds."""
+
+    def now_ns(self) -> int: ...
+
+
+class SimClock:
+    """A clock that moves only when told: for tests, simulations and replays."""
+
+    def __init__(self, t_ns: int = 0) -> None:
+        self.t_ns = int(t_ns)
+
+    def now_ns(self) -> int:
+        return self.t_ns
+
+    def set(self, t_ns: int) -> None:
+        self.t_ns = int(t_ns)
+
+    def advance(self, dt_ns: int) -> None:
+        self.t_ns += int(dt_ns)
+
+
+class WallClock:
+    """Real time in ns from ``epoch_ns`` (a UTC ``time.time_ns()`` value; 0: the Unix epoch)."""
+
+    def __init__(self, epoch_ns: int = 0) -> None:
+        self.epoch_ns = int(epoch_ns)
+
+    def now_ns(self) -> int:
+        return time.time_ns() - self.epoch_ns

@@ -1,0 +1,93 @@
+"""Sealing messages into signed envelopes and opening them.
+
+:func:`seal` signs; :func:`envelope_bytes` encodes for the wire (MessagePack); :func:`decode`
+reads an envelope without checking anything but its shape; :func:`open` also checks the
+signature and returns the message. Freshness and replay are the :class:`~.verify.Verifier`'s.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from lookout.messages import (
+    PAYLOAD_TYPES,
+    SCHEMA_VERSION,
+    Envelope,
+    Message,
+    signing_bytes,
+)
+
+_encode = msgspec.msgpack.Encoder().encode
+_envelope_decoder = msgspec.msgpack.Decoder(Envelope)
+_payload_decoders = {t: msgspec.msgpack.Decoder(cls) for t, cls in PAYLOAD_TYPES.items()}
+
+
+def payload_type(message: Message) -> str:
+    """The ``type`` tag of a message."""
+    return type(message).__struct_config__.tag
+
+
+def seal(
+    message: Message, sender: str, seq: int, sent_ns: int, private_key: Ed25519PrivateKey
+) -> Envelope:
+    """Sign ``message`` as ``sender``'s ``seq``-th message, sent at ``sent_ns``."""
+    kind = payload_type(message)
+    if kind not in PAYLOAD_TYPES:
+        raise ValueError(f"message: an envelope carries one of {list(PAYLOAD_TYPES)}, got {kind}")
+    payload = _encode(message)
+    signature = private_key.sign(signing_bytes(SCHEMA_VERSION, sender, seq, sent_ns, kind, payload))
+    return Envelope(
+        version=SCHEMA_VERSION,
+        sender=sender,
+        seq=seq,
+        sent_ns=sent_ns,
+        payload_type=kind,
+        payload=payload,
+        signature=signature,
+    )
+
+
+def envelope_bytes(envelope: Envelope) -> bytes:
+    """An envelope as MessagePack, for the wire."""
+    return _encode(envelope)
+
+
+def decode(data: bytes) -> Envelope:
+    """An envelope from its MessagePack, its shape checked but not its signature; raises
+    ``msgspec.DecodeError`` or ``msgspec.ValidationError``."""
+    return _envelope_decoder.decode(data)
+
+
+def decode_payload(envelope: Envelope) -> Message:
+    """The message inside an envelope, decoded as its ``payload_type``; raises ``ValueError``
+    for an unknown type, ``msgspec`` errors for a payload that is not that type."""
+    decoder = _payload_decoders.get(envelope.payload_type)
+    if decoder is None:
+        raise ValueError(f"payload_type: unknown type {envelope.payload_type!r}")
+    return decoder.decode(envelope.payload)
+
+
+def signature_ok(envelope: Envelope, public_key: Ed25519PublicKey) -> bool:
+    """Whether the envelope's signature is ``public_key``'s over its header and payload."""
+    e = envelope
+    try:
+        public_key.verify(
+            e.signature,
+            signing_bytes(e.version, e.sender, e.seq, e.sent_ns, e.payload_type, e.payload),
+        )
+    except (InvalidSignature, struct.error, OverflowError, ValueError):
+        return False
+    return True
+
+
+def open(data: bytes | Envelope, public_key: Ed25519PublicKey) -> Message:  # noqa: A001
+    """The message of a signed envelope after checking its signature with ``public_key``
+    (no replay or freshness check); raises ``ValueError`` when it does not verify."""
+    envelope = decode(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    if not signature_ok(envelope, public_key):
+        raise ValueError(f"signature: not {envelope.sender}'s signature of this envelope")
+    return decode_payload(envelope)

@@ -1,0 +1,80 @@
+"""The in-process bus: the embedded default, everything in one asyncio loop.
+
+Deterministic: one dispatcher delivers messages in publish order (FIFO), each to its matching
+subscriptions in subscription order, awaiting each handler before the next. A handler that
+publishes appends to the back of the queue. :meth:`MemoryBus.flush` returns once everything
+published so far, and everything it caused, has been handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+from lookout.exchange.bus import Handler, subject_matches
+
+log = logging.getLogger(__name__)
+
+
+class MemoryBus:
+    """A :class:`~.bus.Bus` in one process; ``durable`` names are accepted and ignored (nothing
+    outlives the process)."""
+
+    def __init__(self) -> None:
+        self._subs: list[tuple[str, Handler]] = []
+        self._queue: deque[tuple[str, bytes]] = deque()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task | None = None
+        self._closed = False
+        self.published = 0
+        self.handler_errors = 0
+
+    async def publish(self, subject: str, data: bytes) -> None:
+        if self._closed:
+            raise RuntimeError("publish on a closed MemoryBus")
+        if "*" in subject or ">" in subject:
+            raise ValueError(f"subject: wildcards are for subscriptions, got {subject!r}")
+        self._queue.append((subject, bytes(data)))
+        self.published += 1
+        self._idle.clear()
+        self._wake.set()
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._dispatch())
+
+    async def subscribe(
+        self, subject: str, handler: Handler, *, durable: str | None = None
+    ) -> None:
+        self._subs.append((subject, handler))
+
+    async def flush(self) -> None:
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        await self.flush()
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _dispatch(self) -> None:
+        queue = self._queue
+        while True:
+            while queue:
+                subject, data = queue.popleft()
+                for pattern, handler in list(self._subs):
+                    if subject_matches(pattern, subject):
+                        try:
+                            await handler(subject, data)
+                        except Exception:  # a subscriber's bug must not stop the bus
+                            self.handler_errors += 1
+                            log.exception("handler for %s failed on %s", pattern, subject)
+            self._idle.set()
+            self._wake.clear()
+            await self._wake.wait()

@@ -1,0 +1,639 @@
+"""The exchange: messages, keys, envelopes, verification, releasability, audit, replay, buses.
+
+Deterministic: keys derived from a seed, a simulated clock, hand-made detections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+
+import msgspec
+import pytest
+
+from lookout.exchange import (
+    EXCHANGE,
+    AuditLog,
+    Exchange,
+    Keyring,
+    MemoryBus,
+    Policy,
+    PolicyError,
+    Reason,
+    SimClock,
+    Verifier,
+    collect,
+    derive_key,
+    envelope_bytes,
+    in_subject,
+    read_audit,
+    replay,
+    seal,
+    subject_matches,
+)
+from lookout.exchange import envelope as envelope_mod
+from lookout.exchange.keys import (
+    load_private_key,
+    load_public_key,
+    public_bytes,
+    save_private_key,
+    save_public_key,
+)
+from lookout.messages import (
+    SCHEMA_VERSION,
+    AnyMessage,
+    Assessment,
+    Detection,
+    DetectionBatch,
+    Ellipse,
+    Envelope,
+    Heartbeat,
+    LocalTrack,
+    SystemTrack,
+    decode_json,
+    decode_msgpack,
+    encode_json,
+    encode_msgpack,
+    signing_bytes,
+)
+
+SEED = "lookout-tests"
+PARTNERS = ("KR", "JP", "US")
+SENSORS = {p: (f"{p.lower()}-a", f"{p.lower()}-b") for p in PARTNERS}
+POLICY = {
+    "partners": {p: list(s) for p, s in SENSORS.items()},
+    "publish": {
+        "KR": {"detections": "all", "local_tracks": "all"},
+        "JP": {"detections": "all", "local_tracks": ["jp-a"]},
+        "US": {"detections": ["us-a"], "local_tracks": "all"},
+    },
+    "release": {
+        "KR": {
+            "JP": "all",
+            "US": {"detection": ["kr-a"], "local_track": True, "heartbeat": True},
+        },
+        "JP": {"KR": ["detection", "local_track", "system_track"], "US": "none"},
+        "US": {"KR": {"local_track": True, "system_track": True}, "JP": "all"},
+    },
+}
+# What each recipient may receive from each sender, written out by hand from POLICY (the test
+# must not compute it with the code under test). US's "us-b" detections are not published at
+# all, JP's tracks from "jp-b" are not published at all.
+EXPECTED = {
+    ("KR", "JP"): {"kr-a", "kr-b", "local_track", "system_track", "heartbeat"},
+    ("KR", "US"): {"kr-a", "local_track", "heartbeat"},
+    ("JP", "KR"): {"jp-a", "jp-b", "local_track", "system_track"},
+    ("JP", "US"): set(),
+    ("US", "KR"): {"local_track", "system_track"},
+    ("US", "JP"): {"us-a", "local_track", "system_track", "heartbeat"},
+}
+T0 = 1_000_000_000_000  # the simulated clock's start, ns
+
+
+def det(partner="KR", sensor=None, t_ns=T0, r=800e3) -> Detection:
+    return Detection(
+        t_ns=t_ns, sensor_id=sensor or SENSORS[partner][0], partner=partner, kind="radar",
+        z=[r, 0.5, 0.2], R=[[100.0, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]], snr_db=18.0,
+    )  # fmt: skip
+
+
+def state():
+    x = [-3.0e6, 4.0e6, 3.9e6, 1000.0, -2000.0, 3000.0]
+    P = [[(100.0 if i < 3 else 1.0) if i == j else 0.0 for j in range(6)] for i in range(6)]
+    return x, P
+
+
+def local_track(partner="KR", sensors=None, track_id="1") -> LocalTrack:
+    x, P = state()
+    return LocalTrack(
+        partner=partner, track_id=track_id, t_ns=T0, x=x, P=P, boost_prob=0.9,
+        sensors=list(sensors or SENSORS[partner][:1]),
+    )  # fmt: skip
+
+
+def system_track(partners, track_id="S1") -> SystemTrack:
+    x, P = state()
+    return SystemTrack(system_track_id=track_id, t_ns=T0, x=x, P=P, partners=list(partners))
+
+
+class PerSenderFusion:
+    """A stand-in fusion: one system track per sender from that sender's data alone, and one
+    joint track of every partner heard from so far (when more than one)."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def ingest(self, sender, message):
+        if isinstance(message, Heartbeat):
+            return []
+        if sender not in self.seen:
+            self.seen.append(sender)
+        out = [system_track([sender], f"S-{sender}")]
+        if len(self.seen) > 1:
+            out.append(system_track(sorted(self.seen), "S-joint"))
+        return out
+
+
+class Harness:
+    """An exchange on a memory bus with a simulated clock, and the partners' keys."""
+
+    def __init__(self, tmp_path, fusion=None, max_bytes=8192):
+        self.clock = SimClock(T0)
+        self.bus = MemoryBus()
+        self.keys = {p: derive_key(SEED, p) for p in PARTNERS}
+        self.keyring = Keyring.derived(SEED, PARTNERS)
+        self.policy = Policy.from_dict(POLICY)
+        self.audit_path = tmp_path / "audit.db"
+        self.audit = AuditLog(self.audit_path)
+        self.exchange_key = derive_key(SEED, EXCHANGE)
+        self.verifier = Verifier(self.keyring, self.clock, max_bytes=max_bytes)
+        self.exchange = Exchange(
+            self.keyring, self.policy, self.audit, self.bus, self.clock, self.exchange_key,
+            fusion, verifier=self.verifier,
+        )  # fmt: skip
+        self.seq = dict.fromkeys(PARTNERS, 0)
+        self.sent: list[tuple[str, bytes]] = []
+
+    async def start(self):
+        await self.exchange.start()
+        self.picture = await collect(self.bus)
+
+    def envelope(self, message, partner=None, seq=None, sent_ns=None, key=None) -> bytes:
+        partner = partner or message.partner
+        if seq is None:
+            self.seq[partner] = seq = self.seq.get(partner, 0) + 1
+        sent_ns = self.clock.now_ns() if sent_ns is None else sent_ns
+        key = key or self.keys.get(partner) or derive_key(SEED, partner)
+        return envelope_bytes(seal(message, partner, seq, sent_ns, key))
+
+    async def send(self, data: bytes, subject: str):
+        self.sent.append((subject, data))
+        await self.bus.publish(subject, data)
+        await self.exchange.flush()
+        self.clock.advance(1_000_000)
+
+    async def send_message(self, message, **kw) -> bytes:
+        data = self.envelope(message, **kw)
+        partner = kw.get("partner") or message.partner
+        await self.send(data, in_subject(partner, type(message).__struct_config__.tag))
+        return data
+
+    def received(self, recipient) -> list[bytes]:
+        return [d for _, d in self.picture.get(recipient, [])]
+
+    def everything_received(self) -> set[bytes]:
+        return {d for items in self.picture.values() for _, d in items}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def test_messages_round_trip_json_and_msgpack():
+    x, P = state()
+    assessment = Assessment(
+        t_ns=T0, phase="coast", launch_lat=0.68, launch_lon=2.19, launch_time_ns=T0 - 10**11,
+        impact_lat=0.7, impact_lon=2.5, impact_time_ns=T0 + 6 * 10**11, iip=False,
+        impact_ellipse=Ellipse(semi_major_m=2e4, semi_minor_m=5e3, orientation_rad=1.2),
+        apogee_m=9.5e5, range_m=1.0e6, vehicle_class="MRBM", overflown=["JP"],
+        impact_area="JP", impact_area_kind="eez",
+    )  # fmt: skip
+    messages = [
+        det(),
+        DetectionBatch(partner="KR", sensor_id="kr-a", detections=[det(), det(t_ns=T0 + 1)]),
+        local_track(),
+        SystemTrack(
+            system_track_id="S1", t_ns=T0, x=x, P=P, partners=["KR", "US"], assessment=assessment
+        ),  # fmt: skip
+        Heartbeat(partner="JP", t_ns=T0, seq=7),
+        seal(det(), "KR", 1, T0, derive_key(SEED, "KR")),
+    ]
+    for m in messages:
+        assert decode_json(encode_json(m)) == m
+        assert decode_msgpack(encode_msgpack(m)) == m
+    assert decode_json(encode_json(messages), type=list[AnyMessage]) == messages
+    assert SCHEMA_VERSION == 2
+
+
+def test_messages_name_the_bad_field():
+    x, P = state()
+    with pytest.raises(ValueError, match=r"LocalTrack\.x"):
+        LocalTrack(partner="KR", track_id="1", t_ns=0, x=x[:5], P=P, boost_prob=0.5, sensors=[])
+    with pytest.raises(ValueError, match=r"SystemTrack\.P"):
+        SystemTrack(system_track_id="S", t_ns=0, x=x, P=P[:5], partners=["KR"])
+    with pytest.raises(ValueError, match=r"boost_prob"):
+        LocalTrack(partner="KR", track_id="1", t_ns=0, x=x, P=P, boost_prob=1.5, sensors=[])
+    with pytest.raises(ValueError, match=r"detections\[1\]"):
+        DetectionBatch(partner="KR", sensor_id="kr-a", detections=[det(), det(sensor="kr-b")])
+    with pytest.raises(msgspec.ValidationError, match=r"signature"):
+        env = seal(det(), "KR", 1, T0, derive_key(SEED, "KR"))
+        decode_msgpack(encode_msgpack(msgspec.structs.replace(env, signature=b"x")))
+
+
+def test_signing_bytes_cover_every_header_field():
+    base = (2, "KR", 5, T0, "detection", b"payload")
+    variants = [
+        (3, "KR", 5, T0, "detection", b"payload"),
+        (2, "JP", 5, T0, "detection", b"payload"),
+        (2, "KR", 6, T0, "detection", b"payload"),
+        (2, "KR", 5, T0 + 1, "detection", b"payload"),
+        (2, "KR", 5, T0, "heartbeat", b"payload"),
+        (2, "KR", 5, T0, "detection", b"payloae"),
+        (2, "K", 5, T0, "Rdetection", b"payload"),  # no shifting bytes between fields
+    ]
+    assert len({signing_bytes(*v) for v in [base, *variants]}) == len(variants) + 1
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def test_keys_derive_save_load(tmp_path):
+    a, b = derive_key(SEED, "KR"), derive_key(SEED, "KR")
+    assert public_bytes(a) == public_bytes(b) != public_bytes(derive_key(SEED, "JP"))
+    for raw in (False, True):
+        save_private_key(a, tmp_path / f"KR-{raw}.key", raw=raw)
+        save_public_key(a, tmp_path / f"KR-{raw}.pub", raw=raw)
+        assert public_bytes(load_private_key(tmp_path / f"KR-{raw}.key")) == public_bytes(a)
+        assert public_bytes(load_public_key(tmp_path / f"KR-{raw}.pub")) == public_bytes(a)
+    assert (tmp_path / "KR-False.key").stat().st_mode & 0o077 == 0
+    (tmp_path / "ring").mkdir()
+    save_public_key(a, tmp_path / "ring" / "KR.pub")
+    ring = Keyring.from_dir(tmp_path / "ring")
+    assert list(ring) == ["KR"] and public_bytes(ring["KR"]) == public_bytes(a)
+    env = seal(det(), "KR", 1, T0, a)
+    assert envelope_mod.open(envelope_bytes(env), ring["KR"]) == det()
+    with pytest.raises(ValueError, match="signature"):
+        envelope_mod.open(envelope_bytes(env), derive_key(SEED, "JP").public_key())
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def _forged_wrong_key(h):
+    return h.envelope(det(), key=h.keys["JP"]), "KR", Reason.FORGED
+
+
+def _tampered_payload(h):
+    env = envelope_mod.decode(h.envelope(det()))
+    payload = encode_msgpack(det(r=900e3))  # still a valid detection, but not the signed one
+    return envelope_bytes(msgspec.structs.replace(env, payload=payload)), "KR", Reason.FORGED
+
+
+def _tampered_header(h):
+    env = envelope_mod.decode(h.envelope(det()))
+    return envelope_bytes(msgspec.structs.replace(env, seq=env.seq + 100)), "KR", Reason.FORGED
+
+
+def _replayed(h):
+    return h.sent[0][1], "KR", Reason.REPLAYED
+
+
+def _stale_old(h):
+    return h.envelope(det(), sent_ns=h.clock.now_ns() - 11 * 10**9), "KR", Reason.STALE
+
+
+def _stale_future(h):
+    return h.envelope(det(), sent_ns=h.clock.now_ns() + 3 * 10**9), "KR", Reason.STALE
+
+
+def _garbage(h):
+    return b"\x93\x01garbage", "KR", Reason.MALFORMED
+
+
+def _wrong_version(h):
+    env = envelope_mod.decode(h.envelope(det()))
+    old = msgspec.structs.replace(env, version=1)
+    signed = h.keys["KR"].sign(
+        signing_bytes(1, "KR", env.seq, env.sent_ns, env.payload_type, env.payload)
+    )
+    return envelope_bytes(msgspec.structs.replace(old, signature=signed)), "KR", Reason.MALFORMED
+
+
+def _wrong_payload_type(h):
+    # Correctly signed, but the payload is a detection while the header says local_track.
+    payload = encode_msgpack(det())
+    sig = h.keys["KR"].sign(signing_bytes(SCHEMA_VERSION, "KR", 99, T0, "detection", payload))
+    env = Envelope(
+        version=SCHEMA_VERSION, sender="KR", seq=99, sent_ns=T0, payload_type="local_track",
+        payload=payload, signature=sig,
+    )  # fmt: skip
+    return envelope_bytes(env), "KR", Reason.MALFORMED
+
+
+def _other_partners_data(h):
+    # KR signs a detection that claims to be JP's.
+    return h.envelope(det(partner="JP"), partner="KR"), "KR", Reason.MALFORMED
+
+
+def _unknown_sender(h):
+    return h.envelope(det(partner="XX", sensor="xx-a")), "XX", Reason.UNKNOWN_SENDER
+
+
+def _oversize(h):
+    many = [det(t_ns=T0 + i) for i in range(200)]
+    batch = DetectionBatch(partner="KR", sensor_id="kr-a", detections=many)
+    return h.envelope(batch), "KR", Reason.OVERSIZE
+
+
+BAD = {
+    "forged-wrong-key": _forged_wrong_key,
+    "tampered-payload": _tampered_payload,
+    "tampered-header": _tampered_header,
+    "replayed": _replayed,
+    "stale-old": _stale_old,
+    "stale-future": _stale_future,
+    "malformed-garbage": _garbage,
+    "malformed-version": _wrong_version,
+    "malformed-payload-type": _wrong_payload_type,
+    "malformed-other-partner": _other_partners_data,
+    "unknown-sender": _unknown_sender,
+    "oversize": _oversize,
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_envelope_refused_counted_and_exchange_goes_on(tmp_path, case):
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        first = await h.send_message(det())
+        bad, partner, reason = BAD[case](h)
+        kind = "local_track" if case == "malformed-payload-type" else "detection"
+        if case == "oversize":
+            kind = "detection_batch"
+        await h.send(bad, in_subject(partner, kind))
+        after = await h.send_message(det(t_ns=T0 + 5))
+        return h, first, bad, partner, reason, after
+
+    h, first, bad, partner, reason, after = run(main())
+    refused = {p: dict(c) for p, c in h.exchange.refused.items() if c}
+    assert refused == {partner: {reason: 1}}
+    assert bad not in h.everything_received() or case == "replayed"
+    # The replay's bytes are the first message's: delivered once (the original), never twice.
+    for recipient in ("JP", "US"):
+        assert h.received(recipient).count(first) == 1
+        assert after in h.received(recipient)
+    assert "KR" not in h.picture or all(
+        envelope_mod.decode(d).sender == EXCHANGE for d in h.received("KR")
+    )
+    records = list(read_audit(h.audit_path))
+    assert [r.verdict for r in records] == ["accepted", "refused", "accepted"]
+    assert records[1].reason == reason and records[1].data == bad
+    assert h.exchange.system_tracks == 2  # the refused one reached no fusion
+
+
+def test_replay_window_accepts_reordering_and_refuses_repeats():
+    ring = Keyring.derived(SEED, ["KR"])
+    key = derive_key(SEED, "KR")
+    clock = SimClock(T0)
+    v = Verifier(ring, clock, window=8)
+
+    def check(seq):
+        return v.check(envelope_bytes(seal(det(), "KR", seq, T0, key))).reason
+
+    assert [check(s) for s in (10, 12, 11, 9, 12, 3, 19, 11, 13)] == [
+        None, None, None, None, Reason.REPLAYED, Reason.REPLAYED, None, Reason.REPLAYED, None,
+    ]  # fmt: skip
+    # A forged envelope with a huge seq does not move the mark.
+    forged = envelope_bytes(seal(det(), "KR", 10**12, T0, derive_key(SEED, "JP")))
+    assert v.check(forged).reason == Reason.FORGED
+    assert check(20) is None
+
+
+# --- releasability ------------------------------------------------------------------------------
+
+
+def test_releasability_every_ordered_pair_and_class(tmp_path):
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        sent = {}
+        for sender in PARTNERS:
+            for sensor in SENSORS[sender]:
+                sent[sender, sensor] = await h.send_message(det(sender, sensor))
+            for sensor in SENSORS[sender]:
+                tr = local_track(sender, [sensor], track_id=sensor)
+                sent[sender, "local_track", sensor] = await h.send_message(tr)
+            sent[sender, "heartbeat"] = await h.send_message(
+                Heartbeat(partner=sender, t_ns=T0, seq=1)
+            )
+        return h, sent
+
+    h, sent = run(main())
+    assert not h.exchange.refused
+    for sender, recipient in itertools.permutations(PARTNERS, 2):
+        got = set(h.received(recipient))
+        allowed = EXPECTED[sender, recipient]
+        for sensor in SENSORS[sender]:
+            assert (sent[sender, sensor] in got) == (sensor in allowed), (sender, recipient, sensor)
+            published = sensor in POLICY["publish"][sender]["local_tracks"] or (
+                POLICY["publish"][sender]["local_tracks"] == "all"
+            )
+            track = sent[sender, "local_track", sensor]
+            assert (track in got) == ("local_track" in allowed and published)
+        assert (sent[sender, "heartbeat"] in got) == ("heartbeat" in allowed)
+        # System tracks: the per-sender one arrives iff system_track is released.
+        tracks = [envelope_mod.decode(d) for d in got]
+        ids = {
+            envelope_mod.decode_payload(e).system_track_id
+            for e in tracks
+            if e.payload_type == "system_track"
+        }
+        assert (f"S-{sender}" in ids) == ("system_track" in allowed), (sender, recipient)
+    # Nothing partner-sent reaches its own sender, and every system track is EXCHANGE-signed.
+    for p in PARTNERS:
+        for d in h.received(p):
+            e = envelope_mod.decode(d)
+            assert e.sender != p
+            assert (e.sender == EXCHANGE) == (e.payload_type == "system_track")
+
+
+def test_joint_system_track_needs_every_contributor_released(tmp_path):
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        for p in PARTNERS:
+            await h.send_message(det(p, SENSORS[p][0]))
+        return h
+
+    h = run(main())
+
+    def joint(recipient):
+        out = []
+        for d in h.received(recipient):
+            e = envelope_mod.decode(d)
+            if e.payload_type == "system_track":
+                m = envelope_mod.decode_payload(e)
+                if m.system_track_id == "S-joint":
+                    out.append(tuple(m.partners))
+        return out
+
+    # After JP: joint (JP, KR). After US: joint (JP, KR, US).
+    # KR and JP each have system tracks released by both others: they get every joint track.
+    assert joint("KR") == joint("JP") == [("JP", "KR"), ("JP", "KR", "US")]
+    # Neither KR nor JP releases system tracks to US: US gets no joint track, only its own.
+    assert joint("US") == []
+    own = [envelope_mod.decode_payload(envelope_mod.decode(d)) for d in h.received("US")]
+    assert [m.system_track_id for m in own if isinstance(m, SystemTrack)] == ["S-US"]
+    assert h.exchange.withheld["US"] == 4  # S-KR, S-JP and both joint tracks
+
+
+def test_policy_example_and_errors_name_the_field(tmp_path):
+    from importlib.resources import files
+
+    example = Policy.load(files("lookout.exchange") / "policy-example.yaml")
+    assert example.partners == ["KR", "JP", "US"]
+    cases = [
+        ({**POLICY, "release": {"CN": {}}}, r"release: unknown partner 'CN'"),
+        ({**POLICY, "release": {"KR": {"JP": {"detection": ["jp-a"]}}}},
+         r"release\.KR\.JP\.detection: unknown sensor 'jp-a'"),
+        ({**POLICY, "release": {"KR": {"JP": ["tracks"]}}}, r"release\.KR\.JP: unknown class"),
+        ({**POLICY, "release": {"KR": {"JP": {"heartbeat": "yes"}}}},
+         r"release\.KR\.JP\.heartbeat: expected true or false, got 'yes'"),
+        ({**POLICY, "publish": {"KR": {"detections": ["zz"]}}},
+         r"publish\.KR\.detections: unknown sensor 'zz'"),
+        ({**POLICY, "publish": {"KR": {"raw": True}}}, r"publish\.KR\.raw: unknown field"),
+        ({"partners": {}}, r"partners: expected at least one"),
+    ]  # fmt: skip
+    for data, message in cases:
+        with pytest.raises(PolicyError, match=message):
+            Policy.from_dict(data)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("partners: {KR: []}\nrelease: {KR: {JP: all}}\n")
+    with pytest.raises(PolicyError, match=r"bad\.yaml: release\.KR: unknown partner 'JP'"):
+        Policy.load(bad)
+
+
+# --- audit and replay ---------------------------------------------------------------------------
+
+
+def test_audit_is_append_only_and_complete(tmp_path):
+    async def main():
+        h = Harness(tmp_path)
+        await h.start()
+        for i in range(5):
+            await h.send_message(det(t_ns=T0 + i))
+        await h.send(b"junk", in_subject("JP", "detection"))
+        await h.send(h.sent[0][1], h.sent[0][0])
+        return h
+
+    h = run(main())
+    records = list(read_audit(h.audit_path))
+    assert [(r.subject, r.data) for r in records] == h.sent
+    assert [r.verdict for r in records] == ["accepted"] * 5 + ["refused"] * 2
+    assert [r.reason for r in records[5:]] == ["malformed", "replayed"]
+    assert [r.seq for r in records] == [1, 2, 3, 4, 5, None, 1]
+    assert records[5].sender == "JP" and records[6].received_ns > records[0].received_ns
+    db = sqlite3.connect(h.audit_path)
+    for sql in ("UPDATE envelopes SET verdict='accepted'", "DELETE FROM envelopes"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(sql)
+
+
+def test_replay_equals_live(tmp_path):
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        for step in range(4):
+            for p in PARTNERS:
+                for sensor in SENSORS[p]:
+                    await h.send_message(det(p, sensor, t_ns=T0 + step))
+                await h.send_message(local_track(p, track_id=str(step)))
+            await h.send_message(Heartbeat(partner="KR", t_ns=T0, seq=step))
+            # Some bad ones in between; they must change nothing.
+            await h.send(h.sent[-1][1], h.sent[-1][0])
+            await h.send(b"\x00", in_subject("US", "detection"))
+            await h.send(h.envelope(det("JP"), key=h.keys["US"]), in_subject("JP", "detection"))
+        await h.bus.close()
+        h.audit.close()
+        return h
+
+    h = run(main())
+    live = h.picture
+    assert sum(len(v) for v in live.values()) > 50
+    replayed = replay(h.audit_path, h.keyring, h.policy, h.exchange_key, PerSenderFusion())
+    assert replayed == live
+
+
+# --- fusion errors, buses -----------------------------------------------------------------------
+
+
+def test_fusion_error_is_counted_and_exchange_goes_on(tmp_path):
+    class Broken:
+        def ingest(self, sender, message):
+            raise RuntimeError("boom")
+
+    async def main():
+        h = Harness(tmp_path, fusion=Broken())
+        await h.start()
+        a = await h.send_message(det())
+        b = await h.send_message(det(t_ns=T0 + 1))
+        return h, a, b
+
+    h, a, b = run(main())
+    assert h.exchange.fusion_errors == 2
+    assert h.received("JP") == [a, b]
+
+
+def test_subject_wildcards():
+    cases = [
+        ("lookout.in.>", "lookout.in.KR.detection", True),
+        ("lookout.in.>", "lookout.in", False),
+        ("lookout.in.*.detection", "lookout.in.KR.detection", True),
+        ("lookout.in.*.detection", "lookout.in.KR.heartbeat", False),
+        ("lookout.*.KR.>", "lookout.out.KR.system_track", True),
+        ("lookout.out.KR.*", "lookout.out.KR.system_track.extra", False),
+        ("lookout.out.KR.detection", "lookout.out.KR.detection", True),
+        ("lookout.out.KR", "lookout.out.KR.detection", False),
+        ("*", "lookout", True),
+        (">", "a.b.c", True),
+    ]
+    for pattern, subject, expected in cases:
+        assert subject_matches(pattern, subject) == expected, (pattern, subject)
+
+
+def test_memory_bus_routes_fifo_and_survives_handler_errors():
+    async def main():
+        bus = MemoryBus()
+        got: dict[str, list] = {"all": [], "kr": [], "det": [], "bad": []}
+
+        def rec(name):
+            async def handler(subject, data):
+                got[name].append((subject, data))
+                if name == "kr" and data == b"1":
+                    await bus.publish("lookout.out.JP.detection", b"from-handler")
+
+            return handler
+
+        async def broken(subject, data):
+            raise RuntimeError("subscriber bug")
+
+        await bus.subscribe("lookout.>", rec("all"))
+        await bus.subscribe("lookout.in.KR.*", rec("kr"))
+        await bus.subscribe("lookout.*.*.detection", rec("det"))
+        await bus.subscribe("lookout.in.KR.detection", broken)
+        await bus.publish("lookout.in.KR.detection", b"1")
+        await bus.publish("lookout.in.JP.heartbeat", b"2")
+        await bus.publish("elsewhere.x", b"3")
+        await bus.flush()
+        with pytest.raises(ValueError, match="wildcards"):
+            await bus.publish("lookout.in.*", b"x")
+        await bus.close()
+        return got, bus
+
+    got, bus = run(main())
+    assert got["all"] == [
+        ("lookout.in.KR.detection", b"1"),
+        ("lookout.in.JP.heartbeat", b"2"),
+        ("lookout.out.JP.detection", b"from-handler"),
+    ]
+    assert got["kr"] == [("lookout.in.KR.detection", b"1")]
+    assert got["det"] == [
+        ("lookout.in.KR.detection", b"1"),
+        ("lookout.out.JP.detection", b"from-handler"),
+    ]
+    assert bus.handler_errors == 1
