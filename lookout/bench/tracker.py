@@ -72,8 +72,12 @@ def select(
 
 def _common_rmse(a: Scores, b: Scores) -> tuple[float | None, float | None, int]:
     """Position RMSE of each over the (truth, instant) pairs both hold."""
-    ka = a.matches.truth * (1 << 32) + a.matches.instant
-    kb = b.matches.truth * (1 << 32) + b.matches.instant
+
+    # Keyed by truth and report time (ms): the two scorings may count instants differently.
+    def keys(m):
+        return m.truth.astype(np.int64) * 10**13 + np.round(m.t * 1e3).astype(np.int64)
+
+    ka, kb = keys(a.matches), keys(b.matches)
     both, ia, ib = np.intersect1d(ka, kb, return_indices=True)
     if both.size == 0:
         return None, None, 0
