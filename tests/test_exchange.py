@@ -637,3 +637,12 @@ def test_memory_bus_routes_fifo_and_survives_handler_errors():
         ("lookout.out.JP.detection", b"from-handler"),
     ]
     assert bus.handler_errors == 1
+
+
+def test_bench_exchange_smoke():
+    from lookout.bench.exchange import bench_exchange
+
+    r = bench_exchange(rate=600, seconds=0.5, warmup_s=0.1)
+    assert r["bus"] == "memory" and r["refused"] == 0
+    assert r["delivered"] == r["created"] == 300
+    assert 0 < r["p50_ms"] <= r["p99_ms"]
