@@ -233,6 +233,100 @@ def simulate(
         console.print(f"  {name}: {path}", highlight=False)
 
 
+@app.command("track")
+def track_scenario(
+    scenario: str = typer.Argument(..., help="A shipped scenario name or a scenario YAML file."),
+    out: Path | None = typer.Option(
+        None, help="Write tracks.jsonl, assessments.jsonl and scores.json into this directory."
+    ),
+    plot: Path | None = typer.Option(None, help="Write a PNG of errors over time."),
+    assess_period_s: float = typer.Option(5.0, help="Assess every track this often (s)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Simulate a scenario, track every partner's detections, assess, and score against truth."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lookout.evaluation import evaluate
+    from lookout.scenario import ScenarioError, load
+
+    try:
+        sc = load(scenario)
+    except ScenarioError as e:
+        fail(str(e))
+    if not assess_period_s > 0:
+        fail(f"assess-period-s = {assess_period_s:g}, expected a positive number of seconds")
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1e-9))
+            bar.update(tasks[stage], completed=done, total=max(total, 1e-9))
+
+        ev = evaluate(sc, assess_period_s=assess_period_s, progress=progress)
+    result = ev.to_dict()
+    if out is not None:
+        from lookout.evaluation import write_outputs
+
+        write_outputs(ev, out)
+    if plot is not None:
+        from lookout.plots import tracking_plot
+
+        tracking_plot(ev, plot)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _print_track_result(result)
+
+
+def _print_track_result(r: dict) -> None:
+    def f(x, spec=".0f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title=f"lookout track {r['scenario']}")
+    table.add_column("phase")
+    for col in ("RMSE pos (m)", "PCRLB pos (m)", "RMSE/PCRLB", "RMSE vel (m/s)", "NEES mean"):
+        table.add_column(col, justify="right")
+    for ph in ("boost", "coast", "reentry"):
+        table.add_row(
+            ph,
+            f(r["rmse_pos_m"][ph]),
+            f(r["pcrlb_pos_m"][ph]),
+            f(r["rmse_over_pcrlb_pos"][ph], ".2f"),
+            f(r["rmse_vel_mps"][ph], ".1f"),
+            f(r["nees_mean"][ph], ".1f"),
+        )
+    console.print(table)
+    console.print(
+        f"tracks {r['tracks']}, truths {r['truths']}, false tracks {r['false_tracks']}, "
+        f"missed truths {r['missed_truths']}, id switches {r['id_switches']}, "
+        f"NEES in bounds (coast) {f(r['nees_in_bounds_fraction'], '.2f')}, "
+        f"GOSPA mean {f(r['gospa_mean'])} m; {r['detections']} detections tracked at "
+        f"{f(r['detections_per_s'])}/s; {r['sim_s']:.0f} s simulated in {r['wall_s']:.1f} s "
+        f"(x{f(r['realtime_factor'], '.1f')})",
+        highlight=False,
+    )
+    flights = Table(title="flights")
+    for col in (
+        "flight", "class", "orbital", "1st prediction (s)", "in ellipse",
+        "launch pt err (km)", "impact err (km)", "overflown",
+    ):  # fmt: skip
+        flights.add_column(col)
+    for fid, fl in r["flights"].items():
+        flights.add_row(
+            fid,
+            str(fl["class"]),
+            str(fl["orbital"]),
+            f(fl["first_prediction_s"]),
+            f(fl["ellipse_containment"], ".2f"),
+            f(fl["launch_point_error_km"], ".1f"),
+            f(fl["final_impact_error_km"], ".1f"),
+            " ".join(fl["overflown"]),
+        )
+    console.print(flights)
+
+
 @bench_app.command("flight")
 def bench_flight(
     repeat: int = typer.Option(5, help="Timed repetitions."),

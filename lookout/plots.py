@@ -135,3 +135,52 @@ def scenario_map(sim, path: Path | str, outlines=None) -> Path:
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def tracking_plot(evaluation, path: Path | str) -> Path:
+    """Write a PNG of a ``lookout.evaluation.Evaluation``: each truth's track position error over
+    time against its PCRLB (top), and each flight's predicted impact-point error over time
+    (bottom)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = evaluation.scores
+    m = scores.matches
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 9), dpi=110, sharex=False)
+    main = {launch.object_id for launch in evaluation.sim.launches}
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    shown = [i for i, tid in enumerate(scores.truth_ids) if tid in main][:12]
+    for n, i in enumerate(shown):
+        sel = m.truth == i
+        if not sel.any():
+            continue
+        c = colours[n % len(colours)]
+        err = np.linalg.norm(m.pos_err[sel], axis=1)
+        ax1.semilogy(m.t[sel], err, color=c, lw=0.9, label=scores.truth_ids[i])
+        bound = m.pcrlb_pos_m[sel]
+        if np.isfinite(bound).any():
+            ax1.semilogy(m.t[sel], bound, color=c, lw=0.9, ls="--")
+    ax1.set_xlabel("time from epoch (s)")
+    ax1.set_ylabel("position error (m); dashed: PCRLB")
+    ax1.grid(True, which="both", lw=0.3, alpha=0.5)
+    if shown:
+        ax1.legend(fontsize=7, ncol=4)
+    for n, (fid, f) in enumerate(evaluation.flights.items()):
+        series = np.array(f.get("impact_error_km_over_time") or [])
+        if series.size:
+            c = colours[n % len(colours)]
+            ax2.semilogy(series[:, 0], np.maximum(series[:, 1], 1e-3), color=c, lw=1, label=fid)
+    ax2.set_xlabel("time after launch (s)")
+    ax2.set_ylabel("predicted impact point error (km)")
+    ax2.grid(True, which="both", lw=0.3, alpha=0.5)
+    if evaluation.flights:
+        ax2.legend(fontsize=7, ncol=4)
+    sc = evaluation.sim.scenario
+    fig.suptitle(f"{sc.name}: tracking error against the bound, and impact prediction error")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path

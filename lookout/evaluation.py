@@ -1,0 +1,254 @@
+"""A scenario end to end against its truth: simulate, track, assess, score.
+
+This is what ``lookout track SCENARIO`` runs. The tracker sees every partner's detections (the
+fused, measurement-level picture); its reports are scored against the truth
+(``lookout.metrics``) with each counted truth's posterior Cramér-Rao bound
+(``lookout.tracking.pcrlb``), and assessed (``lookout.assess``) every ``assess_period_s``. Each
+launch (a *flight*) is then judged by the assessments of the tracks that followed its main object
+(the booster, later the reentry vehicle or payload): when the first impact prediction came, how
+often its 95% ellipse held the true impact point, the launch-point and final impact errors, the
+class, and the territories it was predicted to overfly and when that was first said.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lookout.assess import CHI2_2D_95, Assessment, Assessor, mahalanobis2
+from lookout.assess.territory import territories
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.metrics import Scores, score
+from lookout.scenario import Scenario
+from lookout.simulate import Simulation, simulate
+from lookout.tracking import TrackerOutput, pcrlb, track
+
+Progress = Callable[[str, float, float], None]
+
+
+@dataclass
+class Evaluation:
+    sim: Simulation
+    output: TrackerOutput
+    scores: Scores
+    assessments: list[Assessment]
+    flights: dict[str, dict]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON of ``lookout track --json``."""
+        out = self.scores.to_dict()
+        wall = self.timings["track_s"] + self.timings["assess_s"]
+        out.update(
+            {
+                "scenario": self.sim.scenario.name,
+                "detections": self.output.n_detections,
+                "wall_s": wall,
+                "sim_s": self.sim.sim_s,
+                "realtime_factor": self.sim.sim_s / wall if wall > 0 else None,
+                "detections_per_s": self.output.n_detections / max(self.timings["track_s"], 1e-9),
+                "timings_s": self.timings,
+                "flights": self.flights,
+            }
+        )
+        return out
+
+
+def evaluate(
+    scenario: Scenario,
+    *,
+    report_period_s: float = 1.0,
+    assess_period_s: float = 5.0,
+    with_pcrlb: bool = True,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Simulate, track, assess and score ``scenario``."""
+    sim = simulate(scenario, progress=progress)
+    timings = dict(sim.timings)
+    t = time.perf_counter()
+    output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
+    timings["track_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    bounds = truth_bounds(sim) if with_pcrlb else None
+    timings["pcrlb_s"] = time.perf_counter() - t
+    scores = score(
+        output,
+        sim.trajectories,
+        sim.labels,
+        detections=sim.detections,
+        pcrlb_results=bounds,
+        report_period_s=report_period_s,
+    )
+    t = time.perf_counter()
+    assessments = assess_reports(output, assess_period_s, progress)
+    timings["assess_s"] = time.perf_counter() - t
+    flights = judge_flights(sim, scores, assessments)
+    return Evaluation(sim, output, scores, assessments, flights, timings)
+
+
+def truth_bounds(sim: Simulation, min_detections: int = 3) -> dict:
+    """The PCRLB of every truth object with at least ``min_detections`` labelled detections."""
+    by_truth: dict[str, list] = defaultdict(list)
+    for det, label in zip(sim.detections, sim.labels, strict=True):
+        if label is not None:
+            by_truth[label].append(det)
+    return {
+        tid: pcrlb(sim.trajectory(tid), dets)
+        for tid, dets in by_truth.items()
+        if len(dets) >= min_detections
+    }
+
+
+def assess_reports(
+    output: TrackerOutput, period_s: float, progress: Progress | None = None
+) -> list[Assessment]:
+    """Assess every confirmed track at each report instant on the ``period_s`` grid."""
+    rep = output.reports
+    if len(rep) == 0:
+        return []
+    assessor = Assessor(outlines=territories())
+    on_grid = np.abs(rep.t / period_s - np.round(rep.t / period_s)) < 1e-6
+    instants = np.unique(rep.t[on_grid & rep.confirmed])
+    out: list[Assessment] = []
+    for k, t in enumerate(instants):
+        rows = np.flatnonzero((rep.t == t) & rep.confirmed)
+        ids = [str(i) for i in rep.track_id[rows].tolist()]
+        out += assessor.update(float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows])
+        if progress:
+            progress("assess", k + 1, instants.size)
+    return out
+
+
+def _track_truth(scores: Scores) -> dict[str, str]:
+    """Each matched track id (as a string) to the truth it was matched with most often."""
+    m = scores.matches
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for tid, truth in zip(m.track_id.tolist(), m.truth.tolist(), strict=True):
+        counts[tid][scores.truth_ids[truth]] += 1
+    return {str(tid): c.most_common(1)[0][0] for tid, c in counts.items()}
+
+
+def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
+    """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s)."""
+    owner = _track_truth(scores)
+    by_flight: dict[str, list[Assessment]] = defaultdict(list)
+    for a in assessments:
+        truth = owner.get(a.track_id)
+        if truth is not None:
+            by_flight[truth].append(a)
+    outlines = territories()
+    flights = {}
+    for launch in sim.launches:
+        tr = sim.trajectory(launch.object_id)
+        impact = tr.event("impact")
+        orbital_truth = tr.event("orbit_insertion") is not None
+        t0 = launch.launch_time
+        truth_impact = None
+        if impact is not None and not orbital_truth:
+            lat, lon, _ = ecef_to_geodetic(impact.pos)
+            truth_impact = {
+                "lat_deg": float(np.degrees(lat)),
+                "lon_deg": float(np.degrees(lon)),
+                "time_s": impact.t - t0,
+            }
+        lat_gt, lon_gt, _ = ecef_to_geodetic(tr.pos)
+        truth_overflown = [o.code for o in outlines.overflights(
+            tr.t, lat_gt, lon_gt, np.zeros(tr.t.size, dtype=bool)
+        )]  # fmt: skip
+        if truth_overflown and outlines.land_at(lat_gt[:1], lon_gt[:1])[0] == truth_overflown[0]:
+            truth_overflown = truth_overflown[1:]  # the launching territory
+        mine = sorted(by_flight.get(launch.object_id, []), key=lambda a: a.t)
+        flights[launch.object_id] = _judge(launch, tr, truth_impact, orbital_truth, mine) | {
+            "truth_overflown": list(dict.fromkeys(truth_overflown))
+        }
+    return flights
+
+
+def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> dict:
+    t0 = launch.launch_time
+    predicted = [a for a in mine if a.impact_kind == "predicted" and a.impact_lat is not None]
+    out: dict = {
+        "vehicle": launch.vehicle.name,
+        "launch_time_s": t0,
+        "truth_impact": truth_impact,
+        "truth_orbital": orbital_truth,
+        "assessments": len(mine),
+        "tracks": sorted({a.track_id for a in mine}, key=int),
+        "orbital": bool(mine) and mine[-1].orbital,
+        "class": next((a.vehicle_class for a in reversed(mine) if a.vehicle_class), None),
+        "first_track_s": mine[0].t - t0 if mine else None,
+        "first_prediction_s": predicted[0].t - t0 if predicted else None,
+        "ellipse_containment": None,
+        "first_containing_prediction_s": None,
+        "launch_point_error_km": None,
+        "final_impact_error_km": None,
+        "impact_time_error_s": None,
+        "impact_error_km_over_time": [],
+        "overflown": [],
+        "first_overflight_warning_s": None,
+    }
+    if truth_impact is not None and predicted:
+        lat_t, lon_t = np.radians(truth_impact["lat_deg"]), np.radians(truth_impact["lon_deg"])
+        inside = []
+        for a in predicted:
+            d2 = float(mahalanobis2(a.impact_lat, a.impact_lon, a.impact_ellipse.cov_en,
+                                    lat_t, lon_t))  # fmt: skip
+            inside.append(d2 <= CHI2_2D_95)
+            err = float(geodesic_inverse(a.impact_lat, a.impact_lon, lat_t, lon_t)[0]) / 1e3
+            out["impact_error_km_over_time"].append([a.t - t0, err])
+        out["ellipse_containment"] = float(np.mean(inside))
+        first_in = next((a for a, ok in zip(predicted, inside, strict=True) if ok), None)
+        out["first_containing_prediction_s"] = first_in.t - t0 if first_in else None
+        out["final_impact_error_km"] = out["impact_error_km_over_time"][-1][1]
+        last = predicted[-1]
+        out["impact_time_error_s"] = last.impact_time - (truth_impact["time_s"] + t0)
+    with_launch = [a for a in mine if a.launch_lat is not None]
+    if with_launch:
+        a = with_launch[-1]
+        d = geodesic_inverse(a.launch_lat, a.launch_lon, launch.site_lat, launch.site_lon)[0]
+        out["launch_point_error_km"] = float(d) / 1e3
+        out["launch_time_error_s"] = a.launch_time - t0
+    first_said: dict[str, float] = {}
+    for a in mine:
+        for o in a.overflown:
+            if o.predicted and o.code not in first_said and o.code != a.launch_territory:
+                first_said[o.code] = a.t - t0
+    if mine:
+        out["overflown"] = mine[-1].overflown_codes  # observed so far plus still predicted
+    if first_said:
+        out["first_overflight_warning_s"] = min(first_said.values())
+        out["overflight_warning_s_by_territory"] = first_said
+    return out
+
+
+def write_outputs(ev: Evaluation, out_dir) -> dict:
+    """``tracks.jsonl`` (every report row), ``assessments.jsonl`` and ``scores.json``."""
+    import json
+    from pathlib import Path
+
+    import msgspec
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rep = ev.output.reports
+    enc = msgspec.json.Encoder()
+    rows = [
+        {
+            "t_s": float(rep.t[i]),
+            "track_id": int(rep.track_id[i]),
+            "x_ecef": rep.x[i].tolist(),
+            "P": rep.P[i].tolist(),
+            "boost_prob": float(rep.boost_prob[i]),
+        }
+        for i in range(len(rep))
+    ]
+    paths = {"tracks": out / "tracks.jsonl", "assessments": out / "assessments.jsonl"}
+    paths["tracks"].write_bytes(enc.encode_lines(rows))
+    paths["assessments"].write_bytes(enc.encode_lines([a.to_dict() for a in ev.assessments]))
+    paths["scores"] = out / "scores.json"
+    paths["scores"].write_text(json.dumps(ev.to_dict(), indent=1))
+    return paths
