@@ -44,8 +44,12 @@ class TrackerConfig:
     #: leak the wide boost mode into the coast estimate through the mixing and cost it ~40 % RMSE.
     boost_dwell_s: float = 100.0
     coast_dwell_s: float = 1e5
-    #: Below this probability the boost mode is restarted from the coast mode at each update.
-    boost_reseed_prob: float = 1e-3
+    #: While the boost mode is less probable than this it is no track of its own but a fresh
+    #: hypothesis "thrust began since the last update": restarted from the coast mode at each
+    #: update and left out of the coast mode's mixing. Left to run, a 1e-3-probable boost mode
+    #: drifts (its acceleration follows the noise) and the mixing feeds the drift back into a
+    #: coast estimate whose velocity is known to centimetres per second (measured: +50 % RMSE).
+    boost_reseed_prob: float = 0.01
     #: Modes less probable than this are left out of the reported (moment-matched) estimate:
     #: a boost mode at 1e-4 probability with a covariance 10^4 times the coast mode's would
     #: otherwise dominate the reported covariance of a plainly coasting object.
