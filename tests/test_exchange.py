@@ -329,6 +329,11 @@ def _other_partners_data(h):
     return h.envelope(det(partner="JP"), partner="KR"), "KR", Reason.MALFORMED
 
 
+def _on_another_partners_subject(h):
+    # KR's own, valid envelope published on JP's subject: counted against the subject's JP.
+    return h.envelope(det()), "JP", Reason.MALFORMED
+
+
 def _unknown_sender(h):
     return h.envelope(det(partner="XX", sensor="xx-a")), "XX", Reason.UNKNOWN_SENDER
 
@@ -350,6 +355,7 @@ BAD = {
     "malformed-version": _wrong_version,
     "malformed-payload-type": _wrong_payload_type,
     "malformed-other-partner": _other_partners_data,
+    "malformed-subject": _on_another_partners_subject,
     "unknown-sender": _unknown_sender,
     "oversize": _oversize,
 }
@@ -579,6 +585,19 @@ def test_fusion_error_is_counted_and_exchange_goes_on(tmp_path):
     assert h.received("JP") == [a, b]
 
 
+def test_partners_cannot_publish_system_tracks(tmp_path):
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        data = h.envelope(system_track(["KR"]), partner="KR")
+        await h.send(data, in_subject("KR", "system_track"))
+        return h
+
+    h = run(main())
+    assert h.exchange.not_published == {"KR": 1}
+    assert h.exchange.system_tracks == 0 and not h.picture
+
+
 def test_subject_wildcards():
     cases = [
         ("lookout.in.>", "lookout.in.KR.detection", True),
@@ -646,3 +665,13 @@ def test_bench_exchange_smoke():
     assert r["bus"] == "memory" and r["refused"] == 0
     assert r["delivered"] == r["created"] == 300
     assert 0 < r["p50_ms"] <= r["p99_ms"]
+
+
+def test_docs_messages_examples_run():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "messages.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "docs/messages.md", "exec"), {})
