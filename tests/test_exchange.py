@@ -21,6 +21,7 @@ from lookout.exchange import (
     Policy,
     PolicyError,
     Reason,
+    Sealer,
     SimClock,
     Verifier,
     collect,
@@ -390,6 +391,17 @@ def test_bad_envelope_refused_counted_and_exchange_goes_on(tmp_path, case):
     assert [r.verdict for r in records] == ["accepted", "refused", "accepted"]
     assert records[1].reason == reason and records[1].data == bad
     assert h.exchange.system_tracks == 2  # the refused one reached no fusion
+
+
+def test_sealer_numbers_and_stamps():
+    clock = SimClock(T0)
+    sealer = Sealer("KR", derive_key(SEED, "KR"), clock, seq_start=41)
+    subject, data = sealer.seal_for_bus(det())
+    clock.advance(5)
+    e2 = sealer.seal(Heartbeat(partner="KR", t_ns=T0, seq=1))
+    e1 = envelope_mod.decode(data)
+    assert subject == "lookout.in.KR.detection"
+    assert (e1.seq, e1.sent_ns, e2.seq, e2.sent_ns) == (42, T0, 43, T0 + 5)
 
 
 def test_replay_window_accepts_reordering_and_refuses_repeats():

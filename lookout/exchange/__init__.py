@@ -10,7 +10,7 @@ in-process bus), :mod:`.exchange` (the exchange itself), :mod:`.replay` (picture
 from lookout.exchange.audit import AuditLog, AuditRecord, read_audit
 from lookout.exchange.bus import Bus, in_subject, out_all, out_subject, subject_matches
 from lookout.exchange.clock import Clock, SimClock, WallClock
-from lookout.exchange.envelope import decode, envelope_bytes, open, seal
+from lookout.exchange.envelope import Sealer, decode, envelope_bytes, open, seal
 from lookout.exchange.exchange import Exchange, Fusion
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key, generate_key
 from lookout.exchange.memory import MemoryBus
@@ -33,6 +33,7 @@ __all__ = [
     "PolicyError",
     "Reason",
     "ReplayError",
+    "Sealer",
     "SimClock",
     "Verdict",
     "Verifier",

@@ -13,6 +13,8 @@ import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from lookout.exchange.bus import in_subject
+from lookout.exchange.clock import Clock
 from lookout.messages import (
     PAYLOAD_TYPES,
     SCHEMA_VERSION,
@@ -49,6 +51,31 @@ def seal(
         payload=payload,
         signature=signature,
     )
+
+
+class Sealer:
+    """A sender's sealing state: its key, clock and next sequence number.
+
+    ``seal_for_bus(message)`` returns the subject to publish on and the envelope's bytes. A
+    restarted sender must pass a ``seq_start`` above its last number (its clock's ``now_ns()``
+    at start is a simple choice), or receivers refuse its envelopes as replayed.
+    """
+
+    def __init__(
+        self, sender: str, private_key: Ed25519PrivateKey, clock: Clock, seq_start: int = 0
+    ) -> None:
+        self.sender = sender
+        self.private_key = private_key
+        self.clock = clock
+        self.seq = seq_start
+
+    def seal(self, message: Message) -> Envelope:
+        self.seq += 1
+        return seal(message, self.sender, self.seq, self.clock.now_ns(), self.private_key)
+
+    def seal_for_bus(self, message: Message) -> tuple[str, bytes]:
+        envelope = self.seal(message)
+        return in_subject(self.sender, envelope.payload_type), envelope_bytes(envelope)
 
 
 def envelope_bytes(envelope: Envelope) -> bytes:
