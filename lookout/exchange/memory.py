@@ -23,6 +23,7 @@ class MemoryBus:
 
     def __init__(self) -> None:
         self._subs: list[tuple[str, Handler]] = []
+        self._routes: dict[str, list[Handler]] = {}  # subject -> matching handlers, cached
         self._queue: deque[tuple[str, bytes]] = deque()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -48,6 +49,7 @@ class MemoryBus:
         self, subject: str, handler: Handler, *, durable: str | None = None
     ) -> None:
         self._subs.append((subject, handler))
+        self._routes.clear()
 
     async def flush(self) -> None:
         await self._idle.wait()
@@ -68,13 +70,18 @@ class MemoryBus:
         while True:
             while queue:
                 subject, data = queue.popleft()
-                for pattern, handler in list(self._subs):
-                    if subject_matches(pattern, subject):
-                        try:
-                            await handler(subject, data)
-                        except Exception:  # a subscriber's bug must not stop the bus
-                            self.handler_errors += 1
-                            log.exception("handler for %s failed on %s", pattern, subject)
+                handlers = self._routes.get(subject)
+                if handlers is None:
+                    handlers = [h for p, h in self._subs if subject_matches(p, subject)]
+                    if len(self._routes) >= 4096:
+                        self._routes.clear()
+                    self._routes[subject] = handlers
+                for handler in handlers:
+                    try:
+                        await handler(subject, data)
+                    except Exception:  # a subscriber's bug must not stop the bus
+                        self.handler_errors += 1
+                        log.exception("handler %r failed on %s", handler, subject)
             self._idle.set()
             self._wake.clear()
             await self._wake.wait()
