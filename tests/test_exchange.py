@@ -34,6 +34,7 @@ from lookout.exchange import (
     subject_matches,
 )
 from lookout.exchange import envelope as envelope_mod
+from lookout.exchange.audit import read_meta
 from lookout.exchange.keys import (
     load_private_key,
     load_public_key,
@@ -546,8 +547,15 @@ def test_audit_is_append_only_and_complete(tmp_path):
     assert [r.reason for r in records[5:]] == ["malformed", "replayed"]
     assert [r.seq for r in records] == [1, 2, 3, 4, 5, None, 1]
     assert records[5].sender == "JP" and records[6].received_ns > records[0].received_ns
+    h.audit.put_meta("policy", "partners: {KR: []}")
+    assert read_meta(h.audit_path) == {"policy": "partners: {KR: []}"}
     db = sqlite3.connect(h.audit_path)
-    for sql in ("UPDATE envelopes SET verdict='accepted'", "DELETE FROM envelopes"):
+    for sql in (
+        "UPDATE envelopes SET verdict='accepted'",
+        "DELETE FROM envelopes",
+        "UPDATE meta SET value='x'",
+        "DELETE FROM meta",
+    ):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute(sql)
 

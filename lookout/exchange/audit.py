@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS envelopes (
     detail TEXT NOT NULL DEFAULT '',
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS meta_no_update BEFORE UPDATE ON meta
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS meta_no_delete BEFORE DELETE ON meta
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS envelopes_no_update BEFORE UPDATE ON envelopes
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS envelopes_no_delete BEFORE DELETE ON envelopes
@@ -94,6 +99,14 @@ class AuditLog:
         if len(self._pending) >= self.batch:
             self.flush()
 
+    def put_meta(self, key: str, value: str | bytes) -> None:
+        """Record what a replay needs besides the envelopes (the policy's text, the public keys,
+        the fusion's settings...); each key once."""
+        self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def meta(self) -> dict[str, str | bytes]:
+        return dict(self._db.execute("SELECT key, value FROM meta ORDER BY key"))
+
     @property
     def pending(self) -> int:
         return len(self._pending)
@@ -149,6 +162,15 @@ def read_audit(path: str | Path) -> Iterator[AuditRecord]:
                 " FROM envelopes ORDER BY id"
             )
         )
+    finally:
+        db.close()
+
+
+def read_meta(path: str | Path) -> dict[str, str | bytes]:
+    """The metadata of an audit log file (see :meth:`AuditLog.put_meta`)."""
+    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT key, value FROM meta ORDER BY key"))
     finally:
         db.close()
 
