@@ -149,6 +149,11 @@ def test_publish_outside_any_stream_is_reported(server):
             await ex.flush()
             with pytest.raises(ValueError, match="no stream captures"):
                 await ex.subscribe("elsewhere.>", Recorder(), durable="X")
+            for bad in ["lookout.in.KR.*", "lookout..x", "lookout.in\r\nPUB x", ""]:
+                with pytest.raises(ValueError, match="not a valid NATS subject"):
+                    await ex.publish(bad, b"")
+            with pytest.raises(ValueError, match="not a valid NATS subscription"):
+                await ex.subscribe("lookout.>.in", Recorder())
 
     run(main())
 
@@ -309,7 +314,7 @@ def test_durable_partner_catches_up_exactly_once_in_order(server):
     run(main())
 
 
-def test_handler_error_redelivers(server):
+def test_handler_error_is_retried(server):
     async def main():
         async with exchange_bus(server) as ex, partner_bus(server, "KR") as kr:
             seen: list[bytes] = []

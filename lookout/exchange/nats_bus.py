@@ -11,8 +11,13 @@ Two streams hold everything that crosses the bus, on file storage and replicated
   raises :class:`BusPublishError` naming what the broker refused.
 - :meth:`NatsBus.subscribe` with ``durable=NAME`` reads through a durable pull consumer ``NAME``
   filtered on the subject: a subscriber that goes away and comes back resumes where it stopped,
-  with nothing lost; each message is acked after the handler returns, in stream order. Without
-  ``durable`` it is a plain live subscription (what is published while away is not replayed).
+  with nothing lost. Messages are handled one at a time in stream order and acknowledged only
+  after the handler returns; acks are cumulative (AckPolicy ALL), sent when the subscriber has
+  caught up or every ``ack_every`` messages, so a crash redelivers at most that many (at least
+  once). A handler that raises is retried ``handler_attempts`` times, then the message is counted
+  in ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
+  published while away is not replayed). A partner's broker account allows one durable: its
+  own name (``KR``).
 - Connection loss is logged and the client reconnects forever; pull requests are renewed after a
   reconnect and unacked publishes are sent again.
 """
@@ -84,12 +89,13 @@ class BusStats:
     failed: int = 0
     delivered: int = 0
     handler_errors: int = 0
+    skipped: int = 0
     disconnects: int = 0
     reconnects: int = 0
     permission_errors: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     subject: str
     data: bytes
@@ -108,6 +114,19 @@ def _subject_matches(pattern: str, subject: str) -> bool:
     return len(p) == len(s)
 
 
+def _check_subject(subject: str, *, wildcards: bool) -> None:
+    tokens = subject.split(".") if isinstance(subject, str) else [""]
+    bad = not subject or any(c in subject for c in " \t\r\n") or "" in tokens
+    for i, tok in enumerate(tokens):
+        if ("*" in tok or ">" in tok) and (
+            not wildcards or tok not in ("*", ">") or (tok == ">" and i != len(tokens) - 1)
+        ):
+            bad = True
+    if bad:
+        kind = "subscription pattern" if wildcards else "subject (no wildcards)"
+        raise ValueError(f"subject {subject!r}: not a valid NATS {kind}, e.g. 'lookout.in.KR.>'")
+
+
 class _PullConsumer:
     """Keeps pull requests outstanding on one durable consumer and feeds a handler in order."""
 
@@ -120,6 +139,9 @@ class _PullConsumer:
         self.outstanding = 0
         self.last_activity = time.monotonic()
         self.closing = False
+        self.busy = False
+        self.unacked = 0
+        self.unacked_reply = ""
         self.sub: Subscription | None = None
         self.inbox = ""
 
@@ -185,20 +207,49 @@ class _PullConsumer:
             with contextlib.suppress(Exception):
                 await nc.publish(msg.reply, b"-NAK")
             return
-        await self._top_up()
+        bus = self.bus
+        if self.outstanding <= bus.pull_batch // 2:
+            await self._top_up()
+        self.busy = True
         try:
-            await self.handler(msg.subject, msg.data)
-        except Exception:
-            self.bus.stats.handler_errors += 1
-            log.exception(
-                "handler for %s failed on %s; message redelivered", self.subject, msg.subject
-            )
+            for attempt in range(1, bus.handler_attempts + 1):
+                try:
+                    await self.handler(msg.subject, msg.data)
+                    break
+                except Exception:
+                    bus.stats.handler_errors += 1
+                    if attempt == bus.handler_attempts:
+                        bus.stats.skipped += 1
+                        log.exception(
+                            "handler for %s failed %d times on %s; message skipped",
+                            self.subject,
+                            attempt,
+                            msg.subject,
+                        )
+                    else:
+                        log.warning(
+                            "handler for %s failed on %s; retrying",
+                            self.subject,
+                            msg.subject,
+                            exc_info=True,
+                        )
+                        await asyncio.sleep(0.05 * 2**attempt)
+        finally:
+            self.busy = False
+        bus.stats.delivered += 1
+        # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages.
+        self.unacked_reply = msg.reply
+        self.unacked += 1
+        if self.unacked >= bus.ack_every or (self.sub is not None and self.sub.pending_msgs == 0):
+            await self.ack()
+
+    async def ack(self) -> None:
+        """Acknowledge everything handled so far."""
+        nc = self.bus._nc
+        if self.unacked and self.unacked_reply and nc is not None:
+            reply, self.unacked, self.unacked_reply = self.unacked_reply, 0, ""
             with contextlib.suppress(Exception):
-                await nc.publish(msg.reply, b'-NAK {"delay": 1000000000}')
-            return
-        self.bus.stats.delivered += 1
-        with contextlib.suppress(Exception):
-            await nc.publish(msg.reply, b"+ACK")
+                await nc.publish(reply, b"+ACK")
 
     async def stop(self) -> None:
         self.closing = True
@@ -206,6 +257,9 @@ class _PullConsumer:
             with contextlib.suppress(Exception):
                 await self.sub.drain()
             self.sub = None
+        while self.busy:
+            await asyncio.sleep(0.005)
+        await self.ack()
 
 
 class NatsBus:
@@ -238,6 +292,8 @@ class NatsBus:
         max_ack_pending: int = 20_000,
         ack_wait_s: float = 30.0,
         max_deliver: int = 10,
+        ack_every: int = 100,
+        handler_attempts: int = 3,
         deliver_policy: str = "all",
         connect_timeout_s: float = 10.0,
     ) -> None:
@@ -259,6 +315,7 @@ class NatsBus:
             ack_wait_s,
             max_deliver,
         )
+        self.ack_every, self.handler_attempts = ack_every, handler_attempts
         if deliver_policy not in ("all", "new", "last"):
             raise ValueError(f"deliver_policy: {deliver_policy!r}, expected all, new or last")
         self.deliver_policy = deliver_policy
@@ -278,6 +335,7 @@ class NatsBus:
         self._live_subs: list[Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        self._valid_subjects: set[str] = set()
 
     @classmethod
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
@@ -307,6 +365,8 @@ class NatsBus:
                 reconnect_time_wait=0.5,
                 connect_timeout=2,
                 pending_size=64 * 1024 * 1024,
+                # Subjects are checked here once each (see publish), not by nats-py per message.
+                skip_subject_validation=True,
             )
             if self.user is not None:
                 opts.update(user=self.user, password=self.password)
@@ -399,6 +459,8 @@ class NatsBus:
                 await self._retry_expired()
                 now = time.monotonic()
                 for c in self._consumers:
+                    if not c.busy:
+                        await c.ack()
                     if now - c.last_activity > 3 * self.pull_heartbeat_s:
                         c.last_activity = now
                         await c.renew()
@@ -428,14 +490,20 @@ class NatsBus:
 
     async def publish(self, subject: str, data: bytes) -> None:
         """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`."""
+        if subject not in self._valid_subjects:
+            _check_subject(subject, wildcards=False)
+            if len(self._valid_subjects) > 100_000:
+                self._valid_subjects.clear()
+            self._valid_subjects.add(subject)
         nc = await self._connected()
         while len(self._pending) >= self.max_pending:
             self._room.clear()
-            await self._room.wait()
+            await self._room.wait()  # backpressure: too many acks outstanding
         self._seq += 1
         token = str(self._seq)
+        if not self._pending:
+            self._drained.clear()
         self._pending[token] = _Pending(subject, data, time.monotonic() + self.ack_timeout_s)
-        self._drained.clear()
         self.stats.published += 1
         try:
             await nc.publish(subject, data, reply=self._ack_prefix + token)
@@ -470,7 +538,7 @@ class NatsBus:
         self._settled()
 
     def _settled(self) -> None:
-        if len(self._pending) < self.max_pending:
+        if not self._room.is_set() and len(self._pending) < self.max_pending:
             self._room.set()
         if not self._pending:
             self._drained.set()
@@ -509,9 +577,14 @@ class NatsBus:
         """Call ``handler(subject, data)`` for each message on ``subject`` (wildcards allowed).
 
         With ``durable``, read through the durable pull consumer of that name (created if
-        needed): resumes after a disconnect, acks after ``handler`` returns, redelivers if it
+        needed): resumes after a disconnect, acks after ``handler`` returns, retries it if it
         raises. Raises :class:`BusPermissionError` if the broker refuses this user the subject.
         """
+        _check_subject(subject, wildcards=True)
+        if durable is not None:
+            _check_subject(durable, wildcards=False)
+            if "." in durable:
+                raise ValueError(f"durable {durable!r}: one token expected, e.g. 'KR'")
         nc = await self._connected()
         if durable is None:
             before = len(self.stats.permission_errors)
@@ -540,7 +613,7 @@ class NatsBus:
             "name": durable,
             "filter_subject": subject,
             "deliver_policy": self.deliver_policy,
-            "ack_policy": "explicit",
+            "ack_policy": "all",
             "ack_wait": int(self.ack_wait_s * 1e9),
             "max_deliver": self.max_deliver,
             "max_ack_pending": self.max_ack_pending,

@@ -1,0 +1,227 @@
+"""End-to-end latency through NATS JetStream: partners → exchange → every other partner.
+
+Three partner connections publish ``payload_bytes`` messages (the size of a signed detection
+envelope) on ``lookout.in.<P>.detection`` at ``rate`` messages per second in total; the exchange
+connection reads ``lookout.in.>`` through its durable consumer and publishes each message again
+on ``lookout.out.<R>.detection`` for every other partner R; each partner reads its
+``lookout.out.<P>.>`` through its own durable consumer and measures the time from the message's
+creation. Every hop is a JetStream publish with an ack and a durable pull consumer with explicit
+acks, as in the deployed exchange; signing and verification are left to the exchange benchmark.
+
+With ``processes=True`` (the default) the exchange runs in a process of its own, as it does when
+deployed, and the partners share another.
+
+    python -m lookout.bench.nats_latency --rate 10000 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import struct
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from lookout.exchange.nats_bus import BusPublishError, NatsBus
+from lookout.exchange.nats_config import EXCHANGE
+from lookout.exchange.nats_server import NatsServer
+
+_HEAD = struct.Struct("<qI")  # creation time (monotonic ns, system-wide on Linux), sequence
+
+
+async def _exchange(url, login, partners, stop_at, done=None, ready=None):
+    bus = NatsBus(url, **login, manage_streams=True)
+    await bus.connect()
+    relayed = 0
+
+    async def relay(subject: str, data: bytes) -> None:
+        nonlocal relayed
+        sender = subject.split(".")[2]
+        for r in partners:
+            if r != sender:
+                await bus.publish(f"lookout.out.{r}.detection", data)
+                relayed += 1
+
+    await bus.subscribe("lookout.in.>", relay, durable=EXCHANGE)
+    if ready is not None:
+        ready.set()
+    while time.monotonic() < stop_at and not (done is not None and done.is_set()):
+        await asyncio.sleep(0.05)
+    refused = 0
+    try:
+        await bus.flush()
+    except BusPublishError as e:
+        refused = len(e.failures)
+    await bus.close()
+    return {"relayed": relayed, "refused": refused}
+
+
+async def _partners(
+    url: str,
+    logins: dict[str, dict[str, str]],
+    rate: float,
+    seconds: float,
+    payload_bytes: int,
+    start_at: float,
+    drain_s: float,
+) -> dict[str, Any]:
+    partners = list(logins)
+    buses = {p: NatsBus(url, **logins[p]) for p in partners}
+    latencies: list[int] = []
+    received = 0
+
+    async def receive(subject: str, data: bytes) -> None:
+        nonlocal received
+        t0, _seq = _HEAD.unpack_from(data)
+        latencies.append(time.monotonic_ns() - t0)
+        received += 1
+
+    for p, bus in buses.items():
+        await bus.connect()
+        await bus.subscribe(f"lookout.out.{p}.>", receive, durable=p)
+
+    filler = os.urandom(max(0, payload_bytes - _HEAD.size))
+    per_partner = rate / len(partners)
+    sent = {p: 0 for p in partners}
+
+    async def publish(p: str) -> None:
+        bus = buses[p]
+        while time.monotonic() < start_at:
+            await asyncio.sleep(0.005)
+        t_start = time.monotonic()
+        n_total = int(per_partner * seconds)
+        while sent[p] < n_total:
+            due = min(n_total, int((time.monotonic() - t_start) * per_partner) + 1)
+            while sent[p] < due:
+                sent[p] += 1
+                await bus.publish(
+                    f"lookout.in.{p}.detection",
+                    _HEAD.pack(time.monotonic_ns(), sent[p]) + filler,
+                )
+            await asyncio.sleep(0.001)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(publish(p) for p in partners))
+    wall = time.monotonic() - max(t0, start_at)
+    n_sent = sum(sent.values())
+    expected = n_sent * (len(partners) - 1)
+    refused = 0
+    for bus in buses.values():
+        try:
+            await bus.flush()
+        except BusPublishError as e:
+            refused += len(e.failures)
+    end = time.monotonic() + drain_s
+    while received < expected and time.monotonic() < end:
+        await asyncio.sleep(0.02)
+    for bus in buses.values():
+        await bus.close()
+    return {
+        "sent": n_sent,
+        "expected": expected,
+        "received": received,
+        "refused": refused,
+        "publish_wall_s": wall,
+        "latencies_ns": latencies,
+    }
+
+
+def _run_exchange(url, login, partners, stop_at, done, ready, out):
+    out.put(asyncio.run(_exchange(url, login, partners, stop_at, done, ready)))
+
+
+def nats_latency(
+    rate: float = 10_000.0,
+    seconds: float = 5.0,
+    *,
+    payload_bytes: int = 300,
+    partners: Sequence[str] = ("KR", "JP", "US"),
+    warmup_s: float = 1.0,
+    drain_s: float = 10.0,
+    processes: bool = True,
+    server: NatsServer | None = None,
+) -> dict[str, Any]:
+    """Run the relay at ``rate`` msgs/s for ``seconds``; latency percentiles of every delivery.
+
+    Starts its own nats-server unless ``server`` is given. Returns ``{"bus": "nats", "rate",
+    "p50_ms", "p99_ms", "delivered", "refused", ...}`` where ``delivered`` counts deliveries to
+    recipients (two per message with three partners).
+    """
+    own = server is None
+    srv = server or NatsServer(list(partners)).start()
+    try:
+        logins = {p: srv.login(p) for p in partners}
+        start_at = time.monotonic() + warmup_s
+        stop_at = start_at + seconds + drain_s + 60.0  # a bound; normally stopped when done
+        if processes:
+            ctx = mp.get_context("spawn")
+            q, done, ready = ctx.Queue(), ctx.Event(), ctx.Event()
+            proc = ctx.Process(
+                target=_run_exchange,
+                args=(srv.url, srv.login(EXCHANGE), list(partners), stop_at, done, ready, q),
+            )
+            proc.start()
+            # The exchange creates the streams and its consumer before partners start.
+            if not ready.wait(30):
+                raise TimeoutError("the exchange process did not start")
+            start_at = time.monotonic() + warmup_s
+            res = asyncio.run(
+                _partners(srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s)
+            )
+            done.set()
+            ex = q.get(timeout=stop_at - time.monotonic() + 30)
+            proc.join(10)
+        else:
+
+            async def both():
+                ready = asyncio.Event()
+                ex_task = asyncio.create_task(
+                    _exchange(srv.url, srv.login(EXCHANGE), list(partners), stop_at, None, ready)
+                )
+                await ready.wait()
+                res = await _partners(
+                    srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s
+                )
+                ex_task.cancel()
+                return res, {"relayed": None, "refused": 0}
+
+            res, ex = asyncio.run(both())
+    finally:
+        if own:
+            srv.close()
+    lat = np.asarray(res["latencies_ns"], dtype=float) / 1e6
+    return {
+        "bus": "nats",
+        "rate": rate,
+        "achieved_rate": round(res["sent"] / res["publish_wall_s"], 1),
+        "seconds": seconds,
+        "sent": res["sent"],
+        "p50_ms": round(float(np.percentile(lat, 50)), 3) if lat.size else None,
+        "p99_ms": round(float(np.percentile(lat, 99)), 3) if lat.size else None,
+        "max_ms": round(float(lat.max()), 3) if lat.size else None,
+        "delivered": res["received"],
+        "expected": res["expected"],
+        "refused": res["refused"] + ex["refused"],
+        "processes": processes,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rate", type=float, default=10_000.0, help="messages per second in total")
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--payload-bytes", type=int, default=300)
+    ap.add_argument("--one-process", action="store_true", help="exchange in this process too")
+    a = ap.parse_args(argv)
+    r = nats_latency(a.rate, a.seconds, payload_bytes=a.payload_bytes, processes=not a.one_process)
+    print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()
