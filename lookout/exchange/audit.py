@@ -3,13 +3,16 @@
 SQLite (stdlib) in WAL mode with ``synchronous=NORMAL``: a commit writes the WAL without an
 fsync, so a power loss can drop the last commits but never corrupts the log. Triggers refuse
 UPDATE and DELETE. Rows are buffered and written in one transaction when ``batch`` rows are
-waiting or on :meth:`AuditLog.flush` (the exchange flushes at most 5 ms after a row arrives),
-so the cost per envelope is one tuple append; :func:`bench_audit` measures it.
+waiting or when asked (the exchange asks at most 5 ms after a row arrives), by a writer
+thread, so the exchange's cost per envelope is one tuple append and a commit or checkpoint
+fsync never stalls its loop; :func:`bench_audit` measures the writing.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +41,8 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS envelopes_no_delete BEFORE DELETE ON envelopes
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
+log = logging.getLogger(__name__)
+
 _INSERT = (
     "INSERT INTO envelopes (received_ns, subject, sender, seq, type, verdict, reason, detail, data)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -67,17 +72,34 @@ class AuditRecord:
 
 
 class AuditLog:
-    """An append-only SQLite audit log at ``path`` (":memory:" for a throwaway one)."""
+    """An append-only SQLite audit log at ``path`` (":memory:" for a throwaway one).
 
-    def __init__(self, path: str | Path, *, batch: int = 1024) -> None:
+    With ``background`` (the default) a writer thread does the SQLite work, so a commit or a
+    WAL checkpoint (which fsyncs) never stalls the caller's event loop; :meth:`append` and
+    :meth:`commit_soon` never block on the disk, :meth:`flush` waits until every row appended
+    so far is committed.
+    """
+
+    def __init__(self, path: str | Path, *, batch: int = 1024, background: bool = True) -> None:
         self.path = str(path)
         self.batch = batch
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._db_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._committed_cond = threading.Condition(self._lock)
         self._pending: list[tuple] = []
         self.appended = 0
+        self._committed = 0
+        self._error: BaseException | None = None
+        self._stop = False
+        self._wake = threading.Event()
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(target=self._writer, name="audit-writer", daemon=True)
+            self._thread.start()
 
     def append(
         self,
@@ -91,58 +113,115 @@ class AuditLog:
         detail: str,
         data: bytes,
     ) -> None:
-        """Buffer one record; written at the next :meth:`flush` or when the batch is full."""
-        self._pending.append(
-            (received_ns, subject, sender, seq, type, verdict, reason, detail, data)
-        )
-        self.appended += 1
-        if len(self._pending) >= self.batch:
-            self.flush()
+        """Buffer one record; committed soon after (see :meth:`commit_soon`, :meth:`flush`), at
+        the latest when ``batch`` records are waiting."""
+        row = (received_ns, subject, sender, seq, type, verdict, reason, detail, data)
+        with self._lock:
+            self._pending.append(row)
+            self.appended += 1
+            full = len(self._pending) >= self.batch
+        if full:
+            self.commit_soon()
 
     def put_meta(self, key: str, value: str | bytes) -> None:
         """Record what a replay needs besides the envelopes (the policy's text, the public keys,
         the fusion's settings...); each key once."""
-        self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+        with self._db_lock:
+            self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def meta(self) -> dict[str, str | bytes]:
-        return dict(self._db.execute("SELECT key, value FROM meta ORDER BY key"))
+        with self._db_lock:
+            return dict(self._db.execute("SELECT key, value FROM meta ORDER BY key"))
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        """Records appended but not yet committed."""
+        with self._lock:
+            return self.appended - self._committed
+
+    def commit_soon(self) -> None:
+        """Start committing what is buffered, without waiting (in the caller's thread when
+        there is no writer thread)."""
+        if self._thread is None:
+            self._write()
+        else:
+            self._wake.set()
 
     def flush(self) -> None:
-        """Write every buffered record in one transaction."""
-        if not self._pending:
+        """Return once every record appended so far is committed; raises the writer's error."""
+        if self._thread is None:
+            self._write()
             return
-        rows, self._pending = self._pending, []
-        db = self._db
-        db.execute("BEGIN")
-        try:
-            db.executemany(_INSERT, rows)
-        except BaseException:
-            db.execute("ROLLBACK")
-            self._pending = rows + self._pending
-            raise
-        db.execute("COMMIT")
+        with self._lock:
+            target = self.appended
+        self._wake.set()
+        with self._committed_cond:
+            self._committed_cond.wait_for(lambda: self._committed >= target or self._error)
+            if self._error is not None and self._committed < target:
+                raise RuntimeError(f"audit log {self.path}: write failed") from self._error
+
+    def _write(self) -> None:
+        with self._lock:
+            rows, self._pending = self._pending, []
+        if not rows:
+            return
+        with self._db_lock:
+            db = self._db
+            db.execute("BEGIN")
+            try:
+                db.executemany(_INSERT, rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                with self._lock:
+                    self._pending = rows + self._pending
+                raise
+            db.execute("COMMIT")
+        with self._committed_cond:
+            self._committed += len(rows)
+            self._error = None
+            self._committed_cond.notify_all()
+
+    def _writer(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self._write()
+            except Exception as e:  # kept for flush() to raise; rows stay pending
+                log.exception("audit log %s: write failed", self.path)
+                with self._committed_cond:
+                    self._error = e
+                    self._committed_cond.notify_all()
+                time.sleep(0.1)
+            if self._stop:
+                return
 
     def __iter__(self) -> Iterator[AuditRecord]:
-        """Every record written so far, in append order (flushes first)."""
+        """Every record appended so far, in append order (flushes first)."""
         self.flush()
-        cursor = self._db.execute(
-            "SELECT id, received_ns, subject, sender, seq, type, verdict, reason, detail, data"
-            " FROM envelopes ORDER BY id"
-        )
-        for row in cursor:
-            yield AuditRecord(*row)
+        with self._db_lock:
+            rows = self._db.execute(
+                "SELECT id, received_ns, subject, sender, seq, type, verdict, reason, detail, data"
+                " FROM envelopes ORDER BY id"
+            ).fetchall()
+        return (AuditRecord(*row) for row in rows)
 
     def __len__(self) -> int:
         self.flush()
-        return self._db.execute("SELECT count(*) FROM envelopes").fetchone()[0]
+        with self._db_lock:
+            return self._db.execute("SELECT count(*) FROM envelopes").fetchone()[0]
 
     def close(self) -> None:
-        self.flush()
-        self._db.close()
+        """Commit everything, stop the writer, close the database."""
+        if self._thread is not None:
+            self.flush()
+            self._stop = True
+            self._wake.set()
+            self._thread.join()
+            self._thread = None
+        self._write()
+        with self._db_lock:
+            self._db.close()
 
     def __enter__(self) -> AuditLog:
         return self

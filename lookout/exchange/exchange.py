@@ -183,6 +183,6 @@ class Exchange:
     def _flush_audit(self) -> None:
         self._flush_scheduled = False
         try:
-            self.audit.flush()
+            self.audit.commit_soon()
         except Exception:
-            log.exception("audit flush failed; rows kept for the next flush")
+            log.exception("audit commit failed; rows kept for the next one")
