@@ -356,3 +356,48 @@ def test_reconnects_and_streams_survive_server_restart():
 
     with NatsServer(PARTNERS) as srv:
         run(main(srv))
+
+
+# -- batch frames (linger) ---------------------------------------------------------------------
+
+
+def test_linger_batches_frames_and_keeps_order(server):
+    async def main():
+        ex = exchange_bus(server, linger_s=0.005, max_batch=32)
+        jp = partner_bus(server, "JP")
+        async with ex, jp:
+            got = Recorder()
+            await jp.subscribe("lookout.out.JP.>", Recorder(), durable="JP")
+            await jp.close()
+            sent = {"detection": [], "heartbeat": []}
+            for i in range(100):
+                kind = "heartbeat" if i % 10 == 0 else "detection"
+                sent[kind].append(f"b{i:03d}".encode())
+                await ex.publish(f"lookout.out.JP.{kind}", sent[kind][-1])
+            await ex.flush()
+            assert ex.stats.published == 100 and ex.stats.frames < 20
+            jp2 = partner_bus(server, "JP")
+            async with jp2:
+                await jp2.subscribe("lookout.out.JP.>", got, durable="JP")
+                # (Earlier tests' JP messages may come first: keep only this test's.)
+                mine = {d for data in sent.values() for d in data}
+                await until(lambda: sum(d in mine for _, d in got.got) == 100)
+                await asyncio.sleep(0.2)
+            for kind, data in sent.items():  # in order on each subject, nothing twice
+                assert [d for s, d in got.got if s.endswith(kind) and d in mine] == data
+
+    run(main())
+
+
+def test_malformed_frame_is_counted_not_fatal():
+    from nats.aio.msg import Msg
+
+    from lookout.exchange.nats_bus import BATCH_HEADER, frame, unframe
+
+    ok = Msg(None, subject="s", data=frame([b"a", b"", b"ccc"]), headers={BATCH_HEADER: "3"})
+    assert unframe(ok) == [b"a", b"", b"ccc"]
+    assert unframe(Msg(None, subject="s", data=b"raw")) == [b"raw"]
+    with pytest.raises(ValueError, match="overruns"):
+        unframe(Msg(None, subject="s", data=frame([b"abc"])[:-1], headers={BATCH_HEADER: "1"}))
+    with pytest.raises(ValueError, match="header says 2"):
+        unframe(Msg(None, subject="s", data=frame([b"abc"]), headers={BATCH_HEADER: "2"}))

@@ -35,8 +35,8 @@ from lookout.exchange.nats_server import NatsServer
 _HEAD = struct.Struct("<qI")  # creation time (monotonic ns, system-wide on Linux), sequence
 
 
-async def _exchange(url, login, partners, stop_at, done=None, ready=None):
-    bus = NatsBus(url, **login, manage_streams=True)
+async def _exchange(url, login, partners, stop_at, done=None, ready=None, linger_s=0.0):
+    bus = NatsBus(url, **login, manage_streams=True, linger_s=linger_s)
     await bus.connect()
     relayed = 0
 
@@ -70,9 +70,10 @@ async def _partners(
     payload_bytes: int,
     start_at: float,
     drain_s: float,
+    linger_s: float = 0.0,
 ) -> dict[str, Any]:
     partners = list(logins)
-    buses = {p: NatsBus(url, **logins[p]) for p in partners}
+    buses = {p: NatsBus(url, **logins[p], linger_s=linger_s) for p in partners}
     latencies: list[int] = []
     received = 0
 
@@ -132,8 +133,8 @@ async def _partners(
     }
 
 
-def _run_exchange(url, login, partners, stop_at, done, ready, out):
-    out.put(asyncio.run(_exchange(url, login, partners, stop_at, done, ready)))
+def _run_exchange(url, login, partners, stop_at, done, ready, out, linger_s):
+    out.put(asyncio.run(_exchange(url, login, partners, stop_at, done, ready, linger_s)))
 
 
 def nats_latency(
@@ -145,6 +146,7 @@ def nats_latency(
     warmup_s: float = 1.0,
     drain_s: float = 10.0,
     processes: bool = True,
+    linger_s: float = 0.0,
     server: NatsServer | None = None,
 ) -> dict[str, Any]:
     """Run the relay at ``rate`` msgs/s for ``seconds``; latency percentiles of every delivery.
@@ -160,19 +162,32 @@ def nats_latency(
         start_at = time.monotonic() + warmup_s
         stop_at = start_at + seconds + drain_s + 60.0  # a bound; normally stopped when done
         if processes:
-            ctx = mp.get_context("spawn")
+            # fork: no __main__ guard needed in callers (the CLI, tests); nothing runs yet here.
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             q, done, ready = ctx.Queue(), ctx.Event(), ctx.Event()
             proc = ctx.Process(
                 target=_run_exchange,
-                args=(srv.url, srv.login(EXCHANGE), list(partners), stop_at, done, ready, q),
+                args=(
+                    srv.url,
+                    srv.login(EXCHANGE),
+                    list(partners),
+                    stop_at,
+                    done,
+                    ready,
+                    q,
+                    linger_s,
+                ),
             )
             proc.start()
             # The exchange creates the streams and its consumer before partners start.
             if not ready.wait(30):
-                raise TimeoutError("the exchange process did not start")
+                proc.kill()
+                raise TimeoutError(f"the exchange process did not start (exit {proc.exitcode})")
             start_at = time.monotonic() + warmup_s
             res = asyncio.run(
-                _partners(srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s)
+                _partners(
+                    srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
+                )
             )
             done.set()
             ex = q.get(timeout=stop_at - time.monotonic() + 30)
@@ -182,11 +197,13 @@ def nats_latency(
             async def both():
                 ready = asyncio.Event()
                 ex_task = asyncio.create_task(
-                    _exchange(srv.url, srv.login(EXCHANGE), list(partners), stop_at, None, ready)
+                    _exchange(
+                        srv.url, srv.login(EXCHANGE), list(partners), stop_at, None, ready, linger_s
+                    )
                 )
                 await ready.wait()
                 res = await _partners(
-                    srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s
+                    srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
                 )
                 ex_task.cancel()
                 return res, {"relayed": None, "refused": 0}
@@ -209,6 +226,7 @@ def nats_latency(
         "expected": res["expected"],
         "refused": res["refused"] + ex["refused"],
         "processes": processes,
+        "linger_ms": linger_s * 1e3,
     }
 
 
@@ -218,8 +236,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--payload-bytes", type=int, default=300)
     ap.add_argument("--one-process", action="store_true", help="exchange in this process too")
+    ap.add_argument(
+        "--linger-ms", type=float, default=0.0, help="batch publishes on a subject for this long"
+    )
     a = ap.parse_args(argv)
-    r = nats_latency(a.rate, a.seconds, payload_bytes=a.payload_bytes, processes=not a.one_process)
+    r = nats_latency(
+        a.rate,
+        a.seconds,
+        payload_bytes=a.payload_bytes,
+        processes=not a.one_process,
+        linger_s=a.linger_ms / 1e3,
+    )
     print(json.dumps(r))
 
 

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import struct
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,8 @@ class BusStats:
     """Counters of one NatsBus connection."""
 
     published: int = 0
+    frames: int = 0
+    bad_frames: int = 0
     acked: int = 0
     retried: int = 0
     failed: int = 0
@@ -100,7 +103,39 @@ class _Pending:
     subject: str
     data: bytes
     deadline: float
+    count: int  # messages in it: 1, or a batch frame's
     attempts: int = 1
+
+
+BATCH_HEADER = "Lookout-Batch"
+"""Header of a batch frame: the number of messages in it. The payload is, per message, its
+length as 4 bytes big-endian and its bytes. A NATS message without the header is one message."""
+
+_LEN = struct.Struct(">I")
+
+
+def frame(messages: Sequence[bytes]) -> bytes:
+    """The payload of a batch frame holding ``messages``."""
+    return b"".join(_LEN.pack(len(m)) + m for m in messages)
+
+
+def unframe(msg: Msg) -> list[bytes]:
+    """The messages in a NATS message: a batch frame's, or the payload itself."""
+    hdrs = msg.headers
+    if not hdrs or BATCH_HEADER not in hdrs:
+        return [msg.data]
+    n = int(hdrs[BATCH_HEADER])
+    data, out, i = msg.data, [], 0
+    while i < len(data):
+        (size,) = _LEN.unpack_from(data, i)
+        i += 4
+        if i + size > len(data):
+            raise ValueError(f"batch frame on {msg.subject}: message {len(out)} overruns the frame")
+        out.append(data[i : i + size])
+        i += size
+    if len(out) != n:
+        raise ValueError(f"batch frame on {msg.subject}: {len(out)} messages, header says {n}")
+    return out
 
 
 def _subject_matches(pattern: str, subject: str) -> bool:
@@ -212,31 +247,9 @@ class _PullConsumer:
             await self._top_up()
         self.busy = True
         try:
-            for attempt in range(1, bus.handler_attempts + 1):
-                try:
-                    await self.handler(msg.subject, msg.data)
-                    break
-                except Exception:
-                    bus.stats.handler_errors += 1
-                    if attempt == bus.handler_attempts:
-                        bus.stats.skipped += 1
-                        log.exception(
-                            "handler for %s failed %d times on %s; message skipped",
-                            self.subject,
-                            attempt,
-                            msg.subject,
-                        )
-                    else:
-                        log.warning(
-                            "handler for %s failed on %s; retrying",
-                            self.subject,
-                            msg.subject,
-                            exc_info=True,
-                        )
-                        await asyncio.sleep(0.05 * 2**attempt)
+            await bus._deliver(msg, self.handler, bus.handler_attempts)
         finally:
             self.busy = False
-        bus.stats.delivered += 1
         # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages.
         self.unacked_reply = msg.reply
         self.unacked += 1
@@ -293,6 +306,9 @@ class NatsBus:
         ack_wait_s: float = 30.0,
         max_deliver: int = 10,
         ack_every: int = 100,
+        linger_s: float = 0.0,
+        max_batch: int = 256,
+        max_batch_bytes: int = 512 * 1024,
         handler_attempts: int = 3,
         deliver_policy: str = "all",
         connect_timeout_s: float = 10.0,
@@ -316,6 +332,7 @@ class NatsBus:
             max_deliver,
         )
         self.ack_every, self.handler_attempts = ack_every, handler_attempts
+        self.linger_s, self.max_batch, self.max_batch_bytes = linger_s, max_batch, max_batch_bytes
         if deliver_policy not in ("all", "new", "last"):
             raise ValueError(f"deliver_policy: {deliver_policy!r}, expected all, new or last")
         self.deliver_policy = deliver_policy
@@ -336,6 +353,9 @@ class NatsBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._valid_subjects: set[str] = set()
+        self._batches: dict[str, list[bytes]] = {}
+        self._batch_bytes: dict[str, int] = {}
+        self._linger_task: asyncio.Task[None] | None = None
 
     @classmethod
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
@@ -484,17 +504,60 @@ class NatsBus:
                 p.deadline = now + self.ack_timeout_s
                 self.stats.retried += 1
                 with contextlib.suppress(Exception):
-                    await nc.publish(p.subject, p.data, reply=self._ack_prefix + token)
+                    await nc.publish(
+                        p.subject,
+                        p.data,
+                        reply=self._ack_prefix + token,
+                        headers={BATCH_HEADER: str(p.count)} if p.count > 1 else None,
+                    )
 
     # -- publish ------------------------------------------------------------------------------
 
     async def publish(self, subject: str, data: bytes) -> None:
-        """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`."""
+        """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`.
+
+        With ``linger_s`` > 0 the message waits up to that long for others on the same subject
+        and goes out with them in one batch frame (see :func:`frame`).
+        """
         if subject not in self._valid_subjects:
             _check_subject(subject, wildcards=False)
             if len(self._valid_subjects) > 100_000:
                 self._valid_subjects.clear()
             self._valid_subjects.add(subject)
+        if self.linger_s <= 0:
+            await self._send(subject, data, 1)
+            return
+        batch = self._batches.get(subject)
+        if batch is None:
+            batch = self._batches[subject] = []
+            self._batch_bytes[subject] = 0
+        batch.append(data)
+        self._batch_bytes[subject] += len(data) + 4
+        if len(batch) >= self.max_batch or self._batch_bytes[subject] >= self.max_batch_bytes:
+            await self._send_batch(subject)
+        elif self._linger_task is None:
+            self._linger_task = asyncio.create_task(self._linger())
+
+    async def _linger(self) -> None:
+        await asyncio.sleep(self.linger_s)
+        self._linger_task = None
+        await self._send_batches()
+
+    async def _send_batches(self) -> None:
+        for subject in list(self._batches):
+            await self._send_batch(subject)
+
+    async def _send_batch(self, subject: str) -> None:
+        batch = self._batches.pop(subject, None)
+        self._batch_bytes.pop(subject, None)
+        if not batch:
+            return
+        if len(batch) == 1:
+            await self._send(subject, batch[0], 1)
+        else:
+            await self._send(subject, frame(batch), len(batch))
+
+    async def _send(self, subject: str, data: bytes, count: int) -> None:
         nc = await self._connected()
         while len(self._pending) >= self.max_pending:
             self._room.clear()
@@ -503,10 +566,16 @@ class NatsBus:
         token = str(self._seq)
         if not self._pending:
             self._drained.clear()
-        self._pending[token] = _Pending(subject, data, time.monotonic() + self.ack_timeout_s)
-        self.stats.published += 1
+        self._pending[token] = _Pending(subject, data, time.monotonic() + self.ack_timeout_s, count)
+        self.stats.published += count
+        self.stats.frames += 1
         try:
-            await nc.publish(subject, data, reply=self._ack_prefix + token)
+            await nc.publish(
+                subject,
+                data,
+                reply=self._ack_prefix + token,
+                headers={BATCH_HEADER: str(count)} if count > 1 else None,
+            )
         except (nats.errors.ConnectionClosedError, nats.errors.OutboundBufferLimitError) as e:
             log.warning("NATS %s: publish on %s deferred: %s", self.user, subject, e)
 
@@ -524,16 +593,15 @@ class NatsBus:
                 reason = msg.data.decode(errors="replace")
             self._fail(token, reason)
         else:
-            del self._pending[token]
-            self.stats.acked += 1
+            self.stats.acked += self._pending.pop(token).count
             self._settled()
 
     def _fail(self, token: str, reason: str) -> None:
         p = self._pending.pop(token, None)
         if p is None:
             return
-        self.stats.failed += 1
-        self._failures.append((p.subject, reason))
+        self.stats.failed += p.count
+        self._failures.extend([(p.subject, reason)] * p.count)
         log.warning("NATS %s: message on %s not stored: %s", self.user, p.subject, reason)
         self._settled()
 
@@ -547,6 +615,7 @@ class NatsBus:
         """Wait until every published message is acked; raise :class:`BusPublishError` if any
         was refused or never acked (within ``max_attempts * ack_timeout_s``, or ``timeout_s``)."""
         nc = await self._connected()
+        await self._send_batches()
         with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
             await nc.flush(timeout=max(1, int(self.ack_timeout_s)))
         limit = timeout_s if timeout_s is not None else self.ack_timeout_s * (self.max_attempts + 1)
@@ -590,12 +659,7 @@ class NatsBus:
             before = len(self.stats.permission_errors)
 
             async def cb(msg: Msg) -> None:
-                try:
-                    await handler(msg.subject, msg.data)
-                    self.stats.delivered += 1
-                except Exception:
-                    self.stats.handler_errors += 1
-                    log.exception("handler for %s failed on %s", subject, msg.subject)
+                await self._deliver(msg, handler, 1)
 
             sub = await nc.subscribe(subject, cb=cb, pending_msgs_limit=-1)
             await self._round_trip()
@@ -632,6 +696,33 @@ class NatsBus:
         consumer = _PullConsumer(self, stream, durable, subject, handler)
         self._consumers.append(consumer)
         await consumer.start()
+
+    async def _deliver(self, msg: Msg, handler: Handler, attempts: int) -> None:
+        """Call ``handler`` on each message of ``msg`` (a batch frame or one), retrying each up
+        to ``attempts`` times; never raises."""
+        try:
+            messages = unframe(msg)
+        except (ValueError, struct.error) as e:
+            self.stats.bad_frames += 1
+            log.error("NATS %s: malformed batch frame skipped: %s", self.user, e)
+            return
+        stats = self.stats
+        for data in messages:
+            for attempt in range(1, attempts + 1):
+                try:
+                    await handler(msg.subject, data)
+                    break
+                except Exception:
+                    stats.handler_errors += 1
+                    if attempt == attempts:
+                        stats.skipped += 1
+                        log.exception(
+                            "handler failed %d time(s) on %s; message skipped", attempt, msg.subject
+                        )
+                    else:
+                        log.warning("handler failed on %s; retrying", msg.subject, exc_info=True)
+                        await asyncio.sleep(0.05 * 2**attempt)
+            stats.delivered += 1
 
     async def _api_request(self, subject: str, body: bytes, *, what: str) -> dict[str, Any]:
         nc = await self._connected()
@@ -679,12 +770,14 @@ class NatsBus:
         for c in self._consumers:
             await c.stop()
         self._consumers.clear()
-        if nc is not None and self._pending and nc.is_connected:
+        if nc is not None and (self._pending or self._batches) and nc.is_connected:
             try:
                 await self.flush()
             except BusPublishError as e:
                 log.warning("NATS %s: closing with %s", self.user, e)
         self._closed = True
+        if self._linger_task is not None:
+            self._linger_task.cancel()
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
