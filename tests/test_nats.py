@@ -401,3 +401,42 @@ def test_malformed_frame_is_counted_not_fatal():
         unframe(Msg(None, subject="s", data=frame([b"abc"])[:-1], headers={BATCH_HEADER: "1"}))
     with pytest.raises(ValueError, match="header says 2"):
         unframe(Msg(None, subject="s", data=frame([b"abc"]), headers={BATCH_HEADER: "2"}))
+
+
+def test_partner_before_streams_exist_gets_a_clear_error():
+    async def main(srv: NatsServer):
+        async with partner_bus(srv, "KR") as kr:
+            with pytest.raises(ConnectionError, match="start it first"):
+                await kr.subscribe("lookout.out.KR.>", Recorder(), durable="KR")
+            await kr.publish("lookout.in.KR.detection", b"x")
+            with pytest.raises(BusPublishError, match="no stream captures"):
+                await kr.flush()
+
+    with NatsServer(PARTNERS) as srv:
+        run(main(srv))
+
+
+def test_coalition_bus_routes_each_subject_to_its_own_user(server):
+    from lookout.exchange.nats_bus import CoalitionBus
+    from lookout.exchange.policy import Policy
+
+    policy = Policy.from_dict({"partners": {"KR": ["kr-1"], "JP": ["jp-1"], "US": ["us-1"]}})
+    assert partners_of(policy) == sorted(PARTNERS)
+
+    async def main():
+        async with CoalitionBus.for_server(server) as bus:
+            inbound, to_us = Recorder(), Recorder()
+            await bus.subscribe("lookout.in.>", inbound, durable="EXCHANGE_COALITION")
+            await bus.subscribe("lookout.out.US.>", to_us)
+            await bus.publish("lookout.in.JP.heartbeat", b"coalition-hb")
+            await bus.flush()
+            await until(lambda: ("lookout.in.JP.heartbeat", b"coalition-hb") in inbound.got)
+            await bus.publish("lookout.out.US.heartbeat", b"coalition-out")
+            await bus.flush()
+            await until(lambda: to_us.got == [("lookout.out.US.heartbeat", b"coalition-out")])
+            assert bus.buses["JP"].stats.published == 1
+            assert bus.buses["EXCHANGE"].stats.published == 1
+            with pytest.raises(ValueError, match="no user of this coalition"):
+                await bus.publish("lookout.in.XX.detection", b"")
+
+    run(main())

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from lookout.exchange.nats_bus import BusPublishError, NatsBus
+from lookout.exchange.nats_bus import BusPublishError, CoalitionBus, NatsBus
 from lookout.exchange.nats_config import EXCHANGE
 from lookout.exchange.nats_server import NatsServer
 
@@ -230,6 +230,39 @@ def nats_latency(
     }
 
 
+def bench_exchange_nats(
+    rate: float = 10_000.0,
+    seconds: float = 5.0,
+    *,
+    linger_s: float = 0.0,
+    server: NatsServer | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """The exchange benchmark (:func:`lookout.bench.exchange.run_bench`: signed detection
+    batches, verification, audit, releasability) over a real nats-server, every partner and the
+    exchange on its own connection and credentials (one process)."""
+    from lookout.bench.exchange import run_bench
+
+    own = server is None
+    srv = server or NatsServer(["KR", "JP", "US"]).start()
+
+    async def run() -> dict[str, Any]:
+        bus = CoalitionBus.for_server(srv, linger_s=linger_s)
+        await bus.connect()
+        try:
+            r = await run_bench(bus, bus_name="nats", rate=rate, seconds=seconds, **options)
+        finally:
+            await bus.close()
+        r["linger_ms"] = linger_s * 1e3
+        return r
+
+    try:
+        return asyncio.run(run())
+    finally:
+        if own:
+            srv.close()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=float, default=10_000.0, help="messages per second in total")
@@ -237,9 +270,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--payload-bytes", type=int, default=300)
     ap.add_argument("--one-process", action="store_true", help="exchange in this process too")
     ap.add_argument(
+        "--exchange",
+        action="store_true",
+        help="run lookout.bench.exchange (signed batches, verify, audit) over NATS instead",
+    )
+    ap.add_argument(
         "--linger-ms", type=float, default=0.0, help="batch publishes on a subject for this long"
     )
     a = ap.parse_args(argv)
+    if a.exchange:
+        print(json.dumps(bench_exchange_nats(a.rate, a.seconds, linger_s=a.linger_ms / 1e3)))
+        return
     r = nats_latency(
         a.rate,
         a.seconds,

@@ -689,6 +689,11 @@ class NatsBus:
         resp = await self._api_request(api, body, what=f"durable {durable!r} on {subject}")
         if "error" in resp:
             err = resp["error"]
+            if err.get("err_code") == 10059:
+                raise ConnectionError(
+                    f"durable {durable!r}: stream {stream} does not exist yet; the exchange "
+                    "creates it (NatsBus(manage_streams=True)), start it first"
+                )
             raise ValueError(
                 f"durable {durable!r} on {stream} with filter {subject!r}: JetStream refused: "
                 f"{err.get('code')} {err.get('description')}"
@@ -789,6 +794,84 @@ class NatsBus:
                 await nc.close()
 
     async def __aenter__(self) -> NatsBus:
+        return await self.connect()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class CoalitionBus:
+    """One :class:`Bus` over one :class:`NatsBus` per user, each on its own credentials.
+
+    Routes as the broker permits: publishing on ``lookout.in.P.*`` goes through partner P's
+    connection, on ``lookout.out.*`` through the exchange's; subscribing to ``lookout.in.*``
+    through the exchange's, to ``lookout.out.P.*`` through P's. For running a whole coalition in
+    one process over a real broker (demos, benchmarks, tests) with the permissions still
+    enforced; deployed, each process has only its own :class:`NatsBus`.
+    """
+
+    def __init__(self, buses: dict[str, NatsBus], *, exchange: str = "EXCHANGE") -> None:
+        if exchange not in buses:
+            raise ValueError(f"buses: no connection for the exchange user {exchange!r}")
+        self.buses, self.exchange = buses, exchange
+
+    @classmethod
+    def for_server(cls, server: Any, **options: Any) -> CoalitionBus:
+        """Connections for every user of a :class:`~.nats_server.NatsServer`."""
+        from lookout.exchange.nats_config import EXCHANGE
+
+        buses = {
+            EXCHANGE: NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **options)
+        }
+        for p in server.partners:
+            buses[p] = NatsBus(server.url, **server.login(p), **options)
+        return cls(buses, exchange=EXCHANGE)
+
+    def _route(self, subject: str) -> NatsBus:
+        parts = subject.split(".")
+        if len(parts) >= 3 and parts[0] == "lookout":
+            if parts[1] == "in" and parts[2] in self.buses and parts[2] != self.exchange:
+                return self.buses[parts[2]]
+            if parts[1] == "in" and parts[2] in ("*", ">"):
+                return self.buses[self.exchange]
+            if parts[1] == "out" and parts[2] in self.buses:
+                return self.buses[parts[2]]
+        raise ValueError(f"subject {subject!r}: no user of this coalition may use it")
+
+    async def connect(self) -> CoalitionBus:
+        await self.buses[self.exchange].connect()  # it creates the streams
+        await asyncio.gather(*(b.connect() for b in self.buses.values()))
+        return self
+
+    async def publish(self, subject: str, data: bytes) -> None:
+        parts = subject.split(".", 3)
+        if len(parts) >= 2 and parts[:2] == ["lookout", "out"]:
+            await self.buses[self.exchange].publish(subject, data)
+        else:
+            await self._route(subject).publish(subject, data)
+
+    async def subscribe(
+        self, subject: str, handler: Handler, *, durable: str | None = None
+    ) -> None:
+        parts = subject.split(".")
+        if parts[:2] == ["lookout", "in"]:
+            bus = self.buses[self.exchange]
+        else:
+            bus = self._route(subject)
+        await bus.subscribe(subject, handler, durable=durable)
+
+    async def flush(self) -> None:
+        # Inputs first: what they deliver is what the exchange then publishes.
+        for name, bus in self.buses.items():
+            if name != self.exchange:
+                await bus.flush()
+        await self.buses[self.exchange].flush()
+
+    async def close(self) -> None:
+        for bus in self.buses.values():
+            await bus.close()
+
+    async def __aenter__(self) -> CoalitionBus:
         return await self.connect()
 
     async def __aexit__(self, *exc: object) -> None:
