@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lookout.assess import CHI2_2D_95, Assessment, Assessor, mahalanobis2
+from lookout.assess import (
+    CHI2_2D_95,
+    Assessment,
+    Assessor,
+    ImpactBatch,
+    mahalanobis2,
+    predict_impacts,
+)
+from lookout.assess.assessment import BOOST_THRESHOLD
+from lookout.assess.energy import orbits
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
@@ -112,15 +121,45 @@ def assess_reports(
         return []
     assessor = Assessor(outlines=territories())
     on_grid = np.abs(rep.t / period_s - np.round(rep.t / period_s)) < 1e-6
-    instants = np.unique(rep.t[on_grid & rep.confirmed])
+    chosen = np.flatnonzero(on_grid & rep.confirmed)
+    impacts = _impacts_of_rows(rep, chosen, assessor.prior, progress)
+    position = {int(r): k for k, r in enumerate(chosen)}
+    instants = np.unique(rep.t[chosen])
     out: list[Assessment] = []
     for k, t in enumerate(instants):
-        rows = np.flatnonzero((rep.t == t) & rep.confirmed)
+        rows = chosen[rep.t[chosen] == t]
         ids = [str(i) for i in rep.track_id[rows].tolist()]
-        out += assessor.update(float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows])
+        mine = impacts.take([position[int(r)] for r in rows])
+        out += assessor.update(
+            float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine
+        )
         if progress:
             progress("assess", k + 1, instants.size)
     return out
+
+
+def _impacts_of_rows(rep, rows: np.ndarray, prior, progress, chunk: int = 400) -> ImpactBatch:
+    """``predict_impacts`` of the report ``rows``, flown in large batches across instants (the
+    same computation as one update at a time, much faster); none for tracks in orbit."""
+    n = rows.size
+    lat, lon, t_imp, t_sig = (np.full(n, np.nan) for _ in range(4))
+    cov = np.full((n, 2, 2), np.nan)
+    complete = np.zeros(n, dtype=bool)
+    nominal: list = [None] * n
+    orbital, _ = orbits(rep.x[rows])
+    orbital &= rep.boost_prob[rows] < BOOST_THRESHOLD
+    fly = np.flatnonzero(~orbital)
+    for start in range(0, fly.size, chunk):
+        sel = fly[start : start + chunk]
+        r = rows[sel]
+        b = predict_impacts(rep.t[r], rep.x[r], rep.P[r], prior)
+        lat[sel], lon[sel], t_imp[sel], t_sig[sel] = b.lat, b.lon, b.t, b.t_sigma
+        cov[sel], complete[sel] = b.cov_en, b.complete
+        for j, k in enumerate(sel.tolist()):
+            nominal[k] = b.nominal[j]
+        if progress:
+            progress("predict impacts", min(start + chunk, fly.size), fly.size)
+    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal)
 
 
 def _track_truth(scores: Scores) -> dict[str, str]:

@@ -28,6 +28,21 @@ def ecef_to_geodetic(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return np.radians(lat), np.radians(lon), np.asarray(alt, dtype=float)
 
 
+def altitude_below(pos: np.ndarray, ceiling_m: float) -> np.ndarray:
+    """Geodetic altitude (m) of ECEF positions (N, 3) that may lie below ``ceiling_m``; for the
+    others, ``|r| - R_EQUATOR``, a lower bound of their altitude that is above the ceiling.
+
+    For loops that only compare altitudes with thresholds under the ceiling (impact, reentry,
+    the atmosphere's top): the exact conversion is done only where it can matter.
+    """
+    pos = np.asarray(pos, dtype=float)
+    alt = np.linalg.norm(pos, axis=-1) - R_EQUATOR
+    low = alt < ceiling_m
+    if low.any():
+        alt[low] = ecef_to_geodetic(pos[low])[2]
+    return alt
+
+
 def geodetic_to_ecef(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray | float = 0.0) -> np.ndarray:
     """Geodetic (lat_rad, lon_rad, alt_m) -> ECEF positions (..., 3) in metres."""
     lat, lon, alt = np.broadcast_arrays(

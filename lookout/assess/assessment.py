@@ -21,7 +21,13 @@ from lookout.assess.energy import (
     range_class,
     specific_energy,
 )
-from lookout.assess.impact import BallisticPrior, Ellipse, ellipse_from_cov, predict_impacts
+from lookout.assess.impact import (
+    BallisticPrior,
+    Ellipse,
+    ImpactBatch,
+    ellipse_from_cov,
+    predict_impacts,
+)
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, territories
 from lookout.flight.trajectory import REENTRY_ALTITUDE_M
@@ -166,9 +172,12 @@ class Assessor:
         x: np.ndarray,
         P: np.ndarray,
         boost_prob: np.ndarray,
+        impacts: ImpactBatch | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
-        ``boost_prob`` (N,) the tracker's boost-mode probability."""
+        ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
+        ``predict_impacts`` when already computed (a replay batches them across many updates,
+        since a prediction depends on nothing but its own state)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -191,7 +200,10 @@ class Assessor:
         orbital, orbit = orbits(x)
         orbital &= ~boost
         fly = np.flatnonzero(~orbital)
-        impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior) if fly.size else None
+        if impacts is not None:
+            impacts = impacts.take(fly)
+        elif fly.size:
+            impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
         row = {int(i): k for k, i in enumerate(fly)}
 
         out = []

@@ -130,6 +130,19 @@ class ImpactBatch:
     complete: np.ndarray
     nominal: list[Trajectory]
 
+    def take(self, idx) -> ImpactBatch:
+        """The predictions of tracks ``idx`` (an index array), as a batch of their own."""
+        idx = np.asarray(idx, dtype=int)
+        return ImpactBatch(
+            self.lat[idx],
+            self.lon[idx],
+            self.t[idx],
+            self.t_sigma[idx],
+            self.cov_en[idx],
+            self.complete[idx],
+            [self.nominal[i] for i in idx.tolist()],
+        )
+
     def ellipse(self, i: int) -> Ellipse | None:
         if not np.isfinite(self.lat[i]):
             return None

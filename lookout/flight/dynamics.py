@@ -16,7 +16,7 @@ import numpy as np
 from lookout.flight import atmosphere
 from lookout.flight.gravity import gravity_j2
 from lookout.flight.vehicles import G0, drag_tables
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, ecef_to_geodetic
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, altitude_below
 
 #: Thrust steering modes of a segment.
 COASTING, GRAVITY_TURN, HOLD_PITCH = 0, 1, 2
@@ -88,7 +88,7 @@ def drag_coefficient(mach: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def acceleration(t, pos, vel, mass, mdot, isp_sl, isp_vac, area, table, mode, st: Steering):
     """ECEF acceleration (N, 3) of each object."""
-    _, _, alt = ecef_to_geodetic(pos)
+    alt = altitude_below(pos, atmosphere.DRAG_CEILING_M)
     acc = gravity_j2(pos)
     # Coriolis and centrifugal terms of the rotating frame, w = (0, 0, OMEGA_EARTH).
     acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]

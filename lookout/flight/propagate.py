@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lookout.flight import dynamics
+from lookout.flight import atmosphere, dynamics
 from lookout.flight.dynamics import COASTING, Steering
 from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, altitude_below, ecef_to_geodetic
 
 #: Step sizes (s): while thrusting, in vacuum, and the bounds inside the atmosphere.
 DT_THRUST = 1.0
@@ -227,7 +227,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         new_pos = pos + h / 6.0 * (vel + 2 * v2 + 2 * v3 + v4)
         new_vel = vel + h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
         new_t = t + dt
-        _, _, new_alt = ecef_to_geodetic(new_pos)
+        new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
 
         # Apogee: radial velocity turns from up to down during an unpowered step.
         new_vr = np.einsum("ij,ij->i", new_pos, new_vel) / np.linalg.norm(new_pos, axis=1)
