@@ -31,10 +31,10 @@ def test_atmosphere_matches_us1976_and_decays_above_it():
     assert atmosphere.density(np.array([0.0]))[0] == pytest.approx(1.225, rel=1e-3)
     assert atmosphere.density(np.array([10e3]))[0] == pytest.approx(0.41351, rel=1e-3)
     assert atmosphere.density(np.array([100e3]))[0] == pytest.approx(5.604e-7, rel=1e-3)
-    below = np.linspace(0, atmosphere.DRAG_CEILING_M - 1.0, 500)
-    assert np.all(np.diff(atmosphere.density(below)) < 0)
-    assert atmosphere.density(below[-1:])[0] < 2e-11  # what is left out above is negligible
-    assert np.all(atmosphere.density(np.array([300e3, 500e3, 1000e3])) == 0.0)
+    rho = atmosphere.density(np.linspace(0, 1000e3, 500))
+    assert np.all(np.diff(rho) < 0)
+    # The flight model leaves drag out above its ceiling, where it is negligible.
+    assert atmosphere.density(np.array([atmosphere.DRAG_CEILING_M]))[0] < 2e-11
 
 
 def _coasting(pos, vel, t_stop):

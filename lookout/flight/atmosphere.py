@@ -18,8 +18,9 @@ _UPPER_RHO = np.array(
     [6.958e-6, 5.604e-7, 2.222e-8, 2.076e-9, 2.541e-10, 1.916e-11, 5.215e-13, 3.561e-15, 1e-20]
 )
 
-#: Above this altitude drag is left out: the density is below 2e-11 kg/m^3, and no body of the
-#: catalogue feels more than about 1e-5 m/s^2 of drag there, against ~1e-2 m/s^2 of J2.
+#: Above this altitude the flight model leaves drag out: the density is below 2e-11 kg/m^3, and
+#: no body of the catalogue feels more than about 1e-5 m/s^2 of drag there, against ~1e-2 m/s^2
+#: of J2.
 DRAG_CEILING_M = 300e3
 
 _alt_low = np.linspace(0.0, _TABLE_TOP_M, 321)
@@ -35,10 +36,8 @@ SEA_LEVEL_PRESSURE_PA = float(_atm.pressure[0])
 
 
 def density(alt_m: np.ndarray) -> np.ndarray:
-    """Air density (kg/m^3) at geometric altitude (m); sea-level value below 0, none above
-    ``DRAG_CEILING_M``."""
-    alt_m = np.asarray(alt_m, dtype=float)
-    return np.where(alt_m < DRAG_CEILING_M, np.exp(np.interp(alt_m, _ALT, _LOG_RHO)), 0.0)
+    """Air density (kg/m^3) at geometric altitude (m); sea-level value below 0."""
+    return np.exp(np.interp(alt_m, _ALT, _LOG_RHO))
 
 
 def pressure(alt_m: np.ndarray) -> np.ndarray:

@@ -94,7 +94,7 @@ def acceleration(t, pos, vel, mass, mdot, isp_sl, isp_vac, area, table, mode, st
     acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
     acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
 
-    rho = atmosphere.density(alt)
+    rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
     speed = np.linalg.norm(vel, axis=1)
     mach = speed / atmosphere.speed_of_sound(alt)
     k_drag = 0.5 * rho * speed * drag_coefficient(mach, table) * area / mass
