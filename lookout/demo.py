@@ -1,0 +1,197 @@
+"""The embedded default: a whole scenario through the coalition in one process.
+
+Sensors (the simulator) → three partner nodes → the in-memory bus → the exchange (verify, audit,
+releasability) → fusion and assessment (``CommonPicture``) → every partner's picture. The
+simulation clock drives everything; ``speed`` paces it against the wall (1: real time, 0: as
+fast as possible).
+
+Keys are derived from the scenario's seed (simulation only: never for real use) so a run can be
+replayed from its audit log alone: the log's metadata carries the scenario, the key seed, the
+policy and the picture's parameters (``lookout replay LOG``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from lookout.exchange.audit import AuditLog, read_meta
+from lookout.exchange.clock import SimClock
+from lookout.exchange.exchange import Exchange
+from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
+from lookout.exchange.memory import MemoryBus
+from lookout.exchange.policy import Policy
+from lookout.exchange.replay import Picture, collect, replay
+from lookout.node import PartnerNode
+from lookout.picture import CommonPicture
+from lookout.scenario import Scenario
+from lookout.simulate import Simulation, simulate
+
+#: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
+STEP_S = 0.2
+#: Parameters of the common picture, recorded in the audit log for replay.
+PICTURE_PARAMS = {"report_period_s": 1.0, "assess_period_s": 5.0, "latency_s": 1.0}
+
+
+def default_policy(scenario: Scenario) -> dict:
+    """The demo's releasability: every partner shares its radars' detections and its tracks
+    with every other; space-based infrared is shared as tracks only (its raw lines of sight
+    stay with their owner), so the picture also shows track-to-track fusion."""
+    partners = {p.id: [s.id for s in scenario.sensors if s.spec["partner"] == p.id]
+                for p in scenario.partners}  # fmt: skip
+    radars = {p: [s.id for s in scenario.sensors if s.spec["partner"] == p
+                  and s.spec.get("type") == "radar"] for p in partners}  # fmt: skip
+    return {
+        "partners": partners,
+        "publish": {p: {"detections": radars[p], "local_tracks": "all"} for p in partners},
+        "release": {s: {r: "all" for r in partners if r != s} for s in partners},
+    }
+
+
+def key_seed(scenario: Scenario) -> str:
+    return f"lookout-simulation-{scenario.name}-{scenario.seed}"
+
+
+@dataclass
+class DemoState:
+    """What the live display shows, refreshed as the run goes."""
+
+    scenario: Scenario
+    t_s: float = 0.0
+    wall_s: float = 0.0
+    picture: CommonPicture | None = None
+    exchange: Exchange | None = None
+    nodes: dict[str, PartnerNode] = field(default_factory=dict)
+    done: bool = False
+
+
+@dataclass
+class DemoResult:
+    state: DemoState
+    sim: Simulation
+    audit_path: Path
+    live: Picture
+
+    def summary(self) -> dict:
+        st = self.state
+        ex = st.exchange.counters()
+        return {
+            "scenario": st.scenario.name,
+            "sim_s": st.t_s,
+            "wall_s": st.wall_s,
+            "detections": len(self.sim.detections),
+            "exchange": json.loads(json.dumps(ex, default=str)),
+            "system_tracks_now": len(st.picture.current),
+            "partners": {
+                p: {
+                    "sent": dict(n.sent),
+                    "received": dict(n.received),
+                    "picture_tracks": len(n.view.tracks),
+                }
+                for p, n in st.nodes.items()
+            },
+            "audit": str(self.audit_path),
+        }
+
+
+async def run_demo_async(
+    scenario: Scenario,
+    *,
+    speed: float = 1.0,
+    audit_path: Path | str = "lookout-audit.sqlite",
+    policy: dict | None = None,
+    duration_s: float | None = None,
+    on_tick: Callable[[DemoState], None] | None = None,
+    tick_wall_s: float = 0.25,
+    sim: Simulation | None = None,
+) -> DemoResult:
+    """Run ``scenario`` through three nodes, the exchange and the picture (see module doc)."""
+    sim = sim or simulate(scenario)
+    policy_doc = policy or default_policy(scenario)
+    pol = Policy.from_dict(policy_doc)
+    seed = key_seed(scenario)
+    names = [p.id for p in scenario.partners]
+    keyring = Keyring.derived(seed, [*names, EXCHANGE])
+    clock = SimClock(0)
+    bus = MemoryBus()
+    audit_path = Path(audit_path)
+    if audit_path.exists():
+        audit_path.unlink()
+    audit = AuditLog(audit_path)
+    audit.put_meta("scenario", scenario.source or scenario.name)
+    audit.put_meta("key_seed", seed)
+    audit.put_meta("policy", yaml.safe_dump(policy_doc))
+    audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
+    picture = CommonPicture(**PICTURE_PARAMS)
+    exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
+    live = await collect(bus)
+    await exchange.start()
+    nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
+    for node in nodes.values():
+        await node.start()
+    state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
+
+    by_partner: dict[str, list] = {p: [] for p in names}
+    for d in sim.detections:
+        by_partner[d.partner].append(d)
+    cursor = dict.fromkeys(names, 0)
+    end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
+    wall0 = time.perf_counter()
+    last_tick = -1e9
+    step = 0
+    while True:
+        step += 1
+        t = min(step * STEP_S, end)
+        t_ns = round(t * 1e9)
+        clock.set(t_ns)
+        for p, node in nodes.items():
+            dets, i = by_partner[p], cursor[p]
+            j = i
+            while j < len(dets) and dets[j].t_ns <= t_ns:
+                j += 1
+            cursor[p] = j
+            await node.step(dets[i:j])
+        await bus.flush()
+        state.t_s = t
+        state.wall_s = time.perf_counter() - wall0
+        if speed > 0:
+            ahead = t / speed - state.wall_s
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+        if on_tick and time.perf_counter() - last_tick >= tick_wall_s:
+            last_tick = time.perf_counter()
+            on_tick(state)
+        if t >= end:
+            break
+    await bus.flush()
+    await exchange.flush()
+    audit.close()
+    state.wall_s = time.perf_counter() - wall0
+    state.done = True
+    if on_tick:
+        on_tick(state)
+    await bus.close()
+    return DemoResult(state, sim, audit_path, live)
+
+
+def run_demo(scenario: Scenario, **kwargs) -> DemoResult:
+    return asyncio.run(run_demo_async(scenario, **kwargs))
+
+
+def replay_log(audit_path: Path | str) -> Picture:
+    """The picture every partner received, rebuilt from an audit log written by the demo."""
+    meta = read_meta(audit_path)
+    text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
+    seed = text("key_seed")
+    policy_doc = yaml.safe_load(text("policy"))
+    pol = Policy.from_dict(policy_doc)
+    names = list(pol.partners)
+    keyring = Keyring.derived(seed, [*names, EXCHANGE])
+    params = json.loads(text("picture"))
+    return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), CommonPicture(**params))

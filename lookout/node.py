@@ -1,0 +1,150 @@
+"""A partner node: its own sensors in, signed messages to the exchange out, the picture back.
+
+One per partner. Every ``step`` the node takes its sensors' detections up to the node's clock
+and
+
+- publishes, per sensor, one ``DetectionBatch`` of the detections its releasability policy lets
+  it share (``policy.publish``), sealed with the partner's key on ``lookout.in.<P>.<type>``;
+- runs its own tracker over all its detections (its local picture), and at each report instant
+  publishes a ``LocalTrack`` for every confirmed track whose contributing sensors the policy
+  lets it share as tracks;
+- sends a ``Heartbeat`` every ``heartbeat_s``.
+
+It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
+tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
+picture (``PictureView``). A bad message is refused and counted, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from lookout.exchange.bus import Bus, out_subject
+from lookout.exchange.clock import Clock
+from lookout.exchange.envelope import Sealer
+from lookout.exchange.keys import Keyring
+from lookout.exchange.policy import Policy
+from lookout.exchange.verify import Verifier
+from lookout.messages import Detection, DetectionBatch, Heartbeat, LocalTrack, SystemTrack
+from lookout.picture import PictureView
+from lookout.tracking import Tracker, TrackerConfig
+
+#: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
+MAX_BATCH = 100
+
+
+class PartnerNode:
+    """One partner's node on a bus (see the module docstring)."""
+
+    def __init__(
+        self,
+        partner: str,
+        key: Ed25519PrivateKey,
+        keyring: Keyring,
+        policy: Policy,
+        bus: Bus,
+        clock: Clock,
+        *,
+        tracker_config: TrackerConfig | None = None,
+        report_period_s: float = 1.0,
+        heartbeat_s: float = 5.0,
+        seq_start: int = 0,
+        verifier: Verifier | None = None,
+    ) -> None:
+        self.partner = partner
+        self.policy = policy
+        self.bus = bus
+        self.clock = clock
+        self.sealer = Sealer(partner, key, clock, seq_start)
+        self.verifier = verifier or Verifier(keyring, clock)
+        self.tracker = Tracker(tracker_config)
+        self.report_period_s = report_period_s
+        self.heartbeat_s = heartbeat_s
+        self.view = PictureView()
+        self.sent: Counter[str] = Counter()
+        self.received: Counter[str] = Counter()
+        self._sensor_of_detection: list[str] = []
+        self._sensors_of_track: dict[int, set[str]] = {}
+        self._next_report: int | None = None
+        self._next_heartbeat = 0.0
+        self._heartbeats = 0
+        self.relayed: list = []  # other partners' data received, (sender, message)
+
+    async def start(self) -> None:
+        await self.bus.subscribe(out_subject(self.partner, ">"), self._on_message, durable=None)
+
+    async def _on_message(self, subject: str, data: bytes) -> None:
+        verdict = self.verifier.check(data, subject_type=subject.rsplit(".", 1)[-1])
+        if not verdict.accepted:
+            self.received["refused"] += 1
+            return
+        self.received[verdict.envelope.payload_type] += 1
+        if isinstance(verdict.message, SystemTrack):
+            self.view.apply(verdict.message)
+        else:
+            self.relayed.append((verdict.sender, verdict.message))
+            if len(self.relayed) > 10_000:
+                del self.relayed[:5_000]
+
+    async def _send(self, message) -> None:
+        subject, data = self.sealer.seal_for_bus(message)
+        await self.bus.publish(subject, data)
+        self.sent[subject.rsplit(".", 1)[-1]] += 1
+
+    async def step(self, detections: Sequence[Detection]) -> None:
+        """Take this partner's detections (time-ordered, up to the clock) and send what the
+        policy allows; then local tracks at report instants passed and a heartbeat if due."""
+        now = self.clock.now_ns() * 1e-9
+        if detections:
+            by_sensor: dict[str, list[Detection]] = {}
+            for d in detections:
+                by_sensor.setdefault(d.sensor_id, []).append(d)
+            for sensor, dets in by_sensor.items():
+                for i in range(0, len(dets), MAX_BATCH):
+                    batch = DetectionBatch(
+                        partner=self.partner, sensor_id=sensor, detections=dets[i : i + MAX_BATCH]
+                    )
+                    if self.policy.may_publish(self.partner, batch):
+                        await self._send(batch)
+            self._track(detections)
+        if self._next_report is None:
+            self._next_report = math.floor(now / self.report_period_s) + 1
+        while self._next_report * self.report_period_s <= now:
+            await self._publish_tracks(self._next_report * self.report_period_s)
+            self._next_report += 1
+        if now >= self._next_heartbeat:
+            self._heartbeats += 1
+            hb = Heartbeat(partner=self.partner, t_ns=round(now * 1e9), seq=self._heartbeats)
+            if self.policy.may_publish(self.partner, hb):
+                await self._send(hb)
+            self._next_heartbeat = now + self.heartbeat_s
+
+    def _track(self, detections: Sequence[Detection]) -> None:
+        first = len(self._sensor_of_detection)
+        self._sensor_of_detection += [d.sensor_id for d in detections]
+        rows = self.tracker.process(detections)
+        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
+            if di >= first:
+                sensor = self._sensor_of_detection[di]
+                self._sensors_of_track.setdefault(tid, set()).add(sensor)
+
+    async def _publish_tracks(self, t: float) -> None:
+        rep = self.tracker.report(t)
+        for i in range(len(rep)):
+            tid = int(rep.track_id[i])
+            P = rep.P[i]
+            msg = LocalTrack(
+                partner=self.partner,
+                track_id=str(tid),
+                t_ns=round(t * 1e9),
+                x=[float(v) for v in rep.x[i]],
+                P=[[float(v) for v in row] for row in 0.5 * (P + P.T)],
+                boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),
+                sensors=sorted(self._sensors_of_track.get(tid, ())),
+            )
+            if self.policy.may_publish(self.partner, msg):
+                await self._send(msg)

@@ -1,0 +1,149 @@
+"""The common picture: fused system tracks with their assessments, as ``SystemTrack`` messages.
+
+``CommonPicture`` is the exchange's fusion (``lookout.exchange.exchange.Fusion``): it feeds every
+accepted partner message to ``lookout.tracking.fusion.PictureFusion`` and, at every report
+instant, returns the system tracks as messages, each with the latest assessment of its track
+(``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch). ``PictureView``
+is what a partner keeps of the picture it receives.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lookout import messages as m
+from lookout.assess import Assessment, Assessor
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.fusion import FusedTrack, PictureFusion
+
+
+def _ns(t_s: float | None) -> int | None:
+    return None if t_s is None or not math.isfinite(t_s) else round(t_s * 1e9)
+
+
+def _ellipse(e) -> m.Ellipse | None:
+    if e is None:
+        return None
+    return m.Ellipse(
+        semi_major_m=float(e.semi_major_m),
+        semi_minor_m=float(e.semi_minor_m),
+        orientation_rad=float(e.orientation_rad),
+    )
+
+
+def assessment_message(a: Assessment) -> m.Assessment:
+    """The wire form of an assessment (SI, int ns)."""
+    orbit = None
+    if a.orbital and a.orbit is not None:
+        o = a.orbit
+        orbit = m.Orbit(
+            perigee_m=float(o.perigee_m),
+            apogee_m=float(o.apogee_m),
+            inclination_rad=float(o.inclination_rad),
+            period_s=float(o.period_s),
+        )
+    area = a.impact_area
+    return m.Assessment(
+        t_ns=round(a.t * 1e9),
+        phase=a.phase,
+        launch_lat=a.launch_lat,
+        launch_lon=a.launch_lon,
+        launch_time_ns=_ns(a.launch_time),
+        launch_time_sigma_ns=_ns(a.launch_time_sigma),
+        launch_ellipse=_ellipse(a.launch_ellipse),
+        impact_lat=a.impact_lat,
+        impact_lon=a.impact_lon,
+        impact_time_ns=_ns(a.impact_time),
+        impact_time_sigma_ns=_ns(a.impact_time_sigma),
+        impact_ellipse=_ellipse(a.impact_ellipse),
+        iip=a.impact_kind == "iip",
+        apogee_m=a.apogee_m,
+        range_m=a.range_m,
+        equivalent_range_m=a.equivalent_range_m,
+        vehicle_class=a.vehicle_class,
+        orbital=a.orbital,
+        orbit=orbit,
+        overflown=list(a.overflown_codes),
+        impact_area=area.code if area is not None else None,
+        impact_area_kind=area.kind if area is not None else None,
+    )
+
+
+class CommonPicture:
+    """Fusion and assessment of every partner's shared messages (the exchange's ``Fusion``)."""
+
+    def __init__(
+        self,
+        config: TrackerConfig | None = None,
+        *,
+        report_period_s: float = 1.0,
+        assess_period_s: float = 5.0,
+        latency_s: float = 1.0,
+    ) -> None:
+        self.fusion = PictureFusion(config, report_period_s=report_period_s, latency_s=latency_s)
+        self.assessor = Assessor()
+        self.assess_period_s = assess_period_s
+        self._assessment: dict[str, m.Assessment] = {}
+        self.current: dict[str, m.SystemTrack] = {}
+
+    def ingest(self, sender: str, message: m.Message) -> list[m.SystemTrack]:
+        out: list[m.SystemTrack] = []
+        for t, tracks in self.fusion.ingest(sender, message):
+            out += self._publish(t, tracks)
+        return out
+
+    def flush(self) -> list[m.SystemTrack]:
+        out: list[m.SystemTrack] = []
+        for t, tracks in self.fusion.flush():
+            out += self._publish(t, tracks)
+        return out
+
+    def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
+        k = t / self.assess_period_s
+        if tracks and abs(k - round(k)) < 1e-6:
+            fresh = self.assessor.update(
+                t,
+                [f.system_track_id for f in tracks],
+                np.array([f.x for f in tracks]),
+                np.array([f.P for f in tracks]),
+                np.array([f.boost_prob for f in tracks]),
+            )
+            for a in fresh:
+                self._assessment[a.track_id] = assessment_message(a)
+        out = []
+        self.current = {}
+        for f in tracks:
+            st = m.SystemTrack(
+                system_track_id=f.system_track_id,
+                t_ns=round(t * 1e9),
+                x=[float(v) for v in f.x],
+                P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
+                partners=list(f.partners),
+                assessment=self._assessment.get(f.system_track_id),
+            )
+            self.current[f.system_track_id] = st
+            out.append(st)
+        return out
+
+
+@dataclass
+class PictureView:
+    """A partner's view of the common picture: the latest of each system track it received,
+    dropped when not refreshed for ``stale_s``."""
+
+    stale_s: float = 5.0
+    tracks: dict[str, m.SystemTrack] = field(default_factory=dict)
+    updates: int = 0
+
+    def apply(self, track: m.SystemTrack) -> None:
+        self.updates += 1
+        old = self.tracks.get(track.system_track_id)
+        if old is None or track.t_ns >= old.t_ns:
+            self.tracks[track.system_track_id] = track
+        t_now = max(t.t_ns for t in self.tracks.values())
+        limit = t_now - round(self.stale_s * 1e9)
+        for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
+            del self.tracks[key]
