@@ -226,6 +226,8 @@ class _PullConsumer:
             if status in ("404", "408"):
                 self.outstanding = max(0, self.outstanding - (left or 0))
             else:
+                # 409 (leadership change, consumer deleted, ...) or 503 (JetStream not ready yet,
+                # e.g. just after a server restart): ask again, but not in a tight loop.
                 log.warning(
                     "pull consumer %s/%s: status %s %s",
                     self.stream,
@@ -234,6 +236,7 @@ class _PullConsumer:
                     hdrs.get("Description", ""),
                 )
                 self.outstanding = max(0, self.outstanding - (left or self.bus.pull_batch))
+                await asyncio.sleep(0.2)
             await self._top_up()
             return
         self.outstanding = max(0, self.outstanding - 1)
@@ -353,6 +356,7 @@ class NatsBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._valid_subjects: set[str] = set()
+        self._reconnected_at = -1e9
         self._batches: dict[str, list[bytes]] = {}
         self._batch_bytes: dict[str, int] = {}
         self._linger_task: asyncio.Task[None] | None = None
@@ -463,6 +467,7 @@ class NatsBus:
 
     async def _on_reconnected(self) -> None:
         self.stats.reconnects += 1
+        self._reconnected_at = time.monotonic()
         log.info("NATS %s: reconnected", self.user)
         for c in self._consumers:
             await c.renew()
@@ -584,7 +589,12 @@ class NatsBus:
         if token not in self._pending:
             return  # a late ack of a message already resent and acked
         if msg.headers and msg.headers.get("Status") == "503":
-            self._fail(token, "no stream captures this subject")
+            p = self._pending[token]
+            if time.monotonic() - self._reconnected_at < 10.0 and p.attempts < self.max_attempts:
+                # Just after a reconnect JetStream may still be loading the streams: resend.
+                p.deadline = time.monotonic() + 0.5
+            else:
+                self._fail(token, "no stream captures this subject")
         elif b'"error"' in msg.data:
             try:
                 err = json.loads(msg.data)["error"]

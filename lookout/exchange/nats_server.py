@@ -145,7 +145,8 @@ class NatsServer:
         return self
 
     def _wait_ready(self) -> None:
-        url = f"http://127.0.0.1:{self.http_port}/healthz?js-enabled-only=true"
+        # Plain /healthz: JetStream on and its streams and consumers loaded (after a restart).
+        url = f"http://127.0.0.1:{self.http_port}/healthz"
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             assert self._proc is not None
