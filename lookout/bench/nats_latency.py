@@ -39,9 +39,11 @@ async def _exchange(url, login, partners, stop_at, done=None, ready=None, linger
     bus = NatsBus(url, **login, manage_streams=True, linger_s=linger_s)
     await bus.connect()
     relayed = 0
+    hop: list[int] = []
 
     async def relay(subject: str, data: bytes) -> None:
         nonlocal relayed
+        hop.append(time.monotonic_ns() - _HEAD.unpack_from(data)[0])
         sender = subject.split(".")[2]
         for r in partners:
             if r != sender:
@@ -51,6 +53,7 @@ async def _exchange(url, login, partners, stop_at, done=None, ready=None, linger
     await bus.subscribe("lookout.in.>", relay, durable=EXCHANGE)
     if ready is not None:
         ready.set()
+    cpu0 = time.process_time()
     while time.monotonic() < stop_at and not (done is not None and done.is_set()):
         await asyncio.sleep(0.05)
     refused = 0
@@ -58,8 +61,11 @@ async def _exchange(url, login, partners, stop_at, done=None, ready=None, linger
         await bus.flush()
     except BusPublishError as e:
         refused = len(e.failures)
+    cpu = time.process_time() - cpu0
     await bus.close()
-    return {"relayed": relayed, "refused": refused}
+    h = np.asarray(hop, dtype=float) / 1e6
+    hop_ms = [round(float(np.percentile(h, q)), 3) for q in (50, 99)] if h.size else None
+    return {"relayed": relayed, "refused": refused, "cpu_s": cpu, "hop_in_ms": hop_ms}
 
 
 async def _partners(
@@ -108,6 +114,7 @@ async def _partners(
             await asyncio.sleep(0.001)
 
     t0 = time.monotonic()
+    cpu0 = time.process_time()
     await asyncio.gather(*(publish(p) for p in partners))
     wall = time.monotonic() - max(t0, start_at)
     n_sent = sum(sent.values())
@@ -121,9 +128,13 @@ async def _partners(
     end = time.monotonic() + drain_s
     while received < expected and time.monotonic() < end:
         await asyncio.sleep(0.02)
+    cpu = time.process_time() - cpu0
+    window = time.monotonic() - t0
     for bus in buses.values():
         await bus.close()
     return {
+        "cpu_s": cpu,
+        "window_s": window,
         "sent": n_sent,
         "expected": expected,
         "received": received,
@@ -184,11 +195,13 @@ def nats_latency(
                 proc.kill()
                 raise TimeoutError(f"the exchange process did not start (exit {proc.exitcode})")
             start_at = time.monotonic() + warmup_s
+            server_cpu0 = srv.cpu_seconds()
             res = asyncio.run(
                 _partners(
                     srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
                 )
             )
+            server_cpu = (srv.cpu_seconds() or 0.0) - (server_cpu0 or 0.0)
             done.set()
             ex = q.get(timeout=stop_at - time.monotonic() + 30)
             proc.join(10)
@@ -206,9 +219,11 @@ def nats_latency(
                     srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
                 )
                 ex_task.cancel()
-                return res, {"relayed": None, "refused": 0}
+                return res, {"relayed": None, "refused": 0, "cpu_s": None, "hop_in_ms": None}
 
+            server_cpu0 = srv.cpu_seconds()
             res, ex = asyncio.run(both())
+            server_cpu = (srv.cpu_seconds() or 0.0) - (server_cpu0 or 0.0)
     finally:
         if own:
             srv.close()
@@ -227,6 +242,12 @@ def nats_latency(
         "refused": res["refused"] + ex["refused"],
         "processes": processes,
         "linger_ms": linger_s * 1e3,
+        # Cores used while it ran (exchange process over its whole life, roughly the same span).
+        "cpu_partners": round(res["cpu_s"] / res["window_s"], 3),
+        "cpu_exchange": round(ex["cpu_s"] / res["window_s"], 3) if ex["cpu_s"] else None,
+        "cpu_server": round(server_cpu / res["window_s"], 3),
+        # p50/p99 of the first hop alone: partner to exchange.
+        "hop_in_ms": ex["hop_in_ms"],
     }
 
 

@@ -184,6 +184,16 @@ class NatsServer:
                 proc.kill()
                 proc.wait(timeout_s)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server has used so far; None if unknown (not Linux)."""
+        if self._proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
     def restart(self) -> None:
         """Stop and start again on the same port and store (streams survive)."""
         self.stop()
