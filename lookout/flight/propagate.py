@@ -83,17 +83,28 @@ def _pad(rows: list[list], fill) -> np.ndarray:
     return np.array([r + [fill] * (k - len(r)) for r in rows])
 
 
-def _bisect(f, n: int, iterations: int = 24) -> np.ndarray:
-    """Fraction s in [0, 1] where f(s) changes sign from >= 0 to < 0, vectorised over n.
-
-    24 halvings resolve a 30 s step to 2 µs (about a centimetre at 7 km/s)."""
-    lo, hi = np.zeros(n), np.ones(n)
+def _sign_change(f, f0: np.ndarray, f1: np.ndarray, iterations: int = 10) -> np.ndarray:
+    """Fraction s in [0, 1] where f(s) changes sign from f(0) = f0 >= 0 to f(1) = f1 < 0,
+    vectorised: the Illinois variant of regula falsi, which keeps a bracket and converges
+    superlinearly on smooth functions (here a Hermite arc over one step); 10 iterations reach
+    the micro-second on a 30 s step, where bisection needs 24."""
+    lo, hi = np.zeros(f0.shape), np.ones(f0.shape)
+    flo, fhi = f0.astype(float).copy(), f1.astype(float).copy()
+    side = np.zeros(f0.shape, dtype=np.int8)
+    s = 0.5 * (lo + hi)
     for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        pos = f(mid) >= 0
-        lo = np.where(pos, mid, lo)
-        hi = np.where(pos, hi, mid)
-    return 0.5 * (lo + hi)
+        denom = flo - fhi
+        s = np.where(denom > 0, (lo * -fhi + hi * flo) / np.where(denom > 0, denom, 1.0), s)
+        s = np.clip(s, lo, hi)
+        fs = f(s)
+        up = fs >= 0
+        lo, flo = np.where(up, s, lo), np.where(up, fs, flo)
+        hi, fhi = np.where(up, hi, s), np.where(up, fhi, fs)
+        # Illinois: when the same end moves twice running, halve the other end's value.
+        fhi = np.where(up & (side == 1), 0.5 * fhi, fhi)
+        flo = np.where(~up & (side == -1), 0.5 * flo, flo)
+        side = np.where(up, 1, -1).astype(np.int8)
+    return s
 
 
 def osculating_orbit(pos: np.ndarray, vel: np.ndarray):
@@ -240,7 +251,8 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
                 p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return np.einsum("ij,ij->i", p, v)
 
-            s = _bisect(radial_rate, idx.size)
+            s = _sign_change(radial_rate, vr[idx] * np.linalg.norm(pos[idx], axis=1),
+                             new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
             for j, i in enumerate(idx):
                 events.append((i, "apogee", t[i] + s[j] * hs[j], p[j], v[j], None))
@@ -272,7 +284,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
                 p, _ = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
                 return ecef_to_geodetic(p)[2]
 
-            s = _bisect(altitude, idx.size)
+            s = _sign_change(altitude, alt[idx], new_alt[idx])
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
             new_pos[idx], new_vel[idx], new_t[idx] = p, v, t[idx] + s * hs
             new_alt[idx] = 0.0
