@@ -12,7 +12,7 @@ from lookout.flight.trajectory import COAST
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.sensors import make_sensor, observe
 from lookout.tracking import Tracker, TrackLog, measure, pcrlb, track
-from lookout.tracking.motion import propagate
+from lookout.tracking.motion import NX, propagate
 
 IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
 IR_GEO2 = {"type": "infrared", "id": "ir2", "partner": "US", "geo_lon_deg": 160.0}
@@ -107,7 +107,7 @@ def srbm_pair():
 
 def test_motion_model_follows_the_flight_in_coast_and_its_jacobian_is_right(irbm):
     traj, _ = irbm
-    x0 = np.zeros((1, 9))
+    x0 = np.zeros((1, NX))
     x0[0, :6] = traj.state_at(300.0)
     x1, F = propagate(x0, np.array([30.0]))
     assert np.linalg.norm(x1[0, :3] - traj.state_at(330.0)[:3]) < 1.0
@@ -119,7 +119,10 @@ def test_motion_model_follows_the_flight_in_coast_and_its_jacobian_is_right(irbm
         col = (propagate(xp, np.array([30.0]))[0] - propagate(xm, np.array([30.0]))[0]) / (
             2 * eps[i]
         )
-        np.testing.assert_allclose(F[0, :6, i], col[0, :6], atol=1e-4 * max(1.0, abs(F[0, i, i])))
+        # The J2 part of the gravity gradient (0.1 %) is left out of the Jacobian: over one
+        # 30 s step that is ~1e-5 of the column's largest entry.
+        scale = max(1.0, float(np.abs(col[0, :6]).max()))
+        np.testing.assert_allclose(F[0, :6, i], col[0, :6], atol=2e-5 * scale)
 
 
 def test_measurement_jacobians_match_finite_differences():

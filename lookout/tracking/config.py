@@ -7,11 +7,16 @@ The process noise levels come from the physics of what the motion model leaves o
   at 150-200 km (~5e-5 m/s²), lunisolar gravity and radiation pressure (~1e-6 m/s²) and numerical
   error. A coast track's velocity is known to ~0.1 m/s after minutes, so even 1 mm/s² would
   inflate its covariance several-fold (measured: NEES 3 instead of 6).
-- **Air drag** (``drag_beta_kg_m2``): the motion model has no drag. Its acceleration,
-  ``rho(h) v² / (2 beta)``, is added as white acceleration noise of that size, with ``beta`` the
-  lowest ballistic coefficient expected (a tumbling spent stage, ~500 kg/m²). It is negligible
-  above ~120 km, about 0.01 m/s² at 100 km and grows to tens of m/s² below 40 km, so it only
-  matters in early ascent and in reentry (where the filter follows rather than predicts).
+- **Air drag** (``kappa`` = Cd A / m, a state): drag ``½ ρ(h) |v| v kappa`` is in the motion
+  model with the flight's atmosphere. Its prior (``init_kappa_m2_kg``, ``init_kappa_sigma_m2_kg``)
+  spans the catalogue's bodies: a slender reentry vehicle 1e-4 to 3e-4 m²/kg (ballistic
+  coefficient 3,000-10,000 kg/m²), a tumbling spent stage ~1e-3, a light payload ~4e-3. The
+  drag coefficient changes with the Mach number (an RV's from 0.12 at Mach 20 to 0.5
+  transonic: a few %/s in the last minute), hence a relative random walk of
+  ``kappa_walk_per_sqrt_s``; ``drag_accel_fraction`` of the estimated drag is added as white
+  acceleration noise for the rest (linearisation of a fast-changing deceleration).
+  ``drag_beta_kg_m2`` is used only by the PCRLB, whose state has no drag coefficient: there drag
+  of the lightest expected body is white acceleration noise.
 - **Boost** (``boost_jerk_sigma_mps3``, 10 m/s³): in boost the state carries the thrust
   acceleration (3 more components), modelled as a random walk (white jerk). A booster's thrust
   acceleration grows as its mass falls, ``da/dt = a ṁ / m``, up to ~13 m/s³ at the end of an
@@ -22,6 +27,7 @@ The process noise levels come from the physics of what the motion model leaves o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scipy.stats import chi2
@@ -34,8 +40,16 @@ class TrackerConfig:
     #: White acceleration noise floor in coast (m/s²) and its correlation time (s): q = σ² τ.
     coast_accel_sigma_mps2: float = 1e-4
     accel_noise_tau_s: float = 10.0
-    #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the drag noise.
+    #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the PCRLB's drag noise.
     drag_beta_kg_m2: float = 500.0
+    #: Prior of the inverse ballistic coefficient Cd A / m (m²/kg), its relative random walk
+    #: (1/sqrt(s)), its floor in that walk (m²/kg), and the fraction of the estimated drag
+    #: added as white acceleration noise.
+    init_kappa_m2_kg: float = 1e-3
+    init_kappa_sigma_m2_kg: float = 1.5e-3
+    kappa_walk_per_sqrt_s: float = 0.05
+    kappa_floor_m2_kg: float = 5e-5
+    drag_accel_fraction: float = 0.05
     #: White jerk of the thrust acceleration in boost (m/s³), q = σ² × 1 s.
     boost_jerk_sigma_mps3: float = 10.0
     #: Mean dwell times (s) of the IMM modes (Markov switching rates 1/dwell). A stage burns
@@ -63,8 +77,18 @@ class TrackerConfig:
     init_vel_sigma_mps: float = 3000.0
     init_acc_sigma_mps2: float = 30.0
     init_boost_prob_radar: float = 0.2
-    #: Detections needed for a tentative track to be confirmed (an IR pair counts two).
+    #: Track confirmation by a sequential probability ratio test on the track score, the log
+    #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
+    #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
+    #: density in measurement space (learned per sensor: unassociated detections per scan over
+    #: the measurement volume seen). A track is confirmed when its score passes ln(1 /
+    #: ``false_confirm_prob``) (Wald: clutter passes it with at most that probability per
+    #: started track; mass-raid starts ~6e4) and it has ``confirm_hits`` detections.
+    false_confirm_prob: float = 1e-6
+    detection_prob: float = 0.9
     confirm_hits: int = 3
+    #: Initial score of a track started from two crossing infrared lines of sight.
+    ir_pair_llr: float = 7.0
     #: A tentative track dies after max(this, 2.5 sensor revisits) s without an update.
     tentative_timeout_s: float = 3.0
     #: A confirmed track dies after this many s without an update, when its position sigma
@@ -76,8 +100,11 @@ class TrackerConfig:
     ir_pair_max_dt_s: float = 1.0
     #: Fastest plume expected (m/s), for the triangulation gate across that time difference.
     ir_max_speed_mps: float = 5000.0
-    #: Largest integration step of the motion model (s).
-    max_step_s: float = 10.0
+    #: Largest integration step of the motion model in vacuum (s).
+    max_step_s: float = 60.0
+    #: Coarse gate, in standard deviations of the cheaply extrapolated position: only tracks
+    #: that near a detection get the full IMM prediction and chi-square gate.
+    coarse_gate_sigmas: float = 6.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -96,6 +123,10 @@ class TrackerConfig:
             "ir_pair_max_dt_s",
             "ir_max_speed_mps",
             "max_step_s",
+            "init_kappa_sigma_m2_kg",
+            "kappa_walk_per_sqrt_s",
+            "kappa_floor_m2_kg",
+            "coarse_gate_sigmas",
         ):
             value = getattr(self, name)
             if not value > 0:
@@ -109,9 +140,18 @@ class TrackerConfig:
                 f"TrackerConfig.init_boost_prob_radar = {self.init_boost_prob_radar!r}: "
                 "expected (0, 1)"
             )
+        for name in ("false_confirm_prob", "detection_prob"):
+            value = getattr(self, name)
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"TrackerConfig.{name} = {value!r}: expected (0, 1)")
         if self.confirm_hits < 1:
             raise ValueError(f"TrackerConfig.confirm_hits = {self.confirm_hits!r}: expected >= 1")
 
     def gate(self, m: int) -> float:
         """Chi-square gate threshold for an innovation of size ``m``."""
         return float(chi2.ppf(self.gate_probability, m))
+
+    @property
+    def confirm_llr(self) -> float:
+        """Track score (log likelihood ratio) at which a track is confirmed."""
+        return math.log(1.0 / self.false_confirm_prob)

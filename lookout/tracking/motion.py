@@ -1,19 +1,23 @@
-"""Motion model of a tracked object, vectorised over tracks: ECEF state, flight gravity.
+"""Motion model of a tracked object, vectorised over tracks: ECEF state, flight gravity, drag.
 
-The state is ``[pos (3), vel (3), a_thrust (3)]`` in ECEF (m, m/s, m/s²): the thrust
-acceleration is carried in the boost mode of the IMM and held at zero in the coast mode. The
-equations of motion are the flight model's without drag and with thrust as a state:
+The state is ``[pos (3), vel (3), a_thrust (3), kappa]`` in ECEF (m, m/s, m/s², 1e-4 m²/kg): the
+thrust acceleration is carried in the boost mode of the IMM and held at zero in the coast mode;
+``kappa = Cd A / m`` is the inverse ballistic coefficient. The equations of motion are the
+flight model's (``lookout.flight.dynamics``), with thrust and drag coefficient as states:
 
-    dr/dt = v,   dv/dt = g_J2(r) - 2 ω × v - ω × (ω × r) + a_thrust,   da/dt = white jerk.
+    dr/dt = v,   dv/dt = g_J2(r) - 2 ω × v - ω × (ω × r) + a_thrust - ½ ρ(h) |v| v kappa,
+    da/dt = white jerk,   dkappa/dt = white (the drag coefficient drifts with the Mach number).
 
-The mean is integrated by RK4 (steps of at most ``max_step_s``); the transition matrix is the
-third-order series ``I + A h + (A h)²/2 + (A h)³/6`` of the linearisation per step, with ``A``
-holding the point-mass gravity gradient, the centrifugal gradient and the Coriolis term (the J2
-part of the gradient, 0.1 % of it, is left out of the Jacobian only).
+``ρ`` is the flight's atmosphere (``lookout.flight.atmosphere``). Above ~120 km drag is below
+1e-5 m/s² and ``kappa`` is unobservable (it keeps its prior); in reentry the filter estimates it
+from the deceleration, so a reentering body is predicted rather than followed.
 
-Process noise (see ``config``): white acceleration of ``coast_accel_sigma_mps2`` plus the drag
-of the lightest expected body at the current altitude and speed, both with ``q = σ² τ``; in boost,
-white jerk on the thrust acceleration.
+The mean is integrated by RK4 with per-track steps: up to ``max_step_s`` in vacuum (gravity is
+smooth: 60 s steps are within a metre of the truth over 10 minutes of coast), and a small
+fraction of the time to fall through the atmosphere below ~150 km. The transition matrix is
+the third-order series ``I + A h + (A h)²/2 + (A h)³/6`` of the linearisation per step, with
+``A`` holding the point-mass gravity gradient, the centrifugal gradient, the Coriolis term and
+the drag partials (the J2 part of the gradient, 0.1 % of it, is left out of the Jacobian only).
 """
 
 from __future__ import annotations
@@ -25,35 +29,58 @@ from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH
 from lookout.tracking.config import TrackerConfig
 
-NX = 9
+NX = 10
+KAPPA = 9
+#: Unit of the drag-coefficient state (m²/kg): kappa is carried as kappa / KAPPA_UNIT, so its
+#: variance is of order one and the covariance stays well conditioned next to metres.
+KAPPA_UNIT = 1e-4
 _A_WGS84 = 6378137.0
 _B_WGS84 = 6356752.314245
+#: Above this altitude (m) drag is left out of the dynamics (below 1e-5 m/s² for kappa 1e-2).
+DRAG_CEILING_M = 200e3
+#: Altitude (m) above which a prediction may take full ``max_step_s`` steps.
+_VACUUM_M = 150e3
 
 _CORIOLIS = np.zeros((3, 3))
 _CORIOLIS[0, 1] = 2.0 * OMEGA_EARTH
 _CORIOLIS[1, 0] = -2.0 * OMEGA_EARTH
 _CENTRIFUGAL = np.diag([OMEGA_EARTH**2, OMEGA_EARTH**2, 0.0])
-
-
-def acceleration(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
-    """Gravity (J2) plus the Coriolis and centrifugal terms of the rotating frame, (N, 3)."""
-    acc = gravity_j2(pos)
-    acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
-    acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
-    return acc
+_I3 = np.eye(3)
 
 
 def altitude_approx(pos: np.ndarray) -> np.ndarray:
     """Height (m) above the WGS84 ellipsoid along the geocentric radius (within ~20 m of the
-    geodetic height at tracking altitudes): cheap, for noise levels and deletion."""
+    geodetic height at tracking altitudes): cheap, for drag, step sizes and deletion."""
     r = np.sqrt(np.einsum("...i,...i->...", pos, pos))
     s2 = pos[..., 2] ** 2 / np.maximum(r * r, 1.0)
     re = _A_WGS84 * _B_WGS84 / np.sqrt(_B_WGS84**2 * (1.0 - s2) + _A_WGS84**2 * s2)
     return r - re
 
 
-def jacobian_rate(pos: np.ndarray) -> np.ndarray:
-    """``A = ∂f/∂x`` of the continuous dynamics, (N, 9, 9)."""
+def density_and_slope(alt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Air density (kg/m³) and its altitude derivative (kg/m⁴) from the flight's atmosphere."""
+    alt = np.maximum(alt, 0.0)
+    rho = atmosphere.density(alt)
+    step = 100.0
+    dlog = np.log(atmosphere.density(alt + step) / atmosphere.density(alt - step)) / (2 * step)
+    return rho, rho * dlog
+
+
+def acceleration(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None = None) -> np.ndarray:
+    """Gravity (J2), the Coriolis and centrifugal terms of the rotating frame and, where
+    ``kappa`` (N,) is given, drag; (N, 3)."""
+    acc = gravity_j2(pos)
+    acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
+    acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
+    if kappa is not None:
+        rho = atmosphere.density(np.maximum(altitude_approx(pos), 0.0))
+        speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+        acc -= (0.5 * KAPPA_UNIT * rho * speed * kappa)[:, None] * vel
+    return acc
+
+
+def jacobian_rate(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None) -> np.ndarray:
+    """``A = ∂f/∂x`` of the continuous dynamics, (N, 10, 10)."""
     n = pos.shape[0]
     r2 = np.einsum("ij,ij->i", pos, pos)
     r = np.sqrt(r2)
@@ -61,18 +88,31 @@ def jacobian_rate(pos: np.ndarray) -> np.ndarray:
     u = pos / r[:, None]
     A = np.zeros((n, NX, NX))
     A[:, 0, 3] = A[:, 1, 4] = A[:, 2, 5] = 1.0
-    A[:, 3:6, 0:3] = k[:, None, None] * (3.0 * u[:, :, None] * u[:, None, :] - np.eye(3))
+    A[:, 3:6, 0:3] = k[:, None, None] * (3.0 * u[:, :, None] * u[:, None, :] - _I3)
     A[:, 3:6, 0:3] += _CENTRIFUGAL
     A[:, 3:6, 3:6] = _CORIOLIS
     A[:, 3, 6] = A[:, 4, 7] = A[:, 5, 8] = 1.0
+    if kappa is not None:
+        rho, drho = density_and_slope(altitude_approx(pos))
+        speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+        kappa = KAPPA_UNIT * kappa
+        c = 0.5 * rho * kappa
+        # -½ ρ κ |v| v: partials in position (through ρ(h), h along the radius), velocity, κ.
+        A[:, 3:6, 0:3] -= (0.5 * drho * kappa * speed)[:, None, None] * (
+            vel[:, :, None] * u[:, None, :]
+        )
+        A[:, 3:6, 3:6] -= (c * speed)[:, None, None] * _I3 + (c / speed)[:, None, None] * (
+            vel[:, :, None] * vel[:, None, :]
+        )
+        A[:, 3:6, KAPPA] = -(0.5 * KAPPA_UNIT * rho * speed)[:, None] * vel
     return A
 
 
-def _rk4(pos, vel, acc_t, h):
+def _rk4(pos, vel, acc_t, kappa, h):
     hh = h[:, None]
 
     def f(p, v):
-        return acceleration(p, v) + acc_t
+        return acceleration(p, v, kappa) + acc_t
 
     a1 = f(pos, vel)
     p2, v2 = pos + 0.5 * hh * vel, vel + 0.5 * hh * a1
@@ -86,53 +126,117 @@ def _rk4(pos, vel, acc_t, h):
     return new_pos, new_vel
 
 
+def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
+    """RK4 steps per track for a prediction over ``dt``: ``max_step_s`` while the track stays
+    above ~150 km over the interval; lower, at most the time to fall half a density scale height
+    (3.5 km) and the drag's velocity time constant ``1 / (ρ kappa |v|)``."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    alt = altitude_approx(pos)
+    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
+    v_down = -np.einsum("ij,ij->i", pos, vel) / r
+    adt = np.abs(dt)
+    vacuum = (alt > _VACUUM_M) & ((v_down <= 0) | (alt - _VACUUM_M > v_down * adt))
+    h = np.full(x.shape[0], float(max_step_s))
+    air = ~vacuum
+    if air.any():
+        speed = np.sqrt(np.einsum("ij,ij->i", vel[air], vel[air]))
+        kap = KAPPA_UNIT * (np.abs(x[air, KAPPA]) + 1.0)
+        rho = atmosphere.density(np.maximum(alt[air], 0.0))
+        t_fall = 3500.0 / np.maximum(np.abs(v_down[air]), 1.0)
+        h_air = np.minimum(t_fall, 1.0 / (rho * kap * np.maximum(speed, 1.0)))
+        h[air] = np.clip(h_air, 0.1, max_step_s)
+    return np.maximum(1, np.ceil(adt / h)).astype(np.int64)
+
+
 def propagate(
-    x: np.ndarray, dt: np.ndarray, max_step_s: float = 10.0, with_jacobian: bool = True
+    x: np.ndarray, dt: np.ndarray, max_step_s: float = 60.0, with_jacobian: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """States (N, 9) advanced by ``dt`` (N,) s, and the transition matrices (N, 9, 9)."""
+    """States (N, 10) advanced by ``dt`` (N,) s, and the transition matrices (N, 10, 10)."""
     n = x.shape[0]
-    dt = np.asarray(dt, dtype=float)
-    steps = max(1, int(np.ceil(np.max(np.abs(dt), initial=0.0) / max_step_s)))
-    h = dt / steps
-    pos, vel, acc_t = x[:, 0:3], x[:, 3:6], x[:, 6:9]
-    F = None
-    for _ in range(steps):
+    dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
+    steps = step_counts(x, dt, max_step_s)
+    h_all = dt / steps
+    pos, vel, acc_t = x[:, 0:3].copy(), x[:, 3:6].copy(), x[:, 6:9]
+    kappa_all = x[:, KAPPA]
+    F = np.broadcast_to(np.eye(NX), (n, NX, NX)).copy() if with_jacobian else None
+    for k in range(int(steps.max(initial=0))):
+        act = None if k == 0 or steps.min() > k else np.flatnonzero(steps > k)
+        if act is None:
+            p, v, a, h, kap = pos, vel, acc_t, h_all, kappa_all
+        else:
+            p, v, a, h, kap = pos[act], vel[act], acc_t[act], h_all[act], kappa_all[act]
+        drag = kap if altitude_approx(p).min(initial=np.inf) < DRAG_CEILING_M else None
         if with_jacobian:
-            Ah = jacobian_rate(pos) * h[:, None, None]
+            Ah = jacobian_rate(p, v, drag) * h[:, None, None]
             Ah2 = Ah @ Ah
             Fs = Ah + 0.5 * Ah2 + (Ah2 @ Ah) / 6.0
             Fs[:, range(NX), range(NX)] += 1.0
-            F = Fs if F is None else Fs @ F
-        pos, vel = _rk4(pos, vel, acc_t, h)
+            if act is None:
+                F = Fs @ F
+            else:
+                F[act] = Fs @ F[act]
+        p, v = _rk4(p, v, a, drag, h)
+        if act is None:
+            pos, vel = p, v
+        else:
+            pos[act], vel[act] = p, v
     out = np.empty((n, NX))
-    out[:, 0:3], out[:, 3:6], out[:, 6:9] = pos, vel, acc_t
+    out[:, 0:3], out[:, 3:6], out[:, 6:9], out[:, KAPPA] = pos, vel, acc_t, kappa_all
     return out, F
 
 
 def white_accel_q(pos: np.ndarray, vel: np.ndarray, config: TrackerConfig) -> np.ndarray:
-    """Spectral density (m²/s³) of the white acceleration noise per track: the coast floor plus
-    the drag of the lightest expected body at its altitude and speed."""
+    """Spectral density (m²/s³) of white acceleration noise standing for drag of unknown size:
+    the coast floor plus the drag of the lightest expected body (``drag_beta_kg_m2``) at its
+    altitude and speed. Used by the PCRLB, whose state has no drag coefficient."""
     alt = altitude_approx(pos)
     v2 = np.einsum("ij,ij->i", vel, vel)
     a_drag = atmosphere.density(alt) * v2 / (2.0 * config.drag_beta_kg_m2)
     return (config.coast_accel_sigma_mps2**2 + a_drag**2) * config.accel_noise_tau_s
 
 
-def process_noise(dt: np.ndarray, q_accel: np.ndarray, q_jerk: np.ndarray | float) -> np.ndarray:
-    """Q (N, 9, 9) over ``dt`` for white acceleration ``q_accel`` (N,) (m²/s³) and white jerk of
-    the thrust acceleration ``q_jerk`` (m²/s⁵; 0 in coast), the same on each axis."""
+def tracker_accel_q(x: np.ndarray, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The tracker's white acceleration (m²/s³) and drag-coefficient (KAPPA_UNIT²/s) spectral
+    densities per state: the coast floor plus a fraction (``drag_accel_fraction``) of the
+    estimated drag for what ``kappa`` leaves out, and a relative random walk of ``kappa``."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    alt = altitude_approx(pos)
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
+    a_drag = 0.5 * atmosphere.density(alt) * v2 * kap * KAPPA_UNIT
+    q_acc = config.coast_accel_sigma_mps2**2 + (config.drag_accel_fraction * a_drag) ** 2
+    q_acc = q_acc * config.accel_noise_tau_s
+    q_kappa = (config.kappa_walk_per_sqrt_s * kap) ** 2
+    return q_acc, q_kappa
+
+
+def process_noise(
+    dt: np.ndarray,
+    q_accel: np.ndarray,
+    q_jerk: np.ndarray | float,
+    q_kappa: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Q (N, 10, 10) over ``dt`` for white acceleration ``q_accel`` (N,) (m²/s³), white jerk of
+    the thrust acceleration ``q_jerk`` (m²/s⁵; 0 in coast), the same on each axis, and a random
+    walk of the drag coefficient ``q_kappa`` (KAPPA_UNIT²/s)."""
     dt = np.abs(dt)
+    n = dt.size
     d2, d3 = dt * dt, dt * dt * dt
     qj = np.broadcast_to(np.asarray(q_jerk, dtype=float), dt.shape)
-    blocks = np.empty((dt.size, 3, 3))
-    blocks[:, 0, 0] = q_accel * d3 / 3.0 + qj * d3 * d2 / 20.0
-    blocks[:, 0, 1] = blocks[:, 1, 0] = q_accel * d2 / 2.0 + qj * d2 * d2 / 8.0
-    blocks[:, 1, 1] = q_accel * dt + qj * d3 / 3.0
-    blocks[:, 0, 2] = blocks[:, 2, 0] = qj * d3 / 6.0
-    blocks[:, 1, 2] = blocks[:, 2, 1] = qj * d2 / 2.0
-    blocks[:, 2, 2] = qj * dt
-    # Kronecker product with I3: Q[3i + a, 3j + b] = blocks[i, j] δ_ab.
-    Q = np.zeros((dt.size, 3, 3, 3, 3))
+    b00 = q_accel * d3 / 3.0 + qj * d3 * d2 / 20.0
+    b01 = q_accel * d2 / 2.0 + qj * d2 * d2 / 8.0
+    b11 = q_accel * dt + qj * d3 / 3.0
+    b02 = qj * d3 / 6.0
+    b12 = qj * d2 / 2.0
+    b22 = qj * dt
+    Q = np.zeros((n, NX, NX))
     for a in range(3):
-        Q[:, :, a, :, a] = blocks
-    return Q.reshape(dt.size, NX, NX)
+        i, j, k = a, 3 + a, 6 + a
+        Q[:, i, i] = b00
+        Q[:, i, j] = Q[:, j, i] = b01
+        Q[:, j, j] = b11
+        Q[:, i, k] = Q[:, k, i] = b02
+        Q[:, j, k] = Q[:, k, j] = b12
+        Q[:, k, k] = b22
+    Q[:, KAPPA, KAPPA] = np.broadcast_to(np.asarray(q_kappa, dtype=float), dt.shape) * dt
+    return Q

@@ -37,6 +37,9 @@ from lookout.tracking.motion import NX, process_noise, propagate, white_accel_q
 
 #: Position prior σ (m) of the bound: uninformative; the first detections fix the position.
 PRIOR_POS_SIGMA_M = 1e6
+#: States of the bound in boost: position, velocity, thrust acceleration (no drag coefficient:
+#: drag is white acceleration noise of the lightest expected body, ``motion.white_accel_q``).
+_NB = 9
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def pcrlb(
             if what == 1:
                 continue
             boost = bool(trajectory.thrusting_at(t))
-            nx = NX if boost else 6
+            nx = _NB if boost else 6
             P = np.zeros((nx, nx))
             P[:3, :3] = np.eye(3) * PRIOR_POS_SIGMA_M**2
             P[3:6, 3:6] = np.eye(3) * cfg.init_vel_sigma_mps**2
@@ -126,7 +129,7 @@ def pcrlb(
             state = trajectory.state_at(t_prev)
             thrust = bool(trajectory.thrusting_at(t_prev))
             if thrust and not boost:
-                P9 = np.zeros((NX, NX))
+                P9 = np.zeros((_NB, _NB))
                 P9[:6, :6] = P
                 P9[6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
                 P = P9

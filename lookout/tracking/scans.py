@@ -16,8 +16,10 @@ from lookout.messages import Detection
 @dataclass
 class Scan:
     """One sensor scan: ``t`` s, ``z`` (M, m), ``R`` (M, m, m), sensor position ``s`` (3,) ECEF m,
-    ``index`` (M,) global detection indices. ``s_vel`` and ``B`` (ENU basis, radar only) are
-    filled by the tracker."""
+    ``index`` (M,) global detection indices. The tracker fills in the sensor velocity ``s_vel``
+    and, for a radar, the ENU basis ``B`` and the detections as ECEF points ``ecef_pos`` (M, 3)
+    with covariances ``ecef_P`` (M, 3, 3) and RMS errors ``ecef_sig`` (M,) m; for an infrared
+    sensor the unit lines of sight ``los`` (M, 3) and their RMS angular errors ``los_sig``."""
 
     t: float
     sensor: str
@@ -28,6 +30,11 @@ class Scan:
     index: np.ndarray
     s_vel: np.ndarray | None = None
     B: np.ndarray | None = None
+    ecef_pos: np.ndarray | None = None
+    ecef_P: np.ndarray | None = None
+    ecef_sig: np.ndarray | None = None
+    los: np.ndarray | None = None
+    los_sig: np.ndarray | None = None
 
     @property
     def m(self) -> int:

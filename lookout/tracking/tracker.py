@@ -38,29 +38,99 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from lookout.flight import atmosphere
 from lookout.messages import Detection
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
     NX,
+    acceleration,
     altitude_approx,
     process_noise,
     propagate,
-    white_accel_q,
+    tracker_accel_q,
 )
 from lookout.tracking.scans import BasisCache, Scan, prepare
 
 BOOST, COAST = 0, 1
+#: A confirmed track not updated for this long (s) is moved forward at the next housekeeping.
+REBASE_AGE_S = 10.0
 _LOG_2PI = math.log(2.0 * math.pi)
+TWO_PI = 2.0 * math.pi
 _BIG = 1e12
 
 
+_TRACK_ARRAYS = (
+    "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
+    "cpos", "cvel", "cacc", "csig", "cdrag",
+)  # fmt: skip
+
+
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse and log-determinant of a stack of small SPD matrices (..., m, m)."""
-    L = np.linalg.cholesky(S)
-    logdet = 2.0 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(-1)
+    """Inverse and log-determinant of a stack of small SPD matrices (..., m, m); closed forms
+    for m = 2 and 3 (numpy's batched LAPACK costs more than the arithmetic on tiny stacks)."""
+    m = S.shape[-1]
+    if m == 2:
+        a, b, d = S[..., 0, 0], S[..., 0, 1], S[..., 1, 1]
+        det = a * d - b * b
+        inv = np.empty_like(S)
+        inv[..., 0, 0], inv[..., 1, 1] = d / det, a / det
+        inv[..., 0, 1] = inv[..., 1, 0] = -b / det
+        return inv, np.log(det)
+    if m == 3:
+        a, b, c = S[..., 0, 0], S[..., 0, 1], S[..., 0, 2]
+        d, e, f = S[..., 1, 1], S[..., 1, 2], S[..., 2, 2]
+        A, B, C = d * f - e * e, c * e - b * f, b * e - c * d
+        det = a * A + b * B + c * C
+        inv = np.empty_like(S)
+        inv[..., 0, 0], inv[..., 1, 1], inv[..., 2, 2] = A, a * f - c * c, a * d - b * b
+        inv[..., 0, 1] = inv[..., 1, 0] = B
+        inv[..., 0, 2] = inv[..., 2, 0] = C
+        inv[..., 1, 2] = inv[..., 2, 1] = b * c - a * e
+        inv /= det[..., None, None]
+        return inv, np.log(det)
+    sign, logdet = np.linalg.slogdet(S)
     return np.linalg.inv(S), logdet
+
+
+class _SensorClutter:
+    """What a sensor's false alarms look like, learned from its scans: the measurement volume
+    its detections span (azimuth by occupied 5° bins, so a sector across north is not taken for
+    a full circle) and the detections per scan left unassociated. Until seen well, the volume is
+    small and the density high: conservative, it only delays confirmation."""
+
+    AZ_BINS = 72
+
+    def __init__(self, kind: str, m: int) -> None:
+        self.az = 1 if kind == "radar" else 0
+        self.lo = np.full(m, np.inf)
+        self.hi = np.full(m, -np.inf)
+        self.bins = np.zeros(self.AZ_BINS, dtype=bool)
+        self.scans = 0
+        self.free = 0
+        # Smallest spans credited (m, rad, rad, m/s; IR rad, rad): a sensor's field of view is
+        # no smaller, and a few early detections must not make the density enormous.
+        self.floor = (
+            np.array([100e3, 0.2, 0.1, 1000.0])[:m] if kind == "radar" else np.array([0.02, 0.02])
+        )
+        self.floor[self.az] = 0.0
+        self.az_floor = 0.2 if kind == "radar" else 0.02
+        self.log_density = 0.0
+
+    def learn(self, z: np.ndarray, n_free: int) -> None:
+        self.scans += 1
+        self.free += n_free
+        np.minimum(self.lo, z.min(axis=0), out=self.lo)
+        np.maximum(self.hi, z.max(axis=0), out=self.hi)
+        b = ((z[:, self.az] % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
+        self.bins[np.clip(b, 0, self.AZ_BINS - 1)] = True
+        span = np.maximum(self.hi - self.lo, self.floor)
+        span[self.az] = max(self.bins.sum() * TWO_PI / self.AZ_BINS, self.az_floor)
+        rate = max(self.free / self.scans, 0.1)
+        self.log_density = math.log(rate) - float(np.log(span).sum())
 
 
 class Tracker:
@@ -74,15 +144,27 @@ class Tracker:
         self.config = cfg = config or TrackerConfig()
         self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
         self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
+        self._confirm_llr = cfg.confirm_llr
+        self._drop_llr = math.log(0.01)
+        self._log_pd = math.log(cfg.detection_prob)
         cap = 64
         self.xm = np.zeros((cap, 2, NX))
         self.Pm = np.zeros((cap, 2, NX, NX))
         self.mu = np.zeros((cap, 2))
-        self.t = np.zeros(cap)
+        self.t = np.zeros(cap)  # last update (s)
+        self.t_base = np.zeros(cap)  # time of the mode estimates: last update, or later
         self.ids = np.zeros(cap, dtype=np.int64)
         self.hits = np.zeros(cap, dtype=np.int64)
+        self.llr = np.zeros(cap)
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
+        # Cheap extrapolation for the coarse gate: position, velocity, acceleration (gravity
+        # and mean thrust) at the last update; position, velocity and acceleration sigmas.
+        self.cpos = np.zeros((cap, 3))
+        self.cvel = np.zeros((cap, 3))
+        self.cacc = np.zeros((cap, 3))
+        self.csig = np.zeros((cap, 3))
+        self.cdrag = np.zeros(cap)  # largest plausible kappa (m²/kg)
         self.n = 0
         self._next_id = 1
         self._n_seen = 0
@@ -90,6 +172,8 @@ class Tracker:
         self._basis = BasisCache()
         self._sensor_last: dict[str, tuple[float, np.ndarray]] = {}
         self._revisit: dict[str, float] = {}
+        self._clutter: dict[str, _SensorClutter] = {}
+        self._last_housekeeping = -math.inf
         # Unpaired infrared lines of sight: t, sensor code, origin, unit vector, sigma, index.
         self._ir_codes: dict[str, int] = {}
         self._ir = (
@@ -119,20 +203,23 @@ class Tracker:
         """Process one sensor scan (``scans.prepare``)."""
         self._sensor_geometry(scan)
         self.t_now = max(self.t_now, scan.t)
-        n = self.n
+        self._delete_aged(scan.t)
+        if scan.t - self._last_housekeeping >= 1.0:
+            self._housekeep(scan.t)
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
-        if n:
-            xp, Pp, c, xbar, Pbar = self._predict(slice(0, n), scan.t)
-            self._delete_stale(scan.t, xbar, Pbar)
-            keep = self._alive_after_delete
-            if keep is not None:
-                xp, Pp, c, xbar, Pbar = xp[keep], Pp[keep], c[keep], xbar[keep], Pbar[keep]
-            if self.n:
-                ia, jb = self._associate(scan, xbar, Pbar)
+        if self.n:
+            cand = self._coarse(scan)
+            if cand.size:
+                xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
+                ia, jb, dll = self._associate(scan, xbar, Pbar)
                 if ia.size:
-                    self._update(scan, ia, jb, xp[ia], Pp[ia], c[ia])
+                    self._update(scan, cand[ia], jb, xp[ia], Pp[ia], c[ia], dll)
                     assigned[jb] = True
         free = np.flatnonzero(~assigned)
+        clutter = self._clutter.get(scan.sensor)
+        if clutter is None:
+            clutter = self._clutter[scan.sensor] = _SensorClutter(scan.kind, scan.m)
+        clutter.learn(scan.z, free.size)
         if free.size:
             if scan.kind == "radar":
                 self._initiate_radar(scan, free)
@@ -140,21 +227,21 @@ class Tracker:
                 self._initiate_infrared(scan, free)
 
     def report(self, t: float) -> TrackLog:
-        """Every confirmed track predicted to ``t`` (s), with ``detection_index`` -1."""
-        sel = np.flatnonzero(self.confirmed[: self.n])
+        """Every confirmed track predicted to ``t`` (s), with ``detection_index`` -1. Confirmed
+        tracks predicted too uncertain or below ground are deleted on the way."""
+        sel = self._housekeep(t)
         if sel.size == 0:
             return TrackLog.empty()
-        xp, Pp, c, _, _ = self._predict(sel, t)
-        xbar, Pbar = _combine(xp, Pp, c, self.config.output_mode_floor)
-        ok = altitude_approx(xbar[:, :3]) > self.config.delete_alt_m
+        xbar, Pbar, pb = self._last_prediction
+        k = sel.size
         return TrackLog(
-            t=np.full(int(ok.sum()), float(t)),
-            track_id=self.ids[sel][ok].copy(),
-            x=xbar[ok],
-            P=Pbar[ok],
-            boost_prob=c[ok, BOOST],
-            detection_index=np.full(int(ok.sum()), -1, dtype=np.int64),
-            confirmed=np.ones(int(ok.sum()), dtype=bool),
+            t=np.full(k, float(t)),
+            track_id=self.ids[sel].copy(),
+            x=xbar,
+            P=Pbar,
+            boost_prob=pb,
+            detection_index=np.full(k, -1, dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
         )
 
     def updates(self) -> TrackLog:
@@ -184,14 +271,50 @@ class Tracker:
         self._sensor_last[scan.sensor] = (scan.t, scan.s)
         if scan.kind == "radar":
             scan.B = self._basis(scan.s)
+            scan.ecef_pos, scan.ecef_P = measure.radar_to_ecef(scan.z, scan.R, scan.s, scan.B)
+            scan.ecef_sig = np.sqrt(np.trace(scan.ecef_P, axis1=1, axis2=2))
+        else:
+            scan.los = measure.los_unit(scan.z)
+            scan.los_sig = np.sqrt(scan.R[:, 0, 0] + scan.R[:, 1, 1])
+
+    def _coarse(self, scan: Scan) -> np.ndarray:
+        """Tracks whose cheaply extrapolated position is near one of the scan's detections:
+        constant acceleration from the last update, inside ``coarse_gate_sigmas`` times the
+        position uncertainty grown by the velocity and acceleration uncertainties, the
+        gravity-gradient error of the extrapolation and the largest plausible drag."""
+        cfg = self.config
+        n = self.n
+        dt = scan.t - self.t_base[:n]
+        adt = np.abs(dt)
+        p = self.cpos[:n] + self.cvel[:n] * dt[:, None] + 0.5 * self.cacc[:n] * (dt * dt)[:, None]
+        sig = self.csig[:n]
+        speed = np.sqrt(np.einsum("ij,ij->i", self.cvel[:n], self.cvel[:n]))
+        rad = cfg.coarse_gate_sigmas * (sig[:, 0] + sig[:, 1] * adt + 0.5 * sig[:, 2] * adt * adt)
+        rad += 1e-6 * speed * adt**3 + 1000.0
+        alt = altitude_approx(p)
+        low = alt < 200e3
+        if low.any():
+            a_drag = 0.5 * atmosphere.density(alt[low]) * speed[low] ** 2 * self.cdrag[:n][low]
+            rad[low] += a_drag * dt[low] ** 2
+        if scan.kind == "radar":
+            zpos, zsig = scan.ecef_pos, scan.ecef_sig
+            d2 = np.einsum("nmi,nmi->nm", p[:, None, :] - zpos[None], p[:, None, :] - zpos[None])
+            reach = rad[:, None] + cfg.coarse_gate_sigmas * zsig[None, :]
+            return np.flatnonzero((d2 <= reach * reach).any(axis=1))
+        d = p - scan.s
+        u = scan.los  # (M, 3)
+        along = d @ u.T  # (n, M)
+        perp2 = np.einsum("ni,ni->n", d, d)[:, None] - along * along
+        reach = rad[:, None] + cfg.coarse_gate_sigmas * scan.los_sig[None, :] * np.abs(along)
+        return np.flatnonzero(((perp2 <= reach * reach) & (along > 0)).any(axis=1))
 
     def _predict(self, sel, t: float):
-        """IMM mixing and prediction of tracks ``sel`` to ``t``: mode states (n, 2, 9), mode
-        covariances (n, 2, 9, 9), predicted mode probabilities (n, 2), and the moment-matched
+        """IMM mixing and prediction of tracks ``sel`` to ``t``: mode states (n, 2, 10), mode
+        covariances (n, 2, 10, 10), predicted mode probabilities (n, 2), and the moment-matched
         position-velocity estimate (n, 6), (n, 6, 6)."""
         cfg = self.config
         xm, Pm, mu = self.xm[sel], self.Pm[sel], self.mu[sel]
-        dt = t - self.t[sel]
+        dt = t - self.t_base[sel]
         n = dt.size
         p_bc = -np.expm1(-np.abs(dt) / cfg.boost_dwell_s)
         p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
@@ -207,19 +330,19 @@ class Tracker:
         w[pruned, BOOST, COAST] = 0.0
         w[pruned, COAST, COAST] = 1.0
         x0 = np.einsum("nij,nik->njk", w, xm)
-        dx = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 9)
+        dx = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 10)
         P0 = np.einsum("nij,nikl->njkl", w, Pm)
         P0 += np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
-        x0[:, COAST, 6:] = 0.0
-        P0[:, COAST, 6:, :] = 0.0
-        P0[:, COAST, :, 6:] = 0.0
+        x0[:, COAST, 6:9] = 0.0
+        P0[:, COAST, 6:9, :] = 0.0
+        P0[:, COAST, :, 6:9] = 0.0
 
         flat_x = x0.reshape(2 * n, NX)
         dt2 = np.repeat(dt, 2)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s)
-        q_acc = white_accel_q(flat_x[:, :3], flat_x[:, 3:6], cfg)
+        q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         q_jerk = np.tile([self._q_jerk, 0.0], n)
-        Q = process_noise(dt2, q_acc, q_jerk)
+        Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
         Pp = F @ P0.reshape(2 * n, NX, NX) @ F.transpose(0, 2, 1) + Q
         xp = xp.reshape(n, 2, NX)
         Pp = Pp.reshape(n, 2, NX, NX)
@@ -227,6 +350,8 @@ class Tracker:
         return xp, Pp, c, xbar, Pbar
 
     def _associate(self, scan: Scan, xbar, Pbar):
+        """Gate and assign: track rows (into the predicted set), detection columns, and the
+        track-score increments of the pairs."""
         m, kind = scan.m, scan.kind
         zhat, H = measure.predict(kind, xbar, scan, m)
         S0 = H @ Pbar @ H.transpose(0, 2, 1)  # (n, m, m)
@@ -236,16 +361,23 @@ class Tracker:
         d2 = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu)
         ok = d2 <= self._gate[m]
         if not ok.any():
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
         rows = np.flatnonzero(ok.any(axis=1))
         cols = np.flatnonzero(ok.any(axis=0))
         sub_ok = ok[np.ix_(rows, cols)]
         cost = np.where(sub_ok, (d2 + logdet)[np.ix_(rows, cols)], _BIG)
-        r, k = linear_sum_assignment(cost)
+        if sub_ok.shape == (1, 1):
+            r, k = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+        else:
+            r, k = linear_sum_assignment(cost)
         good = sub_ok[r, k]
-        return rows[r[good]], cols[k[good]]
+        ia, jb = rows[r[good]], cols[k[good]]
+        density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
+        dll = self._log_pd - density - 0.5 * (d2[ia, jb] + logdet[ia, jb] + m * _LOG_2PI)
+        return ia, jb, dll
 
-    def _update(self, scan: Scan, ia, jb, xp, Pp, c) -> None:
+    def _update(self, scan: Scan, ia, jb, xp, Pp, c, dll) -> None:
         cfg = self.config
         m, kind = scan.m, scan.kind
         na = ia.size
@@ -254,13 +386,14 @@ class Tracker:
         zh, H = measure.predict(kind, xs, scan, m)
         jj = np.repeat(jb, 2)
         nu = measure.wrap(scan.z[jj] - zh, kind)
-        PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 9, m)
+        PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
         S = H @ PHt[:, :6, :] + scan.R[jj]
         Sinv, logdet = _inv_small(S)
         K = PHt @ Sinv
         x_new = xs + (K @ nu[:, :, None])[:, :, 0]
         P_new = Ps - K @ S @ K.transpose(0, 2, 1)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
+        x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
         d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
         ll = (-0.5 * (d2 + logdet + m * _LOG_2PI)).reshape(na, 2)
         if kind == "infrared":
@@ -276,10 +409,13 @@ class Tracker:
         self.xm[ia] = x_new
         self.Pm[ia] = P_new
         self.mu[ia] = mu
-        self.t[ia] = scan.t
+        self.t[ia] = self.t_base[ia] = scan.t
         self.hits[ia] += 1
-        self.confirmed[ia] |= self.hits[ia] >= cfg.confirm_hits
-        xbar, Pbar = _combine(self.xm[ia], self.Pm[ia], mu, cfg.output_mode_floor)
+        self.llr[ia] += dll
+        self.confirmed[ia] |= (self.hits[ia] >= cfg.confirm_hits) & (
+            self.llr[ia] >= self._confirm_llr
+        )
+        xbar, Pbar = self._refresh_cache(ia)
         self._log.append(
             (
                 np.full(na, scan.t),
@@ -292,6 +428,30 @@ class Tracker:
             )
         )
 
+    def _refresh_cache(self, idx) -> tuple[np.ndarray, np.ndarray]:
+        """Refresh the coarse-gate extrapolation of tracks ``idx`` from their mode estimates;
+        returns their reported (mode-floored) estimates."""
+        cfg = self.config
+        xm, Pm, mu = self.xm[idx], self.Pm[idx], self.mu[idx]
+        xall, Pall = _combine(xm, Pm, mu)
+        pos, vel = xall[:, :3], xall[:, 3:6]
+        pb = mu[:, BOOST]
+        acc_t = pb[:, None] * xm[:, BOOST, 6:9]
+        self.cpos[idx], self.cvel[idx] = pos, vel
+        self.cacc[idx] = acceleration(pos, vel) + acc_t
+        sig = np.empty((len(pos), 3))
+        sig[:, 0] = np.sqrt(np.trace(Pall[:, :3, :3], axis1=1, axis2=2))
+        sig[:, 1] = np.sqrt(np.trace(Pall[:, 3:6, 3:6], axis1=1, axis2=2))
+        a_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, BOOST, 6:9], xm[:, BOOST, 6:9]))
+        a_sig = np.sqrt(np.trace(Pm[:, BOOST, 6:9, 6:9], axis1=1, axis2=2))
+        sig[:, 2] = np.where(pb > 1e-4, a_mag + 3.0 * a_sig + 1.0, 0.05)
+        self.csig[idx] = sig
+        kap_sig = np.sqrt(np.maximum(Pm[:, COAST, KAPPA, KAPPA], 0.0))
+        self.cdrag[idx] = KAPPA_UNIT * (np.abs(xm[:, COAST, KAPPA]) + 3.0 * kap_sig)
+        if cfg.output_mode_floor > 0.0:
+            return _combine(xm, Pm, mu, cfg.output_mode_floor)
+        return xall, Pall
+
     def _reseed_boost(self, xm, Pm, mu) -> None:
         """Restart a negligible boost mode from the coast mode, with the initiation prior on the
         thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
@@ -301,53 +461,89 @@ class Tracker:
         r = mu[:, BOOST] < cfg.boost_reseed_prob
         if r.any():
             xm[r, BOOST] = xm[r, COAST]
-            xm[r, BOOST, 6:] = 0.0
+            xm[r, BOOST, 6:9] = 0.0
             Pm[r, BOOST] = Pm[r, COAST]
-            Pm[r, BOOST, 6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+            Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
 
-    def _delete_stale(self, t: float, xbar, Pbar) -> None:
+    def _delete_aged(self, t: float) -> None:
+        """Delete tentative tracks past their timeout or whose score fell below ln 0.01, and
+        confirmed tracks not updated for ``confirmed_timeout_s``."""
         cfg = self.config
         n = self.n
+        if n == 0:
+            return
         age = t - self.t[:n]
         conf = self.confirmed[:n]
-        pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
         dead = np.where(conf, age > cfg.confirmed_timeout_s, age > self.timeout[:n])
-        dead |= conf & (pos_var > cfg.delete_pos_sigma_m**2)
-        dead |= altitude_approx(xbar[:, :3]) < cfg.delete_alt_m
+        dead |= ~conf & (self.llr[:n] < self._drop_llr)
+        dead |= ~np.isfinite(self.cpos[:n]).all(axis=1)
         if dead.any():
-            keep = ~dead
+            self._compact(~dead)
+
+    def _housekeep(self, t: float) -> np.ndarray:
+        """Predict the confirmed tracks to ``t``, delete those too uncertain or below ground;
+        returns the survivors' indices (their estimates in ``_last_prediction``)."""
+        cfg = self.config
+        self._last_housekeeping = t
+        sel = np.flatnonzero(self.confirmed[: self.n])
+        if sel.size == 0:
+            self._last_prediction = None
+            return sel
+        xp, Pp, c, _, _ = self._predict(sel, t)
+        xbar, Pbar = _combine(xp, Pp, c, cfg.output_mode_floor)
+        pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
+        dead = (pos_var > cfg.delete_pos_sigma_m**2) | (
+            altitude_approx(xbar[:, :3]) < cfg.delete_alt_m
+        )
+        ok = ~dead
+        if dead.any():
+            keep = np.ones(self.n, dtype=bool)
+            keep[sel[dead]] = False
             self._compact(keep)
-            self._alive_after_delete = keep
-        else:
-            self._alive_after_delete = None
+            sel = np.flatnonzero(self.confirmed[: self.n])
+        self._last_prediction = (xbar[ok], Pbar[ok], c[ok, BOOST])
+        # Coasting tracks not updated for a while are moved to ``t`` (a prediction is a Markov
+        # step), so no later prediction spans more than ``REBASE_AGE_S``.
+        old = np.flatnonzero(
+            (t - self.t_base[sel] > REBASE_AGE_S) & (self.mu[sel, BOOST] < cfg.boost_reseed_prob)
+        )
+        if old.size:
+            kept = np.flatnonzero(ok)[old]
+            idx = sel[old]
+            self.xm[idx], self.Pm[idx], self.mu[idx] = xp[kept], Pp[kept], c[kept]
+            self.t_base[idx] = t
+            self._refresh_cache(idx)
+        return sel
 
     def _compact(self, keep: np.ndarray) -> None:
         k = int(keep.sum())
-        for name in ("xm", "Pm", "mu", "t", "ids", "hits", "confirmed", "timeout"):
+        for name in _TRACK_ARRAYS:
             arr = getattr(self, name)
             arr[:k] = arr[: self.n][keep]
         self.n = k
 
-    def _add(self, xm, Pm, mu, t: float, hits: int, timeout: float) -> np.ndarray:
+    def _add(self, xm, Pm, mu, t: float, hits: int, llr: float, timeout: float) -> np.ndarray:
         k = xm.shape[0]
         need = self.n + k
         if need > self.xm.shape[0]:
             cap = max(need, 2 * self.xm.shape[0])
-            for name in ("xm", "Pm", "mu", "t", "ids", "hits", "confirmed", "timeout"):
+            for name in _TRACK_ARRAYS:
                 arr = getattr(self, name)
                 new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
                 new[: self.n] = arr[: self.n]
                 setattr(self, name, new)
-        s = slice(self.n, need)
+        s = np.arange(self.n, need)
         self.xm[s], self.Pm[s], self.mu[s] = xm, Pm, mu
-        self.t[s] = t
+        self.t[s] = self.t_base[s] = t
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
         self.ids[s] = ids
         self.hits[s] = hits
-        self.confirmed[s] = hits >= self.config.confirm_hits
+        self.llr[s] = llr
+        self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.n = need
+        self._refresh_cache(s)
         return ids
 
     def _tentative_timeout(self, sensor: str) -> float:
@@ -361,8 +557,10 @@ class Tracker:
         for mode in (BOOST, COAST):
             xm[:, mode, 0:3] = pos
             xm[:, mode, 3:6] = vel
+            xm[:, mode, KAPPA] = cfg.init_kappa_m2_kg / KAPPA_UNIT
             Pm[:, mode, 0:3, 0:3] = P_pos
             Pm[:, mode, 3:6, 3:6] = P_vel
+            Pm[:, mode, KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
         Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
         mu = np.empty((k, 2))
         mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
@@ -371,7 +569,7 @@ class Tracker:
     def _initiate_radar(self, scan: Scan, free: np.ndarray) -> None:
         cfg = self.config
         z, R = scan.z[free], scan.R[free]
-        pos, P_pos = measure.radar_to_ecef(z, R, scan.s, scan.B)
+        pos, P_pos = scan.ecef_pos[free], scan.ecef_P[free]
         k = free.size
         sv2 = cfg.init_vel_sigma_mps**2
         vel = np.zeros((k, 3))
@@ -385,13 +583,13 @@ class Tracker:
             vel = gain * innov[:, None]
             P_vel -= sv2 * gain[:, :, None] * los[:, None, :]
         xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, cfg.init_boost_prob_radar)
-        ids = self._add(xm, Pm, mu, scan.t, 1, self._tentative_timeout(scan.sensor))
+        ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor))
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
 
     def _initiate_infrared(self, scan: Scan, free: np.ndarray) -> None:
         cfg = self.config
         code = self._ir_codes.setdefault(scan.sensor, len(self._ir_codes))
-        u = measure.los_unit(scan.z[free])
+        u = scan.los[free]
         sig = np.sqrt(scan.R[free, 1, 1])
         idx = scan.index[free]
         bt, bc, bs, bu, bsig, bidx = self._ir
@@ -467,7 +665,9 @@ class Tracker:
         vel = np.zeros((k, 3))
         P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
         xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood)
-        ids = self._add(xm, Pm, mu, scan.t, 2, self._tentative_timeout(scan.sensor))
+        ids = self._add(
+            xm, Pm, mu, scan.t, 2, cfg.ir_pair_llr, self._tentative_timeout(scan.sensor)
+        )
         self._log_new(scan.t, ids, xm, Pm, mu, idx[r])
         self._log_new(scan.t, ids, xm, Pm, mu, bidx[other][c])
         return r, c
@@ -483,7 +683,7 @@ class Tracker:
                 Pbar,
                 mu[:, BOOST].copy(),
                 np.asarray(det_index, dtype=np.int64),
-                np.zeros(k, dtype=bool) | (self.config.confirm_hits <= 1),
+                self.confirmed[np.searchsorted(self.ids[: self.n], ids)].copy(),
             )
         )
 
