@@ -253,3 +253,18 @@ def test_clutter_makes_no_lasting_tracks_and_stages_get_their_own(srbm_pair):
     assert seen <= held
     assert out.n_detections == len(dets)
     assert out.wall_s > 0
+
+
+def test_clutter_alone_confirms_no_track(srbm_pair):
+    """Three false alarms a scan from each of two radars for the whole flight time, and nothing
+    else: the track score of chance associations never reaches the confirmation threshold."""
+    specs = [
+        radar("r1", 37.5, 128.5, 300.0, clutter=3.0),
+        radar("r2", 40.5, 129.0, 240.0, clutter=3.0),
+    ]
+    dets, labels = sense(srbm_pair, specs, seed=6)
+    clutter = [d for d, lab in zip(dets, labels, strict=True) if lab is None]
+    assert len(clutter) > 2000
+    out = track(clutter)
+    assert not out.updates.confirmed.any()
+    assert len(out.reports) == 0
