@@ -440,3 +440,12 @@ def test_coalition_bus_routes_each_subject_to_its_own_user(server):
                 await bus.publish("lookout.in.XX.detection", b"")
 
     run(main())
+
+
+def test_latency_bench_smoke():
+    from lookout.bench.nats_latency import nats_latency
+
+    r = nats_latency(500, 1.0, processes=False, warmup_s=0.2, drain_s=5.0, linger_s=0.002)
+    assert r["bus"] == "nats" and r["refused"] == 0
+    assert r["delivered"] == r["expected"] == 2 * r["sent"] > 0
+    assert 0 < r["p50_ms"] <= r["p99_ms"]

@@ -26,6 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from lookout.exchange.nats_bus import BusPublishError, CoalitionBus, NatsBus
@@ -177,6 +178,7 @@ def nats_latency(
             ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             q, done, ready = ctx.Queue(), ctx.Event(), ctx.Event()
             proc = ctx.Process(
+                daemon=True,
                 target=_run_exchange,
                 args=(
                     srv.url,
@@ -190,21 +192,25 @@ def nats_latency(
                 ),
             )
             proc.start()
-            # The exchange creates the streams and its consumer before partners start.
-            if not ready.wait(30):
-                proc.kill()
-                raise TimeoutError(f"the exchange process did not start (exit {proc.exitcode})")
-            start_at = time.monotonic() + warmup_s
-            server_cpu0 = srv.cpu_seconds()
-            res = asyncio.run(
-                _partners(
-                    srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
+            try:
+                # The exchange creates the streams and its consumer before partners start.
+                if not ready.wait(30):
+                    raise TimeoutError(f"the exchange process did not start ({proc.exitcode})")
+                start_at = time.monotonic() + warmup_s
+                server_cpu0 = srv.cpu_seconds()
+                res = asyncio.run(
+                    _partners(
+                        srv.url, logins, rate, seconds, payload_bytes, start_at, drain_s, linger_s
+                    )
                 )
-            )
-            server_cpu = (srv.cpu_seconds() or 0.0) - (server_cpu0 or 0.0)
-            done.set()
-            ex = q.get(timeout=stop_at - time.monotonic() + 30)
-            proc.join(10)
+                server_cpu = (srv.cpu_seconds() or 0.0) - (server_cpu0 or 0.0)
+                done.set()
+                ex = q.get(timeout=stop_at - time.monotonic() + 30)
+            finally:
+                done.set()
+                proc.join(10)
+                if proc.is_alive():
+                    proc.kill()
         else:
 
             async def both():
@@ -284,6 +290,218 @@ def bench_exchange_nats(
             srv.close()
 
 
+# -- the real exchange (signatures, verification, audit, policy) in a process of its own ------
+
+
+class _Probe(msgspec.Struct):
+    t_ns: int
+    partner: str
+
+
+class _ProbeBatch(msgspec.Struct):
+    """What a recipient reads of a detection batch to time it (the rest is its own cost)."""
+
+    detections: list[_Probe]
+
+
+async def _signed_exchange(url, login, seed, sensors, done, ready, linger_s):
+    import tempfile
+    from pathlib import Path
+
+    from lookout.exchange import AuditLog, Exchange, Keyring, Policy, Verifier, derive_key
+    from lookout.exchange.clock import WallClock
+
+    partners = list(sensors)
+    keyring = Keyring.derived(seed, partners)
+    policy = Policy.from_dict(
+        {"partners": sensors, "release": {s: {r: "all" for r in partners} for s in partners}}
+    )
+    with tempfile.TemporaryDirectory(prefix="lookout-bench-") as tmp:
+        audit = AuditLog(Path(tmp) / "audit.db", batch=256)
+        bus = NatsBus(url, **login, manage_streams=True, linger_s=linger_s)
+        await bus.connect()
+        clock = WallClock()
+        exchange = Exchange(
+            keyring, policy, audit, bus, clock, derive_key(seed, EXCHANGE),
+            verifier=Verifier(keyring, clock),
+        )  # fmt: skip
+        await exchange.start()
+        ready.set()
+        cpu0 = time.process_time()
+        while not done.is_set():
+            await asyncio.sleep(0.05)
+        cpu = time.process_time() - cpu0
+        await exchange.flush()
+        refused = sum(sum(c.values()) for c in exchange.refused.values())
+        await bus.close()
+        audit.close()
+    return {"refused": refused, "cpu_s": cpu}
+
+
+def _run_signed_exchange(url, login, seed, sensors, done, ready, out, linger_s):
+    out.put(asyncio.run(_signed_exchange(url, login, seed, sensors, done, ready, linger_s)))
+
+
+async def _signed_nodes(url, logins, seed, rate, seconds, batch_ms, warmup_s, drain_s, linger_s):
+    from lookout.exchange import decode, derive_key, envelope_bytes, seal
+    from lookout.exchange.clock import WallClock
+    from lookout.messages import Detection, DetectionBatch
+
+    probe = msgspec.msgpack.Decoder(_ProbeBatch)
+    partners = list(logins)
+    clock = WallClock()
+    buses = {p: NatsBus(url, **logins[p], linger_s=linger_s) for p in partners}
+    entitled = len(partners) - 1
+    remaining: dict[tuple[str, int], int] = {}
+    latencies: list[int] = []
+    delivered = 0
+    t_start = clock.now_ns() + int(0.2e9)
+    t_count = t_start + int(warmup_s * 1e9)
+
+    def recipient():
+        async def handler(subject: str, data: bytes) -> None:
+            nonlocal delivered
+            now = clock.now_ns()
+            for d in probe.decode(decode(data).payload).detections:
+                key = (d.partner, d.t_ns)
+                left = remaining.get(key, entitled) - 1
+                if left:
+                    remaining[key] = left
+                    continue
+                remaining.pop(key, None)
+                delivered += 1
+                if d.t_ns >= t_count:
+                    latencies.append(now - d.t_ns)
+
+        return handler
+
+    for p, bus in buses.items():
+        await bus.connect()
+        await bus.subscribe(f"lookout.out.{p}.>", recipient(), durable=p)
+
+    interval_ns = len(partners) * 1e9 / rate
+    total = int((seconds + warmup_s) * rate / len(partners))
+    _r = [[100.0, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]]
+
+    async def node(index: int, partner: str) -> None:
+        key, bus, made, seq = derive_key(seed, partner), buses[partner], 0, 0
+        offset = t_start + index * interval_ns / len(partners)
+        sensor = f"{partner.lower()}-0"
+        while made < total:
+            now = clock.now_ns()
+            due = min(total, int((now - offset) // interval_ns) + 1) if now >= offset else 0
+            if due > made:
+                dets = [
+                    Detection(
+                        t_ns=int(offset + k * interval_ns),
+                        sensor_id=sensor,
+                        partner=partner,
+                        kind="radar",
+                        z=[1.0e6 + k, 0.5, 0.2],
+                        R=_r,
+                        snr_db=15.0,
+                    )  # fmt: skip
+                    for k in range(made, due)
+                ]
+                made = due
+                for i in range(0, len(dets), 128):
+                    seq += 1
+                    batch = DetectionBatch(
+                        partner=partner, sensor_id=sensor, detections=dets[i : i + 128]
+                    )
+                    env = seal(batch, partner, seq, clock.now_ns(), key)
+                    await bus.publish(f"lookout.in.{partner}.detection_batch", envelope_bytes(env))
+            await asyncio.sleep(batch_ms / 1e3)
+
+    cpu0, t0 = time.process_time(), time.monotonic()
+    await asyncio.gather(*(node(i, p) for i, p in enumerate(partners)))
+    for bus in buses.values():
+        await bus.flush()
+    end = time.monotonic() + drain_s
+    while delivered < total * len(partners) and time.monotonic() < end:
+        await asyncio.sleep(0.01)
+    cpu, window = time.process_time() - cpu0, time.monotonic() - t0
+    for bus in buses.values():
+        await bus.close()
+    return {
+        "created": total * len(partners),
+        "delivered": delivered,
+        "latencies_ns": latencies,
+        "cpu_s": cpu,
+        "window_s": window,
+    }
+
+
+def signed_exchange_latency(
+    rate: float = 10_000.0,
+    seconds: float = 5.0,
+    *,
+    batch_ms: float = 2.0,
+    warmup_s: float = 0.5,
+    drain_s: float = 10.0,
+    linger_s: float = 0.0,
+    server: NatsServer | None = None,
+) -> dict[str, Any]:
+    """The deployed form of ``lookout bench exchange --bus nats``: three signing partner nodes
+    (one process, one connection and credentials each) send per-sensor detection batches every
+    ``batch_ms``; the real :class:`~lookout.exchange.Exchange` (verification, audit, policy) runs
+    in its own process on its own connection; each partner receives through its durable
+    consumer. Latency: a detection's creation to its delivery to the last entitled partner."""
+    partners = ("KR", "JP", "US")
+    seed = "bench"
+    sensors = {p: [f"{p.lower()}-0"] for p in partners}
+    own = server is None
+    srv = server or NatsServer(list(partners)).start()
+    try:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        q, done, ready = ctx.Queue(), ctx.Event(), ctx.Event()
+        proc = ctx.Process(
+            target=_run_signed_exchange,
+            args=(srv.url, srv.login(EXCHANGE), seed, sensors, done, ready, q, linger_s),
+            daemon=True,
+        )
+        proc.start()
+        try:
+            if not ready.wait(30):
+                raise TimeoutError(f"the exchange process did not start (exit {proc.exitcode})")
+            logins = {p: srv.login(p) for p in partners}
+            server_cpu0 = srv.cpu_seconds()
+            res = asyncio.run(
+                _signed_nodes(
+                    srv.url, logins, seed, rate, seconds, batch_ms, warmup_s, drain_s, linger_s
+                )
+            )
+            server_cpu = (srv.cpu_seconds() or 0.0) - (server_cpu0 or 0.0)
+            done.set()
+            ex = q.get(timeout=60)
+        finally:
+            done.set()
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+    finally:
+        if own:
+            srv.close()
+    lat = np.asarray(res["latencies_ns"], dtype=float) / 1e6
+    w = res["window_s"]
+    return {
+        "bus": "nats",
+        "rate": rate,
+        "seconds": seconds,
+        "batch_ms": batch_ms,
+        "p50_ms": round(float(np.percentile(lat, 50)), 3) if lat.size else None,
+        "p99_ms": round(float(np.percentile(lat, 99)), 3) if lat.size else None,
+        "max_ms": round(float(lat.max()), 3) if lat.size else None,
+        "delivered": res["delivered"],
+        "created": res["created"],
+        "refused": ex["refused"],
+        "linger_ms": linger_s * 1e3,
+        "cpu_nodes": round(res["cpu_s"] / w, 3),
+        "cpu_exchange": round(ex["cpu_s"] / w, 3),
+        "cpu_server": round(server_cpu / w, 3),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=float, default=10_000.0, help="messages per second in total")
@@ -293,7 +511,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--exchange",
         action="store_true",
-        help="run lookout.bench.exchange (signed batches, verify, audit) over NATS instead",
+        help="run lookout.bench.exchange (signed batches, verify, audit) over NATS, one process",
+    )
+    ap.add_argument(
+        "--signed",
+        action="store_true",
+        help="signed batches with the real exchange in its own process (the deployed form)",
     )
     ap.add_argument(
         "--linger-ms", type=float, default=0.0, help="batch publishes on a subject for this long"
@@ -301,6 +524,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if a.exchange:
         print(json.dumps(bench_exchange_nats(a.rate, a.seconds, linger_s=a.linger_ms / 1e3)))
+        return
+    if a.signed:
+        r = signed_exchange_latency(a.rate, a.seconds, linger_s=a.linger_ms / 1e3)
+        print(json.dumps(r))
         return
     r = nats_latency(
         a.rate,

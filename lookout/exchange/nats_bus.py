@@ -357,6 +357,7 @@ class NatsBus:
         self._closed = False
         self._valid_subjects: set[str] = set()
         self._reconnected_at = -1e9
+        self._last_error_log = -1e9
         self._batches: dict[str, list[bytes]] = {}
         self._batch_bytes: dict[str, int] = {}
         self._linger_task: asyncio.Task[None] | None = None
@@ -458,7 +459,11 @@ class NatsBus:
                     if p.subject.lower() == subject:
                         self._fail(token, "permission denied by the broker")
             return
-        log.warning("NATS %s: %s", self.user, e)
+        # While the server is away nats-py reports every failed attempt (twice a second).
+        now = time.monotonic()
+        if now - self._last_error_log > 30.0 or not (self._nc and self._nc.is_reconnecting):
+            self._last_error_log = now
+            log.warning("NATS %s: %s", self.user, e)
 
     async def _on_disconnected(self) -> None:
         if not self._closed:
@@ -467,6 +472,7 @@ class NatsBus:
 
     async def _on_reconnected(self) -> None:
         self.stats.reconnects += 1
+        self._last_error_log = -1e9
         self._reconnected_at = time.monotonic()
         log.info("NATS %s: reconnected", self.user)
         for c in self._consumers:
