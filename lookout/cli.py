@@ -327,6 +327,96 @@ def _print_track_result(r: dict) -> None:
     console.print(flights)
 
 
+@app.command()
+def demo(
+    scenario: str = typer.Argument("lost-track", help="A shipped scenario name or a YAML file."),
+    speed: float = typer.Option(1.0, help="Times real time; 0 runs as fast as it can."),
+    duration_s: float | None = typer.Option(None, help="Stop after this much scenario time."),
+    audit: Path = typer.Option(
+        Path("lookout-audit.sqlite"), help="The exchange's audit log (replay it with replay)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
+) -> None:
+    """The main job, embedded: a scenario's sensors, three partner nodes, the exchange, fusion and
+    assessment in one process, with the live common picture in the terminal."""
+    from rich.live import Live
+
+    from lookout.demo import run_demo
+    from lookout.scenario import ScenarioError, load
+    from lookout.simulate import simulate as run_simulation
+
+    try:
+        sc = load(scenario)
+    except ScenarioError as e:
+        fail(str(e))
+    if speed < 0:
+        fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    if not as_json:
+        console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
+        console.print("simulating the sensors...", highlight=False)
+    sim = run_simulation(sc)
+    if as_json:
+        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim)
+        typer.echo(json.dumps(result.summary()))
+        return
+    from lookout.terminal import render_picture
+
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        result = run_demo(
+            sc,
+            speed=speed,
+            audit_path=audit,
+            duration_s=duration_s,
+            sim=sim,
+            on_tick=lambda state: live.update(render_picture(state)),
+        )
+    summary = result.summary()
+    console.print(
+        f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
+        f"audit log {summary['audit']} (lookout replay {summary['audit']})",
+        highlight=False,
+    )
+
+
+@app.command()
+def replay(
+    log: Path = typer.Argument(..., help="An audit log written by lookout demo."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rebuild every partner's picture from an audit log alone, and summarise it."""
+    from lookout.demo import replay_log
+    from lookout.exchange.envelope import decode, decode_payload
+
+    if not log.is_file():
+        fail(f"audit log {str(log)!r} does not exist")
+    try:
+        picture = replay_log(log)
+    except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
+        fail(f"{log}: cannot replay: {e}")
+    summary = {}
+    for recipient, items in sorted(picture.items()):
+        kinds: dict[str, int] = {}
+        last: dict[str, object] = {}
+        for subject, data in items:
+            kind = subject.rsplit(".", 1)[-1]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if kind == "system_track":
+                st = decode_payload(decode(data))
+                last[st.system_track_id] = st
+        summary[recipient] = {"delivered": kinds, "system_tracks": sorted(last)}
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    table = Table(title=f"replay of {log}")
+    table.add_column("partner")
+    table.add_column("delivered")
+    table.add_column("system tracks seen")
+    for recipient, s in summary.items():
+        delivered = ", ".join(f"{k} {v}" for k, v in sorted(s["delivered"].items()))
+        table.add_row(recipient, delivered, str(len(s["system_tracks"])))
+    console.print(table)
+
+
 @bench_app.command("flight")
 def bench_flight(
     repeat: int = typer.Option(5, help="Timed repetitions."),
@@ -375,6 +465,83 @@ def bench_assess(
         typer.echo(json.dumps(result))
         return
     _print_result("lookout bench assess", result)
+
+
+@bench_app.command("tracker")
+def bench_tracker_cmd(
+    scenario: str = typer.Option("mass-raid", "--scenario", help="Scenario to track."),
+    baseline: str = typer.Option("stonesoup", help="Baseline tracker."),
+    max_detections: int | None = typer.Option(
+        None, help="Only the first N detections, for both trackers (the baseline is slow)."
+    ),
+    window: str | None = typer.Option(None, help="Only detections in T0,T1 s, for both."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Lookout's tracker against a baseline (Stone Soup) on the same detections, in one run:
+    detections per second and RMSE of each, and the ratios."""
+    from lookout.scenario import ScenarioError, load
+    from lookout.simulate import simulate as run_simulation
+
+    try:
+        from lookout.bench.tracker import bench_tracker, render
+    except ImportError as e:
+        fail(f"the baseline needs its extra: pip install -e '.[stonesoup]' ({e})")
+    try:
+        sc = load(scenario)
+    except ScenarioError as e:
+        fail(str(e))
+    t_window = None
+    if window is not None:
+        try:
+            t0, t1 = (float(x) for x in window.split(","))
+        except ValueError:
+            fail(f"window = {window!r}, expected T0,T1 in seconds")
+        t_window = (t0, t1)
+    sim = run_simulation(sc)
+    try:
+        result = bench_tracker(
+            sim.detections,
+            sim.labels,
+            sim.trajectories,
+            baselines=(baseline,),
+            max_detections=max_detections,
+            t_window=t_window,
+        )
+    except (ImportError, ModuleNotFoundError) as e:
+        fail(f"baseline {baseline!r} is not installed: pip install -e '.[stonesoup]' ({e})")
+    except ValueError as e:
+        fail(str(e))
+    result["scenario"] = sc.name
+    if as_json:
+        typer.echo(json.dumps(result, default=float))
+        return
+    console.print(render(result))
+
+
+@bench_app.command("exchange")
+def bench_exchange_cmd(
+    bus: str = typer.Option("memory", help="memory or nats (starts its own nats-server)."),
+    rate: float = typer.Option(10_000, help="Detections per second from the three partners."),
+    seconds: float = typer.Option(5.0, help="How long to sustain the rate."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Latency from a detection's creation to its delivery to every entitled partner, with
+    signing, verification and the audit log on."""
+    if bus == "memory":
+        from lookout.bench.exchange import bench_exchange
+
+        result = bench_exchange(rate=rate, seconds=seconds)
+    elif bus == "nats":
+        from lookout.bench.nats_latency import bench_exchange_nats
+
+        result = bench_exchange_nats(rate=rate, seconds=seconds)
+    else:
+        fail(f"bus = {bus!r}, expected memory or nats")
+    keys = ("bus", "rate", "p50_ms", "p99_ms", "delivered", "refused")
+    if as_json:
+        typer.echo(json.dumps({k: result.get(k) for k in keys} | result))
+        return
+    _print_result(f"lookout bench exchange --bus {bus}", result)
 
 
 def _print_result(title: str, result: dict) -> None:

@@ -35,6 +35,8 @@ from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5
+#: A track never seen boosting refines its launch point over its first minute (s).
+COAST_LAUNCH_WINDOW_S = 60.0
 #: How many of a track's earliest boost states are kept for its launch point.
 LAUNCH_STATES = 5
 #: Sampling (s) of the predicted ground track for overflights.
@@ -145,6 +147,7 @@ class TrackMemory:
 
     boost_states: list[tuple[float, np.ndarray, np.ndarray]] = field(default_factory=list)
     first_state: tuple[float, np.ndarray, np.ndarray] | None = None
+    coast_latest: tuple[float, np.ndarray, np.ndarray] | None = None
     launch: LaunchEstimate | None = None
     launch_stale: bool = True
     seen_boost: bool = False
@@ -256,7 +259,12 @@ class Assessor:
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif m.burnout_energy is None:
+        elif not m.seen_boost and t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
+            # Never seen boosting: the launch point comes from flying a coast state back; the
+            # first is the nearest the launch, a later one the better known: both are tried.
+            m.coast_latest = (t, x.copy(), P.copy())
+            m.launch_stale = True
+        if not boost and m.burnout_energy is None:
             m.burnout_energy = float(energy)
             if m.seen_boost:
                 m.burnout_time = float(t)
@@ -286,14 +294,20 @@ class Assessor:
                 m.launch.t[0], m.launch.t_sigma[0] = est.t[bt], est.t_sigma[bt]
         coasted = [m for m in stale if not m.boost_states]
         if coasted:
+            cands = [(j, st) for j, m in enumerate(coasted)
+                     for st in (m.first_state, m.coast_latest) if st is not None]  # fmt: skip
             est = launch_from_coast(
-                np.array([m.first_state[0] for m in coasted]),
-                np.array([m.first_state[1] for m in coasted]),
-                np.array([m.first_state[2] for m in coasted]),
+                np.array([st[0] for _, st in cands]),
+                np.array([st[1] for _, st in cands]),
+                np.array([st[2] for _, st in cands]),
                 self.prior,
             )
+            owner = np.array([j for j, _ in cands])
+            size = np.trace(est.cov_en, axis1=1, axis2=2)
+            size = np.where(np.isfinite(size), size, np.inf)
             for j, m in enumerate(coasted):
-                m.launch = _take(est, j)
+                rows = np.flatnonzero(owner == j)
+                m.launch = _take(est, rows[np.argmin(size[rows])])
         for m in stale:
             m.launch_stale = False
 

@@ -11,6 +11,11 @@ from lookout.flight.propagate import ObjectSpec, Segment, Spawn
 from lookout.flight.vehicles import Vehicle
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 
+#: Separation speed (m/s) of the last stage from its payload: springs or small retro motors push
+#: the spent stage back, so the two drift apart (order of magnitude of published separation
+#: systems, 1-5 m/s; e.g. the retro-rockets of ICBM post-boost stages).
+PAYLOAD_SEPARATION_DV_MPS = 3.0
+
 #: Longest flight we integrate (s) unless a scenario says otherwise.
 DEFAULT_MAX_FLIGHT_S = 3 * 3600.0
 
@@ -87,7 +92,13 @@ def launch_spec(launch: Launch) -> ObjectSpec:
             Segment(
                 **burning,
                 events_at_end=("burnout", "payload_separation"),
-                spawn=Spawn(f"-stage{n}", remaining, st.area_m2, "spent_stage"),
+                spawn=Spawn(
+                    f"-stage{n}",
+                    remaining,
+                    st.area_m2,
+                    "spent_stage",
+                    retro_dv_mps=PAYLOAD_SEPARATION_DV_MPS,
+                ),
                 check_orbit_at_end=launch.orbit,
             )
         )

@@ -40,6 +40,8 @@ class Spawn:
     area_m2: float
     drag: str
     kind: str = "spent_stage"
+    #: Speed (m/s) the body is pushed back along the flight path as it separates.
+    retro_dv_mps: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
                         object_id=f"{specs[i].object_id}{sp.suffix}",
                         t0=new_t[i],
                         pos0=new_pos[i].copy(),
-                        vel0=new_vel[i].copy(),
+                        vel0=new_vel[i] - sp.retro_dv_mps * new_vel[i] / np.linalg.norm(new_vel[i]),
                         segments=[
                             Segment(
                                 np.inf, sp.mass_kg, area_m2=sp.area_m2, drag=sp.drag, kind=sp.kind

@@ -1,0 +1,82 @@
+"""The live common picture in the terminal (rich): what ``lookout demo`` shows as it runs."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from lookout.messages import SystemTrack
+
+
+def _deg(lat: float | None, lon: float | None) -> str:
+    if lat is None or lon is None:
+        return "-"
+    return f"{math.degrees(lat):6.2f}, {math.degrees(lon):7.2f}"
+
+
+def track_row(st: SystemTrack, now_s: float) -> list[str]:
+    """The columns of one system track: id, class, phase, launch point, impact (with its 95%
+    ellipse's semi-major axis), time to impact, overflown, contributing partners."""
+    a = st.assessment
+    if a is None:
+        return [st.system_track_id, "-", "-", "-", "-", "-", "-", " ".join(st.partners)]
+    cls = a.vehicle_class or ("orbital" if a.orbital else "-")
+    impact = "-"
+    to_go = "-"
+    if a.orbital and a.orbit is not None:
+        o = a.orbit
+        impact = f"orbit {o.perigee_m / 1e3:.0f} x {o.apogee_m / 1e3:.0f} km"
+    elif a.impact_lat is not None:
+        label = "IIP " if a.iip else ""
+        axis = f" ±{a.impact_ellipse.semi_major_m / 1e3:.0f} km" if a.impact_ellipse else ""
+        where = f" {a.impact_area}" if a.impact_area else ""
+        impact = f"{label}{_deg(a.impact_lat, a.impact_lon)}{axis}{where}"
+        if a.impact_time_ns is not None and not a.iip:
+            to_go = f"{a.impact_time_ns * 1e-9 - now_s:5.0f} s"
+    return [
+        st.system_track_id,
+        cls,
+        a.phase,
+        _deg(a.launch_lat, a.launch_lon),
+        impact,
+        to_go,
+        " ".join(a.overflown) or "-",
+        " ".join(st.partners),
+    ]
+
+
+def render_picture(state) -> Group:
+    """A renderable of a ``lookout.demo.DemoState``."""
+    picture = state.picture
+    table = Table(
+        title=f"{state.scenario.name}: common picture at t = {state.t_s:6.1f} s "
+        f"(wall {state.wall_s:5.1f} s)",
+        expand=False,
+    )
+    for col in (
+        "track", "class", "phase", "launch point", "impact (95% ellipse)",
+        "to impact", "overflies", "partners",
+    ):  # fmt: skip
+        table.add_column(col)
+    tracks = sorted(
+        picture.current.values(), key=lambda st: int(st.system_track_id.lstrip("S") or 0)
+    )
+    shown = [st for st in tracks if st.assessment is not None][:25]
+    for st in shown:
+        table.add_row(*track_row(st, state.t_s))
+    ex = state.exchange.counters()
+    lines = [
+        f"system tracks {len(tracks)} (assessed {len(shown)} shown); "
+        f"messages accepted {sum(ex['accepted'].values())}, "
+        f"refused {sum(sum(c.values()) for c in ex['refused'].values())}, "
+        f"delivered {sum(ex['delivered'].values())}"
+    ]
+    for p, node in state.nodes.items():
+        lines.append(
+            f"  {p}: sent {sum(node.sent.values())}, received {sum(node.received.values())}, "
+            f"its picture holds {len(node.view.tracks)} tracks"
+        )
+    return Group(table, Text("\n".join(lines)))
