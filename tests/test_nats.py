@@ -405,7 +405,7 @@ def test_malformed_frame_is_counted_not_fatal():
 
 def test_partner_before_streams_exist_gets_a_clear_error():
     async def main(srv: NatsServer):
-        async with partner_bus(srv, "KR") as kr:
+        async with partner_bus(srv, "KR", unavailable_retry_s=0.5) as kr:
             with pytest.raises(ConnectionError, match="start it first"):
                 await kr.subscribe("lookout.out.KR.>", Recorder(), durable="KR")
             await kr.publish("lookout.in.KR.detection", b"x")
@@ -449,3 +449,85 @@ def test_latency_bench_smoke():
     assert r["bus"] == "nats" and r["refused"] == 0
     assert r["delivered"] == r["expected"] == 2 * r["sent"] > 0
     assert 0 < r["p50_ms"] <= r["p99_ms"]
+
+
+def test_replicated_streams_survive_losing_the_leader(tmp_path):
+    """Three servers, streams with three replicas: the stream leader dies, nothing is lost."""
+    import time
+    import urllib.request
+
+    from lookout.exchange.nats_config import Cluster
+    from lookout.exchange.nats_server import free_port
+
+    pw = make_passwords([EXCHANGE, *PARTNERS])
+    ports, routes, https = ([free_port() for _ in range(3)] for _ in range(3))
+    procs = []
+    try:
+        for i in range(3):
+            others = tuple(f"nats-route://127.0.0.1:{routes[j]}" for j in range(3) if j != i)
+            conf = tmp_path / f"s{i}.conf"
+            conf.write_text(
+                nats_config(
+                    PARTNERS,
+                    port=ports[i],
+                    http_port=https[i],
+                    store_dir=tmp_path / f"js{i}",
+                    passwords=pw,
+                    server_name=f"lk{i}",
+                    cluster=Cluster("lookout", routes[i], others, host="127.0.0.1"),
+                )
+            )
+            procs.append(
+                subprocess.Popen(
+                    [find_nats_server(), "-c", str(conf)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+        def healthy(i: int) -> bool:
+            try:
+                url = f"http://127.0.0.1:{https[i]}/healthz"
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        end = time.monotonic() + 20
+        while not all(healthy(i) for i in range(3)):
+            assert time.monotonic() < end, "cluster not healthy"
+            time.sleep(0.1)
+        urls = [f"nats://127.0.0.1:{p}" for p in ports]
+
+        async def main():
+            ex = NatsBus(
+                urls, user=EXCHANGE, password=pw[EXCHANGE], manage_streams=True, replicas=3
+            )
+            kr = NatsBus(urls[::-1], user="KR", password=pw["KR"])
+            got = Recorder()
+            async with ex, kr:
+                info = await ex._nc.jetstream().stream_info("LOOKOUT_OUT")
+                assert info.config.num_replicas == 3
+                await kr.subscribe("lookout.out.KR.>", got, durable="KR")
+                for i in range(50):
+                    await ex.publish("lookout.out.KR.detection", b"a%d" % i)
+                await ex.flush()
+                await until(lambda: len(got.got) == 50, timeout_s=10)
+                leader = int(info.cluster.leader[2:])
+                procs[leader].kill()
+                procs[leader].wait()
+                for i in range(50):
+                    await ex.publish("lookout.out.KR.detection", b"b%d" % i)
+                await ex.flush()
+                await until(lambda: len(got.got) == 100, timeout_s=20)
+                await asyncio.sleep(0.2)
+            expect = [b"a%d" % i for i in range(50)] + [b"b%d" % i for i in range(50)]
+            assert [d for _, d in got.got] == expect
+            assert ex.stats.failed == 0
+
+        run(main(), timeout_s=60)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(5)

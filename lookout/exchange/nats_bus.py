@@ -104,6 +104,7 @@ class _Pending:
     data: bytes
     deadline: float
     count: int  # messages in it: 1, or a batch frame's
+    first_sent: float
     attempts: int = 1
 
 
@@ -301,6 +302,7 @@ class NatsBus:
         replicas: int = 1,
         ack_timeout_s: float = 5.0,
         max_attempts: int = 3,
+        unavailable_retry_s: float = 10.0,
         max_pending: int = 20_000,
         pull_batch: int = 256,
         pull_expires_s: float = 10.0,
@@ -340,6 +342,7 @@ class NatsBus:
             raise ValueError(f"deliver_policy: {deliver_policy!r}, expected all, new or last")
         self.deliver_policy = deliver_policy
         self.connect_timeout_s = connect_timeout_s
+        self.unavailable_retry_s = unavailable_retry_s
         self.stats = BusStats()
         self._nc: Client | None = None
         self._connect_lock = asyncio.Lock()
@@ -356,8 +359,8 @@ class NatsBus:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self._valid_subjects: set[str] = set()
-        self._reconnected_at = -1e9
         self._last_error_log = -1e9
+        self._last_fail_log = -1e9
         self._batches: dict[str, list[bytes]] = {}
         self._batch_bytes: dict[str, int] = {}
         self._linger_task: asyncio.Task[None] | None = None
@@ -473,7 +476,6 @@ class NatsBus:
     async def _on_reconnected(self) -> None:
         self.stats.reconnects += 1
         self._last_error_log = -1e9
-        self._reconnected_at = time.monotonic()
         log.info("NATS %s: reconnected", self.user)
         for c in self._consumers:
             await c.renew()
@@ -577,7 +579,8 @@ class NatsBus:
         token = str(self._seq)
         if not self._pending:
             self._drained.clear()
-        self._pending[token] = _Pending(subject, data, time.monotonic() + self.ack_timeout_s, count)
+        now = time.monotonic()
+        self._pending[token] = _Pending(subject, data, now + self.ack_timeout_s, count, now)
         self.stats.published += count
         self.stats.frames += 1
         try:
@@ -595,12 +598,20 @@ class NatsBus:
         if token not in self._pending:
             return  # a late ack of a message already resent and acked
         if msg.headers and msg.headers.get("Status") == "503":
+            # No responder: no stream captures the subject, or its stream has no leader for a
+            # moment (a cluster electing one after losing a server, a server still loading its
+            # streams after a restart). Resend every half second for unavailable_retry_s.
             p = self._pending[token]
-            if time.monotonic() - self._reconnected_at < 10.0 and p.attempts < self.max_attempts:
-                # Just after a reconnect JetStream may still be loading the streams: resend.
-                p.deadline = time.monotonic() + 0.5
+            now = time.monotonic()
+            if now - p.first_sent < self.unavailable_retry_s:
+                p.deadline = now + 0.5
+                p.attempts = max(0, p.attempts - 1)  # not a lost ack
             else:
-                self._fail(token, "no stream captures this subject")
+                self._fail(
+                    token,
+                    "no stream captures this subject (or JetStream was unavailable for "
+                    f"{self.unavailable_retry_s:g} s)",
+                )
         elif b'"error"' in msg.data:
             try:
                 err = json.loads(msg.data)["error"]
@@ -618,7 +629,16 @@ class NatsBus:
             return
         self.stats.failed += p.count
         self._failures.extend([(p.subject, reason)] * p.count)
-        log.warning("NATS %s: message on %s not stored: %s", self.user, p.subject, reason)
+        now = time.monotonic()
+        if now - self._last_fail_log > 5.0:
+            self._last_fail_log = now
+            log.warning(
+                "NATS %s: message on %s not stored: %s (%d not stored so far)",
+                self.user,
+                p.subject,
+                reason,
+                self.stats.failed,
+            )
         self._settled()
 
     def _settled(self) -> None:
@@ -629,12 +649,14 @@ class NatsBus:
 
     async def flush(self, timeout_s: float | None = None) -> None:
         """Wait until every published message is acked; raise :class:`BusPublishError` if any
-        was refused or never acked (within ``max_attempts * ack_timeout_s``, or ``timeout_s``)."""
+        was refused or never acked (by the retry limits, or within ``timeout_s``)."""
         nc = await self._connected()
         await self._send_batches()
         with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
             await nc.flush(timeout=max(1, int(self.ack_timeout_s)))
-        limit = timeout_s if timeout_s is not None else self.ack_timeout_s * (self.max_attempts + 1)
+        limit = timeout_s
+        if limit is None:
+            limit = max(self.max_attempts + 1, 2) * self.ack_timeout_s + self.unavailable_retry_s
         try:
             await asyncio.wait_for(self._drained.wait(), limit)
         except TimeoutError:
