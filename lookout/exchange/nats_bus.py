@@ -105,6 +105,7 @@ class _Pending:
     deadline: float
     count: int  # messages in it: 1, or a batch frame's
     first_sent: float
+    headers: dict[str, str] | None
     attempts: int = 1
 
 
@@ -303,6 +304,7 @@ class NatsBus:
         ack_timeout_s: float = 5.0,
         max_attempts: int = 3,
         unavailable_retry_s: float = 10.0,
+        dedupe: bool = True,
         max_pending: int = 20_000,
         pull_batch: int = 256,
         pull_expires_s: float = 10.0,
@@ -343,6 +345,8 @@ class NatsBus:
         self.deliver_policy = deliver_policy
         self.connect_timeout_s = connect_timeout_s
         self.unavailable_retry_s = unavailable_retry_s
+        self.dedupe = dedupe
+        self._msg_id_prefix = ""
         self.stats = BusStats()
         self._nc: Client | None = None
         self._connect_lock = asyncio.Lock()
@@ -415,7 +419,9 @@ class NatsBus:
                 except nats.errors.Error as e:
                     # Authorization errors and the like: retrying will not help.
                     raise ConnectionError(f"NATS {self.servers} as {self.user}: {e}") from e
-            self._ack_prefix = f"{self.inbox}.ack.{nc._nuid.next().decode()}."
+            conn_id = nc._nuid.next().decode()
+            self._ack_prefix = f"{self.inbox}.ack.{conn_id}."
+            self._msg_id_prefix = f"{self.user or 'anon'}-{conn_id}-"
             await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack, pending_msgs_limit=-1)
             self._nc = nc
             self._tasks.append(asyncio.create_task(self._watchdog()))
@@ -518,10 +524,7 @@ class NatsBus:
                 self.stats.retried += 1
                 with contextlib.suppress(Exception):
                     await nc.publish(
-                        p.subject,
-                        p.data,
-                        reply=self._ack_prefix + token,
-                        headers={BATCH_HEADER: str(p.count)} if p.count > 1 else None,
+                        p.subject, p.data, reply=self._ack_prefix + token, headers=p.headers
                     )
 
     # -- publish ------------------------------------------------------------------------------
@@ -579,17 +582,22 @@ class NatsBus:
         token = str(self._seq)
         if not self._pending:
             self._drained.clear()
+        headers: dict[str, str] | None = None
+        if count > 1:
+            headers = {BATCH_HEADER: str(count)}
+        if self.dedupe:
+            # A resend carries the same id: JetStream stores it once (within the stream's
+            # duplicate window) even if the first copy was stored and only its ack was lost.
+            headers = headers or {}
+            headers["Nats-Msg-Id"] = self._msg_id_prefix + token
         now = time.monotonic()
-        self._pending[token] = _Pending(subject, data, now + self.ack_timeout_s, count, now)
+        self._pending[token] = _Pending(
+            subject, data, now + self.ack_timeout_s, count, now, headers
+        )
         self.stats.published += count
         self.stats.frames += 1
         try:
-            await nc.publish(
-                subject,
-                data,
-                reply=self._ack_prefix + token,
-                headers={BATCH_HEADER: str(count)} if count > 1 else None,
-            )
+            await nc.publish(subject, data, reply=self._ack_prefix + token, headers=headers)
         except (nats.errors.ConnectionClosedError, nats.errors.OutboundBufferLimitError) as e:
             log.warning("NATS %s: publish on %s deferred: %s", self.user, subject, e)
 
