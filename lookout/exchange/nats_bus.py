@@ -6,9 +6,13 @@ Two streams hold everything that crosses the bus, on file storage and replicated
 (``manage_streams=True``); partners may not.
 
 - :meth:`NatsBus.publish` is pipelined: it sends the message with a reply inbox and returns; the
-  JetStream acks are matched as they come back, a message not acked within ``ack_timeout_s`` is
-  sent again (``max_attempts``), and :meth:`NatsBus.flush` waits for every outstanding ack and
-  raises :class:`BusPublishError` naming what the broker refused.
+  JetStream acks are matched as they come back. Every message carries a ``Nats-Msg-Id``, so one
+  not acked within ``ack_timeout_s`` is sent again (``max_attempts``) and still stored once;
+  "no responders" (no stream, or a stream electing a leader) is retried for
+  ``unavailable_retry_s``. :meth:`NatsBus.flush` waits for every outstanding ack and raises
+  :class:`BusPublishError` naming what the broker refused. With ``linger_s`` > 0, messages on
+  one subject are sent together in batch frames (:func:`frame`): far fewer NATS messages at
+  high rates, for up to ``linger_s`` more latency.
 - :meth:`NatsBus.subscribe` with ``durable=NAME`` reads through a durable pull consumer ``NAME``
   filtered on the subject: a subscriber that goes away and comes back resumes where it stopped,
   with nothing lost. Messages are handled one at a time in stream order and acknowledged only
@@ -20,6 +24,9 @@ Two streams hold everything that crosses the bus, on file storage and replicated
   own name (``KR``).
 - Connection loss is logged and the client reconnects forever; pull requests are renewed after a
   reconnect and unacked publishes are sent again.
+
+:class:`CoalitionBus` puts one connection per user behind one :class:`Bus`, to run a whole
+coalition in one process against a real broker.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import json
 import logging
 import struct
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -321,6 +329,11 @@ class NatsBus:
         connect_timeout_s: float = 10.0,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
+        if user is None and self.servers:
+            # nats://KR:secret@host:4222 logs in as KR: its replies must use KR's inbox prefix.
+            url = urllib.parse.urlsplit(self.servers[0])
+            if url.username:
+                user = urllib.parse.unquote(url.username)
         self.user, self.password, self.creds = user, password, creds
         self.name = name or (f"lookout-{user}" if user else "lookout")
         self.inbox = inbox_prefix(user) if user else "_INBOX"

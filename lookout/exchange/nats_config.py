@@ -226,6 +226,43 @@ def write_credentials(
     return paths
 
 
+def write_setup(
+    policy_or_partners: Any,
+    directory: str | os.PathLike[str],
+    *,
+    url: str = "nats://127.0.0.1:4222",
+    host: str = "127.0.0.1",
+    port: int = 4222,
+    http_port: int | None = 8222,
+    store_dir: str | os.PathLike[str] | None = None,
+    cluster: Cluster | None = None,
+    server_name: str = "lookout",
+) -> dict[str, Path]:
+    """Everything a broker deployment needs, in ``directory``: ``nats-server.conf`` and
+    ``credentials/<user>.json`` (fresh passwords; ``url`` is what clients will dial), all 0600.
+    Returns the paths by name (``"config"`` and each user)."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    partners = partners_of(policy_or_partners)
+    passwords = make_passwords([EXCHANGE, *partners])
+    text = nats_config(
+        partners,
+        port=port,
+        host=host,
+        http_port=http_port,
+        store_dir=store_dir if store_dir is not None else d / "jetstream",
+        passwords=passwords,
+        cluster=cluster,
+        server_name=server_name,
+    )
+    conf = d / "nats-server.conf"
+    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(conf, 0o600)
+    return {"config": conf, **write_credentials(d / "credentials", passwords, url)}
+
+
 def read_credentials(path: str | os.PathLike[str]) -> dict[str, str]:
     """The ``servers``, ``user`` and ``password`` of a file from :func:`write_credentials`."""
     data = json.loads(Path(path).read_text())
