@@ -11,7 +11,7 @@ $(BIN)/lookout: pyproject.toml
 
 .PHONY: demo test lint bench validation
 demo: $(BIN)/lookout
-	$(BIN)/lookout fly --site 39.03,125.75 --target 42.1,136.5 --loft 6518.2 --vehicle icbm-solid-3stage
+	$(BIN)/lookout demo lost-track --speed 20 --duration-s 700
 
 test: $(BIN)/lookout
 	$(BIN)/ruff check lookout tests
