@@ -554,3 +554,15 @@ def test_replicated_streams_survive_losing_the_leader(tmp_path):
             if p.poll() is None:
                 p.terminate()
                 p.wait(5)
+
+
+def test_connection_errors_are_clear(server):
+    from lookout.exchange.nats_server import free_port
+
+    async def main():
+        with pytest.raises(ConnectionError, match="login refused"):
+            await NatsBus(server.url, user="KR", password="wrong").connect()
+        with pytest.raises(ConnectionError, match="no server reachable within 0.5 s"):
+            await NatsBus(f"nats://127.0.0.1:{free_port()}", connect_timeout_s=0.5).connect()
+
+    run(main())

@@ -381,6 +381,8 @@ class NatsBus:
         self._batches: dict[str, list[bytes]] = {}
         self._batch_bytes: dict[str, int] = {}
         self._linger_task: asyncio.Task[None] | None = None
+        self._connect_task: asyncio.Future[Client] | None = None
+        self._connect_error: str | None = None
 
     @classmethod
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
@@ -397,7 +399,6 @@ class NatsBus:
                 return self
             if self._closed:
                 raise RuntimeError("NatsBus is closed")
-            deadline = time.monotonic() + self.connect_timeout_s
             opts: dict[str, Any] = dict(
                 servers=self.servers,
                 name=self.name,
@@ -417,21 +418,26 @@ class NatsBus:
                 opts.update(user=self.user, password=self.password)
             if self.creds is not None:
                 opts.update(user_credentials=self.creds)
-            while True:
-                try:
-                    nc = await nats.connect(**opts)
-                    break
-                except nats.errors.NoServersError as e:
-                    if time.monotonic() > deadline:
-                        raise ConnectionError(
-                            f"NATS {self.servers}: no server reachable within "
-                            f"{self.connect_timeout_s} s ({e})"
-                        ) from e
-                    log.warning("NATS %s not reachable yet, retrying: %s", self.servers, e)
-                    await asyncio.sleep(0.5)
-                except nats.errors.Error as e:
-                    # Authorization errors and the like: retrying will not help.
-                    raise ConnectionError(f"NATS {self.servers} as {self.user}: {e}") from e
+            # nats-py retries the first connection forever (max_reconnect_attempts=-1); bound it,
+            # and give up at once on a refused login (see _on_error).
+            self._connect_task = asyncio.ensure_future(nats.connect(**opts))
+            self._connect_error = None
+            try:
+                nc = await asyncio.wait_for(self._connect_task, self.connect_timeout_s)
+            except (asyncio.CancelledError, TimeoutError) as e:
+                if self._connect_error is not None:
+                    raise ConnectionError(
+                        f"NATS {self.servers} as {self.user}: {self._connect_error}"
+                    ) from None
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+                raise ConnectionError(
+                    f"NATS {self.servers}: no server reachable within {self.connect_timeout_s} s"
+                ) from None
+            except (OSError, nats.errors.Error) as e:
+                raise ConnectionError(f"NATS {self.servers} as {self.user}: {e}") from e
+            finally:
+                self._connect_task = None
             conn_id = nc._nuid.next().decode()
             self._ack_prefix = f"{self.inbox}.ack.{conn_id}."
             self._msg_id_prefix = f"{self.user or 'anon'}-{conn_id}-"
@@ -481,9 +487,13 @@ class NatsBus:
                     if p.subject.lower() == subject:
                         self._fail(token, "permission denied by the broker")
             return
+        if self._connect_task is not None and "authorization violation" in text:
+            self._connect_error = "login refused (user or password wrong)"
+            self._connect_task.cancel()
+            return
         # While the server is away nats-py reports every failed attempt (twice a second).
         now = time.monotonic()
-        if now - self._last_error_log > 30.0 or not (self._nc and self._nc.is_reconnecting):
+        if now - self._last_error_log > 30.0:
             self._last_error_log = now
             log.warning("NATS %s: %s", self.user, e)
 
