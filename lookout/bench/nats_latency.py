@@ -1,17 +1,22 @@
 """End-to-end latency through NATS JetStream: partners → exchange → every other partner.
 
-Three partner connections publish ``payload_bytes`` messages (the size of a signed detection
-envelope) on ``lookout.in.<P>.detection`` at ``rate`` messages per second in total; the exchange
-connection reads ``lookout.in.>`` through its durable consumer and publishes each message again
-on ``lookout.out.<R>.detection`` for every other partner R; each partner reads its
-``lookout.out.<P>.>`` through its own durable consumer and measures the time from the message's
-creation. Every hop is a JetStream publish with an ack and a durable pull consumer with explicit
-acks, as in the deployed exchange; signing and verification are left to the exchange benchmark.
+:func:`nats_latency` (the bus alone): three partner connections publish ``payload_bytes``
+messages (the size of a signed detection envelope) on ``lookout.in.<P>.detection`` at ``rate``
+messages per second in total; the exchange connection reads ``lookout.in.>`` through its durable
+consumer and publishes each message again on ``lookout.out.<R>.detection`` for every other
+partner R; each partner reads its ``lookout.out.<P>.>`` through its own durable consumer and
+measures the time from the message's creation. Every hop is a JetStream publish with an ack and
+a durable pull consumer with acks, as deployed. With ``processes=True`` (the default) the
+exchange runs in a process of its own and the partners share another.
 
-With ``processes=True`` (the default) the exchange runs in a process of its own, as it does when
-deployed, and the partners share another.
+:func:`signed_exchange_latency` (the deployed form, ``--signed``): signing partner nodes send
+per-sensor detection batches; the real exchange (verification, audit, releasability) runs in its
+own process; latency runs from a detection's creation to its delivery to the last entitled
+partner. :func:`bench_exchange_nats` (``--exchange``) runs ``lookout.bench.exchange.run_bench``
+itself over NATS, all in one process.
 
-    python -m lookout.bench.nats_latency --rate 10000 --seconds 5
+    python -m lookout.bench.nats_latency --rate 10000 --seconds 5 --linger-ms 2
+    python -m lookout.bench.nats_latency --signed --rate 10000 --seconds 5
 """
 
 from __future__ import annotations
