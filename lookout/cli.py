@@ -417,6 +417,137 @@ def replay(
     console.print(table)
 
 
+def _scenario_and_policy(scenario: str, policy: Path | None):
+    from lookout.exchange.policy import Policy, PolicyError
+    from lookout.scenario import ScenarioError, load
+
+    try:
+        sc = load(scenario)
+    except ScenarioError as e:
+        fail(str(e))
+    try:
+        pol = Policy.load(policy) if policy is not None else None
+    except PolicyError as e:
+        fail(str(e))
+    return sc, pol
+
+
+@app.command("nats-config")
+def nats_config_cmd(
+    policy: str = typer.Argument(
+        ..., help="A releasability policy YAML, or a scenario (its demo policy)."
+    ),
+    out: Path = typer.Option(Path("nats"), help="Directory for the config and credentials."),
+    port: int = typer.Option(4222, help="Client port of the server."),
+    host: str = typer.Option("127.0.0.1", help="Address the server listens on."),
+) -> None:
+    """Write a nats-server configuration whose per-partner subject permissions enforce the
+    policy at the broker, and one credentials file per partner and for the exchange."""
+    from lookout.exchange.nats_config import write_setup
+    from lookout.exchange.policy import Policy, PolicyError
+
+    if policy.endswith((".yaml", ".yml")):
+        try:
+            pol = Policy.load(policy)
+        except PolicyError as e:
+            fail(str(e))
+    else:
+        from lookout.demo import default_policy
+
+        sc, _ = _scenario_and_policy(policy, None)
+        pol = Policy.from_dict(default_policy(sc))
+    paths = write_setup(pol, out, url=f"nats://{host}:{port}", host=host, port=port)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}", highlight=False)
+    console.print(f"start it with: nats-server -c {paths['config']}", highlight=False)
+
+
+def _nats_bus(bus: str, credentials: Path | None, **kwargs):
+    from lookout.exchange.nats_bus import NatsBus
+
+    if credentials is not None:
+        return NatsBus.from_credentials(str(credentials), **kwargs)
+    if not bus.startswith(("nats://", "tls://")):
+        fail(f"bus = {bus!r}, expected a nats://USER:PASSWORD@HOST:PORT url")
+    return NatsBus(bus, **kwargs)
+
+
+@app.command()
+def serve(
+    scenario: str = typer.Option(..., help="The scenario being played (policy, keys)."),
+    bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://EXCHANGE:PASSWORD@HOST:PORT"),
+    credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
+    policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
+    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    speed: float = typer.Option(1.0, help="Times real time."),
+    audit: Path = typer.Option(Path("lookout-audit.sqlite"), help="Audit log."),
+    replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
+    until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+) -> None:
+    """The exchange service on NATS JetStream: verify, audit, release, fuse, assess."""
+    import asyncio
+
+    from lookout.service import serve as run_service
+
+    sc, pol = _scenario_and_policy(scenario, policy)
+
+    def status(exchange, picture, t):
+        c = exchange.counters()
+        console.print(
+            f"t={t:7.1f}s accepted {sum(c['accepted'].values())} refused "
+            f"{sum(sum(v.values()) for v in c['refused'].values())} delivered "
+            f"{sum(c['delivered'].values())} system tracks {len(picture.current)}",
+            highlight=False,
+        )
+
+    nats = _nats_bus(bus, credentials, manage_streams=True, replicas=replicas, linger_s=0.002)
+    try:
+        asyncio.run(
+            run_service(sc, nats, start_unix_s=start, speed=speed, audit_path=str(audit),
+                        policy=pol, status=status, until_s=until_s)
+        )  # fmt: skip
+    except (ConnectionError, OSError) as e:
+        fail(f"cannot reach the bus {bus}: {e}")
+
+
+@app.command()
+def node(
+    partner: str = typer.Option(..., help="This node's partner id (KR, JP, US)."),
+    scenario: str = typer.Option(..., help="The scenario being played (sensors, keys)."),
+    bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://PARTNER:PASSWORD@HOST:PORT"),
+    credentials: Path | None = typer.Option(None, help="PARTNER.json from nats-config."),
+    policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
+    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    speed: float = typer.Option(1.0, help="Times real time."),
+    until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+) -> None:
+    """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
+    the common picture in."""
+    import asyncio
+
+    from lookout.service import run_node
+
+    sc, pol = _scenario_and_policy(scenario, policy)
+
+    def status(n, t):
+        console.print(
+            f"{partner} t={t:7.1f}s sent {sum(n.sent.values())} received "
+            f"{sum(n.received.values())} picture {len(n.view.tracks)} tracks",
+            highlight=False,
+        )
+
+    nats = _nats_bus(bus, credentials)
+    try:
+        asyncio.run(
+            run_node(sc, partner, nats, start_unix_s=start, speed=speed, policy=pol,
+                     status=status, until_s=until_s)
+        )  # fmt: skip
+    except ValueError as e:
+        fail(str(e))
+    except (ConnectionError, OSError) as e:
+        fail(f"cannot reach the bus {bus}: {e}")
+
+
 @bench_app.command("flight")
 def bench_flight(
     repeat: int = typer.Option(5, help="Timed repetitions."),
@@ -532,9 +663,10 @@ def bench_exchange_cmd(
 
         result = bench_exchange(rate=rate, seconds=seconds)
     elif bus == "nats":
-        from lookout.bench.nats_latency import bench_exchange_nats
+        from lookout.bench.nats_latency import signed_exchange_latency
 
-        result = bench_exchange_nats(rate=rate, seconds=seconds)
+        # The deployed form: signing nodes and the exchange in processes of their own.
+        result = signed_exchange_latency(rate=rate, seconds=seconds, linger_s=0.002)
     else:
         fail(f"bus = {bus!r}, expected memory or nats")
     keys = ("bus", "rate", "p50_ms", "p99_ms", "delivered", "refused")
@@ -555,3 +687,7 @@ def _print_result(title: str, result: dict) -> None:
 
 def main() -> None:  # pragma: no cover
     sys.exit(app())
+
+
+if __name__ == "__main__":  # python -m lookout.cli
+    main()

@@ -74,8 +74,10 @@ class PartnerNode:
         self._heartbeats = 0
         self.relayed: list = []  # other partners' data received, (sender, message)
 
-    async def start(self) -> None:
-        await self.bus.subscribe(out_subject(self.partner, ">"), self._on_message, durable=None)
+    async def start(self, durable: str | None = None) -> None:
+        """Subscribe to this partner's deliveries; with ``durable`` (a NATS consumer name), a
+        node that comes back catches up on what it missed."""
+        await self.bus.subscribe(out_subject(self.partner, ">"), self._on_message, durable=durable)
 
     async def _on_message(self, subject: str, data: bytes) -> None:
         verdict = self.verifier.check(data, subject_type=subject.rsplit(".", 1)[-1])

@@ -36,3 +36,16 @@ class WallClock:
 
     def now_ns(self) -> int:
         return time.time_ns() - self.epoch_ns
+
+
+class ScenarioClock:
+    """Scenario time from the wall: ``speed`` times the seconds since the Unix time
+    ``start_unix_s`` at which the scenario's epoch is played (every process of a distributed run
+    is given the same start, so their clocks agree to the hosts' clock sync)."""
+
+    def __init__(self, start_unix_s: float, speed: float = 1.0) -> None:
+        self.start_ns = round(start_unix_s * 1e9)
+        self.speed = float(speed)
+
+    def now_ns(self) -> int:
+        return round((time.time_ns() - self.start_ns) * self.speed)
