@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 $(BIN)/lookout: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,stonesoup]'
 	touch $(BIN)/lookout
 
 .PHONY: demo test lint bench validation
