@@ -102,6 +102,14 @@ class TrackerConfig:
     ir_max_speed_mps: float = 5000.0
     #: Largest integration step of the motion model in vacuum (s).
     max_step_s: float = 60.0
+    #: Most RK4 steps of one prediction (``motion.propagate``; past them, drag too stiff for
+    #: the step is flown at the largest drag coefficient it integrates stably), for a tentative
+    #: and a confirmed track. Clutter-born tentative tracks with impossible states (8 km/s at
+    #: 8 km) would need 40-100 steps; a confirmed coasting track is rebased every second and
+    #: needs 1-3; what reaches the cap is a boosting track unseen for tens of seconds in the
+    #: air, whose unknown thrust (km after 30 s) dwarfs what the cap costs.
+    tentative_max_steps: int = 3
+    confirmed_max_steps: int = 8
     #: Coarse gate, in standard deviations of the cheaply extrapolated position: only tracks
     #: that near a detection get the full IMM prediction and chi-square gate.
     coarse_gate_sigmas: float = 6.0
@@ -144,8 +152,10 @@ class TrackerConfig:
             value = getattr(self, name)
             if not 0.0 < value < 1.0:
                 raise ValueError(f"TrackerConfig.{name} = {value!r}: expected (0, 1)")
-        if self.confirm_hits < 1:
-            raise ValueError(f"TrackerConfig.confirm_hits = {self.confirm_hits!r}: expected >= 1")
+        for name in ("tentative_max_steps", "confirmed_max_steps", "confirm_hits"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ValueError(f"TrackerConfig.{name} = {value!r}: expected >= 1")
 
     def gate(self, m: int) -> float:
         """Chi-square gate threshold for an innovation of size ``m``."""

@@ -128,8 +128,12 @@ def _rk4(pos, vel, acc_t, kappa, h):
 
 def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     """RK4 steps per track for a prediction over ``dt``: ``max_step_s`` while the track stays
-    above ~150 km over the interval; lower, at most the time to fall half a density scale height
-    (3.5 km) and the drag's velocity time constant ``1 / (ρ kappa |v|)``."""
+    above ~150 km over the interval; lower, at most the drag's velocity time constant
+    ``1 / (rho kappa |v|)`` and a fraction of the time to cross a density scale height (7 km)
+    vertically. That fraction is 1/2 where drag is strong; where it is weak (a climbing booster
+    at 100 km, a body entering the air) it grows as ``(6 / (a_drag dt))^(1/4)``, so that the
+    RK4 error of the drag term over the interval, ``a_drag dt (h / t_scale)^4 / 120``, stays
+    below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in ``dt``."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
     r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
@@ -141,30 +145,53 @@ def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     if air.any():
         speed = np.sqrt(np.einsum("ij,ij->i", vel[air], vel[air]))
         kap = KAPPA_UNIT * (np.abs(x[air, KAPPA]) + 1.0)
-        rho = atmosphere.density(np.maximum(alt[air], 0.0))
-        t_fall = 3500.0 / np.maximum(np.abs(v_down[air]), 1.0)
-        h_air = np.minimum(t_fall, 1.0 / (rho * kap * np.maximum(speed, 1.0)))
+        vd = v_down[air]
+        rho = atmosphere.density(np.maximum(alt[air] - np.maximum(vd, 0.0) * adt[air], 0.0))
+        lam = rho * kap * np.maximum(speed, 1.0)
+        a_drag = 0.5 * lam * speed
+        ratio = np.maximum((6.0 / np.maximum(a_drag * adt[air], 1e-12)) ** 0.25, 0.5)
+        t_scale = 7000.0 / np.maximum(np.abs(vd), 1.0)
+        h_air = np.minimum(ratio * t_scale, 1.0 / lam)
         h[air] = np.clip(h_air, 0.1, max_step_s)
     return np.maximum(1, np.ceil(adt / h)).astype(np.int64)
 
 
 def propagate(
-    x: np.ndarray, dt: np.ndarray, max_step_s: float = 60.0, with_jacobian: bool = True
+    x: np.ndarray,
+    dt: np.ndarray,
+    max_step_s: float = 60.0,
+    with_jacobian: bool = True,
+    max_steps: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """States (N, 10) advanced by ``dt`` (N,) s, and the transition matrices (N, 10, 10)."""
+    """States (N, 10) advanced by ``dt`` (N,) s, and the transition matrices (N, 10, 10).
+
+    ``max_steps`` (N,) caps the RK4 steps of each state (0: no cap). A capped state whose drag
+    would be too stiff for its step is flown with the largest drag coefficient its step
+    integrates stably (``rho kappa |v| h <= 1`` at the lowest point of the interval); its
+    ``kappa`` is returned unchanged. For tentative tracks: a clutter-born state at 8 km/s in
+    the lower atmosphere would otherwise take 40-100 steps, and its prediction does not matter.
+    """
     n = x.shape[0]
     dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
     steps = step_counts(x, dt, max_step_s)
+    kappa_all = x[:, KAPPA]
+    kappa_fly = kappa_all
+    if max_steps is not None:
+        capped = (max_steps > 0) & (steps > max_steps)
+        if capped.any():
+            steps = np.where(capped, max_steps, steps)
+            kappa_fly = kappa_all.copy()
+            kappa_fly[capped] = _stable_kappa(x[capped], dt[capped] / steps[capped], dt[capped])
+            kappa_fly[capped] = np.minimum(kappa_fly[capped], kappa_all[capped])
     h_all = dt / steps
     pos, vel, acc_t = x[:, 0:3].copy(), x[:, 3:6].copy(), x[:, 6:9]
-    kappa_all = x[:, KAPPA]
     F = np.broadcast_to(np.eye(NX), (n, NX, NX)).copy() if with_jacobian else None
     for k in range(int(steps.max(initial=0))):
         act = None if k == 0 or steps.min() > k else np.flatnonzero(steps > k)
         if act is None:
-            p, v, a, h, kap = pos, vel, acc_t, h_all, kappa_all
+            p, v, a, h, kap = pos, vel, acc_t, h_all, kappa_fly
         else:
-            p, v, a, h, kap = pos[act], vel[act], acc_t[act], h_all[act], kappa_all[act]
+            p, v, a, h, kap = pos[act], vel[act], acc_t[act], h_all[act], kappa_fly[act]
         drag = kap if altitude_approx(p).min(initial=np.inf) < DRAG_CEILING_M else None
         if with_jacobian:
             Ah = jacobian_rate(p, v, drag) * h[:, None, None]
@@ -183,6 +210,15 @@ def propagate(
     out = np.empty((n, NX))
     out[:, 0:3], out[:, 3:6], out[:, 6:9], out[:, KAPPA] = pos, vel, acc_t, kappa_all
     return out, F
+
+
+def _stable_kappa(x: np.ndarray, h: np.ndarray, dt: np.ndarray) -> np.ndarray:
+    """Largest drag coefficient (KAPPA_UNIT) with ``rho kappa |v| h <= 1`` down to the lowest
+    altitude the state can reach in ``dt`` (falling at its speed)."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    low = np.maximum(altitude_approx(pos) - speed * np.abs(dt), 0.0)
+    return 1.0 / (KAPPA_UNIT * atmosphere.density(low) * np.maximum(speed, 1.0) * np.abs(h))
 
 
 def white_accel_q(pos: np.ndarray, vel: np.ndarray, config: TrackerConfig) -> np.ndarray:

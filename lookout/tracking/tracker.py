@@ -57,7 +57,7 @@ from lookout.tracking.scans import BasisCache, Scan, prepare
 
 BOOST, COAST = 0, 1
 #: A confirmed track not updated for this long (s) is moved forward at the next housekeeping.
-REBASE_AGE_S = 10.0
+REBASE_AGE_S = 1.0
 _LOG_2PI = math.log(2.0 * math.pi)
 TWO_PI = 2.0 * math.pi
 _BIG = 1e12
@@ -71,8 +71,20 @@ _TRACK_ARRAYS = (
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inverse and log-determinant of a stack of small SPD matrices (..., m, m); closed forms
-    for m = 2 and 3 (numpy's batched LAPACK costs more than the arithmetic on tiny stacks)."""
+    for m = 2, 3 and 4 (numpy's batched LAPACK costs more than the arithmetic on tiny stacks)."""
     m = S.shape[-1]
+    if m == 4:
+        # Schur complement of the leading 3 x 3 block (range, azimuth, elevation).
+        Ainv, logdet = _inv_small(S[..., :3, :3])
+        b = S[..., :3, 3]
+        Ab = np.einsum("...ij,...j->...i", Ainv, b)
+        sc = S[..., 3, 3] - np.einsum("...i,...i->...", b, Ab)
+        inv = np.empty_like(S)
+        w = Ab / sc[..., None]
+        inv[..., :3, :3] = Ainv + w[..., :, None] * Ab[..., None, :]
+        inv[..., :3, 3] = inv[..., 3, :3] = -w
+        inv[..., 3, 3] = 1.0 / sc
+        return inv, logdet + np.log(sc)
     if m == 2:
         a, b, d = S[..., 0, 0], S[..., 0, 1], S[..., 1, 1]
         det = a * d - b * b
@@ -339,7 +351,9 @@ class Tracker:
 
         flat_x = x0.reshape(2 * n, NX)
         dt2 = np.repeat(dt, 2)
-        xp, F = propagate(flat_x, dt2, cfg.max_step_s)
+        cap = np.where(self.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
+        cap = np.repeat(cap, 2)
+        xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         q_jerk = np.tile([self._q_jerk, 0.0], n)
         Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
@@ -502,10 +516,13 @@ class Tracker:
             self._compact(keep)
             sel = np.flatnonzero(self.confirmed[: self.n])
         self._last_prediction = (xbar[ok], Pbar[ok], c[ok, BOOST])
-        # Coasting tracks not updated for a while are moved to ``t`` (a prediction is a Markov
-        # step), so no later prediction spans more than ``REBASE_AGE_S``.
+        # Coasting tracks not updated for a second are moved to ``t`` (a prediction is a Markov
+        # step), so no later prediction spans more than ``REBASE_AGE_S`` and a coasting track in
+        # the air needs a few RK4 steps per scan, not one per second since its last update. Not
+        # a track that may be boosting: its coast mode must stay "burnout at the last update"
+        # (rebased, it would blend burnouts at every rebase since, each thrusting for a while).
         old = np.flatnonzero(
-            (t - self.t_base[sel] > REBASE_AGE_S) & (self.mu[sel, BOOST] < cfg.boost_reseed_prob)
+            (t - self.t_base[sel] >= REBASE_AGE_S) & (self.mu[sel, BOOST] < cfg.boost_reseed_prob)
         )
         if old.size:
             kept = np.flatnonzero(ok)[old]
