@@ -105,10 +105,10 @@ class TrackerConfig:
     #: Most RK4 steps of one prediction (``motion.propagate``; past them, drag too stiff for
     #: the step is flown at the largest drag coefficient it integrates stably), for a tentative
     #: and a confirmed track. Clutter-born tentative tracks with impossible states (8 km/s at
-    #: 8 km) would need 40-100 steps; a confirmed coasting track is rebased every second and
-    #: needs 1-3; what reaches the cap is a boosting track unseen for tens of seconds in the
-    #: air, whose unknown thrust (km after 30 s) dwarfs what the cap costs.
-    tentative_max_steps: int = 3
+    #: 8 km) would need 40-100 steps, and a tentative track's drag coefficient is its prior
+    #: anyway (σ 1.5e-3 m²/kg: hundreds of metres in 2 s at 30 km); a confirmed track is
+    #: rebased every second and needs 1-3 steps but deep in the atmosphere.
+    tentative_max_steps: int = 1
     confirmed_max_steps: int = 8
     #: Coarse gate, in standard deviations of the cheaply extrapolated position: only tracks
     #: that near a detection get the full IMM prediction and chi-square gate.

@@ -57,7 +57,8 @@ from lookout.tracking.scans import BasisCache, Scan, prepare
 
 BOOST, COAST = 0, 1
 #: A confirmed track not updated for this long (s) is moved forward at the next housekeeping.
-REBASE_AGE_S = 1.0
+#: Confirmed tracks not updated for this long (s) are moved forward at each whole second.
+REBASE_AGE_S = 0.5
 _LOG_2PI = math.log(2.0 * math.pi)
 TWO_PI = 2.0 * math.pi
 _BIG = 1e12
@@ -185,7 +186,7 @@ class Tracker:
         self._sensor_last: dict[str, tuple[float, np.ndarray]] = {}
         self._revisit: dict[str, float] = {}
         self._clutter: dict[str, _SensorClutter] = {}
-        self._last_housekeeping = -math.inf
+        self._last_grid = -math.inf  # last whole second housekept
         # Unpaired infrared lines of sight: t, sensor code, origin, unit vector, sigma, index.
         self._ir_codes: dict[str, int] = {}
         self._ir = (
@@ -216,8 +217,13 @@ class Tracker:
         self._sensor_geometry(scan)
         self.t_now = max(self.t_now, scan.t)
         self._delete_aged(scan.t)
-        if scan.t - self._last_housekeeping >= 1.0:
-            self._housekeep(scan.t)
+        # Housekeeping (rebase, deletion) at every whole second, whether or not ``report`` is
+        # called: a run's tracks do not depend on when it is asked for reports.
+        g = math.floor(scan.t)
+        if g > self._last_grid:
+            first = g if self._last_grid == -math.inf else int(self._last_grid) + 1
+            for k in range(first, g + 1):
+                self._housekeep(float(k))
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
         if self.n:
             cand = self._coarse(scan)
@@ -338,7 +344,11 @@ class Tracker:
         w = joint / np.maximum(c[:, None, :], 1e-300)
         # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
         # restarted from the coast mode at each update): its spread would act as process noise.
-        pruned = mu[:, BOOST] < cfg.boost_reseed_prob
+        # So is the boost mode of a track rebased since its last update (``_housekeep``): its
+        # coast mode stays "burnout at the last update" (where an infrared track loses the
+        # plume), as in one prediction from that update, not a blend of burnouts at every
+        # rebase since, each thrusting for a while.
+        pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | (self.t_base[sel] > self.t[sel])
         w[pruned, BOOST, COAST] = 0.0
         w[pruned, COAST, COAST] = 1.0
         x0 = np.einsum("nij,nik->njk", w, xm)
@@ -496,9 +506,12 @@ class Tracker:
 
     def _housekeep(self, t: float) -> np.ndarray:
         """Predict the confirmed tracks to ``t``, delete those too uncertain or below ground;
-        returns the survivors' indices (their estimates in ``_last_prediction``)."""
+        at a whole second not yet housekept, also rebase those not updated for
+        ``REBASE_AGE_S``. Returns the survivors' indices (estimates in ``_last_prediction``)."""
         cfg = self.config
-        self._last_housekeeping = t
+        rebase = t > self._last_grid and t == math.floor(t)
+        if rebase:
+            self._last_grid = t
         sel = np.flatnonzero(self.confirmed[: self.n])
         if sel.size == 0:
             self._last_prediction = None
@@ -516,15 +529,11 @@ class Tracker:
             self._compact(keep)
             sel = np.flatnonzero(self.confirmed[: self.n])
         self._last_prediction = (xbar[ok], Pbar[ok], c[ok, BOOST])
-        # Coasting tracks not updated for a second are moved to ``t`` (a prediction is a Markov
-        # step), so no later prediction spans more than ``REBASE_AGE_S`` and a coasting track in
-        # the air needs a few RK4 steps per scan, not one per second since its last update. Not
-        # a track that may be boosting: its coast mode must stay "burnout at the last update"
-        # (rebased, it would blend burnouts at every rebase since, each thrusting for a while).
-        old = np.flatnonzero(
-            (t - self.t_base[sel] >= REBASE_AGE_S) & (self.mu[sel, BOOST] < cfg.boost_reseed_prob)
-        )
-        if old.size:
+        # Tracks not updated for a second are moved to ``t`` (a prediction is a Markov step),
+        # so no later prediction spans more than ``REBASE_AGE_S`` and a track in the air needs
+        # a few RK4 steps per scan, not a few per second since its last update.
+        old = np.flatnonzero(t - self.t_base[sel] >= REBASE_AGE_S)
+        if rebase and old.size:
             kept = np.flatnonzero(ok)[old]
             idx = sel[old]
             self.xm[idx], self.Pm[idx], self.mu[idx] = xp[kept], Pp[kept], c[kept]
