@@ -268,3 +268,31 @@ def test_clutter_alone_confirms_no_track(srbm_pair):
     out = track(clutter)
     assert not out.updates.confirmed.any()
     assert len(out.reports) == 0
+
+
+def test_reentry_vehicles_are_followed_down_into_the_air(srbm_pair):
+    """Each RV's track holds it through reentry (below 100 km) to its last detection, within a
+    few times the PCRLB: drag is in the motion model, with the drag coefficient as a state."""
+    from lookout.flight.trajectory import REENTRY
+    from lookout.tracking.motion import altitude_approx
+
+    specs = [radar("r1", 37.5, 128.5, 300.0), radar("r2", 40.5, 129.0, 240.0)]
+    dets, labels = sense(srbm_pair, specs, seed=7)
+    u = track(dets).updates
+    lab = labels_of(u, labels)
+    for traj in (t for t in srbm_pair if t.parent_id is None):
+        rows = (lab == traj.object_id) & u.confirmed
+        rows &= traj.phase[traj.sample_index_at(u.t)] == REENTRY
+        assert rows.sum() > 10, traj.object_id
+        # One track, holding it to its last detection (these radars see it down to ~85 km).
+        assert np.unique(u.track_id[rows]).size == 1
+        last = max(i for i, lab_ in enumerate(labels) if lab_ == traj.object_id)
+        assert u.detection_index[rows].max() == last
+        assert altitude_approx(u.x[rows, :3]).min() < 90e3
+        mine = [d for d, lab_ in zip(dets, labels, strict=True) if lab_ == traj.object_id]
+        bound = pcrlb(traj, mine, times=u.t[rows])
+        err2 = np.sum((u.x[rows, :3] - traj.state_at(u.t[rows])[:, :3]) ** 2, axis=1)
+        ratio = np.sqrt(np.mean(err2)) / np.sqrt(np.mean(bound.pos_m**2))
+        # Measured 0.97 (a) and 0.15 (b): the bound takes drag as white noise of the lightest
+        # body (500 kg/m²), loose for an RV; the tracker learns the RV's drag coefficient.
+        assert ratio < 4.0, (traj.object_id, ratio)
