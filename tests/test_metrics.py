@@ -10,29 +10,7 @@ import pytest
 from lookout.flight.trajectory import Trajectory
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.metrics import gospa, nees_bounds, score
-
-try:
-    from lookout.tracking import TrackerOutput, TrackLog
-except ImportError:  # the tracker lands separately; the scorer only reads these fields
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class TrackLog:
-        t: np.ndarray
-        track_id: np.ndarray
-        x: np.ndarray
-        P: np.ndarray
-        boost_prob: np.ndarray
-        detection_index: np.ndarray
-        confirmed: np.ndarray
-
-    @dataclass(frozen=True)
-    class TrackerOutput:
-        updates: TrackLog
-        reports: TrackLog
-        n_detections: int
-        wall_s: float
-
+from lookout.tracking import TrackerOutput, TrackLog
 
 T_FLIGHT = 400.0
 SIG_P, SIG_V = 50.0, 5.0  # injected error, m and m/s

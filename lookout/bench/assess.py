@@ -9,11 +9,10 @@ orbits, territories as well).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from lookout.assess import Assessor, predict_impacts
+from lookout.bench import best_of
 from lookout.flight import Launch, fly, vehicle
 
 
@@ -25,15 +24,6 @@ def _irbm() -> Launch:
     )  # fmt: skip
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def run(repeat: int = 3, batch: int = 40, seed: int = 0) -> dict:
     tr = fly([_irbm()], debris=False)[0]
     t_bo = tr.event("payload_separation").t
@@ -42,10 +32,10 @@ def run(repeat: int = 3, batch: int = 40, seed: int = 0) -> dict:
     times = t_bo + 10.0 + 15.0 * np.arange(batch)
     x = tr.state_at(times) + rng.multivariate_normal(np.zeros(6), P, size=batch)
     Ps = np.broadcast_to(P, (batch, 6, 6))
-    one = _best(lambda: predict_impacts(times[:1], x[:1], Ps[:1]), repeat)
-    many = _best(lambda: predict_impacts(times, x, Ps), repeat)
+    one = best_of(lambda: predict_impacts(times[:1], x[:1], Ps[:1]), repeat)
+    many = best_of(lambda: predict_impacts(times, x, Ps), repeat)
     ids = [f"T{i}" for i in range(batch)]
-    full = _best(lambda: Assessor().update(times, ids, x, Ps, np.zeros(batch)), repeat)
+    full = best_of(lambda: Assessor().update(times, ids, x, Ps, np.zeros(batch)), repeat)
     return {
         "sigma_points_per_track": 15,
         "one_prediction_s": one,

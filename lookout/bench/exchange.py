@@ -57,6 +57,34 @@ class _ProbeBatch(msgspec.Struct):
 _probe_decoder = msgspec.msgpack.Decoder(_ProbeBatch)
 
 
+class DeliveryProbe:
+    """Counts each detection's deliveries and records, when the last of its ``entitled``
+    recipients got it, its latency from creation (``t_ns`` on ``clock``) if it was made at or
+    after ``count_from_ns``. The probe reads only what it measures: full decoding is the
+    partner's own cost, not the exchange's, and here it would share the exchange's core."""
+
+    def __init__(self, clock, entitled: int, count_from_ns: int) -> None:
+        self.clock = clock
+        self.entitled = entitled
+        self.count_from_ns = count_from_ns
+        self.remaining: dict[tuple[str, int], int] = {}
+        self.latencies: list[int] = []
+        self.delivered = 0
+
+    async def handler(self, subject: str, data: bytes) -> None:
+        now = self.clock.now_ns()
+        for d in _probe_decoder.decode(decode(data).payload).detections:
+            key = (d.partner, d.t_ns)
+            left = self.remaining.get(key, self.entitled) - 1
+            if left:
+                self.remaining[key] = left
+                continue
+            self.remaining.pop(key, None)
+            self.delivered += 1
+            if d.t_ns >= self.count_from_ns:
+                self.latencies.append(now - d.t_ns)
+
+
 class _PerfClock:
     """Monotonic ns since the bench started; the exchange's clock and the nodes'."""
 
@@ -100,33 +128,9 @@ async def run_bench(
     )  # fmt: skip
     await exchange.start()
 
-    entitled = len(PARTNERS) - 1
-    remaining: dict[tuple[str, int], int] = {}
-    latencies: list[int] = []
-    warmup_ns = int(warmup_s * 1e9)
-    delivered = 0
-
-    def recipient(name: str):
-        async def handler(subject: str, data: bytes) -> None:
-            nonlocal delivered
-            now = clock.now_ns()
-            # The probe reads only what it measures: full decoding is the partner's own cost,
-            # not the exchange's, and here it would share the exchange's core.
-            for d in _probe_decoder.decode(decode(data).payload).detections:
-                key = (d.partner, d.t_ns)
-                left = remaining.get(key, entitled) - 1
-                if left:
-                    remaining[key] = left
-                    continue
-                remaining.pop(key, None)
-                delivered += 1
-                if d.t_ns >= warmup_ns:
-                    latencies.append(now - d.t_ns)
-
-        return handler
-
+    probe = DeliveryProbe(clock, len(PARTNERS) - 1, int(warmup_s * 1e9))
     for p in PARTNERS:
-        await bus.subscribe(out_all(p), recipient(p))
+        await bus.subscribe(out_all(p), probe.handler)
 
     interval_ns = len(PARTNERS) * 1e9 / rate
     total = int(seconds * rate / len(PARTNERS))
@@ -182,7 +186,7 @@ async def run_bench(
     envelopes = sum(await asyncio.gather(*(node(i, p) for i, p in enumerate(PARTNERS))))
     await bus.flush()
     deadline = time.perf_counter() + drain_s
-    while delivered < total * len(PARTNERS) and time.perf_counter() < deadline:
+    while probe.delivered < total * len(PARTNERS) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     elapsed = clock.now_ns() / 1e9
     cpu = time.process_time() - cpu0
@@ -191,7 +195,7 @@ async def run_bench(
     audit.close()
     if tmp is not None:
         tmp.cleanup()
-    lat = np.array(latencies, dtype=float) / 1e6
+    lat = np.array(probe.latencies, dtype=float) / 1e6
     refused = sum(sum(c.values()) for c in exchange.refused.values())
     return {
         "bus": bus_name,
@@ -201,7 +205,7 @@ async def run_bench(
         "p50_ms": float(np.percentile(lat, 50)) if lat.size else None,
         "p99_ms": float(np.percentile(lat, 99)) if lat.size else None,
         "max_ms": float(lat.max()) if lat.size else None,
-        "delivered": delivered,
+        "delivered": probe.delivered,
         "created": total * len(PARTNERS),
         "refused": refused,
         "envelopes": envelopes,

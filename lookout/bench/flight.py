@@ -7,11 +7,11 @@ flight in the batch, and the speed-up of batching.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import numpy as np
 
+from lookout.bench import best_of
 from lookout.flight import Launch, fly, vehicle
 
 
@@ -28,24 +28,15 @@ def _icbm(i: int = 0) -> Launch:
     )
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def run(repeat: int = 5, batch: int = 40) -> dict:
     one = _icbm()
     trs = fly([one], debris=False)
     flight_s = trs[0].t[-1] - trs[0].t[0]
     launches = [replace(_icbm(i), launch_time=7.5 * i) for i in range(batch)]
-    single = _best(lambda: fly([one], debris=False), repeat)
-    batched = _best(lambda: fly(launches, debris=False), max(1, repeat // 2))
-    looped = _best(lambda: [fly([x], debris=False) for x in launches], 1)
-    with_debris = _best(lambda: fly([one], debris=True), repeat)
+    single = best_of(lambda: fly([one], debris=False), repeat)
+    batched = best_of(lambda: fly(launches, debris=False), max(1, repeat // 2))
+    looped = best_of(lambda: [fly([x], debris=False) for x in launches], 1)
+    with_debris = best_of(lambda: fly([one], debris=True), repeat)
     return {
         "flight_duration_s": float(flight_s),
         "one_flight_s": single,

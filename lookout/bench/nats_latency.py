@@ -31,7 +31,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
 import numpy as np
 
 from lookout.exchange.nats_bus import BusPublishError, CoalitionBus, NatsBus
@@ -298,17 +297,6 @@ def bench_exchange_nats(
 # -- the real exchange (signatures, verification, audit, policy) in a process of its own ------
 
 
-class _Probe(msgspec.Struct):
-    t_ns: int
-    partner: str
-
-
-class _ProbeBatch(msgspec.Struct):
-    """What a recipient reads of a detection batch to time it (the rest is its own cost)."""
-
-    detections: list[_Probe]
-
-
 async def _signed_exchange(url, login, seed, sensors, done, ready, linger_s):
     import tempfile
     from pathlib import Path
@@ -348,41 +336,22 @@ def _run_signed_exchange(url, login, seed, sensors, done, ready, out, linger_s):
 
 
 async def _signed_nodes(url, logins, seed, rate, seconds, batch_ms, warmup_s, drain_s, linger_s):
-    from lookout.exchange import decode, derive_key, envelope_bytes, seal
+    from lookout.bench.exchange import DeliveryProbe
+    from lookout.exchange import derive_key, envelope_bytes, seal
     from lookout.exchange.clock import WallClock
     from lookout.messages import Detection, DetectionBatch
 
-    probe = msgspec.msgpack.Decoder(_ProbeBatch)
     partners = list(logins)
     clock = WallClock()
     buses = {p: NatsBus(url, **logins[p], linger_s=linger_s) for p in partners}
-    entitled = len(partners) - 1
-    remaining: dict[tuple[str, int], int] = {}
-    latencies: list[int] = []
-    delivered = 0
     t_start = clock.now_ns() + int(0.2e9)
     t_count = t_start + int(warmup_s * 1e9)
 
-    def recipient():
-        async def handler(subject: str, data: bytes) -> None:
-            nonlocal delivered
-            now = clock.now_ns()
-            for d in probe.decode(decode(data).payload).detections:
-                key = (d.partner, d.t_ns)
-                left = remaining.get(key, entitled) - 1
-                if left:
-                    remaining[key] = left
-                    continue
-                remaining.pop(key, None)
-                delivered += 1
-                if d.t_ns >= t_count:
-                    latencies.append(now - d.t_ns)
-
-        return handler
+    probe = DeliveryProbe(clock, len(partners) - 1, t_count)
 
     for p, bus in buses.items():
         await bus.connect()
-        await bus.subscribe(f"lookout.out.{p}.>", recipient(), durable=p)
+        await bus.subscribe(f"lookout.out.{p}.>", probe.handler, durable=p)
 
     interval_ns = len(partners) * 1e9 / rate
     total = int((seconds + warmup_s) * rate / len(partners))
@@ -423,15 +392,15 @@ async def _signed_nodes(url, logins, seed, rate, seconds, batch_ms, warmup_s, dr
     for bus in buses.values():
         await bus.flush()
     end = time.monotonic() + drain_s
-    while delivered < total * len(partners) and time.monotonic() < end:
+    while probe.delivered < total * len(partners) and time.monotonic() < end:
         await asyncio.sleep(0.01)
     cpu, window = time.process_time() - cpu0, time.monotonic() - t0
     for bus in buses.values():
         await bus.close()
     return {
         "created": total * len(partners),
-        "delivered": delivered,
-        "latencies_ns": latencies,
+        "delivered": probe.delivered,
+        "latencies_ns": probe.latencies,
         "cpu_s": cpu,
         "window_s": window,
     }
