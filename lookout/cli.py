@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,39 @@ def fail(message: str) -> None:
     """One-line error, exit status 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def stage_progress(disabled: bool = False):
+    """A progress bar per stage on stderr; yields the ``progress(stage, done, total)`` callback
+    the long runs take."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), disable=disabled) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1e-9))
+            bar.update(tasks[stage], completed=done, total=max(total, 1e-9))
+
+        yield progress
+
+
+def load_scenario(name_or_path: str):
+    """A scenario, or a one-line error naming the field at fault (exit 2)."""
+    from lookout.scenario import ScenarioError, load
+
+    try:
+        return load(name_or_path)
+    except ScenarioError as e:
+        fail(str(e))
 
 
 def parse_lat_lon(text: str, what: str) -> tuple[float, float]:
@@ -172,32 +206,12 @@ def simulate(
     as_json: bool = typer.Option(False, "--json", help="One JSON summary object on stdout."),
 ) -> None:
     """Fly a scenario's launches and let every partner's sensors look: truth and detections."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from lookout.flight import AimError
-    from lookout.scenario import ScenarioError, load
     from lookout.simulate import simulate as run_simulation
     from lookout.simulate import write
 
-    try:
-        sc = load(scenario)
-    except ScenarioError as e:
-        fail(str(e))
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
-        tasks = {
-            "plan": bar.add_task("planning launches", total=max(len(sc.launches), 1)),
-            "sense": bar.add_task("sensing", total=sc.duration_s),
-        }
-
-        def progress(stage: str, done: float, total: float) -> None:
-            bar.update(tasks[stage], completed=done, total=max(total, 1e-9))
-
+    sc = load_scenario(scenario)
+    with stage_progress(disabled=as_json) as progress:
         try:
             sim = run_simulation(sc, progress=progress)
         except AimError as e:
@@ -244,26 +258,12 @@ def track_scenario(
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Simulate a scenario, track every partner's detections, assess, and score against truth."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from lookout.evaluation import evaluate
-    from lookout.scenario import ScenarioError, load
 
-    try:
-        sc = load(scenario)
-    except ScenarioError as e:
-        fail(str(e))
+    sc = load_scenario(scenario)
     if not assess_period_s > 0:
         fail(f"assess-period-s = {assess_period_s:g}, expected a positive number of seconds")
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=as_json) as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(stage: str, done: float, total: float) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=max(total, 1e-9))
-            bar.update(tasks[stage], completed=done, total=max(total, 1e-9))
-
+    with stage_progress(disabled=as_json) as progress:
         ev = evaluate(sc, assess_period_s=assess_period_s, progress=progress)
     result = ev.to_dict()
     if out is not None:
@@ -342,13 +342,9 @@ def demo(
     from rich.live import Live
 
     from lookout.demo import run_demo
-    from lookout.scenario import ScenarioError, load
     from lookout.simulate import simulate as run_simulation
 
-    try:
-        sc = load(scenario)
-    except ScenarioError as e:
-        fail(str(e))
+    sc = load_scenario(scenario)
     if speed < 0:
         fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
     if not as_json:
@@ -419,12 +415,8 @@ def replay(
 
 def _scenario_and_policy(scenario: str, policy: Path | None):
     from lookout.exchange.policy import Policy, PolicyError
-    from lookout.scenario import ScenarioError, load
 
-    try:
-        sc = load(scenario)
-    except ScenarioError as e:
-        fail(str(e))
+    sc = load_scenario(scenario)
     try:
         pol = Policy.load(policy) if policy is not None else None
     except PolicyError as e:
@@ -610,17 +602,13 @@ def bench_tracker_cmd(
 ) -> None:
     """Lookout's tracker against a baseline (Stone Soup) on the same detections, in one run:
     detections per second and RMSE of each, and the ratios."""
-    from lookout.scenario import ScenarioError, load
     from lookout.simulate import simulate as run_simulation
 
     try:
         from lookout.bench.tracker import bench_tracker, render
     except ImportError as e:
         fail(f"the baseline needs its extra: pip install -e '.[stonesoup]' ({e})")
-    try:
-        sc = load(scenario)
-    except ScenarioError as e:
-        fail(str(e))
+    sc = load_scenario(scenario)
     t_window = None
     if window is not None:
         try:
