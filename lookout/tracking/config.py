@@ -77,6 +77,18 @@ class TrackerConfig:
     init_vel_sigma_mps: float = 3000.0
     init_acc_sigma_mps2: float = 30.0
     init_boost_prob_radar: float = 0.2
+    #: Prior of a track born next to a confirmed track updated in the same scan
+    #: (``Tracker._initiate_radar``): the parent's estimate grown by these sigmas per axis.
+    #: Stages and payloads separate at 1-10 m/s (springs, retro motors), a stage dropped in boost
+    #: falls behind at tens of m/s within seconds (velocity, m/s); the offset built up before the
+    #: two objects were seen apart is metres to a hundred metres (position, m).
+    spawn_vel_sigma_mps: float = 30.0
+    spawn_pos_sigma_m: float = 100.0
+    #: Two tracks sharing a scan's two detections are told apart by along-track order
+    #: (``Tracker._order_siblings``) when their velocities differ by less than this (m/s): objects
+    #: separated from one missile (a stage in boost falls behind at tens of m/s); crossing
+    #: missiles differ by hundreds.
+    cso_max_dv_mps: float = 100.0
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
     #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
@@ -125,6 +137,9 @@ class TrackerConfig:
             "ir_coast_likelihood",
             "init_vel_sigma_mps",
             "init_acc_sigma_mps2",
+            "spawn_vel_sigma_mps",
+            "spawn_pos_sigma_m",
+            "cso_max_dv_mps",
             "tentative_timeout_s",
             "confirmed_timeout_s",
             "delete_pos_sigma_m",

@@ -13,7 +13,9 @@ time of each track's last update. For each sensor scan, in time order:
 2. **Gate and assign**: innovations of every (track, detection) pair on the moment-matched
    prediction, chi-square gate at ``gate_probability``, cost ``d² + ln|S|`` (so a precise track
    wins a contested detection over a vague tentative one), global nearest neighbour by
-   ``scipy.optimize.linear_sum_assignment``.
+   ``scipy.optimize.linear_sum_assignment``. Two tracks moving together that share a scan's
+   detections (closely spaced objects: a stage and its payload) get them in along-track order,
+   the older track the detection ahead (``Tracker._order_siblings``).
 3. **Update** the assigned tracks, mode by mode (EKF), and their mode probabilities from the
    innovation likelihoods; an infrared detection is evidence of a burning plume, so it scales the
    coast likelihood by ``ir_coast_likelihood``.
@@ -26,7 +28,8 @@ time of each track's last update. For each sensor scan, in time order:
    ``confirmed_timeout_s``, too uncertain (``delete_pos_sigma_m``) or predicted below ground.
 
 Spent stages and reentry vehicles are separate objects to the sensors, so a second detection
-near a track starts a second track of its own. Track ids are integers, never reused.
+near a track starts a second track of its own, from the first one's estimate (``parent``,
+``spawn_*`` in the configuration). Track ids are integers, never reused.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ _BIG = 1e12
 
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
-    "cpos", "cvel", "cacc", "csig", "cdrag",
+    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born",
 )  # fmt: skip
 
 
@@ -178,6 +181,10 @@ class Tracker:
         self.cacc = np.zeros((cap, 3))
         self.csig = np.zeros((cap, 3))
         self.cdrag = np.zeros(cap)  # largest plausible kappa (m²/kg)
+        # Id of the confirmed track a radar-started track was born next to (-1: none), see
+        # ``_order_siblings``.
+        self.parent = np.full(cap, -1, dtype=np.int64)
+        self.born = np.zeros(cap)  # time of the first detection (s)
         self.n = 0
         self._next_id = 1
         self._n_seen = 0
@@ -225,11 +232,12 @@ class Tracker:
             for k in range(first, g + 1):
                 self._housekeep(float(k))
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
+        near = None  # per detection: id of the confirmed, updated track gating it nearest
         if self.n:
             cand = self._coarse(scan)
             if cand.size:
                 xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
-                ia, jb, dll = self._associate(scan, xbar, Pbar)
+                ia, jb, dll, near = self._associate(scan, cand, xbar, Pbar)
                 if ia.size:
                     self._update(scan, cand[ia], jb, xp[ia], Pp[ia], c[ia], dll)
                     assigned[jb] = True
@@ -240,7 +248,7 @@ class Tracker:
         clutter.learn(scan.z, free.size)
         if free.size:
             if scan.kind == "radar":
-                self._initiate_radar(scan, free)
+                self._initiate_radar(scan, free, near)
             else:
                 self._initiate_infrared(scan, free)
 
@@ -373,10 +381,12 @@ class Tracker:
         xbar, Pbar = _combine(xp, Pp, c)
         return xp, Pp, c, xbar, Pbar
 
-    def _associate(self, scan: Scan, xbar, Pbar):
-        """Gate and assign: track rows (into the predicted set), detection columns, and the
-        track-score increments of the pairs."""
+    def _associate(self, scan: Scan, cand, xbar, Pbar):
+        """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
+        columns, the track-score increments of the pairs, and per detection the id of the
+        nearest confirmed track that gates it and is updated in this scan (-1: none)."""
         m, kind = scan.m, scan.kind
+        near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         zhat, H = measure.predict(kind, xbar, scan, m)
         S0 = H @ Pbar @ H.transpose(0, 2, 1)  # (n, m, m)
         S = S0[:, None] + scan.R[None]  # (n, M, m, m)
@@ -386,7 +396,7 @@ class Tracker:
         ok = d2 <= self._gate[m]
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
+            return empty, empty, np.zeros(0), near
         rows = np.flatnonzero(ok.any(axis=1))
         cols = np.flatnonzero(ok.any(axis=0))
         sub_ok = ok[np.ix_(rows, cols)]
@@ -397,9 +407,71 @@ class Tracker:
             r, k = linear_sum_assignment(cost)
         good = sub_ok[r, k]
         ia, jb = rows[r[good]], cols[k[good]]
+        if ia.size > 1:
+            jb = self._order_siblings(scan, cand, ia, jb, ok, xbar, H)
+        conf = self.confirmed[cand[ia]]
+        if conf.any():
+            rc = ia[conf]
+            d2c = np.where(ok[rc], d2[rc], np.inf)
+            best = np.argmin(d2c, axis=0)
+            has = np.isfinite(d2c[best, np.arange(d2c.shape[1])])
+            near[has] = self.ids[cand[rc[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (d2[ia, jb] + logdet[ia, jb] + m * _LOG_2PI)
-        return ia, jb, dll
+        return ia, jb, dll, near
+
+    def _order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H) -> np.ndarray:
+        """Closely spaced objects: two tracks assigned in this scan, each gating the other's
+        detection, with velocities within ``cso_max_dv_mps`` (objects separated from one
+        missile, not crossing missiles), get the detection pair in along-track order: the
+        detection ahead goes to the older track.
+
+        At separation a stage gets a small retrograde push (or, in boost, drops off the
+        thrusting stack), so the payload stays on the path the older track was predicting and
+        the stage falls behind along the velocity: relative state (ahead minus behind)
+        ``δv (τ v̂, v̂)``, τ the time since the younger track's first detection (a track born at
+        the separation, ``parent``), ``δv > 0`` unknown. Its measurement is ``δv Δz``,
+        ``Δz = H (τ v̂, v̂)``, so the two detections ``z_o, z_y`` are told apart by the sign of
+        ``Δz' (R_o + R_y)⁻¹ (z_o - z_y)``, the matched filter of their difference (``δv``
+        cancels; a wrong τ changes the weighting of position and range rate, rarely the sign).
+        GNN on ``d² + ln|S|`` decides on the tracks' estimated relative state instead, which is
+        noise while they share detections (cross-range noise of 1 km at 1,000 km range against
+        metres of separation): it hands the pair out at random scan after scan, both tracks sit
+        between the objects and the older one ends up on the stage half the time (measured on
+        irbm-overflight: coast RMSE 13.7x the PCRLB; 1.6x with the ordering). The ordering keeps
+        each track on its object from the first scan; once the objects are resolved (no shared
+        detection) GNN alone decides. Pairs only: three tracks sharing detections are left to
+        GNN."""
+        # Pairs of assigned tracks, each gating the other's detection, moving together.
+        k = ia.size
+        mutual = ok[ia][:, jb]
+        mutual &= mutual.T
+        mutual[np.tril_indices(k)] = False
+        if not mutual.any():
+            return jb
+        r_, c_ = np.nonzero(mutual)  # r_ < c_: rows ascend with the ids, r_ the older
+        dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
+        near = np.einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
+        r_, c_ = r_[near], c_[near]
+        # Disjoint pairs only (three tracks sharing detections are left to GNN).
+        cnt = np.bincount(np.concatenate([r_, c_]), minlength=k)
+        single = (cnt[r_] == 1) & (cnt[c_] == 1)
+        p_, c_ = r_[single], c_[single]
+        if p_.size == 0:
+            return jb
+        jc, jp = jb[c_], jb[p_]
+        xpar = xbar[ia[p_]]
+        vhat = xpar[:, 3:6] / np.linalg.norm(xpar[:, 3:6], axis=1, keepdims=True)
+        tau = np.maximum(scan.t - self.born[cand[ia[c_]]], 0.0)
+        dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
+        dz = np.einsum("kij,kj->ki", H[ia[p_]], dx)
+        zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
+        w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
+        swap = np.einsum("ki,ki->k", dz, w) < 0.0
+        if swap.any():
+            jb = jb.copy()
+            jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
+        return jb
 
     def _update(self, scan: Scan, ia, jb, xp, Pp, c, dll) -> None:
         cfg = self.config
@@ -548,7 +620,9 @@ class Tracker:
             arr[:k] = arr[: self.n][keep]
         self.n = k
 
-    def _add(self, xm, Pm, mu, t: float, hits: int, llr: float, timeout: float) -> np.ndarray:
+    def _add(
+        self, xm, Pm, mu, t: float, hits: int, llr: float, timeout: float, parent=None
+    ) -> np.ndarray:
         k = xm.shape[0]
         need = self.n + k
         if need > self.xm.shape[0]:
@@ -568,6 +642,8 @@ class Tracker:
         self.llr[s] = llr
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
+        self.parent[s] = -1 if parent is None else parent
+        self.born[s] = t
         self.n = need
         self._refresh_cache(s)
         return ids
@@ -592,7 +668,7 @@ class Tracker:
         mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
         return xm, Pm, mu
 
-    def _initiate_radar(self, scan: Scan, free: np.ndarray) -> None:
+    def _initiate_radar(self, scan: Scan, free: np.ndarray, near=None) -> None:
         cfg = self.config
         z, R = scan.z[free], scan.R[free]
         pos, P_pos = scan.ecef_pos[free], scan.ecef_P[free]
@@ -608,8 +684,27 @@ class Tracker:
             gain = sv2 * los / s_rr[:, None]
             vel = gain * innov[:, None]
             P_vel -= sv2 * gain[:, :, None] * los[:, None, :]
+        parent = near[free] if near is not None else None
         xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, cfg.init_boost_prob_radar)
-        ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor))
+        if parent is not None and (parent >= 0).any():
+            # Born next to a confirmed track updated in this scan: an object it released (a
+            # spent stage, a reentry vehicle) at its place and velocity but for the separation
+            # push, so the prior is the parent's estimate grown by ``spawn_pos_sigma_m`` and
+            # ``spawn_vel_sigma_mps``, updated with the detection (ECEF point), not the vague
+            # ``init_vel_sigma_mps``: the new track is as accurate as its parent at once.
+            kid = np.flatnonzero(parent >= 0)
+            pi = np.searchsorted(self.ids[: self.n], parent[kid])
+            # Mode by mode (a stage dropped at burnout is in the parent's coast mode).
+            x1, P1 = self.xm[pi].copy(), self.Pm[pi].copy()
+            P1[:, :, :3, :3] += np.eye(3) * cfg.spawn_pos_sigma_m**2
+            P1[:, :, 3:6, 3:6] += np.eye(3) * cfg.spawn_vel_sigma_mps**2
+            Sk = P1[:, :, :3, :3] + P_pos[kid][:, None]
+            K = P1[:, :, :, :3] @ np.linalg.inv(Sk)
+            x1 += (K @ (pos[kid][:, None] - x1[:, :, :3])[..., None])[..., 0]
+            P1 -= K @ P1[:, :, :3, :]
+            xm[kid], Pm[kid] = x1, 0.5 * (P1 + P1.transpose(0, 1, 3, 2))
+            mu[kid] = self.mu[pi]
+        ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor), parent)
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
 
     def _initiate_infrared(self, scan: Scan, free: np.ndarray) -> None:
