@@ -296,3 +296,36 @@ def test_reentry_vehicles_are_followed_down_into_the_air(srbm_pair):
         # Measured 0.97 (a) and 0.15 (b): the bound takes drag as white noise of the lightest
         # body (500 kg/m²), loose for an RV; the tracker learns the RV's drag coefficient.
         assert ratio < 4.0, (traj.object_id, ratio)
+
+
+def test_payload_and_its_stage_each_keep_one_track_through_separation():
+    """Closely spaced objects: the spent stage pushed back at 3 m/s stays within the radars'
+    cross-range resolution of its reentry vehicle for minutes. Each object's detections go to
+    one track (the RV's the older one), not alternately to both."""
+    launch = plan(
+        39.0,
+        125.7,
+        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
+        "irbm-liquid",
+        object_id="i1",
+        launch_time=10.0,
+    )
+    trajs = fly([launch])
+    stage = next(t for t in trajs if t.parent_id is not None)
+    rv = next(t for t in trajs if t.parent_id is None)
+    # The stage separates slowly: under 2 km from the RV five minutes later.
+    t5 = stage.t_start + 300.0
+    assert np.linalg.norm(stage.state_at(t5)[:3] - rv.state_at(t5)[:3]) < 2e3
+    specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
+    dets, labels = sense(trajs, specs, seed=6)
+    u = track(dets).updates
+    lab = labels_of(u, labels)
+    owner = {}
+    for traj in (rv, stage):
+        rows = (lab == traj.object_id) & u.confirmed & (u.t > stage.t_start + 30.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() > 0.95, (traj.object_id, ids, counts)
+        owner[traj.object_id] = ids[np.argmax(counts)]
+    assert owner[rv.object_id] != owner[stage.object_id]
+    # The RV keeps the older track: the stage is the object that left the predicted path.
+    assert owner[rv.object_id] < owner[stage.object_id]
