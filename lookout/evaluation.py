@@ -245,19 +245,27 @@ def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> d
         out["final_impact_error_km"] = out["impact_error_km_over_time"][-1][1]
         last = predicted[-1]
         out["impact_time_error_s"] = last.impact_time - (truth_impact["time_s"] + t0)
-    with_launch = [a for a in mine if a.launch_lat is not None]
+    # The launch point as the first track of the flight (the one that saw it rise) gives it:
+    # a track picked up again later, far from the launch, can only fly its arc back.
+    with_launch = [a for a in mine if a.launch_lat is not None and a.track_id == mine[0].track_id]
     if with_launch:
         a = with_launch[-1]
         d = geodesic_inverse(a.launch_lat, a.launch_lon, launch.site_lat, launch.site_lon)[0]
         out["launch_point_error_km"] = float(d) / 1e3
         out["launch_time_error_s"] = a.launch_time - t0
+    # Warnings of overflight: territories ahead on the predicted ground track after burnout
+    # (not the instantaneous impact point's track during boost), other than the launching one.
+    launch_code = territories().land_at(np.array([launch.site_lat]), np.array([launch.site_lon]))[0]
     first_said: dict[str, float] = {}
     for a in mine:
+        if a.impact_kind != "predicted":
+            continue
         for o in a.overflown:
-            if o.predicted and o.code not in first_said and o.code != a.launch_territory:
+            if o.predicted and o.code not in first_said and o.code != launch_code:
                 first_said[o.code] = a.t - t0
     if mine:
-        out["overflown"] = mine[-1].overflown_codes  # observed so far plus still predicted
+        # Observed so far plus still predicted, without the launching territory.
+        out["overflown"] = [c for c in mine[-1].overflown_codes if c != launch_code]
     if first_said:
         out["first_overflight_warning_s"] = min(first_said.values())
         out["overflight_warning_s_by_territory"] = first_said
