@@ -29,12 +29,23 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("scenarios", nargs="*")
     ap.add_argument("--out", default="docs")
+    ap.add_argument(
+        "--from-json", nargs="+", default=None, metavar="DIR",
+        help="Write the page from figures/*.json of earlier runs instead of running.",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     out = Path(args.out)
     (out / "img").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     names = args.scenarios or list(shipped())
     results = {}
+    if args.from_json:
+        order = list(shipped())
+        for folder in args.from_json:
+            for path in sorted(Path(folder).glob("figures/*.json")):
+                results[path.stem] = json.loads(path.read_text())
+        results = dict(sorted(results.items(), key=lambda kv: order.index(kv[0])))
+        names = []
     for name in names:
         print(f"{name}...", file=sys.stderr, flush=True)
         ev = evaluate(load(name))
@@ -42,6 +53,9 @@ def main(argv=None) -> None:
         (out / "figures" / f"{name}.json").write_text(json.dumps(d, indent=1))
         tracking_plot(ev, out / "img" / f"track-error-{name}.png")
         results[name] = d
+    if args.from_json:
+        for name, d in results.items():
+            (out / "figures" / f"{name}.json").write_text(json.dumps(d, indent=1))
     _impact_plot(results, out / "img" / "impact-error.png")
     (out / "pipeline-figures.md").write_text(_markdown(results))
 

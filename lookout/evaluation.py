@@ -255,7 +255,9 @@ def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> d
         out["launch_time_error_s"] = a.launch_time - t0
     # Warnings of overflight: territories ahead on the predicted ground track after burnout
     # (not the instantaneous impact point's track during boost), other than the launching one.
-    launch_code = territories().land_at(np.array([launch.site_lat]), np.array([launch.site_lon]))[0]
+    # The launching territory: the land under the site, or the coast nearest it (a coastal site
+    # can fall just outside the coarse 1:110m outline).
+    launch_code = territories().area_at(launch.site_lat, launch.site_lon).code
     first_said: dict[str, float] = {}
     for a in mine:
         if a.impact_kind != "predicted":
@@ -264,8 +266,11 @@ def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> d
             if o.predicted and o.code not in first_said and o.code != launch_code:
                 first_said[o.code] = a.t - t0
     if mine:
-        # Observed so far plus still predicted, without the launching territory.
-        out["overflown"] = [c for c in mine[-1].overflown_codes if c != launch_code]
+        # Observed so far plus still predicted, without the launching territory, as the
+        # flight's first track last said it (a track picked up again later has no ground track
+        # back to the launch of its own).
+        first = [a for a in mine if a.track_id == mine[0].track_id]
+        out["overflown"] = [c for c in first[-1].overflown_codes if c != launch_code]
     if first_said:
         out["first_overflight_warning_s"] = min(first_said.values())
         out["overflight_warning_s_by_territory"] = first_said
