@@ -198,16 +198,17 @@ def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]
         truth_overflown = [o.code for o in outlines.overflights(
             tr.t, lat_gt, lon_gt, np.zeros(tr.t.size, dtype=bool)
         )]  # fmt: skip
-        if truth_overflown and outlines.land_at(lat_gt[:1], lon_gt[:1])[0] == truth_overflown[0]:
+        launch_code = outlines.area_at(launch.site_lat, launch.site_lon).code
+        if truth_overflown and truth_overflown[0] == launch_code:
             truth_overflown = truth_overflown[1:]  # the launching territory
         mine = sorted(by_flight.get(launch.object_id, []), key=lambda a: a.t)
-        flights[launch.object_id] = _judge(launch, tr, truth_impact, orbital_truth, mine) | {
-            "truth_overflown": list(dict.fromkeys(truth_overflown))
-        }
+        flights[launch.object_id] = _judge(
+            launch, launch_code, truth_impact, orbital_truth, mine
+        ) | {"truth_overflown": list(dict.fromkeys(truth_overflown))}
     return flights
 
 
-def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> dict:
+def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessment]) -> dict:
     t0 = launch.launch_time
     predicted = [a for a in mine if a.impact_kind == "predicted" and a.impact_lat is not None]
     out: dict = {
@@ -254,10 +255,9 @@ def _judge(launch, tr, truth_impact, orbital_truth, mine: list[Assessment]) -> d
         out["launch_point_error_km"] = float(d) / 1e3
         out["launch_time_error_s"] = a.launch_time - t0
     # Warnings of overflight: territories ahead on the predicted ground track after burnout
-    # (not the instantaneous impact point's track during boost), other than the launching one.
-    # The launching territory: the land under the site, or the coast nearest it (a coastal site
+    # (not the instantaneous impact point's track during boost), other than the launching one
+    # (``launch_code``: the land under the site, or the coast nearest it, since a coastal site
     # can fall just outside the coarse 1:110m outline).
-    launch_code = territories().area_at(launch.site_lat, launch.site_lon).code
     first_said: dict[str, float] = {}
     for a in mine:
         if a.impact_kind != "predicted":

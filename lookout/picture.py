@@ -137,13 +137,14 @@ class PictureView:
     stale_s: float = 5.0
     tracks: dict[str, m.SystemTrack] = field(default_factory=dict)
     updates: int = 0
+    t_now_ns: int = -(2**63)
 
     def apply(self, track: m.SystemTrack) -> None:
         self.updates += 1
         old = self.tracks.get(track.system_track_id)
         if old is None or track.t_ns >= old.t_ns:
             self.tracks[track.system_track_id] = track
-        t_now = max(t.t_ns for t in self.tracks.values())
-        limit = t_now - round(self.stale_s * 1e9)
+        self.t_now_ns = max(self.t_now_ns, track.t_ns)
+        limit = self.t_now_ns - round(self.stale_s * 1e9)
         for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
             del self.tracks[key]

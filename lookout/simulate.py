@@ -129,7 +129,7 @@ def sense(
                 for a, b in outages[s]:
                     down |= (batch.t >= a) & (batch.t < b)
                 if down.any():
-                    batch = _select(batch, ~down)
+                    batch = batch.select(~down)
             dets, labs = batch.to_messages()
             window_dets += dets
             window_labels += labs
@@ -144,22 +144,6 @@ def sense(
         if progress:
             progress("sense", t0, duration)
     return detections, labels
-
-
-def _select(batch, keep: np.ndarray):
-    """The rows of a ``MeasurementBatch`` where ``keep``."""
-    return type(batch)(
-        sensor_id=batch.sensor_id,
-        partner=batch.partner,
-        kind=batch.kind,
-        t=batch.t[keep],
-        z=batch.z[keep],
-        R=batch.R[keep],
-        snr_db=batch.snr_db[keep],
-        sensor_pos=batch.sensor_pos[keep],
-        truth_index=batch.truth_index[keep],
-        object_ids=batch.object_ids,
-    )
 
 
 _ENCODER = msgspec.json.Encoder()

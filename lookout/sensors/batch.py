@@ -7,6 +7,7 @@ message.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,18 @@ class MeasurementBatch:
             sensor_pos=np.asarray(sensor_pos, dtype=float)[order],
             truth_index=np.asarray(truth_index, dtype=np.int64)[order],
             object_ids=tuple(object_ids),
+        )
+
+    def select(self, keep: np.ndarray) -> MeasurementBatch:
+        """The rows where ``keep`` (a boolean mask), in their order."""
+        return dataclasses.replace(
+            self,
+            t=self.t[keep],
+            z=self.z[keep],
+            R=self.R[keep],
+            snr_db=self.snr_db[keep],
+            sensor_pos=self.sensor_pos[keep],
+            truth_index=self.truth_index[keep],
         )
 
     @property

@@ -136,7 +136,7 @@ class PictureFusion:
         self._processed_t_ns = -(2**63)
         self._latest_t_ns: int | None = None
         self._next_report: int | None = None  # index k of the next report instant
-        self._partner_of_detection: list[str] = []
+        self._n_fed = 0  # detections given to the tracker so far (its detection indices)
         self._partners_of_track: dict[int, set[str]] = {}
         self._locals: dict[tuple[str, str], _Local] = {}
         self._sys_of_track: dict[int, str] = {}
@@ -218,8 +218,7 @@ class PictureFusion:
         if not chunk:
             return
         self._processed_t_ns = max(self._processed_t_ns, chunk[-1].t_ns)
-        first = len(self._partner_of_detection)
-        self._partner_of_detection += partners
+        first, self._n_fed = self._n_fed, self._n_fed + len(chunk)
         rows = self.tracker.process(chunk)
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
