@@ -89,6 +89,11 @@ class TrackerConfig:
     #: separated from one missile (a stage in boost falls behind at tens of m/s); crossing
     #: missiles differ by hundreds.
     cso_max_dv_mps: float = 100.0
+    #: Such a pair coasting above the air is updated as a formation
+    #: (``Tracker._update_formation``) while its separation speed is more likely below this
+    #: (m/s) than above: springs and retro motors push at 1-10 m/s; faster, a stage is
+    #: thrusting away (an upper stage ignited next to its spent one).
+    formation_max_speed_mps: float = 10.0
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
     #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
@@ -103,9 +108,15 @@ class TrackerConfig:
     ir_pair_llr: float = 7.0
     #: A tentative track dies after max(this, 2.5 sensor revisits) s without an update.
     tentative_timeout_s: float = 3.0
-    #: A confirmed track dies after this many s without an update, when its position sigma
-    #: exceeds ``delete_pos_sigma_m``, or when it is predicted below ``delete_alt_m``.
+    #: A confirmed track not updated for ``confirmed_timeout_s`` is dormant: no longer reported,
+    #: but kept, predicted and gated, so that the object seen again (a lofted missile's
+    #: reentry vehicle, out of every radar's view for most of an hour) continues its track,
+    #: with its identity and its history, rather than starting a new one from nothing. It dies
+    #: ``dormant_max_s`` after its last update (the longest ballistic flight, a lofted ICBM's,
+    #: lasts about 75 min), when its position sigma exceeds ``delete_pos_sigma_m``, or when it
+    #: is predicted below ``delete_alt_m``.
     confirmed_timeout_s: float = 600.0
+    dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3
     delete_alt_m: float = -2e3
     #: Two infrared lines of sight are triangulated when at most this far apart in time (s).
@@ -140,8 +151,10 @@ class TrackerConfig:
             "spawn_vel_sigma_mps",
             "spawn_pos_sigma_m",
             "cso_max_dv_mps",
+            "formation_max_speed_mps",
             "tentative_timeout_s",
             "confirmed_timeout_s",
+            "dormant_max_s",
             "delete_pos_sigma_m",
             "ir_pair_max_dt_s",
             "ir_max_speed_mps",

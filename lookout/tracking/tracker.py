@@ -37,11 +37,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lookout.flight import atmosphere
+from lookout.flight.trajectory import REENTRY_ALTITUDE_M
 from lookout.messages import Detection
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
@@ -69,8 +71,12 @@ _BIG = 1e12
 
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
-    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born",
+    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "sep_logp",
 )  # fmt: skip
+#: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
+#: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
+#: ``Tracker._order_siblings``.
+SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 40)
 
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,6 +191,9 @@ class Tracker:
         # ``_order_siblings``.
         self.parent = np.full(cap, -1, dtype=np.int64)
         self.born = np.zeros(cap)  # time of the first detection (s)
+        # Log posterior (unnormalised) of the separation speed from the track's sibling, on
+        # ``SEPARATION_GRID_MPS``, learned from the pairs of detections they share.
+        self.sep_logp = np.zeros((cap, SEPARATION_GRID_MPS.size))
         self.n = 0
         self._next_id = 1
         self._n_seen = 0
@@ -237,9 +246,9 @@ class Tracker:
             cand = self._coarse(scan)
             if cand.size:
                 xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
-                ia, jb, dll, near = self._associate(scan, cand, xbar, Pbar)
+                ia, jb, pairs, dll, near = self._associate(scan, cand, xbar, Pbar)
                 if ia.size:
-                    self._update(scan, cand[ia], jb, xp[ia], Pp[ia], c[ia], dll)
+                    self._update(scan, cand[ia], jb, pairs, xp[ia], Pp[ia], c[ia], dll)
                     assigned[jb] = True
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
@@ -259,6 +268,11 @@ class Tracker:
         if sel.size == 0:
             return TrackLog.empty()
         xbar, Pbar, pb = self._last_prediction
+        # Dormant tracks (not updated for ``confirmed_timeout_s``) are kept for the objects'
+        # return, not reported.
+        awake = t - self.t[sel] <= self.config.confirmed_timeout_s
+        if not awake.all():
+            sel, xbar, Pbar, pb = sel[awake], xbar[awake], Pbar[awake], pb[awake]
         k = sel.size
         return TrackLog(
             t=np.full(k, float(t)),
@@ -383,8 +397,9 @@ class Tracker:
 
     def _associate(self, scan: Scan, cand, xbar, Pbar):
         """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
-        columns, the track-score increments of the pairs, and per detection the id of the
-        nearest confirmed track that gates it and is updated in this scan (-1: none)."""
+        columns, each row's other possible detection and the probability of its own
+        (``_order_siblings``), the track-score increments of the pairs, and per detection the id
+        of the nearest confirmed track that gates it and is updated in this scan (-1: none)."""
         m, kind = scan.m, scan.kind
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         zhat, H = measure.predict(kind, xbar, scan, m)
@@ -396,7 +411,7 @@ class Tracker:
         ok = d2 <= self._gate[m]
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0), near
+            return empty, empty, None, np.zeros(0), near
         rows = np.flatnonzero(ok.any(axis=1))
         cols = np.flatnonzero(ok.any(axis=0))
         sub_ok = ok[np.ix_(rows, cols)]
@@ -407,8 +422,13 @@ class Tracker:
             r, k = linear_sum_assignment(cost)
         good = sub_ok[r, k]
         ia, jb = rows[r[good]], cols[k[good]]
+        pairs = []
+        paired = np.zeros(0, dtype=np.int64)
         if ia.size > 1:
-            jb = self._order_siblings(scan, cand, ia, jb, ok, xbar, H)
+            jb, f = self._order_siblings(scan, cand, ia, jb, ok, xbar, H)
+            if f is not None:
+                pairs.append(f)
+                paired = f.rows
         conf = self.confirmed[cand[ia]]
         if conf.any():
             rc = ia[conf]
@@ -416,11 +436,110 @@ class Tracker:
             best = np.argmin(d2c, axis=0)
             has = np.isfinite(d2c[best, np.arange(d2c.shape[1])])
             near[has] = self.ids[cand[rc[best[has]]]]
+        single = self._formation_singles(scan, cand, ia, jb, ok, nu, S, xbar, H, paired)
+        if single is not None:
+            q_row, j, f = single
+            ia, jb = np.concatenate([ia, q_row]), np.concatenate([jb, j])
+            pairs.append(f)
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (d2[ia, jb] + logdet[ia, jb] + m * _LOG_2PI)
-        return ia, jb, dll, near
+        return ia, jb, pairs, dll, near
 
-    def _order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H) -> np.ndarray:
+    def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
+        """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
+        above the reentry altitude, where two bodies pushed apart drift apart at constant
+        speed."""
+        coasting = self.mu[idx, BOOST] < self.config.boost_reseed_prob
+        return coasting & (altitude_approx(x6[:, :3]) >= REENTRY_ALTITUDE_M)
+
+    def _pushed_apart(self, young: np.ndarray) -> np.ndarray:
+        """Pairs whose separation speed (posterior of the younger ``young``) is more likely a
+        push than thrust: at most ``formation_max_speed_mps``."""
+        pw = np.exp(self.sep_logp[young])
+        slow = SEPARATION_GRID_MPS <= self.config.formation_max_speed_mps
+        return pw[:, slow].sum(axis=1) >= 0.5 * pw.sum(axis=1)
+
+    def _separation_moments(self, young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and variance of the separation speed of tracks ``young``."""
+        v = SEPARATION_GRID_MPS
+        pw = np.exp(self.sep_logp[young])
+        pw /= pw.sum(axis=1, keepdims=True)
+        mean = pw @ v
+        return mean, np.maximum(pw @ (v * v) - mean**2, 0.0)
+
+    def _formation_singles(self, scan: Scan, cand, ia, jb, ok, nu, S, xbar, H, paired):
+        """A detection assigned to one of two closely spaced objects separated from each other
+        (one a ``parent`` of the other) while the other goes undetected, and gating both, may
+        be either's: both tracks are updated with it as a formation (``_update_formation``),
+        each under "mine" and "my partner's" (shifted by the separation), weighted by the two
+        origins' likelihoods on the older track's prediction. Returns the partners' rows (into
+        ``cand``), the detection each gets and the formation, or None."""
+        n = cand.size
+        lone = np.setdiff1d(np.arange(ia.size), paired)
+        assigned = np.zeros(n, dtype=bool)
+        assigned[ia] = True
+        free = np.flatnonzero(~assigned & self.confirmed[cand])
+        if lone.size == 0 or free.size == 0:
+            return None
+        lone = lone[self._coasting_in_vacuum(cand[ia[lone]], xbar[ia[lone]])]
+        if lone.size == 0:
+            return None
+        tr, q = cand[ia[lone]], cand[free]
+        related = (self.parent[tr][:, None] == self.ids[q][None, :]) | (
+            self.parent[q][None, :] == self.ids[tr][:, None]
+        )
+        related &= ok[np.ix_(free, jb[lone])].T
+        related &= self._coasting_in_vacuum(q, xbar[free])[None, :]
+        young = np.where(self.ids[tr][:, None] > self.ids[q][None, :], tr[:, None], q[None, :])
+        related &= self._pushed_apart(young.ravel()).reshape(young.shape)
+        if not related.any():
+            return None
+        dv = xbar[ia[lone], None, 3:6] - xbar[None, free, 3:6]
+        related &= np.einsum("abi,abi->ab", dv, dv) <= self.config.cso_max_dv_mps**2
+        si, fj = np.nonzero(related)
+        if si.size == 0:
+            return None
+        _, first = np.unique(si, return_index=True)
+        si, fj = si[first], fj[first]
+        _, first = np.unique(fj, return_index=True)
+        si, fj = si[first], fj[first]
+        pos, q_row = lone[si], free[fj]
+        a_row, j = ia[pos], jb[pos]
+        a_old = self.ids[cand[a_row]] < self.ids[cand[q_row]]
+        o_row = np.where(a_old, a_row, q_row)
+        young = cand[np.where(a_old, q_row, a_row)]
+        tau = np.maximum(scan.t - self.born[young], 0.0)
+        dz = np.einsum("kij,kj->ki", H[o_row], self._separation_direction(xbar[o_row], tau))
+        v_mean, v_var = self._separation_moments(young)
+        # Origin: the older object (at its prediction) or the younger (behind it by v dz).
+        nu_o = nu[o_row, j]
+        S_o = S[o_row, j]
+        spread = v_var[:, None, None] * dz[:, :, None] * dz[:, None, :]
+        inv_o, ld_o = _inv_small(S_o)
+        inv_y, ld_y = _inv_small(S_o + spread)
+        nu_y = nu_o + v_mean[:, None] * dz
+        l_o = -0.5 * (np.einsum("ki,kij,kj->k", nu_o, inv_o, nu_o) + ld_o)
+        l_y = -0.5 * (np.einsum("ki,kij,kj->k", nu_y, inv_y, nu_y) + ld_y)
+        p_o = 1.0 / (1.0 + np.exp(np.clip(l_y - l_o, -700.0, 700.0)))
+        # Rows: the assigned tracks (positions in ``ia``), then the partners (appended).
+        k = pos.size
+        rows = np.concatenate([pos, ia.size + np.arange(k)])
+        is_old = np.concatenate([a_old, ~a_old])
+        sign = np.where(is_old, 1.0, -1.0)
+        off = sign[:, None] * np.concatenate([dz, dz])
+        jj = np.concatenate([j, j])[:, None]
+        zero = np.zeros((2 * k, 1, scan.m))
+        extra = np.concatenate([spread, spread])[:, None]
+        f = _Formation(
+            rows=rows,
+            w=np.where(is_old, np.concatenate([p_o, p_o]), 1.0 - np.concatenate([p_o, p_o])),
+            dets=(jj, jj),
+            shift=(zero, (np.concatenate([v_mean, v_mean])[:, None] * off)[:, None]),
+            extra=(np.zeros_like(extra), extra),
+        )
+        return q_row, j, f
+
+    def _order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H):
         """Closely spaced objects: two tracks assigned in this scan, each gating the other's
         detection, with velocities within ``cso_max_dv_mps`` (objects separated from one
         missile, not crossing missiles), get the detection pair in along-track order: the
@@ -448,7 +567,7 @@ class Tracker:
         mutual &= mutual.T
         mutual[np.tril_indices(k)] = False
         if not mutual.any():
-            return jb
+            return jb, None
         r_, c_ = np.nonzero(mutual)  # r_ < c_: rows ascend with the ids, r_ the older
         dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
         near = np.einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
@@ -458,22 +577,72 @@ class Tracker:
         single = (cnt[r_] == 1) & (cnt[c_] == 1)
         p_, c_ = r_[single], c_[single]
         if p_.size == 0:
-            return jb
+            return jb, None
         jc, jp = jb[c_], jb[p_]
-        xpar = xbar[ia[p_]]
-        vhat = xpar[:, 3:6] / np.linalg.norm(xpar[:, 3:6], axis=1, keepdims=True)
         tau = np.maximum(scan.t - self.born[cand[ia[c_]]], 0.0)
-        dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
+        dx = self._separation_direction(xbar[ia[p_]], tau)
         dz = np.einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
         w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
-        swap = np.einsum("ki,ki->k", dz, w) < 0.0
+        g = np.einsum("ki,ki->k", dz, w)
+        wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
+        a = np.einsum("ki,ki->k", dz, wz)
+        swap = g < 0.0
+        jb = jb.copy()
         if swap.any():
-            jb = jb.copy()
             jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
-        return jb
+        g = np.abs(g)
+        # Probability that the order is right, averaged over the separation speed's posterior,
+        # then the posterior updated with this pair (its likelihood is even in the order).
+        v = SEPARATION_GRID_MPS
+        young = cand[ia[c_]]
+        logw = self.sep_logp[young] - 0.5 * a[:, None] * v * v
+        vg = g[:, None] * v
+        right = _logsumexp(logw + vg)
+        wrong = _logsumexp(logw - vg)
+        b = 1.0 / (1.0 + np.exp(wrong - right))
+        lp = self.sep_logp[young] + np.logaddexp(vg, -vg) - 0.5 * a[:, None] * v * v
+        self.sep_logp[young] = lp - lp.max(axis=1, keepdims=True)
+        pw = np.exp(self.sep_logp[young])
+        pw /= pw.sum(axis=1, keepdims=True)
+        v_mean = pw @ v
+        v_var = np.maximum(pw @ (v * v) - v_mean**2, 0.0)
+        # Rows: older tracks then younger; their own detection, their partner's, the partner's
+        # offset from them in measurement space (the younger is behind), the probability of the
+        # order, and the separation speed's mean and variance.
+        # A formation while both coast above the air: under thrust, or in the air (drag,
+        # different for each body), they part by more than the push: ordered, then each
+        # updated on its own.
+        high = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]]) & self._coasting_in_vacuum(
+            cand[ia[c_]], xbar[ia[c_]]
+        )
+        high &= self._pushed_apart(young)
+        if not high.any():
+            return jb, None
+        p_, c_, dz, b, v_mean, v_var = (a[high] for a in (p_, c_, dz, b, v_mean, v_var))
+        rows = np.concatenate([p_, c_])
+        own, other = jb[rows], np.concatenate([jb[c_], jb[p_]])
+        off = np.concatenate([dz, -dz])
+        vm, vv = np.concatenate([v_mean, v_mean]), np.concatenate([v_var, v_var])
+        shift = vm[:, None] * off
+        zero = np.zeros_like(off)
+        extra = np.zeros((rows.size, 2, scan.m, scan.m))
+        extra[:, 1] = vv[:, None, None] * off[:, :, None] * off[:, None, :]
+        pairs = _Formation(
+            rows=rows,
+            w=np.concatenate([b, b]),
+            dets=(np.stack([own, other], 1), np.stack([other, own], 1)),
+            shift=(np.stack([zero, shift], 1), np.stack([zero, shift], 1)),
+            extra=(extra, extra),
+        )
+        return jb, pairs
 
-    def _update(self, scan: Scan, ia, jb, xp, Pp, c, dll) -> None:
+    def _update(self, scan: Scan, ia, jb, pairs, xp, Pp, c, dll) -> None:
+        """EKF update of tracks ``ia`` with detections ``jb``, mode by mode. A track of a closely
+        spaced pair whose own detection is only ``beta`` probable (``_order_siblings``) is
+        updated with both of the pair's detections weighted by their probabilities
+        (probabilistic data association: the mean innovation, and the covariance grown by the
+        spread of the innovations)."""
         cfg = self.config
         m, kind = scan.m, scan.kind
         na = ia.size
@@ -486,12 +655,16 @@ class Tracker:
         S = H @ PHt[:, :6, :] + scan.R[jj]
         Sinv, logdet = _inv_small(S)
         K = PHt @ Sinv
-        x_new = xs + (K @ nu[:, :, None])[:, :, 0]
+        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+        ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
         P_new = Ps - K @ S @ K.transpose(0, 2, 1)
+        x_new = xs + (K @ nu[:, :, None])[:, :, 0]
+        if pairs is not None:
+            for f in pairs:
+                self._update_formation(scan, f, xs, Ps, zh, H, x_new, P_new, ll)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
         x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
-        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-        ll = (-0.5 * (d2 + logdet + m * _LOG_2PI)).reshape(na, 2)
+        ll = ll.reshape(na, 2)
         if kind == "infrared":
             ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
         ll -= ll.max(axis=1, keepdims=True)
@@ -523,6 +696,64 @@ class Tracker:
                 self.confirmed[ia].copy(),
             )
         )
+
+    def _separation_direction(self, x6: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Relative state (k, 6) now, per m/s of separation speed, of an object pushed back
+        along the velocity ``tau`` s ago from the one at ``x6`` (k, 6): the ballistic transition
+        matrix from then to now applied to the unit velocity then (``motion.propagate`` back,
+        then forward with its Jacobian). A straight line ``(tau v̂, v̂)`` is out by the gravity
+        gradient, ~1e-6 τ³ m (40 m after 400 s)."""
+        k = x6.shape[0]
+        x = np.zeros((k, NX))
+        x[:, :6] = x6
+        back, _ = propagate(x, -tau, self.config.max_step_s, with_jacobian=False)
+        _, F = propagate(back, tau, self.config.max_step_s)
+        vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
+        return np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
+
+    @staticmethod
+    def _update_formation(scan: Scan, f: _Formation, xs, Ps, zh, H, x_new, P_new, ll) -> None:
+        """Update tracks of closely spaced objects as a formation (``_order_siblings``,
+        ``_formation_singles``): under each of two hypotheses of where the scan's detections
+        came from, each track is updated with every detection of its formation, a partner's
+        shifted by the partner's offset from it (the separation speed's variance added to that
+        detection's noise); the two updates are mixed by the hypotheses' probabilities
+        (moment matching). Overwrites the rows' plain updates in ``x_new``, ``P_new`` and
+        ``ll`` (mode-expanded rows, two per track)."""
+        kind, m = scan.kind, scan.m
+        rr = (2 * f.rows[:, None] + np.arange(2)).ravel()
+        x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
+        nm = f.dets[0].shape[1]
+        Hn = np.concatenate([Hr] * nm, axis=1)  # (k, nm m, 6)
+        PHt = P0[:, :, :6] @ Hn.transpose(0, 2, 1)
+        HPH = Hn @ PHt[:, :6, :]
+        out = []
+        for dets, shift, extra in zip(f.dets, f.shift, f.extra, strict=True):
+            dets, shift, extra = (np.repeat(a, 2, axis=0) for a in (dets, shift, extra))
+            nu = measure.wrap(scan.z[dets] + shift - zr[:, None, :], kind).reshape(len(rr), -1)
+            S = HPH.copy()
+            for i in range(nm):
+                blk = slice(i * m, (i + 1) * m)
+                S[:, blk, blk] += scan.R[dets[:, i]] + extra[:, i]
+            Sinv = np.linalg.inv(S)
+            _, logdet = np.linalg.slogdet(S)
+            K = PHt @ Sinv
+            x = x0 + (K @ nu[:, :, None])[:, :, 0]
+            P = P0 - K @ S @ K.transpose(0, 2, 1)
+            d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+            out.append((x, P, -0.5 * (d2 + logdet + nm * m * _LOG_2PI)))
+        (xa, Pa, la), (xb, Pb, lb) = out
+        w = np.repeat(f.w, 2)
+        b = w[:, None]
+        dx = xa - xb
+        x_new[rr] = b * xa + (1.0 - b) * xb
+        P_new[rr] = (
+            b[:, :, None] * Pa
+            + (1.0 - b)[:, :, None] * Pb
+            + (b * (1.0 - b))[:, :, None] * dx[:, :, None] * dx[:, None, :]
+        )
+        with np.errstate(divide="ignore"):
+            ll[rr] = np.logaddexp(np.log(w) + la, np.log1p(-w) + lb)
 
     def _refresh_cache(self, idx) -> tuple[np.ndarray, np.ndarray]:
         """Refresh the coarse-gate extrapolation of tracks ``idx`` from their mode estimates;
@@ -570,7 +801,7 @@ class Tracker:
             return
         age = t - self.t[:n]
         conf = self.confirmed[:n]
-        dead = np.where(conf, age > cfg.confirmed_timeout_s, age > self.timeout[:n])
+        dead = np.where(conf, age > cfg.dormant_max_s, age > self.timeout[:n])
         dead |= ~conf & (self.llr[:n] < self._drop_llr)
         dead |= ~np.isfinite(self.cpos[:n]).all(axis=1)
         if dead.any():
@@ -643,6 +874,7 @@ class Tracker:
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
+        self.sep_logp[s] = 0.0
         self.born[s] = t
         self.n = need
         self._refresh_cache(s)
@@ -830,6 +1062,26 @@ class Tracker:
             detection_index=np.concatenate(cols[5]).astype(np.int64),
             confirmed=np.concatenate(cols[6]).astype(bool),
         )
+
+
+@dataclass(frozen=True)
+class _Formation:
+    """Tracks of closely spaced objects updated together in one scan
+    (``Tracker._update_formation``): assignment rows (k,), the probability of the first of
+    two hypotheses (k,), and per hypothesis the detections (k, nm) each row is updated with,
+    the shifts added to them (k, nm, m) and the noise added to them (k, nm, m, m)."""
+
+    rows: np.ndarray
+    w: np.ndarray
+    dets: tuple[np.ndarray, np.ndarray]
+    shift: tuple[np.ndarray, np.ndarray]
+    extra: tuple[np.ndarray, np.ndarray]
+
+
+def _logsumexp(a: np.ndarray) -> np.ndarray:
+    """log Σ exp over the last axis."""
+    top = a.max(axis=-1)
+    return top + np.log(np.exp(a - top[..., None]).sum(axis=-1))
 
 
 def _combine(
