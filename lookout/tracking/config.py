@@ -94,6 +94,11 @@ class TrackerConfig:
     #: (m/s) than above: springs and retro motors push at 1-10 m/s; faster, a stage is
     #: thrusting away (an upper stage ignited next to its spent one).
     formation_max_speed_mps: float = 10.0
+    #: ... and while it is expected within this distance (m) of its partner: the formation's
+    #: relative motion is linear in the separation, and the first neglected term, the
+    #: gravity gradient's second order 3 μ Δr² / r⁴, is 2e-6 m/s² at 2 km (0.4 m in ten
+    #: minutes) but grows with the square of the distance (600 m in an hour at 12 km).
+    formation_max_separation_m: float = 2000.0
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
     #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
@@ -152,6 +157,7 @@ class TrackerConfig:
             "spawn_pos_sigma_m",
             "cso_max_dv_mps",
             "formation_max_speed_mps",
+            "formation_max_separation_m",
             "tentative_timeout_s",
             "confirmed_timeout_s",
             "dormant_max_s",

@@ -71,12 +71,17 @@ _BIG = 1e12
 
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
-    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "sep_logp",
+    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born",
 )  # fmt: skip
 #: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
 #: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
 #: ``Tracker._order_siblings``.
-SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 40)
+SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 600)
+#: Variance (m²/s²) of the grid's rounding of the speed: its relative spacing, 1.2 %, at 3 m/s
+#: is 0.035 m/s, which after ten minutes is 20 m.
+_GRID_STEP = SEPARATION_GRID_MPS[1] / SEPARATION_GRID_MPS[0] - 1.0
+#: A pair's relative motion is found again from the older track's estimate this often (s).
+REANCHOR_S = 20.0
 
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -191,9 +196,13 @@ class Tracker:
         # ``_order_siblings``.
         self.parent = np.full(cap, -1, dtype=np.int64)
         self.born = np.zeros(cap)  # time of the first detection (s)
-        # Log posterior (unnormalised) of the separation speed from the track's sibling, on
-        # ``SEPARATION_GRID_MPS``, learned from the pairs of detections they share.
-        self.sep_logp = np.zeros((cap, SEPARATION_GRID_MPS.size))
+        # Log posterior (unnormalised) of the separation speed of a track from its older
+        # sibling, on ``SEPARATION_GRID_MPS``, by the younger track's id (pairs only).
+        self._separation: dict[int, np.ndarray] = {}
+        # The relative motion of a pair (``_separation_direction``) by the younger's id: time,
+        # reference state (NX,), relative state per m/s of separation speed (6,), and the time
+        # the reference was taken from the older's estimate.
+        self._formation_ref: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
         self.n = 0
         self._next_id = 1
         self._n_seen = 0
@@ -452,20 +461,33 @@ class Tracker:
         coasting = self.mu[idx, BOOST] < self.config.boost_reseed_prob
         return coasting & (altitude_approx(x6[:, :3]) >= REENTRY_ALTITUDE_M)
 
+    def _in_formation_range(self, young: np.ndarray, tau: np.ndarray) -> np.ndarray:
+        """Pairs whose expected separation (posterior mean speed of the younger ``young`` times
+        ``tau``, s since it was born) is within ``formation_max_separation_m``."""
+        mean, _ = self._separation_moments(young)
+        return mean * tau <= self.config.formation_max_separation_m
+
     def _pushed_apart(self, young: np.ndarray) -> np.ndarray:
         """Pairs whose separation speed (posterior of the younger ``young``) is more likely a
         push than thrust: at most ``formation_max_speed_mps``."""
-        pw = np.exp(self.sep_logp[young])
+        pw = np.exp(self._separation_logp(young))
         slow = SEPARATION_GRID_MPS <= self.config.formation_max_speed_mps
         return pw[:, slow].sum(axis=1) >= 0.5 * pw.sum(axis=1)
 
     def _separation_moments(self, young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the separation speed of tracks ``young``."""
         v = SEPARATION_GRID_MPS
-        pw = np.exp(self.sep_logp[young])
+        pw = np.exp(self._separation_logp(young))
         pw /= pw.sum(axis=1, keepdims=True)
         mean = pw @ v
-        return mean, np.maximum(pw @ (v * v) - mean**2, 0.0)
+        var = np.maximum(pw @ (v * v) - mean**2, 0.0) + (_GRID_STEP * mean) ** 2 / 12.0
+        return mean, var
+
+    def _separation_logp(self, young: np.ndarray) -> np.ndarray:
+        """Log posteriors (k, G) of the separation speeds of tracks ``young`` (the prior,
+        log-uniform, for a pair not seen yet)."""
+        flat = np.zeros(SEPARATION_GRID_MPS.size)
+        return np.stack([self._separation.get(int(i), flat) for i in self.ids[young]])
 
     def _formation_singles(self, scan: Scan, cand, ia, jb, ok, nu, S, xbar, H, paired):
         """A detection assigned to one of two closely spaced objects separated from each other
@@ -488,7 +510,6 @@ class Tracker:
         related = (self.parent[tr][:, None] == self.ids[q][None, :]) | (
             self.parent[q][None, :] == self.ids[tr][:, None]
         )
-        related &= ok[np.ix_(free, jb[lone])].T
         related &= self._coasting_in_vacuum(q, xbar[free])[None, :]
         young = np.where(self.ids[tr][:, None] > self.ids[q][None, :], tr[:, None], q[None, :])
         related &= self._pushed_apart(young.ravel()).reshape(young.shape)
@@ -504,12 +525,20 @@ class Tracker:
         _, first = np.unique(fj, return_index=True)
         si, fj = si[first], fj[first]
         pos, q_row = lone[si], free[fj]
-        a_row, j = ia[pos], jb[pos]
+        a_row = ia[pos]
         a_old = self.ids[cand[a_row]] < self.ids[cand[q_row]]
-        o_row = np.where(a_old, a_row, q_row)
         young = cand[np.where(a_old, q_row, a_row)]
         tau = np.maximum(scan.t - self.born[young], 0.0)
-        dz = np.einsum("kij,kj->ki", H[o_row], self._separation_direction(xbar[o_row], tau))
+        close = self._in_formation_range(young, tau)
+        if not close.any():
+            return None
+        pos, q_row, a_row, a_old, young, tau = (
+            a[close] for a in (pos, q_row, a_row, a_old, young, tau)
+        )
+        j = jb[pos]
+        o_row = np.where(a_old, a_row, q_row)
+        u = self._separation_direction(young, xbar[o_row], tau, scan.t)
+        dz = np.einsum("kij,kj->ki", H[o_row], u)
         v_mean, v_var = self._separation_moments(young)
         # Origin: the older object (at its prediction) or the younger (behind it by v dz).
         nu_o = nu[o_row, j]
@@ -565,10 +594,18 @@ class Tracker:
         k = ia.size
         mutual = ok[ia][:, jb]
         mutual &= mutual.T
-        mutual[np.tril_indices(k)] = False
-        if not mutual.any():
+        # ... or one born next to the other (``parent``), whether or not they still share
+        # their detections: the pair's detections measure the separation speed either way, and
+        # leaving out the pairs seen apart would bias it low.
+        tr = cand[ia]
+        kin = (self.parent[tr][:, None] == self.ids[tr][None, :]) | (
+            self.parent[tr][None, :] == self.ids[tr][:, None]
+        )
+        paired = mutual | kin
+        paired[np.tril_indices(k)] = False
+        if not paired.any():
             return jb, None
-        r_, c_ = np.nonzero(mutual)  # r_ < c_: rows ascend with the ids, r_ the older
+        r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
         dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
         near = np.einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
         r_, c_ = r_[near], c_[near]
@@ -578,35 +615,45 @@ class Tracker:
         p_, c_ = r_[single], c_[single]
         if p_.size == 0:
             return jb, None
-        jc, jp = jb[c_], jb[p_]
+        shared = mutual[p_, c_]
         tau = np.maximum(scan.t - self.born[cand[ia[c_]]], 0.0)
-        dx = self._separation_direction(xbar[ia[p_]], tau)
+        close = self._in_formation_range(cand[ia[c_]], tau)
+        keep = shared | close
+        if not keep.all():
+            p_, c_, shared, tau, close = (a[keep] for a in (p_, c_, shared, tau, close))
+            if p_.size == 0:
+                return jb, None
+        jc, jp = jb[c_], jb[p_]
+        dx = self._separation_direction(cand[ia[c_]], xbar[ia[p_]], tau, scan.t)
         dz = np.einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
         w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
         g = np.einsum("ki,ki->k", dz, w)
         wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
         a = np.einsum("ki,ki->k", dz, wz)
-        swap = g < 0.0
+        # Shared detections are ordered by the matched filter; apart, GNN has ordered them.
+        swap = shared & (g < 0.0)
         jb = jb.copy()
         if swap.any():
             jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
-        g = np.abs(g)
+        g = np.where(shared, np.abs(g), g)
         # Probability that the order is right, averaged over the separation speed's posterior,
-        # then the posterior updated with this pair (its likelihood is even in the order).
+        # then the posterior updated with this pair (its likelihood is even in the order when
+        # it is in doubt, N(g; v a, a) when GNN has ordered them).
         v = SEPARATION_GRID_MPS
         young = cand[ia[c_]]
-        logw = self.sep_logp[young] - 0.5 * a[:, None] * v * v
+        prior = self._separation_logp(young)
+        logw = prior - 0.5 * a[:, None] * v * v
         vg = g[:, None] * v
         right = _logsumexp(logw + vg)
         wrong = _logsumexp(logw - vg)
-        b = 1.0 / (1.0 + np.exp(wrong - right))
-        lp = self.sep_logp[young] + np.logaddexp(vg, -vg) - 0.5 * a[:, None] * v * v
-        self.sep_logp[young] = lp - lp.max(axis=1, keepdims=True)
-        pw = np.exp(self.sep_logp[young])
-        pw /= pw.sum(axis=1, keepdims=True)
-        v_mean = pw @ v
-        v_var = np.maximum(pw @ (v * v) - v_mean**2, 0.0)
+        b = np.where(shared, 1.0 / (1.0 + np.exp(wrong - right)), 1.0)
+        like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
+        lp = prior + like - 0.5 * a[:, None] * v * v
+        lp -= lp.max(axis=1, keepdims=True)
+        for i, row in zip(self.ids[young].tolist(), lp, strict=True):
+            self._separation[i] = row
+        v_mean, v_var = self._separation_moments(young)
         # Rows: older tracks then younger; their own detection, their partner's, the partner's
         # offset from them in measurement space (the younger is behind), the probability of the
         # order, and the separation speed's mean and variance.
@@ -616,7 +663,7 @@ class Tracker:
         high = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]]) & self._coasting_in_vacuum(
             cand[ia[c_]], xbar[ia[c_]]
         )
-        high &= self._pushed_apart(young)
+        high &= self._pushed_apart(young) & close
         if not high.any():
             return jb, None
         p_, c_, dz, b, v_mean, v_var = (a[high] for a in (p_, c_, dz, b, v_mean, v_var))
@@ -697,19 +744,48 @@ class Tracker:
             )
         )
 
-    def _separation_direction(self, x6: np.ndarray, tau: np.ndarray) -> np.ndarray:
-        """Relative state (k, 6) now, per m/s of separation speed, of an object pushed back
-        along the velocity ``tau`` s ago from the one at ``x6`` (k, 6): the ballistic transition
-        matrix from then to now applied to the unit velocity then (``motion.propagate`` back,
-        then forward with its Jacobian). A straight line ``(tau v̂, v̂)`` is out by the gravity
-        gradient, ~1e-6 τ³ m (40 m after 400 s)."""
+    def _separation_direction(
+        self, young: np.ndarray, x6: np.ndarray, tau: np.ndarray, t: float
+    ) -> np.ndarray:
+        """Relative state (k, 6) at ``t``, per m/s of separation speed, of the object of track
+        ``young`` pushed back along the velocity ``tau`` s ago from the one at ``x6`` (k, 6):
+        the ballistic transition matrix from then to now applied to the unit velocity then. A
+        straight line ``(tau v̂, v̂)`` is out by the gravity gradient, ~1e-6 τ³ m (40 m after
+        400 s). Found from the older's estimate (``motion.propagate`` back, then forward with
+        its Jacobian), then carried forward from scan to scan along that reference trajectory
+        for ``REANCHOR_S``: the first estimates after a burnout can be 100 m/s out, and a
+        direction 2° off puts the partner 50 m out after ten minutes."""
         k = x6.shape[0]
-        x = np.zeros((k, NX))
-        x[:, :6] = x6
-        back, _ = propagate(x, -tau, self.config.max_step_s, with_jacobian=False)
-        _, F = propagate(back, tau, self.config.max_step_s)
-        vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
-        return np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
+        out = np.empty((k, 6))
+        keys = self.ids[young].tolist()
+        known = np.array(
+            [i in self._formation_ref and t - self._formation_ref[i][3] < REANCHOR_S for i in keys],
+            dtype=bool,
+        )
+        step = self.config.max_step_s
+        if known.any():
+            kk = np.flatnonzero(known)
+            refs = [self._formation_ref[keys[i]] for i in kk]
+            t0 = np.array([r[0] for r in refs])
+            x0 = np.stack([r[1] for r in refs])
+            u0 = np.stack([r[2] for r in refs])
+            x1, F = propagate(x0, t - t0, step)
+            u1 = np.einsum("kij,kj->ki", F[:, :6, :6], u0)
+            out[kk] = u1
+            for i, idx in enumerate(kk.tolist()):
+                self._formation_ref[keys[idx]] = (t, x1[i], u1[i], refs[i][3])
+        if not known.all():
+            nk = np.flatnonzero(~known)
+            x = np.zeros((nk.size, NX))
+            x[:, :6] = x6[nk]
+            back, _ = propagate(x, -tau[nk], step, with_jacobian=False)
+            _, F = propagate(back, tau[nk], step)
+            vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
+            u = np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
+            out[nk] = u
+            for i, idx in enumerate(nk.tolist()):
+                self._formation_ref[keys[idx]] = (t, x[i], u[i], t)
+        return out
 
     @staticmethod
     def _update_formation(scan: Scan, f: _Formation, xs, Ps, zh, H, x_new, P_new, ll) -> None:
@@ -874,7 +950,6 @@ class Tracker:
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
-        self.sep_logp[s] = 0.0
         self.born[s] = t
         self.n = need
         self._refresh_cache(s)
