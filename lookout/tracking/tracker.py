@@ -80,8 +80,13 @@ SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 600)
 #: Variance (m²/s²) of the grid's rounding of the speed: its relative spacing, 1.2 %, at 3 m/s
 #: is 0.035 m/s, which after ten minutes is 20 m.
 _GRID_STEP = SEPARATION_GRID_MPS[1] / SEPARATION_GRID_MPS[0] - 1.0
+#: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
+_WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
 #: A pair's relative motion is found again from the older track's estimate this often (s).
 REANCHOR_S = 20.0
+#: ... or as soon as the older's velocity turns this far (rad) from the reference's: 1 mrad is
+#: 3 m at 3 m/s for 1,000 s.
+REANCHOR_ANGLE_RAD = 1e-3
 
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,6 +208,9 @@ class Tracker:
         # reference state (NX,), relative state per m/s of separation speed (6,), and the time
         # the reference was taken from the older's estimate.
         self._formation_ref: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
+        # Dormant tracks woken by a detection: by id, the time, the updates since and the
+        # estimate they had asleep (``_note_wakes``).
+        self._woken: dict[int, tuple[float, int, tuple]] = {}
         self.n = 0
         self._next_id = 1
         self._n_seen = 0
@@ -663,7 +671,9 @@ class Tracker:
         high = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]]) & self._coasting_in_vacuum(
             cand[ia[c_]], xbar[ia[c_]]
         )
-        high &= self._pushed_apart(young) & close
+        # Only a track born next to the other (``parent``) knows when they parted (its birth);
+        # two first seen together already apart do not.
+        high &= kin[p_, c_] & self._pushed_apart(young) & close
         if not high.any():
             return jb, None
         p_, c_, dz, b, v_mean, v_var = (a[high] for a in (p_, c_, dz, b, v_mean, v_var))
@@ -722,6 +732,7 @@ class Tracker:
         x_new = x_new.reshape(na, 2, NX)
         P_new = P_new.reshape(na, 2, NX, NX)
         self._reseed_boost(x_new, P_new, mu)
+        self._note_wakes(ia, scan.t)
         self.xm[ia] = x_new
         self.Pm[ia] = P_new
         self.mu[ia] = mu
@@ -774,6 +785,13 @@ class Tracker:
             out[kk] = u1
             for i, idx in enumerate(kk.tolist()):
                 self._formation_ref[keys[idx]] = (t, x1[i], u1[i], refs[i][3])
+            # The older's estimate has moved off the reference (a young track's velocity is
+            # still settling): found again from it.
+            v_ref, v_now = x1[:, 3:6], x6[kk, 3:6]
+            cos = np.einsum("ki,ki->k", v_ref, v_now) / (
+                np.linalg.norm(v_ref, axis=1) * np.linalg.norm(v_now, axis=1)
+            )
+            known[kk[cos < math.cos(REANCHOR_ANGLE_RAD)]] = False
         if not known.all():
             nk = np.flatnonzero(~known)
             x = np.zeros((nk.size, NX))
@@ -868,6 +886,39 @@ class Tracker:
             Pm[r, BOOST] = Pm[r, COAST]
             Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
 
+    def _note_wakes(self, idx: np.ndarray, t: float) -> None:
+        """Before tracks ``idx`` are updated at ``t``: remember the estimate of each dormant one
+        (its gate, grown over the gap, holds false alarms as well as its object), and count the
+        updates of those woken earlier, forgetting the estimate once they are as many as a new
+        track needs (``confirm_hits``)."""
+        if not self._woken and not (t - self.t[idx] > self.config.confirmed_timeout_s).any():
+            return
+        for i in idx.tolist():
+            key = int(self.ids[i])
+            if key in self._woken:
+                t_wake, hits, saved = self._woken[key]
+                if hits + 1 >= self.config.confirm_hits:
+                    del self._woken[key]
+                else:
+                    self._woken[key] = (t_wake, hits + 1, saved)
+            elif self.confirmed[i] and t - self.t[i] > self.config.confirmed_timeout_s:
+                saved = tuple(getattr(self, a)[i].copy() for a in _WAKE_ARRAYS)
+                self._woken[key] = (t, 1, saved)
+
+    def _unwake(self, t: float) -> None:
+        """Put back to sleep, with the estimate they had, the woken tracks not updated again
+        within a tentative track's timeout: what woke them was a false alarm."""
+        wait = max([self.config.tentative_timeout_s] + [2.5 * r for r in self._revisit.values()])
+        for key, (t_wake, _, saved) in list(self._woken.items()):
+            i = int(np.searchsorted(self.ids[: self.n], key))
+            if i >= self.n or self.ids[i] != key:
+                del self._woken[key]
+            elif t - t_wake > wait and t - self.t[i] > 0.0:
+                for name, value in zip(_WAKE_ARRAYS, saved, strict=True):
+                    getattr(self, name)[i] = value
+                self._refresh_cache(np.array([i]))
+                del self._woken[key]
+
     def _delete_aged(self, t: float) -> None:
         """Delete tentative tracks past their timeout or whose score fell below ln 0.01, and
         confirmed tracks not updated for ``confirmed_timeout_s``."""
@@ -875,6 +926,8 @@ class Tracker:
         n = self.n
         if n == 0:
             return
+        if self._woken:
+            self._unwake(t)
         age = t - self.t[:n]
         conf = self.confirmed[:n]
         dead = np.where(conf, age > cfg.dormant_max_s, age > self.timeout[:n])
