@@ -99,6 +99,12 @@ class TrackerConfig:
     #: gravity gradient's second order 3 μ Δr² / r⁴, is 2e-6 m/s² at 2 km (0.4 m in ten
     #: minutes) but grows with the square of the distance (600 m in an hour at 12 km).
     formation_max_separation_m: float = 2000.0
+    #: ... and a track takes its partner's detection, shifted by the separation, only while the
+    #: separation's uncertainty there is at most this fraction of the detection's noise
+    #: variance (Mahalanobis): that error is common to all the shifted detections, yet each
+    #: takes it as its own noise. Measured on lofted-icbm: coast RMSE/PCRLB 1.46 with no
+    #: limit, 1.18 at 0.1, the stage's NEES 9.2 and 6.8.
+    formation_offset_variance_ratio: float = 0.1
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
     #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
@@ -158,6 +164,7 @@ class TrackerConfig:
             "cso_max_dv_mps",
             "formation_max_speed_mps",
             "formation_max_separation_m",
+            "formation_offset_variance_ratio",
             "tentative_timeout_s",
             "confirmed_timeout_s",
             "dormant_max_s",

@@ -89,6 +89,8 @@ SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 600)
 _GRID_STEP = SEPARATION_GRID_MPS[1] / SEPARATION_GRID_MPS[0] - 1.0
 #: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
 _WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
+#: Noise variance (any unit) that makes a detection carry no information.
+_UNSEEN_VARIANCE = 1e12
 #: A pair's relative motion is found again from the older track's estimate this often (s).
 REANCHOR_S = 20.0
 #: ... or as soon as the older's velocity turns this far (rad) from the reference's: 1 mrad is
@@ -618,6 +620,14 @@ class Tracker:
         zero = np.zeros_like(off)
         extra = np.zeros((rows.size, 2, scan.m, scan.m))
         extra[:, 1] = vv[:, None, None] * off[:, :, None] * off[:, None, :]
+        # The separation's error is common to every detection shifted by it, but is added to
+        # each as fresh noise: right only while it is a small part of that noise. Beyond
+        # ``formation_offset_variance_ratio`` (in units of the detection's own noise) the
+        # partner's detection is left out (an infinite noise) and only the order is mixed.
+        q = vv * np.einsum("ki,kij,kj->k", off, np.linalg.inv(scan.R[other]), off)
+        vague = q > self.config.formation_offset_variance_ratio
+        if vague.any():
+            extra[vague, 1] += np.eye(scan.m) * _UNSEEN_VARIANCE
         pairs = _Formation(
             rows=rows,
             w=np.concatenate([b, b]),
