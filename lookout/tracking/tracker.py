@@ -83,10 +83,17 @@ _TRACK_ARRAYS = (
 #: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
 #: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
 #: ``Tracker._order_siblings``.
-SEPARATION_GRID_MPS = np.geomspace(0.1, 100.0, 600)
+_SPEEDS = np.geomspace(0.1, 100.0, 600)
+#: Signed: positive, the younger track's object behind the older's (pushed back, the usual
+#: case); negative, ahead (the older track lost its object at burnout and the younger ones
+#: were born next to each other in the wrong order). Prior: 90 % behind.
+SEPARATION_GRID_MPS = np.concatenate([-_SPEEDS[::-1], _SPEEDS])
+_SEPARATION_PRIOR = np.concatenate(
+    [np.full(_SPEEDS.size, math.log(0.1)), np.full(_SPEEDS.size, math.log(0.9))]
+)
 #: Variance (m²/s²) of the grid's rounding of the speed: its relative spacing, 1.2 %, at 3 m/s
 #: is 0.035 m/s, which after ten minutes is 20 m.
-_GRID_STEP = SEPARATION_GRID_MPS[1] / SEPARATION_GRID_MPS[0] - 1.0
+_GRID_STEP = _SPEEDS[1] / _SPEEDS[0] - 1.0
 #: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
 _WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
 #: Noise variance (any unit) that makes a detection carry no information.
@@ -475,13 +482,13 @@ class Tracker:
         """Pairs whose expected separation (posterior mean speed of the younger ``young`` times
         ``tau``, s since it was born) is within ``formation_max_separation_m``."""
         mean, _ = self._separation_moments(young)
-        return mean * tau <= self.config.formation_max_separation_m
+        return np.abs(mean) * tau <= self.config.formation_max_separation_m
 
     def _pushed_apart(self, young: np.ndarray) -> np.ndarray:
         """Pairs whose separation speed (posterior of the younger ``young``) is more likely a
         push than thrust: at most ``formation_max_speed_mps``."""
         pw = np.exp(self._separation_logp(young))
-        slow = SEPARATION_GRID_MPS <= self.config.formation_max_speed_mps
+        slow = np.abs(SEPARATION_GRID_MPS) <= self.config.formation_max_speed_mps
         return pw[:, slow].sum(axis=1) >= 0.5 * pw.sum(axis=1)
 
     def _separation_moments(self, young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -495,9 +502,10 @@ class Tracker:
 
     def _separation_logp(self, young: np.ndarray) -> np.ndarray:
         """Log posteriors (k, G) of the separation speeds of tracks ``young`` (the prior,
-        log-uniform, for a pair not seen yet)."""
-        flat = np.zeros(SEPARATION_GRID_MPS.size)
-        return np.stack([self._separation.get(int(i), flat) for i in self.ids[young]])
+        log-uniform in the speed, for a pair not seen yet)."""
+        return np.stack(
+            [self._separation.get(int(i), _SEPARATION_PRIOR) for i in self.ids[young]]
+        )
 
     def _order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H):
         """Closely spaced objects: two tracks assigned in this scan, each gating the other's
@@ -574,23 +582,24 @@ class Tracker:
         g = np.einsum("ki,ki->k", dz, w)
         wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
         a = np.einsum("ki,ki->k", dz, wz)
-        # Shared detections are ordered by the matched filter; apart, GNN has ordered them.
-        swap = shared & (g < 0.0)
-        jb = jb.copy()
-        if swap.any():
-            jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
-        g = np.where(shared, np.abs(g), g)
-        # Probability that the order is right, averaged over the separation speed's posterior,
-        # then the posterior updated with this pair (its likelihood is even in the order when
-        # it is in doubt, N(g; v a, a) when GNN has ordered them).
+        # Probability that the order is right, averaged over the separation speed's posterior
+        # (signed: which is ahead is learned too), then the posterior updated with this pair
+        # (its likelihood is even in the order when it is in doubt, N(g; v a, a) when GNN has
+        # ordered them). Shared detections are put in the likelier order; apart, GNN's stands.
         v = SEPARATION_GRID_MPS
         young = cand[ia[c_]]
         prior = self._separation_logp(young)
         logw = prior - 0.5 * a[:, None] * v * v
-        vg = g[:, None] * v
-        right = _logsumexp(logw + vg)
-        wrong = _logsumexp(logw - vg)
+        right = _logsumexp(logw + g[:, None] * v)
+        wrong = _logsumexp(logw - g[:, None] * v)
+        swap = shared & (wrong > right)
+        jb = jb.copy()
+        if swap.any():
+            jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
+            g = np.where(swap, -g, g)
+            right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
         b = np.where(shared, 1.0 / (1.0 + np.exp(wrong - right)), 1.0)
+        vg = g[:, None] * v
         like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
         lp = prior + like - 0.5 * a[:, None] * v * v
         lp -= lp.max(axis=1, keepdims=True)
