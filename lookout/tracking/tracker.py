@@ -503,9 +503,8 @@ class Tracker:
     def _separation_logp(self, young: np.ndarray) -> np.ndarray:
         """Log posteriors (k, G) of the separation speeds of tracks ``young`` (the prior,
         log-uniform in the speed, for a pair not seen yet)."""
-        return np.stack(
-            [self._separation.get(int(i), _SEPARATION_PRIOR) for i in self.ids[young]]
-        )
+        rows = [self._separation.get(int(i), _SEPARATION_PRIOR) for i in self.ids[young]]
+        return np.stack(rows) if rows else np.zeros((0, SEPARATION_GRID_MPS.size))
 
     def _order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H):
         """Closely spaced objects: two tracks assigned in this scan, each gating the other's
@@ -568,14 +567,26 @@ class Tracker:
             return jb, None
         shared = mutual[p_, c_]
         tau = np.maximum(scan.t - self.born[cand[ia[c_]]], 0.0)
-        close = self._in_formation_range(cand[ia[c_]], tau)
-        keep = shared | close
+        # Pairs that may be formations (``_update_formation``): born one next to the other,
+        # coasting above the air, not yet far apart. Others are only ordered, if they share
+        # their detections.
+        vac = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]])
+        vac &= self._coasting_in_vacuum(cand[ia[c_]], xbar[ia[c_]])
+        vac &= kin[p_, c_]
+        if vac.any():
+            vac[vac] = self._in_formation_range(cand[ia[c_[vac]]], tau[vac])
+        keep = shared | vac
         if not keep.all():
-            p_, c_, shared, tau, close = (a[keep] for a in (p_, c_, shared, tau, close))
+            p_, c_, shared, tau, vac = (a[keep] for a in (p_, c_, shared, tau, vac))
             if p_.size == 0:
                 return jb, None
         jc, jp = jb[c_], jb[p_]
-        dx = self._separation_direction(cand[ia[c_]], xbar[ia[p_]], tau, scan.t)
+        # Relative motion: the ballistic transition for a formation, else the straight line.
+        xo = xbar[ia[p_]]
+        vhat = xo[:, 3:6] / np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True)
+        dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
+        if vac.any():
+            dx[vac] = self._separation_direction(cand[ia[c_[vac]]], xo[vac], tau[vac], scan.t)
         dz = np.einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
         w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
@@ -612,12 +623,9 @@ class Tracker:
         # A formation while both coast above the air: under thrust, or in the air (drag,
         # different for each body), they part by more than the push: ordered, then each
         # updated on its own.
-        high = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]]) & self._coasting_in_vacuum(
-            cand[ia[c_]], xbar[ia[c_]]
-        )
         # Only a track born next to the other (``parent``) knows when they parted (its birth);
         # two first seen together already apart do not.
-        high &= kin[p_, c_] & self._pushed_apart(young) & close
+        high = vac & self._pushed_apart(young)
         if not high.any():
             return jb, None
         p_, c_, dz, b, v_mean, v_var = (a[high] for a in (p_, c_, dz, b, v_mean, v_var))
@@ -732,7 +740,7 @@ class Tracker:
             t0 = np.array([r[0] for r in refs])
             x0 = np.stack([r[1] for r in refs])
             u0 = np.stack([r[2] for r in refs])
-            x1, F = propagate(x0, t - t0, step)
+            x1, F = propagate(x0, t - t0, step, max_steps=_vacuum_steps(t - t0, step))
             u1 = np.einsum("kij,kj->ki", F[:, :6, :6], u0)
             out[kk] = u1
             for i, idx in enumerate(kk.tolist()):
@@ -748,8 +756,10 @@ class Tracker:
             nk = np.flatnonzero(~known)
             x = np.zeros((nk.size, NX))
             x[:, :6] = x6[nk]
-            back, _ = propagate(x, -tau[nk], step, with_jacobian=False)
-            _, F = propagate(back, tau[nk], step)
+            # No drag (kappa 0: above the air, which a formation is), so vacuum-sized steps.
+            n_steps = _vacuum_steps(tau[nk], step)
+            back, _ = propagate(x, -tau[nk], step, with_jacobian=False, max_steps=n_steps)
+            _, F = propagate(back, tau[nk], step, max_steps=n_steps)
             vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
             u = np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
             out[nk] = u
@@ -1156,6 +1166,11 @@ class _Formation:
     dets: tuple[np.ndarray, np.ndarray]
     shift: tuple[np.ndarray, np.ndarray]
     extra: tuple[np.ndarray, np.ndarray]
+
+
+def _vacuum_steps(dt, max_step_s: float) -> np.ndarray:
+    """RK4 steps of ``max_step_s`` for predictions over ``dt`` without drag."""
+    return np.maximum(1, np.ceil(np.abs(np.atleast_1d(dt)) / max_step_s)).astype(np.int64)
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
