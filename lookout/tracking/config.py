@@ -102,8 +102,8 @@ class TrackerConfig:
     #: ... and a track takes its partner's detection, shifted by the separation, only while the
     #: separation's uncertainty there is at most this fraction of the detection's noise
     #: variance (Mahalanobis): that error is common to all the shifted detections, yet each
-    #: takes it as its own noise. Measured on lofted-icbm: coast RMSE/PCRLB 1.46 with no
-    #: limit, 1.18 at 0.1, the stage's NEES 9.2 and 6.8.
+    #: takes it as its own noise. Measured on lofted-icbm when it was chosen (2026-11-26): coast
+    #: RMSE/PCRLB 1.46 with no limit, 1.18 at 0.1, the stage's NEES 9.2 and 6.8.
     formation_offset_variance_ratio: float = 0.1
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
 
 from lookout.flight import atmosphere
 from lookout.flight.trajectory import REENTRY_ALTITUDE_M
@@ -279,9 +280,9 @@ class Tracker:
             cand = self._coarse(scan)
             if cand.size:
                 xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
-                ia, jb, pairs, dll, near = self._associate(scan, cand, xbar, Pbar)
+                ia, jb, formation, dll, near = self._associate(scan, cand, xbar, Pbar)
                 if ia.size:
-                    self._update(scan, cand[ia], jb, pairs, xp[ia], Pp[ia], c[ia], dll)
+                    self._update(scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll)
                     assigned[jb] = True
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
@@ -430,9 +431,9 @@ class Tracker:
 
     def _associate(self, scan: Scan, cand, xbar, Pbar):
         """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
-        columns, each row's other possible detection and the probability of its own
-        (``_order_siblings``), the track-score increments of the pairs, and per detection the id
-        of the nearest confirmed track that gates it and is updated in this scan (-1: none)."""
+        columns, the closely spaced pairs to update as formations (``_order_siblings``; None if
+        none), the track-score increments of the pairs, and per detection the id of the nearest
+        confirmed track that gates it and is updated in this scan (-1: none)."""
         m, kind = scan.m, scan.kind
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         zhat, H = measure.predict(kind, xbar, scan, m)
@@ -455,11 +456,9 @@ class Tracker:
             r, k = linear_sum_assignment(cost)
         good = sub_ok[r, k]
         ia, jb = rows[r[good]], cols[k[good]]
-        pairs = []
+        formation = None
         if ia.size > 1:
-            jb, f = self._order_siblings(scan, cand, ia, jb, ok, xbar, H)
-            if f is not None:
-                pairs.append(f)
+            jb, formation = self._order_siblings(scan, cand, ia, jb, ok, xbar, H)
         conf = self.confirmed[cand[ia]]
         if conf.any():
             rc = ia[conf]
@@ -469,7 +468,7 @@ class Tracker:
             near[has] = self.ids[cand[rc[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (d2[ia, jb] + logdet[ia, jb] + m * _LOG_2PI)
-        return ia, jb, pairs, dll, near
+        return ia, jb, formation, dll, near
 
     def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
         """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
@@ -538,8 +537,8 @@ class Tracker:
         ballistic transition from the younger's birth (``_separation_direction``). A pair born
         next to each other (``parent``), coasting in vacuum, pushed apart slower than
         ``formation_max_speed_mps`` and within ``formation_max_separation_m`` is returned as a
-        formation (``_update_formation``), its two hypotheses the two orders: measured on
-        irbm-overflight over six seeds, coast RMSE 0.93x the PCRLB (1.28x with the hard order)."""
+        formation (``_update_formation``), its two hypotheses the two orders (irbm-overflight:
+        coast RMSE 1.02x the PCRLB, ``lookout track irbm-overflight``)."""
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
         mutual = ok[ia][:, jb]
@@ -601,8 +600,8 @@ class Tracker:
         young = cand[ia[c_]]
         prior = self._separation_logp(young)
         logw = prior - 0.5 * a[:, None] * v * v
-        right = _logsumexp(logw + g[:, None] * v)
-        wrong = _logsumexp(logw - g[:, None] * v)
+        right = logsumexp(logw + g[:, None] * v, axis=1)
+        wrong = logsumexp(logw - g[:, None] * v, axis=1)
         swap = shared & (wrong > right)
         jb = jb.copy()
         if swap.any():
@@ -617,26 +616,19 @@ class Tracker:
         for i, row in zip(self.ids[young].tolist(), lp, strict=True):
             self._separation[i] = row
         v_mean, v_var = self._separation_moments(young)
-        # Rows: older tracks then younger; their own detection, their partner's, the partner's
-        # offset from them in measurement space (the younger is behind), the probability of the
-        # order, and the separation speed's mean and variance.
-        # A formation while both coast above the air: under thrust, or in the air (drag,
-        # different for each body), they part by more than the push: ordered, then each
-        # updated on its own.
-        # Only a track born next to the other (``parent``) knows when they parted (its birth);
-        # two first seen together already apart do not.
+        # Formations: as ``vac`` (both coasting above the air, born one next to the other, not
+        # yet far apart) and pushed apart slowly; others keep the order alone.
         high = vac & self._pushed_apart(young)
         if not high.any():
             return jb, None
         p_, c_, dz, b, v_mean, v_var = (a[high] for a in (p_, c_, dz, b, v_mean, v_var))
+        # Rows: older tracks then younger, each with its partner's offset from it in
+        # measurement space per m/s (the younger behind).
         rows = np.concatenate([p_, c_])
-        own, other = jb[rows], np.concatenate([jb[c_], jb[p_]])
+        other = np.concatenate([jb[c_], jb[p_]])
         off = np.concatenate([dz, -dz])
         vm, vv = np.concatenate([v_mean, v_mean]), np.concatenate([v_var, v_var])
-        shift = vm[:, None] * off
-        zero = np.zeros_like(off)
-        extra = np.zeros((rows.size, 2, scan.m, scan.m))
-        extra[:, 1] = vv[:, None, None] * off[:, :, None] * off[:, None, :]
+        extra = vv[:, None, None] * off[:, :, None] * off[:, None, :]
         # The separation's error is common to every detection shifted by it, but is added to
         # each as fresh noise: right only while it is a small part of that noise. Beyond
         # ``formation_offset_variance_ratio`` (in units of the detection's own noise) the
@@ -644,22 +636,20 @@ class Tracker:
         q = vv * np.einsum("ki,kij,kj->k", off, np.linalg.inv(scan.R[other]), off)
         vague = q > self.config.formation_offset_variance_ratio
         if vague.any():
-            extra[vague, 1] += np.eye(scan.m) * _UNSEEN_VARIANCE
-        pairs = _Formation(
+            extra[vague] += np.eye(scan.m) * _UNSEEN_VARIANCE
+        formation = _Formation(
             rows=rows,
             w=np.concatenate([b, b]),
-            dets=(np.stack([own, other], 1), np.stack([other, own], 1)),
-            shift=(np.stack([zero, shift], 1), np.stack([zero, shift], 1)),
-            extra=(extra, extra),
+            own=jb[rows],
+            other=other,
+            shift=vm[:, None] * off,
+            extra=extra,
         )
-        return jb, pairs
+        return jb, formation
 
-    def _update(self, scan: Scan, ia, jb, pairs, xp, Pp, c, dll) -> None:
-        """EKF update of tracks ``ia`` with detections ``jb``, mode by mode. A track of a closely
-        spaced pair whose own detection is only ``beta`` probable (``_order_siblings``) is
-        updated with both of the pair's detections weighted by their probabilities
-        (probabilistic data association: the mean innovation, and the covariance grown by the
-        spread of the innovations)."""
+    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll) -> None:
+        """EKF update of tracks ``ia`` with detections ``jb``, mode by mode; the tracks of
+        ``formation`` (``_order_siblings``) by ``_update_formation`` instead."""
         cfg = self.config
         m, kind = scan.m, scan.kind
         na = ia.size
@@ -676,9 +666,8 @@ class Tracker:
         ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
         P_new = Ps - K @ S @ K.transpose(0, 2, 1)
         x_new = xs + (K @ nu[:, :, None])[:, :, 0]
-        if pairs is not None:
-            for f in pairs:
-                self._update_formation(scan, f, xs, Ps, zh, H, x_new, P_new, ll)
+        if formation is not None:
+            self._update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
         x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
         ll = ll.reshape(na, 2)
@@ -769,35 +758,39 @@ class Tracker:
 
     @staticmethod
     def _update_formation(scan: Scan, f: _Formation, xs, Ps, zh, H, x_new, P_new, ll) -> None:
-        """Update tracks of closely spaced objects as a formation (``_order_siblings``, a pair
-        with both its detections): under each of two hypotheses of where the scan's detections
-        came from, each track is updated with every detection of its formation, a partner's
-        shifted by the partner's offset from it (the separation speed's variance added to that
-        detection's noise); the two updates are mixed by the hypotheses' probabilities
-        (moment matching). Overwrites the rows' plain updates in ``x_new``, ``P_new`` and
-        ``ll`` (mode-expanded rows, two per track)."""
+        """Update the tracks of closely spaced pairs as formations (``_order_siblings``): under
+        each order of the pair's two detections (right, with probability ``f.w``, or swapped),
+        each track is updated with both, its partner's shifted by the partner's offset from it
+        (the separation speed's variance added to that detection's noise); the two updates are
+        mixed by the orders' probabilities (moment matching). Overwrites the rows' plain updates
+        in ``x_new``, ``P_new`` and ``ll`` (mode-expanded rows, two per track)."""
         kind, m = scan.kind, scan.m
         rr = (2 * f.rows[:, None] + np.arange(2)).ravel()
         x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
-        nm = f.dets[0].shape[1]
-        Hn = np.concatenate([Hr] * nm, axis=1)  # (k, nm m, 6)
-        PHt = P0[:, :, :6] @ Hn.transpose(0, 2, 1)
-        HPH = Hn @ PHt[:, :6, :]
+        own, other = np.repeat(f.own, 2), np.repeat(f.other, 2)
+        shift, extra = np.repeat(f.shift, 2, axis=0), np.repeat(f.extra, 2, axis=0)
+        H2 = np.concatenate([Hr, Hr], axis=1)  # (k, 2m, 6)
+        PHt = P0[:, :, :6] @ H2.transpose(0, 2, 1)
+        HPH = H2 @ PHt[:, :6, :]
         out = []
-        for dets, shift, extra in zip(f.dets, f.shift, f.extra, strict=True):
-            dets, shift, extra = (np.repeat(a, 2, axis=0) for a in (dets, shift, extra))
-            nu = measure.wrap(scan.z[dets] + shift - zr[:, None, :], kind).reshape(len(rr), -1)
+        for mine, theirs in ((own, other), (other, own)):
+            nu = np.concatenate(
+                [
+                    measure.wrap(scan.z[mine] - zr, kind),
+                    measure.wrap(scan.z[theirs] + shift - zr, kind),
+                ],
+                axis=1,
+            )
             S = HPH.copy()
-            for i in range(nm):
-                blk = slice(i * m, (i + 1) * m)
-                S[:, blk, blk] += scan.R[dets[:, i]] + extra[:, i]
+            S[:, :m, :m] += scan.R[mine]
+            S[:, m:, m:] += scan.R[theirs] + extra
             Sinv = np.linalg.inv(S)
             _, logdet = np.linalg.slogdet(S)
             K = PHt @ Sinv
             x = x0 + (K @ nu[:, :, None])[:, :, 0]
             P = P0 - K @ S @ K.transpose(0, 2, 1)
             d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-            out.append((x, P, -0.5 * (d2 + logdet + nm * m * _LOG_2PI)))
+            out.append((x, P, -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)))
         (xa, Pa, la), (xb, Pb, lb) = out
         w = np.repeat(f.w, 2)
         b = w[:, None]
@@ -883,7 +876,8 @@ class Tracker:
 
     def _delete_aged(self, t: float) -> None:
         """Delete tentative tracks past their timeout or whose score fell below ln 0.01, and
-        confirmed tracks not updated for ``confirmed_timeout_s``."""
+        confirmed tracks unseen for ``dormant_max_s``; put back to sleep the tracks a false
+        alarm woke (``_unwake``)."""
         cfg = self.config
         n = self.n
         if n == 0:
@@ -1156,27 +1150,22 @@ class Tracker:
 
 @dataclass(frozen=True)
 class _Formation:
-    """Tracks of closely spaced objects updated together in one scan
-    (``Tracker._update_formation``): assignment rows (k,), the probability of the first of
-    two hypotheses (k,), and per hypothesis the detections (k, nm) each row is updated with,
-    the shifts added to them (k, nm, m) and the noise added to them (k, nm, m, m)."""
+    """Closely spaced pairs updated as formations in one scan (``Tracker._update_formation``),
+    per track (older tracks, then younger): its assignment row, the probability that the
+    pair's detections are in the right order, its own detection and its partner's, the shift
+    (m,) that puts the partner's on it and the noise (m, m) that shift adds."""
 
     rows: np.ndarray
     w: np.ndarray
-    dets: tuple[np.ndarray, np.ndarray]
-    shift: tuple[np.ndarray, np.ndarray]
-    extra: tuple[np.ndarray, np.ndarray]
+    own: np.ndarray
+    other: np.ndarray
+    shift: np.ndarray
+    extra: np.ndarray
 
 
 def _vacuum_steps(dt, max_step_s: float) -> np.ndarray:
     """RK4 steps of ``max_step_s`` for predictions over ``dt`` without drag."""
     return np.maximum(1, np.ceil(np.abs(np.atleast_1d(dt)) / max_step_s)).astype(np.int64)
-
-
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log Σ exp over the last axis."""
-    top = a.max(axis=-1)
-    return top + np.log(np.exp(a - top[..., None]).sum(axis=-1))
 
 
 def _combine(
