@@ -41,6 +41,9 @@ def seal(
     if kind not in PAYLOAD_TYPES:
         raise ValueError(f"message: an envelope carries one of {list(PAYLOAD_TYPES)}, got {kind}")
     payload = _encode(message)
+    # The canonical form, the one receivers check: what the typed decoder reads back (an int
+    # given for a float becomes a float), encoded again.
+    payload = _encode(_payload_decoders[kind].decode(payload))
     signature = private_key.sign(signing_bytes(SCHEMA_VERSION, sender, seq, sent_ns, kind, payload))
     return Envelope(
         version=SCHEMA_VERSION,

@@ -1,9 +1,11 @@
 """The exchange bus on NATS JetStream: durable streams, acked publishes, durable pull consumers.
 
-Two streams hold everything that crosses the bus, on file storage and replicated in a cluster:
-``LOOKOUT_IN`` (``lookout.in.>``, partners to the exchange) and ``LOOKOUT_OUT``
-(``lookout.out.>``, the exchange to each partner). The exchange creates them
-(``manage_streams=True``); partners may not.
+Two streams per partner P hold everything that crosses the bus, on file storage and replicated
+in a cluster: ``LOOKOUT_IN_P`` (``lookout.in.P.>``, P to the exchange: its own quota, discard
+new, so a partner flooding fills only its own and nothing acked is ever evicted) and
+``LOOKOUT_OUT_P`` (``lookout.out.P.>``, the exchange to P). The exchange creates them and each
+partner's durable consumer ``P`` (``manage_streams=True``, given ``partners``); partners may
+create nothing (see :mod:`.nats_config`).
 
 - :meth:`NatsBus.publish` is pipelined: it sends the message with a reply inbox and returns; the
   JetStream acks are matched as they come back. Every message carries a ``Nats-Msg-Id``, so one
@@ -14,14 +16,21 @@ Two streams hold everything that crosses the bus, on file storage and replicated
   one subject are sent together in batch frames (:func:`frame`): far fewer NATS messages at
   high rates, for up to ``linger_s`` more latency.
 - :meth:`NatsBus.subscribe` with ``durable=NAME`` reads through a durable pull consumer ``NAME``
-  filtered on the subject: a subscriber that goes away and comes back resumes where it stopped,
-  with nothing lost. Messages are handled one at a time in stream order and acknowledged only
-  after the handler returns; acks are cumulative (AckPolicy ALL), sent when the subscriber has
-  caught up or every ``ack_every`` messages, so a crash redelivers at most that many (at least
-  once). A handler that raises is retried ``handler_attempts`` times, then the message is counted
-  in ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
-  published while away is not replayed). A partner's broker account allows one durable: its
-  own name (``KR``).
+  filtered on the subject (one per stream the subject spans, so the exchange reads every
+  partner's stream through a consumer of its own, in turn): a subscriber that goes away and
+  comes back resumes where it stopped, with nothing lost. Messages are handled one at a time in
+  stream order and acknowledged only after the handler returns *and* ``before_ack()`` returned
+  (the exchange's: its audit rows committed, its own publishes stored); acks are cumulative
+  (AckPolicy ALL), sent by a task of their own when the subscriber has caught up or every
+  ``ack_every`` messages, so a crash redelivers at most what was not acked (at least once). A
+  handler that raises is retried ``handler_attempts`` times, then the message is counted in
+  ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
+  published while away is not replayed). A partner binds to its own durable (``KR``), which the
+  exchange created.
+- Every publish carries a ``Nats-Msg-Id`` made from its subject and bytes, so the same bytes
+  published again within the stream's duplicate window (a resend, or a restarted exchange
+  relaying a redelivered envelope) are stored once.
+- ``tls_ca``: connect over TLS, checking the server's certificate against that CA file.
 - Connection loss is logged and the client reconnects forever; pull requests are renewed after a
   reconnect and unacked publishes are sent again.
 
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import struct
@@ -50,7 +60,13 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from lookout.exchange.nats_config import IN_STREAM, OUT_STREAM, inbox_prefix, read_credentials
+from lookout.exchange.nats_config import (
+    EXCHANGE,
+    in_stream,
+    inbox_prefix,
+    out_stream,
+    read_credentials,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +89,53 @@ class BusPermissionError(PermissionError):
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """A JetStream stream: its name and the subjects it captures (each ending in ``>``)."""
+    """A JetStream stream: its name, the subjects it captures (each ending in ``>``), its
+    limits, and what happens when full: ``discard`` "new" refuses new messages (nothing stored
+    is evicted), "old" evicts the oldest."""
 
     name: str
     subjects: tuple[str, ...]
     max_age_s: float = 7 * 24 * 3600.0
-    max_bytes: int = 1024**3
+    max_bytes: int = 256 * 1024**2
+    max_msgs: int = -1
+    discard: str = "new"
     duplicate_window_s: float = 120.0
 
 
-DEFAULT_STREAMS = (
-    StreamSpec(IN_STREAM, ("lookout.in.>",)),
-    StreamSpec(OUT_STREAM, ("lookout.out.>",)),
-)
+def streams_for(
+    partners: Sequence[str], *, in_bytes: int = 256 * 1024**2, out_bytes: int = 256 * 1024**2
+) -> tuple[StreamSpec, ...]:
+    """Each partner's inbound stream (its quota ``in_bytes``, discard new) and outbound stream
+    (``out_bytes``, discard old: only that partner's own deliveries can be evicted)."""
+    out: list[StreamSpec] = []
+    for p in partners:
+        out.append(StreamSpec(in_stream(p), (f"lookout.in.{p}.>",), max_bytes=in_bytes))
+        out.append(
+            StreamSpec(out_stream(p), (f"lookout.out.{p}.>",), max_bytes=out_bytes, discard="old")
+        )
+    return tuple(out)
+
+
+def _intersect(a: str, b: str) -> str | None:
+    """The subject pattern matching what both NATS patterns ``a`` and ``b`` match, if any (for
+    the patterns used here: tokens, ``*``, a final ``>``)."""
+    pa, pb = a.split("."), b.split(".")
+    out = []
+    for i in range(max(len(pa), len(pb))):
+        x = pa[i] if i < len(pa) else None
+        y = pb[i] if i < len(pb) else None
+        if x == ">" or y == ">":
+            rest = pb[i:] if x == ">" else pa[i:]
+            return ".".join(out + rest) if rest else None
+        if x is None or y is None:
+            return None
+        if x == "*":
+            out.append(y)
+        elif y == "*" or x == y:
+            out.append(x)
+        else:
+            return None
+    return ".".join(out)
 
 
 @dataclass
@@ -176,10 +226,21 @@ class _PullConsumer:
     """Keeps pull requests outstanding on one durable consumer and feeds a handler in order."""
 
     def __init__(
-        self, bus: NatsBus, stream: str, durable: str, subject: str, handler: Handler
+        self,
+        bus: NatsBus,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: Handler,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.bus, self.stream, self.durable, self.subject = bus, stream, durable, subject
         self.handler = handler
+        self.before_ack = before_ack
+        self.handled = 0
+        self.acked = 0
+        self._ack_wanted = asyncio.Event()
+        self._acker: asyncio.Task[None] | None = None
         self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self.outstanding = 0
         self.last_activity = time.monotonic()
@@ -194,7 +255,10 @@ class _PullConsumer:
         nc = self.bus._nc
         assert nc is not None
         self.inbox = f"{self.bus.inbox}.pull.{nc._nuid.next().decode()}"
-        self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=-1)
+        # Bounded: the pull requests keep at most pull_batch messages in flight (plus status).
+        limit = 4 * self.bus.pull_batch + 256
+        self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=limit)
+        self._acker = asyncio.create_task(self._ack_loop())
         await self.renew()
 
     async def renew(self) -> None:
@@ -263,19 +327,47 @@ class _PullConsumer:
             await bus._deliver(msg, self.handler, bus.handler_attempts)
         finally:
             self.busy = False
-        # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages.
+        # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages,
+        # from the ack task, so that waiting for before_ack never holds up the handling.
         self.unacked_reply = msg.reply
-        self.unacked += 1
-        if self.unacked >= bus.ack_every or (self.sub is not None and self.sub.pending_msgs == 0):
-            await self.ack()
+        self.handled += 1
+        pending = self.sub.pending_msgs if self.sub is not None else 0
+        if self.handled - self.acked >= bus.ack_every or pending == 0:
+            self._ack_wanted.set()
 
-    async def ack(self) -> None:
-        """Acknowledge everything handled so far."""
+    @property
+    def unacked(self) -> int:
+        return self.handled - self.acked
+
+    async def _ack_loop(self) -> None:
+        while True:
+            await self._ack_wanted.wait()
+            self._ack_wanted.clear()
+            if not await self.ack():
+                await asyncio.sleep(0.5)  # before_ack failed: try again soon
+                self._ack_wanted.set()
+
+    async def ack(self) -> bool:
+        """Acknowledge everything handled so far, once ``before_ack`` returned; False if it
+        raised (nothing acked then)."""
         nc = self.bus._nc
-        if self.unacked and self.unacked_reply and nc is not None:
-            reply, self.unacked, self.unacked_reply = self.unacked_reply, 0, ""
-            with contextlib.suppress(Exception):
-                await nc.publish(reply, b"+ACK")
+        reply, upto = self.unacked_reply, self.handled
+        if upto <= self.acked or not reply or nc is None:
+            return True
+        if self.before_ack is not None:
+            try:
+                await self.before_ack()
+            except Exception as e:  # noqa: BLE001 - whatever it was, do not ack
+                log.warning("%s/%s: not acking %d message(s) yet: %s",
+                            self.stream, self.durable, upto - self.acked, e)  # fmt: skip
+                return False
+        try:
+            await nc.publish(reply, b"+ACK")
+        except Exception as e:  # noqa: BLE001 - redelivered after ack_wait, at worst
+            log.warning("%s/%s: ack failed: %s", self.stream, self.durable, e)
+            return False
+        self.acked = max(self.acked, upto)
+        return True
 
     async def stop(self) -> None:
         self.closing = True
@@ -285,6 +377,10 @@ class _PullConsumer:
             self.sub = None
         while self.busy:
             await asyncio.sleep(0.005)
+        if self._acker is not None:
+            self._acker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._acker
         await self.ack()
 
 
@@ -306,7 +402,8 @@ class NatsBus:
         password: str | None = None,
         creds: str | None = None,
         name: str | None = None,
-        streams: Sequence[StreamSpec] = DEFAULT_STREAMS,
+        partners: Sequence[str] | None = None,
+        streams: Sequence[StreamSpec] | None = None,
         manage_streams: bool = False,
         replicas: int = 1,
         ack_timeout_s: float = 5.0,
@@ -327,6 +424,7 @@ class NatsBus:
         handler_attempts: int = 3,
         deliver_policy: str = "all",
         connect_timeout_s: float = 10.0,
+        tls_ca: str | None = None,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
         if user is None and self.servers:
@@ -337,7 +435,13 @@ class NatsBus:
         self.user, self.password, self.creds = user, password, creds
         self.name = name or (f"lookout-{user}" if user else "lookout")
         self.inbox = inbox_prefix(user) if user else "_INBOX"
+        if streams is None:
+            if partners is None:
+                partners = [user] if user and user != EXCHANGE else []
+            streams = streams_for(partners)
+        self.partners = list(partners or [])
         self.streams = tuple(streams)
+        self.tls_ca = tls_ca
         self.manage_streams, self.replicas = manage_streams, replicas
         self.ack_timeout_s, self.max_attempts, self.max_pending = (
             ack_timeout_s,
@@ -388,6 +492,8 @@ class NatsBus:
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
         """A bus logged in with a credentials file from :func:`nats_config.write_credentials`."""
         c = read_credentials(path)
+        if c.get("ca_file"):
+            kwargs.setdefault("tls_ca", c["ca_file"])
         return cls(c["servers"].split(","), user=c["user"], password=c["password"], **kwargs)
 
     # -- connection ---------------------------------------------------------------------------
@@ -416,6 +522,11 @@ class NatsBus:
             )
             if self.user is not None:
                 opts.update(user=self.user, password=self.password)
+            if self.tls_ca is not None or any(u.startswith("tls://") for u in self.servers):
+                import ssl
+
+                ctx = ssl.create_default_context(cafile=self.tls_ca)
+                opts.update(tls=ctx, tls_hostname=None)
             if self.creds is not None:
                 opts.update(user_credentials=self.creds)
             # nats-py retries the first connection forever (max_reconnect_attempts=-1); bound it,
@@ -465,15 +576,22 @@ class NatsBus:
                 storage=nats.js.api.StorageType.FILE,
                 num_replicas=self.replicas,
                 retention=nats.js.api.RetentionPolicy.LIMITS,
-                discard=nats.js.api.DiscardPolicy.OLD,
+                discard=nats.js.api.DiscardPolicy(spec.discard),
                 max_age=spec.max_age_s,
                 max_bytes=spec.max_bytes,
+                max_msgs=spec.max_msgs,
                 duplicate_window=spec.duplicate_window_s,
             )
             try:
                 await js.add_stream(**cfg)
             except nats.js.errors.BadRequestError:
                 await js.update_stream(**cfg)
+        # Each partner's durable consumer on its outbound stream: created here, by the
+        # exchange, since a partner may create none (it could point one anywhere).
+        for p in self.partners:
+            subject = f"lookout.out.{p}.>"
+            if any(s.name == out_stream(p) for s in self.streams):
+                await self._create_consumer(out_stream(p), p, subject, "all")
 
     async def _on_error(self, e: Exception) -> None:
         # nats-py lower-cases the server's -ERR text, subject included: compare lower-cased.
@@ -521,8 +639,8 @@ class NatsBus:
                 await self._retry_expired()
                 now = time.monotonic()
                 for c in self._consumers:
-                    if not c.busy:
-                        await c.ack()
+                    if c.unacked:
+                        c._ack_wanted.set()
                     if now - c.last_activity > 3 * self.pull_heartbeat_s:
                         c.last_activity = now
                         await c.renew()
@@ -612,7 +730,8 @@ class NatsBus:
             # A resend carries the same id: JetStream stores it once (within the stream's
             # duplicate window) even if the first copy was stored and only its ack was lost.
             headers = headers or {}
-            headers["Nats-Msg-Id"] = self._msg_id_prefix + token
+            digest = hashlib.blake2b(subject.encode() + b"\x00" + data, digest_size=16)
+            headers["Nats-Msg-Id"] = digest.hexdigest()
         now = time.monotonic()
         self._pending[token] = _Pending(
             subject, data, now + self.ack_timeout_s, count, now, headers
@@ -699,24 +818,43 @@ class NatsBus:
 
     # -- subscribe ----------------------------------------------------------------------------
 
-    def stream_for(self, subject: str) -> str:
-        """The name of the stream that captures ``subject`` (wildcards allowed)."""
+    def streams_for(self, subject: str) -> list[tuple[str, str]]:
+        """``(stream, filter)`` of every stream that captures part of ``subject`` (wildcards
+        allowed), the filter being the part it captures."""
+        out = []
         for spec in self.streams:
-            if any(_subject_matches(pat, subject) for pat in spec.subjects):
-                return spec.name
-        raise ValueError(
-            f"subject {subject!r}: no stream captures it; streams: "
-            + ", ".join(f"{s.name} {list(s.subjects)}" for s in self.streams)
-        )
+            for pat in spec.subjects:
+                both = _intersect(pat, subject)
+                if both is not None:
+                    out.append((spec.name, both))
+                    break
+        if not out:
+            raise ValueError(
+                f"subject {subject!r}: no stream captures it; streams: "
+                + ", ".join(f"{s.name} {list(s.subjects)}" for s in self.streams)
+            )
+        return out
+
+    def stream_for(self, subject: str) -> str:
+        """The name of the (first) stream that captures ``subject``."""
+        return self.streams_for(subject)[0][0]
 
     async def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Call ``handler(subject, data)`` for each message on ``subject`` (wildcards allowed).
 
-        With ``durable``, read through the durable pull consumer of that name (created if
-        needed): resumes after a disconnect, acks after ``handler`` returns, retries it if it
-        raises. Raises :class:`BusPermissionError` if the broker refuses this user the subject.
+        With ``durable``, read through durable pull consumers: one named ``durable`` if one
+        stream captures the subject, else ``<durable>_<stream>`` per stream; created when this
+        bus manages the streams, otherwise bound (a partner's, which the exchange created).
+        They resume after a disconnect, ack after ``handler`` and ``before_ack`` returned, retry
+        ``handler`` if it raises. Raises :class:`BusPermissionError` if the broker refuses this
+        user the subject, ``ConnectionError`` if the exchange has not created them yet.
         """
         _check_subject(subject, wildcards=True)
         if durable is not None:
@@ -740,12 +878,23 @@ class NatsBus:
                 raise
             self._live_subs.append(sub)
             return
-        stream = self.stream_for(subject)
+        targets = self.streams_for(subject)
+        for stream, filt in targets:
+            name = durable if len(targets) == 1 else f"{durable}_{stream}"
+            if self.manage_streams:
+                await self._create_consumer(stream, name, filt, self.deliver_policy)
+            else:
+                await self._bind_consumer(stream, name, filt)
+            consumer = _PullConsumer(self, stream, name, filt, handler, before_ack)
+            self._consumers.append(consumer)
+            await consumer.start()
+
+    async def _create_consumer(self, stream: str, name: str, filt: str, deliver: str) -> None:
         config = {
-            "durable_name": durable,
-            "name": durable,
-            "filter_subject": subject,
-            "deliver_policy": self.deliver_policy,
+            "durable_name": name,
+            "name": name,
+            "filter_subject": filt,
+            "deliver_policy": deliver,
             "ack_policy": "all",
             "ack_wait": int(self.ack_wait_s * 1e9),
             "max_deliver": self.max_deliver,
@@ -753,23 +902,41 @@ class NatsBus:
             "max_waiting": 512,
             "replay_policy": "instant",
         }
-        api = f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}"
+        api = f"$JS.API.CONSUMER.CREATE.{stream}.{name}.{filt}"
         body = json.dumps({"stream_name": stream, "config": config}).encode()
-        resp = await self._api_request(api, body, what=f"durable {durable!r} on {subject}")
+        resp = await self._api_request(api, body, what=f"durable {name!r} on {filt}")
         if "error" in resp:
             err = resp["error"]
             if err.get("err_code") == 10059:
                 raise ConnectionError(
-                    f"durable {durable!r}: stream {stream} does not exist yet; the exchange "
+                    f"durable {name!r}: stream {stream} does not exist yet; the exchange "
                     "creates it (NatsBus(manage_streams=True)), start it first"
                 )
+            if err.get("err_code") == 10013:  # exists with another config: keep it (resume)
+                return
             raise ValueError(
-                f"durable {durable!r} on {stream} with filter {subject!r}: JetStream refused: "
+                f"durable {name!r} on {stream} with filter {filt!r}: JetStream refused: "
                 f"{err.get('code')} {err.get('description')}"
             )
-        consumer = _PullConsumer(self, stream, durable, subject, handler)
-        self._consumers.append(consumer)
-        await consumer.start()
+
+    async def _bind_consumer(self, stream: str, name: str, filt: str) -> None:
+        api = f"$JS.API.CONSUMER.INFO.{stream}.{name}"
+        try:
+            resp = await self._api_request(api, b"", what=f"durable {name!r} on {stream}")
+        except ConnectionError as e:
+            raise ConnectionError(
+                f"durable {name!r} on {stream}: no answer ({e}); the exchange creates the "
+                "streams and each partner's consumer: start it first"
+            ) from None
+        if "error" in resp:
+            err = resp["error"]
+            raise ConnectionError(
+                f"durable {name!r} on {stream}: {err.get('description')}; the exchange creates "
+                "the streams and each partner's consumer: start it first"
+            )
+        got = resp.get("config", {}).get("filter_subject")
+        if got != filt:
+            raise BusPermissionError(f"durable {name!r} filters {got!r}, not {filt!r}")
 
     async def _deliver(self, msg: Msg, handler: Handler, attempts: int) -> None:
         """Call ``handler`` on each message of ``msg`` (a batch frame or one), retrying each up
@@ -812,7 +979,7 @@ class NatsBus:
         try:
             msg = await req
         except nats.errors.NoRespondersError as e:
-            raise ConnectionError(f"{what}: JetStream not enabled on the server") from e
+            raise ConnectionError(f"{what}: no JetStream answers this user here") from e
         except nats.errors.TimeoutError as e:
             self._check_denied(before, subject, what=what)
             raise ConnectionError(
@@ -887,11 +1054,14 @@ class CoalitionBus:
     @classmethod
     def for_server(cls, server: Any, **options: Any) -> CoalitionBus:
         """Connections for every user of a :class:`~.nats_server.NatsServer`."""
-        from lookout.exchange.nats_config import EXCHANGE
-
+        if getattr(server, "tls", None) is not None:
+            options.setdefault("tls_ca", str(server.tls.ca))
         buses = {
-            EXCHANGE: NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **options)
-        }
+            EXCHANGE: NatsBus(
+                server.url, **server.login(EXCHANGE), partners=server.partners,
+                manage_streams=True, **options,
+            )
+        }  # fmt: skip
         for p in server.partners:
             buses[p] = NatsBus(server.url, **server.login(p), **options)
         return cls(buses, exchange=EXCHANGE)
@@ -920,14 +1090,19 @@ class CoalitionBus:
             await self._route(subject).publish(subject, data)
 
     async def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         parts = subject.split(".")
         if parts[:2] == ["lookout", "in"]:
             bus = self.buses[self.exchange]
         else:
             bus = self._route(subject)
-        await bus.subscribe(subject, handler, durable=durable)
+        await bus.subscribe(subject, handler, durable=durable, before_ack=before_ack)
 
     async def flush(self) -> None:
         # Inputs first: what they deliver is what the exchange then publishes.
