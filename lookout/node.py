@@ -12,24 +12,36 @@ and
 
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
-picture (``PictureView``). A bad message is refused and counted, never raised.
+picture (``PictureView``). A bad message is refused and counted, never raised; a duplicate (a
+redelivery) is counted apart. The exchange's ``Status`` is kept in ``exchange_status``:
+``degraded`` says its picture may be missing objects.
+
+Restarts: with ``reserve`` (a :class:`~lookout.exchange.envelope.SequenceFile`) the node's
+sequence numbers continue above every number it may have used before.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.exchange.bus import Bus, out_subject
 from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import Sealer
-from lookout.exchange.keys import Keyring
+from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import Verifier
-from lookout.messages import Detection, DetectionBatch, Heartbeat, LocalTrack, SystemTrack
+from lookout.messages import (
+    Detection,
+    DetectionBatch,
+    Heartbeat,
+    LocalTrack,
+    Status,
+    SystemTrack,
+)
 from lookout.picture import PictureView
 from lookout.tracking import Tracker, TrackerConfig
 
@@ -54,12 +66,14 @@ class PartnerNode:
         heartbeat_s: float = 5.0,
         seq_start: int = 0,
         verifier: Verifier | None = None,
+        reserve: Callable[[int], None] | None = None,
     ) -> None:
         self.partner = partner
         self.policy = policy
         self.bus = bus
         self.clock = clock
-        self.sealer = Sealer(partner, key, clock, seq_start)
+        self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve)
+        self.exchange_status: Status | None = None
         self.verifier = verifier or Verifier(keyring, clock)
         self.tracker = Tracker(tracker_config)
         self.report_period_s = report_period_s
@@ -82,11 +96,15 @@ class PartnerNode:
     async def _on_message(self, subject: str, data: bytes) -> None:
         verdict = self.verifier.check(data, subject_type=subject.rsplit(".", 1)[-1])
         if not verdict.accepted:
-            self.received["refused"] += 1
+            duplicate = verdict.reason == "duplicate"
+            self.received["duplicate" if duplicate else "refused"] += 1
             return
         self.received[verdict.envelope.payload_type] += 1
         if isinstance(verdict.message, SystemTrack):
             self.view.apply(verdict.message)
+        elif isinstance(verdict.message, Status):
+            if verdict.sender == EXCHANGE:
+                self.exchange_status = verdict.message
         else:
             self.relayed.append((verdict.sender, verdict.message))
             if len(self.relayed) > 10_000:

@@ -65,6 +65,7 @@ from lookout.exchange.nats_config import (
     in_stream,
     inbox_prefix,
     out_stream,
+    partner_api,
     read_credentials,
 )
 
@@ -241,12 +242,11 @@ class _PullConsumer:
         self.acked = 0
         self._ack_wanted = asyncio.Event()
         self._acker: asyncio.Task[None] | None = None
-        self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
+        self.next_subject = bus.consumer_api("next", stream, durable)
         self.outstanding = 0
         self.last_activity = time.monotonic()
         self.closing = False
         self.busy = False
-        self.unacked = 0
         self.unacked_reply = ""
         self.sub: Subscription | None = None
         self.inbox = ""
@@ -412,10 +412,11 @@ class NatsBus:
         dedupe: bool = True,
         max_pending: int = 20_000,
         pull_batch: int = 256,
-        pull_expires_s: float = 10.0,
+        pull_expires_s: float = 5.0,
         pull_heartbeat_s: float = 2.0,
         max_ack_pending: int = 20_000,
         ack_wait_s: float = 30.0,
+        partner_ack_wait_s: float = 5.0,
         max_deliver: int = 10,
         ack_every: int = 100,
         linger_s: float = 0.0,
@@ -450,6 +451,7 @@ class NatsBus:
         )
         self.pull_batch, self.pull_expires_s = pull_batch, pull_expires_s
         self.pull_heartbeat_s = pull_heartbeat_s
+        self.partner_ack_wait_s = partner_ack_wait_s
         self.max_ack_pending, self.ack_wait_s, self.max_deliver = (
             max_ack_pending,
             ack_wait_s,
@@ -591,7 +593,9 @@ class NatsBus:
         for p in self.partners:
             subject = f"lookout.out.{p}.>"
             if any(s.name == out_stream(p) for s in self.streams):
-                await self._create_consumer(out_stream(p), p, subject, "all")
+                await self._create_consumer(
+                    out_stream(p), p, subject, "all", ack_wait_s=self.partner_ack_wait_s
+                )
 
     async def _on_error(self, e: Exception) -> None:
         # nats-py lower-cases the server's -ERR text, subject included: compare lower-cased.
@@ -835,6 +839,13 @@ class NatsBus:
             )
         return out
 
+    def consumer_api(self, kind: str, stream: str, durable: str) -> str:
+        """The subject of a consumer's JetStream request ``kind`` ("next", "info") for this
+        user: the JetStream API itself for the exchange, a partner's import of it otherwise."""
+        if self.manage_streams or self.user in (None, EXCHANGE):
+            return f"$JS.API.CONSUMER.{'MSG.NEXT' if kind == 'next' else 'INFO'}.{stream}.{durable}"
+        return partner_api(self.user, kind)
+
     def stream_for(self, subject: str) -> str:
         """The name of the (first) stream that captures ``subject``."""
         return self.streams_for(subject)[0][0]
@@ -889,15 +900,21 @@ class NatsBus:
             self._consumers.append(consumer)
             await consumer.start()
 
-    async def _create_consumer(self, stream: str, name: str, filt: str, deliver: str) -> None:
+    async def _create_consumer(
+        self, stream: str, name: str, filt: str, deliver: str, *, ack_wait_s: float | None = None
+    ) -> None:
+        # A partner's pull requests come through its account's import: the server cannot see
+        # that a partner which went away stopped listening, and what it hands that request waits
+        # ack_wait before it comes again; so partners' consumers have a short one.
+        ack_wait = self.ack_wait_s if ack_wait_s is None else ack_wait_s
         config = {
             "durable_name": name,
             "name": name,
             "filter_subject": filt,
             "deliver_policy": deliver,
             "ack_policy": "all",
-            "ack_wait": int(self.ack_wait_s * 1e9),
-            "max_deliver": self.max_deliver,
+            "ack_wait": int(ack_wait * 1e9),
+            "max_deliver": -1 if ack_wait_s is not None else self.max_deliver,
             "max_ack_pending": self.max_ack_pending,
             "max_waiting": 512,
             "replay_policy": "instant",
@@ -920,7 +937,11 @@ class NatsBus:
             )
 
     async def _bind_consumer(self, stream: str, name: str, filt: str) -> None:
-        api = f"$JS.API.CONSUMER.INFO.{stream}.{name}"
+        if name != self.user:
+            raise BusPermissionError(
+                f"durable {name!r}: a partner reads only its own durable consumer ({self.user!r})"
+            )
+        api = self.consumer_api("info", stream, name)
         try:
             resp = await self._api_request(api, b"", what=f"durable {name!r} on {stream}")
         except ConnectionError as e:

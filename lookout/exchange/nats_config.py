@@ -68,14 +68,22 @@ def out_stream(partner: str) -> str:
     return f"{OUT_STREAM}_{partner}"
 
 
-def partner_services(partner: str) -> list[str]:
-    """The subjects of ``LOOKOUT`` a partner's account imports as services."""
+def partner_api(partner: str, kind: str) -> str:
+    """The subject in ``partner``'s account for its consumer's ``kind`` ("next" or "info") JetStream
+    request: imported from ``LOOKOUT`` under a name of its own, since a ``$JS.API`` subject in an
+    account without JetStream is answered by that account's (absent) JetStream."""
+    return f"lookout.api.{partner}.{kind}"
+
+
+def partner_services(partner: str) -> list[tuple[str, str]]:
+    """``(subject in LOOKOUT, subject in the partner's account)`` of what a partner's account
+    imports as services."""
     stream = out_stream(partner)
     return [
-        f"lookout.in.{partner}.>",
-        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{partner}",
-        f"$JS.API.CONSUMER.INFO.{stream}.{partner}",
-        f"$JS.ACK.{stream}.{partner}.>",
+        (f"lookout.in.{partner}.>", f"lookout.in.{partner}.>"),
+        (f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{partner}", partner_api(partner, "next")),
+        (f"$JS.API.CONSUMER.INFO.{stream}.{partner}", partner_api(partner, "info")),
+        (f"$JS.ACK.{stream}.{partner}.>", f"$JS.ACK.{stream}.{partner}.>"),
     ]
 
 
@@ -83,7 +91,7 @@ def partner_permissions(partner: str) -> dict[str, dict[str, list[str]]]:
     """Publish/subscribe allow lists for partner ``partner`` (e.g. ``"KR"``) in its account."""
     _check_name(partner)
     return {
-        "publish": {"allow": partner_services(partner)},
+        "publish": {"allow": [local for _, local in partner_services(partner)]},
         "subscribe": {"allow": [f"lookout.out.{partner}.>", f"{inbox_prefix(partner)}.>"]},
     }
 
@@ -92,7 +100,7 @@ def exchange_permissions(user: str = EXCHANGE) -> dict[str, dict[str, list[str]]
     """Allow lists for the exchange: read all inbound, write all outbound, manage the streams."""
     return {
         "publish": {
-            "allow": ["lookout.out.>", "$JS.API.>", f"$JS.ACK.{IN_STREAM}_*.>"],
+            "allow": ["lookout.out.>", "$JS.API.>", "$JS.ACK.>"],
         },
         "subscribe": {"allow": ["lookout.in.>", f"{inbox_prefix(user)}.>"]},
     }
@@ -314,7 +322,7 @@ def nats_config(
     out += ["    ]", "    exports: ["]
     for p in partners:
         services = partner_services(p)
-        for subject in services:
+        for subject, _ in services:
             stream = ", response_type: stream" if ".MSG.NEXT." in subject else ""
             out.append(f"      {{ service: {_q(subject)}, accounts: [{_q(p)}]{stream} }}")
         out.append(f"      {{ stream: {_q(f'lookout.out.{p}.>')}, accounts: [{_q(p)}] }}")
@@ -324,8 +332,11 @@ def nats_config(
         out.append(f"    users: [ {{ user: {_q(p)}, password: {_q(pw(p))},")
         out.append(_perm_block(partner_permissions(p), "        ") + " } ]")
         out.append("    imports: [")
-        for subject in partner_services(p):
-            out.append(f"      {{ service: {{ account: {_q(ACCOUNT)}, subject: {_q(subject)} }} }}")
+        for subject, local in partner_services(p):
+            to = f", to: {_q(local)}" if local != subject else ""
+            out.append(
+                f"      {{ service: {{ account: {_q(ACCOUNT)}, subject: {_q(subject)} }}{to} }}"
+            )
         out.append(
             f"      {{ stream: {{ account: {_q(ACCOUNT)}, subject: {_q(f'lookout.out.{p}.>')} }} }}"
         )
