@@ -223,8 +223,8 @@ class AuditLog:
             ).fetchone()
         return None if row is None else row[0]
 
-    def taken(self, tail: int = 100_000) -> Iterator[tuple[str, str, int, bytes]]:
-        """``(sender, type, seq, signature)`` of the envelopes taken (accepted or late): the
+    def taken(self, tail: int = 100_000) -> Iterator[tuple[str, str, int, bytes, bool]]:
+        """``(sender, type, seq, signature, late)`` of the envelopes taken (accepted or late): the
         highest per sender and type, then the last ``tail`` rows in order; what
         :meth:`~.verify.Verifier.restore` needs after a restart."""
         from lookout.exchange.envelope import decode
@@ -236,14 +236,14 @@ class AuditLog:
                 "GROUP BY sender, type"
             ).fetchall()
             rows = self._db.execute(
-                "SELECT sender, type, seq, data FROM envelopes WHERE verdict != 'refused' "
+                "SELECT sender, type, seq, data, verdict FROM envelopes WHERE verdict != 'refused' "
                 "AND id > ? ORDER BY id",
                 (self._last_id - tail,),
             ).fetchall()
         for sender, kind, seq in highs:
-            yield sender, kind, seq, b""
-        for sender, kind, seq, data in rows:
-            yield sender, kind, seq, decode(data).signature
+            yield sender, kind, seq, b"", False
+        for sender, kind, seq, data, verdict in rows:
+            yield sender, kind, seq, decode(data).signature, verdict == "late"
 
     @property
     def pending(self) -> int:

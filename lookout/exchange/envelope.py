@@ -122,7 +122,7 @@ class SequenceFile:
         self.state.update(values)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w") as f:
+        with tmp.open("w") as f:  # (this module defines its own open)
             json.dump(self.state, f)
             f.flush()
             os.fsync(f.fileno())

@@ -231,7 +231,7 @@ class Exchange:
         elif verdict.late:
             self._period_late += 1
             self._period_lag = max(self._period_lag, now - env.sent_ns)
-        elif verdict.reason is Reason.DUPLICATE:
+        elif verdict.reason is Reason.DUPLICATE and verdict.relayed_before:
             # A redelivery: its relays may not have been stored before a crash; send them again
             # (the broker drops what it already has; recipients count what comes twice).
             self.redelivered += 1

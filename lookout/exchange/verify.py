@@ -104,6 +104,7 @@ class Verdict:
     message: Message | None = None
     reason: Reason | None = None
     detail: str = ""
+    relayed_before: bool = False  # a duplicate of an envelope accepted (not late) before
 
     @property
     def accepted(self) -> bool:
@@ -130,7 +131,7 @@ class _Window:
     def __init__(self) -> None:
         self.high = -1
         self.bits = 0  # bit i set: sequence number high - i accepted
-        self.signatures: OrderedDict[int, bytes] = OrderedDict()
+        self.signatures: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()  # seq: sig, late
 
     def seen(self, seq: int, window: int) -> bool:
         if seq > self.high:
@@ -138,7 +139,7 @@ class _Window:
         offset = self.high - seq
         return offset >= window or bool(self.bits >> offset & 1)
 
-    def accept(self, seq: int, window: int, signature: bytes = b"") -> None:
+    def accept(self, seq: int, window: int, signature: bytes = b"", late: bool = False) -> None:
         mask = (1 << window) - 1
         if seq > self.high:
             shift = seq - self.high
@@ -147,7 +148,7 @@ class _Window:
         elif self.high - seq < window:
             self.bits |= 1 << (self.high - seq)
         if signature:
-            self.signatures[seq] = signature
+            self.signatures[seq] = (signature, late)
             if len(self.signatures) > _REMEMBERED:
                 self.signatures.popitem(last=False)
 
@@ -189,12 +190,13 @@ class Verifier:
         """The highest sequence number taken from ``sender`` (-1: none)."""
         return max((w.high for (s, _), w in self._windows.items() if s == sender), default=-1)
 
-    def restore(self, taken: Iterable[tuple[str, str, int, bytes]]) -> int:
-        """Mark as taken the ``(sender, payload_type, seq, signature)`` of envelopes accepted (or
-        kept as late) before a restart, in the order they were taken; returns how many."""
+    def restore(self, taken: Iterable[tuple[str, str, int, bytes, bool]]) -> int:
+        """Mark as taken the ``(sender, payload_type, seq, signature, late)`` of envelopes
+        accepted (or kept as late) before a restart, in the order they were taken; returns how
+        many."""
         n = 0
-        for sender, kind, seq, signature in taken:
-            self._windows[sender, kind].accept(seq, self.window, signature)
+        for sender, kind, seq, signature, late in taken:
+            self._windows[sender, kind].accept(seq, self.window, signature, late)
             n += 1
         return n
 
@@ -271,8 +273,12 @@ class Verifier:
             except Exception as e:  # noqa: BLE001 - ValueError by contract; anything else too
                 return self._refuse(sender, env, Reason.IMPLAUSIBLE, _short(e))
         window = self._windows[sender, env.payload_type]
-        if window.signatures.get(env.seq) == env.signature:
-            return self._refuse(sender, env, Reason.DUPLICATE, f"seq: {env.seq} taken before")
+        before = window.signatures.get(env.seq)
+        if before is not None and before[0] == env.signature:
+            self.refused[sender][Reason.DUPLICATE] += 1
+            late = " (late)" if before[1] else ""
+            return Verdict(sender, env, None, Reason.DUPLICATE,
+                           f"seq: {env.seq} taken before{late}", not before[1])  # fmt: skip
         if window.seen(env.seq, self.window):
             return self._refuse(
                 sender, env, Reason.REPLAYED, f"seq: {env.seq} (highest {window.high})"
@@ -290,8 +296,9 @@ class Verifier:
         bad_time = self._payload_time(env, message, now)
         if bad_time:
             return self._refuse(sender, env, Reason.TIME, bad_time)
-        window.accept(env.seq, self.window, env.signature)
-        if self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns:
+        late = self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns
+        window.accept(env.seq, self.window, env.signature, late)
+        if late:
             self.late[sender] += 1
             detail = f"sent_ns: {env.sent_ns}, {now - env.sent_ns} ns old"
             return Verdict(sender, env, message, Reason.LATE, detail)
