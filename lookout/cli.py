@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -569,6 +570,7 @@ def serve(
     audit: Path = typer.Option(Path("lookout-audit.sqlite"), help="Audit log."),
     replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:
     """The exchange service on NATS JetStream: verify, audit, release, fuse, assess. Restarted
     on the same audit log, it resumes where it stopped."""
@@ -582,6 +584,11 @@ def serve(
 
     def status(exchange, picture, t):
         c = exchange.counters()
+        if as_json:
+            c.update(t_s=t, unix_s=time.time(), system_tracks_now=len(picture.current))
+            typer.echo(json.dumps(c), nl=True)
+            sys.stdout.flush()
+            return
         shed = sum(c["shed"].values())
         console.print(
             f"t={t:7.1f}s accepted {sum(c['accepted'].values())} late "
@@ -617,6 +624,7 @@ def node(
     state_dir: Path = typer.Option(
         Path("lookout-node-state"), help="Where the node keeps what a restart resumes from."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:
     """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
     the common picture in. Restarted with the same state directory, it resumes where it
@@ -629,6 +637,15 @@ def node(
 
     def status(n, t):
         st = n.exchange_status
+        if as_json:
+            line = {
+                "partner": partner, "t_s": t, "unix_s": time.time(), "sent": dict(n.sent),
+                "received": dict(n.received), "picture_tracks": len(n.view.tracks),
+                "degraded": bool(st is not None and st.degraded),
+            }  # fmt: skip
+            typer.echo(json.dumps(line))
+            sys.stdout.flush()
+            return
         degraded = " DEGRADED (the exchange is behind)" if st is not None and st.degraded else ""
         console.print(
             f"{partner} t={t:7.1f}s sent {sum(n.sent.values())} received "

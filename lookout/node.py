@@ -67,6 +67,7 @@ class PartnerNode:
         seq_start: int = 0,
         verifier: Verifier | None = None,
         reserve: Callable[[int], None] | None = None,
+        max_age_s: float | None = None,
     ) -> None:
         self.partner = partner
         self.policy = policy
@@ -74,6 +75,10 @@ class PartnerNode:
         self.clock = clock
         self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve)
         self.exchange_status: Status | None = None
+        # Detections older than this (s) when the node gets them are tracked here but not sent:
+        # the exchange would refuse them as out of its freshness window (a node catching up).
+        self.max_age_s = max_age_s
+        self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
         self.tracker = Tracker(tracker_config)
         self.report_period_s = report_period_s
@@ -121,7 +126,11 @@ class PartnerNode:
         now = self.clock.now_ns() * 1e-9
         if detections:
             by_sensor: dict[str, list[Detection]] = {}
+            oldest = -math.inf if self.max_age_s is None else (now - self.max_age_s) * 1e9
             for d in detections:
+                if d.t_ns < oldest:
+                    self.not_sent["stale"] += 1
+                    continue
                 by_sensor.setdefault(d.sensor_id, []).append(d)
             for sensor, dets in by_sensor.items():
                 for i in range(0, len(dets), MAX_BATCH):

@@ -170,6 +170,8 @@ async def run_node(
         # Above anything a previous run sent: its reservation, or (no state kept) the time.
         seq_start=state.state["reserved"] if state else time.time_ns() // 1000,
         reserve=state,
+        # What the exchange would refuse as too old is not sent (half its window, for the wire).
+        max_age_s=0.5 * MAX_AGE_NS * 1e-9 * max(speed, 1.0),
     )
     await bus.connect()
     await node.start(durable=partner)

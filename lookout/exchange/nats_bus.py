@@ -424,7 +424,7 @@ class NatsBus:
         max_batch_bytes: int = 512 * 1024,
         handler_attempts: int = 3,
         deliver_policy: str = "all",
-        connect_timeout_s: float = 10.0,
+        connect_timeout_s: float = 30.0,
         tls_ca: str | None = None,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
@@ -517,7 +517,7 @@ class NatsBus:
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
-                connect_timeout=2,
+                connect_timeout=5,
                 pending_size=64 * 1024 * 1024,
                 # Subjects are checked here once each (see publish), not by nats-py per message.
                 skip_subject_validation=True,

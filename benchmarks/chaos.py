@@ -1,0 +1,200 @@
+"""kill -9 of the exchange, a partner node and a broker server, N times each, during a raid
+(issue 15), on the documented deployment: a 3-server JetStream cluster with replicated streams.
+
+    .venv/bin/python benchmarks/chaos.py --kills 10 --scenario srbm-salvo --speed 1
+
+``lookout serve`` (``--replicas 3``) and ``lookout node`` for each partner run as processes
+against the cluster, all playing the scenario from one start time. Every ``--every-s`` seconds
+one of them is killed with SIGKILL, in turn the exchange, a node (each partner in turn) and a
+server of the cluster (each in turn), and started again after ``--down-s``. At the end:
+
+- **acked without an audit row**: every envelope the cluster acked into a partner's inbound
+  stream must be in the exchange's audit log (must be 0);
+- **refused as replayed**: envelopes refused as ``replayed`` or ``sequence`` by the exchange,
+  or refused at all by a node (must be 0; redeliveries are counted apart as duplicates);
+- **picture whole again**: per restart and partner, the seconds from the restart until that
+  partner's picture holds again as many tracks as before the kill (capped at 3): the figures'
+  maximum and median (must be at most 10 s);
+- the audit log's hash chain (``lookout.exchange.audit.verify``).
+
+Prints one JSON object; the run's processes write their logs to ``--workdir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from lookout.exchange.audit import verify
+from lookout.exchange.nats_server import NatsCluster
+
+PARTNERS = ["KR", "JP", "US"]
+LOOKOUT = [sys.executable, "-m", "lookout.cli"]
+
+
+class Coalition:
+    def __init__(self, cluster: NatsCluster, workdir: Path, scenario: str, speed: float,
+                 until: float, start_in_s: float) -> None:  # fmt: skip
+        self.cluster, self.workdir = cluster, workdir
+        self.start = time.time() + start_in_s
+        self.common = ["--scenario", scenario, "--start", str(self.start), "--speed", str(speed),
+                       "--until-s", str(until), "--json"]  # fmt: skip
+        self.audit = workdir / "audit.sqlite"
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.lines: dict[str, list[dict]] = {n: [] for n in ["EXCHANGE", *PARTNERS]}
+
+    def urls(self, user: str) -> str:
+        pw = self.cluster.login(user)["password"]
+        return ",".join(u.replace("nats://", f"nats://{user}:{pw}@") for u in self.cluster.urls)
+
+    def launch(self, name: str) -> None:
+        if name == "EXCHANGE":
+            args = ["serve", "--bus", self.urls(name), "--audit", str(self.audit),
+                    "--replicas", "3"]  # fmt: skip
+        else:
+            args = ["node", "--partner", name, "--bus", self.urls(name),
+                    "--state-dir", str(self.workdir / "state")]  # fmt: skip
+        log = open(self.workdir / f"{name}.log", "a")  # noqa: SIM115 - kept by the process
+        proc = subprocess.Popen([*LOOKOUT, *args, *self.common], stdout=subprocess.PIPE,
+                                stderr=log, text=True)  # fmt: skip
+        self.procs[name] = proc
+        threading.Thread(target=self._read, args=(name, proc), daemon=True).start()
+
+    def _read(self, name: str, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            if line.startswith("{"):
+                self.lines[name].append(json.loads(line))
+
+    def kill(self, name: str) -> None:
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait(10)
+
+
+def stored_inbound(cluster: NatsCluster) -> list[bytes]:
+    import nats
+    from nats.aio.msg import Msg
+
+    from lookout.exchange.nats_bus import unframe
+
+    async def main():
+        nc = await nats.connect(cluster.urls, **cluster.login("EXCHANGE"),
+                                inbox_prefix="_INBOX.EXCHANGE")  # fmt: skip
+        js = nc.jetstream()
+        out = []
+        for p in PARTNERS:
+            info = await js.stream_info(f"LOOKOUT_IN_{p}")
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                try:
+                    m = await js.get_msg(f"LOOKOUT_IN_{p}", seq)
+                except Exception:  # noqa: BLE001 - a deleted sequence
+                    continue
+                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
+        await nc.close()
+        return out
+
+    return asyncio.run(main())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kills", type=int, default=10, help="kills of each kind")
+    ap.add_argument("--scenario", default="srbm-salvo")
+    ap.add_argument("--speed", type=float, default=1.0)
+    ap.add_argument("--every-s", type=float, default=12.0, help="wall seconds between kills")
+    ap.add_argument("--down-s", type=float, default=1.0, help="wall seconds a process stays down")
+    ap.add_argument("--first-s", type=float, default=80.0, help="scenario time of the first kill")
+    ap.add_argument("--workdir", type=Path, default=Path("chaos-run"))
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    n_kills = 3 * args.kills
+    until = args.first_s + (n_kills + 2) * args.every_s * args.speed
+    result: dict = {"kills_each": args.kills, "scenario": args.scenario, "speed": args.speed}
+    with NatsCluster(PARTNERS, workdir=args.workdir / "cluster") as cluster:
+        run = Coalition(cluster, args.workdir, args.scenario, args.speed, until, start_in_s=30.0)
+        run.launch("EXCHANGE")
+        time.sleep(5.0)
+        for p in PARTNERS:
+            run.launch(p)
+        restarts: list[tuple[str, float]] = []
+        t_next = run.start + args.first_s / args.speed
+        for k in range(n_kills):
+            time.sleep(max(0.0, t_next - time.time()))
+            what = ("exchange", "node", "broker")[k % 3]
+            i = k // 3
+            if what == "exchange":
+                run.kill("EXCHANGE")
+                time.sleep(args.down_s)
+                run.launch("EXCHANGE")
+                name = "EXCHANGE"
+            elif what == "node":
+                name = PARTNERS[i % 3]
+                run.kill(name)
+                time.sleep(args.down_s)
+                run.launch(name)
+            else:
+                server = cluster.servers[i % 3]
+                name = f"server{i % 3}"
+                server.kill()
+                time.sleep(args.down_s)
+                server.start()
+            restarts.append((name, time.time()))
+            print(f"killed and restarted {name}", file=sys.stderr)
+            t_next += args.every_s
+        for proc in run.procs.values():
+            proc.wait(until / args.speed + 120)
+        stored = stored_inbound(cluster)
+    db = sqlite3.connect(run.audit)
+    audited = {bytes(d) for (d,) in db.execute("select data from envelopes")}
+    rows = db.execute(
+        "select verdict, coalesce(reason, ''), count(*) from envelopes group by verdict, reason"
+    ).fetchall()
+    verdicts = {f"{v} {r}".strip(): n for v, r, n in rows}
+    node_refused = sum(
+        line["received"].get("refused", 0) for p in PARTNERS for line in run.lines[p][-1:]
+    )
+    whole: list[float] = []
+    never = 0
+    for _, t in restarts:
+        for p in PARTNERS:
+            before = [ln["picture_tracks"] for ln in run.lines[p] if ln["unix_s"] < t - args.down_s]
+            want = min(max(before[-3:]), 3) if before and max(before[-3:]) else 0
+            if not want:
+                continue
+            after = [ln["unix_s"] - t for ln in run.lines[p]
+                     if ln["unix_s"] > t and ln["picture_tracks"] >= want]  # fmt: skip
+            if after:
+                whole.append(after[0])
+            else:
+                never += 1
+    check = verify(run.audit)
+    result.update(
+        envelopes_stored=len(stored),
+        acked_without_audit_row=sum(d not in audited for d in stored),
+        refused_as_replayed=sum(verdicts.get(f"refused {r}", 0) for r in ("replayed", "sequence")),
+        refused_at_nodes=node_refused,
+        verdicts=verdicts,
+        restarts=len(restarts),
+        picture_whole_again_s={
+            "max": round(max(whole), 1) if whole else None,
+            "median": round(statistics.median(whole), 1) if whole else None,
+            "n": len(whole),
+            "never": never,
+        },
+        audit_chain_ok=check.ok,
+        audit_rows=check.rows,
+        audit_problems=check.problems[:5],
+    )
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
