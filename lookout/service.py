@@ -95,6 +95,7 @@ async def serve(
     exchange = Exchange(
         keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier
     )  # fmt: skip
+    _dump_tasks_on_sigusr1()
     await bus.connect()
     await exchange.start()
     end = scenario.duration_s if until_s is None else until_s
@@ -104,9 +105,29 @@ async def serve(
             if status:
                 status(exchange, picture, clock.now_ns() * 1e-9)
     finally:
-        await bus.close()  # stops consuming, acks what the audit holds
+        try:  # stops consuming, acks what the audit holds
+            await asyncio.wait_for(bus.close(), 120.0)
+        except TimeoutError:
+            log.error("the bus did not close within 120 s; unacked envelopes come again")
         audit.close()  # commits, checkpoints (signed), folds the WAL in
     return exchange
+
+
+def _dump_tasks_on_sigusr1() -> None:
+    """``kill -USR1 PID`` prints every asyncio task's stack to stderr (what is it waiting for?)."""
+    import signal
+    import sys
+
+    def dump() -> None:
+        for task in asyncio.all_tasks():
+            print(f"--- {task!r}", file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+        sys.stderr.flush()
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
+    except (NotImplementedError, RuntimeError):  # not on this platform
+        pass
 
 
 def policy_dict(policy: Policy) -> dict:
@@ -159,6 +180,7 @@ async def run_node(
     sim = simulate(scenario)
     mine = [d for d in sim.detections if d.partner == partner]
     state = SequenceFile(Path(state_dir) / f"{partner}-node.json") if state_dir else None
+    scale = max(speed, 1.0)  # the freshness window is wall time: scaled to scenario time
     node = PartnerNode(
         partner,
         derive_key(seed, partner),
@@ -166,12 +188,15 @@ async def run_node(
         pol,
         bus,
         clock,
-        verifier=Verifier(keyring, clock, max_age_ns=None),
+        verifier=Verifier(
+            keyring, clock, max_age_ns=None, max_ahead_ns=round(MAX_AHEAD_NS * scale),
+            payload_window_ns=(round(MAX_AGE_NS * scale), round(MAX_AHEAD_NS * scale)),
+        ),  # fmt: skip
         # Above anything a previous run sent: its reservation, or (no state kept) the time.
         seq_start=state.state["reserved"] if state else time.time_ns() // 1000,
         reserve=state,
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
-        max_age_s=0.5 * MAX_AGE_NS * 1e-9 * max(speed, 1.0),
+        max_age_s=0.5 * MAX_AGE_NS * 1e-9 * scale,
     )
     await bus.connect()
     await node.start(durable=partner)

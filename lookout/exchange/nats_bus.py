@@ -343,6 +343,8 @@ class _PullConsumer:
         while True:
             await self._ack_wanted.wait()
             self._ack_wanted.clear()
+            if self.closing:
+                return  # stop() sends the last ack
             if not await self.ack():
                 await asyncio.sleep(0.5)  # before_ack failed: try again soon
                 self._ack_wanted.set()
@@ -378,9 +380,13 @@ class _PullConsumer:
         while self.busy:
             await asyncio.sleep(0.005)
         if self._acker is not None:
-            self._acker.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._acker
+            # Let it finish an ack under way, then end it (by its flag: a cancel can be lost
+            # in Python 3.11's wait_for, and awaiting a task that missed it would never return).
+            self._ack_wanted.set()
+            done, _ = await asyncio.wait({self._acker}, timeout=self.bus.ack_timeout_s * 8)
+            if not done:
+                self._acker.cancel()
+            self._acker = None
         await self.ack()
 
 

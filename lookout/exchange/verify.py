@@ -157,8 +157,9 @@ class Verifier:
     """Checks envelopes against a keyring and a receiver's clock; see the module doc.
 
     ``max_age_ns`` None: no envelope is late (a node catching up on its deliveries);
-    ``max_ahead_ns`` None: no bound ahead. ``plausibility`` False skips the physics (only for
-    measuring its cost).
+    ``max_ahead_ns`` None: no bound ahead; ``payload_window_ns`` (before, after) bounds a
+    payload's times around its envelope's ``sent_ns`` (default: the freshness window).
+    ``plausibility`` False skips the physics (only for measuring its cost).
     """
 
     def __init__(
@@ -172,6 +173,7 @@ class Verifier:
         window: int = REPLAY_WINDOW,
         max_seq_jump: int = MAX_SEQ_JUMP,
         plausibility: bool = True,
+        payload_window_ns: tuple[int, int] | None = None,
     ) -> None:
         self.keyring = keyring
         self.clock = clock
@@ -181,6 +183,12 @@ class Verifier:
         self.window = window
         self.max_seq_jump = max_seq_jump
         self.plausibility = plausibility
+        # How far before and after its envelope's sent_ns a payload's times may be: the
+        # freshness window unless told (a node that takes late envelopes still bounds times).
+        self.payload_window_ns = payload_window_ns or (
+            MAX_AGE_NS if max_age_ns is None else max_age_ns,
+            MAX_AHEAD_NS if max_ahead_ns is None else max_ahead_ns,
+        )
         self.accepted: Counter[str] = Counter()
         self.late: Counter[str] = Counter()
         self.refused: defaultdict[str, Counter[Reason]] = defaultdict(Counter)
@@ -310,8 +318,7 @@ class Verifier:
         if times is None:
             return ""
         first, last = times
-        old = self.max_age_ns if self.max_age_ns is not None else MAX_AGE_NS
-        ahead = self.max_ahead_ns if self.max_ahead_ns is not None else MAX_AHEAD_NS
+        old, ahead = self.payload_window_ns
         if first < env.sent_ns - old:
             return f"t_ns: {first}, {env.sent_ns - first} ns before the envelope's sent_ns"
         if last > env.sent_ns + ahead:
