@@ -559,13 +559,34 @@ def _nats_bus(bus: str, credentials: Path | None, **kwargs):
     return NatsBus(bus.split(","), **kwargs)
 
 
+def _start(text: str) -> float | str:
+    """``--start``: a Unix time, or ``@FILE`` (kept as is: waited for once set up)."""
+    if text.startswith("@"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        fail(f"start = {text!r}, expected a Unix time in seconds or @FILE holding one")
+
+
+def _ready(name: str, as_json: bool):
+    def ready() -> None:
+        if as_json:
+            typer.echo(json.dumps({"ready": name, "unix_s": time.time()}))
+            sys.stdout.flush()
+
+    return ready
+
+
 @app.command()
 def serve(
     scenario: str = typer.Option(..., help="The scenario being played (policy, keys)."),
     bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://EXCHANGE:PASSWORD@HOST:PORT"),
     credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
     policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
-    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    start: str = typer.Option(
+        ..., help="Unix time at which the scenario epoch is played, or @FILE (waited for)."
+    ),
     speed: float = typer.Option(1.0, help="Times real time."),
     audit: Path = typer.Option(Path("lookout-audit.sqlite"), help="Audit log."),
     replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
@@ -600,12 +621,13 @@ def serve(
 
     nats = _nats_bus(
         bus, credentials, partners=pol.partners, manage_streams=True, replicas=replicas,
-        linger_s=0.002,
+        linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
     )  # fmt: skip
     try:
         asyncio.run(
-            run_service(sc, nats, start_unix_s=start, speed=speed, audit_path=str(audit),
-                        policy=pol, status=status, until_s=until_s)
+            run_service(sc, nats, start_unix_s=_start(start), speed=speed,
+                        audit_path=str(audit), policy=pol, status=status, until_s=until_s,
+                        ready=_ready("EXCHANGE", as_json))
         )  # fmt: skip
     except (ConnectionError, OSError) as e:
         fail(f"cannot reach the bus {bus}: {e}")
@@ -618,7 +640,9 @@ def node(
     bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://PARTNER:PASSWORD@HOST:PORT"),
     credentials: Path | None = typer.Option(None, help="PARTNER.json from nats-config."),
     policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
-    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    start: str = typer.Option(
+        ..., help="Unix time at which the scenario epoch is played, or @FILE (waited for)."
+    ),
     speed: float = typer.Option(1.0, help="Times real time."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     state_dir: Path = typer.Option(
@@ -656,8 +680,9 @@ def node(
     nats = _nats_bus(bus, credentials)
     try:
         asyncio.run(
-            run_node(sc, partner, nats, start_unix_s=start, speed=speed, policy=pol,
-                     status=status, until_s=until_s, state_dir=state_dir)
+            run_node(sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
+                     status=status, until_s=until_s, state_dir=state_dir,
+                     ready=_ready(partner, as_json))
         )  # fmt: skip
     except ValueError as e:
         fail(str(e))

@@ -48,6 +48,25 @@ from lookout.simulate import simulate
 log = logging.getLogger(__name__)
 
 
+#: Where a start time given as ``@PATH`` is read from: a file holding the Unix time.
+StartTime = float | str
+
+
+async def start_time(start: StartTime) -> float:
+    """The Unix time the scenario's epoch is played at: ``start`` itself, or, for ``"@PATH"``,
+    the number in that file, waited for (so that processes set up first and start together)."""
+    if isinstance(start, int | float):
+        return float(start)
+    if not start.startswith("@"):
+        return float(start)
+    path = Path(start[1:])
+    while True:
+        try:
+            return float(path.read_text().strip())
+        except (FileNotFoundError, ValueError):  # not there yet, or half written
+            await asyncio.sleep(0.05)
+
+
 def policy_for(scenario: Scenario, policy: Policy | None) -> Policy:
     return policy or Policy.from_dict(default_policy(scenario))
 
@@ -56,12 +75,13 @@ async def serve(
     scenario: Scenario,
     bus: NatsBus,
     *,
-    start_unix_s: float,
+    start_unix_s: StartTime,
     speed: float = 1.0,
     audit_path: str = "lookout-audit.sqlite",
     policy: Policy | None = None,
     until_s: float | None = None,
     status: Callable[[Exchange, CommonPicture, float], None] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> Exchange:
     """Run the exchange until scenario time ``until_s`` (default: the scenario's end); resumes
     from ``audit_path`` if it exists."""
@@ -69,7 +89,8 @@ async def serve(
     seed = key_seed(scenario)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
     exchange_key = derive_key(seed, EXCHANGE)
-    clock = ScenarioClock(start_unix_s, speed)
+    known = isinstance(start_unix_s, int | float) or not str(start_unix_s).startswith("@")
+    clock = ScenarioClock(float(start_unix_s) if known else time.time() + 1e6, speed)
     audit = AuditLog(audit_path, sign=exchange_key.sign)
     meta = audit.meta()
     policy_doc = policy_dict(pol)
@@ -78,7 +99,7 @@ async def serve(
         ("key_seed", seed),
         ("policy", yaml.safe_dump(policy_doc)),
         ("picture", json.dumps(PICTURE_PARAMS)),
-        ("clock", json.dumps({"start_unix_s": start_unix_s, "speed": speed})),
+        ("clock", json.dumps({"start": str(start_unix_s), "speed": speed})),
     ):
         if key not in meta:
             audit.put_meta(key, value)
@@ -98,6 +119,9 @@ async def serve(
     _dump_tasks_on_sigusr1()
     await bus.connect()
     await exchange.start()
+    if ready:
+        ready()
+    clock.set_start(await start_time(start_unix_s))
     end = scenario.duration_s if until_s is None else until_s
     try:
         while clock.now_ns() * 1e-9 < end:
@@ -162,12 +186,13 @@ async def run_node(
     partner: str,
     bus: NatsBus,
     *,
-    start_unix_s: float,
+    start_unix_s: StartTime,
     speed: float = 1.0,
     policy: Policy | None = None,
     until_s: float | None = None,
     status: Callable[[PartnerNode, float], None] | None = None,
     state_dir: str | Path | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> PartnerNode:
     """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end);
     with ``state_dir``, resume where a previous run of it stopped."""
@@ -176,7 +201,7 @@ async def run_node(
         raise ValueError(f"partner = {partner!r}, expected one of {pol.partners}")
     seed = key_seed(scenario)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
-    clock = ScenarioClock(start_unix_s, speed)
+    clock = ScenarioClock(time.time() + 1e6, speed)  # set once the start is known
     sim = simulate(scenario)
     mine = [d for d in sim.detections if d.partner == partner]
     state = SequenceFile(Path(state_dir) / f"{partner}-node.json") if state_dir else None
@@ -200,6 +225,9 @@ async def run_node(
     )
     await bus.connect()
     await node.start(durable=partner)
+    if ready:
+        ready()
+    clock.set_start(await start_time(start_unix_s))
     end = scenario.duration_s if until_s is None else until_s
     i = 0
     if state is not None:
