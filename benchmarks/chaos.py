@@ -92,7 +92,10 @@ def stored_inbound(cluster: NatsCluster) -> list[bytes]:
         out = []
         for p in PARTNERS:
             info = await js.stream_info(f"LOOKOUT_IN_{p}")
-            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            # What the exchange acked: its consumer's ack floor (what it has not read yet stays
+            # in the stream for its next run, unacked).
+            consumer = await js.consumer_info(f"LOOKOUT_IN_{p}", f"lookout-exchange_LOOKOUT_IN_{p}")
+            for seq in range(info.state.first_seq, consumer.ack_floor.stream_seq + 1):
                 try:
                     m = await js.get_msg(f"LOOKOUT_IN_{p}", seq)
                 except Exception:  # noqa: BLE001 - a deleted sequence

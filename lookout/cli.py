@@ -664,7 +664,9 @@ def node(
         if as_json:
             line = {
                 "partner": partner, "t_s": t, "unix_s": time.time(), "sent": dict(n.sent),
-                "received": dict(n.received), "picture_tracks": len(n.view.tracks),
+                "received": dict(n.received), "refused": dict(n.refused),
+                "last_refusal": n.last_refusal,
+                "picture_tracks": len(n.view.tracks),
                 "degraded": bool(st is not None and st.degraded),
             }  # fmt: skip
             typer.echo(json.dumps(line))

@@ -22,6 +22,7 @@ sequence numbers continue above every number it may have used before.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -44,6 +45,8 @@ from lookout.messages import (
 )
 from lookout.picture import PictureView
 from lookout.tracking import Tracker, TrackerConfig
+
+log = logging.getLogger(__name__)
 
 #: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
 MAX_BATCH = 100
@@ -86,6 +89,8 @@ class PartnerNode:
         self.view = PictureView()
         self.sent: Counter[str] = Counter()
         self.received: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()  # by reason
+        self.last_refusal = ""
         self._sensor_of_detection: list[str] = []
         self._sensors_of_track: dict[int, set[str]] = {}
         self._next_report: int | None = None
@@ -103,6 +108,10 @@ class PartnerNode:
         if not verdict.accepted:
             duplicate = verdict.reason == "duplicate"
             self.received["duplicate" if duplicate else "refused"] += 1
+            if not duplicate:
+                self.refused[str(verdict.reason)] += 1
+                self.last_refusal = f"{verdict.reason} {subject}: {verdict.detail}"
+                log.info("refused %s from %s: %s", verdict.reason, verdict.sender, verdict.detail)
             return
         self.received[verdict.envelope.payload_type] += 1
         if isinstance(verdict.message, SystemTrack):

@@ -20,9 +20,10 @@ create nothing (see :mod:`.nats_config`).
   partner's stream through a consumer of its own, in turn): a subscriber that goes away and
   comes back resumes where it stopped, with nothing lost. Messages are handled one at a time in
   stream order and acknowledged only after the handler returns *and* ``before_ack()`` returned
-  (the exchange's: its audit rows committed, its own publishes stored); acks are cumulative
-  (AckPolicy ALL), sent by a task of their own when the subscriber has caught up or every
-  ``ack_every`` messages, so a crash redelivers at most what was not acked (at least once). A
+  (the exchange's: its audit rows committed, its own publishes stored); each message is acked
+  on its own (AckPolicy EXPLICIT: a cumulative ack would also cover what a killed predecessor's
+  pull request took and never handled), by a task of their own when the subscriber has caught up
+  or every ``ack_every`` messages, so a crash redelivers what was not acked (at least once). A
   handler that raises is retried ``handler_attempts`` times, then the message is counted in
   ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
   published while away is not replayed). A partner binds to its own durable (``KR``), which the
@@ -247,7 +248,7 @@ class _PullConsumer:
         self.last_activity = time.monotonic()
         self.closing = False
         self.busy = False
-        self.unacked_reply = ""
+        self._replies: list[str] = []
         self.sub: Subscription | None = None
         self.inbox = ""
 
@@ -327,17 +328,19 @@ class _PullConsumer:
             await bus._deliver(msg, self.handler, bus.handler_attempts)
         finally:
             self.busy = False
-        # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages,
-        # from the ack task, so that waiting for before_ack never holds up the handling.
-        self.unacked_reply = msg.reply
+        # Each message is acked on its own (AckPolicy EXPLICIT: a cumulative ack would also ack
+        # what a dead predecessor's pull request took and never handled), when caught up or
+        # every ack_every messages, from the ack task, so that waiting for before_ack never
+        # holds up the handling.
+        self._replies.append(msg.reply)
         self.handled += 1
         pending = self.sub.pending_msgs if self.sub is not None else 0
-        if self.handled - self.acked >= bus.ack_every or pending == 0:
+        if len(self._replies) >= bus.ack_every or pending == 0:
             self._ack_wanted.set()
 
     @property
     def unacked(self) -> int:
-        return self.handled - self.acked
+        return len(self._replies)
 
     async def _ack_loop(self) -> None:
         while True:
@@ -353,22 +356,24 @@ class _PullConsumer:
         """Acknowledge everything handled so far, once ``before_ack`` returned; False if it
         raised (nothing acked then)."""
         nc = self.bus._nc
-        reply, upto = self.unacked_reply, self.handled
-        if upto <= self.acked or not reply or nc is None:
+        replies = list(self._replies)
+        if not replies or nc is None:
             return True
         if self.before_ack is not None:
             try:
                 await self.before_ack()
             except Exception as e:  # noqa: BLE001 - whatever it was, do not ack
                 log.warning("%s/%s: not acking %d message(s) yet: %s",
-                            self.stream, self.durable, upto - self.acked, e)  # fmt: skip
+                            self.stream, self.durable, len(replies), e)  # fmt: skip
                 return False
         try:
-            await nc.publish(reply, b"+ACK")
+            for reply in replies:
+                await nc.publish(reply, b"+ACK")
         except Exception as e:  # noqa: BLE001 - redelivered after ack_wait, at worst
             log.warning("%s/%s: ack failed: %s", self.stream, self.durable, e)
             return False
-        self.acked = max(self.acked, upto)
+        del self._replies[: len(replies)]
+        self.acked += len(replies)
         return True
 
     async def stop(self) -> None:
@@ -423,7 +428,7 @@ class NatsBus:
         max_ack_pending: int = 20_000,
         ack_wait_s: float = 30.0,
         partner_ack_wait_s: float = 5.0,
-        max_deliver: int = 10,
+        max_deliver: int = -1,
         ack_every: int = 100,
         linger_s: float = 0.0,
         max_batch: int = 256,
@@ -918,9 +923,9 @@ class NatsBus:
             "name": name,
             "filter_subject": filt,
             "deliver_policy": deliver,
-            "ack_policy": "all",
+            "ack_policy": "explicit",
             "ack_wait": int(ack_wait * 1e9),
-            "max_deliver": -1 if ack_wait_s is not None else self.max_deliver,
+            "max_deliver": self.max_deliver,
             "max_ack_pending": self.max_ack_pending,
             "max_waiting": 512,
             "replay_policy": "instant",

@@ -30,8 +30,9 @@
     seen) and returned with its message, for the caller to keep (the exchange audits it as late and
     keeps it for replay) but not to act on.
 
-Replay: per sender and payload type, the highest sequence number taken and a bitmap of the
-``window`` numbers below it (as in IPsec), with the signatures of the last ones taken. Keyed by
+Replay: per sender and payload type, the highest sequence number taken and which of the
+``window`` numbers below it were taken (as in IPsec, with a set for the bitmap), with the
+signatures of the last ones taken. Keyed by
 type, because a sender's publisher batches per subject and so reorders across types, never
 within one. A number above the high-water mark is new; one within the window is new if its bit
 is clear; one below the window is refused as replayed, since it can no longer be told apart
@@ -63,8 +64,10 @@ MAX_BYTES = 64 * 1024
 #: Freshness: oldest and furthest-ahead send times accepted, relative to the receiver's clock.
 MAX_AGE_NS = 10_000_000_000
 MAX_AHEAD_NS = 2_000_000_000
-#: Sequence numbers accepted out of order, up to this far below the highest seen.
-REPLAY_WINDOW = 64
+#: Sequence numbers accepted out of order, up to this far below the highest seen: wide, since
+#: after a crash a durable consumer redelivers what the dead process held after newer messages
+#: (up to its pull batch of batch frames), and one sender's numbers are shared by its types.
+REPLAY_WINDOW = 65_536
 #: Largest step up from a sender's highest sequence number, and the largest number at all.
 MAX_SEQ_JUMP = 2**32
 MAX_SEQ = 2**62
@@ -123,30 +126,29 @@ class Verdict:
 
 
 class _Window:
-    """Anti-replay state of one sender and type: high-water mark, the bitmap below it, and
-    the signatures of the last envelopes taken."""
+    """Anti-replay state of one sender and type: the high-water mark, the numbers taken within
+    the window below it (a set, pruned now and then: O(1) per envelope however wide the window),
+    and the signatures of the last envelopes taken."""
 
-    __slots__ = ("high", "bits", "signatures")
+    __slots__ = ("high", "taken", "signatures")
 
     def __init__(self) -> None:
         self.high = -1
-        self.bits = 0  # bit i set: sequence number high - i accepted
+        self.taken: set[int] = set()
         self.signatures: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()  # seq: sig, late
 
     def seen(self, seq: int, window: int) -> bool:
         if seq > self.high:
             return False
-        offset = self.high - seq
-        return offset >= window or bool(self.bits >> offset & 1)
+        return self.high - seq >= window or seq in self.taken
 
     def accept(self, seq: int, window: int, signature: bytes = b"", late: bool = False) -> None:
-        mask = (1 << window) - 1
+        self.taken.add(seq)
         if seq > self.high:
-            shift = seq - self.high
-            self.bits = (self.bits << shift | 1) & mask if shift < window else 1
             self.high = seq
-        elif self.high - seq < window:
-            self.bits |= 1 << (self.high - seq)
+        if len(self.taken) > 2 * min(window, 1 << 16) + 64:
+            floor = self.high - window
+            self.taken = {s for s in self.taken if s > floor}
         if signature:
             self.signatures[seq] = (signature, late)
             if len(self.signatures) > _REMEMBERED:
