@@ -43,11 +43,14 @@ LOOKOUT = [sys.executable, "-m", "lookout.cli"]
 
 class Coalition:
     def __init__(self, cluster: NatsCluster, workdir: Path, scenario: str, speed: float,
-                 until: float, start_in_s: float) -> None:  # fmt: skip
+                 until: float) -> None:  # fmt: skip
         self.cluster, self.workdir = cluster, workdir
-        self.start = time.time() + start_in_s
-        self.common = ["--scenario", scenario, "--start", str(self.start), "--speed", str(speed),
-                       "--until-s", str(until), "--json"]  # fmt: skip
+        self.start_file = workdir / "start"
+        self.start_file.unlink(missing_ok=True)
+        self.start = 0.0
+        self.ready: dict[str, list[float]] = {}
+        self.common = ["--scenario", scenario, "--start", f"@{self.start_file}",
+                       "--speed", str(speed), "--until-s", str(until), "--json"]  # fmt: skip
         self.audit = workdir / "audit.sqlite"
         self.procs: dict[str, subprocess.Popen] = {}
         self.lines: dict[str, list[dict]] = {n: [] for n in ["EXCHANGE", *PARTNERS]}
@@ -72,7 +75,19 @@ class Coalition:
     def _read(self, name: str, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
             if line.startswith("{"):
-                self.lines[name].append(json.loads(line))
+                record = json.loads(line)
+                if "ready" in record:
+                    self.ready.setdefault(name, []).append(record["unix_s"])
+                else:
+                    self.lines[name].append(record)
+
+    def wait_ready(self, name: str, n: int, timeout_s: float = 180.0) -> float:
+        deadline = time.time() + timeout_s
+        while len(self.ready.get(name, [])) < n:
+            if time.time() > deadline:
+                raise RuntimeError(f"{name} not set up within {timeout_s} s")
+            time.sleep(0.05)
+        return self.ready[name][n - 1]
 
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)
@@ -122,34 +137,40 @@ def main() -> None:
     until = args.first_s + (n_kills + 2) * args.every_s * args.speed
     result: dict = {"kills_each": args.kills, "scenario": args.scenario, "speed": args.speed}
     with NatsCluster(PARTNERS, workdir=args.workdir / "cluster") as cluster:
-        run = Coalition(cluster, args.workdir, args.scenario, args.speed, until, start_in_s=30.0)
+        run = Coalition(cluster, args.workdir, args.scenario, args.speed, until)
         run.launch("EXCHANGE")
-        time.sleep(5.0)
+        run.wait_ready("EXCHANGE", 1)
         for p in PARTNERS:
             run.launch(p)
+        for p in PARTNERS:
+            run.wait_ready(p, 1)
+        run.start = time.time() + 2.0
+        run.start_file.write_text(repr(run.start))
         restarts: list[tuple[str, float]] = []
+        startup: list[float] = []
         t_next = run.start + args.first_s / args.speed
         for k in range(n_kills):
             time.sleep(max(0.0, t_next - time.time()))
             what = ("exchange", "node", "broker")[k % 3]
             i = k // 3
-            if what == "exchange":
-                run.kill("EXCHANGE")
-                time.sleep(args.down_s)
-                run.launch("EXCHANGE")
-                name = "EXCHANGE"
-            elif what == "node":
-                name = PARTNERS[i % 3]
+            if what in ("exchange", "node"):
+                name = "EXCHANGE" if what == "exchange" else PARTNERS[i % 3]
+                n = len(run.ready.get(name, []))
+                t_kill = time.time()
                 run.kill(name)
                 time.sleep(args.down_s)
                 run.launch(name)
+                back = run.wait_ready(name, n + 1)  # set up again (Python, the simulator)
+                startup.append(back - t_kill - args.down_s)
             else:
                 server = cluster.servers[i % 3]
                 name = f"server{i % 3}"
+                t_kill = time.time()
                 server.kill()
                 time.sleep(args.down_s)
                 server.start()
-            restarts.append((name, time.time()))
+                back = time.time()
+            restarts.append((name, back, t_kill))
             print(f"killed and restarted {name}", file=sys.stderr)
             t_next += args.every_s
         for proc in run.procs.values():
@@ -166,14 +187,15 @@ def main() -> None:
     )
     whole: list[float] = []
     never = 0
-    for _, t in restarts:
+    kills_at = [k for _, _, k in restarts] + [float("inf")]
+    for j, (_, back, t_kill) in enumerate(restarts):
         for p in PARTNERS:
-            before = [ln["picture_tracks"] for ln in run.lines[p] if ln["unix_s"] < t - args.down_s]
+            before = [ln["picture_tracks"] for ln in run.lines[p] if ln["unix_s"] < t_kill]
             want = min(max(before[-3:]), 3) if before and max(before[-3:]) else 0
-            if not want:
+            lines = [ln for ln in run.lines[p] if back < ln["unix_s"] < kills_at[j + 1]]
+            if not want or not lines:  # nothing to restore, or p itself down then
                 continue
-            after = [ln["unix_s"] - t for ln in run.lines[p]
-                     if ln["unix_s"] > t and ln["picture_tracks"] >= want]  # fmt: skip
+            after = [ln["unix_s"] - back for ln in lines if ln["picture_tracks"] >= want]
             if after:
                 whole.append(after[0])
             else:
@@ -186,6 +208,8 @@ def main() -> None:
         refused_at_nodes=node_refused,
         verdicts=verdicts,
         restarts=len(restarts),
+        process_startup_s={"max": round(max(startup), 1) if startup else None,
+                           "median": round(statistics.median(startup), 1) if startup else None},
         picture_whole_again_s={
             "max": round(max(whole), 1) if whole else None,
             "median": round(statistics.median(whole), 1) if whole else None,
