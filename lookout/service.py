@@ -117,11 +117,12 @@ async def serve(
         keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier
     )  # fmt: skip
     _dump_tasks_on_sigusr1()
-    await bus.connect()
-    await exchange.start()
+    await bus.connect()  # creates the streams and the partners' consumers
     if ready:
         ready()
+    # The clock before anything is taken (what waited in the streams is judged by it).
     clock.set_start(await start_time(start_unix_s))
+    await exchange.start()
     end = scenario.duration_s if until_s is None else until_s
     try:
         while clock.now_ns() * 1e-9 < end:
@@ -224,10 +225,10 @@ async def run_node(
         max_age_s=0.5 * MAX_AGE_NS * 1e-9 * scale,
     )
     await bus.connect()
-    await node.start(durable=partner)
     if ready:
         ready()
     clock.set_start(await start_time(start_unix_s))
+    await node.start(durable=partner)
     end = scenario.duration_s if until_s is None else until_s
     i = 0
     if state is not None:
