@@ -187,7 +187,15 @@ def main() -> None:
     )
     whole: list[float] = []
     never = 0
+    (args.workdir / "status.json").write_text(json.dumps({"restarts": restarts,
+                                                          "lines": run.lines}))  # fmt: skip
     kills_at = [k for _, _, k in restarts] + [float("inf")]
+    exchange_lines = run.lines["EXCHANGE"]
+
+    def exchange_tracks(t: float) -> int:  # what the exchange's picture holds at t
+        now = [ln["system_tracks_now"] for ln in exchange_lines if ln["unix_s"] <= t]
+        return now[-1] if now else 0
+
     for j, (_, back, t_kill) in enumerate(restarts):
         for p in PARTNERS:
             before = [ln["picture_tracks"] for ln in run.lines[p] if ln["unix_s"] < t_kill]
@@ -195,7 +203,10 @@ def main() -> None:
             lines = [ln for ln in run.lines[p] if back < ln["unix_s"] < kills_at[j + 1]]
             if not want or not lines:  # nothing to restore, or p itself down then
                 continue
-            after = [ln["unix_s"] - back for ln in lines if ln["picture_tracks"] >= want]
+            # Whole: as many tracks as before the kill, or as the exchange holds by then (the
+            # raid's objects come down as it goes on).
+            after = [ln["unix_s"] - back for ln in lines
+                     if ln["picture_tracks"] >= min(want, exchange_tracks(ln["unix_s"]) or want)]
             if after:
                 whole.append(after[0])
             else:
