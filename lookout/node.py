@@ -151,6 +151,11 @@ class PartnerNode:
             self._track(detections)
         if self._next_report is None:
             self._next_report = math.floor(now / self.report_period_s) + 1
+        if self.max_age_s is not None:  # after a stall: no reports the exchange would refuse
+            oldest = math.ceil((now - self.max_age_s) / self.report_period_s)
+            if oldest > self._next_report:
+                self.not_sent["stale_reports"] += oldest - self._next_report
+                self._next_report = oldest
         while self._next_report * self.report_period_s <= now:
             await self._publish_tracks(self._next_report * self.report_period_s)
             self._next_report += 1
