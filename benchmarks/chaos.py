@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from lookout.exchange.audit import verify
+from lookout.exchange.nats_bus import acked_inbound
 from lookout.exchange.nats_server import NatsCluster
 
 PARTNERS = ["KR", "JP", "US"]
@@ -95,31 +96,7 @@ class Coalition:
 
 
 def stored_inbound(cluster: NatsCluster) -> list[bytes]:
-    import nats
-    from nats.aio.msg import Msg
-
-    from lookout.exchange.nats_bus import unframe
-
-    async def main():
-        nc = await nats.connect(cluster.urls, **cluster.login("EXCHANGE"),
-                                inbox_prefix="_INBOX.EXCHANGE")  # fmt: skip
-        js = nc.jetstream()
-        out = []
-        for p in PARTNERS:
-            info = await js.stream_info(f"LOOKOUT_IN_{p}")
-            # What the exchange acked: its consumer's ack floor (what it has not read yet stays
-            # in the stream for its next run, unacked).
-            consumer = await js.consumer_info(f"LOOKOUT_IN_{p}", f"lookout-exchange_LOOKOUT_IN_{p}")
-            for seq in range(info.state.first_seq, consumer.ack_floor.stream_seq + 1):
-                try:
-                    m = await js.get_msg(f"LOOKOUT_IN_{p}", seq)
-                except Exception:  # noqa: BLE001 - a deleted sequence
-                    continue
-                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
-        await nc.close()
-        return out
-
-    return asyncio.run(main())
+    return asyncio.run(acked_inbound(cluster.urls, cluster.login("EXCHANGE"), PARTNERS))
 
 
 def main() -> None:

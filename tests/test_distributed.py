@@ -142,31 +142,9 @@ def test_serve_and_three_nodes_share_the_picture_over_nats(tmp_path: Path):
 
 def _stored_inbound(server: NatsServer) -> list[bytes]:
     """Every envelope the exchange acked from the partners' inbound streams."""
-    import nats
-    from nats.aio.msg import Msg
+    from lookout.exchange.nats_bus import acked_inbound
 
-    from lookout.exchange.nats_bus import unframe
-
-    async def main():
-        login = server.login("EXCHANGE")
-        nc = await nats.connect(server.url, **login, inbox_prefix="_INBOX.EXCHANGE")
-        js = nc.jetstream()
-        out = []
-        for p in PARTNERS:
-            info = await js.stream_info(f"LOOKOUT_IN_{p}")
-            # What the exchange acked: its consumer's ack floor (what it has not read yet stays
-            # in the stream for its next run, unacked).
-            consumer = await js.consumer_info(f"LOOKOUT_IN_{p}", f"lookout-exchange_LOOKOUT_IN_{p}")
-            for seq in range(info.state.first_seq, consumer.ack_floor.stream_seq + 1):
-                try:
-                    m = await js.get_msg(f"LOOKOUT_IN_{p}", seq)
-                except Exception:  # noqa: BLE001 - a deleted sequence
-                    continue
-                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
-        await nc.close()
-        return out
-
-    return asyncio.run(main())
+    return asyncio.run(acked_inbound(server.url, server.login("EXCHANGE"), PARTNERS))
 
 
 @pytest.mark.slow

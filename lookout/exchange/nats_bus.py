@@ -1068,6 +1068,41 @@ class NatsBus:
         await self.close()
 
 
+async def acked_inbound(
+    servers: str | Sequence[str],
+    login: dict[str, str],
+    partners: Sequence[str],
+    *,
+    durable: str = "lookout-exchange",
+    tls_ca: str | None = None,
+) -> list[bytes]:
+    """Every envelope the exchange acked from the partners' inbound streams (up to its
+    consumer's ack floor; what it has not read yet stays in the stream for its next run), as
+    the partners sent them: for checking that each has an audit row."""
+    import ssl
+
+    opts: dict[str, Any] = {"inbox_prefix": inbox_prefix(login["user"]), **login}
+    if tls_ca is not None:
+        opts["tls"] = ssl.create_default_context(cafile=tls_ca)
+    nc = await nats.connect(servers, **opts)
+    js = nc.jetstream()
+    out: list[bytes] = []
+    try:
+        for p in partners:
+            stream = in_stream(p)
+            info = await js.stream_info(stream)
+            consumer = await js.consumer_info(stream, f"{durable}_{stream}")
+            for seq in range(info.state.first_seq, consumer.ack_floor.stream_seq + 1):
+                try:
+                    m = await js.get_msg(stream, seq)
+                except nats.js.errors.NotFoundError:  # a deleted sequence
+                    continue
+                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
+    finally:
+        await nc.close()
+    return out
+
+
 class CoalitionBus:
     """One :class:`Bus` over one :class:`NatsBus` per user, each on its own credentials.
 
