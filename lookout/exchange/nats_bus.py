@@ -1092,7 +1092,7 @@ async def acked_inbound(
             stream = in_stream(p)
             info = await js.stream_info(stream)
             consumer = await js.consumer_info(stream, f"{durable}_{stream}")
-            for seq in range(info.state.first_seq, consumer.ack_floor.stream_seq + 1):
+            for seq in range(max(info.state.first_seq, 1), consumer.ack_floor.stream_seq + 1):
                 try:
                     m = await js.get_msg(stream, seq)
                 except nats.js.errors.NotFoundError:  # a deleted sequence
