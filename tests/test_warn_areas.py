@@ -161,6 +161,8 @@ def test_nearest_area_and_geojson():
     assert feature["type"] == "Feature" and feature["properties"]["key"] == "US:66"
     geom = shapely.geometry.shape(feature["geometry"])
     assert geom.contains(shapely.Point(144.75, 13.47))
+    collection = A.areas_geojson("KR")
+    assert len(collection["features"]) == 17
     assert A.source("JP")["source_sha256"] and "Natural Earth" in A.source("JP")["source"]
 
 

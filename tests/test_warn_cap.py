@@ -220,7 +220,7 @@ def test_korean_follows_the_emergency_text_style():
 
 def test_impact_place_is_described_from_the_nearest_area():
     tx = texts(sample_notice("FELL_AT_SEA", "JP", "Actual"), "ja")
-    assert "北海道の東約" in tx["description"] and "太平洋" in tx["description"]
+    assert "北海道の南東約260km" in tx["description"] and "太平洋" in tx["description"]
     assert "日本の排他的経済水域（EEZ）内" in tx["description"]
     en = texts(sample_notice("FELL_AT_SEA", "KR", "Actual"), "en")["description"]
     assert "East Sea" in en and "inside the exclusive economic zone" in en

@@ -215,6 +215,11 @@ def area(country: str, code: str) -> Area:
     raise AreaError(f"code: {code!r} is not an area of {country} (known: {known})")
 
 
+def areas_geojson(country: str, which: str = "footprint") -> dict:
+    """Every area of a country as a GeoJSON FeatureCollection (see :meth:`Area.geojson`)."""
+    return {"type": "FeatureCollection", "features": [a.geojson(which) for a in areas(country)]}
+
+
 def wrap_lon(lon_deg):
     """Longitudes brought into [-180, 180)."""
     return (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
@@ -309,6 +314,7 @@ __all__ = [
     "area",
     "areas",
     "areas_at",
+    "areas_geojson",
     "areas_meeting",
     "contains",
     "eez",

@@ -191,20 +191,23 @@ def n_vertices(poly: Polygon) -> int:
     return len(poly.exterior.coords) - 1
 
 
-def outward(part_m: Polygon) -> tuple[Polygon, float]:
-    """The part buffered by the smallest margin whose simplification has <= MAX_VERTICES."""
+def outward(part_m: Polygon, to_ll) -> tuple[Polygon, float]:
+    """The part buffered by the smallest margin whose simplification has <= MAX_VERTICES and
+    still contains it *in longitude/latitude* (where receivers draw straight edges between
+    vertices, which bend away from the projection's straight edges over hundreds of km)."""
+    part_ll = to_ll(shapely.segmentize(part_m, 2000.0))
     for e in MARGINS_M:
         cand = part_m.buffer(e, quad_segs=4).simplify(0.9 * e, preserve_topology=True)
         cand = MultiPolygon([Polygon(p.exterior) for p in polygons(cand)])
         if len(cand.geoms) != 1:
             continue
         cand = cand.geoms[0]
-        if n_vertices(cand) <= MAX_VERTICES and cand.contains(part_m):
+        if n_vertices(cand) <= MAX_VERTICES and to_ll(cand).contains(part_ll):
             return cand, e
     raise RuntimeError(f"no margin up to {MARGINS_M[-1]} m simplifies a part enough")
 
 
-def footprint_m(exact_m):
+def footprint_m(exact_m, to_ll):
     """Simplify every polygon outward; merge overlaps and simplify again until none exceed."""
     parts = [Polygon(p.exterior) for p in polygons(exact_m)]
     margins = []
@@ -216,7 +219,7 @@ def footprint_m(exact_m):
             if k > 0 and n_vertices(p) <= MAX_VERTICES:
                 out.append(p)
                 continue
-            q, e = outward(p)
+            q, e = outward(p, to_ll)
             out.append(q)
             margins.append(e)
         merged = [Polygon(p.exterior) for p in polygons(shapely.union_all(out))]
@@ -309,9 +312,12 @@ def build_footprint(rec: dict, all_land, tree) -> dict:
     # across a neighbour's land).
     sea = shapely.union_all([p for p in polygons(sea) if p.distance(land_m) < 3 * SLIVER_M])
     exact_m = shapely.union_all([land_m, sea])
-    foot_m, margin = footprint_m(exact_m)
-    assert foot_m.contains(exact_m.buffer(-1.0)), rec["iso"]
-    foot = to_lonlat(foot_m, inv, lon0)
+    def to_ll(g):
+        return to_lonlat(g, inv, lon0)
+
+    foot_m, margin = footprint_m(exact_m, to_ll)
+    foot = to_ll(foot_m)
+    assert foot.contains(to_ll(shapely.segmentize(exact_m.buffer(-1.0), 2000.0))), rec["iso"]
     land_s = to_lonlat(land_m.simplify(LAND_TOLERANCE_M, preserve_topology=True), inv, lon0)
     foot = shapely.set_precision(foot, 1e-5)
     land_s = shapely.set_precision(land_s, 1e-5)
