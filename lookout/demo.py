@@ -123,7 +123,7 @@ async def run_demo_async(
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
-    audit = AuditLog(audit_path)
+    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
     audit.put_meta("scenario", scenario.source or scenario.name)
     audit.put_meta("key_seed", seed)
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
