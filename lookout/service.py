@@ -46,8 +46,10 @@ async def serve(
     policy: Policy | None = None,
     until_s: float | None = None,
     status: Callable[[Exchange, CommonPicture, float], None] | None = None,
+    on_start: Callable[[Exchange], None] | None = None,
 ) -> Exchange:
-    """Run the exchange until scenario time ``until_s`` (default: the scenario's end)."""
+    """Run the exchange until scenario time ``until_s`` (default: the scenario's end);
+    ``on_start`` sees the exchange before it starts (the web taps it there)."""
     pol = policy_for(scenario, policy)
     seed = key_seed(scenario)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
@@ -65,6 +67,8 @@ async def serve(
     exchange = Exchange(
         keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture, verifier=verifier
     )
+    if on_start:
+        on_start(exchange)
     await bus.connect()
     await exchange.start()
     end = scenario.duration_s if until_s is None else until_s
@@ -90,8 +94,10 @@ async def run_node(
     policy: Policy | None = None,
     until_s: float | None = None,
     status: Callable[[PartnerNode, float], None] | None = None,
+    on_start: Callable[[PartnerNode], None] | None = None,
 ) -> PartnerNode:
-    """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end)."""
+    """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end);
+    ``on_start`` sees the node before it starts (the web taps it there)."""
     pol = policy_for(scenario, policy)
     if partner not in pol.partners:
         raise ValueError(f"partner = {partner!r}, expected one of {pol.partners}")
@@ -110,6 +116,8 @@ async def run_node(
         verifier=Verifier(keyring, clock, max_age_ns=None),
         seq_start=time.time_ns(),  # above anything a previous run of this node sent
     )
+    if on_start:
+        on_start(node)
     await bus.connect()
     await node.start(durable=partner)
     end = scenario.duration_s if until_s is None else until_s
