@@ -28,7 +28,9 @@ DATA = Path(__file__).parent / "data"
 #: US shares everything with JP and nothing but heartbeats with KR: KR must not see any system
 #: track US data went into, nor US sensors.
 POLICY = {
-    "partners": {"KR": ["kr-ewr-north"], "JP": ["jp-ewr-sado"], "US": ["us-fbx-west", "us-geo-west"]},
+    "partners": {
+        "KR": ["kr-ewr-north"], "JP": ["jp-ewr-sado"], "US": ["us-fbx-west", "us-geo-west"]
+    },
     "publish": {"US": {"detections": ["us-fbx-west"], "local_tracks": "all"}},
     "release": {
         "KR": {"JP": "all", "US": "all"},
