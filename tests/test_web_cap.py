@@ -24,9 +24,12 @@ XSD = next(
 T0 = dt.datetime(2024, 3, 18, 7, 40, tzinfo=dt.UTC)
 
 
+OSHIMA = "41.2,139.8 41.9,140.1 42.5,141.9 41.6,142.3 41.2,139.8"
+
+
 def cap(identifier: str, *, sent_s: float = 100.0, expires_s: float = 900.0,
         msg_type: str = "Alert", response: str = "Shelter", references: str | None = None,
-        polygon: str = "41.2,139.8 41.9,140.1 42.5,141.9 41.6,142.3 41.2,139.8") -> bytes:  # fmt: skip
+        polygon: str = OSHIMA) -> bytes:  # fmt: skip
     """A CAP 1.2 alert as a warning service would issue it."""
     sent = (T0 + dt.timedelta(seconds=sent_s)).isoformat()
     expires = (T0 + dt.timedelta(seconds=expires_s)).isoformat()
