@@ -360,11 +360,11 @@ def demo(
     sc = load_scenario(scenario)
     if speed < 0:
         fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    pol = _policy_doc(policy)
+    web_options = _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy)
     if not as_json:
         console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
         console.print("simulating the sensors...", highlight=False)
-    pol = _policy_doc(policy)
-    web_options = _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy)
     sim = run_simulation(sc)
     if as_json and web:
         result = _run_with_web("demo", sc, web_options, speed=speed, audit_path=audit,

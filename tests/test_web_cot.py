@@ -286,3 +286,11 @@ def test_cot_policy_errors_name_the_field():
     assert HOSTILE.affiliation("JP", "KP") == "h"
     assert HOSTILE.affiliation("KR", "KP") == "u"
     assert HOSTILE.affiliation("JP", None) == "u"
+
+
+def test_enu_rotation_is_the_geodesy_modules():
+    from lookout.geodesy import enu_basis
+    from lookout.web.cot import _enu
+
+    for lat, lon in ((0.7, 2.2), (-1.2, -0.4), (0.0, 3.1)):
+        assert np.allclose(_enu(lat, lon), enu_basis(lat, lon), atol=1e-15)

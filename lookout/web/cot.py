@@ -36,7 +36,7 @@ import numpy as np
 import yaml
 
 from lookout import messages as m
-from lookout.geodesy import ecef_to_geodetic, enu_basis
+from lookout.geodesy import ecef_to_geodetic
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,17 @@ class CotPolicy:
 
 
 def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    """CoT's time format: UTC, milliseconds, ``Z``."""
+    t = t.astimezone(dt.UTC)
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:"
+            f"{t.second:02d}.{t.microsecond // 1000:03d}Z")  # fmt: skip
+
+
+def _enu(lat: float, lon: float) -> np.ndarray:
+    """``lookout.geodesy.enu_basis`` for one point, without numpy's per-call overhead on
+    scalars (a CoT event is built per track update)."""
+    sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
+    return np.array([[-so, co, 0.0], [-sl * co, -sl * so, cl], [cl * co, cl * so, sl]])
 
 
 def launch_area(a: m.Assessment | None) -> str | None:
@@ -111,12 +121,11 @@ def track_event(
     st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u", *, launch: str | None = None
 ) -> bytes:
     """The CoT event of one system track (see the module docstring)."""
-    x = np.asarray(st.x, dtype=float)
-    P = np.asarray(st.P, dtype=float)
+    x = np.array(st.x, dtype=float)
     lat, lon, hae = (float(v) for v in ecef_to_geodetic(x[:3]))
-    B = enu_basis(lat, lon)  # rows E, N, U
+    B = _enu(lat, lon)  # rows E, N, U
     v_enu = B @ x[3:6]
-    cov = B @ P[:3, :3] @ B.T
+    cov = B @ np.array([row[:3] for row in st.P[:3]]) @ B.T
     ce = math.sqrt(max(0.5 * (cov[0, 0] + cov[1, 1]), 0.0))
     le = math.sqrt(max(cov[2, 2], 0.0))
     course = math.degrees(math.atan2(v_enu[0], v_enu[1])) % 360.0

@@ -44,7 +44,9 @@ function track(id) {
   return tr;
 }
 
-function apply(entries) {
+// ``live``: the entries came on the stream, as they were appended: their latency is measured
+// (from the server's append to the next render that shows them).
+function apply(entries, live) {
   const now = Date.now();
   for (const e of entries) {
     if (e.t !== undefined && e.t !== null && isFinite(e.t)) {
@@ -55,7 +57,7 @@ function apply(entries) {
       case "s": {
         const tr = track(e.id);
         tr.t.push(e.t); tr.p.push(e.p); tr.ph.push(e.ph);
-        if (e.w) pendingLatency.push(now - e.w);
+        if (live && e.w) pendingLatency.push(now - e.w);
         break;
       }
       case "a": {
@@ -567,7 +569,7 @@ function follow() {
   source = new EventSource(`/api/stream?view=${encodeURIComponent(meta.view)}&since=${model.cursor}`);
   source.addEventListener("log", (ev) => {
     const msg = JSON.parse(ev.data);
-    apply(msg.entries);
+    apply(msg.entries, true);
     model.cursor = msg.next;
     L.stats.batches++;
     if (msg.done) { meta.done = true; source.close(); source = null; }
@@ -645,6 +647,7 @@ function fail(e) {
 
 // For tests and scripts: what is drawn, and where.
 L.viewer = viewer;
+L.drawNow = () => { draw(); return clock.t; };
 L.visibleTracks = () => drawn.map((d) => d.id);
 L.time = () => clock.t;
 L.setTime = (t) => { pause(); setTime(t); return clock.t; };
