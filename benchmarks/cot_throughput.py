@@ -5,8 +5,8 @@
 One ``CotServer`` (one view) in this process; PyTAK clients in processes of their own, each
 reading events as a TAK client does (``pytak.protocol_factory``, ``RXWorker``). The producer
 updates ``--tracks`` system tracks round-robin (each update: the track's event and its predicted
-impact's, built from the state and covariance as in a live run) as fast as it can for
-``--seconds``, yielding to the event loop every 50 events so the sockets drain. Reported per run:
+impact's, built from the state and covariance as in a live run; the tracks themselves are made
+before the clock starts) as fast as it can for ``--seconds``, yielding to the event loop every 50 events so the sockets drain. Reported per run:
 events produced per second and, per client, events received per second and whether every event
 arrived. The baseline is the same run with one client; the figure is the three-client run.
 """
@@ -69,8 +69,8 @@ def client(url: str, ready, results, stop_after_quiet_s: float = 2.0) -> None:
         ready.set()
         n, first, last = 0, None, None
         while True:
-            try:
-                await asyncio.wait_for(rx.run_once(), stop_after_quiet_s)
+            try:  # wait for the first event as long as it takes; then end when quiet
+                await asyncio.wait_for(rx.run_once(), stop_after_quiet_s if n else 120.0)
             except TimeoutError:
                 break
             while not q.empty():
@@ -99,11 +99,12 @@ async def run(clients: int, seconds: float, n_tracks: int) -> dict:
         readies.append(ready)
     while not all(r.is_set() for r in readies) or len(feed.clients["KR"]) < clients:
         await asyncio.sleep(0.05)
+    rounds = [tracks(n_tracks, 100.0 + k) for k in range(20)]  # made before the clock starts
     produced = 0
     t0 = time.perf_counter()
     k = 0
     while time.perf_counter() - t0 < seconds:
-        for st in tracks(n_tracks, 100.0 + k):
+        for st in rounds[k % len(rounds)]:
             feed.track("KR", st)
             produced += 2  # the track and its impact
             if produced % 50 == 0:

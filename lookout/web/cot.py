@@ -252,6 +252,7 @@ class CotFeed:
         self.sent = 0
         self.dropped_clients = 0
         self._launch_area: dict[str, str | None] = {}
+        self._built: dict[str, tuple] = {}
         #: The loop the clients live in; updates from other threads are handed to it.
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -269,9 +270,13 @@ class CotFeed:
         area = self._launch_area.get(key)
         aff = self.policy.affiliation(view, area)
         t = self.epoch + dt.timedelta(seconds=st.t_ns * 1e-9)
-        self._emit(view, "lookout." + key, track_event(st, self.epoch, aff, launch=area),
-                   t + dt.timedelta(seconds=TRACK_STALE_S))  # fmt: skip
-        imp = impact_event(st, self.epoch, aff)
+        # Every view gets the same update of a track: build its events once per affiliation.
+        built = self._built.get(key)
+        if built is None or built[0] != (st.t_ns, aff):
+            ev = track_event(st, self.epoch, aff, launch=area)
+            built = self._built[key] = ((st.t_ns, aff), ev, impact_event(st, self.epoch, aff))
+        self._emit(view, "lookout." + key, built[1], t + dt.timedelta(seconds=TRACK_STALE_S))
+        imp = built[2]
         if imp is not None:
             t_imp = self.epoch + dt.timedelta(seconds=a.impact_time_ns * 1e-9)
             self._emit(view, f"lookout.{key}.impact", imp,
