@@ -120,7 +120,8 @@ def test_feed_lists_the_active_alerts(served, schema):
     assert same.status_code == 304
     now["t"] = T0 + dt.timedelta(seconds=300)  # "short" has expired
     feed = etree.fromstring(client.get("/cap/feed.atom").content)
-    assert [e.findtext(f"{{{ATOM_NS}}}id") for e in feed.iter(f"{{{ATOM_NS}}}entry")] == [
+    entries = list(feed.iter(f"{{{ATOM_NS}}}entry"))
+    assert [e.find(f"{{{ATOM_NS}}}link").get("href") for e in entries] == [
         "http://testserver/cap/a1.xml"
     ]
 
@@ -158,3 +159,29 @@ def test_bad_alerts_are_refused_with_the_field_named(served):
     state.add_alert(cap("dup"))  # the same bytes again: fine
     with pytest.raises(AlertError, match="already held"):
         state.add_alert(cap("dup", expires_s=1000))
+
+
+def test_a_warn_format_alert_is_served_as_signed(served, schema):
+    """An alert as lookout.warn builds and signs it: served byte for byte, its areas drawn."""
+    from lookout.exchange.keys import derive_key
+    from lookout.warn.cap import build_alert
+    from lookout.warn.samples import sample_notice
+    from lookout.warn.sign import alert_certificate, alert_signing_key, sign_alert, verify_alert
+
+    state, client, now = served
+    notice = sample_notice("IMPACT_PREDICTED", "JP")
+    key = alert_signing_key(derive_key("web-test", "JP"))
+    cert = alert_certificate(key, "JP")
+    signed = sign_alert(build_alert(notice), key, cert)
+    now["t"] = notice.sent
+    alert = state.add_alert(signed)
+    schema.assertValid(etree.fromstring(signed))
+    r = client.get(f"/cap/{alert.identifier}.xml")
+    assert r.content == signed
+    verify_alert(r.content, cert)  # the signature still holds on what was served
+    feed = etree.fromstring(client.get("/cap/feed.atom").content)
+    hrefs = [e.find(f"{{{ATOM_NS}}}link").get("href") for e in feed.iter(f"{{{ATOM_NS}}}entry")]
+    assert hrefs == [f"http://testserver/cap/{alert.identifier}.xml"]
+    shown = [e["alert"] for e in state.history.view("all").entries if e["k"] == "w"]
+    assert shown[-1]["identifier"] == alert.identifier and shown[-1]["state"] == "shelter"
+    assert shown[-1]["areas"] and shown[-1]["areas"][0]["polygons"]

@@ -6,9 +6,11 @@ bytes that were signed. The store reads what it needs from the CAP itself (ident
 sent, status, msgType, references, each info's expires, response type, headline and areas with
 their polygons and circles), never from a side channel, and serves:
 
-- ``GET /cap/{identifier}.xml``: the same bytes, ``application/cap+xml``;
-- ``GET /cap/feed.atom``: an Atom feed of the active alerts (RFC 4287), one entry per alert with
-  a link to its CAP document.
+- ``GET /cap/{identifier}.xml``: the same bytes, ``application/cap+xml`` (the file name is
+  ``lookout.warn.atom.alert_filename``: the identifier with anything but ``[A-Za-z0-9._-]`` as
+  ``_``);
+- ``GET /cap/feed.atom``: an Atom feed of the active alerts (RFC 4287), built by
+  ``lookout.warn.atom.build_feed``: one entry per alert with a link to its CAP document.
 
 An alert is *active* until every info block's ``expires`` has passed (an alert with no expires
 stays active) and while no later alert of the same sender references it (an Update or Cancel
@@ -193,6 +195,7 @@ class AlertStore:
         self.title = title
         self._alerts: dict[str, Alert] = {}
         self._superseded: set[tuple[str, str]] = set()
+        self._by_file: dict[str, Alert] = {}
         self.on_add: list[Callable[[Alert], None]] = []
         self.changed = dt.datetime.min.replace(tzinfo=dt.UTC)
 
@@ -208,6 +211,7 @@ class AlertStore:
                 )
             return old
         self._alerts[alert.identifier] = alert
+        self._by_file[cap_path(alert.identifier)] = alert
         for sender, identifier, _ in alert.references:
             self._superseded.add((sender, identifier))
         self.changed = max(self.changed, alert.sent)
@@ -217,6 +221,10 @@ class AlertStore:
 
     def get(self, identifier: str) -> Alert | None:
         return self._alerts.get(identifier)
+
+    def by_file(self, name: str) -> Alert | None:
+        """The alert whose file under ``/cap/`` is ``name`` (see :func:`cap_path`)."""
+        return self._by_file.get(name)
 
     def __len__(self) -> int:
         return len(self._alerts)
@@ -237,36 +245,22 @@ class AlertStore:
         return sorted(out, key=lambda a: a.sent, reverse=True)
 
     def feed(self, base_url: str, now: dt.datetime | None = None) -> bytes:
-        """The Atom feed of the active alerts (UTF-8 XML bytes); links are under ``base_url``."""
+        """The Atom feed of the active alerts (UTF-8 XML bytes), as ``lookout.warn.atom`` builds
+        it (entries newest first, each linking to ``{base_url}/cap/<file>``)."""
+        from lookout.warn.atom import build_feed
+
         now = now or self.now()
-        active = self.active(now)
         base = base_url.rstrip("/")
-        E = _Atom()
-        feed = E("feed")
-        E.sub(feed, "id", f"{base}/cap/feed.atom")
-        E.sub(feed, "title", self.title)
-        updated = max([a.sent for a in active], default=self.changed)
-        if updated.year < 1970:
-            updated = now
-        E.sub(feed, "updated", _rfc3339(updated))
-        E.sub(feed, "link", href=f"{base}/cap/feed.atom", rel="self",
-              type="application/atom+xml")  # fmt: skip
-        author = E.sub(feed, "author")
-        E.sub(author, "name", "Lookout")
-        for a in active:
-            entry = E.sub(feed, "entry")
-            E.sub(entry, "id", f"{base}/cap/{cap_path(a.identifier)}")
-            E.sub(entry, "title", a.headline or a.event or a.identifier)
-            E.sub(entry, "updated", _rfc3339(a.sent))
-            E.sub(entry, "published", _rfc3339(a.sent))
-            entry_author = E.sub(entry, "author")
-            E.sub(entry_author, "name", a.sender)
-            E.sub(entry, "link", href=f"{base}/cap/{cap_path(a.identifier)}", rel="alternate",
-                  type="application/cap+xml")  # fmt: skip
-            state = a.state(now).replace("_", " ")
-            E.sub(entry, "summary", f"{a.msg_type}, {a.status}, {state}: "
-                  + "; ".join(ar.desc for ar in a.areas if ar.desc))  # fmt: skip
-        return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        updated = self.changed if self.changed.year >= 1970 else now
+        return build_feed(
+            [a.xml for a in self.active(now)],
+            feed_id=f"{base}/cap/feed.atom",
+            title=self.title,
+            updated=updated,
+            author="Lookout",
+            base_url=f"{base}/cap/",
+            self_href=f"{base}/cap/feed.atom",
+        )
 
     def last_modified(self, now: dt.datetime | None = None) -> str:
         """The feed's Last-Modified header value."""
@@ -278,22 +272,7 @@ class AlertStore:
 
 
 def cap_path(identifier: str) -> str:
-    """The file name of an alert under ``/cap/`` (its identifier, percent-encoded)."""
-    from urllib.parse import quote
+    """The file name of an alert under ``/cap/`` (``lookout.warn.atom.alert_filename``)."""
+    from lookout.warn.atom import alert_filename
 
-    return quote(identifier, safe="") + ".xml"
-
-
-def _rfc3339(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-class _Atom:
-    def __call__(self, tag: str):
-        return etree.Element(f"{{{ATOM_NS}}}{tag}", nsmap={None: ATOM_NS})
-
-    def sub(self, parent, tag: str, text: str | None = None, **attrs):
-        el = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", **attrs)
-        if text is not None:
-            el.text = text
-        return el
+    return alert_filename(identifier)

@@ -185,7 +185,7 @@ class WebState:
 
     def _on_alert(self, alert: Alert) -> None:
         t = (alert.sent - self.epoch).total_seconds()
-        summary = alert.summary(self.now_utc())
+        summary = alert.summary(self.alerts.now())
         what = {"Alert": "issued", "Update": "updated", "Cancel": "cancelled"}.get(
             alert.msg_type, alert.msg_type
         )
@@ -323,11 +323,11 @@ def make_app(state: WebState, cesium_dir: Path | None = None) -> Starlette:
     async def cap_alert(request: Request) -> Response:
         from urllib.parse import unquote
 
-        identifier = unquote(request.path_params["name"])
+        name = request.path_params["name"] + ".xml"
         with state.lock:
-            alert = state.alerts.get(identifier)
+            alert = state.alerts.by_file(name) or state.alerts.get(unquote(name[:-4]))
         if alert is None:
-            return JSONResponse({"error": f"no alert with identifier {identifier!r}"}, 404)
+            return JSONResponse({"error": f"no alert {name!r}"}, 404)
         headers = {
             # An identifier names one message for ever: its bytes never change.
             "Cache-Control": "public, max-age=31536000, immutable",
