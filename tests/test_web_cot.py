@@ -294,3 +294,26 @@ def test_enu_rotation_is_the_geodesy_modules():
 
     for lat, lon in ((0.7, 2.2), (-1.2, -0.4), (0.0, 3.1)):
         assert np.allclose(_enu(lat, lon), enu_basis(lat, lon), atol=1e-15)
+
+
+def test_warned_areas_are_shapes_stale_when_the_alert_expires():
+    from lookout.web.alerts import parse_cap
+
+    xml = b"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>w1</identifier>
+<sender>lookout-jp@example.org</sender><sent>2024-03-18T07:41:40+00:00</sent>
+<status>Exercise</status><msgType>Alert</msgType><scope>Public</scope><info>
+<category>Safety</category><event>Missile launch</event><responseType>Shelter</responseType>
+<urgency>Immediate</urgency><severity>Extreme</severity><certainty>Likely</certainty>
+<expires>2024-03-18T07:55:00+00:00</expires><headline>Take shelter</headline>
+<area><areaDesc>Oshima</areaDesc><polygon>41.2,139.8 41.9,140.1 42.5,141.9 41.2,139.8</polygon>
+</area></info></alert>"""
+    feed = CotFeed(EPOCH, ["JP"], now=lambda: EPOCH + dt.timedelta(seconds=200))
+    feed.alert(parse_cap(xml))
+    (ev,) = [parse(e) for e in feed.snapshot("JP")]
+    assert ev.get("type") == "u-d-f" and ev.get("uid") == "lookout.alert.w1.0"
+    assert ev.get("stale") == "2024-03-18T07:55:00.000Z"
+    pts = [tuple(map(float, link.get("point").split(","))) for link in ev.iter("link")]
+    assert pts == [(41.2, 139.8), (41.9, 140.1), (42.5, 141.9), (41.2, 139.8)]
+    assert ev.find("detail/strokeColor").get("value") == "-65536"  # red: shelter
+    assert feed.snapshot("JP", EPOCH + dt.timedelta(minutes=16)) == []  # expired: stale

@@ -179,6 +179,8 @@ class ViewLog:
 
     def current(self, stale_s: float) -> list[m.SystemTrack]:
         """The system tracks refreshed within ``stale_s`` of the view's latest time."""
+        if not math.isfinite(self.t):
+            return []
         limit = round((self.t - stale_s) * 1e9)
         return [st for st in self.latest.values() if st.t_ns >= limit]
 
