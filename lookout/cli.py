@@ -411,7 +411,10 @@ def replay(
     if not log.is_file():
         fail(f"audit log {str(log)!r} does not exist")
     if web:
-        _run_with_web("replay", log, _web_options(port, True, None, None, None, None, None))
+        try:
+            _run_with_web("replay", log, _web_options(port, True, None, None, None, None, None))
+        except (ValueError, RuntimeError) as e:  # a broken log or scenario: one line
+            fail(f"{log}: cannot replay: {e}")
         return
     try:
         picture = replay_log(log)

@@ -262,13 +262,12 @@ class AlertStore:
             self_href=f"{base}/cap/feed.atom",
         )
 
-    def last_modified(self, now: dt.datetime | None = None) -> str:
-        """The feed's Last-Modified header value."""
+    def last_modified(self, now: dt.datetime | None = None) -> str | None:
+        """The feed's Last-Modified header value (None while no alert is active)."""
         active = self.active(now)
-        t = max([a.sent for a in active], default=self.changed)
-        if t.year < 1970:
-            t = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        return format_datetime(t.astimezone(dt.UTC), usegmt=True)
+        if not active:
+            return None
+        return format_datetime(max(a.sent for a in active).astimezone(dt.UTC), usegmt=True)
 
 
 def cap_path(identifier: str) -> str:

@@ -123,14 +123,20 @@ def replay_state(audit_path: str | Path) -> WebState:
     from lookout.demo import replay_log
     from lookout.exchange.audit import read_meta
     from lookout.exchange.envelope import decode, decode_payload
-    from lookout.scenario import load
+    from lookout.scenario import ScenarioError, load
 
     meta = read_meta(audit_path)
     text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
     import yaml
 
     policy = Policy.from_dict(yaml.safe_load(text("policy")))
-    scenario = load(text("scenario"))
+    try:
+        scenario = load(text("scenario"))
+    except ScenarioError as e:
+        raise ScenarioError(
+            f"the log names the scenario {text('scenario')!r}, which cannot be loaded "
+            f"from here ({e}); run from the directory the demo ran in"
+        ) from None
     delivered = replay_log(audit_path)
     history = PictureHistory(_views(policy))
     state = WebState(scenario, policy, history, mode="replay")

@@ -311,11 +311,9 @@ def make_app(state: WebState, cesium_dir: Path | None = None) -> Starlette:
             body = state.alerts.feed(base)
             last_modified = state.alerts.last_modified()
         etag = '"' + _digest(body) + '"'
-        headers = {
-            "Cache-Control": "no-cache",
-            "ETag": etag,
-            "Last-Modified": last_modified,
-        }
+        headers = {"Cache-Control": "no-cache", "ETag": etag}
+        if last_modified:
+            headers["Last-Modified"] = last_modified
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
         return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
