@@ -15,11 +15,12 @@ from lookout.web.alerts import ATOM_NS, AlertError, AlertStore, parse_cap
 from lookout.web.history import PictureHistory
 from lookout.web.server import WebState, make_app
 
-#: The OASIS schema, in the shared data beside (or above) the checkout.
+#: The OASIS schema, in the shared data beside (or above) the checkout, else the copy
+#: lookout.warn ships.
 XSD = next(
     (p / "shared" / "data" / "cap" / "CAP-v1.2.xsd" for p in Path(__file__).resolve().parents
      if (p / "shared" / "data" / "cap" / "CAP-v1.2.xsd").is_file()),
-    None,
+    Path(__file__).resolve().parents[1] / "lookout" / "warn" / "schema" / "CAP-v1.2.xsd",
 )  # fmt: skip
 T0 = dt.datetime(2024, 3, 18, 7, 40, tzinfo=dt.UTC)
 
@@ -64,7 +65,7 @@ def cap(identifier: str, *, sent_s: float = 100.0, expires_s: float = 900.0,
 
 @pytest.fixture(scope="module")
 def schema():
-    assert XSD is not None, "shared/data/cap/CAP-v1.2.xsd not found beside or above the checkout"
+    assert XSD.is_file(), f"the CAP 1.2 schema is not at {XSD}"
     return etree.XMLSchema(etree.parse(str(XSD)))
 
 
