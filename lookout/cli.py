@@ -337,9 +337,22 @@ def demo(
         Path("lookout-audit.sqlite"), help="The exchange's audit log (replay it with replay)."
     ),
     as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
+    # -- web (lookout.web): the page, CAP and JSON over HTTP, CoT for TAK ------------------------
+    web: bool | None = typer.Option(None, "--web/--no-web", help="Serve the page (default: on, "
+                                    "off with --json)."),
+    port: int = typer.Option(0, help="Port of the page (0: a free one); on 127.0.0.1."),
+    stay: bool | None = typer.Option(None, "--stay/--no-stay", help="Keep serving after the "
+                                     "run until Ctrl-C (default: when run from a terminal)."),
+    policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
+    cot_port: int | None = typer.Option(None, help="Serve CoT for TAK: one port per view from "
+                                        "this one (0: free ports)."),
+    cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
+    cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
+    cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
+    cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
 ) -> None:
     """The main job, embedded: a scenario's sensors, three partner nodes, the exchange, fusion and
-    assessment in one process, with the live common picture in the terminal."""
+    assessment in one process, with the live common picture in the terminal and in a browser."""
     from rich.live import Live
 
     from lookout.demo import run_demo
@@ -348,25 +361,34 @@ def demo(
     sc = load_scenario(scenario)
     if speed < 0:
         fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    pol = _policy_doc(policy)
+    web_options = _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy)
     if not as_json:
         console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
         console.print("simulating the sensors...", highlight=False)
     sim = run_simulation(sc)
+    if as_json and web:
+        result = _run_with_web("demo", sc, web_options, speed=speed, audit_path=audit,
+                               duration_s=duration_s, sim=sim, stderr=True,
+                               **({"policy": pol} if pol else {}))
+        typer.echo(json.dumps(result.summary()))
+        return
     if as_json:
-        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim)
+        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
+                          **({"policy": pol} if pol else {}))
         typer.echo(json.dumps(result.summary()))
         return
     from lookout.terminal import render_picture
 
     with Live(console=console, refresh_per_second=4, transient=False) as live:
-        result = run_demo(
-            sc,
-            speed=speed,
-            audit_path=audit,
-            duration_s=duration_s,
-            sim=sim,
-            on_tick=lambda state: live.update(render_picture(state)),
-        )
+        run_kwargs = dict(speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
+                          on_tick=lambda state: live.update(render_picture(state)))  # fmt: skip
+        if pol is not None:
+            run_kwargs["policy"] = pol
+        if web is False:
+            result = run_demo(sc, **run_kwargs)
+        else:
+            result = _run_with_web("demo", sc, web_options, **run_kwargs)
     summary = result.summary()
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
@@ -379,6 +401,9 @@ def demo(
 def replay(
     log: Path = typer.Argument(..., help="An audit log written by lookout demo."),
     as_json: bool = typer.Option(False, "--json"),
+    web: bool = typer.Option(False, "--web", help="Serve the replayed picture in a browser, with "
+                             "a time slider, until Ctrl-C."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, and summarise it."""
     from lookout.demo import replay_log
@@ -386,6 +411,12 @@ def replay(
 
     if not log.is_file():
         fail(f"audit log {str(log)!r} does not exist")
+    if web:
+        try:
+            _run_with_web("replay", log, _web_options(port, True, None, None, None, None, None))
+        except (ValueError, RuntimeError) as e:  # a broken log or scenario: one line
+            fail(f"{log}: cannot replay: {e}")
+        return
     try:
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
@@ -592,6 +623,15 @@ def serve(
     replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+    web: bool = typer.Option(False, "--web", help="Serve the common picture and each partner's "
+                             "view in a browser."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
+    cot_port: int | None = typer.Option(None, help="With --web: CoT for TAK, one port per view "
+                                        "from this one."),
+    cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
+    cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
+    cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
+    cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
 ) -> None:
     """The exchange service on NATS JetStream: verify, audit, release, fuse, assess. Restarted
     on the same audit log, it resumes where it stopped."""
@@ -624,6 +664,13 @@ def serve(
         linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
     )  # fmt: skip
     try:
+        if web:
+            _run_with_web("serve", sc, pol, _web_options(port, False, cot_port, cot_cert, cot_key,
+                          cot_ca, cot_policy), lambda on_start: run_service(
+                sc, nats, start_unix_s=_start(start), speed=speed, audit_path=str(audit),
+                policy=pol, status=status, until_s=until_s, ready=_ready("EXCHANGE", as_json),
+                on_start=on_start))  # fmt: skip
+            return
         asyncio.run(
             run_service(sc, nats, start_unix_s=_start(start), speed=speed,
                         audit_path=str(audit), policy=pol, status=status, until_s=until_s,
@@ -649,6 +696,8 @@ def node(
         Path("lookout-node-state"), help="Where the node keeps what a restart resumes from."
     ),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+    web: bool = typer.Option(False, "--web", help="Serve this partner's own view in a browser."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
     the common picture in. Restarted with the same state directory, it resumes where it
@@ -681,6 +730,13 @@ def node(
 
     nats = _nats_bus(bus, credentials)
     try:
+        if web:
+            _run_with_web("node", sc, partner, pol, _web_options(port, False, *[None] * 5),
+                          lambda on_start: run_node(
+                sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
+                status=status, until_s=until_s, state_dir=state_dir,
+                ready=_ready(partner, as_json), on_start=on_start))  # fmt: skip
+            return
         asyncio.run(
             run_node(sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
                      status=status, until_s=until_s, state_dir=state_dir,
@@ -690,6 +746,64 @@ def node(
         fail(str(e))
     except (ConnectionError, OSError) as e:
         fail(f"cannot reach the bus {bus}: {e}")
+
+
+# -- web (lookout.web): shared by demo, replay, serve and node --------------------------------
+
+
+def _policy_doc(path: Path | None) -> dict | None:
+    """A releasability policy file as plain data (checked), or None."""
+    if path is None:
+        return None
+    import yaml
+
+    from lookout.exchange.policy import Policy, PolicyError
+
+    try:
+        Policy.load(path)
+    except PolicyError as e:
+        fail(str(e))
+    return yaml.safe_load(path.read_text())
+
+
+def _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy):
+    from lookout.web.cot import CotPolicy, CotPolicyError
+    from lookout.web.run import WebOptions
+
+    if not 0 <= port <= 65535:
+        fail(f"port = {port}, expected 0 (a free port) to 65535")
+    if cot_port is not None and not 0 <= cot_port <= 65535:
+        fail(f"cot-port = {cot_port}, expected 0 (free ports) to 65535")
+    for name, p in (("cot-cert", cot_cert), ("cot-key", cot_key), ("cot-ca", cot_ca)):
+        if p is not None and not p.is_file():
+            fail(f"{name} = {str(p)!r}: no such file")
+    try:
+        cpol = CotPolicy.load(cot_policy) if cot_policy is not None else None
+    except CotPolicyError as e:
+        fail(str(e))
+    if stay is None:
+        stay = sys.stdin.isatty()
+    return WebOptions(port=port, stay=stay, cot_port=cot_port, cot_cert=cot_cert,
+                      cot_key=cot_key, cot_ca=cot_ca, cot_policy=cpol)  # fmt: skip
+
+
+def _run_with_web(kind: str, *args, stderr: bool = False, **kwargs):
+    """Run a job with the web server (``lookout.web.run``); its addresses go to the console
+    (to stderr with ``stderr``, when stdout carries JSON)."""
+    import asyncio
+
+    from lookout.web import run
+
+    out = Console(stderr=True) if stderr else console
+    announce = lambda text: out.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+    job = {"demo": run.demo, "replay": run.replay, "serve": run.exchange_service,
+           "node": run.partner_node}[kind]  # fmt: skip
+    try:
+        return asyncio.run(job(*args, announce=announce, **kwargs))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except OSError as e:
+        fail(str(e))
 
 
 @bench_app.command("flight")

@@ -82,9 +82,11 @@ async def serve(
     until_s: float | None = None,
     status: Callable[[Exchange, CommonPicture, float], None] | None = None,
     ready: Callable[[], None] | None = None,
+    on_start: Callable[[Exchange], None] | None = None,
 ) -> Exchange:
     """Run the exchange until scenario time ``until_s`` (default: the scenario's end); resumes
-    from ``audit_path`` if it exists."""
+    from ``audit_path`` if it exists. ``on_start`` sees the exchange before it starts (the web
+    taps it there)."""
     pol = policy_for(scenario, policy)
     seed = key_seed(scenario)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
@@ -116,6 +118,8 @@ async def serve(
     exchange = Exchange(
         keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier
     )  # fmt: skip
+    if on_start:
+        on_start(exchange)
     _dump_tasks_on_sigusr1()
     await bus.connect()  # creates the streams and the partners' consumers
     if ready:
@@ -194,9 +198,11 @@ async def run_node(
     status: Callable[[PartnerNode, float], None] | None = None,
     state_dir: str | Path | None = None,
     ready: Callable[[], None] | None = None,
+    on_start: Callable[[PartnerNode], None] | None = None,
 ) -> PartnerNode:
     """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end);
-    with ``state_dir``, resume where a previous run of it stopped."""
+    with ``state_dir``, resume where a previous run of it stopped. ``on_start`` sees the node
+    before it starts (the web taps it there)."""
     pol = policy_for(scenario, policy)
     if partner not in pol.partners:
         raise ValueError(f"partner = {partner!r}, expected one of {pol.partners}")
@@ -224,6 +230,8 @@ async def run_node(
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
         max_age_s=0.5 * MAX_AGE_NS * 1e-9 * scale,
     )
+    if on_start:
+        on_start(node)
     await bus.connect()
     if ready:
         ready()
