@@ -144,7 +144,7 @@ def test_target_aim_lands_on_the_target():
 def test_unreachable_aims_are_refused_naming_the_value():
     with pytest.raises(AimError, match="3700 km"):
         plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=770, range_km=3700), "srbm-solid")
-    with pytest.raises(AimError, match="apogee 20 km is below the burnout altitude"):
+    with pytest.raises(AimError, match="apogee 20 km is below the lowest irbm-liquid can fly"):
         plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=20, range_km=2000), "irbm-liquid")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from lookout.flight.aim import AimError
 from lookout.flight.launch import Launch, launch_spec
 from lookout.flight.propagate import osculating_orbit, propagate
 from lookout.flight.trajectory import Trajectory
@@ -21,10 +22,6 @@ from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, 
 KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
 #: Relative tolerance on apogee and range.
 TOLERANCE = 1e-4
-
-
-class AimError(ValueError):
-    """An aim the vehicle cannot fly; the message names the value."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ class Outcome:
 
 def outcome(launch: Launch, tr: Trajectory) -> Outcome:
     imp = tr.event("impact")
-    bo = tr.event("payload_separation")
+    bo = tr.final_burnout()
     bo_alt = float(ecef_to_geodetic(bo.pos)[2]) if bo is not None else float("nan")
     if imp is None:
         return Outcome(float(tr.alt.max()), np.inf, np.inf, bo_alt, np.nan, np.nan, False)
@@ -197,7 +194,8 @@ def max_range(base: Launch) -> tuple[float, Launch]:
     """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles.
 
     The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
-    boost loses to gravity.
+    boost loses to gravity. Two batches: 20 angles, then 9 around the best, with a parabola
+    through the best three (the range is flat at its maximum).
     """
     kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
     outs = evaluate([replace(base, kick=float(k)) for k in kicks])
@@ -205,17 +203,20 @@ def max_range(base: Launch) -> tuple[float, Launch]:
     if not np.isfinite(ranges).all():
         raise AimError(f"{base.vehicle.name} with this burn reaches orbit: no maximum range")
     i = int(np.argmax(ranges))
-    lo = np.log(kicks[max(i - 1, 0)])
-    hi = np.log(kicks[min(i + 1, kicks.size - 1)])
-    # Golden-section refinement of the peak, three candidates per batch.
-    for _ in range(6):
-        pts = np.linspace(lo, hi, 5)
-        outs = evaluate([replace(base, kick=float(np.exp(p))) for p in pts])
-        r = np.array([o.range_m if o.impacted else -1.0 for o in outs])
-        j = int(np.argmax(r))
-        lo, hi = pts[max(j - 1, 0)], pts[min(j + 1, 4)]
-    best = replace(base, kick=float(np.exp(pts[j])))
-    return float(r[j]), best
+    pts = np.linspace(np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)]), 9)
+    outs = evaluate([replace(base, kick=float(np.exp(p))) for p in pts])
+    r = np.array([o.range_m if o.impacted else -1.0 for o in outs])
+    j = int(np.clip(np.argmax(r), 1, pts.size - 2))
+    y0, y1, y2 = r[j - 1], r[j], r[j + 1]
+    best_p, best_r = pts[int(np.argmax(r))], float(r.max())
+    denom = y0 - 2 * y1 + y2
+    if denom < 0:
+        h = pts[1] - pts[0]
+        p_star = pts[j] + 0.5 * h * (y0 - y2) / denom
+        r_star = y1 - (y0 - y2) ** 2 / (8 * denom)
+        if abs(p_star - pts[j]) <= h and r_star >= best_r:
+            best_p, best_r = p_star, float(r_star)
+    return best_r, replace(base, kick=float(np.exp(best_p)))
 
 
 def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
