@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.flight.aim import LOFTS, Aim, AimError, TurnSpec, check_lat_lon
-from lookout.flight.guidance import max_range, orbit_elements
+from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, orbit_elements, with_payload
 from lookout.flight.launch import Launch, LaunchError, launch_spec
 from lookout.flight.planner import Request, plan_many, plan_one
 from lookout.flight.propagate import propagate as propagate_specs
@@ -89,6 +89,15 @@ class FlightSummary:
     orbital: bool
     orbit: dict | None
     spent_stages: int
+    #: The re-fly with a re-entry vehicle of realistic mass (``guidance.REALISTIC_RV_KG``, or
+    #: the vehicle's own if heavier).
+    max_range_realistic_rv_km: float | None = None
+    depth_m: float = 0.0
+    #: Every event: name, s after launch, altitude (km), speed (km/s).
+    events: list | None = None
+    #: Largest lift acceleration (g) of a lifting body; the highest top after its apogee (km).
+    max_lift_g: float | None = None
+    second_peak_km: float | None = None
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -115,9 +124,12 @@ def summarise(
             "lon_deg": float(np.degrees(lon)),
             "time_s": imp.t - t0,
         }
-    mr = None
+    mr = mr_rv = None
     if with_max_range and ins is None and imp is not None:
-        mr = max_range(launch)[0] / 1e3
+        rv = max(REALISTIC_RV_KG, launch.vehicle.payload.mass_kg)
+        flown, heavier = max_range_many([launch, with_payload(launch, rv)])
+        mr, mr_rv = flown[0] / 1e3, heavier[0] / 1e3
+    peaks = [float(ecef_to_geodetic(e.pos)[2]) / 1e3 for e in main.events if e.name == "peak"]
     return FlightSummary(
         vehicle=launch.vehicle.name,
         vehicle_class=launch.vehicle.vehicle_class,
@@ -137,4 +149,19 @@ def summarise(
         orbital=ins is not None,
         orbit=orbit_elements(ins.pos, ins.vel) if ins is not None else None,
         spent_stages=sum(1 for t in trajectories if t.parent_id == launch.object_id),
+        max_range_realistic_rv_km=mr_rv,
+        depth_m=launch.depth_m,
+        events=[
+            {
+                "name": e.name,
+                "t_s": e.t - t0,
+                "alt_km": float(ecef_to_geodetic(e.pos)[2]) / 1e3,
+                "speed_kms": float(np.linalg.norm(e.vel)) / 1e3,
+            }
+            for e in main.events
+        ],
+        max_lift_g=float(np.linalg.norm(main.lift, axis=1).max() / 9.80665)
+        if main.lift is not None
+        else None,
+        second_peak_km=max(peaks) if peaks else None,
     )

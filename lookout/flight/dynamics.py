@@ -119,6 +119,19 @@ class Aero:
 HOLD_DAMPING = 1.0
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (N, 3) arrays (np.cross's axis handling costs more than the
+    product for small N)."""
+    return np.stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ],
+        axis=1,
+    )
+
+
 def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray):
     """Lift acceleration (M, 3) and induced-drag coefficient (M,) of the lifting objects ``sel``.
 
@@ -132,7 +145,7 @@ def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.nda
     sin_g = np.einsum("ij,ij->i", r_hat, v_hat)
     cos_g = np.sqrt(np.maximum(1.0 - sin_g**2, 1e-12))
     n_up = (r_hat - sin_g[:, None] * v_hat) / cos_g[:, None]
-    n_side = np.cross(v_hat, n_up)
+    n_side = _cross(v_hat, n_up)
     e = aero.lift_to_drag[sel]
     c0 = cd0[sel]
     cl_star = 2.0 * c0 * e

@@ -190,33 +190,60 @@ def _newton(base: Launch, x: np.ndarray, residual, apogee_m, range_m, outs) -> L
     raise AssertionError("unreachable")  # _explain_unreachable always raises
 
 
+#: Re-entry vehicle mass (kg) of the second equivalent-range figure: a first-generation nuclear
+#: warhead with its re-entry vehicle, of the order analysts assume when a test may have carried
+#: a lighter dummy (Schiller, RAND RR-2104, 2017: some 500-1,000 kg; the upper end taken).
+REALISTIC_RV_KG = 1000.0
+
+
+def with_payload(base: Launch, payload_kg: float) -> Launch:
+    """The same launch with a re-entry vehicle of another mass (same shape and drag)."""
+    v = base.vehicle
+    return replace(base, vehicle=replace(v, payload=replace(v.payload, mass_kg=payload_kg)))
+
+
 def max_range(base: Launch) -> tuple[float, Launch]:
-    """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles.
+    """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles,
+    and the launch that flies it (``max_range_many`` for one)."""
+    return max_range_many([base])[0]
+
+
+def max_range_many(bases: list[Launch]) -> list[tuple[float, Launch]]:
+    """``max_range`` of several launches in two batches: 20 angles each, then 9 around each
+    one's best, with a parabola through the best three (range is flat at its maximum).
 
     The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
-    boost loses to gravity. Two batches: 20 angles, then 9 around the best, with a parabola
-    through the best three (the range is flat at its maximum).
+    boost loses to gravity.
     """
     kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
-    outs = evaluate([replace(base, kick=float(k)) for k in kicks])
-    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs])
-    if not np.isfinite(ranges).all():
-        raise AimError(f"{base.vehicle.name} with this burn reaches orbit: no maximum range")
-    i = int(np.argmax(ranges))
-    pts = np.linspace(np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)]), 9)
-    outs = evaluate([replace(base, kick=float(np.exp(p))) for p in pts])
-    r = np.array([o.range_m if o.impacted else -1.0 for o in outs])
-    j = int(np.clip(np.argmax(r), 1, pts.size - 2))
-    y0, y1, y2 = r[j - 1], r[j], r[j + 1]
-    best_p, best_r = pts[int(np.argmax(r))], float(r.max())
-    denom = y0 - 2 * y1 + y2
-    if denom < 0:
-        h = pts[1] - pts[0]
-        p_star = pts[j] + 0.5 * h * (y0 - y2) / denom
-        r_star = y1 - (y0 - y2) ** 2 / (8 * denom)
-        if abs(p_star - pts[j]) <= h and r_star >= best_r:
-            best_p, best_r = p_star, float(r_star)
-    return best_r, replace(base, kick=float(np.exp(best_p)))
+    outs = evaluate([replace(b, kick=float(k)) for b in bases for k in kicks])
+    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    for b, r in zip(bases, ranges, strict=True):
+        if not np.isfinite(r).all():
+            raise AimError(f"{b.vehicle.name} with this burn reaches orbit: no maximum range")
+    pts = []
+    for r in ranges:
+        i = int(np.argmax(r))
+        lo, hi = np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)])
+        pts.append(np.linspace(lo, hi, 9))
+    outs = evaluate(
+        [replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps]
+    )
+    fine = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    result = []
+    for b, ps, r in zip(bases, pts, fine, strict=True):
+        j = int(np.clip(np.argmax(r), 1, ps.size - 2))
+        y0, y1, y2 = r[j - 1], r[j], r[j + 1]
+        best_p, best_r = ps[int(np.argmax(r))], float(r.max())
+        denom = y0 - 2 * y1 + y2
+        if denom < 0:
+            h = ps[1] - ps[0]
+            p_star = ps[j] + 0.5 * h * (y0 - y2) / denom
+            r_star = y1 - (y0 - y2) ** 2 / (8 * denom)
+            if abs(p_star - ps[j]) <= h and r_star >= best_r:
+                best_p, best_r = p_star, float(r_star)
+        result.append((best_r, replace(b, kick=float(np.exp(best_p)))))
+    return result
 
 
 def solve_minimum_energy(base: Launch, range_m: float) -> Launch:

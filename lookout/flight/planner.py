@@ -58,8 +58,9 @@ R_MEAN = 6371008.8
 
 FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn
-GRID_KICKS = np.geomspace(np.radians(1.0), KICK_MAX, 14)
-GRID_CUTOFFS = 1.0 - 0.7 * np.linspace(1.0, 0.0, 8) ** 2
+#: Lifting vehicles fly depressed: their grid is linear in the kick, dense at the flat end.
+GRID_KICKS = np.radians(np.r_[2.0:60.0:6.0, 60.0:76.0:3.0])
+GRID_CUTOFFS = np.array([0.45, 0.7, 0.88, 1.0])
 MAX_ITERATIONS = 16
 STEP_LENGTHS = (1.0, 0.5, 0.2)
 
@@ -312,7 +313,7 @@ def _fan(jobs: list[_Job]) -> None:
                     launch = replace(p.base, kick=float(k), cutoff_s=None, max_flight_s=stop)
                     specs.append(launch_spec(launch))
                     owners.append((p, "fan"))
-    trajectories = propagate(specs, spawn_debris=False)
+    trajectories = propagate(specs, spawn_debris=False, coarse=True)
     by_problem: dict[int, list] = {}
     for (p, what), tr in zip(owners, trajectories, strict=True):
         by_problem.setdefault(id(p), [p, what, []])[2].append(tr)
@@ -696,7 +697,11 @@ def _settle(job: _Job, p: _Problem, launch: Launch) -> Launch | AimError:
         else f"range {p.range_m / 1e3:.0f} km"
     )
     hint = ""
-    lifting = [v.name for v in catalogue().values() if v.aero and v.aero.role == "pull_up"]
+    lifting = [
+        v.name
+        for v in catalogue().values()
+        if v.aero and v.aero.role == "pull_up" and v.underwater is None
+    ]
     if p.kind != "minimum-energy" and lifting and small.vehicle.vehicle_class == "SRBM":
         hint = f", or give the aim a pull-up (pull_up_km) for a manoeuvring SRBM ({lifting[0]})"
     return AimError(

@@ -156,21 +156,28 @@ def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
     return rp - R_EQUATOR
 
 
-def propagate(specs: list[ObjectSpec], spawn_debris: bool = True) -> list[Trajectory]:
+def propagate(
+    specs: list[ObjectSpec], spawn_debris: bool = True, coarse: bool = False
+) -> list[Trajectory]:
     """Integrate every object until it hits the ground or reaches its ``t_stop``.
 
     Returns one trajectory per object, followed by those of the bodies they shed (spent stages),
-    which are propagated in a second batch.
+    which are propagated in a second batch. ``coarse`` doubles the steps of a lifting body in
+    the atmosphere (its impact moves by some hundred metres): for a planner's first guesses,
+    never for a truth.
     """
-    trajectories, spawned = _propagate_batch(specs)
+    trajectories, spawned = _propagate_batch(specs, coarse)
     if spawn_debris and spawned:
-        debris, _ = _propagate_batch(spawned)
+        debris, _ = _propagate_batch(spawned, coarse)
         trajectories.extend(debris)
     return trajectories
 
 
-def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[ObjectSpec]]:
+def _propagate_batch(
+    specs: list[ObjectSpec], coarse: bool = False
+) -> tuple[list[Trajectory], list[ObjectSpec]]:
     n = len(specs)
+    dt_lifting = 2 * DT_LIFTING_MAX if coarse else DT_LIFTING_MAX
     seg = [s.segments for s in specs]
     end = _pad([[g.end for g in s] for s in seg], np.inf)
     m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0)
@@ -284,7 +291,7 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
         dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
         if any_lift:
-            dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, DT_LIFTING_MAX), dt)
+            dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lifting), dt)
         if any_wet:
             dt = np.where(wet_start & (alt < 1.0) & (t < t_armed), np.minimum(dt, DT_WATER), dt)
         t_next_event = end[rows, k]
@@ -330,8 +337,10 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             s = _sign_change(radial_rate, vr[idx] * np.linalg.norm(pos[idx], axis=1),
                              new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-            # A lifting body engages its lift law at apogee: the step ends there.
+            # A lifting body engages its lift law at apogee (the step ends there), unless it is
+            # already slower than its dive speed.
             engage = can_lift[idx] & lift_seg[idx, k[idx]] & (law[idx] == LIFT_OFF) & ~dived[idx]
+            engage &= np.linalg.norm(v, axis=1) >= dive_speed[idx]
             for j, i in enumerate(idx):
                 if engage[j]:
                     continue
