@@ -206,21 +206,23 @@ def truth_records(sim: Simulation, truth_period_s: float = 1.0) -> list[dict]:
         lat, lon, alt = ecef_to_geodetic(state[:, :3])
         kinds = tr.kind[idx]
         phases = tr.phase[idx]
+        lift = tr.lift_at(times) if tr.lift is not None else None
         for k in range(times.size):
-            records.append(
-                {
-                    "type": "state",
-                    "t_s": float(times[k]),
-                    "object_id": tr.object_id,
-                    "kind": KINDS[kinds[k]],
-                    "phase": PHASE_NAMES[phases[k]],
-                    "pos_ecef": state[k, :3].tolist(),
-                    "vel_ecef": state[k, 3:].tolist(),
-                    "lat_deg": float(np.degrees(lat[k])),
-                    "lon_deg": float(np.degrees(lon[k])),
-                    "alt_m": float(alt[k]),
-                }
-            )
+            record = {
+                "type": "state",
+                "t_s": float(times[k]),
+                "object_id": tr.object_id,
+                "kind": KINDS[kinds[k]],
+                "phase": PHASE_NAMES[phases[k]],
+                "pos_ecef": state[k, :3].tolist(),
+                "vel_ecef": state[k, 3:].tolist(),
+                "lat_deg": float(np.degrees(lat[k])),
+                "lon_deg": float(np.degrees(lon[k])),
+                "alt_m": float(alt[k]),
+            }
+            if lift is not None:
+                record["lift_acc_ecef"] = lift[k].tolist()
+            records.append(record)
     for i in range(0, len(sim.labels), _LABEL_CHUNK):
         records.append(
             {"type": "labels", "first": i, "object_ids": sim.labels[i : i + _LABEL_CHUNK]}

@@ -94,6 +94,14 @@ class Trajectory:
         """The first event of that name, or None."""
         return next((e for e in self.events if e.name == name), None)
 
+    def lift_at(self, times: np.ndarray | float) -> np.ndarray:
+        """Lift acceleration (..., 3), ECEF m/s^2, at the given times (linear between samples;
+        zero for a body without lift)."""
+        times = np.asarray(times, dtype=float)
+        if self.lift is None:
+            return np.zeros(times.shape + (3,))
+        return np.stack([np.interp(times, self.t, self.lift[:, i]) for i in range(3)], axis=-1)
+
     def final_burnout(self) -> Event | None:
         """The last stage's burnout (or thrust termination), or None."""
         return next((e for e in reversed(self.events) if e.name == "burnout"), None)
