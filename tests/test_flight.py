@@ -51,6 +51,15 @@ def test_gravity_matches_normal_gravity_at_equator_and_pole():
     assert abs(-pole[2] - 9.8322) < 0.002
 
 
+def test_atmosphere_table_is_ambiances_us1976():
+    from ambiance import Atmosphere
+
+    table = atmosphere.us1976_table()
+    atm = Atmosphere(table[:, 0])
+    for col, values in ((1, atm.density), (2, atm.pressure), (3, atm.speed_of_sound)):
+        assert np.allclose(table[:, col], values, rtol=1e-11, atol=0)
+
+
 def test_atmosphere_matches_us1976_and_decays_above_it():
     assert atmosphere.density(np.array([0.0]))[0] == pytest.approx(1.225, rel=1e-3)
     assert atmosphere.density(np.array([10e3]))[0] == pytest.approx(0.41351, rel=1e-3)

@@ -163,7 +163,8 @@ def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.nda
     qa_m = np.maximum(qa_m, 1e-12)
     cl = a_lift / qa_m
     cl_max = np.minimum(aero.cl_max_factor[sel] * cl_star, aero.max_lift_mps2[sel] / qa_m)
-    cl = np.where(aero.law[sel] == LIFT_HOLD, np.minimum(np.maximum(cl, -cl_max), cl_max), 0.0)
+    # A smooth limiter (not a clip): the right-hand side stays smooth for the integrator.
+    cl = np.where(aero.law[sel] == LIFT_HOLD, cl_max * np.tanh(cl / cl_max), 0.0)
     direction = np.cos(bank)[:, None] * n_up + np.sin(bank)[:, None] * n_side
     return (cl * qa_m)[:, None] * direction, k_ind * cl**2
 

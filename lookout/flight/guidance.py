@@ -52,9 +52,10 @@ def outcome(launch: Launch, tr: Trajectory) -> Outcome:
     )
 
 
-def evaluate(launches: list[Launch]) -> list[Outcome]:
-    """Fly every candidate (one batch, no debris) and report what each achieved."""
-    trs = propagate([launch_spec(x) for x in launches], spawn_debris=False)
+def evaluate(launches: list[Launch], coarse: bool = False) -> list[Outcome]:
+    """Fly every candidate (one batch, no debris) and report what each achieved (``coarse``:
+    see ``propagate``)."""
+    trs = propagate([launch_spec(x) for x in launches], spawn_debris=False, coarse=coarse)
     return [outcome(x, tr) for x, tr in zip(launches, trs, strict=True)]
 
 
@@ -333,8 +334,8 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
         trs = propagate([launch_spec(launch_at(x)) for x in xs], spawn_debris=False)
         return np.array([at_circular(tr) for tr in trs])
 
-    kicks = np.radians(np.geomspace(2.0, 26.0, 14))
-    pitches = np.radians(np.linspace(15.0, 85.0, 11))
+    kicks = np.radians(np.geomspace(2.0, 26.0, 10))
+    pitches = np.radians(np.linspace(15.0, 85.0, 8))
     kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
     params = np.stack([kk, pp], axis=-1)
     res = insertion(params.reshape(-1, 2)).reshape(kk.shape + (3,))
@@ -347,22 +348,28 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
     lo = np.radians([0.5, 0.0])
     hi = np.radians([45.0, 89.0])
     step = 1e-4
+    # Newton with its finite differences and line search in one batch per iteration: each
+    # candidate step length is flown with its two neighbours.
+    fractions = (1.0, 0.5, 0.25, 0.1)
+    cands, dx = [x], None
+    best_norm = np.inf
     for _ in range(30):
-        f = insertion([x, x + [step, 0.0], x + [0.0, step]])
-        if np.max(np.abs(f[0, :2])) < 2e-5:
-            return replace(launch_at(x, float(f[0, 2])), max_flight_s=max_flight)
-        jac = (f[1:, :2] - f[0, :2]).T / step
-        try:
-            dx = -np.linalg.solve(jac, f[0, :2])
-        except np.linalg.LinAlgError:
-            break
-        cands = [np.clip(x + fr * dx, lo, hi) for fr in (1.0, 0.5, 0.25, 0.1)]
-        norms = np.linalg.norm(insertion(cands)[:, :2], axis=1)
+        pts = [p for c in cands for p in (c, c + [step, 0.0], c + [0.0, step])]
+        f = insertion(pts).reshape(len(cands), 3, 3)
+        norms = np.linalg.norm(f[:, 0, :2], axis=1)
         norms[~np.isfinite(norms)] = np.inf
         j = int(np.argmin(norms))
-        if not norms[j] < np.linalg.norm(f[0, :2]):
+        if np.max(np.abs(f[j, 0, :2])) < 2e-5:
+            return replace(launch_at(cands[j], float(f[j, 0, 2])), max_flight_s=max_flight)
+        if not norms[j] < best_norm:
             break
-        x = cands[j]
+        best_norm, x = norms[j], cands[j]
+        jac = (f[j, 1:, :2] - f[j, 0, :2]).T / step
+        try:
+            dx = -np.linalg.solve(jac, f[j, 0, :2])
+        except np.linalg.LinAlgError:
+            break
+        cands = [np.clip(x + fr * dx, lo, hi) for fr in fractions]
     raise AimError(
         f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach"
     )

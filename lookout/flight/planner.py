@@ -59,8 +59,8 @@ R_MEAN = 6371008.8
 FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn
 #: Lifting vehicles fly depressed: their grid is linear in the kick, dense at the flat end.
-GRID_KICKS = np.radians(np.r_[2.0:60.0:6.0, 60.0:76.0:3.0])
-GRID_CUTOFFS = np.array([0.45, 0.7, 0.88, 1.0])
+GRID_KICKS = np.radians(np.r_[20.0:60.0:5.0, 60.0:76.0:3.0])
+GRID_CUTOFFS = np.array([0.55, 0.8, 1.0])
 MAX_ITERATIONS = 16
 STEP_LENGTHS = (1.0, 0.5, 0.2)
 
@@ -133,6 +133,7 @@ class _Problem:
     max_reach_m: float = 0.0
     x0: np.ndarray | None = None
     feasible: bool = False
+    fanned: bool = False
     # Newton state.
     x: np.ndarray | None = None
     f: np.ndarray | None = None
@@ -294,25 +295,62 @@ def _plan_orbit(job: _Job) -> Launch:
 # --- The fan: one call for every first guess ----------------------------------------------
 
 
+#: Candidates fanned at first per aim (the smallest that may reach it); the others only if these
+#: fail.
+FAN_GROUP = 3
+
+
 def _fan(jobs: list[_Job]) -> None:
-    """Fly every candidate's fan (or grid) in one call; fill each problem's outcome grid,
+    """Fly the fans of every job's first candidates in one call."""
+    _fan_problems([p for job in jobs for p in _unfanned(job, 0)])
+
+
+def _unfanned(job: _Job, start: int) -> list[_Problem]:
+    """The next FAN_GROUP candidates from ``start`` on that may reach the aim and have no fan."""
+    out = []
+    for p in job.candidates[start:]:
+        if p.fanned:
+            continue
+        if job.request.vehicle is None and _reach_bound(p) < p.range_m:
+            p.fanned, p.max_reach_m = True, 0.0  # hopeless: not even without losses
+            continue
+        out.append(p)
+        if len(out) == FAN_GROUP:
+            break
+    return out
+
+
+def _reach_bound(p: _Problem) -> float:
+    """Upper bound (m) of a vehicle's range: its ideal delta-v plus the Earth's rotation, spent
+    from the surface on a Keplerian minimum-energy arc (no gravity, drag or steering loss)."""
+    v = p.vehicle.ideal_delta_v_mps() + OMEGA_EARTH * R_MEAN * np.cos(p.base.site_lat)
+    nu = v**2 * R_MEAN / GM_EARTH
+    if nu >= 1.0:
+        return np.inf
+    return float(2 * np.arcsin(nu / (2 - nu)) * R_MEAN)
+
+
+def _fan_problems(problems: list[_Problem]) -> None:
+    """Fly these candidates' fans (or grids) in one call; fill each problem's outcome grid,
     feasibility and first guess."""
+    if not problems:
+        return
     specs, owners = [], []
-    for job in jobs:
-        for p in job.candidates:
-            if p.vehicle.lifting:
-                full = p.vehicle.full_burn_s
-                for k in GRID_KICKS:
-                    for c in GRID_CUTOFFS:
-                        launch = replace(p.base, kick=float(k), cutoff_s=float(c * full))
-                        specs.append(launch_spec(launch))
-                        owners.append((p, "grid"))
-            else:
-                stop = p.base.ignition_s + p.vehicle.full_burn_s + 0.5
-                for k in FAN_KICKS:
-                    launch = replace(p.base, kick=float(k), cutoff_s=None, max_flight_s=stop)
+    for p in problems:
+        p.fanned = True
+        if p.vehicle.lifting:
+            full = p.vehicle.full_burn_s
+            for k in GRID_KICKS:
+                for c in GRID_CUTOFFS:
+                    launch = replace(p.base, kick=float(k), cutoff_s=float(c * full))
                     specs.append(launch_spec(launch))
-                    owners.append((p, "fan"))
+                    owners.append((p, "grid"))
+        else:
+            stop = p.base.ignition_s + p.vehicle.full_burn_s + 0.5
+            for k in FAN_KICKS:
+                launch = replace(p.base, kick=float(k), cutoff_s=None, max_flight_s=stop)
+                specs.append(launch_spec(launch))
+                owners.append((p, "fan"))
     trajectories = propagate(specs, spawn_debris=False, coarse=True)
     by_problem: dict[int, list] = {}
     for (p, what), tr in zip(owners, trajectories, strict=True):
@@ -712,9 +750,12 @@ def _settle(job: _Job, p: _Problem, launch: Launch) -> Launch | AimError:
 
 
 def _next_candidate(job: _Job, start: int, failed: _Problem | None = None) -> None:
-    """Move the job to its next feasible candidate, or settle it with the error."""
+    """Move the job to its next feasible candidate (fanning more if need be), or settle it
+    with the error."""
     for i in range(start, len(job.candidates)):
         p = job.candidates[i]
+        if not p.fanned:
+            _fan_problems(_unfanned(job, i))
         if p.feasible:
             job.current = i
             p.x, p.f, p.jac, p.dx, p.stalls, p.iterations = p.x0.copy(), None, None, None, 0, 0
@@ -729,7 +770,7 @@ def _explain(job: _Job) -> AimError:
     km = p.range_m / 1e3
     if p.max_reach_m < p.range_m:
         msg = f"range {km:.0f} km is beyond what {name} can reach"
-        if p.max_reach_m > 0:
+        if p.max_reach_m > 0 and p.grid_range is not None:
             msg += f" (at most about {p.max_reach_m / 1e3:.0f} km)"
     elif p.kind == "minimum-energy":
         msg = f"no minimum-energy flight of {name} to {km:.0f} km was found"

@@ -157,7 +157,8 @@ def drag_tables() -> dict[str, DragTable]:
 @cache
 def _raw_catalogue() -> dict:
     text = resources.files("lookout.flight").joinpath("vehicles.yaml").read_text()
-    return yaml.safe_load(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there is one
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 @cache
