@@ -191,7 +191,7 @@ def _second_peak_km(tr) -> float | None:
 
 def _lateral_km(launch, s, az_deg: float) -> float | None:
     """Distance (km) of the impact from the great circle of the initial heading, when the
-    flight turned (signed: positive to the right)."""
+    flight turned (to either side: the published figures give no side)."""
     if not launch.turns or s.impact is None:
         return None
     d, az = geodesic_inverse(
@@ -201,7 +201,7 @@ def _lateral_km(launch, s, az_deg: float) -> float | None:
         np.radians(s.impact["lon_deg"]),
     )
     xt = np.arcsin(np.sin(float(d) / R_MEAN) * np.sin(float(az) - launch.azimuth)) * R_MEAN
-    return float(xt) / 1e3
+    return abs(float(xt)) / 1e3
 
 
 def validate_all(path: Path, progress: Callable[[Result], None] | None = None) -> list[Result]:

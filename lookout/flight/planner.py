@@ -238,8 +238,6 @@ def _problem(job: _Job, v: Vehicle, kind: str, apogee: float, rng: float, az: fl
     aim, req = job.aim, job.request
     glide_km = aim.pull_up_km if aim.pull_up_km is not None else aim.glide_km
     depth = req.depth_m if v.underwater is not None else 0.0
-    if v.underwater is not None and depth == 0.0 and req.vehicle is None:
-        depth = v.underwater.default_depth_m
     turns = tuple(Turn(t.start_s, t.end_s, np.radians(t.bank_deg)) for t in aim.turns)
     if turns and v.lifting:
         first = min(t.start_s for t in turns)

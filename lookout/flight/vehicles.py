@@ -74,7 +74,6 @@ class Underwater:
     ejection_speed_mps: float
     ignition_delay_s: float
     length_m: float
-    default_depth_m: float
     source: str
 
 
@@ -217,7 +216,7 @@ def _aero(where: str, raw: dict) -> Aero:
 
 
 def _underwater(where: str, raw: dict) -> Underwater:
-    fields = ("ejection_speed_mps", "ignition_delay_s", "length_m", "default_depth_m")
+    fields = ("ejection_speed_mps", "ignition_delay_s", "length_m")
     missing = [f for f in (*fields, "source") if f not in raw]
     if missing:
         raise CatalogueError(f"{where}.underwater: missing {', '.join(missing)}")
