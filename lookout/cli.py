@@ -169,11 +169,11 @@ def fly(
             ),
             ("impact", f"{imp['lat_deg']:.3f}, {imp['lon_deg']:.3f}"),
             ("max range (boost re-flown, as flown)", f"{summary.max_range_km:.0f} km"),
-            (
-                "max range (with a realistic RV)",
-                f"{summary.max_range_realistic_rv_km:.0f} km",
-            ),
         ]
+        if summary.max_range_realistic_rv_km is not None:
+            rows.append(
+                ("max range (with a realistic RV)", f"{summary.max_range_realistic_rv_km:.0f} km")
+            )
     if summary.max_lift_g is not None:
         manoeuvres = ", ".join(
             f"{e['name']} {e['t_s']:.0f} s at {e['alt_km']:.1f} km"

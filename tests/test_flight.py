@@ -452,4 +452,5 @@ def test_cli_fly_a_pull_up_lists_the_manoeuvre():
     names = [e["name"] for e in out["events"]]
     assert "pull_up" in names and "dive" in names
     assert out["max_lift_g"] > 1.0
-    assert out["max_range_realistic_rv_km"] is not None
+    assert out["max_range_km"] > 420
+    assert out["max_range_realistic_rv_km"] is None  # an ICBM figure

@@ -89,8 +89,8 @@ class FlightSummary:
     orbital: bool
     orbit: dict | None
     spent_stages: int
-    #: The re-fly with a re-entry vehicle of realistic mass (``guidance.REALISTIC_RV_KG``, or
-    #: the vehicle's own if heavier).
+    #: An ICBM's re-fly with a re-entry vehicle of realistic mass (``guidance.REALISTIC_RV_KG``,
+    #: or the vehicle's own if heavier).
     max_range_realistic_rv_km: float | None = None
     depth_m: float = 0.0
     #: Every event: name, s after launch, altitude (km), speed (km/s).
@@ -126,9 +126,11 @@ def summarise(
         }
     mr = mr_rv = None
     if with_max_range and ins is None and imp is not None:
-        rv = max(REALISTIC_RV_KG, launch.vehicle.payload.mass_kg)
-        flown, heavier = max_range_many([launch, with_payload(launch, rv)])
-        mr, mr_rv = flown[0] / 1e3, heavier[0] / 1e3
+        bases = [launch]
+        if launch.vehicle.vehicle_class == "ICBM":  # the figure analysts quote for lofted tests
+            bases.append(with_payload(launch, max(REALISTIC_RV_KG, launch.vehicle.payload.mass_kg)))
+        ranges = [r / 1e3 for r, _ in max_range_many(bases)]
+        mr, mr_rv = ranges[0], (ranges[1] if len(ranges) > 1 else None)
     peaks = [float(ecef_to_geodetic(e.pos)[2]) / 1e3 for e in main.events if e.name == "peak"]
     return FlightSummary(
         vehicle=launch.vehicle.name,
