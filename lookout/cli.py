@@ -680,7 +680,7 @@ def bench_tracker_cmd(
     max_detections: int | None = typer.Option(
         None,
         help="Only the first N detections, for both trackers (default: "
-        f"{TRACKER_DEFAULT_DETECTIONS} from the first launch on, unless --window or --whole).",
+        f"{TRACKER_DEFAULT_DETECTIONS}, from the first launch on unless --window or --whole).",
     ),
     window: str | None = typer.Option(None, help="Only detections in T0,T1 s, for both."),
     whole: bool = typer.Option(
@@ -704,10 +704,12 @@ def bench_tracker_cmd(
         except ValueError:
             fail(f"window = {window!r}, expected T0,T1 in seconds")
         t_window = (t0, t1)
-    if not whole and t_window is None and max_detections is None:
+    if not whole and t_window is None:
+        # From the first launch on: the clutter before it is no tracking work.
         first = min((e.time_s for e in sc.launches), default=0.0)
         t_window = (first, sc.duration_s + 1.0)
-        max_detections = TRACKER_DEFAULT_DETECTIONS
+        if max_detections is None:
+            max_detections = TRACKER_DEFAULT_DETECTIONS
     sim = run_simulation(sc)
     n = select(sim.detections, sim.labels, max_detections=max_detections, t_window=t_window)[2][
         "detections"
