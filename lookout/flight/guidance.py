@@ -103,17 +103,21 @@ def solve_apogee_range(
         [[np.log(max(o.apogee_m, 1.0)), np.log(o.range_m) if o.impacted else np.nan] for o in outs]
     ).reshape(shape + (2,))
     params = np.stack([np.log(kk), cc], axis=-1).reshape(shape + (2,))
-    guess = _invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
+    guess = invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
     if guess is None:
         _explain_unreachable(base, apogee_m, range_m, outs)
     return _newton(base, guess, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m, outs)
 
 
-def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.ndarray | None:
+def invert_grid(
+    params: np.ndarray, out: np.ndarray, target: np.ndarray, prefer_last: bool = False
+) -> np.ndarray | None:
     """Parameters whose outcome is ``target``, by barycentric interpolation in the grid's cells.
 
     Each cell of the (kick, cutoff) grid is split in two triangles; the triangle whose image in
-    outcome space contains the target gives the estimate. None if no triangle does.
+    outcome space contains the target gives the estimate: the first found, or with
+    ``prefer_last`` the one with the largest second parameter (the longest burn). None if no
+    triangle does.
     """
     a, b = params[:-1, :-1], params[1:, :-1]
     c, d = params[:-1, 1:], params[1:, 1:]
@@ -134,9 +138,10 @@ def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.
     inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & np.isfinite(u) & np.isfinite(w)
     if not inside.any():
         return None
-    i = np.flatnonzero(inside)[0]
-    p = tri_p[i]
-    return p[0] + u[i] * (p[1] - p[0]) + w[i] * (p[2] - p[0])
+    idx = np.flatnonzero(inside)
+    pts = tri_p[idx, 0] + u[idx, None] * (tri_p[idx, 1] - tri_p[idx, 0])
+    pts += w[idx, None] * (tri_p[idx, 2] - tri_p[idx, 0])
+    return pts[int(np.argmax(pts[:, 1]))] if prefer_last else pts[0]
 
 
 def _explain_unreachable(base: Launch, apogee_m: float, range_m: float, outs: list[Outcome]):
@@ -339,7 +344,7 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
     kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
     params = np.stack([kk, pp], axis=-1)
     res = insertion(params.reshape(-1, 2)).reshape(kk.shape + (3,))
-    x = _invert_grid(params, res[..., :2], np.zeros(2))
+    x = invert_grid(params, res[..., :2], np.zeros(2))
     if x is None:  # the target lies in a cell with a corner that never reaches orbital speed
         norms = np.linalg.norm(res[..., :2], axis=-1)
         if not np.isfinite(norms).any():

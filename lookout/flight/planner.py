@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lookout.flight.aim import Aim, AimError, check_lat_lon
-from lookout.flight.guidance import Outcome, evaluate, outcome, solve_orbit
+from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
 from lookout.flight.propagate import propagate
 from lookout.flight.vehicles import Vehicle, catalogue, vehicle
@@ -464,7 +464,7 @@ def _first_guess(p: _Problem) -> None:
     else:
         target = np.array([np.log(p.apogee_m), np.log(p.range_m)])
         out = np.stack([p.grid_apogee, np.where(finite, rng, np.nan)], axis=-1)
-        guess = _invert_grid(p.grid_params, out, target)
+        guess = invert_grid(p.grid_params, out, target, prefer_last=True)
         if guess is None:
             guess = _nearest_guess(p, target, finite)
             if guess is None:
@@ -533,38 +533,6 @@ def _interp_miss(p: _Problem, log_k: float, cut: float) -> float:
         + (1 - u) * w * m[0, 1]
         + u * w * m[1, 1]
     )
-
-
-def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.ndarray | None:
-    """Parameters whose outcome is ``target``, by barycentric interpolation in the grid's cells.
-
-    Each cell of the (kick, cutoff) grid is split in two triangles; the triangle whose image in
-    outcome space contains the target gives the estimate (the one nearest full burn when
-    several do). None if no triangle does.
-    """
-    a, b = params[:-1, :-1], params[1:, :-1]
-    c, d = params[:-1, 1:], params[1:, 1:]
-    oa, ob, oc, od = out[:-1, :-1], out[1:, :-1], out[:-1, 1:], out[1:, 1:]
-    tri_p = np.concatenate(
-        [np.stack([a, b, c], -2).reshape(-1, 3, 2), np.stack([b, d, c], -2).reshape(-1, 3, 2)]
-    )
-    tri_o = np.concatenate(
-        [np.stack([oa, ob, oc], -2).reshape(-1, 3, 2), np.stack([ob, od, oc], -2).reshape(-1, 3, 2)]
-    )
-    e1 = tri_o[:, 1] - tri_o[:, 0]
-    e2 = tri_o[:, 2] - tri_o[:, 0]
-    rhs = target - tri_o[:, 0]
-    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):  # NaN marks flights that never land
-        u = (rhs[:, 0] * e2[:, 1] - rhs[:, 1] * e2[:, 0]) / det
-        w = (e1[:, 0] * rhs[:, 1] - e1[:, 1] * rhs[:, 0]) / det
-    inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & np.isfinite(u) & np.isfinite(w)
-    if not inside.any():
-        return None
-    idx = np.flatnonzero(inside)
-    pts = tri_p[idx, 0] + u[idx, None] * (tri_p[idx, 1] - tri_p[idx, 0])
-    pts += w[idx, None] * (tri_p[idx, 2] - tri_p[idx, 0])
-    return pts[int(np.argmax(pts[:, 1]))]
 
 
 # --- Newton, in lockstep --------------------------------------------------------------------
