@@ -461,6 +461,8 @@ def _first_guess(p: _Problem) -> None:
         return
     if p.kind == "minimum-energy":
         guess = _minimum_energy_guess(p)
+        if guess is None:  # the grid's best kick at every cutoff falls short: not this vehicle
+            return
     else:
         target = np.array([np.log(p.apogee_m), np.log(p.range_m)])
         out = np.stack([p.grid_apogee, np.where(finite, rng, np.nan)], axis=-1)
