@@ -366,7 +366,9 @@ def demo(
             sim=sim,
             on_tick=lambda state: live.update(render_picture(state)),
         )
-    summary = result.summary()
+    judged = result.scores()
+    summary = result.summary(judged)
+    console.print(picture_scores_table(judged))
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
         f"audit log {summary['audit']} (lookout replay {summary['audit']})",
@@ -377,11 +379,15 @@ def demo(
 @app.command()
 def replay(
     log: Path = typer.Argument(..., help="An audit log written by lookout demo."),
+    scores: bool = typer.Option(
+        True, help="Score each picture against the logged scenario's truth (simulated again)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Rebuild every partner's picture from an audit log alone, and summarise it."""
-    from lookout.demo import replay_log
+    """Rebuild every partner's picture from an audit log alone, summarise it and score it."""
+    from lookout.demo import replay_log, replay_scores
     from lookout.exchange.envelope import decode, decode_payload
+    from lookout.scenario import ScenarioError
 
     if not log.is_file():
         fail(f"audit log {str(log)!r} does not exist")
@@ -389,6 +395,12 @@ def replay(
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot replay: {e}")
+    judged = {}
+    if scores:
+        try:
+            judged = replay_scores(log, picture)
+        except ScenarioError as e:
+            fail(f"{log}: cannot score: {e} (--no-scores replays without)")
     summary = {}
     for recipient, items in sorted(picture.items()):
         kinds: dict[str, int] = {}
@@ -400,6 +412,8 @@ def replay(
                 st = decode_payload(decode(data))
                 last[st.system_track_id] = st
         summary[recipient] = {"delivered": kinds, "system_tracks": sorted(last)}
+        if recipient in judged:
+            summary[recipient]["scores"] = judged[recipient].to_dict()
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -411,6 +425,39 @@ def replay(
         delivered = ", ".join(f"{k} {v}" for k, v in sorted(s["delivered"].items()))
         table.add_row(recipient, delivered, str(len(s["system_tracks"])))
     console.print(table)
+    if judged:
+        console.print(picture_scores_table(judged))
+
+
+def picture_scores_table(judged: dict) -> Table:
+    """Each partner's picture scores (``lookout.metrics.picture``) as a table."""
+
+    def f(x, spec=".2f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title="each partner's picture against the truth")
+    columns = (
+        "partner", "phantom launches", "false overflights", "false impact areas",
+        "max tracks/object", "single-track share", "id switches", "false track-s",
+        "GOSPA m", "NEES in bounds (coast)",
+    )  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="right")
+    for p, ps in judged.items():
+        d = ps.to_dict()
+        table.add_row(
+            p,
+            str(d["phantom_launches"]),
+            str(d["false_overflight_claims"]),
+            str(d["false_impact_area_claims"]),
+            str(d["max_system_tracks_per_object"]),
+            f(d["single_track_fraction"]),
+            str(d["id_switches"]),
+            f(d["false_track_s"], ".0f"),
+            f(d["gospa_mean"], ".0f"),
+            f(d["nees_in_bounds_fraction"]),
+        )
+    return table
 
 
 def _scenario_and_policy(scenario: str, policy: Path | None):
