@@ -82,15 +82,19 @@ def evaluate(
     assess_period_s: float = 5.0,
     with_pcrlb: bool = True,
     progress: Progress | None = None,
+    sim: Simulation | None = None,
+    bounds: dict | None = None,
 ) -> Evaluation:
-    """Simulate, track, assess and score ``scenario``."""
-    sim = simulate(scenario, progress=progress)
+    """Simulate, track, assess and score ``scenario`` (``sim``: its simulation if already
+    run; ``bounds``: its ``truth_bounds`` if already computed)."""
+    sim = sim or simulate(scenario, progress=progress)
     timings = dict(sim.timings)
     t = time.perf_counter()
     output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
     timings["track_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    bounds = truth_bounds(sim) if with_pcrlb else None
+    if bounds is None and with_pcrlb:
+        bounds = truth_bounds(sim)
     timings["pcrlb_s"] = time.perf_counter() - t
     scores = score(
         output,

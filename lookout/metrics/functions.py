@@ -65,22 +65,32 @@ def nees(err: np.ndarray, P: np.ndarray) -> np.ndarray:
         return np.einsum("si,si->s", err, (np.linalg.pinv(P) @ err[..., None])[..., 0])
 
 
-def nees_in_bounds_by_phase(
+def nees_in_bounds_counts(
     instant: np.ndarray, phase: np.ndarray, values: np.ndarray
-) -> dict[int, float | None]:
-    """Per phase index: the fraction of instants whose NEES, averaged over the samples of that
-    instant in that phase, lies inside its 95% bounds for that many samples (None: no sample)."""
+) -> dict[int, tuple[int, int]]:
+    """Per phase index: ``(inside, instants)``, the instants whose NEES, averaged over the
+    samples of that instant in that phase, lies inside its 95% bounds for that many samples,
+    and the instants with a sample in that phase."""
     n_ph = len(PHASE_NAMES)
     key = np.asarray(instant, dtype=np.int64) * n_ph + np.asarray(phase, dtype=np.int64)
     ukey, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     avg = np.bincount(inv, weights=values, minlength=ukey.size) / np.maximum(cnt, 1)
     lo, hi = nees_bounds(np.maximum(cnt, 1))
     inside = (avg >= lo) & (avg <= hi)
-    out: dict[int, float | None] = {}
+    out: dict[int, tuple[int, int]] = {}
     for p in range(n_ph):
         sel = ukey % n_ph == p
-        out[p] = float(np.mean(inside[sel])) if sel.any() else None
+        out[p] = (int(np.count_nonzero(inside[sel])), int(sel.sum()))
     return out
+
+
+def nees_in_bounds_by_phase(
+    instant: np.ndarray, phase: np.ndarray, values: np.ndarray
+) -> dict[int, float | None]:
+    """Per phase index: the fraction of instants of ``nees_in_bounds_counts`` inside the
+    bounds (None: no sample in that phase)."""
+    counts = nees_in_bounds_counts(instant, phase, values)
+    return {p: (inside / n if n else None) for p, (inside, n) in counts.items()}
 
 
 def rms(squares: np.ndarray, sel: np.ndarray) -> float | None:

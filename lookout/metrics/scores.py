@@ -34,6 +34,7 @@ track's updating detections that belong to its majority truth (false alarms are 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ from lookout.metrics.functions import (
     nees,
     nees_bounds,
     nees_in_bounds_by_phase,
+    nees_in_bounds_counts,
     phase_dict,
     rms,
 )
@@ -115,6 +117,43 @@ class Scores:
     def nees_in_bounds_fraction(self) -> float | None:
         """Fraction of coast report instants whose averaged NEES is inside its 95% bounds."""
         return self.nees_in_bounds_by_phase["coast"]
+
+    def sums(self) -> dict[str, Any]:
+        """Additive sums behind the figures, so that several runs pool into one set's figures
+        (``pooled``): per phase the samples, squared errors, the bound's squares where there is
+        one, the NEES instants inside their bounds; the truth-instants held by one track or
+        more and by exactly one; GOSPA summed over instants."""
+        m = self.matches
+        pos2 = np.einsum("si,si->s", m.pos_err, m.pos_err)
+        bounded = np.isfinite(m.pcrlb_pos_m)
+        counts = nees_in_bounds_counts(m.instant, m.phase, m.nees)
+        phases = {}
+        for p, name in enumerate(PHASE_NAMES):
+            sel = m.phase == p
+            b = sel & bounded
+            phases[name] = {
+                "samples": int(sel.sum()),
+                "pos2": float(pos2[sel].sum()),
+                "bounded_samples": int(b.sum()),
+                "bounded_pos2": float(pos2[b].sum()),
+                "bound2": float(np.sum(m.pcrlb_pos_m[b] ** 2)),
+                "nees_inside": counts[p][0],
+                "nees_instants": counts[p][1],
+            }
+        per_object = (
+            self.association.estimates_per_truth() if self.association is not None else None
+        )
+        return {
+            "phases": phases,
+            "held": int(np.count_nonzero(per_object >= 1)) if per_object is not None else 0,
+            "single": int(np.count_nonzero(per_object == 1)) if per_object is not None else 0,
+            "max_tracks_per_object": self.max_tracks_per_object,
+            "gospa_sum": float(self.gospa.sum()),
+            "instants": int(self.t.size),
+            "id_switches": self.id_switches,
+            "false_track_s": self.false_track_s,
+            "duplicate_track_s": self.duplicate_track_s,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready figures (no arrays)."""
@@ -356,3 +395,33 @@ def _purity(updates, labels: Sequence[str | None], track_ids: np.ndarray) -> flo
     n = np.where(pairs[:, 1] == none_code, 0, n)
     first = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
     return float(np.maximum.reduceat(n, first).sum() / di.size)
+
+
+def pooled(sums: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several runs together, from their ``Scores.sums()``: RMSE, RMSE/PCRLB and
+    NEES in bounds per phase over all samples and instants, the single-track share over all
+    tracked truth-time, the most tracks on one object, GOSPA over all instants, and totals."""
+    out: dict[str, Any] = {"runs": len(sums)}
+    for name in PHASE_NAMES:
+        ph = [s["phases"][name] for s in sums]
+        n = sum(p["samples"] for p in ph)
+        nb = sum(p["bounded_samples"] for p in ph)
+        b2 = sum(p["bound2"] for p in ph)
+        ni = sum(p["nees_instants"] for p in ph)
+        out[name] = {
+            "samples": n,
+            "rmse_pos_m": math.sqrt(sum(p["pos2"] for p in ph) / n) if n else None,
+            "pcrlb_pos_m": math.sqrt(b2 / nb) if nb else None,
+            "rmse_over_pcrlb_pos": (
+                math.sqrt(sum(p["bounded_pos2"] for p in ph) / b2) if nb and b2 > 0 else None
+            ),
+            "nees_in_bounds": sum(p["nees_inside"] for p in ph) / ni if ni else None,
+        }
+    held = sum(s["held"] for s in sums)
+    instants = sum(s["instants"] for s in sums)
+    out["single_track_fraction"] = sum(s["single"] for s in sums) / held if held else None
+    out["max_tracks_per_object"] = max((s["max_tracks_per_object"] for s in sums), default=0)
+    out["gospa_mean"] = sum(s["gospa_sum"] for s in sums) / instants if instants else None
+    for key in ("id_switches", "false_track_s", "duplicate_track_s"):
+        out[key] = sum(s[key] for s in sums)
+    return out
