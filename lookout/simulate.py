@@ -25,7 +25,7 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from lookout.flight import Launch, fly
+from lookout.flight import AimError, Launch, fly
 from lookout.flight.plancache import plan_cached
 from lookout.flight.trajectory import KINDS, PHASE_NAMES, Trajectory
 from lookout.geodesy import ecef_to_geodetic
@@ -67,8 +67,8 @@ def plan_launches(scenario: Scenario, progress: Progress | None = None) -> list[
     for i, entry in enumerate(scenario.launches):
         if progress:
             progress("plan", i, len(scenario.launches))
-        launches.append(
-            plan_cached(
+        try:
+            launch = plan_cached(
                 entry.site_lat_deg,
                 entry.site_lon_deg,
                 entry.aim,
@@ -76,7 +76,10 @@ def plan_launches(scenario: Scenario, progress: Progress | None = None) -> list[
                 object_id=entry.id,
                 launch_time=entry.time_s,
             )
-        )
+        except AimError as e:  # name the launch at fault, as a scenario error does
+            where = f"{scenario.source}: " if scenario.source else ""
+            raise AimError(f"{where}launches[{i}] ({entry.id}): aim: {e}") from None
+        launches.append(launch)
     if progress:
         progress("plan", len(launches), len(launches))
     return launches
