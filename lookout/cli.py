@@ -841,7 +841,10 @@ def bench_picture_integrity(
             lambda done, total: progress("generate", done, total),
         )  # fmt: skip
         try:
-            results = run(runs, out, jobs=jobs, reuse=reuse, progress=progress)
+            results = run(
+                runs, out, jobs=jobs, reuse=reuse, progress=progress,
+                log=None if as_json else Console(stderr=True).print,
+            )  # fmt: skip
         except ScenarioError as e:
             fail(str(e))
     command = (

@@ -120,3 +120,36 @@ def test_a_clean_picture_scores_clean():
     assert d["false_impact_area_claims"] == d["id_switches"] == 0
     assert d["max_system_tracks_per_object"] == 1 and d["single_track_fraction"] == 1.0
     assert d["claims"]["tracks_with_launch_point"] == 1
+
+
+def test_pooled_figures_of_one_run_are_its_own_and_runs_add_up(picture):
+    from lookout.metrics.scores import pooled
+
+    s = picture.scores
+    one = pooled([s.sums()])
+    assert one["coast"]["rmse_pos_m"] == pytest.approx(s.rmse_pos_m["coast"], abs=1e-6)
+    for phase in ("boost", "coast", "reentry"):
+        assert one[phase]["nees_in_bounds"] == pytest.approx(s.nees_in_bounds_by_phase[phase])
+    assert one["single_track_fraction"] == pytest.approx(s.single_track_fraction)
+    assert one["max_tracks_per_object"] == 2
+    assert one["gospa_mean"] == pytest.approx(s.gospa_mean)
+    two = pooled([s.sums(), s.sums()])
+    assert two["id_switches"] == 2 and two["false_track_s"] == pytest.approx(40.0)
+    assert two["single_track_fraction"] == pytest.approx(s.single_track_fraction)
+
+
+def test_benchmark_report_shows_the_known_faults(picture):
+    from lookout.bench.picture_integrity import markdown, picture_view
+
+    view = picture_view(picture)
+    result = {
+        "scenario": "synthetic", "group": "shipped", "description": "two arcs",
+        "truths": 2, "detections": 802, "sim_s": 400.0, "views": {"KR": view},
+    }  # fmt: skip
+    text = markdown([result], "test")
+    row = next(ln for ln in text.splitlines() if ln.startswith("| synthetic | KR "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # phantom launches, false overflights, false impact areas, system tracks, max per object,
+    # single-track share, id switches, false track-s, duplicate track-s
+    assert cells[2:11] == ["1", "2", "1", "5", "2", f"{752 / 802:.2f}", "1", "20", "50"]
+    assert "| synthetic | KR | phantom launch | S5 |" in text

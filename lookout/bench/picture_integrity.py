@@ -76,15 +76,7 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
         res.live, sim, list(res.state.nodes), until_s=res.state.t_s, pcrlb_results=bounds
     )
     for p, ps in judged.items():
-        d = ps.to_dict()
-        views[p] = {
-            **{k: d[k] for k in CLAIMS},
-            "claims": d["claims"],
-            "system_tracks": d["system_tracks"],
-            "sums": ps.scores.sums(),
-            "per_truth": d["per_truth"],
-            "tracks_over_time": d["tracks_over_time"],
-        }
+        views[p] = picture_view(ps)
     timings["total_s"] = time.perf_counter() - t0
     return {
         "scenario": sc.name,
@@ -101,6 +93,19 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
             for fid, f in central["flights"].items()
         },
         "timings_s": timings,
+    }
+
+
+def picture_view(ps) -> dict[str, Any]:
+    """One partner's ``PictureScores`` as a view of a run's result."""
+    d = ps.to_dict()
+    return {
+        **{k: d[k] for k in CLAIMS},
+        "claims": d["claims"],
+        "system_tracks": d["system_tracks"],
+        "sums": ps.scores.sums(),
+        "per_truth": d["per_truth"],
+        "tracks_over_time": d["tracks_over_time"],
     }
 
 
@@ -136,9 +141,11 @@ def run(
     jobs: int = 1,
     reuse: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Every run (``plan_runs``), ``jobs`` at a time in separate processes; each result is
-    written to ``out_dir/NAME.json`` as it finishes (and read back instead with ``reuse``)."""
+    written to ``out_dir/NAME.json`` as it finishes (and read back instead with ``reuse``).
+    ``log`` gets a line per finished scenario."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
@@ -153,12 +160,19 @@ def run(
     done = len(results)
     if progress:
         progress("scenarios", done, len(runs))
+
+    def finished(name: str, result: dict) -> None:
+        nonlocal done
+        results[name] = result
+        done += 1
+        if progress:
+            progress("scenarios", done, len(runs))
+        if log:
+            log(f"{name}: done in {result['timings_s']['total_s']:.0f} s ({done}/{len(runs)})")
+
     if jobs <= 1:
         for name, args in todo:
-            results[name] = _job(args)
-            done += 1
-            if progress:
-                progress("scenarios", done, len(runs))
+            finished(name, _job(args))
     else:
         # One BLAS thread per process: the processes are the parallelism.
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -169,10 +183,7 @@ def run(
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
             futures = {pool.submit(_job, args): name for name, args in todo}
             for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
-                done += 1
-                if progress:
-                    progress("scenarios", done, len(runs))
+                finished(futures[fut], fut.result())
     order = [Path(s).stem if t is None else s for s, _, t in runs]
     return [results[n] for n in order if n in results]
 
