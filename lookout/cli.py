@@ -388,6 +388,13 @@ def _print_track_result(r: dict) -> None:
         f"(x{f(r['realtime_factor'], '.1f')})",
         highlight=False,
     )
+    console.print(
+        f"phantom launches {r['phantom_launches']}, false overflight claims "
+        f"{r['false_overflight_claims']}, false impact-area claims "
+        f"{r['false_impact_area_claims']}, at most {r['max_tracks_per_object']} tracks on one "
+        f"object, single-track share {f(r['single_track_fraction'], '.2f')}",
+        highlight=False,
+    )
     flights = Table(title="flights")
     for col in (
         "flight", "class", "orbital", "1st prediction (s)", "in ellipse",
