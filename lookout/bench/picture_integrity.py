@@ -210,19 +210,35 @@ def view_figures(view: dict) -> dict[str, Any]:
     }  # fmt: skip
 
 
+#: The claims: name in the report, key of their details, key of their count.
+_DETAILS = (
+    ("phantom launch", "phantom_launch_details", "phantom_launches"),
+    ("false overflight", "false_overflight_details", "false_overflight_claims"),
+    ("false impact area", "false_impact_area_details", "false_impact_area_claims"),
+)
+
+
+def _claim_key(scenario: str, kind: str, c: dict) -> tuple:
+    return (scenario, kind, c["track"], c.get("territory"))
+
+
 def set_figures(results: list[dict], partners_only: bool) -> dict[str, Any]:
     """One group's views pooled: the partners' pictures (every partner of every run) or the
-    central tracker."""
+    central tracker. A claim every partner saw (one system track's) counts once: the claim
+    counts are of distinct (scenario, system track, territory) over the partners' views."""
     from lookout.metrics.scores import pooled
 
     views = [
-        v for r in results for name, v in r["views"].items()
+        (r["scenario"], v) for r in results for name, v in r["views"].items()
         if (name != "central") == partners_only
     ]  # fmt: skip
-    p = pooled([v["sums"] for v in views])
+    p = pooled([v["sums"] for _, v in views])
+    counts = {}
+    for kind, key, count in _DETAILS:
+        counts[count] = len({_claim_key(sc, kind, c) for sc, v in views for c in v["claims"][key]})
     return {
         "views": len(views),
-        **{k: sum(v[k] for v in views) for k in CLAIMS},
+        **counts,
         **{k: p[k] for k in ("max_tracks_per_object", "single_track_fraction", "id_switches",
                              "false_track_s", "duplicate_track_s", "gospa_mean")},
         **{f"{ph}_{k}": p[ph][k] for ph in PHASE_NAMES
@@ -269,7 +285,9 @@ def markdown(results: list[dict], command: str) -> str:
         "territory) overflown or impact area the truth does not bear out. Max tracks/object: "
         "the most tracks on one true object at one instant; single-track share: the share of "
         "tracked object-time held by exactly one track. RMSE/PCRLB and NEES in bounds pool "
-        "every sample of the set.",
+        "every sample of the set. In the set rows a claim seen by several partners (the same "
+        "system track's) counts once; in the scenario rows partners with the same picture share "
+        "a row.",
         "",
         "## The sets as a whole",
         "",
@@ -297,29 +315,35 @@ def markdown(results: list[dict], command: str) -> str:
         lines += ["", f"## {group}: per scenario and view", "",
                   "| scenario | view " + _ROW_HEAD, "|---" * 15 + "|"]  # fmt: skip
         for r in rs:
+            # Partners that received the same picture share one row.
+            rows: dict[str, list[str]] = {}
             for name, view in r["views"].items():
-                lines.append(f"| {r['scenario']} | {name} " + _row(view_figures(view)))
+                rows.setdefault(_row(view_figures(view)), []).append(name)
+            for row, names in rows.items():
+                lines.append(f"| {r['scenario']} | {', '.join(names)} " + row)
         lines += ["", "Scenarios:", ""]
         lines += [f"- `{r['scenario']}`: {r['description']} ({r['truths']} truths, "
                   f"{r['detections']} detections, {r['sim_s']:.0f} s)" for r in rs]  # fmt: skip
-    claims = [
-        (r["scenario"], name, kind, c)
-        for r in results for name, v in r["views"].items()
-        for kind, key in (("phantom launch", "phantom_launch_details"),
-                          ("false overflight", "false_overflight_details"),
-                          ("false impact area", "false_impact_area_details"))
-        for c in v["claims"][key]
-    ]  # fmt: skip
+    # Each claim once, with the views that saw it.
+    claims: dict[tuple, tuple[str, str, dict, list[str]]] = {}
+    for r in results:
+        for name, v in r["views"].items():
+            for kind, key, _ in _DETAILS:
+                for c in v["claims"][key]:
+                    k = (*_claim_key(r["scenario"], kind, c), name == "central")
+                    claims.setdefault(k, (r["scenario"], kind, c, []))[3].append(name)
     if claims:
         lines += [
             "",
             f"## The false claims ({len(claims)}; the first {MAX_CLAIM_ROWS} listed)",
             "",
-            "| scenario | view | claim | track | t s | what |",
+            "| scenario | views | claim | track | t s | what |",
             "|---|---|---|---|---|---|",
         ]
-        for sc, view, kind, c in claims[:MAX_CLAIM_ROWS]:
+        for sc, kind, c, names in list(claims.values())[:MAX_CLAIM_ROWS]:
             what = ", ".join(f"{k} {_f(v, '.1f') if isinstance(v, float) else v}"
                              for k, v in c.items() if k not in ("track", "t_s"))  # fmt: skip
-            lines.append(f"| {sc} | {view} | {kind} | {c['track']} | {c['t_s']:.0f} | {what} |")
+            lines.append(
+                f"| {sc} | {', '.join(names)} | {kind} | {c['track']} | {c['t_s']:.0f} | {what} |"
+            )
     return "\n".join(lines) + "\n"
