@@ -130,8 +130,11 @@ async def run_demo_async(
     on_tick: Callable[[DemoState], None] | None = None,
     tick_wall_s: float = 0.25,
     sim: Simulation | None = None,
+    on_start: Callable[[DemoState], None] | None = None,
 ) -> DemoResult:
-    """Run ``scenario`` through three nodes, the exchange and the picture (see module doc)."""
+    """Run ``scenario`` through three nodes, the exchange and the picture (see module doc);
+    ``on_start`` sees the state once everything is built, before the first step (the web taps
+    the exchange and the nodes there)."""
     sim = sim or simulate(scenario)
     policy_doc = policy or default_policy(scenario)
     pol = Policy.from_dict(policy_doc)
@@ -143,7 +146,7 @@ async def run_demo_async(
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
-    audit = AuditLog(audit_path)
+    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
     audit.put_meta("scenario", scenario.source or scenario.name)
     audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     audit.put_meta("key_seed", seed)
@@ -157,6 +160,8 @@ async def run_demo_async(
     for node in nodes.values():
         await node.start()
     state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
+    if on_start:
+        on_start(state)
 
     by_partner: dict[str, list] = {p: [] for p in names}
     for d in sim.detections:
