@@ -72,9 +72,12 @@ def plan_launches(scenario: Scenario, progress: Progress | None = None) -> list[
         for e in scenario.launches
     ]
     launches = []
-    for entry, result in zip(scenario.launches, plan_cached_many(requests), strict=True):
-        if isinstance(result, AimError):
-            raise AimError(f"launch {entry.id}: {result}")
+    for i, (entry, result) in enumerate(
+        zip(scenario.launches, plan_cached_many(requests), strict=True)
+    ):
+        if isinstance(result, AimError):  # name the launch at fault, as a scenario error does
+            where = f"{scenario.source}: " if scenario.source else ""
+            raise AimError(f"{where}launches[{i}] ({entry.id}): aim: {result}")
         launches.append(result)
     if progress:
         progress("plan", n, n)

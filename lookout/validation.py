@@ -70,9 +70,44 @@ def default_csv() -> Path | None:
     return bundled if bundled.exists() else None
 
 
+#: Columns the published flights file must have.
+COLUMNS = ("id", "vehicle", "launch_lat", "launch_lon", "impact_lat", "impact_lon", "apogee_km",
+           "range_km", "flight_time_s", "flight_time_rounding_s", "max_range_km")  # fmt: skip
+#: Columns that hold numbers (``max_range_km`` and the rounding may be empty).
+NUMBERS = COLUMNS[2:]
+
+
+class PublishedFlightsError(ValueError):
+    """The published flights file is not what it must be; names the row, column and value."""
+
+
 def read_published(path: Path) -> list[dict]:
+    """The rows of the published flights CSV, checked: every column present, numbers where
+    numbers belong, a vehicle ``VEHICLE_FOR`` knows."""
     with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PublishedFlightsError(f"{path}: column {missing[0]!r} missing (expected "
+                                        f"{', '.join(COLUMNS)})")  # fmt: skip
+        rows = list(reader)
+    for i, row in enumerate(rows):
+        where = f"{path}: row {i + 1} ({row['id']})"
+        if row["vehicle"] not in VEHICLE_FOR:
+            raise PublishedFlightsError(
+                f"{where}: vehicle = {row['vehicle']!r}, expected one of {list(VEHICLE_FOR)}"
+            )
+        for col in NUMBERS:
+            value = row[col]
+            if col in ("max_range_km", "flight_time_rounding_s") and not value:
+                continue
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                raise PublishedFlightsError(
+                    f"{where}: {col} = {value!r}, expected a number"
+                ) from None
+    return rows
 
 
 def flight_time_allowance(published_s: float, rounding_s: float) -> float:

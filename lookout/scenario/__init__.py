@@ -142,8 +142,16 @@ def load(name_or_path: str | Path) -> Scenario:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        raise ScenarioError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse(data, source=str(path), default_name=path.stem)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: what is wrong and where (line and column, 1-based)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
 
 
 def parse(data: Any, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
