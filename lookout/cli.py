@@ -816,6 +816,40 @@ def bench_exchange_cmd(
     _print_result(f"lookout bench exchange --bus {bus}", result)
 
 
+@bench_app.command("picture")
+def bench_picture_cmd(
+    scenario: str = typer.Option("mass-raid", "--scenario", help="Scenario to run."),
+    bus: str = typer.Option("memory", help="memory (one process) or nats (a JetStream cluster)."),
+    workers: int = typer.Option(1, help="Fusion/assessment workers (--bus nats)."),
+    speed: float = typer.Option(0.0, help="Times real time; 0 as fast as possible (memory)."),
+    duration_s: float | None = typer.Option(None, help="Stop after this much scenario time."),
+    out: Path | None = typer.Option(None, help="Also write the figures here (JSON)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The picture people get: per partner, the age of the picture (detection to the first
+    system-track update and the first assessment including it), CPU-seconds per scenario-second
+    of each stage, peak memory."""
+    from lookout.bench.picture import bench_picture, render
+
+    sc = load_scenario(scenario)
+    if speed < 0:
+        fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    if workers < 1:
+        fail(f"workers = {workers}, expected 1 or more")
+    if duration_s is not None and duration_s <= 0:
+        fail(f"duration_s = {duration_s:g}, expected a positive number of seconds")
+    try:
+        result = bench_picture(sc, bus=bus, duration_s=duration_s, speed=speed, workers=workers)
+    except ValueError as e:
+        fail(str(e))
+    if out is not None:
+        out.write_text(json.dumps(result, indent=1))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console.print(render(result))
+
+
 def _print_result(title: str, result: dict) -> None:
     table = Table(title=title)
     table.add_column("measure")
