@@ -91,26 +91,45 @@ def fly(
         None, help="Orbit insertion altitude (km), with --azimuth."
     ),
     vehicle: str | None = typer.Option(None, help="Catalogue vehicle; default: smallest able."),
+    pull_up_km: float | None = typer.Option(
+        None, help="A manoeuvring SRBM pulls up to this altitude (km) after apogee."
+    ),
+    glide_km: float | None = typer.Option(None, help="A glide vehicle holds this altitude (km)."),
+    lift_to_drag: float | None = typer.Option(None, help="With --glide-km: the polar's best L/D."),
+    turn: list[str] | None = typer.Option(
+        None, help="With --glide-km: a bank turn START_S,END_S,BANK_DEG (repeatable)."
+    ),
+    depth_m: float = typer.Option(0.0, help="Submarine launch from this depth (m)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
-    from lookout.flight import Aim, AimError, CatalogueError, plan, summarise
+    from lookout.flight import Aim, AimError, CatalogueError, TurnSpec, plan, summarise
     from lookout.flight import fly as fly_launches
 
     lat, lon = parse_lat_lon(site, "site")
+    turns = []
+    for text in turn or []:
+        try:
+            start, end, bank = (float(x) for x in text.split(","))
+        except ValueError:
+            fail(f"turn {text!r} is not START_S,END_S,BANK_DEG")
+        turns.append(TurnSpec(start, end, bank))
+    manoeuvre = dict(
+        pull_up_km=pull_up_km, glide_km=glide_km, lift_to_drag=lift_to_drag, turns=tuple(turns)
+    )
     if target is not None:
         tlat, tlon = parse_lat_lon(target, "target")
-        aim = Aim(target_lat_deg=tlat, target_lon_deg=tlon, loft=loft)
+        aim = Aim(target_lat_deg=tlat, target_lon_deg=tlon, loft=loft, **manoeuvre)
     elif orbit_km is not None:
-        aim = Aim(azimuth_deg=azimuth, orbit_km=orbit_km)
+        aim = Aim(azimuth_deg=azimuth, orbit_km=orbit_km, **manoeuvre)
     else:
         if azimuth is None or apogee_km is None or range_km is None:
             fail("give --azimuth with --apogee-km and --range-km, or --target, or --orbit-km")
-        aim = Aim(azimuth_deg=azimuth, apogee_km=apogee_km, range_km=range_km)
+        aim = Aim(azimuth_deg=azimuth, apogee_km=apogee_km, range_km=range_km, **manoeuvre)
     if azimuth is not None and not 0.0 <= azimuth <= 360.0:
         fail(f"azimuth {azimuth:g} is outside 0..360 degrees")
     try:
-        launch = plan(lat, lon, aim, vehicle)
+        launch = plan(lat, lon, aim, vehicle, depth_m=depth_m)
     except (AimError, CatalogueError) as e:
         fail(str(e))
     summary = summarise(launch, fly_launches([launch]))
@@ -129,6 +148,8 @@ def fly(
         ),
         ("apogee", f"{summary.apogee_km:.1f} km"),
     ]
+    if summary.depth_m > 0:
+        rows.insert(0, ("start", f"under water, {summary.depth_m:g} m deep"))
     if summary.orbital:
         o = summary.orbit
         rows.append(
@@ -148,8 +169,20 @@ def fly(
                 f"{summary.flight_time_s:.0f} s ({summary.flight_time_s / 60:.1f} min)",
             ),
             ("impact", f"{imp['lat_deg']:.3f}, {imp['lon_deg']:.3f}"),
-            ("max range (minimum-energy)", f"{summary.max_range_km:.0f} km"),
+            ("max range (boost re-flown, as flown)", f"{summary.max_range_km:.0f} km"),
         ]
+        if summary.max_range_realistic_rv_km is not None:
+            rows.append(
+                ("max range (with a realistic RV)", f"{summary.max_range_realistic_rv_km:.0f} km")
+            )
+    if summary.max_lift_g is not None:
+        manoeuvres = ", ".join(
+            f"{e['name']} {e['t_s']:.0f} s at {e['alt_km']:.1f} km"
+            for e in summary.events
+            if e["name"] in ("glide", "pull_up", "peak", "dive")
+        )
+        rows.append(("manoeuvres", manoeuvres))
+        rows.append(("largest lift", f"{summary.max_lift_g:.1f} g"))
     rows.append(("spent stages", str(summary.spent_stages)))
     for k, v in rows:
         table.add_row(k, v)
@@ -709,6 +742,48 @@ def bench_flight(
     _print_result("lookout bench flight", result)
 
 
+@bench_app.command("plan")
+def bench_plan_cmd(
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", help="Scenarios to plan (repeatable; default: every shipped one)."
+    ),
+    baseline: list[str] | None = typer.Option(
+        None,
+        "--baseline-scenario",
+        help="Scenarios the old planner (the baseline) also solves (default: irbm-overflight, "
+        "srbm-salvo; it takes minutes).",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cold guidance planning of the shipped scenarios (no plan cache): the batched planner, and
+    the planner before it on a few of them in the same run, with the speed-up; and lookout fly
+    without a vehicle, both ways."""
+    from lookout.bench.plan import DEFAULT_BASELINE, render, run
+
+    base = list(baseline) if baseline else list(DEFAULT_BASELINE)
+    warn_long(
+        60.0 * len(base),
+        f"the old planner (the baseline) solves {', '.join(base)} one aim at a time",
+        "--baseline-scenario to choose fewer or lighter ones",
+    )
+    log = None if as_json else (lambda m: console.print(m, highlight=False))
+    result = run(list(scenario) if scenario else None, base, progress=log)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console.print(render(result))
+
+
+def warn_long(estimate_s: float, what: str, shorter: str) -> None:
+    """Say on stderr, before it starts, that a benchmark will run for more than a few minutes."""
+    if estimate_s < 180.0:
+        return
+    typer.echo(
+        f"note: {what}: about {estimate_s / 60:.0f} min on a quiet machine; {shorter}",
+        err=True,
+    )
+
+
 @bench_app.command("simulate")
 def bench_simulate(
     scenario: str = typer.Option("mass-raid", help="Scenario to simulate."),
@@ -742,14 +817,27 @@ def bench_assess(
     _print_result("lookout bench assess", result)
 
 
+#: Stone Soup's rate on this kind of machine (detections/s; docs/benchmarks.md: 19-40), for
+#: the warning before a long baseline run.
+STONESOUP_DETECTIONS_PER_S = 25.0
+#: Default subset of ``lookout bench tracker`` when no window or count is given: the first
+#: detections from the first launch on (Stone Soup would take hours on a whole raid).
+TRACKER_DEFAULT_DETECTIONS = 4000
+
+
 @bench_app.command("tracker")
 def bench_tracker_cmd(
     scenario: str = typer.Option("mass-raid", "--scenario", help="Scenario to track."),
     baseline: str = typer.Option("stonesoup", help="Baseline tracker."),
     max_detections: int | None = typer.Option(
-        None, help="Only the first N detections, for both trackers (the baseline is slow)."
+        None,
+        help="Only the first N detections, for both trackers (default: "
+        f"{TRACKER_DEFAULT_DETECTIONS}, from the first launch on unless --window or --whole).",
     ),
     window: str | None = typer.Option(None, help="Only detections in T0,T1 s, for both."),
+    whole: bool = typer.Option(
+        False, "--whole", help="Every detection of the scenario (Stone Soup: hours on a raid)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Lookout's tracker against a baseline (Stone Soup) on the same detections, in one run:
@@ -757,7 +845,7 @@ def bench_tracker_cmd(
     from lookout.simulate import simulate as run_simulation
 
     try:
-        from lookout.bench.tracker import bench_tracker, render
+        from lookout.bench.tracker import bench_tracker, render, select
     except ImportError as e:
         fail(f"the baseline needs its extra: pip install -e '.[stonesoup]' ({e})")
     sc = load_scenario(scenario)
@@ -768,7 +856,21 @@ def bench_tracker_cmd(
         except ValueError:
             fail(f"window = {window!r}, expected T0,T1 in seconds")
         t_window = (t0, t1)
+    if not whole and t_window is None:
+        # From the first launch on: the clutter before it is no tracking work.
+        first = min((e.time_s for e in sc.launches), default=0.0)
+        t_window = (first, sc.duration_s + 1.0)
+        if max_detections is None:
+            max_detections = TRACKER_DEFAULT_DETECTIONS
     sim = run_simulation(sc)
+    n = select(sim.detections, sim.labels, max_detections=max_detections, t_window=t_window)[2][
+        "detections"
+    ]
+    warn_long(
+        n / STONESOUP_DETECTIONS_PER_S,
+        f"the baseline tracks {n} detections at about {STONESOUP_DETECTIONS_PER_S:.0f}/s",
+        "--max-detections or --window to shorten",
+    )
     try:
         result = bench_tracker(
             sim.detections,
