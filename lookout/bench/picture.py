@@ -63,6 +63,7 @@ from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
+from lookout.tracking.fusion import PictureFusion
 
 #: The stages whose CPU time is reported, in the order of the data flow.
 STAGES = ("nodes", "exchange", "fusion", "assessment", "warnings", "other")
@@ -142,14 +143,13 @@ class Inclusion:
 
 
 class InclusionProbe:
-    """Which shared detections each system-track update of a :class:`CommonPicture` takes in.
+    """Which shared detections each system-track update of a :class:`PictureFusion` takes in.
 
     Wraps the fusion's tracker (``process``: which measurement-level track took which
     detection) and the fusion's output (``ingest``/``flush``: the system track over each
     measurement-level track at each report instant); the picture is not changed."""
 
-    def __init__(self, picture: CommonPicture) -> None:
-        fusion = picture.fusion
+    def __init__(self, fusion: PictureFusion) -> None:
         tracker = fusion.tracker
         self.inclusions: list[Inclusion] = []
         self.fed = 0
@@ -349,7 +349,7 @@ async def run_embedded(
     nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
 
     stages = StageClock()
-    inclusion = InclusionProbe(picture)
+    inclusion = InclusionProbe(picture.fusion)
     picture.ingest = stages.sync("fusion", picture.ingest)
     picture.flush = stages.sync("fusion", picture.flush)
     picture.assessor.update = stages.sync("assessment", picture.assessor.update)
