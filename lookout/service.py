@@ -83,6 +83,7 @@ async def serve(
     status: Callable[[Exchange, CommonPicture | None, float], None] | None = None,
     ready: Callable[[], None] | None = None,
     workers: int = 0,
+    setup: Callable[[Exchange], None] | None = None,
 ) -> Exchange:
     """Run the exchange until scenario time ``until_s`` (default: the scenario's end); resumes
     from ``audit_path`` if it exists. With ``workers`` > 0 the fusion and assessment are not
@@ -126,6 +127,8 @@ async def serve(
         keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier,
         workers=names, feed=FUSE if workers else None,
     )  # fmt: skip
+    if setup:  # a benchmark's probes
+        setup(exchange)
     _dump_tasks_on_sigusr1()
     await bus.connect()  # creates the streams and the partners' consumers
     if ready:

@@ -196,7 +196,6 @@ class InclusionProbe:
         fusion.ingest = lambda sender, message: included(ingest(sender, message))
         fusion.flush = lambda: included(flush())
 
-
     def _forget(self, t: float) -> None:
         """Drop what tracks never reported took (tentative tracks that died), once a minute."""
         if t < self._next_forget:
@@ -482,10 +481,22 @@ def render(result: dict):
         t, s = a["track"], a["assessment"]
         ages.add_row(p, f(t["p50_s"]), f(t["p99_s"]), f(t["max_s"]),
                      f(s["p50_s"]), f(s["p99_s"]), f(s["max_s"]), str(t["n"]))  # fmt: skip
+    peak = result["peak_rss_mb"]
+    if isinstance(peak, dict):  # one per process
+        memory = f"{sum(peak.values()):.0f} MB in all, at most {max(peak.values()):.0f} MB"
+    else:
+        memory = f"{peak} MB"
     tail = Table.grid()
     tail.add_row(
         f"whole chain: {result['realtime_per_core']}x real time per core; peak memory "
-        f"{result['peak_rss_mb']} MB; detections {result['detections']} "
+        f"{memory}; detections {result['detections']} "
         f"({result['detections_included']} in system tracks)"
     )
+    if result["bus"] == "nats":
+        refused = sum(sum(c.values()) for c in result["refused_at_exchange"].values())
+        tail.add_row(
+            f"workers {result['workers']}; at the exchange: refused {refused}, late "
+            f"{sum(result['late_at_exchange'].values())}, shed "
+            f"{sum(result['shed_at_exchange'].values())}"
+        )
     return Group(stages, ages, tail)
