@@ -78,6 +78,11 @@ class DemoResult:
     audit_path: Path
     live: Picture
 
+    def __repr__(self) -> str:
+        # Short: Python 3.11's asyncio.run formats the main task, result included, when it
+        # restores the SIGINT handler; the full repr of a raid's simulation took 80 CPU-s.
+        return f"DemoResult({self.state.scenario.name!r}, t_s={self.state.t_s:g})"
+
     def summary(self) -> dict:
         st = self.state
         ex = st.exchange.counters()
