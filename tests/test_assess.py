@@ -262,3 +262,25 @@ def test_launching_state_from_the_launch_ellipse():
     # Mupyong-ni, 20 km from the Chinese border, with a 20 km (1 sigma) first ellipse.
     code, p = terr.launching_state(r(40.6), r(126.4), np.diag([4e8, 4e8]))
     assert code == "KP" and p > 0.5
+
+
+def test_an_undecided_mode_claims_no_impact_burnout_or_class(truth):
+    """A track first assessed mid-burn with its mode undecided (a radar-initiated track starts
+    at a boost probability of 0.2): its ballistic impact point, short of the true one, is only an
+    instantaneous impact point, and neither its energy nor a class is taken from it; the burnout
+    and the class come from the first state known to coast."""
+    _, tr = truth["irbm-over-japan"]
+    t_bo = _burnout(tr)
+    a = Assessor()
+    t = 0.5 * t_bo
+    out = a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([0.2]))[0]
+    assert out.impact_kind == "iip"
+    assert out.vehicle_class is None
+    assert a.memory["r"].burnout_energy is None
+    for t in (0.6 * t_bo, 0.8 * t_bo):
+        a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.ones(1))
+    for t in (t_bo + 10.0, t_bo + 60.0):
+        out = a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.zeros(1))[0]
+    assert out.impact_kind == "predicted"
+    assert a.memory["r"].burnout_time == pytest.approx(t_bo + 10.0)
+    assert out.vehicle_class == "MRBM"  # 2,083 km

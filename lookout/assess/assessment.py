@@ -41,6 +41,15 @@ from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5
+#: ... and known to coast when its coast-mode probability is at least this. In between, thrust
+#: may not have ended: its ballistic impact point is an instantaneous impact point (a lower
+#: bound of the range, not a prediction), and neither a burnout (energy, time), a class nor a
+#: launch point flown back ballistically is taken from it. A radar-initiated track starts at a
+#: boost probability of 0.2 (``TrackerConfig.init_boost_prob_radar``) whatever its object does:
+#: measured on irbm-overflight's picture, such a track 60 s into the burn, at 22 km, was taken
+#: as coasting at its first assessment and its ballistic impact, in North Korea, was claimed as
+#: the impact area (the partner's tracker had it at 0.996 five seconds later).
+COAST_CONFIDENCE = 0.95
 #: A track never seen boosting refines its launch point over its first minute (s).
 COAST_LAUNCH_WINDOW_S = 60.0
 #: How many of a track's earliest boost states are kept for its launch point.
@@ -208,12 +217,14 @@ class Assessor:
         if len(track_ids) != n:
             raise ValueError(f"track_ids has {len(track_ids)} ids for {n} states")
         boost = bp >= BOOST_THRESHOLD
+        coasting = bp <= 1.0 - COAST_CONFIDENCE
         lat, lon, alt = ecef_to_geodetic(x[:, :3])
         vr = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
         energy = specific_energy(x)
         mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
         for i, m in enumerate(mems):
-            self._remember(m, t[i], x[i], P[i], bool(boost[i]), energy[i], alt[i], vr[i])
+            mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
+            self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
             m.ground_t.append(float(t[i]))
             m.ground_lat.append(float(lat[i]))
             m.ground_lon.append(float(lon[i]))
@@ -255,7 +266,7 @@ class Assessor:
             nominal = None
             if i in row and np.isfinite(impacts.lat[row[i]]):
                 k = row[i]
-                a.impact_kind = "iip" if boost[i] else "predicted"
+                a.impact_kind = "predicted" if coasting[i] else "iip"
                 a.impact_lat, a.impact_lon = float(impacts.lat[k]), float(impacts.lon[k])
                 a.impact_time = float(impacts.t[k])
                 a.impact_time_sigma = float(impacts.t_sigma[k])
@@ -264,26 +275,29 @@ class Assessor:
                 a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]
             self._apogee(a, m, alt[i], vr[i], nominal)
-            self._ranges(a, m, energy[i], boost[i])
+            self._ranges(a, m, energy[i], boost[i], coasting[i])
             self._overflights(a, m, nominal)
             out.append(a)
         return out
 
     @staticmethod
-    def _remember(m: TrackMemory, t, x, P, boost, energy, alt, vr) -> None:
-        if m.first_state is None:
-            m.first_state = (t, x.copy(), P.copy())
-        if boost:
+    def _remember(m: TrackMemory, t, x, P, mode: str | None, energy, alt, vr) -> None:
+        """``mode``: "boost", "coast" (known to coast, ``COAST_CONFIDENCE``) or None (thrust
+        may not have ended: nothing of its burn or its flight back is taken from it)."""
+        if mode == "boost":
             m.seen_boost = True
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif not m.seen_boost and t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
+        elif mode == "coast" and not m.seen_boost:
             # Never seen boosting: the launch point comes from flying a coast state back; the
             # first is the nearest the launch, a later one the better known: both are tried.
-            m.coast_latest = (t, x.copy(), P.copy())
-            m.launch_stale = True
-        if not boost and m.burnout_energy is None:
+            if m.first_state is None:
+                m.first_state = (t, x.copy(), P.copy())
+            if t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
+                m.coast_latest = (t, x.copy(), P.copy())
+                m.launch_stale = True
+        if mode == "coast" and m.burnout_energy is None:
             m.burnout_energy = float(energy)
             if m.seen_boost:
                 m.burnout_time = float(t)
@@ -316,7 +330,7 @@ class Assessor:
                 fresh = _take(est, b)
                 fresh.t[0], fresh.t_sigma[0] = est.t[bt], est.t_sigma[bt]
                 m.launch = _keep_finite(m.launch, fresh)
-        coasted = [m for m in stale if not m.boost_states]
+        coasted = [m for m in stale if not m.boost_states and m.first_state is not None]
         if coasted:
             cands = [(j, st) for j, m in enumerate(coasted)
                      for st in (m.first_state, m.coast_latest) if st is not None]  # fmt: skip
@@ -360,12 +374,15 @@ class Assessor:
             m.apogee_predicted = a.apogee_m
 
     @staticmethod
-    def _ranges(a: Assessment, m: TrackMemory, energy, boost) -> None:
+    def _ranges(a: Assessment, m: TrackMemory, energy, boost, coasting) -> None:
         if a.launch_lat is not None and a.impact_lat is not None:
             a.range_m = float(
                 geodesic_inverse(a.launch_lat, a.launch_lon, a.impact_lat, a.impact_lon)[0]
             )
         if boost:
+            return
+        if not coasting:
+            a.vehicle_class = m.vehicle_class  # thrust may not have ended: the last class
             return
         e = m.burnout_energy if m.burnout_energy is not None else float(energy)
         a.equivalent_range_m = float(equivalent_range(e))
