@@ -284,3 +284,23 @@ def test_an_undecided_mode_claims_no_impact_burnout_or_class(truth):
     assert out.impact_kind == "predicted"
     assert a.memory["r"].burnout_time == pytest.approx(t_bo + 10.0)
     assert out.vehicle_class == "MRBM"  # 2,083 km
+
+
+def test_no_launch_point_from_a_thrusting_state_no_rocket_flies(truth):
+    """A boosting state barely climbing at 10 km (an infrared track whose velocity its lines of
+    sight never fixed) would be flown back a thousand kilometres: it gives no launch point,
+    while a true boost state of the same flight does."""
+    _, tr = truth["srbm"]
+    t = 20.0
+    x = tr.state_at(t)
+    good = launch_from_boost(np.array([t]), x[None], RADAR_P[None])
+    d = geodesic_inverse(good.lat[0], good.lon[0], np.radians(39.0), np.radians(125.7))[0]
+    assert d < 50e3
+    lat, lon, _ = ecef_to_geodetic(x[:3])
+    up = x[:3] / np.linalg.norm(x[:3])
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    hovering = x.copy()
+    hovering[3:] = 240.0 * east + 2.0 * up
+    bad = launch_from_boost(np.array([t]), hovering[None], RADAR_P[None])
+    assert not np.isfinite(bad.lat[0])

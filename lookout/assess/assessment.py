@@ -322,11 +322,13 @@ class Assessor:
             est = launch_from_boost(np.array(ts), np.array(xs), np.array(Ps))
             owner = np.array(owner)
             size = np.trace(est.cov_en, axis1=1, axis2=2)
+            size = np.where(np.isfinite(size), size, np.inf)  # no point from that state
+            t_sig = np.where(np.isfinite(est.t_sigma), est.t_sigma, np.inf)
             for j, m in enumerate(boosted):
                 # The sharpest point and the sharpest time may come from different states.
                 rows = np.flatnonzero(owner == j)
                 b = rows[np.argmin(size[rows])]
-                bt = rows[np.argmin(est.t_sigma[rows])]
+                bt = rows[np.argmin(t_sig[rows])]
                 fresh = _take(est, b)
                 fresh.t[0], fresh.t_sigma[0] = est.t[bt], est.t_sigma[bt]
                 m.launch = _keep_finite(m.launch, fresh)
