@@ -207,3 +207,100 @@ def test_territories_and_eez_approximation():
     assert at(25.0, 121.5).code == "TW"
     assert (at(40.0, 135.0).kind, at(40.0, 135.0).code) == ("eez", "JP")
     assert at(30.0, 160.0).kind == "high_seas"
+
+
+def test_apogee_of_a_lofted_flight_unseen_round_it_is_the_one_predicted(truth):
+    """A lofted ICBM out of every radar's view for most of an hour round its apogee: the apogee
+    reported on the way down is the one predicted on the way up, not the highest state seen
+    (the last before the gap, thousands of kilometres short of it)."""
+    _, tr = truth["icbm-lofted"]
+    t_bo = _burnout(tr)
+    t_apo = tr.event("apogee").t
+    true_apogee = float(ecef_to_geodetic(tr.event("apogee").pos)[2])
+    seen = [t_bo + 30.0 + 10.0 * k for k in range(12)]  # two minutes after burnout
+    seen += [2 * t_apo - t for t in seen[::-1]]  # and the same on the way down, an hour later
+    a = Assessor()
+    rng = np.random.default_rng(5)
+    for t in seen:
+        x = tr.state_at(t) + rng.multivariate_normal(np.zeros(6), RADAR_P / 100)
+        out = a.update(t, ["rv"], x[None], RADAR_P[None] / 100, np.zeros(1))[0]
+    highest_seen = max(float(ecef_to_geodetic(tr.state_at(t)[:3])[2]) for t in seen)
+    assert highest_seen < 0.8 * true_apogee
+    assert not out.apogee_observed
+    assert abs(out.apogee_m - true_apogee) < 0.02 * true_apogee
+
+
+def test_class_and_launch_point_are_kept_through_an_update_without_fresh_ones(truth):
+    """An update whose impact prediction failed keeps the class and launch point it had: the
+    picture does not blink between a class and nothing."""
+    _, tr = truth["srbm"]
+    t_bo = _burnout(tr)
+    a = Assessor()
+    times = [5.0, 10.0, 15.0, t_bo + 20.0]
+    for t in times:
+        out = a.update(t, ["s"], tr.state_at(t)[None], RADAR_P[None], np.array([float(t < t_bo)]))
+    assert out[0].vehicle_class == "SRBM" and out[0].launch_lat is not None
+    t = t_bo + 25.0
+    failed = predict_impacts(np.array([t]), tr.state_at(t)[None], RADAR_P[None])
+    failed.lat[:] = np.nan
+    out = a.update(t, ["s"], tr.state_at(t)[None], RADAR_P[None], np.zeros(1), impacts=failed)
+    assert out[0].impact_lat is None
+    assert out[0].vehicle_class == "SRBM"
+    assert out[0].launch_lat is not None
+
+
+def test_launching_state_from_the_launch_ellipse():
+    """The launching state is the land under most of the launch point's ellipse, or at sea the
+    nearest coast's state; a wide first ellipse centred near the border is not given to the
+    neighbour."""
+    terr = territories()
+    r = np.radians
+    # At sea off Sinpo (the shipped outlines put it 10-20 km offshore).
+    assert terr.launching_state(r(40.0), r(128.3), np.diag([4e6, 4e6]))[0] == "KP"
+    # Far out in the Pacific: the nearest coast's state.
+    assert terr.launching_state(r(30.0), r(160.0), None)[0] == "JP"
+    # Mupyong-ni, 20 km from the Chinese border, with a 20 km (1 sigma) first ellipse.
+    code, p = terr.launching_state(r(40.6), r(126.4), np.diag([4e8, 4e8]))
+    assert code == "KP" and p > 0.5
+
+
+def test_an_undecided_mode_claims_no_impact_burnout_or_class(truth):
+    """A track first assessed mid-burn with its mode undecided (a radar-initiated track starts
+    at a boost probability of 0.2): its ballistic impact point, short of the true one, is only an
+    instantaneous impact point, and neither its energy nor a class is taken from it; the burnout
+    and the class come from the first state known to coast."""
+    _, tr = truth["irbm-over-japan"]
+    t_bo = _burnout(tr)
+    a = Assessor()
+    t = 0.5 * t_bo
+    out = a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([0.2]))[0]
+    assert out.impact_kind == "iip"
+    assert out.vehicle_class is None
+    assert a.memory["r"].burnout_energy is None
+    for t in (0.6 * t_bo, 0.8 * t_bo):
+        a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.ones(1))
+    for t in (t_bo + 10.0, t_bo + 60.0):
+        out = a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.zeros(1))[0]
+    assert out.impact_kind == "predicted"
+    assert a.memory["r"].burnout_time == pytest.approx(t_bo + 10.0)
+    assert out.vehicle_class == "MRBM"  # 2,083 km
+
+
+def test_no_launch_point_from_a_thrusting_state_no_rocket_flies(truth):
+    """A boosting state barely climbing at 10 km (an infrared track whose velocity its lines of
+    sight never fixed) would be flown back a thousand kilometres: it gives no launch point,
+    while a true boost state of the same flight does."""
+    _, tr = truth["srbm"]
+    t = 20.0
+    x = tr.state_at(t)
+    good = launch_from_boost(np.array([t]), x[None], RADAR_P[None])
+    d = geodesic_inverse(good.lat[0], good.lon[0], np.radians(39.0), np.radians(125.7))[0]
+    assert d < 50e3
+    lat, lon, _ = ecef_to_geodetic(x[:3])
+    up = x[:3] / np.linalg.norm(x[:3])
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    hovering = x.copy()
+    hovering[3:] = 240.0 * east + 2.0 * up
+    bad = launch_from_boost(np.array([t]), hovering[None], RADAR_P[None])
+    assert not np.isfinite(bad.lat[0])

@@ -2,9 +2,15 @@
 apogee, ranges, class, orbit, territories; one :class:`Assessment` per track and update.
 
 :class:`Assessor` keeps what a track's past tells (its earliest boost states for the launch
-point, when thrust ended, the energy at burnout, the highest point seen, the ground track flown)
+point, when thrust ended, the energy at burnout, the highest point seen and the apogee last
+predicted on the way up, the ground track flown, the class and launching state once known)
 and assesses every track of an update in one batch: one propagation call flies the sigma points
 of all tracks. :func:`assess` is the same for one update without memory.
+
+What is once known is not dropped for want of a fresh estimate: an update without a launch
+point (a flight back to the ground that failed) keeps the last one, and one without an impact
+prediction keeps the last class (a duty officer's picture must not blink between a class and
+nothing at every update); a class is given again from fresh figures as soon as there are some.
 """
 
 from __future__ import annotations
@@ -35,12 +41,27 @@ from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5
+#: ... and known to coast when its coast-mode probability is at least this. In between, thrust
+#: may not have ended: its ballistic impact point is an instantaneous impact point (a lower
+#: bound of the range, not a prediction), and neither a burnout (energy, time), a class nor a
+#: launch point flown back ballistically is taken from it. A radar-initiated track starts at a
+#: boost probability of 0.2 (``TrackerConfig.init_boost_prob_radar``) whatever its object does:
+#: measured on irbm-overflight's picture, such a track 60 s into the burn, at 22 km, was taken
+#: as coasting at its first assessment and its ballistic impact, in North Korea, was claimed as
+#: the impact area (the partner's tracker had it at 0.996 five seconds later).
+COAST_CONFIDENCE = 0.95
 #: A track never seen boosting refines its launch point over its first minute (s).
 COAST_LAUNCH_WINDOW_S = 60.0
 #: How many of a track's earliest boost states are kept for its launch point.
 LAUNCH_STATES = 5
 #: Sampling (s) of the predicted ground track for overflights.
 GROUND_TRACK_DT_S = 2.0
+#: A track unseen for longer than this (s) across its apogee (dormant through it, or between
+#: two updates) did not observe it: its apogee is the one predicted on the way up.
+APOGEE_GAP_S = 60.0
+#: Probability (over the launch ellipse) at which a launching state is named
+#: (``Territories.launching_state``).
+LAUNCH_STATE_PROB = 0.5
 
 
 @dataclass
@@ -155,6 +176,13 @@ class TrackMemory:
     burnout_energy: float | None = None
     max_alt: float = -np.inf
     descending: bool = False
+    # The last update seen climbing, the apogee predicted from it (m) and the first update
+    # seen descending (s).
+    t_climbing: float | None = None
+    apogee_predicted: float | None = None
+    t_descending: float | None = None
+    vehicle_class: str | None = None
+    launch_territory: str | None = None
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
     ground_lon: list[float] = field(default_factory=list)
@@ -189,12 +217,14 @@ class Assessor:
         if len(track_ids) != n:
             raise ValueError(f"track_ids has {len(track_ids)} ids for {n} states")
         boost = bp >= BOOST_THRESHOLD
+        coasting = bp <= 1.0 - COAST_CONFIDENCE
         lat, lon, alt = ecef_to_geodetic(x[:, :3])
         vr = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
         energy = specific_energy(x)
         mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
         for i, m in enumerate(mems):
-            self._remember(m, t[i], x[i], P[i], bool(boost[i]), energy[i], alt[i], vr[i])
+            mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
+            self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
             m.ground_t.append(float(t[i]))
             m.ground_lat.append(float(lat[i]))
             m.ground_lon.append(float(lon[i]))
@@ -236,7 +266,7 @@ class Assessor:
             nominal = None
             if i in row and np.isfinite(impacts.lat[row[i]]):
                 k = row[i]
-                a.impact_kind = "iip" if boost[i] else "predicted"
+                a.impact_kind = "predicted" if coasting[i] else "iip"
                 a.impact_lat, a.impact_lon = float(impacts.lat[k]), float(impacts.lon[k])
                 a.impact_time = float(impacts.t[k])
                 a.impact_time_sigma = float(impacts.t_sigma[k])
@@ -245,31 +275,38 @@ class Assessor:
                 a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]
             self._apogee(a, m, alt[i], vr[i], nominal)
-            self._ranges(a, m, energy[i], boost[i])
+            self._ranges(a, m, energy[i], boost[i], coasting[i])
             self._overflights(a, m, nominal)
             out.append(a)
         return out
 
     @staticmethod
-    def _remember(m: TrackMemory, t, x, P, boost, energy, alt, vr) -> None:
-        if m.first_state is None:
-            m.first_state = (t, x.copy(), P.copy())
-        if boost:
+    def _remember(m: TrackMemory, t, x, P, mode: str | None, energy, alt, vr) -> None:
+        """``mode``: "boost", "coast" (known to coast, ``COAST_CONFIDENCE``) or None (thrust
+        may not have ended: nothing of its burn or its flight back is taken from it)."""
+        if mode == "boost":
             m.seen_boost = True
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif not m.seen_boost and t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
+        elif mode == "coast" and not m.seen_boost:
             # Never seen boosting: the launch point comes from flying a coast state back; the
             # first is the nearest the launch, a later one the better known: both are tried.
-            m.coast_latest = (t, x.copy(), P.copy())
-            m.launch_stale = True
-        if not boost and m.burnout_energy is None:
+            if m.first_state is None:
+                m.first_state = (t, x.copy(), P.copy())
+            if t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
+                m.coast_latest = (t, x.copy(), P.copy())
+                m.launch_stale = True
+        if mode == "coast" and m.burnout_energy is None:
             m.burnout_energy = float(energy)
             if m.seen_boost:
                 m.burnout_time = float(t)
         m.max_alt = max(m.max_alt, float(alt))
         m.descending = m.descending or (vr < 0 and m.max_alt > alt)
+        if vr >= 0:
+            m.t_climbing = float(t)
+        elif m.t_descending is None:
+            m.t_descending = float(t)
 
     def _update_launch_points(self, mems: list[TrackMemory]) -> None:
         stale = [m for m in mems if m.launch_stale]
@@ -285,14 +322,17 @@ class Assessor:
             est = launch_from_boost(np.array(ts), np.array(xs), np.array(Ps))
             owner = np.array(owner)
             size = np.trace(est.cov_en, axis1=1, axis2=2)
+            size = np.where(np.isfinite(size), size, np.inf)  # no point from that state
+            t_sig = np.where(np.isfinite(est.t_sigma), est.t_sigma, np.inf)
             for j, m in enumerate(boosted):
                 # The sharpest point and the sharpest time may come from different states.
                 rows = np.flatnonzero(owner == j)
                 b = rows[np.argmin(size[rows])]
-                bt = rows[np.argmin(est.t_sigma[rows])]
-                m.launch = _take(est, b)
-                m.launch.t[0], m.launch.t_sigma[0] = est.t[bt], est.t_sigma[bt]
-        coasted = [m for m in stale if not m.boost_states]
+                bt = rows[np.argmin(t_sig[rows])]
+                fresh = _take(est, b)
+                fresh.t[0], fresh.t_sigma[0] = est.t[bt], est.t_sigma[bt]
+                m.launch = _keep_finite(m.launch, fresh)
+        coasted = [m for m in stale if not m.boost_states and m.first_state is not None]
         if coasted:
             cands = [(j, st) for j, m in enumerate(coasted)
                      for st in (m.first_state, m.coast_latest) if st is not None]  # fmt: skip
@@ -307,35 +347,56 @@ class Assessor:
             size = np.where(np.isfinite(size), size, np.inf)
             for j, m in enumerate(coasted):
                 rows = np.flatnonzero(owner == j)
-                m.launch = _take(est, rows[np.argmin(size[rows])])
+                m.launch = _keep_finite(m.launch, _take(est, rows[np.argmin(size[rows])]))
         for m in stale:
             m.launch_stale = False
 
     @staticmethod
     def _apogee(a: Assessment, m: TrackMemory, alt, vr, nominal) -> None:
+        """On the way up, the apogee predicted; on the way down, the highest point seen if the
+        track was seen across it, else the apogee it predicted last on the way up (a lofted
+        missile unseen for an hour round its apogee: its highest state seen is the last before
+        the gap, 2,000 km short of it)."""
         if a.phase == "boost":
             return
         if m.descending or vr < 0:
-            a.apogee_m, a.apogee_observed = float(m.max_alt), bool(m.descending)
+            gap = (
+                m.t_climbing is not None
+                and m.t_descending is not None
+                and m.t_descending - m.t_climbing > APOGEE_GAP_S
+            )
+            if gap and m.apogee_predicted is not None and m.apogee_predicted > m.max_alt:
+                a.apogee_m, a.apogee_observed = m.apogee_predicted, False
+            else:
+                a.apogee_m, a.apogee_observed = float(m.max_alt), bool(m.descending)
             return
         ev = nominal.event("apogee") if nominal is not None else None
         if ev is not None:
             a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
+            m.apogee_predicted = a.apogee_m
 
     @staticmethod
-    def _ranges(a: Assessment, m: TrackMemory, energy, boost) -> None:
+    def _ranges(a: Assessment, m: TrackMemory, energy, boost, coasting) -> None:
         if a.launch_lat is not None and a.impact_lat is not None:
             a.range_m = float(
                 geodesic_inverse(a.launch_lat, a.launch_lon, a.impact_lat, a.impact_lon)[0]
             )
         if boost:
             return
+        if not coasting:
+            a.vehicle_class = m.vehicle_class  # thrust may not have ended: the last class
+            return
         e = m.burnout_energy if m.burnout_energy is not None else float(energy)
         a.equivalent_range_m = float(equivalent_range(e))
-        if a.orbital or a.range_m is None:
+        if a.orbital:
+            m.vehicle_class = None
+            return
+        if a.range_m is None:
+            a.vehicle_class = m.vehicle_class  # the last class given, for want of a range
             return
         a.lofted = bool(a.apogee_m is not None and is_lofted(a.apogee_m, a.range_m))
         a.vehicle_class = range_class(a.equivalent_range_m if a.lofted else a.range_m)
+        m.vehicle_class = a.vehicle_class
 
     def _overflights(self, a: Assessment, m: TrackMemory, nominal) -> None:
         ts, lats, lons, pred = list(m.ground_t), list(m.ground_lat), list(m.ground_lon), []
@@ -357,9 +418,19 @@ class Assessor:
         passages = self.outlines.overflights(
             np.array(ts), np.array(lats), np.array(lons), np.array(pred)
         )
-        # The land the flight starts from is where it was launched, not a territory overflown.
-        if passages and passages[0].t_enter <= ts[0]:
-            a.launch_territory = passages.pop(0).code
+        # The launching state, from the launch point's ellipse (``launching_state``), kept
+        # until another holds most of a later ellipse.
+        if a.launch_lat is not None:
+            cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
+            code, p = self.outlines.launching_state(a.launch_lat, a.launch_lon, cov)
+            if p >= LAUNCH_STATE_PROB:
+                m.launch_territory = code
+        a.launch_territory = m.launch_territory
+        # The land the flight starts from is where it was launched, not a territory overflown:
+        # neither the launching state at the start of the ground track nor a neighbour that
+        # only the launch point's error puts under its first point.
+        while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
+            passages.pop(0)
         a.overflown = passages
 
 
@@ -378,6 +449,13 @@ def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: floa
     la = np.append(np.arcsin(p[:, 2]), lat[-1])
     lo = np.append(np.arctan2(p[:, 1], p[:, 0]), lon[-1])
     return np.append(tt, t[-1]), la, lo
+
+
+def _keep_finite(old: LaunchEstimate | None, new: LaunchEstimate) -> LaunchEstimate:
+    """A fresh launch estimate, unless it failed (NaN) where an earlier one did not."""
+    if old is not None and np.isfinite(old.lat[0]) and not np.isfinite(new.lat[0]):
+        return old
+    return new
 
 
 def _take(est: LaunchEstimate, i: int) -> LaunchEstimate:

@@ -39,6 +39,19 @@ from lookout.geodesy import (
 #: Boost back-extrapolation parameters (mean, sigma): time factor k and distance factor c.
 K_TIME = (2.3, 0.25)
 C_DISTANCE = (0.3, 0.12)
+
+
+def _longest_burn_s() -> float:
+    """The catalogue's longest burn from liftoff (s, ``lookout/flight/vehicles.yaml``), with the
+    margin of a vehicle like it but not in the catalogue (10 % and 10 s)."""
+    from lookout.flight.vehicles import catalogue
+
+    return 1.1 * max(v.full_burn_s for v in catalogue().values()) + 10.0
+
+
+#: A boosting state whose flight back (``K_TIME h / v_up``) began longer ago than this is not a
+#: rising rocket's: no launch point is taken from it (``launch_from_boost``).
+BURN_MAX_S = _longest_burn_s()
 #: Backward ballistic extrapolation: 1-sigma model error along track as a fraction of the
 #: ground distance from the back-extrapolated point to the state's nadir, across track (m) and
 #: on the launch time (s), added to what the state's covariance gives.
@@ -112,7 +125,16 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     back = np.arctan2(-v[..., 0], -v[..., 1])
     la, lo = geodesic_direct(lat.ravel(), lon.ravel(), back.ravel(), dist.ravel())
     la, lo = np.reshape(la, lat.shape), np.reshape(lo, lat.shape)
-    return _summarise(la, lo, t[:, None] - tau, w, method="boost")
+    est = _summarise(la, lo, t[:, None] - tau, w, method="boost")
+    # A thrusting state that is not climbing, or climbing so slowly that its flight back began
+    # longer ago than any vehicle burns, is no rising rocket's (an infrared track whose
+    # velocity its lines of sight never fixed, at 10 km and 100-500 m/s: measured on
+    # depressed-srbm-pair's picture, flown back 1,400 km to Hokkaido): no launch point.
+    bad = (v[:, 0, 2] <= 0.0) | (tau[:, 0] > BURN_MAX_S)
+    if bad.any():
+        est.lat[bad] = est.lon[bad] = est.t[bad] = est.t_sigma[bad] = np.nan
+        est.cov_en[bad] = np.nan
+    return est
 
 
 def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):

@@ -24,8 +24,13 @@ from importlib import resources
 import numpy as np
 from matplotlib.path import Path
 
+from lookout.geodesy import geodesic_direct
+
 #: Width of an exclusive economic zone (UNCLOS art. 57): 200 nautical miles, in metres.
 EEZ_WIDTH_M = 200 * 1852.0
+#: Points drawn on a launch point's ellipse for its launching territory (``launching_state``):
+#: a fixed 9 x 9 grid of normal quantiles, weighted, so the answer is deterministic.
+_LAUNCH_GRID = 9
 #: Spacing (m) of the coast points used for distances to the coast.
 COAST_SPACING_M = 10e3
 _R_MEAN = 6371008.8
@@ -128,6 +133,46 @@ class Territories:
             code = str(self.coast_code[i])
             return Area("eez", code, self.names[code])
         return Area("high_seas", None, None)
+
+    def nearest_coast(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Territory code of the shipped coast nearest each point (object array)."""
+        p = _unit(np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(lon))
+        i = np.argmax(p @ self.coast_xyz.T, axis=1)
+        return self.coast_code[i].astype(object)
+
+    def launching_state(
+        self, lat: float, lon: float, cov_en: np.ndarray | None
+    ) -> tuple[str | None, float]:
+        """The state a launch point (rad) with a 2-D (east, north) covariance (m²) was launched
+        from, and the probability of that answer: the land under it, or at sea the nearest
+        coast's state (territorial sea and beyond alike: a launch at sea is claimed by no
+        one, but it is the nearest coast's people who are asked about it), weighed over the
+        point's Gaussian on a fixed grid of points. A launch point whose ellipse straddles a
+        border is given to the state holding most of it, not to the one its mean happens to
+        fall in at a first, rough estimate."""
+        if cov_en is None or not np.all(np.isfinite(cov_en)):
+            lats, lons, w = np.array([lat]), np.array([lon]), np.array([1.0])
+        else:
+            q = np.linspace(-2.0, 2.0, _LAUNCH_GRID)
+            wq = np.exp(-0.5 * q * q)
+            a, b = np.meshgrid(q, q, indexing="ij")
+            w = (wq[:, None] * wq[None, :]).ravel()
+            vals, vecs = np.linalg.eigh(0.5 * (cov_en + cov_en.T))
+            root = vecs * np.sqrt(np.maximum(vals, 0.0))
+            en = np.stack([a.ravel(), b.ravel()], axis=1) @ root.T  # (k, 2) east, north (m)
+            dist = np.hypot(en[:, 0], en[:, 1])
+            az = np.arctan2(en[:, 0], en[:, 1])
+            lats, lons = geodesic_direct(np.full(az.size, lat), np.full(az.size, lon), az, dist)
+            lats, lons = np.asarray(lats), np.asarray(lons)
+        codes = self.land_at(lats, lons)
+        sea = np.array([c is None for c in codes])
+        if sea.any():
+            codes[sea] = self.nearest_coast(lats[sea], lons[sea])
+        mass: dict[str, float] = {}
+        for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
+            mass[c] = mass.get(c, 0.0) + wi
+        best = max(sorted(mass), key=lambda c: mass[c])
+        return best, mass[best] / float(w.sum())
 
     def overflights(
         self, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, predicted: np.ndarray

@@ -72,6 +72,11 @@ class TrackerConfig:
     ir_coast_likelihood: float = 1e-3
     #: Gate: probability that the true detection falls inside it (chi-square on the innovation).
     gate_probability: float = 0.9999
+    #: A mode of the IMM gates detections when its predicted probability is at least this
+    #: (``Tracker._associate``): the coast mode of a boosting track is 1-2 % probable a second
+    #: or two before it takes over at burnout. (A coasting track's boost mode gates only above
+    #: ``boost_reseed_prob``: below it, it is a hypothesis restarted at each update.)
+    gate_mode_floor: float = 1e-3
     #: Track initiation prior: velocity (m/s) and thrust acceleration (m/s²) per axis, and the
     #: initial boost-mode probability of a radar-initiated track (IR-initiated: burning).
     init_vel_sigma_mps: float = 3000.0
@@ -105,6 +110,10 @@ class TrackerConfig:
     #: takes it as its own noise. Measured on lofted-icbm when it was chosen (2026-11-26): coast
     #: RMSE/PCRLB 1.46 with no limit, 1.18 at 0.1, the stage's NEES 9.2 and 6.8.
     formation_offset_variance_ratio: float = 0.1
+    #: A track born next to one that was thrusting at most this long (s) before came apart
+    #: from it at that burnout (``Tracker._initiate_radar``): objects released at burnout or
+    #: staging are resolved by the radars within a minute or two.
+    separation_lookback_s: float = 120.0
     #: Track confirmation by a sequential probability ratio test on the track score, the log
     #: likelihood ratio of "target" over "false alarms" of its detections (Blackman & Popoli
     #: 6.2): each update adds ``ln(Pd N(nu; 0, S) / lambda)``, lambda the sensor's false-alarm
@@ -165,6 +174,7 @@ class TrackerConfig:
             "formation_max_speed_mps",
             "formation_max_separation_m",
             "formation_offset_variance_ratio",
+            "separation_lookback_s",
             "tentative_timeout_s",
             "confirmed_timeout_s",
             "dormant_max_s",

@@ -8,18 +8,40 @@ Two kinds of input, as the partners' releasability allows:
   seen, minus ``latency_s``) passes them; a detection older than what was already processed is
   counted as late and dropped (it cannot be put back into the past of a Kalman filter).
 - **Local tracks** (track-to-track fusion): a partner that shares only its tracks (say, for its
-  infrared satellites) sends ``LocalTrack`` estimates. At each report instant each local track,
-  predicted there if needed, is associated with the nearest measurement-level track (chi-square
-  gate on the position difference under both covariances) and fused with it by covariance
-  intersection: the cross-correlation between a partner's track and the exchange's track is
-  unknown (they may share detections, and share the same motion model's errors), and CI is
-  consistent whatever it is (Julier & Uhlmann, 1997). The weight minimises the trace of the fused
-  position covariance. A local track with no partner in the picture becomes a system track of
-  its own.
+  infrared satellites) sends ``LocalTrack`` estimates. At each report instant the local tracks,
+  predicted there if needed, are assigned to the measurement-level tracks, partner by partner
+  (one local track of a partner per system track; ``scipy.optimize.linear_sum_assignment`` on
+  the chi-square of their position difference under both covariances), and fused with them
+  by covariance intersection: the cross-correlation between a partner's track and the
+  exchange's track is unknown (they may share detections, and share the same motion model's
+  errors), and CI is consistent whatever it is (Julier & Uhlmann, 1997). The weight minimises
+  the trace of the fused position covariance.
 
-System track ids are stable: a measurement-level track keeps its id for life, and a local track
-keeps the id of the system track it first belonged to; when a measurement-level track first takes
-up a local track that already had a system track, it inherits that id.
+**One object, one system track.** The measurement-level tracker holds every shared detection,
+so it is the backbone of the picture; local tracks join it, they do not compete with it:
+
+- An association is kept from report to report (a partner's track switching objects is rare,
+  a chance gate miss is not): a pair associated at the last report is kept within the wider
+  gate ``KEEP_GATE_CHI2`` and preferred by ``STAY_BONUS`` over a new pairing.
+- A local track all of whose sensors' detections reach the fusion (``LocalTrack.sensors``
+  against the detections received) carries nothing the measurement-level tracker lacks: it is
+  fused when it associates, and otherwise it is not a system track of its own (a partner's
+  second track on one object, its track lagging in reentry, a phantom its tracker alone
+  keeps). Only a local track with something of its own (an infrared-only boost, a sensor whose
+  detections are withheld) stands alone when no measurement-level track holds its object, and
+  only while its partner updates it (``LOCAL_UNHELD_S``); a second one of the same partner
+  inside the keep gate of a system track it could have joined is that partner's duplicate and
+  is dropped. A local track missing from its partner's latest report is one the partner
+  dropped.
+- Local tracks standing alone are grouped across partners (one per partner, each inside the
+  group's gate) and CI-fused into one system track.
+
+System track ids are stable: a measurement-level track keeps its id for life; a local-only
+system track keeps its id while any of its local tracks lives, and passes it to the
+re-initiated local track of a partner that lost its own (a standing-alone local track inside
+its keep gate within ``local_max_age_s``); when a measurement-level track first takes up local
+tracks, it inherits the oldest id they stood under, and a system track that a
+measurement-level track takes over later is merged into the older of the two ids.
 
 All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
 messages in the same order gives the same picture: the exchange's replay relies on it.
@@ -32,6 +54,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
 
 from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import OMEGA_EARTH
@@ -39,8 +63,23 @@ from lookout.messages import Detection, DetectionBatch, LocalTrack
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.tracker import Tracker
 
-#: Chi-square (3 dof) gate for associating a local track with a system track: 99.9%.
-LOCAL_GATE_CHI2 = 16.27
+#: Chi-square (3 dof) gate for a new association of a local track with a system track: 99.9%.
+LOCAL_GATE_CHI2 = float(chi2.ppf(0.999, 3))
+#: ... and for keeping an association made at the last report: a consistent pair falls outside
+#: it once in 10^6 reports. A chance miss of the 99.9 % gate would otherwise split one object
+#: into two system tracks for a report (measured before it: a partner's precise track 25-45
+#: chi-square units from the exchange's of the same object, 10^4 from the other object of
+#: the pair, while the two trackers' covariances disagreed).
+KEEP_GATE_CHI2 = float(chi2.ppf(1.0 - 1e-6, 3))
+#: A local track that no measurement-level track holds stands alone only while its partner
+#: updates it (s since its covariance last shrank): a partner's prediction of an object its
+#: sensors lost is not a picture (measured on depressed-srbm-pair: an infrared track that had
+#: taken the next missile's plume into a coasting estimate, flown on unseen for 170 s with a
+#: velocity 1.5 km/s out and a 15 m/s sigma, shown as a launch of its own).
+LOCAL_UNHELD_S = 30.0
+#: Cost (chi-square units) taken off a pairing kept from the last report in the assignment:
+#: 2 ln of the odds of staying with an object against switching to another (10^4 to one).
+STAY_BONUS = 2.0 * math.log(1e4)
 #: Candidate weights of covariance intersection.
 _CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
 
@@ -57,6 +96,7 @@ class FusedTrack:
     partners: tuple[str, ...]
     tracker_id: int | None = None  # the measurement-level track, if any
     local: tuple[tuple[str, str], ...] = ()  # (partner, local track id) fused in
+    absorbed: tuple[tuple[str, str], ...] = ()  # partners' duplicates on it, not fused
 
 
 @dataclass
@@ -67,6 +107,10 @@ class _Local:
     x: np.ndarray
     P: np.ndarray
     boost_prob: float
+    sensors: frozenset[str] = frozenset()
+    #: The last message time (s) at which the partner had updated it: its position covariance
+    #: did not grow since the message before (a Kalman covariance grows only when predicted).
+    held_t: float = 0.0
 
 
 @dataclass
@@ -74,6 +118,9 @@ class FusionCounters:
     detections: int = 0
     late_detections: int = 0
     local_tracks: int = 0
+    #: Local tracks left out of a report: redundant (every sensor's detections at hand) and
+    #: with no measurement-level track, or a partner's second track on one object.
+    locals_absorbed: int = 0
     reports: int = 0
     per_partner: dict[str, int] = field(default_factory=dict)
 
@@ -142,6 +189,13 @@ class PictureFusion:
         self._locals: dict[tuple[str, str], _Local] = {}
         self._sys_of_track: dict[int, str] = {}
         self._sys_of_local: dict[tuple[str, str], str] = {}
+        # The measurement-level track each local track was fused with at the last report.
+        self._pair_of_local: dict[tuple[str, str], int] = {}
+        # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
+        # partner's re-initiated local track to take up.
+        self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
+        # Sensors whose detections reach the fusion.
+        self._measured: set[str] = set()
         # A restarted exchange starts above every id it may have given (lookout.exchange).
         self._next_sys = first_system_track_id
 
@@ -156,13 +210,18 @@ class PictureFusion:
         elif isinstance(message, LocalTrack):
             self.counters.local_tracks += 1
             key = (sender, message.track_id)
+            t, P = message.t_ns * 1e-9, np.asarray(message.P, dtype=float)
+            old = self._locals.get(key)
+            held = old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9)
             self._locals[key] = _Local(
                 sender,
                 message.track_id,
-                message.t_ns * 1e-9,
+                t,
                 np.asarray(message.x, dtype=float),
-                np.asarray(message.P, dtype=float),
+                P,
                 message.boost_prob,
+                frozenset(message.sensors),
+                t if held else old.held_t,
             )
             self._advance(message.t_ns)
             return self._drain()
@@ -180,6 +239,7 @@ class PictureFusion:
     def _buffer_detection(self, sender: str, det: Detection) -> None:
         self.counters.detections += 1
         self.counters.per_partner[sender] = self.counters.per_partner.get(sender, 0) + 1
+        self._measured.add(det.sensor_id)
         if det.t_ns < self._processed_t_ns:
             self.counters.late_detections += 1
             return
@@ -230,79 +290,223 @@ class PictureFusion:
         self.counters.reports += 1
         rep = self.tracker.report(t)
         locals_now = self._locals_at(t)
-        fused: list[FusedTrack] = []
-        used_local: set[tuple[str, str]] = set()
-        taken: set[str] = set()
-        for i in range(len(rep)):
-            tid = int(rep.track_id[i])
+        tids = [int(i) for i in rep.track_id.tolist()]
+        pairs = self._assign_locals(rep, tids, locals_now)
+        fused: list[tuple[int, FusedTrack]] = []
+        # Ids of the reported measurement-level tracks: never handed to another.
+        taken: set[str] = {self._sys_of_track[i] for i in tids if i in self._sys_of_track}
+        used = set(pairs)
+        absorbed: dict[int, list[tuple[str, str]]] = {}
+        loose = [k for k in locals_now if k not in used]
+        alone = []
+        for key in loose:
+            i = self._duplicate_of(key, locals_now[key], rep, pairs)
+            if i is not None:
+                absorbed.setdefault(i, []).append(key)
+            elif self._redundant(locals_now[key]) or t - locals_now[key][4] > LOCAL_UNHELD_S:
+                self.counters.locals_absorbed += 1
+            else:
+                alone.append(key)
+        self.counters.locals_absorbed += sum(len(v) for v in absorbed.values())
+        mine: dict[int, list[tuple[str, str]]] = {}
+        for key, i in pairs.items():
+            mine.setdefault(i, []).append(key)
+        # Measurement-level tracks: new ones first take up the ids their locals stood under.
+        order = sorted(range(len(tids)), key=lambda i: tids[i] in self._sys_of_track)
+        for i in order:
+            tid = tids[i]
+            keys = sorted(mine.get(i, []))
             x, P = rep.x[i], rep.P[i]
-            near = self._associate(x, P, locals_now, used_local)
-            for key, lx, lP in near:
+            for key in keys:
+                lx, lP = locals_now[key][:2]
                 x, P = covariance_intersection(x, P, lx, lP)
-                used_local.add(key)
-            sys_id = self._sys_of_track.get(tid)
-            if sys_id is None:
-                inherited = [self._sys_of_local[k] for k, _, _ in near if k in self._sys_of_local]
-                inherited = [s for s in inherited if s not in taken]
-                sys_id = inherited[0] if inherited else self._new_id()
-                self._sys_of_track[tid] = sys_id
-            for key, _, _ in near:
-                self._sys_of_local[key] = sys_id
+            sys_id = self._system_id_of_track(tid, keys, taken)
             taken.add(sys_id)
-            partners = set(self._partners_of_track.get(tid, ())) | {k[0] for k, _, _ in near}
+            for key in keys:
+                self._sys_of_local[key] = sys_id
+                self._pair_of_local[key] = tid
+            partners = set(self._partners_of_track.get(tid, ())) | {k[0] for k in keys}
             fused.append(
-                FusedTrack(
-                    sys_id,
-                    t,
-                    x,
-                    P,
-                    float(rep.boost_prob[i]),
-                    tuple(sorted(partners)),
-                    tid,
-                    tuple(k for k, _, _ in near),
+                (
+                    i,
+                    FusedTrack(
+                        sys_id,
+                        t,
+                        x,
+                        P,
+                        float(rep.boost_prob[i]),
+                        tuple(sorted(partners)),
+                        tid,
+                        tuple(keys),
+                        tuple(sorted(absorbed.get(i, []))),
+                    ),
                 )
             )
-        for key, (lx, lP, bp) in locals_now.items():
-            if key in used_local:
+        for key in set(self._pair_of_local) - used:
+            del self._pair_of_local[key]
+        fused.sort(key=lambda r: r[0])
+        return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _assign_locals(self, rep, tids: list[int], locals_now) -> dict[tuple[str, str], int]:
+        """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
+        by partner, one local track of a partner per row."""
+        out: dict[tuple[str, str], int] = {}
+        if not tids or not locals_now:
+            return out
+        row_of = {tid: i for i, tid in enumerate(tids)}
+        by_partner: dict[str, list[tuple[str, str]]] = {}
+        for key in sorted(locals_now):
+            by_partner.setdefault(key[0], []).append(key)
+        for keys in by_partner.values():
+            d2 = np.array([[_d2(locals_now[k], rep.x[i], rep.P[i]) for i in range(len(tids))]
+                           for k in keys])  # fmt: skip
+            kept = np.array(
+                [
+                    [row_of.get(self._pair_of_local.get(k, -1), -1) == i for i in range(len(tids))]
+                    for k in keys
+                ]  # fmt: skip
+            )
+            ok = np.where(kept, d2 <= KEEP_GATE_CHI2, d2 <= LOCAL_GATE_CHI2)
+            if not ok.any():
                 continue
-            sys_id = self._sys_of_local.get(key)
-            if sys_id is None or sys_id in taken:
-                sys_id = self._new_id()
-                self._sys_of_local[key] = sys_id
+            cost = np.where(ok, d2 - STAY_BONUS * kept, 1e12)
+            r, c = linear_sum_assignment(cost)
+            for a, b in zip(r.tolist(), c.tolist(), strict=True):
+                if ok[a, b]:
+                    out[keys[a]] = b
+        return out
+
+    def _duplicate_of(self, key, local, rep, pairs) -> int | None:
+        """The measurement-level row of which the unassigned local track ``key`` is its
+        partner's duplicate: inside the keep gate of a row that already has a local track of
+        the same partner (None: none)."""
+        rows = {i for k, i in pairs.items() if k[0] == key[0]}
+        best, best_d2 = None, KEEP_GATE_CHI2
+        for i in sorted(rows):
+            d2 = _d2(local, rep.x[i], rep.P[i])
+            if d2 <= best_d2:
+                best, best_d2 = i, d2
+        return best
+
+    def _redundant(self, local) -> bool:
+        """Whether every sensor of a local track has its detections fused at measurement
+        level (a track naming no sensor is taken as having something of its own)."""
+        sensors = local[3]
+        return bool(sensors) and sensors <= self._measured
+
+    def _system_id_of_track(self, tid: int, keys, taken: set[str]) -> str:
+        """The system id of measurement-level track ``tid`` fused with local tracks ``keys``: its
+        own, or, new, the oldest id its local tracks stood under; a local-only system track it
+        takes over is merged into the older id of the two. ``taken``: ids of other reported
+        tracks (its own is in it)."""
+        own = self._sys_of_track.get(tid)
+        theirs = [self._sys_of_local[k] for k in keys if k in self._sys_of_local]
+        theirs = [s_ for s_ in theirs if s_ != own and s_ not in taken]
+        if own is None:
+            sys_id = min(theirs, key=_id_order) if theirs else self._new_id()
+        else:
+            merge = [s_ for s_ in theirs if s_ in self._alone]
+            sys_id = min([own, *merge], key=_id_order)
+        self._sys_of_track[tid] = sys_id
+        for s_ in theirs:
+            self._alone.pop(s_, None)
+        return sys_id
+
+    def _stand_alone(self, t: float, keys, locals_now, taken: set[str]) -> list[FusedTrack]:
+        """System tracks of local tracks no measurement-level track holds: grouped across
+        partners (one local track per partner, inside the group's gate), CI-fused."""
+        groups: list[list] = []  # [keys, x, P]
+        for key in sorted(keys, key=lambda k: (self._sys_of_local.get(k) is None, k)):
+            lx, lP = locals_now[key][:2]
+            for g in groups:
+                if key[0] not in {k[0] for k in g[0]} and _d2(locals_now[key], g[1], g[2]) <= (
+                    LOCAL_GATE_CHI2
+                ):
+                    g[0].append(key)
+                    g[1], g[2] = covariance_intersection(g[1], g[2], lx, lP)
+                    break
+            else:
+                groups.append([[key], lx, lP])
+        out = []
+        alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
+        for g_keys, x, P in groups:
+            sys_id = self._system_id_alone(t, g_keys, x, P, taken)
             taken.add(sys_id)
-            fused.append(FusedTrack(sys_id, t, lx, lP, bp, (key[0],), None, (key,)))
-        return fused
+            for key in g_keys:
+                self._sys_of_local[key] = sys_id
+            partners = frozenset(k[0] for k in g_keys)
+            alone[sys_id] = (t, x, P, partners)
+            bp = max(locals_now[k][2] for k in g_keys)
+            out.append(
+                FusedTrack(sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys))
+            )
+        # Local-only system tracks unseen at this report stay for their partners to take up
+        # again (re-initiated local tracks) within ``local_max_age_s``.
+        for sys_id, last in self._alone.items():
+            if sys_id not in alone and sys_id not in taken and t - last[0] <= self.local_max_age_s:
+                alone[sys_id] = last
+        self._alone = alone
+        return out
+
+    def _system_id_alone(self, t: float, keys, x, P, taken: set[str]) -> str:
+        """The id of a group of standing-alone local tracks: the oldest id they stood under, or
+        that of a local-only system track of the last reports whose local tracks are gone and
+        whose prediction holds them (a partner re-initiated its track), or a new one."""
+        theirs = [self._sys_of_local[k] for k in keys if k in self._sys_of_local]
+        theirs = [s_ for s_ in theirs if s_ not in taken]
+        if theirs:
+            return min(theirs, key=_id_order)
+        live = set(self._sys_of_local[k] for k in self._locals if k in self._sys_of_local)
+        best, best_d2 = None, KEEP_GATE_CHI2
+        for sys_id, (t0, x0, P0, _) in sorted(self._alone.items()):
+            if sys_id in taken or sys_id in live or t - t0 > self.local_max_age_s:
+                continue
+            x1, P1 = _coast(x0, P0, t - t0)
+            d2 = _d2((x, P), x1, P1)
+            if d2 <= best_d2:
+                best, best_d2 = sys_id, d2
+        return best if best is not None else self._new_id()
 
     def _new_id(self) -> str:
         sys_id = f"S{self._next_sys}"
         self._next_sys += 1
         return sys_id
 
-    def _locals_at(self, t: float) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, float]]:
-        """Every fresh local track, predicted (coasting) to ``t``."""
-        for key in [k for k, v in self._locals.items() if t - v.t > self.local_max_age_s]:
+    def _locals_at(self, t: float) -> dict[tuple[str, str], tuple]:
+        """Every fresh local track, predicted (coasting) to ``t``: (x, P, boost_prob, sensors,
+        held_t).
+        A partner publishes all its tracks at each of its report instants, so one missing from
+        its latest report is one it dropped (a partner that re-initiates its track must not be
+        seen with two tracks of one object for ``local_max_age_s``)."""
+        latest: dict[str, float] = {}
+        for v in self._locals.values():
+            if v.t <= t + 1e-9:
+                latest[v.partner] = max(latest.get(v.partner, -math.inf), v.t)
+        for key in [
+            k
+            for k, v in self._locals.items()
+            if t - v.t > self.local_max_age_s or v.t < latest.get(v.partner, -math.inf) - 1e-6
+        ]:
             del self._locals[key]
         out = {}
         for v in self._locals.values():
             if v.t > t + 1e-9:
                 continue
             x6, P6 = _coast(v.x, v.P, t - v.t)
-            out[(v.partner, v.track_id)] = (x6, P6, v.boost_prob)
+            out[(v.partner, v.track_id)] = (x6, P6, v.boost_prob, v.sensors, v.held_t)
         return out
 
-    @staticmethod
-    def _associate(x, P, locals_now, used) -> list:
-        """Local tracks (one per partner, the nearest) within the gate of track (x, P)."""
-        best: dict[str, tuple[float, tuple, np.ndarray, np.ndarray]] = {}
-        for key, (lx, lP, _) in locals_now.items():
-            if key in used:
-                continue
-            d = lx[:3] - x[:3]
-            S = P[:3, :3] + lP[:3, :3]
-            try:
-                d2 = float(d @ np.linalg.solve(S, d))
-            except np.linalg.LinAlgError:
-                continue
-            if d2 <= LOCAL_GATE_CHI2 and (key[0] not in best or d2 < best[key[0]][0]):
-                best[key[0]] = (d2, key, lx, lP)
-        return [(key, lx, lP) for _, key, lx, lP in sorted(best.values(), key=lambda b: b[1])]
+
+def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
+    """Chi-square of the position difference between a local track (x, P, ...) and (x, P)."""
+    d = local[0][:3] - x[:3]
+    S = local[1][:3, :3] + P[:3, :3]
+    try:
+        return float(d @ np.linalg.solve(S, d))
+    except np.linalg.LinAlgError:
+        return math.inf
+
+
+def _id_order(sys_id: str) -> int:
+    """System ids in the order they were made ("S12" -> 12)."""
+    return int(sys_id[1:])

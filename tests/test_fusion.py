@@ -1,0 +1,245 @@
+"""System-track management of the common picture (``lookout.tracking.fusion``): one object,
+one system track, whatever the partners' own trackers make of it.
+
+The measurement-level tracker is replaced here by a scripted one (its reports are given), so
+each test sets exactly the tracks the fusion must reconcile; the fusion's own logic (local-track
+assignment, redundancy, grouping, ids) is the real one. The end-to-end picture on real flights
+is in ``tests/test_demo.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lookout.messages import Detection, LocalTrack
+from lookout.tracking import TrackLog
+from lookout.tracking.fusion import (
+    KEEP_GATE_CHI2,
+    LOCAL_GATE_CHI2,
+    LOCAL_UNHELD_S,
+    PictureFusion,
+)
+
+#: An object at 300 km over the Sea of Japan, flying east at 3 km/s (ECEF, m and m/s).
+X0 = np.array([-3.55e6, 3.40e6, 4.26e6, -2500.0, -1500.0, 0.0])
+
+
+def _P(sigma_pos=50.0, sigma_vel=1.0):
+    return np.diag([sigma_pos**2] * 3 + [sigma_vel**2] * 3)
+
+
+def _at(x, t):
+    out = x.copy()
+    out[:3] += x[3:] * t
+    return out
+
+
+class ScriptedTracker:
+    """Stand-in for the measurement-level tracker: ``tracks[t] = [(id, x, P), ...]``."""
+
+    def __init__(self):
+        self.tracks: dict[float, list] = {}
+
+    def process(self, detections):
+        return TrackLog.empty()
+
+    def report(self, t):
+        rows = self.tracks.get(round(t, 6), [])
+        if not rows:
+            return TrackLog.empty()
+        return TrackLog(
+            t=np.full(len(rows), t),
+            track_id=np.array([r[0] for r in rows], dtype=np.int64),
+            x=np.array([r[1] for r in rows]),
+            P=np.array([r[2] for r in rows]),
+            boost_prob=np.zeros(len(rows)),
+            detection_index=np.full(len(rows), -1, dtype=np.int64),
+            confirmed=np.ones(len(rows), dtype=bool),
+        )
+
+
+def _local(partner, track_id, t, x, P, sensors):
+    return LocalTrack(
+        partner=partner,
+        track_id=str(track_id),
+        t_ns=round(t * 1e9),
+        x=[float(v) for v in x],
+        P=[[float(v) for v in row] for row in P],
+        boost_prob=0.0,
+        sensors=list(sensors),
+    )
+
+
+def _detection(partner, sensor, t):
+    """A detection message, only for the fusion to learn which sensors it receives."""
+    return Detection(
+        partner=partner,
+        sensor_id=sensor,
+        kind="radar",
+        t_ns=round(t * 1e9),
+        z=[1e6, 1.0, 0.5],
+        R=[[1.0, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]],
+        snr_db=20.0,
+        sensor_pos_ecef=[-3.1e6, 4.0e6, 3.7e6],
+    )
+
+
+@pytest.fixture
+def fusion():
+    f = PictureFusion(latency_s=0.5)
+    f.tracker = ScriptedTracker()
+    # Reports start at the first whole second after the first message.
+    f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+    return f
+
+
+def _run(fusion, t, locals_=(), central=()):
+    """Report at ``t`` with the given local tracks and measurement-level tracks."""
+    fusion.tracker.tracks[round(t, 6)] = list(central)
+    out = []
+    for msg in locals_:
+        out += fusion.ingest(msg.partner, msg)
+    out += fusion.flush()
+    return {f.system_track_id: f for tt, tracks in out if abs(tt - t) < 1e-6 for f in tracks}
+
+
+def test_the_gates_are_what_the_docstring_says():
+    assert LOCAL_GATE_CHI2 == pytest.approx(16.27, abs=0.01)
+    assert KEEP_GATE_CHI2 > LOCAL_GATE_CHI2
+
+
+def test_infrared_only_track_gets_a_system_track_the_radar_track_then_takes_over(fusion):
+    """An infrared-only local track (its detections are not shared) stands alone during boost;
+    when the measurement-level track of the same object appears, it takes up that system
+    track's id: one object, one id, never two at once."""
+    ir = ("us-geo-east", "us-geo-west")
+    seen = []
+    for k in range(1, 6):
+        t = float(k)
+        pic = _run(fusion, t, [_local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir)])
+        seen.append(set(pic))
+    assert all(s == {"S1"} for s in seen)
+    for k in range(6, 12):
+        t = float(k)
+        pic = _run(
+            fusion,
+            t,
+            [_local("US", 7, t, _at(X0, t) + 300.0, _P(800.0, 50.0), ir)],
+            [(101, _at(X0, t), _P())],
+        )
+        assert set(pic) == {"S1"}, (t, set(pic))
+        assert pic["S1"].tracker_id == 101
+        assert pic["S1"].local == (("US", "7"),)
+
+
+def test_redundant_local_track_never_stands_alone(fusion):
+    """A radar partner's local track whose detections the fusion holds adds nothing: away from
+    every measurement-level track (its tracker's phantom, its lagging reentry track) it is not
+    shown; next to one it is fused into it."""
+    fusion.ingest("JP", _detection("JP", "jp-ewr-north", 0.5))
+    pic = _run(fusion, 1.0, [_local("JP", 3, 1.0, _at(X0, 1.0), _P(), ["jp-ewr-north"])])
+    assert pic == {}
+    pic = _run(
+        fusion,
+        2.0,
+        [_local("JP", 3, 2.0, _at(X0, 2.0) + 20.0, _P(), ["jp-ewr-north"])],
+        [(5, _at(X0, 2.0), _P())],
+    )
+    assert list(pic) == ["S1"] and pic["S1"].local == (("JP", "3"),)
+
+
+def test_partners_duplicate_is_absorbed_not_shown(fusion):
+    """A partner with two tracks on one object (its own duplicate) does not make two system
+    tracks, even when the second has something of its own."""
+    ir = ("us-geo-east", "us-fbx-north")
+    pic = _run(
+        fusion,
+        1.0,
+        [
+            _local("US", 1, 1.0, _at(X0, 1.0) + 10.0, _P(), ir),
+            _local("US", 2, 1.0, _at(X0, 1.0) - 60.0, _P(), ir),
+        ],
+        [(9, _at(X0, 1.0), _P())],
+    )
+    assert list(pic) == ["S1"]
+    assert pic["S1"].local == (("US", "1"),) and pic["S1"].absorbed == (("US", "2"),)
+
+
+def test_association_survives_a_chance_miss_of_the_gate(fusion):
+    """A local track fused with a system track stays with it through a report where the two
+    disagree by more than the 99.9 % gate but less than the keep gate."""
+    ir = ("us-geo-east",)
+    P = _P(30.0)
+    _run(fusion, 1.0, [_local("US", 4, 1.0, _at(X0, 1.0), P, ir)], [(3, _at(X0, 1.0), P)])
+    off = np.zeros(6)
+    off[0] = np.sqrt(0.5 * (LOCAL_GATE_CHI2 + KEEP_GATE_CHI2) * 2 * 30.0**2)
+    moved = [_local("US", 4, 2.0, _at(X0, 2.0) + off, P, ir)]
+    pic = _run(fusion, 2.0, moved, [(3, _at(X0, 2.0), P)])
+    assert list(pic) == ["S1"] and pic["S1"].local == (("US", "4"),)
+
+
+def test_reinitiated_local_track_keeps_its_system_track(fusion):
+    """A partner that loses its own track and starts a new one on the same object (a new
+    local id) does not make a new system track: the new one takes up the old id."""
+    ir = ("us-geo-east",)
+    for k in range(1, 4):
+        t = float(k)
+        pic = _run(fusion, t, [_local("US", 10, t, _at(X0, t), _P(500.0, 20.0), ir)])
+    assert set(pic) == {"S1"}
+    # Track 10 ends; track 11 starts on the same object two reports later.
+    for k in range(4, 8):
+        t = float(k)
+        pic = _run(fusion, t, [_local("US", 11, t, _at(X0, t), _P(500.0, 20.0), ir)])
+        assert set(pic) == {"S1"}, (t, set(pic))
+
+
+def test_two_partners_local_only_tracks_of_one_object_are_one_system_track(fusion):
+    pic = _run(
+        fusion,
+        1.0,
+        [
+            _local("US", 1, 1.0, _at(X0, 1.0), _P(400.0, 20.0), ["us-geo-east"]),
+            _local("AU", 8, 1.0, _at(X0, 1.0) + 200.0, _P(400.0, 20.0), ["au-geo"]),
+        ],
+    )
+    assert list(pic) == ["S1"]
+    assert set(pic["S1"].partners) == {"US", "AU"}
+
+
+def test_stage_and_payload_stay_two_system_tracks_with_their_own_local_tracks(fusion):
+    """Two objects 1 km apart, each with a measurement-level track and a partner's local
+    track: two system tracks, each local track fused with its own object."""
+    ir = ("us-geo-east", "us-fbx-north")
+    sep = np.array([1000.0, 0, 0, 3.0, 0, 0])
+    P = _P(30.0, 0.3)
+    for k in range(1, 5):
+        t = float(k)
+        pic = _run(
+            fusion,
+            t,
+            [
+                _local("US", 1, t, _at(X0, t) + 15.0, P, ir),
+                _local("US", 2, t, _at(X0 + sep, t) - 15.0, P, ir),
+            ],
+            [(21, _at(X0, t), P), (22, _at(X0 + sep, t), P)],
+        )
+        assert len(pic) == 2
+        by_tracker = {f.tracker_id: f for f in pic.values()}
+        assert by_tracker[21].local == (("US", "1"),)
+        assert by_tracker[22].local == (("US", "2"),)
+
+
+def test_a_local_track_its_partner_no_longer_updates_does_not_stand_alone_for_long(fusion):
+    """An infrared-only local track whose partner has lost its object (its covariance only
+    grows from report to report) leaves the picture ``LOCAL_UNHELD_S`` after its last update,
+    instead of being flown on as a picture of its own for minutes."""
+    ir = ("us-geo-east", "us-geo-west")
+    shown = []
+    for k in range(1, 61):
+        t = float(k)
+        sigma = 500.0 if k <= 5 else 500.0 + 40.0 * (k - 5)  # updated until t = 5, then not
+        pic = _run(fusion, t, [_local("US", 88, t, _at(X0, t), _P(sigma, 20.0), ir)])
+        shown.append(bool(pic))
+    assert all(shown[: 5 + int(LOCAL_UNHELD_S)])
+    assert not any(shown[6 + int(LOCAL_UNHELD_S) :])
