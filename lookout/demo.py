@@ -7,7 +7,12 @@ fast as possible).
 
 Keys are derived from the scenario's seed (simulation only: never for real use) so a run can be
 replayed from its audit log alone: the log's metadata carries the scenario, the key seed, the
-policy and the picture's parameters (``lookout replay LOG``).
+policy and the picture's parameters (``lookout replay LOG``), and the scenario's own text so
+that its truth can be simulated again to score the replayed picture.
+
+Each partner's picture is scored against the truth (``picture_scores``,
+``lookout.metrics.picture``): the ``scores`` of every partner in ``lookout demo --json`` and
+``lookout replay --json``.
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ import yaml
 
 from lookout.exchange.audit import AuditLog, read_meta
 from lookout.exchange.clock import SimClock
+from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
 from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
+from lookout.messages import SystemTrack
+from lookout.metrics.claims import flights
+from lookout.metrics.picture import PictureScores, score_picture
 from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
-from lookout.scenario import Scenario
+from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.simulate import Simulation, simulate
 
 #: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
@@ -78,9 +87,19 @@ class DemoResult:
     audit_path: Path
     live: Picture
 
-    def summary(self) -> dict:
+    def scores(self, pcrlb_results: dict | None = None) -> dict[str, PictureScores]:
+        """Each partner's picture scored against the truth, up to where the run stopped."""
+        return picture_scores(
+            self.live, self.sim, list(self.state.nodes), until_s=self.state.t_s,
+            pcrlb_results=pcrlb_results,
+        )  # fmt: skip
+
+    def summary(self, scores: dict[str, PictureScores] | None = None) -> dict:
+        """The JSON of ``lookout demo --json``; ``scores`` from :meth:`scores` (computed here
+        when not given)."""
         st = self.state
         ex = st.exchange.counters()
+        scores = self.scores() if scores is None else scores
         return {
             "scenario": st.scenario.name,
             "sim_s": st.t_s,
@@ -93,6 +112,7 @@ class DemoResult:
                     "sent": dict(n.sent),
                     "received": dict(n.received),
                     "picture_tracks": len(n.view.tracks),
+                    "scores": scores[p].to_dict() if p in scores else None,
                 }
                 for p, n in st.nodes.items()
             },
@@ -110,8 +130,11 @@ async def run_demo_async(
     on_tick: Callable[[DemoState], None] | None = None,
     tick_wall_s: float = 0.25,
     sim: Simulation | None = None,
+    on_start: Callable[[DemoState], None] | None = None,
 ) -> DemoResult:
-    """Run ``scenario`` through three nodes, the exchange and the picture (see module doc)."""
+    """Run ``scenario`` through three nodes, the exchange and the picture (see module doc);
+    ``on_start`` sees the state once everything is built, before the first step (the web taps
+    the exchange and the nodes there)."""
     sim = sim or simulate(scenario)
     policy_doc = policy or default_policy(scenario)
     pol = Policy.from_dict(policy_doc)
@@ -123,8 +146,9 @@ async def run_demo_async(
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
-    audit = AuditLog(audit_path)
+    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
     audit.put_meta("scenario", scenario.source or scenario.name)
+    audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     audit.put_meta("key_seed", seed)
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
     audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
@@ -136,6 +160,8 @@ async def run_demo_async(
     for node in nodes.values():
         await node.start()
     state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
+    if on_start:
+        on_start(state)
 
     by_partner: dict[str, list] = {p: [] for p in names}
     for d in sim.detections:
@@ -195,3 +221,74 @@ def replay_log(audit_path: Path | str) -> Picture:
     keyring = Keyring.derived(seed, [*names, EXCHANGE])
     params = json.loads(text("picture"))
     return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), CommonPicture(**params))
+
+
+def system_tracks_of(delivered: list[tuple[str, bytes]]) -> list[SystemTrack]:
+    """The system tracks among one recipient's ``(subject, envelope bytes)`` deliveries,
+    decoded (the exchange verified and the node checked them; other messages are skipped)."""
+    out = []
+    for subject, data in delivered:
+        if subject.rsplit(".", 1)[-1] == "system_track":
+            msg = decode_payload(decode(data))
+            if isinstance(msg, SystemTrack):
+                out.append(msg)
+    return out
+
+
+def picture_scores(
+    picture: Picture,
+    sim: Simulation,
+    partners: list[str],
+    *,
+    until_s: float | None = None,
+    pcrlb_results: dict | None = None,
+) -> dict[str, PictureScores]:
+    """Each partner's received system tracks scored against the simulated truth
+    (``lookout.metrics.picture``); truths are expected only for detections up to ``until_s``."""
+    dets, labels = sim.detections, sim.labels
+    if until_s is not None:
+        n = sum(1 for d in dets if d.t_ns <= round(until_s * 1e9))
+        dets, labels = dets[:n], labels[:n]
+    truth = flights(sim.launches, sim.trajectories)
+    return {
+        p: score_picture(
+            system_tracks_of(picture.get(p, [])),
+            trajectories=sim.trajectories,
+            labels=labels,
+            detections=dets,
+            launches=sim.launches,
+            pcrlb_results=pcrlb_results,
+            truth_flights=truth,
+            report_period_s=PICTURE_PARAMS["report_period_s"],
+        )
+        for p in partners
+    }
+
+
+def replay_scores(audit_path: Path | str, picture: Picture) -> dict[str, PictureScores]:
+    """Each recipient's replayed picture scored against the truth of the logged scenario,
+    simulated again (deterministic from its seed), up to the log's last record."""
+    from lookout.exchange.audit import read_audit
+
+    sim = simulate(logged_scenario(audit_path))
+    last_ns = max((r.received_ns for r in read_audit(audit_path)), default=0)
+    return picture_scores(picture, sim, sorted(picture), until_s=last_ns * 1e-9)
+
+
+def logged_scenario(audit_path: Path | str) -> Scenario:
+    """The scenario a demo's audit log was written from: its own text when the log carries it,
+    else the shipped name or file it names; raises ``ScenarioError``."""
+    from lookout.scenario import load
+
+    meta = read_meta(audit_path)
+    text = {k: v.decode() if isinstance(v, bytes) else v for k, v in meta.items()}
+    if "scenario_yaml" in text:
+        try:
+            data = yaml.safe_load(text["scenario_yaml"])
+        except yaml.YAMLError as e:
+            raise ScenarioError(f"{audit_path}: scenario_yaml: not valid YAML: {e}") from None
+        name = text.get("scenario", "scenario")
+        return parse(data, source=f"{audit_path}:scenario_yaml", default_name=Path(name).stem)
+    if "scenario" not in text:
+        raise ScenarioError(f"{audit_path}: the log names no scenario (metadata key 'scenario')")
+    return load(text["scenario"])

@@ -23,6 +23,9 @@ SHIPPED = [
     "satellite-launch",
     "lost-track",
     "mass-raid",
+    "kn23-pullup",
+    "slbm",
+    "hgv",
 ]
 
 

@@ -172,6 +172,7 @@ class PictureFusion:
         report_period_s: float = 1.0,
         latency_s: float = 1.0,
         local_max_age_s: float = 5.0,
+        first_system_track_id: int = 1,
     ) -> None:
         self.tracker = Tracker(config)
         self.report_period_s = report_period_s
@@ -195,7 +196,8 @@ class PictureFusion:
         self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
         # Sensors whose detections reach the fusion.
         self._measured: set[str] = set()
-        self._next_sys = 1
+        # A restarted exchange starts above every id it may have given (lookout.exchange).
+        self._next_sys = first_system_track_id
 
     # ------------------------------------------------------------------ input
 
