@@ -119,14 +119,17 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
     dt = np.abs(dt)
     qj = jerk_q(x, P, cfg)
     d2, d3 = dt * dt, dt * dt * dt
-    blocks = np.stack(
-        [
-            np.stack([d3 * d2 / 20.0, d2 * d2 / 8.0, d3 / 6.0], -1),
-            np.stack([d2 * d2 / 8.0, d3 / 3.0, d2 / 2.0], -1),
-            np.stack([d3 / 6.0, d2 / 2.0, dt], -1),
-        ],
-        -2,
-    ) * qj[:, None, None]  # (N, 3, 3) over (pos, vel, acc)
+    blocks = (
+        np.stack(
+            [
+                np.stack([d3 * d2 / 20.0, d2 * d2 / 8.0, d3 / 6.0], -1),
+                np.stack([d2 * d2 / 8.0, d3 / 3.0, d2 / 2.0], -1),
+                np.stack([d3 / 6.0, d2 / 2.0, dt], -1),
+            ],
+            -2,
+        )
+        * qj[:, None, None]
+    )  # (N, 3, 3) over (pos, vel, acc)
     perp = _across(x[:, 3:6])
     Q = np.zeros((x.shape[0], NX, NX))
     Q[:, 0:9, 0:9] = np.einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)

@@ -65,8 +65,7 @@ from lookout.flight.trajectory import REENTRY_ALTITUDE_M
 from lookout.flight.vehicles import catalogue
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection
-from lookout.tracking import measure
-from lookout.tracking import manoeuvre
+from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.motion import (
@@ -453,9 +452,7 @@ class Tracker:
         pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | (self.t_base[sel] > self.t[sel])
         w[pruned, BOOST, COAST] = 0.0
         # --- manoeuvre mode: a negligible one is a seed too, left out of the coast mixing ---
-        m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | (
-            self.t_base[sel] > self.t[sel]
-        )
+        m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | (self.t_base[sel] > self.t[sel])
         w[m_pruned, MANOEUVRE, COAST] = 0.0
         w[:, :, COAST] /= np.maximum(w[:, :, COAST].sum(axis=1, keepdims=True), 1e-300)
         # --- end manoeuvre mode ---
