@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lookout.assess import footprint
+from lookout.assess import manoeuvre as manoeuvre_kind
 from lookout.assess.energy import (
     Orbit,
     equivalent_range,
@@ -91,6 +93,11 @@ class Assessment:
     equivalent_range_m: float | None = None
     lofted: bool = False
     vehicle_class: str | None = None
+    #: Flight type (``lookout.assess.manoeuvre.flight_type``): "ballistic", "lofted",
+    #: "depressed", "manoeuvring", "HGV", "SLBM", comma-joined.
+    vehicle_type: str | None = None
+    #: The impact region is the reachable footprint of a lifting body (``assess.footprint``).
+    manoeuvre_footprint: bool = False
     orbital: bool = False
     orbit: Orbit | None = None
     overflown: list[Overflight] = field(default_factory=list)
@@ -146,6 +153,8 @@ class Assessment:
             "equivalent_range_km": km(self.equivalent_range_m),
             "lofted": self.lofted,
             "class": self.vehicle_class,
+            "type": self.vehicle_type,
+            "manoeuvre_footprint": self.manoeuvre_footprint,
             "orbital": self.orbital,
             "orbit": self.orbit.to_dict() if self.orbit else None,
             "overflown": [o.to_dict() for o in self.overflown],
@@ -173,6 +182,8 @@ class TrackMemory:
     apogee_predicted: float | None = None
     t_descending: float | None = None
     vehicle_class: str | None = None
+    vehicle_type: str | None = None
+    lift: manoeuvre_kind.LiftMemory = field(default_factory=manoeuvre_kind.LiftMemory)
     launch_territory: str | None = None
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
@@ -214,6 +225,7 @@ class Assessor:
         mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
         for i, m in enumerate(mems):
             self._remember(m, t[i], x[i], P[i], bool(boost[i]), energy[i], alt[i], vr[i])
+            manoeuvre_kind.observe(m.lift, t[i], x[i], P[i], bool(boost[i]))  # lift seen
             m.ground_t.append(float(t[i]))
             m.ground_lat.append(float(lat[i]))
             m.ground_lon.append(float(lon[i]))
@@ -227,6 +239,7 @@ class Assessor:
         elif fly.size:
             impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
         row = {int(i): k for k, i in enumerate(fly)}
+        reach = self._reach(mems, t, x, alt, boost, fly, impacts)  # manoeuvre footprint
 
         out = []
         for i, m in enumerate(mems):
@@ -263,8 +276,21 @@ class Assessor:
                 a.impact_complete = bool(impacts.complete[k])
                 a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]
+                # --- the reachable footprint of a manoeuvre-capable track ---
+                if reach is not None and np.isfinite(reach[0][k]).any():
+                    a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = (
+                        footprint.widen(
+                            a.impact_lat, a.impact_lon, impacts.cov_en[k], a.impact_time,
+                            a.impact_time_sigma, reach[0][k], reach[1][k], reach[2][k],
+                        )
+                    )  # fmt: skip
+                    a.impact_ellipse = ellipse_from_cov(cov)
+                    a.manoeuvre_footprint = True
+                    a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
+                # --- end footprint ---
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i])
+            self._flight_type(a, m)
             self._overflights(a, m, nominal)
             out.append(a)
         return out
@@ -358,6 +384,47 @@ class Assessor:
         if ev is not None:
             a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
             m.apogee_predicted = a.apogee_m
+
+    def _reach(self, mems, t, x, alt, boost, fly, impacts):
+        """Reach impacts (``footprint.reach_impacts``) per row of ``impacts`` for the
+        manoeuvre-capable tracks, NaN for the others; None if there are none. Taken from
+        ``impacts.reach`` where a replay flew them in its batches."""
+        if impacts is None or fly.size == 0:
+            return None
+        cap = np.array(
+            [
+                manoeuvre_kind.capable(mems[i].lift, mems[i].max_alt, alt[i], bool(boost[i]))
+                for i in fly
+            ]
+        )
+        cap &= np.isfinite(impacts.lat)
+        if not cap.any():
+            return None
+        if impacts.reach is not None:
+            lat, lon, tim = (r.copy() for r in impacts.reach)
+        else:
+            lat = np.full((fly.size, 4), np.nan)
+            lon, tim = lat.copy(), lat.copy()
+        lat[~cap] = np.nan
+        k = np.flatnonzero(cap & np.isnan(lat).all(axis=1))
+        if k.size == 0:
+            return lat, lon, tim
+        hold, start = footprint.hold_altitudes(x[fly[k]], [impacts.nominal[j] for j in k])
+        lat[k], lon[k], tim[k] = footprint.reach_impacts(t[fly[k]], x[fly[k]], hold, start,
+                                                         self.prior)  # fmt: skip
+        return lat, lon, tim
+
+    def _flight_type(self, a: Assessment, m: TrackMemory) -> None:
+        """The flight's type (``lookout.assess.manoeuvre.flight_type``), kept once given."""
+        sea = 0.0
+        if a.launch_lat is not None:
+            cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
+            sea = manoeuvre_kind.sea_launch_probability(self.outlines, a.launch_lat,
+                                                        a.launch_lon, cov)  # fmt: skip
+        label = manoeuvre_kind.flight_type(m.lift, a.apogee_m, a.range_m, a.lofted, sea)
+        if label is not None and a.phase != "boost":
+            m.vehicle_type = manoeuvre_kind.merge_types(m.vehicle_type, label)
+        a.vehicle_type = m.vehicle_type
 
     @staticmethod
     def _ranges(a: Assessment, m: TrackMemory, energy, boost) -> None:
