@@ -239,7 +239,6 @@ class Assessor:
         elif fly.size:
             impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
         row = {int(i): k for k, i in enumerate(fly)}
-        reach = self._reach(mems, t, x, alt, boost, fly, impacts)  # manoeuvre footprint
 
         out = []
         for i, m in enumerate(mems):
@@ -276,21 +275,11 @@ class Assessor:
                 a.impact_complete = bool(impacts.complete[k])
                 a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]
-                # --- the reachable footprint of a manoeuvre-capable track ---
-                if reach is not None and np.isfinite(reach[0][k]).any():
-                    a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = (
-                        footprint.widen(
-                            a.impact_lat, a.impact_lon, impacts.cov_en[k], a.impact_time,
-                            a.impact_time_sigma, reach[0][k], reach[1][k], reach[2][k],
-                        )
-                    )  # fmt: skip
-                    a.impact_ellipse = ellipse_from_cov(cov)
-                    a.manoeuvre_footprint = True
-                    a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
-                # --- end footprint ---
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i])
             self._flight_type(a, m)
+            if a.impact_kind == "predicted":
+                self._footprint(a, m, x[i], alt[i], impacts, row[i])
             self._overflights(a, m, nominal)
             out.append(a)
         return out
@@ -385,34 +374,28 @@ class Assessor:
             a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
             m.apogee_predicted = a.apogee_m
 
-    def _reach(self, mems, t, x, alt, boost, fly, impacts):
-        """Reach impacts (``footprint.reach_impacts``) per row of ``impacts`` for the
-        manoeuvre-capable tracks, NaN for the others; None if there are none. Taken from
-        ``impacts.reach`` where a replay flew them in its batches."""
-        if impacts is None or fly.size == 0:
-            return None
-        cap = np.array(
-            [
-                manoeuvre_kind.capable(mems[i].lift, mems[i].max_alt, alt[i], bool(boost[i]))
-                for i in fly
-            ]
-        )
-        cap &= np.isfinite(impacts.lat)
-        if not cap.any():
-            return None
-        if impacts.reach is not None:
-            lat, lon, tim = (r.copy() for r in impacts.reach)
-        else:
-            lat = np.full((fly.size, 4), np.nan)
-            lon, tim = lat.copy(), lat.copy()
-        lat[~cap] = np.nan
-        k = np.flatnonzero(cap & np.isnan(lat).all(axis=1))
-        if k.size == 0:
-            return lat, lon, tim
-        hold, start = footprint.hold_altitudes(x[fly[k]], [impacts.nominal[j] for j in k])
-        lat[k], lon[k], tim[k] = footprint.reach_impacts(t[fly[k]], x[fly[k]], hold, start,
-                                                         self.prior)  # fmt: skip
-        return lat, lon, tim
+    def _footprint(self, a: Assessment, m: TrackMemory, x, alt, impacts, k) -> None:
+        """Widen the impact of a manoeuvre-capable track (lift seen, or a depressed flight in
+        the air where lift acts: ``manoeuvre.capable``) to its reachable footprint
+        (``footprint``); the reach impacts from ``impacts.reach`` where a replay flew them in
+        its batches, else flown here."""
+        depressed = a.vehicle_type is not None and "depressed" in a.vehicle_type
+        if not manoeuvre_kind.capable(m.lift, depressed, alt, a.phase == "boost"):
+            return
+        reach = None if impacts.reach is None else tuple(r[k] for r in impacts.reach)
+        if reach is None or not np.isfinite(reach[0]).any():
+            hold, start = footprint.hold_altitudes(x[None], [impacts.nominal[k]])
+            got = footprint.reach_impacts(np.array([a.t]), x[None], hold, start, self.prior)
+            reach = tuple(r[0] for r in got)
+        if not np.isfinite(reach[0]).any():
+            return
+        a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
+            a.impact_lat, a.impact_lon, impacts.cov_en[k], a.impact_time, a.impact_time_sigma,
+            *reach,
+        )  # fmt: skip
+        a.impact_ellipse = ellipse_from_cov(cov)
+        a.manoeuvre_footprint = True
+        a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
 
     def _flight_type(self, a: Assessment, m: TrackMemory) -> None:
         """The flight's type (``lookout.assess.manoeuvre.flight_type``), kept once given."""

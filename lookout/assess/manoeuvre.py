@@ -20,9 +20,9 @@ The type, from the figures of the assessment:
   point, kilometres out to sea, is not a submarine).
 
 A flight is *manoeuvre-capable* (its impact gets the reachable footprint,
-``lookout.assess.footprint``) once lift was seen, or when it has stayed below
-``CAPABLE_MAX_ALT_M`` (a depressed or quasi-ballistic flight that never leaves the air enough to
-rule lift out) and is now in the air where lift can act.
+``lookout.assess.footprint``) once lift was seen, or while its path is depressed (the path of
+the catalogue's lifting SRBMs and glide vehicles before they manoeuvre), when it is in the air
+where lift can act. A ballistic SRBM on a minimum-energy path keeps its ballistic ellipse.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ GLIDE_GAMMA_RAD = np.radians(10.0)
 GLIDE_SPEED_MPS = 2000.0
 GLIDE_MIN_S = 30.0
 DEPRESSED_FACTOR = 0.5
+#: Replays fly the reach of every track that has stayed below this altitude (m) in batches
+#: (``lookout.evaluation``); the assessor decides which of them are capable.
 CAPABLE_MAX_ALT_M = 150e3
 #: A launch is called a sea launch when its launch point is at sea with this probability.
 SEA_LAUNCH_PROB = 0.95
@@ -100,11 +102,13 @@ def observe(mem: LiftMemory, t: float, x: np.ndarray, P: np.ndarray, boost: bool
     mem.last = (t, x.copy(), P.copy())
 
 
-def capable(mem: LiftMemory, max_alt_m: float, alt_m: float, boost: bool) -> bool:
-    """Whether a track's impact should carry the reachable footprint of a lifting body."""
+def capable(mem: LiftMemory, depressed: bool, alt_m: float, boost: bool) -> bool:
+    """Whether a track's impact should carry the reachable footprint of a lifting body: lift
+    seen, or a depressed flight (the path of the catalogue's lifting SRBMs and glide vehicles
+    before they manoeuvre), in the air where lift acts."""
     if boost or alt_m > LIFT_CEILING_M:
         return False
-    return mem.seen or max_alt_m < CAPABLE_MAX_ALT_M
+    return mem.seen or depressed
 
 
 def sea_launch_probability(outlines, lat: float, lon: float, cov_en: np.ndarray | None) -> float:
