@@ -472,6 +472,26 @@ class Status(Message, tag="status"):
             raise ValueError(f"Status.shed: too many or too long keys ({len(self.shed)})")
 
 
+class SystemTrackBatch(Message, tag="system_track_batch"):
+    """System tracks of one report instant ``t_ns`` from one of the exchange's own picture
+    workers (the envelope's sender; ``lookout.picture_service``), for the exchange to check,
+    audit, seal one by one as its own and release. At most :data:`MAX_LIST` tracks."""
+
+    t_ns: int
+    tracks: list[SystemTrack]
+
+    def check(self) -> None:
+        n = len(self.tracks)
+        if not 1 <= n <= MAX_LIST:
+            raise ValueError(f"SystemTrackBatch.tracks: {n} tracks, expected 1 to {MAX_LIST}")
+        _check_value("SystemTrackBatch.t_ns", self.t_ns)
+        for i, track in enumerate(self.tracks):
+            try:
+                track.check()
+            except ValueError as e:
+                raise ValueError(f"SystemTrackBatch.tracks[{i}]: {e}") from None
+
+
 #: A partner id as it appears in envelopes and bus subjects: letters, digits, "_" and "-".
 PartnerId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -511,7 +531,10 @@ def payload_times(message: Message) -> tuple[int, int] | None:
 
 
 #: Every message type, decodable by its ``type`` tag.
-AnyMessage = Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Envelope
+AnyMessage = (
+    Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Envelope
+    | SystemTrackBatch
+)
 
 #: Message types an envelope may carry, by tag.
 PAYLOAD_TYPES: dict[str, type[Message]] = {
@@ -521,6 +544,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "system_track": SystemTrack,
     "heartbeat": Heartbeat,
     "status": Status,
+    "system_track_batch": SystemTrackBatch,
 }
 
 #: Domain separation for envelope signatures: these bytes start every signed string.
