@@ -51,6 +51,7 @@ def test_manoeuvre_mode_noise_is_lift_across_the_velocity_and_vanishes_above_the
         ManoeuvreConfig(dwell_s=-1)
 
 
+@pytest.mark.slow
 def test_one_track_and_consistent_nees_through_the_pull_up(pullup):
     traj, dets, labels, out = pullup
     u = out.updates
@@ -68,6 +69,7 @@ def test_one_track_and_consistent_nees_through_the_pull_up(pullup):
     assert inside >= 0.85, (inside, np.mean(nees))
 
 
+@pytest.mark.slow
 def test_coast_only_tracker_is_inconsistent_on_the_same_pull_up(pullup):
     """The control: the same detections without the manoeuvre mode (the lift it may pull set
     to nothing) give a NEES far outside its bounds; the test above is not passing by luck."""
@@ -82,6 +84,7 @@ def test_coast_only_tracker_is_inconsistent_on_the_same_pull_up(pullup):
     assert np.mean(nees) > 20.0
 
 
+@pytest.mark.slow
 def test_reachable_footprint_holds_the_true_impact_where_the_ballistic_ellipse_does_not(pullup):
     traj = pullup[0]
     ev = traj.event("impact")
@@ -105,6 +108,7 @@ def test_reachable_footprint_holds_the_true_impact_where_the_ballistic_ellipse_d
     assert np.mean(ballistic_in) < 0.5
 
 
+@pytest.mark.slow
 def test_lift_is_seen_on_a_pull_up_and_not_on_a_ballistic_flight(pullup):
     traj = pullup[0]
     launch = plan(39.0, 125.7, Aim(target_lat_deg=39.5, target_lon_deg=129.5), "srbm-solid")
