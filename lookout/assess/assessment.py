@@ -375,12 +375,11 @@ class Assessor:
             m.apogee_predicted = a.apogee_m
 
     def _footprint(self, a: Assessment, m: TrackMemory, x, alt, impacts, k) -> None:
-        """Widen the impact of a manoeuvre-capable track (lift seen, or a depressed flight in
-        the air where lift acts: ``manoeuvre.capable``) to its reachable footprint
+        """Widen the impact of a manoeuvre-capable track (lift seen, or a flight low enough for
+        lift to act all along: ``manoeuvre.capable``) to its reachable footprint
         (``footprint``); the reach impacts from ``impacts.reach`` where a replay flew them in
         its batches, else flown here."""
-        depressed = a.vehicle_type is not None and "depressed" in a.vehicle_type
-        if not manoeuvre_kind.capable(m.lift, depressed, alt, a.phase == "boost"):
+        if not manoeuvre_kind.capable(m.lift, a.apogee_m, alt, a.phase == "boost"):
             return
         reach = None if impacts.reach is None else tuple(r[k] for r in impacts.reach)
         if reach is None or not np.isfinite(reach[0]).any():

@@ -20,9 +20,13 @@ The type, from the figures of the assessment:
   point, kilometres out to sea, is not a submarine).
 
 A flight is *manoeuvre-capable* (its impact gets the reachable footprint,
-``lookout.assess.footprint``) once lift was seen, or while its path is depressed (the path of
-the catalogue's lifting SRBMs and glide vehicles before they manoeuvre), when it is in the air
-where lift can act. A ballistic SRBM on a minimum-energy path keeps its ballistic ellipse.
+``lookout.assess.footprint``) once lift was seen, or when its apogee stays in the air where lift
+acts (below 90 km: the catalogue's lifting SRBMs and glide vehicles fly at 45-60 km), while it is
+in the air and not thrusting. A short SRBM on a ballistic path that low gets the footprint too:
+nothing tells it from a KN-23 before it manoeuvres. (Requiring a depressed path instead, apogee
+under half the minimum-energy one, measured on kn23-pullup: containment 0.51 and 0.53 against
+0.82 and 1.00, because the ballistic range of a depressed flight's early states is short and
+its path does not look depressed until late.)
 """
 
 from __future__ import annotations
@@ -102,13 +106,14 @@ def observe(mem: LiftMemory, t: float, x: np.ndarray, P: np.ndarray, boost: bool
     mem.last = (t, x.copy(), P.copy())
 
 
-def capable(mem: LiftMemory, depressed: bool, alt_m: float, boost: bool) -> bool:
+def capable(mem: LiftMemory, apogee_m: float | None, alt_m: float, boost: bool) -> bool:
     """Whether a track's impact should carry the reachable footprint of a lifting body: lift
-    seen, or a depressed flight (the path of the catalogue's lifting SRBMs and glide vehicles
-    before they manoeuvre), in the air where lift acts."""
+    seen, or a flight whose apogee stays below ``LIFT_CEILING_M`` (all of it in air where a
+    lifting airframe can manoeuvre: the catalogue's lifting SRBMs and glide vehicles fly at
+    45-60 km), while in the air and not thrusting."""
     if boost or alt_m > LIFT_CEILING_M:
         return False
-    return mem.seen or depressed
+    return mem.seen or (apogee_m is not None and apogee_m < LIFT_CEILING_M)
 
 
 def sea_launch_probability(outlines, lat: float, lon: float, cov_en: np.ndarray | None) -> float:
