@@ -123,8 +123,8 @@ def test_lift_is_seen_on_a_pull_up_and_not_on_a_ballistic_flight(pullup):
 
 
 def test_flight_types():
-    seen = LiftMemory(seen=True, glide_s=0.0)
-    glide = LiftMemory(seen=True, glide_s=120.0)
+    seen = LiftMemory(seen=True, lift_speed_mps=1700.0)
+    glide = LiftMemory(seen=True, lift_speed_mps=2300.0)
     none = LiftMemory()
     assert flight_type(seen, 50e3, 600e3, False, 0.0) == "depressed, manoeuvring"
     assert flight_type(glide, 55e3, 700e3, False, 0.0) == "HGV"
