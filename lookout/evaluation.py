@@ -16,6 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from lookout.assess import (
 from lookout.assess.assessment import BOOST_THRESHOLD
 from lookout.assess.energy import orbits
 from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impacts
-from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M
+from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
@@ -292,7 +293,9 @@ def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessme
         "tracks": sorted({a.track_id for a in mine}, key=int),
         "orbital": bool(mine) and mine[-1].orbital,
         "class": next((a.vehicle_class for a in reversed(mine) if a.vehicle_class), None),
-        "type": next((a.vehicle_type for a in reversed(mine) if a.vehicle_type), None),
+        # The flight's type from all its tracks (a launch event's): the booster's track has
+        # the launch point at sea, the one after burnout the lift.
+        "type": reduce(merge_types, (a.vehicle_type for a in mine), None),
         "first_track_s": mine[0].t - t0 if mine else None,
         "first_prediction_s": predicted[0].t - t0 if predicted else None,
         "ellipse_containment": None,
