@@ -16,6 +16,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
 import numpy as np
 
@@ -29,6 +30,8 @@ from lookout.assess import (
 )
 from lookout.assess.assessment import BOOST_THRESHOLD
 from lookout.assess.energy import orbits
+from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impacts
+from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
@@ -197,7 +200,39 @@ def _impacts_of_rows(rep, rows: np.ndarray, prior, progress, chunk: int = 400) -
             nominal[k] = b.nominal[j]
         if progress:
             progress("predict impacts", min(start + chunk, fly.size), fly.size)
-    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal)
+    reach = _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk // 4)
+    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal, reach)
+
+
+def _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk):
+    """The reachable-footprint impacts (``lookout.assess.footprint``) of the report ``rows``
+    that may manoeuvre, in batches: in the air where lift acts, not thrusting, on a track that
+    has stayed below ``CAPABLE_MAX_ALT_M`` so far (the assessor asks for others itself)."""
+    n = rows.size
+    out = tuple(np.full((n, 4), np.nan) for _ in range(3))
+    _, _, alt = ecef_to_geodetic(rep.x[rows, :3])
+    order = np.argsort(rep.t[rows], kind="stable")
+    max_alt = np.empty(n)
+    seen: dict[int, float] = {}
+    for k in order.tolist():
+        tid = int(rep.track_id[rows[k]])
+        seen[tid] = max(seen.get(tid, -np.inf), float(alt[k]))
+        max_alt[k] = seen[tid]
+    pick = np.zeros(n, dtype=bool)
+    pick[fly] = True
+    pick &= np.isfinite(lat) & (alt < LIFT_CEILING_M) & (max_alt < CAPABLE_MAX_ALT_M)
+    pick &= rep.boost_prob[rows] < BOOST_THRESHOLD
+    idx = np.flatnonzero(pick)
+    for start in range(0, idx.size, chunk):
+        sel = idx[start : start + chunk]
+        r = rows[sel]
+        hold, begin = hold_altitudes(rep.x[r], [nominal[k] for k in sel.tolist()])
+        got = reach_impacts(rep.t[r], rep.x[r], hold, begin, prior)
+        for o, g in zip(out, got, strict=True):
+            o[sel] = g
+        if progress:
+            progress("manoeuvre footprints", min(start + chunk, idx.size), idx.size)
+    return out
 
 
 def _track_truth(scores: Scores) -> dict[str, str]:
@@ -258,6 +293,9 @@ def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessme
         "tracks": sorted({a.track_id for a in mine}, key=int),
         "orbital": bool(mine) and mine[-1].orbital,
         "class": next((a.vehicle_class for a in reversed(mine) if a.vehicle_class), None),
+        # The flight's type from all its tracks (a launch event's): the booster's track has
+        # the launch point at sea, the one after burnout the lift.
+        "type": reduce(merge_types, (a.vehicle_type for a in mine), None),
         "first_track_s": mine[0].t - t0 if mine else None,
         "first_prediction_s": predicted[0].t - t0 if predicted else None,
         "ellipse_containment": None,
@@ -279,6 +317,9 @@ def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessme
             err = float(geodesic_inverse(a.impact_lat, a.impact_lon, lat_t, lon_t)[0]) / 1e3
             out["impact_error_km_over_time"].append([a.t - t0, err])
         out["ellipse_containment"] = float(np.mean(inside))
+        out["ellipse_median_semi_major_km"] = float(
+            np.median([a.impact_ellipse.semi_major_m for a in predicted]) / 1e3
+        )
         first_in = next((a for a, ok in zip(predicted, inside, strict=True) if ok), None)
         out["first_containing_prediction_s"] = first_in.t - t0 if first_in else None
         out["final_impact_error_km"] = out["impact_error_km_over_time"][-1][1]

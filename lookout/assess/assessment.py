@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lookout.assess import footprint
+from lookout.assess import manoeuvre as manoeuvre_kind
 from lookout.assess.energy import (
     Orbit,
     equivalent_range,
@@ -100,6 +102,11 @@ class Assessment:
     equivalent_range_m: float | None = None
     lofted: bool = False
     vehicle_class: str | None = None
+    #: Flight type (``lookout.assess.manoeuvre.flight_type``): "ballistic", "lofted",
+    #: "depressed", "manoeuvring", "HGV", "SLBM", comma-joined.
+    vehicle_type: str | None = None
+    #: The impact region is the reachable footprint of a lifting body (``assess.footprint``).
+    manoeuvre_footprint: bool = False
     orbital: bool = False
     orbit: Orbit | None = None
     overflown: list[Overflight] = field(default_factory=list)
@@ -155,6 +162,8 @@ class Assessment:
             "equivalent_range_km": km(self.equivalent_range_m),
             "lofted": self.lofted,
             "class": self.vehicle_class,
+            "type": self.vehicle_type,
+            "manoeuvre_footprint": self.manoeuvre_footprint,
             "orbital": self.orbital,
             "orbit": self.orbit.to_dict() if self.orbit else None,
             "overflown": [o.to_dict() for o in self.overflown],
@@ -182,6 +191,8 @@ class TrackMemory:
     apogee_predicted: float | None = None
     t_descending: float | None = None
     vehicle_class: str | None = None
+    vehicle_type: str | None = None
+    lift: manoeuvre_kind.LiftMemory = field(default_factory=manoeuvre_kind.LiftMemory)
     launch_territory: str | None = None
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
@@ -225,6 +236,7 @@ class Assessor:
         for i, m in enumerate(mems):
             mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
             self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
+            manoeuvre_kind.observe(m.lift, t[i], x[i], P[i], bool(boost[i]))  # lift seen
             m.ground_t.append(float(t[i]))
             m.ground_lat.append(float(lat[i]))
             m.ground_lon.append(float(lon[i]))
@@ -276,6 +288,9 @@ class Assessor:
                 nominal = impacts.nominal[k]
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i], coasting[i])
+            self._flight_type(a, m)
+            if a.impact_kind == "predicted":
+                self._footprint(a, m, x[i], alt[i], impacts, row[i])
             self._overflights(a, m, nominal)
             out.append(a)
         return out
@@ -374,6 +389,40 @@ class Assessor:
         if ev is not None:
             a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
             m.apogee_predicted = a.apogee_m
+
+    def _footprint(self, a: Assessment, m: TrackMemory, x, alt, impacts, k) -> None:
+        """Widen the impact of a manoeuvre-capable track (lift seen, or a flight low enough for
+        lift to act all along: ``manoeuvre.capable``) to its reachable footprint
+        (``footprint``); the reach impacts from ``impacts.reach`` where a replay flew them in
+        its batches, else flown here."""
+        if not manoeuvre_kind.capable(m.lift, a.apogee_m, alt, a.phase == "boost"):
+            return
+        reach = None if impacts.reach is None else tuple(r[k] for r in impacts.reach)
+        if reach is None or not np.isfinite(reach[0]).any():
+            hold, start = footprint.hold_altitudes(x[None], [impacts.nominal[k]])
+            got = footprint.reach_impacts(np.array([a.t]), x[None], hold, start, self.prior)
+            reach = tuple(r[0] for r in got)
+        if not np.isfinite(reach[0]).any():
+            return
+        a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
+            a.impact_lat, a.impact_lon, impacts.cov_en[k], a.impact_time, a.impact_time_sigma,
+            *reach,
+        )  # fmt: skip
+        a.impact_ellipse = ellipse_from_cov(cov)
+        a.manoeuvre_footprint = True
+        a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
+
+    def _flight_type(self, a: Assessment, m: TrackMemory) -> None:
+        """The flight's type (``lookout.assess.manoeuvre.flight_type``), kept once given."""
+        sea = 0.0
+        if a.launch_lat is not None:
+            cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
+            sea = manoeuvre_kind.sea_launch_probability(self.outlines, a.launch_lat,
+                                                        a.launch_lon, cov)  # fmt: skip
+        label = manoeuvre_kind.flight_type(m.lift, a.apogee_m, a.range_m, a.lofted, sea)
+        if label is not None and a.phase != "boost":
+            m.vehicle_type = manoeuvre_kind.merge_types(m.vehicle_type, label)
+        a.vehicle_type = m.vehicle_type
 
     @staticmethod
     def _ranges(a: Assessment, m: TrackMemory, energy, boost, coasting) -> None:

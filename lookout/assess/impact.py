@@ -129,6 +129,9 @@ class ImpactBatch:
     cov_en: np.ndarray
     complete: np.ndarray
     nominal: list[Trajectory]
+    #: Reach impacts of a lifting body (``lookout.assess.footprint.reach_impacts``): latitude,
+    #: longitude (rad) and time (s), each (N, 4), NaN where not flown; None: none flown.
+    reach: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def take(self, idx) -> ImpactBatch:
         """The predictions of tracks ``idx`` (an index array), as a batch of their own."""
@@ -141,6 +144,7 @@ class ImpactBatch:
             self.cov_en[idx],
             self.complete[idx],
             [self.nominal[i] for i in idx.tolist()],
+            None if self.reach is None else tuple(r[idx] for r in self.reach),
         )
 
     def ellipse(self, i: int) -> Ellipse | None:

@@ -100,6 +100,9 @@ class ObjectSpec:
     glide_alt_m: float = 0.0
     hold_omega: float = 0.0
     dive_speed_mps: float = 0.0
+    # The lift law holds from the start rather than from apogee (a body already gliding: the
+    # reachable footprint of a tracked manoeuvring object, ``lookout.assess.footprint``).
+    lift_from_start: bool = False
     # Volume (m^3) of a body that starts under water (0: it does not); events (apogee, impact)
     # are armed from ``t_armed`` on (its ignition), so the ejection's rise is none of them.
     volume_m3: float = 0.0
@@ -229,7 +232,7 @@ def _propagate_batch(
     reentry_seen = np.zeros(n, dtype=bool)
     orbital = np.zeros(n, dtype=bool)
     dived = np.zeros(n, dtype=bool)
-    law = np.zeros(n, dtype=np.int8)
+    law = np.where([s.lift_from_start for s in specs], LIFT_HOLD, LIFT_OFF).astype(np.int8)
     # Climbing again after a top (a skip of a lifting body): the next top is a ``peak``.
     climbing_again = np.zeros(n, dtype=bool)
 

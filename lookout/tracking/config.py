@@ -28,9 +28,11 @@ The process noise levels come from the physics of what the motion model leaves o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scipy.stats import chi2
+
+from lookout.tracking.manoeuvre import ManoeuvreConfig
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ class TrackerConfig:
     #: Coarse gate, in standard deviations of the cheaply extrapolated position: only tracks
     #: that near a detection get the full IMM prediction and chi-square gate.
     coarse_gate_sigmas: float = 6.0
+    #: The IMM's manoeuvre mode (aerodynamic lift as a state): ``lookout.tracking.manoeuvre``.
+    manoeuvre: ManoeuvreConfig = field(default_factory=ManoeuvreConfig)
 
     def __post_init__(self) -> None:
         for name in (

@@ -22,12 +22,16 @@ the drag partials (the J2 part of the gradient, 0.1 % of it, is left out of the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from lookout.flight import atmosphere
 from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH
-from lookout.tracking.config import TrackerConfig
+
+if TYPE_CHECKING:  # config imports the manoeuvre mode, which imports this module
+    from lookout.tracking.config import TrackerConfig
 
 NX = 10
 KAPPA = 9

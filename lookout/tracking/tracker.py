@@ -65,7 +65,7 @@ from lookout.flight.trajectory import REENTRY_ALTITUDE_M
 from lookout.flight.vehicles import catalogue
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection
-from lookout.tracking import measure
+from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.motion import (
@@ -81,6 +81,10 @@ from lookout.tracking.motion import (
 from lookout.tracking.scans import BasisCache, Scan, prepare
 
 BOOST, COAST = 0, 1
+# --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
+MANOEUVRE = 2
+NMODE = 3
+# --- end manoeuvre mode ---
 #: A confirmed track not updated for this long (s) is moved forward at the next housekeeping.
 #: Confirmed tracks not updated for this long (s) are moved forward at each whole second.
 REBASE_AGE_S = 0.5
@@ -210,9 +214,9 @@ class Tracker:
         self._drop_llr = math.log(0.01)
         self._log_pd = math.log(cfg.detection_prob)
         cap = 64
-        self.xm = np.zeros((cap, 2, NX))
-        self.Pm = np.zeros((cap, 2, NX, NX))
-        self.mu = np.zeros((cap, 2))
+        self.xm = np.zeros((cap, NMODE, NX))
+        self.Pm = np.zeros((cap, NMODE, NX, NX))
+        self.mu = np.zeros((cap, NMODE))
         self.t = np.zeros(cap)  # last update (s)
         self.t_base = np.zeros(cap)  # time of the mode estimates: last update, or later
         self.ids = np.zeros(cap, dtype=np.int64)
@@ -426,9 +430,15 @@ class Tracker:
         n = dt.size
         p_bc = self._burnout_probability(sel, t)
         p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
-        Pi = np.empty((n, 2, 2))
+        Pi = np.zeros((n, NMODE, NMODE))
         Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
-        Pi[:, 1, 0], Pi[:, 1, 1] = p_cb, 1.0 - p_cb
+        # --- manoeuvre mode: entered from coast where lift is possible, left back to coast ---
+        mcfg = cfg.manoeuvre
+        p_cm = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg)
+        p_mc = manoeuvre.end_probability(dt, mcfg)
+        Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
+        Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
+        # --- end manoeuvre mode ---
         joint = mu[:, :, None] * Pi  # (n, i, j)
         c = joint.sum(axis=1)
         w = joint / np.maximum(c[:, None, :], 1e-300)
@@ -441,7 +451,11 @@ class Tracker:
         # rebase since, each thrusting for a while.
         pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | (self.t_base[sel] > self.t[sel])
         w[pruned, BOOST, COAST] = 0.0
-        w[pruned, COAST, COAST] = 1.0
+        # --- manoeuvre mode: a negligible one is a seed too, left out of the coast mixing ---
+        m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | (self.t_base[sel] > self.t[sel])
+        w[m_pruned, MANOEUVRE, COAST] = 0.0
+        w[:, :, COAST] /= np.maximum(w[:, :, COAST].sum(axis=1, keepdims=True), 1e-300)
+        # --- end manoeuvre mode ---
         x0 = np.einsum("nij,nik->njk", w, xm)
         dx = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 10)
         P0 = np.einsum("nij,nikl->njkl", w, Pm)
@@ -450,17 +464,22 @@ class Tracker:
         P0[:, COAST, 6:9, :] = 0.0
         P0[:, COAST, :, 6:9] = 0.0
 
-        flat_x = x0.reshape(2 * n, NX)
-        dt2 = np.repeat(dt, 2)
+        flat_x = x0.reshape(NMODE * n, NX)
+        dt2 = np.repeat(dt, NMODE)
         cap = np.where(self.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
-        cap = np.repeat(cap, 2)
+        cap = np.repeat(cap, NMODE)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
-        q_jerk = np.tile([self._q_jerk, 0.0], n)
+        q_jerk = np.tile([self._q_jerk, 0.0, 0.0], n)
         Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
-        Pp = F @ P0.reshape(2 * n, NX, NX) @ F.transpose(0, 2, 1) + Q
-        xp = xp.reshape(n, 2, NX)
-        Pp = Pp.reshape(n, 2, NX, NX)
+        # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
+        Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
+            x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
+        )
+        # --- end manoeuvre mode ---
+        Pp = F @ P0.reshape(NMODE * n, NX, NX) @ F.transpose(0, 2, 1) + Q
+        xp = xp.reshape(n, NMODE, NX)
+        Pp = Pp.reshape(n, NMODE, NX, NX)
         c = self._reachable_speed(xp, Pp, c)
         xbar, Pbar = _combine(xp, Pp, c)
         return xp, Pp, c, xbar, Pbar
@@ -506,7 +525,7 @@ class Tracker:
         c[far, BOOST] *= feasible
         total = c[far].sum(axis=1)
         c[far] = np.where(
-            total[:, None] > 0.0, c[far] / np.maximum(total, 1e-300)[:, None], [0.0, 1.0]
+            total[:, None] > 0.0, c[far] / np.maximum(total, 1e-300)[:, None], [0.0, 1.0, 0.0]
         )
         return c
 
@@ -585,23 +604,30 @@ class Tracker:
         cfg = self.config
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         n = xp.shape[0]
-        xs = xp.reshape(2 * n, NX)
+        xs = xp.reshape(NMODE * n, NX)
         zhat, H2 = measure.predict(kind, xs, scan, m)
-        S0 = H2 @ Pp.reshape(2 * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
+        S0 = H2 @ Pp.reshape(NMODE * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
         S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
         nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
         Sinv, logdet = _inv_small(S)
-        d2m = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, 2, -1)
-        logdet = logdet.reshape(n, 2, -1)
+        d2m = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
+        logdet = logdet.reshape(n, NMODE, -1)
         # A boost mode below its reseeding level is a fresh "thrust began since the last
         # update" hypothesis, not a track: it does not gate (it would take the detections of a
         # neighbour that fit its wide thrust prior a little better than the coast mode).
-        live = c >= np.array([max(cfg.boost_reseed_prob, cfg.gate_mode_floor), cfg.gate_mode_floor])
+        live = c >= np.array(
+            [
+                max(cfg.boost_reseed_prob, cfg.gate_mode_floor),
+                cfg.gate_mode_floor,
+                max(cfg.manoeuvre.reseed_prob, cfg.gate_mode_floor),  # manoeuvre mode
+            ]
+        )
         if kind == "infrared":
             # Infrared sees only burning plumes: a coasting track does not gate a plume (that
             # of the next missile from the same site, passing where it was 20 s before, made
             # the first one's track a mixture of both, 1.5 km/s out with a 15 m/s sigma).
             live[:, COAST] = False
+            live[:, MANOEUVRE] = False  # manoeuvre mode: a gliding body burns nothing
         ok = ((d2m <= self._gate[m]) & live[:, :, None]).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
@@ -820,10 +846,10 @@ class Tracker:
         cfg = self.config
         m, kind = scan.m, scan.kind
         na = ia.size
-        xs = xp.reshape(2 * na, NX)
-        Ps = Pp.reshape(2 * na, NX, NX)
+        xs = xp.reshape(NMODE * na, NX)
+        Ps = Pp.reshape(NMODE * na, NX, NX)
         zh, H = measure.predict(kind, xs, scan, m)
-        jj = np.repeat(jb, 2)
+        jj = np.repeat(jb, NMODE)
         nu = measure.wrap(scan.z[jj] - zh, kind)
         PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
         S = H @ PHt[:, :6, :] + scan.R[jj]
@@ -837,16 +863,17 @@ class Tracker:
             self._update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
         x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
-        ll = ll.reshape(na, 2)
+        ll = ll.reshape(na, NMODE)
         if kind == "infrared":
             ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
+            ll[:, MANOEUVRE] += math.log(cfg.ir_coast_likelihood)  # manoeuvre mode: no plume
         ll -= ll.max(axis=1, keepdims=True)
         mu = c * np.exp(ll)
         mu /= mu.sum(axis=1, keepdims=True)
         mu = np.clip(mu, 1e-12, 1.0)
         mu /= mu.sum(axis=1, keepdims=True)
-        x_new = x_new.reshape(na, 2, NX)
-        P_new = P_new.reshape(na, 2, NX, NX)
+        x_new = x_new.reshape(na, NMODE, NX)
+        P_new = P_new.reshape(na, NMODE, NX, NX)
         self._reseed_boost(x_new, P_new, mu)
         self._note_wakes(ia, scan.t)
         if kind == "infrared":
@@ -938,10 +965,11 @@ class Tracker:
         mixed by the orders' probabilities (moment matching). Overwrites the rows' plain updates
         in ``x_new``, ``P_new`` and ``ll`` (mode-expanded rows, two per track)."""
         kind, m = scan.kind, scan.m
-        rr = (2 * f.rows[:, None] + np.arange(2)).ravel()
+        rr = (NMODE * f.rows[:, None] + np.arange(NMODE)).ravel()
         x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
-        own, other = np.repeat(f.own, 2), np.repeat(f.other, 2)
-        shift, extra = np.repeat(f.shift, 2, axis=0), np.repeat(f.extra, 2, axis=0)
+        own, other = np.repeat(f.own, NMODE), np.repeat(f.other, NMODE)
+        shift = np.repeat(f.shift, NMODE, axis=0)
+        extra = np.repeat(f.extra, NMODE, axis=0)
         H2 = np.concatenate([Hr, Hr], axis=1)  # (k, 2m, 6)
         PHt = P0[:, :, :6] @ H2.transpose(0, 2, 1)
         HPH = H2 @ PHt[:, :6, :]
@@ -965,7 +993,7 @@ class Tracker:
             d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
             out.append((x, P, -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)))
         (xa, Pa, la), (xb, Pb, lb) = out
-        w = np.repeat(f.w, 2)
+        w = np.repeat(f.w, NMODE)
         b = w[:, None]
         dx = xa - xb
         x_new[rr] = b * xa + (1.0 - b) * xb
@@ -985,7 +1013,7 @@ class Tracker:
         xall, Pall = _combine(xm, Pm, mu)
         pos, vel = xall[:, :3], xall[:, 3:6]
         pb = mu[:, BOOST]
-        acc_t = pb[:, None] * xm[:, BOOST, 6:9]
+        acc_t = pb[:, None] * xm[:, BOOST, 6:9] + mu[:, MANOEUVRE, None] * xm[:, MANOEUVRE, 6:9]
         self.cpos[idx], self.cvel[idx] = pos, vel
         self.cacc[idx] = acceleration(pos, vel) + acc_t
         sig = np.empty((len(pos), 3))
@@ -994,6 +1022,12 @@ class Tracker:
         a_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, BOOST, 6:9], xm[:, BOOST, 6:9]))
         a_sig = np.sqrt(np.trace(Pm[:, BOOST, 6:9, 6:9], axis1=1, axis2=2))
         sig[:, 2] = np.where(pb > 1e-4, a_mag + 3.0 * a_sig + 1.0, 0.05)
+        # --- manoeuvre mode: its lift, and the lift it may start pulling ---
+        l_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, MANOEUVRE, 6:9], xm[:, MANOEUVRE, 6:9]))
+        l_sig = manoeuvre.lift_sigma_mps2(Pm[:, MANOEUVRE])
+        l_max = manoeuvre.lift_ceiling(xm[:, COAST], Pm[:, COAST], cfg.manoeuvre)
+        sig[:, 2] = np.maximum(sig[:, 2], np.maximum(l_mag + 3.0 * l_sig, l_max))
+        # --- end manoeuvre mode ---
         self.csig[idx] = sig
         kap_sig = np.sqrt(np.maximum(Pm[:, COAST, KAPPA, KAPPA], 0.0))
         self.cdrag[idx] = KAPPA_UNIT * (np.abs(xm[:, COAST, KAPPA]) + 3.0 * kap_sig)
@@ -1013,6 +1047,13 @@ class Tracker:
             xm[r, BOOST, 6:9] = 0.0
             Pm[r, BOOST] = Pm[r, COAST]
             Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+        # --- manoeuvre mode: a negligible one restarts from coast with the lift prior ---
+        r = mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob
+        if r.any():
+            xm[r, MANOEUVRE], Pm[r, MANOEUVRE] = manoeuvre.reseed(
+                xm[r, COAST], Pm[r, COAST], cfg.manoeuvre
+            )
+        # --- end manoeuvre mode ---
 
     def _note_wakes(self, idx: np.ndarray, t: float) -> None:
         """Before tracks ``idx`` are updated at ``t``: remember the estimate of each dormant one
@@ -1148,9 +1189,9 @@ class Tracker:
     def _new_states(self, pos, P_pos, vel, P_vel, boost_prob):
         cfg = self.config
         k = pos.shape[0]
-        xm = np.zeros((k, 2, NX))
-        Pm = np.zeros((k, 2, NX, NX))
-        for mode in (BOOST, COAST):
+        xm = np.zeros((k, NMODE, NX))
+        Pm = np.zeros((k, NMODE, NX, NX))
+        for mode in (BOOST, COAST, MANOEUVRE):
             xm[:, mode, 0:3] = pos
             xm[:, mode, 3:6] = vel
             xm[:, mode, KAPPA] = cfg.init_kappa_m2_kg / KAPPA_UNIT
@@ -1158,8 +1199,15 @@ class Tracker:
             Pm[:, mode, 3:6, 3:6] = P_vel
             Pm[:, mode, KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
         Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
-        mu = np.empty((k, 2))
+        mu = np.empty((k, NMODE))
         mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
+        # --- manoeuvre mode: a new track is not known to manoeuvre (a seed from coast) ---
+        mu[:, MANOEUVRE] = 1e-6
+        mu /= mu.sum(axis=1, keepdims=True)
+        xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
+            xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
+        )
+        # --- end manoeuvre mode ---
         return xm, Pm, mu
 
     def _initiate_radar(self, scan: Scan, free: np.ndarray, near=None) -> None:
@@ -1204,7 +1252,8 @@ class Tracker:
             # stack). Measured on irbm-overflight: a stage born with its parent's 0.95 boost
             # probability at burnout flies on at 196 m/s² for 2 s, 500 m off.
             pb = np.minimum(self.mu[pi, BOOST], cfg.init_boost_prob_radar)
-            mu[kid, BOOST], mu[kid, COAST] = pb, 1.0 - pb
+            pm = mu[kid, MANOEUVRE] = np.maximum(self.mu[pi, MANOEUVRE], 1e-6)  # manoeuvre
+            mu[kid, BOOST], mu[kid, COAST] = pb, 1.0 - pb - pm
             xm[kid], Pm[kid] = x1, P1
         ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor), parent)
         if parent is not None and (parent >= 0).any():
