@@ -21,6 +21,10 @@ Version history (:data:`SCHEMA_VERSION`):
 - 2: :class:`DetectionBatch`, :class:`LocalTrack`, :class:`SystemTrack` with its
   :class:`Assessment`, :class:`Heartbeat`, and the signed :class:`Envelope`. :class:`Detection`
   is unchanged: version-1 detections decode as before.
+- 3: :class:`SystemTrack` gains ``event_id``, ``object_type`` and ``event_class`` (the launch
+  event the track belongs to, what the object is, the event's class); :class:`Alert`, a
+  partner's public warning (CAP 1.2 XML) on the exchange. Version-2 system tracks decode with
+  the new fields None.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -219,11 +223,19 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     impact_area_kind: Literal["land", "eez", "high_seas"] | None = None
 
 
+#: What an object of a launch is (``lookout.assess.events``): still thrusting, the payload
+#: (reentry vehicle or satellite), a spent stage, other debris, or not yet told.
+ObjectType = Literal["booster", "payload", "spent_stage", "debris", "unknown"]
+
+
 class SystemTrack(Message, tag="system_track"):
     """One object in the common picture, fused from the partners in ``partners``.
 
     ``system_track_id`` is stable for the life of the object; ``x``/``P`` as in
-    :class:`LocalTrack`; ``assessment`` the latest assessment, if any.
+    :class:`LocalTrack`; ``assessment`` the latest assessment, if any. ``event_id`` names the
+    launch event the object belongs to (stable; every object of one launch shares it),
+    ``object_type`` what the object is, and ``event_class`` the event's class by its payload
+    (SRBM/MRBM/IRBM/ICBM, or SLV for a space launch); None until first assessed.
     """
 
     system_track_id: str
@@ -232,6 +244,9 @@ class SystemTrack(Message, tag="system_track"):
     P: list[list[float]]
     partners: list[str]
     assessment: Assessment | None = None
+    event_id: str | None = None
+    object_type: ObjectType | None = None
+    event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
 
     def __post_init__(self) -> None:
         _check_state("SystemTrack", self.x, self.P)
@@ -245,6 +260,37 @@ class Heartbeat(Message, tag="heartbeat"):
     partner: str
     t_ns: int
     seq: int
+
+
+#: Kinds of public warning message (``lookout.warn.notice``).
+AlertKind = Literal[
+    "LAUNCH", "IMPACT_PREDICTED", "PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "NO_THREAT",
+    "ALL_CLEAR", "MARITIME", "CORRECTION",
+]  # fmt: skip
+
+
+class Alert(Message, tag="alert"):
+    """A partner's public warning: one CAP 1.2 alert as its issuing authority signed it.
+
+    ``cap`` is the alert's XML (UTF-8, with its enveloped XML signature), the message itself;
+    the other fields repeat what it says, for indexing without parsing it: the CAP
+    ``identifier``, ``t_ns`` its ``sent`` time on the scenario clock, the launch ``event_id``,
+    the lifecycle ``kind``, the ``areas`` addressed (``COUNTRY:CODE``, or ``sea:<key>`` for a
+    maritime message) and whether it calls people to ``shelter``.
+    """
+
+    partner: str
+    identifier: str
+    t_ns: int
+    event_id: str
+    kind: AlertKind
+    areas: list[str]
+    shelter: bool
+    cap: bytes
+
+    def __post_init__(self) -> None:
+        if not self.cap.lstrip().startswith(b"<"):
+            raise ValueError(f"Alert.cap: expected CAP XML bytes, got {self.cap[:40]!r}")
 
 
 #: A partner id as it appears in envelopes and bus subjects: letters, digits, "_" and "-".
@@ -272,7 +318,7 @@ class Envelope(Message, tag="envelope"):
 
 
 #: Every message type, decodable by its ``type`` tag.
-AnyMessage = Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Envelope
+AnyMessage = Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Alert | Envelope
 
 #: Message types an envelope may carry, by tag.
 PAYLOAD_TYPES: dict[str, type[Message]] = {
@@ -281,6 +327,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "local_track": LocalTrack,
     "system_track": SystemTrack,
     "heartbeat": Heartbeat,
+    "alert": Alert,
 }
 
 #: Domain separation for envelope signatures: these bytes start every signed string.

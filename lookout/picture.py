@@ -3,8 +3,9 @@
 ``CommonPicture`` is the exchange's fusion (``lookout.exchange.exchange.Fusion``): it feeds every
 accepted partner message to ``lookout.tracking.fusion.PictureFusion`` and, at every report
 instant, returns the system tracks as messages, each with the latest assessment of its track
-(``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch). ``PictureView``
-is what a partner keeps of the picture it receives.
+(``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch) and its launch
+event and object type (``lookout.assess.events``, at the same instants). ``PictureView`` is
+what a partner keeps of the picture it receives.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from lookout import messages as m
 from lookout.assess import Assessment, Assessor
+from lookout.assess.events import LaunchEvents
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.fusion import FusedTrack, PictureFusion
 
@@ -85,6 +87,7 @@ class CommonPicture:
     ) -> None:
         self.fusion = PictureFusion(config, report_period_s=report_period_s, latency_s=latency_s)
         self.assessor = Assessor()
+        self.events = LaunchEvents()  # the tracks of one launch, typed (lookout.assess.events)
         self.assess_period_s = assess_period_s
         self._assessment: dict[str, m.Assessment] = {}
         self.current: dict[str, m.SystemTrack] = {}
@@ -113,9 +116,12 @@ class CommonPicture:
             )
             for a in fresh:
                 self._assessment[a.track_id] = assessment_message(a)
+            self.events.update(t, fresh)
         out = []
         self.current = {}
         for f in tracks:
+            event_id, object_type = self.events.of(f.system_track_id)
+            event = self.events.event_of(f.system_track_id)
             st = m.SystemTrack(
                 system_track_id=f.system_track_id,
                 t_ns=round(t * 1e9),
@@ -123,6 +129,9 @@ class CommonPicture:
                 P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
                 partners=list(f.partners),
                 assessment=self._assessment.get(f.system_track_id),
+                event_id=event_id,
+                object_type=object_type,
+                event_class=event.event_class if event is not None else None,
             )
             self.current[f.system_track_id] = st
             out.append(st)

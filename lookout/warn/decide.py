@@ -1,0 +1,738 @@
+"""The warning decisions of one partner: its civil-defence desk, fed by its own view of the
+common picture, for its own areas.
+
+A :class:`WarnDesk` decides at every picture instant (``decide(t, tracks)``), per launch event
+(``SystemTrack.event_id``) and per area of the partner, which message of the lifecycle is due,
+and returns it as a :class:`~lookout.warn.notice.Notice` with the log of the geometry and the
+rule that made it (:class:`Decision`). The rules, in the words of ``docs/warnings.md``:
+
+**When an event is warned at all.** What a duty officer requires before calling people to
+shelter: an event with a launch point, seen at two assessments at least ``CONFIRM_S`` apart
+whose launch points agree within their uncertainty (99.9 % gate), i.e. a consistent track from
+a place a launch can come from. Nothing is held back beyond that: a phantom is the picture's
+defect, not something to hide behind delays.
+
+**When an area is threatened** (per object of the event that may be its payload: ``booster``,
+``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
+sigma points sweep from now to their fall, the last piece the 95 % impact ellipse) meets the
+area's footprint (land and 12 nmi territorial sea) in the future; while it burns, also the
+*instantaneous impact point's sweep*: the IIP's 95 % ellipse carried forward at the IIP's own
+rate over the next ``IIP_HORIZON_S`` (where it could fall before the next decision); a spent
+stage or debris threatens where its 95 % impact ellipse meets the area.
+
+**Lifecycle per event and area** (kinds of ``lookout.warn.notice``):
+
+- not yet told, threatened, its predicted passage still ahead: ``LAUNCH`` (shelter), or
+  ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact ellipse meets the area;
+- not yet told and the passage already behind (the object flew over it before the event was
+  credible): ``PASSED_OVER`` as information, no shelter call;
+- sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
+- sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
+  ``FELL_AT_SEA`` if the object that threatened it has come down (where, inside the EEZ or
+  not), else ``PASSED_OVER`` if its predicted passage is behind, else ``NO_THREAT`` (withdrawn
+  as soon as the estimate rules the area out);
+- ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
+  nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
+
+**Maritime.** A post-burnout predicted fall (any object, stages too) whose mean point is inside
+the partner's EEZ but whose ellipse meets none of its areas: ``MARITIME`` for the named sea
+there, ``NO_THREAT`` if a later prediction takes it out of the EEZ, ``FELL_AT_SEA`` after the
+fall.
+
+Every message of an event and an area after the first is an ``Update`` referring to all the
+earlier ones (CAP ``references``); areas due the same kind at the same instant with the same
+history share one message. Times are message times: ``t`` is the picture instant (s from the
+scenario epoch), ``sent`` the epoch plus ``t``; never the wall clock, so a replay decides the
+same. Runs driven by a scenario are exercises: ``status`` "Actual" needs a live feed and an
+explicit setting (:class:`DeskConfig`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from lookout.assess.impact import CHI2_2D_95
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.messages import SystemTrack
+from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
+from lookout.warn.notice import (
+    SHELTER_KINDS,
+    Authority,
+    Ellipse,
+    Impact,
+    Notice,
+    Passage,
+    Reference,
+)
+
+#: Two assessments of an event at least this far apart (s), launch points agreeing, make it
+#: credible.
+CONFIRM_S = 4.0
+#: Gate (chi-square, 2 dof, 99.9 %) on two launch points of one event.
+LAUNCH_GATE_CHI2 = 13.82
+#: How far ahead (s) the instantaneous impact point is carried at its own rate while burning:
+#: where it could fall before the next decisions.
+IIP_HORIZON_S = 10.0
+#: An outcome is followed by the all-clear after this long (s), if nothing threatens any more.
+ALL_CLEAR_HOLD_S = 30.0
+#: An object has come down when the time is this many sigmas past its predicted impact time
+#: (or its track is gone within ``GONE_NEAR_IMPACT_S`` of it).
+FALLEN_SIGMAS = 2.0
+GONE_NEAR_IMPACT_S = 60.0
+#: A message expires this long (s) after it is sent, or after the hazard it is about.
+EXPIRES_S = 1800.0
+#: Objects that may carry the payload: their corridors threaten; the others only by their fall.
+PAYLOAD_LIKE = ("booster", "payload", "unknown", None)
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """One partner's desk: ``partner`` id, ``country`` (ISO 3166-1 alpha-2) whose areas it
+    warns, ``languages`` of its messages, its ``authority``, the scenario ``epoch`` (aware
+    datetime) and the ``status``: "Exercise" for any simulated run; "Actual" only with
+    ``live_feed`` true (a live sensor feed) and only when asked for explicitly."""
+
+    partner: str
+    country: str
+    languages: tuple[str, ...]
+    authority: Authority
+    epoch: dt.datetime
+    status: str = "Exercise"
+    live_feed: bool = False
+    identifier_prefix: str = "lookout"
+
+    def __post_init__(self) -> None:
+        if self.status not in ("Exercise", "Actual"):
+            raise ValueError(f"status: {self.status!r} (expected Exercise or Actual)")
+        if self.status == "Actual" and not self.live_feed:
+            raise ValueError(
+                "status: 'Actual' needs a live feed (live_feed=True); a simulated run is an "
+                "Exercise"
+            )
+        if self.epoch.tzinfo is None:
+            raise ValueError(f"epoch: {self.epoch!r} (expected an aware datetime)")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One message due: the notice, and the log of what decided it (``rule``, the instant
+    ``t`` in s from the epoch, and the ``geometry`` per area as plain data)."""
+
+    t: float
+    notice: Notice
+    rule: str
+    geometry: dict
+
+    def to_dict(self) -> dict:
+        n = self.notice
+        return {
+            "t_s": self.t,
+            "partner": n.partner,
+            "event_id": n.event_id,
+            "kind": n.kind,
+            "identifier": n.identifier,
+            "msg_type": n.msg_type,
+            "areas": [a.key for a in n.areas] or ([f"sea:{n.sea_area.key}"] if n.sea_area else []),
+            "references": [r.identifier for r in n.references],
+            "rule": self.rule,
+            "geometry": self.geometry,
+        }
+
+
+@dataclass
+class _Sent:
+    identifier: str
+    sent: dt.datetime
+    kind: str
+
+
+@dataclass
+class _AreaState:
+    """The lifecycle of one event in one area (or sea area)."""
+
+    history: list[_Sent] = field(default_factory=list)
+    sheltering: bool = False
+    impact_said: bool = False
+    outcome_t: float | None = None
+    passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
+    threat_from: str | None = None  # the object that last threatened it
+    passed_info: bool = False
+    maritime: tuple | None = None  # the (object, lat, lon, time) said, for a sea area
+
+
+@dataclass
+class _Object:
+    """What the desk keeps of one object (system track)."""
+
+    track_id: str
+    corridor: Corridor | None = None
+    corridor_t: float | None = None
+    iip: tuple[float, float, float] | None = None  # t, lat, lon (rad)
+    iip_prev: tuple[float, float, float] | None = None
+    impact: tuple[float, float, float, float, np.ndarray] | None = None  # lat, lon deg, t, sig, cov
+    impact_from_burnout: bool = False
+    last_seen: float = -np.inf
+    trail: list[tuple[float, float, float]] = field(default_factory=list)  # t, lat, lon deg
+    object_type: str | None = None
+    orbital: bool = False
+
+
+@dataclass
+class _Event:
+    event_id: str
+    launches: list[tuple[float, float, float, np.ndarray, float, float]] = field(
+        default_factory=list
+    )  # (t, lat rad, lon rad, cov_en, launch time, sigma)
+    credible_t: float | None = None
+    objects: dict[str, _Object] = field(default_factory=dict)
+    areas: dict[str, _AreaState] = field(default_factory=dict)
+    seas: dict[str, _AreaState] = field(default_factory=dict)
+    event_class: str | None = None
+    launch_territory: str | None = None
+    count: int = 0
+
+
+class WarnDesk:
+    """One partner's warning decisions (see the module doc).
+
+    ``areas`` are the partner's :class:`~lookout.warn.areas.Area` (default: the shipped ones of
+    its country), ``eez`` its EEZ geometry and ``sea_of(lat_deg, lon_deg)`` the named sea at a
+    point (defaults from ``lookout.warn.areas``); ``territory_of(lat, lon)`` (radians) the
+    ISO code of the land or waters at a launch point (default: ``lookout.assess.territory``).
+    """
+
+    def __init__(
+        self,
+        config: DeskConfig,
+        areas: Sequence | None = None,
+        eez=None,
+        sea_of: Callable | None = None,
+        territory_of: Callable | None = None,
+    ) -> None:
+        self.config = config
+        if areas is None or eez is None or sea_of is None:
+            from lookout.warn import areas as shipped
+
+            areas = shipped.areas(config.country) if areas is None else areas
+            eez = shipped.eez(config.country) if eez is None else eez
+            sea_of = shipped.sea_area if sea_of is None else sea_of
+        self.areas = tuple(areas)
+        self.eez = eez
+        shapely.prepare(self.eez)
+        self.sea_of = sea_of
+        if territory_of is None:
+            from lookout.assess.territory import territories
+
+            outlines = territories()
+
+            def territory_of(lat, lon):  # noqa: E306
+                return outlines.area_at(lat, lon).code
+
+        self.territory_of = territory_of
+        self._footprints = np.array([a.footprint for a in self.areas], dtype=object)
+        self._lands = np.array([a.land for a in self.areas], dtype=object)
+        shapely.prepare(self._footprints)
+        shapely.prepare(self._lands)
+        self._tree = shapely.STRtree(self._footprints)
+        self.events: dict[str, _Event] = {}
+        self.log: list[Decision] = []
+        self._instant: int | None = None
+        self._pending: dict[str, SystemTrack] = {}
+
+    # ------------------------------------------------------------------ feeding
+
+    def on_track(self, track: SystemTrack) -> list[Decision]:
+        """Take one system track as it arrives (in delivery order); when it opens a new picture
+        instant, decide on the instant just completed and return its decisions."""
+        out: list[Decision] = []
+        if self._instant is not None and track.t_ns > self._instant:
+            out = self.decide(self._instant * 1e-9, list(self._pending.values()))
+        if self._instant is None or track.t_ns > self._instant:
+            self._instant = track.t_ns
+            self._pending = {}
+        if track.t_ns == self._instant:
+            self._pending[track.system_track_id] = track
+        return out
+
+    def flush(self) -> list[Decision]:
+        """Decide on the last instant received (at the end of a run)."""
+        if self._instant is None:
+            return []
+        out = self.decide(self._instant * 1e-9, list(self._pending.values()))
+        self._instant = None
+        self._pending = {}
+        return out
+
+    # ------------------------------------------------------------------ deciding
+
+    def decide(self, t: float, tracks: list[SystemTrack]) -> list[Decision]:
+        """Every message due at picture instant ``t`` (s) given the tracks of that instant."""
+        by_event: dict[str, list[SystemTrack]] = {}
+        for tr in tracks:
+            if tr.event_id is not None and tr.t_ns * 1e-9 >= t - 1e-6:
+                by_event.setdefault(tr.event_id, []).append(tr)
+        for eid, trs in by_event.items():
+            ev = self.events.setdefault(eid, _Event(eid))
+            self._observe(ev, t, trs)
+        self._fly(t, by_event)
+        out: list[Decision] = []
+        for eid in sorted(self.events, key=_event_order):
+            ev = self.events[eid]
+            if ev.credible_t is None:
+                continue
+            out += self._decide_event(ev, t)
+        self.log += out
+        return out
+
+    def _observe(self, ev: _Event, t: float, trs: list[SystemTrack]) -> None:
+        for tr in trs:
+            ob = ev.objects.setdefault(tr.system_track_id, _Object(tr.system_track_id))
+            ob.last_seen = t
+            ob.object_type = tr.object_type
+            lat, lon, _ = ecef_to_geodetic(np.asarray(tr.x[:3]))
+            ob.trail.append((t, float(np.degrees(lat)), float(np.degrees(lon))))
+            if len(ob.trail) > 2:  # keep the first and the latest sub-points only
+                ob.trail[1:-1] = []
+            if tr.event_class is not None:
+                ev.event_class = tr.event_class
+            a = tr.assessment
+            if a is None:
+                continue
+            ob.orbital = a.orbital
+            fresh = a.t_ns == tr.t_ns
+            if fresh and a.launch_lat is not None and a.launch_ellipse is not None:
+                cov = _cov_of(a.launch_ellipse)
+                ev.launches.append((t, a.launch_lat, a.launch_lon, cov,
+                                    (a.launch_time_ns or 0) * 1e-9,
+                                    (a.launch_time_sigma_ns or 0) * 1e-9))  # fmt: skip
+                del ev.launches[:-8]
+            if fresh and a.impact_lat is not None and a.impact_time_ns is not None:
+                cov = _cov_of(a.impact_ellipse) if a.impact_ellipse else np.eye(2)
+                if a.iip:
+                    ob.iip_prev, ob.iip = ob.iip, (t, a.impact_lat, a.impact_lon)
+                    ob.impact_from_burnout = False
+                else:
+                    ob.iip = ob.iip_prev = None
+                    ob.impact_from_burnout = True
+                ob.impact = (float(np.degrees(a.impact_lat)), float(np.degrees(a.impact_lon)),
+                             a.impact_time_ns * 1e-9, (a.impact_time_sigma_ns or 0) * 1e-9, cov)  # fmt: skip
+        if ev.credible_t is None and _consistent(ev.launches):
+            ev.credible_t = t
+            _, lat, lon, _, _, _ = _best_launch(ev.launches)
+            ev.launch_territory = self.territory_of(lat, lon)
+
+    def _fly(self, t: float, by_event: dict[str, list[SystemTrack]]) -> None:
+        """Corridors of the objects that may carry a payload, freshly assessed, in one batch."""
+        todo = []
+        for eid, trs in by_event.items():
+            ev = self.events[eid]
+            if ev.credible_t is None:
+                continue
+            for tr in trs:
+                a = tr.assessment
+                if a is None or a.t_ns != tr.t_ns or a.orbital or tr.object_type not in PAYLOAD_LIKE:
+                    continue
+                todo.append((ev.objects[tr.system_track_id], tr))
+        if not todo:
+            return
+        got = corridors([(tr.t_ns * 1e-9, np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
+        for (ob, tr), c in zip(todo, got, strict=True):
+            ob.corridor, ob.corridor_t = c, tr.t_ns * 1e-9
+
+    # ------------------------------------------------------------------ per event
+
+    def _threats(self, ev: _Event, t: float) -> dict[int, dict]:
+        """Per area index: what threatens it now (object, rule, predicted entry and exit, and
+        whether a fall is predicted on it)."""
+        out: dict[int, dict] = {}
+
+        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
+            cur = out.get(i)
+            if cur is None or t_in < cur["entry_s"] or (fall and not cur["fall"]):
+                out[i] = {
+                    "object": ob.track_id, "rule": rule, "entry_s": t_in, "exit_s": t_out,
+                    "fall": fall or (cur is not None and cur["fall"]),
+                    "geometry": geometry or {},
+                }  # fmt: skip
+            elif cur is not None:
+                cur["exit_s"] = max(cur["exit_s"], t_out)
+
+        for ob in ev.objects.values():
+            if ob.orbital or t - ob.last_seen > 5.0 and self._fallen(ob, t):
+                continue
+            payload_like = ob.object_type in PAYLOAD_LIKE
+            c = ob.corridor
+            if payload_like and c is not None and not self._fallen(ob, t):
+                future = np.flatnonzero(c.t1 >= t)
+                if future.size:
+                    segs = _wrapped(c.segments[future])
+                    si, ai = self._tree.query(segs, predicate="intersects")
+                    for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
+                        k = future[s_]
+                        hit(a_, ob, "corridor", float(c.t0[k]), float(c.t1[k]),
+                            geometry={"corridor_t_s": c.t, "segment_s": [float(c.t0[k]),
+                                      float(c.t1[k])], "impact": _impact_dict(c)})  # fmt: skip
+                if ob.impact_from_burnout and c.impact_time >= t:
+                    for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
+                        hit(int(a_), ob, "impact_ellipse", c.impact_time, c.impact_time,
+                            fall=True, geometry={"impact": _impact_dict(c)})  # fmt: skip
+            if payload_like and ob.iip is not None and ob.iip_prev is not None:
+                sweep = self._iip_sweep(ob)
+                if sweep is not None:
+                    for a_ in self._tree.query(_wrapped_one(sweep[0]), predicate="intersects"):
+                        hit(int(a_), ob, "iip_sweep", t, t, geometry=sweep[1])
+            if not payload_like and ob.impact is not None and ob.impact_from_burnout:
+                lat, lon, ti, _, cov = ob.impact
+                if ti >= t:
+                    poly = ellipse_polygon(lat, lon, cov)
+                    for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
+                        hit(int(a_), ob, "stage_impact_ellipse", ti, ti, fall=True,
+                            geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}})  # fmt: skip
+        return out
+
+    def _iip_sweep(self, ob: _Object):
+        """The IIP's 95 % ellipse carried from where it is to where its rate takes it in
+        ``IIP_HORIZON_S``: (polygon, geometry log)."""
+        t1, lat1, lon1 = ob.iip
+        t0, lat0, lon0 = ob.iip_prev
+        if t1 - t0 <= 0 or ob.impact is None:
+            return None
+        dist, az = geodesic_inverse(lat0, lon0, lat1, lon1)
+        rate = float(dist) / (t1 - t0)
+        ahead = rate * IIP_HORIZON_S
+        from lookout.geodesy import geodesic_direct
+
+        lat2, lon2 = geodesic_direct(lat1, lon1, float(az), ahead)
+        cov = ob.impact[4]
+        here = ellipse_polygon(np.degrees(lat1), np.degrees(lon1), cov)
+        there = ellipse_polygon(float(np.degrees(lat2)), float(np.degrees(lon2)), cov)
+        poly = shapely.convex_hull(shapely.union(here, there))
+        return poly, {
+            "iip_deg": [float(np.degrees(lat1)), float(np.degrees(lon1))],
+            "iip_ahead_deg": [float(np.degrees(lat2)), float(np.degrees(lon2))],
+            "iip_rate_mps": rate,
+            "horizon_s": IIP_HORIZON_S,
+        }
+
+    def _fallen(self, ob: _Object, t: float) -> bool:
+        """Whether an object has come down by ``t`` (its predicted fall is behind, or its track
+        ended close to it)."""
+        if ob.impact is None or not ob.impact_from_burnout:
+            return False
+        ti, sig = ob.impact[2], ob.impact[3]
+        if t >= ti + FALLEN_SIGMAS * sig + 2.0:
+            return True
+        return t - ob.last_seen > 5.0 and ti - ob.last_seen <= GONE_NEAR_IMPACT_S
+
+    def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
+        threats = self._threats(ev, t)
+        due: dict[tuple, list[tuple[int, dict]]] = {}
+        for i, area in enumerate(self.areas):
+            st = ev.areas.get(area.key)
+            th = threats.get(i)
+            kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
+            if kind is None:
+                continue
+            st = ev.areas.setdefault(area.key, _AreaState())
+            history = tuple(s.identifier for s in st.history)
+            due.setdefault((kind, history), []).append((i, {"rule": rule, **geom}))
+        out = []
+        for (kind, _), items in sorted(due.items(), key=lambda kv: _KIND_ORDER[kv[0][0]]):
+            for chunk in _chunks(items, 31):
+                out.append(self._issue(ev, t, kind, [i for i, _ in chunk], dict(chunk)))
+        out += self._maritime(ev, t)
+        return out
+
+    def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float):
+        """The kind due for one area now, with its rule and geometry (None: nothing due)."""
+        if th is not None:
+            if st is not None:
+                st.passage = (th["entry_s"], max(th["exit_s"], (st.passage or (0, 0))[1]))
+                st.threat_from = th["object"]
+            geom = {"object": th["object"], "entry_s": th["entry_s"], "exit_s": th["exit_s"],
+                    **th["geometry"]}  # fmt: skip
+            if st is None or not st.sheltering:
+                if st is not None and st.passed_info:
+                    return None, None, None
+                if th["fall"]:
+                    return "IMPACT_PREDICTED", th["rule"], geom
+                return "LAUNCH", th["rule"], geom
+            if th["fall"] and not st.impact_said:
+                return "IMPACT_PREDICTED", th["rule"], geom
+            return None, None, None
+        if st is None:
+            passed = self._flown_over(ev, area)
+            if passed is not None:
+                return "PASSED_OVER", "trail_over_area_before_credible", passed
+            return None, None, None
+        if st.sheltering:
+            ob = ev.objects.get(st.threat_from) if st.threat_from else None
+            if ob is not None and self._fallen(ob, t) and ob.impact is not None:
+                lat, lon = ob.impact[0], ob.impact[1]
+                on_land = bool(shapely.contains_xy(area.land, _wrap(lon), lat))
+                kind = "FELL_ON_LAND" if on_land else "FELL_AT_SEA"
+                return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
+            if st.passage is not None and st.passage[1] <= t + 1.0:
+                return "PASSED_OVER", "passage_behind", {"passage_s": list(st.passage)}
+            return "NO_THREAT", "corridor_misses_area", {}
+        if st.outcome_t is not None and t >= st.outcome_t + ALL_CLEAR_HOLD_S:
+            return "ALL_CLEAR", "nothing_threatens_after_outcome", {"outcome_s": st.outcome_t}
+        return None, None, None
+
+    def _flown_over(self, ev: _Event, area) -> dict | None:
+        """Whether an object that may be the payload flew over the area before the event was
+        credible (from the launch point to its first sub-point seen)."""
+        if not ev.launches:
+            return None
+        _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
+        for ob in ev.objects.values():
+            if ob.object_type not in PAYLOAD_LIKE or not ob.trail:
+                continue
+            t0, la0, lo0 = ob.trail[0]
+            if t0 > (ev.credible_t or 0) + 1e-6:
+                continue
+            lo_l = float(np.degrees(lon))
+            lo0 = lo_l + (lo0 - lo_l + 180.0) % 360.0 - 180.0
+            line = shapely.LineString([(lo_l, float(np.degrees(lat))), (lo0, la0)])
+            if _wrapped_one(line).intersects(area.footprint):
+                return {"object": ob.track_id, "from_launch_to_s": t0, "launch_time_s": t_launch}
+        return None
+
+    # ------------------------------------------------------------------ messages
+
+    def _issue(self, ev: _Event, t: float, kind: str, idx: list[int], log: dict) -> Decision:
+        areas = tuple(self.areas[i] for i in idx)
+        states = [ev.areas[a.key] for a in areas]
+        refs = _references(self.config.authority.sender, states)
+        impact = passage = None
+        inside_eez = None
+        any_geom = next(iter(log.values()))
+        if kind in ("IMPACT_PREDICTED", "FELL_AT_SEA", "FELL_ON_LAND"):
+            ob = ev.objects[any_geom["object"]]
+            impact = self._impact_of(ob)
+            inside_eez = bool(shapely.contains_xy(self.eez, _wrap(impact.lon_deg), impact.lat_deg))
+        if kind == "PASSED_OVER":
+            passage = self._passage_of(ev, any_geom, t)
+        notice = self._notice(ev, t, kind, areas, refs, impact=impact, passage=passage,
+                              inside_eez=inside_eez)  # fmt: skip
+        sent = _Sent(notice.identifier, notice.sent, kind)
+        for st in states:
+            st.history.append(sent)
+            if kind in SHELTER_KINDS:
+                st.sheltering = True
+                st.outcome_t = None
+            if kind == "IMPACT_PREDICTED":
+                st.impact_said = True
+            if kind in ("PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "NO_THREAT"):
+                if st.sheltering:
+                    st.outcome_t = t
+                else:
+                    st.passed_info = True
+                st.sheltering = False
+                st.impact_said = False
+            if kind == "ALL_CLEAR":
+                st.outcome_t = None
+        geometry = {a.key: log[i] for a, i in zip(areas, idx, strict=True)}
+        return Decision(t, notice, next(iter(log.values()))["rule"], geometry)
+
+    def _maritime(self, ev: _Event, t: float) -> list[Decision]:
+        """Maritime messages: predicted falls inside the EEZ, off every area."""
+        out = []
+        wanted: dict[str, tuple[_Object, tuple]] = {}
+        for ob in ev.objects.values():
+            if ob.impact is None or not ob.impact_from_burnout or ob.orbital:
+                continue
+            lat, lon, ti, _, cov = ob.impact
+            inside = bool(shapely.contains_xy(self.eez, _wrap(lon), lat))
+            if not inside or len(self._tree.query(_wrapped_one(ellipse_polygon(lat, lon, cov)),
+                                                  predicate="intersects")):  # fmt: skip
+                continue
+            sea = self.sea_of(lat, lon)
+            wanted.setdefault(sea.key, (ob, ob.impact, sea))
+        for key, (ob, imp, sea) in sorted(wanted.items()):
+            st = ev.seas.setdefault(key, _AreaState())
+            if st.maritime is None or st.maritime[0] != ob.track_id:
+                if not self._fallen(ob, t):
+                    st.maritime = (ob.track_id, imp, sea)
+                    out.append(self._issue_sea(ev, t, "MARITIME", key, ob, sea, "fall_in_eez"))
+        for key, st in sorted(ev.seas.items()):
+            if st.maritime is None or st.outcome_t is not None:
+                continue
+            ob = ev.objects.get(st.maritime[0])
+            if ob is not None and self._fallen(ob, t):
+                out.append(self._issue_sea(ev, t, "FELL_AT_SEA", key, ob, st.maritime[2],
+                                           "fallen"))  # fmt: skip
+                st.outcome_t = t
+            elif key not in wanted and ob is not None and ob.impact is not None:
+                out.append(self._issue_sea(ev, t, "NO_THREAT", key, ob, st.maritime[2],
+                                           "fall_no_longer_in_eez"))  # fmt: skip
+                st.maritime = None
+        self.log += []
+        return out
+
+    def _issue_sea(self, ev: _Event, t, kind: str, key: str, ob: _Object, sea, rule) -> Decision:
+        st = ev.seas[key]
+        refs = _references(self.config.authority.sender, [st])
+        impact = self._impact_of(ob)
+        notice = self._notice(ev, t, kind, (), refs, impact=impact, inside_eez=True, sea_area=sea)
+        st.history.append(_Sent(notice.identifier, notice.sent, kind))
+        return Decision(t, notice, rule, {f"sea:{key}": {"object": ob.track_id,
+                                                          "impact": _impact_tuple(ob)}})  # fmt: skip
+
+    def _impact_of(self, ob: _Object) -> Impact:
+        c = ob.corridor
+        if c is not None and (ob.impact is None or c.t >= ob.last_seen - 5.0):
+            lat, lon, ti = c.impact_lat, c.impact_lon, c.impact_time
+            ell = Ellipse(c.axes_m[0], c.axes_m[1], c.orientation_deg)
+        else:
+            lat, lon, ti, _, cov = ob.impact
+            w, v = np.linalg.eigh(cov)
+            axes = np.sqrt(CHI2_2D_95 * np.maximum(w, 0.0))
+            orient = float(np.degrees(np.arctan2(v[0, 1], v[1, 1])) % 180.0)
+            ell = Ellipse(float(axes[1]), float(axes[0]), orient)
+        return Impact(float(lat), float(_wrap(lon)), self._time(ti), ell)
+
+    def _passage_of(self, ev: _Event, geom: dict, t: float) -> Passage:
+        """When the flight passed the area and where it is heading (the sea of its fall)."""
+        when = geom.get("passage_s", [t, t])[0] if "passage_s" in geom else t
+        heading, towards = 0.0, None
+        best = None
+        for ob in ev.objects.values():
+            if ob.object_type in PAYLOAD_LIKE and ob.corridor is not None:
+                best = ob if best is None or ob.corridor_t > best.corridor_t else best
+        if best is not None:
+            c = best.corridor
+            heading = c.heading_deg(max(when, c.t))
+            towards = self.sea_of(c.impact_lat, float(_wrap(c.impact_lon)))
+        elif len((ob := next(iter(ev.objects.values()))).trail) >= 2:
+            (_, la0, lo0), (_, la1, lo1) = ob.trail[0], ob.trail[-1]
+            _, az = geodesic_inverse(*np.radians([la0, lo0, la1, lo1]))
+            heading = float(np.degrees(az)) % 360.0
+        return Passage(self._time(min(when, t)), float(heading), towards)
+
+    def _notice(self, ev: _Event, t: float, kind: str, areas, refs, **kw) -> Notice:
+        cfg = self.config
+        _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
+        ev.count += 1
+        stamp = cfg.epoch.strftime("%Y%m%dT%H%M%SZ")
+        identifier = f"{cfg.identifier_prefix}.{stamp}.{cfg.partner}.{ev.event_id}.{ev.count:03d}"
+        sent = self._time(t)
+        return Notice(
+            kind=kind,
+            partner=cfg.partner,
+            country=cfg.country,
+            authority=cfg.authority,
+            languages=cfg.languages,
+            status=cfg.status,
+            identifier=identifier,
+            sent=sent,
+            expires=sent + dt.timedelta(seconds=EXPIRES_S),
+            event_id=ev.event_id,
+            areas=tuple(areas),
+            launch_time=self._time(t_launch),
+            launch_territory=ev.launch_territory,
+            launch_lat_deg=float(np.degrees(lat)),
+            launch_lon_deg=float(np.degrees(lon)),
+            references=refs,
+            space_launch=ev.event_class == "SLV",
+            **kw,
+        )
+
+    def _time(self, t: float) -> dt.datetime:
+        return self.config.epoch + dt.timedelta(seconds=round(float(t), 6))
+
+
+# ---------------------------------------------------------------------- helpers
+
+_KIND_ORDER = {k: i for i, k in enumerate((
+    "NO_THREAT", "PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "ALL_CLEAR", "IMPACT_PREDICTED",
+    "LAUNCH", "MARITIME", "CORRECTION",
+))}  # fmt: skip
+
+
+def _event_order(eid: str) -> tuple:
+    return (len(eid), eid)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    return [items[i : i + n] for i in range(0, len(items), n)]
+
+
+def _references(sender: str, states: list[_AreaState]) -> tuple[Reference, ...]:
+    seen: dict[str, _Sent] = {}
+    for st in states:
+        for s in st.history:
+            seen.setdefault(s.identifier, s)
+    ordered = sorted(seen.values(), key=lambda s: (s.sent, s.identifier))
+    return tuple(Reference(sender, s.identifier, s.sent) for s in ordered)
+
+
+def _cov_of(e) -> np.ndarray:
+    """(east, north) covariance of a wire ``Ellipse`` (95 %)."""
+    a, b = e.semi_major_m**2 / CHI2_2D_95, e.semi_minor_m**2 / CHI2_2D_95
+    u = np.array([np.sin(e.orientation_rad), np.cos(e.orientation_rad)])
+    v = np.array([u[1], -u[0]])
+    return a * np.outer(u, u) + b * np.outer(v, v) + 1.0 * np.eye(2)
+
+
+def _best_launch(launches):
+    return min(launches, key=lambda r: float(np.trace(r[3])))
+
+
+def _consistent(launches) -> bool:
+    """Two launch estimates at least ``CONFIRM_S`` apart that agree (99.9 % gate)."""
+    if len(launches) < 2:
+        return False
+    from lookout.assess.impact import mahalanobis2
+
+    t1, lat1, lon1, c1, _, _ = launches[-1]
+    for t0, lat0, lon0, c0, _, _ in launches[:-1]:
+        if t1 - t0 >= CONFIRM_S and float(mahalanobis2(lat0, lon0, c0 + c1, lat1, lon1)) <= (
+            LAUNCH_GATE_CHI2
+        ):
+            return True
+    return False
+
+
+def _wrap(lon_deg):
+    return (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+def _wrapped_one(geom):
+    from lookout.warn.areas import wrap_geometry
+
+    return wrap_geometry(geom)
+
+
+def _wrapped(geoms: np.ndarray) -> np.ndarray:
+    b = shapely.bounds(geoms)
+    out = geoms.copy()
+    bad = np.flatnonzero((b[:, 0] < -180.0) | (b[:, 2] > 180.0))
+    for k in bad.tolist():
+        out[k] = _wrapped_one(geoms[k])
+    return out
+
+
+def _impact_dict(c: Corridor) -> dict:
+    return {
+        "lat_deg": c.impact_lat,
+        "lon_deg": float(_wrap(c.impact_lon)),
+        "time_s": c.impact_time,
+        "semi_axes_m": list(c.axes_m),
+        "orientation_deg": c.orientation_deg,
+    }
+
+
+def _impact_tuple(ob: _Object) -> dict | None:
+    if ob.impact is None:
+        return None
+    lat, lon, ti, sig, _ = ob.impact
+    return {"lat_deg": lat, "lon_deg": float(_wrap(lon)), "time_s": ti, "time_sigma_s": sig}
+
+
+__all__ = ["ALL_CLEAR_HOLD_S", "CONFIRM_S", "Decision", "DeskConfig", "WarnDesk"]
