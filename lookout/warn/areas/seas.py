@@ -1,0 +1,100 @@
+"""Names of the seas around the partners, for maritime messages and overflight texts.
+
+The outlines are coarse polygons drawn by hand after the limits of IHO S-23 ("Limits of Oceans
+and Seas", 1953) and are approximate to some tens of kilometres: good for naming the sea a
+missile fell in, not for any legal purpose. Where they overlap the first listed wins; a point
+in none is in the Pacific Ocean. Names follow each language's usage, and the partner's where
+it differs (Korean 동해 and, in Korea's English, "East Sea" for the Sea of Japan).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from lookout.warn.areas import SeaArea, wrap_lon
+
+# key, names, outline (lon, lat) with longitudes in 0..360 so that the Bering Sea is whole.
+_SEAS = [
+    ("sea_of_japan",
+     (("ja", "日本海"), ("ko", "동해"), ("en", "Sea of Japan"), ("en-KR", "East Sea"),
+      ("es", "mar del Japón"), ("es-KR", "mar del Este")),
+     [(126.5, 34.3), (129.8, 33.2), (131.0, 34.2), (133.0, 35.7), (136.0, 36.4),
+      (139.0, 38.4), (139.9, 40.5), (140.2, 41.5), (140.0, 43.2), (141.6, 45.4),
+      (142.0, 46.5), (141.6, 52.0), (140.6, 53.0), (138.0, 50.0), (135.0, 46.0),
+      (131.0, 42.5), (129.5, 40.5), (128.0, 38.0), (126.5, 34.3)]),
+    ("sea_of_okhotsk",
+     (("ja", "オホーツク海"), ("ko", "오호츠크해"), ("en", "Sea of Okhotsk"),
+      ("es", "mar de Ojotsk")),
+     [(141.6, 45.4), (145.4, 43.4), (150.0, 45.6), (156.0, 50.6), (156.7, 51.2),
+      (156.0, 57.5), (150.0, 60.0), (140.0, 59.5), (137.0, 54.0), (141.6, 52.0),
+      (142.0, 46.5), (141.6, 45.4)]),
+    ("yellow_sea",
+     (("ja", "黄海"), ("ko", "서해"), ("en", "Yellow Sea"), ("es", "mar Amarillo")),
+     [(117.5, 41.0), (122.0, 41.0), (125.0, 40.0), (126.8, 37.5), (126.5, 34.3),
+      (126.3, 33.2), (121.9, 31.7), (119.5, 34.0), (117.5, 38.0), (117.5, 41.0)]),
+    ("east_china_sea",
+     (("ja", "東シナ海"), ("ko", "동중국해"), ("en", "East China Sea"),
+      ("es", "mar de China Oriental")),
+     [(121.9, 31.7), (126.3, 33.2), (126.5, 34.3), (128.6, 32.7), (129.8, 33.2),
+      (130.6, 33.0), (131.0, 31.2), (130.5, 30.0), (129.0, 28.0), (127.8, 25.9),
+      (125.5, 24.3), (123.0, 24.3), (121.9, 25.1), (120.0, 25.0), (119.5, 26.0),
+      (121.9, 31.7)]),
+    ("south_china_sea",
+     (("ja", "南シナ海"), ("ko", "남중국해"), ("en", "South China Sea"),
+      ("es", "mar de China Meridional")),
+     [(103.0, 1.5), (105.0, 0.0), (117.0, 0.0), (119.5, 5.0), (120.5, 15.0), (120.5, 18.5),
+      (121.8, 21.5), (121.0, 22.0), (120.0, 25.0), (117.0, 23.5), (110.0, 20.5),
+      (106.0, 21.5), (105.0, 10.0), (103.0, 1.5)]),
+    ("philippine_sea",
+     (("ja", "フィリピン海"), ("ko", "필리핀해"), ("en", "Philippine Sea"),
+      ("es", "mar de Filipinas")),
+     [(121.9, 25.1), (123.0, 24.3), (125.5, 24.3), (127.8, 25.9), (129.0, 28.0),
+      (130.5, 30.0), (131.0, 31.2), (131.7, 32.5), (132.5, 33.0), (135.0, 33.5),
+      (138.8, 34.6), (139.8, 34.8), (140.0, 33.0), (141.0, 28.0), (142.2, 26.5),
+      (144.0, 20.0), (145.8, 15.2), (145.3, 13.0), (135.0, 8.0), (127.0, 6.5),
+      (126.5, 9.0), (124.0, 18.5), (122.0, 18.5), (121.8, 21.5), (121.0, 22.0),
+      (121.9, 25.1)]),
+    ("bering_sea",
+     (("ja", "ベーリング海"), ("ko", "베링해"), ("en", "Bering Sea"), ("es", "mar de Bering")),
+     [(162.0, 56.0), (166.0, 55.0), (172.5, 53.0), (180.0, 51.5), (187.0, 51.5),
+      (195.0, 52.5), (197.0, 54.8), (203.0, 58.5), (198.0, 60.0), (195.0, 63.0),
+      (192.0, 65.8), (190.0, 66.0), (180.0, 66.0), (178.0, 64.8), (170.0, 60.0),
+      (163.0, 59.0), (162.0, 56.0)]),
+    ("gulf_of_alaska",
+     (("ja", "アラスカ湾"), ("ko", "알래스카만"), ("en", "Gulf of Alaska"),
+      ("es", "golfo de Alaska")),
+     [(203.0, 56.5), (208.0, 57.5), (212.0, 60.5), (220.0, 60.0), (224.0, 58.0),
+      (226.0, 55.0), (220.0, 52.5), (205.0, 54.5), (203.0, 56.5)]),
+]  # fmt: skip
+
+PACIFIC = SeaArea(
+    "pacific",
+    (("ja", "太平洋"), ("ko", "태평양"), ("en", "Pacific Ocean"), ("es", "océano Pacífico")),
+)
+
+
+@cache
+def _seas() -> tuple[tuple[SeaArea, ...], np.ndarray]:
+    seas = tuple(SeaArea(key, names) for key, names, _ in _SEAS)
+    polys = np.array([Polygon(ring) for _, _, ring in _SEAS], dtype=object)
+    shapely.prepare(polys)
+    return seas, polys
+
+
+def seas() -> tuple[SeaArea, ...]:
+    """Every named sea (the Pacific Ocean, the default, last)."""
+    return (*_seas()[0], PACIFIC)
+
+
+def sea_area(lat_deg: float, lon_deg: float) -> SeaArea:
+    """The named sea at a point (the Pacific Ocean if in none of the others)."""
+    seas_, polys = _seas()
+    lon = float(wrap_lon(lon_deg)) % 360.0
+    for sea, poly in zip(seas_, polys, strict=True):
+        if shapely.contains_xy(poly, lon, lat_deg):
+            return sea
+    return PACIFIC
