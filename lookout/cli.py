@@ -335,10 +335,14 @@ def demo(
     audit: Path = typer.Option(
         Path("lookout-audit.sqlite"), help="The exchange's audit log (replay it with replay)."
     ),
+    alerts_dir: Path | None = typer.Option(
+        None, help="Write every public warning (CAP XML) here, with index.atom of the active."
+    ),
     as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
 ) -> None:
     """The main job, embedded: a scenario's sensors, three partner nodes, the exchange, fusion and
-    assessment in one process, with the live common picture in the terminal."""
+    assessment in one process, each partner issuing its public warnings, with the live common
+    picture and the warnings in the terminal."""
     from rich.live import Live
 
     from lookout.demo import run_demo
@@ -352,7 +356,8 @@ def demo(
         console.print("simulating the sensors...", highlight=False)
     sim = run_simulation(sc)
     if as_json:
-        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim)
+        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
+                          alerts_dir=alerts_dir)  # fmt: skip
         typer.echo(json.dumps(result.summary()))
         return
     from lookout.terminal import render_picture
@@ -365,13 +370,17 @@ def demo(
             duration_s=duration_s,
             sim=sim,
             on_tick=lambda state: live.update(render_picture(state)),
+            alerts_dir=alerts_dir,
         )
     summary = result.summary()
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
+        f"{summary['alerts']} public warnings; "
         f"audit log {summary['audit']} (lookout replay {summary['audit']})",
         highlight=False,
     )
+    if alerts_dir is not None:
+        console.print(f"alerts: {alerts_dir}/ (index.atom)", highlight=False)
 
 
 @app.command()
@@ -389,6 +398,12 @@ def replay(
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot replay: {e}")
+    from lookout.demo import replay_alerts
+
+    try:
+        warnings = replay_alerts(log, picture)
+    except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
+        fail(f"{log}: cannot decide the warnings again: {e}")
     summary = {}
     for recipient, items in sorted(picture.items()):
         kinds: dict[str, int] = {}
@@ -400,6 +415,13 @@ def replay(
                 st = decode_payload(decode(data))
                 last[st.system_track_id] = st
         summary[recipient] = {"delivered": kinds, "system_tracks": sorted(last)}
+        if recipient in warnings:
+            w = warnings[recipient]
+            summary[recipient]["alerts"] = {
+                "issued_live": len(w["logged"]),
+                "decided_again": len(w["alerts"]),
+                "identical": w["identical"],
+            }
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -407,10 +429,77 @@ def replay(
     table.add_column("partner")
     table.add_column("delivered")
     table.add_column("system tracks seen")
+    table.add_column("warnings (live / decided again)")
     for recipient, s in summary.items():
         delivered = ", ".join(f"{k} {v}" for k, v in sorted(s["delivered"].items()))
-        table.add_row(recipient, delivered, str(len(s["system_tracks"])))
+        w = s.get("alerts")
+        said = (
+            "-"
+            if w is None
+            else (
+                f"{w['issued_live']} / {w['decided_again']}, "
+                + ("byte for byte" if w["identical"] else "DIFFERENT")
+            )
+        )
+        table.add_row(recipient, delivered, str(len(s["system_tracks"])), said)
     console.print(table)
+    if any(not w["identical"] for w in warnings.values()):
+        raise typer.Exit(1)
+
+
+@app.command("warn")
+def warn_scenario(
+    scenario: str = typer.Argument(..., help="A shipped scenario name or a scenario YAML file."),
+    alerts_dir: Path | None = typer.Option(
+        None, help="Write every public warning (CAP XML) here, with index.atom of the active."
+    ),
+    alone: str | None = typer.Option(
+        None, help="Run this partner alone: its own sensors only, without the exchange."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Run the whole chain on a scenario, every partner issuing its public warnings (CAP 1.2),
+    and judge each against the truth: lead times, missed and false areas, all-clears."""
+    from lookout.warn.run import run_warn
+
+    sc = load_scenario(scenario)
+    if alone is not None and alone not in [p.id for p in sc.partners]:
+        fail(f"alone = {alone!r}, expected one of the partners {[p.id for p in sc.partners]}")
+    with stage_progress(disabled=as_json) as progress:
+        result = run_warn(sc, alone=alone, alerts_dir=alerts_dir, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _print_warn_result(result)
+
+
+def _print_warn_result(r: dict) -> None:
+    def f(x, spec=".0f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title=f"lookout warn {r['scenario']} ({r['mode']})")
+    for col in ("flight", "area", "truth (s)", "1st message (s)", "lead (s)", "shelter",
+                "all clear (s)", "messages"):  # fmt: skip
+        table.add_column(col)
+    for a in r["areas"]:
+        table.add_row(
+            str(a["flight"]),
+            f"{a['partner']}:{a['code']} {a['name_en']}",
+            f(a["truth_s"]),
+            f(a["first_message_s"]),
+            f(a["lead_s"]),
+            "yes" if a["shelter"] else "no",
+            f(a["all_clear_s"]),
+            " ".join(a["kinds"]),
+        )
+    console.print(table)
+    console.print(
+        f"messages {r['messages']} (XSD {'valid' if r['xsd_valid'] else 'INVALID'}); "
+        f"missed areas {r['missed_areas'] or 'none'}; false areas {r['false_areas'] or 'none'}; "
+        f"withdrawals {r['withdrawals']}; maritime {len(r['maritime'])}; "
+        f"{r['wall_s']:.0f} s",
+        highlight=False,
+    )
 
 
 def _scenario_and_policy(scenario: str, policy: Path | None):

@@ -248,8 +248,14 @@ class LaunchEvents:
                 continue
             if self._another_vehicle(a, ev):
                 continue
-            d2 = _launch_d2(a.launch_lat, a.launch_lon, a.launch_ellipse.cov_en,
-                            ev.launch_lat, ev.launch_lon, ev.launch_cov_en)  # fmt: skip
+            d2 = _launch_d2(
+                a.launch_lat,
+                a.launch_lon,
+                a.launch_ellipse.cov_en,
+                ev.launch_lat,
+                ev.launch_lon,
+                ev.launch_cov_en,
+            )
             s_t = np.hypot(a.launch_time_sigma or 0.0, ev.launch_time_sigma or 0.0)
             gate_t = max(LAUNCH_TIME_SIGMAS * s_t, LAUNCH_TIME_FLOOR_S)
             dt = abs(a.launch_time - ev.launch_time)

@@ -15,10 +15,15 @@ defect, not something to hide behind delays.
 **When an area is threatened** (per object of the event that may be its payload: ``booster``,
 ``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
 sigma points sweep from now to their fall, the last piece the 95 % impact ellipse) meets the
-area's footprint (land and 12 nmi territorial sea) in the future; while it burns, also the
-*instantaneous impact point's sweep*: the IIP's 95 % ellipse carried forward at the IIP's own
-rate over the next ``IIP_HORIZON_S`` (where it could fall before the next decision); a spent
-stage or debris threatens where its 95 % impact ellipse meets the area.
+area's footprint (land and 12 nmi territorial sea) in the future. While it burns, the corridor
+is the flight that would follow if thrust stopped now: the ground under it up to the
+instantaneous impact point's 95 % ellipse; as the IIP runs ahead during the burn, every area
+it runs past stays under the corridor until the vehicle has flown over it. A spent stage or
+debris threatens where its 95 % impact ellipse meets the area. The reach of every vehicle
+class still possible while it burns is *not* used: for any launch that could still be an ICBM
+it is everything along the azimuth for thousands of kilometres (a lofted ICBM aimed at the Sea
+of Japan would put Hokkaido under shelter for minutes, as on 13 April 2023); carrying the IIP
+ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM aimed at Oki.
 
 **Lifecycle per event and area** (kinds of ``lookout.warn.notice``):
 
@@ -34,10 +39,9 @@ stage or debris threatens where its 95 % impact ellipse meets the area.
 - ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
   nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
 
-**Maritime.** A post-burnout predicted fall (any object, stages too) whose mean point is inside
-the partner's EEZ but whose ellipse meets none of its areas: ``MARITIME`` for the named sea
-there, ``NO_THREAT`` if a later prediction takes it out of the EEZ, ``FELL_AT_SEA`` after the
-fall.
+**Maritime.** An object of the event (stages too) that has come down inside the partner's EEZ,
+its 95 % ellipse on none of its areas: ``MARITIME`` for the named sea there, as the coast guard
+tells ships after a fall (an update of that sea's message for each further fall).
 
 Every message of an event and an area after the first is an ``Update`` referring to all the
 earlier ones (CAP ``references``); areas due the same kind at the same instant with the same
@@ -75,15 +79,17 @@ from lookout.warn.notice import (
 CONFIRM_S = 4.0
 #: Gate (chi-square, 2 dof, 99.9 %) on two launch points of one event.
 LAUNCH_GATE_CHI2 = 13.82
-#: How far ahead (s) the instantaneous impact point is carried at its own rate while burning:
-#: where it could fall before the next decisions.
-IIP_HORIZON_S = 10.0
 #: An outcome is followed by the all-clear after this long (s), if nothing threatens any more.
 ALL_CLEAR_HOLD_S = 30.0
 #: An object has come down when the time is this many sigmas past its predicted impact time
 #: (or its track is gone within ``GONE_NEAR_IMPACT_S`` of it).
 FALLEN_SIGMAS = 2.0
 GONE_NEAR_IMPACT_S = 60.0
+#: The desk's clock decides quiet seconds this far (s) behind it (more than the picture's
+#: latency and report period, so that an instant on its way is never passed by).
+QUIET_LAG_S = 5.0
+#: An object not in the picture for this long (s) is gone (``PictureView.stale_s``).
+STALE_S = 5.0
 #: A message expires this long (s) after it is sent, or after the hazard it is about.
 EXPIRES_S = 1800.0
 #: Objects that may carry the payload: their corridors threaten; the others only by their fall.
@@ -162,7 +168,6 @@ class _AreaState:
     passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
     threat_from: str | None = None  # the object that last threatened it
     passed_info: bool = False
-    maritime: tuple | None = None  # the (object, lat, lon, time) said, for a sea area
 
 
 @dataclass
@@ -172,14 +177,14 @@ class _Object:
     track_id: str
     corridor: Corridor | None = None
     corridor_t: float | None = None
-    iip: tuple[float, float, float] | None = None  # t, lat, lon (rad)
-    iip_prev: tuple[float, float, float] | None = None
     impact: tuple[float, float, float, float, np.ndarray] | None = None  # lat, lon deg, t, sig, cov
     impact_from_burnout: bool = False
     last_seen: float = -np.inf
     trail: list[tuple[float, float, float]] = field(default_factory=list)  # t, lat, lon deg
     object_type: str | None = None
     orbital: bool = False
+    coasted: bool = False  # seen coasting on its way down
+    implausible_boosts: int = 0
 
 
 @dataclass
@@ -195,6 +200,7 @@ class _Event:
     event_class: str | None = None
     launch_territory: str | None = None
     count: int = 0
+    fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
 
 
 class WarnDesk:
@@ -243,6 +249,7 @@ class WarnDesk:
         self.log: list[Decision] = []
         self._instant: int | None = None
         self._pending: dict[str, SystemTrack] = {}
+        self._decided_ns: int | None = None
 
     # ------------------------------------------------------------------ feeding
 
@@ -251,7 +258,7 @@ class WarnDesk:
         instant, decide on the instant just completed and return its decisions."""
         out: list[Decision] = []
         if self._instant is not None and track.t_ns > self._instant:
-            out = self.decide(self._instant * 1e-9, list(self._pending.values()))
+            out = self._decide_pending()
         if self._instant is None or track.t_ns > self._instant:
             self._instant = track.t_ns
             self._pending = {}
@@ -259,11 +266,31 @@ class WarnDesk:
             self._pending[track.system_track_id] = track
         return out
 
+    def tick(self, now_ns: int) -> list[Decision]:
+        """The desk's clock: the time of any other message the node receives (relayed data,
+        heartbeats). Seconds ``QUIET_LAG_S`` behind it in which no picture instant came are
+        decided on too, with no new tracks, so that an all-clear or a fall is not held up by a
+        quiet sky; an instant that old is complete."""
+        out: list[Decision] = []
+        ready = now_ns - round(QUIET_LAG_S * 1e9)
+        if self._instant is not None and self._instant <= ready:
+            out += self._decide_pending()
+        while self._decided_ns is not None and self._decided_ns + 1_000_000_000 <= ready:
+            if self._instant is not None and self._instant <= self._decided_ns + 1_000_000_000:
+                break
+            t_ns = self._decided_ns + 1_000_000_000
+            out += self.decide(t_ns * 1e-9, [])
+        return out
+
     def flush(self) -> list[Decision]:
         """Decide on the last instant received (at the end of a run)."""
-        if self._instant is None:
-            return []
-        out = self.decide(self._instant * 1e-9, list(self._pending.values()))
+        return self._decide_pending() if self._instant is not None else []
+
+    def _decide_pending(self) -> list[Decision]:
+        # An instant older than a quiet second already decided (the picture came in a burst
+        # after a gap) is decided now, not in the past: the desk's time never goes back.
+        t_ns = max(self._instant, self._decided_ns or self._instant)
+        out = self.decide(t_ns * 1e-9, list(self._pending.values()))
         self._instant = None
         self._pending = {}
         return out
@@ -272,9 +299,10 @@ class WarnDesk:
 
     def decide(self, t: float, tracks: list[SystemTrack]) -> list[Decision]:
         """Every message due at picture instant ``t`` (s) given the tracks of that instant."""
+        self._decided_ns = max(self._decided_ns or -(2**62), round(t * 1e9))
         by_event: dict[str, list[SystemTrack]] = {}
         for tr in tracks:
-            if tr.event_id is not None and tr.t_ns * 1e-9 >= t - 1e-6:
+            if tr.event_id is not None:
                 by_event.setdefault(tr.event_id, []).append(tr)
         for eid, trs in by_event.items():
             ev = self.events.setdefault(eid, _Event(eid))
@@ -305,22 +333,37 @@ class WarnDesk:
                 continue
             ob.orbital = a.orbital
             fresh = a.t_ns == tr.t_ns
+            descending = float(np.dot(tr.x[:3], tr.x[3:])) < 0.0
+            if a.phase == "boost" and (ob.coasted or descending):
+                # A ballistic object does not light again on its way down: the picture took drag
+                # or a manoeuvre of its track for thrust. Keep the last ballistic estimate.
+                ob.implausible_boosts += 1
+                continue
+            if a.phase != "boost" and fresh:
+                ob.coasted = ob.coasted or descending
             if fresh and a.launch_lat is not None and a.launch_ellipse is not None:
                 cov = _cov_of(a.launch_ellipse)
-                ev.launches.append((t, a.launch_lat, a.launch_lon, cov,
-                                    (a.launch_time_ns or 0) * 1e-9,
-                                    (a.launch_time_sigma_ns or 0) * 1e-9))  # fmt: skip
+                ev.launches.append(
+                    (
+                        t,
+                        a.launch_lat,
+                        a.launch_lon,
+                        cov,
+                        (a.launch_time_ns or 0) * 1e-9,
+                        (a.launch_time_sigma_ns or 0) * 1e-9,
+                    )
+                )
                 del ev.launches[:-8]
             if fresh and a.impact_lat is not None and a.impact_time_ns is not None:
                 cov = _cov_of(a.impact_ellipse) if a.impact_ellipse else np.eye(2)
-                if a.iip:
-                    ob.iip_prev, ob.iip = ob.iip, (t, a.impact_lat, a.impact_lon)
-                    ob.impact_from_burnout = False
-                else:
-                    ob.iip = ob.iip_prev = None
-                    ob.impact_from_burnout = True
-                ob.impact = (float(np.degrees(a.impact_lat)), float(np.degrees(a.impact_lon)),
-                             a.impact_time_ns * 1e-9, (a.impact_time_sigma_ns or 0) * 1e-9, cov)  # fmt: skip
+                ob.impact_from_burnout = not a.iip
+                ob.impact = (
+                    float(np.degrees(a.impact_lat)),
+                    float(np.degrees(a.impact_lon)),
+                    a.impact_time_ns * 1e-9,
+                    (a.impact_time_sigma_ns or 0) * 1e-9,
+                    cov,
+                )
         if ev.credible_t is None and _consistent(ev.launches):
             ev.credible_t = t
             _, lat, lon, _, _, _ = _best_launch(ev.launches)
@@ -335,7 +378,12 @@ class WarnDesk:
                 continue
             for tr in trs:
                 a = tr.assessment
-                if a is None or a.t_ns != tr.t_ns or a.orbital or tr.object_type not in PAYLOAD_LIKE:
+                if (
+                    a is None
+                    or a.t_ns != tr.t_ns
+                    or a.orbital
+                    or tr.object_type not in PAYLOAD_LIKE
+                ):
                     continue
                 todo.append((ev.objects[tr.system_track_id], tr))
         if not todo:
@@ -355,15 +403,25 @@ class WarnDesk:
             cur = out.get(i)
             if cur is None or t_in < cur["entry_s"] or (fall and not cur["fall"]):
                 out[i] = {
-                    "object": ob.track_id, "rule": rule, "entry_s": t_in, "exit_s": t_out,
+                    "object": ob.track_id,
+                    "rule": rule,
+                    "entry_s": t_in,
+                    "exit_s": t_out,
                     "fall": fall or (cur is not None and cur["fall"]),
                     "geometry": geometry or {},
-                }  # fmt: skip
+                }
             elif cur is not None:
                 cur["exit_s"] = max(cur["exit_s"], t_out)
 
+        live_payload = any(
+            ob.object_type in PAYLOAD_LIKE and ob.last_seen >= t - STALE_S
+            for ob in ev.objects.values()
+        )
         for ob in ev.objects.values():
-            if ob.orbital or t - ob.last_seen > 5.0 and self._fallen(ob, t):
+            stale = ob.last_seen < t - STALE_S
+            if ob.orbital or (stale and (live_payload or self._fallen(ob, t))):
+                # Gone: superseded by a live object of the event (a booster's track ending at
+                # burnout), or fallen. A lost flight keeps its last corridor.
                 continue
             payload_like = ob.object_type in PAYLOAD_LIKE
             c = ob.corridor
@@ -374,50 +432,44 @@ class WarnDesk:
                     si, ai = self._tree.query(segs, predicate="intersects")
                     for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
                         k = future[s_]
-                        hit(a_, ob, "corridor", float(c.t0[k]), float(c.t1[k]),
-                            geometry={"corridor_t_s": c.t, "segment_s": [float(c.t0[k]),
-                                      float(c.t1[k])], "impact": _impact_dict(c)})  # fmt: skip
+                        hit(
+                            a_,
+                            ob,
+                            "corridor",
+                            float(c.t0[k]),
+                            float(c.t1[k]),
+                            geometry={
+                                "corridor_t_s": c.t,
+                                "segment_s": [float(c.t0[k]), float(c.t1[k])],
+                                "impact": _impact_dict(c),
+                            },
+                        )
                 if ob.impact_from_burnout and c.impact_time >= t:
                     for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
-                        hit(int(a_), ob, "impact_ellipse", c.impact_time, c.impact_time,
-                            fall=True, geometry={"impact": _impact_dict(c)})  # fmt: skip
-            if payload_like and ob.iip is not None and ob.iip_prev is not None:
-                sweep = self._iip_sweep(ob)
-                if sweep is not None:
-                    for a_ in self._tree.query(_wrapped_one(sweep[0]), predicate="intersects"):
-                        hit(int(a_), ob, "iip_sweep", t, t, geometry=sweep[1])
+                        hit(
+                            int(a_),
+                            ob,
+                            "impact_ellipse",
+                            c.impact_time,
+                            c.impact_time,
+                            fall=True,
+                            geometry={"impact": _impact_dict(c)},
+                        )
             if not payload_like and ob.impact is not None and ob.impact_from_burnout:
                 lat, lon, ti, _, cov = ob.impact
                 if ti >= t:
                     poly = ellipse_polygon(lat, lon, cov)
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
-                        hit(int(a_), ob, "stage_impact_ellipse", ti, ti, fall=True,
-                            geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}})  # fmt: skip
+                        hit(
+                            int(a_),
+                            ob,
+                            "stage_impact_ellipse",
+                            ti,
+                            ti,
+                            fall=True,
+                            geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}},
+                        )
         return out
-
-    def _iip_sweep(self, ob: _Object):
-        """The IIP's 95 % ellipse carried from where it is to where its rate takes it in
-        ``IIP_HORIZON_S``: (polygon, geometry log)."""
-        t1, lat1, lon1 = ob.iip
-        t0, lat0, lon0 = ob.iip_prev
-        if t1 - t0 <= 0 or ob.impact is None:
-            return None
-        dist, az = geodesic_inverse(lat0, lon0, lat1, lon1)
-        rate = float(dist) / (t1 - t0)
-        ahead = rate * IIP_HORIZON_S
-        from lookout.geodesy import geodesic_direct
-
-        lat2, lon2 = geodesic_direct(lat1, lon1, float(az), ahead)
-        cov = ob.impact[4]
-        here = ellipse_polygon(np.degrees(lat1), np.degrees(lon1), cov)
-        there = ellipse_polygon(float(np.degrees(lat2)), float(np.degrees(lon2)), cov)
-        poly = shapely.convex_hull(shapely.union(here, there))
-        return poly, {
-            "iip_deg": [float(np.degrees(lat1)), float(np.degrees(lon1))],
-            "iip_ahead_deg": [float(np.degrees(lat2)), float(np.degrees(lon2))],
-            "iip_rate_mps": rate,
-            "horizon_s": IIP_HORIZON_S,
-        }
 
     def _fallen(self, ob: _Object, t: float) -> bool:
         """Whether an object has come down by ``t`` (its predicted fall is behind, or its track
@@ -452,10 +504,14 @@ class WarnDesk:
         """The kind due for one area now, with its rule and geometry (None: nothing due)."""
         if th is not None:
             if st is not None:
-                st.passage = (th["entry_s"], max(th["exit_s"], (st.passage or (0, 0))[1]))
+                st.passage = (th["entry_s"], th["exit_s"])
                 st.threat_from = th["object"]
-            geom = {"object": th["object"], "entry_s": th["entry_s"], "exit_s": th["exit_s"],
-                    **th["geometry"]}  # fmt: skip
+            geom = {
+                "object": th["object"],
+                "entry_s": th["entry_s"],
+                "exit_s": th["exit_s"],
+                **th["geometry"],
+            }
             if st is None or not st.sheltering:
                 if st is not None and st.passed_info:
                     return None, None, None
@@ -477,7 +533,8 @@ class WarnDesk:
                 on_land = bool(shapely.contains_xy(area.land, _wrap(lon), lat))
                 kind = "FELL_ON_LAND" if on_land else "FELL_AT_SEA"
                 return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
-            if st.passage is not None and st.passage[1] <= t + 1.0:
+            if st.passage is not None and st.passage[0] <= t:
+                # Its predicted passage had begun, and nothing is ahead of it any more.
                 return "PASSED_OVER", "passage_behind", {"passage_s": list(st.passage)}
             return "NO_THREAT", "corridor_misses_area", {}
         if st.outcome_t is not None and t >= st.outcome_t + ALL_CLEAR_HOLD_S:
@@ -518,8 +575,9 @@ class WarnDesk:
             inside_eez = bool(shapely.contains_xy(self.eez, _wrap(impact.lon_deg), impact.lat_deg))
         if kind == "PASSED_OVER":
             passage = self._passage_of(ev, any_geom, t)
-        notice = self._notice(ev, t, kind, areas, refs, impact=impact, passage=passage,
-                              inside_eez=inside_eez)  # fmt: skip
+        notice = self._notice(
+            ev, t, kind, areas, refs, impact=impact, passage=passage, inside_eez=inside_eez
+        )
         sent = _Sent(notice.identifier, notice.sent, kind)
         for st in states:
             st.history.append(sent)
@@ -541,48 +599,37 @@ class WarnDesk:
         return Decision(t, notice, next(iter(log.values()))["rule"], geometry)
 
     def _maritime(self, ev: _Event, t: float) -> list[Decision]:
-        """Maritime messages: predicted falls inside the EEZ, off every area."""
+        """Maritime messages: an object of the event has come down inside the EEZ, its 95 %
+        ellipse on none of the areas; one chain per named sea, an update per further fall."""
         out = []
-        wanted: dict[str, tuple[_Object, tuple]] = {}
-        for ob in ev.objects.values():
+        for ob in sorted(ev.objects.values(), key=lambda o: _track_order(o.track_id)):
             if ob.impact is None or not ob.impact_from_burnout or ob.orbital:
                 continue
-            lat, lon, ti, _, cov = ob.impact
-            inside = bool(shapely.contains_xy(self.eez, _wrap(lon), lat))
-            if not inside or len(self._tree.query(_wrapped_one(ellipse_polygon(lat, lon, cov)),
-                                                  predicate="intersects")):  # fmt: skip
+            if ob.track_id in ev.fallen_said or not self._fallen(ob, t):
                 continue
-            sea = self.sea_of(lat, lon)
-            wanted.setdefault(sea.key, (ob, ob.impact, sea))
-        for key, (ob, imp, sea) in sorted(wanted.items()):
-            st = ev.seas.setdefault(key, _AreaState())
-            if st.maritime is None or st.maritime[0] != ob.track_id:
-                if not self._fallen(ob, t):
-                    st.maritime = (ob.track_id, imp, sea)
-                    out.append(self._issue_sea(ev, t, "MARITIME", key, ob, sea, "fall_in_eez"))
-        for key, st in sorted(ev.seas.items()):
-            if st.maritime is None or st.outcome_t is not None:
+            ev.fallen_said.add(ob.track_id)
+            lat, lon, _, _, cov = ob.impact
+            if not shapely.contains_xy(self.eez, _wrap(lon), lat):
                 continue
-            ob = ev.objects.get(st.maritime[0])
-            if ob is not None and self._fallen(ob, t):
-                out.append(self._issue_sea(ev, t, "FELL_AT_SEA", key, ob, st.maritime[2],
-                                           "fallen"))  # fmt: skip
-                st.outcome_t = t
-            elif key not in wanted and ob is not None and ob.impact is not None:
-                out.append(self._issue_sea(ev, t, "NO_THREAT", key, ob, st.maritime[2],
-                                           "fall_no_longer_in_eez"))  # fmt: skip
-                st.maritime = None
-        self.log += []
+            if len(
+                self._tree.query(
+                    _wrapped_one(ellipse_polygon(lat, lon, cov)), predicate="intersects"
+                )
+            ):
+                continue  # on or by an area: its own lifecycle says it
+            sea = self.sea_of(lat, float(_wrap(lon)))
+            out.append(self._issue_sea(ev, t, "MARITIME", sea.key, ob, sea, "fell_in_eez"))
         return out
 
     def _issue_sea(self, ev: _Event, t, kind: str, key: str, ob: _Object, sea, rule) -> Decision:
-        st = ev.seas[key]
+        st = ev.seas.setdefault(key, _AreaState())
         refs = _references(self.config.authority.sender, [st])
         impact = self._impact_of(ob)
         notice = self._notice(ev, t, kind, (), refs, impact=impact, inside_eez=True, sea_area=sea)
         st.history.append(_Sent(notice.identifier, notice.sent, kind))
-        return Decision(t, notice, rule, {f"sea:{key}": {"object": ob.track_id,
-                                                          "impact": _impact_tuple(ob)}})  # fmt: skip
+        return Decision(
+            t, notice, rule, {f"sea:{key}": {"object": ob.track_id, "impact": _impact_tuple(ob)}}
+        )
 
     def _impact_of(self, ob: _Object) -> Impact:
         c = ob.corridor
@@ -649,14 +696,30 @@ class WarnDesk:
 
 # ---------------------------------------------------------------------- helpers
 
-_KIND_ORDER = {k: i for i, k in enumerate((
-    "NO_THREAT", "PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "ALL_CLEAR", "IMPACT_PREDICTED",
-    "LAUNCH", "MARITIME", "CORRECTION",
-))}  # fmt: skip
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        (
+            "NO_THREAT",
+            "PASSED_OVER",
+            "FELL_AT_SEA",
+            "FELL_ON_LAND",
+            "ALL_CLEAR",
+            "IMPACT_PREDICTED",
+            "LAUNCH",
+            "MARITIME",
+            "CORRECTION",
+        )
+    )
+}
 
 
 def _event_order(eid: str) -> tuple:
     return (len(eid), eid)
+
+
+def _track_order(tid: str) -> tuple:
+    return (len(tid), tid)
 
 
 def _chunks(items: list, n: int) -> list[list]:

@@ -78,9 +78,11 @@ class Corridor:
         """Bearing (deg from north) of the nominal ground track at time ``t``."""
         k = int(np.clip(np.searchsorted(self.times, t) - 1, 0, self.times.size - 2))
         _, az = geodesic_inverse(
-            np.radians(self.track_lat[k]), np.radians(self.track_lon[k]),
-            np.radians(self.track_lat[k + 1]), np.radians(self.track_lon[k + 1]),
-        )  # fmt: skip
+            np.radians(self.track_lat[k]),
+            np.radians(self.track_lon[k]),
+            np.radians(self.track_lat[k + 1]),
+            np.radians(self.track_lon[k + 1]),
+        )
         return float(np.degrees(az)) % 360.0
 
     def position(self, t: float) -> tuple[float, float]:
@@ -111,9 +113,11 @@ def _ellipses(lat_deg, lon_deg, cov_en, quantile=CHI2_2D_95) -> np.ndarray:
     az = np.arctan2(off[..., 0], off[..., 1])
     n, nv = dist.shape
     la, lo = geodesic_direct(
-        np.repeat(np.radians(lat_deg), nv), np.repeat(np.radians(lon_deg), nv),
-        az.ravel(), dist.ravel(),
-    )  # fmt: skip
+        np.repeat(np.radians(lat_deg), nv),
+        np.repeat(np.radians(lon_deg), nv),
+        az.ravel(),
+        dist.ravel(),
+    )
     la = np.degrees(np.reshape(la, (n, nv)))
     lo = np.degrees(np.reshape(lo, (n, nv)))
     lo = lon_deg[:, None] + (lo - lon_deg[:, None] + 180.0) % 360.0 - 180.0
@@ -173,10 +177,17 @@ def _corridor_batch(tracks, prior: BallisticPrior) -> list[Corridor | None]:
             t0=tracks[i][0],
             pos0=pts[i, j, :3],
             vel0=pts[i, j, 3:6],
-            segments=[Segment(np.inf, float(np.exp(pts[i, j, 6])), area_m2=1.0,
-                              drag=prior.drag_table, kind="reentry_vehicle")],
+            segments=[
+                Segment(
+                    np.inf,
+                    float(np.exp(pts[i, j, 6])),
+                    area_m2=1.0,
+                    drag=prior.drag_table,
+                    kind="reentry_vehicle",
+                )
+            ],
             t_stop=tracks[i][0] + MAX_COAST_S,
-        )  # fmt: skip
+        )
         for i in range(n)
         for j in range(n_sig)
     ]
@@ -204,9 +215,11 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
     ww = ww / ww.sum()
     lat0, lon0 = lat[0], lon[0]
     dist, az = geodesic_inverse(
-        np.broadcast_to(lat0, lat.shape).ravel(), np.broadcast_to(lon0, lon.shape).ravel(),
-        lat.ravel(), lon.ravel(),
-    )  # fmt: skip
+        np.broadcast_to(lat0, lat.shape).ravel(),
+        np.broadcast_to(lon0, lon.shape).ravel(),
+        lat.ravel(),
+        lon.ravel(),
+    )
     d = np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1).reshape(len(trs), times.size, 2)
     d = np.where(ok[:, None, None], d, 0.0)
     m = np.einsum("s,sti->ti", ww, d)
