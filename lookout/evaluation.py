@@ -29,6 +29,7 @@ from lookout.assess import (
 )
 from lookout.assess.assessment import BOOST_THRESHOLD
 from lookout.assess.energy import orbits
+from lookout.assess.events import flight_event, group
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
@@ -96,6 +97,12 @@ def evaluate(
     assessments = assess_reports(output, assess_period_s, progress)
     timings["assess_s"] = time.perf_counter() - t
     flights = judge_flights(sim, scores, assessments)
+    # Launch events (lookout.assess.events): per flight, its event's objects and payload.
+    events, owner = group(assessments), _track_truth(scores)
+    for launch in sim.launches:
+        fl = flights[launch.object_id]
+        fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
+                               launch.launch_time))  # fmt: skip
     return Evaluation(sim, output, scores, assessments, flights, timings)
 
 

@@ -23,6 +23,7 @@ SHIPPED = [
     "satellite-launch",
     "lost-track",
     "mass-raid",
+    "quiet-sky",
 ]
 
 

@@ -223,15 +223,18 @@ class LaunchEvents:
         for m in self.members.values():
             if m.state is None or a.t - m.t_seen > ACTIVE_S or m.t_seen > a.t + 1e-9:
                 continue
-            if a.phase == "boost" and m.boosting and m.t_seen >= a.t - 1e-6:
-                continue  # two objects burning at once, side by side: two vehicles
+            both_burn = a.phase == "boost" and m.boosting and m.t_seen >= a.t - 1e-6
             dt = a.t - m.t_seen
             pos = m.state[:3] + m.state[3:] * dt
             dv = float(np.linalg.norm(a.state[3:] - m.state[3:]))
             if dv > SEPARATION_MAX_DV_MPS:
                 continue
             d = a.state[:3] - pos
-            S = a.covariance[:3, :3] + m.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
+            # Two objects burning at once are two vehicles unless they are in the same place
+            # within their uncertainty (a second track on the same booster); pieces just apart
+            # are allowed a separation spread.
+            spread = 0.0 if both_burn else SEPARATION_SPREAD_M**2
+            S = a.covariance[:3, :3] + m.covariance[:3, :3] + spread * np.eye(3)
             d2 = float(d @ np.linalg.solve(S, d))
             if d2 <= best_d2:
                 best, best_d2 = m, d2
@@ -317,8 +320,10 @@ class LaunchEvents:
         burning = any(m.boosting and m.t_seen >= t - 1e-6 for m in ms)
         last_burn = max((m.t_last_boost for m in ms if m.t_last_boost is not None), default=None)
         if not burning and (last_burn is None or t - last_burn >= SETTLE_S):
-            # The flight has stopped burning: less energy is a stage dropped earlier.
-            open_ = [m for m in ms if m.decided is None and np.isfinite(m.energy)]
+            # The flight has stopped burning: less energy is a stage dropped earlier. Only live
+            # members with a bound energy count (a track's wild state can show more than
+            # escape energy: it says nothing of the object).
+            open_ = [m for m in ms if m.decided is None and _bound(m) and t - m.t_seen <= ACTIVE_S]
             if open_:
                 top = max(m.energy for m in open_)
                 for m in open_:
@@ -363,12 +368,58 @@ class LaunchEvents:
             head = [m for m in ms if m.object_type in ("booster", "unknown")]
         if not head:
             return
-        top = max(head, key=lambda m: (np.nan_to_num(m.energy, nan=-np.inf), m.t_seen))
+        top = max(head, key=lambda m: (m.energy if _bound(m) else -np.inf, m.t_seen))
         ev.orbital = top.orbital
         if top.orbital:
             ev.event_class = "SLV"
         elif top.vehicle_class is not None:
             ev.event_class = top.vehicle_class
+
+
+def group(assessments: list[Assessment]) -> LaunchEvents:
+    """Launch events of assessments made at several instants (as ``lookout track`` makes them),
+    taken instant by instant in time order."""
+    events = LaunchEvents()
+    by_t: dict[float, list[Assessment]] = {}
+    for a in assessments:
+        by_t.setdefault(a.t, []).append(a)
+    for t in sorted(by_t):
+        events.update(t, by_t[t])
+    return events
+
+
+def flight_event(
+    events: LaunchEvents, tracks: list[str], owner: dict[str, str], flight: str, t0: float
+) -> dict:
+    """What ``lookout track --json`` says of a flight's launch event: the event of most of the
+    flight's tracks, its object count, its class, whether and when (s after launch) its payload
+    was identified, and whether that was the flight's own payload (its main object)."""
+    counts: dict[str, int] = {}
+    for k in tracks:
+        e, _ = events.of(k)
+        if e is not None:
+            counts[e] = counts.get(e, 0) + 1
+    if not counts:
+        return {
+            "event_id": None,
+            "event_objects": 0,
+            "event_class": None,
+            "payload_identified": False,
+            "payload_identified_s": None,
+            "payload_correct": None,
+        }
+    eid = max(sorted(counts), key=lambda e: counts[e])
+    ev = events.events[eid]
+    return {
+        "event_id": eid,
+        "event_objects": len(ev.members),
+        "event_class": ev.event_class,
+        "payload_identified": ev.payload is not None,
+        "payload_identified_s": None
+        if ev.payload_identified_t is None
+        else ev.payload_identified_t - t0,
+        "payload_correct": None if ev.payload is None else owner.get(ev.payload) == flight,
+    }
 
 
 def _ahead(a: Member, b: Member) -> bool | None:
@@ -384,6 +435,10 @@ def _ahead(a: Member, b: Member) -> bool | None:
     return d > 0
 
 
+def _bound(m: Member) -> bool:
+    return bool(np.isfinite(m.energy) and m.energy < 0.0)
+
+
 def _altitude(x: np.ndarray) -> float:
     return float(ecef_to_geodetic(x[:3])[2])
 
@@ -393,4 +448,4 @@ def _launch_d2(lat_a, lon_a, cov_a, lat_b, lon_b, cov_b) -> float:
     return float(mahalanobis2(lat_b, lon_b, np.asarray(cov_a) + np.asarray(cov_b), lat_a, lon_a))
 
 
-__all__ = ["OBJECT_TYPES", "LaunchEvent", "LaunchEvents", "Member"]
+__all__ = ["OBJECT_TYPES", "LaunchEvent", "LaunchEvents", "Member", "flight_event", "group"]

@@ -8,9 +8,14 @@ rule that made it (:class:`Decision`). The rules, in the words of ``docs/warning
 
 **When an event is warned at all.** What a duty officer requires before calling people to
 shelter: an event with a launch point, seen at two assessments at least ``CONFIRM_S`` apart
-whose launch points agree within their uncertainty (99.9 % gate), i.e. a consistent track from
-a place a launch can come from. Nothing is held back beyond that: a phantom is the picture's
-defect, not something to hide behind delays.
+whose launch points agree within their uncertainty (99.9 % gate), and an object whose track is
+consistent: it is where its previous estimate (5 s before) put it, within 99.9 % and a burn of
+up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``). An object's corridor is used only
+once the next estimate has agreed with it; a later one that disagrees is set aside and the last
+consistent one kept. A corridor's parts whose 95 % ellipse is longer than ``MAX_AXIS_M`` say
+nothing about where the object will be and are not used. Nothing is held back beyond that (the
+first warning comes one assessment, 5 s, after the first usable estimate): a phantom is the
+picture's defect, not something to hide behind delays.
 
 **When an area is threatened** (per object of the event that may be its payload: ``booster``,
 ``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
@@ -34,8 +39,10 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 - sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
 - sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
   ``FELL_AT_SEA`` if the object that threatened it has come down (where, inside the EEZ or
-  not), else ``PASSED_OVER`` if its predicted passage is behind, else ``NO_THREAT`` (withdrawn
-  as soon as the estimate rules the area out);
+  not), else ``PASSED_OVER`` if its predicted passage had begun, else ``NO_THREAT`` (withdrawn
+  as soon as two fresh estimates in a row rule the area out, ``CONFIRM_ESTIMATES``: one
+  estimate at a corridor's edge does not flip a warning; a new threat after an outcome needs
+  two in a row too);
 - ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
   nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
 
@@ -63,7 +70,7 @@ import shapely
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import SystemTrack
-from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
+from lookout.warn.hazard import CHI2_2D_999, Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
     SHELTER_KINDS,
     Authority,
@@ -74,6 +81,16 @@ from lookout.warn.notice import (
     Reference,
 )
 
+#: Where a prediction's 95 % ellipse is longer than this (semi-major, m) it no longer says
+#: where the object will be: that part of a corridor (and such an impact ellipse) is not used.
+MAX_AXIS_M = 500e3
+#: Consecutive fresh estimates that must agree before an area is withdrawn (NO_THREAT) or, after
+#: an outcome, warned again: one estimate at the edge of a corridor does not flip a warning.
+CONFIRM_ESTIMATES = 2
+#: A corridor is used once the object is where the one before put it (99.9 % gate, 2 dof),
+#: allowing an acceleration of up to this (m/s^2, a burn) since.
+CONSISTENT_CHI2 = 13.82
+THRUST_MPS2 = 100.0
 #: Two assessments of an event at least this far apart (s), launch points agreeing, make it
 #: credible.
 CONFIRM_S = 4.0
@@ -167,6 +184,8 @@ class _AreaState:
     outcome_t: float | None = None
     passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
     threat_from: str | None = None  # the object that last threatened it
+    hits: int = 0  # consecutive fresh estimates that threaten it
+    misses: int = 0  # consecutive fresh estimates that do not
     passed_info: bool = False
 
 
@@ -185,6 +204,9 @@ class _Object:
     orbital: bool = False
     coasted: bool = False  # seen coasting on its way down
     implausible_boosts: int = 0
+    implausible_t: float | None = None  # when last seen "burning" on its way down
+    candidate: Corridor | None = None  # the latest corridor, used once the next agrees
+    inconsistent: int = 0  # corridors that did not agree with the one before
 
 
 @dataclass
@@ -201,6 +223,7 @@ class _Event:
     launch_territory: str | None = None
     count: int = 0
     fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
+    fresh_t: float | None = None  # when an object of the event was last assessed
 
 
 class WarnDesk:
@@ -311,8 +334,8 @@ class WarnDesk:
         out: list[Decision] = []
         for eid in sorted(self.events, key=_event_order):
             ev = self.events[eid]
-            if ev.credible_t is None:
-                continue
+            if ev.credible_t is None or not any(o.corridor for o in ev.objects.values()):
+                continue  # no launch point yet, or no object whose track is consistent
             out += self._decide_event(ev, t)
         self.log += out
         return out
@@ -333,11 +356,14 @@ class WarnDesk:
                 continue
             ob.orbital = a.orbital
             fresh = a.t_ns == tr.t_ns
+            if fresh:
+                ev.fresh_t = t
             descending = float(np.dot(tr.x[:3], tr.x[3:])) < 0.0
             if a.phase == "boost" and (ob.coasted or descending):
                 # A ballistic object does not light again on its way down: the picture took drag
                 # or a manoeuvre of its track for thrust. Keep the last ballistic estimate.
                 ob.implausible_boosts += 1
+                ob.implausible_t = t
                 continue
             if a.phase != "boost" and fresh:
                 ob.coasted = ob.coasted or descending
@@ -377,26 +403,37 @@ class WarnDesk:
             if ev.credible_t is None:
                 continue
             for tr in trs:
-                a = tr.assessment
-                if (
-                    a is None
-                    or a.t_ns != tr.t_ns
-                    or a.orbital
-                    or tr.object_type not in PAYLOAD_LIKE
-                ):
+                a, ob = tr.assessment, ev.objects[tr.system_track_id]
+                if a is None or a.t_ns != tr.t_ns or a.orbital:
                     continue
-                todo.append((ev.objects[tr.system_track_id], tr))
+                if tr.object_type not in PAYLOAD_LIKE or ob.implausible_t == t:
+                    continue
+                todo.append((ob, tr))
         if not todo:
             return
         got = corridors([(tr.t_ns * 1e-9, np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
         for (ob, tr), c in zip(todo, got, strict=True):
-            ob.corridor, ob.corridor_t = c, tr.t_ns * 1e-9
+            t_c = tr.t_ns * 1e-9
+            last = ob.candidate
+            ob.candidate = c
+            if c is None:
+                continue
+            # A consistent track: the object is where its previous estimate put it now (within
+            # 99.9 %, allowing a burn of up to THRUST_MPS2 since). Until then, not used.
+            lat, lon = c.track_lat[0], c.track_lon[0]
+            spread = 0.5 * THRUST_MPS2 * (t_c - last.t) ** 2 if last is not None else 0.0
+            if last is not None and last.expects(t_c, lat, lon, spread) <= CONSISTENT_CHI2:
+                ob.corridor, ob.corridor_t = c, t_c
+            else:
+                ob.inconsistent += 1
 
     # ------------------------------------------------------------------ per event
 
-    def _threats(self, ev: _Event, t: float) -> dict[int, dict]:
+    def _threats(self, ev: _Event, t: float, wide: bool = False) -> dict[int, dict]:
         """Per area index: what threatens it now (object, rule, predicted entry and exit, and
-        whether a fall is predicted on it)."""
+        whether a fall is predicted on it), by the 95 % corridors and ellipses, or with
+        ``wide`` by the 99.9 % ones (what a warned area must leave to be withdrawn)."""
+        quantile = CHI2_2D_999 if wide else CHI2_2D_95
         out: dict[int, dict] = {}
 
         def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
@@ -426,9 +463,9 @@ class WarnDesk:
             payload_like = ob.object_type in PAYLOAD_LIKE
             c = ob.corridor
             if payload_like and c is not None and not self._fallen(ob, t):
-                future = np.flatnonzero(c.t1 >= t)
+                future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
                 if future.size:
-                    segs = _wrapped(c.segments[future])
+                    segs = _wrapped((c.segments_wide if wide else c.segments)[future])
                     si, ai = self._tree.query(segs, predicate="intersects")
                     for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
                         k = future[s_]
@@ -444,8 +481,9 @@ class WarnDesk:
                                 "impact": _impact_dict(c),
                             },
                         )
-                if ob.impact_from_burnout and c.impact_time >= t:
-                    for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
+                if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
+                    ellipse = c.impact_wide if wide else c.impact
+                    for a_ in self._tree.query(_wrapped_one(ellipse), predicate="intersects"):
                         hit(
                             int(a_),
                             ob,
@@ -457,8 +495,8 @@ class WarnDesk:
                         )
             if not payload_like and ob.impact is not None and ob.impact_from_burnout:
                 lat, lon, ti, _, cov = ob.impact
-                if ti >= t:
-                    poly = ellipse_polygon(lat, lon, cov)
+                if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
+                    poly = ellipse_polygon(lat, lon, cov, quantile)
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
                         hit(
                             int(a_),
@@ -483,10 +521,15 @@ class WarnDesk:
 
     def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
         threats = self._threats(ev, t)
+        held = self._threats(ev, t, wide=True)
         due: dict[tuple, list[tuple[int, dict]]] = {}
         for i, area in enumerate(self.areas):
             st = ev.areas.get(area.key)
+            # A new warning needs the 95 % corridor; a warned area stays warned while the
+            # 99.9 % one still meets it (so that it does not flip at the corridor's edge).
             th = threats.get(i)
+            if st is not None and st.sheltering and th is None and i in held:
+                th = dict(held[i], fall=False)  # a fall is announced on the 95 % ellipse only
             kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
             if kind is None:
                 continue
@@ -502,6 +545,10 @@ class WarnDesk:
 
     def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float):
         """The kind due for one area now, with its rule and geometry (None: nothing due)."""
+        fresh = ev.fresh_t == t  # a new estimate of the event came at this instant
+        if st is not None and fresh:
+            st.hits = st.hits + 1 if th is not None else 0
+            st.misses = st.misses + 1 if th is None else 0
         if th is not None:
             if st is not None:
                 st.passage = (th["entry_s"], th["exit_s"])
@@ -515,6 +562,8 @@ class WarnDesk:
             if st is None or not st.sheltering:
                 if st is not None and st.passed_info:
                     return None, None, None
+                if st is not None and st.history and st.hits < CONFIRM_ESTIMATES:
+                    return None, None, None  # warned before: a new threat must be confirmed
                 if th["fall"]:
                     return "IMPACT_PREDICTED", th["rule"], geom
                 return "LAUNCH", th["rule"], geom
@@ -536,7 +585,9 @@ class WarnDesk:
             if st.passage is not None and st.passage[0] <= t:
                 # Its predicted passage had begun, and nothing is ahead of it any more.
                 return "PASSED_OVER", "passage_behind", {"passage_s": list(st.passage)}
-            return "NO_THREAT", "corridor_misses_area", {}
+            if st.misses >= CONFIRM_ESTIMATES:
+                return "NO_THREAT", "corridor_misses_area", {"misses": st.misses}
+            return None, None, None
         if st.outcome_t is not None and t >= st.outcome_t + ALL_CLEAR_HOLD_S:
             return "ALL_CLEAR", "nothing_threatens_after_outcome", {"outcome_s": st.outcome_t}
         return None, None, None

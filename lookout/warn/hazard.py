@@ -34,12 +34,16 @@ from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior, sigma
 from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 
+#: Chi-square (2 dof) 99.9 % quantile: the wider corridor a warned area must leave.
+CHI2_2D_999 = 13.815510557964274
 #: Largest ground distance (m) of the nominal between two samples of the corridor.
 SAMPLE_M = 40e3
 #: Bounds on the time step (s) between samples.
 SAMPLE_MIN_S, SAMPLE_MAX_S = 2.0, 30.0
 #: Smallest semi-axis (m) drawn, so that a very sharp estimate still has an area.
 MIN_AXIS_M = 1e3
+#: Largest semi-axis (m) drawn: beyond, an ellipse says nothing and would wrap the globe.
+MAX_DRAWN_AXIS_M = 3000e3
 #: Vertices of each ellipse.
 ELLIPSE_VERTICES = 24
 #: Corridors remembered.
@@ -50,7 +54,11 @@ CACHE_SIZE = 512
 class Corridor:
     """The ground a flight may pass over from ``t`` on (s from the epoch).
 
-    ``t0``/``t1`` (K,) are the segments' time spans and ``segments`` (K,) their polygons;
+    ``t0``/``t1`` (K,) are the segments' time spans, ``segments`` (K,) their polygons and
+    ``seg_axis_m`` (K,) the larger 95 % semi-major axis of their two ellipses;
+    ``segments_wide`` and ``impact_wide`` the same drawn at 99.9 % (what it takes to rule an area
+    out once it is warned); ``cov_en``
+    (K + 1, 2, 2) the (east, north) covariance (m^2) of the ground position at each sample;
     ``track_lat``/``track_lon`` (K + 1,) degrees the nominal ground track at the sample times
     ``times`` (K + 1,). ``impact`` is the 95 % ellipse polygon of the fall, ``impact_lat``,
     ``impact_lon`` (deg), ``impact_time`` (s) its centre and mean time, ``impact_time_sigma``
@@ -63,6 +71,10 @@ class Corridor:
     t0: np.ndarray
     t1: np.ndarray
     segments: np.ndarray
+    seg_axis_m: np.ndarray
+    segments_wide: np.ndarray
+    impact_wide: object
+    cov_en: np.ndarray
     track_lat: np.ndarray
     track_lon: np.ndarray
     impact: object
@@ -85,6 +97,18 @@ class Corridor:
         )
         return float(np.degrees(az)) % 360.0
 
+    def expects(self, t: float, lat_deg: float, lon_deg: float, spread_m: float = 0.0) -> float:
+        """Squared Mahalanobis distance of a ground point at time ``t`` from where this corridor
+        put the object then (its nominal and covariance there, plus ``spread_m`` per axis)."""
+        lat0, lon0 = self.position(t)
+        k = int(np.clip(np.searchsorted(self.times, t), 0, self.times.size - 1))
+        cov = self.cov_en[k] + (spread_m**2 + MIN_AXIS_M**2) * np.eye(2)
+        dist, az = geodesic_inverse(
+            np.radians(lat0), np.radians(lon0), np.radians(lat_deg), np.radians(lon_deg)
+        )
+        d = np.array([float(dist) * np.sin(float(az)), float(dist) * np.cos(float(az))])
+        return float(d @ np.linalg.solve(cov, d))
+
     def position(self, t: float) -> tuple[float, float]:
         """Nominal (lat, lon) in degrees at time ``t`` (clamped to the corridor's span)."""
         return (
@@ -100,11 +124,11 @@ def ellipse_polygon(lat_deg: float, lon_deg: float, cov_en: np.ndarray, quantile
     )[0]
 
 
-def _ellipses(lat_deg, lon_deg, cov_en, quantile=CHI2_2D_95) -> np.ndarray:
-    """Polygons (N,) of N ellipses about points (deg) with (east, north) covariances (N, 2, 2)."""
+def _ellipse_rings(lat_deg, lon_deg, cov_en, quantile=CHI2_2D_95) -> np.ndarray:
+    """Rings (N, V, 2) of (lon, lat) degrees of N ellipses about points (deg) with (east, north)
+    covariances (N, 2, 2); longitudes continuous about each centre."""
     w, v = np.linalg.eigh(cov_en)
-    axes = np.sqrt(quantile * np.maximum(w, 0.0))
-    axes = np.maximum(axes, MIN_AXIS_M)
+    axes = np.clip(np.sqrt(quantile * np.maximum(w, 0.0)), MIN_AXIS_M, MAX_DRAWN_AXIS_M)
     ang = np.linspace(0.0, 2 * np.pi, ELLIPSE_VERTICES, endpoint=False)
     unit = np.stack([np.cos(ang), np.sin(ang)])  # (2, V)
     # Offsets (N, V, 2) east/north: v @ diag(axes) @ unit.
@@ -113,16 +137,25 @@ def _ellipses(lat_deg, lon_deg, cov_en, quantile=CHI2_2D_95) -> np.ndarray:
     az = np.arctan2(off[..., 0], off[..., 1])
     n, nv = dist.shape
     la, lo = geodesic_direct(
-        np.repeat(np.radians(lat_deg), nv),
-        np.repeat(np.radians(lon_deg), nv),
-        az.ravel(),
-        dist.ravel(),
-    )
+        np.repeat(np.radians(lat_deg), nv), np.repeat(np.radians(lon_deg), nv),
+        az.ravel(), dist.ravel(),
+    )  # fmt: skip
     la = np.degrees(np.reshape(la, (n, nv)))
     lo = np.degrees(np.reshape(lo, (n, nv)))
     lo = lon_deg[:, None] + (lo - lon_deg[:, None] + 180.0) % 360.0 - 180.0
-    rings = np.stack([lo, la], axis=-1)
-    return shapely.polygons(rings)
+    return np.stack([lo, la], axis=-1)
+
+
+def _ellipses(lat_deg, lon_deg, cov_en, quantile=CHI2_2D_95) -> np.ndarray:
+    """Polygons (N,) of N ellipses (the convex hulls of their rings: always valid)."""
+    return shapely.convex_hull(shapely.multipoints(_ellipse_rings(lat_deg, lon_deg, cov_en,
+                                                                  quantile)))  # fmt: skip
+
+
+def _swept(rings: np.ndarray) -> np.ndarray:
+    """The ground swept between consecutive ellipses: hulls (K - 1,) of ring pairs."""
+    pairs = np.concatenate([rings[:-1], rings[1:]], axis=1)
+    return shapely.convex_hull(shapely.multipoints(pairs))
 
 
 _cache: OrderedDict[tuple, Corridor | None] = OrderedDict()
@@ -228,8 +261,12 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
     c_lat, c_lon = geodesic_direct(lat0, lon0, np.arctan2(m[:, 0], m[:, 1]), np.hypot(*m.T))
     c_lat = np.degrees(np.asarray(c_lat))
     c_lon = np.degrees(np.unwrap(np.asarray(c_lon)))
-    ell = _ellipses(c_lat, c_lon, cov_t)
-    segs = shapely.convex_hull(shapely.union(ell[:-1], ell[1:]))
+    rings = _ellipse_rings(c_lat, c_lon, cov_t)
+    rings_wide = _ellipse_rings(c_lat, c_lon, cov_t, CHI2_2D_999)
+    segs, segs_wide = _swept(rings), _swept(rings_wide)
+    impact = shapely.convex_hull(shapely.multipoints(rings[-1]))
+    impact_wide = shapely.convex_hull(shapely.multipoints(rings_wide[-1]))
+    semi_major = np.sqrt(CHI2_2D_95 * np.maximum(np.linalg.eigvalsh(cov_t)[:, 1], 0.0))
     imp_t = ends[ok]
     wi = ww[ok] / ww[ok].sum()
     mt = float(wi @ imp_t)
@@ -243,9 +280,13 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
         t0=times[:-1],
         t1=times[1:],
         segments=segs,
+        seg_axis_m=np.maximum(semi_major[:-1], semi_major[1:]),
+        segments_wide=segs_wide,
+        impact_wide=impact_wide,
+        cov_en=cov_t,
         track_lat=c_lat,
         track_lon=c_lon,
-        impact=ell[-1],
+        impact=impact,
         impact_lat=float(c_lat[-1]),
         impact_lon=float(c_lon[-1]),
         impact_time=mt,
