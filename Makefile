@@ -2,6 +2,13 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# CesiumJS for the web page: the pinned npm package, checked and unpacked outside git
+# (lookout/web/cesium.py says where; `make cesium` fetches it once).
+CESIUM_STAMP = $(shell $(PY) -c "import os, pathlib; \
+e = os.environ.get('LOOKOUT_CESIUM_DIR'); \
+c = pathlib.Path(os.environ.get('XDG_CACHE_HOME') or pathlib.Path.home() / '.cache'); \
+print(pathlib.Path(e) if e else c / 'lookout' / 'cesium-$(CESIUM_VERSION)')")/.lookout-integrity
+CESIUM_VERSION := $(shell sed -n 's/^CESIUM_VERSION = "\(.*\)"/\1/p' lookout/web/cesium.py)
 
 $(BIN)/lookout: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -9,11 +16,17 @@ $(BIN)/lookout: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,stonesoup]'
 	touch $(BIN)/lookout
 
-.PHONY: demo test lint bench validation
-demo: $(BIN)/lookout
+$(CESIUM_STAMP): lookout/web/cesium.py | $(BIN)/lookout
+	$(BIN)/python -m lookout.web.cesium
+	touch $@
+
+.PHONY: demo test lint bench validation cesium
+cesium: $(CESIUM_STAMP)
+
+demo: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/lookout demo lost-track --speed 20 --duration-s 700
 
-test: $(BIN)/lookout
+test: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/ruff check lookout tests
 	$(BIN)/pytest -q
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -339,10 +340,23 @@ def demo(
         None, help="Write every public warning (CAP XML) here, with index.atom of the active."
     ),
     as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
+    # -- web (lookout.web): the page, CAP and JSON over HTTP, CoT for TAK ------------------------
+    web: bool | None = typer.Option(None, "--web/--no-web", help="Serve the page (default: on, "
+                                    "off with --json)."),
+    port: int = typer.Option(0, help="Port of the page (0: a free one); on 127.0.0.1."),
+    stay: bool | None = typer.Option(None, "--stay/--no-stay", help="Keep serving after the "
+                                     "run until Ctrl-C (default: when run from a terminal)."),
+    policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
+    cot_port: int | None = typer.Option(None, help="Serve CoT for TAK: one port per view from "
+                                        "this one (0: free ports)."),
+    cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
+    cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
+    cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
+    cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
 ) -> None:
     """The main job, embedded: a scenario's sensors, three partner nodes, the exchange, fusion and
     assessment in one process, each partner issuing its public warnings, with the live common
-    picture and the warnings in the terminal."""
+    picture and the warnings in the terminal and in a browser."""
     from rich.live import Live
 
     from lookout.demo import run_demo
@@ -351,27 +365,35 @@ def demo(
     sc = load_scenario(scenario)
     if speed < 0:
         fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    pol = _policy_doc(policy)
+    web_options = _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy)
     if not as_json:
         console.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
         console.print("simulating the sensors...", highlight=False)
     sim = run_simulation(sc)
+    if as_json and web:
+        result = _run_with_web("demo", sc, web_options, speed=speed, audit_path=audit,
+                               duration_s=duration_s, sim=sim, stderr=True, alerts_dir=alerts_dir,
+                               **({"policy": pol} if pol else {}))
+        typer.echo(json.dumps(result.summary()))
+        return
     if as_json:
         result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
-                          alerts_dir=alerts_dir)  # fmt: skip
+                          alerts_dir=alerts_dir, **({"policy": pol} if pol else {}))
         typer.echo(json.dumps(result.summary()))
         return
     from lookout.terminal import render_picture
 
     with Live(console=console, refresh_per_second=4, transient=False) as live:
-        result = run_demo(
-            sc,
-            speed=speed,
-            audit_path=audit,
-            duration_s=duration_s,
-            sim=sim,
-            on_tick=lambda state: live.update(render_picture(state)),
-            alerts_dir=alerts_dir,
-        )
+        run_kwargs = dict(speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
+                          on_tick=lambda state: live.update(render_picture(state)),
+                          alerts_dir=alerts_dir)  # fmt: skip
+        if pol is not None:
+            run_kwargs["policy"] = pol
+        if web is False:
+            result = run_demo(sc, **run_kwargs)
+        else:
+            result = _run_with_web("demo", sc, web_options, **run_kwargs)
     summary = result.summary()
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
@@ -387,6 +409,9 @@ def demo(
 def replay(
     log: Path = typer.Argument(..., help="An audit log written by lookout demo."),
     as_json: bool = typer.Option(False, "--json"),
+    web: bool = typer.Option(False, "--web", help="Serve the replayed picture in a browser, with "
+                             "a time slider, until Ctrl-C."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, and summarise it."""
     from lookout.demo import replay_log
@@ -394,6 +419,12 @@ def replay(
 
     if not log.is_file():
         fail(f"audit log {str(log)!r} does not exist")
+    if web:
+        try:
+            _run_with_web("replay", log, _web_options(port, True, None, None, None, None, None))
+        except (ValueError, RuntimeError) as e:  # a broken log or scenario: one line
+            fail(f"{log}: cannot replay: {e}")
+        return
     try:
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
@@ -502,6 +533,99 @@ def _print_warn_result(r: dict) -> None:
     )
 
 
+audit_app = typer.Typer(
+    help="The exchange's audit log: check its hash chain and signatures, export it.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+
+def _audit_keys(log: Path, keys: Path | None):
+    """The senders' public keys and the exchange's, from a directory of <NAME>.pub files or
+    (simulation) derived from the seed the log's metadata records."""
+    from lookout.exchange.audit import read_meta
+    from lookout.exchange.keys import EXCHANGE, Keyring
+
+    if keys is not None:
+        if not keys.is_dir():
+            fail(f"keys {str(keys)!r} is not a directory of <NAME>.pub files")
+        ring = Keyring.from_dir(keys)
+    else:
+        import yaml
+
+        meta = read_meta(log)
+        text = {k: v.decode() if isinstance(v, bytes) else v for k, v in meta.items()}
+        if "key_seed" not in text or "policy" not in text:
+            fail(f"{log}: no key seed in its metadata; pass --keys DIR with <NAME>.pub files")
+        partners = list(yaml.safe_load(text["policy"])["partners"])
+        ring = Keyring.derived(text["key_seed"], [*partners, EXCHANGE])
+    return ring, ring.get(EXCHANGE)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    log: Path = typer.Argument(..., help="An audit log (lookout demo or lookout serve)."),
+    keys: Path | None = typer.Option(
+        None, help="Directory of <NAME>.pub public keys (default: derived from the log's seed)."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check the hash chain over every row (any row changed, removed or inserted breaks it),
+    the checkpoints and their signatures, and the signature of every envelope taken. Exit
+    status 1 when anything is wrong."""
+    from lookout.exchange.audit import verify
+
+    if not log.is_file():
+        fail(f"audit log {str(log)!r} does not exist")
+    ring, exchange_key = _audit_keys(log, keys)
+    try:
+        result = verify(log, ring, exchange_key)
+    except Exception as e:  # noqa: BLE001 - a file that is no audit log
+        fail(f"{log}: cannot read it as an audit log: {e}")
+    summary = {
+        "ok": result.ok,
+        "rows": result.rows,
+        "signatures": result.signatures,
+        "checkpoints": result.checkpoints,
+        "last_checkpoint_row": result.last_checkpoint_row,
+        "problems": result.problems,
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        state = "[green]intact[/]" if result.ok else "[red]NOT intact[/]"
+        console.print(
+            f"{log}: {state}: {result.rows} rows chained, {result.signatures} envelope "
+            f"signatures and {result.checkpoints} checkpoints verified (last at row "
+            f"{result.last_checkpoint_row})",
+            highlight=False,
+        )
+        for problem in result.problems:
+            console.print(f"  {problem}", highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    log: Path = typer.Argument(..., help="An audit log, even one whose process was killed."),
+    out: Path = typer.Argument(..., help="The single-file copy to write."),
+) -> None:
+    """Copy an audit log into one self-contained SQLite file, with what its -wal file holds
+    (after a kill the last commits live only there; a copy of the .sqlite alone is short)."""
+    from lookout.exchange.audit import export
+
+    if not log.is_file():
+        fail(f"audit log {str(log)!r} does not exist")
+    if out.resolve() == log.resolve():
+        fail("out: the copy must be another file than the log")
+    try:
+        rows = export(log, out)
+    except Exception as e:  # noqa: BLE001 - reported in one line
+        fail(f"{log}: cannot export: {e}")
+    console.print(f"{out}: {rows} rows", highlight=False)
+
+
 def _scenario_and_policy(scenario: str, policy: Path | None):
     from lookout.exchange.policy import Policy, PolicyError
 
@@ -521,8 +645,9 @@ def nats_config_cmd(
     out: Path = typer.Option(Path("nats"), help="Directory for the config and credentials."),
     port: int = typer.Option(4222, help="Client port of the server."),
     host: str = typer.Option("127.0.0.1", help="Address the server listens on."),
+    tls: bool = typer.Option(False, help="Make a CA and a server certificate; clients use TLS."),
 ) -> None:
-    """Write a nats-server configuration whose per-partner subject permissions enforce the
+    """Write a nats-server configuration whose per-partner accounts and permissions enforce the
     policy at the broker, and one credentials file per partner and for the exchange."""
     from lookout.exchange.nats_config import write_setup
     from lookout.exchange.policy import Policy, PolicyError
@@ -537,7 +662,7 @@ def nats_config_cmd(
 
         sc, _ = _scenario_and_policy(policy, None)
         pol = Policy.from_dict(default_policy(sc))
-    paths = write_setup(pol, out, url=f"nats://{host}:{port}", host=host, port=port)
+    paths = write_setup(pol, out, url=f"nats://{host}:{port}", host=host, port=port, tls=tls)
     for name, path in paths.items():
         console.print(f"{name}: {path}", highlight=False)
     console.print(f"start it with: nats-server -c {paths['config']}", highlight=False)
@@ -550,7 +675,26 @@ def _nats_bus(bus: str, credentials: Path | None, **kwargs):
         return NatsBus.from_credentials(str(credentials), **kwargs)
     if not bus.startswith(("nats://", "tls://")):
         fail(f"bus = {bus!r}, expected a nats://USER:PASSWORD@HOST:PORT url")
-    return NatsBus(bus, **kwargs)
+    return NatsBus(bus.split(","), **kwargs)
+
+
+def _start(text: str) -> float | str:
+    """``--start``: a Unix time, or ``@FILE`` (kept as is: waited for once set up)."""
+    if text.startswith("@"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        fail(f"start = {text!r}, expected a Unix time in seconds or @FILE holding one")
+
+
+def _ready(name: str, as_json: bool):
+    def ready() -> None:
+        if as_json:
+            typer.echo(json.dumps({"ready": name, "unix_s": time.time()}))
+            sys.stdout.flush()
+
+    return ready
 
 
 @app.command()
@@ -559,33 +703,66 @@ def serve(
     bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://EXCHANGE:PASSWORD@HOST:PORT"),
     credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
     policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
-    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    start: str = typer.Option(
+        ..., help="Unix time at which the scenario epoch is played, or @FILE (waited for)."
+    ),
     speed: float = typer.Option(1.0, help="Times real time."),
     audit: Path = typer.Option(Path("lookout-audit.sqlite"), help="Audit log."),
     replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+    web: bool = typer.Option(False, "--web", help="Serve the common picture and each partner's "
+                             "view in a browser."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
+    cot_port: int | None = typer.Option(None, help="With --web: CoT for TAK, one port per view "
+                                        "from this one."),
+    cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
+    cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
+    cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
+    cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
 ) -> None:
-    """The exchange service on NATS JetStream: verify, audit, release, fuse, assess."""
+    """The exchange service on NATS JetStream: verify, audit, release, fuse, assess. Restarted
+    on the same audit log, it resumes where it stopped."""
     import asyncio
 
+    from lookout.service import policy_for
     from lookout.service import serve as run_service
 
     sc, pol = _scenario_and_policy(scenario, policy)
+    pol = policy_for(sc, pol)
 
     def status(exchange, picture, t):
         c = exchange.counters()
+        if as_json:
+            c.update(t_s=t, unix_s=time.time(), system_tracks_now=len(picture.current))
+            typer.echo(json.dumps(c), nl=True)
+            sys.stdout.flush()
+            return
+        shed = sum(c["shed"].values())
         console.print(
-            f"t={t:7.1f}s accepted {sum(c['accepted'].values())} refused "
+            f"t={t:7.1f}s accepted {sum(c['accepted'].values())} late "
+            f"{sum(c['late'].values())} refused "
             f"{sum(sum(v.values()) for v in c['refused'].values())} delivered "
-            f"{sum(c['delivered'].values())} system tracks {len(picture.current)}",
+            f"{sum(c['delivered'].values())} shed {shed} system tracks {len(picture.current)}",
             highlight=False,
         )
 
-    nats = _nats_bus(bus, credentials, manage_streams=True, replicas=replicas, linger_s=0.002)
+    nats = _nats_bus(
+        bus, credentials, partners=pol.partners, manage_streams=True, replicas=replicas,
+        linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
+    )  # fmt: skip
     try:
+        if web:
+            _run_with_web("serve", sc, pol, _web_options(port, False, cot_port, cot_cert, cot_key,
+                          cot_ca, cot_policy), lambda on_start: run_service(
+                sc, nats, start_unix_s=_start(start), speed=speed, audit_path=str(audit),
+                policy=pol, status=status, until_s=until_s, ready=_ready("EXCHANGE", as_json),
+                on_start=on_start))  # fmt: skip
+            return
         asyncio.run(
-            run_service(sc, nats, start_unix_s=start, speed=speed, audit_path=str(audit),
-                        policy=pol, status=status, until_s=until_s)
+            run_service(sc, nats, start_unix_s=_start(start), speed=speed,
+                        audit_path=str(audit), policy=pol, status=status, until_s=until_s,
+                        ready=_ready("EXCHANGE", as_json))
         )  # fmt: skip
     except (ConnectionError, OSError) as e:
         fail(f"cannot reach the bus {bus}: {e}")
@@ -598,12 +775,21 @@ def node(
     bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://PARTNER:PASSWORD@HOST:PORT"),
     credentials: Path | None = typer.Option(None, help="PARTNER.json from nats-config."),
     policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
-    start: float = typer.Option(..., help="Unix time at which the scenario epoch is played."),
+    start: str = typer.Option(
+        ..., help="Unix time at which the scenario epoch is played, or @FILE (waited for)."
+    ),
     speed: float = typer.Option(1.0, help="Times real time."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+    state_dir: Path = typer.Option(
+        Path("lookout-node-state"), help="Where the node keeps what a restart resumes from."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+    web: bool = typer.Option(False, "--web", help="Serve this partner's own view in a browser."),
+    port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
-    the common picture in."""
+    the common picture in. Restarted with the same state directory, it resumes where it
+    stopped."""
     import asyncio
 
     from lookout.service import run_node
@@ -611,22 +797,101 @@ def node(
     sc, pol = _scenario_and_policy(scenario, policy)
 
     def status(n, t):
+        st = n.exchange_status
+        if as_json:
+            line = {
+                "partner": partner, "t_s": t, "unix_s": time.time(), "sent": dict(n.sent),
+                "received": dict(n.received), "refused": dict(n.refused),
+                "last_refusal": n.last_refusal,
+                "picture_tracks": len(n.view.tracks),
+                "degraded": bool(st is not None and st.degraded),
+            }  # fmt: skip
+            typer.echo(json.dumps(line))
+            sys.stdout.flush()
+            return
+        degraded = " DEGRADED (the exchange is behind)" if st is not None and st.degraded else ""
         console.print(
             f"{partner} t={t:7.1f}s sent {sum(n.sent.values())} received "
-            f"{sum(n.received.values())} picture {len(n.view.tracks)} tracks",
+            f"{sum(n.received.values())} picture {len(n.view.tracks)} tracks{degraded}",
             highlight=False,
         )
 
     nats = _nats_bus(bus, credentials)
     try:
+        if web:
+            _run_with_web("node", sc, partner, pol, _web_options(port, False, *[None] * 5),
+                          lambda on_start: run_node(
+                sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
+                status=status, until_s=until_s, state_dir=state_dir,
+                ready=_ready(partner, as_json), on_start=on_start))  # fmt: skip
+            return
         asyncio.run(
-            run_node(sc, partner, nats, start_unix_s=start, speed=speed, policy=pol,
-                     status=status, until_s=until_s)
+            run_node(sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
+                     status=status, until_s=until_s, state_dir=state_dir,
+                     ready=_ready(partner, as_json))
         )  # fmt: skip
     except ValueError as e:
         fail(str(e))
     except (ConnectionError, OSError) as e:
         fail(f"cannot reach the bus {bus}: {e}")
+
+
+# -- web (lookout.web): shared by demo, replay, serve and node --------------------------------
+
+
+def _policy_doc(path: Path | None) -> dict | None:
+    """A releasability policy file as plain data (checked), or None."""
+    if path is None:
+        return None
+    import yaml
+
+    from lookout.exchange.policy import Policy, PolicyError
+
+    try:
+        Policy.load(path)
+    except PolicyError as e:
+        fail(str(e))
+    return yaml.safe_load(path.read_text())
+
+
+def _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy):
+    from lookout.web.cot import CotPolicy, CotPolicyError
+    from lookout.web.run import WebOptions
+
+    if not 0 <= port <= 65535:
+        fail(f"port = {port}, expected 0 (a free port) to 65535")
+    if cot_port is not None and not 0 <= cot_port <= 65535:
+        fail(f"cot-port = {cot_port}, expected 0 (free ports) to 65535")
+    for name, p in (("cot-cert", cot_cert), ("cot-key", cot_key), ("cot-ca", cot_ca)):
+        if p is not None and not p.is_file():
+            fail(f"{name} = {str(p)!r}: no such file")
+    try:
+        cpol = CotPolicy.load(cot_policy) if cot_policy is not None else None
+    except CotPolicyError as e:
+        fail(str(e))
+    if stay is None:
+        stay = sys.stdin.isatty()
+    return WebOptions(port=port, stay=stay, cot_port=cot_port, cot_cert=cot_cert,
+                      cot_key=cot_key, cot_ca=cot_ca, cot_policy=cpol)  # fmt: skip
+
+
+def _run_with_web(kind: str, *args, stderr: bool = False, **kwargs):
+    """Run a job with the web server (``lookout.web.run``); its addresses go to the console
+    (to stderr with ``stderr``, when stdout carries JSON)."""
+    import asyncio
+
+    from lookout.web import run
+
+    out = Console(stderr=True) if stderr else console
+    announce = lambda text: out.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+    job = {"demo": run.demo, "replay": run.replay, "serve": run.exchange_service,
+           "node": run.partner_node}[kind]  # fmt: skip
+    try:
+        return asyncio.run(job(*args, announce=announce, **kwargs))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except OSError as e:
+        fail(str(e))
 
 
 @bench_app.command("flight")

@@ -122,11 +122,14 @@ async def run_demo_async(
     on_tick: Callable[[DemoState], None] | None = None,
     tick_wall_s: float = 0.25,
     sim: Simulation | None = None,
+    on_start: Callable[[DemoState], None] | None = None,
     warn: bool = True,
     alerts_dir: Path | str | None = None,
 ) -> DemoResult:
     """Run ``scenario`` through three nodes, the exchange and the picture (see module doc);
-    with ``warn`` every node issues its public warnings, written to ``alerts_dir`` if given."""
+    ``on_start`` sees the state once everything is built, before the first step (the web taps
+    the exchange and the nodes there). With ``warn`` every node issues its public warnings,
+    written to ``alerts_dir`` if given."""
     sim = sim or simulate(scenario)
     policy_doc = policy or default_policy(scenario)
     pol = Policy.from_dict(policy_doc)
@@ -139,7 +142,7 @@ async def run_demo_async(
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
-    audit = AuditLog(audit_path)
+    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
     audit.put_meta("scenario", scenario.source or scenario.name)
     audit.put_meta("key_seed", seed)
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
@@ -157,6 +160,8 @@ async def run_demo_async(
     for node in nodes.values():
         await node.start()
     state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
+    if on_start:
+        on_start(state)
 
     by_partner: dict[str, list] = {p: [] for p in names}
     for d in sim.detections:
@@ -216,7 +221,7 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     same order)."""
     from lookout.exchange.audit import read_audit
     from lookout.exchange.envelope import decode, decode_payload
-    from lookout.messages import Alert, SystemTrack
+    from lookout.messages import Alert, Status, SystemTrack
     from lookout.node import message_time_ns
     from lookout.scenario import load
 
@@ -240,7 +245,7 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
             message = decode_payload(decode(data))
             if isinstance(message, SystemTrack):
                 alerts += warner.on_track(message)
-            else:
+            elif not isinstance(message, Status):  # as the node: partners' messages are its clock
                 alerts += warner.tick(message_time_ns(message))
         alerts += warner.flush()
         mine = logged.get(p.id, [])

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import msgspec
+import numpy as np
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
 SCHEMA_VERSION = 3
@@ -42,9 +44,162 @@ SCHEMA_VERSION = 3
 SENSOR_KINDS = ("radar", "infrared")
 MEASUREMENT_SIZES = {"radar": (3, 4), "infrared": (2,)}
 
+# --- physical plausibility -------------------------------------------------------------------
+# What a message may say and still be about a real object near the Earth (SI). Generous on
+# purpose: these bounds refuse the absurd (a state at 1e300 m, a radar under the crust, a
+# covariance that is no covariance), never a real measurement or estimate.
+
+#: Largest magnitude of any float anywhere in a message, and of any int (int64 with room).
+MAX_FLOAT = 1e15
+MAX_INT = 2**62
+#: Longest string and list anywhere in a message (a batch's detections have their own bound).
+MAX_STR = 256
+MAX_LIST = 256
+#: Largest CAP alert (bytes) in an ``Alert``.
+MAX_ALERT_BYTES = 60_000
+#: Most detections in one batch.
+MAX_BATCH_DETECTIONS = 1000
+#: Geocentric distance (m) of an object's estimated position: from 100 km under the pole's
+#: surface to beyond geostationary orbit; its speed (m/s): above escape speed.
+MIN_OBJECT_RADIUS_M = 6.25e6
+MAX_OBJECT_RADIUS_M = 1.0e8
+MAX_SPEED_MPS = 2.0e4
+#: Where a sensor may be: a radar on the ground, at sea or in the air (Dead Sea to 20 km up,
+#: pole to equator); an infrared satellite from low orbit to beyond geostationary.
+SENSOR_RADIUS_M = {"radar": (6.33e6, 6.40e6), "infrared": (6.45e6, 5.0e7)}
+#: Largest radar range (m) and range rate (m/s), and the 1-sigma bounds of a covariance:
+#: positions (m), velocities (m/s), angles (rad).
+MAX_RADAR_RANGE_M = 5.0e7
+MAX_SIGMA_POSITION_M = 1.0e7
+MAX_SIGMA_VELOCITY_MPS = 1.0e5
+MAX_SNR_DB = 300.0
+_TWO_PI = 2.0 * math.pi
+
+
+def check_generic(msg: Any, name: str | None = None) -> None:
+    """The rules every message obeys, by walking its fields: floats finite and at most
+    :data:`MAX_FLOAT` in magnitude, ints at most :data:`MAX_INT`, strings and lists at most
+    :data:`MAX_STR` / :data:`MAX_LIST` long, nested structs checked the same way. Raises
+    ``ValueError`` naming the field (``SystemTrack.assessment.apogee_m``)."""
+    name = name or type(msg).__name__
+    for field in msg.__struct_fields__:
+        _check_value(f"{name}.{field}", getattr(msg, field))
+
+
+def _check_value(name: str, v: Any) -> None:
+    if isinstance(v, bool) or v is None:
+        return
+    if isinstance(v, float):
+        if not (math.isfinite(v) and abs(v) <= MAX_FLOAT):
+            raise ValueError(f"{name}: {v!r} is not a finite number of plausible size")
+    elif isinstance(v, int):
+        if abs(v) > MAX_INT:
+            raise ValueError(f"{name}: {v} is out of range (|v| <= 2**62)")
+    elif isinstance(v, str | bytes):
+        if len(v) > MAX_STR:
+            raise ValueError(f"{name}: {len(v)} characters, at most {MAX_STR}")
+    elif isinstance(v, list | tuple):
+        if len(v) > MAX_LIST:
+            raise ValueError(f"{name}: {len(v)} elements, at most {MAX_LIST}")
+        for i, item in enumerate(v):
+            _check_value(f"{name}[{i}]", item)
+    elif isinstance(v, msgspec.Struct):
+        if isinstance(v, Message):
+            v.check()
+        else:
+            check_generic(v, name)
+
+
+def _check_covariance(name: str, C: Any, sigma_max: Any) -> None:
+    """``C`` (..., n, n): symmetric, positive definite, 1-sigma at most ``sigma_max`` (n,)."""
+    C = np.asarray(C, dtype=float)
+    scale = np.abs(C).max(axis=(-2, -1), keepdims=True)
+    if not np.all(np.abs(C - np.swapaxes(C, -1, -2)) <= 1e-9 * scale + 1e-300):
+        raise ValueError(f"{name}: not symmetric")
+    diagonal = np.diagonal(C, axis1=-2, axis2=-1)
+    if np.any(diagonal > np.asarray(sigma_max, dtype=float) ** 2):
+        raise ValueError(
+            f"{name}: a standard deviation above its bound {sigma_max}: diagonal {diagonal}"
+        )
+    try:
+        np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: not positive definite") from None
+
+
+def _check_state(owner: str, x: Any, P: Any) -> None:
+    """A plausible ECEF state and covariance: position near the Earth, speed below escape."""
+    x = np.asarray(x, dtype=float)
+    r, v = float(np.linalg.norm(x[:3])), float(np.linalg.norm(x[3:]))
+    if not MIN_OBJECT_RADIUS_M <= r <= MAX_OBJECT_RADIUS_M:
+        raise ValueError(
+            f"{owner}.x: geocentric distance {r:.6g} m outside "
+            f"[{MIN_OBJECT_RADIUS_M:g}, {MAX_OBJECT_RADIUS_M:g}]"
+        )
+    if not v <= MAX_SPEED_MPS:
+        raise ValueError(f"{owner}.x: speed {v:.6g} m/s above {MAX_SPEED_MPS:g}")
+    _check_covariance(f"{owner}.P", P, [MAX_SIGMA_POSITION_M] * 3 + [MAX_SIGMA_VELOCITY_MPS] * 3)
+
+
+def _check_detections(owner: str, dets: Sequence[Detection]) -> None:
+    """Vectorised physics of detections (one sensor's, usually): measurement ranges, the
+    covariance, the SNR, the sensor's position."""
+    by_shape: dict[tuple[str, int], list[int]] = {}
+    for i, d in enumerate(dets):
+        by_shape.setdefault((d.kind, len(d.z)), []).append(i)
+    for (kind, m), idx in by_shape.items():
+        z = np.array([dets[i].z for i in idx], dtype=float)
+        R = np.array([dets[i].R for i in idx], dtype=float)
+        if kind == "radar":
+            lo = [0.0, 0.0, -math.pi / 2, -MAX_SPEED_MPS][:m]
+            hi = [MAX_RADAR_RANGE_M, _TWO_PI, math.pi / 2, MAX_SPEED_MPS][:m]
+            sig = [MAX_SIGMA_POSITION_M, math.pi, math.pi, MAX_SIGMA_VELOCITY_MPS][:m]
+            names = ["range_m", "azimuth_rad", "elevation_rad", "range_rate_mps"]
+        else:
+            lo, hi = [-math.pi, -math.pi / 2], [math.pi, math.pi / 2]
+            sig = [math.pi, math.pi]
+            names = ["azimuth_rad", "elevation_rad"]
+        bad = (z < lo) | (z > hi)
+        if kind == "radar":
+            bad[:, 0] |= z[:, 0] <= 0.0
+        if bad.any():
+            k, j = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{owner}[{idx[k]}].z: {names[j]} = {z[k, j]:.6g} outside "
+                f"[{lo[j]:.6g}, {hi[j]:.6g}]"
+            )
+        _check_covariance(f"{owner}.R", R, sig)
+    snr = np.array([d.snr_db for d in dets], dtype=float)
+    if np.any(np.abs(snr) > MAX_SNR_DB):
+        raise ValueError(f"{owner}.snr_db: {snr[np.abs(snr) > MAX_SNR_DB][0]:g} dB is absurd")
+    for i, d in enumerate(dets):
+        if d.sensor_pos_ecef is not None:
+            lo_r, hi_r = SENSOR_RADIUS_M[d.kind]
+            r = math.hypot(*d.sensor_pos_ecef)
+            if not lo_r <= r <= hi_r:
+                raise ValueError(
+                    f"{owner}[{i}].sensor_pos_ecef: a {d.kind} {r:.6g} m from the Earth's "
+                    f"centre, expected [{lo_r:g}, {hi_r:g}]"
+                )
+        if abs(d.t_ns) > MAX_INT:
+            raise ValueError(f"{owner}[{i}].t_ns: {d.t_ns} out of range")
+        if len(d.sensor_id) > MAX_STR or len(d.partner) > MAX_STR:
+            raise ValueError(f"{owner}[{i}]: sensor_id or partner longer than {MAX_STR}")
+
 
 class Message(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
-    """Base of every message; subclasses choose their ``type`` tag."""
+    """Base of every message; subclasses choose their ``type`` tag.
+
+    :meth:`check` is the physical plausibility of a message that decoded (its shape is the
+    decoder's): every message type gets the generic rules (finite, bounded numbers, bounded
+    lists and strings, see :func:`check_generic`), and a type adds its physics by overriding
+    it (calling ``super().check()`` or :func:`check_generic` for the rest).
+    """
+
+    def check(self) -> None:
+        """Raise ``ValueError`` naming the field and the value unless the message is physically
+        plausible."""
+        check_generic(self)
 
 
 class Detection(Message, tag="detection"):
@@ -105,8 +260,11 @@ class Detection(Message, tag="detection"):
             f"sensor_pos_ecef: expected 3 ECEF coordinates (m), got {self.sensor_pos_ecef}"
         )
 
+    def check(self) -> None:
+        _check_detections("Detection", [self])
 
-def _check_state(owner: str, x: list[float], P: list[list[float]]) -> None:
+
+def _check_shape(owner: str, x: list[float], P: list[list[float]]) -> None:
     """Raise naming the field unless ``x`` is 6 finite numbers and ``P`` a finite 6x6 with a
     positive diagonal."""
     if len(x) != 6 or not all(map(math.isfinite, x)):
@@ -139,6 +297,19 @@ class DetectionBatch(Message, tag="detection_batch"):
                     f"the batch's {self.partner}/{self.sensor_id}"
                 )
 
+    def check(self) -> None:
+        n = len(self.detections)
+        if not 1 <= n <= MAX_BATCH_DETECTIONS:
+            raise ValueError(
+                f"DetectionBatch.detections: {n} detections, expected 1 to {MAX_BATCH_DETECTIONS}"
+            )
+        t = [d.t_ns for d in self.detections]
+        if any(b < a for a, b in zip(t, t[1:], strict=False)):
+            raise ValueError("DetectionBatch.detections: not in time order")
+        for name in ("partner", "sensor_id"):
+            _check_value(f"DetectionBatch.{name}", getattr(self, name))
+        _check_detections("DetectionBatch.detections", self.detections)
+
 
 class LocalTrack(Message, tag="local_track"):
     """A partner's own track of one object, from its own tracker.
@@ -158,11 +329,15 @@ class LocalTrack(Message, tag="local_track"):
     sensors: list[str]
 
     def __post_init__(self) -> None:
-        _check_state("LocalTrack", self.x, self.P)
+        _check_shape("LocalTrack", self.x, self.P)
         if not 0.0 <= self.boost_prob <= 1.0:
             raise ValueError(
                 f"LocalTrack.boost_prob: expected a probability, got {self.boost_prob}"
             )
+
+    def check(self) -> None:
+        check_generic(self)
+        _check_state("LocalTrack", self.x, self.P)
 
 
 class Ellipse(msgspec.Struct, frozen=True, kw_only=True):
@@ -249,9 +424,33 @@ class SystemTrack(Message, tag="system_track"):
     event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
 
     def __post_init__(self) -> None:
-        _check_state("SystemTrack", self.x, self.P)
+        _check_shape("SystemTrack", self.x, self.P)
         if not self.partners:
             raise ValueError("SystemTrack.partners: expected at least one contributing partner")
+
+    def check(self) -> None:
+        check_generic(self)
+        _check_state("SystemTrack", self.x, self.P)
+        a = self.assessment
+        if a is not None:
+            for name in ("launch_lat", "impact_lat"):
+                v = getattr(a, name)
+                if v is not None and not -math.pi / 2 <= v <= math.pi / 2:
+                    raise ValueError(f"SystemTrack.assessment.{name}: {v!r} rad is no latitude")
+            for name in ("launch_lon", "impact_lon"):
+                v = getattr(a, name)
+                if v is not None and not -_TWO_PI <= v <= _TWO_PI:
+                    raise ValueError(f"SystemTrack.assessment.{name}: {v!r} rad is no longitude")
+            for name in ("apogee_m", "range_m", "equivalent_range_m"):
+                v = getattr(a, name)
+                if v is not None and not 0.0 <= v <= MAX_OBJECT_RADIUS_M:
+                    raise ValueError(f"SystemTrack.assessment.{name}: {v!r} m is out of range")
+            for name in ("launch_ellipse", "impact_ellipse"):
+                e = getattr(a, name)
+                if e is not None and not (
+                    0.0 <= e.semi_minor_m <= e.semi_major_m <= MAX_OBJECT_RADIUS_M
+                ):
+                    raise ValueError(f"SystemTrack.assessment.{name}: semi-axes {e} implausible")
 
 
 class Heartbeat(Message, tag="heartbeat"):
@@ -260,6 +459,34 @@ class Heartbeat(Message, tag="heartbeat"):
     partner: str
     t_ns: int
     seq: int
+
+    def check(self) -> None:
+        check_generic(self)
+        if self.seq < 0:
+            raise ValueError(f"Heartbeat.seq: {self.seq}, expected a count (>= 0)")
+
+
+class Status(Message, tag="status"):
+    """The exchange's word to every partner on the picture it delivers, at least every second
+    while envelopes arrive.
+
+    ``degraded`` is True while the exchange is behind (``lag_ns``: the largest age of an
+    envelope it took in the last period, on its clock) and sheds work: ``shed`` counts, by
+    payload type, the messages taken (audited, kept for replay) in the period but left out of
+    the fusion; ``late`` the envelopes too old for the live picture. While degraded, a partner's
+    picture may be missing objects: it must say so to its users.
+    """
+
+    t_ns: int
+    degraded: bool
+    lag_ns: Annotated[int, msgspec.Meta(ge=0)]
+    shed: dict[str, Annotated[int, msgspec.Meta(ge=0)]] = {}
+    late: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+    def check(self) -> None:
+        check_generic(self)
+        if len(self.shed) > MAX_LIST or any(len(k) > MAX_STR for k in self.shed):
+            raise ValueError(f"Status.shed: too many or too long keys ({len(self.shed)})")
 
 
 #: Kinds of public warning message (``lookout.warn.notice``).
@@ -292,6 +519,15 @@ class Alert(Message, tag="alert"):
         if not self.cap.lstrip().startswith(b"<"):
             raise ValueError(f"Alert.cap: expected CAP XML bytes, got {self.cap[:40]!r}")
 
+    def check(self) -> None:
+        # The CAP XML is the message (tens of kB, bounded by the envelope's size); every other
+        # field by the generic rules.
+        for field in self.__struct_fields__:
+            if field != "cap":
+                _check_value(f"Alert.{field}", getattr(self, field))
+        if len(self.cap) > MAX_ALERT_BYTES:
+            raise ValueError(f"Alert.cap: {len(self.cap)} bytes, at most {MAX_ALERT_BYTES}")
+
 
 #: A partner id as it appears in envelopes and bus subjects: letters, digits, "_" and "-".
 PartnerId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -317,8 +553,24 @@ class Envelope(Message, tag="envelope"):
     signature: Annotated[bytes, msgspec.Meta(min_length=64, max_length=64)]
 
 
+def payload_times(message: Message) -> tuple[int, int] | None:
+    """The earliest and latest ``t_ns`` a message speaks of (its own, and those of the messages
+    in its list fields, as a batch's detections), or None if it has none. Generic, so a new
+    payload type is bounded in time the same way."""
+    times = []
+    for field in message.__struct_fields__:
+        v = getattr(message, field)
+        if field == "t_ns" and isinstance(v, int):
+            times.append(v)
+        elif isinstance(v, list) and v and isinstance(v[0], Message):
+            times += [t for item in v for t in (payload_times(item) or ())]
+    return (min(times), max(times)) if times else None
+
+
 #: Every message type, decodable by its ``type`` tag.
-AnyMessage = Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Alert | Envelope
+AnyMessage = (
+    Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Alert | Envelope
+)
 
 #: Message types an envelope may carry, by tag.
 PAYLOAD_TYPES: dict[str, type[Message]] = {
@@ -327,6 +579,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "local_track": LocalTrack,
     "system_track": SystemTrack,
     "heartbeat": Heartbeat,
+    "status": Status,
     "alert": Alert,
 }
 

@@ -12,10 +12,15 @@ and
 
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
-picture (``PictureView``). A bad message is refused and counted, never raised.
+picture (``PictureView``). A bad message is refused and counted, never raised; a duplicate (a
+redelivery) is counted apart. The exchange's ``Status`` is kept in ``exchange_status``:
+``degraded`` says its picture may be missing objects.
+
+Restarts: with ``reserve`` (a :class:`~lookout.exchange.envelope.SequenceFile`) the node's
+sequence numbers continue above every number it may have used before.
 
 With a ``warner`` (``lookout.warn.issue.Warner``: the partner's civil-defence desk), the node
-hands it every system track it accepts, and the time of every other message it accepts as its
+hands it every system track it accepts, and the time of the partners' relayed messages as its
 clock (message times, never the wall: a replay of what the node received decides the same),
 and sends the public warnings it issues (``Alert``, CAP 1.2) to the exchange like any other
 message.
@@ -23,21 +28,31 @@ message.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.exchange.bus import Bus, out_subject
 from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import Sealer
-from lookout.exchange.keys import Keyring
+from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import Verifier
-from lookout.messages import Detection, DetectionBatch, Heartbeat, LocalTrack, SystemTrack
+from lookout.messages import (
+    Detection,
+    DetectionBatch,
+    Heartbeat,
+    LocalTrack,
+    Status,
+    SystemTrack,
+)
 from lookout.picture import PictureView
 from lookout.tracking import Tracker, TrackerConfig
+
+log = logging.getLogger(__name__)
 
 #: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
 MAX_BATCH = 100
@@ -67,15 +82,23 @@ class PartnerNode:
         heartbeat_s: float = 5.0,
         seq_start: int = 0,
         verifier: Verifier | None = None,
+        reserve: Callable[[int], None] | None = None,
+        max_age_s: float | None = None,
         warner=None,
     ) -> None:
         self.partner = partner
         self.warner = warner
         self.alerts: list = []  # the Alerts issued, in order
+        self.alert_listeners: list[Callable] = []  # called with each Alert issued
         self.policy = policy
         self.bus = bus
         self.clock = clock
-        self.sealer = Sealer(partner, key, clock, seq_start)
+        self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve)
+        self.exchange_status: Status | None = None
+        # Detections older than this (s) when the node gets them are tracked here but not sent:
+        # the exchange would refuse them as out of its freshness window (a node catching up).
+        self.max_age_s = max_age_s
+        self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
         self.tracker = Tracker(tracker_config)
         self.report_period_s = report_period_s
@@ -83,6 +106,8 @@ class PartnerNode:
         self.view = PictureView()
         self.sent: Counter[str] = Counter()
         self.received: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()  # by reason
+        self.last_refusal = ""
         self._sensor_of_detection: list[str] = []
         self._sensors_of_track: dict[int, set[str]] = {}
         self._next_report: int | None = None
@@ -98,13 +123,21 @@ class PartnerNode:
     async def _on_message(self, subject: str, data: bytes) -> None:
         verdict = self.verifier.check(data, subject_type=subject.rsplit(".", 1)[-1])
         if not verdict.accepted:
-            self.received["refused"] += 1
+            duplicate = verdict.reason == "duplicate"
+            self.received["duplicate" if duplicate else "refused"] += 1
+            if not duplicate:
+                self.refused[str(verdict.reason)] += 1
+                self.last_refusal = f"{verdict.reason} {subject}: {verdict.detail}"
+                log.info("refused %s from %s: %s", verdict.reason, verdict.sender, verdict.detail)
             return
         self.received[verdict.envelope.payload_type] += 1
         if isinstance(verdict.message, SystemTrack):
             if self.warner is not None:
                 await self._issue(self.warner.on_track(verdict.message))
             self.view.apply(verdict.message)
+        elif isinstance(verdict.message, Status):
+            if verdict.sender == EXCHANGE:
+                self.exchange_status = verdict.message
         else:
             if self.warner is not None:
                 await self._issue(self.warner.tick(message_time_ns(verdict.message)))
@@ -123,7 +156,11 @@ class PartnerNode:
         now = self.clock.now_ns() * 1e-9
         if detections:
             by_sensor: dict[str, list[Detection]] = {}
+            oldest = -math.inf if self.max_age_s is None else (now - self.max_age_s) * 1e9
             for d in detections:
+                if d.t_ns < oldest:
+                    self.not_sent["stale"] += 1
+                    continue
                 by_sensor.setdefault(d.sensor_id, []).append(d)
             for sensor, dets in by_sensor.items():
                 for i in range(0, len(dets), MAX_BATCH):
@@ -135,6 +172,11 @@ class PartnerNode:
             self._track(detections)
         if self._next_report is None:
             self._next_report = math.floor(now / self.report_period_s) + 1
+        if self.max_age_s is not None:  # after a stall: no reports the exchange would refuse
+            oldest = math.ceil((now - self.max_age_s) / self.report_period_s)
+            if oldest > self._next_report:
+                self.not_sent["stale_reports"] += oldest - self._next_report
+                self._next_report = oldest
         while self._next_report * self.report_period_s <= now:
             await self._publish_tracks(self._next_report * self.report_period_s)
             self._next_report += 1
@@ -153,6 +195,8 @@ class PartnerNode:
     async def _issue(self, alerts) -> None:
         for alert in alerts:
             self.alerts.append(alert)
+            for listener in self.alert_listeners:
+                listener(alert)
             await self._send(alert)
 
     def _track(self, detections: Sequence[Detection]) -> None:

@@ -84,8 +84,15 @@ class CommonPicture:
         report_period_s: float = 1.0,
         assess_period_s: float = 5.0,
         latency_s: float = 1.0,
+        first_system_track_id: int = 1,
     ) -> None:
-        self.fusion = PictureFusion(config, report_period_s=report_period_s, latency_s=latency_s)
+        self.fusion = PictureFusion(
+            config,
+            report_period_s=report_period_s,
+            latency_s=latency_s,
+            first_system_track_id=first_system_track_id,
+        )
+        self.dropped = 0  # system tracks left out of a report as not valid messages
         self.assessor = Assessor()
         self.events = LaunchEvents()  # the tracks of one launch, typed (lookout.assess.events)
         self.assess_period_s = assess_period_s
@@ -120,22 +127,37 @@ class CommonPicture:
         out = []
         self.current = {}
         for f in tracks:
-            event_id, object_type = self.events.of(f.system_track_id)
-            event = self.events.event_of(f.system_track_id)
-            st = m.SystemTrack(
-                system_track_id=f.system_track_id,
-                t_ns=round(t * 1e9),
-                x=[float(v) for v in f.x],
-                P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
-                partners=list(f.partners),
-                assessment=self._assessment.get(f.system_track_id),
-                event_id=event_id,
-                object_type=object_type,
-                event_class=event.event_class if event is not None else None,
-            )
+            st = self._message(f, t)
+            if st is None:
+                continue
             self.current[f.system_track_id] = st
             out.append(st)
         return out
+
+    def _message(self, f: FusedTrack, t: float) -> m.SystemTrack | None:
+        """The track as a valid, plausible message (without its assessment if only that is
+        not), or None: one bad track is left out, never the whole report (issue 15)."""
+        event_id, object_type = self.events.of(f.system_track_id)
+        event = self.events.event_of(f.system_track_id)
+        for assessment in (self._assessment.get(f.system_track_id), None):
+            try:
+                st = m.SystemTrack(
+                    system_track_id=f.system_track_id,
+                    t_ns=round(t * 1e9),
+                    x=[float(v) for v in f.x],
+                    P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
+                    partners=list(f.partners),
+                    assessment=assessment,
+                    event_id=event_id,
+                    object_type=object_type,
+                    event_class=event.event_class if event is not None else None,
+                )
+                st.check()
+                return st
+            except ValueError:
+                continue
+        self.dropped += 1
+        return None
 
 
 @dataclass

@@ -96,7 +96,7 @@ T0 = 1_000_000_000_000  # the simulated clock's start, ns
 def det(partner="KR", sensor=None, t_ns=T0, r=800e3) -> Detection:
     return Detection(
         t_ns=t_ns, sensor_id=sensor or SENSORS[partner][0], partner=partner, kind="radar",
-        z=[r, 0.5, 0.2], R=[[100.0, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]], snr_db=18.0,
+        z=[r, 0.5, 0.2], R=[[100.0, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]], snr_db=18.0,
     )  # fmt: skip
 
 
@@ -291,15 +291,30 @@ def _tampered_header(h):
 
 
 def _replayed(h):
-    return h.sent[0][1], "KR", Reason.REPLAYED
+    # Sequence number 1 again, validly signed, but not the envelope taken as number 1.
+    return h.envelope(det(r=900e3), seq=1), "KR", Reason.REPLAYED
 
 
-def _stale_old(h):
-    return h.envelope(det(), sent_ns=h.clock.now_ns() - 11 * 10**9), "KR", Reason.STALE
+def _duplicate(h):
+    # The very envelope taken before (a redelivery): relayed again, never fused twice.
+    return h.sent[0][1], "KR", Reason.DUPLICATE
+
+
+def _payload_an_hour_ahead(h):
+    return h.envelope(det(t_ns=h.clock.now_ns() + 3600 * 10**9)), "KR", Reason.TIME
+
+
+def _implausible(h):
+    x, P = state()
+    x[0] = 1e300
+    track = LocalTrack(partner="KR", track_id="9", t_ns=h.clock.now_ns(), x=x, P=P,
+                       boost_prob=0.5, sensors=["kr-a"])  # fmt: skip
+    return h.envelope(track), "KR", Reason.IMPLAUSIBLE
 
 
 def _stale_future(h):
-    return h.envelope(det(), sent_ns=h.clock.now_ns() + 3 * 10**9), "KR", Reason.STALE
+    t = h.clock.now_ns() + 3 * 10**9
+    return h.envelope(det(t_ns=t), sent_ns=t), "KR", Reason.STALE
 
 
 def _garbage(h):
@@ -351,7 +366,9 @@ BAD = {
     "tampered-payload": _tampered_payload,
     "tampered-header": _tampered_header,
     "replayed": _replayed,
-    "stale-old": _stale_old,
+    "duplicate": _duplicate,
+    "time-ahead": _payload_an_hour_ahead,
+    "implausible": _implausible,
     "stale-future": _stale_future,
     "malformed-garbage": _garbage,
     "malformed-version": _wrong_version,
@@ -370,7 +387,7 @@ def test_bad_envelope_refused_counted_and_exchange_goes_on(tmp_path, case):
         await h.start()
         first = await h.send_message(det())
         bad, partner, reason = BAD[case](h)
-        kind = "local_track" if case == "malformed-payload-type" else "detection"
+        kind = "local_track" if case in ("malformed-payload-type", "implausible") else "detection"
         if case == "oversize":
             kind = "detection_batch"
         await h.send(bad, in_subject(partner, kind))
@@ -380,10 +397,11 @@ def test_bad_envelope_refused_counted_and_exchange_goes_on(tmp_path, case):
     h, first, bad, partner, reason, after = run(main())
     refused = {p: dict(c) for p, c in h.exchange.refused.items() if c}
     assert refused == {partner: {reason: 1}}
-    assert bad not in h.everything_received() or case == "replayed"
-    # The replay's bytes are the first message's: delivered once (the original), never twice.
+    assert bad not in h.everything_received() or case == "duplicate"
+    # A duplicate's bytes are the first message's: relayed again (a redelivery after a crash may
+    # have lost the first relay); the broker's duplicate window or the recipient drops it.
     for recipient in ("JP", "US"):
-        assert h.received(recipient).count(first) == 1
+        assert h.received(recipient).count(first) == (2 if case == "duplicate" else 1)
         assert after in h.received(recipient)
     assert "KR" not in h.picture or all(
         envelope_mod.decode(d).sender == EXCHANGE for d in h.received("KR")
@@ -411,16 +429,26 @@ def test_replay_window_accepts_reordering_and_refuses_repeats():
     clock = SimClock(T0)
     v = Verifier(ring, clock, window=8)
 
-    def check(seq):
-        return v.check(envelope_bytes(seal(det(), "KR", seq, T0, key))).reason
+    def check(seq, r=800e3):
+        return v.check(envelope_bytes(seal(det(r=r), "KR", seq, T0, key))).reason
 
+    D, R = Reason.DUPLICATE, Reason.REPLAYED
     assert [check(s) for s in (10, 12, 11, 9, 12, 3, 19, 11, 13)] == [
-        None, None, None, None, Reason.REPLAYED, Reason.REPLAYED, None, Reason.REPLAYED, None,
+        None, None, None, None, D, R, None, D, None,
     ]  # fmt: skip
+    assert check(13, r=900e3) == R  # the same number, another envelope: a replay
     # A forged envelope with a huge seq does not move the mark.
     forged = envelope_bytes(seal(det(), "KR", 10**12, T0, derive_key(SEED, "JP")))
     assert v.check(forged).reason == Reason.FORGED
     assert check(20) is None
+    # A validly signed jump to the end of the numbers is refused: the sender is not locked out.
+    assert check(2**63 - 1) == Reason.SEQUENCE
+    assert check(20 + 2**33) == Reason.SEQUENCE
+    assert check(21) is None
+    # Windows are per payload type: a sender's batching reorders across types, not within one.
+    hb = Heartbeat(partner="KR", t_ns=T0, seq=1)
+    assert v.check(envelope_bytes(seal(hb, "KR", 5, T0, key))).reason is None
+    assert v.check(envelope_bytes(seal(hb, "KR", 5, T0 + 1, key))).reason == R
 
 
 # --- releasability ------------------------------------------------------------------------------
@@ -544,11 +572,11 @@ def test_audit_is_append_only_and_complete(tmp_path):
     records = list(read_audit(h.audit_path))
     assert [(r.subject, r.data) for r in records] == h.sent
     assert [r.verdict for r in records] == ["accepted"] * 5 + ["refused"] * 2
-    assert [r.reason for r in records[5:]] == ["malformed", "replayed"]
+    assert [r.reason for r in records[5:]] == ["malformed", "duplicate"]
     assert [r.seq for r in records] == [1, 2, 3, 4, 5, None, 1]
     assert records[5].sender == "JP" and records[6].received_ns > records[0].received_ns
     h.audit.put_meta("policy", "partners: {KR: []}")
-    assert read_meta(h.audit_path) == {"policy": "partners: {KR: []}"}
+    assert read_meta(h.audit_path) == {"audit_format": "2", "policy": "partners: {KR: []}"}
     db = sqlite3.connect(h.audit_path)
     for sql in (
         "UPDATE envelopes SET verdict='accepted'",

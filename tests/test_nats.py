@@ -11,7 +11,7 @@ import nats
 import nats.errors
 import pytest
 
-from lookout.exchange.nats_bus import BusPermissionError, BusPublishError, NatsBus
+from lookout.exchange.nats_bus import BusPermissionError, BusPublishError, NatsBus, streams_for
 from lookout.exchange.nats_config import (
     EXCHANGE,
     make_passwords,
@@ -50,11 +50,12 @@ async def until(pred: Callable[[], bool], timeout_s: float = 5.0) -> None:
 
 
 def exchange_bus(server: NatsServer, **kw) -> NatsBus:
+    kw = {"partners": server.partners, **server.client_options(), **kw}
     return NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **kw)
 
 
 def partner_bus(server: NatsServer, partner: str, **kw) -> NatsBus:
-    return NatsBus(server.url, **server.login(partner), **kw)
+    return NatsBus(server.url, **server.login(partner), **server.client_options(), **kw)
 
 
 class Recorder:
@@ -77,8 +78,12 @@ def test_config_permissions_and_syntax(tmp_path):
     text = nats_config(_PolicyLike(), port=4222, store_dir=tmp_path / "js", passwords=pw)
     assert partners_of(_PolicyLike()) == partners_of({"partners": {"KR": [], "JP": [], "US": []}})
     assert '"lookout.in.KR.>"' in text and '"lookout.out.KR.>"' in text
-    assert '"$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>"' in text
+    # Its own consumer, through its own account's imports; no way to create or change one.
+    assert '"$JS.API.CONSUMER.MSG.NEXT.LOOKOUT_OUT_KR.KR"' in text
+    assert "CONSUMER.CREATE" not in text and "STREAM." not in text
     assert '"_INBOX.KR.>"' in text and '"_INBOX.>"' not in text
+    assert "max_connections: 8" in text and "sync_interval: always" in text
+    assert '"$2b$' in text and pw["KR"] not in text  # bcrypt hashes, never the password
     conf = tmp_path / "nats.conf"
     conf.write_text(text)
     binary = find_nats_server()
@@ -195,10 +200,12 @@ def test_partner_cannot_read_or_write_another_partners_subjects(server):
             # KR may not read JP's deliveries: neither live nor through a durable consumer.
             with pytest.raises(BusPermissionError):
                 await kr.subscribe("lookout.out.JP.>", Recorder())
+            nosy = partner_bus(server, "KR", streams=streams_for(PARTNERS))  # knows JP's stream
             with pytest.raises(BusPermissionError):
-                await kr.subscribe("lookout.out.JP.>", Recorder(), durable="JP")
+                await nosy.subscribe("lookout.out.JP.>", Recorder(), durable="JP")
             with pytest.raises(BusPermissionError):
-                await kr.subscribe("lookout.out.JP.>", Recorder(), durable="KR")
+                await nosy.subscribe("lookout.out.JP.>", Recorder(), durable="KR")
+            await nosy.close()
             with pytest.raises(BusPermissionError):
                 await kr.subscribe("lookout.out.>", Recorder())
             with pytest.raises(BusPermissionError):
@@ -231,71 +238,170 @@ def test_partner_cannot_read_or_write_another_partners_subjects(server):
 
 
 def test_partner_cannot_bypass_with_raw_jetstream_api(server):
-    """A partner speaking the JetStream API directly gets nothing of another partner's."""
+    """A partner speaking the broker's protocol directly, with its own credentials, can neither
+    read another partner's data nor make the broker write anything onto another's subjects:
+    not by creating consumers (push ones delivering anywhere included), nor by naming another's
+    subject as the reply of a JetStream publish or pull request."""
+
+    async def counts(js) -> dict[str, int]:
+        out = {}
+        for p in PARTNERS:
+            for kind in ("IN", "OUT"):
+                info = await js.stream_info(f"LOOKOUT_{kind}_{p}")
+                out[f"{kind}_{p}"] = info.state.messages
+        return out
 
     async def main():
-        async with exchange_bus(server) as ex:
-            await ex.publish("lookout.out.JP.detection", b"secret-for-jp")
-            await ex.flush()
         errors: list[str] = []
 
         async def on_error(e: Exception) -> None:
             errors.append(str(e).lower())
 
-        nc = await nats.connect(
-            server.url, **server.login("KR"), inbox_prefix="_INBOX.KR", error_cb=on_error
-        )
-        try:
-            # Its own consumer name and API subject, but a body that filters JP's subjects.
-            body = {
-                "stream_name": "LOOKOUT_OUT",
-                "config": {
-                    "durable_name": "KR",
-                    "name": "KR",
-                    "filter_subject": "lookout.out.JP.>",
-                    "ack_policy": "explicit",
-                },
-            }
-            reply = await nc.request(
-                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>",
-                json.dumps(body).encode(),
-                timeout=2,
+        async with exchange_bus(server) as ex:
+            await ex.publish("lookout.out.JP.detection", b"secret-for-jp")
+            await ex.publish("lookout.out.KR.detection", b"for-kr-raw")
+            await ex.flush()
+            js = ex._nc.jetstream()
+            before = await counts(js)
+            nc = await nats.connect(
+                server.url, **server.login("KR"), inbox_prefix="_INBOX.KR", error_cb=on_error
             )
-            assert "error" in json.loads(reply.data)
-            body["config"].pop("filter_subject")
-            body["config"]["filter_subjects"] = ["lookout.out.JP.>"]
-            reply = await nc.request(
-                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT.KR.lookout.out.KR.>",
-                json.dumps(body).encode(),
-                timeout=2,
-            )
-            assert "error" in json.loads(reply.data)
-            # Other ways into the stream are closed at the broker.
-            for subject in [
-                "$JS.API.CONSUMER.DURABLE.CREATE.LOOKOUT_OUT.KR",
-                "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT",
-                "$JS.API.STREAM.MSG.GET.LOOKOUT_OUT",
-                "$JS.API.DIRECT.GET.LOOKOUT_OUT",
-                "$JS.API.CONSUMER.MSG.NEXT.LOOKOUT_OUT.JP",
-                "$JS.API.STREAM.DELETE.LOOKOUT_OUT",
-            ]:
-                with pytest.raises(nats.errors.TimeoutError):
-                    await nc.request(subject, b'{"seq": 1}', timeout=0.3)
-            seen = []
+            try:
+                push = {
+                    "stream_name": "LOOKOUT_OUT_KR",
+                    "config": {"durable_name": "KR2", "deliver_subject": "lookout.in.JP.detection",
+                               "ack_policy": "none"},
+                }  # fmt: skip
+                for subject in [
+                    "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT_KR.KR.lookout.out.KR.>",
+                    "$JS.API.CONSUMER.DURABLE.CREATE.LOOKOUT_OUT_KR.KR2",
+                    "$JS.API.CONSUMER.CREATE.LOOKOUT_OUT_JP.KR",
+                    "$JS.API.STREAM.MSG.GET.LOOKOUT_OUT_JP",
+                    "$JS.API.DIRECT.GET.LOOKOUT_OUT_JP",
+                    "$JS.API.CONSUMER.MSG.NEXT.LOOKOUT_OUT_JP.JP",
+                    "$JS.API.STREAM.DELETE.LOOKOUT_OUT_JP",
+                    "$JS.API.STREAM.PURGE.LOOKOUT_IN_JP",
+                ]:
+                    with pytest.raises((nats.errors.TimeoutError, nats.errors.NoRespondersError)):
+                        await nc.request(subject, json.dumps(push).encode(), timeout=0.3)
+                # Reply-subject tricks: the PubAck of its own publish, and a pull of its own
+                # messages, "replied" onto JP's inbound and outbound subjects.
+                for victim in ("lookout.in.JP.detection", "lookout.out.JP.detection",
+                               "lookout.in.US.heartbeat"):  # fmt: skip
+                    await nc.publish("lookout.in.KR.heartbeat", b"kr-own", reply=victim)
+                    await nc.publish("lookout.api.KR.next", b'{"batch": 5}', reply=victim)
+                await nc.flush()
+                seen = []
 
-            async def keep(m):
-                seen.append(m)
+                async def keep(m):
+                    seen.append(m)
 
-            sub = await nc.subscribe("_INBOX.>", cb=keep)
-            await nc.flush()
-            await nc.flush()
-            await asyncio.sleep(0.1)
-            assert seen == []
-            assert any('subscription to "_inbox.>"' in e for e in errors)
-            assert any('"$js.api.stream.msg.get.lookout_out"' in e for e in errors)
-            await sub.unsubscribe()
-        finally:
-            await nc.close()
+                sub = await nc.subscribe("_INBOX.>", cb=keep)
+                await nc.flush()
+                await nc.flush()
+                await asyncio.sleep(0.5)
+                assert seen == []
+                assert any('subscription to "_inbox.>"' in e for e in errors)
+                assert any('"$js.api.stream.msg.get.lookout_out_jp"' in e for e in errors)
+                await sub.unsubscribe()
+            finally:
+                await nc.close()
+            after = await counts(js)
+        # Nothing written onto any other partner's stream; KR's own inbound took its 3 publishes.
+        assert {k: v for k, v in after.items() if k != "IN_KR"} == {
+            k: v for k, v in before.items() if k != "IN_KR"
+        }
+        assert after["IN_KR"] == before["IN_KR"] + 3
+
+    run(main())
+
+
+def test_flooding_partner_evicts_nothing_of_anothers(tmp_path):
+    """KR floods its own subject past its quota: its publishes are refused, every one of JP's
+    acked messages is still stored, and JP keeps publishing."""
+
+    async def main(srv: NatsServer):
+        streams = streams_for(PARTNERS, in_bytes=256 * 1024)
+        async with exchange_bus(srv, streams=streams) as ex, partner_bus(srv, "JP") as jp:
+            for i in range(20):
+                await jp.publish("lookout.in.JP.detection", b"jp-%03d" % i)
+            await jp.flush()
+            async with partner_bus(srv, "KR", max_pending=64) as kr:
+                blob = bytes(4000)
+                for i in range(200):  # 800 kB into a 256 kB quota
+                    await kr.publish("lookout.in.KR.detection", b"%05d" % i + blob)
+                with pytest.raises(BusPublishError, match="maximum bytes"):
+                    await kr.flush()
+            await jp.publish("lookout.in.JP.detection", b"jp-after")
+            await jp.flush()
+            js = ex._nc.jetstream()
+            info = await js.stream_info("LOOKOUT_IN_JP")
+            assert info.state.messages == 21
+            kr_info = await js.stream_info("LOOKOUT_IN_KR")
+            assert kr_info.state.bytes <= 256 * 1024 and kr_info.state.first_seq == 1
+            got = Recorder()
+            await ex.subscribe("lookout.in.JP.>", got, durable="EXCHANGE_FLOOD")
+            await until(lambda: len(got.got) == 21)
+            assert [d for _, d in got.got] == [b"jp-%03d" % i for i in range(20)] + [b"jp-after"]
+
+    with NatsServer(PARTNERS) as srv:
+        run(main(srv), timeout_s=60)
+
+
+def test_connection_limit_per_partner():
+    async def main(srv: NatsServer):
+        buses = [partner_bus(srv, "KR", connect_timeout_s=3) for _ in range(3)]
+        for b in buses[:2]:
+            await b.connect()
+        with pytest.raises(ConnectionError):
+            await buses[2].connect()
+        async with partner_bus(srv, "JP"):  # another partner is not affected
+            pass
+        for b in buses:
+            await b.close()
+
+    with NatsServer(PARTNERS, max_connections=2) as srv:
+        run(main(srv))
+
+
+def test_tls_with_a_test_ca():
+    async def main(srv: NatsServer):
+        assert srv.url.startswith("tls://")
+        async with exchange_bus(srv) as ex, partner_bus(srv, "KR") as kr:
+            got = Recorder()
+            await kr.subscribe("lookout.out.KR.>", got, durable="KR")
+            await ex.publish("lookout.out.KR.detection", b"over-tls")
+            await ex.flush()
+            await until(lambda: got.got == [("lookout.out.KR.detection", b"over-tls")])
+        plain = srv.url.replace("tls://", "nats://")
+        with pytest.raises(ConnectionError):
+            await NatsBus(plain, **srv.login("KR"), connect_timeout_s=2).connect()
+        with pytest.raises(ConnectionError):  # the system's CAs do not know the test CA
+            await NatsBus(srv.url, **srv.login("KR"), connect_timeout_s=2).connect()
+
+    with NatsServer(PARTNERS, tls=True) as srv:
+        run(main(srv))
+
+
+def test_unacked_until_before_ack_returns(server):
+    """A message is acked only once ``before_ack`` returned: while it fails, the message stays
+    unacked and comes again."""
+
+    async def main():
+        async with exchange_bus(server, ack_wait_s=1.0) as ex, partner_bus(server, "US") as us:
+            await us.publish("lookout.in.US.heartbeat", b"must-not-be-lost")
+            await us.flush()
+            got, fails = Recorder(), [3]
+
+            async def gate() -> None:
+                if fails[0]:
+                    fails[0] -= 1
+                    raise RuntimeError("audit not committed")
+
+            await ex.subscribe("lookout.in.US.>", got, durable="EXCHANGE_GATE", before_ack=gate)
+            await until(lambda: len(got.got) >= 2, timeout_s=10)
+            assert set(got.got) == {("lookout.in.US.heartbeat", b"must-not-be-lost")}
+            await until(lambda: fails[0] == 0, timeout_s=10)
 
     run(main())
 
@@ -404,7 +510,8 @@ def test_linger_batches_frames_and_keeps_order(server):
                 await jp2.subscribe("lookout.out.JP.>", got, durable="JP")
                 # (Earlier tests' JP messages may come first: keep only this test's.)
                 mine = {d for data in sent.values() for d in data}
-                await until(lambda: sum(d in mine for _, d in got.got) == 100)
+                # (What the closed subscriber's pull request took comes again after ack_wait.)
+                await until(lambda: sum(d in mine for _, d in got.got) == 100, timeout_s=20)
                 await asyncio.sleep(0.2)
             for kind, data in sent.items():  # in order on each subject, nothing twice
                 assert [d for s, d in got.got if s.endswith(kind) and d in mine] == data
@@ -474,86 +581,40 @@ def test_latency_bench_smoke():
     assert 0 < r["p50_ms"] <= r["p99_ms"]
 
 
-def test_replicated_streams_survive_losing_the_leader(tmp_path):
-    """Three servers, streams with three replicas: the stream leader dies, nothing is lost."""
-    import time
-    import urllib.request
+def test_replicated_streams_survive_losing_the_leader():
+    """The documented deployment: three servers, every stream with three replicas. The stream
+    leader is killed (-9): nothing acked is lost, delivery goes on through the others."""
+    from lookout.exchange.nats_server import NatsCluster
 
-    from lookout.exchange.nats_config import Cluster
-    from lookout.exchange.nats_server import free_port
+    async def main(cluster: NatsCluster):
+        urls = cluster.urls
+        ex = NatsBus(urls, **cluster.login(EXCHANGE), partners=PARTNERS, manage_streams=True,
+                     replicas=3)  # fmt: skip
+        kr = NatsBus(urls[::-1], **cluster.login("KR"))
+        got = Recorder()
+        async with ex, kr:
+            info = await ex._nc.jetstream().stream_info("LOOKOUT_OUT_KR")
+            assert info.config.num_replicas == 3
+            await kr.subscribe("lookout.out.KR.>", got, durable="KR")
+            for i in range(50):
+                await ex.publish("lookout.out.KR.detection", b"a%d" % i)
+            await ex.flush()
+            await until(lambda: len(got.got) == 50, timeout_s=10)
+            leader = int(info.cluster.leader.removeprefix("lookout"))
+            cluster.servers[leader].kill()
+            for i in range(50):
+                await ex.publish("lookout.out.KR.detection", b"b%d" % i)
+            await ex.flush()
+            await until(lambda: len(got.got) >= 100, timeout_s=30)
+            await asyncio.sleep(0.2)
+        expect = [b"a%d" % i for i in range(50)] + [b"b%d" % i for i in range(50)]
+        # Nothing lost, in order; what the killed server had handed out may come again.
+        data = [d for _, d in got.got]
+        assert list(dict.fromkeys(data)) == expect
+        assert ex.stats.failed == 0
 
-    pw = make_passwords([EXCHANGE, *PARTNERS])
-    ports, routes, https = ([free_port() for _ in range(3)] for _ in range(3))
-    procs = []
-    try:
-        for i in range(3):
-            others = tuple(f"nats-route://127.0.0.1:{routes[j]}" for j in range(3) if j != i)
-            conf = tmp_path / f"s{i}.conf"
-            conf.write_text(
-                nats_config(
-                    PARTNERS,
-                    port=ports[i],
-                    http_port=https[i],
-                    store_dir=tmp_path / f"js{i}",
-                    passwords=pw,
-                    server_name=f"lk{i}",
-                    cluster=Cluster("lookout", routes[i], others, host="127.0.0.1"),
-                )
-            )
-            procs.append(
-                subprocess.Popen(
-                    [find_nats_server(), "-c", str(conf)],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-
-        def healthy(i: int) -> bool:
-            try:
-                url = f"http://127.0.0.1:{https[i]}/healthz"
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    return r.status == 200
-            except OSError:
-                return False
-
-        end = time.monotonic() + 20
-        while not all(healthy(i) for i in range(3)):
-            assert time.monotonic() < end, "cluster not healthy"
-            time.sleep(0.1)
-        urls = [f"nats://127.0.0.1:{p}" for p in ports]
-
-        async def main():
-            ex = NatsBus(
-                urls, user=EXCHANGE, password=pw[EXCHANGE], manage_streams=True, replicas=3
-            )
-            kr = NatsBus(urls[::-1], user="KR", password=pw["KR"])
-            got = Recorder()
-            async with ex, kr:
-                info = await ex._nc.jetstream().stream_info("LOOKOUT_OUT")
-                assert info.config.num_replicas == 3
-                await kr.subscribe("lookout.out.KR.>", got, durable="KR")
-                for i in range(50):
-                    await ex.publish("lookout.out.KR.detection", b"a%d" % i)
-                await ex.flush()
-                await until(lambda: len(got.got) == 50, timeout_s=10)
-                leader = int(info.cluster.leader[2:])
-                procs[leader].kill()
-                procs[leader].wait()
-                for i in range(50):
-                    await ex.publish("lookout.out.KR.detection", b"b%d" % i)
-                await ex.flush()
-                await until(lambda: len(got.got) == 100, timeout_s=20)
-                await asyncio.sleep(0.2)
-            expect = [b"a%d" % i for i in range(50)] + [b"b%d" % i for i in range(50)]
-            assert [d for _, d in got.got] == expect
-            assert ex.stats.failed == 0
-
-        run(main(), timeout_s=60)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait(5)
+    with NatsCluster(PARTNERS) as cluster:
+        run(main(cluster), timeout_s=90)
 
 
 def test_connection_errors_are_clear(server):

@@ -41,7 +41,7 @@ _HEAD = struct.Struct("<qI")  # creation time (monotonic ns, system-wide on Linu
 
 
 async def _exchange(url, login, partners, stop_at, done=None, ready=None, linger_s=0.0):
-    bus = NatsBus(url, **login, manage_streams=True, linger_s=linger_s)
+    bus = NatsBus(url, **login, partners=partners, manage_streams=True, linger_s=linger_s)
     await bus.connect()
     relayed = 0
     hop: list[int] = []
@@ -311,7 +311,7 @@ async def _signed_exchange(url, login, seed, sensors, done, ready, linger_s):
     )
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as tmp:
         audit = AuditLog(Path(tmp) / "audit.db", batch=256)
-        bus = NatsBus(url, **login, manage_streams=True, linger_s=linger_s)
+        bus = NatsBus(url, **login, partners=partners, manage_streams=True, linger_s=linger_s)
         await bus.connect()
         clock = WallClock()
         exchange = Exchange(

@@ -33,7 +33,12 @@ class Bus(Protocol):
         handler: Callable[[str, bytes], Awaitable[None]],
         *,
         durable: str | None = None,
-    ) -> None: ...
+        before_ack: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Call ``handler`` for each message on ``subject``. With ``durable``, on a bus that
+        acknowledges (NATS), a message is acked only after ``handler`` returned and, if given,
+        ``before_ack()`` returned (it raising leaves the messages unacked, to come again)."""
+        ...
 
     async def flush(self) -> None: ...
 

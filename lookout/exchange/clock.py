@@ -47,5 +47,9 @@ class ScenarioClock:
         self.start_ns = round(start_unix_s * 1e9)
         self.speed = float(speed)
 
+    def set_start(self, start_unix_s: float) -> None:
+        """Play the scenario's epoch at ``start_unix_s`` (when it was not known at creation)."""
+        self.start_ns = round(start_unix_s * 1e9)
+
     def now_ns(self) -> int:
         return round((time.time_ns() - self.start_ns) * self.speed)

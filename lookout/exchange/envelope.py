@@ -7,7 +7,11 @@ signature and returns the message. Freshness and replay are the :class:`~.verify
 
 from __future__ import annotations
 
+import json
+import os
 import struct
+from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -41,6 +45,9 @@ def seal(
     if kind not in PAYLOAD_TYPES:
         raise ValueError(f"message: an envelope carries one of {list(PAYLOAD_TYPES)}, got {kind}")
     payload = _encode(message)
+    # The canonical form, the one receivers check: what the typed decoder reads back (an int
+    # given for a float becomes a float), encoded again.
+    payload = _encode(_payload_decoders[kind].decode(payload))
     signature = private_key.sign(signing_bytes(SCHEMA_VERSION, sender, seq, sent_ns, kind, payload))
     return Envelope(
         version=SCHEMA_VERSION,
@@ -57,25 +64,69 @@ class Sealer:
     """A sender's sealing state: its key, clock and next sequence number.
 
     ``seal_for_bus(message)`` returns the subject to publish on and the envelope's bytes. A
-    restarted sender must pass a ``seq_start`` above its last number (its clock's ``now_ns()``
-    at start is a simple choice), or receivers refuse its envelopes as replayed.
+    restarted sender must start above its last number, or receivers refuse its envelopes as
+    replayed: give ``reserve`` (``reserve(n)`` records durably that numbers up to ``n`` may be
+    used, e.g. :class:`SequenceFile`) and ``seq_start`` its last record; numbers are reserved
+    ``block`` at a time.
     """
 
     def __init__(
-        self, sender: str, private_key: Ed25519PrivateKey, clock: Clock, seq_start: int = 0
+        self,
+        sender: str,
+        private_key: Ed25519PrivateKey,
+        clock: Clock,
+        seq_start: int = 0,
+        *,
+        reserve: Callable[[int], None] | None = None,
+        block: int = 10_000,
     ) -> None:
         self.sender = sender
         self.private_key = private_key
         self.clock = clock
         self.seq = seq_start
+        self.reserve = reserve
+        self.block = block
+        self._reserved = seq_start
 
     def seal(self, message: Message) -> Envelope:
         self.seq += 1
+        if self.reserve is not None and self.seq > self._reserved:
+            self._reserved = self.seq + self.block
+            self.reserve(self._reserved)
         return seal(message, self.sender, self.seq, self.clock.now_ns(), self.private_key)
 
     def seal_for_bus(self, message: Message) -> tuple[str, bytes]:
         envelope = self.seal(message)
         return in_subject(self.sender, envelope.payload_type), envelope_bytes(envelope)
+
+
+class SequenceFile:
+    """A node's durable state in one small JSON file, replaced atomically (write, fsync,
+    rename): the sequence numbers it reserved (``reserved``) and how far its sensors' data
+    was sent and stored (``sent_through_ns``)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.state: dict[str, int] = {"reserved": 0, "sent_through_ns": -(2**63)}
+        if self.path.exists():
+            data = json.loads(self.path.read_text())
+            for key in self.state:
+                if not isinstance(data.get(key), int):
+                    raise ValueError(f"{self.path}: field {key!r} missing or not an integer")
+                self.state[key] = data[key]
+
+    def __call__(self, reserved: int) -> None:
+        self.update(reserved=reserved)
+
+    def update(self, **values: int) -> None:
+        self.state.update(values)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w") as f:  # (this module defines its own open)
+            json.dump(self.state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
 
 
 def envelope_bytes(envelope: Envelope) -> bytes:

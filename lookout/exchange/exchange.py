@@ -4,12 +4,35 @@ For each envelope on ``lookout.in.<PARTNER>.<type>`` the :class:`Exchange`:
 
 1. reads its clock once (the receive time, also the send time of anything it seals in reply);
 2. checks the envelope with its :class:`~.verify.Verifier` (refusals are counted there);
-3. appends it to the audit log with the verdict, accepted or refused;
-4. if accepted and the sender's policy publishes it: relays the sender's own signed envelope,
-   unchanged, to every entitled recipient on ``lookout.out.<RECIPIENT>.<type>``;
-5. hands it to the fusion (if any), seals each system track the fusion returns as ``EXCHANGE``
-   (one envelope per track) and delivers it to every recipient entitled to all its
+3. appends it to the audit log with the verdict: accepted, late (genuine, too old for the live
+   picture: kept for replay, not acted on) or refused;
+4. if accepted and the sender's policy publishes it: hands it to the fusion (if any), unless the
+   exchange is behind and sheds it (below);
+5. relays the sender's own signed envelope, unchanged, to every entitled recipient on
+   ``lookout.out.<RECIPIENT>.<type>``; seals each system track the fusion returned as
+   ``EXCHANGE`` (one envelope per track) and delivers it to every recipient entitled to all its
    contributions.
+
+Steps 1-4 run without yielding, so the fusion takes envelopes in the audit log's order (a
+replay reproduces it); the deliveries are then awaited. A redelivered envelope (``duplicate``:
+the same one taken before, as after a crash between the audit commit and the bus ack) is
+relayed again, never fused twice.
+
+Nothing acked is lost: on a bus with acks (NATS), :meth:`durable` is the bus's ``before_ack``:
+an inbound envelope is acknowledged only once its audit row is committed and what it caused is
+stored by the broker.
+
+Restarts: :meth:`start` restores the verifier's replay windows from the audit log and resumes
+the exchange's sequence numbers above the last it may have used (reserved in the log's
+``state`` table, :data:`SEQ_BLOCK` at a time); system-track ids are reserved the same way and
+:func:`resume_point` tells the next fusion where to start them.
+
+Overload: the work the fusion does per envelope is what can fall behind. When an envelope's
+age on arrival (``now - sent_ns``) passes ``shed_detections_ns`` the exchange stops fusing raw
+detections; past ``shed_tracks_ns`` local tracks too. The system tracks the fusion still makes
+(the alerts) are never shed, and everything is audited and relayed all the same. Once the
+backlog is gone the age falls and fusing resumes. Every ``status_period_ns`` each partner gets
+a :class:`~lookout.messages.Status`: ``degraded`` while anything was shed or late.
 
 A bad envelope, or a fusion that raises, is counted and logged; the exchange goes on.
 """
@@ -18,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from typing import Protocol
 
@@ -29,10 +53,15 @@ from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import envelope_bytes, seal
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
-from lookout.exchange.verify import Verifier
-from lookout.messages import Message, SystemTrack
+from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
+from lookout.messages import Message, Status, SystemTrack
 
 log = logging.getLogger(__name__)
+
+#: Sequence numbers and system-track ids reserved in the audit log at a time.
+SEQ_BLOCK = 100_000
+SYSTEM_TRACK_BLOCK = 1_000
+_SYSTEM_TRACK_ID = re.compile(r"^S(\d{1,18})$")
 
 
 class Fusion(Protocol):
@@ -42,13 +71,24 @@ class Fusion(Protocol):
     def ingest(self, sender: str, message: Message) -> list[SystemTrack]: ...
 
 
+def resume_point(audit: AuditLog) -> dict[str, int]:
+    """Where a restarted exchange resumes: ``seq`` (its next sequence numbers are above it) and
+    ``system_track_id`` (the number of the next system track id ``S<n>``), from the log."""
+    return {
+        "seq": audit.state("exchange_seq") or 0,
+        "system_track_id": (audit.state("system_track_id") or 0) + 1,
+    }
+
+
 class Exchange:
     """One exchange over a bus; call :meth:`start` to subscribe, or feed :meth:`handle`.
 
     ``keyring`` holds the partners' public keys, ``exchange_key`` signs system tracks,
-    ``seq_start`` is the sequence number before the first one sealed (a restarted exchange must
-    start above the last one it sent, or partners refuse its envelopes as replayed). Audit rows
-    are committed at most ``audit_flush_s`` after they arrive, or at :meth:`flush`.
+    ``seq_start`` is the sequence number before the first one sealed (the log's reservation is
+    used when higher). Audit rows are committed at most ``audit_flush_s`` after they arrive, or
+    at :meth:`flush`. ``shed_detections_ns``/``shed_tracks_ns`` (default: 30 % and 60 % of the
+    verifier's freshness window) are the ages past which detections, then local tracks, are not
+    fused; ``status_period_ns`` how often partners are told (0: never).
     """
 
     def __init__(
@@ -64,6 +104,9 @@ class Exchange:
         verifier: Verifier | None = None,
         seq_start: int = 0,
         audit_flush_s: float = 0.005,
+        shed_detections_ns: int | None = None,
+        shed_tracks_ns: int | None = None,
+        status_period_ns: int = 1_000_000_000,
     ) -> None:
         self.keyring = keyring
         self.policy = policy
@@ -73,19 +116,41 @@ class Exchange:
         self.exchange_key = exchange_key
         self.fusion = fusion
         self.verifier = verifier or Verifier(keyring, clock)
+        window = self.verifier.max_age_ns or MAX_AGE_NS
+        self.shed_detections_ns = (
+            round(0.3 * window) if shed_detections_ns is None else shed_detections_ns
+        )
+        self.shed_tracks_ns = round(0.6 * window) if shed_tracks_ns is None else shed_tracks_ns
+        self.status_period_ns = status_period_ns
         self.seq = seq_start
+        self._seq_reserved = -1
+        self._sys_reserved = -1
         self.delivered: Counter[str] = Counter()
         self.withheld: Counter[str] = Counter()
         self.not_published: Counter[str] = Counter()
+        self.shed: Counter[str] = Counter()
+        self.redelivered = 0
         self.system_tracks = 0
         self.fusion_errors = 0
+        self.publish_errors = 0
         self.audit_flush_s = audit_flush_s
         self._flush_scheduled = False
+        self._period_shed: Counter[str] = Counter()
+        self._period_late = 0
+        self._period_lag = 0
+        self._next_status: int | None = None
+        self.statuses = 0
+        self.last_verdict: Verdict | None = None
 
     @property
     def accepted(self) -> Counter[str]:
         """Envelopes accepted, per sender."""
         return self.verifier.accepted
+
+    @property
+    def late(self) -> Counter[str]:
+        """Envelopes taken too late for the live picture (audited, kept), per sender."""
+        return self.verifier.late
 
     @property
     def refused(self):
@@ -96,17 +161,42 @@ class Exchange:
         """Every counter, as plain data."""
         return {
             "accepted": dict(self.accepted),
+            "late": dict(self.late),
             "refused": {p: {str(r): n for r, n in c.items()} for p, c in self.refused.items()},
             "delivered": dict(self.delivered),
             "withheld": dict(self.withheld),
             "not_published": dict(self.not_published),
+            "shed": dict(self.shed),
+            "redelivered": self.redelivered,
             "system_tracks": self.system_tracks,
             "fusion_errors": self.fusion_errors,
+            "publish_errors": self.publish_errors,
         }
 
+    def resume(self) -> int:
+        """Restore what a restart must not forget from the audit log: the replay windows and
+        the sequence numbers; returns how many envelopes the windows were restored from."""
+        n = self.verifier.restore(self.audit.taken())
+        self.seq = max(self.seq, resume_point(self.audit)["seq"])
+        return n
+
     async def start(self) -> None:
-        """Subscribe to every partner's input."""
-        await self.bus.subscribe(IN_ALL, self.handle, durable="lookout-exchange")
+        """Resume from the audit log, then subscribe to every partner's input."""
+        restored = self.resume()
+        if restored:
+            log.info("exchange resumed: %d envelopes in the replay windows, seq %d",
+                     restored, self.seq)  # fmt: skip
+        await self.bus.subscribe(
+            IN_ALL, self.handle, durable="lookout-exchange", before_ack=self.durable
+        )
+
+    async def durable(self) -> None:
+        """Return once every audit row so far is committed and every publish so far stored by
+        the bus; raises if the bus could not store one (the inbound then stays unacked and is
+        delivered again)."""
+        if self.audit.pending:
+            await asyncio.to_thread(self.audit.flush)
+        await self.bus.flush()
 
     async def flush(self) -> None:
         """Wait for the bus, then write the audit log."""
@@ -120,6 +210,7 @@ class Exchange:
         claim = parsed[1] if parsed and parsed[0] == "in" else "?"
         kind = parsed[2] if parsed and parsed[0] == "in" else "?"
         verdict = self.verifier.check(data, now_ns=now, subject_sender=claim, subject_type=kind)
+        self.last_verdict = verdict
         env = verdict.envelope
         self.audit.append(
             now,
@@ -127,45 +218,111 @@ class Exchange:
             verdict.sender,
             None if env is None else env.seq,
             None if env is None else env.payload_type,
-            "accepted" if verdict.accepted else "refused",
+            verdict.verdict,
             None if verdict.accepted else str(verdict.reason),
             verdict.detail,
             data,
         )
         self._schedule_audit_flush()
-        if not verdict.accepted:
+        outgoing: list[tuple[list[str], str, bytes]] = []
+        if verdict.accepted:
+            self._period_lag = max(self._period_lag, now - env.sent_ns)
+            outgoing = self._take(verdict, data, now)
+        elif verdict.late:
+            self._period_late += 1
+            self._period_lag = max(self._period_lag, now - env.sent_ns)
+        elif verdict.reason is Reason.DUPLICATE and verdict.relayed_before:
+            # A redelivery: its relays may not have been stored before a crash; send them again
+            # (the broker drops what it already has; recipients count what comes twice).
+            self.redelivered += 1
+            message = _payload(env)
+            if message is not None and self.policy.may_publish(verdict.sender, message):
+                recipients = self.policy.recipients(verdict.sender, message)
+                outgoing = [(recipients, env.payload_type, data)]
+        else:
             log.info("refused %s from %s: %s", verdict.reason, verdict.sender, verdict.detail)
-            return
-        sender, message = verdict.sender, verdict.message
+        outgoing += self._status_due(now)
+        for recipients, kind, out in outgoing:
+            for recipient in recipients:
+                try:
+                    await self.bus.publish(out_subject(recipient, kind), out)
+                except Exception:  # a bus error must not stop the exchange
+                    self.publish_errors += 1
+                    log.exception("publish to %s failed", recipient)
+                    continue
+                self.delivered[recipient] += 1
+
+    def _take(self, verdict: Verdict, data: bytes, now: int) -> list[tuple[list[str], str, bytes]]:
+        """What an accepted envelope causes, decided without yielding: the fusion's system
+        tracks sealed, and the deliveries to make."""
+        sender, message, env = verdict.sender, verdict.message, verdict.envelope
         if not self.policy.may_publish(sender, message):
             self.not_published[sender] += 1
-            return
-        for recipient in self.policy.recipients(sender, message):
-            await self.bus.publish(out_subject(recipient, env.payload_type), data)
-            self.delivered[recipient] += 1
-        if self.fusion is not None:
-            await self._fuse(sender, message, now)
-
-    async def _fuse(self, sender: str, message: Message, now: int) -> None:
+            return []
+        out = [(self.policy.recipients(sender, message), env.payload_type, data)]
+        if self.fusion is None:
+            return out
+        age = now - env.sent_ns
+        kind = env.payload_type
+        limit = self.shed_detections_ns if kind.startswith("detection") else self.shed_tracks_ns
+        if kind != "heartbeat" and age > limit:
+            self.shed[kind] += 1
+            self._period_shed[kind] += 1
+            return out
         try:
             tracks = self.fusion.ingest(sender, message)
         except Exception:
             self.fusion_errors += 1
             log.exception("fusion failed on a message from %s", sender)
-            return
+            return out
         for track in tracks:
-            self.system_tracks += 1
-            recipients = self.policy.recipients(EXCHANGE, track)
-            for p in self.policy.partners:
-                if p not in recipients:
-                    self.withheld[p] += 1
-            if not recipients:
-                continue
-            self.seq += 1
-            data = envelope_bytes(seal(track, EXCHANGE, self.seq, now, self.exchange_key))
-            for recipient in recipients:
-                await self.bus.publish(out_subject(recipient, "system_track"), data)
-                self.delivered[recipient] += 1
+            sealed = self._seal_track(track, now)
+            if sealed is not None:
+                out.append(sealed)
+        return out
+
+    def _seal_track(self, track: SystemTrack, now: int) -> tuple[list[str], str, bytes] | None:
+        self.system_tracks += 1
+        recipients = self.policy.recipients(EXCHANGE, track)
+        for p in self.policy.partners:
+            if p not in recipients:
+                self.withheld[p] += 1
+        m = _SYSTEM_TRACK_ID.match(track.system_track_id)
+        if m and int(m.group(1)) > self._sys_reserved:
+            self._sys_reserved = int(m.group(1)) + SYSTEM_TRACK_BLOCK
+            self.audit.reserve("system_track_id", self._sys_reserved)
+        if not recipients:
+            return None
+        data = self._seal(track, now)
+        return recipients, "system_track", data
+
+    def _seal(self, message: Message, now: int) -> bytes:
+        self.seq += 1
+        if self.seq > self._seq_reserved:
+            # Durable before use: a restarted exchange starts above every number it may have sent.
+            self._seq_reserved = self.seq + SEQ_BLOCK
+            self.audit.reserve("exchange_seq", self._seq_reserved)
+        return envelope_bytes(seal(message, EXCHANGE, self.seq, now, self.exchange_key))
+
+    def _status_due(self, now: int) -> list[tuple[list[str], str, bytes]]:
+        if self.status_period_ns <= 0:
+            return []
+        if self._next_status is None:
+            self._next_status = now + self.status_period_ns
+            return []
+        if now < self._next_status:
+            return []
+        self._next_status = now + self.status_period_ns
+        status = Status(
+            t_ns=now,
+            degraded=bool(self._period_shed or self._period_late),
+            lag_ns=max(0, self._period_lag),
+            shed=dict(self._period_shed),
+            late=self._period_late,
+        )
+        self._period_shed, self._period_late, self._period_lag = Counter(), 0, 0
+        self.statuses += 1
+        return [(list(self.policy.partners), "status", self._seal(status, now))]
 
     def _schedule_audit_flush(self) -> None:
         # Group commit: rows wait at most audit_flush_s (or until the log's batch is full), so
@@ -186,3 +343,12 @@ class Exchange:
             self.audit.commit_soon()
         except Exception:
             log.exception("audit commit failed; rows kept for the next one")
+
+
+def _payload(env) -> Message | None:
+    from lookout.exchange.envelope import decode_payload
+
+    try:
+        return decode_payload(env)
+    except Exception:  # noqa: BLE001 - it decoded when it was taken
+        return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 
 from lookout.exchange.bus import Handler, subject_matches
 
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class MemoryBus:
-    """A :class:`~.bus.Bus` in one process; ``durable`` names are accepted and ignored (nothing
-    outlives the process)."""
+    """A :class:`~.bus.Bus` in one process; ``durable`` names and ``before_ack`` are accepted and
+    ignored (nothing outlives the process, nothing is acked)."""
 
     def __init__(self) -> None:
         self._subs: list[tuple[str, Handler]] = []
@@ -46,7 +47,12 @@ class MemoryBus:
             self._task = asyncio.get_running_loop().create_task(self._dispatch())
 
     async def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._subs.append((subject, handler))
         self._routes.clear()

@@ -1,9 +1,11 @@
 """The exchange bus on NATS JetStream: durable streams, acked publishes, durable pull consumers.
 
-Two streams hold everything that crosses the bus, on file storage and replicated in a cluster:
-``LOOKOUT_IN`` (``lookout.in.>``, partners to the exchange) and ``LOOKOUT_OUT``
-(``lookout.out.>``, the exchange to each partner). The exchange creates them
-(``manage_streams=True``); partners may not.
+Two streams per partner P hold everything that crosses the bus, on file storage and replicated
+in a cluster: ``LOOKOUT_IN_P`` (``lookout.in.P.>``, P to the exchange: its own quota, discard
+new, so a partner flooding fills only its own and nothing acked is ever evicted) and
+``LOOKOUT_OUT_P`` (``lookout.out.P.>``, the exchange to P). The exchange creates them and each
+partner's durable consumer ``P`` (``manage_streams=True``, given ``partners``); partners may
+create nothing (see :mod:`.nats_config`).
 
 - :meth:`NatsBus.publish` is pipelined: it sends the message with a reply inbox and returns; the
   JetStream acks are matched as they come back. Every message carries a ``Nats-Msg-Id``, so one
@@ -14,14 +16,22 @@ Two streams hold everything that crosses the bus, on file storage and replicated
   one subject are sent together in batch frames (:func:`frame`): far fewer NATS messages at
   high rates, for up to ``linger_s`` more latency.
 - :meth:`NatsBus.subscribe` with ``durable=NAME`` reads through a durable pull consumer ``NAME``
-  filtered on the subject: a subscriber that goes away and comes back resumes where it stopped,
-  with nothing lost. Messages are handled one at a time in stream order and acknowledged only
-  after the handler returns; acks are cumulative (AckPolicy ALL), sent when the subscriber has
-  caught up or every ``ack_every`` messages, so a crash redelivers at most that many (at least
-  once). A handler that raises is retried ``handler_attempts`` times, then the message is counted
-  in ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
-  published while away is not replayed). A partner's broker account allows one durable: its
-  own name (``KR``).
+  filtered on the subject (one per stream the subject spans, so the exchange reads every
+  partner's stream through a consumer of its own, in turn): a subscriber that goes away and
+  comes back resumes where it stopped, with nothing lost. Messages are handled one at a time in
+  stream order and acknowledged only after the handler returns *and* ``before_ack()`` returned
+  (the exchange's: its audit rows committed, its own publishes stored); each message is acked
+  on its own (AckPolicy EXPLICIT: a cumulative ack would also cover what a killed predecessor's
+  pull request took and never handled), by a task of their own when the subscriber has caught up
+  or every ``ack_every`` messages, so a crash redelivers what was not acked (at least once). A
+  handler that raises is retried ``handler_attempts`` times, then the message is counted in
+  ``stats.skipped`` and passed. Without ``durable`` it is a plain live subscription (what is
+  published while away is not replayed). A partner binds to its own durable (``KR``), which the
+  exchange created.
+- Every publish carries a ``Nats-Msg-Id`` made from its subject and bytes, so the same bytes
+  published again within the stream's duplicate window (a resend, or a restarted exchange
+  relaying a redelivered envelope) are stored once.
+- ``tls_ca``: connect over TLS, checking the server's certificate against that CA file.
 - Connection loss is logged and the client reconnects forever; pull requests are renewed after a
   reconnect and unacked publishes are sent again.
 
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import struct
@@ -50,7 +61,14 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from lookout.exchange.nats_config import IN_STREAM, OUT_STREAM, inbox_prefix, read_credentials
+from lookout.exchange.nats_config import (
+    EXCHANGE,
+    in_stream,
+    inbox_prefix,
+    out_stream,
+    partner_api,
+    read_credentials,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +91,53 @@ class BusPermissionError(PermissionError):
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """A JetStream stream: its name and the subjects it captures (each ending in ``>``)."""
+    """A JetStream stream: its name, the subjects it captures (each ending in ``>``), its
+    limits, and what happens when full: ``discard`` "new" refuses new messages (nothing stored
+    is evicted), "old" evicts the oldest."""
 
     name: str
     subjects: tuple[str, ...]
     max_age_s: float = 7 * 24 * 3600.0
-    max_bytes: int = 1024**3
+    max_bytes: int = 256 * 1024**2
+    max_msgs: int = -1
+    discard: str = "new"
     duplicate_window_s: float = 120.0
 
 
-DEFAULT_STREAMS = (
-    StreamSpec(IN_STREAM, ("lookout.in.>",)),
-    StreamSpec(OUT_STREAM, ("lookout.out.>",)),
-)
+def streams_for(
+    partners: Sequence[str], *, in_bytes: int = 256 * 1024**2, out_bytes: int = 256 * 1024**2
+) -> tuple[StreamSpec, ...]:
+    """Each partner's inbound stream (its quota ``in_bytes``, discard new) and outbound stream
+    (``out_bytes``, discard old: only that partner's own deliveries can be evicted)."""
+    out: list[StreamSpec] = []
+    for p in partners:
+        out.append(StreamSpec(in_stream(p), (f"lookout.in.{p}.>",), max_bytes=in_bytes))
+        out.append(
+            StreamSpec(out_stream(p), (f"lookout.out.{p}.>",), max_bytes=out_bytes, discard="old")
+        )
+    return tuple(out)
+
+
+def _intersect(a: str, b: str) -> str | None:
+    """The subject pattern matching what both NATS patterns ``a`` and ``b`` match, if any (for
+    the patterns used here: tokens, ``*``, a final ``>``)."""
+    pa, pb = a.split("."), b.split(".")
+    out = []
+    for i in range(max(len(pa), len(pb))):
+        x = pa[i] if i < len(pa) else None
+        y = pb[i] if i < len(pb) else None
+        if x == ">" or y == ">":
+            rest = pb[i:] if x == ">" else pa[i:]
+            return ".".join(out + rest) if rest else None
+        if x is None or y is None:
+            return None
+        if x == "*":
+            out.append(y)
+        elif y == "*" or x == y:
+            out.append(x)
+        else:
+            return None
+    return ".".join(out)
 
 
 @dataclass
@@ -176,17 +228,27 @@ class _PullConsumer:
     """Keeps pull requests outstanding on one durable consumer and feeds a handler in order."""
 
     def __init__(
-        self, bus: NatsBus, stream: str, durable: str, subject: str, handler: Handler
+        self,
+        bus: NatsBus,
+        stream: str,
+        durable: str,
+        subject: str,
+        handler: Handler,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.bus, self.stream, self.durable, self.subject = bus, stream, durable, subject
         self.handler = handler
-        self.next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
+        self.before_ack = before_ack
+        self.handled = 0
+        self.acked = 0
+        self._ack_wanted = asyncio.Event()
+        self._acker: asyncio.Task[None] | None = None
+        self.next_subject = bus.consumer_api("next", stream, durable)
         self.outstanding = 0
         self.last_activity = time.monotonic()
         self.closing = False
         self.busy = False
-        self.unacked = 0
-        self.unacked_reply = ""
+        self._replies: list[str] = []
         self.sub: Subscription | None = None
         self.inbox = ""
 
@@ -194,7 +256,10 @@ class _PullConsumer:
         nc = self.bus._nc
         assert nc is not None
         self.inbox = f"{self.bus.inbox}.pull.{nc._nuid.next().decode()}"
-        self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=-1)
+        # Bounded: the pull requests keep at most pull_batch messages in flight (plus status).
+        limit = 4 * self.bus.pull_batch + 256
+        self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=limit)
+        self._acker = asyncio.create_task(self._ack_loop())
         await self.renew()
 
     async def renew(self) -> None:
@@ -263,19 +328,53 @@ class _PullConsumer:
             await bus._deliver(msg, self.handler, bus.handler_attempts)
         finally:
             self.busy = False
-        # Acks are cumulative (AckPolicy ALL): ack when caught up, or every ack_every messages.
-        self.unacked_reply = msg.reply
-        self.unacked += 1
-        if self.unacked >= bus.ack_every or (self.sub is not None and self.sub.pending_msgs == 0):
-            await self.ack()
+        # Each message is acked on its own (AckPolicy EXPLICIT: a cumulative ack would also ack
+        # what a dead predecessor's pull request took and never handled), when caught up or
+        # every ack_every messages, from the ack task, so that waiting for before_ack never
+        # holds up the handling.
+        self._replies.append(msg.reply)
+        self.handled += 1
+        pending = self.sub.pending_msgs if self.sub is not None else 0
+        if len(self._replies) >= bus.ack_every or pending == 0:
+            self._ack_wanted.set()
 
-    async def ack(self) -> None:
-        """Acknowledge everything handled so far."""
+    @property
+    def unacked(self) -> int:
+        return len(self._replies)
+
+    async def _ack_loop(self) -> None:
+        while True:
+            await self._ack_wanted.wait()
+            self._ack_wanted.clear()
+            if self.closing:
+                return  # stop() sends the last ack
+            if not await self.ack():
+                await asyncio.sleep(0.5)  # before_ack failed: try again soon
+                self._ack_wanted.set()
+
+    async def ack(self) -> bool:
+        """Acknowledge everything handled so far, once ``before_ack`` returned; False if it
+        raised (nothing acked then)."""
         nc = self.bus._nc
-        if self.unacked and self.unacked_reply and nc is not None:
-            reply, self.unacked, self.unacked_reply = self.unacked_reply, 0, ""
-            with contextlib.suppress(Exception):
+        replies = list(self._replies)
+        if not replies or nc is None:
+            return True
+        if self.before_ack is not None:
+            try:
+                await self.before_ack()
+            except Exception as e:  # noqa: BLE001 - whatever it was, do not ack
+                log.warning("%s/%s: not acking %d message(s) yet: %s",
+                            self.stream, self.durable, len(replies), e)  # fmt: skip
+                return False
+        try:
+            for reply in replies:
                 await nc.publish(reply, b"+ACK")
+        except Exception as e:  # noqa: BLE001 - redelivered after ack_wait, at worst
+            log.warning("%s/%s: ack failed: %s", self.stream, self.durable, e)
+            return False
+        del self._replies[: len(replies)]
+        self.acked += len(replies)
+        return True
 
     async def stop(self) -> None:
         self.closing = True
@@ -285,6 +384,14 @@ class _PullConsumer:
             self.sub = None
         while self.busy:
             await asyncio.sleep(0.005)
+        if self._acker is not None:
+            # Let it finish an ack under way, then end it (by its flag: a cancel can be lost
+            # in Python 3.11's wait_for, and awaiting a task that missed it would never return).
+            self._ack_wanted.set()
+            done, _ = await asyncio.wait({self._acker}, timeout=self.bus.ack_timeout_s * 8)
+            if not done:
+                self._acker.cancel()
+            self._acker = None
         await self.ack()
 
 
@@ -306,27 +413,30 @@ class NatsBus:
         password: str | None = None,
         creds: str | None = None,
         name: str | None = None,
-        streams: Sequence[StreamSpec] = DEFAULT_STREAMS,
+        partners: Sequence[str] | None = None,
+        streams: Sequence[StreamSpec] | None = None,
         manage_streams: bool = False,
         replicas: int = 1,
         ack_timeout_s: float = 5.0,
-        max_attempts: int = 3,
-        unavailable_retry_s: float = 10.0,
+        max_attempts: int = 5,
+        unavailable_retry_s: float = 30.0,
         dedupe: bool = True,
         max_pending: int = 20_000,
         pull_batch: int = 256,
-        pull_expires_s: float = 10.0,
+        pull_expires_s: float = 5.0,
         pull_heartbeat_s: float = 2.0,
         max_ack_pending: int = 20_000,
         ack_wait_s: float = 30.0,
-        max_deliver: int = 10,
+        partner_ack_wait_s: float = 5.0,
+        max_deliver: int = -1,
         ack_every: int = 100,
         linger_s: float = 0.0,
         max_batch: int = 256,
         max_batch_bytes: int = 512 * 1024,
         handler_attempts: int = 3,
         deliver_policy: str = "all",
-        connect_timeout_s: float = 10.0,
+        connect_timeout_s: float = 30.0,
+        tls_ca: str | None = None,
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
         if user is None and self.servers:
@@ -337,7 +447,13 @@ class NatsBus:
         self.user, self.password, self.creds = user, password, creds
         self.name = name or (f"lookout-{user}" if user else "lookout")
         self.inbox = inbox_prefix(user) if user else "_INBOX"
+        if streams is None:
+            if partners is None:
+                partners = [user] if user and user != EXCHANGE else []
+            streams = streams_for(partners)
+        self.partners = list(partners or [])
         self.streams = tuple(streams)
+        self.tls_ca = tls_ca
         self.manage_streams, self.replicas = manage_streams, replicas
         self.ack_timeout_s, self.max_attempts, self.max_pending = (
             ack_timeout_s,
@@ -346,6 +462,7 @@ class NatsBus:
         )
         self.pull_batch, self.pull_expires_s = pull_batch, pull_expires_s
         self.pull_heartbeat_s = pull_heartbeat_s
+        self.partner_ack_wait_s = partner_ack_wait_s
         self.max_ack_pending, self.ack_wait_s, self.max_deliver = (
             max_ack_pending,
             ack_wait_s,
@@ -388,6 +505,8 @@ class NatsBus:
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
         """A bus logged in with a credentials file from :func:`nats_config.write_credentials`."""
         c = read_credentials(path)
+        if c.get("ca_file"):
+            kwargs.setdefault("tls_ca", c["ca_file"])
         return cls(c["servers"].split(","), user=c["user"], password=c["password"], **kwargs)
 
     # -- connection ---------------------------------------------------------------------------
@@ -409,13 +528,18 @@ class NatsBus:
                 allow_reconnect=True,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
-                connect_timeout=2,
+                connect_timeout=5,
                 pending_size=64 * 1024 * 1024,
                 # Subjects are checked here once each (see publish), not by nats-py per message.
                 skip_subject_validation=True,
             )
             if self.user is not None:
                 opts.update(user=self.user, password=self.password)
+            if self.tls_ca is not None or any(u.startswith("tls://") for u in self.servers):
+                import ssl
+
+                ctx = ssl.create_default_context(cafile=self.tls_ca)
+                opts.update(tls=ctx, tls_hostname=None)
             if self.creds is not None:
                 opts.update(user_credentials=self.creds)
             # nats-py retries the first connection forever (max_reconnect_attempts=-1); bound it,
@@ -465,15 +589,24 @@ class NatsBus:
                 storage=nats.js.api.StorageType.FILE,
                 num_replicas=self.replicas,
                 retention=nats.js.api.RetentionPolicy.LIMITS,
-                discard=nats.js.api.DiscardPolicy.OLD,
+                discard=nats.js.api.DiscardPolicy(spec.discard),
                 max_age=spec.max_age_s,
                 max_bytes=spec.max_bytes,
+                max_msgs=spec.max_msgs,
                 duplicate_window=spec.duplicate_window_s,
             )
             try:
                 await js.add_stream(**cfg)
             except nats.js.errors.BadRequestError:
                 await js.update_stream(**cfg)
+        # Each partner's durable consumer on its outbound stream: created here, by the
+        # exchange, since a partner may create none (it could point one anywhere).
+        for p in self.partners:
+            subject = f"lookout.out.{p}.>"
+            if any(s.name == out_stream(p) for s in self.streams):
+                await self._create_consumer(
+                    out_stream(p), p, subject, "all", ack_wait_s=self.partner_ack_wait_s
+                )
 
     async def _on_error(self, e: Exception) -> None:
         # nats-py lower-cases the server's -ERR text, subject included: compare lower-cased.
@@ -521,8 +654,8 @@ class NatsBus:
                 await self._retry_expired()
                 now = time.monotonic()
                 for c in self._consumers:
-                    if not c.busy:
-                        await c.ack()
+                    if c.unacked:
+                        c._ack_wanted.set()
                     if now - c.last_activity > 3 * self.pull_heartbeat_s:
                         c.last_activity = now
                         await c.renew()
@@ -612,7 +745,8 @@ class NatsBus:
             # A resend carries the same id: JetStream stores it once (within the stream's
             # duplicate window) even if the first copy was stored and only its ack was lost.
             headers = headers or {}
-            headers["Nats-Msg-Id"] = self._msg_id_prefix + token
+            digest = hashlib.blake2b(subject.encode() + b"\x00" + data, digest_size=16)
+            headers["Nats-Msg-Id"] = digest.hexdigest()
         now = time.monotonic()
         self._pending[token] = _Pending(
             subject, data, now + self.ack_timeout_s, count, now, headers
@@ -699,24 +833,50 @@ class NatsBus:
 
     # -- subscribe ----------------------------------------------------------------------------
 
-    def stream_for(self, subject: str) -> str:
-        """The name of the stream that captures ``subject`` (wildcards allowed)."""
+    def streams_for(self, subject: str) -> list[tuple[str, str]]:
+        """``(stream, filter)`` of every stream that captures part of ``subject`` (wildcards
+        allowed), the filter being the part it captures."""
+        out = []
         for spec in self.streams:
-            if any(_subject_matches(pat, subject) for pat in spec.subjects):
-                return spec.name
-        raise ValueError(
-            f"subject {subject!r}: no stream captures it; streams: "
-            + ", ".join(f"{s.name} {list(s.subjects)}" for s in self.streams)
-        )
+            for pat in spec.subjects:
+                both = _intersect(pat, subject)
+                if both is not None:
+                    out.append((spec.name, both))
+                    break
+        if not out:
+            raise ValueError(
+                f"subject {subject!r}: no stream captures it; streams: "
+                + ", ".join(f"{s.name} {list(s.subjects)}" for s in self.streams)
+            )
+        return out
+
+    def consumer_api(self, kind: str, stream: str, durable: str) -> str:
+        """The subject of a consumer's JetStream request ``kind`` ("next", "info") for this
+        user: the JetStream API itself for the exchange, a partner's import of it otherwise."""
+        if self.manage_streams or self.user in (None, EXCHANGE):
+            return f"$JS.API.CONSUMER.{'MSG.NEXT' if kind == 'next' else 'INFO'}.{stream}.{durable}"
+        return partner_api(self.user, kind)
+
+    def stream_for(self, subject: str) -> str:
+        """The name of the (first) stream that captures ``subject``."""
+        return self.streams_for(subject)[0][0]
 
     async def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Call ``handler(subject, data)`` for each message on ``subject`` (wildcards allowed).
 
-        With ``durable``, read through the durable pull consumer of that name (created if
-        needed): resumes after a disconnect, acks after ``handler`` returns, retries it if it
-        raises. Raises :class:`BusPermissionError` if the broker refuses this user the subject.
+        With ``durable``, read through durable pull consumers: one named ``durable`` if one
+        stream captures the subject, else ``<durable>_<stream>`` per stream; created when this
+        bus manages the streams, otherwise bound (a partner's, which the exchange created).
+        They resume after a disconnect, ack after ``handler`` and ``before_ack`` returned, retry
+        ``handler`` if it raises. Raises :class:`BusPermissionError` if the broker refuses this
+        user the subject, ``ConnectionError`` if the exchange has not created them yet.
         """
         _check_subject(subject, wildcards=True)
         if durable is not None:
@@ -740,36 +900,75 @@ class NatsBus:
                 raise
             self._live_subs.append(sub)
             return
-        stream = self.stream_for(subject)
+        targets = self.streams_for(subject)
+        for stream, filt in targets:
+            name = durable if len(targets) == 1 else f"{durable}_{stream}"
+            if self.manage_streams:
+                await self._create_consumer(stream, name, filt, self.deliver_policy)
+            else:
+                await self._bind_consumer(stream, name, filt)
+            consumer = _PullConsumer(self, stream, name, filt, handler, before_ack)
+            self._consumers.append(consumer)
+            await consumer.start()
+
+    async def _create_consumer(
+        self, stream: str, name: str, filt: str, deliver: str, *, ack_wait_s: float | None = None
+    ) -> None:
+        # A partner's pull requests come through its account's import: the server cannot see
+        # that a partner which went away stopped listening, and what it hands that request waits
+        # ack_wait before it comes again; so partners' consumers have a short one.
+        ack_wait = self.ack_wait_s if ack_wait_s is None else ack_wait_s
         config = {
-            "durable_name": durable,
-            "name": durable,
-            "filter_subject": subject,
-            "deliver_policy": self.deliver_policy,
-            "ack_policy": "all",
-            "ack_wait": int(self.ack_wait_s * 1e9),
+            "durable_name": name,
+            "name": name,
+            "filter_subject": filt,
+            "deliver_policy": deliver,
+            "ack_policy": "explicit",
+            "ack_wait": int(ack_wait * 1e9),
             "max_deliver": self.max_deliver,
             "max_ack_pending": self.max_ack_pending,
             "max_waiting": 512,
             "replay_policy": "instant",
         }
-        api = f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{subject}"
+        api = f"$JS.API.CONSUMER.CREATE.{stream}.{name}.{filt}"
         body = json.dumps({"stream_name": stream, "config": config}).encode()
-        resp = await self._api_request(api, body, what=f"durable {durable!r} on {subject}")
+        resp = await self._api_request(api, body, what=f"durable {name!r} on {filt}")
         if "error" in resp:
             err = resp["error"]
             if err.get("err_code") == 10059:
                 raise ConnectionError(
-                    f"durable {durable!r}: stream {stream} does not exist yet; the exchange "
+                    f"durable {name!r}: stream {stream} does not exist yet; the exchange "
                     "creates it (NatsBus(manage_streams=True)), start it first"
                 )
+            if err.get("err_code") == 10013:  # exists with another config: keep it (resume)
+                return
             raise ValueError(
-                f"durable {durable!r} on {stream} with filter {subject!r}: JetStream refused: "
+                f"durable {name!r} on {stream} with filter {filt!r}: JetStream refused: "
                 f"{err.get('code')} {err.get('description')}"
             )
-        consumer = _PullConsumer(self, stream, durable, subject, handler)
-        self._consumers.append(consumer)
-        await consumer.start()
+
+    async def _bind_consumer(self, stream: str, name: str, filt: str) -> None:
+        if name != self.user:
+            raise BusPermissionError(
+                f"durable {name!r}: a partner reads only its own durable consumer ({self.user!r})"
+            )
+        api = self.consumer_api("info", stream, name)
+        try:
+            resp = await self._api_request(api, b"", what=f"durable {name!r} on {stream}")
+        except ConnectionError as e:
+            raise ConnectionError(
+                f"durable {name!r} on {stream}: no answer ({e}); the exchange creates the "
+                "streams and each partner's consumer: start it first"
+            ) from None
+        if "error" in resp:
+            err = resp["error"]
+            raise ConnectionError(
+                f"durable {name!r} on {stream}: {err.get('description')}; the exchange creates "
+                "the streams and each partner's consumer: start it first"
+            )
+        got = resp.get("config", {}).get("filter_subject")
+        if got != filt:
+            raise BusPermissionError(f"durable {name!r} filters {got!r}, not {filt!r}")
 
     async def _deliver(self, msg: Msg, handler: Handler, attempts: int) -> None:
         """Call ``handler`` on each message of ``msg`` (a batch frame or one), retrying each up
@@ -812,7 +1011,7 @@ class NatsBus:
         try:
             msg = await req
         except nats.errors.NoRespondersError as e:
-            raise ConnectionError(f"{what}: JetStream not enabled on the server") from e
+            raise ConnectionError(f"{what}: no JetStream answers this user here") from e
         except nats.errors.TimeoutError as e:
             self._check_denied(before, subject, what=what)
             raise ConnectionError(
@@ -869,6 +1068,41 @@ class NatsBus:
         await self.close()
 
 
+async def acked_inbound(
+    servers: str | Sequence[str],
+    login: dict[str, str],
+    partners: Sequence[str],
+    *,
+    durable: str = "lookout-exchange",
+    tls_ca: str | None = None,
+) -> list[bytes]:
+    """Every envelope the exchange acked from the partners' inbound streams (up to its
+    consumer's ack floor; what it has not read yet stays in the stream for its next run), as
+    the partners sent them: for checking that each has an audit row."""
+    import ssl
+
+    opts: dict[str, Any] = {"inbox_prefix": inbox_prefix(login["user"]), **login}
+    if tls_ca is not None:
+        opts["tls"] = ssl.create_default_context(cafile=tls_ca)
+    nc = await nats.connect(servers, **opts)
+    js = nc.jetstream()
+    out: list[bytes] = []
+    try:
+        for p in partners:
+            stream = in_stream(p)
+            info = await js.stream_info(stream)
+            consumer = await js.consumer_info(stream, f"{durable}_{stream}")
+            for seq in range(max(info.state.first_seq, 1), consumer.ack_floor.stream_seq + 1):
+                try:
+                    m = await js.get_msg(stream, seq)
+                except nats.js.errors.NotFoundError:  # a deleted sequence
+                    continue
+                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
+    finally:
+        await nc.close()
+    return out
+
+
 class CoalitionBus:
     """One :class:`Bus` over one :class:`NatsBus` per user, each on its own credentials.
 
@@ -887,11 +1121,14 @@ class CoalitionBus:
     @classmethod
     def for_server(cls, server: Any, **options: Any) -> CoalitionBus:
         """Connections for every user of a :class:`~.nats_server.NatsServer`."""
-        from lookout.exchange.nats_config import EXCHANGE
-
+        if getattr(server, "tls", None) is not None:
+            options.setdefault("tls_ca", str(server.tls.ca))
         buses = {
-            EXCHANGE: NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **options)
-        }
+            EXCHANGE: NatsBus(
+                server.url, **server.login(EXCHANGE), partners=server.partners,
+                manage_streams=True, **options,
+            )
+        }  # fmt: skip
         for p in server.partners:
             buses[p] = NatsBus(server.url, **server.login(p), **options)
         return cls(buses, exchange=EXCHANGE)
@@ -920,14 +1157,19 @@ class CoalitionBus:
             await self._route(subject).publish(subject, data)
 
     async def subscribe(
-        self, subject: str, handler: Handler, *, durable: str | None = None
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        durable: str | None = None,
+        before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         parts = subject.split(".")
         if parts[:2] == ["lookout", "in"]:
             bus = self.buses[self.exchange]
         else:
             bus = self._route(subject)
-        await bus.subscribe(subject, handler, durable=durable)
+        await bus.subscribe(subject, handler, durable=durable, before_ack=before_ack)
 
     async def flush(self) -> None:
         # Inputs first: what they deliver is what the exchange then publishes.

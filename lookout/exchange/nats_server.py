@@ -23,7 +23,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lookout.exchange.nats_config import EXCHANGE, make_passwords, nats_config, partners_of
+from lookout.exchange.nats_config import (
+    EXCHANGE,
+    Cluster,
+    TlsFiles,
+    make_passwords,
+    nats_config,
+    partners_of,
+    write_test_ca,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,12 @@ class NatsServer:
         port: int | None = None,
         binary: str | None = None,
         ready_timeout_s: float = 15.0,
+        tls: bool | TlsFiles = False,
+        sync_interval: str = "always",
+        max_connections: int = 8,
+        cluster: Cluster | None = None,
+        server_name: str = "lookout",
+        hash_passwords: bool = True,
     ) -> None:
         self.partners = partners_of(policy_or_partners)
         self.passwords = dict(passwords or make_passwords([EXCHANGE, *self.partners]))
@@ -78,11 +92,22 @@ class NatsServer:
         self._store_dir = Path(store_dir) if store_dir is not None else None
         self._proc: subprocess.Popen[bytes] | None = None
         self.workdir: Path | None = None
+        self._tls_wanted = tls
+        self.tls: TlsFiles | None = tls if isinstance(tls, TlsFiles) else None
+        self.sync_interval = sync_interval
+        self.max_connections = max_connections
+        self.cluster = cluster
+        self.server_name = server_name
+        self.hash_passwords = hash_passwords
 
     @property
     def url(self) -> str:
-        """``nats://127.0.0.1:PORT``."""
-        return f"nats://127.0.0.1:{self.port}"
+        """``nats://127.0.0.1:PORT`` (``tls://`` with TLS)."""
+        return f"{'tls' if self._tls_wanted else 'nats'}://127.0.0.1:{self.port}"
+
+    def client_options(self) -> dict[str, Any]:
+        """What a ``NatsBus`` needs besides the URL and login: the CA with TLS."""
+        return {"tls_ca": str(self.tls.ca)} if self.tls is not None else {}
 
     @property
     def store_dir(self) -> Path:
@@ -113,10 +138,13 @@ class NatsServer:
             self.workdir = Path(self._tmp.name)
         if self._store_dir is None:
             self._store_dir = self.workdir / "jetstream"
+        if self._tls_wanted and self.tls is None:
+            self.tls = write_test_ca(self.workdir / "tls")
         self._store_dir.mkdir(parents=True, exist_ok=True)
         if self.port is None:
             self.port = free_port()
-        self.http_port = free_port()
+        if self.http_port is None:
+            self.http_port = free_port()
         conf = self.workdir / "nats-server.conf"
         text = nats_config(
             self.partners,
@@ -124,6 +152,12 @@ class NatsServer:
             http_port=self.http_port,
             store_dir=self._store_dir,
             passwords=self.passwords,
+            tls=self.tls,
+            sync_interval=self.sync_interval,
+            max_connections=self.max_connections,
+            cluster=self.cluster,
+            server_name=self.server_name,
+            hash_passwords=self.hash_passwords,
         )
         fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -184,6 +218,13 @@ class NatsServer:
                 proc.kill()
                 proc.wait(timeout_s)
 
+    def kill(self) -> None:
+        """``kill -9``: no shutdown at all (for chaos tests); the store stays for a restart."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
     def cpu_seconds(self) -> float | None:
         """CPU time (user + system) the server has used so far; None if unknown (not Linux)."""
         if self._proc is None:
@@ -208,6 +249,92 @@ class NatsServer:
             self.workdir = None
 
     def __enter__(self) -> NatsServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class NatsCluster:
+    """Three (``size``) nats-servers routed into one JetStream cluster on loopback, sharing the
+    users and passwords: the documented deployment, for tests and benchmarks. Streams made with
+    ``replicas=3`` survive losing any one server. ``urls`` lists every client URL."""
+
+    def __init__(
+        self,
+        policy_or_partners: Any = ("KR", "JP", "US"),
+        *,
+        size: int = 3,
+        workdir: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> None:
+        self.partners = partners_of(policy_or_partners)
+        self.passwords = make_passwords([EXCHANGE, *self.partners])
+        self._tmp = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="lookout-cluster-")
+            workdir = self._tmp.name
+        self.workdir = Path(workdir)
+        ports = [free_port() for _ in range(size)]
+        routes = [free_port() for _ in range(size)]
+        self.servers = []
+        for i in range(size):
+            others = tuple(f"nats-route://127.0.0.1:{routes[j]}" for j in range(size) if j != i)
+            srv = NatsServer(
+                self.partners,
+                passwords=self.passwords,
+                port=ports[i],
+                store_dir=self.workdir / f"js{i}",
+                cluster=Cluster("lookout", routes[i], others, host="127.0.0.1"),
+                server_name=f"lookout{i}",
+                **options,
+            )
+            srv.workdir = self.workdir / f"s{i}"
+            srv.workdir.mkdir(parents=True, exist_ok=True)
+            self.servers.append(srv)
+
+    @property
+    def urls(self) -> list[str]:
+        return [s.url for s in self.servers]
+
+    def login(self, user: str) -> dict[str, str]:
+        return self.servers[0].login(user)
+
+    def client_options(self) -> dict[str, Any]:
+        return self.servers[0].client_options()
+
+    def start(self) -> NatsCluster:
+        # Each waits for its own /healthz, which needs the cluster: start all, then wait.
+        for srv in self.servers:
+            srv.ready_timeout_s = 60.0
+        import threading
+
+        errors: list[BaseException] = []
+
+        def run(srv: NatsServer) -> None:
+            try:
+                srv.start()
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in self.servers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            self.close()
+            raise errors[0]
+        return self
+
+    def close(self) -> None:
+        for srv in self.servers:
+            srv.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> NatsCluster:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

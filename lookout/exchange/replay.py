@@ -1,9 +1,9 @@
 """Replay an audit log: rebuild the picture every partner received, from the log alone.
 
-:func:`replay` feeds the accepted envelopes of a log, in their order, through a fresh
+:func:`replay` feeds every envelope of a log, in its order, through a fresh
 :class:`~.exchange.Exchange` (fresh verifier, fresh fusion) whose clock reads each envelope's
-recorded receive time, and collects what it delivers. Refused envelopes changed nothing live
-(a refusal moves no verifier state), so leaving them out changes nothing. Signatures are
+recorded receive time, collects what it delivers, and checks that each envelope gets the
+verdict it got live (accepted, late or refused, and why). Signatures are
 deterministic (Ed25519), so with the same exchange key the system-track envelopes come out
 byte for byte as they went out live.
 """
@@ -67,16 +67,14 @@ async def replay_async(
         verifier=verifier, seq_start=seq_start,
     )  # fmt: skip
     for record in read_audit(audit_path):
-        if not record.accepted:
-            continue
         clock.set(record.received_ns)
-        before = sum(sum(c.values()) for c in verifier.refused.values())
         await exchange.handle(record.subject, record.data)
-        if sum(sum(c.values()) for c in verifier.refused.values()) != before:
-            last = list(audit)[-1]
+        again = exchange.last_verdict
+        reason = None if again.accepted else str(again.reason)
+        if (again.verdict, reason) != (record.verdict, record.reason):
             raise ReplayError(
-                f"audit record {record.id}: accepted live, refused on replay: "
-                f"{last.reason} ({last.detail})"
+                f"audit record {record.id}: {record.verdict} {record.reason or ''} live, "
+                f"{again.verdict} {reason or ''} on replay ({again.detail})"
             )
         await bus.flush()
     await bus.close()

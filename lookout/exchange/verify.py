@@ -1,31 +1,54 @@
-"""Checking every envelope that arrives: size, shape, sender, signature, sequence, freshness.
+"""Checking every envelope that arrives: size, shape, sender, signature, physics, sequence, time.
 
 :meth:`Verifier.check` runs the checks in this order and stops at the first that fails:
 
 1. ``oversize``: more than ``max_bytes`` bytes (nothing is decoded);
-2. ``malformed``: not an envelope, a schema version other than ours, an unknown payload type, a
-   payload that is not its declared type, a payload naming another partner than the sender, or
-   an envelope on a subject of another sender or type;
+2. ``malformed``: not an envelope; not in canonical form (the envelope or its payload does not
+   encode back to exactly the bytes received: an unknown field, a duplicate key, an int where a
+   float belongs... so an accepted envelope carries nothing its signature does not cover); a
+   schema version other than ours; an unknown payload type; a payload that is not its declared
+   type; a payload naming another partner than the sender; an envelope on a subject of another
+   sender or type. Any exception while decoding, of whatever kind (a ``RecursionError`` from a
+   deeply nested value included), is a ``malformed`` refusal, never raised;
 3. ``unknown_sender``: no key for the sender in the keyring;
 4. ``forged``: the signature is not the sender's over this header and payload;
-5. ``replayed``: this sender's sequence number was accepted before;
-6. ``stale``: sent more than ``max_age_ns`` before the receiver's clock, or more than
-   ``max_ahead_ns`` after it.
+5. ``implausible``: validly signed, but physically absurd (:meth:`lookout.messages.Message.check`:
+   covariances not symmetric positive definite, a state at 1e300 m, a radar in orbit...);
+6. ``duplicate``: this very envelope (same sequence number, same signature) was taken before: a
+   redelivery, harmless;
+7. ``replayed``: this sequence number was taken before with another signature, or is below the
+   window;
+8. ``sequence``: more than ``max_seq_jump`` above the highest number taken from the sender, or
+   above 2**62 (so that no envelope, even validly signed, can exhaust a sender's numbers and lock
+   it out);
+9. ``stale``: sent more than ``max_ahead_ns`` after the receiver's clock;
+10. ``time``: a time inside the payload (``t_ns``) outside the envelope's freshness window around
+    its ``sent_ns`` (``max_age_ns`` before, ``max_ahead_ns`` after), or after the receiver's clock
+    plus ``max_ahead_ns``: the work one message causes downstream is bounded by its time;
+11. ``late``: sent more than ``max_age_ns`` before the receiver's clock. Not a refusal: the
+    envelope is genuine and new, too old for the live picture; it is taken (its number is marked
+    seen) and returned with its message, for the caller to keep (the exchange audits it as late and
+    keeps it for replay) but not to act on.
 
-Replay: per sender, the highest accepted sequence number and a bitmap of the ``window``
-numbers below it (as in IPsec). A number above the high-water mark is new; one within the
-window is new if its bit is clear, so reordering by up to ``window`` - 1 places is accepted; one
-below the window is refused as replayed, since it can no longer be told apart from a replay.
-Only an accepted envelope moves the mark, so a forged or stale one cannot block later ones.
+Replay: per sender and payload type, the highest sequence number taken and which of the
+``window`` numbers below it were taken (as in IPsec, with a set for the bitmap), with the
+signatures of the last ones taken. Keyed by
+type, because a sender's publisher batches per subject and so reorders across types, never
+within one. A number above the high-water mark is new; one within the window is new if its bit
+is clear; one below the window is refused as replayed, since it can no longer be told apart
+from a replay. Only a taken envelope moves the mark, so a forged, implausible or ill-timed one
+cannot block later ones. :meth:`Verifier.restore` sets the marks from a durable log after a
+restart.
 
 A refused envelope never raises: :meth:`~Verifier.check` returns a :class:`Verdict` and counts
-``refused[partner][reason]``, the partner being the envelope's sender or, when it cannot be
-read, the sender its subject claims (``"?"`` when unknown).
+``refused[partner][reason]`` (``late[partner]`` for late ones), the partner being the envelope's
+sender or, when it cannot be read, the sender its subject claims (``"?"`` when unknown).
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,31 +57,46 @@ import msgspec
 from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import decode, decode_payload, signature_ok
 from lookout.exchange.keys import Keyring
-from lookout.messages import SCHEMA_VERSION, Envelope, Message
+from lookout.messages import SCHEMA_VERSION, Envelope, Message, payload_times
 
 #: Largest envelope accepted (bytes) unless told otherwise.
 MAX_BYTES = 64 * 1024
 #: Freshness: oldest and furthest-ahead send times accepted, relative to the receiver's clock.
 MAX_AGE_NS = 10_000_000_000
 MAX_AHEAD_NS = 2_000_000_000
-#: Sequence numbers accepted out of order, up to this far below the highest seen.
-REPLAY_WINDOW = 64
+#: Sequence numbers accepted out of order, up to this far below the highest seen: wide, since
+#: after a crash a durable consumer redelivers what the dead process held after newer messages
+#: (up to its pull batch of batch frames), and one sender's numbers are shared by its types.
+REPLAY_WINDOW = 65_536
+#: Largest step up from a sender's highest sequence number, and the largest number at all.
+MAX_SEQ_JUMP = 2**32
+MAX_SEQ = 2**62
+#: Signatures remembered per sender and type, to tell a redelivery from a replay.
+_REMEMBERED = 4096
+
+_encode = msgspec.msgpack.Encoder().encode
 
 
 class Reason(StrEnum):
-    """Why an envelope was refused, in the order the checks run."""
+    """Why an envelope was refused (or kept as late), in the order the checks run."""
 
     OVERSIZE = "oversize"
     MALFORMED = "malformed"
     UNKNOWN_SENDER = "unknown_sender"
     FORGED = "forged"
+    IMPLAUSIBLE = "implausible"
+    DUPLICATE = "duplicate"
     REPLAYED = "replayed"
+    SEQUENCE = "sequence"
     STALE = "stale"
+    TIME = "time"
+    LATE = "late"
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The outcome of one check: ``message`` is set when accepted, ``reason`` when refused.
+    """The outcome of one check: ``message`` is set when accepted or late, ``reason`` when
+    refused or late.
 
     ``sender`` is the envelope's sender (or the subject's claim, or "?", when unreadable);
     ``envelope`` is set whenever the envelope could be decoded.
@@ -69,39 +107,62 @@ class Verdict:
     message: Message | None = None
     reason: Reason | None = None
     detail: str = ""
+    relayed_before: bool = False  # a duplicate of an envelope accepted (not late) before
 
     @property
     def accepted(self) -> bool:
         return self.reason is None
 
+    @property
+    def late(self) -> bool:
+        return self.reason is Reason.LATE
+
+    @property
+    def verdict(self) -> str:
+        """``"accepted"``, ``"late"`` or ``"refused"``: the audit log's verdict."""
+        if self.reason is None:
+            return "accepted"
+        return "late" if self.reason is Reason.LATE else "refused"
+
 
 class _Window:
-    """Anti-replay state of one sender: high-water mark and the bitmap below it."""
+    """Anti-replay state of one sender and type: the high-water mark, the numbers taken within
+    the window below it (a set, pruned now and then: O(1) per envelope however wide the window),
+    and the signatures of the last envelopes taken."""
 
-    __slots__ = ("high", "bits")
+    __slots__ = ("high", "taken", "signatures")
 
     def __init__(self) -> None:
         self.high = -1
-        self.bits = 0  # bit i set: sequence number high - i accepted
+        self.taken: set[int] = set()
+        self.signatures: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()  # seq: sig, late
 
     def seen(self, seq: int, window: int) -> bool:
         if seq > self.high:
             return False
-        offset = self.high - seq
-        return offset >= window or bool(self.bits >> offset & 1)
+        return self.high - seq >= window or seq in self.taken
 
-    def accept(self, seq: int, window: int) -> None:
-        mask = (1 << window) - 1
+    def accept(self, seq: int, window: int, signature: bytes = b"", late: bool = False) -> None:
+        self.taken.add(seq)
         if seq > self.high:
-            shift = seq - self.high
-            self.bits = (self.bits << shift | 1) & mask if shift < window else 1
             self.high = seq
-        else:
-            self.bits |= 1 << (self.high - seq)
+        if len(self.taken) > 2 * min(window, 1 << 16) + 64:
+            floor = self.high - window
+            self.taken = {s for s in self.taken if s > floor}
+        if signature:
+            self.signatures[seq] = (signature, late)
+            if len(self.signatures) > _REMEMBERED:
+                self.signatures.popitem(last=False)
 
 
 class Verifier:
-    """Checks envelopes against a keyring and a receiver's clock; see the module doc."""
+    """Checks envelopes against a keyring and a receiver's clock; see the module doc.
+
+    ``max_age_ns`` None: no envelope is late (a node catching up on its deliveries);
+    ``max_ahead_ns`` None: no bound ahead; ``payload_window_ns`` (before, after) bounds a
+    payload's times around its envelope's ``sent_ns`` (default: the freshness window).
+    ``plausibility`` False skips the physics (only for measuring its cost).
+    """
 
     def __init__(
         self,
@@ -112,6 +173,9 @@ class Verifier:
         max_age_ns: int | None = MAX_AGE_NS,
         max_ahead_ns: int | None = MAX_AHEAD_NS,
         window: int = REPLAY_WINDOW,
+        max_seq_jump: int = MAX_SEQ_JUMP,
+        plausibility: bool = True,
+        payload_window_ns: tuple[int, int] | None = None,
     ) -> None:
         self.keyring = keyring
         self.clock = clock
@@ -119,9 +183,32 @@ class Verifier:
         self.max_age_ns = max_age_ns
         self.max_ahead_ns = max_ahead_ns
         self.window = window
+        self.max_seq_jump = max_seq_jump
+        self.plausibility = plausibility
+        # How far before and after its envelope's sent_ns a payload's times may be: the
+        # freshness window unless told (a node that takes late envelopes still bounds times).
+        self.payload_window_ns = payload_window_ns or (
+            MAX_AGE_NS if max_age_ns is None else max_age_ns,
+            MAX_AHEAD_NS if max_ahead_ns is None else max_ahead_ns,
+        )
         self.accepted: Counter[str] = Counter()
+        self.late: Counter[str] = Counter()
         self.refused: defaultdict[str, Counter[Reason]] = defaultdict(Counter)
-        self._windows: defaultdict[str, _Window] = defaultdict(_Window)
+        self._windows: defaultdict[tuple[str, str], _Window] = defaultdict(_Window)
+
+    def high(self, sender: str) -> int:
+        """The highest sequence number taken from ``sender`` (-1: none)."""
+        return max((w.high for (s, _), w in self._windows.items() if s == sender), default=-1)
+
+    def restore(self, taken: Iterable[tuple[str, str, int, bytes, bool]]) -> int:
+        """Mark as taken the ``(sender, payload_type, seq, signature, late)`` of envelopes
+        accepted (or kept as late) before a restart, in the order they were taken; returns how
+        many."""
+        n = 0
+        for sender, kind, seq, signature, late in taken:
+            self._windows[sender, kind].accept(seq, self.window, signature, late)
+            n += 1
+        return n
 
     def check(
         self,
@@ -132,15 +219,25 @@ class Verifier:
         subject_type: str | None = None,
     ) -> Verdict:
         """Check one envelope's bytes; ``now_ns`` defaults to the clock, ``subject_*`` are what
-        the bus subject claims (checked against the envelope when given)."""
+        the bus subject claims (checked against the envelope when given). Never raises."""
         claimed = subject_sender or "?"
-        if len(data) > self.max_bytes:
-            return self._refuse(claimed, None, Reason.OVERSIZE, f"{len(data)} > {self.max_bytes}")
+        try:
+            size = len(data)
+        except Exception as e:  # noqa: BLE001 - not bytes at all
+            return self._refuse(claimed, None, Reason.MALFORMED, f"envelope: {e}")
+        if size > self.max_bytes:
+            return self._refuse(claimed, None, Reason.OVERSIZE, f"{size} > {self.max_bytes}")
         try:
             env = decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as e:
-            return self._refuse(claimed, None, Reason.MALFORMED, f"envelope: {e}")
+            canonical = _encode(env) == data
+        except Exception as e:  # noqa: BLE001 - any decoding failure, RecursionError included
+            return self._refuse(claimed, None, Reason.MALFORMED, f"envelope: {_short(e)}")
         sender = env.sender
+        if not canonical:
+            return self._refuse(
+                sender, env, Reason.MALFORMED,
+                "envelope: not in canonical form (unknown or duplicate fields, or re-encoded)",
+            )  # fmt: skip
         if env.version != SCHEMA_VERSION:
             return self._refuse(
                 sender,
@@ -162,8 +259,14 @@ class Verifier:
             )  # fmt: skip
         try:
             message = decode_payload(env)
-        except (ValueError, msgspec.DecodeError, msgspec.ValidationError) as e:
-            return self._refuse(sender, env, Reason.MALFORMED, f"payload: {e}")
+            canonical = _encode(message) == env.payload
+        except Exception as e:  # noqa: BLE001 - as above
+            return self._refuse(sender, env, Reason.MALFORMED, f"payload: {_short(e)}")
+        if not canonical:
+            return self._refuse(
+                sender, env, Reason.MALFORMED,
+                "payload: not in canonical form (unknown or duplicate fields, or re-encoded)",
+            )  # fmt: skip
         partner = getattr(message, "partner", sender)
         if partner != sender:
             return self._refuse(
@@ -174,24 +277,67 @@ class Verifier:
             return self._refuse(sender, env, Reason.UNKNOWN_SENDER, f"sender: {sender}")
         if not signature_ok(env, key):
             return self._refuse(sender, env, Reason.FORGED, f"signature of {sender} seq {env.seq}")
-        window = self._windows[sender]
+        if self.plausibility:
+            try:
+                message.check()
+            except Exception as e:  # noqa: BLE001 - ValueError by contract; anything else too
+                return self._refuse(sender, env, Reason.IMPLAUSIBLE, _short(e))
+        window = self._windows[sender, env.payload_type]
+        before = window.signatures.get(env.seq)
+        if before is not None and before[0] == env.signature:
+            self.refused[sender][Reason.DUPLICATE] += 1
+            late = " (late)" if before[1] else ""
+            return Verdict(sender, env, None, Reason.DUPLICATE,
+                           f"seq: {env.seq} taken before{late}", not before[1])  # fmt: skip
         if window.seen(env.seq, self.window):
             return self._refuse(
                 sender, env, Reason.REPLAYED, f"seq: {env.seq} (highest {window.high})"
             )
-        now = self.clock.now_ns() if now_ns is None else now_ns
-        if self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns:
+        if env.seq > MAX_SEQ or (window.high >= 0 and env.seq > window.high + self.max_seq_jump):
             return self._refuse(
-                sender, env, Reason.STALE, f"sent_ns: {env.sent_ns}, {now - env.sent_ns} ns old"
-            )
+                sender, env, Reason.SEQUENCE,
+                f"seq: {env.seq}, more than {self.max_seq_jump} above {window.high}",
+            )  # fmt: skip
+        now = self.clock.now_ns() if now_ns is None else now_ns
         if self.max_ahead_ns is not None and env.sent_ns > now + self.max_ahead_ns:
             return self._refuse(
                 sender, env, Reason.STALE, f"sent_ns: {env.sent_ns}, {env.sent_ns - now} ns ahead"
             )
-        window.accept(env.seq, self.window)
+        bad_time = self._payload_time(env, message, now)
+        if bad_time:
+            return self._refuse(sender, env, Reason.TIME, bad_time)
+        late = self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns
+        window.accept(env.seq, self.window, env.signature, late)
+        if late:
+            self.late[sender] += 1
+            detail = f"sent_ns: {env.sent_ns}, {now - env.sent_ns} ns old"
+            return Verdict(sender, env, message, Reason.LATE, detail)
         self.accepted[sender] += 1
         return Verdict(sender, env, message)
+
+    def _payload_time(self, env: Envelope, message: Message, now: int) -> str:
+        times = payload_times(message)
+        if times is None:
+            return ""
+        first, last = times
+        old, ahead = self.payload_window_ns
+        if first < env.sent_ns - old:
+            return f"t_ns: {first}, {env.sent_ns - first} ns before the envelope's sent_ns"
+        if last > env.sent_ns + ahead:
+            return f"t_ns: {last}, {last - env.sent_ns} ns after the envelope's sent_ns"
+        if self.max_ahead_ns is not None and last > now + self.max_ahead_ns:
+            return f"t_ns: {last}, {last - now} ns ahead of the receiver's clock"
+        return ""
 
     def _refuse(self, partner: str, env: Envelope | None, reason: Reason, detail: str) -> Verdict:
         self.refused[partner][reason] += 1
         return Verdict(partner, env, None, reason, detail)
+
+
+def _short(e: BaseException, limit: int = 300) -> str:
+    """An exception as one bounded line (a RecursionError's text can be long)."""
+    if isinstance(e, ValueError | msgspec.MsgspecError):
+        text = str(e)
+    else:
+        text = f"{type(e).__name__}: {e}"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -125,6 +125,7 @@ class PictureFusion:
         report_period_s: float = 1.0,
         latency_s: float = 1.0,
         local_max_age_s: float = 5.0,
+        first_system_track_id: int = 1,
     ) -> None:
         self.tracker = Tracker(config)
         self.report_period_s = report_period_s
@@ -141,7 +142,8 @@ class PictureFusion:
         self._locals: dict[tuple[str, str], _Local] = {}
         self._sys_of_track: dict[int, str] = {}
         self._sys_of_local: dict[tuple[str, str], str] = {}
-        self._next_sys = 1
+        # A restarted exchange starts above every id it may have given (lookout.exchange).
+        self._next_sys = first_system_track_id
 
     # ------------------------------------------------------------------ input
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -286,6 +286,7 @@ def in_eez(country: str, lat_deg, lon_deg) -> np.ndarray:
     return shapely.contains_xy(_load(country).eez, wrap_lon(np.atleast_1d(lon_deg)), lat)
 
 
+@lru_cache(maxsize=4096)
 def nearest_area(country: str, lat_deg: float, lon_deg: float) -> tuple[Area, float, float]:
     """The area whose land is nearest a point: (area, distance m, bearing deg from the area's
     nearest land to the point, clockwise from north). For "about 250 km east of Hokkaido"."""
