@@ -148,6 +148,8 @@ async def run_demo_async(
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
     audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
     audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
+    # The scenario itself, so that the warnings can be decided again wherever the log is.
+    audit.put_meta("scenario_doc", yaml.safe_dump(scenario.raw, allow_unicode=True))
     picture = CommonPicture(**PICTURE_PARAMS)
     exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
     live = await collect(bus)
@@ -223,13 +225,16 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.messages import Alert, Status, SystemTrack
     from lookout.node import message_time_ns
-    from lookout.scenario import load
+    from lookout.scenario import load, parse
 
     meta = read_meta(audit_path)
     text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
     if "warn" not in meta or not json.loads(text("warn")).get("warn"):
         return {}
-    scenario = load(text("scenario"))
+    if "scenario_doc" in meta:
+        scenario = parse(yaml.safe_load(text("scenario_doc")), source=text("scenario"))
+    else:
+        scenario = load(text("scenario"))
     seed = text("key_seed")
     picture = picture if picture is not None else replay_log(audit_path)
     logged: dict[str, list[Alert]] = {}

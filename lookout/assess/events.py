@@ -186,10 +186,13 @@ class LaunchEvents:
 
     @staticmethod
     def _remember(m: Member, a: Assessment, energy: float) -> None:
+        was_boosting = m.boosting
         m.t_seen = a.t
         m.state, m.covariance = a.state, a.covariance
-        m.boosting = a.phase == "boost"
-        if m.boosting:
+        m.boosting = a.phase == "boost" and energy < 0.0  # an unbound state is no burn
+        if m.boosting and was_boosting:
+            # A burn is two assessments in a row: one is a track taking drag or a manoeuvre
+            # for thrust as often as a burn.
             m.t_last_boost = a.t
         if not np.isfinite(m.energy) or _altitude(a.state) > EXO_ALTITUDE_M:
             m.energy = energy  # drag takes energy away below; compare what the burns gave

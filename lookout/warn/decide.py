@@ -8,14 +8,16 @@ rule that made it (:class:`Decision`). The rules, in the words of ``docs/warning
 
 **When an event is warned at all.** What a duty officer requires before calling people to
 shelter: an event with a launch point, seen at two assessments at least ``CONFIRM_S`` apart
-whose launch points agree within their uncertainty (99.9 % gate), and an object whose track is
+whose launch points agree within their uncertainty (99.9 % gate) and put the launch no later
+than the first sighting and at most ``MAX_LAUNCH_AGE_S`` before it, and an object whose track is
 consistent: it is where its previous estimate (5 s before) put it, within 99.9 % and a burn of
-up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``). An object's corridor is used only
-once the next estimate has agreed with it; a later one that disagrees is set aside and the last
-consistent one kept. A corridor's parts whose 95 % ellipse is longer than ``MAX_AXIS_M`` say
-nothing about where the object will be and are not used. Nothing is held back beyond that (the
-first warning comes one assessment, 5 s, after the first usable estimate): a phantom is the
-picture's defect, not something to hide behind delays.
+up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``), its velocity changed by no more than
+gravity and such a burn allow, and its state is bound (below escape energy). An object's
+corridor is used only once the next estimate has agreed with it; a later one that disagrees is
+set aside and the last consistent one kept. A corridor's parts whose 95 % ellipse is longer
+than ``MAX_AXIS_M`` say nothing about where the object will be and are not used. Nothing is
+held back beyond that (the first warning comes one assessment, 5 s, after the first usable
+estimate): a phantom is the picture's defect, not something to hide behind delays.
 
 **When an area is threatened** (per object of the event that may be its payload: ``booster``,
 ``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
@@ -24,7 +26,8 @@ area's footprint (land and 12 nmi territorial sea) in the future. While it burns
 is the flight that would follow if thrust stopped now: the ground under it up to the
 instantaneous impact point's 95 % ellipse; as the IIP runs ahead during the burn, every area
 it runs past stays under the corridor until the vehicle has flown over it. A spent stage or
-debris threatens where its 95 % impact ellipse meets the area. The reach of every vehicle
+debris threatens where its 95 % impact ellipse meets the area; once the event's payload is
+known, so does every other piece. The reach of every vehicle
 class still possible while it burns is *not* used: for any launch that could still be an ICBM
 it is everything along the azimuth for thousands of kilometres (a lofted ICBM aimed at the Sea
 of Japan would put Hokkaido under shelter for minutes, as on 13 April 2023); carrying the IIP
@@ -67,6 +70,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from lookout.assess.energy import specific_energy
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import SystemTrack
@@ -83,7 +87,7 @@ from lookout.warn.notice import (
 
 #: Where a prediction's 95 % ellipse is longer than this (semi-major, m) it no longer says
 #: where the object will be: that part of a corridor (and such an impact ellipse) is not used.
-MAX_AXIS_M = 500e3
+MAX_AXIS_M = 250e3
 #: Consecutive fresh estimates that must agree before an area is withdrawn (NO_THREAT) or, after
 #: an outcome, warned again: one estimate at the edge of a corridor does not flip a warning.
 CONFIRM_ESTIMATES = 2
@@ -91,6 +95,10 @@ CONFIRM_ESTIMATES = 2
 #: allowing an acceleration of up to this (m/s^2, a burn) since.
 CONSISTENT_CHI2 = 13.82
 THRUST_MPS2 = 100.0
+#: Gravity and the rotating frame's accelerations (m/s^2), bounded, in that allowance.
+FRAME_MPS2 = 12.0
+#: A launch is credible only if its estimated time is within this (s) before the first sighting.
+MAX_LAUNCH_AGE_S = 7200.0
 #: Two assessments of an event at least this far apart (s), launch points agreeing, make it
 #: credible.
 CONFIRM_S = 4.0
@@ -206,12 +214,15 @@ class _Object:
     implausible_boosts: int = 0
     implausible_t: float | None = None  # when last seen "burning" on its way down
     candidate: Corridor | None = None  # the latest corridor, used once the next agrees
+    previous: tuple | None = None  # (t, x, P) of the last fresh assessment
+    unbound: bool = False  # its latest state is above escape energy
     inconsistent: int = 0  # corridors that did not agree with the one before
 
 
 @dataclass
 class _Event:
     event_id: str
+    first_t: float = 0.0  # first seen (s)
     launches: list[tuple[float, float, float, np.ndarray, float, float]] = field(
         default_factory=list
     )  # (t, lat rad, lon rad, cov_en, launch time, sigma)
@@ -224,6 +235,14 @@ class _Event:
     count: int = 0
     fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
     fresh_t: float | None = None  # when an object of the event was last assessed
+    payload_known: bool = False  # the picture has told the event's payload
+
+    def payload_like(self, ob: _Object) -> bool:
+        """Whether an object may be the event's payload: once the payload is known, only it
+        (a "burning" piece after the flight's last burn is a track's error, not a booster)."""
+        if self.payload_known:
+            return ob.object_type == "payload"
+        return ob.object_type in PAYLOAD_LIKE
 
 
 class WarnDesk:
@@ -328,7 +347,7 @@ class WarnDesk:
             if tr.event_id is not None:
                 by_event.setdefault(tr.event_id, []).append(tr)
         for eid, trs in by_event.items():
-            ev = self.events.setdefault(eid, _Event(eid))
+            ev = self.events.setdefault(eid, _Event(eid, first_t=t))
             self._observe(ev, t, trs)
         self._fly(t, by_event)
         out: list[Decision] = []
@@ -345,7 +364,10 @@ class WarnDesk:
             ob = ev.objects.setdefault(tr.system_track_id, _Object(tr.system_track_id))
             ob.last_seen = t
             ob.object_type = tr.object_type
-            lat, lon, _ = ecef_to_geodetic(np.asarray(tr.x[:3]))
+            ev.payload_known = ev.payload_known or tr.object_type == "payload"
+            x = np.asarray(tr.x)
+            ob.unbound = float(specific_energy(x[None])[0]) >= 0.0  # above escape: a wild state
+            lat, lon, _ = ecef_to_geodetic(x[:3])
             ob.trail.append((t, float(np.degrees(lat)), float(np.degrees(lon))))
             if len(ob.trail) > 2:  # keep the first and the latest sub-points only
                 ob.trail[1:-1] = []
@@ -390,7 +412,7 @@ class WarnDesk:
                     (a.impact_time_sigma_ns or 0) * 1e-9,
                     cov,
                 )
-        if ev.credible_t is None and _consistent(ev.launches):
+        if ev.credible_t is None and _consistent(ev.launches, ev.first_t):
             ev.credible_t = t
             _, lat, lon, _, _, _ = _best_launch(ev.launches)
             ev.launch_territory = self.territory_of(lat, lon)
@@ -406,7 +428,12 @@ class WarnDesk:
                 a, ob = tr.assessment, ev.objects[tr.system_track_id]
                 if a is None or a.t_ns != tr.t_ns or a.orbital:
                     continue
-                if tr.object_type not in PAYLOAD_LIKE or ob.implausible_t == t:
+                if not ev.payload_like(ob) or ob.implausible_t == t or ob.unbound:
+                    continue
+                prev, ob.previous = ob.previous, (t, np.asarray(tr.x), np.asarray(tr.P))
+                if prev is not None and not _velocity_consistent(prev, ob.previous):
+                    ob.inconsistent += 1
+                    ob.candidate = None  # the track jumped: start again from this state
                     continue
                 todo.append((ob, tr))
         if not todo:
@@ -451,7 +478,7 @@ class WarnDesk:
                 cur["exit_s"] = max(cur["exit_s"], t_out)
 
         live_payload = any(
-            ob.object_type in PAYLOAD_LIKE and ob.last_seen >= t - STALE_S
+            ev.payload_like(ob) and ob.last_seen >= t - STALE_S
             for ob in ev.objects.values()
         )
         for ob in ev.objects.values():
@@ -460,7 +487,7 @@ class WarnDesk:
                 # Gone: superseded by a live object of the event (a booster's track ending at
                 # burnout), or fallen. A lost flight keeps its last corridor.
                 continue
-            payload_like = ob.object_type in PAYLOAD_LIKE
+            payload_like = ev.payload_like(ob)
             c = ob.corridor
             if payload_like and c is not None and not self._fallen(ob, t):
                 future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
@@ -599,7 +626,7 @@ class WarnDesk:
             return None
         _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
         for ob in ev.objects.values():
-            if ob.object_type not in PAYLOAD_LIKE or not ob.trail:
+            if not ev.payload_like(ob) or not ob.trail:
                 continue
             t0, la0, lo0 = ob.trail[0]
             if t0 > (ev.credible_t or 0) + 1e-6:
@@ -701,7 +728,7 @@ class WarnDesk:
         heading, towards = 0.0, None
         best = None
         for ob in ev.objects.values():
-            if ob.object_type in PAYLOAD_LIKE and ob.corridor is not None:
+            if ev.payload_like(ob) and ob.corridor is not None:
                 best = ob if best is None or ob.corridor_t > best.corridor_t else best
         if best is not None:
             c = best.corridor
@@ -798,13 +825,26 @@ def _best_launch(launches):
     return min(launches, key=lambda r: float(np.trace(r[3])))
 
 
-def _consistent(launches) -> bool:
-    """Two launch estimates at least ``CONFIRM_S`` apart that agree (99.9 % gate)."""
+def _velocity_consistent(prev: tuple, cur: tuple) -> bool:
+    """Whether a track's velocity changed between two assessments by no more than gravity, the
+    rotating frame and a burn of ``THRUST_MPS2`` allow, beyond 3.29 sigma of both estimates."""
+    (t0, x0, P0), (t1, x1, P1) = prev, cur
+    dt = max(t1 - t0, 1e-3)
+    dv = float(np.linalg.norm(x1[3:] - x0[3:]))
+    sigma = float(np.sqrt(np.trace(P0[3:, 3:]) + np.trace(P1[3:, 3:])))
+    return dv <= (THRUST_MPS2 + FRAME_MPS2) * dt + 3.29 * sigma
+
+
+def _consistent(launches, t_first: float) -> bool:
+    """Two launch estimates at least ``CONFIRM_S`` apart that agree (99.9 % gate), with a launch
+    time no later than the first sighting and within ``MAX_LAUNCH_AGE_S`` before it."""
     if len(launches) < 2:
         return False
     from lookout.assess.impact import mahalanobis2
 
-    t1, lat1, lon1, c1, _, _ = launches[-1]
+    t1, lat1, lon1, c1, tl1, _ = launches[-1]
+    if not t_first - MAX_LAUNCH_AGE_S <= tl1 <= t_first:
+        return False
     for t0, lat0, lon0, c0, _, _ in launches[:-1]:
         if t1 - t0 >= CONFIRM_S and float(mahalanobis2(lat0, lon0, c0 + c1, lat1, lon1)) <= (
             LAUNCH_GATE_CHI2
