@@ -12,15 +12,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(
-    help="Lookout: a missile-launch early-warning exchange and its simulator.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-bench_app = typer.Typer(
-    help="Benchmarks, each against a named baseline in the same run.", no_args_is_help=True
-)
-app.add_typer(bench_app, name="bench")
 console = Console()
 
 
@@ -28,6 +19,78 @@ def fail(message: str) -> None:
     """One-line error, exit status 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's input at fault (a scenario, an aim, a policy, a file, an
+    audit log): their message names the field and the value, and is all the user needs."""
+    import sqlite3
+
+    import yaml
+
+    from lookout.exchange.policy import PolicyError
+    from lookout.exchange.replay import ReplayError
+    from lookout.flight import AimError, CatalogueError
+    from lookout.scenario import ScenarioError
+    from lookout.sensors._validate import ParameterError
+    from lookout.validation import PublishedFlightsError
+
+    return (ScenarioError, AimError, CatalogueError, PolicyError, ParameterError, ReplayError,
+            PublishedFlightsError, OSError, sqlite3.Error, yaml.YAMLError)  # fmt: skip
+
+
+def one_line_errors(command):
+    """Wrap a command so that no traceback reaches the user: a user error (``_user_error_types``)
+    prints ``error: MESSAGE`` and exits 2; anything else is a bug, printed in one line with its
+    type and exit status 1 (``LOOKOUT_DEBUG=1`` lets the traceback through)."""
+    import functools
+    import os
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as e:  # noqa: BLE001 - the one place errors become messages
+            if os.environ.get("LOOKOUT_DEBUG"):
+                raise
+            message = " ".join(str(e).split()) or type(e).__name__
+            if isinstance(e, _user_error_types()):
+                fail(message)
+            typer.echo(
+                f"error: internal error ({type(e).__name__}): {message} "
+                "(a bug: LOOKOUT_DEBUG=1 shows where)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+class _Typer(typer.Typer):
+    """A Typer whose every command is wrapped by :func:`one_line_errors` (commands added by any
+    module get it by registering on ``app`` or ``bench_app`` as usual)."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorator(f):
+            register(one_line_errors(f))
+            return f
+
+        return decorator
+
+
+app = _Typer(
+    help="Lookout: a missile-launch early-warning exchange and its simulator.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = _Typer(
+    help="Benchmarks, each against a named baseline in the same run.", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
 
 
 @contextlib.contextmanager
@@ -91,26 +154,45 @@ def fly(
         None, help="Orbit insertion altitude (km), with --azimuth."
     ),
     vehicle: str | None = typer.Option(None, help="Catalogue vehicle; default: smallest able."),
+    pull_up_km: float | None = typer.Option(
+        None, help="A manoeuvring SRBM pulls up to this altitude (km) after apogee."
+    ),
+    glide_km: float | None = typer.Option(None, help="A glide vehicle holds this altitude (km)."),
+    lift_to_drag: float | None = typer.Option(None, help="With --glide-km: the polar's best L/D."),
+    turn: list[str] | None = typer.Option(
+        None, help="With --glide-km: a bank turn START_S,END_S,BANK_DEG (repeatable)."
+    ),
+    depth_m: float = typer.Option(0.0, help="Submarine launch from this depth (m)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
-    from lookout.flight import Aim, AimError, CatalogueError, plan, summarise
+    from lookout.flight import Aim, AimError, CatalogueError, TurnSpec, plan, summarise
     from lookout.flight import fly as fly_launches
 
     lat, lon = parse_lat_lon(site, "site")
+    turns = []
+    for text in turn or []:
+        try:
+            start, end, bank = (float(x) for x in text.split(","))
+        except ValueError:
+            fail(f"turn {text!r} is not START_S,END_S,BANK_DEG")
+        turns.append(TurnSpec(start, end, bank))
+    manoeuvre = dict(
+        pull_up_km=pull_up_km, glide_km=glide_km, lift_to_drag=lift_to_drag, turns=tuple(turns)
+    )
     if target is not None:
         tlat, tlon = parse_lat_lon(target, "target")
-        aim = Aim(target_lat_deg=tlat, target_lon_deg=tlon, loft=loft)
+        aim = Aim(target_lat_deg=tlat, target_lon_deg=tlon, loft=loft, **manoeuvre)
     elif orbit_km is not None:
-        aim = Aim(azimuth_deg=azimuth, orbit_km=orbit_km)
+        aim = Aim(azimuth_deg=azimuth, orbit_km=orbit_km, **manoeuvre)
     else:
         if azimuth is None or apogee_km is None or range_km is None:
             fail("give --azimuth with --apogee-km and --range-km, or --target, or --orbit-km")
-        aim = Aim(azimuth_deg=azimuth, apogee_km=apogee_km, range_km=range_km)
+        aim = Aim(azimuth_deg=azimuth, apogee_km=apogee_km, range_km=range_km, **manoeuvre)
     if azimuth is not None and not 0.0 <= azimuth <= 360.0:
         fail(f"azimuth {azimuth:g} is outside 0..360 degrees")
     try:
-        launch = plan(lat, lon, aim, vehicle)
+        launch = plan(lat, lon, aim, vehicle, depth_m=depth_m)
     except (AimError, CatalogueError) as e:
         fail(str(e))
     summary = summarise(launch, fly_launches([launch]))
@@ -129,6 +211,8 @@ def fly(
         ),
         ("apogee", f"{summary.apogee_km:.1f} km"),
     ]
+    if summary.depth_m > 0:
+        rows.insert(0, ("start", f"under water, {summary.depth_m:g} m deep"))
     if summary.orbital:
         o = summary.orbit
         rows.append(
@@ -148,8 +232,20 @@ def fly(
                 f"{summary.flight_time_s:.0f} s ({summary.flight_time_s / 60:.1f} min)",
             ),
             ("impact", f"{imp['lat_deg']:.3f}, {imp['lon_deg']:.3f}"),
-            ("max range (minimum-energy)", f"{summary.max_range_km:.0f} km"),
+            ("max range (boost re-flown, as flown)", f"{summary.max_range_km:.0f} km"),
         ]
+        if summary.max_range_realistic_rv_km is not None:
+            rows.append(
+                ("max range (with a realistic RV)", f"{summary.max_range_realistic_rv_km:.0f} km")
+            )
+    if summary.max_lift_g is not None:
+        manoeuvres = ", ".join(
+            f"{e['name']} {e['t_s']:.0f} s at {e['alt_km']:.1f} km"
+            for e in summary.events
+            if e["name"] in ("glide", "pull_up", "peak", "dive")
+        )
+        rows.append(("manoeuvres", manoeuvres))
+        rows.append(("largest lift", f"{summary.max_lift_g:.1f} g"))
     rows.append(("spent stages", str(summary.spent_stages)))
     for k, v in rows:
         table.add_row(k, v)
@@ -207,16 +303,12 @@ def simulate(
     as_json: bool = typer.Option(False, "--json", help="One JSON summary object on stdout."),
 ) -> None:
     """Fly a scenario's launches and let every partner's sensors look: truth and detections."""
-    from lookout.flight import AimError
     from lookout.simulate import simulate as run_simulation
     from lookout.simulate import write
 
     sc = load_scenario(scenario)
     with stage_progress(disabled=as_json) as progress:
-        try:
-            sim = run_simulation(sc, progress=progress)
-        except AimError as e:
-            fail(f"{sc.source}: {e}")
+        sim = run_simulation(sc, progress=progress)
     paths = write(sim, out) if out is not None else {}
     if plot is not None:
         from lookout.plots import scenario_map
@@ -246,6 +338,28 @@ def simulate(
     )
     for name, path in paths.items():
         console.print(f"  {name}: {path}", highlight=False)
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(Path("generated"), help="Directory for the scenario files."),
+    seed: int = typer.Option(1, help="Seed of the set: the same seed, the same files."),
+    count: int = typer.Option(12, help="How many scenarios."),
+) -> None:
+    """Write a seeded set of varied scenarios (sites on land and at sea, bearings, ranges,
+    lofts, vehicles, a fourth partner), each planned to fly as asked; see
+    lookout/scenario/generate.py."""
+    from lookout.scenario.generate import generate as draw
+    from lookout.scenario.generate import write
+
+    if count < 1:
+        fail(f"count = {count}, expected at least 1")
+    if seed < 0:
+        fail(f"seed = {seed}, expected an integer >= 0")
+    with stage_progress() as progress:
+        scenarios = draw(seed, count, lambda done, total: progress("plan", done, total))
+    for path, sc in zip(write(scenarios, out), scenarios, strict=True):
+        console.print(f"{path}: {sc['description']}", highlight=False)
 
 
 @app.command("track")
@@ -308,6 +422,13 @@ def _print_track_result(r: dict) -> None:
         f"(x{f(r['realtime_factor'], '.1f')})",
         highlight=False,
     )
+    console.print(
+        f"phantom launches {r['phantom_launches']}, false overflight claims "
+        f"{r['false_overflight_claims']}, false impact-area claims "
+        f"{r['false_impact_area_claims']}, at most {r['max_tracks_per_object']} tracks on one "
+        f"object, single-track share {f(r['single_track_fraction'], '.2f')}",
+        highlight=False,
+    )
     flights = Table(title="flights")
     for col in (
         "flight", "class", "orbital", "1st prediction (s)", "in ellipse",
@@ -365,6 +486,10 @@ def demo(
     sc = load_scenario(scenario)
     if speed < 0:
         fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    if duration_s is not None and not duration_s > 0:
+        fail(f"duration-s = {duration_s:g}, expected a positive number of seconds")
+    if not audit.parent.is_dir():
+        fail(f"audit = '{audit}': directory '{audit.parent}' does not exist")
     pol = _policy_doc(policy)
     web_options = _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy)
     if not as_json:
@@ -394,7 +519,9 @@ def demo(
             result = run_demo(sc, **run_kwargs)
         else:
             result = _run_with_web("demo", sc, web_options, **run_kwargs)
-    summary = result.summary()
+    judged = result.scores()
+    summary = result.summary(judged)
+    console.print(picture_scores_table(judged))
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
         f"{summary['alerts']} public warnings; "
@@ -408,14 +535,18 @@ def demo(
 @app.command()
 def replay(
     log: Path = typer.Argument(..., help="An audit log written by lookout demo."),
+    scores: bool = typer.Option(
+        True, help="Score each picture against the logged scenario's truth (simulated again)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
     web: bool = typer.Option(False, "--web", help="Serve the replayed picture in a browser, with "
                              "a time slider, until Ctrl-C."),
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
-    """Rebuild every partner's picture from an audit log alone, and summarise it."""
-    from lookout.demo import replay_log
+    """Rebuild every partner's picture from an audit log alone, summarise it and score it."""
+    from lookout.demo import replay_log, replay_scores
     from lookout.exchange.envelope import decode, decode_payload
+    from lookout.scenario import ScenarioError
 
     if not log.is_file():
         fail(f"audit log {str(log)!r} does not exist")
@@ -435,6 +566,12 @@ def replay(
         warnings = replay_alerts(log, picture)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot decide the warnings again: {e}")
+    judged = {}
+    if scores:
+        try:
+            judged = replay_scores(log, picture)
+        except ScenarioError as e:
+            fail(f"{log}: cannot score: {e} (--no-scores replays without)")
     summary = {}
     for recipient, items in sorted(picture.items()):
         kinds: dict[str, int] = {}
@@ -453,6 +590,8 @@ def replay(
                 "decided_again": len(w["alerts"]),
                 "identical": w["identical"],
             }
+        if recipient in judged:
+            summary[recipient]["scores"] = judged[recipient].to_dict()
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -474,8 +613,41 @@ def replay(
         )
         table.add_row(recipient, delivered, str(len(s["system_tracks"])), said)
     console.print(table)
+    if judged:
+        console.print(picture_scores_table(judged))
     if any(not w["identical"] for w in warnings.values()):
         raise typer.Exit(1)
+
+
+def picture_scores_table(judged: dict) -> Table:
+    """Each partner's picture scores (``lookout.metrics.picture``) as a table."""
+
+    def f(x, spec=".2f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title="each partner's picture against the truth")
+    columns = (
+        "partner", "phantom launches", "false overflights", "false impact areas",
+        "max tracks/object", "single-track share", "id switches", "false track-s",
+        "GOSPA m", "NEES in bounds (coast)",
+    )  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="right")
+    for p, ps in judged.items():
+        d = ps.to_dict()
+        table.add_row(
+            p,
+            str(d["phantom_launches"]),
+            str(d["false_overflight_claims"]),
+            str(d["false_impact_area_claims"]),
+            str(d["max_system_tracks_per_object"]),
+            f(d["single_track_fraction"]),
+            str(d["id_switches"]),
+            f(d["false_track_s"], ".0f"),
+            f(d["gospa_mean"], ".0f"),
+            f(d["nees_in_bounds_fraction"]),
+        )
+    return table
 
 
 @app.command("warn")
@@ -630,11 +802,42 @@ def _scenario_and_policy(scenario: str, policy: Path | None):
     from lookout.exchange.policy import Policy, PolicyError
 
     sc = load_scenario(scenario)
+    if policy is not None and not policy.is_file():
+        fail(f"policy = '{policy}': no such file")
     try:
         pol = Policy.load(policy) if policy is not None else None
     except PolicyError as e:
         fail(str(e))
     return sc, pol
+
+
+def _is_policy_file(name: str) -> bool:
+    """Whether ``name`` is a releasability policy file rather than a scenario (a shipped name
+    or a scenario file), told by its content: a policy's sections are partners, publish and
+    release, with partners a mapping of ids to sensor ids; a scenario has an epoch, a seed and
+    a list of partners. Neither: a one-line error naming the file."""
+    import yaml
+
+    from lookout.scenario import yaml_problem
+
+    path = Path(name)
+    if not path.is_file():
+        if name.endswith((".yaml", ".yml")):
+            fail(f"{name!r} does not exist (expected a policy or scenario YAML file)")
+        return False  # a shipped scenario's name
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        fail(f"{name}: not valid YAML: {yaml_problem(e)}")
+    if isinstance(data, dict) and isinstance(data.get("partners"), dict):
+        return True
+    if isinstance(data, dict) and ({"epoch", "seed", "launches", "duration_s"} & set(data)):
+        return False
+    fail(
+        f"{name}: neither a releasability policy (sections partners, publish, release, with "
+        "partners a mapping of ids to sensor ids) nor a scenario (epoch, seed, duration_s, a "
+        "list of partners)"
+    )
 
 
 @app.command("nats-config")
@@ -649,17 +852,13 @@ def nats_config_cmd(
 ) -> None:
     """Write a nats-server configuration whose per-partner accounts and permissions enforce the
     policy at the broker, and one credentials file per partner and for the exchange."""
+    from lookout.demo import default_policy
     from lookout.exchange.nats_config import write_setup
-    from lookout.exchange.policy import Policy, PolicyError
+    from lookout.exchange.policy import Policy
 
-    if policy.endswith((".yaml", ".yml")):
-        try:
-            pol = Policy.load(policy)
-        except PolicyError as e:
-            fail(str(e))
+    if _is_policy_file(policy):
+        pol = Policy.load(policy)
     else:
-        from lookout.demo import default_policy
-
         sc, _ = _scenario_and_policy(policy, None)
         pol = Policy.from_dict(default_policy(sc))
     paths = write_setup(pol, out, url=f"nats://{host}:{port}", host=host, port=port, tls=tls)
@@ -672,6 +871,8 @@ def _nats_bus(bus: str, credentials: Path | None, **kwargs):
     from lookout.exchange.nats_bus import NatsBus
 
     if credentials is not None:
+        if not credentials.is_file():
+            fail(f"credentials = '{credentials}': no such file (lookout nats-config writes them)")
         return NatsBus.from_credentials(str(credentials), **kwargs)
     if not bus.startswith(("nats://", "tls://")):
         fail(f"bus = {bus!r}, expected a nats://USER:PASSWORD@HOST:PORT url")
@@ -904,11 +1105,54 @@ def bench_flight(
     batch one flight at a time (the baseline)."""
     from lookout.bench.flight import run
 
+    _at_least_one(repeat=repeat, batch=batch)
     result = run(repeat=repeat, batch=batch)
     if as_json:
         typer.echo(json.dumps(result))
         return
     _print_result("lookout bench flight", result)
+
+
+@bench_app.command("plan")
+def bench_plan_cmd(
+    scenario: list[str] | None = typer.Option(
+        None, "--scenario", help="Scenarios to plan (repeatable; default: every shipped one)."
+    ),
+    baseline: list[str] | None = typer.Option(
+        None,
+        "--baseline-scenario",
+        help="Scenarios the old planner (the baseline) also solves (default: irbm-overflight, "
+        "srbm-salvo; it takes minutes).",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cold guidance planning of the shipped scenarios (no plan cache): the batched planner, and
+    the planner before it on a few of them in the same run, with the speed-up; and lookout fly
+    without a vehicle, both ways."""
+    from lookout.bench.plan import DEFAULT_BASELINE, render, run
+
+    base = list(baseline) if baseline else list(DEFAULT_BASELINE)
+    warn_long(
+        60.0 * len(base),
+        f"the old planner (the baseline) solves {', '.join(base)} one aim at a time",
+        "--baseline-scenario to choose fewer or lighter ones",
+    )
+    log = None if as_json else (lambda m: console.print(m, highlight=False))
+    result = run(list(scenario) if scenario else None, base, progress=log)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console.print(render(result))
+
+
+def warn_long(estimate_s: float, what: str, shorter: str) -> None:
+    """Say on stderr, before it starts, that a benchmark will run for more than a few minutes."""
+    if estimate_s < 180.0:
+        return
+    typer.echo(
+        f"note: {what}: about {estimate_s / 60:.0f} min on a quiet machine; {shorter}",
+        err=True,
+    )
 
 
 @bench_app.command("simulate")
@@ -920,6 +1164,7 @@ def bench_simulate(
     """Simulation speed against real time: fly + sense of a whole scenario, detections/s."""
     from lookout.bench.simulate import run
 
+    _at_least_one(repeat=repeat)
     result = run(scenario=scenario, repeat=repeat)
     if as_json:
         typer.echo(json.dumps(result))
@@ -937,6 +1182,7 @@ def bench_assess(
     (baseline: the single prediction times the batch size)."""
     from lookout.bench.assess import run
 
+    _at_least_one(repeat=repeat, batch=batch)
     result = run(repeat=repeat, batch=batch)
     if as_json:
         typer.echo(json.dumps(result))
@@ -944,14 +1190,27 @@ def bench_assess(
     _print_result("lookout bench assess", result)
 
 
+#: Stone Soup's rate on this kind of machine (detections/s; docs/benchmarks.md: 19-40), for
+#: the warning before a long baseline run.
+STONESOUP_DETECTIONS_PER_S = 25.0
+#: Default subset of ``lookout bench tracker`` when no window or count is given: the first
+#: detections from the first launch on (Stone Soup would take hours on a whole raid).
+TRACKER_DEFAULT_DETECTIONS = 4000
+
+
 @bench_app.command("tracker")
 def bench_tracker_cmd(
     scenario: str = typer.Option("mass-raid", "--scenario", help="Scenario to track."),
     baseline: str = typer.Option("stonesoup", help="Baseline tracker."),
     max_detections: int | None = typer.Option(
-        None, help="Only the first N detections, for both trackers (the baseline is slow)."
+        None,
+        help="Only the first N detections, for both trackers (default: "
+        f"{TRACKER_DEFAULT_DETECTIONS}, from the first launch on unless --window or --whole).",
     ),
     window: str | None = typer.Option(None, help="Only detections in T0,T1 s, for both."),
+    whole: bool = typer.Option(
+        False, "--whole", help="Every detection of the scenario (Stone Soup: hours on a raid)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Lookout's tracker against a baseline (Stone Soup) on the same detections, in one run:
@@ -959,7 +1218,7 @@ def bench_tracker_cmd(
     from lookout.simulate import simulate as run_simulation
 
     try:
-        from lookout.bench.tracker import bench_tracker, render
+        from lookout.bench.tracker import bench_tracker, render, select
     except ImportError as e:
         fail(f"the baseline needs its extra: pip install -e '.[stonesoup]' ({e})")
     sc = load_scenario(scenario)
@@ -970,7 +1229,21 @@ def bench_tracker_cmd(
         except ValueError:
             fail(f"window = {window!r}, expected T0,T1 in seconds")
         t_window = (t0, t1)
+    if not whole and t_window is None:
+        # From the first launch on: the clutter before it is no tracking work.
+        first = min((e.time_s for e in sc.launches), default=0.0)
+        t_window = (first, sc.duration_s + 1.0)
+        if max_detections is None:
+            max_detections = TRACKER_DEFAULT_DETECTIONS
     sim = run_simulation(sc)
+    n = select(sim.detections, sim.labels, max_detections=max_detections, t_window=t_window)[2][
+        "detections"
+    ]
+    warn_long(
+        n / STONESOUP_DETECTIONS_PER_S,
+        f"the baseline tracks {n} detections at about {STONESOUP_DETECTIONS_PER_S:.0f}/s",
+        "--max-detections or --window to shorten",
+    )
     try:
         result = bench_tracker(
             sim.detections,
@@ -991,6 +1264,65 @@ def bench_tracker_cmd(
     console.print(render(result))
 
 
+@bench_app.command("picture-integrity")
+def bench_picture_integrity(
+    shipped_names: str = typer.Option(
+        "all", "--shipped", help="Shipped scenarios: all, none, or NAME,NAME,..."
+    ),
+    seed: int = typer.Option(1, help="Seed of the generated set (lookout generate)."),
+    count: int = typer.Option(12, help="Generated scenarios (0: none)."),
+    jobs: int = typer.Option(2, help="Scenarios run at once, each in its own process."),
+    out: Path = typer.Option(Path("bench-picture"), help="Directory of per-scenario JSON."),
+    reuse: bool = typer.Option(False, help="Read scenarios already in --out instead of running."),
+    markdown: Path | None = typer.Option(None, help="Write the report as Markdown here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The pictures every partner sees, and the central tracker's, on every shipped scenario
+    and a seeded generated set: phantom launches, false claims, tracks per object, GOSPA,
+    RMSE/PCRLB and NEES per phase, per scenario, per view and pooled per set."""
+    from lookout.bench.picture_integrity import markdown as report
+    from lookout.bench.picture_integrity import plan_runs, run
+    from lookout.scenario import ScenarioError, shipped
+
+    names = list(shipped())
+    if shipped_names == "none":
+        chosen = []
+    elif shipped_names == "all":
+        chosen = names
+    else:
+        chosen = [n.strip() for n in shipped_names.split(",") if n.strip()]
+        for n in chosen:
+            if n not in names:
+                fail(f"shipped = {n!r}, expected all, none or names among {', '.join(names)}")
+    if count < 0 or seed < 0:
+        fail(f"count = {count}, seed = {seed}: expected integers >= 0")
+    if jobs < 1:
+        fail(f"jobs = {jobs}, expected at least 1")
+    with stage_progress(disabled=as_json) as progress:
+        runs = plan_runs(
+            chosen, seed if count else None, count,
+            lambda done, total: progress("generate", done, total),
+        )  # fmt: skip
+        try:
+            results = run(
+                runs, out, jobs=jobs, reuse=reuse, progress=progress,
+                log=None if as_json else Console(stderr=True).print,
+            )  # fmt: skip
+        except ScenarioError as e:
+            fail(str(e))
+    command = (
+        f".venv/bin/lookout bench picture-integrity --shipped {shipped_names} --seed {seed} "
+        f"--count {count} --jobs {jobs}"
+    )
+    text = report(results, command)
+    if markdown is not None:
+        markdown.write_text(text)
+    if as_json:
+        typer.echo(json.dumps(results, default=float))
+        return
+    console.print(text, highlight=False, markup=False)
+
+
 @bench_app.command("exchange")
 def bench_exchange_cmd(
     bus: str = typer.Option("memory", help="memory or nats (starts its own nats-server)."),
@@ -1000,6 +1332,8 @@ def bench_exchange_cmd(
 ) -> None:
     """Latency from a detection's creation to its delivery to every entitled partner, with
     signing, verification and the audit log on."""
+    if not rate > 0 or not seconds > 0:
+        fail(f"rate = {rate:g}, seconds = {seconds:g}: expected positive numbers")
     if bus == "memory":
         from lookout.bench.exchange import bench_exchange
 
@@ -1016,6 +1350,12 @@ def bench_exchange_cmd(
         typer.echo(json.dumps({k: result.get(k) for k in keys} | result))
         return
     _print_result(f"lookout bench exchange --bus {bus}", result)
+
+
+def _at_least_one(**counts: int) -> None:
+    for name, n in counts.items():
+        if n < 1:
+            fail(f"{name} = {n}, expected at least 1")
 
 
 def _print_result(title: str, result: dict) -> None:

@@ -10,8 +10,13 @@ picture: signed CAP alerts, sent through the exchange, which audits them like ev
 
 Keys are derived from the scenario's seed (simulation only: never for real use) so a run can be
 replayed from its audit log alone: the log's metadata carries the scenario, the key seed, the
-policy and the picture's parameters (``lookout replay LOG``), and the replay decides the
+policy and the picture's parameters (``lookout replay LOG``), and the scenario's own text so
+that its truth can be simulated again to score the replayed picture, and the replay decides the
 warnings again from the picture each partner received, byte for byte.
+
+Each partner's picture is scored against the truth (``picture_scores``,
+``lookout.metrics.picture``): the ``scores`` of every partner in ``lookout demo --json`` and
+``lookout replay --json``.
 """
 
 from __future__ import annotations
@@ -28,14 +33,18 @@ import yaml
 
 from lookout.exchange.audit import AuditLog, read_meta
 from lookout.exchange.clock import SimClock
+from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
 from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
+from lookout.messages import SystemTrack
+from lookout.metrics.claims import flights
+from lookout.metrics.picture import PictureScores, score_picture
 from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
-from lookout.scenario import Scenario
+from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.simulate import Simulation, simulate
 from lookout.warn.issue import warner_for, write_alerts
 
@@ -89,9 +98,19 @@ class DemoResult:
     audit_path: Path
     live: Picture
 
-    def summary(self) -> dict:
+    def scores(self, pcrlb_results: dict | None = None) -> dict[str, PictureScores]:
+        """Each partner's picture scored against the truth, up to where the run stopped."""
+        return picture_scores(
+            self.live, self.sim, list(self.state.nodes), until_s=self.state.t_s,
+            pcrlb_results=pcrlb_results,
+        )  # fmt: skip
+
+    def summary(self, scores: dict[str, PictureScores] | None = None) -> dict:
+        """The JSON of ``lookout demo --json``; ``scores`` from :meth:`scores` (computed here
+        when not given)."""
         st = self.state
         ex = st.exchange.counters()
+        scores = self.scores() if scores is None else scores
         return {
             "scenario": st.scenario.name,
             "sim_s": st.t_s,
@@ -104,6 +123,7 @@ class DemoResult:
                     "sent": dict(n.sent),
                     "received": dict(n.received),
                     "picture_tracks": len(n.view.tracks),
+                    "scores": scores[p].to_dict() if p in scores else None,
                 }
                 for p, n in st.nodes.items()
             },
@@ -144,12 +164,11 @@ async def run_demo_async(
         audit_path.unlink()
     audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
     audit.put_meta("scenario", scenario.source or scenario.name)
+    audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     audit.put_meta("key_seed", seed)
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
     audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
     audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
-    # The scenario itself, so that the warnings can be decided again wherever the log is.
-    audit.put_meta("scenario_doc", yaml.safe_dump(scenario.raw, allow_unicode=True))
     picture = CommonPicture(**PICTURE_PARAMS)
     exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
     live = await collect(bus)
@@ -225,16 +244,11 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.messages import Alert, Status, SystemTrack
     from lookout.node import message_time_ns
-    from lookout.scenario import load, parse
-
     meta = read_meta(audit_path)
     text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
     if "warn" not in meta or not json.loads(text("warn")).get("warn"):
         return {}
-    if "scenario_doc" in meta:
-        scenario = parse(yaml.safe_load(text("scenario_doc")), source=text("scenario"))
-    else:
-        scenario = load(text("scenario"))
+    scenario = logged_scenario(audit_path)
     seed = text("key_seed")
     picture = picture if picture is not None else replay_log(audit_path)
     logged: dict[str, list[Alert]] = {}
@@ -273,3 +287,74 @@ def replay_log(audit_path: Path | str) -> Picture:
     keyring = Keyring.derived(seed, [*names, EXCHANGE])
     params = json.loads(text("picture"))
     return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), CommonPicture(**params))
+
+
+def system_tracks_of(delivered: list[tuple[str, bytes]]) -> list[SystemTrack]:
+    """The system tracks among one recipient's ``(subject, envelope bytes)`` deliveries,
+    decoded (the exchange verified and the node checked them; other messages are skipped)."""
+    out = []
+    for subject, data in delivered:
+        if subject.rsplit(".", 1)[-1] == "system_track":
+            msg = decode_payload(decode(data))
+            if isinstance(msg, SystemTrack):
+                out.append(msg)
+    return out
+
+
+def picture_scores(
+    picture: Picture,
+    sim: Simulation,
+    partners: list[str],
+    *,
+    until_s: float | None = None,
+    pcrlb_results: dict | None = None,
+) -> dict[str, PictureScores]:
+    """Each partner's received system tracks scored against the simulated truth
+    (``lookout.metrics.picture``); truths are expected only for detections up to ``until_s``."""
+    dets, labels = sim.detections, sim.labels
+    if until_s is not None:
+        n = sum(1 for d in dets if d.t_ns <= round(until_s * 1e9))
+        dets, labels = dets[:n], labels[:n]
+    truth = flights(sim.launches, sim.trajectories)
+    return {
+        p: score_picture(
+            system_tracks_of(picture.get(p, [])),
+            trajectories=sim.trajectories,
+            labels=labels,
+            detections=dets,
+            launches=sim.launches,
+            pcrlb_results=pcrlb_results,
+            truth_flights=truth,
+            report_period_s=PICTURE_PARAMS["report_period_s"],
+        )
+        for p in partners
+    }
+
+
+def replay_scores(audit_path: Path | str, picture: Picture) -> dict[str, PictureScores]:
+    """Each recipient's replayed picture scored against the truth of the logged scenario,
+    simulated again (deterministic from its seed), up to the log's last record."""
+    from lookout.exchange.audit import read_audit
+
+    sim = simulate(logged_scenario(audit_path))
+    last_ns = max((r.received_ns for r in read_audit(audit_path)), default=0)
+    return picture_scores(picture, sim, sorted(picture), until_s=last_ns * 1e-9)
+
+
+def logged_scenario(audit_path: Path | str) -> Scenario:
+    """The scenario a demo's audit log was written from: its own text when the log carries it,
+    else the shipped name or file it names; raises ``ScenarioError``."""
+    from lookout.scenario import load
+
+    meta = read_meta(audit_path)
+    text = {k: v.decode() if isinstance(v, bytes) else v for k, v in meta.items()}
+    if "scenario_yaml" in text:
+        try:
+            data = yaml.safe_load(text["scenario_yaml"])
+        except yaml.YAMLError as e:
+            raise ScenarioError(f"{audit_path}: scenario_yaml: not valid YAML: {e}") from None
+        name = text.get("scenario", "scenario")
+        return parse(data, source=f"{audit_path}:scenario_yaml", default_name=Path(name).stem)
+    if "scenario" not in text:
+        raise ScenarioError(f"{audit_path}: the log names no scenario (metadata key 'scenario')")
+    return load(text["scenario"])

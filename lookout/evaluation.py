@@ -33,6 +33,8 @@ from lookout.assess.events import flight_event, group
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
+from lookout.metrics.claims import ClaimRecord, Claims
+from lookout.metrics.picture import judge_tracks
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
 from lookout.tracking import TrackerOutput, pcrlb, track
@@ -47,11 +49,17 @@ class Evaluation:
     scores: Scores
     assessments: list[Assessment]
     flights: dict[str, dict]
+    claims: Claims | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The JSON of ``lookout track --json``."""
         out = self.scores.to_dict()
+        if self.claims is not None:
+            c = self.claims.to_dict()
+            keys = ("phantom_launches", "false_overflight_claims", "false_impact_area_claims")
+            out.update({k: c.pop(k) for k in keys})
+            out["claims"] = c
         wall = self.timings["track_s"] + self.timings["assess_s"]
         out.update(
             {
@@ -75,15 +83,19 @@ def evaluate(
     assess_period_s: float = 5.0,
     with_pcrlb: bool = True,
     progress: Progress | None = None,
+    sim: Simulation | None = None,
+    bounds: dict | None = None,
 ) -> Evaluation:
-    """Simulate, track, assess and score ``scenario``."""
-    sim = simulate(scenario, progress=progress)
+    """Simulate, track, assess and score ``scenario`` (``sim``: its simulation if already
+    run; ``bounds``: its ``truth_bounds`` if already computed)."""
+    sim = sim or simulate(scenario, progress=progress)
     timings = dict(sim.timings)
     t = time.perf_counter()
     output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
     timings["track_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    bounds = truth_bounds(sim) if with_pcrlb else None
+    if bounds is None and with_pcrlb:
+        bounds = truth_bounds(sim)
     timings["pcrlb_s"] = time.perf_counter() - t
     scores = score(
         output,
@@ -103,7 +115,25 @@ def evaluate(
         fl = flights[launch.object_id]
         fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
                                launch.launch_time))  # fmt: skip
-    return Evaluation(sim, output, scores, assessments, flights, timings)
+    claims = judge_tracks(
+        scores, [claim_record(a) for a in assessments], sim.trajectories, sim.launches
+    )
+    return Evaluation(sim, output, scores, assessments, flights, claims, timings)
+
+
+def claim_record(a: Assessment) -> ClaimRecord:
+    """The claims of one of the central tracker's assessments (``lookout.metrics.claims``)."""
+    area = a.impact_area
+    return ClaimRecord(
+        track_id=a.track_id,
+        t=a.t,
+        launch_lat=a.launch_lat,
+        launch_lon=a.launch_lon,
+        overflown=tuple(a.overflown_codes),
+        impact_area=area.code if area is not None else None,
+        impact_area_kind=area.kind if area is not None else None,
+        iip=a.impact_kind == "iip",
+    )
 
 
 def truth_bounds(sim: Simulation, min_detections: int = 3, period_s: float = 1.0) -> dict:

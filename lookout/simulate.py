@@ -25,8 +25,8 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from lookout.flight import Launch, fly
-from lookout.flight.plancache import plan_cached
+from lookout.flight import AimError, Launch, Request, fly
+from lookout.flight.plancache import plan_cached_many
 from lookout.flight.trajectory import KINDS, PHASE_NAMES, Trajectory
 from lookout.geodesy import ecef_to_geodetic
 from lookout.messages import Detection
@@ -62,23 +62,25 @@ class Simulation:
 
 
 def plan_launches(scenario: Scenario, progress: Progress | None = None) -> list[Launch]:
-    """Solve each launch's guidance (remembered across runs by ``plancache``)."""
-    launches = []
-    for i, entry in enumerate(scenario.launches):
-        if progress:
-            progress("plan", i, len(scenario.launches))
-        launches.append(
-            plan_cached(
-                entry.site_lat_deg,
-                entry.site_lon_deg,
-                entry.aim,
-                entry.vehicle,
-                object_id=entry.id,
-                launch_time=entry.time_s,
-            )
-        )
+    """Solve every launch's guidance, all distinct aims in one batch (remembered across runs by
+    ``plancache``); raises the first launch's ``AimError``, naming the launch."""
+    n = len(scenario.launches)
     if progress:
-        progress("plan", len(launches), len(launches))
+        progress("plan", 0, n)
+    requests = [
+        Request(e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.id, e.time_s, e.depth_m)
+        for e in scenario.launches
+    ]
+    launches = []
+    for i, (entry, result) in enumerate(
+        zip(scenario.launches, plan_cached_many(requests), strict=True)
+    ):
+        if isinstance(result, AimError):  # name the launch at fault, as a scenario error does
+            where = f"{scenario.source}: " if scenario.source else ""
+            raise AimError(f"{where}launches[{i}] ({entry.id}): aim: {result}")
+        launches.append(result)
+    if progress:
+        progress("plan", n, n)
     return launches
 
 
@@ -207,21 +209,23 @@ def truth_records(sim: Simulation, truth_period_s: float = 1.0) -> list[dict]:
         lat, lon, alt = ecef_to_geodetic(state[:, :3])
         kinds = tr.kind[idx]
         phases = tr.phase[idx]
+        lift = tr.lift_at(times) if tr.lift is not None else None
         for k in range(times.size):
-            records.append(
-                {
-                    "type": "state",
-                    "t_s": float(times[k]),
-                    "object_id": tr.object_id,
-                    "kind": KINDS[kinds[k]],
-                    "phase": PHASE_NAMES[phases[k]],
-                    "pos_ecef": state[k, :3].tolist(),
-                    "vel_ecef": state[k, 3:].tolist(),
-                    "lat_deg": float(np.degrees(lat[k])),
-                    "lon_deg": float(np.degrees(lon[k])),
-                    "alt_m": float(alt[k]),
-                }
-            )
+            record = {
+                "type": "state",
+                "t_s": float(times[k]),
+                "object_id": tr.object_id,
+                "kind": KINDS[kinds[k]],
+                "phase": PHASE_NAMES[phases[k]],
+                "pos_ecef": state[k, :3].tolist(),
+                "vel_ecef": state[k, 3:].tolist(),
+                "lat_deg": float(np.degrees(lat[k])),
+                "lon_deg": float(np.degrees(lon[k])),
+                "alt_m": float(alt[k]),
+            }
+            if lift is not None:
+                record["lift_acc_ecef"] = lift[k].tolist()
+            records.append(record)
     for i in range(0, len(sim.labels), _LABEL_CHUNK):
         records.append(
             {"type": "labels", "first": i, "object_ids": sim.labels[i : i + _LABEL_CHUNK]}

@@ -112,6 +112,19 @@ def test_cli_demo_json_summary(tmp_path):
 
     summary = json.loads(out.output)
     assert set(summary["partners"]) == {"KR", "JP", "US"}
+    for p in ("KR", "JP", "US"):
+        scores = summary["partners"][p]["scores"]
+        for key in (
+            "phantom_launches", "false_overflight_claims", "false_impact_area_claims",
+            "max_system_tracks_per_object", "single_track_fraction", "gospa_mean",
+            "nees_in_bounds_fraction", "nees_in_bounds_by_phase",
+        ):  # fmt: skip
+            assert key in scores, key
+        assert scores["truths"] > 0 and scores["system_tracks"] > 0
     out = CliRunner().invoke(app, ["replay", str(tmp_path / "a.sqlite"), "--json"])
     assert out.exit_code == 0, out.output
-    assert set(json.loads(out.output)) == {"KR", "JP", "US"}
+    replayed = json.loads(out.output)
+    assert set(replayed) == {"KR", "JP", "US"}
+    # The replayed picture is the live one, so its scores against the re-simulated truth are too.
+    for p in ("KR", "JP", "US"):
+        assert replayed[p]["scores"] == summary["partners"][p]["scores"]

@@ -24,6 +24,9 @@ SHIPPED = [
     "lost-track",
     "mass-raid",
     "quiet-sky",
+    "kn23-pullup",
+    "slbm",
+    "hgv",
 ]
 
 

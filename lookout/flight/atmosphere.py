@@ -1,13 +1,17 @@
-"""Standard atmosphere: US 1976 (via ``ambiance``) to 80 km, exponential above.
+"""Standard atmosphere: US 1976 (``ambiance``'s) to 80 km, exponential above.
 
-The table is built once; look-ups are vectorised linear interpolation in altitude (log-linear
-for density and pressure, so the extension above 80 km is piecewise exponential).
+The US 1976 table is ``us1976.csv``, written by ``python -m lookout.flight.atmosphere`` from
+``ambiance`` (and checked against it by the tests), so that importing the flight model does not
+import ``ambiance`` and the SciPy it pulls in (about a second of every command's start).
+Look-ups are vectorised linear interpolation in altitude (log-linear for density and pressure,
+so the extension above 80 km is piecewise exponential).
 """
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
-from ambiance import Atmosphere
 
 #: Top of the tabulated US 1976 model as ``ambiance`` provides it (m).
 _TABLE_TOP_M = 80_000.0
@@ -23,16 +27,43 @@ _UPPER_RHO = np.array(
 #: of J2.
 DRAG_CEILING_M = 300e3
 
-_alt_low = np.linspace(0.0, _TABLE_TOP_M, 321)
-_atm = Atmosphere(_alt_low)
-_ALT = np.concatenate([_alt_low, _UPPER_ALT_M])
-_LOG_RHO = np.log(np.concatenate([_atm.density, _UPPER_RHO]))
-# Pressure above 80 km scales with density (constant scale height approximation).
-_p_top, _rho_top = float(_atm.pressure[-1]), float(_atm.density[-1])
-_LOG_P = np.log(np.concatenate([_atm.pressure, _UPPER_RHO * _p_top / _rho_top]))
-_SOUND = np.concatenate([_atm.speed_of_sound, np.full(_UPPER_ALT_M.size, _atm.speed_of_sound[-1])])
+#: Altitudes (m) of the tabulated US 1976 model.
+TABLE_ALT_M = np.linspace(0.0, _TABLE_TOP_M, 321)
+_TABLE_FILE = "us1976.csv"
 
-SEA_LEVEL_PRESSURE_PA = float(_atm.pressure[0])
+
+def us1976_table() -> np.ndarray:
+    """(alt_m, density, pressure, speed_of_sound) rows of ``us1976.csv``."""
+    with resources.files("lookout.flight").joinpath(_TABLE_FILE).open() as f:
+        return np.loadtxt(f, delimiter=",", skiprows=1)
+
+
+def write_us1976_table(path) -> None:
+    """Write ``us1976.csv`` from ``ambiance`` (the source of the table)."""
+    from ambiance import Atmosphere
+
+    atm = Atmosphere(TABLE_ALT_M)
+    rows = np.column_stack([TABLE_ALT_M, atm.density, atm.pressure, atm.speed_of_sound])
+    np.savetxt(
+        path,
+        rows,
+        delimiter=",",
+        fmt="%.12e",
+        header="alt_m,density_kg_m3,pressure_pa,speed_of_sound_mps",
+        comments="",
+    )
+
+
+_table = us1976_table()
+_alt_low, _rho_low, _p_low, _a_low = _table.T
+_ALT = np.concatenate([_alt_low, _UPPER_ALT_M])
+_LOG_RHO = np.log(np.concatenate([_rho_low, _UPPER_RHO]))
+# Pressure above 80 km scales with density (constant scale height approximation).
+_p_top, _rho_top = float(_p_low[-1]), float(_rho_low[-1])
+_LOG_P = np.log(np.concatenate([_p_low, _UPPER_RHO * _p_top / _rho_top]))
+_SOUND = np.concatenate([_a_low, np.full(_UPPER_ALT_M.size, _a_low[-1])])
+
+SEA_LEVEL_PRESSURE_PA = float(_p_low[0])
 
 
 def density(alt_m: np.ndarray) -> np.ndarray:
@@ -48,3 +79,9 @@ def pressure(alt_m: np.ndarray) -> np.ndarray:
 def speed_of_sound(alt_m: np.ndarray) -> np.ndarray:
     """Speed of sound (m/s) at altitude (m); constant above 80 km."""
     return np.interp(alt_m, _ALT, _SOUND)
+
+
+if __name__ == "__main__":  # python -m lookout.flight.atmosphere: regenerate the table
+    from pathlib import Path
+
+    write_us1976_table(Path(__file__).with_name(_TABLE_FILE))

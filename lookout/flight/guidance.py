@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from lookout.flight.aim import AimError
 from lookout.flight.launch import Launch, launch_spec
 from lookout.flight.propagate import osculating_orbit, propagate
 from lookout.flight.trajectory import Trajectory
@@ -21,10 +22,6 @@ from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, 
 KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
 #: Relative tolerance on apogee and range.
 TOLERANCE = 1e-4
-
-
-class AimError(ValueError):
-    """An aim the vehicle cannot fly; the message names the value."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ class Outcome:
 
 def outcome(launch: Launch, tr: Trajectory) -> Outcome:
     imp = tr.event("impact")
-    bo = tr.event("payload_separation")
+    bo = tr.final_burnout()
     bo_alt = float(ecef_to_geodetic(bo.pos)[2]) if bo is not None else float("nan")
     if imp is None:
         return Outcome(float(tr.alt.max()), np.inf, np.inf, bo_alt, np.nan, np.nan, False)
@@ -55,9 +52,10 @@ def outcome(launch: Launch, tr: Trajectory) -> Outcome:
     )
 
 
-def evaluate(launches: list[Launch]) -> list[Outcome]:
-    """Fly every candidate (one batch, no debris) and report what each achieved."""
-    trs = propagate([launch_spec(x) for x in launches], spawn_debris=False)
+def evaluate(launches: list[Launch], coarse: bool = False) -> list[Outcome]:
+    """Fly every candidate (one batch, no debris) and report what each achieved (``coarse``:
+    see ``propagate``)."""
+    trs = propagate([launch_spec(x) for x in launches], spawn_debris=False, coarse=coarse)
     return [outcome(x, tr) for x, tr in zip(launches, trs, strict=True)]
 
 
@@ -105,17 +103,21 @@ def solve_apogee_range(
         [[np.log(max(o.apogee_m, 1.0)), np.log(o.range_m) if o.impacted else np.nan] for o in outs]
     ).reshape(shape + (2,))
     params = np.stack([np.log(kk), cc], axis=-1).reshape(shape + (2,))
-    guess = _invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
+    guess = invert_grid(params, out, np.array([np.log(apogee_m), np.log(range_m)]))
     if guess is None:
         _explain_unreachable(base, apogee_m, range_m, outs)
     return _newton(base, guess, lambda o: _residual(o, apogee_m, range_m), apogee_m, range_m, outs)
 
 
-def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.ndarray | None:
+def invert_grid(
+    params: np.ndarray, out: np.ndarray, target: np.ndarray, prefer_last: bool = False
+) -> np.ndarray | None:
     """Parameters whose outcome is ``target``, by barycentric interpolation in the grid's cells.
 
     Each cell of the (kick, cutoff) grid is split in two triangles; the triangle whose image in
-    outcome space contains the target gives the estimate. None if no triangle does.
+    outcome space contains the target gives the estimate: the first found, or with
+    ``prefer_last`` the one with the largest second parameter (the longest burn). None if no
+    triangle does.
     """
     a, b = params[:-1, :-1], params[1:, :-1]
     c, d = params[:-1, 1:], params[1:, 1:]
@@ -136,9 +138,10 @@ def _invert_grid(params: np.ndarray, out: np.ndarray, target: np.ndarray) -> np.
     inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & np.isfinite(u) & np.isfinite(w)
     if not inside.any():
         return None
-    i = np.flatnonzero(inside)[0]
-    p = tri_p[i]
-    return p[0] + u[i] * (p[1] - p[0]) + w[i] * (p[2] - p[0])
+    idx = np.flatnonzero(inside)
+    pts = tri_p[idx, 0] + u[idx, None] * (tri_p[idx, 1] - tri_p[idx, 0])
+    pts += w[idx, None] * (tri_p[idx, 2] - tri_p[idx, 0])
+    return pts[int(np.argmax(pts[:, 1]))] if prefer_last else pts[0]
 
 
 def _explain_unreachable(base: Launch, apogee_m: float, range_m: float, outs: list[Outcome]):
@@ -193,29 +196,60 @@ def _newton(base: Launch, x: np.ndarray, residual, apogee_m, range_m, outs) -> L
     raise AssertionError("unreachable")  # _explain_unreachable always raises
 
 
+#: Re-entry vehicle mass (kg) of the second equivalent-range figure: a first-generation nuclear
+#: warhead with its re-entry vehicle, of the order analysts assume when a test may have carried
+#: a lighter dummy (Schiller, RAND RR-2104, 2017: some 500-1,000 kg; the upper end taken).
+REALISTIC_RV_KG = 1000.0
+
+
+def with_payload(base: Launch, payload_kg: float) -> Launch:
+    """The same launch with a re-entry vehicle of another mass (same shape and drag)."""
+    v = base.vehicle
+    return replace(base, vehicle=replace(v, payload=replace(v.payload, mass_kg=payload_kg)))
+
+
 def max_range(base: Launch) -> tuple[float, Launch]:
-    """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles.
+    """Longest ground range (m) of this launch's vehicle and burn, over all pitch-over angles,
+    and the launch that flies it (``max_range_many`` for one)."""
+    return max_range_many([base])[0]
+
+
+def max_range_many(bases: list[Launch]) -> list[tuple[float, Launch]]:
+    """``max_range`` of several launches in two batches: 20 angles each, then 9 around each
+    one's best, with a parabola through the best three (range is flat at its maximum).
 
     The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
     boost loses to gravity.
     """
     kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
-    outs = evaluate([replace(base, kick=float(k)) for k in kicks])
-    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs])
-    if not np.isfinite(ranges).all():
-        raise AimError(f"{base.vehicle.name} with this burn reaches orbit: no maximum range")
-    i = int(np.argmax(ranges))
-    lo = np.log(kicks[max(i - 1, 0)])
-    hi = np.log(kicks[min(i + 1, kicks.size - 1)])
-    # Golden-section refinement of the peak, three candidates per batch.
-    for _ in range(6):
-        pts = np.linspace(lo, hi, 5)
-        outs = evaluate([replace(base, kick=float(np.exp(p))) for p in pts])
-        r = np.array([o.range_m if o.impacted else -1.0 for o in outs])
-        j = int(np.argmax(r))
-        lo, hi = pts[max(j - 1, 0)], pts[min(j + 1, 4)]
-    best = replace(base, kick=float(np.exp(pts[j])))
-    return float(r[j]), best
+    outs = evaluate([replace(b, kick=float(k)) for b in bases for k in kicks])
+    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    for b, r in zip(bases, ranges, strict=True):
+        if not np.isfinite(r).all():
+            raise AimError(f"{b.vehicle.name} with this burn reaches orbit: no maximum range")
+    pts = []
+    for r in ranges:
+        i = int(np.argmax(r))
+        lo, hi = np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)])
+        pts.append(np.linspace(lo, hi, 9))
+    outs = evaluate(
+        [replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps]
+    )
+    fine = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    result = []
+    for b, ps, r in zip(bases, pts, fine, strict=True):
+        j = int(np.clip(np.argmax(r), 1, ps.size - 2))
+        y0, y1, y2 = r[j - 1], r[j], r[j + 1]
+        best_p, best_r = ps[int(np.argmax(r))], float(r.max())
+        denom = y0 - 2 * y1 + y2
+        if denom < 0:
+            h = ps[1] - ps[0]
+            p_star = ps[j] + 0.5 * h * (y0 - y2) / denom
+            r_star = y1 - (y0 - y2) ** 2 / (8 * denom)
+            if abs(p_star - ps[j]) <= h and r_star >= best_r:
+                best_p, best_r = p_star, float(r_star)
+        result.append((best_r, replace(b, kick=float(np.exp(best_p)))))
+    return result
 
 
 def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
@@ -305,12 +339,12 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
         trs = propagate([launch_spec(launch_at(x)) for x in xs], spawn_debris=False)
         return np.array([at_circular(tr) for tr in trs])
 
-    kicks = np.radians(np.geomspace(2.0, 26.0, 14))
-    pitches = np.radians(np.linspace(15.0, 85.0, 11))
+    kicks = np.radians(np.geomspace(2.0, 26.0, 10))
+    pitches = np.radians(np.linspace(15.0, 85.0, 8))
     kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
     params = np.stack([kk, pp], axis=-1)
     res = insertion(params.reshape(-1, 2)).reshape(kk.shape + (3,))
-    x = _invert_grid(params, res[..., :2], np.zeros(2))
+    x = invert_grid(params, res[..., :2], np.zeros(2))
     if x is None:  # the target lies in a cell with a corner that never reaches orbital speed
         norms = np.linalg.norm(res[..., :2], axis=-1)
         if not np.isfinite(norms).any():
@@ -319,22 +353,28 @@ def solve_orbit(base: Launch, altitude_m: float) -> Launch:
     lo = np.radians([0.5, 0.0])
     hi = np.radians([45.0, 89.0])
     step = 1e-4
+    # Newton with its finite differences and line search in one batch per iteration: each
+    # candidate step length is flown with its two neighbours.
+    fractions = (1.0, 0.5, 0.25, 0.1)
+    cands, dx = [x], None
+    best_norm = np.inf
     for _ in range(30):
-        f = insertion([x, x + [step, 0.0], x + [0.0, step]])
-        if np.max(np.abs(f[0, :2])) < 2e-5:
-            return replace(launch_at(x, float(f[0, 2])), max_flight_s=max_flight)
-        jac = (f[1:, :2] - f[0, :2]).T / step
-        try:
-            dx = -np.linalg.solve(jac, f[0, :2])
-        except np.linalg.LinAlgError:
-            break
-        cands = [np.clip(x + fr * dx, lo, hi) for fr in (1.0, 0.5, 0.25, 0.1)]
-        norms = np.linalg.norm(insertion(cands)[:, :2], axis=1)
+        pts = [p for c in cands for p in (c, c + [step, 0.0], c + [0.0, step])]
+        f = insertion(pts).reshape(len(cands), 3, 3)
+        norms = np.linalg.norm(f[:, 0, :2], axis=1)
         norms[~np.isfinite(norms)] = np.inf
         j = int(np.argmin(norms))
-        if not norms[j] < np.linalg.norm(f[0, :2]):
+        if np.max(np.abs(f[j, 0, :2])) < 2e-5:
+            return replace(launch_at(cands[j], float(f[j, 0, 2])), max_flight_s=max_flight)
+        if not norms[j] < best_norm:
             break
-        x = cands[j]
+        best_norm, x = norms[j], cands[j]
+        jac = (f[j, 1:, :2] - f[j, 0, :2]).T / step
+        try:
+            dx = -np.linalg.solve(jac, f[j, 0, :2])
+        except np.linalg.LinAlgError:
+            break
+        cands = [np.clip(x + fr * dx, lo, hi) for fr in fractions]
     raise AimError(
         f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach"
     )

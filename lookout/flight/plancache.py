@@ -22,10 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-from lookout.flight import Aim, Launch, plan
+from lookout.flight.aim import Aim, AimError
+from lookout.flight.launch import Launch, Turn
+from lookout.flight.planner import Request, plan_many
 from lookout.flight.vehicles import vehicle
 
-_GUIDANCE_FIELDS = ("azimuth", "kick", "cutoff_s", "orbit", "hold_pitch")
+#: What a plan is, beyond its request: the solved guidance and what the planner chose (the
+#: vehicle's glide altitude, a default depth).
+_GUIDANCE_FIELDS = (
+    "azimuth",
+    "kick",
+    "cutoff_s",
+    "orbit",
+    "hold_pitch",
+    "glide_alt_m",
+    "lift_to_drag",
+    "depth_m",
+)
 _memory: dict[str, dict] = {}
 
 
@@ -52,11 +65,14 @@ def cache_dir() -> Path | None:
     return Path.home() / ".cache" / "lookout" / "plans"
 
 
-def _key(site_lat_deg: float, site_lon_deg: float, aim: Aim, vehicle_name: str | None) -> str:
+def _key(
+    site_lat_deg: float, site_lon_deg: float, aim: Aim, vehicle_name: str | None, depth_m: float
+) -> str:
     spec = {
         "site": [float(site_lat_deg), float(site_lon_deg)],
         "aim": dataclasses.asdict(aim),
         "vehicle": vehicle_name,
+        "depth_m": float(depth_m),
         "physics": _physics_fingerprint(),
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
@@ -69,24 +85,58 @@ def plan_cached(
     vehicle_name: str | None = None,
     object_id: str = "launch",
     launch_time: float = 0.0,
+    depth_m: float = 0.0,
 ) -> Launch:
     """``lookout.flight.plan`` with the guidance solution remembered across calls and runs."""
-    key = _key(site_lat_deg, site_lon_deg, aim, vehicle_name)
-    entry = _memory.get(key) or _read(key)
-    if entry is None:
-        launch = plan(site_lat_deg, site_lon_deg, aim, vehicle_name, object_id, launch_time)
+    req = Request(site_lat_deg, site_lon_deg, aim, vehicle_name, object_id, launch_time, depth_m)
+    result = plan_cached_many([req])[0]
+    if isinstance(result, AimError):
+        raise result
+    return result
+
+
+def plan_cached_many(requests: list[Request]) -> list[Launch | AimError]:
+    """``lookout.flight.plan_many`` with each solution remembered: the requests not yet solved
+    (once per distinct site, aim, vehicle and depth) are planned together in one batch."""
+    keys = [_key(r.site_lat_deg, r.site_lon_deg, r.aim, r.vehicle, r.depth_m) for r in requests]
+    todo: dict[str, Request] = {}
+    for key, req in zip(keys, requests, strict=True):
+        entry = _memory.get(key) or _read(key)
+        if entry is not None:
+            _memory[key] = entry
+        elif key not in todo:
+            todo[key] = req
+    errors: dict[str, AimError] = {}
+    for key, launch in zip(todo, plan_many(list(todo.values())), strict=True):
+        if isinstance(launch, AimError):
+            errors[key] = launch
+            continue
         entry = {"vehicle": launch.vehicle.name}
         entry.update({f: _plain(getattr(launch, f)) for f in _GUIDANCE_FIELDS})
+        entry["turns"] = [[t.start_s, t.end_s, t.bank] for t in launch.turns]
         _write(key, entry)
-    _memory[key] = entry
-    return Launch(
-        object_id=object_id,
-        vehicle=vehicle(entry["vehicle"]),
-        site_lat=float(np.radians(site_lat_deg)),
-        site_lon=float(np.radians(site_lon_deg)),
-        launch_time=launch_time,
-        **{f: entry[f] for f in _GUIDANCE_FIELDS},
-    )
+        _memory[key] = entry
+    out: list[Launch | AimError] = []
+    for key, req in zip(keys, requests, strict=True):
+        if key in errors:
+            out.append(errors[key])
+            continue
+        entry = _memory[key]
+        out.append(
+            Launch(
+                object_id=req.object_id,
+                vehicle=vehicle(entry["vehicle"]),
+                site_lat=float(np.radians(req.site_lat_deg)),
+                site_lon=float(np.radians(req.site_lon_deg)),
+                launch_time=req.launch_time,
+                turns=tuple(Turn(*t) for t in entry.get("turns", [])),
+                **{f: entry.get(f, _DEFAULTS[f]) for f in _GUIDANCE_FIELDS},
+            )
+        )
+    return out
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Launch)}
 
 
 def _plain(x):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lookout.flight import atmosphere, dynamics
-from lookout.flight.dynamics import COASTING, Steering
+from lookout.flight.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
 from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, altitude_below, ecef_to_geodetic
 
@@ -29,6 +29,16 @@ ATMOSPHERE_STEP_M = 2800.0
 ATMOSPHERE_TOP_M = 110e3
 #: An orbit whose perigee clears this altitude (m) counts as orbital.
 ORBIT_MIN_PERIGEE_M = 100e3
+#: Step (s) under water (a submerged start) and, for a lifting body, in the atmosphere: its
+#: impact then moves by tens of metres against steps four times shorter (2 s: some 300 m).
+DT_WATER = 0.05
+DT_LIFTING_MAX = 1.0
+#: Climb rate (m/s) that makes a later top of a lifting body a ``peak`` (a skip), not the
+#: wavering of its altitude hold.
+SKIP_CLIMB_MPS = 50.0
+#: Lift acceleration (m/s^2) above which a lifting body is said to pull up (the ``pull_up``
+#: marker of its trajectory).
+PULL_UP_LIFT_MPS2 = 9.80665
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,10 @@ class Segment:
     stage: int | None = None
     spawn: Spawn | None = None
     check_orbit_at_end: bool = False
+    #: A lifting body's segment: its lift law runs (see ``ObjectSpec.glide_alt_m``), at this bank
+    #: angle (rad, positive to the right).
+    lift: bool = False
+    bank: float = 0.0
 
 
 @dataclass
@@ -78,6 +92,18 @@ class ObjectSpec:
     up: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
     heading: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0, 0.0]))
     hold_pitch: float = 0.0
+    # A lifting body (its ``lift`` segments): maximum L/D of its polar, lift limits, the altitude
+    # its lift holds from apogee on, and the speed below which it dives (lift released).
+    lift_to_drag: float = 0.0
+    cl_max_factor: float = 0.0
+    max_lift_mps2: float = 0.0
+    glide_alt_m: float = 0.0
+    hold_omega: float = 0.0
+    dive_speed_mps: float = 0.0
+    # Volume (m^3) of a body that starts under water (0: it does not); events (apogee, impact)
+    # are armed from ``t_armed`` on (its ignition), so the ejection's rise is none of them.
+    volume_m3: float = 0.0
+    t_armed: float = -np.inf
 
 
 def _pad(rows: list[list], fill) -> np.ndarray:
@@ -131,21 +157,28 @@ def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
     return rp - R_EQUATOR
 
 
-def propagate(specs: list[ObjectSpec], spawn_debris: bool = True) -> list[Trajectory]:
+def propagate(
+    specs: list[ObjectSpec], spawn_debris: bool = True, coarse: bool = False
+) -> list[Trajectory]:
     """Integrate every object until it hits the ground or reaches its ``t_stop``.
 
     Returns one trajectory per object, followed by those of the bodies they shed (spent stages),
-    which are propagated in a second batch.
+    which are propagated in a second batch. ``coarse`` doubles the steps of a lifting body in
+    the atmosphere (its impact moves by some hundred metres): for a planner's first guesses,
+    never for a truth.
     """
-    trajectories, spawned = _propagate_batch(specs)
+    trajectories, spawned = _propagate_batch(specs, coarse)
     if spawn_debris and spawned:
-        debris, _ = _propagate_batch(spawned)
+        debris, _ = _propagate_batch(spawned, coarse)
         trajectories.extend(debris)
     return trajectories
 
 
-def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[ObjectSpec]]:
+def _propagate_batch(
+    specs: list[ObjectSpec], coarse: bool = False
+) -> tuple[list[Trajectory], list[ObjectSpec]]:
     n = len(specs)
+    coarse_factor = 2.0 if coarse else 1.0
     seg = [s.segments for s in specs]
     end = _pad([[g.end for g in s] for s in seg], np.inf)
     m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0)
@@ -156,6 +189,8 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
     table = _pad([[dynamics.DRAG_TABLE_NAMES.index(g.drag) for g in s] for s in seg], 0)
     mode = _pad([[g.mode for g in s] for s in seg], COASTING)
     kind = _pad([[KINDS.index(g.kind) for g in s] for s in seg], 0)
+    lift_seg = _pad([[g.lift for g in s] for s in seg], False)
+    bank_seg = _pad([[g.bank for g in s] for s in seg], 0.0)
     steering = Steering(
         t_launch=np.array([s.t_launch for s in specs]),
         vertical_s=np.array([s.vertical_s for s in specs]),
@@ -165,6 +200,23 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         heading=np.array([s.heading for s in specs]),
         hold_pitch=np.array([s.hold_pitch for s in specs]),
     )
+    aero = Aero(
+        lift_to_drag=np.array([s.lift_to_drag for s in specs], dtype=float),
+        cl_max_factor=np.array([s.cl_max_factor for s in specs], dtype=float),
+        max_lift_mps2=np.array([s.max_lift_mps2 for s in specs], dtype=float),
+        hold_alt=np.array([s.glide_alt_m for s in specs], dtype=float),
+        hold_omega=np.array([s.hold_omega for s in specs], dtype=float),
+        law=np.zeros(n, dtype=np.int8),
+        bank=np.zeros(n),
+        volume_m3=np.array([s.volume_m3 for s in specs], dtype=float),
+    )
+    can_lift = aero.lift_to_drag > 0
+    any_lift = bool(can_lift.any())
+    volume = aero.volume_m3.copy()
+    wet_start = volume > 0
+    any_wet = bool(wet_start.any())
+    dive_speed = np.array([s.dive_speed_mps for s in specs], dtype=float)
+    t_armed = np.array([s.t_armed for s in specs], dtype=float)
     rows = np.arange(n)
     t = np.array([s.t0 for s in specs], dtype=float)
     t_stop = np.array([s.t_stop for s in specs], dtype=float)
@@ -176,22 +228,37 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
     apogee_seen = np.zeros(n, dtype=bool)
     reentry_seen = np.zeros(n, dtype=bool)
     orbital = np.zeros(n, dtype=bool)
+    dived = np.zeros(n, dtype=bool)
+    law = np.zeros(n, dtype=np.int8)
+    # Climbing again after a top (a skip of a lifting body): the next top is a ``peak``.
+    climbing_again = np.zeros(n, dtype=bool)
 
-    rec_t, rec_pos, rec_vel, rec_k, rec_ok = (
+    rec_t, rec_pos, rec_vel, rec_k, rec_ok, rec_law = (
         [t.copy()],
         [pos.copy()],
         [vel.copy()],
         [k.copy()],
         [np.ones(n, dtype=bool)],
+        [law.copy()],
     )
     # Events as (object index, name, t, pos, vel, stage), and spawned bodies.
     events: list[tuple] = []
     spawned: list[ObjectSpec] = []
     _, _, alt = ecef_to_geodetic(pos)
+    surfaced = alt >= -1.0
 
-    def rhs(tt, p, v):
+    def rhs(tt, p, v, r0, alt0):
+        # The geodetic altitude is converted once per step (``alt0`` at radius ``r0``); inside
+        # the step it moves with the radius, which is exact to metres over one step.
         kk = k
         m = m_start[rows, kk] - mdot[rows, kk] * (tt - seg_t0)
+        a_stage = alt0 + np.sqrt(np.einsum("ij,ij->i", p, p)) - r0
+        if any_lift:
+            aero.law = np.where(lift_seg[rows, kk], law, LIFT_OFF)
+            aero.bank = bank_seg[rows, kk]
+        if any_wet:
+            # Water only for the rise before ignition (not at an impact at sea).
+            aero.volume_m3 = np.where(tt < t_armed, volume, 0.0)
         return dynamics.acceleration(
             tt,
             p,
@@ -204,23 +271,31 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             table[rows, kk],
             mode[rows, kk],
             steering,
+            aero,
+            a_stage,
         )
 
     while active.any():
         kk_mdot = mdot[rows, k]
         thrusting = kk_mdot > 0
-        r_norm = np.linalg.norm(pos, axis=1)
+        r_norm = np.sqrt(np.einsum("ij,ij->i", pos, pos))
         vr = np.einsum("ij,ij->i", pos, vel) / r_norm
         in_pitch_over = (t - steering.t_launch) < (
             steering.vertical_s + steering.pitch_over_s + 2.0
         )
         dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
         in_air = alt < ATMOSPHERE_TOP_M
-        dt_air = np.clip(ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0), DT_MIN, DT_ATMOSPHERE_MAX)
+        dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
+        dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
         dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
         approaching = ~thrusting & ~in_air & (vr < 0)
         dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
         dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
+        if any_lift:
+            dt_lift = coarse_factor * DT_LIFTING_MAX
+            dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
+        if any_wet:
+            dt = np.where(wet_start & (alt < 1.0) & (t < t_armed), np.minimum(dt, DT_WATER), dt)
         t_next_event = end[rows, k]
         hits_event = t_next_event - t <= dt * (1 + 1e-9)
         dt = np.where(hits_event, t_next_event - t, dt)
@@ -230,23 +305,31 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
         h = dt[:, None]
-        a1 = rhs(t, pos, vel)
+        a1 = rhs(t, pos, vel, r_norm, alt)
         p2, v2 = pos + 0.5 * h * vel, vel + 0.5 * h * a1
-        a2 = rhs(t + 0.5 * dt, p2, v2)
+        a2 = rhs(t + 0.5 * dt, p2, v2, r_norm, alt)
         p3, v3 = pos + 0.5 * h * v2, vel + 0.5 * h * a2
-        a3 = rhs(t + 0.5 * dt, p3, v3)
+        a3 = rhs(t + 0.5 * dt, p3, v3, r_norm, alt)
         p4, v4 = pos + h * v3, vel + h * a3
-        a4 = rhs(t + dt, p4, v4)
+        a4 = rhs(t + dt, p4, v4, r_norm, alt)
         new_pos = pos + h / 6.0 * (vel + 2 * v2 + 2 * v3 + v4)
         new_vel = vel + h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
         new_t = t + dt
         new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
+        # Steps cut short at a change of the lift law (the rest is flown next step).
+        cut = np.zeros(n, dtype=bool)
 
-        # Apogee: radial velocity turns from up to down during an unpowered step.
-        new_vr = np.einsum("ij,ij->i", new_pos, new_vel) / np.linalg.norm(new_pos, axis=1)
-        apo = active & ~thrusting & ~apogee_seen & ~orbital & (vr >= 0) & (new_vr < 0)
-        if apo.any():
-            idx = np.flatnonzero(apo)
+        step = (t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut)
+        # Apogee: radial velocity turns from up to down during an unpowered step (later turns
+        # of a lifting body, its skips, are ``peak``s).
+        new_vr = np.einsum("ij,ij->i", new_pos, new_vel) / np.sqrt(
+            np.einsum("ij,ij->i", new_pos, new_pos)
+        )
+        turn = active & ~thrusting & ~orbital & (vr >= 0) & (new_vr < 0) & (t >= t_armed)
+        turn &= ~apogee_seen | climbing_again
+        climbing_again |= apogee_seen & (new_vr > SKIP_CLIMB_MPS)
+        if turn.any():
+            idx = np.flatnonzero(turn)
             hs = dt[idx]
 
             def radial_rate(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
@@ -256,9 +339,46 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             s = _sign_change(radial_rate, vr[idx] * np.linalg.norm(pos[idx], axis=1),
                              new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+            # A lifting body engages its lift law at apogee (the step ends there), unless it is
+            # already slower than its dive speed.
+            engage = can_lift[idx] & lift_seg[idx, k[idx]] & (law[idx] == LIFT_OFF) & ~dived[idx]
+            engage &= np.linalg.norm(v, axis=1) >= dive_speed[idx]
             for j, i in enumerate(idx):
-                events.append((i, "apogee", t[i] + s[j] * hs[j], p[j], v[j], None))
+                if engage[j]:
+                    continue
+                name = "peak" if apogee_seen[i] else "apogee"
+                events.append((i, name, t[i] + s[j] * hs[j], p[j], v[j], None))
+            if engage.any():
+                sel = idx[engage]
+                events += _cut_steps(step, sel, s[engage], "apogee")
+                law[sel] = LIFT_HOLD
+                for i in sel:
+                    events.append(
+                        (i, "glide", new_t[i], new_pos[i].copy(), new_vel[i].copy(), None)
+                    )
             apogee_seen[idx] = True
+            climbing_again[idx] = False
+
+        # Dive: a gliding body's lift is released when its speed falls to its dive speed.
+        if any_lift:
+            speed0 = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+            speed1 = np.sqrt(np.einsum("ij,ij->i", new_vel, new_vel))
+            slow = active & ~cut & (law == LIFT_HOLD) & (speed0 >= dive_speed)
+            slow &= speed1 < dive_speed
+            if slow.any():
+                idx = np.flatnonzero(slow)
+                hs = dt[idx]
+
+                def excess(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
+                    _, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+                    return np.sqrt(np.einsum("ij,ij->i", v, v)) - dive_speed[idx]
+
+                s = _sign_change(
+                    excess, speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx]
+                )
+                events += _cut_steps(step, idx, s, "dive")
+                law[idx] = LIFT_OFF
+                dived[idx] = True
 
         # Reentry: crossing 100 km downwards after apogee.
         ree = (
@@ -271,30 +391,32 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         if ree.any():
             idx = np.flatnonzero(ree)
             s = (alt[idx] - REENTRY_ALTITUDE_M) / (alt[idx] - new_alt[idx])
-            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], dt[idx], s)
+            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], new_t[idx] - t[idx], s)
             for j, i in enumerate(idx):
-                events.append((i, "reentry", t[i] + s[j] * dt[i], p[j], v[j], None))
+                events.append((i, "reentry", t[i] + s[j] * (new_t[i] - t[i]), p[j], v[j], None))
             reentry_seen[idx] = True
 
         # Impact: the geodetic altitude goes below zero; cut the step there.
-        imp = active & (new_alt < 0) & (dt > 0)
+        imp = active & surfaced & (new_alt < 0) & (dt > 0) & (t >= t_armed)
         if imp.any():
             idx = np.flatnonzero(imp)
-            hs = dt[idx]
+            hs = new_t[idx] - t[idx]
+            p1, v1 = new_pos[idx].copy(), new_vel[idx].copy()
 
-            def altitude(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
-                p, _ = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+            def altitude(s, idx=idx, hs=hs, pos=pos, vel=vel, p1=p1, v1=v1):
+                p, _ = hermite(pos[idx], vel[idx], p1, v1, hs, s)
                 return ecef_to_geodetic(p)[2]
 
             s = _sign_change(altitude, alt[idx], new_alt[idx])
-            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+            p, v = hermite(pos[idx], vel[idx], p1, v1, hs, s)
             new_pos[idx], new_vel[idx], new_t[idx] = p, v, t[idx] + s * hs
             new_alt[idx] = 0.0
             for j, i in enumerate(idx):
                 events.append((i, "impact", new_t[i], p[j], v[j], None))
+        surfaced |= new_alt >= 0.0
 
         # Segment boundaries: burnouts, stage drops, payload separation.
-        crossed = active & hits_event & ~imp
+        crossed = active & hits_event & ~imp & ~cut
         for i in np.flatnonzero(crossed):
             g = seg[i][k[i]]
             for name in g.events_at_end:
@@ -329,18 +451,20 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
             seg_t0[i] = new_t[i]
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
-        active = active & ~imp & ~hits_stop
+        active = active & ~imp & ~(hits_stop & ~cut)
         rec_t.append(t.copy())
         rec_pos.append(pos.copy())
         rec_vel.append(vel.copy())
         rec_k.append(k.copy())
         rec_ok.append(dt > 0)
+        rec_law.append(law.copy())
 
     T = np.array(rec_t)
     P = np.array(rec_pos)
     V = np.array(rec_vel)
     K = np.array(rec_k)
     OK = np.array(rec_ok)
+    LAW = np.array(rec_law)
     events_of: dict[int, list[Event]] = {}
     for j, name, te, pe, ve, stage in events:
         events_of.setdefault(j, []).append(Event(name, float(te), pe, ve, stage))
@@ -349,6 +473,13 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
         sel = OK[:, i]
         ki = K[sel, i]
         evs = sorted(events_of.get(i, []), key=lambda e: e.t)
+        lift = None
+        if can_lift[i]:
+            lift = _lift_samples(spec, P[sel, i], V[sel, i], ki, LAW[sel, i], m_start[i],
+                                 mdot[i], area[i], table[i], lift_seg[i], bank_seg[i], T[sel, i],
+                                 seg_t0_of(T[sel, i], ki))  # fmt: skip
+            evs = sorted(evs + _pull_up_marker(T[sel, i], P[sel, i], V[sel, i], lift, evs),
+                         key=lambda e: e.t)  # fmt: skip
         trajectories.append(
             Trajectory(
                 object_id=spec.object_id,
@@ -359,6 +490,71 @@ def _propagate_batch(specs: list[ObjectSpec]) -> tuple[list[Trajectory], list[Ob
                 kind=kind[i, ki],
                 events=evs,
                 parent_id=spec.parent_id,
+                lift=lift,
             )
         )
     return trajectories, spawned
+
+
+def _cut_steps(step, idx: np.ndarray, s: np.ndarray, name: str) -> list[tuple]:
+    """Shorten the steps of objects ``idx`` to fraction ``s`` (in place, on the step's arrays)
+    and return the event there; the rest of each step is flown next time round."""
+    t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut = step
+    p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], dt[idx], s)
+    new_pos[idx], new_vel[idx], new_t[idx] = p, v, t[idx] + s * dt[idx]
+    new_alt[idx] = altitude_below(p, atmosphere.DRAG_CEILING_M)
+    cut[idx] = True
+    return [(i, name, new_t[i], p[j].copy(), v[j].copy(), None) for j, i in enumerate(idx)]
+
+
+def seg_t0_of(t: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Start time of the segment each sample is in (samples of one object)."""
+    first = np.r_[True, k[1:] != k[:-1]]
+    starts = t[first]
+    return starts[np.cumsum(first) - 1]
+
+
+def _lift_samples(spec, pos, vel, k, law, m_start, mdot, area, table, lift_seg, bank_seg, t, t0):
+    """The lift acceleration (M, 3) of one lifting object at its samples (for the truth)."""
+    m = pos.shape[0]
+    alt = ecef_to_geodetic(pos)[2]
+    rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
+    speed = np.linalg.norm(vel, axis=1)
+    cd0 = dynamics.drag_coefficient(speed / atmosphere.speed_of_sound(alt), table[k])
+    aero = Aero(
+        lift_to_drag=np.full(m, spec.lift_to_drag),
+        cl_max_factor=np.full(m, spec.cl_max_factor),
+        max_lift_mps2=np.full(m, spec.max_lift_mps2),
+        hold_alt=np.full(m, spec.glide_alt_m),
+        hold_omega=np.full(m, spec.hold_omega),
+        law=np.where(lift_seg[k], law, LIFT_OFF).astype(np.int8),
+        bank=bank_seg[k],
+        volume_m3=np.zeros(m),
+    )
+    on = (aero.law == LIFT_HOLD) & (rho > 0)
+    out = np.zeros((m, 3))
+    if on.any():
+        mass = m_start[k] - mdot[k] * (t - t0)
+        q = 0.5 * rho * speed**2
+        out[on] = dynamics.lift_acceleration(pos, vel, alt, q, cd0, mass, area[k], aero, on)[0]
+    return out
+
+
+def _pull_up_marker(t, pos, vel, lift, events) -> list[Event]:
+    """``pull_up``: where the lift first reaches ``PULL_UP_LIFT_MPS2`` after the glide began
+    (interpolated between samples)."""
+    glide = next((e for e in events if e.name == "glide"), None)
+    if glide is None:
+        return []
+    mag = np.linalg.norm(lift, axis=1)
+    after = np.flatnonzero((t > glide.t) & (mag >= PULL_UP_LIFT_MPS2))
+    if after.size == 0:
+        return []
+    i = after[0]
+    f = 1.0
+    if i > 0 and mag[i] > mag[i - 1]:
+        f = (PULL_UP_LIFT_MPS2 - mag[i - 1]) / (mag[i] - mag[i - 1])
+    tp = t[i - 1] + f * (t[i] - t[i - 1]) if i > 0 else t[i]
+    p = pos[i - 1] + f * (pos[i] - pos[i - 1]) if i > 0 else pos[i]
+    v = vel[i - 1] + f * (vel[i] - vel[i - 1]) if i > 0 else vel[i]
+    return [Event("pull_up", float(tp), p, v, None)]

@@ -39,8 +39,11 @@ def hermite(p0, v0, p1, v1, h, s):
 
 @dataclass(frozen=True)
 class Event:
-    """A moment in a flight: ``burnout``, ``stage_separation``, ``apogee``, ``reentry``,
-    ``impact`` or ``orbit_insertion``; ``stage`` is the 1-based stage number where one applies."""
+    """A moment in a flight: ``burnout``, ``stage_separation``, ``payload_separation``,
+    ``apogee``, ``reentry``, ``impact`` or ``orbit_insertion``; for a lifting body also ``glide``
+    (its lift law engages, at apogee), ``pull_up`` (its lift first reaches 1 g), ``peak`` (a
+    later top of a skip) and ``dive`` (lift released); ``stage`` is the 1-based stage number
+    where one applies."""
 
     name: str
     t: float
@@ -66,6 +69,8 @@ class Trajectory:
     kind: np.ndarray  # (M,) int index into KINDS
     events: list[Event] = field(default_factory=list)
     parent_id: str | None = None
+    #: Lift acceleration (M, 3), ECEF m/s^2, of a lifting body at its samples; None otherwise.
+    lift: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lat, lon, alt = ecef_to_geodetic(self.pos)
@@ -88,6 +93,18 @@ class Trajectory:
     def event(self, name: str) -> Event | None:
         """The first event of that name, or None."""
         return next((e for e in self.events if e.name == name), None)
+
+    def lift_at(self, times: np.ndarray | float) -> np.ndarray:
+        """Lift acceleration (..., 3), ECEF m/s^2, at the given times (linear between samples;
+        zero for a body without lift)."""
+        times = np.asarray(times, dtype=float)
+        if self.lift is None:
+            return np.zeros(times.shape + (3,))
+        return np.stack([np.interp(times, self.t, self.lift[:, i]) for i in range(3)], axis=-1)
+
+    def final_burnout(self) -> Event | None:
+        """The last stage's burnout (or thrust termination), or None."""
+        return next((e for e in reversed(self.events) if e.name == "burnout"), None)
 
     def state_at(self, times: np.ndarray | float) -> np.ndarray:
         """ECEF state (..., 6) at the given times, NaN outside [t_start, t_end]."""

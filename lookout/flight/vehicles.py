@@ -39,10 +39,42 @@ class Payload:
     mass_kg: float
     diameter_m: float
     drag: str
+    #: False: the payload stays on the spent airframe, which flies on as one body (KN-23 class).
+    separates: bool = True
 
     @property
     def area_m2(self) -> float:
         return np.pi * self.diameter_m**2 / 4.0
+
+
+@dataclass(frozen=True)
+class Aero:
+    """The lift of a body that manoeuvres in the atmosphere after burnout (see
+    ``lookout.flight.dynamics.Aero``): maximum lift-to-drag ratio of its polar, the largest lift
+    coefficient as a multiple of the best-L/D one, the largest lift acceleration (g), the
+    altitude it holds after apogee unless the aim says otherwise (km), the speed below which it
+    dives (m/s) and the period of its altitude hold (s)."""
+
+    role: str  # pull_up (a manoeuvring airframe) or glide (a glide vehicle)
+    lift_to_drag: float
+    cl_max_factor: float
+    max_lift_g: float
+    glide_km: float
+    dive_speed_mps: float
+    hold_period_s: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Underwater:
+    """A cold launch from a submerged tube: the missile leaves it at ``ejection_speed_mps``,
+    rises through the water (buoyed by its volume, a cylinder ``length_m`` long, and braked by
+    water drag) and lights its motor ``ignition_delay_s`` after it breaks the surface."""
+
+    ejection_speed_mps: float
+    ignition_delay_s: float
+    length_m: float
+    source: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +87,17 @@ class Vehicle:
     payload: Payload
     vertical_rise_s: float
     pitch_over_s: float
+    aero: Aero | None = None
+    underwater: Underwater | None = None
+
+    @property
+    def lifting(self) -> bool:
+        return self.aero is not None
+
+    @property
+    def booster_mass_kg(self) -> float:
+        """Liftoff mass without the payload: how big a booster it is."""
+        return sum(s.propellant_kg + s.dry_kg for s in self.stages)
 
     @property
     def liftoff_mass_kg(self) -> float:
@@ -113,12 +156,13 @@ def drag_tables() -> dict[str, DragTable]:
 @cache
 def _raw_catalogue() -> dict:
     text = resources.files("lookout.flight").joinpath("vehicles.yaml").read_text()
-    return yaml.safe_load(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there is one
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 @cache
 def catalogue() -> dict[str, Vehicle]:
-    """All catalogue vehicles by name, smallest (by liftoff mass) first."""
+    """All catalogue vehicles by name, smallest booster first."""
     out = []
     tables = drag_tables()
     for i, raw in enumerate(_raw_catalogue()["vehicles"]):
@@ -131,6 +175,7 @@ def catalogue() -> dict[str, Vehicle]:
             _positive(where, "payload.mass_kg", p["mass_kg"]),
             _positive(where, "payload.diameter_m", p["diameter_m"]),
             p["drag"],
+            bool(p.get("separates", True)),
         )
         out.append(
             Vehicle(
@@ -142,10 +187,41 @@ def catalogue() -> dict[str, Vehicle]:
                 payload=payload,
                 vertical_rise_s=_positive(where, "vertical_rise_s", raw["vertical_rise_s"]),
                 pitch_over_s=_positive(where, "pitch_over_s", raw["pitch_over_s"]),
+                aero=_aero(where, raw["aero"]) if "aero" in raw else None,
+                underwater=_underwater(where, raw["underwater"]) if "underwater" in raw else None,
             )
         )
-    out.sort(key=lambda v: v.liftoff_mass_kg)
+    # Smallest booster first; of one booster, the heavier (standard) payload first, so that a
+    # light-payload variant is only chosen for what the standard one cannot do.
+    out.sort(key=lambda v: (v.booster_mass_kg, -v.payload.mass_kg))
     return {v.name: v for v in out}
+
+
+def _aero(where: str, raw: dict) -> Aero:
+    fields = (
+        "lift_to_drag",
+        "cl_max_factor",
+        "max_lift_g",
+        "glide_km",
+        "dive_speed_mps",
+        "hold_period_s",
+    )
+    missing = [f for f in (*fields, "source") if f not in raw]
+    if missing:
+        raise CatalogueError(f"{where}.aero: missing {', '.join(missing)}")
+    values = {f: _positive(f"{where}.aero", f, raw[f]) for f in fields}
+    if raw.get("role") not in ("pull_up", "glide"):
+        raise CatalogueError(f"{where}.aero: role={raw.get('role')!r} is not pull_up or glide")
+    return Aero(role=raw["role"], **values, source=" ".join(str(raw["source"]).split()))
+
+
+def _underwater(where: str, raw: dict) -> Underwater:
+    fields = ("ejection_speed_mps", "ignition_delay_s", "length_m")
+    missing = [f for f in (*fields, "source") if f not in raw]
+    if missing:
+        raise CatalogueError(f"{where}.underwater: missing {', '.join(missing)}")
+    values = {f: _positive(f"{where}.underwater", f, raw[f]) for f in fields}
+    return Underwater(**values, source=" ".join(str(raw["source"]).split()))
 
 
 def vehicle(name: str) -> Vehicle:

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from lookout.flight import Aim
+from lookout.flight import Aim, AimError, TurnSpec
 from lookout.flight.vehicles import CatalogueError, catalogue
 from lookout.sensors import Sensor, make_sensor
 from lookout.sensors._validate import ParameterError
@@ -30,7 +30,7 @@ _TOP_FIELDS = {"name", "description", "note", "epoch", "seed", "duration_s", "pa
 _PARTNER_FIELDS = {"id", "name", "country", "languages", "sensors", "authority"}
 _AUTHORITY_FIELDS = {"sender", "sender_name", "timezone", "web"}
 _SENSOR_RUNNER_FIELDS = {"outages"}
-_LAUNCH_FIELDS = {"id", "time_s", "site", "vehicle", "aim"}
+_LAUNCH_FIELDS = {"id", "time_s", "site", "vehicle", "aim", "depth_m"}
 _AIM_FIELDS = {
     "target": "a [lat_deg, lon_deg] target point",
     "loft": "minimum-energy, depressed or an apogee in km (with target)",
@@ -38,7 +38,13 @@ _AIM_FIELDS = {
     "apogee_km": "an apogee in km (with azimuth_deg and range_km)",
     "range_km": "a ground range in km (with azimuth_deg and apogee_km)",
     "orbit_km": "an orbit insertion altitude in km (with azimuth_deg)",
+    # --- flight branch: manoeuvres (docs/scenarios.md, "Manoeuvres and sea launches") ---
+    "pull_up_km": "the altitude in km a manoeuvring SRBM pulls up to after apogee",
+    "glide": "a glide: {altitude_km, lift_to_drag, turns: [{start_s, end_s, bank_deg}]}",
 }
+_MANOEUVRE_FIELDS = {"pull_up_km", "glide"}
+_GLIDE_FIELDS = {"altitude_km", "lift_to_drag", "turns"}
+_TURN_FIELDS = {"start_s", "end_s", "bank_deg"}
 
 
 class ScenarioError(ValueError):
@@ -79,7 +85,8 @@ class SensorEntry:
 @dataclass(frozen=True)
 class LaunchEntry:
     """A launch: ``time_s`` after the epoch, ``site`` (lat, lon deg), the catalogue ``vehicle``
-    (None: the smallest able) and its ``aim`` (``lookout.flight.Aim``)."""
+    (None: the smallest able), its ``aim`` (``lookout.flight.Aim``) and, for a submarine launch,
+    the ``depth_m`` it is ejected from."""
 
     id: str
     time_s: float
@@ -87,6 +94,7 @@ class LaunchEntry:
     site_lon_deg: float
     vehicle: str | None
     aim: Aim
+    depth_m: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -138,8 +146,16 @@ def load(name_or_path: str | Path) -> Scenario:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+        raise ScenarioError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     return parse(data, source=str(path), default_name=path.stem)
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error in one line: what is wrong and where (line and column, 1-based)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
 
 
 def parse(data: Any, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
@@ -327,7 +343,16 @@ class _Checker:
             except (KeyError, TypeError, CatalogueError):
                 self.fail(f"{where}.vehicle", vehicle_name, f"one of {names}")
         aim = self.aim(f"{where}.aim", value["aim"])
-        return LaunchEntry(lid, time_s, lat, lon, vehicle_name, aim)
+        # --- flight branch: a submerged start ---
+        depth = 0.0
+        if "depth_m" in value:
+            depth = self.number(f"{where}.depth_m", value["depth_m"], 0.0, 500.0, lo_open=True)
+            uw = [name for name, v in catalogue().items() if v.underwater is not None]
+            if vehicle_name is not None and catalogue()[vehicle_name].underwater is None:
+                expected = f"a vehicle that starts under water ({', '.join(uw)}) with depth_m"
+                self.fail(f"{where}.vehicle", vehicle_name, expected)
+        # --- end flight branch ---
+        return LaunchEntry(lid, time_s, lat, lon, vehicle_name, aim, depth)
 
     def aim(self, where: str, value: Any) -> Aim:
         self.mapping(where, value, set(_AIM_FIELDS), required=set())
@@ -362,6 +387,45 @@ class _Checker:
                 "target (with an optional loft), or azimuth_deg with apogee_km and range_km, "
                 "or azimuth_deg with orbit_km",
             )
+        extra = [e for e in extra if e not in _MANOEUVRE_FIELDS or "orbit_km" in value]
         if extra:
             self.fail(f"{where}.{extra[0]}", value[extra[0]], "no such field with this kind of aim")
-        return Aim(**kw)
+        kw.update(self.manoeuvre(where, value))
+        try:
+            aim = Aim(**kw)
+            aim.kind()
+        except AimError as exc:
+            raise ScenarioError(f"{self.source}: {where}: {exc}") from None
+        return aim
+
+    # --- flight branch: manoeuvres ---
+    def manoeuvre(self, where: str, value: dict) -> dict:
+        """The pull-up or glide of an aim, as ``Aim`` fields."""
+        kw: dict[str, Any] = {}
+        if "pull_up_km" in value:
+            kw["pull_up_km"] = self.number(f"{where}.pull_up_km", value["pull_up_km"], 5.0, 120.0)
+        if "glide" in value:
+            if "pull_up_km" in value:
+                self.fail(f"{where}.glide", value["glide"], "a pull-up or a glide, not both")
+            w = f"{where}.glide"
+            g = value["glide"]
+            self.mapping(w, g, _GLIDE_FIELDS, required={"altitude_km"})
+            kw["glide_km"] = self.number(f"{w}.altitude_km", g["altitude_km"], 5.0, 120.0)
+            if "lift_to_drag" in g:
+                kw["lift_to_drag"] = self.number(f"{w}.lift_to_drag", g["lift_to_drag"], 0.5, 6.0)
+            turns = g.get("turns") or []
+            self.list_(f"{w}.turns", turns, min_len=0)
+            out = []
+            for i, t in enumerate(turns):
+                wt = f"{w}.turns[{i}]"
+                self.mapping(wt, t, _TURN_FIELDS, required=_TURN_FIELDS)
+                start = self.number(f"{wt}.start_s", t["start_s"], 0.0)
+                end = self.number(f"{wt}.end_s", t["end_s"], 0.0)
+                if end <= start:
+                    self.fail(f"{wt}.end_s", t["end_s"], f"a time after start_s ({start:g})")
+                bank = self.number(f"{wt}.bank_deg", t["bank_deg"], -80.0, 80.0)
+                out.append(TurnSpec(start, end, bank))
+            kw["turns"] = tuple(out)
+        return kw
+
+    # --- end flight branch ---

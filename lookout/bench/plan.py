@@ -1,0 +1,143 @@
+"""``lookout bench plan``: cold guidance planning, the batched planner against the one before it.
+
+What a user waits for on a new machine (or after any change to the flight model, which empties
+the plan cache): every distinct (site, aim, vehicle) of a scenario solved from nothing. The
+planner (``lookout.flight.planner.plan_many``) solves them all at once; the baseline is the
+planner it replaced (``plan_sequential``: one aim at a time, a 448-flight grid per solve), run in
+the same process on the same aims. The baseline takes minutes, so by default it runs on a few
+scenarios only (``baseline_scenarios``) and the ratio is taken on those; the batched planner's
+time is also given for every shipped scenario, and for ``lookout fly`` without a vehicle (every
+candidate vehicle checked).
+"""
+
+from __future__ import annotations
+
+import time
+
+from lookout.flight import Aim, Request, plan_many
+from lookout.flight.planner import plan_sequential
+from lookout.scenario import load, shipped
+
+#: Scenarios the slow baseline runs on by default (one IRBM, a salvo of SRBMs).
+DEFAULT_BASELINE = ("irbm-overflight", "srbm-salvo")
+#: ``lookout fly`` without a vehicle: an IRBM over Japan (every ballistic vehicle a candidate).
+FLY_REQUEST = Request(39.2, 125.67, Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550))
+
+
+def distinct_requests(name: str) -> list[Request]:
+    """A scenario's launches, one per distinct (site, aim, vehicle, depth)."""
+    sc = load(name)
+    out: dict[tuple, Request] = {}
+    for e in sc.launches:
+        key = (e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.depth_m)
+        out.setdefault(
+            key,
+            Request(e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.id, e.time_s, e.depth_m),
+        )
+    return list(out.values())
+
+
+def _timed(fn):
+    """``fn()``, its wall time and its CPU time (s). On a shared machine the CPU time is what the
+    run would take alone on a free core; the wall time is what it took here."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def run(
+    scenarios: list[str] | None = None,
+    baseline_scenarios: list[str] | None = None,
+    progress=None,
+) -> dict:
+    """Cold planning time per scenario (batched), the baseline on ``baseline_scenarios`` in the
+    same run, and ``lookout fly`` without a vehicle both ways."""
+    names = list(scenarios or shipped())
+    base_names = list(DEFAULT_BASELINE if baseline_scenarios is None else baseline_scenarios)
+    per: dict[str, dict] = {}
+    for name in names:
+        reqs = distinct_requests(name)
+        results, wall, cpu = _timed(lambda reqs=reqs: plan_many(reqs))
+        failed = [
+            r.object_id for r, x in zip(reqs, results, strict=True) if isinstance(x, Exception)
+        ]
+        per[name] = {"aims": len(reqs), "batched_s": wall, "batched_cpu_s": cpu, "failed": failed}
+        if progress:
+            progress(f"{name}: {len(reqs)} aims, {cpu:.1f} CPU s ({wall:.1f} s)")
+    for name in base_names:
+        reqs = distinct_requests(name)
+        entry = per.setdefault(name, {"aims": len(reqs)})
+        if "batched_s" not in entry:
+            _, entry["batched_s"], entry["batched_cpu_s"] = _timed(
+                lambda reqs=reqs: plan_many(reqs)
+            )
+        base_wall = base_cpu = 0.0
+        for req in reqs:
+            if req.aim.manoeuvre() is not None or req.depth_m > 0:
+                continue  # the baseline cannot fly these
+            _, wall, cpu = _timed(lambda req=req: plan_sequential(req))
+            base_wall, base_cpu = base_wall + wall, base_cpu + cpu
+        entry["baseline_s"], entry["baseline_cpu_s"] = base_wall, base_cpu
+        entry["speedup"] = base_cpu / entry["batched_cpu_s"]
+        if progress:
+            progress(f"{name}: baseline {base_cpu:.1f} CPU s ({entry['speedup']:.1f}x)")
+    _, fly_new, fly_new_cpu = _timed(lambda: plan_many([FLY_REQUEST]))
+    _, fly_old, fly_old_cpu = _timed(lambda: plan_sequential(FLY_REQUEST))
+    both = [n for n in base_names if "baseline_s" in per.get(n, {})]
+    total_base = sum(per[n]["baseline_cpu_s"] for n in both)
+    total_new = sum(per[n]["batched_cpu_s"] for n in both)
+    shipped_now = [v for k, v in per.items() if k in names]
+    return {
+        "scenarios": per,
+        "all_shipped_batched_s": sum(v["batched_s"] for v in shipped_now),
+        "all_shipped_batched_cpu_s": sum(v["batched_cpu_s"] for v in shipped_now),
+        "baseline_scenarios": both,
+        "baseline_total_cpu_s": total_base,
+        "batched_total_on_baseline_scenarios_cpu_s": total_new,
+        "speedup": total_base / total_new if total_new else None,
+        "fly_without_vehicle_s": fly_new,
+        "fly_without_vehicle_cpu_s": fly_new_cpu,
+        "fly_without_vehicle_baseline_s": fly_old,
+        "fly_without_vehicle_baseline_cpu_s": fly_old_cpu,
+        "fly_speedup": fly_old_cpu / fly_new_cpu,
+        "speedup_basis": "CPU seconds of this process (wall seconds are given beside them)",
+    }
+
+
+def render(result: dict):
+    """A rich Table of a ``run`` result."""
+    from rich.table import Table
+
+    table = Table(title="lookout bench plan (cold, no plan cache): CPU s (wall s)")
+    for col in ("scenario", "distinct aims", "batched", "baseline", "speed-up (CPU)"):
+        table.add_column(col, justify="right" if col != "scenario" else "left")
+
+    def both(cpu, wall):
+        return f"{cpu:.1f} ({wall:.1f})"
+
+    for name, e in result["scenarios"].items():
+        table.add_row(
+            name,
+            str(e["aims"]),
+            both(e["batched_cpu_s"], e["batched_s"]),
+            both(e["baseline_cpu_s"], e["baseline_s"]) if "baseline_s" in e else "–",
+            f"{e['speedup']:.1f}x" if "speedup" in e else "–",
+        )
+    table.add_row(
+        "all shipped",
+        "",
+        both(result["all_shipped_batched_cpu_s"], result["all_shipped_batched_s"]),
+        "",
+        "",
+        end_section=True,
+    )
+    table.add_row(
+        "fly, no vehicle",
+        "1",
+        both(result["fly_without_vehicle_cpu_s"], result["fly_without_vehicle_s"]),
+        both(
+            result["fly_without_vehicle_baseline_cpu_s"], result["fly_without_vehicle_baseline_s"]
+        ),
+        f"{result['fly_speedup']:.1f}x",
+    )
+    return table

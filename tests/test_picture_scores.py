@@ -1,0 +1,155 @@
+"""Scoring a partner's picture: a synthetic picture with a known phantom, a known duplicate and a
+known id switch must give exactly the expected scores."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from test_metrics import arc, labelled
+
+from lookout import messages as m
+from lookout.metrics.claims import flights
+from lookout.metrics.picture import score_picture
+
+SIG_P, SIG_V = 50.0, 5.0
+P = np.diag([SIG_P**2] * 3 + [SIG_V**2] * 3).tolist()
+
+
+def launch_of(tr):
+    lat, lon = float(tr.lat[0]), float(tr.lon[0])
+    return SimpleNamespace(object_id=tr.object_id, site_lat=lat, site_lon=lon, launch_time=0.0)
+
+
+def tracks(name, tr, times, offset=(0, 0, 0, 0, 0, 0), **claims):
+    """System tracks ``name`` following ``tr`` (plus ``offset``) at ``times``, each with an
+    assessment making ``claims`` (messages.Assessment fields)."""
+    x = tr.state_at(np.asarray(times, dtype=float)) + np.asarray(offset, dtype=float)
+    out = []
+    for t, xi in zip(times, x, strict=True):
+        a = m.Assessment(t_ns=round(t * 1e9), phase="coast", **claims)
+        out.append(
+            m.SystemTrack(
+                system_track_id=name, t_ns=round(t * 1e9), x=xi.tolist(), P=P,
+                partners=["KR"], assessment=a,
+            )
+        )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def picture():
+    a, b = arc("A"), arc("B", north_offset_m=50e3)
+    dets, labels = labelled([a, b])
+    launches = [launch_of(a), launch_of(b)]
+    truth = flights(launches, [a, b])
+    site_a = {"launch_lat": launches[0].site_lat, "launch_lon": launches[0].site_lon}
+    t = a.t
+    msgs = []
+    # A: one track all along, claiming what A truly overflies, plus CN (false: A flies east).
+    msgs += tracks("S1", a, t, overflown=[*sorted(truth["A"].overflown), "CN"], **site_a)
+    # A duplicated for 50 s by a second track 500 m off.
+    msgs += tracks("S4", a, t[(t >= 100) & (t < 150)], offset=(500, 0, 0, 0, 0, 0))
+    # B: held by S2, then by S3 from 200 s (one id switch); S2 claims an IIP over KP (while
+    # thrusting: not an impact-area claim).
+    msgs += tracks("S2", b, t[t < 200], impact_area="KP", impact_area_kind="land", iip=True)
+    msgs += tracks("S3", b, t[t >= 200])
+    # A phantom 900 km above A for 20 s, launched "at 55 N", over Russia and falling there.
+    phantom_claims = {
+        "launch_lat": math.radians(55.0), "launch_lon": math.radians(130.0),
+        "overflown": ["RU"], "impact_area": "RU", "impact_area_kind": "land",
+    }  # fmt: skip
+    up = (0, 0, 900e3, 0, 0, 0)
+    msgs += tracks("S5", a, t[(t >= 10) & (t < 30)], offset=up, **phantom_claims)
+    # Delivered out of order, and one message twice: neither changes anything.
+    msgs = msgs[::-1] + msgs[:1]
+    return score_picture(
+        msgs, trajectories=[a, b], labels=labels, detections=dets, launches=launches
+    )
+
+
+def test_known_phantom_duplicate_and_switch(picture):
+    d = picture.to_dict()
+    assert d["system_tracks"] == 5 and d["truths"] == 2
+    assert d["phantom_launches"] == 1
+    assert d["claims"]["phantom_launch_details"][0]["track"] == "S5"
+    assert d["false_overflight_claims"] == 2
+    assert {(c["track"], c["territory"]) for c in d["claims"]["false_overflight_details"]} == {
+        ("S1", "CN"),
+        ("S5", "RU"),
+    }
+    assert d["false_impact_area_claims"] == 1  # S5's Russia; S2's IIP over KP is no claim
+    assert d["max_system_tracks_per_object"] == 2
+    # 2 truths x 401 s tracked, 50 s of them with two tracks on A.
+    assert d["single_track_fraction"] == pytest.approx((802 - 50) / 802)
+    assert d["duplicate_track_s"] == pytest.approx(50.0)
+    assert d["false_track_s"] == pytest.approx(20.0)
+    assert d["id_switches"] == 1
+    assert d["per_truth"]["B"]["tracks"] == ["S2", "S3"]
+    assert d["per_truth"]["A"]["tracks"] == ["S1"] and d["per_truth"]["A"]["max_tracks"] == 2
+    assert d["coverage"] == 1.0 and d["missed_truths"] == 0
+    assert d["rmse_pos_m"]["coast"] < 1e-6  # the duplicate is not the match: no error
+    # Tracks over time: counts change when the phantom and the duplicate come and go.
+    over = {row[0]: row[1:] for row in d["tracks_over_time"]}
+    assert over[10.0] == [3, 0, 1] and over[30.0] == [2, 0, 0]
+    assert over[100.0] == [3, 1, 0] and over[150.0] == [2, 0, 0]
+
+
+def test_gospa_counts_the_phantom_and_the_duplicate(picture):
+    s = picture.scores
+    c = 10_000.0
+    # Per instant: exact tracks cost nothing; a duplicate at 500 m or a phantom costs c²/2.
+    k = np.searchsorted(s.t, [5.0, 20.0, 120.0])
+    assert s.gospa[k[0]] == pytest.approx(0.0, abs=1e-6)
+    assert s.gospa[k[1]] == pytest.approx(c / math.sqrt(2))
+    assert s.gospa[k[2]] == pytest.approx(c / math.sqrt(2))
+    assert picture.to_dict()["gospa_mean"] == pytest.approx(c / math.sqrt(2) * 70 / 401)
+
+
+def test_a_clean_picture_scores_clean():
+    a = arc("A")
+    dets, labels = labelled([a])
+    launches = [launch_of(a)]
+    msgs = tracks("S1", a, a.t, launch_lat=launches[0].site_lat, launch_lon=launches[0].site_lon)
+    d = score_picture(
+        msgs, trajectories=[a], labels=labels, detections=dets, launches=launches
+    ).to_dict()
+    assert d["phantom_launches"] == d["false_overflight_claims"] == 0
+    assert d["false_impact_area_claims"] == d["id_switches"] == 0
+    assert d["max_system_tracks_per_object"] == 1 and d["single_track_fraction"] == 1.0
+    assert d["claims"]["tracks_with_launch_point"] == 1
+
+
+def test_pooled_figures_of_one_run_are_its_own_and_runs_add_up(picture):
+    from lookout.metrics.scores import pooled
+
+    s = picture.scores
+    one = pooled([s.sums()])
+    assert one["coast"]["rmse_pos_m"] == pytest.approx(s.rmse_pos_m["coast"], abs=1e-6)
+    for phase in ("boost", "coast", "reentry"):
+        assert one[phase]["nees_in_bounds"] == pytest.approx(s.nees_in_bounds_by_phase[phase])
+    assert one["single_track_fraction"] == pytest.approx(s.single_track_fraction)
+    assert one["max_tracks_per_object"] == 2
+    assert one["gospa_mean"] == pytest.approx(s.gospa_mean)
+    two = pooled([s.sums(), s.sums()])
+    assert two["id_switches"] == 2 and two["false_track_s"] == pytest.approx(40.0)
+    assert two["single_track_fraction"] == pytest.approx(s.single_track_fraction)
+
+
+def test_benchmark_report_shows_the_known_faults(picture):
+    from lookout.bench.picture_integrity import markdown, picture_view
+
+    view = picture_view(picture)
+    result = {
+        "scenario": "synthetic", "group": "shipped", "description": "two arcs",
+        "truths": 2, "detections": 802, "sim_s": 400.0, "views": {"KR": view},
+    }  # fmt: skip
+    text = markdown([result], "test")
+    row = next(ln for ln in text.splitlines() if ln.startswith("| synthetic | KR "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # phantom launches, false overflights, false impact areas, system tracks, max per object,
+    # single-track share, id switches, false track-s, duplicate track-s
+    assert cells[2:11] == ["1", "2", "1", "5", "2", f"{752 / 802:.2f}", "1", "20", "50"]
+    assert "| synthetic | KR | phantom launch | S5 |" in text
