@@ -1323,6 +1323,49 @@ def bench_picture_integrity(
     console.print(text, highlight=False, markup=False)
 
 
+@bench_app.command("warnings")
+def bench_warnings(
+    scenarios: list[str] = typer.Argument(  # noqa: B008
+        ..., help="Shipped names, scenario files, or directories of them (lookout generate)."
+    ),
+    out: Path = typer.Option(Path("bench-warn"), help="Directory of per-scenario JSON."),
+    alone: str | None = typer.Option(None, help="Run this partner alone (lookout warn --alone)."),
+    reuse: bool = typer.Option(False, help="Read scenarios already in --out instead of running."),
+    again: bool = typer.Option(
+        False, help="Decide again from the pictures kept in --out, with the rules as they are now."
+    ),
+    markdown: Path | None = typer.Option(None, help="Write the report as Markdown here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Every scenario's public warnings judged against the truth (lookout warn), one row each:
+    first message per partner, lead time, missed and false areas, withdrawals, all-clears, XSD."""
+    from lookout.bench.warnings import markdown as report
+    from lookout.bench.warnings import run, sources, summary
+    from lookout.scenario import ScenarioError
+
+    srcs = sources(scenarios)
+    try:
+        results = run(
+            srcs, out, alone=alone, reuse=reuse, again=again,
+            log=None if as_json else Console(stderr=True).print,
+        )  # fmt: skip
+    except (ScenarioError, ValueError) as e:
+        fail(str(e))
+    command = (
+        ".venv/bin/lookout bench warnings "
+        + " ".join(scenarios)
+        + (f" --alone {alone}" if alone else "")
+        + (" --again" if again else "")
+    )
+    text = report(results, command)
+    if markdown is not None:
+        markdown.write_text(text)
+    if as_json:
+        typer.echo(json.dumps([summary(r) for r in results]))
+        return
+    console.print(text, highlight=False, markup=False)
+
+
 @bench_app.command("exchange")
 def bench_exchange_cmd(
     bus: str = typer.Option("memory", help="memory or nats (starts its own nats-server)."),

@@ -259,6 +259,8 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     out = {}
     for p in scenario.partners:
         warner = warner_for(scenario, p.id, derive_key(seed, p.id))
+        if warner is None:  # a partner that warns nobody
+            continue
         alerts = []
         for _, data in picture.get(p.id, []):
             message = decode_payload(decode(data))

@@ -131,3 +131,19 @@ def test_a_run_warns_its_area_and_replays_its_warnings_byte_for_byte(oki_run):
         assert [a.cap for a in r["alerts"]] == [a.cap for a in alerts if a.partner == p]
     files = list((tmp / "alerts").glob("*.xml"))
     assert len(files) == len(alerts) and (tmp / "alerts" / "index.atom").exists()
+
+
+def test_a_partner_without_warning_areas_shares_but_warns_nobody():
+    # A sensor partner (generated scenarios add Australia) has no shipped areas: no desk, and
+    # the run goes on instead of failing on its missing authority.
+    from lookout.warn.issue import warner_for, warns
+
+    doc = dict(SCENARIO)
+    doc["partners"] = [*SCENARIO["partners"], {
+        "id": "AU", "country": "AU", "languages": ["en"], "sensors": [
+            {"type": "infrared", "id": "au-geo", "geo_lon_deg": 150.0,
+             "plume_intensity_kw_sr": 40}]}]  # fmt: skip
+    sc = parse(doc)
+    assert not warns(sc.partner("AU")) and warns(sc.partner("JP"))
+    assert warner_for(sc, "AU", derive_key(SEED, "AU")) is None
+    assert warner_for(sc, "JP", derive_key(SEED, "JP")) is not None

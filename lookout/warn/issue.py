@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.messages import Alert, SystemTrack
+from lookout.warn.areas import COUNTRIES
 from lookout.warn.atom import active, alert_filename, build_feed
 from lookout.warn.cap import build_alert
 from lookout.warn.decide import Decision, DeskConfig, WarnDesk
@@ -76,10 +77,22 @@ class Warner:
         return self._issue(self.desk.flush())
 
 
-def warner_for(scenario, partner_id: str, key: Ed25519PrivateKey, **desk_options) -> Warner:
+def warns(partner) -> bool:
+    """Whether a scenario's partner issues public warnings: its country's areas are shipped
+    (``lookout.warn.areas.COUNTRIES``); a partner of another country (a sensor partner such as
+    Australia in generated scenarios) shares and sees the picture but warns nobody."""
+    return partner.country in COUNTRIES
+
+
+def warner_for(
+    scenario, partner_id: str, key: Ed25519PrivateKey, **desk_options
+) -> Warner | None:
     """The warner of a scenario's partner: its country's areas, its languages, its authority
-    (the scenario's ``authority`` settings over the country's defaults), an Exercise."""
+    (the scenario's ``authority`` settings over the country's defaults), an Exercise; ``None``
+    for a partner that warns nobody (:func:`warns`)."""
     p = scenario.partner(partner_id)
+    if not warns(p):
+        return None
     config = DeskConfig(
         partner=p.id,
         country=p.country,
@@ -110,4 +123,4 @@ def write_alerts(directory: Path | str, alerts: Iterable[Alert], now: dt.datetim
     return index
 
 
-__all__ = ["Issuer", "Warner", "warner_for", "write_alerts"]
+__all__ = ["Issuer", "Warner", "warner_for", "warns", "write_alerts"]
