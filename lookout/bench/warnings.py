@@ -14,8 +14,8 @@ all-clear, and areas told to shelter that never got one.
 Each scenario's ``lookout warn --json`` is kept in ``--out`` (``NAME.json``), with its audit log
 and what every node received (``NAME.deliveries``), so a run resumes (``--reuse``), the page is
 written again from earlier runs, and ``--again`` has the desks decide again from the kept
-pictures with the rules as they are now (a change of ``lookout.warn.decide`` measured in
-seconds per scenario instead of the whole chain's minutes):
+pictures with the rules as they are now (a change of ``lookout.warn.decide`` measured without
+simulating the sensors and tracking again):
 
     .venv/bin/lookout bench warnings irbm-overflight lost-track generated/ --out bench-warn \
         --reuse --markdown bench-warn/report.md
@@ -67,10 +67,13 @@ def run(
         if again:
             kept = out / f"{name}.deliveries"
             if not kept.exists():
-                raise ValueError(f"{src}: no kept run to decide again from ({kept})")
+                kept = out / f"{name}.sqlite"  # the picture replayed from the audit log
+            if not kept.exists():
+                raise ValueError(f"{src}: no kept run to decide again from in {out}")
             t0 = time.perf_counter()
             r = decide_again(sc, kept)
             r["source"] = src
+            r["commit"] = _commit()
             (out / f"{name}.again.json").write_text(json.dumps(r, default=float))
             if log:
                 log(f"{name}: decided again in {time.perf_counter() - t0:.0f} s")
@@ -87,11 +90,31 @@ def run(
             deliveries_path=None if alone else out / f"{name}.deliveries",
         )
         r["source"] = src
+        r["commit"] = _commit()
         path.write_text(json.dumps(r, default=float))
         if log:
             log(f"{name}: {time.perf_counter() - t0:.0f} s")
         results.append(r)
     return results
+
+
+def _commit() -> str | None:
+    """The checkout's commit (with ``+`` when it has changes): which rules a figure is of."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+" if dirty else "")
 
 
 def summary(r: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +138,7 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "scenario": r["scenario"],
         "mode": r["mode"],
+        "commit": r.get("commit"),
         "flights": len(r.get("flights", {})),
         "messages": r["messages"],
         "xsd_valid": r["xsd_valid"],
@@ -151,7 +175,7 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
     lines = [
         f"`{command}`",
         "",
-        "| scenario | mode | msgs | XSD | first message (s after launch) | min lead (s) "
+        "| scenario | mode (rules) | msgs | XSD | first message (s after launch) | min lead (s) "
         "| threatened | missed | false (shelter) | messaged, unthreatened | withdrawals "
         "(max s after shelter) | max all-clear after hazard (s) | no all-clear | maritime "
         "(false seas) |",
@@ -160,7 +184,7 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
     for s in rows:
         first = " ".join(f"{p} {v:.0f}" for p, v in s["first_s"].items()) or "-"
         lines.append(
-            f"| {s['scenario']} | {s['mode']} | {s['messages']} "
+            f"| {s['scenario']} | {s['mode']} ({s['commit'] or '?'}) | {s['messages']} "
             f"| {'valid' if s['xsd_valid'] else 'INVALID'} | {first} | {f(s['min_lead_s'])} "
             f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {ls(s['false_areas'])} "
             f"| {ls(s['unthreatened'])} | {s['withdrawals']} ({f(s['max_withdrawn_after_s'])}) "

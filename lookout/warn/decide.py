@@ -837,13 +837,14 @@ def _velocity_consistent(prev: tuple, cur: tuple) -> bool:
 
 def _consistent(launches, t_first: float) -> bool:
     """Two launch estimates at least ``CONFIRM_S`` apart that agree (99.9 % gate), with a launch
-    time no later than the first sighting and within ``MAX_LAUNCH_AGE_S`` before it."""
+    time no later than the first sighting (within 3.29 sigma) and within ``MAX_LAUNCH_AGE_S``
+    before it."""
     if len(launches) < 2:
         return False
     from lookout.assess.impact import mahalanobis2
 
-    t1, lat1, lon1, c1, tl1, _ = launches[-1]
-    if not t_first - MAX_LAUNCH_AGE_S <= tl1 <= t_first:
+    t1, lat1, lon1, c1, tl1, sl1 = launches[-1]
+    if not t_first - MAX_LAUNCH_AGE_S <= tl1 <= t_first + 3.29 * sl1:
         return False
     for t0, lat0, lon0, c0, _, _ in launches[:-1]:
         if t1 - t0 >= CONFIRM_S and float(mahalanobis2(lat0, lon0, c0 + c1, lat1, lon1)) <= (

@@ -131,19 +131,23 @@ def run_warn(
     return out
 
 
-def decide_again(
-    scenario: Scenario, deliveries_path: Path | str, sim: Simulation | None = None
-) -> dict:
+def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = None) -> dict:
     """The judged warnings (as :func:`run_warn`) of every partner's desk deciding again, with
-    the code as it is now, from what its node received in an earlier run (``deliveries_path``
-    of :func:`run_warn`): the same picture, the desk's rules changed. For measuring a change
-    of the rules in seconds instead of running the chain again."""
+    the rules as they are now, from what its node received in an earlier run: ``kept`` is the
+    ``deliveries_path`` of :func:`run_warn`, or its audit log (``*.sqlite``: the picture is
+    then rebuilt by replaying the log, fusion included). The same picture, the desk's rules
+    changed: a change of the rules measured without simulating and tracking again."""
     from lookout.messages import Status
     from lookout.node import message_time_ns
 
     wall0 = time.perf_counter()
     sim = sim if sim is not None else simulate(scenario)
-    live = msgspec.msgpack.decode(Path(deliveries_path).read_bytes())
+    if str(kept).endswith(".sqlite"):
+        from lookout.demo import replay_log
+
+        live = replay_log(kept)
+    else:
+        live = msgspec.msgpack.decode(Path(kept).read_bytes())
     seed = key_seed(scenario)
     alerts: list[Alert] = []
     for p in scenario.partners:
