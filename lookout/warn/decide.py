@@ -35,8 +35,10 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 
 **Lifecycle per event and area** (kinds of ``lookout.warn.notice``):
 
-- not yet told, threatened, its predicted passage still ahead: ``LAUNCH`` (shelter), or
-  ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact ellipse meets the area;
+- not yet told, threatened by two fresh estimates in a row (``CONFIRM_ESTIMATES``; by one when
+  the predicted passage is less than ``NEAR_S`` away), its predicted passage still ahead:
+  ``LAUNCH`` (shelter), or ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact
+  ellipse meets the area;
 - not yet told and the passage already behind (the object flew over it before the event was
   credible): ``PASSED_OVER`` as information, no shelter call;
 - sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
@@ -91,6 +93,9 @@ MAX_AXIS_M = 250e3
 #: Consecutive fresh estimates that must agree before an area is withdrawn (NO_THREAT) or, after
 #: an outcome, warned again: one estimate at the edge of a corridor does not flip a warning.
 CONFIRM_ESTIMATES = 2
+#: A first shelter call needs ``CONFIRM_ESTIMATES`` estimates in a row too, unless the predicted
+#: passage is nearer than this (s): then one is enough (never wait when it is near).
+NEAR_S = 30.0
 #: A corridor is used once the object is where the one before put it (99.9 % gate, 2 dof),
 #: allowing an acceleration of up to this (m/s^2, a burn) since.
 CONSISTENT_CHI2 = 13.82
@@ -236,6 +241,8 @@ class _Event:
     fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
     fresh_t: float | None = None  # when an object of the event was last assessed
     payload_known: bool = False  # the picture has told the event's payload
+    pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
+    # row that threaten it, before its first message
 
     def payload_like(self, ob: _Object) -> bool:
         """Whether an object may be the event's payload: once the payload is known, only it
@@ -576,6 +583,11 @@ class WarnDesk:
         if st is not None and fresh:
             st.hits = st.hits + 1 if th is not None else 0
             st.misses = st.misses + 1 if th is None else 0
+        if st is None and fresh:
+            if th is not None:
+                ev.pending[area.key] = ev.pending.get(area.key, 0) + 1
+            else:
+                ev.pending.pop(area.key, None)
         if th is not None:
             if st is not None:
                 st.passage = (th["entry_s"], th["exit_s"])
@@ -591,6 +603,12 @@ class WarnDesk:
                     return None, None, None
                 if st is not None and st.history and st.hits < CONFIRM_ESTIMATES:
                     return None, None, None  # warned before: a new threat must be confirmed
+                if (
+                    st is None
+                    and ev.pending.get(area.key, 0) < CONFIRM_ESTIMATES
+                    and th["entry_s"] - t > NEAR_S
+                ):
+                    return None, None, None  # one estimate at a corridor's edge is no call
                 if th["fall"]:
                     return "IMPACT_PREDICTED", th["rule"], geom
                 return "LAUNCH", th["rule"], geom
