@@ -74,23 +74,24 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
 
 def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
     """Each launch event to the flight whose objects its tracks were nearest most often."""
-    roots = {}
-    for tr in sim.trajectories:
-        roots[tr.object_id] = tr.parent_id or tr.object_id
+    tracks = [st for st in tracks if st.event_id is not None]
+    if not tracks:
+        return {}
+    t = np.array([st.t_ns * 1e-9 for st in tracks])
+    x = np.array([st.x[:3] for st in tracks], dtype=float)
+    # Distance from every track to every truth object alive then (one state_at per object).
+    dist = np.full((len(tracks), len(sim.trajectories)), np.inf)
+    for j, tr in enumerate(sim.trajectories):
+        alive = np.flatnonzero((t >= tr.t_start) & (t <= tr.t_end))
+        if alive.size:
+            dist[alive, j] = np.linalg.norm(tr.state_at(t[alive])[:, :3] - x[alive], axis=1)
+    dist[np.isnan(dist)] = np.inf
+    roots = [tr.parent_id or tr.object_id for tr in sim.trajectories]
+    nearest = np.argmin(dist, axis=1)
     votes: dict[str, Counter] = defaultdict(Counter)
-    for st in tracks:
-        if st.event_id is None:
-            continue
-        t = st.t_ns * 1e-9
-        x = np.asarray(st.x[:3])
-        best, best_d = None, ATTRIBUTE_M
-        for tr in sim.trajectories:
-            if tr.t_start <= t <= tr.t_end:
-                d = float(np.linalg.norm(tr.state_at(t)[:3] - x))
-                if d < best_d:
-                    best, best_d = roots[tr.object_id], d
-        if best is not None:
-            votes[st.event_id][best] += 1
+    for i, st in enumerate(tracks):
+        if dist[i, nearest[i]] < ATTRIBUTE_M:
+            votes[st.event_id][roots[nearest[i]]] += 1
     return {e: c.most_common(1)[0][0] for e, c in votes.items()}
 
 
