@@ -149,6 +149,11 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
         ),
         "missed_areas": r["missed_areas"],
         "false_areas": r["false_areas"],
+        "false_closest_km": {
+            f"{a['partner']}:{a['code']}": a.get("truth_closest_km")
+            for a in areas
+            if a["truth_s"] is None and a["shelter"]
+        },
         "unthreatened": unthreatened,
         "late_areas": r.get("late_areas", []),
         "withdrawals": r["withdrawals"],
@@ -183,10 +188,16 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
     ]
     for s in rows:
         first = " ".join(f"{p} {v:.0f}" for p, v in s["first_s"].items()) or "-"
+        false = ls(
+            [
+                k + (f" ({km:.0f} km off)" if km is not None else "")
+                for k, km in s["false_closest_km"].items()
+            ]
+        )
         lines.append(
             f"| {s['scenario']} | {s['mode']} ({s['commit'] or '?'}) | {s['messages']} "
             f"| {'valid' if s['xsd_valid'] else 'INVALID'} | {first} | {f(s['min_lead_s'])} "
-            f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {ls(s['false_areas'])} "
+            f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {false} "
             f"| {ls(s['unthreatened'])} | {s['withdrawals']} ({f(s['max_withdrawn_after_s'])}) "
             f"| {f(s['max_all_clear_delay_s'])} | {ls(s['without_all_clear'])} "
             f"| {s['maritime']} ({ls(s['false_seas'])}) |"

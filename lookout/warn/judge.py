@@ -13,8 +13,10 @@ first overflight or fall (``truth_s``, seconds after launch) and the end of the 
 (``lead_s = truth_s - first_message_s``), whether people were told to shelter, when the
 all-clear came (``all_clear_s``) and how long after the hazard's end. Per scenario: the areas
 truly threatened and never told to shelter (``missed_areas``), told to shelter and never
-threatened (``false_areas``), withdrawals (NO_THREAT), the maritime messages and whether each
-fall was inside the EEZ, and whether every message validated against the CAP XSD(s).
+threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
+a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
+maritime messages and whether each fall was inside the EEZ, and whether every message
+validated against the CAP XSD(s).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import shapely
 
-from lookout.geodesy import ecef_to_geodetic
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
 from lookout.warn import areas as area_data
 from lookout.warn.cap import validate
@@ -48,12 +50,14 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         t0 = launch.launch_time
         hit: dict[str, list[float]] = {}
         seas: dict[str, list[float]] = defaultdict(list)
+        ground: list[np.ndarray] = []
         for tr in objs:
             ins = tr.event("orbit_insertion")
             t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
             ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
             lat, lon, _ = ecef_to_geodetic(tr.state_at(ts)[:, :3])
             lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
+            ground.append(np.column_stack([lon, lat]))
             for a in country_areas:
                 inside = shapely.contains_xy(a.footprint, lon, lat)
                 if inside.any():
@@ -68,8 +72,21 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
                 off_areas = not any(shapely.contains_xy(a.footprint, lo, la) for a in country_areas)
                 if off_areas and shapely.contains_xy(eez, lo, la):
                     seas[area_data.sea_area(la, lo).key].append(float(imp.t - t0))
-        out[launch.object_id] = {"areas": hit, "seas": dict(seas)}
+        track = np.concatenate(ground) if ground else np.empty((0, 2))
+        out[launch.object_id] = {"areas": hit, "seas": dict(seas), "ground": track}
     return out
+
+
+def closest_km(ground: np.ndarray, footprint) -> float | None:
+    """How near (km, on the ellipsoid) a flight's true ground track (its objects' sub-points,
+    lon/lat degrees) came to an area's footprint: how far off a warned area the truth passed."""
+    if not len(ground):
+        return None
+    from shapely.ops import nearest_points
+
+    a, b = nearest_points(footprint, shapely.MultiPoint(ground))
+    d, _ = geodesic_inverse(*np.radians([a.y, a.x, b.y, b.x]))
+    return float(d) / 1e3
 
 
 def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
@@ -107,10 +124,14 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
     rows: dict[tuple, dict] = {}
     withdrawn, maritime = [], []
     names = {}
+    grounds, footprints = {}, {}
     for p in partners:
         truth = truth_threats(sim, p.country)
         for a in area_data.areas(p.country):
             names[(p.id, a.code)] = a.name_en
+            footprints[(p.id, a.code)] = a.footprint
+        for flight, th in truth.items():
+            grounds[flight] = th["ground"]
         for flight, th in truth.items():
             for code, (first, last) in th["areas"].items():
                 rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
@@ -176,6 +197,12 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                 row["withdrawn_s"] = t_rel
                 if row["first_shelter_s"] is not None:
                     row["withdrawn_after_s"] = t_rel - row["first_shelter_s"]
+    for r in rows.values():
+        if r["truth_s"] is None and r["flight"] in grounds:
+            # Warned and never reached: how far off the truth passed (a near miss or a phantom).
+            r["truth_closest_km"] = closest_km(
+                grounds[r["flight"]], footprints[(r["partner"], r["code"])]
+            )
     areas = sorted(rows.values(), key=lambda r: (str(r["flight"]), r["partner"], r["code"]))
     missed = sorted(
         {
