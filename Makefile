@@ -20,13 +20,19 @@ $(CESIUM_STAMP): lookout/web/cesium.py | $(BIN)/lookout
 	$(BIN)/python -m lookout.web.cesium
 	touch $@
 
-.PHONY: demo test lint bench validation cesium
+.PHONY: demo test test-all lint bench validation cesium
 cesium: $(CESIUM_STAMP)
 
 demo: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/lookout demo lost-track --speed 20 --duration-s 700
 
+# The fast lane: everything but the slow end-to-end runs (pytest -m slow), for every change.
 test: $(BIN)/lookout $(CESIUM_STAMP)
+	$(BIN)/ruff check lookout tests
+	$(BIN)/pytest -q -m "not slow"
+
+# Everything: what CI (.ci/run) runs and the README names.
+test-all: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/ruff check lookout tests
 	$(BIN)/pytest -q
 

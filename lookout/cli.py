@@ -921,21 +921,30 @@ def serve(
     cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
     cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
     cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
+    workers: int = typer.Option(
+        0, help="Assessors of the picture workers (lookout fusion, lookout assessor); 0: fusion "
+        "and assessment in this process."
+    ),  # fmt: skip
 ) -> None:
-    """The exchange service on NATS JetStream: verify, audit, release, fuse, assess. Restarted
-    on the same audit log, it resumes where it stopped."""
+    """The exchange service on NATS JetStream: verify, audit, release, relay; and fuse and
+    assess, unless picture workers do (--workers). Restarted on the same audit log, it resumes
+    where it stopped."""
     import asyncio
 
+    from lookout.picture_service import exchange_streams
     from lookout.service import policy_for
     from lookout.service import serve as run_service
 
     sc, pol = _scenario_and_policy(scenario, policy)
     pol = policy_for(sc, pol)
+    if workers < 0:
+        fail(f"workers = {workers}, expected 0 or more")
 
     def status(exchange, picture, t):
         c = exchange.counters()
+        now = len(picture.current) if picture is not None else None
         if as_json:
-            c.update(t_s=t, unix_s=time.time(), system_tracks_now=len(picture.current))
+            c.update(t_s=t, unix_s=time.time(), system_tracks_now=now)
             typer.echo(json.dumps(c), nl=True)
             sys.stdout.flush()
             return
@@ -944,13 +953,14 @@ def serve(
             f"t={t:7.1f}s accepted {sum(c['accepted'].values())} late "
             f"{sum(c['late'].values())} refused "
             f"{sum(sum(v.values()) for v in c['refused'].values())} delivered "
-            f"{sum(c['delivered'].values())} shed {shed} system tracks {len(picture.current)}",
+            f"{sum(c['delivered'].values())} shed {shed} system tracks {c['system_tracks']}",
             highlight=False,
         )
 
     nats = _nats_bus(
         bus, credentials, partners=pol.partners, manage_streams=True, replicas=replicas,
         linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
+        streams=exchange_streams(list(pol.partners), workers),
     )  # fmt: skip
     try:
         if web:
@@ -958,12 +968,12 @@ def serve(
                           cot_ca, cot_policy), lambda on_start: run_service(
                 sc, nats, start_unix_s=_start(start), speed=speed, audit_path=str(audit),
                 policy=pol, status=status, until_s=until_s, ready=_ready("EXCHANGE", as_json),
-                on_start=on_start))  # fmt: skip
+                workers=workers, on_start=on_start))  # fmt: skip
             return
         asyncio.run(
             run_service(sc, nats, start_unix_s=_start(start), speed=speed,
                         audit_path=str(audit), policy=pol, status=status, until_s=until_s,
-                        ready=_ready("EXCHANGE", as_json))
+                        ready=_ready("EXCHANGE", as_json), workers=workers)
         )  # fmt: skip
     except (ConnectionError, OSError) as e:
         fail(f"cannot reach the bus {bus}: {e}")
@@ -1093,6 +1103,90 @@ def _run_with_web(kind: str, *args, stderr: bool = False, **kwargs):
         raise typer.Exit(130) from None
     except OSError as e:
         fail(str(e))
+
+
+@app.command()
+def fusion(
+    scenario: str = typer.Option(..., help="The scenario being played."),
+    bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://EXCHANGE:PASSWORD@HOST:PORT"),
+    credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
+    start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
+    speed: float = typer.Option(1.0, help="Times real time."),
+    assessors: int = typer.Option(1, help="How many assessors there are (serve --workers)."),
+    replicas: int = typer.Option(1, help="Replicas of the internal streams (3 on a cluster)."),
+    until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+) -> None:
+    """The picture's fusion, out of the exchange: every partner's shared data in (as the
+    exchange released it), each report's system tracks out to the assessors."""
+    import asyncio
+
+    from lookout.picture_service import run_fusion, worker_bus
+
+    sc = load_scenario(scenario)
+    if assessors < 1:
+        fail(f"assessors = {assessors}, expected 1 or more")
+
+    def status(work, t):
+        line = {"fusion": True, "t_s": t, "inputs": work.inputs, "reports": work.reports,
+                "bad": work.bad}  # fmt: skip
+        if as_json:
+            typer.echo(json.dumps(line))
+            sys.stdout.flush()
+        else:
+            console.print(f"fusion t={t:7.1f}s inputs {work.inputs} reports {work.reports}")
+
+    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, replicas=replicas, linger_s=0.002,
+                                             pull_batch=256, ack_wait_s=60.0, **kw),
+                      "fusion")  # fmt: skip
+    try:
+        asyncio.run(run_fusion(sc, nats, start_unix_s=_start(start), speed=speed,
+                               assessors=assessors, until_s=until_s, status=status,
+                               ready=_ready("FUSION", as_json)))  # fmt: skip
+    except (ConnectionError, OSError) as e:
+        fail(f"cannot reach the bus {bus}: {e}")
+
+
+@app.command()
+def assessor(
+    index: int = typer.Option(..., help="This assessor's number, 0 to --of minus 1."),
+    of: int = typer.Option(..., help="How many assessors there are (serve --workers)."),
+    scenario: str = typer.Option(..., help="The scenario being played (keys)."),
+    bus: str = typer.Option("nats://127.0.0.1:4222", help="nats://EXCHANGE:PASSWORD@HOST:PORT"),
+    credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
+    start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
+    speed: float = typer.Option(1.0, help="Times real time."),
+    replicas: int = typer.Option(1, help="Replicas of the internal streams (3 on a cluster)."),
+    until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
+    as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
+) -> None:
+    """One assessor of the picture, out of the exchange: the system tracks of its partition
+    assessed and sent, signed, to the exchange."""
+    import asyncio
+
+    from lookout.picture_service import run_assessor, worker_bus
+
+    sc = load_scenario(scenario)
+    if not 0 <= index < of:
+        fail(f"index = {index}, expected 0 to {of - 1} (--of {of})")
+
+    def status(work, t):
+        if as_json:
+            typer.echo(json.dumps({"assessor": index, "t_s": t, "batches": work.batches,
+                                   "tracks": work.tracks}))  # fmt: skip
+            sys.stdout.flush()
+        else:
+            console.print(f"assessor {index} t={t:7.1f}s tracks {work.tracks}")
+
+    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, replicas=replicas, linger_s=0.002,
+                                             pull_batch=64, ack_wait_s=60.0, **kw),
+                      f"assessor-{index}")  # fmt: skip
+    try:
+        asyncio.run(run_assessor(sc, nats, index, of, start_unix_s=_start(start), speed=speed,
+                                 until_s=until_s, status=status,
+                                 ready=_ready(f"PICTURE-{index}", as_json)))  # fmt: skip
+    except (ConnectionError, OSError) as e:
+        fail(f"cannot reach the bus {bus}: {e}")
 
 
 @bench_app.command("flight")
@@ -1399,6 +1493,40 @@ def _at_least_one(**counts: int) -> None:
     for name, n in counts.items():
         if n < 1:
             fail(f"{name} = {n}, expected at least 1")
+
+
+@bench_app.command("picture")
+def bench_picture_cmd(
+    scenario: str = typer.Option("mass-raid", "--scenario", help="Scenario to run."),
+    bus: str = typer.Option("memory", help="memory (one process) or nats (a JetStream cluster)."),
+    workers: int = typer.Option(1, help="Fusion/assessment workers (--bus nats)."),
+    speed: float = typer.Option(0.0, help="Times real time; 0 as fast as possible (memory)."),
+    duration_s: float | None = typer.Option(None, help="Stop after this much scenario time."),
+    out: Path | None = typer.Option(None, help="Also write the figures here (JSON)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The picture people get: per partner, the age of the picture (detection to the first
+    system-track update and the first assessment including it), CPU-seconds per scenario-second
+    of each stage, peak memory."""
+    from lookout.bench.picture import bench_picture, render
+
+    sc = load_scenario(scenario)
+    if speed < 0:
+        fail(f"speed = {speed:g}, expected 0 (as fast as possible) or a positive factor")
+    if workers < 1:
+        fail(f"workers = {workers}, expected 1 or more")
+    if duration_s is not None and duration_s <= 0:
+        fail(f"duration_s = {duration_s:g}, expected a positive number of seconds")
+    try:
+        result = bench_picture(sc, bus=bus, duration_s=duration_s, speed=speed, workers=workers)
+    except ValueError as e:
+        fail(str(e))
+    if out is not None:
+        out.write_text(json.dumps(result, indent=1))
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    console.print(render(result))
 
 
 def _print_result(title: str, result: dict) -> None:

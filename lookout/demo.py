@@ -98,6 +98,11 @@ class DemoResult:
     audit_path: Path
     live: Picture
 
+    def __repr__(self) -> str:
+        # Short: Python 3.11's asyncio.run formats the main task, result included, when it
+        # restores the SIGINT handler; the full repr of a raid's simulation took 80 CPU-s.
+        return f"DemoResult({self.state.scenario.name!r}, t_s={self.state.t_s:g})"
+
     def scores(self, pcrlb_results: dict | None = None) -> dict[str, PictureScores]:
         """Each partner's picture scored against the truth, up to where the run stopped."""
         return picture_scores(

@@ -24,7 +24,8 @@ Version history (:data:`SCHEMA_VERSION`):
 - 3: :class:`SystemTrack` gains ``event_id``, ``object_type`` and ``event_class`` (the launch
   event the track belongs to, what the object is, the event's class); :class:`Alert`, a
   partner's public warning (CAP 1.2 XML) on the exchange. Version-2 system tracks decode with
-  the new fields None.
+  the new fields None. (:class:`SystemTrackBatch`, from the exchange's own picture workers,
+  came in without a version change: no partner sends or reads it.)
 """
 
 from __future__ import annotations
@@ -529,6 +530,26 @@ class Alert(Message, tag="alert"):
             raise ValueError(f"Alert.cap: {len(self.cap)} bytes, at most {MAX_ALERT_BYTES}")
 
 
+class SystemTrackBatch(Message, tag="system_track_batch"):
+    """System tracks of one report instant ``t_ns`` from one of the exchange's own picture
+    workers (the envelope's sender; ``lookout.picture_service``), for the exchange to check,
+    audit, seal one by one as its own and release. At most :data:`MAX_LIST` tracks."""
+
+    t_ns: int
+    tracks: list[SystemTrack]
+
+    def check(self) -> None:
+        n = len(self.tracks)
+        if not 1 <= n <= MAX_LIST:
+            raise ValueError(f"SystemTrackBatch.tracks: {n} tracks, expected 1 to {MAX_LIST}")
+        _check_value("SystemTrackBatch.t_ns", self.t_ns)
+        for i, track in enumerate(self.tracks):
+            try:
+                track.check()
+            except ValueError as e:
+                raise ValueError(f"SystemTrackBatch.tracks[{i}]: {e}") from None
+
+
 #: A partner id as it appears in envelopes and bus subjects: letters, digits, "_" and "-".
 PartnerId = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -570,6 +591,7 @@ def payload_times(message: Message) -> tuple[int, int] | None:
 #: Every message type, decodable by its ``type`` tag.
 AnyMessage = (
     Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Alert | Envelope
+    | SystemTrackBatch
 )
 
 #: Message types an envelope may carry, by tag.
@@ -581,6 +603,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "heartbeat": Heartbeat,
     "status": Status,
     "alert": Alert,
+    "system_track_batch": SystemTrackBatch,
 }
 
 #: Domain separation for envelope signatures: these bytes start every signed string.

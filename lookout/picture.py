@@ -111,6 +111,11 @@ class CommonPicture:
             out += self._publish(t, tracks)
         return out
 
+    def publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
+        """Assess and report ``tracks`` fused elsewhere (the assessment workers of the
+        distributed form, ``lookout.picture_service``)."""
+        return self._publish(t, tracks)
+
     def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
         k = t / self.assess_period_s
         if tracks and abs(k - round(k)) < 1e-6:

@@ -80,16 +80,23 @@ async def serve(
     audit_path: str = "lookout-audit.sqlite",
     policy: Policy | None = None,
     until_s: float | None = None,
-    status: Callable[[Exchange, CommonPicture, float], None] | None = None,
+    status: Callable[[Exchange, CommonPicture | None, float], None] | None = None,
     ready: Callable[[], None] | None = None,
+    workers: int = 0,
     on_start: Callable[[Exchange], None] | None = None,
 ) -> Exchange:
     """Run the exchange until scenario time ``until_s`` (default: the scenario's end); resumes
-    from ``audit_path`` if it exists. ``on_start`` sees the exchange before it starts (the web
-    taps it there)."""
+    from ``audit_path`` if it exists. With ``workers`` > 0 the fusion and assessment are not
+    in it: it feeds the fusion process and takes the system tracks of that many assessors
+    (``lookout.picture_service``; its bus must hold :func:`~lookout.picture_service.
+    exchange_streams`). ``on_start`` sees the exchange before it starts (the web and the
+    benchmarks' probes tap it there)."""
+    from lookout.picture_service import FUSE, worker_names
+
     pol = policy_for(scenario, policy)
     seed = key_seed(scenario)
-    keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
+    names = worker_names(workers)
+    keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE, *names])
     exchange_key = derive_key(seed, EXCHANGE)
     known = isinstance(start_unix_s, int | float) or not str(start_unix_s).startswith("@")
     clock = ScenarioClock(float(start_unix_s) if known else time.time() + 1e6, speed)
@@ -106,7 +113,9 @@ async def serve(
         if key not in meta:
             audit.put_meta(key, value)
     resumed = resume_point(audit)
-    picture = CommonPicture(**PICTURE_PARAMS, first_system_track_id=resumed["system_track_id"])
+    picture = None
+    if not workers:
+        picture = CommonPicture(**PICTURE_PARAMS, first_system_track_id=resumed["system_track_id"])
     # The freshness window is wall time: scaled to scenario time at this speed.
     scale = max(speed, 1.0)
     verifier = Verifier(
@@ -116,7 +125,8 @@ async def serve(
         max_ahead_ns=round(MAX_AHEAD_NS * scale),
     )
     exchange = Exchange(
-        keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier
+        keyring, pol, audit, bus, clock, exchange_key, picture, verifier=verifier,
+        workers=names, feed=FUSE if workers else None,
     )  # fmt: skip
     if on_start:
         on_start(exchange)
@@ -198,19 +208,22 @@ async def run_node(
     status: Callable[[PartnerNode, float], None] | None = None,
     state_dir: str | Path | None = None,
     ready: Callable[[], None] | None = None,
+    detections: list | None = None,
     on_start: Callable[[PartnerNode], None] | None = None,
 ) -> PartnerNode:
     """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end);
-    with ``state_dir``, resume where a previous run of it stopped. ``on_start`` sees the node
-    before it starts (the web taps it there)."""
+    with ``state_dir``, resume where a previous run of it stopped. ``detections``: its
+    sensors' detections, time-ordered (default: simulated here); ``on_start`` sees the node
+    before it subscribes (the web and the benchmarks' probes tap it there)."""
     pol = policy_for(scenario, policy)
     if partner not in pol.partners:
         raise ValueError(f"partner = {partner!r}, expected one of {pol.partners}")
     seed = key_seed(scenario)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE])
     clock = ScenarioClock(time.time() + 1e6, speed)  # set once the start is known
-    sim = simulate(scenario)
-    mine = [d for d in sim.detections if d.partner == partner]
+    if detections is None:
+        detections = simulate(scenario).detections
+    mine = [d for d in detections if d.partner == partner]
     state = SequenceFile(Path(state_dir) / f"{partner}-node.json") if state_dir else None
     scale = max(speed, 1.0)  # the freshness window is wall time: scaled to scenario time
     node = PartnerNode(

@@ -23,6 +23,7 @@ import numpy as np
 
 from lookout.flight import Aim, TurnSpec, fly, plan, summarise
 from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, with_payload
+from lookout.flight.vehicles import catalogue
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 
 #: The catalogue vehicle flown for each published vehicle when a row does not name one.
@@ -73,7 +74,8 @@ def default_csv() -> Path | None:
 #: Columns the published flights file must have.
 COLUMNS = ("id", "vehicle", "launch_lat", "launch_lon", "impact_lat", "impact_lon", "apogee_km",
            "range_km", "flight_time_s", "flight_time_rounding_s", "max_range_km")  # fmt: skip
-#: Columns that hold numbers (``max_range_km`` and the rounding may be empty).
+#: Columns that hold numbers (``max_range_km``, the flight time and its rounding may be empty,
+#: and the impact point where the row gives a bearing, ``azimuth_deg``).
 NUMBERS = COLUMNS[2:]
 
 
@@ -83,7 +85,7 @@ class PublishedFlightsError(ValueError):
 
 def read_published(path: Path) -> list[dict]:
     """The rows of the published flights CSV, checked: every column present, numbers where
-    numbers belong, a vehicle ``VEHICLE_FOR`` knows."""
+    numbers belong, a catalogue vehicle named or one ``VEHICLE_FOR`` knows."""
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -93,13 +95,22 @@ def read_published(path: Path) -> list[dict]:
         rows = list(reader)
     for i, row in enumerate(rows):
         where = f"{path}: row {i + 1} ({row['id']})"
-        if row["vehicle"] not in VEHICLE_FOR:
+        named = (row.get("catalogue_vehicle") or "").strip()
+        if named and named not in catalogue():
             raise PublishedFlightsError(
-                f"{where}: vehicle = {row['vehicle']!r}, expected one of {list(VEHICLE_FOR)}"
+                f"{where}: catalogue_vehicle = {named!r}, expected one of {list(catalogue())}"
+            )
+        if not named and row["vehicle"] not in VEHICLE_FOR:
+            raise PublishedFlightsError(
+                f"{where}: vehicle = {row['vehicle']!r}, expected one of {list(VEHICLE_FOR)} "
+                "or a catalogue_vehicle"
             )
         for col in NUMBERS:
             value = row[col]
-            if col in ("max_range_km", "flight_time_rounding_s") and not value:
+            if not value and (
+                col in ("max_range_km", "flight_time_s", "flight_time_rounding_s")
+                or (col in ("impact_lat", "impact_lon") and (row.get("azimuth_deg") or "").strip())
+            ):  # no flight time published; an impact given by its bearing
                 continue
             try:
                 float(value)

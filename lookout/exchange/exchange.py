@@ -34,6 +34,13 @@ detections; past ``shed_tracks_ns`` local tracks too. The system tracks the fusi
 backlog is gone the age falls and fusing resumes. Every ``status_period_ns`` each partner gets
 a :class:`~lookout.messages.Status`: ``degraded`` while anything was shed or late.
 
+Distributed, the fusion and the assessment run in processes of their own
+(:mod:`lookout.picture_service`) and the exchange only verifies, audits, releases and relays:
+with ``feed`` it also publishes every accepted partner envelope it releases (heartbeats aside)
+unchanged on ``<feed>.<SENDER>.<type>`` for the fusion, and the envelopes of its ``workers``
+(senders in its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any
+other, audited, and their system tracks sealed as the exchange's and released as above.
+
 A bad envelope, or a fusion that raises, is counted and logged; the exchange goes on.
 """
 
@@ -43,6 +50,7 @@ import asyncio
 import logging
 import re
 from collections import Counter
+from collections.abc import Collection
 from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -54,7 +62,7 @@ from lookout.exchange.envelope import envelope_bytes, seal
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
-from lookout.messages import Message, Status, SystemTrack
+from lookout.messages import Message, Status, SystemTrack, SystemTrackBatch
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +96,9 @@ class Exchange:
     used when higher). Audit rows are committed at most ``audit_flush_s`` after they arrive, or
     at :meth:`flush`. ``shed_detections_ns``/``shed_tracks_ns`` (default: 30 % and 60 % of the
     verifier's freshness window) are the ages past which detections, then local tracks, are not
-    fused; ``status_period_ns`` how often partners are told (0: never).
+    fused; ``status_period_ns`` how often partners are told (0: never). ``workers``: the
+    picture workers whose system-track batches it seals and releases; ``feed``: the subject
+    root on which it hands accepted partner envelopes to the fusion (None: not handed on).
     """
 
     def __init__(
@@ -107,6 +117,8 @@ class Exchange:
         shed_detections_ns: int | None = None,
         shed_tracks_ns: int | None = None,
         status_period_ns: int = 1_000_000_000,
+        workers: Collection[str] = (),
+        feed: str | None = None,
     ) -> None:
         self.keyring = keyring
         self.policy = policy
@@ -115,6 +127,9 @@ class Exchange:
         self.clock = clock
         self.exchange_key = exchange_key
         self.fusion = fusion
+        self.workers = frozenset(workers)
+        self.feed = feed
+        self.fed = 0
         self.verifier = verifier or Verifier(keyring, clock)
         window = self.verifier.max_age_ns or MAX_AGE_NS
         self.shed_detections_ns = (
@@ -141,6 +156,7 @@ class Exchange:
         self._next_status: int | None = None
         self.statuses = 0
         self.last_verdict: Verdict | None = None
+        self._feed_out: list[tuple[str, bytes]] = []
 
     @property
     def accepted(self) -> Counter[str]:
@@ -239,9 +255,23 @@ class Exchange:
             if message is not None and self.policy.may_publish(verdict.sender, message):
                 recipients = self.policy.recipients(verdict.sender, message)
                 outgoing = [(recipients, env.payload_type, data)]
+                if self.feed is not None and env.payload_type != "heartbeat":
+                    # The broker's duplicate window drops it if the fusion had it already.
+                    feed = f"{self.feed}.{verdict.sender}.{env.payload_type}"
+                    self._feed_out.append((feed, data))
         else:
             log.info("refused %s from %s: %s", verdict.reason, verdict.sender, verdict.detail)
         outgoing += self._status_due(now)
+        if self._feed_out:
+            feed, self._feed_out = self._feed_out, []
+            for subject_out, out in feed:
+                try:
+                    await self.bus.publish(subject_out, out)
+                except Exception:  # a bus error must not stop the exchange
+                    self.publish_errors += 1
+                    log.exception("publish to %s failed", subject_out)
+                    continue
+                self.fed += 1
         for recipients, kind, out in outgoing:
             for recipient in recipients:
                 try:
@@ -256,10 +286,14 @@ class Exchange:
         """What an accepted envelope causes, decided without yielding: the fusion's system
         tracks sealed, and the deliveries to make."""
         sender, message, env = verdict.sender, verdict.message, verdict.envelope
+        if sender in self.workers:
+            return self._take_from_worker(sender, message, now)
         if not self.policy.may_publish(sender, message):
             self.not_published[sender] += 1
             return []
         out = [(self.policy.recipients(sender, message), env.payload_type, data)]
+        if self.feed is not None and env.payload_type != "heartbeat":
+            self._feed_out.append((f"{self.feed}.{sender}.{env.payload_type}", data))
         if self.fusion is None:
             return out
         age = now - env.sent_ns
@@ -276,6 +310,21 @@ class Exchange:
             log.exception("fusion failed on a message from %s", sender)
             return out
         for track in tracks:
+            sealed = self._seal_track(track, now)
+            if sealed is not None:
+                out.append(sealed)
+        return out
+
+    def _take_from_worker(
+        self, sender: str, message: Message, now: int
+    ) -> list[tuple[list[str], str, bytes]]:
+        """A picture worker's system tracks, sealed as the exchange's, one by one, each for
+        every recipient entitled to all its contributions."""
+        if not isinstance(message, SystemTrackBatch):
+            self.not_published[sender] += 1
+            return []
+        out = []
+        for track in message.tracks:
             sealed = self._seal_track(track, now)
             if sealed is not None:
                 out.append(sealed)

@@ -46,6 +46,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 import struct
 import time
 import urllib.parse
@@ -255,7 +256,7 @@ class _PullConsumer:
     async def start(self) -> None:
         nc = self.bus._nc
         assert nc is not None
-        self.inbox = f"{self.bus.inbox}.pull.{nc._nuid.next().decode()}"
+        self.inbox = f"{self.bus.inbox}.pull.{secrets.token_hex(11)}"
         # Bounded: the pull requests keep at most pull_batch messages in flight (plus status).
         limit = 4 * self.bus.pull_batch + 256
         self.sub = await nc.subscribe(self.inbox, cb=self._on_msg, pending_msgs_limit=limit)
@@ -562,7 +563,7 @@ class NatsBus:
                 raise ConnectionError(f"NATS {self.servers} as {self.user}: {e}") from e
             finally:
                 self._connect_task = None
-            conn_id = nc._nuid.next().decode()
+            conn_id = secrets.token_hex(11)  # unique per connection (not nats-py's private NUID)
             self._ack_prefix = f"{self.inbox}.ack.{conn_id}."
             self._msg_id_prefix = f"{self.user or 'anon'}-{conn_id}-"
             await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack, pending_msgs_limit=-1)

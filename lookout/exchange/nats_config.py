@@ -98,12 +98,21 @@ def partner_permissions(partner: str) -> dict[str, dict[str, list[str]]]:
 
 def exchange_permissions(user: str = EXCHANGE) -> dict[str, dict[str, list[str]]]:
     """Allow lists for the exchange: read all inbound, write all outbound, manage the streams."""
+    # The exchange's own picture workers (lookout.picture_service) log in as it: they read what
+    # it feeds them (lookout.fuse.>, lookout.assess.>) and send it system-track batches.
     return {
         "publish": {
-            "allow": ["lookout.out.>", "$JS.API.>", "$JS.ACK.>"],
+            "allow": [
+                "lookout.out.>", "$JS.API.>", "$JS.ACK.>",
+                "lookout.fuse.>", "lookout.assess.>", "lookout.in.*.system_track_batch",
+            ],
         },
-        "subscribe": {"allow": ["lookout.in.>", f"{inbox_prefix(user)}.>"]},
-    }
+        "subscribe": {
+            "allow": [
+                "lookout.in.>", "lookout.fuse.>", "lookout.assess.>", f"{inbox_prefix(user)}.>"
+            ]
+        },
+    }  # fmt: skip
 
 
 def partners_of(policy_or_partners: Any) -> list[str]:

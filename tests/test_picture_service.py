@@ -1,0 +1,148 @@
+"""Fusion and assessment out of the exchange (lookout.picture_service): the exchange feeds the
+fusion, the fusion splits each report among the assessors, the exchange checks, audits, seals
+and releases what they send; the partners get the picture the embedded form gives them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from lookout.demo import STEP_S, default_policy, key_seed
+from lookout.exchange.audit import AuditLog
+from lookout.exchange.clock import SimClock
+from lookout.exchange.envelope import Sealer
+from lookout.exchange.exchange import Exchange
+from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
+from lookout.exchange.memory import MemoryBus
+from lookout.exchange.policy import Policy
+from lookout.messages import SystemTrackBatch
+from lookout.node import PartnerNode
+from lookout.picture import CommonPicture
+from lookout.picture_service import (
+    ASSESS,
+    FUSE,
+    Assessor,
+    Fusion,
+    partition_of,
+    worker_names,
+)
+from lookout.scenario import load
+from lookout.simulate import simulate
+
+UNTIL_S = 150.0
+
+
+async def _run(sim, scenario, workers: int):
+    """The scenario to UNTIL_S on the memory bus: the picture in the exchange (workers 0) or
+    in a fusion and ``workers`` assessors; returns each partner's view (id -> latest track)
+    and the exchange."""
+    from lookout.demo import PICTURE_PARAMS
+
+    pol = Policy.from_dict(default_policy(scenario))
+    seed = key_seed(scenario)
+    names = [p.id for p in scenario.partners]
+    wnames = worker_names(workers)
+    keyring = Keyring.derived(seed, [*names, EXCHANGE, *wnames])
+    clock = SimClock(0)
+    bus = MemoryBus()
+    audit = AuditLog(":memory:")
+    picture = None if workers else CommonPicture(**PICTURE_PARAMS)
+    exchange = Exchange(
+        keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture,
+        workers=wnames, feed=FUSE if workers else None,
+    )  # fmt: skip
+    await exchange.start()
+    if workers:
+        fusion = Fusion(workers)
+
+        async def fuse(subject, data):
+            for s, out in fusion.take(subject, data):
+                await bus.publish(s, out)
+
+        await bus.subscribe(f"{FUSE}.>", fuse)
+        for j, name in enumerate(wnames):
+            assessor = Assessor(name, Sealer(name, derive_key(seed, name), clock))
+
+            async def assess(subject, data, assessor=assessor):
+                for s, out in assessor.take(data):
+                    await bus.publish(s, out)
+
+            await bus.subscribe(f"{ASSESS}.{j}", assess)
+    nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
+    for node in nodes.values():
+        await node.start()
+    by_partner = {p: [d for d in sim.detections if d.partner == p] for p in names}
+    cursor = dict.fromkeys(names, 0)
+    step = 0
+    while step * STEP_S < UNTIL_S:
+        step += 1
+        t_ns = round(step * STEP_S * 1e9)
+        clock.set(t_ns)
+        for p, node in nodes.items():
+            dets, i = by_partner[p], cursor[p]
+            j = i
+            while j < len(dets) and dets[j].t_ns <= t_ns:
+                j += 1
+            cursor[p] = j
+            await node.step(dets[i:j])
+        await bus.flush()
+    await bus.close()
+    return {p: dict(n.view.tracks) for p, n in nodes.items()}, exchange
+
+
+@pytest.fixture(scope="module")
+def runs():
+    sc = load("srbm-salvo")
+    sim = simulate(sc)
+    return {w: asyncio.run(_run(sim, sc, w)) for w in (0, 2)}
+
+
+def test_workers_give_every_partner_the_embedded_picture(runs):
+    (embedded, _), (distributed, exchange) = runs[0], runs[2]
+    assert exchange.accepted["PICTURE-0"] > 0 and exchange.accepted["PICTURE-1"] > 0
+    assert not any(exchange.refused.values())
+    for p, view in embedded.items():
+        assert view, f"{p}: no picture by {UNTIL_S} s"
+        assert set(distributed[p]) == set(view), p
+        for sys_id, st in view.items():
+            other = distributed[p][sys_id]
+            assert other.t_ns == st.t_ns
+            assert np.allclose(other.x, st.x, rtol=0, atol=1e-6)
+            a, b = st.assessment, other.assessment
+            assert (a is None) == (b is None)
+            if a is not None and a.impact_lat is not None:
+                # Assessed in another batch: the same physics, to the propagator's tolerance.
+                assert abs(a.impact_lat - b.impact_lat) < 1e-6
+                assert abs(a.impact_lon - b.impact_lon) < 1e-6
+                assert a.phase == b.phase and a.vehicle_class == b.vehicle_class
+
+
+def test_each_track_is_assessed_by_one_worker_only():
+    ids = [f"S{i}" for i in range(1, 2000)]
+    parts = [partition_of(i, 3) for i in ids]
+    assert set(parts) == {0, 1, 2}
+    assert parts == [partition_of(i, 3) for i in ids]  # stable
+    assert max(parts.count(k) for k in range(3)) < 1.2 * len(ids) / 3
+
+
+def test_a_batch_from_an_unknown_worker_is_refused():
+    sc = load("srbm-salvo")
+    seed = key_seed(sc)
+    pol = Policy.from_dict(default_policy(sc))
+    keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE, "PICTURE-0"])
+    clock = SimClock(10**9)
+    bus = MemoryBus()
+    exchange = Exchange(keyring, pol, AuditLog(":memory:"), bus, clock,
+                        derive_key(seed, EXCHANGE), workers=["PICTURE-0"])  # fmt: skip
+    from lookout.messages import SystemTrack
+
+    track = SystemTrack(system_track_id="S1", t_ns=10**9, x=[6.4e6, 0, 0, 0, 0, 0],
+                        P=np.eye(6).tolist(), partners=["KR"])  # fmt: skip
+    batch = SystemTrackBatch(t_ns=10**9, tracks=[track])
+    for name in ("PICTURE-0", "PICTURE-9"):
+        subject, data = Sealer(name, derive_key(seed, name), clock).seal_for_bus(batch)
+        asyncio.run(exchange.handle(subject, data))
+    assert exchange.accepted["PICTURE-0"] == 1 and exchange.system_tracks == 1
+    assert sum(exchange.refused["PICTURE-9"].values()) == 1
