@@ -59,6 +59,7 @@ def run(
     from lookout.warn.run import decide_again, run_warn
 
     out.mkdir(parents=True, exist_ok=True)
+    commit = _commit()  # the rules this run imported
     results = []
     for src in srcs:
         sc = load(src)
@@ -73,7 +74,7 @@ def run(
             t0 = time.perf_counter()
             r = decide_again(sc, kept)
             r["source"] = src
-            r["commit"] = _commit()
+            r["commit"] = commit
             (out / f"{name}.again.json").write_text(json.dumps(r, default=float))
             if log:
                 log(f"{name}: decided again in {time.perf_counter() - t0:.0f} s")
@@ -90,7 +91,7 @@ def run(
             deliveries_path=None if alone else out / f"{name}.deliveries",
         )
         r["source"] = src
-        r["commit"] = _commit()
+        r["commit"] = commit
         path.write_text(json.dumps(r, default=float))
         if log:
             log(f"{name}: {time.perf_counter() - t0:.0f} s")
