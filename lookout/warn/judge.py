@@ -3,7 +3,8 @@
 What ``lookout warn --json`` reports. The truth of a flight is every object of its launch (the
 vehicle, its payload, its spent stages), sampled every second while it is sub-orbital (a
 satellite in orbit threatens nobody): an area is *truly threatened* from the first second an
-object is over its footprint (land and territorial sea) or comes down in it, until the last;
+object is over its footprint (land and territorial sea; the ground track between samples
+included) or comes down in it, until the last;
 an object that comes down inside a partner's EEZ off its areas is a true fall for that sea.
 
 Each alert names its launch event; an event is given to the flight whose objects its tracks
@@ -58,11 +59,21 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             lat, lon, _ = ecef_to_geodetic(tr.state_at(ts)[:, :3])
             lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
             ground.append(np.column_stack([lon, lat]))
+            # The ground track as segments between the 1 s samples (a fast object steps over an
+            # area's corner between two samples); none across the antimeridian.
+            pts = np.column_stack([lon, lat])
+            seg_ok = np.abs(np.diff(lon)) < 180.0
+            segs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)[seg_ok])
+            seg_t = np.column_stack([ts[:-1], ts[1:]])[seg_ok]
+            tree = shapely.STRtree(segs)
             for a in country_areas:
-                inside = shapely.contains_xy(a.footprint, lon, lat)
-                if inside.any():
-                    k = np.flatnonzero(inside)
-                    first, last = float(ts[k[0]] - t0), float(ts[k[-1]] - t0)
+                inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat))
+                times = list(ts[inside])
+                if len(segs):
+                    k = tree.query(a.footprint, predicate="intersects")
+                    times += list(seg_t[k].ravel())
+                if times:
+                    first, last = float(min(times) - t0), float(max(times) - t0)
                     cur = hit.get(a.code)
                     hit[a.code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
             imp = tr.event("impact")
