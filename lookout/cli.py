@@ -457,6 +457,9 @@ def demo(
     audit: Path = typer.Option(
         Path("lookout-audit.sqlite"), help="The exchange's audit log (replay it with replay)."
     ),
+    alerts_dir: Path | None = typer.Option(
+        None, help="Write every public warning (CAP XML) here, with index.atom of the active."
+    ),
     as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
     # -- web (lookout.web): the page, CAP and JSON over HTTP, CoT for TAK ------------------------
     web: bool | None = typer.Option(None, "--web/--no-web", help="Serve the page (default: on, "
@@ -473,7 +476,8 @@ def demo(
     cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
 ) -> None:
     """The main job, embedded: a scenario's sensors, three partner nodes, the exchange, fusion and
-    assessment in one process, with the live common picture in the terminal and in a browser."""
+    assessment in one process, each partner issuing its public warnings, with the live common
+    picture and the warnings in the terminal and in a browser."""
     from rich.live import Live
 
     from lookout.demo import run_demo
@@ -494,20 +498,21 @@ def demo(
     sim = run_simulation(sc)
     if as_json and web:
         result = _run_with_web("demo", sc, web_options, speed=speed, audit_path=audit,
-                               duration_s=duration_s, sim=sim, stderr=True,
+                               duration_s=duration_s, sim=sim, stderr=True, alerts_dir=alerts_dir,
                                **({"policy": pol} if pol else {}))
         typer.echo(json.dumps(result.summary()))
         return
     if as_json:
         result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
-                          **({"policy": pol} if pol else {}))
+                          alerts_dir=alerts_dir, **({"policy": pol} if pol else {}))
         typer.echo(json.dumps(result.summary()))
         return
     from lookout.terminal import render_picture
 
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         run_kwargs = dict(speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
-                          on_tick=lambda state: live.update(render_picture(state)))  # fmt: skip
+                          on_tick=lambda state: live.update(render_picture(state)),
+                          alerts_dir=alerts_dir)  # fmt: skip
         if pol is not None:
             run_kwargs["policy"] = pol
         if web is False:
@@ -519,9 +524,12 @@ def demo(
     console.print(picture_scores_table(judged))
     console.print(
         f"done: {summary['sim_s']:.0f} s of scenario in {summary['wall_s']:.1f} s; "
+        f"{summary['alerts']} public warnings; "
         f"audit log {summary['audit']} (lookout replay {summary['audit']})",
         highlight=False,
     )
+    if alerts_dir is not None:
+        console.print(f"alerts: {alerts_dir}/ (index.atom)", highlight=False)
 
 
 @app.command()
@@ -552,6 +560,12 @@ def replay(
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot replay: {e}")
+    from lookout.demo import replay_alerts
+
+    try:
+        warnings = replay_alerts(log, picture)
+    except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
+        fail(f"{log}: cannot decide the warnings again: {e}")
     judged = {}
     if scores:
         try:
@@ -569,6 +583,13 @@ def replay(
                 st = decode_payload(decode(data))
                 last[st.system_track_id] = st
         summary[recipient] = {"delivered": kinds, "system_tracks": sorted(last)}
+        if recipient in warnings:
+            w = warnings[recipient]
+            summary[recipient]["alerts"] = {
+                "issued_live": len(w["logged"]),
+                "decided_again": len(w["alerts"]),
+                "identical": w["identical"],
+            }
         if recipient in judged:
             summary[recipient]["scores"] = judged[recipient].to_dict()
     if as_json:
@@ -578,12 +599,24 @@ def replay(
     table.add_column("partner")
     table.add_column("delivered")
     table.add_column("system tracks seen")
+    table.add_column("warnings (live / decided again)")
     for recipient, s in summary.items():
         delivered = ", ".join(f"{k} {v}" for k, v in sorted(s["delivered"].items()))
-        table.add_row(recipient, delivered, str(len(s["system_tracks"])))
+        w = s.get("alerts")
+        said = (
+            "-"
+            if w is None
+            else (
+                f"{w['issued_live']} / {w['decided_again']}, "
+                + ("byte for byte" if w["identical"] else "DIFFERENT")
+            )
+        )
+        table.add_row(recipient, delivered, str(len(s["system_tracks"])), said)
     console.print(table)
     if judged:
         console.print(picture_scores_table(judged))
+    if any(not w["identical"] for w in warnings.values()):
+        raise typer.Exit(1)
 
 
 def picture_scores_table(judged: dict) -> Table:
@@ -615,6 +648,61 @@ def picture_scores_table(judged: dict) -> Table:
             f(d["nees_in_bounds_fraction"]),
         )
     return table
+
+
+@app.command("warn")
+def warn_scenario(
+    scenario: str = typer.Argument(..., help="A shipped scenario name or a scenario YAML file."),
+    alerts_dir: Path | None = typer.Option(
+        None, help="Write every public warning (CAP XML) here, with index.atom of the active."
+    ),
+    alone: str | None = typer.Option(
+        None, help="Run this partner alone: its own sensors only, without the exchange."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Run the whole chain on a scenario, every partner issuing its public warnings (CAP 1.2),
+    and judge each against the truth: lead times, missed and false areas, all-clears."""
+    from lookout.warn.run import run_warn
+
+    sc = load_scenario(scenario)
+    if alone is not None and alone not in [p.id for p in sc.partners]:
+        fail(f"alone = {alone!r}, expected one of the partners {[p.id for p in sc.partners]}")
+    with stage_progress(disabled=as_json) as progress:
+        result = run_warn(sc, alone=alone, alerts_dir=alerts_dir, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _print_warn_result(result)
+
+
+def _print_warn_result(r: dict) -> None:
+    def f(x, spec=".0f"):
+        return "-" if x is None else format(x, spec)
+
+    table = Table(title=f"lookout warn {r['scenario']} ({r['mode']})")
+    for col in ("flight", "area", "truth (s)", "1st message (s)", "lead (s)", "shelter",
+                "all clear (s)", "messages"):  # fmt: skip
+        table.add_column(col)
+    for a in r["areas"]:
+        table.add_row(
+            str(a["flight"]),
+            f"{a['partner']}:{a['code']} {a['name_en']}",
+            f(a["truth_s"]),
+            f(a["first_message_s"]),
+            f(a["lead_s"]),
+            "yes" if a["shelter"] else "no",
+            f(a["all_clear_s"]),
+            " ".join(a["kinds"]),
+        )
+    console.print(table)
+    console.print(
+        f"messages {r['messages']} (XSD {'valid' if r['xsd_valid'] else 'INVALID'}); "
+        f"missed areas {r['missed_areas'] or 'none'}; false areas {r['false_areas'] or 'none'}; "
+        f"withdrawals {r['withdrawals']}; maritime {len(r['maritime'])}; "
+        f"{r['wall_s']:.0f} s",
+        highlight=False,
+    )
 
 
 audit_app = typer.Typer(
@@ -1325,6 +1413,49 @@ def bench_picture_integrity(
         markdown.write_text(text)
     if as_json:
         typer.echo(json.dumps(results, default=float))
+        return
+    console.print(text, highlight=False, markup=False)
+
+
+@bench_app.command("warnings")
+def bench_warnings(
+    scenarios: list[str] = typer.Argument(  # noqa: B008
+        ..., help="Shipped names, scenario files, or directories of them (lookout generate)."
+    ),
+    out: Path = typer.Option(Path("bench-warn"), help="Directory of per-scenario JSON."),
+    alone: str | None = typer.Option(None, help="Run this partner alone (lookout warn --alone)."),
+    reuse: bool = typer.Option(False, help="Read scenarios already in --out instead of running."),
+    again: bool = typer.Option(
+        False, help="Decide again from the pictures kept in --out, with the rules as they are now."
+    ),
+    markdown: Path | None = typer.Option(None, help="Write the report as Markdown here."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Every scenario's public warnings judged against the truth (lookout warn), one row each:
+    first message per partner, lead time, missed and false areas, withdrawals, all-clears, XSD."""
+    from lookout.bench.warnings import markdown as report
+    from lookout.bench.warnings import run, sources, summary
+    from lookout.scenario import ScenarioError
+
+    srcs = sources(scenarios)
+    try:
+        results = run(
+            srcs, out, alone=alone, reuse=reuse, again=again,
+            log=None if as_json else Console(stderr=True).print,
+        )  # fmt: skip
+    except (ScenarioError, ValueError) as e:
+        fail(str(e))
+    command = (
+        ".venv/bin/lookout bench warnings "
+        + " ".join(scenarios)
+        + (f" --alone {alone}" if alone else "")
+        + (" --again" if again else "")
+    )
+    text = report(results, command)
+    if markdown is not None:
+        markdown.write_text(text)
+    if as_json:
+        typer.echo(json.dumps([summary(r) for r in results]))
         return
     console.print(text, highlight=False, markup=False)
 

@@ -5,10 +5,14 @@ releasability) → fusion and assessment (``CommonPicture``) → every partner's
 simulation clock drives everything; ``speed`` paces it against the wall (1: real time, 0: as
 fast as possible).
 
+Every partner node issues its own public warnings (``lookout.warn``) from its own view of the
+picture: signed CAP alerts, sent through the exchange, which audits them like everything else.
+
 Keys are derived from the scenario's seed (simulation only: never for real use) so a run can be
 replayed from its audit log alone: the log's metadata carries the scenario, the key seed, the
 policy and the picture's parameters (``lookout replay LOG``), and the scenario's own text so
-that its truth can be simulated again to score the replayed picture.
+that its truth can be simulated again to score the replayed picture, and the replay decides the
+warnings again from the picture each partner received, byte for byte.
 
 Each partner's picture is scored against the truth (``picture_scores``,
 ``lookout.metrics.picture``): the ``scores`` of every partner in ``lookout demo --json`` and
@@ -18,6 +22,7 @@ Each partner's picture is scored against the truth (``picture_scores``,
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -41,6 +46,7 @@ from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.simulate import Simulation, simulate
+from lookout.warn.issue import warner_for, write_alerts
 
 #: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
 STEP_S = 0.2
@@ -78,6 +84,11 @@ class DemoState:
     exchange: Exchange | None = None
     nodes: dict[str, PartnerNode] = field(default_factory=dict)
     done: bool = False
+
+    def alerts(self) -> list:
+        """Every partner's alerts issued so far (``lookout.messages.Alert``), in time order."""
+        out = [a for n in self.nodes.values() for a in n.alerts]
+        return sorted(out, key=lambda a: (a.t_ns, a.partner, a.identifier))
 
 
 @dataclass
@@ -122,6 +133,7 @@ class DemoResult:
                 for p, n in st.nodes.items()
             },
             "audit": str(self.audit_path),
+            "alerts": len(st.alerts()),
         }
 
 
@@ -136,10 +148,13 @@ async def run_demo_async(
     tick_wall_s: float = 0.25,
     sim: Simulation | None = None,
     on_start: Callable[[DemoState], None] | None = None,
+    warn: bool = True,
+    alerts_dir: Path | str | None = None,
 ) -> DemoResult:
     """Run ``scenario`` through three nodes, the exchange and the picture (see module doc);
     ``on_start`` sees the state once everything is built, before the first step (the web taps
-    the exchange and the nodes there)."""
+    the exchange and the nodes there). With ``warn`` every node issues its public warnings,
+    written to ``alerts_dir`` if given."""
     sim = sim or simulate(scenario)
     policy_doc = policy or default_policy(scenario)
     pol = Policy.from_dict(policy_doc)
@@ -148,6 +163,7 @@ async def run_demo_async(
     keyring = Keyring.derived(seed, [*names, EXCHANGE])
     clock = SimClock(0)
     bus = MemoryBus()
+    end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
@@ -157,11 +173,16 @@ async def run_demo_async(
     audit.put_meta("key_seed", seed)
     audit.put_meta("policy", yaml.safe_dump(policy_doc))
     audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
+    audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
     picture = CommonPicture(**PICTURE_PARAMS)
     exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
     live = await collect(bus)
     await exchange.start()
-    nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
+    nodes = {
+        p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
+                       warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None)
+        for p in names
+    }  # fmt: skip
     for node in nodes.values():
         await node.start()
     state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
@@ -172,7 +193,6 @@ async def run_demo_async(
     for d in sim.detections:
         by_partner[d.partner].append(d)
     cursor = dict.fromkeys(names, 0)
-    end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     wall0 = time.perf_counter()
     last_tick = -1e9
     step = 0
@@ -201,8 +221,13 @@ async def run_demo_async(
         if t >= end:
             break
     await bus.flush()
+    for node in nodes.values():
+        await node.finish()
+    await bus.flush()
     await exchange.flush()
     audit.close()
+    if alerts_dir is not None:
+        write_alerts(alerts_dir, state.alerts(), scenario.epoch + dt.timedelta(seconds=end))
     state.wall_s = time.perf_counter() - wall0
     state.done = True
     if on_tick:
@@ -213,6 +238,49 @@ async def run_demo_async(
 
 def run_demo(scenario: Scenario, **kwargs) -> DemoResult:
     return asyncio.run(run_demo_async(scenario, **kwargs))
+
+
+def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dict[str, dict]:
+    """Every partner's warnings decided again from what it received in the replay of an audit
+    log, against the alerts it sent live (in the log): per partner ``alerts`` (the recomputed
+    ``Alert`` messages), ``logged`` (the live ones) and ``identical`` (same CAP bytes, in the
+    same order)."""
+    from lookout.exchange.audit import read_audit
+    from lookout.exchange.envelope import decode, decode_payload
+    from lookout.messages import Alert, Status, SystemTrack
+    from lookout.node import message_time_ns
+    meta = read_meta(audit_path)
+    text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
+    if "warn" not in meta or not json.loads(text("warn")).get("warn"):
+        return {}
+    scenario = logged_scenario(audit_path)
+    seed = text("key_seed")
+    picture = picture if picture is not None else replay_log(audit_path)
+    logged: dict[str, list[Alert]] = {}
+    for record in read_audit(audit_path):
+        if record.accepted and record.type == "alert":
+            alert = decode_payload(decode(record.data))
+            logged.setdefault(alert.partner, []).append(alert)
+    out = {}
+    for p in scenario.partners:
+        warner = warner_for(scenario, p.id, derive_key(seed, p.id))
+        if warner is None:  # a partner that warns nobody
+            continue
+        alerts = []
+        for _, data in picture.get(p.id, []):
+            message = decode_payload(decode(data))
+            if isinstance(message, SystemTrack):
+                alerts += warner.on_track(message)
+            elif not isinstance(message, Status):  # as the node: partners' messages are its clock
+                alerts += warner.tick(message_time_ns(message))
+        alerts += warner.flush()
+        mine = logged.get(p.id, [])
+        out[p.id] = {
+            "alerts": alerts,
+            "logged": mine,
+            "identical": [a.cap for a in alerts] == [a.cap for a in mine],
+        }
+    return out
 
 
 def replay_log(audit_path: Path | str) -> Picture:

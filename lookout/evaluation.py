@@ -30,6 +30,7 @@ from lookout.assess import (
 )
 from lookout.assess.assessment import BOOST_THRESHOLD
 from lookout.assess.energy import orbits
+from lookout.assess.events import flight_event, group
 from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impacts
 from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
@@ -111,6 +112,12 @@ def evaluate(
     assessments = assess_reports(output, assess_period_s, progress)
     timings["assess_s"] = time.perf_counter() - t
     flights = judge_flights(sim, scores, assessments)
+    # Launch events (lookout.assess.events): per flight, its event's objects and payload.
+    events, owner = group(assessments), _track_truth(scores)
+    for launch in sim.launches:
+        fl = flights[launch.object_id]
+        fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
+                               launch.launch_time))  # fmt: skip
     claims = judge_tracks(
         scores, [claim_record(a) for a in assessments], sim.trajectories, sim.launches
     )

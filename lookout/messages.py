@@ -21,6 +21,11 @@ Version history (:data:`SCHEMA_VERSION`):
 - 2: :class:`DetectionBatch`, :class:`LocalTrack`, :class:`SystemTrack` with its
   :class:`Assessment`, :class:`Heartbeat`, and the signed :class:`Envelope`. :class:`Detection`
   is unchanged: version-1 detections decode as before.
+- 3: :class:`SystemTrack` gains ``event_id``, ``object_type`` and ``event_class`` (the launch
+  event the track belongs to, what the object is, the event's class); :class:`Alert`, a
+  partner's public warning (CAP 1.2 XML) on the exchange. Version-2 system tracks decode with
+  the new fields None. (:class:`SystemTrackBatch`, from the exchange's own picture workers,
+  came in without a version change: no partner sends or reads it.)
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import msgspec
 import numpy as np
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -51,6 +56,8 @@ MAX_INT = 2**62
 #: Longest string and list anywhere in a message (a batch's detections have their own bound).
 MAX_STR = 256
 MAX_LIST = 256
+#: Largest CAP alert (bytes) in an ``Alert``.
+MAX_ALERT_BYTES = 60_000
 #: Most detections in one batch.
 MAX_BATCH_DETECTIONS = 1000
 #: Geocentric distance (m) of an object's estimated position: from 100 km under the pole's
@@ -392,11 +399,19 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     impact_area_kind: Literal["land", "eez", "high_seas"] | None = None
 
 
+#: What an object of a launch is (``lookout.assess.events``): still thrusting, the payload
+#: (reentry vehicle or satellite), a spent stage, other debris, or not yet told.
+ObjectType = Literal["booster", "payload", "spent_stage", "debris", "unknown"]
+
+
 class SystemTrack(Message, tag="system_track"):
     """One object in the common picture, fused from the partners in ``partners``.
 
     ``system_track_id`` is stable for the life of the object; ``x``/``P`` as in
-    :class:`LocalTrack`; ``assessment`` the latest assessment, if any.
+    :class:`LocalTrack`; ``assessment`` the latest assessment, if any. ``event_id`` names the
+    launch event the object belongs to (stable; every object of one launch shares it),
+    ``object_type`` what the object is, and ``event_class`` the event's class by its payload
+    (SRBM/MRBM/IRBM/ICBM, or SLV for a space launch); None until first assessed.
     """
 
     system_track_id: str
@@ -405,6 +420,9 @@ class SystemTrack(Message, tag="system_track"):
     P: list[list[float]]
     partners: list[str]
     assessment: Assessment | None = None
+    event_id: str | None = None
+    object_type: ObjectType | None = None
+    event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
 
     def __post_init__(self) -> None:
         _check_shape("SystemTrack", self.x, self.P)
@@ -472,6 +490,46 @@ class Status(Message, tag="status"):
             raise ValueError(f"Status.shed: too many or too long keys ({len(self.shed)})")
 
 
+#: Kinds of public warning message (``lookout.warn.notice``).
+AlertKind = Literal[
+    "LAUNCH", "IMPACT_PREDICTED", "PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "NO_THREAT",
+    "ALL_CLEAR", "MARITIME", "CORRECTION",
+]  # fmt: skip
+
+
+class Alert(Message, tag="alert"):
+    """A partner's public warning: one CAP 1.2 alert as its issuing authority signed it.
+
+    ``cap`` is the alert's XML (UTF-8, with its enveloped XML signature), the message itself;
+    the other fields repeat what it says, for indexing without parsing it: the CAP
+    ``identifier``, ``t_ns`` its ``sent`` time on the scenario clock, the launch ``event_id``,
+    the lifecycle ``kind``, the ``areas`` addressed (``COUNTRY:CODE``, or ``sea:<key>`` for a
+    maritime message) and whether it calls people to ``shelter``.
+    """
+
+    partner: str
+    identifier: str
+    t_ns: int
+    event_id: str
+    kind: AlertKind
+    areas: list[str]
+    shelter: bool
+    cap: bytes
+
+    def __post_init__(self) -> None:
+        if not self.cap.lstrip().startswith(b"<"):
+            raise ValueError(f"Alert.cap: expected CAP XML bytes, got {self.cap[:40]!r}")
+
+    def check(self) -> None:
+        # The CAP XML is the message (tens of kB, bounded by the envelope's size); every other
+        # field by the generic rules.
+        for field in self.__struct_fields__:
+            if field != "cap":
+                _check_value(f"Alert.{field}", getattr(self, field))
+        if len(self.cap) > MAX_ALERT_BYTES:
+            raise ValueError(f"Alert.cap: {len(self.cap)} bytes, at most {MAX_ALERT_BYTES}")
+
+
 class SystemTrackBatch(Message, tag="system_track_batch"):
     """System tracks of one report instant ``t_ns`` from one of the exchange's own picture
     workers (the envelope's sender; ``lookout.picture_service``), for the exchange to check,
@@ -532,7 +590,7 @@ def payload_times(message: Message) -> tuple[int, int] | None:
 
 #: Every message type, decodable by its ``type`` tag.
 AnyMessage = (
-    Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Envelope
+    Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Alert | Envelope
     | SystemTrackBatch
 )
 
@@ -544,6 +602,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "system_track": SystemTrack,
     "heartbeat": Heartbeat,
     "status": Status,
+    "alert": Alert,
     "system_track_batch": SystemTrackBatch,
 }
 

@@ -18,6 +18,12 @@ redelivery) is counted apart. The exchange's ``Status`` is kept in ``exchange_st
 
 Restarts: with ``reserve`` (a :class:`~lookout.exchange.envelope.SequenceFile`) the node's
 sequence numbers continue above every number it may have used before.
+
+With a ``warner`` (``lookout.warn.issue.Warner``: the partner's civil-defence desk), the node
+hands it every system track it accepts, and the time of the partners' relayed messages as its
+clock (message times, never the wall: a replay of what the node received decides the same),
+and sends the public warnings it issues (``Alert``, CAP 1.2) to the exchange like any other
+message.
 """
 
 from __future__ import annotations
@@ -52,6 +58,13 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 100
 
 
+def message_time_ns(message) -> int:
+    """The scenario time a message speaks of (its latest detection's for a batch)."""
+    if isinstance(message, DetectionBatch):
+        return max((d.t_ns for d in message.detections), default=0)
+    return getattr(message, "t_ns", 0)
+
+
 class PartnerNode:
     """One partner's node on a bus (see the module docstring)."""
 
@@ -71,8 +84,12 @@ class PartnerNode:
         verifier: Verifier | None = None,
         reserve: Callable[[int], None] | None = None,
         max_age_s: float | None = None,
+        warner=None,
     ) -> None:
         self.partner = partner
+        self.warner = warner
+        self.alerts: list = []  # the Alerts issued, in order
+        self.alert_listeners: list[Callable] = []  # called with each Alert issued
         self.policy = policy
         self.bus = bus
         self.clock = clock
@@ -115,11 +132,15 @@ class PartnerNode:
             return
         self.received[verdict.envelope.payload_type] += 1
         if isinstance(verdict.message, SystemTrack):
+            if self.warner is not None:
+                await self._issue(self.warner.on_track(verdict.message))
             self.view.apply(verdict.message)
         elif isinstance(verdict.message, Status):
             if verdict.sender == EXCHANGE:
                 self.exchange_status = verdict.message
         else:
+            if self.warner is not None:
+                await self._issue(self.warner.tick(message_time_ns(verdict.message)))
             self.relayed.append((verdict.sender, verdict.message))
             if len(self.relayed) > 10_000:
                 del self.relayed[:5_000]
@@ -165,6 +186,18 @@ class PartnerNode:
             if self.policy.may_publish(self.partner, hb):
                 await self._send(hb)
             self._next_heartbeat = now + self.heartbeat_s
+
+    async def finish(self) -> None:
+        """At the end of a run: the warnings due on the last picture instant."""
+        if self.warner is not None:
+            await self._issue(self.warner.flush())
+
+    async def _issue(self, alerts) -> None:
+        for alert in alerts:
+            self.alerts.append(alert)
+            for listener in self.alert_listeners:
+                listener(alert)
+            await self._send(alert)
 
     def _track(self, detections: Sequence[Detection]) -> None:
         first = len(self._sensor_of_detection)

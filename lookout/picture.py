@@ -3,8 +3,9 @@
 ``CommonPicture`` is the exchange's fusion (``lookout.exchange.exchange.Fusion``): it feeds every
 accepted partner message to ``lookout.tracking.fusion.PictureFusion`` and, at every report
 instant, returns the system tracks as messages, each with the latest assessment of its track
-(``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch). ``PictureView``
-is what a partner keeps of the picture it receives.
+(``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch) and its launch
+event and object type (``lookout.assess.events``, at the same instants). ``PictureView`` is
+what a partner keeps of the picture it receives.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from lookout import messages as m
 from lookout.assess import Assessment, Assessor
+from lookout.assess.events import LaunchEvents
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.fusion import FusedTrack, PictureFusion
 
@@ -92,6 +94,7 @@ class CommonPicture:
         )
         self.dropped = 0  # system tracks left out of a report as not valid messages
         self.assessor = Assessor()
+        self.events = LaunchEvents()  # the tracks of one launch, typed (lookout.assess.events)
         self.assess_period_s = assess_period_s
         self._assessment: dict[str, m.Assessment] = {}
         self.current: dict[str, m.SystemTrack] = {}
@@ -125,6 +128,7 @@ class CommonPicture:
             )
             for a in fresh:
                 self._assessment[a.track_id] = assessment_message(a)
+            self.events.update(t, fresh)
         out = []
         self.current = {}
         for f in tracks:
@@ -138,6 +142,8 @@ class CommonPicture:
     def _message(self, f: FusedTrack, t: float) -> m.SystemTrack | None:
         """The track as a valid, plausible message (without its assessment if only that is
         not), or None: one bad track is left out, never the whole report (issue 15)."""
+        event_id, object_type = self.events.of(f.system_track_id)
+        event = self.events.event_of(f.system_track_id)
         for assessment in (self._assessment.get(f.system_track_id), None):
             try:
                 st = m.SystemTrack(
@@ -147,6 +153,9 @@ class CommonPicture:
                     P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
                     partners=list(f.partners),
                     assessment=assessment,
+                    event_id=event_id,
+                    object_type=object_type,
+                    event_class=event.event_class if event is not None else None,
                 )
                 st.check()
                 return st

@@ -18,11 +18,15 @@ def _deg(lat: float | None, lon: float | None) -> str:
 
 
 def track_row(st: SystemTrack, now_s: float) -> list[str]:
-    """The columns of one system track: id, class, phase, launch point, impact (with its 95%
-    ellipse's semi-major axis), time to impact, overflown, contributing partners."""
+    """The columns of one system track: launch event (with its class), object type, id, class,
+    phase, launch point, impact (with its 95% ellipse's semi-major axis), time to impact,
+    overflown, contributing partners."""
+    event = "-" if st.event_id is None else f"{st.event_id} {st.event_class or ''}".strip()
+    obj = st.object_type or "-"
     a = st.assessment
     if a is None:
-        return [st.system_track_id, "-", "-", "-", "-", "-", "-", " ".join(st.partners)]
+        return [event, obj, st.system_track_id, "-", "-", "-", "-", "-", "-",
+                " ".join(st.partners)]  # fmt: skip
     cls = a.vehicle_class or ("orbital" if a.orbital else "-")
     impact = "-"
     to_go = "-"
@@ -37,6 +41,8 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
         if a.impact_time_ns is not None and not a.iip:
             to_go = f"{a.impact_time_ns * 1e-9 - now_s:5.0f} s"
     return [
+        event,
+        obj,
         st.system_track_id,
         cls,
         a.phase,
@@ -57,13 +63,11 @@ def render_picture(state) -> Group:
         expand=False,
     )
     for col in (
-        "track", "class", "phase", "launch point", "impact (95% ellipse)",
+        "event", "object", "track", "class", "phase", "launch point", "impact (95% ellipse)",
         "to impact", "overflies", "partners",
     ):  # fmt: skip
         table.add_column(col)
-    tracks = sorted(
-        picture.current.values(), key=lambda st: int(st.system_track_id.lstrip("S") or 0)
-    )
+    tracks = sorted(picture.current.values(), key=_event_then_track)
     shown = [st for st in tracks if st.assessment is not None][:25]
     for st in shown:
         table.add_row(*track_row(st, state.t_s))
@@ -79,4 +83,42 @@ def render_picture(state) -> Group:
             f"  {p}: sent {sum(node.sent.values())}, received {sum(node.received.values())}, "
             f"its picture holds {len(node.view.tracks)} tracks"
         )
-    return Group(table, Text("\n".join(lines)))
+    events = {st.event_id for st in tracks if st.event_id is not None}
+    lines[0] += f"; launch events {len(events)}"
+    return Group(table, Text("\n".join(lines)), warnings_table(state))
+
+
+def _event_then_track(st: SystemTrack):
+    def num(k):
+        return int("".join(c for c in (k or "") if c.isdigit()) or 0)
+
+    return (st.event_id is None, num(st.event_id), num(st.system_track_id))
+
+
+#: Warnings shown at once (the latest).
+WARNINGS_SHOWN = 12
+
+
+def warnings_table(state) -> Table:
+    """The latest public warnings of every partner: time (s), partner, message type, areas,
+    languages, and the lead time to the predicted passage or fall for a shelter call."""
+    table = Table(title="public warnings (latest)", expand=False)
+    for col in ("t (s)", "partner", "message", "areas", "languages", "lead (s)"):
+        table.add_column(col)
+    rows = []
+    for p, node in state.nodes.items():
+        warner = getattr(node, "warner", None)
+        if warner is None:
+            continue
+        for d in warner.decisions:
+            n = d.notice
+            names = [a.name(n.languages[0]) for a in n.areas] or [
+                n.sea_area.name(n.languages[0], n.country) if n.sea_area else "-"
+            ]
+            entry = [g.get("entry_s") for g in d.geometry.values() if g.get("entry_s") is not None]
+            lead = f"{min(entry) - d.t:.0f}" if n.shelter and entry else "-"
+            where = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
+            rows.append((d.t, p, f"{n.kind} ({n.msg_type})", where, "+".join(n.languages), lead))
+    for r in sorted(rows)[-WARNINGS_SHOWN:]:
+        table.add_row(f"{r[0]:.0f}", *r[1:])
+    return table

@@ -23,6 +23,7 @@ SHIPPED = [
     "satellite-launch",
     "lost-track",
     "mass-raid",
+    "quiet-sky",
     "kn23-pullup",
     "slbm",
     "hgv",

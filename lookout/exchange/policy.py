@@ -8,7 +8,8 @@ A policy is a YAML file (see ``policy-example.yaml``) with three sections:
   sensors whose detections may feed the tracks it publishes). Omitted: ``all``.
 - ``release``: per sender, per recipient, the message classes the recipient may receive from
   that sender: ``detection`` (``true``, ``false`` or a list of the sender's sensor ids),
-  ``local_track``, ``system_track``, ``heartbeat`` (``true``/``false``). A recipient may also be
+  ``local_track``, ``system_track``, ``heartbeat``, ``alert`` (``true``/``false``; ``alert``:
+  the sender's public warnings, which every partner publishes). A recipient may also be
   given ``all``, ``none`` or a list of classes. Anything not granted is refused.
 
 System tracks are fused from several partners' data, and the fusion cannot take a partner's
@@ -29,16 +30,25 @@ from typing import Any
 
 import yaml
 
-from lookout.messages import Detection, DetectionBatch, Heartbeat, LocalTrack, Message, SystemTrack
+from lookout.messages import (
+    Alert,
+    Detection,
+    DetectionBatch,
+    Heartbeat,
+    LocalTrack,
+    Message,
+    SystemTrack,
+)
 
 #: The message classes a policy grants, and the message types in each.
-CLASSES = ("detection", "local_track", "system_track", "heartbeat")
+CLASSES = ("detection", "local_track", "system_track", "heartbeat", "alert")
 CLASS_OF: dict[type, str] = {
     Detection: "detection",
     DetectionBatch: "detection",
     LocalTrack: "local_track",
     SystemTrack: "system_track",
     Heartbeat: "heartbeat",
+    Alert: "alert",
 }
 
 
@@ -56,6 +66,7 @@ class Grant:
     local_track: bool = False
     system_track: bool = False
     heartbeat: bool = False
+    alert: bool = False
 
 
 class Policy:
@@ -134,7 +145,7 @@ class Policy:
     def grant(self, recipient: str, sender: str) -> Grant:
         """What ``recipient`` may receive from ``sender`` (everything when they are the same)."""
         if recipient == sender and sender in self.sensors:
-            return Grant(frozenset(self.sensors[sender]), True, True, True)
+            return Grant(frozenset(self.sensors[sender]), True, True, True, True)
         return self.grants.get((sender, recipient), _NOTHING)
 
     def may_publish(self, partner: str, message: Message) -> bool:
@@ -144,7 +155,7 @@ class Policy:
         if isinstance(message, LocalTrack):
             allowed = self.publish_tracks.get(partner, frozenset())
             return bool(allowed) and allowed.issuperset(message.sensors)
-        if isinstance(message, Heartbeat):
+        if isinstance(message, Heartbeat | Alert):
             return partner in self.sensors
         return False
 
@@ -167,6 +178,8 @@ class Policy:
             return g.local_track
         if isinstance(message, Heartbeat):
             return g.heartbeat
+        if isinstance(message, Alert):
+            return g.alert
         return False
 
     def recipients(self, sender: str, message: Message) -> list[str]:
@@ -236,4 +249,5 @@ def _grant(field: str, spec: Any, sender: str, sensors: Mapping) -> Grant:
         local_track=spec.get("local_track", False),
         system_track=spec.get("system_track", False),
         heartbeat=spec.get("heartbeat", False),
+        alert=spec.get("alert", False),
     )

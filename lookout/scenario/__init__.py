@@ -27,7 +27,8 @@ from lookout.sensors._validate import ParameterError
 SHIPPED_DIR = Path(__file__).parent / "shipped"
 
 _TOP_FIELDS = {"name", "description", "note", "epoch", "seed", "duration_s", "partners", "launches"}
-_PARTNER_FIELDS = {"id", "name", "country", "languages", "sensors"}
+_PARTNER_FIELDS = {"id", "name", "country", "languages", "sensors", "authority"}
+_AUTHORITY_FIELDS = {"sender", "sender_name", "timezone", "web"}
 _SENSOR_RUNNER_FIELDS = {"outages"}
 _LAUNCH_FIELDS = {"id", "time_s", "site", "vehicle", "aim", "depth_m"}
 _AIM_FIELDS = {
@@ -53,12 +54,15 @@ class ScenarioError(ValueError):
 @dataclass(frozen=True)
 class Partner:
     """A coalition partner: ``id`` (used on the wire), display ``name``, ISO 3166 ``country``
-    code and the ``languages`` (BCP 47 tags) its public warnings are written in."""
+    code, the ``languages`` (BCP 47 tags) its public warnings are written in, and its warning
+    ``authority`` settings over the country's defaults (``sender``, ``sender_name`` per
+    language, ``timezone``, ``web``; see ``lookout.warn.notice.authority_from_config``)."""
 
     id: str
     name: str
     country: str
     languages: tuple[str, ...]
+    authority: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def parse(data: Any, source: str = "<scenario>", default_name: str = "scenario")
                 languages=tuple(
                     c.string(f"{where}.languages[{j}]", x) for j, x in enumerate(languages)
                 ),
+                authority=c.authority(f"{where}.authority", p.get("authority")),
             )
         )
         for j, s in enumerate(p.get("sensors") or []):
@@ -280,6 +285,21 @@ class _Checker:
         lat = self.number(f"{where}[0]", value[0], -90.0, 90.0)
         lon = self.number(f"{where}[1]", value[1], -180.0, 360.0)
         return lat, lon
+
+    def authority(self, where: str, value: Any) -> tuple[tuple[str, Any], ...]:
+        if value is None:
+            return ()
+        self.mapping(where, value, _AUTHORITY_FIELDS, required=set())
+        for key in ("sender", "timezone", "web"):
+            if key in value:
+                self.string(f"{where}.{key}", value[key])
+        names = value.get("sender_name")
+        if names is not None:
+            if not isinstance(names, dict) or not names:
+                self.fail(f"{where}.sender_name", names, "a mapping language -> name")
+            for lang, name in names.items():
+                self.string(f"{where}.sender_name.{lang}", name)
+        return tuple(value.items())
 
     def sensor(self, where: str, value: Any, partner: str, seen: list) -> SensorEntry:
         if not isinstance(value, dict):

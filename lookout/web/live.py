@@ -58,6 +58,8 @@ def attach_demo(web, demo_state) -> None:
     for partner, node in demo_state.nodes.items():
         if partner in web.history.views:
             node.view = ObservedView(node.view, lambda st, p=partner: web.add_track(p, st))
+        # The public warnings each node issues (lookout.warn), as CAP documents on the page.
+        node.alert_listeners.append(lambda alert: web.add_alert(alert.cap))
 
 
 def attach_exchange(web, exchange) -> None:

@@ -121,7 +121,7 @@ def replay_state(audit_path: str | Path) -> WebState:
     what the exchange delivered to it on replay, the common picture from every system track it
     sealed (in the order it sealed them)."""
     from lookout.demo import replay_log
-    from lookout.exchange.audit import read_meta
+    from lookout.exchange.audit import read_audit, read_meta
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.scenario import ScenarioError, load
 
@@ -155,6 +155,10 @@ def replay_state(audit_path: str | Path) -> WebState:
             if recipient in history.views:
                 history.add(recipient, st)
     history.flush()
+    # The public warnings the partners issued, as they sent them (lookout.warn).
+    for record in read_audit(audit_path):
+        if record.accepted and record.type == "alert":
+            state.add_alert(decode_payload(decode(record.data)).cap)
     state.done = True
     return state
 

@@ -1,0 +1,454 @@
+"""Launch events: the tracks of one launch grouped, each object typed, the event classed by its
+payload.
+
+People are warned about a launch, not about each piece of it. At every assessment instant
+:class:`LaunchEvents` takes the tracks' assessments and
+
+- **groups** each new track into a launch event: with the member it was *seen separating from*
+  (born next to it: positions within their uncertainty and a 2 km separation spread, velocities
+  within 500 m/s), else with the event whose *launch point and time* it shares within their
+  uncertainty (99.9 % gates on the launch ellipses and times). Two tracks boosting at the same
+  instant, apart, are two vehicles: a boosting newcomer never joins an event that has a booster
+  of its own elsewhere (a salvo from one site, seconds apart, stays apart). Otherwise it starts
+  an event of its own.
+- **types** each member from what is observable: thrusting now (``booster``); after a
+  separation, the piece that does not burn again while its sibling does is a ``spent_stage``;
+  among the members that have stopped burning, those with clearly less specific energy than
+  the event's most energetic one were dropped earlier (``spent_stage``: energy is what a stage
+  no longer receives); of the most energetic ones, the one left *behind along the track* at the
+  last separation is the last stage (a stage is pushed back as it separates), the one ahead the
+  ``payload``; an object in orbit after the last burn, ahead of the rest, is the ``payload`` of
+  a space launch. Until the evidence decides, an object is ``unknown``; a further object of an
+  event whose payload and last stage are known is ``debris``.
+- **classes** each event by its payload: the payload's class, else the class of the most
+  energetic member not known to be a stage, with ``"SLV"`` for a space launch. A spent stage
+  falling off the launching coast never makes the event an SRBM.
+
+The separation-order test needs the along-track distance between the two pieces to exceed
+three sigma of the two tracks' along-track uncertainties (``ORDER_SIGMAS``); a 3 m/s push
+gives 0.9 km after five minutes, which radar tracks resolve. Energies are the inertial
+specific energy (J/kg) of the states, compared against ``ENERGY_GAP`` of the larger.
+
+Radar cross-section is not on the wire (a detection reports SNR, not the target's size), and a
+track's ballistic coefficient is only measurable in the last tens of seconds of reentry, too
+late to matter for warnings; neither is used here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lookout.assess.assessment import Assessment
+from lookout.assess.energy import specific_energy
+from lookout.assess.impact import mahalanobis2
+from lookout.geodesy import ecef_to_geodetic
+
+#: Object types, as on the wire (``SystemTrack.object_type``).
+OBJECT_TYPES = ("booster", "payload", "spent_stage", "debris", "unknown")
+#: Gate (chi-square, 3 dof, 99.9 %) on the position difference of a newborn and a member.
+SEPARATION_GATE_CHI2 = 16.27
+#: Spread (m, 1 sigma per axis) allowed between two pieces just apart, beyond their covariances.
+SEPARATION_SPREAD_M = 2e3
+#: Largest velocity difference (m/s) of two pieces seen separating.
+SEPARATION_MAX_DV_MPS = 500.0
+#: Gate (chi-square, 2 dof, 99.9 %) on two launch points under their summed covariances.
+LAUNCH_GATE_CHI2 = 13.82
+#: Gate (sigmas) on two launch times under their summed variances, with a floor (s).
+LAUNCH_TIME_SIGMAS = 3.29
+LAUNCH_TIME_FLOOR_S = 5.0
+#: A member is "still there" (a candidate parent) if assessed within this (s).
+ACTIVE_S = 30.0
+#: After a separation, how long (s) both pieces must go without thrust before the separation is
+#: taken as the last one (time for a next stage to light and the tracker to see it).
+SETTLE_S = 20.0
+#: A member's energy this fraction below the event's most energetic is a stage dropped earlier.
+ENERGY_GAP = 0.15
+#: Sigmas of along-track distance that decide which piece is ahead.
+ORDER_SIGMAS = 3.0
+#: Energies are compared above this altitude (m), where drag has not taken any away.
+EXO_ALTITUDE_M = 100e3
+#: Two non-burning objects of about the same energy this far apart (m) are two vehicles.
+DISTINCT_VEHICLE_M = 50e3
+
+
+@dataclass
+class Member:
+    """What an event remembers of one of its tracks (times in s, states ECEF SI)."""
+
+    track_id: str
+    event_id: str
+    t_joined: float
+    how: str  # "first", "separation" or "launch_point"
+    parent: str | None = None
+    t_seen: float = -np.inf
+    state: np.ndarray | None = None
+    covariance: np.ndarray | None = None
+    boosting: bool = False
+    t_last_boost: float | None = None
+    energy: float = np.nan
+    orbital: bool = False
+    vehicle_class: str | None = None
+    decided: str | None = None  # a type the evidence has settled ("payload", "spent_stage", ...)
+    object_type: str = "unknown"
+
+
+@dataclass
+class LaunchEvent:
+    """One launch: its members (track ids, in the order they joined), its launch point and time
+    (the sharpest member estimate), its payload once identified and when, and its class."""
+
+    event_id: str
+    t_first: float
+    members: list[str] = field(default_factory=list)
+    launch_lat: float | None = None
+    launch_lon: float | None = None
+    launch_cov_en: np.ndarray | None = None
+    launch_time: float | None = None
+    launch_time_sigma: float | None = None
+    launch_method: str | None = None
+    payload: str | None = None
+    payload_identified_t: float | None = None
+    event_class: str | None = None
+    orbital: bool = False
+    separations: list[tuple[str, str, float]] = field(default_factory=list)  # (parent, child, t)
+
+    def to_dict(self) -> dict:
+        deg = lambda a: None if a is None else float(np.degrees(a))  # noqa: E731
+        return {
+            "event_id": self.event_id,
+            "t_first_s": self.t_first,
+            "members": list(self.members),
+            "launch": None
+            if self.launch_lat is None
+            else {
+                "lat_deg": deg(self.launch_lat),
+                "lon_deg": deg(self.launch_lon),
+                "time_s": self.launch_time,
+                "time_sigma_s": self.launch_time_sigma,
+                "method": self.launch_method,
+            },
+            "payload": self.payload,
+            "payload_identified_s": self.payload_identified_t,
+            "class": self.event_class,
+            "orbital": self.orbital,
+        }
+
+
+class LaunchEvents:
+    """Groups, types and classes tracks into launch events, one assessment instant at a time."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, LaunchEvent] = {}
+        self.members: dict[str, Member] = {}
+        self._launch: dict[str, Assessment] = {}  # track id -> its latest assessment with a launch
+        self._next = 1
+
+    def of(self, track_id: str) -> tuple[str | None, str | None]:
+        """(event id, object type) of a track, (None, None) if not yet grouped."""
+        m = self.members.get(track_id)
+        return (None, None) if m is None else (m.event_id, m.object_type)
+
+    def event_of(self, track_id: str) -> LaunchEvent | None:
+        m = self.members.get(track_id)
+        return None if m is None else self.events[m.event_id]
+
+    def update(self, t: float, assessments: list[Assessment]) -> list[LaunchEvent]:
+        """Take one instant's assessments; returns the events touched."""
+        if not assessments:
+            return []
+        energy = specific_energy(np.array([a.state for a in assessments]))
+        new: list[tuple[Assessment, float]] = []
+        touched: set[str] = set()
+        for a, e in zip(assessments, energy.tolist(), strict=True):
+            if a.launch_lat is not None:
+                self._launch[a.track_id] = a
+            m = self.members.get(a.track_id)
+            if m is None:
+                new.append((a, e))
+                continue
+            self._remember(m, a, e)
+            touched.add(m.event_id)
+        for a, e in new:
+            m = self._join(a)
+            self._remember(m, a, e)
+            touched.add(m.event_id)
+        out = []
+        for eid in sorted(touched, key=lambda k: int(k[1:])):
+            ev = self.events[eid]
+            self._launch_estimate(ev)
+            self._type(ev, t)
+            out.append(ev)
+        return out
+
+    # ------------------------------------------------------------------ grouping
+
+    @staticmethod
+    def _remember(m: Member, a: Assessment, energy: float) -> None:
+        was_boosting = m.boosting
+        m.t_seen = a.t
+        m.state, m.covariance = a.state, a.covariance
+        m.boosting = a.phase == "boost" and energy < 0.0  # an unbound state is no burn
+        if m.boosting and was_boosting:
+            # A burn is two assessments in a row: one is a track taking drag or a manoeuvre
+            # for thrust as often as a burn.
+            m.t_last_boost = a.t
+        if not np.isfinite(m.energy) or _altitude(a.state) > EXO_ALTITUDE_M:
+            m.energy = energy  # drag takes energy away below; compare what the burns gave
+        m.orbital = a.orbital
+        if a.vehicle_class is not None:
+            m.vehicle_class = a.vehicle_class
+
+    def _join(self, a: Assessment) -> Member:
+        parent = self._separated_from(a)
+        if parent is not None:
+            ev = self.events[parent.event_id]
+            ev.separations.append((parent.track_id, a.track_id, a.t))
+            return self._add(ev, a, "separation", parent.track_id)
+        ev = self._same_launch(a)
+        if ev is not None:
+            return self._add(ev, a, "launch_point")
+        ev = LaunchEvent(f"E{self._next}", a.t)
+        self._next += 1
+        self.events[ev.event_id] = ev
+        return self._add(ev, a, "first")
+
+    def _add(self, ev: LaunchEvent, a: Assessment, how: str, parent: str | None = None) -> Member:
+        m = Member(a.track_id, ev.event_id, a.t, how, parent)
+        ev.members.append(a.track_id)
+        self.members[a.track_id] = m
+        return m
+
+    def _separated_from(self, a: Assessment) -> Member | None:
+        """The member this newborn track was seen separating from (nearest within the gate)."""
+        best, best_d2 = None, SEPARATION_GATE_CHI2
+        for m in self.members.values():
+            if m.state is None or a.t - m.t_seen > ACTIVE_S or m.t_seen > a.t + 1e-9:
+                continue
+            both_burn = a.phase == "boost" and m.boosting and m.t_seen >= a.t - 1e-6
+            dt = a.t - m.t_seen
+            pos = m.state[:3] + m.state[3:] * dt
+            dv = float(np.linalg.norm(a.state[3:] - m.state[3:]))
+            if dv > SEPARATION_MAX_DV_MPS:
+                continue
+            d = a.state[:3] - pos
+            # Two objects burning at once are two vehicles unless they are in the same place
+            # within their uncertainty (a second track on the same booster); pieces just apart
+            # are allowed a separation spread.
+            spread = 0.0 if both_burn else SEPARATION_SPREAD_M**2
+            S = a.covariance[:3, :3] + m.covariance[:3, :3] + spread * np.eye(3)
+            d2 = float(d @ np.linalg.solve(S, d))
+            if d2 <= best_d2:
+                best, best_d2 = m, d2
+        return best
+
+    def _same_launch(self, a: Assessment) -> LaunchEvent | None:
+        """The event whose launch point and time this track shares (best of those in the gates),
+        never one with a booster of its own elsewhere when this track boosts too."""
+        if a.launch_lat is None or a.launch_ellipse is None or a.launch_time is None:
+            return None
+        best, best_d2 = None, np.inf
+        for ev in self.events.values():
+            if ev.launch_lat is None or ev.launch_cov_en is None:
+                continue
+            if self._another_vehicle(a, ev):
+                continue
+            d2 = _launch_d2(
+                a.launch_lat,
+                a.launch_lon,
+                a.launch_ellipse.cov_en,
+                ev.launch_lat,
+                ev.launch_lon,
+                ev.launch_cov_en,
+            )
+            s_t = np.hypot(a.launch_time_sigma or 0.0, ev.launch_time_sigma or 0.0)
+            gate_t = max(LAUNCH_TIME_SIGMAS * s_t, LAUNCH_TIME_FLOOR_S)
+            dt = abs(a.launch_time - ev.launch_time)
+            if d2 > LAUNCH_GATE_CHI2 or dt > gate_t:
+                continue
+            score = d2 + (dt / max(s_t, 1e-3)) ** 2
+            if score < best_d2:
+                best, best_d2 = ev, score
+        return best
+
+    def _another_vehicle(self, a: Assessment, ev: LaunchEvent) -> bool:
+        """Whether ``a`` is surely not a piece of ``ev``'s launch: it burns while one of the
+        event's members burns elsewhere, or it coasts far from a live member of the same
+        energy (a stage has less; the last stage is near its payload)."""
+        e_a = float(specific_energy(a.state[None])[0])
+        for k in ev.members:
+            m = self.members[k]
+            if m.state is None or abs(m.t_seen - a.t) > 1e-6:
+                continue
+            if a.phase == "boost" and m.boosting:
+                return True
+            far = np.linalg.norm(m.state[:3] - a.state[:3]) > DISTINCT_VEHICLE_M
+            same_energy = abs(m.energy - e_a) <= ENERGY_GAP * max(abs(m.energy), 1.0)
+            if a.phase != "boost" and not m.boosting and far and same_energy:
+                return True
+        return False
+
+    def _launch_estimate(self, ev: LaunchEvent) -> None:
+        """The event's launch point and time: the sharpest member estimate, boost-based first."""
+        cands = [self._launch[k] for k in ev.members if k in self._launch]
+        if not cands:
+            return
+
+        def key(a: Assessment):  # noqa: E306
+            return (a.launch_method != "boost", float(np.trace(a.launch_ellipse.cov_en)))
+
+        a = min(cands, key=key)
+        ev.launch_lat, ev.launch_lon = a.launch_lat, a.launch_lon
+        ev.launch_cov_en = a.launch_ellipse.cov_en
+        ev.launch_time, ev.launch_time_sigma = a.launch_time, a.launch_time_sigma
+        ev.launch_method = a.launch_method
+
+    # ------------------------------------------------------------------ typing
+
+    def members_of(self, ev: LaunchEvent) -> list[Member]:
+        return [self.members[k] for k in ev.members]
+
+    def _type(self, ev: LaunchEvent, t: float) -> None:
+        ms = self.members_of(ev)
+        # Separations: the piece that burns again is the continuing stack, the other is spent.
+        for parent, child, t_sep in ev.separations:
+            p, c = self.members[parent], self.members[child]
+            p_burned = p.t_last_boost is not None and p.t_last_boost > t_sep + 1e-6
+            c_burned = c.t_last_boost is not None and c.t_last_boost > t_sep + 1e-6
+            if p_burned != c_burned:
+                spent = c if p_burned else p
+                if not spent.boosting and spent.decided is None:
+                    spent.decided = "spent_stage"
+        burning = any(m.boosting and m.t_seen >= t - 1e-6 for m in ms)
+        last_burn = max((m.t_last_boost for m in ms if m.t_last_boost is not None), default=None)
+        if not burning and (last_burn is None or t - last_burn >= SETTLE_S):
+            # The flight has stopped burning: less energy is a stage dropped earlier. Only live
+            # members with a bound energy count (a track's wild state can show more than
+            # escape energy: it says nothing of the object).
+            open_ = [m for m in ms if m.decided is None and _bound(m) and t - m.t_seen <= ACTIVE_S]
+            if open_:
+                top = max(m.energy for m in open_)
+                for m in open_:
+                    if top - m.energy > ENERGY_GAP * max(abs(top), 1.0):
+                        m.decided = "spent_stage"
+            if ev.payload is None:
+                self._identify_payload(ev, [m for m in ms if m.decided is None], t)
+            elif ev.payload is not None:
+                for m in ms:
+                    if m.decided is None and m.t_joined > self.members[ev.payload].t_joined:
+                        m.decided = "debris"
+        for m in ms:
+            if m.boosting and m.t_seen >= t - 1e-6:
+                m.object_type = "booster"
+            else:
+                m.object_type = m.decided or "unknown"
+        self._classify(ev, ms)
+
+    def _identify_payload(self, ev: LaunchEvent, lead: list[Member], t: float) -> None:
+        """Of the most energetic pieces after the last burn, the one ahead of all the others
+        along the track (a stage is pushed back as it separates); alone, an object in orbit."""
+        live = [m for m in lead if m.state is not None and t - m.t_seen <= ACTIVE_S]
+        found = None
+        if len(live) == 1 and live[0].orbital and len(lead) == 1:
+            found = live[0]
+        for cand in live if len(live) >= 2 else []:
+            if all(_ahead(cand, other) is True for other in live if other is not cand):
+                found = cand
+                break
+        if found is None:
+            return
+        ev.payload, ev.payload_identified_t = found.track_id, t
+        found.decided = "payload"
+        for other in live:
+            if other is not found:
+                other.decided = "spent_stage"
+
+    def _classify(self, ev: LaunchEvent, ms: list[Member]) -> None:
+        if ev.payload is not None:
+            head = [self.members[ev.payload]]
+        else:
+            head = [m for m in ms if m.object_type in ("booster", "unknown")]
+        if not head:
+            return
+        top = max(head, key=lambda m: (m.energy if _bound(m) else -np.inf, m.t_seen))
+        ev.orbital = top.orbital
+        if top.orbital:
+            ev.event_class = "SLV"
+        elif top.vehicle_class is not None:
+            ev.event_class = top.vehicle_class
+
+
+def group(assessments: list[Assessment]) -> LaunchEvents:
+    """Launch events of assessments made at several instants (as ``lookout track`` makes them),
+    taken instant by instant in time order."""
+    events = LaunchEvents()
+    by_t: dict[float, list[Assessment]] = {}
+    for a in assessments:
+        by_t.setdefault(a.t, []).append(a)
+    for t in sorted(by_t):
+        events.update(t, by_t[t])
+    return events
+
+
+def flight_event(
+    events: LaunchEvents, tracks: list[str], owner: dict[str, str], flight: str, t0: float
+) -> dict:
+    """What ``lookout track --json`` says of a flight's launch event: the event of most of the
+    flight's tracks, its object count, its class, whether and when (s after launch) its payload
+    was identified, and whether that was the flight's own payload (its main object)."""
+    counts: dict[str, int] = {}
+    for k in tracks:
+        e, _ = events.of(k)
+        if e is not None:
+            counts[e] = counts.get(e, 0) + 1
+    if not counts:
+        return {
+            "event_id": None,
+            "event_objects": 0,
+            "event_class": None,
+            "payload_identified": False,
+            "payload_identified_s": None,
+            "payload_correct": None,
+        }
+    eid = max(sorted(counts), key=lambda e: counts[e])
+    ev = events.events[eid]
+    return {
+        "event_id": eid,
+        "event_objects": len(ev.members),
+        "event_class": ev.event_class,
+        "payload_identified": ev.payload is not None,
+        "payload_identified_s": None
+        if ev.payload_identified_t is None
+        else ev.payload_identified_t - t0,
+        "payload_correct": None if ev.payload is None else owner.get(ev.payload) == flight,
+    }
+
+
+def _ahead(a: Member, b: Member) -> bool | None:
+    """True if ``a`` is ahead of ``b`` along ``b``'s velocity by more than ``ORDER_SIGMAS``
+    sigmas, False if behind, None if not yet told (states taken at their own times)."""
+    dt = a.t_seen - b.t_seen
+    pb = b.state[:3] + b.state[3:] * dt
+    u = b.state[3:] / max(float(np.linalg.norm(b.state[3:])), 1e-9)
+    d = float(u @ (a.state[:3] - pb))
+    var = float(u @ (a.covariance[:3, :3] + b.covariance[:3, :3]) @ u)
+    if abs(d) <= ORDER_SIGMAS * np.sqrt(max(var, 0.0)):
+        return None
+    return d > 0
+
+
+def _bound(m: Member) -> bool:
+    return bool(np.isfinite(m.energy) and m.energy < 0.0)
+
+
+def _altitude(x: np.ndarray) -> float:
+    return float(ecef_to_geodetic(x[:3])[2])
+
+
+def _launch_d2(lat_a, lon_a, cov_a, lat_b, lon_b, cov_b) -> float:
+    """Squared Mahalanobis distance between two launch points under their summed covariances."""
+    return float(mahalanobis2(lat_b, lon_b, np.asarray(cov_a) + np.asarray(cov_b), lat_a, lon_a))
+
+
+__all__ = ["OBJECT_TYPES", "LaunchEvent", "LaunchEvents", "Member", "flight_event", "group"]

@@ -1,0 +1,911 @@
+"""The warning decisions of one partner: its civil-defence desk, fed by its own view of the
+common picture, for its own areas.
+
+A :class:`WarnDesk` decides at every picture instant (``decide(t, tracks)``), per launch event
+(``SystemTrack.event_id``) and per area of the partner, which message of the lifecycle is due,
+and returns it as a :class:`~lookout.warn.notice.Notice` with the log of the geometry and the
+rule that made it (:class:`Decision`). The rules, in the words of ``docs/warnings.md``:
+
+**When an event is warned at all.** What a duty officer requires before calling people to
+shelter: an event with a launch point, seen at two assessments at least ``CONFIRM_S`` apart
+whose launch points agree within their uncertainty (99.9 % gate) and put the launch no later
+than the first sighting and at most ``MAX_LAUNCH_AGE_S`` before it, and an object whose track is
+consistent: it is where its previous estimate (5 s before) put it, within 99.9 % and a burn of
+up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``), its velocity changed by no more than
+gravity and such a burn allow, and its state is bound (below escape energy). An object's
+corridor is used only once the next estimate has agreed with it; a later one that disagrees is
+set aside and the last consistent one kept. A corridor's parts whose 95 % ellipse is longer
+than ``MAX_AXIS_M`` say nothing about where the object will be and are not used. Nothing is
+held back beyond that (the first warning comes one assessment, 5 s, after the first usable
+estimate): a phantom is the picture's defect, not something to hide behind delays.
+
+**When an area is threatened** (per object of the event that may be its payload: ``booster``,
+``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
+sigma points sweep from now to their fall, the last piece the 95 % impact ellipse) meets the
+area's footprint (land and 12 nmi territorial sea) in the future. While it burns, the corridor
+is the flight that would follow if thrust stopped now: the ground under it up to the
+instantaneous impact point's 95 % ellipse; as the IIP runs ahead during the burn, every area
+it runs past stays under the corridor until the vehicle has flown over it. A spent stage or
+debris threatens where its 95 % impact ellipse meets the area; once the event's payload is
+known, so does every other piece. The reach of every vehicle
+class still possible while it burns is *not* used: for any launch that could still be an ICBM
+it is everything along the azimuth for thousands of kilometres (a lofted ICBM aimed at the Sea
+of Japan would put Hokkaido under shelter for minutes, as on 13 April 2023); carrying the IIP
+ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM aimed at Oki.
+
+**Lifecycle per event and area** (kinds of ``lookout.warn.notice``):
+
+- not yet told, threatened by two fresh estimates in a row (``CONFIRM_ESTIMATES``; by one when
+  the predicted passage is less than ``NEAR_S`` away), its predicted passage still ahead:
+  ``LAUNCH`` (shelter), or ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact
+  ellipse meets the area;
+- not yet told and the passage already behind (the object flew over it before the event was
+  credible): ``PASSED_OVER`` as information, no shelter call;
+- sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
+- sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
+  ``FELL_AT_SEA`` if the object that threatened it has come down (where, inside the EEZ or
+  not), else ``PASSED_OVER`` if its predicted passage had begun, else ``NO_THREAT`` (withdrawn
+  as soon as two fresh estimates in a row rule the area out, ``CONFIRM_ESTIMATES``: one
+  estimate at a corridor's edge does not flip a warning; a new threat after an outcome needs
+  two in a row too);
+- ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
+  nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
+
+**Maritime.** An object of the event (stages too) that has come down inside the partner's EEZ,
+its 95 % ellipse on none of its areas: ``MARITIME`` for the named sea there, as the coast guard
+tells ships after a fall (an update of that sea's message for each further fall).
+
+Every message of an event and an area after the first is an ``Update`` referring to all the
+earlier ones (CAP ``references``); areas due the same kind at the same instant with the same
+history share one message. Times are message times: ``t`` is the picture instant (s from the
+scenario epoch), ``sent`` the epoch plus ``t``; never the wall clock, so a replay decides the
+same. Runs driven by a scenario are exercises: ``status`` "Actual" needs a live feed and an
+explicit setting (:class:`DeskConfig`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from lookout.assess.energy import specific_energy
+from lookout.assess.impact import CHI2_2D_95
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.messages import SystemTrack
+from lookout.warn.hazard import CHI2_2D_999, Corridor, corridors, ellipse_polygon
+from lookout.warn.notice import (
+    SHELTER_KINDS,
+    Authority,
+    Ellipse,
+    Impact,
+    Notice,
+    Passage,
+    Reference,
+)
+
+#: Where a prediction's 95 % ellipse is longer than this (semi-major, m) it no longer says
+#: where the object will be: that part of a corridor (and such an impact ellipse) is not used.
+MAX_AXIS_M = 250e3
+#: Consecutive fresh estimates that must agree before an area is withdrawn (NO_THREAT) or, after
+#: an outcome, warned again: one estimate at the edge of a corridor does not flip a warning.
+CONFIRM_ESTIMATES = 2
+#: A first shelter call needs ``CONFIRM_ESTIMATES`` estimates in a row too, unless the predicted
+#: passage is nearer than this (s): then one is enough (never wait when it is near).
+NEAR_S = 30.0
+#: A corridor is used once the object is where the one before put it (99.9 % gate, 2 dof),
+#: allowing an acceleration of up to this (m/s^2, a burn) since.
+CONSISTENT_CHI2 = 13.82
+THRUST_MPS2 = 100.0
+#: Gravity and the rotating frame's accelerations (m/s^2), bounded, in that allowance.
+FRAME_MPS2 = 12.0
+#: A launch is credible only if its estimated time is within this (s) before the first sighting.
+MAX_LAUNCH_AGE_S = 7200.0
+#: Two assessments of an event at least this far apart (s), launch points agreeing, make it
+#: credible.
+CONFIRM_S = 4.0
+#: Gate (chi-square, 2 dof, 99.9 %) on two launch points of one event.
+LAUNCH_GATE_CHI2 = 13.82
+#: An outcome is followed by the all-clear after this long (s), if nothing threatens any more.
+ALL_CLEAR_HOLD_S = 30.0
+#: An object has come down when the time is this many sigmas past its predicted impact time
+#: (or its track is gone within ``GONE_NEAR_IMPACT_S`` of it).
+FALLEN_SIGMAS = 2.0
+GONE_NEAR_IMPACT_S = 60.0
+#: The desk's clock decides quiet seconds this far (s) behind it (more than the picture's
+#: latency and report period, so that an instant on its way is never passed by).
+QUIET_LAG_S = 5.0
+#: An object not in the picture for this long (s) is gone (``PictureView.stale_s``).
+STALE_S = 5.0
+#: A message expires this long (s) after it is sent, or after the hazard it is about.
+EXPIRES_S = 1800.0
+#: Objects that may carry the payload: their corridors threaten; the others only by their fall.
+PAYLOAD_LIKE = ("booster", "payload", "unknown", None)
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    """One partner's desk: ``partner`` id, ``country`` (ISO 3166-1 alpha-2) whose areas it
+    warns, ``languages`` of its messages, its ``authority``, the scenario ``epoch`` (aware
+    datetime) and the ``status``: "Exercise" for any simulated run; "Actual" only with
+    ``live_feed`` true (a live sensor feed) and only when asked for explicitly."""
+
+    partner: str
+    country: str
+    languages: tuple[str, ...]
+    authority: Authority
+    epoch: dt.datetime
+    status: str = "Exercise"
+    live_feed: bool = False
+    identifier_prefix: str = "lookout"
+
+    def __post_init__(self) -> None:
+        if self.status not in ("Exercise", "Actual"):
+            raise ValueError(f"status: {self.status!r} (expected Exercise or Actual)")
+        if self.status == "Actual" and not self.live_feed:
+            raise ValueError(
+                "status: 'Actual' needs a live feed (live_feed=True); a simulated run is an "
+                "Exercise"
+            )
+        if self.epoch.tzinfo is None:
+            raise ValueError(f"epoch: {self.epoch!r} (expected an aware datetime)")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One message due: the notice, and the log of what decided it (``rule``, the instant
+    ``t`` in s from the epoch, and the ``geometry`` per area as plain data)."""
+
+    t: float
+    notice: Notice
+    rule: str
+    geometry: dict
+
+    def to_dict(self) -> dict:
+        n = self.notice
+        return {
+            "t_s": self.t,
+            "partner": n.partner,
+            "event_id": n.event_id,
+            "kind": n.kind,
+            "identifier": n.identifier,
+            "msg_type": n.msg_type,
+            "areas": [a.key for a in n.areas] or ([f"sea:{n.sea_area.key}"] if n.sea_area else []),
+            "references": [r.identifier for r in n.references],
+            "rule": self.rule,
+            "geometry": self.geometry,
+        }
+
+
+@dataclass
+class _Sent:
+    identifier: str
+    sent: dt.datetime
+    kind: str
+
+
+@dataclass
+class _AreaState:
+    """The lifecycle of one event in one area (or sea area)."""
+
+    history: list[_Sent] = field(default_factory=list)
+    sheltering: bool = False
+    impact_said: bool = False
+    outcome_t: float | None = None
+    passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
+    threat_from: str | None = None  # the object that last threatened it
+    hits: int = 0  # consecutive fresh estimates that threaten it
+    misses: int = 0  # consecutive fresh estimates that do not
+    passed_info: bool = False
+
+
+@dataclass
+class _Object:
+    """What the desk keeps of one object (system track)."""
+
+    track_id: str
+    corridor: Corridor | None = None
+    corridor_t: float | None = None
+    impact: tuple[float, float, float, float, np.ndarray] | None = None  # lat, lon deg, t, sig, cov
+    impact_from_burnout: bool = False
+    last_seen: float = -np.inf
+    trail: list[tuple[float, float, float]] = field(default_factory=list)  # t, lat, lon deg
+    object_type: str | None = None
+    orbital: bool = False
+    coasted: bool = False  # seen coasting on its way down
+    implausible_boosts: int = 0
+    implausible_t: float | None = None  # when last seen "burning" on its way down
+    candidate: Corridor | None = None  # the latest corridor, used once the next agrees
+    previous: tuple | None = None  # (t, x, P) of the last fresh assessment
+    unbound: bool = False  # its latest state is above escape energy
+    inconsistent: int = 0  # corridors that did not agree with the one before
+
+
+@dataclass
+class _Event:
+    event_id: str
+    first_t: float = 0.0  # first seen (s)
+    launches: list[tuple[float, float, float, np.ndarray, float, float]] = field(
+        default_factory=list
+    )  # (t, lat rad, lon rad, cov_en, launch time, sigma)
+    credible_t: float | None = None
+    objects: dict[str, _Object] = field(default_factory=dict)
+    areas: dict[str, _AreaState] = field(default_factory=dict)
+    seas: dict[str, _AreaState] = field(default_factory=dict)
+    event_class: str | None = None
+    launch_territory: str | None = None
+    count: int = 0
+    fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
+    fresh_t: float | None = None  # when an object of the event was last assessed
+    payload_known: bool = False  # the picture has told the event's payload
+    pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
+    # row that threaten it, before its first message
+
+    def payload_like(self, ob: _Object) -> bool:
+        """Whether an object may be the event's payload: once the payload is known, only it
+        (a "burning" piece after the flight's last burn is a track's error, not a booster)."""
+        if self.payload_known:
+            return ob.object_type == "payload"
+        return ob.object_type in PAYLOAD_LIKE
+
+
+class WarnDesk:
+    """One partner's warning decisions (see the module doc).
+
+    ``areas`` are the partner's :class:`~lookout.warn.areas.Area` (default: the shipped ones of
+    its country), ``eez`` its EEZ geometry and ``sea_of(lat_deg, lon_deg)`` the named sea at a
+    point (defaults from ``lookout.warn.areas``); ``territory_of(lat, lon)`` (radians) the
+    ISO code of the land or waters at a launch point (default: ``lookout.assess.territory``).
+    """
+
+    def __init__(
+        self,
+        config: DeskConfig,
+        areas: Sequence | None = None,
+        eez=None,
+        sea_of: Callable | None = None,
+        territory_of: Callable | None = None,
+    ) -> None:
+        self.config = config
+        if areas is None or eez is None or sea_of is None:
+            from lookout.warn import areas as shipped
+
+            areas = shipped.areas(config.country) if areas is None else areas
+            eez = shipped.eez(config.country) if eez is None else eez
+            sea_of = shipped.sea_area if sea_of is None else sea_of
+        self.areas = tuple(areas)
+        self.eez = eez
+        shapely.prepare(self.eez)
+        self.sea_of = sea_of
+        if territory_of is None:
+            from lookout.assess.territory import territories
+
+            outlines = territories()
+
+            def territory_of(lat, lon):  # noqa: E306
+                return outlines.area_at(lat, lon).code
+
+        self.territory_of = territory_of
+        self._footprints = np.array([a.footprint for a in self.areas], dtype=object)
+        self._lands = np.array([a.land for a in self.areas], dtype=object)
+        shapely.prepare(self._footprints)
+        shapely.prepare(self._lands)
+        self._tree = shapely.STRtree(self._footprints)
+        self.events: dict[str, _Event] = {}
+        self.log: list[Decision] = []
+        self._instant: int | None = None
+        self._pending: dict[str, SystemTrack] = {}
+        self._decided_ns: int | None = None
+
+    # ------------------------------------------------------------------ feeding
+
+    def on_track(self, track: SystemTrack) -> list[Decision]:
+        """Take one system track as it arrives (in delivery order); when it opens a new picture
+        instant, decide on the instant just completed and return its decisions."""
+        out: list[Decision] = []
+        if self._instant is not None and track.t_ns > self._instant:
+            out = self._decide_pending()
+        if self._instant is None or track.t_ns > self._instant:
+            self._instant = track.t_ns
+            self._pending = {}
+        if track.t_ns == self._instant:
+            self._pending[track.system_track_id] = track
+        return out
+
+    def tick(self, now_ns: int) -> list[Decision]:
+        """The desk's clock: the time of any other message the node receives (relayed data,
+        heartbeats). Seconds ``QUIET_LAG_S`` behind it in which no picture instant came are
+        decided on too, with no new tracks, so that an all-clear or a fall is not held up by a
+        quiet sky; an instant that old is complete."""
+        out: list[Decision] = []
+        ready = now_ns - round(QUIET_LAG_S * 1e9)
+        if self._instant is not None and self._instant <= ready:
+            out += self._decide_pending()
+        while self._decided_ns is not None and self._decided_ns + 1_000_000_000 <= ready:
+            if self._instant is not None and self._instant <= self._decided_ns + 1_000_000_000:
+                break
+            t_ns = self._decided_ns + 1_000_000_000
+            out += self.decide(t_ns * 1e-9, [])
+        return out
+
+    def flush(self) -> list[Decision]:
+        """Decide on the last instant received (at the end of a run)."""
+        return self._decide_pending() if self._instant is not None else []
+
+    def _decide_pending(self) -> list[Decision]:
+        # An instant older than a quiet second already decided (the picture came in a burst
+        # after a gap) is decided now, not in the past: the desk's time never goes back.
+        t_ns = max(self._instant, self._decided_ns or self._instant)
+        out = self.decide(t_ns * 1e-9, list(self._pending.values()))
+        self._instant = None
+        self._pending = {}
+        return out
+
+    # ------------------------------------------------------------------ deciding
+
+    def decide(self, t: float, tracks: list[SystemTrack]) -> list[Decision]:
+        """Every message due at picture instant ``t`` (s) given the tracks of that instant."""
+        self._decided_ns = max(self._decided_ns or -(2**62), round(t * 1e9))
+        by_event: dict[str, list[SystemTrack]] = {}
+        for tr in tracks:
+            if tr.event_id is not None:
+                by_event.setdefault(tr.event_id, []).append(tr)
+        for eid, trs in by_event.items():
+            ev = self.events.setdefault(eid, _Event(eid, first_t=t))
+            self._observe(ev, t, trs)
+        self._fly(t, by_event)
+        out: list[Decision] = []
+        for eid in sorted(self.events, key=_event_order):
+            ev = self.events[eid]
+            if ev.credible_t is None or not any(o.corridor for o in ev.objects.values()):
+                continue  # no launch point yet, or no object whose track is consistent
+            out += self._decide_event(ev, t)
+        self.log += out
+        return out
+
+    def _observe(self, ev: _Event, t: float, trs: list[SystemTrack]) -> None:
+        for tr in trs:
+            ob = ev.objects.setdefault(tr.system_track_id, _Object(tr.system_track_id))
+            ob.last_seen = t
+            ob.object_type = tr.object_type
+            ev.payload_known = ev.payload_known or tr.object_type == "payload"
+            x = np.asarray(tr.x)
+            ob.unbound = float(specific_energy(x[None])[0]) >= 0.0  # above escape: a wild state
+            lat, lon, _ = ecef_to_geodetic(x[:3])
+            ob.trail.append((t, float(np.degrees(lat)), float(np.degrees(lon))))
+            if len(ob.trail) > 2:  # keep the first and the latest sub-points only
+                ob.trail[1:-1] = []
+            if tr.event_class is not None:
+                ev.event_class = tr.event_class
+            a = tr.assessment
+            if a is None:
+                continue
+            ob.orbital = a.orbital
+            fresh = a.t_ns == tr.t_ns
+            if fresh:
+                ev.fresh_t = t
+            descending = float(np.dot(tr.x[:3], tr.x[3:])) < 0.0
+            if a.phase == "boost" and (ob.coasted or descending):
+                # A ballistic object does not light again on its way down: the picture took drag
+                # or a manoeuvre of its track for thrust. Keep the last ballistic estimate.
+                ob.implausible_boosts += 1
+                ob.implausible_t = t
+                continue
+            if a.phase != "boost" and fresh:
+                ob.coasted = ob.coasted or descending
+            if fresh and a.launch_lat is not None and a.launch_ellipse is not None:
+                cov = _cov_of(a.launch_ellipse)
+                ev.launches.append(
+                    (
+                        t,
+                        a.launch_lat,
+                        a.launch_lon,
+                        cov,
+                        (a.launch_time_ns or 0) * 1e-9,
+                        (a.launch_time_sigma_ns or 0) * 1e-9,
+                    )
+                )
+                del ev.launches[:-8]
+            if fresh and a.impact_lat is not None and a.impact_time_ns is not None:
+                cov = _cov_of(a.impact_ellipse) if a.impact_ellipse else np.eye(2)
+                ob.impact_from_burnout = not a.iip
+                ob.impact = (
+                    float(np.degrees(a.impact_lat)),
+                    float(np.degrees(a.impact_lon)),
+                    a.impact_time_ns * 1e-9,
+                    (a.impact_time_sigma_ns or 0) * 1e-9,
+                    cov,
+                )
+        if ev.credible_t is None and _consistent(ev.launches, ev.first_t):
+            ev.credible_t = t
+            _, lat, lon, _, _, _ = _best_launch(ev.launches)
+            ev.launch_territory = self.territory_of(lat, lon)
+
+    def _fly(self, t: float, by_event: dict[str, list[SystemTrack]]) -> None:
+        """Corridors of the objects that may carry a payload, freshly assessed, in one batch."""
+        todo = []
+        for eid, trs in by_event.items():
+            ev = self.events[eid]
+            if ev.credible_t is None:
+                continue
+            for tr in trs:
+                a, ob = tr.assessment, ev.objects[tr.system_track_id]
+                if a is None or a.t_ns != tr.t_ns or a.orbital:
+                    continue
+                if not ev.payload_like(ob) or ob.implausible_t == t or ob.unbound:
+                    continue
+                prev, ob.previous = ob.previous, (t, np.asarray(tr.x), np.asarray(tr.P))
+                if prev is not None and not _velocity_consistent(prev, ob.previous):
+                    ob.inconsistent += 1
+                    ob.candidate = None  # the track jumped: start again from this state
+                    continue
+                todo.append((ob, tr))
+        if not todo:
+            return
+        got = corridors([(tr.t_ns * 1e-9, np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
+        for (ob, tr), c in zip(todo, got, strict=True):
+            t_c = tr.t_ns * 1e-9
+            last = ob.candidate
+            ob.candidate = c
+            if c is None:
+                continue
+            # A consistent track: the object is where its previous estimate put it now (within
+            # 99.9 %, allowing a burn of up to THRUST_MPS2 since). Until then, not used.
+            lat, lon = c.track_lat[0], c.track_lon[0]
+            spread = 0.5 * THRUST_MPS2 * (t_c - last.t) ** 2 if last is not None else 0.0
+            if last is not None and last.expects(t_c, lat, lon, spread) <= CONSISTENT_CHI2:
+                ob.corridor, ob.corridor_t = c, t_c
+            else:
+                ob.inconsistent += 1
+
+    # ------------------------------------------------------------------ per event
+
+    def _threats(self, ev: _Event, t: float, wide: bool = False) -> dict[int, dict]:
+        """Per area index: what threatens it now (object, rule, predicted entry and exit, and
+        whether a fall is predicted on it), by the 95 % corridors and ellipses, or with
+        ``wide`` by the 99.9 % ones (what a warned area must leave to be withdrawn)."""
+        quantile = CHI2_2D_999 if wide else CHI2_2D_95
+        out: dict[int, dict] = {}
+
+        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
+            cur = out.get(i)
+            if cur is None or t_in < cur["entry_s"] or (fall and not cur["fall"]):
+                out[i] = {
+                    "object": ob.track_id,
+                    "rule": rule,
+                    "entry_s": t_in,
+                    "exit_s": t_out,
+                    "fall": fall or (cur is not None and cur["fall"]),
+                    "geometry": geometry or {},
+                }
+            elif cur is not None:
+                cur["exit_s"] = max(cur["exit_s"], t_out)
+
+        live_payload = any(
+            ev.payload_like(ob) and ob.last_seen >= t - STALE_S
+            for ob in ev.objects.values()
+        )
+        for ob in ev.objects.values():
+            stale = ob.last_seen < t - STALE_S
+            if ob.orbital or (stale and (live_payload or self._fallen(ob, t))):
+                # Gone: superseded by a live object of the event (a booster's track ending at
+                # burnout), or fallen. A lost flight keeps its last corridor.
+                continue
+            payload_like = ev.payload_like(ob)
+            c = ob.corridor
+            if payload_like and c is not None and not self._fallen(ob, t):
+                future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
+                if future.size:
+                    segs = _wrapped((c.segments_wide if wide else c.segments)[future])
+                    si, ai = self._tree.query(segs, predicate="intersects")
+                    for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
+                        k = future[s_]
+                        hit(
+                            a_,
+                            ob,
+                            "corridor",
+                            float(c.t0[k]),
+                            float(c.t1[k]),
+                            geometry={
+                                "corridor_t_s": c.t,
+                                "segment_s": [float(c.t0[k]), float(c.t1[k])],
+                                "impact": _impact_dict(c),
+                            },
+                        )
+                if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
+                    ellipse = c.impact_wide if wide else c.impact
+                    for a_ in self._tree.query(_wrapped_one(ellipse), predicate="intersects"):
+                        hit(
+                            int(a_),
+                            ob,
+                            "impact_ellipse",
+                            c.impact_time,
+                            c.impact_time,
+                            fall=True,
+                            geometry={"impact": _impact_dict(c)},
+                        )
+            if not payload_like and ob.impact is not None and ob.impact_from_burnout:
+                lat, lon, ti, _, cov = ob.impact
+                if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
+                    poly = ellipse_polygon(lat, lon, cov, quantile)
+                    for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
+                        hit(
+                            int(a_),
+                            ob,
+                            "stage_impact_ellipse",
+                            ti,
+                            ti,
+                            fall=True,
+                            geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}},
+                        )
+        return out
+
+    def _fallen(self, ob: _Object, t: float) -> bool:
+        """Whether an object has come down by ``t`` (its predicted fall is behind, or its track
+        ended close to it)."""
+        if ob.impact is None or not ob.impact_from_burnout:
+            return False
+        ti, sig = ob.impact[2], ob.impact[3]
+        if t >= ti + FALLEN_SIGMAS * sig + 2.0:
+            return True
+        return t - ob.last_seen > 5.0 and ti - ob.last_seen <= GONE_NEAR_IMPACT_S
+
+    def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
+        threats = self._threats(ev, t)
+        held = self._threats(ev, t, wide=True)
+        due: dict[tuple, list[tuple[int, dict]]] = {}
+        for i, area in enumerate(self.areas):
+            st = ev.areas.get(area.key)
+            # A new warning needs the 95 % corridor; a warned area stays warned while the
+            # 99.9 % one still meets it (so that it does not flip at the corridor's edge).
+            th = threats.get(i)
+            if st is not None and st.sheltering and th is None and i in held:
+                th = dict(held[i], fall=False)  # a fall is announced on the 95 % ellipse only
+            kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
+            if kind is None:
+                continue
+            st = ev.areas.setdefault(area.key, _AreaState())
+            history = tuple(s.identifier for s in st.history)
+            due.setdefault((kind, history), []).append((i, {"rule": rule, **geom}))
+        out = []
+        for (kind, _), items in sorted(due.items(), key=lambda kv: _KIND_ORDER[kv[0][0]]):
+            for chunk in _chunks(items, 31):
+                out.append(self._issue(ev, t, kind, [i for i, _ in chunk], dict(chunk)))
+        out += self._maritime(ev, t)
+        return out
+
+    def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float):
+        """The kind due for one area now, with its rule and geometry (None: nothing due)."""
+        fresh = ev.fresh_t == t  # a new estimate of the event came at this instant
+        if st is not None and fresh:
+            st.hits = st.hits + 1 if th is not None else 0
+            st.misses = st.misses + 1 if th is None else 0
+        if st is None and fresh:
+            if th is not None:
+                ev.pending[area.key] = ev.pending.get(area.key, 0) + 1
+            else:
+                ev.pending.pop(area.key, None)
+        if th is not None:
+            if st is not None:
+                st.passage = (th["entry_s"], th["exit_s"])
+                st.threat_from = th["object"]
+            geom = {
+                "object": th["object"],
+                "entry_s": th["entry_s"],
+                "exit_s": th["exit_s"],
+                **th["geometry"],
+            }
+            if st is None or not st.sheltering:
+                if st is not None and st.passed_info:
+                    return None, None, None
+                if st is not None and st.history and st.hits < CONFIRM_ESTIMATES:
+                    return None, None, None  # warned before: a new threat must be confirmed
+                if (
+                    st is None
+                    and ev.pending.get(area.key, 0) < CONFIRM_ESTIMATES
+                    and th["entry_s"] - t > NEAR_S
+                ):
+                    return None, None, None  # one estimate at a corridor's edge is no call
+                if th["fall"]:
+                    return "IMPACT_PREDICTED", th["rule"], geom
+                return "LAUNCH", th["rule"], geom
+            if th["fall"] and not st.impact_said:
+                return "IMPACT_PREDICTED", th["rule"], geom
+            return None, None, None
+        if st is None:
+            passed = self._flown_over(ev, area)
+            if passed is not None:
+                return "PASSED_OVER", "trail_over_area_before_credible", passed
+            return None, None, None
+        if st.sheltering:
+            ob = ev.objects.get(st.threat_from) if st.threat_from else None
+            if ob is not None and self._fallen(ob, t) and ob.impact is not None:
+                lat, lon = ob.impact[0], ob.impact[1]
+                on_land = bool(shapely.contains_xy(area.land, _wrap(lon), lat))
+                kind = "FELL_ON_LAND" if on_land else "FELL_AT_SEA"
+                return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
+            if st.passage is not None and st.passage[0] <= t:
+                # Its predicted passage had begun, and nothing is ahead of it any more.
+                return "PASSED_OVER", "passage_behind", {"passage_s": list(st.passage)}
+            if st.misses >= CONFIRM_ESTIMATES:
+                return "NO_THREAT", "corridor_misses_area", {"misses": st.misses}
+            return None, None, None
+        if st.outcome_t is not None and t >= st.outcome_t + ALL_CLEAR_HOLD_S:
+            return "ALL_CLEAR", "nothing_threatens_after_outcome", {"outcome_s": st.outcome_t}
+        return None, None, None
+
+    def _flown_over(self, ev: _Event, area) -> dict | None:
+        """Whether an object that may be the payload flew over the area before the event was
+        credible (from the launch point to its first sub-point seen)."""
+        if not ev.launches:
+            return None
+        _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
+        for ob in ev.objects.values():
+            if not ev.payload_like(ob) or not ob.trail:
+                continue
+            t0, la0, lo0 = ob.trail[0]
+            if t0 > (ev.credible_t or 0) + 1e-6:
+                continue
+            lo_l = float(np.degrees(lon))
+            lo0 = lo_l + (lo0 - lo_l + 180.0) % 360.0 - 180.0
+            line = shapely.LineString([(lo_l, float(np.degrees(lat))), (lo0, la0)])
+            if _wrapped_one(line).intersects(area.footprint):
+                return {"object": ob.track_id, "from_launch_to_s": t0, "launch_time_s": t_launch}
+        return None
+
+    # ------------------------------------------------------------------ messages
+
+    def _issue(self, ev: _Event, t: float, kind: str, idx: list[int], log: dict) -> Decision:
+        areas = tuple(self.areas[i] for i in idx)
+        states = [ev.areas[a.key] for a in areas]
+        refs = _references(self.config.authority.sender, states)
+        impact = passage = None
+        inside_eez = None
+        any_geom = next(iter(log.values()))
+        if kind in ("IMPACT_PREDICTED", "FELL_AT_SEA", "FELL_ON_LAND"):
+            ob = ev.objects[any_geom["object"]]
+            impact = self._impact_of(ob)
+            inside_eez = bool(shapely.contains_xy(self.eez, _wrap(impact.lon_deg), impact.lat_deg))
+        if kind == "PASSED_OVER":
+            passage = self._passage_of(ev, any_geom, t)
+        notice = self._notice(
+            ev, t, kind, areas, refs, impact=impact, passage=passage, inside_eez=inside_eez
+        )
+        sent = _Sent(notice.identifier, notice.sent, kind)
+        for st in states:
+            st.history.append(sent)
+            if kind in SHELTER_KINDS:
+                st.sheltering = True
+                st.outcome_t = None
+            if kind == "IMPACT_PREDICTED":
+                st.impact_said = True
+            if kind in ("PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "NO_THREAT"):
+                if st.sheltering:
+                    st.outcome_t = t
+                else:
+                    st.passed_info = True
+                st.sheltering = False
+                st.impact_said = False
+            if kind == "ALL_CLEAR":
+                st.outcome_t = None
+        geometry = {a.key: log[i] for a, i in zip(areas, idx, strict=True)}
+        return Decision(t, notice, next(iter(log.values()))["rule"], geometry)
+
+    def _maritime(self, ev: _Event, t: float) -> list[Decision]:
+        """Maritime messages: an object of the event has come down inside the EEZ, its 95 %
+        ellipse on none of the areas; one chain per named sea, an update per further fall."""
+        out = []
+        for ob in sorted(ev.objects.values(), key=lambda o: _track_order(o.track_id)):
+            if ob.impact is None or not ob.impact_from_burnout or ob.orbital:
+                continue
+            if ob.track_id in ev.fallen_said or not self._fallen(ob, t):
+                continue
+            ev.fallen_said.add(ob.track_id)
+            lat, lon, _, _, cov = ob.impact
+            if not shapely.contains_xy(self.eez, _wrap(lon), lat):
+                continue
+            if len(
+                self._tree.query(
+                    _wrapped_one(ellipse_polygon(lat, lon, cov)), predicate="intersects"
+                )
+            ):
+                continue  # on or by an area: its own lifecycle says it
+            sea = self.sea_of(lat, float(_wrap(lon)))
+            out.append(self._issue_sea(ev, t, "MARITIME", sea.key, ob, sea, "fell_in_eez"))
+        return out
+
+    def _issue_sea(self, ev: _Event, t, kind: str, key: str, ob: _Object, sea, rule) -> Decision:
+        st = ev.seas.setdefault(key, _AreaState())
+        refs = _references(self.config.authority.sender, [st])
+        impact = self._impact_of(ob)
+        notice = self._notice(ev, t, kind, (), refs, impact=impact, inside_eez=True, sea_area=sea)
+        st.history.append(_Sent(notice.identifier, notice.sent, kind))
+        return Decision(
+            t, notice, rule, {f"sea:{key}": {"object": ob.track_id, "impact": _impact_tuple(ob)}}
+        )
+
+    def _impact_of(self, ob: _Object) -> Impact:
+        c = ob.corridor
+        if c is not None and (ob.impact is None or c.t >= ob.last_seen - 5.0):
+            lat, lon, ti = c.impact_lat, c.impact_lon, c.impact_time
+            ell = Ellipse(c.axes_m[0], c.axes_m[1], c.orientation_deg)
+        else:
+            lat, lon, ti, _, cov = ob.impact
+            w, v = np.linalg.eigh(cov)
+            axes = np.sqrt(CHI2_2D_95 * np.maximum(w, 0.0))
+            orient = float(np.degrees(np.arctan2(v[0, 1], v[1, 1])) % 180.0)
+            ell = Ellipse(float(axes[1]), float(axes[0]), orient)
+        return Impact(float(lat), float(_wrap(lon)), self._time(ti), ell)
+
+    def _passage_of(self, ev: _Event, geom: dict, t: float) -> Passage:
+        """When the flight passed the area and where it is heading (the sea of its fall)."""
+        when = geom.get("passage_s", [t, t])[0] if "passage_s" in geom else t
+        heading, towards = 0.0, None
+        best = None
+        for ob in ev.objects.values():
+            if ev.payload_like(ob) and ob.corridor is not None:
+                best = ob if best is None or ob.corridor_t > best.corridor_t else best
+        if best is not None:
+            c = best.corridor
+            heading = c.heading_deg(max(when, c.t))
+            towards = self.sea_of(c.impact_lat, float(_wrap(c.impact_lon)))
+        elif len((ob := next(iter(ev.objects.values()))).trail) >= 2:
+            (_, la0, lo0), (_, la1, lo1) = ob.trail[0], ob.trail[-1]
+            _, az = geodesic_inverse(*np.radians([la0, lo0, la1, lo1]))
+            heading = float(np.degrees(az)) % 360.0
+        return Passage(self._time(min(when, t)), float(heading), towards)
+
+    def _notice(self, ev: _Event, t: float, kind: str, areas, refs, **kw) -> Notice:
+        cfg = self.config
+        _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
+        ev.count += 1
+        stamp = cfg.epoch.strftime("%Y%m%dT%H%M%SZ")
+        identifier = f"{cfg.identifier_prefix}.{stamp}.{cfg.partner}.{ev.event_id}.{ev.count:03d}"
+        sent = self._time(t)
+        return Notice(
+            kind=kind,
+            partner=cfg.partner,
+            country=cfg.country,
+            authority=cfg.authority,
+            languages=cfg.languages,
+            status=cfg.status,
+            identifier=identifier,
+            sent=sent,
+            expires=sent + dt.timedelta(seconds=EXPIRES_S),
+            event_id=ev.event_id,
+            areas=tuple(areas),
+            launch_time=self._time(t_launch),
+            launch_territory=ev.launch_territory,
+            launch_lat_deg=float(np.degrees(lat)),
+            launch_lon_deg=float(np.degrees(lon)),
+            references=refs,
+            space_launch=ev.event_class == "SLV",
+            **kw,
+        )
+
+    def _time(self, t: float) -> dt.datetime:
+        return self.config.epoch + dt.timedelta(seconds=round(float(t), 6))
+
+
+# ---------------------------------------------------------------------- helpers
+
+_KIND_ORDER = {
+    k: i
+    for i, k in enumerate(
+        (
+            "NO_THREAT",
+            "PASSED_OVER",
+            "FELL_AT_SEA",
+            "FELL_ON_LAND",
+            "ALL_CLEAR",
+            "IMPACT_PREDICTED",
+            "LAUNCH",
+            "MARITIME",
+            "CORRECTION",
+        )
+    )
+}
+
+
+def _event_order(eid: str) -> tuple:
+    return (len(eid), eid)
+
+
+def _track_order(tid: str) -> tuple:
+    return (len(tid), tid)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    return [items[i : i + n] for i in range(0, len(items), n)]
+
+
+def _references(sender: str, states: list[_AreaState]) -> tuple[Reference, ...]:
+    seen: dict[str, _Sent] = {}
+    for st in states:
+        for s in st.history:
+            seen.setdefault(s.identifier, s)
+    ordered = sorted(seen.values(), key=lambda s: (s.sent, s.identifier))
+    return tuple(Reference(sender, s.identifier, s.sent) for s in ordered)
+
+
+def _cov_of(e) -> np.ndarray:
+    """(east, north) covariance of a wire ``Ellipse`` (95 %)."""
+    a, b = e.semi_major_m**2 / CHI2_2D_95, e.semi_minor_m**2 / CHI2_2D_95
+    u = np.array([np.sin(e.orientation_rad), np.cos(e.orientation_rad)])
+    v = np.array([u[1], -u[0]])
+    return a * np.outer(u, u) + b * np.outer(v, v) + 1.0 * np.eye(2)
+
+
+def _best_launch(launches):
+    return min(launches, key=lambda r: float(np.trace(r[3])))
+
+
+def _velocity_consistent(prev: tuple, cur: tuple) -> bool:
+    """Whether a track's velocity changed between two assessments by no more than gravity, the
+    rotating frame and a burn of ``THRUST_MPS2`` allow, beyond 3.29 sigma of both estimates."""
+    (t0, x0, P0), (t1, x1, P1) = prev, cur
+    dt = max(t1 - t0, 1e-3)
+    dv = float(np.linalg.norm(x1[3:] - x0[3:]))
+    sigma = float(np.sqrt(np.trace(P0[3:, 3:]) + np.trace(P1[3:, 3:])))
+    return dv <= (THRUST_MPS2 + FRAME_MPS2) * dt + 3.29 * sigma
+
+
+def _consistent(launches, t_first: float) -> bool:
+    """Two launch estimates at least ``CONFIRM_S`` apart that agree (99.9 % gate), with a launch
+    time no later than the first sighting (within 3.29 sigma) and within ``MAX_LAUNCH_AGE_S``
+    before it."""
+    if len(launches) < 2:
+        return False
+    from lookout.assess.impact import mahalanobis2
+
+    t1, lat1, lon1, c1, tl1, sl1 = launches[-1]
+    if not t_first - MAX_LAUNCH_AGE_S <= tl1 <= t_first + 3.29 * sl1:
+        return False
+    for t0, lat0, lon0, c0, _, _ in launches[:-1]:
+        if t1 - t0 >= CONFIRM_S and float(mahalanobis2(lat0, lon0, c0 + c1, lat1, lon1)) <= (
+            LAUNCH_GATE_CHI2
+        ):
+            return True
+    return False
+
+
+def _wrap(lon_deg):
+    return (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+def _wrapped_one(geom):
+    from lookout.warn.areas import wrap_geometry
+
+    return wrap_geometry(geom)
+
+
+def _wrapped(geoms: np.ndarray) -> np.ndarray:
+    b = shapely.bounds(geoms)
+    out = geoms.copy()
+    bad = np.flatnonzero((b[:, 0] < -180.0) | (b[:, 2] > 180.0))
+    for k in bad.tolist():
+        out[k] = _wrapped_one(geoms[k])
+    return out
+
+
+def _impact_dict(c: Corridor) -> dict:
+    return {
+        "lat_deg": c.impact_lat,
+        "lon_deg": float(_wrap(c.impact_lon)),
+        "time_s": c.impact_time,
+        "semi_axes_m": list(c.axes_m),
+        "orientation_deg": c.orientation_deg,
+    }
+
+
+def _impact_tuple(ob: _Object) -> dict | None:
+    if ob.impact is None:
+        return None
+    lat, lon, ti, sig, _ = ob.impact
+    return {"lat_deg": lat, "lon_deg": float(_wrap(lon)), "time_s": ti, "time_sigma_s": sig}
+
+
+__all__ = ["ALL_CLEAR_HOLD_S", "CONFIRM_S", "Decision", "DeskConfig", "WarnDesk"]

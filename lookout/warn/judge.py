@@ -1,0 +1,285 @@
+"""Every warning judged against the truth, with the same area polygons the desks used.
+
+What ``lookout warn --json`` reports. The truth of a flight is every object of its launch (the
+vehicle, its payload, its spent stages), sampled every second while it is sub-orbital (a
+satellite in orbit threatens nobody): an area is *truly threatened* from the first second an
+object is over its footprint (land and territorial sea; the ground track between samples
+included) or comes down in it, until the last;
+an object that comes down inside a partner's EEZ off its areas is a true fall for that sea.
+
+Each alert names its launch event; an event is given to the flight whose objects its tracks
+were nearest (``attribute_events``). Per flight and area warned or truly threatened: the true
+first overflight or fall (``truth_s``, seconds after launch) and the end of the hazard
+(``hazard_end_s``), the first message (``first_message_s``), the lead time
+(``lead_s = truth_s - first_message_s``), whether people were told to shelter, when the
+all-clear came (``all_clear_s``) and how long after the hazard's end. Per scenario: the areas
+truly threatened and never told to shelter (``missed_areas``), told to shelter and never
+threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
+a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
+maritime messages and whether each fall was inside the EEZ, and whether every message
+validated against the CAP XSD(s).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+import shapely
+
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.messages import Alert, SystemTrack
+from lookout.warn import areas as area_data
+from lookout.warn.cap import validate
+
+#: Largest distance (m) from a track to the truth object it is given to.
+ATTRIBUTE_M = 100e3
+
+
+def truth_threats(sim, country: str) -> dict[str, dict]:
+    """Per flight: ``areas`` {code: (first s, last s) after launch} truly threatened and
+    ``seas`` {sea key: [fall times s after launch]} for falls inside the EEZ off the areas."""
+    country_areas = area_data.areas(country)
+    eez = area_data.eez(country)
+    out = {}
+    for launch in sim.launches:
+        objs = [
+            tr
+            for tr in sim.trajectories
+            if tr.object_id == launch.object_id or tr.parent_id == launch.object_id
+        ]
+        t0 = launch.launch_time
+        hit: dict[str, list[float]] = {}
+        seas: dict[str, list[float]] = defaultdict(list)
+        ground: list[np.ndarray] = []
+        for tr in objs:
+            ins = tr.event("orbit_insertion")
+            t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
+            ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
+            lat, lon, _ = ecef_to_geodetic(tr.state_at(ts)[:, :3])
+            lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
+            ground.append(np.column_stack([lon, lat]))
+            # The ground track as segments between the 1 s samples (a fast object steps over an
+            # area's corner between two samples); none across the antimeridian.
+            pts = np.column_stack([lon, lat])
+            seg_ok = np.abs(np.diff(lon)) < 180.0
+            segs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)[seg_ok])
+            seg_t = np.column_stack([ts[:-1], ts[1:]])[seg_ok]
+            tree = shapely.STRtree(segs)
+            for a in country_areas:
+                inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat))
+                times = list(ts[inside])
+                if len(segs):
+                    k = tree.query(a.footprint, predicate="intersects")
+                    times += list(seg_t[k].ravel())
+                if times:
+                    first, last = float(min(times) - t0), float(max(times) - t0)
+                    cur = hit.get(a.code)
+                    hit[a.code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
+            imp = tr.event("impact")
+            if imp is not None and imp.t <= sim.scenario.duration_s:
+                la, lo, _ = ecef_to_geodetic(imp.pos)
+                la, lo = float(np.degrees(la)), float(area_data.wrap_lon(np.degrees(lo)))
+                off_areas = not any(shapely.contains_xy(a.footprint, lo, la) for a in country_areas)
+                if off_areas and shapely.contains_xy(eez, lo, la):
+                    seas[area_data.sea_area(la, lo).key].append(float(imp.t - t0))
+        track = np.concatenate(ground) if ground else np.empty((0, 2))
+        out[launch.object_id] = {"areas": hit, "seas": dict(seas), "ground": track}
+    return out
+
+
+def closest_km(ground: np.ndarray, footprint) -> float | None:
+    """How near (km, on the ellipsoid) a flight's true ground track (its objects' sub-points,
+    lon/lat degrees) came to an area's footprint: how far off a warned area the truth passed."""
+    if not len(ground):
+        return None
+    from shapely.ops import nearest_points
+
+    a, b = nearest_points(footprint, shapely.MultiPoint(ground))
+    d, _ = geodesic_inverse(*np.radians([a.y, a.x, b.y, b.x]))
+    return float(d) / 1e3
+
+
+def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
+    """Each launch event to the flight whose objects its tracks were nearest most often."""
+    tracks = [st for st in tracks if st.event_id is not None]
+    if not tracks:
+        return {}
+    t = np.array([st.t_ns * 1e-9 for st in tracks])
+    x = np.array([st.x[:3] for st in tracks], dtype=float)
+    # Distance from every track to every truth object alive then (one state_at per object).
+    dist = np.full((len(tracks), len(sim.trajectories)), np.inf)
+    for j, tr in enumerate(sim.trajectories):
+        alive = np.flatnonzero((t >= tr.t_start) & (t <= tr.t_end))
+        if alive.size:
+            dist[alive, j] = np.linalg.norm(tr.state_at(t[alive])[:, :3] - x[alive], axis=1)
+    dist[np.isnan(dist)] = np.inf
+    roots = [tr.parent_id or tr.object_id for tr in sim.trajectories]
+    nearest = np.argmin(dist, axis=1)
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for i, st in enumerate(tracks):
+        if dist[i, nearest[i]] < ATTRIBUTE_M:
+            votes[st.event_id][roots[nearest[i]]] += 1
+    return {e: c.most_common(1)[0][0] for e, c in votes.items()}
+
+
+def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> dict:
+    """The figures of ``lookout warn --json`` (see the module doc); ``partners`` are the
+    scenario's ``Partner``s whose warnings are judged."""
+    launch_t = {launch.object_id: launch.launch_time for launch in sim.launches}
+    errors = []
+    for a in alerts:
+        errs = validate(a.cap)
+        if errs:
+            errors.append({"identifier": a.identifier, "errors": errs[:3]})
+    rows: dict[tuple, dict] = {}
+    withdrawn, maritime = [], []
+    names = {}
+    grounds, footprints = {}, {}
+    for p in partners:
+        truth = truth_threats(sim, p.country)
+        for a in area_data.areas(p.country):
+            names[(p.id, a.code)] = a.name_en
+            footprints[(p.id, a.code)] = a.footprint
+        for flight, th in truth.items():
+            grounds[flight] = th["ground"]
+        for flight, th in truth.items():
+            for code, (first, last) in th["areas"].items():
+                rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
+        for flight, th in truth.items():
+            for sea, times in th["seas"].items():
+                maritime.append(
+                    {
+                        "flight": flight,
+                        "partner": p.id,
+                        "sea": sea,
+                        "truth_s": min(times),
+                        "first_message_s": None,
+                    }
+                )
+    by_partner = {p.id: p for p in partners}
+    for a in sorted(alerts, key=lambda a: (a.t_ns, a.identifier)):
+        if a.partner not in by_partner:
+            continue
+        flight = event_flight.get(a.event_id)
+        t_rel = a.t_ns * 1e-9 - launch_t.get(flight, 0.0)
+        for key in a.areas:
+            if key.startswith("sea:"):
+                sea = key[4:]
+                m = next(
+                    (
+                        m
+                        for m in maritime
+                        if m["flight"] == flight and m["partner"] == a.partner and m["sea"] == sea
+                    ),
+                    None,
+                )
+                if m is None:
+                    m = {
+                        "flight": flight,
+                        "partner": a.partner,
+                        "sea": sea,
+                        "truth_s": None,
+                        "first_message_s": None,
+                    }
+                    maritime.append(m)
+                if m["first_message_s"] is None:
+                    m["first_message_s"] = t_rel
+                continue
+            code = key.split(":", 1)[1]
+            row = rows.get((flight, a.partner, code))
+            if row is None:
+                row = rows[(flight, a.partner, code)] = _row(flight, a.partner, code, names)
+            if row["first_message_s"] is None:
+                row["first_message_s"] = t_rel
+                if row["truth_s"] is not None:
+                    row["lead_s"] = row["truth_s"] - t_rel
+            row["kinds"].append(a.kind)
+            if a.shelter:
+                row["shelter"] = True
+                if row["first_shelter_s"] is None:
+                    row["first_shelter_s"] = t_rel
+            if a.kind == "ALL_CLEAR":
+                row["all_clear_s"] = t_rel
+                if row["hazard_end_s"] is not None:
+                    row["all_clear_delay_s"] = t_rel - row["hazard_end_s"]
+            if a.kind == "NO_THREAT":
+                withdrawn.append(f"{a.partner}:{code}")
+                row["withdrawn_s"] = t_rel
+                if row["first_shelter_s"] is not None:
+                    row["withdrawn_after_s"] = t_rel - row["first_shelter_s"]
+    for r in rows.values():
+        if r["truth_s"] is None and r["flight"] in grounds:
+            # Warned and never reached: how far off the truth passed (a near miss or a phantom).
+            r["truth_closest_km"] = closest_km(
+                grounds[r["flight"]], footprints[(r["partner"], r["code"])]
+            )
+    areas = sorted(rows.values(), key=lambda r: (str(r["flight"]), r["partner"], r["code"]))
+    missed = sorted(
+        {
+            f"{r['partner']}:{r['code']}"
+            for r in areas
+            if r["truth_s"] is not None and not r["shelter"]
+        }
+    )
+    false = sorted(
+        {f"{r['partner']}:{r['code']}" for r in areas if r["truth_s"] is None and r["shelter"]}
+    )
+    late = sorted(
+        {
+            f"{r['partner']}:{r['code']}"
+            for r in areas
+            if r["truth_s"] is not None
+            and r["first_shelter_s"] is not None
+            and r["first_shelter_s"] > r["truth_s"]
+        }
+    )
+    unclear = sorted(
+        {f"{r['partner']}:{r['code']}" for r in areas if r["shelter"] and r["all_clear_s"] is None}
+    )
+    return {
+        "messages": len([a for a in alerts if a.partner in by_partner]),
+        "xsd_valid": not errors,
+        "xsd_errors": errors[:5],
+        "missed_areas": missed,
+        "false_areas": false,
+        "late_areas": late,
+        "sheltered_without_all_clear": unclear,
+        "withdrawals": len(withdrawn),
+        "withdrawn": withdrawn,
+        "areas": areas,
+        "maritime": maritime,
+        "false_seas": sorted(
+            {f"{m['partner']}:{m['sea']}" for m in maritime if m["truth_s"] is None}
+        ),
+        "missed_seas": sorted(
+            {
+                f"{m['partner']}:{m['sea']}"
+                for m in maritime
+                if m["truth_s"] is not None and m["first_message_s"] is None
+            }
+        ),
+        "messages_by_kind": dict(Counter(a.kind for a in alerts if a.partner in by_partner)),
+        "events": {e: f for e, f in sorted(event_flight.items())},
+    }
+
+
+def _row(flight, partner, code, names, first=None, last=None) -> dict:
+    return {
+        "flight": flight,
+        "partner": partner,
+        "code": code,
+        "name_en": names.get((partner, code), code),
+        "truth_s": first,
+        "hazard_end_s": last,
+        "first_message_s": None,
+        "lead_s": None,
+        "shelter": False,
+        "first_shelter_s": None,
+        "all_clear_s": None,
+        "all_clear_delay_s": None,
+        "kinds": [],
+    }
+
+
+__all__ = ["attribute_events", "judge", "truth_threats"]

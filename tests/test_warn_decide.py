@@ -1,0 +1,212 @@
+"""The warning decisions of a partner's desk, on flights through the picture's own assessment
+and event code: each lifecycle step, the references chain, the exercise status, the maritime
+message, and what must not warn (no launch point, an object in orbit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from lookout.flight import Aim, fly
+from lookout.flight.plancache import plan_cached
+from lookout.messages import SystemTrack
+from lookout.picture import CommonPicture
+from lookout.tracking.fusion import FusedTrack
+from lookout.warn.decide import DeskConfig, WarnDesk
+from lookout.warn.notice import default_authority
+
+EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+#: Position and velocity sigmas (m, m/s) of the synthetic tracks: a good radar track.
+SIGMA_POS, SIGMA_VEL = 300.0, 15.0
+
+
+def jp_desk(**kw) -> WarnDesk:
+    config = DeskConfig("JP", "JP", ("ja", "en"), default_authority("JP"), EPOCH, **kw)
+    return WarnDesk(config)
+
+
+def flight(site, aim: Aim, vehicle: str):
+    launch = plan_cached(site[0], site[1], aim, vehicle, object_id="M", launch_time=100.0)
+    return next(tr for tr in fly([launch]) if tr.object_id == "M")
+
+
+def picture_tracks(truth, period_s: float = 5.0, t_first: float | None = None, scale=None):
+    """System tracks of one object flown on its truth (with a radar-like covariance), through
+    the common picture's assessment and launch events, every ``period_s``."""
+    picture = CommonPicture(assess_period_s=period_s)
+    t0 = t_first if t_first is not None else truth.t_start + 20.0
+    out = []
+    for t in np.arange(t0, truth.t_end - 1.0, period_s):
+        k = 1.0 if scale is None else scale(t)
+        P = np.diag([(k * SIGMA_POS) ** 2] * 3 + [(k * SIGMA_VEL) ** 2] * 3)
+        boost = float(truth.thrusting_at(t))
+        ft = FusedTrack("S1", float(t), truth.state_at(t), P, boost, ("KR",))
+        out += picture._publish(float(t), [ft])
+    return out
+
+
+def run(desk: WarnDesk, tracks: list[SystemTrack], t_end: float):
+    decisions = []
+    for st in tracks:
+        decisions += desk.on_track(st)
+    decisions += desk.flush()
+    for t in np.arange(tracks[-1].t_ns * 1e-9 + 1, t_end, 1.0):
+        decisions += desk.tick(round(t * 1e9))
+    return decisions
+
+
+def by_area(decisions, key):
+    return [d for d in decisions if key in [a.key for a in d.notice.areas]]
+
+
+@pytest.fixture(scope="module")
+def oki_strike():
+    """An SRBM from North Korea's east coast aimed at Dogo, Oki Islands (Shimane)."""
+    truth = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
+    desk = jp_desk()
+    return truth, run(desk, picture_tracks(truth), truth.t_end + 120.0), desk
+
+
+@pytest.mark.slow
+def test_a_flight_aimed_at_land_is_predicted_then_fell_on_land(oki_strike):
+    truth, decisions, _ = oki_strike
+    shimane = by_area(decisions, "JP:32")
+    kinds = [d.notice.kind for d in shimane]
+    assert kinds[0] in ("LAUNCH", "IMPACT_PREDICTED")
+    assert "IMPACT_PREDICTED" in kinds
+    assert kinds.index("IMPACT_PREDICTED") < kinds.index("FELL_ON_LAND")
+    assert kinds[-1] == "ALL_CLEAR"
+    predicted = next(d for d in shimane if d.notice.kind == "IMPACT_PREDICTED")
+    # Predicted before the fall, with the predicted time within a few seconds of the truth.
+    assert predicted.t < truth.t_end
+    assert abs((predicted.notice.impact.time - EPOCH).total_seconds() - truth.t_end) < 10.0
+    assert predicted.notice.shelter and predicted.geometry["JP:32"]["rule"] == "impact_ellipse"
+
+
+@pytest.mark.slow
+def test_every_later_message_refers_to_all_earlier_ones_of_its_area(oki_strike):
+    _, decisions, _ = oki_strike
+    shimane = by_area(decisions, "JP:32")
+    assert shimane[0].notice.msg_type == "Alert" and not shimane[0].notice.references
+    for k, d in enumerate(shimane[1:], start=1):
+        n = d.notice
+        assert n.msg_type == "Update"
+        assert [r.identifier for r in n.references] == [
+            e.notice.identifier for e in shimane[:k]
+        ]
+        assert all(r.sender == n.authority.sender for r in n.references)
+    ids = [d.notice.identifier for d in decisions]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.slow
+def test_only_areas_the_corridor_meets_are_warned(oki_strike):
+    _, decisions, desk = oki_strike
+    warned = {a.key for d in decisions if d.notice.shelter for a in d.notice.areas}
+    assert warned == {"JP:32"}
+    for d in decisions:
+        assert d.rule and d.geometry and d.notice.status == "Exercise"
+
+
+@pytest.fixture(scope="module")
+def hokkaido_overflight():
+    """An IRBM from Sunan over Hokkaido into the Pacific (29 Aug 2017)."""
+    truth = flight((39.20, 125.67), Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550),
+                   "irbm-liquid")  # fmt: skip
+    return truth, run(jp_desk(), picture_tracks(truth), truth.t_end + 120.0)
+
+
+@pytest.mark.slow
+def test_an_overflight_is_warned_then_passed_over_then_all_clear(hokkaido_overflight):
+    truth, decisions = hokkaido_overflight
+    hokkaido = by_area(decisions, "JP:01")
+    kinds = [d.notice.kind for d in hokkaido]
+    assert kinds == ["LAUNCH", "PASSED_OVER", "ALL_CLEAR"]
+    launch, passed, clear = hokkaido
+    # Warned long before the passage (about 8 minutes after launch), told of it once it is
+    # behind, towards the Pacific.
+    assert launch.t - truth.t_start < 150.0
+    assert passed.notice.passage.towards is not None
+    assert passed.notice.passage.towards.key == "pacific"
+    assert clear.t >= passed.t
+    assert not passed.notice.shelter and not clear.notice.shelter
+
+
+def test_a_track_without_a_launch_point_warns_nobody():
+    desk = jp_desk()
+    x = np.array([-3.6e6, 3.3e6, 4.0e6, 1000.0, 2000.0, 500.0])
+    P = np.diag([1e6] * 3 + [1e2] * 3)
+    for t in range(100):
+        st = SystemTrack(system_track_id="S9", t_ns=t * 10**9, x=list(x), P=P.tolist(),
+                         partners=["JP"], event_id="E1", object_type="unknown")  # fmt: skip
+        assert desk.on_track(st) == []
+    assert desk.flush() == [] and desk.events["E1"].credible_t is None
+
+
+def test_actual_status_needs_a_live_feed():
+    with pytest.raises(ValueError, match="live feed"):
+        DeskConfig("JP", "JP", ("ja", "en"), default_authority("JP"), EPOCH, status="Actual")
+    DeskConfig("JP", "JP", ("ja",), default_authority("JP"), EPOCH, status="Actual", live_feed=True)
+    with pytest.raises(ValueError, match="epoch"):
+        DeskConfig("JP", "JP", ("ja",), default_authority("JP"), EPOCH.replace(tzinfo=None))
+
+
+@pytest.mark.slow
+def test_a_wide_early_estimate_is_withdrawn_as_soon_as_it_narrows():
+    """An IRBM over Hokkaido tracked at first with a covariance 8 times too wide: the areas its
+    wide corridor meets are warned, those the first narrow estimates rule out are withdrawn
+    (NO_THREAT) within two estimates, then given the all-clear; Hokkaido stays warned."""
+    truth = flight((39.20, 125.67), Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550),
+                   "irbm-liquid")  # fmt: skip
+    t_narrow = truth.t_start + 300.0
+    tracks = picture_tracks(truth, t_first=truth.t_start + 150.0,
+                            scale=lambda t: 8.0 if t < t_narrow else 1.0)  # fmt: skip
+    decisions = run(jp_desk(), tracks, truth.t_end + 120.0)
+    withdrawn = [d for d in decisions if d.notice.kind == "NO_THREAT"]
+    assert withdrawn, "the wide corridor should have met areas the narrow one does not"
+    assert any(t_narrow <= d.t <= t_narrow + 10.0 for d in withdrawn)
+    for d in withdrawn:
+        for a in d.notice.areas:
+            assert [e.notice.kind for e in by_area(decisions, a.key)][-1] == "ALL_CLEAR"
+    hokkaido = [d.notice.kind for d in by_area(decisions, "JP:01")]
+    assert hokkaido[0] == "LAUNCH" and "NO_THREAT" not in hokkaido
+
+
+@pytest.mark.slow
+def test_a_passage_already_behind_is_information_not_a_shelter_call():
+    """The event becomes credible only after the IRBM passed Hokkaido: Hokkaido is told it
+    passed, never to shelter."""
+    truth = flight((39.20, 125.67), Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550),
+                   "irbm-liquid")  # fmt: skip
+    late = picture_tracks(truth, t_first=truth.t_start + 600.0)
+    decisions = run(jp_desk(), late, truth.t_end + 60.0)
+    hokkaido = by_area(decisions, "JP:01")
+    assert [d.notice.kind for d in hokkaido] == ["PASSED_OVER"]
+    assert hokkaido[0].notice.msg_type == "Alert" and not hokkaido[0].notice.shelter
+    assert not [d for d in decisions if d.notice.shelter]
+
+
+@pytest.mark.slow
+def test_a_fall_inside_the_eez_off_the_areas_is_a_maritime_message():
+    """An SRBM into the Sea of Japan about 150 km off Akita: no shelter call, one maritime
+    message for the Sea of Japan after the fall."""
+    truth = flight((39.90, 127.60), Aim(target_lat_deg=40.0, target_lon_deg=138.2), "mrbm-liquid")
+    decisions = run(jp_desk(), picture_tracks(truth), truth.t_end + 60.0)
+    assert not [d for d in decisions if d.notice.shelter]
+    maritime = [d for d in decisions if d.notice.kind == "MARITIME"]
+    assert len(maritime) == 1
+    n = maritime[0].notice
+    assert n.sea_area.key == "sea_of_japan" and n.inside_eez and maritime[0].t >= truth.t_end - 5
+
+
+def test_decisions_are_a_pure_function_of_the_tracks():
+    """Two desks fed the same tracks decide the same, identifiers and times included."""
+    truth = flight((39.20, 125.67), Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550),
+                   "irbm-liquid")  # fmt: skip
+    tracks = picture_tracks(truth, period_s=20.0, t_first=truth.t_start + 40.0)[:12]
+    a = run(jp_desk(), tracks, tracks[-1].t_ns * 1e-9 + 10)
+    b = run(jp_desk(), tracks, tracks[-1].t_ns * 1e-9 + 10)
+    assert a and [d.notice for d in a] == [d.notice for d in b]
+    assert [d.notice.identifier for d in a] == [d.notice.identifier for d in b]
