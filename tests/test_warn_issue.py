@@ -147,3 +147,24 @@ def test_a_partner_without_warning_areas_shares_but_warns_nobody():
     assert not warns(sc.partner("AU")) and warns(sc.partner("JP"))
     assert warner_for(sc, "AU", derive_key(SEED, "AU")) is None
     assert warner_for(sc, "JP", derive_key(SEED, "JP")) is not None
+
+
+def test_an_alert_too_large_with_its_outlines_is_sent_with_its_codes():
+    """srbm-salvo's JP alert for many prefectures, each outline once per language, was larger
+    than an envelope may be, and the exchange refused it as oversize: a warning lost."""
+    import dataclasses
+
+    from lookout.exchange.verify import MAX_BYTES
+    from lookout.messages import MAX_ALERT_BYTES
+    from lookout.warn import areas as A
+    from lookout.warn.cap import build_alert
+
+    notice = dataclasses.replace(sample_notice("LAUNCH", "JP", "Exercise"),
+                                 areas=A.areas("JP")[:20])  # fmt: skip
+    assert len(build_alert(notice)) > MAX_ALERT_BYTES  # the outlines alone are too many
+    issuer = Issuer("JP", derive_key(SEED, "JP"))
+    alert = issuer.alert(Decision(10.0, notice, "test", {}))
+    assert len(alert.cap) <= MAX_ALERT_BYTES and validate(alert.cap) == []
+    verify_alert(alert.cap, issuer.certificate)
+    assert alert.cap.count(b"<geocode>") >= 20 and b"<polygon>" not in alert.cap
+    assert len(envelope_bytes(seal(alert, "JP", 1, 10**10, derive_key(SEED, "JP")))) <= MAX_BYTES

@@ -215,10 +215,10 @@ def ellipse_ring(lat_deg, lon_deg, semi_major_m, semi_minor_m, orientation_deg, 
     return [*pts, pts[0]]
 
 
-def _area(info, area: Area, language: str) -> None:
+def _area(info, area: Area, language: str, polygons: bool = True) -> None:
     el = _sub(info, "area")
     _sub(el, "areaDesc", area.name(language))
-    for ring in area.polygons():
+    for ring in area.polygons() if polygons else ():
         _sub(el, "polygon", _ring(ring))
     for name, value in area.geocodes:
         _pair(el, "geocode", name, value)
@@ -241,8 +241,10 @@ def same_codes(notice: Notice) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for a in notice.areas for c in a.same_codes()))
 
 
-def build_alert(notice: Notice) -> bytes:
-    """One CAP 1.2 ``<alert>`` (UTF-8 bytes with an XML declaration) for a notice.
+def build_alert(notice: Notice, *, polygons: bool = True) -> bytes:
+    """One CAP 1.2 ``<alert>`` (UTF-8 bytes with an XML declaration) for a notice. Without
+    ``polygons`` the land areas are addressed by their codes alone (``<geocode>``: what J-Alert,
+    the Korean CBS and IPAWS's SAME route by), for a message too large with their outlines.
 
     Raises :class:`NoticeError` if a US notice has more than :data:`MAX_SAME` SAME codes
     (split its areas over several notices) or a text passes its channel's limit.
@@ -310,7 +312,7 @@ def build_alert(notice: Notice) -> bytes:
         _pair(info, "parameter", "LookoutEvent", notice.event_id)
         _pair(info, "parameter", "LookoutKind", notice.kind)
         for a in notice.areas:
-            _area(info, a, language)
+            _area(info, a, language, polygons)
         if notice.kind == "MARITIME":
             _maritime_area(info, notice, language, values)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lookout.messages import Alert, SystemTrack
+from lookout.messages import MAX_ALERT_BYTES, Alert, SystemTrack
 from lookout.warn.areas import COUNTRIES
 from lookout.warn.atom import active, alert_filename, build_feed
 from lookout.warn.cap import build_alert
@@ -37,9 +37,13 @@ class Issuer:
         self.certificate = alert_certificate(self.key, partner)
 
     def alert(self, decision: Decision) -> Alert:
-        """The signed alert of one decision."""
+        """The signed alert of one decision. One whose areas' outlines make it larger than an
+        ``Alert`` may be (``MAX_ALERT_BYTES``: many areas, each outline repeated per language)
+        addresses them by their codes alone, so that it is sent rather than refused."""
         n = decision.notice
         xml = sign_alert(build_alert(n), self.key, self.certificate)
+        if len(xml) > MAX_ALERT_BYTES:
+            xml = sign_alert(build_alert(n, polygons=False), self.key, self.certificate)
         areas = [a.key for a in n.areas] or ([f"sea:{n.sea_area.key}"] if n.sea_area else [])
         return Alert(
             partner=self.partner,
