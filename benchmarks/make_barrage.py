@@ -98,7 +98,8 @@ def barrage() -> dict:
             "intermediate-range missiles (a few lofted, one in twenty from a submarine) from "
             "fourteen land areas and two patrol boxes at sea aim points, between 60 s and 660 s; "
             "every single-stage missile sheds its spent stage and every radar reports three false "
-            "alarms per scan. The sensors are mass-raid's. Written by benchmarks/make_barrage.py."
+            "alarms per scan. The sensors are mass-raid's: generic, plausible sites chosen for "
+            "geometry, no claim about any real sensor. Written by benchmarks/make_barrage.py."
         ),
         "epoch": "2024-01-01T00:00:00Z",
         "seed": SEED,

@@ -27,7 +27,11 @@ SHIPPED = [
     "kn23-pullup",
     "slbm",
     "hgv",
+    "barrage",
 ]
+#: Simulated twice by the determinism test: all but the barrage (400 launches, the picture
+#: benchmark's; the same code paths at a hundred times the cost).
+SIMULATED = [n for n in SHIPPED if n != "barrage"]
 
 
 def _raw(name: str) -> dict:
@@ -57,7 +61,7 @@ def test_shipped_scenario_is_valid_and_says_sites_are_generic(name):
     assert {s.spec["partner"] for s in sc.sensors} == {"KR", "JP", "US"}
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", SIMULATED)
 def test_two_runs_write_identical_files(name, tmp_path):
     sc = load(name)
     digests = []
