@@ -56,7 +56,11 @@ function apply(entries, live) {
     switch (e.k) {
       case "s": {
         const tr = track(e.id);
-        tr.t.push(e.t); tr.p.push(e.p); tr.ph.push(e.ph);
+        // In time order, as trackAt's search needs: a view's samples can come out of order (a
+        // fused update released to a partner after a newer one of the same track).
+        let i = tr.t.length;
+        while (i > 0 && tr.t[i - 1] > e.t) i--;
+        tr.t.splice(i, 0, e.t); tr.p.splice(i, 0, e.p); tr.ph.splice(i, 0, e.ph);
         if (live && e.w) pendingLatency.push(now - e.w);
         break;
       }
