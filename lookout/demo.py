@@ -137,6 +137,18 @@ class DemoResult:
         }
 
 
+async def step_nodes(nodes: dict, by_partner: dict, cursor: dict, t_ns: int) -> None:
+    """One step of an embedded run: each partner's node gets its detections (time-ordered, in
+    ``by_partner``) from ``cursor[p]`` up to ``t_ns``, and its cursor moves past them."""
+    for p, node in nodes.items():
+        dets, i = by_partner[p], cursor[p]
+        j = i
+        while j < len(dets) and dets[j].t_ns <= t_ns:
+            j += 1
+        cursor[p] = j
+        await node.step(dets[i:j])
+
+
 async def run_demo_async(
     scenario: Scenario,
     *,
@@ -201,13 +213,7 @@ async def run_demo_async(
         t = min(step * STEP_S, end)
         t_ns = round(t * 1e9)
         clock.set(t_ns)
-        for p, node in nodes.items():
-            dets, i = by_partner[p], cursor[p]
-            j = i
-            while j < len(dets) and dets[j].t_ns <= t_ns:
-                j += 1
-            cursor[p] = j
-            await node.step(dets[i:j])
+        await step_nodes(nodes, by_partner, cursor, t_ns)
         await bus.flush()
         state.t_s = t
         state.wall_s = time.perf_counter() - wall0
@@ -249,6 +255,7 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.messages import Alert, Status, SystemTrack
     from lookout.node import message_time_ns
+
     meta = read_meta(audit_path)
     text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
     if "warn" not in meta or not json.loads(text("warn")).get("warn"):

@@ -9,7 +9,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from lookout.demo import STEP_S, default_policy, key_seed
+from lookout.demo import STEP_S, default_policy, key_seed, step_nodes
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.envelope import Sealer
@@ -80,13 +80,7 @@ async def _run(sim, scenario, workers: int):
         step += 1
         t_ns = round(step * STEP_S * 1e9)
         clock.set(t_ns)
-        for p, node in nodes.items():
-            dets, i = by_partner[p], cursor[p]
-            j = i
-            while j < len(dets) and dets[j].t_ns <= t_ns:
-                j += 1
-            cursor[p] = j
-            await node.step(dets[i:j])
+        await step_nodes(nodes, by_partner, cursor, t_ns)
         await bus.flush()
     await bus.close()
     return {p: dict(n.view.tracks) for p, n in nodes.items()}, exchange

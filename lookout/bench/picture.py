@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from lookout.demo import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.demo import PICTURE_PARAMS, STEP_S, default_policy, key_seed, step_nodes
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.exchange import Exchange
@@ -387,13 +387,7 @@ async def run_embedded(
         t = min(step * STEP_S, end)
         t_ns = round(t * 1e9)
         clock.set(t_ns)
-        for p, node in nodes.items():
-            dets, i = by_partner[p], cursor[p]
-            j = i
-            while j < len(dets) and dets[j].t_ns <= t_ns:
-                j += 1
-            cursor[p] = j
-            await node.step(dets[i:j])
+        await step_nodes(nodes, by_partner, cursor, t_ns)
         await bus.flush()
         if t >= next_sample:
             rss_samples.append((round(t, 1), rss_bytes()))
