@@ -251,7 +251,7 @@ class Assessor:
             impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
         row = {int(i): k for k, i in enumerate(fly)}
 
-        out = []
+        out, nominals, glide = [], [], []
         for i, m in enumerate(mems):
             phase = (
                 "boost"
@@ -289,10 +289,17 @@ class Assessor:
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i], coasting[i])
             self._flight_type(a, m)
-            if a.impact_kind == "predicted":
-                self._footprint(a, m, x[i], alt[i], impacts, row[i])
-            self._overflights(a, m, nominal)
+            if a.impact_kind == "predicted" and manoeuvre_kind.capable(
+                m.lift, a.apogee_m, alt[i], a.phase == "boost"
+            ):
+                glide.append(i)
+            nominals.append(nominal)
             out.append(a)
+        reach = self._reach(t, x, glide, impacts, row)
+        for i, (a, m) in enumerate(zip(out, mems, strict=True)):
+            if i in reach:
+                self._footprint(a, impacts.cov_en[row[i]], reach[i])
+            self._overflights(a, m, nominals[i])
         return out
 
     @staticmethod
@@ -390,24 +397,33 @@ class Assessor:
             a.apogee_m = float(ecef_to_geodetic(ev.pos)[2])
             m.apogee_predicted = a.apogee_m
 
-    def _footprint(self, a: Assessment, m: TrackMemory, x, alt, impacts, k) -> None:
-        """Widen the impact of a manoeuvre-capable track (lift seen, or a flight low enough for
+    def _reach(self, t, x, glide: list[int], impacts, row) -> dict[int, tuple]:
+        """The reach impacts (``footprint.reach_impacts``) of the tracks ``glide`` (indices of
+        this update) able to manoeuvre: from ``impacts.reach`` where a replay flew them in its
+        batches, the others flown here in one batch (one integration for all of them)."""
+        out: dict[int, tuple] = {}
+        todo = []
+        for i in glide:
+            k = row[i]
+            got = None if impacts.reach is None else tuple(r[k] for r in impacts.reach)
+            if got is None or not np.isfinite(got[0]).any():
+                todo.append(i)
+            else:
+                out[i] = got
+        if todo:
+            hold, start = footprint.hold_altitudes(x[todo], [impacts.nominal[row[i]] for i in todo])
+            got = footprint.reach_impacts(t[todo], x[todo], hold, start, self.prior)
+            for j, i in enumerate(todo):
+                out[i] = tuple(r[j] for r in got)
+        return {i: r for i, r in out.items() if np.isfinite(r[0]).any()}
+
+    def _footprint(self, a: Assessment, cov_en: np.ndarray, reach: tuple) -> None:
+        """Widen the impact of a track able to manoeuvre (lift seen, or a flight low enough for
         lift to act all along: ``manoeuvre.capable``) to its reachable footprint
-        (``footprint``); the reach impacts from ``impacts.reach`` where a replay flew them in
-        its batches, else flown here."""
-        if not manoeuvre_kind.capable(m.lift, a.apogee_m, alt, a.phase == "boost"):
-            return
-        reach = None if impacts.reach is None else tuple(r[k] for r in impacts.reach)
-        if reach is None or not np.isfinite(reach[0]).any():
-            hold, start = footprint.hold_altitudes(x[None], [impacts.nominal[k]])
-            got = footprint.reach_impacts(np.array([a.t]), x[None], hold, start, self.prior)
-            reach = tuple(r[0] for r in got)
-        if not np.isfinite(reach[0]).any():
-            return
+        (``footprint.widen``) from its ``reach`` impacts (``_reach``)."""
         a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
-            a.impact_lat, a.impact_lon, impacts.cov_en[k], a.impact_time, a.impact_time_sigma,
-            *reach,
-        )  # fmt: skip
+            a.impact_lat, a.impact_lon, cov_en, a.impact_time, a.impact_time_sigma, *reach
+        )
         a.impact_ellipse = ellipse_from_cov(cov)
         a.manoeuvre_footprint = True
         a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
