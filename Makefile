@@ -26,15 +26,21 @@ cesium: $(CESIUM_STAMP)
 demo: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/lookout demo lost-track --speed 20 --duration-s 700
 
+# Tests run on every core (pytest-xdist, one test file per worker at a time), then the ones
+# marked serial alone: their clocks must not compete for the CPU.
+XDIST := -n auto --dist loadfile
+
 # The fast lane: everything but the slow end-to-end runs (pytest -m slow), for every change.
 test: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/ruff check lookout tests
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q $(XDIST) -m "not slow and not serial"
+	$(BIN)/pytest -q -m "not slow and serial"
 
 # Everything: what CI (.ci/run) runs and the README names.
 test-all: $(BIN)/lookout $(CESIUM_STAMP)
 	$(BIN)/ruff check lookout tests
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST) -m "not serial"
+	$(BIN)/pytest -q -m serial
 
 bench: $(BIN)/lookout
 	$(BIN)/lookout bench flight

@@ -20,7 +20,10 @@ from lookout.exchange.nats_server import NatsServer, find_nats_server
 from lookout.scenario import load
 from lookout.simulate import plan_launches
 
-pytestmark = pytest.mark.skipif(find_nats_server() is None, reason="nats-server binary not found")
+pytestmark = [
+    pytest.mark.serial,
+    pytest.mark.skipif(find_nats_server() is None, reason="nats-server binary not found"),
+]
 
 LOOKOUT = [sys.executable, "-m", "lookout.cli"]
 PARTNERS = ["KR", "JP", "US"]

