@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 import numpy as np
+from scipy.stats import chi2
 
 from lookout.assess import (
     CHI2_2D_95,
@@ -36,7 +37,8 @@ from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.metrics import Scores, score
-from lookout.metrics.claims import ClaimRecord, Claims
+from lookout.metrics.claims import ClaimRecord, Claims, root_of
+from lookout.metrics.functions import nees
 from lookout.metrics.picture import judge_tracks
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
@@ -251,13 +253,62 @@ def _track_truth(scores: Scores) -> dict[str, str]:
     return {str(tid): c.most_common(1)[0][0] for tid, c in counts.items()}
 
 
-def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
-    """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s)."""
-    owner = _track_truth(scores)
-    by_flight: dict[str, list[Assessment]] = defaultdict(list)
-    for a in assessments:
+#: Chi-square (6 dof, 99.9 %) gate of a track's state on the truth it follows
+#: (``followed_objects``).
+FOLLOW_GATE = float(chi2.ppf(0.999, 6))
+
+
+def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict[str, str]):
+    """Per assessment, the object of its track's flight that its state follows at that moment
+    (None: a track matched to no truth): the truth its track was matched to most often
+    (``owner``), unless that truth lies outside the track's 99.9 % gate (``FOLLOW_GATE``, on
+    position and velocity under the track's own covariance) and another of the flight's objects
+    in the air then (the launch and what separated from it) is nearer. Objects a moment apart
+    after a separation, both inside the gate, do not take a track from its truth. A
+    track that stays with a spent stage at staging while a new track takes the stack follows
+    the stage from then on: the stage's (true) impact it predicts is the stage's, not the
+    launch's (satellite-launch: a track on the stack kept the second stage at 230 s and
+    predicted its fall at 235 s). Where its own truth is not in the air (before its first or
+    after its last state: a track flown on a few seconds past the impact), it keeps it."""
+    roots = root_of(sim.trajectories)
+    family: dict[str, list] = defaultdict(list)
+    for tr in sim.trajectories:
+        family[roots[tr.object_id]].append(tr)
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(assessments):
         truth = owner.get(a.track_id)
         if truth is not None:
+            rows[roots.get(truth, truth)].append(i)
+    out: list[str | None] = [None] * len(assessments)
+    for root, idx in rows.items():
+        t = np.array([assessments[i].t for i in idx])
+        x = np.array([assessments[i].state for i in idx])
+        P = np.array([assessments[i].covariance for i in idx])
+        own = [owner[assessments[i].track_id] for i in idx]
+        names = [tr.object_id for tr in family[root]]
+        d2 = np.full((len(names), t.size), np.inf)
+        for j, tr in enumerate(family[root]):
+            alive = np.flatnonzero((t >= tr.t[0]) & (t <= tr.t[-1]))
+            if alive.size:
+                d2[j, alive] = nees(x[alive] - tr.state_at(t[alive]), P[alive])
+        nearest = np.argmin(d2, axis=0)
+        for k, i in enumerate(idx):
+            j_own = names.index(own[k]) if own[k] in names else None
+            lost = j_own is not None and FOLLOW_GATE < d2[j_own, k] < np.inf
+            out[i] = names[nearest[k]] if lost else own[k]
+    return out
+
+
+def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
+    """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s), from the
+    assessments of the tracks matched to its main object, at the moments they follow it
+    (``followed_objects``)."""
+    owner = _track_truth(scores)
+    followed = followed_objects(sim, assessments, owner)
+    by_flight: dict[str, list[Assessment]] = defaultdict(list)
+    for a, obj in zip(assessments, followed, strict=True):
+        truth = owner.get(a.track_id)
+        if truth is not None and obj == truth:
             by_flight[truth].append(a)
     outlines = territories()
     flights = {}

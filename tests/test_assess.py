@@ -304,3 +304,44 @@ def test_no_launch_point_from_a_thrusting_state_no_rocket_flies(truth):
     hovering[3:] = 240.0 * east + 2.0 * up
     bad = launch_from_boost(np.array([t]), hovering[None], RADAR_P[None])
     assert not np.isfinite(bad.lat[0])
+
+
+def test_no_launch_point_from_a_state_only_probably_climbing(truth):
+    """A track confirmed mid-boost whose velocity is not yet known (srbm-salvo: 12 km up,
+    vertical speed 165 +- 300 m/s) was flown back 2,300 km: the flight back h / v_up diverges
+    within its uncertainty. It gives no launch point; its slots go to the states after it, known
+    to climb, from which the launch point is within its ellipse."""
+    launch, tr = truth["srbm"]
+    t = 20.0  # 10.5 km up, climbing at 1,050 m/s
+    x = tr.state_at(t)
+    up = x[:3] / np.linalg.norm(x[:3])
+    slow = x.copy()
+    slow[3:] -= (np.dot(x[3:], up) - 200.0) * up  # climbing at 200 m/s: 120 s flown back
+    vague = np.diag([1000.0**2] * 3 + [300.0**2] * 3)
+    assert not np.isfinite(launch_from_boost(np.array([t]), slow[None], vague[None]).lat[0])
+    assert np.isfinite(launch_from_boost(np.array([t]), slow[None], RADAR_P[None]).lat[0])
+    vague = np.diag([2000.0**2] * 3 + [800.0**2] * 3)  # a track just confirmed
+    a = Assessor()
+    for tq in (15.0, 16.0, 17.0, 18.0, 19.0, 20.0):  # more vague states than are kept
+        out = a.update(tq, ["T"], tr.state_at(tq)[None], vague[None], np.ones(1))[0]
+        assert out.launch_lat is None
+    for tq in (21.0, 22.0):
+        out = a.update(tq, ["T"], tr.state_at(tq)[None], RADAR_P[None], np.ones(1))[0]
+    assert out.launch_method == "boost"
+    m2 = mahalanobis2(out.launch_lat, out.launch_lon, out.launch_ellipse.cov_en,
+                      launch.site_lat, launch.site_lon)  # fmt: skip
+    assert m2 <= CHI2_2D_95
+    # Seen boosting only vaguely, then known to coast: the coast state is flown back.
+    a = Assessor()
+    t_bo = _burnout(tr)
+    for tq in (t_bo - 3.0, t_bo - 2.0):
+        xq = tr.state_at(tq)
+        up = xq[:3] / np.linalg.norm(xq[:3])
+        xq[3:] -= (np.dot(xq[3:], up) - 200.0) * up
+        a.update(tq, ["T"], xq[None], vague[None], np.ones(1))
+    for tq in (t_bo + 5.0, t_bo + 10.0):
+        out = a.update(tq, ["T"], tr.state_at(tq)[None], RADAR_P[None], np.zeros(1))[0]
+    assert out.launch_method == "backward"
+    m2 = mahalanobis2(out.launch_lat, out.launch_lon, out.launch_ellipse.cov_en,
+                      launch.site_lat, launch.site_lon)  # fmt: skip
+    assert m2 <= CHI2_2D_95

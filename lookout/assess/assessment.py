@@ -311,9 +311,11 @@ class Assessor:
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif mode == "coast" and not m.seen_boost:
-            # Never seen boosting: the launch point comes from flying a coast state back; the
-            # first is the nearest the launch, a later one the better known: both are tried.
+        elif mode == "coast" and not m.boost_states:
+            # Never seen boosting, or no boost state known to climb (a track confirmed late
+            # in the burn, ``launch_from_boost``): the launch point comes from flying a coast
+            # state back; the first is the nearest the launch, a later one the better known:
+            # both are tried.
             if m.first_state is None:
                 m.first_state = (t, x.copy(), P.copy())
             if t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
@@ -347,8 +349,15 @@ class Assessor:
             size = np.where(np.isfinite(size), size, np.inf)  # no point from that state
             t_sig = np.where(np.isfinite(est.t_sigma), est.t_sigma, np.inf)
             for j, m in enumerate(boosted):
-                # The sharpest point and the sharpest time may come from different states.
+                # A state that gives no launch point (``launch_from_boost``: not known to be
+                # climbing) frees its place for a later, better known one.
                 rows = np.flatnonzero(owner == j)
+                usable = np.isfinite(size[rows])
+                m.boost_states = [st for st, ok in zip(m.boost_states, usable, strict=True) if ok]
+                if not usable.any():
+                    continue
+                rows = rows[usable]
+                # The sharpest point and the sharpest time may come from different states.
                 b = rows[np.argmin(size[rows])]
                 bt = rows[np.argmin(t_sig[rows])]
                 fresh = _take(est, b)

@@ -129,8 +129,13 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     # A thrusting state that is not climbing, or climbing so slowly that its flight back began
     # longer ago than any vehicle burns, is no rising rocket's (an infrared track whose
     # velocity its lines of sight never fixed, at 10 km and 100-500 m/s: measured on
-    # depressed-srbm-pair's picture, flown back 1,400 km to Hokkaido): no launch point.
-    bad = (v[:, 0, 2] <= 0.0) | (tau[:, 0] > BURN_MAX_S)
+    # depressed-srbm-pair's picture, flown back 1,400 km to Hokkaido): no launch point. Nor is
+    # one taken from a state that is only *probably* climbing: where a sigma point's vertical
+    # speed is not positive the flight back ``h / v_up`` diverges and the transform's mean and
+    # covariance mean nothing (srbm-salvo: a track confirmed mid-boost at 12 km with vertical
+    # speed 165 +- 300 m/s was flown back 2,300 km to Sichuan). The state must be known to
+    # climb, and to have climbed for less than the longest burn, at every sigma point.
+    bad = ((v[..., 2] <= 0.0) | (tau > BURN_MAX_S)).any(axis=1)
     if bad.any():
         est.lat[bad] = est.lon[bad] = est.t[bad] = est.t_sigma[bad] = np.nan
         est.cov_en[bad] = np.nan
@@ -204,7 +209,7 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     s_along = BACKWARD_ALONG_FRACTION * np.nan_to_num(dist, nan=0.0)
     extra = s_along[:, None, None] ** 2 * np.einsum("ni,nj->nij", u, u)
     extra += BACKWARD_ACROSS_M**2 * np.einsum("ni,nj->nij", across, across)
-    return _summarise(
+    est = _summarise(
         lat,
         lon,
         gt - BACKWARD_TIME_OFFSET_S,
@@ -213,3 +218,13 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
         np.full(n, BACKWARD_TIME_S),
         method="backward",
     )
+    # A launch point less certain (1 sigma, major axis) than the distance it was flown back
+    # says nothing of where the launch was: no launch point (srbm-salvo: a false track whose
+    # velocity no sensor fixed, 3 km/s uncertain, flown back 900 km to Japan +- 2,900 km; a
+    # missile's track after burnout: 35 km back +- 10 km).
+    major = np.sqrt(np.linalg.eigvalsh(np.nan_to_num(est.cov_en, nan=np.inf))[:, -1])
+    vague = ~(major <= np.nan_to_num(dist, nan=0.0))
+    if vague.any():
+        est.lat[vague] = est.lon[vague] = est.t[vague] = est.t_sigma[vague] = np.nan
+        est.cov_en[vague] = np.nan
+    return est
