@@ -45,8 +45,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("log")
     ap.add_argument("--speed", type=float, default=1.0, help="replay speed (times real time)")
-    ap.add_argument("--minutes", type=float, default=None,
-                    help="play the whole log in this many minutes of wall time (sets the speed)")
+    ap.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="play the whole log in this many minutes of wall time (sets the speed)",
+    )
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
