@@ -1,14 +1,15 @@
 """The page's memory over a long replay: the JS heap and DOM after playing a recorded run.
 
     .venv/bin/lookout demo mass-raid --speed 0 --json --audit mass-raid.sqlite   # once
-    .venv/bin/python benchmarks/web_page.py mass-raid.sqlite [--speed 1]
+    .venv/bin/python benchmarks/web_page.py mass-raid.sqlite [--speed 1 | --minutes 30]
 
 Serves the log with ``lookout replay LOG --web``, opens the page in Debian's chromium (headless,
 WebGL 2 on SwiftShader, driven by Playwright through ``executable_path``), and records the time
 to the first rendered picture and Chrome's own metrics (``Performance.getMetrics``: JS heap used
 and total, DOM nodes, JS event listeners) right after the load (the baseline) and then every
 minute while the page plays the whole run at ``--speed`` times real time (1: the mass-raid's 30
-minutes take 30 minutes). Prints one JSON object.
+minutes take 30 minutes), or at the speed that makes the play last ``--minutes`` of wall time
+(for a log shorter than the scenario). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("log")
     ap.add_argument("--speed", type=float, default=1.0, help="replay speed (times real time)")
+    ap.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="play the whole log in this many minutes of wall time (sets the speed)",
+    )
     args = ap.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -78,6 +85,8 @@ def main(argv=None) -> None:
             out["tracks_in_log"] = info["tracks"]
             out["scenario_s"] = round(info["tEnd"] - info["tStart"])
             out["after_load"] = metrics(cdp)
+            if args.minutes:
+                args.speed = out["speed"] = round(out["scenario_s"] / (60.0 * args.minutes), 4)
             page.evaluate(f"lookout.play({args.speed})")
             wall0 = time.monotonic()
             out["during"] = []

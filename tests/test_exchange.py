@@ -42,6 +42,7 @@ from lookout.exchange.keys import (
     save_private_key,
     save_public_key,
 )
+from lookout.exchange.verify import MAX_AGE_NS
 from lookout.messages import (
     SCHEMA_VERSION,
     AnyMessage,
@@ -631,6 +632,37 @@ def test_fusion_error_is_counted_and_exchange_goes_on(tmp_path):
     h, a, b = run(main())
     assert h.exchange.fusion_errors == 2
     assert h.received("JP") == [a, b]
+
+
+def test_system_tracks_older_than_the_freshness_window_are_not_sent(tmp_path):
+    """A restarted exchange's fusion catching up on a backlog makes system tracks older than the
+    freshness window: every partner would refuse them as too old for their envelope, so none is
+    sent, and each is counted as shed."""
+
+    class SameTime:  # one system track per message, at the message's time, as the fusion does
+        def ingest(self, sender, message):
+            x, P = state()
+            return [SystemTrack(system_track_id="S1", t_ns=message.t_ns, x=x, P=P,
+                                partners=[sender])]  # fmt: skip
+
+    async def main():
+        h = Harness(tmp_path, fusion=SameTime())
+        await h.start()
+        now = h.clock.now_ns()
+        # Sent 5 s ago (fused: under the 6 s at which local tracks are shed), of 14 s ago.
+        old = msgspec.structs.replace(local_track("KR"), t_ns=now - 14_000_000_000)
+        await h.send_message(old, sent_ns=now - 5_000_000_000)
+        fresh = msgspec.structs.replace(local_track("KR"), t_ns=h.clock.now_ns() - 2_000_000_000)
+        await h.send_message(fresh)
+        return h, fresh
+
+    h, fresh = run(main())
+    sent = [envelope_mod.decode(d) for d in h.received("JP")]
+    tracks = [(e, envelope_mod.decode_payload(e)) for e in sent if e.payload_type == "system_track"]
+    assert [st.t_ns for _, st in tracks] == [fresh.t_ns]
+    assert all(st.t_ns >= e.sent_ns - MAX_AGE_NS for e, st in tracks)
+    assert h.exchange.shed["system_track"] == 1
+    assert h.exchange.system_tracks == 2
 
 
 def test_partners_cannot_publish_system_tracks(tmp_path):

@@ -30,7 +30,10 @@ the exchange's sequence numbers above the last it may have used (reserved in the
 Overload: the work the fusion does per envelope is what can fall behind. When an envelope's
 age on arrival (``now - sent_ns``) passes ``shed_detections_ns`` the exchange stops fusing raw
 detections; past ``shed_tracks_ns`` local tracks too. The system tracks the fusion still makes
-(the alerts) are never shed, and everything is audited and relayed all the same. Once the
+(the alerts) are never shed, save one whose time is already older than the verifier's freshness
+window (as when a restarted exchange's fusion catches up on a backlog): every partner would
+refuse it as too old for an envelope sealed now, so it is not sent (counted in ``shed`` as
+``system_track``). Everything is audited and relayed all the same. Once the
 backlog is gone the age falls and fusing resumes. Every ``status_period_ns`` each partner gets
 a :class:`~lookout.messages.Status`: ``degraded`` while anything was shed or late.
 
@@ -341,6 +344,14 @@ class Exchange:
             self._sys_reserved = int(m.group(1)) + SYSTEM_TRACK_BLOCK
             self.audit.reserve("system_track_id", self._sys_reserved)
         if not recipients:
+            return None
+        window = self.verifier.max_age_ns
+        if window is not None and track.t_ns < now - window:
+            # Older than the freshness window: every partner would refuse it as too old for
+            # its envelope (a restarted exchange's fusion catching up on a backlog makes such
+            # tracks). Not sent; counted as shed, and the status says degraded.
+            self.shed["system_track"] += 1
+            self._period_shed["system_track"] += 1
             return None
         data = self._seal(track, now)
         return recipients, "system_track", data

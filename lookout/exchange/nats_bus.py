@@ -86,6 +86,10 @@ class BusPublishError(RuntimeError):
         super().__init__(f"{len(failures)} message(s) not stored by JetStream: {shown}{more}")
 
 
+class _NoReply(ConnectionError):
+    """A JetStream API request got no reply in time."""
+
+
 class BusPermissionError(PermissionError):
     """The broker refused a subscription or a JetStream API call for this user."""
 
@@ -999,6 +1003,20 @@ class NatsBus:
             stats.delivered += 1
 
     async def _api_request(self, subject: str, body: bytes, *, what: str) -> dict[str, Any]:
+        """One JetStream API request, asked again while unanswered until ``connect_timeout_s``
+        has passed: a loaded server answers late, and these requests (a consumer's creation with
+        its config, its info) are idempotent. A restarted exchange gave up after one unanswered
+        request."""
+        deadline = time.monotonic() + max(self.connect_timeout_s, self.ack_timeout_s)
+        while True:
+            try:
+                return await self._api_request_once(subject, body, what=what)
+            except _NoReply:
+                if time.monotonic() + self.ack_timeout_s > deadline:
+                    raise
+                log.warning("NATS %s: %s: no JetStream reply yet; asking again", self.user, what)
+
+    async def _api_request_once(self, subject: str, body: bytes, *, what: str) -> dict[str, Any]:
         nc = await self._connected()
         before = len(self.stats.permission_errors)
         req = asyncio.ensure_future(nc.request(subject, body, timeout=self.ack_timeout_s))
@@ -1015,9 +1033,7 @@ class NatsBus:
             raise ConnectionError(f"{what}: no JetStream answers this user here") from e
         except nats.errors.TimeoutError as e:
             self._check_denied(before, subject, what=what)
-            raise ConnectionError(
-                f"{what}: no JetStream reply within {self.ack_timeout_s} s"
-            ) from e
+            raise _NoReply(f"{what}: no JetStream reply within {self.ack_timeout_s} s") from e
         return json.loads(msg.data)
 
     async def _round_trip(self) -> None:

@@ -80,12 +80,17 @@ function apply(entries, live) {
   L.stats.entries += entries.length;
 }
 
-// The last index i with arr[i] <= t, or -1.
+// Times are seconds made from whole nanoseconds, so one instant can come as 230 s (the slider,
+// a person) and as 230.00000000000003 s (an entry): within a nanosecond is the same instant.
+const SAME_INSTANT_S = 1e-9;
+
+// The last index i with arr[i] at or before t (to the nanosecond), or -1.
 function upTo(arr, t, key) {
+  const until = t + SAME_INSTANT_S;
   let lo = 0, hi = arr.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((key !== undefined ? arr[mid][key] : arr[mid]) <= t) lo = mid + 1; else hi = mid;
+    if ((key !== undefined ? arr[mid][key] : arr[mid]) <= until) lo = mid + 1; else hi = mid;
   }
   return lo - 1;
 }
@@ -368,7 +373,7 @@ function alertState(al, t) {
 }
 function drawAlerts(t) {
   const superseded = new Set();
-  for (const al of model.alerts.values()) if (al.t <= t) for (const r of al.references) superseded.add(r);
+  for (const al of model.alerts.values()) if (al.t <= t + SAME_INSTANT_S) for (const r of al.references) superseded.add(r);
   const list = [];
   for (const al of model.alerts.values()) {
     let ents = alertEnts.get(al.identifier);
@@ -380,7 +385,7 @@ function drawAlerts(t) {
       }
       alertEnts.set(al.identifier, ents);
     }
-    const on = al.t <= t && !superseded.has(al.identifier);
+    const on = al.t <= t + SAME_INSTANT_S && !superseded.has(al.identifier);
     const st = alertState(al, t);
     for (const e of ents) {
       show(e, on);
@@ -468,7 +473,7 @@ function drawPanel(t) {
   const ev = [];
   for (let i = model.events.length - 1; i >= 0 && ev.length < 200; i--) {
     const e = model.events[i];
-    if (e.t <= t) ev.push(`<li class="${e.kind === "alert" ? "alert" : ""}"><span class="t">${hms(e.t)}</span>${esc(e.text)}</li>`);
+    if (e.t <= t + SAME_INSTANT_S) ev.push(`<li class="${e.kind === "alert" ? "alert" : ""}"><span class="t">${hms(e.t)}</span>${esc(e.text)}</li>`);
   }
   $("timeline").innerHTML = ev.join("") || '<li class="dim">nothing yet</li>';
   const sl = $("slider");
