@@ -154,12 +154,6 @@ def test_actual_status_needs_a_live_feed():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect (2026-12-02, measured): Aomori (JP:02) is withdrawn 55 s after the "
-    "estimate narrows, not within two estimates (10 s): the 99.9 % corridor of the narrow "
-    "estimates still meets it, or the consistency gate holds the wide corridor; not yet found",
-)
 def test_a_wide_early_estimate_is_withdrawn_as_soon_as_it_narrows():
     """An IRBM over Hokkaido tracked at first with a covariance 8 times too wide: the areas its
     wide corridor meets are warned, those the first narrow estimates rule out are withdrawn

@@ -76,7 +76,7 @@ from lookout.assess.energy import specific_energy
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import SystemTrack
-from lookout.warn.hazard import CHI2_2D_999, Corridor, corridors, ellipse_polygon
+from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
     SHELTER_KINDS,
     Authority,
@@ -463,11 +463,9 @@ class WarnDesk:
 
     # ------------------------------------------------------------------ per event
 
-    def _threats(self, ev: _Event, t: float, wide: bool = False) -> dict[int, dict]:
+    def _threats(self, ev: _Event, t: float) -> dict[int, dict]:
         """Per area index: what threatens it now (object, rule, predicted entry and exit, and
-        whether a fall is predicted on it), by the 95 % corridors and ellipses, or with
-        ``wide`` by the 99.9 % ones (what a warned area must leave to be withdrawn)."""
-        quantile = CHI2_2D_999 if wide else CHI2_2D_95
+        whether a fall is predicted on it), by the 95 % corridors and ellipses."""
         out: dict[int, dict] = {}
 
         def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
@@ -499,7 +497,7 @@ class WarnDesk:
             if payload_like and c is not None and not self._fallen(ob, t):
                 future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
                 if future.size:
-                    segs = _wrapped((c.segments_wide if wide else c.segments)[future])
+                    segs = _wrapped(c.segments[future])
                     si, ai = self._tree.query(segs, predicate="intersects")
                     for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
                         k = future[s_]
@@ -516,8 +514,7 @@ class WarnDesk:
                             },
                         )
                 if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
-                    ellipse = c.impact_wide if wide else c.impact
-                    for a_ in self._tree.query(_wrapped_one(ellipse), predicate="intersects"):
+                    for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
                         hit(
                             int(a_),
                             ob,
@@ -530,7 +527,7 @@ class WarnDesk:
             if not payload_like and ob.impact is not None and ob.impact_from_burnout:
                 lat, lon, ti, _, cov = ob.impact
                 if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
-                    poly = ellipse_polygon(lat, lon, cov, quantile)
+                    poly = ellipse_polygon(lat, lon, cov)
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
                         hit(
                             int(a_),
@@ -555,15 +552,12 @@ class WarnDesk:
 
     def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
         threats = self._threats(ev, t)
-        held = self._threats(ev, t, wide=True)
         due: dict[tuple, list[tuple[int, dict]]] = {}
         for i, area in enumerate(self.areas):
             st = ev.areas.get(area.key)
-            # A new warning needs the 95 % corridor; a warned area stays warned while the
-            # 99.9 % one still meets it (so that it does not flip at the corridor's edge).
+            # Warned and withdrawn on the same 95 % corridor: what keeps an area at its edge
+            # from flipping is the two estimates in a row (CONFIRM_ESTIMATES), not a wider one.
             th = threats.get(i)
-            if st is not None and st.sheltering and th is None and i in held:
-                th = dict(held[i], fall=False)  # a fall is announced on the 95 % ellipse only
             kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
             if kind is None:
                 continue
