@@ -86,6 +86,20 @@ def test_a_flight_aimed_at_land_is_predicted_then_fell_on_land(oki_strike):
 
 
 @pytest.mark.slow
+def test_a_fall_predicted_on_land_ends_as_fell_on_land_even_when_the_track_is_lost_early():
+    """The Oki SRBM, its track lost 90 s before the fall (below the radars' horizon): the fall
+    predicted on Shimane is told as FELL_ON_LAND once it is due, not as a passage (gen-7-00's
+    Ishikawa was told PASSED_OVER between the predicted impact time and the fall's)."""
+    truth = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
+    tracks = [st for st in picture_tracks(truth) if st.t_ns * 1e-9 < truth.t_end - 90.0]
+    decisions = run(jp_desk(), tracks, truth.t_end + 120.0)
+    kinds = [d.notice.kind for d in by_area(decisions, "JP:32")]
+    assert "IMPACT_PREDICTED" in kinds and "PASSED_OVER" not in kinds
+    assert kinds.index("IMPACT_PREDICTED") < kinds.index("FELL_ON_LAND")
+    assert kinds[-1] == "ALL_CLEAR"
+
+
+@pytest.mark.slow
 def test_every_later_message_refers_to_all_earlier_ones_of_its_area(oki_strike):
     _, decisions, _ = oki_strike
     shimane = by_area(decisions, "JP:32")
