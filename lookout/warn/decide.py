@@ -202,6 +202,7 @@ class _AreaState:
     outcome_t: float | None = None
     passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
     threat_from: str | None = None  # the object that last threatened it
+    fallers: list[str] = field(default_factory=list)  # objects whose fall was predicted on it
     hits: int = 0  # consecutive fresh estimates that threaten it
     misses: int = 0  # consecutive fresh estimates that do not
     passed_info: bool = False
@@ -604,6 +605,8 @@ class WarnDesk:
             if st is not None:
                 st.passage = (th["entry_s"], th["exit_s"])
                 st.threat_from = th["object"]
+                if th["fall"] and th["object"] not in st.fallers:
+                    st.fallers.append(th["object"])
             geom = {
                 "object": th["object"],
                 "entry_s": th["entry_s"],
@@ -634,14 +637,23 @@ class WarnDesk:
                 return "PASSED_OVER", "trail_over_area_before_credible", passed
             return None, None, None
         if st.sheltering:
-            ob = ev.objects.get(st.threat_from) if st.threat_from else None
-            if ob is not None and self._fallen(ob, t) and ob.impact is not None:
+            # The objects whose fall was predicted on it (else the last that threatened it):
+            # once all are down, it fell on its land if any came down there.
+            fallers = [
+                o for k in (st.fallers or ([st.threat_from] if st.threat_from else []))
+                if (o := ev.objects.get(k)) is not None and o.impact is not None
+            ]
+            if fallers and all(self._fallen(o, t) for o in fallers):
+                on = [
+                    o for o in fallers
+                    if shapely.contains_xy(area.land, _wrap(o.impact[1]), o.impact[0])
+                ]
+                ob = (on or fallers)[0]
                 lat, lon = ob.impact[0], ob.impact[1]
-                on_land = bool(shapely.contains_xy(area.land, _wrap(lon), lat))
-                kind = "FELL_ON_LAND" if on_land else "FELL_AT_SEA"
+                kind = "FELL_ON_LAND" if on else "FELL_AT_SEA"
                 return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
             if st.passage is not None and st.passage[0] <= t:
-                if st.impact_said and ob is not None and ob.impact is not None:
+                if st.impact_said and fallers:
                     # A fall was predicted on it and its time has come: the outcome is the
                     # fall (on its land or at sea), not a passage, once the object is down.
                     return None, None, None
