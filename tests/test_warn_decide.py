@@ -86,6 +86,60 @@ def test_a_flight_aimed_at_land_is_predicted_then_fell_on_land(oki_strike):
 
 
 @pytest.mark.slow
+def test_a_fall_predicted_on_land_ends_as_fell_on_land_even_when_the_track_is_lost_early():
+    """The Oki SRBM, its track lost 90 s before the fall (below the radars' horizon): the fall
+    predicted on Shimane is told as FELL_ON_LAND once it is due, not as a passage (gen-7-00's
+    Ishikawa was told PASSED_OVER between the predicted impact time and the fall's)."""
+    truth = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
+    tracks = [st for st in picture_tracks(truth) if st.t_ns * 1e-9 < truth.t_end - 90.0]
+    decisions = run(jp_desk(), tracks, truth.t_end + 120.0)
+    kinds = [d.notice.kind for d in by_area(decisions, "JP:32")]
+    assert "IMPACT_PREDICTED" in kinds and "PASSED_OVER" not in kinds
+    assert kinds.index("IMPACT_PREDICTED") < kinds.index("FELL_ON_LAND")
+    assert kinds[-1] == "ALL_CLEAR"
+
+
+@pytest.mark.slow
+def test_a_track_coasted_without_measurements_makes_no_shelter_call():
+    """srbm-salvo's SRBM-3 (east along 39 N, 40 km north of Gangwon), its track lost at burnout
+    and coasted by the picture for 35 s (the estimate flown on with a boost-mode process noise,
+    its velocity 60 m/s off to the south), then measured again: the coasted estimates' growing
+    corridors reach Gangwon and North Gyeongsang, but no measurement backs them; no shelter
+    call (the desk before this rule called both), one maritime message after the fall."""
+    truth = flight((38.95, 126.60), Aim(target_lat_deg=39.00, target_lon_deg=131.50, loft=80),
+                   "srbm-solid")  # fmt: skip
+    t_b = next(t for t in np.arange(truth.t_start, truth.t_end) if not truth.thrusting_at(t))
+    t_lost, t_back = t_b + 2.0, t_b + 35.0
+    x = truth.state_at(t_lost)
+    lat, lon = np.arctan2(x[2], np.hypot(x[0], x[1])), np.arctan2(x[1], x[0])
+    south = np.array([np.sin(lat) * np.cos(lon), np.sin(lat) * np.sin(lon), -np.cos(lat)])
+    p_lost = np.diag([450.0**2] * 3 + [130.0**2] * 3)
+    q = 5000.0  # m^2/s^3: white acceleration noise of a boost mode
+    picture = CommonPicture(assess_period_s=5.0)
+    tracks = []
+    for t in np.arange(truth.t_start + 20.0, truth.t_end - 1.0, 5.0):
+        x = truth.state_at(t).copy()
+        if t_lost <= t < t_back:  # the tracker's prediction: F P F' + Q, the error carried on
+            d = t - t_lost
+            x[:3] += south * 60.0 * (d + 2.0)
+            x[3:] += south * 60.0
+            F = np.eye(6)
+            F[:3, 3:] = d * np.eye(3)
+            Q = q * np.block([[d**3 / 3 * np.eye(3), d**2 / 2 * np.eye(3)],
+                              [d**2 / 2 * np.eye(3), d * np.eye(3)]])  # fmt: skip
+            P = F @ p_lost @ F.T + Q
+        else:
+            sv = 100.0 if t < t_b else SIGMA_VEL
+            P = np.diag([SIGMA_POS**2] * 3 + [sv**2] * 3)
+        ft = FusedTrack("S1", float(t), x, P, float(truth.thrusting_at(t)), ("KR",))
+        tracks += picture._publish(float(t), [ft])
+    kr = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
+    decisions = run(kr, tracks, truth.t_end + 60.0)
+    assert not [d for d in decisions if d.notice.shelter]
+    assert [d.notice.kind for d in decisions] == ["MARITIME"]
+
+
+@pytest.mark.slow
 def test_every_later_message_refers_to_all_earlier_ones_of_its_area(oki_strike):
     _, decisions, _ = oki_strike
     shimane = by_area(decisions, "JP:32")
@@ -154,12 +208,6 @@ def test_actual_status_needs_a_live_feed():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect (2026-12-02, measured): Aomori (JP:02) is withdrawn 55 s after the "
-    "estimate narrows, not within two estimates (10 s): the 99.9 % corridor of the narrow "
-    "estimates still meets it, or the consistency gate holds the wide corridor; not yet found",
-)
 def test_a_wide_early_estimate_is_withdrawn_as_soon_as_it_narrows():
     """An IRBM over Hokkaido tracked at first with a covariance 8 times too wide: the areas its
     wide corridor meets are warned, those the first narrow estimates rule out are withdrawn

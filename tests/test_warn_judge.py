@@ -48,3 +48,44 @@ def test_a_scenario_row_names_first_messages_leads_and_how_near_each_false_area_
     assert s["max_withdrawn_after_s"] == 25.0
     text = markdown([r], "cmd")
     assert "JP:02 (7 km off)" in text and "false shelter areas 1" in text
+
+
+@pytest.mark.slow
+def test_a_maritime_message_covers_every_fall_inside_its_hazard_area():
+    """Two SRBMs from one site to one aim point 11 s apart whose tracks the picture put in one
+    launch event (srbm-salvo's SRBM-3 and SRBM-4): the maritime message of that event, sent after
+    both fell, is credited to both falls inside its hazard area, not only to the event's flight;
+    a fall elsewhere is not credited."""
+    from types import SimpleNamespace
+
+    from test_warn_decide import EPOCH, picture_tracks, run
+
+    from lookout.exchange.keys import derive_key
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.decide import DeskConfig, WarnDesk
+    from lookout.warn.issue import Issuer
+    from lookout.warn.judge import judge
+    from lookout.warn.notice import default_authority
+
+    site, aim = (38.95, 126.60), Aim(target_lat_deg=39.00, target_lon_deg=131.50, loft=80)
+    launches = [
+        plan_cached(*site, aim, "srbm-solid", object_id="A", launch_time=100.0),
+        plan_cached(*site, aim, "srbm-solid", object_id="B", launch_time=89.0),
+        plan_cached(*site, Aim(target_lat_deg=37.20, target_lon_deg=131.30, loft=80),
+                    "srbm-solid", object_id="C", launch_time=100.0),  # fmt: skip
+    ]
+    trajectories = fly(launches)
+    a = next(tr for tr in trajectories if tr.object_id == "A")
+    desk = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
+    decisions = run(desk, picture_tracks(a), max(tr.t_end for tr in trajectories) + 60.0)
+    issuer = Issuer("KR", derive_key("test", "KR"))
+    alerts = [issuer.alert(d) for d in decisions]
+    assert [al.kind for al in alerts] == ["MARITIME"]
+    sim = SimpleNamespace(launches=launches, trajectories=trajectories,
+                          scenario=SimpleNamespace(duration_s=1200.0))  # fmt: skip
+    kr = SimpleNamespace(id="KR", country="KR")
+    got = judge(sim, alerts, {alerts[0].event_id: "A"}, [kr])
+    told = {m["flight"]: m["first_message_s"] for m in got["maritime"]}
+    assert told["A"] is not None and told["B"] is not None
+    assert told.get("C") is None  # near Ulleung/Dokdo, far from the message's hazard area

@@ -14,7 +14,10 @@ consistent: it is where its previous estimate (5 s before) put it, within 99.9 %
 up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``), its velocity changed by no more than
 gravity and such a burn allow, and its state is bound (below escape energy). An object's
 corridor is used only once the next estimate has agreed with it; a later one that disagrees is
-set aside and the last consistent one kept. A corridor's parts whose 95 % ellipse is longer
+set aside and the last consistent one kept. An estimate with nothing measured since the one
+before (its position covariance no smaller than that one's flown on, ``_predicted_only``: the
+picture coasting a track it lost) is no estimate at all: it neither confirms a corridor nor
+counts as a fresh estimate of the event. A corridor's parts whose 95 % ellipse is longer
 than ``MAX_AXIS_M`` say nothing about where the object will be and are not used. Nothing is
 held back beyond that (the first warning comes one assessment, 5 s, after the first usable
 estimate): a phantom is the picture's defect, not something to hide behind delays.
@@ -36,7 +39,8 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 **Lifecycle per event and area** (kinds of ``lookout.warn.notice``):
 
 - not yet told, threatened by two fresh estimates in a row (``CONFIRM_ESTIMATES``; by one when
-  the predicted passage is less than ``NEAR_S`` away), its predicted passage still ahead:
+  the predicted passage is less than ``NEAR_S`` away and that estimate has just come), its
+  predicted passage still ahead:
   ``LAUNCH`` (shelter), or ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact
   ellipse meets the area;
 - not yet told and the passage already behind (the object flew over it before the event was
@@ -44,7 +48,8 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 - sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
 - sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
   ``FELL_AT_SEA`` if the object that threatened it has come down (where, inside the EEZ or
-  not), else ``PASSED_OVER`` if its predicted passage had begun, else ``NO_THREAT`` (withdrawn
+  not), else ``PASSED_OVER`` if its predicted passage had begun (if a fall was predicted on it,
+  nothing until the object is down: its outcome is the fall), else ``NO_THREAT`` (withdrawn
   as soon as two fresh estimates in a row rule the area out, ``CONFIRM_ESTIMATES``: one
   estimate at a corridor's edge does not flip a warning; a new threat after an outcome needs
   two in a row too);
@@ -76,7 +81,7 @@ from lookout.assess.energy import specific_energy
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import SystemTrack
-from lookout.warn.hazard import CHI2_2D_999, Corridor, corridors, ellipse_polygon
+from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
     SHELTER_KINDS,
     Authority,
@@ -197,6 +202,7 @@ class _AreaState:
     outcome_t: float | None = None
     passage: tuple[float, float] | None = None  # latest predicted entry and exit over it (s)
     threat_from: str | None = None  # the object that last threatened it
+    fallers: list[str] = field(default_factory=list)  # objects whose fall was predicted on it
     hits: int = 0  # consecutive fresh estimates that threaten it
     misses: int = 0  # consecutive fresh estimates that do not
     passed_info: bool = False
@@ -222,6 +228,7 @@ class _Object:
     previous: tuple | None = None  # (t, x, P) of the last fresh assessment
     unbound: bool = False  # its latest state is above escape energy
     inconsistent: int = 0  # corridors that did not agree with the one before
+    predicted_only: int = 0  # estimates that were the last one flown on, no measurement since
 
 
 @dataclass
@@ -240,6 +247,8 @@ class _Event:
     count: int = 0
     fallen_said: set[str] = field(default_factory=set)  # objects whose fall was looked at
     fresh_t: float | None = None  # when an object of the event was last assessed
+    measured_t: float | None = None  # when an object that may be its payload was last measured
+    predicted_t: float | None = None  # when one was last assessed without a measurement since
     payload_known: bool = False  # the picture has told the event's payload
     pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
     # row that threaten it, before its first message
@@ -438,10 +447,18 @@ class WarnDesk:
                 if not ev.payload_like(ob) or ob.implausible_t == t or ob.unbound:
                     continue
                 prev, ob.previous = ob.previous, (t, np.asarray(tr.x), np.asarray(tr.P))
+                if prev is not None and _predicted_only(prev, ob.previous):
+                    # Nothing measured since the last estimate: this one is that estimate flown
+                    # on (the picture coasting a track it lost), and agreeing with it proves
+                    # nothing. Neither a check of the corridor nor a fresh estimate of the event.
+                    ob.predicted_only += 1
+                    ev.predicted_t = t
+                    continue
                 if prev is not None and not _velocity_consistent(prev, ob.previous):
                     ob.inconsistent += 1
                     ob.candidate = None  # the track jumped: start again from this state
                     continue
+                ev.measured_t = t
                 todo.append((ob, tr))
         if not todo:
             return
@@ -463,11 +480,9 @@ class WarnDesk:
 
     # ------------------------------------------------------------------ per event
 
-    def _threats(self, ev: _Event, t: float, wide: bool = False) -> dict[int, dict]:
+    def _threats(self, ev: _Event, t: float) -> dict[int, dict]:
         """Per area index: what threatens it now (object, rule, predicted entry and exit, and
-        whether a fall is predicted on it), by the 95 % corridors and ellipses, or with
-        ``wide`` by the 99.9 % ones (what a warned area must leave to be withdrawn)."""
-        quantile = CHI2_2D_999 if wide else CHI2_2D_95
+        whether a fall is predicted on it), by the 95 % corridors and ellipses."""
         out: dict[int, dict] = {}
 
         def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
@@ -499,7 +514,7 @@ class WarnDesk:
             if payload_like and c is not None and not self._fallen(ob, t):
                 future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
                 if future.size:
-                    segs = _wrapped((c.segments_wide if wide else c.segments)[future])
+                    segs = _wrapped(c.segments[future])
                     si, ai = self._tree.query(segs, predicate="intersects")
                     for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
                         k = future[s_]
@@ -516,8 +531,7 @@ class WarnDesk:
                             },
                         )
                 if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
-                    ellipse = c.impact_wide if wide else c.impact
-                    for a_ in self._tree.query(_wrapped_one(ellipse), predicate="intersects"):
+                    for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
                         hit(
                             int(a_),
                             ob,
@@ -530,7 +544,7 @@ class WarnDesk:
             if not payload_like and ob.impact is not None and ob.impact_from_burnout:
                 lat, lon, ti, _, cov = ob.impact
                 if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
-                    poly = ellipse_polygon(lat, lon, cov, quantile)
+                    poly = ellipse_polygon(lat, lon, cov)
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
                         hit(
                             int(a_),
@@ -555,15 +569,12 @@ class WarnDesk:
 
     def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
         threats = self._threats(ev, t)
-        held = self._threats(ev, t, wide=True)
         due: dict[tuple, list[tuple[int, dict]]] = {}
         for i, area in enumerate(self.areas):
             st = ev.areas.get(area.key)
-            # A new warning needs the 95 % corridor; a warned area stays warned while the
-            # 99.9 % one still meets it (so that it does not flip at the corridor's edge).
+            # Warned and withdrawn on the same 95 % corridor: what keeps an area at its edge
+            # from flipping is the two estimates in a row (CONFIRM_ESTIMATES), not a wider one.
             th = threats.get(i)
-            if st is not None and st.sheltering and th is None and i in held:
-                th = dict(held[i], fall=False)  # a fall is announced on the 95 % ellipse only
             kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
             if kind is None:
                 continue
@@ -579,7 +590,9 @@ class WarnDesk:
 
     def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float):
         """The kind due for one area now, with its rule and geometry (None: nothing due)."""
-        fresh = ev.fresh_t == t  # a new estimate of the event came at this instant
+        # A new estimate of the event came at this instant (one flown on from the last, with no
+        # measurement since, is not one).
+        fresh = ev.fresh_t == t and not (ev.predicted_t == t and ev.measured_t != t)
         if st is not None and fresh:
             st.hits = st.hits + 1 if th is not None else 0
             st.misses = st.misses + 1 if th is None else 0
@@ -592,6 +605,8 @@ class WarnDesk:
             if st is not None:
                 st.passage = (th["entry_s"], th["exit_s"])
                 st.threat_from = th["object"]
+                if th["fall"] and th["object"] not in st.fallers:
+                    st.fallers.append(th["object"])
             geom = {
                 "object": th["object"],
                 "entry_s": th["entry_s"],
@@ -603,12 +618,13 @@ class WarnDesk:
                     return None, None, None
                 if st is not None and st.history and st.hits < CONFIRM_ESTIMATES:
                     return None, None, None  # warned before: a new threat must be confirmed
-                if (
-                    st is None
-                    and ev.pending.get(area.key, 0) < CONFIRM_ESTIMATES
-                    and th["entry_s"] - t > NEAR_S
-                ):
-                    return None, None, None  # one estimate at a corridor's edge is no call
+                pending = ev.pending.get(area.key, 0)
+                near = fresh and pending >= 1 and th["entry_s"] - t <= NEAR_S
+                if st is None and pending < CONFIRM_ESTIMATES and not near:
+                    # One estimate at a corridor's edge is no call, unless it has just come and
+                    # the passage is too near to wait for the next (an old estimate whose
+                    # passage drew near as no other came is no more likely than it was).
+                    return None, None, None
                 if th["fall"]:
                     return "IMPACT_PREDICTED", th["rule"], geom
                 return "LAUNCH", th["rule"], geom
@@ -621,13 +637,26 @@ class WarnDesk:
                 return "PASSED_OVER", "trail_over_area_before_credible", passed
             return None, None, None
         if st.sheltering:
-            ob = ev.objects.get(st.threat_from) if st.threat_from else None
-            if ob is not None and self._fallen(ob, t) and ob.impact is not None:
+            # The objects whose fall was predicted on it (else the last that threatened it):
+            # once all are down, it fell on its land if any came down there.
+            fallers = [
+                o for k in (st.fallers or ([st.threat_from] if st.threat_from else []))
+                if (o := ev.objects.get(k)) is not None and o.impact is not None
+            ]
+            if fallers and all(self._fallen(o, t) for o in fallers):
+                on = [
+                    o for o in fallers
+                    if shapely.contains_xy(area.land, _wrap(o.impact[1]), o.impact[0])
+                ]
+                ob = (on or fallers)[0]
                 lat, lon = ob.impact[0], ob.impact[1]
-                on_land = bool(shapely.contains_xy(area.land, _wrap(lon), lat))
-                kind = "FELL_ON_LAND" if on_land else "FELL_AT_SEA"
+                kind = "FELL_ON_LAND" if on else "FELL_AT_SEA"
                 return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
             if st.passage is not None and st.passage[0] <= t:
+                if st.impact_said and fallers:
+                    # A fall was predicted on it and its time has come: the outcome is the
+                    # fall (on its land or at sea), not a passage, once the object is down.
+                    return None, None, None
                 # Its predicted passage had begun, and nothing is ahead of it any more.
                 return "PASSED_OVER", "passage_behind", {"passage_s": list(st.passage)}
             if st.misses >= CONFIRM_ESTIMATES:
@@ -851,6 +880,19 @@ def _velocity_consistent(prev: tuple, cur: tuple) -> bool:
     dv = float(np.linalg.norm(x1[3:] - x0[3:]))
     sigma = float(np.sqrt(np.trace(P0[3:, 3:]) + np.trace(P1[3:, 3:])))
     return dv <= (THRUST_MPS2 + FRAME_MPS2) * dt + 3.29 * sigma
+
+
+def _predicted_only(prev: tuple, cur: tuple) -> bool:
+    """Whether a track's estimate ``cur`` (t, x, P) was only predicted from ``prev``: its
+    position no more certain (trace of the position covariance) than ``prev``'s flown on
+    kinematically to its time (F P F', no process noise). A measurement since makes it more
+    certain; a tracker that only predicted adds its process noise and makes it less (the
+    picture's own test of an update, ``lookout.tracking.fusion``: a Kalman covariance grows
+    only when predicted)."""
+    (t0, _, P0), (t1, _, P1) = prev, cur
+    dt = t1 - t0
+    flown = np.trace(P0[:3, :3]) + 2.0 * dt * np.trace(P0[:3, 3:]) + dt**2 * np.trace(P0[3:, 3:])
+    return float(np.trace(P1[:3, :3])) >= float(flown)
 
 
 def _consistent(launches, t_first: float) -> bool:

@@ -34,8 +34,6 @@ from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior, sigma
 from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 
-#: Chi-square (2 dof) 99.9 % quantile: the wider corridor a warned area must leave.
-CHI2_2D_999 = 13.815510557964274
 #: Largest ground distance (m) of the nominal between two samples of the corridor.
 SAMPLE_M = 40e3
 #: Bounds on the time step (s) between samples.
@@ -56,8 +54,7 @@ class Corridor:
 
     ``t0``/``t1`` (K,) are the segments' time spans, ``segments`` (K,) their polygons and
     ``seg_axis_m`` (K,) the larger 95 % semi-major axis of their two ellipses;
-    ``segments_wide`` and ``impact_wide`` the same drawn at 99.9 % (what it takes to rule an area
-    out once it is warned); ``cov_en``
+    ``cov_en``
     (K + 1, 2, 2) the (east, north) covariance (m^2) of the ground position at each sample;
     ``track_lat``/``track_lon`` (K + 1,) degrees the nominal ground track at the sample times
     ``times`` (K + 1,). ``impact`` is the 95 % ellipse polygon of the fall, ``impact_lat``,
@@ -72,8 +69,6 @@ class Corridor:
     t1: np.ndarray
     segments: np.ndarray
     seg_axis_m: np.ndarray
-    segments_wide: np.ndarray
-    impact_wide: object
     cov_en: np.ndarray
     track_lat: np.ndarray
     track_lon: np.ndarray
@@ -262,10 +257,8 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
     c_lat = np.degrees(np.asarray(c_lat))
     c_lon = np.degrees(np.unwrap(np.asarray(c_lon)))
     rings = _ellipse_rings(c_lat, c_lon, cov_t)
-    rings_wide = _ellipse_rings(c_lat, c_lon, cov_t, CHI2_2D_999)
-    segs, segs_wide = _swept(rings), _swept(rings_wide)
+    segs = _swept(rings)
     impact = shapely.convex_hull(shapely.multipoints(rings[-1]))
-    impact_wide = shapely.convex_hull(shapely.multipoints(rings_wide[-1]))
     semi_major = np.sqrt(CHI2_2D_95 * np.maximum(np.linalg.eigvalsh(cov_t)[:, 1], 0.0))
     imp_t = ends[ok]
     wi = ww[ok] / ww[ok].sum()
@@ -281,8 +274,6 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
         t1=times[1:],
         segments=segs,
         seg_axis_m=np.maximum(semi_major[:-1], semi_major[1:]),
-        segments_wide=segs_wide,
-        impact_wide=impact_wide,
         cov_en=cov_t,
         track_lat=c_lat,
         track_lon=c_lon,

@@ -37,8 +37,9 @@ ATTRIBUTE_M = 100e3
 
 
 def truth_threats(sim, country: str) -> dict[str, dict]:
-    """Per flight: ``areas`` {code: (first s, last s) after launch} truly threatened and
-    ``seas`` {sea key: [fall times s after launch]} for falls inside the EEZ off the areas."""
+    """Per flight: ``areas`` {code: (first s, last s) after launch} truly threatened,
+    ``seas`` {sea key: [fall times s after launch]} for falls inside the EEZ off the areas, and
+    ``falls`` [(sea key, absolute fall time s, lon, lat deg)] of those same falls."""
     country_areas = area_data.areas(country)
     eez = area_data.eez(country)
     out = {}
@@ -51,6 +52,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         t0 = launch.launch_time
         hit: dict[str, list[float]] = {}
         seas: dict[str, list[float]] = defaultdict(list)
+        falls: list[tuple[str, float, float, float]] = []
         ground: list[np.ndarray] = []
         for tr in objs:
             ins = tr.event("orbit_insertion")
@@ -82,9 +84,16 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
                 la, lo = float(np.degrees(la)), float(area_data.wrap_lon(np.degrees(lo)))
                 off_areas = not any(shapely.contains_xy(a.footprint, lo, la) for a in country_areas)
                 if off_areas and shapely.contains_xy(eez, lo, la):
-                    seas[area_data.sea_area(la, lo).key].append(float(imp.t - t0))
+                    sea = area_data.sea_area(la, lo).key
+                    seas[sea].append(float(imp.t - t0))
+                    falls.append((sea, float(imp.t), lo, la))
         track = np.concatenate(ground) if ground else np.empty((0, 2))
-        out[launch.object_id] = {"areas": hit, "seas": dict(seas), "ground": track}
+        out[launch.object_id] = {
+            "areas": hit,
+            "seas": dict(seas),
+            "falls": falls,
+            "ground": track,
+        }
     return out
 
 
@@ -134,6 +143,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
             errors.append({"identifier": a.identifier, "errors": errs[:3]})
     rows: dict[tuple, dict] = {}
     withdrawn, maritime = [], []
+    falls: list[tuple] = []  # partner, flight, sea, absolute fall time s, lon, lat deg
     names = {}
     grounds, footprints = {}, {}
     for p in partners:
@@ -147,6 +157,8 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
             for code, (first, last) in th["areas"].items():
                 rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
         for flight, th in truth.items():
+            for sea, t_fell, lon, lat in th["falls"]:
+                falls.append((p.id, flight, sea, t_fell, lon, lat))
             for sea, times in th["seas"].items():
                 maritime.append(
                     {
@@ -185,6 +197,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                     maritime.append(m)
                 if m["first_message_s"] is None:
                     m["first_message_s"] = t_rel
+                _credit_falls(a, sea, falls, maritime, launch_t)
                 continue
             code = key.split(":", 1)[1]
             row = rows.get((flight, a.partner, code))
@@ -262,6 +275,29 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         "messages_by_kind": dict(Counter(a.kind for a in alerts if a.partner in by_partner)),
         "events": {e: f for e, f in sorted(event_flight.items())},
     }
+
+
+def _credit_falls(alert, sea: str, falls, maritime: list[dict], launch_t: dict) -> None:
+    """A maritime message tells ships of the hazard area it draws: every true fall of another
+    flight in that sea, inside that area and already down when it was sent, was told too (two
+    launches the picture put in one event share one chain of maritime messages)."""
+    from lxml import etree
+
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    polys = []
+    for text in etree.fromstring(alert.cap).xpath("//cap:area/cap:polygon/text()", namespaces=ns):
+        pts = [tuple(float(v) for v in p.split(",")) for p in text.split()]
+        polys.append(shapely.Polygon([(lon, lat) for lat, lon in pts]))
+    t_sent = alert.t_ns * 1e-9
+    for m in maritime:
+        if m["partner"] != alert.partner or m["sea"] != sea or m["first_message_s"] is not None:
+            continue
+        for partner, flight, fsea, fell_t, lon, lat in falls:
+            if (partner, flight, fsea) != (alert.partner, m["flight"], sea):
+                continue
+            if fell_t <= t_sent and any(shapely.contains_xy(p, lon, lat) for p in polys):
+                m["first_message_s"] = t_sent - launch_t.get(flight, 0.0)
+                break
 
 
 def _row(flight, partner, code, names, first=None, last=None) -> dict:
