@@ -203,6 +203,16 @@ def _ring(points: list[tuple[float, float]]) -> str:
     return " ".join(f"{lat:.5f},{lon:.5f}" for lat, lon in points)
 
 
+def read_ring(text: str) -> tuple[tuple[float, float], ...]:
+    """The (lat, lon) degree points of a CAP ``<polygon>`` ("lat,lon lat,lon ...", as
+    ``_ring`` writes them). Raises ValueError on a pair that is not two numbers."""
+    points = []
+    for pair in text.split():
+        lat, lon = (float(v) for v in pair.split(","))
+        points.append((lat, lon))
+    return tuple(points)
+
+
 def ellipse_ring(lat_deg, lon_deg, semi_major_m, semi_minor_m, orientation_deg, n=36):
     """A closed ring of (lat, lon) around an ellipse on the ground (geodesic offsets)."""
     t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)

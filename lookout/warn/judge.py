@@ -30,7 +30,7 @@ import shapely
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
 from lookout.warn import areas as area_data
-from lookout.warn.cap import validate
+from lookout.warn.cap import CAP_NS, read_ring, validate
 
 #: Largest distance (m) from a track to the truth object it is given to.
 ATTRIBUTE_M = 100e3
@@ -283,11 +283,12 @@ def _credit_falls(alert, sea: str, falls, maritime: list[dict], launch_t: dict) 
     launches the picture put in one event share one chain of maritime messages)."""
     from lxml import etree
 
-    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
-    polys = []
-    for text in etree.fromstring(alert.cap).xpath("//cap:area/cap:polygon/text()", namespaces=ns):
-        pts = [tuple(float(v) for v in p.split(",")) for p in text.split()]
-        polys.append(shapely.Polygon([(lon, lat) for lat, lon in pts]))
+    polys = [
+        shapely.Polygon([(lon, lat) for lat, lon in read_ring(text)])
+        for text in etree.fromstring(alert.cap).xpath(
+            "//cap:area/cap:polygon/text()", namespaces={"cap": CAP_NS}
+        )
+    ]
     t_sent = alert.t_ns * 1e-9
     for m in maritime:
         if m["partner"] != alert.partner or m["sea"] != sea or m["first_message_s"] is not None:

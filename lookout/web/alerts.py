@@ -30,7 +30,8 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+from lookout.warn.cap import CAP_NS, read_ring
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _NS = {"cap": CAP_NS}
 
@@ -152,13 +153,7 @@ def parse_cap(xml: bytes) -> Alert:
     areas = []
     for info in infos:
         for area in info.findall("cap:area", _NS):
-            polys = []
-            for p in area.findall("cap:polygon", _NS):
-                pts = []
-                for pair in (p.text or "").split():
-                    lat, lon = (float(v) for v in pair.split(","))
-                    pts.append((lat, lon))
-                polys.append(tuple(pts))
+            polys = [read_ring(p.text or "") for p in area.findall("cap:polygon", _NS)]
             circles = []
             for c in area.findall("cap:circle", _NS):
                 centre, radius = (c.text or "").split()
