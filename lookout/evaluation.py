@@ -286,16 +286,18 @@ def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict
         P = np.array([assessments[i].covariance for i in idx])
         own = [owner[assessments[i].track_id] for i in idx]
         names = [tr.object_id for tr in family[root]]
-        d2 = np.full((len(names), t.size), np.inf)
+        d2 = np.full((len(names) + 1, t.size), np.inf)  # the last row: a truth not in the family
         for j, tr in enumerate(family[root]):
             alive = np.flatnonzero((t >= tr.t[0]) & (t <= tr.t[-1]))
             if alive.size:
                 d2[j, alive] = nees(x[alive] - tr.state_at(t[alive]), P[alive])
-        nearest = np.argmin(d2, axis=0)
+        nearest = np.argmin(d2[:-1], axis=0)
+        row = {name: j for j, name in enumerate(names)}
+        j_own = np.array([row.get(o, len(names)) for o in own])
+        d_own = d2[j_own, np.arange(t.size)]
+        lost = (d_own > FOLLOW_GATE) & np.isfinite(d_own)
         for k, i in enumerate(idx):
-            j_own = names.index(own[k]) if own[k] in names else None
-            lost = j_own is not None and FOLLOW_GATE < d2[j_own, k] < np.inf
-            out[i] = names[nearest[k]] if lost else own[k]
+            out[i] = names[nearest[k]] if lost[k] else own[k]
     return out
 
 
