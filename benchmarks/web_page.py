@@ -52,6 +52,10 @@ def main(argv=None) -> None:
         help="play the whole log in this many minutes of wall time (sets the speed)",
     )
     args = ap.parse_args(argv)
+    if not args.speed > 0:
+        ap.error(f"--speed {args.speed}: must be above 0")
+    if args.minutes is not None and not args.minutes > 0:
+        ap.error(f"--minutes {args.minutes}: must be above 0")
     from playwright.sync_api import sync_playwright
 
     t_start = time.monotonic()
@@ -68,7 +72,8 @@ def main(argv=None) -> None:
     if url is None:
         sys.exit("the replay printed no address")
     threading.Thread(target=proc.stdout.read, daemon=True).start()
-    out = {"log": args.log, "speed": args.speed, "replay_ready_s": round(time.monotonic() - t_start)}
+    ready_s = round(time.monotonic() - t_start)
+    out = {"log": args.log, "speed": args.speed, "replay_ready_s": ready_s}
     try:
         with sync_playwright() as pw:
             chromium = shutil.which("chromium") or "/usr/bin/chromium"
