@@ -329,3 +329,35 @@ def test_payload_and_its_stage_each_keep_one_track_through_separation():
     assert owner[rv.object_id] != owner[stage.object_id]
     # The RV keeps the older track: the stage is the object that left the predicted path.
     assert owner[rv.object_id] < owner[stage.object_id]
+
+
+def test_a_lost_track_does_not_fly_off_on_a_false_alarm():
+    """srbm-salvo, Korea's own tracker (its two radars, two false alarms per scan each): tracks
+    lost late in boost or at staging for 40-60 s used to take one false alarm through a boost
+    mode grown over the gap and fly off as phantoms, to 3,000 km altitude at 7 km/s, over
+    missiles that never rose above 100 km. Every state Korea reports stays within the flights'
+    envelope."""
+    from lookout.geodesy import ecef_to_geodetic
+    from lookout.scenario import load
+    from lookout.simulate import simulate
+
+    sim = simulate(load("srbm-salvo"))
+    kr = next(p for p in sim.scenario.raw["partners"] if p["id"] == "KR")
+    radars = {s["id"] for s in kr["sensors"]}
+    dets = [d for d in sim.detections if d.sensor_id in radars]
+    top_alt = max(float(ecef_to_geodetic(tr.pos)[2].max()) for tr in sim.trajectories)
+    top_speed = max(float(np.linalg.norm(tr.vel, axis=1).max()) for tr in sim.trajectories)
+    tracker, reports, chunk, second = Tracker(), [], [], 1
+    for d in dets:
+        if d.t_ns >= second * 1_000_000_000:
+            tracker.process(chunk)
+            reports.append(tracker.report(float(second)))
+            chunk, second = [], d.t_ns // 1_000_000_000 + 1
+        chunk.append(d)
+    rep = TrackLog.concatenate(reports)
+    assert len(rep) > 1000
+    alt = ecef_to_geodetic(rep.x[:, :3])[2]
+    speed = np.linalg.norm(rep.x[:, 3:6], axis=1)
+    assert top_alt < 120e3
+    assert alt.max() < top_alt + 30e3, rep.track_id[np.argmax(alt)]
+    assert speed.max() < top_speed + 1000.0, rep.track_id[np.argmax(speed)]

@@ -78,6 +78,7 @@ from lookout.tracking.motion import (
     propagate,
     tracker_accel_q,
 )
+from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import BasisCache, Scan, prepare
 
 BOOST, COAST = 0, 1
@@ -209,6 +210,7 @@ class Tracker:
     def __init__(self, config: TrackerConfig | None = None) -> None:
         self.config = cfg = config or TrackerConfig()
         self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
+        self._reach_sigmas = math.sqrt(cfg.gate(1))
         self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
         self._confirm_llr = cfg.confirm_llr
         self._drop_llr = math.log(0.01)
@@ -256,8 +258,8 @@ class Tracker:
         # reference state (NX,), relative state per m/s of separation speed (6,), and the time
         # the reference was taken from the older's estimate.
         self._formation_ref: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
-        # Dormant tracks woken by a detection: by id, the time, the updates since and the
-        # estimate they had asleep (``_note_wakes``).
+        # Lost or dormant tracks woken by a detection: by id, the time, the updates since and
+        # the estimate they had before it (``_note_wakes``).
         self._woken: dict[int, tuple[float, int, tuple]] = {}
         self.n = 0
         self._next_id = 1
@@ -315,9 +317,13 @@ class Tracker:
             cand = self._coarse(scan)
             if cand.size:
                 xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
-                ia, jb, formation, dll, near = self._associate(scan, cand, xp, Pp, c, xbar)
+                ia, jb, formation, dll, near, thrust_ok = self._associate(
+                    scan, cand, xp, Pp, c, xbar
+                )
                 if ia.size:
-                    self._update(scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll)
+                    self._update(
+                        scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll, thrust_ok
+                    )
                     assigned[jb] = True
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
@@ -338,8 +344,12 @@ class Tracker:
             return TrackLog.empty()
         xbar, Pbar, pb = self._last_prediction
         # Dormant tracks (not updated for ``confirmed_timeout_s``) are kept for the objects'
-        # return, not reported.
+        # return, not reported; nor are woken ones until they have a new track's detections
+        # (``_note_wakes``): what woke them may be a false alarm, which would show for seconds
+        # as a track leaping off in boost.
         awake = t - self.t[sel] <= self.config.confirmed_timeout_s
+        if self._woken:
+            awake &= ~np.isin(self.ids[sel], np.fromiter(self._woken, np.int64))
         if not awake.all():
             sel, xbar, Pbar, pb = sel[awake], xbar[awake], Pbar[awake], pb[awake]
         k = sel.size
@@ -628,14 +638,17 @@ class Tracker:
             # the first one's track a mixture of both, 1.5 km/s out with a 15 m/s sigma).
             live[:, COAST] = False
             live[:, MANOEUVRE] = False  # manoeuvre mode: a gliding body burns nothing
-        ok = ((d2m <= self._gate[m]) & live[:, :, None]).any(axis=1)
+        live = np.repeat(live[:, :, None], d2m.shape[2], axis=2)  # per (track, mode, detection)
+        if kind == "radar":
+            live[:, BOOST] &= self._thrust_reachable(scan, cand, xp, Pp, live[:, BOOST])
+        ok = ((d2m <= self._gate[m]) & live).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, None, np.zeros(0), near
+            return empty, empty, None, np.zeros(0), near, np.zeros(0, dtype=bool)
         with np.errstate(divide="ignore"):
-            logc = np.where(live, np.log(c), -np.inf)
+            logc = np.where(live, np.log(c)[:, :, None], -np.inf)
         # -2 ln of the mixture density, less m ln 2π (d² + ln|S| for a single mode).
-        cost_all = -2.0 * logsumexp(logc[:, :, None] - 0.5 * (d2m + logdet), axis=1)
+        cost_all = -2.0 * logsumexp(logc - 0.5 * (d2m + logdet), axis=1)
         # The combined prediction's Jacobian, for the ordering of closely spaced pairs.
         _, H = measure.predict(kind, xbar, scan, m)
         rows = np.flatnonzero(ok.any(axis=1))
@@ -660,7 +673,29 @@ class Tracker:
             near[has] = self.ids[cand[rc[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
-        return ia, jb, formation, dll, near
+        return ia, jb, formation, dll, near, live[ia, BOOST, jb]
+
+    def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
+        """Per (track of ``cand``, radar detection): whether thrust can have carried the object
+        there since the track's last update, (n, M), computed where ``rows`` (n, M) asks: the
+        detection within the catalogue's largest thrust displacement (``reach``) of the coast
+        mode's ballistic prediction, plus the gate's sigmas of that prediction's and the
+        detection's position errors along the way. Without it, a boost mode flown unseen for
+        half a minute gates a false alarm 130 km off (its thrust acceleration random-walked to
+        tens of g)."""
+        out = np.ones(rows.shape, dtype=bool)
+        ti = np.flatnonzero(rows.any(axis=1))
+        if ti.size == 0:
+            return out
+        dev = scan.ecef_pos[None, :, :] - xp[ti, COAST, None, :3]  # (k, M, 3)
+        dist = np.sqrt(np.einsum("kmi,kmi->km", dev, dev))
+        u = dev / np.maximum(dist, 1.0)[:, :, None]
+        var = np.einsum("kmi,kij,kmj->km", u, Pp[ti, COAST, :3, :3], u)
+        var += np.einsum("kmi,mij,kmj->km", u, scan.ecef_P, u)
+        dt = scan.t - self.t[cand[ti]]
+        reach = thrust_displacement_m(dt)[:, None] + self._reach_sigmas * np.sqrt(var)
+        out[ti] = dist <= reach
+        return out
 
     def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
         """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
@@ -840,9 +875,11 @@ class Tracker:
         )
         return jb, formation
 
-    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll) -> None:
+    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok=None) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode; the tracks of
-        ``formation`` (``_order_siblings``) by ``_update_formation`` instead."""
+        ``formation`` (``_order_siblings``) by ``_update_formation`` instead. Where
+        ``thrust_ok`` is False no thrust reaches the detection (``_thrust_reachable``): the
+        boost mode gets no weight from it."""
         cfg = self.config
         m, kind = scan.m, scan.kind
         na = ia.size
@@ -867,6 +904,8 @@ class Tracker:
         if kind == "infrared":
             ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
             ll[:, MANOEUVRE] += math.log(cfg.ir_coast_likelihood)  # manoeuvre mode: no plume
+        if thrust_ok is not None:
+            ll[~thrust_ok, BOOST] = -np.inf
         ll -= ll.max(axis=1, keepdims=True)
         mu = c * np.exp(ll)
         mu /= mu.sum(axis=1, keepdims=True)
@@ -875,7 +914,7 @@ class Tracker:
         x_new = x_new.reshape(na, NMODE, NX)
         P_new = P_new.reshape(na, NMODE, NX, NX)
         self._reseed_boost(x_new, P_new, mu)
-        self._note_wakes(ia, scan.t)
+        self._note_wakes(ia, scan.t, self._tentative_timeout(scan.sensor))
         if kind == "infrared":
             self._note_ir(ia, scan.sensor, scan.t)
         self.xm[ia] = x_new
@@ -1055,12 +1094,15 @@ class Tracker:
             )
         # --- end manoeuvre mode ---
 
-    def _note_wakes(self, idx: np.ndarray, t: float) -> None:
-        """Before tracks ``idx`` are updated at ``t``: remember the estimate of each dormant one
-        (its gate, grown over the gap, holds false alarms as well as its object), and count the
-        updates of those woken earlier, forgetting the estimate once they are as many as a new
-        track needs (``confirm_hits``)."""
-        if not self._woken and not (t - self.t[idx] > self.config.confirmed_timeout_s).any():
+    def _note_wakes(self, idx: np.ndarray, t: float, lost_s: float) -> None:
+        """Before tracks ``idx`` are updated at ``t``: remember the estimate of each confirmed
+        one unseen for more than ``lost_s`` (a tentative track's timeout at the scan's sensor:
+        its object lost, the track dormant or not; its gate, grown over the gap, holds false
+        alarms as well as its object), and count the updates of those woken earlier,
+        forgetting the estimate once they are as many as a new track needs (``confirm_hits``).
+        Measured on srbm-salvo: two tracks lost 40-60 s each took a single false alarm through
+        a boost mode grown over the gap, and flew off as phantoms to 600-3,000 km altitude."""
+        if not self._woken and not (t - self.t[idx] > lost_s).any():
             return
         for i in idx.tolist():
             key = int(self.ids[i])
@@ -1070,7 +1112,7 @@ class Tracker:
                     del self._woken[key]
                 else:
                     self._woken[key] = (t_wake, hits + 1, saved)
-            elif self.confirmed[i] and t - self.t[i] > self.config.confirmed_timeout_s:
+            elif self.confirmed[i] and t - self.t[i] > lost_s:
                 saved = tuple(getattr(self, a)[i].copy() for a in _WAKE_ARRAYS)
                 self._woken[key] = (t, 1, saved)
 
