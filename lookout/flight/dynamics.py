@@ -72,13 +72,12 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
         # The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
         # circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and
         # as far below it at circular speed, so a lofted climb is flattened for insertion.
-        r = np.linalg.norm(pos[hold], axis=1)
-        r_hat = pos[hold] / r[:, None]
-        horiz = vel[hold] - np.einsum("ij,ij->i", vel[hold], r_hat)[:, None] * r_hat
+        ph, vh = pos[hold], vel[hold]
+        r = np.linalg.norm(ph, axis=1)
+        r_hat = ph / r[:, None]
+        horiz = vh - np.einsum("ij,ij->i", vh, r_hat)[:, None] * r_hat
         horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
-        v_in = vel[hold] + OMEGA_EARTH * np.column_stack(
-            [-pos[hold][:, 1], pos[hold][:, 0], np.zeros(r.size)]
-        )
+        v_in = vh + OMEGA_EARTH * np.column_stack([-ph[:, 1], ph[:, 0], np.zeros(r.size)])
         nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
         p = (st.hold_pitch[hold] * (1.0 - 2.0 * nu))[:, None]
         u[hold] = np.cos(p) * horiz + np.sin(p) * r_hat

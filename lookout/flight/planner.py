@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lookout.flight.aim import Aim, AimError, check_lat_lon
-from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit
+from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit_many
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
 from lookout.flight.propagate import propagate
 from lookout.flight.vehicles import Vehicle, catalogue, vehicle
@@ -84,19 +84,18 @@ def plan_many(requests: list[Request]) -> list[Launch | AimError]:
     that says why that request cannot be flown."""
     out: list[Launch | AimError | None] = [None] * len(requests)
     jobs: list[_Job] = []
+    orbits: list[_Job] = []
     for i, req in enumerate(requests):
         try:
             job = _job(i, req)
         except (AimError, LaunchError) as e:
             out[i] = e if isinstance(e, AimError) else AimError(str(e))
             continue
-        if job.kind == "orbit":
-            try:
-                out[i] = _plan_orbit(job)
-            except AimError as e:
-                out[i] = e
-            continue
-        jobs.append(job)
+        (orbits if job.kind == "orbit" else jobs).append(job)
+    if orbits:
+        _plan_orbits(orbits)
+        for job in orbits:
+            out[job.index] = job.result
     if jobs:
         _fan(jobs)
         _solve(jobs)
@@ -276,18 +275,37 @@ def minimum_energy_apogee(range_m: float) -> float:
     return float(a * (1 + e) - R_MEAN)
 
 
-def _plan_orbit(job: _Job) -> Launch:
-    errors = []
-    for p in job.candidates:
-        try:
-            return solve_orbit(
-                replace(p.base, azimuth=np.radians(job.aim.azimuth_deg)), job.aim.orbit_km * 1e3
-            )
-        except AimError as e:
-            errors.append(e)
-    if len(errors) == 1:
-        raise errors[0]
-    raise AimError(f"no catalogue vehicle can fly this orbit; the largest says: {errors[-1]}")
+def _plan_orbits(jobs: list[_Job]) -> None:
+    """Every orbit job's insertion, all in lockstep: each job's candidate launchers in turn,
+    the next one only where the one before failed."""
+    errors: dict[int, list[AimError]] = {id(job): [] for job in jobs}
+    todo = list(jobs)
+    for rank in range(max(len(job.candidates) for job in jobs)):
+        todo = [job for job in todo if rank < len(job.candidates)]
+        if not todo:
+            break
+        results = solve_orbit_many(
+            [
+                (
+                    replace(job.candidates[rank].base, azimuth=np.radians(job.aim.azimuth_deg)),
+                    job.aim.orbit_km * 1e3,
+                )
+                for job in todo
+            ]
+        )
+        for job, result in zip(todo, results, strict=True):
+            if isinstance(result, AimError):
+                errors[id(job)].append(result)
+            else:
+                job.result = result
+        todo = [job for job in todo if job.result is None]
+    for job in todo + [job for job in jobs if job.result is None]:
+        errs = errors[id(job)]
+        job.result = (
+            errs[0]
+            if len(errs) == 1
+            else AimError(f"no catalogue vehicle can fly this orbit; the largest says: {errs[-1]}")
+        )
 
 
 # --- The fan: one call for every first guess ----------------------------------------------
