@@ -60,7 +60,7 @@ FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn
 #: Lifting vehicles fly depressed: their grid is linear in the kick, dense at the flat end.
 GRID_KICKS = np.radians(np.r_[20.0:60.0:5.0, 60.0:76.0:3.0])
-GRID_CUTOFFS = np.array([0.55, 0.8, 1.0])
+GRID_CUTOFFS = np.array([0.55, 0.65, 0.75, 0.85, 0.93, 1.0])
 MAX_ITERATIONS = 16
 STEP_LENGTHS = (1.0, 0.5, 0.2)
 
@@ -312,8 +312,10 @@ def _plan_orbits(jobs: list[_Job]) -> None:
 
 
 #: Candidates fanned at first per aim (the smallest that may reach it); the others only if these
-#: fail.
+#: fail. A fan flies as long as its longest boost, so a group also stops before a vehicle that
+#: burns more than FAN_BURN_RATIO times as long as the group's first.
 FAN_GROUP = 3
+FAN_BURN_RATIO = 1.5
 
 
 def _fan(jobs: list[_Job]) -> None:
@@ -330,6 +332,8 @@ def _unfanned(job: _Job, start: int) -> list[_Problem]:
         if job.request.vehicle is None and _reach_bound(p) < p.range_m:
             p.fanned, p.max_reach_m = True, 0.0  # hopeless: not even without losses
             continue
+        if out and p.vehicle.full_burn_s > FAN_BURN_RATIO * out[0].vehicle.full_burn_s:
+            break
         out.append(p)
         if len(out) == FAN_GROUP:
             break
