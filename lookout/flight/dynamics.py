@@ -57,6 +57,9 @@ class Steering:
 
 def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     """Unit thrust vectors (N, 3) for each object's steering mode at time t (N,)."""
+    hold = mode == HOLD_PITCH
+    if hold.all():  # only upper stages inserting into orbit
+        return _hold_pitch(pos, vel, st.hold_pitch)
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
     v_hat = vel / np.maximum(speed, 1e-9)[:, None]
     since = t - st.t_launch - st.vertical_s
@@ -67,21 +70,26 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     follow = (since > 0) & (vel_tilt > cmd) & (speed > 1.0)
     commanded = np.cos(cmd)[:, None] * st.up + np.sin(cmd)[:, None] * st.heading
     u = np.where(follow[:, None], v_hat, commanded)
-    hold = mode == HOLD_PITCH
     if hold.any():
-        # The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
-        # circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and
-        # as far below it at circular speed, so a lofted climb is flattened for insertion.
-        ph, vh = pos[hold], vel[hold]
-        r = np.linalg.norm(ph, axis=1)
-        r_hat = ph / r[:, None]
-        horiz = vh - np.einsum("ij,ij->i", vh, r_hat)[:, None] * r_hat
-        horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
-        v_in = vh + OMEGA_EARTH * np.column_stack([-ph[:, 1], ph[:, 0], np.zeros(r.size)])
-        nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
-        p = (st.hold_pitch[hold] * (1.0 - 2.0 * nu))[:, None]
-        u[hold] = np.cos(p) * horiz + np.sin(p) * r_hat
+        u[hold] = _hold_pitch(pos[hold], vel[hold], st.hold_pitch[hold])
     return u
+
+
+def _hold_pitch(pos, vel, hold_pitch) -> np.ndarray:
+    """Thrust directions (M, 3) of upper stages inserting into orbit (``HOLD_PITCH``).
+
+    The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
+    circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and as far
+    below it at circular speed, so a lofted climb is flattened for insertion.
+    """
+    r = np.linalg.norm(pos, axis=1)
+    r_hat = pos / r[:, None]
+    horiz = vel - np.einsum("ij,ij->i", vel, r_hat)[:, None] * r_hat
+    horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
+    v_in = vel + OMEGA_EARTH * np.column_stack([-pos[:, 1], pos[:, 0], np.zeros(r.size)])
+    nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
+    p = (hold_pitch * (1.0 - 2.0 * nu))[:, None]
+    return np.cos(p) * horiz + np.sin(p) * r_hat
 
 
 @dataclass
@@ -203,6 +211,9 @@ def acceleration(
     acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
     acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
 
+    if alt.min() >= atmosphere.DRAG_CEILING_M:
+        # Every object above the air: no drag, no lift (and no water).
+        return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
     rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
     mach = speed / atmosphere.speed_of_sound(alt)
@@ -222,7 +233,11 @@ def acceleration(
             cd[lifting] += cd_induced
     k_drag = 0.5 * rho * speed * cd * area / mass
     acc -= k_drag[:, None] * vel
+    return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
 
+
+def _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st: Steering):
+    """``acc`` (N, 3) plus each burning object's thrust acceleration."""
     burning = mdot > 0
     if burning.any():
         p_ratio = atmosphere.pressure(alt) / atmosphere.SEA_LEVEL_PRESSURE_PA

@@ -487,9 +487,10 @@ def _propagate_batch(
         # This step's events, by working row so far: by object.
         events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
         rec_orig.append(orig)
-        rec_t.append(t.copy())
-        rec_pos.append(pos.copy())
-        rec_vel.append(vel.copy())
+        # t, pos and vel are new arrays every step (never written in place once recorded).
+        rec_t.append(t)
+        rec_pos.append(pos)
+        rec_vel.append(vel)
         rec_k.append(k.copy())
         rec_ok.append(dt > 0)
         rec_law.append(law.copy())
