@@ -139,8 +139,9 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     )
 
 
-def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray):
-    """Lift acceleration (M, 3) and induced-drag coefficient (M,) of the lifting objects ``sel``.
+def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray | slice):
+    """Lift acceleration (M, 3) and induced-drag coefficient (M,) of the lifting objects ``sel``
+    (a mask, or a slice).
 
     ``q`` dynamic pressure (Pa), ``cd0`` zero-lift drag coefficient, both (N,).
     """
@@ -226,11 +227,13 @@ def acceleration(
             acc[wet] += buoy[:, None] * pos[wet] / np.linalg.norm(pos[wet], axis=1)[:, None]
         lifting = (aero.law == LIFT_HOLD) & (aero.lift_to_drag > 0) & (rho > 0)
         if lifting.any():
+            # All of them gliding (a batch of one lifting vehicle's flights): no selection.
+            sel = slice(None) if lifting.all() else lifting
             q = 0.5 * rho * speed**2
-            a_lift, cd_induced = lift_acceleration(pos, vel, alt, q, cd, mass, area, aero, lifting)
-            acc[lifting] += a_lift
+            a_lift, cd_induced = lift_acceleration(pos, vel, alt, q, cd, mass, area, aero, sel)
+            acc[sel] += a_lift
             cd = cd.copy()
-            cd[lifting] += cd_induced
+            cd[sel] += cd_induced
     k_drag = 0.5 * rho * speed * cd * area / mass
     acc -= k_drag[:, None] * vel
     return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
