@@ -129,14 +129,10 @@ HOLD_DAMPING = 1.0
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (N, 3) arrays (np.cross's axis handling costs more than the
     product for small N)."""
-    return np.stack(
-        [
-            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
-        ],
-        axis=1,
-    )
+    return a[:, _YZX] * b[:, _ZXY] - a[:, _ZXY] * b[:, _YZX]
+
+
+_YZX, _ZXY = np.array([1, 2, 0]), np.array([2, 0, 1])
 
 
 def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray | slice):
@@ -167,13 +163,14 @@ def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.nda
     climb = speed * sin_g
     a_up = g - v_h2 / r + omega**2 * (aero.hold_alt[sel] - alt[sel])
     a_up -= 2 * HOLD_DAMPING * omega * climb
-    a_lift = a_up / (np.cos(bank) * cos_g)
+    cos_b = np.cos(bank)
+    a_lift = a_up / (cos_b * cos_g)
     qa_m = np.maximum(qa_m, 1e-12)
     cl = a_lift / qa_m
     cl_max = np.minimum(aero.cl_max_factor[sel] * cl_star, aero.max_lift_mps2[sel] / qa_m)
     # A smooth limiter (not a clip): the right-hand side stays smooth for the integrator.
     cl = np.where(aero.law[sel] == LIFT_HOLD, cl_max * np.tanh(cl / cl_max), 0.0)
-    direction = np.cos(bank)[:, None] * n_up + np.sin(bank)[:, None] * n_side
+    direction = cos_b[:, None] * n_up + np.sin(bank)[:, None] * n_side
     return (cl * qa_m)[:, None] * direction, k_ind * cl**2
 
 
