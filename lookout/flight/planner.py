@@ -612,21 +612,27 @@ def _wrap(a):
     return np.angle(np.exp(1j * np.asarray(a)))
 
 
+def _point_residual(p: _Problem, o: Outcome) -> np.ndarray:
+    """Log apogee and range errors and the bearing miss of one flight (for a minimum-energy
+    aim without the stationarity, which takes the neighbours)."""
+    if not o.impacted:
+        big = np.array([np.log(max(o.apogee_m, 1.0) / max(p.apogee_m, 1.0)), 5.0, 1.0])
+        return big if p.kind == "target" else big[:2] if p.kind == "shape" else big[[1, 2]]
+    lr = np.log(o.range_m / p.range_m)
+    if p.kind == "minimum-energy":
+        return np.array([lr, _miss(p, o)])
+    la = np.log(max(o.apogee_m, 1.0) / p.apogee_m)
+    if p.kind == "shape":
+        return np.array([la, lr])
+    return np.array([la, lr, _miss(p, o)])
+
+
 def _residual(p: _Problem, outs: list[Outcome]) -> tuple[np.ndarray, np.ndarray | None]:
     """Tolerance-scaled residual at the trial point, and its Jacobian (w.r.t. x)."""
     o = outs[0]
 
     def res(o: Outcome) -> np.ndarray:
-        if not o.impacted:
-            big = np.array([np.log(max(o.apogee_m, 1.0) / max(p.apogee_m, 1.0)), 5.0, 1.0])
-            return big if p.kind == "target" else big[:2] if p.kind == "shape" else big[[1, 2]]
-        lr = np.log(o.range_m / p.range_m)
-        if p.kind == "minimum-energy":
-            return np.array([lr, _miss(p, o)])
-        la = np.log(max(o.apogee_m, 1.0) / p.apogee_m)
-        if p.kind == "shape":
-            return np.array([la, lr])
-        return np.array([la, lr, _miss(p, o)])
+        return _point_residual(p, o)
 
     f0 = res(o)
     full = p.vehicle.full_burn_s
@@ -669,14 +675,22 @@ def _solve(jobs: list[_Job]) -> None:
             p = job.candidates[job.current]
             for alpha in STEP_LENGTHS if p.dx is not None else (0.0,):
                 x = _clip(p, p.x + alpha * p.dx) if p.dx is not None else p.x
-                pts = [_clip(p, x + d) if i else x for i, d in enumerate(_perturbations(p))]
+                # The full step is flown with its finite-difference neighbours; a shorter one,
+                # the line search's fallback, alone (it then keeps the Jacobian it came from).
+                # A minimum-energy residual needs its kick neighbours at every point.
+                alone = alpha not in (0.0, STEP_LENGTHS[0]) and p.kind != "minimum-energy"
+                perturbations = _perturbations(p)[:1] if alone else _perturbations(p)
+                pts = [_clip(p, x + d) if i else x for i, d in enumerate(perturbations)]
                 trials += [_launch_at(p, q) for q in pts]
                 owners.append((job, p, x, len(pts)))
         outs = evaluate(trials)
         pos = 0
         best: dict[int, tuple] = {}
         for job, p, x, n in owners:
-            f, jac = _residual(p, outs[pos : pos + n])
+            if n == 1:
+                f, jac = _point_residual(p, outs[pos]), None
+            else:
+                f, jac = _residual(p, outs[pos : pos + n])
             pos += n
             norm = float(np.max(np.abs(f / _scale(p)))) if np.isfinite(f).all() else np.inf
             if id(job) not in best or norm < best[id(job)][0]:
@@ -690,7 +704,8 @@ def _solve(jobs: list[_Job]) -> None:
                 job.result = _settle(job, p, _launch_at(p, x))
                 continue
             if norm < old:
-                p.x, p.f, p.jac, p.stalls = x, f, jac, 0
+                p.x, p.f, p.stalls = x, f, 0
+                p.jac = jac if jac is not None else p.jac
             else:
                 p.stalls += 1
             step = None
