@@ -221,8 +221,27 @@ def max_range_many(bases: list[Launch]) -> list[tuple[float, Launch]]:
     The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
     boost loses to gravity.
     """
-    kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
-    outs = evaluate([replace(b, kick=float(k)) for b in bases for k in kicks])
+    return max_range_refined(bases, evaluate(max_range_survey(bases)))
+
+
+#: Pitch-over angles of ``max_range_many``'s first batch (rad).
+MAX_RANGE_KICKS = np.geomspace(np.radians(0.5), KICK_MAX, 20)
+
+
+def max_range_survey(bases: list[Launch]) -> list[Launch]:
+    """The first batch of ``max_range_many``: every base at every angle of MAX_RANGE_KICKS (to
+    be flown with other flights when that saves a propagation call)."""
+    return [
+        replace(b, object_id=f"{b.object_id}/max-range-{i}", kick=float(k))
+        for b in bases
+        for i, k in enumerate(MAX_RANGE_KICKS)
+    ]
+
+
+def max_range_refined(bases: list[Launch], survey: list[Outcome]) -> list[tuple[float, Launch]]:
+    """``max_range_many`` from the outcomes of its first batch (``max_range_survey``)."""
+    kicks = MAX_RANGE_KICKS
+    outs = survey
     ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
     for b, r in zip(bases, ranges, strict=True):
         if not np.isfinite(r).all():
