@@ -14,8 +14,9 @@ import numpy as np
 from lookout.flight.aim import LOFTS, Aim, AimError, TurnSpec, check_lat_lon
 from lookout.flight.guidance import (
     REALISTIC_RV_KG,
+    max_range_closer,
+    max_range_found,
     max_range_many,
-    max_range_refined,
     max_range_survey,
     orbit_elements,
     outcome,
@@ -24,6 +25,7 @@ from lookout.flight.guidance import (
 from lookout.flight.launch import Launch, LaunchError, launch_spec
 from lookout.flight.planner import Request, plan_many, plan_one
 from lookout.flight.propagate import propagate as propagate_specs
+from lookout.flight.propagate import propagate_shedding
 from lookout.flight.trajectory import Event, Trajectory
 from lookout.flight.vehicles import CatalogueError, Vehicle, catalogue, vehicle
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
@@ -114,17 +116,24 @@ class FlightSummary:
 
 def fly_summary(launch: Launch) -> FlightSummary:
     """Fly a launch with its debris and summarise it, maximum ranges included: ``summarise(launch,
-    fly([launch]))`` with the first batch of the maximum-range search flown in the same
-    propagation call as the launch (one call fewer; the same figures)."""
+    fly([launch]))`` in two propagation calls instead of four: the launch with the first batch
+    of the maximum-range search, then its spent stages with the second (the same figures)."""
     bases = _max_range_bases(launch)
-    survey = max_range_survey(bases) if bases else []
-    trs = propagate_specs([launch_spec(x) for x in [launch, *survey]], debris_of=1)
-    flown = [trs[0], *trs[1 + len(survey) :]]
+    survey = max_range_survey(bases) if not launch.orbit else []  # an orbit has no range
+    first, shed = propagate_shedding([launch_spec(x) for x in [launch, *survey]])
+    shed = [s for s in shed if s.parent_id == launch.object_id]
+    main = first[0]
+    closer: list[Launch] = []
+    if _has_max_range(main):
+        outs = [outcome(x, tr) for x, tr in zip(survey, first[1:], strict=True)]
+        pts, closer = max_range_closer(bases, outs)
+    second = propagate_specs(shed + [launch_spec(x) for x in closer], spawn_debris=False)
+    debris, fine = second[: len(shed)], second[len(shed) :]
     ranges = None
-    if bases and _has_max_range(trs[0]):
-        outs = [outcome(x, tr) for x, tr in zip(survey, trs[1 : 1 + len(survey)], strict=True)]
-        ranges = [r for r, _ in max_range_refined(bases, outs)]
-    return summarise(launch, flown, with_max_range=False, max_ranges_m=ranges)
+    if closer:
+        outs = [outcome(x, tr) for x, tr in zip(closer, fine, strict=True)]
+        ranges = [r for r, _ in max_range_found(bases, pts, outs)]
+    return summarise(launch, [main, *debris], with_max_range=False, max_ranges_m=ranges)
 
 
 def _max_range_bases(launch: Launch) -> list[Launch]:

@@ -240,9 +240,18 @@ def max_range_survey(bases: list[Launch]) -> list[Launch]:
 
 def max_range_refined(bases: list[Launch], survey: list[Outcome]) -> list[tuple[float, Launch]]:
     """``max_range_many`` from the outcomes of its first batch (``max_range_survey``)."""
+    pts, launches = max_range_closer(bases, survey)
+    return max_range_found(bases, pts, evaluate(launches))
+
+
+def max_range_closer(
+    bases: list[Launch], survey: list[Outcome]
+) -> tuple[list[np.ndarray], list[Launch]]:
+    """The second batch of ``max_range_many``: 9 log kicks around each base's best angle of the
+    survey, and their launches."""
     kicks = MAX_RANGE_KICKS
-    outs = survey
-    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    ranges = np.array([o.range_m if o.impacted else -1.0 for o in survey])
+    ranges = ranges.reshape(len(bases), -1)
     for b, r in zip(bases, ranges, strict=True):
         if not np.isfinite(r).all():
             raise AimError(f"{b.vehicle.name} with this burn reaches orbit: no maximum range")
@@ -251,9 +260,16 @@ def max_range_refined(bases: list[Launch], survey: list[Outcome]) -> list[tuple[
         i = int(np.argmax(r))
         lo, hi = np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)])
         pts.append(np.linspace(lo, hi, 9))
-    outs = evaluate(
-        [replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps]
-    )
+    launches = [
+        replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps
+    ]
+    return pts, launches
+
+
+def max_range_found(
+    bases: list[Launch], pts: list[np.ndarray], outs: list[Outcome]
+) -> list[tuple[float, Launch]]:
+    """Each base's maximum range and its launch, from the second batch's outcomes."""
     fine = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
     result = []
     for b, ps, r in zip(bases, pts, fine, strict=True):

@@ -187,6 +187,14 @@ def propagate(
     return trajectories
 
 
+def propagate_shedding(
+    specs: list[ObjectSpec], coarse: bool = False
+) -> tuple[list[Trajectory], list[ObjectSpec]]:
+    """One batch: the objects' trajectories, and the bodies they shed (not flown), for a caller
+    that flies those with other objects of its own (``propagate`` flies them next)."""
+    return _propagate_batch(specs, coarse)
+
+
 def _propagate_batch(
     specs: list[ObjectSpec], coarse: bool = False
 ) -> tuple[list[Trajectory], list[ObjectSpec]]:
