@@ -60,7 +60,10 @@ FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn
 #: Lifting vehicles fly depressed: their grid is linear in the kick, dense at the flat end.
 GRID_KICKS = np.radians(np.r_[20.0:60.0:5.0, 60.0:76.0:3.0])
-GRID_CUTOFFS = np.array([0.55, 0.65, 0.75, 0.85, 0.93, 1.0])
+GRID_CUTOFFS = np.array([0.55, 0.8, 1.0])
+#: A glide vehicle's range grows fast with the burn: six cutoffs (with three, hgv's first guess
+#: was 10% off and took two more Newton calls; a pull-up SRBM's gains no call from them).
+GLIDE_GRID_CUTOFFS = np.array([0.55, 0.65, 0.75, 0.85, 0.93, 1.0])
 MAX_ITERATIONS = 16
 STEP_LENGTHS = (1.0, 0.5, 0.2)
 
@@ -361,7 +364,7 @@ def _fan_problems(problems: list[_Problem]) -> None:
         if p.vehicle.lifting:
             full = p.vehicle.full_burn_s
             for k in GRID_KICKS:
-                for c in GRID_CUTOFFS:
+                for c in _grid_cutoffs(p):
                     launch = replace(p.base, kick=float(k), cutoff_s=float(c * full))
                     specs.append(launch_spec(launch))
                     owners.append((p, "grid"))
@@ -410,17 +413,23 @@ def _kepler_grid(p: _Problem, trs: list) -> None:
     p.grid_params = np.stack([kk, cc], axis=-1)
 
 
+def _grid_cutoffs(p: _Problem) -> np.ndarray:
+    """Cutoffs (fractions of the full burn) of a lifting vehicle's grid."""
+    glide = p.vehicle.aero is not None and p.vehicle.aero.role == "glide"
+    return GLIDE_GRID_CUTOFFS if glide else GRID_CUTOFFS
+
+
 def _flown_grid(p: _Problem, trs: list) -> None:
     full = p.vehicle.full_burn_s
     outs = [outcome(replace(p.base), tr) for tr in trs]
-    shape = (GRID_KICKS.size, GRID_CUTOFFS.size)
+    shape = (GRID_KICKS.size, _grid_cutoffs(p).size)
     apo = np.array([o.apogee_m for o in outs]).reshape(shape)
     rng = np.array([o.range_m if o.impacted else np.nan for o in outs]).reshape(shape)
     miss = np.array([_miss(p, o) for o in outs]).reshape(shape)
     p.grid_apogee = np.log(np.maximum(apo, 1.0))
     p.grid_range = np.log(np.maximum(rng, 1.0))
     p.grid_miss = miss
-    kk, cc = np.meshgrid(np.log(GRID_KICKS), GRID_CUTOFFS * full, indexing="ij")
+    kk, cc = np.meshgrid(np.log(GRID_KICKS), _grid_cutoffs(p) * full, indexing="ij")
     p.grid_params = np.stack([kk, cc], axis=-1)
 
 
