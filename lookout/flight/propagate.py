@@ -165,22 +165,16 @@ def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
 
 
 def propagate(
-    specs: list[ObjectSpec],
-    spawn_debris: bool = True,
-    coarse: bool = False,
-    debris_of: int | None = None,
+    specs: list[ObjectSpec], spawn_debris: bool = True, coarse: bool = False
 ) -> list[Trajectory]:
     """Integrate every object until it hits the ground or reaches its ``t_stop``.
 
     Returns one trajectory per object, followed by those of the bodies they shed (spent stages),
-    which are propagated in a second batch (with ``debris_of``, only those of the first that
-    many objects). ``coarse`` doubles the steps of a lifting body in the atmosphere (its impact
-    moves by some hundred metres): for a planner's first guesses, never for a truth.
+    which are propagated in a second batch. ``coarse`` doubles the steps of a lifting body in
+    the atmosphere (its impact moves by some hundred metres): for a planner's first guesses,
+    never for a truth.
     """
     trajectories, spawned = _propagate_batch(specs, coarse)
-    if debris_of is not None:
-        parents = {s.object_id for s in specs[:debris_of]}
-        spawned = [s for s in spawned if s.parent_id in parents]
     if spawn_debris and spawned:
         debris, _ = _propagate_batch(spawned, coarse)
         trajectories.extend(debris)
