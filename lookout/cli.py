@@ -166,8 +166,7 @@ def fly(
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
-    from lookout.flight import Aim, AimError, CatalogueError, TurnSpec, plan, summarise
-    from lookout.flight import fly as fly_launches
+    from lookout.flight import Aim, AimError, CatalogueError, TurnSpec, fly_summary, plan
 
     lat, lon = parse_lat_lon(site, "site")
     turns = []
@@ -195,7 +194,7 @@ def fly(
         launch = plan(lat, lon, aim, vehicle, depth_m=depth_m)
     except (AimError, CatalogueError) as e:
         fail(str(e))
-    summary = summarise(launch, fly_launches([launch]))
+    summary = fly_summary(launch)
     if as_json:
         typer.echo(json.dumps(summary.to_dict()))
         return

@@ -17,6 +17,7 @@ from lookout.flight import (
     TurnSpec,
     atmosphere,
     fly,
+    fly_summary,
     plan,
     plan_many,
     summarise,
@@ -455,3 +456,25 @@ def test_cli_fly_a_pull_up_lists_the_manoeuvre():
     assert out["max_lift_g"] > 1.0
     assert out["max_range_km"] > 420
     assert out["max_range_realistic_rv_km"] is None  # an ICBM figure
+
+
+def test_a_flight_is_the_same_whatever_flies_beside_it():
+    """A batch drops its landed rows as it goes (``propagate.COMPACT_FRACTION``): an SRBM that
+    lands early and an ICBM flown on together give exactly their flights alone."""
+    srbm = _Launch("srbm", vehicle("srbm-solid"), 0.68, 2.2, 1.2, kick=np.radians(40.0))
+    icbm = _Launch("icbm", vehicle("icbm-liquid-2stage"), 0.68, 2.2, 1.2, kick=np.radians(30.0))
+    short = [_Launch(f"s{i}", srbm.vehicle, 0.68, 2.2, 1.2 + 0.1 * i, kick=np.radians(40.0))
+             for i in range(6)]  # fmt: skip
+    together = fly([icbm, srbm, *short], debris=False)
+    for launch, tr in zip([icbm, srbm], together, strict=False):
+        alone = fly([launch], debris=False)[0]
+        assert np.array_equal(tr.t, alone.t) and np.array_equal(tr.pos, alone.pos)
+        assert [(e.name, e.t) for e in tr.events] == [(e.name, e.t) for e in alone.events]
+
+
+def test_fly_summary_gives_the_figures_of_fly_then_summarise():
+    """``lookout fly`` flies the launch with the maximum-range search (two calls, not four):
+    every figure, the maximum ranges included, is the one ``summarise(fly(...))`` gives."""
+    launch = plan(39.0, 125.7, Aim(target_lat_deg=45.0, target_lon_deg=140.0, loft=900.0),
+                  "icbm-liquid-2stage-light")  # fmt: skip
+    assert fly_summary(launch) == summarise(launch, fly([launch]))

@@ -7,14 +7,15 @@ planner it replaced (``plan_sequential``: one aim at a time, a 448-flight grid p
 the same process on the same aims. The baseline takes minutes, so by default it runs on a few
 scenarios only (``baseline_scenarios``) and the ratio is taken on those; the batched planner's
 time is also given for every shipped scenario, and for ``lookout fly`` without a vehicle (every
-candidate vehicle checked).
+candidate vehicle checked), with what it does after planning (``fly_summary``: the flight, its
+debris and its figures, against ``summarise(launch, fly([launch]))``).
 """
 
 from __future__ import annotations
 
 import time
 
-from lookout.flight import Aim, Request, plan_many
+from lookout.flight import Aim, Request, fly, fly_summary, plan_many, summarise
 from lookout.flight.planner import plan_sequential
 from lookout.scenario import load, shipped
 
@@ -81,8 +82,12 @@ def run(
         entry["speedup"] = base_cpu / entry["batched_cpu_s"]
         if progress:
             progress(f"{name}: baseline {base_cpu:.1f} CPU s ({entry['speedup']:.1f}x)")
-    _, fly_new, fly_new_cpu = _timed(lambda: plan_many([FLY_REQUEST]))
+    (launch,), fly_new, fly_new_cpu = _timed(lambda: plan_many([FLY_REQUEST]))
     _, fly_old, fly_old_cpu = _timed(lambda: plan_sequential(FLY_REQUEST))
+    # What lookout fly does after planning: the flight, its debris and its figures (maximum
+    # ranges included), in two propagation calls; and as four (fly, then summarise).
+    _, figures, figures_cpu = _timed(lambda: fly_summary(launch))
+    _, figures_old, figures_old_cpu = _timed(lambda: summarise(launch, fly([launch])))
     both = [n for n in base_names if "baseline_s" in per.get(n, {})]
     total_base = sum(per[n]["baseline_cpu_s"] for n in both)
     total_new = sum(per[n]["batched_cpu_s"] for n in both)
@@ -100,6 +105,10 @@ def run(
         "fly_without_vehicle_baseline_s": fly_old,
         "fly_without_vehicle_baseline_cpu_s": fly_old_cpu,
         "fly_speedup": fly_old_cpu / fly_new_cpu,
+        "fly_figures_s": figures,
+        "fly_figures_cpu_s": figures_cpu,
+        "fly_figures_baseline_s": figures_old,
+        "fly_figures_baseline_cpu_s": figures_old_cpu,
         "speedup_basis": "CPU seconds of this process (wall seconds are given beside them)",
     }
 
@@ -139,5 +148,12 @@ def render(result: dict):
             result["fly_without_vehicle_baseline_cpu_s"], result["fly_without_vehicle_baseline_s"]
         ),
         f"{result['fly_speedup']:.1f}x",
+    )
+    table.add_row(
+        "fly: flight and figures",
+        "1",
+        both(result["fly_figures_cpu_s"], result["fly_figures_s"]),
+        both(result["fly_figures_baseline_cpu_s"], result["fly_figures_baseline_s"]),
+        f"{result['fly_figures_baseline_cpu_s'] / result['fly_figures_cpu_s']:.1f}x",
     )
     return table

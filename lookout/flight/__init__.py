@@ -12,10 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.flight.aim import LOFTS, Aim, AimError, TurnSpec, check_lat_lon
-from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, orbit_elements, with_payload
+from lookout.flight.guidance import (
+    REALISTIC_RV_KG,
+    max_range_closer,
+    max_range_found,
+    max_range_many,
+    max_range_survey,
+    orbit_elements,
+    outcome,
+    with_payload,
+)
 from lookout.flight.launch import Launch, LaunchError, launch_spec
 from lookout.flight.planner import Request, plan_many, plan_one
 from lookout.flight.propagate import propagate as propagate_specs
+from lookout.flight.propagate import propagate_shedding
 from lookout.flight.trajectory import Event, Trajectory
 from lookout.flight.vehicles import CatalogueError, Vehicle, catalogue, vehicle
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
@@ -36,6 +46,7 @@ __all__ = [
     "catalogue",
     "check_lat_lon",
     "fly",
+    "fly_summary",
     "plan",
     "plan_many",
     "summarise",
@@ -103,10 +114,50 @@ class FlightSummary:
         return dict(self.__dict__)
 
 
+def fly_summary(launch: Launch) -> FlightSummary:
+    """Fly a launch with its debris and summarise it, maximum ranges included: ``summarise(launch,
+    fly([launch]))`` in two propagation calls instead of four: the launch with the first batch
+    of the maximum-range search, then its spent stages with the second (the same figures)."""
+    bases = _max_range_bases(launch)
+    survey = max_range_survey(bases) if not launch.orbit else []  # an orbit has no range
+    first, shed = propagate_shedding([launch_spec(x) for x in [launch, *survey]])
+    shed = [s for s in shed if s.parent_id == launch.object_id]
+    main = first[0]
+    closer: list[Launch] = []
+    if _has_max_range(main):
+        outs = [outcome(x, tr) for x, tr in zip(survey, first[1:], strict=True)]
+        pts, closer = max_range_closer(bases, outs)
+    second = propagate_specs(shed + [launch_spec(x) for x in closer], spawn_debris=False)
+    debris, fine = second[: len(shed)], second[len(shed) :]
+    ranges = None
+    if closer:
+        outs = [outcome(x, tr) for x, tr in zip(closer, fine, strict=True)]
+        ranges = [r for r, _ in max_range_found(bases, pts, outs)]
+    return summarise(launch, [main, *debris], with_max_range=False, max_ranges_m=ranges)
+
+
+def _max_range_bases(launch: Launch) -> list[Launch]:
+    """The launches whose maximum range a summary gives: the launch itself and, for an ICBM, the
+    same with a realistic re-entry vehicle."""
+    bases = [launch]
+    if launch.vehicle.vehicle_class == "ICBM":  # the figure analysts quote for lofted tests
+        bases.append(with_payload(launch, max(REALISTIC_RV_KG, launch.vehicle.payload.mass_kg)))
+    return bases
+
+
+def _has_max_range(main: Trajectory) -> bool:
+    """A flight that lands (not an orbit) has a maximum range."""
+    return main.event("orbit_insertion") is None and main.event("impact") is not None
+
+
 def summarise(
-    launch: Launch, trajectories: list[Trajectory], with_max_range: bool = True
+    launch: Launch,
+    trajectories: list[Trajectory],
+    with_max_range: bool = True,
+    max_ranges_m: list[float] | None = None,
 ) -> FlightSummary:
-    """Read a launch's figures off its trajectories (the main object and its debris)."""
+    """Read a launch's figures off its trajectories (the main object and its debris).
+    ``max_ranges_m``: the maximum ranges, already found (``fly_summary``)."""
     main = next(t for t in trajectories if t.object_id == launch.object_id)
     t0 = launch.launch_time
     bo = main.final_burnout()
@@ -125,11 +176,10 @@ def summarise(
             "time_s": imp.t - t0,
         }
     mr = mr_rv = None
-    if with_max_range and ins is None and imp is not None:
-        bases = [launch]
-        if launch.vehicle.vehicle_class == "ICBM":  # the figure analysts quote for lofted tests
-            bases.append(with_payload(launch, max(REALISTIC_RV_KG, launch.vehicle.payload.mass_kg)))
-        ranges = [r / 1e3 for r, _ in max_range_many(bases)]
+    if with_max_range and _has_max_range(main):
+        max_ranges_m = [r for r, _ in max_range_many(_max_range_bases(launch))]
+    if max_ranges_m:
+        ranges = [r / 1e3 for r in max_ranges_m]
         mr, mr_rv = ranges[0], (ranges[1] if len(ranges) > 1 else None)
     peaks = [float(ecef_to_geodetic(e.pos)[2]) / 1e3 for e in main.events if e.name == "peak"]
     return FlightSummary(

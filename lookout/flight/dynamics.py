@@ -57,6 +57,9 @@ class Steering:
 
 def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     """Unit thrust vectors (N, 3) for each object's steering mode at time t (N,)."""
+    hold = mode == HOLD_PITCH
+    if hold.all():  # only upper stages inserting into orbit
+        return _hold_pitch(pos, vel, st.hold_pitch)
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
     v_hat = vel / np.maximum(speed, 1e-9)[:, None]
     since = t - st.t_launch - st.vertical_s
@@ -67,22 +70,26 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     follow = (since > 0) & (vel_tilt > cmd) & (speed > 1.0)
     commanded = np.cos(cmd)[:, None] * st.up + np.sin(cmd)[:, None] * st.heading
     u = np.where(follow[:, None], v_hat, commanded)
-    hold = mode == HOLD_PITCH
     if hold.any():
-        # The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
-        # circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and
-        # as far below it at circular speed, so a lofted climb is flattened for insertion.
-        r = np.linalg.norm(pos[hold], axis=1)
-        r_hat = pos[hold] / r[:, None]
-        horiz = vel[hold] - np.einsum("ij,ij->i", vel[hold], r_hat)[:, None] * r_hat
-        horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
-        v_in = vel[hold] + OMEGA_EARTH * np.column_stack(
-            [-pos[hold][:, 1], pos[hold][:, 0], np.zeros(r.size)]
-        )
-        nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
-        p = (st.hold_pitch[hold] * (1.0 - 2.0 * nu))[:, None]
-        u[hold] = np.cos(p) * horiz + np.sin(p) * r_hat
+        u[hold] = _hold_pitch(pos[hold], vel[hold], st.hold_pitch[hold])
     return u
+
+
+def _hold_pitch(pos, vel, hold_pitch) -> np.ndarray:
+    """Thrust directions (M, 3) of upper stages inserting into orbit (``HOLD_PITCH``).
+
+    The pitch falls linearly with nu = v^2 r / GM (inertial speed squared over the local
+    circular speed squared): hold_pitch above the horizon at rest, level at nu = 1/2 and as far
+    below it at circular speed, so a lofted climb is flattened for insertion.
+    """
+    r = np.linalg.norm(pos, axis=1)
+    r_hat = pos / r[:, None]
+    horiz = vel - np.einsum("ij,ij->i", vel, r_hat)[:, None] * r_hat
+    horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
+    v_in = vel + OMEGA_EARTH * np.column_stack([-pos[:, 1], pos[:, 0], np.zeros(r.size)])
+    nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
+    p = (hold_pitch * (1.0 - 2.0 * nu))[:, None]
+    return np.cos(p) * horiz + np.sin(p) * r_hat
 
 
 @dataclass
@@ -122,18 +129,15 @@ HOLD_DAMPING = 1.0
 def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (N, 3) arrays (np.cross's axis handling costs more than the
     product for small N)."""
-    return np.stack(
-        [
-            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
-            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
-            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
-        ],
-        axis=1,
-    )
+    return a[:, _YZX] * b[:, _ZXY] - a[:, _ZXY] * b[:, _YZX]
 
 
-def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray):
-    """Lift acceleration (M, 3) and induced-drag coefficient (M,) of the lifting objects ``sel``.
+_YZX, _ZXY = np.array([1, 2, 0]), np.array([2, 0, 1])
+
+
+def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.ndarray | slice):
+    """Lift acceleration (M, 3) and induced-drag coefficient (M,) of the lifting objects ``sel``
+    (a mask, or a slice).
 
     ``q`` dynamic pressure (Pa), ``cd0`` zero-lift drag coefficient, both (N,).
     """
@@ -159,13 +163,14 @@ def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.nda
     climb = speed * sin_g
     a_up = g - v_h2 / r + omega**2 * (aero.hold_alt[sel] - alt[sel])
     a_up -= 2 * HOLD_DAMPING * omega * climb
-    a_lift = a_up / (np.cos(bank) * cos_g)
+    cos_b = np.cos(bank)
+    a_lift = a_up / (cos_b * cos_g)
     qa_m = np.maximum(qa_m, 1e-12)
     cl = a_lift / qa_m
     cl_max = np.minimum(aero.cl_max_factor[sel] * cl_star, aero.max_lift_mps2[sel] / qa_m)
     # A smooth limiter (not a clip): the right-hand side stays smooth for the integrator.
     cl = np.where(aero.law[sel] == LIFT_HOLD, cl_max * np.tanh(cl / cl_max), 0.0)
-    direction = np.cos(bank)[:, None] * n_up + np.sin(bank)[:, None] * n_side
+    direction = cos_b[:, None] * n_up + np.sin(bank)[:, None] * n_side
     return (cl * qa_m)[:, None] * direction, k_ind * cl**2
 
 
@@ -173,7 +178,10 @@ def _drag_matrix() -> tuple[np.ndarray, np.ndarray]:
     """Every drag table resampled on the union of their Mach knots: linear interpolation on the
     union grid is exactly each table's own."""
     tables = drag_tables()
-    grid = np.unique(np.concatenate([tables[n].mach for n in DRAG_TABLE_NAMES]))
+    # (Sorted by hand: np.unique imports numpy.ma, some 40 ms of every command's start.)
+    grid = np.array(
+        sorted(set(np.concatenate([tables[n].mach for n in DRAG_TABLE_NAMES]).tolist()))
+    )
     return grid, np.array([tables[n](grid) for n in DRAG_TABLE_NAMES])
 
 
@@ -204,6 +212,9 @@ def acceleration(
     acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
     acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
 
+    if alt.min() >= atmosphere.DRAG_CEILING_M:
+        # Every object above the air: no drag, no lift (and no water).
+        return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
     rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
     speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
     mach = speed / atmosphere.speed_of_sound(alt)
@@ -216,14 +227,20 @@ def acceleration(
             acc[wet] += buoy[:, None] * pos[wet] / np.linalg.norm(pos[wet], axis=1)[:, None]
         lifting = (aero.law == LIFT_HOLD) & (aero.lift_to_drag > 0) & (rho > 0)
         if lifting.any():
+            # All of them gliding (a batch of one lifting vehicle's flights): no selection.
+            sel = slice(None) if lifting.all() else lifting
             q = 0.5 * rho * speed**2
-            a_lift, cd_induced = lift_acceleration(pos, vel, alt, q, cd, mass, area, aero, lifting)
-            acc[lifting] += a_lift
+            a_lift, cd_induced = lift_acceleration(pos, vel, alt, q, cd, mass, area, aero, sel)
+            acc[sel] += a_lift
             cd = cd.copy()
-            cd[lifting] += cd_induced
+            cd[sel] += cd_induced
     k_drag = 0.5 * rho * speed * cd * area / mass
     acc -= k_drag[:, None] * vel
+    return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
 
+
+def _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st: Steering):
+    """``acc`` (N, 3) plus each burning object's thrust acceleration."""
     burning = mdot > 0
     if burning.any():
         p_ratio = atmosphere.pressure(alt) / atmosphere.SEA_LEVEL_PRESSURE_PA

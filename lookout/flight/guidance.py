@@ -221,9 +221,37 @@ def max_range_many(bases: list[Launch]) -> list[tuple[float, Launch]]:
     The boost is re-flown for every angle, so a minimum-energy shot keeps the speed a lofted
     boost loses to gravity.
     """
-    kicks = np.geomspace(np.radians(0.5), KICK_MAX, 20)
-    outs = evaluate([replace(b, kick=float(k)) for b in bases for k in kicks])
-    ranges = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
+    return max_range_refined(bases, evaluate(max_range_survey(bases)))
+
+
+#: Pitch-over angles of ``max_range_many``'s first batch (rad).
+MAX_RANGE_KICKS = np.geomspace(np.radians(0.5), KICK_MAX, 20)
+
+
+def max_range_survey(bases: list[Launch]) -> list[Launch]:
+    """The first batch of ``max_range_many``: every base at every angle of MAX_RANGE_KICKS (to
+    be flown with other flights when that saves a propagation call)."""
+    return [
+        replace(b, object_id=f"{b.object_id}/max-range-{i}", kick=float(k))
+        for b in bases
+        for i, k in enumerate(MAX_RANGE_KICKS)
+    ]
+
+
+def max_range_refined(bases: list[Launch], survey: list[Outcome]) -> list[tuple[float, Launch]]:
+    """``max_range_many`` from the outcomes of its first batch (``max_range_survey``)."""
+    pts, launches = max_range_closer(bases, survey)
+    return max_range_found(bases, pts, evaluate(launches))
+
+
+def max_range_closer(
+    bases: list[Launch], survey: list[Outcome]
+) -> tuple[list[np.ndarray], list[Launch]]:
+    """The second batch of ``max_range_many``: 9 log kicks around each base's best angle of the
+    survey, and their launches."""
+    kicks = MAX_RANGE_KICKS
+    ranges = np.array([o.range_m if o.impacted else -1.0 for o in survey])
+    ranges = ranges.reshape(len(bases), -1)
     for b, r in zip(bases, ranges, strict=True):
         if not np.isfinite(r).all():
             raise AimError(f"{b.vehicle.name} with this burn reaches orbit: no maximum range")
@@ -232,9 +260,16 @@ def max_range_many(bases: list[Launch]) -> list[tuple[float, Launch]]:
         i = int(np.argmax(r))
         lo, hi = np.log(kicks[max(i - 1, 0)]), np.log(kicks[min(i + 1, kicks.size - 1)])
         pts.append(np.linspace(lo, hi, 9))
-    outs = evaluate(
-        [replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps]
-    )
+    launches = [
+        replace(b, kick=float(np.exp(p))) for b, ps in zip(bases, pts, strict=True) for p in ps
+    ]
+    return pts, launches
+
+
+def max_range_found(
+    bases: list[Launch], pts: list[np.ndarray], outs: list[Outcome]
+) -> list[tuple[float, Launch]]:
+    """Each base's maximum range and its launch, from the second batch's outcomes."""
     fine = np.array([o.range_m if o.impacted else -1.0 for o in outs]).reshape(len(bases), -1)
     result = []
     for b, ps, r in zip(bases, pts, fine, strict=True):
@@ -295,89 +330,155 @@ def minimum_energy_apogee(base: Launch, range_m: float) -> float:
 
 def solve_orbit(base: Launch, altitude_m: float) -> Launch:
     """Kick, upper-stage pitch and cutoff so the last stage burns out level at ``altitude_m``
-    at the circular speed there (inertial).
+    at the circular speed there (inertial); ``solve_orbit_many`` for one launch, raising its
+    ``AimError``."""
+    result = solve_orbit_many([(base, altitude_m)])[0]
+    if isinstance(result, AimError):
+        raise result
+    return result
+
+
+#: Newton's step lengths for orbit insertion, each flown with its two neighbours.
+_ORBIT_FRACTIONS = (1.0, 0.5, 0.25, 0.1)
+
+
+@dataclass
+class _OrbitSolve:
+    """One insertion being solved (``solve_orbit_many``)."""
+
+    base: Launch
+    altitude_m: float
+    max_flight: float
+    cands: list
+    x: np.ndarray | None = None
+    best_norm: float = np.inf
+    result: Launch | AimError | None = None
+
+
+def solve_orbit_many(aims: list[tuple[Launch, float]]) -> list[Launch | AimError]:
+    """``solve_orbit`` for several (launch, altitude_m) at once, in lockstep: one propagation
+    call for every grid, then one per Newton iteration for all the insertions still unsolved.
 
     The cutoff is not searched: each candidate burns fully and is cut where its inertial speed
     reaches the local circular speed (read off the trajectory), which leaves a well-conditioned
     2-D problem: the kick mostly sets the insertion altitude, the upper-stage pitch (which
-    levels the climb out, see ``thrust_direction``) the flight-path angle there.
+    levels the climb out, see ``thrust_direction``) the flight-path angle there. Each result is
+    the ``Launch`` or the ``AimError`` that says why that insertion cannot be flown.
     """
-    if altitude_m < 150e3:
-        raise AimError(
-            f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
-            "(at least 150 km)"
-        )
-    full = base.vehicle.full_burn_s
-    max_flight = base.max_flight_s
-    base = replace(base, orbit=True, cutoff_s=None, max_flight_s=full + 1.0)
-    t0 = base.launch_time
-    nan3 = np.full(3, np.nan)
-
-    def at_circular(tr: Trajectory) -> np.ndarray:
-        """(relative altitude error, flight-path angle, cutoff) where the speed is circular."""
-        burning = tr.t <= t0 + full
-        pos, vel = tr.pos[burning], tr.vel[burning]
-        v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
-        r = np.linalg.norm(pos, axis=1)
-        nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH - 1.0
-        below = np.flatnonzero(nu < 0.0)
-        if nu[-1] < 0.0 or below.size == 0:
-            return nan3
-        i = below[-1]
-        s = nu[i] / (nu[i] - nu[i + 1])
-        t = tr.t[i] + s * (tr.t[i + 1] - tr.t[i])
-        p = tr.state_at(t)[:3]
-        v = v_in[i] + s * (v_in[i + 1] - v_in[i])
-        gamma = np.arcsin(p @ v / np.linalg.norm(p) / np.linalg.norm(v))
-        alt = float(ecef_to_geodetic(p[None])[2][0])
-        return np.array([(alt - altitude_m) / altitude_m, gamma, t - t0])
-
-    def launch_at(x, cutoff=None):
-        return replace(base, kick=float(x[0]), hold_pitch=float(x[1]), cutoff_s=cutoff)
-
-    def insertion(xs) -> np.ndarray:
-        trs = propagate([launch_spec(launch_at(x)) for x in xs], spawn_debris=False)
-        return np.array([at_circular(tr) for tr in trs])
+    solves: list[_OrbitSolve] = []
+    out: list[Launch | AimError | None] = [None] * len(aims)
+    for i, (base, altitude_m) in enumerate(aims):
+        if altitude_m < 150e3:
+            out[i] = AimError(
+                f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
+                "(at least 150 km)"
+            )
+            continue
+        full = base.vehicle.full_burn_s
+        flying = replace(base, orbit=True, cutoff_s=None, max_flight_s=full + 1.0)
+        solves.append(_OrbitSolve(flying, altitude_m, base.max_flight_s, []))
+    if not solves:
+        return out  # type: ignore[return-value]
 
     kicks = np.radians(np.geomspace(2.0, 26.0, 10))
     pitches = np.radians(np.linspace(15.0, 85.0, 8))
     kk, pp = np.meshgrid(kicks, pitches, indexing="ij")
     params = np.stack([kk, pp], axis=-1)
-    res = insertion(params.reshape(-1, 2)).reshape(kk.shape + (3,))
-    x = invert_grid(params, res[..., :2], np.zeros(2))
-    if x is None:  # the target lies in a cell with a corner that never reaches orbital speed
-        norms = np.linalg.norm(res[..., :2], axis=-1)
-        if not np.isfinite(norms).any():
-            raise AimError(f"{base.vehicle.name} cannot reach orbital speed")
-        x = params.reshape(-1, 2)[int(np.nanargmin(norms))]
+    grid = params.reshape(-1, 2)
+    res = _insertion([(o, x) for o in solves for x in grid]).reshape(
+        (len(solves),) + kk.shape + (3,)
+    )
+    for o, r in zip(solves, res, strict=True):
+        x = invert_grid(params, r[..., :2], np.zeros(2))
+        if x is None:  # the target lies in a cell with a corner that never reaches orbital speed
+            norms = np.linalg.norm(r[..., :2], axis=-1)
+            if not np.isfinite(norms).any():
+                o.result = AimError(f"{o.base.vehicle.name} cannot reach orbital speed")
+                continue
+            x = grid[int(np.nanargmin(norms))]
+        o.cands = [x]
     lo = np.radians([0.5, 0.0])
     hi = np.radians([45.0, 89.0])
     step = 1e-4
     # Newton with its finite differences and line search in one batch per iteration: each
     # candidate step length is flown with its two neighbours.
-    fractions = (1.0, 0.5, 0.25, 0.1)
-    cands, dx = [x], None
-    best_norm = np.inf
     for _ in range(30):
-        pts = [p for c in cands for p in (c, c + [step, 0.0], c + [0.0, step])]
-        f = insertion(pts).reshape(len(cands), 3, 3)
-        norms = np.linalg.norm(f[:, 0, :2], axis=1)
-        norms[~np.isfinite(norms)] = np.inf
-        j = int(np.argmin(norms))
-        if np.max(np.abs(f[j, 0, :2])) < 2e-5:
-            return replace(launch_at(cands[j], float(f[j, 0, 2])), max_flight_s=max_flight)
-        if not norms[j] < best_norm:
+        active = [o for o in solves if o.result is None]
+        if not active:
             break
-        best_norm, x = norms[j], cands[j]
-        jac = (f[j, 1:, :2] - f[j, 0, :2]).T / step
-        try:
-            dx = -np.linalg.solve(jac, f[j, 0, :2])
-        except np.linalg.LinAlgError:
-            break
-        cands = [np.clip(x + fr * dx, lo, hi) for fr in fractions]
-    raise AimError(
-        f"orbit altitude {altitude_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach"
+        flights = [
+            (o, p) for o in active for c in o.cands for p in (c, c + [step, 0.0], c + [0.0, step])
+        ]
+        f_all = _insertion(flights)
+        pos = 0
+        for o in active:
+            n = len(o.cands)
+            f = f_all[pos : pos + 3 * n].reshape(n, 3, 3)
+            pos += 3 * n
+            norms = np.linalg.norm(f[:, 0, :2], axis=1)
+            norms[~np.isfinite(norms)] = np.inf
+            j = int(np.argmin(norms))
+            if np.max(np.abs(f[j, 0, :2])) < 2e-5:
+                o.result = replace(
+                    _orbit_launch(o, o.cands[j], float(f[j, 0, 2])), max_flight_s=o.max_flight
+                )
+                continue
+            if not norms[j] < o.best_norm:
+                o.result = _orbit_unreachable(o)
+                continue
+            o.best_norm, o.x = norms[j], o.cands[j]
+            jac = (f[j, 1:, :2] - f[j, 0, :2]).T / step
+            try:
+                dx = -np.linalg.solve(jac, f[j, 0, :2])
+            except np.linalg.LinAlgError:
+                o.result = _orbit_unreachable(o)
+                continue
+            o.cands = [np.clip(o.x + fr * dx, lo, hi) for fr in _ORBIT_FRACTIONS]
+    for o in solves:
+        if o.result is None:
+            o.result = _orbit_unreachable(o)
+    it = iter(solves)
+    return [x if x is not None else next(it).result for x in out]
+
+
+def _orbit_unreachable(o: _OrbitSolve) -> AimError:
+    return AimError(
+        f"orbit altitude {o.altitude_m / 1e3:.0f} km is beyond what {o.base.vehicle.name} can reach"
     )
+
+
+def _orbit_launch(o: _OrbitSolve, x, cutoff=None) -> Launch:
+    return replace(o.base, kick=float(x[0]), hold_pitch=float(x[1]), cutoff_s=cutoff)
+
+
+def _insertion(flights: list[tuple[_OrbitSolve, np.ndarray]]) -> np.ndarray:
+    """(relative altitude error, flight-path angle, cutoff) where each flight's inertial speed
+    is circular, all flown in one batch; NaN where it never gets there."""
+    trs = propagate([launch_spec(_orbit_launch(o, x)) for o, x in flights], spawn_debris=False)
+    return np.array(
+        [_at_circular(tr, o.base, o.altitude_m) for (o, _), tr in zip(flights, trs, strict=True)]
+    )
+
+
+def _at_circular(tr: Trajectory, base: Launch, altitude_m: float) -> np.ndarray:
+    """(relative altitude error, flight-path angle, cutoff) where the speed is circular."""
+    t0 = base.launch_time
+    burning = tr.t <= t0 + base.vehicle.full_burn_s
+    pos, vel = tr.pos[burning], tr.vel[burning]
+    v_in = vel + np.cross([0.0, 0.0, OMEGA_EARTH], pos)
+    r = np.linalg.norm(pos, axis=1)
+    nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH - 1.0
+    below = np.flatnonzero(nu < 0.0)
+    if nu[-1] < 0.0 or below.size == 0:
+        return np.full(3, np.nan)
+    i = below[-1]
+    s = nu[i] / (nu[i] - nu[i + 1])
+    t = tr.t[i] + s * (tr.t[i + 1] - tr.t[i])
+    p = tr.state_at(t)[:3]
+    v = v_in[i] + s * (v_in[i + 1] - v_in[i])
+    gamma = np.arcsin(p @ v / np.linalg.norm(p) / np.linalg.norm(v))
+    alt = float(ecef_to_geodetic(p[None])[2][0])
+    return np.array([(alt - altitude_m) / altitude_m, gamma, t - t0])
 
 
 def orbit_elements(pos: np.ndarray, vel: np.ndarray) -> dict[str, float]:

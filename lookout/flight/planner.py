@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lookout.flight.aim import Aim, AimError, check_lat_lon
-from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit
+from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit_many
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
 from lookout.flight.propagate import propagate
 from lookout.flight.vehicles import Vehicle, catalogue, vehicle
@@ -61,6 +61,9 @@ FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full
 #: Lifting vehicles fly depressed: their grid is linear in the kick, dense at the flat end.
 GRID_KICKS = np.radians(np.r_[20.0:60.0:5.0, 60.0:76.0:3.0])
 GRID_CUTOFFS = np.array([0.55, 0.8, 1.0])
+#: A glide vehicle's range grows fast with the burn: six cutoffs (with three, hgv's first guess
+#: was 10% off and took two more Newton calls; a pull-up SRBM's gains no call from them).
+GLIDE_GRID_CUTOFFS = np.array([0.55, 0.65, 0.75, 0.85, 0.93, 1.0])
 MAX_ITERATIONS = 16
 STEP_LENGTHS = (1.0, 0.5, 0.2)
 
@@ -84,19 +87,18 @@ def plan_many(requests: list[Request]) -> list[Launch | AimError]:
     that says why that request cannot be flown."""
     out: list[Launch | AimError | None] = [None] * len(requests)
     jobs: list[_Job] = []
+    orbits: list[_Job] = []
     for i, req in enumerate(requests):
         try:
             job = _job(i, req)
         except (AimError, LaunchError) as e:
             out[i] = e if isinstance(e, AimError) else AimError(str(e))
             continue
-        if job.kind == "orbit":
-            try:
-                out[i] = _plan_orbit(job)
-            except AimError as e:
-                out[i] = e
-            continue
-        jobs.append(job)
+        (orbits if job.kind == "orbit" else jobs).append(job)
+    if orbits:
+        _plan_orbits(orbits)
+        for job in orbits:
+            out[job.index] = job.result
     if jobs:
         _fan(jobs)
         _solve(jobs)
@@ -276,26 +278,47 @@ def minimum_energy_apogee(range_m: float) -> float:
     return float(a * (1 + e) - R_MEAN)
 
 
-def _plan_orbit(job: _Job) -> Launch:
-    errors = []
-    for p in job.candidates:
-        try:
-            return solve_orbit(
-                replace(p.base, azimuth=np.radians(job.aim.azimuth_deg)), job.aim.orbit_km * 1e3
-            )
-        except AimError as e:
-            errors.append(e)
-    if len(errors) == 1:
-        raise errors[0]
-    raise AimError(f"no catalogue vehicle can fly this orbit; the largest says: {errors[-1]}")
+def _plan_orbits(jobs: list[_Job]) -> None:
+    """Every orbit job's insertion, all in lockstep: each job's candidate launchers in turn,
+    the next one only where the one before failed."""
+    errors: dict[int, list[AimError]] = {id(job): [] for job in jobs}
+    todo = list(jobs)
+    for rank in range(max(len(job.candidates) for job in jobs)):
+        todo = [job for job in todo if rank < len(job.candidates)]
+        if not todo:
+            break
+        results = solve_orbit_many(
+            [
+                (
+                    replace(job.candidates[rank].base, azimuth=np.radians(job.aim.azimuth_deg)),
+                    job.aim.orbit_km * 1e3,
+                )
+                for job in todo
+            ]
+        )
+        for job, result in zip(todo, results, strict=True):
+            if isinstance(result, AimError):
+                errors[id(job)].append(result)
+            else:
+                job.result = result
+        todo = [job for job in todo if job.result is None]
+    for job in todo + [job for job in jobs if job.result is None]:
+        errs = errors[id(job)]
+        job.result = (
+            errs[0]
+            if len(errs) == 1
+            else AimError(f"no catalogue vehicle can fly this orbit; the largest says: {errs[-1]}")
+        )
 
 
 # --- The fan: one call for every first guess ----------------------------------------------
 
 
 #: Candidates fanned at first per aim (the smallest that may reach it); the others only if these
-#: fail.
+#: fail. A fan flies as long as its longest boost, so a group also stops before a vehicle that
+#: burns more than FAN_BURN_RATIO times as long as the group's first.
 FAN_GROUP = 3
+FAN_BURN_RATIO = 1.5
 
 
 def _fan(jobs: list[_Job]) -> None:
@@ -312,6 +335,8 @@ def _unfanned(job: _Job, start: int) -> list[_Problem]:
         if job.request.vehicle is None and _reach_bound(p) < p.range_m:
             p.fanned, p.max_reach_m = True, 0.0  # hopeless: not even without losses
             continue
+        if out and p.vehicle.full_burn_s > FAN_BURN_RATIO * out[0].vehicle.full_burn_s:
+            break
         out.append(p)
         if len(out) == FAN_GROUP:
             break
@@ -339,7 +364,7 @@ def _fan_problems(problems: list[_Problem]) -> None:
         if p.vehicle.lifting:
             full = p.vehicle.full_burn_s
             for k in GRID_KICKS:
-                for c in GRID_CUTOFFS:
+                for c in _grid_cutoffs(p):
                     launch = replace(p.base, kick=float(k), cutoff_s=float(c * full))
                     specs.append(launch_spec(launch))
                     owners.append((p, "grid"))
@@ -388,17 +413,23 @@ def _kepler_grid(p: _Problem, trs: list) -> None:
     p.grid_params = np.stack([kk, cc], axis=-1)
 
 
+def _grid_cutoffs(p: _Problem) -> np.ndarray:
+    """Cutoffs (fractions of the full burn) of a lifting vehicle's grid."""
+    glide = p.vehicle.aero is not None and p.vehicle.aero.role == "glide"
+    return GLIDE_GRID_CUTOFFS if glide else GRID_CUTOFFS
+
+
 def _flown_grid(p: _Problem, trs: list) -> None:
     full = p.vehicle.full_burn_s
     outs = [outcome(replace(p.base), tr) for tr in trs]
-    shape = (GRID_KICKS.size, GRID_CUTOFFS.size)
+    shape = (GRID_KICKS.size, _grid_cutoffs(p).size)
     apo = np.array([o.apogee_m for o in outs]).reshape(shape)
     rng = np.array([o.range_m if o.impacted else np.nan for o in outs]).reshape(shape)
     miss = np.array([_miss(p, o) for o in outs]).reshape(shape)
     p.grid_apogee = np.log(np.maximum(apo, 1.0))
     p.grid_range = np.log(np.maximum(rng, 1.0))
     p.grid_miss = miss
-    kk, cc = np.meshgrid(np.log(GRID_KICKS), GRID_CUTOFFS * full, indexing="ij")
+    kk, cc = np.meshgrid(np.log(GRID_KICKS), _grid_cutoffs(p) * full, indexing="ij")
     p.grid_params = np.stack([kk, cc], axis=-1)
 
 
@@ -590,21 +621,27 @@ def _wrap(a):
     return np.angle(np.exp(1j * np.asarray(a)))
 
 
+def _point_residual(p: _Problem, o: Outcome) -> np.ndarray:
+    """Log apogee and range errors and the bearing miss of one flight (for a minimum-energy
+    aim without the stationarity, which takes the neighbours)."""
+    if not o.impacted:
+        big = np.array([np.log(max(o.apogee_m, 1.0) / max(p.apogee_m, 1.0)), 5.0, 1.0])
+        return big if p.kind == "target" else big[:2] if p.kind == "shape" else big[[1, 2]]
+    lr = np.log(o.range_m / p.range_m)
+    if p.kind == "minimum-energy":
+        return np.array([lr, _miss(p, o)])
+    la = np.log(max(o.apogee_m, 1.0) / p.apogee_m)
+    if p.kind == "shape":
+        return np.array([la, lr])
+    return np.array([la, lr, _miss(p, o)])
+
+
 def _residual(p: _Problem, outs: list[Outcome]) -> tuple[np.ndarray, np.ndarray | None]:
     """Tolerance-scaled residual at the trial point, and its Jacobian (w.r.t. x)."""
     o = outs[0]
 
     def res(o: Outcome) -> np.ndarray:
-        if not o.impacted:
-            big = np.array([np.log(max(o.apogee_m, 1.0) / max(p.apogee_m, 1.0)), 5.0, 1.0])
-            return big if p.kind == "target" else big[:2] if p.kind == "shape" else big[[1, 2]]
-        lr = np.log(o.range_m / p.range_m)
-        if p.kind == "minimum-energy":
-            return np.array([lr, _miss(p, o)])
-        la = np.log(max(o.apogee_m, 1.0) / p.apogee_m)
-        if p.kind == "shape":
-            return np.array([la, lr])
-        return np.array([la, lr, _miss(p, o)])
+        return _point_residual(p, o)
 
     f0 = res(o)
     full = p.vehicle.full_burn_s
@@ -647,14 +684,22 @@ def _solve(jobs: list[_Job]) -> None:
             p = job.candidates[job.current]
             for alpha in STEP_LENGTHS if p.dx is not None else (0.0,):
                 x = _clip(p, p.x + alpha * p.dx) if p.dx is not None else p.x
-                pts = [_clip(p, x + d) if i else x for i, d in enumerate(_perturbations(p))]
+                # The full step is flown with its finite-difference neighbours; a shorter one,
+                # the line search's fallback, alone (it then keeps the Jacobian it came from).
+                # A minimum-energy residual needs its kick neighbours at every point.
+                alone = alpha not in (0.0, STEP_LENGTHS[0]) and p.kind != "minimum-energy"
+                perturbations = _perturbations(p)[:1] if alone else _perturbations(p)
+                pts = [_clip(p, x + d) if i else x for i, d in enumerate(perturbations)]
                 trials += [_launch_at(p, q) for q in pts]
                 owners.append((job, p, x, len(pts)))
         outs = evaluate(trials)
         pos = 0
         best: dict[int, tuple] = {}
         for job, p, x, n in owners:
-            f, jac = _residual(p, outs[pos : pos + n])
+            if n == 1:
+                f, jac = _point_residual(p, outs[pos]), None
+            else:
+                f, jac = _residual(p, outs[pos : pos + n])
             pos += n
             norm = float(np.max(np.abs(f / _scale(p)))) if np.isfinite(f).all() else np.inf
             if id(job) not in best or norm < best[id(job)][0]:
@@ -668,7 +713,8 @@ def _solve(jobs: list[_Job]) -> None:
                 job.result = _settle(job, p, _launch_at(p, x))
                 continue
             if norm < old:
-                p.x, p.f, p.jac, p.stalls = x, f, jac, 0
+                p.x, p.f, p.stalls = x, f, 0
+                p.jac = jac if jac is not None else p.jac
             else:
                 p.stalls += 1
             step = None

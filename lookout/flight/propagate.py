@@ -9,7 +9,7 @@ are located inside a step on the cubic Hermite interpolant of the step's end sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -33,6 +33,10 @@ ORBIT_MIN_PERIGEE_M = 100e3
 #: impact then moves by tens of metres against steps four times shorter (2 s: some 300 m).
 DT_WATER = 0.05
 DT_LIFTING_MAX = 1.0
+#: A batch goes on with its flying objects only once at most this fraction of its rows still
+#: fly, and at least this many have stopped (each row costs its share of every step).
+COMPACT_FRACTION = 0.7
+COMPACT_MIN = 4
 #: Climb rate (m/s) that makes a later top of a lifting body a ``peak`` (a skip), not the
 #: wavering of its altitude hold.
 SKIP_CLIMB_MPS = 50.0
@@ -177,6 +181,14 @@ def propagate(
     return trajectories
 
 
+def propagate_shedding(
+    specs: list[ObjectSpec], coarse: bool = False
+) -> tuple[list[Trajectory], list[ObjectSpec]]:
+    """One batch: the objects' trajectories, and the bodies they shed (not flown), for a caller
+    that flies those with other objects of its own (``propagate`` flies them next)."""
+    return _propagate_batch(specs, coarse)
+
+
 def _propagate_batch(
     specs: list[ObjectSpec], coarse: bool = False
 ) -> tuple[list[Trajectory], list[ObjectSpec]]:
@@ -250,35 +262,52 @@ def _propagate_batch(
     _, _, alt = ecef_to_geodetic(pos)
     surfaced = alt >= -1.0
 
-    def rhs(tt, p, v, r0, alt0):
+    # Without lifting or submerged bodies in the batch, the equations of motion leave both out
+    # (the same accelerations, without their per-call checks).
+    use_aero = any_lift or any_wet
+    # The whole batch's segment tables, for the trajectories at the end (the loop's own are
+    # cut down to the objects still flying, see below).
+    all_mdot, all_m_start, all_area, all_table = mdot, m_start, area, table
+    all_lift_seg, all_bank_seg, all_can_lift = lift_seg, bank_seg, can_lift
+    # Each working row's object (rows are dropped once their objects have landed or stopped).
+    orig = np.arange(n)
+    rec_orig = [orig]
+
+    def rhs(tt, p, v, r0, alt0, g):
         # The geodetic altitude is converted once per step (``alt0`` at radius ``r0``); inside
-        # the step it moves with the radius, which is exact to metres over one step.
-        kk = k
-        m = m_start[rows, kk] - mdot[rows, kk] * (tt - seg_t0)
+        # the step it moves with the radius, which is exact to metres over one step. ``g`` holds
+        # each object's segment parameters for the step (its segment is fixed within a step).
+        m_start_k, mdot_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = g
+        m = m_start_k - mdot_k * (tt - seg_t0)
         a_stage = alt0 + np.sqrt(np.einsum("ij,ij->i", p, p)) - r0
-        if any_lift:
-            aero.law = np.where(lift_seg[rows, kk], law, LIFT_OFF)
-            aero.bank = bank_seg[rows, kk]
         if any_wet:
             # Water only for the rise before ignition (not at an impact at sea).
             aero.volume_m3 = np.where(tt < t_armed, volume, 0.0)
         return dynamics.acceleration(
-            tt,
-            p,
-            v,
-            m,
-            mdot[rows, kk],
-            isp_sl[rows, kk],
-            isp_vac[rows, kk],
-            area[rows, kk],
-            table[rows, kk],
-            mode[rows, kk],
-            steering,
-            aero,
-            a_stage,
-        )
+            tt, p, v, m, mdot_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k, steering,
+            aero if use_aero else None, a_stage,
+        )  # fmt: skip
 
     while active.any():
+        n_active = int(np.count_nonzero(active))
+        if n_active <= COMPACT_FRACTION * active.size and active.size - n_active >= COMPACT_MIN:
+            # Most rows are done (landed, or at their stop time): carry on with the rest only.
+            # Every quantity below is per row, so the flights are the same.
+            w = np.flatnonzero(active)
+            (end, m_start, mdot, isp_sl, isp_vac, area, table, mode, lift_seg, bank_seg,
+             can_lift, volume, wet_start, dive_speed, t_armed, t, t_stop, pos, vel, k, seg_t0,
+             active, apogee_seen, reentry_seen, orbital, dived, law, climbing_again, surfaced,
+             alt, orig) = (
+                x[w]
+                for x in (end, m_start, mdot, isp_sl, isp_vac, area, table, mode, lift_seg,
+                          bank_seg, can_lift, volume, wet_start, dive_speed, t_armed, t, t_stop,
+                          pos, vel, k, seg_t0, active, apogee_seen, reentry_seen, orbital, dived,
+                          law, climbing_again, surfaced, alt, orig)
+            )  # fmt: skip
+            steering = Steering(**{f.name: getattr(steering, f.name)[w] for f in fields(Steering)})
+            aero = Aero(**{f.name: getattr(aero, f.name)[w] for f in fields(Aero)})
+            rows = np.arange(w.size)
+        n_events = len(events)
         kk_mdot = mdot[rows, k]
         thrusting = kk_mdot > 0
         r_norm = np.sqrt(np.einsum("ij,ij->i", pos, pos))
@@ -308,19 +337,26 @@ def _propagate_batch(
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
         h = dt[:, None]
-        a1 = rhs(t, pos, vel, r_norm, alt)
+        g = (
+            m_start[rows, k], kk_mdot, isp_sl[rows, k], isp_vac[rows, k], area[rows, k],
+            table[rows, k], mode[rows, k],
+        )  # fmt: skip
+        if any_lift:
+            aero.law = np.where(lift_seg[rows, k], law, LIFT_OFF)
+            aero.bank = bank_seg[rows, k]
+        a1 = rhs(t, pos, vel, r_norm, alt, g)
         p2, v2 = pos + 0.5 * h * vel, vel + 0.5 * h * a1
-        a2 = rhs(t + 0.5 * dt, p2, v2, r_norm, alt)
+        a2 = rhs(t + 0.5 * dt, p2, v2, r_norm, alt, g)
         p3, v3 = pos + 0.5 * h * v2, vel + 0.5 * h * a2
-        a3 = rhs(t + 0.5 * dt, p3, v3, r_norm, alt)
+        a3 = rhs(t + 0.5 * dt, p3, v3, r_norm, alt, g)
         p4, v4 = pos + h * v3, vel + h * a3
-        a4 = rhs(t + dt, p4, v4, r_norm, alt)
+        a4 = rhs(t + dt, p4, v4, r_norm, alt, g)
         new_pos = pos + h / 6.0 * (vel + 2 * v2 + 2 * v3 + v4)
         new_vel = vel + h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
         new_t = t + dt
         new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
         # Steps cut short at a change of the lift law (the rest is flown next step).
-        cut = np.zeros(n, dtype=bool)
+        cut = np.zeros(t.size, dtype=bool)
 
         step = (t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut)
         # Apogee: radial velocity turns from up to down during an unpowered step (later turns
@@ -372,9 +408,10 @@ def _propagate_batch(
                 idx = np.flatnonzero(slow)
                 hs = dt[idx]
 
-                def excess(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
+                def excess(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel,
+                           dive=dive_speed[idx]):  # fmt: skip
                     _, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-                    return np.sqrt(np.einsum("ij,ij->i", v, v)) - dive_speed[idx]
+                    return np.sqrt(np.einsum("ij,ij->i", v, v)) - dive
 
                 s = _sign_change(
                     excess, speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx]
@@ -421,14 +458,14 @@ def _propagate_batch(
         # Segment boundaries: burnouts, stage drops, payload separation.
         crossed = active & hits_event & ~imp & ~cut
         for i in np.flatnonzero(crossed):
-            g = seg[i][k[i]]
+            g = seg[orig[i]][k[i]]
             for name in g.events_at_end:
                 events.append((i, name, new_t[i], new_pos[i].copy(), new_vel[i].copy(), g.stage))
             if g.spawn is not None:
                 sp = g.spawn
                 spawned.append(
                     ObjectSpec(
-                        object_id=f"{specs[i].object_id}{sp.suffix}",
+                        object_id=f"{specs[orig[i]].object_id}{sp.suffix}",
                         t0=new_t[i],
                         pos0=new_pos[i].copy(),
                         vel0=new_vel[i] - sp.retro_dv_mps * new_vel[i] / np.linalg.norm(new_vel[i]),
@@ -438,7 +475,7 @@ def _propagate_batch(
                             )
                         ],
                         t_stop=t_stop[i],
-                        parent_id=specs[i].object_id,
+                        parent_id=specs[orig[i]].object_id,
                     )
                 )
             if g.check_orbit_at_end:
@@ -455,41 +492,46 @@ def _propagate_batch(
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
         active = active & ~imp & ~(hits_stop & ~cut)
-        rec_t.append(t.copy())
-        rec_pos.append(pos.copy())
-        rec_vel.append(vel.copy())
+        # This step's events, by working row so far: by object.
+        events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
+        rec_orig.append(orig)
+        # t, pos and vel are new arrays every step (never written in place once recorded).
+        rec_t.append(t)
+        rec_pos.append(pos)
+        rec_vel.append(vel)
         rec_k.append(k.copy())
         rec_ok.append(dt > 0)
         rec_law.append(law.copy())
 
-    T = np.array(rec_t)
-    P = np.array(rec_pos)
-    V = np.array(rec_vel)
-    K = np.array(rec_k)
-    OK = np.array(rec_ok)
-    LAW = np.array(rec_law)
+    # Every step's rows, grouped by object in time order (a stable sort keeps the steps' order).
+    order = np.argsort(np.concatenate(rec_orig), kind="stable")
+    T, P, V, K, OK, LAW = (
+        np.concatenate(r)[order] for r in (rec_t, rec_pos, rec_vel, rec_k, rec_ok, rec_law)
+    )
+    bounds = np.searchsorted(np.concatenate(rec_orig)[order], np.arange(n + 1))
     events_of: dict[int, list[Event]] = {}
     for j, name, te, pe, ve, stage in events:
         events_of.setdefault(j, []).append(Event(name, float(te), pe, ve, stage))
     trajectories = []
     for i, spec in enumerate(specs):
-        sel = OK[:, i]
-        ki = K[sel, i]
+        mine = slice(bounds[i], bounds[i + 1])
+        sel = OK[mine]
+        ti, pi, vi, ki = T[mine][sel], P[mine][sel], V[mine][sel], K[mine][sel]
         evs = sorted(events_of.get(i, []), key=lambda e: e.t)
         lift = None
-        if can_lift[i]:
-            lift = _lift_samples(spec, P[sel, i], V[sel, i], ki, LAW[sel, i], m_start[i],
-                                 mdot[i], area[i], table[i], lift_seg[i], bank_seg[i], T[sel, i],
-                                 seg_t0_of(T[sel, i], ki))  # fmt: skip
-            evs = sorted(evs + _pull_up_marker(T[sel, i], P[sel, i], V[sel, i], lift, evs),
+        if all_can_lift[i]:
+            lift = _lift_samples(spec, pi, vi, ki, LAW[mine][sel], all_m_start[i], all_mdot[i],
+                                 all_area[i], all_table[i], all_lift_seg[i], all_bank_seg[i], ti,
+                                 seg_t0_of(ti, ki))  # fmt: skip
+            evs = sorted(evs + _pull_up_marker(ti, pi, vi, lift, evs),
                          key=lambda e: e.t)  # fmt: skip
         trajectories.append(
             Trajectory(
                 object_id=spec.object_id,
-                t=T[sel, i],
-                pos=P[sel, i],
-                vel=V[sel, i],
-                thrusting=mdot[i, ki] > 0,
+                t=ti,
+                pos=pi,
+                vel=vi,
+                thrusting=all_mdot[i, ki] > 0,
                 kind=kind[i, ki],
                 events=evs,
                 parent_id=spec.parent_id,
