@@ -89,3 +89,24 @@ def test_a_maritime_message_covers_every_fall_inside_its_hazard_area():
     told = {m["flight"]: m["first_message_s"] for m in got["maritime"]}
     assert told["A"] is not None and told["B"] is not None
     assert told.get("C") is None  # near Ulleung/Dokdo, far from the message's hazard area
+
+
+def test_a_satellite_and_its_spent_upper_stage_in_orbit_threaten_nobody():
+    """quiet-sky's first launch: a satellite to a 550 km polar orbit from Kourou, over Korea 40
+    minutes later with its spent upper stage beside it. Neither threatens an area there: the
+    stage has no insertion of its own, but it is in orbit (perigee above the air) all the same.
+    Its ascent over French Guiana's coast is before insertion, and would count."""
+    from types import SimpleNamespace
+
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.judge import truth_threats
+
+    launch = plan_cached(5.24, -52.77, Aim(azimuth_deg=350.0, orbit_km=550.0), "slv-3stage",
+                         object_id="SAT-A", launch_time=0.0)  # fmt: skip
+    trajectories = fly([launch])
+    stage = [tr for tr in trajectories if tr.parent_id == "SAT-A" and tr.t_end > 2400.0]
+    assert stage, "the upper stage stays up beside the satellite"
+    sim = SimpleNamespace(launches=[launch], trajectories=trajectories,
+                          scenario=SimpleNamespace(duration_s=3000.0))  # fmt: skip
+    assert truth_threats(sim, "KR")["SAT-A"]["areas"] == {}

@@ -2,10 +2,11 @@
 
 What ``lookout warn --json`` reports. The truth of a flight is every object of its launch (the
 vehicle, its payload, its spent stages), sampled every second while it is sub-orbital (a
-satellite in orbit threatens nobody): an area is *truly threatened* from the first second an
-object is over its footprint (land and territorial sea; the ground track between samples
-included) or comes down in it, until the last;
-an object that comes down inside a partner's EEZ off its areas is a true fall for that sea.
+satellite in orbit, or the upper stage spent beside it, threatens nobody: an object is in orbit
+from its first second with a perigee above 100 km): an area is *truly threatened* from the
+first second an object is over its footprint (land and territorial sea; the ground track
+between samples included) or comes down in it, until the last; an object that comes down
+inside a partner's EEZ off its areas is a true fall for that sea.
 
 Each alert names its launch event; an event is given to the flight whose objects its tracks
 were nearest (``attribute_events``). Per flight and area warned or truly threatened: the true
@@ -27,6 +28,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import shapely
 
+from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
 from lookout.warn import areas as area_data
@@ -58,6 +60,15 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             ins = tr.event("orbit_insertion")
             t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
             ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
+            # An object with no insertion of its own (the upper stage spent beside a satellite)
+            # is in orbit from its first second with a perigee above the air, as the flight
+            # decides insertion: it threatens nobody from there on.
+            states = tr.state_at(ts)
+            perigee = perigee_altitude(states[:, :3], states[:, 3:])
+            up = np.flatnonzero(perigee > ORBIT_MIN_PERIGEE_M)
+            if up.size:
+                t_end = float(ts[up[0]])
+                ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
             lat, lon, _ = ecef_to_geodetic(tr.state_at(ts)[:, :3])
             lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
             ground.append(np.column_stack([lon, lat]))
