@@ -18,6 +18,8 @@ from lookout.tracking.fusion import (
     KEEP_GATE_CHI2,
     LOCAL_GATE_CHI2,
     LOCAL_UNHELD_S,
+    MERGE_GATE_CHI2,
+    MERGE_KEEP_CHI2,
     PictureFusion,
 )
 
@@ -107,6 +109,8 @@ def _run(fusion, t, locals_=(), central=()):
 def test_the_gates_are_what_the_docstring_says():
     assert LOCAL_GATE_CHI2 == pytest.approx(16.27, abs=0.01)
     assert KEEP_GATE_CHI2 > LOCAL_GATE_CHI2
+    assert MERGE_GATE_CHI2 == pytest.approx(22.46, abs=0.01)  # chi-square 6 dof, 99.9 %
+    assert MERGE_KEEP_CHI2 > MERGE_GATE_CHI2
 
 
 def test_infrared_only_track_gets_a_system_track_the_radar_track_then_takes_over(fusion):
@@ -243,3 +247,66 @@ def test_a_local_track_its_partner_no_longer_updates_does_not_stand_alone_for_lo
         shown.append(bool(pic))
     assert all(shown[: 5 + int(LOCAL_UNHELD_S)])
     assert not any(shown[6 + int(LOCAL_UNHELD_S) :])
+
+
+def _run_central(fusion, t, central):
+    """Report at ``t`` with only measurement-level tracks (a detection message moves the
+    fusion's clock to ``t``)."""
+    fusion.tracker.tracks[round(t, 6)] = list(central)
+    out = fusion.ingest("KR", _detection("KR", "kr-ewr-central", t)) + fusion.flush()
+    return {f.system_track_id: f for tt, tracks in out if abs(tt - t) < 1e-6 for f in tracks}
+
+
+def test_two_tracker_tracks_of_one_object_are_one_system_track_with_a_stable_id(fusion):
+    """The measurement-level tracker holds a second track of one object (born on detections
+    the first missed): the picture shows one system track, under the older id, fused from both;
+    when the tracker drops the older track, the younger carries on under the same id."""
+    rng = np.random.default_rng(3)
+    P = _P(200.0, 20.0)
+    seen = []
+    for k in range(1, 31):
+        t = float(k)
+        # Both tracks' errors drawn from their own covariances: a consistent pair.
+        x1 = _at(X0, t) + rng.multivariate_normal(np.zeros(6), P)
+        x2 = _at(X0, t) + rng.multivariate_normal(np.zeros(6), P)
+        central = [(5, x1, P)] if k <= 20 else []
+        if k >= 4:
+            central.append((9, x2, P))
+        pic = _run_central(fusion, t, central)
+        seen.append(sorted(pic))
+        if 4 <= k <= 20:
+            assert pic["S1"].merged == (9,)
+            assert pic["S1"].tracker_id == 5
+            # Covariance intersection of the two: no larger than either.
+            assert np.trace(pic["S1"].P[:3, :3]) <= np.trace(P[:3, :3]) * (1 + 1e-9)
+    assert all(ids == ["S1"] for ids in seen)
+    assert fusion.counters.tracks_merged == 17
+
+
+def test_a_resolved_second_object_is_not_merged(fusion):
+    """Two tracks 3 km apart under sigmas of 200 m (a stage drifting from its payload): two
+    system tracks, whatever their history."""
+    P = _P(200.0, 20.0)
+    sep = np.array([3000.0, 0, 0, 0, 0, 0])
+    for k in range(1, 6):
+        t = float(k)
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
+        assert len(pic) == 2
+        assert all(f.merged == () for f in pic.values())
+
+
+def test_a_merged_pair_that_resolves_splits_again(fusion):
+    """A stage separating from its payload: one system track while the two tracks cannot be
+    told apart, two once their states differ beyond the keep gate, the payload keeping its id."""
+    P = _P(100.0, 30.0)
+    counts = []
+    for k in range(1, 41):
+        t = float(k)
+        drift = np.array([30.0 * k, 0, 0, 30.0, 0, 0])  # 30 m/s apart
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0, t) + drift, P)])
+        counts.append(len(pic))
+        assert "S1" in pic and pic["S1"].tracker_id == 5
+    assert counts[0] == 1 and counts[-1] == 2
+    # Merged past the 99.9 % gate (kept), split past the keep gate; one split, no flicker.
+    assert counts.index(2) == 28  # k = 29: (870 m)² / 2·(100 m)² + (30 m/s)² / 2·(30 m/s)² > 38.26
+    assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1

@@ -61,6 +61,7 @@ from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection, DetectionBatch, LocalTrack
 from lookout.tracking.config import TrackerConfig
+from lookout.tracking.log import TrackLog
 from lookout.tracking.tracker import Tracker
 
 #: Chi-square (3 dof) gate for a new association of a local track with a system track: 99.9%.
@@ -80,6 +81,14 @@ LOCAL_UNHELD_S = 30.0
 #: Cost (chi-square units) taken off a pairing kept from the last report in the assignment:
 #: 2 ln of the odds of staying with an object against switching to another (10^4 to one).
 STAY_BONUS = 2.0 * math.log(1e4)
+#: Chi-square (6 dof, full state) test that two measurement-level tracks are one object: 99.9 %
+#: for a new pair, and ``MERGE_KEEP_CHI2`` (1 - 10^-6) to keep a pair merged at the last report.
+#: The difference of two tracks of one object has a covariance below ``P1 + P2`` when their
+#: errors are positively correlated (shared detections, the same motion model), so a true
+#: duplicate passes it; two objects the sensors resolve (a stage and its payload a kilometre
+#: apart, two missiles of a salvo) do not.
+MERGE_GATE_CHI2 = float(chi2.ppf(0.999, 6))
+MERGE_KEEP_CHI2 = float(chi2.ppf(1.0 - 1e-6, 6))
 #: Candidate weights of covariance intersection.
 _CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
 
@@ -97,6 +106,7 @@ class FusedTrack:
     tracker_id: int | None = None  # the measurement-level track, if any
     local: tuple[tuple[str, str], ...] = ()  # (partner, local track id) fused in
     absorbed: tuple[tuple[str, str], ...] = ()  # partners' duplicates on it, not fused
+    merged: tuple[int, ...] = ()  # other measurement-level tracks of the object, fused in
 
 
 @dataclass
@@ -121,6 +131,8 @@ class FusionCounters:
     #: Local tracks left out of a report: redundant (every sensor's detections at hand) and
     #: with no measurement-level track, or a partner's second track on one object.
     locals_absorbed: int = 0
+    #: Measurement-level tracks reported inside another track of the same object (per report).
+    tracks_merged: int = 0
     reports: int = 0
     per_partner: dict[str, int] = field(default_factory=dict)
 
@@ -191,6 +203,8 @@ class PictureFusion:
         self._sys_of_local: dict[tuple[str, str], str] = {}
         # The measurement-level track each local track was fused with at the last report.
         self._pair_of_local: dict[tuple[str, str], int] = {}
+        # Measurement-level tracks merged into another (of the same object) at the last report.
+        self._merged_into: dict[int, int] = {}
         # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
         # partner's re-initiated local track to take up.
         self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
@@ -288,13 +302,15 @@ class PictureFusion:
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
-        rep = self.tracker.report(t)
+        rep, members = self._merge_same_objects(self.tracker.report(t))
         locals_now = self._locals_at(t)
-        tids = [int(i) for i in rep.track_id.tolist()]
-        pairs = self._assign_locals(rep, tids, locals_now)
+        tids = [ms[0] for ms in members]
+        row_of = {tid: i for i, ms in enumerate(members) for tid in ms}
+        pairs = self._assign_locals(rep, row_of, locals_now)
         fused: list[tuple[int, FusedTrack]] = []
-        # Ids of the reported measurement-level tracks: never handed to another.
-        taken: set[str] = {self._sys_of_track[i] for i in tids if i in self._sys_of_track}
+        # Ids of the reported measurement-level tracks (and of those merged into another, kept
+        # for their return): never handed to another.
+        taken: set[str] = {self._sys_of_track[i] for i in row_of if i in self._sys_of_track}
         used = set(pairs)
         absorbed: dict[int, list[tuple[str, str]]] = {}
         loose = [k for k in locals_now if k not in used]
@@ -325,7 +341,9 @@ class PictureFusion:
             for key in keys:
                 self._sys_of_local[key] = sys_id
                 self._pair_of_local[key] = tid
-            partners = set(self._partners_of_track.get(tid, ())) | {k[0] for k in keys}
+            partners = {k[0] for k in keys}
+            for member in members[i]:
+                partners |= self._partners_of_track.get(member, set())
             fused.append(
                 (
                     i,
@@ -339,6 +357,7 @@ class PictureFusion:
                         tid,
                         tuple(keys),
                         tuple(sorted(absorbed.get(i, []))),
+                        tuple(members[i][1:]),
                     ),
                 )
             )
@@ -347,13 +366,91 @@ class PictureFusion:
         fused.sort(key=lambda r: r[0])
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
 
-    def _assign_locals(self, rep, tids: list[int], locals_now) -> dict[tuple[str, str], int]:
+    def _merge_same_objects(self, rep):
+        """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
+        [[tracker id of the group's track, ids of the tracks merged into it], ...])``.
+
+        The tracker may hold two tracks of one object for a while (one born on detections the
+        other missed, in boost or at a handover); shown as two system tracks, the partners would
+        see two missiles. A track joins an older one (by system id) when their full states
+        pass the ``MERGE_GATE_CHI2`` test (``MERGE_KEEP_CHI2`` if it was merged into that one
+        at the last report), and the group is reported under the older id, its states fused by
+        covariance intersection (their cross-correlation is unknown). A track whose elder the
+        tracker has dropped takes up the elder's system id: the object keeps its id."""
+        tids = [int(i) for i in rep.track_id.tolist()]
+        alive = set(tids)
+        for tid, elder in sorted(self._merged_into.items()):
+            if tid in alive and elder not in alive and elder in self._sys_of_track:
+                self._sys_of_track[tid] = self._sys_of_track.pop(elder)
+        n = len(tids)
+        d2 = np.full((n, n), math.inf)
+        if n > 1:
+            d = rep.x[:, None, :] - rep.x[None, :, :]
+            S = rep.P[:, None, :, :] + rep.P[None, :, :, :]
+            try:
+                d2 = np.einsum("ijk,ijk->ij", d, np.linalg.solve(S, d[..., None])[..., 0])
+            except np.linalg.LinAlgError:
+                pass
+        order = sorted(
+            range(n),
+            key=lambda i: (
+                _id_order(self._sys_of_track[tids[i]]) if tids[i] in self._sys_of_track
+                else math.inf,
+                tids[i],
+            ),
+        )  # fmt: skip
+        heads: list[int] = []
+        group: dict[int, list[int]] = {}
+        merged_into: dict[int, int] = {}
+        for i in order:
+            best, best_cost = None, math.inf
+            for h in heads:
+                kept = self._merged_into.get(tids[i]) == tids[h]
+                if d2[i, h] > (MERGE_KEEP_CHI2 if kept else MERGE_GATE_CHI2):
+                    continue
+                cost = d2[i, h] - STAY_BONUS * kept
+                if cost < best_cost:
+                    best, best_cost = h, cost
+            if best is None:
+                heads.append(i)
+                group[i] = [i]
+            else:
+                group[best].append(i)
+                merged_into[tids[i]] = tids[best]
+        self._merged_into = merged_into
+        self.counters.tracks_merged += len(merged_into)
+        if not merged_into:
+            return rep, [[tid] for tid in tids]
+        heads.sort()
+        xs, Ps, bps = [], [], []
+        for h in heads:
+            x, P = rep.x[h], rep.P[h]
+            for i in group[h][1:]:
+                x, P = covariance_intersection(x, P, rep.x[i], rep.P[i])
+            xs.append(x)
+            Ps.append(P)
+            sharpest = min(group[h], key=lambda i: np.trace(rep.P[i][:3, :3]))
+            bps.append(rep.boost_prob[sharpest])
+        k = len(heads)
+        grouped = TrackLog(
+            t=rep.t[heads],
+            track_id=rep.track_id[heads],
+            x=np.array(xs),
+            P=np.array(Ps),
+            boost_prob=np.array(bps),
+            detection_index=np.full(k, -1, dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )
+        return grouped, [[tids[i] for i in group[h]] for h in heads]
+
+    def _assign_locals(self, rep, row_of: dict[int, int], locals_now) -> dict[tuple[str, str], int]:
         """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
-        by partner, one local track of a partner per row."""
+        by partner, one local track of a partner per row. ``row_of``: the row of each
+        measurement-level track (those merged into another, that one's)."""
         out: dict[tuple[str, str], int] = {}
+        tids = rep.track_id.tolist()
         if not tids or not locals_now:
             return out
-        row_of = {tid: i for i, tid in enumerate(tids)}
         by_partner: dict[str, list[tuple[str, str]]] = {}
         for key in sorted(locals_now):
             by_partner.setdefault(key[0], []).append(key)
