@@ -20,6 +20,7 @@ from lookout.tracking.fusion import (
     LOCAL_UNHELD_S,
     MERGE_GATE_CHI2,
     MERGE_KEEP_CHI2,
+    RESOLVED_SCANS,
     PictureFusion,
 )
 
@@ -309,4 +310,56 @@ def test_a_merged_pair_that_resolves_splits_again(fusion):
     assert counts[0] == 1 and counts[-1] == 2
     # Merged past the 99.9 % gate (kept), split past the keep gate; one split, no flicker.
     assert counts.index(2) == 28  # k = 29: (870 m)² / 2·(100 m)² + (30 m/s)² / 2·(30 m/s)² > 38.26
+    assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1
+
+
+def test_two_tracks_one_scan_updated_both_are_two_objects(fusion):
+    """A stage 150 m from its payload, inside the merge gate of sigmas of 200 m: the radar's
+    scans each give two detections, one per track, so the sensor resolves them and the picture
+    keeps two system tracks. Once the scans update only one of them (the second track is a
+    duplicate of one object), they merge after ``RESOLVED_SCANS`` scans."""
+    P = _P(200.0, 20.0)
+    sep = np.array([150.0, 0, 0, 0, 0, 0])
+    plan: dict[int, list[int]] = {}  # detection time (ns) -> the tracks its detections update
+    fed = [0]  # detections given so far: the tracker's detection indices count them all
+
+    def process(detections):
+        rows = [
+            (fed[0] + i, plan[d.t_ns].pop(0)) for i, d in enumerate(detections) if plan.get(d.t_ns)
+        ]
+        fed[0] += len(detections)
+        k = len(rows)
+        return TrackLog(
+            t=np.zeros(k),
+            track_id=np.array([tid for _, tid in rows], dtype=np.int64),
+            x=np.zeros((k, 6)),
+            P=np.zeros((k, 6, 6)),
+            boost_prob=np.zeros(k),
+            detection_index=np.array([i for i, _ in rows], dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )
+
+    fusion.tracker.process = process
+    counts = []
+    for k in range(1, 21):
+        t = float(k)
+        fusion.tracker.tracks[round(t, 6)] = [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)]
+        both = k <= 8
+        # Two scans per report: at t - 0.25 two detections (payload and stage) or one, at t one.
+        plan[round((t - 0.25) * 1e9)] = [5, 9] if both else [5]
+        plan[round(t * 1e9)] = [5]
+        out = []
+        for _ in range(2 if both else 1):
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.25))
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t))
+        out += fusion.flush()
+        pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
+        counts.append(len(pic))
+    assert counts[:8] == [2] * 8
+    # Scans every 0.25 s (two per report): the last common one leaves the window after
+    # RESOLVED_SCANS scans, and the pair merges.
+    # The last common scan, 7.75 s, leaves the window (RESOLVED_SCANS scans of 0.25 s, the
+    # least spacing of the sensor's scans) before the report at 10 s.
+    assert RESOLVED_SCANS == 5 and counts.index(1) == 9
+    assert counts[-1] == 1
     assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1

@@ -35,13 +35,20 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
   dropped.
 - Local tracks standing alone are grouped across partners (one per partner, each inside the
   group's gate) and CI-fused into one system track.
+- The measurement-level tracker may itself hold two tracks of one object (one born on
+  detections the other missed). Two of its tracks whose full states pass a chi-square test
+  under the sum of their covariances (``MERGE_GATE_CHI2``; kept within ``MERGE_KEEP_CHI2``)
+  are reported as one system track, CI-fused, under the older id, unless one scan of one
+  sensor recently updated both (``RESOLVED_SCANS``): a sensor measures an object once per
+  scan, so such a pair is two objects it resolved (a spent stage and its payload).
 
 System track ids are stable: a measurement-level track keeps its id for life; a local-only
 system track keeps its id while any of its local tracks lives, and passes it to the
 re-initiated local track of a partner that lost its own (a standing-alone local track inside
 its keep gate within ``local_max_age_s``); when a measurement-level track first takes up local
 tracks, it inherits the oldest id they stood under, and a system track that a
-measurement-level track takes over later is merged into the older of the two ids.
+measurement-level track takes over later is merged into the older of the two ids; a
+measurement-level track merged into an older one that the tracker then drops takes up its id.
 
 All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
 messages in the same order gives the same picture: the exchange's replay relies on it.
@@ -51,6 +58,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,6 +97,15 @@ STAY_BONUS = 2.0 * math.log(1e4)
 #: apart, two missiles of a salvo) do not.
 MERGE_GATE_CHI2 = float(chi2.ppf(0.999, 6))
 MERGE_KEEP_CHI2 = float(chi2.ppf(1.0 - 1e-6, 6))
+#: Two tracks that one scan of one sensor updated both (two detections of one look) are two
+#: objects the sensor resolved, however close their states: never merged while that was seen
+#: within the sensor's last ``RESOLVED_SCANS`` scans. A sensor measures an object once per scan,
+#: so one object's two tracks are never updated by one scan; two resolved objects miss a
+#: common scan five times running with probability (1 - Pd²)⁵, 2.5·10⁻⁴ at Pd = 0.9.
+RESOLVED_SCANS = 5
+#: The scans of a track no sensor updated for this long (s) are forgotten (a track that dead is
+#: long gone from the picture; its evidence could only be older than ``RESOLVED_SCANS`` scans).
+FORGET_SCANS_S = 600.0
 #: Candidate weights of covariance intersection.
 _CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
 
@@ -205,6 +222,11 @@ class PictureFusion:
         self._pair_of_local: dict[tuple[str, str], int] = {}
         # Measurement-level tracks merged into another (of the same object) at the last report.
         self._merged_into: dict[int, int] = {}
+        # The latest scans (t_ns) of each sensor that updated each measurement-level track, and
+        # each sensor's scan period (s, the least spacing of its scans seen).
+        self._scans_of_track: dict[int, dict[str, deque[int]]] = {}
+        self._scan_period: dict[str, float] = {}
+        self._last_scan: dict[str, int] = {}
         # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
         # partner's re-initiated local track to take up.
         self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
@@ -295,10 +317,25 @@ class PictureFusion:
             return
         self._processed_t_ns = max(self._processed_t_ns, chunk[-1].t_ns)
         first, self._n_fed = self._n_fed, self._n_fed + len(chunk)
+        for det in chunk:
+            last = self._last_scan.get(det.sensor_id)
+            if last is not None and det.t_ns > last:
+                gap = (det.t_ns - last) * 1e-9
+                self._scan_period[det.sensor_id] = min(
+                    gap, self._scan_period.get(det.sensor_id, math.inf)
+                )
+            if last is None or det.t_ns > last:
+                self._last_scan[det.sensor_id] = det.t_ns
         rows = self.tracker.process(chunk)
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
+                det = chunk[di - first]
+                scans = self._scans_of_track.setdefault(tid, {}).get(det.sensor_id)
+                if scans is None:
+                    scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
+                if not scans or scans[-1] != det.t_ns:
+                    scans.append(det.t_ns)
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
@@ -379,6 +416,12 @@ class PictureFusion:
         tracker has dropped takes up the elder's system id: the object keeps its id."""
         tids = [int(i) for i in rep.track_id.tolist()]
         alive = set(tids)
+        if self._last_scan:
+            # Forget the scans of tracks no sensor updated for a long time (dead ones).
+            now = max(self._last_scan.values())
+            for tid in [k for k, v in self._scans_of_track.items()
+                        if _stale_scans(v, now)]:  # fmt: skip
+                del self._scans_of_track[tid]
         for tid, elder in sorted(self._merged_into.items()):
             if tid in alive and elder not in alive and elder in self._sys_of_track:
                 self._sys_of_track[tid] = self._sys_of_track.pop(elder)
@@ -407,6 +450,8 @@ class PictureFusion:
             for h in heads:
                 kept = self._merged_into.get(tids[i]) == tids[h]
                 if d2[i, h] > (MERGE_KEEP_CHI2 if kept else MERGE_GATE_CHI2):
+                    continue
+                if any(self._resolved(tids[i], tids[j]) for j in group[h]):
                     continue
                 cost = d2[i, h] - STAY_BONUS * kept
                 if cost < best_cost:
@@ -442,6 +487,22 @@ class PictureFusion:
             confirmed=np.ones(k, dtype=bool),
         )
         return grouped, [[tids[i] for i in group[h]] for h in heads]
+
+    def _resolved(self, a: int, b: int) -> bool:
+        """Whether one scan of one sensor updated both tracks ``a`` and ``b`` within that
+        sensor's last ``RESOLVED_SCANS`` scans: two objects, however close."""
+        sa, sb = self._scans_of_track.get(a), self._scans_of_track.get(b)
+        if not sa or not sb:
+            return False
+        for sensor in sa.keys() & sb.keys():
+            common = set(sa[sensor]) & set(sb[sensor])
+            if not common:
+                continue
+            period = self._scan_period.get(sensor, 0.0)
+            recent = self._last_scan[sensor] - RESOLVED_SCANS * period * 1e9
+            if max(common) >= recent - 1:
+                return True
+        return False
 
     def _assign_locals(self, rep, row_of: dict[int, int], locals_now) -> dict[tuple[str, str], int]:
         """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
@@ -602,6 +663,11 @@ def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
         return float(d @ np.linalg.solve(S, d))
     except np.linalg.LinAlgError:
         return math.inf
+
+
+def _stale_scans(scans: dict[str, deque[int]], now_ns: int) -> bool:
+    """Whether a track's latest scan is more than ``FORGET_SCANS_S`` old at ``now_ns``."""
+    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * 1e9
 
 
 def _id_order(sys_id: str) -> int:
