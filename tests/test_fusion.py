@@ -363,3 +363,21 @@ def test_two_tracks_one_scan_updated_both_are_two_objects(fusion):
     assert RESOLVED_SCANS == 5 and counts.index(1) == 9
     assert counts[-1] == 1
     assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1
+
+
+def test_the_object_keeps_its_id_when_a_merged_track_drifts_off(fusion):
+    """The tracker's older track of a missile is the vaguer one and later drifts off it (a track
+    left in boost mode after burnout): while merged, the system id goes with the sharper track,
+    so when the older one leaves, it leaves under a new id and the missile keeps S1."""
+    vague, sharp = _P(300.0, 30.0), _P(100.0, 10.0)
+    for k in range(1, 31):
+        t = float(k)
+        drift = np.zeros(6) if k <= 10 else np.array([0, 0, 0, 80.0 * (k - 10), 0, 0])
+        central = [(5, _at(X0, t) + drift, vague)] + ([(9, _at(X0, t), sharp)] if k >= 3 else [])
+        pic = _run_central(fusion, t, central)
+        by_tracker = {f.tracker_id: f.system_track_id for f in pic.values()}
+        if k < 3:
+            assert by_tracker == {5: "S1"}
+        elif k <= 10:
+            assert by_tracker == {9: "S1"} and pic["S1"].merged == (5,)
+    assert by_tracker == {9: "S1", 5: "S2"}

@@ -444,7 +444,7 @@ class PictureFusion:
         )  # fmt: skip
         heads: list[int] = []
         group: dict[int, list[int]] = {}
-        merged_into: dict[int, int] = {}
+        merged_into: dict[int, int] = {}  # merged track -> the track it joined
         for i in order:
             best, best_cost = None, math.inf
             for h in heads:
@@ -462,31 +462,39 @@ class PictureFusion:
             else:
                 group[best].append(i)
                 merged_into[tids[i]] = tids[best]
-        self._merged_into = merged_into
         self.counters.tracks_merged += len(merged_into)
         if not merged_into:
+            self._merged_into = {}
             return rep, [[tid] for tid in tids]
-        heads.sort()
-        xs, Ps, bps = [], [], []
-        for h in heads:
-            x, P = rep.x[h], rep.P[h]
-            for i in group[h][1:]:
+        # Each object's id goes with its sharpest track (the one the fused state leans on), so
+        # that a track that leaves the group later (one the tracker lets drift off the object)
+        # leaves under a new id and the object keeps the one the partners saw.
+        groups = []
+        for h in sorted(heads):
+            g = group[h]
+            anchor = min(g, key=lambda i: np.trace(rep.P[i][:3, :3]))
+            if anchor != h and tids[h] in self._sys_of_track:
+                self._sys_of_track[tids[anchor]] = self._sys_of_track.pop(tids[h])
+            groups.append([anchor] + [i for i in g if i != anchor])
+        self._merged_into = {tids[i]: tids[g[0]] for g in groups for i in g[1:]}
+        xs, Ps = [], []
+        for g in groups:
+            x, P = rep.x[g[0]], rep.P[g[0]]
+            for i in g[1:]:
                 x, P = covariance_intersection(x, P, rep.x[i], rep.P[i])
             xs.append(x)
             Ps.append(P)
-            sharpest = min(group[h], key=lambda i: np.trace(rep.P[i][:3, :3]))
-            bps.append(rep.boost_prob[sharpest])
-        k = len(heads)
+        first = [g[0] for g in groups]
         grouped = TrackLog(
-            t=rep.t[heads],
-            track_id=rep.track_id[heads],
+            t=rep.t[first],
+            track_id=rep.track_id[first],
             x=np.array(xs),
             P=np.array(Ps),
-            boost_prob=np.array(bps),
-            detection_index=np.full(k, -1, dtype=np.int64),
-            confirmed=np.ones(k, dtype=bool),
+            boost_prob=rep.boost_prob[first],
+            detection_index=np.full(len(groups), -1, dtype=np.int64),
+            confirmed=np.ones(len(groups), dtype=bool),
         )
-        return grouped, [[tids[i] for i in group[h]] for h in heads]
+        return grouped, [[tids[i] for i in g] for g in groups]
 
     def _resolved(self, a: int, b: int) -> bool:
         """Whether one scan of one sensor updated both tracks ``a`` and ``b`` within that
