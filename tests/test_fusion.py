@@ -20,6 +20,7 @@ from lookout.tracking.fusion import (
     LOCAL_UNHELD_S,
     MERGE_GATE_CHI2,
     MERGE_KEEP_CHI2,
+    RESOLVED_COMMON,
     RESOLVED_SCANS,
     PictureFusion,
 )
@@ -315,9 +316,10 @@ def test_a_merged_pair_that_resolves_splits_again(fusion):
 
 def test_two_tracks_one_scan_updated_both_are_two_objects(fusion):
     """A stage 150 m from its payload, inside the merge gate of sigmas of 200 m: the radar's
-    scans each give two detections, one per track, so the sensor resolves them and the picture
+    scans give two detections, one per track, so the sensor resolves them and the picture
     keeps two system tracks. Once the scans update only one of them (the second track is a
-    duplicate of one object), they merge after ``RESOLVED_SCANS`` scans."""
+    duplicate of one object), they merge when fewer than ``RESOLVED_COMMON`` of the sensor's
+    last ``RESOLVED_SCANS`` scans updated both."""
     P = _P(200.0, 20.0)
     sep = np.array([150.0, 0, 0, 0, 0, 0])
     plan: dict[int, list[int]] = {}  # detection time (ns) -> the tracks its detections update
@@ -345,24 +347,24 @@ def test_two_tracks_one_scan_updated_both_are_two_objects(fusion):
         t = float(k)
         fusion.tracker.tracks[round(t, 6)] = [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)]
         both = k <= 8
-        # Two scans per report: at t - 0.25 two detections (payload and stage) or one, at t one.
-        plan[round((t - 0.25) * 1e9)] = [5, 9] if both else [5]
+        # Two scans per report: at t - 0.5 two detections (payload and stage) or one, at t one.
+        plan[round((t - 0.5) * 1e9)] = [5, 9] if both else [5]
         plan[round(t * 1e9)] = [5]
         out = []
         for _ in range(2 if both else 1):
-            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.25))
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
         out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t))
         out += fusion.flush()
         pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
         counts.append(len(pic))
-    assert counts[:8] == [2] * 8
+    # One scan of two detections at the first report is not yet two; the second makes it two.
+    assert counts[:8] == [1] + [2] * 7
     # Scans every 0.25 s (two per report): the last common one leaves the window after
     # RESOLVED_SCANS scans, and the pair merges.
-    # The last common scan, 7.75 s, leaves the window (RESOLVED_SCANS scans of 0.25 s, the
-    # least spacing of the sensor's scans) before the report at 10 s.
-    assert RESOLVED_SCANS == 5 and counts.index(1) == 9
-    assert counts[-1] == 1
-    assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1
+    # The payload's track keeps its last RESOLVED_SCANS updates (7 s to 9 s at the report at
+    # 9 s): one of them, 7.5 s, common with the stage's; one is not two, the pair merges.
+    assert (RESOLVED_SCANS, RESOLVED_COMMON) == (5, 2) and counts.index(1, 1) == 8
+    assert counts[8:] == [1] * 12
 
 
 def test_the_object_keeps_its_id_when_a_merged_track_drifts_off(fusion):
@@ -381,3 +383,39 @@ def test_the_object_keeps_its_id_when_a_merged_track_drifts_off(fusion):
         elif k <= 10:
             assert by_tracker == {9: "S1"} and pic["S1"].merged == (5,)
     assert by_tracker == {9: "S1", 5: "S2"}
+
+
+def test_one_false_alarm_taken_by_a_stale_track_does_not_split_a_merged_pair(fusion):
+    """A stale track of the missile (no detection for a while, a covariance of kilometres) is
+    merged with the live one; one scan then gives it a false alarm while the live track takes
+    the missile's detection. One common scan is not a resolved second object: still one."""
+    stale, live = _P(5000.0, 100.0), _P(100.0, 10.0)
+    plan: dict[int, list[int]] = {}
+    fed = [0]
+
+    def process(detections):
+        rows = [(fed[0] + i, plan[d.t_ns].pop(0)) for i, d in enumerate(detections)
+                if plan.get(d.t_ns)]  # fmt: skip
+        fed[0] += len(detections)
+        k = len(rows)
+        return TrackLog(
+            t=np.zeros(k), track_id=np.array([r[1] for r in rows], dtype=np.int64),
+            x=np.zeros((k, 6)), P=np.zeros((k, 6, 6)), boost_prob=np.zeros(k),
+            detection_index=np.array([r[0] for r in rows], dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )  # fmt: skip
+
+    fusion.tracker.process = process
+    for k in range(1, 16):
+        t = float(k)
+        fusion.tracker.tracks[round(t, 6)] = [(5, _at(X0, t), stale), (9, _at(X0, t), live)]
+        plan[round((t - 0.5) * 1e9)] = [9, 5] if k == 8 else [9]
+        dets = 2 if k == 8 else 1
+        out = []
+        for _ in range(dets):
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
+        plan[round(t * 1e9)] = [9]
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t))
+        out += fusion.flush()
+        pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
+        assert len(pic) == 1, k
