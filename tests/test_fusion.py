@@ -18,6 +18,10 @@ from lookout.tracking.fusion import (
     KEEP_GATE_CHI2,
     LOCAL_GATE_CHI2,
     LOCAL_UNHELD_S,
+    MERGE_GATE_CHI2,
+    MERGE_KEEP_CHI2,
+    RESOLVED_COMMON,
+    RESOLVED_SCANS,
     PictureFusion,
 )
 
@@ -107,6 +111,8 @@ def _run(fusion, t, locals_=(), central=()):
 def test_the_gates_are_what_the_docstring_says():
     assert LOCAL_GATE_CHI2 == pytest.approx(16.27, abs=0.01)
     assert KEEP_GATE_CHI2 > LOCAL_GATE_CHI2
+    assert MERGE_GATE_CHI2 == pytest.approx(22.46, abs=0.01)  # chi-square 6 dof, 99.9 %
+    assert MERGE_KEEP_CHI2 > MERGE_GATE_CHI2
 
 
 def test_infrared_only_track_gets_a_system_track_the_radar_track_then_takes_over(fusion):
@@ -243,3 +249,173 @@ def test_a_local_track_its_partner_no_longer_updates_does_not_stand_alone_for_lo
         shown.append(bool(pic))
     assert all(shown[: 5 + int(LOCAL_UNHELD_S)])
     assert not any(shown[6 + int(LOCAL_UNHELD_S) :])
+
+
+def _run_central(fusion, t, central):
+    """Report at ``t`` with only measurement-level tracks (a detection message moves the
+    fusion's clock to ``t``)."""
+    fusion.tracker.tracks[round(t, 6)] = list(central)
+    out = fusion.ingest("KR", _detection("KR", "kr-ewr-central", t)) + fusion.flush()
+    return {f.system_track_id: f for tt, tracks in out if abs(tt - t) < 1e-6 for f in tracks}
+
+
+def test_two_tracker_tracks_of_one_object_are_one_system_track_with_a_stable_id(fusion):
+    """The measurement-level tracker holds a second track of one object (born on detections
+    the first missed): the picture shows one system track, under the older id, fused from both;
+    when the tracker drops the older track, the younger carries on under the same id."""
+    rng = np.random.default_rng(3)
+    P = _P(200.0, 20.0)
+    seen = []
+    for k in range(1, 31):
+        t = float(k)
+        # Both tracks' errors drawn from their own covariances: a consistent pair.
+        x1 = _at(X0, t) + rng.multivariate_normal(np.zeros(6), P)
+        x2 = _at(X0, t) + rng.multivariate_normal(np.zeros(6), P)
+        central = [(5, x1, P)] if k <= 20 else []
+        if k >= 4:
+            central.append((9, x2, P))
+        pic = _run_central(fusion, t, central)
+        seen.append(sorted(pic))
+        if 4 <= k <= 20:
+            assert pic["S1"].merged == (9,)
+            assert pic["S1"].tracker_id == 5
+            # Covariance intersection of the two: no larger than either.
+            assert np.trace(pic["S1"].P[:3, :3]) <= np.trace(P[:3, :3]) * (1 + 1e-9)
+    assert all(ids == ["S1"] for ids in seen)
+    assert fusion.counters.tracks_merged == 17
+
+
+def test_a_resolved_second_object_is_not_merged(fusion):
+    """Two tracks 3 km apart under sigmas of 200 m (a stage drifting from its payload): two
+    system tracks, whatever their history."""
+    P = _P(200.0, 20.0)
+    sep = np.array([3000.0, 0, 0, 0, 0, 0])
+    for k in range(1, 6):
+        t = float(k)
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
+        assert len(pic) == 2
+        assert all(f.merged == () for f in pic.values())
+
+
+def test_a_merged_pair_that_resolves_splits_again(fusion):
+    """A stage separating from its payload: one system track while the two tracks cannot be
+    told apart, two once their states differ beyond the keep gate, the payload keeping its id."""
+    P = _P(100.0, 30.0)
+    counts = []
+    for k in range(1, 41):
+        t = float(k)
+        drift = np.array([30.0 * k, 0, 0, 30.0, 0, 0])  # 30 m/s apart
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0, t) + drift, P)])
+        counts.append(len(pic))
+        assert "S1" in pic and pic["S1"].tracker_id == 5
+    assert counts[0] == 1 and counts[-1] == 2
+    # Merged past the 99.9 % gate (kept), split past the keep gate; one split, no flicker.
+    assert counts.index(2) == 28  # k = 29: (870 m)² / 2·(100 m)² + (30 m/s)² / 2·(30 m/s)² > 38.26
+    assert sum(a != b for a, b in zip(counts, counts[1:], strict=False)) == 1
+
+
+def test_two_tracks_one_scan_updated_both_are_two_objects(fusion):
+    """A stage 150 m from its payload, inside the merge gate of sigmas of 200 m: the radar's
+    scans give two detections, one per track, so the sensor resolves them and the picture
+    keeps two system tracks. Once the scans update only one of them (the second track is a
+    duplicate of one object), they merge when fewer than ``RESOLVED_COMMON`` of the sensor's
+    last ``RESOLVED_SCANS`` scans updated both."""
+    P = _P(200.0, 20.0)
+    sep = np.array([150.0, 0, 0, 0, 0, 0])
+    plan: dict[int, list[int]] = {}  # detection time (ns) -> the tracks its detections update
+    fed = [0]  # detections given so far: the tracker's detection indices count them all
+
+    def process(detections):
+        rows = [
+            (fed[0] + i, plan[d.t_ns].pop(0)) for i, d in enumerate(detections) if plan.get(d.t_ns)
+        ]
+        fed[0] += len(detections)
+        k = len(rows)
+        return TrackLog(
+            t=np.zeros(k),
+            track_id=np.array([tid for _, tid in rows], dtype=np.int64),
+            x=np.zeros((k, 6)),
+            P=np.zeros((k, 6, 6)),
+            boost_prob=np.zeros(k),
+            detection_index=np.array([i for i, _ in rows], dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )
+
+    fusion.tracker.process = process
+    counts = []
+    for k in range(1, 21):
+        t = float(k)
+        fusion.tracker.tracks[round(t, 6)] = [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)]
+        both = k <= 8
+        # Two scans per report: at t - 0.5 two detections (payload and stage) or one, at t one.
+        plan[round((t - 0.5) * 1e9)] = [5, 9] if both else [5]
+        plan[round(t * 1e9)] = [5]
+        out = []
+        for _ in range(2 if both else 1):
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t))
+        out += fusion.flush()
+        pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
+        counts.append(len(pic))
+    # One scan of two detections at the first report is not yet two; the second makes it two.
+    assert counts[:8] == [1] + [2] * 7
+    # Scans every 0.25 s (two per report): the last common one leaves the window after
+    # RESOLVED_SCANS scans, and the pair merges.
+    # The payload's track keeps its last RESOLVED_SCANS updates (7 s to 9 s at the report at
+    # 9 s): one of them, 7.5 s, common with the stage's; one is not two, the pair merges.
+    assert (RESOLVED_SCANS, RESOLVED_COMMON) == (5, 2) and counts.index(1, 1) == 8
+    assert counts[8:] == [1] * 12
+
+
+def test_the_object_keeps_its_id_when_a_merged_track_drifts_off(fusion):
+    """The tracker's older track of a missile is the vaguer one and later drifts off it (a track
+    left in boost mode after burnout): while merged, the system id goes with the sharper track,
+    so when the older one leaves, it leaves under a new id and the missile keeps S1."""
+    vague, sharp = _P(300.0, 30.0), _P(100.0, 10.0)
+    for k in range(1, 31):
+        t = float(k)
+        drift = np.zeros(6) if k <= 10 else np.array([0, 0, 0, 80.0 * (k - 10), 0, 0])
+        central = [(5, _at(X0, t) + drift, vague)] + ([(9, _at(X0, t), sharp)] if k >= 3 else [])
+        pic = _run_central(fusion, t, central)
+        by_tracker = {f.tracker_id: f.system_track_id for f in pic.values()}
+        if k < 3:
+            assert by_tracker == {5: "S1"}
+        elif k <= 10:
+            assert by_tracker == {9: "S1"} and pic["S1"].merged == (5,)
+    assert by_tracker == {9: "S1", 5: "S2"}
+
+
+def test_one_false_alarm_taken_by_a_stale_track_does_not_split_a_merged_pair(fusion):
+    """A stale track of the missile (no detection for a while, a covariance of kilometres) is
+    merged with the live one; one scan then gives it a false alarm while the live track takes
+    the missile's detection. One common scan is not a resolved second object: still one."""
+    stale, live = _P(5000.0, 100.0), _P(100.0, 10.0)
+    plan: dict[int, list[int]] = {}
+    fed = [0]
+
+    def process(detections):
+        rows = [(fed[0] + i, plan[d.t_ns].pop(0)) for i, d in enumerate(detections)
+                if plan.get(d.t_ns)]  # fmt: skip
+        fed[0] += len(detections)
+        k = len(rows)
+        return TrackLog(
+            t=np.zeros(k), track_id=np.array([r[1] for r in rows], dtype=np.int64),
+            x=np.zeros((k, 6)), P=np.zeros((k, 6, 6)), boost_prob=np.zeros(k),
+            detection_index=np.array([r[0] for r in rows], dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )  # fmt: skip
+
+    fusion.tracker.process = process
+    for k in range(1, 16):
+        t = float(k)
+        fusion.tracker.tracks[round(t, 6)] = [(5, _at(X0, t), stale), (9, _at(X0, t), live)]
+        plan[round((t - 0.5) * 1e9)] = [9, 5] if k == 8 else [9]
+        dets = 2 if k == 8 else 1
+        out = []
+        for _ in range(dets):
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
+        plan[round(t * 1e9)] = [9]
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t))
+        out += fusion.flush()
+        pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
+        assert len(pic) == 1, k

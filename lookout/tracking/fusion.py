@@ -35,13 +35,20 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
   dropped.
 - Local tracks standing alone are grouped across partners (one per partner, each inside the
   group's gate) and CI-fused into one system track.
+- The measurement-level tracker may itself hold two tracks of one object (one born on
+  detections the other missed). Two of its tracks whose full states pass a chi-square test
+  under the sum of their covariances (``MERGE_GATE_CHI2``; kept within ``MERGE_KEEP_CHI2``)
+  are reported as one system track, CI-fused, under the older id, unless two recent scans of
+  one sensor updated both (``RESOLVED_SCANS``): a sensor measures an object once per scan, so
+  such a pair is two objects it resolved (a spent stage and its payload).
 
 System track ids are stable: a measurement-level track keeps its id for life; a local-only
 system track keeps its id while any of its local tracks lives, and passes it to the
 re-initiated local track of a partner that lost its own (a standing-alone local track inside
 its keep gate within ``local_max_age_s``); when a measurement-level track first takes up local
 tracks, it inherits the oldest id they stood under, and a system track that a
-measurement-level track takes over later is merged into the older of the two ids.
+measurement-level track takes over later is merged into the older of the two ids; a
+measurement-level track merged into an older one that the tracker then drops takes up its id.
 
 All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
 messages in the same order gives the same picture: the exchange's replay relies on it.
@@ -51,6 +58,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +69,7 @@ from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection, DetectionBatch, LocalTrack
 from lookout.tracking.config import TrackerConfig
+from lookout.tracking.log import TrackLog
 from lookout.tracking.tracker import Tracker
 
 #: Chi-square (3 dof) gate for a new association of a local track with a system track: 99.9%.
@@ -80,6 +89,26 @@ LOCAL_UNHELD_S = 30.0
 #: Cost (chi-square units) taken off a pairing kept from the last report in the assignment:
 #: 2 ln of the odds of staying with an object against switching to another (10^4 to one).
 STAY_BONUS = 2.0 * math.log(1e4)
+#: Chi-square (6 dof, full state) test that two measurement-level tracks are one object: 99.9 %
+#: for a new pair, and ``MERGE_KEEP_CHI2`` (1 - 10^-6) to keep a pair merged at the last report.
+#: The difference of two tracks of one object has a covariance below ``P1 + P2`` when their
+#: errors are positively correlated (shared detections, the same motion model), so a true
+#: duplicate passes it; two objects the sensors resolve (a stage and its payload a kilometre
+#: apart, two missiles of a salvo) do not.
+MERGE_GATE_CHI2 = float(chi2.ppf(0.999, 6))
+MERGE_KEEP_CHI2 = float(chi2.ppf(1.0 - 1e-6, 6))
+#: Two tracks that scans of one sensor updated both (two detections of one look) at least
+#: twice within the sensor's last ``RESOLVED_SCANS`` scans are two objects the sensor resolved,
+#: however close their states: never merged. A sensor measures an object once per scan, so one
+#: object's two tracks are updated by one scan only when one of them takes a false alarm, which
+#: seldom repeats (slbm: the tracker's stale track, 27 km of sigma, took one at 165.1 s); two
+#: resolved objects share fewer than two of five scans with probability 5.5·10⁻³ at
+#: Pd = 0.9 (binomial, p = Pd² per scan).
+RESOLVED_SCANS = 5
+RESOLVED_COMMON = 2
+#: The scans of a track no sensor updated for this long (s) are forgotten (a track that dead is
+#: long gone from the picture; its evidence could only be older than ``RESOLVED_SCANS`` scans).
+FORGET_SCANS_S = 600.0
 #: Candidate weights of covariance intersection.
 _CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
 
@@ -97,6 +126,7 @@ class FusedTrack:
     tracker_id: int | None = None  # the measurement-level track, if any
     local: tuple[tuple[str, str], ...] = ()  # (partner, local track id) fused in
     absorbed: tuple[tuple[str, str], ...] = ()  # partners' duplicates on it, not fused
+    merged: tuple[int, ...] = ()  # other measurement-level tracks of the object, fused in
 
 
 @dataclass
@@ -121,6 +151,8 @@ class FusionCounters:
     #: Local tracks left out of a report: redundant (every sensor's detections at hand) and
     #: with no measurement-level track, or a partner's second track on one object.
     locals_absorbed: int = 0
+    #: Measurement-level tracks reported inside another track of the same object (per report).
+    tracks_merged: int = 0
     reports: int = 0
     per_partner: dict[str, int] = field(default_factory=dict)
 
@@ -191,6 +223,13 @@ class PictureFusion:
         self._sys_of_local: dict[tuple[str, str], str] = {}
         # The measurement-level track each local track was fused with at the last report.
         self._pair_of_local: dict[tuple[str, str], int] = {}
+        # Measurement-level tracks merged into another (of the same object) at the last report.
+        self._merged_into: dict[int, int] = {}
+        # The latest scans (t_ns) of each sensor that updated each measurement-level track, and
+        # each sensor's scan period (s, the least spacing of its scans seen).
+        self._scans_of_track: dict[int, dict[str, deque[int]]] = {}
+        self._scan_period: dict[str, float] = {}
+        self._last_scan: dict[str, int] = {}
         # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
         # partner's re-initiated local track to take up.
         self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
@@ -281,20 +320,37 @@ class PictureFusion:
             return
         self._processed_t_ns = max(self._processed_t_ns, chunk[-1].t_ns)
         first, self._n_fed = self._n_fed, self._n_fed + len(chunk)
+        for det in chunk:
+            last = self._last_scan.get(det.sensor_id)
+            if last is not None and det.t_ns > last:
+                gap = (det.t_ns - last) * 1e-9
+                self._scan_period[det.sensor_id] = min(
+                    gap, self._scan_period.get(det.sensor_id, math.inf)
+                )
+            if last is None or det.t_ns > last:
+                self._last_scan[det.sensor_id] = det.t_ns
         rows = self.tracker.process(chunk)
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
+                det = chunk[di - first]
+                scans = self._scans_of_track.setdefault(tid, {}).get(det.sensor_id)
+                if scans is None:
+                    scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
+                if not scans or scans[-1] != det.t_ns:
+                    scans.append(det.t_ns)
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
-        rep = self.tracker.report(t)
+        rep, members = self._merge_same_objects(self.tracker.report(t))
         locals_now = self._locals_at(t)
-        tids = [int(i) for i in rep.track_id.tolist()]
-        pairs = self._assign_locals(rep, tids, locals_now)
+        tids = [ms[0] for ms in members]
+        row_of = {tid: i for i, ms in enumerate(members) for tid in ms}
+        pairs = self._assign_locals(rep, row_of, locals_now)
         fused: list[tuple[int, FusedTrack]] = []
-        # Ids of the reported measurement-level tracks: never handed to another.
-        taken: set[str] = {self._sys_of_track[i] for i in tids if i in self._sys_of_track}
+        # Ids of the reported measurement-level tracks (and of those merged into another, kept
+        # for their return): never handed to another.
+        taken: set[str] = {self._sys_of_track[i] for i in row_of if i in self._sys_of_track}
         used = set(pairs)
         absorbed: dict[int, list[tuple[str, str]]] = {}
         loose = [k for k in locals_now if k not in used]
@@ -325,7 +381,9 @@ class PictureFusion:
             for key in keys:
                 self._sys_of_local[key] = sys_id
                 self._pair_of_local[key] = tid
-            partners = set(self._partners_of_track.get(tid, ())) | {k[0] for k in keys}
+            partners = {k[0] for k in keys}
+            for member in members[i]:
+                partners |= self._partners_of_track.get(member, set())
             fused.append(
                 (
                     i,
@@ -339,6 +397,7 @@ class PictureFusion:
                         tid,
                         tuple(keys),
                         tuple(sorted(absorbed.get(i, []))),
+                        tuple(members[i][1:]),
                     ),
                 )
             )
@@ -347,13 +406,123 @@ class PictureFusion:
         fused.sort(key=lambda r: r[0])
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
 
-    def _assign_locals(self, rep, tids: list[int], locals_now) -> dict[tuple[str, str], int]:
+    def _merge_same_objects(self, rep):
+        """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
+        [[tracker id of the group's track, ids of the tracks merged into it], ...])``.
+
+        The tracker may hold two tracks of one object for a while (one born on detections the
+        other missed, in boost or at a handover); shown as two system tracks, the partners would
+        see two missiles. A track joins an older one (by system id) when their full states
+        pass the ``MERGE_GATE_CHI2`` test (``MERGE_KEEP_CHI2`` if it was merged into that one
+        at the last report), and the group is reported under the older id, its states fused by
+        covariance intersection (their cross-correlation is unknown). A track whose elder the
+        tracker has dropped takes up the elder's system id: the object keeps its id."""
+        tids = [int(i) for i in rep.track_id.tolist()]
+        alive = set(tids)
+        if self._last_scan:
+            # Forget the scans of tracks no sensor updated for a long time (dead ones).
+            now = max(self._last_scan.values())
+            for tid in [k for k, v in self._scans_of_track.items()
+                        if _stale_scans(v, now)]:  # fmt: skip
+                del self._scans_of_track[tid]
+        for tid, elder in sorted(self._merged_into.items()):
+            if tid in alive and elder not in alive and elder in self._sys_of_track:
+                self._sys_of_track[tid] = self._sys_of_track.pop(elder)
+        n = len(tids)
+        d2 = np.full((n, n), math.inf)
+        if n > 1:
+            d = rep.x[:, None, :] - rep.x[None, :, :]
+            S = rep.P[:, None, :, :] + rep.P[None, :, :, :]
+            try:
+                d2 = np.einsum("ijk,ijk->ij", d, np.linalg.solve(S, d[..., None])[..., 0])
+            except np.linalg.LinAlgError:
+                pass
+        order = sorted(
+            range(n),
+            key=lambda i: (
+                _id_order(self._sys_of_track[tids[i]]) if tids[i] in self._sys_of_track
+                else math.inf,
+                tids[i],
+            ),
+        )  # fmt: skip
+        heads: list[int] = []
+        group: dict[int, list[int]] = {}
+        merged_into: dict[int, int] = {}  # merged track -> the track it joined
+        for i in order:
+            best, best_cost = None, math.inf
+            for h in heads:
+                kept = self._merged_into.get(tids[i]) == tids[h]
+                if d2[i, h] > (MERGE_KEEP_CHI2 if kept else MERGE_GATE_CHI2):
+                    continue
+                if any(self._resolved(tids[i], tids[j]) for j in group[h]):
+                    continue
+                cost = d2[i, h] - STAY_BONUS * kept
+                if cost < best_cost:
+                    best, best_cost = h, cost
+            if best is None:
+                heads.append(i)
+                group[i] = [i]
+            else:
+                group[best].append(i)
+                merged_into[tids[i]] = tids[best]
+        self.counters.tracks_merged += len(merged_into)
+        if not merged_into:
+            self._merged_into = {}
+            return rep, [[tid] for tid in tids]
+        # Each object's id goes with its sharpest track (the one the fused state leans on), so
+        # that a track that leaves the group later (one the tracker lets drift off the object)
+        # leaves under a new id and the object keeps the one the partners saw.
+        groups = []
+        for h in sorted(heads):
+            g = group[h]
+            anchor = min(g, key=lambda i: np.trace(rep.P[i][:3, :3]))
+            if anchor != h and tids[h] in self._sys_of_track:
+                self._sys_of_track[tids[anchor]] = self._sys_of_track.pop(tids[h])
+            groups.append([anchor] + [i for i in g if i != anchor])
+        self._merged_into = {tids[i]: tids[g[0]] for g in groups for i in g[1:]}
+        xs, Ps = [], []
+        for g in groups:
+            x, P = rep.x[g[0]], rep.P[g[0]]
+            for i in g[1:]:
+                x, P = covariance_intersection(x, P, rep.x[i], rep.P[i])
+            xs.append(x)
+            Ps.append(P)
+        first = [g[0] for g in groups]
+        grouped = TrackLog(
+            t=rep.t[first],
+            track_id=rep.track_id[first],
+            x=np.array(xs),
+            P=np.array(Ps),
+            boost_prob=rep.boost_prob[first],
+            detection_index=np.full(len(groups), -1, dtype=np.int64),
+            confirmed=np.ones(len(groups), dtype=bool),
+        )
+        return grouped, [[tids[i] for i in g] for g in groups]
+
+    def _resolved(self, a: int, b: int) -> bool:
+        """Whether ``RESOLVED_COMMON`` scans of one sensor updated both tracks ``a`` and ``b``
+        within that sensor's last ``RESOLVED_SCANS`` scans: two objects, however close."""
+        sa, sb = self._scans_of_track.get(a), self._scans_of_track.get(b)
+        if not sa or not sb:
+            return False
+        for sensor in sa.keys() & sb.keys():
+            common = set(sa[sensor]) & set(sb[sensor])
+            if len(common) < RESOLVED_COMMON:
+                continue
+            period = self._scan_period.get(sensor, 0.0)
+            recent = self._last_scan[sensor] - RESOLVED_SCANS * period * 1e9
+            if sum(t >= recent - 1 for t in common) >= RESOLVED_COMMON:
+                return True
+        return False
+
+    def _assign_locals(self, rep, row_of: dict[int, int], locals_now) -> dict[tuple[str, str], int]:
         """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
-        by partner, one local track of a partner per row."""
+        by partner, one local track of a partner per row. ``row_of``: the row of each
+        measurement-level track (those merged into another, that one's)."""
         out: dict[tuple[str, str], int] = {}
+        tids = rep.track_id.tolist()
         if not tids or not locals_now:
             return out
-        row_of = {tid: i for i, tid in enumerate(tids)}
         by_partner: dict[str, list[tuple[str, str]]] = {}
         for key in sorted(locals_now):
             by_partner.setdefault(key[0], []).append(key)
@@ -505,6 +674,11 @@ def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
         return float(d @ np.linalg.solve(S, d))
     except np.linalg.LinAlgError:
         return math.inf
+
+
+def _stale_scans(scans: dict[str, deque[int]], now_ns: int) -> bool:
+    """Whether a track's latest scan is more than ``FORGET_SCANS_S`` old at ``now_ns``."""
+    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * 1e9
 
 
 def _id_order(sys_id: str) -> int:
