@@ -178,17 +178,20 @@ class InclusionProbe:
             for t, tracks in reports:
                 t_ns = round(t * 1e9)
                 for f in tracks:
-                    waiting = self._pending.get(f.tracker_id) if f.tracker_id is not None else None
-                    if not waiting:
-                        continue
-                    now = [d for d in waiting if d <= t_ns]
-                    if now:
-                        self.inclusions.append(Inclusion(f.system_track_id, t_ns, now))
-                        rest = [d for d in waiting if d > t_ns]
-                        if rest:
-                            self._pending[f.tracker_id] = rest
-                        else:
-                            del self._pending[f.tracker_id]
+                    # The system track's own measurement-level track and those merged into it.
+                    ids = () if f.tracker_id is None else (f.tracker_id, *f.merged)
+                    for tid in ids:
+                        waiting = self._pending.get(tid)
+                        if not waiting:
+                            continue
+                        now = [d for d in waiting if d <= t_ns]
+                        if now:
+                            self.inclusions.append(Inclusion(f.system_track_id, t_ns, now))
+                            rest = [d for d in waiting if d > t_ns]
+                            if rest:
+                                self._pending[tid] = rest
+                            else:
+                                del self._pending[tid]
             return reports
 
         self._next_forget = -math.inf
