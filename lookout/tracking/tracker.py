@@ -639,8 +639,13 @@ class Tracker:
             live[:, COAST] = False
             live[:, MANOEUVRE] = False  # manoeuvre mode: a gliding body burns nothing
         live = np.repeat(live[:, :, None], d2m.shape[2], axis=2)  # per (track, mode, detection)
+        reach = np.ones((n, d2m.shape[2]), dtype=bool)
         if kind == "radar":
-            live[:, BOOST] &= self._thrust_reachable(scan, cand, xp, Pp, live[:, BOOST])
+            # Not where no thrust reaches (the seed's likelihood stays: a boost mode below its
+            # reseeding level gates nothing, but its update can still find a burn begun).
+            gated = (d2m <= self._gate[m]).any(axis=1)
+            reach = self._thrust_reachable(scan, cand, xp, Pp, gated)
+            live[:, BOOST] &= reach
         ok = ((d2m <= self._gate[m]) & live).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
@@ -673,7 +678,7 @@ class Tracker:
             near[has] = self.ids[cand[rc[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
-        return ia, jb, formation, dll, near, live[ia, BOOST, jb]
+        return ia, jb, formation, dll, near, reach[ia, jb]
 
     def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
         """Per (track of ``cand``, radar detection): whether thrust can have carried the object
