@@ -361,3 +361,24 @@ def test_a_lost_track_does_not_fly_off_on_a_false_alarm():
     assert top_alt < 120e3
     assert alt.max() < top_alt + 30e3, rep.track_id[np.argmax(alt)]
     assert speed.max() < top_speed + 1000.0, rep.track_id[np.argmax(speed)]
+
+
+def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
+    """Over a short gap the largest thrust displacement is half the catalogue's highest burnout
+    acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
+    the longest burn by the largest whole delta-v per second."""
+    from lookout.flight.vehicles import G0, catalogue
+    from lookout.tracking.reach import MARGIN, thrust_displacement_m
+
+    a_max = 0.0
+    for v in catalogue().values():
+        mass = v.liftoff_mass_kg
+        for s in v.stages:
+            a_max = max(a_max, s.isp_vac_s * G0 * s.mass_flow_kgps / (mass - s.propellant_kg))
+            mass -= s.propellant_kg + s.dry_kg
+    d = thrust_displacement_m(np.array([0.0, 1.0, 2.0, 10.0, 38.0, 600.0, 700.0]))
+    assert d[0] == 0.0
+    assert 0.9 * MARGIN * 0.5 * a_max <= d[1] <= MARGIN * 0.5 * a_max
+    assert np.all(np.diff(d) > 0.0)
+    dv_max = max(v.ideal_delta_v_mps() for v in catalogue().values())
+    assert (d[6] - d[5]) / 100.0 == pytest.approx(MARGIN * dv_max, rel=0.02)

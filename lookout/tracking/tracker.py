@@ -880,7 +880,7 @@ class Tracker:
         )
         return jb, formation
 
-    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok=None) -> None:
+    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode; the tracks of
         ``formation`` (``_order_siblings``) by ``_update_formation`` instead. Where
         ``thrust_ok`` is False no thrust reaches the detection (``_thrust_reachable``): the
@@ -909,8 +909,7 @@ class Tracker:
         if kind == "infrared":
             ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
             ll[:, MANOEUVRE] += math.log(cfg.ir_coast_likelihood)  # manoeuvre mode: no plume
-        if thrust_ok is not None:
-            ll[~thrust_ok, BOOST] = -np.inf
+        ll[~thrust_ok, BOOST] = -np.inf
         ll -= ll.max(axis=1, keepdims=True)
         mu = c * np.exp(ll)
         mu /= mu.sum(axis=1, keepdims=True)

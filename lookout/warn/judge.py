@@ -64,12 +64,12 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             # is in orbit from its first second with a perigee above the air, as the flight
             # decides insertion: it threatens nobody from there on.
             states = tr.state_at(ts)
-            perigee = perigee_altitude(states[:, :3], states[:, 3:])
-            up = np.flatnonzero(perigee > ORBIT_MIN_PERIGEE_M)
+            up = np.flatnonzero(
+                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
+            )
             if up.size:
-                t_end = float(ts[up[0]])
-                ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
-            lat, lon, _ = ecef_to_geodetic(tr.state_at(ts)[:, :3])
+                ts, states = ts[: up[0] + 1], states[: up[0] + 1]
+            lat, lon, _ = ecef_to_geodetic(states[:, :3])
             lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
             ground.append(np.column_stack([lon, lat]))
             # The ground track as segments between the 1 s samples (a fast object steps over an
