@@ -119,12 +119,16 @@ class CommonPicture:
     def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
         k = t / self.assess_period_s
         if tracks and abs(k - round(k)) < 1e-6:
+            ids = [f.system_track_id for f in tracks]
             fresh = self.assessor.update(
                 t,
-                [f.system_track_id for f in tracks],
+                ids,
                 np.array([f.x for f in tracks]),
                 np.array([f.P for f in tracks]),
                 np.array([f.boost_prob for f in tracks]),
+                # A launch's spent stages and debris fall as they are, with no lift to carry
+                # them on (their type as the launch event settled it at the last instant).
+                no_lift={k for k in ids if self.events.of(k)[1] in ("spent_stage", "debris")},
             )
             for a in fresh:
                 self._assessment[a.track_id] = assessment_message(a)

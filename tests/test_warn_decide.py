@@ -264,3 +264,32 @@ def test_decisions_are_a_pure_function_of_the_tracks():
     b = run(jp_desk(), tracks, tracks[-1].t_ns * 1e-9 + 10)
     assert a and [d.notice for d in a] == [d.notice for d in b]
     assert [d.notice.identifier for d in a] == [d.notice.identifier for d in b]
+
+
+@pytest.mark.slow
+def test_a_spent_stage_falling_near_a_border_is_no_shelter_call():
+    """srbm-salvo's SRBM-6 (east along 39 N, 40 km north of Gangwon) and its motor case, both
+    tracked through the picture: the case separates at burnout, drag brakes it from 1.7 km/s
+    to 0.5 km/s by 30 km and it falls in North Korea. It has no lift surfaces and no guidance,
+    so its fall is ballistic; read as a lifting body that might glide (its flight stays below
+    the ceiling of lift), its impact region reached 90 km east onto Gangwon, and Korea's desk
+    called Gangwon to shelter. No shelter call; one maritime message for the warhead's fall."""
+    site, aim = (38.95, 126.60), Aim(target_lat_deg=39.00, target_lon_deg=131.50, loft=80)
+    launch = plan_cached(site[0], site[1], aim, "srbm-solid", object_id="M", launch_time=100.0)
+    trajs = fly([launch])
+    warhead = next(tr for tr in trajs if tr.object_id == "M")
+    stage = next(tr for tr in trajs if tr.parent_id == "M")
+    picture = CommonPicture(assess_period_s=5.0)
+    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+    tracks = []
+    for t in np.arange(warhead.t_start + 20.0, warhead.t_end - 1.0, 5.0):
+        fts = [FusedTrack("S1", float(t), warhead.state_at(t), P,
+                          float(warhead.thrusting_at(t)), ("KR",))]  # fmt: skip
+        if stage.t_start + 1.0 <= t < stage.t_end - 1.0:
+            fts.append(FusedTrack("S2", float(t), stage.state_at(t), P, 0.0, ("KR",)))
+        tracks += picture._publish(float(t), fts)
+    assert {st.object_type for st in tracks if st.system_track_id == "S2"} >= {"spent_stage"}
+    kr = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
+    decisions = run(kr, tracks, warhead.t_end + 60.0)
+    assert not [d for d in decisions if d.notice.shelter]
+    assert [d.notice.kind for d in decisions] == ["MARITIME"]

@@ -15,6 +15,7 @@ nothing at every update); a class is given again from fresh figures as soon as t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,11 +216,15 @@ class Assessor:
         P: np.ndarray,
         boost_prob: np.ndarray,
         impacts: ImpactBatch | None = None,
+        no_lift: Collection[str] = (),
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
         ``predict_impacts`` when already computed (a replay batches them across many updates,
-        since a prediction depends on nothing but its own state)."""
+        since a prediction depends on nothing but its own state). ``no_lift``: ids of tracks
+        known not to be lifting bodies (a launch's spent stages and debris, as its launch
+        event types them: an empty motor case has neither lift surfaces nor guidance); their
+        impact stays ballistic, never widened to a manoeuvre footprint."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -289,8 +294,12 @@ class Assessor:
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i], coasting[i])
             self._flight_type(a, m)
-            if a.impact_kind == "predicted" and manoeuvre_kind.capable(
-                m.lift, a.apogee_m, alt[i], a.phase == "boost"
+            if (
+                a.impact_kind == "predicted"
+                and track_ids[i] not in no_lift
+                and manoeuvre_kind.capable(
+                    m.lift, a.apogee_m, alt[i], a.phase == "boost"
+                )
             ):
                 glide.append(i)
             nominals.append(nominal)
