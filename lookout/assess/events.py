@@ -88,6 +88,7 @@ class Member:
     boosting: bool = False
     t_last_boost: float | None = None
     energy: float = np.nan
+    t_fall: float = np.nan  # its predicted fall (s) at its last assessment
     orbital: bool = False
     vehicle_class: str | None = None
     decided: str | None = None  # a type the evidence has settled ("payload", "spent_stage", ...)
@@ -197,6 +198,8 @@ class LaunchEvents:
         if not np.isfinite(m.energy) or _altitude(a.state) > EXO_ALTITUDE_M:
             m.energy = energy  # drag takes energy away below; compare what the burns gave
         m.orbital = a.orbital
+        if a.impact_time is not None:
+            m.t_fall = float(a.impact_time)
         if a.vehicle_class is not None:
             m.vehicle_class = a.vehicle_class
 
@@ -311,6 +314,8 @@ class LaunchEvents:
 
     def _type(self, ev: LaunchEvent, t: float) -> None:
         ms = self.members_of(ev)
+        if ev.payload is not None:
+            self._hand_over(ev, t)
         # Separations: the piece that burns again is the continuing stack, the other is spent.
         for parent, child, t_sep in ev.separations:
             p, c = self.members[parent], self.members[child]
@@ -344,6 +349,33 @@ class LaunchEvents:
             else:
                 m.object_type = m.decided or "unknown"
         self._classify(ev, ms)
+
+    def _hand_over(self, ev: LaunchEvent, t: float) -> None:
+        """A payload whose track ended in flight (unseen for ``ACTIVE_S``, its fall predicted
+        more than ``ACTIVE_S`` after its last sighting) hands its role to the live member of
+        the event nearest where it would be, of about its energy, within
+        ``DISTINCT_VEHICLE_M``: the picture dropped one of two tracks on the payload, or lost
+        the payload beside its last stage, and which of two pieces a few kilometres apart is
+        ahead was the only evidence (srbm-salvo: a short second track on SRBM-1's warhead,
+        born ahead of it, was its payload and the warhead's own track its "spent stage" for
+        the rest of the flight). A payload in orbit keeps it."""
+        p = self.members[ev.payload]
+        if p.orbital or t - p.t_seen <= ACTIVE_S or not p.t_fall - p.t_seen > ACTIVE_S:
+            return
+        best, best_d = None, DISTINCT_VEHICLE_M
+        for k in ev.members:
+            m = self.members[k]
+            if k == p.track_id or m.state is None or m.t_seen < t - 1e-6 or m.boosting:
+                continue
+            if not _bound(m) or abs(m.energy - p.energy) > ENERGY_GAP * max(abs(p.energy), 1.0):
+                continue
+            flown = p.state[:3] + p.state[3:] * (m.t_seen - p.t_seen)  # gravity: a few km
+            d = float(np.linalg.norm(flown - m.state[:3]))
+            if d <= best_d:
+                best, best_d = m, d
+        if best is not None:
+            ev.payload, ev.payload_identified_t = best.track_id, t
+            best.decided = "payload"
 
     def _identify_payload(self, ev: LaunchEvent, lead: list[Member], t: float) -> None:
         """Of the most energetic pieces after the last burn, the one ahead of all the others

@@ -1,0 +1,46 @@
+"""Launch events through the common picture's assessment: which track is the payload when the
+picture holds two tracks on it for a while."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lookout.flight import Aim, fly
+from lookout.flight.plancache import plan_cached
+from lookout.picture import CommonPicture
+from lookout.tracking.fusion import FusedTrack
+
+#: Position and velocity sigmas (m, m/s) of the synthetic tracks: a good radar track.
+SIGMA_POS, SIGMA_VEL = 300.0, 15.0
+
+
+def test_a_payload_track_dropped_in_flight_hands_its_role_to_the_track_that_carries_on():
+    """srbm-salvo's SRBM-1 warhead, tracked from burnout (S1), with a second, short track on it
+    (S2) born 2.5 km ahead of it 40 s later and dropped after 30 s, as the picture held for
+    Korea: S2, ahead, is taken for the payload and S1 for its spent stage while both live; once
+    S2 has been gone for 30 s with the warhead still in flight, S1 is the payload again (it
+    stayed the "spent stage" for the rest of the flight: a payload's corridor is what warns the
+    areas it flies over)."""
+    site, aim = (39.20, 125.67), Aim(target_lat_deg=39.60, target_lon_deg=131.00, loft=90)
+    launch = plan_cached(site[0], site[1], aim, "srbm-solid", object_id="M", launch_time=100.0)
+    truth = next(tr for tr in fly([launch]) if tr.object_id == "M")
+    t_b = next(t for t in np.arange(truth.t_start, truth.t_end) if not truth.thrusting_at(t))
+    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+    picture = CommonPicture(assess_period_s=5.0)
+    dup_from, dup_to = t_b + 40.0, t_b + 70.0
+    types: dict[str, list[tuple[float, str]]] = {"S1": [], "S2": []}
+    for t in np.arange(np.ceil(t_b / 5.0) * 5.0 + 5.0, truth.t_end - 1.0, 5.0):
+        x = truth.state_at(t)
+        fts = [FusedTrack("S1", float(t), x, P, 0.0, ("KR",))]
+        if dup_from <= t < dup_to:
+            ahead = x.copy()
+            ahead[:3] += 2.5e3 * x[3:] / np.linalg.norm(x[3:])
+            fts.append(FusedTrack("S2", float(t), ahead, P, 0.0, ("KR",)))
+        for st in picture._publish(float(t), fts):
+            types[st.system_track_id].append((float(t), st.object_type))
+    # While both live, the one ahead is the payload (the separation-order rule).
+    assert types["S2"][-1][1] == "payload"
+    assert "spent_stage" in {k for _, k in types["S1"]}
+    # S2 gone for 30 s, the warhead still falling: S1 is the payload to the end.
+    last = [k for t, k in types["S1"] if t >= dup_to + 35.0]
+    assert last and set(last) == {"payload"}
