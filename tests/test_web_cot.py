@@ -10,6 +10,7 @@ import ssl
 from configparser import ConfigParser
 from types import SimpleNamespace
 
+import msgspec
 import numpy as np
 import pytak
 import pytest
@@ -317,3 +318,17 @@ def test_warned_areas_are_shapes_stale_when_the_alert_expires():
     assert pts == [(41.2, 139.8), (41.9, 140.1), (42.5, 141.9), (41.2, 139.8)]
     assert ev.find("detail/strokeColor").get("value") == "-65536"  # red: shelter
     assert feed.snapshot("JP", EPOCH + dt.timedelta(minutes=16)) == []  # expired: stale
+
+
+def test_a_spent_stage_is_called_a_stage_and_a_payload_by_its_launchs_class():
+    """A stage falling off the coast has an SRBM's range of its own: its callsign says what it
+    is; the payload is named by its launch event's class."""
+    st = system_track("S8", 200.0, 40.5, 130.0, 60e3, ["KR"])
+    stage = msgspec.structs.replace(st, event_id="E2", object_type="spent_stage",
+                                    event_class="IRBM")  # fmt: skip
+    ev = parse(track_event(stage, EPOCH, "h"))
+    assert ev.find("detail/contact").get("callsign") == "S8 spent stage"
+    assert "launch event E2" in ev.find("detail/remarks").text
+    payload = msgspec.structs.replace(stage, object_type="payload")
+    assert parse(track_event(payload, EPOCH, "h")).find("detail/contact").get(
+        "callsign") == "S8 IRBM"  # fmt: skip

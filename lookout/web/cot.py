@@ -37,6 +37,7 @@ import yaml
 
 from lookout import messages as m
 from lookout.geodesy import ecef_to_geodetic
+from lookout.web.history import track_label
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +137,15 @@ def track_event(
     t = epoch + dt.timedelta(seconds=st.t_ns * 1e-9)
     label = st.system_track_id
     remarks = [f"Lookout system track {st.system_track_id}"]
+    what = track_label(st)
+    if what:
+        label += f" {what}"
+    if st.event_id:
+        remarks.append(f"launch event {st.event_id}")
     if a is not None:
-        if a.vehicle_class:
-            label += f" {a.vehicle_class}"
         remarks.append(f"phase {a.phase}")
-        if a.vehicle_class:
-            remarks.append(f"class {a.vehicle_class}")
+        if what:
+            remarks.append(f"class {what}")
         if a.apogee_m is not None:
             remarks.append(f"apogee {a.apogee_m / 1e3:.0f} km")
         if a.range_m is not None:

@@ -70,6 +70,22 @@ def _s(t_ns: int | None) -> float | None:
     return None if t_ns is None else t_ns * 1e-9
 
 
+#: What the page calls the pieces of a launch that are not its payload.
+PIECE_LABEL = {"spent_stage": "spent stage", "debris": "debris"}
+
+
+def track_label(st: m.SystemTrack) -> str | None:
+    """What the page calls a track: a spent stage or debris as such (its own range would make
+    a stage falling off the coast an "SRBM"), else its launch event's class (by its payload),
+    else its own class, "orbital" for an object in orbit, None before it is assessed."""
+    if st.object_type in PIECE_LABEL:
+        return PIECE_LABEL[st.object_type]
+    a = st.assessment
+    if a is not None and a.orbital:
+        return "orbital"
+    return st.event_class or (a.vehicle_class if a is not None else None)
+
+
 def assessment_view(a: m.Assessment) -> dict:
     """An assessment at the web edge: degrees, km, seconds from the epoch; ellipse outlines."""
     out = {
@@ -259,6 +275,7 @@ class PictureHistory:
             tr.assessment_ns = a.t_ns
             phase = a.phase
             view_a = assessment_view(a)
+            view_a.update(event=st.event_id, object=st.object_type, label=track_label(st))
             self._events(log, tid, tr, a, view_a, w)
             wants_path = (
                 not a.iip and not a.orbital and a.impact_lat is not None and a.phase != "boost"
@@ -359,7 +376,7 @@ class PictureHistory:
         def event(kind: str, text: str) -> None:
             out.append({"k": "e", "t": t, "id": tid, "kind": kind, "text": text, "w": w})
 
-        cls = a.vehicle_class or ("orbital" if a.orbital else None)
+        cls = va["label"]
         if cls and cls != tr.vehicle_class:
             old = tr.vehicle_class
             what = "classified" if old is None else f"reclassified from {old}"

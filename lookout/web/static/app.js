@@ -10,7 +10,8 @@ const L = (window.lookout = {
 window.addEventListener("error", (e) => L.errors.push(String(e.message || e)));
 
 const CLASS_COLOUR = {
-  SRBM: "#ffd400", MRBM: "#ff8c00", IRBM: "#ff3b3b", ICBM: "#d65cff", orbital: "#40c8ff",
+  SRBM: "#ffd400", MRBM: "#ff8c00", IRBM: "#ff3b3b", ICBM: "#d65cff", SLV: "#40c8ff",
+  orbital: "#40c8ff", "spent stage": "#9e9e9e", debris: "#757575",
 };
 const UNKNOWN_COLOUR = "#e6e6e6";
 const PHASES = ["boost", "coast", "reentry"];
@@ -106,7 +107,7 @@ function trackAt(tr, t) {
 
 function classOf(a) {
   if (!a) return null;
-  return a.class || (a.orbital ? "orbital" : null);
+  return a.label || a.class || (a.orbital ? "orbital" : null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,7 +493,9 @@ function drawDetails(t) {
   const rows = [
     ["position", `${fmt(Cesium.Math.toDegrees(d.carto.latitude), 3)}°, ${fmt(Cesium.Math.toDegrees(d.carto.longitude), 3)}°, ` +
                  `${fmt(d.carto.height / 1e3, 1)} km altitude`],
-    ["class", d.cls || "not yet assessed"], ["phase", a.phase || "–"],
+    ["class", d.cls || "not yet assessed"],
+    ["launch event", a.event ? `${a.event}${a.object ? " · " + a.object.replace("_", " ") : ""}` : "–"],
+    ["phase", a.phase || "–"],
     ["apogee", a.apogee_km !== undefined ? `${fmt(a.apogee_km)} km` : "–"],
     ["range", a.range_km !== undefined ? `${fmt(a.range_km)} km` : "–"],
     ["equivalent range", a.equivalent_range_km !== undefined ? `${fmt(a.equivalent_range_km)} km` : "–"],
