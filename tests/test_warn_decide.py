@@ -293,3 +293,34 @@ def test_a_spent_stage_falling_near_a_border_is_no_shelter_call():
     decisions = run(kr, tracks, warhead.t_end + 60.0)
     assert not [d for d in decisions if d.notice.shelter]
     assert [d.notice.kind for d in decisions] == ["MARITIME"]
+
+
+@pytest.mark.slow
+def test_a_track_that_goes_on_after_its_object_came_down_does_not_hold_its_areas():
+    """The Oki SRBM, tracked to the ground; its track then goes on under the surface for 10 s
+    and takes over another missile's flight (a track that jumped objects, as Korea's track on
+    satellite-launch's first stage did). The object came down when its estimate went below the
+    surface: Shimane, told a fall was predicted on it, is told it fell on its land and gets its
+    all-clear (before, the new flight's predictions kept its fall ahead or moved it to sea)."""
+    truth = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
+    other = flight((39.20, 127.50), Aim(target_lat_deg=39.60, target_lon_deg=131.00), "srbm-solid")
+    picture = CommonPicture(assess_period_s=5.0)
+    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+    t_last = truth.t_end - 1.0
+    x_end = truth.state_at(t_last)
+    tracks = []
+    for t in np.arange(truth.t_start + 20.0, t_last + 100.0, 5.0):
+        if t <= t_last:
+            x, boost = truth.state_at(t), float(truth.thrusting_at(t))
+        elif t <= t_last + 10.0:  # the track flown on underground
+            x, boost = np.concatenate([x_end[:3] + x_end[3:] * (t - t_last), x_end[3:]]), 0.0
+        else:  # the track on another missile, 60 s into its flight
+            s = other.t_start + 60.0 + (t - t_last - 10.0)
+            x, boost = other.state_at(s), float(other.thrusting_at(s))
+        tracks += picture._publish(float(t), [FusedTrack("S1", float(t), x, P, boost, ("JP",))])
+    decisions = run(jp_desk(), tracks, t_last + 200.0)
+    kinds = [d.notice.kind for d in by_area(decisions, "JP:32")]
+    assert "IMPACT_PREDICTED" in kinds
+    assert "FELL_ON_LAND" in kinds and kinds[-1] == "ALL_CLEAR"
+    fell = next(d for d in by_area(decisions, "JP:32") if d.notice.kind == "FELL_ON_LAND")
+    assert fell.t <= t_last + 30.0

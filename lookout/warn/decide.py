@@ -229,6 +229,7 @@ class _Object:
     unbound: bool = False  # its latest state is above escape energy
     inconsistent: int = 0  # corridors that did not agree with the one before
     predicted_only: int = 0  # estimates that were the last one flown on, no measurement since
+    down_t: float | None = None  # when its estimate was first below the surface: it came down
 
 
 @dataclass
@@ -383,7 +384,14 @@ class WarnDesk:
             ev.payload_known = ev.payload_known or tr.object_type == "payload"
             x = np.asarray(tr.x)
             ob.unbound = float(specific_energy(x[None])[0]) >= 0.0  # above escape: a wild state
-            lat, lon, _ = ecef_to_geodetic(x[:3])
+            lat, lon, alt = ecef_to_geodetic(x[:3])
+            if ob.down_t is None and float(alt) < 0.0:
+                # Below the surface: the object has come down. What the track does next is not
+                # that object's (satellite-launch: Korea's track on the first stage went on
+                # underground, then took other detections and climbed to 130 km, its fall
+                # always ahead: Gwangju and Jeonbuk, told a fall was predicted on them, never
+                # had an outcome nor an all-clear).
+                ob.down_t = t
             ob.trail.append((t, float(np.degrees(lat)), float(np.degrees(lon))))
             if len(ob.trail) > 2:  # keep the first and the latest sub-points only
                 ob.trail[1:-1] = []
@@ -419,6 +427,8 @@ class WarnDesk:
                 )
                 del ev.launches[:-8]
             if fresh and a.impact_lat is not None and a.impact_time_ns is not None:
+                if ob.down_t is not None and ob.down_t < t:
+                    continue  # its fall is the one predicted before it came down
                 cov = _cov_of(a.impact_ellipse) if a.impact_ellipse else np.eye(2)
                 ob.impact_from_burnout = not a.iip
                 ob.impact = (
@@ -446,6 +456,8 @@ class WarnDesk:
                     continue
                 if not ev.payload_like(ob) or ob.implausible_t == t or ob.unbound:
                     continue
+                if ob.down_t is not None:
+                    continue  # it has come down
                 prev, ob.previous = ob.previous, (t, np.asarray(tr.x), np.asarray(tr.P))
                 if prev is not None and _predicted_only(prev, ob.previous):
                     # Nothing measured since the last estimate: this one is that estimate flown
@@ -500,7 +512,7 @@ class WarnDesk:
                 cur["exit_s"] = max(cur["exit_s"], t_out)
 
         live_payload = any(
-            ev.payload_like(ob) and ob.last_seen >= t - STALE_S
+            ev.payload_like(ob) and ob.last_seen >= t - STALE_S and ob.down_t is None
             for ob in ev.objects.values()
         )
         for ob in ev.objects.values():
@@ -541,7 +553,12 @@ class WarnDesk:
                             fall=True,
                             geometry={"impact": _impact_dict(c)},
                         )
-            if not payload_like and ob.impact is not None and ob.impact_from_burnout:
+            if (
+                not payload_like
+                and ob.impact is not None
+                and ob.impact_from_burnout
+                and not self._fallen(ob, t)
+            ):
                 lat, lon, ti, _, cov = ob.impact
                 if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
                     poly = ellipse_polygon(lat, lon, cov)
@@ -558,8 +575,10 @@ class WarnDesk:
         return out
 
     def _fallen(self, ob: _Object, t: float) -> bool:
-        """Whether an object has come down by ``t`` (its predicted fall is behind, or its track
-        ended close to it)."""
+        """Whether an object has come down by ``t`` (its estimate went below the surface, its
+        predicted fall is behind, or its track ended close to it)."""
+        if ob.down_t is not None and ob.down_t <= t:
+            return True
         if ob.impact is None or not ob.impact_from_burnout:
             return False
         ti, sig = ob.impact[2], ob.impact[3]
