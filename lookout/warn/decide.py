@@ -47,8 +47,9 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
   credible): ``PASSED_OVER`` as information, no shelter call;
 - sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
 - sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
-  ``FELL_AT_SEA`` if the object that threatened it has come down (where, inside the EEZ or
-  not), else ``PASSED_OVER`` if its predicted passage had begun (if a fall was predicted on it,
+  ``FELL_AT_SEA`` if the objects whose fall was predicted on it have come down (where, inside
+  the EEZ or not; some of them, once two fresh estimates in a row put the others' falls
+  elsewhere; an object whose estimate went below the surface has come down), else ``PASSED_OVER`` if its predicted passage had begun (if a fall was predicted on it,
   nothing until the object is down: its outcome is the fall), else ``NO_THREAT`` (withdrawn
   as soon as two fresh estimates in a row rule the area out, ``CONFIRM_ESTIMATES``: one
   estimate at a corridor's edge does not flip a warning; a new threat after an outcome needs
@@ -662,12 +663,17 @@ class WarnDesk:
                 o for k in (st.fallers or ([st.threat_from] if st.threat_from else []))
                 if (o := ev.objects.get(k)) is not None and o.impact is not None
             ]
-            if fallers and all(self._fallen(o, t) for o in fallers):
+            down = [o for o in fallers if self._fallen(o, t)]
+            # All down; or some, and two fresh estimates in a row put the others' falls off it
+            # (gen-11-01: a lofted ICBM's first stage fell by Gangwon at +850 s, and Gangwon
+            # stayed in shelter 28 min more for the warhead, whose early wide ellipse had
+            # touched it, to come down in Japan).
+            if down and (len(down) == len(fallers) or st.misses >= CONFIRM_ESTIMATES):
                 on = [
-                    o for o in fallers
+                    o for o in down
                     if shapely.contains_xy(area.land, _wrap(o.impact[1]), o.impact[0])
                 ]
-                ob = (on or fallers)[0]
+                ob = (on or down)[0]
                 lat, lon = ob.impact[0], ob.impact[1]
                 kind = "FELL_ON_LAND" if on else "FELL_AT_SEA"
                 return kind, "fallen", {"object": ob.track_id, "impact_deg": [lat, lon]}
