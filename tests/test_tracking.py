@@ -363,6 +363,63 @@ def test_a_lost_track_does_not_fly_off_on_a_false_alarm():
     assert speed.max() < top_speed + 1000.0, rep.track_id[np.argmax(speed)]
 
 
+def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
+    """A track seen for 20 s after burnout by a coarse radar (2 mrad), then lost for a minute,
+    has a coast gate kilometres wide (2.4 km sigma across the line of sight). One false alarm
+    in it, 5 km off the missile, used to be taken as the object seen again: the reported
+    track jumped 8 km off and flew on along a wrong path, as the picture's stale slbm track
+    did (472972e). A lost track taken up by a detection that cannot tell its object from
+    clutter is held back until confirmed as a new track would be: every reported state is the
+    same as without the false alarm, and the track is still reported after it."""
+    from lookout.messages import Detection
+
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 37.0, 128.5, 0.0, clutter=2.0, revisit_s=2.0, sigma_range_m=200.0,
+                 sigma_az_mrad=2.0, sigma_el_mrad=2.0)  # fmt: skip
+    dets, labels = sense([traj], [spec], seed=5)
+    t_seen = traj.final_burnout().t + 20.0
+    seen = [d for d, lab in zip(dets, labels, strict=True)
+            if lab is not None and t_seen <= d.t_ns * 1e-9 < t_seen + 20.0]  # fmt: skip
+    clutter = [d for d, lab in zip(dets, labels, strict=True) if lab is None]
+    assert len(seen) == 10
+    # The false alarm: a minute after the last detection, 5 km across the line of sight.
+    t_fa = seen[-1].t_ns * 1e-9 + 60.0
+    truth = traj.state_at(np.array([t_fa]))[0, :3]
+    s = np.asarray(seen[0].sensor_pos_ecef)
+    los = (truth - s) / np.linalg.norm(truth - s)
+    side = np.cross(los, truth / np.linalg.norm(truth))
+    p = truth + 5e3 * side / np.linalg.norm(side)
+    e = enu_basis(np.radians(37.0), np.radians(128.5)) @ (p - s)
+    r = float(np.linalg.norm(e))
+    z = [r, float(np.arctan2(e[0], e[1]) % (2 * np.pi)), float(np.arcsin(e[2] / r))]
+    fa = Detection(t_ns=round(t_fa * 1e9), sensor_id="r1", partner="Pr1", kind="radar", z=z,
+                   R=seen[0].R, snr_db=15.0, sensor_pos_ecef=seen[0].sensor_pos_ecef)  # fmt: skip
+
+    def reports(feed):
+        feed = sorted(feed, key=lambda d: d.t_ns)
+        tracker, out, k = Tracker(), [], 0
+        for second in range(1, int(t_fa) + 30):
+            j = k
+            while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
+                j += 1
+            tracker.process(feed[k:j])
+            k = j
+            out.append(tracker.report(float(second)))
+        return TrackLog.concatenate(out)
+
+    clean, dirty = reports(seen + clutter), reports([*seen, *clutter, fa])
+    (tid,) = np.unique(clean.track_id)
+    assert set(np.unique(dirty.track_id)) == {tid}
+    assert dirty.t.max() == clean.t.max() > t_fa + 20.0
+    after = dirty.t > t_fa
+    assert after.sum() > 10, dirty.t[after]
+    for t, x in zip(dirty.t, dirty.x, strict=True):
+        (i,) = np.flatnonzero(clean.t == t)
+        assert np.linalg.norm(x[:3] - clean.x[i, :3]) < 100.0, t
+
+
 def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     """Over a short gap the largest thrust displacement is half the catalogue's highest burnout
     acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
