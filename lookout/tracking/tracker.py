@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.special import erfc, logsumexp
+from scipy.special import erfc, expit, logsumexp
 
 from lookout.flight import atmosphere
 from lookout.flight.trajectory import REENTRY_ALTITUDE_M
@@ -842,7 +842,7 @@ class Tracker:
             jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
             g = np.where(swap, -g, g)
             right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
-        b = np.where(shared, 1.0 / (1.0 + np.exp(wrong - right)), 1.0)
+        b = np.where(shared, expit(right - wrong), 1.0)  # 1 / (1 + e^(wrong - right)), no overflow
         vg = g[:, None] * v
         like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
         lp = prior + like - 0.5 * a[:, None] * v * v
