@@ -110,3 +110,31 @@ def test_a_satellite_and_its_spent_upper_stage_in_orbit_threaten_nobody():
     sim = SimpleNamespace(launches=[launch], trajectories=trajectories,
                           scenario=SimpleNamespace(duration_s=3000.0))  # fmt: skip
     assert truth_threats(sim, "KR")["SAT-A"]["areas"] == {}
+
+
+def test_a_flight_no_sensor_saw_is_unobserved_not_missed():
+    """An SRBM onto Shimane that no partner's sensor detected (quiet-sky's satellite launched
+    from Kourou, whose spent stage passes over Maine, is one): nobody could warn of it, so its
+    areas are ``unobserved_areas``, not ``missed_areas``; one detection of its stage makes the
+    same silence a miss."""
+    from types import SimpleNamespace
+
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.judge import judge
+
+    launch = plan_cached(38.90, 128.00, Aim(target_lat_deg=36.25, target_lon_deg=133.30),
+                         "srbm-solid", object_id="A", launch_time=100.0)  # fmt: skip
+    trajectories = fly([launch])
+    stage = next(tr.object_id for tr in trajectories if tr.parent_id == "A")
+    jp = SimpleNamespace(id="JP", country="JP")
+
+    def judged(labels):
+        sim = SimpleNamespace(launches=[launch], trajectories=trajectories, labels=labels,
+                              scenario=SimpleNamespace(duration_s=1200.0))  # fmt: skip
+        return judge(sim, [], {}, [jp])
+
+    unseen = judged([None, None])
+    assert "JP:32" in unseen["unobserved_areas"] and "JP:32" not in unseen["missed_areas"]
+    seen = judged([None, stage])
+    assert "JP:32" in seen["missed_areas"] and seen["unobserved_areas"] == []

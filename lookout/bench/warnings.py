@@ -149,6 +149,7 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
             {f"{a['partner']}:{a['code']}" for a in areas if a["truth_s"] is not None}
         ),
         "missed_areas": r["missed_areas"],
+        "unobserved_areas": r.get("unobserved_areas", []),
         "false_areas": r["false_areas"],
         "false_closest_km": {
             f"{a['partner']}:{a['code']}": a.get("truth_closest_km")

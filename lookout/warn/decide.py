@@ -49,8 +49,9 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 - sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
   ``FELL_AT_SEA`` if the objects whose fall was predicted on it have come down (where, inside
   the EEZ or not; some of them, once two fresh estimates in a row put the others' falls
-  elsewhere; an object whose estimate went below the surface has come down), else ``PASSED_OVER`` if its predicted passage had begun (if a fall was predicted on it,
-  nothing until the object is down: its outcome is the fall), else ``NO_THREAT`` (withdrawn
+  elsewhere; an object whose estimate went below the surface has come down), else
+  ``PASSED_OVER`` if its predicted passage had begun (if a fall was predicted on it, nothing
+  until the object is down: its outcome is the fall), else ``NO_THREAT`` (withdrawn
   as soon as two fresh estimates in a row rule the area out, ``CONFIRM_ESTIMATES``: one
   estimate at a corridor's edge does not flip a warning; a new threat after an outcome needs
   two in a row too);

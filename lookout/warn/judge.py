@@ -14,7 +14,9 @@ first overflight or fall (``truth_s``, seconds after launch) and the end of the 
 (``hazard_end_s``), the first message (``first_message_s``), the lead time
 (``lead_s = truth_s - first_message_s``), whether people were told to shelter, when the
 all-clear came (``all_clear_s``) and how long after the hazard's end. Per scenario: the areas
-truly threatened and never told to shelter (``missed_areas``), told to shelter and never
+truly threatened and never told to shelter (``missed_areas``; those threatened only by a
+flight no partner's sensor ever detected are ``unobserved_areas`` instead: nobody could warn of
+it), told to shelter and never
 threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
 a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
@@ -143,6 +145,16 @@ def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
     return {e: c.most_common(1)[0][0] for e, c in votes.items()}
 
 
+def observed_flights(sim) -> set[str] | None:
+    """The flights of which a sensor detected some object (the detections' truth labels), or
+    None when the simulation does not say."""
+    labels = getattr(sim, "labels", None)
+    if labels is None:
+        return None
+    root = {tr.object_id: tr.parent_id or tr.object_id for tr in sim.trajectories}
+    return {root.get(k, k) for k in set(labels) if k is not None}
+
+
 def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> dict:
     """The figures of ``lookout warn --json`` (see the module doc); ``partners`` are the
     scenario's ``Partner``s whose warnings are judged."""
@@ -239,12 +251,15 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                 grounds[r["flight"]], footprints[(r["partner"], r["code"])]
             )
     areas = sorted(rows.values(), key=lambda r: (str(r["flight"]), r["partner"], r["code"]))
-    missed = sorted(
-        {
-            f"{r['partner']}:{r['code']}"
-            for r in areas
-            if r["truth_s"] is not None and not r["shelter"]
-        }
+    seen = observed_flights(sim)
+
+    def observed(flight) -> bool:
+        return seen is None or flight in seen
+
+    unwarned = [r for r in areas if r["truth_s"] is not None and not r["shelter"]]
+    missed = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if observed(r["flight"])})
+    unobserved = sorted(
+        {f"{r['partner']}:{r['code']}" for r in unwarned if not observed(r["flight"])}
     )
     false = sorted(
         {f"{r['partner']}:{r['code']}" for r in areas if r["truth_s"] is None and r["shelter"]}
@@ -266,6 +281,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         "xsd_valid": not errors,
         "xsd_errors": errors[:5],
         "missed_areas": missed,
+        "unobserved_areas": unobserved,
         "false_areas": false,
         "late_areas": late,
         "sheltered_without_all_clear": unclear,
@@ -280,7 +296,9 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
             {
                 f"{m['partner']}:{m['sea']}"
                 for m in maritime
-                if m["truth_s"] is not None and m["first_message_s"] is None
+                if m["truth_s"] is not None
+                and m["first_message_s"] is None
+                and observed(m["flight"])
             }
         ),
         "messages_by_kind": dict(Counter(a.kind for a in alerts if a.partner in by_partner)),
