@@ -70,6 +70,7 @@ from lookout.exchange.nats_config import (
     partner_api,
     read_credentials,
 )
+from lookout.timebase import s_to_ns
 
 log = logging.getLogger(__name__)
 
@@ -280,8 +281,8 @@ class _PullConsumer:
             return
         req = {
             "batch": bus.pull_batch,
-            "expires": int(bus.pull_expires_s * 1e9),
-            "idle_heartbeat": int(bus.pull_heartbeat_s * 1e9),
+            "expires": s_to_ns(bus.pull_expires_s),
+            "idle_heartbeat": s_to_ns(bus.pull_heartbeat_s),
         }
         try:
             await bus._nc.publish(self.next_subject, json.dumps(req).encode(), reply=self.inbox)
@@ -929,7 +930,7 @@ class NatsBus:
             "filter_subject": filt,
             "deliver_policy": deliver,
             "ack_policy": "explicit",
-            "ack_wait": int(ack_wait * 1e9),
+            "ack_wait": s_to_ns(ack_wait),
             "max_deliver": self.max_deliver,
             "max_ack_pending": self.max_ack_pending,
             "max_waiting": 512,
