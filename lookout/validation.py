@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lookout.errors import LookoutError
 from lookout.flight import Aim, TurnSpec, fly, plan, summarise
 from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, with_payload
 from lookout.flight.vehicles import catalogue
@@ -79,7 +80,7 @@ COLUMNS = ("id", "vehicle", "launch_lat", "launch_lon", "impact_lat", "impact_lo
 NUMBERS = COLUMNS[2:]
 
 
-class PublishedFlightsError(ValueError):
+class PublishedFlightsError(LookoutError, ValueError):
     """The published flights file is not what it must be; names the row, column and value."""
 
 

@@ -62,6 +62,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from lookout.errors import LookoutError
 from lookout.exchange.nats_config import (
     EXCHANGE,
     in_stream,
@@ -77,7 +78,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str, bytes], Awaitable[None]]
 
 
-class BusPublishError(RuntimeError):
+class BusPublishError(LookoutError, RuntimeError):
     """Messages the broker refused or never acknowledged: ``failures`` is (subject, reason)."""
 
     def __init__(self, failures: list[tuple[str, str]]) -> None:
@@ -91,7 +92,7 @@ class _NoReply(ConnectionError):
     """A JetStream API request got no reply in time."""
 
 
-class BusPermissionError(PermissionError):
+class BusPermissionError(LookoutError, PermissionError):
     """The broker refused a subscription or a JetStream API call for this user."""
 
 

@@ -9,10 +9,12 @@ from importlib import resources
 import numpy as np
 import yaml
 
+from lookout.errors import LookoutError
+
 G0 = 9.80665
 
 
-class CatalogueError(ValueError):
+class CatalogueError(LookoutError, ValueError):
     """A vehicle description that cannot be flown; the message names the field and value."""
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import yaml
 
 from lookout import messages as m
+from lookout.errors import LookoutError
 from lookout.geodesy import ecef_to_geodetic
 from lookout.timebase import ns_to_s
 from lookout.web.history import track_label
@@ -48,7 +49,7 @@ TRACK_STALE_S = 5.0
 IMPACT_STALE_S = 60.0
 
 
-class CotPolicyError(ValueError):
+class CotPolicyError(LookoutError, ValueError):
     """A CoT policy file that does not say what it must."""
 
 
