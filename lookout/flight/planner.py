@@ -36,6 +36,7 @@ from lookout.flight.vehicles import Vehicle, catalogue, vehicle
 from lookout.geodesy import (
     GM_EARTH,
     OMEGA_EARTH,
+    R_MEAN,
     ecef_to_geodetic,
     geodesic_inverse,
     geodetic_to_ecef,
@@ -53,8 +54,6 @@ DEPRESSED_APOGEE_FRACTION = 0.5
 #: Without a named vehicle, an aim whose smallest able vehicle is this many times heavier (its
 #: booster) than the smallest one reaching the range at all is refused, not silently flown.
 MUCH_BIGGER = 2.0
-#: Mean Earth radius (m) of the Keplerian minimum-energy formulas.
-R_MEAN = 6371008.8
 
 FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn

@@ -10,8 +10,7 @@ import numpy as np
 import yaml
 
 from lookout.errors import LookoutError
-
-G0 = 9.80665
+from lookout.geodesy import G0
 
 
 class CatalogueError(LookoutError, ValueError):

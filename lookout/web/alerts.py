@@ -33,7 +33,6 @@ from lxml import etree
 from lookout.errors import LookoutError
 from lookout.warn.cap import CAP_NS, read_ring
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 _NS = {"cap": CAP_NS}
 
 
