@@ -61,6 +61,7 @@ import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.js.api import RawStreamMsg
 
 from lookout.errors import LookoutError
 from lookout.exchange.nats_config import (
@@ -188,8 +189,9 @@ def frame(messages: Sequence[bytes]) -> bytes:
     return b"".join(_LEN.pack(len(m)) + m for m in messages)
 
 
-def unframe(msg: Msg) -> list[bytes]:
-    """The messages in a NATS message: a batch frame's, or the payload itself."""
+def unframe(msg: Msg | RawStreamMsg) -> list[bytes]:
+    """The messages in a NATS message (delivered, or read back from a stream): a batch frame's,
+    or the payload itself."""
     hdrs = msg.headers
     if not hdrs or BATCH_HEADER not in hdrs:
         return [msg.data]
@@ -1116,7 +1118,7 @@ async def acked_inbound(
                     m = await js.get_msg(stream, seq)
                 except nats.js.errors.NotFoundError:  # a deleted sequence
                     continue
-                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
+                out += unframe(m)
     finally:
         await nc.close()
     return out
