@@ -29,7 +29,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lookout.flight.aim import Aim, AimError, check_lat_lon
-from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit_many
+from lookout.flight.guidance import (
+    KICK_MAX,
+    KICK_MIN,
+    TOLERANCE,
+    Outcome,
+    evaluate,
+    invert_grid,
+    outcome,
+    solve_orbit_many,
+)
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
 from lookout.flight.propagate import propagate
 from lookout.flight.vehicles import Vehicle, catalogue, vehicle
@@ -42,11 +51,9 @@ from lookout.geodesy import (
     geodetic_to_ecef,
 )
 
-#: Pitch-over angles (rad): from near-vertical lofts to depressed shots.
-KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
-#: Relative tolerance on apogee and range; distance (m) an impact may lie off the target's
-#: bearing; stationarity of range in log kick for a minimum-energy flight.
-TOLERANCE = 1e-4
+#: Distance (m) an impact may lie off the target's bearing; stationarity of range in log kick
+#: for a minimum-energy flight. (The pitch-over bounds and the relative tolerance on apogee and
+#: range, ``KICK_MIN``, ``KICK_MAX`` and ``TOLERANCE``, are guidance's.)
 BEARING_TOLERANCE_M = 100.0
 STATIONARY_TOLERANCE = 0.01
 #: A depressed shot flies to this fraction of the minimum-energy apogee for its range.
