@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/golden.py check                  # every recorded scenario
     .venv/bin/python benchmarks/golden.py check lost-track       # one
     .venv/bin/python benchmarks/golden.py record lost-track srbm-salvo   # (re)record
+    .venv/bin/python benchmarks/golden.py record demo:srbm-salvo   # the picture path too
 
 For a change meant to leave behaviour alone (a move, a rename, one home for a convention). Each
 scenario runs the installed command, `lookout track S --json --out DIR`, in a child process, as
@@ -14,6 +15,11 @@ The comparison is exact: the run is deterministic (seeded; two runs of the same 
 same bytes on one machine). Another machine's BLAS may differ in the last bits: re-record there
 from a commit known good, then check the change. ~50 s a scenario on this project's 2-core box.
 ``tests/test_golden.py`` (marked slow) runs the same check.
+
+A name ``demo:S`` checks the picture path instead (nodes, exchange, fusion, the common picture,
+warnings), which `lookout track` does not take: `lookout demo S --speed 0 --json --duration-s
+400` in a scratch directory, less ``wall_s``, then `lookout replay` of its audit log (``--json``),
+recorded together in ``demo-S.json``. ~4 min for srbm-salvo.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ GOLDEN_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden
 # (radar loss and re-initiation; a salvo of closely spaced objects); `record NAME` adds others.
 DEFAULT = ("lost-track", "srbm-salvo")
 WALL_CLOCK = ("wall_s", "realtime_factor", "detections_per_s", "timings_s")
+DEMO_DURATION_S = 400.0
 
 
 def lookout_command() -> list[str]:
@@ -40,14 +47,19 @@ def lookout_command() -> list[str]:
     return [sys.executable, "-c", "from lookout.cli import app; app()"]
 
 
+def lookout_json(args: list[str], cwd: str) -> dict:
+    """The JSON a `lookout` command prints, run in ``cwd``."""
+    cmd = [*lookout_command(), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
 def run(scenario: str) -> dict:
     """`lookout track SCENARIO --json` less its wall-clock fields, with digests of its outputs."""
     with tempfile.TemporaryDirectory(prefix="lookout-golden-") as tmp:
-        cmd = [*lookout_command(), "track", scenario, "--json", "--out", tmp]
-        done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr[-2000:]}")
-        result = json.loads(done.stdout)
+        result = lookout_json(["track", scenario, "--json", "--out", tmp], tmp)
         for key in WALL_CLOCK:
             result.pop(key, None)
         result["sha256"] = {
@@ -55,6 +67,17 @@ def run(scenario: str) -> dict:
             for name in ("tracks", "assessments")
         }
     return result
+
+
+def run_demo(scenario: str) -> dict:
+    """`lookout demo SCENARIO --speed 0 --json` (less ``wall_s``), `lookout replay` of its log."""
+    with tempfile.TemporaryDirectory(prefix="lookout-golden-") as tmp:
+        demo = lookout_json(
+            ["demo", scenario, "--speed", "0", "--json", "--no-web",
+             "--duration-s", f"{DEMO_DURATION_S:g}", "--audit", "audit.sqlite"], tmp,
+        )  # fmt: skip
+        demo.pop("wall_s", None)
+        return {"demo": demo, "replay": lookout_json(["replay", "audit.sqlite", "--json"], tmp)}
 
 
 def differences(want, got, path: str = "") -> list[str]:
@@ -76,24 +99,31 @@ def differences(want, got, path: str = "") -> list[str]:
     return [] if want == got else [f"{path}: {want!r} -> {got!r}"]
 
 
-def path_for(scenario: str) -> Path:
-    return GOLDEN_DIR / f"{Path(scenario).stem}.json"
+def path_for(name: str) -> Path:
+    if name.startswith("demo:"):
+        return GOLDEN_DIR / f"demo-{Path(name[5:]).stem}.json"
+    return GOLDEN_DIR / f"{Path(name).stem}.json"
 
 
 def recorded() -> list[str]:
-    return sorted(p.stem for p in GOLDEN_DIR.glob("*.json"))
+    stems = sorted(p.stem for p in GOLDEN_DIR.glob("*.json"))
+    return [f"demo:{s[5:]}" if s.startswith("demo-") else s for s in stems]
+
+
+def _run(name: str) -> dict:
+    return run_demo(name[5:]) if name.startswith("demo:") else run(name)
 
 
 def check(scenario: str) -> list[str]:
     """The differences between the recorded figures of ``scenario`` and a fresh run."""
     want = json.loads(path_for(scenario).read_text())
-    return differences(want, run(scenario))
+    return differences(want, _run(scenario))
 
 
 def record(scenario: str) -> Path:
     GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
     path = path_for(scenario)
-    path.write_text(json.dumps(run(scenario), indent=1, sort_keys=True) + "\n")
+    path.write_text(json.dumps(_run(scenario), indent=1, sort_keys=True) + "\n")
     return path
 
 
