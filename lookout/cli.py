@@ -22,21 +22,16 @@ def fail(message: str) -> None:
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
-    """Errors that are the user's input at fault (a scenario, an aim, a policy, a file, an
-    audit log): their message names the field and the value, and is all the user needs."""
+    """Errors whose message is all the user needs: Lookout's own (``LookoutError``, the root in
+    ``lookout/errors.py``: a scenario, an aim, a policy, an audit log, a broker's refusal), and a
+    file that cannot be read or parsed. The message names the field and the value."""
     import sqlite3
 
     import yaml
 
-    from lookout.exchange.policy import PolicyError
-    from lookout.exchange.replay import ReplayError
-    from lookout.flight import AimError, CatalogueError
-    from lookout.scenario import ScenarioError
-    from lookout.sensors._validate import ParameterError
-    from lookout.validation import PublishedFlightsError
+    from lookout.errors import LookoutError
 
-    return (ScenarioError, AimError, CatalogueError, PolicyError, ParameterError, ReplayError,
-            PublishedFlightsError, OSError, sqlite3.Error, yaml.YAMLError)  # fmt: skip
+    return (LookoutError, OSError, sqlite3.Error, yaml.YAMLError)
 
 
 def one_line_errors(command):

@@ -46,6 +46,7 @@ from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.simulate import Simulation, simulate
+from lookout.timebase import ns_to_s, s_to_ns
 from lookout.warn.issue import warner_for, write_alerts
 
 #: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
@@ -211,7 +212,7 @@ async def run_demo_async(
     while True:
         step += 1
         t = min(step * STEP_S, end)
-        t_ns = round(t * 1e9)
+        t_ns = s_to_ns(t)
         clock.set(t_ns)
         await step_nodes(nodes, by_partner, cursor, t_ns)
         await bus.flush()
@@ -327,7 +328,7 @@ def picture_scores(
     (``lookout.metrics.picture``); truths are expected only for detections up to ``until_s``."""
     dets, labels = sim.detections, sim.labels
     if until_s is not None:
-        n = sum(1 for d in dets if d.t_ns <= round(until_s * 1e9))
+        n = sum(1 for d in dets if d.t_ns <= s_to_ns(until_s))
         dets, labels = dets[:n], labels[:n]
     truth = flights(sim.launches, sim.trajectories)
     return {
@@ -352,7 +353,7 @@ def replay_scores(audit_path: Path | str, picture: Picture) -> dict[str, Picture
 
     sim = simulate(logged_scenario(audit_path))
     last_ns = max((r.received_ns for r in read_audit(audit_path)), default=0)
-    return picture_scores(picture, sim, sorted(picture), until_s=last_ns * 1e-9)
+    return picture_scores(picture, sim, sorted(picture), until_s=ns_to_s(last_ns))
 
 
 def logged_scenario(audit_path: Path | str) -> Scenario:

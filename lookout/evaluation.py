@@ -42,6 +42,7 @@ from lookout.metrics.functions import nees
 from lookout.metrics.picture import judge_tracks
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
+from lookout.timebase import ns_to_s
 from lookout.tracking import TrackerOutput, pcrlb, track
 
 Progress = Callable[[str, float, float], None]
@@ -156,7 +157,7 @@ def truth_bounds(sim: Simulation, min_detections: int = 3, period_s: float = 1.0
     for tid, dets in by_truth.items():
         if len(dets) < min_detections:
             continue
-        det_t = np.unique([d.t_ns for d in dets]) * 1e-9
+        det_t = ns_to_s(np.unique([d.t_ns for d in dets]))
         grid = np.arange(np.ceil(det_t[0] / period_s), np.floor(det_t[-1] / period_s) + 1)
         out[tid] = pcrlb(sim.trajectory(tid), dets, times=np.union1d(det_t, grid * period_s))
     return out

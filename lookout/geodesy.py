@@ -15,6 +15,12 @@ OMEGA_EARTH = 7.2921150e-5
 GM_EARTH = 3.986004418e14
 R_EQUATOR = 6378137.0
 J2 = 1.08262668e-3
+#: WGS84 semi-minor (polar) axis (m), from the flattening 1/298.257223563 (pyproj's value).
+R_POLAR = 6356752.314245179
+#: Mean Earth radius (m, IUGG R1), for the spherical Keplerian range and energy formulas.
+R_MEAN = 6371008.8
+#: Standard gravity (m/s^2): specific impulse to exhaust speed, load factors in g.
+G0 = 9.80665
 
 _TO_GEODETIC = pyproj.Transformer.from_crs("EPSG:4978", "EPSG:4979")
 _TO_ECEF = pyproj.Transformer.from_crs("EPSG:4979", "EPSG:4978")

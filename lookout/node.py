@@ -50,6 +50,7 @@ from lookout.messages import (
     SystemTrack,
 )
 from lookout.picture import PictureView
+from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking import Tracker, TrackerConfig
 
 log = logging.getLogger(__name__)
@@ -153,10 +154,10 @@ class PartnerNode:
     async def step(self, detections: Sequence[Detection]) -> None:
         """Take this partner's detections (time-ordered, up to the clock) and send what the
         policy allows; then local tracks at report instants passed and a heartbeat if due."""
-        now = self.clock.now_ns() * 1e-9
+        now = ns_to_s(self.clock.now_ns())
         if detections:
             by_sensor: dict[str, list[Detection]] = {}
-            oldest = -math.inf if self.max_age_s is None else (now - self.max_age_s) * 1e9
+            oldest = -math.inf if self.max_age_s is None else (now - self.max_age_s) * NS_PER_S
             for d in detections:
                 if d.t_ns < oldest:
                     self.not_sent["stale"] += 1
@@ -182,7 +183,7 @@ class PartnerNode:
             self._next_report += 1
         if now >= self._next_heartbeat:
             self._heartbeats += 1
-            hb = Heartbeat(partner=self.partner, t_ns=round(now * 1e9), seq=self._heartbeats)
+            hb = Heartbeat(partner=self.partner, t_ns=s_to_ns(now), seq=self._heartbeats)
             if self.policy.may_publish(self.partner, hb):
                 await self._send(hb)
             self._next_heartbeat = now + self.heartbeat_s
@@ -216,7 +217,7 @@ class PartnerNode:
             msg = LocalTrack(
                 partner=self.partner,
                 track_id=str(tid),
-                t_ns=round(t * 1e9),
+                t_ns=s_to_ns(t),
                 x=[float(v) for v in rep.x[i]],
                 P=[[float(v) for v in row] for row in 0.5 * (P + P.T)],
                 boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),

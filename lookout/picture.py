@@ -18,12 +18,13 @@ import numpy as np
 from lookout import messages as m
 from lookout.assess import Assessment, Assessor
 from lookout.assess.events import LaunchEvents
+from lookout.timebase import s_to_ns
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.fusion import FusedTrack, PictureFusion
 
 
 def _ns(t_s: float | None) -> int | None:
-    return None if t_s is None or not math.isfinite(t_s) else round(t_s * 1e9)
+    return None if t_s is None or not math.isfinite(t_s) else s_to_ns(t_s)
 
 
 def _ellipse(e) -> m.Ellipse | None:
@@ -49,7 +50,7 @@ def assessment_message(a: Assessment) -> m.Assessment:
         )
     area = a.impact_area
     return m.Assessment(
-        t_ns=round(a.t * 1e9),
+        t_ns=s_to_ns(a.t),
         phase=a.phase,
         launch_lat=a.launch_lat,
         launch_lon=a.launch_lon,
@@ -152,7 +153,7 @@ class CommonPicture:
             try:
                 st = m.SystemTrack(
                     system_track_id=f.system_track_id,
-                    t_ns=round(t * 1e9),
+                    t_ns=s_to_ns(t),
                     x=[float(v) for v in f.x],
                     P=[[float(v) for v in row] for row in 0.5 * (f.P + f.P.T)],
                     partners=list(f.partners),
@@ -185,6 +186,6 @@ class PictureView:
         if old is None or track.t_ns >= old.t_ns:
             self.tracks[track.system_track_id] = track
         self.t_now_ns = max(self.t_now_ns, track.t_ns)
-        limit = self.t_now_ns - round(self.stale_s * 1e9)
+        limit = self.t_now_ns - s_to_ns(self.stale_s)
         for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
             del self.tracks[key]

@@ -48,6 +48,7 @@ from lookout.exchange.nats_config import in_stream
 from lookout.messages import MAX_LIST, SystemTrackBatch
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario
+from lookout.timebase import ns_to_s, s_to_ns
 from lookout.tracking.fusion import FusedTrack, PictureFusion
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class Fusion:
             parts: list[list[FusedWire]] = [[] for _ in range(self.n)]
             for f in tracks:
                 parts[partition_of(f.system_track_id, self.n)].append(_wire(f))
-            t_ns = round(t * 1e9)
+            t_ns = s_to_ns(t)
             for j, part in enumerate(parts):
                 # Every assessor hears every report instant, even one with none of its tracks.
                 out.append((f"{ASSESS}.{j}", _encoder.encode(FusedBatch(t_ns, part))))
@@ -196,7 +197,7 @@ class Assessor:
 
     def take(self, data: bytes) -> list[tuple[str, bytes]]:
         batch = _batch_decoder.decode(data)
-        t = batch.t_ns * 1e-9
+        t = ns_to_s(batch.t_ns)
         tracks = self.picture.publish(t, [_fused(w, t) for w in batch.tracks])
         out = []
         for i in range(0, len(tracks), MAX_LIST):
@@ -214,7 +215,7 @@ def worker_bus(bus_factory: Callable[..., NatsBus], name: str) -> NatsBus:
 
 async def _run_until(clock: ScenarioClock, end: float, status: Callable[[], None] | None) -> None:
     last = 0.0
-    while clock.now_ns() * 1e-9 < end:
+    while ns_to_s(clock.now_ns()) < end:
         await asyncio.sleep(0.2)
         if status and time.monotonic() - last >= 1.0:
             last = time.monotonic()
@@ -252,7 +253,7 @@ async def run_fusion(
     await bus.subscribe(f"{FUSE}.>", handle, durable="FUSION")
     end = scenario.duration_s if until_s is None else until_s
     try:
-        await _run_until(clock, end, status and (lambda: status(work, clock.now_ns() * 1e-9)))
+        await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))
         for out_subject, out in work.flush():
             await bus.publish(out_subject, out)
     finally:
@@ -297,7 +298,7 @@ async def run_assessor(
     await bus.subscribe(f"{ASSESS}.{index}", handle, durable=f"ASSESS_{index}")
     end = scenario.duration_s if until_s is None else until_s
     try:
-        await _run_until(clock, end, status and (lambda: status(work, clock.now_ns() * 1e-9)))
+        await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))
         # What the fusion sent at its end.
         await asyncio.sleep(2.0)
     finally:

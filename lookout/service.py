@@ -44,6 +44,7 @@ from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import simulate
+from lookout.timebase import ns_to_s
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,10 @@ async def serve(
     await exchange.start()
     end = scenario.duration_s if until_s is None else until_s
     try:
-        while clock.now_ns() * 1e-9 < end:
+        while ns_to_s(clock.now_ns()) < end:
             await asyncio.sleep(1.0)
             if status:
-                status(exchange, picture, clock.now_ns() * 1e-9)
+                status(exchange, picture, ns_to_s(clock.now_ns()))
     finally:
         try:  # stops consuming, acks what the audit holds
             await asyncio.wait_for(bus.close(), 120.0)
@@ -241,7 +242,7 @@ async def run_node(
         seq_start=state.state["reserved"] if state else time.time_ns() // 1000,
         reserve=state,
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
-        max_age_s=0.5 * MAX_AGE_NS * 1e-9 * scale,
+        max_age_s=0.5 * ns_to_s(MAX_AGE_NS) * scale,
     )
     if on_start:
         on_start(node)
@@ -276,8 +277,8 @@ async def run_node(
             i = j
             if status and time.monotonic() - last_status > 1.0:
                 last_status = time.monotonic()
-                status(node, now * 1e-9)
-            if now * 1e-9 >= end:
+                status(node, ns_to_s(now))
+            if ns_to_s(now) >= end:
                 break
             await asyncio.sleep(STEP_S / max(speed, 1e-9))
     finally:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lookout.messages import SystemTrack
+from lookout.timebase import ns_to_s
 
 
 def _deg(lat: float | None, lon: float | None) -> str:
@@ -39,7 +40,7 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
         where = f" {a.impact_area}" if a.impact_area else ""
         impact = f"{label}{_deg(a.impact_lat, a.impact_lon)}{axis}{where}"
         if a.impact_time_ns is not None and not a.iip:
-            to_go = f"{a.impact_time_ns * 1e-9 - now_s:5.0f} s"
+            to_go = f"{ns_to_s(a.impact_time_ns) - now_s:5.0f} s"
     return [
         event,
         obj,

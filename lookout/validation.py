@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from lookout.errors import LookoutError
 from lookout.flight import Aim, TurnSpec, fly, plan, summarise
 from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, with_payload
 from lookout.flight.vehicles import catalogue
-from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.geodesy import R_MEAN, ecef_to_geodetic, geodesic_inverse
 
 #: The catalogue vehicle flown for each published vehicle when a row does not name one.
 VEHICLE_FOR = {
@@ -38,8 +39,6 @@ APOGEE_RANGE_TOL = 0.01
 FLIGHT_TIME_TOL = 0.05
 MINUTE_ROUNDING_EXTRA = 0.03
 MAX_RANGE_TOL = 0.15
-#: Mean Earth radius (m), for the cross-track distance of a lateral movement.
-R_MEAN = 6371008.8
 
 
 @dataclass
@@ -79,7 +78,7 @@ COLUMNS = ("id", "vehicle", "launch_lat", "launch_lon", "impact_lat", "impact_lo
 NUMBERS = COLUMNS[2:]
 
 
-class PublishedFlightsError(ValueError):
+class PublishedFlightsError(LookoutError, ValueError):
     """The published flights file is not what it must be; names the row, column and value."""
 
 

@@ -524,17 +524,17 @@ def test_linger_batches_frames_and_keeps_order(server):
 
 
 def test_malformed_frame_is_counted_not_fatal():
-    from nats.aio.msg import Msg
+    from nats.js.api import RawStreamMsg
 
     from lookout.exchange.nats_bus import BATCH_HEADER, frame, unframe
 
-    ok = Msg(None, subject="s", data=frame([b"a", b"", b"ccc"]), headers={BATCH_HEADER: "3"})
+    ok = RawStreamMsg(subject="s", data=frame([b"a", b"", b"ccc"]), headers={BATCH_HEADER: "3"})
     assert unframe(ok) == [b"a", b"", b"ccc"]
-    assert unframe(Msg(None, subject="s", data=b"raw")) == [b"raw"]
+    assert unframe(RawStreamMsg(subject="s", data=b"raw")) == [b"raw"]
     with pytest.raises(ValueError, match="overruns"):
-        unframe(Msg(None, subject="s", data=frame([b"abc"])[:-1], headers={BATCH_HEADER: "1"}))
+        unframe(RawStreamMsg(subject="s", data=frame([b"abc"])[:-1], headers={BATCH_HEADER: "1"}))
     with pytest.raises(ValueError, match="header says 2"):
-        unframe(Msg(None, subject="s", data=frame([b"abc"]), headers={BATCH_HEADER: "2"}))
+        unframe(RawStreamMsg(subject="s", data=frame([b"abc"]), headers={BATCH_HEADER: "2"}))
 
 
 def test_partner_before_streams_exist_gets_a_clear_error():

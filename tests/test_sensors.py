@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from lookout.flight.trajectory import KINDS, Trajectory
-from lookout.geodesy import enu_basis, geodesic_direct, geodetic_to_ecef
+from lookout.geodesy import R_EQUATOR, R_POLAR, enu_basis, geodesic_direct, geodetic_to_ecef
 from lookout.messages import Detection, decode_json, decode_msgpack, encode_json, encode_msgpack
 from lookout.sensors import (
     InfraredParams,
@@ -26,7 +26,6 @@ from lookout.sensors import (
     radar_snr_db,
     swerling1_pd,
 )
-from lookout.sensors.horizon import A_WGS84, B_WGS84
 from lookout.sensors.orbit import R_GEO
 
 SITE = (37.0, 127.0)  # generic radar site, degrees
@@ -70,9 +69,9 @@ def all_seeing_radar(**kw) -> Radar:
 
 
 def meridional_radius(lat_deg: float) -> float:
-    e2 = 1.0 - (B_WGS84 / A_WGS84) ** 2
+    e2 = 1.0 - (R_POLAR / R_EQUATOR) ** 2
     s2 = math.sin(math.radians(lat_deg)) ** 2
-    return A_WGS84 * (1.0 - e2) / (1.0 - e2 * s2) ** 1.5
+    return R_EQUATOR * (1.0 - e2) / (1.0 - e2 * s2) ** 1.5
 
 
 def horizon_distance(radius: float, h_radar: float, h_target: float) -> float:

@@ -11,7 +11,8 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from lookout.scenario import load
-from lookout.web.alerts import ATOM_NS, AlertError, AlertStore, parse_cap
+from lookout.warn.atom import ATOM_NS
+from lookout.web.alerts import AlertError, AlertStore, parse_cap
 from lookout.web.history import PictureHistory
 from lookout.web.server import WebState, make_app
 

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
-from lookout.geodesy import GM_EARTH, R_EQUATOR
+from lookout.geodesy import GM_EARTH, R_EQUATOR, R_MEAN
 
-#: Mean Earth radius (m), for the Keplerian range formulas.
-R_MEAN = 6371008.8
 #: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
 CLASS_BOUNDS_M = ((1000e3, "SRBM"), (3000e3, "MRBM"), (5500e3, "IRBM"))
 #: A flight is lofted when its apogee exceeds the Keplerian minimum-energy apogee for its range

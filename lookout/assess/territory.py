@@ -24,7 +24,7 @@ from importlib import resources
 import numpy as np
 from matplotlib.path import Path
 
-from lookout.geodesy import geodesic_direct
+from lookout.geodesy import R_MEAN, geodesic_direct
 
 #: Width of an exclusive economic zone (UNCLOS art. 57): 200 nautical miles, in metres.
 EEZ_WIDTH_M = 200 * 1852.0
@@ -33,7 +33,6 @@ EEZ_WIDTH_M = 200 * 1852.0
 _LAUNCH_GRID = 9
 #: Spacing (m) of the coast points used for distances to the coast.
 COAST_SPACING_M = 10e3
-_R_MEAN = 6371008.8
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ class Territories:
         p = _unit(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
         cos = np.clip(self.coast_xyz @ p, -1.0, 1.0)
         i = int(np.argmax(cos))
-        dist = float(np.arccos(cos[i])) * _R_MEAN
+        dist = float(np.arccos(cos[i])) * R_MEAN
         if dist <= EEZ_WIDTH_M:
             code = str(self.coast_code[i])
             return Area("eez", code, self.names[code])
@@ -215,7 +214,7 @@ def _densify(xyz: np.ndarray) -> np.ndarray:
     out = [xyz[:1]]
     for a, b in zip(xyz[:-1], xyz[1:], strict=True):
         ang = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
-        k = max(1, int(np.ceil(ang * _R_MEAN / COAST_SPACING_M)))
+        k = max(1, int(np.ceil(ang * R_MEAN / COAST_SPACING_M)))
         s = np.linspace(0.0, 1.0, k + 1)[1:, None]
         seg = a * (1 - s) + b * s
         out.append(seg / np.linalg.norm(seg, axis=1, keepdims=True))

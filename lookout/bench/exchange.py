@@ -40,6 +40,7 @@ from lookout.exchange import (
 )
 from lookout.exchange.envelope import signature_ok
 from lookout.messages import Detection, DetectionBatch
+from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 
 PARTNERS = ("KR", "JP", "US")
 _R = [[100.0, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]]
@@ -128,11 +129,11 @@ async def run_bench(
     )  # fmt: skip
     await exchange.start()
 
-    probe = DeliveryProbe(clock, len(PARTNERS) - 1, int(warmup_s * 1e9))
+    probe = DeliveryProbe(clock, len(PARTNERS) - 1, s_to_ns(warmup_s))
     for p in PARTNERS:
         await bus.subscribe(out_all(p), probe.handler)
 
-    interval_ns = len(PARTNERS) * 1e9 / rate
+    interval_ns = len(PARTNERS) * NS_PER_S / rate
     total = int(seconds * rate / len(PARTNERS))
     tick_ns = int(batch_ms * 1e6)
 
@@ -175,7 +176,7 @@ async def run_bench(
                     env = seal(batch, partner, seq, clock.now_ns(), key)
                     await bus.publish(in_subject(partner, "detection_batch"), envelope_bytes(env))
             next_tick += tick_ns
-            await asyncio.sleep(max(0.0, (next_tick - clock.now_ns()) / 1e9))
+            await asyncio.sleep(max(0.0, ns_to_s(next_tick - clock.now_ns())))
         return seq
 
     # Keep the collector from walking the planned detections again and again.
@@ -188,7 +189,7 @@ async def run_bench(
     deadline = time.perf_counter() + drain_s
     while probe.delivered < total * len(PARTNERS) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
-    elapsed = clock.now_ns() / 1e9
+    elapsed = ns_to_s(clock.now_ns())
     cpu = time.process_time() - cpu0
     gc.unfreeze()
     await exchange.flush()

@@ -36,6 +36,7 @@ import numpy as np
 from lookout.exchange.nats_bus import BusPublishError, CoalitionBus, NatsBus
 from lookout.exchange.nats_config import EXCHANGE
 from lookout.exchange.nats_server import NatsServer
+from lookout.timebase import NS_PER_S, s_to_ns
 
 _HEAD = struct.Struct("<qI")  # creation time (monotonic ns, system-wide on Linux), sequence
 
@@ -345,7 +346,7 @@ async def _signed_nodes(url, logins, seed, rate, seconds, batch_ms, warmup_s, dr
     clock = WallClock()
     buses = {p: NatsBus(url, **logins[p], linger_s=linger_s) for p in partners}
     t_start = clock.now_ns() + int(0.2e9)
-    t_count = t_start + int(warmup_s * 1e9)
+    t_count = t_start + s_to_ns(warmup_s)
 
     probe = DeliveryProbe(clock, len(partners) - 1, t_count)
 
@@ -353,7 +354,7 @@ async def _signed_nodes(url, logins, seed, rate, seconds, batch_ms, warmup_s, dr
         await bus.connect()
         await bus.subscribe(f"lookout.out.{p}.>", probe.handler, durable=p)
 
-    interval_ns = len(partners) * 1e9 / rate
+    interval_ns = len(partners) * NS_PER_S / rate
     total = int((seconds + warmup_s) * rate / len(partners))
     _r = [[100.0, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]]
 

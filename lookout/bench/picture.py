@@ -63,6 +63,7 @@ from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
+from lookout.timebase import ns_to_s, s_to_ns
 from lookout.tracking.fusion import PictureFusion
 
 #: The stages whose CPU time is reported, in the order of the data flow.
@@ -176,7 +177,7 @@ class InclusionProbe:
             if reports:
                 self._forget(reports[-1][0])
             for t, tracks in reports:
-                t_ns = round(t * 1e9)
+                t_ns = s_to_ns(t)
                 for f in tracks:
                     # The system track's own measurement-level track and those merged into it.
                     ids = () if f.tracker_id is None else (f.tracker_id, *f.merged)
@@ -204,7 +205,7 @@ class InclusionProbe:
         if t < self._next_forget:
             return
         self._next_forget = t + 60.0
-        old = round((t - 60.0) * 1e9)
+        old = s_to_ns(t - 60.0)
         for tid in [k for k, v in self._pending.items() if v[-1] < old]:
             del self._pending[tid]
 
@@ -261,7 +262,7 @@ def picture_ages(
         first_assessed[sys_id] = (when, newest)
     track_ages, assess_ages, missed, unassessed = [], [], 0, 0
     for inc in inclusions:
-        det_s = np.asarray(inc.detection_t_ns, dtype=np.int64) * 1e-9
+        det_s = ns_to_s(np.asarray(inc.detection_t_ns, dtype=np.int64))
         got = receipts.get((inc.system_track_id, inc.t_ns))
         if got is None:
             missed += det_s.size
@@ -362,7 +363,7 @@ async def run_embedded(
     def when() -> float:
         if speed > 0:
             return (time.perf_counter() - wall0) * speed
-        return clock.now_ns() * 1e-9
+        return ns_to_s(clock.now_ns())
 
     receipts = {p: ReceiptProbe(p, when) for p in names}
     for p, node in nodes.items():
@@ -388,7 +389,7 @@ async def run_embedded(
     while True:
         step += 1
         t = min(step * STEP_S, end)
-        t_ns = round(t * 1e9)
+        t_ns = s_to_ns(t)
         clock.set(t_ns)
         await step_nodes(nodes, by_partner, cursor, t_ns)
         await bus.flush()

@@ -43,6 +43,7 @@ from lookout.exchange.nats_server import NatsCluster, NatsServer
 from lookout.exchange.policy import Policy
 from lookout.scenario import Scenario
 from lookout.simulate import simulate
+from lookout.timebase import ns_to_s, s_to_ns
 
 #: Scenario seconds each stage runs past the end, so that the last reports get through.
 TAIL_S = {"nodes": 6.0, "fusion": 2.0, "assessor": 4.0, "exchange": 8.0}
@@ -142,7 +143,7 @@ async def _node(ready, cfg: dict, partner: str, detections: list) -> dict:
     probe: list[ReceiptProbe] = []
 
     def setup(node) -> None:
-        r = ReceiptProbe(partner, lambda: node.clock.now_ns() * 1e-9)
+        r = ReceiptProbe(partner, lambda: ns_to_s(node.clock.now_ns()))
         r.attach(node)
         probe.append(r)
 
@@ -219,7 +220,7 @@ def run_distributed(
             for j in range(workers):
                 spawn(f"assessor-{j}", _assessor, j)
         sim = simulate(scenario)
-        dets = [d for d in sim.detections if d.t_ns <= round(end * 1e9)]
+        dets = [d for d in sim.detections if d.t_ns <= s_to_ns(end)]
         del sim
         for p in partners:
             spawn(p, _node, p, [d for d in dets if d.partner == p])

@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, enu_basis
+from lookout.timebase import ns_to_s
 from lookout.tracking.log import TrackerOutput, TrackLog
 
 #: Stone Soup timestamps are datetimes; this one stands for the scenario epoch.
@@ -292,7 +293,7 @@ def _to_stonesoup(detections: Sequence, use_infrared: bool):
         key = (det.t_ns, det.sensor_id)
         if key != last_key:
             ts = EPOCH + timedelta(microseconds=det.t_ns / 1e3)
-            scans.append((det.t_ns * 1e-9, ts, set()))
+            scans.append((ns_to_s(det.t_ns), ts, set()))
             last_key = key
         R = np.asarray(det.R, dtype=float)
         z = det.z

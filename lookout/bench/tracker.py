@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from lookout.metrics import Scores, score
+from lookout.timebase import ns_to_s
 
 Runner = Callable[..., Any]
 
@@ -47,7 +48,7 @@ def select(
 ) -> tuple[list, list, dict]:
     """The detections (and labels) in ``t_window`` (s, inclusive start, exclusive end) and then
     the first ``max_detections`` of those by time; with a description of the subset."""
-    t = np.array([d.t_ns for d in detections], dtype=np.int64) * 1e-9
+    t = ns_to_s(np.array([d.t_ns for d in detections], dtype=np.int64))
     order = np.argsort(t, kind="stable")
     if t_window is not None:
         lo, hi = t_window

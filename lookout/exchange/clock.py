@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from lookout.timebase import s_to_ns
+
 
 class Clock(Protocol):
     """Anything with ``now_ns()``: the current time in integer nanoseconds."""
@@ -44,12 +46,12 @@ class ScenarioClock:
     is given the same start, so their clocks agree to the hosts' clock sync)."""
 
     def __init__(self, start_unix_s: float, speed: float = 1.0) -> None:
-        self.start_ns = round(start_unix_s * 1e9)
+        self.start_ns = s_to_ns(start_unix_s)
         self.speed = float(speed)
 
     def set_start(self, start_unix_s: float) -> None:
         """Play the scenario's epoch at ``start_unix_s`` (when it was not known at creation)."""
-        self.start_ns = round(start_unix_s * 1e9)
+        self.start_ns = s_to_ns(start_unix_s)
 
     def now_ns(self) -> int:
         return round((time.time_ns() - self.start_ns) * self.speed)

@@ -66,6 +66,7 @@ from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
 from lookout.messages import Message, Status, SystemTrack, SystemTrackBatch
+from lookout.timebase import NS_PER_S
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Exchange:
         audit_flush_s: float = 0.005,
         shed_detections_ns: int | None = None,
         shed_tracks_ns: int | None = None,
-        status_period_ns: int = 1_000_000_000,
+        status_period_ns: int = NS_PER_S,
         workers: Collection[str] = (),
         feed: str | None = None,
     ) -> None:

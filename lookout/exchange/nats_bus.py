@@ -61,7 +61,9 @@ import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.js.api import RawStreamMsg
 
+from lookout.errors import LookoutError
 from lookout.exchange.nats_config import (
     EXCHANGE,
     in_stream,
@@ -70,13 +72,14 @@ from lookout.exchange.nats_config import (
     partner_api,
     read_credentials,
 )
+from lookout.timebase import s_to_ns
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], Awaitable[None]]
 
 
-class BusPublishError(RuntimeError):
+class BusPublishError(LookoutError, RuntimeError):
     """Messages the broker refused or never acknowledged: ``failures`` is (subject, reason)."""
 
     def __init__(self, failures: list[tuple[str, str]]) -> None:
@@ -90,7 +93,7 @@ class _NoReply(ConnectionError):
     """A JetStream API request got no reply in time."""
 
 
-class BusPermissionError(PermissionError):
+class BusPermissionError(LookoutError, PermissionError):
     """The broker refused a subscription or a JetStream API call for this user."""
 
 
@@ -186,8 +189,9 @@ def frame(messages: Sequence[bytes]) -> bytes:
     return b"".join(_LEN.pack(len(m)) + m for m in messages)
 
 
-def unframe(msg: Msg) -> list[bytes]:
-    """The messages in a NATS message: a batch frame's, or the payload itself."""
+def unframe(msg: Msg | RawStreamMsg) -> list[bytes]:
+    """The messages in a NATS message (delivered, or read back from a stream): a batch frame's,
+    or the payload itself."""
     hdrs = msg.headers
     if not hdrs or BATCH_HEADER not in hdrs:
         return [msg.data]
@@ -280,8 +284,8 @@ class _PullConsumer:
             return
         req = {
             "batch": bus.pull_batch,
-            "expires": int(bus.pull_expires_s * 1e9),
-            "idle_heartbeat": int(bus.pull_heartbeat_s * 1e9),
+            "expires": s_to_ns(bus.pull_expires_s),
+            "idle_heartbeat": s_to_ns(bus.pull_heartbeat_s),
         }
         try:
             await bus._nc.publish(self.next_subject, json.dumps(req).encode(), reply=self.inbox)
@@ -929,7 +933,7 @@ class NatsBus:
             "filter_subject": filt,
             "deliver_policy": deliver,
             "ack_policy": "explicit",
-            "ack_wait": int(ack_wait * 1e9),
+            "ack_wait": s_to_ns(ack_wait),
             "max_deliver": self.max_deliver,
             "max_ack_pending": self.max_ack_pending,
             "max_waiting": 512,
@@ -1114,7 +1118,7 @@ async def acked_inbound(
                     m = await js.get_msg(stream, seq)
                 except nats.js.errors.NotFoundError:  # a deleted sequence
                     continue
-                out += unframe(Msg(None, subject=m.subject, data=m.data, headers=m.headers))
+                out += unframe(m)
     finally:
         await nc.close()
     return out

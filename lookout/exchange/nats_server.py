@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lookout.errors import LookoutError
 from lookout.exchange.nats_config import (
     EXCHANGE,
     Cluster,
@@ -36,7 +37,7 @@ from lookout.exchange.nats_config import (
 log = logging.getLogger(__name__)
 
 
-class NatsServerError(RuntimeError):
+class NatsServerError(LookoutError, RuntimeError):
     """The nats-server binary is missing, or the server did not start."""
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from lookout.errors import LookoutError
 from lookout.messages import (
     Alert,
     Detection,
@@ -52,7 +53,7 @@ CLASS_OF: dict[type, str] = {
 }
 
 
-class PolicyError(ValueError):
+class PolicyError(LookoutError, ValueError):
     """A policy file that does not say what it must; the message names the field and value."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from lookout.errors import LookoutError
 from lookout.exchange.audit import AuditLog, read_audit
 from lookout.exchange.bus import OUT, Bus, parse_subject
 from lookout.exchange.clock import SimClock
@@ -28,7 +29,7 @@ from lookout.exchange.verify import Verifier
 Picture = dict[str, list[tuple[str, bytes]]]
 
 
-class ReplayError(RuntimeError):
+class ReplayError(LookoutError, RuntimeError):
     """An envelope accepted live was refused on replay: the log or the inputs differ."""
 
 

@@ -58,12 +58,13 @@ from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import decode, decode_payload, signature_ok
 from lookout.exchange.keys import Keyring
 from lookout.messages import SCHEMA_VERSION, Envelope, Message, payload_times
+from lookout.timebase import NS_PER_S
 
 #: Largest envelope accepted (bytes) unless told otherwise.
 MAX_BYTES = 64 * 1024
 #: Freshness: oldest and furthest-ahead send times accepted, relative to the receiver's clock.
-MAX_AGE_NS = 10_000_000_000
-MAX_AHEAD_NS = 2_000_000_000
+MAX_AGE_NS = 10 * NS_PER_S
+MAX_AHEAD_NS = 2 * NS_PER_S
 #: Sequence numbers accepted out of order, up to this far below the highest seen: wide, since
 #: after a crash a durable consumer redelivers what the dead process held after newer messages
 #: (up to its pull batch of batch frames), and one sender's numbers are shared by its types.

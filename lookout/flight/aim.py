@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lookout.errors import LookoutError
 
-class AimError(ValueError):
+
+class AimError(LookoutError, ValueError):
     """An aim the vehicle cannot fly; the message names the value."""
 
 

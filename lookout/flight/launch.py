@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lookout.errors import LookoutError
 from lookout.flight.dynamics import COASTING, GRAVITY_TURN, HOLD_PITCH, SEA_WATER_DENSITY
 from lookout.flight.propagate import ObjectSpec, Segment, Spawn
 from lookout.flight.vehicles import G0, Vehicle, drag_tables
@@ -20,7 +21,7 @@ PAYLOAD_SEPARATION_DV_MPS = 3.0
 DEFAULT_MAX_FLIGHT_S = 3 * 3600.0
 
 
-class LaunchError(ValueError):
+class LaunchError(LookoutError, ValueError):
     """A launch that cannot be set up as given (e.g. a depth its vehicle cannot start from)."""
 
 

@@ -29,23 +29,31 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lookout.flight.aim import Aim, AimError, check_lat_lon
-from lookout.flight.guidance import Outcome, evaluate, invert_grid, outcome, solve_orbit_many
+from lookout.flight.guidance import (
+    KICK_MAX,
+    KICK_MIN,
+    TOLERANCE,
+    Outcome,
+    evaluate,
+    invert_grid,
+    outcome,
+    solve_orbit_many,
+)
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
 from lookout.flight.propagate import propagate
 from lookout.flight.vehicles import Vehicle, catalogue, vehicle
 from lookout.geodesy import (
     GM_EARTH,
     OMEGA_EARTH,
+    R_MEAN,
     ecef_to_geodetic,
     geodesic_inverse,
     geodetic_to_ecef,
 )
 
-#: Pitch-over angles (rad): from near-vertical lofts to depressed shots.
-KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)
-#: Relative tolerance on apogee and range; distance (m) an impact may lie off the target's
-#: bearing; stationarity of range in log kick for a minimum-energy flight.
-TOLERANCE = 1e-4
+#: Distance (m) an impact may lie off the target's bearing; stationarity of range in log kick
+#: for a minimum-energy flight. (The pitch-over bounds and the relative tolerance on apogee and
+#: range, ``KICK_MIN``, ``KICK_MAX`` and ``TOLERANCE``, are guidance's.)
 BEARING_TOLERANCE_M = 100.0
 STATIONARY_TOLERANCE = 0.01
 #: A depressed shot flies to this fraction of the minimum-energy apogee for its range.
@@ -53,8 +61,6 @@ DEPRESSED_APOGEE_FRACTION = 0.5
 #: Without a named vehicle, an aim whose smallest able vehicle is this many times heavier (its
 #: booster) than the smallest one reaching the range at all is refused, not silently flown.
 MUCH_BIGGER = 2.0
-#: Mean Earth radius (m) of the Keplerian minimum-energy formulas.
-R_MEAN = 6371008.8
 
 FAN_KICKS = np.geomspace(KICK_MIN, KICK_MAX, 24)
 FAN_CUTOFFS = 1.0 - 0.8 * np.linspace(1.0, 0.0, 18) ** 2  # fraction of the full burn

@@ -9,10 +9,11 @@ from importlib import resources
 import numpy as np
 import yaml
 
-G0 = 9.80665
+from lookout.errors import LookoutError
+from lookout.geodesy import G0
 
 
-class CatalogueError(ValueError):
+class CatalogueError(LookoutError, ValueError):
     """A vehicle description that cannot be flown; the message names the field and value."""
 
 

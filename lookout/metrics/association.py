@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from lookout.timebase import ns_to_s
+
 
 @dataclass(frozen=True)
 class Truths:
@@ -61,7 +63,7 @@ def counted_truths(
     t_first = np.full(n, -np.inf)
     t_last = np.full(n, np.inf)
     if detections is not None and n:
-        det_t = np.array([d.t_ns for d in detections], dtype=np.int64) * 1e-9
+        det_t = ns_to_s(np.array([d.t_ns for d in detections], dtype=np.int64))
         for j, tid in enumerate(truth_ids):
             tj = det_t[lab == tid]
             t_first[j], t_last[j] = tj.min(), tj.max()

@@ -34,6 +34,7 @@ from lookout.metrics.claims import (
     root_of,
 )
 from lookout.metrics.scores import Scores, _scores
+from lookout.timebase import ns_to_s
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def claim_record(track: SystemTrack) -> ClaimRecord | None:
         return None
     return ClaimRecord(
         track_id=track.system_track_id,
-        t=a.t_ns * 1e-9,
+        t=ns_to_s(a.t_ns),
         launch_lat=a.launch_lat,
         launch_lon=a.launch_lon,
         overflown=tuple(a.overflown),
@@ -160,7 +161,7 @@ def score_picture(
     names = sorted({st.system_track_id for st in rows}, key=lambda s: (len(s), s))
     number = {name: i for i, name in enumerate(names)}
     n = len(rows)
-    t = np.array([st.t_ns for st in rows], dtype=np.int64) * 1e-9
+    t = ns_to_s(np.array([st.t_ns for st in rows], dtype=np.int64))
     ids = np.array([number[st.system_track_id] for st in rows], dtype=np.int64)
     x = np.array([st.x for st in rows], dtype=float).reshape(n, 6)
     P = np.array([st.P for st in rows], dtype=float).reshape(n, 6, 6)

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from lookout.errors import LookoutError
 from lookout.flight import Aim, AimError, TurnSpec
 from lookout.flight.vehicles import CatalogueError, catalogue
 from lookout.sensors import Sensor, make_sensor
@@ -47,7 +48,7 @@ _GLIDE_FIELDS = {"altitude_km", "lift_to_drag", "turns"}
 _TURN_FIELDS = {"start_s", "end_s", "bank_deg"}
 
 
-class ScenarioError(ValueError):
+class ScenarioError(LookoutError, ValueError):
     """A scenario file is invalid; the message names the field, the value and the expectation."""
 
 

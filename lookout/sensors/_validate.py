@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 
+from lookout.errors import LookoutError
 
-class ParameterError(ValueError):
+
+class ParameterError(LookoutError, ValueError):
     """A sensor parameter is out of its valid domain."""
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from lookout.messages import Detection
 from lookout.sensors.truth import TruthLabels
+from lookout.timebase import s_to_ns
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class MeasurementBatch:
     @property
     def t_ns(self) -> np.ndarray:
         """Times as integer nanoseconds from the scenario epoch."""
-        return np.round(self.t * 1e9).astype(np.int64)
+        return s_to_ns(self.t)
 
     def truth_labels(self) -> TruthLabels:
         """The truth object id of each row, None for a false alarm."""

@@ -10,12 +10,8 @@ for low targets; a radar's minimum elevation is usually the larger effect).
 from __future__ import annotations
 
 import numpy as np
-import pyproj
 
-_WGS84 = pyproj.Geod(ellps="WGS84")
-#: WGS84 semi-major and semi-minor axes, m.
-A_WGS84 = float(_WGS84.a)
-B_WGS84 = float(_WGS84.b)
+from lookout.geodesy import R_EQUATOR, R_POLAR
 
 
 def line_of_sight_clear(
@@ -28,7 +24,7 @@ def line_of_sight_clear(
     against the surface through itself instead, so it is not blind.
     """
     scale = 1.0 / np.array(
-        [A_WGS84 + shell_height_m, A_WGS84 + shell_height_m, B_WGS84 + shell_height_m]
+        [R_EQUATOR + shell_height_m, R_EQUATOR + shell_height_m, R_POLAR + shell_height_m]
     )
     q0 = np.asarray(observer, dtype=float) * scale
     q1 = np.asarray(target, dtype=float) * scale

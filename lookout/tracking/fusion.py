@@ -68,6 +68,7 @@ from scipy.stats import chi2
 from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection, DetectionBatch, LocalTrack
+from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackLog
 from lookout.tracking.tracker import Tracker
@@ -249,7 +250,7 @@ class PictureFusion:
         elif isinstance(message, LocalTrack):
             self.counters.local_tracks += 1
             key = (sender, message.track_id)
-            t, P = message.t_ns * 1e-9, np.asarray(message.P, dtype=float)
+            t, P = ns_to_s(message.t_ns), np.asarray(message.P, dtype=float)
             old = self._locals.get(key)
             held = old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9)
             self._locals[key] = _Local(
@@ -272,7 +273,7 @@ class PictureFusion:
         """Process everything buffered and report up to the latest time seen."""
         if self._latest_t_ns is None:
             return []
-        self._latest_t_ns += int(self.latency_s * 1e9) + 1
+        self._latest_t_ns += s_to_ns(self.latency_s) + 1
         return self._drain()
 
     def _buffer_detection(self, sender: str, det: Detection) -> None:
@@ -290,18 +291,18 @@ class PictureFusion:
         if self._latest_t_ns is None or t_ns > self._latest_t_ns:
             self._latest_t_ns = t_ns
         if self._next_report is None:
-            self._next_report = math.floor(t_ns * 1e-9 / self.report_period_s) + 1
+            self._next_report = math.floor(ns_to_s(t_ns) / self.report_period_s) + 1
 
     # ------------------------------------------------------------------ processing
 
     def _drain(self) -> list[tuple[float, list[FusedTrack]]]:
         if self._latest_t_ns is None:
             return []
-        watermark = self._latest_t_ns - int(self.latency_s * 1e9)
+        watermark = self._latest_t_ns - s_to_ns(self.latency_s)
         out = []
         while True:
             t_report = self._next_report * self.report_period_s
-            t_report_ns = round(t_report * 1e9)
+            t_report_ns = s_to_ns(t_report)
             upto = min(watermark, t_report_ns)
             self._process_until(upto)
             if t_report_ns > watermark:
@@ -323,7 +324,7 @@ class PictureFusion:
         for det in chunk:
             last = self._last_scan.get(det.sensor_id)
             if last is not None and det.t_ns > last:
-                gap = (det.t_ns - last) * 1e-9
+                gap = ns_to_s(det.t_ns - last)
                 self._scan_period[det.sensor_id] = min(
                     gap, self._scan_period.get(det.sensor_id, math.inf)
                 )
@@ -510,7 +511,7 @@ class PictureFusion:
             if len(common) < RESOLVED_COMMON:
                 continue
             period = self._scan_period.get(sensor, 0.0)
-            recent = self._last_scan[sensor] - RESOLVED_SCANS * period * 1e9
+            recent = self._last_scan[sensor] - RESOLVED_SCANS * period * NS_PER_S
             if sum(t >= recent - 1 for t in common) >= RESOLVED_COMMON:
                 return True
         return False
@@ -678,7 +679,7 @@ def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
 
 def _stale_scans(scans: dict[str, deque[int]], now_ns: int) -> bool:
     """Whether a track's latest scan is more than ``FORGET_SCANS_S`` old at ``now_ns``."""
-    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * 1e9
+    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * NS_PER_S
 
 
 def _id_order(sys_id: str) -> int:

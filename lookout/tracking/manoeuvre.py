@@ -38,9 +38,8 @@ import numpy as np
 
 from lookout.flight import atmosphere
 from lookout.flight.vehicles import catalogue
+from lookout.geodesy import G0
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
-
-G0 = 9.80665
 
 
 def _catalogue_lift() -> tuple[float, float, float]:

@@ -28,7 +28,7 @@ import numpy as np
 
 from lookout.flight import atmosphere
 from lookout.flight.gravity import gravity_j2
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR
 
 if TYPE_CHECKING:  # config imports the manoeuvre mode, which imports this module
     from lookout.tracking.config import TrackerConfig
@@ -38,10 +38,13 @@ KAPPA = 9
 #: Unit of the drag-coefficient state (m²/kg): kappa is carried as kappa / KAPPA_UNIT, so its
 #: variance is of order one and the covariance stays well conditioned next to metres.
 KAPPA_UNIT = 1e-4
-_A_WGS84 = 6378137.0
-_B_WGS84 = 6356752.314245
-#: Above this altitude (m) drag is left out of the dynamics (below 1e-5 m/s² for kappa 1e-2).
-DRAG_CEILING_M = 200e3
+#: WGS84's semi-minor axis (m) to the micrometre (geodesy.R_POLAR is pyproj's
+#: 6356752.314245179): the tracker's figures were fixed with this one.
+_B_MICROMETRE_M = 6356752.314245
+#: Above this altitude (m) the tracker's motion model leaves drag out (below 1e-5 m/s² for
+#: kappa 1e-2); lower than the flight model's ``atmosphere.DRAG_CEILING_M`` (300 km), which
+#: draws the truth.
+TRACKER_DRAG_CEILING_M = 200e3
 #: Altitude (m) above which a prediction may take full ``max_step_s`` steps.
 _VACUUM_M = 150e3
 
@@ -57,7 +60,8 @@ def altitude_approx(pos: np.ndarray) -> np.ndarray:
     geodetic height at tracking altitudes): cheap, for drag, step sizes and deletion."""
     r = np.sqrt(np.einsum("...i,...i->...", pos, pos))
     s2 = pos[..., 2] ** 2 / np.maximum(r * r, 1.0)
-    re = _A_WGS84 * _B_WGS84 / np.sqrt(_B_WGS84**2 * (1.0 - s2) + _A_WGS84**2 * s2)
+    a, b = R_EQUATOR, _B_MICROMETRE_M
+    re = a * b / np.sqrt(b**2 * (1.0 - s2) + a**2 * s2)
     return r - re
 
 
@@ -196,7 +200,7 @@ def propagate(
             p, v, a, h, kap = pos, vel, acc_t, h_all, kappa_fly
         else:
             p, v, a, h, kap = pos[act], vel[act], acc_t[act], h_all[act], kappa_fly[act]
-        drag = kap if altitude_approx(p).min(initial=np.inf) < DRAG_CEILING_M else None
+        drag = kap if altitude_approx(p).min(initial=np.inf) < TRACKER_DRAG_CEILING_M else None
         if with_jacobian:
             Ah = jacobian_rate(p, v, drag) * h[:, None, None]
             Ah2 = Ah @ Ah

@@ -31,6 +31,7 @@ import numpy as np
 
 from lookout.geodesy import ecef_to_geodetic, enu_basis
 from lookout.messages import Detection
+from lookout.timebase import ns_to_s
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.motion import NX, process_noise, propagate, white_accel_q
@@ -85,7 +86,7 @@ def pcrlb(
         if d.sensor_pos_ecef is not None:
             by_time.setdefault(d.t_ns, []).append(d)
     det_t = np.array(sorted(by_time), dtype=np.int64)
-    det_s = det_t * 1e-9
+    det_s = ns_to_s(det_t)
     times = det_s.copy() if times is None else np.atleast_1d(np.asarray(times, dtype=float))
     T = times.size
     pos_m = np.full(T, np.nan)

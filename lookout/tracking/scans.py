@@ -11,6 +11,7 @@ import numpy as np
 
 from lookout.geodesy import ecef_to_geodetic, enu_basis
 from lookout.messages import Detection
+from lookout.timebase import ns_to_s
 
 
 @dataclass
@@ -73,7 +74,7 @@ def prepare(detections: Sequence[Detection], offset: int = 0) -> tuple[list[Scan
             R = np.array([d.R for d in dets], dtype=float)
         scans.append(
             Scan(
-                t=int(tn[a]) * 1e-9,
+                t=ns_to_s(int(tn[a])),
                 sensor=first.sensor_id,
                 kind=first.kind,
                 z=np.array([d.z for d in dets], dtype=float),

@@ -24,6 +24,7 @@ import yaml
 from lxml import etree
 from pyproj import Geod
 
+from lookout.errors import LookoutError
 from lookout.warn.areas import Area, nearest_area, sea_area
 from lookout.warn.notice import Notice, NoticeError, cap_time
 
@@ -41,7 +42,7 @@ FIELDS = ("event", "headline", "description", "instruction", "short", "long")
 _GEOD = Geod(ellps="WGS84")
 
 
-class TemplateError(ValueError):
+class TemplateError(LookoutError, ValueError):
     """A template file is missing a field or uses an unknown placeholder."""
 
 

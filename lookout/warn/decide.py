@@ -83,6 +83,7 @@ from lookout.assess.energy import specific_energy
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import SystemTrack
+from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
     SHELTER_KINDS,
@@ -333,14 +334,14 @@ class WarnDesk:
         decided on too, with no new tracks, so that an all-clear or a fall is not held up by a
         quiet sky; an instant that old is complete."""
         out: list[Decision] = []
-        ready = now_ns - round(QUIET_LAG_S * 1e9)
+        ready = now_ns - s_to_ns(QUIET_LAG_S)
         if self._instant is not None and self._instant <= ready:
             out += self._decide_pending()
-        while self._decided_ns is not None and self._decided_ns + 1_000_000_000 <= ready:
-            if self._instant is not None and self._instant <= self._decided_ns + 1_000_000_000:
+        while self._decided_ns is not None and self._decided_ns + NS_PER_S <= ready:
+            if self._instant is not None and self._instant <= self._decided_ns + NS_PER_S:
                 break
-            t_ns = self._decided_ns + 1_000_000_000
-            out += self.decide(t_ns * 1e-9, [])
+            t_ns = self._decided_ns + NS_PER_S
+            out += self.decide(ns_to_s(t_ns), [])
         return out
 
     def flush(self) -> list[Decision]:
@@ -351,7 +352,7 @@ class WarnDesk:
         # An instant older than a quiet second already decided (the picture came in a burst
         # after a gap) is decided now, not in the past: the desk's time never goes back.
         t_ns = max(self._instant, self._decided_ns or self._instant)
-        out = self.decide(t_ns * 1e-9, list(self._pending.values()))
+        out = self.decide(ns_to_s(t_ns), list(self._pending.values()))
         self._instant = None
         self._pending = {}
         return out
@@ -360,7 +361,7 @@ class WarnDesk:
 
     def decide(self, t: float, tracks: list[SystemTrack]) -> list[Decision]:
         """Every message due at picture instant ``t`` (s) given the tracks of that instant."""
-        self._decided_ns = max(self._decided_ns or -(2**62), round(t * 1e9))
+        self._decided_ns = max(self._decided_ns or -(2**62), s_to_ns(t))
         by_event: dict[str, list[SystemTrack]] = {}
         for tr in tracks:
             if tr.event_id is not None:
@@ -423,8 +424,8 @@ class WarnDesk:
                         a.launch_lat,
                         a.launch_lon,
                         cov,
-                        (a.launch_time_ns or 0) * 1e-9,
-                        (a.launch_time_sigma_ns or 0) * 1e-9,
+                        ns_to_s(a.launch_time_ns or 0),
+                        ns_to_s(a.launch_time_sigma_ns or 0),
                     )
                 )
                 del ev.launches[:-8]
@@ -436,8 +437,8 @@ class WarnDesk:
                 ob.impact = (
                     float(np.degrees(a.impact_lat)),
                     float(np.degrees(a.impact_lon)),
-                    a.impact_time_ns * 1e-9,
-                    (a.impact_time_sigma_ns or 0) * 1e-9,
+                    ns_to_s(a.impact_time_ns),
+                    ns_to_s(a.impact_time_sigma_ns or 0),
                     cov,
                 )
         if ev.credible_t is None and _consistent(ev.launches, ev.first_t):
@@ -476,9 +477,9 @@ class WarnDesk:
                 todo.append((ob, tr))
         if not todo:
             return
-        got = corridors([(tr.t_ns * 1e-9, np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
+        got = corridors([(ns_to_s(tr.t_ns), np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
         for (ob, tr), c in zip(todo, got, strict=True):
-            t_c = tr.t_ns * 1e-9
+            t_c = ns_to_s(tr.t_ns)
             last = ob.candidate
             ob.candidate = c
             if c is None:

@@ -33,6 +33,7 @@ import shapely
 from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior, sigma_points
 from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
+from lookout.timebase import s_to_ns
 
 #: Largest ground distance (m) of the nominal between two samples of the corridor.
 SAMPLE_M = 40e3
@@ -173,7 +174,7 @@ def corridors(
     for t, x, P in tracks:
         x = np.ascontiguousarray(x, dtype=float)
         P = np.ascontiguousarray(P, dtype=float)
-        key = (round(t * 1e9), x.tobytes(), P.tobytes(), prior)
+        key = (s_to_ns(t), x.tobytes(), P.tobytes(), prior)
         keys.append(key)
         if key not in _cache and all(key != k for k, _ in todo):
             todo.append((key, (t, x, P)))

@@ -20,6 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.messages import MAX_ALERT_BYTES, Alert, SystemTrack
+from lookout.timebase import s_to_ns
 from lookout.warn.areas import COUNTRIES
 from lookout.warn.atom import active, alert_filename, build_feed
 from lookout.warn.cap import build_alert
@@ -48,7 +49,7 @@ class Issuer:
         return Alert(
             partner=self.partner,
             identifier=n.identifier,
-            t_ns=round(decision.t * 1e9),
+            t_ns=s_to_ns(decision.t),
             event_id=n.event_id,
             kind=n.kind,
             areas=areas,

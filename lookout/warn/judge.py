@@ -33,6 +33,7 @@ import shapely
 from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
+from lookout.timebase import ns_to_s
 from lookout.warn import areas as area_data
 from lookout.warn.cap import CAP_NS, read_ring, validate
 
@@ -127,7 +128,7 @@ def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
     tracks = [st for st in tracks if st.event_id is not None]
     if not tracks:
         return {}
-    t = np.array([st.t_ns * 1e-9 for st in tracks])
+    t = np.array([ns_to_s(st.t_ns) for st in tracks])
     x = np.array([st.x[:3] for st in tracks], dtype=float)
     # Distance from every track to every truth object alive then (one state_at per object).
     dist = np.full((len(tracks), len(sim.trajectories)), np.inf)
@@ -197,7 +198,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         if a.partner not in by_partner:
             continue
         flight = event_flight.get(a.event_id)
-        t_rel = a.t_ns * 1e-9 - launch_t.get(flight, 0.0)
+        t_rel = ns_to_s(a.t_ns) - launch_t.get(flight, 0.0)
         for key in a.areas:
             if key.startswith("sea:"):
                 sea = key[4:]
@@ -318,7 +319,7 @@ def _credit_falls(alert, sea: str, falls, maritime: list[dict], launch_t: dict) 
             "//cap:area/cap:polygon/text()", namespaces={"cap": CAP_NS}
         )
     ]
-    t_sent = alert.t_ns * 1e-9
+    t_sent = ns_to_s(alert.t_ns)
     for m in maritime:
         if m["partner"] != alert.partner or m["sea"] != sea or m["first_message_s"] is not None:
             continue

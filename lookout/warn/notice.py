@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
 
+from lookout.errors import LookoutError
 from lookout.warn.areas import Area, SeaArea
 
 Kind = Literal[
@@ -91,7 +92,7 @@ LANGUAGES = ("ja", "ko", "en", "es")
 _CAP_TOKEN = re.compile(r"^[^\s,<&]+$")
 
 
-class NoticeError(ValueError):
+class NoticeError(LookoutError, ValueError):
     """A notice is inconsistent; the message names the field, the value and what was expected."""
 
 

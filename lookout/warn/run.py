@@ -24,6 +24,7 @@ from lookout.messages import Alert, DetectionBatch, SystemTrack
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
+from lookout.timebase import s_to_ns
 from lookout.warn.issue import Warner, warner_for, warns, write_alerts
 from lookout.warn.judge import attribute_events, judge
 
@@ -57,7 +58,7 @@ def run_alone(
     while True:
         step += 1
         t = min(step * STEP_S, end)
-        t_ns = round(t * 1e9)
+        t_ns = s_to_ns(t)
         j = i
         while j < len(dets) and dets[j].t_ns <= t_ns:
             j += 1

@@ -40,6 +40,8 @@ from signxml import (
 )
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm
 
+from lookout.errors import LookoutError
+
 _C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 _CONFIG = SignatureConfiguration(
@@ -49,7 +51,7 @@ _CONFIG = SignatureConfiguration(
 )
 
 
-class AlertSignatureError(ValueError):
+class AlertSignatureError(LookoutError, ValueError):
     """An alert's signature is missing, malformed, not the expected signer's, or does not match
     the alert (it was changed after signing)."""
 

@@ -30,13 +30,13 @@ from email.utils import format_datetime
 
 from lxml import etree
 
+from lookout.errors import LookoutError
 from lookout.warn.cap import CAP_NS, read_ring
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 _NS = {"cap": CAP_NS}
 
 
-class AlertError(ValueError):
+class AlertError(LookoutError, ValueError):
     """An alert the store cannot take; the message names the element and the value."""
 
 

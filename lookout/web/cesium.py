@@ -21,6 +21,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from lookout.errors import LookoutError
+
 CESIUM_VERSION = "1.145.0"
 #: ``npm view cesium@1.145.0 dist.integrity``: what the tarball must hash to.
 CESIUM_INTEGRITY = (
@@ -30,7 +32,7 @@ _PREFIX = "package/Build/Cesium/"
 _STAMP = ".lookout-integrity"
 
 
-class CesiumError(RuntimeError):
+class CesiumError(LookoutError, RuntimeError):
     """Cesium could not be fetched or is not where it should be; the message says what to do."""
 
 

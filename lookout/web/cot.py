@@ -36,7 +36,9 @@ import numpy as np
 import yaml
 
 from lookout import messages as m
+from lookout.errors import LookoutError
 from lookout.geodesy import ecef_to_geodetic
+from lookout.timebase import ns_to_s
 from lookout.web.history import track_label
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ TRACK_STALE_S = 5.0
 IMPACT_STALE_S = 60.0
 
 
-class CotPolicyError(ValueError):
+class CotPolicyError(LookoutError, ValueError):
     """A CoT policy file that does not say what it must."""
 
 
@@ -134,7 +136,7 @@ def track_event(
     a = st.assessment
     orbital = a is not None and a.orbital
     kind = f"a-{affiliation}-P" if orbital else f"a-{affiliation}-A-W-M-S-S"
-    t = epoch + dt.timedelta(seconds=st.t_ns * 1e-9)
+    t = epoch + dt.timedelta(seconds=ns_to_s(st.t_ns))
     label = st.system_track_id
     remarks = [f"Lookout system track {st.system_track_id}"]
     what = track_label(st)
@@ -172,13 +174,13 @@ def impact_event(st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u") 
     a = st.assessment
     if a is None or a.iip or a.impact_lat is None or a.impact_time_ns is None or a.orbital:
         return None
-    t = epoch + dt.timedelta(seconds=st.t_ns * 1e-9)
-    t_imp = epoch + dt.timedelta(seconds=a.impact_time_ns * 1e-9)
+    t = epoch + dt.timedelta(seconds=ns_to_s(st.t_ns))
+    t_imp = epoch + dt.timedelta(seconds=ns_to_s(a.impact_time_ns))
     e = a.impact_ellipse
     major = e.semi_major_m if e else 0.0
     minor = e.semi_minor_m if e else 0.0
     angle = math.degrees(e.orientation_rad) if e else 0.0
-    sigma = a.impact_time_sigma_ns * 1e-9 if a.impact_time_sigma_ns is not None else float("nan")
+    sigma = ns_to_s(a.impact_time_sigma_ns) if a.impact_time_sigma_ns is not None else float("nan")
     area = a.impact_area or "high seas"
     remarks = (
         f"Predicted impact of {st.system_track_id} at {_iso(t_imp)} (1-sigma {sigma:.0f} s), "
@@ -273,7 +275,7 @@ class CotFeed:
                 self._launch_area.setdefault(key, None)
         area = self._launch_area.get(key)
         aff = self.policy.affiliation(view, area)
-        t = self.epoch + dt.timedelta(seconds=st.t_ns * 1e-9)
+        t = self.epoch + dt.timedelta(seconds=ns_to_s(st.t_ns))
         # Every view gets the same update of a track: build its events once per affiliation.
         built = self._built.get(key)
         if built is None or built[0] != (st.t_ns, aff):
@@ -282,7 +284,7 @@ class CotFeed:
         self._emit(view, "lookout." + key, built[1], t + dt.timedelta(seconds=TRACK_STALE_S))
         imp = built[2]
         if imp is not None:
-            t_imp = self.epoch + dt.timedelta(seconds=a.impact_time_ns * 1e-9)
+            t_imp = self.epoch + dt.timedelta(seconds=ns_to_s(a.impact_time_ns))
             self._emit(view, f"lookout.{key}.impact", imp,
                        max(t_imp, t) + dt.timedelta(seconds=IMPACT_STALE_S))  # fmt: skip
 

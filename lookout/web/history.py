@@ -33,6 +33,7 @@ import numpy as np
 
 from lookout import messages as m
 from lookout.geodesy import geodesic_direct
+from lookout.timebase import ns_to_s, s_to_ns
 
 #: Phase codes of trail samples.
 PHASE_CODE = {"boost": 0, "coast": 1, "reentry": 2}
@@ -67,7 +68,7 @@ def _km(x: float | None) -> float | None:
 
 
 def _s(t_ns: int | None) -> float | None:
-    return None if t_ns is None else t_ns * 1e-9
+    return None if t_ns is None else ns_to_s(t_ns)
 
 
 #: What the page calls the pieces of a launch that are not its payload.
@@ -89,7 +90,7 @@ def track_label(st: m.SystemTrack) -> str | None:
 def assessment_view(a: m.Assessment) -> dict:
     """An assessment at the web edge: degrees, km, seconds from the epoch; ellipse outlines."""
     out = {
-        "t": a.t_ns * 1e-9,
+        "t": ns_to_s(a.t_ns),
         "phase": a.phase,
         "class": a.vehicle_class,
         "orbital": a.orbital,
@@ -197,7 +198,7 @@ class ViewLog:
         """The system tracks refreshed within ``stale_s`` of the view's latest time."""
         if not math.isfinite(self.t):
             return []
-        limit = round((self.t - stale_s) * 1e9)
+        limit = s_to_ns(self.t - stale_s)
         return [st for st in self.latest.values() if st.t_ns >= limit]
 
 
@@ -240,7 +241,7 @@ class PictureHistory:
     def add(self, view: str, st: m.SystemTrack) -> None:
         """One system-track update as ``view`` received it."""
         log = self.view(view)
-        t = st.t_ns * 1e-9
+        t = ns_to_s(st.t_ns)
         if t > self._pending_t + 1e-9:
             self._fly_pending()
             self._pending_t = t
@@ -284,7 +285,7 @@ class PictureHistory:
                 self._pending.append((view, st, view_a))
             else:
                 view_a["path"] = None
-                out.append({"k": "a", "id": tid, "t": a.t_ns * 1e-9, "a": view_a, "w": w})
+                out.append({"k": "a", "id": tid, "t": ns_to_s(a.t_ns), "a": view_a, "w": w})
         if t - tr.sample_t >= self.trail_step_s - 1e-9 or phase != tr.phase:
             tr.sample_t = t
             out.append({"k": "s", "id": tid, "t": t, "w": w,
@@ -325,7 +326,7 @@ class PictureHistory:
     def picture(self, view: str) -> tuple[int, list[m.SystemTrack]]:
         """The view's latest time (ns) and its current system tracks (not stale)."""
         log = self.view(view)
-        t_ns = round(log.t * 1e9) if math.isfinite(log.t) else 0
+        t_ns = s_to_ns(log.t) if math.isfinite(log.t) else 0
         tracks = sorted(log.current(self.stale_s), key=lambda st: _track_order(st.system_track_id))
         return t_ns, tracks
 
@@ -355,7 +356,7 @@ class PictureHistory:
         if unique:
             keys = list(unique)
             states = np.array([unique[k].x for k in keys], dtype=float)
-            t0 = np.array([unique[k].t_ns * 1e-9 for k in keys])
+            t0 = np.array([ns_to_s(unique[k].t_ns) for k in keys])
             for k, path in zip(keys, predicted_paths(states, t0), strict=True):
                 self._paths[k] = path
             self.paths_flown += len(keys)
@@ -370,7 +371,7 @@ class PictureHistory:
             self._paths.clear()
 
     def _events(self, log: ViewLog, tid: str, tr: _Track, a: m.Assessment, va: dict, w) -> None:
-        t = a.t_ns * 1e-9
+        t = ns_to_s(a.t_ns)
         out = log.entries
 
         def event(kind: str, text: str) -> None:

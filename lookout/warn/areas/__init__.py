@@ -28,6 +28,8 @@ import shapely.ops
 from pyproj import Geod
 from shapely.geometry import box, mapping, shape
 
+from lookout.errors import LookoutError
+
 #: Partner countries whose areas are shipped.
 COUNTRIES = ("JP", "KR", "US")
 #: The territorial sea's width (UNCLOS art. 3), metres.
@@ -39,7 +41,7 @@ _KR_FORMER_CODES = {"42": "51", "45": "52"}
 _GEOD = Geod(ellps="WGS84")
 
 
-class AreaError(ValueError):
+class AreaError(LookoutError, ValueError):
     """An unknown country or area code; the message names it and what is known."""
 
 

