@@ -20,7 +20,7 @@ $(CESIUM_STAMP): lookout/web/cesium.py | $(BIN)/lookout
 	$(BIN)/python -m lookout.web.cesium
 	touch $@
 
-.PHONY: demo test test-all lint bench validation cesium
+.PHONY: demo test test-all lint bench validation cesium golden
 cesium: $(CESIUM_STAMP)
 
 demo: $(BIN)/lookout $(CESIUM_STAMP)
@@ -47,3 +47,8 @@ bench: $(BIN)/lookout
 
 validation: $(BIN)/lookout
 	$(BIN)/lookout validate --markdown docs/validation.md
+
+# The golden check (issue 14): `lookout track` on every recorded scenario gives the recorded
+# figures to the last bit, on the machine that recorded them (benchmarks/golden.py).
+golden: $(BIN)/lookout
+	$(BIN)/python benchmarks/golden.py check
