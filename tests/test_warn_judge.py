@@ -113,10 +113,11 @@ def test_a_satellite_and_its_spent_upper_stage_in_orbit_threaten_nobody():
 
 
 def test_a_flight_no_sensor_saw_is_unobserved_not_missed():
-    """An SRBM onto Shimane that no partner's sensor detected (quiet-sky's satellite launched
-    from Kourou, whose spent stage passes over Maine, is one): nobody could warn of it, so its
-    areas are ``unobserved_areas``, not ``missed_areas``; one detection of its stage makes the
-    same silence a miss."""
+    """An SRBM onto Shimane whose warhead no partner's sensor detected (as quiet-sky's spent
+    stage over Maine, of a launch from Kourou whose satellite is seen later in orbit): nobody
+    could warn of it, so Shimane is in ``unobserved_areas``, not ``missed_areas``, even when
+    its spent stage (which falls short, off Korea) was seen; one detection of the warhead makes
+    the same silence a miss."""
     from types import SimpleNamespace
 
     from lookout.flight import Aim, fly
@@ -134,7 +135,8 @@ def test_a_flight_no_sensor_saw_is_unobserved_not_missed():
                               scenario=SimpleNamespace(duration_s=1200.0))  # fmt: skip
         return judge(sim, [], {}, [jp])
 
-    unseen = judged([None, None])
-    assert "JP:32" in unseen["unobserved_areas"] and "JP:32" not in unseen["missed_areas"]
-    seen = judged([None, stage])
+    for labels in ([None, None], [None, stage]):
+        unseen = judged(labels)
+        assert "JP:32" in unseen["unobserved_areas"] and "JP:32" not in unseen["missed_areas"]
+    seen = judged([None, stage, "A"])
     assert "JP:32" in seen["missed_areas"] and seen["unobserved_areas"] == []

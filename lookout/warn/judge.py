@@ -14,9 +14,9 @@ first overflight or fall (``truth_s``, seconds after launch) and the end of the 
 (``hazard_end_s``), the first message (``first_message_s``), the lead time
 (``lead_s = truth_s - first_message_s``), whether people were told to shelter, when the
 all-clear came (``all_clear_s``) and how long after the hazard's end. Per scenario: the areas
-truly threatened and never told to shelter (``missed_areas``; those threatened only by a
-flight no partner's sensor ever detected are ``unobserved_areas`` instead: nobody could warn of
-it), told to shelter and never
+truly threatened and never told to shelter (``missed_areas``; those threatened only by
+objects no partner's sensor ever detected are ``unobserved_areas`` instead: nobody could warn
+of them), told to shelter and never
 threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
 a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
@@ -56,6 +56,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         ]
         t0 = launch.launch_time
         hit: dict[str, list[float]] = {}
+        by: dict[str, set[str]] = defaultdict(set)
         seas: dict[str, list[float]] = defaultdict(list)
         falls: list[tuple[str, float, float, float]] = []
         ground: list[np.ndarray] = []
@@ -92,6 +93,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
                     first, last = float(min(times) - t0), float(max(times) - t0)
                     cur = hit.get(a.code)
                     hit[a.code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
+                    by[a.code].add(tr.object_id)
             imp = tr.event("impact")
             if imp is not None and imp.t <= sim.scenario.duration_s:
                 la, lo, _ = ecef_to_geodetic(imp.pos)
@@ -104,6 +106,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         track = np.concatenate(ground) if ground else np.empty((0, 2))
         out[launch.object_id] = {
             "areas": hit,
+            "by": dict(by),
             "seas": dict(seas),
             "falls": falls,
             "ground": track,
@@ -146,14 +149,11 @@ def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
     return {e: c.most_common(1)[0][0] for e, c in votes.items()}
 
 
-def observed_flights(sim) -> set[str] | None:
-    """The flights of which a sensor detected some object (the detections' truth labels), or
-    None when the simulation does not say."""
+def observed_objects(sim) -> set[str] | None:
+    """The truth objects some sensor detected (the detections' truth labels), or None when the
+    simulation does not say."""
     labels = getattr(sim, "labels", None)
-    if labels is None:
-        return None
-    root = {tr.object_id: tr.parent_id or tr.object_id for tr in sim.trajectories}
-    return {root.get(k, k) for k in set(labels) if k is not None}
+    return None if labels is None else {k for k in set(labels) if k is not None}
 
 
 def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> dict:
@@ -166,6 +166,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         if errs:
             errors.append({"identifier": a.identifier, "errors": errs[:3]})
     rows: dict[tuple, dict] = {}
+    threat_by: dict[tuple, set[str]] = {}  # (flight, partner, code): the objects over it
     withdrawn, maritime = [], []
     falls: list[tuple] = []  # partner, flight, sea, absolute fall time s, lon, lat deg
     names = {}
@@ -180,6 +181,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         for flight, th in truth.items():
             for code, (first, last) in th["areas"].items():
                 rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
+                threat_by[(flight, p.id, code)] = th["by"].get(code, {flight})
         for flight, th in truth.items():
             for sea, t_fell, lon, lat in th["falls"]:
                 falls.append((p.id, flight, sea, t_fell, lon, lat))
@@ -252,16 +254,21 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                 grounds[r["flight"]], footprints[(r["partner"], r["code"])]
             )
     areas = sorted(rows.values(), key=lambda r: (str(r["flight"]), r["partner"], r["code"]))
-    seen = observed_flights(sim)
+    seen = observed_objects(sim)
+    root = {tr.object_id: tr.parent_id or tr.object_id for tr in sim.trajectories}
+    seen_flights = None if seen is None else {root.get(k, k) for k in seen}
 
-    def observed(flight) -> bool:
-        return seen is None or flight in seen
+    def observed(r) -> bool:
+        """Whether a sensor detected one of the objects over the area (for a sea: of the
+        flight)."""
+        if seen is None:
+            return True
+        who = threat_by.get((r["flight"], r["partner"], r["code"]))
+        return bool(who & seen) if who else r["flight"] in seen_flights
 
     unwarned = [r for r in areas if r["truth_s"] is not None and not r["shelter"]]
-    missed = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if observed(r["flight"])})
-    unobserved = sorted(
-        {f"{r['partner']}:{r['code']}" for r in unwarned if not observed(r["flight"])}
-    )
+    missed = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if observed(r)})
+    unobserved = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if not observed(r)})
     false = sorted(
         {f"{r['partner']}:{r['code']}" for r in areas if r["truth_s"] is None and r["shelter"]}
     )
@@ -299,7 +306,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                 for m in maritime
                 if m["truth_s"] is not None
                 and m["first_message_s"] is None
-                and observed(m["flight"])
+                and (seen_flights is None or m["flight"] in seen_flights)
             }
         ),
         "messages_by_kind": dict(Counter(a.kind for a in alerts if a.partner in by_partner)),
