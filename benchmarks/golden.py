@@ -138,6 +138,9 @@ def main(argv: list[str]) -> int:
         return 0
     bad = 0
     for name in names or recorded():
+        if not path_for(name).exists():
+            print(f"{name}: not recorded (benchmarks/golden.py record {name})", file=sys.stderr)
+            return 2
         diffs = check(name)
         print(f"{name}: {'same' if not diffs else f'{len(diffs)} differences'}")
         for line in diffs[:40]:
@@ -147,4 +150,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except RuntimeError as e:  # a lookout command failed: its own one-line error, said once
+        sys.exit(f"golden: {e}")

@@ -360,7 +360,7 @@ class LaunchEvents:
         born ahead of it, was its payload and the warhead's own track its "spent stage" for
         the rest of the flight). A payload in orbit keeps it."""
         p = self.members[ev.payload]
-        if p.orbital or t - p.t_seen <= ACTIVE_S or not p.t_fall - p.t_seen > ACTIVE_S:
+        if p.orbital or t - p.t_seen <= ACTIVE_S or not (p.t_fall - p.t_seen > ACTIVE_S):
             return
         best, best_d = None, DISTINCT_VEHICLE_M
         for k in ev.members:

@@ -181,7 +181,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         for flight, th in truth.items():
             for code, (first, last) in th["areas"].items():
                 rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
-                threat_by[(flight, p.id, code)] = th["by"].get(code, {flight})
+                threat_by[(flight, p.id, code)] = th["by"][code]
         for flight, th in truth.items():
             for sea, t_fell, lon, lat in th["falls"]:
                 falls.append((p.id, flight, sea, t_fell, lon, lat))
@@ -259,12 +259,8 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
     seen_flights = None if seen is None else {root.get(k, k) for k in seen}
 
     def observed(r) -> bool:
-        """Whether a sensor detected one of the objects over the area (for a sea: of the
-        flight)."""
-        if seen is None:
-            return True
-        who = threat_by.get((r["flight"], r["partner"], r["code"]))
-        return bool(who & seen) if who else r["flight"] in seen_flights
+        """Whether a sensor detected one of the objects over a truly threatened area."""
+        return seen is None or bool(threat_by[(r["flight"], r["partner"], r["code"])] & seen)
 
     unwarned = [r for r in areas if r["truth_s"] is not None and not r["shelter"]]
     missed = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if observed(r)})

@@ -178,7 +178,7 @@ class _Track:
     partners: tuple[str, ...] = ()
     assessment_ns: int | None = None
     phase: str | None = None
-    vehicle_class: str | None = None
+    label: str | None = None  # track_label at its last assessment
     impact_area: str | None = None
     overflown: tuple[str, ...] = ()
     lost: bool = False
@@ -378,11 +378,11 @@ class PictureHistory:
             out.append({"k": "e", "t": t, "id": tid, "kind": kind, "text": text, "w": w})
 
         cls = va["label"]
-        if cls and cls != tr.vehicle_class:
-            old = tr.vehicle_class
+        if cls and cls != tr.label:
+            old = tr.label
             what = "classified" if old is None else f"reclassified from {old}"
             event("class", f"{tid}: {what} {cls}")
-            tr.vehicle_class = cls
+            tr.label = cls
         if tr.phase == "boost" and a.phase != "boost":
             event("burnout", f"{tid}: burnout")
         imp = va["impact"]
