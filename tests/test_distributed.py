@@ -62,15 +62,16 @@ class Run:
         threading.Thread(target=self._read, args=(name, proc), daemon=True).start()
 
     def _read(self, name: str, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:
-            self.logs[name].append(line)
-            if line.startswith("{"):
-                record = json.loads(line)
-                if "ready" in record:
-                    self.ready.add(name)
-                    self.ready_at.setdefault(name, []).append(record["unix_s"])
-                else:
-                    self.lines[name].append(record)
+        with proc.stdout:  # closed when the process is gone (a killed one is replaced)
+            for line in proc.stdout:
+                self.logs[name].append(line)
+                if line.startswith("{"):
+                    record = json.loads(line)
+                    if "ready" in record:
+                        self.ready.add(name)
+                        self.ready_at.setdefault(name, []).append(record["unix_s"])
+                    else:
+                        self.lines[name].append(record)
 
     def launch_all(self, lead_s: float = 2.0, timeout_s: float = 180.0) -> None:
         """Start every process, and the scenario once all are set up (however loaded the

@@ -78,3 +78,41 @@ def subject_matches(pattern: str, subject: str) -> bool:
         if i >= len(s) or (token != "*" and token != s[i]):
             return False
     return len(p) == len(s)
+
+
+def intersect(a: str, b: str) -> str | None:
+    """The subject pattern matching what both NATS patterns ``a`` and ``b`` match, if any (for
+    the patterns used here: tokens, ``*``, a final ``>``)."""
+    pa, pb = a.split("."), b.split(".")
+    out = []
+    for i in range(max(len(pa), len(pb))):
+        x = pa[i] if i < len(pa) else None
+        y = pb[i] if i < len(pb) else None
+        if x == ">" or y == ">":
+            rest = pb[i:] if x == ">" else pa[i:]
+            return ".".join(out + rest) if rest else None
+        if x is None or y is None:
+            return None
+        if x == "*":
+            out.append(y)
+        elif y == "*" or x == y:
+            out.append(x)
+        else:
+            return None
+    return ".".join(out)
+
+
+def check_subject(subject: str, *, wildcards: bool) -> None:
+    """Refuse (ValueError naming it) a subject that is not a NATS subject: empty tokens,
+    whitespace, or wildcards where none may be (``wildcards`` False: a subject published on;
+    True: a subscription pattern, ``*`` a whole token, ``>`` only last)."""
+    tokens = subject.split(".") if isinstance(subject, str) else [""]
+    bad = not subject or any(c in subject for c in " \t\r\n") or "" in tokens
+    for i, tok in enumerate(tokens):
+        if ("*" in tok or ">" in tok) and (
+            not wildcards or tok not in ("*", ">") or (tok == ">" and i != len(tokens) - 1)
+        ):
+            bad = True
+    if bad:
+        kind = "subscription pattern" if wildcards else "subject (no wildcards)"
+        raise ValueError(f"subject {subject!r}: not a valid NATS {kind}, e.g. 'lookout.in.KR.>'")

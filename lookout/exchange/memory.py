@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from lookout.exchange.bus import Handler, subject_matches
+from lookout.exchange.bus import Handler, check_subject, subject_matches
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ class MemoryBus:
     async def publish(self, subject: str, data: bytes) -> None:
         if self._closed:
             raise RuntimeError("publish on a closed MemoryBus")
-        if "*" in subject or ">" in subject:
-            raise ValueError(f"subject: wildcards are for subscriptions, got {subject!r}")
+        check_subject(subject, wildcards=False)
         self._queue.append((subject, bytes(data)))
         self.published += 1
         self._idle.clear()
@@ -54,6 +53,7 @@ class MemoryBus:
         durable: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        check_subject(subject, wildcards=True)
         self._subs.append((subject, handler))
         self._routes.clear()
 

@@ -64,6 +64,7 @@ from nats.aio.subscription import Subscription
 from nats.js.api import RawStreamMsg
 
 from lookout.errors import LookoutError
+from lookout.exchange.bus import check_subject, intersect
 from lookout.exchange.nats_config import (
     EXCHANGE,
     in_stream,
@@ -126,28 +127,6 @@ def streams_for(
     return tuple(out)
 
 
-def _intersect(a: str, b: str) -> str | None:
-    """The subject pattern matching what both NATS patterns ``a`` and ``b`` match, if any (for
-    the patterns used here: tokens, ``*``, a final ``>``)."""
-    pa, pb = a.split("."), b.split(".")
-    out = []
-    for i in range(max(len(pa), len(pb))):
-        x = pa[i] if i < len(pa) else None
-        y = pb[i] if i < len(pb) else None
-        if x == ">" or y == ">":
-            rest = pb[i:] if x == ">" else pa[i:]
-            return ".".join(out + rest) if rest else None
-        if x is None or y is None:
-            return None
-        if x == "*":
-            out.append(y)
-        elif y == "*" or x == y:
-            out.append(x)
-        else:
-            return None
-    return ".".join(out)
-
-
 @dataclass
 class BusStats:
     """Counters of one NatsBus connection."""
@@ -207,30 +186,6 @@ def unframe(msg: Msg | RawStreamMsg) -> list[bytes]:
     if len(out) != n:
         raise ValueError(f"batch frame on {msg.subject}: {len(out)} messages, header says {n}")
     return out
-
-
-def _subject_matches(pattern: str, subject: str) -> bool:
-    """NATS wildcard match of ``subject`` (may itself hold wildcards) against ``pattern``."""
-    p, s = pattern.split("."), subject.split(".")
-    for i, tok in enumerate(p):
-        if tok == ">":
-            return len(s) > i
-        if i >= len(s) or (tok != "*" and tok != s[i]):
-            return False
-    return len(p) == len(s)
-
-
-def _check_subject(subject: str, *, wildcards: bool) -> None:
-    tokens = subject.split(".") if isinstance(subject, str) else [""]
-    bad = not subject or any(c in subject for c in " \t\r\n") or "" in tokens
-    for i, tok in enumerate(tokens):
-        if ("*" in tok or ">" in tok) and (
-            not wildcards or tok not in ("*", ">") or (tok == ">" and i != len(tokens) - 1)
-        ):
-            bad = True
-    if bad:
-        kind = "subscription pattern" if wildcards else "subject (no wildcards)"
-        raise ValueError(f"subject {subject!r}: not a valid NATS {kind}, e.g. 'lookout.in.KR.>'")
 
 
 class _PullConsumer:
@@ -698,10 +653,13 @@ class NatsBus:
         """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`.
 
         With ``linger_s`` > 0 the message waits up to that long for others on the same subject
-        and goes out with them in one batch frame (see :func:`frame`).
+        and goes out with them in one batch frame (see :func:`frame`). Refused on a closed bus
+        (nothing would ever send it).
         """
+        if self._closed:
+            raise RuntimeError(f"NATS {self.user}: publish on {subject} after the bus was closed")
         if subject not in self._valid_subjects:
-            _check_subject(subject, wildcards=False)
+            check_subject(subject, wildcards=False)
             if len(self._valid_subjects) > 100_000:
                 self._valid_subjects.clear()
             self._valid_subjects.add(subject)
@@ -848,7 +806,7 @@ class NatsBus:
         out = []
         for spec in self.streams:
             for pat in spec.subjects:
-                both = _intersect(pat, subject)
+                both = intersect(pat, subject)
                 if both is not None:
                     out.append((spec.name, both))
                     break
@@ -887,9 +845,9 @@ class NatsBus:
         ``handler`` if it raises. Raises :class:`BusPermissionError` if the broker refuses this
         user the subject, ``ConnectionError`` if the exchange has not created them yet.
         """
-        _check_subject(subject, wildcards=True)
+        check_subject(subject, wildcards=True)
         if durable is not None:
-            _check_subject(durable, wildcards=False)
+            check_subject(durable, wildcards=False)
             if "." in durable:
                 raise ValueError(f"durable {durable!r}: one token expected, e.g. 'KR'")
         nc = await self._connected()
