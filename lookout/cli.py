@@ -161,7 +161,8 @@ def fly(
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Fly one launch and print its figures: apogee, range, flight time, impact, max range."""
-    from lookout.flight import Aim, AimError, CatalogueError, TurnSpec, fly_summary, plan
+    from lookout.flight import Aim, AimError, TurnSpec, fly_summary, plan
+    from lookout.physics.vehicles import CatalogueError
 
     lat, lon = parse_lat_lon(site, "site")
     turns = []

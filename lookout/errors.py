@@ -8,7 +8,7 @@ command line) catches the root and prints that message in one line. The classes 
 code that raises them:
 
 - bad input (``ValueError``): ``scenario.ScenarioError``, ``sensors._validate.ParameterError``,
-  ``flight.aim.AimError``, ``flight.launch.LaunchError``, ``flight.vehicles.CatalogueError``,
+  ``flight.aim.AimError``, ``flight.launch.LaunchError``, ``physics.vehicles.CatalogueError``,
   ``exchange.policy.PolicyError``, ``validation.PublishedFlightsError``,
   ``warn.areas.AreaError``, ``warn.cap.TemplateError``, ``warn.notice.NoticeError``,
   ``warn.sign.AlertSignatureError``, ``web.alerts.AlertError``, ``web.cot.CotPolicyError``;

@@ -24,8 +24,8 @@ import numpy as np
 from lookout.errors import LookoutError
 from lookout.flight import Aim, TurnSpec, fly, plan, summarise
 from lookout.flight.guidance import REALISTIC_RV_KG, max_range_many, with_payload
-from lookout.flight.vehicles import catalogue
 from lookout.geodesy import R_MEAN, ecef_to_geodetic, geodesic_inverse
+from lookout.physics.vehicles import catalogue
 
 #: The catalogue vehicle flown for each published vehicle when a row does not name one.
 VEHICLE_FOR = {

@@ -59,7 +59,7 @@ def test_satellite_launch_is_reported_orbital_without_an_impact():
 
 
 def _line(object_id, t0, t1, pos0, vel, parent=None):
-    from lookout.flight.trajectory import Trajectory
+    from lookout.physics.trajectory import Trajectory
 
     t = np.arange(t0, t1 + 0.5, 1.0)
     pos = np.asarray(pos0, dtype=float) + (t - t0)[:, None] * np.asarray(vel, dtype=float)

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.assess.impact import BallisticPrior, sigma_points
-from lookout.flight import dynamics
 from lookout.geodesy import (
     ecef_to_geodetic,
     enu_basis,
     geodesic_direct,
     geodesic_inverse,
 )
+from lookout.physics import dynamics
 
 #: Boost back-extrapolation parameters (mean, sigma): time factor k and distance factor c.
 K_TIME = (2.3, 0.25)
@@ -42,9 +42,9 @@ C_DISTANCE = (0.3, 0.12)
 
 
 def _longest_burn_s() -> float:
-    """The catalogue's longest burn from liftoff (s, ``lookout/flight/vehicles.yaml``), with the
+    """The catalogue's longest burn from liftoff (s, ``lookout/physics/vehicles.yaml``), with the
     margin of a vehicle like it but not in the catalogue (10 % and 10 s)."""
-    from lookout.flight.vehicles import catalogue
+    from lookout.physics.vehicles import catalogue
 
     return 1.1 * max(v.full_burn_s for v in catalogue().values()) + 10.0
 

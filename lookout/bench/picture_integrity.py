@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from lookout.flight.trajectory import PHASE_NAMES
+from lookout.physics.trajectory import PHASE_NAMES
 
 #: Most false claims listed one by one in the report (all are in the JSON).
 MAX_CLAIM_ROWS = 80

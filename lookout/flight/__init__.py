@@ -24,33 +24,26 @@ from lookout.flight.guidance import (
 )
 from lookout.flight.launch import Launch, LaunchError, launch_spec
 from lookout.flight.planner import Request, plan_many, plan_one
-from lookout.flight.propagate import propagate as propagate_specs
-from lookout.flight.propagate import propagate_shedding
-from lookout.flight.trajectory import Event, Trajectory
-from lookout.flight.vehicles import CatalogueError, Vehicle, catalogue, vehicle
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.physics.propagate import propagate as propagate_specs
+from lookout.physics.propagate import propagate_shedding
+from lookout.physics.trajectory import Trajectory
 
 __all__ = [
     "LOFTS",
     "Aim",
     "AimError",
-    "CatalogueError",
-    "Event",
     "FlightSummary",
     "Launch",
     "LaunchError",
     "Request",
-    "Trajectory",
     "TurnSpec",
-    "Vehicle",
-    "catalogue",
     "check_lat_lon",
     "fly",
     "fly_summary",
     "plan",
     "plan_many",
     "summarise",
-    "vehicle",
 ]
 
 

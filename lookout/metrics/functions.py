@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from lookout.flight.trajectory import PHASE_NAMES
+from lookout.physics.trajectory import PHASE_NAMES
 
 #: NEES degrees of freedom: the full ECEF position-velocity state.
 NEES_DOF = 6

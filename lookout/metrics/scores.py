@@ -41,7 +41,6 @@ from typing import Any
 
 import numpy as np
 
-from lookout.flight.trajectory import PHASE_NAMES
 from lookout.metrics.association import Association, associate, counted_truths
 from lookout.metrics.functions import (
     finite_or_none,
@@ -53,6 +52,7 @@ from lookout.metrics.functions import (
     phase_dict,
     rms,
 )
+from lookout.physics.trajectory import PHASE_NAMES
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import yaml
 
 from lookout.errors import LookoutError
 from lookout.flight import Aim, AimError, TurnSpec
-from lookout.flight.vehicles import CatalogueError, catalogue
+from lookout.physics.vehicles import CatalogueError, catalogue
 from lookout.sensors import Sensor, make_sensor
 from lookout.sensors._validate import ParameterError
 

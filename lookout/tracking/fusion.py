@@ -65,9 +65,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection, DetectionBatch, LocalTrack
+from lookout.physics.gravity import gravity_j2
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackLog

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from lookout.flight import atmosphere, dynamics
-from lookout.flight.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
-from lookout.flight.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, altitude_below, ecef_to_geodetic
+from lookout.physics import atmosphere, dynamics
+from lookout.physics.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
+from lookout.physics.integrate import rk4_step
+from lookout.physics.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
 
 #: Step sizes (s): while thrusting, in vacuum, and the bounds inside the atmosphere.
 DT_THRUST = 1.0
@@ -336,7 +337,6 @@ def _propagate_batch(
         dt = np.where(active, dt, 0.0)
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
-        h = dt[:, None]
         g = (
             m_start[rows, k], kk_mdot, isp_sl[rows, k], isp_vac[rows, k], area[rows, k],
             table[rows, k], mode[rows, k],
@@ -344,15 +344,11 @@ def _propagate_batch(
         if any_lift:
             aero.law = np.where(lift_seg[rows, k], law, LIFT_OFF)
             aero.bank = bank_seg[rows, k]
-        a1 = rhs(t, pos, vel, r_norm, alt, g)
-        p2, v2 = pos + 0.5 * h * vel, vel + 0.5 * h * a1
-        a2 = rhs(t + 0.5 * dt, p2, v2, r_norm, alt, g)
-        p3, v3 = pos + 0.5 * h * v2, vel + 0.5 * h * a2
-        a3 = rhs(t + 0.5 * dt, p3, v3, r_norm, alt, g)
-        p4, v4 = pos + h * v3, vel + h * a3
-        a4 = rhs(t + dt, p4, v4, r_norm, alt, g)
-        new_pos = pos + h / 6.0 * (vel + 2 * v2 + 2 * v3 + v4)
-        new_vel = vel + h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
+
+        def step_rhs(tt, p, v, r0=r_norm, alt0=alt, g=g):
+            return rhs(tt, p, v, r0, alt0, g)
+
+        new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
         new_t = t + dt
         new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
         # Steps cut short at a change of the lift law (the rest is flown next step).

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.flight import atmosphere
-from lookout.flight.gravity import gravity_j2
-from lookout.flight.vehicles import G0, drag_tables
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, altitude_below
+from lookout.physics import atmosphere
+from lookout.physics.frame import rotating_frame_acceleration
+from lookout.physics.vehicles import G0, drag_tables
 
 #: Thrust steering modes of a segment.
 COASTING, GRAVITY_TURN, HOLD_PITCH = 0, 1, 2
@@ -207,10 +207,7 @@ def acceleration(
     the caller knows it; otherwise it is computed."""
     if alt is None:
         alt = altitude_below(pos, atmosphere.DRAG_CEILING_M)
-    acc = gravity_j2(pos)
-    # Coriolis and centrifugal terms of the rotating frame, w = (0, 0, OMEGA_EARTH).
-    acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
-    acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
+    acc = rotating_frame_acceleration(pos, vel)
 
     if alt.min() >= atmosphere.DRAG_CEILING_M:
         # Every object above the air: no drag, no lift (and no water).

@@ -51,7 +51,7 @@ class Payload:
 @dataclass(frozen=True)
 class Aero:
     """The lift of a body that manoeuvres in the atmosphere after burnout (see
-    ``lookout.flight.dynamics.Aero``): maximum lift-to-drag ratio of its polar, the largest lift
+    ``lookout.physics.dynamics.Aero``): maximum lift-to-drag ratio of its polar, the largest lift
     coefficient as a multiple of the best-L/D one, the largest lift acceleration (g), the
     altitude it holds after apogee unless the aim says otherwise (km), the speed below which it
     dives (m/s) and the period of its altitude hold (s)."""
@@ -156,7 +156,7 @@ def drag_tables() -> dict[str, DragTable]:
 
 @cache
 def _raw_catalogue() -> dict:
-    text = resources.files("lookout.flight").joinpath("vehicles.yaml").read_text()
+    text = resources.files("lookout.physics").joinpath("vehicles.yaml").read_text()
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there is one
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 

@@ -1,6 +1,6 @@
 """Standard atmosphere: US 1976 (``ambiance``'s) to 80 km, exponential above.
 
-The US 1976 table is ``us1976.csv``, written by ``python -m lookout.flight.atmosphere`` from
+The US 1976 table is ``us1976.csv``, written by ``python -m lookout.physics.atmosphere`` from
 ``ambiance`` (and checked against it by the tests), so that importing the flight model does not
 import ``ambiance`` and the SciPy it pulls in (about a second of every command's start).
 Look-ups are vectorised linear interpolation in altitude (log-linear for density and pressure,
@@ -35,7 +35,7 @@ _TABLE_FILE = "us1976.csv"
 def us1976_table() -> np.ndarray:
     """(alt_m, density, pressure, speed_of_sound) rows of ``us1976.csv``. (Read by hand:
     ``np.loadtxt`` imports ``numpy.ma``, some 40 ms of every command's start.)"""
-    with resources.files("lookout.flight").joinpath(_TABLE_FILE).open() as f:
+    with resources.files("lookout.physics").joinpath(_TABLE_FILE).open() as f:
         next(f)  # the header
         return np.array([[float(x) for x in line.split(",")] for line in f if line.strip()])
 
@@ -83,7 +83,7 @@ def speed_of_sound(alt_m: np.ndarray) -> np.ndarray:
     return np.interp(alt_m, _ALT, _SOUND)
 
 
-if __name__ == "__main__":  # python -m lookout.flight.atmosphere: regenerate the table
+if __name__ == "__main__":  # python -m lookout.physics.atmosphere: regenerate the table
     from pathlib import Path
 
     write_us1976_table(Path(__file__).with_name(_TABLE_FILE))
