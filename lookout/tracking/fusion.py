@@ -65,9 +65,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection, DetectionBatch, LocalTrack
-from lookout.physics.gravity import gravity_j2
+from lookout.physics.frame import rotating_frame_acceleration
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackLog
@@ -165,9 +164,7 @@ def _coast(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndar
     if dt <= 1e-9:
         return x, P
     pos, vel = x[:3], x[3:]
-    acc = gravity_j2(pos[None])[0]
-    acc += np.array([2 * OMEGA_EARTH * vel[1] + OMEGA_EARTH**2 * pos[0],
-                     -2 * OMEGA_EARTH * vel[0] + OMEGA_EARTH**2 * pos[1], 0.0])  # fmt: skip
+    acc = rotating_frame_acceleration(pos[None], vel[None])[0]
     xn = np.concatenate([pos + vel * dt + 0.5 * acc * dt * dt, vel + acc * dt])
     F = np.eye(6)
     F[:3, 3:] = dt * np.eye(3)
