@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from lookout.evaluation import evaluate
+from lookout.scoring.evaluation import evaluate
 from lookout.plots import tracking_plot
 from lookout.scenario import load, shipped
 

@@ -254,7 +254,7 @@ def validate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Fly every published flight and compare with its published figures."""
-    from lookout.validation import default_csv, markdown_report, validate_all
+    from lookout.scoring.validation import default_csv, markdown_report, validate_all
 
     path = csv or default_csv()
     if path is None or not Path(path).exists():
@@ -368,7 +368,7 @@ def track_scenario(
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Simulate a scenario, track every partner's detections, assess, and score against truth."""
-    from lookout.evaluation import evaluate
+    from lookout.scoring.evaluation import evaluate
 
     sc = load_scenario(scenario)
     if not assess_period_s > 0:
@@ -377,7 +377,7 @@ def track_scenario(
         ev = evaluate(sc, assess_period_s=assess_period_s, progress=progress)
     result = ev.to_dict()
     if out is not None:
-        from lookout.evaluation import write_outputs
+        from lookout.scoring.evaluation import write_outputs
 
         write_outputs(ev, out)
     if plot is not None:
@@ -615,7 +615,7 @@ def replay(
 
 
 def picture_scores_table(judged: dict) -> Table:
-    """Each partner's picture scores (``lookout.metrics.picture``) as a table."""
+    """Each partner's picture scores (``lookout.scoring.picture``) as a table."""
 
     def f(x, spec=".2f"):
         return "-" if x is None else format(x, spec)

@@ -15,7 +15,7 @@ that its truth can be simulated again to score the replayed picture, and the rep
 warnings again from the picture each partner received, byte for byte.
 
 Each partner's picture is scored against the truth (``picture_scores``,
-``lookout.metrics.picture``): the ``scores`` of every partner in ``lookout demo --json`` and
+``lookout.scoring.picture``): the ``scores`` of every partner in ``lookout demo --json`` and
 ``lookout replay --json``.
 """
 
@@ -40,11 +40,11 @@ from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
 from lookout.messages import SystemTrack
-from lookout.metrics.claims import flights
-from lookout.metrics.picture import PictureScores, score_picture
 from lookout.node import PartnerNode
 from lookout.picture import CommonPicture
 from lookout.scenario import Scenario, ScenarioError, parse
+from lookout.scoring.claims import flights
+from lookout.scoring.picture import PictureScores, score_picture
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s, s_to_ns
 from lookout.warn.issue import warner_for, write_alerts
@@ -325,7 +325,7 @@ def picture_scores(
     pcrlb_results: dict | None = None,
 ) -> dict[str, PictureScores]:
     """Each partner's received system tracks scored against the simulated truth
-    (``lookout.metrics.picture``); truths are expected only for detections up to ``until_s``."""
+    (``lookout.scoring.picture``); truths are expected only for detections up to ``until_s``."""
     dets, labels = sim.detections, sim.labels
     if until_s is not None:
         n = sum(1 for d in dets if d.t_ns <= s_to_ns(until_s))

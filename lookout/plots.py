@@ -138,7 +138,7 @@ def scenario_map(sim, path: Path | str, outlines=None) -> Path:
 
 
 def tracking_plot(evaluation, path: Path | str) -> Path:
-    """Write a PNG of a ``lookout.evaluation.Evaluation``: each truth's track position error over
+    """Write a PNG of a ``scoring.evaluation.Evaluation``: each truth's track position error over
     time against its PCRLB (top), and each flight's predicted impact-point error over time
     (bottom)."""
     import matplotlib

@@ -76,7 +76,7 @@ def test_an_assessment_is_judged_against_the_object_its_track_follows():
     flown on a few seconds, it keeps it too."""
     from types import SimpleNamespace
 
-    from lookout.evaluation import followed_objects
+    from lookout.scoring.evaluation import followed_objects
 
     r = np.array([6.4e6, 0.0, 0.0])
     stack = _line("SLV-1", 0.0, 100.0, r, [100.0, 3000.0, 0.0])

@@ -38,7 +38,7 @@ from lookout.physics import atmosphere
 from lookout.physics.gravity import gravity_j2
 from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.physics.vehicles import vehicle
-from lookout.validation import default_csv, read_published, validate_flight
+from lookout.scoring.validation import default_csv, read_published, validate_flight
 
 runner = CliRunner()
 

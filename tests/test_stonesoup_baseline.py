@@ -15,8 +15,8 @@ from lookout.bench.stonesoup_baseline import (  # noqa: E402
 )
 from lookout.flight import Aim, fly, plan  # noqa: E402
 from lookout.geodesy import OMEGA_EARTH  # noqa: E402
-from lookout.metrics import score  # noqa: E402
 from lookout.physics.gravity import gravity_j2  # noqa: E402
+from lookout.scoring import score  # noqa: E402
 from lookout.sensors import make_sensor, observe  # noqa: E402
 
 RADAR = dict(

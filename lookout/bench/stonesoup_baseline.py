@@ -2,7 +2,7 @@
 
 ``run_stonesoup(detections)`` feeds Lookout's detections, in time order and grouped in scans
 (one scan = one sensor at one instant), to a tracker composed of Stone Soup's own components, and
-returns the same ``TrackerOutput`` as ``lookout.tracking.track``, so that ``lookout.metrics.score``
+returns the same ``TrackerOutput`` as ``lookout.tracking.track``, so that ``lookout.scoring.score``
 applies unchanged. It needs the optional extra: ``pip install 'lookout[stonesoup]'``.
 
 The components, chosen to make the baseline credible rather than a straw man:

@@ -2,9 +2,9 @@
 
 ``score(output, trajectories, labels, detections=...)`` compares a ``TrackerOutput`` (from
 ``lookout.tracking.track``, the Stone Soup baseline, or a partner's picture made into one by
-``lookout.metrics.picture``; only its ``reports`` and ``updates`` track logs are read) with the
+``lookout.scoring.picture``; only its ``reports`` and ``updates`` track logs are read) with the
 truth trajectories, at each report instant, after associating the confirmed reports with the
-truths (``lookout.metrics.association``: which truths count, the CLEAR-MOT assignment,
+truths (``lookout.scoring.association``: which truths count, the CLEAR-MOT assignment,
 duplicates and false tracks). Purity comes from the truth labels instead: the fraction of a
 track's updating detections that belong to its majority truth (false alarms are impurities).
 
@@ -41,8 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from lookout.metrics.association import Association, associate, counted_truths
-from lookout.metrics.functions import (
+from lookout.physics.trajectory import PHASE_NAMES
+from lookout.scoring.association import Association, associate, counted_truths
+from lookout.scoring.functions import (
     finite_or_none,
     gospa,
     nees,
@@ -52,7 +53,6 @@ from lookout.metrics.functions import (
     phase_dict,
     rms,
 )
-from lookout.physics.trajectory import PHASE_NAMES
 
 
 @dataclass(frozen=True)

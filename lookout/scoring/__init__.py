@@ -9,11 +9,13 @@
   areas) judged against what the truth did.
 - ``picture``: ``score_picture(...)``, the system tracks a partner received over time, scored
   like the tracker plus those claims.
+- ``evaluation``: ``lookout track``: a scenario simulated, tracked, assessed and scored.
+- ``validation``: the flight model against published flights (``published_flights.csv``).
 """
 
-from lookout.metrics.association import Association, Truths, associate, counted_truths
-from lookout.metrics.functions import NEES_CONFIDENCE, NEES_DOF, gospa, nees, nees_bounds
-from lookout.metrics.scores import Matches, Scores, score
+from lookout.scoring.association import Association, Truths, associate, counted_truths
+from lookout.scoring.functions import NEES_CONFIDENCE, NEES_DOF, gospa, nees, nees_bounds
+from lookout.scoring.scores import Matches, Scores, score
 
 __all__ = [
     "NEES_CONFIDENCE",

@@ -5,9 +5,9 @@ picture, or ``lookout replay``'s rebuilt one). The fusion publishes each system 
 report instant, so the tracks a partner received with time ``t`` are the picture it holds at
 ``t``; a track withheld by releasability is simply absent. ``score_picture`` turns those messages
 into report rows and scores them exactly as ``lookout track`` scores its central tracker
-(``lookout.metrics.scores``: GOSPA, NEES per phase, RMSE and PCRLB, id switches, duplicate and
+(``lookout.scoring.scores``: GOSPA, NEES per phase, RMSE and PCRLB, id switches, duplicate and
 false tracks over time, tracks per object), then judges each track's assessment
-(``lookout.metrics.claims``: phantom launches, false overflight and impact-area claims).
+(``lookout.scoring.claims``: phantom launches, false overflight and impact-area claims).
 
 The truths expected in a partner's view are those any partner's sensors detected: an object only
 another partner saw, and that was not shared, is a miss in this partner's picture.
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from lookout.messages import SystemTrack
-from lookout.metrics.association import associate, counted_truths
-from lookout.metrics.claims import (
+from lookout.scoring.association import associate, counted_truths
+from lookout.scoring.claims import (
     PHANTOM_KM,
     ClaimRecord,
     Claims,
@@ -33,7 +33,7 @@ from lookout.metrics.claims import (
     judge_claims,
     root_of,
 )
-from lookout.metrics.scores import Scores, _scores
+from lookout.scoring.scores import Scores, _scores
 from lookout.timebase import ns_to_s
 
 

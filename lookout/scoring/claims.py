@@ -16,7 +16,7 @@ territories it overflies* and *where it comes down*. Each is judged against the 
   territory's land or in its EEZ. Claims of the high seas are never false alarms.
 
 The flight a track follows is the launch of the truth object it was matched to (or duplicated)
-most often (``lookout.metrics.association``); a flight's objects are the launch and every object
+most often (``lookout.scoring.association``); a flight's objects are the launch and every object
 that separated from it (spent stages, the reentry vehicle). Territories are
 ``lookout.assess.territory``'s outlines and approximate EEZs, the same the assessment uses, so an
 outline's coarseness never makes a claim false.

@@ -2,7 +2,7 @@
 
 This is what ``lookout track SCENARIO`` runs. The tracker sees every partner's detections (the
 fused, measurement-level picture); its reports are scored against the truth
-(``lookout.metrics``) with each counted truth's posterior Cramér-Rao bound
+(``lookout.scoring``) with each counted truth's posterior Cramér-Rao bound
 (``lookout.tracking.pcrlb``), and assessed (``lookout.assess``) every ``assess_period_s``. Each
 launch (a *flight*) is then judged by the assessments of the tracks that followed its main object
 (the booster, later the reentry vehicle or payload): when the first impact prediction came, how
@@ -36,11 +36,11 @@ from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impac
 from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
-from lookout.metrics import Scores, score
-from lookout.metrics.claims import ClaimRecord, Claims, root_of
-from lookout.metrics.functions import nees
-from lookout.metrics.picture import judge_tracks
 from lookout.scenario import Scenario
+from lookout.scoring import Scores, score
+from lookout.scoring.claims import ClaimRecord, Claims, root_of
+from lookout.scoring.functions import nees
+from lookout.scoring.picture import judge_tracks
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking import TrackerOutput, pcrlb, track
@@ -128,7 +128,7 @@ def evaluate(
 
 
 def claim_record(a: Assessment) -> ClaimRecord:
-    """The claims of one of the central tracker's assessments (``lookout.metrics.claims``)."""
+    """The claims of one of the central tracker's assessments (``lookout.scoring.claims``)."""
     area = a.impact_area
     return ClaimRecord(
         track_id=a.track_id,

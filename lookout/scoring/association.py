@@ -1,4 +1,4 @@
-"""Which estimate is which truth: the scoring rule every figure of ``lookout.metrics`` rests on.
+"""Which estimate is which truth: the scoring rule every figure of ``lookout.scoring`` rests on.
 
 **Which truths count.** A truth object counts when at least ``min_detections`` detections are
 labelled with it. It is *expected* (an estimate should be on it; an instant without one is a
