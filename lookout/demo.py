@@ -41,7 +41,7 @@ from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
 from lookout.messages import SystemTrack
 from lookout.node import PartnerNode
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.scoring.claims import flights
 from lookout.scoring.picture import PictureScores, score_picture

@@ -7,7 +7,7 @@
 The exchange (``lookout serve --workers N``) only verifies, audits, releases and relays: every
 accepted partner envelope it releases goes on, unchanged, to the fusion (stream
 ``LOOKOUT_FUSE``). The fusion (``lookout fusion``, one process) runs the measurement-level and
-track-to-track fusion (:class:`~lookout.tracking.fusion.PictureFusion`) over every partner's
+track-to-track fusion (:class:`~lookout.picture.fusion.PictureFusion`) over every partner's
 shared data, so there is one system track per object, with one id, by construction; at each
 report instant it sends each system track to the assessor of its partition (stream
 ``LOOKOUT_ASSESS``, subject ``lookout.assess.<j>``, ``j`` = :func:`partition_of` its id). The
@@ -46,10 +46,10 @@ from lookout.exchange.keys import derive_key
 from lookout.exchange.nats_bus import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats_config import in_stream
 from lookout.messages import MAX_LIST, SystemTrackBatch
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.scenario import Scenario
 from lookout.timebase import ns_to_s, s_to_ns
-from lookout.tracking.fusion import FusedTrack, PictureFusion
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from lookout.exchange.nats_bus import BusPublishError, NatsBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, MAX_AHEAD_NS, Verifier
 from lookout.node import PartnerNode
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import simulate
 from lookout.timebase import ns_to_s

@@ -19,7 +19,7 @@ from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.messages import SystemTrackBatch
 from lookout.node import PartnerNode
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
 from lookout.picture_service import (
     ASSESS,
     FUSE,

@@ -21,7 +21,7 @@ from lookout.demo import PICTURE_PARAMS, STEP_S, key_seed, run_demo_async
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.keys import derive_key
 from lookout.messages import Alert, DetectionBatch, SystemTrack
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import s_to_ns

@@ -1,7 +1,7 @@
 """The common picture: fused system tracks with their assessments, as ``SystemTrack`` messages.
 
 ``CommonPicture`` is the exchange's fusion (``lookout.exchange.exchange.Fusion``): it feeds every
-accepted partner message to ``lookout.tracking.fusion.PictureFusion`` and, at every report
+accepted partner message to ``lookout.picture.fusion.PictureFusion`` and, at every report
 instant, returns the system tracks as messages, each with the latest assessment of its track
 (``lookout.assess``; assessed every ``assess_period_s``, all tracks in one batch) and its launch
 event and object type (``lookout.assess.events``, at the same instants). ``PictureView`` is
@@ -18,9 +18,9 @@ import numpy as np
 from lookout import messages as m
 from lookout.assess import Assessment, Assessor
 from lookout.assess.events import LaunchEvents
+from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.timebase import s_to_ns
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.fusion import FusedTrack, PictureFusion
 
 
 def _ns(t_s: float | None) -> int | None:
