@@ -306,7 +306,7 @@ def simulate(
         sim = run_simulation(sc, progress=progress)
     paths = write(sim, out) if out is not None else {}
     if plot is not None:
-        from lookout.plots import scenario_map
+        from lookout.app.plots import scenario_map
 
         paths["plot"] = scenario_map(sim, plot)
     wall = sum(sim.timings.values())
@@ -381,7 +381,7 @@ def track_scenario(
 
         write_outputs(ev, out)
     if plot is not None:
-        from lookout.plots import tracking_plot
+        from lookout.app.plots import tracking_plot
 
         tracking_plot(ev, plot)
     if as_json:
@@ -475,7 +475,7 @@ def demo(
     picture and the warnings in the terminal and in a browser."""
     from rich.live import Live
 
-    from lookout.demo import run_demo
+    from lookout.app.demo import run_demo
     from lookout.simulate import simulate as run_simulation
 
     sc = load_scenario(scenario)
@@ -502,7 +502,7 @@ def demo(
                           alerts_dir=alerts_dir, **({"policy": pol} if pol else {}))
         typer.echo(json.dumps(result.summary()))
         return
-    from lookout.terminal import render_picture
+    from lookout.app.terminal import render_picture
 
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         run_kwargs = dict(speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
@@ -539,7 +539,7 @@ def replay(
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, summarise it and score it."""
-    from lookout.demo import replay_log, replay_scores
+    from lookout.app.demo import replay_log, replay_scores
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.scenario import ScenarioError
 
@@ -555,7 +555,7 @@ def replay(
         picture = replay_log(log)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot replay: {e}")
-    from lookout.demo import replay_alerts
+    from lookout.app.demo import replay_alerts
 
     try:
         warnings = replay_alerts(log, picture)
@@ -658,7 +658,7 @@ def warn_scenario(
 ) -> None:
     """Run the whole chain on a scenario, every partner issuing its public warnings (CAP 1.2),
     and judge each against the truth: lead times, missed and false areas, all-clears."""
-    from lookout.warn.run import run_warn
+    from lookout.app.warn_run import run_warn
 
     sc = load_scenario(scenario)
     if alone is not None and alone not in [p.id for p in sc.partners]:
@@ -847,7 +847,7 @@ def nats_config_cmd(
 ) -> None:
     """Write a nats-server configuration whose per-partner accounts and permissions enforce the
     policy at the broker, and one credentials file per partner and for the exchange."""
-    from lookout.demo import default_policy
+    from lookout.app.defaults import default_policy
     from lookout.exchange.nats_config import write_setup
     from lookout.exchange.policy import Policy
 
@@ -926,9 +926,9 @@ def serve(
     where it stopped."""
     import asyncio
 
-    from lookout.picture_service import exchange_streams
-    from lookout.service import policy_for
-    from lookout.service import serve as run_service
+    from lookout.app.picture_workers import exchange_streams
+    from lookout.app.service import policy_for
+    from lookout.app.service import serve as run_service
 
     sc, pol = _scenario_and_policy(scenario, policy)
     pol = policy_for(sc, pol)
@@ -998,7 +998,7 @@ def node(
     stopped."""
     import asyncio
 
-    from lookout.service import run_node
+    from lookout.app.service import run_node
 
     sc, pol = _scenario_and_policy(scenario, policy)
 
@@ -1061,8 +1061,8 @@ def _policy_doc(path: Path | None) -> dict | None:
 
 
 def _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy):
+    from lookout.app.web_run import WebOptions
     from lookout.web.cot import CotPolicy, CotPolicyError
-    from lookout.web.run import WebOptions
 
     if not 0 <= port <= 65535:
         fail(f"port = {port}, expected 0 (a free port) to 65535")
@@ -1082,11 +1082,11 @@ def _web_options(port, stay, cot_port, cot_cert, cot_key, cot_ca, cot_policy):
 
 
 def _run_with_web(kind: str, *args, stderr: bool = False, **kwargs):
-    """Run a job with the web server (``lookout.web.run``); its addresses go to the console
+    """Run a job with the web server (``lookout.app.web_run``); its addresses go to the console
     (to stderr with ``stderr``, when stdout carries JSON)."""
     import asyncio
 
-    from lookout.web import run
+    from lookout.app import web_run as run
 
     out = Console(stderr=True) if stderr else console
     announce = lambda text: out.print(text, highlight=False, soft_wrap=True)  # noqa: E731
@@ -1116,7 +1116,7 @@ def fusion(
     exchange released it), each report's system tracks out to the assessors."""
     import asyncio
 
-    from lookout.picture_service import run_fusion, worker_bus
+    from lookout.app.picture_workers import run_fusion, worker_bus
 
     sc = load_scenario(scenario)
     if assessors < 1:
@@ -1159,7 +1159,7 @@ def assessor(
     assessed and sent, signed, to the exchange."""
     import asyncio
 
-    from lookout.picture_service import run_assessor, worker_bus
+    from lookout.app.picture_workers import run_assessor, worker_bus
 
     sc = load_scenario(scenario)
     if not 0 <= index < of:

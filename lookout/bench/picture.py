@@ -51,7 +51,8 @@ from typing import Any
 
 import numpy as np
 
-from lookout.demo import PICTURE_PARAMS, STEP_S, default_policy, key_seed, step_nodes
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.app.demo import step_nodes
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.exchange import Exchange

@@ -3,7 +3,7 @@ scenario and on a seeded set of generated ones.
 
 For each scenario: simulate once; run ``lookout track``'s central tracker on every detection
 (``lookout.scoring.evaluation.evaluate``: track, assess, score, claims); run the embedded demo chain
-(``lookout.demo.run_demo``: nodes, signed exchange, fusion, assessment) as fast as it goes and
+(``lookout.app.demo.run_demo``: nodes, signed exchange, fusion, assessment) as fast as it goes and
 score each partner's received picture (``lookout.scoring.picture``), both against the same truth
 and the same PCRLB. Per scenario and per view (central, each partner): phantom launches, false
 overflight and impact-area claims, the most system tracks on one object, the single-track share,
@@ -43,7 +43,7 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
     ``source`` is a shipped name or a file; ``scenario_yaml`` the scenario's text instead."""
     import yaml
 
-    from lookout.demo import picture_scores, run_demo
+    from lookout.app.demo import picture_scores, run_demo
     from lookout.scenario import load, parse
     from lookout.scoring.evaluation import evaluate, truth_bounds
     from lookout.simulate import simulate

@@ -114,7 +114,7 @@ class CommonPicture:
 
     def publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
         """Assess and report ``tracks`` fused elsewhere (the assessment workers of the
-        distributed form, ``lookout.picture_service``)."""
+        distributed form, ``lookout.app.picture_workers``)."""
         return self._publish(t, tracks)
 
     def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:

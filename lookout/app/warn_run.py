@@ -1,6 +1,6 @@
 """``lookout warn``: the whole chain run on a scenario, and every warning judged.
 
-:func:`run_warn` runs the embedded coalition (``lookout.demo``: sensors, partner nodes, the
+:func:`run_warn` runs the embedded coalition (``lookout.app.demo``: sensors, partner nodes, the
 signed exchange, fusion and assessment, each node issuing its own warnings) as fast as it can,
 or with ``alone`` one partner on its own sensors only, without the exchange
 (:func:`run_alone`: its detections fused into a picture of its own, its desk deciding from
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import msgspec
 
-from lookout.demo import PICTURE_PARAMS, STEP_S, key_seed, run_demo_async
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S, key_seed
+from lookout.app.demo import run_demo_async
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.keys import derive_key
 from lookout.messages import Alert, DetectionBatch, SystemTrack
@@ -144,7 +145,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
     wall0 = time.perf_counter()
     sim = sim if sim is not None else simulate(scenario)
     if str(kept).endswith(".sqlite"):
-        from lookout.demo import replay_log
+        from lookout.app.demo import replay_log
 
         live = replay_log(kept)
     else:

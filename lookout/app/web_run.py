@@ -101,7 +101,8 @@ async def demo(
     scenario: Scenario, options: WebOptions, announce: Announce, **run_kwargs
 ):
     """``lookout demo`` with the web: returns the ``DemoResult``."""
-    from lookout.demo import default_policy, run_demo_async
+    from lookout.app.defaults import default_policy
+    from lookout.app.demo import run_demo_async
     from lookout.web.live import attach_demo
 
     policy_doc = run_kwargs.get("policy") or default_policy(scenario)
@@ -120,7 +121,7 @@ def replay_state(audit_path: str | Path) -> WebState:
     """The web state of a finished run, rebuilt from its audit log: each partner's view from
     what the exchange delivered to it on replay, the common picture from every system track it
     sealed (in the order it sealed them)."""
-    from lookout.demo import replay_log
+    from lookout.app.demo import replay_log
     from lookout.exchange.audit import read_audit, read_meta
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.scenario import ScenarioError, load
@@ -180,7 +181,7 @@ async def exchange_service(
 ):
     """``lookout serve --web``: ``run(on_start)`` runs the service; the web is fed from its
     exchange (the common picture and every partner's routed view)."""
-    from lookout.demo import default_policy
+    from lookout.app.defaults import default_policy
     from lookout.web.live import attach_exchange
 
     pol = policy or Policy.from_dict(default_policy(scenario))
@@ -200,7 +201,7 @@ async def partner_node(
     announce: Announce,
 ):
     """``lookout node --partner P --web``: the partner's own view only."""
-    from lookout.demo import default_policy
+    from lookout.app.defaults import default_policy
     from lookout.web.live import attach_node
 
     pol = policy or Policy.from_dict(default_policy(scenario))

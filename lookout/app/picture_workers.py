@@ -39,7 +39,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from lookout.demo import PICTURE_PARAMS, key_seed
+from lookout.app.defaults import PICTURE_PARAMS, key_seed
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import Sealer, decode, decode_payload
 from lookout.exchange.keys import derive_key
@@ -235,7 +235,7 @@ async def run_fusion(
     on_start: Callable[[Fusion], None] | None = None,
 ) -> Fusion:
     """The fusion worker until scenario time ``until_s`` (default: the scenario's end)."""
-    from lookout.service import start_time
+    from lookout.app.service import start_time
 
     work = Fusion(assessors)
     if on_start:
@@ -275,7 +275,7 @@ async def run_assessor(
     on_start: Callable[[Assessor], None] | None = None,
 ) -> Assessor:
     """Assessor ``index`` of ``of`` until scenario time ``until_s``."""
-    from lookout.service import start_time
+    from lookout.app.service import start_time
 
     if not 0 <= index < of:
         raise ValueError(f"index = {index}, expected 0 to {of - 1} (--of {of})")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import yaml
 
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
 from lookout.exchange.audit import AuditLog, read_meta
 from lookout.exchange.clock import SimClock
 from lookout.exchange.envelope import decode, decode_payload
@@ -48,30 +49,6 @@ from lookout.scoring.picture import PictureScores, score_picture
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s, s_to_ns
 from lookout.warn.issue import warner_for, write_alerts
-
-#: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
-STEP_S = 0.2
-#: Parameters of the common picture, recorded in the audit log for replay.
-PICTURE_PARAMS = {"report_period_s": 1.0, "assess_period_s": 5.0, "latency_s": 1.0}
-
-
-def default_policy(scenario: Scenario) -> dict:
-    """The demo's releasability: every partner shares its radars' detections and its tracks
-    with every other; space-based infrared is shared as tracks only (its raw lines of sight
-    stay with their owner), so the picture also shows track-to-track fusion."""
-    partners = {p.id: [s.id for s in scenario.sensors if s.spec["partner"] == p.id]
-                for p in scenario.partners}  # fmt: skip
-    radars = {p: [s.id for s in scenario.sensors if s.spec["partner"] == p
-                  and s.spec.get("type") == "radar"] for p in partners}  # fmt: skip
-    return {
-        "partners": partners,
-        "publish": {p: {"detections": radars[p], "local_tracks": "all"} for p in partners},
-        "release": {s: {r: "all" for r in partners if r != s} for s in partners},
-    }
-
-
-def key_seed(scenario: Scenario) -> str:
-    return f"lookout-simulation-{scenario.name}-{scenario.seed}"
 
 
 @dataclass

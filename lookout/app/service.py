@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from lookout.demo import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import SequenceFile
@@ -89,10 +89,10 @@ async def serve(
     """Run the exchange until scenario time ``until_s`` (default: the scenario's end); resumes
     from ``audit_path`` if it exists. With ``workers`` > 0 the fusion and assessment are not
     in it: it feeds the fusion process and takes the system tracks of that many assessors
-    (``lookout.picture_service``; its bus must hold :func:`~lookout.picture_service.
+    (``lookout.app.picture_workers``; its bus must hold :func:`~lookout.app.picture_workers.
     exchange_streams`). ``on_start`` sees the exchange before it starts (the web and the
     benchmarks' probes tap it there)."""
-    from lookout.picture_service import FUSE, worker_names
+    from lookout.app.picture_workers import FUSE, worker_names
 
     pol = policy_for(scenario, policy)
     seed = key_seed(scenario)

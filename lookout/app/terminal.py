@@ -56,7 +56,7 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
 
 
 def render_picture(state) -> Group:
-    """A renderable of a ``lookout.demo.DemoState``."""
+    """A renderable of a ``lookout.app.demo.DemoState``."""
     picture = state.picture
     table = Table(
         title=f"{state.scenario.name}: common picture at t = {state.t_s:6.1f} s "
