@@ -1,9 +1,10 @@
 """The one integrator: a classical fourth-order Runge-Kutta step of ``r' = v, v' = a(t, r, v)``.
 
 Vectorised over objects, each with its own step: ``pos`` and ``vel`` are (N, 3), ``dt`` (N,).
-The simulator (``propagate``), the tracker (``lookout.tracking.motion``) and the Stone Soup
-baseline (``lookout.bench.stonesoup_baseline``) all step with it, so that one integration
-scheme, with the same floating-point operations in the same order, serves them all.
+The simulator (``propagate``), the tracker (``lookout.tracking.motion``), the launch point's
+flight back (``lookout.assess.launch_point``) and the Stone Soup baseline
+(``lookout.bench.stonesoup_baseline``) all step with it: one integration scheme, with the same
+floating-point operations in the same order for them all.
 """
 
 from __future__ import annotations
