@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from lookout.evaluation import evaluate
-from lookout.plots import tracking_plot
+from lookout.app.plots import tracking_plot
 from lookout.scenario import load, shipped
+from lookout.scoring.evaluation import evaluate
 
 
 def fmt(x, spec=".0f") -> str:

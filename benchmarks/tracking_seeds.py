@@ -15,9 +15,9 @@ import sys
 
 import numpy as np
 
-from lookout.evaluation import truth_bounds
-from lookout.metrics import score
 from lookout.scenario import load
+from lookout.scoring import score
+from lookout.scoring.evaluation import truth_bounds
 from lookout.simulate import simulate
 from lookout.tracking import track
 

@@ -7,11 +7,12 @@ message names the field, the value and what was expected, or says what to do nex
 command line) catches the root and prints that message in one line. The classes live beside the
 code that raises them:
 
-- bad input (``ValueError``): ``scenario.ScenarioError``, ``sensors._validate.ParameterError``,
-  ``flight.aim.AimError``, ``flight.launch.LaunchError``, ``flight.vehicles.CatalogueError``,
-  ``exchange.policy.PolicyError``, ``validation.PublishedFlightsError``,
-  ``warn.areas.AreaError``, ``warn.cap.TemplateError``, ``warn.notice.NoticeError``,
-  ``warn.sign.AlertSignatureError``, ``web.alerts.AlertError``, ``web.cot.CotPolicyError``;
+- bad input (``ValueError``): ``scenario.schema.ScenarioError``,
+  ``sensors._validate.ParameterError``, ``flight.aim.AimError``, ``flight.launch.LaunchError``,
+  ``physics.vehicles.CatalogueError``, ``exchange.policy.PolicyError``,
+  ``scoring.validation.PublishedFlightsError``, ``warn.areas.AreaError``,
+  ``warn.cap.TemplateError``, ``warn.notice.NoticeError``, ``warn.sign.AlertSignatureError``,
+  ``web.alerts.AlertError``, ``web.cot.CotPolicyError``;
 - a step that failed (``RuntimeError``): ``exchange.replay.ReplayError``,
   ``exchange.nats_bus.BusPublishError``, ``exchange.nats_server.NatsServerError``,
   ``web.cesium.CesiumError``;

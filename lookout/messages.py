@@ -532,7 +532,7 @@ class Alert(Message, tag="alert"):
 
 class SystemTrackBatch(Message, tag="system_track_batch"):
     """System tracks of one report instant ``t_ns`` from one of the exchange's own picture
-    workers (the envelope's sender; ``lookout.picture_service``), for the exchange to check,
+    workers (the envelope's sender; ``lookout.app.picture_workers``), for the exchange to check,
     audit, seal one by one as its own and release. At most :data:`MAX_LIST` tracks."""
 
     t_ns: int

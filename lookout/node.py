@@ -49,7 +49,7 @@ from lookout.messages import (
     Status,
     SystemTrack,
 )
-from lookout.picture import PictureView
+from lookout.picture.common import PictureView
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking import Tracker, TrackerConfig
 

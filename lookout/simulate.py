@@ -27,9 +27,9 @@ import numpy as np
 
 from lookout.flight import AimError, Launch, Request, fly
 from lookout.flight.plancache import plan_cached_many
-from lookout.flight.trajectory import KINDS, PHASE_NAMES, Trajectory
 from lookout.geodesy import ecef_to_geodetic
 from lookout.messages import Detection
+from lookout.physics.trajectory import KINDS, PHASE_NAMES, Trajectory
 from lookout.scenario import Scenario
 from lookout.sensors import Sensor, TruthLabels, TruthSamples
 

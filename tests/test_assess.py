@@ -15,8 +15,9 @@ from lookout.assess import (
     predict_impacts,
     territories,
 )
-from lookout.flight import Launch, fly, vehicle
+from lookout.flight import Launch, fly
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.physics.vehicles import vehicle
 
 # Guidance solved once with lookout.flight.plan (site, aim, vehicle in the comments) and frozen
 # here, so the module flies its truth in one batch in a second instead of solving for minutes.

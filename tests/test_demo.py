@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from lookout.app.demo import replay_log, run_demo
 from lookout.assess import CHI2_2D_95, mahalanobis2
 from lookout.cli import app
-from lookout.demo import replay_log, run_demo
 from lookout.geodesy import ecef_to_geodetic
 from lookout.scenario import load
 from lookout.simulate import simulate

@@ -58,7 +58,7 @@ def test_the_built_in_bases_are_kept():
 
 
 def test_the_command_line_reports_any_of_them_in_one_line(capsys):
-    from lookout.cli import one_line_errors
+    from lookout.cli.common import one_line_errors
     from lookout.exchange.nats_server import NatsServerError
 
     @one_line_errors

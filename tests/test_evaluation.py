@@ -59,7 +59,7 @@ def test_satellite_launch_is_reported_orbital_without_an_impact():
 
 
 def _line(object_id, t0, t1, pos0, vel, parent=None):
-    from lookout.flight.trajectory import Trajectory
+    from lookout.physics.trajectory import Trajectory
 
     t = np.arange(t0, t1 + 0.5, 1.0)
     pos = np.asarray(pos0, dtype=float) + (t - t0)[:, None] * np.asarray(vel, dtype=float)
@@ -76,7 +76,7 @@ def test_an_assessment_is_judged_against_the_object_its_track_follows():
     flown on a few seconds, it keeps it too."""
     from types import SimpleNamespace
 
-    from lookout.evaluation import followed_objects
+    from lookout.scoring.evaluation import followed_objects
 
     r = np.array([6.4e6, 0.0, 0.0])
     stack = _line("SLV-1", 0.0, 100.0, r, [100.0, 3000.0, 0.0])

@@ -7,8 +7,8 @@ import numpy as np
 
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
-from lookout.picture import CommonPicture
-from lookout.tracking.fusion import FusedTrack
+from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import FusedTrack
 
 #: Position and velocity sigmas (m, m/s) of the synthetic tracks: a good radar track.
 SIGMA_POS, SIGMA_VEL = 300.0, 15.0

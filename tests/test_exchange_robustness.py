@@ -54,7 +54,7 @@ from lookout.messages import (
     SystemTrack,
     signing_bytes,
 )
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
 
 SEED = "lookout-robustness"
 PARTNERS = ("KR", "JP", "US")

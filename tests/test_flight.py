@@ -15,19 +15,15 @@ from lookout.flight import (
     Launch,
     Request,
     TurnSpec,
-    atmosphere,
     fly,
     fly_summary,
     plan,
     plan_many,
     summarise,
-    vehicle,
 )
-from lookout.flight.gravity import gravity_j2
 from lookout.flight.launch import Launch as _Launch
 from lookout.flight.launch import LaunchError, Turn, underwater_rise
 from lookout.flight.planner import kepler_arc
-from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import (
     GM_EARTH,
     J2,
@@ -38,7 +34,11 @@ from lookout.geodesy import (
     geodesic_inverse,
     geodetic_to_ecef,
 )
-from lookout.validation import default_csv, read_published, validate_flight
+from lookout.physics import atmosphere
+from lookout.physics.gravity import gravity_j2
+from lookout.physics.propagate import ObjectSpec, Segment, propagate
+from lookout.physics.vehicles import vehicle
+from lookout.scoring.validation import default_csv, read_published, validate_flight
 
 runner = CliRunner()
 
@@ -114,7 +114,7 @@ ICBM = Launch(
 
 
 def test_halving_the_steps_moves_the_impact_by_less_than_100_m(monkeypatch):
-    import lookout.flight.propagate as prop
+    import lookout.physics.propagate as prop
 
     coarse = fly([ICBM], debris=False)[0].event("impact")
     for name in ("DT_THRUST", "DT_PITCH_OVER", "DT_VACUUM", "ATMOSPHERE_STEP_M"):
@@ -312,7 +312,7 @@ def test_glide_holds_its_altitude_and_a_bank_turns_it_to_that_side():
 
 
 def test_lifting_flight_converges_with_the_step(monkeypatch):
-    import lookout.flight.propagate as prop
+    import lookout.physics.propagate as prop
 
     launches = [
         _glider(),

@@ -1,4 +1,4 @@
-"""System-track management of the common picture (``lookout.tracking.fusion``): one object,
+"""System-track management of the common picture (``lookout.picture.fusion``): one object,
 one system track, whatever the partners' own trackers make of it.
 
 The measurement-level tracker is replaced here by a scripted one (its reports are given), so
@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from lookout.messages import Detection, LocalTrack
-from lookout.tracking import TrackLog
-from lookout.tracking.fusion import (
+from lookout.picture.fusion import (
     KEEP_GATE_CHI2,
     LOCAL_GATE_CHI2,
     LOCAL_UNHELD_S,
@@ -24,6 +23,7 @@ from lookout.tracking.fusion import (
     RESOLVED_SCANS,
     PictureFusion,
 )
+from lookout.tracking import TrackLog
 
 #: An object at 300 km over the Sea of Japan, flying east at 3 km/s (ECEF, m and m/s).
 X0 = np.array([-3.55e6, 3.40e6, 4.26e6, -2500.0, -1500.0, 0.0])

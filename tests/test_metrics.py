@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from lookout.flight.trajectory import Trajectory
 from lookout.geodesy import enu_basis, geodetic_to_ecef
-from lookout.metrics import gospa, nees_bounds, score
+from lookout.physics.trajectory import Trajectory
+from lookout.scoring import gospa, nees_bounds, score
 from lookout.tracking import TrackerOutput, TrackLog
 
 T_FLIGHT = 400.0

@@ -1,7 +1,7 @@
 """One object, one system track, in the picture every partner sees (issue 13).
 
 Shipped scenarios run through the embedded chain (nodes, signed exchange, fusion, assessment)
-and each partner's received picture is scored against the truth (``lookout.demo.picture_scores``).
+and each partner's received picture is scored against the truth (``app.demo.picture_scores``).
 
 - slbm: the measurement-level tracker holds a second track of the one missile from 121 s; before
   the fusion merged such tracks, every partner saw two system tracks on it for 45 s
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from lookout.demo import picture_scores, run_demo
+from lookout.app.demo import picture_scores, run_demo
 from lookout.scenario import load
 from lookout.simulate import simulate
 

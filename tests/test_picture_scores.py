@@ -11,8 +11,8 @@ import pytest
 from test_metrics import arc, labelled
 
 from lookout import messages as m
-from lookout.metrics.claims import flights
-from lookout.metrics.picture import score_picture
+from lookout.scoring.claims import flights
+from lookout.scoring.picture import score_picture
 
 SIG_P, SIG_V = 50.0, 5.0
 P = np.diag([SIG_P**2] * 3 + [SIG_V**2] * 3).tolist()
@@ -123,7 +123,7 @@ def test_a_clean_picture_scores_clean():
 
 
 def test_pooled_figures_of_one_run_are_its_own_and_runs_add_up(picture):
-    from lookout.metrics.scores import pooled
+    from lookout.scoring.scores import pooled
 
     s = picture.scores
     one = pooled([s.sums()])

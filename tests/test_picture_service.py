@@ -1,4 +1,4 @@
-"""Fusion and assessment out of the exchange (lookout.picture_service): the exchange feeds the
+"""Fusion and assessment out of the exchange (lookout.app.picture_workers): the exchange feeds the
 fusion, the fusion splits each report among the assessors, the exchange checks, audits, seals
 and releases what they send; the partners get the picture the embedded form gives them."""
 
@@ -9,7 +9,16 @@ import asyncio
 import numpy as np
 import pytest
 
-from lookout.demo import STEP_S, default_policy, key_seed, step_nodes
+from lookout.app.defaults import STEP_S, default_policy, key_seed
+from lookout.app.demo import step_nodes
+from lookout.app.picture_workers import (
+    ASSESS,
+    FUSE,
+    Assessor,
+    Fusion,
+    partition_of,
+    worker_names,
+)
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.envelope import Sealer
@@ -19,15 +28,7 @@ from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.messages import SystemTrackBatch
 from lookout.node import PartnerNode
-from lookout.picture import CommonPicture
-from lookout.picture_service import (
-    ASSESS,
-    FUSE,
-    Assessor,
-    Fusion,
-    partition_of,
-    worker_names,
-)
+from lookout.picture.common import CommonPicture
 from lookout.scenario import load
 from lookout.simulate import simulate
 
@@ -38,7 +39,7 @@ async def _run(sim, scenario, workers: int):
     """The scenario to UNTIL_S on the memory bus: the picture in the exchange (workers 0) or
     in a fusion and ``workers`` assessors; returns each partner's view (id -> latest track)
     and the exchange."""
-    from lookout.demo import PICTURE_PARAMS
+    from lookout.app.defaults import PICTURE_PARAMS
 
     pol = Policy.from_dict(default_policy(scenario))
     seed = key_seed(scenario)

@@ -111,7 +111,7 @@ def test_outage_silences_the_partner_that_lost_the_track(lost_track):
 
 
 def test_map_plot_is_written(lost_track, tmp_path):
-    from lookout.plots import scenario_map
+    from lookout.app.plots import scenario_map
 
     path = scenario_map(lost_track, tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lookout.flight.trajectory import KINDS, Trajectory
 from lookout.geodesy import R_EQUATOR, R_POLAR, enu_basis, geodesic_direct, geodetic_to_ecef
 from lookout.messages import Detection, decode_json, decode_msgpack, encode_json, encode_msgpack
+from lookout.physics.trajectory import KINDS, Trajectory
 from lookout.sensors import (
     InfraredParams,
     InfraredSatellite,

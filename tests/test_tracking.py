@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import chi2
 
 from lookout.flight import Aim, fly, plan
-from lookout.flight.trajectory import COAST
 from lookout.geodesy import enu_basis, geodetic_to_ecef
+from lookout.physics.trajectory import COAST
 from lookout.sensors import make_sensor, observe
 from lookout.tracking import Tracker, TrackLog, measure, pcrlb, track
 from lookout.tracking.motion import NX, propagate
@@ -273,7 +273,7 @@ def test_clutter_alone_confirms_no_track(srbm_pair):
 def test_reentry_vehicles_are_followed_down_into_the_air(srbm_pair):
     """Each RV's track holds it through reentry (below 100 km) to its last detection, within a
     few times the PCRLB: drag is in the motion model, with the drag coefficient as a state."""
-    from lookout.flight.trajectory import REENTRY
+    from lookout.physics.trajectory import REENTRY
     from lookout.tracking.motion import altitude_approx
 
     specs = [radar("r1", 37.5, 128.5, 300.0), radar("r2", 40.5, 129.0, 240.0)]
@@ -424,7 +424,7 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     """Over a short gap the largest thrust displacement is half the catalogue's highest burnout
     acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
     the longest burn by the largest whole delta-v per second."""
-    from lookout.flight.vehicles import G0, catalogue
+    from lookout.physics.vehicles import G0, catalogue
     from lookout.tracking.reach import MARGIN, thrust_displacement_m
 
     a_max = 0.0

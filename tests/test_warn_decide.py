@@ -12,8 +12,8 @@ import pytest
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
 from lookout.messages import SystemTrack
-from lookout.picture import CommonPicture
-from lookout.tracking.fusion import FusedTrack
+from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import FusedTrack
 from lookout.warn.decide import DeskConfig, WarnDesk
 from lookout.warn.notice import default_authority
 

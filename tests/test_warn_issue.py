@@ -8,7 +8,8 @@ import datetime as dt
 import msgspec
 import pytest
 
-from lookout.demo import default_policy, replay_alerts, run_demo
+from lookout.app.defaults import default_policy
+from lookout.app.demo import replay_alerts, run_demo
 from lookout.exchange.clock import SimClock
 from lookout.exchange.envelope import envelope_bytes, seal
 from lookout.exchange.keys import Keyring, derive_key

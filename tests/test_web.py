@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from lookout.demo import run_demo
+from lookout.app.demo import run_demo
+from lookout.app.web_run import replay_state
 from lookout.exchange.policy import Policy
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.scenario import load
@@ -20,7 +21,6 @@ from lookout.simulate import simulate
 from lookout.web.cot import CotFeed, CotPolicy
 from lookout.web.history import PictureHistory
 from lookout.web.live import attach_demo
-from lookout.web.run import replay_state
 from lookout.web.server import PictureSnapshot, WebState, make_app
 
 DATA = Path(__file__).parent / "data"

@@ -39,8 +39,8 @@ from lookout.assess.impact import (
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, territories
-from lookout.flight.trajectory import REENTRY_ALTITUDE_M
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
 from lookout.geodesy import GM_EARTH, R_EQUATOR, R_MEAN
+from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
 
 #: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
 CLASS_BOUNDS_M = ((1000e3, "SRBM"), (3000e3, "MRBM"), (5500e3, "IRBM"))

@@ -5,7 +5,7 @@ kilometres: a KN-23-class SRBM that pulls up at 40 km glides on far past its bal
 and a glide vehicle can turn. What the object will do is its guidance's choice; what it *can*
 do is physics. So the impact of an object judged able to manoeuvre (``manoeuvre_capable``) is
 widened to its *reachable footprint*: the object's estimated state is flown with the flight
-model (``lookout.flight.propagate``: J2 gravity, atmosphere, a parabolic drag polar with lift
+model (``lookout.physics.propagate``: J2 gravity, atmosphere, a parabolic drag polar with lift
 perpendicular to the velocity) as a lifting body of the catalogue's largest lift-to-drag ratio
 and lift limits, under these limiting guidance choices:
 
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior
-from lookout.flight.propagate import ObjectSpec, Segment, propagate
-from lookout.flight.vehicles import catalogue
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
+from lookout.physics.propagate import ObjectSpec, Segment, propagate
+from lookout.physics.vehicles import catalogue
 
 #: Bank (rad) of the banked glides: 30 degrees, the turn that trades least range for
 #: cross-range (steeper banks cannot hold the altitude and come down short; measured on

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.assess.impact import BallisticPrior, sigma_points
-from lookout.flight import dynamics
 from lookout.geodesy import (
     ecef_to_geodetic,
     enu_basis,
     geodesic_direct,
     geodesic_inverse,
 )
+from lookout.physics import dynamics
+from lookout.physics.integrate import rk4_step
 
 #: Boost back-extrapolation parameters (mean, sigma): time factor k and distance factor c.
 K_TIME = (2.3, 0.25)
@@ -42,9 +43,9 @@ C_DISTANCE = (0.3, 0.12)
 
 
 def _longest_burn_s() -> float:
-    """The catalogue's longest burn from liftoff (s, ``lookout/flight/vehicles.yaml``), with the
+    """The catalogue's longest burn from liftoff (s, ``lookout/physics/vehicles.yaml``), with the
     margin of a vehicle like it but not in the catalogue (10 % and 10 s)."""
-    from lookout.flight.vehicles import catalogue
+    from lookout.physics.vehicles import catalogue
 
     return 1.1 * max(v.full_burn_s for v in catalogue().values()) + 10.0
 
@@ -168,13 +169,7 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
         # Smaller steps low down, where the arc is steep and the drag strong.
         dt = -np.where(alt > 100e3, 10.0 * BACKWARD_DT_S, BACKWARD_DT_S)[:, None]
         h = np.where(active[:, None], dt, 0.0)
-        a1 = acc(tt, pos, vel)
-        a2 = acc(tt + h[:, 0] / 2, pos + h / 2 * vel, vel + h / 2 * a1)
-        a3 = acc(tt + h[:, 0] / 2, pos + h / 2 * (vel + h / 2 * a1), vel + h / 2 * a2)
-        a4 = acc(tt + h[:, 0], pos + h * (vel + h / 2 * a2), vel + h * a3)
-        v2, v3, v4 = vel + h / 2 * a1, vel + h / 2 * a2, vel + h * a3
-        new_pos = pos + h / 6 * (vel + 2 * v2 + 2 * v3 + v4)
-        new_vel = vel + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+        new_pos, new_vel = rk4_step(acc, tt, pos, vel, h[:, 0])
         _, _, new_alt = ecef_to_geodetic(new_pos)
         hit = active & (new_alt <= 0)
         if hit.any():

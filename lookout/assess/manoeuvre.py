@@ -49,7 +49,7 @@ MIN_LOOK_S = 4.0
 GLIDE_SPEED_MPS = 2000.0
 DEPRESSED_FACTOR = 0.5
 #: Replays fly the reach of every track that has stayed below this altitude (m) in batches
-#: (``lookout.evaluation``); the assessor decides which of them are capable.
+#: (``lookout.scoring.evaluation``); the assessor decides which of them are capable.
 CAPABLE_MAX_ALT_M = 150e3
 #: A launch is called a sea launch when its launch point is at sea with this probability.
 SEA_LAUNCH_PROB = 0.95

@@ -13,7 +13,8 @@ import numpy as np
 
 from lookout.assess import Assessor, predict_impacts
 from lookout.bench import best_of
-from lookout.flight import Launch, fly, vehicle
+from lookout.flight import Launch, fly
+from lookout.physics.vehicles import vehicle
 
 
 def _irbm() -> Launch:

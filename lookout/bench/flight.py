@@ -12,7 +12,8 @@ from dataclasses import replace
 import numpy as np
 
 from lookout.bench import best_of
-from lookout.flight import Launch, fly, vehicle
+from lookout.flight import Launch, fly
+from lookout.physics.vehicles import vehicle
 
 
 def _icbm(i: int = 0) -> Launch:

@@ -51,7 +51,8 @@ from typing import Any
 
 import numpy as np
 
-from lookout.demo import PICTURE_PARAMS, STEP_S, default_policy, key_seed, step_nodes
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.app.demo import step_nodes
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.exchange import Exchange
@@ -60,11 +61,11 @@ from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.messages import SystemTrack
 from lookout.node import PartnerNode
-from lookout.picture import CommonPicture
+from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import PictureFusion
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s, s_to_ns
-from lookout.tracking.fusion import PictureFusion
 
 #: The stages whose CPU time is reported, in the order of the data flow.
 STAGES = ("nodes", "exchange", "fusion", "assessment", "warnings", "other")

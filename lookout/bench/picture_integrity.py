@@ -2,14 +2,14 @@
 scenario and on a seeded set of generated ones.
 
 For each scenario: simulate once; run ``lookout track``'s central tracker on every detection
-(``lookout.evaluation.evaluate``: track, assess, score, claims); run the embedded demo chain
-(``lookout.demo.run_demo``: nodes, signed exchange, fusion, assessment) as fast as it goes and
-score each partner's received picture (``lookout.metrics.picture``), both against the same truth
+(``lookout.scoring.evaluation.evaluate``: track, assess, score, claims); run the embedded demo chain
+(``lookout.app.demo.run_demo``: nodes, signed exchange, fusion, assessment) as fast as it goes and
+score each partner's received picture (``lookout.scoring.picture``), both against the same truth
 and the same PCRLB. Per scenario and per view (central, each partner): phantom launches, false
 overflight and impact-area claims, the most system tracks on one object, the single-track share,
 id switches, false and duplicate track-seconds, GOSPA, and per phase RMSE, RMSE/PCRLB and NEES in
 bounds; then the same pooled over the shipped set and over the generated set
-(``lookout.metrics.scores.pooled``).
+(``lookout.scoring.scores.pooled``).
 
 Each scenario's result is a JSON file in ``--out`` (``SCENARIO.json``), so a run can be resumed
 (``--reuse``) or its page written again from earlier runs; scenarios run in ``--jobs`` processes.
@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from lookout.flight.trajectory import PHASE_NAMES
+from lookout.physics.trajectory import PHASE_NAMES
 
 #: Most false claims listed one by one in the report (all are in the JSON).
 MAX_CLAIM_ROWS = 80
@@ -43,9 +43,9 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
     ``source`` is a shipped name or a file; ``scenario_yaml`` the scenario's text instead."""
     import yaml
 
-    from lookout.demo import picture_scores, run_demo
-    from lookout.evaluation import evaluate, truth_bounds
+    from lookout.app.demo import picture_scores, run_demo
     from lookout.scenario import load, parse
+    from lookout.scoring.evaluation import evaluate, truth_bounds
     from lookout.simulate import simulate
 
     t0 = time.perf_counter()
@@ -197,7 +197,7 @@ def _f(x, spec: str = ".2f") -> str:
 
 def view_figures(view: dict) -> dict[str, Any]:
     """The table figures of one view of one run."""
-    from lookout.metrics.scores import pooled
+    from lookout.scoring.scores import pooled
 
     p = pooled([view["sums"]])
     return {
@@ -226,7 +226,7 @@ def set_figures(results: list[dict], partners_only: bool) -> dict[str, Any]:
     """One group's views pooled: the partners' pictures (every partner of every run) or the
     central tracker. A claim every partner saw (one system track's) counts once: the claim
     counts are of distinct (scenario, system track, territory) over the partners' views."""
-    from lookout.metrics.scores import pooled
+    from lookout.scoring.scores import pooled
 
     views = [
         (r["scenario"], v) for r in results for name, v in r["views"].items()
@@ -280,7 +280,7 @@ def markdown(results: list[dict], command: str) -> str:
         "`central` is `lookout track`'s tracker on every detection, the partner columns are the "
         "pictures the partners received through the embedded demo chain (nodes, signed "
         "exchange, fusion, assessment), all scored against the same truth and PCRLB "
-        "(`lookout.metrics`; docs/tracking.md#scoring). A phantom launch is a track whose launch "
+        "(`lookout.scoring`; docs/tracking.md#scoring). A phantom launch is a track whose launch "
         "point was ever more than 50 km from every true launch; a false claim a (track, "
         "territory) overflown or impact area the truth does not bear out. Max tracks/object: "
         "the most tracks on one true object at one instant; single-track share: the share of "

@@ -1,8 +1,8 @@
 """``lookout bench picture --bus nats``: the picture people get, in the distributed form.
 
 A three-server NATS JetStream cluster on loopback (every stream replicated three times), the
-exchange (``lookout.service.serve``), the fusion and ``workers`` assessors
-(``lookout.picture_service``; with ``workers`` 0 the fusion and assessment run inside the
+exchange (``lookout.app.service.serve``), the fusion and ``workers`` assessors
+(``lookout.app.picture_workers``; with ``workers`` 0 the fusion and assessment run inside the
 exchange, as before issue 16) and the three partner nodes, each a process of its own, play the
 scenario from a common start at ``speed`` times real time. Each process measures itself (CPU
 time, peak resident set) and what it probes: the fusion which detections each system-track
@@ -29,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from lookout.app.defaults import default_policy
 from lookout.bench.picture import (
     Inclusion,
     InclusionProbe,
@@ -36,7 +37,6 @@ from lookout.bench.picture import (
     peak_rss_bytes,
     picture_ages,
 )
-from lookout.demo import default_policy
 from lookout.exchange.nats_bus import NatsBus
 from lookout.exchange.nats_config import EXCHANGE
 from lookout.exchange.nats_server import NatsCluster, NatsServer
@@ -80,8 +80,8 @@ def _bus(cfg: dict, user: str, **options: Any) -> NatsBus:
 
 
 async def _exchange(ready, cfg: dict) -> dict:
-    from lookout.picture_service import exchange_streams
-    from lookout.service import serve
+    from lookout.app.picture_workers import exchange_streams
+    from lookout.app.service import serve
 
     workers = cfg["workers"]
     bus = _bus(cfg, EXCHANGE, partners=cfg["partners"], manage_streams=True,
@@ -105,7 +105,7 @@ async def _exchange(ready, cfg: dict) -> dict:
 
 
 async def _fusion(ready, cfg: dict) -> dict:
-    from lookout.picture_service import run_fusion, worker_bus
+    from lookout.app.picture_workers import run_fusion, worker_bus
 
     bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, replicas=cfg["replicas"], linger_s=0.002,
                                        pull_batch=256, ack_wait_s=60.0, **kw),
@@ -124,7 +124,7 @@ async def _fusion(ready, cfg: dict) -> dict:
 
 
 async def _assessor(ready, cfg: dict, index: int) -> dict:
-    from lookout.picture_service import run_assessor, worker_bus
+    from lookout.app.picture_workers import run_assessor, worker_bus
 
     bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, replicas=cfg["replicas"], linger_s=0.002,
                                        pull_batch=64, ack_wait_s=60.0, **kw),
@@ -137,7 +137,7 @@ async def _assessor(ready, cfg: dict, index: int) -> dict:
 
 
 async def _node(ready, cfg: dict, partner: str, detections: list) -> dict:
-    from lookout.service import run_node
+    from lookout.app.service import run_node
 
     bus = _bus(cfg, partner)
     probe: list[ReceiptProbe] = []

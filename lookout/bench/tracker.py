@@ -3,7 +3,7 @@
 Both trackers run in the same process on the same detections (time-ordered; optionally only a
 time window or the first N, the same subset for both, when Stone Soup would take too long on the
 whole scenario), each timed by the wall clock around its call, each scored by
-``lookout.metrics.score`` against the same truth.
+``lookout.scoring.score`` against the same truth.
 
 Reported per tracker: detections per second, wall time, and the scores. ``rmse_pos_m`` is the
 3-D position RMSE over all phases, taken over the (truth, report instant) pairs that *both*
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from lookout.metrics import Scores, score
+from lookout.scoring import Scores, score
 from lookout.timebase import ns_to_s
 
 Runner = Callable[..., Any]

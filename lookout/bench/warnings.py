@@ -55,8 +55,8 @@ def run(
     """``lookout warn --json`` of every source (kept in ``out``), in order. With ``again`` the
     desks decide again, with the rules as they are now, from what each node received in the
     kept run (``NAME.deliveries``), without running the chain."""
+    from lookout.app.warn_run import decide_again, run_warn
     from lookout.scenario import load
-    from lookout.warn.run import decide_again, run_warn
 
     out.mkdir(parents=True, exist_ok=True)
     commit = _commit()  # the rules this run imported

@@ -38,7 +38,7 @@ backlog is gone the age falls and fusing resumes. Every ``status_period_ns`` eac
 a :class:`~lookout.messages.Status`: ``degraded`` while anything was shed or late.
 
 Distributed, the fusion and the assessment run in processes of their own
-(:mod:`lookout.picture_service`) and the exchange only verifies, audits, releases and relays:
+(:mod:`lookout.app.picture_workers`) and the exchange only verifies, audits, releases and relays:
 with ``feed`` it also publishes every accepted partner envelope it releases (heartbeats aside)
 unchanged on ``<feed>.<SENDER>.<type>`` for the fusion, and the envelopes of its ``workers``
 (senders in its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any

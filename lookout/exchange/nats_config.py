@@ -98,7 +98,7 @@ def partner_permissions(partner: str) -> dict[str, dict[str, list[str]]]:
 
 def exchange_permissions(user: str = EXCHANGE) -> dict[str, dict[str, list[str]]]:
     """Allow lists for the exchange: read all inbound, write all outbound, manage the streams."""
-    # The exchange's own picture workers (lookout.picture_service) log in as it: they read what
+    # The exchange's own picture workers (lookout.app.picture_workers) log in as it: they read what
     # it feeds them (lookout.fuse.>, lookout.assess.>) and send it system-track batches.
     return {
         "publish": {

@@ -14,9 +14,9 @@ import numpy as np
 
 from lookout.flight.aim import AimError
 from lookout.flight.launch import Launch, launch_spec
-from lookout.flight.propagate import osculating_orbit, propagate
-from lookout.flight.trajectory import Trajectory
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, geodesic_inverse
+from lookout.physics.propagate import osculating_orbit, propagate
+from lookout.physics.trajectory import Trajectory
 
 #: Pitch-over angles searched (rad): from near-vertical lofts to depressed shots.
 KICK_MIN, KICK_MAX = np.radians(0.05), np.radians(75.0)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout.errors import LookoutError
-from lookout.flight.dynamics import COASTING, GRAVITY_TURN, HOLD_PITCH, SEA_WATER_DENSITY
-from lookout.flight.propagate import ObjectSpec, Segment, Spawn
-from lookout.flight.vehicles import G0, Vehicle, drag_tables
 from lookout.geodesy import enu_basis, geodetic_to_ecef
+from lookout.physics.dynamics import COASTING, GRAVITY_TURN, HOLD_PITCH, SEA_WATER_DENSITY
+from lookout.physics.propagate import ObjectSpec, Segment, Spawn
+from lookout.physics.vehicles import G0, Vehicle, drag_tables
 
 #: Separation speed (m/s) of the last stage from its payload: springs or small retro motors push
 #: the spent stage back, so the two drift apart (order of magnitude of published separation

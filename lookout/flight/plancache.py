@@ -25,7 +25,7 @@ import numpy as np
 from lookout.flight.aim import Aim, AimError
 from lookout.flight.launch import Launch, Turn
 from lookout.flight.planner import Request, plan_many
-from lookout.flight.vehicles import vehicle
+from lookout.physics.vehicles import vehicle
 
 #: What a plan is, beyond its request: the solved guidance and what the planner chose (the
 #: vehicle's glide altitude, a default depth).

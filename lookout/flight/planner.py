@@ -40,8 +40,6 @@ from lookout.flight.guidance import (
     solve_orbit_many,
 )
 from lookout.flight.launch import Launch, LaunchError, Turn, launch_spec, underwater_rise
-from lookout.flight.propagate import propagate
-from lookout.flight.vehicles import Vehicle, catalogue, vehicle
 from lookout.geodesy import (
     GM_EARTH,
     OMEGA_EARTH,
@@ -50,6 +48,8 @@ from lookout.geodesy import (
     geodesic_inverse,
     geodetic_to_ecef,
 )
+from lookout.physics.propagate import propagate
+from lookout.physics.vehicles import Vehicle, catalogue, vehicle
 
 #: Distance (m) an impact may lie off the target's bearing; stationarity of range in log kick
 #: for a minimum-energy flight. (The pitch-over bounds and the relative tolerance on apogee and

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.flight.trajectory import KINDS
 from lookout.geodesy import enu_basis, geodesic_direct, geodesic_inverse, geodetic_to_ecef
 from lookout.messages import Detection
+from lookout.physics.trajectory import KINDS
 from lookout.sensors import _validate as v
 from lookout.sensors.batch import MeasurementBatch
 from lookout.sensors.horizon import line_of_sight_clear

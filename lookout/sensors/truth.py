@@ -21,7 +21,7 @@ class TruthSamples:
     """Every object's truth state at each of T times.
 
     ``t`` (T,) s from the scenario epoch; ``pos``, ``vel`` (T, N, 3) ECEF m, m/s; ``kind``
-    (T, N) int index into ``lookout.flight.trajectory.KINDS``; ``thrusting`` and ``alive``
+    (T, N) int index into ``lookout.physics.trajectory.KINDS``; ``thrusting`` and ``alive``
     (T, N) bool; ``object_ids`` the N ids.
     """
 
@@ -61,7 +61,7 @@ class TruthSamples:
 
     @classmethod
     def from_trajectories(cls, trajectories: Sequence, times: np.ndarray) -> TruthSamples:
-        """Sample each ``lookout.flight.trajectory.Trajectory`` at ``times`` (s)."""
+        """Sample each ``lookout.physics.trajectory.Trajectory`` at ``times`` (s)."""
         times = np.asarray(times, dtype=float).ravel()
         n_t, n = times.size, len(trajectories)
         pos = np.full((n_t, n, 3), np.nan)

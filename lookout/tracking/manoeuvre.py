@@ -12,11 +12,11 @@ white jerk perpendicular to the velocity (lift is perpendicular to the flight pa
 it, stays with ``kappa``). The jerk's size is physical, not fitted:
 
 - **Lift ceiling** ``a_max``: what the airframe can pull at the track's dynamic pressure. With a
-  parabolic polar ``Cd = Cd0 + K Cl²`` of maximum lift-to-drag ``E`` (``lookout.flight.dynamics``)
+  parabolic polar ``Cd = Cd0 + K Cl²`` of maximum lift-to-drag ``E`` (``lookout.physics.dynamics``)
   the best-L/D lift coefficient is ``Cl* = 2 Cd0 E``, so a lift coefficient up to ``f Cl*`` gives
   ``a_max = 2 f E q kappa0``, ``q = ½ ρ v²`` and ``kappa0 = Cd0 A / m`` bounded by the track's
   drag estimate (``kappa`` plus 3 sigma); capped by the structural limit. ``E``, ``f`` and the
-  limit are the largest of the catalogue's lifting vehicles (``lookout.flight.vehicles``). Above
+  limit are the largest of the catalogue's lifting vehicles (``lookout.physics.vehicles``). Above
   ~80 km ``a_max`` vanishes: the mode is the coast mode there, and is never entered.
 - **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)``: lift builds and turns at the
   rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s: an altitude hold of 60 s
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.flight import atmosphere
-from lookout.flight.vehicles import catalogue
 from lookout.geodesy import G0
+from lookout.physics import atmosphere
+from lookout.physics.vehicles import catalogue
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 
 

@@ -3,12 +3,12 @@
 The state is ``[pos (3), vel (3), a_thrust (3), kappa]`` in ECEF (m, m/s, m/s², 1e-4 m²/kg): the
 thrust acceleration is carried in the boost mode of the IMM and held at zero in the coast mode;
 ``kappa = Cd A / m`` is the inverse ballistic coefficient. The equations of motion are the
-flight model's (``lookout.flight.dynamics``), with thrust and drag coefficient as states:
+flight model's (``lookout.physics.dynamics``), with thrust and drag coefficient as states:
 
     dr/dt = v,   dv/dt = g_J2(r) - 2 ω × v - ω × (ω × r) + a_thrust - ½ ρ(h) |v| v kappa,
     da/dt = white jerk,   dkappa/dt = white (the drag coefficient drifts with the Mach number).
 
-``ρ`` is the flight's atmosphere (``lookout.flight.atmosphere``). Above ~120 km drag is below
+``ρ`` is the flight's atmosphere (``lookout.physics.atmosphere``). Above ~120 km drag is below
 1e-5 m/s² and ``kappa`` is unobservable (it keeps its prior); in reentry the filter estimates it
 from the deceleration, so a reentering body is predicted rather than followed.
 
@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lookout.flight import atmosphere
-from lookout.flight.gravity import gravity_j2
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR
+from lookout.physics import atmosphere
+from lookout.physics.frame import rotating_frame_acceleration
+from lookout.physics.integrate import rk4_step
 
 if TYPE_CHECKING:  # config imports the manoeuvre mode, which imports this module
     from lookout.tracking.config import TrackerConfig
@@ -77,9 +78,7 @@ def density_and_slope(alt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def acceleration(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None = None) -> np.ndarray:
     """Gravity (J2), the Coriolis and centrifugal terms of the rotating frame and, where
     ``kappa`` (N,) is given, drag; (N, 3)."""
-    acc = gravity_j2(pos)
-    acc[:, 0] += 2.0 * OMEGA_EARTH * vel[:, 1] + OMEGA_EARTH**2 * pos[:, 0]
-    acc[:, 1] += -2.0 * OMEGA_EARTH * vel[:, 0] + OMEGA_EARTH**2 * pos[:, 1]
+    acc = rotating_frame_acceleration(pos, vel)
     if kappa is not None:
         rho = atmosphere.density(np.maximum(altitude_approx(pos), 0.0))
         speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
@@ -117,21 +116,10 @@ def jacobian_rate(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None) ->
 
 
 def _rk4(pos, vel, acc_t, kappa, h):
-    hh = h[:, None]
-
-    def f(p, v):
+    def f(_t, p, v):
         return acceleration(p, v, kappa) + acc_t
 
-    a1 = f(pos, vel)
-    p2, v2 = pos + 0.5 * hh * vel, vel + 0.5 * hh * a1
-    a2 = f(p2, v2)
-    p3, v3 = pos + 0.5 * hh * v2, vel + 0.5 * hh * a2
-    a3 = f(p3, v3)
-    p4, v4 = pos + hh * v3, vel + hh * a3
-    a4 = f(p4, v4)
-    new_pos = pos + hh / 6.0 * (vel + 2.0 * v2 + 2.0 * v3 + v4)
-    new_vel = vel + hh / 6.0 * (a1 + 2.0 * a2 + 2.0 * a3 + a4)
-    return new_pos, new_vel
+    return rk4_step(f, None, pos, vel, h)
 
 
 def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:

@@ -78,7 +78,7 @@ def pcrlb(
     config: TrackerConfig | None = None,
     times: np.ndarray | None = None,
 ) -> PcrlbResult:
-    """The PCRLB of ``trajectory`` (``lookout.flight.Trajectory``) given the ``detections`` that
+    """The PCRLB of ``trajectory`` (``physics.trajectory.Trajectory``) given the ``detections`` that
     truly came from it, evaluated at ``times`` (s; default: the distinct detection times)."""
     cfg = config or TrackerConfig()
     by_time: dict[int, list[Detection]] = {}

@@ -1,5 +1,5 @@
 """How far thrust can carry an object from its ballistic path: the largest displacement any
-vehicle of the catalogue (``lookout/flight/vehicles.yaml``) gains over a coasting body in a
+vehicle of the catalogue (``lookout/physics/vehicles.yaml``) gains over a coasting body in a
 given time, with a margin for a vehicle like them but not in it.
 
 A boost mode flown unseen for tens of seconds has a thrust acceleration that has random-walked
@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from lookout.flight.vehicles import G0, catalogue
+from lookout.physics.vehicles import G0, catalogue
 
 #: Margin over the catalogue for a vehicle like its members but not among them (as the burn
 #: survival of ``lookout.tracking.tracker`` allows 10 % on the burn times).

@@ -61,11 +61,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.special import erfc, expit, logsumexp
 
-from lookout.flight import atmosphere
-from lookout.flight.trajectory import REENTRY_ALTITUDE_M
-from lookout.flight.vehicles import catalogue
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection
+from lookout.physics import atmosphere
+from lookout.physics.trajectory import REENTRY_ALTITUDE_M
+from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.log import TrackerOutput, TrackLog
@@ -498,7 +498,7 @@ class Tracker:
     def _burnout_probability(self, sel: np.ndarray, t: float) -> np.ndarray:
         """Probability (n,) that thrust ends between the mode estimates of tracks ``sel`` and
         ``t``: a rate of ``1 / boost_dwell_s`` (a burn cut short, a vehicle not in the
-        catalogue), and the burns of the catalogue's vehicles (``lookout/flight/vehicles.yaml``:
+        catalogue), and the burns of the catalogue's vehicles (``lookout/physics/vehicles.yaml``:
         28 s to 470 s from liftoff), as the survival ``S(τ)`` of a burn that has lasted ``τ``
         since the object was first seen thrusting: ``1 - S(τ + dt) / S(τ)``. A boost mode
         cannot outlast every vehicle's burn: a track seen thrusting and lost, flown on

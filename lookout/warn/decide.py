@@ -914,7 +914,7 @@ def _predicted_only(prev: tuple, cur: tuple) -> bool:
     position no more certain (trace of the position covariance) than ``prev``'s flown on
     kinematically to its time (F P F', no process noise). A measurement since makes it more
     certain; a tracker that only predicted adds its process noise and makes it less (the
-    picture's own test of an update, ``lookout.tracking.fusion``: a Kalman covariance grows
+    picture's own test of an update, ``lookout.picture.fusion``: a Kalman covariance grows
     only when predicted)."""
     (t0, _, P0), (t1, _, P1) = prev, cur
     dt = t1 - t0

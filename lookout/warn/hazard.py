@@ -3,7 +3,7 @@ the warning decisions test areas against.
 
 :func:`corridor` flies the 15 sigma points of a track's state and covariance, augmented with the
 log of its mass per reference area under the assessment's prior (``BallisticPrior``), coasting
-to the ground through the flight model (``lookout.flight.propagate``), as the impact prediction
+to the ground through the flight model (``lookout.physics.propagate``), as the impact prediction
 does (``lookout.assess.impact``); here every sigma trajectory is kept and sampled. At each
 sample time the sigma points' ground positions, on an azimuthal-equidistant plane about the
 nominal sub-point, give a weighted mean and covariance; its 95 % ellipse (chi-square, 2 dof) is
@@ -31,8 +31,8 @@ import numpy as np
 import shapely
 
 from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior, sigma_points
-from lookout.flight.propagate import ObjectSpec, Segment, propagate
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
+from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.timebase import s_to_ns
 
 #: Largest ground distance (m) of the nominal between two samples of the corridor.

@@ -30,9 +30,9 @@ from collections import Counter, defaultdict
 import numpy as np
 import shapely
 
-from lookout.flight.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
+from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.timebase import ns_to_s
 from lookout.warn import areas as area_data
 from lookout.warn.cap import CAP_NS, read_ring, validate

@@ -142,7 +142,7 @@ def predicted_paths(states: np.ndarray, t0: np.ndarray) -> list[list[float]]:
     flight model (J2, rotating Earth, atmosphere, a reentry vehicle's drag), as flat
     ``[x, y, z, ...]`` lists (ECEF m, at most ``PATH_POINTS`` points, the last the impact)."""
     from lookout.assess.impact import MAX_COAST_S, BallisticPrior
-    from lookout.flight.propagate import ObjectSpec, Segment, propagate
+    from lookout.physics.propagate import ObjectSpec, Segment, propagate
 
     prior = BallisticPrior()
     specs = [

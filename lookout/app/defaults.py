@@ -1,0 +1,34 @@
+"""The coalition's run defaults, shared by the embedded run (``demo``), the distributed
+processes (``service``, ``picture_workers``), the warnings' judge (``warn_run``) and the web
+runs (``web_run``): the demo loop's step, the common picture's parameters, the default
+releasability policy and the simulation's key seed. Recorded in an audit log's metadata, so a
+replay uses the run's own values.
+"""
+
+from __future__ import annotations
+
+from lookout.scenario import Scenario
+
+#: Simulated seconds per step of the demo loop: the longest a detection waits at its node.
+STEP_S = 0.2
+#: Parameters of the common picture, recorded in the audit log for replay.
+PICTURE_PARAMS = {"report_period_s": 1.0, "assess_period_s": 5.0, "latency_s": 1.0}
+
+
+def default_policy(scenario: Scenario) -> dict:
+    """The demo's releasability: every partner shares its radars' detections and its tracks
+    with every other; space-based infrared is shared as tracks only (its raw lines of sight
+    stay with their owner), so the picture also shows track-to-track fusion."""
+    partners = {p.id: [s.id for s in scenario.sensors if s.spec["partner"] == p.id]
+                for p in scenario.partners}  # fmt: skip
+    radars = {p: [s.id for s in scenario.sensors if s.spec["partner"] == p
+                  and s.spec.get("type") == "radar"] for p in partners}  # fmt: skip
+    return {
+        "partners": partners,
+        "publish": {p: {"detections": radars[p], "local_tracks": "all"} for p in partners},
+        "release": {s: {r: "all" for r in partners if r != s} for s in partners},
+    }
+
+
+def key_seed(scenario: Scenario) -> str:
+    return f"lookout-simulation-{scenario.name}-{scenario.seed}"

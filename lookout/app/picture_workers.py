@@ -1,0 +1,306 @@
+"""Fusion and assessment out of the exchange: the picture workers of the distributed form.
+
+    nodes ─lookout.in.P.*─► exchange ─lookout.fuse.P.*─► fusion ─lookout.assess.<j>─► assessor j
+                               ▲                                                        │
+                               └────────── lookout.in.PICTURE-<j>.system_track_batch ───┘
+
+The exchange (``lookout serve --workers N``) only verifies, audits, releases and relays: every
+accepted partner envelope it releases goes on, unchanged, to the fusion (stream
+``LOOKOUT_FUSE``). The fusion (``lookout fusion``, one process) runs the measurement-level and
+track-to-track fusion (:class:`~lookout.picture.fusion.PictureFusion`) over every partner's
+shared data, so there is one system track per object, with one id, by construction; at each
+report instant it sends each system track to the assessor of its partition (stream
+``LOOKOUT_ASSESS``, subject ``lookout.assess.<j>``, ``j`` = :func:`partition_of` its id). The
+assessors (``lookout assessor --index J --of N``) each keep the memory of their own tracks
+(launch point, burnout, the ground track flown: :class:`~lookout.assess.Assessor`), assess them,
+and send the system tracks with their assessments to the exchange as signed
+:class:`~lookout.messages.SystemTrackBatch` envelopes (sender ``PICTURE-<j>``, keys derived
+like the partners'), which it checks, audits, seals as its own and releases, one by one.
+
+Partitioning by system track keeps every track's whole history in one assessor and never
+splits an object; the work of assessment (the sigma points of every track flown to the ground,
+the overflights) divides by N. The fusion is one process: its share of the work is what more
+assessors cannot take (docs/benchmarks.md gives the measured shares and the cores a raid needs).
+
+The workers log in as the exchange (they are its processes; ``exchange_permissions`` lets that
+user use the two internal streams). Both streams discard old messages after ``INTERNAL_AGE_S``:
+input the picture did not take in that long is of no use to a live picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from lookout.app.defaults import PICTURE_PARAMS, key_seed
+from lookout.exchange.clock import ScenarioClock
+from lookout.exchange.envelope import Sealer, decode, decode_payload
+from lookout.exchange.keys import derive_key
+from lookout.exchange.nats_bus import NatsBus, StreamSpec, streams_for
+from lookout.exchange.nats_config import in_stream
+from lookout.messages import MAX_LIST, SystemTrackBatch
+from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import FusedTrack, PictureFusion
+from lookout.scenario import Scenario
+from lookout.timebase import ns_to_s, s_to_ns
+
+log = logging.getLogger(__name__)
+
+#: Subject roots: what the exchange hands the fusion, what the fusion hands each assessor.
+FUSE = "lookout.fuse"
+ASSESS = "lookout.assess"
+FUSE_STREAM = "LOOKOUT_FUSE"
+ASSESS_STREAM = "LOOKOUT_ASSESS"
+#: Seconds the internal streams keep a message (discard old).
+INTERNAL_AGE_S = 600.0
+
+
+def worker_names(n: int) -> list[str]:
+    """The senders of the ``n`` assessors, as they sign and as the exchange knows them."""
+    return [f"PICTURE-{j}" for j in range(n)]
+
+
+def partition_of(system_track_id: str, n: int) -> int:
+    """The assessor (0..n-1) of a system track: a stable hash of its id."""
+    return zlib.crc32(system_track_id.encode()) % n
+
+
+def internal_streams() -> list[StreamSpec]:
+    """The fusion's and the assessors' input streams (discard old, kept ``INTERNAL_AGE_S``)."""
+    return [
+        StreamSpec(FUSE_STREAM, (f"{FUSE}.>",), max_age_s=INTERNAL_AGE_S, discard="old"),
+        StreamSpec(ASSESS_STREAM, (f"{ASSESS}.>",), max_age_s=INTERNAL_AGE_S, discard="old"),
+    ]
+
+
+def worker_streams(workers: list[str]) -> list[StreamSpec]:
+    """Each assessor's stream into the exchange, like a partner's inbound one."""
+    return [StreamSpec(in_stream(w), (f"lookout.in.{w}.>",)) for w in workers]
+
+
+def exchange_streams(partners: list[str], n_workers: int) -> list[StreamSpec]:
+    """Every stream of an exchange with ``n_workers`` assessors (0: fusion in the exchange)."""
+    streams = list(streams_for(partners))
+    if n_workers:
+        streams += worker_streams(worker_names(n_workers)) + internal_streams()
+    return streams
+
+
+class FusedWire(msgspec.Struct, array_like=True):
+    """One fused system track on the internal wire: SI, ECEF, ``P`` row-major (36)."""
+
+    system_track_id: str
+    x: list[float]
+    P: list[float]
+    boost_prob: float
+    partners: list[str]
+
+
+class FusedBatch(msgspec.Struct):
+    """The system tracks of one assessor's partition at report instant ``t_ns``."""
+
+    t_ns: int
+    tracks: list[FusedWire]
+
+
+_batch_decoder = msgspec.msgpack.Decoder(FusedBatch)
+_encoder = msgspec.msgpack.Encoder()
+
+
+def _wire(f: FusedTrack) -> FusedWire:
+    return FusedWire(
+        f.system_track_id,
+        np.asarray(f.x, dtype=float).tolist(),
+        np.asarray(f.P, dtype=float).ravel().tolist(),
+        float(f.boost_prob),
+        list(f.partners),
+    )
+
+
+def _fused(w: FusedWire, t: float) -> FusedTrack:
+    return FusedTrack(
+        w.system_track_id,
+        t,
+        np.asarray(w.x, dtype=float),
+        np.asarray(w.P, dtype=float).reshape(6, 6),
+        w.boost_prob,
+        tuple(w.partners),
+    )
+
+
+class Fusion:
+    """The fusion worker's work, bus aside: partner envelopes in (as the exchange verified
+    them), each report's system tracks out, split by assessor partition."""
+
+    def __init__(self, n_assessors: int, *, first_system_track_id: int = 1) -> None:
+        self.n = n_assessors
+        self.fusion = PictureFusion(
+            report_period_s=PICTURE_PARAMS["report_period_s"],
+            latency_s=PICTURE_PARAMS["latency_s"],
+            first_system_track_id=first_system_track_id,
+        )
+        self.inputs = 0
+        self.bad = 0
+        self.reports = 0
+
+    def take(self, subject: str, data: bytes) -> list[tuple[str, bytes]]:
+        """One envelope from ``lookout.fuse.<SENDER>.<type>``; returns what to publish."""
+        parts = subject.split(".")
+        sender = parts[2] if len(parts) == 4 else "?"
+        try:
+            env = decode(data)
+            message = decode_payload(env)
+        except Exception:  # noqa: BLE001 - the exchange checked it: count, never stop
+            self.bad += 1
+            log.exception("fusion: undecodable envelope on %s", subject)
+            return []
+        if env.sender != sender:
+            self.bad += 1
+            return []
+        self.inputs += 1
+        return self._route(self.fusion.ingest(sender, message))
+
+    def flush(self) -> list[tuple[str, bytes]]:
+        return self._route(self.fusion.flush())
+
+    def _route(self, reports: list[tuple[float, list[FusedTrack]]]) -> list[tuple[str, bytes]]:
+        out = []
+        for t, tracks in reports:
+            self.reports += 1
+            parts: list[list[FusedWire]] = [[] for _ in range(self.n)]
+            for f in tracks:
+                parts[partition_of(f.system_track_id, self.n)].append(_wire(f))
+            t_ns = s_to_ns(t)
+            for j, part in enumerate(parts):
+                # Every assessor hears every report instant, even one with none of its tracks.
+                out.append((f"{ASSESS}.{j}", _encoder.encode(FusedBatch(t_ns, part))))
+        return out
+
+
+class Assessor:
+    """An assessment worker's work, bus aside: its partition's fused tracks in, signed
+    system-track batches for the exchange out."""
+
+    def __init__(self, name: str, sealer: Sealer) -> None:
+        self.name = name
+        self.sealer = sealer
+        self.picture = CommonPicture(**PICTURE_PARAMS)
+        self.batches = 0
+        self.tracks = 0
+
+    def take(self, data: bytes) -> list[tuple[str, bytes]]:
+        batch = _batch_decoder.decode(data)
+        t = ns_to_s(batch.t_ns)
+        tracks = self.picture.publish(t, [_fused(w, t) for w in batch.tracks])
+        out = []
+        for i in range(0, len(tracks), MAX_LIST):
+            chunk = SystemTrackBatch(t_ns=batch.t_ns, tracks=tracks[i : i + MAX_LIST])
+            out.append(self.sealer.seal_for_bus(chunk))
+        self.batches += 1
+        self.tracks += len(tracks)
+        return out
+
+
+def worker_bus(bus_factory: Callable[..., NatsBus], name: str) -> NatsBus:
+    """A worker's bus: the exchange's login, only the internal streams."""
+    return bus_factory(name=f"lookout-{name}", streams=internal_streams(), manage_streams=True)
+
+
+async def _run_until(clock: ScenarioClock, end: float, status: Callable[[], None] | None) -> None:
+    last = 0.0
+    while ns_to_s(clock.now_ns()) < end:
+        await asyncio.sleep(0.2)
+        if status and time.monotonic() - last >= 1.0:
+            last = time.monotonic()
+            status()
+
+
+async def run_fusion(
+    scenario: Scenario,
+    bus: NatsBus,
+    *,
+    start_unix_s: Any,
+    speed: float = 1.0,
+    assessors: int = 1,
+    until_s: float | None = None,
+    status: Callable[[Fusion, float], None] | None = None,
+    ready: Callable[[], None] | None = None,
+    on_start: Callable[[Fusion], None] | None = None,
+) -> Fusion:
+    """The fusion worker until scenario time ``until_s`` (default: the scenario's end)."""
+    from lookout.app.service import start_time
+
+    work = Fusion(assessors)
+    if on_start:
+        on_start(work)
+    clock = ScenarioClock(time.time() + 1e6, speed)
+
+    async def handle(subject: str, data: bytes) -> None:
+        for out_subject, out in work.take(subject, data):
+            await bus.publish(out_subject, out)
+
+    await bus.connect()
+    if ready:
+        ready()
+    clock.set_start(await start_time(start_unix_s))
+    await bus.subscribe(f"{FUSE}.>", handle, durable="FUSION")
+    end = scenario.duration_s if until_s is None else until_s
+    try:
+        await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))
+        for out_subject, out in work.flush():
+            await bus.publish(out_subject, out)
+    finally:
+        await asyncio.wait_for(bus.close(), 120.0)
+    return work
+
+
+async def run_assessor(
+    scenario: Scenario,
+    bus: NatsBus,
+    index: int,
+    of: int,
+    *,
+    start_unix_s: Any,
+    speed: float = 1.0,
+    until_s: float | None = None,
+    status: Callable[[Assessor, float], None] | None = None,
+    ready: Callable[[], None] | None = None,
+    on_start: Callable[[Assessor], None] | None = None,
+) -> Assessor:
+    """Assessor ``index`` of ``of`` until scenario time ``until_s``."""
+    from lookout.app.service import start_time
+
+    if not 0 <= index < of:
+        raise ValueError(f"index = {index}, expected 0 to {of - 1} (--of {of})")
+    name = worker_names(of)[index]
+    clock = ScenarioClock(time.time() + 1e6, speed)
+    # Above anything a previous run of it sent (no state kept: the time in microseconds).
+    sealer = Sealer(name, derive_key(key_seed(scenario), name), clock, time.time_ns() // 1000)
+    work = Assessor(name, sealer)
+    if on_start:
+        on_start(work)
+
+    async def handle(subject: str, data: bytes) -> None:
+        for out_subject, out in work.take(data):
+            await bus.publish(out_subject, out)
+
+    await bus.connect()
+    if ready:
+        ready()
+    clock.set_start(await start_time(start_unix_s))
+    await bus.subscribe(f"{ASSESS}.{index}", handle, durable=f"ASSESS_{index}")
+    end = scenario.duration_s if until_s is None else until_s
+    try:
+        await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))
+        # What the fusion sent at its end.
+        await asyncio.sleep(2.0)
+    finally:
+        await asyncio.wait_for(bus.close(), 120.0)
+    return work

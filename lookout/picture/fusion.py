@@ -1,0 +1,684 @@
+"""Fusion into the common picture: every partner's shared detections and local tracks.
+
+Two kinds of input, as the partners' releasability allows:
+
+- **Detections** (measurement-level fusion): every shared detection, of every partner, goes into
+  one ``Tracker``, in time order. Detections arrive from several partners with different
+  delays, so they wait in a reorder buffer until the *watermark* (the latest detection time
+  seen, minus ``latency_s``) passes them; a detection older than what was already processed is
+  counted as late and dropped (it cannot be put back into the past of a Kalman filter).
+- **Local tracks** (track-to-track fusion): a partner that shares only its tracks (say, for its
+  infrared satellites) sends ``LocalTrack`` estimates. At each report instant the local tracks,
+  predicted there if needed, are assigned to the measurement-level tracks, partner by partner
+  (one local track of a partner per system track; ``scipy.optimize.linear_sum_assignment`` on
+  the chi-square of their position difference under both covariances), and fused with them
+  by covariance intersection: the cross-correlation between a partner's track and the
+  exchange's track is unknown (they may share detections, and share the same motion model's
+  errors), and CI is consistent whatever it is (Julier & Uhlmann, 1997). The weight minimises
+  the trace of the fused position covariance.
+
+**One object, one system track.** The measurement-level tracker holds every shared detection,
+so it is the backbone of the picture; local tracks join it, they do not compete with it:
+
+- An association is kept from report to report (a partner's track switching objects is rare,
+  a chance gate miss is not): a pair associated at the last report is kept within the wider
+  gate ``KEEP_GATE_CHI2`` and preferred by ``STAY_BONUS`` over a new pairing.
+- A local track all of whose sensors' detections reach the fusion (``LocalTrack.sensors``
+  against the detections received) carries nothing the measurement-level tracker lacks: it is
+  fused when it associates, and otherwise it is not a system track of its own (a partner's
+  second track on one object, its track lagging in reentry, a phantom its tracker alone
+  keeps). Only a local track with something of its own (an infrared-only boost, a sensor whose
+  detections are withheld) stands alone when no measurement-level track holds its object, and
+  only while its partner updates it (``LOCAL_UNHELD_S``); a second one of the same partner
+  inside the keep gate of a system track it could have joined is that partner's duplicate and
+  is dropped. A local track missing from its partner's latest report is one the partner
+  dropped.
+- Local tracks standing alone are grouped across partners (one per partner, each inside the
+  group's gate) and CI-fused into one system track.
+- The measurement-level tracker may itself hold two tracks of one object (one born on
+  detections the other missed). Two of its tracks whose full states pass a chi-square test
+  under the sum of their covariances (``MERGE_GATE_CHI2``; kept within ``MERGE_KEEP_CHI2``)
+  are reported as one system track, CI-fused, under the older id, unless two recent scans of
+  one sensor updated both (``RESOLVED_SCANS``): a sensor measures an object once per scan, so
+  such a pair is two objects it resolved (a spent stage and its payload).
+
+System track ids are stable: a measurement-level track keeps its id for life; a local-only
+system track keeps its id while any of its local tracks lives, and passes it to the
+re-initiated local track of a partner that lost its own (a standing-alone local track inside
+its keep gate within ``local_max_age_s``); when a measurement-level track first takes up local
+tracks, it inherits the oldest id they stood under, and a system track that a
+measurement-level track takes over later is merged into the older of the two ids; a
+measurement-level track merged into an older one that the tracker then drops takes up its id.
+
+All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
+messages in the same order gives the same picture: the exchange's replay relies on it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
+
+from lookout.messages import Detection, DetectionBatch, LocalTrack
+from lookout.physics.frame import rotating_frame_acceleration
+from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.log import TrackLog
+from lookout.tracking.tracker import Tracker
+
+#: Chi-square (3 dof) gate for a new association of a local track with a system track: 99.9%.
+LOCAL_GATE_CHI2 = float(chi2.ppf(0.999, 3))
+#: ... and for keeping an association made at the last report: a consistent pair falls outside
+#: it once in 10^6 reports. A chance miss of the 99.9 % gate would otherwise split one object
+#: into two system tracks for a report (measured before it: a partner's precise track 25-45
+#: chi-square units from the exchange's of the same object, 10^4 from the other object of
+#: the pair, while the two trackers' covariances disagreed).
+KEEP_GATE_CHI2 = float(chi2.ppf(1.0 - 1e-6, 3))
+#: A local track that no measurement-level track holds stands alone only while its partner
+#: updates it (s since its covariance last shrank): a partner's prediction of an object its
+#: sensors lost is not a picture (measured on depressed-srbm-pair: an infrared track that had
+#: taken the next missile's plume into a coasting estimate, flown on unseen for 170 s with a
+#: velocity 1.5 km/s out and a 15 m/s sigma, shown as a launch of its own).
+LOCAL_UNHELD_S = 30.0
+#: Cost (chi-square units) taken off a pairing kept from the last report in the assignment:
+#: 2 ln of the odds of staying with an object against switching to another (10^4 to one).
+STAY_BONUS = 2.0 * math.log(1e4)
+#: Chi-square (6 dof, full state) test that two measurement-level tracks are one object: 99.9 %
+#: for a new pair, and ``MERGE_KEEP_CHI2`` (1 - 10^-6) to keep a pair merged at the last report.
+#: The difference of two tracks of one object has a covariance below ``P1 + P2`` when their
+#: errors are positively correlated (shared detections, the same motion model), so a true
+#: duplicate passes it; two objects the sensors resolve (a stage and its payload a kilometre
+#: apart, two missiles of a salvo) do not.
+MERGE_GATE_CHI2 = float(chi2.ppf(0.999, 6))
+MERGE_KEEP_CHI2 = float(chi2.ppf(1.0 - 1e-6, 6))
+#: Two tracks that scans of one sensor updated both (two detections of one look) at least
+#: twice within the sensor's last ``RESOLVED_SCANS`` scans are two objects the sensor resolved,
+#: however close their states: never merged. A sensor measures an object once per scan, so one
+#: object's two tracks are updated by one scan only when one of them takes a false alarm, which
+#: seldom repeats (slbm: the tracker's stale track, 27 km of sigma, took one at 165.1 s); two
+#: resolved objects share fewer than two of five scans with probability 5.5·10⁻³ at
+#: Pd = 0.9 (binomial, p = Pd² per scan).
+RESOLVED_SCANS = 5
+RESOLVED_COMMON = 2
+#: The scans of a track no sensor updated for this long (s) are forgotten (a track that dead is
+#: long gone from the picture; its evidence could only be older than ``RESOLVED_SCANS`` scans).
+FORGET_SCANS_S = 600.0
+#: Candidate weights of covariance intersection.
+_CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
+
+
+@dataclass
+class FusedTrack:
+    """One system track at a report instant (SI, ECEF)."""
+
+    system_track_id: str
+    t: float
+    x: np.ndarray  # (6,)
+    P: np.ndarray  # (6, 6)
+    boost_prob: float
+    partners: tuple[str, ...]
+    tracker_id: int | None = None  # the measurement-level track, if any
+    local: tuple[tuple[str, str], ...] = ()  # (partner, local track id) fused in
+    absorbed: tuple[tuple[str, str], ...] = ()  # partners' duplicates on it, not fused
+    merged: tuple[int, ...] = ()  # other measurement-level tracks of the object, fused in
+
+
+@dataclass
+class _Local:
+    partner: str
+    track_id: str
+    t: float
+    x: np.ndarray
+    P: np.ndarray
+    boost_prob: float
+    sensors: frozenset[str] = frozenset()
+    #: The last message time (s) at which the partner had updated it: its position covariance
+    #: did not grow since the message before (a Kalman covariance grows only when predicted).
+    held_t: float = 0.0
+
+
+@dataclass
+class FusionCounters:
+    detections: int = 0
+    late_detections: int = 0
+    local_tracks: int = 0
+    #: Local tracks left out of a report: redundant (every sensor's detections at hand) and
+    #: with no measurement-level track, or a partner's second track on one object.
+    locals_absorbed: int = 0
+    #: Measurement-level tracks reported inside another track of the same object (per report).
+    tracks_merged: int = 0
+    reports: int = 0
+    per_partner: dict[str, int] = field(default_factory=dict)
+
+
+def _coast(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """A local track carried ``dt`` s forward (a fraction of a report period): constant
+    acceleration of gravity and the rotating frame over the step, and the covariance through
+    the constant-velocity transition."""
+    if dt <= 1e-9:
+        return x, P
+    pos, vel = x[:3], x[3:]
+    acc = rotating_frame_acceleration(pos[None], vel[None])[0]
+    xn = np.concatenate([pos + vel * dt + 0.5 * acc * dt * dt, vel + acc * dt])
+    F = np.eye(6)
+    F[:3, 3:] = dt * np.eye(3)
+    return xn, F @ P @ F.T
+
+
+def covariance_intersection(
+    xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """CI of two estimates (n,) with covariances (n, n), the weight minimising the trace of
+    the fused position block."""
+    ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)
+    w = _CI_WEIGHTS[:, None, None]
+    info = w * ia + (1.0 - w) * ib
+    P_all = np.linalg.inv(info)
+    best = int(np.argmin(np.trace(P_all[:, :3, :3], axis1=1, axis2=2)))
+    wb = _CI_WEIGHTS[best]
+    P = P_all[best]
+    x = P @ (wb * ia @ xa + (1.0 - wb) * ib @ xb)
+    return x, 0.5 * (P + P.T)
+
+
+class PictureFusion:
+    """Fuses partners' messages into system tracks reported every ``report_period_s``.
+
+    ``ingest(sender, message)`` takes ``Detection``, ``DetectionBatch`` and ``LocalTrack``
+    messages (others are ignored) and returns the ``FusedTrack``s of every report instant the
+    watermark passed, in order, as ``[(t, [FusedTrack, ...]), ...]``.
+    """
+
+    def __init__(
+        self,
+        config: TrackerConfig | None = None,
+        *,
+        report_period_s: float = 1.0,
+        latency_s: float = 1.0,
+        local_max_age_s: float = 5.0,
+        first_system_track_id: int = 1,
+    ) -> None:
+        self.tracker = Tracker(config)
+        self.report_period_s = report_period_s
+        self.latency_s = latency_s
+        self.local_max_age_s = local_max_age_s
+        self.counters = FusionCounters()
+        self._buffer: list[tuple[int, int, str, Detection]] = []
+        self._arrivals = 0
+        self._processed_t_ns = -(2**63)
+        self._latest_t_ns: int | None = None
+        self._next_report: int | None = None  # index k of the next report instant
+        self._n_fed = 0  # detections given to the tracker so far (its detection indices)
+        self._partners_of_track: dict[int, set[str]] = {}
+        self._locals: dict[tuple[str, str], _Local] = {}
+        self._sys_of_track: dict[int, str] = {}
+        self._sys_of_local: dict[tuple[str, str], str] = {}
+        # The measurement-level track each local track was fused with at the last report.
+        self._pair_of_local: dict[tuple[str, str], int] = {}
+        # Measurement-level tracks merged into another (of the same object) at the last report.
+        self._merged_into: dict[int, int] = {}
+        # The latest scans (t_ns) of each sensor that updated each measurement-level track, and
+        # each sensor's scan period (s, the least spacing of its scans seen).
+        self._scans_of_track: dict[int, dict[str, deque[int]]] = {}
+        self._scan_period: dict[str, float] = {}
+        self._last_scan: dict[str, int] = {}
+        # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
+        # partner's re-initiated local track to take up.
+        self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
+        # Sensors whose detections reach the fusion.
+        self._measured: set[str] = set()
+        # A restarted exchange starts above every id it may have given (lookout.exchange).
+        self._next_sys = first_system_track_id
+
+    # ------------------------------------------------------------------ input
+
+    def ingest(self, sender: str, message) -> list[tuple[float, list[FusedTrack]]]:
+        if isinstance(message, DetectionBatch):
+            for det in message.detections:
+                self._buffer_detection(sender, det)
+        elif isinstance(message, Detection):
+            self._buffer_detection(sender, message)
+        elif isinstance(message, LocalTrack):
+            self.counters.local_tracks += 1
+            key = (sender, message.track_id)
+            t, P = ns_to_s(message.t_ns), np.asarray(message.P, dtype=float)
+            old = self._locals.get(key)
+            held = old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9)
+            self._locals[key] = _Local(
+                sender,
+                message.track_id,
+                t,
+                np.asarray(message.x, dtype=float),
+                P,
+                message.boost_prob,
+                frozenset(message.sensors),
+                t if held else old.held_t,
+            )
+            self._advance(message.t_ns)
+            return self._drain()
+        else:
+            return []
+        return self._drain()
+
+    def flush(self) -> list[tuple[float, list[FusedTrack]]]:
+        """Process everything buffered and report up to the latest time seen."""
+        if self._latest_t_ns is None:
+            return []
+        self._latest_t_ns += s_to_ns(self.latency_s) + 1
+        return self._drain()
+
+    def _buffer_detection(self, sender: str, det: Detection) -> None:
+        self.counters.detections += 1
+        self.counters.per_partner[sender] = self.counters.per_partner.get(sender, 0) + 1
+        self._measured.add(det.sensor_id)
+        if det.t_ns < self._processed_t_ns:
+            self.counters.late_detections += 1
+            return
+        self._arrivals += 1
+        heapq.heappush(self._buffer, (det.t_ns, self._arrivals, sender, det))
+        self._advance(det.t_ns)
+
+    def _advance(self, t_ns: int) -> None:
+        if self._latest_t_ns is None or t_ns > self._latest_t_ns:
+            self._latest_t_ns = t_ns
+        if self._next_report is None:
+            self._next_report = math.floor(ns_to_s(t_ns) / self.report_period_s) + 1
+
+    # ------------------------------------------------------------------ processing
+
+    def _drain(self) -> list[tuple[float, list[FusedTrack]]]:
+        if self._latest_t_ns is None:
+            return []
+        watermark = self._latest_t_ns - s_to_ns(self.latency_s)
+        out = []
+        while True:
+            t_report = self._next_report * self.report_period_s
+            t_report_ns = s_to_ns(t_report)
+            upto = min(watermark, t_report_ns)
+            self._process_until(upto)
+            if t_report_ns > watermark:
+                break
+            out.append((t_report, self._report(t_report)))
+            self._next_report += 1
+        return out
+
+    def _process_until(self, t_ns: int) -> None:
+        chunk, partners = [], []
+        while self._buffer and self._buffer[0][0] <= t_ns:
+            _, _, sender, det = heapq.heappop(self._buffer)
+            chunk.append(det)
+            partners.append(sender)
+        if not chunk:
+            return
+        self._processed_t_ns = max(self._processed_t_ns, chunk[-1].t_ns)
+        first, self._n_fed = self._n_fed, self._n_fed + len(chunk)
+        for det in chunk:
+            last = self._last_scan.get(det.sensor_id)
+            if last is not None and det.t_ns > last:
+                gap = ns_to_s(det.t_ns - last)
+                self._scan_period[det.sensor_id] = min(
+                    gap, self._scan_period.get(det.sensor_id, math.inf)
+                )
+            if last is None or det.t_ns > last:
+                self._last_scan[det.sensor_id] = det.t_ns
+        rows = self.tracker.process(chunk)
+        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
+            if di >= first:
+                self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
+                det = chunk[di - first]
+                scans = self._scans_of_track.setdefault(tid, {}).get(det.sensor_id)
+                if scans is None:
+                    scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
+                if not scans or scans[-1] != det.t_ns:
+                    scans.append(det.t_ns)
+
+    def _report(self, t: float) -> list[FusedTrack]:
+        self.counters.reports += 1
+        rep, members = self._merge_same_objects(self.tracker.report(t))
+        locals_now = self._locals_at(t)
+        tids = [ms[0] for ms in members]
+        row_of = {tid: i for i, ms in enumerate(members) for tid in ms}
+        pairs = self._assign_locals(rep, row_of, locals_now)
+        fused: list[tuple[int, FusedTrack]] = []
+        # Ids of the reported measurement-level tracks (and of those merged into another, kept
+        # for their return): never handed to another.
+        taken: set[str] = {self._sys_of_track[i] for i in row_of if i in self._sys_of_track}
+        used = set(pairs)
+        absorbed: dict[int, list[tuple[str, str]]] = {}
+        loose = [k for k in locals_now if k not in used]
+        alone = []
+        for key in loose:
+            i = self._duplicate_of(key, locals_now[key], rep, pairs)
+            if i is not None:
+                absorbed.setdefault(i, []).append(key)
+            elif self._redundant(locals_now[key]) or t - locals_now[key][4] > LOCAL_UNHELD_S:
+                self.counters.locals_absorbed += 1
+            else:
+                alone.append(key)
+        self.counters.locals_absorbed += sum(len(v) for v in absorbed.values())
+        mine: dict[int, list[tuple[str, str]]] = {}
+        for key, i in pairs.items():
+            mine.setdefault(i, []).append(key)
+        # Measurement-level tracks: new ones first take up the ids their locals stood under.
+        order = sorted(range(len(tids)), key=lambda i: tids[i] in self._sys_of_track)
+        for i in order:
+            tid = tids[i]
+            keys = sorted(mine.get(i, []))
+            x, P = rep.x[i], rep.P[i]
+            for key in keys:
+                lx, lP = locals_now[key][:2]
+                x, P = covariance_intersection(x, P, lx, lP)
+            sys_id = self._system_id_of_track(tid, keys, taken)
+            taken.add(sys_id)
+            for key in keys:
+                self._sys_of_local[key] = sys_id
+                self._pair_of_local[key] = tid
+            partners = {k[0] for k in keys}
+            for member in members[i]:
+                partners |= self._partners_of_track.get(member, set())
+            fused.append(
+                (
+                    i,
+                    FusedTrack(
+                        sys_id,
+                        t,
+                        x,
+                        P,
+                        float(rep.boost_prob[i]),
+                        tuple(sorted(partners)),
+                        tid,
+                        tuple(keys),
+                        tuple(sorted(absorbed.get(i, []))),
+                        tuple(members[i][1:]),
+                    ),
+                )
+            )
+        for key in set(self._pair_of_local) - used:
+            del self._pair_of_local[key]
+        fused.sort(key=lambda r: r[0])
+        return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _merge_same_objects(self, rep):
+        """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
+        [[tracker id of the group's track, ids of the tracks merged into it], ...])``.
+
+        The tracker may hold two tracks of one object for a while (one born on detections the
+        other missed, in boost or at a handover); shown as two system tracks, the partners would
+        see two missiles. A track joins an older one (by system id) when their full states
+        pass the ``MERGE_GATE_CHI2`` test (``MERGE_KEEP_CHI2`` if it was merged into that one
+        at the last report), and the group is reported under the older id, its states fused by
+        covariance intersection (their cross-correlation is unknown). A track whose elder the
+        tracker has dropped takes up the elder's system id: the object keeps its id."""
+        tids = [int(i) for i in rep.track_id.tolist()]
+        alive = set(tids)
+        if self._last_scan:
+            # Forget the scans of tracks no sensor updated for a long time (dead ones).
+            now = max(self._last_scan.values())
+            for tid in [k for k, v in self._scans_of_track.items()
+                        if _stale_scans(v, now)]:  # fmt: skip
+                del self._scans_of_track[tid]
+        for tid, elder in sorted(self._merged_into.items()):
+            if tid in alive and elder not in alive and elder in self._sys_of_track:
+                self._sys_of_track[tid] = self._sys_of_track.pop(elder)
+        n = len(tids)
+        d2 = np.full((n, n), math.inf)
+        if n > 1:
+            d = rep.x[:, None, :] - rep.x[None, :, :]
+            S = rep.P[:, None, :, :] + rep.P[None, :, :, :]
+            try:
+                d2 = np.einsum("ijk,ijk->ij", d, np.linalg.solve(S, d[..., None])[..., 0])
+            except np.linalg.LinAlgError:
+                pass
+        order = sorted(
+            range(n),
+            key=lambda i: (
+                _id_order(self._sys_of_track[tids[i]]) if tids[i] in self._sys_of_track
+                else math.inf,
+                tids[i],
+            ),
+        )  # fmt: skip
+        heads: list[int] = []
+        group: dict[int, list[int]] = {}
+        merged_into: dict[int, int] = {}  # merged track -> the track it joined
+        for i in order:
+            best, best_cost = None, math.inf
+            for h in heads:
+                kept = self._merged_into.get(tids[i]) == tids[h]
+                if d2[i, h] > (MERGE_KEEP_CHI2 if kept else MERGE_GATE_CHI2):
+                    continue
+                if any(self._resolved(tids[i], tids[j]) for j in group[h]):
+                    continue
+                cost = d2[i, h] - STAY_BONUS * kept
+                if cost < best_cost:
+                    best, best_cost = h, cost
+            if best is None:
+                heads.append(i)
+                group[i] = [i]
+            else:
+                group[best].append(i)
+                merged_into[tids[i]] = tids[best]
+        self.counters.tracks_merged += len(merged_into)
+        if not merged_into:
+            self._merged_into = {}
+            return rep, [[tid] for tid in tids]
+        # Each object's id goes with its sharpest track (the one the fused state leans on), so
+        # that a track that leaves the group later (one the tracker lets drift off the object)
+        # leaves under a new id and the object keeps the one the partners saw.
+        groups = []
+        for h in sorted(heads):
+            g = group[h]
+            anchor = min(g, key=lambda i: np.trace(rep.P[i][:3, :3]))
+            if anchor != h and tids[h] in self._sys_of_track:
+                self._sys_of_track[tids[anchor]] = self._sys_of_track.pop(tids[h])
+            groups.append([anchor] + [i for i in g if i != anchor])
+        self._merged_into = {tids[i]: tids[g[0]] for g in groups for i in g[1:]}
+        xs, Ps = [], []
+        for g in groups:
+            x, P = rep.x[g[0]], rep.P[g[0]]
+            for i in g[1:]:
+                x, P = covariance_intersection(x, P, rep.x[i], rep.P[i])
+            xs.append(x)
+            Ps.append(P)
+        first = [g[0] for g in groups]
+        grouped = TrackLog(
+            t=rep.t[first],
+            track_id=rep.track_id[first],
+            x=np.array(xs),
+            P=np.array(Ps),
+            boost_prob=rep.boost_prob[first],
+            detection_index=np.full(len(groups), -1, dtype=np.int64),
+            confirmed=np.ones(len(groups), dtype=bool),
+        )
+        return grouped, [[tids[i] for i in g] for g in groups]
+
+    def _resolved(self, a: int, b: int) -> bool:
+        """Whether ``RESOLVED_COMMON`` scans of one sensor updated both tracks ``a`` and ``b``
+        within that sensor's last ``RESOLVED_SCANS`` scans: two objects, however close."""
+        sa, sb = self._scans_of_track.get(a), self._scans_of_track.get(b)
+        if not sa or not sb:
+            return False
+        for sensor in sa.keys() & sb.keys():
+            common = set(sa[sensor]) & set(sb[sensor])
+            if len(common) < RESOLVED_COMMON:
+                continue
+            period = self._scan_period.get(sensor, 0.0)
+            recent = self._last_scan[sensor] - RESOLVED_SCANS * period * NS_PER_S
+            if sum(t >= recent - 1 for t in common) >= RESOLVED_COMMON:
+                return True
+        return False
+
+    def _assign_locals(self, rep, row_of: dict[int, int], locals_now) -> dict[tuple[str, str], int]:
+        """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
+        by partner, one local track of a partner per row. ``row_of``: the row of each
+        measurement-level track (those merged into another, that one's)."""
+        out: dict[tuple[str, str], int] = {}
+        tids = rep.track_id.tolist()
+        if not tids or not locals_now:
+            return out
+        by_partner: dict[str, list[tuple[str, str]]] = {}
+        for key in sorted(locals_now):
+            by_partner.setdefault(key[0], []).append(key)
+        for keys in by_partner.values():
+            d2 = np.array([[_d2(locals_now[k], rep.x[i], rep.P[i]) for i in range(len(tids))]
+                           for k in keys])  # fmt: skip
+            kept = np.array(
+                [
+                    [row_of.get(self._pair_of_local.get(k, -1), -1) == i for i in range(len(tids))]
+                    for k in keys
+                ]  # fmt: skip
+            )
+            ok = np.where(kept, d2 <= KEEP_GATE_CHI2, d2 <= LOCAL_GATE_CHI2)
+            if not ok.any():
+                continue
+            cost = np.where(ok, d2 - STAY_BONUS * kept, 1e12)
+            r, c = linear_sum_assignment(cost)
+            for a, b in zip(r.tolist(), c.tolist(), strict=True):
+                if ok[a, b]:
+                    out[keys[a]] = b
+        return out
+
+    def _duplicate_of(self, key, local, rep, pairs) -> int | None:
+        """The measurement-level row of which the unassigned local track ``key`` is its
+        partner's duplicate: inside the keep gate of a row that already has a local track of
+        the same partner (None: none)."""
+        rows = {i for k, i in pairs.items() if k[0] == key[0]}
+        best, best_d2 = None, KEEP_GATE_CHI2
+        for i in sorted(rows):
+            d2 = _d2(local, rep.x[i], rep.P[i])
+            if d2 <= best_d2:
+                best, best_d2 = i, d2
+        return best
+
+    def _redundant(self, local) -> bool:
+        """Whether every sensor of a local track has its detections fused at measurement
+        level (a track naming no sensor is taken as having something of its own)."""
+        sensors = local[3]
+        return bool(sensors) and sensors <= self._measured
+
+    def _system_id_of_track(self, tid: int, keys, taken: set[str]) -> str:
+        """The system id of measurement-level track ``tid`` fused with local tracks ``keys``: its
+        own, or, new, the oldest id its local tracks stood under; a local-only system track it
+        takes over is merged into the older id of the two. ``taken``: ids of other reported
+        tracks (its own is in it)."""
+        own = self._sys_of_track.get(tid)
+        theirs = [self._sys_of_local[k] for k in keys if k in self._sys_of_local]
+        theirs = [s_ for s_ in theirs if s_ != own and s_ not in taken]
+        if own is None:
+            sys_id = min(theirs, key=_id_order) if theirs else self._new_id()
+        else:
+            merge = [s_ for s_ in theirs if s_ in self._alone]
+            sys_id = min([own, *merge], key=_id_order)
+        self._sys_of_track[tid] = sys_id
+        for s_ in theirs:
+            self._alone.pop(s_, None)
+        return sys_id
+
+    def _stand_alone(self, t: float, keys, locals_now, taken: set[str]) -> list[FusedTrack]:
+        """System tracks of local tracks no measurement-level track holds: grouped across
+        partners (one local track per partner, inside the group's gate), CI-fused."""
+        groups: list[list] = []  # [keys, x, P]
+        for key in sorted(keys, key=lambda k: (self._sys_of_local.get(k) is None, k)):
+            lx, lP = locals_now[key][:2]
+            for g in groups:
+                if key[0] not in {k[0] for k in g[0]} and _d2(locals_now[key], g[1], g[2]) <= (
+                    LOCAL_GATE_CHI2
+                ):
+                    g[0].append(key)
+                    g[1], g[2] = covariance_intersection(g[1], g[2], lx, lP)
+                    break
+            else:
+                groups.append([[key], lx, lP])
+        out = []
+        alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
+        for g_keys, x, P in groups:
+            sys_id = self._system_id_alone(t, g_keys, x, P, taken)
+            taken.add(sys_id)
+            for key in g_keys:
+                self._sys_of_local[key] = sys_id
+            partners = frozenset(k[0] for k in g_keys)
+            alone[sys_id] = (t, x, P, partners)
+            bp = max(locals_now[k][2] for k in g_keys)
+            out.append(
+                FusedTrack(sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys))
+            )
+        # Local-only system tracks unseen at this report stay for their partners to take up
+        # again (re-initiated local tracks) within ``local_max_age_s``.
+        for sys_id, last in self._alone.items():
+            if sys_id not in alone and sys_id not in taken and t - last[0] <= self.local_max_age_s:
+                alone[sys_id] = last
+        self._alone = alone
+        return out
+
+    def _system_id_alone(self, t: float, keys, x, P, taken: set[str]) -> str:
+        """The id of a group of standing-alone local tracks: the oldest id they stood under, or
+        that of a local-only system track of the last reports whose local tracks are gone and
+        whose prediction holds them (a partner re-initiated its track), or a new one."""
+        theirs = [self._sys_of_local[k] for k in keys if k in self._sys_of_local]
+        theirs = [s_ for s_ in theirs if s_ not in taken]
+        if theirs:
+            return min(theirs, key=_id_order)
+        live = set(self._sys_of_local[k] for k in self._locals if k in self._sys_of_local)
+        best, best_d2 = None, KEEP_GATE_CHI2
+        for sys_id, (t0, x0, P0, _) in sorted(self._alone.items()):
+            if sys_id in taken or sys_id in live or t - t0 > self.local_max_age_s:
+                continue
+            x1, P1 = _coast(x0, P0, t - t0)
+            d2 = _d2((x, P), x1, P1)
+            if d2 <= best_d2:
+                best, best_d2 = sys_id, d2
+        return best if best is not None else self._new_id()
+
+    def _new_id(self) -> str:
+        sys_id = f"S{self._next_sys}"
+        self._next_sys += 1
+        return sys_id
+
+    def _locals_at(self, t: float) -> dict[tuple[str, str], tuple]:
+        """Every fresh local track, predicted (coasting) to ``t``: (x, P, boost_prob, sensors,
+        held_t).
+        A partner publishes all its tracks at each of its report instants, so one missing from
+        its latest report is one it dropped (a partner that re-initiates its track must not be
+        seen with two tracks of one object for ``local_max_age_s``)."""
+        latest: dict[str, float] = {}
+        for v in self._locals.values():
+            if v.t <= t + 1e-9:
+                latest[v.partner] = max(latest.get(v.partner, -math.inf), v.t)
+        for key in [
+            k
+            for k, v in self._locals.items()
+            if t - v.t > self.local_max_age_s or v.t < latest.get(v.partner, -math.inf) - 1e-6
+        ]:
+            del self._locals[key]
+        out = {}
+        for v in self._locals.values():
+            if v.t > t + 1e-9:
+                continue
+            x6, P6 = _coast(v.x, v.P, t - v.t)
+            out[(v.partner, v.track_id)] = (x6, P6, v.boost_prob, v.sensors, v.held_t)
+        return out
+
+
+def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
+    """Chi-square of the position difference between a local track (x, P, ...) and (x, P)."""
+    d = local[0][:3] - x[:3]
+    S = local[1][:3, :3] + P[:3, :3]
+    try:
+        return float(d @ np.linalg.solve(S, d))
+    except np.linalg.LinAlgError:
+        return math.inf
+
+
+def _stale_scans(scans: dict[str, deque[int]], now_ns: int) -> bool:
+    """Whether a track's latest scan is more than ``FORGET_SCANS_S`` old at ``now_ns``."""
+    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * NS_PER_S
+
+
+def _id_order(sys_id: str) -> int:
+    """System ids in the order they were made ("S12" -> 12)."""
+    return int(sys_id[1:])

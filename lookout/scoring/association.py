@@ -1,0 +1,233 @@
+"""Which estimate is which truth: the scoring rule every figure of ``lookout.scoring`` rests on.
+
+**Which truths count.** A truth object counts when at least ``min_detections`` detections are
+labelled with it. It is *expected* (an estimate should be on it; an instant without one is a
+miss) from its first to its last labelled detection, and *eligible* (an estimate on it is a
+true one, never a false one) from its first labelled detection to the end of its life, so an
+estimate coasted past the last detection is neither rewarded nor punished. Without
+``detections`` the detection times are unknown and every counted truth is expected over its
+whole life.
+
+**Association.** At each instant the estimates (tracker reports, or the system tracks a partner
+received) are assigned to the eligible truths by the Hungarian algorithm
+(``scipy.optimize.linear_sum_assignment``) on their ECEF position distance, capped at
+``cutoff_m``; pairs farther apart than the cutoff are not matched. A pair matched at the
+previous instant costs ``switch_penalty_m`` less, so an assignment persists through small
+differences (as in the CLEAR-MOT metrics, a duplicate that comes slightly closer does not take
+the truth over) but moves when the other estimate is clearly closer.
+
+An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
+such truth (a second track on one object); one farther from every eligible truth is *false*.
+An unmatched expected truth is *missed*.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from lookout.timebase import ns_to_s
+
+
+@dataclass(frozen=True)
+class Truths:
+    """The counted truth objects: ids, trajectories, first and last detection times (s; ±inf
+    when the detections are not given)."""
+
+    ids: tuple[str, ...]
+    trajectories: list
+    t_first: np.ndarray
+    t_last: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def counted_truths(
+    trajectories: Sequence,
+    labels: Sequence[str | None],
+    detections: Sequence | None = None,
+    min_detections: int = 3,
+) -> Truths:
+    """The truths with at least ``min_detections`` labelled detections (``labels[i]`` the truth
+    id of detection ``i``, None for a false alarm), with their detection spans."""
+    by_id = {tr.object_id: tr for tr in trajectories}
+    lab = np.array(["" if x is None or x not in by_id else x for x in labels], dtype=object)
+    ids, counts = np.unique(lab[lab != ""].astype(str), return_counts=True)
+    truth_ids = tuple(str(i) for i, n in zip(ids, counts, strict=True) if n >= min_detections)
+    n = len(truth_ids)
+    t_first = np.full(n, -np.inf)
+    t_last = np.full(n, np.inf)
+    if detections is not None and n:
+        det_t = ns_to_s(np.array([d.t_ns for d in detections], dtype=np.int64))
+        for j, tid in enumerate(truth_ids):
+            tj = det_t[lab == tid]
+            t_first[j], t_last[j] = tj.min(), tj.max()
+    return Truths(truth_ids, [by_id[i] for i in truth_ids], t_first, t_last)
+
+
+@dataclass(frozen=True)
+class Association:
+    """Estimates and truths at every instant, and which is which.
+
+    Estimate rows are sorted by (instant, id); ``starts[k]:ends[k]`` are the rows of instant
+    ``k``. Matched pairs are the parallel arrays ``row``, ``truth``, ``instant`` (length S).
+    """
+
+    truths: Truths
+    t: np.ndarray  # (T,) instants, s
+    period_s: float  # the instants' spacing: each instant stands for this much time
+    truth_x: np.ndarray  # (T, M, 6) truth states (NaN outside a truth's life)
+    phase: np.ndarray  # (T, M) int8 truth phase index
+    eligible: np.ndarray  # (T, M) bool
+    expected: np.ndarray  # (T, M) bool
+    est_t: np.ndarray  # (R,) s
+    est_id: np.ndarray  # (R,) int64
+    est_x: np.ndarray  # (R, 6)
+    est_P: np.ndarray  # (R, 6, 6)
+    est_instant: np.ndarray  # (R,) index into t
+    starts: np.ndarray  # (T,)
+    ends: np.ndarray  # (T,)
+    row: np.ndarray  # (S,) matched estimate rows
+    truth: np.ndarray  # (S,) their truths
+    instant: np.ndarray  # (S,) their instants
+    matched: np.ndarray  # (T, M) bool: truth j has its (one) matched estimate at instant k
+    duplicate_of: np.ndarray  # (R,) int64: truth an unmatched estimate duplicates, or -1
+    is_matched: np.ndarray  # (R,) bool
+
+    @property
+    def is_false(self) -> np.ndarray:
+        """(R,) estimates matched to no truth and near none."""
+        return ~self.is_matched & (self.duplicate_of < 0)
+
+    def estimates_per_truth(self) -> np.ndarray:
+        """(T, M) int: estimates on each truth at each instant (its match plus duplicates)."""
+        n = self.matched.astype(np.int64)
+        dup = np.flatnonzero(self.duplicate_of >= 0)
+        np.add.at(n, (self.est_instant[dup], self.duplicate_of[dup]), 1)
+        return n
+
+
+def _instants(rep_t: np.ndarray, t_lo: float, t_hi: float, period: float) -> np.ndarray:
+    """Every estimate's time, plus the grid of ``period`` over the truths' expected span (so
+    instants with no estimate at all still count their misses)."""
+    times = [rep_t]
+    if math.isfinite(t_lo) and t_hi >= t_lo:
+        ref = rep_t[0] if rep_t.size else t_lo
+        n0, n1 = math.ceil((t_lo - ref) / period - 1e-9), math.floor((t_hi - ref) / period + 1e-9)
+        times.append(ref + period * np.arange(n0, n1 + 1))
+    return np.unique(np.round(np.concatenate(times), 6))
+
+
+def report_period(rep_t: np.ndarray, period_s: float | None) -> float:
+    """``period_s``, or the estimates' own median spacing (1 s when there is none)."""
+    if period_s is not None:
+        return float(period_s)
+    steps = np.diff(np.unique(rep_t))
+    return float(np.median(steps)) if steps.size else 1.0
+
+
+def associate(
+    t: np.ndarray,
+    est_id: np.ndarray,
+    x: np.ndarray,
+    P: np.ndarray,
+    truths: Truths,
+    *,
+    cutoff_m: float,
+    switch_penalty_m: float = 1000.0,
+    period_s: float | None = None,
+) -> Association:
+    """Associate estimates (rows of time ``t`` s, integer ``est_id``, ECEF state ``x`` (R, 6)
+    with covariance ``P`` (R, 6, 6)) with the counted ``truths`` (see the module doc).
+    ``period_s`` defaults to the estimates' own spacing."""
+    rt = np.round(np.asarray(t, dtype=float), 6)
+    order = np.lexsort((np.asarray(est_id), rt))
+    rt = rt[order]
+    rid = np.asarray(est_id, dtype=np.int64)[order]
+    rx = np.asarray(x, dtype=float).reshape(-1, 6)[order]
+    rP = np.asarray(P, dtype=float).reshape(-1, 6, 6)[order]
+    period = report_period(rt, period_s)
+    n_truth = len(truths)
+    trajs = truths.trajectories
+    life_lo = np.array([max(tr.t_start, f) for tr, f in zip(trajs, truths.t_first, strict=True)])
+    life_hi = np.array([min(tr.t_end, la) for tr, la in zip(trajs, truths.t_last, strict=True)])
+    t_lo = float(life_lo.min()) if n_truth else math.inf
+    t_hi = float(life_hi.max()) if n_truth else -math.inf
+    inst = _instants(rt, t_lo, t_hi, period)
+    n_t = inst.size
+    truth_x = np.full((n_t, n_truth, 6), np.nan)
+    phase = np.zeros((n_t, n_truth), dtype=np.int8)
+    for j, tr in enumerate(trajs):  # one call per truth, vectorised over instants
+        truth_x[:, j] = tr.state_at(inst)
+        phase[:, j] = tr.phase[tr.sample_index_at(inst)]
+    alive = np.isfinite(truth_x).all(axis=2)
+    eligible = alive & (inst[:, None] >= truths.t_first[None, :] - 1e-6)
+    expected = eligible & (inst[:, None] <= truths.t_last[None, :] + 1e-6)
+
+    starts = np.searchsorted(rt, inst, side="left")
+    ends = np.searchsorted(rt, inst, side="right")
+    est_instant = np.searchsorted(inst, rt)
+    prev = np.full(n_truth, -1, dtype=np.int64)
+    m_row, m_truth, m_inst = [], [], []
+    matched = np.zeros((n_t, n_truth), dtype=bool)
+    is_matched = np.zeros(rt.size, dtype=bool)
+    duplicate_of = np.full(rt.size, -1, dtype=np.int64)
+    for k in range(n_t):
+        s, e = starts[k], ends[k]
+        if s == e:
+            prev[:] = -1
+            continue
+        elig = np.flatnonzero(eligible[k])
+        d = np.linalg.norm(rx[s:e, None, :3] - truth_x[k, elig, :3][None, :, :], axis=-1)
+        r = c = np.zeros(0, dtype=np.int64)
+        if d.size:
+            # Last instant's pairs cost ``switch_penalty_m`` less: an estimate keeps its truth
+            # through small differences (a duplicate does not steal it) and hands it over when
+            # clearly farther (an early mix-up between close objects is corrected as they part).
+            kept = (rid[s:e, None] == prev[elig][None, :]) & (d < cutoff_m)
+            a, b = linear_sum_assignment(np.minimum(d, cutoff_m) - switch_penalty_m * kept)
+            ok = d[a, b] < cutoff_m
+            r, c = a[ok].astype(np.int64), elig[b[ok]]
+            free = np.ones(e - s, dtype=bool)
+            free[r] = False
+            near = d.argmin(axis=1)
+            dup = free & (d[np.arange(e - s), near] < cutoff_m)
+            duplicate_of[s:e][dup] = elig[near[dup]]
+        prev[:] = -1
+        prev[c] = rid[s + r]
+        matched[k, c] = True
+        is_matched[s + r] = True
+        m_row.append(s + r)
+        m_truth.append(c)
+        m_inst.append(np.full(r.size, k))
+
+    def cat(parts):
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+    return Association(
+        truths=truths,
+        t=inst,
+        period_s=period,
+        truth_x=truth_x,
+        phase=phase,
+        eligible=eligible,
+        expected=expected,
+        est_t=rt,
+        est_id=rid,
+        est_x=rx,
+        est_P=rP,
+        est_instant=est_instant,
+        starts=starts,
+        ends=ends,
+        row=cat(m_row),
+        truth=cat(m_truth),
+        instant=cat(m_inst),
+        matched=matched,
+        duplicate_of=duplicate_of,
+        is_matched=is_matched,
+    )

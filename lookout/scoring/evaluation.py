@@ -1,0 +1,446 @@
+"""A scenario end to end against its truth: simulate, track, assess, score.
+
+This is what ``lookout track SCENARIO`` runs. The tracker sees every partner's detections (the
+fused, measurement-level picture); its reports are scored against the truth
+(``lookout.scoring``) with each counted truth's posterior Cramér-Rao bound
+(``lookout.tracking.pcrlb``), and assessed (``lookout.assess``) every ``assess_period_s``. Each
+launch (a *flight*) is then judged by the assessments of the tracks that followed its main object
+(the booster, later the reentry vehicle or payload): when the first impact prediction came, how
+often its 95% ellipse held the true impact point, the launch-point and final impact errors, the
+class, and the territories it was predicted to overfly and when that was first said.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+
+import numpy as np
+from scipy.stats import chi2
+
+from lookout.assess import (
+    CHI2_2D_95,
+    Assessment,
+    Assessor,
+    ImpactBatch,
+    mahalanobis2,
+    predict_impacts,
+)
+from lookout.assess.assessment import BOOST_THRESHOLD
+from lookout.assess.energy import orbits
+from lookout.assess.events import flight_event, group
+from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impacts
+from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
+from lookout.assess.territory import territories
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.scenario import Scenario
+from lookout.scoring import Scores, score
+from lookout.scoring.claims import ClaimRecord, Claims, root_of
+from lookout.scoring.functions import nees
+from lookout.scoring.picture import judge_tracks
+from lookout.simulate import Simulation, simulate
+from lookout.timebase import ns_to_s
+from lookout.tracking import TrackerOutput, pcrlb, track
+
+Progress = Callable[[str, float, float], None]
+
+
+@dataclass
+class Evaluation:
+    sim: Simulation
+    output: TrackerOutput
+    scores: Scores
+    assessments: list[Assessment]
+    flights: dict[str, dict]
+    claims: Claims | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON of ``lookout track --json``."""
+        out = self.scores.to_dict()
+        if self.claims is not None:
+            c = self.claims.to_dict()
+            keys = ("phantom_launches", "false_overflight_claims", "false_impact_area_claims")
+            out.update({k: c.pop(k) for k in keys})
+            out["claims"] = c
+        wall = self.timings["track_s"] + self.timings["assess_s"]
+        out.update(
+            {
+                "scenario": self.sim.scenario.name,
+                "detections": self.output.n_detections,
+                "wall_s": wall,
+                "sim_s": self.sim.sim_s,
+                "realtime_factor": self.sim.sim_s / wall if wall > 0 else None,
+                "detections_per_s": self.output.n_detections / max(self.timings["track_s"], 1e-9),
+                "timings_s": self.timings,
+                "flights": self.flights,
+            }
+        )
+        return out
+
+
+def evaluate(
+    scenario: Scenario,
+    *,
+    report_period_s: float = 1.0,
+    assess_period_s: float = 5.0,
+    with_pcrlb: bool = True,
+    progress: Progress | None = None,
+    sim: Simulation | None = None,
+    bounds: dict | None = None,
+) -> Evaluation:
+    """Simulate, track, assess and score ``scenario`` (``sim``: its simulation if already
+    run; ``bounds``: its ``truth_bounds`` if already computed)."""
+    sim = sim or simulate(scenario, progress=progress)
+    timings = dict(sim.timings)
+    t = time.perf_counter()
+    output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
+    timings["track_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if bounds is None and with_pcrlb:
+        bounds = truth_bounds(sim)
+    timings["pcrlb_s"] = time.perf_counter() - t
+    scores = score(
+        output,
+        sim.trajectories,
+        sim.labels,
+        detections=sim.detections,
+        pcrlb_results=bounds,
+        report_period_s=report_period_s,
+    )
+    t = time.perf_counter()
+    assessments = assess_reports(output, assess_period_s, progress)
+    timings["assess_s"] = time.perf_counter() - t
+    flights = judge_flights(sim, scores, assessments)
+    # Launch events (lookout.assess.events): per flight, its event's objects and payload.
+    events, owner = group(assessments), _track_truth(scores)
+    for launch in sim.launches:
+        fl = flights[launch.object_id]
+        fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
+                               launch.launch_time))  # fmt: skip
+    claims = judge_tracks(
+        scores, [claim_record(a) for a in assessments], sim.trajectories, sim.launches
+    )
+    return Evaluation(sim, output, scores, assessments, flights, claims, timings)
+
+
+def claim_record(a: Assessment) -> ClaimRecord:
+    """The claims of one of the central tracker's assessments (``lookout.scoring.claims``)."""
+    area = a.impact_area
+    return ClaimRecord(
+        track_id=a.track_id,
+        t=a.t,
+        launch_lat=a.launch_lat,
+        launch_lon=a.launch_lon,
+        overflown=tuple(a.overflown_codes),
+        impact_area=area.code if area is not None else None,
+        impact_area_kind=area.kind if area is not None else None,
+        iip=a.impact_kind == "iip",
+    )
+
+
+def truth_bounds(sim: Simulation, min_detections: int = 3, period_s: float = 1.0) -> dict:
+    """The PCRLB of every truth object with at least ``min_detections`` labelled detections, at
+    each of its detection times and every ``period_s`` between its first and last: in a gap
+    between detections the bound is the prediction from the last one, which a straight line
+    between the detection times would understate by a factor of three in a lofted missile's
+    hour unseen. (After the last detection none is given: it would be a prediction through the
+    air with drag as white noise, ``pcrlb``, not a bound worth comparing with.)"""
+    by_truth: dict[str, list] = defaultdict(list)
+    for det, label in zip(sim.detections, sim.labels, strict=True):
+        if label is not None:
+            by_truth[label].append(det)
+    out = {}
+    for tid, dets in by_truth.items():
+        if len(dets) < min_detections:
+            continue
+        det_t = ns_to_s(np.unique([d.t_ns for d in dets]))
+        grid = np.arange(np.ceil(det_t[0] / period_s), np.floor(det_t[-1] / period_s) + 1)
+        out[tid] = pcrlb(sim.trajectory(tid), dets, times=np.union1d(det_t, grid * period_s))
+    return out
+
+
+def assess_reports(
+    output: TrackerOutput, period_s: float, progress: Progress | None = None
+) -> list[Assessment]:
+    """Assess every confirmed track at each report instant on the ``period_s`` grid."""
+    rep = output.reports
+    if len(rep) == 0:
+        return []
+    assessor = Assessor(outlines=territories())
+    on_grid = np.abs(rep.t / period_s - np.round(rep.t / period_s)) < 1e-6
+    chosen = np.flatnonzero(on_grid & rep.confirmed)
+    impacts = _impacts_of_rows(rep, chosen, assessor.prior, progress)
+    position = {int(r): k for k, r in enumerate(chosen)}
+    instants = np.unique(rep.t[chosen])
+    out: list[Assessment] = []
+    for k, t in enumerate(instants):
+        rows = chosen[rep.t[chosen] == t]
+        ids = [str(i) for i in rep.track_id[rows].tolist()]
+        mine = impacts.take([position[int(r)] for r in rows])
+        out += assessor.update(
+            float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine
+        )
+        if progress:
+            progress("assess", k + 1, instants.size)
+    return out
+
+
+def _impacts_of_rows(rep, rows: np.ndarray, prior, progress, chunk: int = 400) -> ImpactBatch:
+    """``predict_impacts`` of the report ``rows``, flown in large batches across instants (the
+    same computation as one update at a time, much faster); none for tracks in orbit."""
+    n = rows.size
+    lat, lon, t_imp, t_sig = (np.full(n, np.nan) for _ in range(4))
+    cov = np.full((n, 2, 2), np.nan)
+    complete = np.zeros(n, dtype=bool)
+    nominal: list = [None] * n
+    orbital, _ = orbits(rep.x[rows])
+    orbital &= rep.boost_prob[rows] < BOOST_THRESHOLD
+    fly = np.flatnonzero(~orbital)
+    for start in range(0, fly.size, chunk):
+        sel = fly[start : start + chunk]
+        r = rows[sel]
+        b = predict_impacts(rep.t[r], rep.x[r], rep.P[r], prior)
+        lat[sel], lon[sel], t_imp[sel], t_sig[sel] = b.lat, b.lon, b.t, b.t_sigma
+        cov[sel], complete[sel] = b.cov_en, b.complete
+        for j, k in enumerate(sel.tolist()):
+            nominal[k] = b.nominal[j]
+        if progress:
+            progress("predict impacts", min(start + chunk, fly.size), fly.size)
+    reach = _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk // 4)
+    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal, reach)
+
+
+def _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk):
+    """The reachable-footprint impacts (``lookout.assess.footprint``) of the report ``rows``
+    that may manoeuvre, in batches: in the air where lift acts, not thrusting, on a track that
+    has stayed below ``CAPABLE_MAX_ALT_M`` so far (the assessor asks for others itself)."""
+    n = rows.size
+    out = tuple(np.full((n, 4), np.nan) for _ in range(3))
+    _, _, alt = ecef_to_geodetic(rep.x[rows, :3])
+    order = np.argsort(rep.t[rows], kind="stable")
+    max_alt = np.empty(n)
+    seen: dict[int, float] = {}
+    for k in order.tolist():
+        tid = int(rep.track_id[rows[k]])
+        seen[tid] = max(seen.get(tid, -np.inf), float(alt[k]))
+        max_alt[k] = seen[tid]
+    pick = np.zeros(n, dtype=bool)
+    pick[fly] = True
+    pick &= np.isfinite(lat) & (alt < LIFT_CEILING_M) & (max_alt < CAPABLE_MAX_ALT_M)
+    pick &= rep.boost_prob[rows] < BOOST_THRESHOLD
+    idx = np.flatnonzero(pick)
+    for start in range(0, idx.size, chunk):
+        sel = idx[start : start + chunk]
+        r = rows[sel]
+        hold, begin = hold_altitudes(rep.x[r], [nominal[k] for k in sel.tolist()])
+        got = reach_impacts(rep.t[r], rep.x[r], hold, begin, prior)
+        for o, g in zip(out, got, strict=True):
+            o[sel] = g
+        if progress:
+            progress("manoeuvre footprints", min(start + chunk, idx.size), idx.size)
+    return out
+
+
+def _track_truth(scores: Scores) -> dict[str, str]:
+    """Each matched track id (as a string) to the truth it was matched with most often."""
+    m = scores.matches
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for tid, truth in zip(m.track_id.tolist(), m.truth.tolist(), strict=True):
+        counts[tid][scores.truth_ids[truth]] += 1
+    return {str(tid): c.most_common(1)[0][0] for tid, c in counts.items()}
+
+
+#: Chi-square (6 dof, 99.9 %) gate of a track's state on the truth it follows
+#: (``followed_objects``).
+FOLLOW_GATE = float(chi2.ppf(0.999, 6))
+
+
+def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict[str, str]):
+    """Per assessment, the object of its track's flight that its state follows at that moment
+    (None: a track matched to no truth): the truth its track was matched to most often
+    (``owner``), unless that truth lies outside the track's 99.9 % gate (``FOLLOW_GATE``, on
+    position and velocity under the track's own covariance) and another of the flight's objects
+    in the air then (the launch and what separated from it) is nearer. Objects a moment apart
+    after a separation, both inside the gate, do not take a track from its truth. A
+    track that stays with a spent stage at staging while a new track takes the stack follows
+    the stage from then on: the stage's (true) impact it predicts is the stage's, not the
+    launch's (satellite-launch: a track on the stack kept the second stage at 230 s and
+    predicted its fall at 235 s). Where its own truth is not in the air (before its first or
+    after its last state: a track flown on a few seconds past the impact), it keeps it."""
+    roots = root_of(sim.trajectories)
+    family: dict[str, list] = defaultdict(list)
+    for tr in sim.trajectories:
+        family[roots[tr.object_id]].append(tr)
+    rows: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(assessments):
+        truth = owner.get(a.track_id)
+        if truth is not None:
+            rows[roots.get(truth, truth)].append(i)
+    out: list[str | None] = [None] * len(assessments)
+    for root, idx in rows.items():
+        t = np.array([assessments[i].t for i in idx])
+        x = np.array([assessments[i].state for i in idx])
+        P = np.array([assessments[i].covariance for i in idx])
+        own = [owner[assessments[i].track_id] for i in idx]
+        names = [tr.object_id for tr in family[root]]
+        d2 = np.full((len(names) + 1, t.size), np.inf)  # the last row: a truth not in the family
+        for j, tr in enumerate(family[root]):
+            alive = np.flatnonzero((t >= tr.t[0]) & (t <= tr.t[-1]))
+            if alive.size:
+                d2[j, alive] = nees(x[alive] - tr.state_at(t[alive]), P[alive])
+        nearest = np.argmin(d2[:-1], axis=0)
+        row = {name: j for j, name in enumerate(names)}
+        j_own = np.array([row.get(o, len(names)) for o in own])
+        d_own = d2[j_own, np.arange(t.size)]
+        lost = (d_own > FOLLOW_GATE) & np.isfinite(d_own)
+        for k, i in enumerate(idx):
+            out[i] = names[nearest[k]] if lost[k] else own[k]
+    return out
+
+
+def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
+    """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s), from the
+    assessments of the tracks matched to its main object, at the moments they follow it
+    (``followed_objects``)."""
+    owner = _track_truth(scores)
+    followed = followed_objects(sim, assessments, owner)
+    by_flight: dict[str, list[Assessment]] = defaultdict(list)
+    for a, obj in zip(assessments, followed, strict=True):
+        truth = owner.get(a.track_id)
+        if truth is not None and obj == truth:
+            by_flight[truth].append(a)
+    outlines = territories()
+    flights = {}
+    for launch in sim.launches:
+        tr = sim.trajectory(launch.object_id)
+        impact = tr.event("impact")
+        orbital_truth = tr.event("orbit_insertion") is not None
+        t0 = launch.launch_time
+        truth_impact = None
+        if impact is not None and not orbital_truth:
+            lat, lon, _ = ecef_to_geodetic(impact.pos)
+            truth_impact = {
+                "lat_deg": float(np.degrees(lat)),
+                "lon_deg": float(np.degrees(lon)),
+                "time_s": impact.t - t0,
+            }
+        lat_gt, lon_gt, _ = ecef_to_geodetic(tr.pos)
+        truth_overflown = [o.code for o in outlines.overflights(
+            tr.t, lat_gt, lon_gt, np.zeros(tr.t.size, dtype=bool)
+        )]  # fmt: skip
+        launch_code = outlines.area_at(launch.site_lat, launch.site_lon).code
+        if truth_overflown and truth_overflown[0] == launch_code:
+            truth_overflown = truth_overflown[1:]  # the launching territory
+        mine = sorted(by_flight.get(launch.object_id, []), key=lambda a: a.t)
+        flights[launch.object_id] = _judge(
+            launch, launch_code, truth_impact, orbital_truth, mine
+        ) | {"truth_overflown": list(dict.fromkeys(truth_overflown))}
+    return flights
+
+
+def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessment]) -> dict:
+    t0 = launch.launch_time
+    predicted = [a for a in mine if a.impact_kind == "predicted" and a.impact_lat is not None]
+    out: dict = {
+        "vehicle": launch.vehicle.name,
+        "launch_time_s": t0,
+        "truth_impact": truth_impact,
+        "truth_orbital": orbital_truth,
+        "assessments": len(mine),
+        "tracks": sorted({a.track_id for a in mine}, key=int),
+        "orbital": bool(mine) and mine[-1].orbital,
+        "class": next((a.vehicle_class for a in reversed(mine) if a.vehicle_class), None),
+        # The flight's type from all its tracks (a launch event's): the booster's track has
+        # the launch point at sea, the one after burnout the lift.
+        "type": reduce(merge_types, (a.vehicle_type for a in mine), None),
+        "first_track_s": mine[0].t - t0 if mine else None,
+        "first_prediction_s": predicted[0].t - t0 if predicted else None,
+        "ellipse_containment": None,
+        "first_containing_prediction_s": None,
+        "launch_point_error_km": None,
+        "final_impact_error_km": None,
+        "impact_time_error_s": None,
+        "impact_error_km_over_time": [],
+        "overflown": [],
+        "first_overflight_warning_s": None,
+    }
+    if truth_impact is not None and predicted:
+        lat_t, lon_t = np.radians(truth_impact["lat_deg"]), np.radians(truth_impact["lon_deg"])
+        inside = []
+        for a in predicted:
+            d2 = float(mahalanobis2(a.impact_lat, a.impact_lon, a.impact_ellipse.cov_en,
+                                    lat_t, lon_t))  # fmt: skip
+            inside.append(d2 <= CHI2_2D_95)
+            err = float(geodesic_inverse(a.impact_lat, a.impact_lon, lat_t, lon_t)[0]) / 1e3
+            out["impact_error_km_over_time"].append([a.t - t0, err])
+        out["ellipse_containment"] = float(np.mean(inside))
+        out["ellipse_median_semi_major_km"] = float(
+            np.median([a.impact_ellipse.semi_major_m for a in predicted]) / 1e3
+        )
+        first_in = next((a for a, ok in zip(predicted, inside, strict=True) if ok), None)
+        out["first_containing_prediction_s"] = first_in.t - t0 if first_in else None
+        out["final_impact_error_km"] = out["impact_error_km_over_time"][-1][1]
+        last = predicted[-1]
+        out["impact_time_error_s"] = last.impact_time - (truth_impact["time_s"] + t0)
+    # The launch point as the first track of the flight (the one that saw it rise) gives it:
+    # a track picked up again later, far from the launch, can only fly its arc back.
+    with_launch = [a for a in mine if a.launch_lat is not None and a.track_id == mine[0].track_id]
+    if with_launch:
+        a = with_launch[-1]
+        d = geodesic_inverse(a.launch_lat, a.launch_lon, launch.site_lat, launch.site_lon)[0]
+        out["launch_point_error_km"] = float(d) / 1e3
+        out["launch_time_error_s"] = a.launch_time - t0
+    # Warnings of overflight: territories ahead on the predicted ground track after burnout
+    # (not the instantaneous impact point's track during boost), other than the launching one
+    # (``launch_code``: the land under the site, or the coast nearest it, since a coastal site
+    # can fall just outside the coarse 1:110m outline).
+    first_said: dict[str, float] = {}
+    for a in mine:
+        if a.impact_kind != "predicted":
+            continue
+        for o in a.overflown:
+            if o.predicted and o.code not in first_said and o.code != launch_code:
+                first_said[o.code] = a.t - t0
+    if mine:
+        # Observed so far plus still predicted, without the launching territory, as the
+        # flight's first track last said it (a track picked up again later has no ground track
+        # back to the launch of its own).
+        first = [a for a in mine if a.track_id == mine[0].track_id]
+        out["overflown"] = [c for c in first[-1].overflown_codes if c != launch_code]
+    if first_said:
+        out["first_overflight_warning_s"] = min(first_said.values())
+        out["overflight_warning_s_by_territory"] = first_said
+    return out
+
+
+def write_outputs(ev: Evaluation, out_dir) -> dict:
+    """``tracks.jsonl`` (every report row), ``assessments.jsonl`` and ``scores.json``."""
+    import json
+    from pathlib import Path
+
+    import msgspec
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rep = ev.output.reports
+    enc = msgspec.json.Encoder()
+    rows = [
+        {
+            "t_s": float(rep.t[i]),
+            "track_id": int(rep.track_id[i]),
+            "x_ecef": rep.x[i].tolist(),
+            "P": rep.P[i].tolist(),
+            "boost_prob": float(rep.boost_prob[i]),
+        }
+        for i in range(len(rep))
+    ]
+    paths = {"tracks": out / "tracks.jsonl", "assessments": out / "assessments.jsonl"}
+    paths["tracks"].write_bytes(enc.encode_lines(rows))
+    paths["assessments"].write_bytes(enc.encode_lines([a.to_dict() for a in ev.assessments]))
+    paths["scores"] = out / "scores.json"
+    paths["scores"].write_text(json.dumps(ev.to_dict(), indent=1))
+    return paths

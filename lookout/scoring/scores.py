@@ -1,0 +1,427 @@
+"""A tracker's output scored against the truth: accuracy, consistency, continuity, GOSPA.
+
+``score(output, trajectories, labels, detections=...)`` compares a ``TrackerOutput`` (from
+``lookout.tracking.track``, the Stone Soup baseline, or a partner's picture made into one by
+``lookout.scoring.picture``; only its ``reports`` and ``updates`` track logs are read) with the
+truth trajectories, at each report instant, after associating the confirmed reports with the
+truths (``lookout.scoring.association``: which truths count, the CLEAR-MOT assignment,
+duplicates and false tracks). Purity comes from the truth labels instead: the fraction of a
+track's updating detections that belong to its majority truth (false alarms are impurities).
+
+**Figures.**
+
+- RMSE of position (3-D, m) and velocity (m/s) per phase ``boost``, ``coast``, ``reentry``, by
+  the truth's phase at the instant, over every matched (track, truth, instant).
+- PCRLB per phase, where ``pcrlb_results[truth_id]`` is given: the bound's RMS over the same
+  matched samples (interpolated to the instants), and RMSE / PCRLB on those samples.
+- NEES ``e' P⁻¹ e`` (6 dof): its mean per phase with the two-sided 95% chi-square interval for
+  the number of samples averaged, and, per phase, the fraction of report instants whose NEES
+  averaged over the n matched truths in that phase lies inside ``[χ²₀.₀₂₅(6n)/n, χ²₀.₉₇₅(6n)/n]``.
+- Continuity: id switches (a truth's matched track id changes between consecutive matches),
+  fragmentations (a truth's tracked spells beyond the first), false tracks (confirmed track ids
+  never matched), missed truths (counted truths never matched while expected), coverage (the
+  fraction of expected truth-instants that are matched).
+- One track per object: at each instant, the tracks on each truth (its matched track and its
+  duplicates); ``max_tracks_per_object`` the most at any instant, ``single_track_fraction`` the
+  time-weighted share of tracked truth-time (one track or more) held by exactly one;
+  ``duplicate_track_s`` and ``false_track_s`` the track-seconds of duplicate and false tracks
+  (each instant stands for one report period).
+- GOSPA (``c = gospa_c_m``, ``p = 2``, ``α = 2``) per instant between the track positions and
+  the positions of the expected truths plus any eligible truth a track is matched to;
+  ``gospa_mean`` is its mean over instants, ``gospa_parts_m2`` the means of the localisation,
+  missed and false parts of GOSPA² (they sum to the mean of GOSPA²).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lookout.physics.trajectory import PHASE_NAMES
+from lookout.scoring.association import Association, associate, counted_truths
+from lookout.scoring.functions import (
+    finite_or_none,
+    gospa,
+    nees,
+    nees_bounds,
+    nees_in_bounds_by_phase,
+    nees_in_bounds_counts,
+    phase_dict,
+    rms,
+)
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Every matched (track, truth, instant), as parallel arrays of length S."""
+
+    t: np.ndarray  # (S,) s
+    instant: np.ndarray  # (S,) index into Scores.t
+    truth: np.ndarray  # (S,) index into Scores.truth_ids
+    track_id: np.ndarray  # (S,) int64
+    phase: np.ndarray  # (S,) int8, the truth's phase
+    pos_err: np.ndarray  # (S, 3) m, track minus truth
+    vel_err: np.ndarray  # (S, 3) m/s
+    nees: np.ndarray  # (S,)
+    pcrlb_pos_m: np.ndarray  # (S,) NaN where no bound is given
+    pcrlb_vel_mps: np.ndarray  # (S,)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A tracker's scores against the truth; ``to_dict()`` is the JSON form.
+
+    Per-phase figures are dicts keyed ``boost``, ``coast``, ``reentry`` (None: no samples).
+    """
+
+    tracks: int
+    truths: int
+    rmse_pos_m: dict[str, float | None]
+    rmse_vel_mps: dict[str, float | None]
+    rmse_pos_all_m: float | None
+    rmse_vel_all_mps: float | None
+    samples: dict[str, int]
+    pcrlb_pos_m: dict[str, float | None]
+    pcrlb_vel_mps: dict[str, float | None]
+    rmse_over_pcrlb_pos: dict[str, float | None]
+    nees_mean: dict[str, float | None]
+    nees_bounds: dict[str, tuple[float, float] | None]
+    nees_in_bounds_by_phase: dict[str, float | None]
+    gospa_mean: float | None
+    gospa_parts_m2: dict[str, float | None]
+    purity: float | None
+    id_switches: int
+    fragmentations: int
+    false_tracks: int
+    missed_truths: int
+    coverage: float | None
+    false_track_fraction: float | None
+    max_tracks_per_object: int
+    single_track_fraction: float | None
+    duplicate_track_s: float
+    false_track_s: float
+    truth_ids: tuple[str, ...]
+    per_truth: dict[str, dict[str, Any]]
+    t: np.ndarray = field(repr=False)  # (T,) report instants, s
+    gospa: np.ndarray = field(repr=False)  # (T,)
+    matches: Matches = field(repr=False)
+    duplicates_over_time: np.ndarray = field(repr=False)  # (T,) duplicate tracks per instant
+    false_over_time: np.ndarray = field(repr=False)  # (T,) false tracks per instant
+    association: Association | None = field(default=None, repr=False)
+
+    @property
+    def nees_in_bounds_fraction(self) -> float | None:
+        """Fraction of coast report instants whose averaged NEES is inside its 95% bounds."""
+        return self.nees_in_bounds_by_phase["coast"]
+
+    def sums(self) -> dict[str, Any]:
+        """Additive sums behind the figures, so that several runs pool into one set's figures
+        (``pooled``): per phase the samples, squared errors, the bound's squares where there is
+        one, the NEES instants inside their bounds; the truth-instants held by one track or
+        more and by exactly one; GOSPA summed over instants."""
+        m = self.matches
+        pos2 = np.einsum("si,si->s", m.pos_err, m.pos_err)
+        bounded = np.isfinite(m.pcrlb_pos_m)
+        counts = nees_in_bounds_counts(m.instant, m.phase, m.nees)
+        phases = {}
+        for p, name in enumerate(PHASE_NAMES):
+            sel = m.phase == p
+            b = sel & bounded
+            phases[name] = {
+                "samples": int(sel.sum()),
+                "pos2": float(pos2[sel].sum()),
+                "bounded_samples": int(b.sum()),
+                "bounded_pos2": float(pos2[b].sum()),
+                "bound2": float(np.sum(m.pcrlb_pos_m[b] ** 2)),
+                "nees_inside": counts[p][0],
+                "nees_instants": counts[p][1],
+            }
+        per_object = (
+            self.association.estimates_per_truth() if self.association is not None else None
+        )
+        return {
+            "phases": phases,
+            "held": int(np.count_nonzero(per_object >= 1)) if per_object is not None else 0,
+            "single": int(np.count_nonzero(per_object == 1)) if per_object is not None else 0,
+            "max_tracks_per_object": self.max_tracks_per_object,
+            "gospa_sum": float(self.gospa.sum()),
+            "instants": int(self.t.size),
+            "id_switches": self.id_switches,
+            "false_track_s": self.false_track_s,
+            "duplicate_track_s": self.duplicate_track_s,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready figures (no arrays)."""
+        return {
+            "tracks": self.tracks,
+            "truths": self.truths,
+            "rmse_pos_m": self.rmse_pos_m,
+            "rmse_vel_mps": self.rmse_vel_mps,
+            "rmse_pos_all_m": self.rmse_pos_all_m,
+            "rmse_vel_all_mps": self.rmse_vel_all_mps,
+            "samples": self.samples,
+            "pcrlb_pos_m": self.pcrlb_pos_m,
+            "pcrlb_vel_mps": self.pcrlb_vel_mps,
+            "rmse_over_pcrlb_pos": self.rmse_over_pcrlb_pos,
+            "nees_mean": self.nees_mean,
+            "nees_bounds": {k: list(v) if v else None for k, v in self.nees_bounds.items()},
+            "nees_in_bounds_fraction": self.nees_in_bounds_fraction,
+            "nees_in_bounds_by_phase": self.nees_in_bounds_by_phase,
+            "gospa_mean": self.gospa_mean,
+            "gospa_parts_m2": self.gospa_parts_m2,
+            "purity": self.purity,
+            "id_switches": self.id_switches,
+            "fragmentations": self.fragmentations,
+            "false_tracks": self.false_tracks,
+            "missed_truths": self.missed_truths,
+            "coverage": self.coverage,
+            "false_track_fraction": self.false_track_fraction,
+            "max_tracks_per_object": self.max_tracks_per_object,
+            "single_track_fraction": self.single_track_fraction,
+            "duplicate_track_s": self.duplicate_track_s,
+            "false_track_s": self.false_track_s,
+            "per_truth": self.per_truth,
+        }
+
+
+def score(
+    output,
+    trajectories: Sequence,
+    labels: Sequence[str | None],
+    *,
+    detections: Sequence | None = None,
+    pcrlb_results: dict[str, Any] | None = None,
+    gospa_c_m: float = 10_000.0,
+    assoc_cutoff_m: float | None = None,
+    switch_penalty_m: float = 1000.0,
+    min_detections: int = 3,
+    report_period_s: float | None = None,
+) -> Scores:
+    """Score ``output`` (a ``TrackerOutput``) against the truth ``trajectories``.
+
+    ``labels[i]`` is the truth object id of detection ``i`` (None: false alarm), as
+    ``lookout.sensors.observe`` gives them; ``detections`` the same detections (their times set
+    the span in which each truth is expected). ``pcrlb_results`` maps a truth id to its
+    ``PcrlbResult`` (fields ``t``, ``pos_m``, ``vel_mps``). ``assoc_cutoff_m`` defaults to
+    ``gospa_c_m``; ``switch_penalty_m`` is the advantage of last instant's pairs.
+    ``report_period_s`` defaults to the reports' own spacing.
+    """
+    cutoff = gospa_c_m if assoc_cutoff_m is None else float(assoc_cutoff_m)
+    rep = output.reports
+    truths = counted_truths(trajectories, labels, detections, min_detections)
+    conf = np.asarray(rep.confirmed, dtype=bool)
+    a = associate(
+        np.asarray(rep.t, dtype=float)[conf],
+        np.asarray(rep.track_id, dtype=np.int64)[conf],
+        np.asarray(rep.x, dtype=float)[conf],
+        np.asarray(rep.P, dtype=float)[conf],
+        truths,
+        cutoff_m=cutoff,
+        switch_penalty_m=switch_penalty_m,
+        period_s=report_period_s,
+    )
+    return _scores(a, output.updates, labels, pcrlb_results, gospa_c_m)
+
+
+def _scores(
+    a: Association,
+    updates,
+    labels: Sequence[str | None],
+    pcrlb_results: dict[str, Any] | None,
+    gospa_c_m: float,
+) -> Scores:
+    """The figures of an association (see the module doc)."""
+    truth_ids = a.truths.ids
+    n_truth = len(truth_ids)
+    inst, n_t = a.t, a.t.size
+    rid = a.est_id
+    row, tj, ki = a.row, a.truth, a.instant
+
+    # GOSPA against the expected truths plus any truth a track is matched to.
+    g = np.zeros(n_t)
+    g_loc, g_miss, g_false = np.zeros(n_t), np.zeros(n_t), np.zeros(n_t)
+    for k in range(n_t):
+        gt = np.flatnonzero(a.expected[k] | a.matched[k])
+        g[k], g_loc[k], g_miss[k], g_false[k] = gospa(
+            a.est_x[a.starts[k] : a.ends[k], :3], a.truth_x[k, gt, :3], gospa_c_m
+        )
+
+    err = a.est_x[row] - a.truth_x[ki, tj]
+    nees_s = nees(err, a.est_P[row])
+    ph = a.phase[ki, tj]
+
+    # The bound, interpolated to the matched instants.
+    cr_pos = np.full(row.size, np.nan)
+    cr_vel = np.full(row.size, np.nan)
+    for j, tid in enumerate(truth_ids):
+        res = (pcrlb_results or {}).get(tid)
+        if res is None:
+            continue
+        sel = tj == j
+        bt = np.asarray(res.t, dtype=float)
+        for arr, vals in ((cr_pos, res.pos_m), (cr_vel, res.vel_mps)):
+            v = np.asarray(vals, dtype=float)
+            arr[sel] = np.interp(inst[ki[sel]], bt, v, left=np.nan, right=np.nan)
+
+    matches = Matches(
+        t=inst[ki],
+        instant=ki,
+        truth=tj,
+        track_id=rid[row],
+        phase=ph,
+        pos_err=err[:, :3],
+        vel_err=err[:, 3:],
+        nees=nees_s,
+        pcrlb_pos_m=cr_pos,
+        pcrlb_vel_mps=cr_vel,
+    )
+    pos2 = np.einsum("si,si->s", err[:, :3], err[:, :3])
+    vel2 = np.einsum("si,si->s", err[:, 3:], err[:, 3:])
+
+    rmse_p, rmse_v, cr_p, cr_v, ratio, n_s = {}, {}, {}, {}, {}, {}
+    nees_m, nees_b = {}, {}
+    nees_in = nees_in_bounds_by_phase(ki, ph, nees_s)
+    for p in range(len(PHASE_NAMES)):
+        sel = ph == p
+        n_s[PHASE_NAMES[p]] = int(sel.sum())
+        rmse_p[p], rmse_v[p] = rms(pos2, sel), rms(vel2, sel)
+        bsel = sel & np.isfinite(cr_pos)
+        cr_p[p] = rms(cr_pos**2, bsel)
+        cr_v[p] = rms(cr_vel**2, sel & np.isfinite(cr_vel))
+        ratio[p] = rms(pos2, bsel) / cr_p[p] if cr_p[p] else None
+        nees_m[p] = float(np.mean(nees_s[sel])) if sel.any() else None
+        nees_b[p] = tuple(float(b) for b in nees_bounds(int(sel.sum()))) if sel.any() else None
+
+    # Continuity.
+    id_switches = 0
+    fragmentations = 0
+    per_truth = {}
+    by_truth = np.lexsort((ki, tj))
+    tj_s, tid_s = tj[by_truth], rid[row][by_truth]
+    bounds = np.searchsorted(tj_s, np.arange(n_truth + 1))
+    per_object = a.estimates_per_truth()
+    for j, tid in enumerate(truth_ids):
+        seq = tid_s[bounds[j] : bounds[j + 1]]
+        sw = int(np.count_nonzero(np.diff(seq)))
+        col = a.matched[a.eligible[:, j], j]
+        spells = int(np.count_nonzero(np.diff(col.astype(np.int8)) == 1) + (col[:1].sum()))
+        frag = max(spells - 1, 0)
+        exp_n = int(a.expected[:, j].sum())
+        cov = float(np.count_nonzero(a.matched[:, j] & a.expected[:, j]) / exp_n) if exp_n else None
+        id_switches += sw
+        fragmentations += frag
+        per_truth[tid] = {
+            "tracks": sorted(int(x) for x in np.unique(seq)),
+            "id_switches": sw,
+            "fragmentations": frag,
+            "coverage": cov,
+            "max_tracks": int(per_object[:, j].max()) if n_t else 0,
+        }
+    exp_total = int(a.expected.sum())
+    coverage = float(np.count_nonzero(a.matched & a.expected) / exp_total) if exp_total else None
+    missed_truths = int(np.count_nonzero(~(a.matched & a.expected).any(axis=0)))
+    track_ids = np.unique(rid)
+    false_tracks = int(np.setdiff1d(track_ids, rid[row]).size)
+    false_frac = float(1.0 - row.size / rid.size) if rid.size else None
+    held = per_object >= 1
+    single = float(np.count_nonzero(per_object == 1) / held.sum()) if held.any() else None
+    n_dup = np.bincount(a.est_instant[a.duplicate_of >= 0], minlength=n_t)
+    n_false = np.bincount(a.est_instant[a.is_false], minlength=n_t)
+
+    purity = _purity(updates, labels, track_ids)
+    return Scores(
+        tracks=int(track_ids.size),
+        truths=n_truth,
+        rmse_pos_m=phase_dict(rmse_p),
+        rmse_vel_mps=phase_dict(rmse_v),
+        rmse_pos_all_m=rms(pos2, np.ones(row.size, bool)),
+        rmse_vel_all_mps=rms(vel2, np.ones(row.size, bool)),
+        samples=n_s,
+        pcrlb_pos_m=phase_dict(cr_p),
+        pcrlb_vel_mps=phase_dict(cr_v),
+        rmse_over_pcrlb_pos=phase_dict(ratio),
+        nees_mean=phase_dict(nees_m),
+        nees_bounds=phase_dict(nees_b),
+        nees_in_bounds_by_phase=phase_dict(nees_in),
+        gospa_mean=finite_or_none(g.mean()) if n_t else None,
+        gospa_parts_m2={
+            name: finite_or_none(part.mean()) if n_t else None
+            for name, part in (("localisation", g_loc), ("missed", g_miss), ("false", g_false))
+        },
+        purity=purity,
+        id_switches=id_switches,
+        fragmentations=fragmentations,
+        false_tracks=false_tracks,
+        missed_truths=missed_truths,
+        coverage=coverage,
+        false_track_fraction=false_frac,
+        max_tracks_per_object=int(per_object.max()) if per_object.size else 0,
+        single_track_fraction=single,
+        duplicate_track_s=float(n_dup.sum() * a.period_s),
+        false_track_s=float(n_false.sum() * a.period_s),
+        truth_ids=truth_ids,
+        per_truth=per_truth,
+        t=inst,
+        gospa=g,
+        matches=matches,
+        duplicates_over_time=n_dup,
+        false_over_time=n_false,
+        association=a,
+    )
+
+
+def _purity(updates, labels: Sequence[str | None], track_ids: np.ndarray) -> float | None:
+    """Label purity over the update rows of the reported tracks: the summed majority-label
+    counts over the summed update counts (None without updates)."""
+    if updates is None:
+        return None
+    di = np.asarray(updates.detection_index, dtype=np.int64)
+    tid = np.asarray(updates.track_id, dtype=np.int64)
+    keep = (di >= 0) & np.isin(tid, track_ids)
+    di, tid = di[keep], tid[keep]
+    if di.size == 0:
+        return None
+    codes_of = {}
+    code = np.array([codes_of.setdefault(x, len(codes_of)) for x in labels], dtype=np.int64)
+    none_code = codes_of.get(None, -1)
+    c = code[di]
+    pairs, n = np.unique(np.stack([tid, c], axis=1), axis=0, return_counts=True)
+    # False alarms never make a track pure: they count in the total, never as the majority.
+    n = np.where(pairs[:, 1] == none_code, 0, n)
+    first = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
+    return float(np.maximum.reduceat(n, first).sum() / di.size)
+
+
+def pooled(sums: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several runs together, from their ``Scores.sums()``: RMSE, RMSE/PCRLB and
+    NEES in bounds per phase over all samples and instants, the single-track share over all
+    tracked truth-time, the most tracks on one object, GOSPA over all instants, and totals."""
+    out: dict[str, Any] = {"runs": len(sums)}
+    for name in PHASE_NAMES:
+        ph = [s["phases"][name] for s in sums]
+        n = sum(p["samples"] for p in ph)
+        nb = sum(p["bounded_samples"] for p in ph)
+        b2 = sum(p["bound2"] for p in ph)
+        ni = sum(p["nees_instants"] for p in ph)
+        out[name] = {
+            "samples": n,
+            "rmse_pos_m": math.sqrt(sum(p["pos2"] for p in ph) / n) if n else None,
+            "pcrlb_pos_m": math.sqrt(b2 / nb) if nb else None,
+            "rmse_over_pcrlb_pos": (
+                math.sqrt(sum(p["bounded_pos2"] for p in ph) / b2) if nb and b2 > 0 else None
+            ),
+            "nees_in_bounds": sum(p["nees_inside"] for p in ph) / ni if ni else None,
+        }
+    held = sum(s["held"] for s in sums)
+    instants = sum(s["instants"] for s in sums)
+    out["single_track_fraction"] = sum(s["single"] for s in sums) / held if held else None
+    out["max_tracks_per_object"] = max((s["max_tracks_per_object"] for s in sums), default=0)
+    out["gospa_mean"] = sum(s["gospa_sum"] for s in sums) / instants if instants else None
+    for key in ("id_switches", "false_track_s", "duplicate_track_s"):
+        out[key] = sum(s[key] for s in sums)
+    return out
