@@ -32,13 +32,13 @@ XDIST := -n auto --dist loadfile
 
 # The fast lane: everything but the slow end-to-end runs (pytest -m slow), for every change.
 test: $(BIN)/lookout $(CESIUM_STAMP)
-	$(BIN)/ruff check lookout tests
+	$(BIN)/ruff check lookout tests benchmarks
 	$(BIN)/pytest -q $(XDIST) -m "not slow and not serial"
 	$(BIN)/pytest -q -m "not slow and serial"
 
 # Everything: what CI (.ci/run) runs and the README names.
 test-all: $(BIN)/lookout $(CESIUM_STAMP)
-	$(BIN)/ruff check lookout tests
+	$(BIN)/ruff check lookout tests benchmarks
 	$(BIN)/pytest -q $(XDIST) -m "not serial"
 	$(BIN)/pytest -q -m serial
 

@@ -6,9 +6,10 @@ One ``CotServer`` (one view) in this process; PyTAK clients in processes of thei
 reading events as a TAK client does (``pytak.protocol_factory``, ``RXWorker``). The producer
 updates ``--tracks`` system tracks round-robin (each update: the track's event and its predicted
 impact's, built from the state and covariance as in a live run; the tracks themselves are made
-before the clock starts) as fast as it can for ``--seconds``, yielding to the event loop every 50 events so the sockets drain. Reported per run:
-events produced per second and, per client, events received per second and whether every event
-arrived. The baseline is the same run with one client; the figure is the three-client run.
+before the clock starts) as fast as it can for ``--seconds``, yielding to the event loop every
+50 events so the sockets drain. Reported per run: events produced per second and, per client,
+events received per second and whether every event arrived. The baseline is the same run with
+one client; the figure is the three-client run.
 """
 
 from __future__ import annotations

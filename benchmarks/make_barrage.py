@@ -82,8 +82,8 @@ def barrage() -> dict:
         launch: dict = {"id": f"BR-{k + 1:03d}", "time_s": round(float(t) * 2) / 2}
         if rng.random() < 0.05:  # a sea launch
             b = int(rng.integers(len(BOXES)))
-            launch |= {"site": list(BOXES[b]), "depth_m": 30, "vehicle": "slbm-lifting",
-                       "aim": {"target": list(sea_aims[b]), "loft": 60, "pull_up_km": 40}}  # fmt: skip
+            aim = {"target": list(sea_aims[b]), "loft": 60, "pull_up_km": 40}
+            launch |= {"site": list(BOXES[b]), "depth_m": 30, "vehicle": "slbm-lifting", "aim": aim}
         else:
             a = int(rng.integers(len(AREAS)))
             # Short-range shots are most of a raid: 1/2 SRBM, 1/3 MRBM, 1/6 IRBM.
