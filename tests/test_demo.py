@@ -37,6 +37,7 @@ def _main_track(result):
     return best, error(best)
 
 
+@pytest.mark.slow
 def test_common_picture_keeps_the_track_one_partner_lost(lost_track):
     track, err = _main_track(lost_track)
     assert err < 2_000.0  # the common picture holds the missile 350 s after JP lost it
@@ -46,6 +47,7 @@ def test_common_picture_keeps_the_track_one_partner_lost(lost_track):
         assert track.system_track_id in node.view.tracks
 
 
+@pytest.mark.slow
 def test_warning_worthy_prediction_stays_right(lost_track):
     track, _ = _main_track(lost_track)
     a = track.assessment
@@ -67,6 +69,7 @@ def _cov_from_ellipse(e) -> np.ndarray:
     return s1 * np.outer(u, u) + s2 * np.outer(v, v)
 
 
+@pytest.mark.slow
 def test_every_partner_received_only_signed_accepted_data(lost_track):
     ex = lost_track.state.exchange.counters()
     assert ex["refused"] == {}
@@ -77,6 +80,7 @@ def test_every_partner_received_only_signed_accepted_data(lost_track):
         assert node.sent["detection_batch"] > 0 or p == "JP"
 
 
+@pytest.mark.slow
 def test_replay_of_the_audit_log_equals_the_live_picture(lost_track):
     replayed = replay_log(lost_track.audit_path)
     assert replayed == lost_track.live
@@ -86,6 +90,7 @@ def test_replay_of_the_audit_log_equals_the_live_picture(lost_track):
 @pytest.mark.parametrize(
     "name", ["lofted-icbm", "irbm-overflight", "srbm-salvo", "satellite-launch", "mass-raid"]
 )
+@pytest.mark.slow
 def test_demo_runs_every_shipped_scenario(name, tmp_path):
     sc = load(name)
     first_launch = min(x.time_s for x in sc.launches)

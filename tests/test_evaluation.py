@@ -31,6 +31,7 @@ def irbm():
     return _track_json("irbm-overflight")
 
 
+@pytest.mark.slow
 def test_track_json_has_the_documented_keys(irbm):
     assert KEYS <= set(irbm)
     for phase in ("boost", "coast", "reentry"):
@@ -38,6 +39,7 @@ def test_track_json_has_the_documented_keys(irbm):
     assert FLIGHT_KEYS <= set(irbm["flights"]["IRBM-1"])
 
 
+@pytest.mark.slow
 def test_irbm_overflight_tracked_near_its_bound_and_assessed(irbm):
     assert irbm["rmse_over_pcrlb_pos"]["coast"] < 2.0
     assert irbm["nees_in_bounds_fraction"] >= 0.9
@@ -51,6 +53,7 @@ def test_irbm_overflight_tracked_near_its_bound_and_assessed(irbm):
     assert f["overflight_warning_s_by_territory"]["JP"] < 250.0
 
 
+@pytest.mark.slow
 def test_satellite_launch_is_reported_orbital_without_an_impact():
     f = _track_json("satellite-launch")["flights"]["SLV-1"]
     assert f["truth_impact"] is None and f["truth_orbital"]

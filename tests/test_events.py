@@ -4,6 +4,7 @@ picture holds two tracks on it for a while."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
@@ -14,6 +15,7 @@ from lookout.picture.fusion import FusedTrack
 SIGMA_POS, SIGMA_VEL = 300.0, 15.0
 
 
+@pytest.mark.slow
 def test_a_payload_track_dropped_in_flight_hands_its_role_to_the_track_that_carries_on():
     """srbm-salvo's SRBM-1 warhead, tracked from burnout (S1), with a second, short track on it
     (S2) born 2.5 km ahead of it 40 s later and dropped after 30 s, as the picture held for

@@ -94,6 +94,7 @@ def runs():
     return {w: asyncio.run(_run(sim, sc, w)) for w in (0, 2)}
 
 
+@pytest.mark.slow
 def test_workers_give_every_partner_the_embedded_picture(runs):
     (embedded, _), (distributed, exchange) = runs[0], runs[2]
     assert exchange.accepted["PICTURE-0"] > 0 and exchange.accepted["PICTURE-1"] > 0

@@ -64,6 +64,7 @@ def _snapshot(client, view: str) -> PictureSnapshot:
     return msgspec.json.decode(r.content, type=PictureSnapshot)
 
 
+@pytest.mark.slow
 def test_picture_json_is_each_partners_picture(run):
     nodes = run.result.state.nodes
     for view in ("KR", "JP", "US"):
@@ -79,6 +80,7 @@ def test_picture_json_is_each_partners_picture(run):
             assert st == current[st.system_track_id]
 
 
+@pytest.mark.slow
 def test_partner_view_holds_only_what_its_policy_releases(run):
     log = run.state.history.view
     us_fed = {st.system_track_id for st in log("all").latest.values() if "US" in st.partners}
@@ -91,6 +93,7 @@ def test_partner_view_holds_only_what_its_policy_releases(run):
     assert run.client.get("/api/meta?view=XX").status_code == 404
 
 
+@pytest.mark.slow
 def test_log_samples_are_the_tracks_states(run):
     log = run.state.history.view("all")
     last = {}
@@ -107,6 +110,7 @@ def test_log_samples_are_the_tracks_states(run):
     assert run.client.get("/api/log?view=all&since=-1").status_code == 400
 
 
+@pytest.mark.slow
 def test_predicted_path_comes_down_at_the_predicted_impact(run):
     log = run.state.history.view("all")
     checked = 0
@@ -126,6 +130,7 @@ def test_predicted_path_comes_down_at_the_predicted_impact(run):
     assert checked >= 5
 
 
+@pytest.mark.slow
 def test_timeline_tells_the_flight(run):
     events = [e for e in run.state.history.view("all").entries if e["k"] == "e"]
     kinds = [e["kind"] for e in events]
@@ -150,6 +155,7 @@ def test_timeline_tells_the_flight(run):
                        for b in events)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_replay_serves_the_same_picture(run):
     state = replay_state(run.audit)
     assert state.mode == "replay" and state.done
@@ -162,6 +168,7 @@ def test_replay_serves_the_same_picture(run):
         ]
 
 
+@pytest.mark.slow
 def test_page_and_cesium_are_served(run):
     r = run.client.get("/")
     assert r.status_code == 200 and "/cesium/Cesium.js" in r.text
