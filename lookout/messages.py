@@ -103,6 +103,14 @@ def _check_value(name: str, v: Any) -> None:
         if len(v) > MAX_LIST:
             raise ValueError(f"{name}: {len(v)} elements, at most {MAX_LIST}")
         for i, item in enumerate(v):
+            if type(item) is float:  # the common case inline (no name made unless it fails)
+                if math.isfinite(item) and abs(item) <= MAX_FLOAT:
+                    continue
+            elif type(item) is list:
+                if len(item) <= MAX_LIST and all(
+                    type(e) is float and math.isfinite(e) and abs(e) <= MAX_FLOAT for e in item
+                ):
+                    continue
             _check_value(f"{name}[{i}]", item)
     elif isinstance(v, msgspec.Struct):
         if isinstance(v, Message):

@@ -101,7 +101,7 @@ class PartnerNode:
         self.max_age_s = max_age_s
         self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
-        self.tracker = Tracker(tracker_config)
+        self.tracker = Tracker(tracker_config, keep_updates=False)
         self.report_period_s = report_period_s
         self.heartbeat_s = heartbeat_s
         self.view = PictureView()

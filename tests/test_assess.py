@@ -250,6 +250,37 @@ def test_class_and_launch_point_are_kept_through_an_update_without_fresh_ones(tr
     assert out[0].launch_lat is not None
 
 
+def test_ground_track_kept_between_updates_is_the_whole_past_computed_again(truth):
+    """The densified ground track and the land under it, kept from update to update
+    (``Assessor._ground_track``), are bit for bit those of the whole past computed at once,
+    through a launch point that appears, moves and stays."""
+    from lookout.assess.assessment import Assessment, TrackMemory, _densify_track
+
+    _, tr = truth["irbm-over-japan"]
+    a = Assessor()
+    m = TrackMemory()
+    launches = [None, None, (1.0, 0.68, 2.19), (1.5, 0.681, 2.191), (1.5, 0.681, 2.191)]
+    for k, t in enumerate(np.arange(30.0, tr.t[-1], 5.0)):
+        lat, lon, _ = ecef_to_geodetic(tr.state_at(t)[:3])
+        m.ground_t.append(float(t))
+        m.ground_lat.append(float(lat))
+        m.ground_lon.append(float(lon))
+        head = launches[min(k // 30, len(launches) - 1)]
+        out = Assessment(t=float(t), track_id="x", state=tr.state_at(t), covariance=RADAR_P,
+                         phase="coast", boost_prob=0.0)  # fmt: skip
+        if head is not None:
+            out.launch_time, out.launch_lat, out.launch_lon = head
+        got = a._ground_track(out, m)
+        ts, lats, lons = list(m.ground_t), list(m.ground_lat), list(m.ground_lon)
+        if head is not None:
+            ts, lats, lons = [head[0], *ts], [head[1], *lats], [head[2], *lons]
+        want = _densify_track(np.array(ts), np.array(lats), np.array(lons))
+        for g, w in zip(got, want, strict=False):
+            assert g.tobytes() == w.tobytes()
+        assert list(got[3]) == list(a.outlines.land_at(want[1], want[2]))
+    assert "JP" in set(got[3])
+
+
 def test_launching_state_from_the_launch_ellipse():
     """The launching state is the land under most of the launch point's ellipse, or at sea the
     nearest coast's state; a wide first ellipse centred near the border is not given to the

@@ -52,6 +52,7 @@ from lookout.messages import (
     LocalTrack,
     Status,
     SystemTrack,
+    check_generic,
     signing_bytes,
 )
 from lookout.picture.common import CommonPicture
@@ -339,6 +340,24 @@ def test_plausibility_of_every_payload_type():
     for field, message in bad.items():
         with pytest.raises(ValueError, match=field):
             message.check()
+
+
+def test_the_generic_rules_name_the_element_that_breaks_them():
+    """A number too large anywhere in a nested list is named by its place, an int in a float
+    list is checked as an int, whatever the fast path for plain floats."""
+    track = local_track(T0)
+    P = [list(row) for row in track.P]
+    P[2][4] = P[4][2] = 3e15
+    with pytest.raises(ValueError, match=r"LocalTrack\.P\[2\]\[4\]: 3000000000000000\.0 is not"):
+        msgspec.structs.replace(track, P=P).check()
+    x = list(track.x)
+    x[5] = 2**63
+    with pytest.raises(ValueError, match=r"LocalTrack\.x\[5\]: 9223372036854775808 is out"):
+        check_generic(msgspec.structs.replace(track, x=x))
+    x[5] = -2e15
+    with pytest.raises(ValueError, match=r"LocalTrack\.x\[5\]: -2000000000000000\.0 is not"):
+        check_generic(msgspec.structs.replace(track, x=x))
+    check_generic(track)
 
 
 def test_unknown_fields_and_duplicate_keys_are_refused():

@@ -22,6 +22,8 @@ from lookout.picture.fusion import (
     RESOLVED_COMMON,
     RESOLVED_SCANS,
     PictureFusion,
+    _d2,
+    _d2_all,
 )
 from lookout.tracking import TrackLog
 
@@ -419,3 +421,21 @@ def test_one_false_alarm_taken_by_a_stale_track_does_not_split_a_merged_pair(fus
         out += fusion.flush()
         pic = {f.system_track_id for tt, tr in out if abs(tt - t) < 1e-6 for f in tr}
         assert len(pic) == 1, k
+
+
+def test_the_batched_chi_square_is_each_pairs_bit_for_bit():
+    """``_d2_all`` (every local track against every system track in one batch) gives each
+    pair's ``_d2``, bit for bit, and inf for a singular pair."""
+    rng = np.random.default_rng(3)
+    x = X0 + rng.normal(size=(7, 6)) * np.array([3e3] * 3 + [30.0] * 3)
+    A = rng.normal(size=(7, 6, 6)) * np.array([300.0] * 3 + [5.0] * 3)[:, None]
+    P = A @ np.swapaxes(A, 1, 2) + np.eye(6)
+    locals_ = [(X0 + rng.normal(size=6) * 1e3, P[k] * rng.uniform(0.5, 4.0)) for k in range(5)]
+    want = np.array([[_d2(lt, x[i], P[i]) for i in range(7)] for lt in locals_])
+    assert _d2_all(locals_, x, P).tobytes() == want.tobytes()
+    P[3] = 0.0
+    locals_[1] = (locals_[1][0], np.zeros((6, 6)))
+    got = _d2_all(locals_, x, P)
+    assert np.isinf(got[1, 3]) and np.isfinite(got[0, 0])
+    want = np.array([[_d2(lt, x[i], P[i]) for i in range(7)] for lt in locals_])
+    assert np.array_equal(got, want)

@@ -210,6 +210,22 @@ def test_incremental_tracker_matches_the_batch_run(irbm):
     assert len(rep) == 1 and rep.confirmed.all()
 
 
+def test_a_tracker_keeping_no_updates_gives_the_same_rows_and_holds_none(irbm):
+    """A long-running tracker (a node's, the fusion's) forgets its updates once returned: the
+    same rows, bit for bit, and nothing kept that grows with the run."""
+    _, runs = irbm
+    dets = runs[0][0]
+    keeping, forgetting = Tracker(), Tracker(keep_updates=False)
+    for k in range(0, len(dets), 97):
+        a, b = keeping.process(dets[k : k + 97]), forgetting.process(dets[k : k + 97])
+        for name in ("t", "track_id", "x", "P", "boost_prob", "detection_index", "confirmed"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+        assert not forgetting._log
+    assert len(keeping.updates()) > 0
+    with pytest.raises(RuntimeError):
+        forgetting.updates()
+
+
 # ---------------------------------------------------------------------------------- many objects
 
 

@@ -198,6 +198,13 @@ class TrackMemory:
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
     ground_lon: list[float] = field(default_factory=list)
+    # The last launch point (``_launch_key``) asked of the outlines and their answers: the
+    # launch point changes only while it is refined, the answers are the same for the same one.
+    sea_memo: tuple[bytes, float] | None = None
+    state_memo: tuple[bytes, tuple[str | None, float]] | None = None
+    # The densified ground track flown (``Assessor._ground_track``): the launch point's key,
+    # the raw points it covers, and its points (t, lat, lon, land code) but the last.
+    ground_dense: tuple | None = None
 
 
 class Assessor:
@@ -451,8 +458,13 @@ class Assessor:
         sea = 0.0
         if a.launch_lat is not None:
             cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
-            sea = manoeuvre_kind.sea_launch_probability(self.outlines, a.launch_lat,
-                                                        a.launch_lon, cov)  # fmt: skip
+            key = _launch_key(a.launch_lat, a.launch_lon, cov)
+            if m.sea_memo is None or m.sea_memo[0] != key:
+                sea = manoeuvre_kind.sea_launch_probability(
+                    self.outlines, a.launch_lat, a.launch_lon, cov
+                )
+                m.sea_memo = (key, sea)
+            sea = m.sea_memo[1]
         label = manoeuvre_kind.flight_type(m.lift, a.apogee_m, a.range_m, a.lofted, sea)
         if label is not None and a.phase != "boost":
             m.vehicle_type = manoeuvre_kind.merge_types(m.vehicle_type, label)
@@ -482,13 +494,8 @@ class Assessor:
         m.vehicle_class = a.vehicle_class
 
     def _overflights(self, a: Assessment, m: TrackMemory, nominal) -> None:
-        ts, lats, lons, pred = list(m.ground_t), list(m.ground_lat), list(m.ground_lon), []
-        if a.launch_lat is not None and a.launch_time is not None and a.launch_time < ts[0]:
-            ts.insert(0, a.launch_time)
-            lats.insert(0, a.launch_lat)
-            lons.insert(0, a.launch_lon)
-        ts, lats, lons = _densify_track(np.array(ts), np.array(lats), np.array(lons))
-        ts, lats, lons = list(ts), list(lats), list(lons)
+        ts, lats, lons, codes = self._ground_track(a, m)
+        ts, lats, lons, codes = list(ts), list(lats), list(lons), list(codes)
         pred = [False] * len(ts)
         if nominal is not None and nominal.t.size > 1:
             tq = np.arange(a.t + GROUND_TRACK_DT_S, nominal.t_end, GROUND_TRACK_DT_S)
@@ -497,15 +504,20 @@ class Assessor:
             ts += list(tq)
             lats += list(la)
             lons += list(lo)
+            codes += list(self.outlines.land_at(la, lo))
             pred += [True] * tq.size
         passages = self.outlines.overflights(
-            np.array(ts), np.array(lats), np.array(lons), np.array(pred)
-        )
+            np.array(ts), np.array(lats), np.array(lons), np.array(pred),
+            codes=np.array(codes, dtype=object),
+        )  # fmt: skip
         # The launching state, from the launch point's ellipse (``launching_state``), kept
         # until another holds most of a later ellipse.
         if a.launch_lat is not None:
             cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
-            code, p = self.outlines.launching_state(a.launch_lat, a.launch_lon, cov)
+            key = _launch_key(a.launch_lat, a.launch_lon, cov)
+            if m.state_memo is None or m.state_memo[0] != key:
+                m.state_memo = key, self.outlines.launching_state(a.launch_lat, a.launch_lon, cov)
+            code, p = m.state_memo[1]
             if p >= LAUNCH_STATE_PROB:
                 m.launch_territory = code
         a.launch_territory = m.launch_territory
@@ -515,6 +527,36 @@ class Assessor:
         while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
             passages.pop(0)
         a.overflown = passages
+
+
+    def _ground_track(self, a: Assessment, m: TrackMemory):
+        """The ground track flown so far (from the launch point when it is known to be earlier
+        than the first update), densified (``_densify_track``), with the land under each point:
+        ``(t, lat, lon, codes)``. Every point depends only on the two updates it lies between,
+        so the segments of earlier calls are kept (``TrackMemory.ground_dense``) and only the
+        segments since are computed: the same points, not a track's whole past at every
+        update."""
+        head = None
+        if a.launch_lat is not None and a.launch_time is not None:
+            if a.launch_time < m.ground_t[0]:
+                head = np.array([a.launch_time, a.launch_lat, a.launch_lon], dtype=float)
+        n_raw = len(m.ground_t) + (head is not None)
+        kept = m.ground_dense
+        head_key = None if head is None else head.tobytes()
+        if kept is None or kept[0] != head_key or kept[1] > n_raw:
+            kept = (head_key, 0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=object))
+        _, done, t0, lat0, lon0, codes0 = kept
+        skip = max(done - 1, 0)  # raw points whose outgoing segments are kept
+        g = max(skip - (head is not None), 0)
+        cols = [m.ground_t[g:], m.ground_lat[g:], m.ground_lon[g:]]
+        if head is not None and skip == 0:
+            cols = [[float(v), *c] for v, c in zip(head, cols, strict=True)]
+        nt, nla, nlo = _densify_track(*(np.array(c, dtype=float) for c in cols))
+        ts, lats, lons = (np.concatenate(p) for p in ((t0, nt), (lat0, nla), (lon0, nlo)))
+        codes = np.concatenate([codes0, self.outlines.land_at(nla, nlo)])
+        # Kept: every point but the last (an update's own point, the start of the next segment).
+        m.ground_dense = (head_key, n_raw, ts[:-1], lats[:-1], lons[:-1], codes[:-1])
+        return ts, lats, lons, codes
 
 
 def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: float = 10e3):
@@ -532,6 +574,12 @@ def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: floa
     la = np.append(np.arcsin(p[:, 2]), lat[-1])
     lo = np.append(np.arctan2(p[:, 1], p[:, 0]), lon[-1])
     return np.append(tt, t[-1]), la, lo
+
+
+def _launch_key(lat: float, lon: float, cov: np.ndarray | None) -> bytes:
+    """The exact bits of a launch point and its covariance (a memo's key)."""
+    key = np.array([lat, lon], dtype=float).tobytes()
+    return key if cov is None else key + np.asarray(cov, dtype=float).tobytes()
 
 
 def _keep_finite(old: LaunchEstimate | None, new: LaunchEstimate) -> LaunchEstimate:

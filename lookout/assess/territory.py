@@ -174,14 +174,19 @@ class Territories:
         return best, mass[best] / float(w.sum())
 
     def overflights(
-        self, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, predicted: np.ndarray
+        self,
+        t: np.ndarray,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        predicted: np.ndarray,
+        codes: np.ndarray | None = None,
     ) -> list[Overflight]:
         """Passages over land along a ground track sampled at times ``t`` (ascending), in order.
 
         A territory entered twice gives two passages; ``predicted`` flags samples that lie in the
-        future of the track.
+        future of the track. ``codes``: ``land_at(lat, lon)`` when the caller has it.
         """
-        codes = self.land_at(lat, lon)
+        codes = self.land_at(lat, lon) if codes is None else codes
         out = []
         i, n = 0, len(codes)
         while i < n:

@@ -273,6 +273,14 @@ def _propagate_batch(
     # Each working row's object (rows are dropped once their objects have landed or stopped).
     orig = np.arange(n)
     rec_orig = [orig]
+    # Where an apogee (of a batch without lifting bodies) or an impact lies inside its step is
+    # found once for the whole batch after the loop, not step by step: neither changes the
+    # flight (an apogee is only an event there, an impact ends its object's flight), and every
+    # row's root is its own (``_sign_change`` is elementwise). Each entry: the slots of the
+    # events in ``events``, the step's record index (impacts: their records are the roots)
+    # and working rows, and the step's ends.
+    late_apogees: list[tuple] = []
+    late_impacts: list[tuple] = []
 
     def rhs(tt, p, v, r0, alt0, g):
         # The geodetic altitude is converted once per step (``alt0`` at radius ``r0``); inside
@@ -363,7 +371,19 @@ def _propagate_batch(
         turn = active & ~thrusting & ~orbital & (vr >= 0) & (new_vr < 0) & (t >= t_armed)
         turn &= ~apogee_seen | climbing_again
         climbing_again |= apogee_seen & (new_vr > SKIP_CLIMB_MPS)
-        if turn.any():
+        if turn.any() and not any_lift:
+            idx = np.flatnonzero(turn)
+            slots = list(range(len(events), len(events) + idx.size))
+            events += [(i, "peak" if apogee_seen[i] else "apogee", None, None, None, None)
+                       for i in idx]  # fmt: skip
+            late_apogees.append(
+                (slots, t[idx], dt[idx], pos[idx], vel[idx], new_pos[idx], new_vel[idx],
+                 vr[idx] * np.linalg.norm(pos[idx], axis=1),
+                 new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))
+            )  # fmt: skip
+            apogee_seen[idx] = True
+            climbing_again[idx] = False
+        elif turn.any():
             idx = np.flatnonzero(turn)
             hs = dt[idx]
 
@@ -433,22 +453,17 @@ def _propagate_batch(
             reentry_seen[idx] = True
 
         # Impact: the geodetic altitude goes below zero; cut the step there.
+        # (Its root, and the step's end moved there, after the loop: ``late_impacts``.)
         imp = active & surfaced & (new_alt < 0) & (dt > 0) & (t >= t_armed)
         if imp.any():
             idx = np.flatnonzero(imp)
-            hs = new_t[idx] - t[idx]
-            p1, v1 = new_pos[idx].copy(), new_vel[idx].copy()
-
-            def altitude(s, idx=idx, hs=hs, pos=pos, vel=vel, p1=p1, v1=v1):
-                p, _ = hermite(pos[idx], vel[idx], p1, v1, hs, s)
-                return ecef_to_geodetic(p)[2]
-
-            s = _sign_change(altitude, alt[idx], new_alt[idx])
-            p, v = hermite(pos[idx], vel[idx], p1, v1, hs, s)
-            new_pos[idx], new_vel[idx], new_t[idx] = p, v, t[idx] + s * hs
+            slots = list(range(len(events), len(events) + idx.size))
+            events += [(i, "impact", None, None, None, None) for i in idx]
+            late_impacts.append(
+                (slots, np.full(idx.size, len(rec_t)), idx, t[idx], new_t[idx] - t[idx], pos[idx],
+                 vel[idx], new_pos[idx].copy(), new_vel[idx].copy(), alt[idx], new_alt[idx])
+            )  # fmt: skip
             new_alt[idx] = 0.0
-            for j, i in enumerate(idx):
-                events.append((i, "impact", new_t[i], p[j], v[j], None))
         surfaced |= new_alt >= 0.0
 
         # Segment boundaries: burnouts, stage drops, payload separation.
@@ -499,6 +514,7 @@ def _propagate_batch(
         rec_ok.append(dt > 0)
         rec_law.append(law.copy())
 
+    _late_roots(events, late_apogees, late_impacts, rec_t, rec_pos, rec_vel)
     # Every step's rows, grouped by object in time order (a stable sort keeps the steps' order).
     order = np.argsort(np.concatenate(rec_orig), kind="stable")
     T, P, V, K, OK, LAW = (
@@ -535,6 +551,43 @@ def _propagate_batch(
             )
         )
     return trajectories, spawned
+
+
+def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
+    """The apogees and impacts found inside steps (``_propagate_batch``), all in one batch:
+    their events filled in, and each impact step's record moved to the impact."""
+    if apogees:
+        slots, t, hs, p0, v0, p1, v1, f0, f1 = (_cat(c) for c in zip(*apogees, strict=True))
+
+        def radial_rate(s):
+            p, v = hermite(p0, v0, p1, v1, hs, s)
+            return np.einsum("ij,ij->i", p, v)
+
+        s = _sign_change(radial_rate, f0, f1)
+        p, v = hermite(p0, v0, p1, v1, hs, s)
+        for j, slot in enumerate(slots):
+            events[slot] = events[slot][:2] + (t[j] + s[j] * hs[j], p[j], v[j], None)
+    if impacts:
+        slots, steps, rows, t, hs, p0, v0, p1, v1, a0, a1 = (
+            _cat(c) for c in zip(*impacts, strict=True)
+        )
+
+        def altitude(s):
+            p, _ = hermite(p0, v0, p1, v1, hs, s)
+            return ecef_to_geodetic(p)[2]
+
+        s = _sign_change(altitude, a0, a1)
+        p, v = hermite(p0, v0, p1, v1, hs, s)
+        t_imp = t + s * hs
+        for j, slot in enumerate(slots):
+            k, i = steps[j], rows[j]
+            rec_t[k][i], rec_pos[k][i], rec_vel[k][i] = t_imp[j], p[j], v[j]
+            events[slot] = events[slot][:2] + (rec_t[k][i], p[j], v[j], None)
+
+
+def _cat(parts) -> np.ndarray:
+    """Per-step pieces (arrays or lists) as one array."""
+    return np.concatenate([np.asarray(x) for x in parts])
 
 
 def _cut_steps(step, idx: np.ndarray, s: np.ndarray, name: str) -> list[tuple]:

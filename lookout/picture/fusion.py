@@ -204,7 +204,7 @@ class PictureFusion:
         local_max_age_s: float = 5.0,
         first_system_track_id: int = 1,
     ) -> None:
-        self.tracker = Tracker(config)
+        self.tracker = Tracker(config, keep_updates=False)
         self.report_period_s = report_period_s
         self.latency_s = latency_s
         self.local_max_age_s = local_max_age_s
@@ -226,6 +226,8 @@ class PictureFusion:
         # The latest scans (t_ns) of each sensor that updated each measurement-level track, and
         # each sensor's scan period (s, the least spacing of its scans seen).
         self._scans_of_track: dict[int, dict[str, deque[int]]] = {}
+        # Each of those tracks' latest scan (t_ns) over its sensors (``_latest_scan``).
+        self._latest_scan_of_track: dict[int, int] = {}
         self._scan_period: dict[str, float] = {}
         self._last_scan: dict[str, int] = {}
         # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
@@ -337,6 +339,11 @@ class PictureFusion:
                     scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
                 if not scans or scans[-1] != det.t_ns:
                     scans.append(det.t_ns)
+                    latest = self._latest_scan_of_track.get(tid)
+                    if latest is None or det.t_ns >= latest:
+                        self._latest_scan_of_track[tid] = det.t_ns
+                    else:  # an earlier scan than the latest: the latest over the sensors again
+                        self._latest_scan_of_track[tid] = _latest_scan(self._scans_of_track[tid])
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
@@ -420,9 +427,10 @@ class PictureFusion:
         if self._last_scan:
             # Forget the scans of tracks no sensor updated for a long time (dead ones).
             now = max(self._last_scan.values())
-            for tid in [k for k, v in self._scans_of_track.items()
-                        if _stale_scans(v, now)]:  # fmt: skip
+            old = now - FORGET_SCANS_S * NS_PER_S
+            for tid in [k for k, v in self._latest_scan_of_track.items() if v < old]:
                 del self._scans_of_track[tid]
+                del self._latest_scan_of_track[tid]
         for tid, elder in sorted(self._merged_into.items()):
             if tid in alive and elder not in alive and elder in self._sys_of_track:
                 self._sys_of_track[tid] = self._sys_of_track.pop(elder)
@@ -525,14 +533,10 @@ class PictureFusion:
         for key in sorted(locals_now):
             by_partner.setdefault(key[0], []).append(key)
         for keys in by_partner.values():
-            d2 = np.array([[_d2(locals_now[k], rep.x[i], rep.P[i]) for i in range(len(tids))]
-                           for k in keys])  # fmt: skip
+            d2 = _d2_all([locals_now[k] for k in keys], rep.x, rep.P)
             kept = np.array(
-                [
-                    [row_of.get(self._pair_of_local.get(k, -1), -1) == i for i in range(len(tids))]
-                    for k in keys
-                ]  # fmt: skip
-            )
+                [row_of.get(self._pair_of_local.get(k, -1), -1) for k in keys]
+            )[:, None] == np.arange(len(tids))[None, :]
             ok = np.where(kept, d2 <= KEEP_GATE_CHI2, d2 <= LOCAL_GATE_CHI2)
             if not ok.any():
                 continue
@@ -674,9 +678,24 @@ def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
         return math.inf
 
 
-def _stale_scans(scans: dict[str, deque[int]], now_ns: int) -> bool:
-    """Whether a track's latest scan is more than ``FORGET_SCANS_S`` old at ``now_ns``."""
-    return max(q[-1] for q in scans.values()) < now_ns - FORGET_SCANS_S * NS_PER_S
+def _d2_all(locals_: list, x: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``_d2`` of every local track (x, P, ...) of ``locals_`` with every state of ``x`` (N, 6),
+    ``P`` (N, 6, 6): (K, N), in one batch (the same solves and dot products, bit for bit)."""
+    lx = np.array([lt[0][:3] for lt in locals_])
+    lP = np.array([lt[1][:3, :3] for lt in locals_])
+    d = lx[:, None, :] - x[None, :, :3]
+    S = lP[:, None, :, :] + P[None, :, :3, :3]
+    try:
+        sol = np.linalg.solve(S, d[..., None])
+    except np.linalg.LinAlgError:  # one singular pair: each on its own (inf for that one)
+        return np.array([[_d2(lt, x[i], P[i]) for i in range(x.shape[0])] for lt in locals_])
+    return (d[..., None, :] @ sol)[..., 0, 0]
+
+
+def _latest_scan(scans: dict[str, deque[int]]) -> int:
+    """A track's latest scan (t_ns) over its sensors; it is forgotten once that is more than
+    ``FORGET_SCANS_S`` old."""
+    return max(q[-1] for q in scans.values())
 
 
 def _id_order(sys_id: str) -> int:

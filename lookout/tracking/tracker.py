@@ -206,10 +206,14 @@ class Tracker:
     ask ``report(t)`` for the confirmed tracks predicted to ``t``.
 
     Detection indices in the logs count every detection passed to ``process`` since the tracker
-    was made (the first chunk's indices are its list positions)."""
+    was made (the first chunk's indices are its list positions). With ``keep_updates`` False
+    the tracker keeps no record of its updates once ``process`` has returned them (a long-running
+    tracker, a partner node's or the fusion's, whose memory must not grow with the run):
+    ``updates`` is then not available."""
 
-    def __init__(self, config: TrackerConfig | None = None) -> None:
+    def __init__(self, config: TrackerConfig | None = None, *, keep_updates: bool = True) -> None:
         self.config = cfg = config or TrackerConfig()
+        self.keep_updates = keep_updates
         self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
         self._reach_sigmas = math.sqrt(cfg.gate(1))
         self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
@@ -298,7 +302,10 @@ class Tracker:
         start = len(self._log)
         for scan in scans:
             self.process_scan(scan)
-        return self._collect(self._log[start:])
+        rows = self._collect(self._log[start:])
+        if not self.keep_updates:
+            del self._log[start:]
+        return rows
 
     def process_scan(self, scan: Scan) -> None:
         """Process one sensor scan (``scans.prepare``)."""
@@ -366,6 +373,8 @@ class Tracker:
 
     def updates(self) -> TrackLog:
         """Every update row since the tracker was made."""
+        if not self.keep_updates:
+            raise RuntimeError("this tracker keeps no updates (keep_updates=False)")
         return self._collect(self._log)
 
     @property

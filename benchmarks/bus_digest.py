@@ -1,0 +1,65 @@
+"""Everything an embedded run puts on the bus, as digests: a check that a change meant to leave
+behaviour alone (a speed-up) does, on any scenario and window, wider than the golden figures.
+
+    .venv/bin/python benchmarks/bus_digest.py mass-raid 300     # in a scratch directory
+
+Runs ``lookout demo`` embedded (nodes, exchange, fusion, assessment, warnings) at ``--speed 0``
+and prints, as JSON, the SHA-256 of every message published on the memory bus in order (subject
+and bytes: detection batches, local tracks, system tracks with their assessments, statuses,
+alerts, every relay), the count and a digest per type, and the CPU-seconds taken. Two commits
+that behave alike print the same ``all``; compare it between them (e.g. ``PYTHONPATH`` set to
+an exported tree of the other commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+
+import lookout
+from lookout.demo import run_demo_async
+from lookout.exchange.memory import MemoryBus
+from lookout.scenario import load
+
+
+def main(scenario: str, duration_s: float) -> dict:
+    everything = hashlib.sha256()
+    by_type: defaultdict = defaultdict(hashlib.sha256)
+    count: Counter[str] = Counter()
+    publish = MemoryBus.publish
+
+    async def digested(self, subject: str, data: bytes) -> None:
+        b = bytes(data)
+        everything.update(subject.encode() + b"\0" + len(b).to_bytes(8, "little") + b)
+        kind = subject.rsplit(".", 1)[-1] + (":out" if subject.startswith("lookout.out") else ":in")
+        by_type[kind].update(b)
+        count[kind] += 1
+        await publish(self, subject, data)
+
+    MemoryBus.publish = digested
+    with tempfile.TemporaryDirectory(prefix="lookout-digest-") as tmp:
+        cpu0 = time.process_time()
+        asyncio.run(run_demo_async(load(scenario), speed=0, duration_s=duration_s,
+                                   audit_path=os.path.join(tmp, "audit.sqlite")))  # fmt: skip
+        cpu = time.process_time() - cpu0
+    return {
+        "lookout": os.path.dirname(lookout.__file__),
+        "scenario": scenario,
+        "duration_s": duration_s,
+        "cpu_s": round(cpu, 1),
+        "all": everything.hexdigest(),
+        "types": {k: [count[k], by_type[k].hexdigest()[:16]] for k in sorted(by_type)},
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    print(json.dumps(main(sys.argv[1], float(sys.argv[2])), indent=1))
