@@ -23,7 +23,7 @@ import time
 from collections import Counter, defaultdict
 
 import lookout
-from lookout.demo import run_demo_async
+from lookout.app.demo import run_demo_async
 from lookout.exchange.memory import MemoryBus
 from lookout.scenario import load
 
