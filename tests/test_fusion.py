@@ -44,6 +44,7 @@ class ScriptedTracker:
 
     def __init__(self):
         self.tracks: dict[float, list] = {}
+        self.parent_of: dict[int, int] = {}
 
     def process(self, detections):
         return TrackLog.empty()
@@ -295,6 +296,20 @@ def test_a_resolved_second_object_is_not_merged(fusion):
         pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
         assert len(pic) == 2
         assert all(f.merged == () for f in pic.values())
+
+
+def test_a_piece_born_next_to_a_track_names_that_system_track_as_its_parent(fusion):
+    """A measurement-level track the tracker started next to another (a stage seen
+    separating) carries that track's system id, for the assessment to take its launch point."""
+    P = _P(200.0, 20.0)
+    sep = np.array([3000.0, 0, 0, 0, 0, 0])
+    fusion.tracker.parent_of[9] = 5
+    for k in range(1, 4):
+        t = float(k)
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
+        by_tracker = {f.tracker_id: f for f in pic.values()}
+        assert by_tracker[9].parent == by_tracker[5].system_track_id
+        assert by_tracker[5].parent is None
 
 
 def test_a_merged_pair_that_resolves_splits_again(fusion):

@@ -128,6 +128,8 @@ class FusedTrack:
     local: tuple[tuple[str, str], ...] = ()  # (partner, local track id) fused in
     absorbed: tuple[tuple[str, str], ...] = ()  # partners' duplicates on it, not fused
     merged: tuple[int, ...] = ()  # other measurement-level tracks of the object, fused in
+    #: The system track it was born next to (a piece seen separating from it), if any.
+    parent: str | None = None
 
 
 @dataclass
@@ -399,6 +401,7 @@ class PictureFusion:
                         tuple(keys),
                         tuple(sorted(absorbed.get(i, []))),
                         tuple(members[i][1:]),
+                        self._parent_system_id(tid, sys_id),
                     ),
                 )
             )
@@ -406,6 +409,13 @@ class PictureFusion:
             del self._pair_of_local[key]
         fused.sort(key=lambda r: r[0])
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _parent_system_id(self, tid: int, sys_id: str) -> str | None:
+        """The system id of the track measurement-level track ``tid`` was born next to
+        (``Tracker.parent_of``), unless that is its own (the two merged as one object)."""
+        p = self.tracker.parent_of.get(tid)
+        parent = self._sys_of_track.get(p) if p is not None else None
+        return parent if parent != sys_id else None
 
     def _merge_same_objects(self, rep):
         """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
