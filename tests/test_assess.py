@@ -373,3 +373,17 @@ def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
     assert out["stage"].launch_lat == out["up"].launch_lat
     assert out["stage"].launch_time == out["up"].launch_time
     assert geodesic_inverse(out["stage"].launch_lat, out["stage"].launch_lon, *site)[0] < 10e3
+
+
+def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
+    """The flight back of a rising rocket describes a first stage from the ground: a state of an
+    upper stage burning 300 km up gives no launch point (satellite-launch: a third stage's track
+    born at its ignition was flown back 170-190 km off), while first-stage states still do."""
+    launch, tr = truth["slv"]
+    for t in (20.0, 60.0, 115.0):
+        est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
+        d = geodesic_inverse(est.lat[0], est.lon[0], launch.site_lat, launch.site_lon)[0]
+        assert d < 5e3
+    t = 240.0  # the third stage, lit at 230 s, 314 km up
+    est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
+    assert np.isnan(est.lat[0]) and np.isnan(est.t[0])
