@@ -377,3 +377,45 @@ def test_no_launch_point_from_a_state_only_probably_climbing(truth):
     m2 = mahalanobis2(out.launch_lat, out.launch_lon, out.launch_ellipse.cov_en,
                       launch.site_lat, launch.site_lon)  # fmt: skip
     assert m2 <= CHI2_2D_95
+
+
+def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
+    """A track born next to another (a stage seen separating) was launched with it: it shows
+    its parent's launch point, not one of its own flown back from high up (a generated space
+    launch: the second stage's track, born at its separation, flown back 355 km off)."""
+    launch, tr = truth["slv"]
+    site = (launch.site_lat, launch.site_lon)
+
+    def run(parents):
+        a = Assessor()
+        for t in (10.0, 20.0, 30.0):
+            a.update(t, ["up"], tr.state_at(t)[None], RADAR_P[None], np.array([1.0]))
+        out = {}
+        for t in (250.0, 255.0, 260.0, 280.0, 310.0):
+            x = np.array([tr.state_at(t), tr.state_at(t)])
+            x[1, 3:] *= 0.97  # the second stage, spent at 230 s, coasting
+            got = a.update(t, ["up", "stage"], x, np.array([RADAR_P, RADAR_P]),
+                           np.array([1.0, 0.0]), parents=parents)  # fmt: skip
+            out = {g.track_id: g for g in got}
+        return out
+
+    own = run({})["stage"]  # its own: flown back 400 km off
+    assert geodesic_inverse(own.launch_lat, own.launch_lon, *site)[0] > 50e3
+    out = run({"stage": "up"})
+    assert out["stage"].launch_lat == out["up"].launch_lat
+    assert out["stage"].launch_time == out["up"].launch_time
+    assert geodesic_inverse(out["stage"].launch_lat, out["stage"].launch_lon, *site)[0] < 10e3
+
+
+def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
+    """The flight back of a rising rocket describes a first stage from the ground: a state of an
+    upper stage burning 300 km up gives no launch point (satellite-launch: a third stage's track
+    born at its ignition was flown back 170-190 km off), while first-stage states still do."""
+    launch, tr = truth["slv"]
+    for t in (20.0, 60.0, 115.0):
+        est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
+        d = geodesic_inverse(est.lat[0], est.lon[0], launch.site_lat, launch.site_lon)[0]
+        assert d < 5e3
+    t = 240.0  # the third stage, lit at 230 s, 314 km up
+    est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
+    assert np.isnan(est.lat[0]) and np.isnan(est.t[0])

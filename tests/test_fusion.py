@@ -46,6 +46,7 @@ class ScriptedTracker:
 
     def __init__(self):
         self.tracks: dict[float, list] = {}
+        self.parent_of: dict[int, int] = {}
 
     def process(self, detections):
         return TrackLog.empty()
@@ -65,14 +66,14 @@ class ScriptedTracker:
         )
 
 
-def _local(partner, track_id, t, x, P, sensors):
+def _local(partner, track_id, t, x, P, sensors, boost_prob=0.0):
     return LocalTrack(
         partner=partner,
         track_id=str(track_id),
         t_ns=round(t * 1e9),
         x=[float(v) for v in x],
         P=[[float(v) for v in row] for row in P],
-        boost_prob=0.0,
+        boost_prob=boost_prob,
         sensors=list(sensors),
     )
 
@@ -297,6 +298,37 @@ def test_a_resolved_second_object_is_not_merged(fusion):
         pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
         assert len(pic) == 2
         assert all(f.merged == () for f in pic.values())
+
+
+def test_a_piece_born_next_to_a_track_names_that_system_track_as_its_parent(fusion):
+    """A measurement-level track the tracker started next to another (a stage seen
+    separating) carries that track's system id, for the assessment to take its launch point."""
+    P = _P(200.0, 20.0)
+    sep = np.array([3000.0, 0, 0, 0, 0, 0])
+    fusion.tracker.parent_of[9] = 5
+    for k in range(1, 4):
+        t = float(k)
+        pic = _run_central(fusion, t, [(5, _at(X0, t), P), (9, _at(X0 + sep, t), P)])
+        by_tracker = {f.tracker_id: f for f in pic.values()}
+        assert by_tracker[9].parent == by_tracker[5].system_track_id
+        assert by_tracker[5].parent is None
+
+
+def test_a_plume_seen_by_a_partners_infrared_track_is_thrust_in_the_system_track(fusion):
+    """The measurement-level tracker has no infrared (shared as tracks only): a system track
+    fused with an infrared local track that sees the plume is boosting, whatever the radar-only
+    track's mode says; a local track of sensors the fusion measures itself adds nothing."""
+    for k in range(1, 3):
+        t = float(k)
+        radar = _local("KR", 3, t, _at(X0, t), _P(800.0, 50.0), ["kr-ewr-central"], 0.99)
+        (f,) = _run(fusion, t, [radar], [(101, _at(X0, t), _P())]).values()
+        assert f.local == (("KR", "3"),) and f.boost_prob == pytest.approx(0.0)
+    ir = ("us-geo-east", "us-geo-west")
+    for k in range(3, 6):
+        t = float(k)
+        plume = _local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir, boost_prob=0.99)
+        (f,) = _run(fusion, t, [plume], [(101, _at(X0, t), _P())]).values()
+        assert ("US", "7") in f.local and f.boost_prob == pytest.approx(0.99)
 
 
 def test_a_merged_pair_that_resolves_splits_again(fusion):

@@ -101,6 +101,7 @@ class FusedWire(msgspec.Struct, array_like=True):
     P: list[float]
     boost_prob: float
     partners: list[str]
+    parent: str | None = None
 
 
 class FusedBatch(msgspec.Struct):
@@ -121,6 +122,7 @@ def _wire(f: FusedTrack) -> FusedWire:
         np.asarray(f.P, dtype=float).ravel().tolist(),
         float(f.boost_prob),
         list(f.partners),
+        f.parent,
     )
 
 
@@ -132,6 +134,7 @@ def _fused(w: FusedWire, t: float) -> FusedTrack:
         np.asarray(w.P, dtype=float).reshape(6, 6),
         w.boost_prob,
         tuple(w.partners),
+        parent=w.parent,
     )
 
 

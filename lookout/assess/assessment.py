@@ -15,7 +15,7 @@ nothing at every update); a class is given again from fresh figures as soon as t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,6 +195,8 @@ class TrackMemory:
     vehicle_type: str | None = None
     lift: manoeuvre_kind.LiftMemory = field(default_factory=manoeuvre_kind.LiftMemory)
     launch_territory: str | None = None
+    #: The track it separated from (``Assessor.update``'s ``parents``), whose launch it shares.
+    parent: str | None = None
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
     ground_lon: list[float] = field(default_factory=list)
@@ -224,6 +226,7 @@ class Assessor:
         boost_prob: np.ndarray,
         impacts: ImpactBatch | None = None,
         no_lift: Collection[str] = (),
+        parents: Mapping[str, str] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -231,7 +234,10 @@ class Assessor:
         since a prediction depends on nothing but its own state). ``no_lift``: ids of tracks
         known not to be lifting bodies (a launch's spent stages and debris, as its launch
         event types them: an empty motor case has neither lift surfaces nor guidance); their
-        impact stays ballistic, never widened to a manoeuvre footprint."""
+        impact stays ballistic, never widened to a manoeuvre footprint. ``parents``: a track
+        born next to another (a stage, a reentry vehicle seen separating from it: the tracker's
+        ``parent_of``) to the id of that track; it was launched where and when its parent was,
+        and takes its parent's launch point rather than making one of its own (``_launch_of``)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -245,6 +251,10 @@ class Assessor:
         vr = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
         energy = specific_energy(x)
         mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
+        if parents:
+            for k, m in zip(track_ids, mems, strict=True):
+                if m.parent is None and parents.get(k) not in (None, k):
+                    m.parent = parents[k]
         for i, m in enumerate(mems):
             mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
             self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
@@ -349,6 +359,14 @@ class Assessor:
             m.t_descending = float(t)
 
     def _update_launch_points(self, mems: list[TrackMemory]) -> None:
+        # A piece that separated from a track was launched with it: its own earliest states
+        # (a spent stage's coast flown back misses the boost it rode, a stage lit at altitude
+        # is no rocket rising from the ground) say less of the launch than its parent's.
+        # Measured on a generated space launch: the second stage's track, born at its
+        # separation at 415 s, flown back 355 km from the site (a phantom launch, and a false
+        # overflight of the launching state's neighbour).
+        child = [m for m in mems if m.parent is not None]
+        mems = [m for m in mems if m.parent is None]
         stale = [m for m in mems if m.launch_stale]
         boosted = [m for m in stale if m.boost_states]
         if boosted:
@@ -397,6 +415,20 @@ class Assessor:
                 m.launch = _keep_finite(m.launch, _take(est, rows[np.argmin(size[rows])]))
         for m in stale:
             m.launch_stale = False
+        for m in child:
+            m.launch = self._launch_of(m)
+
+    def _launch_of(self, m: TrackMemory) -> LaunchEstimate | None:
+        """The launch estimate of the first track of ``m``'s line of parents (``m`` itself
+        without one); None while that track has none or has not been assessed."""
+        seen = set()
+        while m.parent is not None and m.parent not in seen:
+            seen.add(m.parent)
+            up = self.memory.get(m.parent)
+            if up is None:
+                return None
+            m = up
+        return m.launch
 
     @staticmethod
     def _apogee(a: Assessment, m: TrackMemory, alt, vr, nominal) -> None:

@@ -43,15 +43,19 @@ C_DISTANCE = (0.3, 0.12)
 
 
 def _longest_burn_s() -> float:
-    """The catalogue's longest burn from liftoff (s, ``lookout/physics/vehicles.yaml``), with the
+    """The catalogue's longest first-stage burn (s, ``lookout/physics/vehicles.yaml``), with the
     margin of a vehicle like it but not in the catalogue (10 % and 10 s)."""
     from lookout.physics.vehicles import catalogue
 
-    return 1.1 * max(v.full_burn_s for v in catalogue().values()) + 10.0
+    return 1.1 * max(v.stages[0].burn_s for v in catalogue().values()) + 10.0
 
 
 #: A boosting state whose flight back (``K_TIME h / v_up``) began longer ago than this is not a
-#: rising rocket's: no launch point is taken from it (``launch_from_boost``).
+#: rocket rising from the ground on its first stage, the flight the model describes (``K_TIME``
+#: and ``C_DISTANCE`` span the catalogue's first two minutes): an upper stage lit high up after
+#: a staging has no launch point of its own (``launch_from_boost``). Measured on
+#: satellite-launch: the third stage's track, born at its ignition at 655 s and 400 km up, was
+#: flown back 170-190 km from the site (+- 630 km) as if it had risen from the ground.
 BURN_MAX_S = _longest_burn_s()
 #: Backward ballistic extrapolation: 1-sigma model error along track as a fraction of the
 #: ground distance from the back-extrapolated point to the state's nadir, across track (m) and
@@ -135,7 +139,7 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     # speed is not positive the flight back ``h / v_up`` diverges and the transform's mean and
     # covariance mean nothing (srbm-salvo: a track confirmed mid-boost at 12 km with vertical
     # speed 165 +- 300 m/s was flown back 2,300 km to Sichuan). The state must be known to
-    # climb, and to have climbed for less than the longest burn, at every sigma point.
+    # climb, and to have climbed for less than the longest first-stage burn, at every sigma point.
     bad = ((v[..., 2] <= 0.0) | (tau > BURN_MAX_S)).any(axis=1)
     if bad.any():
         est.lat[bad] = est.lon[bad] = est.t[bad] = est.t_sigma[bad] = np.nan

@@ -130,6 +130,7 @@ class CommonPicture:
                 # A launch's spent stages and debris fall as they are, with no lift to carry
                 # them on (their type as the launch event settled it at the last instant).
                 no_lift={k for k in ids if self.events.of(k)[1] in ("spent_stage", "debris")},
+                parents={f.system_track_id: f.parent for f in tracks if f.parent is not None},
             )
             for a in fresh:
                 self._assessment[a.track_id] = assessment_message(a)

@@ -176,13 +176,15 @@ def assess_reports(
     impacts = _impacts_of_rows(rep, chosen, assessor.prior, progress)
     position = {int(r): k for k, r in enumerate(chosen)}
     instants = np.unique(rep.t[chosen])
+    parents = {str(k): str(p) for k, p in output.parents.items()}
     out: list[Assessment] = []
     for k, t in enumerate(instants):
         rows = chosen[rep.t[chosen] == t]
         ids = [str(i) for i in rep.track_id[rows].tolist()]
         mine = impacts.take([position[int(r)] for r in rows])
         out += assessor.update(
-            float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine
+            float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
+            parents=parents,
         )
         if progress:
             progress("assess", k + 1, instants.size)

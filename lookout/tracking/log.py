@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,9 +71,11 @@ class TrackLog:
 class TrackerOutput:
     """What ``track`` returns: ``updates`` (one row per detection assigned to a track, the state
     after the update), ``reports`` (every confirmed track predicted to each report instant), the
-    number of detections and the wall time (s) spent in the tracker."""
+    number of detections and the wall time (s) spent in the tracker; ``parents``: each track
+    started next to another (a piece seen separating from it) to that track's id."""
 
     updates: TrackLog
     reports: TrackLog
     n_detections: int
     wall_s: float
+    parents: dict[int, int] = field(default_factory=dict)

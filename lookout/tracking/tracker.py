@@ -241,6 +241,9 @@ class Tracker:
         # Id of the confirmed track a radar-started track was born next to (-1: none), see
         # ``_order_siblings``.
         self.parent = np.full(cap, -1, dtype=np.int64)
+        #: The same for every track ever started next to another, kept after either dies:
+        #: track id -> the id of the track it was born next to (a piece that separated from it).
+        self.parent_of: dict[int, int] = {}
         self.born = np.zeros(cap)  # time of the first detection (s)
         # When a track born next to another most likely came apart from it (s): the other's
         # last update seen thrusting, if that was a moment before (objects part at burnout
@@ -1334,6 +1337,8 @@ class Tracker:
             xm[kid], Pm[kid] = x1, P1
         ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor), parent)
         if parent is not None and (parent >= 0).any():
+            kid = np.flatnonzero(parent >= 0)
+            self.parent_of.update(zip(ids[kid].tolist(), parent[kid].tolist(), strict=True))
             # A track born next to one that was thrusting a moment ago came apart from it at
             # that burnout (stages and payloads part at burnout and staging), which may be
             # seconds before the radars resolve the two: its relative motion runs from there.
@@ -1559,4 +1564,5 @@ def track(
         reports=TrackLog.concatenate(reports),
         n_detections=len(detections),
         wall_s=time.perf_counter() - wall0,
+        parents=dict(tracker.parent_of),
     )
