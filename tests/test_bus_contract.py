@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
+from aio import run, until
 
 from lookout.exchange.bus import check_subject, intersect, subject_matches
 from lookout.exchange.memory import MemoryBus
@@ -72,19 +73,6 @@ def buses(kind, request):
     return open_pair
 
 
-def run(coro, timeout_s: float = 30.0):
-    return asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def until(pred: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not pred():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
-
-
 class Recorder:
     """Keeps what it is handed whose payload starts with ``tag``."""
 
@@ -116,7 +104,7 @@ def test_every_message_arrives_once_intact_and_in_order(buses):
             for p in payloads:
                 await pub.publish("lookout.in.KR.detection", p)
             await pub.flush()
-            await until(lambda: len(got.got) >= len(payloads))
+            await until(lambda: len(got.got) >= len(payloads), timeout_s=10.0)
             await asyncio.sleep(0.1)  # nothing more comes
             assert [d for _, d in got.got] == payloads
             assert {s for s, _ in got.got} == {"lookout.in.KR.detection"}

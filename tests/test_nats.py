@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from collections.abc import Callable
 
 import nats
 import nats.errors
 import pytest
+from aio import run, until
 
 from lookout.exchange.nats_bus import BusPermissionError, BusPublishError, NatsBus, streams_for
 from lookout.exchange.nats_config import (
@@ -38,19 +38,6 @@ pytestmark = [
 def server():
     with NatsServer(PARTNERS) as s:
         yield s
-
-
-def run(coro, timeout_s: float = 30.0):
-    return asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def until(pred: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not pred():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def exchange_bus(server: NatsServer, **kw) -> NatsBus:
