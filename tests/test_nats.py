@@ -601,8 +601,9 @@ def test_replicated_streams_survive_losing_the_leader():
         expect = [b"a%d" % i for i in range(50)] + [b"b%d" % i for i in range(50)]
         # Nothing lost, in order; what the killed server had handed out may come again.
         data = [d for _, d in got.got]
-        assert list(dict.fromkeys(data)) == expect
-        assert ex.stats.failed == 0
+        # (Seen failing once in ~20 runs, 2026-12-02, its message lost: say what came, if again.)
+        assert list(dict.fromkeys(data)) == expect, (data, ex.stats, kr.stats)
+        assert ex.stats.failed == 0, ex.stats
 
     with NatsCluster(PARTNERS) as cluster:
         run(main(cluster), timeout_s=90)
