@@ -591,6 +591,12 @@ def test_replicated_streams_survive_losing_the_leader():
                 await ex.publish("lookout.out.KR.detection", b"a%d" % i)
             await ex.flush()
             await until(lambda: len(got.got) == 50, timeout_s=10)
+            # The leader as it is now (a stream just made may have none yet, or elect another).
+            for _ in range(100):
+                info = await ex._nc.jetstream().stream_info("LOOKOUT_OUT_KR")
+                if info.cluster is not None and info.cluster.leader:
+                    break
+                await asyncio.sleep(0.05)
             leader = int(info.cluster.leader.removeprefix("lookout"))
             cluster.servers[leader].kill()
             for i in range(50):
@@ -598,11 +604,16 @@ def test_replicated_streams_survive_losing_the_leader():
             await ex.flush()
             await until(lambda: len(got.got) >= 100, timeout_s=30)
             await asyncio.sleep(0.2)
-        expect = [b"a%d" % i for i in range(50)] + [b"b%d" % i for i in range(50)]
-        # Nothing lost, in order; what the killed server had handed out may come again.
-        data = [d for _, d in got.got]
-        # (Seen failing once in ~20 runs, 2026-12-02, its message lost: say what came, if again.)
-        assert list(dict.fromkeys(data)) == expect, (data, ex.stats, kr.stats)
+        before = [b"a%d" % i for i in range(50)]
+        after = {b"b%d" % i for i in range(50)}
+        # Nothing lost; what the killed server had handed out may come again. What was stored
+        # before the kill comes in order. A publish left unacked by the dying leader is sent
+        # again after `ack_timeout_s` and stored behind those the new leader took meanwhile:
+        # across a failover nothing is lost, but order is not kept (the fusion's reorder
+        # buffer orders by time). Seen once in ~20 runs (2026-12-02) as an order failure here.
+        data = list(dict.fromkeys(d for _, d in got.got))
+        assert data[:50] == before, (data, ex.stats, kr.stats)
+        assert set(data[50:]) == after and len(data) == 100, (data, ex.stats, kr.stats)
         assert ex.stats.failed == 0, ex.stats
 
     with NatsCluster(PARTNERS) as cluster:

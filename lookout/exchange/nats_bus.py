@@ -11,7 +11,9 @@ create nothing (see :mod:`.nats_config`).
   JetStream acks are matched as they come back. Every message carries a ``Nats-Msg-Id``, so one
   not acked within ``ack_timeout_s`` is sent again (``max_attempts``) and still stored once;
   "no responders" (no stream, or a stream electing a leader) is retried for
-  ``unavailable_retry_s``. :meth:`NatsBus.flush` waits for every outstanding ack and raises
+  ``unavailable_retry_s``. A message sent again is stored behind those acked meanwhile: across
+  a broker failure nothing is lost but publish order is not kept (the fusion orders by time).
+  :meth:`NatsBus.flush` waits for every outstanding ack and raises
   :class:`BusPublishError` naming what the broker refused. With ``linger_s`` > 0, messages on
   one subject are sent together in batch frames (:func:`frame`): far fewer NATS messages at
   high rates, for up to ``linger_s`` more latency.
