@@ -490,12 +490,9 @@ class Assessor:
         sea = 0.0
         if a.launch_lat is not None:
             cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
-            key = _launch_key(a.launch_lat, a.launch_lon, cov)
-            if m.sea_memo is None or m.sea_memo[0] != key:
-                sea = manoeuvre_kind.sea_launch_probability(
-                    self.outlines, a.launch_lat, a.launch_lon, cov
-                )
-                m.sea_memo = (key, sea)
+            m.sea_memo = _memo(m.sea_memo, _launch_key(a.launch_lat, a.launch_lon, cov),
+                               lambda: manoeuvre_kind.sea_launch_probability(
+                                   self.outlines, a.launch_lat, a.launch_lon, cov))  # fmt: skip
             sea = m.sea_memo[1]
         label = manoeuvre_kind.flight_type(m.lift, a.apogee_m, a.range_m, a.lofted, sea)
         if label is not None and a.phase != "boost":
@@ -546,9 +543,9 @@ class Assessor:
         # until another holds most of a later ellipse.
         if a.launch_lat is not None:
             cov = a.launch_ellipse.cov_en if a.launch_ellipse is not None else None
-            key = _launch_key(a.launch_lat, a.launch_lon, cov)
-            if m.state_memo is None or m.state_memo[0] != key:
-                m.state_memo = key, self.outlines.launching_state(a.launch_lat, a.launch_lon, cov)
+            m.state_memo = _memo(m.state_memo, _launch_key(a.launch_lat, a.launch_lon, cov),
+                                 lambda: self.outlines.launching_state(
+                                     a.launch_lat, a.launch_lon, cov))  # fmt: skip
             code, p = m.state_memo[1]
             if p >= LAUNCH_STATE_PROB:
                 m.launch_territory = code
@@ -559,7 +556,6 @@ class Assessor:
         while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
             passages.pop(0)
         a.overflown = passages
-
 
     def _ground_track(self, a: Assessment, m: TrackMemory):
         """The ground track flown so far (from the launch point when it is known to be earlier
@@ -612,6 +608,11 @@ def _launch_key(lat: float, lon: float, cov: np.ndarray | None) -> bytes:
     """The exact bits of a launch point and its covariance (a memo's key)."""
     key = np.array([lat, lon], dtype=float).tobytes()
     return key if cov is None else key + np.asarray(cov, dtype=float).tobytes()
+
+
+def _memo(memo: tuple | None, key: bytes, compute) -> tuple:
+    """``(key, answer)``: ``memo`` if it holds ``key``'s answer, else ``compute()``'s."""
+    return memo if memo is not None and memo[0] == key else (key, compute())
 
 
 def _keep_finite(old: LaunchEstimate | None, new: LaunchEstimate) -> LaunchEstimate:
