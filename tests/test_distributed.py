@@ -123,6 +123,7 @@ def _audit_counts(path: Path) -> dict[tuple[str, str, str], int]:
     return {(s, v, r): n for s, v, r, n in rows}
 
 
+@pytest.mark.slow  # 45-85 s of a real-time run: the full suite (CI) runs it, `make test` does not
 def test_serve_and_three_nodes_share_the_picture_over_nats(tmp_path: Path):
     plan_launches(load("srbm-salvo"))  # solve (or find cached) guidance before timing starts
     with NatsServer(PARTNERS) as server:
