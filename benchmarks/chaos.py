@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 
 from lookout.exchange.audit import verify
-from lookout.exchange.nats_bus import acked_inbound
-from lookout.exchange.nats_server import NatsCluster
+from lookout.exchange.nats import acked_inbound
+from lookout.exchange.nats.server import NatsCluster
 
 PARTNERS = ["KR", "JP", "US"]
 LOOKOUT = [sys.executable, "-m", "lookout.cli"]

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from lookout.exchange.audit import bench_audit
-from lookout.exchange.nats_bus import NatsBus
-from lookout.exchange.nats_config import EXCHANGE
-from lookout.exchange.nats_server import NatsServer
+from lookout.exchange.nats import NatsBus
+from lookout.exchange.nats.config import EXCHANGE
+from lookout.exchange.nats.server import NatsServer
 
 
 async def _publish(server: NatsServer, n: int, linger_s: float) -> float:

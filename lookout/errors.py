@@ -14,9 +14,9 @@ code that raises them:
   ``warn.cap.TemplateError``, ``warn.notice.NoticeError``, ``warn.sign.AlertSignatureError``,
   ``web.alerts.AlertError``, ``web.cot.CotPolicyError``;
 - a step that failed (``RuntimeError``): ``exchange.replay.ReplayError``,
-  ``exchange.nats_bus.BusPublishError``, ``exchange.nats_server.NatsServerError``,
+  ``exchange.nats.BusPublishError``, ``exchange.nats.NatsServerError``,
   ``web.cesium.CesiumError``;
-- a refusal (``PermissionError``): ``exchange.nats_bus.BusPermissionError``.
+- a refusal (``PermissionError``): ``exchange.nats.BusPermissionError``.
 
 ``tests/test_errors.py`` checks that every public exception class of the package is one.
 """

@@ -18,9 +18,9 @@ from aio import run, until
 
 from lookout.exchange.bus import check_subject, intersect, subject_matches
 from lookout.exchange.memory import MemoryBus
-from lookout.exchange.nats_bus import NatsBus
-from lookout.exchange.nats_config import EXCHANGE
-from lookout.exchange.nats_server import NatsServer, find_nats_server
+from lookout.exchange.nats import NatsBus
+from lookout.exchange.nats.config import EXCHANGE
+from lookout.exchange.nats.server import NatsServer, find_nats_server
 
 _NO_NATS = find_nats_server() is None
 BUSES = [

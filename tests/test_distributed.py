@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lookout.exchange.nats_server import NatsServer, find_nats_server
+from lookout.exchange.nats.server import NatsServer, find_nats_server
 from lookout.scenario import load
 from lookout.simulate import plan_launches
 
@@ -147,7 +147,7 @@ def test_serve_and_three_nodes_share_the_picture_over_nats(tmp_path: Path):
 
 def _stored_inbound(server: NatsServer) -> list[bytes]:
     """Every envelope the exchange acked from the partners' inbound streams."""
-    from lookout.exchange.nats_bus import acked_inbound
+    from lookout.exchange.nats import acked_inbound
 
     return asyncio.run(acked_inbound(server.url, server.login("EXCHANGE"), PARTNERS))
 

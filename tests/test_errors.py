@@ -44,7 +44,7 @@ def test_every_public_exception_derives_from_the_root():
 
 def test_the_built_in_bases_are_kept():
     """``except ValueError`` and friends still catch what they caught."""
-    from lookout.exchange.nats_bus import BusPermissionError, BusPublishError
+    from lookout.exchange.nats import BusPermissionError, BusPublishError
     from lookout.exchange.replay import ReplayError
     from lookout.scenario import ScenarioError
 
@@ -59,7 +59,7 @@ def test_the_built_in_bases_are_kept():
 
 def test_the_command_line_reports_any_of_them_in_one_line(capsys):
     from lookout.cli.common import one_line_errors
-    from lookout.exchange.nats_server import NatsServerError
+    from lookout.exchange.nats.server import NatsServerError
 
     @one_line_errors
     def command():

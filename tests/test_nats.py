@@ -11,8 +11,8 @@ import nats.errors
 import pytest
 from aio import run, until
 
-from lookout.exchange.nats_bus import BusPermissionError, BusPublishError, NatsBus, streams_for
-from lookout.exchange.nats_config import (
+from lookout.exchange.nats import BusPermissionError, BusPublishError, NatsBus, streams_for
+from lookout.exchange.nats.config import (
     EXCHANGE,
     make_passwords,
     nats_config,
@@ -20,7 +20,7 @@ from lookout.exchange.nats_config import (
     read_credentials,
     write_credentials,
 )
-from lookout.exchange.nats_server import NatsServer, find_nats_server
+from lookout.exchange.nats.server import NatsServer, find_nats_server
 
 PARTNERS = ["KR", "JP", "US"]
 
@@ -87,7 +87,7 @@ def test_config_permissions_and_syntax(tmp_path):
 
 
 def test_write_setup_and_url_login(tmp_path, server):
-    from lookout.exchange.nats_config import write_setup
+    from lookout.exchange.nats.config import write_setup
 
     paths = write_setup(_PolicyLike(), tmp_path, url="nats://127.0.0.1:4222", http_port=None)
     assert set(paths) == {"config", EXCHANGE, *PARTNERS}
@@ -513,7 +513,7 @@ def test_linger_batches_frames_and_keeps_order(server):
 def test_malformed_frame_is_counted_not_fatal():
     from nats.js.api import RawStreamMsg
 
-    from lookout.exchange.nats_bus import BATCH_HEADER, frame, unframe
+    from lookout.exchange.nats import BATCH_HEADER, frame, unframe
 
     ok = RawStreamMsg(subject="s", data=frame([b"a", b"", b"ccc"]), headers={BATCH_HEADER: "3"})
     assert unframe(ok) == [b"a", b"", b"ccc"]
@@ -538,7 +538,7 @@ def test_partner_before_streams_exist_gets_a_clear_error():
 
 
 def test_coalition_bus_routes_each_subject_to_its_own_user(server):
-    from lookout.exchange.nats_bus import CoalitionBus
+    from lookout.exchange.nats import CoalitionBus
     from lookout.exchange.policy import Policy
 
     policy = Policy.from_dict({"partners": {"KR": ["kr-1"], "JP": ["jp-1"], "US": ["us-1"]}})
@@ -575,7 +575,7 @@ def test_latency_bench_smoke():
 def test_replicated_streams_survive_losing_the_leader():
     """The documented deployment: three servers, every stream with three replicas. The stream
     leader is killed (-9): nothing acked is lost, delivery goes on through the others."""
-    from lookout.exchange.nats_server import NatsCluster
+    from lookout.exchange.nats.server import NatsCluster
 
     async def main(cluster: NatsCluster):
         urls = cluster.urls
@@ -621,7 +621,7 @@ def test_replicated_streams_survive_losing_the_leader():
 
 
 def test_connection_errors_are_clear(server):
-    from lookout.exchange.nats_server import free_port
+    from lookout.exchange.nats.server import free_port
 
     async def main():
         with pytest.raises(ConnectionError, match="login refused"):

@@ -43,8 +43,8 @@ from lookout.app.defaults import PICTURE_PARAMS, key_seed
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import Sealer, decode, decode_payload
 from lookout.exchange.keys import derive_key
-from lookout.exchange.nats_bus import NatsBus, StreamSpec, streams_for
-from lookout.exchange.nats_config import in_stream
+from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
+from lookout.exchange.nats.config import in_stream
 from lookout.messages import MAX_LIST, SystemTrackBatch
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion

@@ -37,7 +37,7 @@ from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import SequenceFile
 from lookout.exchange.exchange import Exchange, resume_point
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
-from lookout.exchange.nats_bus import BusPublishError, NatsBus
+from lookout.exchange.nats import BusPublishError, NatsBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, MAX_AHEAD_NS, Verifier
 from lookout.node import PartnerNode

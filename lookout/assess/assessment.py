@@ -26,6 +26,7 @@ from lookout.assess.energy import (
     Orbit,
     equivalent_range,
     is_lofted,
+    orbit_dict,
     orbits,
     range_class,
     specific_energy,
@@ -166,7 +167,7 @@ class Assessment:
             "type": self.vehicle_type,
             "manoeuvre_footprint": self.manoeuvre_footprint,
             "orbital": self.orbital,
-            "orbit": self.orbit.to_dict() if self.orbit else None,
+            "orbit": orbit_dict(self.orbit) if self.orbit else None,
             "overflown": [o.to_dict() for o in self.overflown],
             "launch_territory": self.launch_territory,
         }

@@ -12,11 +12,10 @@ distance; class bands are wide enough for that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from lookout.geodesy import GM_EARTH, R_EQUATOR, R_MEAN
+from lookout.messages import Orbit  # the wire form is the one orbit record
 from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
 
 #: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
@@ -26,23 +25,14 @@ CLASS_BOUNDS_M = ((1000e3, "SRBM"), (3000e3, "MRBM"), (5500e3, "IRBM"))
 LOFTED_FACTOR = 1.6
 
 
-@dataclass(frozen=True)
-class Orbit:
-    """Osculating two-body orbit: perigee and apogee altitudes above the equatorial radius (m),
-    inclination (rad), period (s)."""
-
-    perigee_m: float
-    apogee_m: float
-    inclination_rad: float
-    period_s: float
-
-    def to_dict(self) -> dict:
-        return {
-            "perigee_km": self.perigee_m / 1e3,
-            "apogee_km": self.apogee_m / 1e3,
-            "inclination_deg": float(np.degrees(self.inclination_rad)),
-            "period_min": self.period_s / 60.0,
-        }
+def orbit_dict(o: Orbit) -> dict:
+    """An orbit at the edges: km, degrees, minutes."""
+    return {
+        "perigee_km": o.perigee_m / 1e3,
+        "apogee_km": o.apogee_m / 1e3,
+        "inclination_deg": float(np.degrees(o.inclination_rad)),
+        "period_min": o.period_s / 60.0,
+    }
 
 
 def orbits(x: np.ndarray) -> tuple[np.ndarray, list[Orbit | None]]:
@@ -59,10 +49,10 @@ def orbits(x: np.ndarray) -> tuple[np.ndarray, list[Orbit | None]]:
             continue
         out.append(
             Orbit(
-                float(rp[i] - R_EQUATOR),
-                float(a[i] * (1 + e[i]) - R_EQUATOR),
-                float(np.arccos(h[i, 2] / np.sqrt(h2[i]))),
-                float(2 * np.pi * np.sqrt(a[i] ** 3 / GM_EARTH)),
+                perigee_m=float(rp[i] - R_EQUATOR),
+                apogee_m=float(a[i] * (1 + e[i]) - R_EQUATOR),
+                inclination_rad=float(np.arccos(h[i, 2] / np.sqrt(h2[i]))),
+                period_s=float(2 * np.pi * np.sqrt(a[i] ** 3 / GM_EARTH)),
             )
         )
     return orbital, out

@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from lookout.exchange.nats_bus import BusPublishError, CoalitionBus, NatsBus
-from lookout.exchange.nats_config import EXCHANGE
-from lookout.exchange.nats_server import NatsServer
+from lookout.exchange.nats import BusPublishError, CoalitionBus, NatsBus
+from lookout.exchange.nats.config import EXCHANGE
+from lookout.exchange.nats.server import NatsServer
 from lookout.timebase import NS_PER_S, s_to_ns
 
 _HEAD = struct.Struct("<qI")  # creation time (monotonic ns, system-wide on Linux), sequence

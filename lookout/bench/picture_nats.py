@@ -37,9 +37,9 @@ from lookout.bench.picture import (
     peak_rss_bytes,
     picture_ages,
 )
-from lookout.exchange.nats_bus import NatsBus
-from lookout.exchange.nats_config import EXCHANGE
-from lookout.exchange.nats_server import NatsCluster, NatsServer
+from lookout.exchange.nats import NatsBus
+from lookout.exchange.nats.config import EXCHANGE
+from lookout.exchange.nats.server import NatsCluster, NatsServer
 from lookout.exchange.policy import Policy
 from lookout.scenario import Scenario
 from lookout.simulate import simulate

@@ -75,7 +75,7 @@ def nats_config_cmd(
     """Write a nats-server configuration whose per-partner accounts and permissions enforce the
     policy at the broker, and one credentials file per partner and for the exchange."""
     from lookout.app.defaults import default_policy
-    from lookout.exchange.nats_config import write_setup
+    from lookout.exchange.nats.config import write_setup
     from lookout.exchange.policy import Policy
 
     if _is_policy_file(policy):
@@ -90,7 +90,7 @@ def nats_config_cmd(
 
 
 def _nats_bus(bus: str, credentials: Path | None, **kwargs):
-    from lookout.exchange.nats_bus import NatsBus
+    from lookout.exchange.nats import NatsBus
 
     if credentials is not None:
         if not credentials.is_file():

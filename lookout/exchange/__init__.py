@@ -4,7 +4,7 @@ Modules: :mod:`.keys` (Ed25519 keys, keyring), :mod:`.envelope` (seal and open),
 :mod:`.verify` (the checks, with reasons), :mod:`.policy` (releasability), :mod:`.audit`
 (append-only SQLite log), :mod:`.bus` (the bus protocol and subjects), :mod:`.memory` (the
 in-process bus), :mod:`.exchange` (the exchange itself), :mod:`.replay` (picture from a log),
-:mod:`.clock` (clocks). The NATS bus lives in its own modules and is imported only when used.
+:mod:`.clock` (clocks). The NATS bus is the package :mod:`.nats`, imported only when used.
 """
 
 from lookout.exchange.audit import AuditLog, AuditRecord, read_audit

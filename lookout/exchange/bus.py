@@ -55,6 +55,11 @@ def out_subject(recipient: str, payload_type: str) -> str:
     return f"{OUT}.{recipient}.{payload_type}"
 
 
+def in_all(partner: str) -> str:
+    """The pattern of everything ``partner`` sends in."""
+    return f"{IN}.{partner}.>"
+
+
 def out_all(recipient: str) -> str:
     """The pattern of everything delivered to ``recipient``."""
     return f"{OUT}.{recipient}.>"

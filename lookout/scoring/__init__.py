@@ -4,7 +4,9 @@
   scoring rule: Hungarian assignment with CLEAR-MOT persistence, duplicates, false estimates).
 - ``functions``: GOSPA, NEES and its chi-square bounds, sums per phase, on plain arrays.
 - ``scores``: ``score(output, ...)``, a tracker's ``Scores`` (RMSE and PCRLB per phase, NEES,
-  continuity, one track per object, GOSPA).
+  continuity, one track per object, GOSPA), composed of one function per part:
+  ``gospa_over_time``, ``matches_of`` (the matched samples), ``phase_figures`` (a
+  ``PhaseFigures`` per phase), ``continuity`` (a ``Continuity``).
 - ``claims``: what a track's assessments say (launch points, territories overflown, impact
   areas) judged against what the truth did.
 - ``picture``: ``score_picture(...)``, the system tracks a partner received over time, scored

@@ -71,15 +71,15 @@ def nees_in_bounds_counts(
     """Per phase index: ``(inside, instants)``, the instants whose NEES, averaged over the
     samples of that instant in that phase, lies inside its 95% bounds for that many samples,
     and the instants with a sample in that phase."""
-    n_ph = len(PHASE_NAMES)
-    key = np.asarray(instant, dtype=np.int64) * n_ph + np.asarray(phase, dtype=np.int64)
-    ukey, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-    avg = np.bincount(inv, weights=values, minlength=ukey.size) / np.maximum(cnt, 1)
+    pairs = np.stack([np.asarray(instant, dtype=np.int64), np.asarray(phase, dtype=np.int64)], 1)
+    # One group per (instant, phase) pair, in that order.
+    groups, inv, cnt = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    avg = np.bincount(inv.reshape(-1), weights=values, minlength=len(groups)) / np.maximum(cnt, 1)
     lo, hi = nees_bounds(np.maximum(cnt, 1))
     inside = (avg >= lo) & (avg <= hi)
     out: dict[int, tuple[int, int]] = {}
-    for p in range(n_ph):
-        sel = ukey % n_ph == p
+    for p in range(len(PHASE_NAMES)):
+        sel = groups[:, 1] == p
         out[p] = (int(np.count_nonzero(inside[sel])), int(sel.sum()))
     return out
 
@@ -96,11 +96,6 @@ def nees_in_bounds_by_phase(
 def rms(squares: np.ndarray, sel: np.ndarray) -> float | None:
     """Root of the mean of ``squares[sel]`` (None if nothing is selected)."""
     return float(np.sqrt(np.mean(squares[sel]))) if sel.any() else None
-
-
-def phase_dict(values: dict[int, float | None]) -> dict[str, float | None]:
-    """``{phase index: value}`` keyed by phase name instead."""
-    return {name: values.get(i) for i, name in enumerate(PHASE_NAMES)}
 
 
 def finite_or_none(x) -> float | None:

@@ -33,7 +33,7 @@ from lookout.scoring.claims import (
     judge_claims,
     root_of,
 )
-from lookout.scoring.scores import Scores, _scores
+from lookout.scoring.scores import Scores, scores_of
 from lookout.timebase import ns_to_s
 
 
@@ -170,7 +170,7 @@ def score_picture(
         t, ids, x, P, truths,
         cutoff_m=gospa_c_m, switch_penalty_m=switch_penalty_m, period_s=report_period_s,
     )  # fmt: skip
-    scores = _scores(a, None, labels, pcrlb_results, gospa_c_m)
+    scores = scores_of(a, None, labels, pcrlb_results, gospa_c_m)
     records = [r for st in rows if (r := claim_record(st)) is not None]
     claims = judge_tracks(
         scores, records, trajectories, launches, names=dict(enumerate(names)),

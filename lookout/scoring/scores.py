@@ -50,7 +50,6 @@ from lookout.scoring.functions import (
     nees_bounds,
     nees_in_bounds_by_phase,
     nees_in_bounds_counts,
-    phase_dict,
     rms,
 )
 
@@ -225,40 +224,86 @@ def score(
         switch_penalty_m=switch_penalty_m,
         period_s=report_period_s,
     )
-    return _scores(a, output.updates, labels, pcrlb_results, gospa_c_m)
+    return scores_of(a, output.updates, labels, pcrlb_results, gospa_c_m)
 
 
-def _scores(
-    a: Association,
-    updates,
-    labels: Sequence[str | None],
-    pcrlb_results: dict[str, Any] | None,
-    gospa_c_m: float,
-) -> Scores:
-    """The figures of an association (see the module doc)."""
-    truth_ids = a.truths.ids
-    n_truth = len(truth_ids)
-    inst, n_t = a.t, a.t.size
-    rid = a.est_id
-    row, tj, ki = a.row, a.truth, a.instant
+@dataclass(frozen=True)
+class GospaOverTime:
+    """GOSPA at each instant, and the localisation, missed and false parts of its square."""
 
-    # GOSPA against the expected truths plus any truth a track is matched to.
+    total: np.ndarray  # (T,) m
+    localisation: np.ndarray  # (T,) m²
+    missed: np.ndarray  # (T,) m²
+    false: np.ndarray  # (T,) m²
+
+    def parts_m2(self) -> dict[str, float | None]:
+        """The parts' means over the instants (None without instants)."""
+        n_t = self.total.size
+        return {
+            name: finite_or_none(part.mean()) if n_t else None
+            for name, part in (
+                ("localisation", self.localisation), ("missed", self.missed), ("false", self.false)
+            )
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PhaseFigures:
+    """The accuracy and consistency figures of the matched samples in one truth phase (None:
+    no sample, or no bound)."""
+
+    samples: int
+    rmse_pos_m: float | None
+    rmse_vel_mps: float | None
+    pcrlb_pos_m: float | None
+    pcrlb_vel_mps: float | None
+    rmse_over_pcrlb_pos: float | None
+    nees_mean: float | None
+    nees_bounds: tuple[float, float] | None
+    nees_in_bounds: float | None
+
+
+@dataclass(frozen=True)
+class Continuity:
+    """How the truths were held over time: id switches, fragmentations, coverage, false and
+    duplicate tracks, tracks per object; ``per_truth`` the same per truth id."""
+
+    id_switches: int
+    fragmentations: int
+    per_truth: dict[str, dict[str, Any]]
+    coverage: float | None
+    missed_truths: int
+    track_ids: np.ndarray  # (N,) every estimate id
+    false_tracks: int
+    false_track_fraction: float | None
+    max_tracks_per_object: int
+    single_track_fraction: float | None
+    duplicates_over_time: np.ndarray  # (T,)
+    false_over_time: np.ndarray  # (T,)
+
+
+def gospa_over_time(a: Association, c_m: float) -> GospaOverTime:
+    """GOSPA at each instant against the expected truths plus any truth a track is matched
+    to (cut-off ``c_m``)."""
+    n_t = a.t.size
     g = np.zeros(n_t)
     g_loc, g_miss, g_false = np.zeros(n_t), np.zeros(n_t), np.zeros(n_t)
     for k in range(n_t):
         gt = np.flatnonzero(a.expected[k] | a.matched[k])
         g[k], g_loc[k], g_miss[k], g_false[k] = gospa(
-            a.est_x[a.starts[k] : a.ends[k], :3], a.truth_x[k, gt, :3], gospa_c_m
+            a.est_x[a.starts[k] : a.ends[k], :3], a.truth_x[k, gt, :3], c_m
         )
+    return GospaOverTime(g, g_loc, g_miss, g_false)
 
+
+def matches_of(a: Association, pcrlb_results: dict[str, Any] | None) -> Matches:
+    """The matched samples of ``a``: errors, NEES, the truth's phase, and the bound of
+    ``pcrlb_results[truth_id]`` interpolated to the instants (NaN where none is given)."""
+    row, tj, ki = a.row, a.truth, a.instant
     err = a.est_x[row] - a.truth_x[ki, tj]
-    nees_s = nees(err, a.est_P[row])
-    ph = a.phase[ki, tj]
-
-    # The bound, interpolated to the matched instants.
     cr_pos = np.full(row.size, np.nan)
     cr_vel = np.full(row.size, np.nan)
-    for j, tid in enumerate(truth_ids):
+    for j, tid in enumerate(a.truths.ids):
         res = (pcrlb_results or {}).get(tid)
         if res is None:
             continue
@@ -266,44 +311,63 @@ def _scores(
         bt = np.asarray(res.t, dtype=float)
         for arr, vals in ((cr_pos, res.pos_m), (cr_vel, res.vel_mps)):
             v = np.asarray(vals, dtype=float)
-            arr[sel] = np.interp(inst[ki[sel]], bt, v, left=np.nan, right=np.nan)
-
-    matches = Matches(
-        t=inst[ki],
+            arr[sel] = np.interp(a.t[ki[sel]], bt, v, left=np.nan, right=np.nan)
+    return Matches(
+        t=a.t[ki],
         instant=ki,
         truth=tj,
-        track_id=rid[row],
-        phase=ph,
+        track_id=a.est_id[row],
+        phase=a.phase[ki, tj],
         pos_err=err[:, :3],
         vel_err=err[:, 3:],
-        nees=nees_s,
+        nees=nees(err, a.est_P[row]),
         pcrlb_pos_m=cr_pos,
         pcrlb_vel_mps=cr_vel,
     )
-    pos2 = np.einsum("si,si->s", err[:, :3], err[:, :3])
-    vel2 = np.einsum("si,si->s", err[:, 3:], err[:, 3:])
 
-    rmse_p, rmse_v, cr_p, cr_v, ratio, n_s = {}, {}, {}, {}, {}, {}
-    nees_m, nees_b = {}, {}
-    nees_in = nees_in_bounds_by_phase(ki, ph, nees_s)
-    for p in range(len(PHASE_NAMES)):
-        sel = ph == p
-        n_s[PHASE_NAMES[p]] = int(sel.sum())
-        rmse_p[p], rmse_v[p] = rms(pos2, sel), rms(vel2, sel)
-        bsel = sel & np.isfinite(cr_pos)
-        cr_p[p] = rms(cr_pos**2, bsel)
-        cr_v[p] = rms(cr_vel**2, sel & np.isfinite(cr_vel))
-        ratio[p] = rms(pos2, bsel) / cr_p[p] if cr_p[p] else None
-        nees_m[p] = float(np.mean(nees_s[sel])) if sel.any() else None
-        nees_b[p] = tuple(float(b) for b in nees_bounds(int(sel.sum()))) if sel.any() else None
 
-    # Continuity.
+def _squares(errors: np.ndarray) -> np.ndarray:
+    """The squared norm of each row of ``errors`` (S, 3)."""
+    return np.einsum("si,si->s", errors, errors)
+
+
+def phase_figures(m: Matches) -> dict[str, PhaseFigures]:
+    """:class:`PhaseFigures` of each phase, by phase name."""
+    pos2, vel2 = _squares(m.pos_err), _squares(m.vel_err)
+    nees_in = nees_in_bounds_by_phase(m.instant, m.phase, m.nees)
+    out = {}
+    for p, name in enumerate(PHASE_NAMES):
+        sel = m.phase == p
+        bsel = sel & np.isfinite(m.pcrlb_pos_m)
+        cr_p = rms(m.pcrlb_pos_m**2, bsel)
+        out[name] = PhaseFigures(
+            samples=int(sel.sum()),
+            rmse_pos_m=rms(pos2, sel),
+            rmse_vel_mps=rms(vel2, sel),
+            pcrlb_pos_m=cr_p,
+            pcrlb_vel_mps=rms(m.pcrlb_vel_mps**2, sel & np.isfinite(m.pcrlb_vel_mps)),
+            rmse_over_pcrlb_pos=rms(pos2, bsel) / cr_p if cr_p else None,
+            nees_mean=float(np.mean(m.nees[sel])) if sel.any() else None,
+            nees_bounds=(
+                tuple(float(b) for b in nees_bounds(int(sel.sum()))) if sel.any() else None
+            ),
+            nees_in_bounds=nees_in[p],
+        )
+    return out
+
+
+def continuity(a: Association) -> Continuity:
+    """Id switches, fragmentations and coverage per truth and in all; missed truths; false and
+    duplicate tracks; tracks per object (see the module doc)."""
+    truth_ids = a.truths.ids
+    n_t = a.t.size
+    rid, row, tj, ki = a.est_id, a.row, a.truth, a.instant
     id_switches = 0
     fragmentations = 0
     per_truth = {}
     by_truth = np.lexsort((ki, tj))
     tj_s, tid_s = tj[by_truth], rid[row][by_truth]
-    bounds = np.searchsorted(tj_s, np.arange(n_truth + 1))
+    bounds = np.searchsorted(tj_s, np.arange(len(truth_ids) + 1))
     per_object = a.estimates_per_truth()
     for j, tid in enumerate(truth_ids):
         seq = tid_s[bounds[j] : bounds[j + 1]]
@@ -323,54 +387,81 @@ def _scores(
             "max_tracks": int(per_object[:, j].max()) if n_t else 0,
         }
     exp_total = int(a.expected.sum())
-    coverage = float(np.count_nonzero(a.matched & a.expected) / exp_total) if exp_total else None
-    missed_truths = int(np.count_nonzero(~(a.matched & a.expected).any(axis=0)))
     track_ids = np.unique(rid)
-    false_tracks = int(np.setdiff1d(track_ids, rid[row]).size)
-    false_frac = float(1.0 - row.size / rid.size) if rid.size else None
     held = per_object >= 1
-    single = float(np.count_nonzero(per_object == 1) / held.sum()) if held.any() else None
-    n_dup = np.bincount(a.est_instant[a.duplicate_of >= 0], minlength=n_t)
-    n_false = np.bincount(a.est_instant[a.is_false], minlength=n_t)
-
-    purity = _purity(updates, labels, track_ids)
-    return Scores(
-        tracks=int(track_ids.size),
-        truths=n_truth,
-        rmse_pos_m=phase_dict(rmse_p),
-        rmse_vel_mps=phase_dict(rmse_v),
-        rmse_pos_all_m=rms(pos2, np.ones(row.size, bool)),
-        rmse_vel_all_mps=rms(vel2, np.ones(row.size, bool)),
-        samples=n_s,
-        pcrlb_pos_m=phase_dict(cr_p),
-        pcrlb_vel_mps=phase_dict(cr_v),
-        rmse_over_pcrlb_pos=phase_dict(ratio),
-        nees_mean=phase_dict(nees_m),
-        nees_bounds=phase_dict(nees_b),
-        nees_in_bounds_by_phase=phase_dict(nees_in),
-        gospa_mean=finite_or_none(g.mean()) if n_t else None,
-        gospa_parts_m2={
-            name: finite_or_none(part.mean()) if n_t else None
-            for name, part in (("localisation", g_loc), ("missed", g_miss), ("false", g_false))
-        },
-        purity=purity,
+    return Continuity(
         id_switches=id_switches,
         fragmentations=fragmentations,
-        false_tracks=false_tracks,
-        missed_truths=missed_truths,
-        coverage=coverage,
-        false_track_fraction=false_frac,
-        max_tracks_per_object=int(per_object.max()) if per_object.size else 0,
-        single_track_fraction=single,
-        duplicate_track_s=float(n_dup.sum() * a.period_s),
-        false_track_s=float(n_false.sum() * a.period_s),
-        truth_ids=truth_ids,
         per_truth=per_truth,
-        t=inst,
-        gospa=g,
-        matches=matches,
-        duplicates_over_time=n_dup,
-        false_over_time=n_false,
+        coverage=(
+            float(np.count_nonzero(a.matched & a.expected) / exp_total) if exp_total else None
+        ),
+        missed_truths=int(np.count_nonzero(~(a.matched & a.expected).any(axis=0))),
+        track_ids=track_ids,
+        false_tracks=int(np.setdiff1d(track_ids, rid[row]).size),
+        false_track_fraction=float(1.0 - row.size / rid.size) if rid.size else None,
+        max_tracks_per_object=int(per_object.max()) if per_object.size else 0,
+        single_track_fraction=(
+            float(np.count_nonzero(per_object == 1) / held.sum()) if held.any() else None
+        ),
+        duplicates_over_time=np.bincount(a.est_instant[a.duplicate_of >= 0], minlength=n_t),
+        false_over_time=np.bincount(a.est_instant[a.is_false], minlength=n_t),
+    )
+
+
+def scores_of(
+    a: Association,
+    updates,
+    labels: Sequence[str | None],
+    pcrlb_results: dict[str, Any] | None,
+    gospa_c_m: float,
+) -> Scores:
+    """The figures of an association (see the module doc): its GOSPA over time, the matched
+    samples' figures per phase, its continuity, and the purity of ``updates`` (a tracker's
+    update log; None for a picture, which has none)."""
+    g = gospa_over_time(a, gospa_c_m)
+    m = matches_of(a, pcrlb_results)
+    phases = phase_figures(m)
+    c = continuity(a)
+    every = np.ones(a.row.size, bool)
+
+    def per_phase(figure: str) -> dict[str, Any]:
+        return {name: getattr(f, figure) for name, f in phases.items()}
+
+    return Scores(
+        tracks=int(c.track_ids.size),
+        truths=len(a.truths.ids),
+        rmse_pos_m=per_phase("rmse_pos_m"),
+        rmse_vel_mps=per_phase("rmse_vel_mps"),
+        rmse_pos_all_m=rms(_squares(m.pos_err), every),
+        rmse_vel_all_mps=rms(_squares(m.vel_err), every),
+        samples=per_phase("samples"),
+        pcrlb_pos_m=per_phase("pcrlb_pos_m"),
+        pcrlb_vel_mps=per_phase("pcrlb_vel_mps"),
+        rmse_over_pcrlb_pos=per_phase("rmse_over_pcrlb_pos"),
+        nees_mean=per_phase("nees_mean"),
+        nees_bounds=per_phase("nees_bounds"),
+        nees_in_bounds_by_phase=per_phase("nees_in_bounds"),
+        gospa_mean=finite_or_none(g.total.mean()) if a.t.size else None,
+        gospa_parts_m2=g.parts_m2(),
+        purity=_purity(updates, labels, c.track_ids),
+        id_switches=c.id_switches,
+        fragmentations=c.fragmentations,
+        false_tracks=c.false_tracks,
+        missed_truths=c.missed_truths,
+        coverage=c.coverage,
+        false_track_fraction=c.false_track_fraction,
+        max_tracks_per_object=c.max_tracks_per_object,
+        single_track_fraction=c.single_track_fraction,
+        duplicate_track_s=float(c.duplicates_over_time.sum() * a.period_s),
+        false_track_s=float(c.false_over_time.sum() * a.period_s),
+        truth_ids=a.truths.ids,
+        per_truth=c.per_truth,
+        t=a.t,
+        gospa=g.total,
+        matches=m,
+        duplicates_over_time=c.duplicates_over_time,
+        false_over_time=c.false_over_time,
         association=a,
     )
 

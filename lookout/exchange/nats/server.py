@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lookout.errors import LookoutError
-from lookout.exchange.nats_config import (
+from lookout.exchange.nats.config import (
     EXCHANGE,
     Cluster,
     TlsFiles,

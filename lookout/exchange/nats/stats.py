@@ -1,0 +1,26 @@
+"""The counters of one NATS bus connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class BusStats:
+    """Counters of one NatsBus connection: messages published (``frames`` NATS messages
+    carrying them), acked, sent again, not stored; delivered to handlers, handler errors,
+    messages skipped after the handler failed every attempt, malformed frames; disconnects,
+    reconnects, and the broker's permission errors (its text, lower-cased)."""
+
+    published: int = 0
+    frames: int = 0
+    bad_frames: int = 0
+    acked: int = 0
+    retried: int = 0
+    failed: int = 0
+    delivered: int = 0
+    handler_errors: int = 0
+    skipped: int = 0
+    disconnects: int = 0
+    reconnects: int = 0
+    permission_errors: list[str] = field(default_factory=list)
