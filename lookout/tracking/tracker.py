@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.special import erfc, expit, logsumexp
+from scipy.special import erfc, expit, log_ndtr, logsumexp
 
 from lookout.geodesy import OMEGA_EARTH
 from lookout.messages import Detection
@@ -916,8 +916,8 @@ class Tracker:
         x_new = xs + (K @ nu[:, :, None])[:, :, 0]
         if formation is not None:
             self._update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
+        ll += _truncate_drag(xs, Ps, x_new, P_new)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
-        x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
         ll = ll.reshape(na, NMODE)
         if kind == "infrared":
             ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
@@ -1507,6 +1507,44 @@ def _burn_survival(tau: np.ndarray) -> np.ndarray:
     end = 1.1 * BURNS_S + 10.0
     z = (end[None, :] - np.asarray(tau, dtype=float)[:, None]) / 5.0
     return (0.5 * erfc(-z / math.sqrt(2.0))).mean(axis=1)
+
+
+def _truncate_drag(xs: np.ndarray, Ps: np.ndarray, x_new: np.ndarray, P_new: np.ndarray):
+    """Drag cannot push: ``kappa >= 0`` honoured in an update (mode-expanded rows: predictions
+    ``xs``, ``Ps``; updates ``x_new``, ``P_new``, changed in place). Returns the log of each
+    row's evidence factor for the constraint.
+
+    The belief is the Gaussian restricted to ``kappa >= 0``. For a linear update the
+    likelihood of a detection under the restricted prior is the Gaussian one times
+    ``Phi(k / s) / Phi(k0 / s0)``, the mass of the posterior over the mass of the prediction
+    on the side the constraint allows (``k``, ``s`` the posterior mean and sigma of
+    ``kappa``; ``k0``, ``s0`` the prediction's): a coast mode that could follow a
+    thrusting rocket only by a negative drag coefficient, an along-track *push*, pays for it
+    in its mode probability, where clipping ``kappa`` at zero in the mean alone kept the
+    velocity gain the push gave. Where the posterior mean is negative, the update takes the
+    moments of the truncated Gaussian (``kappa``'s mean and variance, the other states
+    moved by their regression on it): a projection only where the constraint is violated,
+    so an unobservable ``kappa`` (above the air) is not pushed up and narrowed at every
+    update."""
+    k = x_new[:, KAPPA]
+    s = np.sqrt(np.maximum(P_new[:, KAPPA, KAPPA], 1e-30))
+    s0 = np.sqrt(np.maximum(Ps[:, KAPPA, KAPPA], 1e-30))
+    a = k / s
+    dll = log_ndtr(a) - log_ndtr(xs[:, KAPPA] / s0)
+    neg = np.flatnonzero(k < 0.0)
+    if neg.size:
+        an, sn = a[neg], s[neg]
+        # Inverse Mills ratio phi(a) / Phi(a), stable far in the tail.
+        lam = np.exp(-0.5 * an * an - 0.5 * _LOG_2PI - log_ndtr(an))
+        mean = k[neg] + sn * lam
+        var = sn * sn * np.clip(1.0 - lam * (lam + an), 1e-9, 1.0)
+        col = P_new[neg, :, KAPPA]  # (k, 10): covariances with kappa
+        s2 = sn * sn
+        x_new[neg] += col * ((mean - k[neg]) / s2)[:, None]
+        shrink = (1.0 - var / s2) / s2
+        P_new[neg] -= shrink[:, None, None] * col[:, :, None] * col[:, None, :]
+        x_new[neg, KAPPA] = np.maximum(x_new[neg, KAPPA], 0.0)
+    return dll
 
 
 def _vacuum_steps(dt, max_step_s: float) -> np.ndarray:
