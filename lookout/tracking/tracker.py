@@ -479,6 +479,12 @@ class Tracker:
         w[m_pruned, MANOEUVRE, COAST] = 0.0
         w[:, :, COAST] /= np.maximum(w[:, :, COAST].sum(axis=1, keepdims=True), 1e-300)
         # --- end manoeuvre mode ---
+        # A young track's boost mode keeps its own evidence (``_young_boost``): the coast mode
+        # does not feed it (at 1e-6 the mixing would make it the coast mode, thrust-free).
+        young = self._young_boost(sel, t)
+        if young.any():
+            w[young, COAST, BOOST] = w[young, MANOEUVRE, BOOST] = 0.0
+            w[young, :, BOOST] /= np.maximum(w[young, :, BOOST].sum(axis=1, keepdims=True), 1e-300)
         x0 = np.einsum("nij,nik->njk", w, xm)
         dx = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 10)
         P0 = np.einsum("nij,nikl->njkl", w, Pm)
@@ -930,7 +936,7 @@ class Tracker:
         mu /= mu.sum(axis=1, keepdims=True)
         x_new = x_new.reshape(na, NMODE, NX)
         P_new = P_new.reshape(na, NMODE, NX, NX)
-        self._reseed_boost(x_new, P_new, mu)
+        self._reseed_boost(x_new, P_new, mu, ~self._young_boost(ia, scan.t))
         self._note_wakes(ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll)
         if kind == "infrared":
             self._note_ir(ia, scan.sensor, scan.t)
@@ -1091,13 +1097,30 @@ class Tracker:
             return _combine(xm, Pm, mu, cfg.output_mode_floor)
         return xall, Pall
 
-    def _reseed_boost(self, xm, Pm, mu) -> None:
+    def _young_boost(self, idx: np.ndarray, t: float) -> np.ndarray:
+        """Tracks ``idx`` whose boost mode is the hypothesis they were born with, kept with its
+        own evidence at ``t`` (not restarted from the coast mode, not fed by it): born on their
+        own (no parent) less than ``young_boost_s`` ago and not yet seen thrusting. A radar
+        first sees a rocket low in its burn when the data cannot yet tell thrust from none;
+        restarted at every update as "thrust began since the last one", the boost mode never
+        gathered the evidence of a burn under way (gen-1-02: boost over one half 21 s after
+        the track's birth, the rocket taken as coasting meanwhile)."""
+        cfg = self.config
+        return (
+            (t - self.born[idx] < cfg.young_boost_s)
+            & (self.parent[idx] < 0)
+            & ~np.isfinite(self.thrust_t0[idx])
+        )
+
+    def _reseed_boost(self, xm, Pm, mu, allowed=None) -> None:
         """Restart a negligible boost mode from the coast mode, with the initiation prior on the
         thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
         (its acceleration follows the noise), and the mixing would carry that drift back into the
-        coast estimate."""
+        coast estimate. Only where ``allowed`` (default: every row)."""
         cfg = self.config
         r = mu[:, BOOST] < cfg.boost_reseed_prob
+        if allowed is not None:
+            r &= allowed
         if r.any():
             xm[r, BOOST] = xm[r, COAST]
             xm[r, BOOST, 6:9] = 0.0
