@@ -922,7 +922,14 @@ class Tracker:
         x_new = xs + (K @ nu[:, :, None])[:, :, 0]
         if formation is not None:
             self._update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
-        ll += _truncate_drag(xs, Ps, x_new, P_new)
+        # Drag cannot push (``_truncate_drag``) in the modes where it is the only force along
+        # the track; in the boost mode thrust and drag share that direction (only their sum is
+        # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
+        drag_only = np.tile(np.arange(NMODE) != BOOST, na)
+        ll[drag_only] += _truncate_drag(
+            xs[drag_only], Ps[drag_only], x_new, P_new, np.flatnonzero(drag_only)
+        )
+        x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
         P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
         ll = ll.reshape(na, NMODE)
         if kind == "infrared":
@@ -1532,10 +1539,10 @@ def _burn_survival(tau: np.ndarray) -> np.ndarray:
     return (0.5 * erfc(-z / math.sqrt(2.0))).mean(axis=1)
 
 
-def _truncate_drag(xs: np.ndarray, Ps: np.ndarray, x_new: np.ndarray, P_new: np.ndarray):
-    """Drag cannot push: ``kappa >= 0`` honoured in an update (mode-expanded rows: predictions
-    ``xs``, ``Ps``; updates ``x_new``, ``P_new``, changed in place). Returns the log of each
-    row's evidence factor for the constraint.
+def _truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray):
+    """Drag cannot push: ``kappa >= 0`` honoured in an update (predictions ``xs``, ``Ps`` of
+    the mode-expanded ``rows`` of the updates ``x_new``, ``P_new``, changed in place). Returns
+    the log of each row's evidence factor for the constraint.
 
     The belief is the Gaussian restricted to ``kappa >= 0``. For a linear update the
     likelihood of a detection under the restricted prior is the Gaussian one times
@@ -1544,28 +1551,28 @@ def _truncate_drag(xs: np.ndarray, Ps: np.ndarray, x_new: np.ndarray, P_new: np.
     ``kappa``; ``k0``, ``s0`` the prediction's): a coast mode that could follow a
     thrusting rocket only by a negative drag coefficient, an along-track *push*, pays for it
     in its mode probability, where clipping ``kappa`` at zero in the mean alone kept the
-    velocity gain the push gave. Where the posterior mean is negative, the update takes the
-    moments of the truncated Gaussian (``kappa``'s mean and variance, the other states
-    moved by their regression on it): a projection only where the constraint is violated,
-    so an unobservable ``kappa`` (above the air) is not pushed up and narrowed at every
-    update."""
-    k = x_new[:, KAPPA]
-    s = np.sqrt(np.maximum(P_new[:, KAPPA, KAPPA], 1e-30))
+    velocity gain the push gave. Where the posterior mean is negative, the estimate takes the
+    truncated Gaussian's mean of ``kappa``, the other states moved by their regression on it:
+    only where the constraint is violated, so an unobservable ``kappa`` (above the air) is not
+    pushed up at every update. The covariance is kept: a mode whose posterior needs a push is
+    the wrong model of the object (a rocket thrusting), and the truncated variance, near zero
+    far in the tail, made its drag coefficient certain at zero (measured on gen-1-05: coast
+    NEES in bounds 0.93 -> 0.64 with it, 0.96 without; the stage's track, born from such a
+    coast mode, kept a drag coefficient half its parent's)."""
+    k = x_new[rows, KAPPA]
+    s = np.sqrt(np.maximum(P_new[rows, KAPPA, KAPPA], 1e-30))
     s0 = np.sqrt(np.maximum(Ps[:, KAPPA, KAPPA], 1e-30))
     a = k / s
     dll = log_ndtr(a) - log_ndtr(xs[:, KAPPA] / s0)
     neg = np.flatnonzero(k < 0.0)
     if neg.size:
-        an, sn = a[neg], s[neg]
+        k, a, s = k[neg], a[neg], s[neg]
+        neg = rows[neg]
         # Inverse Mills ratio phi(a) / Phi(a), stable far in the tail.
-        lam = np.exp(-0.5 * an * an - 0.5 * _LOG_2PI - log_ndtr(an))
-        mean = k[neg] + sn * lam
-        var = sn * sn * np.clip(1.0 - lam * (lam + an), 1e-9, 1.0)
+        lam = np.exp(-0.5 * a * a - 0.5 * _LOG_2PI - log_ndtr(a))
+        mean = k + s * lam
         col = P_new[neg, :, KAPPA]  # (k, 10): covariances with kappa
-        s2 = sn * sn
-        x_new[neg] += col * ((mean - k[neg]) / s2)[:, None]
-        shrink = (1.0 - var / s2) / s2
-        P_new[neg] -= shrink[:, None, None] * col[:, :, None] * col[:, None, :]
+        x_new[neg] += col * ((mean - k) / (s * s))[:, None]
         x_new[neg, KAPPA] = np.maximum(x_new[neg, KAPPA], 0.0)
     return dll
 
