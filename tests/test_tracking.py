@@ -455,3 +455,52 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     assert np.all(np.diff(d) > 0.0)
     dv_max = max(v.ideal_delta_v_mps() for v in catalogue().values())
     assert (d[6] - d[5]) / 100.0 == pytest.approx(MARGIN * dv_max, rel=0.02)
+
+
+def _first_seen_low_in_the_boost(seed: int):
+    """An MRBM (Nodong class, burning 110 s, 17-20 m/s² of thrust early on) seen first 26 s
+    into its burn at ~3 km by a ship's radar 120 km off (1 mrad, 15 m, range rate 3 m/s,
+    1 s revisit), as on the generated gen-1-02: every detection of its burn from then on, and
+    the tracker's updates of it."""
+    launch = plan(38.23, 125.1, Aim(target_lat_deg=39.32, target_lon_deg=134.65),
+                  "mrbm-liquid", "m", 0.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("ship", 37.3, 125.35, 0.0, span_deg=360.0, revisit_s=1.0, sigma_range_m=15.3,
+                 sigma_az_mrad=1.02, sigma_el_mrad=1.02, sigma_rr_mps=3.0)  # fmt: skip
+    dets, labels = sense([traj], [spec], seed=seed)
+    t_bo = traj.final_burnout().t
+    burn = [d for d, lab in zip(dets, labels, strict=True)
+            if lab is not None and 26.0 <= d.t_ns * 1e-9 < t_bo]  # fmt: skip
+    tracker = Tracker()
+    rows = []
+    for d in burn:
+        log = tracker.process([d])
+        if len(log):
+            rows.append((d.t_ns * 1e-9, float(log.boost_prob[0]), tracker.xm[: tracker.n].copy()))
+    return traj, rows
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_rocket_first_seen_low_in_its_burn_is_found_thrusting(seed):
+    """A radar track born low in the boost was taken as coasting for 20 s (gen-1-02, track 548):
+    its boost mode fell below its reseeding level in four updates (the data could not yet tell
+    thrust from none) and its coast mode followed the thrust as *negative* drag, its drag
+    coefficient clipped at zero in the mean only; the assessment then flew it ballistically and
+    claimed an impact area for a rocket 4 km up, still burning. Drag cannot push: the coast
+    mode pays for the push it would need (``_truncate_drag``), the boost mode takes the track
+    within seconds, and no mode's drag coefficient is ever negative."""
+    from lookout.tracking.tracker import COAST
+
+    traj, rows = _first_seen_low_in_the_boost(seed)
+    t = np.array([r[0] for r in rows])
+    boost = np.array([r[1] for r in rows])
+    assert t[0] < 28.0 and len(rows) > 60
+    assert traj.alt[np.searchsorted(traj.t, t[0])] < 5e3
+    # Thrusting (boost probability over one half) within 12 s of the first detection, and held
+    # thereafter for most of the burn.
+    took = t[np.argmax(boost >= 0.5)]
+    assert boost.max() >= 0.5 and took - t[0] <= 12.0, (took - t[0], boost[:15])
+    assert np.mean(boost[t > took + 10.0] >= 0.5) > 0.9
+    for _, _, xm in rows:
+        assert (xm[:, :, 9] >= 0.0).all()
+        assert (xm[:, COAST, 9] >= 0.0).all()

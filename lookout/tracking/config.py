@@ -66,6 +66,11 @@ class TrackerConfig:
     #: drifts (its acceleration follows the noise) and the mixing feeds the drift back into a
     #: coast estimate whose velocity is known to centimetres per second (measured: +50 % RMSE).
     boost_reseed_prob: float = 0.01
+    #: ... except in a track born on its own less than this long ago (s) and not yet seen
+    #: thrusting, whose boost mode keeps its own evidence (``Tracker._young_boost``): the
+    #: catalogue's shortest burn (28 s), within which a rocket first seen in its burn is
+    #: still burning or has been seen to.
+    young_boost_s: float = 28.0
     #: Modes less probable than this are left out of the reported (moment-matched) estimate:
     #: a boost mode at 1e-4 probability with a covariance 10^4 times the coast mode's would
     #: otherwise dominate the reported covariance of a plainly coasting object.
