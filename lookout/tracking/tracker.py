@@ -1044,7 +1044,7 @@ class Tracker:
         the pair is 3-13 m off the one-push motion 100-350 s later, against the 1-3 m sigmas of
         tracks that took each other's shifted detections (coast NEES 16-45, main at 9a91f0f).
         Parted at an IRBM's burnout at 93 km, the one-push motion holds to a metre in 700 s
-        and this is 0.1-0.3 m."""
+        and this is 0.1-0.4 m."""
         cf = self.config
         cap = (cf.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
         k_o, k_y = self.xm[older, COAST, KAPPA], self.xm[young, COAST, KAPPA]
