@@ -138,6 +138,16 @@ class TrackerConfig:
     #: lasts about 75 min), when its position sigma exceeds ``delete_pos_sigma_m``, or when it
     #: is predicted below ``delete_alt_m``.
     confirmed_timeout_s: float = 600.0
+    #: A confirmed track whose score falls this far below the highest it reached is deleted
+    #: (``Tracker._note_looks``): each scan of a radar whose coverage holds the track's
+    #: prediction and that does not see it adds ``ln(1 - Pd)``. ln 10^6, the evidence that
+    #: confirms a new track: 6 looks missed in a row at Pd 0.9, 20 at 0.5 (a real object at
+    #: Pd 0.9 misses 6 in a row once in 10^6 looks).
+    delete_score_drop: float = math.log(1e6)
+    #: Looks (a count) over which a track's detection probability with a radar is learned
+    #: (``Tracker._note_looks``): an object flying away fades over hundreds of looks; a track
+    #: whose object is gone is missed at the rate it used to be seen.
+    pd_memory_looks: float = 20.0
     dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3
     delete_alt_m: float = -2e3
@@ -181,6 +191,8 @@ class TrackerConfig:
             "separation_lookback_s",
             "tentative_timeout_s",
             "confirmed_timeout_s",
+            "delete_score_drop",
+            "pd_memory_looks",
             "dormant_max_s",
             "delete_pos_sigma_m",
             "ir_pair_max_dt_s",
