@@ -51,6 +51,9 @@ class ScriptedTracker:
     def process(self, detections):
         return TrackLog.empty()
 
+    def last_update(self, track_ids):
+        return np.full(len(track_ids), np.nan)
+
     def report(self, t):
         rows = self.tracks.get(round(t, 6), [])
         if not rows:

@@ -129,6 +129,10 @@ class FusedTrack:
     merged: tuple[int, ...] = ()  # other measurement-level tracks of the object, fused in
     #: The system track it was born next to (a piece seen separating from it), if any.
     parent: str | None = None
+    #: When a sensor last saw the object (s): the last detection of its measurement-level
+    #: tracks, or the last update of its partners' local tracks; ``t`` minus it is how long
+    #: the state has coasted unseen.
+    last_seen: float | None = None
 
 
 @dataclass
@@ -376,6 +380,8 @@ class PictureFusion:
             mine.setdefault(i, []).append(key)
         # Measurement-level tracks: new ones first take up the ids their locals stood under.
         order = sorted(range(len(tids)), key=lambda i: tids[i] in self._sys_of_track)
+        every = [tid for ms in members for tid in ms]
+        seen_of = dict(zip(every, self.tracker.last_update(every).tolist(), strict=True))
         for i in order:
             tid = tids[i]
             keys = sorted(mine.get(i, []))
@@ -400,6 +406,8 @@ class PictureFusion:
             partners = {k[0] for k in keys}
             for member in members[i]:
                 partners |= self._partners_of_track.get(member, set())
+            seen = [seen_of[member] for member in members[i]]
+            seen += [locals_now[key][4] for key in keys]
             fused.append(
                 (
                     i,
@@ -415,6 +423,7 @@ class PictureFusion:
                         tuple(sorted(absorbed.get(i, []))),
                         tuple(members[i][1:]),
                         self._parent_system_id(tid, sys_id),
+                        _latest(seen),
                     ),
                 )
             )
@@ -628,7 +637,10 @@ class PictureFusion:
             alone[sys_id] = (t, x, P, partners)
             bp = max(locals_now[k][2] for k in g_keys)
             out.append(
-                FusedTrack(sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys))
+                FusedTrack(
+                    sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys),
+                    last_seen=_latest([locals_now[k][4] for k in g_keys]),
+                )
             )
         # Local-only system tracks unseen at this report stay for their partners to take up
         # again (re-initiated local tracks) within ``local_max_age_s``.
@@ -709,6 +721,12 @@ def _d2_all(locals_: list, x: np.ndarray, P: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:  # one singular pair: each on its own (inf for that one)
         return np.array([[_d2(lt, x[i], P[i]) for i in range(x.shape[0])] for lt in locals_])
     return (d[..., None, :] @ sol)[..., 0, 0]
+
+
+def _latest(times: list[float]) -> float | None:
+    """The latest of ``times`` (s) that is known, or None."""
+    known = [v for v in times if v is not None and math.isfinite(v)]
+    return max(known) if known else None
 
 
 def _latest_scan(scans: dict[str, deque[int]]) -> int:
