@@ -9,6 +9,8 @@ is in ``tests/test_demo.py``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,8 @@ class ScriptedTracker:
         return TrackLog.empty()
 
     def last_update(self, track_ids):
-        return np.full(len(track_ids), np.nan)
+        seen = getattr(self, "seen", {})
+        return np.array([seen.get(int(i), np.nan) for i in track_ids], dtype=float)
 
     def report(self, t):
         rows = self.tracks.get(round(t, 6), [])
@@ -474,3 +477,30 @@ def test_the_batched_chi_square_is_each_pairs_bit_for_bit():
     assert np.isinf(got[1, 3]) and np.isfinite(got[0, 0])
     want = np.array([[_d2(lt, x[i], P[i]) for i in range(7)] for lt in locals_])
     assert np.array_equal(got, want)
+
+
+def test_a_system_track_says_when_a_sensor_last_saw_its_object(fusion):
+    """A track coasting unseen (its object out of every sensor's coverage) is reported with the
+    time of its last detection, in the fused track and in the ``SystemTrack`` message, so a
+    reader can tell a state seen a second ago from one predicted for minutes; a local track
+    standing alone, with its partner's last update of it."""
+    from lookout.picture.common import CommonPicture
+
+    fusion.tracker.seen = {11: 2.5}
+    tick = [_detection("KR", "kr-ewr-central", 3.0)]
+    pic = _run(fusion, 3.0, tick, central=[(11, _at(X0, 3.0), _P())])
+    (radar,) = pic.values()
+    assert radar.last_seen == 2.5
+    tick = [_detection("KR", "kr-ewr-central", 4.0)]
+    pic = _run(fusion, 4.0, tick, central=[(11, _at(X0, 4.0), _P())])
+    assert pic[radar.system_track_id].last_seen == 2.5
+    ir = ("us-geo-east", "us-geo-west")
+    far = _at(X0, 4.0) + np.array([5e5, 0, 0, 0, 0, 0])
+    pic = _run(fusion, 5.0, [_local("US", 7, 5.0, far, _P(800.0, 50.0), ir)],
+               central=[(11, _at(X0, 5.0), _P())])  # fmt: skip
+    alone = next(f for f in pic.values() if f.tracker_id is None)
+    assert alone.last_seen == 5.0
+    # (The scripted tracker names no partner; a system track needs one.)
+    fused = dataclasses.replace(pic[radar.system_track_id], partners=("KR",))
+    (st,) = CommonPicture().publish(6.0, [fused])
+    assert st.last_detection_ns == 2_500_000_000
