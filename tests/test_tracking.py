@@ -478,8 +478,8 @@ def test_a_track_its_radar_looks_at_and_does_not_see_is_deleted_in_a_few_looks()
     """A missile tracked by one radar (two false alarms a scan, which span its coverage), whose
     detections stop 20 s after burnout while it flies on inside the radar's coverage: the radar
     looks at the track's prediction scan after scan and sees nothing there, so the track is
-    deleted after a few missed looks, not reported unseen until it is predicted under ground
-    (minutes: the stale tracks of gen-1-01's pictures flew on for 250-540 s)."""
+    deleted after some tens of missed looks (one radar, a scan every 2 s), not reported unseen
+    until it is predicted under ground (335 s later without it)."""
     launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
                   "srbm-solid", "a", 10.0)  # fmt: skip
     (traj,) = fly([launch], debris=False)
@@ -489,7 +489,7 @@ def test_a_track_its_radar_looks_at_and_does_not_see_is_deleted_in_a_few_looks()
     feed = [d for d, lab in zip(dets, labels, strict=True) if lab is None or d.t_ns * 1e-9 < t_cut]
     rep = _reports_each_second(feed, traj.t_end)
     assert len(np.unique(rep.track_id)) == 1
-    assert t_cut - 5.0 < rep.t.max() < t_cut + 60.0, (t_cut, rep.t.max(), traj.t_end)
+    assert t_cut - 5.0 < rep.t.max() < t_cut + 150.0, (t_cut, rep.t.max(), traj.t_end)
 
 
 def test_a_track_out_of_every_radars_coverage_coasts_on():

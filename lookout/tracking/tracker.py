@@ -98,7 +98,7 @@ _BIG = 1e12
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
-    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
+    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t",
 )  # fmt: skip
 #: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
 #: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
@@ -262,6 +262,7 @@ class Tracker:
         # look, for the track's detection probability with that radar (``_note_looks``).
         self.pd_hits = np.zeros((cap, 0))
         self.pd_looks = np.zeros((cap, 0))
+        self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
         self._radar_codes: dict[str, int] = {}
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
@@ -1164,9 +1165,13 @@ class Tracker:
         the others missed. A miss is evidence against the track's object being there: it adds
         ``ln(1 - Pd)`` to the track score, ``Pd`` the track's own detection probability with
         that radar, learned from its looks (``(hits + 1) / (looks + 2)``, both discounted by
-        ``1 - 1 / pd_memory_looks`` per look, at most ``detection_prob``), so a track seen at
-        every scan and missed a few times running loses its score at once and a faint object,
-        seen one scan in five, slowly. A confirmed track whose score falls
+        ``1 - 1 / pd_memory_looks`` per look and by ``exp(-gap / pd_memory_s)`` over the time
+        since the last, at most ``detection_prob``), so a track seen at every scan and missed
+        many times running loses its score in a few tens of looks, and a faint object, seen
+        one scan in five, slowly; a radar that sees the track less than ``miss_pd_floor`` of
+        its looks tells nothing by missing it (a reentry vehicle coming back into a radar's
+        coverage at 2,000 km, a twentieth of a square metre, is seen at a few per cent of the
+        looks: its dormant track must wait for it). A confirmed track whose score falls
         ``delete_score_drop`` below the highest it reached is deleted (``_delete_aged``;
         Blackman & Popoli 6.2, track deletion by score drop). A track outside every radar's
         coverage gets no miss: unseen, not disproven, it coasts. Scans without any detection
@@ -1179,7 +1184,7 @@ class Tracker:
         code = self._radar_codes.get(scan.sensor)
         if code is None:
             code = self._radar_codes[scan.sensor] = len(self._radar_codes)
-            for name in ("pd_hits", "pd_looks"):
+            for name in ("pd_hits", "pd_looks", "pd_t"):
                 arr = getattr(self, name)
                 setattr(self, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
         seen = np.zeros(n, dtype=bool)
@@ -1196,13 +1201,16 @@ class Tracker:
         sel, seen_s = sel[looked], seen[sel][looked]
         if sel.size == 0:
             return
-        keep = 1.0 - 1.0 / cfg.pd_memory_looks
-        hits, looks = self.pd_hits[sel, code], self.pd_looks[sel, code]
+        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(
+            -(scan.t - self.pd_t[sel, code]) / cfg.pd_memory_s
+        )
+        hits, looks = keep * self.pd_hits[sel, code], keep * self.pd_looks[sel, code]
         pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
-        missed = ~seen_s
+        missed = ~seen_s & (pd >= cfg.miss_pd_floor)
         self.llr[sel[missed]] += np.log1p(-pd[missed])
-        self.pd_hits[sel, code] = keep * hits + seen_s
-        self.pd_looks[sel, code] = keep * looks + 1.0
+        self.pd_hits[sel, code] = hits + seen_s
+        self.pd_looks[sel, code] = looks + 1.0
+        self.pd_t[sel, code] = scan.t
 
     def _note_wakes(
         self, idx: np.ndarray, t: float, lost_s: float, boost: np.ndarray, dll: np.ndarray
@@ -1348,6 +1356,7 @@ class Tracker:
         self.llr_max[s] = llr
         self.pd_hits[s] = 0.0
         self.pd_looks[s] = 0.0
+        self.pd_t[s] = t
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
