@@ -120,11 +120,37 @@ _WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
 _UNSEEN_VARIANCE = 1e12
 #: A radar's scans seen before its coverage is learned well enough to judge tracks by it.
 COVERAGE_MIN_SCANS = 20
+#: A radar whose detections leave no run of empty 5° azimuth bins wider than this (30°) looks
+#: all round: with one false alarm a scan, bins are still empty by chance after a few hundred
+#: scans, a sector's blind side is one wide run.
+COVERAGE_AZ_GAP_BINS = 6
 #: A pair's relative motion is found again from the older track's estimate this often (s).
 REANCHOR_S = 20.0
 #: ... or as soon as the older's velocity turns this far (rad) from the reference's: 1 mrad is
 #: 3 m at 3 m/s for 1,000 s.
 REANCHOR_ANGLE_RAD = 1e-3
+
+
+def _sector_bins(bins: np.ndarray) -> np.ndarray:
+    """The azimuth bins inside a radar's sector, from the bins its detections occupied
+    (``_SensorClutter.covers``)."""
+    n = bins.size
+    if not bins.any():
+        return bins
+    # Runs of empty bins, around the circle: start from an occupied bin.
+    start = int(np.flatnonzero(bins)[0])
+    ring = np.roll(bins, -start)
+    best, best_at, run = 0, 0, 0
+    for i in range(n):
+        run = 0 if ring[i] else run + 1
+        if run > best:
+            best, best_at = run, i - run + 1
+    out = np.ones(n, dtype=bool)
+    if best <= COVERAGE_AZ_GAP_BINS:
+        return out
+    gap = (np.arange(best_at - 1, best_at + best + 1) + start) % n  # with one bin each side
+    out[gap] = False
+    return out
 
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,11 +218,13 @@ class _SensorClutter:
 
     def covers(self, enu: np.ndarray, margin_m: np.ndarray) -> np.ndarray:
         """Whether points at ``enu`` (3, k) m in the radar's ENU frame lie inside the
-        measurement volume its detections have spanned so far (range, elevation, and azimuth
-        by 5° bins whose two neighbours are occupied too: a bin at the edge of the sector is
-        only partly inside it), by ``margin_m`` (k,) m. The detections (false alarms fill the
-        field of view uniformly) span it from inside: until seen well, the coverage is taken
-        smaller than it is, and a track near its edge is not judged by the radar."""
+        measurement volume its detections have spanned so far (range, elevation, and the
+        azimuth sector: the circle less its widest run of empty 5° bins, and less one bin at
+        each edge, a bin at the edge of the sector being only partly inside it; all round if
+        no run of empty bins is wider than ``COVERAGE_AZ_GAP_BINS``), by ``margin_m`` (k,) m.
+        The detections (false alarms fill the field of view uniformly) span it from inside:
+        until seen well, the coverage is taken smaller than it is, and a track near its edge
+        is not judged by the radar."""
         if self.scans < COVERAGE_MIN_SCANS or self.az != 1:
             return np.zeros(enu.shape[1], dtype=bool)
         e, nn, u = enu
@@ -206,7 +234,7 @@ class _SensorClutter:
         ang = margin_m / np.maximum(rng, 1.0)
         ok = (rng - margin_m >= self.lo[0]) & (rng + margin_m <= self.hi[0])
         ok &= (el - ang >= self.lo[2]) & (el + ang <= self.hi[2])
-        inner = self.bins & np.roll(self.bins, 1) & np.roll(self.bins, -1)
+        inner = _sector_bins(self.bins)
         az = np.arctan2(e, nn)
         for a in (az - ang, az, az + ang):
             b = ((a % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
