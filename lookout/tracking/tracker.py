@@ -115,7 +115,7 @@ _SEPARATION_PRIOR = np.concatenate(
 #: is 0.035 m/s, which after ten minutes is 20 m.
 _GRID_STEP = _SPEEDS[1] / _SPEEDS[0] - 1.0
 #: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
-_WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
+_WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr", "llr_max")
 #: Noise variance (any unit) that makes a detection carry no information.
 _UNSEEN_VARIANCE = 1e12
 #: A radar's scans seen before its coverage is learned well enough to judge tracks by it.
