@@ -504,3 +504,27 @@ def test_a_system_track_says_when_a_sensor_last_saw_its_object(fusion):
     fused = dataclasses.replace(pic[radar.system_track_id], partners=("KR",))
     (st,) = CommonPicture().publish(6.0, [fused])
     assert st.last_detection_ns == 2_500_000_000
+
+
+def test_a_dropped_tracks_id_passes_to_the_new_track_of_its_object(fusion):
+    """The tracker drops a track its radars no longer see (it lost its object at an ignition)
+    a moment after the object's new track was born next to it, before the two merged: the
+    object keeps the id the partners saw (and its launch point), the new track's own goes."""
+    for k in range(1, 4):
+        t = float(k)
+        central = [(11, _at(X0, t), _P(2000.0, 30.0))]  # stale: unseen, its sigma grown
+        if k >= 2:
+            central.append((12, _at(X0, t) + np.array([3e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0)))
+        pic = _run(fusion, t, [_detection("KR", "kr-ewr-central", t)], central)
+    assert set(pic) == {"S1", "S2"}
+    new = (12, _at(X0, 4.0) + np.array([3.6e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0))
+    pic = _run(fusion, 4.0, [_detection("KR", "kr-ewr-central", 4.0)], [new])
+    assert set(pic) == {"S1"} and pic["S1"].tracker_id == 12
+    # A track far from where the dropped one was predicted keeps its own id.
+    far = _at(X0, 5.0) + np.array([5e5, 0, 0, 0, 0, 0])
+    pic = _run(fusion, 5.0, [_detection("KR", "kr-ewr-central", 5.0)],
+               [(12, _at(X0, 5.0) + np.array([4.2e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0)),
+                (13, far, _P())])  # fmt: skip
+    pic = _run(fusion, 6.0, [_detection("KR", "kr-ewr-central", 6.0)],
+               [(13, far + np.array([0, 0, 0, 0, 0, 0]), _P())])  # fmt: skip
+    assert set(pic) == {"S3"}
