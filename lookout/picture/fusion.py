@@ -86,6 +86,12 @@ KEEP_GATE_CHI2 = float(chi2.ppf(1.0 - 1e-6, 3))
 #: taken the next missile's plume into a coasting estimate, flown on unseen for 170 s with a
 #: velocity 1.5 km/s out and a 15 m/s sigma, shown as a launch of its own).
 LOCAL_UNHELD_S = 30.0
+#: ... and a local track its partner has not updated for this long (s) starts no system track
+#: of its own: it only goes on standing alone if it stood alone at the last report. Measured
+#: on gen-1-05 (branch stale-tracks): a partner's local track of an SRBM, unseen since 175 s,
+#: fused into the fusion's own stale track of it until that was deleted at 187 s, then stood
+#: alone as a new system track (S8) whose first assessment put the impact in KP.
+LOCAL_FRESH_S = 3.0
 #: Cost (chi-square units) taken off a pairing kept from the last report in the assignment:
 #: 2 ln of the odds of staying with an object against switching to another (10^4 to one).
 STAY_BONUS = 2.0 * math.log(1e4)
@@ -372,7 +378,11 @@ class PictureFusion:
             i = self._duplicate_of(key, locals_now[key], rep, pairs)
             if i is not None:
                 absorbed.setdefault(i, []).append(key)
-            elif self._redundant(locals_now[key]) or t - locals_now[key][4] > LOCAL_UNHELD_S:
+            elif (
+                self._redundant(locals_now[key])
+                or t - locals_now[key][4] > LOCAL_UNHELD_S
+                or (t - locals_now[key][4] > LOCAL_FRESH_S and not self._stood_alone(key))
+            ):
                 self.counters.locals_absorbed += 1
             else:
                 alone.append(key)
@@ -618,6 +628,10 @@ class PictureFusion:
                 if ok[a, b]:
                     out[keys[a]] = b
         return out
+
+    def _stood_alone(self, key) -> bool:
+        """Whether local track ``key`` stood alone (a local-only system track) lately."""
+        return self._sys_of_local.get(key) in self._alone
 
     def _duplicate_of(self, key, local, rep, pairs) -> int | None:
         """The measurement-level row of which the unassigned local track ``key`` is its
