@@ -528,3 +528,19 @@ def test_a_dropped_tracks_id_passes_to_the_new_track_of_its_object(fusion):
     pic = _run(fusion, 6.0, [_detection("KR", "kr-ewr-central", 6.0)],
                [(13, far + np.array([0, 0, 0, 0, 0, 0]), _P())])  # fmt: skip
     assert set(pic) == {"S3"}
+
+
+def test_a_local_track_its_partner_stopped_updating_starts_no_system_track(fusion):
+    """A partner's infrared local track of a missile, fused into the measurement-level track
+    of it, stops being updated (its covariance grows: the partner only predicts it); when the
+    measurement-level track is dropped, the stale local track does not stand alone as a new
+    system track (gen-1-05: such a one claimed an impact in KP)."""
+    ir = ("us-geo-east", "us-geo-west")
+    for k in range(1, 7):
+        t = float(k)
+        local = _local("US", 7, t, _at(X0, t), _P(800.0 * (1.0 + 0.2 * max(k - 1, 0)), 50.0), ir)
+        central = [(11, _at(X0, t), _P())] if k <= 5 else []
+        pic = _run(fusion, t, [local], central)
+        if k <= 5:
+            assert set(pic) == {"S1"}, (k, set(pic))
+    assert pic == {}
