@@ -26,6 +26,8 @@ Version history (:data:`SCHEMA_VERSION`):
   partner's public warning (CAP 1.2 XML) on the exchange. Version-2 system tracks decode with
   the new fields None. (:class:`SystemTrackBatch`, from the exchange's own picture workers,
   came in without a version change: no partner sends or reads it.)
+- 4: :class:`SystemTrack` gains ``last_detection_ns`` (when a sensor last saw the object, so a
+  reader can tell a state seen a second ago from one coasted unseen for minutes).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import msgspec
 import numpy as np
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -420,6 +422,9 @@ class SystemTrack(Message, tag="system_track"):
     launch event the object belongs to (stable; every object of one launch shares it),
     ``object_type`` what the object is, and ``event_class`` the event's class by its payload
     (SRBM/MRBM/IRBM/ICBM, or SLV for a space launch); None until first assessed.
+    ``last_detection_ns`` is when a sensor last saw the object (its last detection, or its
+    partners' last update of their local tracks): ``t_ns - last_detection_ns`` is how long the
+    state has coasted unseen (an object out of every sensor's coverage); None if not known.
     """
 
     system_track_id: str
@@ -431,6 +436,7 @@ class SystemTrack(Message, tag="system_track"):
     event_id: str | None = None
     object_type: ObjectType | None = None
     event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
+    last_detection_ns: int | None = None
 
     def __post_init__(self) -> None:
         _check_shape("SystemTrack", self.x, self.P)

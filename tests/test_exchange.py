@@ -219,7 +219,7 @@ def test_messages_round_trip_json_and_msgpack():
         assert decode_json(encode_json(m)) == m
         assert decode_msgpack(encode_msgpack(m)) == m
     assert decode_json(encode_json(messages), type=list[AnyMessage]) == messages
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION == 4
 
 
 def test_messages_name_the_bad_field():

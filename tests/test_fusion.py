@@ -9,6 +9,8 @@ is in ``tests/test_demo.py``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,10 @@ class ScriptedTracker:
 
     def process(self, detections):
         return TrackLog.empty()
+
+    def last_update(self, track_ids):
+        seen = getattr(self, "seen", {})
+        return np.array([seen.get(int(i), np.nan) for i in track_ids], dtype=float)
 
     def report(self, t):
         rows = self.tracks.get(round(t, 6), [])
@@ -471,3 +477,70 @@ def test_the_batched_chi_square_is_each_pairs_bit_for_bit():
     assert np.isinf(got[1, 3]) and np.isfinite(got[0, 0])
     want = np.array([[_d2(lt, x[i], P[i]) for i in range(7)] for lt in locals_])
     assert np.array_equal(got, want)
+
+
+def test_a_system_track_says_when_a_sensor_last_saw_its_object(fusion):
+    """A track coasting unseen (its object out of every sensor's coverage) is reported with the
+    time of its last detection, in the fused track and in the ``SystemTrack`` message, so a
+    reader can tell a state seen a second ago from one predicted for minutes; a local track
+    standing alone, with its partner's last update of it."""
+    from lookout.picture.common import CommonPicture
+
+    fusion.tracker.seen = {11: 2.5}
+    tick = [_detection("KR", "kr-ewr-central", 3.0)]
+    pic = _run(fusion, 3.0, tick, central=[(11, _at(X0, 3.0), _P())])
+    (radar,) = pic.values()
+    assert radar.last_seen == 2.5
+    tick = [_detection("KR", "kr-ewr-central", 4.0)]
+    pic = _run(fusion, 4.0, tick, central=[(11, _at(X0, 4.0), _P())])
+    assert pic[radar.system_track_id].last_seen == 2.5
+    ir = ("us-geo-east", "us-geo-west")
+    far = _at(X0, 4.0) + np.array([5e5, 0, 0, 0, 0, 0])
+    pic = _run(fusion, 5.0, [_local("US", 7, 5.0, far, _P(800.0, 50.0), ir)],
+               central=[(11, _at(X0, 5.0), _P())])  # fmt: skip
+    alone = next(f for f in pic.values() if f.tracker_id is None)
+    assert alone.last_seen == 5.0
+    # (The scripted tracker names no partner; a system track needs one.)
+    fused = dataclasses.replace(pic[radar.system_track_id], partners=("KR",))
+    (st,) = CommonPicture().publish(6.0, [fused])
+    assert st.last_detection_ns == 2_500_000_000
+
+
+def test_a_dropped_tracks_id_passes_to_the_new_track_of_its_object(fusion):
+    """The tracker drops a track its radars no longer see (it lost its object at an ignition)
+    a moment after the object's new track was born next to it, before the two merged: the
+    object keeps the id the partners saw (and its launch point), the new track's own goes."""
+    for k in range(1, 4):
+        t = float(k)
+        central = [(11, _at(X0, t), _P(2000.0, 30.0))]  # stale: unseen, its sigma grown
+        if k >= 2:
+            central.append((12, _at(X0, t) + np.array([3e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0)))
+        pic = _run(fusion, t, [_detection("KR", "kr-ewr-central", t)], central)
+    assert set(pic) == {"S1", "S2"}
+    new = (12, _at(X0, 4.0) + np.array([3.6e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0))
+    pic = _run(fusion, 4.0, [_detection("KR", "kr-ewr-central", 4.0)], [new])
+    assert set(pic) == {"S1"} and pic["S1"].tracker_id == 12
+    # A track far from where the dropped one was predicted keeps its own id.
+    far = _at(X0, 5.0) + np.array([5e5, 0, 0, 0, 0, 0])
+    pic = _run(fusion, 5.0, [_detection("KR", "kr-ewr-central", 5.0)],
+               [(12, _at(X0, 5.0) + np.array([4.2e3, 0, 0, 600.0, 0, 0]), _P(50.0, 5.0)),
+                (13, far, _P())])  # fmt: skip
+    pic = _run(fusion, 6.0, [_detection("KR", "kr-ewr-central", 6.0)],
+               [(13, far + np.array([0, 0, 0, 0, 0, 0]), _P())])  # fmt: skip
+    assert set(pic) == {"S3"}
+
+
+def test_a_local_track_its_partner_stopped_updating_starts_no_system_track(fusion):
+    """A partner's infrared local track of a missile, fused into the measurement-level track
+    of it, stops being updated (its covariance grows: the partner only predicts it); when the
+    measurement-level track is dropped, the stale local track does not stand alone as a new
+    system track (gen-1-05: such a one claimed an impact in KP)."""
+    ir = ("us-geo-east", "us-geo-west")
+    for k in range(1, 7):
+        t = float(k)
+        local = _local("US", 7, t, _at(X0, t), _P(800.0 * (1.0 + 0.2 * max(k - 1, 0)), 50.0), ir)
+        central = [(11, _at(X0, t), _P())] if k <= 5 else []
+        pic = _run(fusion, t, [local], central)
+        if k <= 5:
+            assert set(pic) == {"S1"}, (k, set(pic))
+    assert pic == {}

@@ -3,6 +3,8 @@ kept through a crossing, clutter and spent stages; and its parts (models, Jacobi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.stats import chi2
@@ -11,7 +13,7 @@ from lookout.flight import Aim, fly, plan
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.physics.trajectory import COAST
 from lookout.sensors import make_sensor, observe
-from lookout.tracking import Tracker, TrackLog, measure, pcrlb, track
+from lookout.tracking import Tracker, TrackerConfig, TrackLog, measure, pcrlb, track
 from lookout.tracking.motion import NX, propagate
 
 IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
@@ -449,7 +451,9 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
 
     def reports(feed):
         feed = sorted(feed, key=lambda d: d.t_ns)
-        tracker, out, k = Tracker(), [], 0
+        # The object is taken out of the radar's sight while inside its coverage: without
+        # deletion by missed looks (``_note_looks``), as if it had left the coverage.
+        tracker, out, k = Tracker(TrackerConfig(delete_score_drop=math.inf)), [], 0
         for second in range(1, int(t_fa) + 30):
             j = k
             while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
@@ -538,3 +542,49 @@ def test_a_rocket_first_seen_low_in_its_burn_is_found_thrusting(seed):
     for _, _, xm in rows:
         assert (xm[:, :, 9] >= 0.0).all()
         assert (xm[:, COAST, 9] >= 0.0).all()
+
+
+def _reports_each_second(feed, t_end, config=None):
+    """Reports at each whole second of a tracker fed ``feed`` (time-ordered) second by second."""
+    tracker, out, k = Tracker(config), [], 0
+    for second in range(1, int(t_end)):
+        j = k
+        while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
+            j += 1
+        tracker.process(feed[k:j])
+        k = j
+        out.append(tracker.report(float(second)))
+    return TrackLog.concatenate(out)
+
+
+def test_a_track_its_radar_looks_at_and_does_not_see_is_deleted_in_a_few_looks():
+    """A missile tracked by one radar (two false alarms a scan, which span its coverage), whose
+    detections stop 20 s after burnout while it flies on inside the radar's coverage: the radar
+    looks at the track's prediction scan after scan and sees nothing there, so the track is
+    deleted after some tens of missed looks (one radar, a scan every 2 s), not reported unseen
+    until it is predicted under ground (335 s later without it)."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 37.0, 128.5, 0.0, clutter=2.0, revisit_s=2.0)
+    dets, labels = sense([traj], [spec], seed=5)
+    t_cut = traj.final_burnout().t + 20.0
+    feed = [d for d, lab in zip(dets, labels, strict=True) if lab is None or d.t_ns * 1e-9 < t_cut]
+    rep = _reports_each_second(feed, traj.t_end)
+    assert len(np.unique(rep.track_id)) == 1
+    assert t_cut - 5.0 < rep.t.max() < t_cut + 150.0, (t_cut, rep.t.max(), traj.t_end)
+
+
+def test_a_track_out_of_every_radars_coverage_coasts_on():
+    """The same missile flying out of its only radar's range (300 km): unseen, not disproven, its
+    track coasts on and is reported for minutes after its last detection."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 38.5, 125.0, 90.0, clutter=2.0, revisit_s=2.0, max_range_km=300.0)
+    dets, labels = sense([traj], [spec], seed=5)
+    seen = [d.t_ns * 1e-9 for d, lab in zip(dets, labels, strict=True) if lab is not None]
+    assert traj.t_end - max(seen) > 120.0
+    rep = _reports_each_second(dets, traj.t_end)
+    (tid,) = np.unique(rep.track_id)
+    assert rep.t.max() > max(seen) + 100.0, (max(seen), rep.t.max(), traj.t_end)

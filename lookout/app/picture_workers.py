@@ -102,6 +102,7 @@ class FusedWire(msgspec.Struct, array_like=True):
     boost_prob: float
     partners: list[str]
     parent: str | None = None
+    last_seen: float | None = None
 
 
 class FusedBatch(msgspec.Struct):
@@ -123,6 +124,7 @@ def _wire(f: FusedTrack) -> FusedWire:
         float(f.boost_prob),
         list(f.partners),
         f.parent,
+        f.last_seen,
     )
 
 
@@ -135,6 +137,7 @@ def _fused(w: FusedWire, t: float) -> FusedTrack:
         w.boost_prob,
         tuple(w.partners),
         parent=w.parent,
+        last_seen=w.last_seen,
     )
 
 

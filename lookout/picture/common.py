@@ -162,6 +162,7 @@ class CommonPicture:
                     event_id=event_id,
                     object_type=object_type,
                     event_class=event.event_class if event is not None else None,
+                    last_detection_ns=_ns(f.last_seen),
                 )
                 st.check()
                 return st

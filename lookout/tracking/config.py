@@ -143,6 +143,23 @@ class TrackerConfig:
     #: lasts about 75 min), when its position sigma exceeds ``delete_pos_sigma_m``, or when it
     #: is predicted below ``delete_alt_m``.
     confirmed_timeout_s: float = 600.0
+    #: A confirmed track whose score falls this far below the highest it reached is deleted
+    #: (``Tracker._note_looks``): each scan of a radar whose coverage holds the track's
+    #: prediction and that does not see it adds ``ln(1 - Pd)``, ``Pd`` learned per track and
+    #: radar. ln 10^6, the evidence that confirms a new track: 31 looks missed in a row by a
+    #: radar that saw the track at 0.9 of its looks (the learned Pd falls as it misses).
+    delete_score_drop: float = math.log(1e6)
+    #: Looks (a count) and time (s) over which a track's detection probability with a radar is
+    #: learned (``Tracker._note_looks``): an object flying away fades over hundreds of looks, a
+    #: reentry vehicle parting from its booster falls from 10 m² to 0.05 m² at once (Pd 0.9 to
+    #: 0.2 at a far radar: with 10 looks it misses the 31 running that delete its track 0.1 %
+    #: of the time; with 20, 12 looks, 7 %); what was learned an hour ago, of another body at
+    #: another range, is forgotten.
+    pd_memory_looks: float = 10.0
+    pd_memory_s: float = 60.0
+    #: A radar that sees a track at less than this fraction of its looks tells nothing by
+    #: missing it (``Tracker._note_looks``).
+    miss_pd_floor: float = 0.1
     dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3
     delete_alt_m: float = -2e3
@@ -186,6 +203,9 @@ class TrackerConfig:
             "separation_lookback_s",
             "tentative_timeout_s",
             "confirmed_timeout_s",
+            "delete_score_drop",
+            "pd_memory_looks",
+            "pd_memory_s",
             "dormant_max_s",
             "delete_pos_sigma_m",
             "ir_pair_max_dt_s",

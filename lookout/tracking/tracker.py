@@ -99,7 +99,7 @@ _BIG = 1e12
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
-    "parted", "boosted", "thrust_t0",
+    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t",
 )  # fmt: skip
 #: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
 #: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
@@ -116,14 +116,42 @@ _SEPARATION_PRIOR = np.concatenate(
 #: is 0.035 m/s, which after ten minutes is 20 m.
 _GRID_STEP = _SPEEDS[1] / _SPEEDS[0] - 1.0
 #: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
-_WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr")
+_WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr", "llr_max")
 #: Noise variance (any unit) that makes a detection carry no information.
 _UNSEEN_VARIANCE = 1e12
+#: A radar's scans seen before its coverage is learned well enough to judge tracks by it.
+COVERAGE_MIN_SCANS = 20
+#: A radar whose detections leave no run of empty 5° azimuth bins wider than this (30°) looks
+#: all round: with one false alarm a scan, bins are still empty by chance after a few hundred
+#: scans, a sector's blind side is one wide run.
+COVERAGE_AZ_GAP_BINS = 6
 #: A pair's relative motion is found again from the older track's estimate this often (s).
 REANCHOR_S = 20.0
 #: ... or as soon as the older's velocity turns this far (rad) from the reference's: 1 mrad is
 #: 3 m at 3 m/s for 1,000 s.
 REANCHOR_ANGLE_RAD = 1e-3
+
+
+def _sector_bins(bins: np.ndarray) -> np.ndarray:
+    """The azimuth bins inside a radar's sector, from the bins its detections occupied
+    (``_SensorClutter.covers``)."""
+    n = bins.size
+    if not bins.any():
+        return bins
+    # Runs of empty bins, around the circle: start from an occupied bin.
+    start = int(np.flatnonzero(bins)[0])
+    ring = np.roll(bins, -start)
+    best, best_at, run = 0, 0, 0
+    for i in range(n):
+        run = 0 if ring[i] else run + 1
+        if run > best:
+            best, best_at = run, i - run + 1
+    out = np.ones(n, dtype=bool)
+    if best <= COVERAGE_AZ_GAP_BINS:
+        return out
+    gap = (np.arange(best_at - 1, best_at + best + 1) + start) % n  # with one bin each side
+    out[gap] = False
+    return out
 
 
 def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,6 +217,31 @@ class _SensorClutter:
         self.az_floor = 0.2 if kind == "radar" else 0.02
         self.log_density = 0.0
 
+    def covers(self, enu: np.ndarray, margin_m: np.ndarray) -> np.ndarray:
+        """Whether points at ``enu`` (3, k) m in the radar's ENU frame lie inside the
+        measurement volume its detections have spanned so far (range, elevation, and the
+        azimuth sector: the circle less its widest run of empty 5° bins, and less one bin at
+        each edge, a bin at the edge of the sector being only partly inside it; all round if
+        no run of empty bins is wider than ``COVERAGE_AZ_GAP_BINS``), by ``margin_m`` (k,) m.
+        The detections (false alarms fill the field of view uniformly) span it from inside:
+        until seen well, the coverage is taken smaller than it is, and a track near its edge
+        is not judged by the radar."""
+        if self.scans < COVERAGE_MIN_SCANS or self.az != 1:
+            return np.zeros(enu.shape[1], dtype=bool)
+        e, nn, u = enu
+        horiz = np.hypot(e, nn)
+        rng = np.hypot(horiz, u)
+        el = np.arctan2(u, horiz)
+        ang = margin_m / np.maximum(rng, 1.0)
+        ok = (rng - margin_m >= self.lo[0]) & (rng + margin_m <= self.hi[0])
+        ok &= (el - ang >= self.lo[2]) & (el + ang <= self.hi[2])
+        inner = _sector_bins(self.bins)
+        az = np.arctan2(e, nn)
+        for a in (az - ang, az, az + ang):
+            b = ((a % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
+            ok &= inner[np.clip(b, 0, self.AZ_BINS - 1)]
+        return ok
+
     def learn(self, z: np.ndarray, n_free: int) -> None:
         self.scans += 1
         self.free += n_free
@@ -230,6 +283,16 @@ class Tracker:
         self.ids = np.zeros(cap, dtype=np.int64)
         self.hits = np.zeros(cap, dtype=np.int64)
         self.llr = np.zeros(cap)
+        # The highest score each track reached: a confirmed track whose score falls
+        # ``delete_score_drop`` below it is deleted (``_note_looks``).
+        self.llr_max = np.zeros(cap)
+        # Per (track, radar): detections and looks (the track predicted inside the radar's
+        # coverage at one of its scans), each discounted by ``1 - 1 / pd_memory_looks`` per
+        # look, for the track's detection probability with that radar (``_note_looks``).
+        self.pd_hits = np.zeros((cap, 0))
+        self.pd_looks = np.zeros((cap, 0))
+        self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
+        self._radar_codes: dict[str, int] = {}
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
         # Cheap extrapolation for the coarse gate: position, velocity, acceleration (gravity
@@ -329,6 +392,7 @@ class Tracker:
                 self._housekeep(float(k))
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
         near = None  # per detection: id of the confirmed, updated track gating it nearest
+        updated = np.zeros(0, dtype=np.int64)
         if self.n:
             cand = self._coarse(scan)
             if cand.size:
@@ -341,11 +405,14 @@ class Tracker:
                         scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll, thrust_ok
                     )
                     assigned[jb] = True
+                    updated = cand[ia]
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
         if clutter is None:
             clutter = self._clutter[scan.sensor] = _SensorClutter(scan.kind, scan.m)
         clutter.learn(scan.z, free.size)
+        if scan.kind == "radar" and self.n:
+            self._note_looks(scan, clutter, updated)
         if free.size:
             if scan.kind == "radar":
                 self._initiate_radar(scan, free, near)
@@ -378,6 +445,14 @@ class Tracker:
             detection_index=np.full(k, -1, dtype=np.int64),
             confirmed=np.ones(k, dtype=bool),
         )
+
+    def last_update(self, track_ids) -> np.ndarray:
+        """Time (s) of the last detection of each of ``track_ids`` (NaN: no such track): a
+        report's state at ``t`` has coasted unseen for ``t`` minus it."""
+        ids = np.asarray(track_ids, dtype=np.int64)
+        i = np.clip(np.searchsorted(self.ids[: self.n], ids), 0, max(self.n - 1, 0))
+        ok = (self.n > 0) & (self.ids[i] == ids) if self.n else np.zeros(ids.shape, dtype=bool)
+        return np.where(ok, self.t[i], np.nan)
 
     def updates(self) -> TrackLog:
         """Every update row since the tracker was made."""
@@ -969,6 +1044,7 @@ class Tracker:
         )
         self.hits[ia] += 1
         self.llr[ia] += dll
+        self.llr_max[ia] = np.maximum(self.llr_max[ia], self.llr[ia])
         self.confirmed[ia] |= (self.hits[ia] >= cfg.confirm_hits) & (
             self.llr[ia] >= self._confirm_llr
         )
@@ -1190,6 +1266,59 @@ class Tracker:
             )
         # --- end manoeuvre mode ---
 
+    def _note_looks(self, scan: Scan, cover: _SensorClutter, updated: np.ndarray) -> None:
+        """A radar scan at ``scan.t`` looked at every confirmed track predicted inside the
+        radar's coverage (``_SensorClutter.covers``); those it updated (``updated``) were seen,
+        the others missed. A miss is evidence against the track's object being there: it adds
+        ``ln(1 - Pd)`` to the track score, ``Pd`` the track's own detection probability with
+        that radar, learned from its looks (``(hits + 1) / (looks + 2)``, both discounted by
+        ``1 - 1 / pd_memory_looks`` per look and by ``exp(-gap / pd_memory_s)`` over the time
+        since the last, at most ``detection_prob``), so a track seen at every scan and missed
+        many times running loses its score in a few tens of looks, and a faint object, seen
+        one scan in five, slowly; a radar that sees the track less than ``miss_pd_floor`` of
+        its looks tells nothing by missing it (a reentry vehicle coming back into a radar's
+        coverage at 2,000 km, a twentieth of a square metre, is seen at a few per cent of the
+        looks: its dormant track must wait for it). A confirmed track whose score falls
+        ``delete_score_drop`` below the highest it reached is deleted (``_delete_aged``;
+        Blackman & Popoli 6.2, track deletion by score drop). A track outside every radar's
+        coverage gets no miss: unseen, not disproven, it coasts. Scans without any detection
+        never reach the tracker and count as no look (conservative)."""
+        cfg = self.config
+        n = self.n
+        sel = np.flatnonzero(self.confirmed[:n])
+        if sel.size == 0:
+            return
+        code = self._radar_codes.get(scan.sensor)
+        if code is None:
+            code = self._radar_codes[scan.sensor] = len(self._radar_codes)
+            for name in ("pd_hits", "pd_looks", "pd_t"):
+                arr = getattr(self, name)
+                setattr(self, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
+        seen = np.zeros(n, dtype=bool)
+        seen[updated] = True
+        dt = scan.t - self.t_base[sel]
+        p = (
+            self.cpos[sel]
+            + self.cvel[sel] * dt[:, None]
+            + 0.5 * self.cacc[sel] * (dt * dt)[:, None]
+        )
+        sig = self.csig[sel]
+        margin = 2.0 * (sig[:, 0] + sig[:, 1] * np.abs(dt)) + 1000.0
+        looked = seen[sel] | cover.covers(scan.B @ (p - scan.s).T, margin)
+        sel, seen_s = sel[looked], seen[sel][looked]
+        if sel.size == 0:
+            return
+        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(
+            -(scan.t - self.pd_t[sel, code]) / cfg.pd_memory_s
+        )
+        hits, looks = keep * self.pd_hits[sel, code], keep * self.pd_looks[sel, code]
+        pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
+        missed = ~seen_s & (pd >= cfg.miss_pd_floor)
+        self.llr[sel[missed]] += np.log1p(-pd[missed])
+        self.pd_hits[sel, code] = hits + seen_s
+        self.pd_looks[sel, code] = looks + 1.0
+        self.pd_t[sel, code] = scan.t
+
     def _note_wakes(
         self, idx: np.ndarray, t: float, lost_s: float, boost: np.ndarray, dll: np.ndarray
     ) -> None:
@@ -1261,6 +1390,8 @@ class Tracker:
         conf = self.confirmed[:n]
         dead = np.where(conf, age > cfg.dormant_max_s, age > self.timeout[:n])
         dead |= ~conf & (self.llr[:n] < self._drop_llr)
+        # A confirmed track its radars looked at and did not see (``_note_looks``).
+        dead |= conf & (self.llr_max[:n] - self.llr[:n] > cfg.delete_score_drop)
         dead |= ~np.isfinite(self.cpos[:n]).all(axis=1)
         if dead.any():
             self._compact(~dead)
@@ -1329,6 +1460,10 @@ class Tracker:
         self.ids[s] = ids
         self.hits[s] = hits
         self.llr[s] = llr
+        self.llr_max[s] = llr
+        self.pd_hits[s] = 0.0
+        self.pd_looks[s] = 0.0
+        self.pd_t[s] = t
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
