@@ -450,18 +450,10 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
                    R=seen[0].R, snr_db=15.0, sensor_pos_ecef=seen[0].sensor_pos_ecef)  # fmt: skip
 
     def reports(feed):
-        feed = sorted(feed, key=lambda d: d.t_ns)
         # The object is taken out of the radar's sight while inside its coverage: without
         # deletion by missed looks (``_note_looks``), as if it had left the coverage.
-        tracker, out, k = Tracker(TrackerConfig(delete_score_drop=math.inf)), [], 0
-        for second in range(1, int(t_fa) + 30):
-            j = k
-            while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
-                j += 1
-            tracker.process(feed[k:j])
-            k = j
-            out.append(tracker.report(float(second)))
-        return TrackLog.concatenate(out)
+        no_miss_deletion = TrackerConfig(delete_score_drop=math.inf)
+        return _reports_each_second(sorted(feed, key=lambda d: d.t_ns), t_fa + 30, no_miss_deletion)
 
     clean, dirty = reports(seen + clutter), reports([*seen, *clutter, fa])
     (tid,) = np.unique(clean.track_id)
