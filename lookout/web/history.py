@@ -377,14 +377,15 @@ class PictureHistory:
         def event(kind: str, text: str) -> None:
             out.append({"k": "e", "t": t, "id": tid, "kind": kind, "text": text, "w": w})
 
+        # Burnout first: a class taken at the burnout's own instant follows from it.
+        if tr.phase == "boost" and a.phase != "boost":
+            event("burnout", f"{tid}: burnout")
         cls = va["label"]
         if cls and cls != tr.label:
             old = tr.label
             what = "classified" if old is None else f"reclassified from {old}"
             event("class", f"{tid}: {what} {cls}")
             tr.label = cls
-        if tr.phase == "boost" and a.phase != "boost":
-            event("burnout", f"{tid}: burnout")
         imp = va["impact"]
         if imp is not None and not imp["iip"] and a.phase != "boost":
             area = a.impact_area or "high seas"
