@@ -18,9 +18,13 @@ and send the system tracks with their assessments to the exchange as signed
 like the partners'), which it checks, audits, seals as its own and releases, one by one.
 
 Partitioning by system track keeps every track's whole history in one assessor and never
-splits an object; the work of assessment (the sigma points of every track flown to the ground,
-the overflights) divides by N. The fusion is one process: its share of the work is what more
-assessors cannot take (docs/benchmarks.md gives the measured shares and the cores a raid needs).
+splits an object. It can split a launch event: the pieces of one flight (booster, stage,
+payload) may fall to different assessors, and each assessor types a piece from the members it
+holds, so a spent stage the embedded picture knows may be of unknown type, with a wider impact
+region, in the workers' (a known defect, tests/test_picture_service.py). The work of
+assessment (the sigma points of every track flown to the ground, the overflights) divides by N.
+The fusion is one process: its share of the work is what more assessors cannot take
+(docs/benchmarks.md gives the measured shares and the cores a raid needs).
 
 The workers log in as the exchange (they are its processes; ``exchange_permissions`` lets that
 user use the two internal streams). Both streams discard old messages after ``INTERNAL_AGE_S``:
