@@ -18,10 +18,11 @@ and send the system tracks with their assessments to the exchange as signed
 like the partners'), which it checks, audits, seals as its own and releases, one by one.
 
 Partitioning by system track keeps every track's whole history in one assessor and never
-splits an object. It can split a launch event: the pieces of one flight (booster, stage,
-payload) may fall to different assessors, and each assessor types a piece from the members it
-holds, so a spent stage the embedded picture knows may be of unknown type, with a wider impact
-region, in the workers' (a known defect, tests/test_picture_service.py). The work of
+splits an object. The pieces of one flight (booster, stage, payload) go to one assessor too: a
+new system track goes where its parent, or the nearest track within ``FLIGHT_PIECES_M``, went,
+because an assessor types a piece from its launch event's other members (split by a plain hash,
+a spent stage the embedded picture knew was of unknown type in the workers', with a ten times
+wider impact region). A salvo from one site falls to one assessor: the price of it. The work of
 assessment (the sigma points of every track flown to the ground, the overflights) divides by N.
 The fusion is one process: its share of the work is what more assessors cannot take
 (docs/benchmarks.md gives the measured shares and the cores a raid needs).
@@ -69,6 +70,10 @@ INTERNAL_AGE_S = 600.0
 def worker_names(n: int) -> list[str]:
     """The senders of the ``n`` assessors, as they sign and as the exchange knows them."""
     return [f"PICTURE-{j}" for j in range(n)]
+
+
+#: How near a new system track must be to a routed one to be taken as a piece of its flight.
+FLIGHT_PIECES_M = 50e3
 
 
 def partition_of(system_track_id: str, n: int) -> int:
@@ -159,6 +164,8 @@ class Fusion:
         self.inputs = 0
         self.bad = 0
         self.reports = 0
+        # Each system track's assessor, fixed at its first report, and when it was last routed.
+        self._partition: dict[str, tuple[int, float]] = {}
 
     def take(self, subject: str, data: bytes) -> list[tuple[str, bytes]]:
         """One envelope from ``lookout.fuse.<SENDER>.<type>``; returns what to publish."""
@@ -185,12 +192,41 @@ class Fusion:
         for t, tracks in reports:
             self.reports += 1
             parts: list[list[FusedWire]] = [[] for _ in range(self.n)]
-            for f in tracks:
-                parts[partition_of(f.system_track_id, self.n)].append(_wire(f))
+            for f, j in zip(tracks, self._partitions(t, tracks), strict=True):
+                parts[j].append(_wire(f))
             t_ns = s_to_ns(t)
             for j, part in enumerate(parts):
                 # Every assessor hears every report instant, even one with none of its tracks.
                 out.append((f"{ASSESS}.{j}", _encoder.encode(FusedBatch(t_ns, part))))
+        return out
+
+
+    def _partitions(self, t: float, tracks: list[FusedTrack]) -> list[int]:
+        """The assessor of each track. A track keeps the one of its first report. A new one
+        takes its parent's (a piece seen separating from it), else that of the nearest track
+        already routed within ``FLIGHT_PIECES_M`` (the pieces of one flight are born near each
+        other: the assessor types a piece from its launch event's other members, which it must
+        hold), else a hash of its id."""
+        known = {f.system_track_id: self._partition[f.system_track_id][0]
+                 for f in tracks if f.system_track_id in self._partition}  # fmt: skip
+        placed = [(f.x[:3], known[f.system_track_id]) for f in tracks if f.system_track_id in known]
+        out = []
+        for f in tracks:
+            j = known.get(f.system_track_id)
+            if j is None and f.parent is not None and f.parent in self._partition:
+                j = self._partition[f.parent][0]
+            if j is None and placed:
+                d = [float(np.linalg.norm(f.x[:3] - x)) for x, _ in placed]
+                k = int(np.argmin(d))
+                j = placed[k][1] if d[k] <= FLIGHT_PIECES_M else None
+            if j is None:
+                j = partition_of(f.system_track_id, self.n)
+            if f.system_track_id not in known:
+                placed.append((f.x[:3], j))
+            self._partition[f.system_track_id] = (j, t)
+            out.append(j)
+        if len(self._partition) > 4 * max(len(tracks), 256):  # forget tracks long gone
+            self._partition = {k: v for k, v in self._partition.items() if t - v[1] < 3600.0}
         return out
 
 
