@@ -206,6 +206,9 @@ class _SensorClutter:
         self.lo = np.full(m, np.inf)
         self.hi = np.full(m, -np.inf)
         self.bins = np.zeros(self.AZ_BINS, dtype=bool)
+        # ``_sector_bins`` of ``bins``, and how many bins were occupied when it was found (bins
+        # are only ever added: the count tells when to find it again).
+        self._sector: tuple[int, np.ndarray] | None = None
         self.scans = 0
         self.free = 0
         # Smallest spans credited (m, rad, rad, m/s; IR rad, rad): a sensor's field of view is
@@ -235,7 +238,10 @@ class _SensorClutter:
         ang = margin_m / np.maximum(rng, 1.0)
         ok = (rng - margin_m >= self.lo[0]) & (rng + margin_m <= self.hi[0])
         ok &= (el - ang >= self.lo[2]) & (el + ang <= self.hi[2])
-        inner = _sector_bins(self.bins)
+        occupied = int(self.bins.sum())
+        if self._sector is None or self._sector[0] != occupied:
+            self._sector = (occupied, _sector_bins(self.bins))
+        inner = self._sector[1]
         az = np.arctan2(e, nn)
         for a in (az - ang, az, az + ang):
             b = ((a % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
