@@ -200,31 +200,31 @@ class Fusion:
                 out.append((f"{ASSESS}.{j}", _encoder.encode(FusedBatch(t_ns, part))))
         return out
 
-
     def _partitions(self, t: float, tracks: list[FusedTrack]) -> list[int]:
         """The assessor of each track. A track keeps the one of its first report. A new one
         takes its parent's (a piece seen separating from it), else that of the nearest track
         already routed within ``FLIGHT_PIECES_M`` (the pieces of one flight are born near each
         other: the assessor types a piece from its launch event's other members, which it must
         hold), else a hash of its id."""
-        known = {f.system_track_id: self._partition[f.system_track_id][0]
-                 for f in tracks if f.system_track_id in self._partition}  # fmt: skip
-        placed = [(f.x[:3], known[f.system_track_id]) for f in tracks if f.system_track_id in known]
-        out = []
-        for f in tracks:
-            j = known.get(f.system_track_id)
-            if j is None and f.parent is not None and f.parent in self._partition:
-                j = self._partition[f.parent][0]
-            if j is None and placed:
-                d = [float(np.linalg.norm(f.x[:3] - x)) for x, _ in placed]
+        pos = np.array([f.x[:3] for f in tracks]).reshape(-1, 3)
+        part = np.array([self._partition.get(f.system_track_id, (-1, t))[0] for f in tracks])
+        at = {f.system_track_id: i for i, f in enumerate(tracks)}
+        for i in np.flatnonzero(part < 0).tolist():
+            f = tracks[i]
+            j = -1
+            if f.parent in at:  # the parent routed at this report (before it, if new too)
+                j = int(part[at[f.parent]])
+            elif f.parent is not None:
+                j = self._partition.get(f.parent, (-1, t))[0]
+            routed = np.flatnonzero(part >= 0)
+            if j < 0 and routed.size:
+                d = np.linalg.norm(pos[routed] - pos[i], axis=1)
                 k = int(np.argmin(d))
-                j = placed[k][1] if d[k] <= FLIGHT_PIECES_M else None
-            if j is None:
-                j = partition_of(f.system_track_id, self.n)
-            if f.system_track_id not in known:
-                placed.append((f.x[:3], j))
+                j = int(part[routed[k]]) if d[k] <= FLIGHT_PIECES_M else -1
+            part[i] = j if j >= 0 else partition_of(f.system_track_id, self.n)
+        out = part.tolist()
+        for f, j in zip(tracks, out, strict=True):
             self._partition[f.system_track_id] = (j, t)
-            out.append(j)
         if len(self._partition) > 4 * max(len(tracks), 256):  # forget tracks long gone
             self._partition = {k: v for k, v in self._partition.items() if t - v[1] < 3600.0}
         return out
