@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "lookout"
 
 #: Small modules every unit may import.
-SHARED = {"errors", "timebase", "geodesy", "messages"}
+SHARED = {"errors", "timebase", "geodesy", "messages", "fields"}
 _STAGES = SHARED | {"physics", "flight", "sensors", "scenario", "simulate", "exchange",
                     "tracking", "assess", "picture", "node", "warn", "web", "scoring"}  # fmt: skip
 
@@ -27,6 +27,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "timebase": set(),
     "geodesy": {"errors"},
     "messages": {"errors", "timebase", "geodesy"},
+    "fields": {"errors"},
     "physics": SHARED,
     "flight": SHARED | {"physics"},
     "sensors": SHARED | {"physics"},

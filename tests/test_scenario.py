@@ -129,7 +129,7 @@ def _error(data: dict) -> str:
     [
         (lambda d: d.pop("seed"), "seed = None"),
         (lambda d: d.update(seed=-3), "seed = -3, expected an integer >= 0"),
-        (lambda d: d.update(duration_s="long"), "duration_s = 'long', expected a number"),
+        (lambda d: d.update(duration_s="long"), "duration_s = 'long', expected a finite number"),
         (lambda d: d.update(epoch="yesterday"), "epoch = 'yesterday'"),
         (lambda d: d.update(colour="red"), "colour = 'red', expected one of the fields"),
         (lambda d: d["partners"][1].update(id="KR"), "partners[1].id = 'KR'"),

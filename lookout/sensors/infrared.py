@@ -19,11 +19,16 @@ orbit) and aberration are neglected; both are below the noise for a plume moving
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from msgspec import Meta
 
+from lookout import fields
+from lookout.fields import Finite, Lon, NonEmpty, NonNegative, Positive
 from lookout.geodesy import ecef_to_geodetic
 from lookout.messages import Detection
 from lookout.sensors import _validate as v
@@ -44,22 +49,20 @@ class InfraredParams:
     (a medium liquid-fuel booster in the 2.7 µm band, order of magnitude) seen at about 29 dB.
     """
 
-    id: str
-    partner: str
-    geo_lon_deg: float | None = None
+    id: NonEmpty
+    partner: NonEmpty
+    geo_lon_deg: Lon | None = None
     orbit: KeplerOrbit | None = None
-    frame_s: float = 1.0
-    phase_s: float | None = None
-    sigma_los_urad: float = 20.0
-    cloud_top_km: float = 10.0
-    plume_intensity_kw_sr: float = 100.0
-    nei_w_m2: float = 1e-13
-    snr_min_db: float = 10.0
+    frame_s: Positive = 1.0
+    phase_s: NonNegative | None = None
+    sigma_los_urad: Positive = 20.0
+    cloud_top_km: Annotated[float, Meta(ge=0.0, le=100.0)] = 10.0
+    plume_intensity_kw_sr: Positive = 100.0
+    nei_w_m2: Positive = 1e-13
+    snr_min_db: Finite = 10.0
 
     def __post_init__(self) -> None:
         who = f"infrared {self.id!r}"
-        v.name(who, "id", self.id)
-        v.name(who, "partner", self.partner)
         if isinstance(self.orbit, dict):
             try:
                 object.__setattr__(self, "orbit", KeplerOrbit(**self.orbit))
@@ -67,18 +70,9 @@ class InfraredParams:
                 v.fail(who, "orbit", self.orbit, f"KeplerOrbit fields ({exc})")
         if (self.geo_lon_deg is None) == (self.orbit is None):
             v.fail(who, "orbit", self.orbit, "either geo_lon_deg or an orbit, not both")
-        if self.geo_lon_deg is not None:
-            v.within(who, "geo_lon_deg", self.geo_lon_deg, -180.0, 360.0)
-        elif not isinstance(self.orbit, KeplerOrbit):
-            v.fail(who, "orbit", self.orbit, "a KeplerOrbit or a mapping of its fields")
-        v.positive(who, "frame_s", self.frame_s)
-        if self.phase_s is not None:
-            v.within(who, "phase_s", self.phase_s, 0.0, self.frame_s)
-        v.positive(who, "sigma_los_urad", self.sigma_los_urad)
-        v.within(who, "cloud_top_km", self.cloud_top_km, 0.0, 100.0)
-        v.positive(who, "plume_intensity_kw_sr", self.plume_intensity_kw_sr)
-        v.positive(who, "nei_w_m2", self.nei_w_m2)
-        v.finite(who, "snr_min_db", self.snr_min_db)
+        fields.check(self, functools.partial(v.fail, who))
+        if self.phase_s is not None and self.phase_s > self.frame_s:
+            v.fail(who, "phase_s", self.phase_s, f"<= frame_s ({self.frame_s:g})")
 
     @classmethod
     def from_dict(cls, data: dict) -> InfraredParams:

@@ -10,11 +10,16 @@ longitude (east of Greenwich) of the ascending node at the epoch, and no siderea
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from msgspec import Meta
 
+from lookout import fields
+from lookout.fields import Finite, Positive
 from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR, geodetic_to_ecef
 from lookout.sensors import _validate as v
 
@@ -33,26 +38,20 @@ class KeplerOrbit:
     inclination, longitude of the ascending node at epoch, argument of perigee and mean anomaly
     (degrees). ``j2`` adds the secular J2 drift (on by default)."""
 
-    a_km: float
-    e: float = 0.0
-    i_deg: float = 0.0
-    raan_deg: float = 0.0
-    argp_deg: float = 0.0
-    mean_anomaly_deg: float = 0.0
+    a_km: Positive
+    e: Annotated[float, Meta(ge=0.0, lt=1.0, description="an eccentricity in [0, 1)")] = 0.0
+    i_deg: Annotated[float, Meta(ge=0.0, le=180.0)] = 0.0
+    raan_deg: Finite = 0.0
+    argp_deg: Finite = 0.0
+    mean_anomaly_deg: Finite = 0.0
     j2: bool = True
 
     def __post_init__(self) -> None:
-        who = "orbit"
-        v.positive(who, "a_km", self.a_km)
-        e = v.finite(who, "e", self.e)
-        if not 0.0 <= e < 1.0:
-            v.fail(who, "e", self.e, "an eccentricity in [0, 1)")
-        if self.a_km * 1e3 * (1.0 - e) <= R_EQUATOR:
-            v.fail(who, "a_km", self.a_km, f"a perigee above the Earth's surface (e = {e})")
-        v.within(who, "i_deg", self.i_deg, 0.0, 180.0)
-        v.finite(who, "raan_deg", self.raan_deg)
-        v.finite(who, "argp_deg", self.argp_deg)
-        v.finite(who, "mean_anomaly_deg", self.mean_anomaly_deg)
+        fields.check(self, functools.partial(v.fail, "orbit"))
+        if self.a_km * 1e3 * (1.0 - self.e) <= R_EQUATOR:
+            v.fail(
+                "orbit", "a_km", self.a_km, f"a perigee above the Earth's surface (e = {self.e})"
+            )
 
     @property
     def mean_motion(self) -> float:

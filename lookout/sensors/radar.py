@@ -28,11 +28,16 @@ with power ``T + Exp(1)``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from msgspec import Meta
 
+from lookout import fields
+from lookout.fields import Finite, Lat, Lon, NonEmpty, NonNegative, Positive
 from lookout.geodesy import enu_basis, geodesic_direct, geodesic_inverse, geodetic_to_ecef
 from lookout.messages import Detection
 from lookout.physics.trajectory import KINDS
@@ -72,6 +77,13 @@ def swerling1_pd(snr_db, pfa: float) -> np.ndarray:
     return pfa ** (1.0 / (1.0 + snr))
 
 
+Waypoint = Annotated[tuple[Finite, Lat, Lon], Meta(description="(t_s, lat_deg, lon_deg)")]
+Elevation = Annotated[float, Meta(ge=-90.0, le=90.0)]
+Probability = Annotated[
+    float, Meta(gt=0.0, lt=1.0, description="a probability strictly between 0 and 1")
+]
+
+
 @dataclass(frozen=True)
 class RadarParams:
     """A radar's parameters, as a scenario states them (degrees, km, mrad at this edge).
@@ -83,74 +95,49 @@ class RadarParams:
     Defaults describe a generic transportable X-band early-warning phased array.
     """
 
-    id: str
-    partner: str
-    lat_deg: float | None = None
-    lon_deg: float | None = None
-    alt_m: float = 0.0
-    track: tuple[tuple[float, float, float], ...] | None = None
-    azimuth_deg: float = 0.0
-    span_deg: float = 120.0
-    el_min_deg: float = 1.0
-    el_max_deg: float = 70.0
-    max_range_km: float = 1000.0
-    revisit_s: float = 1.0
-    phase_s: float | None = None
-    sigma_range_m: float = 10.0
-    sigma_az_mrad: float = 0.5
-    sigma_el_mrad: float = 0.5
-    sigma_rr_mps: float | None = None
-    snr_ref_db: float = 20.0
-    ref_range_km: float = 1000.0
-    pfa: float = 1e-6
-    false_alarms_per_scan: float = 1.0
-    max_range_rate_mps: float = 8000.0
+    id: NonEmpty
+    partner: NonEmpty
+    lat_deg: Lat | None = None
+    lon_deg: Lon | None = None
+    alt_m: Annotated[float, Meta(ge=-500.0, le=10_000.0)] = 0.0
+    track: tuple[Waypoint, ...] | None = None
+    azimuth_deg: Finite = 0.0
+    span_deg: Annotated[float, Meta(ge=1e-6, le=360.0)] = 120.0
+    el_min_deg: Elevation = 1.0
+    el_max_deg: Elevation = 70.0
+    max_range_km: Positive = 1000.0
+    revisit_s: Positive = 1.0
+    phase_s: NonNegative | None = None
+    sigma_range_m: Positive = 10.0
+    sigma_az_mrad: Positive = 0.5
+    sigma_el_mrad: Positive = 0.5
+    sigma_rr_mps: Positive | None = None
+    snr_ref_db: Finite = 20.0
+    ref_range_km: Positive = 1000.0
+    pfa: Probability = 1e-6
+    false_alarms_per_scan: NonNegative = 1.0
+    max_range_rate_mps: Positive = 8000.0
 
     def __post_init__(self) -> None:
         who = f"radar {self.id!r}"
-        v.name(who, "id", self.id)
-        v.name(who, "partner", self.partner)
+        fields.check(self, functools.partial(v.fail, who))
         fixed = self.lat_deg is not None or self.lon_deg is not None
         if fixed == (self.track is not None):
             v.fail(who, "track", self.track, "either lat_deg and lon_deg, or a track, not both")
-        if fixed:
-            v.within(who, "lat_deg", self.lat_deg, -90.0, 90.0)
-            v.within(who, "lon_deg", self.lon_deg, -180.0, 360.0)
-        else:
+        if fixed and (self.lat_deg is None or self.lon_deg is None):
+            v.fail(who, "lat_deg", self.lat_deg, "lat_deg and lon_deg both")
+        if not fixed:
             track = tuple(tuple(float(x) for x in wp) for wp in self.track)
-            if not track or any(len(wp) != 3 for wp in track):
+            if not track:
                 v.fail(who, "track", self.track, "a list of (t_s, lat_deg, lon_deg) waypoints")
-            for i, (t, lat, lon) in enumerate(track):
-                v.finite(who, f"track[{i}].t_s", t)
-                v.within(who, f"track[{i}].lat_deg", lat, -90.0, 90.0)
-                v.within(who, f"track[{i}].lon_deg", lon, -180.0, 360.0)
             times = [wp[0] for wp in track]
             if any(b <= a for a, b in zip(times, times[1:], strict=False)):
                 v.fail(who, "track", self.track, "waypoint times strictly increasing")
             object.__setattr__(self, "track", track)
-        v.within(who, "alt_m", self.alt_m, -500.0, 10_000.0)
-        v.finite(who, "azimuth_deg", self.azimuth_deg)
-        v.within(who, "span_deg", self.span_deg, 1e-6, 360.0)
-        v.within(who, "el_min_deg", self.el_min_deg, -90.0, 90.0)
-        v.within(who, "el_max_deg", self.el_max_deg, -90.0, 90.0)
         if self.el_max_deg <= self.el_min_deg:
             v.fail(who, "el_max_deg", self.el_max_deg, f"> el_min_deg ({self.el_min_deg})")
-        v.positive(who, "max_range_km", self.max_range_km)
-        v.positive(who, "revisit_s", self.revisit_s)
-        if self.phase_s is not None:
-            v.within(who, "phase_s", self.phase_s, 0.0, self.revisit_s)
-        v.positive(who, "sigma_range_m", self.sigma_range_m)
-        v.positive(who, "sigma_az_mrad", self.sigma_az_mrad)
-        v.positive(who, "sigma_el_mrad", self.sigma_el_mrad)
-        if self.sigma_rr_mps is not None:
-            v.positive(who, "sigma_rr_mps", self.sigma_rr_mps)
-        v.finite(who, "snr_ref_db", self.snr_ref_db)
-        v.positive(who, "ref_range_km", self.ref_range_km)
-        pfa = v.finite(who, "pfa", self.pfa)
-        if not 0.0 < pfa < 1.0:
-            v.fail(who, "pfa", self.pfa, "a probability strictly between 0 and 1")
-        v.non_negative(who, "false_alarms_per_scan", self.false_alarms_per_scan)
-        v.positive(who, "max_range_rate_mps", self.max_range_rate_mps)
+        if self.phase_s is not None and self.phase_s > self.revisit_s:
+            v.fail(who, "phase_s", self.phase_s, f"<= revisit_s ({self.revisit_s:g})")
 
     @classmethod
     def from_dict(cls, data: dict) -> RadarParams:
@@ -160,9 +147,6 @@ class RadarParams:
         if unknown:
             who = f"radar {data.get('id', '?')!r}"
             v.fail(who, unknown[0], data[unknown[0]], f"one of the radar fields {sorted(known)}")
-        data = dict(data)
-        if data.get("track") is not None:
-            data["track"] = tuple(tuple(wp) for wp in data["track"])
         return cls(**data)
 
 
