@@ -35,8 +35,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
-from lookout.geodesy import G0
+from lookout.geodesy import G0, GM_EARTH
 from lookout.physics import atmosphere
 from lookout.physics.vehicles import catalogue
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
@@ -88,6 +89,23 @@ class ManoeuvreConfig:
     #: mode) when not; kn23-pullup 0.886 either way.
     onset_climbing: bool = False
     climb_mps: float = 100.0
+    #: Probability that a coasting object passing its apogee in the air (where it can pull
+    #: ``min_lift_mps2``) begins to manoeuvre there: the catalogue's lifting bodies engage
+    #: their lift law at apogee (``lookout.physics.dynamics``, docs/flight.md), and whether
+    #: the object is one is not known: even odds.
+    apogee_onset_prob: float = 0.5
+
+    @property
+    def induced_prior_ratio(self) -> float:
+        """Induced drag at the largest lift coefficient over that lift: with the polar
+        ``Cd = Cd0 + Cl² / (4 Cd0 E²)`` at ``Cl = f Cl* = 2 f E Cd0``, ``f / (2 E)`` (0.25)."""
+        return self.cl_max_factor / (2.0 * self.lift_to_drag) if self.lift_to_drag > 0 else 0.0
+
+    @property
+    def induced_jerk_ratio(self) -> float:
+        """How fast the induced drag changes with the lift there: ``d(Cl²/(4 Cd0 E²)) / dCl``
+        over ``Cl / ...``, ``f / E`` (0.5)."""
+        return self.cl_max_factor / self.lift_to_drag if self.lift_to_drag > 0 else 0.0
 
     def __post_init__(self) -> None:
         for name in ("rate_per_s", "jerk_sigma_mps3", "onset_dwell_s", "dwell_s"):
@@ -115,6 +133,14 @@ def _across(vel: np.ndarray) -> np.ndarray:
     return np.eye(3)[None] - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
 
 
+def _shape(vel: np.ndarray, along: float) -> np.ndarray:
+    """Covariance shapes (N, 3, 3) of an aerodynamic acceleration: unit variance across each
+    velocity, ``along**2`` along it."""
+    speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
+    outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+    return np.eye(3)[None] - (1.0 - along * along) * outer
+
+
 def jerk_q(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     """Spectral density (m²/s⁵) of the lift's white jerk per state."""
     sig = np.minimum(cfg.jerk_sigma_mps3, lift_ceiling(x, P, cfg) * cfg.rate_per_s)
@@ -138,25 +164,77 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
         )
         * qj[:, None, None]
     )  # (N, 3, 3) over (pos, vel, acc)
-    perp = _across(x[:, 3:6])
+    perp = _shape(x[:, 3:6], cfg.induced_jerk_ratio)
     Q = np.zeros((x.shape[0], NX, NX))
     Q[:, 0:9, 0:9] = np.einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)
     return Q
 
 
+def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarray:
+    """Probability (N,) that the object passes its apogee within ``dt`` of its state ``x``
+    (covariance ``P``): its climb rate, of that uncertainty, falls through zero in between
+    (falling at the radial acceleration of gravity less the centrifugal relief)."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    r = np.linalg.norm(pos, axis=1)
+    up = pos / r[:, None]
+    climb = np.einsum("ij,ij->i", up, vel)
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    a_up = -GM_EARTH / (r * r) + np.maximum(v2 - climb * climb, 0.0) / r
+    climb1 = climb + a_up * np.abs(dt)
+    sig = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up), 1e-6))
+    return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
+
+
 def onset_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig):
     """Probability (N,) that a coasting object begins to manoeuvre within ``dt``: none where
-    it cannot pull ``min_lift_mps2``."""
+    it cannot pull ``min_lift_mps2``; ``apogee_onset_prob`` of the probability that its apogee
+    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs."""
     can = lift_ceiling(x, P, cfg) >= cfg.min_lift_mps2
+    p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
     if not cfg.onset_climbing:
         pos, vel = x[:, 0:3], x[:, 3:6]
         climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
-        can &= climb <= cfg.climb_mps
-    return np.where(can, -np.expm1(-np.abs(dt) / cfg.onset_dwell_s), 0.0)
+        p = np.where(climb <= cfg.climb_mps, p, 0.0)
+    if cfg.apogee_onset_prob > 0.0:
+        p = 1.0 - (1.0 - p) * (1.0 - cfg.apogee_onset_prob * apogee_probability(x, P, dt))
+    return np.where(can, p, 0.0)
 
 
 def end_probability(dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     return -np.expm1(-np.abs(dt) / cfg.dwell_s)
+
+
+def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Covariance (N, 3, 3) of the lift of an object that has just begun to manoeuvre: sigma
+    half the ceiling, perpendicular to the velocity (kept positive definite along it)."""
+    sig = 0.5 * lift_ceiling(x, P, cfg)
+    return (sig * sig)[:, None, None] * _shape(x[:, 3:6], cfg.induced_prior_ratio) + np.eye(3)[
+        None
+    ] * 1e-6
+
+
+def mix_onset(
+    P0: np.ndarray,
+    w: np.ndarray,
+    xm: np.ndarray,
+    Pm: np.ndarray,
+    coast: int,
+    mode: int,
+    cfg: ManoeuvreConfig,
+) -> None:
+    """The IMM mixing's share of the coast mode in the manoeuvre mode's prior (``P0`` (N, M,
+    10, 10), changed in place; ``w`` (N, M, M) the mixing weights, ``xm``, ``Pm`` the mode
+    estimates): a transition from coast is the onset of lift, so that share carries the lift
+    prior (``reseed``), not the coast mode's lift, zero and certain. Mixed in as zero, the
+    coast share drained the manoeuvre mode's lift variance at its own rate (``w`` of 0.1-0.15
+    a second while the mode was 5-10 % probable), and held the lift's sigma near 1.2 m/s²
+    against a KN-23's 2 m/s² pull-up at apogee: the mode's likelihood could not grow, and the
+    track's velocity fell 25 m/s behind (NEES 50-110) before it took over."""
+    share = w[:, coast, mode]
+    on = share > 0.0
+    if on.any():
+        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
+        P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
@@ -167,10 +245,7 @@ def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
     P = P_coast.copy()
     P[:, 6:9, :] = 0.0
     P[:, :, 6:9] = 0.0
-    sig = 0.5 * lift_ceiling(x_coast, P_coast, cfg)
-    P[:, 6:9, 6:9] = (sig * sig)[:, None, None] * _across(x_coast[:, 3:6])
-    # Keep the block positive definite along the velocity (no lift there).
-    P[:, 6:9, 6:9] += np.eye(3)[None] * 1e-6
+    P[:, 6:9, 6:9] = lift_prior(x_coast, P_coast, cfg)
     return x, P
 
 
@@ -185,6 +260,8 @@ __all__ = [
     "end_probability",
     "jerk_q",
     "lift_ceiling",
+    "lift_prior",
+    "mix_onset",
     "onset_probability",
     "process_noise",
     "reseed",

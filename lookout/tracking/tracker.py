@@ -578,6 +578,7 @@ class Tracker:
         x0[:, COAST, 6:9] = 0.0
         P0[:, COAST, 6:9, :] = 0.0
         P0[:, COAST, :, 6:9] = 0.0
+        manoeuvre.mix_onset(P0, w, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre mode
 
         flat_x = x0.reshape(NMODE * n, NX)
         dt2 = np.repeat(dt, NMODE)
