@@ -77,9 +77,9 @@ def test_one_track_and_consistent_nees_through_the_pull_up(pullup):
 def test_nees_in_bounds_from_the_onset_of_lift(pullup):
     """The lifting body engages its lift at apogee (here pushing over, down to its 30 km
     hold): over the 30 s after, the track's NEES stays in its 95 % bounds at 0.89 of the
-    updates (mean 8.4). Before the onset fixes (``manoeuvre.mix_onset``, the apogee onset, the
-    induced drag along the velocity) the manoeuvre mode's lift was drained by the mixing and
-    took over 12 s late: 0.07 (mean 74)."""
+    updates (mean 8.0). Before the onset at apogee (``manoeuvre.apogee_probability``,
+    ``mix_onset``) and the induced drag along the velocity, the manoeuvre mode took over
+    12 s late, its lift held near zero by the mixing: 0.07 (mean 74)."""
     traj, dets, labels, out = pullup
     u = out.updates
     lab = labels_of(u, labels)

@@ -185,19 +185,53 @@ def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarr
     return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
 
 
-def onset_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig):
+def onset_probability(
+    x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig, split: bool = False
+):
     """Probability (N,) that a coasting object begins to manoeuvre within ``dt``: none where
     it cannot pull ``min_lift_mps2``; ``apogee_onset_prob`` of the probability that its apogee
-    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs."""
+    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs. With
+    ``split``, also the part (N,) of it that is an onset at apogee (``mix_onset``)."""
     can = lift_ceiling(x, P, cfg) >= cfg.min_lift_mps2
     p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
     if not cfg.onset_climbing:
         pos, vel = x[:, 0:3], x[:, 3:6]
         climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
         p = np.where(climb <= cfg.climb_mps, p, 0.0)
+    at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
-        p = 1.0 - (1.0 - p) * (1.0 - cfg.apogee_onset_prob * apogee_probability(x, P, dt))
-    return np.where(can, p, 0.0)
+        at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
+        p = p + at_apogee
+    p, at_apogee = np.where(can, p, 0.0), np.where(can, at_apogee, 0.0)
+    return (p, at_apogee) if split else p
+
+
+def mix_onset(
+    P0: np.ndarray,
+    w: np.ndarray,
+    at_apogee: np.ndarray,
+    p_onset: np.ndarray,
+    xm: np.ndarray,
+    Pm: np.ndarray,
+    coast: int,
+    mode: int,
+    cfg: ManoeuvreConfig,
+) -> None:
+    """The IMM mixing's share of the coast mode in the manoeuvre mode's prior (``P0`` (N, M,
+    10, 10), changed in place; ``w`` (N, M, M) the mixing weights; ``xm``, ``Pm`` the mode
+    estimates), the part of it that is an onset at apogee (``at_apogee`` of ``p_onset``, from
+    ``onset_probability``): there a lifting body's law engages with its lift saturated at
+    what the air allows (``lookout.physics.dynamics``), so that share carries the lift prior
+    (``reseed``: sigma half the ceiling), not the coast mode's lift, zero and certain. An onset
+    elsewhere builds its lift at the manoeuvre rate (the jerk) and is mixed in as it is: with
+    the prior there too (a 25 km hold, ceiling 20 g) the mode's lift spread 50 m/s² wide and
+    the coast mode took over mid-hold (kn23-south's climbing NEES in bounds 0.88 -> 0.64)."""
+    frac = np.where(p_onset > 0.0, at_apogee / np.maximum(p_onset, 1e-300), 0.0)
+    share = w[:, coast, mode] * frac
+    on = share > 0.0
+    if on.any():
+        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
+        P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
 def end_probability(dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -211,30 +245,6 @@ def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray
     return (sig * sig)[:, None, None] * _shape(x[:, 3:6], cfg.induced_prior_ratio) + np.eye(3)[
         None
     ] * 1e-6
-
-
-def mix_onset(
-    P0: np.ndarray,
-    w: np.ndarray,
-    xm: np.ndarray,
-    Pm: np.ndarray,
-    coast: int,
-    mode: int,
-    cfg: ManoeuvreConfig,
-) -> None:
-    """The IMM mixing's share of the coast mode in the manoeuvre mode's prior (``P0`` (N, M,
-    10, 10), changed in place; ``w`` (N, M, M) the mixing weights, ``xm``, ``Pm`` the mode
-    estimates): a transition from coast is the onset of lift, so that share carries the lift
-    prior (``reseed``), not the coast mode's lift, zero and certain. Mixed in as zero, the
-    coast share drained the manoeuvre mode's lift variance at its own rate (``w`` of 0.1-0.15
-    a second while the mode was 5-10 % probable), and held the lift's sigma near 1.2 m/s²
-    against a KN-23's 2 m/s² pull-up at apogee: the mode's likelihood could not grow, and the
-    track's velocity fell 25 m/s behind (NEES 50-110) before it took over."""
-    share = w[:, coast, mode]
-    on = share > 0.0
-    if on.any():
-        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
-        P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
