@@ -45,11 +45,15 @@ def test_manoeuvre_mode_noise_is_lift_across_the_velocity_and_vanishes_above_the
     assert ceiling[0] > 9.8 and ceiling[1] < 1e-3
     Q = process_noise(x, P, np.full(2, 1.0), cfg)
     v = x[0, 3:6] / np.linalg.norm(x[0, 3:6])
-    # Across the velocity the lift; along it the induced drag, (f / E)² of it in variance.
     across = np.array([1.0, 0.0, 0.0])
-    ratio = (v @ Q[0, 6:9, 6:9] @ v) / (across @ Q[0, 6:9, 6:9] @ across)
+    # Pulling no lift: the jerk is the lift's, across the velocity only.
+    assert np.abs(Q[0, 6:9, 6:9] @ v).max() < 1e-12 < Q[0, 6, 6]
+    # Pulling all it can: along the velocity the induced drag's, (f / E)² of it in variance.
+    pulling = x.copy()
+    pulling[0, 8] = ceiling[0]
+    Qp = process_noise(pulling, P, np.full(2, 1.0), cfg)
+    ratio = (v @ Qp[0, 6:9, 6:9] @ v) / (across @ Qp[0, 6:9, 6:9] @ across)
     assert ratio == pytest.approx((cfg.cl_max_factor / cfg.lift_to_drag) ** 2, rel=1e-6)
-    assert Q[0, 6, 6] > 0.0
     assert np.abs(Q[1]).max() < 1e-9
     with pytest.raises(ValueError, match="ManoeuvreConfig.dwell_s = -1"):
         ManoeuvreConfig(dwell_s=-1)

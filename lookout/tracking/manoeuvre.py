@@ -7,9 +7,9 @@ bounded by the catalogue's burn times and delta-v) explains it, and a coast trac
 pull-up by 10 m after one second and 1 km after ten.
 
 The manoeuvre mode uses the tracker's state layout (``lookout.tracking.motion``) with the three
-acceleration components holding the *lift* acceleration (ECEF, m/s²), a random walk driven by
-white jerk perpendicular to the velocity (lift is perpendicular to the flight path; drag, along
-it, stays with ``kappa``). The jerk's size is physical, not fitted:
+acceleration components holding the *aerodynamic* acceleration drag with ``kappa`` leaves out
+(ECEF, m/s²): the lift across the velocity and the induced drag that lift brings along it, a
+random walk driven by white jerk. The sizes are physical, not fitted:
 
 - **Lift ceiling** ``a_max``: what the airframe can pull at the track's dynamic pressure. With a
   parabolic polar ``Cd = Cd0 + K Cl²`` of maximum lift-to-drag ``E`` (``lookout.physics.dynamics``)
@@ -18,16 +18,28 @@ it, stays with ``kappa``). The jerk's size is physical, not fitted:
   drag estimate (``kappa`` plus 3 sigma); capped by the structural limit. ``E``, ``f`` and the
   limit are the largest of the catalogue's lifting vehicles (``lookout.physics.vehicles``). Above
   ~80 km ``a_max`` vanishes: the mode is the coast mode there, and is never entered.
-- **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)``: lift builds and turns at the
-  rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s: an altitude hold of 60 s
-  period, a bank reversal or a pull-up of ~10 s), at most ``jerk_sigma_mps3``.
+- **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)`` across the velocity: lift
+  builds and turns at the rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s:
+  an altitude hold of 60 s period, a bank reversal or a pull-up of ~10 s), at most
+  ``jerk_sigma_mps3``; along it ``f / E`` of that (0.5): the induced drag ``K Cl² q A / m``
+  changes with the lift at that rate where the lift coefficient is largest, ``f Cl*``.
+- **Induced drag** at the largest lift is ``f / (2 E)`` of that lift (0.25: the polar at
+  ``f Cl*`` has ``f²`` times the zero-lift drag), hence the lift prior's sigma along the
+  velocity. Left out (lift across the velocity only), a KN-23 pushing over at apogee (2 m/s²
+  of lift, 0.5 m/s² more drag) was 3 m/s behind along its track at 2-3 sigma within 10 s,
+  the manoeuvre mode's NEES 40-50, and kn23-pullup's reentry NEES in bounds stayed at 0.77.
 
 The mode is entered from coast at ``1 / onset_dwell_s`` per second wherever the ceiling is at
-least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and left at
-``1 / dwell_s``. While it is less probable than
-``reseed_prob`` it is, like the boost mode, not a track of its own but a fresh hypothesis "lift
-began since the last update", restarted from the coast mode with the lift prior (sigma ``a_max
-/ 2`` perpendicular to the velocity).
+least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and with
+probability ``apogee_onset_prob`` (even odds) where the object passes its apogee in the air:
+the catalogue's lifting bodies engage their lift law there, saturated at what the air allows,
+so that part of the onset carries the lift prior into the mixing (``mix_onset``). With the
+rate alone, the mode took 12-20 s after a pull-up's lift began at apogee to pass one half
+(kn23-pullup, slbm, hgv: NEES 50-150 meanwhile, the mode at 5-10 %, its lift held near zero
+by the coast mode mixed into it at 15-20 % a second). It is left at ``1 / dwell_s``. While it
+is less probable than ``reseed_prob`` it is, like the boost mode, not a track of its own but a
+fresh hypothesis "lift began since the last update", restarted from the coast mode with the
+lift prior (sigma ``a_max / 2`` across the velocity, a quarter of that along it).
 """
 
 from __future__ import annotations
@@ -133,12 +145,13 @@ def _across(vel: np.ndarray) -> np.ndarray:
     return np.eye(3)[None] - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
 
 
-def _shape(vel: np.ndarray, along: float) -> np.ndarray:
+def _shape(vel: np.ndarray, along) -> np.ndarray:
     """Covariance shapes (N, 3, 3) of an aerodynamic acceleration: unit variance across each
-    velocity, ``along**2`` along it."""
+    velocity, ``along**2`` (a number, or one per velocity) along it."""
     speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
     outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
-    return np.eye(3)[None] - (1.0 - along * along) * outer
+    along = np.broadcast_to(np.asarray(along, dtype=float), speed2.shape)
+    return np.eye(3)[None] - (1.0 - along * along)[:, None, None] * outer
 
 
 def jerk_q(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -164,7 +177,14 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
         )
         * qj[:, None, None]
     )  # (N, 3, 3) over (pos, vel, acc)
-    perp = _shape(x[:, 3:6], cfg.induced_jerk_ratio)
+    # The induced drag changes with the lift as ``d(a_ind)/d(a_lift) = a_lift / (2 E² a_d0)``,
+    # ``f / E`` at the ceiling ``a_max = 2 f E a_d0``, in proportion to the lift pulled: a
+    # body pulling none (a ballistic reentry vehicle) gets no more drag noise than in coast.
+    vel = x[:, 3:6]
+    lift = np.einsum("nij,nj->ni", _across(vel), x[:, 6:9])
+    ceiling = np.maximum(lift_ceiling(x, P, cfg), 1e-9)
+    pulled = np.minimum(np.sqrt(np.einsum("ij,ij->i", lift, lift)) / ceiling, 1.0)
+    perp = _shape(vel, cfg.induced_jerk_ratio * pulled)
     Q = np.zeros((x.shape[0], NX, NX))
     Q[:, 0:9, 0:9] = np.einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)
     return Q
