@@ -80,22 +80,22 @@ def test_one_track_and_consistent_nees_through_the_pull_up(pullup):
 @pytest.mark.slow
 def test_nees_in_bounds_from_the_onset_of_lift(pullup):
     """The lifting body engages its lift at apogee (here pushing over, down to its 30 km
-    hold): over the 30 s after, the track's NEES stays in its 95 % bounds at 0.89 of the
-    updates (mean 8.0). Before the onset at apogee (``manoeuvre.apogee_probability``,
+    hold): over the 40 s after, the track's NEES stays in its 95 % bounds at 0.85 of the
+    updates (mean 11). Before the onset at apogee (``manoeuvre.apogee_probability``,
     ``mix_onset``) and the induced drag along the velocity, the manoeuvre mode took over
-    12 s late, its lift held near zero by the mixing: 0.07 (mean 74)."""
+    12 s late, its lift held near zero by the mixing: 0.05 (mean 61)."""
     traj, dets, labels, out = pullup
     u = out.updates
     lab = labels_of(u, labels)
     lift = np.linalg.norm(traj.lift_at(u.t), axis=1)
     t_on = u.t[(lab == "p1") & (lift > 0.1)].min()
-    sel = u.confirmed & (lab == "p1") & (u.t >= t_on) & (u.t < t_on + 30.0)
-    assert sel.sum() > 30
+    sel = u.confirmed & (lab == "p1") & (u.t >= t_on) & (u.t < t_on + 40.0)
+    assert sel.sum() > 40
     err = u.x[sel] - traj.state_at(u.t[sel])
     nees = np.einsum("ki,kij,kj->k", err, np.linalg.inv(u.P[sel]), err)
     lo, hi = chi2.ppf([0.025, 0.975], 6)
     inside = np.mean((nees > lo) & (nees < hi))
-    assert inside >= 0.8, (inside, np.mean(nees))
+    assert inside >= 0.75, (inside, np.mean(nees))
 
 
 @pytest.mark.slow
