@@ -124,6 +124,10 @@ class ManoeuvreConfig:
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"ManoeuvreConfig.{name} = {value!r}: expected a positive number")
+        if not 0.0 <= self.apogee_onset_prob <= 1.0:
+            raise ValueError(
+                f"ManoeuvreConfig.apogee_onset_prob = {self.apogee_onset_prob!r}: expected [0, 1]"
+            )
         if not 0.0 < self.reseed_prob < 1.0:
             raise ValueError(f"ManoeuvreConfig.reseed_prob = {self.reseed_prob!r}: expected (0, 1)")
 
@@ -259,17 +263,17 @@ def end_probability(dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
 
 
 def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
-    """Covariance (N, 3, 3) of the lift of an object that has just begun to manoeuvre: sigma
-    half the ceiling, perpendicular to the velocity (kept positive definite along it)."""
+    """Covariance (N, 3, 3) of the aerodynamic acceleration of an object that has just begun
+    to manoeuvre: sigma half the ceiling across the velocity, ``induced_prior_ratio`` of that
+    along it (the induced drag), plus 1e-6 m²/s⁴ to keep it positive definite."""
     sig = 0.5 * lift_ceiling(x, P, cfg)
-    return (sig * sig)[:, None, None] * _shape(x[:, 3:6], cfg.induced_prior_ratio) + np.eye(3)[
-        None
-    ] * 1e-6
+    shape = _shape(x[:, 3:6], cfg.induced_prior_ratio)
+    return (sig * sig)[:, None, None] * shape + np.eye(3)[None] * 1e-6
 
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
-    """A fresh manoeuvre-mode estimate from the coast mode's: no lift yet, its prior sigma half
-    the ceiling, perpendicular to the velocity."""
+    """A fresh manoeuvre-mode estimate from the coast mode's: no lift yet, its prior
+    ``lift_prior`` (sigma half the ceiling across the velocity, a quarter of that along it)."""
     x = x_coast.copy()
     x[:, 6:9] = 0.0
     P = P_coast.copy()
