@@ -102,7 +102,7 @@ def test_ellipse_shrinks_with_p_and_with_time(truth):
     times = np.array([t_bo + 20.0, t_bo + 20.0, 0.5 * (t_bo + t_imp), t_imp - 120.0])
     P = np.stack([RADAR_P, RADAR_P / 4, RADAR_P, RADAR_P])
     b = predict_impacts(times, tr.state_at(times), P)
-    major = [b.ellipse(i).semi_major_m for i in range(4)]
+    major = [b.ellipse(i).wire.semi_major_m for i in range(4)]
     assert major[1] < 0.6 * major[0]
     assert major[0] > major[2] > major[3]
 
@@ -193,7 +193,7 @@ def test_launch_point_from_early_boost_states_within_stated_uncertainty(truth):
     assert m2 <= CHI2_2D_95
     assert abs(out.launch_time - launch.launch_time) <= 2.5 * out.launch_time_sigma
     assert out.launch_method == "boost"
-    assert out.launch_ellipse.semi_major_m < 5e3
+    assert out.launch_ellipse.wire.semi_major_m < 5e3
 
 
 def test_territories_and_eez_approximation():

@@ -94,7 +94,7 @@ def _detection(partner, sensor, t):
         z=[1e6, 1.0, 0.5],
         R=[[1.0, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]],
         snr_db=20.0,
-        sensor_pos_ecef=[-3.1e6, 4.0e6, 3.7e6],
+        sensor_pos_ecef_m=[-3.1e6, 4.0e6, 3.7e6],
     )
 
 

@@ -119,10 +119,10 @@ def test_workers_give_every_partner_the_embedded_assessments(runs):
             assert other.object_type == st.object_type, (p, sys_id)
             a, b = st.assessment, other.assessment
             assert (a is None) == (b is None)
-            if a is not None and a.impact_lat is not None:
+            if a is not None and a.impact_lat_rad is not None:
                 # Assessed in another batch: the same physics, to the propagator's tolerance.
-                assert abs(a.impact_lat - b.impact_lat) < 1e-6
-                assert abs(a.impact_lon - b.impact_lon) < 1e-6
+                assert abs(a.impact_lat_rad - b.impact_lat_rad) < 1e-6
+                assert abs(a.impact_lon_rad - b.impact_lon_rad) < 1e-6
                 assert a.phase == b.phase and a.vehicle_class == b.vehicle_class
 
 

@@ -439,7 +439,7 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
     # The false alarm: a minute after the last detection, 5 km across the line of sight.
     t_fa = seen[-1].t_ns * 1e-9 + 60.0
     truth = traj.state_at(np.array([t_fa]))[0, :3]
-    s = np.asarray(seen[0].sensor_pos_ecef)
+    s = np.asarray(seen[0].sensor_pos_ecef_m)
     los = (truth - s) / np.linalg.norm(truth - s)
     side = np.cross(los, truth / np.linalg.norm(truth))
     p = truth + 5e3 * side / np.linalg.norm(side)
@@ -447,7 +447,8 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
     r = float(np.linalg.norm(e))
     z = [r, float(np.arctan2(e[0], e[1]) % (2 * np.pi)), float(np.arcsin(e[2] / r))]
     fa = Detection(t_ns=round(t_fa * 1e9), sensor_id="r1", partner="Pr1", kind="radar", z=z,
-                   R=seen[0].R, snr_db=15.0, sensor_pos_ecef=seen[0].sensor_pos_ecef)  # fmt: skip
+                   R=seen[0].R, snr_db=15.0,
+                   sensor_pos_ecef_m=seen[0].sensor_pos_ecef_m)  # fmt: skip
 
     def reports(feed):
         # The object is taken out of the radar's sight while inside its coverage: without

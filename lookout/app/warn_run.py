@@ -22,7 +22,7 @@ from lookout.app.defaults import PICTURE_PARAMS, key_seed
 from lookout.app.demo import run_demo_async
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.keys import derive_key
-from lookout.messages import Alert, DetectionBatch, SystemTrack
+from lookout.messages import SCHEMA_VERSION, Alert, DetectionBatch, SystemTrack
 from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
@@ -141,6 +141,13 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
         live = replay_log(kept)
     else:
         live = msgspec.msgpack.decode(Path(kept).read_bytes())
+        # Decoding is lenient (a renamed field reads as null): refuse another schema's file.
+        versions = {decode(data).version for items in live.values() for _, data in items}
+        if versions - {SCHEMA_VERSION}:
+            raise ValueError(
+                f"{kept}: envelopes of schema version {sorted(versions)}, this Lookout reads "
+                f"{SCHEMA_VERSION} (docs/messages.md, version history)"
+            )
     seed = key_seed(scenario)
     alerts: list[Alert] = []
     for p in scenario.partners:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lookout import messages
 from lookout.assess import footprint
 from lookout.assess import manoeuvre as manoeuvre_kind
 from lookout.assess.energy import (
@@ -42,6 +43,7 @@ from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launc
 from lookout.assess.territory import Area, Overflight, Territories, territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
+from lookout.timebase import s_to_ns, s_to_ns_or_none
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5
@@ -171,6 +173,35 @@ class Assessment:
             "overflown": [o.to_dict() for o in self.overflown],
             "launch_territory": self.launch_territory,
         }
+
+
+def assessment_message(a: Assessment) -> messages.Assessment:
+    """The wire form of an assessment (SI, int ns): what a ``SystemTrack`` carries."""
+    area = a.impact_area
+    return messages.Assessment(
+        t_ns=s_to_ns(a.t),
+        phase=a.phase,
+        launch_lat_rad=a.launch_lat,
+        launch_lon_rad=a.launch_lon,
+        launch_time_ns=s_to_ns_or_none(a.launch_time),
+        launch_time_sigma_ns=s_to_ns_or_none(a.launch_time_sigma),
+        launch_ellipse=a.launch_ellipse.wire if a.launch_ellipse is not None else None,
+        impact_lat_rad=a.impact_lat,
+        impact_lon_rad=a.impact_lon,
+        impact_time_ns=s_to_ns_or_none(a.impact_time),
+        impact_time_sigma_ns=s_to_ns_or_none(a.impact_time_sigma),
+        impact_ellipse=a.impact_ellipse.wire if a.impact_ellipse is not None else None,
+        iip=a.impact_kind == "iip",
+        apogee_m=a.apogee_m,
+        range_m=a.range_m,
+        equivalent_range_m=a.equivalent_range_m,
+        vehicle_class=a.vehicle_class,
+        orbital=a.orbital,
+        orbit=a.orbit if a.orbital else None,
+        overflown=list(a.overflown_codes),
+        impact_area=area.code if area is not None else None,
+        impact_area_kind=area.kind if area is not None else None,
+    )
 
 
 @dataclass

@@ -381,7 +381,7 @@ def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessme
             out["impact_error_km_over_time"].append([a.t - t0, err])
         out["ellipse_containment"] = float(np.mean(inside))
         out["ellipse_median_semi_major_km"] = float(
-            np.median([a.impact_ellipse.semi_major_m for a in predicted]) / 1e3
+            np.median([a.impact_ellipse.wire.semi_major_m for a in predicted]) / 1e3
         )
         first_in = next((a for a, ok in zip(predicted, inside, strict=True) if ok), None)
         out["first_containing_prediction_s"] = first_in.t - t0 if first_in else None
