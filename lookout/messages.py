@@ -28,6 +28,8 @@ Version history (:data:`SCHEMA_VERSION`):
   came in without a version change: no partner sends or reads it.)
 - 4: :class:`SystemTrack` gains ``last_detection_ns`` (when a sensor last saw the object, so a
   reader can tell a state seen a second ago from one coasted unseen for minutes).
+  :class:`LocalTrack` gained ``last_detection_ns`` likewise, without a version change: an old
+  reader ignores it, and one that lacks it decodes as None.
 """
 
 from __future__ import annotations
@@ -328,7 +330,9 @@ class LocalTrack(Message, tag="local_track"):
     ``track_id`` is stable within the partner; ``x`` the ECEF state (m, m/s) at ``t_ns``; ``P``
     its full 6x6 covariance (row-major, symmetric); ``boost_prob`` the tracker's probability
     that the object is thrusting, in [0, 1]; ``sensors`` the partner's sensor ids whose
-    detections the track has used.
+    detections the track has used; ``last_detection_ns`` when the partner's sensors last saw
+    the object (the track's last update; None: not told): ``t_ns - last_detection_ns`` is how
+    long the state has coasted unseen.
     """
 
     partner: str
@@ -338,6 +342,7 @@ class LocalTrack(Message, tag="local_track"):
     P: list[list[float]]
     boost_prob: float
     sensors: list[str]
+    last_detection_ns: int | None = None
 
     def __post_init__(self) -> None:
         _check_shape("LocalTrack", self.x, self.P)

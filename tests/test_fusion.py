@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -544,3 +545,29 @@ def test_a_local_track_its_partner_stopped_updating_starts_no_system_track(fusio
         if k <= 5:
             assert set(pic) == {"S1"}, (k, set(pic))
     assert pic == {}
+
+
+def test_a_local_track_coasting_down_is_not_taken_for_updated_when_its_partner_says_not(fusion):
+    """A partner's infrared local track lost at burnout coasts down through the air, where
+    drag makes its covariance shrink from report to report although nothing updates it. Its
+    partner says when it last saw the object (``last_detection_ns``): the track, unseen for
+    minutes, starts no system track (gen-1-05: the US node's track 235, lost at 175 s, taken
+    for updated at 243 s from its shrinking covariance, stood alone as S6 and claimed an
+    impact in KP). Without that field the fusion guesses from the covariance, as before."""
+    ir = ("us-geo-east", "us-geo-west")
+    told, untold = [], []
+    for k in range(1, 11):
+        t = 240.0 + k
+        P = _P(10_000.0 - 50.0 * k, 200.0)  # shrinking: drag, not an update
+        msg = _local("US", 235, t, _at(X0, t), P, ir)
+        msg = msgspec.structs.replace(msg, last_detection_ns=175 * 10**9)
+        told.append(bool(_run(fusion, t, [msg])))
+    fresh = PictureFusion(latency_s=0.5)
+    fresh.tracker = ScriptedTracker()
+    fresh.ingest("KR", _detection("KR", "kr-ewr-central", 240.5))
+    for k in range(1, 11):
+        t = 240.0 + k
+        msg = _local("US", 235, t, _at(X0, t), _P(10_000.0 - 50.0 * k, 200.0), ir)
+        untold.append(bool(_run(fresh, t, [msg])))
+    assert not any(told)
+    assert all(untold)  # the covariance guess is fooled
