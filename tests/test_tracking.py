@@ -649,3 +649,41 @@ def test_declared_coverage_is_the_radars_field_of_view():
     assert geo["in_view"][0].sum() > 20
     times = cov.scan_times(0.0, 30.0)
     assert times.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 20.5, 22.5, 24.5, 26.5, 28.5]
+
+
+def _infrared_born_then_radar(config=None):
+    """A depressed SRBM (kn23-pullup's KN23-1: srbm-lifting to a 50 km apogee) seen by two
+    geostationary infrared satellites in its burn and by a ship's radar from 4 s before its
+    burnout on. Returns the flight, its burnout, the detections and the tracker's output."""
+    aim = Aim(target_lat_deg=41.55, target_lon_deg=134.07, loft=50.0)
+    launch = plan(39.45, 127.55, aim, "srbm-lifting", "kn", 60.0)
+    (traj,) = fly([launch], debris=False)
+    ir = [dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0),
+          dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)]  # fmt: skip
+    ship = dict(type="radar", id="ship", partner="KR", lat_deg=38.6, lon_deg=131.0, alt_m=25.0,
+                span_deg=360.0, el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0,
+                sigma_range_m=15.0, sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0,
+                snr_ref_db=22.0)  # fmt: skip
+    dets, labels = sense([traj], [*ir, ship], seed=7)
+    t_bo = traj.final_burnout().t
+    keep = [d.sensor_id != "ship" or d.t_ns * 1e-9 >= t_bo - 4.0 for d in dets]
+    dets = [d for d, k in zip(dets, keep, strict=True) if k]
+    labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
+    return traj, t_bo, dets, labels, track(dets, config=config)
+
+
+@pytest.mark.parametrize("acc", [None, 30.0])
+def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
+    """The track born from the plume keeps the missile through its burnout and takes the
+    radar's detections after it: its thrust prior spans a rocket late in its burn
+    (``ir_init_acc_sigma_mps2``). With the radar-born tracks' 30 m/s² (main) it fell 500 m/s
+    behind with a 200 m/s sigma, a new track took the radar's first detection after burnout,
+    and the old one flew on unseen as a false track (kn23-pullup's 353, 86-274 s)."""
+    config = None if acc is None else TrackerConfig(ir_init_acc_sigma_mps2=acc)
+    traj, t_bo, dets, labels, out = _infrared_born_then_radar(config)
+    u = out.updates
+    ir_rows = np.array([dets[i].kind == "infrared" for i in u.detection_index])
+    (born,) = np.unique(u.track_id[ir_rows & (u.t < t_bo)])[:1]
+    after = u.track_id[(u.t > t_bo + 5.0) & ~ir_rows]
+    kept = bool((after == born).any())
+    assert kept == (acc is None), (born, np.unique(after))

@@ -1737,6 +1737,7 @@ class Tracker:
         vel = np.zeros((k, 3))
         P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
         xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood)
+        Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.ir_init_acc_sigma_mps2**2
         ids = self._add(
             xm, Pm, mu, scan.t, 2, cfg.ir_pair_llr, self._tentative_timeout(scan.sensor)
         )
