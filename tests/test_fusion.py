@@ -9,13 +9,18 @@ is in ``tests/test_demo.py``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import msgspec
 import numpy as np
 import pytest
 
+from lookout.exchange.clock import SimClock
+from lookout.exchange.keys import Keyring, derive_key
+from lookout.exchange.memory import MemoryBus
 from lookout.messages import Detection, LocalTrack
+from lookout.node import PartnerNode
 from lookout.picture.fusion import (
     KEEP_GATE_CHI2,
     LOCAL_GATE_CHI2,
@@ -571,3 +576,28 @@ def test_a_local_track_coasting_down_is_not_taken_for_updated_when_its_partner_s
         untold.append(bool(_run(fresh, t, [msg])))
     assert not any(told)
     assert all(untold)  # the covariance guess is fooled
+
+
+def test_a_partner_node_says_when_it_last_updated_each_local_track():
+    """A node's ``LocalTrack`` carries its tracker's last update of the track
+    (``last_detection_ns``), which the fusion takes as the time its partner last saw the
+    object."""
+    class Everything:
+        def may_publish(self, partner, message):
+            return True
+
+    tracker = ScriptedTracker()
+    tracker.tracks[10.0] = [(7, X0, _P())]
+    tracker.seen = {7: 7.5}
+    node = PartnerNode("US", derive_key(1, "US"), Keyring.derived(1, ["US"]), Everything(),
+                       MemoryBus(), SimClock(0))  # fmt: skip
+    node.tracker = tracker
+    sent = []
+
+    async def capture(message):
+        sent.append(message)
+
+    node._send = capture
+    asyncio.run(node._publish_tracks(10.0))
+    (msg,) = sent
+    assert isinstance(msg, LocalTrack) and msg.last_detection_ns == 7_500_000_000
