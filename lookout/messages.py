@@ -31,6 +31,8 @@ Version history (:data:`SCHEMA_VERSION`):
 - 5: every float field names its unit: ``Detection.sensor_pos_ecef_m`` and
   ``Assessment.launch_lat_rad``/``launch_lon_rad``/``impact_lat_rad``/``impact_lon_rad`` (were
   without the suffix); nothing else changed. Version-4 envelopes are refused like any other.
+  :class:`LocalTrack` gains ``last_detection_ns`` (optional: None when not known; the fusion
+  then guesses an update from a covariance that did not grow).
 """
 
 from __future__ import annotations
@@ -331,7 +333,9 @@ class LocalTrack(Message, tag="local_track"):
     ``track_id`` is stable within the partner; ``x`` the ECEF state (m, m/s) at ``t_ns``; ``P``
     its full 6x6 covariance (row-major, symmetric); ``boost_prob`` the tracker's probability
     that the object is thrusting, in [0, 1]; ``sensors`` the partner's sensor ids whose
-    detections the track has used.
+    detections the track has used; ``last_detection_ns`` when the partner's sensors last saw
+    the object (the track's last update; None: not told): ``t_ns - last_detection_ns`` is how
+    long the state has coasted unseen.
     """
 
     partner: str
@@ -341,6 +345,7 @@ class LocalTrack(Message, tag="local_track"):
     P: list[list[float]]
     boost_prob: float
     sensors: list[str]
+    last_detection_ns: int | None = None
 
     def __post_init__(self) -> None:
         _check_shape("LocalTrack", self.x, self.P)

@@ -27,6 +27,7 @@ from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.timebase import s_to_ns
+from lookout.tracking.coverage import declared_coverage
 from lookout.warn.issue import warner_for
 
 
@@ -108,7 +109,8 @@ class Coalition:
         exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
         nodes = {
             p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
-                           warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None)
+                           warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None,
+                           coverage=declared_coverage(scenario, p))
             for p in names
         }  # fmt: skip
         return cls(scenario, policy_doc, seed, keyring, clock, bus, audit, picture, exchange, nodes)

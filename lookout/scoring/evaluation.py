@@ -44,6 +44,7 @@ from lookout.scoring.picture import judge_tracks
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking import TrackerOutput, pcrlb, track
+from lookout.tracking.coverage import declared_coverage
 
 Progress = Callable[[str, float, float], None]
 
@@ -97,7 +98,12 @@ def evaluate(
     sim = sim or simulate(scenario, progress=progress)
     timings = dict(sim.timings)
     t = time.perf_counter()
-    output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
+    output = track(
+        sim.detections,
+        report_period_s=report_period_s,
+        t_end=scenario.duration_s,
+        coverage=declared_coverage(scenario),
+    )
     timings["track_s"] = time.perf_counter() - t
     t = time.perf_counter()
     if bounds is None and with_pcrlb:
