@@ -30,7 +30,7 @@ Version history (:data:`SCHEMA_VERSION`):
   reader can tell a state seen a second ago from one coasted unseen for minutes).
 - 5: every float field names its unit: ``Detection.sensor_pos_ecef_m`` and
   ``Assessment.launch_lat_rad``/``launch_lon_rad``/``impact_lat_rad``/``impact_lon_rad`` (were
-  without the suffix); nothing else changed. Version-4 envelopes are refused like any other.
+  without the suffix). Version-4 envelopes are refused like any other.
   :class:`LocalTrack` gains ``last_detection_ns`` (optional: None when not known; the fusion
   then guesses an update from a covariance that did not grow).
 """
