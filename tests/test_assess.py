@@ -386,8 +386,10 @@ def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
     launch, tr = truth["slv"]
     site = (launch.site_lat, launch.site_lon)
 
-    def run(parents):
-        a = Assessor()
+    def run(parents, untested_coast_s=0.0):
+        # (A track of its own first seen climbing is not known to coast for the shortest burn,
+        # ``UNTESTED_COAST_S``; that is not what is tested here.)
+        a = Assessor(untested_coast_s=untested_coast_s)
         for t in (10.0, 20.0, 30.0):
             a.update(t, ["up"], tr.state_at(t)[None], RADAR_P[None], np.array([1.0]))
         out = {}
@@ -419,3 +421,51 @@ def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
     t = 240.0  # the third stage, lit at 230 s, 314 km up
     est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
     assert np.isnan(est.lat[0]) and np.isnan(est.t[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(seed):
+    """An MRBM seen first 26 s into its 110 s burn at ~3 km by one ship's radar 120 km off, as
+    on the generated gen-1-02 (track 548): for its first seconds its track cannot tell thrust
+    from none, and its boost probability (its prior's, 0.2, weighed against a thrust of unknown
+    direction) falls to 0.3-4 %. Assessed every 5 s, it was taken as coasting at once and its
+    ballistic impact, a few km from the launch, claimed on North Korea (the truth: Japan). A
+    track of its own, never seen boosting and climbing, is not known to coast for the
+    shortest burn (``UNTESTED_COAST_S``): no predicted impact while the rocket burns, only
+    instantaneous impact points, and a predicted one after burnout."""
+    from lookout.flight import Aim, plan
+    from lookout.sensors import make_sensor, observe
+    from lookout.tracking import Tracker
+
+    launch = plan(38.23, 125.1, Aim(target_lat_deg=39.32, target_lon_deg=134.65),
+                  "mrbm-liquid", "m", 0.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = dict(type="radar", id="ship", partner="KR", lat_deg=37.3, lon_deg=125.35,
+                azimuth_deg=0.0, span_deg=360.0, max_range_km=2500.0, el_max_deg=89.0,
+                snr_ref_db=40.0, false_alarms_per_scan=0.0, revisit_s=1.0, sigma_range_m=15.3,
+                sigma_az_mrad=1.02, sigma_el_mrad=1.02, sigma_rr_mps=3.0)  # fmt: skip
+    dets, labels = observe(make_sensor(spec), [traj], 0.0, traj.t_end, np.random.default_rng(seed))
+    t_bo = traj.final_burnout().t
+    feed = sorted((d for d, lab in zip(dets, labels, strict=True)
+                   if lab is not None and d.t_ns * 1e-9 >= 26.0), key=lambda d: d.t_ns)  # fmt: skip
+    tracker, assessor, out, k = Tracker(), Assessor(), [], 0
+    for t in np.arange(30.0, t_bo + 60.0, 5.0):
+        j = k
+        while j < len(feed) and feed[j].t_ns <= t * 1e9:
+            j += 1
+        tracker.process(feed[k:j])
+        k = j
+        rep = tracker.report(float(t))
+        if len(rep):
+            ids = [str(i) for i in rep.track_id]
+            out += assessor.update(float(t), ids, rep.x, rep.P, rep.boost_prob)
+    burning = [a for a in out if a.t < t_bo]
+    assert burning and burning[0].t - 26.0 <= 10.0
+    # The case: the first assessment's coast probability is its prior's, over 95 %.
+    assert burning[0].boost_prob < 0.05, [(a.t, a.boost_prob) for a in burning[:4]]
+    assert all(a.impact_kind != "predicted" for a in burning), [
+        (a.t, a.boost_prob, a.impact_kind, a.impact_area) for a in burning[:6]
+    ]
+    after = [a for a in out if a.t > t_bo + 20.0]
+    assert after and after[-1].impact_kind == "predicted"
+    assert after[-1].impact_area is not None and after[-1].impact_area.code == "JP"
