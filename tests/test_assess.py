@@ -386,10 +386,8 @@ def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
     launch, tr = truth["slv"]
     site = (launch.site_lat, launch.site_lon)
 
-    def run(parents, untested_coast_s=0.0):
-        # (A track of its own first seen climbing is not known to coast for the shortest burn,
-        # ``UNTESTED_COAST_S``; that is not what is tested here.)
-        a = Assessor(untested_coast_s=untested_coast_s)
+    def run(parents):
+        a = Assessor()
         for t in (10.0, 20.0, 30.0):
             a.update(t, ["up"], tr.state_at(t)[None], RADAR_P[None], np.array([1.0]))
         out = {}
@@ -428,11 +426,12 @@ def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(see
     """An MRBM seen first 26 s into its 110 s burn at ~3 km by one ship's radar 120 km off, as
     on the generated gen-1-02 (track 548): for its first seconds its track cannot tell thrust
     from none, and its boost probability (its prior's, 0.2, weighed against a thrust of unknown
-    direction) falls to 0.3-4 %. Assessed every 5 s, it was taken as coasting at once and its
-    ballistic impact, a few km from the launch, claimed on North Korea (the truth: Japan). A
-    track of its own, never seen boosting and climbing, is not known to coast for the
-    shortest burn (``UNTESTED_COAST_S``): no predicted impact while the rocket burns, only
-    instantaneous impact points, and a predicted one after burnout."""
+    direction) is 0.5-0.8 % at its first assessment, 4 s after its birth. Assessed every 5 s,
+    it was taken as coasting at once and its ballistic impact, a few km from the launch,
+    claimed on North Korea (the truth: Japan). A track never seen in its burn, climbing below
+    the lowest altitude at which any catalogue vehicle burns out (``burnout_floor_m``), is not
+    known to coast: no predicted impact while the rocket burns, only instantaneous impact
+    points, and a predicted one after burnout."""
     from lookout.flight import Aim, plan
     from lookout.sensors import make_sensor, observe
     from lookout.tracking import Tracker
@@ -469,3 +468,25 @@ def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(see
     after = [a for a in out if a.t > t_bo + 20.0]
     assert after and after[-1].impact_kind == "predicted"
     assert after[-1].impact_area is not None and after[-1].impact_area.code == "JP"
+
+
+def test_a_coast_is_claimed_above_the_lowest_burnout_not_below(truth):
+    """A track never seen boosting, at a coast probability over 95 %: climbing below the lowest
+    altitude at which a catalogue vehicle burns out, it is a rocket in its burn and its
+    ballistic impact only an instantaneous impact point; climbing above it (an SRBM first seen
+    after its burn, as on srbm-salvo and kn23-pullup) or descending, its impact is predicted
+    at once."""
+    from lookout.assess.assessment import burnout_floor_m
+
+    _, tr = truth["srbm"]
+    floor = burnout_floor_m()
+    assert 5e3 < floor < 15e3
+    low = next(t for t in np.arange(1.0, 28.0) if ecef_to_geodetic(tr.state_at(t)[:3])[2] > 2e3)
+    assert ecef_to_geodetic(tr.state_at(low)[:3])[2] < floor
+    for t, kind in (
+        (low, "iip"),
+        (_burnout(tr) + 5.0, "predicted"),
+        (tr.t_end - 30.0, "predicted"),
+    ):
+        out = Assessor().update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([1e-4]))
+        assert out[0].impact_kind == kind, (t, out[0].impact_kind)
