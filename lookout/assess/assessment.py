@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import norm
 
 from lookout import messages
 from lookout.assess import footprint
@@ -204,6 +205,25 @@ def assessment_message(a: Assessment) -> messages.Assessment:
     )
 
 
+#: The lowest altitude (m) at which a catalogue vehicle's first stage burns out: each flown from
+#: sea level at the guidance's most depressed pitch-over (``KICK_MAX``, 75° from the vertical)
+#: for its full burn, those that reach it (7.23 km, the solid ICBM's first stage; an SRBM's
+#: 13 km; the heavy liquids fall back before burnout). The assessment does not fly the
+#: simulator's launches, so the figure is written here and ``tests/test_assess.py`` flies the
+#: catalogue to hold it to the lowest burnout (``lowest_first_stage_burnout_m``). Below it and
+#: climbing, an object whose burn was not seen has not been seen to end it: a coast there is a
+#: burn cut short (a failure), not a flight to a target.
+#:
+#: Why the assessment needs it (issue 13): a radar sees a rocket low in its burn (1-7 km, under
+#: the infrared's cloud tops) before its track can tell thrust from none, and the track's boost
+#: probability is then its priors' (from 0.2 to 0.3-4 % in 3-5 s: a thrust of unknown
+#: direction, 30 m/s² on each axis, spreads the predicted range rate the coast mode predicts to
+#: 4 m/s). Taken as coasting, its ballistic impact a few km from the launch was claimed on the
+#: launching state (generated gen-1-01 at 205 s, gen-1-02 at 165 s, gen-7-00 at 110-115 s); the
+#: same tracks were thrusting at 0.5-1.0 five to ten seconds later.
+BURNOUT_FLOOR_M = 7_230.0
+
+
 @dataclass
 class TrackMemory:
     """What an :class:`Assessor` remembers of one track."""
@@ -287,6 +307,13 @@ class Assessor:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.parent is None and parents.get(k) not in (None, k):
                     m.parent = parents[k]
+        # A track never seen in its burn, climbing below the lowest burnout: still burning.
+        up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1, keepdims=True)
+        sig_vr = np.sqrt(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up))
+        rising = (vr > -norm.ppf(COAST_CONFIDENCE) * sig_vr) & (alt < BURNOUT_FLOOR_M)
+        for i, m in enumerate(mems):
+            if coasting[i] and rising[i] and m.parent is None and not m.seen_boost:
+                coasting[i] = False
         for i, m in enumerate(mems):
             mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
             self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
