@@ -41,9 +41,9 @@ def tracks(n: int, t_s: float) -> list[m.SystemTrack]:
         vel = B.T @ np.array([2000.0, 500.0, -100.0])
         P = np.eye(6) * 100.0
         a = m.Assessment(
-            t_ns=round(t_s * 1e9), phase="coast", launch_lat=math.radians(39.0),
-            launch_lon=math.radians(125.7), impact_lat=math.radians(40.0),
-            impact_lon=math.radians(134.0), impact_time_ns=round((t_s + 300) * 1e9),
+            t_ns=round(t_s * 1e9), phase="coast", launch_lat_rad=math.radians(39.0),
+            launch_lon_rad=math.radians(125.7), impact_lat_rad=math.radians(40.0),
+            impact_lon_rad=math.radians(134.0), impact_time_ns=round((t_s + 300) * 1e9),
             impact_time_sigma_ns=round(5e9),
             impact_ellipse=m.Ellipse(semi_major_m=9e3, semi_minor_m=3e3, orientation_rad=1.2),
             vehicle_class="MRBM",

@@ -68,7 +68,7 @@ def _radar(rng, t_ns, absurd: bool) -> tuple[Detection | None, bool]:
     try:
         d = Detection(
             t_ns=t_ns, sensor_id="kr-a", partner="KR", kind="radar", z=[r, az, el],
-            R=R.tolist(), snr_db=float(rng.uniform(5, 40)), sensor_pos_ecef=pos,
+            R=R.tolist(), snr_db=float(rng.uniform(5, 40)), sensor_pos_ecef_m=pos,
         )  # fmt: skip
     except ValueError:
         return None, True

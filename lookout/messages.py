@@ -28,6 +28,11 @@ Version history (:data:`SCHEMA_VERSION`):
   came in without a version change: no partner sends or reads it.)
 - 4: :class:`SystemTrack` gains ``last_detection_ns`` (when a sensor last saw the object, so a
   reader can tell a state seen a second ago from one coasted unseen for minutes).
+- 5: every float field names its unit: ``Detection.sensor_pos_ecef_m`` and
+  ``Assessment.launch_lat_rad``/``launch_lon_rad``/``impact_lat_rad``/``impact_lon_rad`` (were
+  without the suffix). Version-4 envelopes are refused like any other.
+  :class:`LocalTrack` gains ``last_detection_ns`` (optional: None when not known; the fusion
+  then guesses an update from a covariance that did not grow).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import msgspec
 import numpy as np
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -184,12 +189,12 @@ def _check_detections(owner: str, dets: Sequence[Detection]) -> None:
     if np.any(np.abs(snr) > MAX_SNR_DB):
         raise ValueError(f"{owner}.snr_db: {snr[np.abs(snr) > MAX_SNR_DB][0]:g} dB is absurd")
     for i, d in enumerate(dets):
-        if d.sensor_pos_ecef is not None:
+        if d.sensor_pos_ecef_m is not None:
             lo_r, hi_r = SENSOR_RADIUS_M[d.kind]
-            r = math.hypot(*d.sensor_pos_ecef)
+            r = math.hypot(*d.sensor_pos_ecef_m)
             if not lo_r <= r <= hi_r:
                 raise ValueError(
-                    f"{owner}[{i}].sensor_pos_ecef: a {d.kind} {r:.6g} m from the Earth's "
+                    f"{owner}[{i}].sensor_pos_ecef_m: a {d.kind} {r:.6g} m from the Earth's "
                     f"centre, expected [{lo_r:g}, {hi_r:g}]"
                 )
         if abs(d.t_ns) > MAX_INT:
@@ -219,10 +224,10 @@ class Detection(Message, tag="detection"):
     ``z`` by ``kind``:
 
     - ``radar``: ``[range_m, azimuth_rad, elevation_rad]`` or with ``range_rate_mps`` appended,
-      in the radar's local East-North-Up frame at ``sensor_pos_ecef``; azimuth from north,
+      in the radar's local East-North-Up frame at ``sensor_pos_ecef_m``; azimuth from north,
       clockwise, in [0, 2π); elevation above the local horizontal plane.
     - ``infrared``: ``[azimuth_rad, elevation_rad]`` of the unit line of sight ``u`` from the
-      satellite at ``sensor_pos_ecef`` to the plume, in ECEF axes:
+      satellite at ``sensor_pos_ecef_m`` to the plume, in ECEF axes:
       ``u = (cos el cos az, cos el sin az, sin el)``; azimuth in [-π, π).
 
     ``R`` is the covariance of ``z`` (same order, SI units squared); ``snr_db`` the measured
@@ -236,7 +241,7 @@ class Detection(Message, tag="detection"):
     z: list[float]
     R: list[list[float]]
     snr_db: float
-    sensor_pos_ecef: list[float] | None = None
+    sensor_pos_ecef_m: list[float] | None = None
 
     def __post_init__(self) -> None:
         # The common case in few operations (this runs for every detection made or decoded);
@@ -248,7 +253,7 @@ class Detection(Message, tag="detection"):
             and set(map(len, R)) == {m}
             and min([R[i][i] for i in range(m)]) > 0.0
             and math.isfinite(sum(self.z) + sum(map(sum, R)) + self.snr_db)
-            and (self.sensor_pos_ecef is None or len(self.sensor_pos_ecef) == 3)
+            and (self.sensor_pos_ecef_m is None or len(self.sensor_pos_ecef_m) == 3)
         ):
             self._explain()
 
@@ -268,7 +273,7 @@ class Detection(Message, tag="detection"):
         if any(not x > 0.0 for x in diagonal):
             raise ValueError(f"R: diagonal must be positive, got {diagonal}")
         raise ValueError(
-            f"sensor_pos_ecef: expected 3 ECEF coordinates (m), got {self.sensor_pos_ecef}"
+            f"sensor_pos_ecef_m: expected 3 ECEF coordinates (m), got {self.sensor_pos_ecef_m}"
         )
 
     def check(self) -> None:
@@ -328,7 +333,9 @@ class LocalTrack(Message, tag="local_track"):
     ``track_id`` is stable within the partner; ``x`` the ECEF state (m, m/s) at ``t_ns``; ``P``
     its full 6x6 covariance (row-major, symmetric); ``boost_prob`` the tracker's probability
     that the object is thrusting, in [0, 1]; ``sensors`` the partner's sensor ids whose
-    detections the track has used.
+    detections the track has used; ``last_detection_ns`` when the partner's sensors last saw
+    the object (the track's last update; None: not told): ``t_ns - last_detection_ns`` is how
+    long the state has coasted unseen.
     """
 
     partner: str
@@ -338,6 +345,7 @@ class LocalTrack(Message, tag="local_track"):
     P: list[list[float]]
     boost_prob: float
     sensors: list[str]
+    last_detection_ns: int | None = None
 
     def __post_init__(self) -> None:
         _check_shape("LocalTrack", self.x, self.P)
@@ -374,26 +382,26 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     """What is known of one system track at ``t_ns``; every estimate is None until known.
 
     ``phase`` as the assessment names it ("boost", "coast", "reentry"). Launch: geodetic
-    ``launch_lat``/``launch_lon`` (rad), ``launch_time_ns`` with its 1-sigma
-    ``launch_time_sigma_ns``, and a 95% ``launch_ellipse``. Impact: ``impact_lat``/``impact_lon``
-    (rad), ``impact_time_ns`` (1-sigma ``impact_time_sigma_ns``), 95% ``impact_ellipse``; ``iip``
-    is True while thrusting, when the impact is the instantaneous impact point (where it would
-    come down if thrust stopped now). ``vehicle_class`` one of SRBM/MRBM/IRBM/ICBM;
-    ``orbital`` with its ``orbit`` when the object is in orbit rather than ballistic;
-    ``overflown`` ISO 3166-1 alpha-2 codes of the territories the ground track crosses, in
-    order; ``impact_area`` the code of the land or EEZ where it comes down (None: high seas),
-    ``impact_area_kind`` "land", "eez" or "high_seas".
+    ``launch_lat_rad``/``launch_lon_rad``, ``launch_time_ns`` with its 1-sigma
+    ``launch_time_sigma_ns``, and a 95% ``launch_ellipse``. Impact:
+    ``impact_lat_rad``/``impact_lon_rad``, ``impact_time_ns`` (1-sigma ``impact_time_sigma_ns``),
+    95% ``impact_ellipse``; ``iip`` is True while thrusting, when the impact is the instantaneous
+    impact point (where it would come down if thrust stopped now). ``vehicle_class`` one of
+    SRBM/MRBM/IRBM/ICBM; ``orbital`` with its ``orbit`` when the object is in orbit rather than
+    ballistic; ``overflown`` ISO 3166-1 alpha-2 codes of the territories the ground track
+    crosses, in order; ``impact_area`` the code of the land or EEZ where it comes down (None:
+    high seas), ``impact_area_kind`` "land", "eez" or "high_seas".
     """
 
     t_ns: int
     phase: str
-    launch_lat: float | None = None
-    launch_lon: float | None = None
+    launch_lat_rad: float | None = None
+    launch_lon_rad: float | None = None
     launch_time_ns: int | None = None
     launch_time_sigma_ns: int | None = None
     launch_ellipse: Ellipse | None = None
-    impact_lat: float | None = None
-    impact_lon: float | None = None
+    impact_lat_rad: float | None = None
+    impact_lon_rad: float | None = None
     impact_time_ns: int | None = None
     impact_time_sigma_ns: int | None = None
     impact_ellipse: Ellipse | None = None
@@ -448,11 +456,11 @@ class SystemTrack(Message, tag="system_track"):
         _check_state("SystemTrack", self.x, self.P)
         a = self.assessment
         if a is not None:
-            for name in ("launch_lat", "impact_lat"):
+            for name in ("launch_lat_rad", "impact_lat_rad"):
                 v = getattr(a, name)
                 if v is not None and not -math.pi / 2 <= v <= math.pi / 2:
                     raise ValueError(f"SystemTrack.assessment.{name}: {v!r} rad is no latitude")
-            for name in ("launch_lon", "impact_lon"):
+            for name in ("launch_lon_rad", "impact_lon_rad"):
                 v = getattr(a, name)
                 if v is not None and not -_TWO_PI <= v <= _TWO_PI:
                     raise ValueError(f"SystemTrack.assessment.{name}: {v!r} rad is no longitude")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -52,6 +52,7 @@ from lookout.messages import (
 from lookout.picture.common import PictureView
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking import Tracker, TrackerConfig
+from lookout.tracking.coverage import RadarCoverage
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class PartnerNode:
         reserve: Callable[[int], None] | None = None,
         max_age_s: float | None = None,
         warner=None,
+        coverage: Mapping[str, RadarCoverage] | None = None,
     ) -> None:
         self.partner = partner
         self.warner = warner
@@ -101,7 +103,9 @@ class PartnerNode:
         self.max_age_s = max_age_s
         self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
-        self.tracker = Tracker(tracker_config, keep_updates=False)
+        # Its own radars' declared fields of view (``lookout.tracking.coverage``): its tracker
+        # judges a track they look at and do not see.
+        self.tracker = Tracker(tracker_config, keep_updates=False, coverage=coverage)
         self.report_period_s = report_period_s
         self.heartbeat_s = heartbeat_s
         self.view = PictureView()
@@ -211,6 +215,7 @@ class PartnerNode:
 
     async def _publish_tracks(self, t: float) -> None:
         rep = self.tracker.report(t)
+        seen = self.tracker.last_update(rep.track_id) if len(rep) else []
         for i in range(len(rep)):
             tid = int(rep.track_id[i])
             P = rep.P[i]
@@ -222,6 +227,7 @@ class PartnerNode:
                 P=[[float(v) for v in row] for row in 0.5 * (P + P.T)],
                 boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),
                 sensors=sorted(self._sensors_of_track.get(tid, ())),
+                last_detection_ns=s_to_ns(float(seen[i])) if math.isfinite(seen[i]) else None,
             )
             if self.policy.may_publish(self.partner, msg):
                 await self._send(msg)

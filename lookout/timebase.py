@@ -7,6 +7,7 @@ conversion goes through here, so each way is written once:
 - ``s_to_ns`` rounds to the nearest nanosecond (ties to even), a float or an array alike.
   Truncating with ``int()`` can land a nanosecond short: a product such as ``x * 1e9`` may come
   out as ``…999.99999994``.
+- ``s_to_ns_or_none`` the same for a time that may be unknown: None (or not finite) gives None.
 - ``ns_to_s`` multiplies by ``1e-9`` (not ``/ 1e9``, which differs in the last bit): an int, a
   numpy int64 array or a float of nanoseconds.
 - ``NS_PER_S`` for a count of whole seconds in nanoseconds, and for a bound kept in float
@@ -15,6 +16,8 @@ conversion goes through here, so each way is written once:
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,6 +29,11 @@ def s_to_ns(t_s):
     if isinstance(t_s, np.ndarray):
         return np.round(t_s * 1e9).astype(np.int64)
     return round(t_s * 1e9)
+
+
+def s_to_ns_or_none(t_s: float | None) -> int | None:
+    """A time that may be unknown (None, or not finite) to whole nanoseconds, or None."""
+    return None if t_s is None or not math.isfinite(t_s) else s_to_ns(t_s)
 
 
 def ns_to_s(t_ns):

@@ -102,7 +102,7 @@ def test_ellipse_shrinks_with_p_and_with_time(truth):
     times = np.array([t_bo + 20.0, t_bo + 20.0, 0.5 * (t_bo + t_imp), t_imp - 120.0])
     P = np.stack([RADAR_P, RADAR_P / 4, RADAR_P, RADAR_P])
     b = predict_impacts(times, tr.state_at(times), P)
-    major = [b.ellipse(i).semi_major_m for i in range(4)]
+    major = [b.ellipse(i).wire.semi_major_m for i in range(4)]
     assert major[1] < 0.6 * major[0]
     assert major[0] > major[2] > major[3]
 
@@ -193,7 +193,7 @@ def test_launch_point_from_early_boost_states_within_stated_uncertainty(truth):
     assert m2 <= CHI2_2D_95
     assert abs(out.launch_time - launch.launch_time) <= 2.5 * out.launch_time_sigma
     assert out.launch_method == "boost"
-    assert out.launch_ellipse.semi_major_m < 5e3
+    assert out.launch_ellipse.wire.semi_major_m < 5e3
 
 
 def test_territories_and_eez_approximation():
@@ -419,3 +419,101 @@ def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
     t = 240.0  # the third stage, lit at 230 s, 314 km up
     est = launch_from_boost(t, tr.state_at(t)[None], RADAR_P[None])
     assert np.isnan(est.lat[0]) and np.isnan(est.t[0])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(seed):
+    """An MRBM seen first 26 s into its 110 s burn at ~3 km by one ship's radar 120 km off, as
+    on the generated gen-1-02 (track 548): for its first seconds its track cannot tell thrust
+    from none, and its boost probability (its prior's, 0.2, weighed against a thrust of unknown
+    direction) is 0.5-0.8 % at its first assessment, 4 s after its birth. Assessed every 5 s,
+    it was taken as coasting at once and its ballistic impact, a few km from the launch,
+    claimed on North Korea (the truth: Japan). A track never seen in its burn, climbing below
+    the lowest altitude at which any catalogue vehicle burns out (``BURNOUT_FLOOR_M``), is not
+    known to coast: no predicted impact while the rocket burns, only instantaneous impact
+    points, and a predicted one after burnout."""
+    from lookout.flight import Aim, plan
+    from lookout.sensors import make_sensor, observe
+    from lookout.tracking import Tracker
+
+    launch = plan(38.23, 125.1, Aim(target_lat_deg=39.32, target_lon_deg=134.65),
+                  "mrbm-liquid", "m", 0.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = dict(type="radar", id="ship", partner="KR", lat_deg=37.3, lon_deg=125.35,
+                azimuth_deg=0.0, span_deg=360.0, max_range_km=2500.0, el_max_deg=89.0,
+                snr_ref_db=40.0, false_alarms_per_scan=0.0, revisit_s=1.0, sigma_range_m=15.3,
+                sigma_az_mrad=1.02, sigma_el_mrad=1.02, sigma_rr_mps=3.0)  # fmt: skip
+    dets, labels = observe(make_sensor(spec), [traj], 0.0, traj.t_end, np.random.default_rng(seed))
+    t_bo = traj.final_burnout().t
+    feed = sorted((d for d, lab in zip(dets, labels, strict=True)
+                   if lab is not None and d.t_ns * 1e-9 >= 26.0), key=lambda d: d.t_ns)  # fmt: skip
+    tracker, assessor, out, k = Tracker(), Assessor(), [], 0
+    for t in np.arange(30.0, t_bo + 60.0, 5.0):
+        j = k
+        while j < len(feed) and feed[j].t_ns <= t * 1e9:
+            j += 1
+        tracker.process(feed[k:j])
+        k = j
+        rep = tracker.report(float(t))
+        if len(rep):
+            ids = [str(i) for i in rep.track_id]
+            out += assessor.update(float(t), ids, rep.x, rep.P, rep.boost_prob)
+    burning = [a for a in out if a.t < t_bo]
+    assert burning and burning[0].t - 26.0 <= 10.0
+    # The case: the first assessment's coast probability is its prior's, over 95 %.
+    assert burning[0].boost_prob < 0.05, [(a.t, a.boost_prob) for a in burning[:4]]
+    assert all(a.impact_kind != "predicted" for a in burning), [
+        (a.t, a.boost_prob, a.impact_kind, a.impact_area) for a in burning[:6]
+    ]
+    after = [a for a in out if a.t > t_bo + 20.0]
+    assert after and after[-1].impact_kind == "predicted"
+    assert after[-1].impact_area is not None and after[-1].impact_area.code == "JP"
+
+
+def test_a_coast_is_claimed_above_the_lowest_burnout_not_below(truth):
+    """A track never seen boosting, at a coast probability over 95 %: climbing below the lowest
+    altitude at which a catalogue vehicle burns out, it is a rocket in its burn and its
+    ballistic impact only an instantaneous impact point; climbing above it (an SRBM first seen
+    after its burn, as on srbm-salvo and kn23-pullup) or descending, its impact is predicted
+    at once."""
+    from lookout.assess.assessment import BURNOUT_FLOOR_M
+
+    _, tr = truth["srbm"]
+    floor = BURNOUT_FLOOR_M
+    low = next(t for t in np.arange(1.0, 28.0) if ecef_to_geodetic(tr.state_at(t)[:3])[2] > 2e3)
+    assert ecef_to_geodetic(tr.state_at(low)[:3])[2] < floor
+    for t, kind in (
+        (low, "iip"),
+        (_burnout(tr) + 5.0, "predicted"),
+        (tr.t_end - 30.0, "predicted"),
+    ):
+        out = Assessor().update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([1e-4]))
+        assert out[0].impact_kind == kind, (t, out[0].impact_kind)
+
+
+def lowest_first_stage_burnout_m() -> float:
+    """Each catalogue vehicle flown from sea level at the guidance's most depressed pitch-over
+    (``KICK_MAX``) for its full first-stage burn: the lowest altitude of a burnout, among those
+    that reach it."""
+    from lookout.flight import Launch
+    from lookout.flight.guidance import KICK_MAX
+    from lookout.physics.vehicles import catalogue
+
+    vehicles = list(catalogue().values())
+    launches = [Launch(f"floor-{i}", v, 0.0, 0.0, 0.0, KICK_MAX) for i, v in enumerate(vehicles)]
+    flights = fly(launches, debris=False)
+    return min(
+        float(ecef_to_geodetic(tr.state_at(v.stages[0].burn_s)[:3])[2])
+        for tr, v in zip(flights, vehicles, strict=True)
+        if tr.t_end > v.stages[0].burn_s
+    )
+
+
+def test_the_burnout_floor_is_the_catalogue_s_lowest_first_stage_burnout():
+    """``BURNOUT_FLOOR_M`` is written in the assessment (which does not fly launches): it must
+    be the lowest burnout the catalogue can fly, to 50 m, and never above it (a climbing
+    object over it may have burnt out)."""
+    from lookout.assess.assessment import BURNOUT_FLOOR_M
+
+    lowest = lowest_first_stage_burnout_m()
+    assert lowest - 50.0 <= BURNOUT_FLOOR_M <= lowest, lowest

@@ -51,11 +51,11 @@ def test_common_picture_keeps_the_track_one_partner_lost(lost_track):
 def test_warning_worthy_prediction_stays_right(lost_track):
     track, _ = _main_track(lost_track)
     a = track.assessment
-    assert a is not None and not a.iip and a.impact_lat is not None
+    assert a is not None and not a.iip and a.impact_lat_rad is not None
     impact = lost_track.sim.trajectory("ICBM-1").event("impact")
     lat, lon, _ = ecef_to_geodetic(impact.pos)
     cov = _cov_from_ellipse(a.impact_ellipse)
-    assert mahalanobis2(a.impact_lat, a.impact_lon, cov, lat, lon) <= CHI2_2D_95
+    assert mahalanobis2(a.impact_lat_rad, a.impact_lon_rad, cov, lat, lon) <= CHI2_2D_95
     assert abs(a.impact_time_ns * 1e-9 - impact.t) < 60.0
     assert a.vehicle_class == "ICBM"  # lofted, classed by its equivalent range
     assert "JP" not in a.overflown  # it falls in the Sea of Japan, short of Japan

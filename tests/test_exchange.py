@@ -199,8 +199,9 @@ def run(coro):
 def test_messages_round_trip_json_and_msgpack():
     x, P = state()
     assessment = Assessment(
-        t_ns=T0, phase="coast", launch_lat=0.68, launch_lon=2.19, launch_time_ns=T0 - 10**11,
-        impact_lat=0.7, impact_lon=2.5, impact_time_ns=T0 + 6 * 10**11, iip=False,
+        t_ns=T0, phase="coast", launch_lat_rad=0.68, launch_lon_rad=2.19,
+        launch_time_ns=T0 - 10**11, impact_lat_rad=0.7, impact_lon_rad=2.5,
+        impact_time_ns=T0 + 6 * 10**11, iip=False,
         impact_ellipse=Ellipse(semi_major_m=2e4, semi_minor_m=5e3, orientation_rad=1.2),
         apogee_m=9.5e5, range_m=1.0e6, vehicle_class="MRBM", overflown=["JP"],
         impact_area="JP", impact_area_kind="eez",
@@ -219,7 +220,38 @@ def test_messages_round_trip_json_and_msgpack():
         assert decode_json(encode_json(m)) == m
         assert decode_msgpack(encode_msgpack(m)) == m
     assert decode_json(encode_json(messages), type=list[AnyMessage]) == messages
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
+
+
+#: Float fields whose elements mix units (documented by their layout), and a probability.
+NO_UNIT = {"x", "P", "z", "R", "boost_prob"}
+UNIT_SUFFIXES = ("_ns", "_s", "_m", "_rad", "_db", "_mps")
+
+
+def _holds_float(t) -> bool:
+    if isinstance(t, msgspec.inspect.FloatType):
+        return True
+    inner = [getattr(t, "item_type", None)] + list(getattr(t, "types", ()))
+    return any(_holds_float(i) for i in inner if i is not None)
+
+
+def test_every_float_field_of_the_wire_names_its_unit():
+    import lookout.messages as wire
+
+    structs = [
+        v for v in vars(wire).values()
+        if isinstance(v, type) and issubclass(v, msgspec.Struct) and v.__module__ == wire.__name__
+    ]  # fmt: skip
+    assert {"Detection", "Assessment", "Ellipse", "Orbit", "SystemTrack"} <= {
+        c.__name__ for c in structs
+    }
+    missing = [
+        f"{cls.__name__}.{f.name}"
+        for cls in structs
+        for f in msgspec.inspect.type_info(cls).fields
+        if _holds_float(f.type) and f.name not in NO_UNIT and not f.name.endswith(UNIT_SUFFIXES)
+    ]
+    assert missing == []
 
 
 def test_messages_name_the_bad_field():
@@ -612,6 +644,47 @@ def test_replay_equals_live(tmp_path):
     assert sum(len(v) for v in live.values()) > 50
     replayed = replay(h.audit_path, h.keyring, h.policy, h.exchange_key, PerSenderFusion())
     assert replayed == live
+
+
+def test_a_log_of_another_schema_version_is_refused_on_replay(tmp_path, monkeypatch):
+    """A log written by an older Lookout (schema 4 before the unit suffixes of 5) does not replay:
+    its first envelope, accepted live, is refused as malformed, and the error names both
+    versions (docs/messages.md, version history)."""
+    from lookout.exchange import verify as verify_mod
+    from lookout.exchange.replay import ReplayError
+
+    async def main():
+        h = Harness(tmp_path, fusion=PerSenderFusion())
+        await h.start()
+        await h.send_message(det())
+        await h.send_message(Heartbeat(partner="KR", t_ns=T0, seq=1))
+        await h.bus.close()
+        h.audit.close()
+        return h
+
+    for module in (envelope_mod, verify_mod):
+        monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+    h = run(main())
+    monkeypatch.undo()
+    assert [r.verdict for r in read_audit(h.audit_path)] == ["accepted"] * 2
+    old = SCHEMA_VERSION - 1
+    expected = rf"record 1: accepted.*malformed.*version: expected {SCHEMA_VERSION}, got {old}"
+    with pytest.raises(ReplayError, match=expected):
+        replay(h.audit_path, h.keyring, h.policy, h.exchange_key, PerSenderFusion())
+
+
+def test_deliveries_of_another_schema_version_are_refused(tmp_path, monkeypatch):
+    """A node's kept deliveries (``lookout.app.warn_run``) decode leniently, a renamed field
+    as null: a file of another schema version is refused, not misread."""
+    from lookout.app.warn_run import decide_again
+
+    monkeypatch.setattr(envelope_mod, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+    old = envelope_bytes(seal(det(), "KR", 1, T0, derive_key(SEED, "KR")))
+    monkeypatch.undo()
+    kept = tmp_path / "deliveries.msgpack"
+    kept.write_bytes(msgspec.msgpack.encode({"KR": [["lookout.out.KR.detection", old]]}))
+    with pytest.raises(ValueError, match=rf"schema version \[{SCHEMA_VERSION - 1}\]"):
+        decide_again(None, kept, sim=object())
 
 
 # --- fusion errors, buses -----------------------------------------------------------------------

@@ -78,7 +78,7 @@ def radar(t_ns: int, r: float = 8.0e5, partner: str = "KR") -> Detection:
     return Detection(
         t_ns=t_ns, sensor_id=SENSORS[partner][0], partner=partner, kind="radar",
         z=[r, 0.5, 0.2], R=[[100.0, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]],
-        snr_db=18.0, sensor_pos_ecef=[-3.05e6, 4.04e6, 3.86e6],
+        snr_db=18.0, sensor_pos_ecef_m=[-3.05e6, 4.04e6, 3.86e6],
     )  # fmt: skip
 
 
@@ -324,7 +324,7 @@ def test_plausibility_of_every_payload_type():
     for m in ok:
         m.check()
     bad = {
-        "sensor_pos_ecef": msgspec.structs.replace(radar(T0), sensor_pos_ecef=[0.0, 0.0, 1e5]),
+        "sensor_pos_ecef_m": msgspec.structs.replace(radar(T0), sensor_pos_ecef_m=[0.0, 0.0, 1e5]),
         "range_m": msgspec.structs.replace(radar(T0), z=[-5.0, 0.5, 0.2]),
         "azimuth_rad": msgspec.structs.replace(radar(T0), z=[8e5, 7.0, 0.2]),
         "not positive definite": msgspec.structs.replace(

@@ -9,12 +9,18 @@ is in ``tests/test_demo.py``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
+import msgspec
 import numpy as np
 import pytest
 
+from lookout.exchange.clock import SimClock
+from lookout.exchange.keys import Keyring, derive_key
+from lookout.exchange.memory import MemoryBus
 from lookout.messages import Detection, LocalTrack
+from lookout.node import PartnerNode
 from lookout.picture.fusion import (
     KEEP_GATE_CHI2,
     LOCAL_GATE_CHI2,
@@ -94,7 +100,7 @@ def _detection(partner, sensor, t):
         z=[1e6, 1.0, 0.5],
         R=[[1.0, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]],
         snr_db=20.0,
-        sensor_pos_ecef=[-3.1e6, 4.0e6, 3.7e6],
+        sensor_pos_ecef_m=[-3.1e6, 4.0e6, 3.7e6],
     )
 
 
@@ -544,3 +550,54 @@ def test_a_local_track_its_partner_stopped_updating_starts_no_system_track(fusio
         if k <= 5:
             assert set(pic) == {"S1"}, (k, set(pic))
     assert pic == {}
+
+
+def test_a_local_track_coasting_down_is_not_taken_for_updated_when_its_partner_says_not(fusion):
+    """A partner's infrared local track lost at burnout coasts down through the air, where
+    drag makes its covariance shrink from report to report although nothing updates it. Its
+    partner says when it last saw the object (``last_detection_ns``): the track, unseen for
+    minutes, starts no system track (gen-1-05: the US node's track 235, lost at 175 s, taken
+    for updated at 243 s from its shrinking covariance, stood alone as S6 and claimed an
+    impact in KP). Without that field the fusion guesses from the covariance, as before."""
+    ir = ("us-geo-east", "us-geo-west")
+    told, untold = [], []
+    for k in range(1, 11):
+        t = 240.0 + k
+        P = _P(10_000.0 - 50.0 * k, 200.0)  # shrinking: drag, not an update
+        msg = _local("US", 235, t, _at(X0, t), P, ir)
+        msg = msgspec.structs.replace(msg, last_detection_ns=175 * 10**9)
+        told.append(bool(_run(fusion, t, [msg])))
+    fresh = PictureFusion(latency_s=0.5)
+    fresh.tracker = ScriptedTracker()
+    fresh.ingest("KR", _detection("KR", "kr-ewr-central", 240.5))
+    for k in range(1, 11):
+        t = 240.0 + k
+        msg = _local("US", 235, t, _at(X0, t), _P(10_000.0 - 50.0 * k, 200.0), ir)
+        untold.append(bool(_run(fresh, t, [msg])))
+    assert not any(told)
+    assert all(untold)  # the covariance guess is fooled
+
+
+def test_a_partner_node_says_when_it_last_updated_each_local_track():
+    """A node's ``LocalTrack`` carries its tracker's last update of the track
+    (``last_detection_ns``), which the fusion takes as the time its partner last saw the
+    object."""
+    class Everything:
+        def may_publish(self, partner, message):
+            return True
+
+    tracker = ScriptedTracker()
+    tracker.tracks[10.0] = [(7, X0, _P())]
+    tracker.seen = {7: 7.5}
+    node = PartnerNode("US", derive_key(1, "US"), Keyring.derived(1, ["US"]), Everything(),
+                       MemoryBus(), SimClock(0))  # fmt: skip
+    node.tracker = tracker
+    sent = []
+
+    async def capture(message):
+        sent.append(message)
+
+    node._send = capture
+    asyncio.run(node._publish_tracks(10.0))
+    (msg,) = sent
+    assert isinstance(msg, LocalTrack) and msg.last_detection_ns == 7_500_000_000

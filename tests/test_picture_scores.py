@@ -45,7 +45,7 @@ def picture():
     dets, labels = labelled([a, b])
     launches = [launch_of(a), launch_of(b)]
     truth = flights(launches, [a, b])
-    site_a = {"launch_lat": launches[0].site_lat, "launch_lon": launches[0].site_lon}
+    site_a = {"launch_lat_rad": launches[0].site_lat, "launch_lon_rad": launches[0].site_lon}
     t = a.t
     msgs = []
     # A: one track all along, claiming what A truly overflies, plus CN (false: A flies east).
@@ -58,7 +58,7 @@ def picture():
     msgs += tracks("S3", b, t[t >= 200])
     # A phantom 900 km above A for 20 s, launched "at 55 N", over Russia and falling there.
     phantom_claims = {
-        "launch_lat": math.radians(55.0), "launch_lon": math.radians(130.0),
+        "launch_lat_rad": math.radians(55.0), "launch_lon_rad": math.radians(130.0),
         "overflown": ["RU"], "impact_area": "RU", "impact_area_kind": "land",
     }  # fmt: skip
     up = (0, 0, 900e3, 0, 0, 0)
@@ -112,7 +112,8 @@ def test_a_clean_picture_scores_clean():
     a = arc("A")
     dets, labels = labelled([a])
     launches = [launch_of(a)]
-    msgs = tracks("S1", a, a.t, launch_lat=launches[0].site_lat, launch_lon=launches[0].site_lon)
+    site = {"launch_lat_rad": launches[0].site_lat, "launch_lon_rad": launches[0].site_lon}
+    msgs = tracks("S1", a, a.t, **site)
     d = score_picture(
         msgs, trajectories=[a], labels=labels, detections=dets, launches=launches
     ).to_dict()

@@ -9,8 +9,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from lookout.app.defaults import STEP_S, default_policy, key_seed
-from lookout.app.demo import step_nodes
+from lookout.app.coalition import DetectionFeed, step_nodes, steps
+from lookout.app.defaults import default_policy, key_seed
 from lookout.app.picture_workers import (
     ASSESS,
     FUSE,
@@ -31,6 +31,7 @@ from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.scenario import load
 from lookout.simulate import simulate
+from lookout.timebase import s_to_ns
 
 UNTIL_S = 150.0
 
@@ -74,14 +75,11 @@ async def _run(sim, scenario, workers: int):
     nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
     for node in nodes.values():
         await node.start()
-    by_partner = {p: [d for d in sim.detections if d.partner == p] for p in names}
-    cursor = dict.fromkeys(names, 0)
-    step = 0
-    while step * STEP_S < UNTIL_S:
-        step += 1
-        t_ns = round(step * STEP_S * 1e9)
+    feed = DetectionFeed(sim.detections, names)
+    for t in steps(UNTIL_S):
+        t_ns = s_to_ns(t)
         clock.set(t_ns)
-        await step_nodes(nodes, by_partner, cursor, t_ns)
+        await step_nodes(nodes, feed, t_ns)
         await bus.flush()
     await bus.close()
     return {p: dict(n.view.tracks) for p, n in nodes.items()}, exchange
@@ -121,10 +119,10 @@ def test_workers_give_every_partner_the_embedded_assessments(runs):
             assert other.object_type == st.object_type, (p, sys_id)
             a, b = st.assessment, other.assessment
             assert (a is None) == (b is None)
-            if a is not None and a.impact_lat is not None:
+            if a is not None and a.impact_lat_rad is not None:
                 # Assessed in another batch: the same physics, to the propagator's tolerance.
-                assert abs(a.impact_lat - b.impact_lat) < 1e-6
-                assert abs(a.impact_lon - b.impact_lon) < 1e-6
+                assert abs(a.impact_lat_rad - b.impact_lat_rad) < 1e-6
+                assert abs(a.impact_lon_rad - b.impact_lon_rad) < 1e-6
                 assert a.phase == b.phase and a.vehicle_class == b.vehicle_class
 
 

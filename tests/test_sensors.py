@@ -203,7 +203,7 @@ def test_ship_radar_sails_its_track_and_measures_relative_range_rate():
     dets, _ = ship.detect(TruthSamples.static([1800.0], ahead), np.random.default_rng(0))
     assert len(dets) == 1
     assert abs(dets[0].z[3] + leg_m / 3600.0) < 0.5
-    assert dets[0].sensor_pos_ecef == pytest.approx(pos[0].tolist(), abs=1e-6)
+    assert dets[0].sensor_pos_ecef_m == pytest.approx(pos[0].tolist(), abs=1e-6)
 
 
 # --- Detection probability and false alarms --------------------------------------------------
@@ -476,7 +476,7 @@ def test_detection_round_trips_and_carries_no_truth():
         z=[5e5, 0.3, 0.2],
         R=[[100.0, 0, 0], [0, 2.5e-7, 0], [0, 0, 2.5e-7]],
         snr_db=18.5,
-        sensor_pos_ecef=[1.0, 2.0, 3.0],
+        sensor_pos_ecef_m=[1.0, 2.0, 3.0],
     )
     assert decode_json(encode_json(det)) == det
     assert decode_msgpack(encode_msgpack(det)) == det

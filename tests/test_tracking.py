@@ -12,8 +12,9 @@ from scipy.stats import chi2
 from lookout.flight import Aim, fly, plan
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.physics.trajectory import COAST
-from lookout.sensors import make_sensor, observe
+from lookout.sensors import TruthSamples, make_sensor, observe
 from lookout.tracking import Tracker, TrackerConfig, TrackLog, measure, pcrlb, track
+from lookout.tracking.coverage import RadarCoverage
 from lookout.tracking.motion import NX, propagate
 
 IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
@@ -439,7 +440,7 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
     # The false alarm: a minute after the last detection, 5 km across the line of sight.
     t_fa = seen[-1].t_ns * 1e-9 + 60.0
     truth = traj.state_at(np.array([t_fa]))[0, :3]
-    s = np.asarray(seen[0].sensor_pos_ecef)
+    s = np.asarray(seen[0].sensor_pos_ecef_m)
     los = (truth - s) / np.linalg.norm(truth - s)
     side = np.cross(los, truth / np.linalg.norm(truth))
     p = truth + 5e3 * side / np.linalg.norm(side)
@@ -447,7 +448,8 @@ def test_a_false_alarm_in_the_coast_gate_of_a_lost_track_leaves_no_trace():
     r = float(np.linalg.norm(e))
     z = [r, float(np.arctan2(e[0], e[1]) % (2 * np.pi)), float(np.arcsin(e[2] / r))]
     fa = Detection(t_ns=round(t_fa * 1e9), sensor_id="r1", partner="Pr1", kind="radar", z=z,
-                   R=seen[0].R, snr_db=15.0, sensor_pos_ecef=seen[0].sensor_pos_ecef)  # fmt: skip
+                   R=seen[0].R, snr_db=15.0,
+                   sensor_pos_ecef_m=seen[0].sensor_pos_ecef_m)  # fmt: skip
 
     def reports(feed):
         # The object is taken out of the radar's sight while inside its coverage: without
@@ -536,9 +538,9 @@ def test_a_rocket_first_seen_low_in_its_burn_is_found_thrusting(seed):
         assert (xm[:, COAST, 9] >= 0.0).all()
 
 
-def _reports_each_second(feed, t_end, config=None):
+def _reports_each_second(feed, t_end, config=None, coverage=None):
     """Reports at each whole second of a tracker fed ``feed`` (time-ordered) second by second."""
-    tracker, out, k = Tracker(config), [], 0
+    tracker, out, k = Tracker(config, coverage=coverage), [], 0
     for second in range(1, int(t_end)):
         j = k
         while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
@@ -580,3 +582,109 @@ def test_a_track_out_of_every_radars_coverage_coasts_on():
     rep = _reports_each_second(dets, traj.t_end)
     (tid,) = np.unique(rep.track_id)
     assert rep.t.max() > max(seen) + 100.0, (max(seen), rep.t.max(), traj.t_end)
+
+
+def _young_track_then_nothing(outages=()):
+    """An SRBM seen by one radar without clutter for 20 s after burnout (a young track: ten
+    scans), then never again while it flies on inside that radar's field; a far radar's false
+    alarms keep scans coming. Returns the feed, the cut time, the flight's end and the
+    declared coverage of the first radar (with ``outages``)."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 37.0, 128.5, 0.0, clutter=0.0, revisit_s=2.0)
+    far = radar("r2", 20.0, 150.0, 180.0, clutter=1.0, revisit_s=5.0, max_range_km=500.0)
+    dets, labels = sense([traj], [spec, far], seed=5)
+    t0 = traj.final_burnout().t + 20.0
+    t_cut = t0 + 20.0
+    feed = [
+        d
+        for d, lab in zip(dets, labels, strict=True)
+        if lab is None or t0 <= d.t_ns * 1e-9 < t_cut
+    ]
+    coverage = {"r1": RadarCoverage.of_radar(make_sensor(spec), outages)}
+    return feed, t_cut, traj.t_end, coverage
+
+
+def test_a_young_track_its_radar_declares_it_looks_at_and_does_not_see_is_deleted():
+    """With the radar's declared field of view, every scan its revisit says it made is a look,
+    with a detection or none, and a young track (ten detections) missed look after look is
+    deleted: each miss of a run after a detection costs at least ``ln(1 - miss_pd_floor)``,
+    though the Pd the track learns falls with every miss. Without the declaration the radar's
+    empty scans never reach the tracker, and the track is reported until it is predicted
+    under ground (kn23-pullup's infrared-born track 353: 86-274 s, following nothing)."""
+    feed, t_cut, t_end, coverage = _young_track_then_nothing()
+    rep = _reports_each_second(feed, t_end, coverage=coverage)
+    assert len(np.unique(rep.track_id)) == 1
+    assert t_cut < rep.t.max() < t_cut + 120.0, (t_cut, rep.t.max(), t_end)
+    learned = _reports_each_second(feed, t_end)
+    assert learned.t.max() > t_cut + 200.0, (t_cut, learned.t.max(), t_end)
+
+
+def test_a_declared_radar_out_of_action_judges_no_track():
+    """The same radar declared out of action from the moment it stops seeing the missile: it
+    looks at nothing, so the track is not disproven and coasts on."""
+    feed, t_cut, t_end, _ = _young_track_then_nothing()
+    _, _, _, coverage = _young_track_then_nothing(outages=[(t_cut, 10_000.0)])
+    rep = _reports_each_second(feed, t_end, coverage=coverage)
+    assert rep.t.max() > t_cut + 200.0, (t_cut, rep.t.max(), t_end)
+
+
+def test_declared_coverage_is_the_radars_field_of_view():
+    """``RadarCoverage.inside_prob`` against the simulator's own ``in_view`` for points in and
+    out of range, sector and elevation, far from the edges (σ 1 m); scan times skip outages."""
+    spec = radar("r1", 37.0, 128.5, 30.0, span_deg=90.0, max_range_km=1000.0, el_min_deg=2.0,
+                 el_max_deg=60.0, revisit_s=2.0, phase_s=0.5)  # fmt: skip
+    sensor = make_sensor(spec)
+    cov = RadarCoverage.of_radar(sensor, [(10.0, 20.0)])
+    rng = np.random.default_rng(3)
+    lat = 37.0 + rng.uniform(-12.0, 12.0, 400)
+    lon = 128.5 + rng.uniform(-12.0, 12.0, 400)
+    alt = rng.uniform(0.0, 800e3, 400)
+    pts = geodetic_to_ecef(np.radians(lat), np.radians(lon), alt)
+    truth = TruthSamples.static(np.array([0.0]), pts)
+    geo = sensor.measure_true(truth)
+    s, _, B = sensor.antenna_at(np.array([0.0]))
+    p = cov.inside_prob(B[0] @ (pts - s[0]).T, np.ones(400), s[0], pts)
+    assert ((p > 0.5) == geo["in_view"][0]).mean() > 0.99
+    assert geo["in_view"][0].sum() > 20
+    times = cov.scan_times(0.0, 30.0)
+    assert times.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 20.5, 22.5, 24.5, 26.5, 28.5]
+
+
+def _infrared_born_then_radar(config=None):
+    """A depressed SRBM (kn23-pullup's KN23-1: srbm-lifting to a 50 km apogee) seen by two
+    geostationary infrared satellites in its burn and by a ship's radar from 4 s before its
+    burnout on. Returns the flight, its burnout, the detections and the tracker's output."""
+    aim = Aim(target_lat_deg=41.55, target_lon_deg=134.07, loft=50.0)
+    launch = plan(39.45, 127.55, aim, "srbm-lifting", "kn", 60.0)
+    (traj,) = fly([launch], debris=False)
+    ir = [dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0),
+          dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)]  # fmt: skip
+    ship = dict(type="radar", id="ship", partner="KR", lat_deg=38.6, lon_deg=131.0, alt_m=25.0,
+                span_deg=360.0, el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0,
+                sigma_range_m=15.0, sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0,
+                snr_ref_db=22.0)  # fmt: skip
+    dets, labels = sense([traj], [*ir, ship], seed=7)
+    t_bo = traj.final_burnout().t
+    keep = [d.sensor_id != "ship" or d.t_ns * 1e-9 >= t_bo - 4.0 for d in dets]
+    dets = [d for d, k in zip(dets, keep, strict=True) if k]
+    labels = [lab for lab, k in zip(labels, keep, strict=True) if k]
+    return traj, t_bo, dets, labels, track(dets, config=config)
+
+
+@pytest.mark.parametrize("acc", [None, 30.0])
+def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
+    """The track born from the plume keeps the missile through its burnout and takes the
+    radar's detections after it: its thrust prior spans a rocket late in its burn
+    (``ir_init_acc_sigma_mps2``). With the radar-born tracks' 30 m/s² (main) it fell 500 m/s
+    behind with a 200 m/s sigma, a new track took the radar's first detection after burnout,
+    and the old one flew on unseen as a false track (kn23-pullup's 353, 86-274 s)."""
+    config = None if acc is None else TrackerConfig(ir_init_acc_sigma_mps2=acc)
+    traj, t_bo, dets, labels, out = _infrared_born_then_radar(config)
+    u = out.updates
+    ir_rows = np.array([dets[i].kind == "infrared" for i in u.detection_index])
+    (born,) = np.unique(u.track_id[ir_rows & (u.t < t_bo)])[:1]
+    after = u.track_id[(u.t > t_bo + 5.0) & ~ir_rows]
+    kept = bool((after == born).any())
+    assert kept == (acc is None), (born, np.unique(after))

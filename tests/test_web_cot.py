@@ -53,8 +53,8 @@ def system_track(tid: str, t_s: float, lat_deg: float, lon_deg: float, alt_m: fl
     P[:3, :3] = B.T @ np.diag([400.0, 400.0, 900.0]) @ B  # 20 m horizontal, 30 m vertical
     a = m.Assessment(
         t_ns=round(t_s * 1e9), phase="coast" if coast else "boost",
-        launch_lat=math.radians(40.05), launch_lon=math.radians(124.55),  # in KP
-        impact_lat=math.radians(41.0), impact_lon=math.radians(134.5),
+        launch_lat_rad=math.radians(40.05), launch_lon_rad=math.radians(124.55),  # in KP
+        impact_lat_rad=math.radians(41.0), impact_lon_rad=math.radians(134.5),
         impact_time_ns=round((t_s + 300) * 1e9), impact_time_sigma_ns=round(8e9),
         impact_ellipse=m.Ellipse(semi_major_m=12e3, semi_minor_m=4e3, orientation_rad=1.3),
         iip=not coast, apogee_m=200e3, range_m=850e3, vehicle_class="MRBM", overflown=["KP"],

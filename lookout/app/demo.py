@@ -31,13 +31,12 @@ from pathlib import Path
 
 import yaml
 
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
-from lookout.exchange.audit import AuditLog, read_meta
-from lookout.exchange.clock import SimClock
+from lookout.app.coalition import Coalition, DetectionFeed, steps
+from lookout.app.defaults import PICTURE_PARAMS, STEP_S
+from lookout.exchange.audit import read_meta
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
-from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
 from lookout.messages import SystemTrack
@@ -115,18 +114,6 @@ class DemoResult:
         }
 
 
-async def step_nodes(nodes: dict, by_partner: dict, cursor: dict, t_ns: int) -> None:
-    """One step of an embedded run: each partner's node gets its detections (time-ordered, in
-    ``by_partner``) from ``cursor[p]`` up to ``t_ns``, and its cursor moves past them."""
-    for p, node in nodes.items():
-        dets, i = by_partner[p], cursor[p]
-        j = i
-        while j < len(dets) and dets[j].t_ns <= t_ns:
-            j += 1
-        cursor[p] = j
-        await node.step(dets[i:j])
-
-
 async def run_demo_async(
     scenario: Scenario,
     *,
@@ -146,53 +133,28 @@ async def run_demo_async(
     the exchange and the nodes there). With ``warn`` every node issues its public warnings,
     written to ``alerts_dir`` if given."""
     sim = sim or simulate(scenario)
-    policy_doc = policy or default_policy(scenario)
-    pol = Policy.from_dict(policy_doc)
-    seed = key_seed(scenario)
-    names = [p.id for p in scenario.partners]
-    keyring = Keyring.derived(seed, [*names, EXCHANGE])
-    clock = SimClock(0)
-    bus = MemoryBus()
     end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     audit_path = Path(audit_path)
     if audit_path.exists():
         audit_path.unlink()
-    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
-    audit.put_meta("scenario", scenario.source or scenario.name)
-    audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
-    audit.put_meta("key_seed", seed)
-    audit.put_meta("policy", yaml.safe_dump(policy_doc))
-    audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
-    audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
-    picture = CommonPicture(**PICTURE_PARAMS)
-    exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
-    live = await collect(bus)
-    await exchange.start()
-    nodes = {
-        p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
-                       warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None)
-        for p in names
-    }  # fmt: skip
-    for node in nodes.values():
-        await node.start()
-    state = DemoState(scenario, picture=picture, exchange=exchange, nodes=nodes)
+    co = Coalition.build(scenario, audit_path, policy=policy, warn=warn)
+    co.audit.put_meta("scenario", scenario.source or scenario.name)
+    co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
+    co.audit.put_meta("key_seed", co.seed)
+    co.audit.put_meta("policy", yaml.safe_dump(co.policy_doc))
+    co.audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
+    co.audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
+    live = await collect(co.bus)
+    await co.start()
+    state = DemoState(scenario, picture=co.picture, exchange=co.exchange, nodes=co.nodes)
     if on_start:
         on_start(state)
 
-    by_partner: dict[str, list] = {p: [] for p in names}
-    for d in sim.detections:
-        by_partner[d.partner].append(d)
-    cursor = dict.fromkeys(names, 0)
+    feed = DetectionFeed(sim.detections, list(co.nodes))
     wall0 = time.perf_counter()
     last_tick = -1e9
-    step = 0
-    while True:
-        step += 1
-        t = min(step * STEP_S, end)
-        t_ns = s_to_ns(t)
-        clock.set(t_ns)
-        await step_nodes(nodes, by_partner, cursor, t_ns)
-        await bus.flush()
+    for t in steps(end):
+        await co.step(feed, t)
         state.t_s = t
         state.wall_s = time.perf_counter() - wall0
         if speed > 0:
@@ -202,21 +164,19 @@ async def run_demo_async(
         if on_tick and time.perf_counter() - last_tick >= tick_wall_s:
             last_tick = time.perf_counter()
             on_tick(state)
-        if t >= end:
-            break
-    await bus.flush()
-    for node in nodes.values():
+    await co.bus.flush()
+    for node in co.nodes.values():
         await node.finish()
-    await bus.flush()
-    await exchange.flush()
-    audit.close()
+    await co.bus.flush()
+    await co.exchange.flush()
+    co.audit.close()
     if alerts_dir is not None:
         write_alerts(alerts_dir, state.alerts(), scenario.epoch + dt.timedelta(seconds=end))
     state.wall_s = time.perf_counter() - wall0
     state.done = True
     if on_tick:
         on_tick(state)
-    await bus.close()
+    await co.bus.close()
     return DemoResult(state, sim, audit_path, live)
 
 

@@ -45,6 +45,7 @@ from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import simulate
 from lookout.timebase import ns_to_s
+from lookout.tracking.coverage import declared_coverage
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +244,7 @@ async def run_node(
         reserve=state,
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
         max_age_s=0.5 * ns_to_s(MAX_AGE_NS) * scale,
+        coverage=declared_coverage(scenario, partner),
     )
     if on_start:
         on_start(node)

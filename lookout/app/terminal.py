@@ -34,11 +34,11 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
     if a.orbital and a.orbit is not None:
         o = a.orbit
         impact = f"orbit {o.perigee_m / 1e3:.0f} x {o.apogee_m / 1e3:.0f} km"
-    elif a.impact_lat is not None:
+    elif a.impact_lat_rad is not None:
         label = "IIP " if a.iip else ""
         axis = f" ±{a.impact_ellipse.semi_major_m / 1e3:.0f} km" if a.impact_ellipse else ""
         where = f" {a.impact_area}" if a.impact_area else ""
-        impact = f"{label}{_deg(a.impact_lat, a.impact_lon)}{axis}{where}"
+        impact = f"{label}{_deg(a.impact_lat_rad, a.impact_lon_rad)}{axis}{where}"
         if a.impact_time_ns is not None and not a.iip:
             to_go = f"{ns_to_s(a.impact_time_ns) - now_s:5.0f} s"
     return [
@@ -47,7 +47,7 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
         st.system_track_id,
         cls,
         a.phase,
-        _deg(a.launch_lat, a.launch_lon),
+        _deg(a.launch_lat_rad, a.launch_lon_rad),
         impact,
         to_go,
         " ".join(a.overflown) or "-",

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import msgspec
 
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S, key_seed
+from lookout.app.coalition import DetectionFeed, steps
+from lookout.app.defaults import PICTURE_PARAMS, key_seed
 from lookout.app.demo import run_demo_async
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.keys import derive_key
-from lookout.messages import Alert, DetectionBatch, SystemTrack
+from lookout.messages import SCHEMA_VERSION, Alert, DetectionBatch, SystemTrack
 from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
@@ -45,7 +46,7 @@ def run_alone(
             f"alone: {partner!r} ({scenario.partner(partner).country}) has no warning areas"
         )
     picture = CommonPicture(**PICTURE_PARAMS)
-    dets = [d for d in sim.detections if d.partner == partner]
+    feed = DetectionFeed(sim.detections, [p.id for p in scenario.partners])
     alerts: list[Alert] = []
     tracks: list[SystemTrack] = []
 
@@ -54,19 +55,11 @@ def run_alone(
             tracks.append(st)
             alerts.extend(warner.on_track(st))
 
-    i, step = 0, 0
-    end = scenario.duration_s
-    while True:
-        step += 1
-        t = min(step * STEP_S, end)
+    for t in steps(scenario.duration_s):
         t_ns = s_to_ns(t)
-        j = i
-        while j < len(dets) and dets[j].t_ns <= t_ns:
-            j += 1
         by_sensor: dict[str, list] = {}
-        for d in dets[i:j]:
+        for d in feed.until(partner, t_ns):
             by_sensor.setdefault(d.sensor_id, []).append(d)
-        i = j
         for sensor, ds in by_sensor.items():
             take(
                 picture.ingest(
@@ -74,8 +67,6 @@ def run_alone(
                 )
             )
         alerts.extend(warner.tick(t_ns))
-        if t >= end:
-            break
     take(picture.flush())
     alerts.extend(warner.flush())
     return alerts, tracks, warner
@@ -150,6 +141,13 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
         live = replay_log(kept)
     else:
         live = msgspec.msgpack.decode(Path(kept).read_bytes())
+        # Decoding is lenient (a renamed field reads as null): refuse another schema's file.
+        versions = {decode(data).version for items in live.values() for _, data in items}
+        if versions - {SCHEMA_VERSION}:
+            raise ValueError(
+                f"{kept}: envelopes of schema version {sorted(versions)}, this Lookout reads "
+                f"{SCHEMA_VERSION} (docs/messages.md, version history)"
+            )
     seed = key_seed(scenario)
     alerts: list[Alert] = []
     for p in scenario.partners:

@@ -6,10 +6,17 @@ predicted impact point and time with a 95% ellipse after burnout, apogee, ground
 equivalent minimum-energy range for lofted flights, class, orbit, territories overflown and the
 area of the impact. Modules: ``impact`` (the unscented transform through the flight model),
 ``launch_point``, ``energy`` (orbit, equivalent range, class), ``territory`` (outlines and
-approximate EEZs), ``assessment`` (the record and the per-track memory).
+approximate EEZs), ``assessment`` (the record, its wire form ``assessment_message`` and the
+per-track memory).
 """
 
-from lookout.assess.assessment import Assessment, Assessor, TrackMemory, assess
+from lookout.assess.assessment import (
+    Assessment,
+    Assessor,
+    TrackMemory,
+    assess,
+    assessment_message,
+)
 from lookout.assess.energy import Orbit, equivalent_range, range_class
 from lookout.assess.impact import (
     CHI2_2D_95,
@@ -36,6 +43,7 @@ __all__ = [
     "Overflight",
     "TrackMemory",
     "assess",
+    "assessment_message",
     "ellipse_from_cov",
     "equivalent_range",
     "launch_from_boost",

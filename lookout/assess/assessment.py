@@ -19,7 +19,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import norm
 
+from lookout import messages
 from lookout.assess import footprint
 from lookout.assess import manoeuvre as manoeuvre_kind
 from lookout.assess.energy import (
@@ -42,6 +44,7 @@ from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launc
 from lookout.assess.territory import Area, Overflight, Territories, territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
+from lookout.timebase import s_to_ns, s_to_ns_or_none
 
 #: A track is boosting when its boost-mode probability is at least this.
 BOOST_THRESHOLD = 0.5
@@ -173,6 +176,54 @@ class Assessment:
         }
 
 
+def assessment_message(a: Assessment) -> messages.Assessment:
+    """The wire form of an assessment (SI, int ns): what a ``SystemTrack`` carries."""
+    area = a.impact_area
+    return messages.Assessment(
+        t_ns=s_to_ns(a.t),
+        phase=a.phase,
+        launch_lat_rad=a.launch_lat,
+        launch_lon_rad=a.launch_lon,
+        launch_time_ns=s_to_ns_or_none(a.launch_time),
+        launch_time_sigma_ns=s_to_ns_or_none(a.launch_time_sigma),
+        launch_ellipse=a.launch_ellipse.wire if a.launch_ellipse is not None else None,
+        impact_lat_rad=a.impact_lat,
+        impact_lon_rad=a.impact_lon,
+        impact_time_ns=s_to_ns_or_none(a.impact_time),
+        impact_time_sigma_ns=s_to_ns_or_none(a.impact_time_sigma),
+        impact_ellipse=a.impact_ellipse.wire if a.impact_ellipse is not None else None,
+        iip=a.impact_kind == "iip",
+        apogee_m=a.apogee_m,
+        range_m=a.range_m,
+        equivalent_range_m=a.equivalent_range_m,
+        vehicle_class=a.vehicle_class,
+        orbital=a.orbital,
+        orbit=a.orbit if a.orbital else None,
+        overflown=list(a.overflown_codes),
+        impact_area=area.code if area is not None else None,
+        impact_area_kind=area.kind if area is not None else None,
+    )
+
+
+#: The lowest altitude (m) at which a catalogue vehicle's first stage burns out: each flown from
+#: sea level at the guidance's most depressed pitch-over (``KICK_MAX``, 75° from the vertical)
+#: for its full burn, those that reach it (7.23 km, the solid ICBM's first stage; an SRBM's
+#: 13 km; the heavy liquids fall back before burnout). The assessment does not fly the
+#: simulator's launches, so the figure is written here and ``tests/test_assess.py`` flies the
+#: catalogue to hold it to the lowest burnout (``lowest_first_stage_burnout_m``). Below it and
+#: climbing, an object whose burn was not seen has not been seen to end it: a coast there is a
+#: burn cut short (a failure), not a flight to a target.
+#:
+#: Why the assessment needs it (issue 13): a radar sees a rocket low in its burn (1-7 km, under
+#: the infrared's cloud tops) before its track can tell thrust from none, and the track's boost
+#: probability is then its priors' (from 0.2 to 0.3-4 % in 3-5 s: a thrust of unknown
+#: direction, 30 m/s² on each axis, spreads the predicted range rate the coast mode predicts to
+#: 4 m/s). Taken as coasting, its ballistic impact a few km from the launch was claimed on the
+#: launching state (generated gen-1-01 at 205 s, gen-1-02 at 165 s, gen-7-00 at 110-115 s); the
+#: same tracks were thrusting at 0.5-1.0 five to ten seconds later.
+BURNOUT_FLOOR_M = 7_230.0
+
+
 @dataclass
 class TrackMemory:
     """What an :class:`Assessor` remembers of one track."""
@@ -256,6 +307,13 @@ class Assessor:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.parent is None and parents.get(k) not in (None, k):
                     m.parent = parents[k]
+        # A track never seen in its burn, climbing below the lowest burnout: still burning.
+        up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1, keepdims=True)
+        sig_vr = np.sqrt(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up))
+        rising = (vr > -norm.ppf(COAST_CONFIDENCE) * sig_vr) & (alt < BURNOUT_FLOOR_M)
+        for i, m in enumerate(mems):
+            if coasting[i] and rising[i] and m.parent is None and not m.seen_boost:
+                coasting[i] = False
         for i, m in enumerate(mems):
             mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
             self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])

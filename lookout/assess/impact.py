@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lookout import messages
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.physics.trajectory import Trajectory
@@ -54,19 +55,19 @@ class BallisticPrior:
 
 @dataclass(frozen=True)
 class Ellipse:
-    """A 95% ellipse on the ground about a point: semi-axes (m), major-axis azimuth (rad from
-    north, clockwise, in [0, pi)) and the 2-D covariance (east, north) (m^2) it was drawn from."""
+    """A 95% ellipse on the ground about a point: ``wire``, its axes as the wire says them
+    (:class:`lookout.messages.Ellipse`: semi-axes in m, major-axis azimuth in rad from north,
+    clockwise, in [0, pi)), and the 2-D covariance (east, north) (m^2) it was drawn from."""
 
-    semi_major_m: float
-    semi_minor_m: float
-    orientation_rad: float
+    wire: messages.Ellipse
     cov_en: np.ndarray
 
     def to_dict(self) -> dict:
+        e = self.wire
         return {
-            "semi_major_km": self.semi_major_m / 1e3,
-            "semi_minor_km": self.semi_minor_m / 1e3,
-            "orientation_deg": float(np.degrees(self.orientation_rad)),
+            "semi_major_km": e.semi_major_m / 1e3,
+            "semi_minor_km": e.semi_minor_m / 1e3,
+            "orientation_deg": float(np.degrees(e.orientation_rad)),
         }
 
 
@@ -76,9 +77,12 @@ def ellipse_from_cov(cov_en: np.ndarray, quantile: float = CHI2_2D_95) -> Ellips
     w = np.maximum(w, 0.0)
     major = v[:, 1]
     orient = float(np.arctan2(major[0], major[1]) % np.pi)
-    return Ellipse(
-        float(np.sqrt(quantile * w[1])), float(np.sqrt(quantile * w[0])), orient, cov_en.copy()
+    axes = messages.Ellipse(
+        semi_major_m=float(np.sqrt(quantile * w[1])),
+        semi_minor_m=float(np.sqrt(quantile * w[0])),
+        orientation_rad=orient,
     )
+    return Ellipse(axes, cov_en.copy())
 
 
 def mahalanobis2(lat0, lon0, cov_en, lat, lon) -> np.ndarray:

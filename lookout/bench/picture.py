@@ -51,17 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
-from lookout.app.demo import step_nodes
-from lookout.exchange.audit import AuditLog
-from lookout.exchange.clock import SimClock
-from lookout.exchange.exchange import Exchange
-from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
-from lookout.exchange.memory import MemoryBus
-from lookout.exchange.policy import Policy
+from lookout.app.coalition import Coalition, DetectionFeed, steps
 from lookout.messages import SystemTrack
 from lookout.node import PartnerNode
-from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import PictureFusion
 from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
@@ -336,21 +328,12 @@ async def run_embedded(
     ``lookout demo``), every stage timed; ``speed`` 0 as fast as possible, else times real
     time."""
     sim = sim or simulate(scenario)
-    policy_doc = default_policy(scenario)
-    pol = Policy.from_dict(policy_doc)
-    seed = key_seed(scenario)
-    names = [p.id for p in scenario.partners]
-    keyring = Keyring.derived(seed, [*names, EXCHANGE])
-    clock = SimClock(0)
-    bus = MemoryBus()
     tmp = None
     if audit_path is None:
         tmp = tempfile.TemporaryDirectory(prefix="lookout-bench-picture-")
         audit_path = Path(tmp.name) / "audit.sqlite"
-    audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)
-    picture = CommonPicture(**PICTURE_PARAMS)
-    exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
-    nodes = {p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock) for p in names}
+    co = Coalition.build(scenario, audit_path)
+    picture, exchange, nodes, clock = co.picture, co.exchange, co.nodes, co.clock
 
     stages = StageClock()
     inclusion = InclusionProbe(picture.fusion)
@@ -366,19 +349,14 @@ async def run_embedded(
             return (time.perf_counter() - wall0) * speed
         return ns_to_s(clock.now_ns())
 
-    receipts = {p: ReceiptProbe(p, when) for p in names}
+    receipts = {p: ReceiptProbe(p, when) for p in nodes}
     for p, node in nodes.items():
         receipts[p].attach(node)
         node._on_message = stages.coroutine("nodes", node._on_message)
         node.step = stages.coroutine("nodes", node.step)
-    await exchange.start()
-    for node in nodes.values():
-        await node.start()
+    await co.start()
 
-    by_partner: dict[str, list] = {p: [] for p in names}
-    for d in sim.detections:
-        by_partner[d.partner].append(d)
-    cursor = dict.fromkeys(names, 0)
+    feed = DetectionFeed(sim.detections, list(nodes))
     end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     rss_samples: list[tuple[float, int]] = []
     next_sample = 0.0
@@ -386,14 +364,8 @@ async def run_embedded(
     gc.freeze()  # the simulation's objects: not walked again by every collection
     cpu0 = time.process_time()
     wall0 = time.perf_counter()
-    step = 0
-    while True:
-        step += 1
-        t = min(step * STEP_S, end)
-        t_ns = s_to_ns(t)
-        clock.set(t_ns)
-        await step_nodes(nodes, by_partner, cursor, t_ns)
-        await bus.flush()
+    for t in steps(end):
+        await co.step(feed, t)
         if t >= next_sample:
             rss_samples.append((round(t, 1), rss_bytes()))
             next_sample += RSS_SAMPLE_S
@@ -401,22 +373,20 @@ async def run_embedded(
             ahead = t / speed - (time.perf_counter() - wall0)
             if ahead > 0:
                 await asyncio.sleep(ahead)
-        if t >= end:
-            break
-    await bus.flush()
+    await co.bus.flush()
     await exchange.flush()
     wall = time.perf_counter() - wall0
     total = time.process_time() - cpu0
     rss_samples.append((round(end, 1), rss_bytes()))
     gc.unfreeze()
-    audit.close()
-    await bus.close()
+    co.audit.close()
+    await co.bus.close()
     if tmp is not None:
         tmp.cleanup()
     cpu = {s: stages.cpu.get(s, 0.0) for s in STAGES if s != "other"}
     cpu["other"] = max(0.0, total - sum(cpu.values()))
     ages = {p: picture_ages(inclusion.inclusions, r.first) for p, r in receipts.items()}
-    shared = sum(len(d) for d in by_partner.values())
+    shared = feed.shared()
     return EmbeddedRun(
         scenario=scenario.name,
         sim_s=end,

@@ -240,7 +240,7 @@ class _MeasurementModels:
         self.cache: dict = {}
 
     def __call__(self, det, R: np.ndarray):
-        pos = tuple(det.sensor_pos_ecef)
+        pos = tuple(det.sensor_pos_ecef_m)
         key = (det.sensor_id, len(det.z), pos, R.tobytes())
         model = self.cache.get(key)
         if model is not None:

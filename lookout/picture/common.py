@@ -10,69 +10,16 @@ what a partner keeps of the picture it receives.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lookout import messages as m
-from lookout.assess import Assessment, Assessor
+from lookout.assess import Assessor, assessment_message
 from lookout.assess.events import LaunchEvents
 from lookout.picture.fusion import FusedTrack, PictureFusion
-from lookout.timebase import s_to_ns
+from lookout.timebase import s_to_ns, s_to_ns_or_none
 from lookout.tracking.config import TrackerConfig
-
-
-def _ns(t_s: float | None) -> int | None:
-    return None if t_s is None or not math.isfinite(t_s) else s_to_ns(t_s)
-
-
-def _ellipse(e) -> m.Ellipse | None:
-    if e is None:
-        return None
-    return m.Ellipse(
-        semi_major_m=float(e.semi_major_m),
-        semi_minor_m=float(e.semi_minor_m),
-        orientation_rad=float(e.orientation_rad),
-    )
-
-
-def assessment_message(a: Assessment) -> m.Assessment:
-    """The wire form of an assessment (SI, int ns)."""
-    orbit = None
-    if a.orbital and a.orbit is not None:
-        o = a.orbit
-        orbit = m.Orbit(
-            perigee_m=float(o.perigee_m),
-            apogee_m=float(o.apogee_m),
-            inclination_rad=float(o.inclination_rad),
-            period_s=float(o.period_s),
-        )
-    area = a.impact_area
-    return m.Assessment(
-        t_ns=s_to_ns(a.t),
-        phase=a.phase,
-        launch_lat=a.launch_lat,
-        launch_lon=a.launch_lon,
-        launch_time_ns=_ns(a.launch_time),
-        launch_time_sigma_ns=_ns(a.launch_time_sigma),
-        launch_ellipse=_ellipse(a.launch_ellipse),
-        impact_lat=a.impact_lat,
-        impact_lon=a.impact_lon,
-        impact_time_ns=_ns(a.impact_time),
-        impact_time_sigma_ns=_ns(a.impact_time_sigma),
-        impact_ellipse=_ellipse(a.impact_ellipse),
-        iip=a.impact_kind == "iip",
-        apogee_m=a.apogee_m,
-        range_m=a.range_m,
-        equivalent_range_m=a.equivalent_range_m,
-        vehicle_class=a.vehicle_class,
-        orbital=a.orbital,
-        orbit=orbit,
-        overflown=list(a.overflown_codes),
-        impact_area=area.code if area is not None else None,
-        impact_area_kind=area.kind if area is not None else None,
-    )
 
 
 class CommonPicture:
@@ -162,7 +109,7 @@ class CommonPicture:
                     event_id=event_id,
                     object_type=object_type,
                     event_class=event.event_class if event is not None else None,
-                    last_detection_ns=_ns(f.last_seen),
+                    last_detection_ns=s_to_ns_or_none(f.last_seen),
                 )
                 st.check()
                 return st

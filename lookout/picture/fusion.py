@@ -150,8 +150,11 @@ class _Local:
     P: np.ndarray
     boost_prob: float
     sensors: frozenset[str] = frozenset()
-    #: The last message time (s) at which the partner had updated it: its position covariance
-    #: did not grow since the message before (a Kalman covariance grows only when predicted).
+    #: When the partner last updated it (s): its ``last_detection_ns``; from a partner that
+    #: does not say, the last message time at which its position covariance did not grow since
+    #: the message before. That guess is wrong for a track coasting down through the air: drag
+    #: shrinks its prediction's covariance (gen-1-05: the US node's infrared track 235, lost
+    #: at 175 s 15 km up, looked updated at 243 s and stood alone as S6, a false impact on KP).
     held_t: float = 0.0
 
 
@@ -265,7 +268,13 @@ class PictureFusion:
             key = (sender, message.track_id)
             t, P = ns_to_s(message.t_ns), np.asarray(message.P, dtype=float)
             old = self._locals.get(key)
-            held = old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9)
+            if message.last_detection_ns is not None:
+                # The partner says when its sensors last saw the object.
+                held_t = min(ns_to_s(message.last_detection_ns), t)
+            elif old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9):
+                held_t = t
+            else:
+                held_t = old.held_t
             self._locals[key] = _Local(
                 sender,
                 message.track_id,
@@ -274,7 +283,7 @@ class PictureFusion:
                 P,
                 message.boost_prob,
                 frozenset(message.sensors),
-                t if held else old.held_t,
+                held_t,
             )
             self._advance(message.t_ns)
             return self._drain()

@@ -44,6 +44,7 @@ from lookout.scoring.picture import judge_tracks
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking import TrackerOutput, pcrlb, track
+from lookout.tracking.coverage import declared_coverage
 
 Progress = Callable[[str, float, float], None]
 
@@ -97,7 +98,12 @@ def evaluate(
     sim = sim or simulate(scenario, progress=progress)
     timings = dict(sim.timings)
     t = time.perf_counter()
-    output = track(sim.detections, report_period_s=report_period_s, t_end=scenario.duration_s)
+    output = track(
+        sim.detections,
+        report_period_s=report_period_s,
+        t_end=scenario.duration_s,
+        coverage=declared_coverage(scenario),
+    )
     timings["track_s"] = time.perf_counter() - t
     t = time.perf_counter()
     if bounds is None and with_pcrlb:
@@ -381,7 +387,7 @@ def _judge(launch, launch_code, truth_impact, orbital_truth, mine: list[Assessme
             out["impact_error_km_over_time"].append([a.t - t0, err])
         out["ellipse_containment"] = float(np.mean(inside))
         out["ellipse_median_semi_major_km"] = float(
-            np.median([a.impact_ellipse.semi_major_m for a in predicted]) / 1e3
+            np.median([a.impact_ellipse.wire.semi_major_m for a in predicted]) / 1e3
         )
         first_in = next((a for a, ok in zip(predicted, inside, strict=True) if ok), None)
         out["first_containing_prediction_s"] = first_in.t - t0 if first_in else None

@@ -116,8 +116,8 @@ def claim_record(track: SystemTrack) -> ClaimRecord | None:
     return ClaimRecord(
         track_id=track.system_track_id,
         t=ns_to_s(a.t_ns),
-        launch_lat=a.launch_lat,
-        launch_lon=a.launch_lon,
+        launch_lat=a.launch_lat_rad,
+        launch_lon=a.launch_lon_rad,
         overflown=tuple(a.overflown),
         impact_area=a.impact_area,
         impact_area_kind=a.impact_area_kind,

@@ -100,7 +100,7 @@ class MeasurementBatch:
                 z=z,
                 R=r,
                 snr_db=snr,
-                sensor_pos_ecef=p,
+                sensor_pos_ecef_m=p,
             )
             for t_ns, z, r, snr, p in zip(
                 self.t_ns.tolist(), self.z.tolist(), R, self.snr_db.tolist(), pos, strict=True

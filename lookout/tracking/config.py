@@ -88,6 +88,15 @@ class TrackerConfig:
     #: initial boost-mode probability of a radar-initiated track (IR-initiated: burning).
     init_vel_sigma_mps: float = 3000.0
     init_acc_sigma_mps2: float = 30.0
+    #: ... of a track born from two infrared lines of sight: a plume above the cloud tops is a
+    #: rocket well into its burn, whose thrust acceleration is larger (the catalogue's
+    #: thrust over mass: a median of 35 m/s² over the burns, 115 m/s² at the 95th percentile,
+    #: 280 m/s² at most; ``tracking.reach``). With ``init_acc_sigma_mps2`` (30) kn23-pullup's
+    #: infrared track of KN23-1 (110-170 m/s² in its last five seconds of burn) was 550 m/s
+    #: off with a 210 m/s sigma (NEES 25-94), lost its object to the first radar detection
+    #: after burnout and flew on as a false track (353) with a false impact claim; with 60 it
+    #: was lost the same way (NEES 13-71); with 100 it keeps its object through burnout.
+    ir_init_acc_sigma_mps2: float = 100.0
     init_boost_prob_radar: float = 0.2
     #: Prior of a track born next to a confirmed track updated in the same scan
     #: (``Tracker._initiate_radar``): the parent's estimate grown by these sigmas per axis.
@@ -194,6 +203,7 @@ class TrackerConfig:
             "ir_coast_likelihood",
             "init_vel_sigma_mps",
             "init_acc_sigma_mps2",
+            "ir_init_acc_sigma_mps2",
             "spawn_vel_sigma_mps",
             "spawn_pos_sigma_m",
             "cso_max_dv_mps",

@@ -60,7 +60,7 @@ def _information(dets: list[Detection], state: np.ndarray, geometry) -> np.ndarr
     info = np.zeros((6, 6))
     x = state[None, :]
     for d in dets:
-        s = np.asarray(d.sensor_pos_ecef, dtype=float)
+        s = np.asarray(d.sensor_pos_ecef_m, dtype=float)
         R = np.asarray(d.R, dtype=float)
         m = R.shape[0]
         if d.kind == "radar":
@@ -83,7 +83,7 @@ def pcrlb(
     cfg = config or TrackerConfig()
     by_time: dict[int, list[Detection]] = {}
     for d in detections:
-        if d.sensor_pos_ecef is not None:
+        if d.sensor_pos_ecef_m is not None:
             by_time.setdefault(d.t_ns, []).append(d)
     det_t = np.array(sorted(by_time), dtype=np.int64)
     det_s = ns_to_s(det_t)

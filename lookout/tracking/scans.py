@@ -61,7 +61,7 @@ def prepare(detections: Sequence[Detection], offset: int = 0) -> tuple[list[Scan
         idx = order_l[a:b]
         first = detections[idx[0]]
         m = len(first.z)
-        if first.sensor_pos_ecef is None:
+        if first.sensor_pos_ecef_m is None:
             rejected += len(idx)
             continue
         good = [i for i in idx if len(detections[i].z) == m]
@@ -79,7 +79,7 @@ def prepare(detections: Sequence[Detection], offset: int = 0) -> tuple[list[Scan
                 kind=first.kind,
                 z=np.array([d.z for d in dets], dtype=float),
                 R=R,
-                s=np.array(first.sensor_pos_ecef, dtype=float),
+                s=np.array(first.sensor_pos_ecef_m, dtype=float),
                 index=np.array(good, dtype=np.int64) + offset,
             )
         )

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +68,7 @@ from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
+from lookout.tracking.coverage import RadarCoverage
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.motion import (
     KAPPA,
@@ -99,7 +100,7 @@ _BIG = 1e12
 _TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
-    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t",
+    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
 )  # fmt: skip
 #: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
 #: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
@@ -271,9 +272,22 @@ class Tracker:
     tracker, a partner node's or the fusion's, whose memory must not grow with the run):
     ``updates`` is then not available."""
 
-    def __init__(self, config: TrackerConfig | None = None, *, keep_updates: bool = True) -> None:
+    def __init__(
+        self,
+        config: TrackerConfig | None = None,
+        *,
+        keep_updates: bool = True,
+        coverage: Mapping[str, RadarCoverage] | None = None,
+    ) -> None:
         self.config = cfg = config or TrackerConfig()
         self.keep_updates = keep_updates
+        # The radars whose fields of view are declared (``coverage.RadarCoverage``, by sensor
+        # id): a track is judged against them (``_note_looks``), at every scan their revisit
+        # says they made, with a detection or not (``_empty_looks``); other radars' coverage is
+        # learned from their detections (``_SensorClutter.covers``).
+        self.coverage = dict(coverage or {})
+        # Per declared radar: the time (s) up to which its scans were counted as looks.
+        self._looked_until: dict[str, float] = {}
         self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
         self._reach_sigmas = math.sqrt(cfg.gate(1))
         self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
@@ -298,6 +312,8 @@ class Tracker:
         self.pd_hits = np.zeros((cap, 0))
         self.pd_looks = np.zeros((cap, 0))
         self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
+        # ... and the Pd it saw the track with at its last detection (``_note_looks``).
+        self.pd_run = np.zeros((cap, 0))
         self._radar_codes: dict[str, int] = {}
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
@@ -388,6 +404,8 @@ class Tracker:
         """Process one sensor scan (``scans.prepare``)."""
         self._sensor_geometry(scan)
         self.t_now = max(self.t_now, scan.t)
+        if self.coverage:
+            self._empty_looks(scan.t)
         self._delete_aged(scan.t)
         # Housekeeping (rebase, deletion) at every whole second, whether or not ``report`` is
         # called: a run's tracks do not depend on when it is asked for reports.
@@ -417,8 +435,14 @@ class Tracker:
         if clutter is None:
             clutter = self._clutter[scan.sensor] = _SensorClutter(scan.kind, scan.m)
         clutter.learn(scan.z, free.size)
-        if scan.kind == "radar" and self.n:
-            self._note_looks(scan, clutter, updated)
+        if scan.kind == "radar":
+            if self.n:
+                declared = self.coverage.get(scan.sensor)
+                self._note_looks(
+                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter
+                )
+            if scan.sensor in self.coverage:
+                self._looked_until[scan.sensor] = scan.t
         if free.size:
             if scan.kind == "radar":
                 self._initiate_radar(scan, free, near)
@@ -1273,58 +1297,120 @@ class Tracker:
             )
         # --- end manoeuvre mode ---
 
-    def _note_looks(self, scan: Scan, cover: _SensorClutter, updated: np.ndarray) -> None:
-        """A radar scan at ``scan.t`` looked at every confirmed track predicted inside the
-        radar's coverage (``_SensorClutter.covers``); those it updated (``updated``) were seen,
-        the others missed. A miss is evidence against the track's object being there: it adds
-        ``ln(1 - Pd)`` to the track score, ``Pd`` the track's own detection probability with
-        that radar, learned from its looks (``(hits + 1) / (looks + 2)``, both discounted by
+    def _empty_looks(self, t: float) -> None:
+        """Count as looks the scans each declared radar made before ``t`` (s) that brought no
+        detection (detections come in time order: a scan of a radar before ``t`` not seen yet
+        was empty), from the first scan the tracker saw on; none inside a declared outage."""
+        for sensor, cov in self.coverage.items():
+            after = self._looked_until.get(sensor)
+            if after is None:
+                after = self._looked_until[sensor] = t
+                continue
+            times = cov.scan_times(after, t)
+            if times.size == 0:
+                continue
+            self._looked_until[sensor] = float(times[-1])
+            if not self.confirmed[: self.n].any():
+                continue
+            none = np.zeros(0, dtype=np.int64)
+            pos, basis = cov.antenna(times)
+            for k, tk in enumerate(times.tolist()):
+                self._note_looks(sensor, tk, pos[k], basis[k], none, cov)
+
+    def _note_looks(
+        self,
+        sensor: str,
+        t: float,
+        s: np.ndarray,
+        B: np.ndarray,
+        updated: np.ndarray,
+        declared: RadarCoverage | None = None,
+        learned: _SensorClutter | None = None,
+    ) -> None:
+        """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
+        looked at every confirmed track predicted inside its coverage; those it updated
+        (``updated``) were seen, the others missed. The coverage is the radar's declared field
+        of view (``declared``, ``coverage.RadarCoverage.inside_prob``: the probability that
+        the track's object is inside it, a track looked at when over one half) where its node
+        knows it, else the one learned from its detections (``learned``,
+        ``_SensorClutter.covers``, by a margin of twice the position uncertainty).
+
+        A miss is evidence against the track's object being there: it adds
+        ``ln(1 - Pd P_in)`` to the track score, ``P_in`` the probability of being inside (1 for
+        learned coverage), ``Pd`` the track's own detection probability with that radar,
+        learned from its looks (``(hits + 1) / (looks + 2)``, both discounted by
         ``1 - 1 / pd_memory_looks`` per look and by ``exp(-gap / pd_memory_s)`` over the time
         since the last, at most ``detection_prob``), so a track seen at every scan and missed
         many times running loses its score in a few tens of looks, and a faint object, seen
-        one scan in five, slowly; a radar that sees the track less than ``miss_pd_floor`` of
+        one scan in five, slowly. A radar that sees the track less than ``miss_pd_floor`` of
         its looks tells nothing by missing it (a reentry vehicle coming back into a radar's
         coverage at 2,000 km, a twentieth of a square metre, is seen at a few per cent of the
-        looks: its dormant track must wait for it). A confirmed track whose score falls
-        ``delete_score_drop`` below the highest it reached is deleted (``_delete_aged``;
-        Blackman & Popoli 6.2, track deletion by score drop). A track outside every radar's
-        coverage gets no miss: unseen, not disproven, it coasts. Scans without any detection
-        never reach the tracker and count as no look (conservative)."""
+        looks: its dormant track must wait for it), unless it saw the track at least that
+        often at its last detection and has looked at it since without a gap of
+        ``pd_memory_s``: then each miss of that run costs at least ``ln(1 - miss_pd_floor)``.
+        The learned ``Pd`` falls with every miss, so without that a young track (three
+        detections, then lost: kn23-pullup's infrared-born 353) stopped losing score 7.6 below
+        its highest and was reported for minutes following nothing; an object that really
+        stays in the field at ``Pd`` of at least the floor survives ``delete_score_drop`` of
+        such misses running with a probability of 10⁻⁴ or less.
+
+        A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
+        is deleted (``_delete_aged``; Blackman & Popoli 6.2, track deletion by score drop). A
+        track outside every radar's coverage gets no miss: unseen, not disproven, it coasts.
+        A declared radar's scans without any detection count as looks (``_empty_looks``); a
+        learned one's never reach the tracker and count as no look (conservative)."""
         cfg = self.config
         n = self.n
         sel = np.flatnonzero(self.confirmed[:n])
         if sel.size == 0:
             return
-        code = self._radar_codes.get(scan.sensor)
+        code = self._radar_codes.get(sensor)
         if code is None:
-            code = self._radar_codes[scan.sensor] = len(self._radar_codes)
-            for name in ("pd_hits", "pd_looks", "pd_t"):
+            code = self._radar_codes[sensor] = len(self._radar_codes)
+            for name in ("pd_hits", "pd_looks", "pd_t", "pd_run"):
                 arr = getattr(self, name)
                 setattr(self, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
         seen = np.zeros(n, dtype=bool)
         seen[updated] = True
-        dt = scan.t - self.t_base[sel]
+        dt = t - self.t_base[sel]
         p = (
             self.cpos[sel]
             + self.cvel[sel] * dt[:, None]
             + 0.5 * self.cacc[sel] * (dt * dt)[:, None]
         )
         sig = self.csig[sel]
-        margin = 2.0 * (sig[:, 0] + sig[:, 1] * np.abs(dt)) + 1000.0
-        looked = seen[sel] | cover.covers(scan.B @ (p - scan.s).T, margin)
-        sel, seen_s = sel[looked], seen[sel][looked]
+        spread = sig[:, 0] + sig[:, 1] * np.abs(dt)
+        enu = B @ (p - s).T
+        if declared is not None:
+            # Per axis (``csig`` is the root of the position covariance's trace), and the
+            # 1 km the extrapolation may be off.
+            p_in = declared.inside_prob(enu, spread / math.sqrt(3.0) + 1000.0, s, p)
+        else:
+            p_in = learned.covers(enu, 2.0 * spread + 1000.0).astype(float)
+        looked = seen[sel] | (p_in >= 0.5)
+        sel, seen_s, p_in = sel[looked], seen[sel][looked], p_in[looked]
         if sel.size == 0:
             return
-        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(
-            -(scan.t - self.pd_t[sel, code]) / cfg.pd_memory_s
-        )
+        gap = t - self.pd_t[sel, code]
+        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(-gap / cfg.pd_memory_s)
         hits, looks = keep * self.pd_hits[sel, code], keep * self.pd_looks[sel, code]
         pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
-        missed = ~seen_s & (pd >= cfg.miss_pd_floor)
-        self.llr[sel[missed]] += np.log1p(-pd[missed])
-        self.pd_hits[sel, code] = hits + seen_s
-        self.pd_looks[sel, code] = looks + 1.0
-        self.pd_t[sel, code] = scan.t
+        floor = cfg.miss_pd_floor
+        run = np.where(gap <= cfg.pd_memory_s, self.pd_run[sel, code], 0.0) >= floor
+        pd_miss = np.where(run, np.maximum(pd, floor), np.where(pd >= floor, pd, 0.0))
+        missed = ~seen_s & (pd_miss > 0.0)
+        self.llr[sel[missed]] += np.log1p(-(pd_miss * np.minimum(p_in, 1.0))[missed])
+        hits, looks = hits + seen_s, looks + 1.0
+        self.pd_hits[sel, code] = hits
+        self.pd_looks[sel, code] = looks
+        self.pd_t[sel, code] = t
+        # The Pd the radar saw the track with at its last detection (kept through a run of
+        # misses; forgotten after a gap in the looks).
+        self.pd_run[sel, code] = np.where(
+            seen_s,
+            np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob),
+            np.where(gap <= cfg.pd_memory_s, self.pd_run[sel, code], 0.0),
+        )
 
     def _note_wakes(
         self, idx: np.ndarray, t: float, lost_s: float, boost: np.ndarray, dll: np.ndarray
@@ -1471,6 +1557,7 @@ class Tracker:
         self.pd_hits[s] = 0.0
         self.pd_looks[s] = 0.0
         self.pd_t[s] = t
+        self.pd_run[s] = 0.0
         self.confirmed[s] = (hits >= self.config.confirm_hits) & (llr >= self._confirm_llr)
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
@@ -1651,6 +1738,7 @@ class Tracker:
         vel = np.zeros((k, 3))
         P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
         xm, Pm, mu = self._new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood)
+        Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.ir_init_acc_sigma_mps2**2
         ids = self._add(
             xm, Pm, mu, scan.t, 2, cfg.ir_pair_llr, self._tentative_timeout(scan.sensor)
         )
@@ -1815,12 +1903,14 @@ def track(
     *,
     report_period_s: float = 1.0,
     t_end: float | None = None,
+    coverage: Mapping[str, RadarCoverage] | None = None,
 ) -> TrackerOutput:
     """Track a whole time-ordered list of detections. Reports are made at ``k *
     report_period_s`` from the first detection's time (floored to the period) to ``t_end``
-    (default: the last detection), each after every detection at or before it."""
+    (default: the last detection), each after every detection at or before it. ``coverage``:
+    the radars' declared fields of view (``Tracker``)."""
     wall0 = time.perf_counter()
-    tracker = Tracker(config)
+    tracker = Tracker(config, coverage=coverage)
     scans, rejected = prepare(detections)
     tracker.n_rejected = rejected
     tracker._n_seen = len(detections)

@@ -416,27 +416,27 @@ class WarnDesk:
                 continue
             if a.phase != "boost" and fresh:
                 ob.coasted = ob.coasted or descending
-            if fresh and a.launch_lat is not None and a.launch_ellipse is not None:
+            if fresh and a.launch_lat_rad is not None and a.launch_ellipse is not None:
                 cov = _cov_of(a.launch_ellipse)
                 ev.launches.append(
                     (
                         t,
-                        a.launch_lat,
-                        a.launch_lon,
+                        a.launch_lat_rad,
+                        a.launch_lon_rad,
                         cov,
                         ns_to_s(a.launch_time_ns or 0),
                         ns_to_s(a.launch_time_sigma_ns or 0),
                     )
                 )
                 del ev.launches[:-8]
-            if fresh and a.impact_lat is not None and a.impact_time_ns is not None:
+            if fresh and a.impact_lat_rad is not None and a.impact_time_ns is not None:
                 if ob.down_t is not None and ob.down_t < t:
                     continue  # its fall is the one predicted before it came down
                 cov = _cov_of(a.impact_ellipse) if a.impact_ellipse else np.eye(2)
                 ob.impact_from_burnout = not a.iip
                 ob.impact = (
-                    float(np.degrees(a.impact_lat)),
-                    float(np.degrees(a.impact_lon)),
+                    float(np.degrees(a.impact_lat_rad)),
+                    float(np.degrees(a.impact_lon_rad)),
                     ns_to_s(a.impact_time_ns),
                     ns_to_s(a.impact_time_sigma_ns or 0),
                     cov,

@@ -113,11 +113,11 @@ def _enu(lat: float, lon: float) -> np.ndarray:
 
 def launch_area(a: m.Assessment | None) -> str | None:
     """The territory code (land or EEZ) of an assessment's launch point, or None."""
-    if a is None or a.launch_lat is None or a.launch_lon is None:
+    if a is None or a.launch_lat_rad is None or a.launch_lon_rad is None:
         return None
     from lookout.assess.territory import territories
 
-    return territories().area_at(a.launch_lat, a.launch_lon).code
+    return territories().area_at(a.launch_lat_rad, a.launch_lon_rad).code
 
 
 def track_event(
@@ -172,7 +172,7 @@ def track_event(
 def impact_event(st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u") -> bytes | None:
     """The predicted impact of a track after burnout, as an ellipse event; None before."""
     a = st.assessment
-    if a is None or a.iip or a.impact_lat is None or a.impact_time_ns is None or a.orbital:
+    if a is None or a.iip or a.impact_lat_rad is None or a.impact_time_ns is None or a.orbital:
         return None
     t = epoch + dt.timedelta(seconds=ns_to_s(st.t_ns))
     t_imp = epoch + dt.timedelta(seconds=ns_to_s(a.impact_time_ns))
@@ -191,7 +191,8 @@ def impact_event(st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u") 
         f'<event version="2.0" uid={quoteattr(parent + ".impact")} type="u-d-c-e" how="h-e" '
         f'time="{_iso(t)}" start="{_iso(t)}" '
         f'stale="{_iso(max(t_imp, t) + dt.timedelta(seconds=IMPACT_STALE_S))}">'
-        f'<point lat="{math.degrees(a.impact_lat):.6f}" lon="{math.degrees(a.impact_lon):.6f}" '
+        f'<point lat="{math.degrees(a.impact_lat_rad):.6f}" '
+        f'lon="{math.degrees(a.impact_lon_rad):.6f}" '
         f'hae="0.0" ce="{major:.1f}" le="9999999.0"/>'
         f'<detail><shape><ellipse major="{major:.1f}" minor="{minor:.1f}" angle="{angle:.1f}"/>'
         f"</shape><contact callsign={quoteattr(st.system_track_id + ' impact')}/>"
@@ -269,7 +270,7 @@ class CotFeed:
         a = st.assessment
         key = st.system_track_id
         if key not in self._launch_area or (self._launch_area[key] is None and a is not None):
-            if a is not None and a.launch_lat is not None:
+            if a is not None and a.launch_lat_rad is not None:
                 self._launch_area[key] = launch_area(a)
             else:
                 self._launch_area.setdefault(key, None)

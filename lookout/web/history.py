@@ -102,27 +102,27 @@ def assessment_view(a: m.Assessment) -> dict:
         "impact": None,
         "orbit": None,
     }
-    if a.launch_lat is not None and a.launch_lon is not None:
+    if a.launch_lat_rad is not None and a.launch_lon_rad is not None:
         out["launch"] = {
-            "lat_deg": _deg(a.launch_lat),
-            "lon_deg": _deg(a.launch_lon),
+            "lat_deg": _deg(a.launch_lat_rad),
+            "lon_deg": _deg(a.launch_lon_rad),
             "t": _s(a.launch_time_ns),
             "sigma_s": _s(a.launch_time_sigma_ns),
-            "ellipse": ellipse_outline_deg(a.launch_lat, a.launch_lon, a.launch_ellipse),
+            "ellipse": ellipse_outline_deg(a.launch_lat_rad, a.launch_lon_rad, a.launch_ellipse),
             "semi_major_km": _km(a.launch_ellipse.semi_major_m) if a.launch_ellipse else None,
         }
-    if a.impact_lat is not None and a.impact_lon is not None:
+    if a.impact_lat_rad is not None and a.impact_lon_rad is not None:
         e = a.impact_ellipse
         out["impact"] = {
-            "lat_deg": _deg(a.impact_lat),
-            "lon_deg": _deg(a.impact_lon),
+            "lat_deg": _deg(a.impact_lat_rad),
+            "lon_deg": _deg(a.impact_lon_rad),
             "t": _s(a.impact_time_ns),
             "sigma_s": _s(a.impact_time_sigma_ns),
             "iip": a.iip,
             "semi_major_km": _km(e.semi_major_m) if e else None,
             "semi_minor_km": _km(e.semi_minor_m) if e else None,
             "orientation_deg": round(math.degrees(e.orientation_rad), 1) if e else None,
-            "ellipse": ellipse_outline_deg(a.impact_lat, a.impact_lon, e),
+            "ellipse": ellipse_outline_deg(a.impact_lat_rad, a.impact_lon_rad, e),
             "area": a.impact_area,
             "area_kind": a.impact_area_kind,
         }
@@ -279,7 +279,7 @@ class PictureHistory:
             view_a.update(event=st.event_id, object=st.object_type, label=track_label(st))
             self._events(log, tid, tr, a, view_a, w)
             wants_path = (
-                not a.iip and not a.orbital and a.impact_lat is not None and a.phase != "boost"
+                not a.iip and not a.orbital and a.impact_lat_rad is not None and a.phase != "boost"
             )
             if wants_path:
                 self._pending.append((view, st, view_a))
