@@ -7,9 +7,9 @@ bounded by the catalogue's burn times and delta-v) explains it, and a coast trac
 pull-up by 10 m after one second and 1 km after ten.
 
 The manoeuvre mode uses the tracker's state layout (``lookout.tracking.motion``) with the three
-acceleration components holding the *lift* acceleration (ECEF, m/s²), a random walk driven by
-white jerk perpendicular to the velocity (lift is perpendicular to the flight path; drag, along
-it, stays with ``kappa``). The jerk's size is physical, not fitted:
+acceleration components holding the *aerodynamic* acceleration drag with ``kappa`` leaves out
+(ECEF, m/s²): the lift across the velocity and the induced drag that lift brings along it, a
+random walk driven by white jerk. The sizes are physical, not fitted:
 
 - **Lift ceiling** ``a_max``: what the airframe can pull at the track's dynamic pressure. With a
   parabolic polar ``Cd = Cd0 + K Cl²`` of maximum lift-to-drag ``E`` (``lookout.physics.dynamics``)
@@ -18,16 +18,28 @@ it, stays with ``kappa``). The jerk's size is physical, not fitted:
   drag estimate (``kappa`` plus 3 sigma); capped by the structural limit. ``E``, ``f`` and the
   limit are the largest of the catalogue's lifting vehicles (``lookout.physics.vehicles``). Above
   ~80 km ``a_max`` vanishes: the mode is the coast mode there, and is never entered.
-- **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)``: lift builds and turns at the
-  rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s: an altitude hold of 60 s
-  period, a bank reversal or a pull-up of ~10 s), at most ``jerk_sigma_mps3``.
+- **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)`` across the velocity: lift
+  builds and turns at the rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s:
+  an altitude hold of 60 s period, a bank reversal or a pull-up of ~10 s), at most
+  ``jerk_sigma_mps3``; along it ``f / E`` of that (0.5): the induced drag ``K Cl² q A / m``
+  changes with the lift at that rate where the lift coefficient is largest, ``f Cl*``.
+- **Induced drag** at the largest lift is ``f / (2 E)`` of that lift (0.25: the polar at
+  ``f Cl*`` has ``f²`` times the zero-lift drag), hence the lift prior's sigma along the
+  velocity. Left out (lift across the velocity only), a KN-23 pushing over at apogee (2 m/s²
+  of lift, 0.5 m/s² more drag) was 3 m/s behind along its track at 2-3 sigma within 10 s,
+  the manoeuvre mode's NEES 40-50, and kn23-pullup's reentry NEES in bounds stayed at 0.77.
 
 The mode is entered from coast at ``1 / onset_dwell_s`` per second wherever the ceiling is at
-least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and left at
-``1 / dwell_s``. While it is less probable than
-``reseed_prob`` it is, like the boost mode, not a track of its own but a fresh hypothesis "lift
-began since the last update", restarted from the coast mode with the lift prior (sigma ``a_max
-/ 2`` perpendicular to the velocity).
+least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and with
+probability ``apogee_onset_prob`` (even odds) where the object passes its apogee in the air:
+the catalogue's lifting bodies engage their lift law there, saturated at what the air allows,
+so that part of the onset carries the lift prior into the mixing (``mix_onset``). With the
+rate alone, the mode took 12-20 s after a pull-up's lift began at apogee to pass one half
+(kn23-pullup, slbm, hgv: NEES 50-150 meanwhile, the mode at 5-10 %, its lift held near zero
+by the coast mode mixed into it at 15-20 % a second). It is left at ``1 / dwell_s``. While it
+is less probable than ``reseed_prob`` it is, like the boost mode, not a track of its own but a
+fresh hypothesis "lift began since the last update", restarted from the coast mode with the
+lift prior (sigma ``a_max / 2`` across the velocity, a quarter of that along it).
 """
 
 from __future__ import annotations
@@ -35,8 +47,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
-from lookout.geodesy import G0
+from lookout.geodesy import G0, GM_EARTH
 from lookout.physics import atmosphere
 from lookout.physics.vehicles import catalogue
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
@@ -88,12 +101,33 @@ class ManoeuvreConfig:
     #: mode) when not; kn23-pullup 0.886 either way.
     onset_climbing: bool = False
     climb_mps: float = 100.0
+    #: Probability that a coasting object passing its apogee in the air (where it can pull
+    #: ``min_lift_mps2``) begins to manoeuvre there: the catalogue's lifting bodies engage
+    #: their lift law at apogee (``lookout.physics.dynamics``, docs/flight.md), and whether
+    #: the object is one is not known: even odds.
+    apogee_onset_prob: float = 0.5
+
+    @property
+    def induced_prior_ratio(self) -> float:
+        """Induced drag at the largest lift coefficient over that lift: with the polar
+        ``Cd = Cd0 + Cl² / (4 Cd0 E²)`` at ``Cl = f Cl* = 2 f E Cd0``, ``f / (2 E)`` (0.25)."""
+        return self.cl_max_factor / (2.0 * self.lift_to_drag) if self.lift_to_drag > 0 else 0.0
+
+    @property
+    def induced_jerk_ratio(self) -> float:
+        """How fast the induced drag changes with the lift there: ``d(Cl²/(4 Cd0 E²)) / dCl``
+        over ``Cl / ...``, ``f / E`` (0.5)."""
+        return self.cl_max_factor / self.lift_to_drag if self.lift_to_drag > 0 else 0.0
 
     def __post_init__(self) -> None:
         for name in ("rate_per_s", "jerk_sigma_mps3", "onset_dwell_s", "dwell_s"):
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"ManoeuvreConfig.{name} = {value!r}: expected a positive number")
+        if not 0.0 <= self.apogee_onset_prob <= 1.0:
+            raise ValueError(
+                f"ManoeuvreConfig.apogee_onset_prob = {self.apogee_onset_prob!r}: expected [0, 1]"
+            )
         if not 0.0 < self.reseed_prob < 1.0:
             raise ValueError(f"ManoeuvreConfig.reseed_prob = {self.reseed_prob!r}: expected (0, 1)")
 
@@ -113,6 +147,15 @@ def _across(vel: np.ndarray) -> np.ndarray:
     """Projectors (N, 3, 3) onto the plane perpendicular to each velocity."""
     speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
     return np.eye(3)[None] - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+
+
+def _shape(vel: np.ndarray, along) -> np.ndarray:
+    """Covariance shapes (N, 3, 3) of an aerodynamic acceleration: unit variance across each
+    velocity, ``along**2`` (a number, or one per velocity) along it."""
+    speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
+    outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+    along = np.broadcast_to(np.asarray(along, dtype=float), speed2.shape)
+    return np.eye(3)[None] - (1.0 - along * along)[:, None, None] * outer
 
 
 def jerk_q(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -138,39 +181,105 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
         )
         * qj[:, None, None]
     )  # (N, 3, 3) over (pos, vel, acc)
-    perp = _across(x[:, 3:6])
+    # The induced drag changes with the lift as ``d(a_ind)/d(a_lift) = a_lift / (2 E² a_d0)``,
+    # ``f / E`` at the ceiling ``a_max = 2 f E a_d0``, in proportion to the lift pulled: a
+    # body pulling none (a ballistic reentry vehicle) gets no more drag noise than in coast.
+    vel = x[:, 3:6]
+    lift = np.einsum("nij,nj->ni", _across(vel), x[:, 6:9])
+    ceiling = np.maximum(lift_ceiling(x, P, cfg), 1e-9)
+    pulled = np.minimum(np.sqrt(np.einsum("ij,ij->i", lift, lift)) / ceiling, 1.0)
+    perp = _shape(vel, cfg.induced_jerk_ratio * pulled)
     Q = np.zeros((x.shape[0], NX, NX))
     Q[:, 0:9, 0:9] = np.einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)
     return Q
 
 
-def onset_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig):
+def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarray:
+    """Probability (N,) that the object passes its apogee within ``dt`` of its state ``x``
+    (covariance ``P``): its climb rate, of that uncertainty, falls through zero in between
+    (falling at the radial acceleration of gravity less the centrifugal relief)."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    r = np.linalg.norm(pos, axis=1)
+    up = pos / r[:, None]
+    climb = np.einsum("ij,ij->i", up, vel)
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    a_up = -GM_EARTH / (r * r) + np.maximum(v2 - climb * climb, 0.0) / r
+    climb1 = climb + a_up * np.abs(dt)
+    sig = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up), 1e-6))
+    return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
+
+
+def onset_probability(
+    x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig, split: bool = False
+):
     """Probability (N,) that a coasting object begins to manoeuvre within ``dt``: none where
-    it cannot pull ``min_lift_mps2``."""
+    it cannot pull ``min_lift_mps2``; ``apogee_onset_prob`` of the probability that its apogee
+    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs. With
+    ``split``, also the part (N,) of it that is an onset at apogee (``mix_onset``)."""
     can = lift_ceiling(x, P, cfg) >= cfg.min_lift_mps2
+    p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
     if not cfg.onset_climbing:
         pos, vel = x[:, 0:3], x[:, 3:6]
         climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
-        can &= climb <= cfg.climb_mps
-    return np.where(can, -np.expm1(-np.abs(dt) / cfg.onset_dwell_s), 0.0)
+        p = np.where(climb <= cfg.climb_mps, p, 0.0)
+    at_apogee = np.zeros_like(p)
+    if cfg.apogee_onset_prob > 0.0:
+        at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
+        p = p + at_apogee
+    p, at_apogee = np.where(can, p, 0.0), np.where(can, at_apogee, 0.0)
+    return (p, at_apogee) if split else p
+
+
+def mix_onset(
+    P0: np.ndarray,
+    w: np.ndarray,
+    at_apogee: np.ndarray,
+    p_onset: np.ndarray,
+    xm: np.ndarray,
+    Pm: np.ndarray,
+    coast: int,
+    mode: int,
+    cfg: ManoeuvreConfig,
+) -> None:
+    """The IMM mixing's share of the coast mode in the manoeuvre mode's prior (``P0`` (N, M,
+    10, 10), changed in place; ``w`` (N, M, M) the mixing weights; ``xm``, ``Pm`` the mode
+    estimates), the part of it that is an onset at apogee (``at_apogee`` of ``p_onset``, from
+    ``onset_probability``): there a lifting body's law engages with its lift saturated at
+    what the air allows (``lookout.physics.dynamics``), so that share carries the lift prior
+    (``reseed``: sigma half the ceiling), not the coast mode's lift, zero and certain. An onset
+    elsewhere builds its lift at the manoeuvre rate (the jerk) and is mixed in as it is: with
+    the prior there too (a 25 km hold, ceiling 20 g) the mode's lift spread 50 m/s² wide and
+    the coast mode took over mid-hold (kn23-south's climbing NEES in bounds 0.88 -> 0.64)."""
+    frac = np.where(p_onset > 0.0, at_apogee / np.maximum(p_onset, 1e-300), 0.0)
+    share = w[:, coast, mode] * frac
+    on = share > 0.0
+    if on.any():
+        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
+        P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
 def end_probability(dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     return -np.expm1(-np.abs(dt) / cfg.dwell_s)
 
 
+def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Covariance (N, 3, 3) of the aerodynamic acceleration of an object that has just begun
+    to manoeuvre: sigma half the ceiling across the velocity, ``induced_prior_ratio`` of that
+    along it (the induced drag), plus 1e-6 m²/s⁴ to keep it positive definite."""
+    sig = 0.5 * lift_ceiling(x, P, cfg)
+    shape = _shape(x[:, 3:6], cfg.induced_prior_ratio)
+    return (sig * sig)[:, None, None] * shape + np.eye(3)[None] * 1e-6
+
+
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
-    """A fresh manoeuvre-mode estimate from the coast mode's: no lift yet, its prior sigma half
-    the ceiling, perpendicular to the velocity."""
+    """A fresh manoeuvre-mode estimate from the coast mode's: no lift yet, its prior
+    ``lift_prior`` (sigma half the ceiling across the velocity, a quarter of that along it)."""
     x = x_coast.copy()
     x[:, 6:9] = 0.0
     P = P_coast.copy()
     P[:, 6:9, :] = 0.0
     P[:, :, 6:9] = 0.0
-    sig = 0.5 * lift_ceiling(x_coast, P_coast, cfg)
-    P[:, 6:9, 6:9] = (sig * sig)[:, None, None] * _across(x_coast[:, 3:6])
-    # Keep the block positive definite along the velocity (no lift there).
-    P[:, 6:9, 6:9] += np.eye(3)[None] * 1e-6
+    P[:, 6:9, 6:9] = lift_prior(x_coast, P_coast, cfg)
     return x, P
 
 
@@ -185,6 +294,8 @@ __all__ = [
     "end_probability",
     "jerk_q",
     "lift_ceiling",
+    "lift_prior",
+    "mix_onset",
     "onset_probability",
     "process_noise",
     "reseed",

@@ -567,7 +567,7 @@ class Tracker:
         Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
         # --- manoeuvre mode: entered from coast where lift is possible, left back to coast ---
         mcfg = cfg.manoeuvre
-        p_cm = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg)
+        p_cm, p_apo = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg, True)
         p_mc = manoeuvre.end_probability(dt, mcfg)
         Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
         Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
@@ -602,6 +602,7 @@ class Tracker:
         x0[:, COAST, 6:9] = 0.0
         P0[:, COAST, 6:9, :] = 0.0
         P0[:, COAST, :, 6:9] = 0.0
+        manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, mcfg)  # manoeuvre mode
 
         flat_x = x0.reshape(NMODE * n, NX)
         dt2 = np.repeat(dt, NMODE)
