@@ -41,6 +41,7 @@ Lon = Annotated[float, msgspec.Meta(ge=-180.0, le=360.0)]
 """A longitude in degrees (east of Greenwich, up to 360)."""
 
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_KEY = re.compile(r" - at `key` in `\$(?P<path>[^`]*)`$")
 _STEP = re.compile(r"\.(?P<key>[^.\[]+)|\[(?P<index>\d+)\]")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<field>[^`]+)`")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`")
@@ -84,6 +85,15 @@ def _hints(cls: type) -> dict[str, Any]:
 def explain(exc: msgspec.ValidationError, data: Any, type_: type) -> tuple[str, Any, str]:
     """The field path, the value found there and what the schema expects, for msgspec's error."""
     text = str(exc)
+    key = _KEY.search(text)
+    if key:  # a mapping with a key that is no field name (YAML reads ``1:`` as a number)
+        steps = _steps(key["path"])
+        value = data
+        for step in steps:
+            value = _child(value, step)
+        bad = next((k for k in value if not isinstance(k, str)), None)
+        where = _join(steps + ["key"]) if steps else "key"
+        return where, bad, "a field name (a string)"
     match = _PATH.search(text)
     steps = _steps(match["path"]) if match else []
     what = text[: match.start()] if match else text

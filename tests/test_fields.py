@@ -49,6 +49,7 @@ def _message(data) -> str:
         ({"id": "a", "seed": True}, "plans[3].seed = True, expected an integer >= 0"),
         ({"id": "a"}, "plans[3].seed = None, expected a value (the field is required)"),
         ({"id": "a", "seed": 1, "colour": 2}, "plans[3].colour = 2, expected one of the fields"),
+        ({"id": "a", "seed": 1, 5: "x"}, "plans[3].key = 5, expected a field name (a string)"),
         ({"id": "a", "seed": 1, "mode": "warp"}, "plans[3].mode = 'warp', expected one of 'fast'"),
         (
             {"id": "a", "seed": 1, "site": [91, 0]},

@@ -80,9 +80,6 @@ class RadarCoverage:
             t = t[(t < a) | (t >= b)]
         return t
 
-    def in_outage(self, t: float) -> bool:
-        return any(a <= t < b for a, b in self.outages)
-
     def inside_prob(
         self, enu: np.ndarray, sigma_m: np.ndarray, site: np.ndarray, points: np.ndarray
     ) -> np.ndarray:
