@@ -256,9 +256,29 @@ class TrackMemory:
     # launch point changes only while it is refined, the answers are the same for the same one.
     sea_memo: tuple[bytes, float] | None = None
     state_memo: tuple[bytes, tuple[str | None, float]] | None = None
-    # The densified ground track flown (``Assessor._ground_track``): the launch point's key,
-    # the raw points it covers, and its points (t, lat, lon, land code) but the last.
-    ground_dense: tuple | None = None
+    #: The densified ground track flown so far (``Assessor._ground_track``).
+    ground_dense: DenseGroundTrack | None = None
+
+
+@dataclass(frozen=True)
+class DenseGroundTrack:
+    """A track's ground track, densified (``_densify_track``) with the land under each point,
+    as kept between updates: every point but the last (an update's own point, where the next
+    segment starts)."""
+
+    #: The launch point it starts from (``ndarray.tobytes`` of t, lat, lon), None if none.
+    head_key: bytes | None
+    #: The raw points (updates, and the launch point if any) it was made from.
+    n_raw: int
+    t: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    codes: np.ndarray
+
+    @classmethod
+    def empty(cls, head_key: bytes | None) -> DenseGroundTrack:
+        e = np.zeros(0)
+        return cls(head_key, 0, e, e, e, np.zeros(0, dtype=object))
 
 
 class Assessor:
@@ -630,19 +650,21 @@ class Assessor:
         n_raw = len(m.ground_t) + (head is not None)
         kept = m.ground_dense
         head_key = None if head is None else head.tobytes()
-        if kept is None or kept[0] != head_key or kept[1] > n_raw:
-            kept = (head_key, 0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=object))
-        _, done, t0, lat0, lon0, codes0 = kept
-        skip = max(done - 1, 0)  # raw points whose outgoing segments are kept
+        if kept is None or kept.head_key != head_key or kept.n_raw > n_raw:
+            kept = DenseGroundTrack.empty(head_key)
+        skip = max(kept.n_raw - 1, 0)  # raw points whose outgoing segments are kept
         g = max(skip - (head is not None), 0)
         cols = [m.ground_t[g:], m.ground_lat[g:], m.ground_lon[g:]]
         if head is not None and skip == 0:
             cols = [[float(v), *c] for v, c in zip(head, cols, strict=True)]
         nt, nla, nlo = _densify_track(*(np.array(c, dtype=float) for c in cols))
-        ts, lats, lons = (np.concatenate(p) for p in ((t0, nt), (lat0, nla), (lon0, nlo)))
-        codes = np.concatenate([codes0, self.outlines.land_at(nla, nlo)])
-        # Kept: every point but the last (an update's own point, the start of the next segment).
-        m.ground_dense = (head_key, n_raw, ts[:-1], lats[:-1], lons[:-1], codes[:-1])
+        ts, lats, lons = (
+            np.concatenate(p) for p in ((kept.t, nt), (kept.lat, nla), (kept.lon, nlo))
+        )
+        codes = np.concatenate([kept.codes, self.outlines.land_at(nla, nlo)])
+        m.ground_dense = DenseGroundTrack(
+            head_key, n_raw, ts[:-1], lats[:-1], lons[:-1], codes[:-1]
+        )
         return ts, lats, lons, codes
 
 
