@@ -89,9 +89,20 @@ BOOST, COAST = 0, 1
 MANOEUVRE = 2
 NMODE = 3
 # --- end manoeuvre mode ---
-#: A confirmed track not updated for this long (s) is moved forward at the next housekeeping.
 #: Confirmed tracks not updated for this long (s) are moved forward at each whole second.
 REBASE_AGE_S = 0.5
+#: A tentative track whose score (log likelihood ratio of object over clutter) falls below
+#: this is dropped: its detections are a hundred times likelier clutter than an object.
+TENTATIVE_DROP_LLR = math.log(0.01)
+#: A moving sensor's velocity is taken from its last two scans when they are at most this far
+#: apart (s); a ship or aircraft turns within a minute.
+PLATFORM_VELOCITY_MAX_GAP_S = 60.0
+#: A tentative track waits for this many of its sensor's revisits (a missed scan, then the
+#: next) before it is timed out, and a woken track for its detections as long.
+TENTATIVE_REVISITS = 2.5
+#: Two infrared lines of sight that cross above this altitude (m) are no rocket's plume: it is
+#: far above where any catalogue burn ends.
+IR_CROSSING_MAX_ALT_M = 3000e3
 _LOG_2PI = math.log(2.0 * math.pi)
 TWO_PI = 2.0 * math.pi
 _BIG = 1e12
@@ -292,7 +303,6 @@ class Tracker:
         self._reach_sigmas = math.sqrt(cfg.gate(1))
         self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
         self._confirm_llr = cfg.confirm_llr
-        self._drop_llr = math.log(0.01)
         self._log_pd = math.log(cfg.detection_prob)
         cap = 64
         self.xm = np.zeros((cap, NMODE, NX))
@@ -506,7 +516,7 @@ class Tracker:
         if last is not None:
             dt = scan.t - last[0]
             if dt > 0:
-                if dt < 60.0:
+                if dt < PLATFORM_VELOCITY_MAX_GAP_S:
                     scan.s_vel = (scan.s - last[1]) / dt
                 prev = self._revisit.get(scan.sensor, math.inf)
                 self._revisit[scan.sensor] = min(prev, dt)
@@ -537,7 +547,7 @@ class Tracker:
         rad = cfg.coarse_gate_sigmas * (sig[:, 0] + sig[:, 1] * adt + 0.5 * sig[:, 2] * adt * adt)
         rad += 1e-6 * speed * adt**3 + 1000.0
         alt = altitude_approx(p)
-        low = alt < 200e3
+        low = alt < atmosphere.DRAG_CEILING_M
         if low.any():
             a_drag = 0.5 * atmosphere.density(alt[low]) * speed[low] ** 2 * self.cdrag[:n][low]
             rad[low] += a_drag * dt[low] ** 2
@@ -1458,7 +1468,7 @@ class Tracker:
     def _unwake(self, t: float) -> None:
         """Put back to sleep, with the estimate they had, the woken tracks not updated again
         within a tentative track's timeout: what woke them was a false alarm."""
-        wait = max([self.config.tentative_timeout_s] + [2.5 * r for r in self._revisit.values()])
+        wait = max([self.config.tentative_timeout_s, *map(self._tentative_timeout, self._revisit)])
         for key, (t_wake, _, saved) in list(self._woken.items()):
             i = int(np.searchsorted(self.ids[: self.n], key))
             if i >= self.n or self.ids[i] != key:
@@ -1482,7 +1492,7 @@ class Tracker:
         age = t - self.t[:n]
         conf = self.confirmed[:n]
         dead = np.where(conf, age > cfg.dormant_max_s, age > self.timeout[:n])
-        dead |= ~conf & (self.llr[:n] < self._drop_llr)
+        dead |= ~conf & (self.llr[:n] < TENTATIVE_DROP_LLR)
         # A confirmed track its radars looked at and did not see (``_note_looks``).
         dead |= conf & (self.llr_max[:n] - self.llr[:n] > cfg.delete_score_drop)
         dead |= ~np.isfinite(self.cpos[:n]).all(axis=1)
@@ -1572,7 +1582,8 @@ class Tracker:
         return ids
 
     def _tentative_timeout(self, sensor: str) -> float:
-        return max(self.config.tentative_timeout_s, 2.5 * self._revisit.get(sensor, 0.0))
+        revisit = self._revisit.get(sensor, 0.0)
+        return max(self.config.tentative_timeout_s, TENTATIVE_REVISITS * revisit)
 
     def _new_states(self, pos, P_pos, vel, P_vel, boost_prob):
         cfg = self.config
@@ -1730,7 +1741,7 @@ class Tracker:
         P_pos = np.linalg.inv(info)
         pos = (P_pos @ rhs[:, :, None])[:, :, 0]
         alt = altitude_approx(pos)
-        fine = (alt > 0.0) & (alt < 3000e3)
+        fine = (alt > 0.0) & (alt < IR_CROSSING_MAX_ALT_M)
         r, c, pos, P_pos = r[fine], c[fine], pos[fine], P_pos[fine]
         if r.size == 0:
             return None
