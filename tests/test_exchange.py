@@ -828,3 +828,36 @@ def test_docs_messages_examples_run():
     assert blocks
     for block in blocks:
         exec(compile(block, "docs/messages.md", "exec"), {})
+
+
+def test_a_shared_signature_memo_verifies_once_and_never_passes_a_forgery():
+    from lookout.exchange.verify import SignatureMemo
+
+    keyring = Keyring.derived(SEED, ["KR", "JP"])
+    memo = SignatureMemo(size=2)
+    first, second = (Verifier(keyring, SimClock(T0), signatures=memo) for _ in range(2))
+    env = seal(det(), "KR", 1, T0, derive_key(SEED, "KR"))
+    data = envelope_bytes(env)
+    assert first.check(data).message is not None
+    assert second.check(data).message is not None  # the same bytes: verified once
+    assert memo.hits == 1
+    # The same header and payload under another signature, another's key, or with the payload
+    # changed under the memoised signature: each refused as forged.
+    other = seal(det(r=801e3), "KR", 2, T0, derive_key(SEED, "KR"))
+    forged = [
+        msgspec.structs.replace(env, signature=bytes(64)),
+        msgspec.structs.replace(env, seq=3),
+        msgspec.structs.replace(other, signature=env.signature, seq=1),
+        seal(det(), "KR", 4, T0, derive_key(SEED, "JP")),
+    ]
+    for f in forged:
+        assert (
+            Verifier(keyring, SimClock(T0), signatures=memo).check(envelope_bytes(f)).reason
+            is Reason.FORGED
+        )
+    assert memo.hits == 1
+    for seq in (5, 6, 7):  # bounded: the oldest go
+        Verifier(keyring, SimClock(T0), signatures=memo).check(
+            envelope_bytes(seal(det(), "KR", seq, T0, derive_key(SEED, "KR")))
+        )
+    assert len(memo._ok) == 2

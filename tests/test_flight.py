@@ -478,3 +478,47 @@ def test_fly_summary_gives_the_figures_of_fly_then_summarise():
     launch = plan(39.0, 125.7, Aim(target_lat_deg=45.0, target_lon_deg=140.0, loft=900.0),
                   "icbm-liquid-2stage-light")  # fmt: skip
     assert fly_summary(launch) == summarise(launch, fly([launch]))
+
+
+def _buried(depth_m: float, up_mps: float, t_stop: float = 3600.0) -> ObjectSpec:
+    """A reentry vehicle ``depth_m`` under the ground (a sigma point of a track near it) moving
+    up at ``up_mps`` and 100 m/s east."""
+    lat, lon = np.radians(38.0), np.radians(127.0)
+    pos = geodetic_to_ecef(lat, lon, -depth_m)
+    east, _, up = enu_basis(lat, lon)
+    return ObjectSpec(
+        "buried", 0.0, pos, up_mps * up + 100.0 * east,
+        [Segment(np.inf, 1000.0, area_m2=1.0, drag="reentry_vehicle", kind="reentry_vehicle")],
+        t_stop,
+    )  # fmt: skip
+
+
+def test_a_body_under_the_ground_that_cannot_come_up_stops_without_an_impact(monkeypatch):
+    import lookout.physics.propagate as prop
+
+    falling = [_buried(500.0, -120.0), _buried(2000.0, 50.0)]
+    rising = _buried(500.0, 400.0)  # enough to come up (8 km) and come down again
+    stopped = propagate([*falling, rising])
+    # It used to fall through the Earth until its stop time (an hour at 2 s steps); the answer
+    # is the same: no impact.
+    assert all(tr.event("impact") is None for tr in stopped[:2])
+    assert all(tr.t[-1] < 30.0 for tr in stopped[:2])
+    assert stopped[2].event("impact") is not None
+    monkeypatch.setattr(prop, "SURFACE_POTENTIAL_MIN", -np.inf)
+    full = propagate([*falling, rising], spawn_debris=False)
+    assert all(tr.event("impact") is None for tr in full[:2])
+    assert full[0].t[-1] > 3000.0
+    assert full[2].event("impact").t == stopped[2].event("impact").t
+
+
+def test_effective_potential_is_the_potential_of_gravity_and_the_centrifugal_force():
+    from lookout.physics.propagate import effective_potential
+
+    pos = np.array([[4.1e6, 2.3e6, 4.4e6], [6.5e6, -1.0e6, 0.3e6]])
+    force = gravity_j2(pos) + OMEGA_EARTH**2 * pos * np.array([1.0, 1.0, 0.0])
+    h = 1.0
+    grad = np.column_stack([
+        (effective_potential(pos + h * e) - effective_potential(pos - h * e)) / (2 * h)
+        for e in np.eye(3)
+    ])  # fmt: skip
+    np.testing.assert_allclose(-grad, force, rtol=1e-6)

@@ -22,6 +22,7 @@ from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
 from lookout.exchange.memory import MemoryBus
 from lookout.exchange.policy import Policy
+from lookout.exchange.verify import SignatureMemo, Verifier
 from lookout.messages import Detection
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
@@ -106,11 +107,15 @@ class Coalition:
         bus = MemoryBus()
         audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
         picture = CommonPicture(**PICTURE_PARAMS)
-        exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture)
+        # One process: an envelope relayed to every node is verified once (``SignatureMemo``).
+        memo = SignatureMemo()
+        exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture,
+                            verifier=Verifier(keyring, clock, signatures=memo))  # fmt: skip
         nodes = {
             p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
                            warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None,
-                           coverage=declared_coverage(scenario, p))
+                           coverage=declared_coverage(scenario, p),
+                           verifier=Verifier(keyring, clock, signatures=memo))
             for p in names
         }  # fmt: skip
         return cls(scenario, policy_doc, seed, keyring, clock, bus, audit, picture, exchange, nodes)

@@ -55,7 +55,7 @@ from enum import StrEnum
 import msgspec
 
 from lookout.exchange.clock import Clock
-from lookout.exchange.envelope import decode, decode_payload, signature_ok
+from lookout.exchange.envelope import decode, decode_payload, signature_ok, signing_bytes
 from lookout.exchange.keys import Keyring
 from lookout.messages import SCHEMA_VERSION, Envelope, Message, payload_times
 from lookout.timebase import NS_PER_S
@@ -156,13 +156,46 @@ class _Window:
                 self.signatures.popitem(last=False)
 
 
+class SignatureMemo:
+    """The signatures verified last in this process, shared by the verifiers of one process
+    (the exchange and the nodes of the embedded form, ``lookout.app.coalition``), so that an
+    envelope relayed to three partners is verified once, not three times. Only signatures that
+    verified are kept, under the public key, the signature and every byte it signs: a hit is
+    the answer Ed25519 would give again. Bounded to the ``size`` latest (an envelope's
+    receivers check it within one delivery round)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._ok: dict[tuple[bytes, bytes, bytes], None] = {}
+        self.hits = 0
+
+    def signature_ok(self, env, key) -> bool:
+        try:
+            signed = signing_bytes(
+                env.version, env.sender, env.seq, env.sent_ns, env.payload_type, env.payload
+            )
+            memo_key = (key.public_bytes_raw(), bytes(env.signature), signed)
+        except Exception:  # noqa: BLE001 - not signable: the plain check says why
+            return signature_ok(env, key)
+        if memo_key in self._ok:
+            self.hits += 1
+            return True
+        if not signature_ok(env, key):
+            return False
+        self._ok[memo_key] = None
+        if len(self._ok) > self.size:
+            del self._ok[next(iter(self._ok))]
+        return True
+
+
 class Verifier:
     """Checks envelopes against a keyring and a receiver's clock; see the module doc.
 
     ``max_age_ns`` None: no envelope is late (a node catching up on its deliveries);
     ``max_ahead_ns`` None: no bound ahead; ``payload_window_ns`` (before, after) bounds a
     payload's times around its envelope's ``sent_ns`` (default: the freshness window).
-    ``plausibility`` False skips the physics (only for measuring its cost).
+    ``plausibility`` False skips the physics (only for measuring its cost). ``signatures``:
+    a memo of verified signatures shared with the other verifiers of the process.
     """
 
     def __init__(
@@ -177,8 +210,11 @@ class Verifier:
         max_seq_jump: int = MAX_SEQ_JUMP,
         plausibility: bool = True,
         payload_window_ns: tuple[int, int] | None = None,
+        signatures: SignatureMemo | None = None,
     ) -> None:
         self.keyring = keyring
+        # Signatures verified by another verifier of this process (``SignatureMemo``).
+        self.signatures = signatures
         self.clock = clock
         self.max_bytes = max_bytes
         self.max_age_ns = max_age_ns
@@ -276,7 +312,12 @@ class Verifier:
         key = self.keyring.get(sender)
         if key is None:
             return self._refuse(sender, env, Reason.UNKNOWN_SENDER, f"sender: {sender}")
-        if not signature_ok(env, key):
+        good = (
+            signature_ok(env, key)
+            if self.signatures is None
+            else self.signatures.signature_ok(env, key)
+        )
+        if not good:
             return self._refuse(sender, env, Reason.FORGED, f"signature of {sender} seq {env.seq}")
         if self.plausibility:
             try:

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, altitude_below, ecef_to_geodetic
+from lookout.geodesy import (
+    GM_EARTH,
+    J2,
+    OMEGA_EARTH,
+    R_EQUATOR,
+    R_POLAR,
+    altitude_below,
+    ecef_to_geodetic,
+)
 from lookout.physics import atmosphere, dynamics
 from lookout.physics.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
 from lookout.physics.integrate import rk4_step
@@ -112,6 +120,33 @@ class ObjectSpec:
     # are armed from ``t_armed`` on (its ignition), so the ejection's rise is none of them.
     volume_m3: float = 0.0
     t_armed: float = -np.inf
+
+
+def effective_potential(pos: np.ndarray) -> np.ndarray:
+    """Potential (J/kg) of gravity with J2 (``lookout.physics.gravity``) and of the centrifugal
+    force at ECEF positions (N, 3): ``v^2 / 2`` plus this is the Jacobi integral of the rotating
+    frame, which the Coriolis force keeps and drag only lowers."""
+    r2 = np.einsum("ij,ij->i", pos, pos)
+    r = np.sqrt(r2)
+    z2 = pos[:, 2] ** 2 / r2
+    grav = -GM_EARTH / r * (1.0 - 0.5 * J2 * R_EQUATOR**2 / r2 * (3.0 * z2 - 1.0))
+    return grav - 0.5 * OMEGA_EARTH**2 * (pos[:, 0] ** 2 + pos[:, 1] ** 2)
+
+
+def _surface_potential_min() -> float:
+    """The lowest effective potential on the WGS84 ellipsoid (J/kg), over a fine latitude grid,
+    less a margin for the grid and the integrator's energy error (``BURIED_MARGIN_J_KG``)."""
+    lat = np.linspace(0.0, np.pi / 2, 20001)
+    e2 = 1.0 - (R_POLAR / R_EQUATOR) ** 2
+    n = R_EQUATOR / np.sqrt(1.0 - e2 * np.sin(lat) ** 2)
+    pos = np.column_stack([n * np.cos(lat), np.zeros_like(lat), n * (1.0 - e2) * np.sin(lat)])
+    return float(effective_potential(pos).min()) - BURIED_MARGIN_J_KG
+
+
+#: Margin (J/kg, some 10 m of height) under the surface's effective potential below which a
+#: buried body (``_propagate_batch``) is taken as never to come up.
+BURIED_MARGIN_J_KG = 100.0
+SURFACE_POTENTIAL_MIN = _surface_potential_min()
 
 
 def _pad(rows: list[list], fill) -> np.ndarray:
@@ -503,6 +538,16 @@ def _propagate_batch(
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
         active = active & ~imp & ~(hits_stop & ~cut)
+        # A body that started under the ground (a sigma point of a track near it) impacts only
+        # once it has come up; coasting on, with too little energy ever to reach the surface
+        # (its Jacobi integral, which drag only lowers, under the surface's potential), it never
+        # will: its flight ends here, not after hours of falling through the Earth.
+        buried = active & ~surfaced & (mdot[rows, k] == 0.0) & (end[rows, k] == np.inf)
+        buried &= volume == 0.0
+        if buried.any():
+            j = np.flatnonzero(buried)
+            energy = 0.5 * np.einsum("ij,ij->i", vel[j], vel[j]) + effective_potential(pos[j])
+            active[j[energy < SURFACE_POTENTIAL_MIN]] = False
         # This step's events, by working row so far: by object.
         events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
         rec_orig.append(orig)
