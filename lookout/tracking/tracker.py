@@ -384,6 +384,9 @@ class Tracker:
         )
         self._log: list[tuple] = []
         self.t_now = -math.inf
+        # The last scan's branches (``_associate``): track rows, detection columns, score
+        # increments, thrust reachable.
+        self._branches: tuple = ()
 
     # ----------------------------------------------------------------------------- public
 
@@ -826,8 +829,11 @@ class Tracker:
         # payload's detection at the next scan, with a velocity 2-5 km/s short, was confirmed
         # and lost at once, and claimed an instantaneous impact point on Korea (12 tracks on
         # one satellite in 25 s). With the copy, the right pairing is among the tracks; the
-        # wrong one fails to gate its next detection and dies tentative (``_confirm_ok``).
-        spare = np.ones(scan.z.shape[0], dtype=bool)
+        # wrong one fails to gate its next detection and dies tentative. Radar only: an
+        # infrared line of sight left over waits for another satellite's to cross
+        # (``_initiate_infrared``). A detection next to a confirmed track updated in this scan
+        # starts from that track's estimate instead (``_initiate_radar``: a piece separating).
+        spare = (near < 0) & (kind == "radar")
         spare[jb] = False
         vague = self._vague(cand)
         pick = ok & vague[:, None] & spare[None, :]
@@ -852,13 +858,7 @@ class Tracker:
         """Copies of tracks ``idx`` (every per-track array, new ids): their slots."""
         k = idx.size
         need = self.n + k
-        if need > self.xm.shape[0]:
-            cap = max(need, 2 * self.xm.shape[0])
-            for name in _TRACK_ARRAYS:
-                arr = getattr(self, name)
-                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
-                new[: self.n] = arr[: self.n]
-                setattr(self, name, new)
+        self._grow(need)
         s = np.arange(self.n, need)
         for name in _TRACK_ARRAYS:
             arr = getattr(self, name)
@@ -1596,13 +1596,7 @@ class Tracker:
     ) -> np.ndarray:
         k = xm.shape[0]
         need = self.n + k
-        if need > self.xm.shape[0]:
-            cap = max(need, 2 * self.xm.shape[0])
-            for name in _TRACK_ARRAYS:
-                arr = getattr(self, name)
-                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
-                new[: self.n] = arr[: self.n]
-                setattr(self, name, new)
+        self._grow(need)
         s = np.arange(self.n, need)
         self.xm[s], self.Pm[s], self.mu[s] = xm, Pm, mu
         self.t[s] = self.t_base[s] = t
@@ -1628,6 +1622,16 @@ class Tracker:
         self.n = need
         self._refresh_cache(s)
         return ids
+
+    def _grow(self, need: int) -> None:
+        """Room for ``need`` tracks in every per-track array (doubling)."""
+        if need > self.xm.shape[0]:
+            cap = max(need, 2 * self.xm.shape[0])
+            for name in _TRACK_ARRAYS:
+                arr = getattr(self, name)
+                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                setattr(self, name, new)
 
     def _tentative_timeout(self, sensor: str) -> float:
         return max(self.config.tentative_timeout_s, 2.5 * self._revisit.get(sensor, 0.0))
