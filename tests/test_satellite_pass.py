@@ -47,9 +47,10 @@ def satellite_pass():
 
 
 def test_a_satellite_pass_claims_no_overflight(satellite_pass):
-    """Before: each scan's detection of the stage started a track that took the payload's
-    detection at the next scan (the nearest to a zero-velocity prior), was confirmed 2-5 km/s
-    slow and lost at once; its instantaneous impact point and Korea on its way were claimed."""
+    """Before: two false claims of Korea. The payload's track, confirmed at 7.1 km/s with
+    0.45 km/s sigmas (an orbit within reach), had its instantaneous impact point and Korea on
+    its way claimed; and its true crossing of Korea's east coast, between two truth samples
+    230 km apart, was judged false by the referee."""
     claims = satellite_pass.claims
     assert claims.false_overflights == []
     assert claims.false_impact_areas == []
