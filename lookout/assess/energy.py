@@ -16,7 +16,7 @@ import numpy as np
 
 from lookout.geodesy import GM_EARTH, R_EQUATOR, R_MEAN
 from lookout.messages import Orbit  # the wire form is the one orbit record
-from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit
+from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit, perigee_altitude
 
 #: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
 CLASS_BOUNDS_M = ((1000e3, "SRBM"), (3000e3, "MRBM"), (5500e3, "IRBM"))
@@ -56,6 +56,29 @@ def orbits(x: np.ndarray) -> tuple[np.ndarray, list[Orbit | None]]:
             )
         )
     return orbital, out
+
+
+def orbit_within(x: np.ndarray, P: np.ndarray, z: float) -> np.ndarray:
+    """Whether orbit is within the uncertainty of each ECEF state (N, 6) with covariance
+    (N, 6, 6): its perigee altitude's upper bound, ``z`` standard deviations above the value
+    at the state, is above ``ORBIT_MIN_PERIGEE_M``. The perigee's spread is taken from
+    central differences one standard deviation out along each principal axis of ``P``
+    (statistical linearisation: the perigee of a near-circular orbit has a kink where the
+    eccentricity passes zero, which a derivative at the point would not see past)."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    n = x.shape[0]
+    P = np.asarray(P, dtype=float).reshape(n, 6, 6)
+    lam, vec = np.linalg.eigh(0.5 * (P + P.transpose(0, 2, 1)))
+    steps = vec * np.sqrt(np.maximum(lam, 0.0))[:, None, :]  # (N, 6, 6): columns are axes
+    pts = np.concatenate(
+        [x[:, None, :] + steps.transpose(0, 2, 1), x[:, None, :] - steps.transpose(0, 2, 1)],
+        axis=1,
+    ).reshape(n * 12, 6)
+    hp = perigee_altitude(pts[:, :3], pts[:, 3:]).reshape(n, 12)
+    g = 0.5 * (hp[:, :6] - hp[:, 6:])
+    h0 = perigee_altitude(x[:, :3], x[:, 3:])
+    upper = h0 + z * np.sqrt(np.einsum("ij,ij->i", g, g))
+    return np.maximum(upper, hp.max(axis=1)) > ORBIT_MIN_PERIGEE_M
 
 
 def specific_energy(x: np.ndarray) -> np.ndarray:

@@ -101,8 +101,8 @@ def flights(
         areas: set[str] = set()
         ground = []
         for tr in members.get(launch.object_id, []):
-            lat, lon, _ = ecef_to_geodetic(tr.pos)
-            over.update(o.code for o in outlines.overflights(tr.t, lat, lon, np.zeros(tr.t.size)))
+            t, lat, lon = _dense_ground_track(tr)
+            over.update(o.code for o in outlines.overflights(t, lat, lon, np.zeros(t.size)))
             ground.append(_unit(np.asarray(lat), np.asarray(lon)))
             if tr.event("impact") is not None and tr.event("orbit_insertion") is None:
                 ilat, ilon, _ = ecef_to_geodetic(tr.event("impact").pos)
@@ -119,6 +119,29 @@ def flights(
             np.concatenate(ground) if ground else np.zeros((0, 3)),
         )
     return out
+
+
+def _dense_ground_track(tr, step_m: float = 10e3):
+    """A truth object's ground track ``(t, lat, lon)`` at its samples and between them every
+    ``step_m`` or closer (its own interpolation, ``Trajectory.state_at``): a satellite's
+    trajectory is sampled every 30 s, 230 km apart on the ground, and its samples alone miss
+    land it crosses between two of them (quiet-sky's SAT-B over Korea's east coast for 5 s,
+    which the tracks of it rightly claimed: the assessment densifies its own ground track,
+    ``assess.assessment._densify_track``)."""
+    lat, lon, _ = ecef_to_geodetic(tr.pos)
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    if tr.t.size < 2:
+        return tr.t, lat, lon
+    u = _unit(lat, lon)
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", u[:-1], u[1:]), -1.0, 1.0))
+    k = np.maximum(1, np.ceil(ang * _R_MEAN_M / step_m).astype(int))
+    if (k == 1).all():
+        return tr.t, lat, lon
+    seg = np.repeat(np.arange(tr.t.size - 1), k)
+    s = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)
+    t = np.append(tr.t[seg] + s * (tr.t[seg + 1] - tr.t[seg]), tr.t[-1])
+    la, lo, _ = ecef_to_geodetic(tr.state_at(t)[:, :3])
+    return t, np.asarray(la, dtype=float), np.asarray(lo, dtype=float)
 
 
 def _distance_to_land_km(ground_xyz: np.ndarray, code: str, outlines: Territories) -> float:

@@ -98,6 +98,11 @@ class TrackerConfig:
     #: was lost the same way (NEES 13-71); with 100 it keeps its object through burnout.
     ir_init_acc_sigma_mps2: float = 100.0
     init_boost_prob_radar: float = 0.2
+    #: A tentative track whose velocity sigma along some axis is still above this fraction of
+    #: ``init_vel_sigma_mps`` does not know which detection in its gate is its object's: each
+    #: other one it gates continues a copy of it (``Tracker._associate``, two-point
+    #: initiation over every pairing).
+    branch_vel_fraction: float = 0.5
     #: Prior of a track born next to a confirmed track updated in the same scan
     #: (``Tracker._initiate_radar``): the parent's estimate grown by these sigmas per axis.
     #: Stages and payloads separate at 1-10 m/s (springs, retro motors), a stage dropped in boost

@@ -394,6 +394,9 @@ class Tracker:
         )
         self._log: list[tuple] = []
         self.t_now = -math.inf
+        # The last scan's branches (``_associate``): track rows, detection columns, score
+        # increments, thrust reachable.
+        self._branches: tuple = ()
 
     # ----------------------------------------------------------------------------- public
 
@@ -434,12 +437,19 @@ class Tracker:
                 ia, jb, formation, dll, near, thrust_ok = self._associate(
                     scan, cand, xp, Pp, c, xbar
                 )
+                bi, bj, bdll, bthrust = self._branches
+                # Copies of the branching tracks taken before their own update (``_clone``).
+                slots = self._clone(cand[bi]) if bi.size else bi
                 if ia.size:
                     self._update(
                         scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll, thrust_ok
                     )
                     assigned[jb] = True
                     updated = cand[ia]
+                if bi.size:
+                    self._update(scan, slots, bj, None, xp[bi], Pp[bi], c[bi], bdll, bthrust)
+                    assigned[bj] = True
+                    updated = np.concatenate([updated, slots])
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
         if clutter is None:
@@ -789,6 +799,7 @@ class Tracker:
         ok = ((d2m <= self._gate[m]) & live).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
+            self._branches = (empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
             return empty, empty, None, np.zeros(0), near, np.zeros(0, dtype=bool)
         with np.errstate(divide="ignore"):
             logc = np.where(live, np.log(c)[:, :, None], -np.inf)
@@ -818,7 +829,54 @@ class Tracker:
             near[has] = self.ids[cand[rc[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
+        # Two-point initiation over every pairing: a detection left over in the gate of a
+        # tentative track that does not know its velocity yet (``_vague``) continues a copy of
+        # that track (the nearest such), rather than starting a track of its own. The global
+        # nearest neighbour picks, for a track with one position and the zero-mean velocity
+        # prior, the detection nearest its last one: of a payload and its stage 9 km apart
+        # passing at 7.7 km/s, seen every 2 s (15 km), the other object's. Measured on
+        # quiet-sky: each scan's detection of the stage started a track that took the
+        # payload's detection at the next scan, with a velocity 2-5 km/s short, was confirmed
+        # and lost at once, and claimed an instantaneous impact point on Korea (12 tracks on
+        # one satellite in 25 s). With the copy, the right pairing is among the tracks; the
+        # wrong one fails to gate its next detection and dies tentative. Radar only: an
+        # infrared line of sight left over waits for another satellite's to cross
+        # (``_initiate_infrared``). A detection next to a confirmed track updated in this scan
+        # starts from that track's estimate instead (``_initiate_radar``: a piece separating).
+        spare = (near < 0) & (kind == "radar")
+        spare[jb] = False
+        vague = self._vague(cand)
+        pick = ok & vague[:, None] & spare[None, :]
+        bj = np.flatnonzero(pick.any(axis=0))
+        bi = np.argmin(np.where(pick[:, bj], cost_all[:, bj], np.inf), axis=0)
+        bdll = self._log_pd - density - 0.5 * (cost_all[bi, bj] + m * _LOG_2PI)
+        self._branches = (bi, bj, bdll, reach[bi, bj])
         return ia, jb, formation, dll, near, reach[ia, jb]
+
+    def _vague(self, idx: np.ndarray) -> np.ndarray:
+        """Tracks ``idx`` that are tentative, born on their own, and whose velocity is still
+        mostly the initiation prior along some axis (coast mode's largest velocity sigma above
+        ``branch_vel_fraction`` of ``init_vel_sigma_mps``): which of the detections in their
+        gate is their object's is not known yet (``_associate``)."""
+        cfg = self.config
+        Pv = self.Pm[idx, COAST, 3:6, 3:6]
+        top = np.linalg.eigvalsh(Pv)[:, -1]
+        lim = (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
+        return ~self.confirmed[idx] & (self.parent[idx] < 0) & (top > lim)
+
+    def _clone(self, idx: np.ndarray) -> np.ndarray:
+        """Copies of tracks ``idx`` (every per-track array, new ids): their slots."""
+        k = idx.size
+        need = self.n + k
+        self._grow(need)
+        s = np.arange(self.n, need)
+        for name in _TRACK_ARRAYS:
+            arr = getattr(self, name)
+            arr[s] = arr[idx]
+        self.ids[s] = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
+        self._next_id += k
+        self.n = need
+        return s
 
     def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
         """Per (track of ``cand``, radar detection): whether thrust can have carried the object
@@ -1548,13 +1606,7 @@ class Tracker:
     ) -> np.ndarray:
         k = xm.shape[0]
         need = self.n + k
-        if need > self.xm.shape[0]:
-            cap = max(need, 2 * self.xm.shape[0])
-            for name in _TRACK_ARRAYS:
-                arr = getattr(self, name)
-                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
-                new[: self.n] = arr[: self.n]
-                setattr(self, name, new)
+        self._grow(need)
         s = np.arange(self.n, need)
         self.xm[s], self.Pm[s], self.mu[s] = xm, Pm, mu
         self.t[s] = self.t_base[s] = t
@@ -1580,6 +1632,16 @@ class Tracker:
         self.n = need
         self._refresh_cache(s)
         return ids
+
+    def _grow(self, need: int) -> None:
+        """Room for ``need`` tracks in every per-track array (doubling)."""
+        if need > self.xm.shape[0]:
+            cap = max(need, 2 * self.xm.shape[0])
+            for name in _TRACK_ARRAYS:
+                arr = getattr(self, name)
+                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                setattr(self, name, new)
 
     def _tentative_timeout(self, sensor: str) -> float:
         revisit = self._revisit.get(sensor, 0.0)
