@@ -70,8 +70,12 @@ APOGEE_GAP_S = 60.0
 #: (``Territories.launching_state``).
 LAUNCH_STATE_PROB = 0.5
 #: Probability (over the 95% impact region) at which the area of a lifting body's impact is
-#: named (``Assessor._footprint``): its region's own level, the reachable footprint in one area.
+#: named (``Assessor._footprint``): its region's own level, the reachable footprint in one area;
+#: once named, it is kept while the region holds it more likely than not
+#: (``FOOTPRINT_AREA_KEEP_PROB``): slbm's was named, dropped and named again within a minute,
+#: its region at 0.93-0.95 in Japan's EEZ.
 FOOTPRINT_AREA_PROB = 0.95
+FOOTPRINT_AREA_KEEP_PROB = 0.5
 
 
 @dataclass
@@ -251,6 +255,8 @@ class TrackMemory:
     vehicle_class: str | None = None
     vehicle_type: str | None = None
     lift: manoeuvre_kind.LiftMemory = field(default_factory=manoeuvre_kind.LiftMemory)
+    #: The impact area last named from its footprint (``Assessor._footprint``).
+    footprint_area: Area | None = None
     launch_territory: str | None = None
     #: The track it separated from (``Assessor.update``'s ``parents``), whose launch it shares.
     parent: str | None = None
@@ -554,9 +560,10 @@ class Assessor:
         a.impact_ellipse = ellipse_from_cov(cov)
         a.manoeuvre_footprint = True
         if manoeuvre_kind.lift_shaped(m.lift, a.apogee_m):
-            a.impact_area = self.outlines.area_holding(
-                a.impact_lat, a.impact_lon, cov, FOOTPRINT_AREA_PROB
-            )
+            a.impact_area = m.footprint_area = self.outlines.area_holding(
+                a.impact_lat, a.impact_lon, cov, FOOTPRINT_AREA_PROB,
+                keep=m.footprint_area, keep_prob=FOOTPRINT_AREA_KEEP_PROB,
+            )  # fmt: skip
         else:
             a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
 

@@ -150,11 +150,20 @@ class Territories:
             kinds[sea] = np.where(near, "eez", "high_seas")
         return kinds, codes
 
-    def area_holding(self, lat: float, lon: float, cov_en: np.ndarray, prob: float) -> Area | None:
+    def area_holding(
+        self,
+        lat: float,
+        lon: float,
+        cov_en: np.ndarray,
+        prob: float,
+        keep: Area | None = None,
+        keep_prob: float = 0.5,
+    ) -> Area | None:
         """The area (a territory's land and EEZ together, or the high seas) holding at least
         ``prob`` of a point's Gaussian (rad, 2-D east-north covariance in m²), weighed on a
-        fixed 13 x 13 grid of normal quantiles to 3 sigma (deterministic); None if none does.
-        Its kind is the kind holding most of that territory's share."""
+        fixed 13 x 13 grid of normal quantiles to 3 sigma (deterministic); else ``keep`` (an
+        area named before) while it holds at least ``keep_prob``; else None. Its kind is the
+        kind holding most of that territory's share."""
         q = np.linspace(-3.0, 3.0, 13)
         wq = np.exp(-0.5 * q * q)
         a, b = np.meshgrid(q, q, indexing="ij")
@@ -175,7 +184,9 @@ class Territories:
             mass[c] = mass.get(c, 0.0) + wi
         best = max(mass, key=lambda c: (mass[c], c or ""))
         if mass[best] < prob:
-            return None
+            if keep is None or mass.get(keep.code, 0.0) < keep_prob:
+                return None
+            best = keep.code
         if best is None:
             return Area("high_seas", None, None)
         mine = codes == best
