@@ -390,7 +390,8 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     SRBM/MRBM/IRBM/ICBM; ``orbital`` with its ``orbit`` when the object is in orbit rather than
     ballistic; ``overflown`` ISO 3166-1 alpha-2 codes of the territories the ground track
     crosses, in order; ``impact_area`` the code of the land or EEZ where it comes down (None:
-    high seas), ``impact_area_kind`` "land", "eez" or "high_seas".
+    high seas), ``impact_area_kind`` "land", "eez" or "high_seas" (both None with an impact:
+    no area named yet, a lifting body's footprint spanning several).
     """
 
     t_ns: int

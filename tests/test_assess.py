@@ -210,6 +210,33 @@ def test_territories_and_eez_approximation():
     assert at(30.0, 160.0).kind == "high_seas"
 
 
+def test_the_area_holding_a_region_is_named_at_95_percent_and_kept_while_more_likely():
+    """``Territories.area_holding``: a region (60 km sigma) astride the North Korean and
+    Russian EEZs names neither; a sharp one inside Russia's names it, as land or EEZ by the
+    larger share; one named before is kept while it holds most of a wider region; the high
+    seas are an area too; and the grid's points agree with ``area_at``."""
+    terr = territories()
+    r = np.radians
+    wide, sharp = np.diag([60e3**2] * 2), np.diag([10e3**2] * 2)
+    assert terr.area_holding(r(40.96), r(131.28), wide, 0.95) is None
+    ru = terr.area_holding(r(41.0), r(132.5), sharp, 0.95)
+    assert (ru.kind, ru.code) == ("eez", "RU")
+    land = terr.area_holding(r(39.0), r(125.7), sharp, 0.95)
+    assert (land.kind, land.code) == ("land", "KP")
+    assert terr.area_holding(r(30.0), r(160.0), sharp, 0.95).kind == "high_seas"
+    # Mostly Russia's: kept once named, not named afresh; North Korea's minority not kept.
+    astride = (r(41.05), r(131.95), np.diag([40e3**2] * 2))
+    assert terr.area_holding(*astride, 0.95) is None
+    assert terr.area_holding(*astride, 0.95, keep=ru).code == "RU"
+    kp = terr.area_at(r(40.5), r(130.5))
+    assert terr.area_holding(*astride, 0.95, keep=kp) is None
+    lat, lon = r(np.array([39.0, 40.0, 30.0, 41.0])), r(np.array([125.7, 135.0, 160.0, 132.5]))
+    kinds, codes = terr.areas_at(lat, lon)
+    for k, c, la, lo in zip(kinds, codes, lat, lon, strict=True):
+        a = terr.area_at(la, lo)
+        assert (k, c) == (a.kind, a.code)
+
+
 def test_apogee_of_a_lofted_flight_unseen_round_it_is_the_one_predicted(truth):
     """A lofted ICBM out of every radar's view for most of an hour round its apogee: the apogee
     reported on the way down is the one predicted on the way up, not the highest state seen

@@ -163,3 +163,49 @@ def test_flight_types():
     assert flight_type(none, 250e3, 1000e3, False, 0.8) == "ballistic"  # a coastal site
     assert merge_types("depressed", "manoeuvring") == "depressed, manoeuvring"
     assert merge_types("depressed, manoeuvring", "HGV") == "HGV, depressed"
+
+
+def _claims_along(traj, step_s=10.0):
+    """The impact areas an assessor names for a flight's true states (100 m, 5 m/s) every
+    ``step_s`` after burnout, with whether each impact was widened to a footprint."""
+    from lookout.assess import Assessor
+
+    assessor = Assessor()
+    t_bo = traj.final_burnout().t
+    out = []
+    for t in np.arange(t_bo + 3.0, traj.event("impact").t - 20.0, step_s):
+        x = traj.state_at(np.array([t]))
+        P = np.diag([100.0**2] * 3 + [5.0**2] * 3)[None]
+        (a,) = assessor.update(float(t), ["1"], x, P, np.array([0.0]))
+        if a.impact_kind == "predicted":
+            out.append((float(t), a.impact_area.code if a.impact_area else None,
+                        a.manoeuvre_footprint))  # fmt: skip
+    return out
+
+
+def test_a_lifting_body_names_no_impact_area_its_footprint_does_not_hold():
+    """kn23-pullup's second missile: its ballistic impact and the nearest it can come down lay
+    in North Korea's EEZ, its glide in Russia's. The centre of its footprint, in North Korea's
+    EEZ for 160 s, was named as its impact area; it came down in Russia's. A flight flown as
+    lifting bodies fly names the area holding its whole footprint region, or none yet."""
+    aim = Aim(target_lat_deg=41.00, target_lon_deg=132.05, loft=50.0, pull_up_km=40.0)
+    (traj,) = fly([plan(39.45, 127.55, aim, "srbm-lifting", "kn", 300.0)], debris=False)
+    from lookout.assess.territory import territories
+
+    lat, lon, _ = ecef_to_geodetic(traj.event("impact").pos)
+    truth = territories().area_at(float(lat), float(lon)).code
+    assert truth == "RU"
+    claims = _claims_along(traj)
+    assert all(fp for _, _, fp in claims)
+    named = [code for _, code, _ in claims if code is not None]
+    assert set(named) == {"RU"}, claims
+    assert claims[-1][1] == "RU"
+
+
+def test_a_ballistic_flight_above_the_lift_names_its_footprints_centre_area():
+    """srbm-salvo's SRBM-1 (85-90 km apogee): low enough for a footprint, taken for a ballistic
+    missile until it manoeuvres, its centre's area named from its first prediction on."""
+    aim = Aim(target_lat_deg=39.60, target_lon_deg=131.00, loft=90.0)
+    (traj,) = fly([plan(39.20, 125.67, aim, "srbm-solid", "s", 60.0)], debris=False)
+    claims = _claims_along(traj, step_s=20.0)
+    assert claims[0][2] and claims[0][1] == "KP", claims

@@ -688,3 +688,49 @@ def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
     after = u.track_id[(u.t > t_bo + 5.0) & ~ir_rows]
     kept = bool((after == born).any())
     assert kept == (acc is None), (born, np.unique(after))
+
+
+def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confirmed():
+    """srbm-salvo's phantom 816: a radar false alarm at 128 km took two lines of sight of a
+    missile's plume from one geostationary satellite, 300 km along them, through its vague
+    first prediction (3 km/s per axis), and was confirmed as a boosting track that claimed an
+    impact in Japan's EEZ. One satellite's lines of sight fix no third dimension: a track is
+    confirmed only once its position was fixed twice (radar detections, or lines of sight of
+    two satellites), so this one never is, while the missile's lines of sight of two
+    satellites still confirm its own track."""
+    from lookout.messages import Detection
+
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    ir_a = dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)
+    ir_b = dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0)
+    dets, labels = sense([traj], [ir_a, ir_b], seed=3)
+    one = [d for d in dets if d.sensor_id == ir_a["id"]]
+    assert len(one) >= 4
+    first = one[0]
+    t_ir = first.t_ns * 1e-9
+    # The false alarm, 2 s before that first line of sight, 300 km from the plume along it.
+    s = np.asarray(first.sensor_pos_ecef_m)
+    plume = traj.state_at(np.array([t_ir]))[0, :3]
+    los = (plume - s) / np.linalg.norm(plume - s)
+    p = plume - 300e3 * los
+    site = (37.0, 128.5)
+    r_pos = geodetic_to_ecef(np.radians(site[0]), np.radians(site[1]), 0.0)
+    e = enu_basis(np.radians(site[0]), np.radians(site[1])) @ (p - r_pos)
+    r = float(np.linalg.norm(e))
+    z = [r, float(np.arctan2(e[0], e[1]) % (2 * np.pi)), float(np.arcsin(e[2] / r))]
+    R = np.diag([25.0**2, 1.5e-3**2, 1.5e-3**2]).tolist()
+    fa = Detection(t_ns=first.t_ns - 2_000_000_000, sensor_id="r1", partner="KR", kind="radar",
+                   z=z, R=R, snr_db=12.0, sensor_pos_ecef_m=list(map(float, r_pos)))  # fmt: skip
+    feed = [fa, *[d for d in one if d.t_ns * 1e-9 < t_ir + 6.0]]
+    out = track(feed)
+    u = out.updates
+    (born,) = np.unique(u.track_id[u.detection_index == 0])
+    assert (u.track_id[u.detection_index > 0] == born).sum() >= 2  # it took the plume's rays
+    assert not u.confirmed[u.track_id == born].any()
+    assert len(out.reports) == 0
+    # Both satellites: the plume's own track is confirmed.
+    both = track(sorted([fa, *[d for d in dets if d.t_ns * 1e-9 < t_ir + 6.0]],
+                        key=lambda d: d.t_ns))  # fmt: skip
+    assert both.reports.confirmed.any()

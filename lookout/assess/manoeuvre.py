@@ -53,6 +53,12 @@ DEPRESSED_FACTOR = 0.5
 CAPABLE_MAX_ALT_M = 150e3
 #: A launch is called a sea launch when its launch point is at sea with this probability.
 SEA_LAUNCH_PROB = 0.95
+#: A flight whose apogee stays below this (m) is flown where a lifting body manoeuvres all
+#: along (``lift_shaped``): the published depressed and pull-up SRBMs, the submarine-launched
+#: one and the glide vehicles fly at 45-60 km (issue 17; the catalogue's at 45-62 km), a
+#: ballistic SRBM's path to its range reaches 80 km and more (srbm-salvo's 85-90 km), where
+#: the air holds no lift (a dynamic pressure of some ten pascals at 2 km/s).
+LIFT_PATH_APOGEE_M = 70e3
 
 
 @dataclass
@@ -111,6 +117,16 @@ def capable(mem: LiftMemory, apogee_m: float | None, alt_m: float, boost: bool) 
     if boost or alt_m > LIFT_CEILING_M:
         return False
     return mem.seen or (apogee_m is not None and apogee_m < LIFT_CEILING_M)
+
+
+def lift_shaped(mem: LiftMemory, apogee_m: float | None) -> bool:
+    """Whether a flight is flown the way lifting bodies fly: lift seen, or an apogee below
+    ``LIFT_PATH_APOGEE_M``. Its impact is a choice of its guidance within its footprint, which
+    no point of the footprint predicts: kn23-pullup's second missile, whose ballistic impact
+    and nearest reach lay in North Korea's EEZ and its glide in Russia's, had the centre of its
+    footprint in North Korea's for 160 s and came down in Russia's; the slbm's centre lay in
+    Russia's EEZ, its glide took it to Japan's."""
+    return mem.seen or (apogee_m is not None and apogee_m < LIFT_PATH_APOGEE_M)
 
 
 def sea_launch_probability(outlines, lat: float, lon: float, cov_en: np.ndarray | None) -> float:

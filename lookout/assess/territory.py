@@ -133,6 +133,67 @@ class Territories:
             return Area("eez", code, self.names[code])
         return Area("high_seas", None, None)
 
+    def areas_at(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``area_at`` of many points: each one's kind ("land", "eez", "high_seas") and code
+        (None on the high seas), as object arrays."""
+        lat = np.atleast_1d(np.asarray(lat, dtype=float))
+        lon = np.atleast_1d(np.asarray(lon, dtype=float))
+        codes = self.land_at(lat, lon)
+        kinds = np.where(np.array([c is not None for c in codes], dtype=bool), "land", "")
+        kinds = kinds.astype(object)
+        sea = np.flatnonzero(codes == None)  # noqa: E711 (object array)
+        if sea.size:
+            cos = np.clip(_unit(lat[sea], lon[sea]) @ self.coast_xyz.T, -1.0, 1.0)
+            i = np.argmax(cos, axis=1)
+            near = np.arccos(cos[np.arange(sea.size), i]) * R_MEAN <= EEZ_WIDTH_M
+            codes[sea] = np.where(near, self.coast_code[i].astype(object), None)
+            kinds[sea] = np.where(near, "eez", "high_seas")
+        return kinds, codes
+
+    def area_holding(
+        self,
+        lat: float,
+        lon: float,
+        cov_en: np.ndarray,
+        prob: float,
+        keep: Area | None = None,
+        keep_prob: float = 0.5,
+    ) -> Area | None:
+        """The area (a territory's land and EEZ together, or the high seas) holding at least
+        ``prob`` of a point's Gaussian (rad, 2-D east-north covariance in m²), weighed on a
+        fixed 13 x 13 grid of normal quantiles to 3 sigma (deterministic); else ``keep`` (an
+        area named before) while it holds at least ``keep_prob``; else None. Its kind is the
+        kind holding most of that territory's share."""
+        q = np.linspace(-3.0, 3.0, 13)
+        wq = np.exp(-0.5 * q * q)
+        a, b = np.meshgrid(q, q, indexing="ij")
+        w = (wq[:, None] * wq[None, :]).ravel()
+        w /= w.sum()
+        cov = np.asarray(cov_en, dtype=float)
+        if not np.all(np.isfinite(cov)):
+            return None
+        vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+        en = np.stack([a.ravel(), b.ravel()], axis=1) @ (vecs * np.sqrt(np.maximum(vals, 0))).T
+        lats, lons = geodesic_direct(
+            np.full(w.size, lat), np.full(w.size, lon), np.arctan2(en[:, 0], en[:, 1]),
+            np.hypot(en[:, 0], en[:, 1]),
+        )  # fmt: skip
+        kinds, codes = self.areas_at(np.asarray(lats), np.asarray(lons))
+        mass: dict[str | None, float] = {}
+        for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
+            mass[c] = mass.get(c, 0.0) + wi
+        best = max(mass, key=lambda c: (mass[c], c or ""))
+        if mass[best] < prob:
+            if keep is None or mass.get(keep.code, 0.0) < keep_prob:
+                return None
+            best = keep.code
+        if best is None:
+            return Area("high_seas", None, None)
+        mine = codes == best
+        land = float(w[mine & (kinds == "land")].sum())
+        kind = "land" if land >= 0.5 * mass[best] else "eez"
+        return Area(kind, best, self.names[best])
+
     def nearest_coast(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Territory code of the shipped coast nearest each point (object array)."""
         p = _unit(np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(lon))

@@ -181,7 +181,9 @@ def impact_event(st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u") 
     minor = e.semi_minor_m if e else 0.0
     angle = math.degrees(e.orientation_rad) if e else 0.0
     sigma = ns_to_s(a.impact_time_sigma_ns) if a.impact_time_sigma_ns is not None else float("nan")
-    area = a.impact_area or "high seas"
+    area = a.impact_area or (
+        "high seas" if a.impact_area_kind == "high_seas" else "area not yet known"
+    )
     remarks = (
         f"Predicted impact of {st.system_track_id} at {_iso(t_imp)} (1-sigma {sigma:.0f} s), "
         f"95% ellipse {major / 1e3:.1f} x {minor / 1e3:.1f} km, {area}"

@@ -388,7 +388,7 @@ class PictureHistory:
             tr.label = cls
         imp = va["impact"]
         if imp is not None and not imp["iip"] and a.phase != "boost":
-            area = a.impact_area or "high seas"
+            area = a.impact_area or _no_area(a.impact_area_kind)
             if area != tr.impact_area:
                 axis = f" ±{imp['semi_major_km']:.0f} km" if imp["semi_major_km"] else ""
                 event("impact", f"{tid}: predicted impact {_latlon(imp)}{axis} ({area})")
@@ -407,3 +407,9 @@ def _latlon(p: dict) -> str:
 def _track_order(tid: str):
     digits = tid.lstrip("S")
     return (0, int(digits), tid) if digits.isdigit() else (1, 0, tid)
+
+
+def _no_area(kind: str | None) -> str:
+    """What an impact without an area code says: the high seas, or an area not named yet (a
+    lifting body's footprint over several, ``lookout.assess.assessment.FOOTPRINT_AREA_PROB``)."""
+    return "high seas" if kind == "high_seas" else "area not yet known"
