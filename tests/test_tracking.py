@@ -734,3 +734,50 @@ def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confi
     both = track(sorted([fa, *[d for d in dets if d.t_ns * 1e-9 < t_ir + 6.0]],
                         key=lambda d: d.t_ns))  # fmt: skip
     assert both.reports.confirmed.any()
+def _false_alarm_on_a_plumes_line_of_sight():
+    """mass-raid's track 7288: a radar false alarm 400 km up lay within a few km of the line of
+    sight from a geostationary infrared satellite to an IRBM's plume 700 km away, seconds before
+    the missile's own track was born. Here an IRBM first seen by two geostationary satellites
+    at ``t_ir`` and a false alarm 3 s earlier on the first satellite's line of sight to it, at
+    400 km altitude. Returns the detections and the false alarm's index."""
+    from lookout.geodesy import ecef_to_geodetic
+    from lookout.messages import Detection
+
+    launch = plan(40.6, 126.4, Aim(target_lat_deg=40.8, target_lon_deg=150.0), "irbm-liquid",
+                  "m", 0.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    dets, _ = sense([traj], [dict(IR_GEO, geo_lon_deg=90.0), dict(IR_GEO2, geo_lon_deg=165.0)], 4)
+    t_ir = 41.0
+    dets = [d for d in dets if d.t_ns * 1e-9 >= t_ir]
+    first = next(d for d in dets if d.sensor_id == "ir1")
+    s = np.asarray(first.sensor_pos_ecef_m)
+    p_m = traj.state_at(np.array([first.t_ns * 1e-9]))[0, :3]
+    u = (p_m - s) / np.linalg.norm(p_m - s)
+    lam = np.linspace(0.0, np.linalg.norm(p_m - s), 20001)
+    alt = ecef_to_geodetic(s + lam[:, None] * u)[2]
+    p = s + lam[np.argmin(np.abs(alt - 400e3))] * u
+    site = geodetic_to_ecef(np.radians(36.0), np.radians(126.7), 250.0)
+    e = enu_basis(np.radians(36.0), np.radians(126.7)) @ (p - site)
+    r = float(np.linalg.norm(e))
+    z = [r, float(np.arctan2(e[0], e[1]) % (2 * np.pi)), float(np.arcsin(e[2] / r))]
+    R = np.diag([25.0**2, 1.5e-3**2, 1.5e-3**2]).tolist()
+    fa = Detection(t_ns=first.t_ns - 3_000_000_000, sensor_id="r1", partner="KR", kind="radar",
+                   z=z, R=R, snr_db=14.0, sensor_pos_ecef_m=site.tolist())  # fmt: skip
+    return [fa, *dets], 0
+
+
+def test_a_false_alarm_on_a_plumes_line_of_sight_is_no_track():
+    """A track born from one radar detection knows where it was, not how it moves: any line of
+    sight passing within its velocity prior's reach (3 km/s per axis) fits it, and a bearing
+    alone cannot tell its object from a plume hundreds of kilometres along the line. It used
+    to take the plume's lines of sight, two of them confirmed it, and it flew off as a false
+    track claiming an impact in China (mass-raid's 7288, 4,000 km ellipse). Infrared detections
+    now update only tracks with a second detection of their own (or born of a tracked
+    parent); the plume makes its own track."""
+    dets, fa = _false_alarm_on_a_plumes_line_of_sight()
+    out = track(dets)
+    u = out.updates
+    (born,) = u.track_id[u.detection_index == fa]
+    assert not u.confirmed[u.track_id == born].any(), u.detection_index[u.track_id == born]
+    ir_tracks = np.unique(u.track_id[(u.detection_index != fa) & u.confirmed])
+    assert ir_tracks.size == 1 and ir_tracks[0] != born

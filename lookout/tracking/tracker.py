@@ -793,6 +793,13 @@ class Tracker:
             # the first one's track a mixture of both, 1.5 km/s out with a 15 m/s sigma).
             live[:, COAST] = False
             live[:, MANOEUVRE] = False  # manoeuvre mode: a gliding body burns nothing
+            # Nor does a track born on its own from one radar detection: it knows where its
+            # object was, not how it moves (3 km/s per axis), so any line of sight passing
+            # within that reach fits it, and a bearing cannot tell its object from a plume
+            # hundreds of kilometres along the line. mass-raid: a false alarm at 400 km
+            # took two lines of sight of an IRBM's plume 725 km off, before that missile's
+            # own track was born, was confirmed by them and claimed an impact in China.
+            live[(self.hits[cand] < 2) & (self.parent[cand] < 0)] = False
         live = np.repeat(live[:, :, None], d2m.shape[2], axis=2)  # per (track, mode, detection)
         reach = np.ones((n, d2m.shape[2]), dtype=bool)
         if kind == "radar":
