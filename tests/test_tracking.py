@@ -694,10 +694,10 @@ def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confi
     """srbm-salvo's phantom 816: a radar false alarm at 128 km took two lines of sight of a
     missile's plume from one geostationary satellite, 300 km along them, through its vague
     first prediction (3 km/s per axis), and was confirmed as a boosting track that claimed an
-    impact in Japan's EEZ. One satellite's lines of sight fix no third dimension: a track is
-    confirmed only once its position was fixed twice (radar detections, or lines of sight of
-    two satellites), so this one never is, while the missile's lines of sight of two
-    satellites still confirm its own track."""
+    impact in Japan's EEZ. Two rules now stop it: a track born alone from one radar detection
+    takes no lines of sight, and a track is confirmed only once its position was fixed in 3-D
+    twice (radar detections, or lines of sight of two satellites). The missile's lines of
+    sight of two satellites still confirm its own track."""
     from lookout.messages import Detection
 
     launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
@@ -727,13 +727,37 @@ def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confi
     out = track(feed)
     u = out.updates
     (born,) = np.unique(u.track_id[u.detection_index == 0])
-    assert (u.track_id[u.detection_index > 0] == born).sum() >= 2  # it took the plume's rays
     assert not u.confirmed[u.track_id == born].any()
     assert len(out.reports) == 0
     # Both satellites: the plume's own track is confirmed.
     both = track(sorted([fa, *[d for d in dets if d.t_ns * 1e-9 < t_ir + 6.0]],
                         key=lambda d: d.t_ns))  # fmt: skip
     assert both.reports.confirmed.any()
+
+
+def test_a_track_followed_by_one_satellite_only_is_not_confirmed():
+    """A track born where two satellites' lines of sight cross, then followed by one satellite
+    only: each further line of sight fixes no third dimension, so however many it takes the
+    track stays tentative (confirmed on them before the two-fix rule); a second satellite's
+    lines of sight confirm it."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    ir_a = dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)
+    ir_b = dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0)
+    dets, _ = sense([traj], [ir_a, ir_b], seed=3)
+    a = [d for d in dets if d.sensor_id == ir_a["id"]]
+    b = [d for d in dets if d.sensor_id == ir_b["id"]]
+    assert len(a) >= 5 and len(b) >= 3
+    out = track(sorted([*a, b[0]], key=lambda d: d.t_ns))
+    (born,) = np.unique(out.updates.track_id)
+    assert (out.updates.track_id == born).sum() >= 5  # it took every line of sight
+    assert not out.updates.confirmed.any()
+    assert len(out.reports) == 0
+    both = track(sorted([*a, *b[:3]], key=lambda d: d.t_ns))
+    assert both.updates.confirmed.any()
+
+
 def _false_alarm_on_a_plumes_line_of_sight():
     """mass-raid's track 7288: a radar false alarm 400 km up lay within a few km of the line of
     sight from a geostationary infrared satellite to an IRBM's plume 700 km away, seconds before
