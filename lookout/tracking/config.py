@@ -91,8 +91,8 @@ class TrackerConfig:
     init_acc_sigma_mps2: float = 30.0
     #: ... of a track born from two infrared lines of sight: a plume is a rocket burning, at a
     #: point of its burn nothing tells, so its thrust is any the catalogue allows, of any
-    #: direction: a magnitude uniform from none to the catalogue's largest (277 m/s²) with the
-    #: 10 % margin of ``tracking.reach``, ``A``, whose per-axis sigma is ``A / 3``, 101 m/s²
+    #: direction: a magnitude uniform from none to the catalogue's largest (284 m/s²) with the
+    #: 10 % margin of ``tracking.reach``, ``A``, whose per-axis sigma is ``A / 3``, 104 m/s²
     #: (``reach.unknown_thrust_sigma_mps2``; held to the catalogue by
     #: ``tests/test_tracking.py``). A sigma from the catalogue's spread instead (its rms is 33
     #: m/s² per axis, the median 35 and the 95th percentile 115 m/s² in magnitude) does not
