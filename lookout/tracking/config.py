@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from scipy.stats import chi2
 
 from lookout.tracking.manoeuvre import ManoeuvreConfig
+from lookout.tracking.reach import unknown_thrust_sigma_mps2
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,18 @@ class TrackerConfig:
     #: initial boost-mode probability of a radar-initiated track (IR-initiated: burning).
     init_vel_sigma_mps: float = 3000.0
     init_acc_sigma_mps2: float = 30.0
-    #: ... of a track born from two infrared lines of sight: a plume above the cloud tops is a
-    #: rocket well into its burn, whose thrust acceleration is larger (the catalogue's
-    #: thrust over mass: a median of 35 m/s² over the burns, 115 m/s² at the 95th percentile,
-    #: 280 m/s² at most; ``tracking.reach``). With ``init_acc_sigma_mps2`` (30) kn23-pullup's
-    #: infrared track of KN23-1 (110-170 m/s² in its last five seconds of burn) was 550 m/s
-    #: off with a 210 m/s sigma (NEES 25-94), lost its object to the first radar detection
-    #: after burnout and flew on as a false track (353) with a false impact claim; with 60 it
-    #: was lost the same way (NEES 13-71); with 100 it keeps its object through burnout.
-    ir_init_acc_sigma_mps2: float = 100.0
+    #: ... of a track born from two infrared lines of sight: a plume is a rocket burning, at a
+    #: point of its burn nothing tells, so its thrust is any the catalogue allows, of any
+    #: direction: a magnitude uniform from none to the catalogue's largest (284 m/s²) with the
+    #: 10 % margin of ``tracking.reach``, ``A``, whose per-axis sigma is ``A / 3``, 104 m/s²
+    #: (``reach.unknown_thrust_sigma_mps2``; held to the catalogue by
+    #: ``tests/test_tracking.py``). A sigma from the catalogue's spread instead (its rms is 33
+    #: m/s² per axis, the median 35 and the 95th percentile 115 m/s² in magnitude) does not
+    #: hold a rocket late in its burn: with 30 kn23-pullup's infrared track of KN23-1 (110-170
+    #: m/s² in its last five seconds of burn) was 550 m/s off with a 210 m/s sigma (NEES
+    #: 25-94), lost its object to the first radar detection after burnout and flew on as a false
+    #: track (353) with a false impact claim; with 60 it was lost the same way.
+    ir_init_acc_sigma_mps2: float = field(default_factory=unknown_thrust_sigma_mps2)
     init_boost_prob_radar: float = 0.2
     #: A tentative track whose velocity sigma along some axis is still above this fraction of
     #: ``init_vel_sigma_mps`` does not know which detection in its gate is its object's: each

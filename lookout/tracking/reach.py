@@ -71,3 +71,27 @@ def thrust_displacement_m(dt) -> np.ndarray:
     inside = np.interp(dt, gaps, best)
     beyond = best[-1] + dv_max * np.maximum(dt - gaps[-1], 0.0)
     return MARGIN * np.where(dt <= gaps[-1], inside, beyond)
+
+
+@functools.cache
+def thrust_acceleration_max_mps2() -> float:
+    """The largest vacuum thrust acceleration (m/s²) of any stage of the catalogue: its thrust
+    over the mass left at its burnout, 284 m/s² (slbm-lifting's)."""
+    best = 0.0
+    for v in catalogue().values():
+        mass = v.liftoff_mass_kg
+        for s in v.stages:
+            best = max(best, s.isp_vac_s * G0 * s.mass_flow_kgps / (mass - s.propellant_kg))
+            mass -= s.propellant_kg + s.dry_kg
+    return best
+
+
+def unknown_thrust_sigma_mps2() -> float:
+    """Per-axis sigma (m/s²) of the thrust of a rocket seen burning, nothing else known of it:
+    its direction any, its magnitude any from none to the catalogue's largest with ``MARGIN``
+    (``A``), uniformly. Then ``E|a|² = A²/3``, ``A²/9`` on each axis: ``A / 3``, 104 m/s².
+    Its spread holds every thrust of the catalogue within 3 sigma on each axis, as the
+    infrared-born track of a rocket late in its burn needs (kn23-pullup's KN23-1, 110-170 m/s²
+    in its last five seconds, is lost with the catalogue's rms, 33 m/s² per axis; see
+    ``TrackerConfig.ir_init_acc_sigma_mps2``)."""
+    return MARGIN * thrust_acceleration_max_mps2() / 3.0
