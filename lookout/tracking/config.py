@@ -11,14 +11,10 @@ The process noise levels come from the physics of what the motion model leaves o
   model with the flight's atmosphere. Its prior (``init_kappa_m2_kg``, ``init_kappa_sigma_m2_kg``)
   spans the catalogue's bodies: a slender reentry vehicle 1e-4 to 3e-4 m²/kg (ballistic
   coefficient 3,000-10,000 kg/m²), a tumbling spent stage ~1e-3, a light payload ~4e-3. The
-  drag coefficient follows the Mach number along the body's drag table, one of the
-  catalogue's: ``kappa`` walks as the tables' ``ln Cd`` changes across the Mach range the body
-  crosses (``motion.cd_mach_walk``): not at all above Mach 10-30, where every table is flat,
-  a few %/s transonic. Nothing else of the drag is left out (the atmosphere is the flight's),
-  but what the filter's linearisation drops, white acceleration from the state's own
-  uncertainty (``motion.drag_linearisation_sigma``). (Until 2026-12-03 a walk of 5 %/sqrt(s)
-  and 5 % of the drag as white acceleration, everywhere: a reentry vehicle's covariance grew
-  tenfold faster than its error below 40 km, reentry NEES mean 1.4 on irbm-overflight.)
+  drag coefficient changes with the Mach number (an RV's from 0.12 at Mach 20 to 0.5
+  transonic: a few %/s in the last minute), hence a relative random walk of
+  ``kappa_walk_per_sqrt_s``; ``drag_accel_fraction`` of the estimated drag is added as white
+  acceleration noise for the rest (linearisation of a fast-changing deceleration).
   ``drag_beta_kg_m2`` is used only by the PCRLB, whose state has no drag coefficient: there drag
   of the lightest expected body is white acceleration noise.
 - **Boost** (``boost_jerk_sigma_mps3``, 10 m/s³): in boost the state carries the thrust
@@ -49,17 +45,14 @@ class TrackerConfig:
     accel_noise_tau_s: float = 10.0
     #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the PCRLB's drag noise.
     drag_beta_kg_m2: float = 500.0
-    #: Prior of the inverse ballistic coefficient Cd A / m (m²/kg), and its floor (m²/kg) in
-    #: the drag that sets its walk and the linearisation noise (``motion.tracker_accel_q``).
+    #: Prior of the inverse ballistic coefficient Cd A / m (m²/kg), its relative random walk
+    #: (1/sqrt(s)), its floor in that walk (m²/kg), and the fraction of the estimated drag
+    #: added as white acceleration noise.
     init_kappa_m2_kg: float = 1e-3
     init_kappa_sigma_m2_kg: float = 1.5e-3
+    kappa_walk_per_sqrt_s: float = 0.05
     kappa_floor_m2_kg: float = 5e-5
-    #: Fraction of the estimated drag added as white acceleration in the boost mode, where
-    #: thrust and drag share the velocity's direction and only their sum is seen (the coast
-    #: and manoeuvre modes: ``motion.drag_linearisation_sigma``). A track born from one
-    #: detection, its drag coefficient unknown, needs it to keep its innovation covariance
-    #: invertible.
-    boost_drag_accel_fraction: float = 0.05
+    drag_accel_fraction: float = 0.05
     #: White jerk of the thrust acceleration in boost (m/s³), q = σ² × 1 s.
     boost_jerk_sigma_mps3: float = 10.0
     #: Mean dwell times (s) of the IMM modes (Markov switching rates 1/dwell). A stage burns
@@ -238,6 +231,7 @@ class TrackerConfig:
             "ir_max_speed_mps",
             "max_step_s",
             "init_kappa_sigma_m2_kg",
+            "kappa_walk_per_sqrt_s",
             "kappa_floor_m2_kg",
             "coarse_gate_sigmas",
         ):

@@ -227,100 +227,19 @@ def white_accel_q(pos: np.ndarray, vel: np.ndarray, config: TrackerConfig) -> np
     return (config.coast_accel_sigma_mps2**2 + a_drag**2) * config.accel_noise_tau_s
 
 
-def tracker_accel_q(
-    x: np.ndarray, config: TrackerConfig, P: np.ndarray | None = None, rows=None
-) -> tuple[np.ndarray, np.ndarray]:
+def tracker_accel_q(x: np.ndarray, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
     """The tracker's white acceleration (m²/s³) and drag-coefficient (KAPPA_UNIT²/s) spectral
-    densities per state ``x`` (N, 10) of covariance ``P`` (N, 10, 10): the coast floor plus
-    what the linearised drag leaves out (``drag_linearisation_sigma``, none without ``P``), and
-    the walk of ``kappa`` with the Mach number (``cd_mach_walk``). ``rows`` (N,) bool: the
-    states given the linearisation noise (default: all); the others (the boost mode's, whose
-    drag is lumped with its thrust) get ``boost_drag_accel_fraction`` of their drag."""
+    densities per state: the coast floor plus a fraction (``drag_accel_fraction``) of the
+    estimated drag for what ``kappa`` leaves out, and a relative random walk of ``kappa``."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
     v2 = np.einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * atmosphere.density(alt) * v2 * kap * KAPPA_UNIT
-    q_acc = np.full(x.shape[0], config.coast_accel_sigma_mps2**2)
-    if P is not None:
-        lin = drag_linearisation_sigma(x, P, a_drag, kap)
-        if rows is not None:
-            lin = np.where(rows, lin, config.boost_drag_accel_fraction * a_drag)
-        q_acc = q_acc + lin * lin
+    q_acc = config.coast_accel_sigma_mps2**2 + (config.drag_accel_fraction * a_drag) ** 2
     q_acc = q_acc * config.accel_noise_tau_s
-    q_kappa = cd_mach_walk(pos, vel, alt, a_drag) * kap * kap
+    q_kappa = (config.kappa_walk_per_sqrt_s * kap) ** 2
     return q_acc, q_kappa
-
-
-def drag_linearisation_sigma(
-    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
-) -> np.ndarray:
-    """Standard deviation (m/s², (N,)) of what the extended Kalman filter's linearised drag
-    leaves out: drag ``a = a0 exp(-eta) (1 + k) (1 + n)²`` in the state's relative errors of
-    altitude ``eta = dh / H`` (``H`` the density scale height there), drag coefficient ``k =
-    dkappa / kappa`` and speed ``n = dv / v``, of which the transition matrix keeps the
-    first-order terms; the second-order ones, ``eta²/2 - eta k - 2 eta n + 2 k n + n²``, have
-    the variance ``s_h⁴/2 + 2 s_v⁴ + s_h² s_k² + 4 s_h² s_v² + 4 s_k² s_v²`` for independent
-    Gaussian errors of relative sigmas ``s_h, s_k, s_v`` (from ``P``). A tracked reentry
-    vehicle (altitude to 10 m of a 6.5 km scale height, kappa to 20 %) gets 0.03 % of its
-    drag; a track just born (altitude to kilometres, kappa to 150 %) as much as its drag.
-    Nothing else of the drag is left out: the tracker's atmosphere is the flight's, and its
-    altitude is within half a metre of the geodetic one below 80 km."""
-    pos, vel = x[:, 0:3], x[:, 3:6]
-    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
-    up = pos / r[:, None]
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
-    along = vel / speed[:, None]
-    var_h = np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up)
-    var_v = np.einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along)
-    rho, drho = density_and_slope(altitude_approx(pos))
-    inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
-    sh2 = np.maximum(var_h, 0.0) * inv_h * inv_h
-    sk2 = np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap)
-    sv2 = np.maximum(var_v, 0.0) / (speed * speed)
-    var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
-    return a_drag * np.sqrt(var)
-
-
-def _drag_table_segments() -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each catalogue drag table as (Mach knots, ln Cd at them)."""
-    from lookout.physics.vehicles import drag_tables
-
-    return [(t.mach, np.log(t.cd)) for t in drag_tables().values()]
-
-
-_DRAG_SEGMENTS = _drag_table_segments()
-
-
-def cd_mach_walk(
-    pos: np.ndarray, vel: np.ndarray, alt: np.ndarray, a_drag: np.ndarray
-) -> np.ndarray:
-    """Relative random walk (1/s) of the drag coefficient ``kappa`` of a body flying at ``pos``,
-    ``vel`` (altitude ``alt``, drag deceleration ``a_drag``): ``Cd`` follows the Mach number
-    along the body's drag table, which is one of the catalogue's, unknown. Across a table's
-    segment ``[M_i, M_i+1]`` ``ln Cd`` changes by ``d_i``, crossed in ``(M_i+1 - M_i) / |dM/dt|``
-    seconds: a walk of that much variance over that time, ``d_i² |dM/dt| / (M_i+1 - M_i)``,
-    averaged over the tables (the second moment of the change, the table unknown). Above a
-    table's last knot (Mach 10-30) its ``Cd`` is constant: a hypersonic body's drag
-    coefficient does not change, and its deceleration is predicted as it is measured.
-    ``dM/dt`` is the speed's rate (drag and gravity along the velocity) over the speed of sound,
-    and the change of the speed of sound with the altitude the body crosses."""
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
-    up = pos / np.linalg.norm(pos, axis=1)[:, None]
-    climb = np.einsum("ij,ij->i", up, vel)
-    g_along = np.einsum("ij,ij->i", rotating_frame_acceleration(pos, vel), vel) / speed
-    h = np.maximum(alt, 0.0)
-    c = atmosphere.speed_of_sound(h)
-    dc_dh = (atmosphere.speed_of_sound(h + 100.0) - atmosphere.speed_of_sound(h - 100.0)) / 200.0
-    mach = speed / c
-    mach_rate = np.abs(g_along - a_drag) / c + mach * np.abs(dc_dh * climb) / c
-    q = np.zeros_like(mach)
-    for knots, log_cd in _DRAG_SEGMENTS:
-        i = np.clip(np.searchsorted(knots, mach, side="right") - 1, 0, knots.size - 2)
-        d = log_cd[i + 1] - log_cd[i]
-        inside = mach < knots[-1]
-        q += np.where(inside, d * d / (knots[i + 1] - knots[i]), 0.0)
-    return q / len(_DRAG_SEGMENTS) * mach_rate
 
 
 def process_noise(

@@ -645,9 +645,7 @@ class Tracker:
         cap = np.where(self.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
         cap = np.repeat(cap, NMODE)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
-        # (The boost mode's drag is lumped with its thrust, whose jerk covers it.)
-        drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
-        q_acc, q_kappa = tracker_accel_q(flat_x, cfg, P0.reshape(NMODE * n, NX, NX), drag_modes)
+        q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         q_jerk = np.tile([self._q_jerk, 0.0, 0.0], n)
         Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
