@@ -55,40 +55,62 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.special import erfc, expit, log_ndtr, logsumexp
+from scipy.special import expit, logsumexp
 
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH
+from lookout.geodesy import GM_EARTH
 from lookout.messages import Detection
 from lookout.physics import atmosphere
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
-from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, measure
+from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
+from lookout.tracking.formations import (
+    _GRID_STEP,
+    _SEPARATION_PRIOR,
+    _UNSEEN_VARIANCE,
+    REANCHOR_ANGLE_RAD,
+    REANCHOR_S,
+    SEPARATION_GRID_MPS,
+    Formation,
+    air_column,
+    vacuum_steps,
+)
 from lookout.tracking.log import TrackerOutput, TrackLog
+from lookout.tracking.mixing import (
+    BOOST,
+    COAST,
+    MANOEUVRE,
+    NMODE,
+    burnout_probability,
+    burnout_within,
+    combine,
+    mix,
+    reachable_speed,
+    reseed_boost,
+    transition,
+    young_boost,
+)
 from lookout.tracking.motion import (
     KAPPA,
     KAPPA_UNIT,
     NX,
     acceleration,
     altitude_approx,
-    density_and_slope,
     process_noise,
     propagate,
     tracker_accel_q,
 )
 from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import BasisCache, Scan, prepare
+from lookout.tracking.update import inv_small, update_modes
 
-BOOST, COAST = 0, 1
-# --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
-MANOEUVRE = 2
-NMODE = 3
-# --- end manoeuvre mode ---
+#: Kept importable from here: the modes' indices and the burnout within a step (``mixing``).
+__all__ = ["BOOST", "COAST", "MANOEUVRE", "NMODE", "Tracker", "burnout_within", "track"]
+
 #: Confirmed tracks not updated for this long (s) are moved forward at each whole second.
 REBASE_AGE_S = 0.5
 #: A tentative track whose score (log likelihood ratio of object over clutter) falls below
@@ -104,7 +126,6 @@ TENTATIVE_REVISITS = 2.5
 #: far above where any catalogue burn ends.
 IR_CROSSING_MAX_ALT_M = 3000e3
 _LOG_2PI = math.log(2.0 * math.pi)
-TWO_PI = 2.0 * math.pi
 _BIG = 1e12
 
 
@@ -114,164 +135,8 @@ _TRACK_ARRAYS = (
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
     "fixes",
 )  # fmt: skip
-#: Grid of the separation speed of two closely spaced objects (m/s), log-uniform prior from
-#: 0.1 m/s (springs) to 100 m/s (a stage falling behind a thrusting stack), see
-#: ``Tracker._order_siblings``.
-_SPEEDS = np.geomspace(0.1, 100.0, 600)
-#: Signed: positive, the younger track's object behind the older's (pushed back, the usual
-#: case); negative, ahead (the older track lost its object at burnout and the younger ones
-#: were born next to each other in the wrong order). Prior: 90 % behind.
-SEPARATION_GRID_MPS = np.concatenate([-_SPEEDS[::-1], _SPEEDS])
-_SEPARATION_PRIOR = np.concatenate(
-    [np.full(_SPEEDS.size, math.log(0.1)), np.full(_SPEEDS.size, math.log(0.9))]
-)
-#: Variance (m²/s²) of the grid's rounding of the speed: its relative spacing, 1.2 %, at 3 m/s
-#: is 0.035 m/s, which after ten minutes is 20 m.
-_GRID_STEP = _SPEEDS[1] / _SPEEDS[0] - 1.0
 #: What is put back when a woken track is found woken by a false alarm (``Tracker._unwake``).
 _WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr", "llr_max")
-#: Noise variance (any unit) that makes a detection carry no information.
-_UNSEEN_VARIANCE = 1e12
-#: A radar's scans seen before its coverage is learned well enough to judge tracks by it.
-COVERAGE_MIN_SCANS = 20
-#: A radar whose detections leave no run of empty 5° azimuth bins wider than this (30°) looks
-#: all round: with one false alarm a scan, bins are still empty by chance after a few hundred
-#: scans, a sector's blind side is one wide run.
-COVERAGE_AZ_GAP_BINS = 6
-#: A pair's relative motion is found again from the older track's estimate this often (s).
-REANCHOR_S = 20.0
-#: ... or as soon as the older's velocity turns this far (rad) from the reference's: 1 mrad is
-#: 3 m at 3 m/s for 1,000 s.
-REANCHOR_ANGLE_RAD = 1e-3
-
-
-def _sector_bins(bins: np.ndarray) -> np.ndarray:
-    """The azimuth bins inside a radar's sector, from the bins its detections occupied
-    (``_SensorClutter.covers``)."""
-    n = bins.size
-    if not bins.any():
-        return bins
-    # Runs of empty bins, around the circle: start from an occupied bin.
-    start = int(np.flatnonzero(bins)[0])
-    ring = np.roll(bins, -start)
-    best, best_at, run = 0, 0, 0
-    for i in range(n):
-        run = 0 if ring[i] else run + 1
-        if run > best:
-            best, best_at = run, i - run + 1
-    out = np.ones(n, dtype=bool)
-    if best <= COVERAGE_AZ_GAP_BINS:
-        return out
-    gap = (np.arange(best_at - 1, best_at + best + 1) + start) % n  # with one bin each side
-    out[gap] = False
-    return out
-
-
-def _inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse and log-determinant of a stack of small SPD matrices (..., m, m); closed forms
-    for m = 2, 3 and 4 (numpy's batched LAPACK costs more than the arithmetic on tiny stacks)."""
-    m = S.shape[-1]
-    if m == 4:
-        # Schur complement of the leading 3 x 3 block (range, azimuth, elevation).
-        Ainv, logdet = _inv_small(S[..., :3, :3])
-        b = S[..., :3, 3]
-        Ab = np.einsum("...ij,...j->...i", Ainv, b)
-        sc = S[..., 3, 3] - np.einsum("...i,...i->...", b, Ab)
-        inv = np.empty_like(S)
-        w = Ab / sc[..., None]
-        inv[..., :3, :3] = Ainv + w[..., :, None] * Ab[..., None, :]
-        inv[..., :3, 3] = inv[..., 3, :3] = -w
-        inv[..., 3, 3] = 1.0 / sc
-        return inv, logdet + np.log(sc)
-    if m == 2:
-        a, b, d = S[..., 0, 0], S[..., 0, 1], S[..., 1, 1]
-        det = a * d - b * b
-        inv = np.empty_like(S)
-        inv[..., 0, 0], inv[..., 1, 1] = d / det, a / det
-        inv[..., 0, 1] = inv[..., 1, 0] = -b / det
-        return inv, np.log(det)
-    if m == 3:
-        a, b, c = S[..., 0, 0], S[..., 0, 1], S[..., 0, 2]
-        d, e, f = S[..., 1, 1], S[..., 1, 2], S[..., 2, 2]
-        A, B, C = d * f - e * e, c * e - b * f, b * e - c * d
-        det = a * A + b * B + c * C
-        inv = np.empty_like(S)
-        inv[..., 0, 0], inv[..., 1, 1], inv[..., 2, 2] = A, a * f - c * c, a * d - b * b
-        inv[..., 0, 1] = inv[..., 1, 0] = B
-        inv[..., 0, 2] = inv[..., 2, 0] = C
-        inv[..., 1, 2] = inv[..., 2, 1] = b * c - a * e
-        inv /= det[..., None, None]
-        return inv, np.log(det)
-    sign, logdet = np.linalg.slogdet(S)
-    return np.linalg.inv(S), logdet
-
-
-class _SensorClutter:
-    """What a sensor's false alarms look like, learned from its scans: the measurement volume
-    its detections span (azimuth by occupied 5° bins, so a sector across north is not taken for
-    a full circle) and the detections per scan left unassociated. Until seen well, the volume is
-    small and the density high: conservative, it only delays confirmation."""
-
-    AZ_BINS = 72
-
-    def __init__(self, kind: str, m: int) -> None:
-        self.az = 1 if kind == "radar" else 0
-        self.lo = np.full(m, np.inf)
-        self.hi = np.full(m, -np.inf)
-        self.bins = np.zeros(self.AZ_BINS, dtype=bool)
-        # ``_sector_bins`` of ``bins``, and how many bins were occupied when it was found (bins
-        # are only ever added: the count tells when to find it again).
-        self._sector: tuple[int, np.ndarray] | None = None
-        self.scans = 0
-        self.free = 0
-        # Smallest spans credited (m, rad, rad, m/s; IR rad, rad): a sensor's field of view is
-        # no smaller, and a few early detections must not make the density enormous.
-        self.floor = (
-            np.array([100e3, 0.2, 0.1, 1000.0])[:m] if kind == "radar" else np.array([0.02, 0.02])
-        )
-        self.floor[self.az] = 0.0
-        self.az_floor = 0.2 if kind == "radar" else 0.02
-        self.log_density = 0.0
-
-    def covers(self, enu: np.ndarray, margin_m: np.ndarray) -> np.ndarray:
-        """Whether points at ``enu`` (3, k) m in the radar's ENU frame lie inside the
-        measurement volume its detections have spanned so far (range, elevation, and the
-        azimuth sector: the circle less its widest run of empty 5° bins, and less one bin at
-        each edge, a bin at the edge of the sector being only partly inside it; all round if
-        no run of empty bins is wider than ``COVERAGE_AZ_GAP_BINS``), by ``margin_m`` (k,) m.
-        The detections (false alarms fill the field of view uniformly) span it from inside:
-        until seen well, the coverage is taken smaller than it is, and a track near its edge
-        is not judged by the radar."""
-        if self.scans < COVERAGE_MIN_SCANS or self.az != 1:
-            return np.zeros(enu.shape[1], dtype=bool)
-        e, nn, u = enu
-        horiz = np.hypot(e, nn)
-        rng = np.hypot(horiz, u)
-        el = np.arctan2(u, horiz)
-        ang = margin_m / np.maximum(rng, 1.0)
-        ok = (rng - margin_m >= self.lo[0]) & (rng + margin_m <= self.hi[0])
-        ok &= (el - ang >= self.lo[2]) & (el + ang <= self.hi[2])
-        occupied = int(self.bins.sum())
-        if self._sector is None or self._sector[0] != occupied:
-            self._sector = (occupied, _sector_bins(self.bins))
-        inner = self._sector[1]
-        az = np.arctan2(e, nn)
-        for a in (az - ang, az, az + ang):
-            b = ((a % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
-            ok &= inner[np.clip(b, 0, self.AZ_BINS - 1)]
-        return ok
-
-    def learn(self, z: np.ndarray, n_free: int) -> None:
-        self.scans += 1
-        self.free += n_free
-        np.minimum(self.lo, z.min(axis=0), out=self.lo)
-        np.maximum(self.hi, z.max(axis=0), out=self.hi)
-        b = ((z[:, self.az] % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
-        self.bins[np.clip(b, 0, self.AZ_BINS - 1)] = True
-        span = np.maximum(self.hi - self.lo, self.floor)
-        span[self.az] = max(self.bins.sum() * TWO_PI / self.AZ_BINS, self.az_floor)
-        rate = max(self.free / self.scans, 0.1)
-        self.log_density = math.log(rate) - float(np.log(span).sum())
 
 
 class Tracker:
@@ -296,7 +161,7 @@ class Tracker:
         # The radars whose fields of view are declared (``coverage.RadarCoverage``, by sensor
         # id): a track is judged against them (``_note_looks``), at every scan their revisit
         # says they made, with a detection or not (``_empty_looks``); other radars' coverage is
-        # learned from their detections (``_SensorClutter.covers``).
+        # learned from their detections (``SensorClutter.covers``).
         self.coverage = dict(coverage or {})
         # Per declared radar: the time (s) up to which its scans were counted as looks.
         self._looked_until: dict[str, float] = {}
@@ -381,7 +246,7 @@ class Tracker:
         self._basis = BasisCache()
         self._sensor_last: dict[str, tuple[float, np.ndarray]] = {}
         self._revisit: dict[str, float] = {}
-        self._clutter: dict[str, _SensorClutter] = {}
+        self._clutter: dict[str, SensorClutter] = {}
         self._last_grid = -math.inf  # last whole second housekept
         # Unpaired infrared lines of sight: t, sensor code, origin, unit vector, sigma, index.
         self._ir_codes: dict[str, int] = {}
@@ -458,7 +323,7 @@ class Tracker:
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
         if clutter is None:
-            clutter = self._clutter[scan.sensor] = _SensorClutter(scan.kind, scan.m)
+            clutter = self._clutter[scan.sensor] = SensorClutter(scan.kind, scan.m)
         clutter.learn(scan.z, free.size)
         if scan.kind == "radar":
             if self.n:
@@ -586,56 +451,14 @@ class Tracker:
         xm, Pm, mu = self.xm[sel], self.Pm[sel], self.mu[sel]
         dt = t - self.t_base[sel]
         n = dt.size
-        p_bc = self._burnout_probability(sel, t)
-        p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
-        Pi = np.zeros((n, NMODE, NMODE))
-        Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
-        # --- manoeuvre mode: entered from coast where lift is possible, left back to coast ---
-        mcfg = cfg.manoeuvre
-        p_cm, p_apo = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg, True)
-        p_mc = manoeuvre.end_probability(dt, mcfg)
-        Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
-        Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
-        # --- end manoeuvre mode ---
-        joint = mu[:, :, None] * Pi  # (n, i, j)
-        c = joint.sum(axis=1)
-        w = joint / np.maximum(c[:, None, :], 1e-300)
+        p_bc = burnout_probability(self.t_base[sel], self.thrust_t0[sel], t, cfg)
+        Pi, p_cm, p_apo = transition(xm, Pm, dt, p_bc, cfg)
+        # Rebased since the last update (``_housekeep``), and a young track's boost mode
+        # keeping its own evidence: how each is mixed, ``mixing.mix``.
+        rebased = self.t_base[sel] > self.t[sel]
+        young = young_boost(self.born[sel], self.parent[sel], self.thrust_t0[sel], t, cfg)
+        c, w, x0, P0 = mix(xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg)
         c = self._ir_misses(sel, t, c)
-        # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
-        # restarted from the coast mode at each update): its spread would act as process noise.
-        # So is the boost mode of a track rebased since its last update (``_housekeep``): its
-        # coast mode stays "burnout at the last update" (where an infrared track loses the
-        # plume), as in one prediction from that update, not a blend of burnouts at every
-        # rebase since, each thrusting for a while.
-        pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | (self.t_base[sel] > self.t[sel])
-        w[pruned, BOOST, COAST] = 0.0
-        # --- manoeuvre mode: a negligible one is a seed too, left out of the coast mixing ---
-        m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | (self.t_base[sel] > self.t[sel])
-        w[m_pruned, MANOEUVRE, COAST] = 0.0
-        w[:, :, COAST] /= np.maximum(w[:, :, COAST].sum(axis=1, keepdims=True), 1e-300)
-        # --- end manoeuvre mode ---
-        # A young track's boost mode keeps its own evidence (``_young_boost``): the coast mode
-        # does not feed it (at 1e-6 the mixing would make it the coast mode, thrust-free).
-        young = self._young_boost(sel, t)
-        if young.any():
-            w[young, COAST, BOOST] = w[young, MANOEUVRE, BOOST] = 0.0
-            w[young, :, BOOST] /= np.maximum(w[young, :, BOOST].sum(axis=1, keepdims=True), 1e-300)
-        # What each mode j takes from mode i: mode i's estimate, but for the boost mode's part in
-        # the coast mode, which is the boost mode burnt out at an unknown time within the step
-        # (``burnout_within``), not at its start.
-        src_x = np.broadcast_to(xm[:, :, None, :], (n, NMODE, NMODE, NX)).copy()
-        src_P = np.broadcast_to(Pm[:, :, None], (n, NMODE, NMODE, NX, NX)).copy()
-        src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(
-            xm[:, BOOST], Pm[:, BOOST], dt
-        )
-        x0 = np.einsum("nij,nijk->njk", w, src_x)
-        dx = src_x - x0[:, None, :, :]  # (n, i, j, 10)
-        P0 = np.einsum("nij,nijkl->njkl", w, src_P)
-        P0 += np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
-        x0[:, COAST, 6:9] = 0.0
-        P0[:, COAST, 6:9, :] = 0.0
-        P0[:, COAST, :, 6:9] = 0.0
-        manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, mcfg)  # manoeuvre mode
 
         flat_x = x0.reshape(NMODE * n, NX)
         dt2 = np.repeat(dt, NMODE)
@@ -653,55 +476,9 @@ class Tracker:
         Pp = F @ P0.reshape(NMODE * n, NX, NX) @ F.transpose(0, 2, 1) + Q
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
-        c = self._reachable_speed(xp, Pp, c)
-        xbar, Pbar = _combine(xp, Pp, c)
+        c = reachable_speed(xp, Pp, c)
+        xbar, Pbar = combine(xp, Pp, c)
         return xp, Pp, c, xbar, Pbar
-
-    def _burnout_probability(self, sel: np.ndarray, t: float) -> np.ndarray:
-        """Probability (n,) that thrust ends between the mode estimates of tracks ``sel`` and
-        ``t``: a rate of ``1 / boost_dwell_s`` (a burn cut short, a vehicle not in the
-        catalogue), and the burns of the catalogue's vehicles (``lookout/physics/vehicles.yaml``:
-        28 s to 470 s from liftoff), as the survival ``S(τ)`` of a burn that has lasted ``τ``
-        since the object was first seen thrusting: ``1 - S(τ + dt) / S(τ)``. A boost mode
-        cannot outlast every vehicle's burn: a track seen thrusting and lost, flown on
-        unseen, comes out of boost by the end of the longest burn at the latest, where the
-        dwell alone would have let it accelerate for minutes more."""
-        cfg = self.config
-        dt = np.abs(t - self.t_base[sel])
-        p = -np.expm1(-dt / cfg.boost_dwell_s)
-        t0 = self.thrust_t0[sel]
-        seen = np.isfinite(t0)
-        if seen.any():
-            tau = np.maximum(self.t_base[sel][seen] - t0[seen], 0.0)
-            s0 = _burn_survival(tau)
-            s1 = _burn_survival(tau + dt[seen])
-            keep = np.where(s0 > 0.0, s1 / np.maximum(s0, 1e-300), 0.0)
-            p[seen] = 1.0 - (1.0 - p[seen]) * np.clip(keep, 0.0, 1.0)
-        return p
-
-    @staticmethod
-    def _reachable_speed(xp: np.ndarray, Pp: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Predicted mode probabilities ``c`` (n, 2) with the boost mode weighted by the
-        probability that its speed is one a vehicle can reach: at most the catalogue's largest
-        ideal delta-v (``BOOST_SPEED_MAX_MPS``), under the mode's Gaussian along its velocity.
-        A boost mode flown unseen accelerates without end (15-25 km/s were seen); no rocket
-        does."""
-        v = xp[:, BOOST, 3:6]
-        speed = np.sqrt(np.einsum("ij,ij->i", v, v))
-        far = speed > 0.5 * BOOST_SPEED_MAX_MPS
-        if not far.any():
-            return c
-        u = v[far] / speed[far, None]
-        sig = np.sqrt(np.maximum(np.einsum("ki,kij,kj->k", u, Pp[far, BOOST, 3:6, 3:6], u), 1.0))
-        feasible = 0.5 * erfc((speed[far] - BOOST_SPEED_MAX_MPS) / (math.sqrt(2.0) * sig))
-        c = c.copy()
-        c[far, BOOST] *= feasible
-        total = c[far].sum(axis=1)
-        c[far] = np.where(
-            total[:, None] > 0.0, c[far] / np.maximum(total, 1e-300)[:, None], [0.0, 1.0, 0.0]
-        )
-        return c
-
     def _ir_detection_prob(self, code: int) -> float:
         """Probability that infrared sensor ``code`` sees a burning plume it has been seeing in
         its next frame: its frames with a detection over the frames expected between two
@@ -782,7 +559,7 @@ class Tracker:
         S0 = H2 @ Pp.reshape(NMODE * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
         S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
         nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
-        Sinv, logdet = _inv_small(S)
+        Sinv, logdet = inv_small(S)
         d2m = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
         logdet = logdet.reshape(n, NMODE, -1)
         # A boost mode below its reseeding level is a fresh "thrust began since the last
@@ -1095,7 +872,7 @@ class Tracker:
         vague = q > self.config.formation_offset_variance_ratio
         if vague.any():
             extra[vague] += np.eye(scan.m) * _UNSEEN_VARIANCE
-        formation = _Formation(
+        formation = Formation(
             rows=rows,
             w=np.concatenate([b, b]),
             own=jb[rows],
@@ -1111,45 +888,16 @@ class Tracker:
         ``thrust_ok`` is False no thrust reaches the detection (``_thrust_reachable``): the
         boost mode gets no weight from it."""
         cfg = self.config
-        m, kind = scan.m, scan.kind
+        kind = scan.kind
         na = ia.size
-        xs = xp.reshape(NMODE * na, NX)
-        Ps = Pp.reshape(NMODE * na, NX, NX)
-        zh, H = measure.predict(kind, xs, scan, m)
-        jj = np.repeat(jb, NMODE)
-        nu = measure.wrap(scan.z[jj] - zh, kind)
-        PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
-        S = H @ PHt[:, :6, :] + scan.R[jj]
-        Sinv, logdet = _inv_small(S)
-        K = PHt @ Sinv
-        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-        ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
-        P_new = Ps - K @ S @ K.transpose(0, 2, 1)
-        x_new = xs + (K @ nu[:, :, None])[:, :, 0]
-        if formation is not None:
-            self._update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
-        # Drag cannot push (``_truncate_drag``) in the modes where it is the only force along
-        # the track; in the boost mode thrust and drag share that direction (only their sum is
-        # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
-        drag_only = np.tile(np.arange(NMODE) != BOOST, na)
-        ll[drag_only] += _truncate_drag(
-            xs[drag_only], Ps[drag_only], x_new, P_new, np.flatnonzero(drag_only)
+        x_new, P_new, mu = update_modes(scan, jb, formation, xp, Pp, c, thrust_ok, cfg)
+        reseed_boost(
+            x_new,
+            P_new,
+            mu,
+            cfg,
+            ~young_boost(self.born[ia], self.parent[ia], self.thrust_t0[ia], scan.t, cfg),
         )
-        x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
-        P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
-        ll = ll.reshape(na, NMODE)
-        if kind == "infrared":
-            ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
-            ll[:, MANOEUVRE] += math.log(cfg.ir_coast_likelihood)  # manoeuvre mode: no plume
-        ll[~thrust_ok, BOOST] = -np.inf
-        ll -= ll.max(axis=1, keepdims=True)
-        mu = c * np.exp(ll)
-        mu /= mu.sum(axis=1, keepdims=True)
-        mu = np.clip(mu, 1e-12, 1.0)
-        mu /= mu.sum(axis=1, keepdims=True)
-        x_new = x_new.reshape(na, NMODE, NX)
-        P_new = P_new.reshape(na, NMODE, NX, NX)
-        self._reseed_boost(x_new, P_new, mu, ~self._young_boost(ia, scan.t))
         self._note_wakes(ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll)
         if kind == "infrared":
             last = self.ir_sensor[ia]
@@ -1207,7 +955,7 @@ class Tracker:
             t0 = np.array([r[0] for r in refs])
             x0 = np.stack([r[1] for r in refs])
             u0 = np.stack([r[2] for r in refs])
-            x1, F = propagate(x0, t - t0, step, max_steps=_vacuum_steps(t - t0, step))
+            x1, F = propagate(x0, t - t0, step, max_steps=vacuum_steps(t - t0, step))
             u1 = np.einsum("kij,kj->ki", F[:, :6, :6], u0)
             out[kk] = u1
             for i, idx in enumerate(kk.tolist()):
@@ -1224,13 +972,13 @@ class Tracker:
             x = np.zeros((nk.size, NX))
             x[:, :6] = x6[nk]
             # No drag (kappa 0: above the air, which a formation is), so vacuum-sized steps.
-            n_steps = _vacuum_steps(tau[nk], step)
+            n_steps = vacuum_steps(tau[nk], step)
             back, _ = propagate(x, -tau[nk], step, with_jacobian=False, max_steps=n_steps)
             _, F = propagate(back, tau[nk], step, max_steps=n_steps)
             vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
             u = np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
             out[nk] = u
-            col, t_air = _air_column(back[:, :6], tau[nk], climbing=True)
+            col, t_air = air_column(back[:, :6], tau[nk], climbing=True)
             for i, idx in enumerate(nk.tolist()):
                 self._formation_ref[keys[idx]] = (t, x[i], u[i], t)
                 self._parting_air[keys[idx]] = (float(col[i]), float(t_air[i]))
@@ -1265,67 +1013,17 @@ class Tracker:
         ids = self.ids[young].tolist()
         col_p = np.array([self._parting_air.get(i, (0.0, 0.0))[0] for i in ids])
         t_p = np.array([self._parting_air.get(i, (0.0, 0.0))[1] for i in ids])
-        col_d, t_d = _air_column(x6, tau, climbing=False)
+        col_d, t_d = air_column(x6, tau, climbing=False)
         r2 = np.einsum("ij,ij->i", x6[:, :3], x6[:, :3])
         speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", x6[:, 3:6], x6[:, 3:6])), 1.0)
         turn = GM_EARTH / r2 / speed  # rad/s
         return 0.5 * dkappa * (col_p * t_p * (1.0 + turn * tau) + col_d * t_d)
-
-    @staticmethod
-    def _update_formation(scan: Scan, f: _Formation, xs, Ps, zh, H, x_new, P_new, ll) -> None:
-        """Update the tracks of closely spaced pairs as formations (``_order_siblings``): under
-        each order of the pair's two detections (right, with probability ``f.w``, or swapped),
-        each track is updated with both, its partner's shifted by the partner's offset from it
-        (the separation speed's variance added to that detection's noise); the two updates are
-        mixed by the orders' probabilities (moment matching). Overwrites the rows' plain updates
-        in ``x_new``, ``P_new`` and ``ll`` (mode-expanded rows, two per track)."""
-        kind, m = scan.kind, scan.m
-        rr = (NMODE * f.rows[:, None] + np.arange(NMODE)).ravel()
-        x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
-        own, other = np.repeat(f.own, NMODE), np.repeat(f.other, NMODE)
-        shift = np.repeat(f.shift, NMODE, axis=0)
-        extra = np.repeat(f.extra, NMODE, axis=0)
-        H2 = np.concatenate([Hr, Hr], axis=1)  # (k, 2m, 6)
-        PHt = P0[:, :, :6] @ H2.transpose(0, 2, 1)
-        HPH = H2 @ PHt[:, :6, :]
-        out = []
-        for mine, theirs in ((own, other), (other, own)):
-            nu = np.concatenate(
-                [
-                    measure.wrap(scan.z[mine] - zr, kind),
-                    measure.wrap(scan.z[theirs] + shift - zr, kind),
-                ],
-                axis=1,
-            )
-            S = HPH.copy()
-            S[:, :m, :m] += scan.R[mine]
-            S[:, m:, m:] += scan.R[theirs] + extra
-            Sinv = np.linalg.inv(S)
-            _, logdet = np.linalg.slogdet(S)
-            K = PHt @ Sinv
-            x = x0 + (K @ nu[:, :, None])[:, :, 0]
-            P = P0 - K @ S @ K.transpose(0, 2, 1)
-            d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-            out.append((x, P, -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)))
-        (xa, Pa, la), (xb, Pb, lb) = out
-        w = np.repeat(f.w, NMODE)
-        b = w[:, None]
-        dx = xa - xb
-        x_new[rr] = b * xa + (1.0 - b) * xb
-        P_new[rr] = (
-            b[:, :, None] * Pa
-            + (1.0 - b)[:, :, None] * Pb
-            + (b * (1.0 - b))[:, :, None] * dx[:, :, None] * dx[:, None, :]
-        )
-        with np.errstate(divide="ignore"):
-            ll[rr] = np.logaddexp(np.log(w) + la, np.log1p(-w) + lb)
-
     def _refresh_cache(self, idx) -> tuple[np.ndarray, np.ndarray]:
         """Refresh the coarse-gate extrapolation of tracks ``idx`` from their mode estimates;
         returns their reported (mode-floored) estimates."""
         cfg = self.config
         xm, Pm, mu = self.xm[idx], self.Pm[idx], self.mu[idx]
-        xall, Pall = _combine(xm, Pm, mu)
+        xall, Pall = combine(xm, Pm, mu)
         pos, vel = xall[:, :3], xall[:, 3:6]
         pb = mu[:, BOOST]
         acc_t = pb[:, None] * xm[:, BOOST, 6:9] + mu[:, MANOEUVRE, None] * xm[:, MANOEUVRE, 6:9]
@@ -1347,46 +1045,8 @@ class Tracker:
         kap_sig = np.sqrt(np.maximum(Pm[:, COAST, KAPPA, KAPPA], 0.0))
         self.cdrag[idx] = KAPPA_UNIT * (np.abs(xm[:, COAST, KAPPA]) + 3.0 * kap_sig)
         if cfg.output_mode_floor > 0.0:
-            return _combine(xm, Pm, mu, cfg.output_mode_floor)
+            return combine(xm, Pm, mu, cfg.output_mode_floor)
         return xall, Pall
-
-    def _young_boost(self, idx: np.ndarray, t: float) -> np.ndarray:
-        """Tracks ``idx`` whose boost mode is the hypothesis they were born with, kept with its
-        own evidence at ``t`` (not restarted from the coast mode, not fed by it): born on their
-        own (no parent) less than ``young_boost_s`` ago and not yet seen thrusting. A radar
-        first sees a rocket low in its burn when the data cannot yet tell thrust from none;
-        restarted at every update as "thrust began since the last one", the boost mode never
-        gathered the evidence of a burn under way (gen-1-02: boost over one half 21 s after
-        the track's birth, the rocket taken as coasting meanwhile)."""
-        cfg = self.config
-        return (
-            (t - self.born[idx] < cfg.young_boost_s)
-            & (self.parent[idx] < 0)
-            & ~np.isfinite(self.thrust_t0[idx])
-        )
-
-    def _reseed_boost(self, xm, Pm, mu, allowed=None) -> None:
-        """Restart a negligible boost mode from the coast mode, with the initiation prior on the
-        thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
-        (its acceleration follows the noise), and the mixing would carry that drift back into the
-        coast estimate. Only where ``allowed`` (default: every row)."""
-        cfg = self.config
-        r = mu[:, BOOST] < cfg.boost_reseed_prob
-        if allowed is not None:
-            r &= allowed
-        if r.any():
-            xm[r, BOOST] = xm[r, COAST]
-            xm[r, BOOST, 6:9] = 0.0
-            Pm[r, BOOST] = Pm[r, COAST]
-            Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
-        # --- manoeuvre mode: a negligible one restarts from coast with the lift prior ---
-        r = mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob
-        if r.any():
-            xm[r, MANOEUVRE], Pm[r, MANOEUVRE] = manoeuvre.reseed(
-                xm[r, COAST], Pm[r, COAST], cfg.manoeuvre
-            )
-        # --- end manoeuvre mode ---
-
     def _empty_looks(self, t: float) -> None:
         """Count as looks the scans each declared radar made before ``t`` (s) that brought no
         detection (detections come in time order: a scan of a radar before ``t`` not seen yet
@@ -1415,7 +1075,7 @@ class Tracker:
         B: np.ndarray,
         updated: np.ndarray,
         declared: RadarCoverage | None = None,
-        learned: _SensorClutter | None = None,
+        learned: SensorClutter | None = None,
     ) -> None:
         """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
         looked at every confirmed track predicted inside its coverage; those it updated
@@ -1423,7 +1083,7 @@ class Tracker:
         of view (``declared``, ``coverage.RadarCoverage.inside_prob``: the probability that
         the track's object is inside it, a track looked at when over one half) where its node
         knows it, else the one learned from its detections (``learned``,
-        ``_SensorClutter.covers``, by a margin of twice the position uncertainty).
+        ``SensorClutter.covers``, by a margin of twice the position uncertainty).
 
         A miss is evidence against the track's object being there: it adds
         ``ln(1 - Pd P_in)`` to the track score, ``P_in`` the probability of being inside (1 for
@@ -1592,7 +1252,7 @@ class Tracker:
             self._last_prediction = None
             return sel
         xp, Pp, c, _, _ = self._predict(sel, t)
-        xbar, Pbar = _combine(xp, Pp, c, cfg.output_mode_floor)
+        xbar, Pbar = combine(xp, Pp, c, cfg.output_mode_floor)
         pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
         dead = (pos_var > cfg.delete_pos_sigma_m**2) | (
             altitude_approx(xbar[:, :3]) < cfg.delete_alt_m
@@ -1865,7 +1525,7 @@ class Tracker:
         return r, c
 
     def _log_new(self, t, ids, xm, Pm, mu, det_index) -> None:
-        xbar, Pbar = _combine(xm, Pm, mu, self.config.output_mode_floor)
+        xbar, Pbar = combine(xm, Pm, mu, self.config.output_mode_floor)
         k = ids.size
         self._log.append(
             (
@@ -1893,156 +1553,6 @@ class Tracker:
             detection_index=np.concatenate(cols[5]).astype(np.int64),
             confirmed=np.concatenate(cols[6]).astype(bool),
         )
-
-
-@dataclass(frozen=True)
-class _Formation:
-    """Closely spaced pairs updated as formations in one scan (``Tracker._update_formation``),
-    per track (older tracks, then younger): its assignment row, the probability that the
-    pair's detections are in the right order, its own detection and its partner's, the shift
-    (m,) that puts the partner's on it and the noise (m, m) that shift adds."""
-
-    rows: np.ndarray
-    w: np.ndarray
-    own: np.ndarray
-    other: np.ndarray
-    shift: np.ndarray
-    extra: np.ndarray
-
-
-def _catalogue_burns() -> tuple[np.ndarray, float]:
-    """Burn times from liftoff to the last burnout (s) of the catalogue's vehicles, and their
-    largest ideal delta-v (m/s) plus the Earth's surface speed at the equator (a launch eastward
-    starts with it in inertial space)."""
-    vehicles = catalogue().values()
-    burns = np.array(sorted(v.full_burn_s for v in vehicles))
-    dv = max(v.ideal_delta_v_mps() for v in vehicles)
-    return burns, dv + OMEGA_EARTH * 6378137.0
-
-
-#: Survival of a burn: the catalogue's burn times, each with the margin of a vehicle like it
-#: but not in the catalogue (10 % and 10 s, smoothed over 5 s).
-BURNS_S, BOOST_SPEED_MAX_MPS = _catalogue_burns()
-
-
-#: Gauss-Legendre nodes and weights on [0, 1]: three are exact for the polynomials of degree 5
-#: or less, and the moments of ``burnout_within`` are of degree 4 in the switch time.
-_GL_U, _GL_W = np.polynomial.legendre.leggauss(3)
-_GL_U, _GL_W = 0.5 * (_GL_U + 1.0), 0.5 * _GL_W
-
-
-def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.ndarray]:
-    """Boost-mode estimates ``x`` (n, 10), ``P`` (n, 10, 10) of a thrust that ends at a time
-    uniform over the next ``dt`` (n,) s, as the coast mode's start: the mean and covariance at the
-    start of the step of the ballistic state that reaches, ``dt`` later, where the thrust left
-    the object. The Markov switch of the IMM puts the burnout anywhere in the step; taken at its
-    start (the boost estimate, thrust cut), the coast mode missed ``a s`` of velocity for a burn
-    of ``s`` more seconds, with none of the spread of ``s``: at an acceleration of 100 m/s² and
-    a 1 s step, 50 m/s behind with a 29 m/s sigma left out. Thrust for ``s`` then coast is, to a
-    ballistic path from the start, a start ``-a s²/2`` in position and ``+a s`` in velocity;
-    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4)."""
-    dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
-    n = x.shape[0]
-    s = _GL_U[:, None] * dt[None, :]  # (q, n)
-    M = np.broadcast_to(np.eye(NX), (_GL_U.size, n, NX, NX)).copy()
-    for k in range(3):
-        M[:, :, k, 6 + k] = -0.5 * s * s
-        M[:, :, 3 + k, 6 + k] = s
-    xq = np.einsum("qnij,nj->qni", M, x)
-    mean = np.einsum("q,qni->ni", _GL_W, xq)
-    d = xq - mean[None]
-    cov = np.einsum("q,qnij,njk,qnlk->nil", _GL_W, M, P, M)
-    cov += np.einsum("q,qni,qnj->nij", _GL_W, d, d)
-    return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
-
-
-def _burn_survival(tau: np.ndarray) -> np.ndarray:
-    """Fraction of the catalogue's burns still going ``tau`` s after the object was first seen
-    thrusting (a lower bound of the time since liftoff, so the burn may end sooner)."""
-    end = 1.1 * BURNS_S + 10.0
-    z = (end[None, :] - np.asarray(tau, dtype=float)[:, None]) / 5.0
-    return (0.5 * erfc(-z / math.sqrt(2.0))).mean(axis=1)
-
-
-def _truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray):
-    """Drag cannot push: ``kappa >= 0`` honoured in an update (predictions ``xs``, ``Ps`` of
-    the mode-expanded ``rows`` of the updates ``x_new``, ``P_new``, changed in place). Returns
-    the log of each row's evidence factor for the constraint.
-
-    The belief is the Gaussian restricted to ``kappa >= 0``. For a linear update the
-    likelihood of a detection under the restricted prior is the Gaussian one times
-    ``Phi(k / s) / Phi(k0 / s0)``, the mass of the posterior over the mass of the prediction
-    on the side the constraint allows (``k``, ``s`` the posterior mean and sigma of
-    ``kappa``; ``k0``, ``s0`` the prediction's): a coast mode that could follow a
-    thrusting rocket only by a negative drag coefficient, an along-track *push*, pays for it
-    in its mode probability, where clipping ``kappa`` at zero in the mean alone kept the
-    velocity gain the push gave. Where the posterior mean is negative, the estimate takes the
-    truncated Gaussian's mean of ``kappa``, the other states moved by their regression on it:
-    only where the constraint is violated, so an unobservable ``kappa`` (above the air) is not
-    pushed up at every update. The covariance is kept: a mode whose posterior needs a push is
-    the wrong model of the object (a rocket thrusting), and the truncated variance, near zero
-    far in the tail, made its drag coefficient certain at zero (measured on gen-1-05: coast
-    NEES in bounds 0.93 -> 0.64 with it, 0.96 without; the stage's track, born from such a
-    coast mode, kept a drag coefficient half its parent's)."""
-    k = x_new[rows, KAPPA]
-    s = np.sqrt(np.maximum(P_new[rows, KAPPA, KAPPA], 1e-30))
-    s0 = np.sqrt(np.maximum(Ps[:, KAPPA, KAPPA], 1e-30))
-    a = k / s
-    dll = log_ndtr(a) - log_ndtr(xs[:, KAPPA] / s0)
-    neg = np.flatnonzero(k < 0.0)
-    if neg.size:
-        k, a, s = k[neg], a[neg], s[neg]
-        neg = rows[neg]
-        # Inverse Mills ratio phi(a) / Phi(a), stable far in the tail.
-        lam = np.exp(-0.5 * a * a - 0.5 * _LOG_2PI - log_ndtr(a))
-        mean = k + s * lam
-        col = P_new[neg, :, KAPPA]  # (k, 10): covariances with kappa
-        x_new[neg] += col * ((mean - k) / (s * s))[:, None]
-        x_new[neg, KAPPA] = np.maximum(x_new[neg, KAPPA], 0.0)
-    return dll
-
-
-def _air_column(
-    x6: np.ndarray, span: np.ndarray, *, climbing: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """The air flown through by paths (k, 6) after (``climbing``) or before (else) their
-    states ``x6``, over at most ``span`` (k,) s: ``∫ ρ v² dt`` (kg/(m s)) and the time it takes
-    (s). In an exponential atmosphere a path crossing the air at vertical speed ``v_z`` flies
-    ``ρ H / |v_z|`` of it beyond a point, ``H`` the density's scale height, in ``H / |v_z|``
-    s. Counted only where the path is low at its state: climbing away from it (a parting), or
-    descending into it (a reentry)."""
-    pos, vel = x6[:, 0:3], x6[:, 3:6]
-    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
-    vz = np.einsum("ij,ij->i", pos, vel) / r
-    rho, drho = density_and_slope(altitude_approx(pos))
-    scale = rho / np.maximum(np.abs(drho), 1e-300)
-    dt = np.minimum(scale / np.maximum(np.abs(vz), 1e-3), np.abs(span))
-    low = vz > 0.0 if climbing else vz < 0.0
-    dt = np.where(low, dt, 0.0)
-    return rho * np.einsum("ij,ij->i", vel, vel) * dt, dt
-
-
-def _vacuum_steps(dt, max_step_s: float) -> np.ndarray:
-    """RK4 steps of ``max_step_s`` for predictions over ``dt`` without drag."""
-    return np.maximum(1, np.ceil(np.abs(np.atleast_1d(dt)) / max_step_s)).astype(np.int64)
-
-
-def _combine(
-    xm: np.ndarray, Pm: np.ndarray, mu: np.ndarray, floor: float = 0.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Moment-matched position-velocity mean (n, 6) and covariance (n, 6, 6) of the modes whose
-    probability is at least ``floor`` (renormalised)."""
-    if floor > 0.0:
-        mu = np.where(mu >= floor, mu, 0.0)
-        mu = mu / mu.sum(axis=1, keepdims=True)
-    x6 = xm[:, :, :6]
-    xbar = np.einsum("nj,njk->nk", mu, x6)
-    dx = x6 - xbar[:, None, :]
-    Pbar = np.einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
-    Pbar += np.einsum("nj,njk,njl->nkl", mu, dx, dx)
-    return xbar, Pbar
-
-
 def track(
     detections: Sequence[Detection],
     config: TrackerConfig | None = None,
