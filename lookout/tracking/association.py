@@ -177,8 +177,8 @@ class Associator:
         # one satellite in 25 s). With the copy, the right pairing is among the tracks; the
         # wrong one fails to gate its next detection and dies tentative. Radar only: an
         # infrared line of sight left over waits for another satellite's to cross
-        # (``_initiate_infrared``). A detection next to a confirmed track updated in this scan
-        # starts from that track's estimate instead (``_initiate_radar``: a piece separating).
+        # (``initiation.LinesOfSight``). A detection next to a confirmed track updated in this scan
+        # starts from that track's estimate instead (``radar_priors``: a piece separating).
         spare = (near < 0) & (kind == "radar")
         spare[jb] = False
         vague = self._vague(cand)
@@ -193,7 +193,7 @@ class Associator:
         """Tracks ``idx`` that are tentative, born on their own, and whose velocity is still
         mostly the initiation prior along some axis (coast mode's largest velocity sigma above
         ``branch_vel_fraction`` of ``init_vel_sigma_mps``): which of the detections in their
-        gate is their object's is not known yet (``_associate``)."""
+        gate is their object's is not known yet (``associate``)."""
         tracks = self.tracks
         cfg = self.config
         Pv = tracks.Pm[idx, COAST, 3:6, 3:6]

@@ -93,7 +93,7 @@ def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig)
         P1 = 0.5 * (P1 + P1.transpose(0, 1, 3, 2))
         # A released object is less likely to be thrusting than its parent: a dropped
         # stage falls behind (the thrusting stack ahead keeps the older track,
-        # ``_order_siblings``), a payload separates at burnout; its boost probability is at
+        # ``order_siblings``), a payload separates at burnout; its boost probability is at
         # most a new track's, its boost mode the parent's (the thrust, should it be the
         # stack). Measured on irbm-overflight: a stage born with its parent's 0.95 boost
         # probability at burnout flies on at 196 m/s² for 2 s, 500 m off.

@@ -36,19 +36,19 @@ class TrackStore:
         self.hits = np.zeros(cap, dtype=np.int64)
         # Times the detections fixed the track's position in three dimensions: each radar
         # detection, the infrared pair it was born from, each line of sight of another
-        # infrared sensor than the one before (a triangulation); see ``_confirmable``.
+        # infrared sensor than the one before (a triangulation); see ``existence.confirmable``.
         self.fixes = np.zeros(cap, dtype=np.int64)
         self.llr = np.zeros(cap)
         # The highest score each track reached: a confirmed track whose score falls
-        # ``delete_score_drop`` below it is deleted (``_note_looks``).
+        # ``delete_score_drop`` below it is deleted (``existence.RadarLooks.note``).
         self.llr_max = np.zeros(cap)
         # Per (track, radar): detections and looks (the track predicted inside the radar's
         # coverage at one of its scans), each discounted by ``1 - 1 / pd_memory_looks`` per
-        # look, for the track's detection probability with that radar (``_note_looks``).
+        # look, for the track's detection probability with that radar (``RadarLooks.note``).
         self.pd_hits = np.zeros((cap, 0))
         self.pd_looks = np.zeros((cap, 0))
         self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
-        # ... and the Pd it saw the track with at its last detection (``_note_looks``).
+        # ... and the Pd it saw the track with at its last detection (``RadarLooks.note``).
         self.pd_run = np.zeros((cap, 0))
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
@@ -60,7 +60,7 @@ class TrackStore:
         self.csig = np.zeros((cap, 3))
         self.cdrag = np.zeros(cap)  # largest plausible kappa (m²/kg)
         # Id of the confirmed track a radar-started track was born next to (-1: none), see
-        # ``_order_siblings``.
+        # ``Formations.order_siblings``.
         self.parent = np.full(cap, -1, dtype=np.int64)
         self.born = np.zeros(cap)  # time of the first detection (s)
         # When a track born next to another most likely came apart from it (s): the other's
@@ -70,11 +70,11 @@ class TrackStore:
         # Last update (s) at which each track was more likely thrusting than not (-inf: never).
         self.boosted = np.zeros(cap)
         # When its object was first seen thrusting (s; +inf: never), for how long it may go on
-        # (``_burnout_probability``); a track born next to a thrusting one inherits it.
+        # (``mixing.burnout_probability``); a track born next to a thrusting one inherits it.
         self.thrust_t0 = np.zeros(cap)
         # The last infrared detection of each track: its time (s) and its sensor's code (-1:
         # none), for the frames that sensor has since taken without seeing the plume
-        # (``_ir_misses``).
+        # (``InfraredSensors.misses``).
         self.ir_t = np.zeros(cap)
         self.ir_sensor = np.full(cap, -1, dtype=np.int64)
         self.n = 0
