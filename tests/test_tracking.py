@@ -893,3 +893,40 @@ def test_the_infrared_thrust_prior_is_the_catalogues():
     assert sigma == pytest.approx(MARGIN * largest / 3.0, rel=1e-9)
     assert 3.0 * sigma >= largest
     assert TrackerConfig(ir_init_acc_sigma_mps2=30.0).ir_init_acc_sigma_mps2 == 30.0
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_stage_spent_in_the_air_keeps_the_track_born_on_it(seed):
+    """srbm-salvo's SRBM-4 and its two Korean radars: the empty stage, dropped at 17 km,
+    decelerates at 28 g where its missile does at 3 g, 400 m/s apart a second later. The track
+    born on the stage's first detection, from its parent's estimate, took the parent's drag
+    coefficient: it predicted the missile, gated the missile's next detection and not the
+    stage's, and followed the missile as a second track while a third was born on the stage
+    (main at d96648e: the stage's detections went to a track born on its own; the duplicate
+    claimed an impact in Japan's EEZ). A released body's drag is its own
+    (``tracker._released_drag_prior``)."""
+    aim = Aim(target_lat_deg=39.0, target_lon_deg=131.5, loft=80.0)
+    trajs = fly([plan(38.95, 126.6, aim, "srbm-solid", object_id="s4", launch_time=94.0)])
+    stage = next(t for t in trajs if t.parent_id is not None)
+    rv = next(t for t in trajs if t.parent_id is None)
+    specs = [
+        radar("kr-ewr-central", 36.6, 127.5, 0.0, span_deg=120.0, el_min_deg=1.0,
+              el_max_deg=80.0, max_range_km=900.0, revisit_s=2.0, sigma_range_m=25.0,
+              sigma_az_mrad=1.5, sigma_el_mrad=1.5, snr_ref_db=26.0),
+        radar("kr-ship-east", 37.6, 129.9, 0.0, span_deg=360.0, el_min_deg=1.0,
+              el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0, sigma_range_m=15.0,
+              sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0, snr_ref_db=22.0),
+    ]  # fmt: skip
+    dets, labels = sense(trajs, specs, seed)
+    out = track(dets)
+    u = out.updates
+    lab = labels_of(u, labels)
+    owner = {}
+    for traj in (rv, stage):
+        rows = (lab == traj.object_id) & (u.t > stage.t_start + 1.0) & (u.t < stage.t_start + 30.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() >= 0.95, (traj.object_id, ids, counts)
+        owner[traj.object_id] = int(ids[np.argmax(counts)])
+    assert owner[rv.object_id] != owner[stage.object_id]
+    # The stage is followed by the track born next to the missile's, not by one born later.
+    assert out.parents.get(owner[stage.object_id]) == owner[rv.object_id], (owner, out.parents)

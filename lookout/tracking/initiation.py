@@ -52,6 +52,20 @@ def new_states(pos, P_pos, vel, P_vel, boost_prob, cfg: TrackerConfig):
     return xm, Pm, mu
 
 
+def released_drag_prior(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> None:
+    """A released object's drag coefficient (``x`` (k, modes, NX), ``P`` in place): the new
+    track's prior, not its parent's estimate. A spent stage and its payload are two bodies of
+    one velocity, not one ballistic coefficient: an empty SRBM stage at 17 km decelerates at
+    28 g where its missile does at 3 g (srbm-salvo's SRBM-4, 400 m/s apart after a second).
+    With its parent's drag the stage's track predicted the missile, lost the stage at the next
+    scan and followed the missile as a second, vaguer track, which claimed an impact area
+    (track 760, JP's EEZ at 135 s)."""
+    x[..., KAPPA] = cfg.init_kappa_m2_kg / KAPPA_UNIT
+    P[..., KAPPA, :] = 0.0
+    P[..., :, KAPPA] = 0.0
+    P[..., KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
+
+
 def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig):
     """Priors of the tracks started by radar detections ``free`` of ``scan``: ``xm``, ``Pm``,
     ``mu`` (``new_states``), each one's parent (the id of the confirmed track updated in this
@@ -86,6 +100,7 @@ def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig)
         x1, P1 = tracks.xm[pi].copy(), tracks.Pm[pi].copy()
         P1[:, :, :3, :3] += np.eye(3) * cfg.spawn_pos_sigma_m**2
         P1[:, :, 3:6, 3:6] += np.eye(3) * cfg.spawn_vel_sigma_mps**2
+        released_drag_prior(x1, P1, cfg)
         Sk = P1[:, :, :3, :3] + P_pos[kid][:, None]
         K = P1[:, :, :, :3] @ np.linalg.inv(Sk)
         x1 += (K @ (pos[kid][:, None] - x1[:, :, :3])[..., None])[..., 0]
