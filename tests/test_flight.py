@@ -396,6 +396,56 @@ def test_plan_many_reports_an_error_per_aim_and_solves_the_rest():
     assert s.apogee_km == pytest.approx(50, rel=1e-3) and s.range_km == pytest.approx(600, rel=1e-3)
 
 
+def _guidance(x):
+    """What the planner chose for one request (or its error), to compare bit for bit."""
+    if isinstance(x, AimError):
+        return str(x)
+    fields = ("azimuth", "kick", "cutoff_s", "orbit", "hold_pitch", "glide_alt_m", "depth_m")
+    return repr([x.vehicle.name] + [getattr(x, f) for f in fields])
+
+
+def test_planning_aims_together_gives_each_the_solution_it_gets_alone():
+    # Other sites, bearings and lofts, with and without a named vehicle, and one the vehicle
+    # cannot reach: solved in one lockstep batch, each comes out as when solved by itself.
+    reqs = [
+        Request(
+            39.2, 125.67, Aim(target_lat_deg=39.6, target_lon_deg=131.0, loft=90), "srbm-solid"
+        ),
+        Request(35.0, 40.0, Aim(azimuth_deg=200, apogee_km=300, range_km=1200)),
+        Request(-10.0, 120.0, Aim(target_lat_deg=-5.0, target_lon_deg=135.0)),
+        Request(
+            60.0,
+            30.0,
+            Aim(target_lat_deg=52.0, target_lon_deg=60.0, loft="depressed"),
+            "irbm-liquid",
+        ),
+        Request(39.0, 125.0, Aim(target_lat_deg=10.0, target_lon_deg=-150.0), "srbm-solid"),
+    ]
+    together = plan_many(reqs)
+    alone = [plan_many([r])[0] for r in reqs]
+    assert [_guidance(x) for x in together] == [_guidance(x) for x in alone]
+    assert [x.vehicle.name for x in together[:4]] == [
+        "srbm-solid", "mrbm-liquid", "irbm-liquid", "irbm-liquid"
+    ]  # fmt: skip
+    assert isinstance(together[4], AimError)
+
+
+def test_an_aim_out_of_reach_names_the_vehicle_and_the_range():
+    far = Aim(target_lat_deg=10.0, target_lon_deg=-150.0)  # 8,889 km from the site
+    named, unnamed = plan_many([Request(39.0, 125.0, far, "srbm-solid"), Request(39.0, 125.0, far)])
+    assert isinstance(named, AimError)
+    assert "range 8889 km is beyond what srbm-solid can reach" in str(named)
+    assert "at most about 6" in str(named)  # its reach, some 640 km
+    # Without a vehicle, a ballistic one flies it (an ICBM), not an error.
+    assert not isinstance(unnamed, AimError) and unnamed.vehicle.vehicle_class == "ICBM"
+    # With none that can, the error names the largest candidate, the range and why.
+    with pytest.raises(AimError) as exc:
+        plan(0.0, 0.0, Aim(azimuth_deg=90, apogee_km=300, range_km=15000))
+    msg = str(exc.value)
+    assert msg.startswith("no catalogue vehicle can fly this aim")
+    assert "icbm-liquid-2stage-heavy" in msg and "15000 km" in msg
+
+
 def test_an_aim_only_a_much_bigger_vehicle_flies_is_refused_saying_so():
     # The 2019-07-25 KN-23 flight as a ballistic aim: no SRBM flies 600 km that low.
     with pytest.raises(AimError) as exc:
