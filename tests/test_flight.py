@@ -446,6 +446,19 @@ def test_an_aim_out_of_reach_names_the_vehicle_and_the_range():
     assert "icbm-liquid-2stage-heavy" in msg and "15000 km" in msg
 
 
+def test_cli_plan_solves_several_scenarios_at_once_into_the_plan_cache(tmp_path, monkeypatch):
+    from lookout.flight import plancache
+
+    monkeypatch.setenv("LOOKOUT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(plancache, "_memory", {})
+    result = runner.invoke(app, ["plan", "irbm-overflight", "srbm-salvo", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["scenarios"]["srbm-salvo"] == {"launches": 6, "errors": []}
+    assert out["cache_dir"] == str(tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 4  # the distinct aims: 1 and 3
+
+
 def test_an_aim_only_a_much_bigger_vehicle_flies_is_refused_saying_so():
     # The 2019-07-25 KN-23 flight as a ballistic aim: no SRBM flies 600 km that low.
     with pytest.raises(AimError) as exc:

@@ -1,7 +1,8 @@
 """``lookout bench plan``: cold guidance planning, the batched planner against the one before it.
 
 What a user waits for on a new machine (or after any change to the flight model, which empties
-the plan cache): every distinct (site, aim, vehicle) of a scenario solved from nothing. The
+the plan cache): every distinct (site, aim, vehicle) of a scenario solved from nothing; and of
+every scenario at once, in one batch (``lookout plan``). The
 planner (``lookout.flight.planner.plan_many``) solves them all at once; the baseline is the
 planner it replaced (``plan_sequential``: one aim at a time, a 448-flight grid per solve), run in
 the same process on the same aims. The baseline takes minutes, so by default it runs on a few
@@ -109,6 +110,11 @@ def run(
         per[name] = {"aims": len(reqs), "batched_s": wall, "batched_cpu_s": cpu, "failed": failed}
         if progress:
             progress(f"{name}: {len(reqs)} aims, {cpu:.1f} CPU s ({wall:.1f} s)")
+    # The same aims, every scenario's, in one batch (``lookout plan``).
+    every = [r for name in names for r in distinct_requests(name)]
+    _, together, together_cpu = _timed(lambda: plan_many(every))
+    if progress:
+        progress(f"all {len(every)} aims in one batch: {together_cpu:.1f} CPU s ({together:.1f} s)")
     for name in base_names:
         reqs = distinct_requests(name)
         entry = per.setdefault(name, {"aims": len(reqs)})
@@ -138,6 +144,9 @@ def run(
         "scenarios": per,
         "all_shipped_batched_s": sum(v["batched_s"] for v in shipped_now),
         "all_shipped_batched_cpu_s": sum(v["batched_cpu_s"] for v in shipped_now),
+        "one_batch_aims": len(every),
+        "one_batch_s": together,
+        "one_batch_cpu_s": together_cpu,
         "baseline_scenarios": both,
         "baseline_total_cpu_s": total_base,
         "batched_total_on_baseline_scenarios_cpu_s": total_new,
@@ -189,9 +198,16 @@ def render(result: dict):
             f"{e['speedup']:.1f}x" if "speedup" in e else "–",
         )
     table.add_row(
-        "in all",
+        "in all, one scenario at a time",
         "",
         both(result["all_shipped_batched_cpu_s"], result["all_shipped_batched_s"]),
+        "",
+        "",
+    )
+    table.add_row(
+        "in all, in one batch (lookout plan)",
+        str(result["one_batch_aims"]),
+        both(result["one_batch_cpu_s"], result["one_batch_s"]),
         "",
         "",
         end_section=True,
@@ -201,9 +217,7 @@ def render(result: dict):
         "fly, no vehicle: planning",
         "1",
         both(result["fly_without_vehicle_cpu_s"], result["fly_without_vehicle_s"]),
-        both(
-            result["fly_without_vehicle_baseline_cpu_s"], result["fly_without_vehicle_baseline_s"]
-        )
+        both(result["fly_without_vehicle_baseline_cpu_s"], result["fly_without_vehicle_baseline_s"])
         if with_base
         else "–",
         f"{result['fly_speedup']:.1f}x" if with_base else "–",
