@@ -459,6 +459,20 @@ def test_cli_plan_solves_several_scenarios_at_once_into_the_plan_cache(tmp_path,
     assert len(list(tmp_path.glob("*.json"))) == 4  # the distinct aims: 1 and 3
 
 
+def test_the_plan_cache_is_keyed_by_the_physics_and_the_vehicle_catalogue_too():
+    # A change to the equations of motion, the catalogue or the atmosphere table must not
+    # reuse a solution planned with the old ones (the key once hashed lookout/flight alone).
+    from lookout.flight.plancache import model_files
+
+    files = {(f.parent.name, f.name) for f in model_files()}
+    for needed in [
+        ("physics", "vehicles.yaml"), ("physics", "dynamics.py"), ("physics", "propagate.py"),
+        ("physics", "us1976.csv"), ("flight", "planner.py"), ("lookout", "geodesy.py"),
+    ]:  # fmt: skip
+        assert needed in files
+    assert all(f.is_file() for f in model_files())
+
+
 def test_an_aim_only_a_much_bigger_vehicle_flies_is_refused_saying_so():
     # The 2019-07-25 KN-23 flight as a ballistic aim: no SRBM flies 600 km that low.
     with pytest.raises(AimError) as exc:
