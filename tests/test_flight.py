@@ -457,6 +457,19 @@ def test_cli_plan_solves_several_scenarios_at_once_into_the_plan_cache(tmp_path,
     assert out["scenarios"]["srbm-salvo"] == {"launches": 6, "errors": []}
     assert out["cache_dir"] == str(tmp_path)
     assert len(list(tmp_path.glob("*.json"))) == 4  # the distinct aims: 1 and 3
+    # A launch that cannot be flown is named, the others are planned, and the exit status is 1.
+    from lookout.scenario.parse import SHIPPED_DIR
+
+    text = (SHIPPED_DIR / "irbm-overflight.yaml").read_text()
+    bad = tmp_path / "bad" / "short.yaml"
+    bad.parent.mkdir()
+    bad.write_text(text.replace("vehicle: irbm-liquid", "vehicle: srbm-solid"))
+    result = runner.invoke(app, ["plan", str(bad), "srbm-salvo", "--json"])
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    (error,) = out["scenarios"]["irbm-overflight"]["errors"]
+    assert "launches[0] (IRBM-1)" in error and "beyond what srbm-solid can reach" in error
+    assert out["scenarios"]["srbm-salvo"]["errors"] == []
 
 
 def test_the_plan_cache_is_keyed_by_the_physics_and_the_vehicle_catalogue_too():
