@@ -486,6 +486,18 @@ def test_the_plan_cache_is_keyed_by_the_physics_and_the_vehicle_catalogue_too():
     assert all(f.is_file() for f in model_files())
 
 
+def test_bench_plan_says_beforehand_when_its_baseline_takes_minutes(capsys):
+    from lookout.bench.plan import baseline_estimate_s
+    from lookout.cli.bench import warn_long
+
+    # The old planner on barrage's 44 aims takes minutes; on kn23-pullup none (it cannot fly
+    # a pull-up), on the default two well under them.
+    assert baseline_estimate_s(["kn23-pullup"]) == 0
+    assert baseline_estimate_s(["irbm-overflight", "srbm-salvo"]) < 180
+    warn_long(baseline_estimate_s(["barrage"]), "the baseline", "--no-baseline")
+    assert "note: the baseline: about 7 min" in capsys.readouterr().err
+
+
 def test_an_aim_only_a_much_bigger_vehicle_flies_is_refused_saying_so():
     # The 2019-07-25 KN-23 flight as a ballistic aim: no SRBM flies 600 km that low.
     with pytest.raises(AimError) as exc:

@@ -34,6 +34,10 @@ DEFAULT_BASELINE = ("irbm-overflight", "srbm-salvo")
 FLY_REQUEST = Request(39.2, 125.67, Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550))
 #: The same as a user types it.
 FLY_ARGS = ("fly", "--site", "39.2,125.67", "--target", "41.8,157.2", "--loft", "550")
+#: The baseline's time per distinct aim on a quiet core (s): mass-raid's 8 took 70 CPU s,
+#: srbm-salvo's 3 6.4, irbm-overflight's one 3.7 (docs/benchmarks.md), for the warning before
+#: a long run.
+BASELINE_S_PER_AIM = 10.0
 
 
 def distinct_requests(name: str) -> list[Request]:
@@ -47,6 +51,17 @@ def distinct_requests(name: str) -> list[Request]:
             Request(e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.id, e.time_s, e.depth_m),
         )
     return list(out.values())
+
+
+def _baseline_can_fly(req: Request) -> bool:
+    return req.aim.manoeuvre() is None and req.depth_m == 0
+
+
+def baseline_estimate_s(names: list[str]) -> float:
+    """Roughly how long (s) the baseline takes on these scenarios, from their distinct aims."""
+    return BASELINE_S_PER_AIM * sum(
+        _baseline_can_fly(r) for name in names for r in distinct_requests(name)
+    )
 
 
 def _timed(fn):
@@ -124,7 +139,7 @@ def run(
             )
         base_wall = base_cpu = 0.0
         for req in reqs:
-            if req.aim.manoeuvre() is not None or req.depth_m > 0:
+            if not _baseline_can_fly(req):
                 continue  # the baseline cannot fly these
             _, wall, cpu = _timed(lambda req=req: plan_sequential(req))
             base_wall, base_cpu = base_wall + wall, base_cpu + cpu

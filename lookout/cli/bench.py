@@ -58,14 +58,16 @@ def bench_plan_cmd(
     """Cold guidance planning of the shipped scenarios (no plan cache): the batched planner, and
     the planner before it on a few of them in the same run, with the speed-up; lookout fly
     without a vehicle, both ways, and as a whole command in a fresh process."""
-    from lookout.bench.plan import DEFAULT_BASELINE, render, run
+    from lookout.bench.plan import DEFAULT_BASELINE, baseline_estimate_s, render, run
 
     if fly_runs < 0:
         fail(f"--fly-runs={fly_runs} must be 0 or more")
     base = list(baseline) if baseline else list(DEFAULT_BASELINE)
     if not no_baseline:
+        for name in base:
+            load_scenario(name)  # a one-line error for a scenario that is not there
         warn_long(
-            60.0 * len(base),
+            baseline_estimate_s(base),
             f"the old planner (the baseline) solves {', '.join(base)} one aim at a time",
             "--baseline-scenario to choose fewer or lighter ones, or --no-baseline",
         )
