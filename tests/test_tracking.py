@@ -508,7 +508,8 @@ def _first_seen_low_in_the_boost(seed: int):
     for d in burn:
         log = tracker.process([d])
         if len(log):
-            rows.append((d.t_ns * 1e-9, float(log.boost_prob[0]), tracker.xm[: tracker.n].copy()))
+            xm = tracker.tracks.xm[: tracker.tracks.n].copy()
+            rows.append((d.t_ns * 1e-9, float(log.boost_prob[0]), xm))
     return traj, rows
 
 
@@ -519,9 +520,9 @@ def test_a_rocket_first_seen_low_in_its_burn_is_found_thrusting(seed):
     thrust from none) and its coast mode followed the thrust as *negative* drag, its drag
     coefficient clipped at zero in the mean only; the assessment then flew it ballistically and
     claimed an impact area for a rocket 4 km up, still burning. Drag cannot push: the coast
-    mode pays for the push it would need (``_truncate_drag``), the boost mode takes the track
+    mode pays for the push it would need (``update.truncate_drag``), the boost mode takes the track
     within seconds, and no mode's drag coefficient is ever negative."""
-    from lookout.tracking.tracker import COAST
+    from lookout.tracking.mixing import COAST
 
     traj, rows = _first_seen_low_in_the_boost(seed)
     t = np.array([r[0] for r in rows])
@@ -811,7 +812,7 @@ def test_burnout_within_a_step_is_the_moments_of_a_thrust_cut_at_a_uniform_time(
     """``burnout_within``: the mean and covariance, at the start of a step, of the ballistic
     start whose path meets the object that thrusts ``s`` (uniform over the step) and then
     coasts, against a sample of such objects (thrust and state uncertain)."""
-    from lookout.tracking.tracker import burnout_within
+    from lookout.tracking.mixing import burnout_within
 
     rng = np.random.default_rng(11)
     x = np.zeros(NX)
@@ -841,7 +842,8 @@ def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
     each flown by the tracker's own motion model (thrust for ``s``, then none). Cut at the
     step's start, the coast mode was 100 m/s behind the mean with a 0.1 m/s sigma (NEES 5,000
     on average, 11,000 at most)."""
-    from lookout.tracking.tracker import BOOST, COAST
+    from lookout.tracking.initiation import new_states
+    from lookout.tracking.mixing import BOOST, COAST
 
     tracker = Tracker()
     pos = geodetic_to_ecef(np.radians(40.0), np.radians(128.0), 60e3)[None]
@@ -850,7 +852,8 @@ def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
     east /= np.linalg.norm(east)
     u = (up + east) / np.linalg.norm(up + east)
     vel = (2000.0 * u)[None]
-    xm, Pm, mu = tracker._new_states(pos, np.eye(3)[None] * 1.0, vel, np.eye(3)[None] * 0.01, 0.999)
+    P_pos, P_vel = np.eye(3)[None] * 1.0, np.eye(3)[None] * 0.01
+    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, 0.999, tracker.config)
     xm[:, BOOST, 6:9] = 100.0 * u
     Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 0.01
     xm[:, COAST] = xm[:, BOOST]
