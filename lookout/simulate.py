@@ -61,23 +61,43 @@ class Simulation:
         return next(t for t in self.trajectories if t.object_id == object_id)
 
 
+def _requests(scenario: Scenario) -> list[Request]:
+    return [
+        Request(e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.id, e.time_s, e.depth_m)
+        for e in scenario.launches
+    ]
+
+
+def _named(scenario: Scenario, i: int, error: AimError) -> AimError:
+    """The error of launch ``i``, naming the launch at fault as a scenario error does."""
+    where = f"{scenario.source}: " if scenario.source else ""
+    return AimError(f"{where}launches[{i}] ({scenario.launches[i].id}): aim: {error}")
+
+
+def plan_scenarios(scenarios: list[Scenario]) -> list[list[Launch | AimError]]:
+    """Every launch of several scenarios planned in one batch (``plan_cached_many``): the aims
+    not yet in the plan cache are solved together, in lockstep, so a cold cache costs about as
+    much as the dearest scenario rather than their sum. Per scenario, each launch's ``Launch``
+    or its ``AimError`` (naming the launch)."""
+    per = [_requests(sc) for sc in scenarios]
+    results = iter(plan_cached_many([r for reqs in per for r in reqs]))
+    out = []
+    for sc, reqs in zip(scenarios, per, strict=True):
+        mine = [next(results) for _ in reqs]
+        out.append([_named(sc, i, x) if isinstance(x, AimError) else x for i, x in enumerate(mine)])
+    return out
+
+
 def plan_launches(scenario: Scenario, progress: Progress | None = None) -> list[Launch]:
     """Solve every launch's guidance, all distinct aims in one batch (remembered across runs by
     ``plancache``); raises the first launch's ``AimError``, naming the launch."""
     n = len(scenario.launches)
     if progress:
         progress("plan", 0, n)
-    requests = [
-        Request(e.site_lat_deg, e.site_lon_deg, e.aim, e.vehicle, e.id, e.time_s, e.depth_m)
-        for e in scenario.launches
-    ]
     launches = []
-    for i, (entry, result) in enumerate(
-        zip(scenario.launches, plan_cached_many(requests), strict=True)
-    ):
-        if isinstance(result, AimError):  # name the launch at fault, as a scenario error does
-            where = f"{scenario.source}: " if scenario.source else ""
-            raise AimError(f"{where}launches[{i}] ({entry.id}): aim: {result}")
+    for i, result in enumerate(plan_cached_many(_requests(scenario))):
+        if isinstance(result, AimError):
+            raise _named(scenario, i, result)
         launches.append(result)
     if progress:
         progress("plan", n, n)

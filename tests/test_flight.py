@@ -396,6 +396,108 @@ def test_plan_many_reports_an_error_per_aim_and_solves_the_rest():
     assert s.apogee_km == pytest.approx(50, rel=1e-3) and s.range_km == pytest.approx(600, rel=1e-3)
 
 
+def _guidance(x):
+    """What the planner chose for one request (or its error), to compare bit for bit."""
+    if isinstance(x, AimError):
+        return str(x)
+    fields = ("azimuth", "kick", "cutoff_s", "orbit", "hold_pitch", "glide_alt_m", "depth_m")
+    return repr([x.vehicle.name] + [getattr(x, f) for f in fields])
+
+
+def test_planning_aims_together_gives_each_the_solution_it_gets_alone():
+    # Other sites, bearings and lofts, with and without a named vehicle, and one the vehicle
+    # cannot reach: solved in one lockstep batch, each comes out as when solved by itself.
+    reqs = [
+        Request(
+            39.2, 125.67, Aim(target_lat_deg=39.6, target_lon_deg=131.0, loft=90), "srbm-solid"
+        ),
+        Request(35.0, 40.0, Aim(azimuth_deg=200, apogee_km=300, range_km=1200)),
+        Request(-10.0, 120.0, Aim(target_lat_deg=-5.0, target_lon_deg=135.0)),
+        Request(
+            60.0,
+            30.0,
+            Aim(target_lat_deg=52.0, target_lon_deg=60.0, loft="depressed"),
+            "irbm-liquid",
+        ),
+        Request(39.0, 125.0, Aim(target_lat_deg=10.0, target_lon_deg=-150.0), "srbm-solid"),
+    ]
+    together = plan_many(reqs)
+    alone = [plan_many([r])[0] for r in reqs]
+    assert [_guidance(x) for x in together] == [_guidance(x) for x in alone]
+    assert [x.vehicle.name for x in together[:4]] == [
+        "srbm-solid", "mrbm-liquid", "irbm-liquid", "irbm-liquid"
+    ]  # fmt: skip
+    assert isinstance(together[4], AimError)
+
+
+def test_an_aim_out_of_reach_names_the_vehicle_and_the_range():
+    far = Aim(target_lat_deg=10.0, target_lon_deg=-150.0)  # 8,889 km from the site
+    named, unnamed = plan_many([Request(39.0, 125.0, far, "srbm-solid"), Request(39.0, 125.0, far)])
+    assert isinstance(named, AimError)
+    assert "range 8889 km is beyond what srbm-solid can reach" in str(named)
+    assert "at most about 6" in str(named)  # its reach, some 640 km
+    # Without a vehicle, a ballistic one flies it (an ICBM), not an error.
+    assert not isinstance(unnamed, AimError) and unnamed.vehicle.vehicle_class == "ICBM"
+    # With none that can, the error names the largest candidate, the range and why.
+    with pytest.raises(AimError) as exc:
+        plan(0.0, 0.0, Aim(azimuth_deg=90, apogee_km=300, range_km=15000))
+    msg = str(exc.value)
+    assert msg.startswith("no catalogue vehicle can fly this aim")
+    assert "icbm-liquid-2stage-heavy" in msg and "15000 km" in msg
+
+
+def test_cli_plan_solves_several_scenarios_at_once_into_the_plan_cache(tmp_path, monkeypatch):
+    from lookout.flight import plancache
+
+    monkeypatch.setenv("LOOKOUT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(plancache, "_memory", {})
+    result = runner.invoke(app, ["plan", "irbm-overflight", "srbm-salvo", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["scenarios"]["srbm-salvo"] == {"launches": 6, "errors": []}
+    assert out["cache_dir"] == str(tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 4  # the distinct aims: 1 and 3
+    # A launch that cannot be flown is named, the others are planned, and the exit status is 1.
+    from lookout.scenario.parse import SHIPPED_DIR
+
+    text = (SHIPPED_DIR / "irbm-overflight.yaml").read_text()
+    bad = tmp_path / "bad" / "short.yaml"
+    bad.parent.mkdir()
+    bad.write_text(text.replace("vehicle: irbm-liquid", "vehicle: srbm-solid"))
+    result = runner.invoke(app, ["plan", str(bad), "srbm-salvo", "--json"])
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    (error,) = out["scenarios"]["irbm-overflight"]["errors"]
+    assert "launches[0] (IRBM-1)" in error and "beyond what srbm-solid can reach" in error
+    assert out["scenarios"]["srbm-salvo"]["errors"] == []
+
+
+def test_the_plan_cache_is_keyed_by_the_physics_and_the_vehicle_catalogue_too():
+    # A change to the equations of motion, the catalogue or the atmosphere table must not
+    # reuse a solution planned with the old ones (the key once hashed lookout/flight alone).
+    from lookout.flight.plancache import model_files
+
+    files = {(f.parent.name, f.name) for f in model_files()}
+    for needed in [
+        ("physics", "vehicles.yaml"), ("physics", "dynamics.py"), ("physics", "propagate.py"),
+        ("physics", "us1976.csv"), ("flight", "planner.py"), ("lookout", "geodesy.py"),
+    ]:  # fmt: skip
+        assert needed in files
+    assert all(f.is_file() for f in model_files())
+
+
+def test_bench_plan_says_beforehand_when_its_baseline_takes_minutes(capsys):
+    from lookout.bench.plan import baseline_estimate_s
+    from lookout.cli.bench import warn_long
+
+    # The old planner on barrage's 44 aims takes minutes; on kn23-pullup none (it cannot fly
+    # a pull-up), on the default two well under them.
+    assert baseline_estimate_s(["kn23-pullup"]) == 0
+    assert baseline_estimate_s(["irbm-overflight", "srbm-salvo"]) < 180
+    warn_long(baseline_estimate_s(["barrage"]), "the baseline", "--no-baseline")
+    assert "note: the baseline: about 7 min" in capsys.readouterr().err
+
+
 def test_an_aim_only_a_much_bigger_vehicle_flies_is_refused_saying_so():
     # The 2019-07-25 KN-23 flight as a ballistic aim: no SRBM flies 600 km that low.
     with pytest.raises(AimError) as exc:

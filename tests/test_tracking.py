@@ -508,7 +508,8 @@ def _first_seen_low_in_the_boost(seed: int):
     for d in burn:
         log = tracker.process([d])
         if len(log):
-            rows.append((d.t_ns * 1e-9, float(log.boost_prob[0]), tracker.xm[: tracker.n].copy()))
+            xm = tracker.tracks.xm[: tracker.tracks.n].copy()
+            rows.append((d.t_ns * 1e-9, float(log.boost_prob[0]), xm))
     return traj, rows
 
 
@@ -519,9 +520,9 @@ def test_a_rocket_first_seen_low_in_its_burn_is_found_thrusting(seed):
     thrust from none) and its coast mode followed the thrust as *negative* drag, its drag
     coefficient clipped at zero in the mean only; the assessment then flew it ballistically and
     claimed an impact area for a rocket 4 km up, still burning. Drag cannot push: the coast
-    mode pays for the push it would need (``_truncate_drag``), the boost mode takes the track
+    mode pays for the push it would need (``update.truncate_drag``), the boost mode takes the track
     within seconds, and no mode's drag coefficient is ever negative."""
-    from lookout.tracking.tracker import COAST
+    from lookout.tracking.mixing import COAST
 
     traj, rows = _first_seen_low_in_the_boost(seed)
     t = np.array([r[0] for r in rows])
@@ -811,7 +812,7 @@ def test_burnout_within_a_step_is_the_moments_of_a_thrust_cut_at_a_uniform_time(
     """``burnout_within``: the mean and covariance, at the start of a step, of the ballistic
     start whose path meets the object that thrusts ``s`` (uniform over the step) and then
     coasts, against a sample of such objects (thrust and state uncertain)."""
-    from lookout.tracking.tracker import burnout_within
+    from lookout.tracking.mixing import burnout_within
 
     rng = np.random.default_rng(11)
     x = np.zeros(NX)
@@ -841,7 +842,8 @@ def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
     each flown by the tracker's own motion model (thrust for ``s``, then none). Cut at the
     step's start, the coast mode was 100 m/s behind the mean with a 0.1 m/s sigma (NEES 5,000
     on average, 11,000 at most)."""
-    from lookout.tracking.tracker import BOOST, COAST
+    from lookout.tracking.initiation import new_states
+    from lookout.tracking.mixing import BOOST, COAST
 
     tracker = Tracker()
     pos = geodetic_to_ecef(np.radians(40.0), np.radians(128.0), 60e3)[None]
@@ -850,7 +852,8 @@ def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
     east /= np.linalg.norm(east)
     u = (up + east) / np.linalg.norm(up + east)
     vel = (2000.0 * u)[None]
-    xm, Pm, mu = tracker._new_states(pos, np.eye(3)[None] * 1.0, vel, np.eye(3)[None] * 0.01, 0.999)
+    P_pos, P_vel = np.eye(3)[None] * 1.0, np.eye(3)[None] * 0.01
+    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, 0.999, tracker.config)
     xm[:, BOOST, 6:9] = 100.0 * u
     Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 0.01
     xm[:, COAST] = xm[:, BOOST]
@@ -890,3 +893,40 @@ def test_the_infrared_thrust_prior_is_the_catalogues():
     assert sigma == pytest.approx(MARGIN * largest / 3.0, rel=1e-9)
     assert 3.0 * sigma >= largest
     assert TrackerConfig(ir_init_acc_sigma_mps2=30.0).ir_init_acc_sigma_mps2 == 30.0
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_stage_spent_in_the_air_keeps_the_track_born_on_it(seed):
+    """srbm-salvo's SRBM-4 and its two Korean radars: the empty stage, dropped at 17 km,
+    decelerates at 28 g where its missile does at 3 g, 400 m/s apart a second later. The track
+    born on the stage's first detection, from its parent's estimate, took the parent's drag
+    coefficient: it predicted the missile, gated the missile's next detection and not the
+    stage's, and followed the missile as a second track while a third was born on the stage
+    (main at d96648e: the stage's detections went to a track born on its own; the duplicate
+    claimed an impact in Japan's EEZ). A released body's drag is its own
+    (``tracker._released_drag_prior``)."""
+    aim = Aim(target_lat_deg=39.0, target_lon_deg=131.5, loft=80.0)
+    trajs = fly([plan(38.95, 126.6, aim, "srbm-solid", object_id="s4", launch_time=94.0)])
+    stage = next(t for t in trajs if t.parent_id is not None)
+    rv = next(t for t in trajs if t.parent_id is None)
+    specs = [
+        radar("kr-ewr-central", 36.6, 127.5, 0.0, span_deg=120.0, el_min_deg=1.0,
+              el_max_deg=80.0, max_range_km=900.0, revisit_s=2.0, sigma_range_m=25.0,
+              sigma_az_mrad=1.5, sigma_el_mrad=1.5, snr_ref_db=26.0),
+        radar("kr-ship-east", 37.6, 129.9, 0.0, span_deg=360.0, el_min_deg=1.0,
+              el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0, sigma_range_m=15.0,
+              sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0, snr_ref_db=22.0),
+    ]  # fmt: skip
+    dets, labels = sense(trajs, specs, seed)
+    out = track(dets)
+    u = out.updates
+    lab = labels_of(u, labels)
+    owner = {}
+    for traj in (rv, stage):
+        rows = (lab == traj.object_id) & (u.t > stage.t_start + 1.0) & (u.t < stage.t_start + 30.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() >= 0.95, (traj.object_id, ids, counts)
+        owner[traj.object_id] = int(ids[np.argmax(counts)])
+    assert owner[rv.object_id] != owner[stage.object_id]
+    # The stage is followed by the track born next to the missile's, not by one born later.
+    assert out.parents.get(owner[stage.object_id]) == owner[rv.object_id], (owner, out.parents)

@@ -47,21 +47,38 @@ def bench_plan_cmd(
         help="Scenarios the old planner (the baseline) also solves (default: irbm-overflight, "
         "srbm-salvo; it takes minutes).",
     ),
+    no_baseline: bool = typer.Option(
+        False, "--no-baseline", help="The batched planner alone (no old planner, no speed-up)."
+    ),
+    fly_runs: int = typer.Option(
+        3, help="Runs of the whole lookout fly command, fresh processes (the median; 0: none)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Cold guidance planning of the shipped scenarios (no plan cache): the batched planner, and
-    the planner before it on a few of them in the same run, with the speed-up; and lookout fly
-    without a vehicle, both ways."""
-    from lookout.bench.plan import DEFAULT_BASELINE, render, run
+    the planner before it on a few of them in the same run, with the speed-up; lookout fly
+    without a vehicle, both ways, and as a whole command in a fresh process."""
+    from lookout.bench.plan import DEFAULT_BASELINE, baseline_estimate_s, render, run
 
+    if fly_runs < 0:
+        fail(f"--fly-runs={fly_runs} must be 0 or more")
     base = list(baseline) if baseline else list(DEFAULT_BASELINE)
-    warn_long(
-        60.0 * len(base),
-        f"the old planner (the baseline) solves {', '.join(base)} one aim at a time",
-        "--baseline-scenario to choose fewer or lighter ones",
-    )
+    if not no_baseline:
+        for name in base:
+            load_scenario(name)  # a one-line error for a scenario that is not there
+        warn_long(
+            baseline_estimate_s(base),
+            f"the old planner (the baseline) solves {', '.join(base)} one aim at a time",
+            "--baseline-scenario to choose fewer or lighter ones, or --no-baseline",
+        )
     log = None if as_json else (lambda m: console.print(m, highlight=False))
-    result = run(list(scenario) if scenario else None, base, progress=log)
+    result = run(
+        list(scenario) if scenario else None,
+        base,
+        progress=log,
+        baseline=not no_baseline,
+        fly_runs=fly_runs,
+    )
     if as_json:
         typer.echo(json.dumps(result))
         return

@@ -1,5 +1,5 @@
 """Commands of the simulator and the central tracker, offline: ``fly``, ``validate``,
-``scenarios``, ``simulate``, ``generate``, ``track``."""
+``scenarios``, ``plan``, ``simulate``, ``generate``, ``track``."""
 
 from __future__ import annotations
 
@@ -172,6 +172,57 @@ def scenarios() -> None:
     for name, description in shipped().items():
         table.add_row(name, description)
     console.print(table)
+
+
+@app.command("plan")
+def plan_scenarios_cmd(
+    scenario: list[str] | None = typer.Argument(
+        None, help="Shipped scenario names or scenario YAML files (default: every shipped one)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Solve the guidance of scenarios' launches, every distinct aim of them all in one batch,
+    and keep the solutions in the plan cache: on a new machine, or after a change to the flight
+    model, the runs that follow start at once."""
+    import time
+
+    from lookout.flight.plancache import cache_dir
+    from lookout.scenario import shipped
+    from lookout.simulate import plan_scenarios
+
+    names = list(scenario) if scenario else list(shipped())
+    scs = [load_scenario(name) for name in names]
+    t0, c0 = time.perf_counter(), time.process_time()
+    results = plan_scenarios(scs)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    folder = cache_dir()
+    summary = {
+        "scenarios": {
+            sc.name: {
+                "launches": len(rs),
+                "errors": [str(x) for x in rs if isinstance(x, Exception)],
+            }
+            for sc, rs in zip(scs, results, strict=True)
+        },
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "cache_dir": str(folder) if folder is not None else None,
+    }
+    errors = [e for v in summary["scenarios"].values() for e in v["errors"]]
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        table = Table(title=f"planned in one batch: {cpu:.1f} CPU s ({wall:.1f} s)")
+        table.add_column("scenario")
+        table.add_column("launches", justify="right")
+        table.add_column("cannot be flown")
+        for name, v in summary["scenarios"].items():
+            table.add_row(name, str(v["launches"]), "; ".join(v["errors"]) or "–")
+        console.print(table)
+        where = f"kept in {folder}" if folder is not None else "not kept (LOOKOUT_CACHE_DIR=off)"
+        console.print(f"solutions {where}", highlight=False)
+    if errors:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -3,8 +3,9 @@
 Solving guidance takes seconds (``lookout.flight.plan``); flying the solved launch takes a
 fraction of one. The solution depends only on the vehicle, the site and the aim: the dynamics are
 written in the Earth-fixed frame, so the launch time does not change it. This module keeps
-solutions in memory and on disk, keyed by a hash of those inputs *and of the source of
-``lookout.flight``*, so any change to the physics or the solver invalidates every entry.
+solutions in memory and on disk, keyed by a hash of those inputs *and of the source and data of
+``lookout.flight`` and ``lookout.physics``* (``model_files``), so any change to the physics, the
+vehicle catalogue or the solver invalidates every entry.
 
 The disk cache lives in ``$LOOKOUT_CACHE_DIR`` or ``~/.cache/lookout/plans``; set
 ``LOOKOUT_CACHE_DIR=off`` to disable it. A cached entry holds only the guidance parameters
@@ -42,14 +43,23 @@ _GUIDANCE_FIELDS = (
 _memory: dict[str, dict] = {}
 
 
+def model_files() -> list[Path]:
+    """Every file a solution depends on: the source of ``lookout.flight`` (the solver) and of
+    ``lookout.physics`` with its data (the equations of motion, the vehicle catalogue, the
+    atmosphere table), and geodesy."""
+    package = Path(__file__).parent.parent
+    files = []
+    for folder, patterns in (("flight", ("*.py",)), ("physics", ("*.py", "*.yaml", "*.csv"))):
+        for pattern in patterns:
+            files += sorted((package / folder).glob(pattern))
+    return files + [package / "geodesy.py"]
+
+
 @cache
 def _physics_fingerprint() -> str:
-    """Hash of every source and data file of ``lookout.flight`` (and geodesy)."""
-    here = Path(__file__).parent
-    files = sorted(here.glob("*.py")) + sorted(here.glob("*.yaml"))
-    files.append(here.parent / "geodesy.py")
+    """Hash of every file of ``model_files``."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in model_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -210,7 +210,7 @@ def propagate(
     the atmosphere (its impact moves by some hundred metres): for a planner's first guesses,
     never for a truth.
     """
-    trajectories, spawned = _propagate_batch(specs, coarse)
+    trajectories, spawned = _propagate_batch(specs, coarse, shed=spawn_debris)
     if spawn_debris and spawned:
         debris, _ = _propagate_batch(spawned, coarse)
         trajectories.extend(debris)
@@ -226,8 +226,9 @@ def propagate_shedding(
 
 
 def _propagate_batch(
-    specs: list[ObjectSpec], coarse: bool = False
+    specs: list[ObjectSpec], coarse: bool = False, shed: bool = True
 ) -> tuple[list[Trajectory], list[ObjectSpec]]:
+    """The batch's trajectories and (with ``shed``) the bodies they shed, not flown."""
     n = len(specs)
     coarse_factor = 2.0 if coarse else 1.0
     seg = [s.segments for s in specs]
@@ -332,6 +333,15 @@ def _propagate_batch(
             aero if use_aero else None, a_stage,
         )  # fmt: skip
 
+    def gather():
+        """Each row's parameters of its current segment (they change only where a row crosses
+        into its next segment, or when rows are dropped)."""
+        return (
+            mdot[rows, k], end[rows, k], m_start[rows, k], isp_sl[rows, k], isp_vac[rows, k],
+            area[rows, k], table[rows, k], mode[rows, k], lift_seg[rows, k], bank_seg[rows, k],
+        )  # fmt: skip
+
+    current = gather()
     while active.any():
         n_active = int(np.count_nonzero(active))
         if n_active <= COMPACT_FRACTION * active.size and active.size - n_active >= COMPACT_MIN:
@@ -351,8 +361,9 @@ def _propagate_batch(
             steering = Steering(**{f.name: getattr(steering, f.name)[w] for f in fields(Steering)})
             aero = Aero(**{f.name: getattr(aero, f.name)[w] for f in fields(Aero)})
             rows = np.arange(w.size)
+            current = gather()
+        kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
-        kk_mdot = mdot[rows, k]
         thrusting = kk_mdot > 0
         r_norm = np.sqrt(np.einsum("ij,ij->i", pos, pos))
         vr = np.einsum("ij,ij->i", pos, vel) / r_norm
@@ -372,7 +383,6 @@ def _propagate_batch(
             dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
         if any_wet:
             dt = np.where(wet_start & (alt < 1.0) & (t < t_armed), np.minimum(dt, DT_WATER), dt)
-        t_next_event = end[rows, k]
         hits_event = t_next_event - t <= dt * (1 + 1e-9)
         dt = np.where(hits_event, t_next_event - t, dt)
         hits_stop = t_stop - t <= dt
@@ -380,13 +390,10 @@ def _propagate_batch(
         dt = np.where(active, dt, 0.0)
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
-        g = (
-            m_start[rows, k], kk_mdot, isp_sl[rows, k], isp_vac[rows, k], area[rows, k],
-            table[rows, k], mode[rows, k],
-        )  # fmt: skip
         if any_lift:
-            aero.law = np.where(lift_seg[rows, k], law, LIFT_OFF)
-            aero.bank = bank_seg[rows, k]
+            aero.law = np.where(current[8], law, LIFT_OFF)
+            aero.bank = current[9]
+        g = (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k, table_k, mode_k)
 
         def step_rhs(tt, p, v, r0=r_norm, alt0=alt, g=g):
             return rhs(tt, p, v, r0, alt0, g)
@@ -507,7 +514,7 @@ def _propagate_batch(
             g = seg[orig[i]][k[i]]
             for name in g.events_at_end:
                 events.append((i, name, new_t[i], new_pos[i].copy(), new_vel[i].copy(), g.stage))
-            if g.spawn is not None:
+            if g.spawn is not None and shed:
                 sp = g.spawn
                 spawned.append(
                     ObjectSpec(
@@ -535,6 +542,8 @@ def _propagate_batch(
                     )
             k[i] += 1
             seg_t0[i] = new_t[i]
+        if crossed.any():
+            current = gather()
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
         active = active & ~imp & ~(hits_stop & ~cut)
@@ -542,12 +551,13 @@ def _propagate_batch(
         # once it has come up; coasting on, with too little energy ever to reach the surface
         # (its Jacobi integral, which drag only lowers, under the surface's potential), it never
         # will: its flight ends here, not after hours of falling through the Earth.
-        buried = active & ~surfaced & (mdot[rows, k] == 0.0) & (end[rows, k] == np.inf)
-        buried &= volume == 0.0
-        if buried.any():
-            j = np.flatnonzero(buried)
-            energy = 0.5 * np.einsum("ij,ij->i", vel[j], vel[j]) + effective_potential(pos[j])
-            active[j[energy < SURFACE_POTENTIAL_MIN]] = False
+        if not surfaced.all():
+            buried = active & ~surfaced & (current[0] == 0.0) & (current[1] == np.inf)
+            buried &= volume == 0.0
+            if buried.any():
+                j = np.flatnonzero(buried)
+                energy = 0.5 * np.einsum("ij,ij->i", vel[j], vel[j]) + effective_potential(pos[j])
+                active[j[energy < SURFACE_POTENTIAL_MIN]] = False
         # This step's events, by working row so far: by object.
         events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
         rec_orig.append(orig)

@@ -68,7 +68,7 @@ class TrackerConfig:
     #: coast estimate whose velocity is known to centimetres per second (measured: +50 % RMSE).
     boost_reseed_prob: float = 0.01
     #: ... except in a track born on its own less than this long ago (s) and not yet seen
-    #: thrusting, whose boost mode keeps its own evidence (``Tracker._young_boost``): the
+    #: thrusting, whose boost mode keeps its own evidence (``mixing.young_boost``): the
     #: catalogue's shortest burn (28 s), within which a rocket first seen in its burn is
     #: still burning or has been seen to.
     young_boost_s: float = 28.0
@@ -81,7 +81,7 @@ class TrackerConfig:
     #: Gate: probability that the true detection falls inside it (chi-square on the innovation).
     gate_probability: float = 0.9999
     #: A mode of the IMM gates detections when its predicted probability is at least this
-    #: (``Tracker._associate``): the coast mode of a boosting track is 1-2 % probable a second
+    #: (``Associator.associate``): the coast mode of a boosting track is 1-2 % probable a second
     #: or two before it takes over at burnout. (A coasting track's boost mode gates only above
     #: ``boost_reseed_prob``: below it, it is a hypothesis restarted at each update.)
     gate_mode_floor: float = 1e-3
@@ -104,23 +104,23 @@ class TrackerConfig:
     init_boost_prob_radar: float = 0.2
     #: A tentative track whose velocity sigma along some axis is still above this fraction of
     #: ``init_vel_sigma_mps`` does not know which detection in its gate is its object's: each
-    #: other one it gates continues a copy of it (``Tracker._associate``, two-point
+    #: other one it gates continues a copy of it (``Associator.associate``, two-point
     #: initiation over every pairing).
     branch_vel_fraction: float = 0.5
     #: Prior of a track born next to a confirmed track updated in the same scan
-    #: (``Tracker._initiate_radar``): the parent's estimate grown by these sigmas per axis.
+    #: (``initiation.radar_priors``): the parent's estimate grown by these sigmas per axis.
     #: Stages and payloads separate at 1-10 m/s (springs, retro motors), a stage dropped in boost
     #: falls behind at tens of m/s within seconds (velocity, m/s); the offset built up before the
     #: two objects were seen apart is metres to a hundred metres (position, m).
     spawn_vel_sigma_mps: float = 30.0
     spawn_pos_sigma_m: float = 100.0
     #: Two tracks sharing a scan's two detections are told apart by along-track order
-    #: (``Tracker._order_siblings``) when their velocities differ by less than this (m/s): objects
+    #: (``Formations.order_siblings``) when their velocities differ by less than this (m/s): objects
     #: separated from one missile (a stage in boost falls behind at tens of m/s); crossing
     #: missiles differ by hundreds.
     cso_max_dv_mps: float = 100.0
     #: Such a pair coasting above the air is updated as a formation
-    #: (``Tracker._update_formation``) while its separation speed is more likely below this
+    #: (``formations.update_formation``) while its separation speed is more likely below this
     #: (m/s) than above: springs and retro motors push at 1-10 m/s; faster, a stage is
     #: thrusting away (an upper stage ignited next to its spent one).
     formation_max_speed_mps: float = 10.0
@@ -162,13 +162,13 @@ class TrackerConfig:
     #: is predicted below ``delete_alt_m``.
     confirmed_timeout_s: float = 600.0
     #: A confirmed track whose score falls this far below the highest it reached is deleted
-    #: (``Tracker._note_looks``): each scan of a radar whose coverage holds the track's
+    #: (``existence.RadarLooks.note``): each scan of a radar whose coverage holds the track's
     #: prediction and that does not see it adds ``ln(1 - Pd)``, ``Pd`` learned per track and
     #: radar. ln 10^6, the evidence that confirms a new track: 31 looks missed in a row by a
     #: radar that saw the track at 0.9 of its looks (the learned Pd falls as it misses).
     delete_score_drop: float = math.log(1e6)
     #: Looks (a count) and time (s) over which a track's detection probability with a radar is
-    #: learned (``Tracker._note_looks``): an object flying away fades over hundreds of looks, a
+    #: learned (``RadarLooks.note``): an object flying away fades over hundreds of looks, a
     #: reentry vehicle parting from its booster falls from 10 m² to 0.05 m² at once (Pd 0.9 to
     #: 0.2 at a far radar: with 10 looks it misses the 31 running that delete its track 0.1 %
     #: of the time; with 20, 12 looks, 7 %); what was learned an hour ago, of another body at
@@ -176,7 +176,7 @@ class TrackerConfig:
     pd_memory_looks: float = 10.0
     pd_memory_s: float = 60.0
     #: A radar that sees a track at less than this fraction of its looks tells nothing by
-    #: missing it (``Tracker._note_looks``).
+    #: missing it (``existence.RadarLooks.note``).
     miss_pd_floor: float = 0.1
     dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3

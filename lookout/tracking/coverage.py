@@ -2,8 +2,8 @@
 
 A partner node knows its own radars: their site (or a ship's track), range, azimuth sector,
 elevation limits, revisit period and scan phase, and when they are out of action. With them the
-tracker judges a track's existence against what the radar *could* see (``Tracker._note_looks``),
-rather than against the coverage learned from the radar's detections (``_SensorClutter``), which
+tracker judges a track's existence against what the radar *could* see (``existence.RadarLooks``),
+rather than against the coverage learned from the radar's detections (``SensorClutter``), which
 is found from inside, smaller than it is until seen well, and which counts no look at a scan that
 brought no detection at all (a third of the scans of a radar with one false alarm a scan).
 
@@ -90,7 +90,7 @@ class RadarCoverage:
         the normal distribution, the limits taken as independent), and above the Earth's limb
         (the mean point's line of sight). A track far inside is looked at for certain; one
         whose prediction has grown wider than its distance to the edge only partly, and a
-        miss tells that much less (``Tracker._note_looks``)."""
+        miss tells that much less (``existence.RadarLooks.note``)."""
         e, n, u = enu
         horiz = np.hypot(e, n)
         rng = np.hypot(horiz, u)

@@ -20,7 +20,7 @@ import numpy as np
 from lookout.physics.vehicles import G0, catalogue
 
 #: Margin over the catalogue for a vehicle like its members but not among them (as the burn
-#: survival of ``lookout.tracking.tracker`` allows 10 % on the burn times).
+#: survival of ``lookout.tracking.mixing`` allows 10 % on the burn times).
 MARGIN = 1.1
 _STEP_S = 0.5
 

@@ -1,0 +1,298 @@
+"""Gating and assignment of a scan's detections to the predicted tracks (``Associator``).
+
+A coarse gate first (``Associator.coarse``: a cheap constant-acceleration extrapolation of each
+track, ``refresh_coarse``) picks the tracks near any detection; those are predicted (IMM), and
+each (track, detection) pair is scored under each mode of the prediction
+(``mode_distances``): a detection is in a track's gate when it is in the chi-square gate of a
+mode probable enough, and the cost is ``-2 ln`` of the mixture density (``mixture_cost``),
+assigned by global nearest neighbour (``gnn``). Closely spaced pairs are then put in
+along-track order (``formations.Formations.order_siblings``), and a detection left over in the
+gate of a track that does not know its velocity yet continues a copy of it (two-point
+initiation over every pairing, ``Associator.branches``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.special import logsumexp
+
+from lookout.physics import atmosphere
+from lookout.tracking import manoeuvre, measure
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.formations import Formations
+from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
+from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, acceleration, altitude_approx
+from lookout.tracking.reach import thrust_displacement_m
+from lookout.tracking.scans import Scan
+from lookout.tracking.update import inv_small
+
+_LOG_2PI = math.log(2.0 * math.pi)
+_BIG = 1e12
+
+
+class Associator:
+    """Gates and assigns each scan's detections to the tracks of ``tracks`` (the tracker's
+    track store, ``store.TrackStore``); ``formations`` orders the closely spaced pairs,
+    ``clutter`` (by sensor id, ``clutter.SensorClutter``) gives the false alarms' density.
+    After ``associate``, ``branches`` holds the scan's two-point branches: track rows,
+    detection columns, score increments, thrust reachable."""
+
+    def __init__(
+        self,
+        config: TrackerConfig,
+        tracks,
+        formations: Formations,
+        clutter: dict,
+    ) -> None:
+        self.config = cfg = config
+        self.tracks = tracks
+        self.formations = formations
+        self._clutter = clutter
+        self._gate = {m: cfg.gate(m) for m in (2, 3, 4)}
+        self._reach_sigmas = math.sqrt(cfg.gate(1))
+        self._log_pd = math.log(cfg.detection_prob)
+        self.branches: tuple = ()
+
+    def coarse(self, scan: Scan) -> np.ndarray:
+        """Tracks whose cheaply extrapolated position is near one of the scan's detections:
+        constant acceleration from the last update, inside ``coarse_gate_sigmas`` times the
+        position uncertainty grown by the velocity and acceleration uncertainties, the
+        gravity-gradient error of the extrapolation and the largest plausible drag."""
+        tracks = self.tracks
+        cfg = self.config
+        n = tracks.n
+        dt = scan.t - tracks.t_base[:n]
+        adt = np.abs(dt)
+        p = (
+            tracks.cpos[:n]
+            + tracks.cvel[:n] * dt[:, None]
+            + 0.5 * tracks.cacc[:n] * (dt * dt)[:, None]
+        )
+        sig = tracks.csig[:n]
+        speed = np.sqrt(np.einsum("ij,ij->i", tracks.cvel[:n], tracks.cvel[:n]))
+        rad = cfg.coarse_gate_sigmas * (sig[:, 0] + sig[:, 1] * adt + 0.5 * sig[:, 2] * adt * adt)
+        rad += 1e-6 * speed * adt**3 + 1000.0
+        alt = altitude_approx(p)
+        low = alt < atmosphere.DRAG_CEILING_M
+        if low.any():
+            a_drag = 0.5 * atmosphere.density(alt[low]) * speed[low] ** 2 * tracks.cdrag[:n][low]
+            rad[low] += a_drag * dt[low] ** 2
+        if scan.kind == "radar":
+            zpos, zsig = scan.ecef_pos, scan.ecef_sig
+            d2 = np.einsum("nmi,nmi->nm", p[:, None, :] - zpos[None], p[:, None, :] - zpos[None])
+            reach = rad[:, None] + cfg.coarse_gate_sigmas * zsig[None, :]
+            return np.flatnonzero((d2 <= reach * reach).any(axis=1))
+        d = p - scan.s
+        u = scan.los  # (M, 3)
+        along = d @ u.T  # (n, M)
+        perp2 = np.einsum("ni,ni->n", d, d)[:, None] - along * along
+        reach = rad[:, None] + cfg.coarse_gate_sigmas * scan.los_sig[None, :] * np.abs(along)
+        return np.flatnonzero(((perp2 <= reach * reach) & (along > 0)).any(axis=1))
+
+    def associate(self, scan: Scan, cand, xp, Pp, c, xbar):
+        """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
+        columns, the closely spaced pairs to update as formations (``order_siblings``; None if
+        none), the track-score increments of the pairs, and per detection the id of the nearest
+        confirmed track that gates it and is updated in this scan (-1: none).
+
+        The IMM's predicted measurement density is a mixture, one Gaussian per mode weighted by
+        its predicted probability ``c``: a detection is in a track's gate when it is in the
+        chi-square gate of a mode at least ``gate_mode_floor`` probable, and the assignment
+        cost is ``-2 ln`` of the mixture density. One Gaussian moment-matched over the modes
+        does not hold the mode that is about to take over: at burnout, the coast mode (1-2 %
+        probable, 100 m and 100 m/s from the thrusting prediction after 2 s) falls outside a
+        gate drawn round the boost mode, the track loses its object, and flies on unseen in
+        boost (measured on a sea-launched 590 km flight: the old track accelerated to 5 km/s
+        while two new ones took the missile and its stage)."""
+        tracks = self.tracks
+        m, kind = scan.m, scan.kind
+        cfg = self.config
+        near = np.full(scan.z.shape[0], -1, dtype=np.int64)
+        n = xp.shape[0]
+        d2m, logdet = mode_distances(scan, xp, Pp)
+        # A boost mode below its reseeding level is a fresh "thrust began since the last
+        # update" hypothesis, not a track: it does not gate (it would take the detections of a
+        # neighbour that fit its wide thrust prior a little better than the coast mode).
+        live = c >= np.array(
+            [
+                max(cfg.boost_reseed_prob, cfg.gate_mode_floor),
+                cfg.gate_mode_floor,
+                max(cfg.manoeuvre.reseed_prob, cfg.gate_mode_floor),  # manoeuvre mode
+            ]
+        )
+        if kind == "infrared":
+            # Infrared sees only burning plumes: a coasting track does not gate a plume (that
+            # of the next missile from the same site, passing where it was 20 s before, made
+            # the first one's track a mixture of both, 1.5 km/s out with a 15 m/s sigma).
+            live[:, COAST] = False
+            live[:, MANOEUVRE] = False  # manoeuvre mode: a gliding body burns nothing
+            # Nor does a track born on its own from one radar detection: it knows where its
+            # object was, not how it moves (3 km/s per axis), so any line of sight passing
+            # within that reach fits it, and a bearing cannot tell its object from a plume
+            # hundreds of kilometres along the line. mass-raid: a false alarm at 400 km
+            # took two lines of sight of an IRBM's plume 725 km off, before that missile's
+            # own track was born, was confirmed by them and claimed an impact in China.
+            live[(tracks.hits[cand] < 2) & (tracks.parent[cand] < 0)] = False
+        live = np.repeat(live[:, :, None], d2m.shape[2], axis=2)  # per (track, mode, detection)
+        reach = np.ones((n, d2m.shape[2]), dtype=bool)
+        if kind == "radar":
+            # Not where no thrust reaches (the seed's likelihood stays: a boost mode below its
+            # reseeding level gates nothing, but its update can still find a burn begun).
+            gated = (d2m <= self._gate[m]).any(axis=1)
+            reach = self._thrust_reachable(scan, cand, xp, Pp, gated)
+            live[:, BOOST] &= reach
+        ok = ((d2m <= self._gate[m]) & live).any(axis=1)
+        if not ok.any():
+            empty = np.zeros(0, dtype=np.int64)
+            self.branches = (empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
+            return empty, empty, None, np.zeros(0), near, np.zeros(0, dtype=bool)
+        cost_all = mixture_cost(d2m, logdet, c, live)
+        # The combined prediction's Jacobian, for the ordering of closely spaced pairs.
+        _, H = measure.predict(kind, xbar, scan, m)
+        ia, jb = gnn(ok, cost_all)
+        formation = None
+        if ia.size > 1:
+            jb, formation = self.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H)
+        conf = tracks.confirmed[cand[ia]]
+        if conf.any():
+            rc = ia[conf]
+            d2c = np.where(ok[rc], cost_all[rc], np.inf)
+            best = np.argmin(d2c, axis=0)
+            has = np.isfinite(d2c[best, np.arange(d2c.shape[1])])
+            near[has] = tracks.ids[cand[rc[best[has]]]]
+        density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
+        dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
+        # Two-point initiation over every pairing: a detection left over in the gate of a
+        # tentative track that does not know its velocity yet (``_vague``) continues a copy of
+        # that track (the nearest such), rather than starting a track of its own. The global
+        # nearest neighbour picks, for a track with one position and the zero-mean velocity
+        # prior, the detection nearest its last one: of a payload and its stage 9 km apart
+        # passing at 7.7 km/s, seen every 2 s (15 km), the other object's. Measured on
+        # quiet-sky: each scan's detection of the stage started a track that took the
+        # payload's detection at the next scan, with a velocity 2-5 km/s short, was confirmed
+        # and lost at once, and claimed an instantaneous impact point on Korea (12 tracks on
+        # one satellite in 25 s). With the copy, the right pairing is among the tracks; the
+        # wrong one fails to gate its next detection and dies tentative. Radar only: an
+        # infrared line of sight left over waits for another satellite's to cross
+        # (``initiation.LinesOfSight``). A detection next to a confirmed track updated in this scan
+        # starts from that track's estimate instead (``radar_priors``: a piece separating).
+        spare = (near < 0) & (kind == "radar")
+        spare[jb] = False
+        vague = self._vague(cand)
+        pick = ok & vague[:, None] & spare[None, :]
+        bj = np.flatnonzero(pick.any(axis=0))
+        bi = np.argmin(np.where(pick[:, bj], cost_all[:, bj], np.inf), axis=0)
+        bdll = self._log_pd - density - 0.5 * (cost_all[bi, bj] + m * _LOG_2PI)
+        self.branches = (bi, bj, bdll, reach[bi, bj])
+        return ia, jb, formation, dll, near, reach[ia, jb]
+
+    def _vague(self, idx: np.ndarray) -> np.ndarray:
+        """Tracks ``idx`` that are tentative, born on their own, and whose velocity is still
+        mostly the initiation prior along some axis (coast mode's largest velocity sigma above
+        ``branch_vel_fraction`` of ``init_vel_sigma_mps``): which of the detections in their
+        gate is their object's is not known yet (``associate``)."""
+        tracks = self.tracks
+        cfg = self.config
+        Pv = tracks.Pm[idx, COAST, 3:6, 3:6]
+        top = np.linalg.eigvalsh(Pv)[:, -1]
+        lim = (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
+        return ~tracks.confirmed[idx] & (tracks.parent[idx] < 0) & (top > lim)
+
+    def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
+        """Per (track of ``cand``, radar detection): whether thrust can have carried the object
+        there since the track's last update, (n, M), computed where ``rows`` (n, M) asks: the
+        detection within the catalogue's largest thrust displacement (``reach``) of the coast
+        mode's ballistic prediction, plus the gate's sigmas of that prediction's and the
+        detection's position errors along the way. Without it, a boost mode flown unseen for
+        half a minute gates a false alarm 130 km off (its thrust acceleration random-walked to
+        tens of g)."""
+        tracks = self.tracks
+        out = np.ones(rows.shape, dtype=bool)
+        ti = np.flatnonzero(rows.any(axis=1))
+        if ti.size == 0:
+            return out
+        dev = scan.ecef_pos[None, :, :] - xp[ti, COAST, None, :3]  # (k, M, 3)
+        dist = np.sqrt(np.einsum("kmi,kmi->km", dev, dev))
+        u = dev / np.maximum(dist, 1.0)[:, :, None]
+        var = np.einsum("kmi,kij,kmj->km", u, Pp[ti, COAST, :3, :3], u)
+        var += np.einsum("kmi,mij,kmj->km", u, scan.ecef_P, u)
+        dt = scan.t - tracks.t[cand[ti]]
+        reach = thrust_displacement_m(dt)[:, None] + self._reach_sigmas * np.sqrt(var)
+        out[ti] = dist <= reach
+        return out
+
+
+def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Squared Mahalanobis distances ``d2m`` (n, 3, M) of the scan's M detections from the
+    predicted measurement of each mode of each track (mode estimates ``xp`` (n, 3, 10),
+    ``Pp`` (n, 3, 10, 10)), and the log-determinants (n, 3, M) of the innovation covariances."""
+    m, kind = scan.m, scan.kind
+    n = xp.shape[0]
+    xs = xp.reshape(NMODE * n, NX)
+    zhat, H2 = measure.predict(kind, xs, scan, m)
+    S0 = H2 @ Pp.reshape(NMODE * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
+    S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
+    nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
+    Sinv, logdet = inv_small(S)
+    d2m = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
+    logdet = logdet.reshape(n, NMODE, -1)
+    return d2m, logdet
+
+
+def mixture_cost(d2m: np.ndarray, logdet: np.ndarray, c: np.ndarray, live: np.ndarray):
+    """The assignment cost (n, M) of each (track, detection) pair: ``-2 ln`` of the IMM's
+    predicted measurement density, the mixture over the modes ``live`` (n, 3, M) of Gaussians
+    (``mode_distances``: ``d2m``, ``logdet``) weighted by the predicted mode probabilities
+    ``c`` (n, 3), less ``m ln 2π`` (``d² + ln|S|`` for a single mode)."""
+    with np.errstate(divide="ignore"):
+        logc = np.where(live, np.log(c)[:, :, None], -np.inf)
+    # -2 ln of the mixture density, less m ln 2π (d² + ln|S| for a single mode).
+    return -2.0 * logsumexp(logc - 0.5 * (d2m + logdet), axis=1)
+
+
+def gnn(ok: np.ndarray, cost_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Global nearest neighbour: the track rows and detection columns assigned (each at most
+    once) minimising the total cost ``cost_all`` (n, M) over the gated pairs ``ok`` (n, M)."""
+    rows = np.flatnonzero(ok.any(axis=1))
+    cols = np.flatnonzero(ok.any(axis=0))
+    sub_ok = ok[np.ix_(rows, cols)]
+    cost = np.where(sub_ok, cost_all[np.ix_(rows, cols)], _BIG)
+    if sub_ok.shape == (1, 1):
+        r, k = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    else:
+        r, k = linear_sum_assignment(cost)
+    good = sub_ok[r, k]
+    return rows[r[good]], cols[k[good]]
+
+
+def refresh_coarse(tracks, idx, cfg: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Refresh the coarse-gate extrapolation of tracks ``idx`` from their mode estimates;
+    returns their reported (mode-floored) estimates."""
+    xm, Pm, mu = tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx]
+    xall, Pall = combine(xm, Pm, mu)
+    pos, vel = xall[:, :3], xall[:, 3:6]
+    pb = mu[:, BOOST]
+    acc_t = pb[:, None] * xm[:, BOOST, 6:9] + mu[:, MANOEUVRE, None] * xm[:, MANOEUVRE, 6:9]
+    tracks.cpos[idx], tracks.cvel[idx] = pos, vel
+    tracks.cacc[idx] = acceleration(pos, vel) + acc_t
+    sig = np.empty((len(pos), 3))
+    sig[:, 0] = np.sqrt(np.trace(Pall[:, :3, :3], axis1=1, axis2=2))
+    sig[:, 1] = np.sqrt(np.trace(Pall[:, 3:6, 3:6], axis1=1, axis2=2))
+    a_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, BOOST, 6:9], xm[:, BOOST, 6:9]))
+    a_sig = np.sqrt(np.trace(Pm[:, BOOST, 6:9, 6:9], axis1=1, axis2=2))
+    sig[:, 2] = np.where(pb > 1e-4, a_mag + 3.0 * a_sig + 1.0, 0.05)
+    # --- manoeuvre mode: its lift, and the lift it may start pulling ---
+    l_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, MANOEUVRE, 6:9], xm[:, MANOEUVRE, 6:9]))
+    l_sig = manoeuvre.lift_sigma_mps2(Pm[:, MANOEUVRE])
+    l_max = manoeuvre.lift_ceiling(xm[:, COAST], Pm[:, COAST], cfg.manoeuvre)
+    sig[:, 2] = np.maximum(sig[:, 2], np.maximum(l_mag + 3.0 * l_sig, l_max))
+    # --- end manoeuvre mode ---
+    tracks.csig[idx] = sig
+    kap_sig = np.sqrt(np.maximum(Pm[:, COAST, KAPPA, KAPPA], 0.0))
+    tracks.cdrag[idx] = KAPPA_UNIT * (np.abs(xm[:, COAST, KAPPA]) + 3.0 * kap_sig)
+    if cfg.output_mode_floor > 0.0:
+        return combine(xm, Pm, mu, cfg.output_mode_floor)
+    return xall, Pall

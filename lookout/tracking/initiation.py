@@ -1,0 +1,232 @@
+"""New tracks from the detections no track took: their priors.
+
+A radar detection starts a tentative track (``radar_priors``: position from the measurement,
+velocity from the prior and the range-rate if measured), or, next to a confirmed track updated
+in the same scan, a piece separating from it, from that track's estimate. An infrared line of
+sight is kept for ``ir_pair_max_dt_s`` and triangulated with another satellite's
+(``LinesOfSight``: the weighted least-squares point between the two lines, gated on their miss
+distance), the crossing's prior ``infrared_priors``. Each new track holds the three IMM modes
+(``new_states``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from lookout.tracking import manoeuvre
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
+from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
+from lookout.tracking.scans import Scan
+
+#: Two infrared lines of sight that cross above this altitude (m) are no rocket's plume: it is
+#: far above where any catalogue burn ends.
+IR_CROSSING_MAX_ALT_M = 3000e3
+_BIG = 1e12
+
+
+def new_states(pos, P_pos, vel, P_vel, boost_prob, cfg: TrackerConfig):
+    """Mode estimates ``xm`` (k, 3, 10), ``Pm`` (k, 3, 10, 10) and probabilities ``mu`` (k, 3)
+    of new tracks at positions ``pos`` (k, 3), velocities ``vel`` (k, 3) with covariances
+    ``P_pos``, ``P_vel`` (k, 3, 3), boost mode ``boost_prob`` probable, the drag and thrust
+    priors of the configuration."""
+    k = pos.shape[0]
+    xm = np.zeros((k, NMODE, NX))
+    Pm = np.zeros((k, NMODE, NX, NX))
+    for mode in (BOOST, COAST, MANOEUVRE):
+        xm[:, mode, 0:3] = pos
+        xm[:, mode, 3:6] = vel
+        xm[:, mode, KAPPA] = cfg.init_kappa_m2_kg / KAPPA_UNIT
+        Pm[:, mode, 0:3, 0:3] = P_pos
+        Pm[:, mode, 3:6, 3:6] = P_vel
+        Pm[:, mode, KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+    mu = np.empty((k, NMODE))
+    mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
+    # --- manoeuvre mode: a new track is not known to manoeuvre (a seed from coast) ---
+    mu[:, MANOEUVRE] = 1e-6
+    mu /= mu.sum(axis=1, keepdims=True)
+    xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(xm[:, COAST], Pm[:, COAST], cfg.manoeuvre)
+    # --- end manoeuvre mode ---
+    return xm, Pm, mu
+
+
+def released_drag_prior(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> None:
+    """A released object's drag coefficient (``x`` (k, modes, NX), ``P`` in place): the new
+    track's prior, not its parent's estimate. A spent stage and its payload are two bodies of
+    one velocity, not one ballistic coefficient: an empty SRBM stage at 17 km decelerates at
+    28 g where its missile does at 3 g (srbm-salvo's SRBM-4, 400 m/s apart after a second).
+    With its parent's drag the stage's track predicted the missile, lost the stage at the next
+    scan and followed the missile as a second, vaguer track, which claimed an impact area
+    (track 760, JP's EEZ at 135 s)."""
+    x[..., KAPPA] = cfg.init_kappa_m2_kg / KAPPA_UNIT
+    P[..., KAPPA, :] = 0.0
+    P[..., :, KAPPA] = 0.0
+    P[..., KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
+
+
+def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig):
+    """Priors of the tracks started by radar detections ``free`` of ``scan``: ``xm``, ``Pm``,
+    ``mu`` (``new_states``), each one's parent (the id of the confirmed track updated in this
+    scan that gates it, ``near``; -1: none; None if ``near`` is None) and the parents' rows in
+    ``tracks`` (the track store; None if none)."""
+    z, R = scan.z[free], scan.R[free]
+    pos, P_pos = scan.ecef_pos[free], scan.ecef_P[free]
+    k = free.size
+    sv2 = cfg.init_vel_sigma_mps**2
+    vel = np.zeros((k, 3))
+    P_vel = np.broadcast_to(np.eye(3) * sv2, (k, 3, 3)).copy()
+    if scan.m == 4:
+        los = pos - scan.s
+        los /= np.linalg.norm(los, axis=1, keepdims=True)
+        s_rr = sv2 + R[:, 3, 3]
+        innov = z[:, 3] + los @ scan.s_vel
+        gain = sv2 * los / s_rr[:, None]
+        vel = gain * innov[:, None]
+        P_vel -= sv2 * gain[:, :, None] * los[:, None, :]
+    parent = near[free] if near is not None else None
+    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, cfg.init_boost_prob_radar, cfg)
+    pi = None
+    if parent is not None and (parent >= 0).any():
+        # Born next to a confirmed track updated in this scan: an object it released (a
+        # spent stage, a reentry vehicle) at its place and velocity but for the separation
+        # push, so the prior is the parent's estimate grown by ``spawn_pos_sigma_m`` and
+        # ``spawn_vel_sigma_mps``, updated with the detection (ECEF point), not the vague
+        # ``init_vel_sigma_mps``: the new track is as accurate as its parent at once.
+        kid = np.flatnonzero(parent >= 0)
+        pi = np.searchsorted(tracks.ids[: tracks.n], parent[kid])
+        # Mode by mode (a stage dropped at burnout is in the parent's coast mode).
+        x1, P1 = tracks.xm[pi].copy(), tracks.Pm[pi].copy()
+        P1[:, :, :3, :3] += np.eye(3) * cfg.spawn_pos_sigma_m**2
+        P1[:, :, 3:6, 3:6] += np.eye(3) * cfg.spawn_vel_sigma_mps**2
+        released_drag_prior(x1, P1, cfg)
+        Sk = P1[:, :, :3, :3] + P_pos[kid][:, None]
+        K = P1[:, :, :, :3] @ np.linalg.inv(Sk)
+        x1 += (K @ (pos[kid][:, None] - x1[:, :, :3])[..., None])[..., 0]
+        P1 -= K @ P1[:, :, :3, :]
+        P1 = 0.5 * (P1 + P1.transpose(0, 1, 3, 2))
+        # A released object is less likely to be thrusting than its parent: a dropped
+        # stage falls behind (the thrusting stack ahead keeps the older track,
+        # ``order_siblings``), a payload separates at burnout; its boost probability is at
+        # most a new track's, its boost mode the parent's (the thrust, should it be the
+        # stack). Measured on irbm-overflight: a stage born with its parent's 0.95 boost
+        # probability at burnout flies on at 196 m/s² for 2 s, 500 m off.
+        pb = np.minimum(tracks.mu[pi, BOOST], cfg.init_boost_prob_radar)
+        pm = mu[kid, MANOEUVRE] = np.maximum(tracks.mu[pi, MANOEUVRE], 1e-6)  # manoeuvre
+        mu[kid, BOOST], mu[kid, COAST] = pb, 1.0 - pb - pm
+        xm[kid], Pm[kid] = x1, P1
+    return xm, Pm, mu, parent, pi
+
+
+def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
+    """Priors ``xm``, ``Pm``, ``mu`` of the tracks started at the crossings ``pos`` (k, 3),
+    ``P_pos`` (k, 3, 3) of two satellites' lines of sight (``LinesOfSight``): a plume, so
+    thrusting, at an unknown velocity and thrust acceleration."""
+    k = pos.shape[0]
+    vel = np.zeros((k, 3))
+    P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
+    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood, cfg)
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.ir_init_acc_sigma_mps2**2
+    return xm, Pm, mu
+
+
+class LinesOfSight:
+    """Unpaired infrared lines of sight: t, sensor code, origin, unit vector, sigma, index;
+    each kept ``ir_pair_max_dt_s`` for another satellite's to cross (``pair``)."""
+
+    def __init__(self, config: TrackerConfig) -> None:
+        self.config = config
+        self._gate = config.gate(2)
+        self._ir = (
+            np.zeros(0),
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, 3)),
+            np.zeros((0, 3)),
+            np.zeros(0),
+            np.zeros(0, dtype=np.int64),
+        )
+
+    def pair(self, scan: Scan, free: np.ndarray, code: int):
+        """Triangulate the lines of sight ``free`` of ``scan`` (infrared sensor ``code``) with
+        the buffered ones of other satellites, and buffer the rest. Returns the crossings
+        (``_triangulate``: positions (k, 3), covariances (k, 3, 3), the detection indices of
+        the current and of the buffered line of each), or None."""
+        cfg = self.config
+        made = None
+        u = scan.los[free]
+        sig = np.sqrt(scan.R[free, 1, 1])
+        idx = scan.index[free]
+        bt, bc, bs, bu, bsig, bidx = self._ir
+        live = (scan.t - bt) <= cfg.ir_pair_max_dt_s
+        bt, bc, bs, bu, bsig, bidx = (a[live] for a in (bt, bc, bs, bu, bsig, bidx))
+        paired = np.zeros(free.size, dtype=bool)
+        other = np.flatnonzero(bc != code)
+        if other.size:
+            used = self._triangulate(scan, u, sig, other, bt, bs, bu, bsig)
+            if used is not None:
+                cur, buf, pos, P_pos = used
+                made = (pos, P_pos, idx[cur], bidx[other][buf])
+                paired[cur] = True
+                keep = np.ones(bt.size, dtype=bool)
+                keep[other[buf]] = False
+                bt, bc, bs, bu, bsig, bidx = (a[keep] for a in (bt, bc, bs, bu, bsig, bidx))
+        new = ~paired
+        k = int(new.sum())
+        self._ir = (
+            np.concatenate([bt, np.full(k, scan.t)]),
+            np.concatenate([bc, np.full(k, code, dtype=np.int64)]),
+            np.concatenate([bs, np.broadcast_to(scan.s, (k, 3))]),
+            np.concatenate([bu, u[new]]),
+            np.concatenate([bsig, sig[new]]),
+            np.concatenate([bidx, idx[new]]),
+        )
+        return made
+
+    def _triangulate(self, scan, u, sig, other, bt, bs, bu, bsig):
+        """Triangulate current lines of sight with buffered ones of other satellites: the
+        (current, buffer-subset) indices used and their crossings' positions and covariances,
+        or None."""
+        cfg = self.config
+        sA, uA = scan.s, u[:, None, :]  # (k, 1, 3)
+        sB, uB = bs[other][None], bu[other][None]  # (1, b, 3)
+        dtb = (scan.t - bt[other])[None]
+        w0 = sA - sB
+        b = np.einsum("kbi,kbi->kb", uA, uB)
+        d = np.einsum("kbi,kbi->kb", uA, w0)
+        e = np.einsum("kbi,kbi->kb", uB, w0)
+        den = 1.0 - b * b
+        safe = np.where(den > 1e-6, den, 1.0)
+        lam = (b * e - d) / safe
+        mu_ = (e - b * d) / safe
+        miss = (sA + lam[..., None] * uA) - (sB + mu_[..., None] * uB)
+        miss2 = np.einsum("kbi,kbi->kb", miss, miss)
+        var = (sig[:, None] * lam) ** 2 + (bsig[other][None] * mu_) ** 2
+        var += (cfg.ir_max_speed_mps * dtb) ** 2
+        ok = (den > 1e-6) & (lam > 0) & (mu_ > 0) & (miss2 <= self._gate * var)
+        if not ok.any():
+            return None
+        cost = np.where(ok, miss2 / var, _BIG)
+        r, c = linear_sum_assignment(cost)
+        good = ok[r, c]
+        r, c = r[good], c[good]
+        if r.size == 0:
+            return None
+        # Weighted least-squares point nearest both lines.
+        lamr, mur = lam[r, c], mu_[r, c]
+        ua, ub = u[r], bu[other][c]
+        va = (sig[r] * lamr) ** 2
+        vb = (bsig[other][c] * mur) ** 2 + (cfg.ir_max_speed_mps * dtb[0, c]) ** 2
+        eye = np.eye(3)
+        Ia = (eye - ua[:, :, None] * ua[:, None, :]) / va[:, None, None]
+        Ib = (eye - ub[:, :, None] * ub[:, None, :]) / vb[:, None, None]
+        info = Ia + Ib + eye * 1e-12
+        rhs = Ia @ sA + (Ib @ bs[other][c][:, :, None])[:, :, 0]
+        P_pos = np.linalg.inv(info)
+        pos = (P_pos @ rhs[:, :, None])[:, :, 0]
+        alt = altitude_approx(pos)
+        fine = (alt > 0.0) & (alt < IR_CROSSING_MAX_ALT_M)
+        r, c, pos, P_pos = r[fine], c[fine], pos[fine], P_pos[fine]
+        if r.size == 0:
+            return None
+        return r, c, pos, P_pos

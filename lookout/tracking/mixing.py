@@ -1,0 +1,272 @@
+"""The IMM's modes and their mixing: what a track's three mode-conditioned estimates become
+between two scans, before the motion model moves them (``Tracker._predict``).
+
+Modes: 0 boost (thrust acceleration as a random walk), 1 coast (ballistic, thrust held at
+zero), 2 manoeuvre (aerodynamic lift, ``lookout.tracking.manoeuvre``). Arrays are batched over
+tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilities ``mu (n, 3)``.
+
+- ``burnout_probability`` and ``transition``: the Markov switch over a step, the burnout
+  bounded by the catalogue's burns;
+- ``mix``: the predicted mode probabilities and each mode's mixed prior (the boost mode's part in
+  the coast mode burnt out within the step, ``burnout_within``);
+- ``reachable_speed``: a boost mode faster than any vehicle weighed out;
+- ``young_boost``, ``reseed_boost``: which boost modes keep their own evidence, and the
+  negligible modes restarted from the coast mode after an update;
+- ``combine``: the moment-matched estimate over the modes, as reported.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import erfc
+
+from lookout.geodesy import OMEGA_EARTH
+from lookout.physics.vehicles import catalogue
+from lookout.tracking import manoeuvre
+from lookout.tracking.config import TrackerConfig
+from lookout.tracking.motion import NX
+
+BOOST, COAST = 0, 1
+# --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
+MANOEUVRE = 2
+NMODE = 3
+# --- end manoeuvre mode ---
+
+
+def _catalogue_burns() -> tuple[np.ndarray, float]:
+    """Burn times from liftoff to the last burnout (s) of the catalogue's vehicles, and their
+    largest ideal delta-v (m/s) plus the Earth's surface speed at the equator (a launch eastward
+    starts with it in inertial space)."""
+    vehicles = catalogue().values()
+    burns = np.array(sorted(v.full_burn_s for v in vehicles))
+    dv = max(v.ideal_delta_v_mps() for v in vehicles)
+    return burns, dv + OMEGA_EARTH * 6378137.0
+
+
+#: Survival of a burn: the catalogue's burn times, each with the margin of a vehicle like it
+#: but not in the catalogue (10 % and 10 s, smoothed over 5 s).
+BURNS_S, BOOST_SPEED_MAX_MPS = _catalogue_burns()
+
+
+#: Gauss-Legendre nodes and weights on [0, 1]: three are exact for the polynomials of degree 5
+#: or less, and the moments of ``burnout_within`` are of degree 4 in the switch time.
+_GL_U, _GL_W = np.polynomial.legendre.leggauss(3)
+_GL_U, _GL_W = 0.5 * (_GL_U + 1.0), 0.5 * _GL_W
+
+
+def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.ndarray]:
+    """Boost-mode estimates ``x`` (n, 10), ``P`` (n, 10, 10) of a thrust that ends at a time
+    uniform over the next ``dt`` (n,) s, as the coast mode's start: the mean and covariance at the
+    start of the step of the ballistic state that reaches, ``dt`` later, where the thrust left
+    the object. The Markov switch of the IMM puts the burnout anywhere in the step; taken at its
+    start (the boost estimate, thrust cut), the coast mode missed ``a s`` of velocity for a burn
+    of ``s`` more seconds, with none of the spread of ``s``: at an acceleration of 100 m/s² and
+    a 1 s step, 50 m/s behind with a 29 m/s sigma left out. Thrust for ``s`` then coast is, to a
+    ballistic path from the start, a start ``-a s²/2`` in position and ``+a s`` in velocity;
+    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4)."""
+    dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
+    n = x.shape[0]
+    s = _GL_U[:, None] * dt[None, :]  # (q, n)
+    M = np.broadcast_to(np.eye(NX), (_GL_U.size, n, NX, NX)).copy()
+    for k in range(3):
+        M[:, :, k, 6 + k] = -0.5 * s * s
+        M[:, :, 3 + k, 6 + k] = s
+    xq = np.einsum("qnij,nj->qni", M, x)
+    mean = np.einsum("q,qni->ni", _GL_W, xq)
+    d = xq - mean[None]
+    cov = np.einsum("q,qnij,njk,qnlk->nil", _GL_W, M, P, M)
+    cov += np.einsum("q,qni,qnj->nij", _GL_W, d, d)
+    return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
+
+
+def burn_survival(tau: np.ndarray) -> np.ndarray:
+    """Fraction of the catalogue's burns still going ``tau`` s after the object was first seen
+    thrusting (a lower bound of the time since liftoff, so the burn may end sooner)."""
+    end = 1.1 * BURNS_S + 10.0
+    z = (end[None, :] - np.asarray(tau, dtype=float)[:, None]) / 5.0
+    return (0.5 * erfc(-z / math.sqrt(2.0))).mean(axis=1)
+
+
+def burnout_probability(
+    t_base: np.ndarray, thrust_t0: np.ndarray, t: float, cfg: TrackerConfig
+) -> np.ndarray:
+    """Probability (n,) that thrust ends between the mode estimates of tracks (their time
+    ``t_base`` (n,) s, first seen thrusting at ``thrust_t0`` (n,) s, +inf: never) and ``t``:
+    a rate of ``1 / boost_dwell_s`` (a burn cut short, a vehicle not in the
+    catalogue), and the burns of the catalogue's vehicles (``lookout/physics/vehicles.yaml``:
+    28 s to 470 s from liftoff), as the survival ``S(τ)`` of a burn that has lasted ``τ``
+    since the object was first seen thrusting: ``1 - S(τ + dt) / S(τ)``. A boost mode
+    cannot outlast every vehicle's burn: a track seen thrusting and lost, flown on
+    unseen, comes out of boost by the end of the longest burn at the latest, where the
+    dwell alone would have let it accelerate for minutes more."""
+    dt = np.abs(t - t_base)
+    p = -np.expm1(-dt / cfg.boost_dwell_s)
+    t0 = thrust_t0
+    seen = np.isfinite(t0)
+    if seen.any():
+        tau = np.maximum(t_base[seen] - t0[seen], 0.0)
+        s0 = burn_survival(tau)
+        s1 = burn_survival(tau + dt[seen])
+        keep = np.where(s0 > 0.0, s1 / np.maximum(s0, 1e-300), 0.0)
+        p[seen] = 1.0 - (1.0 - p[seen]) * np.clip(keep, 0.0, 1.0)
+    return p
+
+
+def transition(
+    xm: np.ndarray, Pm: np.ndarray, dt: np.ndarray, p_bc: np.ndarray, cfg: TrackerConfig
+):
+    """The Markov switch between the modes over ``dt`` (n,) s: transition probabilities
+    ``Pi`` (n, i, j) from mode i to mode j, boost to coast ``p_bc`` (``burnout_probability``),
+    coast to boost at ``1 / coast_dwell_s``, coast to manoeuvre where lift is possible
+    (``manoeuvre.onset_probability``: ``p_cm``, of which ``p_apo`` is the onset at apogee),
+    manoeuvre back to coast. Returns ``Pi``, ``p_cm``, ``p_apo``."""
+    n = dt.size
+    p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
+    Pi = np.zeros((n, NMODE, NMODE))
+    Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
+    # --- manoeuvre mode: entered from coast where lift is possible, left back to coast ---
+    mcfg = cfg.manoeuvre
+    p_cm, p_apo = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg, True)
+    p_mc = manoeuvre.end_probability(dt, mcfg)
+    Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
+    Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
+    # --- end manoeuvre mode ---
+    return Pi, p_cm, p_apo
+
+
+def mix(
+    xm: np.ndarray,
+    Pm: np.ndarray,
+    mu: np.ndarray,
+    Pi: np.ndarray,
+    dt: np.ndarray,
+    rebased: np.ndarray,
+    young: np.ndarray,
+    p_apo: np.ndarray,
+    p_cm: np.ndarray,
+    cfg: TrackerConfig,
+):
+    """IMM mixing of mode estimates ``xm`` (n, 3, 10), ``Pm`` (n, 3, 10, 10) with mode
+    probabilities ``mu`` (n, 3) over a step ``dt`` (n,) s of transition probabilities ``Pi``
+    (n, i, j) (``transition``; ``p_apo``, ``p_cm`` its onset of the manoeuvre mode).
+    ``rebased`` (n,): tracks moved forward since their last update (``Tracker._housekeep``);
+    ``young`` (n,): tracks whose boost mode keeps its own evidence (``young_boost``).
+    Returns the predicted mode probabilities ``c`` (n, 3), the mixing weights ``w`` (n, i, j)
+    (mode j's share from mode i) and each mode's mixed prior ``x0`` (n, 3, 10),
+    ``P0`` (n, 3, 10, 10), the coast mode's thrust zeroed."""
+    n = dt.size
+    joint = mu[:, :, None] * Pi  # (n, i, j)
+    c = joint.sum(axis=1)
+    w = joint / np.maximum(c[:, None, :], 1e-300)
+    # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
+    # restarted from the coast mode at each update): its spread would act as process noise.
+    # So is the boost mode of a track rebased since its last update (``_housekeep``): its
+    # coast mode stays "burnout at the last update" (where an infrared track loses the
+    # plume), as in one prediction from that update, not a blend of burnouts at every
+    # rebase since, each thrusting for a while.
+    pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | rebased
+    w[pruned, BOOST, COAST] = 0.0
+    # --- manoeuvre mode: a negligible one is a seed too, left out of the coast mixing ---
+    m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | rebased
+    w[m_pruned, MANOEUVRE, COAST] = 0.0
+    w[:, :, COAST] /= np.maximum(w[:, :, COAST].sum(axis=1, keepdims=True), 1e-300)
+    # --- end manoeuvre mode ---
+    # A young track's boost mode keeps its own evidence (``young_boost``): the coast mode
+    # does not feed it (at 1e-6 the mixing would make it the coast mode, thrust-free).
+    if young.any():
+        w[young, COAST, BOOST] = w[young, MANOEUVRE, BOOST] = 0.0
+        w[young, :, BOOST] /= np.maximum(w[young, :, BOOST].sum(axis=1, keepdims=True), 1e-300)
+    # What each mode j takes from mode i: mode i's estimate, but for the boost mode's part in
+    # the coast mode, which is the boost mode burnt out at an unknown time within the step
+    # (``burnout_within``), not at its start.
+    src_x = np.broadcast_to(xm[:, :, None, :], (n, NMODE, NMODE, NX)).copy()
+    src_P = np.broadcast_to(Pm[:, :, None], (n, NMODE, NMODE, NX, NX)).copy()
+    src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(xm[:, BOOST], Pm[:, BOOST], dt)
+    x0 = np.einsum("nij,nijk->njk", w, src_x)
+    dx = src_x - x0[:, None, :, :]  # (n, i, j, 10)
+    P0 = np.einsum("nij,nijkl->njkl", w, src_P)
+    P0 += np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
+    x0[:, COAST, 6:9] = 0.0
+    P0[:, COAST, 6:9, :] = 0.0
+    P0[:, COAST, :, 6:9] = 0.0
+    manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre
+    return c, w, x0, P0
+
+
+def reachable_speed(xp: np.ndarray, Pp: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Predicted mode probabilities ``c`` (n, 2) with the boost mode weighted by the
+    probability that its speed is one a vehicle can reach: at most the catalogue's largest
+    ideal delta-v (``BOOST_SPEED_MAX_MPS``), under the mode's Gaussian along its velocity.
+    A boost mode flown unseen accelerates without end (15-25 km/s were seen); no rocket
+    does."""
+    v = xp[:, BOOST, 3:6]
+    speed = np.sqrt(np.einsum("ij,ij->i", v, v))
+    far = speed > 0.5 * BOOST_SPEED_MAX_MPS
+    if not far.any():
+        return c
+    u = v[far] / speed[far, None]
+    sig = np.sqrt(np.maximum(np.einsum("ki,kij,kj->k", u, Pp[far, BOOST, 3:6, 3:6], u), 1.0))
+    feasible = 0.5 * erfc((speed[far] - BOOST_SPEED_MAX_MPS) / (math.sqrt(2.0) * sig))
+    c = c.copy()
+    c[far, BOOST] *= feasible
+    total = c[far].sum(axis=1)
+    c[far] = np.where(
+        total[:, None] > 0.0, c[far] / np.maximum(total, 1e-300)[:, None], [0.0, 1.0, 0.0]
+    )
+    return c
+
+
+def young_boost(
+    born: np.ndarray, parent: np.ndarray, thrust_t0: np.ndarray, t: float, cfg: TrackerConfig
+) -> np.ndarray:
+    """Tracks (first detected at ``born``, born next to track ``parent`` (-1: none), first
+    seen thrusting at ``thrust_t0``) whose boost mode is the hypothesis they were born with,
+    kept with its
+    own evidence at ``t`` (not restarted from the coast mode, not fed by it): born on their
+    own (no parent) less than ``young_boost_s`` ago and not yet seen thrusting. A radar
+    first sees a rocket low in its burn when the data cannot yet tell thrust from none;
+    restarted at every update as "thrust began since the last one", the boost mode never
+    gathered the evidence of a burn under way (gen-1-02: boost over one half 21 s after
+    the track's birth, the rocket taken as coasting meanwhile)."""
+    return (t - born < cfg.young_boost_s) & (parent < 0) & ~np.isfinite(thrust_t0)
+
+
+def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None) -> None:
+    """Restart a negligible boost mode from the coast mode, with the initiation prior on the
+    thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
+    (its acceleration follows the noise), and the mixing would carry that drift back into the
+    coast estimate. Only where ``allowed`` (default: every row); ``xm``, ``Pm`` changed in
+    place."""
+    r = mu[:, BOOST] < cfg.boost_reseed_prob
+    if allowed is not None:
+        r &= allowed
+    if r.any():
+        xm[r, BOOST] = xm[r, COAST]
+        xm[r, BOOST, 6:9] = 0.0
+        Pm[r, BOOST] = Pm[r, COAST]
+        Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+    # --- manoeuvre mode: a negligible one restarts from coast with the lift prior ---
+    r = mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob
+    if r.any():
+        xm[r, MANOEUVRE], Pm[r, MANOEUVRE] = manoeuvre.reseed(
+            xm[r, COAST], Pm[r, COAST], cfg.manoeuvre
+        )
+    # --- end manoeuvre mode ---
+
+
+def combine(
+    xm: np.ndarray, Pm: np.ndarray, mu: np.ndarray, floor: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Moment-matched position-velocity mean (n, 6) and covariance (n, 6, 6) of the modes whose
+    probability is at least ``floor`` (renormalised)."""
+    if floor > 0.0:
+        mu = np.where(mu >= floor, mu, 0.0)
+        mu = mu / mu.sum(axis=1, keepdims=True)
+    x6 = xm[:, :, :6]
+    xbar = np.einsum("nj,njk->nk", mu, x6)
+    dx = x6 - xbar[:, None, :]
+    Pbar = np.einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
+    Pbar += np.einsum("nj,njk,njl->nkl", mu, dx, dx)
+    return xbar, Pbar
