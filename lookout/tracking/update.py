@@ -31,6 +31,9 @@ def inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         b = S[..., :3, 3]
         Ab = np.einsum("...ij,...j->...i", Ainv, b)
         sc = S[..., 3, 3] - np.einsum("...i,...i->...", b, Ab)
+        # At least the subtraction's rounding (positive in exact arithmetic: S = H P H' + R): a
+        # vague track's range-rate variance (1e14) less its part explained by the range.
+        sc = np.maximum(sc, 1e-13 * S[..., 3, 3])
         inv = np.empty_like(S)
         w = Ab / sc[..., None]
         inv[..., :3, :3] = Ainv + w[..., :, None] * Ab[..., None, :]
