@@ -442,9 +442,9 @@ class Assessor:
         reach = self._reach(t, x, glide, impacts, row)
         for i, (a, m) in enumerate(zip(out, mems, strict=True)):
             if i in reach:
-                self._footprint(a, impacts.cov_en[row[i]], reach[i])
+                self._footprint(a, m, impacts.cov_en[row[i]], reach[i])
             elif a.impact_kind == "predicted":
-                self._impact_area(a, m, impacts.cov_en[row[i]])
+                self._impact_area(a, m, a.impact_lat, a.impact_lon, impacts.cov_en[row[i]])
             self._overflights(a, m, nominals[i])
         return out
 
@@ -594,23 +594,34 @@ class Assessor:
                 out[i] = tuple(r[j] for r in got)
         return {i: r for i, r in out.items() if np.isfinite(r[0]).any()}
 
-    def _footprint(self, a: Assessment, cov_en: np.ndarray, reach: tuple) -> None:
+    def _footprint(self, a: Assessment, m: TrackMemory, cov_en: np.ndarray, reach: tuple) -> None:
         """Widen the impact of a track able to manoeuvre (lift seen, or a flight low enough for
         lift to act all along: ``manoeuvre.capable``) to its reachable footprint
-        (``footprint.widen``) from its ``reach`` impacts (``_reach``); its area is then the
-        footprint's (``_impact_area``)."""
+        (``footprint.widen``) from its ``reach`` impacts (``_reach``).
+
+        The area of the impact of a flight flown as lifting bodies fly
+        (``manoeuvre.lift_shaped``) is the footprint's (``_impact_area``): where it comes down
+        within it is its guidance's choice. A higher flight is taken for a ballistic missile
+        until it manoeuvres: its area is its ballistic prediction's (srbm-salvo's SRBM-1, 85-90
+        km up, had its footprint over North and South Korea's EEZs for two minutes after
+        burnout, its ballistic 95 % region in North Korea's from the first prediction)."""
+        lat0, lon0 = a.impact_lat, a.impact_lon
         a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
             a.impact_lat, a.impact_lon, cov_en, a.impact_time, a.impact_time_sigma, *reach
         )
         a.impact_ellipse = ellipse_from_cov(cov)
         a.manoeuvre_footprint = True
-        self._impact_area(a, self.memory[a.track_id], cov)
+        if manoeuvre_kind.lift_shaped(m.lift, a.apogee_m):
+            self._impact_area(a, m, a.impact_lat, a.impact_lon, cov)
+        else:
+            self._impact_area(a, m, lat0, lon0, cov_en)
 
-    def _impact_area(self, a: Assessment, m: TrackMemory, cov: np.ndarray) -> None:
-        """The area of a predicted impact whose 95 % region is ``cov`` (east-north, m²): the
-        one holding its region (``IMPACT_AREA_PROB``), kept once named while the region holds
-        it more likely than not (``IMPACT_AREA_KEEP_PROB``), or none yet; and the areas the
-        region covers with their shares (``Assessment.impact_areas``).
+    def _impact_area(self, a: Assessment, m: TrackMemory, lat, lon, cov: np.ndarray) -> None:
+        """The area of a predicted impact whose 95 % region is about ``lat``, ``lon`` (rad)
+        with ``cov`` (east-north, m²): the one holding its region (``IMPACT_AREA_PROB``), kept
+        once named while the region holds it more likely than not
+        (``IMPACT_AREA_KEEP_PROB``), or none yet; and the areas the region covers with their
+        shares (``Assessment.impact_areas``).
 
         Where an impact whose region spans two areas comes down is not known, and the centre
         of the region does not tell: a ballistic missile aimed next to a boundary has its
@@ -620,7 +631,7 @@ class Assessor:
         second missile, whose ballistic impact and nearest reach lay in North Korea's EEZ and
         its glide in Russia's, had the footprint's centre in North Korea's for 160 s and came
         down in Russia's)."""
-        a.impact_areas = self.outlines.area_shares(a.impact_lat, a.impact_lon, cov)
+        a.impact_areas = self.outlines.area_shares(lat, lon, cov)
         a.impact_area = m.impact_area = named_area(
             a.impact_areas, IMPACT_AREA_PROB, keep=m.impact_area, keep_prob=IMPACT_AREA_KEEP_PROB
         )
