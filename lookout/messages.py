@@ -33,6 +33,8 @@ Version history (:data:`SCHEMA_VERSION`):
   without the suffix). Version-4 envelopes are refused like any other.
   :class:`LocalTrack` gains ``last_detection_ns`` (optional: None when not known; the fusion
   then guesses an update from a covariance that did not grow).
+  :class:`Assessment` gains ``impact_areas`` (optional, :class:`AreaShare`: the areas an
+  impact's 95% region covers with their shares; empty when not given).
 """
 
 from __future__ import annotations
@@ -378,6 +380,17 @@ class Orbit(msgspec.Struct, frozen=True, kw_only=True):
     period_s: float
 
 
+class AreaShare(msgspec.Struct, frozen=True, kw_only=True):
+    """One area an impact's 95% region covers: a territory's land and EEZ together (``code``,
+    ISO 3166-1 alpha-2, with the ``kind`` holding most of its share), or the high seas
+    (``code`` None), and ``prob``, the probability (0 to 1) that the impact lies in it (its
+    share of the impact's distribution)."""
+
+    code: str | None
+    kind: Literal["land", "eez", "high_seas"]
+    prob: float
+
+
 class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     """What is known of one system track at ``t_ns``; every estimate is None until known.
 
@@ -391,7 +404,9 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     ballistic; ``overflown`` ISO 3166-1 alpha-2 codes of the territories the ground track
     crosses, in order; ``impact_area`` the code of the land or EEZ where it comes down (None:
     high seas), ``impact_area_kind`` "land", "eez" or "high_seas" (both None with an impact:
-    no area named yet, a lifting body's footprint spanning several).
+    no area named yet, its 95% region spanning several; named once one holds 95% of it, kept
+    while it holds more than half). ``impact_areas``: after burnout, the areas the impact's 95%
+    region covers, each with its share, the largest first ("JP or RU" while none is named).
     """
 
     t_ns: int
@@ -416,6 +431,7 @@ class Assessment(msgspec.Struct, frozen=True, kw_only=True):
     overflown: list[str] = []
     impact_area: str | None = None
     impact_area_kind: Literal["land", "eez", "high_seas"] | None = None
+    impact_areas: list[AreaShare] = []
 
 
 #: What an object of a launch is (``lookout.assess.events``): still thrusting, the payload
@@ -475,6 +491,12 @@ class SystemTrack(Message, tag="system_track"):
                     0.0 <= e.semi_minor_m <= e.semi_major_m <= MAX_OBJECT_RADIUS_M
                 ):
                     raise ValueError(f"SystemTrack.assessment.{name}: semi-axes {e} implausible")
+            for ar in a.impact_areas:
+                if not 0.0 <= ar.prob <= 1.0:
+                    raise ValueError(
+                        f"SystemTrack.assessment.impact_areas: prob {ar.prob!r} of {ar.code!r}"
+                        " is no probability"
+                    )
 
 
 class Heartbeat(Message, tag="heartbeat"):

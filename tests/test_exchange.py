@@ -224,7 +224,7 @@ def test_messages_round_trip_json_and_msgpack():
 
 
 #: Float fields whose elements mix units (documented by their layout), and a probability.
-NO_UNIT = {"x", "P", "z", "R", "boost_prob"}
+NO_UNIT = {"x", "P", "z", "R", "boost_prob", "prob"}
 UNIT_SUFFIXES = ("_ns", "_s", "_m", "_rad", "_db", "_mps")
 
 

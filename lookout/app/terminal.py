@@ -37,7 +37,11 @@ def track_row(st: SystemTrack, now_s: float) -> list[str]:
     elif a.impact_lat_rad is not None:
         label = "IIP " if a.iip else ""
         axis = f" ±{a.impact_ellipse.semi_major_m / 1e3:.0f} km" if a.impact_ellipse else ""
-        where = f" {a.impact_area}" if a.impact_area else ""
+        where = ""
+        if a.impact_area:
+            where = f" {a.impact_area}"
+        elif a.impact_areas and not a.iip:
+            where = " " + " or ".join(s.code or "high seas" for s in a.impact_areas)
         impact = f"{label}{_deg(a.impact_lat_rad, a.impact_lon_rad)}{axis}{where}"
         if a.impact_time_ns is not None and not a.iip:
             to_go = f"{ns_to_s(a.impact_time_ns) - now_s:5.0f} s"

@@ -43,7 +43,7 @@ from lookout.assess.impact import (
     predict_impacts,
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
-from lookout.assess.territory import Area, Overflight, Territories, territories
+from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.timebase import s_to_ns, s_to_ns_or_none
@@ -79,13 +79,17 @@ APOGEE_GAP_S = 60.0
 #: Probability (over the launch ellipse) at which a launching state is named
 #: (``Territories.launching_state``).
 LAUNCH_STATE_PROB = 0.5
-#: Probability (over the 95% impact region) at which the area of a lifting body's impact is
-#: named (``Assessor._footprint``): its region's own level, the reachable footprint in one area;
-#: once named, it is kept while the region holds it more likely than not
-#: (``FOOTPRINT_AREA_KEEP_PROB``): slbm's was named, dropped and named again within a minute,
-#: its region at 0.93-0.95 in Japan's EEZ.
-FOOTPRINT_AREA_PROB = 0.95
-FOOTPRINT_AREA_KEEP_PROB = 0.5
+#: Probability (of the predicted impact's distribution: its 95% region, the reachable footprint
+#: of a lifting body) at which the area of an impact is named (``Assessor._impact_area``): the
+#: region's own level, the 95 % region in one area. Once named, it is kept while the region
+#: holds it more likely than not (``IMPACT_AREA_KEEP_PROB``): slbm's was named, dropped and
+#: named again within a minute, its region at 0.93-0.95 in Japan's EEZ. Until then no area is
+#: named and the assessment lists the areas the region covers with their shares
+#: (``Assessment.impact_areas``). Measured on mass-raid (issue 13): four flights aimed 2 km from
+#: the Russian-Japanese EEZ line had consistent predictions (the truth inside the 95 % ellipse)
+#: whose centres fell on the Japanese side; the centre's area, named until then, was a guess.
+IMPACT_AREA_PROB = 0.95
+IMPACT_AREA_KEEP_PROB = 0.5
 
 
 @dataclass
@@ -133,9 +137,14 @@ class Assessment:
     orbit: Orbit | None = None
     overflown: list[Overflight] = field(default_factory=list)
     launch_territory: str | None = None
-    #: The area of the impact; None with an impact when none is named yet (a lifting body's
-    #: footprint over several areas, ``Assessor._footprint``).
+    #: The area of the impact; None with an impact when none is named yet (its 95 % region
+    #: over several areas, ``Assessor._impact_area``). While thrusting, the area under the
+    #: instantaneous impact point.
     impact_area: Area | None = None
+    #: After burnout, the areas the impact's 95 % region covers, each with its share of the
+    #: impact's distribution, the largest first (``Territories.area_shares``): what a picture
+    #: shows ("JP or RU") while no area is named.
+    impact_areas: list[tuple[Area, float]] = field(default_factory=list)
 
     @property
     def overflown_codes(self) -> list[str]:
@@ -170,6 +179,7 @@ class Assessment:
                 "ellipse": self.impact_ellipse.to_dict() if self.impact_ellipse else None,
                 "complete": self.impact_complete,
                 "area": self.impact_area.to_dict() if self.impact_area else None,
+                "areas": [a.to_dict() | {"share": p} for a, p in self.impact_areas],
             }
         return {
             "t_s": self.t,
@@ -221,6 +231,9 @@ def assessment_message(a: Assessment) -> messages.Assessment:
         overflown=list(a.overflown_codes),
         impact_area=area.code if area is not None else None,
         impact_area_kind=area.kind if area is not None else None,
+        impact_areas=[
+            messages.AreaShare(code=ar.code, kind=ar.kind, prob=p) for ar, p in a.impact_areas
+        ],
     )
 
 
@@ -265,8 +278,8 @@ class TrackMemory:
     vehicle_class: str | None = None
     vehicle_type: str | None = None
     lift: manoeuvre_kind.LiftMemory = field(default_factory=manoeuvre_kind.LiftMemory)
-    #: The impact area last named from its footprint (``Assessor._footprint``).
-    footprint_area: Area | None = None
+    #: The impact area last named (``Assessor._impact_area``).
+    impact_area: Area | None = None
     launch_territory: str | None = None
     #: The track it separated from (``Assessor.update``'s ``parents``), whose launch it shares.
     parent: str | None = None
@@ -410,7 +423,8 @@ class Assessor:
                 a.impact_time_sigma = float(impacts.t_sigma[k])
                 a.impact_ellipse = impacts.ellipse(k)
                 a.impact_complete = bool(impacts.complete[k])
-                a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
+                if not coasting[i]:  # the instantaneous impact point's, a point not a claim
+                    a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]
             self._apogee(a, m, alt[i], vr[i], nominal)
             self._ranges(a, m, energy[i], boost[i], coasting[i])
@@ -429,6 +443,8 @@ class Assessor:
         for i, (a, m) in enumerate(zip(out, mems, strict=True)):
             if i in reach:
                 self._footprint(a, m, impacts.cov_en[row[i]], reach[i])
+            elif a.impact_kind == "predicted":
+                self._impact_area(a, m, a.impact_lat, a.impact_lon, impacts.cov_en[row[i]])
             self._overflights(a, m, nominals[i])
         return out
 
@@ -584,22 +600,41 @@ class Assessor:
         (``footprint.widen``) from its ``reach`` impacts (``_reach``).
 
         The area of the impact of a flight flown as lifting bodies fly
-        (``manoeuvre.lift_shaped``) is the one holding its whole region
-        (``FOOTPRINT_AREA_PROB``), or none yet: where it comes down within its footprint is its
-        guidance's choice, which the footprint's centre does not predict. A higher flight
-        keeps its centre's area: a ballistic missile is taken for one until it manoeuvres."""
+        (``manoeuvre.lift_shaped``) is the footprint's (``_impact_area``): where it comes down
+        within it is its guidance's choice. A higher flight is taken for a ballistic missile
+        until it manoeuvres: its area is its ballistic prediction's (srbm-salvo's SRBM-1, 85-90
+        km up, had its footprint over North and South Korea's EEZs for two minutes after
+        burnout, its ballistic 95 % region in North Korea's from the first prediction)."""
+        lat0, lon0 = a.impact_lat, a.impact_lon
         a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
             a.impact_lat, a.impact_lon, cov_en, a.impact_time, a.impact_time_sigma, *reach
         )
         a.impact_ellipse = ellipse_from_cov(cov)
         a.manoeuvre_footprint = True
         if manoeuvre_kind.lift_shaped(m.lift, a.apogee_m):
-            a.impact_area = m.footprint_area = self.outlines.area_holding(
-                a.impact_lat, a.impact_lon, cov, FOOTPRINT_AREA_PROB,
-                keep=m.footprint_area, keep_prob=FOOTPRINT_AREA_KEEP_PROB,
-            )  # fmt: skip
+            self._impact_area(a, m, a.impact_lat, a.impact_lon, cov)
         else:
-            a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
+            self._impact_area(a, m, lat0, lon0, cov_en)
+
+    def _impact_area(self, a: Assessment, m: TrackMemory, lat, lon, cov: np.ndarray) -> None:
+        """The area of a predicted impact whose 95 % region is about ``lat``, ``lon`` (rad)
+        with ``cov`` (east-north, m²): the one holding its region (``IMPACT_AREA_PROB``), kept
+        once named while the region holds it more likely than not
+        (``IMPACT_AREA_KEEP_PROB``), or none yet; and the areas the region covers with their
+        shares (``Assessment.impact_areas``).
+
+        Where an impact whose region spans two areas comes down is not known, and the centre
+        of the region does not tell: a ballistic missile aimed next to a boundary has its
+        predicted centre on either side at random (mass-raid's four flights aimed 2 km from the
+        Russian-Japanese EEZ line, their centres 0.4-52 km on the Japanese side), and a
+        lifting body's impact is its guidance's choice within its footprint (kn23-pullup's
+        second missile, whose ballistic impact and nearest reach lay in North Korea's EEZ and
+        its glide in Russia's, had the footprint's centre in North Korea's for 160 s and came
+        down in Russia's)."""
+        a.impact_areas = self.outlines.area_shares(lat, lon, cov)
+        a.impact_area = m.impact_area = named_area(
+            a.impact_areas, IMPACT_AREA_PROB, keep=m.impact_area, keep_prob=IMPACT_AREA_KEEP_PROB
+        )
 
     def _flight_type(self, a: Assessment, m: TrackMemory) -> None:
         """The flight's type (``lookout.assess.manoeuvre.flight_type``), kept once given."""

@@ -23,7 +23,9 @@ from importlib import resources
 
 import numpy as np
 from matplotlib.path import Path
+from scipy.spatial import cKDTree
 
+from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import R_MEAN, geodesic_direct
 
 #: Width of an exclusive economic zone (UNCLOS art. 57): 200 nautical miles, in metres.
@@ -121,21 +123,14 @@ class Territories:
 
     def area_at(self, lat: float, lon: float) -> Area:
         """Land, approximate EEZ (nearest coast within 200 nmi) or high seas at one point."""
-        land = self.land_at(lat, lon)[0]
-        if land is not None:
-            return Area("land", land, self.names[land])
-        p = _unit(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
-        cos = np.clip(self.coast_xyz @ p, -1.0, 1.0)
-        i = int(np.argmax(cos))
-        dist = float(np.arccos(cos[i])) * R_MEAN
-        if dist <= EEZ_WIDTH_M:
-            code = str(self.coast_code[i])
-            return Area("eez", code, self.names[code])
-        return Area("high_seas", None, None)
+        kinds, codes = self.areas_at(lat, lon)
+        code = codes[0]
+        return Area(str(kinds[0]), code, self.names[code] if code is not None else None)
 
     def areas_at(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``area_at`` of many points: each one's kind ("land", "eez", "high_seas") and code
-        (None on the high seas), as object arrays."""
+        (None on the high seas), as object arrays. The nearest coast point is found in a k-d
+        tree of the coast points (by chord, which orders them as the great circle does)."""
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         codes = self.land_at(lat, lon)
@@ -143,12 +138,66 @@ class Territories:
         kinds = kinds.astype(object)
         sea = np.flatnonzero(codes == None)  # noqa: E711 (object array)
         if sea.size:
-            cos = np.clip(_unit(lat[sea], lon[sea]) @ self.coast_xyz.T, -1.0, 1.0)
-            i = np.argmax(cos, axis=1)
-            near = np.arccos(cos[np.arange(sea.size), i]) * R_MEAN <= EEZ_WIDTH_M
+            i, dist = self._nearest_coast_point(_unit(lat[sea], lon[sea]))
+            near = dist <= EEZ_WIDTH_M
             codes[sea] = np.where(near, self.coast_code[i].astype(object), None)
             kinds[sea] = np.where(near, "eez", "high_seas")
         return kinds, codes
+
+    def _nearest_coast_point(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Index of the coast point nearest each unit vector of ``p`` (n, 3), and its
+        great-circle distance (m). Of points equally near (a border's vertices listed by both
+        its territories' rings, within a micrometre), the first listed: one answer, whatever
+        the rounding."""
+        if getattr(self, "_tree", None) is None:
+            self._tree = cKDTree(self.coast_xyz)
+        k = 8
+        chord, idx = self._tree.query(p, k=k)
+        tie = chord <= chord[:, :1] + 1e-12
+        i = np.where(tie, idx, np.iinfo(np.int64).max).min(axis=1)
+        dist = 2.0 * np.arcsin(np.clip(0.5 * chord[:, 0], 0.0, 1.0)) * R_MEAN
+        return i, dist
+
+    def area_shares(self, lat: float, lon: float, cov_en: np.ndarray) -> list[tuple[Area, float]]:
+        """The areas (a territory's land and EEZ together, or the high seas) a point's 95 %
+        region covers, each with its share of the point's Gaussian (rad, 2-D east-north
+        covariance in m²), the largest first: weighed on a fixed 13 x 13 grid of normal
+        quantiles to 3 sigma (deterministic); an area is listed when a grid point inside the
+        95 % ellipse falls in it (an area only the tails reach is not). Each area's kind is
+        the kind holding most of that territory's share. Empty for a covariance that is not
+        finite."""
+        q = np.linspace(-3.0, 3.0, 13)
+        wq = np.exp(-0.5 * q * q)
+        a, b = np.meshgrid(q, q, indexing="ij")
+        w = (wq[:, None] * wq[None, :]).ravel()
+        w /= w.sum()
+        inside = (a * a + b * b).ravel() <= CHI2_2D_95
+        cov = np.asarray(cov_en, dtype=float)
+        if not np.all(np.isfinite(cov)):
+            return []
+        vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+        en = np.stack([a.ravel(), b.ravel()], axis=1) @ (vecs * np.sqrt(np.maximum(vals, 0))).T
+        lats, lons = geodesic_direct(
+            np.full(w.size, lat), np.full(w.size, lon), np.arctan2(en[:, 0], en[:, 1]),
+            np.hypot(en[:, 0], en[:, 1]),
+        )  # fmt: skip
+        kinds, codes = self.areas_at(np.asarray(lats), np.asarray(lons))
+        mass: dict[str | None, float] = {}
+        for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
+            mass[c] = mass.get(c, 0.0) + wi
+        covered = set(codes[inside].tolist())
+        out = []
+        for c in sorted(mass, key=lambda c: (mass[c], c or ""), reverse=True):
+            if c not in covered:
+                continue
+            if c is None:
+                out.append((Area("high_seas", None, None), mass[c]))
+                continue
+            mine = codes == c
+            land = float(w[mine & (kinds == "land")].sum())
+            kind = "land" if land >= 0.5 * mass[c] else "eez"
+            out.append((Area(kind, c, self.names[c]), mass[c]))
+        return out
 
     def area_holding(
         self,
@@ -160,39 +209,9 @@ class Territories:
         keep_prob: float = 0.5,
     ) -> Area | None:
         """The area (a territory's land and EEZ together, or the high seas) holding at least
-        ``prob`` of a point's Gaussian (rad, 2-D east-north covariance in m²), weighed on a
-        fixed 13 x 13 grid of normal quantiles to 3 sigma (deterministic); else ``keep`` (an
-        area named before) while it holds at least ``keep_prob``; else None. Its kind is the
-        kind holding most of that territory's share."""
-        q = np.linspace(-3.0, 3.0, 13)
-        wq = np.exp(-0.5 * q * q)
-        a, b = np.meshgrid(q, q, indexing="ij")
-        w = (wq[:, None] * wq[None, :]).ravel()
-        w /= w.sum()
-        cov = np.asarray(cov_en, dtype=float)
-        if not np.all(np.isfinite(cov)):
-            return None
-        vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-        en = np.stack([a.ravel(), b.ravel()], axis=1) @ (vecs * np.sqrt(np.maximum(vals, 0))).T
-        lats, lons = geodesic_direct(
-            np.full(w.size, lat), np.full(w.size, lon), np.arctan2(en[:, 0], en[:, 1]),
-            np.hypot(en[:, 0], en[:, 1]),
-        )  # fmt: skip
-        kinds, codes = self.areas_at(np.asarray(lats), np.asarray(lons))
-        mass: dict[str | None, float] = {}
-        for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
-            mass[c] = mass.get(c, 0.0) + wi
-        best = max(mass, key=lambda c: (mass[c], c or ""))
-        if mass[best] < prob:
-            if keep is None or mass.get(keep.code, 0.0) < keep_prob:
-                return None
-            best = keep.code
-        if best is None:
-            return Area("high_seas", None, None)
-        mine = codes == best
-        land = float(w[mine & (kinds == "land")].sum())
-        kind = "land" if land >= 0.5 * mass[best] else "eez"
-        return Area(kind, best, self.names[best])
+        ``prob`` of a point's Gaussian (``area_shares``); else ``keep`` (an area named before)
+        while it holds at least ``keep_prob``; else None."""
+        return named_area(self.area_shares(lat, lon, cov_en), prob, keep, keep_prob)
 
     def nearest_coast(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Territory code of the shipped coast nearest each point (object array)."""
@@ -266,6 +285,25 @@ class Territories:
         return out
 
 
+def named_area(
+    shares: list[tuple[Area, float]],
+    prob: float,
+    keep: Area | None = None,
+    keep_prob: float = 0.5,
+) -> Area | None:
+    """Of ``Territories.area_shares``'s areas, the one holding at least ``prob``; else ``keep``
+    (an area named before) while it holds at least ``keep_prob`` (as the kind the region
+    holds it now); else None."""
+    if shares and shares[0][1] >= prob:
+        return shares[0][0]
+    if keep is None:
+        return None
+    for area, share in shares:
+        if area.code == keep.code and share >= keep_prob:
+            return area
+    return None
+
+
 def _wrap_deg(lon: np.ndarray) -> np.ndarray:
     return (lon + 180.0) % 360.0 - 180.0
 
@@ -297,4 +335,4 @@ def territories() -> Territories:
     return Territories(rows)
 
 
-__all__ = ["EEZ_WIDTH_M", "Area", "Overflight", "Territories", "territories"]
+__all__ = ["EEZ_WIDTH_M", "Area", "Overflight", "Territories", "named_area", "territories"]

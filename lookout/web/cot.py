@@ -39,7 +39,7 @@ from lookout import messages as m
 from lookout.errors import LookoutError
 from lookout.geodesy import ecef_to_geodetic
 from lookout.timebase import ns_to_s
-from lookout.web.history import track_label
+from lookout.web.history import impact_area_text, track_label
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +181,7 @@ def impact_event(st: m.SystemTrack, epoch: dt.datetime, affiliation: str = "u") 
     minor = e.semi_minor_m if e else 0.0
     angle = math.degrees(e.orientation_rad) if e else 0.0
     sigma = ns_to_s(a.impact_time_sigma_ns) if a.impact_time_sigma_ns is not None else float("nan")
-    area = a.impact_area or (
-        "high seas" if a.impact_area_kind == "high_seas" else "area not yet known"
-    )
+    area = impact_area_text(a)
     remarks = (
         f"Predicted impact of {st.system_track_id} at {_iso(t_imp)} (1-sigma {sigma:.0f} s), "
         f"95% ellipse {major / 1e3:.1f} x {minor / 1e3:.1f} km, {area}"

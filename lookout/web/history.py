@@ -125,6 +125,9 @@ def assessment_view(a: m.Assessment) -> dict:
             "ellipse": ellipse_outline_deg(a.impact_lat_rad, a.impact_lon_rad, e),
             "area": a.impact_area,
             "area_kind": a.impact_area_kind,
+            "areas": [
+                {"code": s.code, "kind": s.kind, "share": round(s.prob, 3)} for s in a.impact_areas
+            ],
         }
     if a.orbit is not None:
         o = a.orbit
@@ -388,7 +391,7 @@ class PictureHistory:
             tr.label = cls
         imp = va["impact"]
         if imp is not None and not imp["iip"] and a.phase != "boost":
-            area = a.impact_area or _no_area(a.impact_area_kind)
+            area = impact_area_text(a, shares=False)
             if area != tr.impact_area:
                 axis = f" ±{imp['semi_major_km']:.0f} km" if imp["semi_major_km"] else ""
                 event("impact", f"{tid}: predicted impact {_latlon(imp)}{axis} ({area})")
@@ -409,7 +412,22 @@ def _track_order(tid: str):
     return (0, int(digits), tid) if digits.isdigit() else (1, 0, tid)
 
 
-def _no_area(kind: str | None) -> str:
-    """What an impact without an area code says: the high seas, or an area not named yet (a
-    lifting body's footprint over several, ``lookout.assess.assessment.FOOTPRINT_AREA_PROB``)."""
-    return "high seas" if kind == "high_seas" else "area not yet known"
+def impact_area_text(a: m.Assessment, shares: bool = True) -> str:
+    """Where an impact comes down, as a picture says it: the area named ("JP"); else the areas
+    its 95% region covers ("JP 55% or RU 45%", without ``shares`` "JP or RU"), none being named
+    until one holds 95% of the region (``lookout.assess.assessment.IMPACT_AREA_PROB``); else
+    the high seas, or "area not yet known"."""
+    if a.impact_area is not None:
+        return a.impact_area
+    if a.impact_area_kind == "high_seas":
+        return "high seas"
+    if a.impact_areas:
+        return " or ".join(
+            (s.code or "high seas") + (f" {_percent(s.prob)}" if shares else "")
+            for s in a.impact_areas
+        )
+    return "area not yet known"
+
+
+def _percent(p: float) -> str:
+    return "<1%" if p < 0.01 else f"{p:.0%}"

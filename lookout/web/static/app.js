@@ -512,7 +512,9 @@ function drawDetails(t) {
     rows.push([imp.iip ? "instantaneous impact point" : "predicted impact",
       `${fmt(imp.lat_deg, 3)}°, ${fmt(imp.lon_deg, 3)}°` + (imp.semi_major_km !== null ?
       ` (95% ellipse ${fmt(imp.semi_major_km, 1)} × ${fmt(imp.semi_minor_km, 1)} km, axis ${fmt(imp.orientation_deg)}° from north)` : "")]);
-    rows.push(["impact area", imp.area ? `${imp.area} (${imp.area_kind})` : (imp.area_kind === "high_seas" ? "high seas" : "not yet known")]);
+    const shares = (imp.areas || []).map((s) => `${s.code || "high seas"} ${s.share < 0.01 ? "<1" : Math.round(100 * s.share)}%`);
+    rows.push(["impact area", imp.area ? `${imp.area} (${imp.area_kind})` : (imp.area_kind === "high_seas" ? "high seas" :
+      (shares.length ? `${shares.join(" or ")} (none holds 95% yet)` : "not yet known"))]);
     if (imp.t !== null && !imp.iip) {
       rows.push(["impact time", `${utcText(imp.t)} ±${fmt(imp.sigma_s, 1)} s`]);
       rows.push(["", localText(imp.t)]);
