@@ -233,8 +233,16 @@ class Formations:
         # A pair parted at a staging, the older thrusting on: the difference of their thrusts
         # ``Δa`` has moved them ``Δa τ² / 2`` apart since, along the stack's axis, not its
         # velocity (satellite-launch: 40° off it), a known offset ``c`` to the separation
-        # ``δv τ`` (``gc``, ``bc``: its terms; zero for a pair coasting).
-        dacc = _mean_thrust(tracks, cand[ia[p_]]) - _mean_thrust(tracks, young)
+        # ``δv τ`` (``gc``, ``bc``: its terms), for the order only: zero for a pair coasting
+        # and left out of the separation speed's posterior, which a burnout (thrust gone,
+        # the older still taken as thrusting for a scan or two) would bias (irbm-overflight:
+        # coast RMSE 12x the PCRLB with it).
+        older = cand[ia[p_]]
+        dacc = np.where(
+            (tracks.mu[older, BOOST] >= 0.5)[:, None],
+            _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
+            0.0,
+        )
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
         dzc = np.einsum("kij,kj->ki", H[ia[p_]], c6)
         gc = np.einsum("ki,ki->k", dzc, w)
@@ -248,12 +256,11 @@ class Formations:
         if swap.any():
             jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
             g = np.where(swap, -g, g)
-            gc = np.where(swap, -gc, gc)
             right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
         b = np.where(shared, expit(right - wrong), 1.0)  # 1 / (1 + e^(wrong - right)), no overflow
-        vg = g[:, None] * v + gc[:, None]
+        vg = g[:, None] * v
         like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
-        lp = prior + like - 0.5 * a[:, None] * v * v - bc[:, None] * v
+        lp = prior + like - 0.5 * a[:, None] * v * v
         lp -= lp.max(axis=1, keepdims=True)
         for i, row in zip(tracks.ids[young].tolist(), lp, strict=True):
             self._separation[i] = row
