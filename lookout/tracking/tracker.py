@@ -434,13 +434,12 @@ class Tracker:
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
         return q, xs, Ps
 
-    def _update(
-        self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged=None
-    ) -> None:
+    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode
         (``update.update_modes``; the tracks of ``formation`` as formations), then their
         records: boost modes reseeded, wakes, infrared statistics, fixes, score, confirmation,
-        the coarse gate's extrapolation and the log."""
+        the coarse gate's extrapolation and the log. ``staged``: the tracks' staging hypothesis
+        (``_predict_staged``), weighed and stored with them."""
         cfg = self.config
         tracks = self.tracks
         kind = scan.kind
