@@ -295,3 +295,39 @@ def test_a_stack_whose_next_stage_lights_at_once_stays_one_consistent_boosting_t
     assert (bp[-6:] >= 0.9).all()
     assert abs(thrust[-1] - 10.0) < 2.0
     assert (np.abs(thrust[9:] - 10.0) < 5.0).all()  # from 5 s, 3 s after the staging
+
+
+@pytest.mark.parametrize("stack_first", [True, False])
+def test_siblings_parted_at_a_staging_are_ordered_along_the_thrust_not_the_velocity(stack_first):
+    """A stack thrusting at 20 m/s² on the next stage and its spent stage, parted 4 s ago at
+    3 km/s: 160 m apart along the stack's axis, 40° off the velocity (satellite-launch's
+    staging). The radar (5 m in range, 1 mrad across, 450 km off) looks across the velocity,
+    which points 20° away from it, the thrust 20° towards it: the stack is the nearer in
+    range, where a push along the velocity would have put the one ahead further. Whichever
+    order GNN gave, the older (thrusting) track gets the stack's detection."""
+    tracker = Tracker()
+    s, B = _radar_site()
+    los = B.T @ np.array([0.0, 0.6, 0.8])
+    side = np.cross(los, B[2])
+    side /= np.linalg.norm(side)
+    p = s + 450e3 * los
+    v_hat = np.cos(np.radians(70.0)) * los + np.sin(np.radians(70.0)) * side
+    a_hat = np.cos(np.radians(110.0)) * los + np.sin(np.radians(110.0)) * side
+    P_pos = np.eye(3)[None] * 50.0**2
+    P_vel = np.eye(3)[None] * 5.0**2
+    xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
+    xm[:, BOOST, 6:9] = 20.0 * a_hat
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
+    (older,) = tracker._add(xm, Pm, mu, 4.0, 20, 100.0, 10.0)
+    _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
+    tracker.tracks.t[:2] = tracker.tracks.t_base[:2] = 4.0
+    tracker.tracks.parted[:2] = 0.0
+    cand = np.arange(2)
+    xp, Pp, c, xbar, *_ = tracker._predict(cand, 4.0)
+    stack, stage = p, p - 0.5 * 20.0 * 4.0**2 * a_hat
+    points = np.stack([stack, stage] if stack_first else [stage, stack])
+    scan = _radar_scan(tracker, s, B, points, 4.0, sigma=(5.0, 1e-3, 1e-3))
+    _, H = measure.predict("radar", xbar, scan, 3)
+    ia, jb, ok = np.arange(2), np.arange(2), np.ones((2, 2), dtype=bool)
+    order, _ = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H)
+    assert order[0] == (0 if stack_first else 1)
