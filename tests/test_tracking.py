@@ -860,7 +860,7 @@ def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
     xm[:, COAST, 6:9] = 0.0
     tracker._add(xm, Pm, mu, 0.0, 5, 100.0, 10.0)
     dt = 2.0
-    xp, Pp, _, _, _ = tracker._predict(np.array([0]), dt)
+    xp, Pp, *_ = tracker._predict(np.array([0]), dt)
     x6, P6 = xp[0, COAST, :6], Pp[0, COAST, :6, :6]
     s = (np.arange(200) + 0.5) / 200 * dt
     burn = np.repeat(xm[:, BOOST], s.size, axis=0)

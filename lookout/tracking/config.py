@@ -67,6 +67,10 @@ class TrackerConfig:
     #: drifts (its acceleration follows the noise) and the mixing feeds the drift back into a
     #: coast estimate whose velocity is known to centimetres per second (measured: +50 % RMSE).
     boost_reseed_prob: float = 0.01
+    #: A boosting track may stage within a step: its stage burns out and the next lights at
+    #: once, a step down of the thrust its random walk cannot take (``mixing.staged_prior``,
+    #: at the catalogue's rate of stagings). False: no such hypothesis (the tracker before it).
+    staging: bool = True
     #: ... except in a track born on its own less than this long ago (s) and not yet seen
     #: thrusting, whose boost mode keeps its own evidence (``mixing.young_boost``): the
     #: catalogue's shortest burn (28 s), within which a rocket first seen in its burn is

@@ -18,7 +18,7 @@ TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
-    "fixes",
+    "fixes", "xs", "Ps", "share",
 )  # fmt: skip
 
 
@@ -30,6 +30,11 @@ class TrackStore:
         self.xm = np.zeros((cap, NMODE, NX))
         self.Pm = np.zeros((cap, NMODE, NX, NX))
         self.mu = np.zeros((cap, NMODE))
+        # The boost mode's second hypothesis (``mixing.staged_prior``): the next stage lit, its
+        # estimate and its share of the boost probability (``mu[:, BOOST]``, the total).
+        self.xs = np.zeros((cap, NX))
+        self.Ps = np.zeros((cap, NX, NX))
+        self.share = np.zeros(cap)
         self.t = np.zeros(cap)  # last update (s)
         self.t_base = np.zeros(cap)  # time of the mode estimates: last update, or later
         self.ids = np.zeros(cap, dtype=np.int64)
@@ -91,6 +96,7 @@ class TrackStore:
         self.grow(need)
         s = np.arange(self.n, need)
         self.xm[s], self.Pm[s], self.mu[s] = xm, Pm, mu
+        self.xs[s], self.Ps[s], self.share[s] = xm[:, BOOST], Pm[:, BOOST], 0.0
         self.t[s] = self.t_base[s] = t
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k

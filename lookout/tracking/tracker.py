@@ -93,6 +93,8 @@ from lookout.tracking.mixing import (
     mix,
     reachable_speed,
     reseed_boost,
+    staged_prior,
+    staging_probability,
     transition,
     young_boost,
 )
@@ -216,7 +218,7 @@ class Tracker:
             # Predict the tracks near a detection, gate and assign.
             cand = self.associator.coarse(scan)
             if cand.size:
-                xp, Pp, c, xbar, Pbar = self._predict(cand, scan.t)
+                xp, Pp, c, xbar, Pbar, staged = self._predict(cand, scan.t)
                 ia, jb, formation, dll, near, thrust_ok = self.associator.associate(
                     scan, cand, xp, Pp, c, xbar
                 )
@@ -226,12 +228,32 @@ class Tracker:
                 # Update.
                 if ia.size:
                     self._update(
-                        scan, cand[ia], jb, formation, xp[ia], Pp[ia], c[ia], dll, thrust_ok
+                        scan,
+                        cand[ia],
+                        jb,
+                        formation,
+                        xp[ia],
+                        Pp[ia],
+                        c[ia],
+                        dll,
+                        thrust_ok,
+                        [a[ia] for a in staged],
                     )
                     assigned[jb] = True
                     updated = cand[ia]
                 if bi.size:
-                    self._update(scan, slots, bj, None, xp[bi], Pp[bi], c[bi], bdll, bthrust)
+                    self._update(
+                        scan,
+                        slots,
+                        bj,
+                        None,
+                        xp[bi],
+                        Pp[bi],
+                        c[bi],
+                        bdll,
+                        bthrust,
+                        [a[bi] for a in staged],
+                    )
                     assigned[bj] = True
                     updated = np.concatenate([updated, slots])
         # The sensor's clutter, the radar's looks.
@@ -331,8 +353,9 @@ class Tracker:
 
     def _predict(self, sel, t: float):
         """IMM mixing and prediction of tracks ``sel`` to ``t``: mode states (n, 3, 10), mode
-        covariances (n, 3, 10, 10), predicted mode probabilities (n, 3), and the moment-matched
-        position-velocity estimate (n, 6), (n, 6, 6)."""
+        covariances (n, 3, 10, 10), predicted mode probabilities (n, 3), the moment-matched
+        position-velocity estimate (n, 6), (n, 6, 6), and the staging hypothesis
+        (``_predict_staged``)."""
         cfg = self.config
         tracks = self.tracks
         xm, Pm, mu = tracks.xm[sel], tracks.Pm[sel], tracks.mu[sel]
@@ -365,18 +388,65 @@ class Tracker:
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
         xbar, Pbar = combine(xp, Pp, c)
-        return xp, Pp, c, xbar, Pbar
+        staged = self._predict_staged(
+            sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc
+        )
+        return xp, Pp, c, xbar, Pbar, staged
 
-    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok) -> None:
+    def _predict_staged(self, sel, x0, P0, xp, Pp, c, dt, cap, p_bc):
+        """The boost mode's second hypothesis of tracks ``sel`` predicted to ``xp``, ``Pp``,
+        ``c`` over ``dt`` (n,) s: the next stage lit (``mixing.staged_prior``), mixed as the
+        IMM mixes its modes from its own estimate (``tracks.xs``, its share ``tracks.share``
+        of the boost probability going on burning, ``1 - p_bc - p_st``) and the boost mode's
+        mixed prior ``x0`` (n, 10), ``P0`` staging within the step (``p_st``,
+        ``mixing.staging_probability``). Returns its predicted share ``q`` (n,) of the boost
+        probability (zero where the boost mode is a mere seed, below ``boost_reseed_prob``)
+        and its prediction (n, 10), (n, 10, 10) (the boost mode's where ``q`` is zero);
+        ``update.update_modes`` weighs it against the modes."""
+        cfg = self.config
+        tracks = self.tracks
+        q = np.zeros(dt.size)
+        xs, Ps = xp[:, BOOST].copy(), Pp[:, BOOST].copy()
+        if not cfg.staging:
+            return q, xs, Ps
+        live = np.flatnonzero(c[:, BOOST] >= cfg.boost_reseed_prob)
+        if live.size:
+            rows = sel[live]
+            dtl = dt[live]
+            p_st = staging_probability(dtl)
+            mu_b = tracks.mu[rows, BOOST]
+            own = mu_b * tracks.share[rows] * np.maximum(1.0 - p_bc[live] - p_st, 0.0)
+            new = mu_b * (1.0 - tracks.share[rows]) * p_st
+            tot = own + new
+            b = np.where(tot > 0.0, new / np.maximum(tot, 1e-300), 1.0)
+            a = 1.0 - b
+            x1, P1 = staged_prior(x0[live], P0[live], dtl)
+            x2, P2 = tracks.xs[rows], tracks.Ps[rows]
+            xm_ = a[:, None] * x2 + b[:, None] * x1
+            d2, d1 = x2 - xm_, x1 - xm_
+            Pm_ = a[:, None, None] * (P2 + d2[:, :, None] * d2[:, None, :])
+            Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
+            xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
+            q_acc, q_kappa = tracker_accel_q(xm_, cfg)
+            Q = process_noise(dtl, q_acc, np.full(live.size, self._q_jerk), q_kappa)
+            xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
+            # Its share of the predicted boost probability (the rest is the current stage's).
+            q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
+        return q, xs, Ps
+
+    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode
         (``update.update_modes``; the tracks of ``formation`` as formations), then their
         records: boost modes reseeded, wakes, infrared statistics, fixes, score, confirmation,
-        the coarse gate's extrapolation and the log."""
+        the coarse gate's extrapolation and the log. ``staged``: the tracks' staging hypothesis
+        (``_predict_staged``), weighed and stored with them."""
         cfg = self.config
         tracks = self.tracks
         kind = scan.kind
         na = ia.size
-        x_new, P_new, mu = update_modes(scan, jb, formation, xp, Pp, c, thrust_ok, cfg)
+        x_new, P_new, mu, (share, xs, Ps) = update_modes(
+            scan, jb, formation, xp, Pp, c, thrust_ok, cfg, staged
+        )
         reseed_boost(
             x_new,
             P_new,
@@ -384,6 +454,10 @@ class Tracker:
             cfg,
             ~young_boost(tracks.born[ia], tracks.parent[ia], tracks.thrust_t0[ia], scan.t, cfg),
         )
+        # A negligible boost mode has no second hypothesis: it restarts with it.
+        seed = mu[:, BOOST] < cfg.boost_reseed_prob
+        share[seed], xs[seed], Ps[seed] = 0.0, x_new[seed, BOOST], P_new[seed, BOOST]
+        tracks.xs[ia], tracks.Ps[ia], tracks.share[ia] = xs, Ps, share
         self.wakes.note(ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll)
         if kind == "infrared":
             last = tracks.ir_sensor[ia]
@@ -444,7 +518,7 @@ class Tracker:
         if sel.size == 0:
             self._last_prediction = None
             return sel
-        xp, Pp, c, _, _ = self._predict(sel, t)
+        xp, Pp, c, _, _, staged = self._predict(sel, t)
         xbar, Pbar = combine(xp, Pp, c, cfg.output_mode_floor)
         pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
         dead = (pos_var > cfg.delete_pos_sigma_m**2) | (
@@ -465,6 +539,7 @@ class Tracker:
             kept = np.flatnonzero(ok)[old]
             idx = sel[old]
             tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx] = xp[kept], Pp[kept], c[kept]
+            tracks.share[idx], tracks.xs[idx], tracks.Ps[idx] = (a[kept] for a in staged)
             tracks.t_base[idx] = t
             refresh_coarse(tracks, idx, cfg)
         return sel

@@ -72,19 +72,38 @@ def update_modes(
     c: np.ndarray,
     thrust_ok: np.ndarray,
     cfg: TrackerConfig,
+    staged=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EKF update of tracks predicted to ``xp`` (na, 3, 10), ``Pp`` (na, 3, 10, 10) with mode
     probabilities ``c`` (na, 3) with detections ``jb`` (na,) of ``scan``, mode by mode; the
     tracks of ``formation`` (``Formations.order_siblings``) by ``update_formation`` instead.
     Where ``thrust_ok`` is False no thrust reaches the detection
-    (``association.thrust_reachable``): the boost mode gets no weight from it. Returns the
-    updated mode estimates and mode probabilities."""
+    (``association.thrust_reachable``): the boost mode gets no weight from it.
+
+    ``staged`` (``Tracker._predict_staged``): the share ``q`` (na,) of the predicted boost
+    probability that is the staged hypothesis (the next stage lit, ``mixing.staged_prior``)
+    and its prediction (na, 10), (na, 10, 10): updated as a fourth mode (a boost mode), the
+    boost probability split between the two by their likelihoods. Returns the updated mode
+    estimates and mode probabilities (the boost mode's the total of both hypotheses', its
+    estimate the more probable one's), and, with ``staged``, the staged hypothesis's share
+    of it and its estimate."""
     m, kind = scan.m, scan.kind
     na = jb.size
     xs = xp.reshape(NMODE * na, NX)
     Ps = Pp.reshape(NMODE * na, NX, NX)
+    st = np.zeros(0, dtype=np.int64)
+    if staged is not None:
+        q = staged[0].copy()
+        if formation is not None:
+            q[formation.rows] = 0.0  # a formation coasts together
+        st = np.flatnonzero(q > 0.0)
+    if st.size:
+        # The staged modes' rows after the modes' (the formation's rows index the latter).
+        xs = np.concatenate([xs, staged[1][st]])
+        Ps = np.concatenate([Ps, staged[2][st]])
+    nm = NMODE * na
     zh, H = measure.predict(kind, xs, scan, m)
-    jj = np.repeat(jb, NMODE)
+    jj = np.concatenate([np.repeat(jb, NMODE), jb[st]])
     nu = measure.wrap(scan.z[jj] - zh, kind)
     PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
     S = H @ PHt[:, :6, :] + scan.R[jj]
@@ -99,25 +118,51 @@ def update_modes(
     # Drag cannot push (``truncate_drag``) in the modes where it is the only force along
     # the track; in the boost mode thrust and drag share that direction (only their sum is
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
-    drag_only = np.tile(np.arange(NMODE) != BOOST, na)
+    drag_only = np.concatenate([np.tile(np.arange(NMODE) != BOOST, na), np.zeros(st.size, bool)])
     ll[drag_only] += truncate_drag(
         xs[drag_only], Ps[drag_only], x_new, P_new, np.flatnonzero(drag_only)
     )
     x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
     P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
-    ll = ll.reshape(na, NMODE)
+    x_st, P_st, ll_st = x_new[nm:], P_new[nm:], ll[nm:]
+    x_new, P_new, ll = x_new[:nm], P_new[:nm], ll[:nm].reshape(na, NMODE)
     if kind == "infrared":
         ll[:, COAST] += math.log(cfg.ir_coast_likelihood)
         ll[:, MANOEUVRE] += math.log(cfg.ir_coast_likelihood)  # manoeuvre mode: no plume
     ll[~thrust_ok, BOOST] = -np.inf
-    ll -= ll.max(axis=1, keepdims=True)
-    mu = c * np.exp(ll)
+    x_new = x_new.reshape(na, NMODE, NX)
+    P_new = P_new.reshape(na, NMODE, NX, NX)
+    share = np.zeros(na)
+    xs_new, Ps_new = x_new[:, BOOST].copy(), P_new[:, BOOST].copy()
+    if st.size:
+        # The boost mode's two hypotheses, weighed by their likelihoods: the current stage
+        # (its share ``1 - q``) and the next one (``q``).
+        ll_st = np.where(thrust_ok[st], ll_st, -np.inf)
+        top = ll.max(axis=1)
+        top[st] = np.maximum(top[st], ll_st)
+        ll -= top[:, None]
+        mu = c * np.exp(ll)
+        w_st = c[st, BOOST] * q[st] * np.exp(ll_st - top[st])
+        w_b = mu[st, BOOST] * (1.0 - q[st])
+        mu[st, BOOST] = w_b + w_st
+        share[st] = w_st / np.maximum(w_b + w_st, 1e-300)
+        xs_new[st], Ps_new[st] = x_st, P_st
+    else:
+        ll -= ll.max(axis=1, keepdims=True)
+        mu = c * np.exp(ll)
     mu /= mu.sum(axis=1, keepdims=True)
     mu = np.clip(mu, 1e-12, 1.0)
     mu /= mu.sum(axis=1, keepdims=True)
-    x_new = x_new.reshape(na, NMODE, NX)
-    P_new = P_new.reshape(na, NMODE, NX, NX)
-    return x_new, P_new, mu
+    # The more probable hypothesis is the boost mode, the other the staged one.
+    swap = share > 0.5
+    if swap.any():
+        xb, Pb = x_new[swap, BOOST].copy(), P_new[swap, BOOST].copy()
+        x_new[swap, BOOST], P_new[swap, BOOST] = xs_new[swap], Ps_new[swap]
+        xs_new[swap], Ps_new[swap] = xb, Pb
+        share[swap] = 1.0 - share[swap]
+    if staged is None:
+        return x_new, P_new, mu
+    return x_new, P_new, mu, (share, xs_new, Ps_new)
 
 
 def truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray):
