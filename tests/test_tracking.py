@@ -691,6 +691,18 @@ def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
     assert kept == (acc is None), (born, np.unique(after))
 
 
+def _srbm_seen_by_two_satellites():
+    """An SRBM's plume seen by two geostationary infrared satellites: its trajectory, the
+    detections (seed 3) and the two satellites' specs."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    ir_a = dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)
+    ir_b = dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0)
+    dets, _ = sense([traj], [ir_a, ir_b], seed=3)
+    return traj, dets, ir_a, ir_b
+
+
 def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confirmed():
     """srbm-salvo's phantom 816: a radar false alarm at 128 km took two lines of sight of a
     missile's plume from one geostationary satellite, 300 km along them, through its vague
@@ -701,12 +713,7 @@ def test_a_false_alarm_on_a_plumes_line_of_sight_from_one_satellite_is_not_confi
     sight of two satellites still confirm its own track."""
     from lookout.messages import Detection
 
-    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
-                  "srbm-solid", "a", 10.0)  # fmt: skip
-    (traj,) = fly([launch], debris=False)
-    ir_a = dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)
-    ir_b = dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0)
-    dets, labels = sense([traj], [ir_a, ir_b], seed=3)
+    traj, dets, ir_a, _ = _srbm_seen_by_two_satellites()
     one = [d for d in dets if d.sensor_id == ir_a["id"]]
     assert len(one) >= 4
     first = one[0]
@@ -741,12 +748,7 @@ def test_a_track_followed_by_one_satellite_only_is_not_confirmed():
     only: each further line of sight fixes no third dimension, so however many it takes the
     track stays tentative (confirmed on them before the two-fix rule); a second satellite's
     lines of sight confirm it."""
-    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
-                  "srbm-solid", "a", 10.0)  # fmt: skip
-    (traj,) = fly([launch], debris=False)
-    ir_a = dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)
-    ir_b = dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0)
-    dets, _ = sense([traj], [ir_a, ir_b], seed=3)
+    _, dets, ir_a, ir_b = _srbm_seen_by_two_satellites()
     a = [d for d in dets if d.sensor_id == ir_a["id"]]
     b = [d for d in dets if d.sensor_id == ir_b["id"]]
     assert len(a) >= 5 and len(b) >= 3
