@@ -28,6 +28,32 @@ from scipy.spatial import cKDTree
 from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import R_MEAN, geodesic_direct
 
+
+def _quantile_grid(n: int, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed ``n`` x ``n`` grid of standard-normal quantiles from ``-span`` to ``span``: the
+    unit points (n², 2) and their Gaussian weights (not normalised)."""
+    q = np.linspace(-span, span, n)
+    wq = np.exp(-0.5 * q * q)
+    a, b = np.meshgrid(q, q, indexing="ij")
+    return np.stack([a.ravel(), b.ravel()], axis=1), (wq[:, None] * wq[None, :]).ravel()
+
+
+def _points_around(lat: float, lon: float, cov_en: np.ndarray, unit: np.ndarray):
+    """The points (rad) of ``unit`` quantiles of a point's 2-D (east, north) Gaussian (m²)."""
+    vals, vecs = np.linalg.eigh(0.5 * (cov_en + cov_en.T))
+    en = unit @ (vecs * np.sqrt(np.maximum(vals, 0.0))).T  # (k, 2) east, north (m)
+    az, dist = np.arctan2(en[:, 0], en[:, 1]), np.hypot(en[:, 0], en[:, 1])
+    lats, lons = geodesic_direct(np.full(az.size, lat), np.full(az.size, lon), az, dist)
+    return np.asarray(lats), np.asarray(lons)
+
+
+#: ``Territories.area_shares``' grid: 13 x 13 quantiles to 3 sigma, weights normalised, and
+#: which points lie in the 95 % ellipse.
+_AREA_GRID, _AREA_WEIGHTS = _quantile_grid(13, 3.0)
+_AREA_WEIGHTS = _AREA_WEIGHTS / _AREA_WEIGHTS.sum()
+_AREA_INSIDE = (_AREA_GRID**2).sum(axis=1) <= CHI2_2D_95
+
+
 #: Width of an exclusive economic zone (UNCLOS art. 57): 200 nautical miles, in metres.
 EEZ_WIDTH_M = 200 * 1852.0
 #: Points drawn on a launch point's ellipse for its launching territory (``launching_state``):
@@ -166,22 +192,12 @@ class Territories:
         95 % ellipse falls in it (an area only the tails reach is not). Each area's kind is
         the kind holding most of that territory's share. Empty for a covariance that is not
         finite."""
-        q = np.linspace(-3.0, 3.0, 13)
-        wq = np.exp(-0.5 * q * q)
-        a, b = np.meshgrid(q, q, indexing="ij")
-        w = (wq[:, None] * wq[None, :]).ravel()
-        w /= w.sum()
-        inside = (a * a + b * b).ravel() <= CHI2_2D_95
+        unit, w, inside = _AREA_GRID, _AREA_WEIGHTS, _AREA_INSIDE
         cov = np.asarray(cov_en, dtype=float)
         if not np.all(np.isfinite(cov)):
             return []
-        vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-        en = np.stack([a.ravel(), b.ravel()], axis=1) @ (vecs * np.sqrt(np.maximum(vals, 0))).T
-        lats, lons = geodesic_direct(
-            np.full(w.size, lat), np.full(w.size, lon), np.arctan2(en[:, 0], en[:, 1]),
-            np.hypot(en[:, 0], en[:, 1]),
-        )  # fmt: skip
-        kinds, codes = self.areas_at(np.asarray(lats), np.asarray(lons))
+        lats, lons = _points_around(lat, lon, cov, unit)
+        kinds, codes = self.areas_at(lats, lons)
         mass: dict[str | None, float] = {}
         for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
             mass[c] = mass.get(c, 0.0) + wi
@@ -232,17 +248,8 @@ class Territories:
         if cov_en is None or not np.all(np.isfinite(cov_en)):
             lats, lons, w = np.array([lat]), np.array([lon]), np.array([1.0])
         else:
-            q = np.linspace(-2.0, 2.0, _LAUNCH_GRID)
-            wq = np.exp(-0.5 * q * q)
-            a, b = np.meshgrid(q, q, indexing="ij")
-            w = (wq[:, None] * wq[None, :]).ravel()
-            vals, vecs = np.linalg.eigh(0.5 * (cov_en + cov_en.T))
-            root = vecs * np.sqrt(np.maximum(vals, 0.0))
-            en = np.stack([a.ravel(), b.ravel()], axis=1) @ root.T  # (k, 2) east, north (m)
-            dist = np.hypot(en[:, 0], en[:, 1])
-            az = np.arctan2(en[:, 0], en[:, 1])
-            lats, lons = geodesic_direct(np.full(az.size, lat), np.full(az.size, lon), az, dist)
-            lats, lons = np.asarray(lats), np.asarray(lons)
+            unit, w = _quantile_grid(_LAUNCH_GRID, 2.0)
+            lats, lons = _points_around(lat, lon, np.asarray(cov_en, dtype=float), unit)
         codes = self.land_at(lats, lons)
         sea = np.array([c is None for c in codes])
         if sea.any():
