@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from lookout.errors import LookoutError
+
 
 def first_claims(records, follows, truth) -> dict:
     """Per flight: ``{territory: first t (s after launch)}`` of true claims, and the false
@@ -68,7 +70,7 @@ def run(name: str, pictures: bool, keep: Path | None = None) -> dict:
     if keep is not None:  # the tracker's output, to assess again without tracking again
         import pickle
 
-        with open(keep / f"{name}.pkl", "wb") as fh:
+        with open(keep / f"{Path(name).stem}.pkl", "wb") as fh:
             pickle.dump((ev.output, follows, truth), fh)
     c = ev.claims.to_dict()
     res = {
@@ -115,8 +117,12 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.scenarios:
-        res = run(name, args.pictures, args.out if args.keep else None)
-        (args.out / f"{name}.json").write_text(json.dumps(res, indent=1, default=float))
+        try:
+            res = run(name, args.pictures, args.out if args.keep else None)
+        except LookoutError as e:
+            raise SystemExit(f"error: {e}") from None
+        # A shipped name or a scenario file: its results under the file's name.
+        (args.out / f"{Path(name).stem}.json").write_text(json.dumps(res, indent=1, default=float))
         views = [v for v in res if v not in ("scenario", "timings_s")]
         print(
             name,
