@@ -370,12 +370,11 @@ class PictureFusion:
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
-        raw = self.tracker.report(t)
-        rep, members = self._merge_same_objects(raw)
+        rep, members = self._merge_same_objects(self.tracker.report(t))
         locals_now = self._locals_at(t)
         tids = [ms[0] for ms in members]
         row_of = {tid: i for i, ms in enumerate(members) for tid in ms}
-        pairs, member_of = self._assign_locals(raw, row_of, len(members), locals_now)
+        pairs = self._assign_locals(rep, row_of, locals_now)
         fused: list[tuple[int, FusedTrack]] = []
         # Ids of the reported measurement-level tracks (and of those merged into another, kept
         # for their return): never handed to another.
@@ -424,7 +423,7 @@ class PictureFusion:
             taken.add(sys_id)
             for key in keys:
                 self._sys_of_local[key] = sys_id
-                self._pair_of_local[key] = member_of[key]
+                self._pair_of_local[key] = tid
             partners = {k[0] for k in keys}
             for member in members[i]:
                 partners |= self._partners_of_track.get(member, set())
@@ -535,11 +534,14 @@ class PictureFusion:
             # ... but never with a piece the tracker saw separating from another track of the
             # group (``Tracker.parent_of``): the tracker keeps the elder of two siblings on the
             # object ahead (the payload, the thrusting stack; ``Formations.order_siblings``)
-            # and starts the younger on the piece left behind, so the object's id stays with
-            # the elder. Merged for the report or two before a sensor resolves them, the
-            # younger, born on a fresh detection, is often the sharper: satellite-launch's S1
-            # went with the third stage at the payload's separation (826 s) and the payload
-            # became S4 (coast RMSE 8.2x the PCRLB in the partners' pictures).
+            # and starts the younger on the piece left behind, so the object's id (and the
+            # partners' local tracks fused into the group, kept with its first track) stays
+            # with the elder. Merged for the report or two before a sensor resolves them, the
+            # younger, born from the elder's estimate and updated since, is often the sharper:
+            # satellite-launch's S1 and its local tracks went with the third stage at the
+            # payload's separation (826 s), the payload became S4, and the local tracks of
+            # the stage were fused into the payload's track and those of the payload into the
+            # stage's for 25 s (partners' coast RMSE 8.2x the PCRLB, coast NEES in bounds 0.47).
             members = {tids[i] for i in g}
             heirs = [i for i in g if not self._descends_from(tids[i], members)]
             anchor = min(heirs or g, key=lambda i: np.trace(rep.P[i][:3, :3]))
@@ -636,38 +638,22 @@ class PictureFusion:
                 return True
         return False
 
-    def _assign_locals(
-        self, raw, row_of: dict[int, int], n_rows: int, locals_now
-    ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-        """Local tracks assigned to the reported rows (row index), partner by partner, one local
-        track of a partner per row, and the measurement-level track of each that it is nearest
-        (kept as its pairing for the next report). ``raw``: the tracker's report, every track
-        on its own; ``row_of``: the row of each of its tracks (of those merged into another,
-        that one's). A local track is measured against each track of a row, not against their
-        CI-fused state: two tracks merged for a report or two before a sensor resolves them
-        (a payload and the stage just parted from it) are two objects as often as one, and
-        the fused state, leaning to the sharper one, would hand the payload's local track to
-        the stage's and keep it there once they part."""
+    def _assign_locals(self, rep, row_of: dict[int, int], locals_now) -> dict[tuple[str, str], int]:
+        """Local tracks assigned to the measurement-level tracks of ``rep`` (row index), partner
+        by partner, one local track of a partner per row. ``row_of``: the row of each
+        measurement-level track (those merged into another, that one's)."""
         out: dict[tuple[str, str], int] = {}
-        member: dict[tuple[str, str], int] = {}
-        tids = [int(i) for i in raw.track_id.tolist()]
+        tids = rep.track_id.tolist()
         if not tids or not locals_now:
-            return out, member
-        col_row = np.array([row_of[tid] for tid in tids])
+            return out
         by_partner: dict[str, list[tuple[str, str]]] = {}
         for key in sorted(locals_now):
             by_partner.setdefault(key[0], []).append(key)
         for keys in by_partner.values():
-            d2_raw = _d2_all([locals_now[k] for k in keys], raw.x, raw.P)  # (K, tracks)
-            d2 = np.full((len(keys), n_rows), np.inf)
-            best = np.full((len(keys), n_rows), -1, dtype=np.int64)
-            for j, r in enumerate(col_row.tolist()):
-                closer = d2_raw[:, j] < d2[:, r]
-                d2[closer, r] = d2_raw[closer, j]
-                best[closer, r] = tids[j]
+            d2 = _d2_all([locals_now[k] for k in keys], rep.x, rep.P)
             kept = np.array(
                 [row_of.get(self._pair_of_local.get(k, -1), -1) for k in keys]
-            )[:, None] == np.arange(n_rows)[None, :]
+            )[:, None] == np.arange(len(tids))[None, :]
             ok = np.where(kept, d2 <= KEEP_GATE_CHI2, d2 <= LOCAL_GATE_CHI2)
             if not ok.any():
                 continue
@@ -676,8 +662,7 @@ class PictureFusion:
             for a, b in zip(r.tolist(), c.tolist(), strict=True):
                 if ok[a, b]:
                     out[keys[a]] = b
-                    member[keys[a]] = int(best[a, b])
-        return out, member
+        return out
 
     def _stood_alone(self, key) -> bool:
         """Whether local track ``key`` stood alone (a local-only system track) lately."""
