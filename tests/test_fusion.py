@@ -431,6 +431,34 @@ def test_the_object_keeps_its_id_when_a_merged_track_drifts_off(fusion):
     assert by_tracker == {9: "S1", 5: "S2"}
 
 
+def test_a_piece_separating_never_takes_its_elders_id_nor_its_local_tracks(fusion):
+    """A payload's separation (satellite-launch at 826 s): the tracker starts a track on the
+    spent stage next to the payload's (``parent_of``), from its estimate but sharper, and the
+    two are merged for the one report before they part. The payload keeps its id and its
+    partner's local track through the merge and after; the stage leaves under a new id with
+    its own local track (with the id going to the sharper track, the stage took the payload's
+    id and local track and kept them: the partners' coast RMSE 8.2x the PCRLB)."""
+    vague, sharp = _P(300.0, 2.0), _P(100.0, 1.0)
+    fusion.tracker.parent_of[9] = 5
+    for k in range(1, 21):
+        t = float(k)
+        payload = _at(X0, t)
+        # Born at k = 3 on the payload's state, 15 m/s behind it from the next report on.
+        behind = np.array([-15.0 * (k - 3), 0, 0, -15.0 if k > 3 else 0.0, 0, 0])
+        central = [(5, payload, vague)] + ([(9, payload + behind, sharp)] if k >= 3 else [])
+        locals_ = [_local("KR", 1, t, payload, vague, ["kr-ewr-central"])]
+        if k >= 4:
+            locals_.append(_local("KR", 2, t, payload + behind, sharp, ["kr-ewr-central"]))
+        pic = _run(fusion, t, locals_, central)
+        assert pic["S1"].tracker_id == 5, k
+        assert pic["S1"].local == (("KR", "1"),), k
+        if k == 3:
+            assert pic["S1"].merged == (9,) and len(pic) == 1
+        if k >= 4:
+            assert pic["S2"].tracker_id == 9 and pic["S2"].parent == "S1", k
+            assert pic["S2"].local == (("KR", "2"),), k
+
+
 def test_one_false_alarm_taken_by_a_stale_track_does_not_split_a_merged_pair(fusion):
     """A stale track of the missile (no detection for a while, a covariance of kilometres) is
     merged with the live one; one scan then gives it a false alarm while the live track takes
