@@ -12,7 +12,7 @@ from test_tracking import labels_of, radar, sense
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere
 from lookout.tracking import TrackerConfig, track
-from lookout.tracking.drag import cd_mach_walk, drag_q
+from lookout.tracking.drag import cd_mach_step, cd_mach_walk, drag_q
 from lookout.tracking.manoeuvre import (
     ManoeuvreConfig,
     airframe_probability,
@@ -72,6 +72,25 @@ def test_a_spent_stage_walks_with_the_tumbling_cylinders_table_alone():
     slender = cd_mach_walk(pos, vel, a_drag, np.array([1.3e-4]), np.array([1e-5]))
     assert 0.0 < stage[0] < 0.35 * unknown[0]
     assert stage[0] < slender[0] < unknown[0]
+
+
+def test_a_step_across_the_transonic_range_walks_over_all_of_it():
+    """A stage decelerating from Mach 12 to Mach 3 within one step: the rate at the step's
+    start is nil (every table is flat above Mach 10-30), the walk over the range it crosses
+    is not (lofted-icbm's third stage, its drag coefficient certain to 0.1 % through it:
+    NEES up to 92,000)."""
+    x0 = np.zeros((1, NX))
+    x0[0, 0] = R_EQ + 25e3
+    x0[0, 3], x0[0, 5] = -1500.0, 3500.0  # Mach ~12.8 at 25 km
+    x1 = x0.copy()
+    x1[0, 0] -= 1e3
+    x1[0, 3:6] *= 0.24  # Mach ~3
+    kappa, sigma = np.array([1.8e-3]), np.array([2e-6])
+    pos, vel = x0[:, 0:3], x0[:, 3:6]
+    assert cd_mach_walk(pos, vel, np.array([500.0]), kappa, sigma)[0] == 0.0
+    var = cd_mach_step(x0, x1, kappa, sigma)[0]
+    # The spent stage's table alone: about ln(1.05 / 1.00)² over Mach 5 -> 3, none above.
+    assert var == pytest.approx(np.log(1.05) ** 2, rel=0.05)
 
 
 def _coasting(alt_m, speed_mps, climb_mps, kappa, kappa_sigma):

@@ -119,6 +119,36 @@ def cd_mach_walk(
     return q * mach_rate(pos, vel, a_drag)
 
 
+def cd_mach_step(
+    x0: np.ndarray, x1: np.ndarray, kappa: np.ndarray, kappa_sigma: np.ndarray
+) -> np.ndarray:
+    """Variance (N,) of the change of ``ln kappa`` over a prediction from states ``x0`` to
+    ``x1`` (N, 10): ``cd_mach_walk`` integrated over the Mach range the step crosses, from
+    its ends, ``d_i²`` times the part of each table segment crossed. At its start alone a
+    step's rate missed the range a body decelerating at hundreds of m/s² crosses within it
+    (lofted-icbm's third stage from Mach 20 to 3 in 4 s at 30-12 km: its drag coefficient
+    certain to 0.1 %, NEES 36-92,000)."""
+    m = []
+    for x in (x0, x1):
+        pos, vel = x[:, 0:3], x[:, 3:6]
+        alt = np.maximum(altitude_approx(pos), 0.0)
+        m.append(np.sqrt(np.einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt))
+    lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
+    tables = _drag_tables()
+    each = np.zeros((len(tables), lo_m.size))
+    w = np.ones((len(tables), lo_m.size))
+    for k, (knots, log_cd, lo, hi) in enumerate(tables):
+        for i in range(knots.size - 1):
+            width = knots[i + 1] - knots[i]
+            part = np.clip(np.minimum(hi_m, knots[i + 1]) - np.maximum(lo_m, knots[i]), 0.0, None)
+            each[k] += (log_cd[i + 1] - log_cd[i]) ** 2 * part / width
+        cd = np.exp(np.interp(m[0], knots, log_cd))
+        sig = np.maximum(kappa_sigma, 1e-12)
+        w[k] = ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+    w = np.where(w.sum(axis=0) > 1e-6, w, 1.0)
+    return (w * each).sum(axis=0) / w.sum(axis=0)
+
+
 def linearisation_sigma(
     x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
 ) -> np.ndarray:
@@ -148,11 +178,18 @@ def linearisation_sigma(
     return a_drag * np.sqrt(var)
 
 
-def drag_q(x: np.ndarray, P: np.ndarray, config: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+def drag_q(
+    x: np.ndarray,
+    P: np.ndarray,
+    config: TrackerConfig,
+    x1: np.ndarray | None = None,
+    dt: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
     of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
     floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
-    the walk of ``kappa`` with the Mach number. ``kappa`` is floored at ``kappa_floor_m2_kg``
+    the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
+    ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
     in the drag that sets both, as in the boost mode's noise."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = np.einsum("ij,ij->i", vel, vel)
@@ -162,9 +199,13 @@ def drag_q(x: np.ndarray, P: np.ndarray, config: TrackerConfig) -> tuple[np.ndar
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
-    walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+    if x1 is None:
+        walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+    else:
+        var = cd_mach_step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+        walk = var / np.maximum(np.abs(dt), 1e-9)
     q_kappa = walk * kap * kap
     return q_acc, q_kappa
 
 
-__all__ = ["cd_mach_walk", "drag_q", "linearisation_sigma", "mach_rate"]
+__all__ = ["cd_mach_step", "cd_mach_walk", "drag_q", "linearisation_sigma", "mach_rate"]

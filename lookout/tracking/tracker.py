@@ -377,12 +377,12 @@ class Tracker:
         cap = np.repeat(cap, NMODE)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
-        # The coast and manoeuvre modes' drag noise: what their drag model leaves out
-        # (``tracking.drag``); the boost mode's drag is lumped with its thrust.
+        # The coast and manoeuvre modes' drag noise: what their drag model leaves out over the
+        # step (``tracking.drag``); the boost mode's drag is lumped with its thrust.
         flat_P0 = P0.reshape(NMODE * n, NX, NX)
         drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
         q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
-            flat_x[drag_modes], flat_P0[drag_modes], cfg
+            flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
         )
         q_jerk = np.tile([self._q_jerk, 0.0, 0.0], n)
         Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
