@@ -29,9 +29,16 @@ random walk driven by white jerk. The sizes are physical, not fitted:
   of lift, 0.5 m/s² more drag) was 3 m/s behind along its track at 2-3 sigma within 10 s,
   the manoeuvre mode's NEES 40-50, and kn23-pullup's reentry NEES in bounds stayed at 0.77.
 
+Lift and induced drag are coefficients times the dynamic pressure: over each prediction step the
+acceleration state scales with ``q`` and turns with the velocity (``carry``), up to the ceiling.
+The ceiling's drag coefficient is at most the catalogue's lifting airframes' zero-lift one at
+the Mach number, and the onset is weighed by the probability that the body is such an airframe
+(``airframe_probability``: a spent stage's drag is above any airframe's with its induced drag).
+
 The mode is entered from coast at ``1 / onset_dwell_s`` per second wherever the ceiling is at
 least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and with
-probability ``apogee_onset_prob`` (even odds) where the object passes its apogee in the air:
+probability ``apogee_onset_prob`` (even odds) where the object passes its apogee where the air
+allows ``apogee_min_lift_mps2``:
 the catalogue's lifting bodies engage their lift law there, saturated at what the air allows,
 so that part of the onset carries the lift prior into the mixing (``mix_onset``). With the
 rate alone, the mode took 12-20 s after a pull-up's lift began at apogee to pass one half
