@@ -361,7 +361,9 @@ def mix_onset(
     share = w[:, coast, mode] * frac
     on = share > 0.0
     if on.any():
-        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
+        # Saturated: a lift of the ceiling's size, its direction across the velocity unknown
+        # (per axis of that plane, half its square): twice the reseed's variance.
+        prior = 2.0 * lift_prior(xm[on, coast], Pm[on, coast], cfg)
         P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
