@@ -10,11 +10,13 @@ The process noise levels come from the physics of what the motion model leaves o
 - **Air drag** (``kappa`` = Cd A / m, a state): drag ``½ ρ(h) |v| v kappa`` is in the motion
   model with the flight's atmosphere. Its prior (``init_kappa_m2_kg``, ``init_kappa_sigma_m2_kg``)
   spans the catalogue's bodies: a slender reentry vehicle 1e-4 to 3e-4 m²/kg (ballistic
-  coefficient 3,000-10,000 kg/m²), a tumbling spent stage ~1e-3, a light payload ~4e-3. The
-  drag coefficient changes with the Mach number (an RV's from 0.12 at Mach 20 to 0.5
-  transonic: a few %/s in the last minute), hence a relative random walk of
-  ``kappa_walk_per_sqrt_s``; ``drag_accel_fraction`` of the estimated drag is added as white
-  acceleration noise for the rest (linearisation of a fast-changing deceleration).
+  coefficient 3,000-10,000 kg/m²), a tumbling spent stage ~1e-3, a light payload ~4e-3. In
+  the coast and manoeuvre modes the drag noise is what that model leaves out
+  (``lookout.tracking.drag``): the drag coefficient following the Mach number along whichever
+  of the catalogue's drag tables the body may fly (none above Mach 10-30, a few %/s
+  transonic), and the filter's second-order drag terms. In the boost mode, where thrust and
+  drag share the velocity's direction and only their sum is seen, ``kappa`` walks at
+  ``kappa_walk_per_sqrt_s`` and ``drag_accel_fraction`` of the drag is white acceleration.
   ``drag_beta_kg_m2`` is used only by the PCRLB, whose state has no drag coefficient: there drag
   of the lightest expected body is white acceleration noise.
 - **Boost** (``boost_jerk_sigma_mps3``, 10 m/s³): in boost the state carries the thrust
@@ -46,8 +48,9 @@ class TrackerConfig:
     #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the PCRLB's drag noise.
     drag_beta_kg_m2: float = 500.0
     #: Prior of the inverse ballistic coefficient Cd A / m (m²/kg), its relative random walk
-    #: (1/sqrt(s)), its floor in that walk (m²/kg), and the fraction of the estimated drag
-    #: added as white acceleration noise.
+    #: (1/sqrt(s)) in the boost mode, its floor in the drag noise (m²/kg), and the fraction of
+    #: the estimated drag added as white acceleration noise in the boost mode (the coast and
+    #: manoeuvre modes' drag noise: ``lookout.tracking.drag``).
     init_kappa_m2_kg: float = 1e-3
     init_kappa_sigma_m2_kg: float = 1.5e-3
     kappa_walk_per_sqrt_s: float = 0.05

@@ -29,9 +29,16 @@ random walk driven by white jerk. The sizes are physical, not fitted:
   of lift, 0.5 m/s² more drag) was 3 m/s behind along its track at 2-3 sigma within 10 s,
   the manoeuvre mode's NEES 40-50, and kn23-pullup's reentry NEES in bounds stayed at 0.77.
 
+Lift and induced drag are coefficients times the dynamic pressure: over each prediction step the
+acceleration state scales with ``q`` and turns with the velocity (``carry``), up to the ceiling.
+The ceiling's drag coefficient is at most the catalogue's lifting airframes' zero-lift one at
+the Mach number, and the onset is weighed by the probability that the body is such an airframe
+(``airframe_probability``: a spent stage's drag is above any airframe's with its induced drag).
+
 The mode is entered from coast at ``1 / onset_dwell_s`` per second wherever the ceiling is at
 least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and with
-probability ``apogee_onset_prob`` (even odds) where the object passes its apogee in the air:
+probability ``apogee_onset_prob`` (even odds) where the object passes its apogee where the air
+allows ``apogee_min_lift_mps2``:
 the catalogue's lifting bodies engage their lift law there, saturated at what the air allows,
 so that part of the onset carries the lift prior into the mixing (``mix_onset``). With the
 rate alone, the mode took 12-20 s after a pull-up's lift began at apogee to pass one half
@@ -51,7 +58,7 @@ from scipy.special import ndtr
 
 from lookout.geodesy import G0, GM_EARTH
 from lookout.physics import atmosphere
-from lookout.physics.vehicles import catalogue
+from lookout.physics.vehicles import catalogue, drag_tables
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 
 
@@ -71,6 +78,32 @@ def _catalogue_lift() -> tuple[float, float, float]:
 CATALOGUE_LIFT_TO_DRAG, CATALOGUE_CL_FACTOR, CATALOGUE_MAX_LIFT_MPS2 = _catalogue_lift()
 
 
+def _catalogue_airframe_kappa() -> tuple[np.ndarray, np.ndarray]:
+    """The largest zero-lift drag coefficient per mass ``Cd0(M) A / m`` (m²/kg) of the
+    catalogue's lifting airframes after burnout, on the union of their drag tables' Mach knots
+    (linear between them, as each table): a glide vehicle alone once it separates; an airframe
+    that keeps its payload (``separates: false``) with its last stage, dry (its lightest), under
+    the stage's area."""
+    tables = drag_tables()
+    frames = []
+    for v in catalogue().values():
+        if v.aero is None:
+            continue
+        p, last = v.payload, v.stages[-1]
+        if p.separates:
+            frames.append((tables[p.drag], p.area_m2 / p.mass_kg))
+        else:
+            area = max(last.area_m2, p.area_m2)
+            frames.append((tables[p.drag], area / (last.dry_kg + p.mass_kg)))
+    if not frames:
+        return np.array([0.0, 1.0]), np.zeros(2)
+    mach = np.array(sorted({float(m) for table, _ in frames for m in table.mach}))
+    return mach, np.max([table(mach) * a_m for table, a_m in frames], axis=0)
+
+
+_AIRFRAME_MACH, _AIRFRAME_KAPPA = _catalogue_airframe_kappa()
+
+
 @dataclass(frozen=True)
 class ManoeuvreConfig:
     """Parameters of the manoeuvre mode (SI units); see the module docstring."""
@@ -84,9 +117,18 @@ class ManoeuvreConfig:
     #: lasts: a pull-up or glide comes once, tens of seconds to minutes after apogee.
     onset_dwell_s: float = 100.0
     dwell_s: float = 300.0
-    #: Lift ceiling (m/s²) below which the mode is not entered: a tenth of a g is what drag
-    #: noise already covers in the coast mode.
+    #: Lift ceiling (m/s²) below which the mode is not entered at the onset rate
+    #: (``onset_dwell_s``): a manoeuvre that begins after apogee is a pull-up or a glide of
+    #: at least a tenth of a g.
     min_lift_mps2: float = 1.0
+    #: ... and at apogee (``apogee_onset_prob``): the catalogue's lifting bodies engage their
+    #: lift there, saturated at what the air allows however little, and the coast mode covers
+    #: no lift (its noise is what its drag model leaves out, ``tracking.drag``): a lift of
+    #: 0.01 m/s² is a velocity error of 1 m/s in 100 s, the order of a radar's range-rate
+    #: noise. With the 1 m/s² above, slbm's airframe pushing over at its 60 km apogee (0.5
+    #: m/s² of lift, the most the air allowed) was followed by the coast mode alone for 25 s,
+    #: its NEES 20 -> 10,000.
+    apogee_min_lift_mps2: float = 0.01
     #: Below this probability the mode is a reseeded hypothesis, not a track (see the boost
     #: mode's ``boost_reseed_prob``).
     reseed_prob: float = 0.01
@@ -137,8 +179,13 @@ def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarr
     (N, 10, 10)) can pull at its dynamic pressure, bounded by its drag estimate."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    q = 0.5 * atmosphere.density(alt) * np.einsum("ij,ij->i", vel, vel)
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    q = 0.5 * atmosphere.density(alt) * v2
     kap = KAPPA_UNIT * (np.abs(x[:, KAPPA]) + 3.0 * np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)))
+    # No more than the catalogue's lifting airframes' zero-lift drag at this Mach: a body of
+    # higher drag (a tumbling stage, a track whose drag is not yet known) lifts no more.
+    mach = np.sqrt(v2) / atmosphere.speed_of_sound(alt)
+    kap = np.minimum(kap, np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA))
     a = 2.0 * cfg.cl_max_factor * cfg.lift_to_drag * q * kap
     return np.minimum(a, cfg.max_lift_mps2)
 
@@ -194,6 +241,45 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
     return Q
 
 
+def carry(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, P0: np.ndarray, cfg: ManoeuvreConfig):
+    """The aerodynamic acceleration of manoeuvre-mode states carried over a prediction from
+    ``x0`` to ``xp`` (N, 10), their transition matrices ``F`` (N, 10, 10) changed with it, in
+    place: lift and induced drag are the body's coefficients times its dynamic pressure, the
+    lift across the velocity and the induced drag along it. So over the step the acceleration
+    scales as the dynamic pressure ``q`` and turns with the velocity; held fixed in ECEF (a
+    random walk alone), it lagged a pull-up whose lift grew with ``q`` as the body sank into
+    the air (slbm: 4 -> 37 m/s² in 32 s, the lift estimate 15 m/s² behind, the mode's NEES
+    20-25) and turned part of the lift along the velocity. Not beyond the lift ceiling at
+    ``xp`` (``lift_ceiling``, covariances ``P0``), nor is its spread: below its ceiling a body
+    holding an altitude pulls what the hold asks, not in proportion to ``q``, and a ballistic
+    body's lift prior carried down into the air grew past any airframe's (an SRBM's reentry
+    vehicle unseen below 37 km: position sigma 10 km against a 1.5 km error)."""
+    v0, v1 = x0[:, 3:6], xp[:, 3:6]
+    s0 = np.maximum(np.sqrt(np.einsum("ij,ij->i", v0, v0)), 1e-3)
+    s1 = np.maximum(np.sqrt(np.einsum("ij,ij->i", v1, v1)), 1e-3)
+    rho0 = atmosphere.density(np.maximum(altitude_approx(x0[:, 0:3]), 0.0))
+    rho1 = atmosphere.density(np.maximum(altitude_approx(xp[:, 0:3]), 0.0))
+    a0 = x0[:, 6:9]
+    # The lift it may be pulling: its estimate and spread, neither carried past the ceiling.
+    a_mag = np.sqrt(np.einsum("ij,ij->i", a0, a0)) + lift_sigma_mps2(P0)
+    scale = np.where(rho0 > 0.0, rho1 * s1 * s1 / np.maximum(rho0 * s0 * s0, 1e-300), 1.0)
+    cap = lift_ceiling(xp, P0, cfg) / np.maximum(a_mag, 1e-12)
+    scale = np.where(scale > 1.0, np.minimum(scale, np.maximum(cap, 1.0)), scale)
+    # The rotation taking the velocity's direction at x0 to that at xp (Rodrigues).
+    u0, u1 = v0 / s0[:, None], v1 / s1[:, None]
+    axis = np.cross(u0, u1)
+    sin = np.sqrt(np.einsum("ij,ij->i", axis, axis))
+    cos = np.einsum("ij,ij->i", u0, u1)
+    k = axis / np.maximum(sin, 1e-12)[:, None]
+    K = np.zeros((x0.shape[0], 3, 3))
+    K[:, 0, 1], K[:, 0, 2], K[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    K[:, 1, 0], K[:, 2, 0], K[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
+    R = np.eye(3)[None] + sin[:, None, None] * K + (1.0 - cos)[:, None, None] * (K @ K)
+    M = scale[:, None, None] * R
+    xp[:, 6:9] = np.einsum("nij,nj->ni", M, a0)
+    F[:, 6:9, :] = M @ F[:, 6:9, :]
+
+
 def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarray:
     """Probability (N,) that the object passes its apogee within ``dt`` of its state ``x``
     (covariance ``P``): its climb rate, of that uncertainty, falls through zero in between
@@ -209,6 +295,24 @@ def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarr
     return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
 
 
+def airframe_probability(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Probability (N,) that coasting states ``x`` (covariances ``P``) are one of the
+    catalogue's lifting airframes, from their drag: a coast mode's ``kappa`` holds all the
+    drag, the induced drag of any lift with it, so an airframe's is at most its zero-lift
+    ``Cd0(M) A / m`` (``_AIRFRAME_KAPPA``) times ``1 + f²`` (the polar at the largest lift
+    coefficient, ``f Cl*``); the Gaussian's mass below that. A spent stage (``kappa`` 6e-4
+    m²/kg, known to 3 %, against the airframes' 1.5e-4 at Mach 10) is none, and does not
+    begin to manoeuvre unseen: irbm-overflight's stage, out of the radars' sight below 25 km,
+    drew the manoeuvre mode to 44 % with a position sigma of 12 km against its 1 km error."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    alt = np.maximum(altitude_approx(pos), 0.0)
+    mach = np.sqrt(np.einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt)
+    most = np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA) * (1.0 + cfg.cl_max_factor**2)
+    sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+    z = (most - np.abs(x[:, KAPPA]) * KAPPA_UNIT) / np.maximum(sig, 1e-12)
+    return ndtr(z)
+
+
 def onset_probability(
     x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig, split: bool = False
 ):
@@ -216,17 +320,20 @@ def onset_probability(
     it cannot pull ``min_lift_mps2``; ``apogee_onset_prob`` of the probability that its apogee
     falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs. With
     ``split``, also the part (N,) of it that is an onset at apogee (``mix_onset``)."""
-    can = lift_ceiling(x, P, cfg) >= cfg.min_lift_mps2
+    ceiling = lift_ceiling(x, P, cfg)
     p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
+    p = p * airframe_probability(x, P, cfg)
     if not cfg.onset_climbing:
         pos, vel = x[:, 0:3], x[:, 3:6]
         climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
         p = np.where(climb <= cfg.climb_mps, p, 0.0)
+    p = np.where(ceiling >= cfg.min_lift_mps2, p, 0.0)
     at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
         at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
+        at_apogee = at_apogee * airframe_probability(x, P, cfg)
+        at_apogee = np.where(ceiling >= cfg.apogee_min_lift_mps2, at_apogee, 0.0)
         p = p + at_apogee
-    p, at_apogee = np.where(can, p, 0.0), np.where(can, at_apogee, 0.0)
     return (p, at_apogee) if split else p
 
 
@@ -254,7 +361,9 @@ def mix_onset(
     share = w[:, coast, mode] * frac
     on = share > 0.0
     if on.any():
-        prior = lift_prior(xm[on, coast], Pm[on, coast], cfg)
+        # Saturated: a lift of the ceiling's size, its direction across the velocity unknown
+        # (per axis of that plane, half its square): twice the reseed's variance.
+        prior = 2.0 * lift_prior(xm[on, coast], Pm[on, coast], cfg)
         P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
@@ -290,6 +399,8 @@ def lift_sigma_mps2(P: np.ndarray) -> np.ndarray:
 
 __all__ = [
     "CATALOGUE_LIFT_TO_DRAG",
+    "airframe_probability",
+    "carry",
     "ManoeuvreConfig",
     "end_probability",
     "jerk_q",

@@ -71,6 +71,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
+from lookout.tracking.drag import drag_q
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -376,6 +377,13 @@ class Tracker:
         cap = np.repeat(cap, NMODE)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
+        # The coast and manoeuvre modes' drag noise: what their drag model leaves out over the
+        # step (``tracking.drag``); the boost mode's drag is lumped with its thrust.
+        flat_P0 = P0.reshape(NMODE * n, NX, NX)
+        drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
+        q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
+            flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
+        )
         q_jerk = np.tile([self._q_jerk, 0.0, 0.0], n)
         Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
@@ -383,7 +391,11 @@ class Tracker:
             x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
         )
         # --- end manoeuvre mode ---
-        Pp = F @ P0.reshape(NMODE * n, NX, NX) @ F.transpose(0, 2, 1) + Q
+        # --- manoeuvre mode: its lift carried with the dynamic pressure and the velocity ---
+        xm_p, F_m = xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE]
+        manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
+        xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
+        Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)

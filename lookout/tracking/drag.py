@@ -1,0 +1,211 @@
+"""Drag noise of the coast and manoeuvre modes: what the motion model's drag leaves out.
+
+The tracker's drag is the flight model's, ``½ ρ(h) |v| v kappa`` with the flight's atmosphere
+(``lookout.tracking.motion``), and ``kappa = Cd A / m`` a state. What that leaves out of a
+coasting body's drag, and nothing else, is its process noise:
+
+- **The drag coefficient follows the Mach number** along the body's drag table, one of the
+  catalogue's (``lookout/physics/vehicles.yaml``), which the tracker does not know
+  (``cd_mach_walk``): ``kappa`` walks as the tables' ``ln Cd`` changes across the Mach range
+  the body crosses. Above a table's last knot (Mach 10-30) ``Cd`` is constant: a hypersonic
+  reentry vehicle's drag coefficient does not change, and its deceleration is predicted as it
+  is measured; transonic, every table changes by tens of per cent, a few %/s.
+- **The extended Kalman filter's linearisation** (``linearisation_sigma``): drag is
+  exponential in the altitude and quadratic in the speed, and the transition matrix keeps the
+  first-order terms of the state's errors; the second-order ones are white acceleration of the
+  size the state's own uncertainty gives them.
+
+Until 2026-12-03 both modes had a walk of 5 %/sqrt(s) and 5 % of the drag as white
+acceleration, everywhere: a spent stage's position sigma grew 90 -> 950 m in 3-12 s unseen
+below 25 km while its error stayed at 20-90 m (its ``kappa`` constant within 1 % there), and
+the plain ballistic flights' reentry NEES in bounds was 0.22-0.54 (issue 17). The boost mode,
+whose drag shares the velocity's direction with its thrust (only their sum is seen), keeps
+those fractions (``TrackerConfig.drag_accel_fraction``, ``kappa_walk_per_sqrt_s``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import ndtr
+
+from lookout.physics import atmosphere
+from lookout.physics.frame import rotating_frame_acceleration
+from lookout.tracking.motion import KAPPA, KAPPA_UNIT, altitude_approx, density_and_slope
+
+if TYPE_CHECKING:
+    from lookout.tracking.config import TrackerConfig
+
+
+@cache
+def _drag_tables() -> tuple[tuple[np.ndarray, np.ndarray, float, float], ...]:
+    """Each catalogue drag table as (Mach knots, ln Cd at them, least and largest ``A / m``
+    (m²/kg) of the catalogue's bodies that fly it after burnout): a spent stage dry (the last
+    stage of a separating vehicle up to its full propellant, cut off early), a separated
+    payload, an airframe that keeps its payload with its last stage."""
+    from lookout.physics.vehicles import catalogue, drag_tables
+
+    tables = drag_tables()
+    spans: dict[str, list[float]] = {name: [] for name in tables}
+    for v in catalogue().values():
+        p, last = v.payload, v.stages[-1]
+        for st in v.stages[:-1]:
+            spans["spent_stage"].append(st.area_m2 / st.dry_kg)
+        if p.separates:
+            spans[p.drag].append(p.area_m2 / p.mass_kg)
+            spans["spent_stage"] += [last.area_m2 / last.dry_kg, last.area_m2 / last.propellant_kg]
+        else:
+            area, mass = max(last.area_m2, p.area_m2), last.dry_kg + p.mass_kg
+            spans[p.drag] += [area / mass, area / (mass + last.propellant_kg)]
+    return tuple(
+        (t.mach, np.log(t.cd), min(spans[name], default=0.0), max(spans[name], default=np.inf))
+        for name, t in tables.items()
+    )
+
+
+def mach_rate(pos: np.ndarray, vel: np.ndarray, a_drag: np.ndarray) -> np.ndarray:
+    """|dM/dt| (1/s) of bodies at ``pos``, ``vel`` (N, 3) decelerated by ``a_drag`` (N,) m/s²:
+    the speed's rate (gravity and drag along the velocity) over the speed of sound, and the
+    change of the speed of sound along the altitude the body crosses."""
+    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    up = pos / np.linalg.norm(pos, axis=1)[:, None]
+    climb = np.einsum("ij,ij->i", up, vel)
+    g_along = np.einsum("ij,ij->i", rotating_frame_acceleration(pos, vel), vel) / speed
+    h = np.maximum(altitude_approx(pos), 0.0)
+    c = atmosphere.speed_of_sound(h)
+    dc_dh = (atmosphere.speed_of_sound(h + 100.0) - atmosphere.speed_of_sound(h - 100.0)) / 200.0
+    mach = speed / c
+    return np.abs(g_along - a_drag) / c + mach * np.abs(dc_dh * climb) / c
+
+
+def cd_mach_walk(
+    pos: np.ndarray,
+    vel: np.ndarray,
+    a_drag: np.ndarray,
+    kappa: np.ndarray | None = None,
+    kappa_sigma: np.ndarray | None = None,
+) -> np.ndarray:
+    """Relative random walk (1/s: the variance rate of ``ln kappa``) of the drag coefficient of
+    bodies at ``pos``, ``vel`` (N, 3) decelerated by ``a_drag`` (N,): across a table's segment
+    ``[M_i, M_i+1]``, ``ln Cd`` changes by ``d_i``, crossed in ``(M_i+1 - M_i) / |dM/dt|``
+    seconds; a walk of that variance over that time, ``d_i² |dM/dt| / (M_i+1 - M_i)``,
+    averaged over the catalogue's tables the body may fly (the second moment of the change,
+    the table unknown): each weighed by the probability that the body's ``kappa`` (N,, m²/kg,
+    of sigma ``kappa_sigma``; without them, every table alike) lies within the ``Cd A / m`` of
+    the catalogue's bodies that fly it. A spent stage (6e-4 m²/kg at Mach 5, which no reentry
+    vehicle nor lifting airframe reaches) walks with the tumbling cylinder's table alone, whose
+    ``Cd`` changes by 5-30 % across the transonic range, not the slender bodies' 60-100 %
+    (irbm-overflight's stage, unseen below 17 km: sigma 3.3 km against a 0.4-0.9 km error).
+    None above a table's last knot."""
+    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    mach = speed / atmosphere.speed_of_sound(np.maximum(altitude_approx(pos), 0.0))
+    tables = _drag_tables()
+    each = np.zeros((len(tables), mach.size))  # each table's walk per unit |dM/dt|
+    w = np.ones((len(tables), mach.size))
+    for k, (knots, log_cd, lo, hi) in enumerate(tables):
+        i = np.clip(np.searchsorted(knots, mach, side="right") - 1, 0, knots.size - 2)
+        d = log_cd[i + 1] - log_cd[i]
+        each[k] = np.where(mach < knots[-1], d * d / (knots[i + 1] - knots[i]), 0.0)
+        if kappa is not None:
+            cd = np.exp(np.interp(mach, knots, log_cd))
+            sig = np.maximum(kappa_sigma, 1e-12)
+            w[k] = ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+    total = w.sum(axis=0)
+    # A body no table fits (outside the catalogue): every table alike.
+    w = np.where(total > 1e-6, w, 1.0)
+    q = (w * each).sum(axis=0) / w.sum(axis=0)
+    return q * mach_rate(pos, vel, a_drag)
+
+
+def cd_mach_step(
+    x0: np.ndarray, x1: np.ndarray, kappa: np.ndarray, kappa_sigma: np.ndarray
+) -> np.ndarray:
+    """Variance (N,) of the change of ``ln kappa`` over a prediction from states ``x0`` to
+    ``x1`` (N, 10): ``cd_mach_walk`` integrated over the Mach range the step crosses, from
+    its ends, ``d_i²`` times the part of each table segment crossed. At its start alone a
+    step's rate missed the range a body decelerating at hundreds of m/s² crosses within it
+    (lofted-icbm's third stage from Mach 20 to 3 in 4 s at 30-12 km: its drag coefficient
+    certain to 0.1 %, NEES 36-92,000)."""
+    m = []
+    for x in (x0, x1):
+        pos, vel = x[:, 0:3], x[:, 3:6]
+        alt = np.maximum(altitude_approx(pos), 0.0)
+        m.append(np.sqrt(np.einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt))
+    lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
+    tables = _drag_tables()
+    each = np.zeros((len(tables), lo_m.size))
+    w = np.ones((len(tables), lo_m.size))
+    for k, (knots, log_cd, lo, hi) in enumerate(tables):
+        for i in range(knots.size - 1):
+            width = knots[i + 1] - knots[i]
+            part = np.clip(np.minimum(hi_m, knots[i + 1]) - np.maximum(lo_m, knots[i]), 0.0, None)
+            each[k] += (log_cd[i + 1] - log_cd[i]) ** 2 * part / width
+        cd = np.exp(np.interp(m[0], knots, log_cd))
+        sig = np.maximum(kappa_sigma, 1e-12)
+        w[k] = ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+    w = np.where(w.sum(axis=0) > 1e-6, w, 1.0)
+    return (w * each).sum(axis=0) / w.sum(axis=0)
+
+
+def linearisation_sigma(
+    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
+) -> np.ndarray:
+    """Standard deviation (m/s², (N,)) of what the extended Kalman filter's linearised drag
+    leaves out, for states ``x`` (N, 10) of covariances ``P`` (N, 10, 10), drag ``a_drag`` and
+    drag coefficient ``kap`` (N,; KAPPA_UNIT, floored): drag ``a = a0 exp(-eta) (1 + k)
+    (1 + n)²`` in the relative errors of altitude ``eta = dh / H`` (``H`` the density scale
+    height there), drag coefficient ``k = dkappa / kappa`` and speed ``n = dv / v``, of which
+    the transition matrix keeps the first-order terms; the second-order ones, ``eta²/2 - eta k
+    - 2 eta n + 2 k n + n²``, have the variance ``s_h⁴/2 + 2 s_v⁴ + s_h² s_k² + 4 s_h² s_v² +
+    4 s_k² s_v²`` for independent Gaussian errors of relative sigmas ``s_h, s_k, s_v``. A
+    tracked reentry vehicle (altitude to 10 m of a 6.5 km scale height, ``kappa`` to 20 %)
+    gets 0.03 % of its drag; a track just born (altitude to kilometres, ``kappa`` to 150 %) as
+    much as its drag."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    up = pos / np.linalg.norm(pos, axis=1)[:, None]
+    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    along = vel / speed[:, None]
+    var_h = np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up), 0.0)
+    var_v = np.maximum(np.einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
+    rho, drho = density_and_slope(altitude_approx(pos))
+    inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
+    sh2 = var_h * inv_h * inv_h
+    sk2 = np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap)
+    sv2 = var_v / (speed * speed)
+    var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
+    return a_drag * np.sqrt(var)
+
+
+def drag_q(
+    x: np.ndarray,
+    P: np.ndarray,
+    config: TrackerConfig,
+    x1: np.ndarray | None = None,
+    dt: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
+    of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
+    floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
+    the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
+    ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
+    in the drag that sets both, as in the boost mode's noise."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    v2 = np.einsum("ij,ij->i", vel, vel)
+    kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
+    a_drag = 0.5 * atmosphere.density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
+    a_drag = a_drag * KAPPA_UNIT
+    lin = linearisation_sigma(x, P, a_drag, kap)
+    q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
+    sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+    if x1 is None:
+        walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+    else:
+        var = cd_mach_step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+        walk = var / np.maximum(np.abs(dt), 1e-9)
+    q_kappa = walk * kap * kap
+    return q_acc, q_kappa
+
+
+__all__ = ["cd_mach_step", "cd_mach_walk", "drag_q", "linearisation_sigma", "mach_rate"]
