@@ -256,8 +256,8 @@ PUBLISHED = read_published(default_csv())
 def test_published_flight(row, monkeypatch):
     # Each row's guidance solved once and kept, as a scenario's is (``plancache``: keyed by the
     # source of the solver and the physics, so any change to them solves it again); the flight
-    # is flown and checked against the published figures every time. Solving takes 3/4 of the
-    # row's time; the planner's own tests below solve every time.
+    # is flown and checked against the published figures every time. Solving was 14 of the
+    # rows' 19 CPU s; the planner's own tests below solve every time.
     from lookout.flight.plancache import plan_cached
     from lookout.scoring import validation
 
