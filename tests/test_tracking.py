@@ -399,6 +399,7 @@ def test_nees_of_an_mrbm_and_its_stage_parted_in_the_air_within_bounds():
     assert len(values) == 4 and np.mean(values) >= 0.9 and min(values) >= 0.85, fractions
 
 
+@pytest.mark.slow  # a whole shipped scenario through one partner's tracker, second by second
 def test_a_lost_track_does_not_fly_off_on_a_false_alarm():
     """srbm-salvo, Korea's own tracker (its two radars, two false alarms per scan each): tracks
     lost late in boost or at staging for 40-60 s used to take one false alarm through a boost
