@@ -539,11 +539,12 @@ def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(see
     the lowest altitude at which any catalogue vehicle burns out (``BURNOUT_FLOOR_M``), is not
     known to coast: no predicted impact while the rocket burns, only instantaneous impact
     points, and a predicted one after burnout."""
-    from lookout.flight import Aim, plan
+    from lookout.flight import Aim
+    from lookout.flight.plancache import plan_cached
     from lookout.sensors import make_sensor, observe
     from lookout.tracking import Tracker
 
-    launch = plan(38.23, 125.1, Aim(target_lat_deg=39.32, target_lon_deg=134.65),
+    launch = plan_cached(38.23, 125.1, Aim(target_lat_deg=39.32, target_lon_deg=134.65),
                   "mrbm-liquid", "m", 0.0)  # fmt: skip
     (traj,) = fly([launch], debris=False)
     spec = dict(type="radar", id="ship", partner="KR", lat_deg=37.3, lon_deg=125.35,

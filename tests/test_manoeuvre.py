@@ -12,7 +12,11 @@ from lookout.assess import mahalanobis2, predict_impacts
 from lookout.assess.footprint import hold_altitudes, reach_impacts, widen
 from lookout.assess.impact import CHI2_2D_95
 from lookout.assess.manoeuvre import LiftMemory, flight_type, merge_types, observe
-from lookout.flight import Aim, fly, plan
+from lookout.flight import Aim, fly
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan
 from lookout.geodesy import ecef_to_geodetic
 from lookout.tracking import TrackerConfig, track
 from lookout.tracking.manoeuvre import ManoeuvreConfig, lift_ceiling, process_noise

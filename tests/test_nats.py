@@ -1,4 +1,9 @@
-"""The NATS JetStream bus against a real nats-server started here (free port, temporary store)."""
+"""The NATS JetStream bus against a real nats-server started here (free port, temporary store).
+
+The fast lane (``make test``) runs what the module's one server answers: configuration, logins,
+each partner's permissions, delivery, acks and retries. The runs that start servers of their own
+(a quota, a connection limit, TLS, a restart, a three-server cluster), wait out a redelivery
+(linger) or measure latency are ``slow``: ``make test-all`` runs them."""
 
 from __future__ import annotations
 
@@ -307,6 +312,7 @@ def test_partner_cannot_bypass_with_raw_jetstream_api(server):
     run(main())
 
 
+@pytest.mark.slow
 def test_flooding_partner_evicts_nothing_of_anothers(tmp_path):
     """KR floods its own subject past its quota: its publishes are refused, every one of JP's
     acked messages is still stored, and JP keeps publishing."""
@@ -339,6 +345,7 @@ def test_flooding_partner_evicts_nothing_of_anothers(tmp_path):
         run(main(srv), timeout_s=60)
 
 
+@pytest.mark.slow
 def test_connection_limit_per_partner():
     async def main(srv: NatsServer):
         buses = [partner_bus(srv, "KR", connect_timeout_s=3) for _ in range(3)]
@@ -355,6 +362,7 @@ def test_connection_limit_per_partner():
         run(main(srv))
 
 
+@pytest.mark.slow
 def test_tls_with_a_test_ca():
     async def main(srv: NatsServer):
         assert srv.url.startswith("tls://")
@@ -453,6 +461,7 @@ def test_handler_error_is_retried(server):
     run(main())
 
 
+@pytest.mark.slow
 def test_reconnects_and_streams_survive_server_restart():
     async def main(srv: NatsServer):
         ex = exchange_bus(srv)
@@ -481,6 +490,7 @@ def test_reconnects_and_streams_survive_server_restart():
 # -- batch frames (linger) ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_linger_batches_frames_and_keeps_order(server):
     async def main():
         ex = exchange_bus(server, linger_s=0.005, max_batch=32)
@@ -524,6 +534,7 @@ def test_malformed_frame_is_counted_not_fatal():
         unframe(RawStreamMsg(subject="s", data=frame([b"abc"]), headers={BATCH_HEADER: "2"}))
 
 
+@pytest.mark.slow
 def test_partner_before_streams_exist_gets_a_clear_error():
     async def main(srv: NatsServer):
         async with partner_bus(srv, "KR", unavailable_retry_s=0.5) as kr:
@@ -563,6 +574,7 @@ def test_coalition_bus_routes_each_subject_to_its_own_user(server):
     run(main())
 
 
+@pytest.mark.slow
 def test_latency_bench_smoke():
     from lookout.bench.nats_latency import nats_latency
 
@@ -572,6 +584,7 @@ def test_latency_bench_smoke():
     assert 0 < r["p50_ms"] <= r["p99_ms"]
 
 
+@pytest.mark.slow
 def test_replicated_streams_survive_losing_the_leader():
     """The documented deployment: three servers, every stream with three replicas. The stream
     leader is killed (-9): nothing acked is lost, delivery goes on through the others."""

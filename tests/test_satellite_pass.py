@@ -57,6 +57,7 @@ def test_a_satellite_pass_claims_no_overflight(satellite_pass):
     assert claims.phantom_launches == []
 
 
+@pytest.mark.slow  # simulates the whole two hours of quiet-sky for 140 s of its detections
 def test_a_payload_and_its_stage_passing_get_one_track_each():
     """quiet-sky's second pass, its detections (clutter included) from 5760 s to 5900 s: the
     payload and its stage 9.4 km apart at 7.7 km/s, seen every 2 s by two radars 0.11 s

@@ -30,8 +30,14 @@ SHIPPED = [
     "barrage",
 ]
 #: Simulated twice by the determinism test: all but the barrage (400 launches, the picture
-#: benchmark's; the same code paths at a hundred times the cost).
-SIMULATED = [n for n in SHIPPED if n != "barrage"]
+#: benchmark's; the same code paths at a hundred times the cost). The mass raid (40 launches)
+#: and the quiet sky (two hours of clutter, two orbits) take as long as the other eight together,
+#: on paths srbm-salvo (a salvo, clutter) and satellite-launch (an orbit) take too: they are
+#: ``slow`` (``make test-all`` runs them).
+_LONG = {"mass-raid", "quiet-sky"}
+SIMULATED = [
+    pytest.param(n, marks=pytest.mark.slow) if n in _LONG else n for n in SHIPPED if n != "barrage"
+]
 
 
 def _raw(name: str) -> dict:

@@ -13,7 +13,11 @@ from lookout.bench.stonesoup_baseline import (  # noqa: E402
     ballistic_propagate,
     run_stonesoup,
 )
-from lookout.flight import Aim, fly, plan  # noqa: E402
+from lookout.flight import Aim, fly  # noqa: E402
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan  # noqa: E402
 from lookout.geodesy import OMEGA_EARTH  # noqa: E402
 from lookout.physics.gravity import gravity_j2  # noqa: E402
 from lookout.scoring import score  # noqa: E402

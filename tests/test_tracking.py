@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 from scipy.stats import chi2
 
-from lookout.flight import Aim, fly, plan
+from lookout.flight import Aim, fly
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.physics.trajectory import COAST
 from lookout.sensors import TruthSamples, make_sensor, observe
@@ -200,30 +204,41 @@ def test_coast_rmse_within_1_2_of_the_pcrlb(irbm):
     assert np.mean(ratios) <= 1.25, ratios
 
 
-def test_incremental_tracker_matches_the_batch_run(irbm):
+@pytest.fixture(scope="module")
+def in_chunks(irbm):
+    """The first run's detections fed 97 at a time (chunks cut scans at odd places) to a tracker
+    keeping its updates and to one keeping none (a node's, the fusion's): both trackers, and per
+    chunk the rows each returned and how many updates the forgetting one still held."""
     _, runs = irbm
-    dets, _, out = runs[0]
-    tracker = Tracker()
-    half = len(dets) // 2
-    a = tracker.process(dets[:half])
-    b = tracker.process(dets[half:])
-    assert len(a) + len(b) == len(out.updates)
-    np.testing.assert_allclose(np.concatenate([a.x, b.x]), out.updates.x)
+    dets = runs[0][0]
+    keeping, forgetting = Tracker(), Tracker(keep_updates=False)
+    chunks = []
+    for k in range(0, len(dets), 97):
+        a, b = keeping.process(dets[k : k + 97]), forgetting.process(dets[k : k + 97])
+        chunks.append((a, b, len(forgetting._log)))
+    return keeping, forgetting, chunks
+
+
+def test_incremental_tracker_matches_the_batch_run(irbm, in_chunks):
+    _, runs = irbm
+    out = runs[0][2]
+    tracker, _, chunks = in_chunks
+    rows = [a for a, _, _ in chunks]
+    assert len(rows) > 10
+    assert sum(len(a) for a in rows) == len(out.updates)
+    np.testing.assert_allclose(np.concatenate([a.x for a in rows]), out.updates.x)
     rep = tracker.report(float(out.updates.t[-1]) + 10.0)
     assert len(rep) == 1 and rep.confirmed.all()
 
 
-def test_a_tracker_keeping_no_updates_gives_the_same_rows_and_holds_none(irbm):
+def test_a_tracker_keeping_no_updates_gives_the_same_rows_and_holds_none(in_chunks):
     """A long-running tracker (a node's, the fusion's) forgets its updates once returned: the
     same rows, bit for bit, and nothing kept that grows with the run."""
-    _, runs = irbm
-    dets = runs[0][0]
-    keeping, forgetting = Tracker(), Tracker(keep_updates=False)
-    for k in range(0, len(dets), 97):
-        a, b = keeping.process(dets[k : k + 97]), forgetting.process(dets[k : k + 97])
+    keeping, forgetting, chunks = in_chunks
+    for a, b, held in chunks:
         for name in ("t", "track_id", "x", "P", "boost_prob", "detection_index", "confirmed"):
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
-        assert not forgetting._log
+        assert held == 0
     assert len(keeping.updates()) > 0
     with pytest.raises(RuntimeError):
         forgetting.updates()
@@ -384,6 +399,7 @@ def test_nees_of_an_mrbm_and_its_stage_parted_in_the_air_within_bounds():
     assert len(values) == 4 and np.mean(values) >= 0.9 and min(values) >= 0.85, fractions
 
 
+@pytest.mark.slow  # a whole shipped scenario through one partner's tracker, second by second
 def test_a_lost_track_does_not_fly_off_on_a_false_alarm():
     """srbm-salvo, Korea's own tracker (its two radars, two false alarms per scan each): tracks
     lost late in boost or at staging for 40-60 s used to take one false alarm through a boost
