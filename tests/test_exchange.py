@@ -900,3 +900,19 @@ def test_a_shared_memo_opens_an_envelope_once_and_each_verifier_still_judges_it(
     assert lax.message is not None
     strict = Verifier(keyring, SimClock(T0), signatures=memo).check(bad)
     assert strict.reason is Reason.IMPLAUSIBLE
+
+
+def test_the_memo_tells_apart_envelopes_that_end_alike():
+    from lookout.exchange.verify import SignatureMemo
+
+    keyring = Keyring.derived(SEED, ["KR"])
+    memo = SignatureMemo()
+    data = envelope_bytes(seal(det(), "KR", 1, T0, derive_key(SEED, "KR")))
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(data).message is not None
+    # Other bytes with the same last 64 (the signature) are not taken from the memo.
+    other = envelope_bytes(seal(det(r=801e3), "KR", 1, T0, derive_key(SEED, "KR")))
+    forged = other[:-64] + data[-64:]
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(forged).reason is Reason.FORGED
+    assert memo.hits == 0
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(bytes(data)).accepted
+    assert memo.hits == 1
