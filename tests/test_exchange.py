@@ -861,3 +861,58 @@ def test_a_shared_signature_memo_verifies_once_and_never_passes_a_forgery():
             envelope_bytes(seal(det(), "KR", seq, T0, derive_key(SEED, "KR")))
         )
     assert len(memo._ok) == 2
+
+
+def test_a_shared_memo_opens_an_envelope_once_and_each_verifier_still_judges_it():
+    from lookout.exchange.verify import SignatureMemo
+
+    keyring = Keyring.derived(SEED, ["KR", "JP"])
+    memo = SignatureMemo()
+    data = envelope_bytes(seal(det(), "KR", 1, T0, derive_key(SEED, "KR")))
+    # Without the memo and with it: the same verdicts, the same message.
+    alone = Verifier(keyring, SimClock(T0)).check(data)
+    first = Verifier(keyring, SimClock(T0), signatures=memo).check(data)
+    second_v = Verifier(keyring, SimClock(T0), signatures=memo)
+    second = second_v.check(data)
+    assert memo.hits == 1
+    assert alone.message == first.message == second.message
+    assert second.message is first.message  # opened once
+    # The receiver's own checks still run on a memo hit: replay, the subject's claims, time.
+    assert second_v.check(data).reason is Reason.DUPLICATE
+    assert (
+        Verifier(keyring, SimClock(T0), signatures=memo).check(data, subject_sender="JP").reason
+        is Reason.MALFORMED
+    )
+    assert (
+        Verifier(keyring, SimClock(T0), signatures=memo).check(data, subject_type="heartbeat")
+        .reason is Reason.MALFORMED
+    )  # fmt: skip
+    assert (
+        Verifier(keyring, SimClock(T0 + 60 * 10**9), signatures=memo).check(data).reason
+        is Reason.LATE
+    )
+    # A keyring with another key for the sender does not take the memo's word: forged.
+    other = Keyring({"KR": derive_key(SEED, "JP").public_key(), "JP": keyring["JP"]})
+    assert Verifier(other, SimClock(T0), signatures=memo).check(data).reason is Reason.FORGED
+    # Opened without the physics: a verifier that checks them checks them.
+    bad = envelope_bytes(seal(det(r=1e300), "KR", 2, T0, derive_key(SEED, "KR")))
+    lax = Verifier(keyring, SimClock(T0), signatures=memo, plausibility=False).check(bad)
+    assert lax.message is not None
+    strict = Verifier(keyring, SimClock(T0), signatures=memo).check(bad)
+    assert strict.reason is Reason.IMPLAUSIBLE
+
+
+def test_the_memo_tells_apart_envelopes_that_end_alike():
+    from lookout.exchange.verify import SignatureMemo
+
+    keyring = Keyring.derived(SEED, ["KR"])
+    memo = SignatureMemo()
+    data = envelope_bytes(seal(det(), "KR", 1, T0, derive_key(SEED, "KR")))
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(data).message is not None
+    # Other bytes with the same last 64 (the signature) are not taken from the memo.
+    other = envelope_bytes(seal(det(r=801e3), "KR", 1, T0, derive_key(SEED, "KR")))
+    forged = other[:-64] + data[-64:]
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(forged).reason is Reason.FORGED
+    assert memo.hits == 0
+    assert Verifier(keyring, SimClock(T0), signatures=memo).check(bytes(data)).accepted
+    assert memo.hits == 1

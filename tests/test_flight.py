@@ -632,3 +632,14 @@ def test_effective_potential_is_the_potential_of_gravity_and_the_centrifugal_for
         for e in np.eye(3)
     ])  # fmt: skip
     np.testing.assert_allclose(-grad, force, rtol=1e-6)
+
+
+def test_the_flight_models_einsum_is_numpys_bit_for_bit():
+    from lookout.physics.einsum import einsum
+
+    rng = np.random.default_rng(16)
+    a, b = rng.standard_normal((37, 3)), rng.standard_normal((37, 3))
+    P = rng.standard_normal((5, 6, 6))
+    for spec, ops in (("ij,ij->i", (a, b)), ("nij,nj->ni", (P, rng.standard_normal((5, 6)))),
+                      ("ki,ij,kj->k", (a, rng.standard_normal((3, 3)), b))):  # fmt: skip
+        assert np.array_equal(einsum(spec, *ops), np.einsum(spec, *ops))

@@ -45,6 +45,7 @@ from lookout.assess.impact import (
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.physics.einsum import einsum
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.timebase import s_to_ns, s_to_ns_or_none
 
@@ -354,7 +355,7 @@ class Assessor:
         boost = bp >= BOOST_THRESHOLD
         coasting = bp <= 1.0 - COAST_CONFIDENCE
         lat, lon, alt = ecef_to_geodetic(x[:, :3])
-        vr = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
+        vr = einsum("ij,ij->i", x[:, :3], x[:, 3:]) / np.linalg.norm(x[:, :3], axis=1)
         energy = specific_energy(x)
         mems = [self.memory.setdefault(k, TrackMemory()) for k in track_ids]
         if parents:
@@ -363,7 +364,7 @@ class Assessor:
                     m.parent = parents[k]
         # A track never seen in its burn, climbing below the lowest burnout: still burning.
         up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1, keepdims=True)
-        sig_vr = np.sqrt(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up))
+        sig_vr = np.sqrt(einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up))
         rising = (vr > -norm.ppf(COAST_CONFIDENCE) * sig_vr) & (alt < BURNOUT_FLOOR_M)
         for i, m in enumerate(mems):
             if coasting[i] and rising[i] and m.parent is None and not m.seen_boost:
@@ -432,9 +433,7 @@ class Assessor:
             if (
                 a.impact_kind == "predicted"
                 and track_ids[i] not in no_lift
-                and manoeuvre_kind.capable(
-                    m.lift, a.apogee_m, alt[i], a.phase == "boost"
-                )
+                and manoeuvre_kind.capable(m.lift, a.apogee_m, alt[i], a.phase == "boost")
             ):
                 glide.append(i)
             nominals.append(nominal)
@@ -745,7 +744,7 @@ def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: floa
     if t.size < 2:
         return t, lat, lon
     u = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1)
-    ang = np.arccos(np.clip(np.einsum("ij,ij->i", u[:-1], u[1:]), -1.0, 1.0))
+    ang = np.arccos(np.clip(einsum("ij,ij->i", u[:-1], u[1:]), -1.0, 1.0))
     k = np.maximum(1, np.ceil(ang * 6371e3 / step_m).astype(int))
     seg = np.repeat(np.arange(t.size - 1), k)
     s = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)

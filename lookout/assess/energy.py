@@ -16,6 +16,7 @@ import numpy as np
 
 from lookout.geodesy import GM_EARTH, R_EQUATOR, R_MEAN
 from lookout.messages import Orbit  # the wire form is the one orbit record
+from lookout.physics.einsum import einsum
 from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, osculating_orbit, perigee_altitude
 
 #: Range class boundaries (m): SRBM < 1000 km <= MRBM < 3000 km <= IRBM < 5500 km <= ICBM.
@@ -39,7 +40,7 @@ def orbits(x: np.ndarray) -> tuple[np.ndarray, list[Orbit | None]]:
     """Whether each ECEF state (N, 6) is in orbit (perigee above 100 km), and its orbit."""
     x = np.atleast_2d(x)
     a, e, energy, h = osculating_orbit(x[:, :3], x[:, 3:])
-    h2 = np.einsum("ij,ij->i", h, h)
+    h2 = einsum("ij,ij->i", h, h)
     rp = np.where(energy < 0, a * (1 - e), h2 / (GM_EARTH * (1 + e)))
     orbital = (energy < 0) & (rp - R_EQUATOR > ORBIT_MIN_PERIGEE_M)
     out: list[Orbit | None] = []
@@ -77,7 +78,7 @@ def orbit_within(x: np.ndarray, P: np.ndarray, z: float) -> np.ndarray:
     hp = perigee_altitude(pts[:, :3], pts[:, 3:]).reshape(n, 12)
     g = 0.5 * (hp[:, :6] - hp[:, 6:])
     h0 = perigee_altitude(x[:, :3], x[:, 3:])
-    upper = h0 + z * np.sqrt(np.einsum("ij,ij->i", g, g))
+    upper = h0 + z * np.sqrt(einsum("ij,ij->i", g, g))
     return np.maximum(upper, hp.max(axis=1)) > ORBIT_MIN_PERIGEE_M
 
 

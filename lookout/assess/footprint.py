@@ -29,6 +29,7 @@ import numpy as np
 
 from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
+from lookout.physics.einsum import einsum
 from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.physics.vehicles import catalogue
 
@@ -69,7 +70,7 @@ def hold_altitudes(x: np.ndarray, nominal: list) -> tuple[np.ndarray, np.ndarray
     ballistic ``nominal`` trajectory, ``ImpactBatch.nominal``), both within ``LIFT_CEILING_M``."""
     _, _, alt = ecef_to_geodetic(np.atleast_2d(x)[:, :3])
     x = np.atleast_2d(x)
-    climbing = np.einsum("ij,ij->i", x[:, :3], x[:, 3:6]) > 0
+    climbing = einsum("ij,ij->i", x[:, :3], x[:, 3:6]) > 0
     hold = alt.copy()
     for i in np.flatnonzero(climbing):
         ev = nominal[i].event("apogee") if nominal[i] is not None else None
@@ -160,7 +161,7 @@ def widen(lat0, lon0, cov_en, t0, t_sigma, r_lat, r_lon, r_t):
     # The ellipse of the reach points: their spread, scaled until every point is inside at the
     # 95% quantile (regularised by a metre: two points make a segment).
     spread = d.T @ d / len(d) + np.eye(2)
-    worst = float(np.max(np.einsum("ki,ij,kj->k", d, np.linalg.inv(spread), d)))
+    worst = float(np.max(einsum("ki,ij,kj->k", d, np.linalg.inv(spread), d)))
     spread *= max(worst / CHI2_2D_95, 1e-9)
     # Each point is as uncertain as the ballistic impact: the region must hold the sum of the
     # two ellipses, which lies inside E((1 + 1/p) C + (1 + p) S) for any p > 0 (the outer

@@ -30,6 +30,7 @@ import numpy as np
 
 from lookout import messages
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
+from lookout.physics.einsum import einsum
 from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.physics.trajectory import Trajectory
 
@@ -94,7 +95,7 @@ def mahalanobis2(lat0, lon0, cov_en, lat, lon) -> np.ndarray:
     dist, az = dist.reshape(lat0.shape), az.reshape(lat0.shape)
     d = np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)
     sol = np.linalg.solve(cov_en, d[..., None])[..., 0]
-    return np.einsum("...i,...i->...", d, sol)
+    return einsum("...i,...i->...", d, sol)
 
 
 def sigma_points(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,13 +226,13 @@ def predict_impacts(
         ww = np.where(ok[idx], w, 0.0)
         ww = ww / ww.sum(axis=1, keepdims=True)
         d = np.where(ok[idx][..., None], d, 0.0)
-        m = np.einsum("ks,ksi->ki", ww, d)
+        m = einsum("ks,ksi->ki", ww, d)
         dd = d - m[:, None, :]
-        out_cov[idx] = np.einsum("ks,ksi,ksj->kij", ww, dd, dd)
+        out_cov[idx] = einsum("ks,ksi,ksj->kij", ww, dd, dd)
         tt = np.where(ok[idx], imp_t[idx], 0.0)
-        mt = np.einsum("ks,ks->k", ww, tt)
+        mt = einsum("ks,ks->k", ww, tt)
         out_t[idx] = mt
-        out_ts[idx] = np.sqrt(np.einsum("ks,ks->k", ww, (tt - mt[:, None]) ** 2))
+        out_ts[idx] = np.sqrt(einsum("ks,ks->k", ww, (tt - mt[:, None]) ** 2))
         shift = np.hypot(m[:, 0], m[:, 1])
         la, lo = geodesic_direct(lat0[:, 0], lon0[:, 0], np.arctan2(m[:, 0], m[:, 1]), shift)
         out_lat[idx], out_lon[idx] = la, lo

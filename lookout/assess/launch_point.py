@@ -35,6 +35,7 @@ from lookout.geodesy import (
     geodesic_inverse,
 )
 from lookout.physics import dynamics
+from lookout.physics.einsum import einsum
 from lookout.physics.integrate import rk4_step
 
 #: Boost back-extrapolation parameters (mean, sigma): time factor k and distance factor c.
@@ -99,9 +100,9 @@ def _summarise(lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost") ->
     """Weighted mean and covariance of sigma-point launch points (N, S)."""
     lat0, lon0 = lat[:, :1], lon[:, :1]
     d = _enu_offsets(lat0, lon0, lat, lon)
-    m = np.einsum("s,nsi->ni", w, d)
+    m = einsum("s,nsi->ni", w, d)
     dd = d - m[:, None]
-    cov = np.einsum("s,nsi,nsj->nij", w, dd, dd)
+    cov = einsum("s,nsi,nsj->nij", w, dd, dd)
     if extra_cov is not None:
         cov = cov + extra_cov
     mt = tl @ w
@@ -123,7 +124,7 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     cov[:, 6, 6], cov[:, 7, 7] = K_TIME[1] ** 2, C_DISTANCE[1] ** 2
     pts, w = sigma_points(mean, cov)
     lat, lon, h = ecef_to_geodetic(pts[..., :3])
-    v = np.einsum("nsij,nsj->nsi", enu_basis(lat, lon), pts[..., 3:6])
+    v = einsum("nsij,nsj->nsi", enu_basis(lat, lon), pts[..., 3:6])
     v_up = np.maximum(v[..., 2], 1.0)
     tau = np.maximum(pts[..., 6], 1.0) * np.maximum(h, 0.0) / v_up
     dist = np.maximum(pts[..., 7], 0.0) * np.hypot(v[..., 0], v[..., 1]) * tau
@@ -202,12 +203,12 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     # Model error: along the track's heading (its horizontal velocity) and across it.
     la0, lo0, _ = ecef_to_geodetic(x[:, :3])
     dist, _ = geodesic_inverse(lat[:, 0], lon[:, 0], la0, lo0)
-    v = np.einsum("nij,nj->ni", enu_basis(la0, lo0), x[:, 3:])
+    v = einsum("nij,nj->ni", enu_basis(la0, lo0), x[:, 3:])
     u = v[:, :2] / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
     across = np.stack([-u[:, 1], u[:, 0]], axis=1)
     s_along = BACKWARD_ALONG_FRACTION * np.nan_to_num(dist, nan=0.0)
-    extra = s_along[:, None, None] ** 2 * np.einsum("ni,nj->nij", u, u)
-    extra += BACKWARD_ACROSS_M**2 * np.einsum("ni,nj->nij", across, across)
+    extra = s_along[:, None, None] ** 2 * einsum("ni,nj->nij", u, u)
+    extra += BACKWARD_ACROSS_M**2 * einsum("ni,nj->nij", across, across)
     est = _summarise(
         lat,
         lon,

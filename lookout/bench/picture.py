@@ -80,24 +80,61 @@ def peak_rss_bytes() -> int:
 
 
 class StageClock:
-    """CPU time (``time.process_time``) per stage; nested stages are not counted twice: a
-    stage's time is its own, what the stages it called took is theirs."""
+    """CPU time per stage; nested stages are not counted twice: a stage's time is its own, what
+    the stages it called took is theirs.
 
-    def __init__(self) -> None:
+    Reading the process's CPU clock (``time.process_time``) is a system call, some 1.5 µs here
+    and more on a loaded machine; at two per timed call it was 8 % of a mass-raid profile. So a
+    stage's time is read on the wall clock (``time.perf_counter``, no system call), and the CPU
+    time of each busy period (``start`` to ``settle``: one step of the loop) is shared among
+    the stages in proportion to their wall time in it; what no stage took is left to the caller
+    (``other``). The periods' CPU time is the process's exactly; a stage's share is exact when
+    the process is preempted (a loaded machine) no more in one stage than in another, an error
+    that averages out over the hundreds of periods of a run. ``wall`` and ``cpu`` are the
+    clocks (for tests)."""
+
+    def __init__(
+        self,
+        wall: Callable[[], float] = time.perf_counter,
+        cpu: Callable[[], float] = time.process_time,
+    ) -> None:
         self.cpu: Counter[str] = Counter()
+        self._clock_wall, self._clock_cpu = wall, cpu
+        self._wall: Counter[str] = Counter()  # wall time of each stage in this period
         self._stack: list[str] = []
         self._t = 0.0
+        self.start()
+
+    def start(self) -> None:
+        """A busy period begins (what came before it, time asleep included, is nobody's)."""
+        self._wall.clear()
+        self._t = self._wall0 = self._clock_wall()
+        self._cpu0 = self._clock_cpu()
+
+    def settle(self) -> None:
+        """The busy period so far ends: its CPU time shared among its stages; the next begins."""
+        now = self._clock_wall()
+        if self._stack:
+            self._wall[self._stack[-1]] += now - self._t
+        cpu = self._clock_cpu() - self._cpu0
+        span = now - self._wall0
+        if span > 0:
+            for stage, w in self._wall.items():
+                self.cpu[stage] += cpu * min(w / span, 1.0)
+        self._wall.clear()
+        self._t = self._wall0 = now
+        self._cpu0 += cpu
 
     def enter(self, stage: str) -> None:
-        now = time.process_time()
+        now = self._clock_wall()
         if self._stack:
-            self.cpu[self._stack[-1]] += now - self._t
+            self._wall[self._stack[-1]] += now - self._t
         self._stack.append(stage)
         self._t = now
 
     def leave(self) -> None:
-        now = time.process_time()
-        self.cpu[self._stack.pop()] += now - self._t
+        now = self._clock_wall()
+        self._wall[self._stack.pop()] += now - self._t
         self._t = now
 
     def sync(self, stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -364,8 +401,10 @@ async def run_embedded(
     gc.freeze()  # the simulation's objects: not walked again by every collection
     cpu0 = time.process_time()
     wall0 = time.perf_counter()
+    stages.start()
     for t in steps(end):
         await co.step(feed, t)
+        stages.settle()
         if t >= next_sample:
             rss_samples.append((round(t, 1), rss_bytes()))
             next_sample += RSS_SAMPLE_S
@@ -373,8 +412,10 @@ async def run_embedded(
             ahead = t / speed - (time.perf_counter() - wall0)
             if ahead > 0:
                 await asyncio.sleep(ahead)
+                stages.start()  # asleep: no stage's
     await co.bus.flush()
     await exchange.flush()
+    stages.settle()
     wall = time.perf_counter() - wall0
     total = time.process_time() - cpu0
     rss_samples.append((round(end, 1), rss_bytes()))

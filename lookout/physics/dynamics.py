@@ -21,6 +21,7 @@ import numpy as np
 
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, altitude_below
 from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.vehicles import G0, drag_tables
 
@@ -60,13 +61,13 @@ def thrust_direction(t, pos, vel, mode, st: Steering) -> np.ndarray:
     hold = mode == HOLD_PITCH
     if hold.all():  # only upper stages inserting into orbit
         return _hold_pitch(pos, vel, st.hold_pitch)
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     v_hat = vel / np.maximum(speed, 1e-9)[:, None]
     since = t - st.t_launch - st.vertical_s
     cmd = st.kick * np.minimum(np.maximum(since / st.pitch_over_s, 0.0), 1.0)
     # Tilt of the velocity towards the heading, in the plane of fire: the Coriolis drift of a
     # near-vertical climb must not start the gravity turn in another direction.
-    vel_tilt = np.arctan2(np.einsum("ij,ij->i", vel, st.heading), np.einsum("ij,ij->i", vel, st.up))
+    vel_tilt = np.arctan2(einsum("ij,ij->i", vel, st.heading), einsum("ij,ij->i", vel, st.up))
     follow = (since > 0) & (vel_tilt > cmd) & (speed > 1.0)
     commanded = np.cos(cmd)[:, None] * st.up + np.sin(cmd)[:, None] * st.heading
     u = np.where(follow[:, None], v_hat, commanded)
@@ -84,10 +85,10 @@ def _hold_pitch(pos, vel, hold_pitch) -> np.ndarray:
     """
     r = np.linalg.norm(pos, axis=1)
     r_hat = pos / r[:, None]
-    horiz = vel - np.einsum("ij,ij->i", vel, r_hat)[:, None] * r_hat
+    horiz = vel - einsum("ij,ij->i", vel, r_hat)[:, None] * r_hat
     horiz /= np.maximum(np.linalg.norm(horiz, axis=1), 1e-9)[:, None]
     v_in = vel + OMEGA_EARTH * np.column_stack([-pos[:, 1], pos[:, 0], np.zeros(r.size)])
-    nu = np.einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
+    nu = einsum("ij,ij->i", v_in, v_in) * r / GM_EARTH
     p = (hold_pitch * (1.0 - 2.0 * nu))[:, None]
     return np.cos(p) * horiz + np.sin(p) * r_hat
 
@@ -142,11 +143,11 @@ def lift_acceleration(pos, vel, alt, q, cd0, mass, area, aero: Aero, sel: np.nda
     ``q`` dynamic pressure (Pa), ``cd0`` zero-lift drag coefficient, both (N,).
     """
     p, v = pos[sel], vel[sel]
-    r = np.sqrt(np.einsum("ij,ij->i", p, p))
-    speed = np.sqrt(np.einsum("ij,ij->i", v, v))
+    r = np.sqrt(einsum("ij,ij->i", p, p))
+    speed = np.sqrt(einsum("ij,ij->i", v, v))
     r_hat = p / r[:, None]
     v_hat = v / np.maximum(speed, 1e-9)[:, None]
-    sin_g = np.einsum("ij,ij->i", r_hat, v_hat)
+    sin_g = einsum("ij,ij->i", r_hat, v_hat)
     cos_g = np.sqrt(np.maximum(1.0 - sin_g**2, 1e-12))
     n_up = (r_hat - sin_g[:, None] * v_hat) / cos_g[:, None]
     n_side = _cross(v_hat, n_up)
@@ -213,7 +214,7 @@ def acceleration(
         # Every object above the air: no drag, no lift (and no water).
         return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
     rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     mach = speed / atmosphere.speed_of_sound(alt)
     cd = drag_coefficient(mach, table)
     if aero is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from lookout.geodesy import GM_EARTH, J2, R_EQUATOR
+from lookout.physics.einsum import einsum
 
 
 def gravity_j2(pos: np.ndarray) -> np.ndarray:
     """Gravitational acceleration (m/s^2) at ECEF positions (N, 3), point mass plus J2."""
-    r2 = np.einsum("ij,ij->i", pos, pos)
+    r2 = einsum("ij,ij->i", pos, pos)
     r = np.sqrt(r2)
     z2 = pos[:, 2] ** 2 / r2
     k = 1.5 * J2 * R_EQUATOR**2 / r2

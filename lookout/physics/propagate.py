@@ -24,6 +24,7 @@ from lookout.geodesy import (
 )
 from lookout.physics import atmosphere, dynamics
 from lookout.physics.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
+from lookout.physics.einsum import einsum
 from lookout.physics.integrate import rk4_step
 from lookout.physics.trajectory import KINDS, REENTRY_ALTITUDE_M, Event, Trajectory, hermite
 
@@ -126,7 +127,7 @@ def effective_potential(pos: np.ndarray) -> np.ndarray:
     """Potential (J/kg) of gravity with J2 (``lookout.physics.gravity``) and of the centrifugal
     force at ECEF positions (N, 3): ``v^2 / 2`` plus this is the Jacobi integral of the rotating
     frame, which the Coriolis force keeps and drag only lowers."""
-    r2 = np.einsum("ij,ij->i", pos, pos)
+    r2 = einsum("ij,ij->i", pos, pos)
     r = np.sqrt(r2)
     z2 = pos[:, 2] ** 2 / r2
     grav = -GM_EARTH / r * (1.0 - 0.5 * J2 * R_EQUATOR**2 / r2 * (3.0 * z2 - 1.0))
@@ -183,9 +184,9 @@ def osculating_orbit(pos: np.ndarray, vel: np.ndarray):
     vectors (N, 3) of ECEF states (N, 3), from their inertial velocities."""
     v_in = vel + np.cross(np.array([0.0, 0.0, OMEGA_EARTH]), pos)
     r = np.linalg.norm(pos, axis=1)
-    energy = 0.5 * np.einsum("ij,ij->i", v_in, v_in) - GM_EARTH / r
+    energy = 0.5 * einsum("ij,ij->i", v_in, v_in) - GM_EARTH / r
     h = np.cross(pos, v_in)
-    h2 = np.einsum("ij,ij->i", h, h)
+    h2 = einsum("ij,ij->i", h, h)
     with np.errstate(invalid="ignore", divide="ignore"):
         a = -GM_EARTH / (2 * energy)
         e = np.sqrt(np.maximum(0.0, 1 + 2 * energy * h2 / GM_EARTH**2))
@@ -195,7 +196,7 @@ def osculating_orbit(pos: np.ndarray, vel: np.ndarray):
 def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
     """Osculating two-body perigee altitude (m above the equatorial radius) from ECEF states."""
     a, e, energy, h = osculating_orbit(pos, vel)
-    h2 = np.einsum("ij,ij->i", h, h)
+    h2 = einsum("ij,ij->i", h, h)
     rp = np.where(energy < 0, a * (1 - e), h2 / (GM_EARTH * (1 + e)))
     return rp - R_EQUATOR
 
@@ -324,7 +325,7 @@ def _propagate_batch(
         # each object's segment parameters for the step (its segment is fixed within a step).
         m_start_k, mdot_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = g
         m = m_start_k - mdot_k * (tt - seg_t0)
-        a_stage = alt0 + np.sqrt(np.einsum("ij,ij->i", p, p)) - r0
+        a_stage = alt0 + np.sqrt(einsum("ij,ij->i", p, p)) - r0
         if any_wet:
             # Water only for the rise before ignition (not at an impact at sea).
             aero.volume_m3 = np.where(tt < t_armed, volume, 0.0)
@@ -365,8 +366,8 @@ def _propagate_batch(
         kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
         thrusting = kk_mdot > 0
-        r_norm = np.sqrt(np.einsum("ij,ij->i", pos, pos))
-        vr = np.einsum("ij,ij->i", pos, vel) / r_norm
+        r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
+        vr = einsum("ij,ij->i", pos, vel) / r_norm
         in_pitch_over = (t - steering.t_launch) < (
             steering.vertical_s + steering.pitch_over_s + 2.0
         )
@@ -407,8 +408,8 @@ def _propagate_batch(
         step = (t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut)
         # Apogee: radial velocity turns from up to down during an unpowered step (later turns
         # of a lifting body, its skips, are ``peak``s).
-        new_vr = np.einsum("ij,ij->i", new_pos, new_vel) / np.sqrt(
-            np.einsum("ij,ij->i", new_pos, new_pos)
+        new_vr = einsum("ij,ij->i", new_pos, new_vel) / np.sqrt(
+            einsum("ij,ij->i", new_pos, new_pos)
         )
         turn = active & ~thrusting & ~orbital & (vr >= 0) & (new_vr < 0) & (t >= t_armed)
         turn &= ~apogee_seen | climbing_again
@@ -431,7 +432,7 @@ def _propagate_batch(
 
             def radial_rate(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
                 p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-                return np.einsum("ij,ij->i", p, v)
+                return einsum("ij,ij->i", p, v)
 
             s = _sign_change(radial_rate, vr[idx] * np.linalg.norm(pos[idx], axis=1),
                              new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
@@ -458,8 +459,8 @@ def _propagate_batch(
 
         # Dive: a gliding body's lift is released when its speed falls to its dive speed.
         if any_lift:
-            speed0 = np.sqrt(np.einsum("ij,ij->i", vel, vel))
-            speed1 = np.sqrt(np.einsum("ij,ij->i", new_vel, new_vel))
+            speed0 = np.sqrt(einsum("ij,ij->i", vel, vel))
+            speed1 = np.sqrt(einsum("ij,ij->i", new_vel, new_vel))
             slow = active & ~cut & (law == LIFT_HOLD) & (speed0 >= dive_speed)
             slow &= speed1 < dive_speed
             if slow.any():
@@ -469,7 +470,7 @@ def _propagate_batch(
                 def excess(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel,
                            dive=dive_speed[idx]):  # fmt: skip
                     _, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-                    return np.sqrt(np.einsum("ij,ij->i", v, v)) - dive
+                    return np.sqrt(einsum("ij,ij->i", v, v)) - dive
 
                 s = _sign_change(
                     excess, speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx]
@@ -556,7 +557,7 @@ def _propagate_batch(
             buried &= volume == 0.0
             if buried.any():
                 j = np.flatnonzero(buried)
-                energy = 0.5 * np.einsum("ij,ij->i", vel[j], vel[j]) + effective_potential(pos[j])
+                energy = 0.5 * einsum("ij,ij->i", vel[j], vel[j]) + effective_potential(pos[j])
                 active[j[energy < SURFACE_POTENTIAL_MIN]] = False
         # This step's events, by working row so far: by object.
         events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
@@ -616,7 +617,7 @@ def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
 
         def radial_rate(s):
             p, v = hermite(p0, v0, p1, v1, hs, s)
-            return np.einsum("ij,ij->i", p, v)
+            return einsum("ij,ij->i", p, v)
 
         s = _sign_change(radial_rate, f0, f1)
         p, v = hermite(p0, v0, p1, v1, hs, s)

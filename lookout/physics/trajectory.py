@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lookout.geodesy import ecef_to_geodetic
+from lookout.physics.einsum import einsum
 
 #: Phase codes stored per sample.
 BOOST, COAST, REENTRY = 0, 1, 2
@@ -75,7 +76,7 @@ class Trajectory:
     def __post_init__(self) -> None:
         lat, lon, alt = ecef_to_geodetic(self.pos)
         self.lat, self.lon, self.alt = lat, lon, alt
-        descending = np.einsum("ij,ij->i", self.pos, self.vel) < 0
+        descending = einsum("ij,ij->i", self.pos, self.vel) < 0
         self.phase = np.where(
             self.thrusting,
             BOOST,
