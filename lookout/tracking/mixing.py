@@ -83,7 +83,9 @@ _GL_U, _GL_W = np.polynomial.legendre.leggauss(3)
 _GL_U, _GL_W = 0.5 * (_GL_U + 1.0), 0.5 * _GL_W
 
 
-def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.ndarray]:
+def burnout_within(
+    x: np.ndarray, P: np.ndarray, dt, cut=None, keep=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Boost-mode estimates ``x`` (n, 10), ``P`` (n, 10, 10) of a thrust that ends at a time
     uniform over the next ``dt`` (n,) s, as the coast mode's start: the mean and covariance at the
     start of the step of the ballistic state that reaches, ``dt`` later, where the thrust left
@@ -92,7 +94,12 @@ def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.nda
     of ``s`` more seconds, with none of the spread of ``s``: at an acceleration of 100 m/s² and
     a 1 s step, 50 m/s behind with a 29 m/s sigma left out. Thrust for ``s`` then coast is, to a
     ballistic path from the start, a start ``-a s²/2`` in position and ``+a s`` in velocity;
-    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4)."""
+    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4).
+
+    ``cut``, ``keep`` (n,): an infrared frame that did not see the plume at the fraction
+    ``cut`` of the step (1: none) makes a burnout after it ``keep`` times as likely as one
+    before it (``keep = (1 - Pd)^m`` for the ``m`` frames missed in the step): the burnout
+    time is uniform on each side, with those weights (``ir_burnout``)."""
     dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
     n = x.shape[0]
     s = _GL_U[:, None] * dt[None, :]  # (q, n)
@@ -105,7 +112,95 @@ def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.nda
     d = xq - mean[None]
     cov = np.einsum("q,qnij,njk,qnlk->nil", _GL_W, M, P, M)
     cov += np.einsum("q,qni,qnj->nij", _GL_W, d, d)
+    if cut is not None:
+        r = np.flatnonzero(np.asarray(cut) < 1.0)
+        if r.size:
+            mean[r], cov[r] = _burnout_seen_out(x[r], P[r], dt[r], cut[r], keep[r])
     return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
+
+
+def _burnout_seen_out(x, P, dt, cut, keep):
+    """``burnout_within`` with the burnout time uniform on ``[0, cut dt]`` and, ``keep``
+    times as dense, on ``[cut dt, dt]``: Gauss-Legendre on each part."""
+    f = np.clip(cut, 0.0, 1.0)
+    u = np.concatenate([_GL_U[:, None] * f, f + _GL_U[:, None] * (1.0 - f)])
+    wq = np.concatenate([_GL_W[:, None] * f, _GL_W[:, None] * (1.0 - f) * keep])
+    wq = wq / np.maximum(wq.sum(axis=0), 1e-300)
+    s = u * dt[None, :]
+    M = np.broadcast_to(np.eye(NX), (s.shape[0], x.shape[0], NX, NX)).copy()
+    for k in range(3):
+        M[:, :, k, 6 + k] = -0.5 * s * s
+        M[:, :, 3 + k, 6 + k] = s
+    xq = np.einsum("qnij,nj->qni", M, x)
+    mean = np.einsum("qn,qni->ni", wq, xq)
+    d = xq - mean[None]
+    cov = np.einsum("qn,qnij,njk,qnlk->nil", wq, M, P, M)
+    cov += np.einsum("qn,qni,qnj->nij", wq, d, d)
+    return mean, cov
+
+
+def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Unit vectors (n, 3) along which boost-mode estimates ``x`` (n, 10), ``P`` thrust: the
+    thrust estimate's own direction where it is known (its magnitude over twice its sigma),
+    else the velocity's (a rocket thrusts near its velocity: vertical rise, gravity turn)."""
+    a = x[:, 6:9]
+    amag = np.sqrt(np.einsum("ij,ij->i", a, a))
+    asig = np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
+    v = x[:, 3:6]
+    vmag = np.maximum(np.sqrt(np.einsum("ij,ij->i", v, v)), 1e-9)
+    known = amag > 2.0 * asig
+    return np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
+
+
+def thrust_jerk_q(
+    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, cfg: TrackerConfig
+) -> np.ndarray:
+    """Spectral density (n, 3, 3) (m²/s⁵) of the white jerk of a thrust acceleration of
+    magnitude ``thrust`` (n,) m/s² along the unit vectors ``u`` (n, 3) (``thrust_axis``) of an
+    object at ``speed`` (n,) m/s. Along the thrust, the growth of a burning stage's
+    acceleration as its mass falls (``boost_jerk_sigma_mps3``); across it, the turn of its
+    direction: a rocket's thrust follows its velocity (gravity turn), which gravity turns at
+    ``g cos γ / v``, at most ``g / v``, so the thrust turns at most ``thrust g / v`` (0.3 m/s³
+    for an IRBM at 134 m/s² and 4 km/s; 4 m/s³ for an SRBM at 100 m/s² pitching over at 240
+    m/s), never more than along it. A jerk of the larger size on every axis let a thrust across
+    the line of sight drift as fast as along it: a boost seen by one radar predicted its range
+    rate 11-12 m/s wide against the coast mode's 4-5, and lost its probability at every update
+    while the rocket thrust (gen-7-02, 21 m/s² at 250 m/s)."""
+    qa = cfg.boost_jerk_sigma_mps3**2
+    turn = np.asarray(thrust, dtype=float) * G0 / np.maximum(np.asarray(speed, dtype=float), 1e-9)
+    qc = np.minimum(turn**2, qa)
+    uu = u[:, :, None] * u[:, None, :]
+    return qa * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
+
+
+def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
+    """``thrust_jerk_q`` of boost-mode estimates ``x`` (n, 10), ``P``: along their
+    ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (the turn of a thrust
+    not yet known is not known to be slow), at their estimated speed."""
+    a = x[:, 6:9]
+    thrust = np.sqrt(np.einsum("ij,ij->i", a, a))
+    thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
+    v = x[:, 3:6]
+    speed = np.sqrt(np.einsum("ij,ij->i", v, v))
+    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, cfg)
+
+
+def jerk_noise(dt: np.ndarray, qj: np.ndarray) -> np.ndarray:
+    """Q (n, 10, 10) over ``dt`` (n,) s of a white jerk of spectral density ``qj`` (n, 3, 3)
+    on the thrust acceleration (``motion.process_noise``'s jerk terms, a matrix per track)."""
+    d = np.abs(np.asarray(dt, dtype=float))[:, None, None]
+    n = d.shape[0]
+    Q = np.zeros((n, NX, NX))
+    d2 = d * d
+    d3 = d2 * d
+    p, v, a = slice(0, 3), slice(3, 6), slice(6, 9)
+    Q[:, p, p] = qj * d3 * d2 / 20.0
+    Q[:, p, v] = Q[:, v, p] = qj * d2 * d2 / 8.0
+    Q[:, v, v] = qj * d3 / 3.0
+    Q[:, p, a] = Q[:, a, p] = qj * d3 / 6.0
+    Q[:, v, a] = Q[:, a, v] = qj * d2 / 2.0
+    Q[:, a, a] = qj * d
+    return Q
 
 
 def staging_probability(dt: np.ndarray) -> np.ndarray:
@@ -214,19 +309,37 @@ def mix(
     p_apo: np.ndarray,
     p_cm: np.ndarray,
     cfg: TrackerConfig,
+    ir: tuple[np.ndarray, np.ndarray] | None = None,
 ):
     """IMM mixing of mode estimates ``xm`` (n, 3, 10), ``Pm`` (n, 3, 10, 10) with mode
     probabilities ``mu`` (n, 3) over a step ``dt`` (n,) s of transition probabilities ``Pi``
     (n, i, j) (``transition``; ``p_apo``, ``p_cm`` its onset of the manoeuvre mode).
     ``rebased`` (n,): tracks moved forward since their last update (``Tracker._housekeep``);
     ``young`` (n,): tracks whose boost mode keeps its own evidence (``young_boost``).
+    ``ir`` (``infrared.InfraredSensors.burnout_evidence``): the fraction ``cut`` (n,) of the
+    step at which an infrared frame did not see the plume, and the likelihood ``keep`` (n,)
+    of the frames missed if it burned on: every mode boosting at the step's end takes
+    ``keep``, the boost mode's part in the coast mode the chance of the misses over its
+    burnout times, and that part burns out before the first missed frame ``1 / keep`` times
+    as densely as after it. (Weighing the misses in the predicted probabilities only left the
+    coast mode a burnout uniform over the step, half of it after the plume was seen out:
+    gen-1-03's coast mode took 30 m/s more of thrust than the object, across the lines of
+    sight of its radars, and its sigma shrank while that error stayed.)
     Returns the predicted mode probabilities ``c`` (n, 3), the mixing weights ``w`` (n, i, j)
     (mode j's share from mode i) and each mode's mixed prior ``x0`` (n, 3, 10),
     ``P0`` (n, 3, 10, 10), the coast mode's thrust zeroed."""
     n = dt.size
     joint = mu[:, :, None] * Pi  # (n, i, j)
+    cut = keep = None
+    if ir is not None and (ir[1] < 1.0).any():
+        cut, keep = ir
+        joint[:, :, BOOST] *= keep[:, None]
+        joint[:, BOOST, COAST] *= cut + (1.0 - cut) * keep
     c = joint.sum(axis=1)
     w = joint / np.maximum(c[:, None, :], 1e-300)
+    if cut is not None:
+        r = keep < 1.0
+        c[r] /= c[r].sum(axis=1, keepdims=True)
     # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
     # restarted from the coast mode at each update): its spread would act as process noise.
     # So is the boost mode of a track rebased since its last update (``_housekeep``): its
@@ -250,7 +363,9 @@ def mix(
     # (``burnout_within``), not at its start.
     src_x = np.broadcast_to(xm[:, :, None, :], (n, NMODE, NMODE, NX)).copy()
     src_P = np.broadcast_to(Pm[:, :, None], (n, NMODE, NMODE, NX, NX)).copy()
-    src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(xm[:, BOOST], Pm[:, BOOST], dt)
+    src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(
+        xm[:, BOOST], Pm[:, BOOST], dt, cut, keep
+    )
     x0 = np.einsum("nij,nijk->njk", w, src_x)
     dx = src_x - x0[:, None, :, :]  # (n, i, j, 10)
     P0 = np.einsum("nij,nijkl->njkl", w, src_P)
