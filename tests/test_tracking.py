@@ -579,22 +579,29 @@ def test_a_boost_seen_by_one_radar_keeps_its_boost_mode_while_it_thrusts(seed):
 
 def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
     """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the configured
-    growth of a burning stage's acceleration, across it the turn of a thrust following its
-    velocity, ``thrust g / v`` (gravity turns the velocity at most at ``g / v``), never more
-    than along it."""
-    from lookout.geodesy import G0
+    growth of a burning stage's acceleration; across it the turn of a thrust following its
+    velocity (``g / v`` at most) or laid down by a pitch programme (half a turn over the
+    energy from rest to orbit, ``2 π v a / v_c²``), never more than along it."""
+    from lookout.geodesy import G0, GM_EARTH
     from lookout.tracking.mixing import thrust_jerk_q
 
     cfg = TrackerConfig()
     u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])
-    q = thrust_jerk_q(u, np.array([134.0, 300.0]), np.array([4000.0, 50.0]), cfg)
+    thrust, speed, r = np.array([21.0, 300.0]), np.array([250.0, 50.0]), np.array([6.4e6] * 2)
+    q = thrust_jerk_q(u, thrust, speed, r, cfg)
     along = np.einsum("ni,nij,nj->n", u, q, u)
     assert along == pytest.approx([cfg.boost_jerk_sigma_mps3**2] * 2)
     across = np.array([[0.0, 0.8, -0.6], [0.0, 0.0, 1.0]])
     turn = np.einsum("ni,nij,nj->n", across, q, across)
-    assert turn[0] == pytest.approx((134.0 * G0 / 4000.0) ** 2)
+    rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.4e6 / GM_EARTH
+    assert turn[0] == pytest.approx((21.0 * rate) ** 2)
+    assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
     assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
     assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
+    # slv-3stage's orbit insertion, 73 m/s² at 6.1 km/s, 300 km up: its pitch programme
+    # turns the thrust at 1.9 m/s³ (the gravity turn's bound alone: 0.12).
+    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), np.array([6.68e6]), cfg)
+    assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 1.9
 
 
 def _reports_each_second(feed, t_end, config=None, coverage=None):

@@ -8,7 +8,10 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
 - ``burnout_probability`` and ``transition``: the Markov switch over a step, the burnout
   bounded by the catalogue's burns;
 - ``mix``: the predicted mode probabilities and each mode's mixed prior (the boost mode's part in
-  the coast mode burnt out within the step, ``burnout_within``);
+  the coast mode burnt out within the step, ``burnout_within``, before the first infrared frame
+  that missed its plume rather than after);
+- ``thrust_jerk_q``, ``boost_jerk_q``, ``jerk_noise``: the boost mode's process noise, the
+  thrust's jerk along it (mass flow) and across it (its turn);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
 - ``young_boost``, ``reseed_boost``: which boost modes keep their own evidence, and the
   negligible modes restarted from the coast mode after an update;
@@ -25,7 +28,7 @@ import math
 import numpy as np
 from scipy.special import erfc
 
-from lookout.geodesy import G0, OMEGA_EARTH
+from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre
 from lookout.tracking.config import TrackerConfig
@@ -153,22 +156,31 @@ def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 
 def thrust_jerk_q(
-    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, cfg: TrackerConfig
+    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, radius: np.ndarray, cfg: TrackerConfig
 ) -> np.ndarray:
     """Spectral density (n, 3, 3) (m²/s⁵) of the white jerk of a thrust acceleration of
     magnitude ``thrust`` (n,) m/s² along the unit vectors ``u`` (n, 3) (``thrust_axis``) of an
-    object at ``speed`` (n,) m/s. Along the thrust, the growth of a burning stage's
-    acceleration as its mass falls (``boost_jerk_sigma_mps3``); across it, the turn of its
-    direction: a rocket's thrust follows its velocity (gravity turn), which gravity turns at
-    ``g cos γ / v``, at most ``g / v``, so the thrust turns at most ``thrust g / v`` (0.3 m/s³
-    for an IRBM at 134 m/s² and 4 km/s; 4 m/s³ for an SRBM at 100 m/s² pitching over at 240
-    m/s), never more than along it. A jerk of the larger size on every axis let a thrust across
-    the line of sight drift as fast as along it: a boost seen by one radar predicted its range
-    rate 11-12 m/s wide against the coast mode's 4-5, and lost its probability at every update
-    while the rocket thrust (gen-7-02, 21 m/s² at 250 m/s)."""
+    object at ``speed`` (n,) m/s, ``radius`` (n,) m from the Earth's centre.
+
+    Along the thrust, the growth of a burning stage's acceleration as its mass falls
+    (``boost_jerk_sigma_mps3``). Across it, the turn of its direction, ``thrust`` times its
+    rate: a thrust that follows the velocity (gravity turn) turns as gravity turns the
+    velocity, ``g cos γ / v``, at most ``g / v``; a pitch programme that lays an upper stage's
+    thrust from the vertical down through the horizon as its energy nears the circular one
+    turns it by at most half a turn over ``v² / v_c²`` from 0 to 1, so at most ``2 π v a /
+    v_c²`` (``v_c² = GM / r``; slv-3stage's orbit insertion: 1.9 m/s³ at 73 m/s² and 6.1 km/s
+    against 0.12 for the gravity turn alone). Never more than along it. The sum is 0.8 m/s³
+    for a space launcher at 21 m/s² and 250 m/s, 3 m/s³ for an MRBM at 98 m/s² and 3 km/s
+    at burnout. A jerk of the larger size on every axis let a thrust across the line of sight
+    drift as fast as along it: a boost seen by one radar predicted its range rate 11-12 m/s
+    wide against the coast mode's 4-5, and lost its probability at every update while the
+    rocket thrust (gen-7-02)."""
     qa = cfg.boost_jerk_sigma_mps3**2
-    turn = np.asarray(thrust, dtype=float) * G0 / np.maximum(np.asarray(speed, dtype=float), 1e-9)
-    qc = np.minimum(turn**2, qa)
+    thrust = np.asarray(thrust, dtype=float)
+    v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
+    vc2 = GM_EARTH / np.maximum(np.asarray(radius, dtype=float), 1.0)
+    rate = G0 / v + 2.0 * math.pi * v * thrust / vc2
+    qc = np.minimum((thrust * rate) ** 2, qa)
     uu = u[:, :, None] * u[:, None, :]
     return qa * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
 
@@ -176,13 +188,14 @@ def thrust_jerk_q(
 def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
     """``thrust_jerk_q`` of boost-mode estimates ``x`` (n, 10), ``P``: along their
     ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (the turn of a thrust
-    not yet known is not known to be slow), at their estimated speed."""
+    not yet known is not known to be slow), at their estimated speed and radius."""
     a = x[:, 6:9]
     thrust = np.sqrt(np.einsum("ij,ij->i", a, a))
     thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
     speed = np.sqrt(np.einsum("ij,ij->i", v, v))
-    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, cfg)
+    radius = np.sqrt(np.einsum("ij,ij->i", x[:, 0:3], x[:, 0:3]))
+    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, radius, cfg)
 
 
 def jerk_noise(dt: np.ndarray, qj: np.ndarray) -> np.ndarray:
