@@ -587,21 +587,26 @@ def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
 
     cfg = TrackerConfig()
     u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])
-    thrust, speed, r = np.array([21.0, 300.0]), np.array([250.0, 50.0]), np.array([6.4e6] * 2)
-    q = thrust_jerk_q(u, thrust, speed, r, cfg)
+    pos = np.array([[6.38e6, 0.0, 0.0]] * 2)  # 2 km up
+    q = thrust_jerk_q(u, np.array([21.0, 300.0]), np.array([250.0, 50.0]), pos, cfg)
     along = np.einsum("ni,nij,nj->n", u, q, u)
     assert along == pytest.approx([cfg.boost_jerk_sigma_mps3**2] * 2)
     across = np.array([[0.0, 0.8, -0.6], [0.0, 0.0, 1.0]])
     turn = np.einsum("ni,nij,nj->n", across, q, across)
-    rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.4e6 / GM_EARTH
+    rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.38e6 / GM_EARTH
     assert turn[0] == pytest.approx((21.0 * rate) ** 2)
     assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
     assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
     assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
-    # slv-3stage's orbit insertion, 73 m/s² at 6.1 km/s, 300 km up: its pitch programme
-    # turns the thrust at 1.9 m/s³ (the gravity turn's bound alone: 0.12).
-    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), np.array([6.68e6]), cfg)
-    assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 1.9
+    # slv-3stage's second stage, 23.6 m/s² at 3.1 km/s, 90 km up: its pitch programme turns
+    # the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
+    pos = np.array([[6.468e6, 0.0, 0.0]])
+    q = thrust_jerk_q(u[:1], np.array([23.6]), np.array([3134.0]), pos, cfg)
+    assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 0.11
+    # Above the air nothing holds the thrust along the velocity: the same jerk on every axis.
+    pos = np.array([[6.68e6, 0.0, 0.0]])
+    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), pos, cfg)
+    assert q[0] == pytest.approx(np.eye(3) * cfg.boost_jerk_sigma_mps3**2)
 
 
 def _reports_each_second(feed, t_end, config=None, coverage=None):

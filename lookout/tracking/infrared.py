@@ -46,57 +46,32 @@ class InfraredSensors:
         the plume: each multiplies the boost mode by ``1 - Pd`` (``detection_prob``), the
         coast mode by one (infrared sees only burning plumes). Without it a track seen only by
         infrared, whose plume goes out at burnout, is flown on unseen in boost for a minute or
-        more before the boost mode's 100 s dwell lets it go, its speed past any vehicle's.
-        (The tracker weighs the same frames in its mixing, ``burnout_evidence``.)"""
-        _, keep = self.burnout_evidence(sel, t)
-        if (keep == 1.0).all():
-            return c
-        c = c.copy()
-        c[:, BOOST] *= keep
-        return c / c.sum(axis=1, keepdims=True)
-
-    def burnout_evidence(self, sel: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """What the frames that the last infrared sensor of tracks ``sel`` took between their
-        mode estimates' time and ``t`` without seeing the plume say of the thrust over that
-        step: the fraction ``cut`` (n,) of the step at which the first of them was taken (1:
-        none), and ``keep`` (n,), the likelihood of the misses if the plume burned on through
-        them, ``(1 - Pd)^m`` for ``m`` frames (``detection_prob``; 1: none). A burnout after
-        the first missed frame is ``keep`` times as likely as one before it
-        (``mixing.burnout_within``)."""
+        more before the boost mode's 100 s dwell lets it go, its speed past any vehicle's."""
         tracks = self.tracks
-        n = sel.size
-        cut, keep = np.ones(n), np.ones(n)
         code = tracks.ir_sensor[sel]
         has = np.flatnonzero(code >= 0)
         if has.size == 0:
-            return cut, keep
+            return c
         period = np.array([self._ir_period.get(int(k), 0.0) for k in code[has]])
         ok = period > 0.0
         if not ok.all():
             has, period = has[ok], period[ok]
             if has.size == 0:
-                return cut, keep
+                return c
         t_ir = tracks.ir_t[sel[has]]
-        t_base = tracks.t_base[sel[has]]
-        t0 = np.maximum(t_base, t_ir)
+        t0 = np.maximum(tracks.t_base[sel[has]], t_ir)
 
         def frames_before(tq):  # frames of the sensor strictly after t_ir and before tq
             return np.maximum(np.ceil((tq - t_ir) / period - 1e-3) - 1.0, 0.0)
 
-        k0 = frames_before(t0)
-        missed = np.maximum(frames_before(t) - k0, 0.0)
-        hit = missed > 0
-        if not hit.any():
-            return cut, keep
-        has, period, t_ir, t_base, k0, missed = (
-            a[hit] for a in (has, period, t_ir, t_base, k0, missed)
-        )
+        missed = np.maximum(frames_before(t) - frames_before(t0), 0.0)
+        if not (missed > 0).any():
+            return c
         pd = np.array([self.detection_prob(int(k)) for k in code[has]])
-        first = t_ir + (k0 + 1.0) * period
-        step = np.maximum(t - t_base, 1e-9)
-        cut[has] = np.clip((first - t_base) / step, 0.0, 1.0)
-        keep[has] = (1.0 - pd) ** missed
-        return cut, keep
+        c = c.copy()
+        c[has, BOOST] *= (1.0 - pd) ** missed
+        c[has] /= c[has].sum(axis=1, keepdims=True)
+        return c
 
     def note(self, idx: np.ndarray, sensor: str, t: float) -> None:
         """Tracks ``idx`` updated by infrared sensor ``sensor`` at ``t``: count the frames since

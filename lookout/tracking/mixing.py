@@ -8,8 +8,7 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
 - ``burnout_probability`` and ``transition``: the Markov switch over a step, the burnout
   bounded by the catalogue's burns;
 - ``mix``: the predicted mode probabilities and each mode's mixed prior (the boost mode's part in
-  the coast mode burnt out within the step, ``burnout_within``, before the first infrared frame
-  that missed its plume rather than after);
+  the coast mode burnt out within the step, ``burnout_within``);
 - ``thrust_jerk_q``, ``boost_jerk_q``, ``jerk_noise``: the boost mode's process noise, the
   thrust's jerk along it (mass flow) and across it (its turn);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
@@ -32,7 +31,7 @@ from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX
+from lookout.tracking.motion import NX, altitude_approx
 
 BOOST, COAST = 0, 1
 # --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
@@ -86,9 +85,7 @@ _GL_U, _GL_W = np.polynomial.legendre.leggauss(3)
 _GL_U, _GL_W = 0.5 * (_GL_U + 1.0), 0.5 * _GL_W
 
 
-def burnout_within(
-    x: np.ndarray, P: np.ndarray, dt, cut=None, keep=None
-) -> tuple[np.ndarray, np.ndarray]:
+def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.ndarray]:
     """Boost-mode estimates ``x`` (n, 10), ``P`` (n, 10, 10) of a thrust that ends at a time
     uniform over the next ``dt`` (n,) s, as the coast mode's start: the mean and covariance at the
     start of the step of the ballistic state that reaches, ``dt`` later, where the thrust left
@@ -97,12 +94,7 @@ def burnout_within(
     of ``s`` more seconds, with none of the spread of ``s``: at an acceleration of 100 m/s² and
     a 1 s step, 50 m/s behind with a 29 m/s sigma left out. Thrust for ``s`` then coast is, to a
     ballistic path from the start, a start ``-a s²/2`` in position and ``+a s`` in velocity;
-    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4).
-
-    ``cut``, ``keep`` (n,): an infrared frame that did not see the plume at the fraction
-    ``cut`` of the step (1: none) makes a burnout after it ``keep`` times as likely as one
-    before it (``keep = (1 - Pd)^m`` for the ``m`` frames missed in the step): the burnout
-    time is uniform on each side, with those weights (``ir_burnout``)."""
+    moments over ``s = U dt``, ``U`` uniform on [0, 1], exact by Gauss-Legendre (degree 4)."""
     dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
     n = x.shape[0]
     s = _GL_U[:, None] * dt[None, :]  # (q, n)
@@ -115,31 +107,7 @@ def burnout_within(
     d = xq - mean[None]
     cov = np.einsum("q,qnij,njk,qnlk->nil", _GL_W, M, P, M)
     cov += np.einsum("q,qni,qnj->nij", _GL_W, d, d)
-    if cut is not None:
-        r = np.flatnonzero(np.asarray(cut) < 1.0)
-        if r.size:
-            mean[r], cov[r] = _burnout_seen_out(x[r], P[r], dt[r], cut[r], keep[r])
     return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
-
-
-def _burnout_seen_out(x, P, dt, cut, keep):
-    """``burnout_within`` with the burnout time uniform on ``[0, cut dt]`` and, ``keep``
-    times as dense, on ``[cut dt, dt]``: Gauss-Legendre on each part."""
-    f = np.clip(cut, 0.0, 1.0)
-    u = np.concatenate([_GL_U[:, None] * f, f + _GL_U[:, None] * (1.0 - f)])
-    wq = np.concatenate([_GL_W[:, None] * f, _GL_W[:, None] * (1.0 - f) * keep])
-    wq = wq / np.maximum(wq.sum(axis=0), 1e-300)
-    s = u * dt[None, :]
-    M = np.broadcast_to(np.eye(NX), (s.shape[0], x.shape[0], NX, NX)).copy()
-    for k in range(3):
-        M[:, :, k, 6 + k] = -0.5 * s * s
-        M[:, :, 3 + k, 6 + k] = s
-    xq = np.einsum("qnij,nj->qni", M, x)
-    mean = np.einsum("qn,qni->ni", wq, xq)
-    d = xq - mean[None]
-    cov = np.einsum("qn,qnij,njk,qnlk->nil", wq, M, P, M)
-    cov += np.einsum("qn,qni,qnj->nij", wq, d, d)
-    return mean, cov
 
 
 def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
@@ -155,12 +123,17 @@ def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
     return np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
 
 
+#: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity (the
+#: Kármán line): above it an upper stage steers as its guidance commands.
+AIR_STEERING_CEILING_M = 100e3
+
+
 def thrust_jerk_q(
-    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, radius: np.ndarray, cfg: TrackerConfig
+    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, pos: np.ndarray, cfg: TrackerConfig
 ) -> np.ndarray:
     """Spectral density (n, 3, 3) (m²/s⁵) of the white jerk of a thrust acceleration of
     magnitude ``thrust`` (n,) m/s² along the unit vectors ``u`` (n, 3) (``thrust_axis``) of an
-    object at ``speed`` (n,) m/s, ``radius`` (n,) m from the Earth's centre.
+    object at ``speed`` (n,) m/s and ECEF position ``pos`` (n, 3) m.
 
     Along the thrust, the growth of a burning stage's acceleration as its mass falls
     (``boost_jerk_sigma_mps3``). Across it, the turn of its direction, ``thrust`` times its
@@ -174,13 +147,20 @@ def thrust_jerk_q(
     at burnout. A jerk of the larger size on every axis let a thrust across the line of sight
     drift as fast as along it: a boost seen by one radar predicted its range rate 11-12 m/s
     wide against the coast mode's 4-5, and lost its probability at every update while the
-    rocket thrust (gen-7-02)."""
+    rocket thrust (gen-7-02).
+
+    This holds in the air, which keeps the thrust near the velocity; above
+    ``AIR_STEERING_CEILING_M`` the jerk across the thrust is the one along it (a two-stage
+    ICBM's staging at 113 km, gen-3-00, with the turn alone: its stack's track took the spent
+    stage, and the stage's new track a false overflight claim)."""
     qa = cfg.boost_jerk_sigma_mps3**2
     thrust = np.asarray(thrust, dtype=float)
     v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
-    vc2 = GM_EARTH / np.maximum(np.asarray(radius, dtype=float), 1.0)
+    radius = np.sqrt(np.einsum("ij,ij->i", pos, pos))
+    vc2 = GM_EARTH / np.maximum(radius, 1.0)
     rate = G0 / v + 2.0 * math.pi * v * thrust / vc2
     qc = np.minimum((thrust * rate) ** 2, qa)
+    qc = np.where(altitude_approx(pos) < AIR_STEERING_CEILING_M, qc, qa)
     uu = u[:, :, None] * u[:, None, :]
     return qa * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
 
@@ -188,14 +168,13 @@ def thrust_jerk_q(
 def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
     """``thrust_jerk_q`` of boost-mode estimates ``x`` (n, 10), ``P``: along their
     ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (the turn of a thrust
-    not yet known is not known to be slow), at their estimated speed and radius."""
+    not yet known is not known to be slow), at their estimated speed and position."""
     a = x[:, 6:9]
     thrust = np.sqrt(np.einsum("ij,ij->i", a, a))
     thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
     speed = np.sqrt(np.einsum("ij,ij->i", v, v))
-    radius = np.sqrt(np.einsum("ij,ij->i", x[:, 0:3], x[:, 0:3]))
-    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, radius, cfg)
+    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, x[:, 0:3], cfg)
 
 
 def jerk_noise(dt: np.ndarray, qj: np.ndarray) -> np.ndarray:
@@ -322,37 +301,19 @@ def mix(
     p_apo: np.ndarray,
     p_cm: np.ndarray,
     cfg: TrackerConfig,
-    ir: tuple[np.ndarray, np.ndarray] | None = None,
 ):
     """IMM mixing of mode estimates ``xm`` (n, 3, 10), ``Pm`` (n, 3, 10, 10) with mode
     probabilities ``mu`` (n, 3) over a step ``dt`` (n,) s of transition probabilities ``Pi``
     (n, i, j) (``transition``; ``p_apo``, ``p_cm`` its onset of the manoeuvre mode).
     ``rebased`` (n,): tracks moved forward since their last update (``Tracker._housekeep``);
     ``young`` (n,): tracks whose boost mode keeps its own evidence (``young_boost``).
-    ``ir`` (``infrared.InfraredSensors.burnout_evidence``): the fraction ``cut`` (n,) of the
-    step at which an infrared frame did not see the plume, and the likelihood ``keep`` (n,)
-    of the frames missed if it burned on: every mode boosting at the step's end takes
-    ``keep``, the boost mode's part in the coast mode the chance of the misses over its
-    burnout times, and that part burns out before the first missed frame ``1 / keep`` times
-    as densely as after it. (Weighing the misses in the predicted probabilities only left the
-    coast mode a burnout uniform over the step, half of it after the plume was seen out:
-    gen-1-03's coast mode took 30 m/s more of thrust than the object, across the lines of
-    sight of its radars, and its sigma shrank while that error stayed.)
     Returns the predicted mode probabilities ``c`` (n, 3), the mixing weights ``w`` (n, i, j)
     (mode j's share from mode i) and each mode's mixed prior ``x0`` (n, 3, 10),
     ``P0`` (n, 3, 10, 10), the coast mode's thrust zeroed."""
     n = dt.size
     joint = mu[:, :, None] * Pi  # (n, i, j)
-    cut = keep = None
-    if ir is not None and (ir[1] < 1.0).any():
-        cut, keep = ir
-        joint[:, :, BOOST] *= keep[:, None]
-        joint[:, BOOST, COAST] *= cut + (1.0 - cut) * keep
     c = joint.sum(axis=1)
     w = joint / np.maximum(c[:, None, :], 1e-300)
-    if cut is not None:
-        r = keep < 1.0
-        c[r] /= c[r].sum(axis=1, keepdims=True)
     # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
     # restarted from the coast mode at each update): its spread would act as process noise.
     # So is the boost mode of a track rebased since its last update (``_housekeep``): its
@@ -376,9 +337,7 @@ def mix(
     # (``burnout_within``), not at its start.
     src_x = np.broadcast_to(xm[:, :, None, :], (n, NMODE, NMODE, NX)).copy()
     src_P = np.broadcast_to(Pm[:, :, None], (n, NMODE, NMODE, NX, NX)).copy()
-    src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(
-        xm[:, BOOST], Pm[:, BOOST], dt, cut, keep
-    )
+    src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(xm[:, BOOST], Pm[:, BOOST], dt)
     x0 = np.einsum("nij,nijk->njk", w, src_x)
     dx = src_x - x0[:, None, :, :]  # (n, i, j, 10)
     P0 = np.einsum("nij,nijkl->njkl", w, src_P)

@@ -146,8 +146,7 @@ def pcrlb(
                 speed = np.linalg.norm(x[:, 3:6], axis=1)
                 u = x[:, 3:6] / np.maximum(speed, 1e-9)[:, None]
                 thrust = np.array([_thrust(trajectory, t_prev)])
-                radius = np.linalg.norm(x[:, :3], axis=1)
-                Q += jerk_noise(dt, thrust_jerk_q(u, thrust, speed, radius, cfg))
+                Q += jerk_noise(dt, thrust_jerk_q(u, thrust, speed, x[:, :3], cfg))
             nx = P.shape[0]
             F, Q = F[0][:nx, :nx], Q[0][:nx, :nx]
             P = F @ P @ F.T + Q

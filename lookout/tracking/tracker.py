@@ -368,9 +368,8 @@ class Tracker:
         # keeping its own evidence: how each is mixed, ``mixing.mix``.
         rebased = tracks.t_base[sel] > tracks.t[sel]
         young = young_boost(tracks.born[sel], tracks.parent[sel], tracks.thrust_t0[sel], t, cfg)
-        # The infrared frames that did not see a plume: in the mixing (``mix``).
-        ir = self.infrared.burnout_evidence(sel, t)
-        c, w, x0, P0 = mix(xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg, ir)
+        c, w, x0, P0 = mix(xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg)
+        c = self.infrared.misses(sel, t, c)
 
         flat_x = x0.reshape(NMODE * n, NX)
         dt2 = np.repeat(dt, NMODE)
