@@ -579,9 +579,10 @@ def test_a_boost_seen_by_one_radar_keeps_its_boost_mode_while_it_thrusts(seed):
 
 def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
     """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the configured
-    growth of a burning stage's acceleration; across it the turn of a thrust following its
-    velocity (``g / v`` at most) or laid down by a pitch programme (half a turn over the
-    energy from rest to orbit, ``2 π v a / v_c²``), never more than along it."""
+    growth of a burning stage's acceleration; across it, in the air, the turn of a thrust
+    following its velocity (``g / v`` at most) or laid down by a pitch programme (half a turn
+    over the energy from rest to orbit, ``2 π v a / v_c²``), never more than along it; above
+    the air the same as along it."""
     from lookout.geodesy import G0, GM_EARTH
     from lookout.tracking.mixing import thrust_jerk_q
 
@@ -598,9 +599,9 @@ def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
     assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
     assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
     assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
-    # slv-3stage's second stage, 23.6 m/s² at 3.1 km/s, 90 km up: its pitch programme turns
-    # the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
-    pos = np.array([[6.468e6, 0.0, 0.0]])
+    # A pitch programme at 23.6 m/s² and 3.1 km/s, 40 km up (slv-3stage's second stage, higher
+    # up): it turns the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
+    pos = np.array([[6.418e6, 0.0, 0.0]])
     q = thrust_jerk_q(u[:1], np.array([23.6]), np.array([3134.0]), pos, cfg)
     assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 0.11
     # Above the air nothing holds the thrust along the velocity: the same jerk on every axis.

@@ -20,11 +20,13 @@ The process noise levels come from the physics of what the motion model leaves o
 - **Boost** (``boost_jerk_sigma_mps3``, 10 m/s³): in boost the state carries the thrust
   acceleration (3 more components), modelled as a random walk (white jerk). A booster's thrust
   acceleration grows as its mass falls, ``da/dt = a ṁ / m``, up to ~13 m/s³ at the end of an
-  IRBM's burn (196 m/s² at burnout, 7 %/s mass flow): that is the jerk along the thrust. Its
-  direction turns with the gravity turn, the velocity's ``g cos γ / v``: across the thrust
-  the jerk is at most ``thrust g / v`` (0.3 m/s³ for an IRBM at 134 m/s² and 4 km/s;
-  ``mixing.thrust_jerk_q``). Burnout and staging, where the acceleration jumps, are what the
-  coast mode of the IMM and the staging hypothesis are for.
+  IRBM's burn (196 m/s² at burnout, 7 %/s mass flow): that is the jerk along the thrust. In
+  the air its direction turns with the gravity turn, the velocity's ``g cos γ / v``, or with
+  a pitch programme: across the thrust the jerk is at most ``thrust (g / v + 2π v thrust /
+  v_c²)`` (0.8 m/s³ for a space launcher at 21 m/s² and 250 m/s); above 50 km, where the air
+  no longer holds the thrust along the velocity, it is the jerk along it
+  (``mixing.thrust_jerk_q``). Burnout and staging, where the acceleration jumps, are what
+  the coast mode of the IMM and the staging hypothesis are for.
 """
 
 from __future__ import annotations

@@ -123,9 +123,12 @@ def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
     return np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
 
 
-#: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity (the
-#: Kármán line): above it an upper stage steers as its guidance commands.
-AIR_STEERING_CEILING_M = 100e3
+#: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity: the
+#: stratopause, where the air's density falls below a thousandth of sea level's. Above it an
+#: upper stage steers as its guidance commands. (Chosen between two measured, not derived: at
+#: the Kármán line, 100 km, a lofted ICBM's staging at 113 km went wrong on gen-3-00, a
+#: false overflight claim; ``thrust_jerk_q``.)
+AIR_STEERING_CEILING_M = 50e3
 
 
 def thrust_jerk_q(
@@ -150,9 +153,9 @@ def thrust_jerk_q(
     rocket thrust (gen-7-02).
 
     This holds in the air, which keeps the thrust near the velocity; above
-    ``AIR_STEERING_CEILING_M`` the jerk across the thrust is the one along it (a two-stage
-    ICBM's staging at 113 km, gen-3-00, with the turn alone: its stack's track took the spent
-    stage, and the stage's new track a false overflight claim)."""
+    ``AIR_STEERING_CEILING_M`` the jerk across the thrust is the one along it. (With the turn
+    alone up to 100 km, a two-stage ICBM's stack track took its spent stage at its staging at
+    113 km, gen-3-00, and the stage's new track made a false overflight claim.)"""
     qa = cfg.boost_jerk_sigma_mps3**2
     thrust = np.asarray(thrust, dtype=float)
     v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
