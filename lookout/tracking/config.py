@@ -22,9 +22,13 @@ The process noise levels come from the physics of what the motion model leaves o
 - **Boost** (``boost_jerk_sigma_mps3``, 10 m/s³): in boost the state carries the thrust
   acceleration (3 more components), modelled as a random walk (white jerk). A booster's thrust
   acceleration grows as its mass falls, ``da/dt = a ṁ / m``, up to ~13 m/s³ at the end of an
-  IRBM's burn (196 m/s² at burnout, 7 %/s mass flow), and its direction turns with the gravity
-  turn (~0.005 rad/s × 100 m/s² ≈ 1 m/s³); 10 m/s³ covers both. Burnout and staging, where the
-  acceleration jumps, are what the coast mode of the IMM is for.
+  IRBM's burn (196 m/s² at burnout, 7 %/s mass flow): that is the jerk along the thrust. In
+  the air its direction turns with the gravity turn, the velocity's ``g cos γ / v``, or with
+  a pitch programme: across the thrust the jerk is at most ``thrust (g / v + 2π v thrust /
+  v_c²)`` (0.8 m/s³ for a space launcher at 21 m/s² and 250 m/s); above 50 km, where the air
+  no longer holds the thrust along the velocity, it is the jerk along it
+  (``mixing.thrust_jerk_q``). Burnout and staging, where the acceleration jumps, are what
+  the coast mode of the IMM and the staging hypothesis are for.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ class TrackerConfig:
     kappa_walk_per_sqrt_s: float = 0.05
     kappa_floor_m2_kg: float = 5e-5
     drag_accel_fraction: float = 0.05
-    #: White jerk of the thrust acceleration in boost (m/s³), q = σ² × 1 s.
+    #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
+    #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
     boost_jerk_sigma_mps3: float = 10.0
     #: Mean dwell times (s) of the IMM modes (Markov switching rates 1/dwell). A stage burns
     #: 30-180 s (100 s); a ballistic object does not reignite once coasting (1e5 s): the boost

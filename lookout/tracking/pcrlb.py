@@ -34,7 +34,8 @@ from lookout.messages import Detection
 from lookout.timebase import ns_to_s
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX, process_noise, propagate, white_accel_q
+from lookout.tracking.mixing import jerk_noise, thrust_jerk_q
+from lookout.tracking.motion import NX, acceleration, process_noise, propagate, white_accel_q
 
 #: Position prior σ (m) of the bound: uninformative; the first detections fix the position.
 PRIOR_POS_SIGMA_M = 1e6
@@ -110,7 +111,6 @@ def pcrlb(
     events = [(float(t), 0, i) for i, t in enumerate(det_s)]
     events += [(float(t), 1, i) for i, t in enumerate(times)]
     events.sort()
-    q_jerk = cfg.boost_jerk_sigma_mps3**2
     P = None
     boost = False
     t_prev = None
@@ -141,7 +141,12 @@ def pcrlb(
             x[0, :6] = state
             dt = np.array([t - t_prev])
             _, F = propagate(x, dt, cfg.max_step_s)
-            Q = process_noise(dt, white_accel_q(x[:, :3], x[:, 3:6], cfg), q_jerk if boost else 0.0)
+            Q = process_noise(dt, white_accel_q(x[:, :3], x[:, 3:6], cfg), 0.0)
+            if boost:  # the tracker's thrust jerk, along the truth's velocity and thrust
+                speed = np.linalg.norm(x[:, 3:6], axis=1)
+                u = x[:, 3:6] / np.maximum(speed, 1e-9)[:, None]
+                thrust = np.array([_thrust(trajectory, t_prev)])
+                Q += jerk_noise(dt, thrust_jerk_q(u, thrust, speed, x[:, :3], cfg))
             nx = P.shape[0]
             F, Q = F[0][:nx, :nx], Q[0][:nx, :nx]
             P = F @ P @ F.T + Q
@@ -159,3 +164,11 @@ def pcrlb(
             pos_m[i] = np.sqrt(np.trace(P[:3, :3]))
             vel_mps[i] = np.sqrt(np.trace(P[3:6, 3:6]))
     return PcrlbResult(times, pos_m, vel_mps, phase)
+
+
+def _thrust(trajectory, t: float, h: float = 0.25) -> float:
+    """The truth's non-gravitational acceleration (m/s²) at ``t``: its velocity's central
+    difference over ``±h`` s less gravity and the rotating frame's terms (thrust and drag)."""
+    s = trajectory.state_at(np.array([t - h, t, t + h]))
+    dv = (s[2, 3:6] - s[0, 3:6]) / (2.0 * h)
+    return float(np.linalg.norm(dv - acceleration(s[1:2, :3], s[1:2, 3:6])[0]))

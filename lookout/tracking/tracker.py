@@ -88,9 +88,11 @@ from lookout.tracking.mixing import (
     COAST,
     MANOEUVRE,
     NMODE,
+    boost_jerk_q,
     burnout_probability,
     burnout_within,
     combine,
+    jerk_noise,
     mix,
     reachable_speed,
     reseed_boost,
@@ -155,7 +157,6 @@ class Tracker:
         # revisit says they made, with a detection or not; other radars' coverage is learned
         # from their detections (``clutter.SensorClutter.covers``).
         self.coverage = dict(coverage or {})
-        self._q_jerk = cfg.boost_jerk_sigma_mps3**2 * 1.0
         self.tracks = tracks = TrackStore()
         #: Every track ever started next to another, kept after either dies: track id -> the
         #: id of the track it was born next to (a piece that separated from it).
@@ -384,8 +385,9 @@ class Tracker:
         q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
             flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
         )
-        q_jerk = np.tile([self._q_jerk, 0.0, 0.0], n)
-        Q = process_noise(dt2, q_acc, q_jerk, q_kappa)
+        Q = process_noise(dt2, q_acc, 0.0, q_kappa)
+        # The boost mode's thrust: a white jerk along it and a smaller one across it.
+        Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
         Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
             x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
@@ -440,7 +442,8 @@ class Tracker:
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
             q_acc, q_kappa = tracker_accel_q(xm_, cfg)
-            Q = process_noise(dtl, q_acc, np.full(live.size, self._q_jerk), q_kappa)
+            Q = process_noise(dtl, q_acc, 0.0, q_kappa)
+            Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
             xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
             # Its share of the predicted boost probability (the rest is the current stage's).
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
