@@ -105,7 +105,9 @@ def burnout_within(x: np.ndarray, P: np.ndarray, dt) -> tuple[np.ndarray, np.nda
     xq = np.einsum("qnij,nj->qni", M, x)
     mean = np.einsum("q,qni->ni", _GL_W, xq)
     d = xq - mean[None]
-    cov = np.einsum("q,qnij,njk,qnlk->nil", _GL_W, M, P, M)
+    # M P Mᵀ per node by matmul, then the weighted sum: the four-operand einsum summed it in
+    # one loop, 30x slower for 60 tracks (12 % of mass-raid's chain).
+    cov = np.einsum("q,qnil->nil", _GL_W, M @ P[None] @ M.transpose(0, 1, 3, 2))
     cov += np.einsum("q,qni,qnj->nij", _GL_W, d, d)
     return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
 
