@@ -116,13 +116,20 @@ def thrust_axis(x: np.ndarray, P: np.ndarray) -> np.ndarray:
     """Unit vectors (n, 3) along which boost-mode estimates ``x`` (n, 10), ``P`` thrust: the
     thrust estimate's own direction where it is known (its magnitude over twice its sigma),
     else the velocity's (a rocket thrusts near its velocity: vertical rise, gravity turn)."""
+    return _thrust_direction(x, P)[0]
+
+
+def _thrust_direction(x: np.ndarray, P: np.ndarray):
+    """``thrust_axis``'s unit vectors, with whether the thrust's own direction is known and
+    its magnitude (n,)."""
     a = x[:, 6:9]
     amag = np.sqrt(np.einsum("ij,ij->i", a, a))
     asig = np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
     vmag = np.maximum(np.sqrt(np.einsum("ij,ij->i", v, v)), 1e-9)
     known = amag > 2.0 * asig
-    return np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
+    u = np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
+    return u, known, amag
 
 
 #: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity: the
@@ -217,13 +224,7 @@ def staged_prior(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarr
     state. (Lighting it at the step's start rather than at the burnout leaves out at most
     ``a dt²/2`` of the new thrust's push, well inside its sigma.)"""
     xs, Ps = burnout_within(x, P, dt)
-    a = x[:, 6:9]
-    amag = np.sqrt(np.einsum("ij,ij->i", a, a))
-    asig = np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
-    v = x[:, 3:6]
-    vmag = np.maximum(np.sqrt(np.einsum("ij,ij->i", v, v)), 1e-9)
-    known = amag > 2.0 * asig
-    u = np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
+    u, known, amag = _thrust_direction(x, P)
     across = np.eye(3)[None] - u[:, :, None] * u[:, None, :]
     # The direction's spread: the old thrust's covariance across it over its magnitude
     # squared, or, along the velocity, a sigma of one radian (no knowledge).
