@@ -80,6 +80,22 @@ def mach_rate(pos: np.ndarray, vel: np.ndarray, a_drag: np.ndarray) -> np.ndarra
     return np.abs(g_along - a_drag) / c + mach * np.abs(dc_dh * climb) / c
 
 
+def _mach(pos: np.ndarray, vel: np.ndarray, floor_mps: float = 0.0) -> np.ndarray:
+    """Mach number (N,) of bodies at ``pos``, ``vel`` (N, 3), the speed at least ``floor_mps``."""
+    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    if floor_mps:
+        speed = np.maximum(speed, floor_mps)
+    return speed / atmosphere.speed_of_sound(np.maximum(altitude_approx(pos), 0.0))
+
+
+def _table_weight(mach, knots, log_cd, lo, hi, kappa, kappa_sigma) -> np.ndarray:
+    """Probability (N,) that ``kappa`` (of sigma ``kappa_sigma``) lies within the ``Cd A / m``
+    of the catalogue's bodies flying one table (``lo``-``hi`` of ``A / m``) at ``mach``."""
+    cd = np.exp(np.interp(mach, knots, log_cd))
+    sig = np.maximum(kappa_sigma, 1e-12)
+    return ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+
+
 def cd_mach_walk(
     pos: np.ndarray,
     vel: np.ndarray,
@@ -99,8 +115,7 @@ def cd_mach_walk(
     ``Cd`` changes by 5-30 % across the transonic range, not the slender bodies' 60-100 %
     (irbm-overflight's stage, unseen below 17 km: sigma 3.3 km against a 0.4-0.9 km error).
     None above a table's last knot."""
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
-    mach = speed / atmosphere.speed_of_sound(np.maximum(altitude_approx(pos), 0.0))
+    mach = _mach(pos, vel, floor_mps=1e-3)
     tables = _drag_tables()
     each = np.zeros((len(tables), mach.size))  # each table's walk per unit |dM/dt|
     w = np.ones((len(tables), mach.size))
@@ -109,9 +124,7 @@ def cd_mach_walk(
         d = log_cd[i + 1] - log_cd[i]
         each[k] = np.where(mach < knots[-1], d * d / (knots[i + 1] - knots[i]), 0.0)
         if kappa is not None:
-            cd = np.exp(np.interp(mach, knots, log_cd))
-            sig = np.maximum(kappa_sigma, 1e-12)
-            w[k] = ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+            w[k] = _table_weight(mach, knots, log_cd, lo, hi, kappa, kappa_sigma)
     total = w.sum(axis=0)
     # A body no table fits (outside the catalogue): every table alike.
     w = np.where(total > 1e-6, w, 1.0)
@@ -128,23 +141,18 @@ def cd_mach_step(
     step's rate missed the range a body decelerating at hundreds of m/s² crosses within it
     (lofted-icbm's third stage from Mach 20 to 3 in 4 s at 30-12 km: its drag coefficient
     certain to 0.1 %, NEES 36-92,000)."""
-    m = []
-    for x in (x0, x1):
-        pos, vel = x[:, 0:3], x[:, 3:6]
-        alt = np.maximum(altitude_approx(pos), 0.0)
-        m.append(np.sqrt(np.einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt))
+    m = [_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1)]
     lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
     tables = _drag_tables()
     each = np.zeros((len(tables), lo_m.size))
     w = np.ones((len(tables), lo_m.size))
     for k, (knots, log_cd, lo, hi) in enumerate(tables):
-        for i in range(knots.size - 1):
-            width = knots[i + 1] - knots[i]
-            part = np.clip(np.minimum(hi_m, knots[i + 1]) - np.maximum(lo_m, knots[i]), 0.0, None)
-            each[k] += (log_cd[i + 1] - log_cd[i]) ** 2 * part / width
-        cd = np.exp(np.interp(m[0], knots, log_cd))
-        sig = np.maximum(kappa_sigma, 1e-12)
-        w[k] = ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
+        # The part of each segment crossed (segments, N), summed over the segments in order.
+        part = np.clip(
+            np.minimum(hi_m, knots[1:, None]) - np.maximum(lo_m, knots[:-1, None]), 0.0, None
+        )
+        each[k] = (np.diff(log_cd)[:, None] ** 2 * part / np.diff(knots)[:, None]).sum(axis=0)
+        w[k] = _table_weight(m[0], knots, log_cd, lo, hi, kappa, kappa_sigma)
     w = np.where(w.sum(axis=0) > 1e-6, w, 1.0)
     return (w * each).sum(axis=0) / w.sum(axis=0)
 
