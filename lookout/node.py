@@ -8,7 +8,10 @@ and
 - runs its own tracker over all its detections (its local picture), and at each report instant
   publishes a ``LocalTrack`` for every confirmed track whose contributing sensors the policy
   lets it share as tracks;
-- sends a ``Heartbeat`` every ``heartbeat_s``.
+- sends a ``Heartbeat`` (its clock) after each report instant passed, and every ``heartbeat_s``
+  at least: everything the node had up to that time has been sent before it, so the exchange's
+  fusion reports that instant without waiting out its latency window
+  (``lookout.picture.fusion``).
 
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
@@ -157,7 +160,8 @@ class PartnerNode:
 
     async def step(self, detections: Sequence[Detection]) -> None:
         """Take this partner's detections (time-ordered, up to the clock) and send what the
-        policy allows; then local tracks at report instants passed and a heartbeat if due."""
+        policy allows; then local tracks at report instants passed and, if one passed or one is
+        due, a heartbeat: the node's clock, every message up to it sent."""
         now = ns_to_s(self.clock.now_ns())
         if detections:
             by_sensor: dict[str, list[Detection]] = {}
@@ -182,10 +186,12 @@ class PartnerNode:
             if oldest > self._next_report:
                 self.not_sent["stale_reports"] += oldest - self._next_report
                 self._next_report = oldest
+        reported = False
         while self._next_report * self.report_period_s <= now:
             await self._publish_tracks(self._next_report * self.report_period_s)
             self._next_report += 1
-        if now >= self._next_heartbeat:
+            reported = True
+        if reported or now >= self._next_heartbeat:
             self._heartbeats += 1
             hb = Heartbeat(partner=self.partner, t_ns=s_to_ns(now), seq=self._heartbeats)
             if self.policy.may_publish(self.partner, hb):

@@ -19,7 +19,7 @@ import pytest
 from lookout.exchange.clock import SimClock
 from lookout.exchange.keys import Keyring, derive_key
 from lookout.exchange.memory import MemoryBus
-from lookout.messages import Detection, LocalTrack
+from lookout.messages import Detection, Heartbeat, LocalTrack
 from lookout.node import PartnerNode
 from lookout.picture.fusion import (
     KEEP_GATE_CHI2,
@@ -629,3 +629,80 @@ def test_a_partner_node_says_when_it_last_updated_each_local_track():
     asyncio.run(node._publish_tracks(10.0))
     (msg,) = sent
     assert isinstance(msg, LocalTrack) and msg.last_detection_ns == 7_500_000_000
+
+
+def _heartbeat(partner, t, seq):
+    return Heartbeat(partner=partner, t_ns=round(t * 1e9), seq=seq)
+
+
+def test_a_report_waits_for_every_partners_clock_not_for_the_latency_window():
+    """Two partners send detections; a report instant is reported as soon as both partners'
+    heartbeats say they have sent everything up to it (not 1 s of detection time later, nor at
+    the next scan), and no sooner while one partner has not; a partner that falls silent holds
+    the picture back no longer than the latency window, as before heartbeats; nothing of what
+    arrived in time is counted late."""
+    f = PictureFusion(latency_s=1.0)
+    f.tracker = ScriptedTracker()
+    reported = lambda out: [t for t, _ in out]  # noqa: E731
+    assert f.ingest("KR", _detection("KR", "kr-ewr", 0.3)) == []
+    assert f.ingest("JP", _detection("JP", "jp-fps", 0.4)) == []
+    # Both partners' clocks past the instant 1 s: KR alone is not enough.
+    assert reported(f.ingest("KR", _heartbeat("KR", 1.0, 1))) == []
+    assert reported(f.ingest("JP", _heartbeat("JP", 1.0, 1))) == [1.0]
+    # Without heartbeats the instant 2 s would wait for a detection past 3 s.
+    f.ingest("KR", _detection("KR", "kr-ewr", 1.3))
+    f.ingest("JP", _detection("JP", "jp-fps", 1.4))
+    f.ingest("KR", _heartbeat("KR", 2.0, 2))
+    assert reported(f.ingest("JP", _heartbeat("JP", 2.0, 2))) == [2.0]
+    # JP falls silent: its clock stays at 2 s; KR's detections alone move the picture on once
+    # they are the latency window past an instant.
+    f.ingest("KR", _heartbeat("KR", 3.0, 3))
+    assert reported(f.ingest("KR", _detection("KR", "kr-ewr", 3.3))) == []
+    assert reported(f.ingest("KR", _detection("KR", "kr-ewr", 4.3))) == [3.0]
+    assert f.counters.late_detections == 0
+    assert f.counters.detections == 6
+
+
+def test_a_partner_without_heartbeats_keeps_the_latency_window():
+    """A partner whose node sends no heartbeats (an older node) is waited for by the latency
+    window: the picture never runs ahead of data that may still come from it."""
+    f = PictureFusion(latency_s=1.0)
+    f.tracker = ScriptedTracker()
+    f.ingest("KR", _detection("KR", "kr-ewr", 0.3))
+    f.ingest("US", _detection("US", "us-tpy", 0.5))
+    assert [t for t, _ in f.ingest("KR", _heartbeat("KR", 1.0, 1))] == []
+    assert [t for t, _ in f.ingest("US", _detection("US", "us-tpy", 2.0))] == [1.0]
+
+
+def test_a_partner_node_sends_its_clock_after_each_report_instant():
+    """The node's heartbeat follows what it sent for a report instant (its detections and
+    local tracks up to its clock), once per instant passed."""
+    keyring = Keyring.derived("hb", ["KR", "EXCHANGE"])
+    from lookout.exchange.policy import Policy
+
+    pol = Policy.from_dict({"partners": {"KR": ["kr-ewr"]},
+                            "publish": {"KR": {"detections": ["kr-ewr"], "local_tracks": "all"}},
+                            "release": {"KR": {}}})  # fmt: skip
+    bus, clock = MemoryBus(), SimClock(0)
+    sent = []
+
+    async def tap(subject, data):
+        sent.append(subject.rsplit(".", 1)[-1])
+
+    async def run():
+        await bus.subscribe("lookout.in.>", tap)
+        node = PartnerNode("KR", derive_key("hb", "KR"), keyring, pol, bus, clock)
+        for k in range(1, 13):
+            clock.set(round(k * 0.2 * 1e9))
+            dets = [_detection("KR", "kr-ewr", k * 0.2 - 0.05)]
+            await node.step(dets)
+            await bus.flush()
+
+    asyncio.run(run())
+    # 2.4 s of steps: the first step's (every ``heartbeat_s``, from the start), then the
+    # instants 1 s and 2 s, each ended by a heartbeat after that step's detections and the
+    # local tracks of the instant.
+    beats = [i for i, k in enumerate(sent) if k == "heartbeat"]
+    assert len(beats) == 3
+    for i in beats[1:]:
+        assert sent[i - 2 : i] == ["detection_batch", "local_track"]

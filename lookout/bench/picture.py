@@ -329,6 +329,7 @@ class EmbeddedRun:
     rss_samples: list[tuple[float, int]]
     system_tracks: int
     exchange: dict
+    late_at_fusion: int = 0  # detections the fusion's watermark had passed (dropped)
 
     def to_dict(self) -> dict:
         total = sum(self.cpu.values())
@@ -350,6 +351,7 @@ class EmbeddedRun:
             "rss_mb": [(t, round(b / 2**20, 1)) for t, b in self.rss_samples],
             "system_tracks": self.system_tracks,
             "exchange": self.exchange,
+            "late_at_fusion": self.late_at_fusion,
         }
 
 
@@ -403,16 +405,17 @@ async def run_embedded(
     wall0 = time.perf_counter()
     stages.start()
     for t in steps(end):
+        if speed > 0:  # the step of instant t once the wall clock is there, not before
+            ahead = t / speed - (time.perf_counter() - wall0)
+            if ahead > 0:
+                stages.settle()
+                await asyncio.sleep(ahead)
+                stages.start()  # asleep: no stage's
         await co.step(feed, t)
         stages.settle()
         if t >= next_sample:
             rss_samples.append((round(t, 1), rss_bytes()))
             next_sample += RSS_SAMPLE_S
-        if speed > 0:
-            ahead = t / speed - (time.perf_counter() - wall0)
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-                stages.start()  # asleep: no stage's
     await co.bus.flush()
     await exchange.flush()
     stages.settle()
@@ -441,6 +444,7 @@ async def run_embedded(
         rss_samples=rss_samples,
         system_tracks=len({i.system_track_id for i in inclusion.inclusions}),
         exchange=json.loads(json.dumps(exchange.counters(), default=str)),
+        late_at_fusion=picture.fusion.counters.late_detections,
     )
 
 
@@ -500,7 +504,8 @@ def render(result: dict):
     tail.add_row(
         f"whole chain: {result['realtime_per_core']}x real time per core; peak memory "
         f"{memory}; detections {result['detections']} "
-        f"({result['detections_included']} in system tracks)"
+        f"({result['detections_included']} in system tracks, "
+        f"{result.get('late_at_fusion')} late at the fusion)"
     )
     if result["bus"] == "nats":
         refused = sum(sum(c.values()) for c in result["refused_at_exchange"].values())

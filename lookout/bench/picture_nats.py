@@ -101,6 +101,7 @@ async def _exchange(ready, cfg: dict) -> dict:
     out = {"counters": _plain(exchange.counters()), "fed": exchange.fed}
     if probe:
         out["inclusions"] = _rows(probe[0].inclusions)
+        out["late_at_fusion"] = exchange.fusion.fusion.counters.late_detections
     return out
 
 
@@ -120,6 +121,7 @@ async def _fusion(ready, cfg: dict) -> dict:
         "inputs": work.inputs,
         "reports": work.reports,
         "inclusions": _rows(probe[0].inclusions),
+        "late_at_fusion": work.fusion.counters.late_detections,
     }
 
 
@@ -317,6 +319,10 @@ def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpu,
         "exchange": counters,
         "refused_at_exchange": refused,
         "late_at_exchange": counters["late"],
+        # Detections the fusion took after its watermark had passed them (dropped).
+        "late_at_fusion": (results["fusion"] if workers else results["exchange"]).get(
+            "late_at_fusion"
+        ),
         "shed_at_exchange": counters["shed"],
         "nodes": {
             p: {k: results[p][k] for k in ("sent", "received", "refused", "not_sent")}

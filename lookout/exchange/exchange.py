@@ -39,10 +39,11 @@ a :class:`~lookout.messages.Status`: ``degraded`` while anything was shed or lat
 
 Distributed, the fusion and the assessment run in processes of their own
 (:mod:`lookout.app.picture_workers`) and the exchange only verifies, audits, releases and relays:
-with ``feed`` it also publishes every accepted partner envelope it releases (heartbeats aside)
-unchanged on ``<feed>.<SENDER>.<type>`` for the fusion, and the envelopes of its ``workers``
-(senders in its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any
-other, audited, and their system tracks sealed as the exchange's and released as above.
+with ``feed`` it also publishes every accepted partner envelope it releases (heartbeats too:
+they tell the fusion how far each partner's data has come) unchanged on
+``<feed>.<SENDER>.<type>`` for the fusion, and the envelopes of its ``workers`` (senders in
+its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any other,
+audited, and their system tracks sealed as the exchange's and released as above.
 
 A bad envelope, or a fusion that raises, is counted and logged; the exchange goes on.
 """
@@ -259,7 +260,7 @@ class Exchange:
             if message is not None and self.policy.may_publish(verdict.sender, message):
                 recipients = self.policy.recipients(verdict.sender, message)
                 outgoing = [(recipients, env.payload_type, data)]
-                if self.feed is not None and env.payload_type != "heartbeat":
+                if self.feed is not None:
                     # The broker's duplicate window drops it if the fusion had it already.
                     feed = f"{self.feed}.{verdict.sender}.{env.payload_type}"
                     self._feed_out.append((feed, data))
@@ -296,7 +297,7 @@ class Exchange:
             self.not_published[sender] += 1
             return []
         out = [(self.policy.recipients(sender, message), env.payload_type, data)]
-        if self.feed is not None and env.payload_type != "heartbeat":
+        if self.feed is not None:
             self._feed_out.append((f"{self.feed}.{sender}.{env.payload_type}", data))
         if self.fusion is None:
             return out
