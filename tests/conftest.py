@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 #: ``make test`` runs the files on every core, a whole file to a worker at a time (pytest-xdist's
-#: ``--dist loadfile``), in the order collected (``--no-loadscope-reorder``). A long file handed
-#: out last keeps its worker busy after the other has run out (test_tracking.py, then one file
-#: of 59 CPU s, started at a third of the run, left the other worker idle for the last quarter):
-#: the files whose tests take longest come first, longest first, the others after them in the
-#: order of their names. CPU seconds of their tests in the fast lane, 2026-12-03.
+#: ``--dist loadfile``), in the order collected (``--no-loadscope-reorder``; ``make test-all``
+#: keeps xdist's order, the files with most tests first). A long file handed out last keeps its
+#: worker busy after the other has run out (test_tracking.py, then one file of 59 CPU s, started
+#: a third into the run, left the other worker idle for its last quarter): the files whose tests
+#: take longest come first, longest first, the others after them in the order of their names.
+#: CPU seconds of their tests in the fast lane, 2026-12-03.
 LONGEST_FIRST = (
     "test_tracking.py",  # 23: three IRBM runs, and one fed in chunks to two trackers
     "test_flight.py",  # 16-24: the planner solving
