@@ -152,3 +152,15 @@ def test_an_upward_import_is_found(tmp_path, module, source, found):
     (root / "geodesy.py").write_text("from lookout import errors\n")
     bad = upward_imports(root)
     assert len(bad) == 1 and found in bad[0]
+
+
+# ----------------------------------------------------------------------------- the tests' own
+
+
+def test_the_test_files_handed_out_first_exist():
+    """``tests/conftest.py`` names the longest test files, which ``make``'s workers take first: a
+    file renamed or split away would fall back silently to its name's place, last perhaps."""
+    from conftest import LONGEST_FIRST
+
+    tests = Path(__file__).resolve().parent
+    assert [name for name in LONGEST_FIRST if not (tests / name).is_file()] == []

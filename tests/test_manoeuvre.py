@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scenes import labels_of, radar, sense
 from scipy.stats import chi2
-from test_tracking import labels_of, radar, sense
 
 from lookout.assess import mahalanobis2, predict_impacts
 from lookout.assess.footprint import hold_altitudes, reach_impacts, widen

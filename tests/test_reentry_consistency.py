@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_tracking import labels_of, radar, sense
+from scenes import labels_of, radar, sense
 
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere

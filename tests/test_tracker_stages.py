@@ -1,7 +1,7 @@
 """The tracker's stages one by one, each on a case small enough to check by hand: the IMM's
 mixing (``tracking.mixing``), gating and assignment (``tracking.association``), the ordering of
 closely spaced objects (``tracking.formations``). The end-to-end behaviour is in
-``test_tracking.py``."""
+``test_tracking*.py``."""
 
 from __future__ import annotations
 

@@ -106,8 +106,8 @@ class TrackerConfig:
     #: direction: a magnitude uniform from none to the catalogue's largest (284 m/s²) with the
     #: 10 % margin of ``tracking.reach``, ``A``, whose per-axis sigma is ``A / 3``, 104 m/s²
     #: (``reach.unknown_thrust_sigma_mps2``; held to the catalogue by
-    #: ``tests/test_tracking.py``). A sigma from the catalogue's spread instead (its rms is 33
-    #: m/s² per axis, the median 35 and the 95th percentile 115 m/s² in magnitude) does not
+    #: ``tests/test_tracking_models.py``). A sigma from the catalogue's spread instead (its rms
+    #: is 33 m/s² per axis, the median 35 and the 95th percentile 115 m/s² in magnitude) does not
     #: hold a rocket late in its burn: with 30 kn23-pullup's infrared track of KN23-1 (110-170
     #: m/s² in its last five seconds of burn) was 550 m/s off with a 210 m/s sigma (NEES
     #: 25-94), lost its object to the first radar detection after burnout and flew on as a false

@@ -1,0 +1,73 @@
+"""Small tracking scenes shared by the tracker's tests (``test_tracking*.py``) and those of the
+manoeuvre and drag models: test radars, the detections of flights with their truth labels, and
+a tracker's reports second by second."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lookout.sensors import make_sensor, observe
+from lookout.tracking import Tracker, TrackLog
+
+IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
+IR_GEO2 = {"type": "infrared", "id": "ir2", "partner": "US", "geo_lon_deg": 160.0}
+
+
+def radar(id_, lat, lon, az, clutter=0.0, **kw):
+    """A test radar: wide, long-range, sensitive enough to hold a reentry vehicle."""
+    spec = dict(
+        type="radar",
+        id=id_,
+        partner="P" + id_,
+        lat_deg=lat,
+        lon_deg=lon,
+        azimuth_deg=az,
+        span_deg=180.0,
+        max_range_km=2500.0,
+        el_max_deg=89.0,
+        snr_ref_db=40.0,
+        false_alarms_per_scan=clutter,
+    )
+    spec.update(kw)
+    return spec
+
+
+def sense(trajectories, specs, seed):
+    """Every sensor's detections of the flights, time-ordered, with their truth labels."""
+    rng = np.random.default_rng(seed)
+    t1 = max(t.t_end for t in trajectories) + 5.0
+    dets, labels = [], []
+    for spec in specs:
+        d, lab = observe(make_sensor(spec), trajectories, 0.0, t1, rng)
+        dets += d
+        labels += lab
+    order = sorted(range(len(dets)), key=lambda i: dets[i].t_ns)
+    return [dets[i] for i in order], [labels[i] for i in order]
+
+
+def labels_of(log: TrackLog, labels) -> np.ndarray:
+    return np.array([labels[i] if i >= 0 else "clutter" for i in log.detection_index], dtype=object)
+
+
+def majority(log: TrackLog, labels) -> dict[int, tuple[str, float]]:
+    """Per track id: the truth label most of its detections carry, and that fraction."""
+    lab = labels_of(log, labels)
+    out = {}
+    for tid in np.unique(log.track_id):
+        vals, counts = np.unique(lab[log.track_id == tid].astype(str), return_counts=True)
+        k = int(np.argmax(counts))
+        out[int(tid)] = (str(vals[k]), counts[k] / counts.sum())
+    return out
+
+
+def reports_each_second(feed, t_end, config=None, coverage=None):
+    """Reports at each whole second of a tracker fed ``feed`` (time-ordered) second by second."""
+    tracker, out, k = Tracker(config, coverage=coverage), [], 0
+    for second in range(1, int(t_end)):
+        j = k
+        while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
+            j += 1
+        tracker.process(feed[k:j])
+        k = j
+        out.append(tracker.report(float(second)))
+    return TrackLog.concatenate(out)

@@ -1,0 +1,95 @@
+"""Tracks no longer seen: deleted after some missed looks of a radar that looks at them (its
+scans, or its declared coverage), coasting on when out of every radar's coverage or when the
+radar is declared out of action."""
+
+from __future__ import annotations
+
+import numpy as np
+from scenes import radar, reports_each_second, sense
+
+from lookout.flight import Aim, fly
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan
+from lookout.sensors import make_sensor
+from lookout.tracking.coverage import RadarCoverage
+
+
+def test_a_track_its_radar_looks_at_and_does_not_see_is_deleted_in_a_few_looks():
+    """A missile tracked by one radar (two false alarms a scan, which span its coverage), whose
+    detections stop 20 s after burnout while it flies on inside the radar's coverage: the radar
+    looks at the track's prediction scan after scan and sees nothing there, so the track is
+    deleted after some tens of missed looks (one radar, a scan every 2 s), not reported unseen
+    until it is predicted under ground (335 s later without it)."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 37.0, 128.5, 0.0, clutter=2.0, revisit_s=2.0)
+    dets, labels = sense([traj], [spec], seed=5)
+    t_cut = traj.final_burnout().t + 20.0
+    feed = [d for d, lab in zip(dets, labels, strict=True) if lab is None or d.t_ns * 1e-9 < t_cut]
+    rep = reports_each_second(feed, traj.t_end)
+    assert len(np.unique(rep.track_id)) == 1
+    assert t_cut - 5.0 < rep.t.max() < t_cut + 150.0, (t_cut, rep.t.max(), traj.t_end)
+
+
+def test_a_track_out_of_every_radars_coverage_coasts_on():
+    """The same missile flying out of its only radar's range (300 km): unseen, not disproven, its
+    track coasts on and is reported for minutes after its last detection."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 38.5, 125.0, 90.0, clutter=2.0, revisit_s=2.0, max_range_km=300.0)
+    dets, labels = sense([traj], [spec], seed=5)
+    seen = [d.t_ns * 1e-9 for d, lab in zip(dets, labels, strict=True) if lab is not None]
+    assert traj.t_end - max(seen) > 120.0
+    rep = reports_each_second(dets, traj.t_end)
+    (tid,) = np.unique(rep.track_id)
+    assert rep.t.max() > max(seen) + 100.0, (max(seen), rep.t.max(), traj.t_end)
+
+
+def _young_track_then_nothing(outages=()):
+    """An SRBM seen by one radar without clutter for 20 s after burnout (a young track: ten
+    scans), then never again while it flies on inside that radar's field; a far radar's false
+    alarms keep scans coming. Returns the feed, the cut time, the flight's end and the
+    declared coverage of the first radar (with ``outages``)."""
+    launch = plan(39.0, 125.7, Aim(azimuth_deg=90.0, apogee_km=150.0, range_km=450.0),
+                  "srbm-solid", "a", 10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    spec = radar("r1", 37.0, 128.5, 0.0, clutter=0.0, revisit_s=2.0)
+    far = radar("r2", 20.0, 150.0, 180.0, clutter=1.0, revisit_s=5.0, max_range_km=500.0)
+    dets, labels = sense([traj], [spec, far], seed=5)
+    t0 = traj.final_burnout().t + 20.0
+    t_cut = t0 + 20.0
+    feed = [
+        d
+        for d, lab in zip(dets, labels, strict=True)
+        if lab is None or t0 <= d.t_ns * 1e-9 < t_cut
+    ]
+    coverage = {"r1": RadarCoverage.of_radar(make_sensor(spec), outages)}
+    return feed, t_cut, traj.t_end, coverage
+
+
+def test_a_young_track_its_radar_declares_it_looks_at_and_does_not_see_is_deleted():
+    """With the radar's declared field of view, every scan its revisit says it made is a look,
+    with a detection or none, and a young track (ten detections) missed look after look is
+    deleted: each miss of a run after a detection costs at least ``ln(1 - miss_pd_floor)``,
+    though the Pd the track learns falls with every miss. Without the declaration the radar's
+    empty scans never reach the tracker, and the track is reported until it is predicted
+    under ground (kn23-pullup's infrared-born track 353: 86-274 s, following nothing)."""
+    feed, t_cut, t_end, coverage = _young_track_then_nothing()
+    rep = reports_each_second(feed, t_end, coverage=coverage)
+    assert len(np.unique(rep.track_id)) == 1
+    assert t_cut < rep.t.max() < t_cut + 120.0, (t_cut, rep.t.max(), t_end)
+    learned = reports_each_second(feed, t_end)
+    assert learned.t.max() > t_cut + 200.0, (t_cut, learned.t.max(), t_end)
+
+
+def test_a_declared_radar_out_of_action_judges_no_track():
+    """The same radar declared out of action from the moment it stops seeing the missile: it
+    looks at nothing, so the track is not disproven and coasts on."""
+    feed, t_cut, t_end, _ = _young_track_then_nothing()
+    _, _, _, coverage = _young_track_then_nothing(outages=[(t_cut, 10_000.0)])
+    rep = reports_each_second(feed, t_end, coverage=coverage)
+    assert rep.t.max() > t_cut + 200.0, (t_cut, rep.t.max(), t_end)

@@ -1,0 +1,237 @@
+"""The tracker's models and their parts: the motion model and its Jacobian, the measurement
+Jacobians, the thrust's reach and jerk, the infrared thrust prior, a burnout within a step, and
+a radar's declared coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scenes import radar
+from scipy.stats import chi2
+
+from lookout.flight import Aim, fly
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan
+from lookout.geodesy import enu_basis, geodetic_to_ecef
+from lookout.sensors import TruthSamples, make_sensor
+from lookout.tracking import Tracker, TrackerConfig, measure
+from lookout.tracking.coverage import RadarCoverage
+from lookout.tracking.motion import NX, propagate
+
+
+@pytest.fixture(scope="module")
+def irbm_flight():
+    """The 3000 km IRBM of ``test_tracking.py``'s ``irbm``, without debris: its flight only."""
+    launch = plan(
+        39.0,
+        125.7,
+        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
+        "irbm-liquid",
+        object_id="i1",
+        launch_time=10.0,
+    )
+    (traj,) = fly([launch], debris=False)
+    return traj
+
+
+def test_motion_model_follows_the_flight_in_coast_and_its_jacobian_is_right(irbm_flight):
+    traj = irbm_flight
+    x0 = np.zeros((1, NX))
+    x0[0, :6] = traj.state_at(300.0)
+    x1, F = propagate(x0, np.array([30.0]))
+    assert np.linalg.norm(x1[0, :3] - traj.state_at(330.0)[:3]) < 1.0
+    eps = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3])
+    for i in range(6):
+        xp, xm = x0.copy(), x0.copy()
+        xp[0, i] += eps[i]
+        xm[0, i] -= eps[i]
+        col = (propagate(xp, np.array([30.0]))[0] - propagate(xm, np.array([30.0]))[0]) / (
+            2 * eps[i]
+        )
+        # The J2 part of the gravity gradient (0.1 %) is left out of the Jacobian: over one
+        # 30 s step that is ~1e-5 of the column's largest entry.
+        scale = max(1.0, float(np.abs(col[0, :6]).max()))
+        np.testing.assert_allclose(F[0, :6, i], col[0, :6], atol=2e-5 * scale)
+
+
+def test_measurement_jacobians_match_finite_differences():
+    s = geodetic_to_ecef(np.radians(38.0), np.radians(129.0), 0.0)
+    B = enu_basis(np.radians(38.0), np.radians(129.0))
+    x = np.array([[-3.0e6, 4.0e6, 4.2e6, 1500.0, -2000.0, 800.0]])
+    sat = np.array([-1.44e7, 3.96e7, 0.0])
+    for f in (
+        lambda x: measure.radar(x[:, :3], x[:, 3:], s, np.zeros(3), B, 4),
+        lambda x: measure.infrared(x[:, :3], sat),
+    ):
+        _, H = f(x)
+        for i, h in enumerate([1.0, 1.0, 1.0, 1e-2, 1e-2, 1e-2]):
+            xp, xm = x.copy(), x.copy()
+            xp[0, i] += h
+            xm[0, i] -= h
+            col = (f(xp)[0] - f(xm)[0]) / (2 * h)
+            np.testing.assert_allclose(H[0, :, i], col[0], rtol=1e-5, atol=1e-12)
+
+
+def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
+    """Over a short gap the largest thrust displacement is half the catalogue's highest burnout
+    acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
+    the longest burn by the largest whole delta-v per second."""
+    from lookout.physics.vehicles import G0, catalogue
+    from lookout.tracking.reach import MARGIN, thrust_displacement_m
+
+    a_max = 0.0
+    for v in catalogue().values():
+        mass = v.liftoff_mass_kg
+        for s in v.stages:
+            a_max = max(a_max, s.isp_vac_s * G0 * s.mass_flow_kgps / (mass - s.propellant_kg))
+            mass -= s.propellant_kg + s.dry_kg
+    d = thrust_displacement_m(np.array([0.0, 1.0, 2.0, 10.0, 38.0, 600.0, 700.0]))
+    assert d[0] == 0.0
+    assert 0.9 * MARGIN * 0.5 * a_max <= d[1] <= MARGIN * 0.5 * a_max
+    assert np.all(np.diff(d) > 0.0)
+    dv_max = max(v.ideal_delta_v_mps() for v in catalogue().values())
+    assert (d[6] - d[5]) / 100.0 == pytest.approx(MARGIN * dv_max, rel=0.02)
+
+
+def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
+    """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the configured
+    growth of a burning stage's acceleration; across it, in the air, the turn of a thrust
+    following its velocity (``g / v`` at most) or laid down by a pitch programme (half a turn
+    over the energy from rest to orbit, ``2 π v a / v_c²``), never more than along it; above
+    the air the same as along it."""
+    from lookout.geodesy import G0, GM_EARTH
+    from lookout.tracking.mixing import thrust_jerk_q
+
+    cfg = TrackerConfig()
+    u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])
+    pos = np.array([[6.38e6, 0.0, 0.0]] * 2)  # 2 km up
+    q = thrust_jerk_q(u, np.array([21.0, 300.0]), np.array([250.0, 50.0]), pos, cfg)
+    along = np.einsum("ni,nij,nj->n", u, q, u)
+    assert along == pytest.approx([cfg.boost_jerk_sigma_mps3**2] * 2)
+    across = np.array([[0.0, 0.8, -0.6], [0.0, 0.0, 1.0]])
+    turn = np.einsum("ni,nij,nj->n", across, q, across)
+    rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.38e6 / GM_EARTH
+    assert turn[0] == pytest.approx((21.0 * rate) ** 2)
+    assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
+    assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
+    assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
+    # A pitch programme at 23.6 m/s² and 3.1 km/s, 40 km up (slv-3stage's second stage, higher
+    # up): it turns the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
+    pos = np.array([[6.418e6, 0.0, 0.0]])
+    q = thrust_jerk_q(u[:1], np.array([23.6]), np.array([3134.0]), pos, cfg)
+    assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 0.11
+    # Above the air nothing holds the thrust along the velocity: the same jerk on every axis.
+    pos = np.array([[6.68e6, 0.0, 0.0]])
+    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), pos, cfg)
+    assert q[0] == pytest.approx(np.eye(3) * cfg.boost_jerk_sigma_mps3**2)
+
+
+def test_the_infrared_thrust_prior_is_the_catalogues():
+    """An infrared-born track's thrust prior (``ir_init_acc_sigma_mps2``) is a thrust of any
+    direction and any magnitude up to the catalogue's largest (with the 10 % margin of
+    ``tracking.reach``), uniformly: ``A / 3`` per axis. The largest is found again here from the
+    vehicles' stages (thrust over the mass left at each burnout), and every thrust of the
+    catalogue lies within three of its sigmas on each axis."""
+    from lookout.physics.vehicles import G0, catalogue
+    from lookout.tracking.reach import MARGIN
+
+    largest = 0.0
+    for v in catalogue().values():
+        mass = v.liftoff_mass_kg
+        for st in v.stages:
+            thrust = st.isp_vac_s * G0 * st.propellant_kg / st.burn_s
+            largest = max(largest, thrust / (mass - st.propellant_kg))
+            mass -= st.propellant_kg + st.dry_kg
+    sigma = TrackerConfig().ir_init_acc_sigma_mps2
+    assert sigma == pytest.approx(MARGIN * largest / 3.0, rel=1e-9)
+    assert 3.0 * sigma >= largest
+    assert TrackerConfig(ir_init_acc_sigma_mps2=30.0).ir_init_acc_sigma_mps2 == 30.0
+
+
+def test_burnout_within_a_step_is_the_moments_of_a_thrust_cut_at_a_uniform_time():
+    """``burnout_within``: the mean and covariance, at the start of a step, of the ballistic
+    start whose path meets the object that thrusts ``s`` (uniform over the step) and then
+    coasts, against a sample of such objects (thrust and state uncertain)."""
+    from lookout.tracking.mixing import burnout_within
+
+    rng = np.random.default_rng(11)
+    x = np.zeros(NX)
+    x[:3], x[3:6], x[6:9], x[9] = [6.4e6, 1e5, 2e5], [800.0, 1500.0, 900.0], [40.0, 70.0, 30.0], 1.0
+    L = rng.normal(size=(NX, NX)) * np.r_[[50.0] * 3, [20.0] * 3, [8.0] * 3, [0.1]][:, None]
+    P = L @ L.T / NX
+    dt = 1.6
+    mean, cov = burnout_within(x[None], P[None], np.array([dt]))
+    k = 400_000
+    xs = rng.multivariate_normal(x, P, size=k)
+    s = rng.uniform(0.0, dt, size=k)[:, None]
+    ys = xs.copy()
+    ys[:, 0:3] -= 0.5 * s * s * xs[:, 6:9]
+    ys[:, 3:6] += s * xs[:, 6:9]
+    sig = np.sqrt(np.diag(cov[0]))
+    assert np.all(np.abs(ys.mean(axis=0) - mean[0]) < 0.02 * sig)
+    emp = np.cov(ys.T)
+    assert np.abs((emp - cov[0]) / np.outer(sig, sig)).max() < 0.01  # as correlations
+    # Taken at the step's start (the boost estimate with its thrust cut), the velocity was
+    # a dt / 2 behind the objects' mean, with none of their (a dt)² / 12 spread.
+    assert np.allclose(mean[0, 3:6] - x[3:6], 0.5 * dt * x[6:9])
+
+
+def test_a_boost_to_coast_switch_gives_a_consistent_coast_prediction():
+    """A track thrusting at 100 m/s², certain of its state, predicted 2 s on: its coast mode
+    (the burnout somewhere in those 2 s) holds the objects that burn out anywhere in them,
+    each flown by the tracker's own motion model (thrust for ``s``, then none). Cut at the
+    step's start, the coast mode was 100 m/s behind the mean with a 0.1 m/s sigma (NEES 5,000
+    on average, 11,000 at most)."""
+    from lookout.tracking.initiation import new_states
+    from lookout.tracking.mixing import BOOST, COAST
+
+    tracker = Tracker()
+    pos = geodetic_to_ecef(np.radians(40.0), np.radians(128.0), 60e3)[None]
+    up = pos[0] / np.linalg.norm(pos[0])
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    u = (up + east) / np.linalg.norm(up + east)
+    vel = (2000.0 * u)[None]
+    P_pos, P_vel = np.eye(3)[None] * 1.0, np.eye(3)[None] * 0.01
+    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, 0.999, tracker.config)
+    xm[:, BOOST, 6:9] = 100.0 * u
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 0.01
+    xm[:, COAST] = xm[:, BOOST]
+    xm[:, COAST, 6:9] = 0.0
+    tracker._add(xm, Pm, mu, 0.0, 5, 100.0, 10.0)
+    dt = 2.0
+    xp, Pp, *_ = tracker._predict(np.array([0]), dt)
+    x6, P6 = xp[0, COAST, :6], Pp[0, COAST, :6, :6]
+    s = (np.arange(200) + 0.5) / 200 * dt
+    burn = np.repeat(xm[:, BOOST], s.size, axis=0)
+    at_burnout, _ = propagate(burn, s, 0.25, with_jacobian=False)
+    at_burnout[:, 6:9] = 0.0
+    truth, _ = propagate(at_burnout, dt - s, 0.25, with_jacobian=False)
+    e = truth[:, :6] - x6
+    nees = np.einsum("ki,ij,kj->k", e, np.linalg.inv(P6), e)
+    assert nees.mean() < 6.0
+    assert nees.max() < chi2.ppf(0.999, 6)
+
+
+def test_declared_coverage_is_the_radars_field_of_view():
+    """``RadarCoverage.inside_prob`` against the simulator's own ``in_view`` for points in and
+    out of range, sector and elevation, far from the edges (σ 1 m); scan times skip outages."""
+    spec = radar("r1", 37.0, 128.5, 30.0, span_deg=90.0, max_range_km=1000.0, el_min_deg=2.0,
+                 el_max_deg=60.0, revisit_s=2.0, phase_s=0.5)  # fmt: skip
+    sensor = make_sensor(spec)
+    cov = RadarCoverage.of_radar(sensor, [(10.0, 20.0)])
+    rng = np.random.default_rng(3)
+    lat = 37.0 + rng.uniform(-12.0, 12.0, 400)
+    lon = 128.5 + rng.uniform(-12.0, 12.0, 400)
+    alt = rng.uniform(0.0, 800e3, 400)
+    pts = geodetic_to_ecef(np.radians(lat), np.radians(lon), alt)
+    truth = TruthSamples.static(np.array([0.0]), pts)
+    geo = sensor.measure_true(truth)
+    s, _, B = sensor.antenna_at(np.array([0.0]))
+    p = cov.inside_prob(B[0] @ (pts - s[0]).T, np.ones(400), s[0], pts)
+    assert ((p > 0.5) == geo["in_view"][0]).mean() > 0.99
+    assert geo["in_view"][0].sum() > 20
+    times = cov.scan_times(0.0, 30.0)
+    assert times.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 20.5, 22.5, 24.5, 26.5, 28.5]

@@ -1,0 +1,122 @@
+"""Closely spaced objects parting: a payload and its stage each keep one track through their
+separation (above the air and in it, with consistent covariances), and a stage spent in the air
+keeps the track born on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scenes import labels_of, radar, sense
+from scipy.stats import chi2
+
+from lookout.flight import Aim, fly
+
+# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
+# the solver and the physics, so any change to them solves it again); every flight is flown here.
+from lookout.flight.plancache import plan_cached as plan
+from lookout.physics.trajectory import COAST
+from lookout.tracking import track
+
+
+def test_payload_and_its_stage_each_keep_one_track_through_separation():
+    """Closely spaced objects: the spent stage pushed back at 3 m/s stays within the radars'
+    cross-range resolution of its reentry vehicle for minutes. Each object's detections go to
+    one track (the RV's the older one), not alternately to both."""
+    launch = plan(
+        39.0,
+        125.7,
+        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
+        "irbm-liquid",
+        object_id="i1",
+        launch_time=10.0,
+    )
+    trajs = fly([launch])
+    stage = next(t for t in trajs if t.parent_id is not None)
+    rv = next(t for t in trajs if t.parent_id is None)
+    # The stage separates slowly: under 2 km from the RV five minutes later.
+    t5 = stage.t_start + 300.0
+    assert np.linalg.norm(stage.state_at(t5)[:3] - rv.state_at(t5)[:3]) < 2e3
+    specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
+    dets, labels = sense(trajs, specs, seed=6)
+    u = track(dets).updates
+    lab = labels_of(u, labels)
+    owner = {}
+    for traj in (rv, stage):
+        rows = (lab == traj.object_id) & u.confirmed & (u.t > stage.t_start + 30.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() > 0.95, (traj.object_id, ids, counts)
+        owner[traj.object_id] = ids[np.argmax(counts)]
+    assert owner[rv.object_id] != owner[stage.object_id]
+    # The RV keeps the older track: the stage is the object that left the predicted path.
+    assert owner[rv.object_id] < owner[stage.object_id]
+
+
+def test_nees_of_an_mrbm_and_its_stage_parted_in_the_air_within_bounds():
+    """A payload and its stage that part at burnout inside the air (an MRBM's, at 70 km) drift
+    off the one push along the velocity that a formation's relative motion assumes: the stage
+    loses 1 m/s more to drag while they climb out, and the pair is metres off that motion
+    minutes later. Their tracks must not take each other's detections, shifted by it, as if
+    it were exact (main at 9a91f0f did: 52-82 % of coast updates inside the 95 % NEES bounds,
+    NEES 7-14 for 6 dof), and both stay consistent with a precise radar's 1 s updates."""
+    aim = Aim(target_lat_deg=44.12, target_lon_deg=138.08, loft="minimum-energy")
+    trajs = fly([plan(40.0, 125.23, aim, "mrbm-liquid", object_id="m1", launch_time=10.0)])
+    precise = dict(sigma_rr_mps=0.5, revisit_s=1.0, snr_ref_db=32.0, max_range_km=2000.0)
+    ship = dict(sigma_rr_mps=3.0, revisit_s=1.0, snr_ref_db=30.0, max_range_km=1500.0)
+    specs = [
+        radar("r1", 40.9, 140.3, 275.0, span_deg=100.0, sigma_range_m=6.0, sigma_az_mrad=0.35,
+              sigma_el_mrad=0.35, **precise),
+        radar("r2", 39.5, 131.0, 290.0, span_deg=120.0, sigma_range_m=12.5, sigma_az_mrad=0.8,
+              sigma_el_mrad=0.8, **ship),
+    ]  # fmt: skip
+    lo, hi = chi2.ppf([0.025, 0.975], 6)
+    fractions = {}
+    for seed in (1, 2):
+        dets, labels = sense(trajs, specs, seed)
+        u = track(dets).updates
+        lab = labels_of(u, labels)
+        for traj in trajs:
+            rows = np.flatnonzero((lab == traj.object_id) & u.confirmed)
+            rows = rows[traj.phase[traj.sample_index_at(u.t[rows])] == COAST]
+            err = u.x[rows] - traj.state_at(u.t[rows])
+            nees = np.einsum("ki,kij,kj->k", err, np.linalg.inv(u.P[rows]), err)
+            fractions[seed, traj.object_id] = np.mean((nees > lo) & (nees < hi))
+    # Measured 0.99, 0.96, 0.91, 0.99 (main: 0.52, 0.82, 0.65, 0.71).
+    values = list(fractions.values())
+    assert len(values) == 4 and np.mean(values) >= 0.9 and min(values) >= 0.85, fractions
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_stage_spent_in_the_air_keeps_the_track_born_on_it(seed):
+    """srbm-salvo's SRBM-4 and its two Korean radars: the empty stage, dropped at 17 km,
+    decelerates at 28 g where its missile does at 3 g, 400 m/s apart a second later. The track
+    born on the stage's first detection, from its parent's estimate, took the parent's drag
+    coefficient: it predicted the missile, gated the missile's next detection and not the
+    stage's, and followed the missile as a second track while a third was born on the stage
+    (main at d96648e: the stage's detections went to a track born on its own; the duplicate
+    claimed an impact in Japan's EEZ). A released body's drag is its own
+    (``tracker._released_drag_prior``)."""
+    aim = Aim(target_lat_deg=39.0, target_lon_deg=131.5, loft=80.0)
+    trajs = fly([plan(38.95, 126.6, aim, "srbm-solid", object_id="s4", launch_time=94.0)])
+    stage = next(t for t in trajs if t.parent_id is not None)
+    rv = next(t for t in trajs if t.parent_id is None)
+    specs = [
+        radar("kr-ewr-central", 36.6, 127.5, 0.0, span_deg=120.0, el_min_deg=1.0,
+              el_max_deg=80.0, max_range_km=900.0, revisit_s=2.0, sigma_range_m=25.0,
+              sigma_az_mrad=1.5, sigma_el_mrad=1.5, snr_ref_db=26.0),
+        radar("kr-ship-east", 37.6, 129.9, 0.0, span_deg=360.0, el_min_deg=1.0,
+              el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0, sigma_range_m=15.0,
+              sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0, snr_ref_db=22.0),
+    ]  # fmt: skip
+    dets, labels = sense(trajs, specs, seed)
+    out = track(dets)
+    u = out.updates
+    lab = labels_of(u, labels)
+    owner = {}
+    for traj in (rv, stage):
+        rows = (lab == traj.object_id) & (u.t > stage.t_start + 1.0) & (u.t < stage.t_start + 30.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() >= 0.95, (traj.object_id, ids, counts)
+        owner[traj.object_id] = int(ids[np.argmax(counts)])
+    assert owner[rv.object_id] != owner[stage.object_id]
+    # The stage is followed by the track born next to the missile's, not by one born later.
+    assert out.parents.get(owner[stage.object_id]) == owner[rv.object_id], (owner, out.parents)
