@@ -30,6 +30,10 @@ demo: $(BIN)/lookout $(CESIUM_STAMP)
 # marked serial alone: their clocks must not compete for the CPU. That second pass reads only the
 # files that mark any (the whole suite is ~4 CPU s to collect again).
 XDIST := -n auto --dist loadfile
+# Each worker and the serial pass compile the package and the tests again unless Python may keep
+# its bytecode (__pycache__, ignored by git): an environment that forbids it costs ~2 CPU s a
+# process.
+unexport PYTHONDONTWRITEBYTECODE
 SERIAL_FILES = $(shell grep -l 'mark\.serial' tests/test_*.py)
 
 # The fast lane: everything but the slow end-to-end runs (pytest -m slow), for every change. Its
