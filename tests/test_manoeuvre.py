@@ -19,7 +19,16 @@ from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached as plan
 from lookout.geodesy import ecef_to_geodetic
 from lookout.tracking import TrackerConfig, track
-from lookout.tracking.manoeuvre import ManoeuvreConfig, lift_ceiling, process_noise
+from lookout.tracking.manoeuvre import (
+    DIVE_SPEEDS_MPS,
+    ManoeuvreConfig,
+    dive_probability,
+    end_probability,
+    lift_ceiling,
+    process_noise,
+    seen_lifting,
+)
+from lookout.tracking.mixing import MANOEUVRE, transition
 from lookout.tracking.motion import NX
 
 
@@ -61,6 +70,49 @@ def test_manoeuvre_mode_noise_is_lift_across_the_velocity_and_vanishes_above_the
     assert np.abs(Q[1]).max() < 1e-9
     with pytest.raises(ValueError, match="ManoeuvreConfig.dwell_s = -1"):
         ManoeuvreConfig(dwell_s=-1)
+
+
+def _gliding(speeds_mps, alt_m=35e3):
+    """Manoeuvre-mode states level at ``alt_m``, flying east at ``speeds_mps``."""
+    n = len(speeds_mps)
+    x = np.zeros((n, NX))
+    x[:, 0] = 6378137.0 + alt_m
+    x[:, 4] = speeds_mps
+    x[:, 9] = 1.5  # kappa 1.5e-4 m²/kg: an airframe
+    return x
+
+
+def test_a_lifting_airframe_ends_its_lift_law_only_where_it_can_dive():
+    """The catalogue's lifting bodies release their lift below their dive speed (900 m/s for
+    the pull-up airframes, 1800 for the glide vehicles), never elsewhere: a track seen lifting
+    keeps its manoeuvre mode through a lift passing zero at 1,200 m/s (slbm's hold), and
+    leaves it as it slows through a dive speed. Slower than every one, the dwell."""
+    cfg = ManoeuvreConfig()
+    assert sorted(set(DIVE_SPEEDS_MPS)) == [900.0, 1800.0]
+    dt = np.full(5, 1.0)
+    p = dive_probability(_gliding([2500.0, 1200.0, 900.0, 1800.0, 600.0]), dt, cfg)
+    assert p[0] == 0.0 and p[1] == 0.0
+    assert 1e-3 < p[2] < 0.5 and 1e-4 < p[3] < 0.5
+    assert p[4] == pytest.approx(end_probability(dt[:1], cfg)[0])
+    # In the IMM's switch: the dwell for the others, the dive for a track seen lifting.
+    x = _gliding([1200.0, 1200.0])
+    xm = np.repeat(x[:, None], 3, axis=1)
+    Pm = np.tile(np.eye(NX), (2, 3, 1, 1))
+    Pi, _, _ = transition(xm, Pm, np.full(2, 1.0), np.zeros(2), TrackerConfig(),
+                          np.array([False, True]))  # fmt: skip
+    assert Pi[0, MANOEUVRE, 1] == pytest.approx(end_probability(np.ones(1), cfg)[0])
+    assert Pi[1, MANOEUVRE, 1] == 0.0 and Pi[1, MANOEUVRE, MANOEUVRE] == 1.0
+
+
+def test_seen_lifting_is_lift_across_the_velocity_in_a_likely_manoeuvre_mode():
+    cfg = ManoeuvreConfig()
+    x = _gliding([1500.0] * 4)
+    P = np.tile(np.eye(NX) * 0.25, (4, 1, 1))  # lift sigma 0.5 m/s² per axis
+    x[0, 6] = x[2, 6] = 5.0  # 5 m/s² up (across the velocity): 10 sigma
+    x[1, 7] = 5.0  # 5 m/s² along the velocity: drag, not lift
+    x[3, 6] = 1.0  # 2 sigma
+    seen = seen_lifting(x, P, np.array([0.9, 0.9, 0.3, 0.9]), cfg)
+    assert seen.tolist() == [True, False, False, False]
 
 
 @pytest.mark.slow

@@ -58,6 +58,7 @@ from scipy.special import ndtr
 
 from lookout.geodesy import G0, GM_EARTH
 from lookout.physics import atmosphere
+from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.vehicles import catalogue, drag_tables
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 
@@ -104,6 +105,19 @@ def _catalogue_airframe_kappa() -> tuple[np.ndarray, np.ndarray]:
 _AIRFRAME_MACH, _AIRFRAME_KAPPA = _catalogue_airframe_kappa()
 
 
+def _catalogue_dive_speeds() -> np.ndarray:
+    """The speeds (m/s) below which the catalogue's lifting vehicles release their lift and
+    dive (``aero.dive_speed_mps``): 900 m/s for the pull-up airframes, 1800 for the glide
+    vehicles."""
+    return np.array(sorted(v.aero.dive_speed_mps for v in catalogue().values() if v.aero))
+
+
+#: Dive speeds of the catalogue's lifting vehicles, each with the margin of a vehicle like it
+#: but not in the catalogue (10 %, as the burns', ``mixing.BURNS_S``).
+DIVE_SPEEDS_MPS = _catalogue_dive_speeds()
+DIVE_SPEED_MARGIN = 0.1
+
+
 @dataclass(frozen=True)
 class ManoeuvreConfig:
     """Parameters of the manoeuvre mode (SI units); see the module docstring."""
@@ -148,6 +162,13 @@ class ManoeuvreConfig:
     #: their lift law at apogee (``lookout.physics.dynamics``, docs/flight.md), and whether
     #: the object is one is not known: even odds.
     apogee_onset_prob: float = 0.5
+    #: A track is *seen lifting* (a lifting airframe under its lift law, ``seen_lifting``)
+    #: at an update where its manoeuvre mode is the likelier and that mode's lift across the
+    #: velocity is away from zero by this squared Mahalanobis distance (two degrees of
+    #: freedom): 11.8 is the 3-sigma level, chi-square(2) at 0.9973. A choice between "some
+    #: lift" and "lift for sure": a wrong flag only keeps a manoeuvre hypothesis alive that
+    #: the data then weighs out.
+    seen_lift_chi2: float = 11.83
 
     @property
     def induced_prior_ratio(self) -> float:
@@ -367,8 +388,65 @@ def mix_onset(
         P0[on, mode, 6:9, 6:9] += share[on, None, None] * prior
 
 
+def seen_lifting(x: np.ndarray, P: np.ndarray, mu: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Whether tracks whose manoeuvre mode (states ``x`` (N, 10), covariances ``P``) has
+    probability ``mu`` (N,) are seen lifting: the mode the likelier and its lift across the
+    velocity away from zero at ``seen_lift_chi2`` (squared Mahalanobis, in the plane across
+    the velocity). Such a body is one of the lifting airframes, flying its lift law from
+    apogee until it dives (``lookout.physics.dynamics``): ``mixing.transition``."""
+    vel = x[:, 3:6]
+    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    u = vel / speed[:, None]
+    # Two unit vectors across the velocity: any vector not along it, crossed with it.
+    ref = np.where(np.abs(u[:, 2:3]) < 0.9, [[0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0]])
+    e1 = np.cross(u, ref)
+    e1 /= np.linalg.norm(e1, axis=1)[:, None]
+    e2 = np.cross(u, e1)
+    B = np.stack([e1, e2], axis=1)  # (N, 2, 3)
+    a = np.einsum("nij,nj->ni", B, x[:, 6:9])
+    S = B @ P[:, 6:9, 6:9] @ B.transpose(0, 2, 1) + np.eye(2)[None] * 1e-12
+    d2 = np.einsum("ni,ni->n", a, np.linalg.solve(S, a[..., None])[..., 0])
+    return (mu >= 0.5) & (d2 >= cfg.seen_lift_chi2)
+
+
 def end_probability(dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     return -np.expm1(-np.abs(dt) / cfg.dwell_s)
+
+
+def dive_survival(speed: np.ndarray) -> np.ndarray:
+    """Fraction (N,) of the catalogue's lifting vehicles whose lift law still runs at
+    ``speed`` (N,) m/s: whose dive speed, uniform over ``DIVE_SPEEDS_MPS`` ± the margin, is
+    below it."""
+    d = DIVE_SPEEDS_MPS
+    if d.size == 0:
+        return np.zeros(np.shape(speed))
+    lo, width = (1.0 - DIVE_SPEED_MARGIN) * d, 2.0 * DIVE_SPEED_MARGIN * d
+    v = np.asarray(speed, dtype=float)[..., None]
+    return np.clip((v - lo) / width, 0.0, 1.0).mean(axis=-1)
+
+
+def dive_probability(x: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Probability (N,) that lifting airframes seen lifting, manoeuvre-mode states ``x``
+    (N, 10), end their lift law within ``dt`` (N,) s: the catalogue's lifting bodies fly it
+    from apogee until their speed falls to their dive speed, then release the lift for good
+    (``lookout.physics.dynamics``), so it ends as the speed crosses a dive speed,
+    ``1 - S(v1) / S(v0)`` (``dive_survival``), ``v1`` the speed ``dt`` on at the state's
+    rate (gravity, drag and its induced drag along the velocity), and at no other speed. A
+    body slower than every dive speed still lifting is no vehicle of the catalogue: there the
+    mode's dwell (``end_probability``). With the dwell everywhere (1/300 s), slbm's lift law
+    passing through zero at 1,200 m/s (its hold, 345-360 s) went to the coast mode within
+    6 s: 10 % of the probability fed to it over 30 s, and a coast mode fitting a small lift
+    as well as the manoeuvre mode by a sharper prediction (NEES 25-290 meanwhile)."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    u = vel / np.maximum(speed, 1e-3)[:, None]
+    alt = np.maximum(altitude_approx(pos), 0.0)
+    drag = 0.5 * atmosphere.density(alt) * speed * speed * np.abs(x[:, KAPPA]) * KAPPA_UNIT
+    along = np.einsum("ij,ij->i", rotating_frame_acceleration(pos, vel) + x[:, 6:9], u) - drag
+    v1 = np.maximum(speed + along * np.abs(dt), 0.0)
+    s0, s1 = dive_survival(speed), dive_survival(v1)
+    p = np.where(v1 < speed, 1.0 - s1 / np.maximum(s0, 1e-300), 0.0)
+    return np.where(s0 > 0.0, np.clip(p, 0.0, 1.0), end_probability(dt, cfg))
 
 
 def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -401,6 +479,8 @@ __all__ = [
     "CATALOGUE_LIFT_TO_DRAG",
     "airframe_probability",
     "carry",
+    "dive_probability",
+    "dive_survival",
     "ManoeuvreConfig",
     "end_probability",
     "jerk_q",
@@ -410,4 +490,5 @@ __all__ = [
     "onset_probability",
     "process_noise",
     "reseed",
+    "seen_lifting",
 ]

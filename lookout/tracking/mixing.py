@@ -275,13 +275,32 @@ def burnout_probability(
 
 
 def transition(
-    xm: np.ndarray, Pm: np.ndarray, dt: np.ndarray, p_bc: np.ndarray, cfg: TrackerConfig
+    xm: np.ndarray,
+    Pm: np.ndarray,
+    dt: np.ndarray,
+    p_bc: np.ndarray,
+    cfg: TrackerConfig,
+    lifting: np.ndarray | None = None,
 ):
     """The Markov switch between the modes over ``dt`` (n,) s: transition probabilities
     ``Pi`` (n, i, j) from mode i to mode j, boost to coast ``p_bc`` (``burnout_probability``),
     coast to boost at ``1 / coast_dwell_s``, coast to manoeuvre where lift is possible
     (``manoeuvre.onset_probability``: ``p_cm``, of which ``p_apo`` is the onset at apogee),
-    manoeuvre back to coast. Returns ``Pi``, ``p_cm``, ``p_apo``."""
+    manoeuvre back to coast. Returns ``Pi``, ``p_cm``, ``p_apo``.
+
+    ``lifting`` (n,): tracks seen lifting (``manoeuvre.seen_lifting``), lifting airframes,
+    which fly their lift law from apogee until their speed falls to their dive speed
+    (``lookout.physics.dynamics``): their manoeuvre mode is that law, zero lift included, and
+    ends only as the speed crosses one of the catalogue's dive speeds
+    (``manoeuvre.dive_probability``), not at the dwell; their coast mode, while negligible, is
+    the dive begun since the last update (``reseed_boost``). With the dwell (1/300 s), slbm's
+    lift law passing through zero (its hold, 345-360 s, at 1,200 m/s) went to the coast mode
+    within 6 s and came back 25 s later (NEES 25-290 meanwhile; coast NEES in bounds 0.80 ->
+    0.90 with the dive). After the dive the coast mode may still go back to manoeuvring at
+    the onset rate, as any coasting body: the catalogue's lift laws do not re-engage, but with
+    that onset (and the reseeding of a negligible manoeuvre mode) kept out, hgv's dive was
+    followed by the coast mode alone, 1.5-2 sigma off in position (reentry NEES in bounds
+    0.88 -> 0.85), which the onset hypothesis's spread had covered."""
     n = dt.size
     p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
     Pi = np.zeros((n, NMODE, NMODE))
@@ -290,6 +309,8 @@ def transition(
     mcfg = cfg.manoeuvre
     p_cm, p_apo = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg, True)
     p_mc = manoeuvre.end_probability(dt, mcfg)
+    if lifting is not None and lifting.any():
+        p_mc = np.where(lifting, manoeuvre.dive_probability(xm[:, MANOEUVRE], dt, mcfg), p_mc)
     Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
     Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
     # --- end manoeuvre mode ---
@@ -320,6 +341,12 @@ def mix(
     joint = mu[:, :, None] * Pi  # (n, i, j)
     c = joint.sum(axis=1)
     w = joint / np.maximum(c[:, None, :], 1e-300)
+    # A mode nothing flows into (a lifting airframe's manoeuvre mode as its speed falls
+    # through every dive speed, ``manoeuvre.dive_probability``) keeps its own estimate.
+    empty = c <= 0.0
+    if empty.any():
+        rows, modes = np.nonzero(empty)
+        w[rows, modes, modes] = 1.0
     # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
     # restarted from the coast mode at each update): its spread would act as process noise.
     # So is the boost mode of a track rebased since its last update (``_housekeep``): its
@@ -393,12 +420,13 @@ def young_boost(
     return (t - born < cfg.young_boost_s) & (parent < 0) & ~np.isfinite(thrust_t0)
 
 
-def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None) -> None:
+def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None, lifting=None) -> None:
     """Restart a negligible boost mode from the coast mode, with the initiation prior on the
     thrust acceleration: left alone, a boost mode at 1e-5 probability drifts on its own
     (its acceleration follows the noise), and the mixing would carry that drift back into the
     coast estimate. Only where ``allowed`` (default: every row); ``xm``, ``Pm`` changed in
-    place."""
+    place. A negligible manoeuvre mode likewise, with the lift prior; and the negligible coast
+    mode of the tracks seen lifting (``lifting``, ``transition``), from their manoeuvre mode."""
     r = mu[:, BOOST] < cfg.boost_reseed_prob
     if allowed is not None:
         r &= allowed
@@ -413,6 +441,17 @@ def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None) -> None:
         xm[r, MANOEUVRE], Pm[r, MANOEUVRE] = manoeuvre.reseed(
             xm[r, COAST], Pm[r, COAST], cfg.manoeuvre
         )
+    # A lifting airframe's negligible coast mode is the dive, "the lift released since the
+    # last update": restarted from the manoeuvre mode, its lift zeroed. (Fed by nothing while
+    # the speed is above every dive speed, slbm's flew on alone to a NEES of 10^6.)
+    if lifting is not None:
+        r = lifting & (mu[:, COAST] < cfg.manoeuvre.reseed_prob)
+        if r.any():
+            xm[r, COAST] = xm[r, MANOEUVRE]
+            xm[r, COAST, 6:9] = 0.0
+            Pm[r, COAST] = Pm[r, MANOEUVRE]
+            Pm[r, COAST, 6:9, :] = 0.0
+            Pm[r, COAST, :, 6:9] = 0.0
     # --- end manoeuvre mode ---
 
 

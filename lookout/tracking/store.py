@@ -18,7 +18,7 @@ TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
-    "fixes", "xs", "Ps", "share",
+    "fixes", "xs", "Ps", "share", "lifted",
 )  # fmt: skip
 
 
@@ -77,6 +77,9 @@ class TrackStore:
         # When its object was first seen thrusting (s; +inf: never), for how long it may go on
         # (``mixing.burnout_probability``); a track born next to a thrusting one inherits it.
         self.thrust_t0 = np.zeros(cap)
+        # When its object was first seen lifting (s; +inf: never): a lifting airframe, whose
+        # manoeuvre mode is its lift law, zero lift included (``manoeuvre.seen_lifting``).
+        self.lifted = np.zeros(cap)
         # The last infrared detection of each track: its time (s) and its sensor's code (-1:
         # none), for the frames that sensor has since taken without seeing the plume
         # (``InfraredSensors.misses``).
@@ -117,6 +120,7 @@ class TrackStore:
         self.parted[s] = t
         self.boosted[s] = np.where(mu[:, BOOST] >= 0.5, t, -math.inf)
         self.thrust_t0[s] = np.where(mu[:, BOOST] >= 0.5, t, math.inf)
+        self.lifted[s] = math.inf
         self.n = need
         return ids
 

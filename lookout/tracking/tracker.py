@@ -364,7 +364,8 @@ class Tracker:
         dt = t - tracks.t_base[sel]
         n = dt.size
         p_bc = burnout_probability(tracks.t_base[sel], tracks.thrust_t0[sel], t, cfg)
-        Pi, p_cm, p_apo = transition(xm, Pm, dt, p_bc, cfg)
+        lifting = np.isfinite(tracks.lifted[sel])
+        Pi, p_cm, p_apo = transition(xm, Pm, dt, p_bc, cfg, lifting)
         # Rebased since the last update (``_housekeep``), and a young track's boost mode
         # keeping its own evidence: how each is mixed, ``mixing.mix``.
         rebased = tracks.t_base[sel] > tracks.t[sel]
@@ -462,12 +463,20 @@ class Tracker:
         x_new, P_new, mu, (share, xs, Ps) = update_modes(
             scan, jb, formation, xp, Pp, c, thrust_ok, cfg, staged
         )
+        # A lifting airframe, once seen lifting (``manoeuvre.seen_lifting``).
+        lifts = manoeuvre.seen_lifting(
+            x_new[:, MANOEUVRE], P_new[:, MANOEUVRE], mu[:, MANOEUVRE], cfg.manoeuvre
+        )
+        tracks.lifted[ia] = np.where(
+            lifts, np.minimum(tracks.lifted[ia], scan.t), tracks.lifted[ia]
+        )
         reseed_boost(
             x_new,
             P_new,
             mu,
             cfg,
             ~young_boost(tracks.born[ia], tracks.parent[ia], tracks.thrust_t0[ia], scan.t, cfg),
+            np.isfinite(tracks.lifted[ia]),
         )
         # A negligible boost mode has no second hypothesis: it restarts with it.
         seed = mu[:, BOOST] < cfg.boost_reseed_prob
