@@ -61,9 +61,10 @@ class TrackerConfig:
     kappa_floor_m2_kg: float = 5e-5
     drag_accel_fraction: float = 0.05
     #: In the coast and manoeuvre modes ``kappa`` follows the Mach number along the catalogue's
-    #: drag tables the body may fly, their mean (``drag.cd_mach_shift``), its spread the walk;
-    #: False: ``kappa`` is held (the mean change zero), the tracker before issue 13's stage
-    #: tracks that outlived their stages.
+    #: drag tables the body may fly, their mean (``drag.cd_mach_shift``), and walks by the
+    #: tables' departure from that mean (``drag.cd_mach_step``); False: ``kappa`` held, walking
+    #: by the tables' whole change (the tracker before issue 13's stage tracks that outlived
+    #: their stages by 15-30 s).
     cd_mach_mean: bool = True
     #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
     #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
