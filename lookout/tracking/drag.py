@@ -263,4 +263,11 @@ def drag_q(
     return q_acc, q_kappa
 
 
-__all__ = ["cd_mach_shift", "cd_mach_step", "cd_mach_walk", "drag_q", "linearisation_sigma", "mach_rate"]
+__all__ = [
+    "cd_mach_shift",
+    "cd_mach_step",
+    "cd_mach_walk",
+    "drag_q",
+    "linearisation_sigma",
+    "mach_rate",
+]

@@ -553,9 +553,7 @@ class Tracker:
         # ellipsoid around Japan). Held to -2 km, srbm-salvo's stage tracks flew on 15-20 s
         # after their stages' impacts, in the next stages' way (issue 13).
         alt = altitude_approx(xbar[:, :3])
-        falling = (np.einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (
-            c[:, BOOST] < 0.5
-        )
+        falling = (np.einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (c[:, BOOST] < 0.5)
         dead = (
             (pos_var > cfg.delete_pos_sigma_m**2)
             | (alt < cfg.delete_alt_m)
@@ -615,6 +613,14 @@ class Tracker:
             last = tracks.boosted[pi]
             recent = scan.t - last <= self.config.separation_lookback_s
             tracks.parted[born[recent]] = last[recent]
+            # The thrusting one's axis at the parting, while its thrust estimate still holds
+            # the stage that burnt out (``Formations.order_siblings``).
+            thrusting = recent & (tracks.mu[pi, BOOST] >= 0.5)
+            acc = tracks.xm[pi[thrusting], BOOST, 6:9]
+            norm = np.linalg.norm(acc, axis=1, keepdims=True)
+            tracks.thrust_dir[born[thrusting]] = np.where(
+                norm > 0.0, acc / np.maximum(norm, 1e-300), 0.0
+            )
             tracks.thrust_t0[born] = np.minimum(tracks.thrust_t0[born], tracks.thrust_t0[pi])
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
 
