@@ -244,8 +244,9 @@ class Formations:
             0.0,
         )
         # Of a pair parted at the older's staging, the thrust difference lies along the
-        # stack's axis at the parting (``thrust_dir``), the next stage's thrust forward along
-        # it: only its size is taken from the estimates. Just after a staging the older's
+        # stack's axis at the parting (``thrust_dir``), the next stage's thrust along it: only
+        # its size is taken from the estimates, signed (the younger track may be the one on
+        # the stack: gen-2-04's, born on it at the staging). Just after a staging the older's
         # thrust estimate is of the stage that burnt out, its direction lost in its sigma
         # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
         # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
@@ -254,7 +255,7 @@ class Formations:
             np.einsum("ki,ki->k", axis, axis) > 0.0
         )
         if kin_pair.any():
-            size = np.maximum(np.einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair]), 0.0)
+            size = np.einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
             dacc[kin_pair] = size[:, None] * axis[kin_pair]
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
         dzc = np.einsum("kij,kj->ki", H[ia[p_]], c6)
