@@ -12,7 +12,7 @@ from scenes import labels_of, radar, sense
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere
 from lookout.tracking import TrackerConfig, track
-from lookout.tracking.drag import cd_mach_step, cd_mach_walk, drag_q
+from lookout.tracking.drag import cd_mach_shift, cd_mach_step, cd_mach_walk, drag_q
 from lookout.tracking.manoeuvre import (
     ManoeuvreConfig,
     airframe_probability,
@@ -91,6 +91,25 @@ def test_a_step_across_the_transonic_range_walks_over_all_of_it():
     var = cd_mach_step(x0, x1, kappa, sigma)[0]
     # The spent stage's table alone: about ln(1.05 / 1.00)² over Mach 5 -> 3, none above.
     assert var == pytest.approx(np.log(1.05) ** 2, rel=0.05)
+
+
+def test_a_stage_slowing_through_mach_one_has_its_drag_coefficient_follow_its_table():
+    """A spent stage falling from Mach 1.0 to 0.8 at 10 km (srbm-salvo's, unseen below its
+    radar's horizon; its drag coefficient 3e-3 m²/kg, which only the tumbling cylinder's
+    table fits): its drag coefficient is expected to fall as its table's, 1.2 -> 0.9 (held,
+    its track slowed 20-30 m/s more than the stage and reached the ground 15-30 s late, in
+    the next stage's way); the table known, nothing of the change is left to the walk."""
+    c = atmosphere.speed_of_sound(np.array([10e3]))[0]
+    x0 = np.zeros((1, NX))
+    x0[0, 0] = R_EQ + 10e3
+    x0[0, 3] = -1.0 * c
+    x1 = x0.copy()
+    x1[0, 3] = -0.8 * c
+    kappa, sigma = np.array([3e-3]), np.array([1.5e-4])
+    assert cd_mach_shift(x0, x1, kappa, sigma)[0] == pytest.approx(np.log(0.9 / 1.2), rel=1e-3)
+    whole = cd_mach_step(x0, x1, kappa, sigma)[0]
+    assert whole > 0.05
+    assert cd_mach_step(x0, x1, kappa, sigma, about_mean=True)[0] < 1e-3 * whole
 
 
 def _coasting(alt_m, speed_mps, climb_mps, kappa, kappa_sigma):

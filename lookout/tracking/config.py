@@ -60,6 +60,12 @@ class TrackerConfig:
     kappa_walk_per_sqrt_s: float = 0.05
     kappa_floor_m2_kg: float = 5e-5
     drag_accel_fraction: float = 0.05
+    #: In the coast and manoeuvre modes ``kappa`` follows the Mach number along the catalogue's
+    #: drag tables the body may fly, their mean (``drag.cd_mach_shift``), and walks by the
+    #: tables' departure from that mean (``drag.cd_mach_step``); False: ``kappa`` held, walking
+    #: by the tables' whole change (the tracker before issue 13's stage tracks that outlived
+    #: their stages by 15-30 s).
+    cd_mach_mean: bool = True
     #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
     #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
     boost_jerk_sigma_mps3: float = 10.0
@@ -171,7 +177,7 @@ class TrackerConfig:
     #: with its identity and its history, rather than starting a new one from nothing. It dies
     #: ``dormant_max_s`` after its last update (the longest ballistic flight, a lofted ICBM's,
     #: lasts about 75 min), when its position sigma exceeds ``delete_pos_sigma_m``, or when it
-    #: is predicted below ``delete_alt_m``.
+    #: is predicted below ``delete_alt_m`` (``delete_fallen_alt_m`` falling).
     confirmed_timeout_s: float = 600.0
     #: A confirmed track whose score falls this far below the highest it reached is deleted
     #: (``existence.RadarLooks.note``): each scan of a radar whose coverage holds the track's
@@ -193,6 +199,12 @@ class TrackerConfig:
     dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3
     delete_alt_m: float = -2e3
+    #: ... and a falling track (descending, boost under one half) predicted below this
+    #: height above the ellipsoid (m): its object is likelier down than up. The ellipsoid
+    #: itself, a choice between it and ``delete_alt_m`` (-2 km: 15-20 s of a stage's track
+    #: after its impact) made for the sea and low ground; a track over high ground flies on
+    #: below the surface until it reaches it.
+    delete_fallen_alt_m: float = 0.0
     #: Two infrared lines of sight are triangulated when at most this far apart in time (s).
     ir_pair_max_dt_s: float = 1.0
     #: Fastest plume expected (m/s), for the triangulation gate across that time difference.

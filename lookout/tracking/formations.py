@@ -243,6 +243,20 @@ class Formations:
             _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
             0.0,
         )
+        # Of a pair parted at the older's staging, the thrust difference lies along the
+        # stack's axis at the parting (``thrust_dir``), the next stage's thrust along it: only
+        # its size is taken from the estimates, signed (the younger track may be the one on
+        # the stack: gen-2-04's, born on it at the staging). Just after a staging the older's
+        # thrust estimate is of the stage that burnt out, its direction lost in its sigma
+        # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
+        # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
+        axis = tracks.thrust_dir[young]
+        kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
+            np.einsum("ki,ki->k", axis, axis) > 0.0
+        )
+        if kin_pair.any():
+            size = np.einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
+            dacc[kin_pair] = size[:, None] * axis[kin_pair]
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
         dzc = np.einsum("kij,kj->ki", H[ia[p_]], c6)
         gc = np.einsum("ki,ki->k", dzc, w)

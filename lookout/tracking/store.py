@@ -18,7 +18,7 @@ TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
-    "fixes", "xs", "Ps", "share", "lifted",
+    "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
 )  # fmt: skip
 
 
@@ -85,6 +85,10 @@ class TrackStore:
         # (``InfraredSensors.misses``).
         self.ir_t = np.zeros(cap)
         self.ir_sensor = np.full(cap, -1, dtype=np.int64)
+        # A track born next to a thrusting one (parted at its staging): the direction of that
+        # one's thrust at the parting (unit ECEF; zero: none), the stack's axis, along which
+        # the next stage thrusts (``Formations.order_siblings``).
+        self.thrust_dir = np.zeros((cap, 3))
         self.n = 0
         self._next_id = 1
 
@@ -118,6 +122,7 @@ class TrackStore:
         self.ir_t[s] = -math.inf
         self.ir_sensor[s] = -1
         self.parted[s] = t
+        self.thrust_dir[s] = 0.0
         self.boosted[s] = np.where(mu[:, BOOST] >= 0.5, t, -math.inf)
         self.thrust_t0[s] = np.where(mu[:, BOOST] >= 0.5, t, math.inf)
         self.lifted[s] = math.inf

@@ -71,7 +71,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import drag_q
+from lookout.tracking.drag import cd_mach_shift, drag_q
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -102,6 +102,8 @@ from lookout.tracking.mixing import (
     young_boost,
 )
 from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
     NX,
     altitude_approx,
     process_noise,
@@ -386,6 +388,15 @@ class Tracker:
         q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
             flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
         )
+        if cfg.cd_mach_mean:
+            # Their drag coefficient follows the Mach number the step crosses (its mean; the
+            # walk above is its spread): ``kappa`` and its row of the transition scaled.
+            dm = np.flatnonzero(drag_modes)
+            sig = np.sqrt(np.maximum(flat_P0[dm, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+            kap = np.abs(flat_x[dm, KAPPA]) * KAPPA_UNIT
+            scale = np.exp(cd_mach_shift(flat_x[dm], xp[dm], kap, sig))
+            xp[dm, KAPPA] *= scale
+            F[dm, KAPPA, :] *= scale[:, None]
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
         # The boost mode's thrust: a white jerk along it and a smaller one across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
@@ -545,8 +556,17 @@ class Tracker:
         xp, Pp, c, _, _, staged = self._predict(sel, t)
         xbar, Pbar = combine(xp, Pp, c, cfg.output_mode_floor)
         pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
-        dead = (pos_var > cfg.delete_pos_sigma_m**2) | (
-            altitude_approx(xbar[:, :3]) < cfg.delete_alt_m
+        # Below ground: any track under ``delete_alt_m``; a falling one (coming down, not
+        # thrusting) as soon as its predicted altitude is under the ellipsoid, where its object
+        # is likelier on the ground than in the air (the sea stands 20-40 m above the
+        # ellipsoid around Japan). Held to -2 km, srbm-salvo's stage tracks flew on 15-20 s
+        # after their stages' impacts, in the next stages' way (issue 13).
+        alt = altitude_approx(xbar[:, :3])
+        falling = (np.einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (c[:, BOOST] < 0.5)
+        dead = (
+            (pos_var > cfg.delete_pos_sigma_m**2)
+            | (alt < cfg.delete_alt_m)
+            | (falling & (alt < cfg.delete_fallen_alt_m))
         )
         ok = ~dead
         if dead.any():
@@ -602,6 +622,14 @@ class Tracker:
             last = tracks.boosted[pi]
             recent = scan.t - last <= self.config.separation_lookback_s
             tracks.parted[born[recent]] = last[recent]
+            # The thrusting one's axis at the parting, while its thrust estimate still holds
+            # the stage that burnt out (``Formations.order_siblings``).
+            thrusting = recent & (tracks.mu[pi, BOOST] >= 0.5)
+            acc = tracks.xm[pi[thrusting], BOOST, 6:9]
+            norm = np.linalg.norm(acc, axis=1, keepdims=True)
+            tracks.thrust_dir[born[thrusting]] = np.where(
+                norm > 0.0, acc / np.maximum(norm, 1e-300), 0.0
+            )
             tracks.thrust_t0[born] = np.minimum(tracks.thrust_t0[born], tracks.thrust_t0[pi])
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
 
