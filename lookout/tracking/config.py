@@ -39,7 +39,11 @@ from dataclasses import dataclass, field
 from scipy.stats import chi2
 
 from lookout.tracking.manoeuvre import ManoeuvreConfig
-from lookout.tracking.reach import unknown_thrust_sigma_mps2
+from lookout.tracking.reach import (
+    booster_kappa_m2_kg,
+    booster_kappa_sigma_m2_kg,
+    unknown_thrust_sigma_mps2,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,13 @@ class TrackerConfig:
     #: by the tables' whole change (the tracker before issue 13's stage tracks that outlived
     #: their stages by 15-30 s).
     cd_mach_mean: bool = True
+    #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
+    #: stack's, the catalogue's first stages' from none to their largest
+    #: (``reach.booster_kappa_m2_kg``), not any body's (``init_kappa_m2_kg``): in the air
+    #: thrust and drag share the direction of flight, and a depressed SRBM burning at 500 kPa
+    #: held 500 ± 750 m/s² of drag in its boost mode (``initiation.new_states``).
+    boost_kappa_m2_kg: float = field(default_factory=booster_kappa_m2_kg)
+    boost_kappa_sigma_m2_kg: float = field(default_factory=booster_kappa_sigma_m2_kg)
     #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
     #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
     boost_jerk_sigma_mps3: float = 10.0
@@ -103,11 +114,14 @@ class TrackerConfig:
     #: or two before it takes over at burnout. (A coasting track's boost mode gates only above
     #: ``boost_reseed_prob``: below it, it is a hypothesis restarted at each update.)
     gate_mode_floor: float = 1e-3
-    #: Track initiation prior: velocity (m/s) and thrust acceleration (m/s²) per axis, and the
-    #: initial boost-mode probability of a radar-initiated track (IR-initiated: burning).
+    #: Track initiation prior: velocity (m/s) per axis, and the thrust acceleration (m/s²) per
+    #: axis of a boost mode restarted from the coast mode (``mixing.reseed_boost``: thrust
+    #: began since the last update, a stage just lit, 9.7-42 m/s² in the catalogue).
     init_vel_sigma_mps: float = 3000.0
     init_acc_sigma_mps2: float = 30.0
-    #: ... of a track born from two infrared lines of sight: a plume is a rocket burning, at a
+    #: ... of a new track's boost mode, born from two infrared lines of sight or from a radar
+    #: detection (``initiation.new_states``; radar-born tracks took ``init_acc_sigma_mps2``
+    #: until branch manoeuvre-lag): a rocket first seen burning, at a
     #: point of its burn nothing tells, so its thrust is any the catalogue allows, of any
     #: direction: a magnitude uniform from none to the catalogue's largest (284 m/s²) with the
     #: 10 % margin of ``tracking.reach``, ``A``, whose per-axis sigma is ``A / 3``, 104 m/s²
@@ -119,6 +133,7 @@ class TrackerConfig:
     #: 25-94), lost its object to the first radar detection after burnout and flew on as a false
     #: track (353) with a false impact claim; with 60 it was lost the same way.
     ir_init_acc_sigma_mps2: float = field(default_factory=unknown_thrust_sigma_mps2)
+    #: Initial boost-mode probability of a radar-initiated track (infrared-initiated: burning).
     init_boost_prob_radar: float = 0.2
     #: A tentative track whose velocity sigma along some axis is still above this fraction of
     #: ``init_vel_sigma_mps`` does not know which detection in its gate is its object's: each
@@ -255,6 +270,7 @@ class TrackerConfig:
             "ir_max_speed_mps",
             "max_step_s",
             "init_kappa_sigma_m2_kg",
+            "boost_kappa_sigma_m2_kg",
             "kappa_walk_per_sqrt_s",
             "kappa_floor_m2_kg",
             "coarse_gate_sigmas",

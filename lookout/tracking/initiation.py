@@ -30,7 +30,20 @@ def new_states(pos, P_pos, vel, P_vel, boost_prob, cfg: TrackerConfig):
     """Mode estimates ``xm`` (k, 3, 10), ``Pm`` (k, 3, 10, 10) and probabilities ``mu`` (k, 3)
     of new tracks at positions ``pos`` (k, 3), velocities ``vel`` (k, 3) with covariances
     ``P_pos``, ``P_vel`` (k, 3, 3), boost mode ``boost_prob`` probable, the drag and thrust
-    priors of the configuration."""
+    priors of the configuration.
+
+    The boost mode is a rocket first seen at a point of its burn nothing tells: its thrust
+    any the catalogue allows (``ir_init_acc_sigma_mps2``, whether a radar or two satellites
+    saw it), its drag coefficient a burning stack's (``boost_kappa_m2_kg``), not the
+    prior of any body (``init_kappa_m2_kg``: spent stages, light payloads, 1e-3 ± 1.5e-3).
+    In the air thrust and drag share the direction of flight: with the generic prior a
+    depressed SRBM's boost mode at 11-15 km and Mach 5-7 (500 kPa) held 500 ± 750 m/s² of
+    drag against its thrust, its velocity, then unknown by 2 km/s, flown through drag of that
+    size (kn23-pullup's infrared track of KN23-1: 1,270 m/s off under a 580 m/s sigma), and a
+    clipped negative drag coefficient threw away the thrust an update had found (slbm); with a
+    radar's 30 m/s² of thrust (the prior of a stage just lit, ``init_acc_sigma_mps2``) and a
+    burning stack's drag, kn23-south's SRBM, 93-156 m/s² late in its burn, was 680 m/s off
+    under a 230 m/s sigma."""
     k = pos.shape[0]
     xm = np.zeros((k, NMODE, NX))
     Pm = np.zeros((k, NMODE, NX, NX))
@@ -41,7 +54,9 @@ def new_states(pos, P_pos, vel, P_vel, boost_prob, cfg: TrackerConfig):
         Pm[:, mode, 0:3, 0:3] = P_pos
         Pm[:, mode, 3:6, 3:6] = P_vel
         Pm[:, mode, KAPPA, KAPPA] = (cfg.init_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.ir_init_acc_sigma_mps2**2
+    xm[:, BOOST, KAPPA] = cfg.boost_kappa_m2_kg / KAPPA_UNIT
+    Pm[:, BOOST, KAPPA, KAPPA] = (cfg.boost_kappa_sigma_m2_kg / KAPPA_UNIT) ** 2
     mu = np.empty((k, NMODE))
     mu[:, BOOST], mu[:, COAST] = boost_prob, 1.0 - boost_prob
     # --- manoeuvre mode: a new track is not known to manoeuvre (a seed from coast) ---
@@ -126,9 +141,7 @@ def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
     k = pos.shape[0]
     vel = np.zeros((k, 3))
     P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
-    xm, Pm, mu = new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood, cfg)
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * cfg.ir_init_acc_sigma_mps2**2
-    return xm, Pm, mu
+    return new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood, cfg)
 
 
 class LinesOfSight:

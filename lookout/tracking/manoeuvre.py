@@ -19,8 +19,8 @@ random walk driven by white jerk. The sizes are physical, not fitted:
   limit are the largest of the catalogue's lifting vehicles (``lookout.physics.vehicles``). Above
   ~80 km ``a_max`` vanishes: the mode is the coast mode there, and is never entered.
 - **Jerk** ``sigma_j = min(jerk_sigma_mps3, a_max * rate_per_s)`` across the velocity: lift
-  builds and turns at the rate of the guidance's manoeuvres (``manoeuvre_rate_per_s``, 0.1 /s:
-  an altitude hold of 60 s period, a bank reversal or a pull-up of ~10 s), at most
+  builds and turns at the rate of the guidance's manoeuvres (``rate_per_s``, 0.21 /s: the
+  damping term of the catalogue's altitude hold of 60 s period, ``_catalogue_lift_rate``), at most
   ``jerk_sigma_mps3``; along it ``f / E`` of that (0.5): the induced drag ``K Cl² q A / m``
   changes with the lift at that rate where the lift coefficient is largest, ``f Cl*``.
 - **Induced drag** at the largest lift is ``f / (2 E)`` of that lift (0.25: the polar at
@@ -79,6 +79,26 @@ def _catalogue_lift() -> tuple[float, float, float]:
 CATALOGUE_LIFT_TO_DRAG, CATALOGUE_CL_FACTOR, CATALOGUE_MAX_LIFT_MPS2 = _catalogue_lift()
 
 
+def _catalogue_lift_rate() -> float:
+    """How fast (1/s) a lifting body's commanded lift changes, as a fraction of itself: its
+    altitude hold (``lookout.physics.dynamics``) commands ``w² (h_cmd - h) - 2 z w h'`` (and
+    gravity less the centrifugal relief), so the command moves at ``w² h' + 2 z w h''``, and
+    ``h''`` is the lift it pulls: ``2 z w`` of the lift per second, the damping term's, besides
+    the stiffness term's ``w² h'``. The catalogue's fastest hold (``hold_period_s`` 60 s,
+    ``w = 2 pi / 60``, ``z = HOLD_DAMPING`` 1): 0.21 /s. (The rate was 0.1 /s, ``w`` alone,
+    before branch manoeuvre-lag: the pull-up of ``tests/test_manoeuvre.py``, pushing over at
+    apogee, had its lift estimate 20 s behind the hold's reversal.)"""
+    from lookout.physics.dynamics import HOLD_DAMPING
+
+    periods = [v.aero.hold_period_s for v in catalogue().values() if v.aero is not None]
+    if not periods:
+        return 0.1
+    return 2.0 * HOLD_DAMPING * 2.0 * np.pi / min(periods)
+
+
+CATALOGUE_LIFT_RATE_PER_S = _catalogue_lift_rate()
+
+
 def _catalogue_airframe_kappa() -> tuple[np.ndarray, np.ndarray]:
     """The largest zero-lift drag coefficient per mass ``Cd0(M) A / m`` (m²/kg) of the
     catalogue's lifting airframes after burnout, on the union of their drag tables' Mach knots
@@ -122,9 +142,9 @@ DIVE_SPEED_MARGIN = 0.1
 class ManoeuvreConfig:
     """Parameters of the manoeuvre mode (SI units); see the module docstring."""
 
-    #: Rate (1/s) at which lift builds or turns: an altitude hold of 60-80 s period (0.1 rad/s),
-    #: a pull-up or bank reversal of ~10 s.
-    rate_per_s: float = 0.1
+    #: Rate (1/s) at which lift builds or turns, as a fraction of the ceiling: the catalogue's
+    #: altitude hold, ``2 z w`` (0.21 /s for a 60 s hold; ``_catalogue_lift_rate``).
+    rate_per_s: float = CATALOGUE_LIFT_RATE_PER_S
     #: Largest white jerk of the lift (m/s³): 2 g built in 10 s.
     jerk_sigma_mps3: float = 2.0
     #: Mean time (s) a coasting object in the air flies before it manoeuvres, and a manoeuvre

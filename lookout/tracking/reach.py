@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from lookout.physics.vehicles import G0, catalogue
+from lookout.physics.vehicles import G0, catalogue, drag_tables
 
 #: Margin over the catalogue for a vehicle like its members but not among them (as the burn
 #: survival of ``lookout.tracking.mixing`` allows 10 % on the burn times).
@@ -95,3 +95,34 @@ def unknown_thrust_sigma_mps2() -> float:
     in its last five seconds, is lost with the catalogue's rms, 33 m/s² per axis; see
     ``TrackerConfig.ir_init_acc_sigma_mps2``)."""
     return MARGIN * thrust_acceleration_max_mps2() / 3.0
+
+
+@functools.cache
+def _booster_kappa() -> tuple[float, float]:
+    """The drag coefficient per mass ``Cd A / m`` (m²/kg) of a burning stack, as a prior: any
+    the catalogue's first stages have in their burn, uniformly (nothing tells which stack, nor
+    where in its burn): from none to the largest, ``Cd`` the booster table's largest (0.42,
+    transonic) over the stack's mass at burnout, with the margin (``MARGIN``) of a vehicle not
+    in the catalogue (3.7e-4: slbm-lifting's and irbm-liquid-light's 3.1-3.4e-4); its mean and
+    sigma, 1.9e-4 and 1.1e-4. First stages only: they burn in the air, where drag is felt; an
+    upper stage's larger coefficient (up to 9.3e-4, icbm-solid-3stage's third) lights above it
+    (the shipped and generated flights stage at 74-115 km, under 200 Pa: its drag below 0.2
+    m/s²)."""
+    cd = float(drag_tables()["booster"].cd.max())
+    most = 0.0
+    for v in catalogue().values():
+        first = v.stages[0]
+        area = max(s.area_m2 for s in v.stages)
+        most = max(most, cd * area / (v.liftoff_mass_kg - first.propellant_kg))
+    most *= MARGIN
+    return 0.5 * most, most / np.sqrt(12.0)
+
+
+def booster_kappa_m2_kg() -> float:
+    """Mean of a burning stack's drag coefficient prior (m²/kg), ``_booster_kappa``."""
+    return _booster_kappa()[0]
+
+
+def booster_kappa_sigma_m2_kg() -> float:
+    """Sigma of a burning stack's drag coefficient prior (m²/kg), ``_booster_kappa``."""
+    return _booster_kappa()[1]
