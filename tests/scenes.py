@@ -6,11 +6,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from lookout.flight import Aim
+from lookout.flight.plancache import plan_cached as plan
 from lookout.sensors import make_sensor, observe
 from lookout.tracking import Tracker, TrackLog
 
 IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
 IR_GEO2 = {"type": "infrared", "id": "ir2", "partner": "US", "geo_lon_deg": 160.0}
+
+
+def irbm_launch():
+    """The tracking tests' IRBM: 3000 km east from 39.0 N 125.7 E at a 600 km apogee, launched
+    at 10 s. Its guidance is solved once per aim and kept, as a scenario's is (``plancache``:
+    keyed by the source of the solver and the physics, so any change to them solves it again)."""
+    return plan(
+        39.0,
+        125.7,
+        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
+        "irbm-liquid",
+        object_id="i1",
+        launch_time=10.0,
+    )
 
 
 def radar(id_, lat, lon, az, clutter=0.0, **kw):

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import IR_GEO, IR_GEO2, labels_of, radar, sense
+from scenes import IR_GEO, IR_GEO2, irbm_launch, labels_of, radar, sense
 from scipy.stats import chi2
 
-from lookout.flight import Aim, fly
-
-# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
-# the solver and the physics, so any change to them solves it again); every flight is flown here.
-from lookout.flight.plancache import plan_cached as plan
+from lookout.flight import fly
 from lookout.physics.trajectory import COAST
 from lookout.tracking import Tracker, TrackLog, pcrlb, track
 
@@ -28,14 +24,7 @@ from lookout.tracking import Tracker, TrackLog, pcrlb, track
 @pytest.fixture(scope="module")
 def irbm():
     """A 3000 km IRBM without debris, two radars downrange, two geostationary IR satellites."""
-    launch = plan(
-        39.0,
-        125.7,
-        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
-        "irbm-liquid",
-        object_id="i1",
-        launch_time=10.0,
-    )
+    launch = irbm_launch()
     (traj,) = fly([launch], debris=False)
     specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
     specs += [IR_GEO, IR_GEO2]

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import radar
+from scenes import irbm_launch, radar
 from scipy.stats import chi2
 
-from lookout.flight import Aim, fly
-
-# Guidance solved once per aim and kept, as a scenario's is (``plancache``: keyed by the source of
-# the solver and the physics, so any change to them solves it again); every flight is flown here.
-from lookout.flight.plancache import plan_cached as plan
+from lookout.flight import fly
 from lookout.geodesy import enu_basis, geodetic_to_ecef
 from lookout.sensors import TruthSamples, make_sensor
 from lookout.tracking import Tracker, TrackerConfig, measure
@@ -24,14 +20,7 @@ from lookout.tracking.motion import NX, propagate
 @pytest.fixture(scope="module")
 def irbm_flight():
     """The 3000 km IRBM of ``test_tracking.py``'s ``irbm``, without debris: its flight only."""
-    launch = plan(
-        39.0,
-        125.7,
-        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
-        "irbm-liquid",
-        object_id="i1",
-        launch_time=10.0,
-    )
+    launch = irbm_launch()
     (traj,) = fly([launch], debris=False)
     return traj
 

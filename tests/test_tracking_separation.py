@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import labels_of, radar, sense
+from scenes import irbm_launch, labels_of, radar, sense
 from scipy.stats import chi2
 
 from lookout.flight import Aim, fly
@@ -22,14 +22,7 @@ def test_payload_and_its_stage_each_keep_one_track_through_separation():
     """Closely spaced objects: the spent stage pushed back at 3 m/s stays within the radars'
     cross-range resolution of its reentry vehicle for minutes. Each object's detections go to
     one track (the RV's the older one), not alternately to both."""
-    launch = plan(
-        39.0,
-        125.7,
-        Aim(azimuth_deg=90.0, apogee_km=600.0, range_km=3000.0),
-        "irbm-liquid",
-        object_id="i1",
-        launch_time=10.0,
-    )
+    launch = irbm_launch()
     trajs = fly([launch])
     stage = next(t for t in trajs if t.parent_id is not None)
     rv = next(t for t in trajs if t.parent_id is None)
