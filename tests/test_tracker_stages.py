@@ -297,6 +297,19 @@ def test_a_stack_whose_next_stage_lights_at_once_stays_one_consistent_boosting_t
     assert (np.abs(thrust[9:] - 10.0) < 5.0).all()  # from 5 s, 3 s after the staging
 
 
+def _staging_geometry():
+    """A staging 450 km from the radar: the radar site and its basis, the line of sight, the
+    pair's position, the velocity (70° off the line of sight) and the thrust (110° off it)."""
+    s, B = _radar_site()
+    los = B.T @ np.array([0.0, 0.6, 0.8])
+    side = np.cross(los, B[2])
+    side /= np.linalg.norm(side)
+    p = s + 450e3 * los
+    v_hat = np.cos(np.radians(70.0)) * los + np.sin(np.radians(70.0)) * side
+    a_hat = np.cos(np.radians(110.0)) * los + np.sin(np.radians(110.0)) * side
+    return s, B, los, p, v_hat, a_hat
+
+
 @pytest.mark.parametrize("stack_first", [True, False])
 def test_siblings_parted_at_a_staging_are_ordered_along_the_thrust_not_the_velocity(stack_first):
     """A stack thrusting at 20 m/s² on the next stage and its spent stage, parted 4 s ago at
@@ -306,13 +319,7 @@ def test_siblings_parted_at_a_staging_are_ordered_along_the_thrust_not_the_veloc
     range, where a push along the velocity would have put the one ahead further. Whichever
     order GNN gave, the older (thrusting) track gets the stack's detection."""
     tracker = Tracker()
-    s, B = _radar_site()
-    los = B.T @ np.array([0.0, 0.6, 0.8])
-    side = np.cross(los, B[2])
-    side /= np.linalg.norm(side)
-    p = s + 450e3 * los
-    v_hat = np.cos(np.radians(70.0)) * los + np.sin(np.radians(70.0)) * side
-    a_hat = np.cos(np.radians(110.0)) * los + np.sin(np.radians(110.0)) * side
+    s, B, los, p, v_hat, a_hat = _staging_geometry()
     P_pos = np.eye(3)[None] * 50.0**2
     P_vel = np.eye(3)[None] * 5.0**2
     xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
@@ -342,13 +349,7 @@ def test_siblings_parted_at_a_staging_keep_the_stacks_axis_when_its_thrust_is_lo
     and the pair is handed out the wrong way round. The spent stage's track recorded the axis
     at the parting (``thrust_dir``): only the thrust's size along it is taken (20 m/s²), and
     the older track gets the stack's detection, whichever order GNN gave."""
-    s, B = _radar_site()
-    los = B.T @ np.array([0.0, 0.6, 0.8])
-    side = np.cross(los, B[2])
-    side /= np.linalg.norm(side)
-    p = s + 450e3 * los
-    v_hat = np.cos(np.radians(70.0)) * los + np.sin(np.radians(70.0)) * side
-    a_hat = np.cos(np.radians(110.0)) * los + np.sin(np.radians(110.0)) * side
+    s, B, los, p, v_hat, a_hat = _staging_geometry()
     across = los - (los @ a_hat) * a_hat
     across /= np.linalg.norm(across)
     stack, stage = p, p - 0.5 * 20.0 * 4.0**2 * a_hat
