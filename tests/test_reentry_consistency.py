@@ -50,7 +50,7 @@ def test_a_tracked_hypersonic_reentry_vehicle_gets_little_drag_noise():
     P[1, 0:3, 0:3] *= 3000.0**2
     P[1, 3:6, 3:6] *= 3000.0**2
     P[1, KAPPA, KAPPA] = 15.0**2
-    q_acc, q_kappa = drag_q(x, P, cfg)
+    q_acc, q_kappa, _ = drag_q(x, P, cfg)
     rho = 0.0184  # kg/m³ at 30 km
     a_drag = 0.5 * rho * (1000.0**2 + 6000.0**2) * (1.3e-4 + cfg.kappa_floor_m2_kg)
     white = np.sqrt(q_acc / cfg.accel_noise_tau_s)

@@ -68,7 +68,7 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
     the longest burn by the largest whole delta-v per second."""
     from lookout.physics.vehicles import G0, catalogue
-    from lookout.tracking.reach import MARGIN, thrust_displacement_m
+    from lookout.tracking.reach import MARGIN, thrust_acceleration_max_mps2, thrust_displacement_m
 
     a_max = 0.0
     for v in catalogue().values():
@@ -76,6 +76,8 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
         for s in v.stages:
             a_max = max(a_max, s.isp_vac_s * G0 * s.mass_flow_kgps / (mass - s.propellant_kg))
             mass -= s.propellant_kg + s.dry_kg
+    # The catalogue's stages walked here, independently of ``reach``'s own walk over them.
+    assert thrust_acceleration_max_mps2() == pytest.approx(a_max, rel=1e-12)
     d = thrust_displacement_m(np.array([0.0, 1.0, 2.0, 10.0, 38.0, 600.0, 700.0]))
     assert d[0] == 0.0
     assert 0.9 * MARGIN * 0.5 * a_max <= d[1] <= MARGIN * 0.5 * a_max

@@ -132,6 +132,50 @@ def cd_mach_walk(
     return q * mach_rate(pos, vel, a_drag)
 
 
+def _weights(mach, kappa, kappa_sigma, tables) -> np.ndarray:
+    """Each table's weight (tables, N) for bodies at ``mach`` of ``kappa`` (sigma
+    ``kappa_sigma``), ``_table_weight``; a body no table fits (outside the catalogue): every
+    table alike."""
+    w = np.ones((len(tables), mach.size))
+    for k, (knots, log_cd, lo, hi) in enumerate(tables):
+        w[k] = _table_weight(mach, knots, log_cd, lo, hi, kappa, kappa_sigma)
+    return np.where(w.sum(axis=0) > 1e-6, w, 1.0)
+
+
+def _shift(m0, m1, w, tables) -> np.ndarray:
+    """The tables' mean change (N,) of ``ln Cd`` from Mach ``m0`` to ``m1``, weighed by ``w``."""
+    each = np.zeros((len(tables), m0.size))
+    for k, (knots, log_cd, _, _) in enumerate(tables):
+        each[k] = np.interp(m1, knots, log_cd) - np.interp(m0, knots, log_cd)
+    return (w * each).sum(axis=0) / w.sum(axis=0)
+
+
+def _step(x0, x1, kappa, kappa_sigma, about_mean):
+    """``cd_mach_step``'s variance and, with ``about_mean``, the mean change it is taken about
+    (``cd_mach_shift``; zeros without): the Mach numbers and the tables' weights once for both."""
+    m = [_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1)]
+    lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
+    tables = _drag_tables()
+    w = _weights(m[0], kappa, kappa_sigma, tables)
+    shift = np.zeros(lo_m.size)
+    slope = np.zeros(lo_m.size)
+    if about_mean:
+        # The mean slope of ``ln Cd`` in Mach over the step, the tables weighed.
+        shift = _shift(m[0], m[1], w, tables)
+        dm = hi_m - lo_m
+        slope = np.where(dm > 1e-9, np.abs(shift) / np.maximum(dm, 1e-9), 0.0)
+        slope *= np.sign(shift) * np.sign(m[1] - m[0])
+    each = np.zeros((len(tables), lo_m.size))
+    for k, (knots, log_cd, _, _) in enumerate(tables):
+        # The part of each segment crossed (segments, N), summed over the segments in order.
+        part = np.clip(
+            np.minimum(hi_m, knots[1:, None]) - np.maximum(lo_m, knots[:-1, None]), 0.0, None
+        )
+        d = np.diff(log_cd)[:, None] - slope[None, :] * np.diff(knots)[:, None]
+        each[k] = (d**2 * part / np.diff(knots)[:, None]).sum(axis=0)
+    return (w * each).sum(axis=0) / w.sum(axis=0), shift
+
+
 def cd_mach_step(
     x0: np.ndarray,
     x1: np.ndarray,
@@ -149,37 +193,11 @@ def cd_mach_step(
     it, ``(d_i - s ΔM_i)²``, so the walk is the tables' departure from the mean alone (none
     where one table fits, as a spent stage's: the second moment on top of the mean had
     irbm-overflight's reentry NEES in bounds at 0.43, 0.87 without the mean)."""
-    m = [_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1)]
-    lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
-    tables = _drag_tables()
-    each = np.zeros((len(tables), lo_m.size))
-    w = np.ones((len(tables), lo_m.size))
-    for k, (knots, log_cd, lo, hi) in enumerate(tables):
-        w[k] = _table_weight(m[0], knots, log_cd, lo, hi, kappa, kappa_sigma)
-    w = np.where(w.sum(axis=0) > 1e-6, w, 1.0)
-    slope = np.zeros(lo_m.size)
-    if about_mean:
-        # The mean slope of ``ln Cd`` in Mach over the step, the tables weighed.
-        shift = cd_mach_shift(x0, x1, kappa, kappa_sigma, w)
-        dm = hi_m - lo_m
-        slope = np.where(dm > 1e-9, np.abs(shift) / np.maximum(dm, 1e-9), 0.0)
-        slope *= np.sign(shift) * np.sign(m[1] - m[0])
-    for k, (knots, log_cd, _, _) in enumerate(tables):
-        # The part of each segment crossed (segments, N), summed over the segments in order.
-        part = np.clip(
-            np.minimum(hi_m, knots[1:, None]) - np.maximum(lo_m, knots[:-1, None]), 0.0, None
-        )
-        d = np.diff(log_cd)[:, None] - slope[None, :] * np.diff(knots)[:, None]
-        each[k] = (d**2 * part / np.diff(knots)[:, None]).sum(axis=0)
-    return (w * each).sum(axis=0) / w.sum(axis=0)
+    return _step(x0, x1, kappa, kappa_sigma, about_mean)[0]
 
 
 def cd_mach_shift(
-    x0: np.ndarray,
-    x1: np.ndarray,
-    kappa: np.ndarray,
-    kappa_sigma: np.ndarray,
-    weights: np.ndarray | None = None,
+    x0: np.ndarray, x1: np.ndarray, kappa: np.ndarray, kappa_sigma: np.ndarray
 ) -> np.ndarray:
     """Expected change (N,) of ``ln kappa`` over a prediction from states ``x0`` to ``x1``
     (N, 10): each catalogue table's ``ln Cd`` at the end's Mach number less at the start's,
@@ -193,15 +211,7 @@ def cd_mach_shift(
     after their stages, within 10 km of the next stage down (issue 13)."""
     m0, m1 = (_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1))
     tables = _drag_tables()
-    each = np.zeros((len(tables), m0.size))
-    w = np.ones((len(tables), m0.size)) if weights is None else weights
-    for k, (knots, log_cd, lo, hi) in enumerate(tables):
-        each[k] = np.interp(m1, knots, log_cd) - np.interp(m0, knots, log_cd)
-        if weights is None:
-            w[k] = _table_weight(m0, knots, log_cd, lo, hi, kappa, kappa_sigma)
-    if weights is None:
-        w = np.where(w.sum(axis=0) > 1e-6, w, 1.0)
-    return (w * each).sum(axis=0) / w.sum(axis=0)
+    return _shift(m0, m1, _weights(m0, kappa, kappa_sigma, tables), tables)
 
 
 def linearisation_sigma(
@@ -239,13 +249,15 @@ def drag_q(
     config: TrackerConfig,
     x1: np.ndarray | None = None,
     dt: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
     of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
     floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
     the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
     ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
-    in the drag that sets both, as in the boost mode's noise."""
+    in the drag that sets both, as in the boost mode's noise. Third, the mean change of
+    ``ln kappa`` over that step the walk is taken about (``cd_mach_shift``, with
+    ``cd_mach_mean``; zeros otherwise and without ``x1``), for the prediction to carry."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = np.einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
@@ -254,13 +266,14 @@ def drag_q(
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+    shift = np.zeros(x.shape[0])
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
     else:
-        var = cd_mach_step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig, config.cd_mach_mean)
+        var, shift = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig, config.cd_mach_mean)
         walk = var / np.maximum(np.abs(dt), 1e-9)
     q_kappa = walk * kap * kap
-    return q_acc, q_kappa
+    return q_acc, q_kappa, shift
 
 
 __all__ = [

@@ -71,7 +71,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import cd_mach_shift, drag_q
+from lookout.tracking.drag import drag_q
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -103,7 +103,6 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.motion import (
     KAPPA,
-    KAPPA_UNIT,
     NX,
     altitude_approx,
     process_noise,
@@ -385,16 +384,15 @@ class Tracker:
         # step (``tracking.drag``); the boost mode's drag is lumped with its thrust.
         flat_P0 = P0.reshape(NMODE * n, NX, NX)
         drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
-        q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
+        q_acc[drag_modes], q_kappa[drag_modes], shift = drag_q(
             flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
         )
         if cfg.cd_mach_mean:
-            # Their drag coefficient follows the Mach number the step crosses (its mean; the
-            # walk above is its spread): ``kappa`` and its row of the transition scaled.
+            # Their drag coefficient follows the Mach number the step crosses (its mean,
+            # ``drag.cd_mach_shift``; the walk above is its spread): ``kappa`` and its row of
+            # the transition scaled.
             dm = np.flatnonzero(drag_modes)
-            sig = np.sqrt(np.maximum(flat_P0[dm, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
-            kap = np.abs(flat_x[dm, KAPPA]) * KAPPA_UNIT
-            scale = np.exp(cd_mach_shift(flat_x[dm], xp[dm], kap, sig))
+            scale = np.exp(shift)
             xp[dm, KAPPA] *= scale
             F[dm, KAPPA, :] *= scale[:, None]
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
