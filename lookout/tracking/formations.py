@@ -46,6 +46,34 @@ SEPARATION_GRID_MPS = np.concatenate([-_SPEEDS[::-1], _SPEEDS])
 _SEPARATION_PRIOR = np.concatenate(
     [np.full(_SPEEDS.size, math.log(0.1)), np.full(_SPEEDS.size, math.log(0.9))]
 )
+#: Grid of the difference of two siblings' thrusts along the stack's axis (m/s²), signed as
+#: ``SEPARATION_GRID_MPS`` (positive: the older track's object ahead), log-uniform from
+#: 0.5 m/s² to the catalogue's largest thrust (284 m/s²): the next stage's thrust, of a pair
+#: parted at a staging (``Formations.order_siblings``).
+_THRUSTS = np.geomspace(0.5, 300.0, 300)
+THRUST_GRID_MPS2 = _A = np.concatenate([-_THRUSTS[::-1], _THRUSTS])
+
+
+def _staging_share() -> float:
+    """Of the partings of a piece from a thrusting rocket in the catalogue, the share that
+    are stagings (the stack burns on) rather than its last burnout (every piece coasts): 8
+    stagings and 13 last burnouts, 0.38."""
+    from lookout.physics.vehicles import catalogue
+
+    vehicles = catalogue().values()
+    stagings = sum(len(v.stages) - 1 for v in vehicles)
+    return stagings / (stagings + len(vehicles))
+
+
+STAGING_SHARE = _staging_share()
+#: Log prior of each cell of the two families of a pair parted at a thrusting track, a push
+#: (``SEPARATION_GRID_MPS``) or a staging (``THRUST_GRID_MPS2``), each normalised over its
+#: grid, 90 % to the younger behind as ``_SEPARATION_PRIOR``.
+_SIGN_PRIOR_T = np.concatenate(
+    [np.full(_THRUSTS.size, math.log(0.1)), np.full(_THRUSTS.size, math.log(0.9))]
+)
+_PUSH_PRIOR_SPLIT = math.log(1.0 - STAGING_SHARE) - math.log(_SPEEDS.size)
+_THRUST_PRIOR_SPLIT = _SIGN_PRIOR_T + math.log(STAGING_SHARE) - math.log(_THRUSTS.size)
 #: Variance (m²/s²) of the grid's rounding of the speed: its relative spacing, 1.2 %, at 3 m/s
 #: is 0.035 m/s, which after ten minutes is 20 m.
 _GRID_STEP = _SPEEDS[1] / _SPEEDS[0] - 1.0
@@ -89,6 +117,10 @@ class Formations:
         # Log posterior (unnormalised) of the separation speed of a track from its older
         # sibling, on ``SEPARATION_GRID_MPS``, by the younger track's id (pairs only).
         self._separation: dict[int, np.ndarray] = {}
+        # ... and, of a pair parted at a thrusting track, of their thrusts' difference along
+        # the stack's axis on ``THRUST_GRID_MPS2`` (a staging), on the same scale as the
+        # speed's (a push): the two families of one posterior.
+        self._staging: dict[int, np.ndarray] = {}
         # The relative motion of a pair (``_separation_direction``) by the younger's id: time,
         # reference state (NX,), relative state per m/s of separation speed (6,), and the time
         # the reference was taken from the older's estimate.
@@ -117,7 +149,12 @@ class Formations:
         push than thrust: at most ``formation_max_speed_mps``."""
         pw = np.exp(self._separation_logp(young))
         slow = np.abs(SEPARATION_GRID_MPS) <= self.config.formation_max_speed_mps
-        return pw[:, slow].sum(axis=1) >= 0.5 * pw.sum(axis=1)
+        # A staging's thrust (``_staging``, on the same scale) is no push.
+        thrust = np.array(
+            [np.exp(self._staging[i]).sum() if i in self._staging else 0.0
+             for i in self.tracks.ids[young].tolist()]
+        )  # fmt: skip
+        return pw[:, slow].sum(axis=1) >= 0.5 * (pw.sum(axis=1) + thrust)
 
     def _separation_moments(self, young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the separation speed of tracks ``young``."""
@@ -169,7 +206,18 @@ class Formations:
         next to each other (``parent``), coasting in vacuum, pushed apart slower than
         ``formation_max_speed_mps`` and within ``formation_max_separation_m`` is returned as a
         formation (``update_formation``), its two hypotheses the two orders (irbm-overflight:
-        coast RMSE 1.02x the PCRLB, ``lookout track irbm-overflight``)."""
+        coast RMSE 1.02x the PCRLB, ``lookout track irbm-overflight``).
+
+        A pair parted at a thrusting track that the tracker no longer takes as thrusting (a
+        radar-only track just after a staging, whose next stage's few m/s² it cannot yet tell
+        from none) may have staged: the stack burns on and their thrusts' difference moves
+        them apart along the stack's axis (``thrust_dir``), ``Δa τ²/2``, not along the
+        velocity. For ``young_boost_s`` after the parting the posterior has a second family,
+        ``Δa`` on ``THRUST_GRID_MPS2``, weighed against the push from the catalogue's share
+        of stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
+        growing as ``τ²`` along the axis or as ``τ`` along the velocity tells them apart in
+        a few scans, and the order follows the likelier (gen-1-01's pictures: the push's
+        order flipped between radars, the stack's axis 40° off the velocity)."""
         tracks = self.tracks
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
@@ -206,9 +254,23 @@ class Formations:
         vac &= kin[p_, c_]
         if vac.any():
             vac[vac] = self._in_formation_range(cand[ia[c_[vac]]], tau[vac])
-        keep = shared | vac
+        # Pairs parted at the older's thrust (its axis then known) that the tracker no longer
+        # takes as thrusting, within the catalogue's shortest burn of the parting: a staging
+        # (the stack burns on: their thrusts' difference moves them apart along the axis,
+        # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
+        young_all = cand[ia[c_]]
+        axis_all = tracks.thrust_dir[young_all]
+        staging = (
+            (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
+            & (np.einsum("ki,ki->k", axis_all, axis_all) > 0.0)
+            & (tracks.mu[cand[ia[p_]], BOOST] < 0.5)
+            & (tau < self.config.young_boost_s)
+        )
+        keep = shared | vac | staging
         if not keep.all():
-            p_, c_, shared, tau, vac = (a[keep] for a in (p_, c_, shared, tau, vac))
+            p_, c_, shared, tau, vac, staging = (
+                a[keep] for a in (p_, c_, shared, tau, vac, staging)
+            )
             if p_.size == 0:
                 return jb, None
         jc, jp = jb[c_], jb[p_]
@@ -262,9 +324,19 @@ class Formations:
         gc = np.einsum("ki,ki->k", dzc, w)
         bc = np.einsum("ki,ki->k", dzc, wz)
         prior = self._separation_logp(young)
+        # A pair parted at a thrusting track: the staging's family too (``_staging_order``).
+        st = np.flatnonzero(staging)
+        if st.size:
+            prior[st], gt, lw_st = self._staging_order(
+                young[st], prior[st], axis[st], tau[st], H[ia[p_[st]]],
+                scan.R[jp[st]] + scan.R[jc[st]], w[st],
+            )  # fmt: skip
         logw = prior - 0.5 * a[:, None] * v * v - bc[:, None] * v
         right = logsumexp(logw + g[:, None] * v + gc[:, None], axis=1)
         wrong = logsumexp(logw - g[:, None] * v - gc[:, None], axis=1)
+        if st.size:
+            right[st] = np.logaddexp(right[st], logsumexp(lw_st + gt[:, None] * _A, axis=1))
+            wrong[st] = np.logaddexp(wrong[st], logsumexp(lw_st - gt[:, None] * _A, axis=1))
         swap = shared & (wrong > right)
         jb = jb.copy()
         if swap.any():
@@ -275,9 +347,21 @@ class Formations:
         vg = g[:, None] * v
         like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
         lp = prior + like - 0.5 * a[:, None] * v * v
-        lp -= lp.max(axis=1, keepdims=True)
-        for i, row in zip(tracks.ids[young].tolist(), lp, strict=True):
+        top = lp.max(axis=1)
+        if st.size:
+            # The staging's family, signed as the order now stands (``g`` turned with a swap).
+            gt = np.where(swap[st], -gt, gt)
+            ag = gt[:, None] * _A
+            like_t = np.where(shared[st, None], np.logaddexp(ag, -ag), ag)
+            lpt = lw_st + like_t
+            top[st] = np.maximum(top[st], lpt.max(axis=1))
+            for k, i in enumerate(tracks.ids[young[st]].tolist()):
+                self._staging[i] = lpt[k] - top[st[k]]
+        lp -= top[:, None]
+        for i, row, both in zip(tracks.ids[young].tolist(), lp, staging, strict=True):
             self._separation[i] = row
+            if not both:  # the staging family's time is over: the push's posterior alone
+                self._staging.pop(i, None)
         v_mean, v_var = self._separation_moments(young)
         # Formations: as ``vac`` (both coasting above the air, born one next to the other, not
         # yet far apart) and pushed apart slowly; others keep the order alone.
@@ -316,6 +400,32 @@ class Formations:
             extra=extra,
         )
         return jb, formation
+
+    def _staging_order(self, young, prior, axis, tau, H, R, w):
+        """The staging's family of the pairs ``young`` (k,) parted at a thrusting track:
+        their thrusts' difference ``Δa`` along the stack's ``axis`` (k, 3) at the parting,
+        ``tau`` (k,) s before, moving them ``Δa (τ²/2, τ)`` apart. Returns the push family's
+        log prior (k, G) on the two families' common scale (for a pair first seen, the
+        catalogue's ``STAGING_SHARE`` of stagings among the partings from a thrusting rocket),
+        the matched filter's ``g`` (k,) of the detections' difference for a ``Δa`` of 1 m/s²,
+        and the staging family's log weights before this scan's data (k, T): its log
+        posterior less ``Δa² a / 2``, ``a`` the filter's own gain. ``H`` (k, m, 6): the
+        older's measurement Jacobian; ``R`` (k, m, m) the pair's detections' summed noise;
+        ``w`` (k, m) their difference solved with it (``order_siblings``)."""
+        ids = self.tracks.ids[young].tolist()
+        prior = prior.copy()
+        lpt = np.empty((len(ids), _A.size))
+        for k, i in enumerate(ids):
+            row = self._staging.get(i)
+            if row is None:
+                prior[k] = _SEPARATION_PRIOR + _PUSH_PRIOR_SPLIT
+                row = _THRUST_PRIOR_SPLIT
+            lpt[k] = row
+        dx = np.concatenate([0.5 * (tau * tau)[:, None] * axis, tau[:, None] * axis], axis=1)
+        dzt = np.einsum("kij,kj->ki", H, dx)
+        gt = np.einsum("ki,ki->k", dzt, w)
+        at = np.einsum("ki,ki->k", dzt, np.linalg.solve(R, dzt[:, :, None])[:, :, 0])
+        return prior, gt, lpt - 0.5 * at[:, None] * _A * _A
 
     def _separation_direction(
         self, young: np.ndarray, x6: np.ndarray, tau: np.ndarray, t: float
