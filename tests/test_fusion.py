@@ -498,6 +498,38 @@ def test_a_stack_seen_alone_keeps_its_id_on_the_piece_ahead_when_its_pieces_appe
         assert by_tracker[31].parent == "S1" and by_tracker[32].parent is None
 
 
+def test_pieces_born_in_the_wrong_order_pass_the_stacks_id_once_their_order_is_clear(fusion):
+    """gen-1-04: the radars' first tracks of a missile and its stage were born 0.8 km apart with
+    sigmas of 0.9 km, the stage's track ahead (0.6 sigma) for its first two reports; then each
+    track settled on its piece, the missile's ahead by 2.3 sigmas. The stack's id, given to
+    the piece ahead at birth, passes once to the one surely ahead (``HEIR_SWAP_SIGMAS``) and
+    stays there; the pieces' order once settled (``HEIR_SURE_SIGMAS``) is not revisited."""
+    ir = ("us-geo-east", "us-geo-west")
+    u = np.concatenate([X0[3:] / np.linalg.norm(X0[3:]), np.zeros(3)])
+    for k in range(1, 6):
+        t = float(k)
+        _run(fusion, t, [_local("US", 7, t, _at(X0, t), _P(900.0, 60.0), ir)])
+    sigma = 600.0  # each track's, per axis: 850 m for their difference
+    holders = []
+    for k in range(6, 16):
+        t = float(k)
+        payload = _at(X0, t)
+        # Track 41 ends on the stage, 42 on the payload; at their first two reports 41 is
+        # ahead by 400 m, then 42 by 2 km, growing 600 m a second.
+        lead = -400.0 if k < 8 else 2000.0 + 600.0 * (k - 8)
+        t41 = payload - lead * u - 400.0 * np.roll(u, 3)
+        pic = _run(
+            fusion,
+            t,
+            [_local("US", 7, t, payload - 1500.0 * u, _P(1500.0, 60.0), ir)],
+            [(41, t41, _P(sigma, 30.0)), (42, payload, _P(sigma, 30.0))],
+        )
+        by_tracker = {f.tracker_id: f.system_track_id for f in pic.values()}
+        holders.append(by_tracker)
+    assert holders[0] == {41: "S1", 42: "S2"} and holders[1] == holders[0]
+    assert all(h == {41: "S2", 42: "S1"} for h in holders[2:]), holders
+
+
 def test_a_local_track_updated_by_a_shared_sensor_starts_no_system_track(fusion):
     """srbm-salvo's 30 s duplicate in the partners' pictures: the US node's track of a missile,
     infrared until burnout and then coasting unseen for a minute (fused into a system track

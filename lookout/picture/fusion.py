@@ -56,6 +56,18 @@ its keep gate within ``local_max_age_s``); when a measurement-level track first 
 tracks, it inherits the oldest id they stood under, and a system track that a
 measurement-level track takes over later is merged into the older of the two ids; a
 measurement-level track merged into an older one that the tracker then drops takes up its id.
+A local-only system track (a stack seen by infrared alone) whose pieces the tracker starts
+together, after they parted and before any of its tracks was confirmed, passes its id to the
+piece ahead along its velocity (the payload: a spent stage falls behind), whichever piece its
+local tracks, a prediction since the plume went out, are assigned to; the others are its pieces
+(``parent``). While the new tracks' order is in doubt the id may pass once to a piece surely
+ahead of its holder (``HEIR_SWAP_SIGMAS``).
+
+A local track starts a system track of its own only if a sensor of its own (one whose
+detections the fusion lacks) updated it lately (``LOCAL_FRESH_S``): an update by a radar the
+fusion has is already in the measurement-level tracker (srbm-salvo: a partner's infrared
+track, coasting unseen for a minute after burnout, took one radar detection 600 m off its
+object's system track along the radar's 5 m range sigma, and stood alone for 30 s).
 
 All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
 messages in the same order gives the same picture: the exchange's replay relies on it.
@@ -93,8 +105,10 @@ KEEP_GATE_CHI2 = float(chi2.ppf(1.0 - 1e-6, 3))
 #: taken the next missile's plume into a coasting estimate, flown on unseen for 170 s with a
 #: velocity 1.5 km/s out and a 15 m/s sigma, shown as a launch of its own).
 LOCAL_UNHELD_S = 30.0
-#: ... and a local track its partner has not updated for this long (s) starts no system track
-#: of its own: it only goes on standing alone if it stood alone at the last report. Measured
+#: ... and a local track no sensor of its own (one whose detections the fusion lacks) has
+#: updated for this long (s) starts no system track of its own: it only goes on standing
+#: alone if it stood alone at the last report (an update by a sensor the fusion has is in the
+#: measurement-level tracker already: ``PictureFusion._measured_at``). Measured
 #: on gen-1-05 (branch stale-tracks): a partner's local track of an SRBM, unseen since 175 s,
 #: fused into the fusion's own stale track of it until that was deleted at 187 s, then stood
 #: alone as a new system track (S8) whose first assessment put the impact in KP.
@@ -122,6 +136,19 @@ RESOLVED_COMMON = 2
 #: The scans of a track no sensor updated for this long (s) are forgotten (a track that dead is
 #: long gone from the picture; its evidence could only be older than ``RESOLVED_SCANS`` scans).
 FORGET_SCANS_S = 600.0
+#: A stack's id passed to its piece ahead (``PictureFusion._heirs_of_alone``) is settled there
+#: once that piece is ahead of the others by ``HEIR_SURE_SIGMAS`` sigmas of their along-track
+#: difference (one-sided, 0.13 % wrong), and passes, once, to a piece ahead of it by
+#: ``HEIR_SWAP_SIGMAS`` (2.3 %) before: the tracks of pieces just born may change pieces
+#: (gen-1-04: the pair's order 0.6 sigma the wrong way at birth, 2.3 sigmas the right way 2 s
+#: later, when the tracks had each settled on a piece, 4.0 sigmas 4 s later; waiting for 3
+#: sigmas to swap left the id 2 s on the stage's track, two more id switches per view). It is
+#: settled at the latest ``HEIR_WINDOW_S`` after the takeover: a stage in the air is kilometres
+#: behind by then (srbm-salvo: 4 km after 5 s, 5.4 sigmas); pieces pushed apart in vacuum at a
+#: few m/s, tens of metres, keep their order at birth.
+HEIR_SURE_SIGMAS = 3.0
+HEIR_SWAP_SIGMAS = 2.0
+HEIR_WINDOW_S = 10.0
 #: Distinct detection times (t_ns) kept per sensor to tell a local track's update by a sensor
 #: the fusion has from one by a sensor of the partner's own (``PictureFusion._measured_at``):
 #: a radar scanning every second with a detection time per look keeps minutes of them; an
@@ -272,6 +299,9 @@ class PictureFusion:
         # Measurement-level tracks started on a piece of a local-only system track behind the
         # piece that took up its id (``_heirs_of_alone``): tracker id -> that id.
         self._piece_of: dict[int, str] = {}
+        # Stacks whose id a piece took up, in doubt (``_settle_heirs``): id -> (time, the
+        # pieces' tracker ids).
+        self._heirs: dict[str, tuple[float, list[int]]] = {}
         # Sensors whose detections reach the fusion, and the latest times (t_ns) of each one's
         # detections, in arrival order and as a set (``_measured_at``).
         self._measured: set[str] = set()
@@ -459,6 +489,7 @@ class PictureFusion:
             mine.setdefault(i, []).append(key)
         # A stack standing alone whose pieces the tracker starts together: its id goes to the
         # piece ahead, the others are pieces of it.
+        self._settle_heirs(t, rep, tids)
         for i, sys_id in self._heirs_of_alone(t, rep, tids, mine).items():
             self._sys_of_track[tids[i]] = sys_id
             self._alone.pop(sys_id, None)
@@ -572,7 +603,51 @@ class PictureFusion:
             for i in pieces:
                 if i != ahead:
                     self._piece_of[tids[i]] = sys_id
+            self._heirs[sys_id] = (t, [tids[i] for i in pieces])
         return out
+
+    def _settle_heirs(self, t: float, rep, tids: list[int]) -> None:
+        """The stack's id stays with the piece that took it up (``_heirs_of_alone``) once that
+        piece is ahead of each other piece by ``HEIR_SURE_SIGMAS`` along their velocity, or
+        passes, once, to a piece ``HEIR_SWAP_SIGMAS`` ahead of it; undecided after
+        ``HEIR_WINDOW_S``, or when a piece is no longer reported on its own, it stays.
+
+        Just born, the pieces' tracks are a radar scan or two old, their positions as uncertain
+        as the pieces are apart, and a track may still change pieces: gen-1-04's two were born
+        0.8 km apart with sigmas of 0.9 km, the one ahead by 0.6 sigma then on the stage from
+        the next scan, the missile's ahead of it by 2.3 sigmas 2 s later, 4.0 sigmas 4 s later."""
+        row = {tid: i for i, tid in enumerate(tids)}
+        for sys_id, (t0, pieces) in sorted(self._heirs.items()):
+            holder = next((p for p in pieces if self._sys_of_track.get(p) == sys_id), None)
+            if t - t0 > HEIR_WINDOW_S or holder is None or any(p not in row for p in pieces):
+                del self._heirs[sys_id]
+                continue
+            h = row[holder]
+            z = {}
+            for p in pieces:
+                if p == holder:
+                    continue
+                o = row[p]
+                u = rep.x[h, 3:] + rep.x[o, 3:]
+                u = u / max(float(np.linalg.norm(u)), 1e-9)
+                sd = math.sqrt(max(float(u @ (rep.P[h, :3, :3] + rep.P[o, :3, :3]) @ u), 1e-12))
+                z[p] = float(u @ (rep.x[h, :3] - rep.x[o, :3])) / sd
+            if all(v >= HEIR_SURE_SIGMAS for v in z.values()):
+                del self._heirs[sys_id]
+                continue
+            ahead = min(z, key=z.get) if z else None
+            if ahead is None or z[ahead] > -HEIR_SWAP_SIGMAS:
+                continue
+            # The other piece is surely ahead: the stack's id goes to it, the two swap ids.
+            other = self._sys_of_track.get(ahead)
+            self._sys_of_track[ahead] = sys_id
+            if other is not None:
+                self._sys_of_track[holder] = other
+            else:
+                del self._sys_of_track[holder]
+            self._piece_of.pop(ahead, None)
+            self._piece_of[holder] = sys_id
+            del self._heirs[sys_id]
 
     def _merge_same_objects(self, rep):
         """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
