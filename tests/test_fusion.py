@@ -459,6 +459,110 @@ def test_a_piece_separating_never_takes_its_elders_id_nor_its_local_tracks(fusio
             assert pic["S2"].local == (("KR", "2"),), k
 
 
+def test_a_stack_seen_alone_keeps_its_id_on_the_piece_ahead_when_its_pieces_appear_at_once(
+    fusion,
+):
+    """srbm-salvo's three id switches in the partners' pictures: a missile seen by a partner's
+    infrared alone stands alone (S1) through its burn; 2 s after burnout, its spent stage 0.8
+    km behind, the radars' first tracks of the two are confirmed in one report, neither born
+    next to the other. The infrared track, a prediction since the plume went out, lags (the
+    boost mode's drag and thrust priors) and is assigned to the stage's track, which took the
+    missile's id through it; the missile came up as S2. The id goes to the piece ahead along
+    the stack's velocity (the stage falls behind, as the tracker orders its siblings), the
+    stage comes up as a piece of it, and each keeps its id after."""
+    ir = ("us-geo-east", "us-geo-west")
+    u = np.concatenate([X0[3:] / np.linalg.norm(X0[3:]), np.zeros(3)])
+    for k in range(1, 6):
+        t = float(k)
+        pic = _run(fusion, t, [_local("US", 7, t, _at(X0, t), _P(900.0, 60.0), ir)])
+        assert set(pic) == {"S1"}
+    for k in range(6, 12):
+        t = float(k)
+        payload = _at(X0, t)
+        # The stage falling behind, slowed by the air (srbm-salvo's: 470 m/s 2 s after).
+        stage = payload - 400.0 * (k - 4) * u - 400.0 * np.roll(u, 3)
+        lagging = payload - 1500.0 * u  # the stack's prediction, behind both
+        pic = _run(
+            fusion,
+            t,
+            [_local("US", 7, t, lagging, _P(1500.0, 60.0), ir)],
+            [(31, stage, _P(250.0, 30.0)), (32, payload, _P(250.0, 30.0))],
+        )
+        by_tracker = {f.tracker_id: f for f in pic.values()}
+        if k == 6:  # the cause: the lagging prediction is nearer the stage's track
+            local = (lagging, _P(1500.0, 60.0))
+            assert _d2(local, stage, _P(250.0, 30.0)) < _d2(local, payload, _P(250.0, 30.0))
+            assert by_tracker[31].local == (("US", "7"),)
+        assert by_tracker[32].system_track_id == "S1", k
+        assert by_tracker[31].system_track_id == "S2", k
+        assert by_tracker[31].parent == "S1" and by_tracker[32].parent is None
+
+
+def test_pieces_born_in_the_wrong_order_pass_the_stacks_id_once_their_order_is_clear(fusion):
+    """gen-1-04: the radars' first tracks of a missile and its stage were born 0.8 km apart with
+    sigmas of 0.9 km, the stage's track ahead (0.6 sigma) for its first two reports; then each
+    track settled on its piece, the missile's ahead by 2.3 sigmas. The stack's id, given to
+    the piece ahead at birth, passes once to the one surely ahead (``HEIR_SWAP_SIGMAS``) and
+    stays there; the pieces' order once settled (``HEIR_SURE_SIGMAS``) is not revisited."""
+    ir = ("us-geo-east", "us-geo-west")
+    u = np.concatenate([X0[3:] / np.linalg.norm(X0[3:]), np.zeros(3)])
+    for k in range(1, 6):
+        t = float(k)
+        _run(fusion, t, [_local("US", 7, t, _at(X0, t), _P(900.0, 60.0), ir)])
+    sigma = 600.0  # each track's, per axis: 850 m for their difference
+    holders = []
+    for k in range(6, 16):
+        t = float(k)
+        payload = _at(X0, t)
+        # Track 41 ends on the stage, 42 on the payload; at their first two reports 41 is
+        # ahead by 400 m, then 42 by 2 km, growing 600 m a second.
+        lead = -400.0 if k < 8 else 2000.0 + 600.0 * (k - 8)
+        t41 = payload - lead * u - 400.0 * np.roll(u, 3)
+        pic = _run(
+            fusion,
+            t,
+            [_local("US", 7, t, payload - 1500.0 * u, _P(1500.0, 60.0), ir)],
+            [(41, t41, _P(sigma, 30.0)), (42, payload, _P(sigma, 30.0))],
+        )
+        by_tracker = {f.tracker_id: f.system_track_id for f in pic.values()}
+        holders.append(by_tracker)
+    assert holders[0] == {41: "S1", 42: "S2"} and holders[1] == holders[0]
+    assert all(h == {41: "S2", 42: "S1"} for h in holders[2:]), holders
+
+
+def test_a_local_track_updated_by_a_shared_sensor_starts_no_system_track(fusion):
+    """srbm-salvo's 30 s duplicate in the partners' pictures: the US node's track of a missile,
+    infrared until burnout and then coasting unseen for a minute (fused into a system track
+    through its growing gate), took one detection of the US radar, whose detections the
+    fusion has, and left every gate with a state 600 m off along the radar's 5 m range sigma.
+    Its infrared was a minute old, its update was the radar's: it has nothing of its own
+    lately and starts no system track. The same update from a sensor the fusion lacks does."""
+    sensors = ("us-geo-east", "us-fbx-west")
+
+    def jump(f, t_det):
+        for k in range(1, 6):
+            t = float(k)
+            msg = _local("US", 9, t, _at(X0, t), _P(900.0, 60.0), sensors)
+            msg = msgspec.structs.replace(msg, last_detection_ns=700_000_000)  # its burnout
+            pic = _run(f, t, [msg], [(11, _at(X0, t), _P())])
+            assert set(pic) == {"S1"} and pic["S1"].local == (("US", "9"),)
+        f.ingest("US", _detection("US", "us-fbx-west", 5.6))
+        # One precise update 600 m off the object's track: outside every gate.
+        x = _at(X0, 6.0) + np.array([600.0, 0, 0, 0, 0, 0])
+        msg = _local("US", 9, 6.0, x, np.diag([25.0, 259.0**2, 259.0**2, 400.0, 400.0, 400.0]),
+                     sensors)  # fmt: skip
+        msg = msgspec.structs.replace(msg, last_detection_ns=round(t_det * 1e9))
+        return _run(f, 6.0, [msg], [(11, _at(X0, 6.0), _P())])
+
+    pic = jump(fusion, 5.6)  # the radar's detection at 5.6 s updated it
+    assert set(pic) == {"S1"} and pic["S1"].local == ()
+    other = PictureFusion(latency_s=0.5)
+    other.tracker = ScriptedTracker()
+    other.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+    pic = jump(other, 5.7)  # no shared detection then: its own sensor's
+    assert set(pic) == {"S1", "S2"} and pic["S2"].local == (("US", "9"),)
+
+
 def test_one_false_alarm_taken_by_a_stale_track_does_not_split_a_merged_pair(fusion):
     """A stale track of the missile (no detection for a while, a covariance of kilometres) is
     merged with the live one; one scan then gives it a false alarm while the live track takes

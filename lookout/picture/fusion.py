@@ -56,6 +56,18 @@ its keep gate within ``local_max_age_s``); when a measurement-level track first 
 tracks, it inherits the oldest id they stood under, and a system track that a
 measurement-level track takes over later is merged into the older of the two ids; a
 measurement-level track merged into an older one that the tracker then drops takes up its id.
+A local-only system track (a stack seen by infrared alone) whose pieces the tracker starts
+together, after they parted and before any of its tracks was confirmed, passes its id to the
+piece ahead along its velocity (the payload: a spent stage falls behind), whichever piece its
+local tracks, a prediction since the plume went out, are assigned to; the others are its pieces
+(``parent``). While the new tracks' order is in doubt the id may pass once to a piece surely
+ahead of its holder (``HEIR_SWAP_SIGMAS``).
+
+A local track starts a system track of its own only if a sensor of its own (one whose
+detections the fusion lacks) updated it lately (``LOCAL_FRESH_S``): an update by a radar the
+fusion has is already in the measurement-level tracker (srbm-salvo: a partner's infrared
+track, coasting unseen for a minute after burnout, took one radar detection 600 m off its
+object's system track along the radar's 5 m range sigma, and stood alone for 30 s).
 
 All times are message times (the detections' ``t_ns``), never the wall clock, so fusing the same
 messages in the same order gives the same picture: the exchange's replay relies on it.
@@ -93,8 +105,10 @@ KEEP_GATE_CHI2 = float(chi2.ppf(1.0 - 1e-6, 3))
 #: taken the next missile's plume into a coasting estimate, flown on unseen for 170 s with a
 #: velocity 1.5 km/s out and a 15 m/s sigma, shown as a launch of its own).
 LOCAL_UNHELD_S = 30.0
-#: ... and a local track its partner has not updated for this long (s) starts no system track
-#: of its own: it only goes on standing alone if it stood alone at the last report. Measured
+#: ... and a local track no sensor of its own (one whose detections the fusion lacks) has
+#: updated for this long (s) starts no system track of its own: it only goes on standing
+#: alone if it stood alone at the last report (an update by a sensor the fusion has is in the
+#: measurement-level tracker already: ``PictureFusion._measured_at``). Measured
 #: on gen-1-05 (branch stale-tracks): a partner's local track of an SRBM, unseen since 175 s,
 #: fused into the fusion's own stale track of it until that was deleted at 187 s, then stood
 #: alone as a new system track (S8) whose first assessment put the impact in KP.
@@ -122,6 +136,24 @@ RESOLVED_COMMON = 2
 #: The scans of a track no sensor updated for this long (s) are forgotten (a track that dead is
 #: long gone from the picture; its evidence could only be older than ``RESOLVED_SCANS`` scans).
 FORGET_SCANS_S = 600.0
+#: A stack's id passed to its piece ahead (``PictureFusion._heirs_of_alone``) is settled there
+#: once that piece is ahead of the others by ``HEIR_SURE_SIGMAS`` sigmas of their along-track
+#: difference (one-sided, 0.13 % wrong), and passes, once, to a piece ahead of it by
+#: ``HEIR_SWAP_SIGMAS`` (2.3 %) before: the tracks of pieces just born may change pieces
+#: (gen-1-04: the pair's order 0.6 sigma the wrong way at birth, 2.3 sigmas the right way 2 s
+#: later, when the tracks had each settled on a piece, 4.0 sigmas 4 s later; waiting for 3
+#: sigmas to swap left the id 2 s on the stage's track, two more id switches per view). It is
+#: settled at the latest ``HEIR_WINDOW_S`` after the takeover: a stage in the air is kilometres
+#: behind by then (srbm-salvo: 4 km after 5 s, 5.4 sigmas); pieces pushed apart in vacuum at a
+#: few m/s, tens of metres, keep their order at birth.
+HEIR_SURE_SIGMAS = 3.0
+HEIR_SWAP_SIGMAS = 2.0
+HEIR_WINDOW_S = 10.0
+#: Distinct detection times (t_ns) kept per sensor to tell a local track's update by a sensor
+#: the fusion has from one by a sensor of the partner's own (``PictureFusion._measured_at``):
+#: a radar scanning every second with a detection time per look keeps minutes of them; an
+#: update older than that is taken as the partner's own, as before the test.
+DETECTION_TIMES_KEPT = 4096
 #: Candidate weights of covariance intersection.
 _CI_WEIGHTS = np.linspace(0.02, 0.98, 49)
 
@@ -163,6 +195,10 @@ class _Local:
     #: shrinks its prediction's covariance (gen-1-05: the US node's infrared track 235, lost
     #: at 175 s 15 km up, looked updated at 243 s and stood alone as S6, a false impact on KP).
     held_t: float = 0.0
+    #: When a sensor of its own (one whose detections the fusion lacks) last updated it (s), as
+    #: far as the fusion can tell: its ``held_t`` unless that was a detection of a sensor the
+    #: fusion has (``PictureFusion._measured_at``); -inf if never seen so.
+    own_t: float = -math.inf
 
 
 @dataclass
@@ -260,8 +296,16 @@ class PictureFusion:
         # Local-only system tracks at the last report: id -> (t, x, P, partners), for a
         # partner's re-initiated local track to take up.
         self._alone: dict[str, tuple[float, np.ndarray, np.ndarray, frozenset[str]]] = {}
-        # Sensors whose detections reach the fusion.
+        # Measurement-level tracks started on a piece of a local-only system track behind the
+        # piece that took up its id (``_heirs_of_alone``): tracker id -> that id.
+        self._piece_of: dict[int, str] = {}
+        # Stacks whose id a piece took up, in doubt (``_settle_heirs``): id -> (time, the
+        # pieces' tracker ids).
+        self._heirs: dict[str, tuple[float, list[int]]] = {}
+        # Sensors whose detections reach the fusion, and the latest times (t_ns) of each one's
+        # detections, in arrival order and as a set (``_measured_at``).
         self._measured: set[str] = set()
+        self._detection_times: dict[str, tuple[deque[int], set[int]]] = {}
         # A restarted exchange starts above every id it may have given (lookout.exchange).
         self._next_sys = first_system_track_id
 
@@ -283,11 +327,16 @@ class PictureFusion:
             key = (sender, message.track_id)
             t, P = ns_to_s(message.t_ns), np.asarray(message.P, dtype=float)
             old = self._locals.get(key)
+            sensors = frozenset(message.sensors)
+            own_t = old.own_t if old is not None else -math.inf
             if message.last_detection_ns is not None:
                 # The partner says when its sensors last saw the object.
                 held_t = min(ns_to_s(message.last_detection_ns), t)
+                if old is None or held_t != old.held_t:
+                    if not self._measured_at(sensors, message.last_detection_ns):
+                        own_t = held_t
             elif old is None or np.trace(P[:3, :3]) <= np.trace(old.P[:3, :3]) * (1 + 1e-9):
-                held_t = t
+                held_t = own_t = t
             else:
                 held_t = old.held_t
             self._locals[key] = _Local(
@@ -297,8 +346,9 @@ class PictureFusion:
                 np.asarray(message.x, dtype=float),
                 P,
                 message.boost_prob,
-                frozenset(message.sensors),
+                sensors,
                 held_t,
+                own_t,
             )
             self._advance(message.t_ns)
             return self._drain()
@@ -318,12 +368,31 @@ class PictureFusion:
         self.counters.per_partner[sender] = self.counters.per_partner.get(sender, 0) + 1
         self._clock_of.setdefault(sender, None)
         self._measured.add(det.sensor_id)
+        times = self._detection_times.get(det.sensor_id)
+        if times is None:
+            times = self._detection_times[det.sensor_id] = (deque(), set())
+        if det.t_ns not in times[1]:
+            times[0].append(det.t_ns)
+            times[1].add(det.t_ns)
+            if len(times[0]) > DETECTION_TIMES_KEPT:
+                times[1].discard(times[0].popleft())
         if det.t_ns < self._processed_t_ns:
             self.counters.late_detections += 1
             return
         self._arrivals += 1
         heapq.heappush(self._buffer, (det.t_ns, self._arrivals, sender, det))
         self._advance(det.t_ns)
+
+    def _measured_at(self, sensors: frozenset[str], t_ns: int) -> bool:
+        """Whether one of ``sensors`` whose detections reach the fusion made one at ``t_ns``
+        (to the nanosecond: the partner's tracker's update time of its track, from that
+        detection's time): then the update of a local track at ``t_ns`` is information the
+        measurement-level tracker has too."""
+        for sensor in sensors & self._measured:
+            times = self._detection_times[sensor][1]
+            if t_ns in times or t_ns - 1 in times or t_ns + 1 in times:
+                return True
+        return False
 
     def _advance(self, t_ns: int) -> None:
         if self._latest_t_ns is None or t_ns > self._latest_t_ns:
@@ -409,7 +478,7 @@ class PictureFusion:
             elif (
                 self._redundant(locals_now[key])
                 or t - locals_now[key][4] > LOCAL_UNHELD_S
-                or (t - locals_now[key][4] > LOCAL_FRESH_S and not self._stood_alone(key))
+                or (t - locals_now[key][5] > LOCAL_FRESH_S and not self._stood_alone(key))
             ):
                 self.counters.locals_absorbed += 1
             else:
@@ -418,6 +487,13 @@ class PictureFusion:
         mine: dict[int, list[tuple[str, str]]] = {}
         for key, i in pairs.items():
             mine.setdefault(i, []).append(key)
+        # A stack standing alone whose pieces the tracker starts together: its id goes to the
+        # piece ahead, the others are pieces of it.
+        self._settle_heirs(t, rep, tids)
+        for i, sys_id in self._heirs_of_alone(t, rep, tids, mine).items():
+            self._sys_of_track[tids[i]] = sys_id
+            self._alone.pop(sys_id, None)
+            taken.add(sys_id)
         # Measurement-level tracks: new ones first take up the ids their locals stood under.
         order = sorted(range(len(tids)), key=lambda i: tids[i] in self._sys_of_track)
         every = [tid for ms in members for tid in ms]
@@ -474,10 +550,104 @@ class PictureFusion:
 
     def _parent_system_id(self, tid: int, sys_id: str) -> str | None:
         """The system id of the track measurement-level track ``tid`` was born next to
-        (``Tracker.parent_of``), unless that is its own (the two merged as one object)."""
+        (``Tracker.parent_of``), or of the stack it was a piece of (``_heirs_of_alone``),
+        unless that is its own (the two merged as one object)."""
         p = self.tracker.parent_of.get(tid)
-        parent = self._sys_of_track.get(p) if p is not None else None
+        parent = self._sys_of_track.get(p) if p is not None else self._piece_of.get(tid)
         return parent if parent != sys_id else None
+
+    def _heirs_of_alone(self, t: float, rep, tids: list[int], mine) -> dict[int, str]:
+        """New measurement-level tracks (rows of ``rep``) that take up a local-only system
+        track of the last report as its pieces: ``{row: id}`` of the piece ahead along its
+        velocity; the other new rows inside its gate are recorded as its pieces
+        (``_piece_of``).
+
+        A stack seen by infrared alone stands alone until the radars' tracks of it appear; when
+        it parted first (a spent stage behind its payload, seconds after burnout, before any
+        radar's track was confirmed) the tracker starts a track on each piece at once, with no
+        track to be born next to, and the stack's local tracks, a prediction since the plume
+        went out, are assigned to one of them by chance: lagging (the stage's drag and the
+        boost mode's thrust prior after burnout), they went to the stage in srbm-salvo's three
+        such partings, which took the missile's id. Of a stack's pieces the payload is ahead:
+        the stage is pushed back or slowed by the air, or left behind by the next stage's
+        thrust, as the tracker orders its own siblings (``Formations.order_siblings``). The
+        gate is the local tracks' (``LOCAL_GATE_CHI2``) around the stack's state carried
+        forward, position only; only an id one of the new rows would take up through its
+        local tracks is handed on so."""
+        new = [i for i in range(len(tids)) if tids[i] not in self._sys_of_track]
+        if len(new) < 2 or not self._alone:
+            return {}
+        wanted: set[str] = set()
+        for i in new:
+            for key in mine.get(i, []):
+                sys_id = self._sys_of_local.get(key)
+                if sys_id in self._alone:
+                    wanted.add(sys_id)
+        out: dict[int, str] = {}
+        for sys_id in sorted(wanted, key=_id_order):
+            t0, x0, P0, _ = self._alone[sys_id]
+            x1, P1 = _coast(x0, P0, t - t0)
+            free = [i for i in new if i not in out]
+            if len(free) < 2:
+                break
+            d2 = _d2_all([(x1, P1)], rep.x[free], rep.P[free])[0]
+            pieces = [i for i, v in zip(free, d2.tolist(), strict=True) if v <= LOCAL_GATE_CHI2]
+            if len(pieces) < 2:
+                continue
+            speed = float(np.linalg.norm(x1[3:]))
+            if speed <= 0.0:
+                continue
+            along = [float((rep.x[i, :3] - x1[:3]) @ x1[3:]) / speed for i in pieces]
+            ahead = pieces[int(np.argmax(along))]
+            out[ahead] = sys_id
+            for i in pieces:
+                if i != ahead:
+                    self._piece_of[tids[i]] = sys_id
+            self._heirs[sys_id] = (t, [tids[i] for i in pieces])
+        return out
+
+    def _settle_heirs(self, t: float, rep, tids: list[int]) -> None:
+        """The stack's id stays with the piece that took it up (``_heirs_of_alone``) once that
+        piece is ahead of each other piece by ``HEIR_SURE_SIGMAS`` along their velocity, or
+        passes, once, to a piece ``HEIR_SWAP_SIGMAS`` ahead of it; undecided after
+        ``HEIR_WINDOW_S``, or when a piece is no longer reported on its own, it stays.
+
+        Just born, the pieces' tracks are a radar scan or two old, their positions as uncertain
+        as the pieces are apart, and a track may still change pieces: gen-1-04's two were born
+        0.8 km apart with sigmas of 0.9 km, the one ahead by 0.6 sigma then on the stage from
+        the next scan, the missile's ahead of it by 2.3 sigmas 2 s later, 4.0 sigmas 4 s later."""
+        row = {tid: i for i, tid in enumerate(tids)}
+        for sys_id, (t0, pieces) in sorted(self._heirs.items()):
+            holder = next((p for p in pieces if self._sys_of_track.get(p) == sys_id), None)
+            if t - t0 > HEIR_WINDOW_S or holder is None or any(p not in row for p in pieces):
+                del self._heirs[sys_id]
+                continue
+            h = row[holder]
+            z = {}
+            for p in pieces:
+                if p == holder:
+                    continue
+                o = row[p]
+                u = rep.x[h, 3:] + rep.x[o, 3:]
+                u = u / max(float(np.linalg.norm(u)), 1e-9)
+                sd = math.sqrt(max(float(u @ (rep.P[h, :3, :3] + rep.P[o, :3, :3]) @ u), 1e-12))
+                z[p] = float(u @ (rep.x[h, :3] - rep.x[o, :3])) / sd
+            if all(v >= HEIR_SURE_SIGMAS for v in z.values()):
+                del self._heirs[sys_id]
+                continue
+            ahead = min(z, key=z.get) if z else None
+            if ahead is None or z[ahead] > -HEIR_SWAP_SIGMAS:
+                continue
+            # The other piece is surely ahead: the stack's id goes to it, the two swap ids.
+            other = self._sys_of_track.get(ahead)
+            self._sys_of_track[ahead] = sys_id
+            if other is not None:
+                self._sys_of_track[holder] = other
+            else:
+                del self._sys_of_track[holder]
+            self._piece_of.pop(ahead, None)
+            self._piece_of[holder] = sys_id
+            del self._heirs[sys_id]
 
     def _merge_same_objects(self, rep):
         """The measurement-level tracks of ``rep`` grouped by object: ``(rep of the groups,
@@ -788,7 +958,7 @@ class PictureFusion:
 
     def _locals_at(self, t: float) -> dict[tuple[str, str], tuple]:
         """Every fresh local track, predicted (coasting) to ``t``: (x, P, boost_prob, sensors,
-        held_t).
+        held_t, own_t).
         A partner publishes all its tracks at each of its report instants, so one missing from
         its latest report is one it dropped (a partner that re-initiates its track must not be
         seen with two tracks of one object for ``local_max_age_s``)."""
@@ -807,7 +977,7 @@ class PictureFusion:
             if v.t > t + 1e-9:
                 continue
             x6, P6 = _coast(v.x, v.P, t - v.t)
-            out[(v.partner, v.track_id)] = (x6, P6, v.boost_prob, v.sensors, v.held_t)
+            out[(v.partner, v.track_id)] = (x6, P6, v.boost_prob, v.sensors, v.held_t, v.own_t)
         return out
 
 
