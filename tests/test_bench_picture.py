@@ -46,6 +46,30 @@ def test_the_stage_clock_shares_each_periods_cpu_by_wall_time_nested_stages_apar
     assert clock.cpu == pytest.approx({"exchange": 1.5, "fusion": 2.0, "nodes": 2.0})
 
 
+def test_a_background_stage_counts_its_threads_cpu_and_the_loops_stages_share_the_rest():
+    """The assessment's worker thread (``CommonPicture(assess_in_background=True)``) is read
+    on its own CPU clock, asleep periods included; the loop's stages share the process's CPU
+    less that thread's."""
+    c = FakeClocks(busy=1.0)
+    worker = {"cpu": 0.0}
+    clock = StageClock(wall=c.wall, cpu=lambda: c.cpu() + worker["cpu"])
+    clock.background("assessment", lambda: worker["cpu"])
+    clock.start()
+    clock.enter("fusion")
+    c.t += 2.0
+    worker["cpu"] += 1.5  # the thread ran beside the loop
+    clock.leave()
+    clock.settle()
+    assert clock.cpu == pytest.approx({"fusion": 2.0, "assessment": 1.5})
+    worker["cpu"] += 0.5  # while the loop slept
+    clock.start()
+    clock.enter("nodes")
+    c.t += 1.0
+    clock.leave()
+    clock.settle()
+    assert clock.cpu == pytest.approx({"fusion": 2.0, "nodes": 1.0, "assessment": 2.0})
+
+
 @pytest.mark.slow
 def test_a_detection_reaches_every_partners_picture_by_the_next_report_instant():
     """The age of the picture (a detection's time to the first system-track update including

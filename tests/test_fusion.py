@@ -706,3 +706,40 @@ def test_a_partner_node_sends_its_clock_after_each_report_instant():
     assert len(beats) == 3
     for i in beats[1:]:
         assert sent[i - 2 : i] == ["detection_batch", "local_track"]
+
+
+def test_an_assessment_in_the_background_is_the_same_one_report_later():
+    """``assess_in_background`` (the embedded coalition's default): the batch of a report
+    instant runs in a worker thread while the exchange's loop goes on, and is published with
+    the next report's tracks: the same assessment, launch event and object type as the
+    synchronous picture gives at its own instant, one report period later, whatever the
+    thread's timing (the point is fixed by the reports, so a replay gives the same bytes)."""
+    from lookout.geodesy import geodetic_to_ecef
+    from lookout.picture.common import CommonPicture
+    from lookout.picture.fusion import FusedTrack
+
+    # A ballistic missile climbing through 150 km, 2.5 km/s east-north-east and up.
+    pos = np.asarray(geodetic_to_ecef(np.radians(39.0), np.radians(127.0), 150e3), dtype=float)
+    up = pos / np.linalg.norm(pos)
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    x0 = np.concatenate([pos.ravel(), 2.2e3 * east + 1.2e3 * up])
+    P = _P(300.0, 5.0)
+
+    def tracks(t):
+        x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
+        return [FusedTrack("S1", t, x, P, 0.0, ("KR",), tracker_id=1, last_seen=t)]
+
+    now, later = CommonPicture(), CommonPicture(assess_in_background=True)
+    sync = {t: now.publish(t, tracks(t))[0] for t in np.arange(5.0, 12.0)}
+    background = {t: later.publish(t, tracks(t))[0] for t in np.arange(5.0, 12.0)}
+    later.close()
+    assert background[5.0].assessment is None and background[5.0].event_id is None
+    assert sync[5.0].assessment is not None and sync[5.0].event_id is not None
+    for t in np.arange(6.0, 12.0):
+        st, then = background[t], sync[t - 1.0]
+        assert st.x == sync[t].x and st.P == sync[t].P  # the track itself is not delayed
+        assert st.assessment == then.assessment
+        assert (st.event_id, st.object_type) == (then.event_id, then.object_type)
+    assert background[11.0].assessment.t_ns == 10_000_000_000
+    assert later.assessment_cpu_s() > 0.0

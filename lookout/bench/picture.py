@@ -90,7 +90,9 @@ class StageClock:
     the stages in proportion to their wall time in it; what no stage took is left to the caller
     (``other``). The periods' CPU time is the process's exactly; a stage's share is exact when
     the process is preempted (a loaded machine) no more in one stage than in another, an error
-    that averages out over the hundreds of periods of a run. ``wall`` and ``cpu`` are the
+    that averages out over the hundreds of periods of a run. A stage that runs in a thread of
+    its own (``background``: the assessment's worker) is read on that thread's CPU clock,
+    and the loop's stages share what is left of each period. ``wall`` and ``cpu`` are the
     clocks (for tests)."""
 
     def __init__(
@@ -103,10 +105,17 @@ class StageClock:
         self._wall: Counter[str] = Counter()  # wall time of each stage in this period
         self._stack: list[str] = []
         self._t = 0.0
+        self._background: dict[str, tuple[Callable[[], float], float]] = {}
         self.start()
 
+    def background(self, stage: str, cpu: Callable[[], float]) -> None:
+        """``stage`` runs in a thread whose CPU seconds so far ``cpu`` returns."""
+        self._background[stage] = (cpu, cpu())
+
     def start(self) -> None:
-        """A busy period begins (what came before it, time asleep included, is nobody's)."""
+        """A busy period begins (what came before it, time asleep included, is nobody's but
+        a background stage's)."""
+        self._credit_background()
         self._wall.clear()
         self._t = self._wall0 = self._clock_wall()
         self._cpu0 = self._clock_cpu()
@@ -117,13 +126,24 @@ class StageClock:
         if self._stack:
             self._wall[self._stack[-1]] += now - self._t
         cpu = self._clock_cpu() - self._cpu0
+        self._cpu0 += cpu
+        cpu = max(cpu - self._credit_background(), 0.0)
         span = now - self._wall0
         if span > 0:
             for stage, w in self._wall.items():
                 self.cpu[stage] += cpu * min(w / span, 1.0)
         self._wall.clear()
         self._t = self._wall0 = now
-        self._cpu0 += cpu
+
+    def _credit_background(self) -> float:
+        """The background stages' CPU since the last call, credited to them; returns it."""
+        used = 0.0
+        for stage, (clock, last) in self._background.items():
+            now = clock()
+            self.cpu[stage] += now - last
+            self._background[stage] = (clock, now)
+            used += now - last
+        return used
 
     def enter(self, stage: str) -> None:
         now = self._clock_wall()
@@ -378,7 +398,10 @@ async def run_embedded(
     inclusion = InclusionProbe(picture.fusion)
     picture.ingest = stages.sync("fusion", picture.ingest)
     picture.flush = stages.sync("fusion", picture.flush)
-    picture.assessor.update = stages.sync("assessment", picture.assessor.update)
+    if picture.assess_in_background:  # its worker thread's own CPU clock
+        stages.background("assessment", picture.assessment_cpu_s)
+    else:
+        picture.assessor.update = stages.sync("assessment", picture.assessor.update)
     exchange.handle = stages.coroutine("exchange", exchange.handle)
     exchange._flush_audit = stages.sync("exchange", exchange._flush_audit)
     wall0 = time.perf_counter()
@@ -418,6 +441,7 @@ async def run_embedded(
             next_sample += RSS_SAMPLE_S
     await co.bus.flush()
     await exchange.flush()
+    picture.close()  # the last batch finished (its CPU counted), the worker stopped
     stages.settle()
     wall = time.perf_counter() - wall0
     total = time.process_time() - cpu0
