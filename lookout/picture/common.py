@@ -8,14 +8,19 @@ event and object type (``lookout.assess.events``, at the same instants). ``Pictu
 what a partner keeps of the picture it receives.
 
 With ``assess_in_background`` the assessment does not hold the caller (the exchange's event
-loop): the batch of a report instant runs in a worker thread while the loop goes on, and is
-published with the *next* report instant's tracks (with the launch events it updates), the
-loop waiting for it there only if it is not done yet. The next report is a point fixed by the
-messages alone, never by the wall clock, so the picture is the same bytes whatever the
-machine's speed and a replay of the audit log reproduces it. The cost: every assessment
-reaches the partners one report period later than when it held the loop (on the scenario
-clock; at real time the batch's own duration is no longer added to every fifth report). An
-assessment a run's last report instant made is not published (no report follows it).
+loop): the tracks of an assessment instant go out at once, with their previous assessment,
+while the batch runs in a worker thread; at the next report instant (the loop waits for the
+batch there only if it is not done yet) the tracks of the assessed instant go out again, with
+their fresh assessment and the launch events it updated, just before that report's own. A
+partner thus holds for each instant the messages the synchronous picture sends (the later of
+two messages of one track and instant replaces the earlier, as ``PictureView`` and
+``score_picture`` take them; a warning desk decides an instant once the next one opens, so
+on the same tracks), the track picture without the batch's delay and the assessment one
+report period later on the scenario clock. The next report is a point fixed by the messages
+alone, never by the wall clock, so the picture is the same bytes whatever the machine's speed
+and a replay of the audit log reproduces it. The cost: the tracks of every assessment instant
+are sent twice. A run's last assessment instant, with no report after it, has no second
+message.
 """
 
 from __future__ import annotations
@@ -65,8 +70,8 @@ class CommonPicture:
         self._worker_clock: int | None = None  # the worker thread's CPU clock (Linux)
         self._worker_cpu_s = 0.0  # CPU of finished batches, where that clock is missing
         self._worker_cpu_seen = 0.0
-        # The batch of the last assessed instant, running in the worker: (t, future).
-        self._pending: tuple[float, Future] | None = None
+        # The batch of the last assessed instant, running in the worker: (t, future, tracks).
+        self._pending: tuple[float, Future, list[FusedTrack]] | None = None
 
     def ingest(self, sender: str, message: m.Message) -> list[m.SystemTrack]:
         out: list[m.SystemTrack] = []
@@ -78,8 +83,7 @@ class CommonPicture:
         out: list[m.SystemTrack] = []
         for t, tracks in self.fusion.flush():
             out += self._publish(t, tracks)
-        self._collect()  # the last batch, taken in but published with no report
-        return out
+        return out + self._collect()  # the last assessed instant's tracks, assessed
 
     def close(self) -> None:
         """Stop the worker thread (its running batch finished first)."""
@@ -107,7 +111,9 @@ class CommonPicture:
         return self._publish(t, tracks)
 
     def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
-        self._collect()  # the last instant's batch, if it ran in the background
+        # The last assessed instant's tracks again, with their assessment, if it ran in the
+        # background; then this instant's.
+        out = self._collect()
         k = t / self.assess_period_s
         if tracks and abs(k - round(k)) < 1e-6:
             ids = [f.system_track_id for f in tracks]
@@ -125,10 +131,10 @@ class CommonPicture:
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
             }
             if self.assess_in_background:
-                self._pending = (t, self._start_worker().submit(self._assess, args, options))
+                future = self._start_worker().submit(self._assess, args, options)
+                self._pending = (t, future, tracks)
             else:
                 self._take(t, self.assessor.update(*args, **options))
-        out = []
         self.current = {}
         for f in tracks:
             st = self._message(f, t)
@@ -143,12 +149,20 @@ class CommonPicture:
             self._assessment[a.track_id] = assessment_message(a)
         self.events.update(t, fresh)
 
-    def _collect(self) -> None:
-        """The background batch taken in (waited for if still running)."""
-        if self._pending is not None:
-            t, future = self._pending
-            self._pending = None
-            self._take(t, future.result())
+    def _collect(self) -> list[m.SystemTrack]:
+        """The background batch taken in (waited for if still running): its instant's tracks
+        as messages again, now with their assessment and launch events."""
+        if self._pending is None:
+            return []
+        t, future, tracks = self._pending
+        self._pending = None
+        self._take(t, future.result())
+        out = []
+        for f in tracks:
+            st = self._message(f, t, count_dropped=False)
+            if st is not None:
+                out.append(st)
+        return out
 
     def _start_worker(self) -> ThreadPoolExecutor:
         if self._worker is None:
@@ -169,7 +183,9 @@ class CommonPicture:
         finally:
             self._worker_cpu_s += time.thread_time() - cpu0
 
-    def _message(self, f: FusedTrack, t: float) -> m.SystemTrack | None:
+    def _message(
+        self, f: FusedTrack, t: float, *, count_dropped: bool = True
+    ) -> m.SystemTrack | None:
         """The track as a valid, plausible message (without its assessment if only that is
         not), or None: one bad track is left out, never the whole report (issue 15)."""
         event_id, object_type = self.events.of(f.system_track_id)
@@ -192,7 +208,7 @@ class CommonPicture:
                 return st
             except ValueError:
                 continue
-        self.dropped += 1
+        self.dropped += count_dropped
         return None
 
 
