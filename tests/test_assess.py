@@ -232,6 +232,7 @@ def test_land_at_is_each_rings_point_in_polygon_in_order():
     assert sum(c is not None for c in got) > 5_000 and len(set(got.tolist())) > 20
     assert terr.land_at(np.zeros(0), np.zeros(0)).shape == (0,)
 
+
 def test_the_area_holding_a_region_is_named_at_95_percent_and_kept_while_more_likely():
     """``Territories.area_holding``: a region (60 km sigma) astride the North Korean and
     Russian EEZs names neither; a sharp one inside Russia's names it, as land or EEZ by the

@@ -70,6 +70,25 @@ def test_a_background_stage_counts_its_threads_cpu_and_the_loops_stages_share_th
     assert clock.cpu == pytest.approx({"fusion": 2.0, "nodes": 1.0, "assessment": 2.0})
 
 
+def test_the_delivery_of_an_update_is_its_receipt_after_its_report_instant():
+    """``picture_ages``' delivery: each update's receipt (wall, in scenario seconds) less its
+    report instant, over every update and over those of the assessment's instants (every
+    5 s), where a batch holding the loop would show."""
+    from lookout.bench.picture import Inclusion, picture_ages
+
+    s = 1_000_000_000
+    receipts = {
+        ("S1", 4 * s): (4.1, None),
+        ("S1", 5 * s): (5.9, 5 * s),
+        ("S1", 6 * s): (6.2, 5 * s),
+    }
+    got = picture_ages([Inclusion("S1", 5 * s, [int(4.5 * s)])], receipts)
+    assert got["delivery"]["n"] == 3 and got["delivery"]["max_s"] == pytest.approx(0.9)
+    assert got["delivery_at_assessment_instants"]["n"] == 1
+    assert got["delivery_at_assessment_instants"]["p50_s"] == pytest.approx(0.9)
+    assert got["track"]["max_s"] == pytest.approx(1.4)
+
+
 @pytest.mark.slow
 def test_a_detection_reaches_every_partners_picture_by_the_next_report_instant():
     """The age of the picture (a detection's time to the first system-track update including

@@ -10,7 +10,9 @@ and the benchmark measures what a partner sees:
   partner, in scenario seconds. At ``--speed 0`` (as fast as possible) the age is read on the
   scenario clock (what the design costs: a node's step, the fusion's reorder window, the report
   period); at a speed > 0 it is read on the wall and scaled to scenario seconds (what a person
-  waits, processing and queues included);
+  waits, processing and queues included); and the *delivery* of every update, from its
+  report instant to its receipt (the chain's processing alone: 0 on the scenario clock), over
+  all updates and over those of the assessment's instants;
 - **CPU-seconds per scenario-second for each stage**: nodes (sealing, their own trackers,
   checking what they receive), exchange (verification, audit, releasability, relays), fusion,
   assessment, and the rest (the bus, the loop);
@@ -52,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from lookout.app.coalition import Coalition, DetectionFeed, steps
+from lookout.app.defaults import PICTURE_PARAMS
 from lookout.messages import SystemTrack
 from lookout.node import PartnerNode
 from lookout.picture.fusion import PictureFusion
@@ -325,9 +328,19 @@ def picture_ages(
         else:
             unassessed += det_s.size
     cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
+    # Each update's delivery: from its report instant to its receipt (the chain's processing
+    # and queues; 0 on the scenario clock), and the same for the instants an assessment ran at
+    # (every ``PICTURE_PARAMS["assess_period_s"]``: where a batch holding the loop shows).
+    period = PICTURE_PARAMS["assess_period_s"]
+    keys = list(receipts)
+    t_s = ns_to_s(np.array([k[1] for k in keys], dtype=np.int64)).reshape(-1)
+    delay = np.array([receipts[k][0] for k in keys], dtype=float).reshape(-1) - t_s
+    at_assessment = np.abs(t_s / period - np.round(t_s / period)) < 1e-6
     return {
         "track": _stats(cat(track_ages)),
         "assessment": _stats(cat(assess_ages)),
+        "delivery": _stats(delay),
+        "delivery_at_assessment_instants": _stats(delay[at_assessment]),
         "missed": missed,
         "unassessed": unassessed,
     }
@@ -512,13 +525,15 @@ def render(result: dict):
     for k, v in result["cpu_s"].items():
         stages.add_row(k, f"{v:.1f}", f"{result['cpu_s_per_scenario_s'][k]:.4f}")
     ages = Table(title=f"age of the picture ({result['age_clock']} clock), s")
-    for col in ("partner", "track p50", "p99", "max", "assessment p50", "p99", "max", "n"):
+    for col in ("partner", "track p50", "p99", "max", "assessment p50", "p99", "max", "n",
+                "delivery p99"):  # fmt: skip
         ages.add_column(col, justify="right")
     f = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
     for p, a in result["ages"].items():
         t, s = a["track"], a["assessment"]
+        d = a.get("delivery", {}).get("p99_s")
         ages.add_row(p, f(t["p50_s"]), f(t["p99_s"]), f(t["max_s"]),
-                     f(s["p50_s"]), f(s["p99_s"]), f(s["max_s"]), str(t["n"]))  # fmt: skip
+                     f(s["p50_s"]), f(s["p99_s"]), f(s["max_s"]), str(t["n"]), f(d))  # fmt: skip
     peak = result["peak_rss_mb"]
     if isinstance(peak, dict):  # one per process
         memory = f"{sum(peak.values()):.0f} MB in all, at most {max(peak.values()):.0f} MB"
