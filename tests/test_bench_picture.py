@@ -89,6 +89,23 @@ def test_the_delivery_of_an_update_is_its_receipt_after_its_report_instant():
     assert got["track"]["max_s"] == pytest.approx(1.4)
 
 
+def test_the_issues_targets_are_read_on_the_figures_the_age_at_real_time_only():
+    """``targets``: issue 16's 20x real time per core, 1 GB and (at speed 1 only) track age p99
+    under 1 s at every partner, read on a run's figures, never timed in a unit test."""
+    from lookout.bench.picture import targets
+
+    ages = {"KR": {"track": {"p99_s": 0.93}}, "JP": {"track": {"p99_s": 1.2}}}
+    run = {"realtime_per_core": 6.4, "peak_rss_mb": 398.0, "ages": ages, "speed": 0.0}
+    assert targets(run) == {
+        "realtime_per_core": False,
+        "peak_rss": True,
+        "track_age_p99_at_real_time": None,
+    }
+    assert targets(run | {"speed": 1.0})["track_age_p99_at_real_time"] is False
+    ages["JP"]["track"]["p99_s"] = 0.97
+    assert targets(run | {"speed": 1.0})["track_age_p99_at_real_time"] is True
+
+
 @pytest.mark.slow
 def test_a_detection_reaches_every_partners_picture_by_the_next_report_instant():
     """The age of the picture (a detection's time to the first system-track update including

@@ -66,6 +66,26 @@ from lookout.timebase import ns_to_s, s_to_ns
 STAGES = ("nodes", "exchange", "fusion", "assessment", "warnings", "other")
 #: Scenario seconds between samples of the resident set.
 RSS_SAMPLE_S = 60.0
+#: Issue 16's targets for the embedded chain: the whole chain faster than real time per core by
+#: this factor, the peak resident set under this (MB), and, at real time (speed 1), the track
+#: picture's age p99 under this (s) at every partner.
+TARGET_REALTIME_PER_CORE = 20.0
+TARGET_PEAK_RSS_MB = 1024.0
+TARGET_TRACK_AGE_P99_S = 1.0
+
+
+def targets(result: dict) -> dict[str, bool | None]:
+    """Issue 16's targets, met or not, on a run's figures (None where the run does not tell:
+    the age target is read at real time only)."""
+    peak = result["peak_rss_mb"]
+    peak = max(peak.values()) if isinstance(peak, dict) else peak
+    p99 = [a["track"]["p99_s"] for a in result["ages"].values()]
+    at_real_time = result["speed"] == 1.0 and bool(p99) and None not in p99
+    return {
+        "realtime_per_core": (result["realtime_per_core"] or 0.0) >= TARGET_REALTIME_PER_CORE,
+        "peak_rss": peak < TARGET_PEAK_RSS_MB,
+        "track_age_p99_at_real_time": max(p99) < TARGET_TRACK_AGE_P99_S if at_real_time else None,
+    }
 
 
 def rss_bytes() -> int:
@@ -499,7 +519,8 @@ def bench_picture(
         if workers != 1:
             raise ValueError(f"workers = {workers}: the embedded form runs one of each stage")
         run = asyncio.run(run_embedded(scenario, duration_s=duration_s, speed=speed, **options))
-        return run.to_dict()
+        out = run.to_dict()
+        return out | {"targets": targets(out)}
     if bus == "nats":
         from lookout.bench.picture_nats import run_distributed
 
@@ -546,6 +567,12 @@ def render(result: dict):
         f"({result['detections_included']} in system tracks, "
         f"{result.get('late_at_fusion')} late at the fusion)"
     )
+    if "targets" in result:
+        said = {True: "met", False: "not met", None: "not measured (speed 1 only)"}
+        tail.add_row(
+            "issue 16's targets: "
+            + "; ".join(f"{k.replace('_', ' ')} {said[v]}" for k, v in result["targets"].items())
+        )
     if result["bus"] == "nats":
         refused = sum(sum(c.values()) for c in result["refused_at_exchange"].values())
         tail.add_row(
