@@ -211,6 +211,28 @@ def test_territories_and_eez_approximation():
     assert at(30.0, 160.0).kind == "high_seas"
 
 
+def test_land_at_is_each_rings_point_in_polygon_in_order():
+    """``Territories.land_at`` tests every point against every ring's box at once, then only
+    the rings whose box holds a point: the same codes as the rings taken one by one (a later
+    ring's code over an earlier one's), on points over the whole region and its borders."""
+    from lookout.assess.territory import _wrap_deg
+
+    terr = territories()
+    rng = np.random.default_rng(5)
+    lat = np.radians(rng.uniform(-10.0, 70.0, 20_000))
+    lon = np.radians(rng.uniform(60.0, 200.0, 20_000))
+    lat_d, lon_d = np.degrees(lat), _wrap_deg(np.degrees(lon))
+    want = np.full(lat.shape, None, dtype=object)
+    for r in terr.rings:
+        x0, y0, x1, y1 = r.bbox
+        idx = np.flatnonzero((lon_d >= x0) & (lon_d <= x1) & (lat_d >= y0) & (lat_d <= y1))
+        want[idx[r.path.contains_points(np.column_stack([lon_d, lat_d])[idx])]] = r.code
+    got = terr.land_at(lat, lon)
+    assert list(got) == list(want)
+    assert sum(c is not None for c in got) > 5_000 and len(set(got.tolist())) > 20
+    assert terr.land_at(np.zeros(0), np.zeros(0)).shape == (0,)
+
+
 def test_the_area_holding_a_region_is_named_at_95_percent_and_kept_while_more_likely():
     """``Territories.area_holding``: a region (60 km sigma) astride the North Korean and
     Russian EEZs names neither; a sharp one inside Russia's names it, as land or EEZ by the

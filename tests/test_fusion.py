@@ -810,3 +810,44 @@ def test_a_partner_node_sends_its_clock_after_each_report_instant():
     assert len(beats) == 3
     for i in beats[1:]:
         assert sent[i - 2 : i] == ["detection_batch", "local_track"]
+
+
+def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_picture():
+    """``assess_in_background`` (the embedded coalition's default): the batch of an assessment
+    instant runs in a worker thread while the exchange's loop goes on. The instant's tracks go
+    out at once with their previous assessment, and again at the next report, with their fresh
+    assessment, launch event and object type, before that report's own: every message the
+    synchronous picture sends, the same bytes, whatever the thread's timing (the point is fixed
+    by the reports, so a replay gives the same bytes)."""
+    from lookout.geodesy import geodetic_to_ecef
+    from lookout.picture.common import CommonPicture
+    from lookout.picture.fusion import FusedTrack
+
+    # A ballistic missile climbing through 150 km, 2.2 km/s east and 1.2 km/s up.
+    pos = np.asarray(geodetic_to_ecef(np.radians(39.0), np.radians(127.0), 150e3), dtype=float)
+    up = pos / np.linalg.norm(pos)
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    x0 = np.concatenate([pos.ravel(), 2.2e3 * east + 1.2e3 * up])
+    P = _P(300.0, 5.0)
+
+    def tracks(t):
+        x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
+        return [FusedTrack("S1", t, x, P, 0.0, ("KR",), tracker_id=1, last_seen=t)]
+
+    now, later = CommonPicture(), CommonPicture(assess_in_background=True)
+    instants = np.arange(5.0, 12.0)
+    sync = {t: now.publish(t, tracks(t)) for t in instants}
+    background = {t: later.publish(t, tracks(t)) for t in instants}
+    later.close()
+    assert sync[5.0][0].assessment is not None and sync[5.0][0].event_id is not None
+    (first,) = background[5.0]  # at once, with no assessment yet
+    assert first.assessment is None and first.event_id is None
+    assert msgspec.structs.replace(first, event_id=None) == msgspec.structs.replace(
+        sync[5.0][0], assessment=None, event_id=None, object_type=None, event_class=None
+    )
+    assert background[6.0] == sync[5.0] + sync[6.0]  # the assessed instant again, then its own
+    assert background[11.0] == sync[10.0] + sync[11.0]
+    for t in (7.0, 8.0, 9.0):
+        assert background[t] == sync[t]
+    assert later.assessment_cpu_s() > 0.0

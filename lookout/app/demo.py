@@ -169,6 +169,7 @@ async def run_demo_async(
         await node.finish()
     await co.bus.flush()
     await co.exchange.flush()
+    co.picture.close()  # the assessment's worker thread
     co.audit.close()
     if alerts_dir is not None:
         write_alerts(alerts_dir, state.alerts(), scenario.epoch + dt.timedelta(seconds=end))

@@ -50,7 +50,7 @@ from lookout.exchange.envelope import Sealer, decode, decode_payload
 from lookout.exchange.keys import derive_key
 from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats.config import in_stream
-from lookout.messages import MAX_LIST, SystemTrackBatch
+from lookout.messages import MAX_LIST, SystemTrack, SystemTrackBatch
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.scenario import Scenario
@@ -245,10 +245,16 @@ class Assessor:
         batch = _batch_decoder.decode(data)
         t = ns_to_s(batch.t_ns)
         tracks = self.picture.publish(t, [_fused(w, t) for w in batch.tracks])
+        # One batch per instant: the last assessed instant's tracks come again, assessed
+        # (``CommonPicture``'s ``assess_in_background``), before this one's.
+        by_instant: dict[int, list[SystemTrack]] = {}
+        for st in tracks:
+            by_instant.setdefault(st.t_ns, []).append(st)
         out = []
-        for i in range(0, len(tracks), MAX_LIST):
-            chunk = SystemTrackBatch(t_ns=batch.t_ns, tracks=tracks[i : i + MAX_LIST])
-            out.append(self.sealer.seal_for_bus(chunk))
+        for t_ns, group in by_instant.items():
+            for i in range(0, len(group), MAX_LIST):
+                chunk = SystemTrackBatch(t_ns=t_ns, tracks=group[i : i + MAX_LIST])
+                out.append(self.sealer.seal_for_bus(chunk))
         self.batches += 1
         self.tracks += len(tracks)
         return out

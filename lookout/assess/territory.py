@@ -146,6 +146,9 @@ class Territories:
             coast_xyz.append(xyz)
             coast_code += [code] * len(xyz)
         self.names = {r.code: r.name for r in self.rings}
+        # The rings' boxes as columns (lon0, lat0, lon1, lat1), to test every point against
+        # every box at once (``land_at``).
+        self._boxes = np.array([r.bbox for r in self.rings], dtype=float).reshape(-1, 4)
         self.coast_xyz = np.concatenate(coast_xyz)
         self.coast_code = np.array(coast_code)
 
@@ -155,13 +158,16 @@ class Territories:
         lon_d = _wrap_deg(np.degrees(np.atleast_1d(np.asarray(lon, dtype=float))))
         out = np.full(lat_d.shape, None, dtype=object)
         pts = np.column_stack([lon_d, lat_d])
-        for r in self.rings:
-            x0, y0, x1, y1 = r.bbox
-            sel = (lon_d >= x0) & (lon_d <= x1) & (lat_d >= y0) & (lat_d <= y1)
-            if sel.any():
-                idx = np.flatnonzero(sel)
-                inside = r.path.contains_points(pts[idx])
-                out[idx[inside]] = r.code
+        # Every point against every ring's box in one go, then the rings whose box holds a
+        # point, in their order (a later ring's code wins, as one by one).
+        b = self._boxes
+        lo, la = lon_d[:, None], lat_d[:, None]
+        sel = (lo >= b[:, 0]) & (lo <= b[:, 2]) & (la >= b[:, 1]) & (la <= b[:, 3])
+        for k in np.flatnonzero(sel.any(axis=0)).tolist():
+            r = self.rings[k]
+            idx = np.flatnonzero(sel[:, k])
+            inside = r.path.contains_points(pts[idx])
+            out[idx[inside]] = r.code
         return out
 
     def area_at(self, lat: float, lon: float) -> Area:

@@ -20,6 +20,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.special import logsumexp
 
 from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formations
@@ -72,7 +73,7 @@ class Associator:
             + 0.5 * tracks.cacc[:n] * (dt * dt)[:, None]
         )
         sig = tracks.csig[:n]
-        speed = np.sqrt(np.einsum("ij,ij->i", tracks.cvel[:n], tracks.cvel[:n]))
+        speed = np.sqrt(einsum("ij,ij->i", tracks.cvel[:n], tracks.cvel[:n]))
         rad = cfg.coarse_gate_sigmas * (sig[:, 0] + sig[:, 1] * adt + 0.5 * sig[:, 2] * adt * adt)
         rad += 1e-6 * speed * adt**3 + 1000.0
         alt = altitude_approx(p)
@@ -82,13 +83,13 @@ class Associator:
             rad[low] += a_drag * dt[low] ** 2
         if scan.kind == "radar":
             zpos, zsig = scan.ecef_pos, scan.ecef_sig
-            d2 = np.einsum("nmi,nmi->nm", p[:, None, :] - zpos[None], p[:, None, :] - zpos[None])
+            d2 = einsum("nmi,nmi->nm", p[:, None, :] - zpos[None], p[:, None, :] - zpos[None])
             reach = rad[:, None] + cfg.coarse_gate_sigmas * zsig[None, :]
             return np.flatnonzero((d2 <= reach * reach).any(axis=1))
         d = p - scan.s
         u = scan.los  # (M, 3)
         along = d @ u.T  # (n, M)
-        perp2 = np.einsum("ni,ni->n", d, d)[:, None] - along * along
+        perp2 = einsum("ni,ni->n", d, d)[:, None] - along * along
         reach = rad[:, None] + cfg.coarse_gate_sigmas * scan.los_sig[None, :] * np.abs(along)
         return np.flatnonzero(((perp2 <= reach * reach) & (along > 0)).any(axis=1))
 
@@ -215,10 +216,10 @@ class Associator:
         if ti.size == 0:
             return out
         dev = scan.ecef_pos[None, :, :] - xp[ti, COAST, None, :3]  # (k, M, 3)
-        dist = np.sqrt(np.einsum("kmi,kmi->km", dev, dev))
+        dist = np.sqrt(einsum("kmi,kmi->km", dev, dev))
         u = dev / np.maximum(dist, 1.0)[:, :, None]
-        var = np.einsum("kmi,kij,kmj->km", u, Pp[ti, COAST, :3, :3], u)
-        var += np.einsum("kmi,mij,kmj->km", u, scan.ecef_P, u)
+        var = einsum("kmi,kij,kmj->km", u, Pp[ti, COAST, :3, :3], u)
+        var += einsum("kmi,mij,kmj->km", u, scan.ecef_P, u)
         dt = scan.t - tracks.t[cand[ti]]
         reach = thrust_displacement_m(dt)[:, None] + self._reach_sigmas * np.sqrt(var)
         out[ti] = dist <= reach
@@ -237,7 +238,7 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
     nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
     Sinv, logdet = inv_small(S)
-    d2m = np.einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
+    d2m = einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
     logdet = logdet.reshape(n, NMODE, -1)
     return d2m, logdet
 
@@ -281,11 +282,11 @@ def refresh_coarse(tracks, idx, cfg: TrackerConfig) -> tuple[np.ndarray, np.ndar
     sig = np.empty((len(pos), 3))
     sig[:, 0] = np.sqrt(np.trace(Pall[:, :3, :3], axis1=1, axis2=2))
     sig[:, 1] = np.sqrt(np.trace(Pall[:, 3:6, 3:6], axis1=1, axis2=2))
-    a_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, BOOST, 6:9], xm[:, BOOST, 6:9]))
+    a_mag = np.sqrt(einsum("ij,ij->i", xm[:, BOOST, 6:9], xm[:, BOOST, 6:9]))
     a_sig = np.sqrt(np.trace(Pm[:, BOOST, 6:9, 6:9], axis1=1, axis2=2))
     sig[:, 2] = np.where(pb > 1e-4, a_mag + 3.0 * a_sig + 1.0, 0.05)
     # --- manoeuvre mode: its lift, and the lift it may start pulling ---
-    l_mag = np.sqrt(np.einsum("ij,ij->i", xm[:, MANOEUVRE, 6:9], xm[:, MANOEUVRE, 6:9]))
+    l_mag = np.sqrt(einsum("ij,ij->i", xm[:, MANOEUVRE, 6:9], xm[:, MANOEUVRE, 6:9]))
     l_sig = manoeuvre.lift_sigma_mps2(Pm[:, MANOEUVRE])
     l_max = manoeuvre.lift_ceiling(xm[:, COAST], Pm[:, COAST], cfg.manoeuvre)
     sig[:, 2] = np.maximum(sig[:, 2], np.maximum(l_mag + 3.0 * l_sig, l_max))

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from lookout.geodesy import R_EQUATOR, R_POLAR
+from lookout.physics.einsum import einsum
 
 TWO_PI = 2.0 * math.pi
 
@@ -118,10 +119,10 @@ def _clear_of_earth(site: np.ndarray, points: np.ndarray) -> np.ndarray:
     q0 = np.asarray(site, dtype=float) * scale
     q1 = points * scale
     d = q1 - q0
-    dd = np.einsum("ki,ki->k", d, d)
+    dd = einsum("ki,ki->k", d, d)
     s = np.clip(-(d @ q0) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
     closest = q0 + s[:, None] * d
-    r2 = np.einsum("ki,ki->k", closest, closest)
+    r2 = einsum("ki,ki->k", closest, closest)
     return r2 >= min(1.0, float(q0 @ q0)) * (1.0 - 1e-12)
 
 

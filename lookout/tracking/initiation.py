@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from lookout.physics.einsum import einsum
 from lookout.tracking import manoeuvre
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
@@ -205,15 +206,15 @@ class LinesOfSight:
         sB, uB = bs[other][None], bu[other][None]  # (1, b, 3)
         dtb = (scan.t - bt[other])[None]
         w0 = sA - sB
-        b = np.einsum("kbi,kbi->kb", uA, uB)
-        d = np.einsum("kbi,kbi->kb", uA, w0)
-        e = np.einsum("kbi,kbi->kb", uB, w0)
+        b = einsum("kbi,kbi->kb", uA, uB)
+        d = einsum("kbi,kbi->kb", uA, w0)
+        e = einsum("kbi,kbi->kb", uB, w0)
         den = 1.0 - b * b
         safe = np.where(den > 1e-6, den, 1.0)
         lam = (b * e - d) / safe
         mu_ = (e - b * d) / safe
         miss = (sA + lam[..., None] * uA) - (sB + mu_[..., None] * uB)
-        miss2 = np.einsum("kbi,kbi->kb", miss, miss)
+        miss2 = einsum("kbi,kbi->kb", miss, miss)
         var = (sig[:, None] * lam) ** 2 + (bsig[other][None] * mu_) ** 2
         var += (cfg.ir_max_speed_mps * dtb) ** 2
         ok = (den > 1e-6) & (lam > 0) & (mu_ > 0) & (miss2 <= self._gate * var)

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from lookout.physics.einsum import einsum
+
 TWO_PI = 2.0 * math.pi
 
 #: Index of the azimuth component, whose innovation is wrapped to [-π, π).
@@ -45,7 +47,7 @@ def radar(
     if m == 4:
         rel = vel - s_vel
         los = d / r[:, None]
-        rr = np.einsum("ij,ij->i", los, rel)
+        rr = einsum("ij,ij->i", los, rel)
         z[:, 3] = rr
         H[:, 3, :3] = (rel - rr[:, None] * los) / r[:, None]
         H[:, 3, 3:] = los

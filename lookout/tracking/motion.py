@@ -28,6 +28,7 @@ import numpy as np
 
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR
 from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.integrate import rk4_step
 
@@ -59,7 +60,7 @@ _I3 = np.eye(3)
 def altitude_approx(pos: np.ndarray) -> np.ndarray:
     """Height (m) above the WGS84 ellipsoid along the geocentric radius (within ~20 m of the
     geodetic height at tracking altitudes): cheap, for drag, step sizes and deletion."""
-    r = np.sqrt(np.einsum("...i,...i->...", pos, pos))
+    r = np.sqrt(einsum("...i,...i->...", pos, pos))
     s2 = pos[..., 2] ** 2 / np.maximum(r * r, 1.0)
     a, b = R_EQUATOR, _B_MICROMETRE_M
     re = a * b / np.sqrt(b**2 * (1.0 - s2) + a**2 * s2)
@@ -81,7 +82,7 @@ def acceleration(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None = No
     acc = rotating_frame_acceleration(pos, vel)
     if kappa is not None:
         rho = atmosphere.density(np.maximum(altitude_approx(pos), 0.0))
-        speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+        speed = np.sqrt(einsum("ij,ij->i", vel, vel))
         acc -= (0.5 * KAPPA_UNIT * rho * speed * kappa)[:, None] * vel
     return acc
 
@@ -89,7 +90,7 @@ def acceleration(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None = No
 def jacobian_rate(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None) -> np.ndarray:
     """``A = ∂f/∂x`` of the continuous dynamics, (N, 10, 10)."""
     n = pos.shape[0]
-    r2 = np.einsum("ij,ij->i", pos, pos)
+    r2 = einsum("ij,ij->i", pos, pos)
     r = np.sqrt(r2)
     k = GM_EARTH / (r2 * r)
     u = pos / r[:, None]
@@ -101,7 +102,7 @@ def jacobian_rate(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None) ->
     A[:, 3, 6] = A[:, 4, 7] = A[:, 5, 8] = 1.0
     if kappa is not None:
         rho, drho = density_and_slope(altitude_approx(pos))
-        speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+        speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
         kappa = KAPPA_UNIT * kappa
         c = 0.5 * rho * kappa
         # -½ ρ κ |v| v: partials in position (through ρ(h), h along the radius), velocity, κ.
@@ -132,14 +133,14 @@ def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in ``dt``."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
-    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
-    v_down = -np.einsum("ij,ij->i", pos, vel) / r
+    r = np.sqrt(einsum("ij,ij->i", pos, pos))
+    v_down = -einsum("ij,ij->i", pos, vel) / r
     adt = np.abs(dt)
     vacuum = (alt > _VACUUM_M) & ((v_down <= 0) | (alt - _VACUUM_M > v_down * adt))
     h = np.full(x.shape[0], float(max_step_s))
     air = ~vacuum
     if air.any():
-        speed = np.sqrt(np.einsum("ij,ij->i", vel[air], vel[air]))
+        speed = np.sqrt(einsum("ij,ij->i", vel[air], vel[air]))
         kap = KAPPA_UNIT * (np.abs(x[air, KAPPA]) + 1.0)
         vd = v_down[air]
         rho = atmosphere.density(np.maximum(alt[air] - np.maximum(vd, 0.0) * adt[air], 0.0))
@@ -212,7 +213,7 @@ def _stable_kappa(x: np.ndarray, h: np.ndarray, dt: np.ndarray) -> np.ndarray:
     """Largest drag coefficient (KAPPA_UNIT) with ``rho kappa |v| h <= 1`` down to the lowest
     altitude the state can reach in ``dt`` (falling at its speed)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     low = np.maximum(altitude_approx(pos) - speed * np.abs(dt), 0.0)
     return 1.0 / (KAPPA_UNIT * atmosphere.density(low) * np.maximum(speed, 1.0) * np.abs(h))
 
@@ -222,7 +223,7 @@ def white_accel_q(pos: np.ndarray, vel: np.ndarray, config: TrackerConfig) -> np
     the coast floor plus the drag of the lightest expected body (``drag_beta_kg_m2``) at its
     altitude and speed. Used by the PCRLB, whose state has no drag coefficient."""
     alt = altitude_approx(pos)
-    v2 = np.einsum("ij,ij->i", vel, vel)
+    v2 = einsum("ij,ij->i", vel, vel)
     a_drag = atmosphere.density(alt) * v2 / (2.0 * config.drag_beta_kg_m2)
     return (config.coast_accel_sigma_mps2**2 + a_drag**2) * config.accel_noise_tau_s
 
@@ -233,7 +234,7 @@ def tracker_accel_q(x: np.ndarray, config: TrackerConfig) -> tuple[np.ndarray, n
     estimated drag for what ``kappa`` leaves out, and a relative random walk of ``kappa``."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
-    v2 = np.einsum("ij,ij->i", vel, vel)
+    v2 = einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * atmosphere.density(alt) * v2 * kap * KAPPA_UNIT
     q_acc = config.coast_accel_sigma_mps2**2 + (config.drag_accel_fraction * a_drag) ** 2

@@ -11,6 +11,7 @@ import math
 import numpy as np
 from scipy.special import log_ndtr
 
+from lookout.physics.einsum import einsum
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formation, update_formation
@@ -29,8 +30,8 @@ def inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Schur complement of the leading 3 x 3 block (range, azimuth, elevation).
         Ainv, logdet = inv_small(S[..., :3, :3])
         b = S[..., :3, 3]
-        Ab = np.einsum("...ij,...j->...i", Ainv, b)
-        sc = S[..., 3, 3] - np.einsum("...i,...i->...", b, Ab)
+        Ab = einsum("...ij,...j->...i", Ainv, b)
+        sc = S[..., 3, 3] - einsum("...i,...i->...", b, Ab)
         # At least the subtraction's rounding (positive in exact arithmetic: S = H P H' + R): a
         # vague track's range-rate variance (1e14) less its part explained by the range.
         sc = np.maximum(sc, 1e-13 * S[..., 3, 3])
@@ -109,7 +110,7 @@ def update_modes(
     S = H @ PHt[:, :6, :] + scan.R[jj]
     Sinv, logdet = inv_small(S)
     K = PHt @ Sinv
-    d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
+    d2 = einsum("ki,kij,kj->k", nu, Sinv, nu)
     ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
     P_new = Ps - K @ S @ K.transpose(0, 2, 1)
     x_new = xs + (K @ nu[:, :, None])[:, :, 0]
