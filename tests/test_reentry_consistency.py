@@ -8,18 +8,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scenes import labels_of, radar, sense
+from scipy.stats import chi2
 
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere
-from lookout.tracking import TrackerConfig, track
+from lookout.tracking import Tracker, TrackerConfig, TrackLog, track
 from lookout.tracking.drag import cd_mach_shift, cd_mach_step, cd_mach_walk, drag_q
 from lookout.tracking.manoeuvre import (
+    DIVE_SPEEDS_MPS,
     ManoeuvreConfig,
     airframe_probability,
     carry,
     lift_ceiling,
     onset_probability,
+    reseed,
 )
+from lookout.tracking.mixing import COAST, MANOEUVRE, mix, transition
 from lookout.tracking.motion import KAPPA, NX, altitude_approx
 
 R_EQ = 6378137.0
@@ -205,3 +209,87 @@ def test_an_unseen_spent_stage_predicted_as_its_drag_table_allows():
     err = np.linalg.norm(rep.x[end, :3] - stage.state_at(np.array([rep.t[end]]))[0, :3])
     sigma = np.sqrt(np.trace(rep.P[end, :3, :3]))
     assert err < sigma < 2500.0, (err, sigma)
+
+
+def test_a_body_slower_than_every_dive_speed_leaves_the_manoeuvre_mode():
+    """Below every catalogue airframe's dive speed (less its margin, 810 m/s) each has released
+    its lift for good: a falling body there begins no manoeuvre and ends any it had (its share
+    goes to the coast mode, as the IMM mixes), and the mode is held at its floor as a fresh
+    hypothesis from the coast mode, not its own estimate, which nothing corrects and which
+    drifted to a non-finite covariance when the mode was merely starved (irbm-overflight). A
+    track seen lifting keeps it (no vehicle of the catalogue: the mode's dwell)."""
+    cfg = TrackerConfig()
+    mcfg = cfg.manoeuvre
+    assert 0.9 * DIVE_SPEEDS_MPS.min() == pytest.approx(810.0)
+    slow, P = _coasting(5e3, 500.0, -300.0, 6.0, 0.3)
+    xm = np.repeat(slow[:, None], 3, axis=1)
+    xm[0, MANOEUVRE, 6] = 3.0  # some lift in the manoeuvre mode
+    xm[0, MANOEUVRE, 0] += 2e3  # ... which has taken it 2 km off
+    Pm = np.repeat(P[:, None], 3, axis=1)
+    Pm[0, MANOEUVRE, 0:3, 0:3] *= 3e3**2
+    mu = np.array([[0.0, 0.8, 0.2]])
+    dt, none = np.array([1.0]), np.zeros(1, dtype=bool)
+    for lifting, left in ((none, True), (~none, False)):
+        Pi, p_cm, _ = transition(xm, Pm, dt, np.zeros(1), cfg, lifting)
+        assert p_cm[0] == 0.0  # no airframe begins to lift there
+        assert (Pi[0, MANOEUVRE, COAST] == 1.0) == left
+    Pi, p_cm, p_apo = transition(xm, Pm, dt, np.zeros(1), cfg, none)
+    c, w, x0, P0 = mix(xm, Pm, mu, Pi, dt, none, none, p_apo, p_cm, cfg, none)
+    assert c[0, MANOEUVRE] == mcfg.floor_prob and c[0].sum() == pytest.approx(1.0)
+    assert c[0, COAST] == pytest.approx(1.0 - mcfg.floor_prob, abs=1e-4)
+    # The coast mode takes the manoeuvre mode's 20 % with its spread, as the IMM mixes.
+    assert w[0, MANOEUVRE, COAST] == pytest.approx(0.2, abs=1e-4)
+    assert P0[0, COAST, 0, 0] > 0.2 * 3e3**2
+    seed_x, seed_P = reseed(x0[:, COAST], P0[:, COAST], mcfg)
+    assert x0[0, MANOEUVRE] == pytest.approx(seed_x[0])
+    assert P0[0, MANOEUVRE] == pytest.approx(seed_P[0])
+    assert x0[0, MANOEUVRE, 6:9] == pytest.approx(np.zeros(3))
+    # Faster than a dive speed, the onset rate still applies.
+    fast, Pf = _coasting(20e3, 2500.0, -1000.0, 1.3, 0.1)
+    assert onset_probability(fast, Pf, dt, mcfg)[0] > 0.0
+    assert onset_probability(slow, P, dt, mcfg)[0] == 0.0
+
+
+def test_a_spent_stage_falling_unseen_is_reported_with_its_coast_mode():
+    """An SRBM's spent stage out of its one radar's sight from 17 km (the scene of
+    ``test_an_unseen_spent_stage_predicted_as_its_drag_table_allows``) falls on unseen below
+    every airframe's dive speed to the ground: its manoeuvre mode stays at its floor, so what
+    is reported is its coast mode alone, finite all the way down (the onset rate had the
+    manoeuvre mode at 10-20 % there, its 3 km sigma filling the reported covariance: NEES
+    below its bounds), and holds the true position (NEES under its 99.9 % level)."""
+    launch = plan(
+        39.0, 125.7, Aim(azimuth_deg=80.0, apogee_km=150.0, range_km=450.0), "srbm-solid", "s1",
+        launch_time=10.0,
+    )  # fmt: skip
+    trajs = fly([launch])
+    stage = next(t for t in trajs if t.object_id == "s1-stage1")
+    spec = radar("r1", 38.4, 124.0, 75.0, sigma_range_m=20.0, revisit_s=1.0, max_range_km=1200.0)
+    dets, labels = sense(trajs, [spec], seed=1)
+    tracker, reports, mu_m, k = Tracker(), [], {}, 0
+    for second in range(1, int(stage.t_end)):
+        j = k
+        while j < len(dets) and dets[j].t_ns <= second * 1_000_000_000:
+            j += 1
+        tracker.process(dets[k:j])
+        k = j
+        rep = tracker.report(float(second))
+        reports.append(rep)
+        tr = tracker.tracks
+        rows = np.searchsorted(tr.ids[: tr.n], rep.track_id)
+        for tid, m in zip(rep.track_id.tolist(), tr.mu[rows, MANOEUVRE], strict=True):
+            mu_m[second, tid] = m
+    rep, u = TrackLog.concatenate(reports), tracker.updates()
+    lab = labels_of(u, labels)
+    ids, counts = np.unique(u.track_id[u.confirmed & (lab == "s1-stage1")], return_counts=True)
+    tid = ids[np.argmax(counts)]
+    t_last = u.t[(u.track_id == tid) & (lab == "s1-stage1")].max()
+    rows = np.flatnonzero((rep.track_id == tid) & (rep.t > t_last))
+    speed = np.linalg.norm(rep.x[rows, 3:6], axis=1)
+    rows = rows[speed < 0.9 * DIVE_SPEEDS_MPS.min()]
+    assert rows.size > 40
+    mu = np.array([mu_m[int(t), tid] for t in rep.t[rows]])
+    assert mu.max() <= TrackerConfig().manoeuvre.floor_prob
+    assert np.isfinite(rep.P[rows]).all()
+    err = rep.x[rows] - stage.state_at(rep.t[rows])
+    nees = np.einsum("ki,kij,kj->k", err, np.linalg.inv(rep.P[rows]), err)
+    assert nees.max() < chi2.ppf(0.999, 6), nees.max()

@@ -166,6 +166,12 @@ class ManoeuvreConfig:
     #: Below this probability the mode is a reseeded hypothesis, not a track (see the boost
     #: mode's ``boost_reseed_prob``).
     reseed_prob: float = 0.01
+    #: Probability the mode keeps where the body is out of every catalogue airframe's lifting
+    #: envelope (``beyond_envelope``): the IMM's floor, a reseeded hypothesis that lets a real
+    #: pull-up the catalogue does not know come back through the data. A choice between 0 (it
+    #: could never come back) and ``reseed_prob`` (where it would count in the output, the
+    #: gate and the coast mode's mixing): the gate's floor, ``TrackerConfig.gate_mode_floor``.
+    floor_prob: float = 1e-3
     lift_to_drag: float = CATALOGUE_LIFT_TO_DRAG
     cl_max_factor: float = CATALOGUE_CL_FACTOR
     max_lift_mps2: float = CATALOGUE_MAX_LIFT_MPS2
@@ -213,6 +219,10 @@ class ManoeuvreConfig:
             )
         if not 0.0 < self.reseed_prob < 1.0:
             raise ValueError(f"ManoeuvreConfig.reseed_prob = {self.reseed_prob!r}: expected (0, 1)")
+        if not 0.0 < self.floor_prob <= self.reseed_prob:
+            raise ValueError(
+                f"ManoeuvreConfig.floor_prob = {self.floor_prob!r}: expected (0, reseed_prob]"
+            )
 
 
 def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -369,11 +379,14 @@ def onset_probability(
         climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
         p = np.where(climb <= cfg.climb_mps, p, 0.0)
     p = np.where(ceiling >= cfg.min_lift_mps2, p, 0.0)
+    beyond = beyond_envelope(x)
+    p = np.where(beyond, 0.0, p)
     at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
         at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
         at_apogee = at_apogee * airframe_probability(x, P, cfg)
         at_apogee = np.where(ceiling >= cfg.apogee_min_lift_mps2, at_apogee, 0.0)
+        at_apogee = np.where(beyond, 0.0, at_apogee)
         p = p + at_apogee
     return (p, at_apogee) if split else p
 
@@ -445,6 +458,18 @@ def dive_survival(speed: np.ndarray) -> np.ndarray:
     return np.clip((v - lo) / width, 0.0, 1.0).mean(axis=-1)
 
 
+def beyond_envelope(x: np.ndarray) -> np.ndarray:
+    """Whether bodies at states ``x`` (N, 10) are out of every catalogue airframe's lifting
+    envelope (N,): slower than all their dive speeds, less the margin (``dive_survival`` nil,
+    under 810 m/s), where each has released its lift for good (``lookout.physics.dynamics``).
+    Such a body neither begins to manoeuvre (``onset_probability``) nor goes on manoeuvring
+    (``mixing.transition``), unless it was seen lifting: a spent stage or a reentry vehicle
+    falling unseen below Mach 1-2 drew the manoeuvre mode to 10-20 % at the onset rate, a
+    3-10 km sigma against its 0.1-0.5 km error (irbm-overflight's stage, reentry NEES 0.2)."""
+    vel = x[:, 3:6]
+    return dive_survival(np.sqrt(np.einsum("ij,ij->i", vel, vel))) <= 0.0
+
+
 def dive_probability(x: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     """Probability (N,) that lifting airframes seen lifting, manoeuvre-mode states ``x``
     (N, 10), end their lift law within ``dt`` (N,) s: the catalogue's lifting bodies fly it
@@ -498,6 +523,7 @@ def lift_sigma_mps2(P: np.ndarray) -> np.ndarray:
 __all__ = [
     "CATALOGUE_LIFT_TO_DRAG",
     "airframe_probability",
+    "beyond_envelope",
     "carry",
     "dive_probability",
     "dive_survival",

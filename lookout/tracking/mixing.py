@@ -311,10 +311,26 @@ def transition(
     p_mc = manoeuvre.end_probability(dt, mcfg)
     if lifting is not None and lifting.any():
         p_mc = np.where(lifting, manoeuvre.dive_probability(xm[:, MANOEUVRE], dt, mcfg), p_mc)
+    # Out of every airframe's envelope, and not seen lifting: no lift law begins or goes on
+    # (``left_manoeuvre``).
+    left = left_manoeuvre(xm, lifting)
+    p_mc = np.where(left, 1.0, p_mc)
+    p_cm, p_apo = np.where(left, 0.0, p_cm), np.where(left, 0.0, p_apo)
     Pi[:, 1, 0], Pi[:, 1, 1], Pi[:, 1, 2] = p_cb, 1.0 - p_cb - p_cm, p_cm
     Pi[:, 2, 1], Pi[:, 2, 2] = p_mc, 1.0 - p_mc
     # --- end manoeuvre mode ---
     return Pi, p_cm, p_apo
+
+
+def left_manoeuvre(xm: np.ndarray, lifting: np.ndarray | None = None) -> np.ndarray:
+    """Tracks (N,) whose manoeuvre mode (of mode estimates ``xm`` (N, 3, 10)) can no longer be
+    a lifting airframe under its lift law: out of every catalogue airframe's envelope
+    (``manoeuvre.beyond_envelope``), and not seen lifting (``lifting``, ``transition``: a body
+    seen lifting there is no vehicle of the catalogue, and keeps the mode's dwell)."""
+    gone = manoeuvre.beyond_envelope(xm[:, MANOEUVRE])
+    if lifting is not None:
+        gone &= ~lifting
+    return gone
 
 
 def mix(
@@ -328,10 +344,12 @@ def mix(
     p_apo: np.ndarray,
     p_cm: np.ndarray,
     cfg: TrackerConfig,
+    lifting: np.ndarray | None = None,
 ):
     """IMM mixing of mode estimates ``xm`` (n, 3, 10), ``Pm`` (n, 3, 10, 10) with mode
     probabilities ``mu`` (n, 3) over a step ``dt`` (n,) s of transition probabilities ``Pi``
-    (n, i, j) (``transition``; ``p_apo``, ``p_cm`` its onset of the manoeuvre mode).
+    (n, i, j) (``transition``; ``p_apo``, ``p_cm`` its onset of the manoeuvre mode;
+    ``lifting`` (n,) the tracks seen lifting, as there).
     ``rebased`` (n,): tracks moved forward since their last update (``Tracker._housekeep``);
     ``young`` (n,): tracks whose boost mode keeps its own evidence (``young_boost``).
     Returns the predicted mode probabilities ``c`` (n, 3), the mixing weights ``w`` (n, i, j)
@@ -379,6 +397,23 @@ def mix(
     P0[:, COAST, 6:9, :] = 0.0
     P0[:, COAST, :, 6:9] = 0.0
     manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre
+    # --- manoeuvre mode: left where no airframe lifts (``left_manoeuvre``) ---
+    # Nothing stays in it or enters it there: its probability is held at the floor, and its
+    # estimate is not its own, which nothing would correct (it drifted without bound, to a
+    # non-finite covariance), but a fresh hypothesis "lift began since", from the coast mode's
+    # prior with the lift prior, as a negligible mode's at an update (``reseed_boost``).
+    mcfg = cfg.manoeuvre
+    gone = left_manoeuvre(xm, lifting) & (c[:, MANOEUVRE] < mcfg.floor_prob)
+    if gone.any():
+        rest = c[gone].sum(axis=1) - c[gone, MANOEUVRE]
+        c[gone] *= ((1.0 - mcfg.floor_prob) / np.maximum(rest, 1e-300))[:, None]
+        c[gone, MANOEUVRE] = mcfg.floor_prob
+        w[gone, :, MANOEUVRE] = 0.0
+        w[gone, COAST, MANOEUVRE] = 1.0
+        x0[gone, MANOEUVRE], P0[gone, MANOEUVRE] = manoeuvre.reseed(
+            x0[gone, COAST], P0[gone, COAST], mcfg
+        )
+    # --- end manoeuvre mode ---
     return c, w, x0, P0
 
 
