@@ -266,9 +266,11 @@ def test_a_lifting_body_names_no_impact_area_its_footprint_does_not_hold():
 
 def test_a_ballistic_flight_above_the_lift_names_its_ballistic_predictions_area():
     """srbm-salvo's SRBM-1 (85-90 km apogee): low enough for a footprint, taken for a ballistic
-    missile until it manoeuvres, its ballistic prediction's area named from its first
-    prediction on (its footprint spans North and South Korea's EEZs for two minutes)."""
+    missile until it manoeuvres, its ballistic prediction's area named from its second
+    prediction on, the first to confirm it (``IMPACT_AREA_CONFIRM_S``; its footprint spans
+    North and South Korea's EEZs for two minutes)."""
     aim = Aim(target_lat_deg=39.60, target_lon_deg=131.00, loft=90.0)
     (traj,) = fly([plan(39.20, 125.67, aim, "srbm-solid", "s", 60.0)], debris=False)
     claims = _claims_along(traj, step_s=20.0)
-    assert claims[0][2] and claims[0][1] == "KP", claims
+    assert claims[0][2] and claims[0][1] is None, claims
+    assert claims[1][2] and claims[1][1] == "KP", claims
