@@ -182,12 +182,9 @@ def test_the_lift_turns_with_the_velocity_and_grows_with_the_dynamic_pressure():
     assert F[0, 6:9, 6:9] @ x0[0, 6:9] == pytest.approx(a)
 
 
-@pytest.mark.slow
-def test_an_unseen_spent_stage_predicted_as_its_drag_table_allows():
-    """An SRBM's spent stage falls out of its one radar's sight at 17 km: predicted to the
-    ground, its position sigma stays within 2.5 km with the true position inside it (its drag
-    coefficient walks with its own table). With 5 %/sqrt(s) of its drag coefficient and 5 %
-    of its drag as noise the sigma was 3.9-4.6 km against a 0.6-1.1 km error."""
+def _srbm_stage_one_radar():
+    """An SRBM (450 km, east from 39.0 N 125.7 E) seen by one radar at 1 Hz, which loses its
+    spent stage at 17 km: the flights, the stage's, and the detections with their labels."""
     launch = plan(
         39.0, 125.7, Aim(azimuth_deg=80.0, apogee_km=150.0, range_km=450.0), "srbm-solid", "s1",
         launch_time=10.0,
@@ -196,6 +193,16 @@ def test_an_unseen_spent_stage_predicted_as_its_drag_table_allows():
     stage = next(t for t in trajs if t.object_id == "s1-stage1")
     spec = radar("r1", 38.4, 124.0, 75.0, sigma_range_m=20.0, revisit_s=1.0, max_range_km=1200.0)
     dets, labels = sense(trajs, [spec], seed=1)
+    return trajs, stage, dets, labels
+
+
+@pytest.mark.slow
+def test_an_unseen_spent_stage_predicted_as_its_drag_table_allows():
+    """An SRBM's spent stage falls out of its one radar's sight at 17 km: predicted to the
+    ground, its position sigma stays within 2.5 km with the true position inside it (its drag
+    coefficient walks with its own table). With 5 %/sqrt(s) of its drag coefficient and 5 %
+    of its drag as noise the sigma was 3.9-4.6 km against a 0.6-1.1 km error."""
+    trajs, stage, dets, labels = _srbm_stage_one_radar()
     out = track(dets, t_end=max(t.t_end for t in trajs))
     u, rep = out.updates, out.reports
     lab = labels_of(u, labels)
@@ -257,14 +264,7 @@ def test_a_spent_stage_falling_unseen_is_reported_with_its_coast_mode():
     is reported is its coast mode alone, finite all the way down (the onset rate had the
     manoeuvre mode at 10-20 % there, its 3 km sigma filling the reported covariance: NEES
     below its bounds), and holds the true position (NEES under its 99.9 % level)."""
-    launch = plan(
-        39.0, 125.7, Aim(azimuth_deg=80.0, apogee_km=150.0, range_km=450.0), "srbm-solid", "s1",
-        launch_time=10.0,
-    )  # fmt: skip
-    trajs = fly([launch])
-    stage = next(t for t in trajs if t.object_id == "s1-stage1")
-    spec = radar("r1", 38.4, 124.0, 75.0, sigma_range_m=20.0, revisit_s=1.0, max_range_km=1200.0)
-    dets, labels = sense(trajs, [spec], seed=1)
+    _, stage, dets, labels = _srbm_stage_one_radar()
     tracker, reports, mu_m, k = Tracker(), [], {}, 0
     for second in range(1, int(stage.t_end)):
         j = k
