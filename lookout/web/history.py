@@ -209,10 +209,14 @@ class PictureHistory:
     """Every view's log; feed it with :meth:`add` (one system-track update of one view),
     :meth:`add_event` and :meth:`add_alert`, and :meth:`flush` at the end of a batch.
 
-    Predicted paths are flown in one batch per picture instant (all tracks of all views whose
-    assessment changed), so their assessment entries are appended when the next instant starts
-    or at :meth:`flush`. ``on_append`` is called after entries were appended (to wake the
-    streams).
+    Predicted paths are flown in one batch per picture instant (every track of a view whose
+    assessment changed; a path flown for one view is reused by the others), so a view's
+    assessment entries are appended when that view's next instant starts or at :meth:`flush`.
+    Each view keeps its own instant, so where they land in a view's log depends on that view's
+    messages alone, not on how the views' deliveries interleave (live and replay interleave
+    them differently; an assessment instant's tracks come twice, the fresh assessment with the
+    second, after the common picture may have started the next instant). ``on_append`` is
+    called after entries were appended (to wake the streams).
     """
 
     def __init__(
@@ -228,8 +232,8 @@ class PictureHistory:
         self.stale_s = stale_s
         self.wall_ms = wall_ms
         self.on_append: list[Callable[[], None]] = []
-        self._pending: list[tuple[str, m.SystemTrack, dict]] = []
-        self._pending_t = -math.inf
+        self._pending: dict[str, list[tuple[m.SystemTrack, dict]]] = {v: [] for v in self.views}
+        self._pending_t: dict[str, float] = dict.fromkeys(self.views, -math.inf)
         self._paths: dict[tuple[str, int], list[float]] = {}
         self.paths_flown = 0
 
@@ -245,9 +249,9 @@ class PictureHistory:
         """One system-track update as ``view`` received it."""
         log = self.view(view)
         t = ns_to_s(st.t_ns)
-        if t > self._pending_t + 1e-9:
-            self._fly_pending()
-            self._pending_t = t
+        if t > self._pending_t[view] + 1e-9:
+            self._fly_pending([view])
+            self._pending_t[view] = t
         tid = st.system_track_id
         old = log.latest.get(tid)
         if old is not None and st.t_ns < old.t_ns:
@@ -285,7 +289,7 @@ class PictureHistory:
                 not a.iip and not a.orbital and a.impact_lat_rad is not None and a.phase != "boost"
             )
             if wants_path:
-                self._pending.append((view, st, view_a))
+                self._pending[view].append((st, view_a))
             else:
                 view_a["path"] = None
                 out.append({"k": "a", "id": tid, "t": ns_to_s(a.t_ns), "a": view_a, "w": w})
@@ -316,7 +320,7 @@ class PictureHistory:
 
     def flush(self) -> None:
         """Fly the predicted paths still pending and append their assessments."""
-        self._fly_pending()
+        self._fly_pending(list(self.views))
         self._notify()
 
     # -- output ------------------------------------------------------------------------------
@@ -350,10 +354,11 @@ class PictureHistory:
                                     "kind": "lost", "text": f"{tid}: no longer in the picture",
                                     "w": w})  # fmt: skip
 
-    def _fly_pending(self) -> None:
-        if not self._pending:
+    def _fly_pending(self, views: list[str]) -> None:
+        pending = [(view, st, view_a) for view in views for st, view_a in self._pending[view]]
+        if not pending:
             return
-        todo = [(tid, st) for _, st, _ in self._pending
+        todo = [(tid, st) for _, st, _ in pending
                 if (tid := st.system_track_id, st.t_ns) not in self._paths]  # fmt: skip
         unique = {(st.system_track_id, st.t_ns): st for _, st in todo}
         if unique:
@@ -364,12 +369,13 @@ class PictureHistory:
                 self._paths[k] = path
             self.paths_flown += len(keys)
         w = self.wall_ms()
-        for view, st, view_a in self._pending:
+        for view, st, view_a in pending:
             view_a["path"] = self._paths.get((st.system_track_id, st.t_ns))
             self.view(view).entries.append(
                 {"k": "a", "id": st.system_track_id, "t": view_a["t"], "a": view_a, "w": w}
             )
-        self._pending.clear()
+        for view in views:
+            self._pending[view].clear()
         if len(self._paths) > 4096:  # one instant's paths are all that is reused
             self._paths.clear()
 
