@@ -17,11 +17,19 @@ import yaml
 
 
 def seeds_of(text: str) -> list[int]:
+    """``"1-30"`` or ``"7"``: the seeds, in order."""
     lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
+    try:
+        seeds = list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        seeds = []
+    if not seeds:
+        raise SystemExit(f"--seeds = {text!r}: expected a seed or a range like 1-30")
+    return seeds
 
 
 def run(name: str, launch_id: str, seed: int, duration_s: float) -> dict:
+    from lookout.scenario import ScenarioError
     from lookout.scenario.parse import parse, resolve
     from lookout.scoring.claims import flights
     from lookout.scoring.evaluation import assess_reports
@@ -29,14 +37,23 @@ def run(name: str, launch_id: str, seed: int, duration_s: float) -> dict:
     from lookout.tracking.coverage import declared_coverage
     from lookout.tracking.tracker import track
 
-    src = yaml.safe_load(resolve(name).read_text())
+    try:
+        src = yaml.safe_load(resolve(name).read_text())
+    except ScenarioError as e:
+        raise SystemExit(str(e)) from None
+    except OSError as e:
+        raise SystemExit(f"scenario = {name!r}: {e}") from None
     d = copy.deepcopy(src)
     d["name"], d["seed"], d["duration_s"] = f"{name}-{launch_id}-{seed}", seed, duration_s
     for p in d["partners"]:
         for s in p.get("sensors") or []:
             if "false_alarms_per_scan" in s:
                 s["false_alarms_per_scan"] = 0
-    (entry,) = [dict(e, time_s=20.0) for e in d["launches"] if e["id"] == launch_id]
+    entries = [dict(e, time_s=20.0) for e in d.get("launches") or [] if e.get("id") == launch_id]
+    if len(entries) != 1:
+        ids = [e.get("id") for e in d.get("launches") or []]
+        raise SystemExit(f"launch = {launch_id!r}: expected one of {name}'s launches {ids}")
+    (entry,) = entries
     d["launches"] = [entry]
     sc = parse(d)
     sim = simulate(sc)
