@@ -76,14 +76,21 @@ def majority(log: TrackLog, labels) -> dict[int, tuple[str, float]]:
     return out
 
 
-def reports_each_second(feed, t_end, config=None, coverage=None):
-    """Reports at each whole second of a tracker fed ``feed`` (time-ordered) second by second."""
-    tracker, out, k = Tracker(config, coverage=coverage), [], 0
-    for second in range(1, int(t_end)):
+def fed_until(tracker, feed, times):
+    """Feed ``tracker`` the detections of ``feed`` (time-ordered) up to each of ``times`` (s)
+    in turn, yielding each time once its detections are in."""
+    k = 0
+    for t in times:
         j = k
-        while j < len(feed) and feed[j].t_ns <= second * 1_000_000_000:
+        while j < len(feed) and feed[j].t_ns <= t * 1_000_000_000:
             j += 1
         tracker.process(feed[k:j])
         k = j
-        out.append(tracker.report(float(second)))
-    return TrackLog.concatenate(out)
+        yield t
+
+
+def reports_each_second(feed, t_end, config=None, coverage=None):
+    """Reports at each whole second of a tracker fed ``feed`` (time-ordered) second by second."""
+    tracker = Tracker(config, coverage=coverage)
+    seconds = fed_until(tracker, feed, range(1, int(t_end)))
+    return TrackLog.concatenate([tracker.report(float(second)) for second in seconds])

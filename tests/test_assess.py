@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scenes import fed_until
 
 from lookout.assess import (
     CHI2_2D_95,
@@ -656,13 +657,8 @@ def test_a_rocket_first_seen_low_in_its_burn_claims_no_impact_while_it_burns(see
     t_bo = traj.final_burnout().t
     feed = sorted((d for d, lab in zip(dets, labels, strict=True)
                    if lab is not None and d.t_ns * 1e-9 >= 26.0), key=lambda d: d.t_ns)  # fmt: skip
-    tracker, assessor, out, k = Tracker(), Assessor(), [], 0
-    for t in np.arange(30.0, t_bo + 60.0, 5.0):
-        j = k
-        while j < len(feed) and feed[j].t_ns <= t * 1e9:
-            j += 1
-        tracker.process(feed[k:j])
-        k = j
+    tracker, assessor, out = Tracker(), Assessor(), []
+    for t in fed_until(tracker, feed, np.arange(30.0, t_bo + 60.0, 5.0)):
         rep = tracker.report(float(t))
         if len(rep):
             ids = [str(i) for i in rep.track_id]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import labels_of, radar, sense
+from scenes import fed_until, labels_of, radar, sense
 from scipy.stats import chi2
 
 from lookout.flight import Aim, fly, plan
@@ -265,13 +265,8 @@ def test_a_spent_stage_falling_unseen_is_reported_with_its_coast_mode():
     manoeuvre mode at 10-20 % there, its 3 km sigma filling the reported covariance: NEES
     below its bounds), and holds the true position (NEES under its 99.9 % level)."""
     _, stage, dets, labels = _srbm_stage_one_radar()
-    tracker, reports, mu_m, k = Tracker(), [], {}, 0
-    for second in range(1, int(stage.t_end)):
-        j = k
-        while j < len(dets) and dets[j].t_ns <= second * 1_000_000_000:
-            j += 1
-        tracker.process(dets[k:j])
-        k = j
+    tracker, reports, mu_m = Tracker(), [], {}
+    for second in fed_until(tracker, dets, range(1, int(stage.t_end))):
         rep = tracker.report(float(second))
         reports.append(rep)
         tr = tracker.tracks
