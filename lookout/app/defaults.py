@@ -21,6 +21,11 @@ PICTURE_PARAMS = {
     "assess_in_background": True,
 }
 
+#: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):
+#: a child process, beside the event loop rather than sharing its interpreter. Not recorded in
+#: the audit log: the messages are the same bytes either way (a replay uses a thread).
+ASSESS_WORKER = "process"
+
 
 def default_policy(scenario: Scenario) -> dict:
     """The demo's releasability: every partner shares its radars' detections and its tracks
