@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lookout.app.defaults import (
     ASSESS_WORKER,
+    HEARTBEAT_S,
     PICTURE_PARAMS,
     STEP_S,
     default_policy,
@@ -122,7 +123,7 @@ class Coalition:
         nodes = {
             p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
                            warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None,
-                           coverage=declared_coverage(scenario, p),
+                           coverage=declared_coverage(scenario, p), heartbeat_s=HEARTBEAT_S,
                            verifier=Verifier(keyring, clock, signatures=memo))
             for p in names
         }  # fmt: skip
