@@ -8,7 +8,8 @@ time past the instant when the loop began the step that passes it), the partner 
 (their own trackers apart), the exchange's handling up to the fusion's report, the report
 itself, the deliveries (the first and last system track of the instant received by any
 partner, from the instant), and the share of the instant's delivery window during which the
-assessment's worker thread was busy. Nothing in the picture changes.
+assessment's worker thread was busy (0 when the batches run in a child process,
+``assess_worker="process"``, which this probe does not see). Nothing in the picture changes.
 """
 
 from __future__ import annotations
