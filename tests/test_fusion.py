@@ -812,13 +812,15 @@ def test_a_partner_node_sends_its_clock_after_each_report_instant():
         assert sent[i - 2 : i] == ["detection_batch", "local_track"]
 
 
-def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_picture():
+@pytest.mark.parametrize("worker", ["thread", "process"])
+def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_picture(worker):
     """``assess_in_background`` (the embedded coalition's default): the batch of an assessment
     instant runs in a worker thread while the exchange's loop goes on. The instant's tracks go
     out at once with their previous assessment, and again at the next report, with their fresh
     assessment, launch event and object type, before that report's own: every message the
     synchronous picture sends, the same bytes, whatever the thread's timing (the point is fixed
-    by the reports, so a replay gives the same bytes)."""
+    by the reports, so a replay gives the same bytes). The same in a child process
+    (``assess_worker="process"``, the embedded coalition's), whose CPU is counted too."""
     from lookout.geodesy import geodetic_to_ecef
     from lookout.picture.common import CommonPicture
     from lookout.picture.fusion import FusedTrack
@@ -835,7 +837,8 @@ def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_
         x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
         return [FusedTrack("S1", t, x, P, 0.0, ("KR",), tracker_id=1, last_seen=t)]
 
-    now, later = CommonPicture(), CommonPicture(assess_in_background=True)
+    now = CommonPicture()
+    later = CommonPicture(assess_in_background=True, assess_worker=worker)
     instants = np.arange(5.0, 12.0)
     sync = {t: now.publish(t, tracks(t)) for t in instants}
     background = {t: later.publish(t, tracks(t)) for t in instants}
