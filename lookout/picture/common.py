@@ -33,11 +33,13 @@ same calls in the same order on the same code: the same assessments, bit for bit
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +50,8 @@ from lookout.assess.events import LaunchEvents
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.timebase import s_to_ns, s_to_ns_or_none
 from lookout.tracking.config import TrackerConfig
+
+log = logging.getLogger(__name__)
 
 
 class CommonPicture:
@@ -85,11 +89,13 @@ class CommonPicture:
         self.assess_worker = assess_worker
         self._worker: Executor | None = None
         self.worker_peak_rss_bytes = 0  # the child process's resident-set high-water mark
+        self.worker_failures = 0  # child processes lost (the batch then ran in this process)
         self._worker_clock: int | None = None  # the worker thread's CPU clock (Linux)
         self._worker_cpu_s = 0.0  # CPU of finished batches, where that clock is missing
         self._worker_cpu_seen = 0.0
-        # The batch of the last assessed instant, running in the worker: (t, future, tracks).
-        self._pending: tuple[float, Future, list[FusedTrack]] | None = None
+        # The batch of the last assessed instant, running in the worker:
+        # (t, future, tracks, args, options).
+        self._pending: tuple[float, Future, list[FusedTrack], tuple, dict] | None = None
         if assess_in_background and assess_worker == "process":
             self._start_worker()  # started now: its imports are not the first batch's wait
 
@@ -152,11 +158,14 @@ class CommonPicture:
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
             }
             if self.assess_in_background and self.assess_worker == "process":
-                future = self._start_worker().submit(_assess_in_child, args, options)
-                self._pending = (t, future, tracks)
+                try:
+                    future = self._start_worker().submit(_assess_in_child, args, options)
+                    self._pending = (t, future, tracks, args, options)
+                except BrokenProcessPool:  # died since the last batch: this one here
+                    self._take(t, self._child_lost(args, options))
             elif self.assess_in_background:
                 future = self._start_worker().submit(self._assess, args, options)
-                self._pending = (t, future, tracks)
+                self._pending = (t, future, tracks, args, options)
             else:
                 self._take(t, self.assessor.update(*args, **options))
         self.current = {}
@@ -178,13 +187,17 @@ class CommonPicture:
         as messages again, now with their assessment and launch events."""
         if self._pending is None:
             return []
-        t, future, tracks = self._pending
+        t, future, tracks, args, options = self._pending
         self._pending = None
-        fresh = future.result()
         if self.assess_worker == "process":
-            fresh, cpu_s, rss = fresh
-            self._worker_cpu_s = cpu_s
-            self.worker_peak_rss_bytes = max(self.worker_peak_rss_bytes, rss)
+            try:
+                fresh, cpu_s, rss = future.result()
+                self._worker_cpu_s = cpu_s
+                self.worker_peak_rss_bytes = max(self.worker_peak_rss_bytes, rss)
+            except BrokenProcessPool:
+                fresh = self._child_lost(args, options)
+        else:
+            fresh = future.result()
         self._take(t, fresh)
         out = []
         for f in tracks:
@@ -207,6 +220,21 @@ class CommonPicture:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="lookout-assess")
             self._worker.submit(self._note_thread).result()
         return self._worker
+
+    def _child_lost(self, args: tuple, options: dict) -> list:
+        """The child process died (killed, out of memory): the assessment goes on in a thread
+        of this process with its own ``Assessor``, this batch first. What the child remembered
+        (the settled classes, the impact areas held) starts again from this batch, as after a
+        restart; nothing fused is lost and the picture keeps its assessments."""
+        self.worker_failures += 1
+        log.warning(
+            "assessment child process lost at t=%.1f s: assessing in this process from now on",
+            args[0],
+        )
+        self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker = None
+        self.assess_worker = "thread"
+        return self.assessor.update(*args, **options)
 
     def _note_thread(self) -> None:
         try:
