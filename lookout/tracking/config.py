@@ -65,10 +65,10 @@ class TrackerConfig:
     kappa_floor_m2_kg: float = 5e-5
     drag_accel_fraction: float = 0.05
     #: In the coast and manoeuvre modes ``kappa`` follows the Mach number along the catalogue's
-    #: drag tables the body may fly, their mean (``drag.cd_mach_shift``), and walks by the
-    #: tables' departure from that mean (``drag.cd_mach_step``); False: ``kappa`` held, walking
-    #: by the tables' whole change (the tracker before issue 13's stage tracks that outlived
-    #: their stages by 15-30 s).
+    #: drag tables the body may fly, their weighed mean shape at every RK4 stage
+    #: (``drag.cd_shape``), and walks by the tables' departure from that shape
+    #: (``drag.departure_walk``); False: ``kappa`` held, walking by the tables' whole change
+    #: (the tracker before issue 13's stage tracks that outlived their stages by 15-30 s).
     cd_mach_mean: bool = True
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest
