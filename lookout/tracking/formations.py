@@ -13,7 +13,7 @@ two possible origins.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit, logsumexp
@@ -364,14 +364,10 @@ class Formations:
                 self._staging.pop(i, None)
         v_mean, v_var = self._separation_moments(young)
         # Formations: as ``vac`` (both coasting above the air, born one next to the other, not
-        # yet far apart) and pushed apart slowly. Other coasting pairs sharing detections take
-        # their order as it is: in doubt (``b``), each track's update is the mixture of its
-        # updates with either detection, by the order's probability (``_order_mixture``).
+        # yet far apart) and pushed apart slowly; others keep the order alone.
         high = vac & self._pushed_apart(young)
-        doubt = shared & ~high & self._coasting(older) & self._coasting(young)
-        mixed = self._order_mixture(p_[doubt], c_[doubt], jb, b[doubt], scan.m)
         if not high.any():
-            return jb, mixed
+            return jb, None
         p_, c_, dz, b, v_mean, v_var, tau = (a[high] for a in (p_, c_, dz, b, v_mean, v_var, tau))
         # The relative motion is one push along the velocity at the parting; drag that differs
         # between the two bodies after it (``_drag_offset_sigma``) moves them off it: an error
@@ -403,44 +399,7 @@ class Formations:
             shift=vm[:, None] * off,
             extra=extra,
         )
-        if mixed is not None:
-            formation = Formation(
-                *(
-                    np.concatenate([getattr(formation, f.name), getattr(mixed, f.name)])
-                    for f in fields(Formation)
-                )
-            )
         return jb, formation
-
-    def _coasting(self, idx: np.ndarray) -> np.ndarray:
-        """Tracks ``idx`` not thrusting (boost mode below its reseeding level)."""
-        return self.tracks.mu[idx, BOOST] < self.config.boost_reseed_prob
-
-    @staticmethod
-    def _order_mixture(p_, c_, jb, b, m: int) -> Formation | None:
-        """Pairs (assignment rows ``p_`` older, ``c_`` younger) given their detections ``jb``
-        in the order that is right with probability ``b``, updated as ``update_formation``
-        updates a formation's with the partner's detection left out (an infinite noise): each
-        track with its own detection with probability ``b``, with its partner's otherwise, the
-        two updates moment-matched. A hard assignment in doubt is a detection of the other
-        object taken as certain: an MRBM's reentry vehicle and its stage, parted at burnout
-        at 62 km (so no formation: the air moves them off one push), take each other's
-        detections for 20-40 s (30-50 % of them in the first 10 s), and the vehicle's track,
-        updated with the stage's as its own, had a state NEES median of 7.8-8.0 20-60 s after
-        burnout (mass-raid's MR-36 over 12 seeds, ``benchmarks/burnout_seeds.py``; 6.3-6.6
-        with the stage's detections taken out, 6.8-6.9 with the mixture)."""
-        if p_.size == 0:
-            return None
-        rows = np.concatenate([p_, c_])
-        k = rows.size
-        return Formation(
-            rows=rows,
-            w=np.concatenate([b, b]),
-            own=jb[rows],
-            other=np.concatenate([jb[c_], jb[p_]]),
-            shift=np.zeros((k, m)),
-            extra=np.broadcast_to(np.eye(m) * _UNSEEN_VARIANCE, (k, m, m)).copy(),
-        )
 
     def _staging_order(self, young, prior, axis, tau, H, R, w):
         """The staging's family of the pairs ``young`` (k,) parted at a thrusting track:
