@@ -74,9 +74,10 @@ def spent_stage_prior() -> BallisticPrior:
     a solid ICBM's third) to the heaviest last stage carrying ``STAGE_UNBURNT_FRACTION`` of its
     propellant (3,650 kg/m², an MRBM's), as the log-normal of the same mean and sigma: 780
     kg/m², sigma 0.94 in the log. A reentry vehicle's prior (1,000 kg/m², sigma 0.45, Cd
-    0.12-0.5) gave a stage a third to a fifth of its drag: over 12 flights of mass-raid's MR-36
-    its impact ellipses held its impact point in 3 % of the predictions 60-120 s after burnout,
-    none 120-240 s on (``benchmarks/stage_ellipse_seeds.py``)."""
+    0.12-0.5) gave a stage a third to a fifth of its drag: mass-raid's MR-36 flown over seeds
+    1-6, its stage's ellipses held its impact in 4 % of the predictions 60-120 s after burnout,
+    none 120-240 s on; with it (mixed, ``TYPED_STAGE_PROB``), all
+    (``benchmarks/burnout_seeds.py``)."""
     from lookout.physics.vehicles import catalogue
 
     lo, hi = np.inf, 0.0
