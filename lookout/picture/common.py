@@ -155,6 +155,9 @@ class CommonPicture:
                 # A launch's spent stages and debris fall as they are, with no lift to carry
                 # them on (their type as the launch event settled it at the last instant).
                 "no_lift": {k for k in ids if self.events.of(k)[1] in ("spent_stage", "debris")},
+                # A spent stage seen parting comes down with a tumbling stage's drag, not a
+                # reentry vehicle's (``LaunchEvents.parted_stage``).
+                "stages": {k for k in ids if self.events.parted_stage(k)},
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
             }
             if self.assess_in_background and self.assess_worker == "process":
