@@ -105,8 +105,9 @@ def test_interpolated_state_matches_a_finer_integration():
 def test_flown_state_keeps_the_velocity_the_cubic_loses_between_samples():
     """Between the 30 s samples of a coast in vacuum the cubic Hermite's velocity misses the
     orbit's fourth derivative by up to millimetres per second, a coasting track's sigma
-    being 5-15 mm/s; ``flown_state_at`` (gravity's RK4 from the sample before, the rest interpolated)
-    is within 0.1 mm/s of an integration that stops there, and equal at the samples."""
+    being 5-15 mm/s; ``flown_state_at`` (gravity's RK4 from the sample before, the rest
+    interpolated) is within 0.1 mm/s of an integration that stops there, and equal at the
+    samples."""
     pos = geodetic_to_ecef(np.radians(38.0), np.radians(135.0), 700e3)
     east, north, up = enu_basis(np.radians(38.0), np.radians(135.0))
     vel = 6500.0 * east + 1500.0 * north + 300.0 * up
