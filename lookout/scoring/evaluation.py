@@ -314,7 +314,7 @@ def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict
         for j, tr in enumerate(family[root]):
             alive = np.flatnonzero((t >= tr.t[0]) & (t <= tr.t[-1]))
             if alive.size:
-                d2[j, alive] = nees(x[alive] - tr.state_at(t[alive]), P[alive])
+                d2[j, alive] = nees(x[alive] - tr.flown_state_at(t[alive]), P[alive])
         nearest = np.argmin(d2[:-1], axis=0)
         row = {name: j for j, name in enumerate(names)}
         j_own = np.array([row.get(o, len(names)) for o in own])
