@@ -14,62 +14,22 @@ the median semi-major axis. ~25 CPU s a seed.
 
 from __future__ import annotations
 
-import argparse
-import copy
-
 import numpy as np
-import yaml
+from one_launch import arguments, fly_one_launch, seeds_of
 
 SPANS_S = ((-20, 0), (0, 10), (10, 20), (20, 40), (40, 60), (60, 120), (120, 240), (240, 600))
 #: One sample of a 6-dof NEES above this is outside its 95 % bound.
 NEES_95 = 12.592
 
 
-def seeds_of(text: str) -> list[int]:
-    """``"1-30"`` or ``"7"``: the seeds, in order."""
-    lo, _, hi = text.partition("-")
-    try:
-        seeds = list(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        seeds = []
-    if not seeds:
-        raise SystemExit(f"--seeds = {text!r}: expected a seed or a range like 1-30")
-    return seeds
-
-
 def run(name: str, launch_id: str, seed: int, duration_s: float) -> list[tuple]:
     """Rows (object, kind "nees" or "ellipse", time after burnout s, value, semi-major km)."""
     from lookout.assess.impact import CHI2_2D_95, mahalanobis2
     from lookout.geodesy import ecef_to_geodetic
-    from lookout.scenario import ScenarioError
-    from lookout.scenario.parse import parse, resolve
     from lookout.scoring import score
     from lookout.scoring.evaluation import _track_truth, assess_reports, followed_objects
-    from lookout.simulate import simulate
-    from lookout.tracking.coverage import declared_coverage
-    from lookout.tracking.tracker import track
 
-    try:
-        src = yaml.safe_load(resolve(name).read_text())
-    except ScenarioError as e:
-        raise SystemExit(str(e)) from None
-    except OSError as e:
-        raise SystemExit(f"scenario = {name!r}: {e}") from None
-    d = copy.deepcopy(src)
-    d["name"], d["seed"], d["duration_s"] = f"{name}-{launch_id}-{seed}", seed, duration_s
-    for p in d["partners"]:
-        for s in p.get("sensors") or []:
-            if "false_alarms_per_scan" in s:
-                s["false_alarms_per_scan"] = 0
-    entries = [dict(e, time_s=20.0) for e in d.get("launches") or [] if e.get("id") == launch_id]
-    if len(entries) != 1:
-        ids = [e.get("id") for e in d.get("launches") or []]
-        raise SystemExit(f"launch = {launch_id!r}: expected one of {name}'s launches {ids}")
-    d["launches"] = entries
-    sc = parse(d)
-    sim = simulate(sc)
-    out = track(sim.detections, report_period_s=1.0, t_end=sc.duration_s,
-                coverage=declared_coverage(sc))  # fmt: skip
+    sc, sim, out = fly_one_launch(name, launch_id, seed, duration_s)
     burnout = sim.trajectory(launch_id).event("burnout").t
     scores = score(out, sim.trajectories, sim.labels, detections=sim.detections)
     m = scores.matches
@@ -114,12 +74,7 @@ def table(rows: list[tuple]) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("scenario")
-    ap.add_argument("launch")
-    ap.add_argument("--seeds", default="1-30")
-    ap.add_argument("--duration-s", type=float, default=620.0)
-    args = ap.parse_args()
+    args = arguments(__doc__)
     rows: list[tuple] = []
     for seed in seeds_of(args.seeds):
         rows += run(args.scenario, args.launch, seed, args.duration_s)
