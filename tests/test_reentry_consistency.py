@@ -13,7 +13,7 @@ from scipy.stats import chi2
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere
 from lookout.tracking import Tracker, TrackerConfig, TrackLog, track
-from lookout.tracking.drag import cd_mach_shift, cd_mach_step, cd_mach_walk, drag_q
+from lookout.tracking.drag import cd_mach_step, cd_mach_walk, cd_shape, departure_walk, drag_q
 from lookout.tracking.manoeuvre import (
     DIVE_SPEEDS_MPS,
     ManoeuvreConfig,
@@ -24,7 +24,7 @@ from lookout.tracking.manoeuvre import (
     reseed,
 )
 from lookout.tracking.mixing import COAST, MANOEUVRE, mix, transition
-from lookout.tracking.motion import KAPPA, NX, altitude_approx
+from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 
 R_EQ = 6378137.0
 
@@ -54,7 +54,7 @@ def test_a_tracked_hypersonic_reentry_vehicle_gets_little_drag_noise():
     P[1, 0:3, 0:3] *= 3000.0**2
     P[1, 3:6, 3:6] *= 3000.0**2
     P[1, KAPPA, KAPPA] = 15.0**2
-    q_acc, q_kappa, _ = drag_q(x, P, cfg)
+    q_acc, q_kappa = drag_q(x, P, cfg)
     rho = 0.0184  # kg/m³ at 30 km
     a_drag = 0.5 * rho * (1000.0**2 + 6000.0**2) * (1.3e-4 + cfg.kappa_floor_m2_kg)
     white = np.sqrt(q_acc / cfg.accel_noise_tau_s)
@@ -110,10 +110,15 @@ def test_a_stage_slowing_through_mach_one_has_its_drag_coefficient_follow_its_ta
     x1 = x0.copy()
     x1[0, 3] = -0.8 * c
     kappa, sigma = np.array([3e-3]), np.array([1.5e-4])
-    assert cd_mach_shift(x0, x1, kappa, sigma)[0] == pytest.approx(np.log(0.9 / 1.2), rel=1e-3)
+    x0[0, KAPPA] = kappa[0] / KAPPA_UNIT
+    P = np.eye(NX)[None].copy()
+    P[0, KAPPA, KAPPA] = (sigma[0] / KAPPA_UNIT) ** 2
+    shape = cd_shape(x0, P, np.array([True]))  # the shape the prediction carries
+    g = shape(np.array([1.0, 0.8]))[0]
+    assert g[1] - g[0] == pytest.approx(np.log(0.9 / 1.2), rel=1e-3)
     whole = cd_mach_step(x0, x1, kappa, sigma)[0]
     assert whole > 0.05
-    assert cd_mach_step(x0, x1, kappa, sigma, about_mean=True)[0] < 1e-3 * whole
+    assert departure_walk(np.array([1.0]), np.array([0.8]), shape.w)[0] < 1e-3 * whole
 
 
 def _coasting(alt_m, speed_mps, climb_mps, kappa, kappa_sigma):
@@ -322,8 +327,7 @@ def test_a_stage_slowing_through_the_table_knots_is_predicted_along_its_table():
     over each step and moved by the step's mean change after it, and a step across a knot
     walked by the kink (5-9 % a step, never taken back: lofted-icbm's third stage's sigma 0.1
     -> 14 % over Mach 5.5 -> 0.8, NEES 0.01-0.5 falling unseen)."""
-    from lookout.tracking.drag import cd_shape, departure_walk
-    from lookout.tracking.motion import KAPPA_UNIT, propagate
+    from lookout.tracking.motion import propagate
 
     am = 1.8e-3
     c = atmosphere.speed_of_sound(np.array([12e3]))[0]
@@ -360,7 +364,6 @@ def test_the_tables_departure_walks_the_same_whatever_the_steps():
     """A slender body that may fly the booster's or the reentry vehicle's table (weighed
     alike) slowing from Mach 3 to 0.7: the walk of what their mean shape leaves is the same in
     one step as in 23 (a walk in Mach, not per step), and none for one table."""
-    from lookout.tracking.drag import departure_walk
 
     w = np.array([[0.5], [0.5], [0.0]])
     edges = np.linspace(3.0, 0.7, 24)
@@ -379,7 +382,6 @@ def test_the_transition_holds_kappas_dependence_on_the_speed():
     finite differences of the prediction to 20 % (the rate averaged over each RK4 step's
     ends, which a knot of the table within the step still leaves 5-20 % off; the rate at its
     start alone had the drag column 39 % off)."""
-    from lookout.tracking.drag import cd_shape
     from lookout.tracking.motion import propagate
 
     x = np.zeros((1, NX))

@@ -145,14 +145,6 @@ def _weights(mach, kappa, kappa_sigma, tables) -> np.ndarray:
     return np.where(w.sum(axis=0) > 1e-6, w, 1.0)
 
 
-def _shift(m0, m1, w, tables) -> np.ndarray:
-    """The tables' mean change (N,) of ``ln Cd`` from Mach ``m0`` to ``m1``, weighed by ``w``."""
-    each = np.zeros((len(tables), m0.size))
-    for k, (knots, log_cd, _, _) in enumerate(tables):
-        each[k] = np.interp(m1, knots, log_cd) - np.interp(m0, knots, log_cd)
-    return (w * each).sum(axis=0) / w.sum(axis=0)
-
-
 @cache
 def _union_grid() -> tuple[np.ndarray, np.ndarray]:
     """The catalogue tables' Mach knots, all of them (K,), and each table's ``ln Cd`` there
@@ -164,17 +156,12 @@ def _union_grid() -> tuple[np.ndarray, np.ndarray]:
     return grid, np.log(np.array([t(grid) for t in tables.values()]))
 
 
-def _step(x0, x1, kappa, kappa_sigma, about_mean):
-    """``cd_mach_step``'s variance and, with ``about_mean``, the mean change it is taken about
-    (``cd_mach_shift``; zeros without): the Mach numbers and the tables' weights once for both."""
+def _step(x0, x1, kappa, kappa_sigma):
+    """``cd_mach_step``: the tables' whole change over the Mach range the step crosses."""
     m = [_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1)]
     lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
     tables = _drag_tables()
     w = _weights(m[0], kappa, kappa_sigma, tables)
-    shift = np.zeros(lo_m.size)
-    if about_mean:
-        shift = _shift(m[0], m[1], w, tables)
-        return departure_walk(m[0], m[1], w), shift
     each = np.zeros((len(tables), lo_m.size))
     for k, (knots, log_cd, _, _) in enumerate(tables):
         # The part of each segment crossed (segments, N), summed over the segments in order.
@@ -183,7 +170,7 @@ def _step(x0, x1, kappa, kappa_sigma, about_mean):
         )
         d = np.diff(log_cd)[:, None]
         each[k] = (d**2 * part / np.diff(knots)[:, None]).sum(axis=0)
-    return (w * each).sum(axis=0) / w.sum(axis=0), shift
+    return (w * each).sum(axis=0) / w.sum(axis=0)
 
 
 def departure_walk(m0: np.ndarray, m1: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -250,37 +237,16 @@ def cd_mach_step(
     x1: np.ndarray,
     kappa: np.ndarray,
     kappa_sigma: np.ndarray,
-    about_mean: bool = False,
 ) -> np.ndarray:
     """Variance (N,) of the change of ``ln kappa`` over a prediction from states ``x0`` to
     ``x1`` (N, 10): ``cd_mach_walk`` integrated over the Mach range the step crosses, from
     its ends, ``d_i²`` times the part of each table segment crossed. At its start alone a
     step's rate missed the range a body decelerating at hundreds of m/s² crosses within it
     (lofted-icbm's third stage from Mach 20 to 3 in 4 s at 30-12 km: its drag coefficient
-    certain to 0.1 %, NEES 36-92,000). ``about_mean``: where the prediction carries the
-    tables' mean change (``cd_mach_shift``), each segment's change less the mean slope's over
-    it, ``(d_i - s ΔM_i)²``, so the walk is the tables' departure from the mean alone (none
-    where one table fits, as a spent stage's: the second moment on top of the mean had
-    irbm-overflight's reentry NEES in bounds at 0.43, 0.87 without the mean)."""
-    return _step(x0, x1, kappa, kappa_sigma, about_mean)[0]
-
-
-def cd_mach_shift(
-    x0: np.ndarray, x1: np.ndarray, kappa: np.ndarray, kappa_sigma: np.ndarray
-) -> np.ndarray:
-    """Expected change (N,) of ``ln kappa`` over a prediction from states ``x0`` to ``x1``
-    (N, 10): each catalogue table's ``ln Cd`` at the end's Mach number less at the start's,
-    averaged over the tables the body may fly (weighed as in ``cd_mach_step``, by the
-    probability that ``kappa`` (N,, m²/kg, of sigma ``kappa_sigma``) lies within the ``Cd A /
-    m`` of the catalogue's bodies that fly each). The mean of the walk ``cd_mach_step`` gives
-    the variance of: the drag coefficient follows the Mach number, and a body slowing through
-    it has its drag predicted with the coefficient it will have, not the one it had. A spent
-    stage last seen at Mach 1 (``Cd`` 1.2) and falling unseen to Mach 0.5 (0.8) flew on with
-    half as much drag again as it had: srbm-salvo's stage tracks reached the ground 15-30 s
-    after their stages, within 10 km of the next stage down (issue 13)."""
-    m0, m1 = (_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1))
-    tables = _drag_tables()
-    return _shift(m0, m1, _weights(m0, kappa, kappa_sigma, tables), tables)
+    certain to 0.1 %, NEES 36-92,000). For ``kappa`` held over the step
+    (``TrackerConfig.cd_mach_mean`` off); where the prediction carries the tables' shape
+    (``cd_shape``) the walk is their departure from it alone (``departure_walk``)."""
+    return _step(x0, x1, kappa, kappa_sigma)
 
 
 def linearisation_sigma(
@@ -319,18 +285,15 @@ def drag_q(
     x1: np.ndarray | None = None,
     dt: np.ndarray | None = None,
     w: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
     of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
     floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
     the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
     ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
-    in the drag that sets both, as in the boost mode's noise. Third, the mean change of
-    ``ln kappa`` over that step the walk is taken about (``cd_mach_shift``, with
-    ``cd_mach_mean``; zeros otherwise and without ``x1``), for the prediction to carry. With
-    ``w`` (tables, N), the tables' weights of the shape the prediction carried
-    (``cd_shape``), the walk is what that shape leaves (``departure_walk``) and the third is
-    zeros."""
+    in the drag that sets both, as in the boost mode's noise. With ``w`` (tables, N), the
+    tables' weights of the shape the prediction carried (``cd_shape``), the walk is what that
+    shape leaves (``departure_walk``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = np.einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
@@ -339,22 +302,20 @@ def drag_q(
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
-    shift = np.zeros(x.shape[0])
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
     elif w is not None:
         var = departure_walk(_mach(pos, vel), _mach(x1[:, 0:3], x1[:, 3:6]), w)
         walk = var / np.maximum(np.abs(dt), 1e-9)
     else:
-        var, shift = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig, config.cd_mach_mean)
+        var = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
         walk = var / np.maximum(np.abs(dt), 1e-9)
     q_kappa = walk * kap * kap
-    return q_acc, q_kappa, shift
+    return q_acc, q_kappa
 
 
 __all__ = [
     "CdShape",
-    "cd_mach_shift",
     "cd_mach_step",
     "cd_mach_walk",
     "cd_shape",
