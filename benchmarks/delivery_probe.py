@@ -14,9 +14,9 @@ assessment's worker thread was busy (0 when the batches run in a child process,
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -24,7 +24,7 @@ from collections import defaultdict
 import numpy as np
 
 import lookout.bench.picture as bp
-from lookout.scenario import load
+from lookout.scenario import ScenarioError, load
 from lookout.timebase import s_to_ns
 
 EV: list[tuple[float, str, object]] = []  # (wall, kind, info)
@@ -106,13 +106,19 @@ def install(co):
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    out = sys.argv[sys.argv.index("--json") + 1] if "--json" in sys.argv else None
-    if out:
-        args.remove(out)
-    name, duration = args[0], float(args[1])
-    speed = float(args[2]) if len(args) > 2 else 1.0
-    scenario = load(name)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scenario")
+    ap.add_argument("duration_s", type=float)
+    ap.add_argument("speed", type=float, nargs="?", default=1.0)
+    ap.add_argument("--json", dest="out", default=None, metavar="OUT")
+    args = ap.parse_args()
+    out, duration, speed = args.out, args.duration_s, args.speed
+    if duration <= 0 or speed <= 0:  # the wall-clock probes need a clock to be late against
+        raise SystemExit(f"duration_s = {duration}, speed = {speed}: expected both > 0")
+    try:
+        scenario = load(args.scenario)
+    except ScenarioError as e:
+        raise SystemExit(str(e)) from None
     build = bp.Coalition.build
 
     def probed_build(*a, **k):
