@@ -31,7 +31,7 @@ def run(repeat: int = 3, batch: int = 40, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     P = np.diag([300.0**2] * 3 + [15.0**2] * 3)
     times = t_bo + 10.0 + 15.0 * np.arange(batch)
-    x = tr.state_at(times) + rng.multivariate_normal(np.zeros(6), P, size=batch)
+    x = tr.flown_state_at(times) + rng.multivariate_normal(np.zeros(6), P, size=batch)
     Ps = np.broadcast_to(P, (batch, 6, 6))
     one = best_of(lambda: predict_impacts(times[:1], x[:1], Ps[:1]), repeat)
     many = best_of(lambda: predict_impacts(times, x, Ps), repeat)

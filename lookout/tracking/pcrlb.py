@@ -5,10 +5,11 @@ The recursion (Tichavský et al. 1998, additive Gaussian noise form) is
     J_{k+1} = (Q_k + F_k J_k^{-1} F_k^T)^{-1} + Σ_i H_i^T R_i^{-1} H_i,
 
 with the transition ``F_k`` and the measurement Jacobians ``H_i`` evaluated on the truth
-trajectory, and the tracker's own motion model and process noise (``motion``) for the truth's
-phase: the boost mode (9 states, thrust acceleration as a random walk) while the object truly
-thrusts, the coast mode (6 states) otherwise; at burnout the bound is marginalised to position
-and velocity, at an ignition the thrust acceleration gets the initiation prior.
+trajectory as flown between its samples (``Trajectory.flown_state_at``, the scores' truth), and
+the tracker's own motion model and process noise (``motion``) for the truth's phase: the boost
+mode (9 states, thrust acceleration as a random walk) while the object truly thrusts, the coast
+mode (6 states) otherwise; at burnout the bound is marginalised to position and velocity, at an
+ignition the thrust acceleration gets the initiation prior.
 
 Assumptions, so that the figure is read right:
 
@@ -111,6 +112,13 @@ def pcrlb(
     events = [(float(t), 0, i) for i, t in enumerate(det_s)]
     events += [(float(t), 1, i) for i, t in enumerate(times)]
     events.sort()
+    # The truth as flown at every event time, in one call (``Trajectory.flown_state_at``).
+    ev_t = np.unique([e[0] for e in events])
+    ev_x = trajectory.flown_state_at(ev_t)
+
+    def truth(tq: float) -> np.ndarray:
+        return ev_x[np.searchsorted(ev_t, tq)]
+
     P = None
     boost = False
     t_prev = None
@@ -127,7 +135,7 @@ def pcrlb(
                 P[6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
             t_prev = t
         elif t > t_prev:
-            state = trajectory.state_at(t_prev)
+            state = truth(t_prev)
             thrust = bool(trajectory.thrusting_at(t_prev))
             if thrust and not boost:
                 P9 = np.zeros((_NB, _NB))
@@ -152,7 +160,7 @@ def pcrlb(
             P = F @ P @ F.T + Q
             t_prev = t
         if what == 0:
-            state = trajectory.state_at(t)
+            state = truth(t)
             if not np.all(np.isfinite(state)):
                 continue
             info = _information(by_time[int(det_t[i])], state, geometry)
@@ -169,6 +177,6 @@ def pcrlb(
 def _thrust(trajectory, t: float, h: float = 0.25) -> float:
     """The truth's non-gravitational acceleration (m/s²) at ``t``: its velocity's central
     difference over ``±h`` s less gravity and the rotating frame's terms (thrust and drag)."""
-    s = trajectory.state_at(np.array([t - h, t, t + h]))
+    s = trajectory.flown_state_at(np.array([t - h, t, t + h]))
     dv = (s[2, 3:6] - s[0, 3:6]) / (2.0 * h)
     return float(np.linalg.norm(dv - acceleration(s[1:2, :3], s[1:2, 3:6])[0]))

@@ -67,7 +67,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             # An object with no insertion of its own (the upper stage spent beside a satellite)
             # is in orbit from its first second with a perigee above the air, as the flight
             # decides insertion: it threatens nobody from there on.
-            states = tr.state_at(ts)
+            states = tr.flown_state_at(ts)
             up = np.flatnonzero(
                 perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
             )
@@ -133,12 +133,12 @@ def attribute_events(sim, tracks: list[SystemTrack]) -> dict[str, str]:
         return {}
     t = np.array([ns_to_s(st.t_ns) for st in tracks])
     x = np.array([st.x[:3] for st in tracks], dtype=float)
-    # Distance from every track to every truth object alive then (one state_at per object).
+    # Distance from every track to every truth object alive then (one flown_state_at per object).
     dist = np.full((len(tracks), len(sim.trajectories)), np.inf)
     for j, tr in enumerate(sim.trajectories):
         alive = np.flatnonzero((t >= tr.t_start) & (t <= tr.t_end))
         if alive.size:
-            dist[alive, j] = np.linalg.norm(tr.state_at(t[alive])[:, :3] - x[alive], axis=1)
+            dist[alive, j] = np.linalg.norm(tr.flown_state_at(t[alive])[:, :3] - x[alive], axis=1)
     dist[np.isnan(dist)] = np.inf
     roots = [tr.parent_id or tr.object_id for tr in sim.trajectories]
     nearest = np.argmin(dist, axis=1)
