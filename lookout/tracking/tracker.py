@@ -98,6 +98,7 @@ from lookout.tracking.mixing import (
     reseed_boost,
     staged_prior,
     staging_probability,
+    thrust_growth,
     transition,
     young_boost,
 )
@@ -223,7 +224,7 @@ class Tracker:
             if cand.size:
                 xp, Pp, c, xbar, Pbar, staged = self._predict(cand, scan.t)
                 ia, jb, formation, dll, near, thrust_ok = self.associator.associate(
-                    scan, cand, xp, Pp, c, xbar
+                    scan, cand, xp, Pp, c, xbar, staged if self.config.staging_gates else None
                 )
                 bi, bj, bdll, bthrust = self.associator.branches
                 # Copies of the branching tracks taken before their own update (``clone``).
@@ -379,6 +380,10 @@ class Tracker:
         cap = np.where(tracks.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
         cap = np.repeat(cap, NMODE)
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
+        if cfg.boost_thrust_growth:  # the boost mode's thrust grows as its stage burns
+            xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
+            thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt)
+            xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         # The coast and manoeuvre modes' drag noise: what their drag model leaves out over the
         # step (``tracking.drag``); the boost mode's drag is lumped with its thrust.
@@ -396,7 +401,7 @@ class Tracker:
             xp[dm, KAPPA] *= scale
             F[dm, KAPPA, :] *= scale[:, None]
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
-        # The boost mode's thrust: a white jerk along it and a smaller one across it.
+        # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
         Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
@@ -451,6 +456,8 @@ class Tracker:
             Pm_ = a[:, None, None] * (P2 + d2[:, :, None] * d2[:, None, :])
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
+            if cfg.boost_thrust_growth:
+                thrust_growth(xm_, xs1, F, dtl)
             q_acc, q_kappa = tracker_accel_q(xm_, cfg)
             Q = process_noise(dtl, q_acc, 0.0, q_kappa)
             Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
