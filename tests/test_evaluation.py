@@ -17,6 +17,7 @@ KEYS = {
 FLIGHT_KEYS = {
     "truth_impact", "orbital", "class", "ellipse_containment", "first_prediction_s",
     "launch_point_error_km", "final_impact_error_km", "overflown", "first_overflight_warning_s",
+    "stage_ellipse_containment", "stage_predictions",
 }  # fmt: skip
 
 
@@ -46,6 +47,8 @@ def test_irbm_overflight_tracked_near_its_bound_and_assessed(irbm):
     f = irbm["flights"]["IRBM-1"]
     assert f["truth_impact"] is not None and not f["orbital"]
     assert f["ellipse_containment"] >= 0.9
+    # ... and its spent stage's, flown with a tumbling stage's drag.
+    assert f["stage_predictions"] > 100 and f["stage_ellipse_containment"] >= 0.9
     assert f["final_impact_error_km"] < 5.0
     assert f["launch_point_error_km"] < 20.0
     # Japan is named as overflown, and said so well before the missile gets there.

@@ -812,30 +812,34 @@ def test_a_partner_node_sends_its_clock_after_each_report_instant():
         assert sent[i - 2 : i] == ["detection_batch", "local_track"]
 
 
-def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_picture():
-    """``assess_in_background`` (the embedded coalition's default): the batch of an assessment
-    instant runs in a worker thread while the exchange's loop goes on. The instant's tracks go
-    out at once with their previous assessment, and again at the next report, with their fresh
-    assessment, launch event and object type, before that report's own: every message the
-    synchronous picture sends, the same bytes, whatever the thread's timing (the point is fixed
-    by the reports, so a replay gives the same bytes)."""
+def _climbing_missile(t: float) -> list:
+    """A fused ballistic missile climbing through 150 km, 2.2 km/s east and 1.2 km/s up, at t."""
     from lookout.geodesy import geodetic_to_ecef
-    from lookout.picture.common import CommonPicture
     from lookout.picture.fusion import FusedTrack
 
-    # A ballistic missile climbing through 150 km, 2.2 km/s east and 1.2 km/s up.
     pos = np.asarray(geodetic_to_ecef(np.radians(39.0), np.radians(127.0), 150e3), dtype=float)
     up = pos / np.linalg.norm(pos)
     east = np.cross([0.0, 0.0, 1.0], up)
     east /= np.linalg.norm(east)
     x0 = np.concatenate([pos.ravel(), 2.2e3 * east + 1.2e3 * up])
-    P = _P(300.0, 5.0)
+    x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
+    return [FusedTrack("S1", t, x, _P(300.0, 5.0), 0.0, ("KR",), tracker_id=1, last_seen=t)]
 
-    def tracks(t):
-        x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
-        return [FusedTrack("S1", t, x, P, 0.0, ("KR",), tracker_id=1, last_seen=t)]
 
-    now, later = CommonPicture(), CommonPicture(assess_in_background=True)
+@pytest.mark.parametrize("worker", ["thread", "process"])
+def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_picture(worker):
+    """``assess_in_background`` (the embedded coalition's default): the batch of an assessment
+    instant runs in a worker thread while the exchange's loop goes on. The instant's tracks go
+    out at once with their previous assessment, and again at the next report, with their fresh
+    assessment, launch event and object type, before that report's own: every message the
+    synchronous picture sends, the same bytes, whatever the thread's timing (the point is fixed
+    by the reports, so a replay gives the same bytes). The same in a child process
+    (``assess_worker="process"``, the embedded coalition's), whose CPU is counted too."""
+    from lookout.picture.common import CommonPicture
+
+    tracks = _climbing_missile  # the scene's fused track at each instant
+    now = CommonPicture()
+    later = CommonPicture(assess_in_background=True, assess_worker=worker)
     instants = np.arange(5.0, 12.0)
     sync = {t: now.publish(t, tracks(t)) for t in instants}
     background = {t: later.publish(t, tracks(t)) for t in instants}
@@ -851,3 +855,24 @@ def test_an_assessment_in_the_background_gives_every_message_of_the_synchronous_
     for t in (7.0, 8.0, 9.0):
         assert background[t] == sync[t]
     assert later.assessment_cpu_s() > 0.0
+
+
+def test_an_assessment_child_process_lost_is_replaced_by_a_thread_and_no_batch_is_lost():
+    """The embedded coalition's assessment child process killed (out of memory, a signal): the
+    batch it held is assessed in the exchange's own process and every later one in a thread
+    there; every instant's tracks still go out assessed, the loss is counted, nothing raises."""
+    import os
+
+    from lookout.picture.common import CommonPicture
+    from lookout.timebase import s_to_ns
+
+    tracks = _climbing_missile  # the scene's fused track at each instant
+    picture = CommonPicture(assess_in_background=True, assess_worker="process")
+    out = {5.0: picture.publish(5.0, tracks(5.0))}  # an assessment instant (every 5 s)
+    picture._worker.submit(os._exit, 9)  # the child dies, after the batch of 5 s or before
+    out.update({t: picture.publish(t, tracks(t)) for t in (10.0, 15.0)})
+    out[20.0] = picture.flush()
+    picture.close()
+    assert picture.worker_failures == 1 and picture.assess_worker == "thread"
+    assessed = [st for t in (10.0, 15.0, 20.0) for st in out[t] if st.assessment is not None]
+    assert {st.t_ns for st in assessed} == {s_to_ns(t) for t in (5.0, 10.0, 15.0)}

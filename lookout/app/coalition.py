@@ -15,7 +15,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.app.defaults import (
+    ASSESS_WORKER,
+    HEARTBEAT_S,
+    PICTURE_PARAMS,
+    STEP_S,
+    default_policy,
+    key_seed,
+)
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import SimClock
 from lookout.exchange.exchange import Exchange
@@ -106,7 +113,9 @@ class Coalition:
         clock = SimClock(0)
         bus = MemoryBus()
         audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
-        picture = CommonPicture(**PICTURE_PARAMS)
+        # The assessment's batches in a child process: in a thread they held the interpreter
+        # (numpy on small arrays keeps the GIL) and slowed the loop's deliveries twofold.
+        picture = CommonPicture(**PICTURE_PARAMS, assess_worker=ASSESS_WORKER)
         # One process: an envelope relayed to every node is verified once (``SignatureMemo``).
         memo = SignatureMemo()
         exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture,
@@ -114,7 +123,7 @@ class Coalition:
         nodes = {
             p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
                            warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None,
-                           coverage=declared_coverage(scenario, p),
+                           coverage=declared_coverage(scenario, p), heartbeat_s=HEARTBEAT_S,
                            verifier=Verifier(keyring, clock, signatures=memo))
             for p in names
         }  # fmt: skip

@@ -21,6 +21,20 @@ PICTURE_PARAMS = {
     "assess_in_background": True,
 }
 
+#: The longest a partner node of the embedded coalition goes without a ``Heartbeat`` (s): 0, one
+#: after every step. A heartbeat tells the fusion that the partner's data up to its clock is
+#: all in, so with one every step the fusion takes each step's detections in that step; with one
+#: only at report instants it held them back a latency window (1 s) and took 1.2 s of every
+#: partner's detections in the report step, on the way to every partner (the largest part of
+#: the report's delivery at real time on mass-raid: ``docs/benchmarks.md``). The fusion takes
+#: the same detections in the same order and reports the same picture; the cost is four more
+#: heartbeats a second from each partner (sealed, verified, audited, relayed).
+HEARTBEAT_S = 0.0
+#: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):
+#: a child process, beside the event loop rather than sharing its interpreter. Not recorded in
+#: the audit log: the messages are the same bytes either way (a replay uses a thread).
+ASSESS_WORKER = "process"
+
 
 def default_policy(scenario: Scenario) -> dict:
     """The demo's releasability: every partner shares its radars' detections and its tracks

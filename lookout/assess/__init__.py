@@ -26,6 +26,7 @@ from lookout.assess.impact import (
     ellipse_from_cov,
     mahalanobis2,
     predict_impacts,
+    spent_stage_prior,
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, territories
@@ -51,5 +52,6 @@ __all__ = [
     "mahalanobis2",
     "predict_impacts",
     "range_class",
+    "spent_stage_prior",
     "territories",
 ]

@@ -36,11 +36,13 @@ from lookout.assess.energy import (
     specific_energy,
 )
 from lookout.assess.impact import (
+    TYPED_STAGE_PROB,
     BallisticPrior,
     Ellipse,
     ImpactBatch,
     ellipse_from_cov,
     predict_impacts,
+    spent_stage_prior,
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
@@ -354,6 +356,7 @@ class Assessor:
 
     def __init__(self, prior: BallisticPrior | None = None, outlines: Territories | None = None):
         self.prior = prior or BallisticPrior()
+        self.stage_prior = spent_stage_prior()
         self.outlines = outlines or territories()
         self.memory: dict[str, TrackMemory] = {}
 
@@ -367,6 +370,7 @@ class Assessor:
         impacts: ImpactBatch | None = None,
         no_lift: Collection[str] = (),
         parents: Mapping[str, str] | None = None,
+        stages: Collection[str] = (),
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -377,7 +381,11 @@ class Assessor:
         impact stays ballistic, never widened to a manoeuvre footprint. ``parents``: a track
         born next to another (a stage, a reentry vehicle seen separating from it: the tracker's
         ``parent_of``) to the id of that track; it was launched where and when its parent was,
-        and takes its parent's launch point rather than making one of its own (``_launch_of``)."""
+        and takes its parent's launch point rather than making one of its own (``_launch_of``).
+        ``stages``: ids of tracks their launch event types spent stages: their impact is flown
+        with a tumbling stage's drag too (``self.stage_prior``, ``spent_stage_prior``), and the
+        two predictions mixed by the typing's odds (``TYPED_STAGE_PROB``), ``impacts`` or
+        not."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -422,6 +430,13 @@ class Assessor:
             impacts = impacts.take(fly)
         elif fly.size:
             impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
+        no_lift = set(no_lift) | set(stages)  # a tumbling motor case has no lift
+        if stages and fly.size:
+            tumbling = np.flatnonzero([track_ids[i] in stages for i in fly])
+            if tumbling.size:
+                rows = fly[tumbling]
+                stage = predict_impacts(t[rows], x[rows], P[rows], self.stage_prior)
+                impacts.put(tumbling, impacts.take(tumbling).mixed_with(stage, TYPED_STAGE_PROB))
         row = {int(i): k for k, i in enumerate(fly)}
 
         out, nominals, glide = [], [], []

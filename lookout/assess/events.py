@@ -151,6 +151,17 @@ class LaunchEvents:
         m = self.members.get(track_id)
         return (None, None) if m is None else (m.event_id, m.object_type)
 
+    def parted_stage(self, track_id: str) -> bool:
+        """Whether a track is a spent stage seen parting: typed ``spent_stage`` and one of a
+        separation of its event (the piece that parted or the one it parted from). A member
+        typed a stage for want of energy or of a place ahead among members joined by their
+        launch points alone may be another missile of a salvo (srbm-salvo's SRBM-5: its
+        reentry vehicle's track, in SRBM-1's event)."""
+        m = self.members.get(track_id)
+        if m is None or m.object_type != "spent_stage":
+            return False
+        return any(track_id in (p, c) for p, c, _ in self.events[m.event_id].separations)
+
     def event_of(self, track_id: str) -> LaunchEvent | None:
         m = self.members.get(track_id)
         return None if m is None else self.events[m.event_id]

@@ -129,11 +129,16 @@ class StageClock:
         self._stack: list[str] = []
         self._t = 0.0
         self._background: dict[str, tuple[Callable[[], float], float]] = {}
+        self._elsewhere: set[str] = set()  # background stages in another process
         self.start()
 
-    def background(self, stage: str, cpu: Callable[[], float]) -> None:
-        """``stage`` runs in a thread whose CPU seconds so far ``cpu`` returns."""
+    def background(self, stage: str, cpu: Callable[[], float], *, own: bool = True) -> None:
+        """``stage`` runs in a thread whose CPU seconds so far ``cpu`` returns; ``own``: a
+        thread of this process (its CPU is in the process's clock, so not the loop's), else
+        another process (a child: credited to the stage, taken from nothing)."""
         self._background[stage] = (cpu, cpu())
+        if not own:
+            self._elsewhere.add(stage)
 
     def start(self) -> None:
         """A busy period begins (what came before it, time asleep included, is nobody's but
@@ -159,13 +164,15 @@ class StageClock:
         self._t = self._wall0 = now
 
     def _credit_background(self) -> float:
-        """The background stages' CPU since the last call, credited to them; returns it."""
+        """The background stages' CPU since the last call, credited to them; returns what of
+        it is this process's."""
         used = 0.0
         for stage, (clock, last) in self._background.items():
             now = clock()
             self.cpu[stage] += now - last
             self._background[stage] = (clock, now)
-            used += now - last
+            if stage not in self._elsewhere:
+                used += now - last
         return used
 
     def enter(self, stage: str) -> None:
@@ -431,8 +438,9 @@ async def run_embedded(
     inclusion = InclusionProbe(picture.fusion)
     picture.ingest = stages.sync("fusion", picture.ingest)
     picture.flush = stages.sync("fusion", picture.flush)
-    if picture.assess_in_background:  # its worker thread's own CPU clock
-        stages.background("assessment", picture.assessment_cpu_s)
+    in_child = picture.assess_in_background and picture.assess_worker == "process"
+    if picture.assess_in_background:  # its worker thread's own CPU clock, or its child's
+        stages.background("assessment", picture.assessment_cpu_s, own=not in_child)
     else:
         picture.assessor.update = stages.sync("assessment", picture.assessor.update)
     exchange.handle = stages.coroutine("exchange", exchange.handle)
@@ -458,6 +466,7 @@ async def run_embedded(
     gc.collect()
     gc.freeze()  # the simulation's objects: not walked again by every collection
     cpu0 = time.process_time()
+    child0 = picture.assessment_cpu_s() if in_child else 0.0
     wall0 = time.perf_counter()
     stages.start()
     for t in steps(end):
@@ -478,6 +487,8 @@ async def run_embedded(
     stages.settle()
     wall = time.perf_counter() - wall0
     total = time.process_time() - cpu0
+    if in_child:  # the child's batches: CPU of the chain, not of this process
+        total += picture.assessment_cpu_s() - child0
     rss_samples.append((round(end, 1), rss_bytes()))
     gc.unfreeze()
     co.audit.close()
@@ -497,7 +508,9 @@ async def run_embedded(
         detections=shared,
         included=sum(len(i.detection_t_ns) for i in inclusion.inclusions),
         ages=ages,
-        peak_rss_bytes=peak_rss_bytes(),
+        # With the assessment in a child process, both processes' high-water marks added
+        # (an upper bound of the pair's peak).
+        peak_rss_bytes=peak_rss_bytes() + picture.worker_peak_rss_bytes,
         rss_samples=rss_samples,
         system_tracks=len({i.system_track_id for i in inclusion.inclusions}),
         exchange=json.loads(json.dumps(exchange.counters(), default=str)),

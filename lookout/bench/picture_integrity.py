@@ -36,6 +36,12 @@ from lookout.physics.trajectory import PHASE_NAMES
 MAX_CLAIM_ROWS = 80
 #: Claim counts, in table order.
 CLAIMS = ("phantom_launches", "false_overflight_claims", "false_impact_area_claims")
+#: What each flight's entry keeps of the central tracker's (``lookout track --json``'s flights):
+#: its impact ellipses' containment of its own truth and of its spent stages'.
+FLIGHT_FIGURES = (
+    "vehicle", "class", "truth_overflown", "overflown", "ellipse_containment",
+    "stage_ellipse_containment", "stage_predictions",
+)  # fmt: skip
 
 
 def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[str, Any]:
@@ -89,8 +95,7 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
         "sim_s": sc.duration_s,
         "views": views,
         "flights": {
-            fid: {k: f.get(k) for k in ("vehicle", "class", "truth_overflown", "overflown")}
-            for fid, f in central["flights"].items()
+            fid: {k: f.get(k) for k in FLIGHT_FIGURES} for fid, f in central["flights"].items()
         },
         "timings_s": timings,
     }

@@ -21,13 +21,25 @@ alone, never by the wall clock, so the picture is the same bytes whatever the ma
 and a replay of the audit log reproduces it. The cost: the tracks of every assessment instant
 are sent twice. A run's last assessment instant, with no report after it, has no second
 message.
+
+``assess_worker="process"`` (the embedded coalition, ``lookout.app.coalition``) runs that batch
+in a child process holding the ``Assessor`` instead of a thread: the assessment is numpy calls
+on small arrays, which hold the GIL, so a thread took the event loop's interpreter for half
+the time while a batch ran and the loop's deliveries took twice as long (measured on mass-raid
+at real time: the report instants' delivery mean 0.17 s with no batch running, 0.36 s with
+one; ``docs/benchmarks.md``). A child process runs beside the loop on another core. The
+same calls in the same order on the same code: the same assessments, bit for bit.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import resource
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +50,8 @@ from lookout.assess.events import LaunchEvents
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.timebase import s_to_ns, s_to_ns_or_none
 from lookout.tracking.config import TrackerConfig
+
+log = logging.getLogger(__name__)
 
 
 class CommonPicture:
@@ -52,7 +66,13 @@ class CommonPicture:
         latency_s: float = 1.0,
         first_system_track_id: int = 1,
         assess_in_background: bool = False,
+        assess_worker: str = "thread",
     ) -> None:
+        """``assess_worker``: where a background batch runs, ``"thread"`` or ``"process"`` (a
+        child process started here, with an ``Assessor`` of its own: see the module doc); an
+        execution choice, not a picture parameter (the messages are the same bytes)."""
+        if assess_worker not in ("thread", "process"):
+            raise ValueError(f"assess_worker = {assess_worker!r}, expected thread or process")
         self.fusion = PictureFusion(
             config,
             report_period_s=report_period_s,
@@ -66,12 +86,18 @@ class CommonPicture:
         self._assessment: dict[str, m.Assessment] = {}
         self.current: dict[str, m.SystemTrack] = {}
         self.assess_in_background = assess_in_background
-        self._worker: ThreadPoolExecutor | None = None
+        self.assess_worker = assess_worker
+        self._worker: Executor | None = None
+        self.worker_peak_rss_bytes = 0  # the child process's resident-set high-water mark
+        self.worker_failures = 0  # child processes lost (the batch then ran in this process)
         self._worker_clock: int | None = None  # the worker thread's CPU clock (Linux)
         self._worker_cpu_s = 0.0  # CPU of finished batches, where that clock is missing
         self._worker_cpu_seen = 0.0
-        # The batch of the last assessed instant, running in the worker: (t, future, tracks).
-        self._pending: tuple[float, Future, list[FusedTrack]] | None = None
+        # The batch of the last assessed instant, running in the worker:
+        # (t, future, tracks, args, options).
+        self._pending: tuple[float, Future, list[FusedTrack], tuple, dict] | None = None
+        if assess_in_background and assess_worker == "process":
+            self._start_worker()  # started now: its imports are not the first batch's wait
 
     def ingest(self, sender: str, message: m.Message) -> list[m.SystemTrack]:
         out: list[m.SystemTrack] = []
@@ -95,7 +121,8 @@ class CommonPicture:
 
     def assessment_cpu_s(self) -> float:
         """CPU seconds the worker thread has used so far (``assess_in_background``; 0 if
-        none): the benchmark's share of the assessment stage."""
+        none): the benchmark's share of the assessment stage. A child process's batches are
+        counted as each one is taken in (its start-up, imports and territories, is not)."""
         used = self._worker_cpu_s
         if self._worker_clock is not None:
             try:
@@ -128,11 +155,20 @@ class CommonPicture:
                 # A launch's spent stages and debris fall as they are, with no lift to carry
                 # them on (their type as the launch event settled it at the last instant).
                 "no_lift": {k for k in ids if self.events.of(k)[1] in ("spent_stage", "debris")},
+                # A spent stage seen parting comes down with a tumbling stage's drag, not a
+                # reentry vehicle's (``LaunchEvents.parted_stage``).
+                "stages": {k for k in ids if self.events.parted_stage(k)},
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
             }
-            if self.assess_in_background:
+            if self.assess_in_background and self.assess_worker == "process":
+                try:
+                    future = self._start_worker().submit(_assess_in_child, args, options)
+                    self._pending = (t, future, tracks, args, options)
+                except BrokenProcessPool:  # died since the last batch: this one here
+                    self._take(t, self._child_lost(args, options))
+            elif self.assess_in_background:
                 future = self._start_worker().submit(self._assess, args, options)
-                self._pending = (t, future, tracks)
+                self._pending = (t, future, tracks, args, options)
             else:
                 self._take(t, self.assessor.update(*args, **options))
         self.current = {}
@@ -154,9 +190,18 @@ class CommonPicture:
         as messages again, now with their assessment and launch events."""
         if self._pending is None:
             return []
-        t, future, tracks = self._pending
+        t, future, tracks, args, options = self._pending
         self._pending = None
-        self._take(t, future.result())
+        if self.assess_worker == "process":
+            try:
+                fresh, cpu_s, rss = future.result()
+                self._worker_cpu_s = cpu_s
+                self.worker_peak_rss_bytes = max(self.worker_peak_rss_bytes, rss)
+            except BrokenProcessPool:
+                fresh = self._child_lost(args, options)
+        else:
+            fresh = future.result()
+        self._take(t, fresh)
         out = []
         for f in tracks:
             st = self._message(f, t, count_dropped=False)
@@ -164,11 +209,35 @@ class CommonPicture:
                 out.append(st)
         return out
 
-    def _start_worker(self) -> ThreadPoolExecutor:
-        if self._worker is None:
+    def _start_worker(self) -> Executor:
+        if self._worker is None and self.assess_worker == "process":
+            # Spawned, not forked: a fork would copy a process with threads running (the
+            # audit's, asyncio's) and share the parent's pages only until they are touched.
+            self._worker = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child
+            )
+            # The pool starts its process on the first submit: now, not at the first batch
+            # (a loop waited 3.5 s at mass-raid's first collected batch for its imports).
+            self._worker.submit(int)
+        elif self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="lookout-assess")
             self._worker.submit(self._note_thread).result()
         return self._worker
+
+    def _child_lost(self, args: tuple, options: dict) -> list:
+        """The child process died (killed, out of memory): the assessment goes on in a thread
+        of this process with its own ``Assessor``, this batch first. What the child remembered
+        (the settled classes, the impact areas held) starts again from this batch, as after a
+        restart; nothing fused is lost and the picture keeps its assessments."""
+        self.worker_failures += 1
+        log.warning(
+            "assessment child process lost at t=%.1f s: assessing in this process from now on",
+            args[0],
+        )
+        self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker = None
+        self.assess_worker = "thread"
+        return self.assessor.update(*args, **options)
 
     def _note_thread(self) -> None:
         try:
@@ -231,3 +300,22 @@ class PictureView:
         limit = self.t_now_ns - s_to_ns(self.stale_s)
         for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
             del self.tracks[key]
+
+
+# The child process of ``assess_worker="process"``: its own Assessor, fed the batches in order.
+_child_assessor: Assessor | None = None
+_child_cpu0 = 0.0
+
+
+def _start_child() -> None:
+    global _child_assessor, _child_cpu0
+    _child_assessor = Assessor()
+    _child_cpu0 = time.process_time()
+
+
+def _assess_in_child(args: tuple, options: dict) -> tuple[list, float, int]:
+    """One batch in the child: the assessments, the child's CPU seconds since its start-up
+    (all its batches so far) and its resident-set high-water mark (bytes)."""
+    fresh = _child_assessor.update(*args, **options)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return fresh, time.process_time() - _child_cpu0, peak

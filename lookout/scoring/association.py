@@ -163,7 +163,7 @@ def associate(
     truth_x = np.full((n_t, n_truth, 6), np.nan)
     phase = np.zeros((n_t, n_truth), dtype=np.int8)
     for j, tr in enumerate(trajs):  # one call per truth, vectorised over instants
-        truth_x[:, j] = tr.state_at(inst)
+        truth_x[:, j] = tr.flown_state_at(inst)
         phase[:, j] = tr.phase[tr.sample_index_at(inst)]
     alive = np.isfinite(truth_x).all(axis=2)
     eligible = alive & (inst[:, None] >= truths.t_first[None, :] - 1e-6)

@@ -179,7 +179,9 @@ class Associator:
         ia, jb = gnn(ok, cost_all)
         formation = None
         if ia.size > 1:
-            jb, formation = self.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H)
+            jb, formation = self.formations.order_siblings(
+                scan, cand, ia, jb, ok, xbar, H, Pp[:, COAST]
+            )
         conf = tracks.confirmed[cand[ia]]
         if conf.any():
             rc = ia[conf]

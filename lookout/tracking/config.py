@@ -2,11 +2,19 @@
 
 The process noise levels come from the physics of what the motion model leaves out:
 
-- **Coast** (``coast_accel_sigma_mps2``, 0.1 mm/s²): the tracker's gravity is the flight's (J2,
-  centrifugal, Coriolis), so above the atmosphere what is left out is drag of the lightest bodies
-  at 150-200 km (~5e-5 m/s²), lunisolar gravity and radiation pressure (~1e-6 m/s²) and numerical
-  error. A coast track's velocity is known to ~0.1 m/s after minutes, so even 1 mm/s² would
-  inflate its covariance several-fold (measured: NEES 3 instead of 6).
+- **Coast** (``coast_accel_sigma_mps2``, 0.01 mm/s² over 10 s: q = 1e-9 m²/s³): the tracker's
+  gravity is the flight's (J2, centrifugal, Coriolis) and its drag, below 200 km, the flight's
+  atmosphere with ``kappa`` a state, so above the atmosphere what is left out is lunisolar
+  gravity (the Moon's tide ~1e-6 m/s², the Sun's half that), radiation pressure (~1e-7) and
+  the truth's own integration (RK4 at 30 s: 0.15 mm/s over 120 s at an ICBM's 500 km, 0.04
+  over 390 s of an IRBM's fall from 780 km; the tracker steps a second at a time,
+  ``tracker.REBASE_AGE_S``). Those are near constant over a coast: a constant ``b`` for ``T``
+  puts the velocity ``b T`` off, white noise ``sqrt(q T)``, so q = b² T; 1e-6 m/s² over a
+  1,000 s coast is q = 1e-9. It was 1e-4 m/s² (q = 1e-7, a velocity walk of 6.7 mm/s over
+  450 s against a coasting track's sigma of 5-15 mm/s): a coast unseen for minutes came out
+  twice too uncertain (gen-2-03, NEES 1.3-1.6 over 450 s unseen), which the truth's
+  velocity, interpolated by a cubic between its 30 s samples (``Trajectory.flown_state_at``),
+  had hidden. Measured against that interpolation, 1 mm/s² gave "NEES 3 instead of 6".
 - **Air drag** (``kappa`` = Cd A / m, a state): drag ``½ ρ(h) |v| v kappa`` is in the motion
   model with the flight's atmosphere. Its prior (``init_kappa_m2_kg``, ``init_kappa_sigma_m2_kg``)
   spans the catalogue's bodies: a slender reentry vehicle 1e-4 to 3e-4 m²/kg (ballistic
@@ -50,8 +58,9 @@ from lookout.tracking.reach import (
 class TrackerConfig:
     """Parameters of ``lookout.tracking.Tracker`` (SI units)."""
 
-    #: White acceleration noise floor in coast (m/s²) and its correlation time (s): q = σ² τ.
-    coast_accel_sigma_mps2: float = 1e-4
+    #: White acceleration noise floor in coast (m/s²) and its correlation time (s): q = σ² τ
+    #: (what the motion model leaves out above the air, module doc).
+    coast_accel_sigma_mps2: float = 1e-5
     accel_noise_tau_s: float = 10.0
     #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the PCRLB's drag noise.
     drag_beta_kg_m2: float = 500.0
@@ -65,10 +74,10 @@ class TrackerConfig:
     kappa_floor_m2_kg: float = 5e-5
     drag_accel_fraction: float = 0.05
     #: In the coast and manoeuvre modes ``kappa`` follows the Mach number along the catalogue's
-    #: drag tables the body may fly, their mean (``drag.cd_mach_shift``), and walks by the
-    #: tables' departure from that mean (``drag.cd_mach_step``); False: ``kappa`` held, walking
-    #: by the tables' whole change (the tracker before issue 13's stage tracks that outlived
-    #: their stages by 15-30 s).
+    #: drag tables the body may fly, their weighed mean shape at every RK4 stage
+    #: (``drag.cd_shape``), and walks by the tables' departure from that shape
+    #: (``drag.departure_walk``); False: ``kappa`` held, walking by the tables' whole change
+    #: (the tracker before issue 13's stage tracks that outlived their stages by 15-30 s).
     cd_mach_mean: bool = True
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest
@@ -177,10 +186,14 @@ class TrackerConfig:
     #: minutes) but grows with the square of the distance (600 m in an hour at 12 km).
     formation_max_separation_m: float = 2000.0
     #: ... and a track takes its partner's detection, shifted by the separation, only while the
-    #: separation's uncertainty there is at most this fraction of the detection's noise
-    #: variance (Mahalanobis): that error is common to all the shifted detections, yet each
-    #: takes it as its own noise. Measured on lofted-icbm when it was chosen (2026-11-26): coast
-    #: RMSE/PCRLB 1.46 with no limit, 1.18 at 0.1, the stage's NEES 9.2 and 6.8.
+    #: separation's uncertainty there is at most this fraction of the track's own predicted
+    #: uncertainty there, ``H P Hᵀ`` (Mahalanobis): that error is common to all the shifted
+    #: detections, yet each takes it as its own noise; a common error biases the estimate by
+    #: at most itself, so the bias stays within sqrt(0.1) = 0.3 of the track's sigma. It was
+    #: the detection's noise ``R`` (lofted-icbm, 2026-11-26: coast RMSE/PCRLB 1.46 with no
+    #: limit, 1.18 at 0.1), which a track known far better than one detection no longer
+    #: bounds (gen-1-00: 15 m along track under a 5 m sigma, coast NEES 15-22 at the coast
+    #: floor of 0.01 mm/s²).
     formation_offset_variance_ratio: float = 0.1
     #: A track born next to one that was thrusting at most this long (s) before came apart
     #: from it at that burnout (``Tracker._initiate_radar``): objects released at burnout or

@@ -5,11 +5,14 @@ The tracker's drag is the flight model's, ``½ ρ(h) |v| v kappa`` with the flig
 coasting body's drag, and nothing else, is its process noise:
 
 - **The drag coefficient follows the Mach number** along the body's drag table, one of the
-  catalogue's (``lookout/physics/vehicles.yaml``), which the tracker does not know
-  (``cd_mach_walk``): ``kappa`` walks as the tables' ``ln Cd`` changes across the Mach range
-  the body crosses. Above a table's last knot (Mach 10-30) ``Cd`` is constant: a hypersonic
-  reentry vehicle's drag coefficient does not change, and its deceleration is predicted as it
-  is measured; transonic, every table changes by tens of per cent, a few %/s.
+  catalogue's (``lookout/physics/vehicles.yaml``), which the tracker does not know. The
+  prediction carries the tables' weighed mean shape at every RK4 stage (``cd_shape``,
+  ``motion.propagate``: ``kappa`` a scale on the shape); what it leaves, the tables'
+  departure from that shape, walks (``departure_walk``; none where one table fits, as a
+  spent stage's). Above a table's last knot (Mach 10-30) ``Cd`` is constant: a hypersonic
+  reentry vehicle's drag coefficient does not change; transonic, every table changes by tens
+  of per cent, a few %/s. (``cd_mach_walk``, ``cd_mach_step``: the walk of the tables' whole
+  change, for ``kappa`` held, ``TrackerConfig.cd_mach_mean`` off.)
 - **The extended Kalman filter's linearisation** (``linearisation_sigma``): drag is
   exponential in the altitude and quadratic in the speed, and the transition matrix keeps the
   first-order terms of the state's errors; the second-order ones are white acceleration of the
@@ -142,38 +145,91 @@ def _weights(mach, kappa, kappa_sigma, tables) -> np.ndarray:
     return np.where(w.sum(axis=0) > 1e-6, w, 1.0)
 
 
-def _shift(m0, m1, w, tables) -> np.ndarray:
-    """The tables' mean change (N,) of ``ln Cd`` from Mach ``m0`` to ``m1``, weighed by ``w``."""
-    each = np.zeros((len(tables), m0.size))
-    for k, (knots, log_cd, _, _) in enumerate(tables):
-        each[k] = np.interp(m1, knots, log_cd) - np.interp(m0, knots, log_cd)
-    return (w * each).sum(axis=0) / w.sum(axis=0)
+@cache
+def _union_grid() -> tuple[np.ndarray, np.ndarray]:
+    """The catalogue tables' Mach knots, all of them (K,), and each table's ``ln Cd`` there
+    (tables, K), ``Cd`` interpolated linearly in Mach as the flight model does."""
+    from lookout.physics.vehicles import drag_tables
+
+    tables = drag_tables()
+    grid = np.array(sorted({float(m) for t in tables.values() for m in t.mach}))
+    return grid, np.log(np.array([t(grid) for t in tables.values()]))
 
 
-def _step(x0, x1, kappa, kappa_sigma, about_mean):
-    """``cd_mach_step``'s variance and, with ``about_mean``, the mean change it is taken about
-    (``cd_mach_shift``; zeros without): the Mach numbers and the tables' weights once for both."""
+def _step(x0, x1, kappa, kappa_sigma):
+    """``cd_mach_step``: the tables' whole change over the Mach range the step crosses."""
     m = [_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1)]
     lo_m, hi_m = np.minimum(m[0], m[1]), np.maximum(m[0], m[1])
     tables = _drag_tables()
     w = _weights(m[0], kappa, kappa_sigma, tables)
-    shift = np.zeros(lo_m.size)
-    slope = np.zeros(lo_m.size)
-    if about_mean:
-        # The mean slope of ``ln Cd`` in Mach over the step, the tables weighed.
-        shift = _shift(m[0], m[1], w, tables)
-        dm = hi_m - lo_m
-        slope = np.where(dm > 1e-9, np.abs(shift) / np.maximum(dm, 1e-9), 0.0)
-        slope *= np.sign(shift) * np.sign(m[1] - m[0])
     each = np.zeros((len(tables), lo_m.size))
     for k, (knots, log_cd, _, _) in enumerate(tables):
         # The part of each segment crossed (segments, N), summed over the segments in order.
         part = np.clip(
             np.minimum(hi_m, knots[1:, None]) - np.maximum(lo_m, knots[:-1, None]), 0.0, None
         )
-        d = np.diff(log_cd)[:, None] - slope[None, :] * np.diff(knots)[:, None]
+        d = np.diff(log_cd)[:, None]
         each[k] = (d**2 * part / np.diff(knots)[:, None]).sum(axis=0)
-    return (w * each).sum(axis=0) / w.sum(axis=0), shift
+    return (w * each).sum(axis=0) / w.sum(axis=0)
+
+
+def departure_walk(m0: np.ndarray, m1: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Variance (N,) of ``ln kappa`` that the tables' weighed mean shape (``CdShape``, which
+    the prediction carries) leaves over a step from Mach ``m0`` to ``m1`` (N,), the tables
+    weighed by ``w`` (tables, N): on each segment of the union of the tables' knots, each
+    table's change of ``ln Cd`` less the mean's, ``d_k - d``, squared and weighed, times the
+    part of the segment crossed (a walk in Mach: the same over a segment whatever the steps).
+    None where one table fits (a spent stage's): its shape is then carried exactly. The step's
+    own mean slope taken as the mean (before 2026-12-03) walked by the kink at every knot a
+    step crossed, 5-9 % a step, never taken back: lofted-icbm's third stage's sigma 0.1 ->
+    14 % over Mach 5.5 -> 0.8, NEES 0.01-0.5 falling unseen."""
+    grid, log_cd = _union_grid()
+    lo_m, hi_m = np.minimum(m0, m1), np.maximum(m0, m1)
+    wn = w / w.sum(axis=0)
+    d = np.diff(log_cd, axis=1)  # (tables, segments)
+    part = np.clip(np.minimum(hi_m, grid[1:, None]) - np.maximum(lo_m, grid[:-1, None]), 0.0, None)
+    frac = part / np.diff(grid)[:, None]  # (segments, N)
+    mean = np.einsum("ks,kn->sn", d, wn)
+    var = np.einsum("kn,ksn->sn", wn, (d[:, :, None] - mean[None]) ** 2)
+    return (var * frac).sum(axis=0)
+
+
+class CdShape:
+    """The shape ``exp(g(M))`` of the drag coefficient in the Mach number that a prediction
+    carries (``motion.propagate``'s ``cd_shape``): ``g`` the catalogue tables' ``ln Cd``
+    weighed by ``w`` (tables, N; rows of zero weight hold ``kappa``: ``g`` = 0), each table's
+    ``Cd`` linear in Mach between its knots as the flight model's, flat above its last."""
+
+    def __init__(self, w: np.ndarray) -> None:
+        total = w.sum(axis=0)
+        self.w = np.where(total > 0.0, w / np.where(total > 0.0, total, 1.0), 0.0)
+        self.w_raw = w
+        self.tables = [(t[0], np.exp(t[1])) for t in _drag_tables()]
+
+    def __call__(self, mach: np.ndarray, rows: np.ndarray | None = None):
+        """``g`` (N,) and ``dg/dM`` (N,) at ``mach`` of rows ``rows`` (None: all)."""
+        w = self.w if rows is None else self.w[:, rows]
+        g = np.zeros(mach.size)
+        dg = np.zeros(mach.size)
+        for k, (knots, cd) in enumerate(self.tables):
+            c = np.interp(mach, knots, cd)
+            i = np.clip(np.searchsorted(knots, mach, side="right") - 1, 0, knots.size - 2)
+            slope = (cd[i + 1] - cd[i]) / (knots[i + 1] - knots[i])
+            g += w[k] * np.log(c)
+            dg += w[k] * np.where(mach < knots[-1], slope, 0.0) / c
+        return g, dg
+
+
+def cd_shape(x: np.ndarray, P: np.ndarray, follow: np.ndarray) -> CdShape:
+    """The drag-table shape (``CdShape``) that states ``x`` (N, 10) of covariances ``P`` carry
+    over a prediction: the tables weighed at their Mach number by the probability that their
+    ``kappa`` lies within the ``Cd A / m`` of the catalogue's bodies flying each
+    (``_table_weight``), for rows ``follow`` (N,, bool); the others hold ``kappa``."""
+    mach = _mach(x[:, 0:3], x[:, 3:6], floor_mps=1e-3)
+    kappa = np.abs(x[:, KAPPA]) * KAPPA_UNIT
+    sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+    w = _weights(mach, kappa, sig, _drag_tables())
+    return CdShape(np.where(follow[None, :], w, 0.0))
 
 
 def cd_mach_step(
@@ -181,37 +237,16 @@ def cd_mach_step(
     x1: np.ndarray,
     kappa: np.ndarray,
     kappa_sigma: np.ndarray,
-    about_mean: bool = False,
 ) -> np.ndarray:
     """Variance (N,) of the change of ``ln kappa`` over a prediction from states ``x0`` to
     ``x1`` (N, 10): ``cd_mach_walk`` integrated over the Mach range the step crosses, from
     its ends, ``d_i²`` times the part of each table segment crossed. At its start alone a
     step's rate missed the range a body decelerating at hundreds of m/s² crosses within it
     (lofted-icbm's third stage from Mach 20 to 3 in 4 s at 30-12 km: its drag coefficient
-    certain to 0.1 %, NEES 36-92,000). ``about_mean``: where the prediction carries the
-    tables' mean change (``cd_mach_shift``), each segment's change less the mean slope's over
-    it, ``(d_i - s ΔM_i)²``, so the walk is the tables' departure from the mean alone (none
-    where one table fits, as a spent stage's: the second moment on top of the mean had
-    irbm-overflight's reentry NEES in bounds at 0.43, 0.87 without the mean)."""
-    return _step(x0, x1, kappa, kappa_sigma, about_mean)[0]
-
-
-def cd_mach_shift(
-    x0: np.ndarray, x1: np.ndarray, kappa: np.ndarray, kappa_sigma: np.ndarray
-) -> np.ndarray:
-    """Expected change (N,) of ``ln kappa`` over a prediction from states ``x0`` to ``x1``
-    (N, 10): each catalogue table's ``ln Cd`` at the end's Mach number less at the start's,
-    averaged over the tables the body may fly (weighed as in ``cd_mach_step``, by the
-    probability that ``kappa`` (N,, m²/kg, of sigma ``kappa_sigma``) lies within the ``Cd A /
-    m`` of the catalogue's bodies that fly each). The mean of the walk ``cd_mach_step`` gives
-    the variance of: the drag coefficient follows the Mach number, and a body slowing through
-    it has its drag predicted with the coefficient it will have, not the one it had. A spent
-    stage last seen at Mach 1 (``Cd`` 1.2) and falling unseen to Mach 0.5 (0.8) flew on with
-    half as much drag again as it had: srbm-salvo's stage tracks reached the ground 15-30 s
-    after their stages, within 10 km of the next stage down (issue 13)."""
-    m0, m1 = (_mach(x[:, 0:3], x[:, 3:6]) for x in (x0, x1))
-    tables = _drag_tables()
-    return _shift(m0, m1, _weights(m0, kappa, kappa_sigma, tables), tables)
+    certain to 0.1 %, NEES 36-92,000). For ``kappa`` held over the step
+    (``TrackerConfig.cd_mach_mean`` off); where the prediction carries the tables' shape
+    (``cd_shape``) the walk is their departure from it alone (``departure_walk``)."""
+    return _step(x0, x1, kappa, kappa_sigma)
 
 
 def linearisation_sigma(
@@ -249,15 +284,16 @@ def drag_q(
     config: TrackerConfig,
     x1: np.ndarray | None = None,
     dt: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    w: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
     of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
     floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
     the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
     ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
-    in the drag that sets both, as in the boost mode's noise. Third, the mean change of
-    ``ln kappa`` over that step the walk is taken about (``cd_mach_shift``, with
-    ``cd_mach_mean``; zeros otherwise and without ``x1``), for the prediction to carry."""
+    in the drag that sets both, as in the boost mode's noise. With ``w`` (tables, N), the
+    tables' weights of the shape the prediction carried (``cd_shape``), the walk is what that
+    shape leaves (``departure_walk``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = np.einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
@@ -266,20 +302,24 @@ def drag_q(
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
-    shift = np.zeros(x.shape[0])
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
+    elif w is not None:
+        var = departure_walk(_mach(pos, vel), _mach(x1[:, 0:3], x1[:, 3:6]), w)
+        walk = var / np.maximum(np.abs(dt), 1e-9)
     else:
-        var, shift = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig, config.cd_mach_mean)
+        var = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
         walk = var / np.maximum(np.abs(dt), 1e-9)
     q_kappa = walk * kap * kap
-    return q_acc, q_kappa, shift
+    return q_acc, q_kappa
 
 
 __all__ = [
-    "cd_mach_shift",
+    "CdShape",
     "cd_mach_step",
     "cd_mach_walk",
+    "cd_shape",
+    "departure_walk",
     "drag_q",
     "linearisation_sigma",
     "mach_rate",

@@ -6,7 +6,9 @@ thrust acceleration is carried in the boost mode of the IMM and held at zero in 
 flight model's (``lookout.physics.dynamics``), with thrust and drag coefficient as states:
 
     dr/dt = v,   dv/dt = g_J2(r) - 2 ω × v - ω × (ω × r) + a_thrust - ½ ρ(h) |v| v kappa,
-    da/dt = white jerk,   dkappa/dt = white (the drag coefficient drifts with the Mach number).
+    da/dt = white jerk,   kappa = s exp(g(M)) with s constant but for a white walk: in the
+    coast and manoeuvre modes the drag coefficient follows the shape ``g`` of the catalogue's
+    drag tables in the Mach number within each RK4 step (``propagate``'s ``cd_shape``).
 
 ``ρ`` is the flight's atmosphere (``lookout.physics.atmosphere``). Above ~120 km drag is below
 1e-5 m/s² and ``kappa`` is unobservable (it keeps its prior); in reentry the filter estimates it
@@ -15,9 +17,10 @@ from the deceleration, so a reentering body is predicted rather than followed.
 The mean is integrated by RK4 with per-track steps: up to ``max_step_s`` in vacuum (gravity is
 smooth: 60 s steps are within a metre of the truth over 10 minutes of coast), and a small
 fraction of the time to fall through the atmosphere below ~150 km. The transition matrix is
-the third-order series ``I + A h + (A h)²/2 + (A h)³/6`` of the linearisation per step, with
-``A`` holding the point-mass gravity gradient, the centrifugal gradient, the Coriolis term and
-the drag partials (the J2 part of the gradient, 0.1 % of it, is left out of the Jacobian only).
+the third-order series ``I + A h + (A h)²/2 + (A h)³/6`` of the linearisation per step (``A``
+averaged over the step's two ends), with ``A`` holding the point-mass gravity gradient, the
+centrifugal gradient, the Coriolis term and the drag partials (the J2 part of the gradient,
+0.1 % of it, is left out of the Jacobian only).
 """
 
 from __future__ import annotations
@@ -116,11 +119,36 @@ def jacobian_rate(pos: np.ndarray, vel: np.ndarray, kappa: np.ndarray | None) ->
     return A
 
 
-def _rk4(pos, vel, acc_t, kappa, h):
-    def f(_t, p, v):
-        return acceleration(p, v, kappa) + acc_t
+def _rk4(pos, vel, acc_t, kappa, h, shape=None):
+    """One RK4 step; with ``shape`` (``shape(p, v) -> g``, see ``propagate``) the drag
+    coefficient at each stage is ``kappa exp(g(p, v))``: it follows the drag tables' shape
+    within the step, not held at its value at the step's start."""
+    if shape is None or kappa is None:
+
+        def f(_t, p, v):
+            return acceleration(p, v, kappa) + acc_t
+
+    else:
+
+        def f(_t, p, v):
+            return acceleration(p, v, kappa * np.exp(shape(p, v))) + acc_t
 
     return rk4_step(f, None, pos, vel, h)
+
+
+def mach_gradient(pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mach number (N,) of states at ``pos``, ``vel`` (N, 3) and its gradient (N, 6) in position
+    (through the speed of sound's change with the altitude along the radius) and velocity."""
+    speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
+    h = np.maximum(altitude_approx(pos), 0.0)
+    c = atmosphere.speed_of_sound(h)
+    dc = (atmosphere.speed_of_sound(h + 100.0) - atmosphere.speed_of_sound(h - 100.0)) / 200.0
+    mach = speed / c
+    up = pos / np.sqrt(einsum("ij,ij->i", pos, pos))[:, None]
+    grad = np.empty((pos.shape[0], 6))
+    grad[:, 0:3] = (-mach * dc / c)[:, None] * up
+    grad[:, 3:6] = vel / (speed * c)[:, None]
+    return mach, grad
 
 
 def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
@@ -159,6 +187,7 @@ def propagate(
     max_step_s: float = 60.0,
     with_jacobian: bool = True,
     max_steps: np.ndarray | None = None,
+    cd_shape=None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """States (N, 10) advanced by ``dt`` (N,) s, and the transition matrices (N, 10, 10).
 
@@ -167,6 +196,16 @@ def propagate(
     integrates stably (``rho kappa |v| h <= 1`` at the lowest point of the interval); its
     ``kappa`` is returned unchanged. For tentative tracks: a clutter-born state at 8 km/s in
     the lower atmosphere would otherwise take 40-100 steps, and its prediction does not matter.
+
+    ``cd_shape(mach, rows) -> (g, dg)``: where given, the drag coefficient follows the shape
+    ``exp(g(M))`` of a drag table in the Mach number (``drag.CdShape``: ``g`` the tables' ``ln
+    Cd`` (N,) of rows ``rows`` (index array, or None: all) at ``mach``, ``dg`` its slope in
+    ``M``; zero for rows whose ``kappa`` is held): ``kappa`` scales the shape, ``kappa(t) =
+    kappa_0 exp(g(M(t)) - g(M_0))``, at every RK4 stage, and the state's ``kappa`` at the end
+    is that at the end's Mach number. The transition matrix is taken in the constant scale
+    ``s = kappa exp(-(g(M) - g(M_0)))`` (drag partials through ``M`` in position and velocity
+    included) and mapped back to ``kappa`` at both ends, so ``kappa``'s row holds its
+    dependence on the speed through the table's slope.
     """
     n = x.shape[0]
     dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
@@ -183,6 +222,10 @@ def propagate(
     h_all = dt / steps
     pos, vel, acc_t = x[:, 0:3].copy(), x[:, 3:6].copy(), x[:, 6:9]
     F = np.broadcast_to(np.eye(NX), (n, NX, NX)).copy() if with_jacobian else None
+    if cd_shape is not None:
+        m0, grad0 = mach_gradient(pos, vel)
+        g0, dg0 = cd_shape(m0, None)
+    A_end, end_vacuum = None, False
     for k in range(int(steps.max(initial=0))):
         act = None if k == 0 or steps.min() > k else np.flatnonzero(steps > k)
         if act is None:
@@ -190,8 +233,37 @@ def propagate(
         else:
             p, v, a, h, kap = pos[act], vel[act], acc_t[act], h_all[act], kappa_fly[act]
         drag = kap if altitude_approx(p).min(initial=np.inf) < TRACKER_DRAG_CEILING_M else None
+        shape = None
+        if cd_shape is not None and drag is not None:
+            g0r = g0 if act is None else g0[act]
+
+            def shape(pp, vv, act=act, g0r=g0r):
+                speed = np.sqrt(einsum("ij,ij->i", vv, vv))
+                c = atmosphere.speed_of_sound(np.maximum(altitude_approx(pp), 0.0))
+                return cd_shape(speed / c, act)[0] - g0r
+
+        g0s = None if shape is None else g0r
         if with_jacobian:
-            Ah = jacobian_rate(p, v, drag) * h[:, None, None]
+            # The rate at the step's start: the last step's end where it was taken alike.
+            if A_end is not None and (drag is None) == end_vacuum:
+                A = A_end if act is None else A_end[act]
+            else:
+                A = _rate(p, v, drag, cd_shape, act, g0s)
+        p, v = _rk4(p, v, a, drag, h, shape)
+        if with_jacobian:
+            # The rate averaged over the step's ends (the Magnus series' first term by the
+            # trapezoid rule: second order in the step, where the rate at its start alone
+            # was first order, 20-40 % off in a spent stage's drag column over a 2 s step
+            # in which drag takes a third of its speed).
+            A1 = _rate(p, v, drag, cd_shape, act, g0s)
+            if act is None:
+                A_end = A1
+            else:
+                if A_end is None or A_end.shape[0] != n:
+                    A_end = np.zeros((n, NX, NX))
+                A_end[act] = A1
+            end_vacuum = drag is None
+            Ah = (A + A1) * (0.5 * h)[:, None, None]
             Ah2 = Ah @ Ah
             Fs = Ah + 0.5 * Ah2 + (Ah2 @ Ah) / 6.0
             Fs[:, range(NX), range(NX)] += 1.0
@@ -199,14 +271,40 @@ def propagate(
                 F = Fs @ F
             else:
                 F[act] = Fs @ F[act]
-        p, v = _rk4(p, v, a, drag, h)
         if act is None:
             pos, vel = p, v
         else:
             pos[act], vel[act] = p, v
     out = np.empty((n, NX))
     out[:, 0:3], out[:, 3:6], out[:, 6:9], out[:, KAPPA] = pos, vel, acc_t, kappa_all
+    if cd_shape is not None:
+        m1, grad1 = mach_gradient(pos, vel)
+        g1, dg1 = cd_shape(m1, None)
+        e1 = np.exp(g1 - g0)
+        out[:, KAPPA] = kappa_all * e1
+        if with_jacobian:
+            # From kappa to the scale at the start, back to kappa at the end.
+            F[:, :, 0:6] -= F[:, :, KAPPA, None] * ((kappa_all * dg0)[:, None] * grad0)[:, None]
+            row = e1[:, None] * F[:, KAPPA, :]
+            row += einsum("ni,nij->nj", (out[:, KAPPA] * dg1)[:, None] * grad1, F[:, 0:6, :])
+            F[:, KAPPA, :] = row
     return out, F
+
+
+def _rate(p, v, drag, cd_shape, act, g0r) -> np.ndarray:
+    """``jacobian_rate`` at ``p``, ``v`` (rows ``act`` of a prediction), with ``cd_shape``
+    (``g0r``: the shape's ``g`` at the rows' start; None: ``kappa`` held) in the scale ``s`` of
+    the drag table's shape: drag ``drag exp(g(M) - g0r)``, its partials through ``M``."""
+    if g0r is None:
+        return jacobian_rate(p, v, drag)
+    mk, gradk = mach_gradient(p, v)
+    gk, dgk = cd_shape(mk, act)
+    ek = np.exp(gk - g0r)
+    A = jacobian_rate(p, v, drag * ek)
+    col = A[:, 3:6, KAPPA].copy()  # d a / d kappa_eff
+    A[:, 3:6, KAPPA] = col * ek[:, None]
+    A[:, 3:6, 0:6] += col[:, :, None] * ((drag * ek * dgk)[:, None] * gradk)[:, None]
+    return A
 
 
 def _stable_kappa(x: np.ndarray, h: np.ndarray, dt: np.ndarray) -> np.ndarray:

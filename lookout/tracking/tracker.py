@@ -71,7 +71,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import drag_q
+from lookout.tracking.drag import cd_shape, drag_q
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -103,7 +103,6 @@ from lookout.tracking.mixing import (
     young_boost,
 )
 from lookout.tracking.motion import (
-    KAPPA,
     NX,
     altitude_approx,
     process_noise,
@@ -379,27 +378,24 @@ class Tracker:
         dt2 = np.repeat(dt, NMODE)
         cap = np.where(tracks.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
         cap = np.repeat(cap, NMODE)
-        xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap)
+        flat_P0 = P0.reshape(NMODE * n, NX, NX)
+        drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
+        # The coast and manoeuvre modes' drag coefficient follows the shape in the Mach number
+        # of the drag tables their body may fly, at every RK4 stage (``drag.cd_shape``); the
+        # boost mode's drag is lumped with its thrust, its ``kappa`` held.
+        shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
+        xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
         if cfg.boost_thrust_growth:  # the boost mode's thrust grows as its stage burns
             xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
             thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt)
             xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
-        # The coast and manoeuvre modes' drag noise: what their drag model leaves out over the
-        # step (``tracking.drag``); the boost mode's drag is lumped with its thrust.
-        flat_P0 = P0.reshape(NMODE * n, NX, NX)
-        drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
-        q_acc[drag_modes], q_kappa[drag_modes], shift = drag_q(
-            flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
-        )
-        if cfg.cd_mach_mean:
-            # Their drag coefficient follows the Mach number the step crosses (its mean,
-            # ``drag.cd_mach_shift``; the walk above is its spread): ``kappa`` and its row of
-            # the transition scaled.
-            dm = np.flatnonzero(drag_modes)
-            scale = np.exp(shift)
-            xp[dm, KAPPA] *= scale
-            F[dm, KAPPA, :] *= scale[:, None]
+        # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
+        # of the tables' shape, only their departure from the weighed mean the step carried).
+        q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
+            flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
+            None if shape is None else shape.w_raw[:, drag_modes],
+        )  # fmt: skip
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
         # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
