@@ -86,52 +86,18 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     assert (d[6] - d[5]) / 100.0 == pytest.approx(MARGIN * dv_max, rel=0.02)
 
 
-def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
-    """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the configured
-    growth of a burning stage's acceleration; across it, in the air, the turn of a thrust
-    following its velocity (``g / v`` at most) or laid down by a pitch programme (half a turn
-    over the energy from rest to orbit, ``2 π v a / v_c²``), never more than along it; above
-    the air the same as along it."""
-    from lookout.geodesy import G0, GM_EARTH
-    from lookout.tracking.mixing import thrust_jerk_q
-
-    cfg = TrackerConfig()
-    u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])
-    pos = np.array([[6.38e6, 0.0, 0.0]] * 2)  # 2 km up
-    q = thrust_jerk_q(u, np.array([21.0, 300.0]), np.array([250.0, 50.0]), pos, cfg)
-    along = np.einsum("ni,nij,nj->n", u, q, u)
-    assert along == pytest.approx([cfg.boost_jerk_sigma_mps3**2] * 2)
-    across = np.array([[0.0, 0.8, -0.6], [0.0, 0.0, 1.0]])
-    turn = np.einsum("ni,nij,nj->n", across, q, across)
-    rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.38e6 / GM_EARTH
-    assert turn[0] == pytest.approx((21.0 * rate) ** 2)
-    assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
-    assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
-    assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
-    # A pitch programme at 23.6 m/s² and 3.1 km/s, 40 km up (slv-3stage's second stage, higher
-    # up): it turns the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
-    pos = np.array([[6.418e6, 0.0, 0.0]])
-    q = thrust_jerk_q(u[:1], np.array([23.6]), np.array([3134.0]), pos, cfg)
-    assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 0.11
-    # Above the air nothing holds the thrust along the velocity: the same jerk on every axis.
-    pos = np.array([[6.68e6, 0.0, 0.0]])
-    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), pos, cfg)
-    assert q[0] == pytest.approx(np.eye(3) * cfg.boost_jerk_sigma_mps3**2)
-
-
 def test_the_catalogues_thrust_jerk_is_its_stages_growth_along_it_and_its_turn_across_it():
     """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the growth of a
     burning stage's acceleration, ``a² / (Isp g0)`` at the catalogue's lowest exhaust speed
     less 10 % (2.03 km/s); across it the turn of a thrust following its velocity (``g / v`` at
     most) or laid down by a pitch programme (half a turn over the energy from rest to orbit,
-    ``2 π v a / v_c²``), in the air and above it; each at most ``boost_jerk_sigma_mps3``
-    (``TrackerConfig(boost_jerk_catalogue=True)``, branch boost-noise: not the ceiling along
-    the thrust everywhere and on every axis above 50 km, which an upper stage's 0.05 m/s³ of
-    growth at 10 m/s² is not)."""
+    ``2 π v a / v_c²``), in the air and above it; each at most ``boost_jerk_sigma_mps3`` (not
+    the ceiling along the thrust everywhere and on every axis above 50 km, which an upper
+    stage's 0.05 m/s³ of growth at 10 m/s² is not)."""
     from lookout.geodesy import G0, GM_EARTH
     from lookout.tracking.mixing import EXHAUST_MIN_MPS, mass_flow_jerk, thrust_jerk_q
 
-    cfg = TrackerConfig(boost_jerk_catalogue=True)
+    cfg = TrackerConfig()
     ceiling = cfg.boost_jerk_sigma_mps3**2
     assert EXHAUST_MIN_MPS == pytest.approx(0.9 * 230.0 * G0)
     u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])

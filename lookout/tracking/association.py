@@ -96,7 +96,7 @@ class Associator:
         reach = rad[:, None] + cfg.coarse_gate_sigmas * scan.los_sig[None, :] * np.abs(along)
         return np.flatnonzero(((perp2 <= reach * reach) & (along > 0)).any(axis=1))
 
-    def associate(self, scan: Scan, cand, xp, Pp, c, xbar, staged=None):
+    def associate(self, scan: Scan, cand, xp, Pp, c, xbar, staged):
         """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
         columns, the closely spaced pairs to update as formations (``order_siblings``; None if
         none), the track-score increments of the pairs, and per detection the id of the nearest
@@ -124,13 +124,12 @@ class Associator:
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         n = xp.shape[0]
         d2m, logdet = mode_distances(scan, xp, Pp)
-        if staged is not None:
-            q = staged[0]
-            d2s, lds = mode_distances(scan, staged[1][:, None], staged[2][:, None])
-            d2m = np.concatenate([d2m, d2s], axis=1)
-            logdet = np.concatenate([logdet, lds], axis=1)
-            c = np.concatenate([c, (c[:, BOOST] * q)[:, None]], axis=1)
-            c[:, BOOST] = c[:, BOOST] * (1.0 - q)
+        q = staged[0]
+        d2s, lds = mode_distances(scan, staged[1][:, None], staged[2][:, None])
+        d2m = np.concatenate([d2m, d2s], axis=1)
+        logdet = np.concatenate([logdet, lds], axis=1)
+        c = np.concatenate([c, (c[:, BOOST] * q)[:, None]], axis=1)
+        c[:, BOOST] = c[:, BOOST] * (1.0 - q)
         # A boost mode below its reseeding level is a fresh "thrust began since the last
         # update" hypothesis, not a track: it does not gate (it would take the detections of a
         # neighbour that fit its wide thrust prior a little better than the coast mode).
@@ -141,10 +140,10 @@ class Associator:
                 max(cfg.manoeuvre.reseed_prob, cfg.gate_mode_floor),  # manoeuvre mode
             ]
         )
-        if staged is not None:  # the staged hypothesis: a boost mode, where the boost mode is
-            live = np.concatenate(
-                [live, ((c[:, STAGED] >= cfg.gate_mode_floor) & live[:, BOOST])[:, None]], axis=1
-            )
+        # The staged hypothesis: a boost mode, where the boost mode is.
+        live = np.concatenate(
+            [live, ((c[:, STAGED] >= cfg.gate_mode_floor) & live[:, BOOST])[:, None]], axis=1
+        )
         if kind == "infrared":
             # Infrared sees only burning plumes: a coasting track does not gate a plume (that
             # of the next missile from the same site, passing where it was 20 s before, made
@@ -166,8 +165,7 @@ class Associator:
             gated = (d2m <= self._gate[m]).any(axis=1)
             reach = self._thrust_reachable(scan, cand, xp, Pp, gated)
             live[:, BOOST] &= reach
-            if staged is not None:
-                live[:, STAGED] &= reach
+            live[:, STAGED] &= reach
         ok = ((d2m <= self._gate[m]) & live).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)

@@ -86,23 +86,10 @@ class TrackerConfig:
     #: held 500 ± 750 m/s² of drag in its boost mode (``initiation.new_states``).
     boost_kappa_m2_kg: float = field(default_factory=booster_kappa_m2_kg)
     boost_kappa_sigma_m2_kg: float = field(default_factory=booster_kappa_sigma_m2_kg)
-    #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
-    #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
+    #: Ceiling of the boost mode's white jerk (m/s³), q = σ² × 1 s, along the thrust (its
+    #: stage's growth, ``mixing.mass_flow_jerk``) and across it (its turn): an SRBM's last
+    #: seconds grow by 20-30 m/s³ (``mixing.thrust_jerk_q``).
     boost_jerk_sigma_mps3: float = 10.0
-    #: Branch boost-noise (issue 13), off by default: measured better on space launches and
-    #: worse on an IRBM's infrared-born track at its first radar look after burnout
-    #: (docs/tracking.md, What is short). ``boost_jerk_catalogue``: along the thrust the jerk is
-    #: its stage's growth over the catalogue's exhaust speeds and across it the turn at every
-    #: altitude, each at most ``boost_jerk_sigma_mps3`` (``mixing.mass_flow_jerk``), not that
-    #: ceiling along it and on every axis above 50 km. ``boost_thrust_growth``: the boost
-    #: mode's thrust grows over each prediction as its stage's mass falls
-    #: (``mixing.thrust_growth``), not held. ``staging_gates``: the staging hypothesis is a
-    #: Gaussian of the gate's mixture (``Associator.associate``), not only weighed in the
-    #: update. The three together, not apart: the catalogue's jerk alone is overconfident
-    #: (the growth a ramp its walk lags) and loses stagings (which no gate holds).
-    boost_jerk_catalogue: bool = False
-    boost_thrust_growth: bool = False
-    staging_gates: bool = False
     #: Mean dwell times (s) of the IMM modes (Markov switching rates 1/dwell). A stage burns
     #: 30-180 s (100 s); a ballistic object does not reignite once coasting (1e5 s): the boost
     #: mode is kept (and reseeded) only to catch a track started in the wrong mode. Short dwells

@@ -134,14 +134,6 @@ def _thrust_direction(x: np.ndarray, P: np.ndarray):
     return u, known, amag
 
 
-#: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity: the
-#: stratopause, where the air's density falls below a thousandth of sea level's. Above it an
-#: upper stage steers as its guidance commands. (Chosen between two measured, not derived: at
-#: the Kármán line, 100 km, a lofted ICBM's staging at 113 km went wrong on gen-3-00, a
-#: false overflight claim; ``thrust_jerk_q``.)
-AIR_STEERING_CEILING_M = 50e3
-
-
 def _catalogue_exhaust() -> tuple[float, float, float]:
     """The catalogue's stages' effective exhaust speeds ``Isp g0`` (m/s): their lowest, the
     lowest sea-level specific impulse less the 10 % margin of a stage not in the catalogue,
@@ -241,17 +233,16 @@ def thrust_jerk_q(
     it: a boost seen by one radar predicted its range rate 11-12 m/s wide against the coast
     mode's 4-5, and lost its probability at every update while the rocket thrust (gen-7-02).
 
-    That is with ``boost_jerk_catalogue`` (branch boost-noise, issue 13; off by default, see
-    ``TrackerConfig``). Without it, the default, the jerk is the ceiling, 10 m/s³, along the
-    thrust everywhere and on every axis above ``AIR_STEERING_CEILING_M``: a space launcher's
-    upper stage at 10-40 m/s² grows by 0.05-0.8 m/s³, and its track, seen late in its burn by
-    one far radar and the infrared satellites, carries a velocity sigma of 130-230 m/s into
-    its cut-off and coasts into orbit 120 m/s off, out of every radar's coverage (gen-1-01:
-    290 false track-s). The larger jerk stands in for stagings, which no walk of a stage's own
-    size reaches: with the catalogue's jerk the staging hypothesis must gate its detections
-    (``staging_gates``, ``Associator.associate``). (With the turn alone up to 100 km and the
-    ceiling above, a two-stage ICBM's stack track took its spent stage at its staging at 113
-    km, gen-3-00, and the stage's new track made a false overflight claim.)"""
+    Not the ceiling along the thrust everywhere and on every axis above 50 km (the tracker
+    before issue 13's boost-noise): a space launcher's upper stage at 10-40 m/s² grows by
+    0.05-0.8 m/s³, and its track, seen late in its burn by one far radar and the infrared
+    satellites, carried a velocity sigma of 130-230 m/s into its cut-off and coasted into
+    orbit 120 m/s off, out of every radar's coverage (gen-1-01: 290 false track-s). The larger
+    jerk stood in for stagings, which no walk of a stage's own size reaches: the staging
+    hypothesis gates their detections instead (``Associator.associate``). (With the turn
+    alone up to 100 km and the ceiling above, a two-stage ICBM's stack track took its spent
+    stage at its staging at 113 km, gen-3-00, and the stage's new track made a false
+    overflight claim.)"""
     ceiling = cfg.boost_jerk_sigma_mps3**2
     thrust = np.asarray(thrust, dtype=float)
     v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
@@ -259,11 +250,7 @@ def thrust_jerk_q(
     vc2 = GM_EARTH / np.maximum(radius, 1.0)
     rate = G0 / v + 2.0 * math.pi * v * thrust / vc2
     qc = np.minimum((thrust * rate) ** 2, ceiling)
-    if cfg.boost_jerk_catalogue:
-        qa = np.minimum(mass_flow_jerk(thrust, pos, vel) ** 2, ceiling)
-    else:  # the ceiling along the thrust, and across it above the air
-        qa = np.full(thrust.shape, ceiling)
-        qc = np.where(altitude_approx(pos) < AIR_STEERING_CEILING_M, qc, ceiling)
+    qa = np.minimum(mass_flow_jerk(thrust, pos, vel) ** 2, ceiling)
     uu = u[:, :, None] * u[:, None, :]
     return qa[:, None, None] * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
 
