@@ -170,10 +170,10 @@ def test_two_tracks_take_their_own_detections_and_a_far_one_is_gated_out():
     p2 = p1 + 2000.0 * B[0]
     _coasting_tracks(tracker, np.stack([p1, p2]), 2000.0 * B[1])
     cand = np.arange(2)
-    xp, Pp, c, xbar, *_ = tracker._predict(cand, 1.0)
+    xp, Pp, c, xbar, _, staged = tracker._predict(cand, 1.0)
     far = xbar[0, :3] + 50e3 * B[0]
     scan = _radar_scan(tracker, s, B, np.stack([xbar[1, :3], far, xbar[0, :3]]), 1.0)
-    ia, jb, formation, _, _, _ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar)
+    ia, jb, formation, *_ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar, staged)
     assert dict(zip(ia.tolist(), jb.tolist(), strict=True)) == {0: 2, 1: 0}
     assert 1 not in jb.tolist() and formation is None
 
@@ -302,22 +302,25 @@ def _staging_run(config):
 
 def test_a_stack_whose_next_stage_lights_at_once_stays_one_consistent_boosting_track():
     """A staging without coast, the thrust stepping down from 80 to 10 m/s², is a jump the
-    boost mode's random walk (10 m/s³) cannot take. Without the staging hypothesis
-    (``TrackerConfig(staging=False)``) the boost mode's thrust walks down for 3 s, the coast
-    mode wins meanwhile and the track falls behind its rocket (NEES 29 against a 99.9 %
-    bound of 16), then a boost mode restarted from it finds a thrust of 30-60 m/s². With it
-    (``mixing.staged_prior``), the next stage's thrust is found within 2.5 s, the track stays
-    on its rocket (NEES below 3 at every scan) and ends boosting at 10 m/s². (10 m/s² is
-    told from none only over a few seconds: the coast mode leads for some of them.)"""
+    boost mode's random walk (its stage's growth, 3 m/s³ at 80 m/s²) cannot take. Without the
+    staging hypothesis (``TrackerConfig(staging=False)``) the coast mode wins within a second,
+    the track falls behind its rocket (NEES 76 against a 99.9 % bound of 16) and loses it to
+    a new track (with the walk at 10 m/s³, before issue 13's boost-noise, a boost mode
+    restarted from the coast mode found a thrust of 30-60 m/s²). With it
+    (``mixing.staged_prior``), the next stage's thrust is found within 4 s (2.5 s with the walk
+    at 10 m/s³: the stage's own growth, 0.05 m/s³ at 10 m/s², lets the staged prior's third of
+    the thrust, 27 m/s², go more slowly), the track stays on its rocket (NEES below 3 at every
+    scan) and ends boosting at 10 m/s². (10 m/s² is told from none only over a few seconds:
+    the coast mode leads for some of them.)"""
     bound = chi2.ppf(0.999, 3)
     _, bp0, thrust0, nees0 = _staging_run(TrackerConfig(staging=False))
-    assert np.nanmax(nees0) > bound and abs(thrust0[-1] - 10.0) > 10.0
+    assert np.nanmax(nees0) > bound and not abs(thrust0[-1] - 10.0) < 2.0  # NaN: lost
     tracker, bp, thrust, nees = _staging_run(TrackerConfig())
     assert tracker.tracks.n == 1 and np.isfinite(nees).all()
     assert (nees <= bound).all()
     assert (bp[-6:] >= 0.9).all()
     assert abs(thrust[-1] - 10.0) < 2.0
-    assert (np.abs(thrust[9:] - 10.0) < 5.0).all()  # from 5 s, 3 s after the staging
+    assert (np.abs(thrust[11:] - 10.0) < 5.0).all()  # from 6 s, 4 s after the staging
 
 
 def _staging_geometry():

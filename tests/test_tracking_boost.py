@@ -133,9 +133,10 @@ def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
     behind with a 200 m/s sigma, a new track took the radar's first detection after burnout,
     and the old one flew on unseen as a false track (kn23-pullup's 353, 86-274 s). The
     control takes the boost mode's drag prior of before branch manoeuvre-lag too, any body's
-    (1e-3 ± 1.5e-3 m²/kg, not a burning stack's): with a burning stack's drag the track keeps
-    its rocket even at 30 m/s² (its boost mode no longer flies through 500 ± 750 m/s² of
-    drag it does not have), so the thrust prior alone is no longer what the control shows."""
+    (1e-3 ± 1.5e-3 m²/kg, not a burning stack's). Until issue 13's boost-noise the control
+    lost its rocket; with the thrust grown as its stage burns (``mixing.thrust_growth``) and
+    walking with the stage's own growth, it keeps it too (with or without the iterated
+    update): the control now asserts that, no longer that the prior alone decides."""
     config = None
     if acc is not None:
         config = TrackerConfig(
@@ -147,4 +148,4 @@ def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
     (born,) = np.unique(u.track_id[ir_rows & (u.t < t_bo)])[:1]
     after = u.track_id[(u.t > t_bo + 5.0) & ~ir_rows]
     kept = bool((after == born).any())
-    assert kept == (acc is None), (born, np.unique(after))
+    assert kept, (born, np.unique(after))

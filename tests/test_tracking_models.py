@@ -86,37 +86,81 @@ def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     assert (d[6] - d[5]) / 100.0 == pytest.approx(MARGIN * dv_max, rel=0.02)
 
 
-def test_the_thrust_jerk_is_its_mass_flow_along_it_and_its_turn_across_it():
-    """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the configured
-    growth of a burning stage's acceleration; across it, in the air, the turn of a thrust
-    following its velocity (``g / v`` at most) or laid down by a pitch programme (half a turn
-    over the energy from rest to orbit, ``2 π v a / v_c²``), never more than along it; above
-    the air the same as along it."""
+def test_the_catalogues_thrust_jerk_is_its_stages_growth_along_it_and_its_turn_across_it():
+    """The boost mode's white jerk (``mixing.thrust_jerk_q``): along the thrust the growth of a
+    burning stage's acceleration, ``a² / (Isp g0)`` at the catalogue's lowest exhaust speed
+    less 10 % (2.03 km/s); across it the turn of a thrust following its velocity (``g / v`` at
+    most) or laid down by a pitch programme (half a turn over the energy from rest to orbit,
+    ``2 π v a / v_c²``), in the air and above it; each at most ``boost_jerk_sigma_mps3`` (not
+    the ceiling along the thrust everywhere and on every axis above 50 km, which an upper
+    stage's 0.05 m/s³ of growth at 10 m/s² is not)."""
     from lookout.geodesy import G0, GM_EARTH
-    from lookout.tracking.mixing import thrust_jerk_q
+    from lookout.tracking.mixing import EXHAUST_MIN_MPS, mass_flow_jerk, thrust_jerk_q
 
     cfg = TrackerConfig()
+    ceiling = cfg.boost_jerk_sigma_mps3**2
+    assert EXHAUST_MIN_MPS == pytest.approx(0.9 * 230.0 * G0)
     u = np.array([[0.0, 0.6, 0.8], [1.0, 0.0, 0.0]])
     pos = np.array([[6.38e6, 0.0, 0.0]] * 2)  # 2 km up
     q = thrust_jerk_q(u, np.array([21.0, 300.0]), np.array([250.0, 50.0]), pos, cfg)
     along = np.einsum("ni,nij,nj->n", u, q, u)
-    assert along == pytest.approx([cfg.boost_jerk_sigma_mps3**2] * 2)
+    assert along[0] == pytest.approx((21.0**2 / EXHAUST_MIN_MPS) ** 2)
+    assert along[1] == pytest.approx(ceiling)  # an SRBM's 44 m/s³ at 300 m/s²: capped
     across = np.array([[0.0, 0.8, -0.6], [0.0, 0.0, 1.0]])
     turn = np.einsum("ni,nij,nj->n", across, q, across)
     rate = G0 / 250.0 + 2.0 * np.pi * 250.0 * 21.0 * 6.38e6 / GM_EARTH
     assert turn[0] == pytest.approx((21.0 * rate) ** 2)
     assert 0.5 < np.sqrt(turn[0]) < 1.0  # a space launcher low in its burn
-    assert turn[1] == pytest.approx(cfg.boost_jerk_sigma_mps3**2)  # capped: 59 m/s³ of turn
+    assert turn[1] == pytest.approx(ceiling)  # capped: 59 m/s³ of turn
     assert np.einsum("ni,nij,nj->n", u, q, across) == pytest.approx([0.0, 0.0], abs=1e-12)
+    # Climbing through the air its specific impulse rises as the pressure falls: more growth.
+    vel = np.array([[800.0, 0.0, 0.0]])
+    assert mass_flow_jerk(np.array([30.0]), pos[:1] + [8e3, 0, 0], vel)[0] > 1.05 * (
+        30.0**2 / EXHAUST_MIN_MPS
+    )
     # A pitch programme at 23.6 m/s² and 3.1 km/s, 40 km up (slv-3stage's second stage, higher
     # up): it turns the thrust at 0.11 m/s³ (the gravity turn's bound alone: 0.07).
     pos = np.array([[6.418e6, 0.0, 0.0]])
     q = thrust_jerk_q(u[:1], np.array([23.6]), np.array([3134.0]), pos, cfg)
     assert np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0]) > 0.11
-    # Above the air nothing holds the thrust along the velocity: the same jerk on every axis.
-    pos = np.array([[6.68e6, 0.0, 0.0]])
-    q = thrust_jerk_q(u[:1], np.array([73.0]), np.array([6100.0]), pos, cfg)
-    assert q[0] == pytest.approx(np.eye(3) * cfg.boost_jerk_sigma_mps3**2)
+    # Above the air the same bounds: an upper stage at 10 m/s² and 7 km/s, 500 km up, grows by
+    # 0.05 m/s³ and turns by at most 0.09 (0.0076 + 0.0014 rad/s).
+    pos = np.array([[6.878e6, 0.0, 0.0]])
+    q = thrust_jerk_q(u[:1], np.array([10.0]), np.array([7000.0]), pos, cfg)
+    along = np.sqrt(np.einsum("ni,nij,nj->n", u[:1], q, u[:1])[0])
+    turn = np.sqrt(np.einsum("ni,nij,nj->n", across[:1], q, across[:1])[0])
+    assert 0.04 < along < 0.06
+    assert 0.08 < turn < 0.1
+
+
+def test_the_boost_modes_thrust_grows_as_its_stage_burns():
+    """``mixing.thrust_growth``: over a step the boost mode's thrust grows as ``a0 / (1 - |a0|
+    dt / c)`` at the catalogue's middle exhaust speed, its push over the step added to the
+    velocity and the position, and the Jacobian of the grown thrust is its derivative."""
+    from lookout.tracking.mixing import EXHAUST_MID_MPS, thrust_growth
+
+    x0 = np.zeros((1, NX))
+    x0[0, :3] = [6.6e6, 0.0, 0.0]
+    x0[0, 3:6] = [1000.0, 5000.0, 0.0]
+    x0[0, 6:9] = [6.0, 8.0, 0.0]  # 10 m/s²
+    dt = np.array([2.0])
+
+    def grown(x):
+        xp, F = propagate(x, dt, 60.0)
+        thrust_growth(x, xp, F, dt)
+        return xp, F
+
+    xp, F = grown(x0)
+    g = 1.0 / (1.0 - 10.0 * 2.0 / EXHAUST_MID_MPS)
+    assert xp[0, 6:9] == pytest.approx(g * x0[0, 6:9])
+    held, _ = propagate(x0, dt, 60.0)
+    push = 10.0 / EXHAUST_MID_MPS * x0[0, 6:9] * 2.0
+    assert xp[0, 3:6] - held[0, 3:6] == pytest.approx(push, rel=1e-9)
+    for k in range(6, 9):
+        x1 = x0.copy()
+        x1[0, k] += 1e-3
+        d = (grown(x1)[0][0, 6:9] - xp[0, 6:9]) / 1e-3
+        assert F[0, 6:9, k] == pytest.approx(d, rel=1e-4, abs=1e-6)
 
 
 def test_the_infrared_thrust_prior_is_the_catalogues():

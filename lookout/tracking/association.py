@@ -30,6 +30,9 @@ from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import Scan
 from lookout.tracking.update import inv_small
 
+#: The staged hypothesis's column after the modes' in ``Associator.associate``'s mixture.
+STAGED = NMODE
+
 _LOG_2PI = math.log(2.0 * math.pi)
 _BIG = 1e12
 
@@ -93,7 +96,7 @@ class Associator:
         reach = rad[:, None] + cfg.coarse_gate_sigmas * scan.los_sig[None, :] * np.abs(along)
         return np.flatnonzero(((perp2 <= reach * reach) & (along > 0)).any(axis=1))
 
-    def associate(self, scan: Scan, cand, xp, Pp, c, xbar):
+    def associate(self, scan: Scan, cand, xp, Pp, c, xbar, staged):
         """Gate and assign the predicted tracks ``cand``: track rows (into ``cand``), detection
         columns, the closely spaced pairs to update as formations (``order_siblings``; None if
         none), the track-score increments of the pairs, and per detection the id of the nearest
@@ -107,22 +110,39 @@ class Associator:
         probable, 100 m and 100 m/s from the thrusting prediction after 2 s) falls outside a
         gate drawn round the boost mode, the track loses its object, and flies on unseen in
         boost (measured on a sea-launched 590 km flight: the old track accelerated to 5 km/s
-        while two new ones took the missile and its stage)."""
+        while two new ones took the missile and its stage). ``staged``
+        (``Tracker._predict_staged``: the share ``q`` (n,) of the boost probability that is
+        the next stage lit, its prediction (n, 10), (n, 10, 10)) is a fourth Gaussian of the
+        mixture, a boost mode, weighed as the update weighs it: the boost mode's random walk
+        does not reach a staging's drop of the thrust (an upper stage lit at a third of its
+        first stage's thrust at burnout), and a staging whose detections no gate of the track
+        held went to a new track while the stack's flew on (gen-1-01 at 303 s, the boost
+        mode's jerk the stage's mass flow)."""
         tracks = self.tracks
         m, kind = scan.m, scan.kind
         cfg = self.config
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         n = xp.shape[0]
         d2m, logdet = mode_distances(scan, xp, Pp)
+        q = staged[0]
+        d2s, lds = mode_distances(scan, staged[1][:, None], staged[2][:, None])
+        d2m = np.concatenate([d2m, d2s], axis=1)
+        logdet = np.concatenate([logdet, lds], axis=1)
+        c = np.concatenate([c, (c[:, BOOST] * q)[:, None]], axis=1)
+        c[:, BOOST] = c[:, BOOST] * (1.0 - q)
         # A boost mode below its reseeding level is a fresh "thrust began since the last
         # update" hypothesis, not a track: it does not gate (it would take the detections of a
         # neighbour that fit its wide thrust prior a little better than the coast mode).
-        live = c >= np.array(
+        live = c[:, :NMODE] >= np.array(
             [
                 max(cfg.boost_reseed_prob, cfg.gate_mode_floor),
                 cfg.gate_mode_floor,
                 max(cfg.manoeuvre.reseed_prob, cfg.gate_mode_floor),  # manoeuvre mode
             ]
+        )
+        # The staged hypothesis: a boost mode, where the boost mode is.
+        live = np.concatenate(
+            [live, ((c[:, STAGED] >= cfg.gate_mode_floor) & live[:, BOOST])[:, None]], axis=1
         )
         if kind == "infrared":
             # Infrared sees only burning plumes: a coasting track does not gate a plume (that
@@ -145,6 +165,7 @@ class Associator:
             gated = (d2m <= self._gate[m]).any(axis=1)
             reach = self._thrust_reachable(scan, cand, xp, Pp, gated)
             live[:, BOOST] &= reach
+            live[:, STAGED] &= reach
         ok = ((d2m <= self._gate[m]) & live).any(axis=1)
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
@@ -233,15 +254,15 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     predicted measurement of each mode of each track (mode estimates ``xp`` (n, 3, 10),
     ``Pp`` (n, 3, 10, 10)), and the log-determinants (n, 3, M) of the innovation covariances."""
     m, kind = scan.m, scan.kind
-    n = xp.shape[0]
-    xs = xp.reshape(NMODE * n, NX)
+    n, k = xp.shape[:2]
+    xs = xp.reshape(k * n, NX)
     zhat, H2 = measure.predict(kind, xs, scan, m)
-    S0 = H2 @ Pp.reshape(NMODE * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
+    S0 = H2 @ Pp.reshape(k * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
     S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
     nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
     Sinv, logdet = inv_small(S)
-    d2m = einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, NMODE, -1)
-    logdet = logdet.reshape(n, NMODE, -1)
+    d2m = einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, k, -1)
+    logdet = logdet.reshape(n, k, -1)
     return d2m, logdet
 
 

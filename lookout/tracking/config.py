@@ -86,8 +86,9 @@ class TrackerConfig:
     #: held 500 ± 750 m/s² of drag in its boost mode (``initiation.new_states``).
     boost_kappa_m2_kg: float = field(default_factory=booster_kappa_m2_kg)
     boost_kappa_sigma_m2_kg: float = field(default_factory=booster_kappa_sigma_m2_kg)
-    #: White jerk of the thrust acceleration in boost along the thrust (m/s³), q = σ² × 1 s;
-    #: across it the thrust's turn, at most this (``mixing.thrust_jerk_q``).
+    #: Ceiling of the boost mode's white jerk (m/s³), q = σ² × 1 s, along the thrust (its
+    #: stage's growth, ``mixing.mass_flow_jerk``) and across it (its turn): an SRBM's last
+    #: seconds grow by 20-30 m/s³ (``mixing.thrust_jerk_q``).
     boost_jerk_sigma_mps3: float = 10.0
     #: Mean dwell times (s) of the IMM modes (Markov switching rates 1/dwell). A stage burns
     #: 30-180 s (100 s); a ballistic object does not reignite once coasting (1e5 s): the boost

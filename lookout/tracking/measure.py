@@ -79,6 +79,59 @@ def predict(kind: str, x: np.ndarray, scan, m: int) -> tuple[np.ndarray, np.ndar
     return infrared(x[:, 0:3], scan.s)
 
 
+#: A track's measurement is relinearized (``linearized``) where its prior's position spread,
+#: seen from the sensor, bends the angles by more than this share of their noise: the angles'
+#: second-order term over the prior, ``tr(P_pos) / r²`` rad, against the smallest angle sigma.
+#: A choice between 0 (every update iterated, twice the measurement work on every scan) and 1
+#: (iterated only where the linearization's error is already the noise's size): a tenth keeps
+#: it a tenth of the noise. A radar 200 km off with 0.5 mrad: a prior wider than 1.5 km.
+BEND_SHARE = 0.1
+#: Gauss-Newton steps at most; a step under a metre and a centimetre per second ends them.
+RELINEARIZE_STEPS = 5
+
+
+def linearized(
+    kind: str, x: np.ndarray, P: np.ndarray, scan, jj: np.ndarray, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Measurement predictions (N, m) and Jacobians (N, m, 6) of states ``x`` (N, >=6) with
+    covariances ``P`` (N, >=6, >=6) to be updated with detections ``jj`` (N,) of ``scan``: as
+    ``predict`` at the prior, except where the prior is too wide for one linearization there
+    (``BEND_SHARE``): the iterated EKF's, at the posterior's mode found by Gauss-Newton steps
+    (``h(x_i) + H_i (x - x_i)`` and ``H_i``, so the EKF update taking them is the iterated
+    one's). A track coasting unseen for 29 s after an infrared-only boost (its velocity known
+    to 300 m/s, its position to 10 km) met by a radar 207 km off: at the prior the angles'
+    linearization was off by 2 sigma, and the update's state 220-440 m off under a 120 m
+    sigma (NEES 65-550); the track lost the radar's next detection. Iterated, 60-120 m
+    (NEES 4-6)."""
+    zh, H = predict(kind, x, scan, m)
+    d = x[:, 0:3] - scan.s
+    r2 = einsum("ij,ij->i", d, d)
+    spread = np.trace(P[:, :3, :3], axis1=1, axis2=2) / np.maximum(r2, 1.0)
+    a = AZIMUTH_INDEX[kind]
+    R = scan.R[jj]
+    sig = np.sqrt(np.minimum(R[:, a, a], R[:, a + 1, a + 1]))
+    rows = np.flatnonzero(spread > BEND_SHARE * sig)
+    if rows.size == 0:
+        return zh, H
+    x0, P0 = x[rows, :6], P[rows, :6, :6]
+    z, R = scan.z[jj[rows]], R[rows]
+    xi = x0.copy()
+    for _ in range(RELINEARIZE_STEPS):
+        zi, Hi = predict(kind, xi, scan, m)
+        zl = zi + einsum("kij,kj->ki", Hi, x0 - xi)
+        PHt = P0 @ Hi.transpose(0, 2, 1)
+        S = Hi @ PHt + R
+        nu = wrap(z - zl, kind)
+        step = x0 + einsum("kij,kj->ki", PHt, np.linalg.solve(S, nu[:, :, None])[:, :, 0]) - xi
+        xi += step
+        if np.all(np.abs(step[:, :3]) < 1.0) and np.all(np.abs(step[:, 3:6]) < 0.01):
+            break
+    zi, Hi = predict(kind, xi, scan, m)
+    zh[rows] = zi + einsum("kij,kj->ki", Hi, x0 - xi)
+    H[rows] = Hi
+    return zh, H
+
+
 def wrap(nu: np.ndarray, kind: str) -> np.ndarray:
     """Innovations (..., m) with the azimuth component wrapped to [-π, π)."""
     i = AZIMUTH_INDEX[kind]

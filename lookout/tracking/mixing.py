@@ -9,8 +9,9 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
   bounded by the catalogue's burns;
 - ``mix``: the predicted mode probabilities and each mode's mixed prior (the boost mode's part in
   the coast mode burnt out within the step, ``burnout_within``);
-- ``thrust_jerk_q``, ``boost_jerk_q``, ``jerk_noise``: the boost mode's process noise, the
-  thrust's jerk along it (mass flow) and across it (its turn);
+- ``thrust_growth``: the boost mode's thrust grown over a step as its stage's mass falls;
+- ``thrust_jerk_q``, ``boost_jerk_q``, ``mass_flow_jerk``, ``jerk_noise``: the boost mode's
+  process noise, the thrust's jerk along it (mass flow) and across it (its turn);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
 - ``young_boost``, ``reseed_boost``: which boost modes keep their own evidence, and the
   negligible modes restarted from the coast mode after an update;
@@ -28,6 +29,7 @@ import numpy as np
 from scipy.special import erfc
 
 from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
+from lookout.physics import atmosphere
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre
 from lookout.tracking.config import TrackerConfig
@@ -132,61 +134,138 @@ def _thrust_direction(x: np.ndarray, P: np.ndarray):
     return u, known, amag
 
 
-#: Altitude (m) above which the air no longer holds a rocket's thrust along its velocity: the
-#: stratopause, where the air's density falls below a thousandth of sea level's. Above it an
-#: upper stage steers as its guidance commands. (Chosen between two measured, not derived: at
-#: the Kármán line, 100 km, a lofted ICBM's staging at 113 km went wrong on gen-3-00, a
-#: false overflight claim; ``thrust_jerk_q``.)
-AIR_STEERING_CEILING_M = 50e3
+def _catalogue_exhaust() -> tuple[float, float, float]:
+    """The catalogue's stages' effective exhaust speeds ``Isp g0`` (m/s): their lowest, the
+    lowest sea-level specific impulse less the 10 % margin of a stage not in the catalogue,
+    and their middle, between the lowest sea-level and the highest vacuum specific impulse;
+    and the largest relative gain of specific impulse from sea level to vacuum,
+    ``(Isp_vac - Isp_sl) / Isp_sl``, with the same margin."""
+    stages = [s for v in catalogue().values() for s in v.stages]
+    low = min(s.isp_sl_s for s in stages)
+    mid = 0.5 * (low + max(s.isp_vac_s for s in stages)) * G0
+    gain = 1.1 * max((s.isp_vac_s - s.isp_sl_s) / s.isp_sl_s for s in stages)
+    return 0.9 * low * G0, mid, gain
+
+
+#: 2030 m/s (mrbm-liquid's 230 s at sea level, less 10 %), 2720 m/s (230 and 325 s), 0.14
+#: (srbm-solid's 240 -> 265 s and slv-3stage's first stage's 255 -> 285 s, plus 10 %). The boost
+#: mode's thrust grows as ``a² / c`` at the middle (``thrust_growth``); the growth's range is
+#: its jerk's (``mass_flow_jerk``).
+EXHAUST_MIN_MPS, EXHAUST_MID_MPS, ISP_GAIN_MAX = _catalogue_exhaust()
+
+
+def thrust_growth(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, dt: np.ndarray) -> None:
+    """The boost mode's thrust over a step of ``dt`` (n,) s from ``x0`` (n, 10), predicted
+    held (``motion.propagate``: ``xp`` (n, 10), its Jacobian ``F`` (n, 10, 10)), grown as a
+    burning stage's does as its mass falls, ``da/dt = |a| a / c`` at the catalogue's middle
+    exhaust speed (``EXHAUST_MID_MPS``): ``a(s) = a0 / (1 - |a0| s / c)``, its push over the
+    step (``a0 |a0| s / c`` integrated once and twice) added to the velocity and the
+    position. ``xp``, ``F`` changed in place. Held, an upper stage's 10 -> 38 m/s² over 240 s
+    is a ramp the thrust's random walk follows a few seconds late, the boost mode 15-50 m/s off
+    in velocity against a sigma of 5-20 (gen-2-04)."""
+    a0 = x0[:, 6:9]
+    amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
+    dt = np.abs(np.asarray(dt, dtype=float))
+    r = np.minimum(amag * dt / EXHAUST_MID_MPS, 0.5)
+    g = 1.0 / (1.0 - r)
+    xp[:, 6:9] = g[:, None] * a0
+    rate = (amag / EXHAUST_MID_MPS)[:, None] * a0  # da/dt at the step's start
+    xp[:, 3:6] += rate * (0.5 * dt * dt)[:, None]
+    xp[:, 0:3] += rate * (dt**3 / 6.0)[:, None]
+    # d(g a0)/d a0 = g I + g² (dt / c) a0 â0ᵀ
+    ahat = a0 / np.maximum(amag, 1e-9)[:, None]
+    G = g[:, None, None] * np.eye(3)[None] + (
+        (g * g * dt / EXHAUST_MID_MPS)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
+    )
+    F[:, 6:9, :] = np.einsum("nij,njk->nik", G, F[:, 6:9, :])
+
+
+def mass_flow_jerk(
+    thrust: np.ndarray, pos: np.ndarray, vel: np.ndarray | None = None
+) -> np.ndarray:
+    """The largest growth (n,) (m/s³) of a burning stage's thrust acceleration ``thrust`` (n,)
+    m/s² at ECEF ``pos`` (n, 3) m and velocity ``vel`` (n, 3) m/s: its mass falls, ``a ṁ / m
+    = a² / (Isp g0)``, at the catalogue's lowest exhaust speed (``EXHAUST_MIN_MPS``), and in
+    the air its specific impulse grows as the pressure falls, ``a (Isp_vac - Isp_sl) / Isp_sl
+    |d(p/p0)/dt|`` (``ISP_GAIN_MAX``; the climb rate from ``vel``, none without). At burnout
+    an IRBM's 200 m/s² gives 13-20 m/s³; a space launcher's upper stage at 10-40 m/s² in
+    vacuum 0.05-0.8."""
+    thrust = np.asarray(thrust, dtype=float)
+    j = thrust * thrust / EXHAUST_MIN_MPS
+    if vel is not None:
+        alt = altitude_approx(pos)
+        low = alt < 80e3
+        if low.any():
+            h = np.maximum(alt[low], 0.0)
+            p0 = atmosphere.SEA_LEVEL_PRESSURE_PA
+            dpdh = (atmosphere.pressure(h + 100.0) - atmosphere.pressure(h - 100.0)) / (200.0 * p0)
+            up = pos[low] / np.sqrt(np.einsum("ij,ij->i", pos[low], pos[low]))[:, None]
+            climb = np.abs(np.einsum("ij,ij->i", vel[low], up))
+            j[low] += thrust[low] * ISP_GAIN_MAX * np.abs(dpdh) * climb
+    return j
 
 
 def thrust_jerk_q(
-    u: np.ndarray, thrust: np.ndarray, speed: np.ndarray, pos: np.ndarray, cfg: TrackerConfig
+    u: np.ndarray,
+    thrust: np.ndarray,
+    speed: np.ndarray,
+    pos: np.ndarray,
+    cfg: TrackerConfig,
+    vel: np.ndarray | None = None,
 ) -> np.ndarray:
     """Spectral density (n, 3, 3) (m²/s⁵) of the white jerk of a thrust acceleration of
     magnitude ``thrust`` (n,) m/s² along the unit vectors ``u`` (n, 3) (``thrust_axis``) of an
-    object at ``speed`` (n,) m/s and ECEF position ``pos`` (n, 3) m.
+    object at ``speed`` (n,) m/s, ECEF position ``pos`` (n, 3) m and velocity ``vel``.
 
-    Along the thrust, the growth of a burning stage's acceleration as its mass falls
-    (``boost_jerk_sigma_mps3``). Across it, the turn of its direction, ``thrust`` times its
-    rate: a thrust that follows the velocity (gravity turn) turns as gravity turns the
-    velocity, ``g cos γ / v``, at most ``g / v``; a pitch programme that lays an upper stage's
-    thrust from the vertical down through the horizon as its energy nears the circular one
-    turns it by at most half a turn over ``v² / v_c²`` from 0 to 1, so at most ``2 π v a /
-    v_c²`` (``v_c² = GM / r``; slv-3stage's orbit insertion: 1.9 m/s³ at 73 m/s² and 6.1 km/s
-    against 0.12 for the gravity turn alone). Never more than along it. The sum is 0.8 m/s³
-    for a space launcher at 21 m/s² and 250 m/s, 3 m/s³ for an MRBM at 98 m/s² and 3 km/s
-    at burnout. A jerk of the larger size on every axis let a thrust across the line of sight
-    drift as fast as along it: a boost seen by one radar predicted its range rate 11-12 m/s
-    wide against the coast mode's 4-5, and lost its probability at every update while the
-    rocket thrust (gen-7-02).
+    Along the thrust, the growth of a burning stage's acceleration as its mass falls and, in
+    the air, as its specific impulse rises, over the catalogue's range of exhaust speeds
+    (``mass_flow_jerk``; its middle is the prediction's, ``thrust_growth``). Across it, the
+    turn of its direction, ``thrust`` times its rate: a thrust that follows the velocity
+    (gravity turn) turns as gravity turns the velocity, ``g cos γ / v``, at most ``g / v``; a
+    pitch programme that lays an upper stage's thrust from the vertical down through the
+    horizon as its energy nears the circular one turns it by at most half a turn over ``v² /
+    v_c²`` from 0 to 1, so at most ``2 π v a / v_c²`` (``v_c² = GM / r``; slv-3stage's orbit
+    insertion: 1.9 m/s³ at 73 m/s² and 6.1 km/s against 0.12 for the gravity turn alone). The
+    turn is 0.8 m/s³ for a space launcher at 21 m/s² and 250 m/s, 3 m/s³ for an MRBM at 98
+    m/s² and 3 km/s at burnout. Each at most ``boost_jerk_sigma_mps3`` (10 m/s³: an SRBM's last
+    seconds grow faster, 20-30 m/s³, and keep the tracker's earlier ceiling). A jerk of the
+    larger size on every axis let a thrust across the line of sight drift as fast as along
+    it: a boost seen by one radar predicted its range rate 11-12 m/s wide against the coast
+    mode's 4-5, and lost its probability at every update while the rocket thrust (gen-7-02).
 
-    This holds in the air, which keeps the thrust near the velocity; above
-    ``AIR_STEERING_CEILING_M`` the jerk across the thrust is the one along it. (With the turn
-    alone up to 100 km, a two-stage ICBM's stack track took its spent stage at its staging at
-    113 km, gen-3-00, and the stage's new track made a false overflight claim.)"""
-    qa = cfg.boost_jerk_sigma_mps3**2
+    Not the ceiling along the thrust everywhere and on every axis above 50 km (the tracker
+    before issue 13's boost-noise): a space launcher's upper stage at 10-40 m/s² grows by
+    0.05-0.8 m/s³, and its track, seen late in its burn by one far radar and the infrared
+    satellites, carried a velocity sigma of 130-230 m/s into its cut-off and coasted into
+    orbit 120 m/s off, out of every radar's coverage (gen-1-01: 290 false track-s). The larger
+    jerk stood in for stagings, which no walk of a stage's own size reaches: the staging
+    hypothesis gates their detections instead (``Associator.associate``). (With the turn
+    alone up to 100 km and the ceiling above, a two-stage ICBM's stack track took its spent
+    stage at its staging at 113 km, gen-3-00, and the stage's new track made a false
+    overflight claim.)"""
+    ceiling = cfg.boost_jerk_sigma_mps3**2
     thrust = np.asarray(thrust, dtype=float)
     v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
     radius = np.sqrt(np.einsum("ij,ij->i", pos, pos))
     vc2 = GM_EARTH / np.maximum(radius, 1.0)
     rate = G0 / v + 2.0 * math.pi * v * thrust / vc2
-    qc = np.minimum((thrust * rate) ** 2, qa)
-    qc = np.where(altitude_approx(pos) < AIR_STEERING_CEILING_M, qc, qa)
+    qc = np.minimum((thrust * rate) ** 2, ceiling)
+    qa = np.minimum(mass_flow_jerk(thrust, pos, vel) ** 2, ceiling)
     uu = u[:, :, None] * u[:, None, :]
-    return qa * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
+    return qa[:, None, None] * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
 
 
 def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
     """``thrust_jerk_q`` of boost-mode estimates ``x`` (n, 10), ``P``: along their
-    ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (the turn of a thrust
-    not yet known is not known to be slow), at their estimated speed and position."""
+    ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (a thrust not yet
+    known is not known to be small: its growth and turn are those of the larger), at their
+    estimated speed, position and velocity."""
     a = x[:, 6:9]
     thrust = np.sqrt(np.einsum("ij,ij->i", a, a))
     thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
     speed = np.sqrt(np.einsum("ij,ij->i", v, v))
-    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, x[:, 0:3], cfg)
+    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, x[:, 0:3], cfg, v)
 
 
 def jerk_noise(dt: np.ndarray, qj: np.ndarray) -> np.ndarray:

@@ -154,7 +154,7 @@ def pcrlb(
                 speed = np.linalg.norm(x[:, 3:6], axis=1)
                 u = x[:, 3:6] / np.maximum(speed, 1e-9)[:, None]
                 thrust = np.array([_thrust(trajectory, t_prev)])
-                Q += jerk_noise(dt, thrust_jerk_q(u, thrust, speed, x[:, :3], cfg))
+                Q += jerk_noise(dt, thrust_jerk_q(u, thrust, speed, x[:, :3], cfg, x[:, 3:6]))
             nx = P.shape[0]
             F, Q = F[0][:nx, :nx], Q[0][:nx, :nx]
             P = F @ P @ F.T + Q

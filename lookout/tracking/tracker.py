@@ -98,6 +98,7 @@ from lookout.tracking.mixing import (
     reseed_boost,
     staged_prior,
     staging_probability,
+    thrust_growth,
     transition,
     young_boost,
 )
@@ -222,7 +223,7 @@ class Tracker:
             if cand.size:
                 xp, Pp, c, xbar, Pbar, staged = self._predict(cand, scan.t)
                 ia, jb, formation, dll, near, thrust_ok = self.associator.associate(
-                    scan, cand, xp, Pp, c, xbar
+                    scan, cand, xp, Pp, c, xbar, staged
                 )
                 bi, bj, bdll, bthrust = self.associator.branches
                 # Copies of the branching tracks taken before their own update (``clone``).
@@ -384,6 +385,10 @@ class Tracker:
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
         shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
+        # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``).
+        xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
+        thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt)
+        xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
         # of the tables' shape, only their departure from the weighed mean the step carried).
@@ -392,7 +397,7 @@ class Tracker:
             None if shape is None else shape.w_raw[:, drag_modes],
         )  # fmt: skip
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
-        # The boost mode's thrust: a white jerk along it and a smaller one across it.
+        # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
         Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
@@ -447,6 +452,7 @@ class Tracker:
             Pm_ = a[:, None, None] * (P2 + d2[:, :, None] * d2[:, None, :])
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
+            thrust_growth(xm_, xs1, F, dtl)
             q_acc, q_kappa = tracker_accel_q(xm_, cfg)
             Q = process_noise(dtl, q_acc, 0.0, q_kappa)
             Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))

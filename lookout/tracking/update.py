@@ -103,8 +103,8 @@ def update_modes(
         xs = np.concatenate([xs, staged[1][st]])
         Ps = np.concatenate([Ps, staged[2][st]])
     nm = NMODE * na
-    zh, H = measure.predict(kind, xs, scan, m)
     jj = np.concatenate([np.repeat(jb, NMODE), jb[st]])
+    zh, H = measure.linearized(kind, xs, Ps, scan, jj, m)
     nu = measure.wrap(scan.z[jj] - zh, kind)
     PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
     S = H @ PHt[:, :6, :] + scan.R[jj]
