@@ -140,7 +140,7 @@ def test_halving_the_steps_moves_the_impact_by_less_than_100_m(monkeypatch):
     import lookout.physics.propagate as prop
 
     coarse = fly([ICBM], debris=False)[0].event("impact")
-    for name in ("DT_THRUST", "DT_PITCH_OVER", "DT_VACUUM", "ATMOSPHERE_STEP_M"):
+    for name in ("DT_THRUST", "DT_PITCH_OVER", "DT_VACUUM", "ATMOSPHERE_STEP_M", "DRAG_STEP"):
         monkeypatch.setattr(prop, name, getattr(prop, name) / 2)
     fine = fly([ICBM], debris=False)[0].event("impact")
     assert np.linalg.norm(coarse.pos - fine.pos) < 100.0
