@@ -239,9 +239,9 @@ def acceleration(
 
 def radial_height(pos: np.ndarray) -> np.ndarray:
     """Height (m) of ECEF positions (N, 3) above the WGS84 ellipsoid along their geocentric
-    radius: within 0.6 m of the geodetic altitude below 100 km (and its change over a step
-    within centimetres of the geodetic altitude's) (the integrators' altitude inside a step is
-    the geodetic one at the step's start plus this one's change)."""
+    radius: within 0.6 m of the geodetic altitude below 100 km, its change over a step within
+    centimetres of the geodetic altitude's. The flight model's altitude inside a step is the
+    geodetic one at the step's start plus this one's change."""
     r2 = einsum("ij,ij->i", pos, pos)
     s2 = pos[:, 2] ** 2 / r2
     return np.sqrt(r2) - R_EQUATOR * R_POLAR / np.sqrt(
