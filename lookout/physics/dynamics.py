@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, altitude_below
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, R_POLAR, altitude_below
 from lookout.physics import atmosphere
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
@@ -235,6 +235,29 @@ def acceleration(
     k_drag = 0.5 * rho * speed * cd * area / mass
     acc -= k_drag[:, None] * vel
     return _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st)
+
+
+def radial_height(pos: np.ndarray) -> np.ndarray:
+    """Height (m) of ECEF positions (N, 3) above the WGS84 ellipsoid along their geocentric
+    radius: within 0.6 m of the geodetic altitude below 100 km, its change over a step within
+    centimetres of the geodetic altitude's. The flight model's altitude inside a step is the
+    geodetic one at the step's start plus this one's change."""
+    r2 = einsum("ij,ij->i", pos, pos)
+    s2 = pos[:, 2] ** 2 / r2
+    return np.sqrt(r2) - R_EQUATOR * R_POLAR / np.sqrt(
+        R_POLAR**2 + (R_EQUATOR**2 - R_POLAR**2) * s2
+    )
+
+
+def coast_acceleration(pos, vel, alt, area_per_mass, table) -> np.ndarray:
+    """``acceleration`` of unpowered bodies without lift: gravity (J2), the rotating frame and
+    drag, from each one's area per mass (m^2/kg; 0: no drag) and drag table; (N, 3)."""
+    n = pos.shape[0]
+    zero = np.zeros(n)
+    return acceleration(
+        None, pos, vel, np.ones(n), zero, zero, zero, area_per_mass, table,
+        np.zeros(n, dtype=int), None, None, alt,
+    )  # fmt: skip
 
 
 def _with_thrust(acc, t, pos, vel, alt, mass, mdot, isp_sl, isp_vac, mode, st: Steering):

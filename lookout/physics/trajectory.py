@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lookout.geodesy import ecef_to_geodetic
+from lookout.physics import dynamics
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.integrate import rk4_step
@@ -44,6 +45,18 @@ def hermite(p0, v0, p1, v1, h, s):
 def _gravity_step(pos, vel, dt):
     """One RK4 step of ``dt`` (N,) s under the flight's gravity and frame terms alone."""
     return rk4_step(lambda _t, p, v: rotating_frame_acceleration(p, v), None, pos, vel, dt)
+
+
+def _coast_step(pos, vel, dt, alt, area_per_mass, table):
+    """One RK4 step of ``dt`` (N,) s of coasting bodies (gravity, frame and drag), from geodetic
+    altitudes ``alt`` (N,), the altitude inside the step moving as the integrator's does."""
+    alt0 = alt - dynamics.radial_height(pos)
+    return rk4_step(
+        lambda _t, p, v: dynamics.coast_acceleration(
+            p, v, alt0 + dynamics.radial_height(p), area_per_mass, table
+        ),
+        None, pos, vel, dt,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,11 @@ class Trajectory:
     parent_id: str | None = None
     #: Lift acceleration (M, 3), ECEF m/s^2, of a lifting body at its samples; None otherwise.
     lift: np.ndarray | None = None
+    #: Area per mass (m^2/kg, M,) and drag table (index into ``dynamics.DRAG_TABLE_NAMES``) of
+    #: the step from each sample where it only coasts (0 where it thrusts, lifts or is under
+    #: water): ``flown_state_at`` flies its drag. None: gravity alone is flown.
+    area_per_mass: np.ndarray | None = None
+    drag_table: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         lat, lon, alt = ecef_to_geodetic(self.pos)
@@ -136,11 +154,14 @@ class Trajectory:
 
     def flown_state_at(self, times: np.ndarray | float) -> np.ndarray:
         """ECEF state (..., 6) at the given times, NaN outside [t_start, t_end], as flown: one
-        RK4 step of the flight's gravity (J2, rotating frame) from the sample before, plus the
-        cubic Hermite interpolation of what gravity leaves between the two samples (thrust,
-        drag, lift; nothing in vacuum). The same at the samples as ``state_at``. Between them
-        the cubic's velocity misses the fourth derivative of the orbit: on the 30 s steps of a
-        coast in vacuum it swings by ±3.5 mm/s with the step's period (gen-2-03's IRBM at
+        RK4 step of the flight's gravity (J2, rotating frame), and of its drag where the step
+        only coasts, from the sample before, plus the cubic Hermite interpolation of what that
+        leaves between the two samples (thrust, lift; else only the integrator's error). The
+        same at the samples as ``state_at``. In the air the cubic misses the drag's growth as a
+        body plunges: satellite-launch's second stage at 45-35 km, on 1.2 s steps, 0.16 m/s off
+        a flight at 0.05 s steps between samples within 0.02 m/s of it; flown, 0.07 m/s. In
+        vacuum the cubic's velocity misses the orbit's fourth derivative: on the 30 s steps of a
+        coast it swings by ±3.5 mm/s with the step's period (gen-2-03's IRBM at
         700 km), against a coasting track's velocity sigma of 5-15 mm/s, which made the score's
         NEES of a well-fitted coast swing 3-60 from one second to the next; flown, it is off by
         under 0.05 mm/s (gravity's RK4 over 30 s). For scoring, where the truth's velocity is
@@ -156,8 +177,18 @@ class Trajectory:
             s = tq - self.t[i]
             h = np.where(h > 0, h, 1.0)
             p0, v0, p1, v1 = self.pos[i], self.vel[i], self.pos[i + 1], self.vel[i + 1]
-            # Gravity's flight from the sample before, to the query and over the whole step.
-            gp, gv = _gravity_step(np.concatenate([p0, p0]), np.concatenate([v0, v0]), np.r_[s, h])
+            # The flight from the sample before (gravity, and the drag of a coasting step), to
+            # the query and over the whole step.
+            if self.area_per_mass is None or not self.area_per_mass[i].any():
+                gp, gv = _gravity_step(
+                    np.concatenate([p0, p0]), np.concatenate([v0, v0]), np.r_[s, h]
+                )
+            else:
+                gp, gv = _coast_step(
+                    np.concatenate([p0, p0]), np.concatenate([v0, v0]), np.r_[s, h],
+                    np.tile(self.alt[i], 2), np.tile(self.area_per_mass[i], 2),
+                    np.tile(self.drag_table[i], 2),
+                )  # fmt: skip
             n = tq.size
             dp, dv = hermite(
                 np.zeros_like(p0), np.zeros_like(v0), p1 - gp[n:], v1 - gv[n:], h, s / h
