@@ -176,7 +176,7 @@ class Associator:
         _, H = measure.predict(kind, xbar, scan, m)
         ia, jb = gnn(ok, cost_all)
         formation = None
-        if ia.size > 1:
+        if ia.size:  # a formation's track updated alone carries the pair's relative state
             jb, formation = self.formations.order_siblings(
                 scan, cand, ia, jb, ok, xbar, H, Pp[:, COAST]
             )

@@ -172,15 +172,15 @@ class TrackerConfig:
     #: gravity gradient's second order 3 μ Δr² / r⁴, is 2e-6 m/s² at 2 km (0.4 m in ten
     #: minutes) but grows with the square of the distance (600 m in an hour at 12 km).
     formation_max_separation_m: float = 2000.0
-    #: ... and a track takes its partner's detection, shifted by the separation, only while the
-    #: separation's uncertainty there is at most this fraction of the track's own predicted
-    #: uncertainty there, ``H P Hᵀ`` (Mahalanobis): that error is common to all the shifted
-    #: detections, yet each takes it as its own noise; a common error biases the estimate by
-    #: at most itself, so the bias stays within sqrt(0.1) = 0.3 of the track's sigma. It was
-    #: the detection's noise ``R`` (lofted-icbm, 2026-11-26: coast RMSE/PCRLB 1.46 with no
-    #: limit, 1.18 at 0.1), which a track known far better than one detection no longer
-    #: bounds (gen-1-00: 15 m along track under a 5 m sigma, coast NEES 15-22 at the coast
-    #: floor of 0.01 mm/s²).
+    #: ... and a track takes its partner's detection only while the white noise that detection
+    #: carries besides the pair's relative state (which each track carries as a state of its
+    #: own, ``formations.update_formation``: drag met on the way down) is at most this
+    #: fraction of the track's own predicted uncertainty there, ``H P Hᵀ`` (Mahalanobis):
+    #: that noise is common to consecutive shifted detections, yet each takes it as its own; a
+    #: common error biases the estimate by at most itself, so the bias stays within
+    #: sqrt(0.1) = 0.3 of the track's sigma. Tenths of a metre above 100 km: it holds. (It
+    #: was applied to the separation's whole error, which left irbm-overflight's partner
+    #: detections out: coast RMSE/PCRLB 1.42.)
     formation_offset_variance_ratio: float = 0.1
     #: A track born next to one that was thrusting at most this long (s) before came apart
     #: from it at that burnout (``Tracker._initiate_radar``): objects released at burnout or

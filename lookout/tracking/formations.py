@@ -5,9 +5,10 @@ Two tracks moving together that share a scan's detections get them in along-trac
 older track the detection ahead (``Formations.order_siblings``), with the separation speed of
 the pair learned on a grid (``SEPARATION_GRID_MPS``). A track born next to another (a stage
 pushed off its payload) coasting with it above the air is updated with it as a *formation*
-(``update_formation``): both tracks with every detection of either object, the partner's
-shifted by their separation (a push along the velocity at the younger's birth), mixed over the
-two possible origins.
+(``update_formation``): both tracks with every detection of either object in the order
+decided, the partner's measuring the track's state less or plus the pair's relative state,
+which each track carries as a state of its own with its cross-covariance (started from a push
+along the velocity at the parting, learned from the pair's detections).
 """
 
 from __future__ import annotations
@@ -84,19 +85,71 @@ REANCHOR_S = 20.0
 REANCHOR_ANGLE_RAD = 1e-3
 
 
-@dataclass(frozen=True)
+#: What the one-push motion of a pair leaves out, for the prior of its relative state
+#: (``_relative_prior``): the time of the parting, taken as the older's burnout or the
+#: younger's first detection (s; gen-1-00's stage parted 1.2 s before the tracker's burnout
+#: time), and the push's direction off the velocity at the parting (rad; springs push along
+#: the stack's axis, which above the air at burnout is the velocity's to a degree or so), to
+#: which the older's velocity error at the formation's start is added. Choices, not fits: the
+#: pair's detections learn the relative state within a few scans where the radar measures it
+#: (range, range rate); across the line of sight a looser prior costs the track little of its
+#: partner's detection, a few metres against hundreds (0.05 rad at any time: the same
+#: figures on irbm-overflight, gen-1-00's coast NEES in bounds 0.84 against 0.89).
+PARTING_TIME_SIGMA_S = 2.0
+PUSH_DIRECTION_SIGMA_RAD = 0.01
+
+
+def _relative_prior(speed, tau, sig_pos, sig_vel, sig_dir) -> np.ndarray:
+    """Covariance (k, 6, 6) of what the one-push motion leaves out of a pair's relative state,
+    ``tau`` (k,) s after their parting at ``speed`` (k,) m/s: the parting's time
+    (``PARTING_TIME_SIGMA_S``, ``speed`` times it in position) and the push's direction
+    (``sig_dir`` (k,) rad, in velocity, and that times ``tau`` in position), each
+    isotropic, and drag differing between the bodies since (``sig_pos``, ``sig_vel``,
+    ``Formations._drag_offset_sigma``)."""
+    sv2 = (sig_dir * speed) ** 2 + sig_vel**2
+    sp2 = (PARTING_TIME_SIGMA_S * speed) ** 2 + sig_pos**2 + sv2 * tau**2
+    out = np.zeros((speed.size, 6, 6))
+    out[:, [0, 1, 2], [0, 1, 2]] = sp2[:, None]
+    out[:, [3, 4, 5], [3, 4, 5]] = sv2[:, None]
+    return out
+
+
+@dataclass
 class Formation:
     """Closely spaced pairs updated as formations in one scan (``update_formation``),
     per track (older tracks, then younger): its assignment row, the probability that the
-    pair's detections are in the right order, its own detection and its partner's, the shift
-    (m,) that puts the partner's on it and the noise (m, m) that shift adds."""
+    pair's detections are in the right order (the update takes the order decided: a hard
+    decision, as every assignment), its own detection and its partner's, its side of
+    the pair (``sign``: +1 the older, the object ahead, -1 the younger), the white noise
+    (m, m) the partner's detection takes besides the pair's relative state (drag met on the
+    way down), the relative state a track starts its formation with (``r0`` (6,),
+    ``Prr0`` (6, 6)) and its partner's track id. ``Formations._attach_relative`` adds the
+    tracks carrying the pair's relative state (``rel``: assignment rows, the formation's rows
+    first in their order, then tracks updated with their own detection alone), their ids,
+    their partners' ids, and their predicted relative state, its covariance and its
+    cross-covariance with the track's state (``r``, ``Prr``, ``C`` (k, NX, 6));
+    ``update_formation`` fills their updates per mode (``r_m``, ``Prr_m``, ``C_m``),
+    ``Formations.commit`` keeps them."""
 
     rows: np.ndarray
     w: np.ndarray
     own: np.ndarray
     other: np.ndarray
-    shift: np.ndarray
+    sign: np.ndarray
     extra: np.ndarray
+    r0: np.ndarray
+    Prr0: np.ndarray
+    partner: np.ndarray
+    rel: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    r: np.ndarray | None = None
+    Prr: np.ndarray | None = None
+    C: np.ndarray | None = None
+    r_m: np.ndarray | None = None
+    Prr_m: np.ndarray | None = None
+    C_m: np.ndarray | None = None
+    rel_partner: np.ndarray | None = None
+    sink: object = None
 
 
 def _mean_thrust(tracks, idx: np.ndarray) -> np.ndarray:
@@ -127,6 +180,12 @@ class Formations:
         # estimate at the parting: kg/(m s), s), by the younger's id: its differential drag is
         # left out of the formation's relative motion (``_drag_offset_sigma``).
         self._parting_air: dict[int, tuple[float, float]] = {}
+        # The relative state of a formation's pair (older minus younger), carried by each of
+        # its tracks as a state of its own (``_attach_relative``), by the track's id: the time
+        # of its last update, the track's coast-mode state then (NX,), the relative state
+        # (6,), its covariance (6, 6), its cross-covariance with the track's position and
+        # velocity (6, 6), and the partner's id: another partner starts it again.
+        self._relative: dict[int, tuple] = {}
 
     def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
         """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
@@ -171,6 +230,91 @@ class Formations:
         return np.stack(rows) if rows else np.zeros((0, SEPARATION_GRID_MPS.size))
 
     def order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H, P):
+        """The closely spaced pairs among the tracks ``cand[ia]`` assigned detections ``jb``,
+        ordered (``_order``), their formations, and the tracks carrying a pair's relative
+        state (``_attach_relative``): the detections in order (n,) and the ``Formation``, or
+        None if no track is in one."""
+        jb, formation = self._order(scan, cand, ia, jb, ok, xbar, H, P)
+        return jb, self._attach_relative(scan, cand, ia, formation)
+
+    def _attach_relative(self, scan: Scan, cand, ia, f: Formation | None):
+        """The relative state of the pairs (``_relative``) of the tracks ``cand[ia]`` updated
+        in this scan: predicted from each track's last update to the scan (the track's own
+        transition matrix, the pair a few hundred metres apart at most), or started (``f.r0``,
+        ``f.Prr0``, no correlation with the track) for a track whose formation begins. A
+        track updated since without it (its cross-covariance stale) starts again. Returns
+        ``f`` with the rows carrying one (``Formation`` ``rel``, ...), one with no formation
+        rows if only tracks updated alone carry one, or None."""
+        tracks = self.tracks
+        idx = cand[ia]
+        ids = tracks.ids[idx]
+        rows_f = f.rows if f is not None else np.zeros(0, dtype=np.int64)
+        in_f = np.zeros(ia.size, dtype=bool)
+        in_f[rows_f] = True
+        rel = [int(k) for k in rows_f]
+        partner = np.full(ia.size, -1, dtype=np.int64)
+        if f is not None:
+            partner[rows_f] = f.partner
+        for k, i in enumerate(ids.tolist()):
+            e = self._relative.get(i)
+            if e is not None and (e[0] != tracks.t[idx[k]] or partner[k] not in (-1, e[5])):
+                del self._relative[i]  # updated without it, or another partner's
+            elif e is not None and not in_f[k]:
+                rel.append(k)
+        if not rel:
+            return f
+        rel = np.array(rel, dtype=np.int64)
+        k = rel.size
+        r = np.empty((k, 6))
+        Prr = np.empty((k, 6, 6))
+        C = np.zeros((k, NX, 6))
+        known = np.array([int(i) in self._relative for i in ids[rel]], dtype=bool)
+        nf = rows_f.size
+        if nf:
+            r[:nf], Prr[:nf] = f.r0, f.Prr0
+        if known.any():
+            kk = np.flatnonzero(known)
+            ents = [self._relative[int(i)] for i in ids[rel[kk]]]
+            t0 = np.array([e[0] for e in ents])
+            x0 = np.stack([e[1] for e in ents])
+            dt = scan.t - t0
+            step = self.config.max_step_s
+            _, F = propagate(x0, dt, step, max_steps=vacuum_steps(dt, step))
+            F6 = F[:, :6, :6]
+            r[kk] = np.einsum("kij,kj->ki", F6, np.stack([e[2] for e in ents]))
+            Prr[kk] = F6 @ np.stack([e[3] for e in ents]) @ F6.transpose(0, 2, 1)
+            C[kk, :6] = F6 @ np.stack([e[4] for e in ents]) @ F6.transpose(0, 2, 1)
+        if f is None:
+            empty = np.zeros(0, dtype=np.int64)
+            f = Formation(
+                rows=empty, w=np.zeros(0), own=empty, other=empty, sign=np.zeros(0),
+                extra=np.zeros((0, scan.m, scan.m)), r0=np.zeros((0, 6)),
+                Prr0=np.zeros((0, 6, 6)), partner=empty,
+            )  # fmt: skip
+        part = partner[rel]
+        if known.any():
+            part[known] = [self._relative[int(i)][5] for i in ids[rel[known]]]
+        f.rel, f.ids, f.r, f.Prr, f.C, f.sink = rel, ids[rel], r, Prr, C, self
+        f.rel_partner = part
+        return f
+
+    def commit(self, f: Formation, t: float, x_new: np.ndarray, mu: np.ndarray) -> None:
+        """Keep the updated relative state of the tracks of ``f`` (``update_formation``'s per
+        mode, moment-matched over the modes' probabilities ``mu`` (na, NMODE); ``x_new`` (na,
+        NMODE, NX) the modes' updates), with the coast mode's state it is propagated from."""
+        if f.rel is None or f.rel.size == 0:
+            return
+        xm, w = x_new[f.rel], mu[f.rel]
+        xbar = np.einsum("kj,kjn->kn", w, xm)
+        r = np.einsum("kj,kjn->kn", w, f.r_m)
+        dxm, drm = xm - xbar[:, None], f.r_m - r[:, None]
+        Prr = np.einsum("kj,kjab->kab", w, f.Prr_m + drm[:, :, :, None] * drm[:, :, None, :])
+        C = np.einsum("kj,kjab->kab", w, f.C_m + dxm[:, :, :, None] * drm[:, :, None, :])
+        x0 = xm[:, COAST].copy()
+        for k, i in enumerate(f.ids.tolist()):
+            self._relative[i] = (t, x0[k], r[k], Prr[k], C[k, :6], int(f.rel_partner[k]))
+
+    def _order(self, scan: Scan, cand, ia, jb, ok, xbar, H, P):
         """Closely spaced objects: two tracks assigned in this scan, each gating the other's
         detection, with velocities within ``cso_max_dv_mps`` (objects separated from one
         missile, not crossing missiles), get the detection pair in along-track order: the
@@ -193,8 +337,9 @@ class Formations:
         each track on its object from the first scan; once the objects are resolved (no shared
         detection) GNN alone decides. Pairs only: three tracks sharing detections are left to
         GNN. ``P`` (n, >=6, >=6): the tracks' predicted covariances, rows as ``xbar`` (the
-        coast mode's: a formation coasts), against which a partner's shifted detection is
-        weighed.
+        coast mode's: a formation coasts), against which the white noise a partner's
+        detection carries is weighed, and whose velocity error adds to the uncertainty of the
+        push's direction.
 
         The order is not certain while the separation is below the noise: its probability is
         ``P(right | g)`` averaged over the posterior of ``δv`` on ``SEPARATION_GRID_MPS``
@@ -205,8 +350,14 @@ class Formations:
         ballistic transition from the younger's birth (``_separation_direction``). A pair born
         next to each other (``parent``), coasting in vacuum, pushed apart slower than
         ``formation_max_speed_mps`` and within ``formation_max_separation_m`` is returned as a
-        formation (``update_formation``), its two hypotheses the two orders (irbm-overflight:
-        coast RMSE 1.02x the PCRLB, ``lookout track irbm-overflight``).
+        formation (``update_formation``) in the likelier order, taken as decided: the
+        two orders' mixture, moment-matched, spread each track's covariance along the pair's
+        separation, which the scans that settle the order later did not take back
+        (irbm-overflight: coast NEES in bounds 0.61; with the order taken, 0.999), and while
+        the pair's detections gate both tracks the order is never surer than the prior's 90 %
+        that the younger is behind. The relative state each track carries from its
+        formation's start (``_attach_relative``, ``_relative_prior``): irbm-overflight coast
+        RMSE 0.97x the PCRLB, ``lookout track irbm-overflight``.
 
         A pair parted at a thrusting track that the tracker no longer takes as thrusting (a
         radar-only track just after a staging, whose next stage's few m/s² it cannot yet tell
@@ -363,54 +514,70 @@ class Formations:
             if not both:  # the staging family's time is over: the push's posterior alone
                 self._staging.pop(i, None)
         v_mean, v_var = self._separation_moments(young)
+        # A pair no longer coasting together above the air, or too far apart, leaves its
+        # formation for good: its relative state is dropped (``_relative``).
+        for i in tracks.ids[np.concatenate([cand[ia[p_[~vac]]], young[~vac]])].tolist():
+            self._relative.pop(i, None)
         # Formations: as ``vac`` (both coasting above the air, born one next to the other, not
         # yet far apart) and pushed apart slowly; others keep the order alone.
         high = vac & self._pushed_apart(young)
         if not high.any():
             return jb, None
-        p_, c_, dz, b, v_mean, v_var, tau = (a[high] for a in (p_, c_, dz, b, v_mean, v_var, tau))
-        # The relative motion is one push along the velocity at the parting; drag that differs
-        # between the two bodies after it (``_drag_offset_sigma``) moves them off it: an error
-        # of the partner's position, common to every shifted detection like the speed's.
-        sig_p = self._drag_offset_sigma(cand[ia[p_]], cand[ia[c_]], xbar[ia[p_]], tau)
-        # Rows: older tracks then younger, each with its partner's offset from it in
-        # measurement space per m/s (the younger behind).
+        p_, c_, dz, dx, b, v_mean, v_var, tau = (
+            a[high] for a in (p_, c_, dz, dx, b, v_mean, v_var, tau)
+        )
+        # The pair's relative state (older minus younger) is carried by each track as a state
+        # of its own (``_attach_relative``), started from the one push along the velocity
+        # at the parting (``dx`` per m/s: the posterior's mean and variance of the speed)
+        # and what that motion leaves out (``_relative_prior``). Drag met on the way down,
+        # after the formation began, is white noise on the partner's detection.
+        sig_park, sig_vpark, sig_down = self._drag_offset_sigma(
+            cand[ia[p_]], cand[ia[c_]], xbar[ia[p_]], tau
+        )
+        r0 = v_mean[:, None] * dx
+        Prr0 = v_var[:, None, None] * dx[:, :, None] * dx[:, None, :]
+        # The push's direction: the older's velocity now carried back to the parting, off
+        # by the estimate's velocity error across it.
+        xo = xbar[ia[p_]]
+        vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
+        sig_dir = np.sqrt(vel_var / np.einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
+        sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
+        Prr0 += _relative_prior(np.abs(v_mean), tau, sig_park, sig_vpark, sig_dir)
+        # Rows: older tracks then younger, each with its partner on the other side.
         rows = np.concatenate([p_, c_])
         other = np.concatenate([jb[c_], jb[p_]])
-        off = np.concatenate([dz, -dz])
-        vm, vv = np.concatenate([v_mean, v_mean]), np.concatenate([v_var, v_var])
-        extra = vv[:, None, None] * off[:, :, None] * off[:, None, :]
+        sign = np.concatenate([np.ones(p_.size), -np.ones(c_.size)])
         Hp = H[ia[rows], :, :3]
-        sp2 = np.concatenate([sig_p, sig_p]) ** 2
-        extra += sp2[:, None, None] * (Hp @ Hp.transpose(0, 2, 1))
-        # The separation's error is common to every detection shifted by it, but is added to
-        # each as fresh noise. A common error biases the estimate by at most itself, however
-        # many detections carry it: it is harmless while it is a small part of what the track
-        # does not know there, its prediction's ``H P Hᵀ``. Beyond
-        # ``formation_offset_variance_ratio`` of that (Mahalanobis) the track leaves the
-        # formation for this scan: its own detection alone, in the order decided above.
-        # Against the detection's own noise instead, a track that had taken hundreds of
-        # shifted detections, its sigma far below the detection's, carried their common error
-        # as a bias of 2-3 sigma (gen-1-00's reentry vehicle: 15 m along track under a 5 m
-        # sigma, coast NEES 15-22 at the coast floor of 0.01 mm/s², its stage parted 1.2 s
-        # before the tracker's burnout time). Kept in the formation with the partner's
-        # detection at an infinite noise, as before, the two orders' mixture spread a precise
-        # track's covariance over the pair's separation at every scan while the order was
-        # not quite sure (irbm-overflight: coast NEES 2.6, in bounds 0.62; leaving, 0.99).
+        sd2 = np.concatenate([sig_down, sig_down]) ** 2
+        extra = sd2[:, None, None] * (Hp @ Hp.transpose(0, 2, 1))
+        # That noise is common to the shifted detections of consecutive scans, yet each takes
+        # it as its own: a track takes its partner's detection only while it is at most
+        # ``formation_offset_variance_ratio`` of the track's own predicted uncertainty there
+        # (Mahalanobis), which then bounds the bias it can leave; else its own detection
+        # alone, in the order decided above (the relative state carried on,
+        # ``_attach_relative``). Tenths of a metre above 100 km: it holds.
         Pr = P[ia[rows], :6, :6]
         Hr = H[ia[rows]]
         q = np.einsum("kij,kji->k", np.linalg.inv(Hr @ Pr @ Hr.transpose(0, 2, 1)), extra)
         taken = q <= self.config.formation_offset_variance_ratio
         if not taken.any():
             return jb, None
-        rows, other, off, vm, extra = (a[taken] for a in (rows, other, off, vm, extra))
+        r0 = np.concatenate([r0, r0])
+        Prr0 = np.concatenate([Prr0, Prr0])
+        partner = tracks.ids[cand[ia[np.concatenate([c_, p_])]]]
+        rows, other, sign, extra, r0, Prr0, partner = (
+            a[taken] for a in (rows, other, sign, extra, r0, Prr0, partner)
+        )
         formation = Formation(
             rows=rows,
             w=np.concatenate([b, b])[taken],
             own=jb[rows],
             other=other,
-            shift=vm[:, None] * off,
+            sign=sign,
             extra=extra,
+            r0=r0,
+            Prr0=Prr0,
+            partner=partner,
         )
         return jb, formation
 
@@ -497,8 +664,11 @@ class Formations:
 
     def _drag_offset_sigma(
         self, older: np.ndarray, young: np.ndarray, x6: np.ndarray, tau: np.ndarray
-    ) -> np.ndarray:
-        """Standard deviation (k,) of the relative position (m) by which drag differing between
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standard deviations (k,) of the relative position (m) and velocity (m/s) by which
+        drag differing between the bodies after their parting has moved them off the
+        formation's one-push motion, and of the relative position drag met on the way down
+        adds. In detail: the relative position (m) by which drag differing between
         the bodies of tracks ``older`` and ``young`` has moved them off the formation's relative
         motion, one push along the velocity at the parting ``tau`` s ago (the older's estimate
         now ``x6``). Drag acting for ``T`` s after the parting (``_parting_air``: the air
@@ -529,57 +699,103 @@ class Formations:
         r2 = np.einsum("ij,ij->i", x6[:, :3], x6[:, :3])
         speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", x6[:, 3:6], x6[:, 3:6])), 1.0)
         turn = GM_EARTH / r2 / speed  # rad/s
-        return 0.5 * dkappa * (col_p * t_p * (1.0 + turn * tau) + col_d * t_d)
+        dv = 0.5 * dkappa * col_p
+        return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
 
 
-def update_formation(scan: Scan, f: Formation, xs, Ps, zh, H, x_new, P_new, ll) -> None:
+def _joint_psd(P: np.ndarray, C: np.ndarray, Prr: np.ndarray) -> np.ndarray:
+    """``Prr`` (k, 6, 6) raised where needed so that the joint covariance of a track's mode
+    (``P`` (k, NX, NX)) and the relative state (cross-covariance ``C`` (k, NX, 6), kept on
+    the position and velocity only) is positive semidefinite: its Schur complement
+    ``Prr - Cᵀ P⁻¹ C`` with negative eigenvalues clipped to zero. The cross-covariance is one,
+    moment-matched over the modes (``Formations.commit``), and each mode's own covariance
+    can be tighter than the mixture's where the modes differ; raising the relative state's
+    covariance rather than cutting the cross-covariance errs on the side of less
+    confidence."""
+    M = C.transpose(0, 2, 1) @ np.linalg.pinv(P, hermitian=True) @ C
+    M = 0.5 * (M + M.transpose(0, 2, 1))
+    sc = Prr - M
+    ev, V = np.linalg.eigh(0.5 * (sc + sc.transpose(0, 2, 1)))
+    if (ev >= 0.0).all():
+        return Prr
+    return M + (V * np.maximum(ev, 0.0)[:, None, :]) @ V.transpose(0, 2, 1)
+
+
+def update_formation(scan: Scan, f: Formation, xs, Ps, zh, H, x_new, P_new, ll, K, S, nu):
     """Update the tracks of closely spaced pairs as formations
-    (``Formations.order_siblings``): under each order of the pair's two detections (right,
-    with probability ``f.w``, or swapped), each track is updated with both, its partner's
-    shifted by the partner's offset from it (the separation speed's variance added to that
-    detection's noise); the two updates are mixed by the orders' probabilities (moment
-    matching). Overwrites the rows' plain updates in ``x_new``, ``P_new`` and ``ll``
-    (mode-expanded rows, two per track)."""
+    (``Formations.order_siblings``), each track's state and the pair's relative state it
+    carries (``r``, older minus younger: a state of its own, ``Formations._attach_relative``)
+    as one: each track with both detections in the order decided
+    (``Formations._order``), its partner's measuring its own state less (the older) or plus
+    (the younger) the relative state. The relative state's error is common to every
+    partner's detection it shifts: carried with its cross-covariance with the track, the
+    track learns it from the pair's detections instead of taking it as fresh noise at every
+    scan. Overwrites the rows' plain updates in ``x_new``, ``P_new`` and ``ll``
+    (mode-expanded rows, ``NMODE`` per track). Tracks carrying a relative state updated with
+    their own detection alone (``K``, ``S``, ``nu``: the plain updates' gains, innovation
+    covariances and innovations) update it through its cross-covariance. The relative states'
+    updates per mode go to ``f.r_m``, ``f.Prr_m``, ``f.C_m`` (``Formations.commit``)."""
     kind, m = scan.kind, scan.m
-    rr = (NMODE * f.rows[:, None] + np.arange(NMODE)).ravel()
-    x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
-    own, other = np.repeat(f.own, NMODE), np.repeat(f.other, NMODE)
-    shift = np.repeat(f.shift, NMODE, axis=0)
-    extra = np.repeat(f.extra, NMODE, axis=0)
-    H2 = np.concatenate([Hr, Hr], axis=1)  # (k, 2m, 6)
-    PHt = P0[:, :, :6] @ H2.transpose(0, 2, 1)
-    HPH = H2 @ PHt[:, :6, :]
-    out = []
-    for mine, theirs in ((own, other), (other, own)):
-        nu = np.concatenate(
-            [
-                measure.wrap(scan.z[mine] - zr, kind),
-                measure.wrap(scan.z[theirs] + shift - zr, kind),
-            ],
+    nf, k = f.rows.size, f.rel.size
+    r_m = np.repeat(f.r[:, None], NMODE, axis=1)
+    Prr_m = np.repeat(f.Prr[:, None], NMODE, axis=1)
+    C_m = np.repeat(f.C[:, None], NMODE, axis=1)
+    # Tracks updated alone: ``[x; r]`` with ``[H, 0]``, the state's update the plain one.
+    if k > nf:
+        rr = (NMODE * f.rel[nf:, None] + np.arange(NMODE)).ravel()
+        Cr = np.repeat(f.C[nf:], NMODE, axis=0)  # (., NX, 6)
+        HC = H[rr] @ Cr[:, :6, :]  # (., m, 6)
+        Kr = HC.transpose(0, 2, 1) @ np.linalg.inv(S[rr])  # (., 6, m)
+        r1 = np.repeat(f.r[nf:], NMODE, axis=0) + (Kr @ nu[rr][:, :, None])[:, :, 0]
+        P1 = _joint_psd(Ps[rr], Cr, np.repeat(f.Prr[nf:], NMODE, axis=0)) - Kr @ HC
+        C1 = Cr - K[rr] @ HC
+        r_m[nf:] = r1.reshape(k - nf, NMODE, 6)
+        Prr_m[nf:] = P1.reshape(k - nf, NMODE, 6, 6)
+        C_m[nf:] = C1.reshape(k - nf, NMODE, NX, 6)
+    if nf:
+        rr = (NMODE * f.rows[:, None] + np.arange(NMODE)).ravel()
+        x0, P0, zr, Hr = xs[rr], Ps[rr], zh[rr], H[rr]
+        own, other = np.repeat(f.own, NMODE), np.repeat(f.other, NMODE)
+        sign = np.repeat(f.sign, NMODE)
+        extra = np.repeat(f.extra, NMODE, axis=0)
+        r0 = np.repeat(f.r[:nf], NMODE, axis=0)
+        n = rr.size
+        # The augmented state ``[x; r]`` (NX + 6) and its covariance.
+        y0 = np.concatenate([x0, r0], axis=1)
+        Y0 = np.zeros((n, NX + 6, NX + 6))
+        Y0[:, :NX, :NX] = P0
+        Cf = np.repeat(f.C[:nf], NMODE, axis=0)
+        Y0[:, :NX, NX:] = Cf
+        Y0[:, NX:, :NX] = Cf.transpose(0, 2, 1)
+        Y0[:, NX:, NX:] = _joint_psd(P0, Cf, np.repeat(f.Prr[:nf], NMODE, axis=0))
+        # Own detection ``H x``; the partner's ``H (x - sign r)``.
+        Ha = np.zeros((n, 2 * m, NX + 6))
+        Ha[:, :m, :6] = Hr
+        Ha[:, m:, :6] = Hr
+        Ha[:, m:, NX:] = -sign[:, None, None] * Hr
+        zr2 = zr - sign[:, None] * (Hr @ r0[:, :, None])[:, :, 0]
+        YHt = Y0 @ Ha.transpose(0, 2, 1)
+        HYH = Ha @ YHt
+        nu2 = np.concatenate(
+            [measure.wrap(scan.z[own] - zr, kind), measure.wrap(scan.z[other] - zr2, kind)],
             axis=1,
         )
-        S = HPH.copy()
-        S[:, :m, :m] += scan.R[mine]
-        S[:, m:, m:] += scan.R[theirs] + extra
-        Sinv = np.linalg.inv(S)
-        _, logdet = np.linalg.slogdet(S)
-        K = PHt @ Sinv
-        x = x0 + (K @ nu[:, :, None])[:, :, 0]
-        P = P0 - K @ S @ K.transpose(0, 2, 1)
-        d2 = np.einsum("ki,kij,kj->k", nu, Sinv, nu)
-        out.append((x, P, -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)))
-    (xa, Pa, la), (xb, Pb, lb) = out
-    w = np.repeat(f.w, NMODE)
-    b = w[:, None]
-    dx = xa - xb
-    x_new[rr] = b * xa + (1.0 - b) * xb
-    P_new[rr] = (
-        b[:, :, None] * Pa
-        + (1.0 - b)[:, :, None] * Pb
-        + (b * (1.0 - b))[:, :, None] * dx[:, :, None] * dx[:, None, :]
-    )
-    with np.errstate(divide="ignore"):
-        ll[rr] = np.logaddexp(np.log(w) + la, np.log1p(-w) + lb)
+        S2 = HYH.copy()
+        S2[:, :m, :m] += scan.R[own]
+        S2[:, m:, m:] += scan.R[other] + extra
+        Sinv = np.linalg.inv(S2)
+        _, logdet = np.linalg.slogdet(S2)
+        K2 = YHt @ Sinv
+        y = y0 + (K2 @ nu2[:, :, None])[:, :, 0]
+        Y = Y0 - K2 @ S2 @ K2.transpose(0, 2, 1)
+        d2 = np.einsum("ki,kij,kj->k", nu2, Sinv, nu2)
+        x_new[rr] = y[:, :NX]
+        P_new[rr] = Y[:, :NX, :NX]
+        ll[rr] = -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)
+        r_m[:nf] = y[:, NX:].reshape(nf, NMODE, 6)
+        Prr_m[:nf] = Y[:, NX:, NX:].reshape(nf, NMODE, 6, 6)
+        C_m[:nf] = Y[:, :NX, NX:].reshape(nf, NMODE, NX, 6)
+    f.r_m, f.Prr_m, f.C_m = r_m, Prr_m, C_m
 
 
 def air_column(

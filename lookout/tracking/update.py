@@ -115,7 +115,7 @@ def update_modes(
     P_new = Ps - K @ S @ K.transpose(0, 2, 1)
     x_new = xs + (K @ nu[:, :, None])[:, :, 0]
     if formation is not None:
-        update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll)
+        update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll, K, S, nu)
     # Drag cannot push (``truncate_drag``) in the modes where it is the only force along
     # the track; in the boost mode thrust and drag share that direction (only their sum is
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
@@ -154,6 +154,8 @@ def update_modes(
     mu /= mu.sum(axis=1, keepdims=True)
     mu = np.clip(mu, 1e-12, 1.0)
     mu /= mu.sum(axis=1, keepdims=True)
+    if formation is not None and formation.sink is not None:
+        formation.sink.commit(formation, scan.t, x_new, mu)
     # The more probable hypothesis is the boost mode, the other the staged one.
     swap = share > 0.5
     if swap.any():
