@@ -28,9 +28,11 @@ time of each track's last update. For each sensor scan, in time order:
    innovation likelihoods; an infrared detection is evidence of a burning plume, so it scales the
    coast likelihood by ``ir_coast_likelihood``. A track born next to another (a stage pushed off
    its payload) coasting with it above the air is updated with it as a *formation*: both
-   tracks with every detection of either object, the partner's shifted by their separation
-   (a push along the velocity at the younger's birth, its speed learned from the pairs of
-   detections on a grid), mixed over the two possible origins (``formations.update_formation``).
+   tracks with every detection of either object, the partner's measuring the track less their
+   relative state, which each track carries with its cross-covariance (started from a push
+   along the velocity at the younger's birth, its speed learned from the pairs of detections
+   on a grid) and updates jointly; the pair's order is taken as decided
+   (``formations.update_formation``).
 4. **Initiate** from the detections left over: a radar detection starts a tentative track
    (position from the measurement, velocity from the prior and the range-rate if measured); an
    infrared line of sight is kept for ``ir_pair_max_dt_s`` and triangulated with another
