@@ -256,9 +256,9 @@ class InclusionProbe:
         def included(reports):
             if reports:
                 self._forget(reports[-1][0])
-            for t, tracks in reports:
-                t_ns = s_to_ns(t)
+            for _, tracks in reports:
                 for f in tracks:
+                    t_ns = s_to_ns(f.t)  # the report instant, or an interim update's own time
                     # The system track's own measurement-level track and those merged into it.
                     ids = () if f.tracker_id is None else (f.tracker_id, *f.merged)
                     for tid in ids:

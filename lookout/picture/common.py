@@ -67,6 +67,7 @@ class CommonPicture:
         first_system_track_id: int = 1,
         assess_in_background: bool = False,
         assess_worker: str = "thread",
+        interim_updates: bool = False,
     ) -> None:
         """``assess_worker``: where a background batch runs, ``"thread"`` or ``"process"`` (a
         child process started here, with an ``Assessor`` of its own: see the module doc); an
@@ -78,6 +79,7 @@ class CommonPicture:
             report_period_s=report_period_s,
             latency_s=latency_s,
             first_system_track_id=first_system_track_id,
+            interim=interim_updates,
         )
         self.dropped = 0  # system tracks left out of a report as not valid messages
         self.assessor = Assessor()
@@ -138,6 +140,8 @@ class CommonPicture:
         return self._publish(t, tracks)
 
     def _publish(self, t: float, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
+        if tracks and tracks[0].interim:
+            return self._publish_interim(tracks)
         # The last assessed instant's tracks again, with their assessment, if it ran in the
         # background; then this instant's.
         out = self._collect()
@@ -178,6 +182,17 @@ class CommonPicture:
                 continue
             self.current[f.system_track_id] = st
             out.append(st)
+        return out
+
+    def _publish_interim(self, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
+        """Interim updates (``PictureFusion(interim=True)``), each at its own time, with the
+        latest assessment: no assessment instant, no background batch taken in."""
+        out = []
+        for f in tracks:
+            st = self._message(f, f.t)
+            if st is not None:
+                self.current[f.system_track_id] = st
+                out.append(st)
         return out
 
     def _take(self, t: float, fresh: list) -> None:
@@ -272,6 +287,7 @@ class CommonPicture:
                     object_type=object_type,
                     event_class=event.event_class if event is not None else None,
                     last_detection_ns=s_to_ns_or_none(f.last_seen),
+                    interim=f.interim,
                 )
                 st.check()
                 return st

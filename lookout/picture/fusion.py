@@ -178,6 +178,9 @@ class FusedTrack:
     #: tracks, or the last update of its partners' local tracks; ``t`` minus it is how long
     #: the state has coasted unseen.
     last_seen: float | None = None
+    #: An interim update (``PictureFusion(interim=True)``): the track alone, at its latest
+    #: detection between two report instants, not a report of the whole picture.
+    interim: bool = False
 
 
 @dataclass
@@ -261,8 +264,10 @@ class PictureFusion:
         latency_s: float = 1.0,
         local_max_age_s: float = 5.0,
         first_system_track_id: int = 1,
+        interim: bool = False,
     ) -> None:
         self.tracker = Tracker(config, keep_updates=False)
+        self.interim = interim
         self.report_period_s = report_period_s
         self.latency_s = latency_s
         self.local_max_age_s = local_max_age_s
@@ -308,6 +313,11 @@ class PictureFusion:
         self._detection_times: dict[str, tuple[deque[int], set[int]]] = {}
         # A restarted exchange starts above every id it may have given (lookout.exchange).
         self._next_sys = first_system_track_id
+        # ``interim``: each measurement-level track's latest update since the last report
+        # (t, x, P, boost_prob), and the system track each one was reported as, alone (no other
+        # track merged into it), at the last report.
+        self._fresh: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
+        self._reported: dict[int, FusedTrack] = {}
 
     # ------------------------------------------------------------------ input
 
@@ -419,6 +429,8 @@ class PictureFusion:
                 break
             out.append((t_report, self._report(t_report)))
             self._next_report += 1
+        if self._fresh:
+            out += self._interim()
         return out
 
     def _process_until(self, t_ns: int) -> None:
@@ -441,6 +453,10 @@ class PictureFusion:
             if last is None or det.t_ns > last:
                 self._last_scan[det.sensor_id] = det.t_ns
         rows = self.tracker.process(chunk)
+        if self.interim and len(rows):
+            bp = rows.boost_prob.tolist()
+            for k, tid in enumerate(rows.track_id.tolist()):  # in update order: the latest last
+                self._fresh[tid] = (float(rows.t[k]), rows.x[k], rows.P[k], bp[k])
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
@@ -546,7 +562,47 @@ class PictureFusion:
         for key in set(self._pair_of_local) - used:
             del self._pair_of_local[key]
         fused.sort(key=lambda r: r[0])
+        if self.interim:
+            self._fresh = {}  # in this report
+            self._reported = {f.tracker_id: f for _, f in fused if not f.merged}
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _interim(self) -> list[tuple[float, list[FusedTrack]]]:
+        """Interim updates of the system tracks whose measurement-level track took detections
+        since the last report: each at its latest detection, fused as at the last report with
+        the local tracks fused into it then (carried to that time). Only a track reported at
+        the last report, alone (no other track merged into it), is updated so; a new track,
+        or a group of merged ones, waits for the next report instant. Nothing of the fusion's
+        state changes: the reports are those of a fusion without interim updates."""
+        fresh, self._fresh = self._fresh, {}
+        out = []
+        for tid, last in self._reported.items():
+            got = fresh.get(tid)
+            if got is None:
+                continue
+            t, x, P, bp = got
+            keys = []
+            seen = [t]
+            for key in last.local:
+                v = self._locals.get(key)
+                if v is None or v.t > t + 1e-9:
+                    continue
+                lx, lP = _coast(v.x, v.P, t - v.t)
+                x, P = covariance_intersection(x, P, lx, lP)
+                if not self._redundant((lx, lP, v.boost_prob, v.sensors)):
+                    bp = max(bp, float(v.boost_prob))
+                keys.append(key)
+                seen.append(v.held_t)
+            partners = {k[0] for k in keys} | self._partners_of_track.get(tid, set())
+            out.append(
+                FusedTrack(
+                    last.system_track_id, t, x, P, bp, tuple(sorted(partners)), tid,
+                    tuple(keys), last.absorbed, (), last.parent, _latest(seen), interim=True,
+                )
+            )  # fmt: skip
+        if not out:
+            return []
+        return [(max(f.t for f in out), out)]
 
     def _parent_system_id(self, tid: int, sys_id: str) -> str | None:
         """The system id of the track measurement-level track ``tid`` was born next to
