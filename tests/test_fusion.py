@@ -930,3 +930,32 @@ def test_interim_updates_bring_a_detection_in_within_a_step_and_leave_the_report
             # Between two report instants, within the step that brought its detection in.
             assert 0 < f.t % 1.0 and t_ns * 1e-9 - 0.2 - 1e-9 <= f.t <= t_ns * 1e-9 + 1e-9
             np.linalg.cholesky(f.P)
+
+
+def test_the_batched_coast_and_covariance_intersection_are_the_single_ones():
+    """The interim updates' batches (``_coast_many``, ``covariance_intersection_many``) give
+    what ``_coast`` and ``covariance_intersection`` give pair by pair, to rounding."""
+    from lookout.picture.fusion import (
+        _coast,
+        _coast_many,
+        covariance_intersection,
+        covariance_intersection_many,
+    )
+
+    rng = np.random.default_rng(5)
+    n = 7
+    x = np.c_[rng.normal(6.4e6, 1e5, (n, 3)), rng.normal(0, 3e3, (n, 3))]
+    A = rng.normal(size=(n, 6, 6)) * np.array([300.0] * 3 + [5.0] * 3)[:, None]
+    P = A @ A.transpose(0, 2, 1) + np.eye(6)
+    B = rng.normal(size=(n, 6, 6)) * np.array([900.0] * 3 + [20.0] * 3)[:, None]
+    Q = B @ B.transpose(0, 2, 1) + np.eye(6)
+    dt = np.array([0.0, 0.1, 0.2, 0.5, 0.8, 0.95, 0.3])
+    xc, Pc = _coast_many(x, P, dt)
+    xf, Pf = covariance_intersection_many(x, P, xc, Q)
+    for i in range(n):
+        x1, P1 = _coast(x[i], P[i], dt[i])
+        np.testing.assert_allclose(xc[i], x1, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Pc[i], P1, rtol=1e-10, atol=1e-9)
+        x2, P2 = covariance_intersection(x[i], P[i], xc[i], Q[i])
+        np.testing.assert_allclose(xf[i], x2, rtol=1e-10, atol=1e-6)
+        np.testing.assert_allclose(Pf[i], P2, rtol=1e-8, atol=1e-6)
