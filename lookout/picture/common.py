@@ -22,6 +22,11 @@ and a replay of the audit log reproduces it. The cost: the tracks of every asses
 are sent twice. A run's last assessment instant, with no report after it, has no second
 message.
 
+With ``interim_updates`` the fusion's interim updates (``PictureFusion(interim=True)``: a track
+that took detections, between report instants) go out as they come, each at its own time with
+the latest assessment and ``SystemTrack.interim`` set; they start no assessment and do not take
+in a background batch (that waits for the next report instant, as before).
+
 ``assess_worker="process"`` (the embedded coalition, ``lookout.app.coalition``) runs that batch
 in a child process holding the ``Assessor`` instead of a thread: the assessment is numpy calls
 on small arrays, which hold the GIL, so a thread took the event loop's interpreter for half

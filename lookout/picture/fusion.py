@@ -19,10 +19,11 @@ Two kinds of input, as the partners' releasability allows:
   measurement-level track took detections since the last report are sent at once, each at its
   latest detection, fused as at the last report with the local tracks fused into it then
   (carried to that time; ``FusedTrack.interim``). A detection then waits for its node's step,
-  not for the next report instant (mass-raid on the scenario clock: track age p99 0.93 ->
-  0.2 s). Only tracks reported alone at the last report are updated so (a new track, or two
-  tracks of one object merged, wait for the next report, which decides ids and merges), and
-  nothing of the fusion's state changes: the reports are those of a fusion without them.
+  not for the next report instant (mass-raid's first 300 s on the scenario clock: track age
+  p50 / p99 0.29 / 0.93 -> 0.13 / 0.53 s; the rest is a new track's first report). Only
+  tracks reported alone at the last report are updated so (a new track, or two tracks of one
+  object merged, wait for the next report, which decides ids and merges), and nothing of the
+  fusion's state changes: the reports are those of a fusion without them.
 - **Local tracks** (track-to-track fusion): a partner that shares only its tracks (say, for its
   infrared satellites) sends ``LocalTrack`` estimates. At each report instant the local tracks,
   predicted there if needed, are assigned to the measurement-level tracks, partner by partner
