@@ -35,6 +35,9 @@ Version history (:data:`SCHEMA_VERSION`):
   then guesses an update from a covariance that did not grow).
   :class:`Assessment` gains ``impact_areas`` (optional, :class:`AreaShare`: the areas an
   impact's 95% region covers with their shares; empty when not given).
+  :class:`SystemTrack` gains ``interim`` (false: a report instant's track, as before; true:
+  an update of one track between report instants; optional: the version is not bumped, as for
+  ``impact_areas``, see docs/messages.md).
 """
 
 from __future__ import annotations
@@ -450,6 +453,11 @@ class SystemTrack(Message, tag="system_track"):
     ``last_detection_ns`` is when a sensor last saw the object (its last detection, or its
     partners' last update of their local tracks): ``t_ns - last_detection_ns`` is how long the
     state has coasted unseen (an object out of every sensor's coverage); None if not known.
+    ``interim``: an update between two report instants of a track that took detections since
+    the last one (its state at its latest detection, ``t_ns``), sent so that a detection is in
+    the picture without waiting for the next report; the report instants carry every track.
+    A reader that takes the picture instant by instant (a warning desk, the scores) takes the
+    reports (``interim`` false).
     """
 
     system_track_id: str
@@ -462,6 +470,7 @@ class SystemTrack(Message, tag="system_track"):
     object_type: ObjectType | None = None
     event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
     last_detection_ns: int | None = None
+    interim: bool = False
 
     def __post_init__(self) -> None:
         _check_shape("SystemTrack", self.x, self.P)

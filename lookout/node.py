@@ -229,8 +229,8 @@ class PartnerNode:
                 partner=self.partner,
                 track_id=str(tid),
                 t_ns=s_to_ns(t),
-                x=[float(v) for v in rep.x[i]],
-                P=[[float(v) for v in row] for row in 0.5 * (P + P.T)],
+                x=rep.x[i].tolist(),  # Python floats, the same values
+                P=(0.5 * (P + P.T)).tolist(),
                 boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),
                 sensors=sorted(self._sensors_of_track.get(tid, ())),
                 last_detection_ns=s_to_ns(float(seen[i])) if math.isfinite(seen[i]) else None,

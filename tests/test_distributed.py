@@ -211,3 +211,43 @@ def test_kill_9_of_the_exchange_a_node_and_the_broker_during_a_raid(tmp_path: Pa
             assert whole and whole[0] <= 10.0, (what, p, want, [
                 (round(ln["unix_s"] - back, 1), ln["picture_tracks"]) for ln in lines[:15]
             ])
+
+
+def test_a_distributed_node_sends_its_clock_after_every_step(tmp_path: Path):
+    """``lookout node`` (``service.run_node``) on a real nats-server sends a heartbeat after
+    every step, as the embedded nodes do (``HEARTBEAT_S``), not only at report instants: the
+    fusion then takes each step's detections in that step instead of holding them back a
+    latency window, and sends their interim updates at once."""
+    from aio import run as run_async
+
+    from lookout.app.defaults import STEP_S
+    from lookout.app.service import run_node
+    from lookout.exchange.envelope import decode, decode_payload
+    from lookout.exchange.nats import NatsBus
+    from lookout.exchange.nats.config import EXCHANGE
+
+    scenario = load("srbm-salvo")
+    until_s, speed = 3.0, 10.0
+
+    async def main():
+        got: list[bytes] = []
+
+        async def tap(subject: str, data: bytes) -> None:
+            got.append(data)
+
+        with NatsServer(PARTNERS) as server:
+            ex = NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True,
+                         partners=server.partners, **server.client_options())  # fmt: skip
+            async with ex:  # the streams, as ``lookout serve`` makes them
+                await ex.subscribe("lookout.in.KR.heartbeat", tap)
+                kr = NatsBus(server.url, **server.login("KR"), **server.client_options())
+                await run_node(scenario, "KR", kr, start_unix_s=time.time(), speed=speed,
+                               until_s=until_s, detections=[])  # fmt: skip
+                await asyncio.sleep(0.5)
+        return [decode_payload(decode(d)) for d in got]
+
+    beats = run_async(main(), timeout_s=60.0)
+    clocks = [b.t_ns * 1e-9 for b in beats]
+    # One per step of STEP_S (the wall-paced loop may stretch a step; never one per second).
+    assert len(beats) >= 0.6 * until_s / STEP_S, clocks
+    assert clocks == sorted(clocks) and clocks[-1] >= until_s

@@ -916,3 +916,40 @@ def test_the_memo_tells_apart_envelopes_that_end_alike():
     assert memo.hits == 0
     assert Verifier(keyring, SimClock(T0), signatures=memo).check(bytes(data)).accepted
     assert memo.hits == 1
+
+
+def test_the_exchanges_own_system_tracks_are_opened_once_in_one_process(tmp_path):
+    """With a ``SignatureMemo`` (the embedded form) the exchange keeps each system track it
+    seals as opened: a node's verifier takes it from the memo (the same message, no Ed25519,
+    no decoding), still judges replays, and a node whose keyring holds another key for the
+    exchange does not take the memo's word."""
+    from lookout.exchange.verify import SignatureMemo
+
+    class SameTime:
+        def ingest(self, sender, message):
+            x, P = state()
+            return [SystemTrack(system_track_id="S1", t_ns=message.t_ns, x=x, P=P,
+                                partners=[sender])]  # fmt: skip
+
+    memo = SignatureMemo()
+
+    async def main():
+        h = Harness(tmp_path, fusion=SameTime())
+        h.verifier.signatures = memo
+        await h.start()
+        await h.send_message(local_track("KR"))
+        return h
+
+    h = run(main())
+    (data,) = [d for s, d in h.picture["JP"] if s.endswith(".system_track")]
+    ring = Keyring.derived(SEED, [*PARTNERS, EXCHANGE])
+    alone = Verifier(ring, SimClock(T0)).check(data)
+    hits = memo.hits
+    node = Verifier(ring, SimClock(T0), signatures=memo)
+    got = node.check(data)
+    assert got.accepted and memo.hits == hits + 1
+    assert got.message == alone.message and got.envelope == alone.envelope
+    assert node.check(data).reason is Reason.DUPLICATE
+    wrong = derive_key(SEED, "JP").public_key()
+    other = Keyring({**{p: ring[p] for p in PARTNERS}, EXCHANGE: wrong})
+    assert Verifier(other, SimClock(T0), signatures=memo).check(data).reason is Reason.FORGED

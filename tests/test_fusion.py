@@ -876,3 +876,86 @@ def test_an_assessment_child_process_lost_is_replaced_by_a_thread_and_no_batch_i
     assert picture.worker_failures == 1 and picture.assess_worker == "thread"
     assessed = [st for t in (10.0, 15.0, 20.0) for st in out[t] if st.assessment is not None]
     assert {st.t_ns for st in assessed} == {s_to_ns(t) for t in (5.0, 10.0, 15.0)}
+
+
+def test_interim_updates_bring_a_detection_in_within_a_step_and_leave_the_reports_as_they_were():
+    """With ``interim`` the fusion sends, after each step's heartbeats, the system tracks whose
+    measurement-level track took detections since the last report, each at its latest
+    detection; the report instants are those of a fusion without interim updates, bit for bit
+    (the interim path changes nothing of the fusion's state), and every detection of a track
+    already reported is in an update within the step (0.2 s) of its arrival, not at the next
+    whole second."""
+    from scenes import irbm_launch, radar, sense
+
+    from lookout.flight import fly
+    from lookout.messages import DetectionBatch
+
+    traj = fly([irbm_launch()], debris=False)
+    specs = [radar("a", 39.5, 128.0, 80.0), radar("b", 35.0, 135.0, 300.0)]
+    dets, _ = sense(traj, specs, seed=3)
+    dets = [d for d in dets if d.t_ns <= 160 * 1_000_000_000]
+    plain, fresh = PictureFusion(), PictureFusion(interim=True)
+    out = {id(plain): [], id(fresh): []}
+    k, step = 0, 0
+    while k < len(dets):
+        step += 1
+        t_ns = round(step * 0.2 * 1e9)
+        j = k
+        while j < len(dets) and dets[j].t_ns <= t_ns:
+            j += 1
+        for f in (plain, fresh):
+            for p in ("Pa", "Pb"):
+                mine = [d for d in dets[k:j] if d.partner == p]
+                if mine:
+                    batch = DetectionBatch(partner=p, sensor_id=mine[0].sensor_id, detections=mine)
+                    out[id(f)] += [(t_ns, r) for r in f.ingest(p, batch)]
+            for p in ("Pa", "Pb"):
+                out[id(f)] += [(t_ns, r) for r in f.ingest(p, _heartbeat(p, step * 0.2, step))]
+        k = j
+    is_interim = lambda r: bool(r[1]) and r[1][0].interim  # noqa: E731
+    plain_out = out[id(plain)]
+    fresh_out = [(t_ns, r) for t_ns, r in out[id(fresh)] if not is_interim(r)]
+    interim = [(t_ns, r) for t_ns, r in out[id(fresh)] if is_interim(r)]
+    assert len(plain_out) == len(fresh_out) > 40
+    for (_, (ta, a)), (_, (tb, b)) in zip(plain_out, fresh_out, strict=True):
+        assert ta == tb
+        assert [f.system_track_id for f in a] == [f.system_track_id for f in b]
+        for fa, fb in zip(a, b, strict=True):
+            assert np.array_equal(fa.x, fb.x) and np.array_equal(fa.P, fb.P)
+            assert not fb.interim
+    assert len(interim) > 40
+    for t_ns, (_, tracks) in interim:
+        for f in tracks:
+            assert f.interim and f.tracker_id is not None
+            # Between two report instants, within the step that brought its detection in.
+            assert 0 < f.t % 1.0 and t_ns * 1e-9 - 0.2 - 1e-9 <= f.t <= t_ns * 1e-9 + 1e-9
+            np.linalg.cholesky(f.P)
+
+
+def test_the_batched_coast_and_covariance_intersection_are_the_single_ones():
+    """The interim updates' batches (``_coast_many``, ``covariance_intersection_many``) give
+    what ``_coast`` and ``covariance_intersection`` give pair by pair, to rounding."""
+    from lookout.picture.fusion import (
+        _coast,
+        _coast_many,
+        covariance_intersection,
+        covariance_intersection_many,
+    )
+
+    rng = np.random.default_rng(5)
+    n = 7
+    x = np.c_[rng.normal(6.4e6, 1e5, (n, 3)), rng.normal(0, 3e3, (n, 3))]
+    A = rng.normal(size=(n, 6, 6)) * np.array([300.0] * 3 + [5.0] * 3)[:, None]
+    P = A @ A.transpose(0, 2, 1) + np.eye(6)
+    B = rng.normal(size=(n, 6, 6)) * np.array([900.0] * 3 + [20.0] * 3)[:, None]
+    Q = B @ B.transpose(0, 2, 1) + np.eye(6)
+    dt = np.array([0.0, 0.1, 0.2, 0.5, 0.8, 0.95, 0.3])
+    xc, Pc = _coast_many(x, P, dt)
+    xf, Pf = covariance_intersection_many(x, P, xc, Q)
+    for i in range(n):
+        x1, P1 = _coast(x[i], P[i], dt[i])
+        np.testing.assert_allclose(xc[i], x1, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(Pc[i], P1, rtol=1e-10, atol=1e-9)
+        x2, P2 = covariance_intersection(x[i], P[i], xc[i], Q[i])
+        np.testing.assert_allclose(xf[i], x2, rtol=1e-10, atol=1e-6)
+        np.testing.assert_allclose(Pf[i], P2, rtol=1e-8, atol=1e-6)

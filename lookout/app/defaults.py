@@ -14,20 +14,26 @@ STEP_S = 0.2
 #: Parameters of the common picture, recorded in the audit log for replay. The assessment runs
 #: in a worker thread and is published with the next report (``CommonPicture``): measured on
 #: mass-raid at real time, its 5 s batch held the event loop and every fifth report behind it.
+#: ``interim_updates``: between report instants, the fusion sends each system track that took
+#: detections at once (``PictureFusion(interim=True)``), so a detection waits for its node's
+#: step, not for the next report instant (measured on mass-raid at real time: the report
+#: instant's wait was 0.93 s of the track age's p99; ``docs/benchmarks.md``).
 PICTURE_PARAMS = {
     "report_period_s": 1.0,
     "assess_period_s": 5.0,
     "latency_s": 1.0,
     "assess_in_background": True,
+    "interim_updates": True,
 }
 
-#: The longest a partner node of the embedded coalition goes without a ``Heartbeat`` (s): 0, one
-#: after every step. A heartbeat tells the fusion that the partner's data up to its clock is
-#: all in, so with one every step the fusion takes each step's detections in that step; with one
-#: only at report instants it held them back a latency window (1 s) and took 1.2 s of every
-#: partner's detections in the report step, on the way to every partner (the largest part of
-#: the report's delivery at real time on mass-raid: ``docs/benchmarks.md``). The fusion takes
-#: the same detections in the same order and reports the same picture; the cost is four more
+#: The longest a partner node goes without a ``Heartbeat`` (s), embedded and distributed
+#: (``service.run_node``) alike: 0, one after every step. A heartbeat tells the fusion that the
+#: partner's data up to its clock is all in, so with one every step the fusion takes each
+#: step's detections in that step (and sends their interim updates); with one only at report
+#: instants it held them back a latency window (1 s) and took 1.2 s of every partner's
+#: detections in the report step, on the way to every partner (the largest part of the
+#: report's delivery at real time on mass-raid: ``docs/benchmarks.md``). The fusion takes the
+#: same detections in the same order and reports the same picture; the cost is four more
 #: heartbeats a second from each partner (sealed, verified, audited, relayed).
 HEARTBEAT_S = 0.0
 #: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):

@@ -271,7 +271,9 @@ def picture_scores(
     truth = flights(sim.launches, sim.trajectories)
     return {
         p: score_picture(
-            system_tracks_of(picture.get(p, [])),
+            # The report instants: each the whole picture at its time (interim updates of a
+            # few tracks between them would count as instants missing every other object).
+            [st for st in system_tracks_of(picture.get(p, [])) if not st.interim],
             trajectories=sim.trajectories,
             labels=labels,
             detections=dets,

@@ -112,13 +112,16 @@ class FusedWire(msgspec.Struct, array_like=True):
     partners: list[str]
     parent: str | None = None
     last_seen: float | None = None
+    t: float | None = None  # an interim update's own time (s); None: the batch's instant
 
 
 class FusedBatch(msgspec.Struct):
-    """The system tracks of one assessor's partition at report instant ``t_ns``."""
+    """The system tracks of one assessor's partition at report instant ``t_ns``, or, with
+    ``interim``, the interim updates of its tracks made at ``t_ns`` (each at its own time)."""
 
     t_ns: int
     tracks: list[FusedWire]
+    interim: bool = False
 
 
 _batch_decoder = msgspec.msgpack.Decoder(FusedBatch)
@@ -134,19 +137,21 @@ def _wire(f: FusedTrack) -> FusedWire:
         list(f.partners),
         f.parent,
         f.last_seen,
+        f.t if f.interim else None,
     )
 
 
-def _fused(w: FusedWire, t: float) -> FusedTrack:
+def _fused(w: FusedWire, t: float, interim: bool = False) -> FusedTrack:
     return FusedTrack(
         w.system_track_id,
-        t,
+        t if w.t is None else w.t,
         np.asarray(w.x, dtype=float),
         np.asarray(w.P, dtype=float).reshape(6, 6),
         w.boost_prob,
         tuple(w.partners),
         parent=w.parent,
         last_seen=w.last_seen,
+        interim=interim,
     )
 
 
@@ -160,6 +165,7 @@ class Fusion:
             report_period_s=PICTURE_PARAMS["report_period_s"],
             latency_s=PICTURE_PARAMS["latency_s"],
             first_system_track_id=first_system_track_id,
+            interim=PICTURE_PARAMS["interim_updates"],
         )
         self.inputs = 0
         self.bad = 0
@@ -190,14 +196,18 @@ class Fusion:
     def _route(self, reports: list[tuple[float, list[FusedTrack]]]) -> list[tuple[str, bytes]]:
         out = []
         for t, tracks in reports:
-            self.reports += 1
+            interim = bool(tracks) and tracks[0].interim
+            self.reports += not interim
             parts: list[list[FusedWire]] = [[] for _ in range(self.n)]
             for f, j in zip(tracks, self._partitions(t, tracks), strict=True):
                 parts[j].append(_wire(f))
             t_ns = s_to_ns(t)
             for j, part in enumerate(parts):
-                # Every assessor hears every report instant, even one with none of its tracks.
-                out.append((f"{ASSESS}.{j}", _encoder.encode(FusedBatch(t_ns, part))))
+                # Every assessor hears every report instant, even one with none of its tracks
+                # (interim updates: only those of its tracks).
+                if part or not interim:
+                    batch = FusedBatch(t_ns, part, interim)
+                    out.append((f"{ASSESS}.{j}", _encoder.encode(batch)))
         return out
 
     def _partitions(self, t: float, tracks: list[FusedTrack]) -> list[int]:
@@ -244,12 +254,13 @@ class Assessor:
     def take(self, data: bytes) -> list[tuple[str, bytes]]:
         batch = _batch_decoder.decode(data)
         t = ns_to_s(batch.t_ns)
-        tracks = self.picture.publish(t, [_fused(w, t) for w in batch.tracks])
+        tracks = self.picture.publish(t, [_fused(w, t, batch.interim) for w in batch.tracks])
         # One batch per instant: the last assessed instant's tracks come again, assessed
-        # (``CommonPicture``'s ``assess_in_background``), before this one's.
+        # (``CommonPicture``'s ``assess_in_background``), before this one's; interim updates,
+        # each at its own time, in one batch.
         by_instant: dict[int, list[SystemTrack]] = {}
         for st in tracks:
-            by_instant.setdefault(st.t_ns, []).append(st)
+            by_instant.setdefault(batch.t_ns if batch.interim else st.t_ns, []).append(st)
         out = []
         for t_ns, group in by_instant.items():
             for i in range(0, len(group), MAX_LIST):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S, default_policy, key_seed
+from lookout.app.defaults import HEARTBEAT_S, PICTURE_PARAMS, STEP_S, default_policy, key_seed
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import SequenceFile
@@ -245,6 +245,7 @@ async def run_node(
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
         max_age_s=0.5 * ns_to_s(MAX_AGE_NS) * scale,
         coverage=declared_coverage(scenario, partner),
+        heartbeat_s=HEARTBEAT_S,  # one after every step, as the embedded nodes
     )
     if on_start:
         on_start(node)

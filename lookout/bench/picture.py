@@ -20,9 +20,10 @@ and the benchmark measures what a partner sees:
   minute of scenario time (memory must not grow with run length after the raid's peak).
 
 A detection is *included* in a system-track update when the fusion's tracker assigned it to the
-measurement-level track under that system track and the update's report instant is at or after
-it (:class:`InclusionProbe`, a wrapper on the fusion's tracker and report; nothing in the
-picture changes). Detections that no system track ever takes (clutter, chiefly) have no age;
+measurement-level track under that system track and the update's time (its report instant, or
+an interim update's own time: ``SystemTrack.interim``) is at or after it
+(:class:`InclusionProbe`, a wrapper on the fusion's tracker and report; nothing in the picture
+changes). Detections that no system track ever takes (clutter, chiefly) have no age;
 their count is reported. Infrared lines of sight are shared as local tracks, not detections, so
 their path (node tracker, local track, track-to-track fusion) is not in the ages.
 
@@ -256,9 +257,9 @@ class InclusionProbe:
         def included(reports):
             if reports:
                 self._forget(reports[-1][0])
-            for t, tracks in reports:
-                t_ns = s_to_ns(t)
+            for _, tracks in reports:
                 for f in tracks:
+                    t_ns = s_to_ns(f.t)  # the report instant, or an interim update's own time
                     # The system track's own measurement-level track and those merged into it.
                     ids = () if f.tracker_id is None else (f.tracker_id, *f.merged)
                     for tid in ids:

@@ -41,15 +41,24 @@ def seal(
     message: Message, sender: str, seq: int, sent_ns: int, private_key: Ed25519PrivateKey
 ) -> Envelope:
     """Sign ``message`` as ``sender``'s ``seq``-th message, sent at ``sent_ns``."""
+    return seal_canonical(message, sender, seq, sent_ns, private_key)[0]
+
+
+def seal_canonical(
+    message: Message, sender: str, seq: int, sent_ns: int, private_key: Ed25519PrivateKey
+) -> tuple[Envelope, Message]:
+    """``seal``, and the message as a receiver decodes it from the envelope (its canonical
+    form)."""
     kind = payload_type(message)
     if kind not in PAYLOAD_TYPES:
         raise ValueError(f"message: an envelope carries one of {list(PAYLOAD_TYPES)}, got {kind}")
     payload = _encode(message)
     # The canonical form, the one receivers check: what the typed decoder reads back (an int
     # given for a float becomes a float), encoded again.
-    payload = _encode(_payload_decoders[kind].decode(payload))
+    canonical = _payload_decoders[kind].decode(payload)
+    payload = _encode(canonical)
     signature = private_key.sign(signing_bytes(SCHEMA_VERSION, sender, seq, sent_ns, kind, payload))
-    return Envelope(
+    env = Envelope(
         version=SCHEMA_VERSION,
         sender=sender,
         seq=seq,
@@ -58,6 +67,7 @@ def seal(
         payload=payload,
         signature=signature,
     )
+    return env, canonical
 
 
 class Sealer:

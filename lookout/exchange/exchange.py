@@ -62,7 +62,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from lookout.exchange.audit import AuditLog
 from lookout.exchange.bus import IN_ALL, Bus, out_subject, parse_subject
 from lookout.exchange.clock import Clock
-from lookout.exchange.envelope import envelope_bytes, seal
+from lookout.exchange.envelope import envelope_bytes, seal, seal_canonical
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
@@ -131,6 +131,7 @@ class Exchange:
         self.bus = bus
         self.clock = clock
         self.exchange_key = exchange_key
+        self._public = None  # its public key, once needed
         self.fusion = fusion
         self.workers = frozenset(workers)
         self.feed = feed
@@ -355,16 +356,30 @@ class Exchange:
             self.shed["system_track"] += 1
             self._period_shed["system_track"] += 1
             return None
-        data = self._seal(track, now)
+        data = self._seal(track, now, opened=True)
         return recipients, "system_track", data
 
-    def _seal(self, message: Message, now: int) -> bytes:
+    def _seal(self, message: Message, now: int, *, opened: bool = False) -> bytes:
+        """The envelope's bytes. ``opened``: a message that passed its plausibility checks
+        (a system track: ``CommonPicture``, or a worker's verified batch), kept in the process's
+        ``SignatureMemo`` as opened, so that the nodes of the embedded form take it without
+        opening it again (decoding, canonical form, Ed25519, plausibility): what they would
+        find is what was sealed here, with the key their keyrings hold for the exchange (a
+        node whose keyring holds another key opens it itself, and refuses it)."""
         self.seq += 1
         if self.seq > self._seq_reserved:
             # Durable before use: a restarted exchange starts above every number it may have sent.
             self._seq_reserved = self.seq + SEQ_BLOCK
             self.audit.reserve("exchange_seq", self._seq_reserved)
-        return envelope_bytes(seal(message, EXCHANGE, self.seq, now, self.exchange_key))
+        memo = self.verifier.signatures
+        if not opened or memo is None:
+            return envelope_bytes(seal(message, EXCHANGE, self.seq, now, self.exchange_key))
+        env, canonical = seal_canonical(message, EXCHANGE, self.seq, now, self.exchange_key)
+        data = envelope_bytes(env)
+        if self._public is None:
+            self._public = self.exchange_key.public_key()
+        memo.remember(data, env, canonical, self._public, True)
+        return data
 
     def _status_due(self, now: int) -> list[tuple[list[str], str, bytes]]:
         if self.status_period_ns <= 0:

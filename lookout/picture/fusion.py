@@ -14,6 +14,16 @@ Two kinds of input, as the partners' releasability allows:
   two). The age of a detection in the picture is then its wait for the next report instant,
   not that plus the latency and the next scan of a radar (measured: p50 1.2 -> 0.5 s; see
   ``docs/benchmarks.md``).
+- **Interim updates** (``interim=True``): between report instants, each time the watermark
+  moves (after every partner's heartbeat of a step), the system tracks whose
+  measurement-level track took detections since the last report are sent at once, each at its
+  latest detection, fused as at the last report with the local tracks fused into it then
+  (carried to that time; ``FusedTrack.interim``). A detection then waits for its node's step,
+  not for the next report instant (mass-raid's first 300 s on the scenario clock: track age
+  p50 / p99 0.29 / 0.93 -> 0.13 / 0.53 s; the rest is a new track's first report). Only
+  tracks reported alone at the last report are updated so (a new track, or two tracks of one
+  object merged, wait for the next report, which decides ids and merges), and nothing of the
+  fusion's state changes: the reports are those of a fusion without them.
 - **Local tracks** (track-to-track fusion): a partner that shares only its tracks (say, for its
   infrared satellites) sends ``LocalTrack`` estimates. At each report instant the local tracks,
   predicted there if needed, are assigned to the measurement-level tracks, partner by partner
@@ -178,6 +188,9 @@ class FusedTrack:
     #: tracks, or the last update of its partners' local tracks; ``t`` minus it is how long
     #: the state has coasted unseen.
     last_seen: float | None = None
+    #: An interim update (``PictureFusion(interim=True)``): the track alone, at its latest
+    #: detection between two report instants, not a report of the whole picture.
+    interim: bool = False
 
 
 @dataclass
@@ -229,6 +242,33 @@ def _coast(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndar
     return xn, F @ P @ F.T
 
 
+def _coast_many(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_coast`` of states (N, 6), covariances (N, 6, 6), each ``dt`` (N,) s forward, in one
+    batch (the same model; not bit for bit the same arithmetic)."""
+    pos, vel = x[:, :3], x[:, 3:]
+    acc = rotating_frame_acceleration(pos, vel)
+    d = dt[:, None]
+    xn = np.concatenate([pos + vel * d + 0.5 * acc * d * d, vel + acc * d], axis=1)
+    F = np.broadcast_to(np.eye(6), P.shape).copy()
+    F[:, 0, 3] = F[:, 1, 4] = F[:, 2, 5] = dt
+    return xn, F @ P @ F.transpose(0, 2, 1)
+
+
+def covariance_intersection_many(
+    xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``covariance_intersection`` of pairs of estimates (K, n), (K, n, n) in one batch (the
+    same weights and choice; not bit for bit the same arithmetic)."""
+    ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)
+    w = _CI_WEIGHTS[None, :, None, None]
+    P_all = np.linalg.inv(w * ia[:, None] + (1.0 - w) * ib[:, None])
+    best = np.argmin(np.trace(P_all[:, :, :3, :3], axis1=2, axis2=3), axis=1)
+    wb = _CI_WEIGHTS[best][:, None]
+    P = P_all[np.arange(len(best)), best]
+    info_x = wb * np.einsum("kij,kj->ki", ia, xa) + (1.0 - wb) * np.einsum("kij,kj->ki", ib, xb)
+    return np.einsum("kij,kj->ki", P, info_x), 0.5 * (P + P.transpose(0, 2, 1))
+
+
 def covariance_intersection(
     xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -261,8 +301,10 @@ class PictureFusion:
         latency_s: float = 1.0,
         local_max_age_s: float = 5.0,
         first_system_track_id: int = 1,
+        interim: bool = False,
     ) -> None:
         self.tracker = Tracker(config, keep_updates=False)
+        self.interim = interim
         self.report_period_s = report_period_s
         self.latency_s = latency_s
         self.local_max_age_s = local_max_age_s
@@ -308,6 +350,11 @@ class PictureFusion:
         self._detection_times: dict[str, tuple[deque[int], set[int]]] = {}
         # A restarted exchange starts above every id it may have given (lookout.exchange).
         self._next_sys = first_system_track_id
+        # ``interim``: each measurement-level track's latest update since the last report
+        # (t, x, P, boost_prob), and the system track each one was reported as, alone (no other
+        # track merged into it), at the last report.
+        self._fresh: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
+        self._reported: dict[int, FusedTrack] = {}
 
     # ------------------------------------------------------------------ input
 
@@ -419,6 +466,8 @@ class PictureFusion:
                 break
             out.append((t_report, self._report(t_report)))
             self._next_report += 1
+        if self._fresh:
+            out += self._interim()
         return out
 
     def _process_until(self, t_ns: int) -> None:
@@ -441,6 +490,10 @@ class PictureFusion:
             if last is None or det.t_ns > last:
                 self._last_scan[det.sensor_id] = det.t_ns
         rows = self.tracker.process(chunk)
+        if self.interim and len(rows):
+            bp = rows.boost_prob.tolist()
+            for k, tid in enumerate(rows.track_id.tolist()):  # in update order: the latest last
+                self._fresh[tid] = (float(rows.t[k]), rows.x[k], rows.P[k], bp[k])
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
@@ -546,7 +599,61 @@ class PictureFusion:
         for key in set(self._pair_of_local) - used:
             del self._pair_of_local[key]
         fused.sort(key=lambda r: r[0])
+        if self.interim:
+            self._fresh = {}  # in this report
+            self._reported = {f.tracker_id: f for _, f in fused if not f.merged}
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _interim(self) -> list[tuple[float, list[FusedTrack]]]:
+        """Interim updates of the system tracks whose measurement-level track took detections
+        since the last report: each at its latest detection, fused as at the last report with
+        the local tracks fused into it then (carried to that time). Only a track reported at
+        the last report, alone (no other track merged into it), is updated so; a new track,
+        or a group of merged ones, waits for the next report instant. Nothing of the fusion's
+        state changes: the reports are those of a fusion without interim updates."""
+        fresh, self._fresh = self._fresh, {}
+        rows = [(tid, last, fresh[tid]) for tid, last in self._reported.items() if tid in fresh]
+        if not rows:
+            return []
+        # Every row's local tracks of the last report still held, carried to the row's time in
+        # one batch, then fused into the rows in one batch per place in their chains.
+        chains: list[list[tuple[int, tuple[str, str], _Local]]] = []
+        flat: list[tuple[int, _Local, float]] = []
+        for _, last, (t, *_rest) in rows:
+            chain = []
+            for key in last.local:
+                v = self._locals.get(key)
+                if v is not None and v.t <= t + 1e-9:
+                    chain.append((len(flat), key, v))
+                    flat.append((len(chains), v, t))
+            chains.append(chain)
+        x = np.array([r[2][1] for r in rows])
+        P = np.array([r[2][2] for r in rows])
+        if flat:
+            lx, lP = _coast_many(
+                np.array([v.x for _, v, _ in flat]),
+                np.array([v.P for _, v, _ in flat]),
+                np.array([t - v.t for _, v, t in flat]),
+            )
+            for place in range(max(len(c) for c in chains)):
+                sel = [i for i, c in enumerate(chains) if len(c) > place]
+                which = [chains[i][place][0] for i in sel]
+                x[sel], P[sel] = covariance_intersection_many(x[sel], P[sel], lx[which], lP[which])
+        out = []
+        for i, (tid, last, (t, _, _, bp)) in enumerate(rows):
+            keys = [key for _, key, _ in chains[i]]
+            seen = [t] + [v.held_t for _, _, v in chains[i]]
+            for _, _, v in chains[i]:
+                if not self._redundant((None, None, v.boost_prob, v.sensors)):
+                    bp = max(bp, float(v.boost_prob))
+            partners = {k[0] for k in keys} | self._partners_of_track.get(tid, set())
+            out.append(
+                FusedTrack(
+                    last.system_track_id, t, x[i], P[i], bp, tuple(sorted(partners)), tid,
+                    tuple(keys), last.absorbed, (), last.parent, _latest(seen), interim=True,
+                )
+            )  # fmt: skip
+        return [(max(f.t for f in out), out)]
 
     def _parent_system_id(self, tid: int, sys_id: str) -> str | None:
         """The system id of the track measurement-level track ``tid`` was born next to

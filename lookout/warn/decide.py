@@ -317,7 +317,11 @@ class WarnDesk:
 
     def on_track(self, track: SystemTrack) -> list[Decision]:
         """Take one system track as it arrives (in delivery order); when it opens a new picture
-        instant, decide on the instant just completed and return its decisions."""
+        instant, decide on the instant just completed and return its decisions. An interim
+        update (``SystemTrack.interim``: one track between report instants) opens no instant
+        and is not taken: the desk decides on whole pictures."""
+        if track.interim:
+            return []
         out: list[Decision] = []
         if self._instant is not None and track.t_ns > self._instant:
             out = self._decide_pending()
