@@ -31,7 +31,7 @@ from scipy.special import erfc
 from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics import atmosphere
 from lookout.physics.vehicles import catalogue
-from lookout.tracking import manoeuvre
+from lookout.tracking import manoeuvre, reach
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.motion import NX, altitude_approx
 
@@ -162,20 +162,26 @@ def thrust_growth(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, dt: np.ndarray)
     step (``a0 |a0| s / c`` integrated once and twice) added to the velocity and the
     position. ``xp``, ``F`` changed in place. Held, an upper stage's 10 -> 38 m/s² over 240 s
     is a ramp the thrust's random walk follows a few seconds late, the boost mode 15-50 m/s off
-    in velocity against a sigma of 5-20 (gen-2-04)."""
+    in velocity against a sigma of 5-20 (gen-2-04). The growth stops at the catalogue's
+    largest thrust acceleration with ``reach.MARGIN`` (no stage burns harder): a boost mode
+    predicted step after step unseen (a partner's track coasting out of its radars) would
+    otherwise double its thrust at every step to overflow (lost-track's demo, a NaN
+    covariance)."""
     a0 = x0[:, 6:9]
     amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
     dt = np.abs(np.asarray(dt, dtype=float))
     r = np.minimum(amag * dt / EXHAUST_MID_MPS, 0.5)
-    g = 1.0 / (1.0 - r)
+    cap = reach.MARGIN * reach.thrust_acceleration_max_mps2()
+    growing = amag < cap
+    g = np.where(growing, np.minimum(1.0 / (1.0 - r), cap / np.maximum(amag, 1e-9)), 1.0)
     xp[:, 6:9] = g[:, None] * a0
-    rate = (amag / EXHAUST_MID_MPS)[:, None] * a0  # da/dt at the step's start
+    rate = (growing * amag / EXHAUST_MID_MPS)[:, None] * a0  # da/dt at the step's start
     xp[:, 3:6] += rate * (0.5 * dt * dt)[:, None]
     xp[:, 0:3] += rate * (dt**3 / 6.0)[:, None]
     # d(g a0)/d a0 = g I + g² (dt / c) a0 â0ᵀ
     ahat = a0 / np.maximum(amag, 1e-9)[:, None]
     G = g[:, None, None] * np.eye(3)[None] + (
-        (g * g * dt / EXHAUST_MID_MPS)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
+        (growing * g * g * dt / EXHAUST_MID_MPS)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
     )
     F[:, 6:9, :] = np.einsum("nij,njk->nik", G, F[:, 6:9, :])
 
