@@ -234,22 +234,17 @@ class FusionCounters:
 
 
 def _coast(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """A local track carried ``dt`` s forward (a fraction of a report period): constant
-    acceleration of gravity and the rotating frame over the step, and the covariance through
-    the constant-velocity transition."""
-    if dt <= 1e-9:
-        return x, P
-    pos, vel = x[:3], x[3:]
-    acc = rotating_frame_acceleration(pos[None], vel[None])[0]
-    xn = np.concatenate([pos + vel * dt + 0.5 * acc * dt * dt, vel + acc * dt])
-    F = np.eye(6)
-    F[:3, 3:] = dt * np.eye(3)
-    return xn, F @ P @ F.T
+    """A local track carried ``dt`` s forward (a fraction of a report period): ``_coast_many``
+    of one."""
+    xn, Pn = _coast_many(x[None], P[None], np.array([float(dt)]))
+    return xn[0], Pn[0]
 
 
 def _coast_many(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``_coast`` of states (N, 6), covariances (N, 6, 6), each ``dt`` (N,) s forward, in one
-    batch (the same model; not bit for bit the same arithmetic)."""
+    """States (N, 6), covariances (N, 6, 6) carried each ``dt`` (N,) s forward (a fraction of a
+    report period; none at or below 1 ns): constant acceleration of gravity and the rotating
+    frame over the step, and the covariance through the constant-velocity transition."""
+    dt = np.where(np.asarray(dt, dtype=float) > 1e-9, dt, 0.0)
     pos, vel = x[:, :3], x[:, 3:]
     acc = rotating_frame_acceleration(pos, vel)
     d = dt[:, None]
@@ -262,8 +257,9 @@ def _coast_many(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> tuple[np.ndarra
 def covariance_intersection_many(
     xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``covariance_intersection`` of pairs of estimates (K, n), (K, n, n) in one batch (the
-    same weights and choice; not bit for bit the same arithmetic)."""
+    """Covariance intersection of pairs of estimates (K, n) with covariances (K, n, n), each
+    pair's weight (of ``_CI_WEIGHTS``) the one minimising the trace of the fused position
+    block."""
     ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)
     w = _CI_WEIGHTS[None, :, None, None]
     P_all = np.linalg.inv(w * ia[:, None] + (1.0 - w) * ib[:, None])
@@ -277,17 +273,10 @@ def covariance_intersection_many(
 def covariance_intersection(
     xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """CI of two estimates (n,) with covariances (n, n), the weight minimising the trace of
-    the fused position block."""
-    ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)
-    w = _CI_WEIGHTS[:, None, None]
-    info = w * ia + (1.0 - w) * ib
-    P_all = np.linalg.inv(info)
-    best = int(np.argmin(np.trace(P_all[:, :3, :3], axis1=1, axis2=2)))
-    wb = _CI_WEIGHTS[best]
-    P = P_all[best]
-    x = P @ (wb * ia @ xa + (1.0 - wb) * ib @ xb)
-    return x, 0.5 * (P + P.T)
+    """CI of two estimates (n,) with covariances (n, n): ``covariance_intersection_many`` of
+    one pair."""
+    x, P = covariance_intersection_many(xa[None], Pa[None], xb[None], Pb[None])
+    return x[0], P[0]
 
 
 class PictureFusion:
@@ -816,7 +805,8 @@ class PictureFusion:
         for i, b in enumerate(tids):
             if b not in reported:
                 self._born_at[b] = {
-                    tids[h] for h in np.flatnonzero(d2_pos[i] <= KEEP_GATE_CHI2).tolist()
+                    tids[h]
+                    for h in np.flatnonzero(d2_pos[i] <= KEEP_GATE_CHI2).tolist()
                     if tids[h] in reported
                 }
         order = sorted(
