@@ -959,3 +959,74 @@ def test_the_batched_coast_and_covariance_intersection_are_the_single_ones():
         x2, P2 = covariance_intersection(x[i], P[i], xc[i], Q[i])
         np.testing.assert_allclose(xf[i], x2, rtol=1e-10, atol=1e-6)
         np.testing.assert_allclose(Pf[i], P2, rtol=1e-8, atol=1e-6)
+
+
+def _scripted_updates(fusion, plan):
+    """The tracker's updates: ``plan[t_ns]`` the tracks one detection at ``t_ns`` updates."""
+    fed = [0]
+
+    def process(detections):
+        rows = [
+            (fed[0] + i, plan[d.t_ns].pop(0)) for i, d in enumerate(detections) if plan.get(d.t_ns)
+        ]
+        fed[0] += len(detections)
+        k = len(rows)
+        return TrackLog(
+            t=np.zeros(k),
+            track_id=np.array([tid for _, tid in rows], dtype=np.int64),
+            x=np.zeros((k, 6)),
+            P=np.zeros((k, 6, 6)),
+            boost_prob=np.zeros(k),
+            detection_index=np.array([i for i, _ in rows], dtype=np.int64),
+            confirmed=np.ones(k, dtype=bool),
+        )
+
+    fusion.tracker.process = process
+
+
+def _lost_and_new(fusion, parent=None):
+    """Track 5 loses its object at 4 s (its motion model no longer fits: it drifts off at 200
+    m/s under a 1 m/s sigma, updated by nothing; the full states' chi-square 177 a second
+    later); the radar's detections of the object start track 9 there, which takes every scan
+    from then on. The system ids seen at each report."""
+    if parent is not None:
+        fusion.tracker.parent_of[9] = parent
+    plan: dict[int, list[int]] = {}
+    _scripted_updates(fusion, plan)
+    drift = np.array([0, 0, 0, 200.0, 0, 0])
+    tight, young = _P(50.0, 1.0), _P(150.0, 15.0)
+    seen = []
+    for k in range(1, 16):
+        t = float(k)
+        central = [(5, _at(X0, t) + (t - 4.0) * drift * (k > 4), tight)]
+        if k >= 4:
+            central.append((9, _at(X0, t), young))
+        fusion.tracker.tracks[round(t, 6)] = central
+        plan[round((t - 0.5) * 1e9)] = [5] if k < 4 else [9]
+        out = fusion.ingest("KR", _detection("KR", "kr-ship", t - 0.5))
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t)) + fusion.flush()
+        seen.append({f.system_track_id: f for tt, tr in out if abs(tt - t) < 1e-6 for f in tr})
+    return seen
+
+
+def test_a_track_that_lost_its_object_to_a_new_track_is_one_system_track_with_it(fusion):
+    """The tracker loses an object (a third stage lit at 1 g after a second at 7.5 g,
+    gen-2-04) and starts a new track on it, while the lost track flies on, overconfident, until
+    its radar's misses delete it: no gate on the two states holds them. Once the sensor that
+    updated the lost track has updated the new one ``RESOLVED_COMMON`` times and the lost one
+    no more, the picture shows one system track, the object's id, the new track's state."""
+    seen = _lost_and_new(fusion)
+    # At 4 s the two states still pass the merge gate; from 5 s on the lost one is out of it.
+    assert [sorted(p) for p in seen] == [["S1"]] * 15
+    for pic in seen[4:]:
+        assert sorted(pic) == ["S1"]
+        assert pic["S1"].tracker_id == 9 and pic["S1"].merged == (5,)
+        assert np.allclose(pic["S1"].x, fusion.tracker.tracks[round(pic["S1"].t, 6)][1][1])
+
+
+def test_a_piece_born_next_to_a_track_that_takes_its_scans_is_not_its_successor(fusion):
+    """The same scans with the new track born next to the other (a stage seen separating,
+    ``Tracker.parent_of``): two objects, two system tracks."""
+    seen = _lost_and_new(fusion, parent=5)
+    assert all(sorted(p) == ["S1", "S2"] for p in seen[4:])
+    assert all(p["S2"].parent == "S1" and p["S1"].tracker_id == 5 for p in seen[4:])
