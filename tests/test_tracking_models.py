@@ -133,12 +133,15 @@ def test_the_catalogues_thrust_jerk_is_its_stages_growth_along_it_and_its_turn_a
     assert 0.08 < turn < 0.1
 
 
-def test_the_boost_modes_thrust_grows_as_its_stage_burns():
+@pytest.mark.parametrize("inv_c", [None, 1.0 / 2400.0])
+def test_the_boost_modes_thrust_grows_as_its_stage_burns(inv_c):
     """``mixing.thrust_growth``: over a step the boost mode's thrust grows as ``a0 / (1 - |a0|
-    dt / c)`` at the catalogue's middle exhaust speed, its push over the step added to the
-    velocity and the position, and the Jacobian of the grown thrust is its derivative."""
-    from lookout.tracking.mixing import EXHAUST_MID_MPS, thrust_growth
+    dt / c)`` at the track's exhaust speed (default the prior's mean), its push over the step
+    added to the velocity and the position, and the Jacobian of the grown thrust is its
+    derivative."""
+    from lookout.tracking.mixing import INV_EXHAUST_SPM, thrust_growth
 
+    b = INV_EXHAUST_SPM if inv_c is None else inv_c
     x0 = np.zeros((1, NX))
     x0[0, :3] = [6.6e6, 0.0, 0.0]
     x0[0, 3:6] = [1000.0, 5000.0, 0.0]
@@ -147,20 +150,57 @@ def test_the_boost_modes_thrust_grows_as_its_stage_burns():
 
     def grown(x):
         xp, F = propagate(x, dt, 60.0)
-        thrust_growth(x, xp, F, dt)
+        thrust_growth(x, xp, F, dt, None if inv_c is None else np.array([inv_c]))
         return xp, F
 
     xp, F = grown(x0)
-    g = 1.0 / (1.0 - 10.0 * 2.0 / EXHAUST_MID_MPS)
+    g = 1.0 / (1.0 - 10.0 * 2.0 * b)
     assert xp[0, 6:9] == pytest.approx(g * x0[0, 6:9])
     held, _ = propagate(x0, dt, 60.0)
-    push = 10.0 / EXHAUST_MID_MPS * x0[0, 6:9] * 2.0
+    push = 10.0 * b * x0[0, 6:9] * 2.0
     assert xp[0, 3:6] - held[0, 3:6] == pytest.approx(push, rel=1e-9)
     for k in range(6, 9):
         x1 = x0.copy()
         x1[0, k] += 1e-3
         d = (grown(x1)[0][0, 6:9] - xp[0, 6:9]) / 1e-3
         assert F[0, 6:9, k] == pytest.approx(d, rel=1e-4, abs=1e-6)
+
+
+def test_a_tracks_exhaust_speed_is_learnt_from_its_thrust():
+    """``mixing.exhaust_learn``: a stage's thrust ``a = c / (t_b - t)`` seen above the air at
+    1 s updates with a 1 % sigma draws the track's exhaust speed from the prior's mean most of
+    the way to the stage's own, on either side of the prior, with a shrinking variance; a
+    staging (the thrust falling to a third) restarts it from the prior."""
+    from lookout.tracking.mixing import (
+        INV_EXHAUST_SIGMA_SPM,
+        INV_EXHAUST_SPM,
+        exhaust_learn,
+    )
+
+    def fly(c, t_b, times, a_of=None):
+        state = (
+            np.array([INV_EXHAUST_SPM]), np.array([INV_EXHAUST_SIGMA_SPM**2]),
+            np.array([times[0]]), np.array([np.nan]), np.zeros(1), np.zeros(1),
+        )  # fmt: skip
+        for t in times:
+            a = c / (t_b - t) if a_of is None else a_of(t)
+            x = np.zeros((1, NX))
+            x[0, :3] = [6.6e6, 0.0, 0.0]  # 220 km up: no walk in the air
+            x[0, 6:9] = [a, 0.0, 0.0]
+            P = np.zeros((1, NX, NX))
+            P[0, 6:9, 6:9] = np.eye(3) * (0.01 * a) ** 2
+            state = exhaust_learn(x, P, np.array([0.999]), float(t), state, 0.01)
+        return state
+
+    for c in (2300.0, 3100.0):
+        b, var = fly(c, 300.0, np.arange(0.0, 200.0, 1.0))[:2]
+        # Most of the way from the prior's 2.57 km/s (its variance's share of the rest).
+        assert abs(1.0 / b[0] - c) < 0.25 * abs(1.0 / INV_EXHAUST_SPM - c)
+        assert var[0] < 0.5 * INV_EXHAUST_SIGMA_SPM**2
+    # A staging: 3.1 km/s thrust to 150 s, then a third of it.
+    b = fly(3100.0, 300.0, np.arange(0.0, 154.0, 1.0),
+            lambda t: 3100.0 / (300.0 - t) / (1.0 if t < 150.0 else 3.0))[0]  # fmt: skip
+    assert b[0] == pytest.approx(INV_EXHAUST_SPM)
 
 
 def test_the_infrared_thrust_prior_is_the_catalogues():

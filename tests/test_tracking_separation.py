@@ -79,8 +79,14 @@ def test_nees_of_an_mrbm_and_its_stage_parted_in_the_air_within_bounds():
     # catalogue's middle 2.72 km/s, where mrbm-liquid's is 2.26-2.53: seed 2's payload leaves
     # its burn with a steady error that the jerk's noise does not cover (90 coast updates out of
     # bounds, 68 before). The same change cut the generated sets' false track-s in the pictures
-    # 1,792 -> 15 (seed 2) and 2,022 -> 843 (seed 1). The mend is an exhaust speed per track
-    # (docs/tracking.md); the mean's bar is unchanged.
+    # 1,792 -> 15 (seed 2) and 2,022 -> 843 (seed 1). The exhaust speed is not it (branch
+    # exhaust-speed, 2026-12-04): every exhaust speed from 1.5 to 4 km/s gives seed 2's payload
+    # 0.826 (93 out), 5 km/s and more or no growth 0.87 (66-68 out), and the two differ in one
+    # scan, 1 s after burnout (119.6 s), whose payload and stage detections the two tracks take
+    # the other way round; either way the payload's coast NEES has a median of 10-14 (6 dof) over
+    # 140-320 s, the formation's overconfidence above. Seeds 3 and 4 (not tuned on): 0.99 and
+    # 0.74, seed 4's 137 out mostly under the lower bound (NEES 0.5-1.0 over 320-540 s, long
+    # after the pair's formation: underconfident). The mean's bar is unchanged.
     values = list(fractions.values())
     assert len(values) == 4 and np.mean(values) >= 0.9 and min(values) >= 0.80, fractions
 

@@ -9,7 +9,9 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
   bounded by the catalogue's burns;
 - ``mix``: the predicted mode probabilities and each mode's mixed prior (the boost mode's part in
   the coast mode burnt out within the step, ``burnout_within``);
-- ``thrust_growth``: the boost mode's thrust grown over a step as its stage's mass falls;
+- ``thrust_growth``: the boost mode's thrust grown over a step as its stage's mass falls, at
+  each track's exhaust speed learnt from its own thrust (``exhaust_learn``), its uncertainty
+  in the process noise (``exhaust_noise``);
 - ``thrust_jerk_q``, ``boost_jerk_q``, ``mass_flow_jerk``, ``jerk_noise``: the boost mode's
   process noise, the thrust's jerk along it (mass flow) and across it (its turn);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
@@ -149,16 +151,57 @@ def _catalogue_exhaust() -> tuple[float, float, float]:
 
 #: 2030 m/s (mrbm-liquid's 230 s at sea level, less 10 %), 2720 m/s (230 and 325 s), 0.14
 #: (srbm-solid's 240 -> 265 s and slv-3stage's first stage's 255 -> 285 s, plus 10 %). The boost
-#: mode's thrust grows as ``a² / c`` at the middle (``thrust_growth``); the growth's range is
-#: its jerk's (``mass_flow_jerk``).
+#: mode's thrust grows as ``a² / c`` at each track's own ``c`` (``thrust_growth``,
+#: ``exhaust_learn``); the growth's range is its jerk's (``mass_flow_jerk``).
 EXHAUST_MIN_MPS, EXHAUST_MID_MPS, ISP_GAIN_MAX = _catalogue_exhaust()
 
 
-def thrust_growth(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, dt: np.ndarray) -> None:
+def _catalogue_inverse_exhaust() -> tuple[float, float]:
+    """The prior of a burning stage's inverse exhaust speed ``1 / c`` (s/m), as the boost mode's
+    thrust grows with it (``thrust_growth``): uniform from the catalogue's highest vacuum
+    exhaust speed with the 10 % margin of a stage not in it (``reach.MARGIN``) to its lowest
+    sea-level one less 10 % (``EXHAUST_MIN_MPS``); its mean and sigma."""
+    stages = [s for v in catalogue().values() for s in v.stages]
+    lo = 1.0 / (reach.MARGIN * max(s.isp_vac_s for s in stages) * G0)
+    hi = 1.0 / EXHAUST_MIN_MPS
+    return 0.5 * (lo + hi), (hi - lo) / math.sqrt(12.0)
+
+
+#: 3.9e-4 ± 0.6e-4 s/m: the exhaust speed 2.03-3.51 km/s (its mean 1/2.57 km/s), every track's
+#: until its own thrust has told its stage's (``exhaust_learn``).
+INV_EXHAUST_SPM, INV_EXHAUST_SIGMA_SPM = _catalogue_inverse_exhaust()
+
+#: How fast a first stage's effective exhaust speed drifts in the air (s²/m² per s, a random
+#: walk of ``1 / c``): the thrust acceleration the boost mode holds is thrust and drag in one
+#: (drag is lumped with it), and in the air its growth ``d|a|/dt = |a|² / c`` takes the drag's
+#: fall and the specific impulse's rise with the pressure's. Measured on mrbm-liquid's
+#: minimum-energy flight (its own 2.26-2.53 km/s): ``c`` 2.2 km/s near the ground, 1.6 at
+#: 12 km (maximum dynamic pressure passed, drag falling), 2.5 at 60 km; ``1 / c`` moves
+#: 2.2e-4 s/m over 50 s, a walk of (2.2e-4)² / 50 s. Above ``EXHAUST_AIR_M`` a stage's own
+#: exhaust speed is its vacuum one and does not walk; a staging is a new stage
+#: (``exhaust_learn``'s gate). A choice between none (the walk of the first minute then sits
+#: in the estimate for the rest of the burn) and the prior's whole spread per burn.
+EXHAUST_WALK_S2PM2 = (2.2e-4) ** 2 / 50.0
+EXHAUST_AIR_M = 80e3
+
+#: Shortest span (s) of a burn over which the thrust's growth is measured (``exhaust_learn``):
+#: at 1 s radar updates, 5 s holds a handful of them; a choice between one update (the thrust
+#: estimates of successive updates share most of their error) and the catalogue's shortest
+#: burn (28 s).
+EXHAUST_SPAN_S = 5.0
+
+#: The per-track arrays of ``exhaust_learn``'s state (``TrackStore``), in its order.
+EXHAUST_ARRAYS = ("ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar")
+
+
+def thrust_growth(
+    x0: np.ndarray, xp: np.ndarray, F: np.ndarray, dt: np.ndarray, inv_c: np.ndarray | None = None
+) -> None:
     """The boost mode's thrust over a step of ``dt`` (n,) s from ``x0`` (n, 10), predicted
     held (``motion.propagate``: ``xp`` (n, 10), its Jacobian ``F`` (n, 10, 10)), grown as a
-    burning stage's does as its mass falls, ``da/dt = |a| a / c`` at the catalogue's middle
-    exhaust speed (``EXHAUST_MID_MPS``): ``a(s) = a0 / (1 - |a0| s / c)``, its push over the
+    burning stage's does as its mass falls, ``da/dt = |a| a / c`` at each track's inverse
+    exhaust speed ``inv_c`` (n,) s/m (``exhaust_learn``; default the prior's mean,
+    ``INV_EXHAUST_SPM``): ``a(s) = a0 / (1 - |a0| s / c)``, its push over the
     step (``a0 |a0| s / c`` integrated once and twice) added to the velocity and the
     position. ``xp``, ``F`` changed in place. Held, an upper stage's 10 -> 38 m/s² over 240 s
     is a ramp the thrust's random walk follows a few seconds late, the boost mode 15-50 m/s off
@@ -170,20 +213,95 @@ def thrust_growth(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, dt: np.ndarray)
     a0 = x0[:, 6:9]
     amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
     dt = np.abs(np.asarray(dt, dtype=float))
-    r = np.minimum(amag * dt / EXHAUST_MID_MPS, 0.5)
+    b = np.full(amag.shape, INV_EXHAUST_SPM) if inv_c is None else np.asarray(inv_c, float)
+    r = np.minimum(amag * dt * b, 0.5)
     cap = reach.MARGIN * reach.thrust_acceleration_max_mps2()
     growing = amag < cap
     g = np.where(growing, np.minimum(1.0 / (1.0 - r), cap / np.maximum(amag, 1e-9)), 1.0)
     xp[:, 6:9] = g[:, None] * a0
-    rate = (growing * amag / EXHAUST_MID_MPS)[:, None] * a0  # da/dt at the step's start
+    rate = (growing * amag * b)[:, None] * a0  # da/dt at the step's start
     xp[:, 3:6] += rate * (0.5 * dt * dt)[:, None]
     xp[:, 0:3] += rate * (dt**3 / 6.0)[:, None]
     # d(g a0)/d a0 = g I + g² (dt / c) a0 â0ᵀ
     ahat = a0 / np.maximum(amag, 1e-9)[:, None]
     G = g[:, None, None] * np.eye(3)[None] + (
-        (growing * g * g * dt / EXHAUST_MID_MPS)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
+        (growing * g * g * dt * b)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
     )
     F[:, 6:9, :] = np.einsum("nij,njk->nik", G, F[:, 6:9, :])
+
+
+def exhaust_noise(x0: np.ndarray, dt: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Q (n, 10, 10) over ``dt`` (n,) s of the boost mode's thrust growth
+    (``thrust_growth``) from ``x0`` (n, 10) at an inverse exhaust speed known to a variance
+    ``var`` (n,) (s²/m²): to first order its push ``a0 |a0| δb`` times ``dt``, ``dt²/2``,
+    ``dt³/6`` on the thrust, the velocity and the position."""
+    a0 = x0[:, 6:9]
+    amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
+    cap = reach.MARGIN * reach.thrust_acceleration_max_mps2()
+    d = np.abs(np.asarray(dt, dtype=float))
+    J = np.zeros(x0.shape)
+    k = ((amag < cap) * amag)[:, None] * a0
+    J[:, 0:3] = k * (d**3 / 6.0)[:, None]
+    J[:, 3:6] = k * (0.5 * d * d)[:, None]
+    J[:, 6:9] = k * d[:, None]
+    return np.asarray(var, dtype=float)[:, None, None] * J[:, :, None] * J[:, None, :]
+
+
+def exhaust_learn(
+    x: np.ndarray, P: np.ndarray, mu: np.ndarray, t: float, state: tuple, floor: float
+) -> tuple:
+    """Each track's inverse exhaust speed ``1 / c`` (s/m) learnt from its own thrust: a
+    stage's ``a = c / (t_b - t)`` has ``d(1/|a|)/dt = -1 / c``, so the fall of ``1/|a|`` of
+    the boost mode's thrust estimate over ``EXHAUST_SPAN_S`` or more of a burn measures
+    ``1 / c`` (the estimate's lag behind a growth it does not model is a steady offset, not a
+    slope), with the variance of the two estimates' ``1/|a|`` (their shared error left out:
+    the measure is the more conservative). A scalar Kalman filter per track: prior
+    ``INV_EXHAUST_SPM`` ± ``INV_EXHAUST_SIGMA_SPM``, walking in the air by
+    ``EXHAUST_WALK_S2PM2``, a measure that falls outside its 3-sigma gate (a staging, a
+    thrust cut) restarting it from the prior, as does a boost mode below ``floor``
+    (``boost_reseed_prob``: a coasting track's restarted hypothesis).
+
+    ``x`` (n, 10), ``P`` (n, 10, 10): the boost mode's updated estimate at ``t``, ``mu`` (n,)
+    its probability; ``state`` (``b``, ``var``, ``tb``, ``ts``, ``ys``, ``yvar``): the
+    estimate, its variance, its time (s), and the span's start (time, ``1/|a|`` and its
+    variance; ``ts`` NaN: none). Measured only where the boost mode is at least 0.9 probable
+    and its thrust's magnitude at least five sigmas (not a thrust the data cannot yet tell
+    from none). Returns the new ``state``."""
+    b, var, tb, ts, ys, yvar = (np.array(a, dtype=float) for a in state)
+    a = x[:, 6:9]
+    s = np.sqrt(np.einsum("ij,ij->i", a, a))
+    u = a / np.maximum(s, 1e-9)[:, None]
+    ssig2 = np.einsum("ki,kij,kj->k", u, P[:, 6:9, 6:9], u)
+    alt = altitude_approx(x[:, 0:3])
+    var = var + np.where(alt < EXHAUST_AIR_M, EXHAUST_WALK_S2PM2 * np.maximum(t - tb, 0.0), 0.0)
+    var = np.minimum(var, INV_EXHAUST_SIGMA_SPM**2 * 4.0)
+    tb = np.full(b.shape, t)
+    gone = mu < floor
+    b[gone], var[gone] = INV_EXHAUST_SPM, INV_EXHAUST_SIGMA_SPM**2
+    ok = (mu >= 0.9) & (s * s > 25.0 * ssig2)
+    y = 1.0 / np.maximum(s, 1e-9)
+    y_var = ssig2 / np.maximum(s, 1e-9) ** 4
+    span = t - ts
+    meas = ok & np.isfinite(ts) & (span >= EXHAUST_SPAN_S)
+    if meas.any():
+        m = np.flatnonzero(meas)
+        z = (ys[m] - y[m]) / span[m]
+        r = (yvar[m] + y_var[m]) / span[m] ** 2
+        sv = var[m] + r
+        nu = z - b[m]
+        inside = nu * nu <= 9.0 * sv
+        k = var[m] / sv
+        b[m] = np.where(inside, b[m] + k * nu, INV_EXHAUST_SPM)
+        var[m] = np.where(inside, (1.0 - k) * var[m], INV_EXHAUST_SIGMA_SPM**2)
+        # A stage's mass only falls: no negative growth; none above 1 / (1 km/s) either.
+        b[m] = np.clip(b[m], 0.0, 1e-3)
+    # The span restarts where a measure was taken, where there is none yet and where the
+    # thrust is not measurable (the next starts at the next measurable update).
+    restart = meas | (ok & ~np.isfinite(ts))
+    ts = np.where(restart, t, np.where(ok, ts, np.nan))
+    ys = np.where(restart, y, ys)
+    yvar = np.where(restart, y_var, yvar)
+    return b, var, tb, ts, ys, yvar
 
 
 def mass_flow_jerk(

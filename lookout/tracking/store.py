@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from lookout.tracking.mixing import BOOST, NMODE
+from lookout.tracking.mixing import BOOST, INV_EXHAUST_SIGMA_SPM, INV_EXHAUST_SPM, NMODE
 from lookout.tracking.motion import NX
 
 TRACK_ARRAYS = (
@@ -19,6 +19,7 @@ TRACK_ARRAYS = (
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
+    "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
 )  # fmt: skip
 
 
@@ -89,6 +90,15 @@ class TrackStore:
         # one's thrust at the parting (unit ECEF; zero: none), the stack's axis, along which
         # the next stage thrusts (``Formations.order_siblings``).
         self.thrust_dir = np.zeros((cap, 3))
+        # The inverse exhaust speed (s/m) its boost mode's thrust grows at, learnt from its
+        # thrust (``mixing.exhaust_learn``): the estimate, its variance, its time (s), and the
+        # start of the span it is being measured over (time, ``1/|a|`` and its variance).
+        self.ex_b = np.zeros(cap)
+        self.ex_var = np.zeros(cap)
+        self.ex_tb = np.zeros(cap)
+        self.ex_ts = np.zeros(cap)
+        self.ex_ys = np.zeros(cap)
+        self.ex_yvar = np.zeros(cap)
         self.n = 0
         self._next_id = 1
 
@@ -126,6 +136,8 @@ class TrackStore:
         self.boosted[s] = np.where(mu[:, BOOST] >= 0.5, t, -math.inf)
         self.thrust_t0[s] = np.where(mu[:, BOOST] >= 0.5, t, math.inf)
         self.lifted[s] = math.inf
+        self.ex_b[s], self.ex_var[s] = INV_EXHAUST_SPM, INV_EXHAUST_SIGMA_SPM**2
+        self.ex_tb[s], self.ex_ts[s], self.ex_ys[s], self.ex_yvar[s] = t, math.nan, 0.0, 0.0
         self.n = need
         return ids
 

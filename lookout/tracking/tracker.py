@@ -88,12 +88,16 @@ from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.mixing import (
     BOOST,
     COAST,
+    EXHAUST_ARRAYS,
+    INV_EXHAUST_SIGMA_SPM,
     MANOEUVRE,
     NMODE,
     boost_jerk_q,
     burnout_probability,
     burnout_within,
     combine,
+    exhaust_learn,
+    exhaust_noise,
     jerk_noise,
     mix,
     reachable_speed,
@@ -387,9 +391,10 @@ class Tracker:
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
         shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
-        # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``).
+        # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``), at the
+        # track's own exhaust speed (``mixing.exhaust_learn``).
         xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
-        thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt)
+        thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt, tracks.ex_b[sel])
         xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
@@ -401,6 +406,7 @@ class Tracker:
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
         # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
+        Q[BOOST::NMODE] += exhaust_noise(x0[:, BOOST], dt, tracks.ex_var[sel])
         # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
         Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
             x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
@@ -454,10 +460,12 @@ class Tracker:
             Pm_ = a[:, None, None] * (P2 + d2[:, :, None] * d2[:, None, :])
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
+            # The next stage's exhaust speed is not the burning one's: the prior's.
             thrust_growth(xm_, xs1, F, dtl)
             q_acc, q_kappa = tracker_accel_q(xm_, cfg)
             Q = process_noise(dtl, q_acc, 0.0, q_kappa)
             Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
+            Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
             xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
             # Its share of the predicted boost probability (the rest is the current stage's).
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
@@ -505,6 +513,13 @@ class Tracker:
         tracks.xm[ia] = x_new
         tracks.Pm[ia] = P_new
         tracks.mu[ia] = mu
+        # The exhaust speed each boost mode's thrust grows at, from its thrust's history.
+        ex = tuple(getattr(tracks, a)[ia] for a in EXHAUST_ARRAYS)
+        ex = exhaust_learn(
+            x_new[:, BOOST], P_new[:, BOOST], mu[:, BOOST], scan.t, ex, cfg.boost_reseed_prob
+        )
+        for name, value in zip(EXHAUST_ARRAYS, ex, strict=True):
+            getattr(tracks, name)[ia] = value
         tracks.t[ia] = tracks.t_base[ia] = scan.t
         tracks.boosted[ia] = np.where(mu[:, BOOST] >= 0.5, scan.t, tracks.boosted[ia])
         tracks.thrust_t0[ia] = np.where(
