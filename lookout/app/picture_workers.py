@@ -256,11 +256,13 @@ class Assessor:
         t = ns_to_s(batch.t_ns)
         tracks = self.picture.publish(t, [_fused(w, t, batch.interim) for w in batch.tracks])
         # One batch per instant: the last assessed instant's tracks come again, assessed
-        # (``CommonPicture``'s ``assess_in_background``), before this one's; interim updates,
-        # each at its own time, in one batch.
+        # (``CommonPicture``'s ``assess_in_background``; at the next interim batch with
+        # ``assess_collect="step"``), before this one's; interim updates, each at its own time,
+        # in one batch.
         by_instant: dict[int, list[SystemTrack]] = {}
         for st in tracks:
-            by_instant.setdefault(batch.t_ns if batch.interim else st.t_ns, []).append(st)
+            key = batch.t_ns if batch.interim and st.interim else st.t_ns
+            by_instant.setdefault(key, []).append(st)
         out = []
         for t_ns, group in by_instant.items():
             for i in range(0, len(group), MAX_LIST):

@@ -176,6 +176,10 @@ class Assessment:
     #: impact's distribution, the largest first (``Territories.area_shares``): what a picture
     #: shows ("JP or RU") while no area is named.
     impact_areas: list[tuple[Area, float]] = field(default_factory=list)
+    #: When the assessor needs the next look at the track (s), if it does: an impact area held
+    #: at this look is named only if still held ``IMPACT_AREA_CONFIRM_S`` after the first look
+    #: that held it (``lookout.assess.schedule``). Not on the wire.
+    look_again_t: float | None = None
 
     @property
     def overflown_codes(self) -> list[str]:
@@ -687,6 +691,8 @@ class Assessor:
         # Held at one look is not yet named: the next must hold it too (IMPACT_AREA_CONFIRM_S).
         held = m.impact_area_held
         confirmed = held is not None and a.t - held[1] >= IMPACT_AREA_CONFIRM_S - 1e-6
+        if held is not None and not confirmed:
+            a.look_again_t = held[1] + IMPACT_AREA_CONFIRM_S
         a.impact_area = m.impact_area = named_area(
             a.impact_areas,
             IMPACT_AREA_PROB if confirmed else math.inf,

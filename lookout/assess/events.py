@@ -63,6 +63,11 @@ ACTIVE_S = 30.0
 #: After a separation, how long (s) both pieces must go without thrust before the separation is
 #: taken as the last one (time for a next stage to light and the tracker to see it).
 SETTLE_S = 20.0
+#: A member boosting at every assessment over at least this long (s) is burning: the former
+#: assessment period, so that a burn is what it was at two assessments in a row 5 s apart, in
+#: time, however often the track is assessed (``lookout.assess.schedule``: a boosting track is
+#: looked at every second it is seen).
+BURN_S = 5.0
 #: A member's energy this fraction below the event's most energetic is a stage dropped earlier.
 ENERGY_GAP = 0.15
 #: Sigmas of along-track distance that decide which piece is ahead.
@@ -87,6 +92,7 @@ class Member:
     covariance: np.ndarray | None = None
     boosting: bool = False
     t_last_boost: float | None = None
+    boost_since: float | None = None  # the first of its assessments boosting since, if any
     energy: float = np.nan
     t_fall: float = np.nan  # its predicted fall (s) at its last assessment
     orbital: bool = False
@@ -202,9 +208,13 @@ class LaunchEvents:
         m.t_seen = a.t
         m.state, m.covariance = a.state, a.covariance
         m.boosting = a.phase == "boost" and energy < 0.0  # an unbound state is no burn
-        if m.boosting and was_boosting:
-            # A burn is two assessments in a row: one is a track taking drag or a manoeuvre
-            # for thrust as often as a burn.
+        if not m.boosting:
+            m.boost_since = None
+        elif not was_boosting or m.boost_since is None:
+            m.boost_since = a.t
+        if m.boosting and a.t - m.boost_since >= BURN_S - 1e-6:
+            # A burn is a boost held over ``BURN_S`` (two assessments in a row, 5 s apart): one
+            # assessment is a track taking drag or a manoeuvre for thrust as often as a burn.
             m.t_last_boost = a.t
         if not np.isfinite(m.energy) or _altitude(a.state) > EXO_ALTITUDE_M:
             m.energy = energy  # drag takes energy away below; compare what the burns gave

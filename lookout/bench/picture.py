@@ -299,15 +299,22 @@ class ReceiptProbe:
     partner: str
     when: Callable[[], float]
     first: dict[tuple[str, int], tuple[float, int | None]] = field(default_factory=dict)
+    #: An update received again with a newer assessment (the picture's background batch sends
+    #: an instant's assessed tracks again once assessed): ``(system_track_id, when, t_ns of
+    #: the assessment)``.
+    again: list[tuple[str, float, int]] = field(default_factory=list)
 
     def attach(self, node: PartnerNode) -> None:
         apply = node.view.apply
 
         def probed(track: SystemTrack) -> None:
             key = (track.system_track_id, track.t_ns)
-            if key not in self.first:
-                a = track.assessment
+            a = track.assessment
+            got = self.first.get(key)
+            if got is None:
                 self.first[key] = (self.when(), None if a is None else a.t_ns)
+            elif a is not None and (got[1] is None or a.t_ns > got[1]):
+                self.again.append((track.system_track_id, self.when(), a.t_ns))
             apply(track)
 
         node.view.apply = probed
@@ -327,6 +334,7 @@ def _stats(ages_s: np.ndarray) -> dict[str, float | int | None]:
 def picture_ages(
     inclusions: list[Inclusion],
     receipts: dict[tuple[str, int], tuple[float, int | None]],
+    again: list[tuple[str, float, int]] = (),
 ) -> dict[str, dict]:
     """The ages (s) at one partner: to the first track update including each detection
     (``track``) and to the first assessment using it (``assessment``), with the count of
@@ -334,6 +342,8 @@ def picture_ages(
     by_track: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for (sys_id, _t), (when, a_ns) in receipts.items():
         by_track[sys_id].append((when, -1 if a_ns is None else a_ns))
+    for sys_id, when, a_ns in again:
+        by_track[sys_id].append((when, a_ns))
     # Per track: receipts in time order and the newest assessment seen by then.
     first_assessed: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for sys_id, rows in by_track.items():
@@ -391,6 +401,9 @@ class EmbeddedRun:
     system_tracks: int
     exchange: dict
     late_at_fusion: int = 0  # detections the fusion's watermark had passed (dropped)
+    #: System-track assessments made, and system tracks reported (one per track and report
+    #: instant): how often a track is assessed.
+    looks: dict[str, int] | None = None
 
     def to_dict(self) -> dict:
         total = sum(self.cpu.values())
@@ -413,6 +426,7 @@ class EmbeddedRun:
             "system_tracks": self.system_tracks,
             "exchange": self.exchange,
             "late_at_fusion": self.late_at_fusion,
+            "looks": self.looks,
         }
 
 
@@ -498,7 +512,7 @@ async def run_embedded(
         tmp.cleanup()
     cpu = {s: stages.cpu.get(s, 0.0) for s in STAGES if s != "other"}
     cpu["other"] = max(0.0, total - sum(cpu.values()))
-    ages = {p: picture_ages(inclusion.inclusions, r.first) for p, r in receipts.items()}
+    ages = {p: picture_ages(inclusion.inclusions, r.first, r.again) for p, r in receipts.items()}
     shared = feed.shared()
     return EmbeddedRun(
         scenario=scenario.name,
@@ -516,6 +530,7 @@ async def run_embedded(
         system_tracks=len({i.system_track_id for i in inclusion.inclusions}),
         exchange=json.loads(json.dumps(exchange.counters(), default=str)),
         late_at_fusion=picture.fusion.counters.late_detections,
+        looks={"assessed": picture.assessed, "reported": picture.reported},
     )
 
 

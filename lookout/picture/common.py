@@ -45,13 +45,15 @@ import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from lookout import messages as m
 from lookout.assess import Assessor, assessment_message
+from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
+from lookout.assess.schedule import LookSchedule
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.timebase import s_to_ns, s_to_ns_or_none
 from lookout.tracking.config import TrackerConfig
@@ -73,12 +75,32 @@ class CommonPicture:
         assess_in_background: bool = False,
         assess_worker: str = "thread",
         interim_updates: bool = False,
+        assess_on: str = "clock",
+        assess_collect: str = "report",
     ) -> None:
         """``assess_worker``: where a background batch runs, ``"thread"`` or ``"process"`` (a
         child process started here, with an ``Assessor`` of its own: see the module doc); an
-        execution choice, not a picture parameter (the messages are the same bytes)."""
+        execution choice, not a picture parameter (the messages are the same bytes).
+        ``assess_on``: ``"clock"``, every track every ``assess_period_s``; ``"change"``, at
+        every report instant the tracks that changed enough to matter
+        (``lookout.assess.schedule``). ``assess_collect``: a background batch is taken in at
+        the next report instant (``"report"``) or at the next output of the fusion, an interim
+        update's or a report's (``"step"``: with ``interim_updates``, the next step of the
+        nodes; the assessment reaches the partners then)."""
         if assess_worker not in ("thread", "process"):
             raise ValueError(f"assess_worker = {assess_worker!r}, expected thread or process")
+        if assess_on not in ("clock", "change"):
+            raise ValueError(f"assess_on = {assess_on!r}, expected clock or change")
+        if assess_collect not in ("report", "step"):
+            raise ValueError(f"assess_collect = {assess_collect!r}, expected report or step")
+        self.assess_on = assess_on
+        self.assess_collect = assess_collect
+        self.assessed = 0  # track assessments started
+        self.reported = 0  # tracks reported at report instants
+        self.schedule = LookSchedule()
+        # Each track's latest assessment (``assess_on="change"``): what the launch events take
+        # of a track not looked at again at an instant.
+        self._latest: dict[str, Assessment] = {}
         self.fusion = PictureFusion(
             config,
             report_period_s=report_period_s,
@@ -101,8 +123,8 @@ class CommonPicture:
         self._worker_cpu_s = 0.0  # CPU of finished batches, where that clock is missing
         self._worker_cpu_seen = 0.0
         # The batch of the last assessed instant, running in the worker:
-        # (t, future, tracks, args, options).
-        self._pending: tuple[float, Future, list[FusedTrack], tuple, dict] | None = None
+        # (t, future, tracks assessed, args, options, every track of the instant).
+        self._pending: tuple[float, Future, list, tuple, dict, list] | None = None
         if assess_in_background and assess_worker == "process":
             self._start_worker()  # started now: its imports are not the first batch's wait
 
@@ -150,8 +172,16 @@ class CommonPicture:
         # The last assessed instant's tracks again, with their assessment, if it ran in the
         # background; then this instant's.
         out = self._collect()
-        k = t / self.assess_period_s
-        if tracks and abs(k - round(k)) < 1e-6:
+        every = tracks
+        if self.assess_on == "change":
+            tracks = self._due(t, tracks)
+        else:
+            k = t / self.assess_period_s
+            if abs(k - round(k)) >= 1e-6:
+                tracks = []
+        self.reported += len(every)
+        self.assessed += len(tracks)
+        if tracks:
             ids = [f.system_track_id for f in tracks]
             args = (
                 t,
@@ -172,16 +202,16 @@ class CommonPicture:
             if self.assess_in_background and self.assess_worker == "process":
                 try:
                     future = self._start_worker().submit(_assess_in_child, args, options)
-                    self._pending = (t, future, tracks, args, options)
+                    self._pending = (t, future, tracks, args, options, every)
                 except BrokenProcessPool:  # died since the last batch: this one here
-                    self._take(t, self._child_lost(args, options))
+                    self._take(t, self._child_lost(args, options), every)
             elif self.assess_in_background:
                 future = self._start_worker().submit(self._assess, args, options)
-                self._pending = (t, future, tracks, args, options)
+                self._pending = (t, future, tracks, args, options, every)
             else:
-                self._take(t, self.assessor.update(*args, **options))
+                self._take(t, self.assessor.update(*args, **options), every)
         self.current = {}
-        for f in tracks:
+        for f in every:
             st = self._message(f, t)
             if st is None:
                 continue
@@ -191,8 +221,11 @@ class CommonPicture:
 
     def _publish_interim(self, tracks: list[FusedTrack]) -> list[m.SystemTrack]:
         """Interim updates (``PictureFusion(interim=True)``), each at its own time, with the
-        latest assessment: no assessment instant, no background batch taken in."""
-        out = []
+        latest assessment: no assessment instant. With ``assess_collect="step"`` the
+        background batch of the last assessment instant is taken in first (its tracks again,
+        assessed; waited for if still running): its assessment reaches the partners at the
+        next step rather than at the next report instant."""
+        out = self._collect() if self.assess_collect == "step" else []
         for f in tracks:
             st = self._message(f, f.t)
             if st is not None:
@@ -200,17 +233,51 @@ class CommonPicture:
                 out.append(st)
         return out
 
-    def _take(self, t: float, fresh: list) -> None:
+    def _due(self, t: float, tracks: list[FusedTrack]) -> list[FusedTrack]:
+        """The tracks of report instant ``t`` due a look (``LookSchedule``)."""
+        ids = [f.system_track_id for f in tracks]
+        self.schedule.forget(set(ids))
+        for k in [k for k in self._latest if not self.schedule.knows(k)]:
+            del self._latest[k]
+        if not tracks:
+            return []
+        rows = self.schedule.due(
+            t,
+            ids,
+            np.array([f.x for f in tracks]),
+            np.array([f.P for f in tracks]),
+            np.array([f.boost_prob for f in tracks]),
+            [f.last_seen for f in tracks],
+        )
+        return [tracks[i] for i in rows.tolist()]
+
+    def _take(self, t: float, fresh: list, every: list[FusedTrack] | None = None) -> None:
         for a in fresh:
             self._assessment[a.track_id] = assessment_message(a)
-        self.events.update(t, fresh)
+        if self.assess_on != "change":
+            self.events.update(t, fresh)
+            return
+        # The launch events see every track of the instant: those not looked at again with
+        # their last assessment, at their state now (their phase is the last look's: a phase
+        # change is a look).
+        self.schedule.assessed(fresh)
+        got = {a.track_id for a in fresh}
+        for a in fresh:
+            self._latest[a.track_id] = a
+        carried = [
+            replace(self._latest[f.system_track_id], t=t, state=np.asarray(f.x, dtype=float),
+                    covariance=np.asarray(f.P, dtype=float), boost_prob=float(f.boost_prob))
+            for f in every or ()
+            if f.system_track_id not in got and f.system_track_id in self._latest
+        ]  # fmt: skip
+        self.events.update(t, fresh + carried)
 
     def _collect(self) -> list[m.SystemTrack]:
         """The background batch taken in (waited for if still running): its instant's tracks
         as messages again, now with their assessment and launch events."""
         if self._pending is None:
             return []
-        t, future, tracks, args, options = self._pending
+        t, future, tracks, args, options, every = self._pending
         self._pending = None
         if self.assess_worker == "process":
             try:
@@ -221,7 +288,7 @@ class CommonPicture:
                 fresh = self._child_lost(args, options)
         else:
             fresh = future.result()
-        self._take(t, fresh)
+        self._take(t, fresh, every)
         out = []
         for f in tracks:
             st = self._message(f, t, count_dropped=False)

@@ -13,14 +13,15 @@ than the first sighting and at most ``MAX_LAUNCH_AGE_S`` before it, and an objec
 consistent: it is where its previous estimate (5 s before) put it, within 99.9 % and a burn of
 up to 10 g since (``CONSISTENT_CHI2``, ``THRUST_MPS2``), its velocity changed by no more than
 gravity and such a burn allow, and its state is bound (below escape energy). An object's
-corridor is used only once the next estimate has agreed with it; a later one that disagrees is
-set aside and the last consistent one kept. An estimate with nothing measured since the one
-before (its position covariance no smaller than that one's flown on, ``_predicted_only``: the
-picture coasting a track it lost) is no estimate at all: it neither confirms a corridor nor
-counts as a fresh estimate of the event. A corridor's parts whose 95 % ellipse is longer
-than ``MAX_AXIS_M`` say nothing about where the object will be and are not used. Nothing is
-held back beyond that (the first warning comes one assessment, 5 s, after the first usable
-estimate): a phantom is the picture's defect, not something to hide behind delays.
+corridor is used only once an estimate at least ``CHECK_S`` (5 s) later has agreed with it; a
+later one that disagrees is set aside and the last consistent one kept. An estimate with
+nothing measured since the one before (its position covariance no smaller than that one's
+flown on, ``_predicted_only``: the picture coasting a track it lost) is no estimate at all: it
+neither confirms a corridor nor counts as a fresh estimate of the event. A corridor's parts
+whose 95 % ellipse is longer than ``MAX_AXIS_M`` say nothing about where the object will be
+and are not used. Nothing is held back beyond that (the first warning comes one assessment,
+5 s, after the first usable estimate): a phantom is the picture's defect, not something to hide
+behind delays.
 
 **When an area is threatened** (per object of the event that may be its payload: ``booster``,
 ``payload``, ``unknown``): the object's *corridor* (``lookout.warn.hazard``: the ground its
@@ -110,6 +111,10 @@ CONSISTENT_CHI2 = 13.82
 THRUST_MPS2 = 100.0
 #: Gravity and the rotating frame's accelerations (m/s^2), bounded, in that allowance.
 FRAME_MPS2 = 12.0
+#: A corridor is checked against the latest one at least this much older (s): the former
+#: assessment period, so that the check is what it was when every track was assessed every
+#: 5 s, now that a changing track is assessed every second (``lookout.assess.schedule``).
+CHECK_S = 5.0
 #: A launch is credible only if its estimated time is within this (s) before the first sighting.
 MAX_LAUNCH_AGE_S = 7200.0
 #: Two assessments of an event at least this far apart (s), launch points agreeing, make it
@@ -227,7 +232,9 @@ class _Object:
     coasted: bool = False  # seen coasting on its way down
     implausible_boosts: int = 0
     implausible_t: float | None = None  # when last seen "burning" on its way down
-    candidate: Corridor | None = None  # the latest corridor, used once the next agrees
+    # The latest corridors (of the last ``CHECK_S`` and one before), each used once a later
+    # one at least ``CHECK_S`` after it agrees.
+    candidates: list[Corridor] = field(default_factory=list)
     previous: tuple | None = None  # (t, x, P) of the last fresh assessment
     unbound: bool = False  # its latest state is above escape energy
     inconsistent: int = 0  # corridors that did not agree with the one before
@@ -475,7 +482,7 @@ class WarnDesk:
                     continue
                 if prev is not None and not _velocity_consistent(prev, ob.previous):
                     ob.inconsistent += 1
-                    ob.candidate = None  # the track jumped: start again from this state
+                    ob.candidates = []  # the track jumped: start again from this state
                     continue
                 ev.measured_t = t
                 todo.append((ob, tr))
@@ -484,10 +491,15 @@ class WarnDesk:
         got = corridors([(ns_to_s(tr.t_ns), np.asarray(tr.x), np.asarray(tr.P)) for _, tr in todo])
         for (ob, tr), c in zip(todo, got, strict=True):
             t_c = ns_to_s(tr.t_ns)
-            last = ob.candidate
-            ob.candidate = c
             if c is None:
+                ob.candidates = []
                 continue
+            # The check is against the latest corridor at least ``CHECK_S`` older: two
+            # estimates a second apart share nearly all their information.
+            last = next((p for p in reversed(ob.candidates) if t_c - p.t >= CHECK_S - 1e-6), None)
+            ob.candidates.append(c)
+            keep = [i for i, p in enumerate(ob.candidates) if t_c - p.t >= CHECK_S - 1e-6]
+            del ob.candidates[: keep[-1] if keep else 0]
             # A consistent track: the object is where its previous estimate put it now (within
             # 99.9 %, allowing a burn of up to THRUST_MPS2 since). Until then, not used.
             lat, lon = c.track_lat[0], c.track_lon[0]
