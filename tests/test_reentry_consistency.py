@@ -13,7 +13,14 @@ from scipy.stats import chi2
 from lookout.flight import Aim, fly, plan
 from lookout.physics import atmosphere
 from lookout.tracking import Tracker, TrackerConfig, TrackLog, track
-from lookout.tracking.drag import cd_mach_step, cd_mach_walk, cd_shape, departure_walk, drag_q
+from lookout.tracking.drag import (
+    cd_mach_step,
+    cd_mach_walk,
+    cd_shape,
+    departure_walk,
+    drag_q,
+    linearisation_sigma,
+)
 from lookout.tracking.manoeuvre import (
     DIVE_SPEEDS_MPS,
     ManoeuvreConfig,
@@ -402,3 +409,18 @@ def test_the_transition_holds_kappas_dependence_on_the_speed():
         num[:, j] /= 2.0 * eps[j]
     for i, j in ((3, KAPPA), (4, KAPPA), (3, 3), (4, 4), (3, 4), (KAPPA, KAPPA), (KAPPA, 3)):
         assert F[0, i, j] == pytest.approx(num[i, j], rel=0.2), (i, j)
+
+
+def test_a_diverged_tracks_drag_noise_stays_finite():
+    """A track whose position variance has run away (1e170 m²) gets a finite linearisation
+    noise, and none above the atmosphere where its drag is nil, not inf or NaN that would
+    spread into every covariance it touches."""
+    x = np.zeros((3, 10))
+    x[:, 0] = 6.4e6
+    x[:, 3] = 3000.0
+    P = np.tile(np.eye(10), (3, 1, 1))
+    P[:2, 0:3, 0:3] *= 1e170
+    sigma = linearisation_sigma(x, P, np.array([0.0, 5.0, 5.0]), np.ones(3))
+    assert np.all(np.isfinite(sigma))
+    assert sigma[0] == 0.0
+    assert sigma[1] > sigma[2] > 0.0

@@ -249,6 +249,11 @@ def cd_mach_step(
     return _step(x0, x1, kappa, kappa_sigma)
 
 
+REL_VAR_MAX = 1e6
+"""The largest relative variance (of altitude over the scale height, drag coefficient, speed)
+``linearisation_sigma`` expands: a floating-point guard for diverged tracks, not a tuning."""
+
+
 def linearisation_sigma(
     x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
 ) -> np.ndarray:
@@ -271,9 +276,13 @@ def linearisation_sigma(
     var_v = np.maximum(np.einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
     rho, drho = density_and_slope(altitude_approx(pos))
     inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
-    sh2 = var_h * inv_h * inv_h
-    sk2 = np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap)
-    sv2 = var_v / (speed * speed)
+    # Relative variances beyond REL_VAR_MAX (a sigma of 1000 times the quantity itself) are a
+    # diverged track's, whose expansion means nothing: they are held there so that their
+    # squares stay finite (a position variance of 1e170 m² made inf, and 0 * inf NaN above
+    # the atmosphere, in every covariance downstream).
+    sh2 = np.minimum(var_h * inv_h * inv_h, REL_VAR_MAX)
+    sk2 = np.minimum(np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap), REL_VAR_MAX)
+    sv2 = np.minimum(var_v / (speed * speed), REL_VAR_MAX)
     var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
     return a_drag * np.sqrt(var)
 
