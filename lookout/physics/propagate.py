@@ -9,6 +9,7 @@ are located inside a step on the cubic Hermite interpolant of the step's end sta
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -224,6 +225,16 @@ def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
     return rp - R_EQUATOR
 
 
+def use_compiled_step() -> bool:
+    """Whether batches step with the compiled RK4 (``lookout.physics.compiled``); the numpy
+    step when the environment sets ``LOOKOUT_NUMPY_STEP=1``."""
+    return os.environ.get(NUMPY_STEP_ENV, "") in ("", "0")
+
+
+#: Environment variable that selects the numpy step (``use_compiled_step``).
+NUMPY_STEP_ENV = "LOOKOUT_NUMPY_STEP"
+
+
 def propagate(
     specs: list[ObjectSpec], spawn_debris: bool = True, coarse: bool = False
 ) -> list[Trajectory]:
@@ -369,6 +380,11 @@ def _propagate_batch(
         )  # fmt: skip
 
     current = gather()
+    compiled = None
+    if use_compiled_step():
+        from lookout.physics import compiled  # numba: imported on the first batch flown
+
+        packed = compiled.pack_steering(steering), compiled.pack_aero(aero)
     while active.any():
         n_active = int(np.count_nonzero(active))
         if n_active <= COMPACT_FRACTION * active.size and active.size - n_active >= COMPACT_MIN:
@@ -389,6 +405,8 @@ def _propagate_batch(
             aero = Aero(**{f.name: getattr(aero, f.name)[w] for f in fields(Aero)})
             rows = np.arange(w.size)
             current = gather()
+            if compiled is not None:
+                packed = compiled.pack_steering(steering), compiled.pack_aero(aero)
         kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
         thrusting = kk_mdot > 0
@@ -425,10 +443,17 @@ def _propagate_batch(
             aero.bank = current[9]
         g = (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k, table_k, mode_k)
 
-        def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
-            return rhs(tt, p, v, alt0, g)
+        if compiled is not None:
+            new_pos, new_vel = compiled.rk4_step(
+                t, pos, vel, dt, alt, seg_t0, g, packed[0], use_aero, packed[1],
+                np.where(current[8], law, LIFT_OFF), current[9], volume, t_armed,
+            )  # fmt: skip
+        else:
 
-        new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
+            def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
+                return rhs(tt, p, v, alt0, g)
+
+            new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
         new_t = t + dt
         new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
         # Steps cut short at a change of the lift law (the rest is flown next step).
