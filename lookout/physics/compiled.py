@@ -10,9 +10,9 @@ altitude hold, the submerged start; each with the numpy path's operations in its
 two agree to the last digits (rounding of the transcendental functions aside; the tests compare
 them flight by flight).
 
-The numpy path stays: ``LOOKOUT_NUMPY_STEP=1`` selects it (``propagate.use_compiled_step``). Importing numba
-costs some 0.6 s, so ``propagate`` imports this module only when it first steps a batch; the
-compilation (a few seconds) happens once per install and is kept on disk (numba's
+The numpy path stays: ``LOOKOUT_NUMPY_STEP=1`` selects it (``propagate.use_compiled_step``).
+Importing numba costs some 0.6 s, so ``propagate`` imports this module only when it first steps
+a batch; the compilation (a few seconds) happens once per install and is kept on disk (numba's
 ``cache=True``, next to this file or in numba's user cache).
 """
 
