@@ -5,8 +5,8 @@ fraction of one. The solution depends only on the vehicle, the site and the aim:
 written in the Earth-fixed frame, so the launch time does not change it. This module keeps
 solutions in memory and on disk, keyed by a hash of those inputs *and of the source and data of
 ``lookout.flight`` and ``lookout.physics``* (``model_files``) and the step that flies them
-(compiled or numpy, ``lookout.physics.propagate.use_compiled_step``), so any change to the physics, the
-vehicle catalogue or the solver invalidates every entry.
+(compiled or numpy, ``lookout.physics.propagate.use_compiled_step``), so any change to the
+physics, the vehicle catalogue or the solver invalidates every entry.
 
 The disk cache lives in ``$LOOKOUT_CACHE_DIR`` or ``~/.cache/lookout/plans``; set
 ``LOOKOUT_CACHE_DIR=off`` to disable it. A cached entry holds only the guidance parameters
