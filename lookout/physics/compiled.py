@@ -257,10 +257,6 @@ def _f(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
-def _i(x) -> np.ndarray:
-    return np.ascontiguousarray(x, dtype=np.int64)
-
-
 def pack_steering(st: dynamics.Steering) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The steering's per-object scalars (N, 5: t_launch, vertical_s, pitch_over_s, kick,
     hold_pitch), its site vertical and heading (N, 3), as the step takes them."""
@@ -285,12 +281,13 @@ def rk4_step(t, pos, vel, dt, alt, seg_t0, segment, steering, use_aero, aero, la
     ``steering`` and ``aero`` packed (``pack_steering``, ``pack_aero``); ``law`` and ``bank``
     the lift law and bank of each object for the step, ``volume`` its submerged volume before
     ``t_armed``. Rows with ``dt == 0`` keep their state."""
+    # (No conversions here, every step: ``propagate`` keeps its arrays float64, the tables and
+    # modes int64, the law int8; another type costs a compilation, not a wrong number.)
     m_start, mdot, isp_sl, isp_vac, area, table, mode = segment
     st, up, heading = steering
     return _rk4(
-        _f(t), _f(pos), _f(vel), _f(dt), _f(alt), _f(seg_t0), _f(m_start), _f(mdot), _f(isp_sl),
-        _f(isp_vac), _f(area), _i(table), _i(mode), st, up, heading, bool(use_aero), aero,
-        _i(law), _f(bank), _f(volume), _f(t_armed),
+        t, pos, vel, dt, alt, seg_t0, m_start, mdot, isp_sl, isp_vac, area, table, mode, st, up,
+        heading, use_aero, aero, law, bank, volume, t_armed,
     )  # fmt: skip
 
 
@@ -302,5 +299,6 @@ def warm() -> None:
     vel = np.array([[0.0, 100.0, 0.0]])
     seg = (np.ones(n), z, z, z, np.ones(n), np.zeros(n, np.int64), np.zeros(n, np.int64))
     st = (np.zeros((n, 5)), np.zeros((n, 3)), np.zeros((n, 3)))
-    rk4_step(z, pos, vel, np.ones(n), np.full(n, 1e3), z, seg, st, True, np.zeros((n, 5)),
-             np.zeros(n, np.int64), z, z, z)  # fmt: skip
+    for use_aero in (False, True):
+        rk4_step(z, pos, vel, np.ones(n), np.full(n, 1e3), z, seg, st, use_aero,
+                 np.zeros((n, 5)), np.zeros(n, np.int8), z, z, z)  # fmt: skip

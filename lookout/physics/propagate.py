@@ -174,9 +174,9 @@ def drag_rate(alt, vel, mass, area, table) -> np.ndarray:
     return 0.5 * rho * cd * area * speed / mass
 
 
-def _pad(rows: list[list], fill) -> np.ndarray:
+def _pad(rows: list[list], fill, dtype=None) -> np.ndarray:
     k = max(len(r) for r in rows)
-    return np.array([r + [fill] * (k - len(r)) for r in rows])
+    return np.array([r + [fill] * (k - len(r)) for r in rows], dtype=dtype)
 
 
 def _sign_change(f, f0: np.ndarray, f1: np.ndarray, iterations: int = 10) -> np.ndarray:
@@ -267,17 +267,17 @@ def _propagate_batch(
     n = len(specs)
     coarse_factor = 2.0 if coarse else 1.0
     seg = [s.segments for s in specs]
-    end = _pad([[g.end for g in s] for s in seg], np.inf)
-    m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0)
-    mdot = _pad([[g.mdot for g in s] for s in seg], 0.0)
-    isp_sl = _pad([[g.isp_sl_s for g in s] for s in seg], 0.0)
-    isp_vac = _pad([[g.isp_vac_s for g in s] for s in seg], 0.0)
-    area = _pad([[g.area_m2 for g in s] for s in seg], 1.0)
-    table = _pad([[dynamics.DRAG_TABLE_NAMES.index(g.drag) for g in s] for s in seg], 0)
-    mode = _pad([[g.mode for g in s] for s in seg], COASTING)
+    end = _pad([[g.end for g in s] for s in seg], np.inf, float)
+    m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0, float)
+    mdot = _pad([[g.mdot for g in s] for s in seg], 0.0, float)
+    isp_sl = _pad([[g.isp_sl_s for g in s] for s in seg], 0.0, float)
+    isp_vac = _pad([[g.isp_vac_s for g in s] for s in seg], 0.0, float)
+    area = _pad([[g.area_m2 for g in s] for s in seg], 1.0, float)
+    table = _pad([[dynamics.DRAG_TABLE_NAMES.index(g.drag) for g in s] for s in seg], 0, np.int64)
+    mode = _pad([[g.mode for g in s] for s in seg], COASTING, np.int64)
     kind = _pad([[KINDS.index(g.kind) for g in s] for s in seg], 0)
     lift_seg = _pad([[g.lift for g in s] for s in seg], False)
-    bank_seg = _pad([[g.bank for g in s] for s in seg], 0.0)
+    bank_seg = _pad([[g.bank for g in s] for s in seg], 0.0, float)
     steering = Steering(
         t_launch=np.array([s.t_launch for s in specs]),
         vertical_s=np.array([s.vertical_s for s in specs]),
