@@ -253,6 +253,71 @@ def _rk4(
     return new_pos, new_vel
 
 
+@numba.njit(cache=True)
+def _step_sizes(
+    t, pos, vel, alt, mdot, st, m_start, area, table, can_lift, wet_start, t_armed, t_next,
+    t_stop, active, any_lift, any_wet, c,
+):  # fmt: skip
+    """``propagate``'s choice of each object's step, per object (its numpy lines, in order)."""
+    dt_thrust, dt_pitch_over, dt_vacuum, dt_atm_max, dt_min = c[0], c[1], c[2], c[3], c[4]
+    atm_step, atm_top, drag_step, dt_lift, dt_water = c[5], c[6], c[7], c[8], c[9]
+    n = t.size
+    dt = np.empty(n)
+    vr = np.empty(n)
+    hits_event = np.empty(n, dtype=np.bool_)
+    hits_stop = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        px, py, pz = pos[i, 0], pos[i, 1], pos[i, 2]
+        vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
+        v_r = (px * vx + py * vy + pz * vz) / math.sqrt(px * px + py * py + pz * pz)
+        vr[i] = v_r
+        thrusting = mdot[i] > 0
+        if thrusting:
+            in_pitch_over = (t[i] - st[i, 0]) < (st[i, 1] + st[i, 2] + 2.0)
+            h = dt_pitch_over if in_pitch_over else dt_thrust
+        else:
+            h = dt_vacuum
+        in_air = alt[i] < atm_top
+        if in_air and not thrusting:
+            dt_air = atm_step / max(abs(v_r), 1.0)
+            # propagate.drag_rate
+            a = alt[i]
+            rho = math.exp(_interp(min(a, _CEILING), _ALT, _LOG_RHO)) if a < _CEILING else 0.0
+            speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+            m = min(max(speed / _interp(a, _ALT, _SOUND), _MACH_LO), _MACH_HI)
+            cd = _interp(m + table[i] * _CD_SHIFT, _CD_X, _CD_Y)
+            k_drag = 0.5 * rho * cd * area[i] * speed / m_start[i]
+            dt_air = min(dt_air, drag_step / max(k_drag, 1e-12))
+            dt_air = min(max(dt_air, dt_min), dt_atm_max)
+            h = min(h, dt_air)
+        if not thrusting and not in_air and v_r < 0:
+            h = min(h, max((alt[i] - atm_top + 2e3) / max(-v_r, 1.0), 0.5))
+        if any_lift and can_lift[i] and in_air and not thrusting:
+            h = min(h, dt_lift)
+        if any_wet and wet_start[i] and alt[i] < 1.0 and t[i] < t_armed[i]:
+            h = min(h, dt_water)
+        hits_event[i] = t_next[i] - t[i] <= h * (1 + 1e-9)
+        if hits_event[i]:
+            h = t_next[i] - t[i]
+        hits_stop[i] = t_stop[i] - t[i] <= h
+        if hits_stop[i]:
+            h = t_stop[i] - t[i]
+        dt[i] = h if active[i] else 0.0
+    return dt, vr, hits_event, hits_stop
+
+
+def step_sizes(t, pos, vel, alt, mdot, steering, m_start, area, table, can_lift, wet_start,
+               t_armed, t_next, t_stop, active, any_lift, any_wet, constants):  # fmt: skip
+    """Each object's step (s), radial velocity (m/s), and whether the step ends at its next
+    segment boundary and at its stop time: ``propagate``'s step choice, from its ``constants``
+    (DT_THRUST, DT_PITCH_OVER, DT_VACUUM, DT_ATMOSPHERE_MAX, DT_MIN, ATMOSPHERE_STEP_M,
+    ATMOSPHERE_TOP_M, DRAG_STEP, the lifting step, DT_WATER)."""
+    return _step_sizes(
+        t, pos, vel, alt, mdot, steering[0], m_start, area, table, can_lift, wet_start, t_armed,
+        t_next, t_stop, active, any_lift, any_wet, constants,
+    )  # fmt: skip
+
+
 def _f(x) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float64)
 
@@ -299,6 +364,10 @@ def warm() -> None:
     vel = np.array([[0.0, 100.0, 0.0]])
     seg = (np.ones(n), z, z, z, np.ones(n), np.zeros(n, np.int64), np.zeros(n, np.int64))
     st = (np.zeros((n, 5)), np.zeros((n, 3)), np.zeros((n, 3)))
+    b = np.zeros(n, dtype=np.bool_)
+    c = np.ones(10)
+    step_sizes(z, pos, vel, np.full(n, 1e3), z, st, np.ones(n), np.ones(n), seg[5], b, b, z,
+               np.ones(n), np.ones(n), ~b, False, False, c)  # fmt: skip
     for use_aero in (False, True):
         rk4_step(z, pos, vel, np.ones(n), np.full(n, 1e3), z, seg, st, use_aero,
                  np.zeros((n, 5)), np.zeros(n, np.int8), z, z, z)  # fmt: skip

@@ -410,32 +410,42 @@ def _propagate_batch(
         kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
         thrusting = kk_mdot > 0
-        r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
-        vr = einsum("ij,ij->i", pos, vel) / r_norm
-        in_pitch_over = (t - steering.t_launch) < (
-            steering.vertical_s + steering.pitch_over_s + 2.0
-        )
-        dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
-        in_air = alt < ATMOSPHERE_TOP_M
-        dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
-        if (in_air & ~thrusting).any():
-            k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
-            dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
-        dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
-        dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
-        approaching = ~thrusting & ~in_air & (vr < 0)
-        dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
-        dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
-        if any_lift:
-            dt_lift = coarse_factor * DT_LIFTING_MAX
-            dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
-        if any_wet:
-            dt = np.where(wet_start & (alt < 1.0) & (t < t_armed), np.minimum(dt, DT_WATER), dt)
-        hits_event = t_next_event - t <= dt * (1 + 1e-9)
-        dt = np.where(hits_event, t_next_event - t, dt)
-        hits_stop = t_stop - t <= dt
-        dt = np.where(hits_stop, t_stop - t, dt)
-        dt = np.where(active, dt, 0.0)
+        if compiled is not None:
+            dt, vr, hits_event, hits_stop = compiled.step_sizes(
+                t, pos, vel, alt, kk_mdot, packed[0], m_start_k, area_k, table_k, can_lift,
+                wet_start, t_armed, t_next_event, t_stop, active, any_lift, any_wet,
+                np.array([DT_THRUST, DT_PITCH_OVER, DT_VACUUM, DT_ATMOSPHERE_MAX, DT_MIN,
+                          ATMOSPHERE_STEP_M, ATMOSPHERE_TOP_M, DRAG_STEP,
+                          coarse_factor * DT_LIFTING_MAX, DT_WATER], dtype=float),
+            )  # fmt: skip
+        else:
+            r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
+            vr = einsum("ij,ij->i", pos, vel) / r_norm
+            in_pitch_over = (t - steering.t_launch) < (
+                steering.vertical_s + steering.pitch_over_s + 2.0
+            )
+            dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
+            in_air = alt < ATMOSPHERE_TOP_M
+            dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
+            if (in_air & ~thrusting).any():
+                k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
+                dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
+            dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
+            dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
+            approaching = ~thrusting & ~in_air & (vr < 0)
+            dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
+            dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
+            if any_lift:
+                dt_lift = coarse_factor * DT_LIFTING_MAX
+                dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
+            if any_wet:
+                wet = wet_start & (alt < 1.0) & (t < t_armed)
+                dt = np.where(wet, np.minimum(dt, DT_WATER), dt)
+            hits_event = t_next_event - t <= dt * (1 + 1e-9)
+            dt = np.where(hits_event, t_next_event - t, dt)
+            hits_stop = t_stop - t <= dt
+            dt = np.where(hits_stop, t_stop - t, dt)
+            dt = np.where(active, dt, 0.0)
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
         if any_lift:
