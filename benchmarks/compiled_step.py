@@ -35,8 +35,16 @@ BIN = Path(sys.executable).parent
 COMMANDS = {
     "flight": [str(BIN / "lookout"), "bench", "flight", "--json"],
     "plan": [str(BIN / "lookout"), "bench", "plan", "--no-baseline", "--fly-runs", "3", "--json"],
-    "picture": [str(BIN / "lookout"), "bench", "picture", "--scenario", "mass-raid",
-                "--duration-s", "300", "--json"],  # fmt: skip
+    "picture": [
+        str(BIN / "lookout"),
+        "bench",
+        "picture",
+        "--scenario",
+        "mass-raid",
+        "--duration-s",
+        "300",
+        "--json",
+    ],  # fmt: skip
     "fly": [str(BIN / "lookout"), *FLY_ARGS],
 }
 
