@@ -1,10 +1,12 @@
 """Vectorised propagation of many flying objects at once, each on its own clock.
 
 Every object is described by a list of segments (a stage burning, or a ballistic body) between
-known times. A fixed-form RK4 step advances all objects together, but each object has its own
-step size, chosen from its phase and altitude and cut to land exactly on its next segment
-boundary, so thrust cut-offs and stage drops are never smeared across a step. Impacts and apogees
-are located inside a step on the cubic Hermite interpolant of the step's end states.
+known times. A fixed-form RK4 step advances all objects together (compiled with numba,
+``lookout.physics.compiled``; the numpy step of ``dynamics`` and ``integrate`` with
+``LOOKOUT_NUMPY_STEP=1``), but each object has its own step size, chosen from its phase and
+altitude and cut to land exactly on its next segment boundary, so thrust cut-offs and stage
+drops are never smeared across a step. Impacts and apogees are located inside a step on the
+cubic Hermite interpolant of the step's end states.
 """
 
 from __future__ import annotations
