@@ -1,4 +1,5 @@
-"""The order in which the test files are handed to ``make``'s workers."""
+"""The order in which the test files are handed to ``make``'s workers, and the compiled step
+warmed before them."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def pytest_collection_modifyitems(items):
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     # A stable sort: within a file, and among the files not named, the order is unchanged.
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_configure(config):
+    """Compile the flight model's step (``lookout.physics.compiled``) once, before any test
+    runs: numba keeps it on disk, so the workers (``make``'s xdist processes) and the processes
+    the tests start load it rather than each compiling it (some 3 CPU s) inside a test, and
+    inside a test's clock."""
+    if hasattr(config, "workerinput"):  # an xdist worker: its controller has compiled it
+        return
+    from lookout.physics import compiled
+
+    compiled.warm()

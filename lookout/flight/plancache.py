@@ -4,8 +4,9 @@ Solving guidance takes seconds (``lookout.flight.plan``); flying the solved laun
 fraction of one. The solution depends only on the vehicle, the site and the aim: the dynamics are
 written in the Earth-fixed frame, so the launch time does not change it. This module keeps
 solutions in memory and on disk, keyed by a hash of those inputs *and of the source and data of
-``lookout.flight`` and ``lookout.physics``* (``model_files``), so any change to the physics, the
-vehicle catalogue or the solver invalidates every entry.
+``lookout.flight`` and ``lookout.physics``* (``model_files``) and the step that flies them
+(compiled or numpy, ``lookout.physics.propagate.use_compiled_step``), so any change to the
+physics, the vehicle catalogue or the solver invalidates every entry.
 
 The disk cache lives in ``$LOOKOUT_CACHE_DIR`` or ``~/.cache/lookout/plans``; set
 ``LOOKOUT_CACHE_DIR=off`` to disable it. A cached entry holds only the guidance parameters
@@ -26,6 +27,7 @@ import numpy as np
 from lookout.flight.aim import Aim, AimError
 from lookout.flight.launch import Launch, Turn
 from lookout.flight.planner import Request, plan_many
+from lookout.physics.propagate import use_compiled_step
 from lookout.physics.vehicles import vehicle
 
 #: What a plan is, beyond its request: the solved guidance and what the planner chose (the
@@ -84,6 +86,9 @@ def _key(
         "vehicle": vehicle_name,
         "depth_m": float(depth_m),
         "physics": _physics_fingerprint(),
+        # The compiled and the numpy step fly the same flights to the last digits, which a
+        # solution's bisections can tell apart: each keeps its own.
+        "step": "compiled" if use_compiled_step() else "numpy",
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]
 

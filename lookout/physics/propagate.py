@@ -1,14 +1,17 @@
 """Vectorised propagation of many flying objects at once, each on its own clock.
 
 Every object is described by a list of segments (a stage burning, or a ballistic body) between
-known times. A fixed-form RK4 step advances all objects together, but each object has its own
-step size, chosen from its phase and altitude and cut to land exactly on its next segment
-boundary, so thrust cut-offs and stage drops are never smeared across a step. Impacts and apogees
-are located inside a step on the cubic Hermite interpolant of the step's end states.
+known times. A fixed-form RK4 step advances all objects together (compiled with numba,
+``lookout.physics.compiled``; the numpy step of ``dynamics`` and ``integrate`` with
+``LOOKOUT_NUMPY_STEP=1``), but each object has its own step size, chosen from its phase and
+altitude and cut to land exactly on its next segment boundary, so thrust cut-offs and stage
+drops are never smeared across a step. Impacts and apogees are located inside a step on the
+cubic Hermite interpolant of the step's end states.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -173,9 +176,9 @@ def drag_rate(alt, vel, mass, area, table) -> np.ndarray:
     return 0.5 * rho * cd * area * speed / mass
 
 
-def _pad(rows: list[list], fill) -> np.ndarray:
+def _pad(rows: list[list], fill, dtype=None) -> np.ndarray:
     k = max(len(r) for r in rows)
-    return np.array([r + [fill] * (k - len(r)) for r in rows])
+    return np.array([r + [fill] * (k - len(r)) for r in rows], dtype=dtype)
 
 
 def _sign_change(f, f0: np.ndarray, f1: np.ndarray, iterations: int = 10) -> np.ndarray:
@@ -224,6 +227,16 @@ def perigee_altitude(pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
     return rp - R_EQUATOR
 
 
+def use_compiled_step() -> bool:
+    """Whether batches step with the compiled RK4 (``lookout.physics.compiled``); the numpy
+    step when the environment sets ``LOOKOUT_NUMPY_STEP=1``."""
+    return os.environ.get(NUMPY_STEP_ENV, "") in ("", "0")
+
+
+#: Environment variable that selects the numpy step (``use_compiled_step``).
+NUMPY_STEP_ENV = "LOOKOUT_NUMPY_STEP"
+
+
 def propagate(
     specs: list[ObjectSpec], spawn_debris: bool = True, coarse: bool = False
 ) -> list[Trajectory]:
@@ -256,17 +269,17 @@ def _propagate_batch(
     n = len(specs)
     coarse_factor = 2.0 if coarse else 1.0
     seg = [s.segments for s in specs]
-    end = _pad([[g.end for g in s] for s in seg], np.inf)
-    m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0)
-    mdot = _pad([[g.mdot for g in s] for s in seg], 0.0)
-    isp_sl = _pad([[g.isp_sl_s for g in s] for s in seg], 0.0)
-    isp_vac = _pad([[g.isp_vac_s for g in s] for s in seg], 0.0)
-    area = _pad([[g.area_m2 for g in s] for s in seg], 1.0)
-    table = _pad([[dynamics.DRAG_TABLE_NAMES.index(g.drag) for g in s] for s in seg], 0)
-    mode = _pad([[g.mode for g in s] for s in seg], COASTING)
+    end = _pad([[g.end for g in s] for s in seg], np.inf, float)
+    m_start = _pad([[g.mass_start_kg for g in s] for s in seg], 1.0, float)
+    mdot = _pad([[g.mdot for g in s] for s in seg], 0.0, float)
+    isp_sl = _pad([[g.isp_sl_s for g in s] for s in seg], 0.0, float)
+    isp_vac = _pad([[g.isp_vac_s for g in s] for s in seg], 0.0, float)
+    area = _pad([[g.area_m2 for g in s] for s in seg], 1.0, float)
+    table = _pad([[dynamics.DRAG_TABLE_NAMES.index(g.drag) for g in s] for s in seg], 0, np.int64)
+    mode = _pad([[g.mode for g in s] for s in seg], COASTING, np.int64)
     kind = _pad([[KINDS.index(g.kind) for g in s] for s in seg], 0)
     lift_seg = _pad([[g.lift for g in s] for s in seg], False)
-    bank_seg = _pad([[g.bank for g in s] for s in seg], 0.0)
+    bank_seg = _pad([[g.bank for g in s] for s in seg], 0.0, float)
     steering = Steering(
         t_launch=np.array([s.t_launch for s in specs]),
         vertical_s=np.array([s.vertical_s for s in specs]),
@@ -369,6 +382,11 @@ def _propagate_batch(
         )  # fmt: skip
 
     current = gather()
+    compiled = None
+    if use_compiled_step():
+        from lookout.physics import compiled  # numba: imported on the first batch flown
+
+        packed = compiled.pack_steering(steering), compiled.pack_aero(aero)
     while active.any():
         n_active = int(np.count_nonzero(active))
         if n_active <= COMPACT_FRACTION * active.size and active.size - n_active >= COMPACT_MIN:
@@ -389,35 +407,47 @@ def _propagate_batch(
             aero = Aero(**{f.name: getattr(aero, f.name)[w] for f in fields(Aero)})
             rows = np.arange(w.size)
             current = gather()
+            if compiled is not None:
+                packed = compiled.pack_steering(steering), compiled.pack_aero(aero)
         kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
         thrusting = kk_mdot > 0
-        r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
-        vr = einsum("ij,ij->i", pos, vel) / r_norm
-        in_pitch_over = (t - steering.t_launch) < (
-            steering.vertical_s + steering.pitch_over_s + 2.0
-        )
-        dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
-        in_air = alt < ATMOSPHERE_TOP_M
-        dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
-        if (in_air & ~thrusting).any():
-            k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
-            dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
-        dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
-        dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
-        approaching = ~thrusting & ~in_air & (vr < 0)
-        dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
-        dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
-        if any_lift:
-            dt_lift = coarse_factor * DT_LIFTING_MAX
-            dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
-        if any_wet:
-            dt = np.where(wet_start & (alt < 1.0) & (t < t_armed), np.minimum(dt, DT_WATER), dt)
-        hits_event = t_next_event - t <= dt * (1 + 1e-9)
-        dt = np.where(hits_event, t_next_event - t, dt)
-        hits_stop = t_stop - t <= dt
-        dt = np.where(hits_stop, t_stop - t, dt)
-        dt = np.where(active, dt, 0.0)
+        if compiled is not None:
+            dt, vr, hits_event, hits_stop = compiled.step_sizes(
+                t, pos, vel, alt, kk_mdot, packed[0], m_start_k, area_k, table_k, can_lift,
+                wet_start, t_armed, t_next_event, t_stop, active, any_lift, any_wet,
+                np.array([DT_THRUST, DT_PITCH_OVER, DT_VACUUM, DT_ATMOSPHERE_MAX, DT_MIN,
+                          ATMOSPHERE_STEP_M, ATMOSPHERE_TOP_M, DRAG_STEP,
+                          coarse_factor * DT_LIFTING_MAX, DT_WATER], dtype=float),
+            )  # fmt: skip
+        else:
+            r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
+            vr = einsum("ij,ij->i", pos, vel) / r_norm
+            in_pitch_over = (t - steering.t_launch) < (
+                steering.vertical_s + steering.pitch_over_s + 2.0
+            )
+            dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
+            in_air = alt < ATMOSPHERE_TOP_M
+            dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
+            if (in_air & ~thrusting).any():
+                k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
+                dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
+            dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
+            dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
+            approaching = ~thrusting & ~in_air & (vr < 0)
+            dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
+            dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
+            if any_lift:
+                dt_lift = coarse_factor * DT_LIFTING_MAX
+                dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
+            if any_wet:
+                wet = wet_start & (alt < 1.0) & (t < t_armed)
+                dt = np.where(wet, np.minimum(dt, DT_WATER), dt)
+            hits_event = t_next_event - t <= dt * (1 + 1e-9)
+            dt = np.where(hits_event, t_next_event - t, dt)
+            hits_stop = t_stop - t <= dt
+            dt = np.where(hits_stop, t_stop - t, dt)
+            dt = np.where(active, dt, 0.0)
 
         # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
         if any_lift:
@@ -425,10 +455,17 @@ def _propagate_batch(
             aero.bank = current[9]
         g = (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k, table_k, mode_k)
 
-        def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
-            return rhs(tt, p, v, alt0, g)
+        if compiled is not None:
+            new_pos, new_vel = compiled.rk4_step(
+                t, pos, vel, dt, alt, seg_t0, g, packed[0], use_aero, packed[1],
+                np.where(current[8], law, LIFT_OFF), current[9], volume, t_armed,
+            )  # fmt: skip
+        else:
 
-        new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
+            def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
+                return rhs(tt, p, v, alt0, g)
+
+            new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
         new_t = t + dt
         new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
         # Steps cut short at a change of the lift law (the rest is flown next step).
