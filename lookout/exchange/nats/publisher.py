@@ -11,6 +11,10 @@ broker failure nothing is lost but publish order is not kept (the fusion orders 
 naming what the broker refused. With ``linger_s`` > 0, messages on one subject go together in
 batch frames (:func:`.framing.frame`): far fewer NATS messages at high rates, for up to
 ``linger_s`` more latency.
+
+Subjects ``core`` says are on core NATS (no stream: what the picture workers pass each other,
+derived from what the streams hold) are sent without a reply and nothing is awaited: at most
+once, as core NATS is (batched the same way).
 """
 
 from __future__ import annotations
@@ -76,8 +80,10 @@ class Publisher:
         options: PublishOptions,
         stats: BusStats,
         user: str | None = None,
+        core: Callable[[str], bool] | None = None,
     ) -> None:
         self._connected, self.options, self.stats, self.user = connected, options, stats, user
+        self._core = core
         self._nc: Client | None = None
         self._ack_prefix = ""
         self._pending: dict[str, _Pending] = {}
@@ -144,6 +150,17 @@ class Publisher:
 
     async def _send(self, subject: str, data: bytes, count: int) -> None:
         nc = await self._connected()
+        if self._core is not None and self._core(subject):
+            self.stats.published += count
+            self.stats.frames += 1
+            try:
+                await nc.publish(
+                    subject, data, headers={BATCH_HEADER: str(count)} if count > 1 else None
+                )
+            except (nats.errors.ConnectionClosedError, nats.errors.OutboundBufferLimitError) as e:
+                self.stats.failed += count
+                log.warning("NATS %s: core publish on %s lost: %s", self.user, subject, e)
+            return
         while len(self._pending) >= self.options.max_pending:
             self._room.clear()
             await self._room.wait()  # backpressure: too many acks outstanding
