@@ -295,7 +295,7 @@ async def _stream_counts(cfg: dict) -> dict:
             out[info.config.name] = {
                 "messages": info.state.messages,
                 "bytes": info.state.bytes,
-                "storage": info.config.storage.value if info.config.storage else None,
+                "storage": str(getattr(info.config.storage, "value", info.config.storage)),
             }
     finally:
         await nc.close()

@@ -39,6 +39,7 @@ from typing import Any
 
 import nats
 import nats.errors
+import nats.js.api
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -276,14 +277,14 @@ class NatsBus:
                 await js.add_stream(**cfg)
             except nats.js.errors.BadRequestError:
                 info = await js.stream_info(spec.name)
-                have = info.config.storage
-                if have is not None and have != cfg["storage"]:
+                have = info.config.storage  # a plain str as nats-py reads it back
+                if have is not None and str(getattr(have, "value", have)) != spec.storage:
                     # JetStream cannot change a stream's storage: keep it as it is (an older
                     # configuration's file stream holds what it held, and still works).
+                    have = nats.js.api.StorageType(getattr(have, "value", have))
                     log.warning(
                         "NATS stream %s: kept on %s storage (this configuration says %s; "
-                        "delete the stream to change it)", spec.name, have.value,
-                        cfg["storage"].value,
+                        "delete the stream to change it)", spec.name, have.value, spec.storage,
                     )  # fmt: skip
                     cfg["storage"] = have
                 await js.update_stream(**cfg)
