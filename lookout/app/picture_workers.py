@@ -223,7 +223,9 @@ class Fusion:
         hold), else the assessor with the fewest tracks in this report (ties: a hash of its
         id, then the lowest index)."""
         pos = np.array([f.x[:3] for f in tracks]).reshape(-1, 3)
-        part = np.array([self._partition.get(f.system_track_id, (-1, t))[0] for f in tracks])
+        part = np.array(
+            [self._partition.get(f.system_track_id, (-1, t))[0] for f in tracks], dtype=int
+        )
         load = np.bincount(part[part >= 0], minlength=self.n)
         at = {f.system_track_id: i for i, f in enumerate(tracks)}
         for i in np.flatnonzero(part < 0).tolist():
