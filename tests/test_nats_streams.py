@@ -105,7 +105,7 @@ def test_memory_streams_come_back_after_a_lone_server_restart_and_nothing_acked_
 
     async def main(srv: NatsServer):
         ex = exchange_bus(srv)
-        kr = partner_bus(srv, "KR", linger_s=NODE_LINGER_S)
+        kr = partner_bus(srv, "KR", linger_s=NODE_LINGER_S, mix_subjects=True)
         got_in, got_out = Recorder(), Recorder()
         await ex.connect()
         await kr.subscribe("lookout.out.KR.>", got_out, durable="KR")
@@ -168,9 +168,10 @@ def test_an_older_file_outbound_stream_is_kept_with_a_warning(caplog):
 
 
 def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
-    """A node's envelopes of one step go to the broker as one stored message; the exchange
-    opens it and verifies, audits and releases each envelope on its own: a forged one among
-    them is refused alone."""
+    """A node's envelopes of one step go to the broker as one stored message, whatever their
+    subjects; the exchange opens it and verifies, audits and releases each envelope on its own,
+    under its own subject: a forged one among them is refused alone, and so is one sent on a
+    subject that is not its type's."""
     sc = load("srbm-salvo")
     seed = key_seed(sc)
     pol = Policy.from_dict(default_policy(sc))
@@ -182,7 +183,8 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
         clock = SimClock(t0)
         buses = {EXCHANGE: exchange_bus(srv)}
         for p in partners:
-            buses[p] = partner_bus(srv, p, linger_s=0.05 if p == "KR" else 0.0)
+            buses[p] = partner_bus(srv, p, linger_s=0.05 if p == "KR" else 0.0,
+                                   mix_subjects=True)  # fmt: skip
         bus = CoalitionBus(buses, exchange=EXCHANGE)
         audit = AuditLog(tmp_path / "audit.sqlite")
         exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE))
@@ -194,6 +196,8 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
             subject, data = sealer.seal_for_bus(Heartbeat(partner="KR", t_ns=t0, seq=k + 1))
             if k == 3:  # a forged signature
                 data = data[:-1] + bytes([data[-1] ^ 0x01])
+            if k == 4:  # a heartbeat on another type's subject
+                subject = "lookout.in.KR.local_track"
             sent.append(data)
             await bus.publish(subject, data)
         await bus.flush()
@@ -207,9 +211,37 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
 
     with NatsServer(partners) as srv:
         exchange = run(main(srv), timeout_s=60)
-    assert exchange.accepted["KR"] == 5
-    assert sum(exchange.refused["KR"].values()) == 1
+    assert exchange.accepted["KR"] == 4
+    assert sum(exchange.refused["KR"].values()) == 2, exchange.refused
+    # The forged signature, and the envelope whose subject does not name its type.
+    assert {str(r.value): n for r, n in exchange.refused["KR"].items()} == {
+        "forged": 1, "malformed": 1}
     rows = sqlite3.connect(tmp_path / "audit.sqlite").execute(
         "select verdict, count(*) from envelopes where sender = 'KR' group by verdict"
     ).fetchall()
-    assert dict(rows) == {"accepted": 5, "refused": 1}
+    assert dict(rows) == {"accepted": 4, "refused": 2}
+
+
+def test_a_mixed_frame_names_only_subjects_under_its_own():
+    from nats.js.api import RawStreamMsg
+
+    from lookout.exchange.nats.framing import (
+        BATCH_HEADER,
+        SUBJECTS_HEADER,
+        frame_mixed,
+        mixed_subject,
+        unframe_items,
+    )
+
+    items = [("lookout.in.KR.heartbeat", b"h"), ("lookout.in.KR.local_track", b"")]
+    outer = mixed_subject(items[0][0])
+    assert outer == "lookout.in.KR.frame"
+    hdrs = {BATCH_HEADER: "2", SUBJECTS_HEADER: "last-token"}
+    msg = RawStreamMsg(subject=outer, data=frame_mixed(items), headers=hdrs)
+    assert unframe_items(msg) == items
+    # A message naming more than one token (another partner's subject) is a malformed frame.
+    for token in (b"..JP.heartbeat", b"*", b">", b""):
+        data = len(token).to_bytes(2, "big") + token + b"\x00\x00\x00\x01h"
+        bad = RawStreamMsg(subject=outer, data=data, headers={**hdrs, BATCH_HEADER: "1"})
+        with pytest.raises(ValueError):
+            unframe_items(bad)

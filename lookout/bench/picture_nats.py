@@ -86,7 +86,8 @@ async def _exchange(ready, cfg: dict) -> dict:
     workers = cfg["workers"]
     bus = _bus(cfg, EXCHANGE, partners=cfg["partners"], manage_streams=True,
                replicas=cfg["replicas"], streams=exchange_streams(cfg["partners"], workers),
-               core=CORE_SUBJECTS, linger_s=0.002, pull_batch=64, ack_wait_s=60.0)  # fmt: skip
+               core=CORE_SUBJECTS, linger_s=0.002, mix_subjects=True, pull_batch=64,
+               ack_wait_s=60.0)  # fmt: skip
     probe: list[InclusionProbe] = []
 
     def setup(exchange) -> None:
@@ -142,7 +143,7 @@ async def _node(ready, cfg: dict, partner: str, detections: list) -> dict:
     from lookout.app.defaults import NODE_LINGER_S
     from lookout.app.service import run_node
 
-    bus = _bus(cfg, partner, linger_s=NODE_LINGER_S)
+    bus = _bus(cfg, partner, linger_s=NODE_LINGER_S, mix_subjects=True)
     probe: list[ReceiptProbe] = []
 
     def setup(node) -> None:

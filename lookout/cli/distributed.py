@@ -181,7 +181,8 @@ def serve(
 
     nats = _nats_bus(
         bus, credentials, partners=pol.partners, manage_streams=True, replicas=replicas,
-        linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
+        linger_s=0.002, mix_subjects=True,  # a step's releases to a partner: one message
+        pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
         streams=exchange_streams(list(pol.partners), workers), core=CORE_SUBJECTS,
     )  # fmt: skip
     try:
@@ -251,7 +252,7 @@ def node(
 
     from lookout.app.defaults import NODE_LINGER_S
 
-    nats = _nats_bus(bus, credentials, linger_s=NODE_LINGER_S)
+    nats = _nats_bus(bus, credentials, linger_s=NODE_LINGER_S, mix_subjects=True)
     try:
         if web:
             _run_with_web("node", sc, partner, pol, _web_options(port, False, *[None] * 5),

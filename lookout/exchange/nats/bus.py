@@ -115,6 +115,7 @@ class NatsBus:
         linger_s: float = 0.0,
         max_batch: int = 256,
         max_batch_bytes: int = 512 * 1024,
+        mix_subjects: bool = False,
         handler_attempts: int = 3,
         deliver_policy: str = "all",
         connect_timeout_s: float = 30.0,
@@ -172,6 +173,7 @@ class NatsBus:
                 linger_s=linger_s,
                 max_batch=max_batch,
                 max_batch_bytes=max_batch_bytes,
+                mix=mix_subjects,
             ),
             self.stats,
             user,
@@ -406,8 +408,10 @@ class NatsBus:
         """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`.
 
         With ``linger_s`` > 0 the message waits up to that long for others on the same subject
-        and goes out with them in one batch frame (see :func:`.framing.frame`). Refused on a
-        closed bus (nothing would ever send it).
+        (with ``mix_subjects``, on any subject of the same prefix, read through ``prefix.>``)
+        and goes out with them in one batch frame (see :mod:`.framing`); a subscriber gets
+        each message with its own subject. Refused on a closed bus (nothing would ever send
+        it).
         """
         if self._closed:
             raise RuntimeError(f"NATS {self.user}: publish on {subject} after the bus was closed")
