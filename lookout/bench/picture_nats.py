@@ -49,11 +49,13 @@ from lookout.timebase import ns_to_s, s_to_ns
 TAIL_S = {"nodes": 6.0, "fusion": 2.0, "assessor": 4.0, "exchange": 8.0}
 
 
-def _clock_ticks(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc."""
+def _clock_ticks(pid: int, which: str = "all") -> float:
+    """CPU seconds a process has used, from /proc: user + system (``which`` "all"), or the
+    system's part alone ("system": the kernel's, fsyncs and sockets)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[12]) + (int(fields[11]) if which == "all" else 0)
+        return ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -231,7 +233,7 @@ def run_distributed(
         n_shared = len(dets)
         del dets
         _wait_ready(ready, set(procs) - {"exchange"}, procs, work, startup_timeout_s)
-        broker_cpu0 = _broker_cpu(cluster)
+        broker_cpu0, broker_sys0 = _broker_cpu(cluster), _broker_cpu(cluster, "system")
         start = time.time() + 2.0
         (work / "start").write_text(repr(start))
         wall0 = time.perf_counter()
@@ -239,6 +241,8 @@ def run_distributed(
             p.join()
         wall = time.perf_counter() - wall0
         broker_cpu = [b - a for a, b in zip(broker_cpu0, _broker_cpu(cluster), strict=True)]
+        broker_sys = [b - a for a, b in zip(broker_sys0, _broker_cpu(cluster, "system"),
+                                            strict=True)]  # fmt: skip
         stored = asyncio.run(_stream_counts(cfg))
         results = {}
         for name in procs:
@@ -256,7 +260,7 @@ def run_distributed(
         cluster.close()
         tmp.cleanup()
     return _summary(scenario, results, partners, workers, speed, end, wall, broker_cpu,
-                    n_shared, servers, replicas, stored)  # fmt: skip
+                    n_shared, servers, replicas, stored, broker_sys)  # fmt: skip
 
 
 def _wait_ready(ready, names: set[str], procs, work: Path, timeout_s: float) -> None:
@@ -276,10 +280,10 @@ def _wait_ready(ready, names: set[str], procs, work: Path, timeout_s: float) -> 
             raise TimeoutError(f"not ready after {timeout_s:g} s: {sorted(waiting)}")
 
 
-def _broker_cpu(cluster) -> list[float]:
-    """CPU seconds of each server so far."""
+def _broker_cpu(cluster, which: str = "all") -> list[float]:
+    """CPU seconds of each server so far (see :func:`_clock_ticks`)."""
     servers = cluster.servers if isinstance(cluster, NatsCluster) else [cluster]
-    return [_clock_ticks(s._proc.pid) if s._proc is not None else 0.0 for s in servers]
+    return [_clock_ticks(s._proc.pid, which) if s._proc is not None else 0.0 for s in servers]
 
 
 async def _stream_counts(cfg: dict) -> dict:
@@ -304,7 +308,7 @@ async def _stream_counts(cfg: dict) -> dict:
 
 
 def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpus, n_shared,
-             servers, replicas, stored) -> dict:  # fmt: skip
+             servers, replicas, stored, broker_sys) -> dict:  # fmt: skip
     broker_cpu = sum(broker_cpus)
     source = results["fusion"] if workers else results["exchange"]
     inclusions = [Inclusion(*row) for row in source.get("inclusions", [])]
@@ -355,6 +359,7 @@ def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpus
             for p in partners
         },  # fmt: skip
         "broker_cpu_s": [round(c, 2) for c in broker_cpus],  # per server
+        "broker_system_cpu_s": [round(c, 2) for c in broker_sys],  # the kernel's part of it
         "assessors": [
             {k: results[f"assessor-{j}"][k] for k in ("batches", "tracks")}
             | {"cpu_s": round(results[f"assessor-{j}"]["cpu_s"], 2)}
