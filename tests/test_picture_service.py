@@ -134,6 +134,33 @@ def test_each_track_is_assessed_by_one_worker_only():
     assert max(parts.count(k) for k in range(3)) < 1.2 * len(ids) / 3
 
 
+def test_a_new_flight_goes_to_the_least_loaded_assessor():
+    """A track keeps its assessor; a piece born within FLIGHT_PIECES_M of a routed track goes
+    with it; a new flight far from any goes to the assessor holding the fewest tracks."""
+    from lookout.app.picture_workers import FLIGHT_PIECES_M
+    from lookout.picture.fusion import FusedTrack
+
+    def track(i: str, east_km: float, parent: str | None = None) -> FusedTrack:
+        x = np.array([6.4e6, east_km * 1e3, 0.0, 0.0, 0.0, 0.0])
+        return FusedTrack(i, 0.0, x, np.eye(6), 0.0, ("KR",), parent=parent)
+
+    fusion = Fusion(2)
+    assert fusion._partitions(0.0, []) == []  # a report with no track
+    far = 10 * FLIGHT_PIECES_M / 1e3
+    first = fusion._partitions(1.0, [track(f"S{k}", k * far) for k in range(4)])
+    assert sorted(first) == [0, 0, 1, 1]  # spread, not where a hash puts them
+    # S10 is a piece next to S0: with it. S11 and S12, new flights far away: to the other one
+    # until the loads are even.
+    tracks = [track(f"S{k}", k * far) for k in range(4)]
+    tracks += [track("S10", 1.0), track("S11", 100 * far), track("S12", 200 * far)]
+    again = fusion._partitions(2.0, tracks)
+    assert again[:4] == first  # kept
+    assert again[4] == first[0]
+    other = 1 - first[0]
+    assert again[5] == other
+    assert np.bincount(again, minlength=2).tolist() in ([4, 3], [3, 4])
+
+
 def test_a_batch_from_an_unknown_worker_is_refused():
     sc = load("srbm-salvo")
     seed = key_seed(sc)

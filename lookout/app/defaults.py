@@ -45,6 +45,13 @@ PICTURE_PARAMS = {
 #: same detections in the same order and reports the same picture; the cost is four more
 #: heartbeats a second from each partner (sealed, verified, audited, relayed).
 HEARTBEAT_S = 0.0
+#: How long a distributed partner node's envelopes wait (s) for the rest of its step's on the
+#: same subject, to go to the broker as one stored message (``NatsBus(linger_s=...)``; the
+#: exchange still verifies, audits and releases each envelope on its own). A step sends its
+#: detection batches, local tracks and heartbeat at once; stored one by one they were most of
+#: the inbound streams' messages (mass-raid: ``docs/benchmarks.md``). The node flushes at each
+#: step when it keeps state, which sends a step's batch at once.
+NODE_LINGER_S = 0.002
 #: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):
 #: a child process, beside the event loop rather than sharing its interpreter. Not recorded in
 #: the audit log: the messages are the same bytes either way (a replay uses a thread).

@@ -5,31 +5,39 @@
                                └────────── lookout.in.PICTURE-<j>.system_track_batch ───┘
 
 The exchange (``lookout serve --workers N``) only verifies, audits, releases and relays: every
-accepted partner envelope it releases goes on, unchanged, to the fusion (stream
-``LOOKOUT_FUSE``). The fusion (``lookout fusion``, one process) runs the measurement-level and
-track-to-track fusion (:class:`~lookout.picture.fusion.PictureFusion`) over every partner's
-shared data, so there is one system track per object, with one id, by construction; at each
-report instant it sends each system track to the assessor of its partition (stream
-``LOOKOUT_ASSESS``, subject ``lookout.assess.<j>``, ``j`` = :func:`partition_of` its id). The
+accepted partner envelope it releases goes on, unchanged, to the fusion (``lookout.fuse.P.*``).
+The fusion (``lookout fusion``, one process) runs the measurement-level and track-to-track
+fusion (:class:`~lookout.picture.fusion.PictureFusion`) over every partner's shared data, so
+there is one system track per object, with one id, by construction; at each report instant it
+sends each system track to the assessor of its partition (subject ``lookout.assess.<j>``). The
 assessors (``lookout assessor --index J --of N``) each keep the memory of their own tracks
 (launch point, burnout, the ground track flown: :class:`~lookout.assess.Assessor`), assess them,
 and send the system tracks with their assessments to the exchange as signed
 :class:`~lookout.messages.SystemTrackBatch` envelopes (sender ``PICTURE-<j>``, keys derived
-like the partners'), which it checks, audits, seals as its own and releases, one by one.
+like the partners', stream ``LOOKOUT_IN_PICTURE-<j>``), which it checks, audits, seals as its
+own and releases, one by one.
 
 Partitioning by system track keeps every track's whole history in one assessor and never
 splits an object. The pieces of one flight (booster, stage, payload) go to one assessor too: a
 new system track goes where its parent, or the nearest track within ``FLIGHT_PIECES_M``, went,
 because an assessor types a piece from its launch event's other members (split by a plain hash,
 a spent stage the embedded picture knew was of unknown type in the workers', with a ten times
-wider impact region). A salvo from one site falls to one assessor: the price of it. The work of
-assessment (the sigma points of every track flown to the ground, the overflights) divides by N.
-The fusion is one process: its share of the work is what more assessors cannot take
-(docs/benchmarks.md gives the measured shares and the cores a raid needs).
+wider impact region). A new flight goes to the assessor holding the fewest tracks of the report
+(a hash of its id breaks ties): a hash alone put most of mass-raid's first flights on one
+assessor, and a second one took almost no load. A salvo from one site falls to one assessor
+if its pieces are born within ``FLIGHT_PIECES_M``: the price of typing them. The fusion is one
+process: its share of the work is what more assessors cannot take (docs/benchmarks.md gives
+the measured shares and the cores a raid needs).
+
+What the exchange feeds the fusion and the fusion the assessors goes over core NATS
+(``CORE_SUBJECTS``), with no stream: it is derived from the partners' inbound streams and the
+audit log, which are the record; a stream beneath it cost the brokers as much again (stored
+three times, fsynced) for nothing a restart could use (a fusion that restarts builds its picture
+from what comes next). The assessors' streams into the exchange are memory streams, bounded
+(``WORKER_BYTES``, discard old): the picture is assessed again every report.
 
 The workers log in as the exchange (they are its processes; ``exchange_permissions`` lets that
-user use the two internal streams). Both streams discard old messages after ``INTERNAL_AGE_S``:
-input the picture did not take in that long is of no use to a live picture.
+user use those subjects).
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from lookout.exchange.envelope import Sealer, decode, decode_payload
 from lookout.exchange.keys import derive_key
 from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats.config import in_stream
+from lookout.exchange.nats.streams import WORKER_BYTES
 from lookout.messages import MAX_LIST, SystemTrack, SystemTrackBatch
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion
@@ -61,10 +70,9 @@ log = logging.getLogger(__name__)
 #: Subject roots: what the exchange hands the fusion, what the fusion hands each assessor.
 FUSE = "lookout.fuse"
 ASSESS = "lookout.assess"
-FUSE_STREAM = "LOOKOUT_FUSE"
-ASSESS_STREAM = "LOOKOUT_ASSESS"
-#: Seconds the internal streams keep a message (discard old).
-INTERNAL_AGE_S = 600.0
+#: Both on core NATS, no stream (see the module's doc): a bus of the exchange's login takes them
+#: as ``NatsBus(core=CORE_SUBJECTS)``.
+CORE_SUBJECTS = (f"{FUSE}.>", f"{ASSESS}.>")
 
 
 def worker_names(n: int) -> list[str]:
@@ -81,24 +89,21 @@ def partition_of(system_track_id: str, n: int) -> int:
     return zlib.crc32(system_track_id.encode()) % n
 
 
-def internal_streams() -> list[StreamSpec]:
-    """The fusion's and the assessors' input streams (discard old, kept ``INTERNAL_AGE_S``)."""
-    return [
-        StreamSpec(FUSE_STREAM, (f"{FUSE}.>",), max_age_s=INTERNAL_AGE_S, discard="old"),
-        StreamSpec(ASSESS_STREAM, (f"{ASSESS}.>",), max_age_s=INTERNAL_AGE_S, discard="old"),
-    ]
-
-
 def worker_streams(workers: list[str]) -> list[StreamSpec]:
-    """Each assessor's stream into the exchange, like a partner's inbound one."""
-    return [StreamSpec(in_stream(w), (f"lookout.in.{w}.>",)) for w in workers]
+    """Each assessor's stream into the exchange: memory, ``WORKER_BYTES``, discard old (what
+    it sends is assessed again at the next report; the exchange's audit keeps what it took)."""
+    return [
+        StreamSpec(in_stream(w), (f"lookout.in.{w}.>",), max_bytes=WORKER_BYTES, discard="old",
+                   storage="memory")
+        for w in workers
+    ]  # fmt: skip
 
 
 def exchange_streams(partners: list[str], n_workers: int) -> list[StreamSpec]:
     """Every stream of an exchange with ``n_workers`` assessors (0: fusion in the exchange)."""
     streams = list(streams_for(partners))
     if n_workers:
-        streams += worker_streams(worker_names(n_workers)) + internal_streams()
+        streams += worker_streams(worker_names(n_workers))
     return streams
 
 
@@ -215,9 +220,13 @@ class Fusion:
         takes its parent's (a piece seen separating from it), else that of the nearest track
         already routed within ``FLIGHT_PIECES_M`` (the pieces of one flight are born near each
         other: the assessor types a piece from its launch event's other members, which it must
-        hold), else a hash of its id."""
+        hold), else the assessor with the fewest tracks in this report (ties: a hash of its
+        id, then the lowest index)."""
         pos = np.array([f.x[:3] for f in tracks]).reshape(-1, 3)
-        part = np.array([self._partition.get(f.system_track_id, (-1, t))[0] for f in tracks])
+        part = np.array(
+            [self._partition.get(f.system_track_id, (-1, t))[0] for f in tracks], dtype=int
+        )
+        load = np.bincount(part[part >= 0], minlength=self.n)
         at = {f.system_track_id: i for i, f in enumerate(tracks)}
         for i in np.flatnonzero(part < 0).tolist():
             f = tracks[i]
@@ -231,7 +240,12 @@ class Fusion:
                 d = np.linalg.norm(pos[routed] - pos[i], axis=1)
                 k = int(np.argmin(d))
                 j = int(part[routed[k]]) if d[k] <= FLIGHT_PIECES_M else -1
-            part[i] = j if j >= 0 else partition_of(f.system_track_id, self.n)
+            if j < 0:
+                least = np.flatnonzero(load == load.min())
+                h = partition_of(f.system_track_id, self.n)
+                j = h if h in least else int(least[0])
+            part[i] = j
+            load[j] += 1
         out = part.tolist()
         for f, j in zip(tracks, out, strict=True):
             self._partition[f.system_track_id] = (j, t)
@@ -274,8 +288,9 @@ class Assessor:
 
 
 def worker_bus(bus_factory: Callable[..., NatsBus], name: str) -> NatsBus:
-    """A worker's bus: the exchange's login, only the internal streams."""
-    return bus_factory(name=f"lookout-{name}", streams=internal_streams(), manage_streams=True)
+    """A worker's bus: the exchange's login, its inputs on core NATS, no stream of its own
+    (what it sends goes into a stream the exchange created)."""
+    return bus_factory(name=f"lookout-{name}", streams=(), core=CORE_SUBJECTS)
 
 
 async def _run_until(clock: ScenarioClock, end: float, status: Callable[[], None] | None) -> None:
@@ -312,10 +327,11 @@ async def run_fusion(
             await bus.publish(out_subject, out)
 
     await bus.connect()
+    # Core NATS, live: subscribed before the start, so that nothing fed is missed.
+    await bus.subscribe(f"{FUSE}.>", handle)
     if ready:
         ready()
     clock.set_start(await start_time(start_unix_s))
-    await bus.subscribe(f"{FUSE}.>", handle, durable="FUSION")
     end = scenario.duration_s if until_s is None else until_s
     try:
         await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))
@@ -357,10 +373,11 @@ async def run_assessor(
             await bus.publish(out_subject, out)
 
     await bus.connect()
+    # Core NATS, live: subscribed before the start, so that nothing routed here is missed.
+    await bus.subscribe(f"{ASSESS}.{index}", handle)
     if ready:
         ready()
     clock.set_start(await start_time(start_unix_s))
-    await bus.subscribe(f"{ASSESS}.{index}", handle, durable=f"ASSESS_{index}")
     end = scenario.duration_s if until_s is None else until_s
     try:
         await _run_until(clock, end, status and (lambda: status(work, ns_to_s(clock.now_ns()))))

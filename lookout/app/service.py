@@ -96,6 +96,11 @@ async def serve(
     from lookout.app.picture_workers import FUSE, worker_names
 
     pol = policy_for(scenario, policy)
+    if workers and not bus.is_core(f"{FUSE}.X.y"):
+        raise ValueError(
+            f"workers = {workers}: the bus must take the fusion's feed on core NATS "
+            "(NatsBus(core=picture_workers.CORE_SUBJECTS))"
+        )
     seed = key_seed(scenario)
     names = worker_names(workers)
     keyring = Keyring.derived(seed, [*pol.partners, EXCHANGE, *names])

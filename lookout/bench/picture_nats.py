@@ -49,11 +49,13 @@ from lookout.timebase import ns_to_s, s_to_ns
 TAIL_S = {"nodes": 6.0, "fusion": 2.0, "assessor": 4.0, "exchange": 8.0}
 
 
-def _clock_ticks(pid: int) -> float:
-    """CPU seconds (user + system) a process has used, from /proc."""
+def _clock_ticks(pid: int, which: str = "all") -> float:
+    """CPU seconds a process has used, from /proc: user + system (``which`` "all"), or the
+    system's part alone ("system": the kernel's, fsyncs and sockets)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[12]) + (int(fields[11]) if which == "all" else 0)
+        return ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
 
@@ -80,13 +82,14 @@ def _bus(cfg: dict, user: str, **options: Any) -> NatsBus:
 
 
 async def _exchange(ready, cfg: dict) -> dict:
-    from lookout.app.picture_workers import exchange_streams
+    from lookout.app.picture_workers import CORE_SUBJECTS, exchange_streams
     from lookout.app.service import serve
 
     workers = cfg["workers"]
     bus = _bus(cfg, EXCHANGE, partners=cfg["partners"], manage_streams=True,
                replicas=cfg["replicas"], streams=exchange_streams(cfg["partners"], workers),
-               linger_s=0.002, pull_batch=64, ack_wait_s=60.0)  # fmt: skip
+               core=CORE_SUBJECTS, linger_s=0.002, mix_subjects=True, pull_batch=64,
+               ack_wait_s=60.0)  # fmt: skip
     probe: list[InclusionProbe] = []
 
     def setup(exchange) -> None:
@@ -108,8 +111,8 @@ async def _exchange(ready, cfg: dict) -> dict:
 async def _fusion(ready, cfg: dict) -> dict:
     from lookout.app.picture_workers import run_fusion, worker_bus
 
-    bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, replicas=cfg["replicas"], linger_s=0.002,
-                                       pull_batch=256, ack_wait_s=60.0, **kw),
+    bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, linger_s=0.002, pull_batch=256,
+                                       ack_wait_s=60.0, **kw),
                      "fusion")  # fmt: skip
     probe: list[InclusionProbe] = []
     work = await run_fusion(
@@ -128,8 +131,8 @@ async def _fusion(ready, cfg: dict) -> dict:
 async def _assessor(ready, cfg: dict, index: int) -> dict:
     from lookout.app.picture_workers import run_assessor, worker_bus
 
-    bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, replicas=cfg["replicas"], linger_s=0.002,
-                                       pull_batch=64, ack_wait_s=60.0, **kw),
+    bus = worker_bus(lambda **kw: _bus(cfg, EXCHANGE, linger_s=0.002, pull_batch=64,
+                                       ack_wait_s=60.0, **kw),
                      f"assessor-{index}")  # fmt: skip
     work = await run_assessor(
         cfg["scenario"], bus, index, cfg["workers"], start_unix_s=cfg["start"],
@@ -139,9 +142,10 @@ async def _assessor(ready, cfg: dict, index: int) -> dict:
 
 
 async def _node(ready, cfg: dict, partner: str, detections: list) -> dict:
+    from lookout.app.defaults import NODE_LINGER_S
     from lookout.app.service import run_node
 
-    bus = _bus(cfg, partner)
+    bus = _bus(cfg, partner, linger_s=NODE_LINGER_S, mix_subjects=True)
     probe: list[ReceiptProbe] = []
 
     def setup(node) -> None:
@@ -229,14 +233,17 @@ def run_distributed(
         n_shared = len(dets)
         del dets
         _wait_ready(ready, set(procs) - {"exchange"}, procs, work, startup_timeout_s)
-        broker_cpu0 = _broker_cpu(cluster)
+        broker_cpu0, broker_sys0 = _broker_cpu(cluster), _broker_cpu(cluster, "system")
         start = time.time() + 2.0
         (work / "start").write_text(repr(start))
         wall0 = time.perf_counter()
         for p in procs.values():
             p.join()
         wall = time.perf_counter() - wall0
-        broker_cpu = _broker_cpu(cluster) - broker_cpu0
+        broker_cpu = [b - a for a, b in zip(broker_cpu0, _broker_cpu(cluster), strict=True)]
+        broker_sys = [b - a for a, b in zip(broker_sys0, _broker_cpu(cluster, "system"),
+                                            strict=True)]  # fmt: skip
+        stored = asyncio.run(_stream_counts(cfg))
         results = {}
         for name in procs:
             path = work / f"{name}.msgpack"
@@ -253,7 +260,7 @@ def run_distributed(
         cluster.close()
         tmp.cleanup()
     return _summary(scenario, results, partners, workers, speed, end, wall, broker_cpu,
-                    n_shared, servers, replicas)  # fmt: skip
+                    n_shared, servers, replicas, stored, broker_sys)  # fmt: skip
 
 
 def _wait_ready(ready, names: set[str], procs, work: Path, timeout_s: float) -> None:
@@ -273,13 +280,36 @@ def _wait_ready(ready, names: set[str], procs, work: Path, timeout_s: float) -> 
             raise TimeoutError(f"not ready after {timeout_s:g} s: {sorted(waiting)}")
 
 
-def _broker_cpu(cluster) -> float:
+def _broker_cpu(cluster, which: str = "all") -> list[float]:
+    """CPU seconds of each server so far (see :func:`_clock_ticks`)."""
     servers = cluster.servers if isinstance(cluster, NatsCluster) else [cluster]
-    return sum(_clock_ticks(s._proc.pid) for s in servers if s._proc is not None)
+    return [_clock_ticks(s._proc.pid, which) if s._proc is not None else 0.0 for s in servers]
 
 
-def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpu, n_shared,
-             servers, replicas) -> dict:  # fmt: skip
+async def _stream_counts(cfg: dict) -> dict:
+    """Messages and bytes each stream holds at the end, with its storage."""
+    import nats
+
+    login = cfg["logins"][EXCHANGE]
+    nc = await nats.connect(cfg["urls"], user=login["user"], password=login["password"],
+                            inbox_prefix=f"_INBOX.{EXCHANGE}")  # fmt: skip
+    out = {}
+    try:
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            out[info.config.name] = {
+                "messages": info.state.messages,
+                "bytes": info.state.bytes,
+                "storage": str(getattr(info.config.storage, "value", info.config.storage)),
+            }
+    finally:
+        await nc.close()
+    return out
+
+
+def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpus, n_shared,
+             servers, replicas, stored, broker_sys) -> dict:  # fmt: skip
+    broker_cpu = sum(broker_cpus)
     source = results["fusion"] if workers else results["exchange"]
     inclusions = [Inclusion(*row) for row in source.get("inclusions", [])]
     ages = {}
@@ -328,4 +358,14 @@ def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpu,
             p: {k: results[p][k] for k in ("sent", "received", "refused", "not_sent")}
             for p in partners
         },  # fmt: skip
+        "broker_cpu_s": [round(c, 2) for c in broker_cpus],  # per server
+        "broker_system_cpu_s": [round(c, 2) for c in broker_sys],  # the kernel's part of it
+        "assessors": [
+            {k: results[f"assessor-{j}"][k] for k in ("batches", "tracks")}
+            | {"cpu_s": round(results[f"assessor-{j}"]["cpu_s"], 2)}
+            for j in range(workers)
+        ],  # fmt: skip
+        "streams": stored,
+        "inbound_stored": sum(v["messages"] for k, v in stored.items()
+                              if k.startswith("LOOKOUT_IN_") and k[11:] in partners),
     }

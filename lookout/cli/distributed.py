@@ -153,7 +153,7 @@ def serve(
     where it stopped."""
     import asyncio
 
-    from lookout.app.picture_workers import exchange_streams
+    from lookout.app.picture_workers import CORE_SUBJECTS, exchange_streams
     from lookout.app.service import policy_for
     from lookout.app.service import serve as run_service
 
@@ -181,8 +181,9 @@ def serve(
 
     nats = _nats_bus(
         bus, credentials, partners=pol.partners, manage_streams=True, replicas=replicas,
-        linger_s=0.002, pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
-        streams=exchange_streams(list(pol.partners), workers),
+        linger_s=0.002, mix_subjects=True,  # a step's releases to a partner: one message
+        pull_batch=64, ack_wait_s=60.0,  # in flight: at most 64, unacked < 60 s
+        streams=exchange_streams(list(pol.partners), workers), core=CORE_SUBJECTS,
     )  # fmt: skip
     try:
         if web:
@@ -249,7 +250,9 @@ def node(
             highlight=False,
         )
 
-    nats = _nats_bus(bus, credentials)
+    from lookout.app.defaults import NODE_LINGER_S
+
+    nats = _nats_bus(bus, credentials, linger_s=NODE_LINGER_S, mix_subjects=True)
     try:
         if web:
             _run_with_web("node", sc, partner, pol, _web_options(port, False, *[None] * 5),
@@ -278,7 +281,8 @@ def fusion(
     start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
     speed: float = typer.Option(1.0, help="Times real time."),
     assessors: int = typer.Option(1, help="How many assessors there are (serve --workers)."),
-    replicas: int = typer.Option(1, help="Replicas of the internal streams (3 on a cluster)."),
+    replicas: int = typer.Option(1, help="Unused, kept for old scripts: the picture workers' "
+                                 "inputs are on core NATS, no stream."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:
@@ -301,7 +305,7 @@ def fusion(
         else:
             console.print(f"fusion t={t:7.1f}s inputs {work.inputs} reports {work.reports}")
 
-    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, replicas=replicas, linger_s=0.002,
+    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, linger_s=0.002,
                                              pull_batch=256, ack_wait_s=60.0, **kw),
                       "fusion")  # fmt: skip
     try:
@@ -321,7 +325,8 @@ def assessor(
     credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
     start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
     speed: float = typer.Option(1.0, help="Times real time."),
-    replicas: int = typer.Option(1, help="Replicas of the internal streams (3 on a cluster)."),
+    replicas: int = typer.Option(1, help="Unused, kept for old scripts: the picture workers' "
+                                 "inputs are on core NATS, no stream."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:
@@ -343,7 +348,7 @@ def assessor(
         else:
             console.print(f"assessor {index} t={t:7.1f}s tracks {work.tracks}")
 
-    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, replicas=replicas, linger_s=0.002,
+    nats = worker_bus(lambda **kw: _nats_bus(bus, credentials, linger_s=0.002,
                                              pull_batch=64, ack_wait_s=60.0, **kw),
                       f"assessor-{index}")  # fmt: skip
     try:

@@ -3,8 +3,8 @@
 - :mod:`.config`: the broker's configuration from the coalition's policy (accounts, users,
   permissions, TLS, clusters), credentials files.
 - :mod:`.server`: a local ``nats-server`` (or a cluster of three) started on free ports.
-- :mod:`.streams`: the streams (two per partner), which capture a subject, reading back what the
-  exchange acked.
+- :mod:`.streams`: the streams (two per partner: inbound on file, outbound in memory), which
+  capture a subject, reading back what the exchange acked.
 - :mod:`.framing`: batch frames, several messages in one NATS message.
 - :mod:`.errors`: the bus's exceptions; the broker's error text read.
 - :mod:`.api`: the JetStream API's subjects and JSON (consumers, pull requests, acks).

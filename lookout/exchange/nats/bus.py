@@ -17,8 +17,12 @@ pull consumers (:mod:`.consumer`); this module holds the connection and puts the
   its own durable (``KR``), which the exchange created (``manage_streams=True``, given
   ``partners``); partners may create nothing (see :mod:`.config`).
 - ``tls_ca``: connect over TLS, checking the server's certificate against that CA file.
+- ``core``: subject patterns on core NATS, with no stream (the picture workers' inputs, derived
+  from what the streams hold): published without an ack, subscribed live even with ``durable``.
 - Connection loss is logged and the client reconnects forever; pull requests are renewed after a
-  reconnect and unacked publishes are sent again.
+  reconnect and unacked publishes are sent again. The bus that manages the streams creates
+  again, after a reconnect, the memory streams a lone server lost in a restart, and the durable
+  consumers on them (:meth:`NatsBus._restore_streams`).
 """
 
 from __future__ import annotations
@@ -35,12 +39,13 @@ from typing import Any
 
 import nats
 import nats.errors
+import nats.js.api
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from lookout.exchange.bus import Handler, check_subject, out_all
+from lookout.exchange.bus import Handler, check_subject, intersect, out_all, subject_matches
 from lookout.exchange.nats import api
 from lookout.exchange.nats.config import (
     EXCHANGE,
@@ -110,10 +115,12 @@ class NatsBus:
         linger_s: float = 0.0,
         max_batch: int = 256,
         max_batch_bytes: int = 512 * 1024,
+        mix_subjects: bool = False,
         handler_attempts: int = 3,
         deliver_policy: str = "all",
         connect_timeout_s: float = 30.0,
         tls_ca: str | None = None,
+        core: Sequence[str] = (),
     ) -> None:
         self.servers = [servers] if isinstance(servers, str) else list(servers)
         if user is None and self.servers:
@@ -131,6 +138,9 @@ class NatsBus:
         self.partners = list(partners or [])
         self.streams = tuple(streams)
         self.tls_ca = tls_ca
+        self.core = tuple(core)
+        for pattern in self.core:
+            check_subject(pattern, wildcards=True)
         self.manage_streams, self.replicas = manage_streams, replicas
         self.ack_timeout_s = ack_timeout_s
         self.partner_ack_wait_s = partner_ack_wait_s
@@ -163,9 +173,11 @@ class NatsBus:
                 linger_s=linger_s,
                 max_batch=max_batch,
                 max_batch_bytes=max_batch_bytes,
+                mix=mix_subjects,
             ),
             self.stats,
             user,
+            core=self.is_core if self.core else None,
         )
         self._nc: Client | None = None
         self._connect_lock = asyncio.Lock()
@@ -177,6 +189,13 @@ class NatsBus:
         self._last_error_log = -1e9
         self._connect_task: asyncio.Future[Client] | None = None
         self._connect_error: str | None = None
+        # The durable consumers this bus created: (stream, name, filter, deliver, ack_wait_s).
+        self._created: dict[tuple[str, str], tuple[str, str, str, str, float | None]] = {}
+        self._restoring = False
+
+    def is_core(self, subject: str) -> bool:
+        """Whether ``subject`` (no wildcards) goes over core NATS, no stream."""
+        return any(subject_matches(p, subject) for p in self.core)
 
     @classmethod
     def from_credentials(cls, path: str, **kwargs: Any) -> NatsBus:
@@ -259,6 +278,17 @@ class NatsBus:
             try:
                 await js.add_stream(**cfg)
             except nats.js.errors.BadRequestError:
+                info = await js.stream_info(spec.name)
+                have = info.config.storage  # a plain str as nats-py reads it back
+                if have is not None and str(getattr(have, "value", have)) != spec.storage:
+                    # JetStream cannot change a stream's storage: keep it as it is (an older
+                    # configuration's file stream holds what it held, and still works).
+                    have = nats.js.api.StorageType(getattr(have, "value", have))
+                    log.warning(
+                        "NATS stream %s: kept on %s storage (this configuration says %s; "
+                        "delete the stream to change it)", spec.name, have.value, spec.storage,
+                    )  # fmt: skip
+                    cfg["storage"] = have
                 await js.update_stream(**cfg)
         # Each partner's durable consumer on its outbound stream: created here, by the
         # exchange, since a partner may create none (it could point one anywhere).
@@ -296,10 +326,63 @@ class NatsBus:
         self.stats.reconnects += 1
         self._last_error_log = -1e9
         log.info("NATS %s: reconnected", self.user)
+        if self.manage_streams:
+            # In a task of its own: it makes requests, and this callback holds nats-py's
+            # reconnect until it returns.
+            self._tasks.append(asyncio.create_task(self._restore_streams()))
         for c in self._consumers:
             await c.renew()
         # Send again what the broker may not have stored while we were away.
         self._publisher.resend_soon()
+
+    async def _restore_streams(self) -> None:
+        """After a reconnect: create again the streams the server lost (memory streams, on a
+        lone server that restarted), and the durable consumers on them; what is still there is
+        left as it is. A failure is logged (the next reconnect tries again)."""
+        if self._restoring:
+            return
+        self._restoring = True
+        deadline = time.monotonic() + max(self.connect_timeout_s, 30.0)
+        try:
+            while not self._closed:
+                try:
+                    await self._restore_lost()
+                    return
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:  # JetStream not ready yet after a restart, say
+                    if time.monotonic() > deadline:
+                        log.error("NATS %s: streams not restored after a reconnect: %s",
+                                  self.user, e)  # fmt: skip
+                        return
+                    await asyncio.sleep(0.5)
+        finally:
+            self._restoring = False
+
+    async def _restore_lost(self) -> None:
+        nc = await self._connected()
+        js = nc.jetstream()
+        lost = []
+        for spec in self.streams:
+            try:
+                await js.stream_info(spec.name)
+            except nats.js.errors.NotFoundError:
+                lost.append(spec)
+        if not lost:
+            return
+        log.warning("NATS %s: streams lost by the server, created again: %s",
+                    self.user, ", ".join(s.name for s in lost))  # fmt: skip
+        for spec in lost:
+            await js.add_stream(**stream_config(spec, self.replicas))
+            self.stats.streams_restored += 1
+        names = {spec.name for spec in lost}
+        for stream, name, filt, deliver_policy, ack_wait in list(self._created.values()):
+            if stream in names:
+                await self._create_consumer(stream, name, filt, deliver_policy,
+                                            ack_wait_s=ack_wait)  # fmt: skip
+        for c in self._consumers:
+            if c.stream in names:
+                await c.renew()
 
     async def _watchdog(self) -> None:
         period = min(self.ack_timeout_s, self.pull.heartbeat_s) / 2
@@ -325,8 +408,10 @@ class NatsBus:
         """Send ``data`` on ``subject`` into its stream; the ack is awaited by :meth:`flush`.
 
         With ``linger_s`` > 0 the message waits up to that long for others on the same subject
-        and goes out with them in one batch frame (see :func:`.framing.frame`). Refused on a
-        closed bus (nothing would ever send it).
+        (with ``mix_subjects``, on any subject of the same prefix, read through ``prefix.>``)
+        and goes out with them in one batch frame (see :mod:`.framing`); a subscriber gets
+        each message with its own subject. Refused on a closed bus (nothing would ever send
+        it).
         """
         if self._closed:
             raise RuntimeError(f"NATS {self.user}: publish on {subject} after the bus was closed")
@@ -374,6 +459,8 @@ class NatsBus:
             if "." in durable:
                 raise ValueError(f"durable {durable!r}: one token expected, e.g. 'KR'")
         nc = await self._connected()
+        if durable is not None and any(intersect(p, subject) for p in self.core):
+            durable = None  # core NATS: no stream to read durably
         if durable is None:
             before = len(self.stats.permission_errors)
 
@@ -429,6 +516,7 @@ class NatsBus:
         )
         resp = await self._api_request(subject, body, what=f"durable {name!r} on {filt}")
         api.check_created(resp, stream, name, filt)
+        self._created[(stream, name)] = (stream, name, filt, deliver, ack_wait_s)
 
     async def _bind_consumer(self, stream: str, name: str, filt: str) -> None:
         if name != self.user:

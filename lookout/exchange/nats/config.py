@@ -271,7 +271,7 @@ def nats_config(
     http_port: int | None = None,
     server_name: str = "lookout",
     max_file_store: str = "4G",
-    max_memory_store: str = "256M",
+    max_memory_store: str = "1G",
     cluster: Cluster | None = None,
     hash_passwords: bool = True,
     tls: TlsFiles | None = None,

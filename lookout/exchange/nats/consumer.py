@@ -5,7 +5,8 @@ message to the handler in stream order; each is acknowledged on its own (AckPoli
 cumulative ack would also cover what a killed predecessor's pull request took and never
 handled), only after the handler returned *and* ``before_ack()`` returned, by a task of its own
 when the consumer has caught up or every ``ack_every`` messages. :func:`deliver` is the handling
-both this and a live subscription use: a batch frame unpacked, a failing handler retried.
+both this and a live subscription use: a batch frame unpacked (each message handed on with its
+own subject, a mixed frame's too), a failing handler retried.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from nats.aio.subscription import Subscription
 
 from lookout.exchange.bus import Handler
 from lookout.exchange.nats.api import pull_request, pull_status
-from lookout.exchange.nats.framing import unframe
+from lookout.exchange.nats.framing import unframe_items
 from lookout.exchange.nats.stats import BusStats
 
 log = logging.getLogger(__name__)
@@ -52,25 +53,25 @@ async def deliver(
     """Call ``handler`` on each message of ``msg`` (a batch frame or one), retrying each up to
     ``attempts`` times; count in ``stats``; never raises."""
     try:
-        messages = unframe(msg)
-    except (ValueError, struct.error) as e:
+        messages = unframe_items(msg)
+    except (ValueError, struct.error, UnicodeDecodeError) as e:
         stats.bad_frames += 1
         log.error("NATS %s: malformed batch frame skipped: %s", user, e)
         return
-    for data in messages:
+    for subject, data in messages:
         for attempt in range(1, attempts + 1):
             try:
-                await handler(msg.subject, data)
+                await handler(subject, data)
                 break
             except Exception:
                 stats.handler_errors += 1
                 if attempt == attempts:
                     stats.skipped += 1
                     log.exception(
-                        "handler failed %d time(s) on %s; message skipped", attempt, msg.subject
+                        "handler failed %d time(s) on %s; message skipped", attempt, subject
                     )
                 else:
-                    log.warning("handler failed on %s; retrying", msg.subject, exc_info=True)
+                    log.warning("handler failed on %s; retrying", subject, exc_info=True)
                     await asyncio.sleep(0.05 * 2**attempt)
         stats.delivered += 1
 

@@ -11,6 +11,10 @@ broker failure nothing is lost but publish order is not kept (the fusion orders 
 naming what the broker refused. With ``linger_s`` > 0, messages on one subject go together in
 batch frames (:func:`.framing.frame`): far fewer NATS messages at high rates, for up to
 ``linger_s`` more latency.
+
+Subjects ``core`` says are on core NATS (no stream: what the picture workers pass each other,
+derived from what the streams hold) are sent without a reply and nothing is awaited: at most
+once, as core NATS is (batched the same way).
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from nats.aio.msg import Msg
 
 from lookout.exchange.nats.api import no_responders, pub_ack_error
 from lookout.exchange.nats.errors import BusPublishError
-from lookout.exchange.nats.framing import BATCH_HEADER, frame
+from lookout.exchange.nats.framing import (
+    BATCH_HEADER,
+    SUBJECTS_HEADER,
+    frame,
+    frame_mixed,
+    mixed_subject,
+)
 from lookout.exchange.nats.stats import BusStats
 
 log = logging.getLogger(__name__)
@@ -42,7 +52,7 @@ class PublishOptions:
     ``max_attempts`` sends; "no responders" retried for ``unavailable_retry_s``; at most
     ``max_pending`` NATS messages unacked (publish waits beyond); ``dedupe`` gives each a
     ``Nats-Msg-Id``; ``linger_s`` > 0 batches a subject's messages, up to ``max_batch``
-    messages or ``max_batch_bytes`` a frame."""
+    messages or ``max_batch_bytes`` a frame; ``mix`` batches those of one prefix together."""
 
     ack_timeout_s: float = 5.0
     max_attempts: int = 5
@@ -52,6 +62,7 @@ class PublishOptions:
     linger_s: float = 0.0
     max_batch: int = 256
     max_batch_bytes: int = 512 * 1024
+    mix: bool = False
 
 
 @dataclass(slots=True)
@@ -76,8 +87,10 @@ class Publisher:
         options: PublishOptions,
         stats: BusStats,
         user: str | None = None,
+        core: Callable[[str], bool] | None = None,
     ) -> None:
         self._connected, self.options, self.stats, self.user = connected, options, stats, user
+        self._core = core
         self._nc: Client | None = None
         self._ack_prefix = ""
         self._pending: dict[str, _Pending] = {}
@@ -88,7 +101,7 @@ class Publisher:
         self._drained = asyncio.Event()
         self._drained.set()
         self._last_fail_log = -1e9
-        self._batches: dict[str, list[bytes]] = {}
+        self._batches: dict[str, list[tuple[str, bytes]]] = {}
         self._batch_bytes: dict[str, int] = {}
         self._linger_task: asyncio.Task[None] | None = None
 
@@ -112,14 +125,15 @@ class Publisher:
         if opts.linger_s <= 0:
             await self._send(subject, data, 1)
             return
-        batch = self._batches.get(subject)
+        key = mixed_subject(subject) if opts.mix else subject
+        batch = self._batches.get(key)
         if batch is None:
-            batch = self._batches[subject] = []
-            self._batch_bytes[subject] = 0
-        batch.append(data)
-        self._batch_bytes[subject] += len(data) + 4
-        if len(batch) >= opts.max_batch or self._batch_bytes[subject] >= opts.max_batch_bytes:
-            await self._send_batch(subject)
+            batch = self._batches[key] = []
+            self._batch_bytes[key] = 0
+        batch.append((subject, data))
+        self._batch_bytes[key] += len(data) + 4 + (len(subject) - len(key) + 8 if opts.mix else 0)
+        if len(batch) >= opts.max_batch or self._batch_bytes[key] >= opts.max_batch_bytes:
+            await self._send_batch(key)
         elif self._linger_task is None:
             self._linger_task = asyncio.create_task(self._linger())
 
@@ -132,18 +146,35 @@ class Publisher:
         for subject in list(self._batches):
             await self._send_batch(subject)
 
-    async def _send_batch(self, subject: str) -> None:
-        batch = self._batches.pop(subject, None)
-        self._batch_bytes.pop(subject, None)
+    async def _send_batch(self, key: str) -> None:
+        batch = self._batches.pop(key, None)
+        self._batch_bytes.pop(key, None)
         if not batch:
             return
+        subject = batch[0][0]
         if len(batch) == 1:
-            await self._send(subject, batch[0], 1)
-        else:
-            await self._send(subject, frame(batch), len(batch))
+            await self._send(subject, batch[0][1], 1)
+        elif all(s == subject for s, _ in batch):
+            await self._send(subject, frame([d for _, d in batch]), len(batch))
+        else:  # a mixed frame, on the prefix's ``frame`` subject
+            await self._send(key, frame_mixed(batch), len(batch), mixed=True)
 
-    async def _send(self, subject: str, data: bytes, count: int) -> None:
+    async def _send(self, subject: str, data: bytes, count: int, *, mixed: bool = False) -> None:
         nc = await self._connected()
+        headers: dict[str, str] | None = None
+        if count > 1:
+            headers = {BATCH_HEADER: str(count)}
+            if mixed:
+                headers[SUBJECTS_HEADER] = "last-token"
+        if self._core is not None and self._core(subject):
+            self.stats.published += count
+            self.stats.frames += 1
+            try:
+                await nc.publish(subject, data, headers=headers)
+            except (nats.errors.ConnectionClosedError, nats.errors.OutboundBufferLimitError) as e:
+                self.stats.failed += count
+                log.warning("NATS %s: core publish on %s lost: %s", self.user, subject, e)
+            return
         while len(self._pending) >= self.options.max_pending:
             self._room.clear()
             await self._room.wait()  # backpressure: too many acks outstanding
@@ -151,9 +182,6 @@ class Publisher:
         token = str(self._seq)
         if not self._pending:
             self._drained.clear()
-        headers: dict[str, str] | None = None
-        if count > 1:
-            headers = {BATCH_HEADER: str(count)}
         if self.options.dedupe:
             # A resend carries the same id: JetStream stores it once (within the stream's
             # duplicate window) even if the first copy was stored and only its ack was lost.

@@ -10,7 +10,8 @@ class BusStats:
     """Counters of one NatsBus connection: messages published (``frames`` NATS messages
     carrying them), acked, sent again, not stored; delivered to handlers, handler errors,
     messages skipped after the handler failed every attempt, malformed frames; disconnects,
-    reconnects, and the broker's permission errors (its text, lower-cased)."""
+    reconnects, streams created again after a server lost them, and the broker's permission
+    errors (its text, lower-cased)."""
 
     published: int = 0
     frames: int = 0
@@ -23,4 +24,5 @@ class BusStats:
     skipped: int = 0
     disconnects: int = 0
     reconnects: int = 0
+    streams_restored: int = 0  # streams a restarted server had lost, created again
     permission_errors: list[str] = field(default_factory=list)

@@ -1,10 +1,21 @@
 """The JetStream streams: what each holds, which capture a subject, and reading back what the
 exchange acked.
 
-Two streams per partner P: ``LOOKOUT_IN_P`` (``lookout.in.P.>``, P to the exchange: its own
-quota, discard new, so a partner flooding fills only its own and nothing acked is ever evicted)
-and ``LOOKOUT_OUT_P`` (``lookout.out.P.>``, the exchange to P: discard old, only that partner's
-own deliveries can be evicted).
+Two streams per partner P, each kept as its guarantee needs:
+
+- ``LOOKOUT_IN_P`` (``lookout.in.P.>``, P to the exchange): the signed envelopes, the record the
+  audit log is checked against, which must never be lost: **file** storage (fsynced as the
+  server's ``sync_interval`` says), its own quota, discard new, so a partner flooding fills only
+  its own and nothing acked is ever evicted;
+- ``LOOKOUT_OUT_P`` (``lookout.out.P.>``, the exchange to P): **memory** storage, bounded
+  (``OUT_BYTES``), discard old: what the exchange released is in its audit log and the picture
+  is sent again every second, so it can be rebuilt; only that partner's own deliveries can be
+  evicted. Replicated as the inbound ones on a cluster (a server lost loses nothing); on a lone
+  server a restart empties it and the exchange creates it again
+  (:meth:`~lookout.exchange.nats.bus.NatsBus.connect`'s reconnect handling).
+
+An outbound stream an older configuration created on file is kept as it is (JetStream cannot
+change a stream's storage), with a warning.
 """
 
 from __future__ import annotations
@@ -36,27 +47,37 @@ class StreamSpec:
     max_msgs: int = -1
     discard: str = "new"
     duplicate_window_s: float = 120.0
+    storage: str = "file"  # or "memory": lost with a lone server's restart, rebuilt
+
+
+#: Bytes of each partner's outbound (memory) stream, and of an assessor's into the exchange.
+OUT_BYTES = 64 * 1024**2
+WORKER_BYTES = 32 * 1024**2
 
 
 def streams_for(
-    partners: Sequence[str], *, in_bytes: int = 256 * 1024**2, out_bytes: int = 256 * 1024**2
+    partners: Sequence[str], *, in_bytes: int = 256 * 1024**2, out_bytes: int = OUT_BYTES
 ) -> tuple[StreamSpec, ...]:
-    """Each partner's inbound stream (its quota ``in_bytes``, discard new) and outbound stream
-    (``out_bytes``, discard old: only that partner's own deliveries can be evicted)."""
+    """Each partner's inbound stream (file, its quota ``in_bytes``, discard new) and outbound
+    stream (memory, ``out_bytes``, discard old: only that partner's own deliveries can be
+    evicted)."""
     out: list[StreamSpec] = []
     for p in partners:
         out.append(StreamSpec(in_stream(p), (in_all(p),), max_bytes=in_bytes))
-        out.append(StreamSpec(out_stream(p), (out_all(p),), max_bytes=out_bytes, discard="old"))
+        out.append(StreamSpec(out_stream(p), (out_all(p),), max_bytes=out_bytes, discard="old",
+                              storage="memory"))  # fmt: skip
     return tuple(out)
 
 
 def stream_config(spec: StreamSpec, replicas: int) -> dict[str, Any]:
     """The keyword arguments of nats-py's ``add_stream`` / ``update_stream`` for ``spec``:
-    file storage, ``replicas`` copies, limits retention."""
+    its storage, ``replicas`` copies, limits retention."""
+    if spec.storage not in ("file", "memory"):
+        raise ValueError(f"storage = {spec.storage!r} ({spec.name}), expected file or memory")
     return dict(
         name=spec.name,
         subjects=list(spec.subjects),
-        storage=nats.js.api.StorageType.FILE,
+        storage=nats.js.api.StorageType(spec.storage),
         num_replicas=replicas,
         retention=nats.js.api.RetentionPolicy.LIMITS,
         discard=nats.js.api.DiscardPolicy(spec.discard),
