@@ -79,7 +79,28 @@ def test_unreachable_aim_names_the_launch(files):
     """Was a full traceback from track and demo (simulate gave one line)."""
     bad = files("far.yaml", SCENARIO.replace("AIM", UNREACHABLE))
     for command in (["simulate", bad], ["track", bad, "--json"], ["demo", bad, "--json"]):
-        one_line_error(*run(*command), "launches[0] (L1)", "srbm-solid can reach")
+        line = one_line_error(
+            *run(*command), "launches[0] (L1): aim: target=(42, 150): range 2079 km",
+            "srbm-solid can reach (at most about ",
+        )  # fmt: skip
+        assert line.endswith(" km)"), line  # the reach in whole km, as the range
+
+
+def test_an_aim_no_vehicle_flies_names_the_field_and_value(files):
+    """A loft below what the named vehicle flies, and below what any flies (no vehicle named:
+    that was an AttributeError from the planner, its rounds spent before the last candidate):
+    the field as given (loft=8.4), the planner's figures in whole km (8.4 km under 10)."""
+    low = SCENARIO.replace("AIM", "{target: [39.6, 129.0], loft: 8.4}")
+    named = files("low.yaml", low)
+    anyone = files("low-any.yaml", low.replace(" vehicle: srbm-solid,", ""))
+    for command in ("simulate", "track", "demo"):
+        line = one_line_error(*run(command, named), "launches[0] (L1): aim: loft=8.4: ")
+        assert "apogee 8.4 km over 292 km is below the lowest srbm-solid can fly" in line, line
+    for command in ("simulate", "track", "demo"):
+        one_line_error(
+            *run(command, anyone), "aim: loft=8.4: no catalogue vehicle can fly this aim",
+            "apogee 8.4 km over 292 km",
+        )  # fmt: skip
 
 
 def test_bad_options():
@@ -93,6 +114,7 @@ def test_bad_options():
     one_line_error(*run("bench", "exchange", "--rate", "-1"), "rate = -1")
     one_line_error(*run("generate", "--count", "0"), "count = 0")
     one_line_error(*run("bench", "picture-integrity", "--shipped", "bogus"), "'bogus'")
+    one_line_error(*run("bench", "picture-integrity", "--file", "/nonexistent/x.yaml"), "x.yaml")
 
 
 def test_bad_audit_logs(tmp_path):

@@ -252,7 +252,8 @@ def test_target_aim_lands_on_the_target():
 def test_unreachable_aims_are_refused_naming_the_value():
     with pytest.raises(AimError, match="3700 km"):
         plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=770, range_km=3700), "srbm-solid")
-    with pytest.raises(AimError, match="apogee 20 km is below the lowest irbm-liquid can fly"):
+    low = "apogee_km=20, range_km=2000: apogee 20 km over 2000 km is below the lowest irbm-liquid"
+    with pytest.raises(AimError, match=low):
         plan(39.0, 125.0, Aim(azimuth_deg=80, apogee_km=20, range_km=2000), "irbm-liquid")
 
 
@@ -516,7 +517,7 @@ def test_an_aim_out_of_reach_names_the_vehicle_and_the_range():
     far = Aim(target_lat_deg=10.0, target_lon_deg=-150.0)  # 8,889 km from the site
     named, unnamed = plan_many([Request(39.0, 125.0, far, "srbm-solid"), Request(39.0, 125.0, far)])
     assert isinstance(named, AimError)
-    assert "range 8889 km is beyond what srbm-solid can reach" in str(named)
+    assert "target=(10, -150): range 8889 km is beyond what srbm-solid can reach" in str(named)
     assert "at most about 6" in str(named)  # its reach, some 640 km
     # Without a vehicle, a ballistic one flies it (an ICBM), not an error.
     assert not isinstance(unnamed, AimError) and unnamed.vehicle.vehicle_class == "ICBM"
@@ -524,7 +525,7 @@ def test_an_aim_out_of_reach_names_the_vehicle_and_the_range():
     with pytest.raises(AimError) as exc:
         plan(0.0, 0.0, Aim(azimuth_deg=90, apogee_km=300, range_km=15000))
     msg = str(exc.value)
-    assert msg.startswith("no catalogue vehicle can fly this aim")
+    assert msg.startswith("apogee_km=300, range_km=15000: no catalogue vehicle can fly this aim")
     assert "icbm-liquid-2stage-heavy" in msg and "15000 km" in msg
 
 

@@ -9,6 +9,10 @@ import pytest
 import yaml
 
 from lookout.assess.territory import territories
+from lookout.flight import AimError
+from lookout.flight.planner import minimum_energy_apogee
+from lookout.geodesy import geodesic_inverse
+from lookout.scenario import generate as gen
 from lookout.scenario import load, parse
 from lookout.scenario.generate import KINDS, WEIGHTS, _kind_sequence, generate_one, write
 
@@ -48,6 +52,53 @@ def test_a_set_draws_every_kind():
     kinds = _kind_sequence(np.random.default_rng(3), sum(WEIGHTS.values()))
     assert set(kinds) == set(KINDS)
     assert kinds.count("srbm") == WEIGHTS["srbm"]
+
+
+def _depressed_fractions(sc: dict) -> list[tuple[float, float]]:
+    """(range km, apogee / minimum-energy apogee) of each launch of a generated scenario."""
+    out = []
+    for e in sc["launches"]:
+        d_m = float(geodesic_inverse(*np.radians([*e["site"], *e["aim"]["target"]]))[0])
+        out.append((d_m / 1e3, e["aim"]["loft"] * 1e3 / minimum_energy_apogee(d_m)))
+    return out
+
+
+def test_depressed_srbms_fly_the_published_short_flat_shots():
+    """Set 3's #2 and set 8's #1 and #9 are depressed (3 #2 and 8 #9 were redrawn as a
+    minimum-energy and a lofted flight when the old half-apogee aim could not be flown)."""
+    lo_km, hi_km = gen.DEPRESSED_RANGE_KM
+    lo_f, hi_f = gen.DEPRESSED_FRACTION
+    for seed, index in ((3, 2), (8, 1), (8, 9)):
+        sc = generate_one(seed, index, "srbm", fourth=False)
+        assert "depressed" in sc["description"], sc["description"]
+        for rng_km, fraction in _depressed_fractions(sc):
+            # A salvo's second aim lies up to 60 km off the first; the apogee is rounded to 1 km.
+            assert lo_km - 60 <= rng_km <= hi_km + 60, (seed, index, rng_km)
+            assert lo_f - 0.02 <= fraction <= hi_f + 0.02, (seed, index, fraction)
+
+
+def test_a_depressed_srbm_is_kept_not_drawn_again(monkeypatch):
+    """When the catalogue refuses a depressed SRBM's first draw, the next draw is a depressed
+    SRBM from the same site (it was drawn again from scratch, often as another loft)."""
+    first = generate_one(8, 1, "srbm", fourth=False)
+    real = gen._Draw.launch
+    refused: list[str] = []
+
+    def refuse_the_first(self, lid, *args, **kw):
+        if not refused:
+            refused.append(lid)
+            raise AimError("refused once by the test")
+        return real(self, lid, *args, **kw)
+
+    monkeypatch.setattr(gen._Draw, "launch", refuse_the_first)
+    again = generate_one(8, 1, "srbm", fourth=False)
+    assert refused == ["SRBM-1"]
+    assert "depressed" in again["description"], again["description"]
+    assert again["launches"] != first["launches"]  # new figures ...
+    assert len(again["launches"]) == len(first["launches"])  # ... the same salvo, site, loft
+    assert {tuple(e["site"]) for e in again["launches"]} == {tuple(first["launches"][0]["site"])}
+    lo_f, hi_f = gen.DEPRESSED_FRACTION
+    assert all(lo_f - 0.02 <= f <= hi_f + 0.02 for _, f in _depressed_fractions(again))
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ known id switch must give exactly the expected scores."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -154,3 +155,20 @@ def test_benchmark_report_shows_the_known_faults(picture):
     # single-track share, id switches, false track-s, duplicate track-s
     assert cells[2:11] == ["1", "2", "1", "5", "2", f"{752 / 802:.2f}", "1", "20", "50"]
     assert "| synthetic | KR | phantom launch | S5 |" in text
+
+
+def test_the_benchmark_runs_the_hand_written_set_by_its_directory():
+    """``--file tests/data/scenarios``: every hand-written scenario, after the shipped ones, in
+    its own group; each is a valid scenario file."""
+    from lookout.bench.picture_integrity import plan_runs
+    from lookout.scenario import load
+
+    here = Path(__file__).parent / "data" / "scenarios"
+    runs = plan_runs(["srbm-salvo"], None, 0, files=[here])
+    assert runs[0] == ("srbm-salvo", "shipped", None)
+    names = [Path(source).stem for source, group, text in runs[1:] if group == "files"]
+    assert {"depressed-srbm-pair", "sea-far-offshore", "border-depressed",
+            "irbm-east-fourth"} <= set(names)  # fmt: skip
+    assert len(names) == len(runs) - 1 == len(list(here.glob("*.yaml")))
+    for source, _, _ in runs[1:]:
+        assert load(source).name == Path(source).stem

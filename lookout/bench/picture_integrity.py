@@ -16,6 +16,7 @@ Each scenario's result is a JSON file in ``--out`` (``SCENARIO.json``), so a run
 
     .venv/bin/lookout bench picture-integrity --jobs 2 --markdown docs/picture-integrity.md
     .venv/bin/lookout bench picture-integrity --shipped none --seed 7 --count 4
+    .venv/bin/lookout bench picture-integrity --shipped none --count 0 --file tests/data/scenarios
 """
 
 from __future__ import annotations
@@ -122,13 +123,22 @@ def _job(args: tuple[str, str, str | None, str]) -> dict[str, Any]:
 
 
 def plan_runs(
-    shipped_names: Sequence[str], seed: int | None, count: int, progress=None
+    shipped_names: Sequence[str],
+    seed: int | None,
+    count: int,
+    progress=None,
+    files: Sequence[str | Path] = (),
 ) -> list[tuple[str, str, str | None]]:
-    """``(source, group, scenario text)`` of every run: the shipped names, then ``count``
-    generated scenarios of set ``seed`` (none when ``seed`` is None or ``count`` is 0)."""
+    """``(source, group, scenario text)`` of every run: the shipped names, the scenario
+    ``files`` (a directory stands for its ``*.yaml``, e.g. the hand-written set of
+    ``tests/data/scenarios``, group "files"), then ``count`` generated scenarios of set
+    ``seed`` (none when ``seed`` is None or ``count`` is 0)."""
     import yaml
 
     runs: list[tuple[str, str, str | None]] = [(n, "shipped", None) for n in shipped_names]
+    for f in files:
+        paths = sorted(Path(f).glob("*.yaml")) if Path(f).is_dir() else [Path(f)]
+        runs += [(str(path), "files", None) for path in paths]
     if seed is not None and count > 0:
         from lookout.scenario.generate import generate
 

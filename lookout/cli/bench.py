@@ -215,6 +215,11 @@ def bench_picture_integrity(
         "--shipped",
         help="Shipped scenarios: all (but barrage, hours long), none, or NAME,NAME,...",
     ),  # fmt: skip
+    files: list[Path] = typer.Option(  # noqa: B008
+        [], "--file",
+        help="Scenario files, or directories of them (repeatable; e.g. the hand-written set, "
+        "tests/data/scenarios).",
+    ),  # fmt: skip
     seed: int = typer.Option(1, help="Seed of the generated set (lookout generate)."),
     count: int = typer.Option(12, help="Generated scenarios (0: none)."),
     jobs: int = typer.Option(2, help="Scenarios run at once, each in its own process."),
@@ -250,10 +255,13 @@ def bench_picture_integrity(
         fail(f"count = {count}, seed = {seed}: expected integers >= 0")
     if jobs < 1:
         fail(f"jobs = {jobs}, expected at least 1")
+    for f in files:
+        if not f.exists():
+            fail(f"file = {str(f)!r}: no such file or directory")
     with stage_progress(disabled=as_json) as progress:
         runs = plan_runs(
             chosen, seed if count else None, count,
-            lambda done, total: progress("generate", done, total),
+            lambda done, total: progress("generate", done, total), files=files,
         )  # fmt: skip
         try:
             results = run(
@@ -264,7 +272,7 @@ def bench_picture_integrity(
             fail(str(e))
     command = (
         f".venv/bin/lookout bench picture-integrity --shipped {shipped_names} --seed {seed} "
-        f"--count {count} --jobs {jobs}"
+        f"--count {count} --jobs {jobs}" + "".join(f" --file {f}" for f in files)
     )
     text = report(results, command)
     if markdown is not None:

@@ -15,6 +15,13 @@ class AimError(LookoutError, ValueError):
 LOFTS = ("minimum-energy", "depressed")
 
 
+def km(x_km: float) -> str:
+    """A length (km) worked out by the planner, as every aim message writes it: whole km from
+    10 km up, one decimal below (``"642 km"``, ``"8.4 km"``). A value the user gave is quoted as
+    given instead (``loft=8.4``)."""
+    return f"{x_km:.0f} km" if abs(x_km) >= 10.0 else f"{x_km:.1f} km"
+
+
 @dataclass(frozen=True)
 class TurnSpec:
     """A bank manoeuvre of a glide: ``bank_deg`` (positive to the right of the flight path) from
@@ -50,6 +57,14 @@ class Aim:
     lift_to_drag: float | None = None
     turns: tuple[TurnSpec, ...] = ()
 
+    def named(self, field: str) -> str:
+        """One field of the aim as a message names it, with the value as given:
+        ``target=(42, 150)``, ``loft=8.4``, ``loft=depressed``, ``range_km=3700``."""
+        if field == "target":
+            return f"target=({self.target_lat_deg:g}, {self.target_lon_deg:g})"
+        value = getattr(self, field)
+        return f"{field}={value:g}" if isinstance(value, int | float) else f"{field}={value}"
+
     def kind(self) -> str:
         if self.orbit_km is not None:
             if self.azimuth_deg is None:
@@ -68,9 +83,9 @@ class Aim:
                 "aim needs azimuth_deg with apogee_km and range_km, a target, or an orbit"
             )
         if not self.range_km > 0:
-            raise AimError(f"range_km={self.range_km} must be positive")
+            raise AimError(f"{self.named('range_km')} must be positive")
         if not self.apogee_km > 0:
-            raise AimError(f"apogee_km={self.apogee_km} must be positive")
+            raise AimError(f"{self.named('apogee_km')} must be positive")
         return "shape"
 
     def manoeuvre(self) -> str | None:
@@ -111,6 +126,6 @@ class Aim:
 
 def check_lat_lon(what: str, lat: float, lon: float) -> None:
     if not -90.0 <= lat <= 90.0:
-        raise AimError(f"{what} latitude {lat} is outside -90..90 degrees")
+        raise AimError(f"{what} latitude {lat:g} is outside -90..90 degrees")
     if not -180.0 <= lon <= 360.0:
-        raise AimError(f"{what} longitude {lon} is outside -180..360 degrees")
+        raise AimError(f"{what} longitude {lon:g} is outside -180..360 degrees")

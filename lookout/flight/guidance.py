@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lookout.flight.aim import AimError
+from lookout.flight.aim import AimError, km
 from lookout.flight.launch import Launch, launch_spec
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR, ecef_to_geodetic, geodesic_inverse
 from lookout.physics.propagate import osculating_orbit, propagate
@@ -148,17 +148,15 @@ def _explain_unreachable(base: Launch, apogee_m: float, range_m: float, outs: li
     name = base.vehicle.name
     ranged = [o for o in outs if o.impacted and o.range_m >= range_m]
     if not ranged:
-        raise AimError(f"range {range_m / 1e3:.0f} km is beyond what {name} can reach")
+        raise AimError(f"range {km(range_m / 1e3)} is beyond what {name} can reach")
     lowest_bo = min(o.burnout_alt_m for o in ranged)
+    what = f"apogee {km(apogee_m / 1e3)} over {km(range_m / 1e3)}"
     if apogee_m < lowest_bo:
         raise AimError(
-            f"apogee {apogee_m / 1e3:.0f} km is below the burnout altitude "
-            f"(~{lowest_bo / 1e3:.0f} km) of {name} at range {range_m / 1e3:.0f} km"
+            f"{what} is below the burnout altitude of {name} that far (about "
+            f"{km(lowest_bo / 1e3)})"
         )
-    raise AimError(
-        f"apogee {apogee_m / 1e3:.0f} km with range {range_m / 1e3:.0f} km is beyond what {name} "
-        "can reach"
-    )
+    raise AimError(f"{what} is beyond what {name} can fly")
 
 
 def _newton(base: Launch, x: np.ndarray, residual, apogee_m, range_m, outs) -> Launch:
@@ -297,8 +295,8 @@ def solve_minimum_energy(base: Launch, range_m: float) -> Launch:
     reach, launch = max_range(replace(base, cutoff_s=full))
     if reach < range_m:
         raise AimError(
-            f"range {range_m / 1e3:.0f} km is beyond what {base.vehicle.name} can reach "
-            f"(at most {reach / 1e3:.0f} km)"
+            f"range {km(range_m / 1e3)} is beyond what {base.vehicle.name} can reach "
+            f"(at most about {km(reach / 1e3)})"
         )
     for _ in range(2):
         launch = _solve_cutoff_for_range(launch, range_m)
@@ -370,7 +368,7 @@ def solve_orbit_many(aims: list[tuple[Launch, float]]) -> list[Launch | AimError
     for i, (base, altitude_m) in enumerate(aims):
         if altitude_m < 150e3:
             out[i] = AimError(
-                f"orbit altitude {altitude_m / 1e3:.0f} km is too low to stay in orbit "
+                f"orbit altitude {km(altitude_m / 1e3)} is too low to stay in orbit "
                 "(at least 150 km)"
             )
             continue
@@ -443,7 +441,7 @@ def solve_orbit_many(aims: list[tuple[Launch, float]]) -> list[Launch | AimError
 
 def _orbit_unreachable(o: _OrbitSolve) -> AimError:
     return AimError(
-        f"orbit altitude {o.altitude_m / 1e3:.0f} km is beyond what {o.base.vehicle.name} can reach"
+        f"orbit altitude {km(o.altitude_m / 1e3)} is beyond what {o.base.vehicle.name} can reach"
     )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lookout.flight.aim import Aim, AimError, check_lat_lon
+from lookout.flight.aim import Aim, AimError, check_lat_lon, km
 from lookout.flight.guidance import (
     KICK_MAX,
     KICK_MIN,
@@ -310,10 +310,11 @@ def _plan_orbits(jobs: list[_Job]) -> None:
         todo = [job for job in todo if job.result is None]
     for job in todo + [job for job in jobs if job.result is None]:
         errs = errors[id(job)]
-        job.result = (
-            errs[0]
+        field = job.aim.named("orbit_km")
+        job.result = AimError(
+            f"{field}: {errs[0]}"
             if len(errs) == 1
-            else AimError(f"no catalogue vehicle can fly this orbit; the largest says: {errs[-1]}")
+            else f"{field}: no catalogue vehicle can fly this orbit; the largest says: {errs[-1]}"
         )
 
 
@@ -681,7 +682,11 @@ def _solve(jobs: list[_Job]) -> None:
     """Newton for every job's current candidate, all in one call per iteration."""
     for job in jobs:
         _next_candidate(job, start=0)
-    for _ in range(MAX_ITERATIONS + 1):
+    # Each candidate has up to MAX_ITERATIONS + 1 rounds before the next is tried, so a job
+    # that goes through several needs that many per candidate (a loft below every vehicle's
+    # was left with no result, and a traceback, when the rounds stopped at one candidate's).
+    rounds = (MAX_ITERATIONS + 2) * max(len(job.candidates) for job in jobs)
+    for _ in range(rounds):
         active = [job for job in jobs if job.result is None]
         if not active:
             break
@@ -735,6 +740,9 @@ def _solve(jobs: list[_Job]) -> None:
                 _next_candidate(job, start=job.current + 1, failed=p)
                 continue
             p.dx = step
+    for job in jobs:
+        if job.result is None:  # not reached with the rounds above; kept as the last word
+            job.result = _explain(job)
 
 
 def _settle(job: _Job, p: _Problem, launch: Launch) -> Launch | AimError:
@@ -749,11 +757,7 @@ def _settle(job: _Job, p: _Problem, launch: Launch) -> Launch | AimError:
     ratio = p.vehicle.booster_mass_kg / small.vehicle.booster_mass_kg
     if ratio <= MUCH_BIGGER:
         return launch
-    what = (
-        f"apogee {p.apogee_m / 1e3:.0f} km with range {p.range_m / 1e3:.0f} km"
-        if p.kind != "minimum-energy"
-        else f"range {p.range_m / 1e3:.0f} km"
-    )
+    field, what = _what(job, p)
     hint = ""
     lifting = [
         v.name
@@ -763,7 +767,7 @@ def _settle(job: _Job, p: _Problem, launch: Launch) -> Launch | AimError:
     if p.kind != "minimum-energy" and lifting and small.vehicle.vehicle_class == "SRBM":
         hint = f", or give the aim a pull-up (pull_up_km) for a manoeuvring SRBM ({lifting[0]})"
     return AimError(
-        f"{what}: {small.vehicle.name} reaches that range but cannot fly this aim; only "
+        f"{field}: {what}: {small.vehicle.name} reaches that range but cannot fly this aim; only "
         f"{p.vehicle.name} ({p.vehicle.liftoff_mass_kg / 1e3:.1f} t, {ratio:.0f} times the "
         f"booster) can: name it (vehicle: {p.vehicle.name}) if that is meant{hint}"
     )
@@ -783,30 +787,43 @@ def _next_candidate(job: _Job, start: int, failed: _Problem | None = None) -> No
     job.result = _explain(job)
 
 
+def _what(job: _Job, p: _Problem) -> tuple[str, str]:
+    """The aim's field at stake in problem ``p`` (as given: ``target=(42, 150)``, ``loft=8.4``,
+    ``apogee_km=20``) and what it asks of the flight, in the planner's figures (``km``)."""
+    aim, dist = job.aim, km(p.range_m / 1e3)
+    if p.kind == "minimum-energy":
+        return aim.named("target"), f"range {dist}"
+    apogee = f"apogee {km(p.apogee_m / 1e3)}"
+    if p.kind == "shape":
+        return f"{aim.named('apogee_km')}, {aim.named('range_km')}", f"{apogee} over {dist}"
+    if aim.loft == "depressed":
+        low = km(minimum_energy_apogee(p.range_m) / 1e3)
+        apogee += f" ({DEPRESSED_APOGEE_FRACTION:g} of the minimum-energy {low})"
+    return aim.named("loft"), f"{apogee} over {dist}"
+
+
 def _explain(job: _Job) -> AimError:
-    """Why no candidate could fly the aim (the largest one's reason)."""
+    """Why no candidate could fly the aim (the largest one's reason), naming the aim's field at
+    stake and its value."""
     p = job.candidates[-1]
     name = p.vehicle.name
-    km = p.range_m / 1e3
+    dist = km(p.range_m / 1e3)
+    field, what = _what(job, p)
     if p.max_reach_m < p.range_m:
-        msg = f"range {km:.0f} km is beyond what {name} can reach"
+        field = job.aim.named("range_km" if p.kind == "shape" else "target")
+        msg = f"range {dist} is beyond what {name} can reach"
         if p.max_reach_m > 0 and p.grid_range is not None:
-            msg += f" (at most about {p.max_reach_m / 1e3:.0f} km)"
+            msg += f" (at most about {km(p.max_reach_m / 1e3)})"
     elif p.kind == "minimum-energy":
-        msg = f"no minimum-energy flight of {name} to {km:.0f} km was found"
+        msg = f"no minimum-energy flight of {name} to {dist} was found"
     else:
-        msg = (
-            f"apogee {p.apogee_m / 1e3:.0f} km with range {km:.0f} km is beyond what {name} can fly"
-        )
+        msg = f"{what} is beyond what {name} can fly"
         low = _lowest_apogee(p)
         if low is not None and p.apogee_m < low:
-            msg = (
-                f"apogee {p.apogee_m / 1e3:.0f} km is below the lowest {name} can fly "
-                f"{km:.0f} km with (about {low / 1e3:.0f} km)"
-            )
+            msg = f"{what} is below the lowest {name} can fly that far (about {km(low / 1e3)})"
     if len(job.candidates) > 1:
         msg = f"no catalogue vehicle can fly this aim; the largest says: {msg}"
-    return AimError(msg)
+    return AimError(f"{field}: {msg}")
 
 
 def _lowest_apogee(p: _Problem) -> float | None:

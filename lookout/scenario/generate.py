@@ -7,7 +7,8 @@ afresh:
 
 - ``srbm``: one to three solid SRBMs (KN-23/-24 class, 2019-2024) from inland or coastal sites,
   or from a vessel at sea, east into the East Sea or west into the Yellow Sea, minimum-energy,
-  depressed (half the minimum-energy apogee) or lofted;
+  depressed (``DEPRESSED_RANGE_KM`` at ``DEPRESSED_FRACTION`` of the minimum-energy apogee) or
+  lofted;
 - ``mrbm``: a liquid MRBM (Nodong class) into the East Sea, minimum-energy or lofted;
 - ``irbm-overflight``: a liquid IRBM (Hwasong-12 class) over northern Japan into the Pacific
   (29 Aug 2017, 15 Sep 2017, 4 Oct 2022), or over western Japan towards Guam (the plan announced
@@ -18,7 +19,10 @@ afresh:
 - ``space-launch``: a three-stage launcher (Chollima-1 class) from Sohae south into orbit (2023).
 
 Every launch is planned (``lookout.flight.plan``, the solution cached) before it is kept, so a
-set holds only flights the catalogue can fly as asked; an aim it cannot fly is drawn again. The
+set holds only flights the catalogue can fly as asked; an aim it cannot fly is drawn again, with
+the same kind of flight, site, loft and salvo (``_Draw.kept``): only its figures are new, so a
+depressed SRBM the catalogue cannot fly at first is drawn again as a depressed SRBM, not as a
+minimum-energy one. The
 partners are Korea, Japan and the United States, with radars chosen and pointed for the flight's
 geometry from generic sites, ships placed at sea near the ground track, two geostationary
 infrared satellites; about one scenario in three adds a fourth partner (Australia) with a ship's
@@ -41,6 +45,7 @@ import yaml
 
 from lookout.flight import Aim, AimError, fly
 from lookout.flight.plancache import plan_cached
+from lookout.flight.planner import minimum_energy_apogee
 from lookout.geodesy import geodesic_direct, geodesic_inverse
 
 #: Launch sites on land (lat, lon deg): areas North Korea has launched from.
@@ -71,6 +76,17 @@ JP_RADARS = [("jp-ewr-north", 39.00, 139.90, 150), ("jp-ewr-west", 34.80, 132.50
              ("jp-ewr-hokkaido", 42.90, 143.20, 300), ("jp-ewr-sado", 38.10, 138.40, 200),
              ("jp-ewr-kyushu", 33.20, 129.70, 150)]  # fmt: skip
 US_RADARS = [("us-fbx-north", 40.90, 140.30, 100), ("us-fbx-west", 35.60, 135.20, 100)]
+
+#: A depressed SRBM's ground range (km) and apogee as a fraction of the minimum-energy apogee
+#: for that range. From the published KN-23 flights without a pull-up
+#: (``lookout/scoring/published_flights.csv``): 9 May 2019's second missile, 270 km at about
+#: 50 km (0.75 of the minimum-energy 67 km); the longer ones (420 km and 600 km at about 50 km,
+#: 0.48 and 0.34) pulled up, which the ballistic srbm-solid cannot (``srbm-lifting`` flies them,
+#: in the shipped kn23-pullup). Iskander-class quasi-ballistic shots of a few hundred km are
+#: quoted at about 50 km too. Below about 0.5 the guidance's flattest pitch-over no longer
+#: reaches (``planner.KICK_MAX``): 0.6-0.7 keeps to the flyable, published side.
+DEPRESSED_RANGE_KM = (220.0, 340.0)
+DEPRESSED_FRACTION = (0.6, 0.7)
 
 #: Plume radiant intensity (kW/sr) the infrared satellites see, per vehicle.
 PLUME_KW_SR = {
@@ -121,6 +137,14 @@ class _Draw:
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
+        self._kept: dict[str, Any] = {}
+
+    def kept(self, name: str, draw: Callable[[], Any]) -> Any:
+        """``draw()`` the first time, the same value on every later attempt: what a flight is
+        (its kind, site, loft, salvo) stays when its figures are drawn again."""
+        if name not in self._kept:
+            self._kept[name] = draw()
+        return self._kept[name]
 
     def u(self, lo: float, hi: float) -> float:
         return float(self.rng.uniform(lo, hi))
@@ -158,31 +182,42 @@ class _Draw:
 
 
 def _srbm(d: _Draw) -> tuple[list[Drawn], str, str]:
-    at_sea = d.u(0, 1) < 0.3
-    name, site = d.pick(SEA_SITES if at_sea else LAND_SITES)
-    west = site[1] < 126.0 and d.u(0, 1) < 0.3
+    at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.3)
+    name, site = d.kept("site", lambda: d.pick(SEA_SITES if at_sea else LAND_SITES))
+    west = d.kept("west", lambda: site[1] < 126.0 and d.u(0, 1) < 0.3)
     az = d.u(200, 250) if west else d.u(45, 115)
-    loft_kind = d.pick(["minimum-energy", "minimum-energy", "depressed", "lofted"])
+    loft_kind = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "depressed",
+                                                "lofted"]))  # fmt: skip
+    loft: str | float = loft_kind
     if loft_kind == "depressed":
-        rng_km = d.u(250, 420)
+        rng_km = d.u(*DEPRESSED_RANGE_KM)
+        fraction = d.u(*DEPRESSED_FRACTION)
+        loft = _r(fraction * minimum_energy_apogee(rng_km * 1e3) / 1e3, 0)
     elif loft_kind == "lofted":
         rng_km = d.u(200, 400)
     else:
         rng_km = d.u(250, 600)
     target = _point(*site, az, rng_km)
-    loft: str | float = loft_kind
     if loft_kind == "lofted":
         loft = _r(d.u(130, 220), 0)
-    n = 1 + int(d.rng.integers(3))
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
     t0 = d.u(60, 150)
     out = []
     for k in range(n):
         # A salvo: the same aim, or a second aim a few tens of km apart.
         tgt = target if k == 0 or d.u(0, 1) < 0.5 else _point(*target, d.u(0, 360), d.u(20, 60))
-        aim = {"target": [_r(tgt[0]), _r(tgt[1])], "loft": loft}
+        apogee = loft
+        if loft_kind == "depressed" and tgt is not target:  # the same fraction for its range
+            apogee = _r(fraction * minimum_energy_apogee(_distance_km(*site, *tgt) * 1e3) / 1e3, 0)
+        aim = {"target": [_r(tgt[0]), _r(tgt[1])], "loft": apogee}
         out.append(d.launch(f"SRBM-{k + 1}", t0 + k * d.u(8, 25), site, "srbm-solid", aim))
     where = "at sea " + name if at_sea else "from " + name
-    desc = f"{n} SRBM(s) {where}, {rng_km:.0f} km on bearing {az:.0f}, {loft_kind}"
+    how = (
+        f"depressed to {fraction:.2f} of the minimum-energy apogee"
+        if loft_kind == "depressed"
+        else loft_kind
+    )
+    desc = f"{n} SRBM(s) {where}, {rng_km:.0f} km on bearing {az:.0f}, {how}"
     return (
         out,
         desc,
