@@ -280,7 +280,8 @@ def _icbm_lofted(d: _Draw) -> tuple[list[Drawn], str, str]:
     apogee = _r(d.u(lo_km, hi_km), 0)
     aim = {"target": [_r(tgt[0]), _r(tgt[1])], "loft": apogee}
     out = [d.launch("ICBM-1", d.u(60, 180), site, vehicle, aim)]
-    desc = f"a {vehicle} ICBM from {name} lofted to {apogee:.0f} km, {rng_km:.0f} km east"
+    article = "an" if vehicle[0] in "aeiou" else "a"
+    desc = f"{article} {vehicle} ICBM from {name} lofted to {apogee:.0f} km, {rng_km:.0f} km east"
     return out, desc, "Like the lofted Hwasong-14/-15/-17/-18 flights of 2017-2023."
 
 
