@@ -517,8 +517,9 @@ def test_ground_track_kept_between_updates_is_the_whole_past_computed_again(trut
         head = launches[min(k // 30, len(launches) - 1)]
         out = Assessment(t=float(t), track_id="x", state=tr.state_at(t), covariance=RADAR_P,
                          phase="coast", boost_prob=0.0)  # fmt: skip
-        if head is not None:
+        if head is not None:  # the track's own boost's (the head of a flown ground track)
             out.launch_time, out.launch_lat, out.launch_lon = head
+            out.launch_method = "boost"
         got = a._ground_track(out, m)
         ts, lats, lons = list(m.ground_t), list(m.ground_lat), list(m.ground_lon)
         if head is not None:
