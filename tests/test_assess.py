@@ -517,8 +517,9 @@ def test_ground_track_kept_between_updates_is_the_whole_past_computed_again(trut
         head = launches[min(k // 30, len(launches) - 1)]
         out = Assessment(t=float(t), track_id="x", state=tr.state_at(t), covariance=RADAR_P,
                          phase="coast", boost_prob=0.0)  # fmt: skip
-        if head is not None:
+        if head is not None:  # the track's own boost's (the head of a flown ground track)
             out.launch_time, out.launch_lat, out.launch_lon = head
+            out.launch_method = "boost"
         got = a._ground_track(out, m)
         ts, lats, lons = list(m.ground_t), list(m.ground_lat), list(m.ground_lon)
         if head is not None:
@@ -626,6 +627,64 @@ def test_no_launch_point_from_a_state_only_probably_climbing(truth):
     m2 = mahalanobis2(out.launch_lat, out.launch_lon, out.launch_ellipse.cov_en,
                       launch.site_lat, launch.site_lon)  # fmt: skip
     assert m2 <= CHI2_2D_95
+
+
+#: Generated gen-11-01's reentry vehicle track (10036 of ``lookout track``), started again on
+#: the way down: at two assessments 2,328 and 2,333 s after launch, its error from the truth and
+#: its covariance (sigmas and correlations) in the truth's (along track, across, up) frame (m,
+#: m/s).
+_RV_TRACK = (
+    (2328.0, [-817.8, -2966.1, -738.4, -96.9, -209.7, -45.8],
+     [2059.7, 3218.4, 1106.8, 309.7, 403.0, 138.8],
+     [[1.0, 0.45, 0.6, 0.89, 0.27, 0.44], [0.45, 1.0, 0.97, 0.21, 0.9, 0.86],
+      [0.6, 0.97, 1.0, 0.36, 0.84, 0.9], [0.89, 0.21, 0.36, 1.0, 0.07, 0.27],
+      [0.27, 0.9, 0.84, 0.07, 1.0, 0.91], [0.44, 0.86, 0.9, 0.27, 0.91, 1.0]]),
+    (2333.0, [666.5, 644.5, 296.8, 50.5, 93.9, 33.8], [733.4, 1272.5, 445.9, 55.5, 94.5, 33.1],
+     [[1.0, 0.65, 0.76, 0.88, 0.57, 0.69], [0.65, 1.0, 0.98, 0.56, 0.88, 0.88],
+      [0.76, 0.98, 1.0, 0.67, 0.87, 0.89], [0.88, 0.56, 0.67, 1.0, 0.65, 0.77],
+      [0.57, 0.88, 0.87, 0.65, 1.0, 0.98], [0.69, 0.88, 0.89, 0.77, 0.98, 1.0]]),
+)  # fmt: skip
+
+
+def test_a_track_started_on_the_way_down_names_no_launch_point_it_cannot_place():
+    """Generated gen-11-01: a lofted ICBM (apogee 3,280 km, 1,080 km east) whose reentry
+    vehicle's track was lost round the apogee and started again 1,000 km up on the way down.
+    Its first coasting states (``_RV_TRACK``: velocity 100-300 m/s uncertain), flown back over
+    2,300 s, put the launch point 320 km from the site (1 sigma 480 x 570 km: a phantom
+    launch), then 150 km off on Korea's north-west islands, whose land the ground track from
+    there was claimed to have overflown. A coast state gives no launch point until its own
+    uncertainty, flown back, places it within 50 km (95 %, ``BACKWARD_STATE_MAX_M``), and no
+    land is claimed from one; the same states known to 1 m/s name one within 50 km or none."""
+    from lookout.flight import Aim
+    from lookout.flight.plancache import plan_cached
+
+    launch = plan_cached(39.03, 125.75, Aim(target_lat_deg=35.64, target_lon_deg=137.14,
+                         loft=3281.0), "icbm-liquid-2stage-light", "ICBM-1", 0.0)  # fmt: skip
+    (tr,) = fly([launch], debris=False)
+
+    def looks(exact: bool):
+        for t, dx, sd, corr in _RV_TRACK:
+            x = tr.state_at(t)
+            up = x[:3] / np.linalg.norm(x[:3])
+            along = x[3:] - np.dot(x[3:], up) * up
+            along /= np.linalg.norm(along)
+            B = np.zeros((6, 6))
+            B[:3, :3] = B[3:, 3:] = np.array([along, np.cross(up, along), up]).T
+            P = np.outer(sd, sd) * np.array(corr)
+            if exact:
+                yield t, x, np.diag([100.0**2] * 3 + [1.0] * 3)
+            else:
+                yield t, x + B @ np.array(dx), B @ P @ B.T
+
+    for exact in (False, True):
+        a = Assessor()
+        for t, x, P in looks(exact):
+            out = a.update(t, ["RV"], x[None], P[None], np.zeros(1))[0]
+            assert "KR" not in out.overflown_codes, (exact, t, out.overflown_codes)
+            if out.launch_lat is None:
+                continue
+            d = geodesic_inverse(out.launch_lat, out.launch_lon, launch.site_lat, launch.site_lon)
+            assert float(d[0]) <= 50e3, (exact, t, float(d[0]))
 
 
 def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):

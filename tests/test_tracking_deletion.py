@@ -93,3 +93,63 @@ def test_a_declared_radar_out_of_action_judges_no_track():
     _, _, _, coverage = _young_track_then_nothing(outages=[(t_cut, 10_000.0)])
     rep = reports_each_second(feed, t_end, coverage=coverage)
     assert rep.t.max() > t_cut + 200.0, (t_cut, rep.t.max(), t_end)
+
+
+def test_a_dormant_track_put_back_to_sleep_keeps_what_its_radars_had_learned():
+    """A dormant track (its object unseen for 30 min) woken by one detection of a radar that
+    sees its object at a few per cent of its looks (a reentry vehicle at 2,000 km), and put back
+    to sleep when nothing follows (``Wakes.unwake``: taken for a false alarm), is put back with
+    the detection probability that radar had learned, not raised by the hit it no longer
+    counts: the radar's later misses cost it nothing, as before the wake. Measured on generated
+    gen-11-01: the hits kept, each miss cost 0.15, and the dormant reentry vehicle's track was
+    scored out before the other radars saw it again (a new track, flown back to a phantom
+    launch)."""
+    from lookout.geodesy import enu_basis, geodetic_to_ecef
+    from lookout.tracking.association import refresh_coarse
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.existence import RadarLooks, Wakes
+    from lookout.tracking.mixing import COAST, NMODE, NX
+    from lookout.tracking.store import TrackStore
+
+    cfg = TrackerConfig()
+    lat, lon = np.radians(35.6), np.radians(135.2)
+    site = np.asarray(geodetic_to_ecef(lat, lon, 100.0), dtype=float)
+    basis = np.asarray(enu_basis(lat, lon), dtype=float)
+    far = RadarCoverage(
+        max_range_m=2500e3, el_min_rad=0.0, el_max_rad=np.radians(85.0), boresight_rad=0.0,
+        half_span_rad=np.pi, revisit_s=1.0, phase_s=0.0,
+        antenna=lambda t: (np.tile(site, (np.size(t), 1)), np.tile(basis, (np.size(t), 1, 1))),
+    )  # fmt: skip
+    tracks = TrackStore()
+    x = np.zeros((1, NMODE, NX))
+    x[0, :, :3] = np.asarray(geodetic_to_ecef(np.radians(38.0), np.radians(131.0), 1.8e6))
+    P = np.tile(np.diag([100.0**2] * 3 + [1.0] * 3 + [1e-4] * (NX - 6)), (1, NMODE, 1, 1))
+    tracks.add(x, P, np.eye(NMODE)[[COAST]], t=0.0, hits=50, llr=1000.0, timeout=600.0)
+    tracks.confirmed[0] = True
+    refresh_coarse(tracks, np.array([0]), cfg)
+    looks = RadarLooks(cfg, tracks, {"far": far})
+    none = np.zeros(0, dtype=np.int64)
+    # Thirty minutes on, the far radar looks at the dormant track and misses it: at a learned
+    # Pd under the floor (no hit in ten looks) its misses tell nothing.
+    for t in np.arange(1800.0, 1810.0):
+        looks.note("far", t, site, basis, none, far)
+    assert (tracks.hits[0], tracks.llr[0]) == (50, 1000.0)
+    wakes = Wakes(cfg, tracks)
+    before = {a: getattr(tracks, a)[0].copy() for a in ("pd_hits", "pd_looks", "pd_run", "llr")}
+    # One detection wakes it (the update's score and its hit), and a new radar looks at it.
+    wakes.note(np.array([0]), 1810.0, 5.0, np.array([0.0]), np.array([5.0]))
+    tracks.llr[0] += 30.0
+    tracks.llr_max[0] = tracks.llr[0]
+    tracks.t[0] = tracks.t_base[0] = 1810.0
+    looks.note("far", 1810.0, site, basis, np.array([0]), far)
+    looks.note("near", 1811.0, site, basis, none, far)
+    assert tracks.pd_hits[0, 0] > before["pd_hits"][0]
+    # Nothing follows: put back to sleep as it was, the learned Pd too.
+    wakes.unwake(1820.0, 5.0)
+    assert tracks.llr[0] == before["llr"]
+    np.testing.assert_array_equal(tracks.pd_hits[0, :1], before["pd_hits"])
+    np.testing.assert_array_equal(tracks.pd_looks[0, :1], before["pd_looks"])
+    assert tracks.pd_hits[0, 1] == tracks.pd_looks[0, 1] == 0.0
+    for t in np.arange(1821.0, 1841.0):
+        looks.note("far", t, site, basis, none, far)
+    assert tracks.llr[0] == before["llr"], tracks.llr[0] - before["llr"]

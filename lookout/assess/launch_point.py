@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lookout.assess.impact import BallisticPrior, sigma_points
+from lookout.assess.impact import CHI2_2D_95, BallisticPrior, sigma_points
 from lookout.geodesy import (
     ecef_to_geodetic,
     enu_basis,
@@ -67,6 +67,18 @@ BACKWARD_TIME_S = 60.0
 #: The ballistic arc reaches the ground sooner, flown back, than the boost took: the launch time
 #: is this much (s) before the arc's ground time (catalogue flights: 20-100 s).
 BACKWARD_TIME_OFFSET_S = 60.0
+#: A coast state whose own uncertainty, flown back, spreads its launch point wider than this
+#: (m, the 95 % ellipse's semi-major axis of the flight back alone, without the boost's model
+#: error) gives no launch point (``launch_from_coast``): the resolution of a launch site, the
+#: 50 km within which ``lookout.scoring.claims`` counts a launch point true. The model error
+#: (``BACKWARD_ALONG_FRACTION``) is what the unknown boost adds to any state, however well
+#: known; this is what the track itself does not yet know. Measured on generated gen-11-01:
+#: a lofted ICBM's reentry vehicle, its track started again 1,000 km up on the way down, its
+#: velocity 100-400 m/s uncertain in its first seconds, was flown back 2,300 s to a launch
+#: point 320 km from the site (its flight back alone 1 sigma ~500 km), then 150 km off on
+#: Korea's north-west islands (~130 km), both named; 50 s later, known to 12 km, it was 12 km
+#: from the site.
+BACKWARD_STATE_MAX_M = 50e3
 #: Backward integration step (s) and the longest time flown back.
 BACKWARD_DT_S = 2.0
 BACKWARD_MAX_S = 3600.0
@@ -221,9 +233,12 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     # A launch point less certain (1 sigma, major axis) than the distance it was flown back
     # says nothing of where the launch was: no launch point (srbm-salvo: a false track whose
     # velocity no sensor fixed, 3 km/s uncertain, flown back 900 km to Japan +- 2,900 km; a
-    # missile's track after burnout: 35 km back +- 10 km).
+    # missile's track after burnout: 35 km back +- 10 km). Nor does one that the state's own
+    # uncertainty, flown back, spreads over more than a launch area (``BACKWARD_STATE_MAX_M``).
     major = np.sqrt(np.linalg.eigvalsh(np.nan_to_num(est.cov_en, nan=np.inf))[:, -1])
-    vague = ~(major <= np.nan_to_num(dist, nan=0.0))
+    own = np.nan_to_num(est.cov_en - extra, nan=np.inf)
+    own_major = np.sqrt(np.maximum(np.linalg.eigvalsh(own)[:, -1], 0.0) * CHI2_2D_95)
+    vague = ~(major <= np.nan_to_num(dist, nan=0.0)) | ~(own_major <= BACKWARD_STATE_MAX_M)
     if vague.any():
         est.lat[vague] = est.lon[vague] = est.t[vague] = est.t_sigma[vague] = np.nan
         est.cov_en[vague] = np.nan
