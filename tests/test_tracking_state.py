@@ -136,3 +136,81 @@ def test_a_track_woken_by_a_false_alarm_is_put_back_exactly_as_it_was(phase, gap
     changed = {name for name in names
                if not np.array_equal(woken[name], saved[name], equal_nan=True)}  # fmt: skip
     assert {"xm", "Pm", "mu", "xs", "Ps", "fixes", "pd_hits", "llr"} <= changed, changed
+
+
+def test_drag_kept_from_pushing_moves_a_formations_relative_state_with_its_track():
+    """A formation's track carries the pair's relative state ``r`` with its cross-covariance
+    (``formations.update_formation``), estimated jointly with the track's modes. When an update
+    leaves a coasting mode's drag coefficient negative, ``update.truncate_drag`` moves that
+    mode's estimate by its regression on ``kappa``; ``r`` must move by its own covariance with
+    ``kappa`` as well, or the track and the relative state it carries are two different beliefs
+    (the partner's detection, measuring the track less ``r``, then sees the move twice). The
+    per-mode result is checked against the joint state ``[x; r]`` updated by hand with
+    ``[H, 0]`` and truncated at ``kappa >= 0`` on the joint Gaussian (the truncated mean of
+    ``kappa``, every other state moved by its regression on it)."""
+    from scipy.stats import norm
+
+    from lookout.geodesy import geodetic_to_ecef
+    from lookout.tracking import measure
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.formations import Formation
+    from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
+    from lookout.tracking.motion import KAPPA, NX
+    from lookout.tracking.scans import Scan
+    from lookout.tracking.update import update_modes
+
+    rng = np.random.default_rng(13)
+    s = geodetic_to_ecef(np.radians(37.0), np.radians(128.5), 0.0)
+    p = geodetic_to_ecef(np.radians(39.0), np.radians(129.0), 150e3)
+    up = p / np.linalg.norm(p)
+    vel = 2500.0 * np.cross(up, [0.0, 0.0, 1.0]) / np.linalg.norm(np.cross(up, [0.0, 0.0, 1.0]))
+    x = np.zeros(NX)
+    x[0:3], x[3:6], x[KAPPA] = p, vel, 0.5
+    # A joint covariance of the track's state and the relative state, correlated throughout:
+    # metres and metres per second, kappa (KAPPA_UNIT) to 2, the relative state to metres.
+    scale = np.array([30.0] * 3 + [3.0] * 3 + [1.0] * 3 + [2.0] + [5.0] * 3 + [0.5] * 3)
+    A = rng.standard_normal((NX + 6, NX + 6)) * scale[:, None]
+    Y = A @ A.T / (NX + 6) + np.diag(scale**2) * 0.05
+    r = rng.standard_normal(6) * scale[NX:]
+    B = enu_basis(np.radians(37.0), np.radians(128.5))
+    R = np.diag([50.0**2, 2e-4**2, 2e-4**2])
+    scan = Scan(t=100.0, sensor="r1", kind="radar", z=np.zeros((1, 3)), R=R[None],
+                s=s, index=np.array([0]), s_vel=np.zeros(3), B=B)  # fmt: skip
+    zh, H = measure.predict("radar", x[None], scan, 3)
+    H = H[0]
+    # A detection whose innovation pushes kappa three sigmas below zero.
+    Ha = np.zeros((3, NX + 6))
+    Ha[:, :6] = H
+    S = Ha @ Y @ Ha.T + R
+    gain_k = (Y @ Ha.T @ np.linalg.inv(S))[KAPPA]
+    nu = -gain_k @ S / (gain_k @ S @ gain_k) * (x[KAPPA] + 3.0 * np.sqrt(Y[KAPPA, KAPPA]))
+    scan.z[0] = zh[0] + nu
+
+    # By hand: the joint update, then the truncation on the joint Gaussian.
+    y0 = np.concatenate([x, r])
+    K = Y @ Ha.T @ np.linalg.inv(S)
+    y = y0 + K @ nu
+    Yp = Y - K @ S @ K.T
+    assert y[KAPPA] < 0.0
+    sk = np.sqrt(Yp[KAPPA, KAPPA])
+    a = y[KAPPA] / sk
+    mean = y[KAPPA] + sk * norm.pdf(a) / norm.cdf(a)
+    want = y + Yp[:, KAPPA] * (mean - y[KAPPA]) / sk**2
+
+    xp = np.repeat(x[None, None], NMODE, axis=1)
+    Pp = np.repeat(Y[None, None, :NX, :NX], NMODE, axis=1)
+    c = np.full((1, NMODE), 1.0 / NMODE)
+    empty = np.zeros(0, dtype=np.int64)
+    f = Formation(rows=empty, w=np.zeros(0), own=empty, other=empty, sign=np.zeros(0),
+                  extra=np.zeros((0, 3, 3)), r0=np.zeros((0, 6)), Prr0=np.zeros((0, 6, 6)),
+                  partner=empty)  # fmt: skip
+    f.rel, f.ids, f.rel_partner = np.array([0]), np.array([7]), np.array([8])
+    f.r, f.Prr, f.C = r[None], Y[None, NX:, NX:], Y[None, :NX, NX:]
+    x_new, _, _ = update_modes(scan, np.array([0]), f, xp, Pp, c, np.ones(1, bool),
+                               TrackerConfig())  # fmt: skip
+    for mode in (COAST, MANOEUVRE):  # the modes where drag is the only force along the path
+        np.testing.assert_allclose(x_new[0, mode], want[:NX], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(f.r_m[0, mode], want[NX:], rtol=1e-9, atol=1e-9)
+    # The boost mode's kappa is clipped, nothing moved with it: its relative state is the
+    # joint update's.
+    np.testing.assert_allclose(f.r_m[0, BOOST], y[NX:], rtol=1e-9, atol=1e-9)
