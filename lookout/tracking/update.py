@@ -221,7 +221,8 @@ def shift_relative(f: Formation, moved: np.ndarray, gain: np.ndarray) -> None:
     each by its regression factor ``gain`` times the relative state's covariance with
     ``kappa`` (``f.C_m``, the cross-covariance's ``kappa`` row). Moved alone, the track's
     estimate and the relative state it carries were of two different beliefs: the partner's
-    detection, measuring the track less the relative state, then saw the shift twice."""
+    predicted position (the track less the relative state, for the older) moved with the
+    track alone, not as their joint estimate says."""
     track, mode = np.divmod(moved, NMODE)
     of = {int(row): i for i, row in enumerate(f.rel.tolist())}
     k = np.array([of.get(int(row), -1) for row in track.tolist()], dtype=np.int64)
