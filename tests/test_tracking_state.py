@@ -144,7 +144,7 @@ def test_drag_kept_from_pushing_moves_a_formations_relative_state_with_its_track
     leaves a coasting mode's drag coefficient negative, ``update.truncate_drag`` moves that
     mode's estimate by its regression on ``kappa``; ``r`` must move by its own covariance with
     ``kappa`` as well, or the track and the relative state it carries are two different beliefs
-    (the partner's detection, measuring the track less ``r``, then sees the move twice). The
+    (the partner's position it predicts, the track less ``r``, moves with the track alone). The
     per-mode result is checked against the joint state ``[x; r]`` updated by hand with
     ``[H, 0]`` and truncated at ``kappa >= 0`` on the joint Gaussian (the truncated mean of
     ``kappa``, every other state moved by its regression on it)."""
