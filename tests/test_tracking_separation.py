@@ -86,7 +86,13 @@ def test_nees_of_an_mrbm_and_its_stage_parted_in_the_air_within_bounds():
     # the other way round; either way the payload's coast NEES has a median of 10-14 (6 dof) over
     # 140-320 s, the formation's overconfidence above. Seeds 3 and 4 (not tuned on): 0.99 and
     # 0.74, seed 4's 137 out mostly under the lower bound (NEES 0.5-1.0 over 320-540 s, long
-    # after the pair's formation: underconfident). The mean's bar is unchanged.
+    # after the pair's formation: underconfident). The mean's bar is unchanged. The detections
+    # the two tracks take of each other's object before and around their formation are not it
+    # either (branch wake-restore, 2026-12-04): fed without them (seed 2's 10 at 118.6-204.6 s,
+    # seed 4's 25 at 118.6-209.6 s), seed 2's payload 0.826 -> 0.794, seed 4's 0.742 -> 0.767. Seed
+    # 2's payload leaves its burn 90-130 m off across its path (position NEES 6.4 over 140-160 s,
+    # the stage's track, born at the parting on the same ship radar's detections, 3.4), an offset
+    # its covariance does not hold and the precise radar takes 150 s to remove.
     values = list(fractions.values())
     assert len(values) == 4 and np.mean(values) >= 0.9 and min(values) >= 0.80, fractions
 

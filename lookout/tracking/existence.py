@@ -29,11 +29,31 @@ TENTATIVE_DROP_LLR = math.log(0.01)
 #: A tentative track waits for this many of its sensor's revisits (a missed scan, then the
 #: next) before it is timed out, and a woken track for its detections as long.
 TENTATIVE_REVISITS = 2.5
-#: What is put back when a woken track is found woken by a false alarm (``Wakes.unwake``): its
-#: estimate and score, and what its radars' looks taught of its detection probability
-#: (``PD_ARRAYS``, one column per radar, ``RadarLooks.note``).
-WAKE_ARRAYS = ("xm", "Pm", "mu", "t", "t_base", "hits", "llr", "llr_max")
-PD_ARRAYS = ("pd_hits", "pd_looks", "pd_t", "pd_run")
+#: What is put back when a woken track is found woken by a false alarm (``Wakes.unwake``):
+#: every per-track array (``store.TRACK_ARRAYS``) an update, a rebase or a radar's look
+#: writes. The IMM's modes and the boost mode's staging hypothesis (``xs``, ``Ps``,
+#: ``share``: a rebase moves them with the modes, so one without the other is an estimate
+#: of two times), the exhaust speed learnt from the thrust (``mixing.EXHAUST_ARRAYS``), the
+#: times seen thrusting and lifting, the last infrared detection, the fixes, the score and
+#: the radars' looks (the looks at the woken estimate since are forgotten with the score
+#: they cost it; a radar first seen since has no looks at the track: zeros).
+WAKE_ARRAYS = (
+    "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
+    "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
+    "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
+    "pd_hits", "pd_looks", "pd_t", "pd_run",
+)  # fmt: skip
+#: ... and what is deliberately kept: the records of a track's birth, which no update
+#: writes (``ids``, ``timeout``, ``parent``, ``born``, ``parted``, ``thrust_dir``), its
+#: confirmation (only confirmed tracks are woken, and it is never taken back), and the coarse
+#: gate's extrapolation, found again from the restored estimate (``refresh_coarse``).
+#: ``WAKE_ARRAYS`` and ``WAKE_KEPT`` together are ``store.TRACK_ARRAYS``.
+WAKE_KEPT = (
+    "ids", "timeout", "parent", "born", "parted", "thrust_dir", "confirmed",
+    "cpos", "cvel", "cacc", "csig", "cdrag",
+)  # fmt: skip
+#: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
+_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run")
 
 
 def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
@@ -224,8 +244,9 @@ class Wakes:
     def note(
         self, idx: np.ndarray, t: float, lost_s: float, boost: np.ndarray, dll: np.ndarray
     ) -> None:
-        """Before tracks ``idx`` are updated at ``t`` (their new boost probabilities ``boost``,
-        their detections' score increments ``dll``): remember the estimate of each confirmed
+        """Before tracks ``idx`` are updated at ``t`` (before any of their arrays is written:
+        their new boost probabilities ``boost``, their detections' score increments ``dll``,
+        passed in): remember the state (``WAKE_ARRAYS``) of each confirmed
         one woken by this detection, and count the updates of those woken earlier, forgetting
         the estimate once they are as many as a new track needs (``confirm_hits``).
 
@@ -262,32 +283,32 @@ class Wakes:
                 else:
                     self.woken[key] = (t_wake, hits + 1, saved)
             elif wake[k]:
-                saved = tuple(getattr(tracks, a)[i].copy() for a in WAKE_ARRAYS + PD_ARRAYS)
+                saved = tuple(getattr(tracks, a)[i].copy() for a in WAKE_ARRAYS)
                 self.woken[key] = (t, 1, saved)
 
     def unwake(self, t: float, wait: float) -> None:
         """Put back to sleep, with the estimate they had, the woken tracks not updated again
         within ``wait`` s (a tentative track's timeout): what woke them was a false alarm.
 
-        The detection probabilities its radars' looks taught (``PD_ARRAYS``) are put back too:
-        a detection taken for a false alarm is no hit of the track's object. Kept, it raised the
-        learned ``Pd`` of a radar that sees the object at a few per cent of its looks above
-        ``miss_pd_floor``, so that each of its later misses cost score, while the score the
-        detection had brought was put back: measured on generated gen-11-01 (a lofted ICBM,
-        its reentry vehicle seen again at 2,000 km by one radar once in 8-14 scans), the dormant
-        track woken and put back four times, then scored out 150 s before the reentry vehicle
-        came into the other radars' view, where a new track was started on it and flown back
-        to a phantom launch 320 km from the site (and a false overflight of Korea)."""
+        The detection probabilities its radars' looks taught (``pd_*`` in ``WAKE_ARRAYS``) are
+        put back too: a detection taken for a false alarm is no hit of the track's object.
+        Kept, it raised the learned ``Pd`` of a radar that sees the object at a few per cent of
+        its looks above ``miss_pd_floor``, so that each of its later misses cost score, while
+        the score the detection had brought was put back: measured on generated gen-11-01 (a
+        lofted ICBM, its reentry vehicle seen again at 2,000 km by one radar once in 8-14
+        scans), the dormant track woken and put back four times, then scored out 150 s before
+        the reentry vehicle came into the other radars' view, where a new track was started on
+        it and flown back to a phantom launch 320 km from the site (and a false overflight of
+        Korea)."""
         tracks = self.tracks
-        names = WAKE_ARRAYS + PD_ARRAYS
         for key, (t_wake, _, saved) in list(self.woken.items()):
             i = int(np.searchsorted(tracks.ids[: tracks.n], key))
             if i >= tracks.n or tracks.ids[i] != key:
                 del self.woken[key]
             elif t - t_wake > wait and t - tracks.t[i] > 0.0:
-                for name, value in zip(names, saved, strict=True):
+                for name, value in zip(WAKE_ARRAYS, saved, strict=True):
                     arr = getattr(tracks, name)
-                    if name in PD_ARRAYS:
+                    if name in _PER_RADAR:
                         # A radar met since (a column added, ``RadarLooks.note``) had not
                         # looked at the track before.
                         arr[i] = 0.0

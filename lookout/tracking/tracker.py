@@ -488,22 +488,23 @@ class Tracker:
         lifts = manoeuvre.seen_lifting(
             x_new[:, MANOEUVRE], P_new[:, MANOEUVRE], mu[:, MANOEUVRE], cfg.manoeuvre
         )
-        tracks.lifted[ia] = np.where(
-            lifts, np.minimum(tracks.lifted[ia], scan.t), tracks.lifted[ia]
-        )
+        lifted = np.where(lifts, np.minimum(tracks.lifted[ia], scan.t), tracks.lifted[ia])
         reseed_boost(
             x_new,
             P_new,
             mu,
             cfg,
             ~young_boost(tracks.born[ia], tracks.parent[ia], tracks.thrust_t0[ia], scan.t, cfg),
-            np.isfinite(tracks.lifted[ia]),
+            np.isfinite(lifted),
         )
         # A negligible boost mode has no second hypothesis: it restarts with it.
         seed = mu[:, BOOST] < cfg.boost_reseed_prob
         share[seed], xs[seed], Ps[seed] = 0.0, x_new[seed, BOOST], P_new[seed, BOOST]
-        tracks.xs[ia], tracks.Ps[ia], tracks.share[ia] = xs, Ps, share
+        # The tracks a detection wakes keep the state they had (``existence.Wakes``): noted
+        # before any of their arrays is written.
         self.wakes.note(ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll)
+        tracks.lifted[ia] = lifted
+        tracks.xs[ia], tracks.Ps[ia], tracks.share[ia] = xs, Ps, share
         if kind == "infrared":
             last = tracks.ir_sensor[ia]
             tracks.fixes[ia] += (last >= 0) & (last != self.infrared.code(scan.sensor))

@@ -120,9 +120,12 @@ def update_modes(
     # the track; in the boost mode thrust and drag share that direction (only their sum is
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
     drag_only = np.concatenate([np.tile(np.arange(NMODE) != BOOST, na), np.zeros(st.size, bool)])
-    ll[drag_only] += truncate_drag(
+    dll_drag, moved, gain = truncate_drag(
         xs[drag_only], Ps[drag_only], x_new, P_new, np.flatnonzero(drag_only)
     )
+    ll[drag_only] += dll_drag
+    if formation is not None and formation.rel is not None and moved.size:
+        shift_relative(formation, moved, gain)
     x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
     P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
     x_st, P_st, ll_st = x_new[nm:], P_new[nm:], ll[nm:]
@@ -171,7 +174,10 @@ def update_modes(
 def truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray):
     """Drag cannot push: ``kappa >= 0`` honoured in an update (predictions ``xs``, ``Ps`` of
     the mode-expanded ``rows`` of the updates ``x_new``, ``P_new``, changed in place). Returns
-    the log of each row's evidence factor for the constraint.
+    the log of each row's evidence factor for the constraint, the rows whose estimate it
+    moved and the regression factor ``g`` of each (the move of ``kappa``'s mean over its
+    variance: every state correlated with ``kappa`` moves by its covariance with it times
+    ``g``; ``shift_relative`` moves a formation's relative state so).
 
     The belief is the Gaussian restricted to ``kappa >= 0``. For a linear update the
     likelihood of a detection under the restricted prior is the Gaussian one times
@@ -194,6 +200,7 @@ def truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray
     a = k / s
     dll = log_ndtr(a) - log_ndtr(xs[:, KAPPA] / s0)
     neg = np.flatnonzero(k < 0.0)
+    gain = np.zeros(0)
     if neg.size:
         k, a, s = k[neg], a[neg], s[neg]
         neg = rows[neg]
@@ -201,6 +208,26 @@ def truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray
         lam = np.exp(-0.5 * a * a - 0.5 * _LOG_2PI - log_ndtr(a))
         mean = k + s * lam
         col = P_new[neg, :, KAPPA]  # (k, 10): covariances with kappa
-        x_new[neg] += col * ((mean - k) / (s * s))[:, None]
+        gain = (mean - k) / (s * s)
+        x_new[neg] += col * gain[:, None]
         x_new[neg, KAPPA] = np.maximum(x_new[neg, KAPPA], 0.0)
-    return dll
+    return dll, neg, gain
+
+
+def shift_relative(f: Formation, moved: np.ndarray, gain: np.ndarray) -> None:
+    """The relative states of the formation ``f`` (its per-mode updates ``f.r_m``, which
+    ``update_formation`` estimated jointly with their tracks' modes) moved with the mode
+    estimates ``truncate_drag`` moved: ``moved`` (mode-expanded rows, ``NMODE`` per track),
+    each by its regression factor ``gain`` times the relative state's covariance with
+    ``kappa`` (``f.C_m``, the cross-covariance's ``kappa`` row). Moved alone, the track's
+    estimate and the relative state it carries were of two different beliefs: the partner's
+    predicted position (the track less the relative state, for the older) moved with the
+    track alone, not as their joint estimate says."""
+    track, mode = np.divmod(moved, NMODE)
+    of = {int(row): i for i, row in enumerate(f.rel.tolist())}
+    k = np.array([of.get(int(row), -1) for row in track.tolist()], dtype=np.int64)
+    sel = k >= 0
+    if not sel.any():
+        return
+    k, mode, g = k[sel], mode[sel], gain[sel]
+    f.r_m[k, mode] += f.C_m[k, mode, KAPPA, :] * g[:, None]
