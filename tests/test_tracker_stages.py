@@ -178,6 +178,39 @@ def test_two_tracks_take_their_own_detections_and_a_far_one_is_gated_out():
     assert 1 not in jb.tolist() and formation is None
 
 
+@pytest.mark.parametrize("thrust_ago_s", [1.0, None])
+def test_a_track_that_just_burnt_out_keeps_the_detection_ahead_when_a_piece_is_born(thrust_ago_s):
+    """A confirmed track seen thrusting a second ago, flying away from the radar at 2.3 km/s,
+    and at the next scan two detections in its gate along its velocity: one 60 m ahead of its
+    prediction, one 40 m behind (a stage dropped at burnout), nearer the prediction, so GNN
+    gives the track the one behind. The track keeps the one ahead and the one behind is
+    left over to start the piece (old seed-3 #2: the track took the stage's detection at
+    burnout, then the missile's from another radar, and held the missile with a second track
+    for 32 s). A track not seen thrusting within ``separation_lookback_s`` keeps GNN's."""
+    tracker = Tracker()
+    s, B = _radar_site()
+    p = s + B.T @ np.array([0.0, 300e3, 60e3])
+    v = p - s
+    v *= 2300.0 / np.linalg.norm(v)
+    (tid,) = _coasting_tracks(tracker, p[None], v)
+    tracker.tracks.confirmed[0] = True
+    t = 10.0
+    if thrust_ago_s is not None:
+        tracker.tracks.boosted[0] = t - thrust_ago_s
+    cand = np.arange(1)
+    xp, Pp, c, xbar, _, staged = tracker._predict(cand, t)
+    u = xbar[0, 3:6] / np.linalg.norm(xbar[0, 3:6])
+    ahead, behind = xbar[0, :3] + 60.0 * u, xbar[0, :3] - 40.0 * u
+    scan = _radar_scan(tracker, s, B, np.stack([behind, ahead]), t, sigma=(15.0, 1e-3, 1e-3))
+    ia, jb, _, _, near, _ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar, staged)
+    assert ia.tolist() == [0]
+    if thrust_ago_s is None:
+        assert jb.tolist() == [0]  # GNN's: the nearer, behind
+    else:
+        assert jb.tolist() == [1]  # the one ahead
+        assert near.tolist() == [tid, tid]  # the one behind starts a piece next to it
+
+
 # ----------------------------------------------------------------------------- formations
 
 

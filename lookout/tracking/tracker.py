@@ -23,7 +23,9 @@ time of each track's last update. For each sensor scan, in time order:
    vague tentative one), global nearest neighbour by
    ``scipy.optimize.linear_sum_assignment``. Two tracks moving together that share a scan's
    detections (closely spaced objects: a stage and its payload) get them in along-track order,
-   the older track the detection ahead (``formations.Formations.order_siblings``).
+   the older track the detection ahead (``formations.Formations.order_siblings``); so does
+   a track seen thrusting lately at the scan that starts the piece behind it
+   (``association.Associator._order_births``).
 3. **Update** the assigned tracks, mode by mode (EKF), and their mode probabilities from the
    innovation likelihoods; an infrared detection is evidence of a burning plume, so it scales the
    coast likelihood by ``ir_coast_likelihood``. A track born next to another (a stage pushed off
