@@ -168,7 +168,10 @@ class RadarLooks:
         detections, then lost: kn23-pullup's infrared-born 353) stopped losing score 7.6 below
         its highest and was reported for minutes following nothing; an object that really
         stays in the field at ``Pd`` of at least the floor survives ``delete_score_drop`` of
-        such misses running with a probability of 10⁻⁴ or less.
+        such misses running with a probability of 10⁻⁴ or less. Outside such a run, the misses
+        of a radar since it last saw the track cost together at most ``ln(1 / miss_pd_floor)``
+        (``pd_cost``): the learned ``Pd`` of a radar that never sees the track, its looks
+        forgotten, rests at 0.10-0.19, never under the floor.
 
         A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
         is deleted (``aged``; Blackman & Popoli 6.2, track deletion by score drop). A
