@@ -153,3 +153,47 @@ def test_a_dormant_track_put_back_to_sleep_keeps_what_its_radars_had_learned():
     for t in np.arange(1821.0, 1841.0):
         looks.note("far", t, site, basis, none, far)
     assert tracks.llr[0] == before["llr"], tracks.llr[0] - before["llr"]
+
+
+def test_a_radar_that_never_sees_a_track_costs_it_at_most_the_floors_evidence():
+    """A confirmed track inside a declared radar's field (a scan a second) that the radar never
+    sees, missed for two minutes: the object may be one that radar does not see (a reentry
+    vehicle at a twentieth of a square metre), so its misses together cost the track at most
+    ``ln(1 / miss_pd_floor)``, and the track is not deleted. The Pd learned from forgotten
+    looks never falls under the floor (0.10 at one scan a second), and charged at every look,
+    120 misses cost 15.0, past ``delete_score_drop`` (13.8): measured on generated gen-11-01, the
+    dormant reentry vehicle's track was scored out 10 s before the radars saw it again, and a
+    second track was started on it."""
+    import math
+
+    from lookout.geodesy import enu_basis, geodetic_to_ecef
+    from lookout.tracking.association import refresh_coarse
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.existence import RadarLooks, aged
+    from lookout.tracking.mixing import COAST, NMODE, NX
+    from lookout.tracking.store import TrackStore
+
+    cfg = TrackerConfig()
+    lat, lon = np.radians(35.6), np.radians(135.2)
+    site = np.asarray(geodetic_to_ecef(lat, lon, 100.0), dtype=float)
+    basis = np.asarray(enu_basis(lat, lon), dtype=float)
+    near = RadarCoverage(
+        max_range_m=2500e3, el_min_rad=0.0, el_max_rad=np.radians(85.0), boresight_rad=0.0,
+        half_span_rad=np.pi, revisit_s=1.0, phase_s=0.0,
+        antenna=lambda t: (np.tile(site, (np.size(t), 1)), np.tile(basis, (np.size(t), 1, 1))),
+    )  # fmt: skip
+    tracks = TrackStore()
+    x = np.zeros((1, NMODE, NX))
+    x[0, :, :3] = np.asarray(geodetic_to_ecef(np.radians(37.0), np.radians(135.0), 500e3))
+    P = np.tile(np.diag([100.0**2] * 3 + [1.0] * 3 + [1e-4] * (NX - 6)), (1, NMODE, 1, 1))
+    tracks.add(x, P, np.eye(NMODE)[[COAST]], t=0.0, hits=50, llr=1000.0, timeout=600.0)
+    tracks.confirmed[0] = True
+    refresh_coarse(tracks, np.array([0]), cfg)
+    looks = RadarLooks(cfg, tracks, {"near": near})
+    none = np.zeros(0, dtype=np.int64)
+    for t in np.arange(1.0, 121.0):
+        looks.note("near", t, site, basis, none, near)
+    assert tracks.pd_looks[0, 0] > 5.0  # it was looked at
+    lost = 1000.0 - tracks.llr[0]
+    assert 2.0 < lost <= math.log(1.0 / cfg.miss_pd_floor) + 1e-9, lost
+    assert not aged(tracks, 120.0, cfg)[0]

@@ -223,7 +223,8 @@ class TrackerConfig:
     pd_memory_looks: float = 10.0
     pd_memory_s: float = 60.0
     #: A radar that sees a track at less than this fraction of its looks tells nothing by
-    #: missing it (``existence.RadarLooks.note``).
+    #: missing it (``existence.RadarLooks.note``), and one that has not seen it since its last
+    #: run of detections costs it at most ``ln(1 / miss_pd_floor)`` by its misses together.
     miss_pd_floor: float = 0.1
     dormant_max_s: float = 7200.0
     delete_pos_sigma_m: float = 100e3

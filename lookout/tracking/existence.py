@@ -41,7 +41,7 @@ WAKE_ARRAYS = (
     "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
-    "pd_hits", "pd_looks", "pd_t", "pd_run",
+    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update
 #: writes (``ids``, ``timeout``, ``parent``, ``born``, ``parted``, ``thrust_dir``), its
@@ -53,7 +53,7 @@ WAKE_KEPT = (
     "cpos", "cvel", "cacc", "csig", "cdrag",
 )  # fmt: skip
 #: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
-_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run")
+_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost")
 
 
 def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
@@ -168,7 +168,10 @@ class RadarLooks:
         detections, then lost: kn23-pullup's infrared-born 353) stopped losing score 7.6 below
         its highest and was reported for minutes following nothing; an object that really
         stays in the field at ``Pd`` of at least the floor survives ``delete_score_drop`` of
-        such misses running with a probability of 10⁻⁴ or less.
+        such misses running with a probability of 10⁻⁴ or less. Outside such a run, the misses
+        of a radar since it last saw the track cost together at most ``ln(1 / miss_pd_floor)``
+        (``pd_cost``): the learned ``Pd`` of a radar that never sees the track, its looks
+        forgotten, rests at 0.10-0.19, never under the floor.
 
         A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
         is deleted (``aged``; Blackman & Popoli 6.2, track deletion by score drop). A
@@ -184,7 +187,7 @@ class RadarLooks:
         code = self._radar_codes.get(sensor)
         if code is None:
             code = self._radar_codes[sensor] = len(self._radar_codes)
-            for name in ("pd_hits", "pd_looks", "pd_t", "pd_run"):
+            for name in _PER_RADAR:
                 arr = getattr(tracks, name)
                 setattr(tracks, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
         seen = np.zeros(n, dtype=bool)
@@ -216,7 +219,19 @@ class RadarLooks:
         run = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0) >= floor
         pd_miss = np.where(run, np.maximum(pd, floor), np.where(pd >= floor, pd, 0.0))
         missed = ~seen_s & (pd_miss > 0.0)
-        tracks.llr[sel[missed]] += np.log1p(-(pd_miss * np.minimum(p_in, 1.0))[missed])
+        cost = -np.log1p(-(pd_miss * np.minimum(p_in, 1.0)))
+        # Outside a run, what the radar's misses since it last saw the track cost together is
+        # at most ``ln(1 / miss_pd_floor)``: the object may be one the radar does not see
+        # (the likelihood ratio of any number of misses is at least the prior probability,
+        # ``miss_pd_floor``, of a Pd below it). Without the bound the floor was never reached:
+        # the looks are forgotten (``pd_memory_looks``, ``pd_memory_s``), so a radar that
+        # never sees the track learns a Pd of 1 / (keep / (1 - keep) + 2), 0.10 at one scan a
+        # second, 0.19 at one in ten, and charged it at every look.
+        spent = tracks.pd_cost[sel, code]
+        cost = np.where(run, cost, np.minimum(cost, np.maximum(-math.log(floor) - spent, 0.0)))
+        cost = np.where(missed, cost, 0.0)
+        tracks.llr[sel] -= cost
+        tracks.pd_cost[sel, code] = np.where(seen_s, 0.0, spent + cost)
         hits, looks = hits + seen_s, looks + 1.0
         tracks.pd_hits[sel, code] = hits
         tracks.pd_looks[sel, code] = looks

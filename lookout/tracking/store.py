@@ -18,6 +18,7 @@ TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
     "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
+    "pd_cost",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
 )  # fmt: skip
@@ -56,6 +57,8 @@ class TrackStore:
         self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
         # ... and the Pd it saw the track with at its last detection (``RadarLooks.note``).
         self.pd_run = np.zeros((cap, 0))
+        # ... and the score its misses cost since it last saw the track (``RadarLooks.note``).
+        self.pd_cost = np.zeros((cap, 0))
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
         # Cheap extrapolation for the coarse gate: position, velocity, acceleration (gravity
@@ -126,6 +129,7 @@ class TrackStore:
         self.pd_looks[s] = 0.0
         self.pd_t[s] = t
         self.pd_run[s] = 0.0
+        self.pd_cost[s] = 0.0
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
         self.born[s] = t
