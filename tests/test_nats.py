@@ -14,7 +14,7 @@ import subprocess
 import nats
 import nats.errors
 import pytest
-from aio import run, until
+from aio import Recorder, exchange_bus, partner_bus, run, until
 
 from lookout.exchange.nats import BusPermissionError, BusPublishError, NatsBus, streams_for
 from lookout.exchange.nats.config import (
@@ -43,23 +43,6 @@ pytestmark = [
 def server():
     with NatsServer(PARTNERS) as s:
         yield s
-
-
-def exchange_bus(server: NatsServer, **kw) -> NatsBus:
-    kw = {"partners": server.partners, **server.client_options(), **kw}
-    return NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **kw)
-
-
-def partner_bus(server: NatsServer, partner: str, **kw) -> NatsBus:
-    return NatsBus(server.url, **server.login(partner), **server.client_options(), **kw)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.got: list[tuple[str, bytes]] = []
-
-    async def __call__(self, subject: str, data: bytes) -> None:
-        self.got.append((subject, data))
 
 
 # -- configuration -----------------------------------------------------------------------------

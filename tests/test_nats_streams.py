@@ -12,7 +12,7 @@ import logging
 import sqlite3
 
 import pytest
-from aio import run, until
+from aio import Recorder, exchange_bus, partner_bus, run, until
 
 from lookout.app.defaults import NODE_LINGER_S, default_policy, key_seed
 from lookout.app.picture_workers import CORE_SUBJECTS, exchange_streams, worker_bus
@@ -35,23 +35,6 @@ pytestmark = [
     pytest.mark.serial,
     pytest.mark.skipif(find_nats_server() is None, reason="nats-server binary not found"),
 ]
-
-
-def exchange_bus(server: NatsServer, **kw) -> NatsBus:
-    kw = {"partners": server.partners, **server.client_options(), **kw}
-    return NatsBus(server.url, **server.login(EXCHANGE), manage_streams=True, **kw)
-
-
-def partner_bus(server: NatsServer, partner: str, **kw) -> NatsBus:
-    return NatsBus(server.url, **server.login(partner), **server.client_options(), **kw)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.got: list[tuple[str, bytes]] = []
-
-    async def __call__(self, subject: str, data: bytes) -> None:
-        self.got.append((subject, data))
 
 
 async def _storage(bus: NatsBus) -> dict[str, str]:

@@ -104,29 +104,9 @@ def test_a_dormant_track_put_back_to_sleep_keeps_what_its_radars_had_learned():
     gen-11-01: the hits kept, each miss cost 0.15, and the dormant reentry vehicle's track was
     scored out before the other radars saw it again (a new track, flown back to a phantom
     launch)."""
-    from lookout.geodesy import enu_basis, geodetic_to_ecef
-    from lookout.tracking.association import refresh_coarse
-    from lookout.tracking.config import TrackerConfig
     from lookout.tracking.existence import RadarLooks, Wakes
-    from lookout.tracking.mixing import COAST, NMODE, NX
-    from lookout.tracking.store import TrackStore
 
-    cfg = TrackerConfig()
-    lat, lon = np.radians(35.6), np.radians(135.2)
-    site = np.asarray(geodetic_to_ecef(lat, lon, 100.0), dtype=float)
-    basis = np.asarray(enu_basis(lat, lon), dtype=float)
-    far = RadarCoverage(
-        max_range_m=2500e3, el_min_rad=0.0, el_max_rad=np.radians(85.0), boresight_rad=0.0,
-        half_span_rad=np.pi, revisit_s=1.0, phase_s=0.0,
-        antenna=lambda t: (np.tile(site, (np.size(t), 1)), np.tile(basis, (np.size(t), 1, 1))),
-    )  # fmt: skip
-    tracks = TrackStore()
-    x = np.zeros((1, NMODE, NX))
-    x[0, :, :3] = np.asarray(geodetic_to_ecef(np.radians(38.0), np.radians(131.0), 1.8e6))
-    P = np.tile(np.diag([100.0**2] * 3 + [1.0] * 3 + [1e-4] * (NX - 6)), (1, NMODE, 1, 1))
-    tracks.add(x, P, np.eye(NMODE)[[COAST]], t=0.0, hits=50, llr=1000.0, timeout=600.0)
-    tracks.confirmed[0] = True
-    refresh_coarse(tracks, np.array([0]), cfg)
+    cfg, site, basis, far, tracks = _radar_and_dormant_track(38.0, 131.0, 1.8e6)
     looks = RadarLooks(cfg, tracks, {"far": far})
     none = np.zeros(0, dtype=np.int64)
     # Thirty minutes on, the far radar looks at the dormant track and misses it: at a learned
@@ -166,29 +146,9 @@ def test_a_radar_that_never_sees_a_track_costs_it_at_most_the_floors_evidence():
     second track was started on it."""
     import math
 
-    from lookout.geodesy import enu_basis, geodetic_to_ecef
-    from lookout.tracking.association import refresh_coarse
-    from lookout.tracking.config import TrackerConfig
     from lookout.tracking.existence import RadarLooks, aged
-    from lookout.tracking.mixing import COAST, NMODE, NX
-    from lookout.tracking.store import TrackStore
 
-    cfg = TrackerConfig()
-    lat, lon = np.radians(35.6), np.radians(135.2)
-    site = np.asarray(geodetic_to_ecef(lat, lon, 100.0), dtype=float)
-    basis = np.asarray(enu_basis(lat, lon), dtype=float)
-    near = RadarCoverage(
-        max_range_m=2500e3, el_min_rad=0.0, el_max_rad=np.radians(85.0), boresight_rad=0.0,
-        half_span_rad=np.pi, revisit_s=1.0, phase_s=0.0,
-        antenna=lambda t: (np.tile(site, (np.size(t), 1)), np.tile(basis, (np.size(t), 1, 1))),
-    )  # fmt: skip
-    tracks = TrackStore()
-    x = np.zeros((1, NMODE, NX))
-    x[0, :, :3] = np.asarray(geodetic_to_ecef(np.radians(37.0), np.radians(135.0), 500e3))
-    P = np.tile(np.diag([100.0**2] * 3 + [1.0] * 3 + [1e-4] * (NX - 6)), (1, NMODE, 1, 1))
-    tracks.add(x, P, np.eye(NMODE)[[COAST]], t=0.0, hits=50, llr=1000.0, timeout=600.0)
-    tracks.confirmed[0] = True
-    refresh_coarse(tracks, np.array([0]), cfg)
+    cfg, site, basis, near, tracks = _radar_and_dormant_track(37.0, 135.0, 500e3)
     looks = RadarLooks(cfg, tracks, {"near": near})
     none = np.zeros(0, dtype=np.int64)
     for t in np.arange(1.0, 121.0):
@@ -197,3 +157,32 @@ def test_a_radar_that_never_sees_a_track_costs_it_at_most_the_floors_evidence():
     lost = 1000.0 - tracks.llr[0]
     assert 2.0 < lost <= math.log(1.0 / cfg.miss_pd_floor) + 1e-9, lost
     assert not aged(tracks, 120.0, cfg)[0]
+
+
+def _radar_and_dormant_track(lat_deg: float, lon_deg: float, alt_m: float):
+    """A radar on the Sea of Japan coast (a scan a second, 2,500 km) and one confirmed coasting
+    track at (``lat_deg``, ``lon_deg``, ``alt_m``) of a long history (50 hits, score 1000):
+    (config, the radar's site and ENU basis, its coverage, the track store)."""
+    from lookout.geodesy import enu_basis, geodetic_to_ecef
+    from lookout.tracking.association import refresh_coarse
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.mixing import COAST, NMODE, NX
+    from lookout.tracking.store import TrackStore
+
+    cfg = TrackerConfig()
+    lat, lon = np.radians(35.6), np.radians(135.2)
+    site = np.asarray(geodetic_to_ecef(lat, lon, 100.0), dtype=float)
+    basis = np.asarray(enu_basis(lat, lon), dtype=float)
+    radar = RadarCoverage(
+        max_range_m=2500e3, el_min_rad=0.0, el_max_rad=np.radians(85.0), boresight_rad=0.0,
+        half_span_rad=np.pi, revisit_s=1.0, phase_s=0.0,
+        antenna=lambda t: (np.tile(site, (np.size(t), 1)), np.tile(basis, (np.size(t), 1, 1))),
+    )  # fmt: skip
+    tracks = TrackStore()
+    x = np.zeros((1, NMODE, NX))
+    x[0, :, :3] = np.asarray(geodetic_to_ecef(np.radians(lat_deg), np.radians(lon_deg), alt_m))
+    P = np.tile(np.diag([100.0**2] * 3 + [1.0] * 3 + [1e-4] * (NX - 6)), (1, NMODE, 1, 1))
+    tracks.add(x, P, np.eye(NMODE)[[COAST]], t=0.0, hits=50, llr=1000.0, timeout=600.0)
+    tracks.confirmed[0] = True
+    refresh_coarse(tracks, np.array([0]), cfg)
+    return cfg, site, basis, radar, tracks
