@@ -25,8 +25,8 @@ depressed SRBM the catalogue cannot fly at first is drawn again as a depressed S
 minimum-energy one. The
 partners are Korea, Japan and the United States, with radars chosen and pointed for the flight's
 geometry from generic sites, ships placed at sea near the ground track, two geostationary
-infrared satellites; about one scenario in three adds a fourth partner (Australia) with a ship's
-radar. Sites, sensors and parameters are generic and plausible, not any real sensor's.
+infrared satellites; two scenarios in each six add a fourth partner (Australia) with a ship's
+radar. Scenario #i of a seed is the same whatever the set's size. Sites, sensors and parameters are generic and plausible, not any real sensor's.
 
     .venv/bin/lookout generate --seed 1 --count 12 --out generated/
 """
@@ -403,12 +403,27 @@ def _partners(d: _Draw, ground: np.ndarray, duration: float, vehicles: list[str]
 
 
 def _kind_sequence(rng: np.random.Generator, count: int) -> list[str]:
-    """``count`` kinds: every kind once per round of the weighted list, in a shuffled order."""
+    """``count`` kinds: every kind once per round of the weighted list, in a shuffled order
+    (drawn round by round: a set's first kinds are those of a longer set of the same seed)."""
     pool = [k for k, w in WEIGHTS.items() for _ in range(w)]
     out: list[str] = []
     while len(out) < count:
         out += [pool[i] for i in rng.permutation(len(pool))]
     return out[:count]
+
+
+def _fourth(seed: int, index: int) -> bool:
+    """Whether scenario ``index`` of set ``seed`` has the fourth partner: two in each block of
+    six, whatever the set's size (a scenario is the same in a set of 6 and one of 12). The first
+    block is drawn from the set's stream after its first round of kinds (the sets of six
+    reported before 2026-12-04 are the same), the others each from their own."""
+    block, k = divmod(index, 6)
+    if block == 0:
+        rng = np.random.default_rng(seed)
+        _kind_sequence(rng, 1)  # a whole round, as a set of up to len(pool) kinds draws
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    return bool(rng.permutation(6)[k] % 3 == 0)
 
 
 def generate_one(seed: int, index: int, kind: str, fourth: bool, attempts: int = 20) -> dict:
@@ -454,12 +469,10 @@ def generate(
     seed: int, count: int, progress: Callable[[int, int], None] | None = None
 ) -> list[dict]:
     """``count`` varied scenarios of set ``seed`` (see the module doc), as mappings."""
-    rng = np.random.default_rng(seed)
-    kinds = _kind_sequence(rng, count)
-    fourth = rng.permutation(count) % 3 == 0
+    kinds = _kind_sequence(np.random.default_rng(seed), count)
     out = []
     for i, kind in enumerate(kinds):
-        out.append(generate_one(seed, i, kind, bool(fourth[i])))
+        out.append(generate_one(seed, i, kind, _fourth(seed, i)))
         if progress:
             progress(i + 1, count)
     return out
