@@ -26,7 +26,8 @@ minimum-energy one. The
 partners are Korea, Japan and the United States, with radars chosen and pointed for the flight's
 geometry from generic sites, ships placed at sea near the ground track, two geostationary
 infrared satellites; two scenarios in each six add a fourth partner (Australia) with a ship's
-radar. Scenario #i of a seed is the same whatever the set's size. Sites, sensors and parameters are generic and plausible, not any real sensor's.
+radar. Scenario #i of a seed is the same whatever the set's size. Sites, sensors and parameters
+are generic and plausible, not any real sensor's.
 
     .venv/bin/lookout generate --seed 1 --count 12 --out generated/
 """
