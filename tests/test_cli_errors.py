@@ -115,6 +115,7 @@ def test_bad_options():
     one_line_error(*run("generate", "--count", "0"), "count = 0")
     one_line_error(*run("bench", "picture-integrity", "--shipped", "bogus"), "'bogus'")
     one_line_error(*run("bench", "picture-integrity", "--file", "/nonexistent/x.yaml"), "x.yaml")
+    one_line_error(*run("bench", "picture-integrity", "--file", "tests"), "no scenario file")
 
 
 def test_bad_audit_logs(tmp_path):

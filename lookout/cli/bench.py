@@ -258,6 +258,8 @@ def bench_picture_integrity(
     for f in files:
         if not f.exists():
             fail(f"file = {str(f)!r}: no such file or directory")
+        if f.is_dir() and not any(f.glob("*.yaml")):
+            fail(f"file = {str(f)!r}: a directory with no scenario file (*.yaml) in it")
     with stage_progress(disabled=as_json) as progress:
         runs = plan_runs(
             chosen, seed if count else None, count,
