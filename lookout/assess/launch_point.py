@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lookout.assess.boost_ensemble import arc_features, arc_frame, offsets
 from lookout.assess.impact import CHI2_2D_95, BallisticPrior, sigma_points
 from lookout.geodesy import (
     ecef_to_geodetic,
@@ -108,8 +109,11 @@ def _enu_offsets(lat0, lon0, lat, lon):
     return np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)
 
 
-def _summarise(lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost") -> LaunchEstimate:
-    """Weighted mean and covariance of sigma-point launch points (N, S)."""
+def _summarise(
+    lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost", shift=None
+) -> LaunchEstimate:
+    """Weighted mean and covariance of sigma-point launch points (N, S), the mean moved by
+    ``shift`` (N, 2) (east, north) m if given."""
     lat0, lon0 = lat[:, :1], lon[:, :1]
     d = _enu_offsets(lat0, lon0, lat, lon)
     m = einsum("s,nsi->ni", w, d)
@@ -117,6 +121,8 @@ def _summarise(lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost") ->
     cov = einsum("s,nsi,nsj->nij", w, dd, dd)
     if extra_cov is not None:
         cov = cov + extra_cov
+    if shift is not None:
+        m = m + shift
     mt = tl @ w
     vt = ((tl - mt[:, None]) ** 2) @ w
     if extra_t is not None:
@@ -163,8 +169,8 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
 def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
     """Fly states (M, 6) backwards in time (coasting, nominal drag) to the WGS84 surface.
 
-    Returns the ground points (M, 3) ECEF and times (M,); NaN for states that do not get there
-    within ``BACKWARD_MAX_S``.
+    Returns the ground points (M, 3) ECEF, the velocities there (M, 3) and the times (M,); NaN
+    for states that do not get there within ``BACKWARD_MAX_S``.
     """
     m = x.shape[0]
     pos, vel = x[:, :3].copy(), x[:, 3:].copy()
@@ -178,6 +184,7 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
         return dynamics.acceleration(tq, p, v, mass, zeros, zeros, zeros, 1.0, table, mode, None)
 
     out_p = np.full((m, 3), np.nan)
+    out_v = np.full((m, 3), np.nan)
     out_t = np.full(m, np.nan)
     active = np.ones(m, dtype=bool)
     _, _, alt = ecef_to_geodetic(pos)
@@ -192,12 +199,13 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
         if hit.any():
             s = (alt[hit] / (alt[hit] - new_alt[hit]))[:, None]
             out_p[hit] = pos[hit] + s * (new_pos[hit] - pos[hit])
+            out_v[hit] = vel[hit] + s * (new_vel[hit] - vel[hit])
             out_t[hit] = tt[hit] + s[:, 0] * h[hit, 0]
             active &= ~hit
         pos, vel, alt = new_pos, new_vel, new_alt
         tt = tt + h[:, 0]
         flown += abs(float(dt.min()))
-    return out_p, out_t
+    return out_p, out_v, out_t
 
 
 def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | None = None):
@@ -209,26 +217,30 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     t = np.broadcast_to(np.asarray(t, dtype=float), (n,))
     pts, w = sigma_points(x, np.asarray(P, dtype=float).reshape(n, 6, 6))
     s = pts.shape[1]
-    gp, gt = _backward_to_ground(np.repeat(t, s), pts.reshape(-1, 6), prior)
+    gp, gv, gt = _backward_to_ground(np.repeat(t, s), pts.reshape(-1, 6), prior)
     lat, lon, _ = ecef_to_geodetic(gp)
     lat, lon, gt = lat.reshape(n, s), lon.reshape(n, s), gt.reshape(n, s)
-    # Model error: along the track's heading (its horizontal velocity) and across it.
+    # What the arc misses of the boost (``boost_ensemble``): the catalogue's boosts whose coast
+    # is like this one's place the site so far along and across the arc from its ground point.
     la0, lo0, _ = ecef_to_geodetic(x[:, :3])
     dist, _ = geodesic_inverse(lat[:, 0], lon[:, 0], la0, lo0)
-    v = einsum("nij,nj->ni", enu_basis(la0, lo0), x[:, 3:])
-    u = v[:, :2] / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
-    across = np.stack([-u[:, 1], u[:, 0]], axis=1)
-    s_along = BACKWARD_ALONG_FRACTION * np.nan_to_num(dist, nan=0.0)
-    extra = s_along[:, None, None] ** 2 * einsum("ni,nj->nij", u, u)
-    extra += BACKWARD_ACROSS_M**2 * einsum("ni,nj->nij", across, across)
+    f = arc_features(pts)
+    f_mean = einsum("s,nsi->ni", w, f)
+    df = f - f_mean[:, None]
+    f_cov = einsum("s,nsi,nsj->nij", w, df, df)
+    off, off_cov, _ = offsets(f[:, 0], f_cov)
+    frame = arc_frame(lat[:, 0], lon[:, 0], la0, lo0)  # rows: along, across (east, north)
+    shift = einsum("nki,nk->ni", frame, off[:, :2])
+    extra = einsum("nki,nkl,nlj->nij", frame, off_cov[:, :2, :2], frame)
     est = _summarise(
         lat,
         lon,
-        gt - BACKWARD_TIME_OFFSET_S,
+        gt + off[:, 2:3],
         w,
         extra,
-        np.full(n, BACKWARD_TIME_S),
+        np.sqrt(off_cov[:, 2, 2]),
         method="backward",
+        shift=np.nan_to_num(shift),
     )
     # A launch point less certain (1 sigma, major axis) than the distance it was flown back
     # says nothing of where the launch was: no launch point (srbm-salvo: a false track whose
