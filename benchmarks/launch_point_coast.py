@@ -27,6 +27,7 @@ TRACKS = {"settled": (100.0, 5.0), "new": (500.0, 30.0)}
 def cases(names: list[str]):
     """(scenario, flight, time, state (6,), P (6, 6), site lat, lon) of every case."""
     from lookout.cli.common import load_scenario
+    from lookout.flight.aim import AimError
     from lookout.flight.flights import fly
     from lookout.geodesy import ecef_to_geodetic
     from lookout.simulate import plan_launches
@@ -35,7 +36,11 @@ def cases(names: list[str]):
     out = []
     for name in names:
         sc = load_scenario(name)
-        launches = plan_launches(sc)
+        try:
+            launches = plan_launches(sc)
+        except AimError as e:  # a scenario whose aim no vehicle flies: said, and skipped
+            print(json.dumps({"skipped": name, "why": str(e)}), flush=True)
+            continue
         trs = fly(launches, debris=False)
         for la, tr in zip(launches, trs, strict=True):
             bo, imp = tr.final_burnout(), tr.event("impact")
@@ -51,7 +56,9 @@ def cases(names: list[str]):
                 for kind, (sp, sv) in TRACKS.items():
                     P = np.diag([sp**2] * 3 + [sv**2] * 3)
                     xn = x + rng.multivariate_normal(np.zeros(6), P)
-                    out.append((sc.name, la.object_id, kind, dt, t, xn, P, la.site_lat, la.site_lon))
+                    out.append(
+                        (sc.name, la.object_id, kind, dt, t, xn, P, la.site_lat, la.site_lon)
+                    )
     return out
 
 

@@ -135,7 +135,8 @@ def write(path: Path = TABLE) -> int:
         for r, v in zip(rows, vals, strict=True):
             if np.isfinite(v).all():
                 w.writerow([r[0], f"{r[1]:g}", f"{r[2]:g}", f"{r[3]:g}", f"{v[0]:.6f}",
-                            f"{v[1]:.6f}", f"{v[2]:.1f}", f"{v[3]:.1f}", f"{v[4]:.2f}"])  # fmt: skip
+                            f"{v[1]:.6f}", f"{v[2]:.1f}", f"{v[3]:.1f}",
+                            f"{v[4]:.2f}"])  # fmt: skip
     return int(keep.sum())
 
 

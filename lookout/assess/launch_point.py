@@ -13,9 +13,13 @@ Two estimates, by what the earliest state is:
   their first two minutes) next to the state's own covariance, in one unscented transform.
 * **Coast** (a track that starts after burnout, radar only). The state is flown backwards through
   the same equations of motion to the ground. That arc misses the boost (a rocket climbs
-  steeper and slower than the ballistic arc through its burnout state), so the estimate carries a
-  model uncertainty that grows with the distance flown back (``BACKWARD_ALONG_FRACTION``) and a
-  launch time offset for the boost's duration (``BACKWARD_TIME_OFFSET_S``).
+  steeper and slower than the ballistic arc through its burnout state) by an amount the boost
+  alone fixes, whatever state of the coast is flown back: the catalogue's boosts flown over
+  pitch-overs, cut-offs and azimuths (``boost_ensemble``), those whose coast matches the
+  state's (speed and flight-path angle of the arc at the ground) weighed by how well, give the
+  site's offset from the arc's ground point along and across the arc and the launch time's
+  from its ground time: their mean moves the estimate, their spread adds to the state's own
+  covariance flown back.
 
 Positions are (lat, lon) in radians with a 2-D (east, north) covariance in m^2; times in s from
 the epoch.
@@ -59,21 +63,12 @@ def _longest_burn_s() -> float:
 #: satellite-launch: the third stage's track, born at its ignition at 655 s and 400 km up, was
 #: flown back 170-190 km from the site (+- 630 km) as if it had risen from the ground.
 BURN_MAX_S = _longest_burn_s()
-#: Backward ballistic extrapolation: 1-sigma model error along track as a fraction of the
-#: ground distance from the back-extrapolated point to the state's nadir, across track (m) and
-#: on the launch time (s), added to what the state's covariance gives.
-BACKWARD_ALONG_FRACTION = 0.25
-BACKWARD_ACROSS_M = 10e3
-BACKWARD_TIME_S = 60.0
-#: The ballistic arc reaches the ground sooner, flown back, than the boost took: the launch time
-#: is this much (s) before the arc's ground time (catalogue flights: 20-100 s).
-BACKWARD_TIME_OFFSET_S = 60.0
 #: A coast state whose own uncertainty, flown back, spreads its launch point wider than this
 #: (m, the 95 % ellipse's semi-major axis of the flight back alone, without the boost's model
 #: error) gives no launch point (``launch_from_coast``): the resolution of a launch site, the
-#: 50 km within which ``lookout.scoring.claims`` counts a launch point true. The model error
-#: (``BACKWARD_ALONG_FRACTION``) is what the unknown boost adds to any state, however well
-#: known; this is what the track itself does not yet know. Measured on generated gen-11-01:
+#: 50 km within which ``lookout.scoring.claims`` counts a launch point true. The boost's
+#: offset (``boost_ensemble.offsets``) is what the unknown boost adds to any state, however
+#: well known; this is what the track itself does not yet know. Measured on generated gen-11-01:
 #: a lofted ICBM's reentry vehicle, its track started again 1,000 km up on the way down, its
 #: velocity 100-400 m/s uncertain in its first seconds, was flown back 2,300 s to a launch
 #: point 320 km from the site (its flight back alone 1 sigma ~500 km), then 150 km off on
@@ -210,7 +205,8 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
 
 def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | None = None):
     """Launch point and time of N coasting tracks by flying their states backwards to the
-    ground, with the boost's model uncertainty added (see the module doc)."""
+    ground, moved and widened by what the boost adds (``boost_ensemble.offsets``; see the
+    module doc)."""
     prior = prior or BallisticPrior()
     x = np.atleast_2d(np.asarray(x, dtype=float))
     n = x.shape[0]
