@@ -190,15 +190,18 @@ def offsets(f: np.ndarray, f_cov: np.ndarray):
     t = table()
     feats = np.stack([t["log_speed"], t["gamma"]], axis=1)
     vals = np.stack([t["along_m"], t["across_m"], t["dt_s"]], axis=1)
-    S = np.asarray(f_cov) + kernel_cov()
-    diff = feats[None, :, :] - f[:, None, :]
-    sol = np.linalg.solve(S[:, None], diff[..., None])[..., 0]
-    d2 = np.einsum("nki,nki->nk", diff, sol)
+    Si = np.linalg.inv(np.asarray(f_cov) + kernel_cov())  # (N, 2, 2)
+    diff = feats[None, :, :] - f[:, None, :]  # (N, K, 2)
+    d2 = (
+        Si[:, None, 0, 0] * diff[..., 0] ** 2
+        + (Si[:, None, 0, 1] + Si[:, None, 1, 0]) * diff[..., 0] * diff[..., 1]
+        + Si[:, None, 1, 1] * diff[..., 1] ** 2
+    )
     matched = d2.min(axis=1) <= chi2.ppf(0.999, 2)
     logw = np.where(matched[:, None], -0.5 * (d2 - d2.min(axis=1, keepdims=True)), 0.0)
     w = np.exp(logw)
     w /= w.sum(axis=1, keepdims=True)
     mean = w @ vals
-    dv = vals[None] - mean[:, None]
-    cov = np.einsum("nk,nki,nkj->nij", w, dv, dv)
+    second = (w @ (vals[:, :, None] * vals[:, None, :]).reshape(-1, 9)).reshape(-1, 3, 3)
+    cov = second - mean[:, :, None] * mean[:, None, :]
     return mean, cov, matched

@@ -75,6 +75,11 @@ BURN_MAX_S = _longest_burn_s()
 #: Korea's north-west islands (~130 km), both named; 50 s later, known to 12 km, it was 12 km
 #: from the site.
 BACKWARD_STATE_MAX_M = 50e3
+#: The step (in sigma of the log mass per area, ``BallisticPrior.sigma_ln``) of the two flights
+#: back that linearise the launch point in the body's drag (``launch_from_coast``): small enough
+#: that a light body's drag, flown back, stays finite, large enough for a difference above the
+#: integration's rounding.
+DRAG_STEP = 0.25
 #: Backward integration step (s) and the longest time flown back.
 BACKWARD_DT_S = 2.0
 BACKWARD_MAX_S = 3600.0
@@ -161,8 +166,9 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     return est
 
 
-def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
-    """Fly states (M, 6) backwards in time (coasting, nominal drag) to the WGS84 surface.
+def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior, mass=None):
+    """Fly states (M, 6) backwards in time (coasting, the prior's nominal drag or the mass per
+    area ``mass`` (M,) kg/m^2) to the WGS84 surface.
 
     Returns the ground points (M, 3) ECEF, the velocities there (M, 3) and the times (M,); NaN
     for states that do not get there within ``BACKWARD_MAX_S``.
@@ -171,7 +177,7 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
     pos, vel = x[:, :3].copy(), x[:, 3:].copy()
     tt = np.asarray(t, dtype=float).copy()
     zeros = np.zeros(m)
-    mass = np.full(m, prior.mass_per_area_kg_m2)
+    mass = np.full(m, prior.mass_per_area_kg_m2) if mass is None else np.asarray(mass, float)
     table = np.full(m, dynamics.DRAG_TABLE_NAMES.index(prior.drag_table))
     mode = np.zeros(m, dtype=int)
 
@@ -213,9 +219,23 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     t = np.broadcast_to(np.asarray(t, dtype=float), (n,))
     pts, w = sigma_points(x, np.asarray(P, dtype=float).reshape(n, 6, 6))
     s = pts.shape[1]
-    gp, gv, gt = _backward_to_ground(np.repeat(t, s), pts.reshape(-1, 6), prior)
+    # Two more flights of the nominal state, its mass per area the prior's times
+    # exp(+-DRAG_STEP sigma_ln): what drag did to the arc flown back through the air is as
+    # unknown as it is for the impact (``predict_impacts``), but flown back a light body's
+    # drag grows without bound, so it enters linearised, not through sigma points 2.65
+    # sigma out (304 kg/m^2 from 10 s after an SLBM's burnout never reached the ground).
+    beta = prior.mass_per_area_kg_m2 * np.exp(prior.sigma_ln * DRAG_STEP * np.array([1.0, -1.0]))
+    states = np.concatenate([pts, np.repeat(x[:, None], 2, axis=1)], axis=1)
+    mass = np.concatenate([np.full((n, s), prior.mass_per_area_kg_m2),
+                           np.broadcast_to(beta, (n, 2))], axis=1)  # fmt: skip
+    gp, _, gt = _backward_to_ground(np.repeat(t, s + 2), states.reshape(-1, 6), prior, mass.ravel())
     lat, lon, _ = ecef_to_geodetic(gp)
-    lat, lon, gt = lat.reshape(n, s), lon.reshape(n, s), gt.reshape(n, s)
+    lat, lon, gt = lat.reshape(n, s + 2), lon.reshape(n, s + 2), gt.reshape(n, s + 2)
+    d_drag = _enu_offsets(lat[:, s + 1 :], lon[:, s + 1 :], lat[:, s : s + 1], lon[:, s : s + 1])
+    g_drag = d_drag[:, 0] / (2.0 * DRAG_STEP)  # (N, 2): m per sigma of the log mass per area
+    t_drag = (gt[:, s] - gt[:, s + 1]) / (2.0 * DRAG_STEP)
+    drag = einsum("ni,nj->nij", g_drag, g_drag)
+    lat, lon, gt = lat[:, :s], lon[:, :s], gt[:, :s]
     # What the arc misses of the boost (``boost_ensemble``): the catalogue's boosts whose coast
     # is like this one's place the site so far along and across the arc from its ground point.
     la0, lo0, _ = ecef_to_geodetic(x[:, :3])
@@ -233,8 +253,8 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
         lon,
         gt + off[:, 2:3],
         w,
-        extra,
-        np.sqrt(off_cov[:, 2, 2]),
+        extra + drag,
+        np.sqrt(off_cov[:, 2, 2] + t_drag**2),
         method="backward",
         shift=np.nan_to_num(shift),
     )
@@ -244,7 +264,7 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     # missile's track after burnout: 35 km back +- 10 km). Nor does one that the state's own
     # uncertainty, flown back, spreads over more than a launch area (``BACKWARD_STATE_MAX_M``).
     major = np.sqrt(np.linalg.eigvalsh(np.nan_to_num(est.cov_en, nan=np.inf))[:, -1])
-    own = np.nan_to_num(est.cov_en - extra, nan=np.inf)
+    own = np.nan_to_num(est.cov_en - extra - drag, nan=np.inf)  # the state's own
     own_major = np.sqrt(np.maximum(np.linalg.eigvalsh(own)[:, -1], 0.0) * CHI2_2D_95)
     vague = ~(major <= np.nan_to_num(dist, nan=0.0)) | ~(own_major <= BACKWARD_STATE_MAX_M)
     if vague.any():
