@@ -19,7 +19,7 @@ Two estimates, by what the earliest state is:
   state's (speed and flight-path angle of the arc at the ground) weighed by how well, give the
   site's offset from the arc's ground point along and across the arc and the launch time's
   from its ground time: their mean moves the estimate, their spread adds to the state's own
-  covariance flown back.
+  covariance flown back, as does the body's unknown drag, linearised (``DRAG_STEP``).
 
 Positions are (lat, lon) in radians with a 2-D (east, north) covariance in m^2; times in s from
 the epoch.
