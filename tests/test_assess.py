@@ -763,14 +763,15 @@ def test_a_coast_states_launch_ellipse_is_as_wide_as_its_error(truth):
 def test_the_boost_table_is_what_the_catalogue_flies():
     """``boost_ensemble.csv`` is the catalogue's boosts flown and flown back: a few of its rows
     flown again agree with it (a change to the catalogue or the flight model that moves them
-    fails here until ``python -m lookout.assess.boost_ensemble`` writes it again)."""
+    fails here until ``python -m lookout.app.boost_table`` writes it again)."""
+    from lookout.app import boost_table as bt
     from lookout.assess import boost_ensemble as be
 
     tab = be.table()
     rows = [0, len(tab["vehicle"]) // 3, 2 * len(tab["vehicle"]) // 3, len(tab["vehicle"]) - 1]
     keys = [(str(tab["vehicle"][i]), tab["azimuth_deg"][i], tab["kick_deg"][i],
              tab["cutoff_fraction"][i]) for i in rows]  # fmt: skip
-    flown = be.fly(keys)
+    flown = bt.fly(keys)
     shipped = np.array([[tab[c][i] for c in be.COLUMNS[4:]] for i in rows])
     np.testing.assert_allclose(flown[:, :2], shipped[:, :2], atol=1e-5)
     np.testing.assert_allclose(flown[:, 2:4], shipped[:, 2:4], atol=200.0)
