@@ -13,9 +13,13 @@ Two estimates, by what the earliest state is:
   their first two minutes) next to the state's own covariance, in one unscented transform.
 * **Coast** (a track that starts after burnout, radar only). The state is flown backwards through
   the same equations of motion to the ground. That arc misses the boost (a rocket climbs
-  steeper and slower than the ballistic arc through its burnout state), so the estimate carries a
-  model uncertainty that grows with the distance flown back (``BACKWARD_ALONG_FRACTION``) and a
-  launch time offset for the boost's duration (``BACKWARD_TIME_OFFSET_S``).
+  steeper and slower than the ballistic arc through its burnout state) by an amount the boost
+  alone fixes, whatever state of the coast is flown back: the catalogue's boosts flown over
+  pitch-overs, cut-offs and azimuths (``boost_ensemble``), those whose coast matches the
+  state's (speed and flight-path angle of the arc at the ground) weighed by how well, give the
+  site's offset from the arc's ground point along and across the arc and the launch time's
+  from its ground time: their mean moves the estimate, their spread adds to the state's own
+  covariance flown back, as does the body's unknown drag, linearised (``DRAG_STEP``).
 
 Positions are (lat, lon) in radians with a 2-D (east, north) covariance in m^2; times in s from
 the epoch.
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lookout.assess.boost_ensemble import arc_features, arc_frame, offsets
 from lookout.assess.impact import CHI2_2D_95, BallisticPrior, sigma_points
 from lookout.geodesy import (
     ecef_to_geodetic,
@@ -58,27 +63,23 @@ def _longest_burn_s() -> float:
 #: satellite-launch: the third stage's track, born at its ignition at 655 s and 400 km up, was
 #: flown back 170-190 km from the site (+- 630 km) as if it had risen from the ground.
 BURN_MAX_S = _longest_burn_s()
-#: Backward ballistic extrapolation: 1-sigma model error along track as a fraction of the
-#: ground distance from the back-extrapolated point to the state's nadir, across track (m) and
-#: on the launch time (s), added to what the state's covariance gives.
-BACKWARD_ALONG_FRACTION = 0.25
-BACKWARD_ACROSS_M = 10e3
-BACKWARD_TIME_S = 60.0
-#: The ballistic arc reaches the ground sooner, flown back, than the boost took: the launch time
-#: is this much (s) before the arc's ground time (catalogue flights: 20-100 s).
-BACKWARD_TIME_OFFSET_S = 60.0
 #: A coast state whose own uncertainty, flown back, spreads its launch point wider than this
 #: (m, the 95 % ellipse's semi-major axis of the flight back alone, without the boost's model
 #: error) gives no launch point (``launch_from_coast``): the resolution of a launch site, the
-#: 50 km within which ``lookout.scoring.claims`` counts a launch point true. The model error
-#: (``BACKWARD_ALONG_FRACTION``) is what the unknown boost adds to any state, however well
-#: known; this is what the track itself does not yet know. Measured on generated gen-11-01:
+#: 50 km within which ``lookout.scoring.claims`` counts a launch point true. The boost's
+#: offset (``boost_ensemble.offsets``) is what the unknown boost adds to any state, however
+#: well known; this is what the track itself does not yet know. Measured on generated gen-11-01:
 #: a lofted ICBM's reentry vehicle, its track started again 1,000 km up on the way down, its
 #: velocity 100-400 m/s uncertain in its first seconds, was flown back 2,300 s to a launch
 #: point 320 km from the site (its flight back alone 1 sigma ~500 km), then 150 km off on
 #: Korea's north-west islands (~130 km), both named; 50 s later, known to 12 km, it was 12 km
 #: from the site.
 BACKWARD_STATE_MAX_M = 50e3
+#: The step (in sigma of the log mass per area, ``BallisticPrior.sigma_ln``) of the two flights
+#: back that linearise the launch point in the body's drag (``launch_from_coast``): small enough
+#: that a light body's drag, flown back, stays finite, large enough for a difference above the
+#: integration's rounding.
+DRAG_STEP = 0.25
 #: Backward integration step (s) and the longest time flown back.
 BACKWARD_DT_S = 2.0
 BACKWARD_MAX_S = 3600.0
@@ -108,8 +109,11 @@ def _enu_offsets(lat0, lon0, lat, lon):
     return np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)
 
 
-def _summarise(lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost") -> LaunchEstimate:
-    """Weighted mean and covariance of sigma-point launch points (N, S)."""
+def _summarise(
+    lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost", shift=None
+) -> LaunchEstimate:
+    """Weighted mean and covariance of sigma-point launch points (N, S), the mean moved by
+    ``shift`` (N, 2) (east, north) m if given."""
     lat0, lon0 = lat[:, :1], lon[:, :1]
     d = _enu_offsets(lat0, lon0, lat, lon)
     m = einsum("s,nsi->ni", w, d)
@@ -117,6 +121,8 @@ def _summarise(lat, lon, tl, w, extra_cov=None, extra_t=None, method="boost") ->
     cov = einsum("s,nsi,nsj->nij", w, dd, dd)
     if extra_cov is not None:
         cov = cov + extra_cov
+    if shift is not None:
+        m = m + shift
     mt = tl @ w
     vt = ((tl - mt[:, None]) ** 2) @ w
     if extra_t is not None:
@@ -160,17 +166,18 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     return est
 
 
-def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
-    """Fly states (M, 6) backwards in time (coasting, nominal drag) to the WGS84 surface.
+def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior, mass=None):
+    """Fly states (M, 6) backwards in time (coasting, the prior's nominal drag or the mass per
+    area ``mass`` (M,) kg/m^2) to the WGS84 surface.
 
-    Returns the ground points (M, 3) ECEF and times (M,); NaN for states that do not get there
-    within ``BACKWARD_MAX_S``.
+    Returns the ground points (M, 3) ECEF, the velocities there (M, 3) and the times (M,); NaN
+    for states that do not get there within ``BACKWARD_MAX_S``.
     """
     m = x.shape[0]
     pos, vel = x[:, :3].copy(), x[:, 3:].copy()
     tt = np.asarray(t, dtype=float).copy()
     zeros = np.zeros(m)
-    mass = np.full(m, prior.mass_per_area_kg_m2)
+    mass = np.full(m, prior.mass_per_area_kg_m2) if mass is None else np.asarray(mass, float)
     table = np.full(m, dynamics.DRAG_TABLE_NAMES.index(prior.drag_table))
     mode = np.zeros(m, dtype=int)
 
@@ -178,6 +185,7 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
         return dynamics.acceleration(tq, p, v, mass, zeros, zeros, zeros, 1.0, table, mode, None)
 
     out_p = np.full((m, 3), np.nan)
+    out_v = np.full((m, 3), np.nan)
     out_t = np.full(m, np.nan)
     active = np.ones(m, dtype=bool)
     _, _, alt = ecef_to_geodetic(pos)
@@ -192,43 +200,63 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior):
         if hit.any():
             s = (alt[hit] / (alt[hit] - new_alt[hit]))[:, None]
             out_p[hit] = pos[hit] + s * (new_pos[hit] - pos[hit])
+            out_v[hit] = vel[hit] + s * (new_vel[hit] - vel[hit])
             out_t[hit] = tt[hit] + s[:, 0] * h[hit, 0]
             active &= ~hit
         pos, vel, alt = new_pos, new_vel, new_alt
         tt = tt + h[:, 0]
         flown += abs(float(dt.min()))
-    return out_p, out_t
+    return out_p, out_v, out_t
 
 
 def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | None = None):
     """Launch point and time of N coasting tracks by flying their states backwards to the
-    ground, with the boost's model uncertainty added (see the module doc)."""
+    ground, moved and widened by what the boost adds (``boost_ensemble.offsets``; see the
+    module doc)."""
     prior = prior or BallisticPrior()
     x = np.atleast_2d(np.asarray(x, dtype=float))
     n = x.shape[0]
     t = np.broadcast_to(np.asarray(t, dtype=float), (n,))
     pts, w = sigma_points(x, np.asarray(P, dtype=float).reshape(n, 6, 6))
     s = pts.shape[1]
-    gp, gt = _backward_to_ground(np.repeat(t, s), pts.reshape(-1, 6), prior)
+    # Two more flights of the nominal state, its mass per area the prior's times
+    # exp(+-DRAG_STEP sigma_ln): what drag did to the arc flown back through the air is as
+    # unknown as it is for the impact (``predict_impacts``), but flown back a light body's
+    # drag grows without bound, so it enters linearised, not through sigma points 2.65
+    # sigma out (304 kg/m^2 from 10 s after an SLBM's burnout never reached the ground).
+    beta = prior.mass_per_area_kg_m2 * np.exp(prior.sigma_ln * DRAG_STEP * np.array([1.0, -1.0]))
+    states = np.concatenate([pts, np.repeat(x[:, None], 2, axis=1)], axis=1)
+    mass = np.concatenate([np.full((n, s), prior.mass_per_area_kg_m2),
+                           np.broadcast_to(beta, (n, 2))], axis=1)  # fmt: skip
+    gp, _, gt = _backward_to_ground(np.repeat(t, s + 2), states.reshape(-1, 6), prior, mass.ravel())
     lat, lon, _ = ecef_to_geodetic(gp)
-    lat, lon, gt = lat.reshape(n, s), lon.reshape(n, s), gt.reshape(n, s)
-    # Model error: along the track's heading (its horizontal velocity) and across it.
+    lat, lon, gt = lat.reshape(n, s + 2), lon.reshape(n, s + 2), gt.reshape(n, s + 2)
+    d_drag = _enu_offsets(lat[:, s + 1 :], lon[:, s + 1 :], lat[:, s : s + 1], lon[:, s : s + 1])
+    g_drag = d_drag[:, 0] / (2.0 * DRAG_STEP)  # (N, 2): m per sigma of the log mass per area
+    t_drag = (gt[:, s] - gt[:, s + 1]) / (2.0 * DRAG_STEP)
+    drag = einsum("ni,nj->nij", g_drag, g_drag)
+    lat, lon, gt = lat[:, :s], lon[:, :s], gt[:, :s]
+    # What the arc misses of the boost (``boost_ensemble``): the catalogue's boosts whose coast
+    # is like this one's place the site so far along and across the arc from its ground point.
     la0, lo0, _ = ecef_to_geodetic(x[:, :3])
     dist, _ = geodesic_inverse(lat[:, 0], lon[:, 0], la0, lo0)
-    v = einsum("nij,nj->ni", enu_basis(la0, lo0), x[:, 3:])
-    u = v[:, :2] / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
-    across = np.stack([-u[:, 1], u[:, 0]], axis=1)
-    s_along = BACKWARD_ALONG_FRACTION * np.nan_to_num(dist, nan=0.0)
-    extra = s_along[:, None, None] ** 2 * einsum("ni,nj->nij", u, u)
-    extra += BACKWARD_ACROSS_M**2 * einsum("ni,nj->nij", across, across)
+    f = arc_features(pts)
+    f_mean = einsum("s,nsi->ni", w, f)
+    df = f - f_mean[:, None]
+    f_cov = einsum("s,nsi,nsj->nij", w, df, df)
+    off, off_cov, _ = offsets(f[:, 0], f_cov)
+    frame = arc_frame(lat[:, 0], lon[:, 0], la0, lo0)  # rows: along, across (east, north)
+    shift = einsum("nki,nk->ni", frame, off[:, :2])
+    extra = einsum("nki,nkl,nlj->nij", frame, off_cov[:, :2, :2], frame)
     est = _summarise(
         lat,
         lon,
-        gt - BACKWARD_TIME_OFFSET_S,
+        gt + off[:, 2:3],
         w,
-        extra,
-        np.full(n, BACKWARD_TIME_S),
+        extra + drag,
+        np.sqrt(off_cov[:, 2, 2] + t_drag**2),
         method="backward",
+        shift=np.nan_to_num(shift),
     )
     # A launch point less certain (1 sigma, major axis) than the distance it was flown back
     # says nothing of where the launch was: no launch point (srbm-salvo: a false track whose
@@ -236,7 +264,7 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     # missile's track after burnout: 35 km back +- 10 km). Nor does one that the state's own
     # uncertainty, flown back, spreads over more than a launch area (``BACKWARD_STATE_MAX_M``).
     major = np.sqrt(np.linalg.eigvalsh(np.nan_to_num(est.cov_en, nan=np.inf))[:, -1])
-    own = np.nan_to_num(est.cov_en - extra, nan=np.inf)
+    own = np.nan_to_num(est.cov_en - extra - drag, nan=np.inf)  # the state's own
     own_major = np.sqrt(np.maximum(np.linalg.eigvalsh(own)[:, -1], 0.0) * CHI2_2D_95)
     vague = ~(major <= np.nan_to_num(dist, nan=0.0)) | ~(own_major <= BACKWARD_STATE_MAX_M)
     if vague.any():
