@@ -137,9 +137,12 @@ class Duplicates:
         for key in one:
             if key not in self.pairs and key not in self.resolved and key not in both:
                 self.pairs[key] = [0.0, 0, False]
+        ids = tracks.ids[:n]
+        if len(self.resolved) > 2 * n + 64:  # forget the pairs of tracks deleted since
+            alive = set(ids.tolist())
+            self.resolved = {k for k in self.resolved if k[0] in alive and k[1] in alive}
         if not self.pairs:
             return none, []
-        ids = tracks.ids[:n]
         row_of_cand = {int(tracks.ids[r]): i for i, r in enumerate(cand.tolist())}
         gone, merges = [], []
         for key in list(self.pairs):

@@ -46,6 +46,8 @@ time of each track's last update. For each sensor scan, in time order:
    predicted and gated, so that its object seen again continues it (woken by a lone false
    alarm, it is put back as it was, ``existence.Wakes``). So is a track lost for a few scans whose
    next detection is too weak to tell its object from a false alarm (``existence.Wakes.note``).
+   Two confirmed tracks that the radars' scans show to be one object are merged, and a track
+   whose object's detections go to another is missed at its last ``Pd`` (``duplicates``).
 
 Spent stages and reentry vehicles are separate objects to the sensors, so a second detection
 near a track starts a second track of its own, from the first one's estimate (``parent``,
@@ -58,7 +60,8 @@ Each step has its module; ``Tracker.process_scan`` is their composition, one sca
 (coarse gate, gating, GNN), ``formations`` (closely spaced objects), ``update`` (the EKF
 update), ``initiation`` (new tracks from radar detections and infrared crossings), ``infrared``
 (what the infrared sensors say of thrust), ``clutter`` (each sensor's false alarms),
-``existence`` (score, confirmation, looks, dormancy, deletion).
+``existence`` (score, confirmation, looks, dormancy, deletion), ``duplicates`` (two tracks of
+one object).
 """
 
 from __future__ import annotations
