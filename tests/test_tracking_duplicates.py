@@ -111,3 +111,42 @@ def test_a_pair_a_scan_updates_twice_is_two_objects():
         gone, merges = dup.note(None, cand, ok[:, :1], *one, xbar, Pbar, 0)
         assert bool(merges) == (k == 8), k
     assert merges == [(0, 1)]
+
+
+def test_a_track_born_where_a_confirmed_one_was_takes_its_objects_detections():
+    """A track born (no parent) on a detection inside the position gate of a confirmed track
+    that the scan did not update is suspected of having taken the older one's object: each
+    radar scan that updates the younger, confirmed, and not the older counts as a miss of the
+    older at its last ``Pd`` (``gone``); one born outside that gate is not."""
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.duplicates import Duplicates
+    from lookout.tracking.store import TrackStore
+
+    cfg = TrackerConfig()
+    tracks = TrackStore()
+    xm = np.zeros((1, 3, 10))
+    Pm = np.tile(np.eye(10), (1, 3, 1, 1))
+    mu = np.array([[0.0, 1.0, 0.0]])
+    tracks.add(xm, Pm * 100.0**2, mu, 0.0, 3, 20.0, 10.0)
+    tracks.confirmed[0] = True
+    near, far = xm.copy(), xm.copy()
+    near[:, :, 0], far[:, :, 0] = 300.0, 3000.0
+    tracks.add(np.concatenate([near, far]), np.tile(Pm * 10.0**2, (2, 1, 1, 1)),
+               np.tile(mu, (2, 1)), 1.0, 1, 0.0, 10.0)  # fmt: skip
+    tracks.pd_run = np.full((tracks.xm.shape[0], 1), 0.9)
+    dup = Duplicates(cfg, tracks)
+    cand = np.array([0])
+    xbar, Pbar = np.zeros((1, 6)), np.tile(np.eye(6) * 100.0**2, (1, 1, 1))
+    dup.born(None, np.array([1, 2]), cand, np.zeros(0, dtype=np.int64), xbar, Pbar)
+    assert list(dup.pairs) == [(1, 2)]
+    # Confirmed, the younger takes a detection the older's gate does not hold.
+    tracks.confirmed[1] = True
+    cand = np.array([0, 1])
+    ok = np.array([[False], [True]])
+    xbar2, Pbar2 = np.zeros((2, 6)), np.tile(np.eye(6), (2, 1, 1))
+    gone, merges = dup.note(None, cand, ok, np.array([1]), np.array([0]), xbar2, Pbar2, 0)
+    assert gone.tolist() == [0] and not merges
+    # The older updated instead: nothing of the younger is lost.
+    ok = np.array([[True], [False]])
+    gone, merges = dup.note(None, cand, ok, np.array([0]), np.array([0]), xbar2, Pbar2, 0)
+    assert gone.size == 0 and not merges
