@@ -59,6 +59,9 @@ class Associator:
         self._reach_sigmas = math.sqrt(cfg.gate(1))
         self._log_pd = math.log(cfg.detection_prob)
         self.branches: tuple = ()
+        #: After ``associate``: per (track of ``cand``, detection), whether the detection is in
+        #: the track's gate (``duplicates.Duplicates.note``).
+        self.gated = np.zeros((0, 0), dtype=bool)
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
@@ -167,6 +170,7 @@ class Associator:
             live[:, BOOST] &= reach
             live[:, STAGED] &= reach
         ok = ((d2m <= self._gate[m]) & live).any(axis=1)
+        self.gated = ok
         if not ok.any():
             empty = np.zeros(0, dtype=np.int64)
             self.branches = (empty, empty, np.zeros(0), np.zeros(0, dtype=bool))

@@ -133,6 +133,18 @@ class RadarLooks:
             for k, tk in enumerate(times.tolist()):
                 self.note(sensor, tk, pos[k], basis[k], none, cov)
 
+    def code(self, sensor: str) -> int:
+        """The column of radar ``sensor`` in the per-(track, radar) arrays (added at its
+        first scan)."""
+        code = self._radar_codes.get(sensor)
+        if code is None:
+            tracks = self.tracks
+            code = self._radar_codes[sensor] = len(self._radar_codes)
+            for name in _PER_RADAR:
+                arr = getattr(tracks, name)
+                setattr(tracks, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
+        return code
+
     def note(
         self,
         sensor: str,
@@ -142,6 +154,7 @@ class RadarLooks:
         updated: np.ndarray,
         declared: RadarCoverage | None = None,
         learned: SensorClutter | None = None,
+        gone: np.ndarray | None = None,
     ) -> None:
         """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
         looked at every confirmed track predicted inside its coverage; those it updated
@@ -173,6 +186,11 @@ class RadarLooks:
         (``pd_cost``): the learned ``Pd`` of a radar that never sees the track, its looks
         forgotten, rests at 0.10-0.19, never under the floor.
 
+        A track whose object's detection went to another track at this scan (``gone``,
+        ``duplicates.Duplicates.note``: in its gate, or to a track born where it was) is missed
+        at no less than the ``Pd`` the radar saw it with at its last detection: the radar still
+        sees its object, at that rate, in the other track.
+
         A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
         is deleted (``aged``; Blackman & Popoli 6.2, track deletion by score drop). A
         track outside every radar's coverage gets no miss: unseen, not disproven, it coasts.
@@ -184,12 +202,7 @@ class RadarLooks:
         sel = np.flatnonzero(tracks.confirmed[:n])
         if sel.size == 0:
             return
-        code = self._radar_codes.get(sensor)
-        if code is None:
-            code = self._radar_codes[sensor] = len(self._radar_codes)
-            for name in _PER_RADAR:
-                arr = getattr(tracks, name)
-                setattr(tracks, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
+        code = self.code(sensor)
         seen = np.zeros(n, dtype=bool)
         seen[updated] = True
         dt = t - tracks.t_base[sel]
@@ -218,6 +231,11 @@ class RadarLooks:
         floor = cfg.miss_pd_floor
         run = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0) >= floor
         pd_miss = np.where(run, np.maximum(pd, floor), np.where(pd >= floor, pd, 0.0))
+        if gone is not None and gone.size:
+            lost = np.isin(sel, gone)
+            last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
+            pd_miss = np.where(lost, np.maximum(pd_miss, last), pd_miss)
+            run |= lost
         missed = ~seen_s & (pd_miss > 0.0)
         cost = -np.log1p(-(pd_miss * np.minimum(p_in, 1.0)))
         # Outside a run, what the radar's misses since it last saw the track cost together is

@@ -46,6 +46,8 @@ time of each track's last update. For each sensor scan, in time order:
    predicted and gated, so that its object seen again continues it (woken by a lone false
    alarm, it is put back as it was, ``existence.Wakes``). So is a track lost for a few scans whose
    next detection is too weak to tell its object from a false alarm (``existence.Wakes.note``).
+   Two confirmed tracks that the radars' scans show to be one object are merged, and a track
+   whose object's detections go to another is missed at its last ``Pd`` (``duplicates``).
 
 Spent stages and reentry vehicles are separate objects to the sensors, so a second detection
 near a track starts a second track of its own, from the first one's estimate (``parent``,
@@ -58,7 +60,8 @@ Each step has its module; ``Tracker.process_scan`` is their composition, one sca
 (coarse gate, gating, GNN), ``formations`` (closely spaced objects), ``update`` (the EKF
 update), ``initiation`` (new tracks from radar detections and infrared crossings), ``infrared``
 (what the infrared sensors say of thrust), ``clutter`` (each sensor's false alarms),
-``existence`` (score, confirmation, looks, dormancy, deletion).
+``existence`` (score, confirmation, looks, dormancy, deletion), ``duplicates`` (two tracks of
+one object).
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
 from lookout.tracking.drag import cd_shape, drag_q
+from lookout.tracking.duplicates import Duplicates
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -186,6 +190,7 @@ class Tracker:
         self.lines_of_sight = LinesOfSight(cfg)
         self.looks = RadarLooks(cfg, tracks, self.coverage)
         self.wakes = Wakes(cfg, tracks)
+        self.duplicates = Duplicates(cfg, tracks)
 
     # ----------------------------------------------------------------------------- public
 
@@ -225,6 +230,8 @@ class Tracker:
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
         near = None  # per detection: id of the confirmed, updated track gating it nearest
         updated = np.zeros(0, dtype=np.int64)
+        cand = updated
+        gone, merges = updated, []
         if tracks.n:
             # Predict the tracks near a detection, gate and assign.
             cand = self.associator.coarse(scan)
@@ -267,6 +274,12 @@ class Tracker:
                     )
                     assigned[bj] = True
                     updated = np.concatenate([updated, slots])
+                # Two tracks of one object (``duplicates``).
+                if scan.kind == "radar":
+                    gone, merges = self.duplicates.note(
+                        scan, cand, self.associator.gated, ia, jb, xbar, Pbar,
+                        self.looks.code(scan.sensor),
+                    )  # fmt: skip
         # The sensor's clutter, the radar's looks.
         free = np.flatnonzero(~assigned)
         clutter = self._clutter.get(scan.sensor)
@@ -276,15 +289,25 @@ class Tracker:
         if scan.kind == "radar":
             if tracks.n:
                 declared = self.coverage.get(scan.sensor)
-                self.looks.note(scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter)
+                self.looks.note(
+                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone
+                )
             if scan.sensor in self.coverage:
                 self.looks.looked_until[scan.sensor] = scan.t
         # Initiate.
         if free.size:
             if scan.kind == "radar":
                 self._initiate_radar(scan, free, near)
+                if cand.size:
+                    born = np.arange(tracks.n - free.size, tracks.n)
+                    self.duplicates.born(scan, born, cand, updated, xbar, Pbar)
             else:
                 self._initiate_infrared(scan, free)
+        # A pair found to be one object keeps its better-scored track.
+        if merges:
+            keep = np.ones(tracks.n, dtype=bool)
+            keep[[drop for _, drop in merges]] = False
+            tracks.compact(keep)
 
     def report(self, t: float) -> TrackLog:
         """Every confirmed track predicted to ``t`` (s), with ``detection_index`` -1. Confirmed
