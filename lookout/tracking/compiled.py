@@ -61,14 +61,14 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return knots, cd, starts
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _dot3(ax, ay, az, bx, by, bz):
     """``einsum("ij,ij->i")`` of one row, in its order on contiguous rows: numpy's two-lane
     loop sums the first and third products, then the second."""
     return (ax * bx + az * bz) + ay * by
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _altitude(px, py, pz):
     """``motion.altitude_approx`` of one position."""
     r = math.sqrt(_dot3(px, py, pz, px, py, pz))
@@ -77,7 +77,7 @@ def _altitude(px, py, pz):
     return r - re
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _density(alt):
     return math.exp(_interp(alt, _ALT, _LOG_RHO))
 
