@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lookout.geodesy import R_EQUATOR
-from lookout.tracking import drag, motion
+from lookout.tracking import compiled, drag, motion
 
 
 def _batch(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,10 +39,21 @@ def _batch(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _both(monkeypatch, x, dt, **kw):
+    """``motion.propagate`` the numpy way, then the compiled way (which must be taken)."""
+    calls = []
+    predict = compiled.predict
+
+    def counted(*args):
+        calls.append(1)
+        return predict(*args)
+
+    monkeypatch.setattr(compiled, "predict", counted)
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
     slow = motion.propagate(x, dt, **kw)
+    assert not calls
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "0")
     fast = motion.propagate(x, dt, **kw)
+    assert len(calls) == 1
     return slow, fast
 
 
