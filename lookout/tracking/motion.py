@@ -238,7 +238,7 @@ def propagate(
             np.ascontiguousarray(acc_t),
             np.ascontiguousarray(kappa_fly, dtype=float),
             np.ascontiguousarray(h_all, dtype=float),
-            steps,
+            np.ascontiguousarray(steps, dtype=np.int64),
             with_jacobian,
             use_shape,
             np.ascontiguousarray(w, dtype=float),
