@@ -28,12 +28,26 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_configure(config):
-    """Compile the flight model's step (``lookout.physics.compiled``) once, before any test
-    runs: numba keeps it on disk, so the workers (``make``'s xdist processes) and the processes
-    the tests start load it rather than each compiling it (some 3 CPU s) inside a test, and
-    inside a test's clock."""
+    """Compile the flight model's step (``lookout.physics.compiled``) and the tracker's
+    prediction (``lookout.tracking.compiled``) once, before any test runs: numba keeps them on
+    disk, so the workers (``make``'s xdist processes) and the processes the tests start load
+    them rather than each compiling them (some 3 and 8 CPU s) inside a test, and inside a
+    test's clock."""
     if hasattr(config, "workerinput"):  # an xdist worker: its controller has compiled it
         return
     from lookout.physics import compiled
 
     compiled.warm()
+    _warm_prediction()
+
+
+def _warm_prediction() -> None:
+    """One tiny compiled prediction (``motion.propagate``), its drag tables' shape included."""
+    import numpy as np
+
+    from lookout.tracking import drag, motion
+
+    x = np.zeros((1, motion.NX))
+    x[0, 0], x[0, 4], x[0, motion.KAPPA] = 6.4e6, 7e3, 1.0
+    P = np.eye(motion.NX)[None]
+    motion.propagate(x, np.ones(1), cd_shape=drag.cd_shape(x, P, np.ones(1, dtype=bool)))

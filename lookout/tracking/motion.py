@@ -25,6 +25,7 @@ centrifugal gradient, the Coriolis term and the drag partials (the J2 part of th
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -225,6 +226,30 @@ def propagate(
     if cd_shape is not None:
         m0, grad0 = mach_gradient(pos, vel)
         g0, dg0 = cd_shape(m0, None)
+    if n and _use_compiled(cd_shape):
+        from lookout.tracking import compiled  # numba: imported on the first prediction
+
+        knots, cd, starts = compiled.tables()
+        use_shape = cd_shape is not None
+        w = cd_shape.w if use_shape else np.zeros((starts.size - 1, n))
+        F = compiled.predict(
+            pos,
+            vel,
+            np.ascontiguousarray(acc_t),
+            np.ascontiguousarray(kappa_fly, dtype=float),
+            np.ascontiguousarray(h_all, dtype=float),
+            np.ascontiguousarray(steps, dtype=np.int64),
+            with_jacobian,
+            use_shape,
+            np.ascontiguousarray(w, dtype=float),
+            np.ascontiguousarray(g0 if use_shape else np.zeros(n), dtype=float),
+            knots,
+            cd,
+            starts,
+        )
+        if not with_jacobian:
+            F = None
+        steps = steps[:0]  # stepped: the numpy loop below has nothing to do
     A_end, end_vacuum = None, False
     for k in range(int(steps.max(initial=0))):
         act = None if k == 0 or steps.min() > k else np.flatnonzero(steps > k)
@@ -289,6 +314,17 @@ def propagate(
             row += einsum("ni,nij->nj", (out[:, KAPPA] * dg1)[:, None] * grad1, F[:, 0:6, :])
             F[:, KAPPA, :] = row
     return out, F
+
+
+def _use_compiled(cd_shape) -> bool:
+    """Whether a prediction steps with the compiled loop (``lookout.tracking.compiled``): unless
+    ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the flight's step), for the drag tables'
+    shape of ``drag.CdShape`` or none."""
+    if os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+        return False
+    from lookout.tracking.drag import CdShape
+
+    return cd_shape is None or type(cd_shape) is CdShape
 
 
 def _rate(p, v, drag, cd_shape, act, g0r) -> np.ndarray:

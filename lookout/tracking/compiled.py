@@ -1,0 +1,326 @@
+"""The tracker's prediction (``motion.propagate``) compiled (numba): one track at a time.
+
+``motion.propagate`` steps every track of a scan together: some two hundred numpy calls per RK4
+step (the four evaluations of gravity, the rotating frame and drag with the drag tables' shape,
+the rate matrix at the step's end, the transition's series) on arrays of a few rows, where
+numpy's per-call overhead is nearly all the cost. This is the same loop written out per track
+as scalar code, with the numpy path's operations in their order and its batch-wide choices
+kept: at each step, drag is on for every stepping track when any of them is below
+``TRACKER_DRAG_CEILING_M``, and a track's rate at the step's start is its last step's end
+rate unless that choice changed; every sum in numpy's order (``einsum``'s three-term dot
+products included) and the 10 x 10 products through BLAS (numba's ``np.dot``) as numpy's
+``matmul``. The states are the numpy path's to the bit but where ``exp``/``log`` round
+differently (numpy's SIMD functions against libm's: one density in twenty), the last digit
+(``tests/test_motion_compiled.py`` compares them).
+
+``LOOKOUT_NUMPY_STEP=1`` keeps the numpy path (as for the flight's step,
+``lookout.physics.propagate.use_compiled_step``). Imported on the first prediction; compiled once
+per install and kept on disk (numba's ``cache=True``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR
+from lookout.physics import atmosphere
+from lookout.physics.compiled import _interp
+from lookout.tracking import drag as _drag
+from lookout.tracking.motion import (
+    _B_MICROMETRE_M,
+    KAPPA,
+    KAPPA_UNIT,
+    NX,
+    TRACKER_DRAG_CEILING_M,
+)
+
+_ALT = np.ascontiguousarray(atmosphere._ALT, dtype=np.float64)
+_LOG_RHO = np.ascontiguousarray(atmosphere._LOG_RHO, dtype=np.float64)
+_SOUND = np.ascontiguousarray(atmosphere._SOUND, dtype=np.float64)
+# The same scalars as the numpy path, evaluated as it does (left to right, Python floats).
+_K_J2 = 1.5 * J2 * R_EQUATOR**2
+_W2 = 2.0 * OMEGA_EARTH
+_WW = OMEGA_EARTH**2
+_AB = R_EQUATOR * _B_MICROMETRE_M
+_BB = _B_MICROMETRE_M**2
+_AA = R_EQUATOR**2
+_HALF_KU = 0.5 * KAPPA_UNIT
+_CEIL = float(TRACKER_DRAG_CEILING_M)
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The catalogue's drag tables (``drag.CdShape``'s, ``Cd`` not its log) packed: knots and
+    ``Cd`` of every table end to end, and each table's start (T + 1,)."""
+    tables = [(t[0], np.exp(t[1])) for t in _drag._drag_tables()]
+    starts = np.cumsum([0] + [k.size for k, _ in tables]).astype(np.int64)
+    knots = np.ascontiguousarray(np.concatenate([k for k, _ in tables]), dtype=np.float64)
+    cd = np.ascontiguousarray(np.concatenate([c for _, c in tables]), dtype=np.float64)
+    return knots, cd, starts
+
+
+@numba.njit(cache=True)
+def _dot3(ax, ay, az, bx, by, bz):
+    """``einsum("ij,ij->i")`` of one row, in its order on contiguous rows: numpy's two-lane
+    loop sums the first and third products, then the second."""
+    return (ax * bx + az * bz) + ay * by
+
+
+@numba.njit(cache=True)
+def _altitude(px, py, pz):
+    """``motion.altitude_approx`` of one position."""
+    r = math.sqrt(_dot3(px, py, pz, px, py, pz))
+    s2 = pz**2 / max(r * r, 1.0)
+    re = _AB / math.sqrt(_BB * (1.0 - s2) + _AA * s2)
+    return r - re
+
+
+@numba.njit(cache=True)
+def _density(alt):
+    return math.exp(_interp(alt, _ALT, _LOG_RHO))
+
+
+@numba.njit(cache=True)
+def _shape(mach, w, i, knots, cd, starts):
+    """``drag.CdShape`` of row ``i`` at ``mach``: ``g`` and ``dg/dM``."""
+    g = 0.0
+    dg = 0.0
+    for k in range(starts.size - 1):
+        kn = knots[starts[k] : starts[k + 1]]
+        cdk = cd[starts[k] : starts[k + 1]]
+        c = _interp(mach, kn, cdk)
+        m = kn.size
+        j = np.searchsorted(kn, mach, side="right") - 1
+        j = min(max(j, 0), m - 2)
+        slope = (cdk[j + 1] - cdk[j]) / (kn[j + 1] - kn[j])
+        g += w[k, i] * math.log(c)
+        dg += w[k, i] * (slope if mach < kn[m - 1] else 0.0) / c
+    return g, dg
+
+
+@numba.njit(cache=True)
+def _accel(px, py, pz, vx, vy, vz, kappa, has_drag, out):
+    """``motion.acceleration`` of one state (drag ``kappa`` where ``has_drag``) into ``out``."""
+    r2 = _dot3(px, py, pz, px, py, pz)
+    r = math.sqrt(r2)
+    z2 = pz**2 / r2
+    k = _K_J2 / r2
+    base = -GM_EARTH / (r2 * r)
+    f = base * (1.0 + k * (1.0 - 5.0 * z2))
+    ax = px * f + (_W2 * vy + _WW * px)
+    ay = py * f + (-_W2 * vx + _WW * py)
+    az = pz * base * (1.0 + k * (3.0 - 5.0 * z2))
+    if has_drag:
+        rho = _density(max(_altitude(px, py, pz), 0.0))
+        speed = math.sqrt(_dot3(vx, vy, vz, vx, vy, vz))
+        c = _HALF_KU * rho * speed * kappa
+        ax -= c * vx
+        ay -= c * vy
+        az -= c * vz
+    out[0], out[1], out[2] = ax, ay, az
+
+
+@numba.njit(cache=True)
+def _mach_gradient(px, py, pz, vx, vy, vz, grad):
+    """``motion.mach_gradient`` of one state: the Mach number, its gradient into ``grad``."""
+    speed = max(math.sqrt(_dot3(vx, vy, vz, vx, vy, vz)), 1e-3)
+    h = max(_altitude(px, py, pz), 0.0)
+    c = _interp(h, _ALT, _SOUND)
+    dc = (_interp(h + 100.0, _ALT, _SOUND) - _interp(h - 100.0, _ALT, _SOUND)) / 200.0
+    mach = speed / c
+    rn = math.sqrt(_dot3(px, py, pz, px, py, pz))
+    s = -mach * dc / c
+    grad[0], grad[1], grad[2] = s * (px / rn), s * (py / rn), s * (pz / rn)
+    sc = speed * c
+    grad[3], grad[4], grad[5] = vx / sc, vy / sc, vz / sc
+    return mach
+
+
+@numba.njit(cache=True)
+def _jacobian(p, v, kappa, has_drag, A):
+    """``motion.jacobian_rate`` of one state into ``A`` (10, 10) (drag where ``has_drag``)."""
+    A[:, :] = 0.0
+    r2 = _dot3(p[0], p[1], p[2], p[0], p[1], p[2])
+    r = math.sqrt(r2)
+    k = GM_EARTH / (r2 * r)
+    u0, u1, u2 = p[0] / r, p[1] / r, p[2] / r
+    u = (u0, u1, u2)
+    for i in range(3):
+        A[i, 3 + i] = 1.0
+        A[3 + i, 6 + i] = 1.0
+        for j in range(3):
+            A[3 + i, j] = k * (3.0 * u[i] * u[j] - (1.0 if i == j else 0.0))
+    A[3, 0] += _WW
+    A[4, 1] += _WW
+    A[5, 2] += 0.0
+    A[3, 4] = _W2
+    A[4, 3] = -_W2
+    if has_drag:
+        alt = max(_altitude(p[0], p[1], p[2]), 0.0)
+        rho = _density(alt)
+        dlog = math.log(_density(alt + 100.0) / _density(alt - 100.0)) / (2 * 100.0)
+        drho = rho * dlog
+        speed = max(math.sqrt(_dot3(v[0], v[1], v[2], v[0], v[1], v[2])), 1e-3)
+        kap = KAPPA_UNIT * kappa
+        c = 0.5 * rho * kap
+        dp = 0.5 * drho * kap * speed
+        cs, cv = c * speed, c / speed
+        for i in range(3):
+            for j in range(3):
+                A[3 + i, j] -= dp * (v[i] * u[j])
+                A[3 + i, 3 + j] -= (cs if i == j else 0.0) + cv * (v[i] * v[j])
+        e = -(_HALF_KU * rho * speed)
+        for i in range(3):
+            A[3 + i, KAPPA] = e * v[i]
+
+
+@numba.njit(cache=True)
+def _rate(p, v, drag, has_drag, shaped, g0, w, i, knots, cd, starts, grad, A):
+    """``motion._rate`` of row ``i`` into ``A``: with ``shaped``, drag in the scale of the
+    drag table's shape (its partials through the Mach number)."""
+    if not shaped:
+        _jacobian(p, v, drag, has_drag, A)
+        return
+    mk = _mach_gradient(p[0], p[1], p[2], v[0], v[1], v[2], grad)
+    gk, dgk = _shape(mk, w, i, knots, cd, starts)
+    ek = math.exp(gk - g0)
+    _jacobian(p, v, drag * ek, True, A)
+    s = drag * ek * dgk
+    for a in range(3):
+        col = A[3 + a, KAPPA]
+        A[3 + a, KAPPA] = col * ek
+        for b in range(6):
+            A[3 + a, b] += col * (s * grad[b])
+
+
+@numba.njit(cache=True)
+def _drag_at(p, v, kap, shaped, g0, w, i, knots, cd, starts):
+    """The drag coefficient of row ``i``'s RK4 stage at ``p``, ``v``: ``kap``, times the
+    shape's ``exp(g(M) - g0)`` with ``shaped`` (``motion._rk4``'s ``f``)."""
+    if not shaped:
+        return kap
+    speed = math.sqrt(_dot3(v[0], v[1], v[2], v[0], v[1], v[2]))
+    c = _interp(max(_altitude(p[0], p[1], p[2]), 0.0), _ALT, _SOUND)
+    g, _ = _shape(speed / c, w, i, knots, cd, starts)
+    return kap * math.exp(g - g0)
+
+
+@numba.njit(cache=True)
+def _f(p, v, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, out):
+    """The acceleration of an RK4 stage (drag where ``has_drag``) plus the thrust ``at``."""
+    k = kap
+    if has_drag:
+        k = _drag_at(p, v, kap, shaped, g0, w, i, knots, cd, starts)
+    _accel(p[0], p[1], p[2], v[0], v[1], v[2], k, has_drag, out)
+    for a in range(3):
+        out[a] = out[a] + at[a]
+
+
+@numba.njit(cache=True)
+def _rk4(p, v, at, h, kap, has_drag, shaped, g0, w, i, knots, cd, starts):
+    """``integrate.rk4_step`` of one state, in place."""
+    a1 = np.empty(3)
+    a2 = np.empty(3)
+    a3 = np.empty(3)
+    a4 = np.empty(3)
+    p2 = np.empty(3)
+    v2 = np.empty(3)
+    p3 = np.empty(3)
+    v3 = np.empty(3)
+    p4 = np.empty(3)
+    v4 = np.empty(3)
+    _f(p, v, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, a1)
+    hh = 0.5 * h
+    for a in range(3):
+        p2[a] = p[a] + hh * v[a]
+        v2[a] = v[a] + hh * a1[a]
+    _f(p2, v2, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, a2)
+    for a in range(3):
+        p3[a] = p[a] + hh * v2[a]
+        v3[a] = v[a] + hh * a2[a]
+    _f(p3, v3, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, a3)
+    for a in range(3):
+        p4[a] = p[a] + h * v3[a]
+        v4[a] = v[a] + h * a3[a]
+    _f(p4, v4, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, a4)
+    h6 = h / 6.0
+    for a in range(3):
+        np_ = p[a] + h6 * (v[a] + 2.0 * v2[a] + 2.0 * v3[a] + v4[a])
+        nv = v[a] + h6 * (a1[a] + 2.0 * a2[a] + 2.0 * a3[a] + a4[a])
+        p[a] = np_
+        v[a] = nv
+
+
+@numba.njit(cache=True)
+def predict(pos, vel, acc_t, kappa, h, steps, with_jacobian, use_shape, w, g0, knots, cd, starts):
+    """``motion.propagate``'s loop: positions and velocities (N, 3) stepped in place, ``steps``
+    (N,) RK4 steps of ``h`` (N,) s each, drag coefficient ``kappa`` (N,); with
+    ``use_shape``, the drag tables' shape of weights ``w`` (tables, N) relative to its value
+    ``g0`` (N,) at the start; the transition matrices (N, 10, 10) (identity without
+    ``with_jacobian``)."""
+    n = pos.shape[0]
+    F = np.zeros((n, NX, NX))
+    for i in range(n):
+        for a in range(NX):
+            F[i, a, a] = 1.0
+    if n == 0:
+        return F
+    A_end = np.zeros((n, NX, NX))
+    A = np.empty((NX, NX))
+    A1 = np.empty((NX, NX))
+    Ah = np.empty((NX, NX))
+    grad = np.empty(6)
+    n_steps = 0
+    for i in range(n):
+        n_steps = max(n_steps, steps[i])
+    end_vacuum = False
+    for k in range(n_steps):
+        # Drag for every stepping row when any of them is under the tracker's ceiling.
+        lowest = np.inf
+        for i in range(n):
+            if steps[i] > k:
+                lowest = min(lowest, _altitude(pos[i, 0], pos[i, 1], pos[i, 2]))
+        with_drag = lowest < _CEIL
+        shaped = use_shape and with_drag
+        reuse = k > 0 and (not with_drag) == end_vacuum
+        for i in range(n):
+            if steps[i] <= k:
+                continue
+            p, v = pos[i], vel[i]
+            kap = kappa[i]
+            if with_jacobian:
+                if reuse:
+                    A[:, :] = A_end[i]
+                else:
+                    _rate(p, v, kap, with_drag, shaped, g0[i], w, i, knots, cd, starts, grad, A)
+            _rk4(p, v, acc_t[i], h[i], kap, with_drag, shaped, g0[i], w, i, knots, cd, starts)
+            if with_jacobian:
+                _rate(p, v, kap, with_drag, shaped, g0[i], w, i, knots, cd, starts, grad, A1)
+                A_end[i] = A1
+                hh = 0.5 * h[i]
+                for a in range(NX):
+                    for b in range(NX):
+                        Ah[a, b] = (A[a, b] + A1[a, b]) * hh
+                # numpy's products through the same BLAS (numba's ``np.dot``).
+                Ah2 = np.dot(Ah, Ah)
+                Ah3 = np.dot(Ah2, Ah)
+                for a in range(NX):
+                    for b in range(NX):
+                        Ah3[a, b] = Ah[a, b] + 0.5 * Ah2[a, b] + Ah3[a, b] / 6.0
+                    Ah3[a, a] += 1.0
+                F[i] = np.dot(Ah3, F[i])
+        end_vacuum = not with_drag
+    return F
+
+
+_TABLES: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The packed drag tables (``_tables``), built once."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _tables()
+    return _TABLES
