@@ -64,7 +64,8 @@ def test_a_tracked_hypersonic_reentry_vehicle_gets_little_drag_noise():
     q_acc, q_kappa = drag_q(x, P, cfg)
     rho = 0.0184  # kg/m³ at 30 km
     a_drag = 0.5 * rho * (1000.0**2 + 6000.0**2) * (1.3e-4 + cfg.kappa_floor_m2_kg)
-    white = np.sqrt(q_acc / cfg.accel_noise_tau_s)
+    along = x[:, 3:6] / np.linalg.norm(x[:, 3:6], axis=1)[:, None]
+    white = np.sqrt(np.einsum("ni,nij,nj->n", along, q_acc, along) / cfg.accel_noise_tau_s)
     assert white[0] < 0.01 * a_drag < a_drag < white[1]
     assert np.sqrt(q_kappa[0]) / 1.3 < 0.01
 
