@@ -254,19 +254,26 @@ REL_VAR_MAX = 1e6
 ``linearisation_sigma`` expands: a floating-point guard for diverged tracks, not a tuning."""
 
 
-def _relative_variances(x: np.ndarray, P: np.ndarray, kap: np.ndarray):
-    """Relative variances (N,) of the altitude over the density's scale height, the drag
-    coefficient, the speed along the velocity, and the velocity across it (per axis, the mean
-    of the two), for states ``x`` (N, 10) of covariances ``P``; the velocity's unit vector
-    (N, 3). Each held at ``REL_VAR_MAX``."""
+def linearisation_sigma(
+    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
+) -> np.ndarray:
+    """Standard deviation (m/s², (N,)) of what the extended Kalman filter's linearised drag
+    leaves out, for states ``x`` (N, 10) of covariances ``P`` (N, 10, 10), drag ``a_drag`` and
+    drag coefficient ``kap`` (N,; KAPPA_UNIT, floored): drag ``a = a0 exp(-eta) (1 + k)
+    (1 + n)²`` in the relative errors of altitude ``eta = dh / H`` (``H`` the density scale
+    height there), drag coefficient ``k = dkappa / kappa`` and speed ``n = dv / v``, of which
+    the transition matrix keeps the first-order terms; the second-order ones, ``eta²/2 - eta k
+    - 2 eta n + 2 k n + n²``, have the variance ``s_h⁴/2 + 2 s_v⁴ + s_h² s_k² + 4 s_h² s_v² +
+    4 s_k² s_v²`` for independent Gaussian errors of relative sigmas ``s_h, s_k, s_v``. A
+    tracked reentry vehicle (altitude to 10 m of a 6.5 km scale height, ``kappa`` to 20 %)
+    gets 0.03 % of its drag; a track just born (altitude to kilometres, ``kappa`` to 150 %) as
+    much as its drag."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     up = pos / np.linalg.norm(pos, axis=1)[:, None]
     speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
     along = vel / speed[:, None]
     var_h = np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up), 0.0)
-    Pv = P[:, 3:6, 3:6]
-    var_v = np.maximum(np.einsum("ni,nij,nj->n", along, Pv, along), 0.0)
-    var_x = np.maximum(np.trace(Pv, axis1=1, axis2=2) - var_v, 0.0) / 2.0
+    var_v = np.maximum(np.einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
     rho, drho = density_and_slope(altitude_approx(pos))
     inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
     # Relative variances beyond REL_VAR_MAX (a sigma of 1000 times the quantity itself) are a
@@ -276,46 +283,8 @@ def _relative_variances(x: np.ndarray, P: np.ndarray, kap: np.ndarray):
     sh2 = np.minimum(var_h * inv_h * inv_h, REL_VAR_MAX)
     sk2 = np.minimum(np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap), REL_VAR_MAX)
     sv2 = np.minimum(var_v / (speed * speed), REL_VAR_MAX)
-    sx2 = np.minimum(var_x / (speed * speed), REL_VAR_MAX)
-    return sh2, sk2, sv2, sx2, along
-
-
-def linearisation_sigmas(
-    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Standard deviations (m/s², (N,) each) of what the extended Kalman filter's linearised
-    drag leaves out, along the velocity and across it (per axis), and the velocity's unit
-    vector (N, 3), for states ``x`` (N, 10) of covariances ``P`` (N, 10, 10), drag ``a_drag``
-    and drag coefficient ``kap`` (N,; KAPPA_UNIT, floored). The drag ``-½ ρ κ |v| v`` in the
-    relative errors of altitude ``eta = dh / H`` (``H`` the density scale height there), drag
-    coefficient ``k = dkappa / kappa``, speed along the velocity ``n`` and velocity across it
-    ``m`` (2-vector, over the speed) is ``a0 exp(-eta) (1 + k) ((1 + n)² + |m|²/2)`` along the
-    velocity and ``a0 exp(-eta) (1 + k) (1 + n) m`` across it. The transition matrix keeps
-    the first-order terms; the second-order ones are, along, ``eta²/2 - eta k - 2 eta n + 2 k
-    n + n² + |m|²/2``, of variance ``s_h⁴/2 + 2 s_v⁴ + s_h² s_k² + 4 s_h² s_v² + 4 s_k² s_v²
-    + s_m⁴`` for independent Gaussian errors of relative sigmas ``s_h, s_k, s_v`` and ``s_m``
-    per axis across; across, ``m (k - eta + n)``, of variance ``s_m² (s_k² + s_h² + s_v²)``
-    per axis: a product of two small relative errors, not the along-track terms on every
-    axis. Until 2026-12-04 the along-track variance was put on all three axes: a stage falling
-    unseen below a radar's horizon had its position sigma grow 20 -> 800 m against a 25 ->
-    250 m error, the error within 0.3 sigma on each of the covariance's six axes (NEES 0.12,
-    irbm-east-fourth's; the across-track sigma fed the altitude's, which fed the noise). A
-    tracked reentry vehicle (altitude to 10 m of a 6.5 km scale height, ``kappa`` to 20 %)
-    gets 0.03 % of its drag along; a track just born (altitude to kilometres, ``kappa`` to
-    150 %) as much as its drag."""
-    sh2, sk2, sv2, sx2, along = _relative_variances(x, P, kap)
     var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
-    var = var + sx2 * sx2
-    across = sx2 * (sk2 + sh2 + sv2)
-    return a_drag * np.sqrt(var), a_drag * np.sqrt(across), along
-
-
-def linearisation_sigma(
-    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
-) -> np.ndarray:
-    """The along-velocity standard deviation (m/s², (N,)) of ``linearisation_sigmas``, the
-    largest of its parts."""
-    return linearisation_sigmas(x, P, a_drag, kap)[0]
+    return a_drag * np.sqrt(var)
 
 
 def drag_q(
@@ -326,10 +295,9 @@ def drag_q(
     dt: np.ndarray | None = None,
     w: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """White acceleration (m²/s³, (N, 3, 3) in ECEF) and drag-coefficient walk (KAPPA_UNIT²/s,
-    (N,)) spectral densities of coasting or manoeuvring states ``x`` (N, 10), covariances ``P``
-    (N, 10, 10): the coast floor plus the linearisation's sigmas along the velocity and across
-    it (``linearisation_sigmas``, over the noise's correlation time, as the floor), and
+    """White acceleration (m²/s³) and drag-coefficient walk (KAPPA_UNIT²/s) spectral densities
+    of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10): the coast
+    floor plus the linearisation's sigma (over the noise's correlation time, as the floor), and
     the walk of ``kappa`` with the Mach number (over the Mach range of the step to ``x1`` in
     ``dt`` (N,) s where given: ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg``
     in the drag that sets both, as in the boost mode's noise. With ``w`` (tables, N), the
@@ -340,20 +308,8 @@ def drag_q(
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * atmosphere.density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
-    lin, lin_x, along = linearisation_sigmas(x, P, a_drag, kap)
-    # The floor and the across-track part on every axis, the rest of the along-track part
-    # along the velocity (``linearisation_sigmas``). (Held over each step alone, the
-    # discrete second-order filter's term, ``sigma² dt²``, the remainder is a tenth of this at
-    # the tracker's 1 s steps: an IRBM's reentry vehicle unseen from 51 km had its NEES mean
-    # 14 -> 36; the remainder is a function of an error that persists unseen, coherent over
-    # the steps, and ``accel_noise_tau_s`` stands for that as for the floor.)
-    tau = config.accel_noise_tau_s
-    q_iso = (config.coast_accel_sigma_mps2**2 + lin_x * lin_x) * tau
-    q_acc = q_iso[:, None, None] * np.eye(3) + (
-        (np.maximum(lin * lin - lin_x * lin_x, 0.0) * tau)[:, None, None]
-        * along[:, :, None]
-        * along[:, None, :]
-    )
+    lin = linearisation_sigma(x, P, a_drag, kap)
+    q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
@@ -375,6 +331,5 @@ __all__ = [
     "departure_walk",
     "drag_q",
     "linearisation_sigma",
-    "linearisation_sigmas",
     "mach_rate",
 ]

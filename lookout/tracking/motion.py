@@ -383,21 +383,16 @@ def process_noise(
     q_jerk: np.ndarray | float,
     q_kappa: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Q (N, 10, 10) over ``dt`` for white acceleration ``q_accel`` (m²/s³): (N,) the same on
-    each axis, or (N, 3, 3) a spectral density matrix in ECEF (the drag's linearisation noise,
-    along the velocity and across it, ``drag.drag_q``); white jerk of the thrust acceleration
-    ``q_jerk`` (m²/s⁵; 0 in coast), the same on each axis, and a random walk of the drag
-    coefficient ``q_kappa`` (KAPPA_UNIT²/s)."""
+    """Q (N, 10, 10) over ``dt`` for white acceleration ``q_accel`` (N,) (m²/s³), white jerk of
+    the thrust acceleration ``q_jerk`` (m²/s⁵; 0 in coast), the same on each axis, and a random
+    walk of the drag coefficient ``q_kappa`` (KAPPA_UNIT²/s)."""
     dt = np.abs(dt)
     n = dt.size
     d2, d3 = dt * dt, dt * dt * dt
     qj = np.broadcast_to(np.asarray(q_jerk, dtype=float), dt.shape)
-    q_accel = np.asarray(q_accel, dtype=float)
-    full = q_accel.ndim == 3
-    qa = 0.0 if full else q_accel
-    b00 = qa * d3 / 3.0 + qj * d3 * d2 / 20.0
-    b01 = qa * d2 / 2.0 + qj * d2 * d2 / 8.0
-    b11 = qa * dt + qj * d3 / 3.0
+    b00 = q_accel * d3 / 3.0 + qj * d3 * d2 / 20.0
+    b01 = q_accel * d2 / 2.0 + qj * d2 * d2 / 8.0
+    b11 = q_accel * dt + qj * d3 / 3.0
     b02 = qj * d3 / 6.0
     b12 = qj * d2 / 2.0
     b22 = qj * dt
@@ -410,10 +405,5 @@ def process_noise(
         Q[:, i, k] = Q[:, k, i] = b02
         Q[:, j, k] = Q[:, k, j] = b12
         Q[:, k, k] = b22
-    if full:
-        Q[:, 0:3, 0:3] += q_accel * (d3 / 3.0)[:, None, None]
-        Q[:, 0:3, 3:6] += q_accel * (d2 / 2.0)[:, None, None]
-        Q[:, 3:6, 0:3] += q_accel * (d2 / 2.0)[:, None, None]
-        Q[:, 3:6, 3:6] += q_accel * dt[:, None, None]
     Q[:, KAPPA, KAPPA] = np.broadcast_to(np.asarray(q_kappa, dtype=float), dt.shape) * dt
     return Q

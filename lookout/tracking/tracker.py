@@ -424,7 +424,6 @@ class Tracker:
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
         # of the tables' shape, only their departure from the weighed mean the step carried).
-        q_acc = q_acc[:, None, None] * np.eye(3)
         q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
             flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
             None if shape is None else shape.w_raw[:, drag_modes],
