@@ -40,7 +40,7 @@ TENTATIVE_REVISITS = 2.5
 WAKE_ARRAYS = (
     "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
-    "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
+    "ir_t2", "ir_sensor2", "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
     "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update

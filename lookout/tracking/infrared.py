@@ -73,6 +73,46 @@ class InfraredSensors:
         c[has] /= c[has].sum(axis=1, keepdims=True)
         return c
 
+    def frames(self, sel: np.ndarray, t: float) -> tuple | None:
+        """The first two frames that the infrared sensors seeing the plume of tracks ``sel``
+        take between their mode estimates and ``t`` (``mixing.burnout_within``'s ``frames``:
+        their times after the estimates, +inf: none, and each one's chance ``1 - Pd`` of
+        missing a burning plume): the last sensor's, as ``misses`` counts them, and the one
+        before's if it saw the plume within a frame of the last (two satellites see a burn,
+        and the first to look after the burnout dates it); None when no track has one."""
+        tracks = self.tracks
+        n = sel.size
+        times = np.full((n, 4), np.inf)
+        miss = np.ones((n, 4))
+        t_base = tracks.t_base[sel]
+        last_t = tracks.ir_t[sel]
+        for col, (code_arr, t_arr) in enumerate(
+            ((tracks.ir_sensor, tracks.ir_t), (tracks.ir_sensor2, tracks.ir_t2))
+        ):
+            code = code_arr[sel]
+            t_ir = t_arr[sel]
+            period = np.array([self._ir_period.get(int(k), 0.0) if k >= 0 else 0.0 for k in code])
+            ok = period > 0.0
+            if col == 1:  # the other sensor: only if it saw the plume within a frame of the last
+                ok &= t_ir >= last_t - period * (1.0 + 1e-3)
+            if not ok.any():
+                continue
+            has = np.flatnonzero(ok)
+            p, ti = period[has], t_ir[has]
+            t0 = np.maximum(t_base[has], ti)
+            # the first frame strictly after t0 (frames at t_ir + m p, m >= 1), as ``misses``
+            m = np.maximum(np.floor((t0 - ti) / p + 1e-3) + 1.0, 1.0)
+            for k in range(2):
+                f = ti + (m + k) * p
+                times[has, 2 * col + k] = np.where(f < t - 1e-3 * p, f - t_base[has], np.inf)
+                miss[has, 2 * col + k] = [1.0 - self.detection_prob(int(c)) for c in code[has]]
+        if not np.isfinite(times).any():
+            return None
+        order = np.argsort(times, axis=1)[:, :2]
+        f = np.take_along_axis(times, order, axis=1)
+        mm = np.take_along_axis(miss, order, axis=1)
+        return f[:, 0], f[:, 1], mm[:, 0], mm[:, 1]
+
     def note(self, idx: np.ndarray, sensor: str, t: float) -> None:
         """Tracks ``idx`` updated by infrared sensor ``sensor`` at ``t``: count the frames since
         the same sensor's previous detection of each (at most ten: a longer gap is a plume
@@ -80,6 +120,10 @@ class InfraredSensors:
         tracks = self.tracks
         code = self._ir_codes[sensor]
         period = self._ir_period.get(code, 0.0)
+        # The sensor seen before, if another: kept, for the frames it too takes dark (``frames``).
+        other = (tracks.ir_sensor[idx] >= 0) & (tracks.ir_sensor[idx] != code)
+        tracks.ir_t2[idx[other]] = tracks.ir_t[idx[other]]
+        tracks.ir_sensor2[idx[other]] = tracks.ir_sensor[idx[other]]
         if period > 0.0:
             same = tracks.ir_sensor[idx] == code
             gap = np.round((t - tracks.ir_t[idx][same]) / period)

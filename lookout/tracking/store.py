@@ -17,7 +17,8 @@ from lookout.tracking.motion import NX
 TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
-    "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks", "pd_t", "pd_run",
+    "ir_t2", "ir_sensor2", "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
+    "pd_t", "pd_run",
     "pd_cost",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
@@ -89,6 +90,9 @@ class TrackStore:
         # (``InfraredSensors.misses``).
         self.ir_t = np.zeros(cap)
         self.ir_sensor = np.full(cap, -1, dtype=np.int64)
+        # ... and of the other infrared sensor that saw it last (``InfraredSensors.frames``).
+        self.ir_t2 = np.zeros(cap)
+        self.ir_sensor2 = np.full(cap, -1, dtype=np.int64)
         # A track born next to a thrusting one (parted at its staging): the direction of that
         # one's thrust at the parting (unit ECEF; zero: none), the stack's axis, along which
         # the next stage thrusts (``Formations.order_siblings``).
@@ -135,6 +139,8 @@ class TrackStore:
         self.born[s] = t
         self.ir_t[s] = -math.inf
         self.ir_sensor[s] = -1
+        self.ir_t2[s] = -math.inf
+        self.ir_sensor2[s] = -1
         self.parted[s] = t
         self.thrust_dir[s] = 0.0
         self.boosted[s] = np.where(mu[:, BOOST] >= 0.5, t, -math.inf)

@@ -402,7 +402,10 @@ class Tracker:
         # keeping its own evidence: how each is mixed, ``mixing.mix``.
         rebased = tracks.t_base[sel] > tracks.t[sel]
         young = young_boost(tracks.born[sel], tracks.parent[sel], tracks.thrust_t0[sel], t, cfg)
-        c, w, x0, P0 = mix(xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg, lifting)
+        frames = self.infrared.frames(sel, t)
+        c, w, x0, P0 = mix(
+            xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg, lifting, burn_frames=frames
+        )
         c = self.infrared.misses(sel, t, c)
 
         flat_x = x0.reshape(NMODE * n, NX)
