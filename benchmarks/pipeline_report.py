@@ -68,7 +68,9 @@ def main(argv=None) -> None:
         for name, d in results.items():
             (out / "figures" / f"{name}.json").write_text(json.dumps(d, indent=1))
     _impact_plot(results, out / "img" / "impact-error.png")
-    (out / "pipeline-figures.md").write_text(_markdown(results))
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["benchmarks/pipeline_report.py", *given])
+    (out / "pipeline-figures.md").write_text(_markdown(results, command))
 
 
 def _impact_plot(results: dict, path: Path) -> None:
@@ -99,15 +101,17 @@ def _class(flight: dict) -> str:
     return ", ".join(x for x in (flight.get("class"), kind) if x) or "–"
 
 
-def _markdown(results: dict) -> str:
+def _markdown(results: dict, command: str = "benchmarks/pipeline_report.py") -> str:
     today = dt.date.today().isoformat()
     lines = [
         "# Pipeline figures",
         "",
-        f"Made by `.venv/bin/python benchmarks/pipeline_report.py` ({today}); each row is "
-        "`lookout track SCENARIO --json` (files in `figures/`). The tracker sees every "
-        "partner's detections; figures against the truth. Speed: "
-        "[benchmarks.md](benchmarks.md).",
+        f"Made by `.venv/bin/python {command}` ({today}); each row is "
+        "`lookout track SCENARIO --json` (files in `figures/`; with `--from-json`, earlier "
+        "runs of it, e.g. the goldens). The tracker sees every partner's detections; figures "
+        "against the truth, the same scores as the central rows of "
+        "[picture-integrity.md](picture-integrity.md) (`lookout bench picture-integrity`), "
+        "which also scores every partner's picture. Speed: [benchmarks.md](benchmarks.md).",
         "",
         "## Tracking",
         "",
