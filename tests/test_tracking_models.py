@@ -225,6 +225,25 @@ def test_the_infrared_thrust_prior_is_the_catalogues():
     assert TrackerConfig(ir_init_acc_sigma_mps2=30.0).ir_init_acc_sigma_mps2 == 30.0
 
 
+def _assert_moments_of_burnouts(rng, x, P, dt, k, mean, cov, likelihood=None):
+    """``mean`` and ``cov`` are the moments, at a step's start, of ``k`` objects drawn from
+    ``x``, ``P`` that thrust until ``s`` (uniform over ``dt``; kept with ``likelihood(s)``
+    where given) and then coast: to 2 % of a sigma, and to 0.01 as correlations."""
+    xs = rng.multivariate_normal(x, P, size=k)
+    s = rng.uniform(0.0, dt, size=k)
+    if likelihood is not None:
+        keep = rng.uniform(size=k) < likelihood(s)
+        xs, s = xs[keep], s[keep]
+    s = s[:, None]
+    ys = xs.copy()
+    ys[:, 0:3] -= 0.5 * s * s * xs[:, 6:9]
+    ys[:, 3:6] += s * xs[:, 6:9]
+    sig = np.sqrt(np.diag(cov))
+    assert np.all(np.abs(ys.mean(axis=0) - mean) < 0.02 * sig)
+    emp = np.cov(ys.T)
+    assert np.abs((emp - cov) / np.outer(sig, sig)).max() < 0.01
+
+
 def test_burnout_within_a_step_is_the_moments_of_a_thrust_cut_at_a_uniform_time():
     """``burnout_within``: the mean and covariance, at the start of a step, of the ballistic
     start whose path meets the object that thrusts ``s`` (uniform over the step) and then
@@ -238,16 +257,7 @@ def test_burnout_within_a_step_is_the_moments_of_a_thrust_cut_at_a_uniform_time(
     P = L @ L.T / NX
     dt = 1.6
     mean, cov = burnout_within(x[None], P[None], np.array([dt]))
-    k = 400_000
-    xs = rng.multivariate_normal(x, P, size=k)
-    s = rng.uniform(0.0, dt, size=k)[:, None]
-    ys = xs.copy()
-    ys[:, 0:3] -= 0.5 * s * s * xs[:, 6:9]
-    ys[:, 3:6] += s * xs[:, 6:9]
-    sig = np.sqrt(np.diag(cov[0]))
-    assert np.all(np.abs(ys.mean(axis=0) - mean[0]) < 0.02 * sig)
-    emp = np.cov(ys.T)
-    assert np.abs((emp - cov[0]) / np.outer(sig, sig)).max() < 0.01  # as correlations
+    _assert_moments_of_burnouts(rng, x, P, dt, 400_000, mean[0], cov[0])
     # Taken at the step's start (the boost estimate with its thrust cut), the velocity was
     # a dt / 2 behind the objects' mean, with none of their (a dt)² / 12 spread.
     assert np.allclose(mean[0, 3:6] - x[3:6], 0.5 * dt * x[6:9])
@@ -271,19 +281,10 @@ def test_burnout_within_dates_the_burnout_by_the_infrared_frames_that_miss_the_p
     one = np.ones(1)
     frames = (f1 * one, f2 * one, m1 * one, m2 * one)
     mean, cov = burnout_within(x[None], P[None], np.array([dt]), frames)
-    k = 600_000
-    xs = rng.multivariate_normal(x, P, size=k)
-    s = rng.uniform(0.0, dt, size=k)
-    lik = np.where(s < f1, 1.0, np.where(s < f2, m1, m1 * m2))
-    keep = rng.uniform(size=k) < lik
-    xs, s = xs[keep], s[keep][:, None]
-    ys = xs.copy()
-    ys[:, 0:3] -= 0.5 * s * s * xs[:, 6:9]
-    ys[:, 3:6] += s * xs[:, 6:9]
-    sig = np.sqrt(np.diag(cov[0]))
-    assert np.all(np.abs(ys.mean(axis=0) - mean[0]) < 0.02 * sig)
-    emp = np.cov(ys.T)
-    assert np.abs((emp - cov[0]) / np.outer(sig, sig)).max() < 0.01
+    _assert_moments_of_burnouts(
+        rng, x, P, dt, 600_000, mean[0], cov[0],
+        lambda s: np.where(s < f1, 1.0, np.where(s < f2, m1, m1 * m2)),
+    )  # fmt: skip
     # The burnout's mean time: 0.25 s into the step, against the uniform's 0.68 s.
     mean_s = (0.5 * f1**2 + m1 * 0.5 * (f2**2 - f1**2) + m1 * m2 * 0.5 * (dt**2 - f2**2)) / (
         f1 + m1 * (f2 - f1) + m1 * m2 * (dt - f2)

@@ -88,6 +88,22 @@ def _radial_height(x, y, z):
 
 
 @numba.njit(cache=True)
+def gravity_frame(px, py, pz, vx, vy, vz, r2):
+    """J2 gravity and the rotating frame's centrifugal and Coriolis terms (``gravity.gravity_j2``,
+    ``frame``) at ``px, py, pz`` moving at ``vx, vy, vz`` (ECEF), ``r2`` the squared radius
+    summed in the caller's order (the flight's and the tracker's numpy paths differ in it)."""
+    r = math.sqrt(r2)
+    z2 = pz**2 / r2
+    k = _K_J2 / r2
+    base = -GM_EARTH / (r2 * r)
+    f = base * (1.0 + k * (1.0 - 5.0 * z2))
+    ax = px * f + (_W2 * vy + _WW * px)
+    ay = py * f + (_MW2 * vx + _WW * py)
+    az = pz * base * (1.0 + k * (3.0 - 5.0 * z2))
+    return ax, ay, az
+
+
+@numba.njit(cache=True)
 def _acc(
     i, tt, px, py, pz, vx, vy, vz, alt0, seg_t0, m_start, mdot, isp_sl, isp_vac, area, table,
     mode, st, up, heading, use_aero, aero, law, bank, volume, t_armed, out,
@@ -99,13 +115,7 @@ def _acc(
     # Gravity with J2 and the rotating frame (gravity.gravity_j2, frame).
     r2 = px * px + py * py + pz * pz
     r = math.sqrt(r2)
-    z2 = pz**2 / r2
-    k = _K_J2 / r2
-    base = -GM_EARTH / (r2 * r)
-    f = base * (1.0 + k * (1.0 - 5.0 * z2))
-    ax = px * f + (_W2 * vy + _WW * px)
-    ay = py * f + (_MW2 * vx + _WW * py)
-    az = pz * base * (1.0 + k * (3.0 - 5.0 * z2))
+    ax, ay, az = gravity_frame(px, py, pz, vx, vy, vz, r2)
     if alt < _CEILING:
         rho = math.exp(_interp(alt, _ALT, _LOG_RHO))
         speed = math.sqrt(vx * vx + vy * vy + vz * vz)

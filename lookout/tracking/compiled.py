@@ -25,9 +25,9 @@ import math
 import numba
 import numpy as np
 
-from lookout.geodesy import GM_EARTH, J2, OMEGA_EARTH, R_EQUATOR
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_EQUATOR
 from lookout.physics import atmosphere
-from lookout.physics.compiled import _interp
+from lookout.physics.compiled import _interp, gravity_frame
 from lookout.tracking import drag as _drag
 from lookout.tracking.motion import (
     _B_MICROMETRE_M,
@@ -41,7 +41,6 @@ _ALT = np.ascontiguousarray(atmosphere._ALT, dtype=np.float64)
 _LOG_RHO = np.ascontiguousarray(atmosphere._LOG_RHO, dtype=np.float64)
 _SOUND = np.ascontiguousarray(atmosphere._SOUND, dtype=np.float64)
 # The same scalars as the numpy path, evaluated as it does (left to right, Python floats).
-_K_J2 = 1.5 * J2 * R_EQUATOR**2
 _W2 = 2.0 * OMEGA_EARTH
 _WW = OMEGA_EARTH**2
 _AB = R_EQUATOR * _B_MICROMETRE_M
@@ -103,15 +102,7 @@ def _shape(mach, w, i, knots, cd, starts):
 @numba.njit(cache=True)
 def _accel(px, py, pz, vx, vy, vz, kappa, has_drag, out):
     """``motion.acceleration`` of one state (drag ``kappa`` where ``has_drag``) into ``out``."""
-    r2 = _dot3(px, py, pz, px, py, pz)
-    r = math.sqrt(r2)
-    z2 = pz**2 / r2
-    k = _K_J2 / r2
-    base = -GM_EARTH / (r2 * r)
-    f = base * (1.0 + k * (1.0 - 5.0 * z2))
-    ax = px * f + (_W2 * vy + _WW * px)
-    ay = py * f + (-_W2 * vx + _WW * py)
-    az = pz * base * (1.0 + k * (3.0 - 5.0 * z2))
+    ax, ay, az = gravity_frame(px, py, pz, vx, vy, vz, _dot3(px, py, pz, px, py, pz))
     if has_drag:
         rho = _density(max(_altitude(px, py, pz), 0.0))
         speed = math.sqrt(_dot3(vx, vy, vz, vx, vy, vz))
