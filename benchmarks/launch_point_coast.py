@@ -110,4 +110,6 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from lookout.cli.common import run_script
+
+    run_script(main, sys.argv[1:])

