@@ -139,6 +139,15 @@ def _radar_site():
     return np.asarray(s, dtype=float), enu_basis(np.radians(37.0), np.radians(127.0))
 
 
+def _receding(north_m: float, up_m: float, speed: float):
+    """The radar site and its ENU basis, a point ``north_m`` north of it and ``up_m`` up, and
+    a velocity of ``speed`` straight away from the radar there: ``(s, B, p, v)``."""
+    s, B = _radar_site()
+    p = s + B.T @ np.array([0.0, north_m, up_m])
+    v = p - s
+    return s, B, p, v * (speed / np.linalg.norm(v))
+
+
 def _coasting_tracks(tracker, positions, velocity, *, parent=None):
     """Coasting tracks (boost and manoeuvre modes seeds) at ECEF ``positions``, 50 m and
     5 m/s certain, born at t = 0."""
@@ -188,10 +197,7 @@ def test_a_track_that_just_burnt_out_keeps_the_detection_ahead_when_a_piece_is_b
     burnout, then the missile's from another radar, and held the missile with a second track
     for 32 s). A track not seen thrusting within ``separation_lookback_s`` keeps GNN's."""
     tracker = Tracker()
-    s, B = _radar_site()
-    p = s + B.T @ np.array([0.0, 300e3, 60e3])
-    v = p - s
-    v *= 2300.0 / np.linalg.norm(v)
+    s, B, p, v = _receding(300e3, 60e3, 2300.0)
     (tid,) = _coasting_tracks(tracker, p[None], v)
     tracker.tracks.confirmed[0] = True
     t = 10.0
@@ -221,10 +227,7 @@ def _sibling_pair(ahead_first: bool):
     Detections listed ahead first or behind first; the assignment as given by GNN: the older
     track the first detection, the younger the second."""
     tracker = Tracker()
-    s, B = _radar_site()
-    p = s + B.T @ np.array([0.0, 400e3, 200e3])
-    v = p - s
-    v *= 3000.0 / np.linalg.norm(v)
+    s, B, p, v = _receding(400e3, 200e3, 3000.0)
     (older,) = _coasting_tracks(tracker, p[None], v)
     _coasting_tracks(tracker, p[None], v, parent=np.array([older]))
     tracker.tracks.parted[:2] = 0.0
