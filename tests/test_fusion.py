@@ -1030,28 +1030,3 @@ def test_a_piece_born_next_to_a_track_that_takes_its_scans_is_not_its_successor(
     seen = _lost_and_new(fusion, parent=5)
     assert all(sorted(p) == ["S1", "S2"] for p in seen[4:])
     assert all(p["S2"].parent == "S1" and p["S1"].tracker_id == 5 for p in seen[4:])
-
-
-def test_a_redundant_local_track_unseen_for_long_is_not_fused_into_its_track(fusion):
-    """A partner's radar track whose radars' detections the fusion takes, unseen for longer
-    than ``LOCAL_UNHELD_S``, is its partner's prediction alone: kept associated with the
-    measurement-level track (its partner named) but not fused into it (gen-1-01: the JP
-    node's payload track, unseen since 535 s, with an overconfident covariance at 676 s,
-    pulled the system track 65 km off). A recently updated one is still fused."""
-    radar = ["kr-ewr-central"]
-    off = np.array([3000.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-    fused = {}
-    for seen in (95.0, 2.0):  # seconds since the local track's last detection
-        f = PictureFusion(latency_s=0.5)
-        f.tracker = ScriptedTracker()
-        f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
-        for k in range(1, 4):
-            t = 100.0 + k
-            msg = _local("KR", 7, t, _at(X0, t) + off, _P(1000.0, 20.0), radar)
-            msg = msgspec.structs.replace(msg, last_detection_ns=round((t - seen) * 1e9))
-            pic = _run(f, t, [msg], [(11, _at(X0, t), _P(2000.0, 30.0))])
-        assert set(pic) == {"S1"}
-        assert pic["S1"].local == (("KR", "7"),)
-        fused[seen] = pic["S1"]
-    np.testing.assert_allclose(fused[95.0].x, _at(X0, 103.0))
-    assert np.linalg.norm(fused[2.0].x[:3] - _at(X0, 103.0)[:3]) > 100.0

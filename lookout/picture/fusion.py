@@ -560,8 +560,6 @@ class PictureFusion:
             x, P = rep.x[i], rep.P[i]
             bp = float(rep.boost_prob[i])
             for key in keys:
-                if self._stale_copy(t, locals_now[key]):
-                    continue
                 lx, lP = locals_now[key][:2]
                 x, P = covariance_intersection(x, P, lx, lP)
                 if not self._redundant(locals_now[key]):
@@ -1050,18 +1048,6 @@ class PictureFusion:
             if d2 <= best_d2:
                 best, best_d2 = i, d2
         return best
-
-    def _stale_copy(self, t: float, local) -> bool:
-        """Whether a local track associated with a measurement-level track is left out of its
-        fusion: redundant (its sensors' detections are all fused at measurement level) and
-        unseen for more than ``LOCAL_UNHELD_S``. Its detections are in the measurement-level
-        track already, so what it adds since is its partner's prediction alone, whose errors
-        CI takes for information. Measured on a generated space launch (gen-1-01): the JP
-        node's track of the payload, unseen since 535 s (its radars lost it in the third
-        stage's burn), reported at 676 s a covariance 4 times smaller (its boost mode under
-        the tracker's ``output_mode_floor``) 127 km from the payload; fused in, it pulled
-        the system track 65 km off."""
-        return self._redundant(local) and t - local[4] > LOCAL_UNHELD_S
 
     def _redundant(self, local) -> bool:
         """Whether every sensor of a local track has its detections fused at measurement
