@@ -23,7 +23,7 @@ from lookout.geodesy import (
     R_EQUATOR,
     R_POLAR,
     altitude_below,
-    ecef_to_geodetic,
+    geodetic_altitude,
 )
 from lookout.physics import atmosphere, dynamics
 from lookout.physics.dynamics import COASTING, LIFT_HOLD, LIFT_OFF, Aero, Steering
@@ -333,7 +333,7 @@ def _propagate_batch(
     # Events as (object index, name, t, pos, vel, stage), and spawned bodies.
     events: list[tuple] = []
     spawned: list[ObjectSpec] = []
-    _, _, alt = ecef_to_geodetic(pos)
+    alt = geodetic_altitude(pos)
     surfaced = alt >= -1.0
 
     # Without lifting or submerged bodies in the batch, the equations of motion leave both out
@@ -702,7 +702,7 @@ def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
 
         def altitude(s):
             p, _ = hermite(p0, v0, p1, v1, hs, s)
-            return ecef_to_geodetic(p)[2]
+            return geodetic_altitude(p)
 
         s = _sign_change(altitude, a0, a1)
         p, v = hermite(p0, v0, p1, v1, hs, s)
@@ -739,7 +739,7 @@ def seg_t0_of(t: np.ndarray, k: np.ndarray) -> np.ndarray:
 def _lift_samples(spec, pos, vel, k, law, m_start, mdot, area, table, lift_seg, bank_seg, t, t0):
     """The lift acceleration (M, 3) of one lifting object at its samples (for the truth)."""
     m = pos.shape[0]
-    alt = ecef_to_geodetic(pos)[2]
+    alt = geodetic_altitude(pos)
     rho = np.where(alt < atmosphere.DRAG_CEILING_M, atmosphere.density(alt), 0.0)
     speed = np.linalg.norm(vel, axis=1)
     cd0 = dynamics.drag_coefficient(speed / atmosphere.speed_of_sound(alt), table[k])

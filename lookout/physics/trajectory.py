@@ -141,7 +141,9 @@ class Trajectory:
         inside = (flat >= self.t[0]) & (flat <= self.t[-1])
         if inside.any() and self.t.size > 1:
             tq = flat[inside]
-            i = np.clip(np.searchsorted(self.t, tq, side="right") - 1, 0, self.t.size - 2)
+            i = np.minimum(
+                np.maximum(np.searchsorted(self.t, tq, side="right") - 1, 0), self.t.size - 2
+            )
             h = self.t[i + 1] - self.t[i]
             h = np.where(h > 0, h, 1.0)
             pos, vel = hermite(
@@ -172,7 +174,9 @@ class Trajectory:
         inside = np.flatnonzero(np.isfinite(out[:, 0]))
         if inside.size and self.t.size > 1:
             tq = flat[inside]
-            i = np.clip(np.searchsorted(self.t, tq, side="right") - 1, 0, self.t.size - 2)
+            i = np.minimum(
+                np.maximum(np.searchsorted(self.t, tq, side="right") - 1, 0), self.t.size - 2
+            )
             h = self.t[i + 1] - self.t[i]
             s = tq - self.t[i]
             h = np.where(h > 0, h, 1.0)
@@ -199,7 +203,9 @@ class Trajectory:
     def sample_index_at(self, times: np.ndarray | float) -> np.ndarray:
         """Index of the sample whose step contains each time (for per-step flags)."""
         times = np.asarray(times, dtype=float)
-        return np.clip(np.searchsorted(self.t, times, side="right") - 1, 0, self.t.size - 1)
+        return np.minimum(
+            np.maximum(np.searchsorted(self.t, times, side="right") - 1, 0), self.t.size - 1
+        )
 
     def thrusting_at(self, times: np.ndarray | float) -> np.ndarray:
         """Whether an engine burns at each time (False outside the trajectory)."""

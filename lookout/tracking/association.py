@@ -17,13 +17,13 @@ import math
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.special import logsumexp
 
 from lookout.physics import atmosphere
 from lookout.physics.einsum import einsum
 from lookout.tracking import manoeuvre, measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formations
+from lookout.tracking.lse import logsumexp
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, acceleration, altitude_approx
 from lookout.tracking.reach import thrust_displacement_m

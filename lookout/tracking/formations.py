@@ -17,12 +17,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from lookout.geodesy import GM_EARTH
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
+from lookout.tracking.lse import logsumexp
 from lookout.tracking.mixing import BOOST, COAST, NMODE
 from lookout.tracking.motion import (
     KAPPA,
