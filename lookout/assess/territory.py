@@ -1,11 +1,12 @@
 """Territories under a flight: land outlines and approximate exclusive economic zones.
 
-Outlines are Natural Earth 1:110m admin-0 countries (public domain, naturalearthdata.com) for
-East Asia, the western Pacific and the northern Pacific rim, shipped in ``data/territories.csv``
-(see ``data/make_territories.py`` for where the copy comes from and how it is cut), plus a coarse
-outline of Guam, which is below that scale. At 1:110m small islands are missing (Okinawa and the
-other Ryukyu islands, the Izu and Ogasawara chains, the Northern Marianas): a flight over them is
-not reported as an overflight, and their waters fall to the nearest coast that is shipped.
+Outlines are Natural Earth 1:110m admin-0 countries (public domain, naturalearthdata.com), every
+country of the world, shipped in ``data/territories.csv`` (see ``data/make_territories.py`` for
+where the copy comes from and how it is coded), plus a coarse outline of Guam, which is below that
+scale. At 1:110m small islands are missing (Okinawa and the other Ryukyu islands, the Izu and
+Ogasawara chains, the Northern Marianas, Malta, Bahrain, Singapore, most of Oceania): a flight
+over them is not reported as an overflight, and their waters fall to the nearest coast that is
+shipped.
 
 Exclusive economic zones are *approximated*: the sea within 200 nautical miles of a shipped coast
 belongs to the nearest coast (an equidistant median line between neighbours). No public EEZ
@@ -278,9 +279,11 @@ class Territories:
         return on.astype(float) @ w
 
     def nearest_coast(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Territory code of the shipped coast nearest each point (object array)."""
+        """Territory code of the shipped coast nearest each point (object array), found in the
+        coast points' k-d tree (the world's coasts are 81,000 points: 81 points against every
+        one took 100 ms, the tree 0.7 ms)."""
         p = _unit(np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(lon))
-        i = np.argmax(p @ self.coast_xyz.T, axis=1)
+        i, _ = self._nearest_coast_point(p)
         return self.coast_code[i].astype(object)
 
     def launching_state(
@@ -369,15 +372,17 @@ def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def _densify(xyz: np.ndarray) -> np.ndarray:
-    """Points every ``COAST_SPACING_M`` or closer along a ring of unit vectors."""
-    out = [xyz[:1]]
-    for a, b in zip(xyz[:-1], xyz[1:], strict=True):
-        ang = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
-        k = max(1, int(np.ceil(ang * R_MEAN / COAST_SPACING_M)))
-        s = np.linspace(0.0, 1.0, k + 1)[1:, None]
-        seg = a * (1 - s) + b * s
-        out.append(seg / np.linalg.norm(seg, axis=1, keepdims=True))
-    return np.concatenate(out)
+    """Points every ``COAST_SPACING_M`` or closer along a ring of unit vectors: each segment's
+    first point and ``k - 1`` evenly spaced between it and the next (the chord's points pushed
+    back onto the sphere), then the ring's last point; all segments at once."""
+    a, b = xyz[:-1], xyz[1:]
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    k = np.maximum(1, np.ceil(ang * R_MEAN / COAST_SPACING_M).astype(int))
+    seg = np.repeat(np.arange(len(a)), k)
+    s = (np.arange(seg.size) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)
+    pts = a[seg] * (1 - s)[:, None] + b[seg] * s[:, None]
+    pts /= np.linalg.norm(pts, axis=1, keepdims=True)
+    return np.concatenate([pts, xyz[-1:]])
 
 
 @cache
