@@ -391,6 +391,33 @@ def test_an_overflight_is_claimed_only_when_the_ground_track_holds_the_land(trut
     assert "JP" not in unsure.overflown_codes
 
 
+def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
+    """mrbm-iran-israel's MRBM-3 (issue 13), aimed at Ramon 21 km short of the Egyptian border:
+    a prediction 30 s after burnout 40 m/s long along the track, 1 sigma, its impact in Egypt
+    and its 95 % ellipse 67 km long (holding the truth), had Egypt claimed as overflown: the
+    ground track's end was on Egypt's land at 95 % across the track, and how far the flight
+    gets was not weighed. Now the land under the end of the ground track is weighed by the
+    impact's spread along it (``reach_probability``): Egypt is not claimed; Jordan, flown over
+    on the way, and Israel, from the truth's state, are."""
+    from lookout.flight import Aim
+    from lookout.flight.plancache import plan_cached
+
+    aim = Aim(target_lat_deg=30.78, target_lon_deg=34.67, loft=280)
+    (tr,) = fly([plan_cached(34.05, 46.40, aim, "mrbm-liquid", "m", 0.0)], debris=False)
+    t = _burnout(tr) + 30.0
+    x = tr.state_at(np.array([t]))[0]
+    v = x[3:] / np.linalg.norm(x[3:])
+    P = np.diag([100.0**2] * 3 + [2.0**2] * 3)
+    P[3:, 3:] += (40.0**2 - 2.0**2) * np.outer(v, v)
+    long = x.copy()
+    long[3:] += 40.0 * v
+    a = assess(t, long[None], P[None], np.array([0.0]))[0]
+    assert territories().area_at(a.impact_lat, a.impact_lon).code == "EG"
+    assert "EG" not in a.overflown_codes and "JO" in a.overflown_codes
+    sure = assess(t, x[None], P[None], np.array([0.0]))[0]
+    assert {"JO", "IL"} <= set(sure.overflown_codes)
+
+
 def test_cross_track_sigma_grows_from_the_position_by_the_velocity():
     """Across the plane of flight: the position's spread at once, the velocity's times the
     time flown (less, as gravity pulls the swing back) later."""
