@@ -159,14 +159,22 @@ class Territories:
         lon_d = _wrap_deg(np.degrees(np.atleast_1d(np.asarray(lon, dtype=float))))
         out = np.full(lat_d.shape, None, dtype=object)
         pts = np.column_stack([lon_d, lat_d])
-        # Every point against every ring's box in one go, then the rings whose box holds a
-        # point, in their order (a later ring's code wins, as one by one).
+        if lat_d.size == 0:
+            return out
+        # The rings whose box meets the points' box (of the world's 289, a few near a flight),
+        # then every point against those rings' boxes in one go, then the rings whose box holds
+        # a point, in their order (a later ring's code wins, as one by one).
         b = self._boxes
+        near = np.flatnonzero(
+            (b[:, 0] <= lon_d.max()) & (b[:, 2] >= lon_d.min())
+            & (b[:, 1] <= lat_d.max()) & (b[:, 3] >= lat_d.min())
+        )  # fmt: skip
+        b = b[near]
         lo, la = lon_d[:, None], lat_d[:, None]
         sel = (lo >= b[:, 0]) & (lo <= b[:, 2]) & (la >= b[:, 1]) & (la <= b[:, 3])
-        for k in np.flatnonzero(sel.any(axis=0)).tolist():
-            r = self.rings[k]
-            idx = np.flatnonzero(sel[:, k])
+        for j in np.flatnonzero(sel.any(axis=0)).tolist():
+            r = self.rings[near[j]]
+            idx = np.flatnonzero(sel[:, j])
             inside = r.path.contains_points(pts[idx])
             out[idx[inside]] = r.code
         return out
