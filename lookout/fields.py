@@ -54,6 +54,9 @@ def convert(data: Any, type_: type[T], fail: Callable[[str, Any, str], Any], roo
         return msgspec.convert(data, type_)
     except msgspec.ValidationError as exc:
         where, value, expected = explain(exc, data, type_)
+        if isinstance(value, bool) and "string" in expected:
+            # YAML 1.1 reads an unquoted NO (Norway's ISO code), yes, on or off as a boolean.
+            expected += " (YAML reads an unquoted NO, no, yes, on or off as a boolean: quote it)"
         path = ".".join(p for p in (root, where) if p).replace(".[", "[")
         fail(path, value, expected)
         raise  # ``fail`` raises; this is reached only if it did not

@@ -260,6 +260,56 @@ def test_territories_and_eez_approximation():
     assert at(30.0, 160.0).kind == "high_seas"
 
 
+def test_territories_cover_the_world():
+    """Every admin-0 country of Natural Earth 1:110m is shipped (issue 13: the outlines were cut
+    to East Asia and the Pacific rim, so a launch from Iran had no launching state, its
+    passage over Iraq and Jordan no overflight, its impact in Israel no area; Tasmania was cut
+    off with the rest of the southern hemisphere's rings). A launch at sea is the nearest
+    coast's, found in the coast points' k-d tree as every point against every one."""
+    from lookout.assess.territory import _unit
+
+    terr = territories()
+    r = np.radians
+
+    def at(lat, lon):
+        a = terr.area_at(r(lat), r(lon))
+        return a.kind, a.code
+
+    assert len(terr.names) >= 176
+    assert at(34.35, 46.95) == ("land", "IR")  # Kermanshah
+    assert at(31.21, 35.01) == ("land", "IL")  # Nevatim
+    assert at(62.93, 40.57) == ("land", "RU")  # Plesetsk
+    assert at(54.70, 20.50) == ("land", "RU")  # Kaliningrad, a ring of its own
+    assert at(-42.0, 146.5) == ("land", "AU")  # Tasmania
+    assert at(48.9, 2.35) == ("land", "FR") and at(60.0, 10.0) == ("land", "NO")
+    assert at(42.6, 20.9) == ("land", "XK") and at(35.2, 33.6) == ("land", "CY")
+    assert at(-34.6, -58.4) == ("land", "AR") and at(-77.0, 0.0) == ("land", "AQ")
+    assert at(34.0, 33.0) == ("eez", "CY")  # the eastern Mediterranean
+    assert at(-23.0, 98.5) == ("high_seas", None)  # the southern Indian Ocean
+    assert terr.launching_state(r(20.76), r(87.08), np.diag([2e3**2] * 2))[0] == "IN"
+    state, prob = terr.launching_state(r(34.35), r(46.95), np.diag([5e3**2] * 2))
+    assert state == "IR" and prob > 0.999
+    # Iran to the Negev: Iraq and Jordan on the way, each passage in order.
+    n = 400
+    lat = r(np.linspace(34.35, 31.21, n))
+    lon = r(np.linspace(46.95, 35.01, n))
+    passes = [o.code for o in terr.overflights(np.arange(n), lat, lon, np.ones(n, bool))]
+    assert passes[0] == "IR" and passes[-1] == "IL" and {"IQ", "JO"} <= set(passes)
+    # One name per code (N. Cyprus and Somaliland go to the state ISO 3166 counts them in).
+    codes = {}
+    for ring in terr.rings:
+        assert codes.setdefault(ring.code, ring.name) == ring.name
+    # The k-d tree's nearest coast point is as near as the brute force's, all over the globe
+    # (of points equally near, a border's vertex listed by both its rings, the first listed).
+    rng = np.random.default_rng(7)
+    la, lo = r(rng.uniform(-80, 85, 500)), r(rng.uniform(-180, 180, 500))
+    p = _unit(la, lo)
+    i, _ = terr._nearest_coast_point(p)
+    best = (p @ terr.coast_xyz.T).max(axis=1)
+    np.testing.assert_allclose(np.sum(p * terr.coast_xyz[i], axis=1), best, rtol=0, atol=1e-12)
+    assert list(terr.nearest_coast(la, lo)) == list(terr.coast_code[i])
+
+
 def test_land_at_is_each_rings_point_in_polygon_in_order():
     """``Territories.land_at`` tests every point against every ring's box at once, then only
     the rings whose box holds a point: the same codes as the rings taken one by one (a later
@@ -339,6 +389,33 @@ def test_an_overflight_is_claimed_only_when_the_ground_track_holds_the_land(trut
     vague = np.diag([1e3**2] * 3 + [1e3**2] * 3)
     unsure = assess(t, x, vague[None], np.array([0.0]))[0]
     assert "JP" not in unsure.overflown_codes
+
+
+def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
+    """mrbm-iran-israel's MRBM-3 (issue 13), aimed at Ramon 21 km short of the Egyptian border:
+    a prediction 30 s after burnout 40 m/s long along the track, 1 sigma, its impact in Egypt
+    and its 95 % ellipse 67 km long (holding the truth), had Egypt claimed as overflown: the
+    ground track's end was on Egypt's land at 95 % across the track, and how far the flight
+    gets was not weighed. Now the land under the end of the ground track is weighed by the
+    impact's spread along it (``reach_probability``): Egypt is not claimed; Jordan, flown over
+    on the way, and Israel, from the truth's state, are."""
+    from lookout.flight import Aim
+    from lookout.flight.plancache import plan_cached
+
+    aim = Aim(target_lat_deg=30.78, target_lon_deg=34.67, loft=280)
+    (tr,) = fly([plan_cached(34.05, 46.40, aim, "mrbm-liquid", "m", 0.0)], debris=False)
+    t = _burnout(tr) + 30.0
+    x = tr.state_at(np.array([t]))[0]
+    v = x[3:] / np.linalg.norm(x[3:])
+    P = np.diag([100.0**2] * 3 + [2.0**2] * 3)
+    P[3:, 3:] += (40.0**2 - 2.0**2) * np.outer(v, v)
+    long = x.copy()
+    long[3:] += 40.0 * v
+    a = assess(t, long[None], P[None], np.array([0.0]))[0]
+    assert territories().area_at(a.impact_lat, a.impact_lon).code == "EG"
+    assert "EG" not in a.overflown_codes and "JO" in a.overflown_codes
+    sure = assess(t, x[None], P[None], np.array([0.0]))[0]
+    assert {"JO", "IL"} <= set(sure.overflown_codes)
 
 
 def test_cross_track_sigma_grows_from_the_position_by_the_velocity():

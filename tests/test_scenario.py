@@ -138,6 +138,10 @@ def _error(data: dict) -> str:
         (lambda d: d.update(duration_s="long"), "duration_s = 'long', expected a finite number"),
         (lambda d: d.update(epoch="yesterday"), "epoch = 'yesterday'"),
         (lambda d: d.update(colour="red"), "colour = 'red', expected one of the fields"),
+        (
+            lambda d: d["partners"][0].update(country=False),
+            "country = False, expected a non-empty string (YAML reads an unquoted NO",
+        ),
         (lambda d: d["partners"][1].update(id="KR"), "partners[1].id = 'KR'"),
         (
             lambda d: d["partners"][0]["sensors"][0].update(sigma_range_m=-1),

@@ -152,6 +152,16 @@ def test_sea_names():
     assert A.sea_area(36.0, 123.0).key == "yellow_sea"
     assert A.sea_area(57.0, -175.0).key == "bering_sea"
     assert A.sea_area(20.0, 135.0).key == "philippine_sea"
+    # Beyond the partners' seas (issue 13): no longer all the Pacific.
+    assert A.sea_area(-23.0, 98.5).name("en") == "Indian Ocean"  # an Agni-V's fall
+    assert A.sea_area(12.0, 65.0).key == "indian"  # the Arabian Sea
+    assert A.sea_area(34.0, 33.0).name("ko") == "지중해"
+    assert A.sea_area(43.0, 34.0).key == "mediterranean"  # the Black Sea
+    assert A.sea_area(30.0, -40.0).name("es") == "océano Atlántico"
+    assert A.sea_area(55.0, 3.0).key == "atlantic"  # the North Sea
+    assert A.sea_area(-40.0, 5.0).key == "atlantic" and A.sea_area(-40.0, 30.0).key == "indian"
+    assert A.sea_area(75.0, 40.0).key == "arctic"  # the Barents Sea
+    assert A.sea_area(10.0, -100.0).key == "pacific" and A.sea_area(-50.0, 160.0).key == "pacific"
 
 
 def test_nearest_area_and_geojson():

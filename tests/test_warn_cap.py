@@ -196,6 +196,22 @@ def test_lengths_per_channel_and_language_in_the_worst_case():
     assert set(worst) == {(lang, f) for lang in MARKS for f in ("short", "long")}
 
 
+def test_a_launch_from_anywhere_is_named():
+    """A launch from a territory the templates do not name themselves (issue 13: a US warning
+    of a launch from Iran said "an unknown site") takes the CLDR's name; one too long for the
+    90-character text says "abroad" there and its name in the long text."""
+    base = sample_notice("LAUNCH", "US", "Exercise")
+    iran = dataclasses.replace(base, launch_territory="IR")
+    assert "Missile launch from Iran." in texts(iran, "en")["short"]
+    assert "Irán" in texts(iran, "es")["short"]
+    assert "イラン" in texts(iran, "ja")["short"] and "이란" in texts(iran, "ko")["long"]
+    assert "North Korea" in texts(base, "en")["short"]  # the template's own name first
+    car = texts(dataclasses.replace(base, launch_territory="CF"), "en")
+    assert "Missile launch from abroad." in car["short"] and len(car["short"]) <= SHORT_MAX
+    assert "Central African Republic" in car["long"]
+    build_alert(iran)  # fits its channels
+
+
 def test_japanese_follows_j_alert_wording():
     tx = texts(sample_notice("LAUNCH", "JP", "Actual"), "ja")
     assert tx["description"].startswith(

@@ -799,6 +799,10 @@ class Assessor:
             here = overflight_probability(
                 self.outlines, a.t, a.state, a.covariance, ts, lats, lons, rad, on, p.code
             )
+            if on[-1] == ts.size - 1 and a.impact_kind == "predicted" and a.impact_ellipse:
+                # The land the predicted impact is on: passed over only if the flight gets
+                # there, which its impact's spread along the track weighs.
+                here *= reach_probability(lats, lons, on[0], a.impact_ellipse.cov_en)
             prob[p.code] = max(prob[p.code], here)
             level = OVERFLIGHT_KEEP_PROB if p.code in m.overflight_claimed else OVERFLIGHT_PROB
             if prob[p.code] >= level:
@@ -894,6 +898,24 @@ def overflight_probability(outlines: Territories, t0, x, P, ts, lats, lons, rad,
     if not np.all(np.isfinite(sig)):
         return 0.0
     return float(outlines.cross_track_share(lats[on], lons[on], az, sig, code).max())
+
+
+def reach_probability(lats: np.ndarray, lons: np.ndarray, i: int, cov_en: np.ndarray) -> float:
+    """The probability that a coasting flight whose predicted ground track (rad) ends at its
+    predicted impact, with that impact's 2-D (east, north) covariance (m²), gets as far as the
+    track's point ``i``: the impact's spread along the track's last heading, a Gaussian, beyond
+    the distance from that point to the impact. Why (issue 13, mrbm-iran-israel): an MRBM aimed
+    21 km short of the Egyptian border had Egypt claimed as overflown at 95 % across the track
+    from a prediction whose impact, 95 % ellipse some 60 km long, lay a few km past the border:
+    the land under the end of a ground track is where the impact is, in doubt along the track
+    as the impact is."""
+    dist, _ = geodesic_inverse(lats[i], lons[i], lats[-1], lons[-1])
+    _, az = geodesic_inverse(lats[-2], lons[-2], lats[-1], lons[-1])
+    u = np.array([math.sin(float(az)), math.cos(float(az))])  # (east, north) along the track
+    var = float(u @ np.asarray(cov_en, dtype=float) @ u)
+    if not var > 0.0:
+        return 1.0
+    return 0.5 * (1.0 + math.erf(float(dist) / math.sqrt(2.0 * var)))
 
 
 def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: float = 10e3):

@@ -1,11 +1,12 @@
 """Territories under a flight: land outlines and approximate exclusive economic zones.
 
-Outlines are Natural Earth 1:110m admin-0 countries (public domain, naturalearthdata.com) for
-East Asia, the western Pacific and the northern Pacific rim, shipped in ``data/territories.csv``
-(see ``data/make_territories.py`` for where the copy comes from and how it is cut), plus a coarse
-outline of Guam, which is below that scale. At 1:110m small islands are missing (Okinawa and the
-other Ryukyu islands, the Izu and Ogasawara chains, the Northern Marianas): a flight over them is
-not reported as an overflight, and their waters fall to the nearest coast that is shipped.
+Outlines are Natural Earth 1:110m admin-0 countries (public domain, naturalearthdata.com), every
+country of the world, shipped in ``data/territories.csv`` (see ``data/make_territories.py`` for
+where the copy comes from and how it is coded), plus a coarse outline of Guam, which is below that
+scale. At 1:110m small islands are missing (Okinawa and the other Ryukyu islands, the Izu and
+Ogasawara chains, the Northern Marianas, Malta, Bahrain, Singapore, most of Oceania): a flight
+over them is not reported as an overflight, and their waters fall to the nearest coast that is
+shipped.
 
 Exclusive economic zones are *approximated*: the sea within 200 nautical miles of a shipped coast
 belongs to the nearest coast (an equidistant median line between neighbours). No public EEZ
@@ -158,14 +159,22 @@ class Territories:
         lon_d = _wrap_deg(np.degrees(np.atleast_1d(np.asarray(lon, dtype=float))))
         out = np.full(lat_d.shape, None, dtype=object)
         pts = np.column_stack([lon_d, lat_d])
-        # Every point against every ring's box in one go, then the rings whose box holds a
-        # point, in their order (a later ring's code wins, as one by one).
+        if lat_d.size == 0:
+            return out
+        # The rings whose box meets the points' box (of the world's 289, a few near a flight),
+        # then every point against those rings' boxes in one go, then the rings whose box holds
+        # a point, in their order (a later ring's code wins, as one by one).
         b = self._boxes
+        near = np.flatnonzero(
+            (b[:, 0] <= lon_d.max()) & (b[:, 2] >= lon_d.min())
+            & (b[:, 1] <= lat_d.max()) & (b[:, 3] >= lat_d.min())
+        )  # fmt: skip
+        b = b[near]
         lo, la = lon_d[:, None], lat_d[:, None]
         sel = (lo >= b[:, 0]) & (lo <= b[:, 2]) & (la >= b[:, 1]) & (la <= b[:, 3])
-        for k in np.flatnonzero(sel.any(axis=0)).tolist():
-            r = self.rings[k]
-            idx = np.flatnonzero(sel[:, k])
+        for j in np.flatnonzero(sel.any(axis=0)).tolist():
+            r = self.rings[near[j]]
+            idx = np.flatnonzero(sel[:, j])
             inside = r.path.contains_points(pts[idx])
             out[idx[inside]] = r.code
         return out
@@ -278,9 +287,11 @@ class Territories:
         return on.astype(float) @ w
 
     def nearest_coast(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Territory code of the shipped coast nearest each point (object array)."""
+        """Territory code of the shipped coast nearest each point (object array), found in the
+        coast points' k-d tree (the world's coasts are 81,000 points: 81 points against every
+        one took 100 ms, the tree 0.7 ms)."""
         p = _unit(np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(lon))
-        i = np.argmax(p @ self.coast_xyz.T, axis=1)
+        i, _ = self._nearest_coast_point(p)
         return self.coast_code[i].astype(object)
 
     def launching_state(
@@ -369,15 +380,17 @@ def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 
 def _densify(xyz: np.ndarray) -> np.ndarray:
-    """Points every ``COAST_SPACING_M`` or closer along a ring of unit vectors."""
-    out = [xyz[:1]]
-    for a, b in zip(xyz[:-1], xyz[1:], strict=True):
-        ang = float(np.arccos(np.clip(a @ b, -1.0, 1.0)))
-        k = max(1, int(np.ceil(ang * R_MEAN / COAST_SPACING_M)))
-        s = np.linspace(0.0, 1.0, k + 1)[1:, None]
-        seg = a * (1 - s) + b * s
-        out.append(seg / np.linalg.norm(seg, axis=1, keepdims=True))
-    return np.concatenate(out)
+    """Points every ``COAST_SPACING_M`` or closer along a ring of unit vectors: each segment's
+    first point and ``k - 1`` evenly spaced between it and the next (the chord's points pushed
+    back onto the sphere), then the ring's last point; all segments at once."""
+    a, b = xyz[:-1], xyz[1:]
+    ang = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
+    k = np.maximum(1, np.ceil(ang * R_MEAN / COAST_SPACING_M).astype(int))
+    seg = np.repeat(np.arange(len(a)), k)
+    s = (np.arange(seg.size) - np.repeat(np.cumsum(k) - k, k)) / np.repeat(k, k)
+    pts = a[seg] * (1 - s)[:, None] + b[seg] * s[:, None]
+    pts /= np.linalg.norm(pts, axis=1, keepdims=True)
+    return np.concatenate([pts, xyz[-1:]])
 
 
 @cache

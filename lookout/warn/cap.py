@@ -13,6 +13,7 @@ The output is deterministic: the same notice gives the same bytes.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -72,7 +73,25 @@ def template(language: str) -> Template:
         missing = [f for f in FIELDS if f not in entry]
         if missing:
             raise TemplateError(f"templates/{language}.yaml: {kind} lacks {missing}")
+    # Every shipped territory is named (issue 13): the template's own names first, the CLDR's
+    # for the rest (``templates/territory_names.csv``), so a launch from Iran is not "an
+    # unknown site".
+    doc["own_territories"] = dict(doc["territories"])
+    doc["territories"] = {**_cldr_territory_names().get(language, {}), **doc["territories"]}
     return Template(language, doc)
+
+
+@cache
+def _cldr_territory_names() -> dict[str, dict[str, str]]:
+    """language -> {ISO 3166-1 alpha-2 code: name}, from ``templates/territory_names.csv``."""
+    text = resources.files("lookout.warn").joinpath("templates", "territory_names.csv")
+    lines = [ln for ln in text.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    out: dict[str, dict[str, str]] = {}
+    for row in csv.DictReader(lines):
+        code = row.pop("code")
+        for lang, name in row.items():
+            out.setdefault(lang, {})[code] = name
+    return out
 
 
 def language_tag(language: str, country: str) -> str:
@@ -167,24 +186,41 @@ def texts(notice: Notice, language: str) -> dict[str, str]:
     values = _values(notice, tpl)
     out = {}
     for name in FIELDS:
-        raw = tpl.entry(notice.kind)[name]
-        try:
-            # Lines are kept (a description may have two paragraphs); runs of spaces are not.
-            text = "\n".join(" ".join(line.split()) for line in raw.strip().splitlines())
-            text = text.format_map(values)
-        except KeyError as e:
-            raise TemplateError(
-                f"templates/{language}.yaml: {notice.kind}.{name} uses {{{e.args[0]}}}, "
-                f"which a {notice.kind} notice does not give"
-            ) from None
-        if notice.exercise and name != "event":
-            text = tpl.phrase("exercise_prefix") + text
-            if name == "description":
-                text = text + tpl.phrase("exercise_note")
-        out[name] = text
+        out[name] = _text(notice, tpl, values, name)
+        limit = {"short": SHORT_MAX, "long": LONG_MAX}.get(name)
+        if limit and len(out[name]) > limit and notice.launch_territory in _cldr_only(tpl):
+            # A launching territory the template does not name itself, whose CLDR name is too
+            # long for the channel ("Central African Republic"): "abroad" there.
+            short = {**values, "launching": tpl.phrase("territory_abroad")}
+            out[name] = _text(notice, tpl, short, name)
     if notice.exercise:
         out["event"] = tpl.phrase("exercise_prefix") + out["event"]
     return out
+
+
+def _cldr_only(tpl: Template) -> set[str]:
+    """The territories a template names only by the CLDR's names."""
+    return set(tpl.phrase("territories")) - set(tpl.phrase("own_territories"))
+
+
+def _text(notice: Notice, tpl: Template, values: dict, name: str) -> str:
+    """One text field of a notice, marked as an exercise (but ``event``, marked by the caller)."""
+    language = tpl.language
+    raw = tpl.entry(notice.kind)[name]
+    try:
+        # Lines are kept (a description may have two paragraphs); runs of spaces are not.
+        text = "\n".join(" ".join(line.split()) for line in raw.strip().splitlines())
+        text = text.format_map(values)
+    except KeyError as e:
+        raise TemplateError(
+            f"templates/{language}.yaml: {notice.kind}.{name} uses {{{e.args[0]}}}, "
+            f"which a {notice.kind} notice does not give"
+        ) from None
+    if notice.exercise and name != "event":
+        text = tpl.phrase("exercise_prefix") + text
+        if name == "description":
+            text = text + tpl.phrase("exercise_note")
+    return text
 
 
 def _sub(parent, tag: str, text: str | None = None):

@@ -1,14 +1,17 @@
 """Regenerate ``territories.csv`` from Natural Earth 1:110m admin-0 countries (public domain).
 
 The shapefile is the copy geopandas 0.14 shipped as ``naturalearth_lowres`` (geopandas removed it
-in 1.0); read with pyshp. Neither is a Lookout dependency: run this in a scratch environment::
+in 1.0); read with pyshp, its ISO 3166-1 alpha-3 codes turned into alpha-2 with pycountry. None
+of them is a Lookout dependency: run this in a scratch environment::
 
     pip download --no-deps geopandas==0.14.4 && unzip geopandas-0.14.4-*.whl 'geopandas/datasets/*'
-    pip install pyshp && python make_territories.py geopandas/datasets/naturalearth_lowres
+    pip install pyshp pycountry && python make_territories.py geopandas/datasets/naturalearth_lowres
 
-Kept: the countries with land in East Asia, the western Pacific and the northern Pacific rim
-(longitudes 60E..120W, latitudes 15S..80N), whole, plus Guam, which is too small for the 1:110m
-scale and is added as a coarse outline from its published extent (13.24-13.65N, 144.62-144.96E).
+Kept: every country of the file (177, the whole world), plus Guam, which is too small for the
+1:110m scale and is added as a coarse outline from its published extent (13.24-13.65N,
+144.62-144.96E). Three units have no ISO 3166-1 code: Kosovo takes "XK" (the code the European
+Commission and the IMF use); N. Cyprus and Somaliland are given to the state ISO 3166 and the
+UN count them in (Cyprus, Somalia), under its name, so that one code has one name.
 """
 
 from __future__ import annotations
@@ -17,15 +20,11 @@ import csv
 import sys
 from pathlib import Path
 
+import pycountry
 import shapefile  # pyshp
 
-ISO2 = {
-    "KOR": "KR", "PRK": "KP", "JPN": "JP", "CHN": "CN", "RUS": "RU", "TWN": "TW", "PHL": "PH",
-    "MNG": "MN", "VNM": "VN", "LAO": "LA", "KHM": "KH", "THA": "TH", "MMR": "MM", "MYS": "MY",
-    "BRN": "BN", "IDN": "ID", "TLS": "TL", "PNG": "PG", "SLB": "SB", "AUS": "AU", "USA": "US",
-    "CAN": "CA", "IND": "IN", "BGD": "BD", "BTN": "BT", "NPL": "NP", "KAZ": "KZ", "KGZ": "KG",
-    "TJK": "TJ", "UZB": "UZ", "AFG": "AF", "PAK": "PK", "LKA": "LK", "NZL": "NZ",
-}  # fmt: skip
+#: Units without an ISO 3166-1 alpha-3 code in the file (or with none in ISO 3166): code, name.
+NO_ISO = {"-99": ("XK", None), "CYN": ("CY", "Cyprus"), "SOL": ("SO", "Somalia")}
 
 GUAM = [
     (144.62, 13.24), (144.66, 13.28), (144.64, 13.43), (144.79, 13.65), (144.96, 13.60),
@@ -33,25 +32,24 @@ GUAM = [
 ]  # fmt: skip
 
 
-def in_region(lon0, lat0, lon1, lat1) -> bool:
-    return lat1 >= -15 and lat0 <= 80 and (lon1 >= 60 or lon0 <= -120)
+def code_and_name(iso3: str, name: str) -> tuple[str, str]:
+    if iso3 in NO_ISO:
+        code, other = NO_ISO[iso3]
+        return code, other or name
+    return pycountry.countries.get(alpha_3=iso3).alpha_2, name
 
 
 def main(shp: str, out: Path) -> None:
+    if Path(shp).is_dir():  # the folder the wheel unzips to: its shapefile of the same name
+        shp = str(Path(shp) / Path(shp).name)
     rows = []
     for sr in shapefile.Reader(shp).iterShapeRecords():
-        iso3 = sr.record["iso_a3"]
-        if iso3 not in ISO2 or not in_region(*sr.shape.bbox):
-            continue
+        code, name = code_and_name(sr.record["iso_a3"], sr.record["name"])
         pts, parts = sr.shape.points, list(sr.shape.parts) + [len(sr.shape.points)]
+        key = sr.record["iso_a3"] if sr.record["iso_a3"] != "-99" else "XKX"
         for k in range(len(parts) - 1):
-            ring = pts[parts[k] : parts[k + 1]]
-            lons = [p[0] for p in ring]
-            lats = [p[1] for p in ring]
-            if not in_region(min(lons), min(lats), max(lons), max(lats)):
-                continue
-            for lon, lat in ring:
-                rows.append((ISO2[iso3], sr.record["name"], f"{iso3}-{k}", lon, lat))
+            for lon, lat in pts[parts[k] : parts[k + 1]]:
+                rows.append((code, name, f"{key}-{k}", lon, lat))
     for lon, lat in GUAM:
         rows.append(("GU", "Guam (US)", "GUM-0", lon, lat))
     with out.open("w", newline="") as f:

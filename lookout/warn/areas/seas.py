@@ -2,8 +2,12 @@
 
 The outlines are coarse polygons drawn by hand after the limits of IHO S-23 ("Limits of Oceans
 and Seas", 1953) and are approximate to some tens of kilometres: good for naming the sea a
-missile fell in, not for any legal purpose. Where they overlap the first listed wins; a point
-in none is in the Pacific Ocean. Names follow each language's usage, and the partner's where
+missile fell in, not for any legal purpose. Where they overlap the first listed wins. Beyond
+the partners' seas, the Mediterranean (with the Black Sea), the Arctic Ocean (north of the
+Arctic Circle), the Atlantic and the Indian Ocean are drawn coarser still (to about a hundred
+kilometres; the Indian Ocean's limits are the meridians of Cape Agulhas, 20 E, and of Tasmania,
+146.9 E, and the Indonesian islands), so that a flight elsewhere is not named in the Pacific;
+a point in none is in the Pacific Ocean. Names follow each language's usage, and the partner's where
 it differs (Korean 동해 and, in Korea's English, "East Sea" for the Sea of Japan).
 """
 
@@ -71,6 +75,34 @@ _SEAS = [
       (226.0, 55.0), (220.0, 52.5), (205.0, 54.5), (203.0, 56.5)]),
 ]  # fmt: skip
 
+# The oceans and the seas beyond the partners' (issue 13), after the partners' seas. Longitudes
+# from -180 to 360: a point is looked up at its longitude in 0..360 and that minus 360, so the
+# Atlantic, across the prime meridian, is one ring in -180..180.
+_OCEANS = [
+    ("mediterranean",
+     (("ja", "地中海"), ("ko", "지중해"), ("en", "Mediterranean Sea"),
+      ("es", "mar Mediterráneo")),
+     [(-5.6, 37.0), (-5.6, 35.0), (10.0, 30.0), (32.5, 29.8), (36.5, 33.0), (36.5, 37.0),
+      (42.0, 41.5), (41.0, 47.5), (28.0, 47.5), (26.0, 41.0), (20.0, 42.0), (12.0, 46.0),
+      (6.0, 44.0), (3.0, 43.5), (-1.0, 39.0), (-5.6, 37.0)]),
+    ("arctic",
+     (("ja", "北極海"), ("ko", "북극해"), ("en", "Arctic Ocean"), ("es", "océano Ártico")),
+     [(0.0, 66.5), (360.0, 66.5), (360.0, 90.0), (0.0, 90.0), (0.0, 66.5)]),
+    ("atlantic",
+     (("ja", "大西洋"), ("ko", "대서양"), ("en", "Atlantic Ocean"), ("es", "océano Atlántico")),
+     [(-67.3, -85.0), (-67.3, -55.9), (-79.5, 9.0), (-84.0, 10.0), (-90.0, 15.0),
+      (-97.0, 18.0), (-98.0, 30.0), (-95.0, 50.0), (-80.0, 62.0), (-64.0, 66.5),
+      (30.0, 66.5), (30.0, 53.0), (10.0, 53.0), (-2.0, 43.5), (-5.6, 37.0), (-5.6, 35.0),
+      (-6.0, 33.0), (-17.0, 15.0), (9.0, 4.0), (12.0, -5.0), (20.0, -34.8), (20.0, -85.0),
+      (-67.3, -85.0)]),
+    ("indian",
+     (("ja", "インド洋"), ("ko", "인도양"), ("en", "Indian Ocean"), ("es", "océano Índico")),
+     [(20.0, -85.0), (20.0, -34.8), (20.0, 10.0), (32.5, 29.8), (48.0, 31.0), (57.0, 27.0),
+      (67.0, 25.0), (80.0, 25.0), (92.0, 23.0), (98.0, 16.0), (98.0, 8.0), (95.3, 5.6),
+      (105.8, -5.9), (114.0, -8.5), (125.0, -9.0), (130.0, -11.0), (130.0, -20.0),
+      (146.9, -43.6), (146.9, -85.0), (20.0, -85.0)]),
+]  # fmt: skip
+
 PACIFIC = SeaArea(
     "pacific",
     (("ja", "太平洋"), ("ko", "태평양"), ("en", "Pacific Ocean"), ("es", "océano Pacífico")),
@@ -79,8 +111,8 @@ PACIFIC = SeaArea(
 
 @cache
 def _seas() -> tuple[tuple[SeaArea, ...], np.ndarray]:
-    seas = tuple(SeaArea(key, names) for key, names, _ in _SEAS)
-    polys = np.array([Polygon(ring) for _, _, ring in _SEAS], dtype=object)
+    seas = tuple(SeaArea(key, names) for key, names, _ in _SEAS + _OCEANS)
+    polys = np.array([Polygon(ring) for _, _, ring in _SEAS + _OCEANS], dtype=object)
     shapely.prepare(polys)
     return seas, polys
 
@@ -95,6 +127,6 @@ def sea_area(lat_deg: float, lon_deg: float) -> SeaArea:
     seas_, polys = _seas()
     lon = float(wrap_lon(lon_deg)) % 360.0
     for sea, poly in zip(seas_, polys, strict=True):
-        if shapely.contains_xy(poly, lon, lat_deg):
+        if shapely.contains_xy(poly, lon, lat_deg) or shapely.contains_xy(poly, lon - 360, lat_deg):
             return sea
     return PACIFIC
