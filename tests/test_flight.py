@@ -718,3 +718,20 @@ def test_the_flight_models_einsum_is_numpys_bit_for_bit():
     for spec, ops in (("ij,ij->i", (a, b)), ("nij,nj->ni", (P, rng.standard_normal((5, 6)))),
                       ("ki,ij,kj->k", (a, rng.standard_normal((3, 3)), b))):  # fmt: skip
         assert np.array_equal(einsum(spec, *ops), np.einsum(spec, *ops))
+
+
+def test_a_degenerate_cell_of_the_guidance_grid_is_passed_over_quietly():
+    """A cell whose outcomes are collinear (det 0) gives barycentric coordinates of opposite
+    infinite signs: their sum is NaN, which numpy warned about outside the guarded block (a
+    RuntimeWarning, an error under pytest), so a cold plan of mrbm-iran-israel's MRBM-3 failed.
+    The degenerate triangle is passed over and the well-formed one still inverts."""
+    import warnings
+
+    from lookout.flight.guidance import invert_grid
+
+    params = np.array([[[0.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]])
+    out = np.array([[[0.0, 0.0], [2.0, 0.0]], [[1.0, 0.0], [1.0, 1.0]]])  # a, b, c collinear
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = invert_grid(params, out, np.array([1.2, 0.5]))
+    assert got is not None and np.all(np.isfinite(got))

@@ -132,10 +132,13 @@ def invert_grid(
     e2 = tri_o[:, 2] - tri_o[:, 0]
     rhs = target - tri_o[:, 0]
     det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):  # NaN marks flights that never land
+    # NaN marks flights that never land; a degenerate triangle (det 0) gives u, w of opposite
+    # infinite signs, whose sum is NaN: all are left out by the finiteness test.
+    with np.errstate(divide="ignore", invalid="ignore"):
         u = (rhs[:, 0] * e2[:, 1] - rhs[:, 1] * e2[:, 0]) / det
         w = (e1[:, 0] * rhs[:, 1] - e1[:, 1] * rhs[:, 0]) / det
-    inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9) & np.isfinite(u) & np.isfinite(w)
+        inside = (u >= -1e-9) & (w >= -1e-9) & (u + w <= 1 + 1e-9)
+    inside &= np.isfinite(u) & np.isfinite(w)
     if not inside.any():
         return None
     idx = np.flatnonzero(inside)
