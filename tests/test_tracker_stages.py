@@ -264,27 +264,6 @@ def test_siblings_get_their_detections_in_along_track_order(ahead_first):
     assert 2.0 < speed < 4.0
 
 
-def test_a_formations_relative_prior_holds_the_parting_time_along_the_separation_only():
-    """The relative state a formation starts with (``Formations._order``, ``_relative_prior``):
-    a parting earlier or later than taken puts the younger further or less far behind on the
-    line of the push, not beside it, so its spread (2 s at the learned ~3 m/s, 6 m) lies along
-    the separation; across it the prior holds what moves the pair sideways, the push's
-    direction (0.01 rad and the older's velocity error, 5 m/s at 3 km/s: 0.3 m at 10 s) and
-    drag (none at 200 km). Isotropic until branch offshore-nees, the parting time's 6 m held
-    sea-far-offshore's pair apart across its separation, where its radars' ranges never took
-    it back (the relative state's position sigma 6-6.5 m over 600 s)."""
-    tracker, scan, cand, ia, jb, ok, xbar, H, P = _sibling_pair(True)
-    _, formation = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
-    assert formation is not None
-    Prr = formation.Prr0[0]
-    u = formation.r0[0, 3:6] / np.linalg.norm(formation.r0[0, 3:6])
-    speed = np.linalg.norm(formation.r0[0, 3:6])
-    across = np.eye(3) - np.outer(u, u)
-    assert np.linalg.eigvalsh(across @ Prr[:3, :3] @ across).max() < 0.5
-    assert u @ Prr[:3, :3] @ u >= (2.0 * speed) ** 2
-    assert np.linalg.eigvalsh(Prr).min() > -1e-9
-
-
 def _formation_run(seed: int, config: TrackerConfig, duration_s: float = 200.0):
     """A payload and its stage pushed back off it at 3 m/s along the velocity at t = 0,
     700 km up at 3 km/s, flown by the tracker's own motion model; a track on each born then

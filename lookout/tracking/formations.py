@@ -99,30 +99,18 @@ PARTING_TIME_SIGMA_S = 2.0
 PUSH_DIRECTION_SIGMA_RAD = 0.01
 
 
-def _relative_prior(speed, tau, along, pos_along, vel_along, vel_across, sig_dir) -> np.ndarray:
+def _relative_prior(speed, tau, sig_pos, sig_vel, sig_dir) -> np.ndarray:
     """Covariance (k, 6, 6) of what the one-push motion leaves out of a pair's relative state,
-    ``tau`` (k,) s after their parting at ``speed`` (k,) m/s along the unit vector ``along``
-    (k, 3), the direction the push carried forward: the parting's time (``PARTING_TIME_SIGMA_S``,
-    ``speed`` times it in position, along ``along`` alone: parted earlier, the younger is
-    further behind on the same line), the push's direction (``sig_dir`` (k,) rad, ``speed``
-    times it across ``along`` in velocity), and drag differing between the bodies since
-    (``Formations._drag_offset_sigma``: ``pos_along`` (k,) m along the path, ``vel_along`` and
-    ``vel_across`` (k,) m/s). A relative velocity off by ``δ`` since the parting puts the
-    position ``δ tau`` off with it, one error: ``[[tau² V, tau V], [tau V, V]]``. (Isotropic
-    until branch offshore-nees: across the separation, where a parting's time moves nothing,
-    the prior held its 2 s times the speed, 6.6 m for sea-far-offshore's 3.3 m/s pair, which
-    the radars' ranges did not take back: the relative state's position sigma stayed at
-    6-6.5 m for 600 s.)"""
-    A = along[:, :, None] * along[:, None, :]
-    X = np.eye(3) - A
-    V = (vel_along**2)[:, None, None] * A
-    V += (vel_across**2 + (sig_dir * speed) ** 2)[:, None, None] * X
-    t = tau[:, None, None]
+    ``tau`` (k,) s after their parting at ``speed`` (k,) m/s: the parting's time
+    (``PARTING_TIME_SIGMA_S``, ``speed`` times it in position) and the push's direction
+    (``sig_dir`` (k,) rad, in velocity, and that times ``tau`` in position), each
+    isotropic, and drag differing between the bodies since (``sig_pos``, ``sig_vel``,
+    ``Formations._drag_offset_sigma``)."""
+    sv2 = (sig_dir * speed) ** 2 + sig_vel**2
+    sp2 = (PARTING_TIME_SIGMA_S * speed) ** 2 + sig_pos**2 + sv2 * tau**2
     out = np.zeros((speed.size, 6, 6))
-    out[:, :3, :3] = ((PARTING_TIME_SIGMA_S * speed) ** 2 + pos_along**2)[:, None, None] * A
-    out[:, :3, :3] += t * t * V
-    out[:, :3, 3:] = out[:, 3:, :3] = t * V
-    out[:, 3:, 3:] = V
+    out[:, [0, 1, 2], [0, 1, 2]] = sp2[:, None]
+    out[:, [3, 4, 5], [3, 4, 5]] = sv2[:, None]
     return out
 
 
@@ -543,7 +531,7 @@ class Formations:
         # at the parting (``dx`` per m/s: the posterior's mean and variance of the speed)
         # and what that motion leaves out (``_relative_prior``). Drag met on the way down,
         # after the formation began, is white noise on the partner's detection.
-        pos_along, vel_along, vel_across, sig_down = self._drag_offset_sigma(
+        sig_park, sig_vpark, sig_down = self._drag_offset_sigma(
             cand[ia[p_]], cand[ia[c_]], xbar[ia[p_]], tau
         )
         r0 = v_mean[:, None] * dx
@@ -554,10 +542,7 @@ class Formations:
         vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
         sig_dir = np.sqrt(vel_var / np.einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
         sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
-        along = dx[:, 3:6] / np.linalg.norm(dx[:, 3:6], axis=1, keepdims=True)
-        Prr0 += _relative_prior(
-            np.abs(v_mean), tau, along, pos_along, vel_along, vel_across, sig_dir
-        )
+        Prr0 += _relative_prior(np.abs(v_mean), tau, sig_park, sig_vpark, sig_dir)
         # Rows: older tracks then younger, each with its partner on the other side.
         rows = np.concatenate([p_, c_])
         other = np.concatenate([jb[c_], jb[p_]])
@@ -679,14 +664,14 @@ class Formations:
 
     def _drag_offset_sigma(
         self, older: np.ndarray, young: np.ndarray, x6: np.ndarray, tau: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Standard deviations (k,) of the relative position along the path (m), of the
-        relative velocity along and across it (m/s) by which drag differing between the
-        bodies after their parting has moved them off the formation's one-push motion, and
-        of the relative position drag met on the way down adds. In detail: drag differing
-        between the bodies of tracks ``older`` and ``young`` moves them off the formation's
-        relative motion, one push along the velocity at the parting ``tau`` s ago (the older's
-        estimate now ``x6``). Drag acting for ``T`` s after the parting (``_parting_air``: the air
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Standard deviations (k,) of the relative position (m) and velocity (m/s) by which
+        drag differing between the bodies after their parting has moved them off the
+        formation's one-push motion, and of the relative position drag met on the way down
+        adds. In detail: the relative position (m) by which drag differing between
+        the bodies of tracks ``older`` and ``young`` has moved them off the formation's relative
+        motion, one push along the velocity at the parting ``tau`` s ago (the older's estimate
+        now ``x6``). Drag acting for ``T`` s after the parting (``_parting_air``: the air
         column ``∫ ρ v² dt`` and ``T``) adds ``Δv = ½ Δκ ∫ ρ v² dt`` along the velocity: a push
         ``T`` s late, which the separation speed takes up but for ``Δv T`` along the path and
         the velocity's turn under gravity meanwhile, ``Δv T g / v`` of relative velocity across
@@ -715,7 +700,7 @@ class Formations:
         speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", x6[:, 3:6], x6[:, 3:6])), 1.0)
         turn = GM_EARTH / r2 / speed  # rad/s
         dv = 0.5 * dkappa * col_p
-        return dv * t_p, dv, dv * turn * t_p, 0.5 * dkappa * col_d * t_d
+        return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
 
 
 def _joint_psd(P: np.ndarray, C: np.ndarray, Prr: np.ndarray) -> np.ndarray:
