@@ -601,11 +601,14 @@ def mix(
         w[rows, modes, modes] = 1.0
     # A negligible boost mode is pruned from the coast mode's mixing (it is only a seed,
     # restarted from the coast mode at each update): its spread would act as process noise.
-    # So is the boost mode of a track rebased since its last update (``_housekeep``): its
-    # coast mode stays "burnout at the last update" (where an infrared track loses the
-    # plume), as in one prediction from that update, not a blend of burnouts at every
-    # rebase since, each thrusting for a while.
-    pruned = (mu[:, BOOST] < cfg.boost_reseed_prob) | rebased
+    # A live boost mode of a track rebased since its last update (``_housekeep``) is not: the
+    # probability it hands the coast mode at each rebase is a burnout within that step, so
+    # the coast mode takes its estimate too (``burnout_within``). Held at "burnout at the last
+    # update", the coast mode's probability counted burnouts at every step since while its
+    # estimate held none of them: gen-1-01's payload, lost burning and flown on unseen,
+    # coasted 127 km and 1.1 km/s off its object at a 54 m/s sigma (NEES 2e5) once the boost
+    # mode fell under ``output_mode_floor`` (issue 13).
+    pruned = mu[:, BOOST] < cfg.boost_reseed_prob
     w[pruned, BOOST, COAST] = 0.0
     # --- manoeuvre mode: a negligible one is a seed too, left out of the coast mixing ---
     m_pruned = (mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob) | rebased
