@@ -121,7 +121,6 @@ class PartnerNode:
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
         self._heartbeats = 0
-        self.relayed: list = []  # other partners' data received, (sender, message)
 
     async def start(self, durable: str | None = None) -> None:
         """Subscribe to this partner's deliveries; with ``durable`` (a NATS consumer name), a
@@ -149,9 +148,6 @@ class PartnerNode:
         else:
             if self.warner is not None:
                 await self._issue(self.warner.tick(message_time_ns(verdict.message)))
-            self.relayed.append((verdict.sender, verdict.message))
-            if len(self.relayed) > 10_000:
-                del self.relayed[:5_000]
 
     async def _send(self, message) -> None:
         subject, data = self.sealer.seal_for_bus(message)
