@@ -133,3 +133,38 @@ def test_a_flown_batch_holds_its_records_once_while_gathering_them():
     assert all(tr.event("impact") is not None for tr in trs)
     assert sum(tr.t.size for tr in trs) > 50_000  # records that dwarf the fixed costs
     assert peak < 2.0 * held, f"peak {peak / held:.2f} times what the trajectories hold"
+
+
+def test_the_assessment_childs_peak_is_its_own_not_its_parents_at_the_fork():
+    """The assessment's child process reports its resident-set high-water mark with each batch
+    (``CommonPicture.worker_peak_rss_bytes``, added to the main process's by ``bench
+    picture``). Read from ``getrusage`` it was at least the parent's resident set when the
+    child was spawned (Linux keeps ``ru_maxrss`` across the fork's ``exec``): mass-raid's
+    "826-832 MB" peak counted the main process's ~350 MB at the spawn a second time. A parent
+    holding 400 MB more than the child ever does: the child's own mark is far below it."""
+    import numpy as np
+
+    from lookout.geodesy import geodetic_to_ecef
+    from lookout.picture.common import CommonPicture
+    from lookout.picture.fusion import FusedTrack
+
+    pos = np.asarray(geodetic_to_ecef(np.radians(39.0), np.radians(127.0), 150e3), dtype=float)
+    up = pos.ravel() / np.linalg.norm(pos)
+    east = np.cross([0.0, 0.0, 1.0], up)
+    x0 = np.concatenate([pos.ravel(), 2.2e3 * east / np.linalg.norm(east) + 1.2e3 * up])
+    P = np.diag([300.0**2] * 3 + [5.0**2] * 3)
+
+    def tracks(t: float) -> list[FusedTrack]:
+        x = x0 + np.concatenate([x0[3:] * (t - 5.0), np.zeros(3)])
+        return [FusedTrack("S1", t, x, P, 0.0, ("KR",), tracker_id=1, last_seen=t)]
+
+    ballast = np.ones(400 * 2**20 // 8)  # 400 MB, every page touched
+    picture = CommonPicture(assess_in_background=True, assess_worker="process")  # spawned now
+    try:
+        for t in (5.0, 10.0, 11.0):  # the batch of 5 s taken in at 10 s, that of 10 s at 11 s
+            picture.publish(t, tracks(t))
+    finally:
+        picture.close()
+    del ballast
+    assert 50 * 2**20 < picture.worker_rss_bytes <= picture.worker_peak_rss_bytes
+    assert picture.worker_peak_rss_bytes < 400 * 2**20, picture.worker_peak_rss_bytes / 2**20

@@ -408,14 +408,20 @@ def _assess_in_child(args: tuple, options: dict) -> tuple[list, float, int, int]
     (all its batches so far), its resident-set high-water mark and its resident set now
     (bytes)."""
     fresh = _child_assessor.update(*args, **options)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return fresh, time.process_time() - _child_cpu0, peak, _resident_bytes(peak)
+    peak, now = _resident_bytes()
+    return fresh, time.process_time() - _child_cpu0, peak, now
 
 
-def _resident_bytes(otherwise: int) -> int:
-    """This process's resident set now (bytes; ``otherwise`` where /proc is missing)."""
+def _resident_bytes() -> tuple[int, int]:
+    """This process's own resident-set high-water mark and resident set now (bytes), from
+    /proc: ``getrusage``'s ``ru_maxrss`` of a spawned child is at least its parent's resident
+    set when it forked (Linux keeps the mark across the ``exec``), some 350 MB on mass-raid
+    that the child never held. Where /proc is missing, ``ru_maxrss`` for both."""
     try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize()
-    except OSError:
-        return otherwise
+        with open("/proc/self/status") as f:
+            kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f)
+                  if k in ("VmHWM", "VmRSS")}  # fmt: skip
+        return kb["VmHWM"] * 1024, kb["VmRSS"] * 1024
+    except (OSError, KeyError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return peak, peak
