@@ -106,9 +106,9 @@ def test_a_flown_batch_holds_its_records_once_while_gathering_them():
     """``propagate`` records every step of every row, then gathers each object's rows into
     its trajectory. The records were held twice over while gathered (the steps and the
     gathered arrays) with the trajectories' copies on top: a peak of 2.3-2.4 times what the
-    trajectories hold, the peak of the assessment's child process (its batches of ~600 sigma
-    points, ~100 MB over its resident set on mass-raid). Each record's steps are now let go
-    once gathered: 1.7 times (and the trajectories the same, bit for bit)."""
+    trajectories hold. Each record's steps are now let go once gathered: 1.7 times (and the
+    trajectories the same, bit for bit). A batch's transient, not a run's: on mass-raid the
+    assessment child's own peak is within ~15 MB of its resident set either way."""
     import numpy as np
 
     from lookout.geodesy import R_EQUATOR

@@ -717,8 +717,7 @@ def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
 
 def _gathered(steps: list[np.ndarray], order: np.ndarray) -> np.ndarray:
     """One record's steps as one array in ``order``; the steps are let go once joined, so the
-    batch's records are held once, not twice, while they are gathered (an assessment batch,
-    some 600 rows over 1,000 steps, records 40-50 MB)."""
+    batch's records are held once, not twice, while they are gathered."""
     joined = np.concatenate(steps)
     steps.clear()
     return joined[order]
