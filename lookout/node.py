@@ -16,8 +16,8 @@ and
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
 picture (``PictureView``); relayed data is counted, not kept. A bad message is refused and
-counted, never raised; a duplicate (a redelivery) is counted apart. The exchange's ``Status`` is kept in ``exchange_status``:
-``degraded`` says its picture may be missing objects.
+counted, never raised; a duplicate (a redelivery) is counted apart. The exchange's ``Status``
+is kept in ``exchange_status``: ``degraded`` says its picture may be missing objects.
 
 Restarts: with ``reserve`` (a :class:`~lookout.exchange.envelope.SequenceFile`) the node's
 sequence numbers continue above every number it may have used before.
