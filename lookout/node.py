@@ -15,9 +15,9 @@ and
 
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
-picture (``PictureView``). A bad message is refused and counted, never raised; a duplicate (a
-redelivery) is counted apart. The exchange's ``Status`` is kept in ``exchange_status``:
-``degraded`` says its picture may be missing objects.
+picture (``PictureView``); relayed data is counted, not kept. A bad message is refused and
+counted, never raised; a duplicate (a redelivery) is counted apart. The exchange's ``Status``
+is kept in ``exchange_status``: ``degraded`` says its picture may be missing objects.
 
 Restarts: with ``reserve`` (a :class:`~lookout.exchange.envelope.SequenceFile`) the node's
 sequence numbers continue above every number it may have used before.
@@ -121,7 +121,6 @@ class PartnerNode:
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
         self._heartbeats = 0
-        self.relayed: list = []  # other partners' data received, (sender, message)
 
     async def start(self, durable: str | None = None) -> None:
         """Subscribe to this partner's deliveries; with ``durable`` (a NATS consumer name), a
@@ -149,9 +148,6 @@ class PartnerNode:
         else:
             if self.warner is not None:
                 await self._issue(self.warner.tick(message_time_ns(verdict.message)))
-            self.relayed.append((verdict.sender, verdict.message))
-            if len(self.relayed) > 10_000:
-                del self.relayed[:5_000]
 
     async def _send(self, message) -> None:
         subject, data = self.sealer.seal_for_bus(message)

@@ -11,6 +11,7 @@ node its detections up to an instant.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,26 +52,26 @@ def steps(end_s: float, step_s: float = STEP_S) -> Iterator[float]:
 
 
 class DetectionFeed:
-    """A simulation's detections (in time order) handed to each partner up to an instant."""
+    """A simulation's detections (in time order) handed to each partner up to an instant; what
+    it handed out it no longer holds (a caller that keeps the simulation keeps them)."""
 
     def __init__(self, detections: Sequence[Detection], partners: Sequence[str]) -> None:
-        self.by_partner: dict[str, list[Detection]] = {p: [] for p in partners}
+        self.by_partner: dict[str, deque[Detection]] = {p: deque() for p in partners}
         for d in detections:
             self.by_partner[d.partner].append(d)
-        self._cursor = dict.fromkeys(partners, 0)
+        self._count = sum(len(d) for d in self.by_partner.values())
 
     def until(self, partner: str, t_ns: int) -> list[Detection]:
         """The partner's detections after the last call's instant, up to ``t_ns`` included."""
-        dets, i = self.by_partner[partner], self._cursor[partner]
-        j = i
-        while j < len(dets) and dets[j].t_ns <= t_ns:
-            j += 1
-        self._cursor[partner] = j
-        return dets[i:j]
+        dets = self.by_partner[partner]
+        out = []
+        while dets and dets[0].t_ns <= t_ns:
+            out.append(dets.popleft())
+        return out
 
     def shared(self) -> int:
-        """How many detections the feed holds in all."""
-        return sum(len(d) for d in self.by_partner.values())
+        """How many detections the feed was given in all."""
+        return self._count
 
 
 async def step_nodes(nodes: dict[str, PartnerNode], feed: DetectionFeed, t_ns: int) -> None:

@@ -16,8 +16,10 @@ and the benchmark measures what a partner sees:
 - **CPU-seconds per scenario-second for each stage**: nodes (sealing, their own trackers,
   checking what they receive), exchange (verification, audit, releasability, relays), fusion,
   assessment, and the rest (the bus, the loop);
-- **peak memory** (the resident set's high-water mark), and the resident set sampled every
-  minute of scenario time (memory must not grow with run length after the raid's peak).
+- **peak memory** (the resident set's high-water mark; with the assessment in a child process,
+  the two processes' marks added), and the resident set sampled every minute of scenario time
+  (memory must not grow with run length after the raid's peak), the child's apart
+  (``worker_peak_rss_mb``, ``worker_rss_mb``: as of its last batch).
 
 A detection is *included* in a system-track update when the fusion's tracker assigned it to the
 measurement-level track under that system track and the update's time (its report instant, or
@@ -404,6 +406,10 @@ class EmbeddedRun:
     #: System-track assessments made, and system tracks reported (one per track and report
     #: instant): how often a track is assessed.
     looks: dict[str, int] | None = None
+    #: The assessment's child process (``assess_worker="process"``): its high-water mark, and
+    #: its resident set after its last batch at each sample (empty without a child).
+    worker_peak_rss_bytes: int = 0
+    worker_rss_samples: list[tuple[float, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         total = sum(self.cpu.values())
@@ -423,6 +429,8 @@ class EmbeddedRun:
             "ages": self.ages,
             "peak_rss_mb": round(self.peak_rss_bytes / 2**20, 1),
             "rss_mb": [(t, round(b / 2**20, 1)) for t, b in self.rss_samples],
+            "worker_peak_rss_mb": round(self.worker_peak_rss_bytes / 2**20, 1),
+            "worker_rss_mb": [(t, round(b / 2**20, 1)) for t, b in self.worker_rss_samples],
             "system_tracks": self.system_tracks,
             "exchange": self.exchange,
             "late_at_fusion": self.late_at_fusion,
@@ -475,8 +483,12 @@ async def run_embedded(
     await co.start()
 
     feed = DetectionFeed(sim.detections, list(nodes))
+    # The truth and this reference to the detections are not needed again: the feed lets go of
+    # each detection as it hands it out (a caller that passed ``sim`` keeps its own).
+    sim = None
     end = scenario.duration_s if duration_s is None else min(duration_s, scenario.duration_s)
     rss_samples: list[tuple[float, int]] = []
+    worker_rss: list[tuple[float, int]] = []
     next_sample = 0.0
     gc.collect()
     gc.freeze()  # the simulation's objects: not walked again by every collection
@@ -495,6 +507,8 @@ async def run_embedded(
         stages.settle()
         if t >= next_sample:
             rss_samples.append((round(t, 1), rss_bytes()))
+            if in_child:
+                worker_rss.append((round(t, 1), picture.worker_rss_bytes))
             next_sample += RSS_SAMPLE_S
     await co.bus.flush()
     await exchange.flush()
@@ -505,6 +519,8 @@ async def run_embedded(
     if in_child:  # the child's batches: CPU of the chain, not of this process
         total += picture.assessment_cpu_s() - child0
     rss_samples.append((round(end, 1), rss_bytes()))
+    if in_child:
+        worker_rss.append((round(end, 1), picture.worker_rss_bytes))
     gc.unfreeze()
     co.audit.close()
     await co.bus.close()
@@ -527,6 +543,8 @@ async def run_embedded(
         # (an upper bound of the pair's peak).
         peak_rss_bytes=peak_rss_bytes() + picture.worker_peak_rss_bytes,
         rss_samples=rss_samples,
+        worker_peak_rss_bytes=picture.worker_peak_rss_bytes,
+        worker_rss_samples=worker_rss,
         system_tracks=len({i.system_track_id for i in inclusion.inclusions}),
         exchange=json.loads(json.dumps(exchange.counters(), default=str)),
         late_at_fusion=picture.fusion.counters.late_detections,

@@ -638,11 +638,13 @@ def _propagate_batch(
 
     _late_roots(events, late_apogees, late_impacts, rec_t, rec_pos, rec_vel)
     # Every step's rows, grouped by object in time order (a stable sort keeps the steps' order).
-    order = np.argsort(np.concatenate(rec_orig), kind="stable")
+    rows_of = np.concatenate(rec_orig)
+    order = np.argsort(rows_of, kind="stable")
+    bounds = np.searchsorted(rows_of[order], np.arange(n + 1))
+    del rows_of, rec_orig
     T, P, V, K, OK, LAW = (
-        np.concatenate(r)[order] for r in (rec_t, rec_pos, rec_vel, rec_k, rec_ok, rec_law)
+        _gathered(r, order) for r in (rec_t, rec_pos, rec_vel, rec_k, rec_ok, rec_law)
     )
-    bounds = np.searchsorted(np.concatenate(rec_orig)[order], np.arange(n + 1))
     events_of: dict[int, list[Event]] = {}
     for j, name, te, pe, ve, stage in events:
         events_of.setdefault(j, []).append(Event(name, float(te), pe, ve, stage))
@@ -711,6 +713,14 @@ def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
             k, i = steps[j], rows[j]
             rec_t[k][i], rec_pos[k][i], rec_vel[k][i] = t_imp[j], p[j], v[j]
             events[slot] = events[slot][:2] + (rec_t[k][i], p[j], v[j], None)
+
+
+def _gathered(steps: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """One record's steps as one array in ``order``; the steps are let go once joined, so the
+    batch's records are held once, not twice, while they are gathered."""
+    joined = np.concatenate(steps)
+    steps.clear()
+    return joined[order]
 
 
 def _cat(parts) -> np.ndarray:

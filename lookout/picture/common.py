@@ -118,6 +118,7 @@ class CommonPicture:
         self.assess_worker = assess_worker
         self._worker: Executor | None = None
         self.worker_peak_rss_bytes = 0  # the child process's resident-set high-water mark
+        self.worker_rss_bytes = 0  # its resident set after its last batch
         self.worker_failures = 0  # child processes lost (the batch then ran in this process)
         self._worker_clock: int | None = None  # the worker thread's CPU clock (Linux)
         self._worker_cpu_s = 0.0  # CPU of finished batches, where that clock is missing
@@ -281,9 +282,9 @@ class CommonPicture:
         self._pending = None
         if self.assess_worker == "process":
             try:
-                fresh, cpu_s, rss = future.result()
+                fresh, cpu_s, peak, self.worker_rss_bytes = future.result()
                 self._worker_cpu_s = cpu_s
-                self.worker_peak_rss_bytes = max(self.worker_peak_rss_bytes, rss)
+                self.worker_peak_rss_bytes = max(self.worker_peak_rss_bytes, peak)
             except BrokenProcessPool:
                 fresh = self._child_lost(args, options)
         else:
@@ -402,9 +403,25 @@ def _start_child() -> None:
     _child_cpu0 = time.process_time()
 
 
-def _assess_in_child(args: tuple, options: dict) -> tuple[list, float, int]:
+def _assess_in_child(args: tuple, options: dict) -> tuple[list, float, int, int]:
     """One batch in the child: the assessments, the child's CPU seconds since its start-up
-    (all its batches so far) and its resident-set high-water mark (bytes)."""
+    (all its batches so far), its resident-set high-water mark and its resident set now
+    (bytes)."""
     fresh = _child_assessor.update(*args, **options)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return fresh, time.process_time() - _child_cpu0, peak
+    peak, now = _resident_bytes()
+    return fresh, time.process_time() - _child_cpu0, peak, now
+
+
+def _resident_bytes() -> tuple[int, int]:
+    """This process's own resident-set high-water mark and resident set now (bytes), from
+    /proc: ``getrusage``'s ``ru_maxrss`` of a spawned child is at least its parent's resident
+    set when it forked (Linux keeps the mark across the ``exec``), some 350 MB on mass-raid
+    that the child never held. Where /proc is missing, ``ru_maxrss`` for both."""
+    try:
+        with open("/proc/self/status") as f:
+            kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in f)
+                  if k in ("VmHWM", "VmRSS")}  # fmt: skip
+        return kb["VmHWM"] * 1024, kb["VmRSS"] * 1024
+    except (OSError, KeyError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return peak, peak
