@@ -31,8 +31,9 @@ Two kinds of input, as the partners' releasability allows:
   the chi-square of their position difference under both covariances), and fused with them
   by covariance intersection: the cross-correlation between a partner's track and the
   exchange's track is unknown (they may share detections, and share the same motion model's
-  errors), and CI is consistent whatever it is (Julier & Uhlmann, 1997). The weight minimises
-  the trace of the fused position covariance.
+  errors), and CI is consistent whatever it is (Julier & Uhlmann, 1997). The weight, in
+  [0, 1], minimises the trace of the fused position covariance: a local track that adds
+  nothing (a radar partner's, of detections the fusion holds) leaves the system track as it is.
 
 **One object, one system track.** The measurement-level tracker holds every shared detection,
 so it is the backbone of the picture; local tracks join it, they do not compete with it:
