@@ -338,6 +338,25 @@ def test_a_formations_pair_using_each_others_detections_is_consistent():
 # --------------------------------------------------------------------------------- staging
 
 
+def _boosting_track(config, thrust):
+    """A tracker holding one confirmed track, certain it boosts, of a rocket 200 km up, 400 km
+    from the radar, at 3 km/s, thrusting at ``thrust`` m/s² along its velocity: the tracker,
+    the radar's site and frame, the truth's state."""
+    tracker = Tracker(config=config)
+    s, B = _radar_site()
+    p = s + B.T @ np.array([0.0, 350e3, 200e3])
+    u = B.T @ np.array([0.0, 0.8, 0.6])
+    x = np.concatenate([p, 3000.0 * u, thrust * u, [0.0]])
+    P_pos, P_vel = np.eye(3)[None] * 30.0**2, np.eye(3)[None] * 3.0**2
+    xm, Pm, mu = new_states(p[None], P_pos, x[None, 3:6], P_vel, 0.999, tracker.config)
+    xm[:, BOOST, 6:9] = x[6:9]
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
+    tracker._add(xm, Pm, mu, 0.0, 20, 100.0, 10.0)
+    tracker.tracks.confirmed[0] = True
+    tracker.tracks.thrust_t0[0] = -100.0
+    return tracker, s, B, x
+
+
 def _staging_run(config):
     """A rocket 200 km up, 400 km from the radar, at 3 km/s, thrusting at 80 m/s² along its
     velocity (a second stage near its burnout), tracked and certain of it; at 2 s its stage
@@ -346,18 +365,7 @@ def _staging_run(config):
     tracker's own motion model; the radar (15 m in range, 0.2 mrad) sees it exactly every
     half second for 12 s. Returns the tracker, the track's boost probability, thrust
     (m/s²) and position NEES at each scan, and the truth's last state."""
-    tracker = Tracker(config=config)
-    s, B = _radar_site()
-    p = s + B.T @ np.array([0.0, 350e3, 200e3])
-    u = B.T @ np.array([0.0, 0.8, 0.6])
-    x = np.concatenate([p, 3000.0 * u, 80.0 * u, [0.0]])
-    P_pos, P_vel = np.eye(3)[None] * 30.0**2, np.eye(3)[None] * 3.0**2
-    xm, Pm, mu = new_states(p[None], P_pos, x[None, 3:6], P_vel, 0.999, tracker.config)
-    xm[:, BOOST, 6:9] = x[6:9]
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
-    tracker._add(xm, Pm, mu, 0.0, 20, 100.0, 10.0)
-    tracker.tracks.confirmed[0] = True
-    tracker.tracks.thrust_t0[0] = -100.0
+    tracker, s, B, x = _boosting_track(config, 80.0)
     bp, thrust, nees = [], [], []
     t_stage, dt = 2.0, 0.5
     for k in range(1, 25):
@@ -413,18 +421,7 @@ def _lost_burning_run():
     burns on unseen for 40 s and coasts. The truth is flown by the tracker's own motion model.
     Returns the reported (``Tracker.report``) boost probability and position-velocity NEES
     at each whole second while the track lives."""
-    tracker = Tracker(config=TrackerConfig())
-    s, B = _radar_site()
-    p = s + B.T @ np.array([0.0, 350e3, 200e3])
-    u = B.T @ np.array([0.0, 0.8, 0.6])
-    x = np.concatenate([p, 3000.0 * u, 30.0 * u, [0.0]])
-    P_pos, P_vel = np.eye(3)[None] * 30.0**2, np.eye(3)[None] * 3.0**2
-    xm, Pm, mu = new_states(p[None], P_pos, x[None, 3:6], P_vel, 0.999, tracker.config)
-    xm[:, BOOST, 6:9] = x[6:9]
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
-    tracker._add(xm, Pm, mu, 0.0, 20, 100.0, 10.0)
-    tracker.tracks.confirmed[0] = True
-    tracker.tracks.thrust_t0[0] = -100.0
+    tracker, s, B, x = _boosting_track(TrackerConfig(), 30.0)
     seen_s, t_off, dt = 10.0, 50.0, 0.5
     bp, nees = [], []
     for k in range(1, 401):
