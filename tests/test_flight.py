@@ -735,3 +735,16 @@ def test_a_degenerate_cell_of_the_guidance_grid_is_passed_over_quietly():
         warnings.simplefilter("error")
         got = invert_grid(params, out, np.array([1.2, 0.5]))
     assert got is not None and np.all(np.isfinite(got))
+
+
+def test_segment_index_is_the_clipped_search_at_the_ends_and_between():
+    """``physics.tables.segment_index``: the knot at or before each query, held to 0 .. last,
+    before the first knot, on knots, between them and past the last."""
+    from lookout.physics.tables import segment_index
+
+    knots = np.array([0.0, 1.0, 2.5, 4.0])
+    x = np.array([-3.0, 0.0, 0.5, 1.0, 2.4, 2.5, 3.9, 4.0, 9.0])
+    for last in (knots.size - 2, knots.size - 1):
+        want = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, last)
+        assert segment_index(knots, x, last).tolist() == want.tolist()
+    assert segment_index(knots, x, 2).tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2]

@@ -17,6 +17,7 @@ from lookout.physics import dynamics
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.integrate import rk4_step
+from lookout.physics.tables import segment_index
 
 #: Phase codes stored per sample.
 BOOST, COAST, REENTRY = 0, 1, 2
@@ -141,9 +142,7 @@ class Trajectory:
         inside = (flat >= self.t[0]) & (flat <= self.t[-1])
         if inside.any() and self.t.size > 1:
             tq = flat[inside]
-            i = np.minimum(
-                np.maximum(np.searchsorted(self.t, tq, side="right") - 1, 0), self.t.size - 2
-            )
+            i = segment_index(self.t, tq, self.t.size - 2)
             h = self.t[i + 1] - self.t[i]
             h = np.where(h > 0, h, 1.0)
             pos, vel = hermite(
@@ -174,9 +173,7 @@ class Trajectory:
         inside = np.flatnonzero(np.isfinite(out[:, 0]))
         if inside.size and self.t.size > 1:
             tq = flat[inside]
-            i = np.minimum(
-                np.maximum(np.searchsorted(self.t, tq, side="right") - 1, 0), self.t.size - 2
-            )
+            i = segment_index(self.t, tq, self.t.size - 2)
             h = self.t[i + 1] - self.t[i]
             s = tq - self.t[i]
             h = np.where(h > 0, h, 1.0)
@@ -203,9 +200,7 @@ class Trajectory:
     def sample_index_at(self, times: np.ndarray | float) -> np.ndarray:
         """Index of the sample whose step contains each time (for per-step flags)."""
         times = np.asarray(times, dtype=float)
-        return np.minimum(
-            np.maximum(np.searchsorted(self.t, times, side="right") - 1, 0), self.t.size - 1
-        )
+        return segment_index(self.t, times, self.t.size - 1)
 
     def thrusting_at(self, times: np.ndarray | float) -> np.ndarray:
         """Whether an engine burns at each time (False outside the trajectory)."""

@@ -40,6 +40,7 @@ from lookout import fields
 from lookout.fields import Finite, Lat, Lon, NonEmpty, NonNegative, Positive
 from lookout.geodesy import enu_basis, geodesic_direct, geodesic_inverse, geodetic_to_ecef
 from lookout.messages import Detection
+from lookout.physics.tables import segment_index
 from lookout.physics.trajectory import KINDS
 from lookout.sensors import _validate as v
 from lookout.sensors.batch import MeasurementBatch
@@ -195,9 +196,7 @@ class Radar:
     def _geodetic_at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._wp_t.size == 1:
             return np.full(times.shape, self._wp_lat[0]), np.full(times.shape, self._wp_lon[0])
-        i = np.minimum(
-            np.maximum(np.searchsorted(self._wp_t, times, side="right") - 1, 0), self._wp_t.size - 2
-        )
+        i = segment_index(self._wp_t, times, self._wp_t.size - 2)
         frac = np.clip((times - self._wp_t[i]) / (self._wp_t[i + 1] - self._wp_t[i]), 0.0, 1.0)
         return geodesic_direct(
             self._wp_lat[i], self._wp_lon[i], self._leg_az[i], frac * self._leg_len[i]

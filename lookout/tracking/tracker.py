@@ -342,9 +342,7 @@ class Tracker:
         report's state at ``t`` has coasted unseen for ``t`` minus it."""
         tracks = self.tracks
         ids = np.asarray(track_ids, dtype=np.int64)
-        i = np.minimum(
-            np.maximum(np.searchsorted(tracks.ids[: tracks.n], ids), 0), max(tracks.n - 1, 0)
-        )
+        i = np.minimum(np.searchsorted(tracks.ids[: tracks.n], ids), max(tracks.n - 1, 0))
         n = tracks.n
         ok = (n > 0) & (tracks.ids[i] == ids) if n else np.zeros(ids.shape, dtype=bool)
         return np.where(ok, tracks.t[i], np.nan)
