@@ -40,6 +40,15 @@ class InfraredSensors:
         hits, expected = self._ir_frames.get(code, (0, 0))
         return min((hits + 9.0) / (expected + 10.0), 0.99)
 
+    def _per_sensor(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Frame period (s; 0: not known) and ``detection_prob`` of the sensor of each code in
+        ``codes`` (-1: none, period 0): looked up per sensor, a few, not per track."""
+        n = len(self._ir_codes)
+        period = np.array([self._ir_period.get(k, 0.0) for k in range(n)] + [0.0])
+        pd = np.array([self.detection_prob(k) for k in range(n)] + [0.0])
+        at = np.where(codes >= 0, codes, n)
+        return period[at], pd[at]
+
     def misses(self, sel: np.ndarray, t: float, c: np.ndarray) -> np.ndarray:
         """Predicted mode probabilities ``c`` (n, 2) of tracks ``sel`` at ``t`` with the evidence
         of the frames their last infrared sensor took since their mode estimates without seeing
@@ -52,10 +61,10 @@ class InfraredSensors:
         has = np.flatnonzero(code >= 0)
         if has.size == 0:
             return c
-        period = np.array([self._ir_period.get(int(k), 0.0) for k in code[has]])
+        period, pd = self._per_sensor(code[has])
         ok = period > 0.0
         if not ok.all():
-            has, period = has[ok], period[ok]
+            has, period, pd = has[ok], period[ok], pd[ok]
             if has.size == 0:
                 return c
         t_ir = tracks.ir_t[sel[has]]
@@ -67,7 +76,6 @@ class InfraredSensors:
         missed = np.maximum(frames_before(t) - frames_before(t0), 0.0)
         if not (missed > 0).any():
             return c
-        pd = np.array([self.detection_prob(int(k)) for k in code[has]])
         c = c.copy()
         c[has, BOOST] *= (1.0 - pd) ** missed
         c[has] /= c[has].sum(axis=1, keepdims=True)
@@ -91,7 +99,7 @@ class InfraredSensors:
         ):
             code = code_arr[sel]
             t_ir = t_arr[sel]
-            period = np.array([self._ir_period.get(int(k), 0.0) if k >= 0 else 0.0 for k in code])
+            period, pd = self._per_sensor(code)
             ok = period > 0.0
             if col == 1:  # the other sensor: only if it saw the plume within a frame of the last
                 ok &= t_ir >= last_t - period * (1.0 + 1e-3)
@@ -105,7 +113,7 @@ class InfraredSensors:
             for k in range(2):
                 f = ti + (m + k) * p
                 times[has, 2 * col + k] = np.where(f < t - 1e-3 * p, f - t_base[has], np.inf)
-                miss[has, 2 * col + k] = [1.0 - self.detection_prob(int(c)) for c in code[has]]
+                miss[has, 2 * col + k] = 1.0 - pd[has]
         if not np.isfinite(times).any():
             return None
         order = np.argsort(times, axis=1)[:, :2]
