@@ -107,4 +107,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from lookout.cli.common import run_script
+
+    run_script(main)
