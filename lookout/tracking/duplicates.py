@@ -71,8 +71,6 @@ class Duplicates:
         self.tracks = tracks
         self.pairs: dict[tuple[int, int], list] = {}
         self.resolved: set[tuple[int, int]] = set()
-        #: Tracks merged into another (deleted id -> kept id), for the record.
-        self.merged: dict[int, int] = {}
 
     def born(self, scan, new_rows, cand, updated, xbar, Pbar) -> None:
         """New radar-born tracks (store rows ``new_rows``, born on the scan's detections in
@@ -188,7 +186,6 @@ class Duplicates:
             if rec[0] >= self.config.delete_score_drop:
                 keep, drop = (ra, rb) if tracks.llr[ra] >= tracks.llr[rb] else (rb, ra)
                 merges.append((keep, drop))
-                self.merged[int(ids[drop])] = int(ids[keep])
                 del self.pairs[key]
         return np.asarray(sorted(set(gone)), dtype=np.int64), merges
 
