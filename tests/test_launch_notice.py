@@ -132,6 +132,11 @@ def test_a_notice_is_relayed_signed_and_a_forged_one_refused_and_counted(tmp_pat
                     env = msgspec.structs.replace(env, signature=bytes(64))
                 await co.bus.publish(in_subject("US", "launch_notice"), envelope_bytes(env))
                 await co.bus.flush()
+            # A state that is not a partner has no key on the exchange (the DPRK's IMO notices).
+            kp = msgspec.structs.replace(forged_msg, partner="KP", notice_id="KP-1")
+            env = seal(kp, "KP", 1, co.clock.now_ns(), derive_key(co.seed, "KP"))
+            await co.bus.publish(in_subject("KP", "launch_notice"), envelope_bytes(env))
+            await co.bus.flush()
             return co
         finally:
             co.picture.close()
@@ -139,6 +144,7 @@ def test_a_notice_is_relayed_signed_and_a_forged_one_refused_and_counted(tmp_pat
 
     co = asyncio.run(main())
     assert dict(co.exchange.refused["US"]) == {Reason.FORGED: 2}
+    assert dict(co.exchange.refused["KP"]) == {Reason.UNKNOWN_SENDER: 1}
     assert [n.notice_id for n in co.nodes["MX"].notices] == ["US-VSFB-2024-064"]
     assert co.nodes["US"].sent["launch_notice"] == 1
     assert list(co.picture.events.announcements) == [("US", "US-VSFB-2024-064")]
@@ -275,3 +281,17 @@ def test_a_fall_outside_the_hazard_areas_leaves_the_announcement(announced):
     left = desk.events["E1"].notices_left[genuine.partner, genuine.notice_id]
     assert left["rule"] == "fall_outside_hazard_areas"
     assert left["impact_deg"][0] == pytest.approx(25.5, abs=1.0)
+
+
+@pytest.mark.slow
+def test_the_announced_slv_through_the_whole_chain_gives_no_alert(tmp_path):
+    """slv-vandenberg with the US's notice through nodes, exchange, picture and desks (on
+    d2d6b81: California told to shelter at +75 s); the replay of its log decides the same."""
+    from lookout.app.demo import replay_alerts, run_demo
+
+    res = run_demo(load(SLV), speed=0, audit_path=tmp_path / "audit.sqlite", duration_s=420.0)
+    assert res.state.alerts() == []
+    assert res.state.nodes["MX"].received["launch_notice"] == 1
+    tracks = [st for st in res.state.picture.current.values() if st.event_id is not None]
+    assert tracks and all(st.notices == ["US/US-VSFB-2024-064"] for st in tracks)
+    assert all(r["identical"] for r in replay_alerts(tmp_path / "audit.sqlite").values())
