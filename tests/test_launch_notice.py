@@ -283,6 +283,36 @@ def test_a_fall_outside_the_hazard_areas_leaves_the_announcement(announced):
     assert left["impact_deg"][0] == pytest.approx(25.5, abs=1.0)
 
 
+def test_the_judge_takes_an_announced_flight_within_its_notice_as_no_threat():
+    from types import SimpleNamespace
+
+    from lookout.warn.judge import announced_flights
+
+    sc = load(SLV)
+    ln = sc.launches[0]
+    launch = plan_cached(
+        ln.site_lat_deg, ln.site_lon_deg, ln.aim, ln.vehicle, object_id="M", launch_time=ln.time_s
+    )
+    truths = fly([launch])
+
+    def judged(data):
+        sim = SimpleNamespace(scenario=parse(data), launches=[launch], trajectories=truths)
+        return announced_flights(sim)
+
+    data = raw_scenario()
+    assert judged(data) == {"M": "US/US-VSFB-2024-064"}
+    changes = [
+        ("azimuth_deg", [195, 230]),  # the flight heads 189-193 degrees
+        ("window_s", [300, 900]),  # launched at 120 s
+        ("hazard_areas", [{"stage": "1", "center": [20.0, -122.7], "radius_km": 150}]),
+        ("partner", "MX"),  # Mexico announcing a launch from California
+    ]
+    for key, value in changes:
+        changed = copy.deepcopy(data)
+        changed["notices"][0][key] = value
+        assert judged(changed) == {}, key
+
+
 @pytest.mark.slow
 def test_the_announced_slv_through_the_whole_chain_gives_no_alert(tmp_path):
     """slv-vandenberg with the US's notice through nodes, exchange, picture and desks (on

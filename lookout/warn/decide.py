@@ -59,6 +59,12 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 - ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
   nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
 
+**Announced launches.** An event the picture matched to a partner's pre-launch notification
+(``SystemTrack.notices``) that this desk holds, from the partner whose country the launch
+point is in, threatens no area while every object stays within it (``_left``: IIPs and
+predicted falls in the azimuth sector beyond their uncertainty, stages' falls in the hazard
+areas, ``lookout.assess.notices``); a notice left once is not honoured for the event again.
+
 **Maritime.** An object of the event (stages too) that has come down inside the partner's EEZ,
 its 95 % ellipse on none of its areas: ``MARITIME`` for the named sea there, as the coast guard
 tells ships after a fall (an update of that sea's message for each further fall).
