@@ -65,8 +65,10 @@ class Announcement:
                     np.full(az.size, h.lat_rad), np.full(az.size, h.lon_rad), az,
                     np.full(az.size, h.radius_m),
                 )  # fmt: skip
-                lo = np.degrees(h.lon_rad) + (np.degrees(lo) - np.degrees(h.lon_rad) + 180) % 360
-                polys.append(shapely.Polygon(np.column_stack([lo - 180.0, np.degrees(la)])))
+                # Longitudes continuous about the centre's (a circle across 180 E stays whole).
+                lo0 = np.degrees(h.lon_rad)
+                lo = lo0 + (np.degrees(lo) - lo0 + 180.0) % 360.0 - 180.0
+                polys.append(shapely.Polygon(np.column_stack([lo, np.degrees(la)])))
         hazards = shapely.union_all(polys) if polys else None
         if hazards is not None:
             shapely.prepare(hazards)
