@@ -37,7 +37,8 @@ Version history (:data:`SCHEMA_VERSION`):
   impact's 95% region covers with their shares; empty when not given).
   :class:`SystemTrack` gains ``interim`` (false: a report instant's track, as before; true:
   an update of one track between report instants; optional: the version is not bumped, as for
-  ``impact_areas``, see docs/messages.md).
+  ``impact_areas``, see docs/messages.md). :class:`LaunchNotice`, a partner's pre-launch
+  notification, and ``SystemTrack.notices`` (optional) came in the same way.
 """
 
 from __future__ import annotations
@@ -457,7 +458,10 @@ class SystemTrack(Message, tag="system_track"):
     the last one (its state at its latest detection, ``t_ns``), sent so that a detection is in
     the picture without waiting for the next report; the report instants carry every track.
     A reader that takes the picture instant by instant (a warning desk, the scores) takes the
-    reports (``interim`` false).
+    reports (``interim`` false). ``notices``: every :class:`LaunchNotice` the object's launch
+    event matches (launch point in its area, launch time in its window, heading in its
+    sector, each within its uncertainty), each as ``"PARTNER/NOTICE_ID"`` (the announcing
+    partner and its notice's id); empty for a launch nobody announced.
     """
 
     system_track_id: str
@@ -471,6 +475,7 @@ class SystemTrack(Message, tag="system_track"):
     event_class: Literal["SRBM", "MRBM", "IRBM", "ICBM", "SLV"] | None = None
     last_detection_ns: int | None = None
     interim: bool = False
+    notices: list[str] = []
 
     def __post_init__(self) -> None:
         _check_shape("SystemTrack", self.x, self.P)
@@ -584,6 +589,91 @@ class Alert(Message, tag="alert"):
             raise ValueError(f"Alert.cap: {len(self.cap)} bytes, at most {MAX_ALERT_BYTES}")
 
 
+class HazardArea(msgspec.Struct, frozen=True, kw_only=True):
+    """One announced hazard (drop) area of a launch: a circle (``lat_rad``, ``lon_rad``,
+    ``radius_m``) or a polygon (``polygon_rad``: its corners as ``[lat_rad, lon_rad]``, at
+    least three, in order); ``stage`` names what falls there (free text: "stage 1",
+    "fairing"), optional."""
+
+    stage: str = ""
+    lat_rad: float | None = None
+    lon_rad: float | None = None
+    radius_m: float | None = None
+    polygon_rad: list[list[float]] = []
+
+
+#: Kinds of launch a partner announces (``LaunchNotice.kind``).
+LaunchKind = Literal["space_launch", "test"]
+
+
+class LaunchNotice(Message, tag="launch_notice"):
+    """A partner's pre-launch notification of one of its own launches, as states give them
+    (the Hague Code of Conduct's pre-launch notifications, the 1988 US-USSR Ballistic Missile
+    Launch Notification Agreement, NOTAM/NAVAREA hazard areas): ``notice_id`` (the partner's
+    own, stable), issued at ``t_ns``; the launch window ``window_start_ns`` to
+    ``window_end_ns``; the launch area, a circle of ``site_radius_m`` about ``site_lat_rad``,
+    ``site_lon_rad``; the general direction, the azimuth sector ``azimuth_min_rad`` clockwise
+    to ``azimuth_max_rad`` (from north; it may wrap through north); the ``kind`` of launch;
+    the hazard areas of its stages (``hazard_areas``, possibly none). Sent by the announcing
+    partner (the envelope's sender is ``partner``), relayed under the policy class
+    ``launch_notice``. What it changes is in docs/warning-decisions.md (Announced launches)."""
+
+    partner: str
+    notice_id: str
+    t_ns: int
+    window_start_ns: int
+    window_end_ns: int
+    site_lat_rad: float
+    site_lon_rad: float
+    site_radius_m: float
+    azimuth_min_rad: float
+    azimuth_max_rad: float
+    kind: LaunchKind
+    hazard_areas: list[HazardArea] = []
+
+    def check(self) -> None:
+        check_generic(self)
+        if not self.notice_id:
+            raise ValueError("LaunchNotice.notice_id: expected a non-empty id")
+        if self.window_end_ns <= self.window_start_ns:
+            raise ValueError(
+                f"LaunchNotice.window_end_ns: {self.window_end_ns}, expected after "
+                f"window_start_ns ({self.window_start_ns})"
+            )
+        _check_lat_lon("LaunchNotice.site", self.site_lat_rad, self.site_lon_rad)
+        if not 0.0 < self.site_radius_m <= 1e6:
+            raise ValueError(
+                f"LaunchNotice.site_radius_m: {self.site_radius_m!r}, expected (0, 1e6] m"
+            )
+        for name in ("azimuth_min_rad", "azimuth_max_rad"):
+            v = getattr(self, name)
+            if not 0.0 <= v < _TWO_PI:
+                raise ValueError(f"LaunchNotice.{name}: {v!r}, expected [0, 2 pi) rad")
+        for i, h in enumerate(self.hazard_areas):
+            where = f"LaunchNotice.hazard_areas[{i}]"
+            circle = (h.lat_rad, h.lon_rad, h.radius_m)
+            if h.polygon_rad:
+                if any(v is not None for v in circle):
+                    raise ValueError(f"{where}: a circle or a polygon, not both")
+                if len(h.polygon_rad) < 3 or any(len(c) != 2 for c in h.polygon_rad):
+                    raise ValueError(f"{where}.polygon_rad: expected 3 or more [lat, lon] corners")
+                for lat, lon in h.polygon_rad:
+                    _check_lat_lon(f"{where}.polygon_rad", lat, lon)
+            else:
+                if any(v is None for v in circle):
+                    raise ValueError(f"{where}: expected lat_rad, lon_rad, radius_m or a polygon")
+                _check_lat_lon(where, h.lat_rad, h.lon_rad)
+                if not 0.0 < h.radius_m <= 5e6:
+                    raise ValueError(f"{where}.radius_m: {h.radius_m!r}, expected (0, 5e6] m")
+
+
+def _check_lat_lon(name: str, lat: float, lon: float) -> None:
+    if not -math.pi / 2 <= lat <= math.pi / 2:
+        raise ValueError(f"{name}: latitude {lat!r} rad is no latitude")
+    if not -_TWO_PI <= lon <= _TWO_PI:
+        raise ValueError(f"{name}: longitude {lon!r} rad is no longitude")
+
+
 class SystemTrackBatch(Message, tag="system_track_batch"):
     """System tracks of one report instant ``t_ns`` from one of the exchange's own picture
     workers (the envelope's sender; ``lookout.app.picture_workers``), for the exchange to check,
@@ -644,8 +734,16 @@ def payload_times(message: Message) -> tuple[int, int] | None:
 
 #: Every message type, decodable by its ``type`` tag.
 AnyMessage = (
-    Detection | DetectionBatch | LocalTrack | SystemTrack | Heartbeat | Status | Alert | Envelope
+    Detection
+    | DetectionBatch
+    | LocalTrack
+    | SystemTrack
+    | Heartbeat
+    | Status
+    | Alert
+    | Envelope
     | SystemTrackBatch
+    | LaunchNotice
 )
 
 #: Message types an envelope may carry, by tag.
@@ -658,6 +756,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "status": Status,
     "alert": Alert,
     "system_track_batch": SystemTrackBatch,
+    "launch_notice": LaunchNotice,
 }
 
 #: Domain separation for envelope signatures: these bytes start every signed string.

@@ -26,7 +26,8 @@ With a ``warner`` (``lookout.warn.issue.Warner``: the partner's civil-defence de
 hands it every system track it accepts, and the time of the partners' relayed messages as its
 clock (message times, never the wall: a replay of what the node received decides the same),
 and sends the public warnings it issues (``Alert``, CAP 1.2) to the exchange like any other
-message.
+message. Other partners' pre-launch notifications (``LaunchNotice``) it receives go to its desk
+(and ``notices``); ``announce`` sends its own.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from lookout.messages import (
     Detection,
     DetectionBatch,
     Heartbeat,
+    LaunchNotice,
     LocalTrack,
     Status,
     SystemTrack,
@@ -101,6 +103,7 @@ class PartnerNode:
         self.clock = clock
         self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve)
         self.exchange_status: Status | None = None
+        self.notices: list[LaunchNotice] = []  # other partners' launch notifications received
         # Detections older than this (s) when the node gets them are tracked here but not sent:
         # the exchange would refuse them as out of its freshness window (a node catching up).
         self.max_age_s = max_age_s
@@ -146,8 +149,11 @@ class PartnerNode:
             if verdict.sender == EXCHANGE:
                 self.exchange_status = verdict.message
         else:
+            if isinstance(verdict.message, LaunchNotice):
+                self.notices.append(verdict.message)
             if self.warner is not None:
-                await self._issue(self.warner.tick(message_time_ns(verdict.message)))
+                message = verdict.message
+                await self._issue(self.warner.take(message, message_time_ns(message)))
 
     async def _send(self, message) -> None:
         subject, data = self.sealer.seal_for_bus(message)
@@ -193,6 +199,12 @@ class PartnerNode:
             if self.policy.may_publish(self.partner, hb):
                 await self._send(hb)
             self._next_heartbeat = now + self.heartbeat_s
+
+    async def announce(self, notice: LaunchNotice) -> None:
+        """Send one of this partner's own pre-launch notifications to the exchange (its own
+        desk holds it already: ``lookout.warn.issue.warner_for``)."""
+        if self.policy.may_publish(self.partner, notice):
+            await self._send(notice)
 
     async def finish(self) -> None:
         """At the end of a run: the warnings due on the last picture instant."""

@@ -332,3 +332,11 @@ def test_a_spent_stage_is_called_a_stage_and_a_payload_by_its_launchs_class():
     payload = msgspec.structs.replace(stage, object_type="payload")
     assert parse(track_event(payload, EPOCH, "h")).find("detail/contact").get(
         "callsign") == "S8 IRBM"  # fmt: skip
+
+
+def test_an_announced_launch_says_who_announced_it():
+    st = system_track("S1", 200.0, 34.0, -120.7, 60e3, ["US"])
+    assert "announced" not in parse(track_event(st, EPOCH, "f")).find("detail/remarks").text
+    st = msgspec.structs.replace(st, event_id="E1", notices=["US/US-VSFB-2024-064"])
+    remarks = parse(track_event(st, EPOCH, "f")).find("detail/remarks").text
+    assert "announced by US notice US-VSFB-2024-064" in remarks

@@ -134,10 +134,22 @@ class Coalition:
         await self.exchange.start()
         for node in self.nodes.values():
             await node.start()
+        for notice in self.scenario.notices:  # the partners' pre-launch notifications
+            if notice.issued_s <= 0.0:
+                await self.nodes[notice.partner].announce(notice.message())
+        await self.bus.flush()
+
+    async def announce_due(self, t_prev_s: float, t_s: float) -> None:
+        """The notifications issued in (``t_prev_s``, ``t_s``], each by its partner's node."""
+        for notice in self.scenario.notices:
+            if t_prev_s < notice.issued_s <= t_s:
+                await self.nodes[notice.partner].announce(notice.message())
 
     async def step(self, feed: DetectionFeed, t_s: float) -> None:
         """The clock to ``t_s``, every node given its detections, the bus drained."""
         t_ns = s_to_ns(t_s)
+        t_prev = self.clock.now_ns()
         self.clock.set(t_ns)
+        await self.announce_due(t_prev * 1e-9, t_s)
         await step_nodes(self.nodes, feed, t_ns)
         await self.bus.flush()

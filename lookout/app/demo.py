@@ -192,7 +192,7 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
     same order)."""
     from lookout.exchange.audit import read_audit
     from lookout.exchange.envelope import decode, decode_payload
-    from lookout.messages import Alert, Status, SystemTrack
+    from lookout.messages import Alert, Status
     from lookout.node import message_time_ns
 
     meta = read_meta(audit_path)
@@ -215,10 +215,8 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
         alerts = []
         for _, data in picture.get(p.id, []):
             message = decode_payload(decode(data))
-            if isinstance(message, SystemTrack):
-                alerts += warner.on_track(message)
-            elif not isinstance(message, Status):  # as the node: partners' messages are its clock
-                alerts += warner.tick(message_time_ns(message))
+            if not isinstance(message, Status):  # as the node: partners' messages are its clock
+                alerts += warner.take(message, message_time_ns(message))
         alerts += warner.flush()
         mine = logged.get(p.id, [])
         out[p.id] = {

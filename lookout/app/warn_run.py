@@ -49,6 +49,9 @@ def run_alone(
     feed = DetectionFeed(sim.detections, [p.id for p in scenario.partners])
     alerts: list[Alert] = []
     tracks: list[SystemTrack] = []
+    for n in scenario.notices:  # its own notifications: the only ones it has alone
+        if n.partner == partner:
+            picture.ingest(partner, n.message())
 
     def take(sts):
         for st in sts:
@@ -156,10 +159,8 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
             continue
         for _, data in live.get(p.id, []):
             message = decode_payload(decode(data))
-            if isinstance(message, SystemTrack):
-                alerts += warner.on_track(message)
-            elif not isinstance(message, Status):  # as the node: other messages are its clock
-                alerts += warner.tick(message_time_ns(message))
+            if not isinstance(message, Status):  # as the node: other messages are its clock
+                alerts += warner.take(message, message_time_ns(message))
         alerts += warner.flush()
     first = scenario.partners[0].id
     tracks = [

@@ -23,6 +23,13 @@ People are warned about a launch, not about each piece of it. At every assessmen
 - **classes** each event by its payload: the payload's class, else the class of the most
   energetic member not known to be a stage, with ``"SLV"`` for a space launch. A spent stage
   falling off the launching coast never makes the event an SRBM.
+- **matches** each event to a partner's pre-launch notification (``announce``;
+  ``lookout.assess.notices``): its launch point in the announced area, its launch time in the
+  window, and the sub-point of every live member in the azimuth sector, each within its
+  uncertainty. A notice the event has failed once is never matched to it again (a launch that
+  left its announced sector is not the announced one, or has failed). Every notice it fits is
+  kept (``LaunchEvent.notices``): until its heading is known, a launch from one pad fits each
+  notice of that pad for the window.
 
 The separation-order test needs the along-track distance between the two pieces to exceed
 three sigma of the two tracks' along-track uncertainties (``ORDER_SIGMAS``); a 3 m/s push
@@ -37,13 +44,17 @@ late to matter for warnings; neither is used here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lookout.assess.assessment import Assessment
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
-from lookout.geodesy import ecef_to_geodetic
+from lookout.geodesy import ecef_to_geodetic, enu_basis
+
+if TYPE_CHECKING:
+    from lookout.assess.notices import Announcement
 
 #: Object types, as on the wire (``SystemTrack.object_type``).
 OBJECT_TYPES = ("booster", "payload", "spent_stage", "debris", "unknown")
@@ -120,6 +131,8 @@ class LaunchEvent:
     event_class: str | None = None
     orbital: bool = False
     separations: list[tuple[str, str, float]] = field(default_factory=list)  # (parent, child, t)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (partner, id) it fits
+    failed_notices: set[tuple[str, str]] = field(default_factory=set)  # matched no more
 
     def to_dict(self) -> dict:
         deg = lambda a: None if a is None else float(np.degrees(a))  # noqa: E731
@@ -140,6 +153,7 @@ class LaunchEvent:
             "payload_identified_s": self.payload_identified_t,
             "class": self.event_class,
             "orbital": self.orbital,
+            "notices": [f"{p}/{n}" for p, n in self.notices],
         }
 
 
@@ -151,6 +165,13 @@ class LaunchEvents:
         self.members: dict[str, Member] = {}
         self._launch: dict[str, Assessment] = {}  # track id -> its latest assessment with a launch
         self._next = 1
+        # Partners' pre-launch notifications (``announce``), by (partner, notice id).
+        self.announcements: dict[tuple[str, str], Announcement] = {}
+
+    def announce(self, announcement: Announcement) -> None:
+        """Take a partner's pre-launch notification (``lookout.assess.notices``); one with the
+        key of an earlier one replaces it (an amended notice)."""
+        self.announcements[announcement.key] = announcement
 
     def of(self, track_id: str) -> tuple[str | None, str | None]:
         """(event id, object type) of a track, (None, None) if not yet grouped."""
@@ -197,6 +218,7 @@ class LaunchEvents:
             ev = self.events[eid]
             self._launch_estimate(ev)
             self._type(ev, t)
+            self._match(ev, t)
             out.append(ev)
         return out
 
@@ -327,6 +349,34 @@ class LaunchEvents:
         ev.launch_cov_en = a.launch_ellipse.cov_en
         ev.launch_time, ev.launch_time_sigma = a.launch_time, a.launch_time_sigma
         ev.launch_method = a.launch_method
+
+    def _match(self, ev: LaunchEvent, t: float) -> None:
+        """The notifications the event matches (see the module doc): those, in the order they
+        came, that its launch point, time and live members' sub-points all fit."""
+        if ev.launch_lat is None or ev.launch_time is None or not self.announcements:
+            return
+        points = []
+        for m in self.members_of(ev):
+            if m.state is None or t - m.t_seen > ACTIVE_S:
+                continue
+            lat, lon, _ = ecef_to_geodetic(m.state[:3])
+            en = enu_basis(lat, lon)[:2]
+            points.append((float(lat), float(lon), en @ m.covariance[:3, :3] @ en.T))
+        sigma = ev.launch_time_sigma or 0.0
+        for key, an in self.announcements.items():
+            if key in ev.failed_notices:
+                continue
+            fits = (
+                an.in_window(ev.launch_time, sigma)
+                and an.at_site(ev.launch_lat, ev.launch_lon, ev.launch_cov_en)
+                and not any(an.off_sector(*p) for p in points)
+            )
+            if fits and key not in ev.notices:
+                ev.notices.append(key)
+            elif not fits:
+                ev.failed_notices.add(key)
+                if key in ev.notices:
+                    ev.notices.remove(key)
 
     # ------------------------------------------------------------------ typing
 

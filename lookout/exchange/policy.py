@@ -8,9 +8,10 @@ A policy is a YAML file (see ``policy-example.yaml``) with three sections:
   sensors whose detections may feed the tracks it publishes). Omitted: ``all``.
 - ``release``: per sender, per recipient, the message classes the recipient may receive from
   that sender: ``detection`` (``true``, ``false`` or a list of the sender's sensor ids),
-  ``local_track``, ``system_track``, ``heartbeat``, ``alert`` (``true``/``false``; ``alert``:
-  the sender's public warnings, which every partner publishes). A recipient may also be
-  given ``all``, ``none`` or a list of classes. Anything not granted is refused.
+  ``local_track``, ``system_track``, ``heartbeat``, ``alert``, ``launch_notice``
+  (``true``/``false``; ``alert``: the sender's public warnings, which every partner publishes;
+  ``launch_notice``: the sender's pre-launch notifications of its own launches). A recipient
+  may also be given ``all``, ``none`` or a list of classes. Anything not granted is refused.
 
 System tracks are fused from several partners' data, and the fusion cannot take a partner's
 contribution back out of a fused state. So the rule is: a recipient receives a system track only
@@ -36,13 +37,14 @@ from lookout.messages import (
     Detection,
     DetectionBatch,
     Heartbeat,
+    LaunchNotice,
     LocalTrack,
     Message,
     SystemTrack,
 )
 
 #: The message classes a policy grants, and the message types in each.
-CLASSES = ("detection", "local_track", "system_track", "heartbeat", "alert")
+CLASSES = ("detection", "local_track", "system_track", "heartbeat", "alert", "launch_notice")
 CLASS_OF: dict[type, str] = {
     Detection: "detection",
     DetectionBatch: "detection",
@@ -50,6 +52,7 @@ CLASS_OF: dict[type, str] = {
     SystemTrack: "system_track",
     Heartbeat: "heartbeat",
     Alert: "alert",
+    LaunchNotice: "launch_notice",
 }
 
 
@@ -68,6 +71,7 @@ class Grant:
     system_track: bool = False
     heartbeat: bool = False
     alert: bool = False
+    launch_notice: bool = False
 
 
 class Policy:
@@ -146,7 +150,7 @@ class Policy:
     def grant(self, recipient: str, sender: str) -> Grant:
         """What ``recipient`` may receive from ``sender`` (everything when they are the same)."""
         if recipient == sender and sender in self.sensors:
-            return Grant(frozenset(self.sensors[sender]), True, True, True, True)
+            return Grant(frozenset(self.sensors[sender]), True, True, True, True, True)
         return self.grants.get((sender, recipient), _NOTHING)
 
     def may_publish(self, partner: str, message: Message) -> bool:
@@ -156,7 +160,7 @@ class Policy:
         if isinstance(message, LocalTrack):
             allowed = self.publish_tracks.get(partner, frozenset())
             return bool(allowed) and allowed.issuperset(message.sensors)
-        if isinstance(message, Heartbeat | Alert):
+        if isinstance(message, Heartbeat | Alert | LaunchNotice):
             return partner in self.sensors
         return False
 
@@ -181,6 +185,8 @@ class Policy:
             return g.heartbeat
         if isinstance(message, Alert):
             return g.alert
+        if isinstance(message, LaunchNotice):
+            return g.launch_notice
         return False
 
     def recipients(self, sender: str, message: Message) -> list[str]:
@@ -251,4 +257,5 @@ def _grant(field: str, spec: Any, sender: str, sensors: Mapping) -> Grant:
         system_track=spec.get("system_track", False),
         heartbeat=spec.get("heartbeat", False),
         alert=spec.get("alert", False),
+        launch_notice=spec.get("launch_notice", False),
     )

@@ -53,6 +53,7 @@ from lookout import messages as m
 from lookout.assess import Assessor, assessment_message
 from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
+from lookout.assess.notices import Announcement
 from lookout.assess.schedule import LookSchedule
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.timebase import s_to_ns, s_to_ns_or_none
@@ -130,6 +131,11 @@ class CommonPicture:
             self._start_worker()  # started now: its imports are not the first batch's wait
 
     def ingest(self, sender: str, message: m.Message) -> list[m.SystemTrack]:
+        if isinstance(message, m.LaunchNotice):
+            # A partner's pre-launch notification: the launch events match against it
+            # (``lookout.assess.events``); nothing for the fusion.
+            self.events.announce(Announcement.of(message))
+            return []
         out: list[m.SystemTrack] = []
         for t, tracks in self.fusion.ingest(sender, message):
             out += self._publish(t, tracks)
@@ -362,6 +368,7 @@ class CommonPicture:
                     event_class=event.event_class if event is not None else None,
                     last_detection_ns=s_to_ns_or_none(f.last_seen),
                     interim=f.interim,
+                    notices=[f"{p}/{n}" for p, n in event.notices] if event else [],
                 )
                 st.check()
                 return st

@@ -12,11 +12,19 @@ the launches with their aims; ``docs/scenarios.md`` documents every field.
 """
 
 from lookout.scenario.parse import SHIPPED_DIR, load, parse, resolve, shipped, yaml_problem
-from lookout.scenario.schema import LaunchEntry, Partner, Scenario, ScenarioError, SensorEntry
+from lookout.scenario.schema import (
+    LaunchEntry,
+    NoticeEntry,
+    Partner,
+    Scenario,
+    ScenarioError,
+    SensorEntry,
+)
 
 __all__ = [
     "SHIPPED_DIR",
     "LaunchEntry",
+    "NoticeEntry",
     "Partner",
     "Scenario",
     "ScenarioError",

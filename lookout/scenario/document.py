@@ -90,6 +90,33 @@ class PartnerDocument(_Fields):
     authority: AuthorityDocument | None = None
 
 
+class HazardAreaDocument(_Fields):
+    """A hazard (drop) area: a circle (``center`` and ``radius_km``) or a ``polygon``."""
+
+    stage: str = ""
+    center: LatLon | None = None
+    radius_km: Annotated[float, Meta(gt=0.0, le=5000.0)] | None = None
+    polygon: Annotated[list[LatLon], Meta(min_length=3)] | None = None
+
+
+class NoticeDocument(_Fields):
+    """A partner's pre-launch notification (``docs/scenarios.md``, Notices)."""
+
+    id: NonEmpty
+    partner: NonEmpty
+    window_s: Annotated[
+        tuple[NonNegative, NonNegative], Meta(description="[start_s, end_s] after the epoch")
+    ]
+    site: LatLon
+    site_radius_km: Annotated[float, Meta(gt=0.0, le=1000.0)]
+    azimuth_deg: Annotated[
+        tuple[Azimuth, Azimuth], Meta(description="[from_deg, to_deg], clockwise from the first")
+    ]
+    kind: Literal["space_launch", "test"]
+    hazard_areas: list[HazardAreaDocument] | None = None
+    issued_s: NonNegative = 0.0
+
+
 class ScenarioDocument(_Fields):
     epoch: dt.datetime
     seed: Annotated[int, Meta(ge=0)]
@@ -99,6 +126,7 @@ class ScenarioDocument(_Fields):
     description: str = ""
     note: str = ""
     launches: list[LaunchDocument] | None = None
+    notices: list[NoticeDocument] | None = None
 
 
 Outages = list[Annotated[tuple[Finite, Finite], Meta(description="[from_s, to_s]")]]

@@ -12,13 +12,27 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NoReturn
 
+import shapely
 import yaml
 
 from lookout import fields
 from lookout.flight import Aim, AimError, TurnSpec
 from lookout.physics.vehicles import CatalogueError, catalogue
-from lookout.scenario.document import AimDocument, LaunchDocument, Outages, ScenarioDocument
-from lookout.scenario.schema import LaunchEntry, Partner, Scenario, ScenarioError, SensorEntry
+from lookout.scenario.document import (
+    AimDocument,
+    LaunchDocument,
+    NoticeDocument,
+    Outages,
+    ScenarioDocument,
+)
+from lookout.scenario.schema import (
+    LaunchEntry,
+    NoticeEntry,
+    Partner,
+    Scenario,
+    ScenarioError,
+    SensorEntry,
+)
 from lookout.sensors import make_sensor
 from lookout.sensors._validate import ParameterError
 
@@ -101,6 +115,10 @@ def parse(data: Any, source: str = "<scenario>", default_name: str = "scenario")
     for i, entry in enumerate(doc.launches or []):
         raw = data["launches"][i]
         launches.append(c.launch(f"launches[{i}]", entry, raw, launches, doc.duration_s))
+    notices: list[NoticeEntry] = []
+    for i, entry in enumerate(doc.notices or []):
+        raw = data["notices"][i]
+        notices.append(c.notice(f"notices[{i}]", entry, raw, notices, partners, doc.duration_s))
     epoch = doc.epoch if doc.epoch.tzinfo is not None else doc.epoch.replace(tzinfo=dt.UTC)
     return Scenario(
         name=(doc.name or default_name).strip(),
@@ -112,6 +130,7 @@ def parse(data: Any, source: str = "<scenario>", default_name: str = "scenario")
         sensors=tuple(sensors),
         launches=tuple(launches),
         note=doc.note.strip(),
+        notices=tuple(notices),
         source=source,
         raw=data,
     )
@@ -174,6 +193,48 @@ class _Checker:
                 expected = f"a vehicle that starts under water ({', '.join(uw)}) with depth_m"
                 self.fail(f"{where}.vehicle", vehicle_name, expected)
         return LaunchEntry(lid, value.time_s, lat, lon, vehicle_name, aim, depth)
+
+    def notice(
+        self, where: str, value: NoticeDocument, raw: dict, seen: list, partners: list, duration
+    ) -> NoticeEntry:
+        nid = value.id.strip()
+        if any(n.id == nid for n in seen):
+            self.fail(f"{where}.id", nid, "a notice id not used before")
+        ids = [p.id for p in partners]
+        if value.partner.strip() not in ids:
+            # A non-partner (a state announcing through IMO or ICAO notices alone) has no key
+            # on the exchange: its notices cannot be signed and are not trusted.
+            self.fail(f"{where}.partner", value.partner, f"one of the partners {ids}")
+        start, end = value.window_s
+        if end <= start:
+            self.fail(f"{where}.window_s", raw["window_s"], "[start_s, end_s] with end_s > start_s")
+        if value.issued_s > duration:
+            self.fail(f"{where}.issued_s", raw["issued_s"], f"a number <= {duration:g}")
+        areas = []
+        for k, h in enumerate(value.hazard_areas or []):
+            wh = f"{where}.hazard_areas[{k}]"
+            if h.polygon is not None and (h.center is not None or h.radius_km is not None):
+                self.fail(wh, raw["hazard_areas"][k], "a circle (center, radius_km) or a polygon")
+            if h.polygon is not None:
+                if not shapely.Polygon([(lo, la) for la, lo in h.polygon]).is_valid:
+                    self.fail(f"{wh}.polygon", raw["hazard_areas"][k]["polygon"],
+                              "corners in order round a simple polygon")  # fmt: skip
+                areas.append((h.stage, None, tuple(tuple(c) for c in h.polygon)))
+            elif h.center is not None and h.radius_km is not None:
+                areas.append((h.stage, (*h.center, h.radius_km), None))
+            else:
+                self.fail(wh, raw["hazard_areas"][k], "a circle (center, radius_km) or a polygon")
+        return NoticeEntry(
+            id=nid,
+            partner=value.partner.strip(),
+            window_s=(start, end),
+            site=tuple(value.site),
+            site_radius_km=value.site_radius_km,
+            azimuth_deg=tuple(value.azimuth_deg),
+            kind=value.kind,
+            hazard_areas=tuple(areas),
+            issued_s=value.issued_s,
+        )
 
     def aim(self, where: str, value: AimDocument, raw: dict) -> Aim:
         given = {f for f in value.__struct_fields__ if getattr(value, f) is not None}

@@ -59,6 +59,12 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 - ``ALL_CLEAR`` ``ALL_CLEAR_HOLD_S`` after that outcome, for every area told to shelter, once
   nothing of the event threatens it; a new threat starts a new shelter call in the same chain.
 
+**Announced launches.** An event the picture matched to a partner's pre-launch notification
+(``SystemTrack.notices``) that this desk holds, from the partner whose country the launch
+point is in, threatens no area while every object stays within it (``_left``: IIPs and
+predicted falls in the azimuth sector beyond their uncertainty, stages' falls in the hazard
+areas, ``lookout.assess.notices``); a notice left once is not honoured for the event again.
+
 **Maritime.** An object of the event (stages too) that has come down inside the partner's EEZ,
 its 95 % ellipse on none of its areas: ``MARITIME`` for the named sea there, as the coast guard
 tells ships after a fall (an update of that sea's message for each further fall).
@@ -82,8 +88,9 @@ import shapely
 
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import CHI2_2D_95
+from lookout.assess.notices import Announcement
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
-from lookout.messages import SystemTrack
+from lookout.messages import LaunchNotice, SystemTrack
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
@@ -154,6 +161,9 @@ class DeskConfig:
     status: str = "Exercise"
     live_feed: bool = False
     identifier_prefix: str = "lookout"
+    #: The coalition's partners and their countries (ISO 3166-1 alpha-2): a partner's launch
+    #: notification is honoured only for a launch from its own country's land or waters.
+    partner_countries: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in ("Exercise", "Actual"):
@@ -261,6 +271,8 @@ class _Event:
     measured_t: float | None = None  # when an object that may be its payload was last measured
     predicted_t: float | None = None  # when one was last assessed without a measurement since
     payload_known: bool = False  # the picture has told the event's payload
+    announced: list[tuple[str, str]] = field(default_factory=list)  # notices it fits (picture)
+    notices_left: dict[tuple[str, str], dict] = field(default_factory=dict)  # how it left each
     pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
     # row that threaten it, before its first message
 
@@ -316,11 +328,19 @@ class WarnDesk:
         self._tree = shapely.STRtree(self._footprints)
         self.events: dict[str, _Event] = {}
         self.log: list[Decision] = []
+        # Partners' launch notifications received (verified by the node), by (partner, id).
+        self.notices: dict[tuple[str, str], Announcement] = {}
         self._instant: int | None = None
         self._pending: dict[str, SystemTrack] = {}
         self._decided_ns: int | None = None
 
     # ------------------------------------------------------------------ feeding
+
+    def notice(self, msg: LaunchNotice) -> None:
+        """Take a partner's pre-launch notification (as the exchange relayed it, or the
+        partner's own); one with the id of an earlier one replaces it."""
+        an = Announcement.of(msg)
+        self.notices[an.key] = an
 
     def on_track(self, track: SystemTrack) -> list[Decision]:
         """Take one system track as it arrives (in delivery order); when it opens a new picture
@@ -391,6 +411,9 @@ class WarnDesk:
         return out
 
     def _observe(self, ev: _Event, t: float, trs: list[SystemTrack]) -> None:
+        # The notices the picture matched the event to, as its latest tracks say (every member
+        # of an event carries the event's).
+        ev.announced = [tuple(k.split("/", 1)) for k in trs[-1].notices if "/" in k]
         for tr in trs:
             ob = ev.objects.setdefault(tr.system_track_id, _Object(tr.system_track_id))
             ob.last_seen = t
@@ -605,15 +628,67 @@ class WarnDesk:
             return True
         return t - ob.last_seen > 5.0 and ti - ob.last_seen <= GONE_NEAR_IMPACT_S
 
+    def _as_announced(self, ev: _Event, t: float) -> bool:
+        """Whether the event is an announced launch staying within what was announced: the
+        picture matched it to a notification this desk holds, from the partner whose country
+        it was launched from, and no object of it has left that announcement. A notice the
+        event left once (``ev.notices_left`` says how) is not honoured for it again; left by
+        every notice it fits, the event is warned as any launch."""
+        countries = dict(self.config.partner_countries)
+        for key in ev.announced:
+            an = self.notices.get(key)
+            if an is None or key in ev.notices_left:
+                continue
+            if countries.get(an.partner) != ev.launch_territory:
+                continue  # nobody silences a launch from another state's territory
+            left = self._left(ev, an, t)
+            if left is None:
+                return True
+            ev.notices_left[key] = left
+        return False
+
+    def _left(self, ev: _Event, an: Announcement, t: float) -> dict | None:
+        """How an object of the event has left the announcement (None: none has): an IIP or a
+        predicted fall off its sector beyond its uncertainty, or, where hazard areas were
+        announced, the predicted fall of a stage or debris (of the payload once known)
+        meeting none of them. Only estimates that say where the object comes down (95 %
+        ellipse at most ``MAX_AXIS_M``, as for the corridors) are held against it."""
+        for ob in ev.objects.values():
+            if ob.impact is None or ob.orbital or ob.last_seen < t - STALE_S or self._fallen(ob, t):
+                continue
+            lat, lon, ti, _, cov = ob.impact
+            if np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) > MAX_AXIS_M:
+                continue
+            why = None
+            if an.off_sector(np.radians(lat), np.radians(lon), cov):
+                why = "impact_off_sector" if ob.impact_from_burnout else "iip_off_sector"
+            elif (
+                ob.impact_from_burnout
+                and an.hazards is not None
+                and (not ev.payload_like(ob) or ev.payload_known)
+                and not an.fall_in_hazard(_wrapped_one(ellipse_polygon(lat, lon, cov)))
+            ):
+                why = "fall_outside_hazard_areas"
+            if why is not None:
+                return {
+                    "t_s": t, "object": ob.track_id, "rule": why,
+                    "impact_deg": [lat, lon], "impact_time_s": ti,
+                }  # fmt: skip
+        return None
+
     def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
-        threats = self._threats(ev, t)
+        # An announced launch within its announcement threatens no area (a partner's own
+        # scheduled launch is no alarm; an area warned before the match is withdrawn as the
+        # threat went away); the falls at sea are still told.
+        announced = self._as_announced(ev, t)
+        threats = {} if announced else self._threats(ev, t)
         due: dict[tuple, list[tuple[int, dict]]] = {}
         for i, area in enumerate(self.areas):
             st = ev.areas.get(area.key)
             # Warned and withdrawn on the same 95 % corridor: what keeps an area at its edge
             # from flipping is the two estimates in a row (CONFIRM_ESTIMATES), not a wider one.
             th = threats.get(i)
-            kind, rule, geom = self._next_kind(ev, area, i, st, th, t)
+            kind, rule, geom = self._next_kind(ev, area, i, st, th, t, announced)
             if kind is None:
                 continue
             st = ev.areas.setdefault(area.key, _AreaState())
@@ -626,7 +701,9 @@ class WarnDesk:
         out += self._maritime(ev, t)
         return out
 
-    def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float):
+    def _next_kind(
+        self, ev, area, i, st: _AreaState | None, th: dict | None, t: float, announced=False
+    ):
         """The kind due for one area now, with its rule and geometry (None: nothing due)."""
         # A new estimate of the event came at this instant (one flown on from the last, with no
         # measurement since, is not one).
@@ -670,7 +747,7 @@ class WarnDesk:
                 return "IMPACT_PREDICTED", th["rule"], geom
             return None, None, None
         if st is None:
-            passed = self._flown_over(ev, area)
+            passed = None if announced else self._flown_over(ev, area)
             if passed is not None:
                 return "PASSED_OVER", "trail_over_area_before_credible", passed
             return None, None, None
@@ -678,7 +755,8 @@ class WarnDesk:
             # The objects whose fall was predicted on it (else the last that threatened it):
             # once all are down, it fell on its land if any came down there.
             fallers = [
-                o for k in (st.fallers or ([st.threat_from] if st.threat_from else []))
+                o
+                for k in (st.fallers or ([st.threat_from] if st.threat_from else []))
                 if (o := ev.objects.get(k)) is not None and o.impact is not None
             ]
             down = [o for o in fallers if self._fallen(o, t)]
@@ -688,7 +766,8 @@ class WarnDesk:
             # touched it, to come down in Japan).
             if down and (len(down) == len(fallers) or st.misses >= CONFIRM_ESTIMATES):
                 on = [
-                    o for o in down
+                    o
+                    for o in down
                     if shapely.contains_xy(area.land, _wrap(o.impact[1]), o.impact[0])
                 ]
                 ob = (on or down)[0]

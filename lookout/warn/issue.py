@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lookout.messages import MAX_ALERT_BYTES, Alert, SystemTrack
+from lookout.messages import MAX_ALERT_BYTES, Alert, LaunchNotice, SystemTrack
 from lookout.timebase import s_to_ns
 from lookout.warn.areas import COUNTRIES
 from lookout.warn.atom import active, alert_filename, build_feed
@@ -75,6 +75,19 @@ class Warner:
     def on_track(self, track: SystemTrack) -> list[Alert]:
         return self._issue(self.desk.on_track(track))
 
+    def on_notice(self, notice: LaunchNotice) -> None:
+        """A partner's pre-launch notification the node received (verified)."""
+        self.desk.notice(notice)
+
+    def take(self, message, time_ns: int) -> list[Alert]:
+        """Any message the node accepted, as the node hands it: a system track to decide on,
+        a launch notification to hold, anything else the desk's clock (``time_ns``)."""
+        if isinstance(message, SystemTrack):
+            return self.on_track(message)
+        if isinstance(message, LaunchNotice):
+            self.on_notice(message)
+        return self.tick(time_ns)
+
     def tick(self, now_ns: int) -> list[Alert]:
         return self._issue(self.desk.tick(now_ns))
 
@@ -89,12 +102,11 @@ def warns(partner) -> bool:
     return partner.country in COUNTRIES
 
 
-def warner_for(
-    scenario, partner_id: str, key: Ed25519PrivateKey, **desk_options
-) -> Warner | None:
+def warner_for(scenario, partner_id: str, key: Ed25519PrivateKey, **desk_options) -> Warner | None:
     """The warner of a scenario's partner: its country's areas, its languages, its authority
-    (the scenario's ``authority`` settings over the country's defaults), an Exercise; ``None``
-    for a partner that warns nobody (:func:`warns`)."""
+    (the scenario's ``authority`` settings over the country's defaults), an Exercise, the
+    partners' countries and its own launch notifications; ``None`` for a partner that warns
+    nobody (:func:`warns`)."""
     p = scenario.partner(partner_id)
     if not warns(p):
         return None
@@ -104,8 +116,13 @@ def warner_for(
         languages=tuple(p.languages),
         authority=authority_from_config(p.country, dict(p.authority) or None),
         epoch=scenario.epoch,
+        partner_countries=tuple((q.id, q.country) for q in scenario.partners),
     )
-    return Warner(WarnDesk(config, **desk_options), Issuer(p.id, key))
+    warner = Warner(WarnDesk(config, **desk_options), Issuer(p.id, key))
+    for n in getattr(scenario, "notices", ()):
+        if n.partner == p.id:  # its own notifications (the exchange does not echo them back)
+            warner.on_notice(n.message())
+    return warner
 
 
 def write_alerts(directory: Path | str, alerts: Iterable[Alert], now: dt.datetime) -> Path:

@@ -20,7 +20,8 @@ of them), told to shelter and never
 threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
 a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
-validated against the CAP XSD(s).
+validated against the CAP XSD(s). A flight a partner announced and that stayed within its
+announcement (``announced_flights``) threatens no area.
 """
 
 from __future__ import annotations
@@ -114,6 +115,70 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
     return out
 
 
+def announced_flights(sim) -> dict[str, str]:
+    """The flights a partner announced and that stayed within the announcement, by the truth:
+    ``{flight: "PARTNER/NOTICE_ID"}``. A flight is announced by a scenario notice whose window
+    holds its launch time and whose launch area its site, from the partner whose country the
+    site is in (``lookout.assess.territory``), every object's sub-point (while sub-orbital)
+    in the azimuth sector as seen from the announced site (nearer than the area's radius,
+    any), and every object that comes down in a hazard area where some were announced. Such
+    a flight threatens no area (a partner's own scheduled launch is no alarm): a shelter call
+    for it is false, none is missed; its falls at sea are judged as any."""
+    from lookout.assess.notices import Announcement
+    from lookout.assess.territory import territories
+
+    notices = [Announcement.of(n.message()) for n in getattr(sim.scenario, "notices", ())]
+    if not notices:
+        return {}
+    country = {p.id: p.country for p in sim.scenario.partners}
+    out = {}
+    for launch in sim.launches:
+        objs = [
+            tr
+            for tr in sim.trajectories
+            if tr.object_id == launch.object_id or tr.parent_id == launch.object_id
+        ]
+        pts, falls = [], []
+        for tr in objs:
+            ins = tr.event("orbit_insertion")
+            t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
+            states = tr.flown_state_at(np.append(np.arange(tr.t_start, t_end, 1.0), t_end))
+            up = np.flatnonzero(
+                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
+            )
+            if up.size:
+                states = states[: up[0] + 1]
+            lat, lon, _ = ecef_to_geodetic(states[:, :3])
+            pts.append(np.column_stack([lat, lon]))
+            imp = tr.event("impact")
+            if imp is not None and imp.t <= sim.scenario.duration_s:
+                la, lo, _ = ecef_to_geodetic(imp.pos)
+                falls.append(shapely.Point(float(np.degrees(lo)), float(np.degrees(la))))
+        pts = np.concatenate(pts)
+        lat0, lon0 = launch.site_lat, launch.site_lon
+        site = territories().area_at(lat0, lon0).code
+        for an in notices:
+            if country.get(an.partner) != site:
+                continue
+            if not an.in_window(launch.launch_time, 0.0):
+                continue
+            if not an.at_site(lat0, lon0, np.zeros((2, 2))):
+                continue
+            dist, az = geodesic_inverse(
+                np.full(len(pts), an.site_lat), np.full(len(pts), an.site_lon), pts[:, 0], pts[:, 1]
+            )
+            far = np.flatnonzero(dist > an.site_radius_m)
+            gaps = [an.sector_gap(float(a) % (2 * np.pi)) for a in az[far]]
+            cone = np.arcsin(an.site_radius_m / dist[far])
+            if np.any(np.asarray(gaps) > cone):
+                continue
+            if an.hazards is not None and not all(an.fall_in_hazard(f) for f in falls):
+                continue
+            out[launch.object_id] = f"{an.partner}/{an.notice_id}"
+            break
+    return out
+
+
 def closest_km(ground: np.ndarray, footprint) -> float | None:
     """How near (km, on the ellipsoid) a flight's true ground track (its objects' sub-points,
     lon/lat degrees) came to an area's footprint: how far off a warned area the truth passed."""
@@ -171,8 +236,11 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
     falls: list[tuple] = []  # partner, flight, sea, absolute fall time s, lon, lat deg
     names = {}
     grounds, footprints = {}, {}
+    announced = announced_flights(sim)
     for p in partners:
         truth = truth_threats(sim, p.country)
+        for flight in announced:
+            truth[flight]["areas"], truth[flight]["by"] = {}, {}
         for a in area_data.areas(p.country):
             names[(p.id, a.code)] = a.name_en
             footprints[(p.id, a.code)] = a.footprint
@@ -307,6 +375,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         ),
         "messages_by_kind": dict(Counter(a.kind for a in alerts if a.partner in by_partner)),
         "events": {e: f for e, f in sorted(event_flight.items())},
+        "announced_flights": announced,
     }
 
 

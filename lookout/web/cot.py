@@ -144,6 +144,10 @@ def track_event(
         label += f" {what}"
     if st.event_id:
         remarks.append(f"launch event {st.event_id}")
+    if st.notices:  # a partner's pre-launch notification covers it ("PARTNER/NOTICE_ID")
+        remarks.append(
+            "announced by " + ", ".join(n.replace("/", " notice ", 1) for n in st.notices)
+        )
     if a is not None:
         remarks.append(f"phase {a.phase}")
         if what:

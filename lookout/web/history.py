@@ -283,7 +283,8 @@ class PictureHistory:
             tr.assessment_ns = a.t_ns
             phase = a.phase
             view_a = assessment_view(a)
-            view_a.update(event=st.event_id, object=st.object_type, label=track_label(st))
+            view_a.update(event=st.event_id, object=st.object_type, label=track_label(st),
+                          announced=list(st.notices))  # fmt: skip
             self._events(log, tid, tr, a, view_a, w)
             wants_path = (
                 not a.iip and not a.orbital and a.impact_lat_rad is not None and a.phase != "boost"
