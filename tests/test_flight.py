@@ -819,3 +819,25 @@ def test_without_a_vehicle_an_aim_of_1600_to_1900_km_takes_an_mrbm_not_an_irbm()
     assert [x.vehicle.name for x in got] == [
         "mrbm-liquid-long", "mrbm-liquid-long", "mrbm-solid-2stage"
     ]  # fmt: skip
+
+
+def test_an_aim_past_the_fans_longest_arc_but_within_reach_is_flown():
+    """mrbm-solid-2stage's range peaks sharply in the pitch-over (at 34 degrees, between the
+    fan's 29 and 40): the fan's longest arc westward from near Semnan is 1,904 km where the
+    re-flown maximum is 1,957, and a 1,922 km aim was refused as out of its reach (and flown
+    by the IRBM without a vehicle). The top of the parabola through the longest arc and its
+    neighbours (1,939 km) lets it be tried; 1,961 km is still refused."""
+    from lookout.geodesy import geodesic_inverse
+
+    semnan = (35.40, 54.40)
+    near = Aim(target_lat_deg=30.6, target_lon_deg=34.6)
+    far = Aim(target_lat_deg=30.3, target_lon_deg=34.3)
+    got = plan_many([Request(*semnan, near, "mrbm-solid-2stage"), Request(*semnan, near),
+                     Request(*semnan, far, "mrbm-solid-2stage")])  # fmt: skip
+    assert [getattr(x, "vehicle", None) and x.vehicle.name for x in got[:2]] == [
+        "mrbm-solid-2stage", "mrbm-solid-2stage"
+    ]  # fmt: skip
+    s = summarise(got[0], fly([got[0]], debris=False), with_max_range=False)
+    d, _ = geodesic_inverse(*np.radians([s.impact["lat_deg"], s.impact["lon_deg"], 30.6, 34.6]))
+    assert s.range_km > 1920.0 and d < 100.0, (s.range_km, d)
+    assert isinstance(got[2], AimError) and "at most about 19" in str(got[2])
