@@ -507,8 +507,9 @@ def test_planning_aims_together_gives_each_the_solution_it_gets_alone():
     together = plan_many(reqs)
     alone = [plan_many([r])[0] for r in reqs]
     assert [_guidance(x) for x in together] == [_guidance(x) for x in alone]
+    # The third, 1,745 km: the long-range liquid MRBM (irbm-liquid before it was catalogued).
     assert [x.vehicle.name for x in together[:4]] == [
-        "srbm-solid", "mrbm-liquid", "irbm-liquid", "irbm-liquid"
+        "srbm-solid", "mrbm-liquid", "mrbm-liquid-long", "irbm-liquid"
     ]  # fmt: skip
     assert isinstance(together[4], AimError)
 
