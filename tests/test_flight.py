@@ -842,3 +842,20 @@ def test_an_aim_past_the_fans_longest_arc_but_within_reach_is_flown():
     d, _ = geodesic_inverse(*np.radians([s.impact["lat_deg"], s.impact["lon_deg"], 30.6, 34.6]))
     assert s.range_km > 1920.0 and d < 100.0, (s.range_km, d)
     assert isinstance(got[2], AimError) and "at most about 19" in str(got[2])
+
+
+def test_published_iranian_mrbm_rows_name_their_catalogue_vehicles(tmp_path):
+    """A published-flights row of a Ghadr-1, Emad or Sejjil flight without a catalogue_vehicle
+    is read (it was refused: no catalogue vehicle of the kind), and every published name maps
+    to a vehicle of the catalogue."""
+    from lookout.physics.vehicles import catalogue
+    from lookout.scoring.validation import COLUMNS, VEHICLE_FOR
+
+    rows = [",".join(COLUMNS)]
+    for i, name in enumerate(("Ghadr-1", "Emad", "Sejjil")):
+        rows.append(f"ir-{i},{name},32.65,51.67,31.25,34.95,370,1590,,,")
+    path = tmp_path / "iran.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert [r["vehicle"] for r in read_published(path)] == ["Ghadr-1", "Emad", "Sejjil"]
+    assert set(VEHICLE_FOR.values()) <= set(catalogue())
+    assert VEHICLE_FOR["Sejjil"] == "mrbm-solid-2stage"
