@@ -507,8 +507,9 @@ def test_planning_aims_together_gives_each_the_solution_it_gets_alone():
     together = plan_many(reqs)
     alone = [plan_many([r])[0] for r in reqs]
     assert [_guidance(x) for x in together] == [_guidance(x) for x in alone]
+    # The third, 1,745 km: the long-range liquid MRBM (irbm-liquid before it was catalogued).
     assert [x.vehicle.name for x in together[:4]] == [
-        "srbm-solid", "mrbm-liquid", "irbm-liquid", "irbm-liquid"
+        "srbm-solid", "mrbm-liquid", "mrbm-liquid-long", "irbm-liquid"
     ]  # fmt: skip
     assert isinstance(together[4], AimError)
 
@@ -748,3 +749,113 @@ def test_segment_index_is_the_clipped_search_at_the_ends_and_between():
         want = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, last)
         assert segment_index(knots, x, last).tolist() == want.tolist()
     assert segment_index(knots, x, 2).tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2]
+
+
+# --- Iranian-class MRBMs of 1,300-2,000 km (issue 13) ------------------------------------------
+
+#: Published range (km) of each catalogue MRBM of this class, fired north (the Earth's rotation
+#: across the flight, neither with it nor against it): CSIS Missile Threat, "Ghadr-1" (1,950 km
+#: with 750 kg) and "Sejjil" (2,000 km); ``vehicles.yaml`` gives their sources.
+IRANIAN_MRBMS = {"mrbm-liquid-long": 1950.0, "mrbm-solid-2stage": 2000.0}
+CENTRAL_IRAN = (32.65, 51.67)  # near Isfahan
+
+
+def test_long_range_mrbms_reach_their_published_ranges_and_stay_in_their_class():
+    """Each one's maximum range (the boost re-flown at the best pitch-over) within 5 % of its
+    published figure fired north; fired west from central Iran (towards Israel, against the
+    Earth's rotation) still beyond 1,850 km, past the 1,800 km of the longest 2024 flights; and
+    every MRBM of the catalogue in its class's band, 1,000-3,000 km (``assess.energy``)."""
+    from lookout.assess.energy import CLASS_BOUNDS_M
+    from lookout.flight.guidance import max_range_many
+    from lookout.physics.vehicles import catalogue
+
+    lat, lon = np.radians(CENTRAL_IRAN)
+    names = list(IRANIAN_MRBMS)
+    bases = [
+        _Launch(f"{n}/{az:g}", vehicle(n), lat, lon, np.radians(az), np.radians(5.0))
+        for az in (0.0, 270.0)
+        for n in names
+    ]
+    north, west = np.array([r for r, _ in max_range_many(bases)]).reshape(2, -1) / 1e3
+    published = np.array([IRANIAN_MRBMS[n] for n in names])
+    assert np.all(np.abs(north / published - 1.0) < 0.05), dict(zip(names, north, strict=True))
+    assert np.all(west > 1850.0), dict(zip(names, west, strict=True))
+    mrbms = [v for v in catalogue().values() if v.vehicle_class == "MRBM"]
+    assert {v.name for v in mrbms} >= set(names)
+    reach = max_range_many([_Launch(v.name, v, lat, lon, 0.0, np.radians(5.0)) for v in mrbms])
+    lo, hi = CLASS_BOUNDS_M[0][0], CLASS_BOUNDS_M[1][0]
+    got = {v.name: r / 1e3 for v, (r, _) in zip(mrbms, reach, strict=True)}
+    assert all(lo / 1e3 <= r < hi / 1e3 for r in got.values()), got
+
+
+def test_long_range_mrbms_fly_minimum_energy_to_israel_as_published_flights_did():
+    """Minimum-energy flights from central Iran to the Negev, 1,590 and 1,890 km: apogee within
+    10 % of the Keplerian minimum-energy apogee for the range (the boost's own altitude and
+    drag move it a little), in flight 10-13 minutes (the April 2024 flights took about 12)."""
+    from lookout.flight.planner import minimum_energy_apogee
+
+    reqs = [
+        Request(*CENTRAL_IRAN, Aim(target_lat_deg=31.25, target_lon_deg=34.95), "mrbm-liquid-long"),
+        Request(35.40, 54.40, Aim(target_lat_deg=30.95, target_lon_deg=34.80), "mrbm-solid-2stage"),
+    ]
+    for launch in plan_many(reqs):
+        s = summarise(launch, fly([launch], debris=False), with_max_range=False)
+        kepler_km = minimum_energy_apogee(s.range_km * 1e3) / 1e3
+        assert abs(s.apogee_km / kepler_km - 1.0) < 0.10, (s.vehicle, s.apogee_km, kepler_km)
+        assert 600.0 < s.flight_time_s < 780.0, (s.vehicle, s.flight_time_s)
+
+
+def test_without_a_vehicle_an_aim_of_1600_to_1900_km_takes_an_mrbm_not_an_irbm():
+    """The smallest able booster: 1,590 and 1,890 km at minimum energy from central Iran were
+    flown by the Hwasong-12-class IRBM while the catalogue's only MRBM reached ~1,200 km; now
+    by the long liquid MRBM, and 1,890 km lofted to 500 km (beyond the liquid one) by the solid
+    one."""
+    semnan, negev = (35.40, 54.40), dict(target_lat_deg=30.95, target_lon_deg=34.80)
+    reqs = [
+        Request(*CENTRAL_IRAN, Aim(target_lat_deg=31.25, target_lon_deg=34.95)),
+        Request(*semnan, Aim(**negev)),
+        Request(*semnan, Aim(**negev, loft=500)),
+    ]
+    got = plan_many(reqs)
+    assert [x.vehicle.name for x in got] == [
+        "mrbm-liquid-long", "mrbm-liquid-long", "mrbm-solid-2stage"
+    ]  # fmt: skip
+
+
+def test_an_aim_past_the_fans_longest_arc_but_within_reach_is_flown():
+    """mrbm-solid-2stage's range peaks sharply in the pitch-over (at 34 degrees, between the
+    fan's 29 and 40): the fan's longest arc westward from near Semnan is 1,904 km where the
+    re-flown maximum is 1,957, and a 1,922 km aim was refused as out of its reach (and flown
+    by the IRBM without a vehicle). The top of the parabola through the longest arc and its
+    neighbours (1,939 km) lets it be tried; 1,961 km is still refused."""
+    from lookout.geodesy import geodesic_inverse
+
+    semnan = (35.40, 54.40)
+    near = Aim(target_lat_deg=30.6, target_lon_deg=34.6)
+    far = Aim(target_lat_deg=30.3, target_lon_deg=34.3)
+    got = plan_many([Request(*semnan, near, "mrbm-solid-2stage"), Request(*semnan, near),
+                     Request(*semnan, far, "mrbm-solid-2stage")])  # fmt: skip
+    assert [getattr(x, "vehicle", None) and x.vehicle.name for x in got[:2]] == [
+        "mrbm-solid-2stage", "mrbm-solid-2stage"
+    ]  # fmt: skip
+    s = summarise(got[0], fly([got[0]], debris=False), with_max_range=False)
+    d, _ = geodesic_inverse(*np.radians([s.impact["lat_deg"], s.impact["lon_deg"], 30.6, 34.6]))
+    assert s.range_km > 1920.0 and d < 100.0, (s.range_km, d)
+    assert isinstance(got[2], AimError) and "at most about 19" in str(got[2])
+
+
+def test_published_iranian_mrbm_rows_name_their_catalogue_vehicles(tmp_path):
+    """A published-flights row of a Ghadr-1, Emad or Sejjil flight without a catalogue_vehicle
+    is read (it was refused: no catalogue vehicle of the kind), and every published name maps
+    to a vehicle of the catalogue."""
+    from lookout.physics.vehicles import catalogue
+    from lookout.scoring.validation import COLUMNS, VEHICLE_FOR
+
+    rows = [",".join(COLUMNS)]
+    for i, name in enumerate(("Ghadr-1", "Emad", "Sejjil")):
+        rows.append(f"ir-{i},{name},32.65,51.67,31.25,34.95,370,1590,,,")
+    path = tmp_path / "iran.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert [r["vehicle"] for r in read_published(path)] == ["Ghadr-1", "Emad", "Sejjil"]
+    assert set(VEHICLE_FOR.values()) <= set(catalogue())
+    assert VEHICLE_FOR["Sejjil"] == "mrbm-solid-2stage"

@@ -72,10 +72,11 @@ def spent_stage_prior() -> BallisticPrior:
     table (Cd 0.8-1.3: a cylinder averaged over attitude), log-uniform over the catalogue's
     stages with the 10 % margin of a vehicle not in it: from the lightest dry stage (170 kg/m²,
     a solid ICBM's third) to the heaviest last stage carrying ``STAGE_UNBURNT_FRACTION`` of its
-    propellant (3,650 kg/m², an MRBM's), as the log-normal of the same mean and sigma: 780
-    kg/m², sigma 0.94 in the log. A reentry vehicle's prior (1,000 kg/m², sigma 0.45, Cd
-    0.12-0.5) gave a stage a third to a fifth of its drag: mass-raid's MR-36 flown over seeds
-    1-6, its stage's ellipses held its impact in 4 % of the predictions 60-120 s after burnout,
+    propellant (4,400 kg/m², mrbm-liquid-long's thin tank), as the log-normal of the same mean
+    and sigma: 860 kg/m², sigma 1.00 in the log (780 and 0.94 when the heaviest was
+    mrbm-liquid's 3,650). A reentry vehicle's prior (1,000 kg/m², sigma 0.45, Cd 0.12-0.5)
+    gave a stage a third to a fifth of its drag: mass-raid's MR-36 flown over seeds 1-6, its
+    stage's ellipses held its impact in 4 % of the predictions 60-120 s after burnout,
     none 120-240 s on; with it (mixed, ``TYPED_STAGE_PROB``), all
     (``benchmarks/burnout_seeds.py``)."""
     from lookout.physics.vehicles import catalogue

@@ -497,6 +497,11 @@ def _first_guess(p: _Problem) -> None:
     p.max_reach_m = float(np.exp(np.nanmax(np.where(finite, rng, np.nan)))) if finite.any() else 0
     if not finite.any():
         return
+    if not p.vehicle.lifting and p.max_reach_m < p.range_m:
+        # Past the grid's longest arc the range may still be within reach: its maximum over the
+        # kick lies between two of the fan's (24 over 0.05-75 degrees, 37 % apart; a short-burn
+        # solid stack peaks sharply there: mrbm-solid-2stage's 1,957 km seen as 1,904).
+        p.max_reach_m = max(p.max_reach_m, float(np.exp(_peak_over_kick(p)[1])))
     if p.kind == "minimum-energy":
         guess = _minimum_energy_guess(p)
         if guess is None:  # the grid's best kick at every cutoff falls short: not this vehicle
@@ -536,7 +541,8 @@ def _minimum_energy_guess(p: _Problem) -> np.ndarray | None:
     target = np.log(p.range_m)
     reach = np.flatnonzero(best >= target)
     if reach.size == 0:
-        return None
+        log_k, peak = _peak_over_kick(p)
+        return np.array([log_k, p.grid_params[0, -1, 1]]) if peak >= target else None
     j = reach[0]
     cut = p.grid_params[0, j, 1]
     if j > 0 and np.isfinite(best[j - 1]):
@@ -554,6 +560,24 @@ def _minimum_energy_guess(p: _Problem) -> np.ndarray | None:
             step = p.grid_params[i + 1, 0, 0] - p.grid_params[i, 0, 0]
             log_k = log_k + 0.5 * step * (y0 - y2) / denom
     return np.array([log_k, cut])
+
+
+def _peak_over_kick(p: _Problem) -> tuple[float, float]:
+    """The log kick and log range of the top of the parabola (in log kick) through the fan's
+    longest arc of the full burn and its two neighbours; the grid's own where it is an end or
+    the three do not curve down."""
+    rng = np.where(np.isfinite(p.grid_range[:, -1]), p.grid_range[:, -1], -np.inf)
+    i = int(np.argmax(rng))
+    log_k, top = float(p.grid_params[i, 0, 0]), float(rng[i])
+    if not 0 < i < rng.size - 1:
+        return log_k, top
+    y0, y1, y2 = rng[i - 1], rng[i], rng[i + 1]
+    denom = y0 - 2 * y1 + y2
+    if not (np.isfinite(denom) and denom < 0):
+        return log_k, top
+    step = p.grid_params[i + 1, 0, 0] - p.grid_params[i, 0, 0]  # even in log kick
+    u = 0.5 * (y0 - y2) / denom  # the vertex, in steps from the best kick
+    return log_k + u * step, float(y1 - 0.25 * (y0 - y2) * u)
 
 
 def _interp_miss(p: _Problem, log_k: float, cut: float) -> float:

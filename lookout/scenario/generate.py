@@ -89,11 +89,13 @@ US_RADARS = [("us-fbx-north", 40.90, 140.30, 100), ("us-fbx-west", 35.60, 135.20
 DEPRESSED_RANGE_KM = (220.0, 340.0)
 DEPRESSED_FRACTION = (0.6, 0.7)
 
-#: Plume radiant intensity (kW/sr) the infrared satellites see, per vehicle.
+#: Plume radiant intensity (kW/sr) the infrared satellites see, per vehicle. The long MRBMs:
+#: mrbm-liquid-long burns mrbm-liquid's engine (80); mrbm-solid-2stage's first stage has 2.6
+#: times srbm-solid's sea-level thrust (590 against 231 kN): its 40 scaled by the thrust, 100.
 PLUME_KW_SR = {
-    "srbm-solid": 40, "mrbm-liquid": 80, "irbm-liquid": 100, "icbm-liquid-2stage-light": 120,
-    "icbm-liquid-2stage": 150, "icbm-liquid-2stage-heavy": 180, "icbm-solid-3stage": 150,
-    "slv-3stage": 200,
+    "srbm-solid": 40, "mrbm-liquid": 80, "mrbm-liquid-long": 80, "mrbm-solid-2stage": 100,
+    "irbm-liquid": 100, "icbm-liquid-2stage-light": 120, "icbm-liquid-2stage": 150,
+    "icbm-liquid-2stage-heavy": 180, "icbm-solid-3stage": 150, "slv-3stage": 200,
 }  # fmt: skip
 
 

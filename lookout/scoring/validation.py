@@ -34,6 +34,9 @@ VEHICLE_FOR = {
     "Hwasong-15": "icbm-liquid-2stage",
     "Hwasong-17": "icbm-liquid-2stage-heavy",
     "Hwasong-18": "icbm-solid-3stage",
+    "Ghadr-1": "mrbm-liquid-long",
+    "Emad": "mrbm-liquid-long",
+    "Sejjil": "mrbm-solid-2stage",
 }
 APOGEE_RANGE_TOL = 0.01
 FLIGHT_TIME_TOL = 0.05
