@@ -26,9 +26,14 @@ from lookout.warn.samples import LANGUAGES, all_samples, sample_notice
 
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
 CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-MARKS = {"ja": "【訓練】", "ko": "[훈련]", "en": "EXERCISE", "es": "EJERCICIO"}
+MARKS = {
+    "ja": "【訓練】", "ko": "[훈련]", "en": "EXERCISE", "es": "EJERCICIO", "he": "תרגיל",
+    "ar": "تمرين", "hi": "अभ्यास", "nb": "ØVELSE",
+}  # fmt: skip
 NOT_A_DRILL = (
-    "not a drill", "訓練ではありません", "훈련이 아닙니다", "실제 상황", "no es un simulacro"
+    "not a drill", "訓練ではありません", "훈련이 아닙니다", "실제 상황", "no es un simulacro",
+    "זה לא תרגיל", "אינו תרגיל", "ليس تمرين", "ليس تدريب", "अभ्यास नहीं", "ikke en øvelse",
+    "ikke øvelse",
 )  # fmt: skip
 SAMPLES = [(c, k, s) for s in ("Exercise", "Actual") for c, k, _ in all_samples(s)]
 
@@ -63,9 +68,10 @@ def test_every_message_validates_and_has_the_fields_each_channel_needs(country, 
     assert msg_type == ("Alert" if kind == "LAUNCH" else "Update")
     infos = _all(doc, "cap:info")
     assert [i.findtext("cap:language", namespaces=NS) for i in infos] == [
-        {"ja": "ja-JP", "ko": "ko-KR"}.get(lang, f"{lang}-US" if country == "US" else lang)
+        {"ja": "ja-JP", "ko": "ko-KR"}.get(lang, lang if country in ("JP", "KR") else
+                                          f"{lang}-{country}")
         for lang in LANGUAGES[country]
-    ]
+    ]  # fmt: skip
     for info in infos:
         assert info.findtext("cap:category", namespaces=NS) == "Security"
         response = info.findtext("cap:responseType", namespaces=NS)
@@ -180,8 +186,11 @@ def test_lengths_per_channel_and_language_in_the_worst_case():
     worst: dict[tuple[str, str], int] = {}
     for country, kind, base in all_samples("Exercise"):
         for lang in LANGUAGES[country]:
+            # A text names the sea once at most, so the longest sea name of the language is the
+            # worst case for every territory (a text that is too long with it says "abroad").
+            longest = max(seas(), key=lambda sea: len(sea.name(lang, country)))
             for code in template(lang).phrase("territories"):
-                for sea in seas():
+                for sea in (longest,):
                     n = dataclasses.replace(
                         base, launch_territory=None if code == "unknown" else code,
                         sea_area=sea if base.impact else None,

@@ -23,7 +23,11 @@ from lookout.warn.notice import (
     default_authority,
 )
 
-LANGUAGES = {"JP": ("ja", "en"), "KR": ("ko", "en"), "US": ("en", "es")}
+LANGUAGES = {
+    "JP": ("ja", "en"), "KR": ("ko", "en"), "US": ("en", "es"), "IL": ("he", "ar", "en"),
+    "JO": ("ar", "en"), "IN": ("hi", "en"), "AU": ("en",), "MX": ("es", "en"), "GB": ("en",),
+    "NO": ("nb", "en"),
+}  # fmt: skip
 LAUNCH_TIME = datetime(2017, 8, 28, 20, 57, 30, tzinfo=UTC)
 
 # country: area codes, an impact on land, an impact at sea inside the EEZ, the overflight
@@ -31,7 +35,21 @@ _FACTS = {
     "JP": (("01", "02", "03"), (42.95, 143.20), (40.90, 146.40), 98.0),
     "KR": (("11", "41"), (37.55, 126.98), (37.30, 131.60), 85.0),
     "US": (("66", "69"), (13.45, 144.78), (14.60, 146.80), 120.0),
+    # The partners of issue 13 (launches from the territory in _LAUNCHED_FROM).
+    "IL": (("6", "1"), (31.21, 35.01), (32.60, 34.30), 250.0),
+    "JO": (("MN", "AQ"), (29.80, 35.60), (29.42, 34.98), 240.0),
+    "IN": (("OR", "AP"), (19.80, 85.50), (17.00, 86.00), 165.0),
+    "AU": (("WA",), (-22.50, 114.50), (-23.50, 112.50), 160.0),
+    "MX": (("02", "03"), (28.00, -114.00), (29.00, -116.20), 189.0),
+    "GB": (("S92000003",), (57.50, -4.50), (57.50, 0.50), 280.0),
+    "NO": (("56", "55"), (70.00, 25.00), (71.50, 30.00), 300.0),
 }
+# Where each partner's sample launch comes from (ISO 3166-1; None: an unknown site), and where.
+_LAUNCHED_FROM = {
+    "IL": ("IR", 34.35, 46.95), "JO": ("IR", 34.35, 46.95), "IN": (None, 20.76, 87.08),
+    "AU": ("KP", 39.03, 125.75), "MX": ("US", 34.63, -120.61), "GB": ("RU", 62.93, 40.57),
+    "NO": ("RU", 69.20, 33.40),
+}  # fmt: skip
 _OFFSET_S = {
     "LAUNCH": 150,
     "IMPACT_PREDICTED": 240,
@@ -48,8 +66,9 @@ _OFFSET_S = {
 def sample_notice(
     kind: str, country: str, status: str = "Exercise", *, references: int | None = None
 ) -> Notice:
-    """A plausible notice of a kind for a partner country ("JP", "KR", "US")."""
+    """A plausible notice of a kind for a partner country ("JP", "KR", "US", "IL", ...)."""
     codes, land, sea, heading = _FACTS[country]
+    territory, launch_lat, launch_lon = _LAUNCHED_FROM.get(country, ("KP", 39.03, 125.75))
     authority = default_authority(country)
     sent = LAUNCH_TIME + timedelta(seconds=_OFFSET_S[kind])
     area_list = tuple(areas_mod.area(country, c) for c in codes)
@@ -93,9 +112,9 @@ def sample_notice(
         event_id="EV1",
         areas=area_list,
         launch_time=LAUNCH_TIME,
-        launch_territory="KP",
-        launch_lat_deg=39.03,
-        launch_lon_deg=125.75,
+        launch_territory=territory,
+        launch_lat_deg=launch_lat,
+        launch_lon_deg=launch_lon,
         references=refs,
         impact=impact,
         passage=passage,
