@@ -315,3 +315,36 @@ def test_every_kind_has_every_field_in_every_language(kind):
     for lang in MARKS:
         entry = template(lang).entry(kind)
         assert all(entry[f].strip() for f in ("event", "headline", "description", "short"))
+
+
+@pytest.mark.parametrize("lang", ["es", "he", "ar", "hi", "nb"])
+def test_the_translations_say_the_same_facts_as_english(lang):
+    """The templates of issue 13's languages (and Spanish) fill every text with exactly the
+    facts of the English one: no fact dropped in translation, none added."""
+    import string
+
+    def facts(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    en, other = template("en"), template(lang)
+    for kind in KINDS:
+        for name in ("event", "headline", "description", "instruction", "short", "long"):
+            assert facts(other.entry(kind)[name]) == facts(en.entry(kind)[name]), (kind, name)
+    for key in ("place_at_sea", "eez_inside", "eez_outside", "place_on_land"):
+        assert facts(other.phrase(key)) == facts(en.phrase(key)), key
+
+
+def test_hebrew_and_arabic_alerts_are_right_to_left_text_in_utf8():
+    """Israel's alert in Hebrew, Arabic and English: valid CAP whose texts read back exactly
+    (no escaping, no direction marks added), with the Home Front Command as sender."""
+    notice = sample_notice("IMPACT_PREDICTED", "IL", "Actual")
+    alert = build_alert(notice)
+    assert validate(alert) == [] and alert.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    he, ar, en = _all(_xml(alert), "cap:info")
+    assert he.findtext("cap:senderName", namespaces=NS) == "פיקוד העורף"
+    assert he.findtext("cap:headline", namespaces=NS) == texts(notice, "he")["headline"]
+    assert "היכנסו למרחב המוגן" in he.findtext("cap:headline", namespaces=NS)
+    assert ar.findtext("cap:area/cap:areaDesc", namespaces=NS) == "لواء الجنوب"
+    assert "قد يسقط صاروخ" in ar.findtext("cap:headline", namespaces=NS)
+    assert en.findtext("cap:language", namespaces=NS) == "en-IL"
+    assert "\u200f" not in alert.decode() and "&#" not in alert.decode()
