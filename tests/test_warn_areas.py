@@ -8,6 +8,7 @@ import shapely
 from shapely.geometry import LineString, box
 
 from lookout.warn import areas as A
+from lookout.warn.areas.seas import seas
 
 
 def test_japan_has_47_prefectures_with_jis_codes():
@@ -74,6 +75,37 @@ PLACES = [
     ("Honolulu", 21.3070, -157.8580, "US", "15", True),
     ("Hagatna", 13.4740, 144.7520, "US", "66", True),
     ("Saipan", 15.1850, 145.7460, "US", "69", True),
+    # The partners of issue 13.
+    ("Beersheba", 31.2520, 34.7915, "IL", "6", True),
+    ("Nevatim", 31.2080, 35.0120, "IL", "6", True),
+    ("Eilat", 29.5577, 34.9519, "IL", "6", True),
+    ("Jerusalem", 31.7780, 35.2200, "IL", "1", True),
+    ("Tel Aviv", 32.0853, 34.7818, "IL", "5", True),
+    ("Haifa", 32.7940, 34.9896, "IL", "3", True),
+    ("Amman", 31.9539, 35.9106, "JO", "AM", True),
+    ("Aqaba", 29.5320, 35.0063, "JO", "AQ", True),
+    ("Irbid", 32.5556, 35.8500, "JO", "IR", True),
+    ("Bhubaneswar", 20.2961, 85.8245, "IN", "OR", True),
+    ("Mumbai", 19.0760, 72.8777, "IN", "MH", True),
+    ("Port Blair", 11.6234, 92.7265, "IN", "AN", True),
+    ("Kavaratti", 10.5593, 72.6358, "IN", "LD", False),
+    ("Perth", -31.9523, 115.8613, "AU", "WA", True),
+    ("Exmouth", -21.9300, 114.1300, "AU", "WA", False),
+    ("Hobart", -42.8821, 147.3272, "AU", "TAS", True),
+    ("Lord Howe Island", -31.5530, 159.0820, "AU", "NSW", False),
+    ("Tijuana", 32.5149, -117.0382, "MX", "02", True),
+    ("La Paz", 24.1426, -110.3128, "MX", "03", True),
+    ("Mexico City", 19.4326, -99.1332, "MX", "09", True),
+    ("London", 51.5072, -0.1276, "GB", "E12000007", True),
+    ("Edinburgh", 55.9533, -3.1883, "GB", "S92000003", True),
+    ("Lerwick", 60.1550, -1.1450, "GB", "S92000003", True),
+    ("Cardiff", 51.4816, -3.1791, "GB", "W92000004", True),
+    ("Belfast", 54.5973, -5.9301, "GB", "N92000002", True),
+    ("Oslo", 59.9139, 10.7522, "NO", "03", True),
+    ("Bergen", 60.3913, 5.3221, "NO", "46", True),
+    ("Tromsø", 69.6492, 18.9553, "NO", "55", False),
+    ("Vardø", 70.3705, 31.1087, "NO", "56", False),
+    ("Longyearbyen", 78.2232, 15.6267, "NO", "21", False),
 ]
 
 
@@ -106,6 +138,57 @@ def test_footprints_contain_the_land_and_have_at_most_99_vertices(country):
             assert ring[0] == ring[-1] and 4 <= len(ring) <= 100, (a.key, len(ring))
         lon0, lat0, lon1, lat1 = a.footprint.bounds
         assert -180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90
+
+
+def test_the_new_partners_first_level_areas_and_codes():
+    """Issue 13: Israel's six districts, Jordan's twelve governorates, India's 36 states and
+    union territories, Australia's eight states and territories, Mexico's 32 states, the UK's
+    twelve ITL 1 regions, Norway's fifteen counties and Svalbard, each with its ISO 3166-2 code
+    as a geocode (England's regions have none: GSS and ITL 1)."""
+    il = A.areas("IL")
+    assert [a.code for a in il] == ["1", "2", "3", "4", "5", "6"]
+    assert {a.iso_3166_2 for a in il} == {"IL-JM", "IL-Z", "IL-HA", "IL-M", "IL-TA", "IL-D"}
+    south = A.area("IL", "IL-D")
+    assert south.name_local == "מחוז הדרום" and south.name("ar") == "لواء الجنوب"
+    assert south.geocodes == (("IL-CBS", "6"), ("ISO 3166-2", "IL-D"))
+    assert south.timezone == "Asia/Jerusalem"
+    jo = A.areas("JO")
+    assert len(jo) == 12 and all(("ISO 3166-2", f"JO-{a.code}") in a.geocodes for a in jo)
+    assert A.area("JO", "AQ").name_local == "محافظة العقبة"
+    assert len(A.areas("IN")) == 36 and A.area("IN", "IN-OR").name("hi") == "ओडिशा"
+    assert [a.code for a in A.areas("AU")] == ["ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"]
+    assert A.area("AU", "WA").timezone == "Australia/Perth"
+    mx = A.areas("MX")
+    assert [a.code for a in mx] == [f"{i:02d}" for i in range(1, 33)]
+    assert A.area("MX", "09").iso_3166_2 == "MX-CMX" and A.area("MX", "02").name_local == (
+        "Baja California"
+    )
+    assert A.area("MX", "02").timezone == "America/Tijuana"
+    gb = A.areas("GB")
+    assert len(gb) == 12 and A.area("GB", "E12000007").name_en == "London"
+    assert ("ISO 3166-2", "GB-SCT") in A.area("GB", "S92000003").geocodes
+    assert not any(k == "ISO 3166-2" for k, _ in A.area("GB", "E12000007").geocodes)
+    no = A.areas("NO")
+    assert len(no) == 16 and A.area("NO", "NO-50").name_local == "Trøndelag"
+    assert A.area("NO", "21").timezone == "Arctic/Longyearbyen"
+    for country, local in (("IL", "he"), ("JO", "ar"), ("IN", "hi"), ("MX", "es"), ("NO", "nb")):
+        assert all(a.name(local) == a.name_local for a in A.areas(country))
+        assert A.source(country)["source_sha256"] == A.source("JP")["source_sha256"]
+
+
+def test_the_new_partners_eez_is_approximately_right():
+    # Off Haifa and off Eilat: Israel's; off Gaza, and Jordan's land near the border: not.
+    assert A.in_eez("IL", [32.90, 32.60, 31.45, 31.00], [34.70, 34.30, 34.20, 35.80]).tolist() == [
+        True, True, False, False
+    ]  # fmt: skip
+    assert A.in_eez("JO", [29.42], [34.98]).tolist() == [True]
+    # 150 km off Odisha (the Agni tests' range) and off Port Blair: India's; the Agni-V's
+    # fall in the southern Indian Ocean: nobody's here.
+    assert A.in_eez("IN", [19.0, 11.5, -23.0], [87.5, 93.5, 98.5]).tolist() == [True, True, False]
+    assert not A.in_eez("AU", -23.0, 98.5)[0] and A.in_eez("AU", -23.5, 112.5)[0]
+    assert A.in_eez("MX", [29.0, 20.0], [-116.2, -125.0]).tolist() == [True, False]
+    assert A.in_eez("NO", [71.5, 76.0], [30.0, 15.0]).tolist() == [True, True]
+    assert A.in_eez("GB", [57.5, 50.0], [0.5, -1.0]).tolist() == [True, False]
 
 
 def test_small_islands_survive():
@@ -154,13 +237,27 @@ def test_sea_names():
     assert A.sea_area(20.0, 135.0).key == "philippine_sea"
     # Beyond the partners' seas (issue 13): no longer all the Pacific.
     assert A.sea_area(-23.0, 98.5).name("en") == "Indian Ocean"  # an Agni-V's fall
-    assert A.sea_area(12.0, 65.0).key == "indian"  # the Arabian Sea
+    assert A.sea_area(12.0, 65.0).key == "arabian_sea"
     assert A.sea_area(34.0, 33.0).name("ko") == "지중해"
     assert A.sea_area(43.0, 34.0).key == "mediterranean"  # the Black Sea
     assert A.sea_area(30.0, -40.0).name("es") == "océano Atlántico"
-    assert A.sea_area(55.0, 3.0).key == "atlantic"  # the North Sea
+    assert A.sea_area(55.0, 3.0).key == "north_sea"
     assert A.sea_area(-40.0, 5.0).key == "atlantic" and A.sea_area(-40.0, 30.0).key == "indian"
-    assert A.sea_area(75.0, 40.0).key == "arctic"  # the Barents Sea
+    assert A.sea_area(75.0, 40.0).key == "barents_sea"
+    assert A.sea_area(80.0, -10.0).key == "arctic" and A.sea_area(45.0, -30.0).key == "atlantic"
+    # The new partners' seas (issue 13), named in their languages.
+    assert A.sea_area(29.40, 34.93).name("he") == "ים סוף"  # off Eilat and Aqaba
+    assert A.sea_area(29.40, 34.93).name("ar") == "البحر الأحمر"
+    assert A.sea_area(32.60, 34.30).name("he") == "הים התיכון"
+    assert A.sea_area(17.00, 86.00).name("hi") == "बंगाल की खाड़ी"
+    assert A.sea_area(71.50, 30.00).name("nb") == "Barentshavet"
+    assert A.sea_area(64.00, 5.00).name("nb") == "Norskehavet"
+    assert A.sea_area(26.00, -111.0).name("es") == "golfo de California"
+    assert A.sea_area(25.00, -90.00).key == "gulf_of_mexico"
+    assert A.sea_area(-35.0, 155.0).key == "tasman_sea" and A.sea_area(-18, 150).key == "coral_sea"
+    for sea in seas():
+        assert all(sea.name(lang) != sea.name("en") or lang == "en"
+                   for lang in ("he", "ar", "hi", "nb")), sea.key  # fmt: skip
     assert A.sea_area(10.0, -100.0).key == "pacific" and A.sea_area(-50.0, 160.0).key == "pacific"
 
 

@@ -26,9 +26,14 @@ from lookout.warn.samples import LANGUAGES, all_samples, sample_notice
 
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
 CAP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
-MARKS = {"ja": "【訓練】", "ko": "[훈련]", "en": "EXERCISE", "es": "EJERCICIO"}
+MARKS = {
+    "ja": "【訓練】", "ko": "[훈련]", "en": "EXERCISE", "es": "EJERCICIO", "he": "תרגיל",
+    "ar": "تمرين", "hi": "अभ्यास", "nb": "ØVELSE",
+}  # fmt: skip
 NOT_A_DRILL = (
-    "not a drill", "訓練ではありません", "훈련이 아닙니다", "실제 상황", "no es un simulacro"
+    "not a drill", "訓練ではありません", "훈련이 아닙니다", "실제 상황", "no es un simulacro",
+    "זה לא תרגיל", "אינו תרגיל", "ليس تمرين", "ليس تدريب", "अभ्यास नहीं", "ikke en øvelse",
+    "ikke øvelse",
 )  # fmt: skip
 SAMPLES = [(c, k, s) for s in ("Exercise", "Actual") for c, k, _ in all_samples(s)]
 
@@ -63,9 +68,10 @@ def test_every_message_validates_and_has_the_fields_each_channel_needs(country, 
     assert msg_type == ("Alert" if kind == "LAUNCH" else "Update")
     infos = _all(doc, "cap:info")
     assert [i.findtext("cap:language", namespaces=NS) for i in infos] == [
-        {"ja": "ja-JP", "ko": "ko-KR"}.get(lang, f"{lang}-US" if country == "US" else lang)
+        {"ja": "ja-JP", "ko": "ko-KR"}.get(lang, lang if country in ("JP", "KR") else
+                                          f"{lang}-{country}")
         for lang in LANGUAGES[country]
-    ]
+    ]  # fmt: skip
     for info in infos:
         assert info.findtext("cap:category", namespaces=NS) == "Security"
         response = info.findtext("cap:responseType", namespaces=NS)
@@ -180,8 +186,11 @@ def test_lengths_per_channel_and_language_in_the_worst_case():
     worst: dict[tuple[str, str], int] = {}
     for country, kind, base in all_samples("Exercise"):
         for lang in LANGUAGES[country]:
+            # A text names the sea once at most, so the longest sea name of the language is the
+            # worst case for every territory (a text that is too long with it says "abroad").
+            longest = max(seas(), key=lambda sea: len(sea.name(lang, country)))
             for code in template(lang).phrase("territories"):
-                for sea in seas():
+                for sea in (longest,):
                     n = dataclasses.replace(
                         base, launch_territory=None if code == "unknown" else code,
                         sea_area=sea if base.impact else None,
@@ -306,3 +315,36 @@ def test_every_kind_has_every_field_in_every_language(kind):
     for lang in MARKS:
         entry = template(lang).entry(kind)
         assert all(entry[f].strip() for f in ("event", "headline", "description", "short"))
+
+
+@pytest.mark.parametrize("lang", ["es", "he", "ar", "hi", "nb"])
+def test_the_translations_say_the_same_facts_as_english(lang):
+    """The templates of issue 13's languages (and Spanish) fill every text with exactly the
+    facts of the English one: no fact dropped in translation, none added."""
+    import string
+
+    def facts(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    en, other = template("en"), template(lang)
+    for kind in KINDS:
+        for name in ("event", "headline", "description", "instruction", "short", "long"):
+            assert facts(other.entry(kind)[name]) == facts(en.entry(kind)[name]), (kind, name)
+    for key in ("place_at_sea", "eez_inside", "eez_outside", "place_on_land"):
+        assert facts(other.phrase(key)) == facts(en.phrase(key)), key
+
+
+def test_hebrew_and_arabic_alerts_are_right_to_left_text_in_utf8():
+    """Israel's alert in Hebrew, Arabic and English: valid CAP whose texts read back exactly
+    (no escaping, no direction marks added), with the Home Front Command as sender."""
+    notice = sample_notice("IMPACT_PREDICTED", "IL", "Actual")
+    alert = build_alert(notice)
+    assert validate(alert) == [] and alert.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    he, ar, en = _all(_xml(alert), "cap:info")
+    assert he.findtext("cap:senderName", namespaces=NS) == "פיקוד העורף"
+    assert he.findtext("cap:headline", namespaces=NS) == texts(notice, "he")["headline"]
+    assert "היכנסו למרחב המוגן" in he.findtext("cap:headline", namespaces=NS)
+    assert ar.findtext("cap:area/cap:areaDesc", namespaces=NS) == "لواء الجنوب"
+    assert "قد يسقط صاروخ" in ar.findtext("cap:headline", namespaces=NS)
+    assert en.findtext("cap:language", namespaces=NS) == "en-IL"
+    assert "\u200f" not in alert.decode() and "&#" not in alert.decode()

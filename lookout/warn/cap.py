@@ -94,13 +94,18 @@ def _cldr_territory_names() -> dict[str, dict[str, str]]:
     return out
 
 
+#: Partners whose every ``<info>`` names its country in the language tag ("he-IL", "ar-JO").
+_TAGGED = frozenset({"US", "IL", "JO", "IN", "AU", "MX", "GB", "NO"})
+
+
 def language_tag(language: str, country: str) -> str:
-    """The CAP ``<language>`` (RFC 3066) of an info: "ja-JP", "ko-KR", "en-US", "es-US"."""
+    """The CAP ``<language>`` (RFC 3066) of an info: "ja-JP", "ko-KR", "en-US", "es-US",
+    "he-IL", "ar-IL", "ar-JO", "hi-IN", "en-IN", "es-MX", "nb-NO"."""
     local = {"ja": "JP", "ko": "KR"}
     if language in local:
         return f"{language}-{local[language]}"
-    if country == "US":
-        return f"{language}-US"
+    if country in _TAGGED:
+        return f"{language}-{country}"
     return language
 
 

@@ -85,7 +85,7 @@ WITHDRAWAL_KINDS = frozenset(k for k, r in RESPONSE_TYPE.items() if r == "AllCle
 IMPACT_KINDS = frozenset({"IMPACT_PREDICTED", "FELL_AT_SEA", "FELL_ON_LAND", "MARITIME"})
 
 #: Languages with a template (BCP 47 primary tags).
-LANGUAGES = ("ja", "ko", "en", "es")
+LANGUAGES = ("ja", "ko", "en", "es", "he", "ar", "hi", "nb")
 
 # CAP 1.2 3.2.1: identifier and sender must not contain spaces, commas or restricted
 # characters (< and &).
@@ -147,6 +147,59 @@ DEFAULT_AUTHORITIES = {
         names=(
             ("en", "Federal Emergency Management Agency"),
             ("es", "Agencia Federal para el Manejo de Emergencias"),
+        ),
+        timezone=None,
+    ),
+    # The partners of issue 13: the agencies that warn the public of missiles or, where there is
+    # none for missiles, of any emergency.
+    "IL": Authority(
+        sender="alerts@oref.org.il.example",
+        names=(
+            ("he", "פיקוד העורף"),
+            ("ar", "قيادة الجبهة الداخلية"),
+            ("en", "Home Front Command"),
+        ),
+        timezone="Asia/Jerusalem",
+    ),
+    "JO": Authority(
+        sender="alerts@ncscm.gov.jo.example",
+        names=(
+            ("ar", "المركز الوطني للأمن وإدارة الأزمات"),
+            ("en", "National Centre for Security and Crisis Management"),
+        ),
+        timezone="Asia/Amman",
+    ),
+    "IN": Authority(
+        sender="sachet@ndma.gov.in.example",
+        names=(
+            ("hi", "राष्ट्रीय आपदा प्रबंधन प्राधिकरण"),
+            ("en", "National Disaster Management Authority"),
+        ),
+        timezone="Asia/Kolkata",
+    ),
+    "AU": Authority(
+        sender="alerts@nema.gov.au.example",
+        names=(("en", "National Emergency Management Agency"),),
+        timezone=None,
+    ),
+    "MX": Authority(
+        sender="alertas@proteccioncivil.gob.mx.example",
+        names=(
+            ("es", "Coordinación Nacional de Protección Civil"),
+            ("en", "National Civil Protection Coordination"),
+        ),
+        timezone=None,
+    ),
+    "GB": Authority(
+        sender="emergency-alerts@cabinetoffice.gov.uk.example",
+        names=(("en", "UK Government Emergency Alerts"),),
+        timezone="Europe/London",
+    ),
+    "NO": Authority(
+        sender="nodvarsel@dsb.no.example",
+        names=(
+            ("nb", "Direktoratet for samfunnssikkerhet og beredskap (Nødvarsel)"),
+            ("en", "Norwegian Directorate for Civil Protection (Nødvarsel)"),
         ),
         timezone=None,
     ),

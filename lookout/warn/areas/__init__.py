@@ -1,10 +1,13 @@
 """First-level areas of the partner countries, their territorial sea, EEZs and sea-area names.
 
 An :class:`Area` is what a public warning is addressed to: a Japanese prefecture (都道府県), a
-Korean province-level division (시·도) or a US state or territory. Its ``footprint`` is its land
+Korean province-level division (시·도), a US state or territory, and for the partners of issue 13
+an Israeli district (מחוז), a Jordanian governorate (محافظة), an Indian state or union territory,
+an Australian state or territory, a Mexican state, a UK region (England's nine, Scotland, Wales,
+Northern Ireland) or a Norwegian county (fylke) or Svalbard. Its ``footprint`` is its land
 plus its 12-nautical-mile territorial sea, simplified outward to at most 99 distinct vertices
 per polygon (it always contains the land and the sea it stands for, a few km more at most).
-The shipped data are read offline from ``data/{JP,KR,US}.json``, made from Natural Earth 1:10m
+The shipped data are read offline from ``data/<COUNTRY>.json``, made from Natural Earth 1:10m
 admin-1 by ``data/make_areas.py`` (which records the source and its checksum, and says what is
 fixed and how the footprints and EEZs are drawn).
 
@@ -31,11 +34,12 @@ from shapely.geometry import box, mapping, shape
 from lookout.errors import LookoutError
 
 #: Partner countries whose areas are shipped.
-COUNTRIES = ("JP", "KR", "US")
+COUNTRIES = ("JP", "KR", "US", "IL", "JO", "IN", "AU", "MX", "GB", "NO")
 #: The territorial sea's width (UNCLOS art. 3), metres.
 TERRITORIAL_SEA_M = 12 * 1852.0
 
-_LOCAL_LANGUAGE = {"JP": "ja", "KR": "ko", "US": "en"}
+_LOCAL_LANGUAGE = {"JP": "ja", "KR": "ko", "US": "en", "IL": "he", "JO": "ar", "IN": "hi",
+                   "AU": "en", "MX": "es", "GB": "en", "NO": "nb"}  # fmt: skip
 # Former Korean codes still met in older data: Gangwon 42 -> 51 (2023), Jeonbuk 45 -> 52 (2024).
 _KR_FORMER_CODES = {"42": "51", "45": "52"}
 _GEOD = Geod(ellps="WGS84")
@@ -52,13 +56,19 @@ class Area:
     ``code`` is the official code: JIS X 0401 two digits for a Japanese prefecture ("01"
     Hokkaido .. "47" Okinawa), the 행정표준코드 시·도 code for Korea ("11" Seoul .. "50" Jeju,
     "36" Sejong, "51" Gangwon, "52" Jeonbuk), the two-digit state FIPS code for the US ("02"
-    Alaska, "15" Hawaii, "66" Guam, "69" Northern Mariana Islands). ``iso_3166_2`` is the ISO
-    3166-2 code ("JP-47"; "KR-49" for Jeju and "KR-50" for Sejong; "US-HI", "US-GU").
+    Alaska, "15" Hawaii, "66" Guam, "69" Northern Mariana Islands), the Central Bureau of
+    Statistics district code for Israel ("1" Jerusalem .. "6" Southern), INEGI's state code for
+    Mexico ("02" Baja California), the GSS code for a UK region ("E12000007" London,
+    "S92000003" Scotland), the county number for Norway ("56" Finnmark, "21" Svalbard), the
+    ISO 3166-2 suffix elsewhere ("AQ" Aqaba, "OR" Odisha, "WA" Western Australia).
+    ``iso_3166_2`` is the ISO 3166-2 code ("JP-47"; "KR-49" for Jeju and "KR-50" for Sejong;
+    "US-HI", "US-GU"; "GB-ENG" for each region of England, which has none of its own).
     ``geocodes`` are the CAP ``<geocode>`` valueName/value pairs, e.g. ``(("SAME", "015000"),
     ("FIPS", "15"), ("ISO 3166-2", "US-HI"))``. ``names`` maps language tags to the area's name
-    in that language (local and English always, Spanish for the US). ``land`` is the area's
-    land and ``footprint`` its land plus territorial sea, shapely (Multi)Polygons in lon/lat
-    degrees; ``timezone`` the IANA zone of the area (its main one if it spans several).
+    in that language (local and English always, Spanish for the US, Arabic for Israel).
+    ``land`` is the area's land and ``footprint`` its land plus territorial sea, shapely
+    (Multi)Polygons in lon/lat degrees; ``timezone`` the IANA zone of the area (its main one
+    if it spans several).
     """
 
     country: str

