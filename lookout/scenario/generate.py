@@ -30,6 +30,27 @@ radar. Scenario #i of a seed is the same whatever the set's size. Sites, sensors
 are generic and plausible, not any real sensor's.
 
     .venv/bin/lookout generate --seed 1 --count 12 --out generated/
+
+That is the ``korea`` region, the default. ``region`` (``--region``) draws elsewhere
+(``REGIONS``), each with its own kinds of flight and partners (3 to 5, from plausible
+neighbours' generic sites), only what the catalogue flies:
+
+- ``middle-east``: MRBMs from western Iran towards Israel (13-14 Apr and 1 Oct 2024; the
+  catalogue's MRBM reaches about 1,190 km, so from Kermanshah province), SRBMs into Iraq (8 Jan
+  2020) and across the Gulf (from land or at sea), an MRBM into the Indian Ocean (Jan 2021),
+  space launches from Semnan; partners IL, US, and of JO, GB, AE;
+- ``south-asia``: India's SRBMs, MRBMs, IRBMs (from land or at sea) and ICBMs from the Odisha
+  coast and the Bay of Bengal into the Bay and the Indian Ocean, space launches from
+  Sriharikota; IN, US, AU, and of GB, LK;
+- ``russia``: ICBMs from Plesetsk and Dombarovsky and SLBMs from the Barents Sea to Kura,
+  SLBMs from the Sea of Okhotsk to Chizha, an IRBM from Kapustin Yar to Sary Shagan, space
+  launches from Plesetsk to the north; NO, US, JP, and of TR, FI;
+- ``space``: launches from Vandenberg (south), Cape Canaveral (east), Tanegashima and Naro,
+  each with its neighbours;
+- ``world``: every region in turn (Korea too), a shuffled round of them at a time.
+
+A region's scenarios are named ``gen-<region>-<seed>-<index>-<kind>``, the world set's
+``gen-world-<seed>-<index>-<region>-<kind>``; Korea's are as before regions came.
 """
 
 from __future__ import annotations
