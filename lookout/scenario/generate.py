@@ -1047,7 +1047,8 @@ def generate(
         plan = [(region, k, _extra(seed, i, r.code), False) for i, k in enumerate(kinds)]
     out = []
     for i, (where, kind, fourth, world) in enumerate(plan):
-        out.append(generate_one(seed, i, kind, fourth, region=where, world=world))
+        kw = {"region": where, "world": world} if world or where != "korea" else {}
+        out.append(generate_one(seed, i, kind, fourth, **kw))
         if progress:
             progress(i + 1, count)
     return out
