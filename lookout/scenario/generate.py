@@ -37,8 +37,8 @@ neighbours' generic sites), only what the catalogue flies:
 
 - ``middle-east``: MRBMs from western Iran towards Israel (13-14 Apr and 1 Oct 2024; the
   catalogue's MRBM reaches about 1,190 km, so from Kermanshah province), SRBMs into Iraq (8 Jan
-  2020) and across the Gulf (from land or at sea), an MRBM into the Indian Ocean (Jan 2021),
-  space launches from Semnan; partners IL, US, and of JO, GB, AE;
+  2020) and towards Arabia over the Gulf or the Gulf of Oman (from land or at sea), an MRBM
+  into the Indian Ocean (Jan 2021), space launches from Semnan; partners IL, US, and of JO, GB, AE;
 - ``south-asia``: India's SRBMs, MRBMs, IRBMs (from land or at sea) and ICBMs from the Odisha
   coast and the Bay of Bengal into the Bay and the Indian Ocean, space launches from
   Sriharikota; IN, US, AU, and of GB, LK;
@@ -578,7 +578,7 @@ def _me_srbm_gulf(d: _Draw) -> tuple[list[Drawn], str, str]:
     out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
                  d.u(60, 150))  # fmt: skip
     where = ("at sea " if at_sea else "from ") + name
-    desc = f"{n} SRBM(s) {where} across the Gulf, {rng_km:.0f} km on bearing {az:.0f}, "
+    desc = f"{n} SRBM(s) {where} towards Arabia, {rng_km:.0f} km on bearing {az:.0f}, "
     return out, desc + _how(apogee), "Like the Fateh-110-class launches of Iran's Gulf drills."
 
 
