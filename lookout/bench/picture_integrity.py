@@ -128,11 +128,12 @@ def plan_runs(
     count: int,
     progress=None,
     files: Sequence[str | Path] = (),
+    region: str = "korea",
 ) -> list[tuple[str, str, str | None]]:
     """``(source, group, scenario text)`` of every run: the shipped names, the scenario
     ``files`` (a directory stands for its ``*.yaml``, e.g. the hand-written set of
     ``tests/data/scenarios``, group "files"), then ``count`` generated scenarios of set
-    ``seed`` (none when ``seed`` is None or ``count`` is 0)."""
+    ``seed`` of ``region`` (none when ``seed`` is None or ``count`` is 0)."""
     import yaml
 
     runs: list[tuple[str, str, str | None]] = [(n, "shipped", None) for n in shipped_names]
@@ -142,10 +143,13 @@ def plan_runs(
     if seed is not None and count > 0:
         from lookout.scenario.generate import generate
 
-        for sc in generate(seed, count, progress):
-            runs.append(
-                (sc["name"], f"generated (seed {seed})", yaml.safe_dump(sc, sort_keys=False))
-            )
+        group = (
+            f"generated (seed {seed})"
+            if region == "korea"
+            else f"generated ({region}, seed {seed})"
+        )
+        for sc in generate(seed, count, progress, region=region):
+            runs.append((sc["name"], group, yaml.safe_dump(sc, sort_keys=False)))
     return runs
 
 

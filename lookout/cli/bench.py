@@ -222,6 +222,9 @@ def bench_picture_integrity(
     ),  # fmt: skip
     seed: int = typer.Option(1, help="Seed of the generated set (lookout generate)."),
     count: int = typer.Option(12, help="Generated scenarios (0: none)."),
+    region: str = typer.Option(
+        "korea", help="Region of the generated set (lookout generate --region)."
+    ),
     jobs: int = typer.Option(2, help="Scenarios run at once, each in its own process."),
     out: Path = typer.Option(Path("bench-picture"), help="Directory of per-scenario JSON."),
     reuse: bool = typer.Option(False, help="Read scenarios already in --out instead of running."),
@@ -234,6 +237,7 @@ def bench_picture_integrity(
     from lookout.bench.picture_integrity import markdown as report
     from lookout.bench.picture_integrity import plan_runs, run
     from lookout.scenario import ScenarioError, shipped
+    from lookout.scenario.generate import check_region
 
     names = list(shipped())
     if shipped_names == "none":
@@ -255,6 +259,10 @@ def bench_picture_integrity(
         fail(f"count = {count}, seed = {seed}: expected integers >= 0")
     if jobs < 1:
         fail(f"jobs = {jobs}, expected at least 1")
+    try:
+        check_region(region)
+    except ValueError as e:
+        fail(str(e))
     for f in files:
         if not f.exists():
             fail(f"file = {str(f)!r}: no such file or directory")
@@ -263,7 +271,7 @@ def bench_picture_integrity(
     with stage_progress(disabled=as_json) as progress:
         runs = plan_runs(
             chosen, seed if count else None, count,
-            lambda done, total: progress("generate", done, total), files=files,
+            lambda done, total: progress("generate", done, total), files=files, region=region,
         )  # fmt: skip
         try:
             results = run(
@@ -274,7 +282,9 @@ def bench_picture_integrity(
             fail(str(e))
     command = (
         f".venv/bin/lookout bench picture-integrity --shipped {shipped_names} --seed {seed} "
-        f"--count {count} --jobs {jobs}" + "".join(f" --file {f}" for f in files)
+        f"--count {count} --jobs {jobs}"
+        + "".join(f" --file {f}" for f in files)
+        + (f" --region {region}" if region != "korea" else "")
     )
     text = report(results, command)
     if markdown is not None:

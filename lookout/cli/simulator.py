@@ -277,19 +277,28 @@ def generate(
     out: Path = typer.Option(Path("generated"), help="Directory for the scenario files."),
     seed: int = typer.Option(1, help="Seed of the set: the same seed, the same files."),
     count: int = typer.Option(12, help="How many scenarios."),
+    region: str = typer.Option(
+        "korea", help="korea, middle-east, south-asia, russia, space, or world (all in turn)."
+    ),
 ) -> None:
     """Write a seeded set of varied scenarios (sites on land and at sea, bearings, ranges,
     lofts, vehicles, a fourth partner), each planned to fly as asked; see
     lookout/scenario/generate.py."""
+    from lookout.scenario.generate import check_region, write
     from lookout.scenario.generate import generate as draw
-    from lookout.scenario.generate import write
 
     if count < 1:
         fail(f"count = {count}, expected at least 1")
     if seed < 0:
         fail(f"seed = {seed}, expected an integer >= 0")
+    try:
+        check_region(region)
+    except ValueError as e:
+        fail(str(e))
     with stage_progress() as progress:
-        scenarios = draw(seed, count, lambda done, total: progress("plan", done, total))
+        scenarios = draw(
+            seed, count, lambda done, total: progress("plan", done, total), region=region
+        )
     for path, sc in zip(write(scenarios, out), scenarios, strict=True):
         console.print(f"{path}: {sc['description']}", highlight=False)
 

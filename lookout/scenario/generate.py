@@ -30,6 +30,27 @@ radar. Scenario #i of a seed is the same whatever the set's size. Sites, sensors
 are generic and plausible, not any real sensor's.
 
     .venv/bin/lookout generate --seed 1 --count 12 --out generated/
+
+That is the ``korea`` region, the default. ``region`` (``--region``) draws elsewhere
+(``REGIONS``), each with its own kinds of flight and partners (3 to 5, from plausible
+neighbours' generic sites), only what the catalogue flies:
+
+- ``middle-east``: MRBMs from western Iran towards Israel (13-14 Apr and 1 Oct 2024; the
+  catalogue's MRBM reaches about 1,190 km, so from Kermanshah province), SRBMs into Iraq (8 Jan
+  2020) and towards Arabia over the Gulf or the Gulf of Oman (from land or at sea), an MRBM
+  into the Indian Ocean (Jan 2021), space launches from Semnan; partners IL, US, and of JO, GB, AE;
+- ``south-asia``: India's SRBMs, MRBMs, IRBMs (from land or at sea) and ICBMs from the Odisha
+  coast and the Bay of Bengal into the Bay and the Indian Ocean, space launches from
+  Sriharikota; IN, US, AU, and of GB, LK;
+- ``russia``: ICBMs from Plesetsk and Dombarovsky and SLBMs from the Barents Sea to Kura,
+  SLBMs from the Sea of Okhotsk to Chizha, an IRBM from Kapustin Yar to Sary Shagan, space
+  launches from Plesetsk to the north; NO, US, JP, and of TR, FI;
+- ``space``: launches from Vandenberg (south), Cape Canaveral (east), Tanegashima and Naro,
+  each with its neighbours;
+- ``world``: every region in turn (Korea too), a shuffled round of them at a time.
+
+A region's scenarios are named ``gen-<region>-<seed>-<index>-<kind>``, the world set's
+``gen-world-<seed>-<index>-<region>-<kind>``; Korea's are as before regions came.
 """
 
 from __future__ import annotations
@@ -402,13 +423,501 @@ def _partners(d: _Draw, ground: np.ndarray, duration: float, vehicles: list[str]
     return partners
 
 
+# ---- regions beyond Korea -----------------------------------------------------------------
+#
+# Each region is a few kinds of flight drawn on launches that have flown there, with the same
+# variety as the Korean draws (sites on land and at sea, bearings, ranges, lofts, salvos), and
+# the partners plausible neighbours would be, each with generic radar sites chosen for geometry
+# (no claim about any real sensor), ships placed at sea near the ground track, and geostationary
+# infrared satellites. Only what the catalogue flies: the single-stage MRBM reaches about
+# 1,190 km, so the Iranian flights towards Israel leave from the west of Iran.
+
+
+@dataclass(frozen=True)
+class Side:
+    """A partner of a region: fixed radar sites (id, lat, lon, alt_m) of one ``quality``
+    (``_radar``), up to ``n_radars`` of them nearest the ground track; the chance of a ship's
+    radar beside the track (``ship_frac``: where along it, within ``ship_from_site_km`` of the
+    launch); geostationary infrared satellites at ``geo_ir`` longitudes. ``required``: in every
+    scenario of the region, else drawn (3 to 5 partners in all)."""
+
+    id: str
+    name: str
+    country: str
+    radars: tuple = ()
+    quality: str = "ewr"
+    max_range_km: float = 1200.0
+    n_radars: int = 1
+    ship: float = 0.0
+    ship_frac: tuple[float, float] = (0.2, 0.8)
+    ship_range_km: float = 1000.0
+    ship_from_site_km: float = 2000.0
+    geo_ir: tuple[float, ...] = ()
+    required: bool = True
+    languages: tuple[str, ...] = ("en",)
+
+
+def _side(d: _Draw, s: Side, ground: np.ndarray, duration: float, plume: float) -> dict | None:
+    """One partner's entry: its radars that can see some of the flight (the nearest one if none
+    can and it has no ship), its ship, its satellites; None if it has no sensor at all."""
+    sensors: list[dict] = []
+    if s.radars:
+        near = _nearest(list(s.radars), ground, s.n_radars if d.u(0, 1) < 0.6 else 1)
+        sparse = ground[:: max(1, len(ground) // 40)]
+        for r in near:
+            dist = min(_distance_km(r[1], r[2], a, b) for a, b in sparse)
+            # In range of some of the track (the radar horizon aside): 1.3 x its range.
+            if dist <= 1.3 * s.max_range_km or (not sensors and r is near[-1] and not s.ship):
+                sensors.append(_radar(d, r[0], ground, s.max_range_km, s.quality,
+                                      lat_deg=r[1], lon_deg=r[2], alt_m=r[3]))  # fmt: skip
+    if s.ship and (d.u(0, 1) < s.ship or not sensors):
+        ship = _ship(d, f"{s.id.lower()}-ship", ground, s.ship_frac, duration, s.ship_range_km,
+                     s.ship_from_site_km)  # fmt: skip
+        sensors += [ship] if ship else []
+    sensors += [{"type": "infrared", "id": f"{s.id.lower()}-geo-{k + 1}", "geo_lon_deg": lon,
+                 "plume_intensity_kw_sr": plume} for k, lon in enumerate(s.geo_ir)]  # fmt: skip
+    if not sensors:
+        return None
+    return {"id": s.id, "name": s.name, "country": s.country, "languages": list(s.languages),
+            "sensors": sensors}  # fmt: skip
+
+
+def _sides(d: _Draw, sides: tuple[Side, ...], ground: np.ndarray, duration: float,
+           vehicles: list[str], extra: bool) -> list[dict]:  # fmt: skip
+    """The partners of one scenario: the region's required ones and enough drawn ones to make 3
+    to 5 (one more with ``extra``, two in five one more again)."""
+    plume = max(PLUME_KW_SR[v] for v in vehicles)
+    required = [s for s in sides if s.required]
+    optional = [s for s in sides if not s.required]
+    k = max(0, 3 - len(required)) + int(extra) + int(d.u(0, 1) < 0.4)
+    k = min(k, len(optional), 5 - len(required))
+    picked = {int(i) for i in d.rng.permutation(len(optional))[:k]}
+    chosen = required + [s for i, s in enumerate(optional) if i in picked]
+    out = [p for p in (_side(d, s, ground, duration, plume) for s in chosen) if p is not None]
+    spare = [s for i, s in enumerate(optional) if i not in picked]
+    while len(out) < 3 and spare:  # a partner with nothing to see is left out: another one
+        p = _side(d, spare.pop(0), ground, duration, plume)
+        out += [p] if p else []
+    return out
+
+
+def _salvo(d: _Draw, prefix: str, vehicle: str, site, target, loft, n: int, t0: float,
+           spread_km: tuple[float, float] = (20, 60)) -> list[Drawn]:  # fmt: skip
+    """``n`` launches from ``site`` a few seconds apart: the same aim, or one a few tens of km
+    from it."""
+    out = []
+    for k in range(n):
+        tgt = target if k == 0 or d.u(0, 1) < 0.5 else _point(*target, d.u(0, 360),
+                                                               d.u(*spread_km))  # fmt: skip
+        aim = {"target": [_r(tgt[0]), _r(tgt[1])], "loft": loft}
+        out.append(d.launch(f"{prefix}-{k + 1}", t0 + k * d.u(5, 25), site, vehicle, aim))
+    return out
+
+
+def _loft(d: _Draw, kind: str, rng_km: float, lofted_km: tuple[float, float]) -> str | float:
+    """A loft for ``kind`` (minimum-energy, depressed as the Korean SRBMs, or lofted)."""
+    if kind == "depressed":
+        return _r(d.u(*DEPRESSED_FRACTION) * minimum_energy_apogee(rng_km * 1e3) / 1e3, 0)
+    if kind == "lofted":
+        return _r(d.u(*lofted_km), 0)
+    return "minimum-energy"
+
+
+def _how(loft: str | float) -> str:
+    return loft if isinstance(loft, str) else f"apogee {loft:.0f} km"
+
+
+def _space(d: _Draw, site_name: str, site, az: tuple[float, float], orbit: tuple[float, float],
+           note: str) -> tuple[list[Drawn], str, str]:  # fmt: skip
+    a = d.u(*az)
+    km = _r(d.u(*orbit), 0)
+    out = [d.launch("SLV-1", d.u(60, 300), site, "slv-3stage",
+                    {"azimuth_deg": _r(a % 360.0, 1), "orbit_km": km})]  # fmt: skip
+    desc = f"a space launch from {site_name} on bearing {a % 360:.0f} into a {km:.0f} km orbit"
+    return out, desc, note
+
+
+# Middle East: Iran's launches towards Israel (13-14 Apr 2024, 1 Oct 2024), into Iraq (8 Jan
+# 2020), across the Gulf and into the northern Indian Ocean in its drills, and from Semnan.
+
+#: Western Iran, within the MRBM's reach of the Negev (Kermanshah province).
+IRAN_WEST = {"Kermanshah": (34.35, 46.95), "Eslamabad-e Gharb": (34.10, 46.50),
+             "Qasr-e Shirin": (34.50, 45.60)}  # fmt: skip
+IRAN_SOUTH = {"Bandar Abbas": (27.30, 56.20), "Bushehr": (28.95, 50.90), "Jask": (25.90, 58.00),
+              "Shiraz": (29.60, 52.55)}  # fmt: skip
+IRAN_SEA = {"in the Strait of Hormuz": (26.60, 56.45), "in the Gulf off Bushehr": (28.60, 50.50),
+            "in the Gulf of Oman": (25.20, 58.60)}  # fmt: skip
+IRAN_CENTRAL = {"Isfahan": (32.65, 51.67), "Shiraz": (29.60, 52.55), "Khorramabad": (33.45, 48.30)}
+SEMNAN = (35.23, 53.92)
+ISRAEL_AIMS = {"the Negev": (31.21, 35.01), "Ramon": (30.78, 34.67), "the coast": (32.10, 34.85)}
+MRBM_REACH_KM = 1180.0
+
+
+def _me_mrbm_israel(d: _Draw) -> tuple[list[Drawn], str, str]:
+    name, site = d.kept("site", lambda: d.pick(IRAN_WEST))
+    where, aim = d.kept("aim", lambda: d.pick(ISRAEL_AIMS))
+    tgt = _point(*aim, d.u(0, 360), d.u(0, 30))
+    az = _azimuth_deg(*site, *tgt)
+    rng_km = min(_distance_km(*site, *tgt), MRBM_REACH_KM - d.u(0, 60))
+    tgt = _point(*site, az, rng_km)
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "lofted"]))
+    apogee = _loft(d, loft, rng_km, (320, 420))
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
+    out = _salvo(d, "MRBM", "mrbm-liquid", site, tgt, apogee, n, d.u(60, 150), (5, 25))
+    desc = f"{n} MRBM(s) from {name} towards {where}, {rng_km:.0f} km on bearing {az:.0f}, "
+    return out, desc + _how(apogee), "Like Iran's launches on Israel of 13-14 Apr and 1 Oct 2024."
+
+
+def _me_srbm_gulf(d: _Draw) -> tuple[list[Drawn], str, str]:
+    at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.3)
+    name, site = d.kept("site", lambda: d.pick(IRAN_SEA if at_sea else IRAN_SOUTH))
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "depressed",
+                                           "lofted"]))  # fmt: skip
+    az = d.u(190, 260)
+    rng_km = d.u(*DEPRESSED_RANGE_KM) if loft == "depressed" else d.u(200, 550)
+    apogee = _loft(d, loft, rng_km, (130, 220))
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
+    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
+                 d.u(60, 150))  # fmt: skip
+    where = ("at sea " if at_sea else "from ") + name
+    desc = f"{n} SRBM(s) {where} towards Arabia, {rng_km:.0f} km on bearing {az:.0f}, "
+    return out, desc + _how(apogee), "Like the Fateh-110-class launches of Iran's Gulf drills."
+
+
+def _me_srbm_iraq(d: _Draw) -> tuple[list[Drawn], str, str]:
+    name, site = d.kept("site", lambda: d.pick(IRAN_WEST))
+    az = d.u(235, 290)
+    rng_km = d.u(300, 550)
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "lofted"]))
+    apogee = _loft(d, loft, rng_km, (150, 230))
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
+    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
+                 d.u(60, 150))  # fmt: skip
+    desc = f"{n} SRBM(s) from {name} into Iraq, {rng_km:.0f} km on bearing {az:.0f}, "
+    return out, desc + _how(apogee), "Like the launches on Ain al-Asad of 8 Jan 2020."
+
+
+def _me_mrbm_ocean(d: _Draw) -> tuple[list[Drawn], str, str]:
+    name, site = d.kept("site", lambda: d.pick(IRAN_CENTRAL))
+    az = d.u(150, 185)
+    rng_km = d.u(800, MRBM_REACH_KM)
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "lofted"]))
+    apogee = _loft(d, loft, rng_km, (350, 500))
+    out = _salvo(d, "MRBM", "mrbm-liquid", site, _point(*site, az, rng_km), apogee, 1,
+                 d.u(60, 150))  # fmt: skip
+    desc = f"an MRBM from {name} into the Indian Ocean, {rng_km:.0f} km on bearing {az:.0f}, "
+    return out, desc + _how(apogee), "Like Iran's drill of 15-16 Jan 2021 (Great Prophet 15)."
+
+
+def _me_space(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Semnan", SEMNAN, (135, 150), (400, 550),
+                  "Like the Simorgh and Qaem-100 launches from Semnan (2020-2024).")  # fmt: skip
+
+
+ME_SIDES = (
+    Side("IL", "Israel", "IL", (("il-ewr-south", 31.00, 34.90, 400),
+                                ("il-ewr-north", 32.60, 35.30, 300)), max_range_km=1000,
+         n_radars=2),
+    Side("US", "United States", "US", (("us-fbx-negev", 30.80, 34.70, 500),
+                                       ("us-fbx-qatar", 25.10, 51.30, 50)), "fbx", 2000,
+         ship=0.8, ship_frac=(0.3, 0.9), ship_range_km=2000, geo_ir=(58.0,)),
+    Side("JO", "Jordan", "JO", (("jo-ewr-east", 32.00, 36.90, 800),), max_range_km=700,
+         required=False),
+    Side("GB", "United Kingdom", "GB", (("gb-ewr-cyprus", 34.60, 32.95, 600),),
+         max_range_km=1200, ship=0.4, ship_frac=(0.4, 1.0), required=False),
+    Side("AE", "United Arab Emirates", "AE", (("ae-ewr-west", 24.30, 54.50, 50),
+                                              ("ae-ewr-north", 25.60, 56.20, 300)),
+         max_range_km=900, n_radars=2, required=False),
+)  # fmt: skip
+
+
+# South Asia: India's tests from the Odisha coast and at sea into the Bay of Bengal and the
+# Indian Ocean, and Sriharikota's space launches.
+
+ODISHA = {"Abdul Kalam Island": (20.76, 87.08), "Chandipur": (21.50, 86.90)}
+BAY_SEA = {"off Visakhapatnam": (17.30, 84.20), "in the northern Bay of Bengal": (18.50, 87.50)}
+SRIHARIKOTA = (13.72, 80.23)
+
+
+def _sa_srbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.3)
+    name, site = d.kept("site", lambda: d.pick(BAY_SEA if at_sea else ODISHA))
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "depressed",
+                                           "lofted"]))  # fmt: skip
+    az = d.u(120, 190)
+    rng_km = d.u(*DEPRESSED_RANGE_KM) if loft == "depressed" else d.u(150, 550)
+    apogee = _loft(d, loft, rng_km, (130, 220))
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(2)))
+    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
+                 d.u(60, 150))  # fmt: skip
+    where = ("at sea " if at_sea else "from ") + name
+    desc = f"{n} SRBM(s) {where}, {rng_km:.0f} km on bearing {az:.0f}, " + _how(apogee)
+    return out, desc, "Like the Prithvi / Pralay tests from the Odisha coast (2021-2024)."
+
+
+def _sa_mrbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    site = ODISHA["Abdul Kalam Island"]
+    az = d.u(130, 175)
+    rng_km = d.u(700, MRBM_REACH_KM)
+    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "lofted"]))
+    apogee = _loft(d, loft, rng_km, (350, 550))
+    out = _salvo(d, "MRBM", "mrbm-liquid", site, _point(*site, az, rng_km), apogee, 1,
+                 d.u(60, 150))  # fmt: skip
+    desc = f"an MRBM from Abdul Kalam Island, {rng_km:.0f} km on bearing {az:.0f}, "
+    return out, desc + _how(apogee), "Like the Agni-I/-II and Agni-P tests (2019-2024)."
+
+
+def _sa_irbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.4)
+    name = "off Visakhapatnam" if at_sea else "Abdul Kalam Island"
+    site = {**BAY_SEA, **ODISHA}[name]
+    az = d.u(150, 180)
+    rng_km = d.u(2500, 3600)
+    apogee = _loft(d, d.kept("loft", lambda: d.pick(["minimum-energy", "lofted"])), rng_km,
+                   (700, 1000))  # fmt: skip
+    out = _salvo(d, "IRBM", "irbm-liquid", site, _point(*site, az, rng_km), apogee, 1,
+                 d.u(60, 150))  # fmt: skip
+    where = ("at sea " if at_sea else "from ") + name
+    desc = f"an IRBM {where}, {rng_km:.0f} km on bearing {az:.0f}, " + _how(apogee)
+    return out, desc, "Like the Agni-III/-4 tests and the K-4 test of 27 Nov 2024."
+
+
+def _sa_icbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    site = ODISHA["Abdul Kalam Island"]
+    az = d.u(155, 175)
+    rng_km = d.u(4500, 5500)
+    out = _salvo(d, "ICBM", "icbm-solid-3stage", site, _point(*site, az, rng_km),
+                 "minimum-energy", 1, d.u(60, 150))  # fmt: skip
+    desc = f"an ICBM from Abdul Kalam Island, {rng_km:.0f} km on bearing {az:.0f}, minimum-energy"
+    return out, desc, "Like the Agni-V tests (19 Apr 2012 to 11 Mar 2024)."
+
+
+def _sa_space(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Sriharikota", SRIHARIKOTA, (100, 140), (450, 650),
+                  "Like the PSLV and SSLV launches from Sriharikota.")  # fmt: skip
+
+
+SA_SIDES = (
+    Side("IN", "India", "IN", (("in-ewr-east", 17.70, 83.30, 200),
+                               ("in-ewr-odisha", 20.30, 85.80, 100),
+                               ("in-ewr-south", 8.50, 77.00, 300)), max_range_km=1500,
+         n_radars=2, ship=0.7, ship_frac=(0.3, 0.9), ship_range_km=1500, ship_from_site_km=6000),
+    Side("US", "United States", "US", ship=1.0, ship_frac=(0.5, 1.0), ship_range_km=2000,
+         ship_from_site_km=6000, geo_ir=(75.0,)),
+    Side("AU", "Australia", "AU", (("au-ewr-west", -21.90, 114.10, 50),), max_range_km=2000,
+         ship=0.5, ship_frac=(0.6, 1.0), ship_from_site_km=6000),
+    Side("GB", "United Kingdom", "GB", ship=1.0, ship_frac=(0.4, 1.0), ship_from_site_km=6000,
+         required=False),
+    Side("LK", "Sri Lanka", "LK", (("lk-ewr-west", 6.90, 79.90, 50),), max_range_km=1200,
+         required=False),
+)  # fmt: skip
+
+
+# Russia: ICBMs from Plesetsk and Dombarovsky and SLBMs from the Barents Sea to the Kura range
+# in Kamchatka, SLBMs from the Sea of Okhotsk to Chizha, Kapustin Yar to Sary Shagan, and
+# Plesetsk's space launches to the north.
+
+KURA = (57.77, 161.85)
+CHIZHA = (67.10, 44.30)
+SARY_SHAGAN = (46.40, 73.60)
+RU_ICBM_SITES = {"Plesetsk": (62.93, 40.57), "Dombarovsky": (51.10, 59.85)}
+BARENTS = {"in the Barents Sea north of Kola": (71.50, 38.00), "in the eastern Barents Sea":
+           (70.80, 45.00)}  # fmt: skip
+OKHOTSK = {"in the Sea of Okhotsk": (54.00, 148.00)}
+KAPUSTIN_YAR = (48.58, 45.72)
+PLESETSK = RU_ICBM_SITES["Plesetsk"]
+
+
+def _ru_icbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    name, site = d.kept("site", lambda: d.pick(RU_ICBM_SITES))
+    vehicle = d.kept("vehicle", lambda: d.pick(["icbm-solid-3stage", "icbm-solid-3stage",
+                                                 "icbm-liquid-2stage"]))  # fmt: skip
+    tgt = _point(*KURA, d.u(0, 360), d.u(0, 40))
+    rng_km = _distance_km(*site, *tgt)
+    out = _salvo(d, "ICBM", vehicle, site, tgt, "minimum-energy", 1, d.u(60, 150))
+    article = "an" if vehicle[0] in "aeiou" else "a"
+    desc = (
+        f"{article} {vehicle} ICBM from {name} to the Kura range, {rng_km:.0f} km, minimum-energy"
+    )
+    return out, desc, "Like the Topol-M / Yars / Sarmat test flights to Kura (2007-2024)."
+
+
+def _ru_slbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    north = d.kept("north", lambda: d.u(0, 1) < 0.7)
+    name, site = d.kept("site", lambda: d.pick(BARENTS if north else OKHOTSK))
+    site = _point(*site, d.u(0, 360), d.u(0, 60))
+    aim, where = (KURA, "the Kura range") if north else (CHIZHA, "Chizha")
+    tgt = _point(*aim, d.u(0, 360), d.u(0, 40))
+    rng_km = _distance_km(*site, *tgt)
+    n = d.kept("salvo", lambda: 1 + int(d.u(0, 1) < 0.3))
+    out = _salvo(d, "SLBM", "icbm-solid-3stage", site, tgt, "minimum-energy", n, d.u(60, 150),
+                 (10, 40))  # fmt: skip
+    desc = f"{len(out)} SLBM(s) {name} to {where}, {rng_km:.0f} km, minimum-energy"
+    return out, desc, "Like the Bulava salvo launches of 2018-2023 (the Barents Sea to Kura)."
+
+
+def _ru_irbm(d: _Draw) -> tuple[list[Drawn], str, str]:
+    tgt = _point(*SARY_SHAGAN, d.u(0, 360), d.u(0, 50))
+    rng_km = _distance_km(*KAPUSTIN_YAR, *tgt)
+    apogee = _loft(d, d.kept("loft", lambda: d.pick(["minimum-energy", "lofted"])), rng_km,
+                   (600, 900))  # fmt: skip
+    out = _salvo(d, "IRBM", "irbm-liquid", KAPUSTIN_YAR, tgt, apogee, 1, d.u(60, 150))
+    desc = f"an IRBM from Kapustin Yar to Sary Shagan, {rng_km:.0f} km, " + _how(apogee)
+    return out, desc, "Like the RS-26 Rubezh flights from Kapustin Yar to Sary Shagan (2012-2015)."
+
+
+def _ru_space(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Plesetsk", PLESETSK, (-15, 15), (500, 800),
+                  "Like the Soyuz-2 and Angara launches from Plesetsk, polar.")  # fmt: skip
+
+
+RU_SIDES = (
+    Side("NO", "Norway", "NO", (("no-ewr-north", 70.37, 31.10, 100),
+                                ("no-ewr-west", 69.30, 16.10, 100)), max_range_km=2000,
+         n_radars=2),
+    Side("US", "United States", "US", (("us-fbx-aleutians", 52.72, 174.10, 80),
+                                       ("us-fbx-alaska", 64.30, -149.20, 200),
+                                       ("us-fbx-greenland", 76.50, -68.70, 200)), "fbx", 2000,
+         ship=0.6, ship_frac=(0.8, 1.0), ship_range_km=2000, ship_from_site_km=9000,
+         geo_ir=(60.0, 150.0)),
+    Side("JP", "Japan", "JP", (("jp-ewr-hokkaido", 42.90, 143.20, 300),
+                               ("jp-ewr-north", 39.00, 139.90, 150)), max_range_km=2000,
+         ship=0.5, ship_frac=(0.7, 1.0), ship_from_site_km=9000, languages=("ja", "en")),
+    Side("TR", "Türkiye", "TR", (("tr-ewr-east", 38.30, 37.80, 1500),), max_range_km=2000,
+         required=False),
+    Side("FI", "Finland", "FI", (("fi-ewr-north", 68.00, 27.00, 300),), max_range_km=1200,
+         required=False),
+)  # fmt: skip
+
+
+# Space launches: Vandenberg south, Cape Canaveral east, Tanegashima, Naro.
+
+VANDENBERG = (34.63, -120.61)
+CANAVERAL = (28.49, -80.58)
+TANEGASHIMA = (30.40, 130.97)
+NARO = (34.43, 127.53)
+
+
+def _sp_vandenberg(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Vandenberg", VANDENBERG, (175, 200), (450, 650),
+                  "Like the sun-synchronous launches from Vandenberg's SLC-4E.")  # fmt: skip
+
+
+def _sp_canaveral(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Cape Canaveral", CANAVERAL, (40, 110), (300, 600),
+                  "Like the launches from Cape Canaveral to low orbits.")  # fmt: skip
+
+
+def _sp_tanegashima(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Tanegashima", TANEGASHIMA, (90, 160), (450, 700),
+                  "Like the H-IIA and H3 launches from Tanegashima.")  # fmt: skip
+
+
+def _sp_naro(d: _Draw) -> tuple[list[Drawn], str, str]:
+    return _space(d, "Naro", NARO, (165, 185), (450, 650),
+                  "Like the Nuri launches from Naro (2021-2023).")  # fmt: skip
+
+
+_JP_SOUTH = (("jp-ewr-kyushu", 33.20, 129.70, 150), ("jp-ewr-okinawa", 26.30, 127.80, 200))
+_PH = Side("PH", "Philippines", "PH", (("ph-ewr-luzon", 18.20, 120.60, 200),),
+           max_range_km=1200, required=False)  # fmt: skip
+_AU_SHIP = Side("AU", "Australia", "AU", ship=1.0, ship_frac=(0.3, 1.0), required=False)
+SPACE_SIDES = {
+    "space-vandenberg": (
+        Side("US", "United States", "US", (("us-range-vandenberg", 34.58, -120.56, 150),),
+             max_range_km=1200, ship=0.8, ship_frac=(0.4, 1.0), ship_range_km=2000,
+             geo_ir=(-135.0,)),
+        Side("MX", "Mexico", "MX", (("mx-ewr-baja", 31.80, -116.60, 300),
+                                    ("mx-ewr-sur", 24.10, -110.30, 200)), max_range_km=900,
+             languages=("es", "en")),
+        Side("CA", "Canada", "CA", ship=1.0, ship_frac=(0.2, 0.8), required=False),
+        Side("GB", "United Kingdom", "GB", ship=1.0, ship_frac=(0.4, 1.0), required=False),
+    ),
+    "space-canaveral": (
+        Side("US", "United States", "US", (("us-range-canaveral", 28.46, -80.55, 10),),
+             max_range_km=1200, ship=0.7, ship_frac=(0.4, 1.0), ship_range_km=2000,
+             geo_ir=(-75.0,)),
+        Side("GB", "United Kingdom", "GB", (("gb-ewr-bermuda", 32.36, -64.68, 50),),
+             max_range_km=1500),
+        Side("CA", "Canada", "CA", (("ca-ewr-halifax", 44.60, -63.60, 100),),
+             max_range_km=1500, languages=("en", "fr")),
+        Side("FR", "France", "FR", ship=1.0, ship_frac=(0.3, 1.0), required=False,
+             languages=("fr", "en")),
+    ),
+    "space-tanegashima": (
+        Side("JP", "Japan", "JP", (("jp-range-tanegashima", 30.38, 130.96, 100), *_JP_SOUTH),
+             max_range_km=1200, n_radars=2, ship=0.6, languages=("ja", "en")),
+        Side("US", "United States", "US", (("us-fbx-west", 35.60, 135.20, 100),), "fbx", 2000,
+             ship=0.8, ship_frac=(0.4, 1.0), geo_ir=(140.0,)),
+        Side("KR", "Republic of Korea", "KR", (("kr-ewr-south", 35.30, 128.60, 400),),
+             max_range_km=900, languages=("ko", "en")),
+        _AU_SHIP, _PH,
+    ),
+    "space-naro": (
+        Side("KR", "Republic of Korea", "KR", (("kr-range-naro", 34.43, 127.50, 100),
+                                               ("kr-ewr-south", 35.30, 128.60, 400),
+                                               ("kr-ewr-jeju", 33.40, 126.50, 300)),
+             max_range_km=900, n_radars=2, ship=0.8, languages=("ko", "en")),
+        Side("JP", "Japan", "JP", _JP_SOUTH, max_range_km=1200, n_radars=2, ship=0.5,
+             languages=("ja", "en")),
+        Side("US", "United States", "US", (("us-fbx-west", 35.60, 135.20, 100),), "fbx", 2000,
+             ship=0.6, ship_frac=(0.4, 1.0), geo_ir=(140.0,)),
+        _AU_SHIP, _PH,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region's kinds of flight, how often each comes up, the boxes (lat, lon deg: south,
+    north, west, east) its launch sites lie in, and its partners (per kind, or ``"*"``)."""
+
+    kinds: dict[str, Callable[[_Draw], tuple[list[Drawn], str, str]]]
+    weights: dict[str, int]
+    boxes: tuple[tuple[float, float, float, float], ...]
+    sides: dict[str, tuple[Side, ...]]
+    code: int  # the region's key in the random streams
+
+
+REGIONS: dict[str, Region] = {
+    "korea": Region(KINDS, WEIGHTS, ((37.5, 41.0, 124.0, 129.0),), {}, 0),
+    "middle-east": Region(
+        {"mrbm-israel": _me_mrbm_israel, "srbm-gulf": _me_srbm_gulf,
+         "srbm-iraq": _me_srbm_iraq, "mrbm-ocean": _me_mrbm_ocean, "space-launch": _me_space},
+        {"mrbm-israel": 3, "srbm-gulf": 3, "srbm-iraq": 2, "mrbm-ocean": 1, "space-launch": 1},
+        ((24.5, 36.0, 44.0, 60.0),), {"*": ME_SIDES}, 1),
+    "south-asia": Region(
+        {"srbm": _sa_srbm, "mrbm": _sa_mrbm, "irbm": _sa_irbm, "icbm": _sa_icbm,
+         "space-launch": _sa_space},
+        {"srbm": 3, "mrbm": 2, "irbm": 2, "icbm": 1, "space-launch": 1},
+        ((12.0, 23.0, 79.0, 89.0),), {"*": SA_SIDES}, 2),
+    "russia": Region(
+        {"icbm-kura": _ru_icbm, "slbm": _ru_slbm, "irbm-sary-shagan": _ru_irbm,
+         "space-launch": _ru_space},
+        {"icbm-kura": 3, "slbm": 2, "irbm-sary-shagan": 2, "space-launch": 1},
+        ((62.0, 64.0, 39.0, 42.0), (50.0, 52.0, 58.0, 61.0), (48.0, 49.0, 45.0, 46.5),
+         (69.0, 73.0, 30.0, 50.0), (52.0, 57.0, 145.0, 152.0)), {"*": RU_SIDES}, 3),
+    "space": Region(
+        {"space-vandenberg": _sp_vandenberg, "space-canaveral": _sp_canaveral,
+         "space-tanegashima": _sp_tanegashima, "space-naro": _sp_naro},
+        {"space-vandenberg": 1, "space-canaveral": 1, "space-tanegashima": 1, "space-naro": 1},
+        ((33.0, 36.0, -122.0, -119.0), (27.0, 30.0, -82.0, -79.0), (29.0, 32.0, 129.0, 132.0),
+         (33.0, 36.0, 126.0, 129.0)), SPACE_SIDES, 4),
+}  # fmt: skip
+#: ``world``: every region in turn (a shuffled round of them), each with its own kinds.
+WORLD = "world"
+WORLD_CODE = 99
+
+
 # ---- the set ------------------------------------------------------------------------------
 
 
-def _kind_sequence(rng: np.random.Generator, count: int) -> list[str]:
+def _kind_sequence(
+    rng: np.random.Generator, count: int, weights: dict[str, int] = WEIGHTS
+) -> list[str]:
     """``count`` kinds: every kind once per round of the weighted list, in a shuffled order
     (drawn round by round: a set's first kinds are those of a longer set of the same seed)."""
-    pool = [k for k, w in WEIGHTS.items() for _ in range(w)]
+    pool = [k for k, w in weights.items() for _ in range(w)]
     out: list[str] = []
     while len(out) < count:
         out += [pool[i] for i in rng.permutation(len(pool))]
@@ -429,14 +938,55 @@ def _fourth(seed: int, index: int) -> bool:
     return bool(rng.permutation(6)[k] % 3 == 0)
 
 
-def generate_one(seed: int, index: int, kind: str, fourth: bool, attempts: int = 20) -> dict:
-    """Scenario ``index`` of set ``seed``: a ``kind`` of flight (a key of ``KINDS``)."""
-    rng = np.random.default_rng([seed, index])
+def _extra(seed: int, index: int, code: int) -> bool:
+    """``_fourth`` for a region beyond Korea (or the world set, ``code``): an extra partner in
+    two of each six, each block of six from its own stream."""
+    block, k = divmod(index, 6)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(code, block)))
+    return bool(rng.permutation(6)[k] % 3 == 0)
+
+
+def _world_sequence(seed: int, count: int) -> list[tuple[str, str]]:
+    """``count`` (region, kind) of the world set: every region once per round in a shuffled
+    order, each with a kind drawn from its weighted list; whole rounds are drawn, so a set's
+    first scenarios are those of a longer set of the same seed."""
+    rng = np.random.default_rng([seed, WORLD_CODE])
+    names = list(REGIONS)
+    out: list[tuple[str, str]] = []
+    while len(out) < count:
+        for i in rng.permutation(len(names)):
+            r = REGIONS[names[int(i)]]
+            pool = [k for k, w in r.weights.items() for _ in range(w)]
+            out.append((names[int(i)], pool[int(rng.integers(len(pool)))]))
+    return out[:count]
+
+
+def check_region(region: str) -> str:
+    """``region`` if it is one (a key of ``REGIONS`` or ``world``), else a ValueError naming
+    it and the choices."""
+    if region not in (*REGIONS, WORLD):
+        raise ValueError(f"region = {region!r}, expected one of {', '.join([*REGIONS, WORLD])}")
+    return region
+
+
+def generate_one(
+    seed: int, index: int, kind: str, fourth: bool, attempts: int = 20,
+    region: str = "korea", world: bool = False,
+) -> dict:  # fmt: skip
+    """Scenario ``index`` of set ``seed`` of ``region``: a ``kind`` of flight (a key of the
+    region's kinds; ``KINDS`` for Korea), ``fourth``: with an extra partner. ``world``: of the
+    world set (its own stream and name). Korea's own sets are as before regions came."""
+    r = REGIONS[check_region(region)]
+    korea = region == "korea" and not world
+    key = [seed, index] if korea else [seed, index, r.code, *([WORLD_CODE] if world else [])]
+    rng = np.random.default_rng(key)
     d = _Draw(rng)
     last: Exception | None = None
+    if kind not in r.kinds:
+        raise ValueError(f"kind = {kind!r}, expected one of {', '.join(r.kinds)} ({region})")
     for _ in range(attempts):
         try:
-            drawn, desc, note = KINDS[kind](d)
+            drawn, desc, note = r.kinds[kind](d)
             break
         except AimError as e:  # the catalogue cannot fly this one as asked: draw again
             last = e
@@ -447,17 +997,27 @@ def generate_one(seed: int, index: int, kind: str, fourth: bool, attempts: int =
     end = max(x.entry["time_s"] + x.flight_s for x in drawn)
     duration = float(math.ceil((end + 60.0) / 10.0) * 10.0)
     vehicles = [x.entry["vehicle"] for x in drawn]
-    partners = _partners(d, drawn[0].ground, duration, vehicles, fourth)
+    if region == "korea":
+        partners = _partners(d, drawn[0].ground, duration, vehicles, fourth)
+    else:
+        sides = r.sides.get(kind, r.sides.get("*", ()))
+        partners = _sides(d, sides, drawn[0].ground, duration, vehicles, fourth)
     year = int(rng.integers(2022, 2026))
     epoch = dt.datetime(year, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
         days=int(rng.integers(0, 365)), hours=int(rng.integers(0, 24)),
         minutes=int(rng.integers(0, 60)),
     )  # fmt: skip
-    name = f"gen-{seed}-{index:02d}-{kind}"
+    if korea:
+        name, which = f"gen-{seed}-{index:02d}-{kind}", f"set {seed}, #{index}"
+    elif world:
+        name = f"gen-world-{seed}-{index:02d}-{region}-{kind}"
+        which = f"world set {seed}, #{index}, {region}"
+    else:
+        name, which = f"gen-{region}-{seed}-{index:02d}-{kind}", f"{region} set {seed}, #{index}"
+    more = {4: ", with a fourth partner", 5: ", with a fourth and a fifth partner"}
     return {
         "name": name,
-        "description": f"Generated (set {seed}, #{index}): {desc}"
-        + (", with a fourth partner" if len(partners) > 3 else "") + ".",
+        "description": f"Generated ({which}): {desc}" + more.get(len(partners), "") + ".",
         "note": (f"{note} Drawn by lookout.scenario.generate (seed {seed}); sites and sensors "
                  "are generic and plausible, not any real sensor's position or performance."),
         "epoch": epoch.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -469,13 +1029,28 @@ def generate_one(seed: int, index: int, kind: str, fourth: bool, attempts: int =
 
 
 def generate(
-    seed: int, count: int, progress: Callable[[int, int], None] | None = None
+    seed: int,
+    count: int,
+    progress: Callable[[int, int], None] | None = None,
+    region: str = "korea",
 ) -> list[dict]:
-    """``count`` varied scenarios of set ``seed`` (see the module doc), as mappings."""
-    kinds = _kind_sequence(np.random.default_rng(seed), count)
+    """``count`` varied scenarios of set ``seed`` of ``region`` (a key of ``REGIONS``, or
+    ``world``: every region in turn; see the module doc), as mappings."""
+    check_region(region)
+    if region == WORLD:
+        plan = [(r, k, _extra(seed, i, WORLD_CODE), True)
+                for i, (r, k) in enumerate(_world_sequence(seed, count))]  # fmt: skip
+    elif region == "korea":
+        kinds = _kind_sequence(np.random.default_rng(seed), count)
+        plan = [("korea", k, _fourth(seed, i), False) for i, k in enumerate(kinds)]
+    else:
+        r = REGIONS[region]
+        kinds = _kind_sequence(np.random.default_rng([seed, r.code]), count, r.weights)
+        plan = [(region, k, _extra(seed, i, r.code), False) for i, k in enumerate(kinds)]
     out = []
-    for i, kind in enumerate(kinds):
-        out.append(generate_one(seed, i, kind, _fourth(seed, i)))
+    for i, (where, kind, fourth, world) in enumerate(plan):
+        kw = {"region": where, "world": world} if world or where != "korea" else {}
+        out.append(generate_one(seed, i, kind, fourth, **kw))
         if progress:
             progress(i + 1, count)
     return out
