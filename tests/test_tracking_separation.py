@@ -144,9 +144,10 @@ def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed):
     each track's range to 300 m, more than the pair's 40-60 m along it. Paired with its two
     detections by chance (main at d2d6b81, seeds 1 and 3), a track took one object's ranges
     from one radar and the other's from the other and sat between them, 450 m from both, at
-    NEES 500-600 (issue 13, mrbm-iran-israel). Born together, they are ordered along the
-    track from the first (``Formations._order``, ``initiation.born_together``): each keeps its
-    object, NEES within bounds."""
+    NEES 500-600 (issue 13, mrbm-iran-israel). Twins (the second born next to the first, a
+    young track born on its own: ``store.TrackStore.twin``), they are ordered along the track
+    from their first shared scan (``Formations._order``): each keeps its object, NEES within
+    bounds."""
     aim = Aim(target_lat_deg=44.12, target_lon_deg=138.08, loft="minimum-energy")
     trajs = fly([plan(40.0, 125.23, aim, "mrbm-liquid", object_id="m1", launch_time=10.0)])
     coarse = dict(sigma_range_m=20.0, sigma_az_mrad=1.2, sigma_el_mrad=1.2, revisit_s=2.0)
