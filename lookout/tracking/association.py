@@ -125,6 +125,9 @@ class Associator:
         m, kind = scan.m, scan.kind
         cfg = self.config
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
+        # Per detection: the id of the nearest tentative track born on its own (no parent, no
+        # twin yet) updated in this scan that gates it (-1: none), ``Tracker._initiate_radar``.
+        self.near_young = near.copy()
         n = xp.shape[0]
         d2m, logdet = mode_distances(scan, xp, Pp)
         q = staged[0]
@@ -193,6 +196,13 @@ class Associator:
             best = np.argmin(d2c, axis=0)
             has = np.isfinite(d2c[best, np.arange(d2c.shape[1])])
             near[has] = tracks.ids[cand[rc[best[has]]]]
+        young = ~conf & (tracks.parent[cand[ia]] < 0) & (tracks.twin[cand[ia]] < 0)
+        if young.any():
+            ry = ia[young]
+            d2y = np.where(ok[ry], cost_all[ry], np.inf)
+            best = np.argmin(d2y, axis=0)
+            has = np.isfinite(d2y[best, np.arange(d2y.shape[1])])
+            self.near_young[has] = tracks.ids[cand[ry[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
         # Two-point initiation over every pairing: a detection left over in the gate of a

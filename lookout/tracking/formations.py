@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, log_ndtr
 
 from lookout.geodesy import GM_EARTH
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
@@ -48,6 +48,9 @@ SEPARATION_GRID_MPS = np.concatenate([-_SPEEDS[::-1], _SPEEDS])
 _SEPARATION_PRIOR = np.concatenate(
     [np.full(_SPEEDS.size, math.log(0.1)), np.full(_SPEEDS.size, math.log(0.9))]
 )
+#: ... of a pair born together (``store.TrackStore.twin``): which track is the older is the
+#: order of the scan's detections, so either is ahead as likely.
+_TWIN_PRIOR = np.full(SEPARATION_GRID_MPS.size, math.log(0.5))
 #: Grid of the difference of two siblings' thrusts along the stack's axis (m/s²), signed as
 #: ``SEPARATION_GRID_MPS`` (positive: the older track's object ahead), log-uniform from
 #: 0.5 m/s² to the catalogue's largest thrust (284 m/s²): the next stage's thrust, of a pair
@@ -225,9 +228,13 @@ class Formations:
 
     def _separation_logp(self, young: np.ndarray) -> np.ndarray:
         """Log posteriors (k, G) of the separation speeds of tracks ``young`` (the prior,
-        log-uniform in the speed, for a pair not seen yet)."""
+        log-uniform in the speed, for a pair not seen yet; even in the sign for a pair born
+        together, ``_TWIN_PRIOR``)."""
         tracks = self.tracks
-        rows = [self._separation.get(int(i), _SEPARATION_PRIOR) for i in tracks.ids[young]]
+        rows = [
+            self._separation.get(int(i), _TWIN_PRIOR if tw >= 0 else _SEPARATION_PRIOR)
+            for i, tw in zip(tracks.ids[young].tolist(), tracks.twin[young].tolist(), strict=True)
+        ]
         return np.stack(rows) if rows else np.zeros((0, SEPARATION_GRID_MPS.size))
 
     def order_siblings(self, scan: Scan, cand, ia, jb, ok, xbar, H, P):
@@ -389,6 +396,20 @@ class Formations:
         r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
         dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
         near = np.einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
+        # A pair born together (``store.TrackStore.twin``): young tracks whose velocities are
+        # still known to hundreds of m/s, each from its own detections, so the difference of
+        # their estimates is mostly noise: near while it is within that noise of
+        # ``cso_max_dv_mps`` (in any direction, per axis a third of its square), so that the
+        # pair's shared detections are ordered from the first (the GNN hands them out by
+        # chance, radar by radar: a track with one object's ranges from one radar and the
+        # other's from the next sits between them, issue 13).
+        twin = ~near & _twins(tracks, cand[ia[r_]], cand[ia[c_]])
+        if twin.any():
+            kt = np.flatnonzero(twin)
+            Sv = P[ia[r_[kt]], 3:6, 3:6] + P[ia[c_[kt]], 3:6, 3:6]
+            Sv = Sv + np.eye(3) * self.config.cso_max_dv_mps**2 / 3.0
+            d2 = np.einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
+            near[kt] = d2 <= self.config.gate(3)
         r_, c_ = r_[near], c_[near]
         # Disjoint pairs only (three tracks sharing detections are left to GNN).
         cnt = np.bincount(np.concatenate([r_, c_]), minlength=k)
@@ -476,6 +497,14 @@ class Formations:
         gc = np.einsum("ki,ki->k", dzc, w)
         bc = np.einsum("ki,ki->k", dzc, wz)
         prior = self._separation_logp(young)
+        # A pair born together, ordered for the first time: which is ahead is what the two
+        # estimates say of it (``_twin_sign``), not the order of the scan's detections.
+        first = _twins(tracks, older, young) & np.array(
+            [i not in self._separation for i in tracks.ids[young].tolist()], dtype=bool
+        )
+        if first.any():
+            rp, rc = ia[p_[first]], ia[c_[first]]
+            prior[first] = _twin_sign(xbar[rp], xbar[rc], P[rp], P[rc])
         # A pair parted at a thrusting track: the staging's family too (``_staging_order``).
         st = np.flatnonzero(staging)
         if st.size:
@@ -702,6 +731,33 @@ class Formations:
         turn = GM_EARTH / r2 / speed  # rad/s
         dv = 0.5 * dkappa * col_p
         return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
+
+
+def _twins(tracks, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether tracks ``a`` and ``b`` (rows, (k,)) are twins (``store.TrackStore.twin``)."""
+    return (tracks.twin[a] == tracks.ids[b]) | (tracks.twin[b] == tracks.ids[a])
+
+
+def _twin_sign(xo: np.ndarray, xy: np.ndarray, Po: np.ndarray, Py: np.ndarray) -> np.ndarray:
+    """Log prior (k, G) on ``SEPARATION_GRID_MPS`` of pairs born together (older's estimate
+    ``xo``, younger's ``xy`` (k, >=6), covariances ``Po``, ``Py``): of the sign, the
+    probability that the older is ahead along the velocity ``u``, from the difference of
+    their positions, ``Δ ~ N(s u, Σ)``, ``Σ`` the two covariances summed (each track its own
+    detections): ``s`` by least squares, ``ŝ = uᵀΣ⁻¹Δ / uᵀΣ⁻¹u`` with variance
+    ``1 / uᵀΣ⁻¹u``, ``P(s > 0) = Φ(ŝ √(uᵀΣ⁻¹u))``. The radars measure the pair's separation
+    along their lines of sight to metres and across them to a kilometre: this is that range
+    difference carried onto the velocity, the push's direction, as the younger is ordered
+    from then on (``Formations._order``); each half of the grid as ``_SEPARATION_PRIOR``."""
+    u = xo[:, 3:6] / np.maximum(np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True), 1e-9)
+    S = Po[:, :3, :3] + Py[:, :3, :3]
+    Siu = np.linalg.solve(S, u[:, :, None])[:, :, 0]
+    info = np.einsum("ki,ki->k", u, Siu)
+    z = np.einsum("ki,ki->k", Siu, xo[:, :3] - xy[:, :3]) / np.sqrt(np.maximum(info, 1e-300))
+    half = _SPEEDS.size
+    out = np.empty((xo.shape[0], 2 * half))
+    out[:, :half] = log_ndtr(-z)[:, None]
+    out[:, half:] = log_ndtr(z)[:, None]
+    return out
 
 
 def _joint_psd(P: np.ndarray, C: np.ndarray, Prr: np.ndarray) -> np.ndarray:

@@ -135,6 +135,31 @@ def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig)
     return xm, Pm, mu, parent, pi
 
 
+def born_together(scan: Scan, free: np.ndarray, parent, cfg: TrackerConfig) -> np.ndarray:
+    """Pairs (k, 2) of positions in ``free`` whose radar detections start two tracks of one
+    closely spaced pair, first seen already parted (a reentry vehicle and its spent stage
+    after burnout, the radars' range reached late): neither next to a confirmed track
+    (``parent``, -1; None: none is), their positions as far apart as such a pair can be,
+    and each the other's only such neighbour (three are left to the GNN, as
+    ``Formations.order_siblings`` leaves them). As far apart: the difference of the two
+    points, their covariances summed plus a separation of ``formation_max_separation_m`` in
+    any direction (per axis ``L²/3``, a vector of length ``L`` in a uniformly random
+    direction), within the chi-square gate on three degrees of freedom."""
+    if free.size < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    lone = np.ones(free.size, dtype=bool) if parent is None else parent < 0
+    pos, P = scan.ecef_pos[free], scan.ecef_P[free]
+    d = pos[:, None, :] - pos[None, :, :]
+    S = P[:, None] + P[None, :] + np.eye(3) * cfg.formation_max_separation_m**2 / 3.0
+    d2 = np.einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
+    close = (d2 <= cfg.gate(3)) & lone[:, None] & lone[None, :]
+    np.fill_diagonal(close, False)
+    single = close.sum(axis=1) == 1
+    close &= single[:, None] & single[None, :]
+    a, b = np.nonzero(np.triu(close))
+    return np.stack([a, b], axis=1)
+
+
 def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
     """Priors ``xm``, ``Pm``, ``mu`` of the tracks started at the crossings ``pos`` (k, 3),
     ``P_pos`` (k, 3, 3) of two satellites' lines of sight (``LinesOfSight``): a plume, so

@@ -16,7 +16,7 @@ from lookout.tracking.motion import NX
 
 TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
-    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "born", "ir_t", "ir_sensor",
+    "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "twin", "born", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
     "pd_t", "pd_run",
     "pd_cost",
@@ -72,6 +72,10 @@ class TrackStore:
         # Id of the confirmed track a radar-started track was born next to (-1: none), see
         # ``Formations.order_siblings``.
         self.parent = np.full(cap, -1, dtype=np.int64)
+        # Id of the track born with it in the same radar scan, next to it, neither next to a
+        # confirmed track (-1: none): a pair first seen already parted, which is which is the
+        # order of the scan's detections (``initiation.born_together``).
+        self.twin = np.full(cap, -1, dtype=np.int64)
         self.born = np.zeros(cap)  # time of the first detection (s)
         # When a track born next to another most likely came apart from it (s): the other's
         # last update seen thrusting, if that was a moment before (objects part at burnout
@@ -136,6 +140,7 @@ class TrackStore:
         self.pd_cost[s] = 0.0
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
+        self.twin[s] = -1
         self.born[s] = t
         self.ir_t[s] = -math.inf
         self.ir_sensor[s] = -1

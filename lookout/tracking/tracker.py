@@ -89,7 +89,12 @@ from lookout.tracking.existence import (
 )
 from lookout.tracking.formations import Formations
 from lookout.tracking.infrared import InfraredSensors
-from lookout.tracking.initiation import LinesOfSight, infrared_priors, radar_priors
+from lookout.tracking.initiation import (
+    LinesOfSight,
+    born_together,
+    infrared_priors,
+    radar_priors,
+)
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.mixing import (
     BOOST,
@@ -243,6 +248,8 @@ class Tracker:
                 bi, bj, bdll, bthrust = self.associator.branches
                 # Copies of the branching tracks taken before their own update (``clone``).
                 slots = tracks.clone(cand[bi]) if bi.size else bi
+                if bi.size and ia.size:
+                    self._twin_branches(cand, ia, bi, slots)
                 # Update.
                 if ia.size:
                     self._update(
@@ -297,7 +304,8 @@ class Tracker:
         # Initiate.
         if free.size:
             if scan.kind == "radar":
-                self._initiate_radar(scan, free, near)
+                young = self.associator.near_young if cand.size else None
+                self._initiate_radar(scan, free, near, young)
                 if cand.size:
                     born = np.arange(tracks.n - free.size, tracks.n)
                     self.duplicates.born(scan, born, cand, updated, xbar, Pbar)
@@ -649,13 +657,35 @@ class Tracker:
     def _tentative_timeout(self, sensor: str) -> float:
         return tentative_timeout(self._revisit.get(sensor, 0.0), self.config)
 
-    def _initiate_radar(self, scan: Scan, free: np.ndarray, near=None) -> None:
+    def _initiate_radar(self, scan: Scan, free: np.ndarray, near=None, young=None) -> None:
         """Start tracks from the radar detections ``free`` no track took
         (``initiation.radar_priors``); one born next to a confirmed track updated in this scan
-        (``near``) is a piece separating from it."""
+        (``near``) is a piece separating from it; one born next to a tentative track born on
+        its own and updated in this scan (``young``, ids per detection, -1: none), or two
+        born together next to each other (``initiation.born_together``), are twins."""
         tracks = self.tracks
         xm, Pm, mu, parent, pi = radar_priors(tracks, scan, free, near, self.config)
         ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor), parent)
+        # Twins: a pair first seen already parted (no track saw it part), which is which the
+        # order of the detections; ordered along the track from their first shared scan
+        # (``Formations.order_siblings``).
+        rows = np.arange(tracks.n - free.size, tracks.n)
+        lone = np.ones(free.size, dtype=bool) if parent is None else parent < 0
+        if young is not None:
+            yid = young[free]
+            kid = np.flatnonzero(lone & (yid >= 0))
+            # One twin per track: the first detection of the scan next to it.
+            _, first = np.unique(yid[kid], return_index=True)
+            kid = kid[first]
+            prow = np.searchsorted(tracks.ids[: tracks.n], yid[kid])
+            kid, prow = kid[tracks.twin[prow] < 0], prow[tracks.twin[prow] < 0]
+            tracks.twin[rows[kid]] = tracks.ids[prow]
+            tracks.twin[prow] = ids[kid]
+            lone[kid] = False
+        pairs = born_together(scan, free, np.where(lone, -1, 0), self.config)
+        if pairs.size:
+            tracks.twin[rows[pairs[:, 0]]] = ids[pairs[:, 1]]
+            tracks.twin[rows[pairs[:, 1]]] = ids[pairs[:, 0]]
         if parent is not None and (parent >= 0).any():
             kid = np.flatnonzero(parent >= 0)
             self.parent_of.update(zip(ids[kid].tolist(), parent[kid].tolist(), strict=True))
@@ -678,6 +708,21 @@ class Tracker:
             )
             tracks.thrust_t0[born] = np.minimum(tracks.thrust_t0[born], tracks.thrust_t0[pi])
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
+
+    def _twin_branches(self, cand, ia, bi, slots) -> None:
+        """Twin each copy ``slots`` of a tentative track ``cand[bi]`` (``Associator``'s
+        two-point initiation) with that track, when the track took another detection of the
+        scan too (``cand[ia]``), has no twin yet and was copied once: two objects of one pair
+        first seen already parted, or two pairings of one, which the order decides as for
+        any twins (``Formations.order_siblings``) or the next scans leave one of to die."""
+        tracks = self.tracks
+        orig = cand[bi]
+        uniq, count = np.unique(orig, return_counts=True)
+        once = np.isin(orig, uniq[count == 1])
+        ok = once & np.isin(orig, cand[ia]) & (tracks.twin[orig] < 0) & (tracks.parent[orig] < 0)
+        if ok.any():
+            tracks.twin[slots[ok]] = tracks.ids[orig[ok]]
+            tracks.twin[orig[ok]] = tracks.ids[slots[ok]]
 
     def _initiate_infrared(self, scan: Scan, free: np.ndarray) -> None:
         """Start tracks where the lines of sight ``free`` cross another satellite's
