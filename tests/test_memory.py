@@ -168,3 +168,51 @@ def test_the_assessment_childs_peak_is_its_own_not_its_parents_at_the_fork():
     del ballast
     assert 50 * 2**20 < picture.worker_rss_bytes <= picture.worker_peak_rss_bytes
     assert picture.worker_peak_rss_bytes < 400 * 2**20, picture.worker_peak_rss_bytes / 2**20
+
+
+def test_the_fusion_forgets_the_partners_of_the_tracks_its_tracker_deleted(monkeypatch):
+    """The fusion notes which partners' detections updated each measurement-level track, for
+    the system track's ``partners``. It kept that for every track its tracker ever started:
+    on mass-raid some 6,700 by 300 s, most of them tentative tracks on clutter that died
+    within seconds, and the main process grew after the raid's peak. A radar's clutter alone
+    (two false alarms a scan, each starting a tentative track that dies) is a steady state:
+    once the fusion's bounded memories are full (made small here: the scans of dead tracks,
+    the detection times per sensor), nothing may grow with the tracks started and deleted."""
+    import numpy as np
+
+    from lookout.geodesy import geodetic_to_ecef
+    from lookout.picture import fusion as fusion_module
+    from lookout.picture.fusion import PictureFusion
+
+    monkeypatch.setattr(fusion_module, "FORGET_SCANS_S", 60.0)
+    monkeypatch.setattr(fusion_module, "DETECTION_TIMES_KEPT", 64)
+    site = geodetic_to_ecef(np.radians(36.6), np.radians(127.5), 300.0)
+    site = np.asarray(site, dtype=float).ravel().tolist()
+    rng = np.random.default_rng(1)
+    fusion = PictureFusion(latency_s=0.5)
+
+    def scans(first: int, last: int) -> None:
+        for k in range(first, last):
+            for _ in range(2):
+                z = [rng.uniform(2e5, 1.5e6), rng.uniform(0.0, 2 * np.pi), rng.uniform(0.02, 1.4)]
+                fusion.ingest("KR", Detection(
+                    t_ns=2 * k * 10**9, sensor_id="kr-ewr", partner="KR", kind="radar",
+                    z=[float(v) for v in z], R=[[625.0, 0.0, 0.0], [0.0, 2.25e-6, 0.0],
+                    [0.0, 0.0, 2.25e-6]], snr_db=14.0, sensor_pos_ecef_m=site))  # fmt: skip
+        fusion.flush()
+        gc.collect()
+
+    tracemalloc.start()  # from the start: what is freed while measured was traced
+    try:
+        scans(1, 100)  # the bounded memories filled
+        started0 = int(fusion.tracker.tracks.ids[: fusion.tracker.n_tracks].max())
+        before = tracemalloc.get_traced_memory()[0]
+        scans(100, 350)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    started = int(fusion.tracker.tracks.ids[: fusion.tracker.n_tracks].max()) - started0
+    assert started >= 400  # tracks started (and all but a few deleted) while measured
+    assert fusion.tracker.n_tracks < 20
+    assert len(fusion._partners_of_track) <= fusion.tracker.n_tracks
+    assert grown / started < 50, f"{grown / started:.0f} bytes kept per track started"

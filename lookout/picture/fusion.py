@@ -92,6 +92,7 @@ messages in the same order gives the same picture: the exchange's replay relies 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -615,11 +616,26 @@ class PictureFusion:
             )
         for key in set(self._pair_of_local) - used:
             del self._pair_of_local[key]
+        self._forget_deleted_tracks()
         fused.sort(key=lambda r: r[0])
         if self.interim:
             self._fresh = {}  # in this report
             self._reported = {f.tracker_id: f for _, f in fused if not f.merged}
         return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+
+    def _forget_deleted_tracks(self) -> None:
+        """Forget the partners of the measurement-level tracks the tracker no longer holds.
+
+        ``_partners_of_track`` is read only for tracks in a report or in the updates since the
+        last one (``_interim``), and the tracker neither reports nor updates a track it deleted,
+        nor gives its id again; a tentative track, never reported, keeps its entry while the
+        tracker holds it. Kept for every track ever started, it grew with the run: mass-raid
+        started some 6,700 tracks (most of them tentative, on clutter) by 300 s."""
+        ids = list(self._partners_of_track)
+        if ids:
+            gone = np.isnan(self.tracker.last_update(ids)).tolist()
+            for tid in itertools.compress(ids, gone):
+                del self._partners_of_track[tid]
 
     def _interim(self) -> list[tuple[float, list[FusedTrack]]]:
         """Interim updates of the system tracks whose measurement-level track took detections
