@@ -32,6 +32,7 @@ message. Other partners' pre-launch notifications (``LaunchNotice``) it receives
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections import Counter
@@ -119,7 +120,9 @@ class PartnerNode:
         self.received: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()  # by reason
         self.last_refusal = ""
-        self._sensor_of_detection: list[str] = []
+        # Detections given to the tracker so far (its detection indices), and the sensors that
+        # updated each track it holds (forgotten once it deleted the track).
+        self._n_tracked = 0
         self._sensors_of_track: dict[int, set[str]] = {}
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
@@ -219,12 +222,12 @@ class PartnerNode:
             await self._send(alert)
 
     def _track(self, detections: Sequence[Detection]) -> None:
-        first = len(self._sensor_of_detection)
-        self._sensor_of_detection += [d.sensor_id for d in detections]
+        first = self._n_tracked
+        self._n_tracked += len(detections)
         rows = self.tracker.process(detections)
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
-                sensor = self._sensor_of_detection[di]
+                sensor = detections[di - first].sensor_id
                 self._sensors_of_track.setdefault(tid, set()).add(sensor)
 
     async def _publish_tracks(self, t: float) -> None:
@@ -245,3 +248,10 @@ class PartnerNode:
             )
             if self.policy.may_publish(self.partner, msg):
                 await self._send(msg)
+        # A track the tracker deleted is never reported again (nor its id given again): kept for
+        # every track ever started (most of them tentative, on clutter), this grew with the run.
+        ids = list(self._sensors_of_track)
+        if ids:
+            gone = [math.isnan(v) for v in self.tracker.last_update(ids).tolist()]
+            for tid in itertools.compress(ids, gone):
+                del self._sensors_of_track[tid]

@@ -933,8 +933,9 @@ def test_interim_updates_bring_a_detection_in_within_a_step_and_leave_the_report
 
 
 def test_the_batched_coast_and_covariance_intersection_are_the_single_ones():
-    """The interim updates' batches (``_coast_many``, ``covariance_intersection_many``) give
-    what ``_coast`` and ``covariance_intersection`` give pair by pair, to rounding."""
+    """The batches (``_coast_many``, ``covariance_intersection_many``: the reports' and the
+    interim updates') give what ``_coast`` and ``covariance_intersection`` give pair by pair,
+    to the bit."""
     from lookout.picture.fusion import (
         _coast,
         _coast_many,
@@ -954,11 +955,11 @@ def test_the_batched_coast_and_covariance_intersection_are_the_single_ones():
     xf, Pf = covariance_intersection_many(x, P, xc, Q)
     for i in range(n):
         x1, P1 = _coast(x[i], P[i], dt[i])
-        np.testing.assert_allclose(xc[i], x1, rtol=1e-12, atol=1e-9)
-        np.testing.assert_allclose(Pc[i], P1, rtol=1e-10, atol=1e-9)
+        np.testing.assert_array_equal(xc[i], x1)
+        np.testing.assert_array_equal(Pc[i], P1)
         x2, P2 = covariance_intersection(x[i], P[i], xc[i], Q[i])
-        np.testing.assert_allclose(xf[i], x2, rtol=1e-10, atol=1e-6)
-        np.testing.assert_allclose(Pf[i], P2, rtol=1e-8, atol=1e-6)
+        np.testing.assert_array_equal(xf[i], x2)
+        np.testing.assert_array_equal(Pf[i], P2)
 
 
 def _scripted_updates(fusion, plan):

@@ -168,3 +168,108 @@ def test_the_assessment_childs_peak_is_its_own_not_its_parents_at_the_fork():
     del ballast
     assert 50 * 2**20 < picture.worker_rss_bytes <= picture.worker_peak_rss_bytes
     assert picture.worker_peak_rss_bytes < 400 * 2**20, picture.worker_peak_rss_bytes / 2**20
+
+
+def _clutter_scans(seed: int = 1):
+    """A KR radar's clutter: two false alarms a scan, every 2 s, each far from the others (each
+    starts a tentative track that dies): ``scans(first, last)`` the detections of those scans."""
+    import numpy as np
+
+    from lookout.geodesy import geodetic_to_ecef
+
+    site = geodetic_to_ecef(np.radians(36.6), np.radians(127.5), 300.0)
+    site = np.asarray(site, dtype=float).ravel().tolist()
+    rng = np.random.default_rng(seed)
+    R = [[625.0, 0.0, 0.0], [0.0, 2.25e-6, 0.0], [0.0, 0.0, 2.25e-6]]
+
+    def scans(first: int, last: int) -> list[list[Detection]]:
+        out = []
+        for k in range(first, last):
+            zs = [[rng.uniform(2e5, 1.5e6), rng.uniform(0.0, 2 * np.pi), rng.uniform(0.02, 1.4)]
+                  for _ in range(2)]  # fmt: skip
+            out.append([Detection(t_ns=2 * k * 10**9, sensor_id="kr-a", partner="KR",
+                                  kind="radar", z=[float(v) for v in z], R=R, snr_db=14.0,
+                                  sensor_pos_ecef_m=site) for z in zs])  # fmt: skip
+        return out
+
+    return scans
+
+
+def _started(tracker) -> int:
+    """The highest id of the tracks ``tracker`` holds: about how many it ever started."""
+    return int(tracker.tracks.ids[: tracker.n_tracks].max())
+
+
+def test_a_node_forgets_the_sensors_of_the_tracks_its_tracker_deleted():
+    """A node names the sensors that updated each local track it publishes. It kept them for
+    every track its tracker ever started (and the sensor of every detection it ever tracked):
+    on a radar's clutter alone (each false alarm a tentative track that dies) it grew with
+    every track; now nothing grows once the tracker's own memories are full."""
+    ring = Keyring.derived(SEED, ["KR", "JP", EXCHANGE])
+    clock = SimClock(T0)
+    node = PartnerNode("KR", derive_key(SEED, "KR"), ring, Policy.from_dict(POLICY), MemoryBus(),
+                       clock)  # fmt: skip
+    scans = _clutter_scans()
+
+    def run(first: int, last: int) -> None:
+        async def go():
+            for k, chunk in zip(range(first, last), scans(first, last), strict=True):
+                node._track(chunk)
+                await node._publish_tracks(2.0 * k)
+
+        asyncio.run(go())
+        gc.collect()
+
+    tracemalloc.start()  # from the start: what is freed while measured was traced
+    try:
+        run(1, 100)
+        started0 = _started(node.tracker)
+        before = tracemalloc.get_traced_memory()[0]
+        run(100, 350)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    started = _started(node.tracker) - started0
+    assert started >= 400  # tracks started (and all but a few deleted) while measured
+    assert node.tracker.n_tracks < 20
+    assert len(node._sensors_of_track) <= node.tracker.n_tracks
+    assert grown / started < 50, f"{grown / started:.0f} bytes kept per track started"
+
+
+def test_the_fusion_forgets_the_partners_of_the_tracks_its_tracker_deleted(monkeypatch):
+    """The fusion notes which partners' detections updated each measurement-level track, for
+    the system track's ``partners``. It kept that for every track its tracker ever started:
+    on mass-raid some 6,700 by 300 s, most of them tentative tracks on clutter that died
+    within seconds, and the main process grew after the raid's peak. A radar's clutter alone
+    (two false alarms a scan, each starting a tentative track that dies) is a steady state:
+    once the fusion's bounded memories are full (made small here: the scans of dead tracks,
+    the detection times per sensor), nothing may grow with the tracks started and deleted."""
+    from lookout.picture import fusion as fusion_module
+    from lookout.picture.fusion import PictureFusion
+
+    monkeypatch.setattr(fusion_module, "FORGET_SCANS_S", 60.0)
+    monkeypatch.setattr(fusion_module, "DETECTION_TIMES_KEPT", 64)
+    fusion = PictureFusion(latency_s=0.5)
+    scans = _clutter_scans()
+
+    def run(first: int, last: int) -> None:
+        for chunk in scans(first, last):
+            for det in chunk:
+                fusion.ingest("KR", det)
+        fusion.flush()
+        gc.collect()
+
+    tracemalloc.start()  # from the start: what is freed while measured was traced
+    try:
+        run(1, 100)  # the bounded memories filled
+        started0 = _started(fusion.tracker)
+        before = tracemalloc.get_traced_memory()[0]
+        run(100, 350)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    started = _started(fusion.tracker) - started0
+    assert started >= 400  # tracks started (and all but a few deleted) while measured
+    assert fusion.tracker.n_tracks < 20
+    assert len(fusion._partners_of_track) <= fusion.tracker.n_tracks
+    assert grown / started < 50, f"{grown / started:.0f} bytes kept per track started"
