@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lookout.app.picture_workers import ASSESS, Assessor, Fusion, FusedBatch
+from lookout.app.picture_workers import ASSESS, Assessor, FusedBatch, Fusion
 from lookout.exchange import derive_key, envelope_bytes, seal
-from lookout.exchange.envelope import Sealer
 from lookout.exchange.clock import SimClock
+from lookout.exchange.envelope import Sealer
 from lookout.exchange.nats.server import NatsServer, find_nats_server
 from lookout.scenario import load, parse
 
@@ -84,14 +84,17 @@ def test_the_announced_slv_distributed_gives_no_shelter_call(tmp_path):
 
             ex_bus = bus(EXCHANGE, partners=partners, manage_streams=True,
                          streams=exchange_streams(partners, 1), core=CORE_SUBJECTS)  # fmt: skip
-            tasks = [asyncio.create_task(serve(scenario, ex_bus, audit_path=str(tmp_path / "a.sqlite"),
-                                               workers=1, ready=flag("EXCHANGE"), **common))]  # fmt: skip
+            audit = str(tmp_path / "audit.sqlite")
+            serving = serve(scenario, ex_bus, audit_path=audit, workers=1,
+                            ready=flag("EXCHANGE"), **common)  # fmt: skip
+            tasks = [asyncio.create_task(serving)]
             await asyncio.wait_for(ready["EXCHANGE"].wait(), 60.0)  # the streams exist
             worker = lambda name: worker_bus(lambda **kw: bus(EXCHANGE, **kw), name)  # noqa: E731
-            tasks.append(asyncio.create_task(run_fusion(scenario, worker("fusion"), assessors=1,
-                                                        ready=flag("fusion"), **common)))  # fmt: skip
-            tasks.append(asyncio.create_task(run_assessor(scenario, worker("assessor-0"), 0, 1,
-                                                          ready=flag("assessor"), **common)))  # fmt: skip
+            fusing = run_fusion(scenario, worker("fusion"), assessors=1, ready=flag("fusion"),
+                                **common)  # fmt: skip
+            assessing = run_assessor(scenario, worker("assessor-0"), 0, 1,
+                                     ready=flag("assessor"), **common)  # fmt: skip
+            tasks += [asyncio.create_task(fusing), asyncio.create_task(assessing)]
             for p in partners:
                 tasks.append(asyncio.create_task(run_node(
                     scenario, p, bus(p), detections=detections, warn=True, ready=flag(p),
@@ -110,3 +113,16 @@ def test_the_announced_slv_distributed_gives_no_shelter_call(tmp_path):
                                   if st.event_id is not None)  # fmt: skip
     assert us.warner.decisions == [] and us.alerts == []
     assert mx.warner.decisions == [] and mx.alerts == []
+
+
+def test_the_audit_keeps_the_policy_s_alert_and_notice_grants():
+    """``lookout serve`` records its policy in the audit log (``policy_dict``); on 823c408
+    the record lost the ``alert`` and ``launch_notice`` grants, so a replay from it released
+    neither."""
+    from lookout.app.defaults import default_policy
+    from lookout.app.service import policy_dict
+    from lookout.exchange.policy import Policy
+
+    pol = Policy.from_dict(default_policy(load(SLV)))
+    assert pol.grants[("US", "MX")].launch_notice and pol.grants[("US", "MX")].alert
+    assert Policy.from_dict(policy_dict(pol)).grants == pol.grants

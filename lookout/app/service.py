@@ -195,6 +195,8 @@ def policy_dict(policy: Policy) -> dict:
                     "local_track": g.local_track,
                     "system_track": g.system_track,
                     "heartbeat": g.heartbeat,
+                    "alert": g.alert,
+                    "launch_notice": g.launch_notice,
                 }
                 for (s2, r), g in policy.grants.items()
                 if s2 == s

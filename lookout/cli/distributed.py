@@ -220,8 +220,9 @@ def node(
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
     web: bool = typer.Option(False, "--web", help="Serve this partner's own view in a browser."),
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
-    warn: bool = typer.Option(False, "--warn", help="The partner's desk issues its public "
-                              "warnings (CAP alerts, signed, to the exchange)."),
+    warn: bool = typer.Option(
+        False, "--warn", help="The partner's desk issues its public warnings (signed CAP)."
+    ),
 ) -> None:
     """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
     its own pre-launch notifications (the scenario's notices), the common picture in.
