@@ -59,7 +59,7 @@ from lookout.exchange.keys import derive_key
 from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats.config import in_stream
 from lookout.exchange.nats.streams import WORKER_BYTES
-from lookout.messages import MAX_LIST, SystemTrack, SystemTrackBatch
+from lookout.messages import MAX_LIST, LaunchNotice, SystemTrack, SystemTrackBatch
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.scenario import Scenario
@@ -122,11 +122,14 @@ class FusedWire(msgspec.Struct, array_like=True):
 
 class FusedBatch(msgspec.Struct):
     """The system tracks of one assessor's partition at report instant ``t_ns``, or, with
-    ``interim``, the interim updates of its tracks made at ``t_ns`` (each at its own time)."""
+    ``interim``, the interim updates of its tracks made at ``t_ns`` (each at its own time); or,
+    with ``notice``, no tracks but a partner's pre-launch notification (``LaunchNotice``, its
+    envelope as the exchange verified and released it), for every assessor's launch events."""
 
     t_ns: int
     tracks: list[FusedWire]
     interim: bool = False
+    notice: bytes | None = None
 
 
 _batch_decoder = msgspec.msgpack.Decoder(FusedBatch)
@@ -175,6 +178,7 @@ class Fusion:
         self.inputs = 0
         self.bad = 0
         self.reports = 0
+        self.notices = 0  # partners' launch notifications handed to the assessors
         # Each system track's assessor, fixed at its first report, and when it was last routed.
         self._partition: dict[str, tuple[int, float]] = {}
 
@@ -193,6 +197,13 @@ class Fusion:
             self.bad += 1
             return []
         self.inputs += 1
+        if isinstance(message, LaunchNotice):
+            # Nothing to fuse: every assessor's launch events match against it (the pieces of
+            # an announced flight may go to any of them), on the subject of its reports, so
+            # that it comes before the reports that follow it.
+            self.notices += 1
+            out = _encoder.encode(FusedBatch(message.t_ns, [], notice=data))
+            return [(f"{ASSESS}.{j}", out) for j in range(self.n)]
         return self._route(self.fusion.ingest(sender, message))
 
     def flush(self) -> list[tuple[str, bytes]]:
@@ -264,9 +275,14 @@ class Assessor:
         self.picture = CommonPicture(**PICTURE_PARAMS)
         self.batches = 0
         self.tracks = 0
+        self.notices = 0  # launch notifications held
 
     def take(self, data: bytes) -> list[tuple[str, bytes]]:
         batch = _batch_decoder.decode(data)
+        if batch.notice is not None:  # a launch notification: held, nothing to send
+            self.picture.ingest(decode(batch.notice).sender, decode_payload(decode(batch.notice)))
+            self.notices += 1
+            return []
         t = ns_to_s(batch.t_ns)
         tracks = self.picture.publish(t, [_fused(w, t, batch.interim) for w in batch.tracks])
         # One batch per instant: the last assessed instant's tracks come again, assessed

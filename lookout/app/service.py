@@ -46,6 +46,7 @@ from lookout.scenario import Scenario
 from lookout.simulate import simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking.coverage import declared_coverage
+from lookout.warn.issue import warner_for
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ def policy_dict(policy: Policy) -> dict:
                     "local_track": g.local_track,
                     "system_track": g.system_track,
                     "heartbeat": g.heartbeat,
+                    "alert": g.alert,
+                    "launch_notice": g.launch_notice,
                 }
                 for (s2, r), g in policy.grants.items()
                 if s2 == s
@@ -217,11 +220,15 @@ async def run_node(
     ready: Callable[[], None] | None = None,
     detections: list | None = None,
     on_start: Callable[[PartnerNode], None] | None = None,
+    warn: bool = False,
 ) -> PartnerNode:
     """Run ``partner``'s node until scenario time ``until_s`` (default: the scenario's end);
     with ``state_dir``, resume where a previous run of it stopped. ``detections``: its
     sensors' detections, time-ordered (default: simulated here); ``on_start`` sees the node
-    before it subscribes (the web and the benchmarks' probes tap it there)."""
+    before it subscribes (the web and the benchmarks' probes tap it there). The partner's own
+    pre-launch notifications (the scenario's ``notices``) are sent, signed, as the clock
+    passes their issue time, as the embedded nodes send them; with ``warn`` the node's desk
+    (``lookout.warn.issue.warner_for``) issues the partner's public warnings."""
     pol = policy_for(scenario, policy)
     if partner not in pol.partners:
         raise ValueError(f"partner = {partner!r}, expected one of {pol.partners}")
@@ -251,7 +258,11 @@ async def run_node(
         max_age_s=0.5 * ns_to_s(MAX_AGE_NS) * scale,
         coverage=declared_coverage(scenario, partner),
         heartbeat_s=HEARTBEAT_S,  # one after every step, as the embedded nodes
+        warner=warner_for(scenario, partner, derive_key(seed, partner)) if warn else None,
     )
+    # Its own notifications, in the order they are issued (those issued before the start first).
+    notices = sorted((n for n in scenario.notices if n.partner == partner),
+                     key=lambda n: n.issued_s)  # fmt: skip
     if on_start:
         on_start(node)
     await bus.connect()
@@ -271,6 +282,10 @@ async def run_node(
     try:
         while True:
             now = clock.now_ns()
+            # A restarted node sends them again: the exchange refuses none (new numbers), and
+            # an amended notice replaces the one of its key (``LaunchEvents.announce``).
+            while notices and notices[0].issued_s <= max(ns_to_s(now), 0.0):
+                await node.announce(notices.pop(0).message())
             j = i
             while j < len(mine) and mine[j].t_ns <= now:
                 j += 1
@@ -289,6 +304,7 @@ async def run_node(
             if ns_to_s(now) >= end:
                 break
             await asyncio.sleep(STEP_S / max(speed, 1e-9))
+        await node.finish()  # the warnings due on the last picture instant
     finally:
         try:
             await bus.flush()

@@ -220,10 +220,13 @@ def node(
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
     web: bool = typer.Option(False, "--web", help="Serve this partner's own view in a browser."),
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
+    warn: bool = typer.Option(
+        False, "--warn", help="The partner's desk issues its public warnings (signed CAP)."
+    ),
 ) -> None:
     """One partner's node on NATS: its sensors' detections out (signed, as the policy allows),
-    the common picture in. Restarted with the same state directory, it resumes where it
-    stopped."""
+    its own pre-launch notifications (the scenario's notices), the common picture in.
+    Restarted with the same state directory, it resumes where it stopped."""
     import asyncio
 
     from lookout.app.service import run_node
@@ -239,6 +242,7 @@ def node(
                 "last_refusal": n.last_refusal,
                 "picture_tracks": len(n.view.tracks),
                 "degraded": bool(st is not None and st.degraded),
+                "alerts": len(n.alerts), "notices": len(n.notices),
             }  # fmt: skip
             typer.echo(json.dumps(line))
             sys.stdout.flush()
@@ -259,12 +263,12 @@ def node(
                           lambda on_start: run_node(
                 sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
                 status=status, until_s=until_s, state_dir=state_dir,
-                ready=_ready(partner, as_json), on_start=on_start))  # fmt: skip
+                ready=_ready(partner, as_json), on_start=on_start, warn=warn))  # fmt: skip
             return
         asyncio.run(
             run_node(sc, partner, nats, start_unix_s=_start(start), speed=speed, policy=pol,
                      status=status, until_s=until_s, state_dir=state_dir,
-                     ready=_ready(partner, as_json))
+                     ready=_ready(partner, as_json), warn=warn)
         )  # fmt: skip
     except ValueError as e:
         fail(str(e))
