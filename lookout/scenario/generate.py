@@ -35,8 +35,9 @@ That is the ``korea`` region, the default. ``region`` (``--region``) draws elsew
 (``REGIONS``), each with its own kinds of flight and partners (3 to 5, from plausible
 neighbours' generic sites), only what the catalogue flies:
 
-- ``middle-east``: MRBMs from western Iran towards Israel (13-14 Apr and 1 Oct 2024; the
-  catalogue's MRBM reaches about 1,190 km, so from Kermanshah province), SRBMs into Iraq (8 Jan
+- ``middle-east``: MRBMs towards Israel (13-14 Apr and 1 Oct 2024): the single-stage one (about
+  1,190 km) from Kermanshah province, the long ones (Ghadr / Emad, Sejjil class, 1,900-1,955 km)
+  from Tabriz, Kermanshah, Isfahan, Shiraz or Semnan (1,150-1,880 km); SRBMs into Iraq (8 Jan
   2020) and towards Arabia over the Gulf or the Gulf of Oman (from land or at sea), an MRBM
   into the Indian Ocean (Jan 2021), space launches from Semnan; partners IL, US, and of JO, GB, AE;
 - ``south-asia``: India's SRBMs, MRBMs, IRBMs (from land or at sea) and ICBMs from the Odisha
@@ -430,7 +431,7 @@ def _partners(d: _Draw, ground: np.ndarray, duration: float, vehicles: list[str]
 # the partners plausible neighbours would be, each with generic radar sites chosen for geometry
 # (no claim about any real sensor), ships placed at sea near the ground track, and geostationary
 # infrared satellites. Only what the catalogue flies: the single-stage MRBM reaches about
-# 1,190 km, so the Iranian flights towards Israel leave from the west of Iran.
+# 1,190 km, so it leaves for Israel from the west of Iran; the long MRBMs from farther east.
 
 
 @dataclass(frozen=True)
