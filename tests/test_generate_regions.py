@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from lookout.assess.territory import territories
 from lookout.flight import fly
 from lookout.scenario import generate as gen
-from lookout.scenario import load
+from lookout.scenario import load, parse
 from lookout.scenario.generate import REGIONS, generate, generate_one, write
 from lookout.simulate import plan_launches
 
@@ -154,3 +154,26 @@ def test_every_region_is_seen(tmp_path):
         }
         for entry in sc.launches:
             assert entry.id in seen, (region, sc.name, entry.id)
+
+
+def test_the_middle_east_draws_fly_the_long_mrbms_from_farther_east():
+    """Issue 13: the long MRBMs (Ghadr / Emad, Sejjil class) are drawn towards Israel from
+    Iran's launch areas beyond the single-stage MRBM's reach (> 1,300 km), and each flies its
+    separating re-entry vehicle down within 30 km of its aim."""
+    long = {"mrbm-liquid-long", "mrbm-solid-2stage"}
+    scs = [generate_one(1, i, "mrbm-israel", False, region="middle-east") for i in range(3)]
+    vehicles = {e["vehicle"] for sc in scs for e in sc["launches"]}
+    assert vehicles == long, vehicles
+    for sc in scs:
+        parsed = parse(sc)
+        for entry, tr in zip(parsed.launches, fly(plan_launches(parsed), debris=False),
+                             strict=True):  # fmt: skip
+            e = sc["launches"][[x["id"] for x in sc["launches"]].index(entry.id)]
+            assert e["vehicle"] in long
+            far = gen._distance_km(*e["site"], *e["aim"]["target"])
+            assert far > 1300.0, (sc["name"], far)
+            assert tr.event("payload_separation") is not None, (sc["name"], entry.id)
+            assert tr.event("impact") is not None, (sc["name"], entry.id)
+            miss = gen._distance_km(float(np.degrees(tr.lat[-1])), float(np.degrees(tr.lon[-1])),
+                                    *e["aim"]["target"])  # fmt: skip
+            assert miss < 30.0, (sc["name"], entry.id, miss)

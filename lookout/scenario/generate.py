@@ -35,8 +35,9 @@ That is the ``korea`` region, the default. ``region`` (``--region``) draws elsew
 (``REGIONS``), each with its own kinds of flight and partners (3 to 5, from plausible
 neighbours' generic sites), only what the catalogue flies:
 
-- ``middle-east``: MRBMs from western Iran towards Israel (13-14 Apr and 1 Oct 2024; the
-  catalogue's MRBM reaches about 1,190 km, so from Kermanshah province), SRBMs into Iraq (8 Jan
+- ``middle-east``: MRBMs towards Israel (13-14 Apr and 1 Oct 2024): the single-stage one (about
+  1,190 km) from Kermanshah province, the long ones (Ghadr / Emad, Sejjil class, 1,900-1,955 km)
+  from Tabriz, Kermanshah, Isfahan, Shiraz or Semnan (1,150-1,880 km); SRBMs into Iraq (8 Jan
   2020) and towards Arabia over the Gulf or the Gulf of Oman (from land or at sea), an MRBM
   into the Indian Ocean (Jan 2021), space launches from Semnan; partners IL, US, and of JO, GB, AE;
 - ``south-asia``: India's SRBMs, MRBMs, IRBMs (from land or at sea) and ICBMs from the Odisha
@@ -430,7 +431,7 @@ def _partners(d: _Draw, ground: np.ndarray, duration: float, vehicles: list[str]
 # the partners plausible neighbours would be, each with generic radar sites chosen for geometry
 # (no claim about any real sensor), ships placed at sea near the ground track, and geostationary
 # infrared satellites. Only what the catalogue flies: the single-stage MRBM reaches about
-# 1,190 km, so the Iranian flights towards Israel leave from the west of Iran.
+# 1,190 km, so it leaves for Israel from the west of Iran; the long MRBMs from farther east.
 
 
 @dataclass(frozen=True)
@@ -540,9 +541,13 @@ def _space(d: _Draw, site_name: str, site, az: tuple[float, float], orbit: tuple
 # Middle East: Iran's launches towards Israel (13-14 Apr 2024, 1 Oct 2024), into Iraq (8 Jan
 # 2020), across the Gulf and into the northern Indian Ocean in its drills, and from Semnan.
 
-#: Western Iran, within the MRBM's reach of the Negev (Kermanshah province).
+#: Western Iran, within the single-stage MRBM's reach of the Negev (Kermanshah province).
 IRAN_WEST = {"Kermanshah": (34.35, 46.95), "Eslamabad-e Gharb": (34.10, 46.50),
              "Qasr-e Shirin": (34.50, 45.60)}  # fmt: skip
+#: Iran's launch areas for the long MRBMs (Ghadr / Emad, Sejjil): 1,150-1,880 km from the aims
+#: in Israel (Tabriz 1,240-1,340, Isfahan 1,580-1,620, Shiraz 1,690-1,730, Semnan 1,800-1,860).
+IRAN_LONG = {"Tabriz": (38.08, 46.29), "Kermanshah": (34.35, 46.95), "Isfahan": (32.65, 51.67),
+             "Shiraz": (29.60, 52.55), "Semnan": (35.23, 53.92)}  # fmt: skip
 IRAN_SOUTH = {"Bandar Abbas": (27.30, 56.20), "Bushehr": (28.95, 50.90), "Jask": (25.90, 58.00),
               "Shiraz": (29.60, 52.55)}  # fmt: skip
 IRAN_SEA = {"in the Strait of Hormuz": (26.60, 56.45), "in the Gulf off Bushehr": (28.60, 50.50),
@@ -551,20 +556,34 @@ IRAN_CENTRAL = {"Isfahan": (32.65, 51.67), "Shiraz": (29.60, 52.55), "Khorramaba
 SEMNAN = (35.23, 53.92)
 ISRAEL_AIMS = {"the Negev": (31.21, 35.01), "Ramon": (30.78, 34.67), "the coast": (32.10, 34.85)}
 MRBM_REACH_KM = 1180.0
+#: The longest aim drawn for each MRBM westward from Iran, a little short of its reach there
+#: (docs/flight.md, vehicles.yaml): mrbm-liquid ~1,190 km, mrbm-liquid-long ~1,900 km,
+#: mrbm-solid-2stage ~1,955 km; a draw takes up to 60 km more off.
+MRBM_REACH_WEST_KM = {"mrbm-liquid": MRBM_REACH_KM, "mrbm-liquid-long": 1890.0,
+                      "mrbm-solid-2stage": 1945.0}  # fmt: skip
 
 
 def _me_mrbm_israel(d: _Draw) -> tuple[list[Drawn], str, str]:
-    name, site = d.kept("site", lambda: d.pick(IRAN_WEST))
+    # The single-stage MRBM from Kermanshah province, or a long one (Ghadr / Emad, Sejjil) from
+    # anywhere it reaches Israel from, as on 13-14 Apr and 1 Oct 2024.
+    vehicle = d.kept("vehicle", lambda: d.pick(list(MRBM_REACH_WEST_KM)))
+    sites = IRAN_WEST if vehicle == "mrbm-liquid" else IRAN_LONG
+    name, site = d.kept("site", lambda: d.pick(sites))
     where, aim = d.kept("aim", lambda: d.pick(ISRAEL_AIMS))
     tgt = _point(*aim, d.u(0, 360), d.u(0, 30))
     az = _azimuth_deg(*site, *tgt)
-    rng_km = min(_distance_km(*site, *tgt), MRBM_REACH_KM - d.u(0, 60))
+    rng_km = min(_distance_km(*site, *tgt), MRBM_REACH_WEST_KM[vehicle] - d.u(0, 60))
     tgt = _point(*site, az, rng_km)
     loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "lofted"]))
-    apogee = _loft(d, loft, rng_km, (320, 420))
+    # Lofted: 1.17-1.5 times the minimum-energy apogee (320-420 km at the single-stage MRBM's
+    # 1,150 km), so a long MRBM's loft is above its own minimum-energy apogee too.
+    me_km = minimum_energy_apogee(rng_km * 1e3) / 1e3
+    apogee = _loft(d, loft, rng_km, (1.17 * me_km, 1.5 * me_km))
     n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
-    out = _salvo(d, "MRBM", "mrbm-liquid", site, tgt, apogee, n, d.u(60, 150), (5, 25))
-    desc = f"{n} MRBM(s) from {name} towards {where}, {rng_km:.0f} km on bearing {az:.0f}, "
+    out = _salvo(d, "MRBM", vehicle, site, tgt, apogee, n, d.u(60, 150), (5, 25))
+    what = {"mrbm-liquid": "MRBM(s)", "mrbm-liquid-long": "Ghadr-class MRBM(s)",
+            "mrbm-solid-2stage": "Sejjil-class MRBM(s)"}[vehicle]  # fmt: skip
+    desc = f"{n} {what} from {name} towards {where}, {rng_km:.0f} km on bearing {az:.0f}, "
     return out, desc + _how(apogee), "Like Iran's launches on Israel of 13-14 Apr and 1 Oct 2024."
 
 
@@ -885,7 +904,7 @@ REGIONS: dict[str, Region] = {
         {"mrbm-israel": _me_mrbm_israel, "srbm-gulf": _me_srbm_gulf,
          "srbm-iraq": _me_srbm_iraq, "mrbm-ocean": _me_mrbm_ocean, "space-launch": _me_space},
         {"mrbm-israel": 3, "srbm-gulf": 3, "srbm-iraq": 2, "mrbm-ocean": 1, "space-launch": 1},
-        ((24.5, 36.0, 44.0, 60.0),), {"*": ME_SIDES}, 1),
+        ((24.5, 39.0, 44.0, 60.0),), {"*": ME_SIDES}, 1),
     "south-asia": Region(
         {"srbm": _sa_srbm, "mrbm": _sa_mrbm, "irbm": _sa_irbm, "icbm": _sa_icbm,
          "space-launch": _sa_space},
