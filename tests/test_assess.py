@@ -908,7 +908,7 @@ def test_a_coast_is_claimed_above_the_lowest_burnout_not_below(truth):
     ballistic impact only an instantaneous impact point; climbing above it (an SRBM first seen
     after its burn, as on srbm-salvo and kn23-pullup) or descending, its impact is predicted
     at once."""
-    from lookout.assess.assessment import BURNOUT_FLOOR_M, YOUNG_TRACK_S
+    from lookout.assess.assessment import BURNOUT_FLOOR_M
 
     _, tr = truth["srbm"]
     floor = BURNOUT_FLOOR_M
@@ -919,10 +919,7 @@ def test_a_coast_is_claimed_above_the_lowest_burnout_not_below(truth):
         (_burnout(tr) + 5.0, "predicted"),
         (tr.t_end - 30.0, "predicted"),
     ):
-        a = Assessor()
-        if kind == "predicted":  # first seen before: past its tracker's young window
-            a.update(t - YOUNG_TRACK_S, ["r"], tr.state_at(t)[None], RADAR_P[None], [1e-4])
-        out = a.update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([1e-4]))
+        out = Assessor().update(t, ["r"], tr.state_at(t)[None], RADAR_P[None], np.array([1e-4]))
         assert out[0].impact_kind == kind, (t, out[0].impact_kind)
 
 
@@ -932,8 +929,8 @@ def test_a_young_track_climbing_in_its_burn_above_the_floor_claims_no_impact(tru
     priors' against a thrust not yet measured; 0.999 at 10 s), was taken as coasting and its
     ballistic impact claimed in India's EEZ. Within its tracker's young window
     (``YOUNG_TRACK_S``) a climbing track never seen thrusting is not known to coast: only
-    instantaneous impact points. Descending, or older than the window, it is."""
-    from lookout.assess.assessment import BURNOUT_FLOOR_M
+    instantaneous impact points."""
+    from lookout.assess.assessment import BURNOUT_FLOOR_M, YOUNG_TRACK_S
 
     _, tr = truth["slv"]
     t0 = 90.0
@@ -943,9 +940,12 @@ def test_a_young_track_climbing_in_its_burn_above_the_floor_claims_no_impact(tru
         (out,) = a.update(t, ["S1"], tr.state_at(t)[None], RADAR_P[None], np.array([bp]))
         assert out.impact_kind != "predicted", (t, out.impact_kind, out.impact_area)
         assert out.burnout_time is None
-    _, srbm = truth["srbm"]
-    t = srbm.t_end - 30.0  # descending: coasting at once
-    (out,) = Assessor().update(t, ["r"], srbm.state_at(t)[None], RADAR_P[None], [1e-4])
+    # Its boost mode under the tracker's output floor (dropped from its estimate), or the
+    # window past, the same climbing state coasts.
+    (out,) = Assessor().update(t, ["S1"], tr.state_at(t)[None], RADAR_P[None], [0.009])
+    assert out.impact_kind == "predicted"
+    a.update(t + YOUNG_TRACK_S - 5.0, ["S1"], tr.state_at(t)[None], RADAR_P[None], [bp])
+    (out,) = a.update(t + YOUNG_TRACK_S, ["S1"], tr.state_at(t)[None], RADAR_P[None], [bp])
     assert out.impact_kind == "predicted"
 
 

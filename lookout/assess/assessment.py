@@ -300,7 +300,10 @@ BURNOUT_FLOOR_M = 6_800.0
 #: born 90 s into a space launch's 120 s first stage, at 39 km, had 0.044 then 0.018 boost
 #: probability at 0 and 5 s, 0.999 at 10 s; taken as coasting at 5 s, its ballistic impact was
 #: claimed in India's EEZ (generated world seed 21, #5, every partner's picture).
+#: ... unless its boost mode is under the tracker's output floor (``output_mode_floor``, 1 %):
+#: left out of its reported estimate, the tracker has dropped the boost hypothesis.
 YOUNG_TRACK_S = TrackerConfig().young_boost_s
+MODE_FLOOR = TrackerConfig().output_mode_floor
 
 
 @dataclass
@@ -426,7 +429,7 @@ class Assessor:
         rising = vr > -norm.ppf(COAST_CONFIDENCE) * sig_vr
         low = alt < BURNOUT_FLOOR_M
         for i, m in enumerate(mems):
-            young = not m.ground_t or t[i] - m.ground_t[0] < YOUNG_TRACK_S
+            young = (not m.ground_t or t[i] - m.ground_t[0] < YOUNG_TRACK_S) and bp[i] >= MODE_FLOOR
             if coasting[i] and rising[i] and (low[i] or young) and m.parent is None:
                 coasting[i] = m.seen_boost
         for i, m in enumerate(mems):
