@@ -923,6 +923,32 @@ def test_a_coast_is_claimed_above_the_lowest_burnout_not_below(truth):
         assert out[0].impact_kind == kind, (t, out[0].impact_kind)
 
 
+def test_a_young_track_climbing_in_its_burn_above_the_floor_claims_no_impact(truth):
+    """Issue 13 (generated world seed 21, #5): a space launch's radar-only track born 90 s into
+    its 120 s first stage at 39 km, 0.044 then 0.018 boost probability at 0 and 5 s (its
+    priors' against a thrust not yet measured; 0.999 at 10 s), was taken as coasting and its
+    ballistic impact claimed in India's EEZ. Within its tracker's young window
+    (``YOUNG_TRACK_S``) a climbing track never seen thrusting is not known to coast: only
+    instantaneous impact points."""
+    from lookout.assess.assessment import BURNOUT_FLOOR_M, YOUNG_TRACK_S
+
+    _, tr = truth["slv"]
+    t0 = 90.0
+    assert ecef_to_geodetic(tr.state_at(t0)[:3])[2] > BURNOUT_FLOOR_M
+    a = Assessor()
+    for t, bp in ((t0, 0.044), (t0 + 5.0, 0.018)):
+        (out,) = a.update(t, ["S1"], tr.state_at(t)[None], RADAR_P[None], np.array([bp]))
+        assert out.impact_kind != "predicted", (t, out.impact_kind, out.impact_area)
+        assert out.burnout_time is None
+    # Its boost mode under the tracker's output floor (dropped from its estimate), or the
+    # window past, the same climbing state coasts.
+    (out,) = Assessor().update(t, ["S1"], tr.state_at(t)[None], RADAR_P[None], [0.009])
+    assert out.impact_kind == "predicted"
+    a.update(t + YOUNG_TRACK_S - 5.0, ["S1"], tr.state_at(t)[None], RADAR_P[None], [bp])
+    (out,) = a.update(t + YOUNG_TRACK_S, ["S1"], tr.state_at(t)[None], RADAR_P[None], [bp])
+    assert out.impact_kind == "predicted"
+
+
 def lowest_first_stage_burnout_m() -> float:
     """Each catalogue vehicle flown from sea level at the guidance's most depressed pitch-over
     (``KICK_MAX``) for its full first-stage burn: the lowest altitude of a burnout, among those
