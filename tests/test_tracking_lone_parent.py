@@ -13,15 +13,15 @@ from lookout.tracking.store import TrackStore
 
 
 def _store(hits_kid: int = 1):
-    """Rows 0: a parent (id 0), 1: its piece (id 1) born on ``hits_kid`` detections, 2: an
-    unrelated track (id 2)."""
+    """Rows 0: a parent (id 0, never seen thrusting), 1: its piece (id 1) born on ``hits_kid``
+    detections, 2: an unrelated track (id 2)."""
     tracks = TrackStore()
     xm = np.zeros((1, NMODE, NX))
     Pm = np.broadcast_to(np.eye(NX), (1, NMODE, NX, NX)).copy()
     mu = np.full((1, NMODE), 1.0 / NMODE)
-    (pid,) = tracks.add(xm, Pm, mu, 0.0, 5, 0.0, 10.0)
-    tracks.add(xm, Pm, mu, 1.0, hits_kid, 0.0, 10.0, parent=np.array([pid]))
-    tracks.add(xm, Pm, mu, 1.0, 5, 0.0, 10.0)
+    (pid,) = tracks.add(xm, Pm, mu, 299.0, 5, 0.0, 10.0)
+    tracks.add(xm, Pm, mu, 300.0, hits_kid, 0.0, 10.0, parent=np.array([pid]))
+    tracks.add(xm, Pm, mu, 300.0, 5, 0.0, 10.0)
     return tracks
 
 
@@ -47,6 +47,12 @@ def test_piece_keeps_it_otherwise():
     # A third track gates it too: left to GNN.
     ok3 = [[1, 0], [1, 0], [1, 1]]
     ia, jb = _assign(_store(), [1, 2], [0, 1], ok3)
+    assert ia.tolist() == [1, 2] and jb.tolist() == [0, 1]
+    # A piece born next to its parent seen thrusting a moment before (its motion its own
+    # from the burnout): GNN's.
+    tracks = _store()
+    tracks.boosted[0] = 299.0
+    ia, jb = _assign(tracks, [1, 2], [0, 1], [[1, 0], [1, 0], [0, 1]])
     assert ia.tolist() == [1, 2] and jb.tolist() == [0, 1]
     # A piece with detections of its own (its state no longer its parent's): left to GNN.
     ia, jb = _assign(_store(hits_kid=2), [1], [0], [[1, 0], [1, 0], [0, 0]])

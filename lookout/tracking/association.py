@@ -232,10 +232,11 @@ class Associator:
 
     def _lone_to_parent(self, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that GNN gave to a piece born on a
-        single detection next to its parent (``parent``), gated by those two tracks alone, the
-        parent left without one, given to the parent instead. Such a piece's state, beyond
-        the one detection it was born on, is its parent's estimate loosened
-        (``initiation.radar_priors``): on another radar it predicts what its parent does, so
+        single detection next to a parent not seen thrusting (``parent``, ``boosted``), gated
+        by those two tracks alone, the parent left without one, given to the parent instead.
+        Such a piece's state, beyond the one detection it was born on, is its parent's
+        estimate loosened (``initiation.radar_priors``): on another radar it predicts what
+        its parent does, so
         its fit to the detection is the parent's, not evidence that the detection is its
         own, and its looser covariance makes GNN's cost differ from the parent's by noise.
         Given to the piece, the detection puts the parent's range from that radar into the
@@ -249,12 +250,16 @@ class Associator:
         kid = np.flatnonzero((tracks.parent[rows] >= 0) & (tracks.hits[rows] == 1))
         if kid.size == 0:
             return ia, jb
-        ia = ia.copy()
         par = tracks.parent[rows[kid]]
         pos = np.minimum(np.searchsorted(tracks.ids[: tracks.n], par), tracks.n - 1)
-        for k, p in zip(
-            kid.tolist(), np.where(tracks.ids[pos] == par, pos, -1).tolist(), strict=True
-        ):
+        # A parent seen thrusting within ``separation_lookback_s`` of the piece's birth: the
+        # piece dropped then has its own motion (coasting, its own drag) and its fit is its
+        # own (``tests/test_tracking_separation.py``, a stage spent in the air, seed 3: given
+        # to the parent, the parent's track took the stage).
+        unseen = tracks.born[rows[kid]] - tracks.boosted[pos] > self.config.separation_lookback_s
+        ia = ia.copy()
+        live = (tracks.ids[pos] == par) & unseen
+        for k, p in zip(kid.tolist(), np.where(live, pos, -1).tolist(), strict=True):
             j = int(jb[k])
             r = np.flatnonzero(cand == p)
             if r.size != 1 or np.isin(r[0], ia) or not ok[r[0], j] or ok[:, j].sum() != 2:
