@@ -184,6 +184,7 @@ class Associator:
         ia, jb = gnn(ok, cost_all)
         if ia.size and kind == "radar":
             jb = self._order_births(scan, cand, ia, jb, ok, xbar, H)
+            ia, jb = self._lone_to_parent(cand, ia, jb, ok)
         formation = None
         if ia.size:  # a formation's track updated alone carries the pair's relative state
             jb, formation = self.formations.order_siblings(
@@ -228,6 +229,44 @@ class Associator:
         bdll = self._log_pd - density - 0.5 * (cost_all[bi, bj] + m * _LOG_2PI)
         self.branches = (bi, bj, bdll, reach[bi, bj])
         return ia, jb, formation, dll, near, reach[ia, jb]
+
+    def _lone_to_parent(self, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
+        """The assignment ``ia``, ``jb`` with a detection that GNN gave to a piece born on a
+        single detection next to a parent not seen thrusting (``parent``, ``boosted``), gated
+        by those two tracks alone, the parent left without one, given to the parent instead.
+        Such a piece's state, beyond the one detection it was born on, is its parent's
+        estimate loosened (``initiation.radar_priors``): on another radar it predicts what
+        its parent does, so
+        its fit to the detection is the parent's, not evidence that the detection is its
+        own, and its looser covariance makes GNN's cost differ from the parent's by noise.
+        Given to the piece, the detection puts the parent's range from that radar into the
+        piece too: mrbm-iran-israel's MRBM-2 RV track (927, born on il-ewr-north's RV
+        detection next to its stage's 915) took us-fbx-negev's lone stage detection at 241.0
+        s (cost -15.2 against -13.5); from the next scan both tracks held that radar's range
+        of the stage, neither gated the RV's (59 m off), a third track started on it and the
+        two younger became ghosts 200-850 m off both objects (NEES 10^3-10^5) until 355 s."""
+        tracks = self.tracks
+        rows = cand[ia]
+        kid = np.flatnonzero((tracks.parent[rows] >= 0) & (tracks.hits[rows] == 1))
+        if kid.size == 0:
+            return ia, jb
+        par = tracks.parent[rows[kid]]
+        pos = np.minimum(np.searchsorted(tracks.ids[: tracks.n], par), tracks.n - 1)
+        # A parent seen thrusting within ``separation_lookback_s`` of the piece's birth: the
+        # piece dropped then has its own motion (coasting, its own drag) and its fit is its
+        # own (``tests/test_tracking_separation.py``, a stage spent in the air, seed 3: given
+        # to the parent, the parent's track took the stage).
+        unseen = tracks.born[rows[kid]] - tracks.boosted[pos] > self.config.separation_lookback_s
+        ia = ia.copy()
+        live = (tracks.ids[pos] == par) & unseen
+        for k, p in zip(kid.tolist(), np.where(live, pos, -1).tolist(), strict=True):
+            j = int(jb[k])
+            r = np.flatnonzero(cand == p)
+            if r.size != 1 or np.isin(r[0], ia) or not ok[r[0], j] or ok[:, j].sum() != 2:
+                continue
+            ia[k] = r[0]
+        order = np.argsort(ia, kind="stable")
+        return ia[order], jb[order]
 
     def _order_births(self, scan: Scan, cand, ia, jb, ok, xbar, H) -> np.ndarray:
         """The detections ``jb`` of the tracks ``cand[ia]`` with, for a confirmed track that
