@@ -587,18 +587,28 @@ def _me_mrbm_israel(d: _Draw) -> tuple[list[Drawn], str, str]:
     return out, desc + _how(apogee), "Like Iran's launches on Israel of 13-14 Apr and 1 Oct 2024."
 
 
-def _me_srbm_gulf(d: _Draw) -> tuple[list[Drawn], str, str]:
+def _regional_srbm(
+    d: _Draw, land: dict, sea: dict, az: tuple[float, float], rng_min_km: float, salvo_max: int
+) -> tuple[list[Drawn], str, float, float, str | float, int]:
+    """A salvo of 1..``salvo_max`` solid SRBMs from a site on ``land`` or (three times in
+    ten) at ``sea``, on a bearing in ``az``, depressed or ``rng_min_km``-550 km: the flights,
+    "from X" / "at sea X", bearing, range, loft and count."""
     at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.3)
-    name, site = d.kept("site", lambda: d.pick(IRAN_SEA if at_sea else IRAN_SOUTH))
+    name, site = d.kept("site", lambda: d.pick(sea if at_sea else land))
     loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "depressed",
                                            "lofted"]))  # fmt: skip
-    az = d.u(190, 260)
-    rng_km = d.u(*DEPRESSED_RANGE_KM) if loft == "depressed" else d.u(200, 550)
+    bearing = d.u(*az)
+    rng_km = d.u(*DEPRESSED_RANGE_KM) if loft == "depressed" else d.u(rng_min_km, 550)
     apogee = _loft(d, loft, rng_km, (130, 220))
-    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(3)))
-    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
+    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(salvo_max)))
+    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, bearing, rng_km), apogee, n,
                  d.u(60, 150))  # fmt: skip
     where = ("at sea " if at_sea else "from ") + name
+    return out, where, bearing, rng_km, apogee, n
+
+
+def _me_srbm_gulf(d: _Draw) -> tuple[list[Drawn], str, str]:
+    out, where, az, rng_km, apogee, n = _regional_srbm(d, IRAN_SOUTH, IRAN_SEA, (190, 260), 200, 3)
     desc = f"{n} SRBM(s) {where} towards Arabia, {rng_km:.0f} km on bearing {az:.0f}, "
     return out, desc + _how(apogee), "Like the Fateh-110-class launches of Iran's Gulf drills."
 
@@ -659,17 +669,7 @@ SRIHARIKOTA = (13.72, 80.23)
 
 
 def _sa_srbm(d: _Draw) -> tuple[list[Drawn], str, str]:
-    at_sea = d.kept("at_sea", lambda: d.u(0, 1) < 0.3)
-    name, site = d.kept("site", lambda: d.pick(BAY_SEA if at_sea else ODISHA))
-    loft = d.kept("loft", lambda: d.pick(["minimum-energy", "minimum-energy", "depressed",
-                                           "lofted"]))  # fmt: skip
-    az = d.u(120, 190)
-    rng_km = d.u(*DEPRESSED_RANGE_KM) if loft == "depressed" else d.u(150, 550)
-    apogee = _loft(d, loft, rng_km, (130, 220))
-    n = d.kept("salvo", lambda: 1 + int(d.rng.integers(2)))
-    out = _salvo(d, "SRBM", "srbm-solid", site, _point(*site, az, rng_km), apogee, n,
-                 d.u(60, 150))  # fmt: skip
-    where = ("at sea " if at_sea else "from ") + name
+    out, where, az, rng_km, apogee, n = _regional_srbm(d, ODISHA, BAY_SEA, (120, 190), 150, 2)
     desc = f"{n} SRBM(s) {where}, {rng_km:.0f} km on bearing {az:.0f}, " + _how(apogee)
     return out, desc, "Like the Prithvi / Pralay tests from the Odisha coast (2021-2024)."
 
