@@ -236,9 +236,9 @@ class Associator:
         by those two tracks alone, the parent left without one, given to the parent instead.
         Such a piece's state, beyond the one detection it was born on, is its parent's
         estimate loosened (``initiation.radar_priors``): on another radar it predicts what
-        its parent does, so
-        its fit to the detection is the parent's, not evidence that the detection is its
-        own, and its looser covariance makes GNN's cost differ from the parent's by noise.
+        its parent does, so its fit to the detection is the parent's, not evidence that the
+        detection is its own, and its looser covariance makes GNN's cost differ from the
+        parent's by noise.
         Given to the piece, the detection puts the parent's range from that radar into the
         piece too: mrbm-iran-israel's MRBM-2 RV track (927, born on il-ewr-north's RV
         detection next to its stage's 915) took us-fbx-negev's lone stage detection at 241.0
