@@ -179,3 +179,21 @@ def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed):
         assert np.median(nees) <= chi2.ppf(0.99, 6), (traj.object_id, np.median(nees))
         owner[traj.object_id] = own
     assert len(set(owner.values())) == 2, owner
+
+
+def test_separation_moments_of_a_pair_far_below_its_staging_family_are_finite():
+    """A pair parted at a thrusting track keeps its push posterior on the staging family's
+    scale (``Formations._order``); a row thousands of nats below it underflowed to 0 and gave
+    a NaN speed (world set 21's Tanegashima launch, in a partner's picture)."""
+    from types import SimpleNamespace
+
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.formations import SEPARATION_GRID_MPS, Formations
+
+    tracks = SimpleNamespace(ids=np.array([7]), twin=np.array([-1]))
+    formations = Formations(TrackerConfig(), tracks)
+    row = -0.5 * ((SEPARATION_GRID_MPS - 3.0) / 0.5) ** 2 - 5000.0
+    formations._separation[7] = row
+    mean, var = formations._separation_moments(np.array([0]))
+    assert np.isfinite(mean).all() and np.isfinite(var).all()
+    assert abs(mean[0] - 3.0) < 0.5

@@ -220,7 +220,10 @@ class Formations:
     def _separation_moments(self, young: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the separation speed of tracks ``young``."""
         v = SEPARATION_GRID_MPS
-        pw = np.exp(self._separation_logp(young))
+        # Each row on its own scale: a pair's row may lie far below its staging family's
+        # (``_order`` scales both by their common top), where ``exp`` would underflow to 0.
+        lp = self._separation_logp(young)
+        pw = np.exp(lp - lp.max(axis=1, keepdims=True)) if lp.size else lp
         pw /= pw.sum(axis=1, keepdims=True)
         mean = pw @ v
         var = np.maximum(pw @ (v * v) - mean**2, 0.0) + (_GRID_STEP * mean) ** 2 / 12.0
