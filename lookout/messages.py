@@ -663,6 +663,10 @@ class LaunchNotice(Message, tag="launch_notice"):
                     raise ValueError(f"{where}.polygon_rad: expected 3 or more [lat, lon] corners")
                 for lat, lon in h.polygon_rad:
                     _check_lat_lon(f"{where}.polygon_rad", lat, lon)
+                from lookout.geodesy import ring_round_pole
+
+                if ring_round_pole(np.degrees([lon for _, lon in h.polygon_rad])):
+                    raise ValueError(f"{where}.polygon_rad: goes round a pole, expected a polygon")
             else:
                 if any(v is None for v in circle):
                     raise ValueError(f"{where}: expected lat_rad, lon_rad, radius_m or a polygon")
