@@ -141,9 +141,7 @@ def test_hazard_areas_across_the_antimeridian():
     data["notices"][0]["hazard_areas"] = [{"polygon": box_deg}]
     (n,) = parse(data).notices
     n.message().check()
-    data["notices"][0]["hazard_areas"] = [
-        {"polygon": [[80, 0], [80, 90], [80, 180], [80, -90]]}
-    ]
+    data["notices"][0]["hazard_areas"] = [{"polygon": [[80, 0], [80, 90], [80, 180], [80, -90]]}]
     with pytest.raises(ScenarioError, match=r"hazard_areas\[0\]\.polygon = .*holds no pole"):
         parse(data)
     polar = [[rad(80.0), rad(lo)] for lo in (0.0, 90.0, 180.0, -90.0)]
