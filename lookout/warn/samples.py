@@ -224,7 +224,7 @@ def _formats_section() -> list[str]:
         "  2024 (Innlandet, Agder, Vestland, Trøndelag), without the few municipalities that",
         "  changed county since. Jan Mayen and Bouvet Island are not areas.",
         "- Australia: its eight states and territories, and Christmas Island and the Cocos",
-        "  (Keeling) Islands (Natural Earth's admin-0 \"Indian Ocean Territories\", an area each,",
+        "  (Keeling) Islands (Natural Earth's admin-0 Indian Ocean Territories, an area each,",
         "  coded by their ISO 3166-1 codes CX and CC, which stand for them: they have no ISO",
         "  3166-2 code). Norfolk Island and Heard Island are not areas; their coasts count for the",
         "  EEZ.",
