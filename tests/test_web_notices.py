@@ -40,7 +40,9 @@ def _pacific():
 
 
 def _policy(sc, release_notice: bool) -> Policy:
-    ids = {p.id: [s.spec["id"] for s in sc.sensors if s.spec["partner"] == p.id] for p in sc.partners}
+    ids = {p.id: [] for p in sc.partners}
+    for s in sc.sensors:
+        ids[s.spec["partner"]].append(s.spec["id"])
     classes = ["heartbeat", "launch_notice"] if release_notice else ["heartbeat"]
     return Policy.from_dict({"partners": ids, "release": {"US": {"MX": classes}}})
 
@@ -180,7 +182,9 @@ def test_the_page_draws_the_notice_and_labels_the_matched_track_announced(slv_pa
     # Its details say by whom; the notice's labels are on the globe.
     pg.evaluate(f"lookout.select({matched[0]['id']!r})")
     assert "US notice US-VSFB-2024-064" in pg.inner_text("#details")
-    labels = pg.evaluate("[...document.querySelectorAll('#labels .notice')].map(d => d.textContent)")
+    labels = pg.evaluate(
+        "[...document.querySelectorAll('#labels .notice')].map((d) => d.textContent)"
+    )
     assert "US notice US-VSFB-2024-064 (space launch)" in labels
     assert {"US stage 1", "US stage 2"} <= set(labels)
     assert not errors
