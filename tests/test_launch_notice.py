@@ -349,6 +349,41 @@ def test_the_judge_takes_an_announced_flight_within_its_notice_as_no_threat():
         assert judged(changed) == {}, key
 
 
+AGNI = SLV.parent / "icbm-agni-indian-ocean.yaml"
+
+
+def test_the_agni_test_carries_indias_own_notice_and_stays_within_it():
+    """India announces its own Agni test (a NOTAM and a NAVAREA VIII warning): the flight, its
+    three stages and its payload stay within the notice (on 1407126 the scenario had none)."""
+    from types import SimpleNamespace
+
+    from lookout.warn.judge import announced_flights
+
+    sc = load(AGNI)
+    (n,) = sc.notices
+    assert (n.partner, n.kind, n.id) == ("IN", "test", "IN-AGNI-2012-01")
+    n.message().check()
+    ln = sc.launches[0]
+    launch = plan_cached(
+        ln.site_lat_deg, ln.site_lon_deg, ln.aim, ln.vehicle, object_id=ln.id,
+        launch_time=ln.time_s,
+    )  # fmt: skip
+    sim = SimpleNamespace(scenario=sc, launches=[launch], trajectories=fly([launch]))
+    assert announced_flights(sim) == {"ICBM-1": "IN/IN-AGNI-2012-01"}
+
+
+@pytest.mark.slow
+def test_the_announced_agni_test_gives_no_warning_of_india(tmp_path):
+    """icbm-agni-indian-ocean through the whole chain: India's desk, holding its own notice,
+    tells Odisha nothing (on 1407126: a PASSED_OVER for Odisha 45 s after the launch)."""
+    from lookout.app.demo import run_demo
+
+    res = run_demo(load(AGNI), speed=0, audit_path=tmp_path / "audit.sqlite", duration_s=600.0)
+    assert [a for a in res.state.alerts() if a.partner == "IN"] == []
+    tracks = [st for st in res.state.picture.current.values() if st.event_id is not None]
+    assert tracks and all(st.notices == ["IN/IN-AGNI-2012-01"] for st in tracks)
+
+
 @pytest.mark.slow
 def test_the_announced_slv_through_the_whole_chain_gives_no_alert(tmp_path):
     """slv-vandenberg with the US's notice through nodes, exchange, picture and desks (on
