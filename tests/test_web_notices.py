@@ -188,3 +188,10 @@ def test_the_page_draws_the_notice_and_labels_the_matched_track_announced(slv_pa
     assert "US notice US-VSFB-2024-064 (space launch)" in labels
     assert {"US stage 1", "US stage 2"} <= set(labels)
     assert not errors
+    # For the eye: build/notice-slv.png (not checked).
+    (Path(__file__).resolve().parents[1] / "build").mkdir(exist_ok=True)
+    pg.evaluate("""(() => { const v = window.lookout.viewer;
+        v.camera.setView({destination: Cesium.Cartesian3.fromDegrees(-128, 2, 1.6e7)});
+        window.lookout.drawNow(); })()""")
+    pg.wait_for_timeout(3000)
+    pg.screenshot(path=str(Path(__file__).resolve().parents[1] / "build" / "notice-slv.png"))
