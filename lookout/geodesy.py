@@ -139,3 +139,44 @@ def ground_range(pos_a: np.ndarray, pos_b: np.ndarray) -> np.ndarray:
     lat_a, lon_a, _ = ecef_to_geodetic(pos_a)
     lat_b, lon_b, _ = ecef_to_geodetic(pos_b)
     return geodesic_inverse(lat_a, lon_a, lat_b, lon_b)[0]
+
+
+def unwrap_lon_deg(lon_deg) -> np.ndarray:
+    """The longitudes (deg) of a ring's corners made continuous: each step from one corner to
+    the next taken the short way round (less than 180 deg), so a ring across the antimeridian
+    (170 E to 170 W) runs on past 180 (to 190) instead of the long way round the world."""
+    lon = np.asarray(lon_deg, dtype=float)
+    if lon.size == 0:
+        return lon
+    step = (np.diff(lon) + 180.0) % 360.0 - 180.0
+    return np.concatenate([lon[:1], lon[0] + np.cumsum(step)])
+
+
+def ring_round_pole(lon_deg) -> bool:
+    """Whether a closed ring's corners, each step taken the short way, go once round the
+    Earth's axis (the ring holds a pole and is no lon/lat polygon)."""
+    lon = unwrap_lon_deg(lon_deg)
+    if lon.size == 0:
+        return False
+    closing = (lon[0] - lon[-1] + 180.0) % 360.0 - 180.0
+    return abs(lon[-1] + closing - lon[0]) > 180.0
+
+
+def wrap_lonlat(geom):
+    """A lon/lat (degrees, shapely) geometry whose longitudes pass +-180 (drawn continuously
+    across the antimeridian) cut there and brought into [-180, 180], as GeoJSON wants it
+    (RFC 7946, 3.1.9); unchanged when already inside."""
+    import shapely
+    import shapely.affinity
+    from shapely.geometry import box
+
+    minx, _, maxx, _ = geom.bounds
+    if minx >= -180 and maxx <= 180:
+        return geom
+    pieces = []
+    for k in range(int(np.floor((minx + 180) / 360)), int(np.floor((maxx + 180) / 360)) + 1):
+        shift = -360.0 * k
+        part = geom.intersection(box(-180 - shift, -90, 180 - shift, 90))
+        if not part.is_empty:
+            pieces.append(shapely.affinity.translate(part, xoff=shift))
+    return shapely.union_all(pieces)

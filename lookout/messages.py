@@ -37,8 +37,12 @@ Version history (:data:`SCHEMA_VERSION`):
   impact's 95% region covers with their shares; empty when not given).
   :class:`SystemTrack` gains ``interim`` (false: a report instant's track, as before; true:
   an update of one track between report instants; optional: the version is not bumped, as for
-  ``impact_areas``, see docs/messages.md). :class:`LaunchNotice`, a partner's pre-launch
-  notification, and ``SystemTrack.notices`` (optional) came in the same way.
+  ``impact_areas``, see docs/messages.md).
+- 6: :class:`SystemTrack` gains ``notices`` (the partners' pre-launch notifications its
+  launch event matches; optional, empty when none), and :class:`LaunchNotice`, a partner's
+  pre-launch notification, is a new payload type. A version-5 system track (MessagePack or
+  JSON, without ``notices``) decodes with the list empty; version-5 envelopes are refused like
+  any other version.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ import msgspec
 import numpy as np
 
 #: Version of this schema; bumped on any change that old readers cannot decode.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Sensor kinds and the layout of their measurement vector ``z``.
 SENSOR_KINDS = ("radar", "infrared")
@@ -659,6 +663,10 @@ class LaunchNotice(Message, tag="launch_notice"):
                     raise ValueError(f"{where}.polygon_rad: expected 3 or more [lat, lon] corners")
                 for lat, lon in h.polygon_rad:
                     _check_lat_lon(f"{where}.polygon_rad", lat, lon)
+                from lookout.geodesy import ring_round_pole
+
+                if ring_round_pole(np.degrees([lon for _, lon in h.polygon_rad])):
+                    raise ValueError(f"{where}.polygon_rad: goes round a pole, expected a polygon")
             else:
                 if any(v is None for v in circle):
                     raise ValueError(f"{where}: expected lat_rad, lon_rad, radius_m or a polygon")

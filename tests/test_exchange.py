@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -220,7 +221,23 @@ def test_messages_round_trip_json_and_msgpack():
         assert decode_json(encode_json(m)) == m
         assert decode_msgpack(encode_msgpack(m)) == m
     assert decode_json(encode_json(messages), type=list[AnyMessage]) == messages
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION == 6
+
+
+def test_version_6_adds_system_track_notices_and_version_5_tracks_still_decode():
+    # Version 6 (issue 13): SystemTrack.notices, numbered; a version-5 track (written without
+    # the field) read without the verifier still decodes, with the list empty.
+    st = msgspec.structs.replace(system_track(["KR", "US"]), notices=["JP/JP-2024-1"])
+    v5 = msgspec.msgpack.decode(encode_msgpack(st))
+    del v5["notices"]
+    old = decode_msgpack(msgspec.msgpack.encode(v5))
+    assert isinstance(old, SystemTrack) and old.notices == [] and old.x == st.x
+    as_json = msgspec.json.decode(encode_json(st))
+    del as_json["notices"]
+    assert decode_json(msgspec.json.encode(as_json)).notices == []
+    assert decode_msgpack(encode_msgpack(st)).notices == ["JP/JP-2024-1"]
+    doc = (Path(__file__).parent.parent / "docs" / "messages.md").read_text()
+    assert "Schema version: **6**" in doc
 
 
 #: Float fields whose elements mix units (documented by their layout), and a probability.

@@ -113,6 +113,42 @@ def test_announcement_window_site_sector_and_hazards():
     assert an.fall_in_hazard(ellipse_polygon(-29.0, -134.0, cov))
 
 
+def test_hazard_areas_across_the_antimeridian():
+    # A Pacific range: a stage's polygon from 175 E to 175 W, and a circle about 179.5 E.
+    from lookout.messages import HazardArea
+    from lookout.warn.hazard import ellipse_polygon
+
+    rad = math.radians
+    box_deg = [[10.0, 175.0], [10.0, -175.0], [20.0, -175.0], [20.0, 175.0]]
+    an = Announcement.of(notice_of(hazard_areas=[
+        HazardArea(stage="2", polygon_rad=[[rad(a), rad(b)] for a, b in box_deg]),
+        HazardArea(stage="3", lat_rad=rad(-5.0), lon_rad=rad(179.5), radius_m=200e3),
+    ]))  # fmt: skip
+    cov = np.diag([5e3**2, 5e3**2])
+    minx, _, maxx, _ = an.hazards.bounds
+    assert -180.0 <= minx and maxx <= 180.0
+    # Inside the box on either side of 180, and not the long way round (0 E, 150 W).
+    assert an.fall_in_hazard(ellipse_polygon(15.0, 178.0, cov))
+    assert an.fall_in_hazard(ellipse_polygon(15.0, -178.0, cov))
+    assert an.fall_in_hazard(ellipse_polygon(15.0, 180.0, cov))  # an ellipse astride 180
+    assert not an.fall_in_hazard(ellipse_polygon(15.0, 0.0, cov))
+    assert not an.fall_in_hazard(ellipse_polygon(15.0, -150.0, cov))
+    # The circle reaches 1.3 degrees past 180 on the west side.
+    assert an.fall_in_hazard(ellipse_polygon(-5.0, -179.5, cov))
+    assert not an.fall_in_hazard(ellipse_polygon(-5.0, -176.0, cov))
+    # The scenario takes the same box; a ring round a pole is named.
+    data = raw_scenario()
+    data["notices"][0]["hazard_areas"] = [{"polygon": box_deg}]
+    (n,) = parse(data).notices
+    n.message().check()
+    data["notices"][0]["hazard_areas"] = [{"polygon": [[80, 0], [80, 90], [80, 180], [80, -90]]}]
+    with pytest.raises(ScenarioError, match=r"hazard_areas\[0\]\.polygon = .*holds no pole"):
+        parse(data)
+    polar = [[rad(80.0), rad(lo)] for lo in (0.0, 90.0, 180.0, -90.0)]
+    with pytest.raises(ValueError, match=r"hazard_areas\[0\]\.polygon_rad: goes round a pole"):
+        notice_of(hazard_areas=[HazardArea(polygon_rad=polar)]).check()
+
+
 # --- the exchange -----------------------------------------------------------------------------
 
 
@@ -311,6 +347,41 @@ def test_the_judge_takes_an_announced_flight_within_its_notice_as_no_threat():
         changed = copy.deepcopy(data)
         changed["notices"][0][key] = value
         assert judged(changed) == {}, key
+
+
+AGNI = SLV.parent / "icbm-agni-indian-ocean.yaml"
+
+
+def test_the_agni_test_carries_indias_own_notice_and_stays_within_it():
+    """India announces its own Agni test (a NOTAM and a NAVAREA VIII warning): the flight, its
+    three stages and its payload stay within the notice (on 1407126 the scenario had none)."""
+    from types import SimpleNamespace
+
+    from lookout.warn.judge import announced_flights
+
+    sc = load(AGNI)
+    (n,) = sc.notices
+    assert (n.partner, n.kind, n.id) == ("IN", "test", "IN-AGNI-2012-01")
+    n.message().check()
+    ln = sc.launches[0]
+    launch = plan_cached(
+        ln.site_lat_deg, ln.site_lon_deg, ln.aim, ln.vehicle, object_id=ln.id,
+        launch_time=ln.time_s,
+    )  # fmt: skip
+    sim = SimpleNamespace(scenario=sc, launches=[launch], trajectories=fly([launch]))
+    assert announced_flights(sim) == {"ICBM-1": "IN/IN-AGNI-2012-01"}
+
+
+@pytest.mark.slow
+def test_the_announced_agni_test_gives_no_warning_of_india(tmp_path):
+    """icbm-agni-indian-ocean through the whole chain: India's desk, holding its own notice,
+    tells Odisha nothing (on 1407126: a PASSED_OVER for Odisha 45 s after the launch)."""
+    from lookout.app.demo import run_demo
+
+    res = run_demo(load(AGNI), speed=0, audit_path=tmp_path / "audit.sqlite", duration_s=600.0)
+    assert [a for a in res.state.alerts() if a.partner == "IN"] == []
+    tracks = [st for st in res.state.picture.current.values() if st.event_id is not None]
+    assert tracks and all(st.notices == ["IN/IN-AGNI-2012-01"] for st in tracks)
 
 
 @pytest.mark.slow

@@ -93,6 +93,8 @@ PLACES = [
     ("Exmouth", -21.9300, 114.1300, "AU", "WA", False),
     ("Hobart", -42.8821, 147.3272, "AU", "TAS", True),
     ("Lord Howe Island", -31.5530, 159.0820, "AU", "NSW", False),
+    ("Flying Fish Cove", -10.4217, 105.6791, "AU", "CX", False),
+    ("West Island", -12.1883, 96.8290, "AU", "CC", False),
     ("Tijuana", 32.5149, -117.0382, "MX", "02", True),
     ("La Paz", 24.1426, -110.3128, "MX", "03", True),
     ("Mexico City", 19.4326, -99.1332, "MX", "09", True),
@@ -156,7 +158,13 @@ def test_the_new_partners_first_level_areas_and_codes():
     assert len(jo) == 12 and all(("ISO 3166-2", f"JO-{a.code}") in a.geocodes for a in jo)
     assert A.area("JO", "AQ").name_local == "محافظة العقبة"
     assert len(A.areas("IN")) == 36 and A.area("IN", "IN-OR").name("hi") == "ओडिशा"
-    assert [a.code for a in A.areas("AU")] == ["ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"]
+    assert [a.code for a in A.areas("AU")] == [
+        "ACT", "CC", "CX", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"
+    ]  # fmt: skip
+    # The Indian Ocean Territories (Natural Earth admin-0 IOA), on their own islands' time.
+    assert A.area("AU", "CX").timezone == "Indian/Christmas"
+    assert A.area("AU", "CC").geocodes == (("ISO 3166-1", "CC"),)
+    assert A.area("AU", "CC").name_en == "Cocos (Keeling) Islands"
     assert A.area("AU", "WA").timezone == "Australia/Perth"
     mx = A.areas("MX")
     assert [a.code for a in mx] == [f"{i:02d}" for i in range(1, 33)]
@@ -186,6 +194,11 @@ def test_the_new_partners_eez_is_approximately_right():
     # fall in the southern Indian Ocean: nobody's here.
     assert A.in_eez("IN", [19.0, 11.5, -23.0], [87.5, 93.5, 98.5]).tolist() == [True, True, False]
     assert not A.in_eez("AU", -23.0, 98.5)[0] and A.in_eez("AU", -23.5, 112.5)[0]
+    # 150 km off Christmas Island and off the Cocos (Keeling) Islands: Australia's; the
+    # Agni-V's second stage falls 400 km south of the Cocos, 30 km beyond 200 nmi: not.
+    assert A.in_eez("AU", [-11.8, -13.5, -15.82], [105.7, 96.8, 96.50]).tolist() == [
+        True, True, False
+    ]  # fmt: skip
     assert A.in_eez("MX", [29.0, 20.0], [-116.2, -125.0]).tolist() == [True, False]
     assert A.in_eez("NO", [71.5, 76.0], [30.0, 15.0]).tolist() == [True, True]
     assert A.in_eez("GB", [57.5, 50.0], [0.5, -1.0]).tolist() == [True, False]

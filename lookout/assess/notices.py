@@ -13,7 +13,9 @@ estimate's uncertainty (a 99.9 % gate, as the launch events' own gates):
   predicted impact point) seen from the announced site *beyond its uncertainty* outside the
   sector (the point's 99.9 % region and the launch area both wholly outside it);
 - :attr:`Announcement.hazards`: the hazard areas as one lon/lat geometry (``shapely``), for a
-  fall's ellipse to be held against.
+  fall's ellipse to be held against; a polygon's sides each go the short way round (less
+  than 180 degrees of longitude) and an area across the antimeridian is cut there, its
+  longitudes in [-180, 180].
 
 Angles in radians, lengths in metres, times in seconds from the scenario epoch.
 """
@@ -27,7 +29,7 @@ import numpy as np
 import shapely
 
 from lookout.assess.events import LAUNCH_GATE_CHI2, LAUNCH_TIME_FLOOR_S, LAUNCH_TIME_SIGMAS
-from lookout.geodesy import geodesic_direct, geodesic_inverse
+from lookout.geodesy import geodesic_direct, geodesic_inverse, unwrap_lon_deg, wrap_lonlat
 from lookout.messages import LaunchNotice
 from lookout.timebase import ns_to_s
 
@@ -57,8 +59,9 @@ class Announcement:
         polys = []
         for h in msg.hazard_areas:
             if h.polygon_rad:
-                ring = [(math.degrees(lon), math.degrees(lat)) for lat, lon in h.polygon_rad]
-                polys.append(shapely.Polygon(ring).buffer(0))
+                # Each side the short way round: a polygon across 180 E stays whole.
+                la, lo = np.degrees(np.asarray(h.polygon_rad, dtype=float)).T
+                polys.append(shapely.Polygon(np.column_stack([unwrap_lon_deg(lo), la])).buffer(0))
             else:
                 az = np.linspace(0.0, 2.0 * np.pi, CIRCLE_VERTICES, endpoint=False)
                 la, lo = geodesic_direct(
@@ -69,7 +72,8 @@ class Announcement:
                 lo0 = np.degrees(h.lon_rad)
                 lo = lo0 + (np.degrees(lo) - lo0 + 180.0) % 360.0 - 180.0
                 polys.append(shapely.Polygon(np.column_stack([lo, np.degrees(la)])))
-        hazards = shapely.union_all(polys) if polys else None
+        # Cut at the antimeridian into [-180, 180], where the points held against it are.
+        hazards = wrap_lonlat(shapely.union_all(polys)) if polys else None
         if hazards is not None:
             shapely.prepare(hazards)
         return cls(
@@ -131,7 +135,9 @@ class Announcement:
 
     def fall_in_hazard(self, ellipse) -> bool:
         """Whether a fall's ellipse (a lon/lat polygon) meets one of the hazard areas."""
-        return self.hazards is not None and bool(shapely.intersects(self.hazards, ellipse))
+        return self.hazards is not None and bool(
+            shapely.intersects(self.hazards, wrap_lonlat(ellipse))
+        )
 
 
 __all__ = ["Announcement"]

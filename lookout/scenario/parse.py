@@ -12,11 +12,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import shapely
 import yaml
 
 from lookout import fields
 from lookout.flight import Aim, AimError, TurnSpec
+from lookout.geodesy import ring_round_pole, unwrap_lon_deg
 from lookout.physics.vehicles import CatalogueError, catalogue
 from lookout.scenario.document import (
     AimDocument,
@@ -216,7 +218,12 @@ class _Checker:
             if h.polygon is not None and (h.center is not None or h.radius_km is not None):
                 self.fail(wh, raw["hazard_areas"][k], "a circle (center, radius_km) or a polygon")
             if h.polygon is not None:
-                if not shapely.Polygon([(lo, la) for la, lo in h.polygon]).is_valid:
+                la, lo = np.asarray(h.polygon, dtype=float).T
+                if ring_round_pole(lo):
+                    self.fail(f"{wh}.polygon", raw["hazard_areas"][k]["polygon"],
+                              "corners round a polygon that holds no pole")  # fmt: skip
+                # Each side the short way round (a polygon may cross 180 E).
+                if not shapely.Polygon(np.column_stack([unwrap_lon_deg(lo), la])).is_valid:
                     self.fail(f"{wh}.polygon", raw["hazard_areas"][k]["polygon"],
                               "corners in order round a simple polygon")  # fmt: skip
                 areas.append((h.stage, None, tuple(tuple(c) for c in h.polygon)))

@@ -4,7 +4,9 @@ Routes (``view`` is ``all`` or a partner id, among those the server offers):
 
 - ``GET /`` the page (``?view=JP`` for a partner's); ``/static/*`` its files; ``/cesium/*`` the
   pinned CesiumJS (``lookout.web.cesium``).
-- ``GET /api/meta?view=`` scenario, epoch, mode (live or replay), views, the view's sensors.
+- ``GET /api/meta?view=`` scenario, epoch, mode (live or replay), views, the view's sensors
+  and the pre-launch notifications it holds (``notices``, ``lookout.web.notices``);
+  ``GET /api/notices?view=`` those notifications as GeoJSON, cut at the antimeridian.
 - ``GET /api/log?view=&since=N`` the view's log entries from N (``lookout.web.history``);
   ``GET /api/stream?view=&since=N`` the same as server-sent events (``event: log``), as they come.
 - ``GET /api/picture?view=`` the current picture: :class:`PictureSnapshot`, msgspec JSON, each
@@ -42,6 +44,7 @@ from lookout.exchange.policy import Policy
 from lookout.scenario import Scenario
 from lookout.web.alerts import Alert, AlertStore
 from lookout.web.history import PictureHistory
+from lookout.web.notices import notice_layer, notices_geojson
 from lookout.web.sensors import sensor_layer
 
 STATIC_DIR = Path(str(resources.files("lookout.web").joinpath("static")))
@@ -112,6 +115,7 @@ class WebState:
             self.alerts = AlertStore(self.now_utc)
         self.alerts.on_add.append(self._on_alert)
         self._sensors: dict[str, list[dict]] = {}
+        self._notices: dict[str, list[dict]] = {}
         self._outbox: collections.deque = collections.deque()
         self._wake_pending = False
 
@@ -183,6 +187,12 @@ class WebState:
             self._sensors[view] = sensor_layer(self.scenario, self.policy, view)
         return self._sensors[view]
 
+    def notices(self, view: str) -> list[dict]:
+        """The pre-launch notifications ``view`` holds (``lookout.web.notices``)."""
+        if view not in self._notices:
+            self._notices[view] = notice_layer(self.scenario, self.policy, view)
+        return self._notices[view]
+
     def _on_alert(self, alert: Alert) -> None:
         t = (alert.sent - self.epoch).total_seconds()
         summary = alert.summary(self.alerts.now())
@@ -227,12 +237,22 @@ def make_app(state: WebState, cesium_dir: Path | None = None) -> Starlette:
                 "speed": state.speed,
                 "done": state.done,
                 "view": view,
-                "views": [{"id": v, "name": "common picture" if v == "all" else names.get(v, v)}
-                          for v in state.views],  # fmt: skip
+                "views": [
+                    {"id": v, "name": "common picture" if v == "all" else names.get(v, v)}
+                    for v in state.views
+                ],  # fmt: skip
                 "stale_s": state.history.stale_s,
                 "sensors": state.sensors(view),
+                "notices": state.notices(view),
                 "cesium": cesium.CESIUM_VERSION,
             },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def notices(request: Request) -> Response:
+        return JSONResponse(
+            notices_geojson(state.notices(view_of(request))),
+            media_type="application/geo+json",
             headers={"Cache-Control": "no-store"},
         )
 
@@ -343,6 +363,7 @@ def make_app(state: WebState, cesium_dir: Path | None = None) -> Starlette:
         Route("/", index),
         Route("/favicon.ico", favicon),
         Route("/api/meta", meta),
+        Route("/api/notices", notices),
         Route("/api/log", log_entries),
         Route("/api/stream", stream),
         Route("/api/picture", picture),
@@ -496,4 +517,3 @@ def _quiet_server_class():
 
 def _QuietServer(config):  # noqa: N802 - a class made on first use (uvicorn imported lazily)
     return _quiet_server_class()(config)
-

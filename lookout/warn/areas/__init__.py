@@ -29,9 +29,10 @@ import shapely
 import shapely.affinity
 import shapely.ops
 from pyproj import Geod
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import mapping, shape
 
 from lookout.errors import LookoutError
+from lookout.geodesy import wrap_lonlat
 
 #: Partner countries whose areas are shipped.
 COUNTRIES = ("JP", "KR", "US", "IL", "JO", "IN", "AU", "MX", "GB", "NO")
@@ -239,17 +240,8 @@ def wrap_lon(lon_deg):
 
 def wrap_geometry(geom):
     """A lon/lat geometry whose longitudes pass +-180 (a track across the antimeridian drawn
-    continuously), cut there and brought into [-180, 180]."""
-    minx, _, maxx, _ = geom.bounds
-    if minx >= -180 and maxx <= 180:
-        return geom
-    pieces = []
-    for k in range(int(np.floor((minx + 180) / 360)), int(np.floor((maxx + 180) / 360)) + 1):
-        shift = -360.0 * k
-        part = geom.intersection(box(-180 - shift, -90, 180 - shift, 90))
-        if not part.is_empty:
-            pieces.append(shapely.affinity.translate(part, xoff=shift))
-    return shapely.union_all(pieces)
+    continuously), cut there and brought into [-180, 180] (``lookout.geodesy.wrap_lonlat``)."""
+    return wrap_lonlat(geom)
 
 
 def areas_meeting(country: str, geometry, *, land: bool = False) -> list[Area]:

@@ -207,7 +207,8 @@ function drawTrack(tr, t) {
   const carto = Cesium.Cartographic.fromCartesian(pos);
   ents.point.position = pos;
   ents.point.point.color = colour(css);
-  const label = [`${tr.id}${cls ? " " + cls : ""}`, `${fmt(carto.height / 1e3)} km`];
+  const announced = a && a.announced && a.announced.length ? " announced" : "";
+  const label = [`${tr.id}${cls ? " " + cls : ""}${announced}`, `${fmt(carto.height / 1e3)} km`];
   show(ents.point, true);
   setPts(ents.drop, [pos, Cesium.Cartesian3.fromRadians(carto.longitude, carto.latitude, 0)]);
   show(ents.drop, true);
@@ -364,7 +365,49 @@ function drawSensors() {
   const classes = Object.entries(CLASS_COLOUR).map(([k, v]) => `<span class="swatch" style="background:${v}"></span>${k}`).join(" ");
   $("legend").innerHTML = `Sensors and coverage: ${legend}<br>Tracks by class: ${classes}; ` +
     "trail glow = boost, solid = coast, dashed = reentry; dashed white = predicted path; " +
-    "red ring = 95% impact ellipse; yellow ring = launch point ellipse. Heights in km above the WGS84 ellipsoid.";
+    "red ring = 95% impact ellipse; yellow ring = launch point ellipse; violet: a partner's launch notice " +
+    "(launch area, dashed azimuth sector, filled hazard areas), \"announced\" on a track that matches one. " +
+    "Heights in km above the WGS84 ellipsoid.";
+}
+
+// The partners' pre-launch notifications the view holds, each from when it was issued: its
+// launch area, its azimuth sector (dashed) and its hazard areas (filled), in violet.
+const NOTICE_COLOUR = "#c39bff";
+let noticeEnts = [];
+function drawNotices() {
+  for (const x of noticeEnts) for (const e of x.ents) viewer.entities.remove(e);
+  noticeEnts = [];
+  const line = (pts, width, material) =>
+    viewer.entities.add({ polyline: { positions: degPositions(pts), width, material, arcType: Cesium.ArcType.GEODESIC } });
+  for (const n of meta.notices || []) {
+    const ents = [line(n.site.outline, 2, colour(NOTICE_COLOUR)),
+                  line(n.sector.outline, 1, new Cesium.PolylineDashMaterialProperty({ color: colour(NOTICE_COLOUR, 0.8), dashLength: 10 }))];
+    const hazards = [];
+    for (const h of n.hazards) {
+      ents.push(viewer.entities.add({ polygon: { hierarchy: degPositions(h.outline), height: 0, outline: false,
+                                                 material: colour(NOTICE_COLOUR, 0.25) } }));  // prettier-ignore
+      ents.push(line(h.outline, 1, colour(NOTICE_COLOUR, 0.9)));
+      const k = h.outline.length - 1;  // closed: the last corner is the first
+      const mid = h.outline.slice(0, k).reduce((m, q) => [m[0] + q[0] / k, m[1] + q[1] / k], [0, 0]);
+      hazards.push({ pos: Cesium.Cartesian3.fromDegrees(mid[1], mid[0], 0), text: h.stage || "hazard area" });
+    }
+    noticeEnts.push({ n, ents, hazards });
+  }
+}
+let noticesShown = [];
+function drawNoticesAt(t) {
+  noticesShown = [];
+  for (const { n, ents, hazards } of noticeEnts) {
+    const on = n.issued_s <= t + SAME_INSTANT_S;
+    for (const e of ents) show(e, on);
+    const key = "notice:" + n.id;
+    if (on) {
+      noticesShown.push(n.id);
+      setLabel(key, Cesium.Cartesian3.fromDegrees(n.site.lon_deg, n.site.lat_deg, 0),
+               `${n.partner} notice ${n.notice_id} (${n.kind.replace("_", " ")})`, "notice");  // prettier-ignore
+    } else hideLabel(key);
+    hazards.forEach((h, i) => (on ? setLabel(`${key}:${i}`, h.pos, `${n.partner} ${h.text}`, "notice") : hideLabel(`${key}:${i}`)));
+  }
 }
 
 const alertEnts = new Map();
@@ -421,6 +464,7 @@ function draw() {
   declutter(drawn.map((d) => ({ key: "track:" + d.id, id: d.id, pos: d.pos, text: d.label })), "track");
   declutter(drawn.filter((d) => d.impact).map((d) => d.impact), "impact");
   drawAlerts(t);
+  drawNoticesAt(t);
   drawPanel(t);
   renderSoon();
 }
@@ -501,6 +545,7 @@ function drawDetails(t) {
     ["equivalent range", a.equivalent_range_km !== undefined ? `${fmt(a.equivalent_range_km)} km` : "–"],
     ["partners", d.s.partners.join(", ")],
     ["overflies", (a.overflown || []).join(", ") || "–"],
+    ["announced", (a.announced || []).map((n) => n.replace("/", " notice ")).join(", ") || "no notice matches"],
   ];
   if (a.launch) {
     rows.push(["launch point", `${fmt(a.launch.lat_deg, 3)}°, ${fmt(a.launch.lon_deg, 3)}°` +
@@ -566,6 +611,7 @@ async function load(view) {
   $("view").innerHTML = meta.views.map((v) => `<option value="${esc(v.id)}"${v.id === meta.view ? " selected" : ""}>` +
     `${esc(v.id === "all" ? "common picture" : v.id + " (" + v.name + ")")}</option>`).join("");
   drawSensors();
+  drawNotices();
   const log = await getJSON(`/api/log?view=${encodeURIComponent(meta.view)}&since=0`);
   apply(log.entries);
   model.cursor = log.next;
@@ -670,12 +716,14 @@ L.pause = pause;
 L.select = select;
 L.load = (v) => load(v);
 L.sensors = () => meta.sensors.map((s) => s.id);
+L.notices = () => (meta.notices || []).map((n) => n.id);
+L.noticesShown = () => noticesShown.slice();
 L.trackState = (id) => {
   const d = drawn.find((x) => x.id === id);
   if (!d) return null;
   const xy = (Cesium.SceneTransforms.worldToWindowCoordinates || Cesium.SceneTransforms.wgs84ToWindowCoordinates)(viewer.scene, d.pos);
   return { id, t: model.tracks.get(id).t[d.s.i], ecef: [d.pos.x, d.pos.y, d.pos.z], screen: xy ? [xy.x, xy.y] : null,
-           class: d.cls, partners: d.s.partners };  // prettier-ignore
+           class: d.cls, partners: d.s.partners, label: d.label, announced: (d.a && d.a.announced) || [] };  // prettier-ignore
 };
 L.logInfo = () => ({ cursor: model.cursor, tStart: model.tStart, tEnd: model.tEnd, tracks: model.tracks.size });
 

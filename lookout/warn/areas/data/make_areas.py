@@ -21,7 +21,9 @@ What is done to the source:
 - The partners of issue 13 (tables below): Israel's six districts (CBS codes), Jordan's twelve
   governorates, India's 36 states and union territories, Australia's eight states and
   territories (Lord Howe Island with New South Wales, Macquarie Island with Tasmania, the Jervis
-  Bay Territory with the ACT; Norfolk's and Heard's coasts count for its EEZ), Mexico's 32
+  Bay Territory with the ACT; Christmas Island and the Cocos (Keeling) Islands, Natural
+  Earth's admin-0 "Indian Ocean Territories", an area each; Norfolk's and Heard's coasts
+  count for its EEZ), Mexico's 32
   states (INEGI codes; the Federal District is Mexico City, MX-CMX; Arrecife Alacranes goes to
   Yucatán), the UK's twelve ITL 1 regions (Natural Earth's ``region`` of England, whole
   nations elsewhere) and Norway's fifteen counties of 2024 merged from Natural Earth's 19 of
@@ -242,7 +244,7 @@ NEW_EEZ_GRID = {
     "IL": (32.0, 36.0, 29.0, 34.0),
     "JO": (34.6, 35.3, 28.9, 29.7),
     "IN": (64.0, 98.0, 2.0, 25.0),
-    "AU": (104.0, 170.0, -60.0, -8.0),
+    "AU": (92.0, 170.0, -60.0, -8.0),  # from 92 E: the Cocos (Keeling) Islands' EEZ
     "MX": (-123.0, -84.0, 12.0, 33.0),
     "GB": (-16.0, 5.0, 47.5, 63.5),
     "NO": (-2.0, 40.0, 56.0, 84.0),
@@ -255,6 +257,13 @@ FIRST = ("JP", "KR", "US")
 #: Australia's external territories in Natural Earth's admin-1 (Norfolk, Heard and McDonald):
 #: no area of their own here, but their coasts count for its EEZ.
 AU_EXTERNAL = {"NF", "HM"}
+#: Australia's Indian Ocean Territories, Natural Earth's admin-0 "Indian Ocean Territories"
+#: (``adm0_a3`` IOA, ``iso_a2`` -1): one admin-1 feature each, an area each (code: the
+#: territory's ISO 3166-1 code; Natural Earth's ISO 3166-2 placeholder; English name; zone).
+AU_INDIAN_OCEAN = (
+    ("CC", "-99-X15~", "Cocos (Keeling) Islands", "Indian/Cocos"),
+    ("CX", "-99-X14~", "Christmas Island", "Indian/Christmas"),
+)
 NEW = tuple(NEW_EEZ_GRID)
 
 
@@ -447,6 +456,10 @@ def new_area_records(feats: list[dict]) -> dict[str, list[dict]]:
             extra = {"TAS": ["AU-X03~"], "ACT": ["AU-X02~"]}.get(code, [])
             out["AU"].append(rec(code, iso, {"en": p["name_en"]}, AU_ZONES[code],
                                  [["ISO 3166-2", iso]], land(iso, *extra)))  # fmt: skip
+    for code, ne_iso, en, zone in AU_INDIAN_OCEAN:
+        # No ISO 3166-2 code: each territory has its own ISO 3166-1 code, which stands for it.
+        out["AU"].append(rec(code, code, {"en": en}, zone, [["ISO 3166-1", code]],
+                             land(ne_iso)))  # fmt: skip
     for code, (iso, ne_iso, es, en, zone) in MX_STATES.items():
         extra = ["MX-X01~"] if code == "31" else []  # Arrecife Alacranes, off Yucatán
         out["MX"].append(rec(code, iso, {"es": es, "en": en}, zone,
@@ -523,7 +536,7 @@ def build_eez(country: str, feats: list[dict]):
     for f in feats:
         p = f["properties"]
         cc = "US" if p["iso_a2"] in US_COUNTRY_CODES or p["iso_3166_2"] == "US-PR" else p["iso_a2"]
-        if cc in AU_EXTERNAL:
+        if cc in AU_EXTERNAL or p["adm0_a3"] == "IOA":
             cc = "AU"
         g = shape(f["geometry"])
         a, b, c, d = g.bounds
