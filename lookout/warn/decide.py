@@ -1075,10 +1075,15 @@ def _impact_dict(c: Corridor) -> dict:
     }
 
 
-def _region(t: float, lat: float, lon: float, cov_en: np.ndarray, fall: bool = False) -> dict:
+def _region(
+    t: float, lat: float, lon: float, cov_en: np.ndarray, fall: bool = False, since=None
+) -> dict:
     """One ellipse of a stated 95 % region, as plain data: where the object was said to be at
-    ``t_s`` (``fall``: where it comes down), centre (deg) and (east, north) covariance (m^2)."""
+    ``t_s`` (``fall``: where it comes down), centre (deg) and (east, north) covariance (m^2),
+    said from its estimate at ``from_t_s`` (a corridor's: the flight from that state on,
+    thrust stopped)."""
     return {
+        "from_t_s": None if since is None else float(since),
         "t_s": float(t),
         "lat_deg": float(lat),
         "lon_deg": float(_wrap(lon)),
@@ -1089,7 +1094,7 @@ def _region(t: float, lat: float, lon: float, cov_en: np.ndarray, fall: bool = F
 
 def _stated(c: Corridor, k: int, fall: bool = False) -> dict:
     """The ``k``-th sample of a corridor as a stated region's ellipse (``_region``)."""
-    return _region(c.times[k], c.track_lat[k], c.track_lon[k], c.cov_en[k], fall)
+    return _region(c.times[k], c.track_lat[k], c.track_lon[k], c.cov_en[k], fall, c.t)
 
 
 def _impact_tuple(ob: _Object) -> dict | None:

@@ -236,7 +236,9 @@ def region_m2(sim, flight: str, region: list[dict]) -> float | None:
     geometry ``region``: ellipses, each where an object was said to be at ``t_s``, or to come
     down for a ``fall`` ellipse): per ellipse the smallest squared Mahalanobis distance of an
     object of the flight (its sub-point at ``t_s``, held at its fall after it; its fall point
-    for a ``fall`` ellipse), and the largest of these over the ellipses. At most
+    for a ``fall`` ellipse; for an object burning when the region was said, ``from_t_s``, the
+    flight it would have flown had its thrust stopped then, as the desk's corridor of a
+    burning object says), and the largest of these over the ellipses. At most
     ``CHI2_2D_95``: the truth lay inside every ellipse, the region held it. The ellipses are
     taken as the desk drew them, no semi-axis under ``MIN_AXIS_M``. None without a region or
     an object to test."""
@@ -251,15 +253,21 @@ def region_m2(sim, flight: str, region: list[dict]) -> float | None:
         inv = v @ np.diag(1.0 / w) @ v.T
         pts = []
         for tr in objs:
-            if e.get("fall"):
+            since = e.get("from_t_s")
+            if since is not None and tr.t_start <= since <= tr.t_end and tr.thrusting_at(since):
+                # Said of a burning object: where it would have flown had its thrust stopped
+                # then. The truth of that is its own state then, flown on unpowered.
+                pts.append(_unpowered(since, tr.flown_state_at(since), e))
+            elif e.get("fall"):
                 imp = tr.event("impact")
                 if imp is not None:
-                    pts.append(imp.pos)
+                    pts.append(_geodetic_deg(imp.pos))
             elif tr.t_start <= e["t_s"]:
-                pts.append(tr.flown_state_at(min(e["t_s"], tr.t_end))[:3])
+                pts.append(_geodetic_deg(tr.flown_state_at(min(e["t_s"], tr.t_end))[:3]))
+        pts = [p for p in pts if p is not None]
         if not pts:
             return None
-        lat, lon, _ = ecef_to_geodetic(np.asarray(pts, dtype=float))
+        lat, lon = np.radians(np.asarray(pts, dtype=float)).T
         n = len(pts)
         dist, az = geodesic_inverse(
             np.full(n, np.radians(e["lat_deg"])), np.full(n, np.radians(e["lon_deg"])), lat, lon
@@ -268,6 +276,25 @@ def region_m2(sim, flight: str, region: list[dict]) -> float | None:
         m2 = float(np.min(np.einsum("ni,ij,nj->n", d, inv, d)))
         worst = m2 if worst is None else max(worst, m2)
     return worst
+
+
+def _geodetic_deg(pos) -> tuple[float, float]:
+    lat, lon, _ = ecef_to_geodetic(np.asarray(pos, dtype=float))
+    return float(np.degrees(lat)), float(np.degrees(lon))
+
+
+def _unpowered(t: float, x: np.ndarray, e: dict) -> tuple[float, float] | None:
+    """(lat, lon) deg at ``e["t_s"]`` (or of its fall, for a ``fall`` ellipse) of the flight
+    from the true state ``x`` at ``t`` with no thrust: the desk's corridor flown from the truth
+    (``lookout.warn.hazard``, the assessment's ballistic prior), its nominal."""
+    from lookout.warn.hazard import corridor
+
+    c = corridor(t, np.asarray(x, dtype=float), np.eye(6) * 1e-6)
+    if c is None:
+        return None
+    if e.get("fall"):
+        return c.impact_lat, c.impact_lon
+    return c.position(e["t_s"])
 
 
 def judge(
