@@ -235,3 +235,36 @@ def test_a_call_inside_an_honest_95_percent_region_is_precautionary_not_false():
     wrong, _ = judged(_Shifted(truth, 0.8), 1.0)
     assert "JP:32" in wrong["false_areas"] and wrong["precautionary_areas"] == []
     assert {r["code"]: r for r in wrong["areas"]}["32"]["region_m2"] > 50.0
+
+
+def test_a_region_said_of_a_burning_object_is_judged_against_its_unpowered_flight():
+    """The desk's corridor of a burning object is the flight that would follow if its thrust
+    stopped now (``lookout.warn.hazard``). An SRBM 20 s into its burn, its corridor flown from
+    a good radar estimate on its true state: 60 s on, the corridor says where it would be
+    unpowered, the truth (still burning) is far ahead of that. Judged against what was said
+    (the truth's own flight with thrust stopped then) the region holds it; against the
+    burning truth it would not (satellite-launch's KR:41, 3.9 km off the booster's corridor at
+    85 s, was false by 79 sigma for that reason)."""
+    from types import SimpleNamespace
+
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.decide import _stated
+    from lookout.warn.hazard import corridor
+    from lookout.warn.judge import CHI2_2D_95, region_m2
+
+    launch = plan_cached(38.90, 128.00, Aim(target_lat_deg=36.25, target_lon_deg=133.30),
+                         "srbm-solid", object_id="A", launch_time=100.0)  # fmt: skip
+    trajectories = fly([launch])
+    truth = next(tr for tr in trajectories if tr.object_id == "A")
+    t = truth.t_start + 20.0  # its burn ends at 27 s
+    assert truth.thrusting_at(t)
+    P = np.diag([300.0**2] * 3 + [15.0**2] * 3)
+    c = corridor(t, truth.flown_state_at(t), P)
+    k = int(np.searchsorted(c.times, t + 60.0))
+    said = _stated(c, k)
+    sim = SimpleNamespace(launches=[launch], trajectories=trajectories)
+    assert region_m2(sim, "A", [said]) <= CHI2_2D_95
+    assert region_m2(sim, "A", [{**said, "from_t_s": None}]) > CHI2_2D_95
+    fall = _stated(c, c.times.size - 1, fall=True)
+    assert region_m2(sim, "A", [fall]) <= CHI2_2D_95
