@@ -50,6 +50,28 @@ def test_a_scenario_row_names_first_messages_leads_and_how_near_each_false_area_
     assert "JP:02 (7 km off)" in text and "false shelter areas 1" in text
 
 
+def test_the_scenario_row_tells_precautionary_calls_from_false_ones():
+    """A call the desk made inside a stated region that held the truth is precautionary: its
+    own column, with how near the truth passed, and not among the false."""
+    r = {
+        "scenario": "s", "mode": "exchange", "messages": 4, "xsd_valid": True,
+        "missed_areas": [], "false_areas": ["JO:MN"], "precautionary_areas": ["JO:AT"],
+        "withdrawals": 1,
+        "areas": [
+            _row("JO", "AT", None, 145.0, True, ["LAUNCH", "NO_THREAT"], truth_closest_km=4.1,
+                 region_m2=2.0),
+            _row("JO", "MN", None, 150.0, True, ["LAUNCH", "NO_THREAT"], truth_closest_km=60.0,
+                 region_m2=40.0),
+        ],
+    }  # fmt: skip
+    s = summary(r)
+    assert s["false_closest_km"] == {"JO:MN": 60.0}
+    assert s["precautionary_closest_km"] == {"JO:AT": 4.1}
+    text = markdown([r], "cmd")
+    assert "| JO:MN (60 km off) | JO:AT (4 km off) |" in text
+    assert "false shelter areas 1, precautionary 1" in text
+
+
 @pytest.mark.slow
 def test_a_maritime_message_covers_every_fall_inside_its_hazard_area():
     """Two SRBMs from one site to one aim point 11 s apart whose tracks the picture put in one
@@ -72,8 +94,13 @@ def test_a_maritime_message_covers_every_fall_inside_its_hazard_area():
     launches = [
         plan_cached(*site, aim, "srbm-solid", object_id="A", launch_time=100.0),
         plan_cached(*site, aim, "srbm-solid", object_id="B", launch_time=89.0),
-        plan_cached(*site, Aim(target_lat_deg=37.20, target_lon_deg=131.30, loft=80),
-                    "srbm-solid", object_id="C", launch_time=100.0),  # fmt: skip
+        plan_cached(
+            *site,
+            Aim(target_lat_deg=37.20, target_lon_deg=131.30, loft=80),
+            "srbm-solid",
+            object_id="C",
+            launch_time=100.0,
+        ),  # fmt: skip
     ]
     trajectories = fly(launches)
     a = next(tr for tr in trajectories if tr.object_id == "A")
@@ -140,3 +167,104 @@ def test_a_flight_no_sensor_saw_is_unobserved_not_missed():
         assert "JP:32" in unseen["unobserved_areas"] and "JP:32" not in unseen["missed_areas"]
     seen = judged([None, stage, "A"])
     assert "JP:32" in seen["missed_areas"] and seen["unobserved_areas"] == []
+
+
+class _Shifted:
+    """A flight's truth turned about the Earth's axis by ``deg`` of longitude: a flight as
+    physical as the truth (gravity, the rotating frame and the air are symmetric about the
+    axis), the same path ``deg`` further east."""
+
+    def __init__(self, tr, deg: float):
+        c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+        self.R = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        self.tr, self.t_start, self.t_end = tr, tr.t_start, tr.t_end
+
+    def state_at(self, t):
+        x = self.tr.state_at(t)
+        return np.concatenate([self.R @ x[:3], self.R @ x[3:]])
+
+    def thrusting_at(self, t):
+        return self.tr.thrusting_at(t)
+
+
+@pytest.mark.slow
+def test_a_call_inside_an_honest_95_percent_region_is_precautionary_not_false():
+    """An SRBM from North Korea's east coast into the sea 45 km west of the Oki islands
+    (Shimane), 140 km off Tottori's coast. Tracked on its truth with a covariance 8 times a
+    good radar's (an honest, wide estimate), its 95 % impact ellipse takes in Shimane and
+    Tottori: both are told to shelter, and neither is reached. The truth was at the heart of
+    the stated region (squared Mahalanobis distance near 0): the calls are precautionary, not
+    false. Tracked with a good covariance on a state 0.8 degrees east of the truth (a picture
+    that is confidently wrong), the fall is predicted on Dogo: Shimane is told to shelter on a
+    region 10 sigma off the truth, a false call."""
+    from types import SimpleNamespace
+
+    from test_warn_decide import jp_desk, picture_tracks, run
+
+    from lookout.app.warn_run import regions
+    from lookout.exchange.keys import derive_key
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.issue import Issuer
+    from lookout.warn.judge import judge
+
+    launch = plan_cached(38.90, 128.00, Aim(target_lat_deg=36.25, target_lon_deg=132.50),
+                         "srbm-solid", object_id="A", launch_time=100.0)  # fmt: skip
+    trajectories = fly([launch])
+    truth = next(tr for tr in trajectories if tr.object_id == "A")
+    sim = SimpleNamespace(launches=[launch], trajectories=trajectories,
+                          scenario=SimpleNamespace(duration_s=1200.0))  # fmt: skip
+    jp = SimpleNamespace(id="JP", country="JP")
+    issuer = Issuer("JP", derive_key("test", "JP"))
+
+    def judged(flown, scale):
+        decisions = run(jp_desk(), picture_tracks(flown, scale=lambda t: scale), truth.t_end + 90)
+        alerts = [issuer.alert(d) for d in decisions]
+        event = {a.event_id: "A" for a in alerts}
+        return judge(sim, alerts, event, [jp], regions(decisions)), judge(sim, alerts, event, [jp])
+
+    wide, unknown = judged(truth, 8.0)
+    assert {"JP:31", "JP:32"} <= set(wide["precautionary_areas"])
+    assert wide["false_areas"] == [] and wide["missed_areas"] == []
+    rows = {r["code"]: r for r in wide["areas"]}
+    assert rows["32"]["region_m2"] < 1.0 and rows["32"]["truth_s"] is None
+    # Without the desks' regions nothing is precautionary: told to shelter, never reached.
+    assert unknown["precautionary_areas"] == [] and {"JP:31", "JP:32"} <= set(
+        unknown["false_areas"]
+    )
+    wrong, _ = judged(_Shifted(truth, 0.8), 1.0)
+    assert "JP:32" in wrong["false_areas"] and wrong["precautionary_areas"] == []
+    assert {r["code"]: r for r in wrong["areas"]}["32"]["region_m2"] > 50.0
+
+
+def test_a_region_said_of_a_burning_object_is_judged_against_its_unpowered_flight():
+    """The desk's corridor of a burning object is the flight that would follow if its thrust
+    stopped now (``lookout.warn.hazard``). An SRBM 20 s into its burn, its corridor flown from
+    a good radar estimate on its true state: 60 s on, the corridor says where it would be
+    unpowered, the truth (still burning) is far ahead of that. Judged against what was said
+    (the truth's own flight with thrust stopped then) the region holds it; against the
+    burning truth it would not (satellite-launch's KR:41, 3.9 km off the booster's corridor at
+    85 s, was false by 79 sigma for that reason)."""
+    from types import SimpleNamespace
+
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.decide import _stated
+    from lookout.warn.hazard import corridor
+    from lookout.warn.judge import CHI2_2D_95, region_m2
+
+    launch = plan_cached(38.90, 128.00, Aim(target_lat_deg=36.25, target_lon_deg=133.30),
+                         "srbm-solid", object_id="A", launch_time=100.0)  # fmt: skip
+    trajectories = fly([launch])
+    truth = next(tr for tr in trajectories if tr.object_id == "A")
+    t = truth.t_start + 20.0  # its burn ends at 27 s
+    assert truth.thrusting_at(t)
+    P = np.diag([300.0**2] * 3 + [15.0**2] * 3)
+    c = corridor(t, truth.flown_state_at(t), P)
+    k = int(np.searchsorted(c.times, t + 60.0))
+    said = _stated(c, k)
+    sim = SimpleNamespace(launches=[launch], trajectories=trajectories)
+    assert region_m2(sim, "A", [said]) <= CHI2_2D_95
+    assert region_m2(sim, "A", [{**said, "from_t_s": None}]) > CHI2_2D_95
+    fall = _stated(c, c.times.size - 1, fall=True)
+    assert region_m2(sim, "A", [fall]) <= CHI2_2D_95

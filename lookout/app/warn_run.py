@@ -91,7 +91,8 @@ def run_warn(
     wall0 = time.perf_counter()
     sim = simulate(scenario, progress=progress)
     if alone is not None:
-        alerts, tracks, _ = run_alone(scenario, alone, sim)
+        alerts, tracks, warner = run_alone(scenario, alone, sim)
+        decisions = warner.decisions
         partners = [scenario.partner(alone)]
         if alerts_dir is not None:
             end = scenario.epoch + dt.timedelta(seconds=scenario.duration_s)
@@ -103,6 +104,10 @@ def run_warn(
                 run_demo_async(scenario, speed=0, audit_path=path, sim=sim, alerts_dir=alerts_dir)
             )
         alerts = result.state.alerts()
+        decisions = [
+            d for n in result.state.nodes.values() if n.warner is not None
+            for d in n.warner.decisions
+        ]  # fmt: skip
         if deliveries_path is not None:
             Path(deliveries_path).write_bytes(
                 msgspec.msgpack.encode({p: list(items) for p, items in result.live.items()})
@@ -118,13 +123,19 @@ def run_warn(
         "scenario": scenario.name,
         "mode": f"alone:{alone}" if alone else "exchange",
     }
-    out.update(judge(sim, alerts, attribute_events(sim, tracks), partners))
+    out.update(judge(sim, alerts, attribute_events(sim, tracks), partners, regions(decisions)))
     out["flights"] = {
         launch.object_id: {"launch_time_s": launch.launch_time, "vehicle": launch.vehicle.name}
         for launch in sim.launches
     }
     out["wall_s"] = time.perf_counter() - wall0
     return out
+
+
+def regions(decisions) -> dict[str, dict]:
+    """The desks' decision geometry by alert identifier: per area the stated region that made
+    each call (what ``judge`` tells a precautionary call from a false one by)."""
+    return {d.notice.identifier: d.geometry for d in decisions}
 
 
 def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = None) -> dict:
@@ -153,6 +164,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
             )
     seed = key_seed(scenario)
     alerts: list[Alert] = []
+    decisions = []
     for p in scenario.partners:
         warner = warner_for(scenario, p.id, derive_key(seed, p.id))
         if warner is None:
@@ -162,6 +174,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
             if not isinstance(message, Status):  # as the node: other messages are its clock
                 alerts += warner.take(message, message_time_ns(message))
         alerts += warner.flush()
+        decisions += warner.decisions
     first = scenario.partners[0].id
     tracks = [
         decode_payload(decode(data))
@@ -170,7 +183,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
     ]
     out = {"scenario": scenario.name, "mode": "exchange (decided again)"}
     partners = [p for p in scenario.partners if warns(p)]
-    out.update(judge(sim, alerts, attribute_events(sim, tracks), partners))
+    out.update(judge(sim, alerts, attribute_events(sim, tracks), partners, regions(decisions)))
     out["flights"] = {
         launch.object_id: {"launch_time_s": launch.launch_time, "vehicle": launch.vehicle.name}
         for launch in sim.launches

@@ -6,10 +6,12 @@ polygons the desks use (``lookout.warn.judge``). Per scenario, one row: messages
 every one validated against the CAP XSD(s); per partner the time from launch to its first
 message (``first_s``); the shortest lead time of a truly threatened area; the areas missed
 (truly overflown or hit, never told to shelter), the false areas (told to shelter, never
-threatened by the truth: a false alarm), the areas messaged at all that nothing flew over or fell
-in (``unthreatened``, information included), late shelter calls, withdrawals (NO_THREAT) and the
-longest time from a shelter call to its withdrawal, the longest time from the hazard's end to the
-all-clear, and areas told to shelter that never got one.
+threatened by the truth, on a stated 95 % region that did not hold the truth: a false alarm),
+the precautionary ones (the same, but every call's stated region held the truth: the area was
+inside an honest region and the truth passed beside it), the areas messaged at all that
+nothing flew over or fell in (``unthreatened``, information included), late shelter calls,
+withdrawals (NO_THREAT) and the longest time from a shelter call to its withdrawal, the longest
+time from the hazard's end to the all-clear, and areas told to shelter that never got one.
 
 Each scenario's ``lookout warn --json`` is kept in ``--out`` (``NAME.json``), with its audit log
 and what every node received (``NAME.deliveries``), so a run resumes (``--reuse``), the page is
@@ -154,7 +156,17 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
         "false_closest_km": {
             f"{a['partner']}:{a['code']}": a.get("truth_closest_km")
             for a in areas
-            if a["truth_s"] is None and a["shelter"]
+            if a["truth_s"] is None
+            and a["shelter"]
+            and f"{a['partner']}:{a['code']}" not in r.get("precautionary_areas", [])
+        },
+        "precautionary_areas": r.get("precautionary_areas", []),
+        "precautionary_closest_km": {
+            f"{a['partner']}:{a['code']}": a.get("truth_closest_km")
+            for a in areas
+            if a["truth_s"] is None
+            and a["shelter"]
+            and f"{a['partner']}:{a['code']}" in r.get("precautionary_areas", [])
         },
         "unthreatened": unthreatened,
         "late_areas": r.get("late_areas", []),
@@ -183,23 +195,25 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
         f"`{command}`",
         "",
         "| scenario | mode (rules) | msgs | XSD | first message (s after launch) | min lead (s) "
-        "| threatened | missed | false (shelter) | messaged, unthreatened | withdrawals "
+        "| threatened | missed | false (shelter) | precautionary (shelter) "
+        "| messaged, unthreatened | withdrawals "
         "(max s after shelter) | max all-clear after hazard (s) | no all-clear | maritime "
         "(false seas) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def off(closest):
+        return ls([k + (f" ({km:.0f} km off)" if km is not None else "")
+                   for k, km in closest.items()])  # fmt: skip
+
     for s in rows:
         first = " ".join(f"{p} {v:.0f}" for p, v in s["first_s"].items()) or "-"
-        false = ls(
-            [
-                k + (f" ({km:.0f} km off)" if km is not None else "")
-                for k, km in s["false_closest_km"].items()
-            ]
-        )
+        false = off(s["false_closest_km"])
+        precautionary = off(s["precautionary_closest_km"])
         lines.append(
             f"| {s['scenario']} | {s['mode']} ({s['commit'] or '?'}) | {s['messages']} "
             f"| {'valid' if s['xsd_valid'] else 'INVALID'} | {first} | {f(s['min_lead_s'])} "
-            f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {false} "
+            f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {false} | {precautionary} "
             f"| {ls(s['unthreatened'])} | {s['withdrawals']} ({f(s['max_withdrawn_after_s'])}) "
             f"| {f(s['max_all_clear_delay_s'])} | {ls(s['without_all_clear'])} "
             f"| {s['maritime']} ({ls(s['false_seas'])}) |"
@@ -210,7 +224,8 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
         "",
         f"{len(rows)} scenarios, {sum(s['messages'] for s in rows)} messages, "
         f"XSD {'all valid' if all(s['xsd_valid'] for s in rows) else 'SOME INVALID'}; "
-        f"false shelter areas {n_false}, missed areas {n_missed}, "
+        f"false shelter areas {n_false}, precautionary "
+        f"{sum(len(s['precautionary_areas']) for s in rows)}, missed areas {n_missed}, "
         f"sheltered without all-clear {sum(len(s['without_all_clear']) for s in rows)}.",
     ]
     return "\n".join(lines) + "\n"

@@ -539,7 +539,7 @@ class WarnDesk:
         whether a fall is predicted on it), by the 95 % corridors and ellipses."""
         out: dict[int, dict] = {}
 
-        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None):
+        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None, region=()):
             cur = out.get(i)
             if cur is None or t_in < cur["entry_s"] or (fall and not cur["fall"]):
                 out[i] = {
@@ -548,10 +548,17 @@ class WarnDesk:
                     "entry_s": t_in,
                     "exit_s": t_out,
                     "fall": fall or (cur is not None and cur["fall"]),
-                    "geometry": geometry or {},
+                    "geometry": {**(geometry or {}), "region": []},
                 }
-            elif cur is not None:
+                if cur is not None and cur["object"] == ob.track_id and cur["rule"] == rule:
+                    out[i]["geometry"]["region"] = cur["geometry"]["region"]
+                cur = out[i]
+            else:
                 cur["exit_s"] = max(cur["exit_s"], t_out)
+            if cur["object"] == ob.track_id and cur["rule"] == rule:
+                # The stated 95 % region that met the area: every ellipse of it, once.
+                have = {e["t_s"] for e in cur["geometry"]["region"]}
+                cur["geometry"]["region"] += [e for e in region if e["t_s"] not in have]
 
         live_payload = any(
             ev.payload_like(ob) and ob.last_seen >= t - STALE_S and ob.down_t is None
@@ -583,6 +590,7 @@ class WarnDesk:
                                 "segment_s": [float(c.t0[k]), float(c.t1[k])],
                                 "impact": _impact_dict(c),
                             },
+                            region=[_stated(c, k), _stated(c, k + 1)],
                         )
                 if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
                     for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
@@ -594,6 +602,7 @@ class WarnDesk:
                             c.impact_time,
                             fall=True,
                             geometry={"impact": _impact_dict(c)},
+                            region=[_stated(c, c.times.size - 1, fall=True)],
                         )
             if (
                 not payload_like
@@ -613,6 +622,7 @@ class WarnDesk:
                             ti,
                             fall=True,
                             geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}},
+                            region=[_region(ti, lat, lon, cov, fall=True)],
                         )
         return out
 
@@ -1063,6 +1073,28 @@ def _impact_dict(c: Corridor) -> dict:
         "semi_axes_m": list(c.axes_m),
         "orientation_deg": c.orientation_deg,
     }
+
+
+def _region(
+    t: float, lat: float, lon: float, cov_en: np.ndarray, fall: bool = False, since=None
+) -> dict:
+    """One ellipse of a stated 95 % region, as plain data: where the object was said to be at
+    ``t_s`` (``fall``: where it comes down), centre (deg) and (east, north) covariance (m^2),
+    said from its estimate at ``from_t_s`` (a corridor's: the flight from that state on,
+    thrust stopped)."""
+    return {
+        "from_t_s": None if since is None else float(since),
+        "t_s": float(t),
+        "lat_deg": float(lat),
+        "lon_deg": float(_wrap(lon)),
+        "cov_en_m2": np.asarray(cov_en, dtype=float).tolist(),
+        "fall": fall,
+    }
+
+
+def _stated(c: Corridor, k: int, fall: bool = False) -> dict:
+    """The ``k``-th sample of a corridor as a stated region's ellipse (``_region``)."""
+    return _region(c.times[k], c.track_lat[k], c.track_lon[k], c.cov_en[k], fall, c.t)
 
 
 def _impact_tuple(ob: _Object) -> dict | None:

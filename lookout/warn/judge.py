@@ -16,9 +16,14 @@ first overflight or fall (``truth_s``, seconds after launch) and the end of the 
 all-clear came (``all_clear_s``) and how long after the hazard's end. Per scenario: the areas
 truly threatened and never told to shelter (``missed_areas``; those threatened only by
 objects no partner's sensor ever detected are ``unobserved_areas`` instead: nobody could warn
-of them), told to shelter and never
-threatened (``false_areas``; each such row says how near the truth came, ``truth_closest_km``:
-a near miss under an honest 95 % corridor or a phantom), withdrawals (NO_THREAT), the
+of them), told to shelter and never threatened, each such row saying how near the truth came
+(``truth_closest_km``) and how far it lay from the stated 95 % region that made each call
+(``region_m2``: the worst squared Mahalanobis distance, ``region_m2()``): *precautionary*
+(``precautionary_areas``) when every call's region held the truth (at most ``CHI2_2D_95``:
+the area was inside an honest 95 % region and the truth passed beside it, which an honest
+region does to the areas at its edge), else *false* (``false_areas``: the region did not hold
+the truth, a phantom or an overconfident prediction, or the desk's regions were not given),
+withdrawals (NO_THREAT), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
 validated against the CAP XSD(s). A flight a partner announced and that stayed within its
 announcement (``announced_flights``) threatens no area.
@@ -31,15 +36,20 @@ from collections import Counter, defaultdict
 import numpy as np
 import shapely
 
+from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
 from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.timebase import ns_to_s
 from lookout.warn import areas as area_data
 from lookout.warn.cap import CAP_NS, read_ring, validate
+from lookout.warn.hazard import MIN_AXIS_M
 
 #: Largest distance (m) from a track to the truth object it is given to.
 ATTRIBUTE_M = 100e3
+#: The calls to shelter made on a prediction (the others of ``SHELTER_KINDS``, FELL_ON_LAND,
+#: keep people sheltered after a fall).
+CALL_KINDS = ("LAUNCH", "IMPACT_PREDICTED")
 
 
 def truth_threats(sim, country: str) -> dict[str, dict]:
@@ -221,9 +231,83 @@ def observed_objects(sim) -> set[str] | None:
     return None if labels is None else {k for k in set(labels) if k is not None}
 
 
-def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> dict:
+def region_m2(sim, flight: str, region: list[dict]) -> float | None:
+    """How far the truth lay from a stated 95 % region (``lookout.warn.decide``'s decision
+    geometry ``region``: ellipses, each where an object was said to be at ``t_s``, or to come
+    down for a ``fall`` ellipse): per ellipse the smallest squared Mahalanobis distance of an
+    object of the flight (its sub-point at ``t_s``, held at its fall after it; its fall point
+    for a ``fall`` ellipse; for an object burning when the region was said, ``from_t_s``, the
+    flight it would have flown had its thrust stopped then, as the desk's corridor of a
+    burning object says), and the largest of these over the ellipses. At most
+    ``CHI2_2D_95``: the truth lay inside every ellipse, the region held it. The ellipses are
+    taken as the desk drew them, no semi-axis under ``MIN_AXIS_M``. None without a region or
+    an object to test."""
+    if not region:
+        return None
+    objs = [tr for tr in sim.trajectories if tr.object_id == flight or tr.parent_id == flight]
+    worst = None
+    for e in region:
+        cov = np.asarray(e["cov_en_m2"], dtype=float)
+        w, v = np.linalg.eigh(cov)
+        w = np.maximum(w, MIN_AXIS_M**2 / CHI2_2D_95)
+        inv = v @ np.diag(1.0 / w) @ v.T
+        pts = []
+        for tr in objs:
+            since = e.get("from_t_s")
+            if since is not None and tr.t_start <= since <= tr.t_end and tr.thrusting_at(since):
+                # Said of a burning object: where it would have flown had its thrust stopped
+                # then. The truth of that is its own state then, flown on unpowered.
+                pts.append(_unpowered(since, tr.flown_state_at(since), e))
+            elif e.get("fall"):
+                imp = tr.event("impact")
+                if imp is not None:
+                    pts.append(_geodetic_deg(imp.pos))
+            elif tr.t_start <= e["t_s"]:
+                pts.append(_geodetic_deg(tr.flown_state_at(min(e["t_s"], tr.t_end))[:3]))
+        pts = [p for p in pts if p is not None]
+        if not pts:
+            return None
+        lat, lon = np.radians(np.asarray(pts, dtype=float)).T
+        n = len(pts)
+        dist, az = geodesic_inverse(
+            np.full(n, np.radians(e["lat_deg"])), np.full(n, np.radians(e["lon_deg"])), lat, lon
+        )
+        d = np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)
+        m2 = float(np.min(np.einsum("ni,ij,nj->n", d, inv, d)))
+        worst = m2 if worst is None else max(worst, m2)
+    return worst
+
+
+def _geodetic_deg(pos) -> tuple[float, float]:
+    lat, lon, _ = ecef_to_geodetic(np.asarray(pos, dtype=float))
+    return float(np.degrees(lat)), float(np.degrees(lon))
+
+
+def _unpowered(t: float, x: np.ndarray, e: dict) -> tuple[float, float] | None:
+    """(lat, lon) deg at ``e["t_s"]`` (or of its fall, for a ``fall`` ellipse) of the flight
+    from the true state ``x`` at ``t`` with no thrust: the desk's corridor flown from the truth
+    (``lookout.warn.hazard``, the assessment's ballistic prior), its nominal."""
+    from lookout.warn.hazard import corridor
+
+    c = corridor(t, np.asarray(x, dtype=float), np.eye(6) * 1e-6)
+    if c is None:
+        return None
+    if e.get("fall"):
+        return c.impact_lat, c.impact_lon
+    return c.position(e["t_s"])
+
+
+def judge(
+    sim,
+    alerts: list[Alert],
+    event_flight: dict[str, str],
+    partners,
+    regions: dict[str, dict] | None = None,
+) -> dict:
     """The figures of ``lookout warn --json`` (see the module doc); ``partners`` are the
-    scenario's ``Partner``s whose warnings are judged."""
+    scenario's ``Partner``s whose warnings are judged; ``regions`` the desks' decision
+    geometry by alert identifier (``Decision.geometry``: per area key the stated 95 % region
+    that made the call), without which no shelter call is precautionary."""
     launch_t = {launch.object_id: launch.launch_time for launch in sim.launches}
     errors = []
     for a in alerts:
@@ -306,6 +390,14 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
                 row["shelter"] = True
                 if row["first_shelter_s"] is None:
                     row["first_shelter_s"] = t_rel
+            if a.kind in CALL_KINDS:
+                # How far the truth lay from the stated 95 % region that made this call (the
+                # worst of the area's calls); an announced flight's call has none (it
+                # threatened nobody whatever was said).
+                geom = (regions or {}).get(a.identifier, {}).get(key, {})
+                m2 = None if flight in announced else region_m2(sim, flight, geom.get("region"))
+                prev = row.get("region_m2", 0.0)
+                row["region_m2"] = None if m2 is None or prev is None else max(prev, m2)
             if a.kind == "ALL_CLEAR":
                 row["all_clear_s"] = t_rel
                 if row["hazard_end_s"] is not None:
@@ -333,9 +425,12 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
     unwarned = [r for r in areas if r["truth_s"] is not None and not r["shelter"]]
     missed = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if observed(r)})
     unobserved = sorted({f"{r['partner']}:{r['code']}" for r in unwarned if not observed(r)})
-    false = sorted(
-        {f"{r['partner']}:{r['code']}" for r in areas if r["truth_s"] is None and r["shelter"]}
-    )
+    # Told to shelter, never threatened: precautionary when every call's stated 95 % region
+    # held the truth (the area was inside an honest region and the truth passed beside it),
+    # else false (the region was wrong, or not known).
+    never = [r for r in areas if r["truth_s"] is None and r["shelter"]]
+    precautionary = sorted({f"{r['partner']}:{r['code']}" for r in never if _held(r)})
+    false = sorted({f"{r['partner']}:{r['code']}" for r in never if not _held(r)})
     late = sorted(
         {
             f"{r['partner']}:{r['code']}"
@@ -355,6 +450,7 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         "missed_areas": missed,
         "unobserved_areas": unobserved,
         "false_areas": false,
+        "precautionary_areas": precautionary,
         "late_areas": late,
         "sheltered_without_all_clear": unclear,
         "withdrawals": len(withdrawn),
@@ -377,6 +473,13 @@ def judge(sim, alerts: list[Alert], event_flight: dict[str, str], partners) -> d
         "events": {e: f for e, f in sorted(event_flight.items())},
         "announced_flights": announced,
     }
+
+
+def _held(row: dict) -> bool:
+    """Whether every shelter call of a row was made on a stated 95 % region that held the
+    truth (``region_m2`` at most ``CHI2_2D_95``)."""
+    m2 = row.get("region_m2")
+    return m2 is not None and m2 <= CHI2_2D_95
 
 
 def _credit_falls(alert, sea: str, falls, maritime: list[dict], launch_t: dict) -> None:
@@ -421,4 +524,4 @@ def _row(flight, partner, code, names, first=None, last=None) -> dict:
     }
 
 
-__all__ = ["attribute_events", "judge", "truth_threats"]
+__all__ = ["attribute_events", "judge", "region_m2", "truth_threats"]
