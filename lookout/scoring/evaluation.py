@@ -179,8 +179,8 @@ def assess_reports(
 ) -> list[Assessment]:
     """Assess every confirmed track at each report instant on the ``period_s`` grid, grouping
     them into launch events instant by instant as a picture does (into ``events`` if given):
-    a track its event has seen parting as a spent stage at one instant comes down with a
-    tumbling stage's drag at the next (``Assessor.update``'s ``stages``,
+    a track its event has typed a spent stage or debris at one instant comes down with a
+    tumbling stage's drag too at the next (``Assessor.update``'s ``stages``,
     ``LaunchEvents.parted_stage``). Any member typed a stage or debris, in srbm-salvo where
     three missiles' reentry vehicles joined other missiles' events, brought their ellipses'
     containment of their impacts from 1.00 to 0.76-0.79."""
