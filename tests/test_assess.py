@@ -975,3 +975,18 @@ def test_the_burnout_floor_is_the_catalogue_s_lowest_first_stage_burnout():
 
     lowest = lowest_first_stage_burnout_m()
     assert lowest - 50.0 <= BURNOUT_FLOOR_M <= lowest, lowest
+
+
+def test_a_stage_joined_by_its_launch_point_falls_as_a_stage_may():
+    """me5-04's SRBM-2 stage, typed a spent stage in an event it joined by its launch point
+    (first seen apart from its reentry vehicle, no separation seen), was flown as a reentry
+    vehicle alone: its ellipses held its impact in 0.09 of its predictions. A member typed a
+    stage or debris is flown both ways (``Assessor.update``'s ``stages``); a payload or an
+    unknown piece as a reentry vehicle."""
+    from lookout.assess.events import LaunchEvent, LaunchEvents, Member
+
+    ev = LaunchEvents()
+    ev.events["E1"] = LaunchEvent("E1", 0.0, members=["1", "2", "3", "4"])
+    for k, kind in zip("1234", ("payload", "spent_stage", "debris", "unknown"), strict=True):
+        ev.members[k] = Member(k, "E1", 0.0, "launch_point", object_type=kind)
+    assert [ev.parted_stage(k) for k in "12345"] == [False, True, True, False, False]

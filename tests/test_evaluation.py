@@ -103,3 +103,66 @@ def test_an_assessment_is_judged_against_the_object_its_track_follows():
         {"1": "SLV-1", "2": "SLV-1-stage2"},
     )  # fmt: skip
     assert got == ["SLV-1", "SLV-1", "SLV-1-stage2", "SLV-1-stage2", "SLV-1"]
+
+
+def _rv_and_stage():
+    """A reentry vehicle coming down at 100 s and its spent stage, 2 km behind it, at 130 s."""
+    r = np.array([6.4e6, 0.0, 0.0])
+    rv = _line("MRBM-1", 0.0, 100.0, r, [0.0, 3000.0, 0.0])
+    stage = _line("MRBM-1-stage1", 20.0, 130.0, r + [0.0, 58e3, 0.0], [0.0, 2990.0, 0.0], "MRBM-1")
+    return rv, stage
+
+
+def test_a_track_its_truth_down_follows_the_piece_in_the_air_it_flies_with():
+    """me5-05: a track matched as often to MRBM-1's reentry vehicle as to its stage flew with
+    the stage after the vehicle's impact; its predictions were judged against the vehicle's
+    impact (3.8 km off, containment 0.00). One flown on a second past its own truth's impact,
+    the stage far off, keeps its truth."""
+    from types import SimpleNamespace
+
+    from lookout.scoring.evaluation import followed_objects
+
+    rv, stage = _rv_and_stage()
+    sim = SimpleNamespace(trajectories=[rv, stage])
+    P = np.diag([100.0**2] * 3 + [10.0**2] * 3)
+    with_stage = SimpleNamespace(t=110.0, track_id="1", covariance=P, state=stage.state_at(110.0))
+    past = SimpleNamespace(t=101.0, track_id="1", covariance=P, state=rv.state_at(100.0))
+    got = followed_objects(sim, [with_stage, past], {"1": "MRBM-1"})
+    assert got == ["MRBM-1-stage1", "MRBM-1"]
+
+
+def test_a_flight_is_judged_on_every_assessment_that_follows_its_main_object():
+    """me5-05, mrbm-iran-israel: the track on MRBM-2's reentry vehicle, matched by the scoring
+    a little more often to the stage flying beside it, had none of its 120 predictions judged
+    for the flight (its containment 0.00 from another track's 4); they are now (0.53, 0.96)."""
+    from types import SimpleNamespace
+
+    from lookout.assess.assessment import Assessment
+    from lookout.assess.impact import ellipse_from_cov
+    from lookout.geodesy import ecef_to_geodetic
+    from lookout.physics.trajectory import Event
+    from lookout.scoring.evaluation import judge_flights
+
+    rv, stage = _rv_and_stage()
+    for tr in (rv, stage):
+        tr.events.append(Event("impact", float(tr.t[-1]), tr.pos[-1], tr.vel[-1]))
+    lat, lon, _ = ecef_to_geodetic(rv.pos[-1])
+    launch = SimpleNamespace(object_id="MRBM-1", launch_time=0.0, site_lat=0.0, site_lon=0.0,
+                             vehicle=SimpleNamespace(name="mrbm-liquid-long"))  # fmt: skip
+    by_id = {"MRBM-1": rv, "MRBM-1-stage1": stage}
+    sim = SimpleNamespace(trajectories=[rv, stage], launches=[launch], trajectory=by_id.get)
+    # Track 7 matched twice to the stage, once to the vehicle; it follows the vehicle.
+    scores = SimpleNamespace(matches=SimpleNamespace(track_id=np.array([7, 7, 7]),
+                                                     truth=np.array([1, 1, 0])),
+                             truth_ids=["MRBM-1", "MRBM-1-stage1"])  # fmt: skip
+    P = np.diag([100.0**2] * 3 + [10.0**2] * 3)
+    cov = np.diag([1e6, 1e6])
+    assessments = [
+        Assessment(t=t, track_id="7", state=rv.state_at(t), covariance=P, phase="coast",
+                   boost_prob=0.0, impact_kind="predicted", impact_lat=float(lat),
+                   impact_lon=float(lon), impact_time=100.0, impact_ellipse=ellipse_from_cov(cov))
+        for t in (40.0, 50.0, 60.0)
+    ]  # fmt: skip
+    f = judge_flights(sim, scores, assessments)["MRBM-1"]
+    assert f["tracks"] == ["7"]
+    assert f["ellipse_containment"] == 1.0 and len(f["impact_error_km_over_time"]) == 3

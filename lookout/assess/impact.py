@@ -54,7 +54,7 @@ class BallisticPrior:
     drag_table: str = "reentry_vehicle"
 
 
-#: Probability that a track its launch event has typed a spent stage seen parting is one (a
+#: Probability that a track its launch event has typed a spent stage or debris is one (a
 #: choice, between trusting the typing, 1, and even odds): a stage's impact is flown both as a
 #: stage's and as a reentry vehicle's, and the two mixed (``ImpactBatch.mixed_with``). Trusted,
 #: srbm-salvo's SRBM-5, whose reentry vehicle's track the events took for a stage parting from

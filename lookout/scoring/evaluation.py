@@ -179,8 +179,8 @@ def assess_reports(
 ) -> list[Assessment]:
     """Assess every confirmed track at each report instant on the ``period_s`` grid, grouping
     them into launch events instant by instant as a picture does (into ``events`` if given):
-    a track its event has seen parting as a spent stage at one instant comes down with a
-    tumbling stage's drag at the next (``Assessor.update``'s ``stages``,
+    a track its event has typed a spent stage or debris at one instant comes down with a
+    tumbling stage's drag too at the next (``Assessor.update``'s ``stages``,
     ``LaunchEvents.parted_stage``). Any member typed a stage or debris, in srbm-salvo where
     three missiles' reentry vehicles joined other missiles' events, brought their ellipses'
     containment of their impacts from 1.00 to 0.76-0.79."""
@@ -293,7 +293,11 @@ def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict
     the stage from then on: the stage's (true) impact it predicts is the stage's, not the
     launch's (satellite-launch: a track on the stack kept the second stage at 230 s and
     predicted its fall at 235 s). Where its own truth is not in the air (before its first or
-    after its last state: a track flown on a few seconds past the impact), it keeps it."""
+    after its last state), it keeps it (a track flown on a few seconds past the impact) unless
+    one of the flight's objects in the air is nearer than that truth's impact (or first)
+    state: me5-05's track on MRBM-1's reentry vehicle and stage in turn (as often matched to
+    either) flew with the stage for 20 s after the vehicle's impact, and had the stage's
+    impact judged against the vehicle's."""
     roots = root_of(sim.trajectories)
     family: dict[str, list] = defaultdict(list)
     for tr in sim.trajectories:
@@ -320,6 +324,14 @@ def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict
         j_own = np.array([row.get(o, len(names)) for o in own])
         d_own = d2[j_own, np.arange(t.size)]
         lost = (d_own > FOLLOW_GATE) & np.isfinite(d_own)
+        # Its truth down (or not up yet): measured to its impact (or first) state, against
+        # the family's objects in the air.
+        down = np.flatnonzero(~np.isfinite(d_own) & (j_own < len(names)))
+        for j in np.unique(j_own[down]).tolist():
+            k = down[j_own[down] == j]
+            tr = family[root][j]
+            at_end = tr.flown_state_at(np.clip(t[k], tr.t[0], tr.t[-1]))
+            lost[k] = d2[nearest[k], k] < nees(x[k] - at_end, P[k])
         for k, i in enumerate(idx):
             out[i] = names[nearest[k]] if lost[k] else own[k]
     return out
@@ -327,16 +339,15 @@ def followed_objects(sim: Simulation, assessments: list[Assessment], owner: dict
 
 def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
     """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s), from the
-    assessments of the tracks matched to its main object, at the moments they follow it
-    (``followed_objects``)."""
+    assessments that follow its main object (``followed_objects``), whichever object their
+    track was matched to most often: a track on a reentry vehicle matched a little more often
+    to the stage flying beside it (me5-05's MRBM-1 and MRBM-2, mrbm-iran-israel's MRBM-2 and
+    MRBM-3) had none of its predictions judged, the flight's containment then coming from
+    another track's few."""
     owner = _track_truth(scores)
     followed = followed_objects(sim, assessments, owner)
-    by_flight: dict[str, list[Assessment]] = defaultdict(list)
     following: dict[str, list[Assessment]] = defaultdict(list)
     for a, obj in zip(assessments, followed, strict=True):
-        truth = owner.get(a.track_id)
-        if truth is not None and obj == truth:
-            by_flight[truth].append(a)
         if obj is not None:
             following[obj].append(a)
     outlines = territories()
@@ -361,7 +372,7 @@ def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]
         launch_code = outlines.area_at(launch.site_lat, launch.site_lon).code
         if truth_overflown and truth_overflown[0] == launch_code:
             truth_overflown = truth_overflown[1:]  # the launching territory
-        mine = sorted(by_flight.get(launch.object_id, []), key=lambda a: a.t)
+        mine = sorted(following.get(launch.object_id, []), key=lambda a: a.t)
         flights[launch.object_id] = (
             _judge(launch, launch_code, truth_impact, orbital_truth, mine)
             | {"truth_overflown": list(dict.fromkeys(truth_overflown))}
