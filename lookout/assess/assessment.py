@@ -817,9 +817,11 @@ class Assessor:
             here = overflight_probability(
                 self.outlines, a.t, a.state, a.covariance, ts, lats, lons, rad, on, p.code
             )
-            if on[-1] == ts.size - 1 and a.impact_kind == "predicted" and a.impact_ellipse:
-                # The land the predicted impact is on: passed over only if the flight gets
-                # there, which its impact's spread along the track weighs.
+            if a.impact_ellipse is not None and pred[-1]:
+                # Passed over only if the flight gets there, which the spread of the impact
+                # (or of the instantaneous impact point: thrust only carries the true one
+                # farther, so its reach is a lower bound of the flight's) along the track
+                # weighs.
                 here *= reach_probability(lats, lons, on[0], a.impact_ellipse.cov_en)
             prob[p.code] = max(prob[p.code], here)
             level = OVERFLIGHT_KEEP_PROB if p.code in m.overflight_claimed else OVERFLIGHT_PROB

@@ -102,7 +102,7 @@ def flights(
         ground = []
         for tr in members.get(launch.object_id, []):
             t, lat, lon = _dense_ground_track(tr)
-            over.update(o.code for o in outlines.overflights(t, lat, lon, np.zeros(t.size)))
+            over.update(outlines.crossed(lat, lon))  # between its points too
             ground.append(_unit(np.asarray(lat), np.asarray(lon)))
             if tr.event("impact") is not None and tr.event("orbit_insertion") is None:
                 ilat, ilon, _ = ecef_to_geodetic(tr.event("impact").pos)
