@@ -418,6 +418,47 @@ def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
     assert {"JO", "IL"} <= set(sure.overflown_codes)
 
 
+def test_the_land_an_instantaneous_impact_point_may_fall_short_of_is_not_claimed():
+    """mrbm-sejjil-negev's Sejjil (issue 13), aimed at the Negev 39 km short of Egypt: a track
+    born 2 s after burnout, 5 s after it still at 0.8-0.97 boost probability (its instantaneous
+    impact point), its velocity 300 m/s long and high (1 sigma, the tracker's), had its IIP in
+    Egypt's western desert, 600 km past the truth's impact, which its 95 % ellipse (800 km long)
+    held; Egypt, under the end of the IIP's path at 95 % across the track, was claimed as
+    overflown. The same state taken as coasting did not claim it: its reach along the track was
+    weighed, the IIP's was not (thrust only carries the true IIP farther, which made the
+    estimate's a bound). Now the IIP's spread along its path is weighed as the impact's: the
+    true IIP's reach is a lower bound of the flight's."""
+    from lookout.flight import Aim
+    from lookout.flight.plancache import plan_cached
+
+    aim = Aim(target_lat_deg=30.95, target_lon_deg=34.80, loft="minimum-energy")
+    (tr,) = fly([plan_cached(35.40, 54.40, aim, "mrbm-solid-2stage", "m", 0.0)], debris=False)
+    lat, lon, _ = _impact(tr)
+    t = _burnout(tr) + 5.0
+    x = tr.state_at(np.array([t]))[0]
+    along = x[3:] / np.linalg.norm(x[3:])
+    up = x[:3] / np.linalg.norm(x[:3])
+    across = np.cross(up, along) / np.linalg.norm(np.cross(up, along))
+    b = np.stack([along, across, up])
+    # The track's covariance at 205 s in (along, across, up): 520, 170, 520 m; 290, 97, 300 m/s,
+    # the velocity's along and up errors correlated at 0.69.
+    cv = np.diag([290.0**2, 97.0**2, 300.0**2])
+    cv[0, 2] = cv[2, 0] = 0.69 * 290.0 * 300.0
+    P = np.zeros((6, 6))
+    P[:3, :3] = b.T @ np.diag([520.0**2, 170.0**2, 520.0**2]) @ b
+    P[3:, 3:] = b.T @ cv @ b
+    long = x.copy()
+    long[3:] += b.T @ np.array([300.0, 0.0, 250.0])
+    for boost_prob in (0.97, 0.0):  # an IIP, a prediction
+        a = assess(t, long[None], P[None], np.array([boost_prob]))[0]
+        assert a.impact_kind == ("iip" if boost_prob else "predicted")
+        assert territories().area_at(a.impact_lat, a.impact_lon).code == "EG"
+        assert mahalanobis2(a.impact_lat, a.impact_lon, a.impact_ellipse.cov_en, lat, lon) < 2.0
+        assert "EG" not in a.overflown_codes
+    sure = assess(t, x[None], RADAR_P[None], np.array([0.97]))[0]
+    assert {"JO", "IL"} <= set(sure.overflown_codes) and "EG" not in sure.overflown_codes
+
+
 def test_cross_track_sigma_grows_from_the_position_by_the_velocity():
     """Across the plane of flight: the position's spread at once, the velocity's times the
     time flown (less, as gravity pulls the swing back) later."""

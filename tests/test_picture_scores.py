@@ -185,3 +185,30 @@ def test_every_hand_written_scenario_can_be_flown():
     for path, plans in zip(files, plan_scenarios([load(f) for f in files]), strict=True):
         refused = [str(p) for p in plans if isinstance(p, Exception)]
         assert not refused, f"{path.name}: {refused}"
+
+
+def test_a_flight_overflies_land_between_its_ground_track_points():
+    """mrbm-iran-israel's MRBM-3 (issue 13) crosses the tip of Saudi Arabia at the Iraqi and
+    Jordanian borders for 1.3 s, 3 km of ground between two of the scoring's points 10 km apart
+    (in Iraq, then in Jordan); its tracks rightly claimed Saudi Arabia, which the scoring, seeing
+    no point there, judged false (1.4 km from the coast). A flight's territories are those whose
+    land its ground track crosses between its points too (``Territories.crossed``)."""
+    from lookout.assess.territory import territories
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+
+    aim = Aim(target_lat_deg=30.78, target_lon_deg=34.67, loft=280)
+    (tr,) = fly([plan_cached(34.05, 46.40, aim, "mrbm-liquid", "MRBM-3", 0.0)], debris=False)
+    launch = SimpleNamespace(
+        object_id="MRBM-3", site_lat=math.radians(34.05), site_lon=math.radians(46.40),
+        launch_time=0.0,
+    )  # fmt: skip
+    assert flights([launch], [tr])["MRBM-3"].overflown >= {"IQ", "SA", "JO", "IL"}
+    terr = territories()
+    # Across the tip at 32.15 N, 39.2 E: both ends off Saudi land, the segment over it.
+    lat, lon = np.radians([32.21, 32.08]), np.radians([39.40, 38.96])
+    assert "SA" not in set(terr.land_at(lat, lon)) and "SA" in terr.crossed(lat, lon)
+    # Across the antimeridian over Chukotka (Russia), either way; over the Pacific, nothing.
+    assert terr.crossed(np.radians([65.0, 65.0]), np.radians([179.5, -179.5])) == {"RU"}
+    assert terr.crossed(np.radians([65.0, 65.0]), np.radians([-179.5, 179.5])) == {"RU"}
+    assert terr.crossed(np.radians([0.0, 0.0]), np.radians([179.5, -179.5])) == set()

@@ -817,9 +817,11 @@ class Assessor:
             here = overflight_probability(
                 self.outlines, a.t, a.state, a.covariance, ts, lats, lons, rad, on, p.code
             )
-            if on[-1] == ts.size - 1 and a.impact_kind == "predicted" and a.impact_ellipse:
-                # The land the predicted impact is on: passed over only if the flight gets
-                # there, which its impact's spread along the track weighs.
+            if a.impact_ellipse is not None and pred[-1]:
+                # Passed over only if the flight gets there, which the spread of the impact
+                # (or of the instantaneous impact point: thrust only carries the true one
+                # farther, so its reach is a lower bound of the flight's) along the track
+                # weighs.
                 here *= reach_probability(lats, lons, on[0], a.impact_ellipse.cov_en)
             prob[p.code] = max(prob[p.code], here)
             level = OVERFLIGHT_KEEP_PROB if p.code in m.overflight_claimed else OVERFLIGHT_PROB
@@ -904,9 +906,7 @@ def overflight_probability(outlines: Territories, t0, x, P, ts, lats, lons, rad,
     evenly), the share on that land of the ground track's spread across the track
     (``cross_track_sigma``, ``Territories.cross_track_share``), the largest of them (the land
     under one point: a lower bound of passing over it anywhere, for a path sure to get that
-    far; how far it gets is not weighed: thrust only lengthens an instantaneous impact's path,
-    and a coasting one whose impact is in doubt short of the land has its impact's region
-    there)."""
+    far; how far it gets is weighed apart, ``reach_probability``)."""
     if on.size > OVERFLIGHT_POINTS:
         on = on[np.round(np.linspace(0, on.size - 1, OVERFLIGHT_POINTS)).astype(int)]
     nxt = np.minimum(on + 1, ts.size - 1)
@@ -926,7 +926,12 @@ def reach_probability(lats: np.ndarray, lons: np.ndarray, i: int, cov_en: np.nda
     21 km short of the Egyptian border had Egypt claimed as overflown at 95 % across the track
     from a prediction whose impact, 95 % ellipse some 60 km long, lay a few km past the border:
     the land under the end of a ground track is where the impact is, in doubt along the track
-    as the impact is."""
+    as the impact is. Weighed for every passage the prediction has yet to fly, and for an
+    instantaneous impact point's path too (mrbm-sejjil-negev's Sejjil, 5 s after burnout at
+    0.97 boost probability: its IIP 600 km past the truth's impact, within its 800 km ellipse,
+    claimed Egypt 39 km past the truth's ground track): thrust only carries the true IIP
+    farther, so the reach of the IIP's spread is a lower bound of the flight's, not the path
+    the estimate happens to draw."""
     dist, _ = geodesic_inverse(lats[i], lons[i], lats[-1], lons[-1])
     _, az = geodesic_inverse(lats[-2], lons[-2], lats[-1], lons[-1])
     u = np.array([math.sin(float(az)), math.cos(float(az))])  # (east, north) along the track

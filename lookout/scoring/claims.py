@@ -7,7 +7,9 @@ territories it overflies* and *where it comes down*. Each is judged against the 
   ``phantom_km`` (50 km) from every true launch site, at any time. Counted once per track.
 - **False overflight claim**: a (track, territory) pair where the track's assessment listed the
   territory as overflown (seen or predicted, during boost or after) and no object of the flight
-  the track follows overflies that territory's land (its launching territory included). A track
+  the track follows overflies that territory's land (its launching territory included; between
+  the ground track's points too, ``Territories.crossed``: a 3 km tip of land between two points
+  10 km apart is overflown). A track
   that follows no truth (a false track) has every claim false. Each claim carries the distance
   from the flight's true ground track to the claimed land, to tell a near miss from a phantom.
 - **False impact-area claim**: a (track, territory) pair where the track's predicted impact
@@ -102,7 +104,7 @@ def flights(
         ground = []
         for tr in members.get(launch.object_id, []):
             t, lat, lon = _dense_ground_track(tr)
-            over.update(o.code for o in outlines.overflights(t, lat, lon, np.zeros(t.size)))
+            over.update(outlines.crossed(lat, lon))  # between its points too
             ground.append(_unit(np.asarray(lat), np.asarray(lon)))
             if tr.event("impact") is not None and tr.event("orbit_insertion") is None:
                 ilat, ilon, _ = ecef_to_geodetic(tr.event("impact").pos)
