@@ -685,3 +685,34 @@ def test_twins_far_apart_keep_their_own_detections_alone():
     x1, P1, _ = update_modes(scan, jb, None, *args)
     x, P, _ = update_modes(scan, jb, None, *args, contested=(alt, w, costs))
     assert np.allclose(x, x1, rtol=0.0, atol=1e-3) and np.allclose(P, P1, rtol=1e-6, atol=1e-6)
+
+
+def test_a_lone_detection_either_twin_may_own_leaves_the_track_its_prediction_in_part():
+    """One detection between the same two twins 30 m apart, gated by both: GNN gives it to one,
+    whose object it is only half the time (``Associator.contested``, ``MISSED``): that
+    track's update is the mixture of its update and its prediction, not the update alone."""
+    from lookout.tracking.association import MISSED
+    from lookout.tracking.update import update_modes
+
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 30.0)
+    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
+               index=np.arange(1))  # fmt: skip
+    tracker._sensor_geometry(one)
+    ia, jb, formation, _, _, thrust_ok = tracker.associator.associate(
+        one, cand, xp, Pp, c, xbar, staged
+    )
+    assert ia.size == 1
+    alt, w, costs = tracker.associator.contested(cand, ia, jb, formation)
+    assert alt.tolist() == [MISSED] and 0.3 < w[0] < 0.7
+    args = (xp[ia], Pp[ia], c[ia], thrust_ok, tracker.config)
+    x1, P1, _ = update_modes(one, jb, None, *args)
+    x, P, _ = update_modes(one, jb, None, *args, contested=(alt, w, costs))
+    x0, P0 = xp[ia][:, COAST], Pp[ia][:, COAST]
+    d = x0 - x1[:, COAST]
+    want = (1.0 - w[0]) * P1[0, COAST] + w[0] * P0[0] + w[0] * (1.0 - w[0]) * np.outer(d[0], d[0])
+    # (w within the coast mode: its likelihood over the mixture's, 1 to 1e-5 here)
+    assert np.allclose(P[0, COAST, :6, :6], want[:6, :6], rtol=1e-4, atol=1e-4)
+    assert np.trace(P[0, COAST, :3, :3]) > np.trace(P1[0, COAST, :3, :3]) + 0.4 * np.trace(
+        P0[0, :3, :3] - P1[0, COAST, :3, :3]
+    )

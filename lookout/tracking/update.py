@@ -118,14 +118,15 @@ def update_modes(
         alt, w_alt, _ = contested
         busy = np.zeros(na, dtype=bool)
         busy[st] = True
-        ar = np.flatnonzero((alt >= 0) & (w_alt > 0.0) & ~busy)
+        ar = np.flatnonzero((alt != -1) & (w_alt > 0.0) & ~busy)
     n_main = xs.shape[0]
     if ar.size:
         # The other pairing's rows after the staged ones: every mode of each contested track.
         rows_alt = (ar[:, None] * NMODE + np.arange(NMODE)).ravel()
         xs = np.concatenate([xs, xs[rows_alt]])
         Ps = np.concatenate([Ps, Ps[rows_alt]])
-        jj = np.concatenate([jj, np.repeat(alt[ar], NMODE)])
+        missed = np.repeat(alt[ar] < 0, NMODE)  # the track's object missed: not updated
+        jj = np.concatenate([jj, np.repeat(np.where(alt[ar] >= 0, alt[ar], jb[ar]), NMODE)])
     zh, H = measure.linearized(kind, xs, Ps, scan, jj, m)
     nu = measure.wrap(scan.z[jj] - zh, kind)
     PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
@@ -163,8 +164,12 @@ def update_modes(
         w_r = np.repeat(w_alt[ar], NMODE)
         own = np.repeat(cost[ar, 0], NMODE)
         other = np.repeat(cost[ar, 1], NMODE)
-        l1 = ll[rows_alt] + np.log1p(-np.minimum(w_r, 1.0 - 1e-300)) + 0.5 * own
-        l2 = ll[n_main:] + np.log(w_r) + 0.5 * other
+        # ``ll`` holds the -m ln(2π) / 2 that ``cost`` leaves out; a missed object's
+        # likelihood is every mode's alike.
+        l1 = ll[rows_alt] + np.log1p(-np.minimum(w_r, 1.0 - 1e-300)) + 0.5 * (own + m * _LOG_2PI)
+        l2 = np.where(missed, 0.0, ll[n_main:] + 0.5 * (other + m * _LOG_2PI)) + np.log(w_r)
+        x_new[n_main:][missed] = xs[n_main:][missed]
+        P_new[n_main:][missed] = Ps[n_main:][missed]
         top = np.maximum(l1, l2)
         top = np.where(np.isfinite(top), top, 0.0)
         a1, a2 = np.exp(l1 - top), np.exp(l2 - top)
