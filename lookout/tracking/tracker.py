@@ -252,7 +252,9 @@ class Tracker:
                     self._twin_branches(cand, ia, bi, slots)
                 # Update.
                 if ia.size:
-                    contested = self.associator.contested(cand, ia, jb, formation)
+                    contested = None
+                    if self.config.contested_updates:
+                        contested = self.associator.contested(cand, ia, jb, formation)
                     self._update(
                         scan,
                         cand[ia],
