@@ -611,3 +611,108 @@ def test_siblings_parted_at_a_thrusting_track_learn_a_staging_from_their_separat
     assert all(with_axis[3:])
     without = _order_over_scans(np.zeros(3))
     assert not any(without)
+
+
+def _twin_pair(tracker, gap_m):
+    """Two coasting twins (``store.TrackStore.twin``) 1,000 km up-range of the radar, ``gap_m``
+    apart across its line of sight, predicted a second on; and a scan with a detection on
+    each prediction."""
+    s, B = _radar_site()
+    p1 = s + B.T @ np.array([0.0, 1000e3, 300e3])
+    p2 = p1 + gap_m * B[0]
+    ids = _coasting_tracks(tracker, np.stack([p1, p2]), -2500.0 * B[1])
+    tracker.tracks.twin[0], tracker.tracks.twin[1] = ids[1], ids[0]
+    cand = np.arange(2)
+    xp, Pp, c, xbar, _, staged = tracker._predict(cand, 1.0)
+    scan = _radar_scan(tracker, s, B, xbar[:, :3], 1.0, sigma=(5.0, 3e-4, 3e-4))
+    return cand, xp, Pp, c, xbar, staged, scan
+
+
+def test_twins_the_angles_cannot_tell_apart_are_updated_with_both_pairings():
+    """Two twins 30 m apart across the line of sight of a radar 1,000 km off (0.3 mrad: 300
+    m), their 50 m sigmas far wider: which detection is whose is a coin toss
+    (``Associator.contested``, w = 0.5 within the predictions' small difference), and each
+    track's update is the moment-matched mixture of its updates with either detection
+    (``update_modes``), its covariance holding the spread between them, not the GNN's one
+    pairing taken as certain (issue 13: coast NEES 15-70 on the middle-east MRBMs)."""
+    from lookout.tracking.update import update_modes
+
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 30.0)
+    ia, jb, formation, _, _, thrust_ok = tracker.associator.associate(
+        scan, cand, xp, Pp, c, xbar, staged
+    )
+    assert formation is None and sorted(ia.tolist()) == [0, 1]
+    alt, w, costs = tracker.associator.contested(cand, ia, jb, formation)
+    assert alt.tolist() == jb[::-1].tolist()
+    assert np.allclose(w, 0.5, atol=0.05)
+    cfg = tracker.config
+    args = (xp[ia], Pp[ia], c[ia], thrust_ok, cfg)
+    x1, P1, mu1 = update_modes(scan, jb, None, *args)
+    x2, P2, _ = update_modes(scan, jb[::-1].copy(), None, *args)
+    x, P, mu = update_modes(scan, jb, None, *args, contested=(alt, w, costs))
+    # The coast mode (all but the whole probability): the two updates weighed by w times
+    # its likelihood over the track's, which for the one mode that matters is w.
+    d = x2[:, COAST] - x1[:, COAST]
+    want_x = x1[:, COAST] + w[:, None] * d
+    want_P = (
+        (1.0 - w)[:, None, None] * P1[:, COAST]
+        + w[:, None, None] * P2[:, COAST]
+        + (w * (1.0 - w))[:, None, None] * d[:, :, None] * d[:, None, :]
+    )
+    assert np.allclose(x[:, COAST, :6], want_x[:, :6], rtol=0.0, atol=1e-3)
+    assert np.allclose(P[:, COAST, :6, :6], want_P[:, :6, :6], rtol=1e-6, atol=1e-6)
+    # Wider than the one pairing's along the pair's separation, by its spread.
+    across = np.trace(P[:, COAST, :3, :3], axis1=1, axis2=2)
+    assert np.all(
+        across > np.trace(P1[:, COAST, :3, :3], axis1=1, axis2=2) + 0.2 * (d[:, :3] ** 2).sum(1)
+    )
+
+
+def test_twins_far_apart_keep_their_own_detections_alone():
+    """The same twins 2 km apart (seven sigmas of the angles): the swapped pairing has no
+    weight and the update is the GNN's."""
+    from lookout.tracking.update import update_modes
+
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 2000.0)
+    ia, jb, formation, _, _, thrust_ok = tracker.associator.associate(
+        scan, cand, xp, Pp, c, xbar, staged
+    )
+    alt, w, costs = tracker.associator.contested(cand, ia, jb, formation)
+    assert np.all(w < 1e-6)
+    args = (xp[ia], Pp[ia], c[ia], thrust_ok, tracker.config)
+    x1, P1, _ = update_modes(scan, jb, None, *args)
+    x, P, _ = update_modes(scan, jb, None, *args, contested=(alt, w, costs))
+    assert np.allclose(x, x1, rtol=0.0, atol=1e-3) and np.allclose(P, P1, rtol=1e-6, atol=1e-6)
+
+
+def test_a_lone_detection_either_twin_may_own_leaves_the_track_its_prediction_in_part():
+    """One detection between the same two twins 30 m apart, gated by both: GNN gives it to one,
+    whose object it is only half the time (``Associator.contested``, ``MISSED``): that
+    track's update is the mixture of its update and its prediction, not the update alone."""
+    from lookout.tracking.association import MISSED
+    from lookout.tracking.update import update_modes
+
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 30.0)
+    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
+               index=np.arange(1))  # fmt: skip
+    tracker._sensor_geometry(one)
+    ia, jb, formation, _, _, thrust_ok = tracker.associator.associate(
+        one, cand, xp, Pp, c, xbar, staged
+    )
+    assert ia.size == 1
+    alt, w, costs = tracker.associator.contested(cand, ia, jb, formation)
+    assert alt.tolist() == [MISSED] and 0.3 < w[0] < 0.7
+    args = (xp[ia], Pp[ia], c[ia], thrust_ok, tracker.config)
+    x1, P1, _ = update_modes(one, jb, None, *args)
+    x, P, _ = update_modes(one, jb, None, *args, contested=(alt, w, costs))
+    x0, P0 = xp[ia][:, COAST], Pp[ia][:, COAST]
+    d = x0 - x1[:, COAST]
+    want = (1.0 - w[0]) * P1[0, COAST] + w[0] * P0[0] + w[0] * (1.0 - w[0]) * np.outer(d[0], d[0])
+    # (w within the coast mode: its likelihood over the mixture's, 1 to 1e-5 here)
+    assert np.allclose(P[0, COAST, :6, :6], want[:6, :6], rtol=1e-4, atol=1e-4)
+    assert np.trace(P[0, COAST, :3, :3]) > np.trace(P1[0, COAST, :3, :3]) + 0.4 * np.trace(
+        P0[0, :3, :3] - P1[0, COAST, :3, :3]
+    )

@@ -33,6 +33,9 @@ from lookout.tracking.update import inv_small
 #: The staged hypothesis's column after the modes' in ``Associator.associate``'s mixture.
 STAGED = NMODE
 
+#: ``Associator.contested``'s mark of a track whose detection may be its sibling's, its own
+#: object then missed.
+MISSED = -2
 _LOG_2PI = math.log(2.0 * math.pi)
 _BIG = 1e12
 
@@ -179,6 +182,7 @@ class Associator:
             self.branches = (empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
             return empty, empty, None, np.zeros(0), near, np.zeros(0, dtype=bool)
         cost_all = mixture_cost(d2m, logdet, c, live)
+        self.cost = cost_all
         # The combined prediction's Jacobian, for the ordering of closely spaced pairs.
         _, H = measure.predict(kind, xbar, scan, m)
         ia, jb = gnn(ok, cost_all)
@@ -229,6 +233,84 @@ class Associator:
         bdll = self._log_pd - density - 0.5 * (cost_all[bi, bj] + m * _LOG_2PI)
         self.branches = (bi, bj, bdll, reach[bi, bj])
         return ia, jb, formation, dll, near, reach[ia, jb]
+
+    def contested(self, cand, ia, jb, formation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The chance each assigned track's detection is its sibling's: for the rows ``ia``
+        (assigned detections ``jb``) of a pair of siblings (twins, or one born next to the
+        other), each gating the other's detection, not a formation (which orders its pair
+        itself, ``formations.update_formation``) and with no other such partner, the other
+        row's detection (``alt``, -1: none) and the probability ``w`` of the swapped
+        assignment (the two-track JPDA's joint event, ``L_a(j_b) L_b(j_a)`` against
+        ``L_a(j_a) L_b(j_b)``, ``L`` the tracks' IMM mixture densities, ``cost``), and each
+        row's ``-2 ln L`` of its own detection and of the other (na, 2). A lone detection that
+        a track and its sibling alone gate, the sibling given none, is either's: ``alt`` is
+        ``MISSED`` and ``w`` the chance it is the sibling's, ``L_b / (L_a + L_b)``, the
+        second column ``-2 ln L_b``.
+
+        The GNN takes the likelier pairing as certain; a pair born together whose angles cannot
+        tell its objects apart (1-2 km at 1,000 km against tens of metres) is then updated as
+        if each detection were surely its own object's, and its covariance shrinks round
+        whatever mixture of the two objects' detections it took (issue 13: coast NEES 15-70
+        for the rest of the flight on mrbm-iran-israel's and the generated middle-east
+        MRBMs, 2-12 with each object's detections given to its own tracker). ``update_modes``
+        updates such a track with both pairings, weighed (``alt``)."""
+        na = ia.size
+        alt = np.full(na, -1, dtype=np.int64)
+        w = np.zeros(na)
+        costs = np.zeros((na, 2))
+        if na == 0 or cand.size < 2:
+            return alt, w, costs
+        tracks = self.tracks
+        tr = cand[ia]
+        ids = tracks.ids[tr]
+        sib = (tracks.twin[tr][:, None] == ids[None, :]) | (
+            tracks.parent[tr][:, None] == ids[None, :]
+        )
+        ok = self.gated[ia][:, jb]
+        pair = (sib | sib.T) & ok & ok.T
+        np.fill_diagonal(pair, False)
+        if formation is not None and formation.rows.size:
+            pair[formation.rows] = False
+            pair[:, formation.rows] = False
+        cnt = pair.sum(axis=1)
+        pair &= (cnt == 1)[:, None] & (cnt == 1)[None, :]
+        a, b = np.nonzero(np.triu(pair))
+        C = self.cost[ia]
+        if a.size:
+            keep = C[a, jb[a]] + C[b, jb[b]]
+            swap = C[a, jb[b]] + C[b, jb[a]]
+            # exp(-swap / 2) / (exp(-keep / 2) + exp(-swap / 2)), no overflow.
+            alt[a], alt[b] = jb[b], jb[a]
+            w[a] = w[b] = _swap_probability(keep, swap)
+            costs[a, 0], costs[a, 1] = C[a, jb[a]], C[a, jb[b]]
+            costs[b, 0], costs[b, 1] = C[b, jb[b]], C[b, jb[a]]
+        # A lone detection, gated by a track and its sibling alone, the sibling given none:
+        # either object's, the other missed (``MISSED``; one detection probability for both,
+        # the tracker knowing neither's cross-section): the chance it is the sibling's is
+        # ``L_b / (L_a + L_b)``, and with it the track is not updated.
+        n = cand.size
+        if n > na:
+            idle = np.ones(n, dtype=bool)
+            idle[ia] = False
+            rest = np.flatnonzero(idle)
+            rid = tracks.ids[cand[rest]]
+            sib_r = (tracks.twin[tr][:, None] == rid[None, :]) | (
+                tracks.parent[tr][:, None] == rid[None, :]
+            )
+            sib_r |= tracks.ids[tr][:, None] == tracks.twin[cand[rest]][None, :]
+            sib_r |= tracks.ids[tr][:, None] == tracks.parent[cand[rest]][None, :]
+            sib_r &= self.gated[rest][:, jb].T
+            lone = (alt < 0) & (sib_r.sum(axis=1) == 1) & (self.gated[:, jb].sum(axis=0) == 2)
+            if formation is not None:
+                lone[formation.rows] = False
+            k = np.flatnonzero(lone)
+            if k.size:
+                other = rest[np.argmax(sib_r[k], axis=1)]
+                cb = self.cost[other, jb[k]]
+                alt[k] = MISSED
+                w[k] = _swap_probability(C[k, jb[k]], cb)
+                costs[k, 0], costs[k, 1] = C[k, jb[k]], cb
+        return alt, w, costs
 
     def _lone_to_parent(self, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that GNN gave to a piece born on a
@@ -370,6 +452,12 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     d2m = einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, k, -1)
     logdet = logdet.reshape(n, k, -1)
     return d2m, logdet
+
+
+def _swap_probability(keep: np.ndarray, swap: np.ndarray) -> np.ndarray:
+    """``exp(-swap / 2) / (exp(-keep / 2) + exp(-swap / 2))``, no overflow: the probability of
+    the pairing of ``-2 ln`` likelihood ``swap`` against ``keep``."""
+    return 1.0 / (1.0 + np.exp(np.clip(0.5 * (swap - keep), -700.0, 700.0)))
 
 
 def mixture_cost(d2m: np.ndarray, logdet: np.ndarray, c: np.ndarray, live: np.ndarray):

@@ -252,6 +252,9 @@ class Tracker:
                     self._twin_branches(cand, ia, bi, slots)
                 # Update.
                 if ia.size:
+                    contested = None
+                    if self.config.contested_updates:
+                        contested = self.associator.contested(cand, ia, jb, formation)
                     self._update(
                         scan,
                         cand[ia],
@@ -263,6 +266,7 @@ class Tracker:
                         dll,
                         thrust_ok,
                         [a[ia] for a in staged],
+                        contested,
                     )
                     assigned[jb] = True
                     updated = cand[ia]
@@ -507,9 +511,12 @@ class Tracker:
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
         return q, xs, Ps
 
-    def _update(self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged) -> None:
+    def _update(
+        self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged, contested=None
+    ) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode
-        (``update.update_modes``; the tracks of ``formation`` as formations), then their
+        (``update.update_modes``; the tracks of ``formation`` as formations; ``contested``, a
+        sibling's detection and the chance it is the track's, ``Associator.contested``), then their
         records: boost modes reseeded, wakes, infrared statistics, fixes, score, confirmation,
         the coarse gate's extrapolation and the log. ``staged``: the tracks' staging hypothesis
         (``_predict_staged``), weighed and stored with them."""
@@ -518,7 +525,7 @@ class Tracker:
         kind = scan.kind
         na = ia.size
         x_new, P_new, mu, (share, xs, Ps) = update_modes(
-            scan, jb, formation, xp, Pp, c, thrust_ok, cfg, staged
+            scan, jb, formation, xp, Pp, c, thrust_ok, cfg, staged, contested=contested
         )
         # A lifting airframe, once seen lifting (``manoeuvre.seen_lifting``).
         lifts = manoeuvre.seen_lifting(

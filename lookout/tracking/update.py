@@ -74,6 +74,7 @@ def update_modes(
     thrust_ok: np.ndarray,
     cfg: TrackerConfig,
     staged=None,
+    contested=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EKF update of tracks predicted to ``xp`` (na, 3, 10), ``Pp`` (na, 3, 10, 10) with mode
     probabilities ``c`` (na, 3) with detections ``jb`` (na,) of ``scan``, mode by mode; the
@@ -87,7 +88,15 @@ def update_modes(
     boost probability split between the two by their likelihoods. Returns the updated mode
     estimates and mode probabilities (the boost mode's the total of both hypotheses', its
     estimate the more probable one's), and, with ``staged``, the staged hypothesis's share
-    of it and its estimate."""
+    of it and its estimate.
+
+    ``contested`` (``Associator.contested``): per track the detection of its sibling (-1:
+    none) and the probability ``w`` that the two detections are the other way round. Such a
+    track is updated with each (the two-track JPDA's marginal): per mode, the pairing's
+    probability given the mode is ``w`` times the mode's likelihood over the track's mixture
+    likelihood (the mode's share of the evidence the joint event was weighed on), and the
+    two updates are moment-matched, so the covariance keeps the spread between them (a
+    track with no staged hypothesis only)."""
     m, kind = scan.m, scan.kind
     na = jb.size
     xs = xp.reshape(NMODE * na, NX)
@@ -104,6 +113,20 @@ def update_modes(
         Ps = np.concatenate([Ps, staged[2][st]])
     nm = NMODE * na
     jj = np.concatenate([np.repeat(jb, NMODE), jb[st]])
+    ar = np.zeros(0, dtype=np.int64)
+    if contested is not None:
+        alt, w_alt, _ = contested
+        busy = np.zeros(na, dtype=bool)
+        busy[st] = True
+        ar = np.flatnonzero((alt != -1) & (w_alt > 0.0) & ~busy)
+    n_main = xs.shape[0]
+    if ar.size:
+        # The other pairing's rows after the staged ones: every mode of each contested track.
+        rows_alt = (ar[:, None] * NMODE + np.arange(NMODE)).ravel()
+        xs = np.concatenate([xs, xs[rows_alt]])
+        Ps = np.concatenate([Ps, Ps[rows_alt]])
+        missed = np.repeat(alt[ar] < 0, NMODE)  # the track's object missed: not updated
+        jj = np.concatenate([jj, np.repeat(np.where(alt[ar] >= 0, alt[ar], jb[ar]), NMODE)])
     zh, H = measure.linearized(kind, xs, Ps, scan, jj, m)
     nu = measure.wrap(scan.z[jj] - zh, kind)
     PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
@@ -119,13 +142,50 @@ def update_modes(
     # Drag cannot push (``truncate_drag``) in the modes where it is the only force along
     # the track; in the boost mode thrust and drag share that direction (only their sum is
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
-    drag_only = np.concatenate([np.tile(np.arange(NMODE) != BOOST, na), np.zeros(st.size, bool)])
+    drag_only = np.concatenate(
+        [
+            np.tile(np.arange(NMODE) != BOOST, na),
+            np.zeros(st.size, bool),
+            np.tile(np.arange(NMODE) != BOOST, ar.size),
+        ]
+    )
     dll_drag, moved, gain = truncate_drag(
         xs[drag_only], Ps[drag_only], x_new, P_new, np.flatnonzero(drag_only)
     )
     ll[drag_only] += dll_drag
     if formation is not None and formation.rel is not None and moved.size:
-        shift_relative(formation, moved, gain)
+        main = moved < n_main
+        shift_relative(formation, moved[main], gain[main])
+    if ar.size:
+        # Both pairings of a contested track, per mode (``contested``): the joint event's
+        # probability over the track's own mixture likelihood of its detection (``cost``:
+        # -2 ln of it), times the mode's likelihood, moment-matched.
+        cost = contested[2]
+        w_r = np.repeat(w_alt[ar], NMODE)
+        own = np.repeat(cost[ar, 0], NMODE)
+        other = np.repeat(cost[ar, 1], NMODE)
+        # ``ll`` holds the -m ln(2π) / 2 that ``cost`` leaves out; a missed object's
+        # likelihood is every mode's alike.
+        l1 = ll[rows_alt] + np.log1p(-np.minimum(w_r, 1.0 - 1e-300)) + 0.5 * (own + m * _LOG_2PI)
+        l2 = np.where(missed, 0.0, ll[n_main:] + 0.5 * (other + m * _LOG_2PI)) + np.log(w_r)
+        x_new[n_main:][missed] = xs[n_main:][missed]
+        P_new[n_main:][missed] = Ps[n_main:][missed]
+        top = np.maximum(l1, l2)
+        top = np.where(np.isfinite(top), top, 0.0)
+        a1, a2 = np.exp(l1 - top), np.exp(l2 - top)
+        tot = a1 + a2
+        p2 = np.where(tot > 0.0, a2 / np.maximum(tot, 1e-300), w_r)
+        x1, x2 = x_new[rows_alt], x_new[n_main:]
+        d = x2 - x1
+        x_new[rows_alt] = x1 + p2[:, None] * d
+        P_new[rows_alt] = (
+            (1.0 - p2)[:, None, None] * P_new[rows_alt]
+            + p2[:, None, None] * P_new[n_main:]
+            + (p2 * (1.0 - p2))[:, None, None] * d[:, :, None] * d[:, None, :]
+        )
+        with np.errstate(divide="ignore"):
+            ll[rows_alt] = top + np.log(tot)
+        x_new, P_new, ll = x_new[:n_main], P_new[:n_main], ll[:n_main]
     x_new[:, KAPPA] = np.maximum(x_new[:, KAPPA], 0.0)
     P_new = 0.5 * (P_new + P_new.transpose(0, 2, 1))
     x_st, P_st, ll_st = x_new[nm:], P_new[nm:], ll[nm:]
