@@ -269,6 +269,28 @@ def test_siblings_get_their_detections_in_along_track_order(ahead_first):
     assert 2.0 < speed < 4.0
 
 
+def test_a_pairs_formation_is_forgotten_once_its_tracks_are_deleted():
+    """What ``Formations`` keeps of a pair, by the younger track's id (the separation speed's
+    posterior: 1,200 floats; the staging's, the reference trajectory, the air, the relative
+    state), is let go at the next whole second once the store no longer holds the track: it
+    was kept for every pair ever ordered, and grew with the run (issue 16). A track still held
+    keeps its entries."""
+    tracker, scan, cand, ia, jb, ok, xbar, H, P = _sibling_pair(True)
+    f = tracker.formations
+    f.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
+    memos = (f._separation, f._staging, f._formation_ref, f._parting_air, f._relative)
+    assert 2 in f._separation and 2 in f._formation_ref
+    kept = [set(m) for m in memos]
+    tracker.report(11.0)  # both still held: nothing forgotten
+    assert [set(m) for m in memos] == kept
+    tracker.tracks.compact(np.array([True, False]))  # the younger deleted
+    tracker.report(12.0)
+    assert all(2 not in m for m in memos)
+    tracker.tracks.compact(np.array([False]))
+    tracker.report(13.0)
+    assert all(not m for m in memos)
+
+
 def _formation_run(seed: int, config: TrackerConfig, duration_s: float = 200.0):
     """A payload and its stage pushed back off it at 3 m/s along the velocity at t = 0,
     700 km up at 3 km/s, flown by the tracker's own motion model; a track on each born then

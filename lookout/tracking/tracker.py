@@ -603,6 +603,7 @@ class Tracker:
         rebase = t > self._last_grid and t == math.floor(t)
         if rebase:
             self._last_grid = t
+            self.formations.forget_deleted()  # once a second: what deleted tracks left
         sel = np.flatnonzero(tracks.confirmed[: tracks.n])
         if sel.size == 0:
             self._last_prediction = None
