@@ -291,6 +291,31 @@ def test_a_pairs_formation_is_forgotten_once_its_tracks_are_deleted():
     assert all(not m for m in memos)
 
 
+@pytest.mark.parametrize("keep_updates", [False, True])
+def test_a_streaming_tracker_keeps_the_parents_of_the_tracks_it_holds_and_their_ancestors(
+    keep_updates,
+):
+    """``Tracker.parent_of`` is read from a live track's id up its line of parents (the
+    fusion's ``_descends_from``): a tracker that keeps no updates (a partner node's, the
+    fusion's) keeps that line for the tracks it holds and forgets the rest at the next whole
+    second (a piece of a deleted track, another line), which grew with every piece started;
+    one that keeps its updates (``lookout track``, whose output names every parent) keeps all."""
+    tracker = Tracker(keep_updates=keep_updates)
+    s, B, p, v = _receding(400e3, 200e3, 3000.0)
+    ids = _coasting_tracks(tracker, np.stack([p, p + 1e3]), v)
+    assert ids.tolist() == [1, 2]
+    every = {2: 1, 1: 99, 50: 2, 60: 61, 61: 62}  # 99: a dead ancestor; 50, 60, 61: dead pieces
+    tracker.parent_of.update(every)
+    tracker.report(1.0)
+    assert tracker.parent_of == (every if keep_updates else {2: 1, 1: 99})
+    tracker.tracks.compact(np.array([False, True]))  # track 1 deleted: still 2's parent
+    tracker.report(2.0)
+    assert tracker.parent_of == (every if keep_updates else {2: 1, 1: 99})
+    tracker.tracks.compact(np.array([False]))
+    tracker.report(3.0)
+    assert tracker.parent_of == (every if keep_updates else {})
+
+
 def _formation_run(seed: int, config: TrackerConfig, duration_s: float = 200.0):
     """A payload and its stage pushed back off it at 3 m/s along the velocity at t = 0,
     700 km up at 3 km/s, flown by the tracker's own motion model; a track on each born then
