@@ -316,6 +316,32 @@ def test_a_streaming_tracker_keeps_the_parents_of_the_tracks_it_holds_and_their_
     assert tracker.parent_of == (every if keep_updates else {})
 
 
+def test_the_gate_is_worked_out_once_not_at_every_scan(monkeypatch):
+    """``TrackerConfig.gate`` is scipy's chi-square quantile, the same figure, but asked for at
+    every radar scan (``initiation.born_together``, ``Formations``): some 40 µs a call
+    through scipy's distribution machinery. Worked out once per (probability, dof)."""
+    from scipy.stats import chi2
+
+    from lookout.tracking import config as config_module
+
+    cfg = TrackerConfig()
+    calls = []
+
+    class Counted:
+        @staticmethod
+        def ppf(q, df):
+            calls.append((q, df))
+            return chi2.ppf(q, df)
+
+    monkeypatch.setattr(config_module, "chi2", Counted)
+    if hasattr(config_module, "chi2_gate"):
+        config_module.chi2_gate.cache_clear()
+    gates = [cfg.gate(m) for _ in range(50) for m in (2, 3)]
+    assert gates[:2] == [float(chi2.ppf(cfg.gate_probability, m)) for m in (2, 3)]
+    assert set(gates[0::2]) == {gates[0]} and set(gates[1::2]) == {gates[1]}
+    assert len(calls) == 2
+
+
 def _formation_run(seed: int, config: TrackerConfig, duration_s: float = 200.0):
     """A payload and its stage pushed back off it at 3 m/s along the velocity at t = 0,
     700 km up at 3 km/s, flown by the tracker's own motion model; a track on each born then
