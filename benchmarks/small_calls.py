@@ -6,8 +6,9 @@ Each pair in one process, alternating, on arrays of the sizes the chain passes (
 few hundred), the best of REPEAT rounds of 2,000 calls: ``scipy.special.logsumexp`` against
 ``lookout.tracking.lse.logsumexp``, pyproj's ``Transformer.transform`` against the geodetic
 conversion's direct PROJ call (``lookout.geodesy``), ``np.clip`` of integers against
-``np.minimum(np.maximum(...))``. Checks that each pair gives the same bits and prints, as JSON,
-the microseconds per call of each and their ratio.
+``np.minimum(np.maximum(...))``, scipy's ``chi2.ppf`` against the tracker's gate worked out
+once (``TrackerConfig.gate``). Checks that each pair gives the same bits and prints, as JSON, the
+microseconds per call of each and their ratio.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import time
 
 import numpy as np
 from scipy.special import logsumexp as scipy_logsumexp
+from scipy.stats import chi2
 
 from lookout import geodesy
+from lookout.tracking.config import TrackerConfig
 from lookout.tracking.lse import logsumexp
 
 N_CALLS = 2000
@@ -67,6 +70,9 @@ def main(repeat: int = 3) -> dict:
     i = np.searchsorted(knots, rng.uniform(0.0, 12.0, 30), side="right") - 1
     _pair("integer clip (30,)", lambda: np.clip(i, 0, knots.size - 2),
           lambda: np.minimum(np.maximum(i, 0), knots.size - 2), repeat, out)  # fmt: skip
+    cfg = TrackerConfig()  # a radar scan's gate (``initiation.born_together``)
+    _pair("chi-square gate (3 dof)", lambda: float(chi2.ppf(cfg.gate_probability, 3)),
+          lambda: cfg.gate(3), repeat, out)  # fmt: skip
     return out
 
 

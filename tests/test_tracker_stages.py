@@ -269,6 +269,79 @@ def test_siblings_get_their_detections_in_along_track_order(ahead_first):
     assert 2.0 < speed < 4.0
 
 
+def test_a_pairs_formation_is_forgotten_once_its_tracks_are_deleted():
+    """What ``Formations`` keeps of a pair, by the younger track's id (the separation speed's
+    posterior: 1,200 floats; the staging's, the reference trajectory, the air, the relative
+    state), is let go at the next whole second once the store no longer holds the track: it
+    was kept for every pair ever ordered, and grew with the run (issue 16). A track still held
+    keeps its entries."""
+    tracker, scan, cand, ia, jb, ok, xbar, H, P = _sibling_pair(True)
+    f = tracker.formations
+    f.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
+    memos = (f._separation, f._staging, f._formation_ref, f._parting_air, f._relative)
+    assert 2 in f._separation and 2 in f._formation_ref
+    kept = [set(m) for m in memos]
+    tracker.report(11.0)  # both still held: nothing forgotten
+    assert [set(m) for m in memos] == kept
+    tracker.tracks.compact(np.array([True, False]))  # the younger deleted
+    tracker.report(12.0)
+    assert all(2 not in m for m in memos)
+    tracker.tracks.compact(np.array([False]))
+    tracker.report(13.0)
+    assert all(not m for m in memos)
+
+
+@pytest.mark.parametrize("keep_updates", [False, True])
+def test_a_streaming_tracker_keeps_the_parents_of_the_tracks_it_holds_and_their_ancestors(
+    keep_updates,
+):
+    """``Tracker.parent_of`` is read from a live track's id up its line of parents (the
+    fusion's ``_descends_from``): a tracker that keeps no updates (a partner node's, the
+    fusion's) keeps that line for the tracks it holds and forgets the rest at the next whole
+    second (a piece of a deleted track, another line), which grew with every piece started;
+    one that keeps its updates (``lookout track``, whose output names every parent) keeps all."""
+    tracker = Tracker(keep_updates=keep_updates)
+    s, B, p, v = _receding(400e3, 200e3, 3000.0)
+    ids = _coasting_tracks(tracker, np.stack([p, p + 1e3]), v)
+    assert ids.tolist() == [1, 2]
+    every = {2: 1, 1: 99, 50: 2, 60: 61, 61: 62}  # 99: a dead ancestor; 50, 60, 61: dead pieces
+    tracker.parent_of.update(every)
+    tracker.report(1.0)
+    assert tracker.parent_of == (every if keep_updates else {2: 1, 1: 99})
+    tracker.tracks.compact(np.array([False, True]))  # track 1 deleted: still 2's parent
+    tracker.report(2.0)
+    assert tracker.parent_of == (every if keep_updates else {2: 1, 1: 99})
+    tracker.tracks.compact(np.array([False]))
+    tracker.report(3.0)
+    assert tracker.parent_of == (every if keep_updates else {})
+
+
+def test_the_gate_is_worked_out_once_not_at_every_scan(monkeypatch):
+    """``TrackerConfig.gate`` is scipy's chi-square quantile, the same figure, but asked for at
+    every radar scan (``initiation.born_together``, ``Formations``): some 40 µs a call
+    through scipy's distribution machinery. Worked out once per (probability, dof)."""
+    from scipy.stats import chi2
+
+    from lookout.tracking import config as config_module
+
+    cfg = TrackerConfig()
+    calls = []
+
+    class Counted:
+        @staticmethod
+        def ppf(q, df):
+            calls.append((q, df))
+            return chi2.ppf(q, df)
+
+    monkeypatch.setattr(config_module, "chi2", Counted)
+    if hasattr(config_module, "chi2_gate"):
+        config_module.chi2_gate.cache_clear()
+    gates = [cfg.gate(m) for _ in range(50) for m in (2, 3)]
+    assert gates[:2] == [float(chi2.ppf(cfg.gate_probability, m)) for m in (2, 3)]
+    assert set(gates[0::2]) == {gates[0]} and set(gates[1::2]) == {gates[1]}
+    assert len(calls) == 2
+
+
 def _formation_run(seed: int, config: TrackerConfig, duration_s: float = 200.0):
     """A payload and its stage pushed back off it at 3 m/s along the velocity at t = 0,
     700 km up at 3 km/s, flown by the tracker's own motion model; a track on each born then

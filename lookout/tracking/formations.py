@@ -191,6 +191,24 @@ class Formations:
         # velocity (6, 6), and the partner's id: another partner starts it again.
         self._relative: dict[int, tuple] = {}
 
+    def forget_deleted(self) -> None:
+        """Forget what is kept by the id of a track the store no longer holds. Every entry is
+        read by a live track's own id, and ids are never given again (``store.TrackStore``):
+        nothing read changes. Kept for every pair ever started (most of them tentative, on
+        clutter), the posteriors (``_separation``, ``_staging``: arrays on their grids) grew
+        with the run."""
+        tracks = self.tracks
+        live = tracks.ids[: tracks.n]
+        for memo in (
+            self._separation, self._staging, self._formation_ref, self._parting_air,
+            self._relative,
+        ):  # fmt: skip
+            if not memo:
+                continue
+            keys = np.fromiter(memo, np.int64, len(memo))
+            for k in keys[~np.isin(keys, live)].tolist():
+                del memo[k]
+
     def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
         """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
         above the reentry altitude, where two bodies pushed apart drift apart at constant

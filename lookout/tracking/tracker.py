@@ -176,8 +176,10 @@ class Tracker:
         # from their detections (``clutter.SensorClutter.covers``).
         self.coverage = dict(coverage or {})
         self.tracks = tracks = TrackStore()
-        #: Every track ever started next to another, kept after either dies: track id -> the
-        #: id of the track it was born next to (a piece that separated from it).
+        #: Tracks started next to another: track id -> the id of the track it was born next to
+        #: (a piece that separated from it), kept after the parent dies. With ``keep_updates``
+        #: (an offline run, whose output names every track's parent) every track ever started;
+        #: without, those of the tracks held and their ancestors (``_forget_parents``).
         self.parent_of: dict[int, int] = {}
         self._n_seen = 0
         self.n_rejected = 0
@@ -610,6 +612,10 @@ class Tracker:
         rebase = t > self._last_grid and t == math.floor(t)
         if rebase:
             self._last_grid = t
+            # Once a second: what deleted tracks left behind.
+            self.formations.forget_deleted()
+            if not self.keep_updates:
+                self._forget_parents()
         sel = np.flatnonzero(tracks.confirmed[: tracks.n])
         if sel.size == 0:
             self._last_prediction = None
@@ -648,6 +654,24 @@ class Tracker:
             tracks.t_base[idx] = t
             refresh_coarse(tracks, idx, cfg)
         return sel
+
+    def _forget_parents(self) -> None:
+        """Forget the parents of tracks no longer held, but for the ancestors of a track held:
+        ``parent_of`` is read from a live track's id and up its line of parents
+        (``PictureFusion._descends_from``), and ids are never given again, so nothing read
+        changes. Kept for every piece ever started (most of them tentative, on clutter next to
+        a track), it grew with the run."""
+        parent_of = self.parent_of
+        if not parent_of:
+            return
+        keep: set[int] = set()
+        for p in self.tracks.ids[: self.tracks.n].tolist():
+            while p in parent_of and p not in keep:
+                keep.add(p)
+                p = parent_of[p]
+        if len(keep) < len(parent_of):
+            for k in [k for k in parent_of if k not in keep]:
+                del parent_of[k]
 
     def _add(
         self, xm, Pm, mu, t: float, hits: int, llr: float, timeout: float, parent=None
