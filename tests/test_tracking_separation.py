@@ -16,7 +16,7 @@ from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached as plan
 from lookout.physics.trajectory import COAST
 from lookout.sensors import make_sensor, observe
-from lookout.tracking import track
+from lookout.tracking import TrackerConfig, track
 
 
 def test_payload_and_its_stage_each_keep_one_track_through_separation():
@@ -135,8 +135,18 @@ def test_a_stage_spent_in_the_air_keeps_the_track_born_on_it(seed):
     assert out.parents.get(owner[stage.object_id]) == owner[rv.object_id], (owner, out.parents)
 
 
-@pytest.mark.parametrize("seed", [1, 3])
-def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed):
+@pytest.mark.parametrize(
+    ("seed", "contested"),
+    [
+        (1, False),
+        (3, False),
+        # The contested mend's twin case (docs/tracking.md "A sibling's contested detection"):
+        # its swap probability from the two tracks' costs alone, not the along-track order's
+        # posterior, crosses the twins from 140 s (96 / 31).
+        pytest.param(1, True, marks=pytest.mark.xfail(strict=True, reason="issue 13")),
+    ],
+)
+def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed, contested):
     """An MRBM's reentry vehicle and its stage, parted at burnout (4 m/s), first seen 10 s
     later, 35-45 m apart, by a coarse radar (20 m in range, 1.2 mrad), whose two tracks born
     on its own detections (no track saw them part) are known across its line of sight to a
@@ -163,7 +173,7 @@ def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed):
         dets += d
         labels += lab
     order = sorted(range(len(dets)), key=lambda i: dets[i].t_ns)
-    u = track([dets[i] for i in order]).updates
+    u = track([dets[i] for i in order], TrackerConfig(contested_updates=contested)).updates
     lab = labels_of(u, [labels[i] for i in order])
     owner = {}
     for traj in trajs:
