@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
+import shapely
 from matplotlib.path import Path
 from scipy.spatial import cKDTree
 
@@ -372,6 +373,7 @@ class Territories:
         b[jump, 0] -= turn
         b = np.concatenate([b, pts[1:][jump]])
         lo, hi = np.minimum(a, b), np.maximum(a, b)
+        segments = shapely.linestrings(np.stack([a, b], axis=1))
         bx = self._boxes
         near = (bx[:, 0] <= hi[:, 0].max()) & (bx[:, 2] >= lo[:, 0].min())
         near &= (bx[:, 1] <= hi[:, 1].max()) & (bx[:, 3] >= lo[:, 1].min())
@@ -381,7 +383,11 @@ class Territories:
                 continue
             x0, y0, x1, y1 = r.bbox
             sel = (lo[:, 0] <= x1) & (hi[:, 0] >= x0) & (lo[:, 1] <= y1) & (hi[:, 1] >= y0)
-            if sel.any() and _segments_cross(a[sel], b[sel], r.path.vertices):
+            # A segment meeting an edge of the ring (touching counts).
+            if (
+                sel.any()
+                and shapely.intersects(shapely.linestrings(r.path.vertices), segments[sel]).any()
+            ):
                 out.add(r.code)
         return out
 
@@ -403,23 +409,6 @@ def named_area(
         if area.code == keep.code and share >= keep_prob:
             return area
     return None
-
-
-def _segments_cross(a: np.ndarray, b: np.ndarray, ring: np.ndarray) -> bool:
-    """Whether any segment ``a[k]``-``b[k]`` (k, 2) meets any edge of the closed ``ring``
-    (m, 2): each pair's ends on either side of (or on) the other's line, boxes overlapping."""
-    c, d = ring[:-1][None], ring[1:][None]
-    a, b = a[:, None], b[:, None]
-
-    def orient(p, q, s):
-        return (q[..., 0] - p[..., 0]) * (s[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (
-            s[..., 0] - p[..., 0]
-        )
-
-    meet = (orient(a, b, c) * orient(a, b, d) <= 0) & (orient(c, d, a) * orient(c, d, b) <= 0)
-    meet &= (np.minimum(a, b) <= np.maximum(c, d)).all(-1)
-    meet &= (np.maximum(a, b) >= np.minimum(c, d)).all(-1)
-    return bool(meet.any())
 
 
 def _wrap_deg(lon: np.ndarray) -> np.ndarray:

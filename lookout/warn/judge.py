@@ -43,7 +43,7 @@ from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
 from lookout.timebase import ns_to_s
 from lookout.warn import areas as area_data
 from lookout.warn.cap import CAP_NS, read_ring, validate
-from lookout.warn.hazard import MIN_AXIS_M
+from lookout.warn.hazard import MIN_AXIS_M, corridor
 
 #: Largest distance (m) from a track to the truth object it is given to.
 ATTRIBUTE_M = 100e3
@@ -287,8 +287,6 @@ def _unpowered(t: float, x: np.ndarray, e: dict) -> tuple[float, float] | None:
     """(lat, lon) deg at ``e["t_s"]`` (or of its fall, for a ``fall`` ellipse) of the flight
     from the true state ``x`` at ``t`` with no thrust: the desk's corridor flown from the truth
     (``lookout.warn.hazard``, the assessment's ballistic prior), its nominal."""
-    from lookout.warn.hazard import corridor
-
     c = corridor(t, np.asarray(x, dtype=float), np.eye(6) * 1e-6)
     if c is None:
         return None
