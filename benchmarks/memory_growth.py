@@ -24,11 +24,21 @@ import tracemalloc
 def main(argv: list[str]) -> None:
     from lookout.app import coalition
     from lookout.bench import picture
+    from lookout.scenario import ScenarioError
     from lookout.scenario.parse import load
 
-    name, end, trace_from = argv[0], float(argv[1]), float(argv[2])
-    instants = [float(x) for x in argv[3].split(",")]
-    out = argv[4]
+    if len(argv) != 5:
+        sys.exit("usage: memory_growth.py SCENARIO END_S TRACE_FROM_S T1,T2[,...] OUT")
+    name, out = argv[0], argv[4]
+    try:
+        end, trace_from = float(argv[1]), float(argv[2])
+        instants = [float(x) for x in argv[3].split(",")]
+    except ValueError as e:
+        sys.exit(f"error: END_S, TRACE_FROM_S and T1,T2,... must be seconds: {e}")
+    try:
+        scenario = load(name)
+    except ScenarioError as e:
+        sys.exit(f"error: {e}")
     step, done = coalition.Coalition.step, set()
 
     async def traced_step(self, feed, t_s):
@@ -47,7 +57,7 @@ def main(argv: list[str]) -> None:
                 snap.dump(f"{out}-{int(t)}.snap")
 
     coalition.Coalition.step = traced_step
-    asyncio.run(picture.run_embedded(load(name), duration_s=end, speed=0))
+    asyncio.run(picture.run_embedded(scenario, duration_s=end, speed=0))
 
 
 if __name__ == "__main__":  # the assessment's child is spawned: it imports this module
