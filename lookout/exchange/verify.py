@@ -72,8 +72,19 @@ REPLAY_WINDOW = 65_536
 #: Largest step up from a sender's highest sequence number, and the largest number at all.
 MAX_SEQ_JUMP = 2**32
 MAX_SEQ = 2**62
-#: Signatures remembered per sender and type, to tell a redelivery from a replay.
+#: Signatures remembered per sender and type, to tell a redelivery from a replay: at most this
+#: many, and only of envelopes sent within ``REMEMBER_NS`` of the newest one taken there.
 _REMEMBERED = 4096
+#: How long (ns of the senders' clock, before the newest envelope taken of a sender and type)
+#: a taken envelope's signature is remembered: the JetStream streams' duplicate window
+#: (``StreamSpec.duplicate_window_s``, 120 s), the span over which the broker itself tells a
+#: message published again from a new one, four times the exchange's ack wait (30 s, after
+#: which an unacked envelope is redelivered). An envelope redelivered from further back is
+#: refused as replayed rather than as a duplicate (its sequence number was taken either way);
+#: by the sender's clock, not the receiver's, so that a receiver's downtime forgets nothing.
+#: Bounded by count alone, a window of one envelope a second (heartbeats, statuses) filled
+#: for 4,096 s: the verifiers' memory grew all through any shorter run.
+REMEMBER_NS = 120 * NS_PER_S
 
 _encode = msgspec.msgpack.Encoder().encode
 
@@ -131,19 +142,29 @@ class _Window:
     the window below it (a set, pruned now and then: O(1) per envelope however wide the window),
     and the signatures of the last envelopes taken."""
 
-    __slots__ = ("high", "taken", "signatures")
+    __slots__ = ("high", "taken", "signatures", "newest_ns")
 
     def __init__(self) -> None:
         self.high = -1
         self.taken: set[int] = set()
-        self.signatures: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()  # seq: sig, late
+        # seq: (signature, late, sent_ns), in the order taken
+        self.signatures: OrderedDict[int, tuple[bytes, bool, int | None]] = OrderedDict()
+        self.newest_ns: int | None = None  # the latest sent_ns taken
 
     def seen(self, seq: int, window: int) -> bool:
         if seq > self.high:
             return False
         return self.high - seq >= window or seq in self.taken
 
-    def accept(self, seq: int, window: int, signature: bytes = b"", late: bool = False) -> None:
+    def accept(
+        self,
+        seq: int,
+        window: int,
+        signature: bytes = b"",
+        late: bool = False,
+        sent_ns: int | None = None,
+    ) -> None:
+        """``sent_ns``: the envelope's send time (None: unknown, remembered as the newest)."""
         self.taken.add(seq)
         if seq > self.high:
             self.high = seq
@@ -151,9 +172,21 @@ class _Window:
             floor = self.high - window
             self.taken = {s for s in self.taken if s > floor}
         if signature:
-            self.signatures[seq] = (signature, late)
-            if len(self.signatures) > _REMEMBERED:
-                self.signatures.popitem(last=False)
+            self.signatures[seq] = (signature, late, sent_ns)
+            sigs = self.signatures
+            if len(sigs) > _REMEMBERED:
+                sigs.popitem(last=False)
+            if sent_ns is not None:
+                if self.newest_ns is None or sent_ns > self.newest_ns:
+                    self.newest_ns = sent_ns
+                # The oldest taken first (a sender's envelopes of one type come in order but
+                # for a redelivery): dropped while sent before the horizon.
+                horizon = self.newest_ns - REMEMBER_NS
+                while sigs:
+                    first = sigs[next(iter(sigs))][2]
+                    if first is None or first >= horizon:
+                        break
+                    sigs.popitem(last=False)
 
 
 class SignatureMemo:
@@ -268,13 +301,14 @@ class Verifier:
         """The highest sequence number taken from ``sender`` (-1: none)."""
         return max((w.high for (s, _), w in self._windows.items() if s == sender), default=-1)
 
-    def restore(self, taken: Iterable[tuple[str, str, int, bytes, bool]]) -> int:
-        """Mark as taken the ``(sender, payload_type, seq, signature, late)`` of envelopes
-        accepted (or kept as late) before a restart, in the order they were taken; returns how
-        many."""
+    def restore(self, taken: Iterable[tuple]) -> int:
+        """Mark as taken the ``(sender, payload_type, seq, signature, late[, sent_ns])`` of
+        envelopes accepted (or kept as late) before a restart, in the order they were taken;
+        returns how many."""
         n = 0
-        for sender, kind, seq, signature, late in taken:
-            self._windows[sender, kind].accept(seq, self.window, signature, late)
+        for sender, kind, seq, signature, late, *sent in taken:
+            sent_ns = sent[0] if sent else None
+            self._windows[sender, kind].accept(seq, self.window, signature, late, sent_ns)
             n += 1
         return n
 
@@ -327,7 +361,7 @@ class Verifier:
         if bad_time:
             return self._refuse(sender, env, Reason.TIME, bad_time)
         late = self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns
-        window.accept(env.seq, self.window, env.signature, late)
+        window.accept(env.seq, self.window, env.signature, late, env.sent_ns)
         if late:
             self.late[sender] += 1
             detail = f"sent_ns: {env.sent_ns}, {now - env.sent_ns} ns old"
