@@ -55,7 +55,13 @@ from enum import StrEnum
 import msgspec
 
 from lookout.exchange.clock import Clock
-from lookout.exchange.envelope import decode, decode_payload, signature_ok, signing_bytes
+from lookout.exchange.envelope import (
+    decode,
+    decode_payload,
+    signature_ok,
+    signed_ok,
+    signing_bytes,
+)
 from lookout.exchange.keys import Keyring
 from lookout.messages import SCHEMA_VERSION, Envelope, Message, payload_times
 from lookout.timebase import NS_PER_S
@@ -244,7 +250,7 @@ class SignatureMemo:
         if memo_key in self._ok:
             self.hits += 1
             return True
-        if not signature_ok(env, key):
+        if not signed_ok(memo_key[1], signed, key):  # the signed bytes built once, not twice
             return False
         self._ok[memo_key] = None
         if len(self._ok) > self.size:
