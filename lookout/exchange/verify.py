@@ -32,7 +32,8 @@
 
 Replay: per sender and payload type, the highest sequence number taken and which of the
 ``window`` numbers below it were taken (as in IPsec, with a set for the bitmap), with the
-signatures of the last ones taken. Keyed by
+signatures of the last ones taken (those sent within ``REMEMBER_NS`` of the newest, at most
+``_REMEMBERED``: a redelivery from further back is refused as replayed). Keyed by
 type, because a sender's publisher batches per subject and so reorders across types, never
 within one. A number above the high-water mark is new; one within the window is new if its bit
 is clear; one below the window is refused as replayed, since it can no longer be told apart
