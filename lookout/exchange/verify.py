@@ -178,7 +178,8 @@ class _Window:
         late: bool = False,
         sent_ns: int | None = None,
     ) -> None:
-        """``sent_ns``: the envelope's send time (None: unknown, remembered as the newest)."""
+        """``sent_ns``: the envelope's send time (None: unknown; its signature then stays until
+        ``_REMEMBERED`` newer ones, and holds back the time bound of those after it)."""
         self.taken.add(seq)
         if seq > self.high:
             self.high = seq
