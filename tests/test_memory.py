@@ -273,3 +273,104 @@ def test_the_fusion_forgets_the_partners_of_the_tracks_its_tracker_deleted(monke
     assert fusion.tracker.n_tracks < 20
     assert len(fusion._partners_of_track) <= fusion.tracker.n_tracks
     assert grown / started < 50, f"{grown / started:.0f} bytes kept per track started"
+
+
+def test_the_fusion_forgets_the_scans_of_the_tracks_its_tracker_deleted(monkeypatch):
+    """The fusion keeps each measurement-level track's latest scans per sensor (to tell two
+    objects a sensor resolved from one object's two tracks). They were forgotten only once no
+    sensor had updated the track for ``FORGET_SCANS_S`` (600 s): every tentative track on
+    clutter kept its scans for ten minutes, a ramp of some 400 B per track started (some 5 MB
+    on mass-raid) that flattened only then. Now they go with the track, one report after the
+    tracker deleted it: over 700 s of a radar's clutter, nothing grows with the tracks
+    started and deleted (the default ``FORGET_SCANS_S``, unlike the test above)."""
+    from lookout.picture import fusion as fusion_module
+    from lookout.picture.fusion import PictureFusion
+
+    monkeypatch.setattr(fusion_module, "DETECTION_TIMES_KEPT", 64)
+    fusion = PictureFusion(latency_s=0.5)
+    scans = _clutter_scans(2)
+
+    def run(first: int, last: int) -> None:
+        for chunk in scans(first, last):
+            for det in chunk:
+                fusion.ingest("KR", det)
+        fusion.flush()
+        gc.collect()
+
+    tracemalloc.start()
+    try:
+        run(1, 50)
+        started0 = _started(fusion.tracker)
+        before = tracemalloc.get_traced_memory()[0]
+        run(50, 350)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    started = _started(fusion.tracker) - started0
+    assert started >= 400
+    held = fusion.tracker.n_tracks + len(fusion._last_states)
+    assert len(fusion._scans_of_track) <= held, (len(fusion._scans_of_track), held)
+    assert len(fusion._first_scan_of_track) <= held
+    assert grown / started < 50, f"{grown / started:.0f} bytes kept per track started"
+
+
+def test_a_verifier_remembers_the_signatures_of_a_bounded_time_not_only_a_count():
+    """A verifier remembers the signatures of the envelopes it took, per sender and type, to
+    tell a redelivery (a duplicate, relayed again) from a replay. Bounded at 4,096 per window
+    alone, a window of one envelope a second (heartbeats, statuses) filled for 4,096 s, so the
+    verifiers' memory grew all through any shorter run (2.5 MB over srbm-salvo's last 150 s).
+    Now only those sent within ``REMEMBER_NS`` of the newest: an hour of heartbeats keeps two
+    minutes of signatures; a redelivery within them is still a duplicate, one from long before
+    is refused as replayed; and a restart from the audit log restores the same."""
+    from lookout.exchange import AuditLog
+    from lookout.messages import Heartbeat
+
+    ring = Keyring.derived(SEED, ["KR", "JP", EXCHANGE])
+    clock = SimClock(T0)
+    verifier = Verifier(ring, clock)
+    sealer = Sealer("KR", derive_key(SEED, "KR"), clock)
+    audit = AuditLog(":memory:", background=False)
+    sent = []
+    for k in range(3_600):
+        clock.set(T0 + k * 10**9)
+        data = sealer.seal_for_bus(Heartbeat(partner="KR", t_ns=T0 + k * 10**9, seq=k))[1]
+        verdict = verifier.check(data)
+        assert verdict.accepted
+        audit.append(clock.now_ns(), "lookout.in.KR.heartbeat", "KR", verdict.envelope.seq,
+                     "heartbeat", "accepted", None, "", data)  # fmt: skip
+        sent.append(data)
+    window = verifier._windows["KR", "heartbeat"]
+    assert len(window.signatures) == 121  # sent within 120 s of the newest, not 3,600
+    assert verifier.check(sent[-100]).reason is verify.Reason.DUPLICATE
+    assert verifier.check(sent[-1000]).reason is verify.Reason.REPLAYED
+    restarted = Verifier(ring, clock)
+    restarted.restore(audit.taken())
+    assert len(restarted._windows["KR", "heartbeat"].signatures) == len(window.signatures)
+    assert restarted.check(sent[-100]).reason is verify.Reason.DUPLICATE
+    assert restarted.check(sent[-1000]).reason is verify.Reason.REPLAYED
+
+
+def test_the_signature_memo_keeps_the_envelopes_of_a_bounded_time_not_only_a_count():
+    """The process's ``SignatureMemo`` keeps what each envelope's bytes opened to (the
+    envelope and its message, decoded) for the other receivers of the process. Bounded at
+    2,048 alone, it held the latest 2,048 however long ago: after a raid, as traffic falls,
+    it filled for minutes (srbm-salvo's decoded envelopes grew by 1.3 MB from 500 to 650 s).
+    Now only the envelopes sent within the freshness window of the newest; the verdicts are
+    the same either way (a receiver opens again what is not there)."""
+    from lookout.exchange.verify import SignatureMemo
+    from lookout.messages import Heartbeat
+
+    ring = Keyring.derived(SEED, ["KR", "JP", EXCHANGE])
+    clock = SimClock(T0)
+    memo = SignatureMemo()
+    exchange_side = Verifier(ring, clock, signatures=memo)
+    node_side = Verifier(ring, clock, signatures=memo)
+    sealer = Sealer("KR", derive_key(SEED, "KR"), clock)
+    for k in range(1_000):  # ten a second for 100 s
+        clock.set(T0 + k * 10**8)
+        data = sealer.seal_for_bus(Heartbeat(partner="KR", t_ns=T0 + k * 10**8, seq=k))[1]
+        assert exchange_side.check(data).accepted
+        assert node_side.check(data).accepted  # opened from the memo
+    assert memo.hits == 1_000
+    assert len(memo._opened) <= 121, len(memo._opened)  # 12 s of envelopes, not 1,000
+    assert len(memo._ok) <= 121, len(memo._ok)

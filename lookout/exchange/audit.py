@@ -223,10 +223,10 @@ class AuditLog:
             ).fetchone()
         return None if row is None else row[0]
 
-    def taken(self, tail: int = 100_000) -> Iterator[tuple[str, str, int, bytes, bool]]:
-        """``(sender, type, seq, signature, late)`` of the envelopes taken (accepted or late): the
-        highest per sender and type, then the last ``tail`` rows in order; what
-        :meth:`~.verify.Verifier.restore` needs after a restart."""
+    def taken(self, tail: int = 100_000) -> Iterator[tuple[str, str, int, bytes, bool, int | None]]:
+        """``(sender, type, seq, signature, late, sent_ns)`` of the envelopes taken (accepted or
+        late): the highest per sender and type (no signature, no time), then the last ``tail``
+        rows in order; what :meth:`~.verify.Verifier.restore` needs after a restart."""
         from lookout.exchange.envelope import decode
 
         self.flush()
@@ -241,9 +241,10 @@ class AuditLog:
                 (self._last_id - tail,),
             ).fetchall()
         for sender, kind, seq in highs:
-            yield sender, kind, seq, b"", False
+            yield sender, kind, seq, b"", False, None
         for sender, kind, seq, data, verdict in rows:
-            yield sender, kind, seq, decode(data).signature, verdict == "late"
+            env = decode(data)
+            yield sender, kind, seq, env.signature, verdict == "late", env.sent_ns
 
     @property
     def pending(self) -> int:

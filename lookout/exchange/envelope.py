@@ -163,11 +163,18 @@ def signature_ok(envelope: Envelope, public_key: Ed25519PublicKey) -> bool:
     """Whether the envelope's signature is ``public_key``'s over its header and payload."""
     e = envelope
     try:
-        public_key.verify(
-            e.signature,
-            signing_bytes(e.version, e.sender, e.seq, e.sent_ns, e.payload_type, e.payload),
-        )
-    except (InvalidSignature, struct.error, OverflowError, ValueError):
+        signed = signing_bytes(e.version, e.sender, e.seq, e.sent_ns, e.payload_type, e.payload)
+    except (struct.error, OverflowError, ValueError):
+        return False
+    return signed_ok(e.signature, signed, public_key)
+
+
+def signed_ok(signature: bytes, signed: bytes, public_key: Ed25519PublicKey) -> bool:
+    """Whether ``signature`` is ``public_key``'s over ``signed`` (an envelope's
+    ``signing_bytes``, built once by a caller that also keys a memo by them)."""
+    try:
+        public_key.verify(signature, signed)
+    except (InvalidSignature, ValueError):
         return False
     return True
 

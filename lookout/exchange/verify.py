@@ -32,7 +32,8 @@
 
 Replay: per sender and payload type, the highest sequence number taken and which of the
 ``window`` numbers below it were taken (as in IPsec, with a set for the bitmap), with the
-signatures of the last ones taken. Keyed by
+signatures of the last ones taken (those sent within ``REMEMBER_NS`` of the newest, at most
+``_REMEMBERED``: a redelivery from further back is refused as replayed). Keyed by
 type, because a sender's publisher batches per subject and so reorders across types, never
 within one. A number above the high-water mark is new; one within the window is new if its bit
 is clear; one below the window is refused as replayed, since it can no longer be told apart
@@ -55,7 +56,13 @@ from enum import StrEnum
 import msgspec
 
 from lookout.exchange.clock import Clock
-from lookout.exchange.envelope import decode, decode_payload, signature_ok, signing_bytes
+from lookout.exchange.envelope import (
+    decode,
+    decode_payload,
+    signature_ok,
+    signed_ok,
+    signing_bytes,
+)
 from lookout.exchange.keys import Keyring
 from lookout.messages import SCHEMA_VERSION, Envelope, Message, payload_times
 from lookout.timebase import NS_PER_S
@@ -72,8 +79,26 @@ REPLAY_WINDOW = 65_536
 #: Largest step up from a sender's highest sequence number, and the largest number at all.
 MAX_SEQ_JUMP = 2**32
 MAX_SEQ = 2**62
-#: Signatures remembered per sender and type, to tell a redelivery from a replay.
+#: Signatures remembered per sender and type, to tell a redelivery from a replay: at most this
+#: many, and only of envelopes sent within ``REMEMBER_NS`` of the newest one taken there.
 _REMEMBERED = 4096
+#: How long (ns of the senders' clock, before the newest envelope taken of a sender and type)
+#: a taken envelope's signature is remembered: the JetStream streams' duplicate window
+#: (``StreamSpec.duplicate_window_s``, 120 s), the span over which the broker itself tells a
+#: message published again from a new one, four times the exchange's ack wait (30 s, after
+#: which an unacked envelope is redelivered). An envelope redelivered from further back is
+#: refused as replayed rather than as a duplicate (its sequence number was taken either way);
+#: by the sender's clock, not the receiver's, so that a receiver's downtime forgets nothing.
+#: Bounded by count alone, a window of one envelope a second (heartbeats, statuses) filled
+#: for 4,096 s: the verifiers' memory grew all through any shorter run.
+REMEMBER_NS = 120 * NS_PER_S
+#: How long (ns of the senders' clock, before the newest envelope a ``SignatureMemo`` keeps)
+#: an envelope opened is kept for the process's other receivers: the freshness window
+#: (``MAX_AGE_NS`` + ``MAX_AHEAD_NS``), beyond which it is late at every receiver that takes
+#: the live picture; the receivers of one process check it within a delivery round. (An
+#: envelope signed far ahead of the others empties the memo: its receivers open again what
+#: they get, the verdicts the same.)
+MEMO_NS = MAX_AGE_NS + MAX_AHEAD_NS
 
 _encode = msgspec.msgpack.Encoder().encode
 
@@ -131,19 +156,30 @@ class _Window:
     the window below it (a set, pruned now and then: O(1) per envelope however wide the window),
     and the signatures of the last envelopes taken."""
 
-    __slots__ = ("high", "taken", "signatures")
+    __slots__ = ("high", "taken", "signatures", "newest_ns")
 
     def __init__(self) -> None:
         self.high = -1
         self.taken: set[int] = set()
-        self.signatures: OrderedDict[int, tuple[bytes, bool]] = OrderedDict()  # seq: sig, late
+        # seq: (signature, late, sent_ns), in the order taken
+        self.signatures: OrderedDict[int, tuple[bytes, bool, int | None]] = OrderedDict()
+        self.newest_ns: int | None = None  # the latest sent_ns taken
 
     def seen(self, seq: int, window: int) -> bool:
         if seq > self.high:
             return False
         return self.high - seq >= window or seq in self.taken
 
-    def accept(self, seq: int, window: int, signature: bytes = b"", late: bool = False) -> None:
+    def accept(
+        self,
+        seq: int,
+        window: int,
+        signature: bytes = b"",
+        late: bool = False,
+        sent_ns: int | None = None,
+    ) -> None:
+        """``sent_ns``: the envelope's send time (None: unknown; its signature then stays until
+        ``_REMEMBERED`` newer ones, and holds back the time bound of those after it)."""
         self.taken.add(seq)
         if seq > self.high:
             self.high = seq
@@ -151,9 +187,21 @@ class _Window:
             floor = self.high - window
             self.taken = {s for s in self.taken if s > floor}
         if signature:
-            self.signatures[seq] = (signature, late)
-            if len(self.signatures) > _REMEMBERED:
-                self.signatures.popitem(last=False)
+            self.signatures[seq] = (signature, late, sent_ns)
+            sigs = self.signatures
+            if len(sigs) > _REMEMBERED:
+                sigs.popitem(last=False)
+            if sent_ns is not None:
+                if self.newest_ns is None or sent_ns > self.newest_ns:
+                    self.newest_ns = sent_ns
+                # The oldest taken first (a sender's envelopes of one type come in order but
+                # for a redelivery): dropped while sent before the horizon.
+                horizon = self.newest_ns - REMEMBER_NS
+                while sigs:
+                    first = sigs[next(iter(sigs))][2]
+                    if first is None or first >= horizon:
+                        break
+                    sigs.popitem(last=False)
 
 
 class SignatureMemo:
@@ -171,16 +219,36 @@ class SignatureMemo:
       signs: a hit is the answer Ed25519 would give again (the same header and payload in
       other bytes).
 
-    Only what passed is kept; both bounded to the ``size`` latest (an envelope's receivers
-    check it within one delivery round). ``hits`` counts the checks answered from here."""
+    Only what passed is kept; both bounded to the ``size`` latest, and to the envelopes sent
+    within ``MEMO_NS`` of the newest kept (an envelope's receivers check it within one
+    delivery round; bounded by count alone, the memo held its 2,048 latest envelopes, decoded,
+    however long ago: filling slowly after a raid, srbm-salvo's grew by 1.3 MB from 500 to 650
+    s). ``hits`` counts the checks answered from here."""
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
-        self._ok: dict[tuple[bytes, bytes, bytes], None] = {}
+        # (key, signature, signed bytes) -> the envelope's sent_ns
+        self._ok: dict[tuple[bytes, bytes, bytes], int] = {}
         # The bytes' last 64 (the signature's: hashing a 30 kB envelope costs some 100 µs) ->
         # (the bytes, the envelope, the message, the key's public bytes, plausibility checked)
         self._opened: dict[bytes, tuple[bytes, Envelope, Message, bytes, bool]] = {}
+        self._newest_ns: int | None = None  # the latest sent_ns kept
         self.hits = 0
+
+    def _bound(self, memo: dict, sent_ns: int, sent_of) -> None:
+        """Drop ``memo``'s oldest entries beyond ``size``, and those sent (``sent_of(value)``)
+        more than ``MEMO_NS`` before the newest kept (entries are kept in the order opened,
+        nearly that of their send times)."""
+        if len(memo) > self.size:
+            del memo[next(iter(memo))]
+        if self._newest_ns is None or sent_ns > self._newest_ns:
+            self._newest_ns = sent_ns
+        horizon = self._newest_ns - MEMO_NS
+        while memo:
+            first = next(iter(memo))
+            if sent_of(memo[first]) >= horizon:
+                break
+            del memo[first]
 
     def opened(self, data: bytes) -> tuple[Envelope, Message, bytes, bool] | None:
         """What ``remember`` kept of these very bytes, or None."""
@@ -197,8 +265,7 @@ class SignatureMemo:
         if type(data) is not bytes:
             return
         self._opened[data[-64:]] = (data, env, message, key.public_bytes_raw(), plausible)
-        if len(self._opened) > self.size:
-            del self._opened[next(iter(self._opened))]
+        self._bound(self._opened, env.sent_ns, lambda v: v[1].sent_ns)
 
     def signature_ok(self, env, key) -> bool:
         try:
@@ -211,11 +278,10 @@ class SignatureMemo:
         if memo_key in self._ok:
             self.hits += 1
             return True
-        if not signature_ok(env, key):
+        if not signed_ok(memo_key[1], signed, key):  # the signed bytes built once, not twice
             return False
-        self._ok[memo_key] = None
-        if len(self._ok) > self.size:
-            del self._ok[next(iter(self._ok))]
+        self._ok[memo_key] = env.sent_ns
+        self._bound(self._ok, env.sent_ns, int)
         return True
 
 
@@ -268,13 +334,14 @@ class Verifier:
         """The highest sequence number taken from ``sender`` (-1: none)."""
         return max((w.high for (s, _), w in self._windows.items() if s == sender), default=-1)
 
-    def restore(self, taken: Iterable[tuple[str, str, int, bytes, bool]]) -> int:
-        """Mark as taken the ``(sender, payload_type, seq, signature, late)`` of envelopes
-        accepted (or kept as late) before a restart, in the order they were taken; returns how
-        many."""
+    def restore(self, taken: Iterable[tuple]) -> int:
+        """Mark as taken the ``(sender, payload_type, seq, signature, late[, sent_ns])`` of
+        envelopes accepted (or kept as late) before a restart, in the order they were taken;
+        returns how many."""
         n = 0
-        for sender, kind, seq, signature, late in taken:
-            self._windows[sender, kind].accept(seq, self.window, signature, late)
+        for sender, kind, seq, signature, late, *sent in taken:
+            sent_ns = sent[0] if sent else None
+            self._windows[sender, kind].accept(seq, self.window, signature, late, sent_ns)
             n += 1
         return n
 
@@ -327,7 +394,7 @@ class Verifier:
         if bad_time:
             return self._refuse(sender, env, Reason.TIME, bad_time)
         late = self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns
-        window.accept(env.seq, self.window, env.signature, late)
+        window.accept(env.seq, self.window, env.signature, late, env.sent_ns)
         if late:
             self.late[sender] += 1
             detail = f"sent_ns: {env.sent_ns}, {now - env.sent_ns} ns old"

@@ -646,12 +646,24 @@ class PictureFusion:
         last one (``_interim``), and the tracker neither reports nor updates a track it deleted,
         nor gives its id again; a tentative track, never reported, keeps its entry while the
         tracker holds it. Kept for every track ever started, it grew with the run: mass-raid
-        started some 6,700 tracks (most of them tentative, on clutter) by 300 s."""
-        ids = list(self._partners_of_track)
+        started some 6,700 tracks (most of them tentative, on clutter) by 300 s.
+
+        The same for the scans of each track (``_scans_of_track``, its first and latest scans),
+        but one report later: they are read for the tracks of a report (``_resolved``,
+        ``_superseded_by``) and for a track of the last report the tracker has dropped since
+        (``_pass_dropped_ids``), so they go once the tracker no longer holds the track and it
+        is not in this report's states (``_last_states``). They were kept ``FORGET_SCANS_S``
+        (600 s) after the track's last detection: some 400 B for each tentative track on
+        clutter, a ramp of some 5 MB on mass-raid that flattened only after ten minutes."""
+        ids = list(self._partners_of_track.keys() | self._scans_of_track.keys())
         if ids:
             gone = np.isnan(self.tracker.last_update(ids)).tolist()
             for tid in itertools.compress(ids, gone):
-                del self._partners_of_track[tid]
+                self._partners_of_track.pop(tid, None)
+                if tid not in self._last_states and tid in self._scans_of_track:
+                    del self._scans_of_track[tid]
+                    self._latest_scan_of_track.pop(tid, None)
+                    self._first_scan_of_track.pop(tid, None)
 
     def _interim(self) -> list[tuple[float, list[FusedTrack]]]:
         """Interim updates of the system tracks whose measurement-level track took detections
