@@ -653,7 +653,7 @@ class Tracker:
             tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx] = xp[kept], Pp[kept], c[kept]
             tracks.share[idx], tracks.xs[idx], tracks.Ps[idx] = (a[kept] for a in staged)
             tracks.t_base[idx] = t
-            refresh_coarse(tracks, idx, cfg)
+            refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
 
     def _forget_parents(self) -> None:
@@ -683,7 +683,7 @@ class Tracker:
         ids = tracks.add(xm, Pm, mu, t, hits, llr, timeout, parent)
         s = np.arange(tracks.n - ids.size, tracks.n)
         tracks.confirmed[s] = confirmable(tracks, s, self.config)
-        refresh_coarse(tracks, s, self.config)
+        refresh_coarse(tracks, s, self.config, estimates=False)
         return ids
 
     def _tentative_timeout(self, sensor: str) -> float:
