@@ -99,10 +99,9 @@ def _digest(h, out) -> None:
 
 def replay(path: str, repeat: int = 1) -> dict:
     import lookout
-    from lookout.tracking.tracker import Tracker
-
     from lookout.scenario import load
     from lookout.tracking.coverage import declared_coverage
+    from lookout.tracking.tracker import Tracker
 
     with open(path, "rb") as f:
         saved = pickle.load(f)

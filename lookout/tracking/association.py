@@ -25,7 +25,14 @@ from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formations
 from lookout.tracking.lse import logsumexp
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, acceleration, altitude_approx
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    NX,
+    acceleration,
+    air_density,
+    altitude_approx,
+)
 from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import Scan
 from lookout.tracking.update import inv_small
@@ -88,7 +95,7 @@ class Associator:
         alt = altitude_approx(p)
         low = alt < atmosphere.DRAG_CEILING_M
         if low.any():
-            a_drag = 0.5 * atmosphere.density(alt[low]) * speed[low] ** 2 * tracks.cdrag[:n][low]
+            a_drag = 0.5 * air_density(alt[low]) * speed[low] ** 2 * tracks.cdrag[:n][low]
             rad[low] += a_drag * dt[low] ** 2
         if scan.kind == "radar":
             zpos, zsig = scan.ecef_pos, scan.ecef_sig

@@ -34,11 +34,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr
 
-from lookout.physics import atmosphere
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.tables import segment_index
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, altitude_approx, density_and_slope
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    air_density,
+    altitude_approx,
+    density_and_slope,
+    interp,
+    sound_speed,
+)
 
 if TYPE_CHECKING:
     from lookout.tracking.config import TrackerConfig
@@ -79,8 +86,8 @@ def mach_rate(pos: np.ndarray, vel: np.ndarray, a_drag: np.ndarray) -> np.ndarra
     climb = einsum("ij,ij->i", up, vel)
     g_along = einsum("ij,ij->i", rotating_frame_acceleration(pos, vel), vel) / speed
     h = np.maximum(altitude_approx(pos), 0.0)
-    c = atmosphere.speed_of_sound(h)
-    dc_dh = (atmosphere.speed_of_sound(h + 100.0) - atmosphere.speed_of_sound(h - 100.0)) / 200.0
+    c = sound_speed(h)
+    dc_dh = (sound_speed(h + 100.0) - sound_speed(h - 100.0)) / 200.0
     mach = speed / c
     return np.abs(g_along - a_drag) / c + mach * np.abs(dc_dh * climb) / c
 
@@ -90,13 +97,13 @@ def _mach(pos: np.ndarray, vel: np.ndarray, floor_mps: float = 0.0) -> np.ndarra
     speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     if floor_mps:
         speed = np.maximum(speed, floor_mps)
-    return speed / atmosphere.speed_of_sound(np.maximum(altitude_approx(pos), 0.0))
+    return speed / sound_speed(np.maximum(altitude_approx(pos), 0.0))
 
 
 def _table_weight(mach, knots, log_cd, lo, hi, kappa, kappa_sigma) -> np.ndarray:
     """Probability (N,) that ``kappa`` (of sigma ``kappa_sigma``) lies within the ``Cd A / m``
     of the catalogue's bodies flying one table (``lo``-``hi`` of ``A / m``) at ``mach``."""
-    cd = np.exp(np.interp(mach, knots, log_cd))
+    cd = np.exp(interp(mach, knots, log_cd))
     sig = np.maximum(kappa_sigma, 1e-12)
     return ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
 
@@ -216,7 +223,7 @@ class CdShape:
         g = np.zeros(mach.size)
         dg = np.zeros(mach.size)
         for k, (knots, cd) in enumerate(self.tables):
-            c = np.interp(mach, knots, cd)
+            c = interp(mach, knots, cd)
             i = segment_index(knots, mach, knots.size - 2)
             slope = self.slopes[k][i]
             g += w[k] * np.log(c)
@@ -310,7 +317,7 @@ def drag_q(
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
-    a_drag = 0.5 * atmosphere.density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
+    a_drag = 0.5 * air_density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s

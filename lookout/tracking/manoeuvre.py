@@ -57,11 +57,18 @@ import numpy as np
 from scipy.special import ndtr
 
 from lookout.geodesy import G0, GM_EARTH
-from lookout.physics import atmosphere
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.vehicles import catalogue, drag_tables
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    NX,
+    air_density,
+    altitude_approx,
+    interp,
+    sound_speed,
+)
 
 
 def _catalogue_lift() -> tuple[float, float, float]:
@@ -232,12 +239,12 @@ def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarr
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = np.maximum(altitude_approx(pos), 0.0)
     v2 = einsum("ij,ij->i", vel, vel)
-    q = 0.5 * atmosphere.density(alt) * v2
+    q = 0.5 * air_density(alt) * v2
     kap = KAPPA_UNIT * (np.abs(x[:, KAPPA]) + 3.0 * np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)))
     # No more than the catalogue's lifting airframes' zero-lift drag at this Mach: a body of
     # higher drag (a tumbling stage, a track whose drag is not yet known) lifts no more.
-    mach = np.sqrt(v2) / atmosphere.speed_of_sound(alt)
-    kap = np.minimum(kap, np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA))
+    mach = np.sqrt(v2) / sound_speed(alt)
+    kap = np.minimum(kap, interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA))
     a = 2.0 * cfg.cl_max_factor * cfg.lift_to_drag * q * kap
     return np.minimum(a, cfg.max_lift_mps2)
 
@@ -315,8 +322,8 @@ def carry(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, P0: np.ndarray, cfg: Ma
     v0, v1 = x0[:, 3:6], xp[:, 3:6]
     s0 = np.maximum(np.sqrt(einsum("ij,ij->i", v0, v0)), 1e-3)
     s1 = np.maximum(np.sqrt(einsum("ij,ij->i", v1, v1)), 1e-3)
-    rho0 = atmosphere.density(np.maximum(altitude_approx(x0[:, 0:3]), 0.0))
-    rho1 = atmosphere.density(np.maximum(altitude_approx(xp[:, 0:3]), 0.0))
+    rho0 = air_density(np.maximum(altitude_approx(x0[:, 0:3]), 0.0))
+    rho1 = air_density(np.maximum(altitude_approx(xp[:, 0:3]), 0.0))
     a0 = x0[:, 6:9]
     # The lift it may be pulling: its estimate and spread, neither carried past the ceiling.
     a_mag = np.sqrt(einsum("ij,ij->i", a0, a0)) + lift_sigma_mps2(P0)
@@ -364,8 +371,8 @@ def airframe_probability(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> 
     drew the manoeuvre mode to 44 % with a position sigma of 12 km against its 1 km error."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    mach = np.sqrt(einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt)
-    most = np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA) * (1.0 + cfg.cl_max_factor**2)
+    mach = np.sqrt(einsum("ij,ij->i", vel, vel)) / sound_speed(alt)
+    most = interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA) * (1.0 + cfg.cl_max_factor**2)
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     z = (most - np.abs(x[:, KAPPA]) * KAPPA_UNIT) / np.maximum(sig, 1e-12)
     return ndtr(z)
@@ -494,7 +501,7 @@ def dive_probability(x: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig) -> np.
     speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     u = vel / np.maximum(speed, 1e-3)[:, None]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    drag = 0.5 * atmosphere.density(alt) * speed * speed * np.abs(x[:, KAPPA]) * KAPPA_UNIT
+    drag = 0.5 * air_density(alt) * speed * speed * np.abs(x[:, KAPPA]) * KAPPA_UNIT
     along = einsum("ij,ij->i", rotating_frame_acceleration(pos, vel) + x[:, 6:9], u) - drag
     v1 = np.maximum(speed + along * np.abs(dt), 0.0)
     s0, s1 = dive_survival(speed), dive_survival(v1)

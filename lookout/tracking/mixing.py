@@ -36,7 +36,7 @@ from lookout.physics.einsum import einsum
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, reach
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX, altitude_approx
+from lookout.tracking.motion import NX, air_pressure, altitude_approx
 
 BOOST, COAST = 0, 1
 # --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
@@ -352,7 +352,7 @@ def mass_flow_jerk(
         if low.any():
             h = np.maximum(alt[low], 0.0)
             p0 = atmosphere.SEA_LEVEL_PRESSURE_PA
-            dpdh = (atmosphere.pressure(h + 100.0) - atmosphere.pressure(h - 100.0)) / (200.0 * p0)
+            dpdh = (air_pressure(h + 100.0) - air_pressure(h - 100.0)) / (200.0 * p0)
             up = pos[low] / np.sqrt(einsum("ij,ij->i", pos[low], pos[low]))[:, None]
             climb = np.abs(einsum("ij,ij->i", vel[low], up))
             j[low] += thrust[low] * ISP_GAIN_MAX * np.abs(dpdh) * climb
