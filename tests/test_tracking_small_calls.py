@@ -73,3 +73,13 @@ def test_the_atmosphere_through_the_c_interp_is_the_atmosphere():
     xp, fp = np.array([0.0, 1.0, 5.0]), np.array([2.0, -1.0, 7.0])
     x = rng.uniform(-2.0, 8.0, 300)
     assert np.array_equal(motion.interp(x, xp, fp), np.interp(x, xp, fp))
+
+
+def test_the_manoeuvre_modes_cross_product_is_numpys():
+    from lookout.tracking.manoeuvre import _cross
+
+    rng = np.random.default_rng(4)
+    for n in (0, 1, 2, 7, 60):
+        full = rng.normal(size=(n, 10)) * rng.choice([1e-3, 1.0, 7e3])
+        for a, b in ((full[:, 3:6], full[:, 0:3]), (full[:, 6:9].copy(), full[:, 3:6])):
+            assert np.array_equal(_bits(_cross(a, b)), _bits(np.cross(a, b)))

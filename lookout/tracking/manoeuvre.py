@@ -233,6 +233,28 @@ class ManoeuvreConfig:
             )
 
 
+# Constants of the small calls below, made once (``np.eye`` and list literals are a call and an
+# allocation each, at every prediction of every track).
+_EYE3 = np.eye(3)[None]
+_EYE3.flags.writeable = False
+_EYE2_TINY = np.eye(2)[None] * 1e-12
+_EYE2_TINY.flags.writeable = False
+_EYE3_MICRO = np.eye(3)[None] * 1e-6
+_EYE3_MICRO.flags.writeable = False
+_UP = np.array([[0.0, 0.0, 1.0]])
+_EAST = np.array([[1.0, 0.0, 0.0]])
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross`` of vectors (N, 3): its products and differences in its order (the same
+    floats), without its axis handling (two dozen numpy calls)."""
+    out = np.empty(a.shape)
+    out[:, 0] = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
+    out[:, 1] = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
+    out[:, 2] = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    return out
+
+
 def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     """Largest lift acceleration (m/s²) the tracked object (states (N, 10), covariances
     (N, 10, 10)) can pull at its dynamic pressure, bounded by its drag estimate."""
@@ -252,7 +274,7 @@ def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarr
 def _across(vel: np.ndarray) -> np.ndarray:
     """Projectors (N, 3, 3) onto the plane perpendicular to each velocity."""
     speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
-    return np.eye(3)[None] - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+    return _EYE3 - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
 
 
 def _shape(vel: np.ndarray, along) -> np.ndarray:
@@ -261,7 +283,7 @@ def _shape(vel: np.ndarray, along) -> np.ndarray:
     speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
     outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
     along = np.broadcast_to(np.asarray(along, dtype=float), speed2.shape)
-    return np.eye(3)[None] - (1.0 - along * along)[:, None, None] * outer
+    return _EYE3 - (1.0 - along * along)[:, None, None] * outer
 
 
 def jerk_q(
@@ -332,14 +354,14 @@ def carry(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, P0: np.ndarray, cfg: Ma
     scale = np.where(scale > 1.0, np.minimum(scale, np.maximum(cap, 1.0)), scale)
     # The rotation taking the velocity's direction at x0 to that at xp (Rodrigues).
     u0, u1 = v0 / s0[:, None], v1 / s1[:, None]
-    axis = np.cross(u0, u1)
+    axis = _cross(u0, u1)
     sin = np.sqrt(einsum("ij,ij->i", axis, axis))
     cos = einsum("ij,ij->i", u0, u1)
     k = axis / np.maximum(sin, 1e-12)[:, None]
     K = np.zeros((x0.shape[0], 3, 3))
     K[:, 0, 1], K[:, 0, 2], K[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
     K[:, 1, 0], K[:, 2, 0], K[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
-    R = np.eye(3)[None] + sin[:, None, None] * K + (1.0 - cos)[:, None, None] * (K @ K)
+    R = _EYE3 + sin[:, None, None] * K + (1.0 - cos)[:, None, None] * (K @ K)
     M = scale[:, None, None] * R
     xp[:, 6:9] = einsum("nij,nj->ni", M, a0)
     F[:, 6:9, :] = M @ F[:, 6:9, :]
@@ -446,13 +468,13 @@ def seen_lifting(x: np.ndarray, P: np.ndarray, mu: np.ndarray, cfg: ManoeuvreCon
     speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
     u = vel / speed[:, None]
     # Two unit vectors across the velocity: any vector not along it, crossed with it.
-    ref = np.where(np.abs(u[:, 2:3]) < 0.9, [[0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0]])
-    e1 = np.cross(u, ref)
+    ref = np.where(np.abs(u[:, 2:3]) < 0.9, _UP, _EAST)
+    e1 = _cross(u, ref)
     e1 /= np.linalg.norm(e1, axis=1)[:, None]
-    e2 = np.cross(u, e1)
+    e2 = _cross(u, e1)
     B = np.stack([e1, e2], axis=1)  # (N, 2, 3)
     a = einsum("nij,nj->ni", B, x[:, 6:9])
-    S = B @ P[:, 6:9, 6:9] @ B.transpose(0, 2, 1) + np.eye(2)[None] * 1e-12
+    S = B @ P[:, 6:9, 6:9] @ B.transpose(0, 2, 1) + _EYE2_TINY
     d2 = einsum("ni,ni->n", a, np.linalg.solve(S, a[..., None])[..., 0])
     return (mu >= 0.5) & (d2 >= cfg.seen_lift_chi2)
 
@@ -515,7 +537,7 @@ def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray
     along it (the induced drag), plus 1e-6 m²/s⁴ to keep it positive definite."""
     sig = 0.5 * lift_ceiling(x, P, cfg)
     shape = _shape(x[:, 3:6], cfg.induced_prior_ratio)
-    return (sig * sig)[:, None, None] * shape + np.eye(3)[None] * 1e-6
+    return (sig * sig)[:, None, None] * shape + _EYE3_MICRO
 
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
