@@ -25,7 +25,14 @@ from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formations
 from lookout.tracking.lse import logsumexp
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, acceleration, altitude_approx
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    NX,
+    acceleration,
+    air_density,
+    altitude_approx,
+)
 from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import Scan
 from lookout.tracking.update import inv_small
@@ -88,7 +95,7 @@ class Associator:
         alt = altitude_approx(p)
         low = alt < atmosphere.DRAG_CEILING_M
         if low.any():
-            a_drag = 0.5 * atmosphere.density(alt[low]) * speed[low] ** 2 * tracks.cdrag[:n][low]
+            a_drag = 0.5 * air_density(alt[low]) * speed[low] ** 2 * tracks.cdrag[:n][low]
             rad[low] += a_drag * dt[low] ** 2
         if scan.kind == "radar":
             zpos, zsig = scan.ecef_pos, scan.ecef_sig
@@ -134,7 +141,15 @@ class Associator:
         n = xp.shape[0]
         d2m, logdet = mode_distances(scan, xp, Pp)
         q = staged[0]
-        d2s, lds = mode_distances(scan, staged[1][:, None], staged[2][:, None])
+        if (q > 0.0).any() or cfg.gate_mode_floor <= 0.0:
+            d2s, lds = mode_distances(scan, staged[1][:, None], staged[2][:, None])
+        else:
+            # No track has a staging hypothesis: the column is below the gate's mode floor
+            # (``live`` below), so it gates nothing and weighs nothing, and neither its
+            # distances nor the rows of ``_thrust_reachable`` they would ask for change any
+            # result (those rows are of tracks gating no detection).
+            d2s = np.full((n, 1, scan.z.shape[0]), np.inf)
+            lds = np.zeros((n, 1, scan.z.shape[0]))
         d2m = np.concatenate([d2m, d2s], axis=1)
         logdet = np.concatenate([logdet, lds], axis=1)
         c = np.concatenate([c, (c[:, BOOST] * q)[:, None]], axis=1)
@@ -486,9 +501,11 @@ def gnn(ok: np.ndarray, cost_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows[r[good]], cols[k[good]]
 
 
-def refresh_coarse(tracks, idx, cfg: TrackerConfig) -> tuple[np.ndarray, np.ndarray]:
+def refresh_coarse(
+    tracks, idx, cfg: TrackerConfig, estimates: bool = True
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Refresh the coarse-gate extrapolation of tracks ``idx`` from their mode estimates;
-    returns their reported (mode-floored) estimates."""
+    returns their reported (mode-floored) estimates (None without ``estimates``)."""
     xm, Pm, mu = tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx]
     xall, Pall = combine(xm, Pm, mu)
     pos, vel = xall[:, :3], xall[:, 3:6]
@@ -511,6 +528,8 @@ def refresh_coarse(tracks, idx, cfg: TrackerConfig) -> tuple[np.ndarray, np.ndar
     tracks.csig[idx] = sig
     kap_sig = np.sqrt(np.maximum(Pm[:, COAST, KAPPA, KAPPA], 0.0))
     tracks.cdrag[idx] = KAPPA_UNIT * (np.abs(xm[:, COAST, KAPPA]) + 3.0 * kap_sig)
+    if not estimates:
+        return None
     if cfg.output_mode_floor > 0.0:
         return combine(xm, Pm, mu, cfg.output_mode_floor)
     return xall, Pall

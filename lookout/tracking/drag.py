@@ -34,10 +34,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr
 
-from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.tables import segment_index
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, altitude_approx, density_and_slope
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    air_density,
+    altitude_approx,
+    density_and_slope,
+    interp,
+    sound_speed,
+)
 
 if TYPE_CHECKING:
     from lookout.tracking.config import TrackerConfig
@@ -73,29 +81,29 @@ def mach_rate(pos: np.ndarray, vel: np.ndarray, a_drag: np.ndarray) -> np.ndarra
     """|dM/dt| (1/s) of bodies at ``pos``, ``vel`` (N, 3) decelerated by ``a_drag`` (N,) m/s²:
     the speed's rate (gravity and drag along the velocity) over the speed of sound, and the
     change of the speed of sound along the altitude the body crosses."""
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
     up = pos / np.linalg.norm(pos, axis=1)[:, None]
-    climb = np.einsum("ij,ij->i", up, vel)
-    g_along = np.einsum("ij,ij->i", rotating_frame_acceleration(pos, vel), vel) / speed
+    climb = einsum("ij,ij->i", up, vel)
+    g_along = einsum("ij,ij->i", rotating_frame_acceleration(pos, vel), vel) / speed
     h = np.maximum(altitude_approx(pos), 0.0)
-    c = atmosphere.speed_of_sound(h)
-    dc_dh = (atmosphere.speed_of_sound(h + 100.0) - atmosphere.speed_of_sound(h - 100.0)) / 200.0
+    c = sound_speed(h)
+    dc_dh = (sound_speed(h + 100.0) - sound_speed(h - 100.0)) / 200.0
     mach = speed / c
     return np.abs(g_along - a_drag) / c + mach * np.abs(dc_dh * climb) / c
 
 
 def _mach(pos: np.ndarray, vel: np.ndarray, floor_mps: float = 0.0) -> np.ndarray:
     """Mach number (N,) of bodies at ``pos``, ``vel`` (N, 3), the speed at least ``floor_mps``."""
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     if floor_mps:
         speed = np.maximum(speed, floor_mps)
-    return speed / atmosphere.speed_of_sound(np.maximum(altitude_approx(pos), 0.0))
+    return speed / sound_speed(np.maximum(altitude_approx(pos), 0.0))
 
 
 def _table_weight(mach, knots, log_cd, lo, hi, kappa, kappa_sigma) -> np.ndarray:
     """Probability (N,) that ``kappa`` (of sigma ``kappa_sigma``) lies within the ``Cd A / m``
     of the catalogue's bodies flying one table (``lo``-``hi`` of ``A / m``) at ``mach``."""
-    cd = np.exp(np.interp(mach, knots, log_cd))
+    cd = np.exp(interp(mach, knots, log_cd))
     sig = np.maximum(kappa_sigma, 1e-12)
     return ndtr((cd * hi - kappa) / sig) - ndtr((cd * lo - kappa) / sig)
 
@@ -190,8 +198,8 @@ def departure_walk(m0: np.ndarray, m1: np.ndarray, w: np.ndarray) -> np.ndarray:
     d = np.diff(log_cd, axis=1)  # (tables, segments)
     part = np.clip(np.minimum(hi_m, grid[1:, None]) - np.maximum(lo_m, grid[:-1, None]), 0.0, None)
     frac = part / np.diff(grid)[:, None]  # (segments, N)
-    mean = np.einsum("ks,kn->sn", d, wn)
-    var = np.einsum("kn,ksn->sn", wn, (d[:, :, None] - mean[None]) ** 2)
+    mean = einsum("ks,kn->sn", d, wn)
+    var = einsum("kn,ksn->sn", wn, (d[:, :, None] - mean[None]) ** 2)
     return (var * frac).sum(axis=0)
 
 
@@ -215,7 +223,7 @@ class CdShape:
         g = np.zeros(mach.size)
         dg = np.zeros(mach.size)
         for k, (knots, cd) in enumerate(self.tables):
-            c = np.interp(mach, knots, cd)
+            c = interp(mach, knots, cd)
             i = segment_index(knots, mach, knots.size - 2)
             slope = self.slopes[k][i]
             g += w[k] * np.log(c)
@@ -273,10 +281,10 @@ def linearisation_sigma(
     much as its drag."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     up = pos / np.linalg.norm(pos, axis=1)[:, None]
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
     along = vel / speed[:, None]
-    var_h = np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up), 0.0)
-    var_v = np.maximum(np.einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
+    var_h = np.maximum(einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up), 0.0)
+    var_v = np.maximum(einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
     rho, drho = density_and_slope(altitude_approx(pos))
     inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
     # Relative variances beyond REL_VAR_MAX (a sigma of 1000 times the quantity itself) are a
@@ -307,9 +315,9 @@ def drag_q(
     tables' weights of the shape the prediction carried (``cd_shape``), the walk is what that
     shape leaves (``departure_walk``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
-    v2 = np.einsum("ij,ij->i", vel, vel)
+    v2 = einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
-    a_drag = 0.5 * atmosphere.density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
+    a_drag = 0.5 * air_density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
     lin = linearisation_sigma(x, P, a_drag, kap)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin * lin) * config.accel_noise_tau_s

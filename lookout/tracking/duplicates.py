@@ -48,6 +48,7 @@ import math
 import numpy as np
 from scipy.stats import chi2
 
+from lookout.physics.einsum import einsum
 from lookout.tracking.config import TrackerConfig
 
 #: Two tracks that scans of one radar both updated this many times are two objects (the
@@ -92,7 +93,7 @@ class Duplicates:
         R = tracks.Pm[kids, 0, :3, :3]
         d = z[:, None, :] - xs[None, :, :]
         S = R[:, None] + Ps[None, :]
-        d2 = np.einsum("kri,kri->kr", d, np.linalg.solve(S, d[..., None])[..., 0])
+        d2 = einsum("kri,kri->kr", d, np.linalg.solve(S, d[..., None])[..., 0])
         for k, r in zip(*np.nonzero(d2 <= BORN_AT_CHI2), strict=True):
             key = (int(tracks.ids[rows[r]]), int(tracks.ids[kids[k]]))
             if key not in self.resolved:

@@ -348,5 +348,5 @@ class Wakes:
                         arr[i, : value.size] = value
                     else:
                         arr[i] = value
-                refresh_coarse(tracks, np.array([i]), self.config)
+                refresh_coarse(tracks, np.array([i]), self.config, estimates=False)
                 del self.woken[key]

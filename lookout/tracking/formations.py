@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import expit, log_ndtr
 
 from lookout.geodesy import GM_EARTH
+from lookout.physics.einsum import einsum
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
@@ -310,7 +311,7 @@ class Formations:
             step = self.config.max_step_s
             _, F = propagate(x0, dt, step, max_steps=vacuum_steps(dt, step))
             F6 = F[:, :6, :6]
-            r[kk] = np.einsum("kij,kj->ki", F6, np.stack([e[2] for e in ents]))
+            r[kk] = einsum("kij,kj->ki", F6, np.stack([e[2] for e in ents]))
             Prr[kk] = F6 @ np.stack([e[3] for e in ents]) @ F6.transpose(0, 2, 1)
             C[kk, :6] = F6 @ np.stack([e[4] for e in ents]) @ F6.transpose(0, 2, 1)
         if f is None:
@@ -334,11 +335,11 @@ class Formations:
         if f.rel is None or f.rel.size == 0:
             return
         xm, w = x_new[f.rel], mu[f.rel]
-        xbar = np.einsum("kj,kjn->kn", w, xm)
-        r = np.einsum("kj,kjn->kn", w, f.r_m)
+        xbar = einsum("kj,kjn->kn", w, xm)
+        r = einsum("kj,kjn->kn", w, f.r_m)
         dxm, drm = xm - xbar[:, None], f.r_m - r[:, None]
-        Prr = np.einsum("kj,kjab->kab", w, f.Prr_m + drm[:, :, :, None] * drm[:, :, None, :])
-        C = np.einsum("kj,kjab->kab", w, f.C_m + dxm[:, :, :, None] * drm[:, :, None, :])
+        Prr = einsum("kj,kjab->kab", w, f.Prr_m + drm[:, :, :, None] * drm[:, :, None, :])
+        C = einsum("kj,kjab->kab", w, f.C_m + dxm[:, :, :, None] * drm[:, :, None, :])
         x0 = xm[:, COAST].copy()
         for k, i in enumerate(f.ids.tolist()):
             self._relative[i] = (t, x0[k], r[k], Prr[k], C[k, :6], int(f.rel_partner[k]))
@@ -410,13 +411,13 @@ class Formations:
         kin = (tracks.parent[tr][:, None] == tracks.ids[tr][None, :]) | (
             tracks.parent[tr][None, :] == tracks.ids[tr][:, None]
         )
-        paired = mutual | kin
-        paired[np.tril_indices(k)] = False
+        # Above the diagonal only (``np.tril_indices`` cost a quarter of a millisecond a call).
+        paired = np.triu(mutual | kin, 1)
         if not paired.any():
             return jb, None
         r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
         dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
-        near = np.einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
+        near = einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
         # A pair born together (``store.TrackStore.twin``): young tracks whose velocities are
         # still known to hundreds of m/s, each from its own detections, so the difference of
         # their estimates is mostly noise: near while it is within that noise of
@@ -429,7 +430,7 @@ class Formations:
             kt = np.flatnonzero(twin)
             Sv = P[ia[r_[kt]], 3:6, 3:6] + P[ia[c_[kt]], 3:6, 3:6]
             Sv = Sv + np.eye(3) * self.config.cso_max_dv_mps**2 / 3.0
-            d2 = np.einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
+            d2 = einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
             near[kt] = d2 <= self.config.gate(3)
         r_, c_ = r_[near], c_[near]
         # Disjoint pairs only (three tracks sharing detections are left to GNN).
@@ -456,7 +457,7 @@ class Formations:
         axis_all = tracks.thrust_dir[young_all]
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
-            & (np.einsum("ki,ki->k", axis_all, axis_all) > 0.0)
+            & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
             & (tracks.mu[cand[ia[p_]], BOOST] < 0.5)
             & (tau < self.config.young_boost_s)
         )
@@ -474,12 +475,12 @@ class Formations:
         dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
         if vac.any():
             dx[vac] = self._separation_direction(cand[ia[c_[vac]]], xo[vac], tau[vac], scan.t)
-        dz = np.einsum("kij,kj->ki", H[ia[p_]], dx)
+        dz = einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
         w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
-        g = np.einsum("ki,ki->k", dz, w)
+        g = einsum("ki,ki->k", dz, w)
         wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
-        a = np.einsum("ki,ki->k", dz, wz)
+        a = einsum("ki,ki->k", dz, wz)
         # Probability that the order is right, averaged over the separation speed's posterior
         # (signed: which is ahead is learned too), then the posterior updated with this pair
         # (its likelihood is even in the order when it is in doubt, N(g; v a, a) when GNN has
@@ -508,15 +509,15 @@ class Formations:
         # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
         axis = tracks.thrust_dir[young]
         kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
-            np.einsum("ki,ki->k", axis, axis) > 0.0
+            einsum("ki,ki->k", axis, axis) > 0.0
         )
         if kin_pair.any():
-            size = np.einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
+            size = einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
             dacc[kin_pair] = size[:, None] * axis[kin_pair]
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
-        dzc = np.einsum("kij,kj->ki", H[ia[p_]], c6)
-        gc = np.einsum("ki,ki->k", dzc, w)
-        bc = np.einsum("ki,ki->k", dzc, wz)
+        dzc = einsum("kij,kj->ki", H[ia[p_]], c6)
+        gc = einsum("ki,ki->k", dzc, w)
+        bc = einsum("ki,ki->k", dzc, wz)
         prior = self._separation_logp(young)
         # A pair born together, ordered for the first time: which is ahead is what the two
         # estimates say of it (``_twin_sign``), not the order of the scan's detections.
@@ -591,7 +592,7 @@ class Formations:
         # by the estimate's velocity error across it.
         xo = xbar[ia[p_]]
         vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
-        sig_dir = np.sqrt(vel_var / np.einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
+        sig_dir = np.sqrt(vel_var / einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
         sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
         Prr0 += _relative_prior(np.abs(v_mean), tau, sig_park, sig_vpark, sig_dir)
         # Rows: older tracks then younger, each with its partner on the other side.
@@ -609,7 +610,7 @@ class Formations:
         # ``_attach_relative``). Tenths of a metre above 100 km: it holds.
         Pr = P[ia[rows], :6, :6]
         Hr = H[ia[rows]]
-        q = np.einsum("kij,kji->k", np.linalg.inv(Hr @ Pr @ Hr.transpose(0, 2, 1)), extra)
+        q = einsum("kij,kji->k", np.linalg.inv(Hr @ Pr @ Hr.transpose(0, 2, 1)), extra)
         taken = q <= self.config.formation_offset_variance_ratio
         if not taken.any():
             return jb, None
@@ -653,9 +654,9 @@ class Formations:
                 row = _THRUST_PRIOR_SPLIT
             lpt[k] = row
         dx = np.concatenate([0.5 * (tau * tau)[:, None] * axis, tau[:, None] * axis], axis=1)
-        dzt = np.einsum("kij,kj->ki", H, dx)
-        gt = np.einsum("ki,ki->k", dzt, w)
-        at = np.einsum("ki,ki->k", dzt, np.linalg.solve(R, dzt[:, :, None])[:, :, 0])
+        dzt = einsum("kij,kj->ki", H, dx)
+        gt = einsum("ki,ki->k", dzt, w)
+        at = einsum("ki,ki->k", dzt, np.linalg.solve(R, dzt[:, :, None])[:, :, 0])
         return prior, gt, lpt - 0.5 * at[:, None] * _A * _A
 
     def _separation_direction(
@@ -685,14 +686,14 @@ class Formations:
             x0 = np.stack([r[1] for r in refs])
             u0 = np.stack([r[2] for r in refs])
             x1, F = propagate(x0, t - t0, step, max_steps=vacuum_steps(t - t0, step))
-            u1 = np.einsum("kij,kj->ki", F[:, :6, :6], u0)
+            u1 = einsum("kij,kj->ki", F[:, :6, :6], u0)
             out[kk] = u1
             for i, idx in enumerate(kk.tolist()):
                 self._formation_ref[keys[idx]] = (t, x1[i], u1[i], refs[i][3])
             # The older's estimate has moved off the reference (a young track's velocity is
             # still settling): found again from it.
             v_ref, v_now = x1[:, 3:6], x6[kk, 3:6]
-            cos = np.einsum("ki,ki->k", v_ref, v_now) / (
+            cos = einsum("ki,ki->k", v_ref, v_now) / (
                 np.linalg.norm(v_ref, axis=1) * np.linalg.norm(v_now, axis=1)
             )
             known[kk[cos < math.cos(REANCHOR_ANGLE_RAD)]] = False
@@ -705,7 +706,7 @@ class Formations:
             back, _ = propagate(x, -tau[nk], step, with_jacobian=False, max_steps=n_steps)
             _, F = propagate(back, tau[nk], step, max_steps=n_steps)
             vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
-            u = np.einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
+            u = einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
             out[nk] = u
             col, t_air = air_column(back[:, :6], tau[nk], climbing=True)
             for i, idx in enumerate(nk.tolist()):
@@ -747,8 +748,8 @@ class Formations:
         col_p = np.array([self._parting_air.get(i, (0.0, 0.0))[0] for i in ids])
         t_p = np.array([self._parting_air.get(i, (0.0, 0.0))[1] for i in ids])
         col_d, t_d = air_column(x6, tau, climbing=False)
-        r2 = np.einsum("ij,ij->i", x6[:, :3], x6[:, :3])
-        speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", x6[:, 3:6], x6[:, 3:6])), 1.0)
+        r2 = einsum("ij,ij->i", x6[:, :3], x6[:, :3])
+        speed = np.maximum(np.sqrt(einsum("ij,ij->i", x6[:, 3:6], x6[:, 3:6])), 1.0)
         turn = GM_EARTH / r2 / speed  # rad/s
         dv = 0.5 * dkappa * col_p
         return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
@@ -772,8 +773,8 @@ def _twin_sign(xo: np.ndarray, xy: np.ndarray, Po: np.ndarray, Py: np.ndarray) -
     u = xo[:, 3:6] / np.maximum(np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True), 1e-9)
     S = Po[:, :3, :3] + Py[:, :3, :3]
     Siu = np.linalg.solve(S, u[:, :, None])[:, :, 0]
-    info = np.einsum("ki,ki->k", u, Siu)
-    z = np.einsum("ki,ki->k", Siu, xo[:, :3] - xy[:, :3]) / np.sqrt(np.maximum(info, 1e-300))
+    info = einsum("ki,ki->k", u, Siu)
+    z = einsum("ki,ki->k", Siu, xo[:, :3] - xy[:, :3]) / np.sqrt(np.maximum(info, 1e-300))
     half = _SPEEDS.size
     out = np.empty((xo.shape[0], 2 * half))
     out[:, :half] = log_ndtr(-z)[:, None]
@@ -866,7 +867,7 @@ def update_formation(scan: Scan, f: Formation, xs, Ps, zh, H, x_new, P_new, ll, 
         K2 = YHt @ Sinv
         y = y0 + (K2 @ nu2[:, :, None])[:, :, 0]
         Y = Y0 - K2 @ S2 @ K2.transpose(0, 2, 1)
-        d2 = np.einsum("ki,kij,kj->k", nu2, Sinv, nu2)
+        d2 = einsum("ki,kij,kj->k", nu2, Sinv, nu2)
         x_new[rr] = y[:, :NX]
         P_new[rr] = Y[:, :NX, :NX]
         ll[rr] = -0.5 * (d2 + logdet + 2 * m * _LOG_2PI)
@@ -886,14 +887,14 @@ def air_column(
     s. Counted only where the path is low at its state: climbing away from it (a parting), or
     descending into it (a reentry)."""
     pos, vel = x6[:, 0:3], x6[:, 3:6]
-    r = np.sqrt(np.einsum("ij,ij->i", pos, pos))
-    vz = np.einsum("ij,ij->i", pos, vel) / r
+    r = np.sqrt(einsum("ij,ij->i", pos, pos))
+    vz = einsum("ij,ij->i", pos, vel) / r
     rho, drho = density_and_slope(altitude_approx(pos))
     scale = rho / np.maximum(np.abs(drho), 1e-300)
     dt = np.minimum(scale / np.maximum(np.abs(vz), 1e-3), np.abs(span))
     low = vz > 0.0 if climbing else vz < 0.0
     dt = np.where(low, dt, 0.0)
-    return rho * np.einsum("ij,ij->i", vel, vel) * dt, dt
+    return rho * einsum("ij,ij->i", vel, vel) * dt, dt
 
 
 def vacuum_steps(dt, max_step_s: float) -> np.ndarray:

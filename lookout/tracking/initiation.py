@@ -151,7 +151,7 @@ def born_together(scan: Scan, free: np.ndarray, parent, cfg: TrackerConfig) -> n
     pos, P = scan.ecef_pos[free], scan.ecef_P[free]
     d = pos[:, None, :] - pos[None, :, :]
     S = P[:, None] + P[None, :] + np.eye(3) * cfg.formation_max_separation_m**2 / 3.0
-    d2 = np.einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
+    d2 = einsum("abi,abi->ab", d, np.linalg.solve(S, d[..., None])[..., 0])
     close = (d2 <= cfg.gate(3)) & lone[:, None] & lone[None, :]
     np.fill_diagonal(close, False)
     single = close.sum(axis=1) == 1

@@ -57,10 +57,18 @@ import numpy as np
 from scipy.special import ndtr
 
 from lookout.geodesy import G0, GM_EARTH
-from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.vehicles import catalogue, drag_tables
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
+from lookout.tracking.motion import (
+    KAPPA,
+    KAPPA_UNIT,
+    NX,
+    air_density,
+    altitude_approx,
+    interp,
+    sound_speed,
+)
 
 
 def _catalogue_lift() -> tuple[float, float, float]:
@@ -225,40 +233,67 @@ class ManoeuvreConfig:
             )
 
 
+# Constants of the small calls below, made once (``np.eye`` and list literals are a call and an
+# allocation each, at every prediction of every track).
+_EYE3 = np.eye(3)[None]
+_EYE3.flags.writeable = False
+_EYE2_TINY = np.eye(2)[None] * 1e-12
+_EYE2_TINY.flags.writeable = False
+_EYE3_MICRO = np.eye(3)[None] * 1e-6
+_EYE3_MICRO.flags.writeable = False
+_UP = np.array([[0.0, 0.0, 1.0]])
+_EAST = np.array([[1.0, 0.0, 0.0]])
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross`` of vectors (N, 3): its products and differences in its order (the same
+    floats), without its axis handling (two dozen numpy calls)."""
+    out = np.empty(a.shape)
+    out[:, 0] = a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1]
+    out[:, 1] = a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2]
+    out[:, 2] = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+    return out
+
+
 def lift_ceiling(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     """Largest lift acceleration (m/s²) the tracked object (states (N, 10), covariances
     (N, 10, 10)) can pull at its dynamic pressure, bounded by its drag estimate."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    v2 = np.einsum("ij,ij->i", vel, vel)
-    q = 0.5 * atmosphere.density(alt) * v2
+    v2 = einsum("ij,ij->i", vel, vel)
+    q = 0.5 * air_density(alt) * v2
     kap = KAPPA_UNIT * (np.abs(x[:, KAPPA]) + 3.0 * np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)))
     # No more than the catalogue's lifting airframes' zero-lift drag at this Mach: a body of
     # higher drag (a tumbling stage, a track whose drag is not yet known) lifts no more.
-    mach = np.sqrt(v2) / atmosphere.speed_of_sound(alt)
-    kap = np.minimum(kap, np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA))
+    mach = np.sqrt(v2) / sound_speed(alt)
+    kap = np.minimum(kap, interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA))
     a = 2.0 * cfg.cl_max_factor * cfg.lift_to_drag * q * kap
     return np.minimum(a, cfg.max_lift_mps2)
 
 
 def _across(vel: np.ndarray) -> np.ndarray:
     """Projectors (N, 3, 3) onto the plane perpendicular to each velocity."""
-    speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
-    return np.eye(3)[None] - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+    speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
+    return _EYE3 - vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
 
 
 def _shape(vel: np.ndarray, along) -> np.ndarray:
     """Covariance shapes (N, 3, 3) of an aerodynamic acceleration: unit variance across each
     velocity, ``along**2`` (a number, or one per velocity) along it."""
-    speed2 = np.maximum(np.einsum("ij,ij->i", vel, vel), 1e-6)
+    speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
     outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
     along = np.broadcast_to(np.asarray(along, dtype=float), speed2.shape)
-    return np.eye(3)[None] - (1.0 - along * along)[:, None, None] * outer
+    return _EYE3 - (1.0 - along * along)[:, None, None] * outer
 
 
-def jerk_q(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
-    """Spectral density (m²/s⁵) of the lift's white jerk per state."""
-    sig = np.minimum(cfg.jerk_sigma_mps3, lift_ceiling(x, P, cfg) * cfg.rate_per_s)
+def jerk_q(
+    x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig, ceiling: np.ndarray | None = None
+) -> np.ndarray:
+    """Spectral density (m²/s⁵) of the lift's white jerk per state (``ceiling``: their
+    ``lift_ceiling``, if the caller has it)."""
+    if ceiling is None:
+        ceiling = lift_ceiling(x, P, cfg)
+    sig = np.minimum(cfg.jerk_sigma_mps3, ceiling * cfg.rate_per_s)
     return sig * sig
 
 
@@ -266,7 +301,8 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
     """The lift's part of Q (N, 10, 10) over ``dt``: white jerk perpendicular to the velocity,
     integrated into velocity and position (the constant-jerk-noise blocks)."""
     dt = np.abs(dt)
-    qj = jerk_q(x, P, cfg)
+    top = lift_ceiling(x, P, cfg)
+    qj = jerk_q(x, P, cfg, top)
     d2, d3 = dt * dt, dt * dt * dt
     blocks = (
         np.stack(
@@ -283,12 +319,12 @@ def process_noise(x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreCo
     # ``f / E`` at the ceiling ``a_max = 2 f E a_d0``, in proportion to the lift pulled: a
     # body pulling none (a ballistic reentry vehicle) gets no more drag noise than in coast.
     vel = x[:, 3:6]
-    lift = np.einsum("nij,nj->ni", _across(vel), x[:, 6:9])
-    ceiling = np.maximum(lift_ceiling(x, P, cfg), 1e-9)
-    pulled = np.minimum(np.sqrt(np.einsum("ij,ij->i", lift, lift)) / ceiling, 1.0)
+    lift = einsum("nij,nj->ni", _across(vel), x[:, 6:9])
+    ceiling = np.maximum(top, 1e-9)
+    pulled = np.minimum(np.sqrt(einsum("ij,ij->i", lift, lift)) / ceiling, 1.0)
     perp = _shape(vel, cfg.induced_jerk_ratio * pulled)
     Q = np.zeros((x.shape[0], NX, NX))
-    Q[:, 0:9, 0:9] = np.einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)
+    Q[:, 0:9, 0:9] = einsum("nab,nij->naibj", blocks, perp).reshape(-1, 9, 9)
     return Q
 
 
@@ -306,28 +342,28 @@ def carry(x0: np.ndarray, xp: np.ndarray, F: np.ndarray, P0: np.ndarray, cfg: Ma
     body's lift prior carried down into the air grew past any airframe's (an SRBM's reentry
     vehicle unseen below 37 km: position sigma 10 km against a 1.5 km error)."""
     v0, v1 = x0[:, 3:6], xp[:, 3:6]
-    s0 = np.maximum(np.sqrt(np.einsum("ij,ij->i", v0, v0)), 1e-3)
-    s1 = np.maximum(np.sqrt(np.einsum("ij,ij->i", v1, v1)), 1e-3)
-    rho0 = atmosphere.density(np.maximum(altitude_approx(x0[:, 0:3]), 0.0))
-    rho1 = atmosphere.density(np.maximum(altitude_approx(xp[:, 0:3]), 0.0))
+    s0 = np.maximum(np.sqrt(einsum("ij,ij->i", v0, v0)), 1e-3)
+    s1 = np.maximum(np.sqrt(einsum("ij,ij->i", v1, v1)), 1e-3)
+    rho0 = air_density(np.maximum(altitude_approx(x0[:, 0:3]), 0.0))
+    rho1 = air_density(np.maximum(altitude_approx(xp[:, 0:3]), 0.0))
     a0 = x0[:, 6:9]
     # The lift it may be pulling: its estimate and spread, neither carried past the ceiling.
-    a_mag = np.sqrt(np.einsum("ij,ij->i", a0, a0)) + lift_sigma_mps2(P0)
+    a_mag = np.sqrt(einsum("ij,ij->i", a0, a0)) + lift_sigma_mps2(P0)
     scale = np.where(rho0 > 0.0, rho1 * s1 * s1 / np.maximum(rho0 * s0 * s0, 1e-300), 1.0)
     cap = lift_ceiling(xp, P0, cfg) / np.maximum(a_mag, 1e-12)
     scale = np.where(scale > 1.0, np.minimum(scale, np.maximum(cap, 1.0)), scale)
     # The rotation taking the velocity's direction at x0 to that at xp (Rodrigues).
     u0, u1 = v0 / s0[:, None], v1 / s1[:, None]
-    axis = np.cross(u0, u1)
-    sin = np.sqrt(np.einsum("ij,ij->i", axis, axis))
-    cos = np.einsum("ij,ij->i", u0, u1)
+    axis = _cross(u0, u1)
+    sin = np.sqrt(einsum("ij,ij->i", axis, axis))
+    cos = einsum("ij,ij->i", u0, u1)
     k = axis / np.maximum(sin, 1e-12)[:, None]
     K = np.zeros((x0.shape[0], 3, 3))
     K[:, 0, 1], K[:, 0, 2], K[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
     K[:, 1, 0], K[:, 2, 0], K[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
-    R = np.eye(3)[None] + sin[:, None, None] * K + (1.0 - cos)[:, None, None] * (K @ K)
+    R = _EYE3 + sin[:, None, None] * K + (1.0 - cos)[:, None, None] * (K @ K)
     M = scale[:, None, None] * R
-    xp[:, 6:9] = np.einsum("nij,nj->ni", M, a0)
+    xp[:, 6:9] = einsum("nij,nj->ni", M, a0)
     F[:, 6:9, :] = M @ F[:, 6:9, :]
 
 
@@ -338,11 +374,11 @@ def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarr
     pos, vel = x[:, 0:3], x[:, 3:6]
     r = np.linalg.norm(pos, axis=1)
     up = pos / r[:, None]
-    climb = np.einsum("ij,ij->i", up, vel)
-    v2 = np.einsum("ij,ij->i", vel, vel)
+    climb = einsum("ij,ij->i", up, vel)
+    v2 = einsum("ij,ij->i", vel, vel)
     a_up = -GM_EARTH / (r * r) + np.maximum(v2 - climb * climb, 0.0) / r
     climb1 = climb + a_up * np.abs(dt)
-    sig = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up), 1e-6))
+    sig = np.sqrt(np.maximum(einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up), 1e-6))
     return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
 
 
@@ -357,8 +393,8 @@ def airframe_probability(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> 
     drew the manoeuvre mode to 44 % with a position sigma of 12 km against its 1 km error."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    mach = np.sqrt(np.einsum("ij,ij->i", vel, vel)) / atmosphere.speed_of_sound(alt)
-    most = np.interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA) * (1.0 + cfg.cl_max_factor**2)
+    mach = np.sqrt(einsum("ij,ij->i", vel, vel)) / sound_speed(alt)
+    most = interp(mach, _AIRFRAME_MACH, _AIRFRAME_KAPPA) * (1.0 + cfg.cl_max_factor**2)
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     z = (most - np.abs(x[:, KAPPA]) * KAPPA_UNIT) / np.maximum(sig, 1e-12)
     return ndtr(z)
@@ -373,10 +409,11 @@ def onset_probability(
     ``split``, also the part (N,) of it that is an onset at apogee (``mix_onset``)."""
     ceiling = lift_ceiling(x, P, cfg)
     p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
-    p = p * airframe_probability(x, P, cfg)
+    airframe = airframe_probability(x, P, cfg)
+    p = p * airframe
     if not cfg.onset_climbing:
         pos, vel = x[:, 0:3], x[:, 3:6]
-        climb = np.einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
+        climb = einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
         p = np.where(climb <= cfg.climb_mps, p, 0.0)
     p = np.where(ceiling >= cfg.min_lift_mps2, p, 0.0)
     beyond = beyond_envelope(x)
@@ -384,7 +421,7 @@ def onset_probability(
     at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
         at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
-        at_apogee = at_apogee * airframe_probability(x, P, cfg)
+        at_apogee = at_apogee * airframe
         at_apogee = np.where(ceiling >= cfg.apogee_min_lift_mps2, at_apogee, 0.0)
         at_apogee = np.where(beyond, 0.0, at_apogee)
         p = p + at_apogee
@@ -428,17 +465,17 @@ def seen_lifting(x: np.ndarray, P: np.ndarray, mu: np.ndarray, cfg: ManoeuvreCon
     the velocity). Such a body is one of the lifting airframes, flying its lift law from
     apogee until it dives (``lookout.physics.dynamics``): ``mixing.transition``."""
     vel = x[:, 3:6]
-    speed = np.maximum(np.sqrt(np.einsum("ij,ij->i", vel, vel)), 1e-3)
+    speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
     u = vel / speed[:, None]
     # Two unit vectors across the velocity: any vector not along it, crossed with it.
-    ref = np.where(np.abs(u[:, 2:3]) < 0.9, [[0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0]])
-    e1 = np.cross(u, ref)
+    ref = np.where(np.abs(u[:, 2:3]) < 0.9, _UP, _EAST)
+    e1 = _cross(u, ref)
     e1 /= np.linalg.norm(e1, axis=1)[:, None]
-    e2 = np.cross(u, e1)
+    e2 = _cross(u, e1)
     B = np.stack([e1, e2], axis=1)  # (N, 2, 3)
-    a = np.einsum("nij,nj->ni", B, x[:, 6:9])
-    S = B @ P[:, 6:9, 6:9] @ B.transpose(0, 2, 1) + np.eye(2)[None] * 1e-12
-    d2 = np.einsum("ni,ni->n", a, np.linalg.solve(S, a[..., None])[..., 0])
+    a = einsum("nij,nj->ni", B, x[:, 6:9])
+    S = B @ P[:, 6:9, 6:9] @ B.transpose(0, 2, 1) + _EYE2_TINY
+    d2 = einsum("ni,ni->n", a, np.linalg.solve(S, a[..., None])[..., 0])
     return (mu >= 0.5) & (d2 >= cfg.seen_lift_chi2)
 
 
@@ -467,7 +504,7 @@ def beyond_envelope(x: np.ndarray) -> np.ndarray:
     falling unseen below Mach 1-2 drew the manoeuvre mode to 10-20 % at the onset rate, a
     3-10 km sigma against its 0.1-0.5 km error (irbm-overflight's stage, reentry NEES 0.2)."""
     vel = x[:, 3:6]
-    return dive_survival(np.sqrt(np.einsum("ij,ij->i", vel, vel))) <= 0.0
+    return dive_survival(np.sqrt(einsum("ij,ij->i", vel, vel))) <= 0.0
 
 
 def dive_probability(x: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
@@ -483,11 +520,11 @@ def dive_probability(x: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig) -> np.
     6 s: 10 % of the probability fed to it over 30 s, and a coast mode fitting a small lift
     as well as the manoeuvre mode by a sharper prediction (NEES 25-290 meanwhile)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
-    speed = np.sqrt(np.einsum("ij,ij->i", vel, vel))
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
     u = vel / np.maximum(speed, 1e-3)[:, None]
     alt = np.maximum(altitude_approx(pos), 0.0)
-    drag = 0.5 * atmosphere.density(alt) * speed * speed * np.abs(x[:, KAPPA]) * KAPPA_UNIT
-    along = np.einsum("ij,ij->i", rotating_frame_acceleration(pos, vel) + x[:, 6:9], u) - drag
+    drag = 0.5 * air_density(alt) * speed * speed * np.abs(x[:, KAPPA]) * KAPPA_UNIT
+    along = einsum("ij,ij->i", rotating_frame_acceleration(pos, vel) + x[:, 6:9], u) - drag
     v1 = np.maximum(speed + along * np.abs(dt), 0.0)
     s0, s1 = dive_survival(speed), dive_survival(v1)
     p = np.where(v1 < speed, 1.0 - s1 / np.maximum(s0, 1e-300), 0.0)
@@ -500,7 +537,7 @@ def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray
     along it (the induced drag), plus 1e-6 m²/s⁴ to keep it positive definite."""
     sig = 0.5 * lift_ceiling(x, P, cfg)
     shape = _shape(x[:, 3:6], cfg.induced_prior_ratio)
-    return (sig * sig)[:, None, None] * shape + np.eye(3)[None] * 1e-6
+    return (sig * sig)[:, None, None] * shape + _EYE3_MICRO
 
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):

@@ -32,10 +32,11 @@ from scipy.special import erfc
 
 from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics import atmosphere
+from lookout.physics.einsum import einsum
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, reach
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX, altitude_approx
+from lookout.tracking.motion import NX, air_pressure, altitude_approx
 
 BOOST, COAST = 0, 1
 # --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
@@ -135,13 +136,13 @@ def burnout_within(
     for k in range(3):
         M[:, :, k, 6 + k] = -0.5 * s * s
         M[:, :, 3 + k, 6 + k] = s
-    xq = np.einsum("qnij,nj->qni", M, x)
-    mean = np.einsum("qn,qni->ni", gw, xq)
+    xq = einsum("qnij,nj->qni", M, x)
+    mean = einsum("qn,qni->ni", gw, xq)
     d = xq - mean[None]
     # M P Mᵀ per node by matmul, then the weighted sum: the four-operand einsum summed it in
     # one loop, 30x slower for 60 tracks (12 % of mass-raid's chain).
-    cov = np.einsum("qn,qnil->nil", gw, M @ P[None] @ M.transpose(0, 1, 3, 2))
-    cov += np.einsum("qn,qni,qnj->nij", gw, d, d)
+    cov = einsum("qn,qnil->nil", gw, M @ P[None] @ M.transpose(0, 1, 3, 2))
+    cov += einsum("qn,qni,qnj->nij", gw, d, d)
     return mean, 0.5 * (cov + cov.transpose(0, 2, 1))
 
 
@@ -156,10 +157,10 @@ def _thrust_direction(x: np.ndarray, P: np.ndarray):
     """``thrust_axis``'s unit vectors, with whether the thrust's own direction is known and
     its magnitude (n,)."""
     a = x[:, 6:9]
-    amag = np.sqrt(np.einsum("ij,ij->i", a, a))
+    amag = np.sqrt(einsum("ij,ij->i", a, a))
     asig = np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
-    vmag = np.maximum(np.sqrt(np.einsum("ij,ij->i", v, v)), 1e-9)
+    vmag = np.maximum(np.sqrt(einsum("ij,ij->i", v, v)), 1e-9)
     known = amag > 2.0 * asig
     u = np.where(known[:, None], a / np.maximum(amag, 1e-9)[:, None], v / vmag[:, None])
     return u, known, amag
@@ -240,7 +241,7 @@ def thrust_growth(
     otherwise double its thrust at every step to overflow (lost-track's demo, a NaN
     covariance)."""
     a0 = x0[:, 6:9]
-    amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
+    amag = np.sqrt(einsum("ij,ij->i", a0, a0))
     dt = np.abs(np.asarray(dt, dtype=float))
     b = np.full(amag.shape, INV_EXHAUST_SPM) if inv_c is None else np.asarray(inv_c, float)
     r = np.minimum(amag * dt * b, 0.5)
@@ -256,7 +257,7 @@ def thrust_growth(
     G = g[:, None, None] * np.eye(3)[None] + (
         (growing * g * g * dt * b)[:, None, None] * a0[:, :, None] * ahat[:, None, :]
     )
-    F[:, 6:9, :] = np.einsum("nij,njk->nik", G, F[:, 6:9, :])
+    F[:, 6:9, :] = einsum("nij,njk->nik", G, F[:, 6:9, :])
 
 
 def exhaust_noise(x0: np.ndarray, dt: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -265,7 +266,7 @@ def exhaust_noise(x0: np.ndarray, dt: np.ndarray, var: np.ndarray) -> np.ndarray
     ``var`` (n,) (s²/m²): to first order its push ``a0 |a0| δb`` times ``dt``, ``dt²/2``,
     ``dt³/6`` on the thrust, the velocity and the position."""
     a0 = x0[:, 6:9]
-    amag = np.sqrt(np.einsum("ij,ij->i", a0, a0))
+    amag = np.sqrt(einsum("ij,ij->i", a0, a0))
     cap = reach.MARGIN * reach.thrust_acceleration_max_mps2()
     d = np.abs(np.asarray(dt, dtype=float))
     J = np.zeros(x0.shape)
@@ -298,9 +299,9 @@ def exhaust_learn(
     from none). Returns the new ``state``."""
     b, var, tb, ts, ys, yvar = (np.array(a, dtype=float) for a in state)
     a = x[:, 6:9]
-    s = np.sqrt(np.einsum("ij,ij->i", a, a))
+    s = np.sqrt(einsum("ij,ij->i", a, a))
     u = a / np.maximum(s, 1e-9)[:, None]
-    ssig2 = np.einsum("ki,kij,kj->k", u, P[:, 6:9, 6:9], u)
+    ssig2 = einsum("ki,kij,kj->k", u, P[:, 6:9, 6:9], u)
     alt = altitude_approx(x[:, 0:3])
     var = var + np.where(alt < EXHAUST_AIR_M, EXHAUST_WALK_S2PM2 * np.maximum(t - tb, 0.0), 0.0)
     var = np.minimum(var, INV_EXHAUST_SIGMA_SPM**2 * 4.0)
@@ -351,9 +352,9 @@ def mass_flow_jerk(
         if low.any():
             h = np.maximum(alt[low], 0.0)
             p0 = atmosphere.SEA_LEVEL_PRESSURE_PA
-            dpdh = (atmosphere.pressure(h + 100.0) - atmosphere.pressure(h - 100.0)) / (200.0 * p0)
-            up = pos[low] / np.sqrt(np.einsum("ij,ij->i", pos[low], pos[low]))[:, None]
-            climb = np.abs(np.einsum("ij,ij->i", vel[low], up))
+            dpdh = (air_pressure(h + 100.0) - air_pressure(h - 100.0)) / (200.0 * p0)
+            up = pos[low] / np.sqrt(einsum("ij,ij->i", pos[low], pos[low]))[:, None]
+            climb = np.abs(einsum("ij,ij->i", vel[low], up))
             j[low] += thrust[low] * ISP_GAIN_MAX * np.abs(dpdh) * climb
     return j
 
@@ -399,7 +400,7 @@ def thrust_jerk_q(
     ceiling = cfg.boost_jerk_sigma_mps3**2
     thrust = np.asarray(thrust, dtype=float)
     v = np.maximum(np.asarray(speed, dtype=float), 1e-9)
-    radius = np.sqrt(np.einsum("ij,ij->i", pos, pos))
+    radius = np.sqrt(einsum("ij,ij->i", pos, pos))
     vc2 = GM_EARTH / np.maximum(radius, 1.0)
     rate = G0 / v + 2.0 * math.pi * v * thrust / vc2
     qc = np.minimum((thrust * rate) ** 2, ceiling)
@@ -414,10 +415,10 @@ def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray
     known is not known to be small: its growth and turn are those of the larger), at their
     estimated speed, position and velocity."""
     a = x[:, 6:9]
-    thrust = np.sqrt(np.einsum("ij,ij->i", a, a))
+    thrust = np.sqrt(einsum("ij,ij->i", a, a))
     thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
     v = x[:, 3:6]
-    speed = np.sqrt(np.einsum("ij,ij->i", v, v))
+    speed = np.sqrt(einsum("ij,ij->i", v, v))
     return thrust_jerk_q(thrust_axis(x, P), thrust, speed, x[:, 0:3], cfg, v)
 
 
@@ -628,10 +629,10 @@ def mix(
     src_x[:, BOOST, COAST], src_P[:, BOOST, COAST] = burnout_within(
         xm[:, BOOST], Pm[:, BOOST], dt, burn_frames
     )
-    x0 = np.einsum("nij,nijk->njk", w, src_x)
+    x0 = einsum("nij,nijk->njk", w, src_x)
     dx = src_x - x0[:, None, :, :]  # (n, i, j, 10)
-    P0 = np.einsum("nij,nijkl->njkl", w, src_P)
-    P0 += np.einsum("nij,nijk,nijl->njkl", w, dx, dx)
+    P0 = einsum("nij,nijkl->njkl", w, src_P)
+    P0 += einsum("nij,nijk,nijl->njkl", w, dx, dx)
     x0[:, COAST, 6:9] = 0.0
     P0[:, COAST, 6:9, :] = 0.0
     P0[:, COAST, :, 6:9] = 0.0
@@ -663,12 +664,12 @@ def reachable_speed(xp: np.ndarray, Pp: np.ndarray, c: np.ndarray) -> np.ndarray
     A boost mode flown unseen accelerates without end (15-25 km/s were seen); no rocket
     does."""
     v = xp[:, BOOST, 3:6]
-    speed = np.sqrt(np.einsum("ij,ij->i", v, v))
+    speed = np.sqrt(einsum("ij,ij->i", v, v))
     far = speed > 0.5 * BOOST_SPEED_MAX_MPS
     if not far.any():
         return c
     u = v[far] / speed[far, None]
-    sig = np.sqrt(np.maximum(np.einsum("ki,kij,kj->k", u, Pp[far, BOOST, 3:6, 3:6], u), 1.0))
+    sig = np.sqrt(np.maximum(einsum("ki,kij,kj->k", u, Pp[far, BOOST, 3:6, 3:6], u), 1.0))
     feasible = 0.5 * erfc((speed[far] - BOOST_SPEED_MAX_MPS) / (math.sqrt(2.0) * sig))
     c = c.copy()
     c[far, BOOST] *= feasible
@@ -738,8 +739,8 @@ def combine(
         mu = np.where(mu >= floor, mu, 0.0)
         mu = mu / mu.sum(axis=1, keepdims=True)
     x6 = xm[:, :, :6]
-    xbar = np.einsum("nj,njk->nk", mu, x6)
+    xbar = einsum("nj,njk->nk", mu, x6)
     dx = x6 - xbar[:, None, :]
-    Pbar = np.einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
-    Pbar += np.einsum("nj,njk,njl->nkl", mu, dx, dx)
+    Pbar = einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
+    Pbar += einsum("nj,njk,njl->nkl", mu, dx, dx)
     return xbar, Pbar

@@ -18,6 +18,7 @@ import functools
 import numpy as np
 
 from lookout.physics.vehicles import G0, catalogue, drag_tables
+from lookout.tracking.motion import interp
 
 #: Margin over the catalogue for a vehicle like its members but not among them (as the burn
 #: survival of ``lookout.tracking.mixing`` allows 10 % on the burn times).
@@ -68,7 +69,7 @@ def thrust_displacement_m(dt) -> np.ndarray:
     ``dt`` seconds (array) before, under thrust, with ``MARGIN`` for an unknown vehicle."""
     gaps, best, dv_max = _table()
     dt = np.abs(np.asarray(dt, dtype=float))
-    inside = np.interp(dt, gaps, best)
+    inside = interp(dt, gaps, best)
     beyond = best[-1] + dv_max * np.maximum(dt - gaps[-1], 0.0)
     return MARGIN * np.where(dt <= gaps[-1], inside, beyond)
 

@@ -73,6 +73,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from lookout.messages import Detection
+from lookout.physics.einsum import einsum
 from lookout.tracking import manoeuvre, measure
 from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
@@ -629,7 +630,7 @@ class Tracker:
         # ellipsoid around Japan). Held to -2 km, srbm-salvo's stage tracks flew on 15-20 s
         # after their stages' impacts, in the next stages' way (issue 13).
         alt = altitude_approx(xbar[:, :3])
-        falling = (np.einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (c[:, BOOST] < 0.5)
+        falling = (einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (c[:, BOOST] < 0.5)
         dead = (
             (pos_var > cfg.delete_pos_sigma_m**2)
             | (alt < cfg.delete_alt_m)
@@ -652,7 +653,7 @@ class Tracker:
             tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx] = xp[kept], Pp[kept], c[kept]
             tracks.share[idx], tracks.xs[idx], tracks.Ps[idx] = (a[kept] for a in staged)
             tracks.t_base[idx] = t
-            refresh_coarse(tracks, idx, cfg)
+            refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
 
     def _forget_parents(self) -> None:
@@ -682,7 +683,7 @@ class Tracker:
         ids = tracks.add(xm, Pm, mu, t, hits, llr, timeout, parent)
         s = np.arange(tracks.n - ids.size, tracks.n)
         tracks.confirmed[s] = confirmable(tracks, s, self.config)
-        refresh_coarse(tracks, s, self.config)
+        refresh_coarse(tracks, s, self.config, estimates=False)
         return ids
 
     def _tentative_timeout(self, sensor: str) -> float:
