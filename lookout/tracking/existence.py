@@ -145,6 +145,21 @@ class RadarLooks:
                 setattr(tracks, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
         return code
 
+    def pd(self, sensor: str, idx: np.ndarray, t: float) -> np.ndarray:
+        """The detection probability (k,) of the tracks ``idx`` with radar ``sensor`` at ``t``
+        (s) as ``note`` learns it from the radar's looks at them: ``(hits + 1) / (looks + 2)``
+        forgotten as there, at most ``detection_prob``; 0.5 for a track that radar has not
+        looked at (a tentative one, or a radar not seen yet)."""
+        code = self._radar_codes.get(sensor)
+        if code is None:
+            return np.full(idx.size, 0.5)
+        tracks = self.tracks
+        cfg = self.config
+        gap = t - tracks.pd_t[idx, code]
+        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(-np.maximum(gap, 0.0) / cfg.pd_memory_s)
+        hits, looks = keep * tracks.pd_hits[idx, code], keep * tracks.pd_looks[idx, code]
+        return np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
+
     def note(
         self,
         sensor: str,
