@@ -328,12 +328,18 @@ class Associator:
         that tracks ``a`` and ``b`` (store rows, (k,)) gate: ``a``'s object detected and
         ``b``'s missed, ``Pd_a (1 - Pd_b)``, and the other way round, each track's ``Pd``
         with radar ``sensor`` as its looks learned it (``existence.RadarLooks.pd``). Zero
-        both (one probability for both tracks) without the looks or for infrared."""
+        both (one probability for both tracks) without the looks, for infrared, and where
+        the radar has not looked at both (a tentative piece's looks are not counted: born on
+        that radar's detection, its ``Pd`` is not the prior's 0.5)."""
+        z = np.zeros(a.size)
         if self.looks is None or sensor is None:
-            z = np.zeros(a.size)
             return z, z
-        pa, pb = self.looks.pd(sensor, a, t), self.looks.pd(sensor, b, t)
-        return -2.0 * (np.log(pa) + np.log1p(-pb)), -2.0 * (np.log(pb) + np.log1p(-pa))
+        pa, la = self.looks.pd(sensor, a, t, with_looks=True)
+        pb, lb = self.looks.pd(sensor, b, t, with_looks=True)
+        both = (la > 0.0) & (lb > 0.0)
+        ea = np.where(both, -2.0 * (np.log(pa) + np.log1p(-pb)), z)
+        eb = np.where(both, -2.0 * (np.log(pb) + np.log1p(-pa)), z)
+        return ea, eb
 
     def _lone_by_pd(self, scan: Scan, cand, ia, jb, ok, cost) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that two siblings alone gate (a twin,
