@@ -72,6 +72,12 @@ class Associator:
         #: After ``associate``: per (track of ``cand``, detection), whether the detection is in
         #: the track's gate (``duplicates.Duplicates.note``).
         self.gated = np.zeros((0, 0), dtype=bool)
+        #: The radars' looks at the tracks (``existence.RadarLooks``, set by the tracker): each
+        #: track's detection probability with a radar, for a lone detection two siblings gate
+        #: (``_lone_by_pd``, ``contested``). None: one probability for every track.
+        self.looks = None
+        #: The radar and time of the scan ``associate`` last saw (sensor None: infrared).
+        self._scan_radar: tuple[str | None, float] = (None, 0.0)
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
@@ -134,6 +140,7 @@ class Associator:
         tracks = self.tracks
         m, kind = scan.m, scan.kind
         cfg = self.config
+        self._scan_radar = (scan.sensor if kind == "radar" else None, scan.t)
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         # Per detection: the id of the nearest tentative track born on its own (no parent, no
         # twin yet) updated in this scan that gates it (-1: none), ``Tracker._initiate_radar``.
@@ -204,6 +211,7 @@ class Associator:
         if ia.size and kind == "radar":
             jb = self._order_births(scan, cand, ia, jb, ok, xbar, H)
             ia, jb = self._lone_to_parent(cand, ia, jb, ok)
+            ia, jb = self._lone_by_pd(scan, cand, ia, jb, ok, cost_all)
         formation = None
         if ia.size:  # a formation's track updated alone carries the pair's relative state
             jb, formation = self.formations.order_siblings(
@@ -260,7 +268,8 @@ class Associator:
         row's ``-2 ln L`` of its own detection and of the other (na, 2). A lone detection that
         a track and its sibling alone gate, the sibling given none, is either's: ``alt`` is
         ``MISSED`` and ``w`` the chance it is the sibling's, ``L_b / (L_a + L_b)``, the
-        second column ``-2 ln L_b``.
+        second column ``-2 ln L_b`` (the events weighed by the two tracks' detection
+        probabilities with the radar, ``_missed_one``).
 
         The GNN takes the likelier pairing as certain; a pair born together whose angles cannot
         tell its objects apart (1-2 km at 1,000 km against tens of metres) is then updated as
@@ -300,9 +309,10 @@ class Associator:
             costs[a, 0], costs[a, 1] = C[a, jb[a]], C[a, jb[b]]
             costs[b, 0], costs[b, 1] = C[b, jb[b]], C[b, jb[a]]
         # A lone detection, gated by a track and its sibling alone, the sibling given none:
-        # either object's, the other missed (``MISSED``; one detection probability for both,
-        # the tracker knowing neither's cross-section): the chance it is the sibling's is
-        # ``L_b / (L_a + L_b)``, and with it the track is not updated.
+        # either object's, the other missed (``MISSED``; each track's detection probability
+        # with the radar as its looks learned it, ``_missed_one``): the chance it is the
+        # sibling's is ``L_b Pd_b (1 - Pd_a) / (L_a Pd_a (1 - Pd_b) + L_b Pd_b (1 - Pd_a))``,
+        # and with it the track is not updated.
         n = cand.size
         if n > na:
             idle = np.ones(n, dtype=bool)
@@ -323,9 +333,75 @@ class Associator:
                 other = rest[np.argmax(sib_r[k], axis=1)]
                 cb = self.cost[other, jb[k]]
                 alt[k] = MISSED
-                w[k] = _swap_probability(C[k, jb[k]], cb)
+                ea, eb = self._missed_one(*self._scan_radar, cand[ia[k]], cand[other])
+                w[k] = _swap_probability(C[k, jb[k]] + ea, cb + eb)
                 costs[k, 0], costs[k, 1] = C[k, jb[k]], cb
         return alt, w, costs
+
+    def _missed_one(self, sensor: str, t: float, a: np.ndarray, b: np.ndarray):
+        """``-2 ln`` of the detection probabilities' part of the two events of a lone detection
+        that tracks ``a`` and ``b`` (store rows, (k,)) gate: ``a``'s object detected and
+        ``b``'s missed, ``Pd_a (1 - Pd_b)``, and the other way round, each track's ``Pd``
+        with radar ``sensor`` as its looks learned it (``existence.RadarLooks.pd``). Zero
+        both (one probability for both tracks) without the looks, for infrared, and where
+        the radar has not looked at both (a tentative piece's looks are not counted: born on
+        that radar's detection, its ``Pd`` is not the prior's 0.5)."""
+        z = np.zeros(a.size)
+        if self.looks is None or sensor is None:
+            return z, z
+        pa, la = self.looks.pd(sensor, a, t, with_looks=True)
+        pb, lb = self.looks.pd(sensor, b, t, with_looks=True)
+        both = (la > 0.0) & (lb > 0.0)
+        ea = np.where(both, -2.0 * (np.log(pa) + np.log1p(-pb)), z)
+        eb = np.where(both, -2.0 * (np.log(pb) + np.log1p(-pa)), z)
+        return ea, eb
+
+    def _lone_by_pd(self, scan: Scan, cand, ia, jb, ok, cost) -> tuple[np.ndarray, np.ndarray]:
+        """The assignment ``ia``, ``jb`` with a detection that two siblings alone gate (a twin,
+        or one born next to the other), GNN having given it to one and none to the other,
+        given to the likelier of the two events "its object detected, the sibling's missed",
+        each weighed by the tracks' own detection probabilities with the radar
+        (``_missed_one``; Blackman & Popoli's assignment score, ``Pd / (1 - Pd)``), not by
+        the densities alone.
+
+        Two objects parted by a push fly on the same path minutes apart: a reentry vehicle
+        and its spent stage 3 km behind it, unseen for 700 s (their tracks' along-track
+        sigmas a kilometre), come into a radar that measures range to 16 m and angles to
+        1.6 km. The stage, its cross-section 10-100 times the vehicle's, is seen at every
+        scan for two minutes before the vehicle is; its lone detection fits both tracks, and
+        the densities alone gave it to the vehicle's track once in 25 scans (world21 #6:
+        the vehicle's track then held the stage's range, missed the vehicle's own detections
+        when they came, and a second track was born on the vehicle). That radar has seen the
+        stage's track at every look (``Pd`` 0.9) and the vehicle's at none (0.1)."""
+        if ia.size == 0 or self.looks is None:
+            return ia, jb
+        tracks = self.tracks
+        n = cand.size
+        idle = np.ones(n, dtype=bool)
+        idle[ia] = False
+        two = ok.sum(axis=0) == 2
+        ia = ia.copy()
+        changed = False
+        for k in np.flatnonzero(two[jb]).tolist():
+            j = int(jb[k])
+            rows = np.flatnonzero(ok[:, j])
+            r = int(rows[rows != ia[k]][0]) if (rows != ia[k]).any() else -1
+            if r < 0 or not idle[r]:
+                continue
+            a, b = cand[ia[k]], cand[r]
+            kin = (tracks.parent[a] == tracks.ids[b]) or (tracks.parent[b] == tracks.ids[a])
+            kin = kin or tracks.twin[a] == tracks.ids[b] or tracks.twin[b] == tracks.ids[a]
+            if not kin:
+                continue
+            ea, eb = self._missed_one(scan.sensor, scan.t, np.array([a]), np.array([b]))
+            if cost[r, j] + eb[0] < cost[ia[k], j] + ea[0]:
+                idle[ia[k]], idle[r] = True, False
+                ia[k] = r
+                changed = True
+        if not changed:
+            return ia, jb
+        order = np.argsort(ia, kind="stable")
+        return ia[order], jb[order]
 
     def _lone_to_parent(self, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that GNN gave to a piece born on a

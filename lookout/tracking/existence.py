@@ -145,6 +145,24 @@ class RadarLooks:
                 setattr(tracks, name, np.concatenate([arr, np.zeros((arr.shape[0], 1))], axis=1))
         return code
 
+    def pd(self, sensor: str, idx: np.ndarray, t: float, with_looks: bool = False):
+        """The detection probability (k,) of the tracks ``idx`` with radar ``sensor`` at ``t``
+        (s) as ``note`` learns it from the radar's looks at them: ``(hits + 1) / (looks + 2)``
+        forgotten as there, at most ``detection_prob``; 0.5 for a track that radar has not
+        looked at (a tentative one, or a radar not seen yet). ``with_looks``: also the
+        looks it rests on (k,), forgotten as the hits."""
+        code = self._radar_codes.get(sensor)
+        if code is None:
+            half = np.full(idx.size, 0.5)
+            return (half, np.zeros(idx.size)) if with_looks else half
+        tracks = self.tracks
+        cfg = self.config
+        gap = t - tracks.pd_t[idx, code]
+        keep = (1.0 - 1.0 / cfg.pd_memory_looks) * np.exp(-np.maximum(gap, 0.0) / cfg.pd_memory_s)
+        hits, looks = keep * tracks.pd_hits[idx, code], keep * tracks.pd_looks[idx, code]
+        pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
+        return (pd, looks) if with_looks else pd
+
     def note(
         self,
         sensor: str,

@@ -197,6 +197,7 @@ class Tracker:
         self.infrared = InfraredSensors(tracks)
         self.lines_of_sight = LinesOfSight(cfg)
         self.looks = RadarLooks(cfg, tracks, self.coverage)
+        self.associator.looks = self.looks
         self.wakes = Wakes(cfg, tracks)
         self.duplicates = Duplicates(cfg, tracks)
 

@@ -138,7 +138,7 @@ def update_modes(
     P_new = Ps - K @ S @ K.transpose(0, 2, 1)
     x_new = xs + (K @ nu[:, :, None])[:, :, 0]
     if formation is not None:
-        update_formation(scan, formation, xs, Ps, zh, H, x_new, P_new, ll, K, S, nu)
+        update_formation(scan, formation, xs, Ps, c, zh, H, x_new, P_new, ll, K, S, nu)
     # Drag cannot push (``truncate_drag``) in the modes where it is the only force along
     # the track; in the boost mode thrust and drag share that direction (only their sum is
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
