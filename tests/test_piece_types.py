@@ -80,8 +80,9 @@ def test_the_stage_probability_is_the_chance_the_piece_trails():
         ev.update(t, [_assessment("A", t, x, launch=True),
                       _assessment("B", t, behind, launch=True)])  # fmt: skip
     assert ev.of("A")[0] == ev.of("B")[0]
-    assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=1e-6)
-    assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=1e-6)
+    # (their drag, 1,000 km up, adds nothing worth a thousandth)
+    assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=1e-3)
+    assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=1e-3)
 
 
 def test_a_salvo_s_second_missile_is_no_stage_of_the_first(srbm):
@@ -127,3 +128,62 @@ def test_an_untyped_piece_falls_as_a_stage_by_its_odds(srbm):
     assert np.sqrt(d_mix / d_all) == pytest.approx(0.6, abs=0.01)
     # Above even odds, the typing's odds: the same as a typed stage.
     assert got["high"].impact_lat == pytest.approx(typed.impact_lat, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def low_srbm():
+    """srbm-salvo's SRBM-1 (srbm-solid, a 90 km apogee: in the air where drag shows all the
+    way): (reentry vehicle, its spent stage) truths."""
+    aim = Aim(target_lat_deg=39.60, target_lon_deg=131.00, loft=90)
+    launch = plan_cached(39.20, 125.67, aim, "srbm-solid", object_id="M", launch_time=0.0)
+    trs = {tr.object_id: tr for tr in fly([launch])}
+    return trs["M"], trs["M-stage1"]
+
+
+def test_a_piece_s_deceleration_tells_a_stage_from_a_reentry_vehicle(low_srbm):
+    """The drag's impulse between two states 5 s apart, against the two priors' (a radar
+    track's 3 m/s velocity sigma): over its fall a spent stage's makes it a stage at far more
+    than 19 to 1, a reentry vehicle's makes it a vehicle, and above the air it says nothing."""
+    from lookout.assess.piece_drag import log_likelihood_ratio
+
+    P = np.diag([SIG_POS**2] * 3 + [SIG_VEL**2] * 3)
+    llr = {}
+    for name, tr in zip(("rv", "stage"), low_srbm, strict=True):
+        t0 = tr.event("burnout").t + 5.0 if tr.event("burnout") else tr.t[0] + 5.0
+        ts = np.arange(t0, tr.t[-1] - 1.0, 5.0)
+        llr[name] = sum(log_likelihood_ratio(5.0, tr.state_at(a), P, tr.state_at(b), P)
+                        for a, b in zip(ts, ts[1:], strict=False))  # fmt: skip
+    assert llr["stage"] > 3 * np.log(19.0), llr
+    assert llr["rv"] < -3 * np.log(19.0), llr
+    high = np.array([6.4e6, 0.0, 2.0e6, 0.0, 2.0e3, 1.0e3])  # 400 km up
+    after = high.copy()
+    after[:3] += 5.0 * high[3:]
+    assert abs(log_likelihood_ratio(5.0, high, P, after, P)) < 1e-3
+
+
+def test_a_salvo_s_next_missile_in_the_air_is_no_debris_of_the_first(low_srbm):
+    """srbm-salvo: SRBM-1 and SRBM-2 from one site 11 s apart, in the air all the way (below
+    100 km their velocities tell nothing); SRBM-2's reentry vehicle joined SRBM-1's event by its
+    launch point and was typed debris in 0.94 of its assessments, SRBM-4's and SRBM-6's in all.
+    Its drag is a reentry vehicle's: never typed a stage or debris once that is known, while
+    SRBM-1's stage, whose drag is a stage's, is typed one."""
+    rv, stage = low_srbm
+    ev = LaunchEvents()
+    gap = 11.0
+    t_b = rv.event("burnout").t
+    types, stage_types = [], []
+    for t in np.arange(np.ceil(t_b) + 10.0, rv.t[-1] - gap - 5.0, 5.0):
+        now = [_assessment("1", t, rv.state_at(t), launch=True)]
+        if t < stage.t[-1] - 5.0:
+            now.append(_assessment("S", t, stage.state_at(t), launch=True))
+        if t - gap > t_b + 10.0:
+            now.append(_assessment("2", t, rv.state_at(t - gap), launch=True))
+        ev.update(float(t), now)
+        if t - gap > t_b + 10.0:
+            types.append(ev.of("2")[1])
+        if t < stage.t[-1] - 5.0:
+            stage_types.append(ev.of("S")[1])
+    late = types[len(types) // 3 :]
+    assert late and not {"spent_stage", "debris"} & set(late), types
+    assert stage_types[-1] in ("spent_stage", "debris"), stage_types
+    assert ev.stage_probability("2") < 0.5

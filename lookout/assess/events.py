@@ -241,6 +241,8 @@ class LaunchEvents:
         for a, e in new:
             m = self._join(a)
             self._remember(m, a, e)
+            # Its launch point is its event's at once: a piece born at the same instant joins.
+            self._launch_estimate(self.events[m.event_id])
         touched = {self.members[a.track_id].event_id for a in assessments}
         out = []
         for eid in sorted(touched, key=lambda k: int(k[1:])):
