@@ -15,6 +15,7 @@ from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
+from lookout.physics.frame import rotating_frame_acceleration
 
 SITE = (34.50, 45.60)  # me5-00's launch site, its SRBM's aim
 AIM = Aim(target_lat_deg=33.41, target_lon_deg=40.67)
@@ -76,13 +77,19 @@ def test_the_stage_probability_is_the_chance_the_piece_trails():
     sigma = np.sqrt(2.0) * SIG_POS  # the two tracks' along-track sigmas summed
     behind = x.copy()
     behind[:3] -= sigma * u
-    for t in (100.0, 105.0):
+    for t in (100.0, 120.0):  # coasting for 20 s (``SETTLE_S``): their order is taken
         ev.update(t, [_assessment("A", t, x, launch=True),
                       _assessment("B", t, behind, launch=True)])  # fmt: skip
+        # both flown on 20 s in vacuum (their drag says nothing)
+        g = rotating_frame_acceleration(
+            np.array([x[:3], behind[:3]]), np.array([x[3:], behind[3:]])
+        )
+        for y, a in ((x, g[0]), (behind, g[1])):
+            y[:3] += 20.0 * y[3:] + 200.0 * a
+            y[3:] += 20.0 * a
     assert ev.of("A")[0] == ev.of("B")[0]
-    # (their drag, 1,000 km up, adds nothing worth a thousandth)
-    assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=1e-3)
-    assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=1e-3)
+    assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=2e-3)
+    assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=2e-3)
 
 
 def test_a_salvo_s_second_missile_is_no_stage_of_the_first(srbm):
