@@ -36,9 +36,12 @@ three sigma of the two tracks' along-track uncertainties (``ORDER_SIGMAS``); a 3
 gives 0.9 km after five minutes, which radar tracks resolve. Energies are the inertial
 specific energy (J/kg) of the states, compared against ``ENERGY_GAP`` of the larger.
 
-Radar cross-section is not on the wire (a detection reports SNR, not the target's size), and a
-track's ballistic coefficient is only measurable in the last tens of seconds of reentry, too
-late to matter for warnings; neither is used here.
+Where no rule has typed a piece, ``stage_probability`` gives its odds of being a stage: of
+siblings (``_sibling``), the one ahead of all is the payload (Phi of each lead over its sigma),
+times what its deceleration says (``lookout.assess.piece_drag``; in the air all the way, an
+SRBM's pieces tell it within seconds). A piece whose drag makes it a reentry vehicle at 19 to
+1 is never typed a stage or debris, whatever its place. Radar cross-section is not on the
+wire (a detection reports SNR, not the target's size) and is not used.
 """
 
 from __future__ import annotations
