@@ -533,6 +533,11 @@ class LaunchEvents:
                 # its drag's, taken only when they favour a stage.
                 m.stage_prob = float(expit(m.drag_llr)) if m.drag_llr > 0.0 else 0.0
                 continue
+            if _drags_as_vehicle(m):
+                # A reentry vehicle by its drag: a lead over it says nothing (another missile
+                # of a salvo is far behind, not a stage: srbm-salvo's SRBM-5 at odds of 1e12).
+                m.stage_prob = float(expit(m.drag_llr))
+                continue
             group = [m, *sibs]
             lead = np.array([[_lead_prob(a, b) if a is not b else 1.0 for b in group]
                              for a in group])  # fmt: skip
