@@ -390,6 +390,7 @@ class Assessor:
         no_lift: Collection[str] = (),
         parents: Mapping[str, str] | None = None,
         stages: Collection[str] = (),
+        stage_probs: Mapping[str, float] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -404,7 +405,11 @@ class Assessor:
         ``stages``: ids of tracks their launch event types spent stages: their impact is flown
         with a tumbling stage's drag too (``self.stage_prior``, ``spent_stage_prior``), and the
         two predictions mixed by the typing's odds (``TYPED_STAGE_PROB``), ``impacts`` or
-        not."""
+        not. ``stage_probs``: of tracks not typed so, the probability that each is a stage
+        (``LaunchEvents.stage_probability``: a piece first seen parted from its siblings, from
+        their order along the track); their impact is flown both ways too and mixed by it, at
+        most at the typing's odds, and they keep their manoeuvre footprint (an untyped piece
+        may be a reentry vehicle that manoeuvres)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -453,12 +458,15 @@ class Assessor:
         elif fly.size:
             impacts = predict_impacts(t[fly], x[fly], P[fly], self.prior)
         no_lift = set(no_lift) | set(stages)  # a tumbling motor case has no lift
-        if stages and fly.size:
-            tumbling = np.flatnonzero([track_ids[i] in stages for i in fly])
+        odds = {k: min(float(p), TYPED_STAGE_PROB) for k, p in (stage_probs or {}).items()}
+        odds |= dict.fromkeys(stages, TYPED_STAGE_PROB)
+        if odds and fly.size:
+            w = np.array([odds.get(track_ids[i], 0.0) for i in fly])
+            tumbling = np.flatnonzero(w > 0.0)
             if tumbling.size:
                 rows = fly[tumbling]
                 stage = predict_impacts(t[rows], x[rows], P[rows], self.stage_prior)
-                impacts.put(tumbling, impacts.take(tumbling).mixed_with(stage, TYPED_STAGE_PROB))
+                impacts.put(tumbling, impacts.take(tumbling).mixed_with(stage, w[tumbling]))
         row = {int(i): k for k, i in enumerate(fly)}
 
         out, nominals, glide = [], [], []

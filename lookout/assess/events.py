@@ -36,9 +36,12 @@ three sigma of the two tracks' along-track uncertainties (``ORDER_SIGMAS``); a 3
 gives 0.9 km after five minutes, which radar tracks resolve. Energies are the inertial
 specific energy (J/kg) of the states, compared against ``ENERGY_GAP`` of the larger.
 
-Radar cross-section is not on the wire (a detection reports SNR, not the target's size), and a
-track's ballistic coefficient is only measurable in the last tens of seconds of reentry, too
-late to matter for warnings; neither is used here.
+Where no rule has typed a piece, ``stage_probability`` gives its odds of being a stage: of
+siblings (``_sibling``), the one ahead of all is the payload (Phi of each lead over its sigma),
+times what its deceleration says (``lookout.assess.piece_drag``; in the air all the way, an
+SRBM's pieces tell it within seconds). A piece whose drag makes it a reentry vehicle at 19 to
+1 is never typed a stage or debris, whatever its place. Radar cross-section is not on the
+wire (a detection reports SNR, not the target's size) and is not used.
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit, ndtr
 
 from lookout.assess.assessment import Assessment
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
+from lookout.assess.piece_drag import log_likelihood_ratio
 from lookout.geodesy import ecef_to_geodetic, enu_basis
 
 if TYPE_CHECKING:
@@ -87,6 +92,19 @@ ORDER_SIGMAS = 3.0
 EXO_ALTITUDE_M = 100e3
 #: Two non-burning objects of about the same energy this far apart (m) are two vehicles.
 DISTINCT_VEHICLE_M = 50e3
+#: Spread (m/s, 1 sigma per axis) of the velocity two pieces of one flight of about the same
+#: energy keep after they part: the push of separation springs or small retro motors (1-10 m/s;
+#: the simulator's 3 m/s) and the few m/s gravity's gradient adds over minutes across a few km.
+#: Missiles of a salvo fired seconds apart differ by gravity times the gap: 10 m/s a second
+#: (me5-01's two SRBMs 17.5 s apart, me5-02's 14 s: 140-170 m/s).
+SIBLING_SPREAD_MPS = 10.0
+#: Gate (chi-square, 3 dof, 99.9 %) on two pieces' velocity difference under their summed
+#: velocity covariances and ``SIBLING_SPREAD_MPS``.
+SIBLING_GATE_CHI2 = 16.27
+#: Log odds (19 to 1: a 95 % posterior from even odds) at which a piece's deceleration settles
+#: whether it may be typed by its place: a reentry vehicle's drag is never typed a stage or
+#: debris for being behind, a stage's is never the payload for being ahead.
+DRAG_DECISIVE_LLR = float(np.log(19.0))
 
 
 @dataclass
@@ -110,6 +128,11 @@ class Member:
     vehicle_class: str | None = None
     decided: str | None = None  # a type the evidence has settled ("payload", "spent_stage", ...)
     object_type: str = "unknown"
+    placed: bool = True  # False: started an event of its own with no launch point to join by
+    stage_prob: float = 0.0  # probability that it is a spent stage or debris (``_stage_odds``)
+    drag_llr: float = 0.0  # ln odds its deceleration gives it of a stage (``piece_drag``)
+    coast_state: tuple | None = None  # (t, x, P) of its last assessment not boosting
+    coast_since: float | None = None  # its first assessment not boosting since it last was
 
 
 @dataclass
@@ -191,6 +214,14 @@ class LaunchEvents:
         m = self.members.get(track_id)
         return m is not None and m.object_type in ("spent_stage", "debris")
 
+    def stage_probability(self, track_id: str) -> float:
+        """Probability (0-1) that a track is a spent stage or debris rather than the payload:
+        1 for one typed so, 0 for a payload or a booster, and for a piece its event has not
+        typed, what the separation order of it and its siblings says (``_stage_odds``); 0 for
+        a track not grouped yet."""
+        m = self.members.get(track_id)
+        return 0.0 if m is None else m.stage_prob
+
     def event_of(self, track_id: str) -> LaunchEvent | None:
         m = self.members.get(track_id)
         return None if m is None else self.events[m.event_id]
@@ -201,7 +232,6 @@ class LaunchEvents:
             return []
         energy = specific_energy(np.array([a.state for a in assessments]))
         new: list[tuple[Assessment, float]] = []
-        touched: set[str] = set()
         for a, e in zip(assessments, energy.tolist(), strict=True):
             if a.launch_lat is not None:
                 self._launch[a.track_id] = a
@@ -210,11 +240,14 @@ class LaunchEvents:
                 new.append((a, e))
                 continue
             self._remember(m, a, e)
-            touched.add(m.event_id)
+            if not m.placed and a.launch_lat is not None:
+                self._regroup(m, a)
         for a, e in new:
             m = self._join(a)
             self._remember(m, a, e)
-            touched.add(m.event_id)
+            # Its launch point is its event's at once: a piece born at the same instant joins.
+            self._launch_estimate(self.events[m.event_id])
+        touched = {self.members[a.track_id].event_id for a in assessments}
         out = []
         for eid in sorted(touched, key=lambda k: int(k[1:])):
             ev = self.events[eid]
@@ -242,6 +275,14 @@ class LaunchEvents:
             m.t_last_boost = a.t
         if not np.isfinite(m.energy) or _altitude(a.state) > EXO_ALTITUDE_M:
             m.energy = energy  # drag takes energy away below; compare what the burns gave
+        if m.boosting:
+            m.coast_state = m.coast_since = None
+        else:
+            m.coast_since = a.t if m.coast_since is None else m.coast_since
+            if m.coast_state is not None and 0.0 < a.t - m.coast_state[0] <= ACTIVE_S:
+                t0, x0, P0 = m.coast_state
+                m.drag_llr += log_likelihood_ratio(a.t - t0, x0, P0, a.state, a.covariance)
+            m.coast_state = (a.t, a.state, a.covariance)
         m.orbital = a.orbital
         if a.impact_time is not None:
             m.t_fall = float(a.impact_time)
@@ -260,7 +301,30 @@ class LaunchEvents:
         ev = LaunchEvent(f"E{self._next}", a.t)
         self._next += 1
         self.events[ev.event_id] = ev
-        return self._add(ev, a, "first")
+        m = self._add(ev, a, "first")
+        m.placed = a.launch_lat is not None
+        return m
+
+    def _regroup(self, m: Member, a: Assessment) -> None:
+        """A track that started an event of its own for want of a launch point (a piece first
+        seen after burnout: its launch point is flown back from its states, the first of them
+        gives none) is grouped as a newcomer would have been once it has one: its event, if
+        it has no payload yet, joins the event whose launch point and time it shares
+        (``_same_launch``). Each of me5-00's and me5-01's SRBMs and their stages, first seen
+        parted, made an event of one track each, and their stages were never typed."""
+        m.placed = True
+        own = self.events[m.event_id]
+        if own.payload is not None:
+            return
+        ev = self._same_launch(a, exclude=own.event_id)
+        if ev is None:
+            return
+        for k in own.members:
+            self.members[k].event_id = ev.event_id
+            ev.members.append(k)
+        ev.separations += own.separations
+        ev.t_first = min(ev.t_first, own.t_first)
+        del self.events[own.event_id]
 
     def _add(self, ev: LaunchEvent, a: Assessment, how: str, parent: str | None = None) -> Member:
         m = Member(a.track_id, ev.event_id, a.t, how, parent)
@@ -291,14 +355,15 @@ class LaunchEvents:
                 best, best_d2 = m, d2
         return best
 
-    def _same_launch(self, a: Assessment) -> LaunchEvent | None:
-        """The event whose launch point and time this track shares (best of those in the gates),
-        never one with a booster of its own elsewhere when this track boosts too."""
+    def _same_launch(self, a: Assessment, exclude: str | None = None) -> LaunchEvent | None:
+        """The event whose launch point and time this track shares (best of those in the gates,
+        other than ``exclude``), never one with a booster of its own elsewhere when this track
+        boosts too."""
         if a.launch_lat is None or a.launch_ellipse is None or a.launch_time is None:
             return None
         best, best_d2 = None, np.inf
         for ev in self.events.values():
-            if ev.launch_lat is None or ev.launch_cov_en is None:
+            if ev.launch_lat is None or ev.launch_cov_en is None or ev.event_id == exclude:
                 continue
             if self._another_vehicle(a, ev):
                 continue
@@ -323,7 +388,10 @@ class LaunchEvents:
     def _another_vehicle(self, a: Assessment, ev: LaunchEvent) -> bool:
         """Whether ``a`` is surely not a piece of ``ev``'s launch: it burns while one of the
         event's members burns elsewhere, or it coasts far from a live member of the same
-        energy (a stage has less; the last stage is near its payload)."""
+        energy (a stage has less; the last stage is near its payload), or at a velocity no
+        separation gives (``SIBLING_SPREAD_MPS``: a salvo's missiles fired seconds apart
+        from one site share its launch point within its uncertainty; me5-02's SRBM-3, 14 s
+        after SRBM-2, was typed SRBM-2's spent stage in 0.92 of its assessments)."""
         e_a = float(specific_energy(a.state[None])[0])
         for k in ev.members:
             m = self.members[k]
@@ -332,6 +400,7 @@ class LaunchEvents:
             if a.phase == "boost" and m.boosting:
                 return True
             far = np.linalg.norm(m.state[:3] - a.state[:3]) > DISTINCT_VEHICLE_M
+            far = far or not _siblings(m.state, m.covariance, a.state, a.covariance)
             same_energy = abs(m.energy - e_a) <= ENERGY_GAP * max(abs(m.energy), 1.0)
             if a.phase != "boost" and not m.boosting and far and same_energy:
                 return True
@@ -387,6 +456,13 @@ class LaunchEvents:
 
     def _type(self, ev: LaunchEvent, t: float) -> None:
         ms = self.members_of(ev)
+        for m in ms:
+            # Its drag says reentry vehicle: typed a stage or debris, it was taken for what it
+            # is not (a salvo's next missile joined by its launch point, or by a separation it
+            # was born next to: srbm-salvo's SRBM-4, -5 and -6, me5-02's SRBM-3, me5-04's
+            # SRBM-2 were typed a stage or debris in 0.92-1.00 of their assessments).
+            if m.decided in ("spent_stage", "debris") and _drags_as_vehicle(m):
+                m.decided = None
         if ev.payload is not None:
             self._hand_over(ev, t)
         # Separations: the piece that burns again is the continuing stack, the other is spent.
@@ -396,7 +472,7 @@ class LaunchEvents:
             c_burned = c.t_last_boost is not None and c.t_last_boost > t_sep + 1e-6
             if p_burned != c_burned:
                 spent = c if p_burned else p
-                if not spent.boosting and spent.decided is None:
+                if not spent.boosting and spent.decided is None and not _drags_as_vehicle(spent):
                     spent.decided = "spent_stage"
         burning = any(m.boosting and m.t_seen >= t - 1e-6 for m in ms)
         last_burn = max((m.t_last_boost for m in ms if m.t_last_boost is not None), default=None)
@@ -408,20 +484,66 @@ class LaunchEvents:
             if open_:
                 top = max(m.energy for m in open_)
                 for m in open_:
-                    if top - m.energy > ENERGY_GAP * max(abs(top), 1.0):
+                    gap = top - m.energy > ENERGY_GAP * max(abs(top), 1.0)
+                    if gap and not _drags_as_vehicle(m):
                         m.decided = "spent_stage"
             if ev.payload is None:
                 self._identify_payload(ev, [m for m in ms if m.decided is None], t)
             elif ev.payload is not None:
+                p = self.members[ev.payload]
                 for m in ms:
-                    if m.decided is None and m.t_joined > self.members[ev.payload].t_joined:
-                        m.decided = "debris"
+                    if m.decided is None and m.t_joined > p.t_joined and _sibling(m, p):
+                        if not _drags_as_vehicle(m):
+                            m.decided = "debris"
         for m in ms:
             if m.boosting and m.t_seen >= t - 1e-6:
                 m.object_type = "booster"
             else:
                 m.object_type = m.decided or "unknown"
+            m.stage_prob = float(m.object_type in ("spent_stage", "debris"))
+        if not burning and (last_burn is None or t - last_burn >= SETTLE_S):
+            self._stage_odds([m for m in ms if m.object_type == "unknown"], t)
         self._classify(ev, ms)
+
+    @staticmethod
+    def _stage_odds(open_: list[Member], t: float) -> None:
+        """The probability that each piece not typed yet is a spent stage rather than the
+        payload, from the order of it and its siblings along the track (a stage is pushed
+        back as it separates, and drag holds it back more; ``_identify_payload`` types them
+        once the order is known to ``ORDER_SIGMAS``). Of siblings (``_sibling``: pieces of one
+        flight) exactly one is the payload, the one ahead of all the others: with the lead
+        ``d`` of one over another measured with sigma ``s`` and the true lead's size unknown
+        (flat), the likelihood that the first is ahead is Phi(d / s); the payload's
+        probability is the product of its leads' over each sibling, normalised over the
+        siblings, and a piece's stage probability is the rest. A piece with no live sibling
+        keeps 0: it is flown as the reentry vehicle it may be (an unseen stage's sibling, or
+        the flight's only piece). me5-00's and me5-01's stages, first seen parted, were never
+        typed and were flown as reentry vehicles alone: their ellipses held their impacts in
+        0.17-0.33 of their predictions."""
+        live = [m for m in open_ if m.state is not None and t - m.t_seen <= ACTIVE_S and _bound(m)]
+        # The order of pieces each coasting for ``SETTLE_S``: a track out of its burn leads
+        # where thrust would have taken it for a while (mrbm-sejjil-negev: the Sejjil's reentry
+        # vehicle 0.4-1.1 km behind its stage's track, 1 sigma, 5-15 s after they parted; ahead
+        # from 20 s on, as it is).
+        settled = [m for m in live if m.coast_since is not None and t - m.coast_since >= SETTLE_S]
+        for m in live:
+            sibs = [o for o in settled if o is not m and _sibling(m, o)] if m in settled else []
+            if not sibs:
+                # Alone, the payload it may be unless its drag says otherwise: even odds then
+                # its drag's, taken only when they favour a stage.
+                m.stage_prob = float(expit(m.drag_llr)) if m.drag_llr > 0.0 else 0.0
+                continue
+            if _drags_as_vehicle(m):
+                # A reentry vehicle by its drag: a lead over it says nothing (another missile
+                # of a salvo is far behind, not a stage: srbm-salvo's SRBM-5 at odds of 1e12).
+                m.stage_prob = float(expit(m.drag_llr))
+                continue
+            group = [m, *sibs]
+            lead = np.array([[_lead_prob(a, b) if a is not b else 1.0 for b in group]
+                             for a in group])  # fmt: skip
+            like = np.prod(lead, axis=1)
+            p = float(np.clip(1.0 - like[0] / max(like.sum(), 1e-300), 1e-12, 1.0 - 1e-12))
+            m.stage_prob = float(expit(np.log(p / (1.0 - p)) + m.drag_llr))
 
     def _hand_over(self, ev: LaunchEvent, t: float) -> None:
         """A payload whose track ended in flight (unseen for ``ACTIVE_S``, its fall predicted
@@ -458,7 +580,11 @@ class LaunchEvents:
         if len(live) == 1 and live[0].orbital and len(lead) == 1:
             found = live[0]
         for cand in live if len(live) >= 2 else []:
-            if all(_ahead(cand, other) is True for other in live if other is not cand):
+            # Of its siblings only: another missile of a salvo in the event is no stage of it.
+            sibs = [o for o in live if o is not cand and _sibling(cand, o)]
+            if _drags_as_stage(cand):
+                continue
+            if sibs and all(_ahead(cand, other) is True for other in sibs):
                 found = cand
                 break
         if found is None:
@@ -466,7 +592,7 @@ class LaunchEvents:
         ev.payload, ev.payload_identified_t = found.track_id, t
         found.decided = "payload"
         for other in live:
-            if other is not found:
+            if other is not found and _sibling(found, other) and not _drags_as_vehicle(other):
                 other.decided = "spent_stage"
 
     def _classify(self, ev: LaunchEvent, ms: list[Member]) -> None:
@@ -530,17 +656,60 @@ def flight_event(
     }
 
 
-def _ahead(a: Member, b: Member) -> bool | None:
-    """True if ``a`` is ahead of ``b`` along ``b``'s velocity by more than ``ORDER_SIGMAS``
-    sigmas, False if behind, None if not yet told (states taken at their own times)."""
+def _lead(a: Member, b: Member) -> tuple[float, float]:
+    """How far (m) ``a`` is ahead of ``b`` along ``b``'s velocity, and its sigma (m), the states
+    taken at their own times."""
     dt = a.t_seen - b.t_seen
     pb = b.state[:3] + b.state[3:] * dt
     u = b.state[3:] / max(float(np.linalg.norm(b.state[3:])), 1e-9)
     d = float(u @ (a.state[:3] - pb))
     var = float(u @ (a.covariance[:3, :3] + b.covariance[:3, :3]) @ u)
-    if abs(d) <= ORDER_SIGMAS * np.sqrt(max(var, 0.0)):
+    return d, float(np.sqrt(max(var, 0.0)))
+
+
+def _ahead(a: Member, b: Member) -> bool | None:
+    """True if ``a`` is ahead of ``b`` along ``b``'s velocity by more than ``ORDER_SIGMAS``
+    sigmas, False if behind, None if not yet told (states taken at their own times)."""
+    d, s = _lead(a, b)
+    if abs(d) <= ORDER_SIGMAS * s:
         return None
     return d > 0
+
+
+def _lead_prob(a: Member, b: Member) -> float:
+    """Probability that ``a`` is ahead of ``b`` (``_stage_odds``): Phi(lead / sigma)."""
+    d, s = _lead(a, b)
+    return float(ndtr(d / max(s, 1e-9)))
+
+
+def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) -> bool:
+    """Whether two states at one instant may be pieces of one flight: their velocities within
+    ``SIBLING_GATE_CHI2`` of each other under their covariances and a separation's push
+    (``SIBLING_SPREAD_MPS``), where drag has not parted them (both above ``EXO_ALTITUDE_M``;
+    below, not told: me5-02's SRBMs' stages, under 100 km, were 1 km/s slower than their
+    reentry vehicles a minute after parting)."""
+    if min(_altitude(xa), _altitude(xb)) <= EXO_ALTITUDE_M:
+        return True
+    dv = xa[3:] - xb[3:]
+    S = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
+    return float(dv @ np.linalg.solve(S, dv)) <= SIBLING_GATE_CHI2
+
+
+def _drags_as_vehicle(m: Member) -> bool:
+    """Its deceleration makes it a reentry vehicle rather than a stage at odds of 19 to 1."""
+    return m.drag_llr <= -DRAG_DECISIVE_LLR
+
+
+def _drags_as_stage(m: Member) -> bool:
+    """Its deceleration makes it a stage rather than a reentry vehicle at odds of 19 to 1."""
+    return m.drag_llr >= DRAG_DECISIVE_LLR
+
+
+def _sibling(a: Member, b: Member) -> bool:
+    """``_siblings`` of two members last seen at one instant; True (not told apart) if not."""
+    if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
+        return True
+    return _siblings(a.state, a.covariance, b.state, b.covariance)
 
 
 def _bound(m: Member) -> bool:

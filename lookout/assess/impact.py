@@ -209,20 +209,22 @@ class ImpactBatch:
             for r in self.reach:
                 r[idx] = np.nan
 
-    def mixed_with(self, other: ImpactBatch, w: float) -> ImpactBatch:
+    def mixed_with(self, other: ImpactBatch, w: float | np.ndarray) -> ImpactBatch:
         """The moment-matched mixture of these predictions (weight ``1 - w``) and ``other``'s of
-        the same tracks (weight ``w``): the mean moved ``w`` of the way to the other's, the
-        ground covariance the weighted ones plus the spread of the two means, in the plane
-        about this one's (each of NaN where either came down nowhere); the nominal flight the
-        likelier's."""
+        the same tracks (weight ``w``, one for all or one per track): the mean moved ``w`` of
+        the way to the other's, the ground covariance the weighted ones plus the spread of the
+        two means, in the plane about this one's (each of NaN where either came down nowhere);
+        the nominal flight the likelier's."""
         lat, lon = self.lat.copy(), self.lon.copy()
         cov, t, ts = self.cov_en.copy(), self.t.copy(), self.t_sigma.copy()
+        w_all = np.broadcast_to(np.asarray(w, dtype=float), lat.shape)
         ok = np.isfinite(lat) & np.isfinite(other.lat)
         if ok.any():
+            w = w_all[ok]
             dist, az = geodesic_inverse(lat[ok], lon[ok], other.lat[ok], other.lon[ok])
             d = np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)
-            cov[ok] = (1.0 - w) * cov[ok] + w * other.cov_en[ok]
-            cov[ok] += w * (1.0 - w) * d[:, :, None] * d[:, None, :]
+            cov[ok] = (1.0 - w)[:, None, None] * cov[ok] + w[:, None, None] * other.cov_en[ok]
+            cov[ok] += (w * (1.0 - w))[:, None, None] * d[:, :, None] * d[:, None, :]
             lat[ok], lon[ok] = geodesic_direct(lat[ok], lon[ok], az, w * dist)
             dt = other.t[ok] - t[ok]
             ts[ok] = np.sqrt((1.0 - w) * ts[ok] ** 2 + w * other.t_sigma[ok] ** 2
@@ -231,8 +233,9 @@ class ImpactBatch:
         nan = ~ok
         lat[nan] = lon[nan] = t[nan] = ts[nan] = np.nan
         cov[nan] = np.nan
-        nominal = other.nominal if w > 0.5 else self.nominal
-        return ImpactBatch(lat, lon, t, ts, cov, self.complete & other.complete, list(nominal))
+        pairs = zip(self.nominal, other.nominal, w_all, strict=True)
+        nominal = [o if wi > 0.5 else s for s, o, wi in pairs]
+        return ImpactBatch(lat, lon, t, ts, cov, self.complete & other.complete, nominal)
 
     def ellipse(self, i: int) -> Ellipse | None:
         if not np.isfinite(self.lat[i]):

@@ -204,6 +204,14 @@ class CommonPicture:
                 # A spent stage seen parting comes down with a tumbling stage's drag, not a
                 # reentry vehicle's (``LaunchEvents.parted_stage``).
                 "stages": {k for k in ids if self.events.parted_stage(k)},
+                # A piece not typed yet, with its odds of being a stage (its order among its
+                # siblings: ``LaunchEvents.stage_probability``), falls both ways too.
+                "stage_probs": {
+                    k: p
+                    for k in ids
+                    if (p := self.events.stage_probability(k)) > 0
+                    and not self.events.parted_stage(k)
+                },
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
             }
             if self.assess_in_background and self.assess_worker == "process":

@@ -181,7 +181,8 @@ def assess_reports(
     them into launch events instant by instant as a picture does (into ``events`` if given):
     a track its event has typed a spent stage or debris at one instant comes down with a
     tumbling stage's drag too at the next (``Assessor.update``'s ``stages``,
-    ``LaunchEvents.parted_stage``). Any member typed a stage or debris, in srbm-salvo where
+    ``LaunchEvents.parted_stage``), and a piece not typed yet with its odds of being one
+    (``LaunchEvents.stage_probability``). Any member typed a stage or debris, in srbm-salvo where
     three missiles' reentry vehicles joined other missiles' events, brought their ellipses'
     containment of their impacts from 1.00 to 0.76-0.79."""
     events = LaunchEvents() if events is None else events
@@ -201,9 +202,10 @@ def assess_reports(
         ids = [str(i) for i in rep.track_id[rows].tolist()]
         mine = impacts.take([position[int(r)] for r in rows])
         tumbling = {k for k in ids if events.parted_stage(k)}
+        odds = {k: p for k in ids if k not in tumbling and (p := events.stage_probability(k)) > 0}
         now = assessor.update(
             float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
-            parents=parents, stages=tumbling,
+            parents=parents, stages=tumbling, stage_probs=odds,
         )  # fmt: skip
         events.update(float(t), now)
         out += now
