@@ -200,6 +200,36 @@ def _started(tracker) -> int:
     return int(tracker.tracks.ids[: tracker.n_tracks].max())
 
 
+def _growth_while_measured(run, tracker, warm: tuple[int, int], measured: tuple[int, int]):
+    """Tracks started and bytes still held (tracemalloc, traced from the start: what is freed
+    while measured was traced) over ``run(*measured)``, after ``run(*warm)`` filled the
+    bounded memories."""
+    tracemalloc.start()
+    try:
+        run(*warm)
+        started0 = _started(tracker)
+        before = tracemalloc.get_traced_memory()[0]
+        run(*measured)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return _started(tracker) - started0, grown
+
+
+def _fusion_run(fusion, scans):
+    """``run(first, last)``: the clutter scans ``first`` to ``last`` given to ``fusion`` from
+    KR, then flushed."""
+
+    def run(first: int, last: int) -> None:
+        for chunk in scans(first, last):
+            for det in chunk:
+                fusion.ingest("KR", det)
+        fusion.flush()
+        gc.collect()
+
+    return run
+
+
 def test_a_node_forgets_the_sensors_of_the_tracks_its_tracker_deleted():
     """A node names the sensors that updated each local track it publishes. It kept them for
     every track its tracker ever started (and the sensor of every detection it ever tracked):
@@ -220,16 +250,7 @@ def test_a_node_forgets_the_sensors_of_the_tracks_its_tracker_deleted():
         asyncio.run(go())
         gc.collect()
 
-    tracemalloc.start()  # from the start: what is freed while measured was traced
-    try:
-        run(1, 100)
-        started0 = _started(node.tracker)
-        before = tracemalloc.get_traced_memory()[0]
-        run(100, 350)
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    started = _started(node.tracker) - started0
+    started, grown = _growth_while_measured(run, node.tracker, (1, 100), (100, 350))
     assert started >= 400  # tracks started (and all but a few deleted) while measured
     assert node.tracker.n_tracks < 20
     assert len(node._sensors_of_track) <= node.tracker.n_tracks
@@ -250,25 +271,8 @@ def test_the_fusion_forgets_the_partners_of_the_tracks_its_tracker_deleted(monke
     monkeypatch.setattr(fusion_module, "FORGET_SCANS_S", 60.0)
     monkeypatch.setattr(fusion_module, "DETECTION_TIMES_KEPT", 64)
     fusion = PictureFusion(latency_s=0.5)
-    scans = _clutter_scans()
-
-    def run(first: int, last: int) -> None:
-        for chunk in scans(first, last):
-            for det in chunk:
-                fusion.ingest("KR", det)
-        fusion.flush()
-        gc.collect()
-
-    tracemalloc.start()  # from the start: what is freed while measured was traced
-    try:
-        run(1, 100)  # the bounded memories filled
-        started0 = _started(fusion.tracker)
-        before = tracemalloc.get_traced_memory()[0]
-        run(100, 350)
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    started = _started(fusion.tracker) - started0
+    run = _fusion_run(fusion, _clutter_scans())
+    started, grown = _growth_while_measured(run, fusion.tracker, (1, 100), (100, 350))
     assert started >= 400  # tracks started (and all but a few deleted) while measured
     assert fusion.tracker.n_tracks < 20
     assert len(fusion._partners_of_track) <= fusion.tracker.n_tracks
@@ -288,25 +292,8 @@ def test_the_fusion_forgets_the_scans_of_the_tracks_its_tracker_deleted(monkeypa
 
     monkeypatch.setattr(fusion_module, "DETECTION_TIMES_KEPT", 64)
     fusion = PictureFusion(latency_s=0.5)
-    scans = _clutter_scans(2)
-
-    def run(first: int, last: int) -> None:
-        for chunk in scans(first, last):
-            for det in chunk:
-                fusion.ingest("KR", det)
-        fusion.flush()
-        gc.collect()
-
-    tracemalloc.start()
-    try:
-        run(1, 50)
-        started0 = _started(fusion.tracker)
-        before = tracemalloc.get_traced_memory()[0]
-        run(50, 350)
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    started = _started(fusion.tracker) - started0
+    run = _fusion_run(fusion, _clutter_scans(2))
+    started, grown = _growth_while_measured(run, fusion.tracker, (1, 50), (50, 350))
     assert started >= 400
     held = fusion.tracker.n_tracks + len(fusion._last_states)
     assert len(fusion._scans_of_track) <= held, (len(fusion._scans_of_track), held)
