@@ -556,6 +556,38 @@ def test_cli_plan_solves_several_scenarios_at_once_into_the_plan_cache(tmp_path,
     assert out["scenarios"]["srbm-salvo"]["errors"] == []
 
 
+def test_a_scenario_flies_the_same_flights_cold_and_from_a_cache_another_scenario_filled(
+    tmp_path, monkeypatch
+):
+    # The cache keys a plan by site, aim and vehicle, not by launch time. mass-raid's MR-07
+    # (minimum-energy IRBM, launched at 105 s) was solved at its own time: from a cache filled
+    # by the same aim launched at 0 s its guidance differed in the 15th digit, and so did its
+    # flight (the goldens depended on the machine's cache history).
+    from dataclasses import replace
+
+    from lookout.flight import plancache
+    from lookout.scenario import load
+    from lookout.simulate import _requests
+
+    reqs = [r for r in _requests(load("mass-raid")) if r.object_id in ("MR-01", "MR-07")]
+    assert {r.launch_time for r in reqs} == {60.0, 105.0}
+
+    def planned(folder, before=()):
+        monkeypatch.setenv("LOOKOUT_CACHE_DIR", str(tmp_path / folder))
+        monkeypatch.setattr(plancache, "_memory", {})
+        if before:
+            plancache.plan_cached_many(list(before))  # another scenario's launches of the aims
+            monkeypatch.setattr(plancache, "_memory", {})  # a later run: from the disk
+        return plancache.plan_cached_many(reqs)
+
+    cold = planned("cold")
+    warm = planned("warm", [replace(r, launch_time=t) for r in reqs for t in (0.0, 37.5)])
+    assert [x.launch_time for x in warm] == [r.launch_time for r in reqs]
+    assert cold == warm
+    for a, b in zip(fly(cold, debris=False), fly(warm, debris=False), strict=True):
+        assert np.array_equal(a.t, b.t) and np.array_equal(a.pos, b.pos)
+
+
 def test_the_plan_cache_is_keyed_by_the_physics_and_the_vehicle_catalogue_too():
     # A change to the equations of motion, the catalogue or the atmosphere table must not
     # reuse a solution planned with the old ones (the key once hashed lookout/flight alone).

@@ -2,7 +2,8 @@
 
 Solving guidance takes seconds (``lookout.flight.plan``); flying the solved launch takes a
 fraction of one. The solution depends only on the vehicle, the site and the aim: the dynamics are
-written in the Earth-fixed frame, so the launch time does not change it. This module keeps
+written in the Earth-fixed frame, so the launch time does not change it (``plan_many`` solves
+every request at t = 0, so not even in its last digits). This module keeps
 solutions in memory and on disk, keyed by a hash of those inputs *and of the source and data of
 ``lookout.flight`` and ``lookout.physics``* (``model_files``) and the step that flies them
 (compiled or numpy, ``lookout.physics.propagate.use_compiled_step``), so any change to the
