@@ -104,7 +104,7 @@ def test_every_message_arrives_once_intact_and_in_order(buses):
             for p in payloads:
                 await pub.publish("lookout.in.KR.detection", p)
             await pub.flush()
-            await until(lambda: len(got.got) >= len(payloads), timeout_s=10.0)
+            await until(lambda: len(got.got) >= len(payloads))
             await asyncio.sleep(0.1)  # nothing more comes
             assert [d for _, d in got.got] == payloads
             assert {s for s, _ in got.got} == {"lookout.in.KR.detection"}

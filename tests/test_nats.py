@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import time
 
 import nats
 import nats.errors
 import pytest
-from aio import Recorder, exchange_bus, partner_bus, run, until
+from aio import WAIT_S, Recorder, exchange_bus, partner_bus, run, until
 
 from lookout.exchange.nats import BusPermissionError, BusPublishError, NatsBus, streams_for
 from lookout.exchange.nats.config import (
@@ -325,13 +326,14 @@ def test_flooding_partner_evicts_nothing_of_anothers(tmp_path):
             assert [d for _, d in got.got] == [b"jp-%03d" % i for i in range(20)] + [b"jp-after"]
 
     with NatsServer(PARTNERS) as srv:
-        run(main(srv), timeout_s=60)
+        run(main(srv))
 
 
 @pytest.mark.slow
 def test_connection_limit_per_partner():
     async def main(srv: NatsServer):
-        buses = [partner_bus(srv, "KR", connect_timeout_s=3) for _ in range(3)]
+        # The third is refused (a short timeout: it fails fast); the two allowed may be slow.
+        buses = [partner_bus(srv, "KR", connect_timeout_s=t) for t in (WAIT_S, WAIT_S, 3)]
         for b in buses[:2]:
             await b.connect()
         with pytest.raises(ConnectionError):
@@ -381,9 +383,9 @@ def test_unacked_until_before_ack_returns(server):
                     raise RuntimeError("audit not committed")
 
             await ex.subscribe("lookout.in.US.>", got, durable="EXCHANGE_GATE", before_ack=gate)
-            await until(lambda: len(got.got) >= 2, timeout_s=10)
+            await until(lambda: len(got.got) >= 2)
             assert set(got.got) == {("lookout.in.US.heartbeat", b"must-not-be-lost")}
-            await until(lambda: fails[0] == 0, timeout_s=10)
+            await until(lambda: fails[0] == 0)
 
     run(main())
 
@@ -412,7 +414,7 @@ def test_durable_partner_catches_up_exactly_once_in_order(server):
         back = Recorder()
         us2 = partner_bus(server, "US", pull_batch=64)
         await us2.subscribe("lookout.out.US.>", back, durable="US")
-        await until(lambda: len(back.got) >= len(sent), timeout_s=10)
+        await until(lambda: len(back.got) >= len(sent))
         await ex.publish("lookout.out.US.detection", b"after")
         await ex.flush()
         await until(lambda: len(back.got) == len(sent) + 1)
@@ -438,7 +440,7 @@ def test_handler_error_is_retried(server):
             await kr.subscribe("lookout.out.KR.>", flaky, durable="KR")
             await ex.publish("lookout.out.KR.detection", b"boom")
             await ex.flush()
-            await until(lambda: seen.count(b"boom") == 2, timeout_s=5)
+            await until(lambda: seen.count(b"boom") == 2)
             assert kr.stats.handler_errors == 1
 
     run(main())
@@ -457,10 +459,10 @@ def test_reconnects_and_streams_survive_server_restart():
         await until(lambda: len(got.got) == 1)
 
         await asyncio.to_thread(srv.restart)  # same port, same store
-        await until(lambda: ex._nc.is_connected and kr._nc.is_connected, timeout_s=10)
+        await until(lambda: ex._nc.is_connected and kr._nc.is_connected)
         await ex.publish("lookout.out.KR.detection", b"two")
         await ex.flush()
-        await until(lambda: len(got.got) == 2, timeout_s=10)
+        await until(lambda: len(got.got) == 2)
         assert [d for _, d in got.got] == [b"one", b"two"]
         assert kr.stats.reconnects >= 1 and ex.stats.reconnects >= 1
         await kr.close()
@@ -495,7 +497,7 @@ def test_linger_batches_frames_and_keeps_order(server):
                 # (Earlier tests' JP messages may come first: keep only this test's.)
                 mine = {d for data in sent.values() for d in data}
                 # (What the closed subscriber's pull request took comes again after ack_wait.)
-                await until(lambda: sum(d in mine for _, d in got.got) == 100, timeout_s=20)
+                await until(lambda: sum(d in mine for _, d in got.got) == 100)
                 await asyncio.sleep(0.2)
             for kind, data in sent.items():  # in order on each subject, nothing twice
                 assert [d for s, d in got.got if s.endswith(kind) and d in mine] == data
@@ -586,19 +588,21 @@ def test_replicated_streams_survive_losing_the_leader():
             for i in range(50):
                 await ex.publish("lookout.out.KR.detection", b"a%d" % i)
             await ex.flush()
-            await until(lambda: len(got.got) == 50, timeout_s=10)
+            await until(lambda: len(got.got) == 50)
             # The leader as it is now (a stream just made may have none yet, or elect another).
-            for _ in range(100):
+            end = time.monotonic() + WAIT_S
+            while True:
                 info = await ex._nc.jetstream().stream_info("LOOKOUT_OUT_KR")
                 if info.cluster is not None and info.cluster.leader:
                     break
+                assert time.monotonic() < end, "LOOKOUT_OUT_KR has no leader"
                 await asyncio.sleep(0.05)
             leader = int(info.cluster.leader.removeprefix("lookout"))
             cluster.servers[leader].kill()
             for i in range(50):
                 await ex.publish("lookout.out.KR.detection", b"b%d" % i)
             await ex.flush()
-            await until(lambda: len(got.got) >= 100, timeout_s=30)
+            await until(lambda: len(got.got) >= 100)
             await asyncio.sleep(0.2)
         before = [b"a%d" % i for i in range(50)]
         after = {b"b%d" % i for i in range(50)}
@@ -613,7 +617,7 @@ def test_replicated_streams_survive_losing_the_leader():
         assert ex.stats.failed == 0, ex.stats
 
     with NatsCluster(PARTNERS) as cluster:
-        run(main(cluster), timeout_s=90)
+        run(main(cluster))
 
 
 def test_connection_errors_are_clear(server):

@@ -101,8 +101,8 @@ def test_memory_streams_come_back_after_a_lone_server_restart_and_nothing_acked_
         await until(lambda: len(got_out.got) == 1)
 
         await asyncio.to_thread(srv.restart)  # same port, same store: memory streams gone
-        await until(lambda: ex._nc.is_connected and kr._nc.is_connected, timeout_s=20)
-        await until(lambda: ex.stats.streams_restored == len(PARTNERS), timeout_s=20)
+        await until(lambda: ex._nc.is_connected and kr._nc.is_connected)
+        await until(lambda: ex.stats.streams_restored == len(PARTNERS))
         storage = await _storage(ex)
         assert {storage[out_stream(p)] for p in PARTNERS} == {"memory"}
 
@@ -111,19 +111,19 @@ def test_memory_streams_come_back_after_a_lone_server_restart_and_nothing_acked_
             await kr.publish("lookout.in.KR.detection_batch", data)
         await kr.flush()
         await ex.subscribe("lookout.in.KR.>", got_in, durable="lookout-exchange")
-        await until(lambda: len(got_in.got) == len(before) + len(after), timeout_s=20)
+        await until(lambda: len(got_in.got) == len(before) + len(after))
         assert [d for _, d in got_in.got] == before + after  # each once, in order
 
         await ex.publish("lookout.out.KR.system_track", b"out-after")
         await ex.flush()
         # The partner's consumer, created again by the exchange, delivers to its durable.
-        await until(lambda: len(got_out.got) == 2, timeout_s=30)
+        await until(lambda: len(got_out.got) == 2)
         assert [d for _, d in got_out.got] == [b"out-before", b"out-after"]
         await kr.close()
         await ex.close()
 
     with NatsServer(PARTNERS) as srv:
-        run(main(srv), timeout_s=120)
+        run(main(srv))
 
 
 def test_an_older_file_outbound_stream_is_kept_with_a_warning(caplog):
@@ -186,14 +186,14 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
         await bus.flush()
         assert buses["KR"].stats.published == 6 and buses["KR"].stats.frames == 1
         await until(lambda: sum(exchange.accepted.values()) + sum(
-            sum(c.values()) for c in exchange.refused.values()) == 6, timeout_s=20)
+            sum(c.values()) for c in exchange.refused.values()) == 6)
         await exchange.flush()
         await bus.close()
         audit.close()
         return exchange
 
     with NatsServer(partners) as srv:
-        exchange = run(main(srv), timeout_s=60)
+        exchange = run(main(srv))
     assert exchange.accepted["KR"] == 4
     assert sum(exchange.refused["KR"].values()) == 2, exchange.refused
     # The forged signature, and the envelope whose subject does not name its type.
