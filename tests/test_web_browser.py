@@ -14,6 +14,7 @@ Locally the module skips without chromium or Playwright; under ``CI=true`` it fa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -73,21 +74,20 @@ def _get(url: str):
         return json.loads(r.read())
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def need_browser() -> None:
+    """Skip when the browser tests cannot run here; under CI, fail instead."""
     why = _missing()
     if why:
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests cannot run under CI: {why}")
         pytest.skip(why)
-    tmp = tmp_path_factory.mktemp("browser")
-    (tmp / "policy.yaml").write_text(yaml.safe_dump(POLICY))
-    # Paced at 4x real time: the page loads while the missile flies (launch at 120 s, burnout
-    # near 250 s); 540 s of scenario show two minutes of its coast after burnout.
-    cmd = [sys.executable, "-m", "lookout.cli", "demo", "irbm-overflight", "--speed", "4",
-           "--duration-s", "540", "--json", "--web", "--stay", "--port", "0",
-           "--policy", str(tmp / "policy.yaml"), "--audit", str(tmp / "audit.sqlite")]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+
+
+@contextlib.contextmanager
+def web_demo(cmd: list[str], cwd: Path):
+    """Run ``cmd`` (a ``lookout demo ... --web --port 0``) in ``cwd``, yield the page's address
+    once it prints it, then stop it (SIGINT, killed after 30 s)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)  # fmt: skip
     url = None
     deadline = time.monotonic() + 600
@@ -104,13 +104,29 @@ def demo(tmp_path_factory):
         proc.kill()
         pytest.fail("the demo printed no address:\n" + "".join(lines) + proc.stderr.read())
     threading.Thread(target=proc.stderr.read, daemon=True).start()  # never let the pipe fill
-    yield url
-    proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    need_browser()
+    tmp = tmp_path_factory.mktemp("browser")
+    (tmp / "policy.yaml").write_text(yaml.safe_dump(POLICY))
+    # Paced at 4x real time: the page loads while the missile flies (launch at 120 s, burnout
+    # near 250 s); 540 s of scenario show two minutes of its coast after burnout.
+    cmd = [sys.executable, "-m", "lookout.cli", "demo", "irbm-overflight", "--speed", "4",
+           "--duration-s", "540", "--json", "--web", "--stay", "--port", "0",
+           "--policy", str(tmp / "policy.yaml"), "--audit", str(tmp / "audit.sqlite")]  # fmt: skip
+    with web_demo(cmd, tmp) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

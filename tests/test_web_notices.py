@@ -5,12 +5,7 @@ areas drawn."""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -109,13 +104,9 @@ def test_the_server_gives_the_layer_in_meta_and_as_geojson():
 
 @pytest.fixture(scope="module")
 def slv_page(tmp_path_factory):
-    from test_web_browser import CHROMIUM, FLAGS, _missing
+    from test_web_browser import CHROMIUM, FLAGS, need_browser, web_demo
 
-    why = _missing()
-    if why:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run under CI: {why}")
-        pytest.skip(why)
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     tmp = tmp_path_factory.mktemp("notice-browser")
@@ -123,45 +114,22 @@ def slv_page(tmp_path_factory):
     cmd = [sys.executable, "-m", "lookout.cli", "demo", str(SLV), "--speed", "0",
            "--duration-s", "300", "--json", "--web", "--stay", "--port", "0",
            "--audit", str(tmp / "audit.sqlite")]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
-    url, lines = None, []
-    deadline = time.monotonic() + 600
-    while url is None and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if found := re.search(r"the picture in a browser: (http://127\.0\.0\.1:\d+/)", line):
-            url = found.group(1)
-    if url is None:
-        proc.kill()
-        pytest.fail("the demo printed no address:\n" + "".join(lines) + proc.stderr.read())
-    threading.Thread(target=proc.stderr.read, daemon=True).start()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            pg = browser.new_page(viewport={"width": 1400, "height": 850})
-            errors = []
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            # The run ends, then the page loads the whole picture.
-            deadline = time.monotonic() + 600
-            while time.monotonic() < deadline:
-                pg.goto(url + "api/meta", timeout=60_000)
-                if '"done":true' in pg.content().replace(" ", ""):
-                    break
-                time.sleep(2)
-            pg.goto(url, timeout=180_000)
-            pg.wait_for_function("window.lookout && window.lookout.ready", timeout=300_000)
-            yield pg, errors
-            browser.close()
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with web_demo(cmd, tmp) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 850})
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        # The run ends, then the page loads the whole picture.
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            pg.goto(url + "api/meta", timeout=60_000)
+            if '"done":true' in pg.content().replace(" ", ""):
+                break
+            time.sleep(2)
+        pg.goto(url, timeout=180_000)
+        pg.wait_for_function("window.lookout && window.lookout.ready", timeout=300_000)
+        yield pg, errors
+        browser.close()
 
 
 @pytest.mark.slow
