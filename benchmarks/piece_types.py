@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lookout.scenario import ScenarioError
+
 
 def load_run(name: str, cache: Path | None):
     """(simulation, tracker output, scores) of scenario ``name``, from ``cache`` if there."""
@@ -112,7 +114,10 @@ def main() -> None:
     args = ap.parse_args()
     allres = {}
     for name in args.scenarios:
-        res = judge(name, args.cache)
+        try:
+            res = judge(name, args.cache)
+        except ScenarioError as e:
+            ap.exit(2, f"piece_types.py: {name}: {e}\n")
         allres[name] = res
         print(Path(name).stem)
         for obj, r in res.items():

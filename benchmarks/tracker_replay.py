@@ -147,6 +147,6 @@ if __name__ == "__main__":
         else:
             print(__doc__)
             sys.exit(2)
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         print(f"tracker_replay: bad argument {args!r}: {e}", file=sys.stderr)
         sys.exit(2)
