@@ -5,7 +5,7 @@ Each track's state x (6,) and covariance P (6, 6) are augmented with one more di
 of the reentry vehicle's mass per reference area (its ballistic coefficient up to the Mach table
 of a slender reentry vehicle), which no observer knows: a log-normal prior covers the catalogue's
 reentry vehicles. The 2n + 1 = 15 symmetric sigma points of every track are flown *together*, in
-one call of :func:`lookout.physics.ground.coast_to_ground` (J2 gravity, rotating Earth, atmosphere,
+one call of :func:`lookout.assess.ground.coast_to_ground` (J2 gravity, rotating Earth, atmosphere,
 Mach-dependent drag), coasting until each hits the WGS84 surface. The impact points are mapped to
 an azimuthal-equidistant plane about the nominal impact (geodesic distance and azimuth); their
 weighted mean and covariance give the predicted impact point and its 95% ellipse, with the
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout import messages
+from lookout.assess.ground import coast_to_ground
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 from lookout.physics.einsum import einsum
-from lookout.physics.ground import coast_to_ground
 from lookout.physics.trajectory import Trajectory
 
 #: chi-square quantile with 2 degrees of freedom at 95%: the squared Mahalanobis radius of the

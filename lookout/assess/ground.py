@@ -83,7 +83,7 @@ def coast_to_ground(
     record = np.asarray(record, dtype=int).ravel()
     if not use_compiled_coast():
         return _reference(t0, state, mass, drag, t_stop, record, kind)
-    from lookout.physics import compiled_ground  # numba: imported on the first batch flown
+    from lookout.assess import compiled_ground  # numba: imported on the first batch flown
 
     table = dynamics.DRAG_TABLE_NAMES.index(drag)
     want = np.zeros(n, dtype=np.bool_)

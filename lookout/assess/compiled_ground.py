@@ -393,3 +393,12 @@ def _add_event(rows, codes, xs, ne, i, code, ev):
     codes[ne] = code
     xs[ne] = ev
     return rows, codes, xs, ne + 1
+
+
+def warm() -> None:
+    """Compile (or load from numba's cache) the loop: one short flight to the ground."""
+    state = np.array([[R_EQUATOR + 50e3, 0.0, 0.0, -1e3, 2e3, 0.0]])
+    one = np.ones(1)
+    c = np.array([30.0, 2.0, 0.02, 2800.0, 110e3, 1 / 16, 100e3, 50.0, -7e7])
+    fly(0 * one, state, 1e3 * one, np.zeros(1, np.int64), 1e3 * one, np.ones(1, np.bool_), c)
+    geodetic_many(state[:, :3])
