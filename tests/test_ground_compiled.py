@@ -80,8 +80,9 @@ def _tracks():
 @pytest.mark.parametrize("stage", [False, True])
 def test_compiled_impacts_agree_with_the_reference(monkeypatch, stage):
     """Predicted impacts, times and ellipses of 24 tracks, each flown both ways: measured
-    within 4e-7 m, 3e-9 s and 2e-10 of the covariance (PROJ's altitude error at the steps'
-    starts moves a step by 1e-7 s), the nominal trajectories' samples within a millimetre."""
+    within 8e-6 m (stage prior 6e-5 m), 4e-8 s and 1e-9 of the covariance, the nominal
+    trajectories' samples within 0.4 mm (PROJ's altitude error at a step's start, 4e-4 m at
+    170 km, moves the step by 1e-7 s)."""
     t, x, P = _tracks()
     prior = spent_stage_prior() if stage else None
     monkeypatch.setenv(ground.REFERENCE_ENV, "1")

@@ -75,11 +75,13 @@ def coast_to_ground(
     per reference area ``mass_per_area`` (N,) kg/m² and the drag table ``drag``, until each
     hits the WGS84 surface or reaches ``t_stop`` (N,). ``record``: indices of the objects
     whose trajectories (samples and events, of kind ``kind``) are wanted."""
-    state = np.ascontiguousarray(state, dtype=float).reshape(-1, 6)
+    # Writable, contiguous float64 copies: the types the kernel is compiled for (``warm``); a
+    # read-only view (``broadcast_to``'s) would cost another compilation.
+    state = np.array(state, dtype=float, order="C").reshape(-1, 6)
     n = state.shape[0]
-    t0 = np.ascontiguousarray(np.broadcast_to(np.asarray(t0, dtype=float), (n,)))
-    t_stop = np.ascontiguousarray(np.broadcast_to(np.asarray(t_stop, dtype=float), (n,)))
-    mass = np.ascontiguousarray(np.broadcast_to(np.asarray(mass_per_area, dtype=float), (n,)))
+    t0 = np.array(np.broadcast_to(np.asarray(t0, dtype=float), (n,)))
+    t_stop = np.array(np.broadcast_to(np.asarray(t_stop, dtype=float), (n,)))
+    mass = np.array(np.broadcast_to(np.asarray(mass_per_area, dtype=float), (n,)))
     record = np.asarray(record, dtype=int).ravel()
     if not use_compiled_coast():
         return _reference(t0, state, mass, drag, t_stop, record, kind)
