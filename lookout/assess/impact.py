@@ -5,7 +5,7 @@ Each track's state x (6,) and covariance P (6, 6) are augmented with one more di
 of the reentry vehicle's mass per reference area (its ballistic coefficient up to the Mach table
 of a slender reentry vehicle), which no observer knows: a log-normal prior covers the catalogue's
 reentry vehicles. The 2n + 1 = 15 symmetric sigma points of every track are flown *together*, in
-one call of :func:`lookout.physics.propagate.propagate` (J2 gravity, rotating Earth, atmosphere,
+one call of :func:`lookout.assess.ground.coast_to_ground` (J2 gravity, rotating Earth, atmosphere,
 Mach-dependent drag), coasting until each hits the WGS84 surface. The impact points are mapped to
 an azimuthal-equidistant plane about the nominal impact (geodesic distance and azimuth); their
 weighted mean and covariance give the predicted impact point and its 95% ellipse, with the
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from lookout import messages
+from lookout.assess.ground import coast_to_ground
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 from lookout.physics.einsum import einsum
-from lookout.physics.propagate import ObjectSpec, Segment, propagate
 from lookout.physics.trajectory import Trajectory
 
 #: chi-square quantile with 2 degrees of freedom at 95%: the squared Mahalanobis radius of the
@@ -262,34 +262,16 @@ def predict_impacts(
     cov[:, 6, 6] = prior.sigma_ln**2
     pts, w = sigma_points(mean, cov)
     n_sig = pts.shape[1]
-    specs = [
-        ObjectSpec(
-            object_id=f"{i}:{j}",
-            t0=float(t[i]),
-            pos0=pts[i, j, :3],
-            vel0=pts[i, j, 3:6],
-            segments=[
-                Segment(
-                    np.inf,
-                    float(np.exp(pts[i, j, 6])),
-                    area_m2=1.0,
-                    drag=prior.drag_table,
-                    kind="reentry_vehicle",
-                )
-            ],
-            t_stop=float(t[i]) + MAX_COAST_S,
-        )
-        for i in range(n_trk)
-        for j in range(n_sig)
-    ]
-    trs = propagate(specs, spawn_debris=False)
-    imp_t = np.full((n_trk, n_sig), np.nan)
-    imp_pos = np.full((n_trk, n_sig, 3), np.nan)
-    for k, tr in enumerate(trs):
-        ev = tr.event("impact")
-        if ev is not None:
-            imp_t[k // n_sig, k % n_sig] = ev.t
-            imp_pos[k // n_sig, k % n_sig] = ev.pos
+    flown = coast_to_ground(
+        np.repeat(t, n_sig),
+        pts[..., :6].reshape(-1, 6),
+        np.exp(pts[..., 6]).ravel(),
+        prior.drag_table,
+        np.repeat(t + MAX_COAST_S, n_sig),
+        record=np.arange(n_trk) * n_sig,
+    )
+    imp_t = flown.t.reshape(n_trk, n_sig)
+    imp_pos = flown.pos.reshape(n_trk, n_sig, 3)
     lat_s, lon_s, _ = ecef_to_geodetic(imp_pos)
     ok = np.isfinite(imp_t)
     complete = ok.all(axis=1)
@@ -298,7 +280,7 @@ def predict_impacts(
     out_t = np.full(n_trk, np.nan)
     out_ts = np.full(n_trk, np.nan)
     out_cov = np.full((n_trk, 2, 2), np.nan)
-    nominal = [trs[i * n_sig] for i in range(n_trk)]
+    nominal = [flown.trajectories[i * n_sig] for i in range(n_trk)]
     has = ok[:, 0]
     if has.any():
         idx = np.flatnonzero(has)
