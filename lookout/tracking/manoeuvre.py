@@ -382,6 +382,28 @@ def apogee_probability(x: np.ndarray, P: np.ndarray, dt: np.ndarray) -> np.ndarr
     return np.clip(ndtr(climb / sig) - ndtr(climb1 / sig), 0.0, 1.0)
 
 
+def entering_air(
+    x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig, ceiling: np.ndarray
+) -> np.ndarray:
+    """Whether (N, 0 or 1) descending objects (states ``x``, covariances ``P``, their
+    ``lift_ceiling`` now) come down within ``dt`` to where the air first lets them pull
+    ``apogee_min_lift_mps2``: the ceiling below it now and at or above it ``dt`` on along the
+    velocity. A lifting body whose apogee is above the air (a glide vehicle boosted to 100
+    km, as the Hwasong-16B on 2024-04-02 and 2025-01-06) engages its lift law at apogee in
+    vacuum, saturated at what the air allows (``lookout.physics.dynamics``): that lift grows
+    from nothing as it descends, 0.1-0.5 m/s² by 70-60 km, under the ``min_lift_mps2`` at
+    which the onset rate begins. Without this its coast mode alone followed it down, NEES
+    10 -> 8,800 between 90 and 65 km (tests/data/scenarios/hgv-hwasong16b.yaml), and the
+    track was dropped and born again in the glide, a phantom launch."""
+    pos, vel = x[:, 0:3], x[:, 3:6]
+    descending = einsum("ij,ij->i", pos, vel) < 0.0
+    ahead = x.copy()
+    ahead[:, 0:3] = pos + vel * np.broadcast_to(np.abs(dt), pos.shape[:1])[:, None]
+    later = lift_ceiling(ahead, P, cfg)
+    crossing = (ceiling < cfg.apogee_min_lift_mps2) & (later >= cfg.apogee_min_lift_mps2)
+    return (descending & crossing).astype(float)
+
+
 def airframe_probability(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
     """Probability (N,) that coasting states ``x`` (covariances ``P``) are one of the
     catalogue's lifting airframes, from their drag: a coast mode's ``kappa`` holds all the
@@ -420,9 +442,12 @@ def onset_probability(
     p = np.where(beyond, 0.0, p)
     at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
-        at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee_probability(x, P, dt)
-        at_apogee = at_apogee * airframe
-        at_apogee = np.where(ceiling >= cfg.apogee_min_lift_mps2, at_apogee, 0.0)
+        apogee = apogee_probability(x, P, dt)
+        apogee = np.where(ceiling >= cfg.apogee_min_lift_mps2, apogee, 0.0)
+        # An apogee above the air: the lift law engaged there is felt where the air first
+        # allows ``apogee_min_lift_mps2`` on the way down (``entering_air``).
+        apogee = np.maximum(apogee, entering_air(x, P, dt, cfg, ceiling))
+        at_apogee = (1.0 - p) * cfg.apogee_onset_prob * apogee * airframe
         at_apogee = np.where(beyond, 0.0, at_apogee)
         p = p + at_apogee
     return (p, at_apogee) if split else p
