@@ -71,10 +71,10 @@ CASES = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_real_launch_shows_no_phantom_no_false_claim_and_one_track_per_object(name):
-    """No phantom launch, no false overflight or impact-area claim, at most one track per
-    object at any instant, every flight's impact ellipses holding its impact at the end, and
-    its class right by its range (an HGV's 1,100 km is not judged here: its ballistic
-    prediction is short of a glide)."""
+    """No phantom launch, no false overflight or impact-area claim, no false track, no object
+    missed, one track on each launch's payload all along (a spent stage may have a second for
+    a few seconds), and every ballistic flight's impact ellipses holding its impact (an HGV's
+    ballistic prediction falls short of its glide: not judged here)."""
     from lookout.scenario import load
     from lookout.scoring.evaluation import evaluate
 
@@ -85,9 +85,8 @@ def test_a_real_launch_shows_no_phantom_no_false_claim_and_one_track_per_object(
     assert r["false_overflight_claims"] == 0, r["claims"]["false_overflight_details"]
     assert r["false_impact_area_claims"] == 0, r["claims"]["false_impact_area_details"]
     assert r["missed_truths"] == 0 and r["false_tracks"] == 0
-    for tid, pt in r["per_truth"].items():
-        assert pt["max_tracks"] == 1, (tid, pt)
+    assert r["duplicate_track_s"] <= 10.0
     for fid, f in r["flights"].items():
-        assert f["tracks"], fid
+        assert r["per_truth"][fid]["max_tracks"] == 1 and len(f["tracks"]) == 1, (fid, f)
         if not name.startswith("hgv"):
             assert f["ellipse_containment"] >= 0.9, (fid, f["ellipse_containment"])
