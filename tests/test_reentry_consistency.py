@@ -173,6 +173,16 @@ def test_a_lifting_airframe_whose_apogee_is_above_the_air_may_begin_to_manoeuvre
     for h, c in ((edge + 2000.0, climb), (edge - 1000.0, climb), (edge - 200.0, -climb)):
         x, P = _coasting(h, speed, c, kappa, 0.1)
         assert onset_probability(x, P, dt, cfg, split=True)[1][0] == 0.0
+    # A reentry vehicle from an IRBM's 900 km apogee, as steep and fast (irbm-overflight's:
+    # it drew the mode on its way in, reentry RMSE 67 -> 238 m), enters it with no onset.
+    steep = np.arange(70e3, 130e3, 10.0)
+    ceil = np.array(
+        [lift_ceiling(*_coasting(h, 5500.0, -3000.0, kappa, 0.1), cfg)[0] for h in steep]
+    )
+    edge = steep[np.flatnonzero(ceil >= cfg.apogee_min_lift_mps2).max()]
+    x, P = _coasting(edge + 1000.0, 5500.0, -3000.0, kappa, 0.1)
+    assert lift_ceiling(x, P, cfg)[0] < cfg.apogee_min_lift_mps2
+    assert onset_probability(x, P, dt, cfg, split=True)[1][0] == 0.0
 
 
 def test_a_spent_stage_does_not_begin_to_manoeuvre():
