@@ -152,6 +152,39 @@ def test_a_lifting_airframe_passing_its_apogee_in_thin_air_may_begin_to_manoeuvr
     assert at_apogee[0] > 0.1 and p[0] == pytest.approx(at_apogee[0])
 
 
+def test_a_lifting_airframe_whose_apogee_is_above_the_air_may_begin_to_manoeuvre_entering_it():
+    """A glide vehicle boosted to 100 km (Hwasong-16B, 2025-01-06; hgv-hwasong16b.yaml)
+    engages its lift law at apogee in vacuum and feels it from where the air first allows
+    ``apogee_min_lift_mps2``: the onset at apogee applies there, on the way down, once. It
+    applied at neither (the apogee no lift, and under ``min_lift_mps2`` on the way down):
+    the coast mode alone followed the lift growing to 0.5 m/s², NEES 10 -> 8,800."""
+    cfg = ManoeuvreConfig()
+    speed, climb, kappa = 2600.0, -400.0, 0.75  # 0.75e-4 m²/kg: a glide vehicle's
+    alts = np.arange(70e3, 110e3, 10.0)
+    ceil = np.array([lift_ceiling(*_coasting(h, speed, climb, kappa, 0.1), cfg)[0] for h in alts])
+    edge = alts[np.flatnonzero(ceil >= cfg.apogee_min_lift_mps2).max()]  # highest such
+    dt = np.array([1.0])
+    x, P = _coasting(edge + 200.0, speed, climb, kappa, 0.1)  # 400 m above it in 1 s
+    assert lift_ceiling(x, P, cfg)[0] < cfg.apogee_min_lift_mps2
+    p, at_apogee = onset_probability(x, P, dt, cfg, split=True)
+    assert at_apogee[0] > 0.1 and p[0] == pytest.approx(at_apogee[0])
+    # Above it by more than a step, inside it already, or climbing through it: no onset
+    # at apogee (inside, the onset rate's, under ``min_lift_mps2`` none).
+    for h, c in ((edge + 2000.0, climb), (edge - 1000.0, climb), (edge - 200.0, -climb)):
+        x, P = _coasting(h, speed, c, kappa, 0.1)
+        assert onset_probability(x, P, dt, cfg, split=True)[1][0] == 0.0
+    # A reentry vehicle from an IRBM's 900 km apogee, as steep and fast (irbm-overflight's:
+    # it drew the mode on its way in, reentry RMSE 67 -> 238 m), enters it with no onset.
+    steep = np.arange(70e3, 130e3, 10.0)
+    ceil = np.array(
+        [lift_ceiling(*_coasting(h, 5500.0, -3000.0, kappa, 0.1), cfg)[0] for h in steep]
+    )
+    edge = steep[np.flatnonzero(ceil >= cfg.apogee_min_lift_mps2).max()]
+    x, P = _coasting(edge + 1000.0, 5500.0, -3000.0, kappa, 0.1)
+    assert lift_ceiling(x, P, cfg)[0] < cfg.apogee_min_lift_mps2
+    assert onset_probability(x, P, dt, cfg, split=True)[1][0] == 0.0
+
+
 def test_a_spent_stage_does_not_begin_to_manoeuvre():
     """A coasting body whose drag is above what any catalogue airframe has with its largest
     lift's induced drag is no lifting body; a slender one may be."""

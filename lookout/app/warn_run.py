@@ -28,7 +28,7 @@ from lookout.scenario import Scenario
 from lookout.simulate import Simulation, simulate
 from lookout.timebase import s_to_ns
 from lookout.warn.issue import Warner, warner_for, warns, write_alerts
-from lookout.warn.judge import attribute_events, judge
+from lookout.warn.judge import attribute_events, judge, unwarned_partners
 
 
 def run_alone(
@@ -124,6 +124,7 @@ def run_warn(
         "mode": f"alone:{alone}" if alone else "exchange",
     }
     out.update(judge(sim, alerts, attribute_events(sim, tracks), partners, regions(decisions)))
+    out["unwarned_partners"] = unwarned_partners(sim, scenario.partners)
     out["flights"] = {
         launch.object_id: {"launch_time_s": launch.launch_time, "vehicle": launch.vehicle.name}
         for launch in sim.launches
@@ -184,6 +185,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
     out = {"scenario": scenario.name, "mode": "exchange (decided again)"}
     partners = [p for p in scenario.partners if warns(p)]
     out.update(judge(sim, alerts, attribute_events(sim, tracks), partners, regions(decisions)))
+    out["unwarned_partners"] = unwarned_partners(sim, scenario.partners)
     out["flights"] = {
         launch.object_id: {"launch_time_s": launch.launch_time, "vehicle": launch.vehicle.name}
         for launch in sim.launches

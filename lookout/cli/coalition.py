@@ -274,3 +274,10 @@ def _print_warn_result(r: dict) -> None:
         f"{r['wall_s']:.0f} s",
         highlight=False,
     )
+    for u in r.get("unwarned_partners", []):
+        over = ", ".join(u["flights_over_land"]) or "none"
+        console.print(
+            f"{u['partner']} warns nobody: no warning areas are shipped for {u['country']} "
+            f"(lookout/warn/areas); flights over or onto its land: {over}",
+            highlight=False,
+        )

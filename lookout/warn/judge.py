@@ -26,7 +26,9 @@ the truth, a phantom or an overconfident prediction, or the desk's regions were 
 withdrawals (NO_THREAT), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
 validated against the CAP XSD(s). A flight a partner announced and that stayed within its
-announcement (``announced_flights``) threatens no area.
+announcement (``announced_flights``) threatens no area. A partner of a country with no shipped
+areas warns nobody (``lookout.warn.issue.warns``); the flights that truly pass over or come
+down on its land are ``unwarned_partners``, so that its silence is never read as no threat.
 """
 
 from __future__ import annotations
@@ -50,6 +52,41 @@ ATTRIBUTE_M = 100e3
 #: The calls to shelter made on a prediction (the others of ``SHELTER_KINDS``, FELL_ON_LAND,
 #: keep people sheltered after a fall).
 CALL_KINDS = ("LAUNCH", "IMPACT_PREDICTED")
+
+
+def unwarned_partners(sim, partners) -> list[dict]:
+    """The scenario's ``partners`` that warn nobody (no areas shipped for their country,
+    ``lookout.warn.issue.warns``), each with the flights any object of which truly passes over
+    or comes down on that country's land (``lookout.assess.territory``, 1 s samples while
+    sub-orbital): ``[{"partner", "country", "flights_over_land"}]``. 21 Nov 2024's missile on
+    Dnipro (irbm-kapustin-yar-dnipro.yaml), Ukraine a partner: no message, no missed area."""
+    from lookout.assess.territory import territories
+    from lookout.warn.issue import warns
+
+    silent = [p for p in partners if not warns(p)]
+    if not silent:
+        return []
+    land = territories()
+    over: dict[str, set[str]] = defaultdict(set)  # country: flights
+    for launch in sim.launches:
+        for tr in sim.trajectories:
+            if tr.object_id != launch.object_id and tr.parent_id != launch.object_id:
+                continue
+            t_end = min(tr.t_end, sim.scenario.duration_s)
+            ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
+            states = tr.flown_state_at(ts)
+            up = np.flatnonzero(
+                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
+            )
+            if up.size:
+                states = states[: up[0] + 1]
+            lat, lon, _ = ecef_to_geodetic(states[:, :3])
+            for code in set(land.land_at(lat, lon)) - {None}:
+                over[code].add(launch.object_id)
+    return [
+        {"partner": p.id, "country": p.country, "flights_over_land": sorted(over[p.country])}
+        for p in silent
+    ]
 
 
 def truth_threats(sim, country: str) -> dict[str, dict]:
