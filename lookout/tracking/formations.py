@@ -454,17 +454,38 @@ class Formations:
         # (the stack burns on: their thrusts' difference moves them apart along the axis,
         # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
         young_all = cand[ia[c_]]
-        axis_all = tracks.thrust_dir[young_all]
+        axis_all = tracks.thrust_dir[young_all].copy()
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
             & (tracks.mu[cand[ia[p_]], BOOST] < 0.5)
             & (tau < self.config.young_boost_s)
         )
+        # A pair born together of which one thrusts and the other does not (a staging first
+        # seen after it: the stack burning on, its spent stage): the thrust moves the burning
+        # one ahead along its axis, ``Δa τ²/2``, and a spent stage has none. Neither track
+        # knows that axis (no parent: ``thrust_dir`` unset) and the thrust vector of a track
+        # born on one detection is its prior's noise (104 m/s² per axis): taken as a known
+        # offset (``dacc`` below) it turned world43 #5's order at FI's scans, GNN's costs
+        # right 23:1. The axis is taken as the burning twin's velocity (a gravity turn), the
+        # sign of ``Δa`` as the staging family's, burning ahead (``twin_staging``).
+        twin_staging = _twins(tracks, cand[ia[p_]], young_all) & (tau < self.config.young_boost_s)
+        if twin_staging.any():
+            burn_o = tracks.mu[cand[ia[p_]], BOOST] >= 0.5
+            burn_y = tracks.mu[young_all, BOOST] >= 0.5
+            twin_staging &= burn_o != burn_y
+        if twin_staging.any():
+            kt = np.flatnonzero(twin_staging)
+            vb = np.where(burn_o[kt, None], xbar[ia[p_[kt]], 3:6], xbar[ia[c_[kt]], 3:6])
+            vb = vb / np.maximum(np.linalg.norm(vb, axis=1, keepdims=True), 1e-9)
+            # Positive ``Δa``: the older ahead (``THRUST_GRID_MPS2``), so the axis points from
+            # the younger to the older when the older burns.
+            axis_all[kt] = np.where(burn_o[kt, None], vb, -vb)
+            staging |= twin_staging
         keep = shared | vac | staging
         if not keep.all():
-            p_, c_, shared, tau, vac, staging = (
-                a[keep] for a in (p_, c_, shared, tau, vac, staging)
+            p_, c_, shared, tau, vac, staging, twin_staging, axis_all = (
+                a[keep] for a in (p_, c_, shared, tau, vac, staging, twin_staging, axis_all)
             )
             if p_.size == 0:
                 return jb, None
@@ -496,7 +517,7 @@ class Formations:
         # coast RMSE 12x the PCRLB with it).
         older = cand[ia[p_]]
         dacc = np.where(
-            (tracks.mu[older, BOOST] >= 0.5)[:, None],
+            ((tracks.mu[older, BOOST] >= 0.5) & ~twin_staging)[:, None],
             _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
             0.0,
         )
@@ -507,7 +528,7 @@ class Formations:
         # thrust estimate is of the stage that burnt out, its direction lost in its sigma
         # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
         # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
-        axis = tracks.thrust_dir[young]
+        axis = axis_all
         kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
             einsum("ki,ki->k", axis, axis) > 0.0
         )
