@@ -553,7 +553,7 @@ class Formations:
         if st.size:
             prior[st], gt, lw_st = self._staging_order(
                 young[st], prior[st], axis[st], tau[st], H[ia[p_[st]]],
-                scan.R[jp[st]] + scan.R[jc[st]], w[st],
+                scan.R[jp[st]] + scan.R[jc[st]], w[st], twin_staging[st],
             )  # fmt: skip
         logw = prior - 0.5 * a[:, None] * v * v - bc[:, None] * v
         right = logsumexp(logw + g[:, None] * v + gc[:, None], axis=1)
@@ -654,7 +654,7 @@ class Formations:
         )
         return jb, formation
 
-    def _staging_order(self, young, prior, axis, tau, H, R, w):
+    def _staging_order(self, young, prior, axis, tau, H, R, w, twin=None):
         """The staging's family of the pairs ``young`` (k,) parted at a thrusting track:
         their thrusts' difference ``Δa`` along the stack's ``axis`` (k, 3) at the parting,
         ``tau`` (k,) s before, moving them ``Δa (τ²/2, τ)`` apart. Returns the push family's
@@ -664,14 +664,19 @@ class Formations:
         and the staging family's log weights before this scan's data (k, T): its log
         posterior less ``Δa² a / 2``, ``a`` the filter's own gain. ``H`` (k, m, 6): the
         older's measurement Jacobian; ``R`` (k, m, m) the pair's detections' summed noise;
-        ``w`` (k, m) their difference solved with it (``order_siblings``)."""
+        ``w`` (k, m) their difference solved with it (``order_siblings``). ``twin`` (k,):
+        pairs born together, whose push family keeps its posterior (even in the sign, or what
+        their estimates said of it), normalised to the push's share."""
         ids = self.tracks.ids[young].tolist()
         prior = prior.copy()
         lpt = np.empty((len(ids), _A.size))
         for k, i in enumerate(ids):
             row = self._staging.get(i)
             if row is None:
-                prior[k] = _SEPARATION_PRIOR + _PUSH_PRIOR_SPLIT
+                if twin is not None and twin[k]:
+                    prior[k] += math.log(1.0 - STAGING_SHARE) - logsumexp(prior[k], axis=0)
+                else:
+                    prior[k] = _SEPARATION_PRIOR + _PUSH_PRIOR_SPLIT
                 row = _THRUST_PRIOR_SPLIT
             lpt[k] = row
         dx = np.concatenate([0.5 * (tau * tau)[:, None] * axis, tau[:, None] * axis], axis=1)
