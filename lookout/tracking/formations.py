@@ -454,17 +454,38 @@ class Formations:
         # (the stack burns on: their thrusts' difference moves them apart along the axis,
         # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
         young_all = cand[ia[c_]]
-        axis_all = tracks.thrust_dir[young_all]
+        axis_all = tracks.thrust_dir[young_all].copy()
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
             & (tracks.mu[cand[ia[p_]], BOOST] < 0.5)
             & (tau < self.config.young_boost_s)
         )
+        # A pair born together of which one thrusts and the other does not (a staging first
+        # seen after it: the stack burning on, its spent stage): the thrust moves the burning
+        # one ahead along its axis, ``Δa τ²/2``, and a spent stage has none. Neither track
+        # knows that axis (no parent: ``thrust_dir`` unset) and the thrust vector of a track
+        # born on one detection is its prior's noise (104 m/s² per axis): taken as a known
+        # offset (``dacc`` below) it turned world43 #5's order at FI's scans, GNN's costs
+        # right 23:1. The axis is taken as the burning twin's velocity (a gravity turn), the
+        # sign of ``Δa`` as the staging family's, burning ahead (``twin_staging``).
+        twin_staging = _twins(tracks, cand[ia[p_]], young_all) & (tau < self.config.young_boost_s)
+        if twin_staging.any():
+            burn_o = tracks.mu[cand[ia[p_]], BOOST] >= 0.5
+            burn_y = tracks.mu[young_all, BOOST] >= 0.5
+            twin_staging &= burn_o != burn_y
+        if twin_staging.any():
+            kt = np.flatnonzero(twin_staging)
+            vb = np.where(burn_o[kt, None], xbar[ia[p_[kt]], 3:6], xbar[ia[c_[kt]], 3:6])
+            vb = vb / np.maximum(np.linalg.norm(vb, axis=1, keepdims=True), 1e-9)
+            # Positive ``Δa``: the older ahead (``THRUST_GRID_MPS2``), so the axis points from
+            # the younger to the older when the older burns.
+            axis_all[kt] = np.where(burn_o[kt, None], vb, -vb)
+            staging |= twin_staging
         keep = shared | vac | staging
         if not keep.all():
-            p_, c_, shared, tau, vac, staging = (
-                a[keep] for a in (p_, c_, shared, tau, vac, staging)
+            p_, c_, shared, tau, vac, staging, twin_staging, axis_all = (
+                a[keep] for a in (p_, c_, shared, tau, vac, staging, twin_staging, axis_all)
             )
             if p_.size == 0:
                 return jb, None
@@ -496,7 +517,7 @@ class Formations:
         # coast RMSE 12x the PCRLB with it).
         older = cand[ia[p_]]
         dacc = np.where(
-            (tracks.mu[older, BOOST] >= 0.5)[:, None],
+            ((tracks.mu[older, BOOST] >= 0.5) & ~twin_staging)[:, None],
             _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
             0.0,
         )
@@ -507,7 +528,7 @@ class Formations:
         # thrust estimate is of the stage that burnt out, its direction lost in its sigma
         # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
         # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
-        axis = tracks.thrust_dir[young]
+        axis = axis_all
         kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
             einsum("ki,ki->k", axis, axis) > 0.0
         )
@@ -532,7 +553,7 @@ class Formations:
         if st.size:
             prior[st], gt, lw_st = self._staging_order(
                 young[st], prior[st], axis[st], tau[st], H[ia[p_[st]]],
-                scan.R[jp[st]] + scan.R[jc[st]], w[st],
+                scan.R[jp[st]] + scan.R[jc[st]], w[st], twin_staging[st],
             )  # fmt: skip
         logw = prior - 0.5 * a[:, None] * v * v - bc[:, None] * v
         right = logsumexp(logw + g[:, None] * v + gc[:, None], axis=1)
@@ -633,7 +654,7 @@ class Formations:
         )
         return jb, formation
 
-    def _staging_order(self, young, prior, axis, tau, H, R, w):
+    def _staging_order(self, young, prior, axis, tau, H, R, w, twin=None):
         """The staging's family of the pairs ``young`` (k,) parted at a thrusting track:
         their thrusts' difference ``Δa`` along the stack's ``axis`` (k, 3) at the parting,
         ``tau`` (k,) s before, moving them ``Δa (τ²/2, τ)`` apart. Returns the push family's
@@ -643,14 +664,19 @@ class Formations:
         and the staging family's log weights before this scan's data (k, T): its log
         posterior less ``Δa² a / 2``, ``a`` the filter's own gain. ``H`` (k, m, 6): the
         older's measurement Jacobian; ``R`` (k, m, m) the pair's detections' summed noise;
-        ``w`` (k, m) their difference solved with it (``order_siblings``)."""
+        ``w`` (k, m) their difference solved with it (``order_siblings``). ``twin`` (k,):
+        pairs born together, whose push family keeps its posterior (even in the sign, or what
+        their estimates said of it), normalised to the push's share."""
         ids = self.tracks.ids[young].tolist()
         prior = prior.copy()
         lpt = np.empty((len(ids), _A.size))
         for k, i in enumerate(ids):
             row = self._staging.get(i)
             if row is None:
-                prior[k] = _SEPARATION_PRIOR + _PUSH_PRIOR_SPLIT
+                if twin is not None and twin[k]:
+                    prior[k] += math.log(1.0 - STAGING_SHARE) - logsumexp(prior[k], axis=0)
+                else:
+                    prior[k] = _SEPARATION_PRIOR + _PUSH_PRIOR_SPLIT
                 row = _THRUST_PRIOR_SPLIT
             lpt[k] = row
         dx = np.concatenate([0.5 * (tau * tau)[:, None] * axis, tau[:, None] * axis], axis=1)
