@@ -221,12 +221,14 @@ def mach_gradient(pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     """RK4 steps per track for a prediction over ``dt``: ``max_step_s`` while the track stays
-    above ~150 km over the interval; lower, at most the drag's velocity time constant
-    ``1 / (rho kappa |v|)`` and a fraction of the time to cross a density scale height (7 km)
-    vertically. That fraction is 1/2 where drag is strong; where it is weak (a climbing booster
-    at 100 km, a body entering the air) it grows as ``(6 / (a_drag dt))^(1/4)``, so that the
-    RK4 error of the drag term over the interval, ``a_drag dt (h / t_scale)^4 / 120``, stays
-    below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in ``dt``."""
+    above ~150 km over the interval; lower, at most ``DRAG_STEP_RATE`` of the drag's velocity
+    time constant ``1 / (rho kappa |v|)`` (the flight model's air step: across a drag table's
+    knot RK4 is only second order) and a fraction of the time to cross a density scale height
+    (7 km) vertically. That fraction is 1/2 where drag is strong; where it is weak (a climbing
+    booster at 100 km, a body entering the air) it grows as ``(6 / (a_drag dt))^(1/4)``, so
+    that the RK4 error of the drag term over the interval, ``a_drag dt (h / t_scale)^4 /
+    120``, stays below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in
+    ``dt``."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
     r = np.sqrt(einsum("ij,ij->i", pos, pos))
@@ -473,4 +475,17 @@ def process_noise(
         Q[:, j, k] = Q[:, k, j] = b12
         Q[:, k, k] = b22
     Q[:, KAPPA, KAPPA] = np.broadcast_to(np.asarray(q_kappa, dtype=float), dt.shape) * dt
+    return Q
+
+
+def along_noise(dt: np.ndarray, q_along: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Q (N, 10, 10) over ``dt`` (N,) of white acceleration of spectral density ``q_along``
+    (N,, m²/s³; negative where it takes back part of ``process_noise``'s on every axis) along
+    the unit vectors ``u`` (N, 3) alone."""
+    dt = np.abs(dt)
+    uu = u[:, :, None] * u[:, None, :]
+    Q = np.zeros((dt.size, NX, NX))
+    Q[:, 0:3, 0:3] = (q_along * dt**3 / 3.0)[:, None, None] * uu
+    Q[:, 0:3, 3:6] = Q[:, 3:6, 0:3] = (q_along * dt**2 / 2.0)[:, None, None] * uu
+    Q[:, 3:6, 3:6] = (q_along * dt)[:, None, None] * uu
     return Q

@@ -122,6 +122,7 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.motion import (
     NX,
+    along_noise,
     altitude_approx,
     process_noise,
     propagate,
@@ -443,11 +444,15 @@ class Tracker:
         q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
         # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
         # of the tables' shape, only their departure from the weighed mean the step carried).
-        q_acc[drag_modes], q_kappa[drag_modes] = drag_q(
+        q_acc[drag_modes], q_kappa[drag_modes], q_along = drag_q(
             flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
             None if shape is None else shape.w_raw[:, drag_modes],
         )  # fmt: skip
         Q = process_noise(dt2, q_acc, 0.0, q_kappa)
+        # The drag's linearisation lies along the velocity but for the direction's error.
+        v_d = flat_x[drag_modes, 3:6]
+        u_d = v_d / np.maximum(np.linalg.norm(v_d, axis=1), 1e-3)[:, None]
+        Q[drag_modes] += along_noise(dt2[drag_modes], q_along, u_d)
         # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
         Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
         Q[BOOST::NMODE] += exhaust_noise(x0[:, BOOST], dt, tracks.ex_var[sel])
