@@ -705,10 +705,15 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
     ``v dv`` for a velocity ``dv`` taken at speed ``v``. So the velocities may differ by at
     most ``D = dE / v`` (``dE`` the energies' gap at its 99.9 % bound under the states' errors
     and the push, ``_energy_gap``; ``v`` the lower of the two speeds now, at most the speed the
-    draggier piece had in the air since it parted, unless it is in the air now), plus the push
-    and the velocities' errors (``SIBLING_ENERGY_SIGMAS`` sigmas):
+    draggier piece had in the air since it parted, unless it is in the air now). Where the gap
+    is within its errors and the push's share (``SIBLING_ENERGY_SIGMAS``), drag may not have
+    parted them at all: the velocities agree within a push and their errors
+    (``SIBLING_GATE_CHI2``) but for the drag the gap measures, ``|dE| / v``, along the track, at
+    any altitude (a young track 2 sigma of energy short of its reentry vehicle, 300 m/s slower,
+    me5-01's SRBM-1 stage at its first state with a launch point). Where drag shows for sure,
+    they differ by at most ``D``, a push and their errors:
 
-    - in the plane of flight (the first piece's), in size: the two arcs turn the difference
+    - in the plane of flight (of the piece of more energy), in size: the two arcs turn it
       within the plane as they part (me5-01's SRBM-2 and its stage, 677 kJ/kg apart, 400 m/s
       along the track at 230 s, 420 m/s across it at 400 s, about the same size);
     - out of it, by the air's share of the drag across the plane only (drag acts against the
@@ -721,14 +726,25 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
     took energy (me5-01's SRBM-2's, 166 m/s apart at its first state above 100 km, was no
     sibling by a push alone, and its ellipses held its impact in 0.21 of its predictions)."""
     gap, sigma, v_low = _energy_gap(xa, Pa, xb, Pb)
-    drag = (abs(gap) + SIBLING_ENERGY_SIGMAS * sigma) / max(v_low, 1.0)
-    n = np.cross(xa[:3], xa[3:] + np.cross(_OMEGA, xa[:3]))
-    n /= max(float(np.linalg.norm(n)), 1e-9)
     dv = xa[3:] - xb[3:]
     S = Pa[3:, 3:] + Pb[3:, 3:]
+    drag = (abs(gap) + SIBLING_ENERGY_SIGMAS * sigma) / max(v_low, 1.0)
+    if abs(gap) <= SIBLING_ENERGY_SIGMAS * sigma:
+        # No drag shows for sure: the drag the gap measures, ``|dE| / v``, is along the track
+        # still (the arcs have not turned it yet), the rest a push and the states' errors.
+        u = xa[3:] / max(float(np.linalg.norm(xa[3:])), 1e-9)
+        seen = abs(gap) / max(v_low, 1.0)
+        r = dv - float(np.clip(u @ dv, -seen, seen)) * u
+        S_push = S + SIBLING_SPREAD_MPS**2 * np.eye(3)
+        return float(r @ np.linalg.solve(S_push, r)) <= SIBLING_GATE_CHI2
+    # The plane of flight of the piece of more energy, the less drag: a stage falling slowly
+    # through the air has its inertial velocity mostly the Earth's turning, out of its plane.
+    top = xa if gap >= 0.0 else xb
+    n = np.cross(top[:3], top[3:] + np.cross(_OMEGA, top[:3]))
+    n /= max(float(np.linalg.norm(n)), 1e-9)
     out = float(n @ dv)
     s_out = np.sqrt(float(n @ S @ n) + SIBLING_SPREAD_MPS**2)
-    air = abs(float(n @ xa[3:])) / max(float(np.linalg.norm(xa[3:])), 1e-9)
+    air = abs(float(n @ top[3:])) / max(float(np.linalg.norm(top[3:])), 1e-9)
     if abs(out) > air * drag + SIBLING_ENERGY_SIGMAS * s_out:
         return False
     inplane = dv - out * n
@@ -770,8 +786,9 @@ def _drags_as_stage(m: Member) -> bool:
 
 def _sibling(a: Member, b: Member) -> bool:
     """``_siblings`` of two members last seen at one instant; True (not told apart) if not.
-    Once told apart, two members stay apart (``Member.apart``): pieces of one flight are
-    siblings at every instant, and a state that says otherwise says it for good. Later, one
+    Once told apart, both settled (``_settled``), two members stay apart (``Member.apart``):
+    pieces of one flight are siblings at every instant, and a state that says otherwise says
+    it for good. Later, one
     of them falling through the air can take as much energy as its lead over the other
     needs (me5-01's SRBM-1's reentry vehicle at 37 km, SRBM-2's 34 km behind it and 210 s
     apart from it at 99.9 %: SRBM-2's was typed debris again)."""
@@ -781,9 +798,17 @@ def _sibling(a: Member, b: Member) -> bool:
         return True
     if _siblings(a.state, a.covariance, b.state, b.covariance):
         return True
-    a.apart.add(b.track_id)
-    b.apart.add(a.track_id)
+    if _settled(a) and _settled(b):
+        # A young track's velocity can be off by more than its covariance says for a while
+        # after its birth or a burn: apart for good only once both have coasted ``SETTLE_S``.
+        a.apart.add(b.track_id)
+        b.apart.add(a.track_id)
     return False
+
+
+def _settled(m: Member) -> bool:
+    """Coasting for ``SETTLE_S`` or more at its last assessment."""
+    return m.coast_since is not None and m.t_seen - m.coast_since >= SETTLE_S
 
 
 def _bound(m: Member) -> bool:
