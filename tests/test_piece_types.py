@@ -232,6 +232,7 @@ def test_siblings_are_told_by_the_energy_drag_took_at_any_altitude(srbm, lofted_
         assert not _siblings(x, P, later, P), t
         assert _siblings(x, P, stage.state_at(t), P), t  # 640 m/s apart, 950 kJ/kg
     rv, stage = lofted_srbm
+
     def height(t):  # the lower of the two (m)
         return min(ecef_to_geodetic(tr.state_at(t)[:3])[2] for tr in (rv, stage))
 
