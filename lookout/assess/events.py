@@ -37,7 +37,8 @@ gives 0.9 km after five minutes, which radar tracks resolve. Energies are the in
 specific energy (J/kg) of the states, compared against ``ENERGY_GAP`` of the larger.
 
 Where no rule has typed a piece, ``stage_probability`` gives its odds of being a stage: of
-siblings (``_sibling``), the one ahead of all is the payload (Phi of each lead over its sigma),
+siblings (``_sibling``: pieces of one flight by their energies and velocities, ``_siblings``),
+the one ahead of all is the payload (Phi of each lead over its sigma),
 times what its deceleration says (``lookout.assess.piece_drag``; in the air all the way, an
 SRBM's pieces tell it within seconds). A piece whose drag makes it a reentry vehicle at 19 to
 1 is never typed a stage or debris, whatever its place. Radar cross-section is not on the
