@@ -37,7 +37,8 @@ gives 0.9 km after five minutes, which radar tracks resolve. Energies are the in
 specific energy (J/kg) of the states, compared against ``ENERGY_GAP`` of the larger.
 
 Where no rule has typed a piece, ``stage_probability`` gives its odds of being a stage: of
-siblings (``_sibling``), the one ahead of all is the payload (Phi of each lead over its sigma),
+siblings (``_sibling``: pieces of one flight by their energies and velocities, ``_siblings``),
+the one ahead of all is the payload (Phi of each lead over its sigma),
 times what its deceleration says (``lookout.assess.piece_drag``; in the air all the way, an
 SRBM's pieces tell it within seconds). A piece whose drag makes it a reentry vehicle at 19 to
 1 is never typed a stage or debris, whatever its place. Radar cross-section is not on the
@@ -56,7 +57,7 @@ from lookout.assess.assessment import Assessment
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
 from lookout.assess.piece_drag import log_likelihood_ratio
-from lookout.geodesy import ecef_to_geodetic, enu_basis
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, ecef_to_geodetic, enu_basis
 
 if TYPE_CHECKING:
     from lookout.assess.notices import Announcement
@@ -101,6 +102,12 @@ SIBLING_SPREAD_MPS = 10.0
 #: Gate (chi-square, 3 dof, 99.9 %) on two pieces' velocity difference under their summed
 #: velocity covariances and ``SIBLING_SPREAD_MPS``.
 SIBLING_GATE_CHI2 = 16.27
+#: Bound (sigmas, 99.9 % two-sided of one normal variable) of two pieces' energy difference and
+#: of their velocities' difference out of a plane of flight (``_siblings``).
+SIBLING_ENERGY_SIGMAS = 3.29
+#: Bound (sigmas) of the size of their velocities' difference in the plane: the 99.9 % radius of
+#: a 2-D normal, the square root of chi-square (2 dof) 13.82.
+SIBLING_INPLANE_SIGMAS = 3.72
 #: Log odds (19 to 1: a 95 % posterior from even odds) at which a piece's deceleration settles
 #: whether it may be typed by its place: a reentry vehicle's drag is never typed a stage or
 #: debris for being behind, a stage's is never the payload for being ahead.
@@ -127,6 +134,8 @@ class Member:
     orbital: bool = False
     vehicle_class: str | None = None
     decided: str | None = None  # a type the evidence has settled ("payload", "spent_stage", ...)
+    typed_by: str | None = None  # the payload it was typed a stage or debris behind, if so
+    apart: set[str] = field(default_factory=set)  # members told no pieces of its flight
     object_type: str = "unknown"
     placed: bool = True  # False: started an event of its own with no launch point to join by
     stage_prob: float = 0.0  # probability that it is a spent stage or debris (``_stage_odds``)
@@ -463,6 +472,14 @@ class LaunchEvents:
             # SRBM-2 were typed a stage or debris in 0.92-1.00 of their assessments).
             if m.decided in ("spent_stage", "debris") and _drags_as_vehicle(m):
                 m.decided = None
+            # Typed a stage or debris for its place behind the payload, it is no piece of the
+            # payload's flight once their states say so (``_siblings``): a track's first states,
+            # their velocities known to 100 m/s, tell little (me5-01's SRBM-2's reentry vehicle,
+            # typed SRBM-1's debris at its second assessment, was no sibling of it from the next).
+            p = self.members.get(m.typed_by) if m.typed_by is not None else None
+            if m.decided in ("spent_stage", "debris") and p is not None:
+                if abs(p.t_seen - m.t_seen) <= 1e-6 and m.t_seen >= t - 1e-6 and not _sibling(m, p):
+                    m.decided = m.typed_by = None
         if ev.payload is not None:
             self._hand_over(ev, t)
         # Separations: the piece that burns again is the continuing stack, the other is spent.
@@ -494,7 +511,7 @@ class LaunchEvents:
                 for m in ms:
                     if m.decided is None and m.t_joined > p.t_joined and _sibling(m, p):
                         if not _drags_as_vehicle(m):
-                            m.decided = "debris"
+                            m.decided, m.typed_by = "debris", p.track_id
         for m in ms:
             if m.boosting and m.t_seen >= t - 1e-6:
                 m.object_type = "booster"
@@ -593,7 +610,7 @@ class LaunchEvents:
         found.decided = "payload"
         for other in live:
             if other is not found and _sibling(found, other) and not _drags_as_vehicle(other):
-                other.decided = "spent_stage"
+                other.decided, other.typed_by = "spent_stage", found.track_id
 
     def _classify(self, ev: LaunchEvent, ms: list[Member]) -> None:
         if ev.payload is not None:
@@ -683,16 +700,79 @@ def _lead_prob(a: Member, b: Member) -> float:
 
 
 def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) -> bool:
-    """Whether two states at one instant may be pieces of one flight: their velocities within
-    ``SIBLING_GATE_CHI2`` of each other under their covariances and a separation's push
-    (``SIBLING_SPREAD_MPS``), where drag has not parted them (both above ``EXO_ALTITUDE_M``;
-    below, not told: me5-02's SRBMs' stages, under 100 km, were 1 km/s slower than their
-    reentry vehicles a minute after parting)."""
-    if min(_altitude(xa), _altitude(xb)) <= EXO_ALTITUDE_M:
-        return True
+    """Whether two states at one instant may be pieces of one flight. Coasting, only drag and
+    a separation's push (``SIBLING_SPREAD_MPS`` per axis) part them, and drag takes energy:
+    the draggier piece's inertial specific energy falls short by its drag's work, at least
+    ``v dv`` for a velocity ``dv`` taken at speed ``v``. So the velocities may differ by at
+    most ``D = dE / v`` (``dE`` the energies' gap at its 99.9 % bound under the states' errors
+    and the push, ``_energy_gap``; ``v`` the lower of the two speeds now, at most the speed the
+    draggier piece had in the air since it parted, unless it is in the air now). Where the gap
+    is within its errors and the push's share (``SIBLING_ENERGY_SIGMAS``), drag may not have
+    parted them at all: the velocities agree within a push and their errors
+    (``SIBLING_GATE_CHI2``) but for the drag the gap measures, ``|dE| / v``, along the track, at
+    any altitude (a young track 2 sigma of energy short of its reentry vehicle, 300 m/s slower,
+    me5-01's SRBM-1 stage at its first state with a launch point). Where drag shows for sure,
+    they differ by at most ``D``, a push and their errors:
+
+    - in the plane of flight (of the piece of more energy), in size: the two arcs turn it
+      within the plane as they part (me5-01's SRBM-2 and its stage, 677 kJ/kg apart, 400 m/s
+      along the track at 230 s, 420 m/s across it at 400 s, about the same size);
+    - out of it, by the air's share of the drag across the plane only (drag acts against the
+      velocity relative to the air, the ECEF one).
+
+    A salvo's next missile on the same aim, launched ``dt`` later, has the same energy and a
+    velocity ``g dt`` apart (me5-04's SRBM-2's reentry vehicle, 14 s behind SRBM-1's: 140 m/s,
+    at 47 km where nothing was told before, and it was typed SRBM-1's stage in 0.75 of its
+    assessments); a spent stage is as far from its reentry vehicle in velocity as its drag
+    took energy (me5-01's SRBM-2's, 166 m/s apart at its first state above 100 km, was no
+    sibling by a push alone, and its ellipses held its impact in 0.21 of its predictions)."""
+    gap, sigma, v_low = _energy_gap(xa, Pa, xb, Pb)
     dv = xa[3:] - xb[3:]
-    S = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
-    return float(dv @ np.linalg.solve(S, dv)) <= SIBLING_GATE_CHI2
+    S = Pa[3:, 3:] + Pb[3:, 3:]
+    drag = (abs(gap) + SIBLING_ENERGY_SIGMAS * sigma) / max(v_low, 1.0)
+    if abs(gap) <= SIBLING_ENERGY_SIGMAS * sigma:
+        # No drag shows for sure: the drag the gap measures, ``|dE| / v``, is along the track
+        # still (the arcs have not turned it yet), the rest a push and the states' errors.
+        u = xa[3:] / max(float(np.linalg.norm(xa[3:])), 1e-9)
+        seen = abs(gap) / max(v_low, 1.0)
+        r = dv - float(np.clip(u @ dv, -seen, seen)) * u
+        S_push = S + SIBLING_SPREAD_MPS**2 * np.eye(3)
+        return float(r @ np.linalg.solve(S_push, r)) <= SIBLING_GATE_CHI2
+    # The plane of flight of the piece of more energy, the less drag: a stage falling slowly
+    # through the air has its inertial velocity mostly the Earth's turning, out of its plane.
+    top = xa if gap >= 0.0 else xb
+    n = np.cross(top[:3], top[3:] + np.cross(_OMEGA, top[:3]))
+    n /= max(float(np.linalg.norm(n)), 1e-9)
+    out = float(n @ dv)
+    s_out = np.sqrt(float(n @ S @ n) + SIBLING_SPREAD_MPS**2)
+    air = abs(float(n @ top[3:])) / max(float(np.linalg.norm(top[3:])), 1e-9)
+    if abs(out) > air * drag + SIBLING_ENERGY_SIGMAS * s_out:
+        return False
+    inplane = dv - out * n
+    s_in = np.sqrt(max(float(np.trace(S)) - float(n @ S @ n), 0.0) / 2.0 + SIBLING_SPREAD_MPS**2)
+    return float(np.linalg.norm(inplane)) <= drag + SIBLING_INPLANE_SIGMAS * s_in
+
+
+#: The Earth's rotation vector (rad/s), ECEF.
+_OMEGA = np.array([0.0, 0.0, OMEGA_EARTH])
+
+
+def _energy_gap(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray):
+    """(E_a - E_b, its sigma, the lower ECEF speed) of two states' inertial specific energies
+    (J/kg, point-mass gravity: J2's share differs by ~1 kJ/kg across tens of km), the sigma
+    from the states' covariances (linearised) and a push of ``SIBLING_SPREAD_MPS`` per axis
+    (``v dv`` along the velocity)."""
+    energy, var, speed = [], 0.0, []
+    for x, P in ((xa, Pa), (xb, Pb)):
+        r, v_in = x[:3], x[3:] + np.cross(_OMEGA, x[:3])
+        rn = float(np.linalg.norm(r))
+        energy.append(0.5 * float(v_in @ v_in) - GM_EARTH / rn)
+        grad = np.concatenate([GM_EARTH * r / rn**3 + np.cross(v_in, _OMEGA), v_in])
+        var += float(grad @ P @ grad)
+        speed.append(float(np.linalg.norm(v_in)))
+    push = 0.5 * (speed[0] + speed[1]) * SIBLING_SPREAD_MPS
+    v_low = min(float(np.linalg.norm(xa[3:])), float(np.linalg.norm(xb[3:])))
+    return energy[0] - energy[1], float(np.sqrt(var + push**2)), v_low
 
 
 def _drags_as_vehicle(m: Member) -> bool:
@@ -706,10 +786,30 @@ def _drags_as_stage(m: Member) -> bool:
 
 
 def _sibling(a: Member, b: Member) -> bool:
-    """``_siblings`` of two members last seen at one instant; True (not told apart) if not."""
+    """``_siblings`` of two members last seen at one instant; True (not told apart) if not.
+    Once told apart, both settled (``_settled``), two members stay apart (``Member.apart``):
+    pieces of one flight are siblings at every instant, and a state that says otherwise says
+    it for good. Later, one
+    of them falling through the air can take as much energy as its lead over the other
+    needs (me5-01's SRBM-1's reentry vehicle at 37 km, SRBM-2's 34 km behind it and 210 s
+    apart from it at 99.9 %: SRBM-2's was typed debris again)."""
+    if b.track_id in a.apart:
+        return False
     if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
         return True
-    return _siblings(a.state, a.covariance, b.state, b.covariance)
+    if _siblings(a.state, a.covariance, b.state, b.covariance):
+        return True
+    if _settled(a) and _settled(b):
+        # A young track's velocity can be off by more than its covariance says for a while
+        # after its birth or a burn: apart for good only once both have coasted ``SETTLE_S``.
+        a.apart.add(b.track_id)
+        b.apart.add(a.track_id)
+    return False
+
+
+def _settled(m: Member) -> bool:
+    """Coasting for ``SETTLE_S`` or more at its last assessment."""
+    return m.coast_since is not None and m.t_seen - m.coast_since >= SETTLE_S
 
 
 def _bound(m: Member) -> bool:
