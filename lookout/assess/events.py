@@ -71,9 +71,11 @@ SEPARATION_SPREAD_M = 2e3
 SEPARATION_MAX_DV_MPS = 500.0
 #: Gate (chi-square, 2 dof, 99.9 %) on two launch points under their summed covariances.
 LAUNCH_GATE_CHI2 = 13.82
-#: Gate (sigmas) on two launch times under their summed variances, with a floor (s).
-LAUNCH_TIME_SIGMAS = 3.29
+#: Two launch times further apart than their combined sigma (the root of their summed
+#: variances), and than this floor (s), are two launches (``_two_launches``).
 LAUNCH_TIME_FLOOR_S = 5.0
+#: Gate (sigmas) of a launch time on a notice's window (``lookout.assess.notices``).
+LAUNCH_TIME_SIGMAS = 3.29
 #: A member is "still there" (a candidate parent) if assessed within this (s).
 ACTIVE_S = 30.0
 #: After a separation, how long (s) both pieces must go without thrust before the separation is
@@ -133,6 +135,7 @@ class Member:
     drag_llr: float = 0.0  # ln odds its deceleration gives it of a stage (``piece_drag``)
     coast_state: tuple | None = None  # (t, x, P) of its last assessment not boosting
     coast_since: float | None = None  # its first assessment not boosting since it last was
+    left: set[str] = field(default_factory=set)  # events it was split from: never rejoined
 
 
 @dataclass
@@ -248,6 +251,8 @@ class LaunchEvents:
             # Its launch point is its event's at once: a piece born at the same instant joins.
             self._launch_estimate(self.events[m.event_id])
         touched = {self.members[a.track_id].event_id for a in assessments}
+        for eid in sorted(touched, key=lambda k: int(k[1:])):
+            touched |= self._split(self.events[eid])
         out = []
         for eid in sorted(touched, key=lambda k: int(k[1:])):
             ev = self.events[eid]
@@ -298,9 +303,7 @@ class LaunchEvents:
         ev = self._same_launch(a)
         if ev is not None:
             return self._add(ev, a, "launch_point")
-        ev = LaunchEvent(f"E{self._next}", a.t)
-        self._next += 1
-        self.events[ev.event_id] = ev
+        ev = self._new_event(a.t)
         m = self._add(ev, a, "first")
         m.placed = a.launch_lat is not None
         return m
@@ -316,15 +319,85 @@ class LaunchEvents:
         own = self.events[m.event_id]
         if own.payload is not None:
             return
-        ev = self._same_launch(a, exclude=own.event_id)
+        left = {own.event_id}.union(*(self.members[k].left for k in own.members))
+        ev = self._same_launch(a, exclude=left)
         if ev is None:
             return
-        for k in own.members:
-            self.members[k].event_id = ev.event_id
-            ev.members.append(k)
-        ev.separations += own.separations
-        ev.t_first = min(ev.t_first, own.t_first)
-        del self.events[own.event_id]
+        self._move(list(own.members), own, ev)
+
+    def _split(self, ev: LaunchEvent) -> set[str]:
+        """A launch event is one vehicle's launch. A member whose own launch point or time
+        (its track's, ``lookout.assess.launch_point``) the event's is not, in the gates of
+        ``_same_launch``, was another launch: it leaves the event with the pieces seen
+        separating from it, for the event whose launch it shares or an event of its own, and
+        is never grouped with the one it left again. A piece seen separating from a member
+        stays with it whatever its own estimate (a stage's flight back says less of the
+        launch than its parent's). Ids of the events touched (the new one's included)."""
+        self._launch_estimate(ev)
+        if ev.launch_time is None or len(ev.members) < 2:
+            return set()
+        out = []
+        for k in ev.members:
+            a = self._launch.get(k)
+            if a is None or self.members[k].how == "separation" or a.launch_ellipse is None:
+                continue
+            if a.launch_time is not None and _another_launch(a, ev):
+                out.append(k)
+        if not out:
+            return set()
+        # The pieces seen separating from a leaver go with it.
+        children: dict[str, list[str]] = {}
+        for parent, child, _ in ev.separations:
+            children.setdefault(parent, []).append(child)
+        group, todo = [], list(out)
+        while todo:
+            k = todo.pop()
+            if k in group or k not in ev.members:
+                continue
+            group.append(k)
+            todo += children.get(k, [])
+        group = [k for k in ev.members if k in group]  # in the order they joined
+        lead = min((self._launch[k] for k in group if k in self._launch), key=_sharpness)
+        left = {ev.event_id}.union(*(self.members[k].left for k in group))
+        for k in group:
+            self.members[k].left.add(ev.event_id)
+        dst = self._same_launch(lead, exclude=left)
+        if dst is None:
+            dst = self._new_event(self.members[group[0]].t_joined)
+        self._move(group, ev, dst)
+        self._launch_estimate(ev)
+        self._launch_estimate(dst)
+        return {ev.event_id, dst.event_id}
+
+    def _move(self, keys: list[str], src: LaunchEvent, dst: LaunchEvent) -> None:
+        """Members ``keys`` of ``src`` move to ``dst`` with their separations; ``src`` goes
+        once empty. What was typed against the other vehicle's pieces is typed again: the
+        types the two events decided are dropped (a payload that stays keeps its role; one
+        that moves keeps it in an event without one)."""
+        moving = set(keys)
+        for k in keys:
+            self.members[k].event_id = dst.event_id
+            src.members.remove(k)
+            dst.members.append(k)
+        dst.separations += [s for s in src.separations if s[1] in moving]
+        src.separations = [s for s in src.separations if s[1] not in moving]
+        dst.t_first = min(dst.t_first, src.t_first) if not src.members else dst.t_first
+        if src.payload in moving:
+            if dst.payload is None:
+                dst.payload, dst.payload_identified_t = src.payload, src.payload_identified_t
+            src.payload = src.payload_identified_t = None
+        for e in (src, dst):
+            for k in e.members:
+                if k != e.payload and self.members[k].decided is not None:
+                    self.members[k].decided = None
+        if not src.members:
+            del self.events[src.event_id]
+
+    def _new_event(self, t: float) -> LaunchEvent:
+        ev = LaunchEvent(f"E{self._next}", t)
+        self._next += 1
+        self.events[ev.event_id] = ev
+        return ev
 
     def _add(self, ev: LaunchEvent, a: Assessment, how: str, parent: str | None = None) -> Member:
         m = Member(a.track_id, ev.event_id, a.t, how, parent)
@@ -355,17 +428,17 @@ class LaunchEvents:
                 best, best_d2 = m, d2
         return best
 
-    def _same_launch(self, a: Assessment, exclude: str | None = None) -> LaunchEvent | None:
+    def _same_launch(self, a: Assessment, exclude: set[str] = frozenset()) -> LaunchEvent | None:
         """The event whose launch point and time this track shares (best of those in the gates,
-        other than ``exclude``), never one with a booster of its own elsewhere when this track
-        boosts too."""
+        ``_another_launch``, other than those in ``exclude``), never one with a booster of its
+        own elsewhere when this track boosts too."""
         if a.launch_lat is None or a.launch_ellipse is None or a.launch_time is None:
             return None
         best, best_d2 = None, np.inf
         for ev in self.events.values():
-            if ev.launch_lat is None or ev.launch_cov_en is None or ev.event_id == exclude:
+            if ev.launch_lat is None or ev.launch_cov_en is None or ev.event_id in exclude:
                 continue
-            if self._another_vehicle(a, ev):
+            if ev.launch_time is None or self._another_vehicle(a, ev) or _another_launch(a, ev):
                 continue
             d2 = _launch_d2(
                 a.launch_lat,
@@ -376,11 +449,7 @@ class LaunchEvents:
                 ev.launch_cov_en,
             )
             s_t = np.hypot(a.launch_time_sigma or 0.0, ev.launch_time_sigma or 0.0)
-            gate_t = max(LAUNCH_TIME_SIGMAS * s_t, LAUNCH_TIME_FLOOR_S)
-            dt = abs(a.launch_time - ev.launch_time)
-            if d2 > LAUNCH_GATE_CHI2 or dt > gate_t:
-                continue
-            score = d2 + (dt / max(s_t, 1e-3)) ** 2
+            score = d2 + (abs(a.launch_time - ev.launch_time) / max(s_t, 1e-3)) ** 2
             if score < best_d2:
                 best, best_d2 = ev, score
         return best
@@ -411,11 +480,7 @@ class LaunchEvents:
         cands = [self._launch[k] for k in ev.members if k in self._launch]
         if not cands:
             return
-
-        def key(a: Assessment):  # noqa: E306
-            return (a.launch_method != "boost", float(np.trace(a.launch_ellipse.cov_en)))
-
-        a = min(cands, key=key)
+        a = min(cands, key=_sharpness)
         ev.launch_lat, ev.launch_lon = a.launch_lat, a.launch_lon
         ev.launch_cov_en = a.launch_ellipse.cov_en
         ev.launch_time, ev.launch_time_sigma = a.launch_time, a.launch_time_sigma
@@ -718,6 +783,36 @@ def _bound(m: Member) -> bool:
 
 def _altitude(x: np.ndarray) -> float:
     return float(ecef_to_geodetic(x[:3])[2])
+
+
+def _sharpness(a: Assessment) -> tuple[bool, float]:
+    """Sort key of launch estimates, the sharpest first: boost-based first, then the smaller
+    ellipse."""
+    return (a.launch_method != "boost", float(np.trace(a.launch_ellipse.cov_en)))
+
+
+def _two_launches(t_a: float, s_a: float | None, t_b: float, s_b: float | None) -> bool:
+    """Whether two launch-time estimates (s, with their 1-sigma) are two launches: further
+    apart than their combined sigma (and ``LAUNCH_TIME_FLOOR_S``). The pieces of one vehicle
+    are flown back through one boost: what the boost model leaves unknown (the time factor of
+    a boost's flight back, the catalogue's boosts matching a coast, ``launch_point``) is most
+    of either sigma and is the same error in both, so their difference spreads far less than
+    the combined sigma (two estimates each 90 % that common error: the difference's sigma is
+    0.45 of the combined, the combined sigma 2.2 of the difference's, 3 % of one vehicle's
+    pairs split); another launch from the site, flown back through the same boost, differs
+    by its true gap. Gaps within the combined sigma are not told by time."""
+    s = max(float(np.hypot(s_a or 0.0, s_b or 0.0)), LAUNCH_TIME_FLOOR_S)
+    return abs(t_a - t_b) > s
+
+
+def _another_launch(a: Assessment, ev: LaunchEvent) -> bool:
+    """Whether a track's launch estimate is not its event's launch: its point outside the
+    99.9 % gate of the two points, or its time ``_two_launches`` of the event's."""
+    if _two_launches(a.launch_time, a.launch_time_sigma, ev.launch_time, ev.launch_time_sigma):
+        return True
+    d2 = _launch_d2(a.launch_lat, a.launch_lon, a.launch_ellipse.cov_en, ev.launch_lat,
+                    ev.launch_lon, ev.launch_cov_en)  # fmt: skip
+    return d2 > LAUNCH_GATE_CHI2
 
 
 def _launch_d2(lat_a, lon_a, cov_a, lat_b, lon_b, cov_b) -> float:
