@@ -343,6 +343,13 @@ class LaunchEvents:
                 continue
             if a.launch_time is not None and _another_launch(a, ev):
                 out.append(k)
+        ms = self.members_of(ev)
+        for i, m in enumerate(ms):
+            for o in ms[i + 1 :] if not out else []:
+                if _two_vehicles(m, o):
+                    # The later of the two leaves, unless it is the event's payload.
+                    out = [m.track_id if o.track_id == ev.payload else o.track_id]
+                    break
         if not out:
             return set()
         # The pieces seen separating from a leaver go with it.
@@ -364,16 +371,20 @@ class LaunchEvents:
         dst = self._same_launch(lead, exclude=left)
         if dst is None:
             dst = self._new_event(self.members[group[0]].t_joined)
-        self._move(group, ev, dst)
+        self._move(group, ev, dst, retype=True)
         self._launch_estimate(ev)
         self._launch_estimate(dst)
         return {ev.event_id, dst.event_id}
 
-    def _move(self, keys: list[str], src: LaunchEvent, dst: LaunchEvent) -> None:
+    def _move(
+        self, keys: list[str], src: LaunchEvent, dst: LaunchEvent, retype: bool = False
+    ) -> None:
         """Members ``keys`` of ``src`` move to ``dst`` with their separations; ``src`` goes
-        once empty. What was typed against the other vehicle's pieces is typed again: the
-        types the two events decided are dropped (a payload that stays keeps its role; one
-        that moves keeps it in an event without one)."""
+        once empty. With ``retype`` (a split), what was typed against the other vehicle's
+        pieces is typed again: the members parted from ``src``'s payload (those that stay
+        when it moves, those that move when it stays) forget their types (a stage typed
+        behind it, or for want of its energy, was typed against it); a payload that moves to
+        an event with one of its own is a payload no more."""
         moving = set(keys)
         for k in keys:
             self.members[k].event_id = dst.event_id
@@ -382,14 +393,18 @@ class LaunchEvents:
         dst.separations += [s for s in src.separations if s[1] in moving]
         src.separations = [s for s in src.separations if s[1] not in moving]
         dst.t_first = min(dst.t_first, src.t_first) if not src.members else dst.t_first
-        if src.payload in moving:
+        payload = src.payload
+        if payload in moving:
             if dst.payload is None:
-                dst.payload, dst.payload_identified_t = src.payload, src.payload_identified_t
+                dst.payload, dst.payload_identified_t = payload, src.payload_identified_t
             src.payload = src.payload_identified_t = None
-        for e in (src, dst):
-            for k in e.members:
-                if k != e.payload and self.members[k].decided is not None:
-                    self.members[k].decided = None
+        if retype:
+            for e, ks in ((src, src.members), (dst, keys)):
+                if payload is not None and e.payload == payload:
+                    continue  # typed against its own payload
+                for k in ks:
+                    if k != e.payload:
+                        self.members[k].decided = None
         if not src.members:
             del self.events[src.event_id]
 
@@ -758,6 +773,29 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
     dv = xa[3:] - xb[3:]
     S = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
     return float(dv @ np.linalg.solve(S, dv)) <= SIBLING_GATE_CHI2
+
+
+def _two_vehicles(a: Member, b: Member) -> bool:
+    """Whether two members seen at one instant are pieces of two vehicles: both coasting with
+    about the same energy (a stage dropped earlier has less) above the air at velocities no
+    separation gives (``_siblings``: a salvo's missiles seconds apart differ by 10 m/s a
+    second), or both reentry vehicles by their drag and apart beyond two tracks on one object
+    (``_separated_from``'s gate: a second track on a warhead is within its covariance and a
+    separation's spread)."""
+    if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
+        return False
+    if a.boosting or b.boosting or not (_bound(a) and _bound(b)):
+        return False
+    if _drags_as_vehicle(a) and _drags_as_vehicle(b):
+        d = a.state[:3] - b.state[:3]
+        S = a.covariance[:3, :3] + b.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
+        if float(d @ np.linalg.solve(S, d)) > SEPARATION_GATE_CHI2:
+            return True
+    same_energy = abs(a.energy - b.energy) <= ENERGY_GAP * max(abs(a.energy), abs(b.energy))
+    high = min(_altitude(a.state), _altitude(b.state)) > EXO_ALTITUDE_M
+    return bool(
+        high and same_energy and not _siblings(a.state, a.covariance, b.state, b.covariance)
+    )
 
 
 def _drags_as_vehicle(m: Member) -> bool:
