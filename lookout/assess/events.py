@@ -14,7 +14,7 @@ People are warned about a launch, not about each piece of it. At every assessmen
   an event of its own.
 - **splits** an event that holds another launch (``_split``): a member whose own launch point
   or time its event's no longer is (either known better since it joined), or one of two
-  coasting members of one energy that no separation parts (``_two_vehicles``), leaves with
+  reentry vehicles by their drag, apart (``_two_vehicles``), leaves with
   the pieces seen separating from it for the event whose launch it shares or one of its own,
   and never rejoins the event it left.
 - **types** each member from what is observable: thrusting now (``booster``); after a
@@ -782,26 +782,19 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
 
 
 def _two_vehicles(a: Member, b: Member) -> bool:
-    """Whether two members seen at one instant are pieces of two vehicles: both coasting with
-    about the same energy (a stage dropped earlier has less) above the air at velocities no
-    separation gives (``_siblings``: a salvo's missiles seconds apart differ by 10 m/s a
-    second), or both reentry vehicles by their drag and apart beyond two tracks on one object
-    (``_separated_from``'s gate: a second track on a warhead is within its covariance and a
-    separation's spread)."""
+    """Whether two members seen at one instant are two vehicles' pieces: both reentry vehicles
+    by their drag, apart beyond two tracks on one object (``_separated_from``'s gate: a
+    second track on a warhead is within its covariance and a separation's spread). Their
+    velocities above the air do not tell: a single-stage SRBM's motor, parted in the air,
+    climbs out of it 400 m/s slower than its warhead at the same energy (me5 #1's SRBM-1,
+    105 and 126 km up), as a salvo's next missile does."""
     if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
         return False
-    if a.boosting or b.boosting or not (_bound(a) and _bound(b)):
+    if a.boosting or b.boosting or not (_drags_as_vehicle(a) and _drags_as_vehicle(b)):
         return False
-    if _drags_as_vehicle(a) and _drags_as_vehicle(b):
-        d = a.state[:3] - b.state[:3]
-        S = a.covariance[:3, :3] + b.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
-        if float(d @ np.linalg.solve(S, d)) > SEPARATION_GATE_CHI2:
-            return True
-    same_energy = abs(a.energy - b.energy) <= ENERGY_GAP * max(abs(a.energy), abs(b.energy))
-    high = min(_altitude(a.state), _altitude(b.state)) > EXO_ALTITUDE_M
-    return bool(
-        high and same_energy and not _siblings(a.state, a.covariance, b.state, b.covariance)
-    )
+    d = a.state[:3] - b.state[:3]
+    S = a.covariance[:3, :3] + b.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
+    return float(d @ np.linalg.solve(S, d)) > SEPARATION_GATE_CHI2
 
 
 def _drags_as_vehicle(m: Member) -> bool:
@@ -849,7 +842,8 @@ def _two_launches(t_a: float, s_a: float | None, t_b: float, s_b: float | None) 
     tracks of one flight with estimates of their own differed by at most 0.37 of their
     combined sigma (8 pairs; a piece the tracker saw separating takes its parent's); the
     flights of one salvo shared their errors (me5 #1's two SRBMs -28 s at 21 s sigma, #2's
-    three -8.7 to -9.9 s at 4 s). Gaps within the combined sigma are not told by time (me5 #1's 17.5 s)."""
+    three -8.7 to -9.9 s at 4 s). Gaps within the combined sigma are not told by time (me5
+    #1's 17.5 s)."""
     s = max(float(np.hypot(s_a or 0.0, s_b or 0.0)), LAUNCH_TIME_FLOOR_S)
     return abs(t_a - t_b) > s
 
