@@ -103,3 +103,17 @@ def test_two_launch_times_are_two_launches_beyond_their_combined_sigma():
     assert _two_launches(0.0, 6.0, 9.0, 6.0)
     assert not _two_launches(0.0, 1.0, 4.0, 1.0)  # the floor: 5 s
     assert _two_launches(0.0, None, 6.0, None)
+
+
+def test_two_reentry_vehicles_by_their_drag_are_two_vehicles(srbm):
+    """Launch times that do not tell (a second missile 5 s after the first, both estimates
+    alike): the two warheads share an event until their drag makes each a reentry vehicle at
+    19 to 1 (``piece_drag``); then the later leaves with its stage, the first's event keeps its
+    own payload, and neither warhead is typed a stage or debris at the end."""
+    ev = _salvo(srbm, (0.0, 5.0), lambda i, age: 6.0)
+    # the same launch-time estimate for both
+    assert ev.history["R1"][0] == ev.history["R0"][0]
+    e0, e1 = ev.event_of("R0"), ev.event_of("R1")
+    assert e0 is not e1 and "R1" not in e0.members and "R0" not in e1.members
+    assert e0.payload == "R0"
+    assert ev.of("R1")[1] not in ("spent_stage", "debris")
