@@ -350,9 +350,10 @@ class LaunchEvents:
             if a.launch_time is not None and _another_launch(a, ev):
                 out.append(k)
         ms = self.members_of(ev)
+        parted = {frozenset(sep[:2]) for sep in ev.separations}  # seen separating: one vehicle
         for i, m in enumerate(ms):
             for o in ms[i + 1 :] if not out else []:
-                if _two_vehicles(m, o):
+                if frozenset((m.track_id, o.track_id)) not in parted and _two_vehicles(m, o):
                     # The later of the two leaves, unless it is the event's payload.
                     out = [m.track_id if o.track_id == ev.payload else o.track_id]
                     break
