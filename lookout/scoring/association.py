@@ -16,7 +16,8 @@ previous instant costs ``switch_penalty_m`` less, so an assignment persists thro
 differences (as in the CLEAR-MOT metrics, a duplicate that comes slightly closer does not take
 the truth over) but moves when the other estimate is clearly closer. An estimate with no pair at
 the previous instant (a new track) has that advantage with the truth that gave most of the
-detections its track has taken so far (``provenance``, when the tracker's updates are known):
+detections its track has taken so far (``provenance``, when the tracker's updates are known),
+if no estimate held that truth at the previous instant:
 two objects closer than the track's own error (an IRBM's stage and warhead, 0.1-0.6 km apart and
 3 m/s, seen by one radar with a 2.5 km cross-range sigma) are otherwise told apart at a track's
 birth by a few metres of chance, and the pair is then kept for the whole flight.
@@ -248,9 +249,10 @@ def associate(
             # through small differences (a duplicate does not steal it) and hands it over when
             # clearly farther (an early mix-up between close objects is corrected as they part).
             kept = rid[s:e, None] == prev[elig][None, :]
-            # A new estimate (paired with nothing at the last instant): its detections' truth.
+            # A new estimate (paired with nothing at the last instant): its detections' truth,
+            # if no estimate held that truth at the last instant (a pair kept beats a newcomer).
             new = ~np.isin(rid[s:e], prev)
-            kept |= new[:, None] & (rprov[s:e, None] == elig[None, :])
+            kept |= new[:, None] & (rprov[s:e, None] == elig[None, :]) & (prev[elig] < 0)[None, :]
             kept &= d < cutoff_m
             a, b = linear_sum_assignment(np.minimum(d, cutoff_m) - switch_penalty_m * kept)
             ok = d[a, b] < cutoff_m
