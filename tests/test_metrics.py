@@ -297,3 +297,38 @@ def test_switch_penalty_holds_close_pairs_and_hands_over_far_ones():
         late = s.matches.t >= 200
         err = np.linalg.norm(s.matches.pos_err[late], axis=1)
         assert np.allclose(err, sep if switches == 0 else 0.0, atol=1e-3)
+
+
+def test_new_track_goes_to_the_truth_of_its_detections():
+    """Two objects closer than a track's error (an IRBM's stage and warhead): a track whose
+    detections all came from ``b`` but which sits a few metres nearer ``a`` is ``b``'s track, not
+    a coin toss kept for the whole flight; without its updates, position alone decides."""
+    a, b = arc("a"), arc("b", north_offset_m=200.0)
+    dets, labels = labelled([a, b])
+    n = a.t.size
+    t, ids, x = follow(a, 1)
+    x[:, :3] += 90.0 * (b.state_at(t)[:, :3] - x[:, :3]) / 200.0  # 90 m toward b: nearer a
+    reports = log(t, ids, x)
+    upd = log(t[:20], ids[:20], x[:20], detection_index=n + np.arange(20))  # b's detections
+    with_updates = score(output(reports, upd), [a, b], labels, detections=dets)
+    assert with_updates.per_truth["b"]["tracks"] == [1]
+    assert "a" not in with_updates.per_truth or not with_updates.per_truth["a"]["tracks"]
+    alone = score(output(reports), [a, b], labels, detections=dets)
+    assert alone.per_truth["a"]["tracks"] == [1]
+
+
+def test_track_provenance_running_majority_and_ties():
+    from lookout.scoring.association import counted_truths, track_provenance
+
+    a, b = arc("a"), arc("b", north_offset_m=200.0)
+    dets, labels = labelled([a, b])
+    n = a.t.size
+    truths = counted_truths([a, b], labels, dets)
+    # Track 5: a's detection at 0 s, b's at 1 s and 2 s; track 6: one false alarm only.
+    labels = list(labels) + [None]
+    di = [0, n + 1, n + 2, 2 * n]
+    upd = log([0.0, 1.0, 2.0, 0.5], [5, 5, 5, 6], np.zeros((4, 6)), detection_index=di)
+    t = np.array([-1.0, 0.0, 1.0, 2.0, 9.0, 3.0])
+    ids = np.array([5, 5, 5, 5, 5, 6])
+    prov = track_provenance(t, ids, upd, labels, truths)
+    assert prov.tolist() == [-1, 0, -1, 1, 1, -1]

@@ -200,10 +200,33 @@ def test_separation_moments_of_a_pair_far_below_its_staging_family_are_finite():
     from lookout.tracking.config import TrackerConfig
     from lookout.tracking.formations import SEPARATION_GRID_MPS, Formations
 
-    tracks = SimpleNamespace(ids=np.array([7]), twin=np.array([-1]))
+    tracks = SimpleNamespace(
+        ids=np.array([7]), twin=np.array([-1]), unseen_parting=np.zeros(1, bool)
+    )
     formations = Formations(TrackerConfig(), tracks)
     row = -0.5 * ((SEPARATION_GRID_MPS - 3.0) / 0.5) ** 2 - 5000.0
     formations._separation[7] = row
     mean, var = formations._separation_moments(np.array([0]))
     assert np.isfinite(mean).all() and np.isfinite(var).all()
     assert abs(mean[0] - 3.0) < 0.5
+
+
+def test_a_piece_next_to_a_track_never_seen_thrusting_is_ahead_or_behind_as_likely():
+    """The prior that a younger track's object is behind its parent's (90 %) holds when the
+    parent was on the stack as it parted; a parent first seen already coasting (a far radar
+    seeing the spent stage 22 s after burnout, world43 #2's IRBM) is on either piece, and the
+    warhead's detections ahead of it went to the stage's track while the warhead's track took
+    the stage's. Its younger's prior is even, as a pair born together's."""
+    from types import SimpleNamespace
+
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.formations import SEPARATION_GRID_MPS, Formations
+
+    tracks = SimpleNamespace(
+        ids=np.array([7, 8]), twin=np.array([-1, -1]), unseen_parting=np.array([False, True])
+    )
+    lp = Formations(TrackerConfig(), tracks)._separation_logp(np.array([0, 1]))
+    behind = SEPARATION_GRID_MPS > 0
+    share = np.exp(lp) / np.exp(lp).sum(axis=1, keepdims=True)
+    assert share[0, behind].sum() == pytest.approx(0.9)
+    assert share[1, behind].sum() == pytest.approx(0.5)

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from lookout.physics.trajectory import PHASE_NAMES
-from lookout.scoring.association import Association, associate, counted_truths
+from lookout.scoring.association import Association, associate, counted_truths, track_provenance
 from lookout.scoring.functions import (
     finite_or_none,
     gospa,
@@ -214,15 +214,18 @@ def score(
     rep = output.reports
     truths = counted_truths(trajectories, labels, detections, min_detections)
     conf = np.asarray(rep.confirmed, dtype=bool)
+    t = np.asarray(rep.t, dtype=float)[conf]
+    ids = np.asarray(rep.track_id, dtype=np.int64)[conf]
     a = associate(
-        np.asarray(rep.t, dtype=float)[conf],
-        np.asarray(rep.track_id, dtype=np.int64)[conf],
+        t,
+        ids,
         np.asarray(rep.x, dtype=float)[conf],
         np.asarray(rep.P, dtype=float)[conf],
         truths,
         cutoff_m=cutoff,
         switch_penalty_m=switch_penalty_m,
         period_s=report_period_s,
+        provenance=track_provenance(t, ids, output.updates, labels, truths),
     )
     return scores_of(a, output.updates, labels, pcrlb_results, gospa_c_m)
 

@@ -44,13 +44,14 @@ WAKE_ARRAYS = (
     "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update
-#: writes (``ids``, ``timeout``, ``parent``, ``twin``, ``born``, ``parted``, ``thrust_dir``), its
+#: writes (``ids``, ``timeout``, ``parent``, ``twin``, ``born``, ``parted``, ``thrust_dir``,
+#: ``unseen_parting``), its
 #: confirmation (only confirmed tracks are woken, and it is never taken back), and the coarse
 #: gate's extrapolation, found again from the restored estimate (``refresh_coarse``).
 #: ``WAKE_ARRAYS`` and ``WAKE_KEPT`` together are ``store.TRACK_ARRAYS``.
 WAKE_KEPT = (
-    "ids", "timeout", "parent", "twin", "born", "parted", "thrust_dir", "confirmed",
-    "cpos", "cvel", "cacc", "csig", "cdrag",
+    "ids", "timeout", "parent", "twin", "born", "parted", "thrust_dir", "unseen_parting",
+    "confirmed", "cpos", "cvel", "cacc", "csig", "cdrag",
 )  # fmt: skip
 #: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
 _PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost")

@@ -251,11 +251,12 @@ class Formations:
     def _separation_logp(self, young: np.ndarray) -> np.ndarray:
         """Log posteriors (k, G) of the separation speeds of tracks ``young`` (the prior,
         log-uniform in the speed, for a pair not seen yet; even in the sign for a pair born
-        together, ``_TWIN_PRIOR``)."""
+        together or next to a track never seen thrusting, ``_TWIN_PRIOR``)."""
         tracks = self.tracks
+        even = (tracks.twin[young] >= 0) | tracks.unseen_parting[young]
         rows = [
-            self._separation.get(int(i), _TWIN_PRIOR if tw >= 0 else _SEPARATION_PRIOR)
-            for i, tw in zip(tracks.ids[young].tolist(), tracks.twin[young].tolist(), strict=True)
+            self._separation.get(int(i), _TWIN_PRIOR if ev else _SEPARATION_PRIOR)
+            for i, ev in zip(tracks.ids[young].tolist(), even.tolist(), strict=True)
         ]
         return np.stack(rows) if rows else np.zeros((0, SEPARATION_GRID_MPS.size))
 

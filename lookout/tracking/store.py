@@ -18,6 +18,7 @@ TRACK_ARRAYS = (
     "xm", "Pm", "mu", "t", "t_base", "ids", "hits", "llr", "confirmed", "timeout",
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "twin", "born", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
+    "unseen_parting",
     "pd_t", "pd_run",
     "pd_cost",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
@@ -83,6 +84,10 @@ class TrackStore:
         self.parted = np.zeros(cap)
         # Last update (s) at which each track was more likely thrusting than not (-inf: never).
         self.boosted = np.zeros(cap)
+        # A track born next to one never seen thrusting: that one was first seen already
+        # coasting, on either piece, so which of the two is ahead is not known
+        # (``Formations._separation_logp``).
+        self.unseen_parting = np.zeros(cap, dtype=bool)
         # When its object was first seen thrusting (s; +inf: never), for how long it may go on
         # (``mixing.burnout_probability``); a track born next to a thrusting one inherits it.
         self.thrust_t0 = np.zeros(cap)
@@ -147,6 +152,7 @@ class TrackStore:
         self.ir_t2[s] = -math.inf
         self.ir_sensor2[s] = -1
         self.parted[s] = t
+        self.unseen_parting[s] = False
         self.thrust_dir[s] = 0.0
         self.boosted[s] = np.where(mu[:, BOOST] >= 0.5, t, -math.inf)
         self.thrust_t0[s] = np.where(mu[:, BOOST] >= 0.5, t, math.inf)

@@ -736,6 +736,10 @@ class Tracker:
             last = tracks.boosted[pi]
             recent = scan.t - last <= self.config.separation_lookback_s
             tracks.parted[born[recent]] = last[recent]
+            # One never seen thrusting was first seen after the pieces parted, on either: the
+            # order's prior is even, as a pair born together's (world43 #2's IRBM: the stage's
+            # track, started 22 s after burnout, took the warhead's detections ahead of it).
+            tracks.unseen_parting[born] = ~np.isfinite(last)
             # The thrusting one's axis at the parting, while its thrust estimate still holds
             # the stage that burnt out (``Formations.order_siblings``).
             thrusting = recent & (tracks.mu[pi, BOOST] >= 0.5)
