@@ -19,7 +19,7 @@ from lookout.assess import (
 )
 from lookout.assess.assessment import cross_track_sigma
 from lookout.flight import Launch, fly
-from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.geodesy import ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef
 from lookout.physics.vehicles import catalogue, vehicle
 
 # Guidance solved once with lookout.flight.plan (site, aim, vehicle in the comments) and frozen
@@ -1031,3 +1031,46 @@ def test_a_stage_joined_by_its_launch_point_falls_as_a_stage_may():
     for k, kind in zip("1234", ("payload", "spent_stage", "debris", "unknown"), strict=True):
         ev.members[k] = Member(k, "E1", 0.0, "launch_point", object_type=kind)
     assert [ev.parted_stage(k) for k in "12345"] == [False, True, True, False, False]
+
+
+def _state(lat_deg, lon_deg, alt_m, v_enu):
+    """ECEF state at a geodetic point with an (east, north, up) velocity (m/s)."""
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    pos = geodetic_to_ecef(lat, lon, alt_m)
+    return np.concatenate([pos, np.asarray(v_enu, dtype=float) @ enu_basis(lat, lon)])
+
+
+def test_sigma_points_under_the_ground_came_down_before_not_never():
+    """A track 2 km up, falling, with 3 km of position sigma: sigma points 8 km out start
+    under the ground. Those came down already (their path back crosses the surface), not
+    never: flown on, they stayed buried (NaN), the prediction was incomplete and its mean
+    lost one side of each of their pairs."""
+    t = 100.0
+    x = _state(40.0, 30.0, 2e3, [500.0, 0.0, -2000.0])
+    P = np.diag([3e3**2] * 3 + [10.0**2] * 3)
+    b = predict_impacts(np.array([t]), x[None], P[None])
+    assert b.complete.all() and b.down[0] == 1.0
+    # Falling 2 km at 2 km/s: down a second from now, give or take the drag.
+    assert abs(b.t[0] - (t + 1.0)) < 2.0, b.t[0] - t
+    assert b.t_sigma[0] < 5.0, b.t_sigma
+
+
+def test_a_sigma_point_that_never_comes_down_takes_its_mirror_with_it():
+    """3 km/s of velocity sigma along the velocity of a mid-course track: its + point leaves
+    (13 km/s), its - point flies backwards and comes down thousands of km away. The prediction
+    over the points that came down keeps the mean of the track with that direction known
+    (the pair's weight on the centre), is marked incomplete, and says how much came down;
+    renormalising over the survivors had moved it a fourteenth of the way to the - point."""
+    t = 500.0
+    x = _state(40.0, 30.0, 500e3, [5000.0, 0.0, 1000.0])
+    u = x[3:] / np.linalg.norm(x[3:])
+    P0 = np.diag([100.0**2] * 3 + [1.0**2] * 3)
+    P1 = P0.copy()
+    P1[3:, 3:] += 3000.0**2 * np.outer(u, u)
+    b0 = predict_impacts(np.array([t]), x[None], P0[None])
+    b1 = predict_impacts(np.array([t]), x[None], P1[None])
+    assert b0.complete[0] and not b1.complete[0]
+    assert b1.down[0] == pytest.approx(13 / 14)
+    dist, _ = geodesic_inverse(b0.lat, b0.lon, b1.lat, b1.lon)
+    assert dist[0] < 1e3, dist
+    assert abs(b1.t[0] - b0.t[0]) < 5.0

@@ -154,6 +154,9 @@ class Assessment:
     impact_time_sigma: float | None = None
     impact_ellipse: Ellipse | None = None
     impact_complete: bool = True
+    #: Unscented weight of the sigma points that came down (``ImpactBatch.down``): below 1,
+    #: the prediction is over those only, the rest stated here, not guessed.
+    impact_down_weight: float = 1.0
     apogee_m: float | None = None
     apogee_observed: bool = False
     range_m: float | None = None
@@ -214,6 +217,7 @@ class Assessment:
                 "time_sigma_s": self.impact_time_sigma,
                 "ellipse": self.impact_ellipse.to_dict() if self.impact_ellipse else None,
                 "complete": self.impact_complete,
+                "down_weight": self.impact_down_weight,
                 "area": self.impact_area.to_dict() if self.impact_area else None,
                 "areas": [a.to_dict() | {"share": p} for a, p in self.impact_areas],
             }
@@ -502,6 +506,7 @@ class Assessor:
                 a.impact_time_sigma = float(impacts.t_sigma[k])
                 a.impact_ellipse = impacts.ellipse(k)
                 a.impact_complete = bool(impacts.complete[k])
+                a.impact_down_weight = float(impacts.down[k])
                 if not coasting[i]:  # the instantaneous impact point's, a point not a claim
                     a.impact_area = self.outlines.area_at(a.impact_lat, a.impact_lon)
                 nominal = impacts.nominal[k]

@@ -165,7 +165,8 @@ class ImpactBatch:
 
     ``lat``, ``lon`` (rad), ``t`` (s) and ``t_sigma`` (s) are (N,); ``cov_en`` (N, 2, 2) in m^2;
     ``complete`` (N,) is False where some sigma points did not come down within
-    ``MAX_COAST_S``; ``nominal`` holds each track's nominal (centre sigma point) trajectory.
+    ``MAX_COAST_S`` (``down``: the weight of those that did); ``nominal`` holds each track's
+    nominal (centre sigma point) trajectory.
     """
 
     lat: np.ndarray
@@ -178,6 +179,13 @@ class ImpactBatch:
     #: Reach impacts of a lifting body (``lookout.assess.footprint.reach_impacts``): latitude,
     #: longitude (rad) and time (s), each (N, 4), NaN where not flown; None: none flown.
     reach: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Unscented weight (N,) of the sigma points that came down, 1 where all did (``complete``);
+    #: not a probability, the share of the points standing for the Gaussian that came down.
+    down: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.down is None:
+            self.down = np.where(self.complete, 1.0, np.nan)
 
     def take(self, idx) -> ImpactBatch:
         """The predictions of tracks ``idx`` (an index array), as a batch of their own."""
@@ -191,6 +199,7 @@ class ImpactBatch:
             self.complete[idx],
             [self.nominal[i] for i in idx.tolist()],
             None if self.reach is None else tuple(r[idx] for r in self.reach),
+            self.down[idx],
         )
 
     def put(self, idx, other: ImpactBatch) -> None:
@@ -203,6 +212,7 @@ class ImpactBatch:
             other.cov_en,
             other.complete,
         )
+        self.down[idx] = other.down
         for k, i in enumerate(idx.tolist()):
             self.nominal[i] = other.nominal[k]
         if self.reach is not None:
@@ -235,7 +245,8 @@ class ImpactBatch:
         cov[nan] = np.nan
         pairs = zip(self.nominal, other.nominal, w_all, strict=True)
         nominal = [o if wi > 0.5 else s for s, o, wi in pairs]
-        return ImpactBatch(lat, lon, t, ts, cov, self.complete & other.complete, nominal)
+        down = (1.0 - w_all) * self.down + w_all * other.down
+        return ImpactBatch(lat, lon, t, ts, cov, self.complete & other.complete, nominal, down=down)
 
     def ellipse(self, i: int) -> Ellipse | None:
         if not np.isfinite(self.lat[i]):
@@ -270,11 +281,20 @@ def predict_impacts(
         np.repeat(t + MAX_COAST_S, n_sig),
         record=np.arange(n_trk) * n_sig,
     )
-    imp_t = flown.t.reshape(n_trk, n_sig)
-    imp_pos = flown.pos.reshape(n_trk, n_sig, 3)
+    imp_t = flown.t.reshape(n_trk, n_sig).copy()
+    imp_pos = flown.pos.reshape(n_trk, n_sig, 3).copy()
+    past = _came_down_before(pts[..., :6].reshape(-1, 6), np.repeat(t, n_sig))
+    if past is not None:
+        sel, t_past, pos_past = past
+        imp_t.reshape(-1)[sel] = t_past
+        imp_pos.reshape(-1, 3)[sel] = pos_past
     lat_s, lon_s, _ = ecef_to_geodetic(imp_pos)
     ok = np.isfinite(imp_t)
     complete = ok.all(axis=1)
+    # A sigma point that does not come down (still up at the horizon, or under the ground,
+    # climbing, without the energy ever to surface) takes its mirror image with it: their
+    # weight goes to the centre (``_pair_weights``).
+    w_eff = _pair_weights(ok, w)
     out_lat = np.full(n_trk, np.nan)
     out_lon = np.full(n_trk, np.nan)
     out_t = np.full(n_trk, np.nan)
@@ -290,8 +310,7 @@ def predict_impacts(
             lat_s[idx], lon_s[idx],
         )  # fmt: skip
         d = np.stack([dist * np.sin(az), dist * np.cos(az)], axis=-1)  # (k, n_sig, 2) E, N
-        ww = np.where(ok[idx], w, 0.0)
-        ww = ww / ww.sum(axis=1, keepdims=True)
+        ww = w_eff[idx]
         d = np.where(ok[idx][..., None], d, 0.0)
         m = einsum("ks,ksi->ki", ww, d)
         dd = d - m[:, None, :]
@@ -303,4 +322,56 @@ def predict_impacts(
         shift = np.hypot(m[:, 0], m[:, 1])
         la, lo = geodesic_direct(lat0[:, 0], lon0[:, 0], np.arctan2(m[:, 0], m[:, 1]), shift)
         out_lat[idx], out_lon[idx] = la, lo
-    return ImpactBatch(out_lat, out_lon, out_t, out_ts, out_cov, complete, nominal)
+    down = np.where(ok, w, 0.0).sum(axis=1) / w.sum()
+    return ImpactBatch(out_lat, out_lon, out_t, out_ts, out_cov, complete, nominal, down=down)
+
+
+def _pair_weights(ok: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The unscented weights (N, 2n+1) over the points that came down (``ok``, (N, 2n+1)).
+
+    A symmetric pair j (points 1 + j and 1 + n + j of ``sigma_points``: m +- sqrt(n) c_j)
+    flown through g gives, for g quadratic along c_j, (g(m + sqrt(n) c_j) + g(m - sqrt(n)
+    c_j)) / 2 = g(m) + n g''_j / 2, so each pair's weight 1/n (1/(2n) per point) adds
+    g(m) + g''_j / 2, and over the n pairs the mean's second-order term is exact. With one of
+    the pair lost, the other alone carries a first-order term sqrt(n) g'_j that its mirror
+    would have cancelled: renormalising the weights over the points left moved the mean
+    sqrt(n) sigma along c_j's image, divided by the count (gen-world-43-05's ICBM-1, 1.8 s
+    before its impact: a point under the ground dropped, its mirror's impact 1,000 km away
+    kept). Both are dropped and their weight put on the centre, g(m): the mean is then exact to
+    second order along the directions left, without the lost one's curvature, and their
+    spread without its variance: the prediction is marked incomplete (``complete``), with the
+    weight that came down (``down``). Without the centre down, no weights (the caller's NaN).
+    """
+    n_sig = w.size
+    n = (n_sig - 1) // 2
+    pair_ok = ok[:, 1 : n + 1] & ok[:, n + 1 :]
+    ww = np.zeros(ok.shape)
+    ww[:, 1 : n + 1] = np.where(pair_ok, w[1 : n + 1], 0.0)
+    ww[:, n + 1 :] = np.where(pair_ok, w[n + 1 :], 0.0)
+    ww[:, 0] = w.sum() - ww.sum(axis=1)
+    ww[~ok[:, 0]] = 0.0
+    return ww / w.sum()
+
+
+def _came_down_before(state: np.ndarray, t: np.ndarray):
+    """Points (M, 6) ECEF at times ``t`` (M,) under the ground and going down: each came down
+    before ``t``, where its path back crosses the surface (a Gaussian's mass under the ground
+    is of flights already down, not of flights that never will: ``coast_to_ground`` ends them
+    buried, NaN). The path back is straight (Newton on the geodetic altitude along it, three
+    steps): over the tau = h / v_up (a few seconds for a sigma point of a track near the
+    ground) gravity bends it by g tau^2 / 2 (50 m at 3 s), under the spread that put it there.
+    Returns the selected indices, their impact times and positions, or None."""
+    from lookout.geodesy import enu_basis, geodetic_altitude
+
+    lat, lon, alt = ecef_to_geodetic(state[:, :3])
+    up = enu_basis(lat, lon)[:, 2]
+    v_up = einsum("ij,ij->i", up, state[:, 3:])
+    sel = np.flatnonzero((alt < 0.0) & (v_up < 0.0))
+    if sel.size == 0:
+        return None
+    p, v, vu = state[sel, :3], state[sel, 3:], v_up[sel]
+    tau = alt[sel] / vu  # > 0: how long ago it crossed
+    for _ in range(3):
+        h = geodetic_altitude(p - v * tau[:, None])
+        tau = tau + h / vu
+    return sel, t[sel] - tau, p - v * tau[:, None]

@@ -221,6 +221,7 @@ def _impacts_of_rows(rep, rows: np.ndarray, prior, progress, chunk: int = 400) -
     lat, lon, t_imp, t_sig = (np.full(n, np.nan) for _ in range(4))
     cov = np.full((n, 2, 2), np.nan)
     complete = np.zeros(n, dtype=bool)
+    down = np.full(n, np.nan)
     nominal: list = [None] * n
     orbital, _ = orbits(rep.x[rows])
     orbital &= rep.boost_prob[rows] < BOOST_THRESHOLD
@@ -230,13 +231,13 @@ def _impacts_of_rows(rep, rows: np.ndarray, prior, progress, chunk: int = 400) -
         r = rows[sel]
         b = predict_impacts(rep.t[r], rep.x[r], rep.P[r], prior)
         lat[sel], lon[sel], t_imp[sel], t_sig[sel] = b.lat, b.lon, b.t, b.t_sigma
-        cov[sel], complete[sel] = b.cov_en, b.complete
+        cov[sel], complete[sel], down[sel] = b.cov_en, b.complete, b.down
         for j, k in enumerate(sel.tolist()):
             nominal[k] = b.nominal[j]
         if progress:
             progress("predict impacts", min(start + chunk, fly.size), fly.size)
     reach = _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk // 4)
-    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal, reach)
+    return ImpactBatch(lat, lon, t_imp, t_sig, cov, complete, nominal, reach, down)
 
 
 def _reach_of_rows(rep, rows, fly, lat, nominal, prior, progress, chunk):
