@@ -116,3 +116,71 @@ def test_two_reentry_vehicles_by_their_drag_are_two_vehicles(srbm):
     assert e0 is not e1 and "R1" not in e0.members and "R0" not in e1.members
     assert e0.payload == "R0"
     assert ev.of("R1")[1] not in ("spent_stage", "debris")
+
+
+def _unplaced_stage_run(srbm, stage_from, launch_from, t_end):
+    """R0 (the reentry vehicle, its launch point known) assessed every 5 s from 10 s after
+    burnout; its stage S0 first tracked ``stage_from`` s after burnout, already far behind (no
+    separation seen), with no launch point before ``launch_from`` s after burnout (its first
+    coast states flown back too vaguely, ``launch_from_coast``). Returns the events and S0's
+    event id at each instant."""
+    rv, stage = srbm
+    t_b = rv.event("burnout").t
+    ev = LaunchEvents()
+    seen = []
+    for t in np.arange(np.ceil(t_b) + 10.0, t_b + t_end, 5.0):
+        now = [_assessment("R0", t, rv.state_at(t), BIAS_S, 6.0)]
+        if t >= t_b + stage_from:
+            s = _assessment("S0", t, stage.state_at(t), BIAS_S, 6.0)
+            if t < t_b + launch_from:
+                s.launch_lat = s.launch_lon = s.launch_ellipse = None
+                s.launch_time = s.launch_time_sigma = s.launch_method = None
+            now.append(s)
+        ev.update(float(t), now)
+        if t >= t_b + stage_from:
+            seen.append((float(t - t_b), ev.of("S0")[0], len(ev.events)))
+    return ev, seen
+
+
+def test_a_piece_first_assessed_without_a_launch_point_starts_no_event_of_its_own(srbm):
+    """irbm-kapustin-yar-dnipro: the first stage's track, born at 390 s far behind the others
+    (no separation seen) and assessed first without a launch point, started an event E2 of its
+    own; 5 s later it had one and joined E1. For that one assessment one launch was two events
+    on the wire (issue 13). A piece with nothing to group it by waits ungrouped: it is never in
+    an event other than its launch's."""
+    ev, seen = _unplaced_stage_run(srbm, stage_from=20.0, launch_from=30.0, t_end=120.0)
+    e = ev.event_of("R0").event_id
+    assert {eid for _, eid, _ in seen} <= {None, e}, seen
+    assert all(n == 1 for _, _, n in seen), seen
+    assert seen[-1][1] == e and ev.event_of("R0").members == ["R0", "S0"]
+
+
+def test_a_track_that_never_gets_a_launch_point_gets_an_event_once_none_can_come(srbm):
+    """The wait is bounded: a track still without a launch point when the assessor takes no
+    more coast states to fly back (``COAST_LAUNCH_WINDOW_S`` after it was first seen) starts
+    an event of its own, dated from its first sighting, not lost to the picture."""
+    from lookout.assess.assessment import COAST_LAUNCH_WINDOW_S
+
+    ev, seen = _unplaced_stage_run(srbm, stage_from=20.0, launch_from=1e9, t_end=150.0)
+    t0 = seen[0][0]
+    waiting = [eid for t, eid, _ in seen if t - t0 < COAST_LAUNCH_WINDOW_S - 1.0]
+    after = [eid for t, eid, _ in seen if t - t0 > COAST_LAUNCH_WINDOW_S + 1.0]
+    assert set(waiting) == {None} and after and None not in after
+    own = ev.event_of("S0")
+    assert own is not ev.event_of("R0") and own.members == ["S0"]
+    assert own.t_first == pytest.approx(t0 + srbm[0].event("burnout").t)
+
+
+def test_a_stage_far_behind_with_less_energy_joins_its_launch_s_event(srbm):
+    """mrbm-houthi-ben-gurion: the first stage's track, born at 250 s 154 km behind its vehicle
+    with a launch point in the event's gates, made an event of its own: far from a live member
+    "of the same energy", 1.0 MJ/kg to 7.8 of what the burns gave, within 15 % of the whole
+    (-55 against -62 MJ/kg). Energies are compared as what the burns gave: a stage far behind
+    with less of it joins its launch's event."""
+    ev, seen = _unplaced_stage_run(srbm, stage_from=80.0, launch_from=80.0, t_end=150.0)
+    rv, stage = srbm
+    t = seen[0][0] + rv.event("burnout").t
+    assert np.linalg.norm(rv.state_at(t)[:3] - stage.state_at(t)[:3]) > 50e3
+    e = ev.event_of("R0").event_id
+    assert {eid for _, eid, _ in seen} == {e}, seen
+    assert ev.event_of("R0").members == ["R0", "S0"]

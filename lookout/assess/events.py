@@ -10,8 +10,12 @@ People are warned about a launch, not about each piece of it. At every assessmen
   time* it shares (a 99.9 % gate on the launch ellipses; launch times within their combined
   sigma, ``_two_launches``: a salvo's missiles from one site share its launch point, not its
   launch time). Two tracks boosting at the same instant, apart, are two vehicles: a boosting
-  newcomer never joins an event that has a booster of its own elsewhere. Otherwise it starts
-  an event of its own.
+  newcomer never joins an event that has a booster of its own elsewhere. A newcomer with
+  neither a launch point nor a member it was seen separating from waits ungrouped (no event)
+  until it has one, at most ``COAST_LAUNCH_WINDOW_S`` after it was first seen (the assessor
+  flies no later coast state back: none will come); otherwise it would start an event for
+  an assessment or two and join its launch's (one launch, two events on the wire). Then, or
+  with a launch point no event shares, it starts an event of its own.
 - **splits** an event that holds another launch (``_split``): a member whose own launch point
   or time its event's no longer is (either known better since it joined), or one of two
   reentry vehicles by their drag, apart (``_two_vehicles``), leaves with
@@ -59,11 +63,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit, ndtr
 
-from lookout.assess.assessment import Assessment
+from lookout.assess.assessment import COAST_LAUNCH_WINDOW_S, Assessment
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
 from lookout.assess.piece_drag import log_likelihood_ratio
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, ecef_to_geodetic, enu_basis
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_MEAN, ecef_to_geodetic, enu_basis
 
 if TYPE_CHECKING:
     from lookout.assess.notices import Announcement
@@ -205,6 +209,7 @@ class LaunchEvents:
         self.events: dict[str, LaunchEvent] = {}
         self.members: dict[str, Member] = {}
         self._launch: dict[str, Assessment] = {}  # track id -> its latest assessment with a launch
+        self._unplaced: dict[str, float] = {}  # track id -> first seen, while it waits ungrouped
         self._next = 1
         # Partners' pre-launch notifications (``announce``), by (partner, notice id).
         self.announcements: dict[tuple[str, str], Announcement] = {}
@@ -261,11 +266,20 @@ class LaunchEvents:
             if not m.placed and a.launch_lat is not None:
                 self._regroup(m, a)
         for a, e in new:
-            m = self._join(a)
+            parent = self._separated_from(a)
+            t0 = self._unplaced.setdefault(a.track_id, a.t)
+            if parent is None and a.launch_lat is None and a.t - t0 < COAST_LAUNCH_WINDOW_S:
+                continue  # nothing yet to group it by: it waits ungrouped (module doc)
+            del self._unplaced[a.track_id]
+            m = self._join(a, parent)
+            if m.how == "first":
+                self.events[m.event_id].t_first = min(self.events[m.event_id].t_first, t0)
             self._remember(m, a, e)
             # Its launch point is its event's at once: a piece born at the same instant joins.
             self._launch_estimate(self.events[m.event_id])
-        touched = {self.members[a.track_id].event_id for a in assessments}
+        touched = {
+            self.members[a.track_id].event_id for a in assessments if a.track_id in self.members
+        }
         for eid in sorted(touched, key=lambda k: int(k[1:])):
             touched |= self._split(self.events[eid])
         out = []
@@ -309,8 +323,7 @@ class LaunchEvents:
         if a.vehicle_class is not None:
             m.vehicle_class = a.vehicle_class
 
-    def _join(self, a: Assessment) -> Member:
-        parent = self._separated_from(a)
+    def _join(self, a: Assessment, parent: Member | None) -> Member:
         if parent is not None:
             ev = self.events[parent.event_id]
             ev.separations.append((parent.track_id, a.track_id, a.t))
@@ -488,7 +501,8 @@ class LaunchEvents:
     def _another_vehicle(self, a: Assessment, ev: LaunchEvent) -> bool:
         """Whether ``a`` is surely not a piece of ``ev``'s launch: it burns while one of the
         event's members burns elsewhere, or it coasts far from a live member of the same
-        energy (a stage has less; the last stage is near its payload), or at a velocity no
+        energy (a stage has less; the last stage is near its payload; energies compared as
+        what the burns gave, ``ENERGY_GAP`` of the larger), or at a velocity no
         separation gives (``SIBLING_SPREAD_MPS``: a salvo's missiles fired seconds apart
         from one site share its launch point within its uncertainty; me5-02's SRBM-3, 14 s
         after SRBM-2, was typed SRBM-2's spent stage in 0.92 of its assessments)."""
@@ -501,7 +515,12 @@ class LaunchEvents:
                 return True
             far = np.linalg.norm(m.state[:3] - a.state[:3]) > DISTINCT_VEHICLE_M
             far = far or not _siblings(m.state, m.covariance, a.state, a.covariance)
-            same_energy = abs(m.energy - e_a) <= ENERGY_GAP * max(abs(m.energy), 1.0)
+            # Of the energy the burns gave (above a body at rest on the ground, -GM/R): of the
+            # whole, 15 % is 9.4 MJ/kg, more than any MRBM's burns give, and every two
+            # sub-orbital pieces were "the same" (mrbm-houthi-ben-gurion's first stage, 154 km
+            # behind at 250 s with 1.0 MJ/kg to its vehicle's 7.8, made an event of its own).
+            given = max(m.energy, e_a) + GM_EARTH / R_MEAN
+            same_energy = abs(m.energy - e_a) <= ENERGY_GAP * max(given, 1.0)
             if a.phase != "boost" and not m.boosting and far and same_energy:
                 return True
         return False
