@@ -425,8 +425,13 @@ class Formations:
         # ``cso_max_dv_mps`` (in any direction, per axis a third of its square), so that the
         # pair's shared detections are ordered from the first (the GNN hands them out by
         # chance, radar by radar: a track with one object's ranges from one radar and the
-        # other's from the next sits between them, issue 13).
-        twin = ~near & _twins(tracks, cand[ia[r_]], cand[ia[c_]])
+        # other's from the next sits between them, issue 13). The same for a piece born next
+        # to the other (``parent``) while that one is still taken as thrusting: its velocity is
+        # the thrust model's and the young piece's is its first detections', their difference
+        # noise of hundreds of m/s (irbm-kapustin-yar-dnipro, radars only: the warhead's and
+        # its stage's tracks 120-470 m/s apart for 20 s after the parting, never ordered, the
+        # stack's track ending on the stage; with infrared telling the burnout, under 100).
+        twin = ~near & (_twins(tracks, cand[ia[r_]], cand[ia[c_]]) | kin[r_, c_])
         if twin.any():
             kt = np.flatnonzero(twin)
             Sv = P[ia[r_[kt]], 3:6, 3:6] + P[ia[c_[kt]], 3:6, 3:6]
