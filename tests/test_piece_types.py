@@ -46,6 +46,24 @@ def _assessment_at(track_id, t, x, launch: bool, site) -> Assessment:
     return a
 
 
+def _pair_over(rv, stage, times, births, site):
+    """A reentry vehicle R and its stage S assessed at ``times`` from their ``births`` (each
+    with no launch point at its first assessment): the events, and each piece's stage
+    probability at each of its assessments."""
+    ev = LaunchEvents()
+    p_stage: dict[str, list[float]] = {"R": [], "S": []}
+    for t in times:
+        now = [
+            _assessment_at(k, t, tr.state_at(t), launch=t > births[k], site=site)
+            for k, tr in (("R", rv), ("S", stage))
+            if t >= births[k]
+        ]
+        ev.update(float(t), now)
+        for a in now:
+            p_stage[a.track_id].append(ev.stage_probability(a.track_id))
+    return ev, p_stage
+
+
 def test_pieces_first_seen_parted_share_an_event_and_the_trailing_one_is_the_stage(srbm):
     """me5-00: the SRBM's reentry vehicle and its stage, first seen 85 s after launch already
     parted, each with no launch point at its first assessment, each made an event of its own
@@ -54,18 +72,8 @@ def test_pieces_first_seen_parted_share_an_event_and_the_trailing_one_is_the_sta
     assessment; the trailing piece is the stage, with a probability above one half once the
     order shows, and the vehicle never gets one above one half."""
     rv, stage = srbm
-    ev = LaunchEvents()
     births = {"R": 85.0, "S": 95.0}
-    p_stage: dict[str, list[float]] = {"R": [], "S": []}
-    for t in np.arange(85.0, 300.0, 5.0):
-        now = [
-            _assessment(k, t, tr.state_at(t), launch=t > births[k])
-            for k, tr in (("R", rv), ("S", stage))
-            if t >= births[k]
-        ]
-        ev.update(float(t), now)
-        for a in now:
-            p_stage[a.track_id].append(ev.stage_probability(a.track_id))
+    ev, p_stage = _pair_over(rv, stage, np.arange(85.0, 300.0, 5.0), births, SITE)
     assert ev.of("R")[0] == ev.of("S")[0]
     assert ev.of("S")[1] == "spent_stage" and ev.of("R")[1] == "payload"
     assert max(p_stage["R"]) <= 0.5
@@ -258,18 +266,9 @@ def test_a_stage_the_air_parted_from_its_reentry_vehicle_shares_its_event_and_is
 
     t0 = next(t for t in np.arange(stage.t[0], stage.t[-1], 5.0)
               if ecef_to_geodetic(stage.state_at(t)[:3])[2] > 100e3)  # fmt: skip
-    ev = LaunchEvents()
-    p_stage: dict[str, list[float]] = {"R": [], "S": []}
     births = {"R": t0 - 10.0, "S": t0}
-    for t in np.arange(t0 - 10.0, t0 + 200.0, 5.0):
-        now = [
-            _assessment_at(k, t, tr.state_at(t), launch=t > births[k], site=LOFTED_SITE)
-            for k, tr in (("R", rv), ("S", stage))
-            if t >= births[k]
-        ]
-        ev.update(float(t), now)
-        for a in now:
-            p_stage[a.track_id].append(ev.stage_probability(a.track_id))
+    ev, p_stage = _pair_over(rv, stage, np.arange(t0 - 10.0, t0 + 200.0, 5.0), births,
+                             LOFTED_SITE)  # fmt: skip
     assert ev.of("R")[0] == ev.of("S")[0]
     assert ev.of("S")[1] in ("spent_stage", "debris")
     assert p_stage["S"][-1] > 0.5
