@@ -247,6 +247,17 @@ def _grow_samples(st, sx, sr, need):
 
 
 @numba.njit(cache=True)
+def _record_sample(st, sx, sr, ns, t, x, row):
+    """Row ``row``'s state ``x`` at ``t`` appended as sample ``ns`` (the arrays grown as
+    needed): the arrays and the new count."""
+    st, sx, sr = _grow_samples(st, sx, sr, ns + 1)
+    st[ns] = t
+    sx[ns] = x
+    sr[ns] = row
+    return st, sx, sr, ns + 1
+
+
+@numba.njit(cache=True)
 def fly(t0, state0, mass, table, t_stop, record, c):
     """Fly N coasting bodies to the ground or to their stop time: ``propagate``'s loop for
     one ballistic segment (mass per area ``mass`` (N,) kg/m², drag table index ``table`` (N,),
@@ -290,11 +301,7 @@ def fly(t0, state0, mass, table, t_stop, record, c):
         rec = record[i]
         m_i, tb = mass[i], table[i]
         if rec:
-            st, sx, sr = _grow_samples(st, sx, sr, ns + 1)
-            st[ns] = t
-            sx[ns] = s
-            sr[ns] = i
-            ns += 1
+            st, sx, sr, ns = _record_sample(st, sx, sr, ns, t, s, i)
         while active:
             # propagate's step choice (compiled._step_sizes, coasting).
             px, py, pz, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
@@ -374,11 +381,7 @@ def fly(t0, state0, mass, table, t_stop, record, c):
                 if energy + _effective_potential(s[0], s[1], s[2]) < surface_min:
                     active = False
             if rec:
-                st, sx, sr = _grow_samples(st, sx, sr, ns + 1)
-                st[ns] = t
-                sx[ns] = s
-                sr[ns] = i
-                ns += 1
+                st, sx, sr, ns = _record_sample(st, sx, sr, ns, t, s, i)
     return impacts, st[:ns], sx[:ns], sr[:ns], ev_row[:ne], ev_code[:ne], ev_x[:ne]
 
 
