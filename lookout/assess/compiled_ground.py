@@ -144,7 +144,7 @@ def _coast_acc(px, py, pz, vx, vy, vz, alt0, mass, table, out):
 
 
 @numba.njit(cache=True)
-def _rk4(t0, s, h, alt, mass, table, a1, a2, a3, a4, out):
+def _rk4(s, h, alt, mass, table, a1, a2, a3, a4, out):
     """One RK4 step of ``h`` from state ``s`` (6,) into ``out`` (6,) (``compiled._rk4``)."""
     p0x, p0y, p0z, v0x, v0y, v0z = s[0], s[1], s[2], s[3], s[4], s[5]
     alt0 = alt - _radial_height(p0x, p0y, p0z)
@@ -326,7 +326,7 @@ def fly(t0, state0, mass, table, t_stop, record, c):
             hits_stop = t_stop[i] - t <= h
             if hits_stop:
                 h = t_stop[i] - t
-            _rk4(t, s, h, alt, m_i, tb, a1, a2, a3, a4, s1)
+            _rk4(s, h, alt, m_i, tb, a1, a2, a3, a4, s1)
             new_t = t + h
             new_alt = _altitude_below(s1[0], s1[1], s1[2])
             r1 = math.sqrt(s1[0] * s1[0] + s1[1] * s1[1] + s1[2] * s1[2])
