@@ -333,7 +333,8 @@ class Formations:
 
     def commit(self, f: Formation, t: float, x_new: np.ndarray, mu: np.ndarray) -> None:
         """Keep the updated relative state of the tracks of ``f`` (``update_formation``'s per
-        mode, moment-matched over the modes' probabilities ``mu`` (na, NMODE); ``x_new`` (na,
+        mode, moment-matched over the modes' probabilities ``mu`` (na, NMODE) of the modes it
+        is carried with, ``f.carried``: not the seeds, ``_carried_modes``; ``x_new`` (na,
         NMODE, NX) the modes' updates), with the coast mode's state it is propagated from."""
         if f.rel is None or f.rel.size == 0:
             return
