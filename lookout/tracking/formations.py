@@ -25,7 +25,7 @@ from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.lse import logsumexp
-from lookout.tracking.mixing import BOOST, COAST, NMODE
+from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
 from lookout.tracking.motion import (
     KAPPA,
     KAPPA_UNIT,
@@ -155,6 +155,8 @@ class Formation:
     C_m: np.ndarray | None = None
     rel_partner: np.ndarray | None = None
     sink: object = None
+    #: (k, NMODE) the modes each track's relative state is carried with (``_carried_modes``).
+    carried: np.ndarray | None = None
 
 
 def _mean_thrust(tracks, idx: np.ndarray) -> np.ndarray:
@@ -331,11 +333,12 @@ class Formations:
 
     def commit(self, f: Formation, t: float, x_new: np.ndarray, mu: np.ndarray) -> None:
         """Keep the updated relative state of the tracks of ``f`` (``update_formation``'s per
-        mode, moment-matched over the modes' probabilities ``mu`` (na, NMODE); ``x_new`` (na,
+        mode, moment-matched over the modes' probabilities ``mu`` (na, NMODE) of the modes it
+        is carried with, ``f.carried``: not the seeds, ``_carried_modes``; ``x_new`` (na,
         NMODE, NX) the modes' updates), with the coast mode's state it is propagated from."""
         if f.rel is None or f.rel.size == 0:
             return
-        xm, w = x_new[f.rel], mu[f.rel]
+        xm, w = x_new[f.rel], _carried_weights(mu[f.rel], f.carried)
         xbar = einsum("kj,kjn->kn", w, xm)
         r = einsum("kj,kjn->kn", w, f.r_m)
         dxm, drm = xm - xbar[:, None], f.r_m - r[:, None]
@@ -814,6 +817,32 @@ def _twin_sign(xo: np.ndarray, xy: np.ndarray, Po: np.ndarray, Py: np.ndarray) -
     return out
 
 
+def _carried_modes(c: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
+    """The modes (k, NMODE) bool of tracks with mode probabilities ``c`` (k, NMODE) whose
+    estimate a track's relative state is carried with: all but the seeds, a boost mode below
+    ``boost_reseed_prob`` and a manoeuvre mode below its ``reseed_prob``, which are no
+    estimates of their own but the hypothesis "thrust (lift) began since the last update",
+    restarted from the coast mode at every update and left out of its mixing
+    (``mixing.reseed_boost``, ``mixing.mix``). A seed's spread is that of its step since the
+    last update (a boost mode's 10-45 m/s over 0.3-1.7 s): taken into the cross-covariance
+    kept for the next scan (``Formations.commit``), it was regressed there against a mixture
+    whose seed had another step's spread, and the pair's joint covariance was no longer
+    positive semidefinite (issue 13, world47 #4)."""
+    keep = np.ones(c.shape, dtype=bool)
+    keep[:, BOOST] = c[:, BOOST] >= cfg.boost_reseed_prob
+    keep[:, MANOEUVRE] = c[:, MANOEUVRE] >= cfg.manoeuvre.reseed_prob
+    keep[~keep.any(axis=1)] = True  # every mode a seed: all of them (no such track)
+    return keep
+
+
+def _carried_weights(c: np.ndarray, carried: np.ndarray | None) -> np.ndarray:
+    """Mode probabilities ``c`` (k, NMODE) over the ``carried`` modes (``_carried_modes``;
+    None: all), normalised."""
+    w = c if carried is None else np.where(carried, c, 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    return np.where(total > 0.0, w / np.maximum(total, 1e-300), c / c.sum(axis=1, keepdims=True))
+
+
 def _per_mode_relative(f: Formation, xs: np.ndarray, Ps: np.ndarray, c: np.ndarray):
     """The relative state of each track of ``f`` (``f.rel``) paired with each of its modes
     (predictions ``xs``, ``Ps``: mode-expanded rows, ``NMODE`` per track; ``c`` (na, NMODE)
@@ -824,7 +853,8 @@ def _per_mode_relative(f: Formation, xs: np.ndarray, Ps: np.ndarray, c: np.ndarr
     modes' mixture (``Formations.commit``, moment-matched over the modes). It is carried into
     each mode by its regression on the track's state, ``r = r̄ + B (x - x̄) + ε`` with
     ``B = Cᵀ P̄⁻¹`` and ``ε`` the part of ``r`` the track's state does not explain,
-    ``Prr - Cᵀ P̄⁻¹ C`` (``x̄``, ``P̄`` the modes' mixture): a mode's joint covariance is then
+    ``Prr - Cᵀ P̄⁻¹ C`` (``x̄``, ``P̄`` the mixture of the modes it is carried with,
+    ``_carried_modes``): a mode's joint covariance is then
     that of ``(x, r̄ + B (x - x̄) + ε)``, positive semidefinite by construction, and a mode
     that knows the track's state better knows the relative state by as much as that
     regression says, no more. Before, each mode took the mixture's cross-covariance as it was
@@ -837,8 +867,9 @@ def _per_mode_relative(f: Formation, xs: np.ndarray, Ps: np.ndarray, c: np.ndarr
     an ICBM to Kura), its stage's track's coast NEES 3 -> 75 in four such updates."""
     rows = NMODE * f.rel[:, None] + np.arange(NMODE)  # (k, NMODE)
     X, P = xs[rows], Ps[rows]
-    w = c[f.rel]
-    w = w / w.sum(axis=1, keepdims=True)
+    cfg = f.sink.config if f.sink is not None else TrackerConfig()
+    f.carried = _carried_modes(c[f.rel], cfg)
+    w = _carried_weights(c[f.rel], f.carried)
     xbar = np.einsum("km,kmn->kn", w, X)
     dx = X - xbar[:, None]
     Pbar = np.einsum("km,kmab->kab", w, P + dx[..., :, None] * dx[..., None, :])
