@@ -12,7 +12,7 @@ from scenes import IR_GEO, IR_GEO2, fed_until, irbm_launch, radar, sense
 
 from lookout.flight import fly
 from lookout.geodesy import R_EQUATOR
-from lookout.tracking import Tracker, TrackerConfig, compiled_imm, mixing
+from lookout.tracking import Tracker, TrackerConfig, compiled_imm, manoeuvre, mixing
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
 from lookout.tracking.motion import KAPPA, NX
 
@@ -81,6 +81,32 @@ def test_the_compiled_mixing_is_the_numpy_one(monkeypatch, seed):
     f1 = np.where(dark, rng.uniform(-0.5, 4.0, n), np.inf)
     f2 = np.where(dark & (rng.random(n) < 0.5), f1 + rng.uniform(0.0, 2.0, n), np.inf)
     frames = (f1, f2, rng.uniform(0.0, 0.3, n), rng.uniform(0.0, 0.3, n))
+    # The transitions: states in and out of the air, climbing and falling, some lifting.
+    p_bc = rng.uniform(0.0, 0.2, n)
+    slow, fast = _numpy_then_compiled(
+        monkeypatch, mixing.transition, xm, Pm, dt, p_bc, cfg, lifting
+    )
+    for a, b in zip(slow, fast, strict=True):
+        _close(a, b, axes=tuple(range(1, a.ndim)))
+    # And bodies gliding down into the air (``manoeuvre.entering_air``: the onset at apogee
+    # where the air first allows a lift), 85-110 km, falling at 300 m/s.
+    xe, Pe = xm[:, COAST].copy(), Pm[:, COAST].copy()
+    xe[:, 0:3] = np.array([1.0, 0.0, 0.0]) * (R_EQUATOR + np.linspace(85e3, 110e3, n))[:, None]
+    xe[:, 3:6] = [-300.0, 2500.0, 0.0]
+    xe[:, KAPPA] = 2.0
+    Pe[:, KAPPA, :] = Pe[:, :, KAPPA] = 0.0
+    Pe[:, KAPPA, KAPPA] = 0.01
+    ones = np.full(n, 5.0)
+    entering = manoeuvre.entering_air(
+        xe, Pe, ones, cfg.manoeuvre, manoeuvre.lift_ceiling(xe, Pe, cfg.manoeuvre)
+    )
+    assert 0 < entering.sum() < n
+    xe3 = np.repeat(xe[:, None], NMODE, axis=1)
+    Pe3 = np.repeat(Pe[:, None], NMODE, axis=1)
+    slow, fast = _numpy_then_compiled(monkeypatch, mixing.transition, xe3, Pe3, ones, p_bc, cfg)
+    assert (slow[2] > 0).sum() >= entering.sum()
+    for a, b in zip(slow, fast, strict=True):
+        _close(a, b, axes=tuple(range(1, a.ndim)))
     for burn_frames in (None, frames):
         slow, fast = _numpy_then_compiled(
             monkeypatch, mixing.mix, xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg,

@@ -28,7 +28,7 @@ import math
 import numba
 import numpy as np
 
-from lookout.geodesy import G0, GM_EARTH
+from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics import atmosphere
 from lookout.physics.compiled import _interp
 from lookout.tracking import manoeuvre as _man
@@ -48,6 +48,10 @@ _AIR_K = np.ascontiguousarray(_man._AIRFRAME_KAPPA, dtype=np.float64)
 _EXHAUST_MIN = float(_mix.EXHAUST_MIN_MPS)
 _ISP_GAIN = float(_mix.ISP_GAIN_MAX)
 _TWO_PI = 2.0 * math.pi
+_SQRT1_2 = math.sqrt(0.5)
+_OMEGA = float(OMEGA_EARTH)
+_DIVE = np.ascontiguousarray(_man.DIVE_SPEEDS_MPS, dtype=np.float64)
+_DIVE_MARGIN = float(_man.DIVE_SPEED_MARGIN)
 
 #: Indices of ``params``' entries (``params``).
 (
@@ -66,8 +70,17 @@ _TWO_PI = 2.0 * math.pi
     P_INDUCED_JERK,
     P_BOOST_RESEED,
     P_MAN_RESEED,
+    P_COAST_DWELL,
+    P_ONSET_DWELL,
+    P_DWELL,
+    P_MIN_LIFT,
+    P_APOGEE_MIN_LIFT,
+    P_GLIDE_APOGEE_MAX,
+    P_ONSET_CLIMBING,
+    P_CLIMB,
+    P_APOGEE_ONSET,
     N_PARAMS,
-) = range(16)
+) = range(25)
 
 
 def params(cfg) -> np.ndarray:
@@ -89,6 +102,15 @@ def params(cfg) -> np.ndarray:
     p[P_INDUCED_JERK] = m.induced_jerk_ratio
     p[P_BOOST_RESEED] = cfg.boost_reseed_prob
     p[P_MAN_RESEED] = m.reseed_prob
+    p[P_COAST_DWELL] = cfg.coast_dwell_s
+    p[P_ONSET_DWELL] = m.onset_dwell_s
+    p[P_DWELL] = m.dwell_s
+    p[P_MIN_LIFT] = m.min_lift_mps2
+    p[P_APOGEE_MIN_LIFT] = m.apogee_min_lift_mps2
+    p[P_GLIDE_APOGEE_MAX] = m.glide_apogee_max_m
+    p[P_ONSET_CLIMBING] = 1.0 if m.onset_climbing else 0.0
+    p[P_CLIMB] = m.climb_mps
+    p[P_APOGEE_ONSET] = m.apogee_onset_prob
     return p
 
 
@@ -104,6 +126,120 @@ def cached_params(cfg) -> np.ndarray:
     _PARAMS.insert(0, (cfg, p))
     del _PARAMS[8:]
     return p
+
+
+# --- the mode transitions ----------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _ndtr(z):
+    """The standard normal distribution function (``scipy.special.ndtr``)."""
+    return 0.5 * math.erfc(-z * _SQRT1_2)
+
+
+@numba.njit(cache=True)
+def _beyond_envelope(vx, vy, vz):
+    """``manoeuvre.beyond_envelope``: slower than every dive speed less its margin."""
+    if _DIVE.size == 0:
+        return True
+    v = math.sqrt(_dot3(vx, vy, vz, vx, vy, vz))
+    total = 0.0
+    for d in _DIVE:
+        lo, width = (1.0 - _DIVE_MARGIN) * d, 2.0 * _DIVE_MARGIN * d
+        total += min(max((v - lo) / width, 0.0), 1.0)
+    return total / _DIVE.size <= 0.0
+
+
+@numba.njit(cache=True)
+def _onset(x, P, dt, prm):
+    """``manoeuvre.onset_probability(split=True)`` of one coast-mode estimate: the onset
+    probability and its part at apogee."""
+    d = abs(dt)
+    ceiling = _lift_ceiling(x, P, prm)
+    p = -math.expm1(-d / prm[P_ONSET_DWELL])
+    alt = max(_altitude(x[0], x[1], x[2]), 0.0)
+    v2 = _dot3(x[3], x[4], x[5], x[3], x[4], x[5])
+    mach = math.sqrt(v2) / _interp(alt, _ALT, _SOUND)
+    most = _interp(mach, _AIR_M, _AIR_K) * (1.0 + prm[P_CL_FACTOR] ** 2)
+    sig = math.sqrt(max(P[KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
+    airframe = _ndtr((most - abs(x[KAPPA]) * KAPPA_UNIT) / max(sig, 1e-12))
+    p = p * airframe
+    r = math.sqrt(_dot3(x[0], x[1], x[2], x[0], x[1], x[2]))
+    radial = _dot3(x[0], x[1], x[2], x[3], x[4], x[5])
+    if prm[P_ONSET_CLIMBING] == 0.0 and not radial / r <= prm[P_CLIMB]:
+        p = 0.0
+    if not ceiling >= prm[P_MIN_LIFT]:
+        p = 0.0
+    beyond = _beyond_envelope(x[3], x[4], x[5])
+    if beyond:
+        p = 0.0
+    at_apogee = 0.0
+    if prm[P_APOGEE_ONSET] > 0.0:
+        # apogee_probability: the climb rate falling through zero within the step.
+        ux, uy, uz = x[0] / r, x[1] / r, x[2] / r
+        climb = _dot3(ux, uy, uz, x[3], x[4], x[5])
+        a_up = -GM_EARTH / (r * r) + max(v2 - climb * climb, 0.0) / r
+        climb1 = climb + a_up * d
+        u = (ux, uy, uz)
+        var = 0.0
+        for i in range(3):
+            for j in range(3):
+                var += u[i] * P[3 + i, 3 + j] * u[j]
+        sg = math.sqrt(max(var, 1e-6))
+        apogee = min(max(_ndtr(climb / sg) - _ndtr(climb1 / sg), 0.0), 1.0)
+        if not ceiling >= prm[P_APOGEE_MIN_LIFT]:
+            apogee = 0.0
+        # entering_air: coming down to where the air first allows the apogee's lift.
+        if radial < 0.0 and ceiling < prm[P_APOGEE_MIN_LIFT]:
+            vix = x[3] - _OMEGA * x[1]
+            viy = x[4] + _OMEGA * x[0]
+            viz = x[5]
+            energy = 0.5 * _dot3(vix, viy, viz, vix, viy, viz) - GM_EARTH / r
+            hx = x[1] * viz - x[2] * viy
+            hy = x[2] * vix - x[0] * viz
+            hz = x[0] * viy - x[1] * vix
+            h2 = _dot3(hx, hy, hz, hx, hy, hz)
+            top = math.inf
+            if energy < 0.0:
+                a = -GM_EARTH / (2 * energy)
+                e = math.sqrt(max(0.0, 1 + 2 * energy * h2 / GM_EARTH**2))
+                top = a * (1.0 + e) - r
+            if _altitude(x[0], x[1], x[2]) + top <= prm[P_GLIDE_APOGEE_MAX]:
+                ahead = x.copy()
+                for i in range(3):
+                    ahead[i] = x[i] + x[3 + i] * d
+                if _lift_ceiling(ahead, P, prm) >= prm[P_APOGEE_MIN_LIFT]:
+                    apogee = max(apogee, 1.0)
+        at_apogee = (1.0 - p) * prm[P_APOGEE_ONSET] * apogee * airframe
+        if beyond:
+            at_apogee = 0.0
+        p = p + at_apogee
+    return p, at_apogee
+
+
+@numba.njit(cache=True)
+def transition(xm, Pm, dt, p_bc, lifting, p_dive, prm):
+    """``mixing.transition``: the transition probabilities ``Pi`` (n, i, j), the coast mode's
+    onset of the manoeuvre mode ``p_cm`` and its part at apogee ``p_apo`` (n,); ``p_dive`` (n,)
+    the manoeuvre mode's end for the tracks seen lifting (``lifting``,
+    ``manoeuvre.dive_probability``: given by the caller)."""
+    n = dt.size
+    Pi = np.zeros((n, NMODE, NMODE))
+    p_cm = np.empty(n)
+    p_apo = np.empty(n)
+    for r in range(n):
+        d = abs(dt[r])
+        p_cb = -math.expm1(-d / prm[P_COAST_DWELL])
+        Pi[r, 0, 0], Pi[r, 0, 1] = 1.0 - p_bc[r], p_bc[r]
+        cm, apo = _onset(xm[r, COAST], Pm[r, COAST], dt[r], prm)
+        p_mc = p_dive[r] if lifting[r] else -math.expm1(-d / prm[P_DWELL])
+        xman = xm[r, MANOEUVRE]
+        if not lifting[r] and _beyond_envelope(xman[3], xman[4], xman[5]):
+            p_mc, cm, apo = 1.0, 0.0, 0.0
+        p_cm[r], p_apo[r] = cm, apo
+        Pi[r, 1, 0], Pi[r, 1, 1], Pi[r, 1, 2] = p_cb, 1.0 - p_cb - cm, cm
+        Pi[r, 2, 1], Pi[r, 2, 2] = p_mc, 1.0 - p_mc
+    return Pi, p_cm, p_apo
 
 
 # --- the mixing -------------------------------------------------------------------------------

@@ -559,6 +559,21 @@ def transition(
     followed by the coast mode alone, 1.5-2 sigma off in position (reentry NEES in bounds
     0.88 -> 0.85), which the onset hypothesis's spread had covered."""
     n = dt.size
+    imm = compiled_imm()
+    if imm is not None:
+        lifts = np.zeros(n, dtype=bool) if lifting is None else np.asarray(lifting, dtype=bool)
+        p_dive = np.zeros(n)
+        if lifts.any():
+            p_dive = manoeuvre.dive_probability(xm[:, MANOEUVRE], dt, cfg.manoeuvre)
+        return imm.transition(
+            np.ascontiguousarray(xm, dtype=float),
+            np.ascontiguousarray(Pm, dtype=float),
+            np.ascontiguousarray(dt, dtype=float),
+            np.ascontiguousarray(p_bc, dtype=float),
+            np.ascontiguousarray(lifts),
+            np.ascontiguousarray(p_dive, dtype=float),
+            imm.cached_params(cfg),
+        )
     p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
     Pi = np.zeros((n, NMODE, NMODE))
     Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
