@@ -70,8 +70,10 @@ def test_the_compiled_mixing_is_the_numpy_one(monkeypatch, seed):
     mu[rng.random(n) < 0.3, BOOST] = 1e-4  # seeds, left out of the coast mode's mixing
     mu /= mu.sum(axis=1, keepdims=True)
     Pi = rng.dirichlet(np.ones(NMODE), (n, NMODE))
-    Pi[rng.random(n) < 0.1, :, MANOEUVRE] = 0.0  # a mode nothing flows into
+    Pi[rng.random(n) < 0.3, :, MANOEUVRE] = 0.0  # a mode nothing flows into
     Pi /= Pi.sum(axis=2, keepdims=True)
+    # Manoeuvre modes slower than every airframe's dive speed: left where under the floor.
+    xm[rng.random(n) < 0.3, MANOEUVRE, 3:6] *= 0.1
     dt = rng.uniform(0.0, 5.0, n)
     rebased, young = rng.random(n) < 0.3, rng.random(n) < 0.3
     p_cm = np.where(rng.random(n) < 0.5, rng.uniform(0.0, 0.05, n), 0.0)
@@ -107,6 +109,8 @@ def test_the_compiled_mixing_is_the_numpy_one(monkeypatch, seed):
     assert (slow[2] > 0).sum() >= entering.sum()
     for a, b in zip(slow, fast, strict=True):
         _close(a, b, axes=tuple(range(1, a.ndim)))
+    c = (mu[:, :, None] * Pi).sum(axis=1)
+    assert (mixing.left_manoeuvre(xm, lifting) & (c[:, MANOEUVRE] < 1e-3)).sum() >= 2
     for burn_frames in (None, frames):
         slow, fast = _numpy_then_compiled(
             monkeypatch, mixing.mix, xm, Pm, mu, Pi, dt, rebased, young, p_apo, p_cm, cfg,

@@ -79,8 +79,10 @@ _DIVE_MARGIN = float(_man.DIVE_SPEED_MARGIN)
     P_ONSET_CLIMBING,
     P_CLIMB,
     P_APOGEE_ONSET,
+    P_INDUCED_PRIOR,
+    P_FLOOR_PROB,
     N_PARAMS,
-) = range(25)
+) = range(27)
 
 
 def params(cfg) -> np.ndarray:
@@ -111,6 +113,8 @@ def params(cfg) -> np.ndarray:
     p[P_ONSET_CLIMBING] = 1.0 if m.onset_climbing else 0.0
     p[P_CLIMB] = m.climb_mps
     p[P_APOGEE_ONSET] = m.apogee_onset_prob
+    p[P_INDUCED_PRIOR] = m.induced_prior_ratio
+    p[P_FLOOR_PROB] = m.floor_prob
     return p
 
 
@@ -335,11 +339,11 @@ def burnout_within(x, P, dt, f1, f2, m1, m2):
 
 
 @numba.njit(cache=True)
-def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, prm):
-    """``mixing.mix`` but for the manoeuvre onset's lift prior (``manoeuvre.mix_onset``) and the
-    reseeding of a manoeuvre mode left, which the caller adds: the predicted mode
-    probabilities ``c`` (n, 3), the weights ``w`` (n, i, j) and each mode's mixed prior ``x0``
-    (n, 3, 10), ``P0`` (n, 3, 10, 10), the coast mode's thrust zeroed."""
+def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, p_apo, p_cm, lifting, prm):
+    """``mixing.mix``: the predicted mode probabilities ``c`` (n, 3), the weights ``w``
+    (n, i, j) and each mode's mixed prior ``x0`` (n, 3, 10), ``P0`` (n, 3, 10, 10), the coast
+    mode's thrust zeroed, the manoeuvre onset at apogee with the lift prior
+    (``manoeuvre.mix_onset``), a manoeuvre mode left reseeded (``mixing.left_manoeuvre``)."""
     n = xm.shape[0]
     c = np.empty((n, NMODE))
     w = np.empty((n, NMODE, NMODE))
@@ -393,6 +397,32 @@ def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, prm):
             for m in range(NX):
                 P0[r, COAST, k, m] = 0.0
                 P0[r, COAST, m, k] = 0.0
+        # manoeuvre.mix_onset: the coast mode's share onset at apogee takes the lift prior.
+        frac = p_apo[r] / max(p_cm[r], 1e-300) if p_cm[r] > 0.0 else 0.0
+        share = w[r, COAST, MANOEUVRE] * frac
+        if share > 0.0:
+            _add_lift_prior(xm[r, COAST], Pm[r, COAST], prm, 2.0 * share, P0[r, MANOEUVRE])
+        # A manoeuvre mode out of every airframe's envelope and not seen lifting, below the
+        # floor: held there, its estimate "lift began since" from the coast mode's prior.
+        xman = xm[r, MANOEUVRE]
+        floor = prm[P_FLOOR_PROB]
+        if (
+            not lifting[r]
+            and _beyond_envelope(xman[3], xman[4], xman[5])
+            and c[r, MANOEUVRE] < floor
+        ):
+            rest = max((c[r, 0] + c[r, 1] + c[r, 2]) - c[r, MANOEUVRE], 1e-300)
+            for j in range(NMODE):
+                c[r, j] *= (1.0 - floor) / rest
+            c[r, MANOEUVRE] = floor
+            for i in range(NMODE):
+                w[r, i, MANOEUVRE] = 0.0
+            w[r, COAST, MANOEUVRE] = 1.0
+            for k in range(NX):
+                x0[r, MANOEUVRE, k] = x0[r, COAST, k]
+                for m in range(NX):
+                    P0[r, MANOEUVRE, k, m] = P0[r, COAST, k, m]
+            _add_lift_prior(x0[r, COAST], P0[r, COAST], prm, 1.0, P0[r, MANOEUVRE])
     return c, w, x0, P0
 
 
@@ -410,6 +440,20 @@ def _lift_ceiling(x, P, prm):
     kap = min(kap, _interp(mach, _AIR_M, _AIR_K))
     a = 2.0 * prm[P_CL_FACTOR] * prm[P_LIFT_TO_DRAG] * q * kap
     return min(a, prm[P_MAX_LIFT])
+
+
+@numba.njit(cache=True)
+def _add_lift_prior(x, P, prm, scale, out):
+    """``scale`` times ``manoeuvre.lift_prior`` of one state added to ``out[6:9, 6:9]``: sigma
+    half the ceiling across the velocity, ``induced_prior_ratio`` of it along, plus 1e-6."""
+    sig = 0.5 * _lift_ceiling(x, P, prm)
+    s2 = max(_dot3(x[3], x[4], x[5], x[3], x[4], x[5]), 1e-6)
+    along = prm[P_INDUCED_PRIOR]
+    f = 1.0 - along * along
+    for i in range(3):
+        for j in range(3):
+            shape = (1.0 if i == j else 0.0) - f * (x[3 + i] * x[3 + j] / s2)
+            out[6 + i, 6 + j] += scale * (sig * sig * shape + (1e-6 if i == j else 0.0))
 
 
 @numba.njit(cache=True)

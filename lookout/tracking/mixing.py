@@ -641,10 +641,13 @@ def mix(
             np.ascontiguousarray(rebased, dtype=bool),
             np.ascontiguousarray(young, dtype=bool),
             *_frame_arrays(burn_frames, n),
+            np.ascontiguousarray(p_apo, dtype=float),
+            np.ascontiguousarray(p_cm, dtype=float),
+            np.zeros(n, dtype=bool) if lifting is None else np.ascontiguousarray(lifting, bool),
             imm.cached_params(cfg),
         )
-    else:
-        c, w, x0, P0 = _mix_numpy(xm, Pm, mu, Pi, dt, rebased, young, cfg, burn_frames)
+        return c, w, x0, P0
+    c, w, x0, P0 = _mix_numpy(xm, Pm, mu, Pi, dt, rebased, young, cfg, burn_frames)
     manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre
     # --- manoeuvre mode: left where no airframe lifts (``left_manoeuvre``) ---
     # Nothing stays in it or enters it there: its probability is held at the floor, and its
