@@ -12,7 +12,7 @@ from scenes import IR_GEO, IR_GEO2, fed_until, irbm_launch, radar, sense
 
 from lookout.flight import fly
 from lookout.geodesy import R_EQUATOR
-from lookout.tracking import Tracker, TrackerConfig, compiled_imm, manoeuvre, mixing
+from lookout.tracking import Tracker, TrackerConfig, compiled_imm, drag, manoeuvre, mixing
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
 from lookout.tracking.motion import KAPPA, NX
 
@@ -129,6 +129,33 @@ def test_the_compiled_mixing_is_the_numpy_one(monkeypatch, seed):
         slow, fast = _numpy_then_compiled(monkeypatch, mixing.combine, xm, Pm, mu, floor)
         _close(slow[0], fast[0], axes=(1,))
         _close(slow[1], fast[1], axes=(1, 2))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_drag_noise_and_burnout_are_the_numpy_ones(monkeypatch, seed):
+    """``drag.drag_q`` over a step whose Mach number changes by up to a half (the tables'
+    departure from their weighed shape), and ``mixing.burnout_probability`` of tracks seen
+    thrusting for 0-600 s or never."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    cfg = TrackerConfig()
+    xm, Pm = _states(rng, n)
+    x, P = xm[:, COAST], Pm[:, COAST]
+    x1 = x.copy()
+    x1[:, 3:6] *= rng.uniform(0.5, 1.5, n)[:, None]
+    dt = rng.uniform(0.1, 5.0, n)
+    w = drag.cd_shape(x, P, np.ones(n, dtype=bool)).w_raw
+    slow = drag.drag_q(x, P, cfg, x1, dt, w)
+    fast = compiled_imm.drag_q(x, P, x1, dt, np.ascontiguousarray(w), compiled_imm.params(cfg))
+    assert (slow[1] > 0).sum() > n // 4
+    for a, b in zip(slow, fast, strict=True):
+        np.testing.assert_allclose(b, a, rtol=RTOL, atol=1e-300)
+    t_base = rng.uniform(0.0, 600.0, n)
+    t0 = np.where(rng.random(n) < 0.7, t_base - rng.uniform(0.0, 600.0, n), np.inf)
+    slow, fast = _numpy_then_compiled(
+        monkeypatch, mixing.burnout_probability, t_base, t0, 601.0, cfg
+    )
+    np.testing.assert_allclose(fast, slow, rtol=RTOL, atol=1e-15)
 
 
 @pytest.fixture(scope="module")

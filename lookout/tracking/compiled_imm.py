@@ -31,6 +31,7 @@ import numpy as np
 from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics import atmosphere
 from lookout.physics.compiled import _interp
+from lookout.tracking import drag as _drag
 from lookout.tracking import manoeuvre as _man
 from lookout.tracking import mixing as _mix
 from lookout.tracking import reach
@@ -52,6 +53,8 @@ _SQRT1_2 = math.sqrt(0.5)
 _OMEGA = float(OMEGA_EARTH)
 _DIVE = np.ascontiguousarray(_man.DIVE_SPEEDS_MPS, dtype=np.float64)
 _DIVE_MARGIN = float(_man.DIVE_SPEED_MARGIN)
+_BURN_END = np.ascontiguousarray(1.1 * _mix.BURNS_S + 10.0, dtype=np.float64)
+_REL_VAR_MAX = float(_drag.REL_VAR_MAX)
 
 #: Indices of ``params``' entries (``params``).
 (
@@ -129,6 +132,109 @@ def cached_params(cfg) -> np.ndarray:
     p = params(cfg)
     _PARAMS.insert(0, (cfg, p))
     del _PARAMS[8:]
+    return p
+
+
+# --- the drag noise -----------------------------------------------------------------------------
+
+_GRID, _GRID_LOG_CD = (np.ascontiguousarray(a, dtype=np.float64) for a in _drag._union_grid())
+
+
+@numba.njit(cache=True)
+def _mach(x):
+    """``drag._mach`` of one state (no floor on the speed)."""
+    speed = math.sqrt(_dot3(x[3], x[4], x[5], x[3], x[4], x[5]))
+    return speed / _interp(max(_altitude(x[0], x[1], x[2]), 0.0), _ALT, _SOUND)
+
+
+@numba.njit(cache=True)
+def drag_q(x, P, x1, dt, w, prm):
+    """``drag.drag_q`` of coasting or manoeuvring states ``x`` (N, 10), ``P`` predicted to
+    ``x1`` over ``dt`` (N,) with the drag tables' weights ``w`` (tables, N) of the shape the
+    prediction carried (``departure_walk``): ``q_acc``, ``q_kappa``, ``q_along`` (N,) each."""
+    n = x.shape[0]
+    q_acc = np.empty(n)
+    q_kappa = np.empty(n)
+    q_along = np.empty(n)
+    nt, ng = _GRID_LOG_CD.shape
+    for r in range(n):
+        xr, Pr = x[r], P[r]
+        v2 = _dot3(xr[3], xr[4], xr[5], xr[3], xr[4], xr[5])
+        kap = abs(xr[KAPPA]) + prm[P_KAPPA_FLOOR]
+        alt = max(_altitude(xr[0], xr[1], xr[2]), 0.0)
+        a_drag = 0.5 * _density(alt) * v2 * kap
+        a_drag = a_drag * KAPPA_UNIT
+        # linearisation_sigmas
+        rn = math.sqrt(_dot3(xr[0], xr[1], xr[2], xr[0], xr[1], xr[2]))
+        up = (xr[0] / rn, xr[1] / rn, xr[2] / rn)
+        speed = max(math.sqrt(v2), 1e-3)
+        al = (xr[3] / speed, xr[4] / speed, xr[5] / speed)
+        var_h = 0.0
+        var_v = 0.0
+        for i in range(3):
+            for j in range(3):
+                var_h += up[i] * Pr[i, j] * up[j]
+                var_v += al[i] * Pr[3 + i, 3 + j] * al[j]
+        var_h, var_v = max(var_h, 0.0), max(var_v, 0.0)
+        var_c = max(Pr[3, 3] + Pr[4, 4] + Pr[5, 5] - var_v, 0.0) / 2.0
+        rho = _density(alt)
+        drho = rho * (math.log(_density(alt + 100.0) / _density(alt - 100.0)) / (2 * 100.0))
+        inv_h = abs(drho) / max(rho, 1e-300)
+        big = _REL_VAR_MAX
+        sh2 = min(var_h * inv_h * inv_h, big)
+        sk2 = min(max(Pr[KAPPA, KAPPA], 0.0) / (kap * kap), big)
+        sv2 = min(var_v / (speed * speed), big)
+        sc2 = min(var_c / (speed * speed), big)
+        var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
+        var += sc2 * sc2
+        lin = a_drag * math.sqrt(var)
+        lin_c = a_drag * math.sqrt(sc2 * (sk2 + sh2 + sv2))
+        q_acc[r] = (prm[P_COAST_SIG] ** 2 + lin_c * lin_c) * prm[P_TAU]
+        q_along[r] = (lin * lin - lin_c * lin_c) * prm[P_TAU]
+        # departure_walk: what the tables' weighed mean shape leaves over the Mach range.
+        m0, m1 = _mach(xr), _mach(x1[r])
+        lo_m, hi_m = min(m0, m1), max(m0, m1)
+        wsum = 0.0
+        for k in range(nt):
+            wsum += w[k, r]
+        walk = 0.0
+        for g in range(ng - 1):
+            part = min(hi_m, _GRID[g + 1]) - max(lo_m, _GRID[g])
+            if not part > 0.0:
+                continue
+            mean = 0.0
+            for k in range(nt):
+                mean += (_GRID_LOG_CD[k, g + 1] - _GRID_LOG_CD[k, g]) * (w[k, r] / wsum)
+            sv = 0.0
+            for k in range(nt):
+                dk = (_GRID_LOG_CD[k, g + 1] - _GRID_LOG_CD[k, g]) - mean
+                sv += (w[k, r] / wsum) * dk * dk
+            walk += sv * (part / (_GRID[g + 1] - _GRID[g]))
+        q_kappa[r] = walk / max(abs(dt[r]), 1e-9) * kap * kap
+    return q_acc, q_kappa, q_along
+
+
+@numba.njit(cache=True)
+def burnout_probability(t_base, thrust_t0, t, dwell):
+    """``mixing.burnout_probability``: the dwell's rate and the catalogue's burns' survival
+    ``S`` since first seen thrusting, ``1 - S(tau + dt) / S(tau)``."""
+    n = t_base.size
+    p = np.empty(n)
+    nb = _BURN_END.size
+    for r in range(n):
+        dt = abs(t - t_base[r])
+        pr = -math.expm1(-dt / dwell)
+        if math.isfinite(thrust_t0[r]):
+            tau = max(t_base[r] - thrust_t0[r], 0.0)
+            s0 = 0.0
+            s1 = 0.0
+            for k in range(nb):
+                s0 += 0.5 * math.erfc(-((_BURN_END[k] - tau) / 5.0) * _SQRT1_2)
+                s1 += 0.5 * math.erfc(-((_BURN_END[k] - (tau + dt)) / 5.0) * _SQRT1_2)
+            s0, s1 = s0 / nb, s1 / nb
+            keep = s1 / max(s0, 1e-300) if s0 > 0.0 else 0.0
+            pr = 1.0 - (1.0 - pr) * min(max(keep, 0.0), 1.0)
+        p[r] = pr
     return p
 
 

@@ -518,6 +518,14 @@ def burnout_probability(
     cannot outlast every vehicle's burn: a track seen thrusting and lost, flown on
     unseen, comes out of boost by the end of the longest burn at the latest, where the
     dwell alone would have let it accelerate for minutes more."""
+    imm = compiled_imm()
+    if imm is not None:
+        return imm.burnout_probability(
+            np.ascontiguousarray(t_base, dtype=float),
+            np.ascontiguousarray(thrust_t0, dtype=float),
+            float(t),
+            float(cfg.boost_dwell_s),
+        )
     dt = np.abs(t - t_base)
     p = -np.expm1(-dt / cfg.boost_dwell_s)
     t0 = thrust_t0

@@ -442,10 +442,15 @@ class Tracker:
         if imm is not None:
             # The same below, compiled (``compiled_imm.predict_modes``).
             q_acc, q_kappa, q_along = np.zeros(n * NMODE), np.zeros(n * NMODE), np.zeros(n * NMODE)
-            q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = drag_q(
-                flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
-                None if shape is None else shape.w_raw[:, drag_modes],
-            )  # fmt: skip
+            if shape is None:
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = drag_q(
+                    flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
+                )
+            else:
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = imm.drag_q(
+                    flat_x[drag_modes], flat_P0[drag_modes], xp[drag_modes], dt2[drag_modes],
+                    np.ascontiguousarray(shape.w_raw[:, drag_modes]), imm.cached_params(cfg),
+                )  # fmt: skip
             Pp = imm.predict_modes(
                 np.tile(np.arange(NMODE), n),
                 np.ascontiguousarray(flat_x),
