@@ -820,3 +820,30 @@ def combine(xm, Pm, mu):
                 for m in range(6):
                     Pbar[r, k, m] += wj * (Pm[r, j, k, m] + dk * (xm[r, j, m] - xbar[r, m]))
     return xbar, Pbar
+
+
+def warm() -> None:
+    """Compile (or load) every kernel once on a tiny case, with the argument types the tracker
+    passes (``tests/conftest.py`` calls it before the tests' workers start)."""
+    from lookout.tracking.config import TrackerConfig
+
+    prm = params(TrackerConfig())
+    n = 1
+    x = np.zeros((n, NMODE, NX))
+    x[:, :, 0], x[:, :, 4], x[:, :, KAPPA] = 6.4e6, 7e3, 1.0
+    P = np.broadcast_to(np.eye(NX), (n, NMODE, NX, NX)).copy()
+    one, no = np.ones(n), np.zeros(n, dtype=bool)
+    inf = np.full(n, np.inf)
+    Pi, p_cm, p_apo = transition(x, P, one, 0.5 * one, no, 0.0 * one, prm)
+    mu = np.full((n, NMODE), 1.0 / NMODE)
+    mix(x, P, mu, Pi, one, no, no, inf, inf, one, one, p_apo, p_cm, no, prm)
+    burnout_within(x[:, BOOST], P[:, BOOST], one, inf, inf, one, one)
+    burnout_probability(one, inf, 2.0, 1.0)
+    flat, flat_P = x.reshape(-1, NX), P.reshape(-1, NX, NX)
+    w = np.ones((_GRID_LOG_CD.shape[0], flat.shape[0]))
+    dt = np.ones(flat.shape[0])
+    q = drag_q(flat, flat_P, flat, dt, w, prm)
+    F = np.broadcast_to(np.eye(NX), flat_P.shape).copy()
+    modes = np.tile(np.arange(NMODE), n)
+    Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, *q, prm)
+    combine(x, Pp.reshape(n, NMODE, NX, NX), mu)
