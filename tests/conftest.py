@@ -32,7 +32,7 @@ def pytest_configure(config):
     flights to the ground (``lookout.assess.compiled_ground``) and the tracker's prediction
     (``lookout.tracking.compiled``, the IMM's ``compiled_imm``) once, before any test runs:
     numba keeps them on disk, so the workers (``make``'s xdist processes) and the processes
-    the tests start load them rather than each compiling them (some 3, 4, 8 and 20 CPU s)
+    the tests start load them rather than each compiling them (some 3, 4, 8 and 15 CPU s)
     inside a test, and inside a test's clock."""
     if hasattr(config, "workerinput"):  # an xdist worker: its controller has compiled it
         return
