@@ -30,18 +30,20 @@ def pytest_collection_modifyitems(items):
 def pytest_configure(config):
     """Compile the flight model's step (``lookout.physics.compiled``), the assessment's
     flights to the ground (``lookout.assess.compiled_ground``) and the tracker's prediction
-    (``lookout.tracking.compiled``) once, before any test runs: numba keeps them on disk, so
-    the workers (``make``'s xdist processes) and the processes the tests start load them
-    rather than each compiling them (some 3, 4 and 8 CPU s) inside a test, and inside a
-    test's clock."""
+    (``lookout.tracking.compiled``, the IMM's ``compiled_imm``) once, before any test runs:
+    numba keeps them on disk, so the workers (``make``'s xdist processes) and the processes
+    the tests start load them rather than each compiling them (some 3, 4, 8 and 15 CPU s)
+    inside a test, and inside a test's clock."""
     if hasattr(config, "workerinput"):  # an xdist worker: its controller has compiled it
         return
     from lookout.assess import compiled_ground
     from lookout.physics import compiled
+    from lookout.tracking import compiled_imm
 
     compiled.warm()
     compiled_ground.warm()
     _warm_prediction()
+    compiled_imm.warm()
 
 
 def _warm_prediction() -> None:

@@ -26,6 +26,7 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from scipy.special import erfc
@@ -84,6 +85,24 @@ def _catalogue_stagings() -> tuple[float, float, float]:
 STAGING_RATE_PER_S, STAGE_THRUST_MPS2, STAGE_THRUST_SIGMA_MPS2 = _catalogue_stagings()
 
 
+def compiled_imm():
+    """``lookout.tracking.compiled_imm`` (numba: imported on the first prediction), or None
+    with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the RK4 loop)."""
+    if os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+        return None
+    from lookout.tracking import compiled_imm as imm
+
+    return imm
+
+
+def _frame_arrays(frames: tuple | None, n: int) -> tuple:
+    """``burnout_within``'s ``frames`` as four float arrays (n,) (+inf and 1: none)."""
+    if frames is None:
+        inf, one = np.full(n, np.inf), np.ones(n)
+        return inf, inf, one, one
+    return tuple(np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float) for a in frames)
+
+
 #: Gauss-Legendre nodes and weights on [0, 1]: three are exact for the polynomials of degree 5
 #: or less, and the moments of ``burnout_within`` are of degree 4 in the switch time.
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(3)
@@ -116,6 +135,11 @@ def burnout_within(
     coasted 10 km off its object in 6 min unseen."""
     dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
     n = x.shape[0]
+    imm = compiled_imm()
+    if imm is not None:
+        dt = np.ascontiguousarray(np.broadcast_to(dt, (n,)))
+        x, P = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(P, dtype=float)
+        return imm.burnout_within(x, P, dt, *_frame_arrays(frames, n))
     if frames is None:
         s = _GL_U[:, None] * dt[None, :]  # (q, n)
         gw = np.broadcast_to(_GL_W[:, None], s.shape)
@@ -494,6 +518,14 @@ def burnout_probability(
     cannot outlast every vehicle's burn: a track seen thrusting and lost, flown on
     unseen, comes out of boost by the end of the longest burn at the latest, where the
     dwell alone would have let it accelerate for minutes more."""
+    imm = compiled_imm()
+    if imm is not None:
+        return imm.burnout_probability(
+            np.ascontiguousarray(t_base, dtype=float),
+            np.ascontiguousarray(thrust_t0, dtype=float),
+            float(t),
+            float(cfg.boost_dwell_s),
+        )
     dt = np.abs(t - t_base)
     p = -np.expm1(-dt / cfg.boost_dwell_s)
     t0 = thrust_t0
@@ -535,6 +567,21 @@ def transition(
     followed by the coast mode alone, 1.5-2 sigma off in position (reentry NEES in bounds
     0.88 -> 0.85), which the onset hypothesis's spread had covered."""
     n = dt.size
+    imm = compiled_imm()
+    if imm is not None:
+        lifts = np.zeros(n, dtype=bool) if lifting is None else np.asarray(lifting, dtype=bool)
+        p_dive = np.zeros(n)
+        if lifts.any():
+            p_dive = manoeuvre.dive_probability(xm[:, MANOEUVRE], dt, cfg.manoeuvre)
+        return imm.transition(
+            np.ascontiguousarray(xm, dtype=float),
+            np.ascontiguousarray(Pm, dtype=float),
+            np.ascontiguousarray(dt, dtype=float),
+            np.ascontiguousarray(p_bc, dtype=float),
+            np.ascontiguousarray(lifts),
+            np.ascontiguousarray(p_dive, dtype=float),
+            imm.cached_params(cfg),
+        )
     p_cb = -np.expm1(-np.abs(dt) / cfg.coast_dwell_s)
     Pi = np.zeros((n, NMODE, NMODE))
     Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
@@ -591,6 +638,49 @@ def mix(
     (mode j's share from mode i) and each mode's mixed prior ``x0`` (n, 3, 10),
     ``P0`` (n, 3, 10, 10), the coast mode's thrust zeroed."""
     n = dt.size
+    imm = compiled_imm()
+    if imm is not None:
+        c, w, x0, P0 = imm.mix(
+            np.ascontiguousarray(xm, dtype=float),
+            np.ascontiguousarray(Pm, dtype=float),
+            np.ascontiguousarray(mu, dtype=float),
+            np.ascontiguousarray(Pi, dtype=float),
+            np.ascontiguousarray(dt, dtype=float),
+            np.ascontiguousarray(rebased, dtype=bool),
+            np.ascontiguousarray(young, dtype=bool),
+            *_frame_arrays(burn_frames, n),
+            np.ascontiguousarray(p_apo, dtype=float),
+            np.ascontiguousarray(p_cm, dtype=float),
+            np.zeros(n, dtype=bool) if lifting is None else np.ascontiguousarray(lifting, bool),
+            imm.cached_params(cfg),
+        )
+        return c, w, x0, P0
+    c, w, x0, P0 = _mix_numpy(xm, Pm, mu, Pi, dt, rebased, young, cfg, burn_frames)
+    manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre
+    # --- manoeuvre mode: left where no airframe lifts (``left_manoeuvre``) ---
+    # Nothing stays in it or enters it there: its probability is held at the floor, and its
+    # estimate is not its own, which nothing would correct (it drifted without bound, to a
+    # non-finite covariance), but a fresh hypothesis "lift began since", from the coast mode's
+    # prior with the lift prior, as a negligible mode's at an update (``reseed_boost``).
+    mcfg = cfg.manoeuvre
+    gone = left_manoeuvre(xm, lifting) & (c[:, MANOEUVRE] < mcfg.floor_prob)
+    if gone.any():
+        rest = c[gone].sum(axis=1) - c[gone, MANOEUVRE]
+        c[gone] *= ((1.0 - mcfg.floor_prob) / np.maximum(rest, 1e-300))[:, None]
+        c[gone, MANOEUVRE] = mcfg.floor_prob
+        w[gone, :, MANOEUVRE] = 0.0
+        w[gone, COAST, MANOEUVRE] = 1.0
+        x0[gone, MANOEUVRE], P0[gone, MANOEUVRE] = manoeuvre.reseed(
+            x0[gone, COAST], P0[gone, COAST], mcfg
+        )
+    # --- end manoeuvre mode ---
+    return c, w, x0, P0
+
+
+def _mix_numpy(xm, Pm, mu, Pi, dt, rebased, young, cfg: TrackerConfig, burn_frames):
+    """``mix``'s weights and mixed priors, the numpy path (``compiled_imm.mix`` the compiled
+    one), before the manoeuvre onset's lift prior and the reseeding of a manoeuvre mode left."""
+    n = dt.size
     joint = mu[:, :, None] * Pi  # (n, i, j)
     c = joint.sum(axis=1)
     w = joint / np.maximum(c[:, None, :], 1e-300)
@@ -636,24 +726,6 @@ def mix(
     x0[:, COAST, 6:9] = 0.0
     P0[:, COAST, 6:9, :] = 0.0
     P0[:, COAST, :, 6:9] = 0.0
-    manoeuvre.mix_onset(P0, w, p_apo, p_cm, xm, Pm, COAST, MANOEUVRE, cfg.manoeuvre)  # manoeuvre
-    # --- manoeuvre mode: left where no airframe lifts (``left_manoeuvre``) ---
-    # Nothing stays in it or enters it there: its probability is held at the floor, and its
-    # estimate is not its own, which nothing would correct (it drifted without bound, to a
-    # non-finite covariance), but a fresh hypothesis "lift began since", from the coast mode's
-    # prior with the lift prior, as a negligible mode's at an update (``reseed_boost``).
-    mcfg = cfg.manoeuvre
-    gone = left_manoeuvre(xm, lifting) & (c[:, MANOEUVRE] < mcfg.floor_prob)
-    if gone.any():
-        rest = c[gone].sum(axis=1) - c[gone, MANOEUVRE]
-        c[gone] *= ((1.0 - mcfg.floor_prob) / np.maximum(rest, 1e-300))[:, None]
-        c[gone, MANOEUVRE] = mcfg.floor_prob
-        w[gone, :, MANOEUVRE] = 0.0
-        w[gone, COAST, MANOEUVRE] = 1.0
-        x0[gone, MANOEUVRE], P0[gone, MANOEUVRE] = manoeuvre.reseed(
-            x0[gone, COAST], P0[gone, COAST], mcfg
-        )
-    # --- end manoeuvre mode ---
     return c, w, x0, P0
 
 
@@ -738,6 +810,13 @@ def combine(
     if floor > 0.0:
         mu = np.where(mu >= floor, mu, 0.0)
         mu = mu / mu.sum(axis=1, keepdims=True)
+    imm = compiled_imm()
+    if imm is not None:
+        return imm.combine(
+            np.ascontiguousarray(xm, dtype=float),
+            np.ascontiguousarray(Pm, dtype=float),
+            np.ascontiguousarray(mu, dtype=float),
+        )
     x6 = xm[:, :, :6]
     xbar = einsum("nj,njk->nk", mu, x6)
     dx = x6 - xbar[:, None, :]

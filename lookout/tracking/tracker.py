@@ -102,12 +102,14 @@ from lookout.tracking.mixing import (
     COAST,
     EXHAUST_ARRAYS,
     INV_EXHAUST_SIGMA_SPM,
+    INV_EXHAUST_SPM,
     MANOEUVRE,
     NMODE,
     boost_jerk_q,
     burnout_probability,
     burnout_within,
     combine,
+    compiled_imm,
     exhaust_learn,
     exhaust_noise,
     jerk_noise,
@@ -436,6 +438,41 @@ class Tracker:
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
         shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
+        imm = compiled_imm()
+        if imm is not None:
+            # The same below, compiled (``compiled_imm.predict_modes``).
+            q_acc, q_kappa, q_along = np.zeros(n * NMODE), np.zeros(n * NMODE), np.zeros(n * NMODE)
+            if shape is None:
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = drag_q(
+                    flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
+                )
+            else:
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = imm.drag_q(
+                    flat_x[drag_modes], flat_P0[drag_modes], xp[drag_modes], dt2[drag_modes],
+                    np.ascontiguousarray(shape.w_raw[:, drag_modes]), imm.cached_params(cfg),
+                )  # fmt: skip
+            Pp = imm.predict_modes(
+                np.tile(np.arange(NMODE), n),
+                np.ascontiguousarray(flat_x),
+                np.ascontiguousarray(flat_P0),
+                xp,
+                np.ascontiguousarray(F),
+                dt2,
+                np.repeat(np.asarray(tracks.ex_b[sel], dtype=float), NMODE),
+                np.repeat(np.asarray(tracks.ex_var[sel], dtype=float), NMODE),
+                q_acc,
+                q_kappa,
+                q_along,
+                imm.cached_params(cfg),
+            )
+            xp = xp.reshape(n, NMODE, NX)
+            Pp = Pp.reshape(n, NMODE, NX, NX)
+            c = reachable_speed(xp, Pp, c)
+            xbar, Pbar = combine(xp, Pp, c)
+            staged = self._predict_staged(
+                sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc
+            )
+            return xp, Pp, c, xbar, Pbar, staged
         # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``), at the
         # track's own exhaust speed (``mixing.exhaust_learn``).
         xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
@@ -510,12 +547,25 @@ class Tracker:
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
             # The next stage's exhaust speed is not the burning one's: the prior's.
-            thrust_growth(xm_, xs1, F, dtl)
-            q_acc, q_kappa = tracker_accel_q(xm_, cfg)
-            Q = process_noise(dtl, q_acc, 0.0, q_kappa)
-            Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
-            Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
-            xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
+            imm = compiled_imm()
+            if imm is not None:
+                k = dtl.size
+                zero = np.zeros(k)
+                Ps1 = imm.predict_modes(
+                    np.zeros(k, dtype=np.int64), np.ascontiguousarray(xm_),
+                    np.ascontiguousarray(Pm_), xs1, np.ascontiguousarray(F),
+                    np.ascontiguousarray(dtl, dtype=float), np.full(k, INV_EXHAUST_SPM),
+                    np.full(k, INV_EXHAUST_SIGMA_SPM**2), zero, zero, zero,
+                    imm.cached_params(cfg),
+                )  # fmt: skip
+                xs[live], Ps[live] = xs1, Ps1
+            else:
+                thrust_growth(xm_, xs1, F, dtl)
+                q_acc, q_kappa = tracker_accel_q(xm_, cfg)
+                Q = process_noise(dtl, q_acc, 0.0, q_kappa)
+                Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
+                Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
+                xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
             # Its share of the predicted boost probability (the rest is the current stage's).
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
         return q, xs, Ps
