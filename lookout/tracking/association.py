@@ -78,6 +78,10 @@ class Associator:
         self.looks = None
         #: The radar and time of the scan ``associate`` last saw (sensor None: infrared).
         self._scan_radar: tuple[str | None, float] = (None, 0.0)
+        #: After ``associate``: the lone detections two siblings gated (``_lone_by_pd``) as
+        #: store rows of the track given it and of its sibling, and the chance by position
+        #: alone that it is the first's object (None: none), for the radar's looks.
+        self.lone_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
@@ -141,6 +145,7 @@ class Associator:
         m, kind = scan.m, scan.kind
         cfg = self.config
         self._scan_radar = (scan.sensor if kind == "radar" else None, scan.t)
+        self.lone_credit = None
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         # Per detection: the id of the nearest tentative track born on its own (no parent, no
         # twin yet) updated in this scan that gates it (-1: none), ``Tracker._initiate_radar``.
@@ -373,6 +378,7 @@ class Associator:
         the vehicle's track then held the stage's range, missed the vehicle's own detections
         when they came, and a second track was born on the vehicle). That radar has seen the
         stage's track at every look (``Pd`` 0.9) and the vehicle's at none (0.1)."""
+        self.lone_credit = None
         if ia.size == 0 or self.looks is None:
             return ia, jb
         tracks = self.tracks
@@ -382,6 +388,7 @@ class Associator:
         two = ok.sum(axis=0) == 2
         ia = ia.copy()
         changed = False
+        credit: list[tuple[int, int, float]] = []
         for k in np.flatnonzero(two[jb]).tolist():
             j = int(jb[k])
             rows = np.flatnonzero(ok[:, j])
@@ -394,10 +401,19 @@ class Associator:
             if not kin:
                 continue
             ea, eb = self._missed_one(scan.sensor, scan.t, np.array([a]), np.array([b]))
+            # The chance the detection is ``a``'s by its position alone, for the radar's
+            # looks (``RadarLooks.note``, ``credit``), whichever track takes it.
+            p_a = float(_swap_probability(cost[r, j], cost[ia[k], j]))
             if cost[r, j] + eb[0] < cost[ia[k], j] + ea[0]:
                 idle[ia[k]], idle[r] = True, False
                 ia[k] = r
                 changed = True
+                credit.append((int(b), int(a), 1.0 - p_a))
+            else:
+                credit.append((int(a), int(b), p_a))
+        if credit:
+            c = np.array(credit)
+            self.lone_credit = (c[:, 0].astype(np.int64), c[:, 1].astype(np.int64), c[:, 2])
         if not changed:
             return ia, jb
         order = np.argsort(ia, kind="stable")

@@ -174,6 +174,7 @@ class RadarLooks:
         declared: RadarCoverage | None = None,
         learned: SensorClutter | None = None,
         gone: np.ndarray | None = None,
+        credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
         looked at every confirmed track predicted inside its coverage; those it updated
@@ -209,6 +210,15 @@ class RadarLooks:
         ``duplicates.Duplicates.note``: in its gate, or to a track born where it was) is missed
         at no less than the ``Pd`` the radar saw it with at its last detection: the radar still
         sees its object, at that rate, in the other track.
+
+        A lone detection two siblings gated (``credit``, ``Associator.lone_credit``: the track
+        given it, its sibling, the chance by position alone that it is the first's) is a hit of
+        each by that chance. Counted as a hit of the track given it, the ``Pd`` that gave it
+        (``Associator._lone_by_pd``) confirmed itself: world47 #7's reentry vehicle (0.05 m²)
+        and its spent stage (5 m²), parted at 3 m/s, the radars seeing the stage at nearly
+        every scan and the vehicle at few; the vehicle's track took the stage's detections on
+        the stack's ``Pd`` (0.84-0.88), which they then held up, while the stage's track,
+        missed, learned a low one (coast NEES in bounds 0.34, the vehicle's NEES 900).
 
         A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
         is deleted (``aged``; Blackman & Popoli 6.2, track deletion by score drop). A
@@ -269,7 +279,17 @@ class RadarLooks:
         cost = np.where(missed, cost, 0.0)
         tracks.llr[sel] -= cost
         tracks.pd_cost[sel, code] = np.where(seen_s, 0.0, spent + cost)
-        hits, looks = hits + seen_s, looks + 1.0
+        hit = seen_s.astype(float)
+        if credit is not None:
+            # A lone detection two siblings gated: each is credited with it by the chance
+            # its position gives (``Associator.lone_credit``), not by who took it.
+            own, other, p_own = credit
+            pos = np.searchsorted(sel, np.concatenate([own, other]))
+            pos = np.minimum(pos, sel.size - 1)
+            share = np.concatenate([p_own, 1.0 - p_own])
+            at = sel[pos] == np.concatenate([own, other])
+            hit[pos[at]] = share[at]
+        hits, looks = hits + hit, looks + 1.0
         tracks.pd_hits[sel, code] = hits
         tracks.pd_looks[sel, code] = looks
         tracks.pd_t[sel, code] = t

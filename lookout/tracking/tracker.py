@@ -308,8 +308,9 @@ class Tracker:
             if tracks.n:
                 declared = self.coverage.get(scan.sensor)
                 self.looks.note(
-                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone
-                )
+                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone,
+                    self.associator.lone_credit if cand.size else None,
+                )  # fmt: skip
             if scan.sensor in self.coverage:
                 self.looks.looked_until[scan.sensor] = scan.t
         # Initiate.
