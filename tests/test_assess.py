@@ -490,6 +490,31 @@ def test_a_thrusting_flight_s_path_is_claimed_only_where_more_thrust_keeps_it_on
     assert a.impact_kind == "iip" and "JP" in a.overflown_codes
 
 
+# plan(28.49, -80.58, Aim(azimuth_deg=41.7, orbit_km=535), "slv-3stage"): generated
+# gen-space-71-01's launch from Cape Canaveral (space set 71, held out; issue 13).
+CANAVERAL_SLV = dict(cutoff_s=407.2869482728879, orbit=True, hold_pitch=1.1368482244363398)
+
+
+def test_a_thrusting_flight_s_path_is_claimed_only_where_its_plane_s_turn_keeps_it_on_land():
+    """gen-space-71-01: a launcher from Cape Canaveral to the north-east, its second stage
+    burning 263 s into its flight, had Luxembourg claimed from its instantaneous impact point's
+    path; its ground track passed 89 km to the left, 42 km of them the Earth's turn
+    (``thrust_shift``), the rest its plane's, turned by its thrust along the velocity over the
+    ground (``plane_turn_m``): Luxembourg is not claimed from the truth's own state, Germany,
+    Britain and Ireland, which it flies over, are."""
+    launch = Launch("slv", vehicle("slv-3stage"), np.radians(28.49), np.radians(-80.58),
+                    0.7278022980816354, 0.21100267212776422, **CANAVERAL_SLV)  # fmt: skip
+    (tr,) = fly([launch], debris=False)
+    t = 263.3
+    # Wider than the central tracker's then (10-30 m, 2-7 m/s).
+    P = np.diag([150.0**2] * 3 + [10.0**2] * 3)
+    a = assess(t, tr.state_at(np.array([t])), P[None], np.array([0.999]))[0]
+    assert a.impact_kind == "iip" and "LU" not in a.overflown_codes
+    assert {"DE", "GB", "IE"} <= set(a.overflown_codes)
+    lat, lon, _ = ecef_to_geodetic(tr.state_at(np.arange(t, 3_000.0, 1.0))[:, :3])
+    assert "LU" not in territories().crossed(lat, lon)
+
+
 def test_cross_track_sigma_grows_from_the_position_by_the_velocity():
     """Across the plane of flight: the position's spread at once, the velocity's times the
     time flown (less, as gravity pulls the swing back) later."""
