@@ -459,6 +459,62 @@ def test_the_land_an_instantaneous_impact_point_may_fall_short_of_is_not_claimed
     assert {"JO", "IL"} <= set(sure.overflown_codes) and "EG" not in sure.overflown_codes
 
 
+# plan(30.4, 130.97, Aim(azimuth_deg=123.6, orbit_km=582.0), "slv-3stage"): gen-world-47-00's
+# space launch from Tanegashima (seed 47, issue 13).
+TANEGASHIMA_SLV = dict(cutoff_s=416.09129622360757, orbit=True, hold_pitch=1.1625124734884227)
+
+
+def test_a_thrusting_flight_s_path_is_claimed_only_where_more_thrust_keeps_it_on_the_land(truth):
+    """gen-world-47-00 (issue 13): a space launcher from Tanegashima, its third stage burning,
+    had Fiji claimed as overflown from its instantaneous impact point's path (the IIP 17-35 S,
+    its path over Vanua Levu 1,450 s ahead); the launcher reached those directions 380 s sooner,
+    over ground the Earth had turned less under, and its ground track passed 17 km off Fiji's
+    land. Now a thrusting track's path holds the land only if the path flown the soonest any
+    thrust can holds it too (``thrust_shift``): Fiji is not claimed from the truth's own states;
+    the land a launcher and an IRBM do fly over still is, while they burn."""
+    launch = Launch("slv", vehicle("slv-3stage"), np.radians(30.4), np.radians(130.97),
+                    2.157226955464991, 0.19131722607394913, **TANEGASHIMA_SLV)  # fmt: skip
+    (tr,) = fly([launch], debris=False)
+    for t in (239.0, 260.0, 300.0, 330.0):  # third stage lit at 230 s
+        a = assess(t, tr.state_at(np.array([t])), RADAR_P[None], np.array([0.999]))[0]
+        assert a.impact_kind == "iip" and "FJ" not in a.overflown_codes, t
+    terr = territories()
+    t = np.arange(tr.t[0], 2_000.0, 1.0)
+    lat, lon, _ = ecef_to_geodetic(tr.state_at(t)[:, :3])
+    assert "FJ" not in terr.crossed(lat, lon)
+    _, south = truth["slv"]  # south from Korea's west coast: the Philippines, Indonesia, Australia
+    a = assess(250.0, south.state_at(np.array([250.0])), RADAR_P[None], np.array([0.999]))[0]
+    assert {"PH", "ID", "AU"} <= set(a.overflown_codes)
+    _, irbm = truth["irbm-over-japan"]  # 5 s before its burnout
+    a = assess(100.0, irbm.state_at(np.array([100.0])), RADAR_P[None], np.array([0.999]))[0]
+    assert a.impact_kind == "iip" and "JP" in a.overflown_codes
+
+
+# plan(28.49, -80.58, Aim(azimuth_deg=41.7, orbit_km=535), "slv-3stage"): generated
+# gen-space-71-01's launch from Cape Canaveral (space set 71, held out; issue 13).
+CANAVERAL_SLV = dict(cutoff_s=407.2869482728879, orbit=True, hold_pitch=1.1368482244363398)
+
+
+def test_a_thrusting_flight_s_path_is_claimed_only_where_its_plane_s_turn_keeps_it_on_land():
+    """gen-space-71-01: a launcher from Cape Canaveral to the north-east, its second stage
+    burning 263 s into its flight, had Luxembourg claimed from its instantaneous impact point's
+    path; its ground track passed 89 km to the left, 42 km of them the Earth's turn
+    (``thrust_shift``), the rest its plane's, turned by its thrust along the velocity over the
+    ground (``plane_turn_m``): Luxembourg is not claimed from the truth's own state, Germany,
+    Britain and Ireland, which it flies over, are."""
+    launch = Launch("slv", vehicle("slv-3stage"), np.radians(28.49), np.radians(-80.58),
+                    0.7278022980816354, 0.21100267212776422, **CANAVERAL_SLV)  # fmt: skip
+    (tr,) = fly([launch], debris=False)
+    t = 263.3
+    # Wider than the central tracker's then (10-30 m, 2-7 m/s).
+    P = np.diag([150.0**2] * 3 + [10.0**2] * 3)
+    a = assess(t, tr.state_at(np.array([t])), P[None], np.array([0.999]))[0]
+    assert a.impact_kind == "iip" and "LU" not in a.overflown_codes
+    assert {"DE", "GB", "IE"} <= set(a.overflown_codes)
+    lat, lon, _ = ecef_to_geodetic(tr.state_at(np.arange(t, 3_000.0, 1.0))[:, :3])
+    assert "LU" not in territories().crossed(lat, lon)
+
+
 def test_cross_track_sigma_grows_from_the_position_by_the_velocity():
     """Across the plane of flight: the position's spread at once, the velocity's times the
     time flown (less, as gravity pulls the swing back) later."""

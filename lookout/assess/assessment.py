@@ -46,7 +46,14 @@ from lookout.assess.impact import (
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
-from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_MEAN, ecef_to_geodetic, geodesic_inverse
+from lookout.geodesy import (
+    GM_EARTH,
+    OMEGA_EARTH,
+    R_MEAN,
+    ecef_to_geodetic,
+    geodesic_inverse,
+    geodetic_to_ecef,
+)
 from lookout.physics.einsum import einsum
 from lookout.physics.trajectory import REENTRY_ALTITUDE_M
 from lookout.timebase import s_to_ns, s_to_ns_or_none
@@ -828,8 +835,9 @@ class Assessor:
                 out.append(p)
                 continue
             here = overflight_probability(
-                self.outlines, a.t, a.state, a.covariance, ts, lats, lons, rad, on, p.code
-            )
+                self.outlines, a.t, a.state, a.covariance, ts, lats, lons, rad, on, p.code,
+                thrusting=a.impact_kind == "iip",
+            )  # fmt: skip
             if a.impact_ellipse is not None and pred[-1]:
                 # Passed over only if the flight gets there, which the spread of the impact
                 # (or of the instantaneous impact point: thrust only carries the true one
@@ -912,14 +920,24 @@ def cross_track_sigma(t0: float, x: np.ndarray, P: np.ndarray, t: np.ndarray, r:
     return np.sqrt(np.maximum(var, 0.0)) * R_MEAN / np.asarray(r, dtype=float)
 
 
-def overflight_probability(outlines: Territories, t0, x, P, ts, lats, lons, rad, on, code) -> float:
+def overflight_probability(
+    outlines: Territories, t0, x, P, ts, lats, lons, rad, on, code, *, thrusting: bool = False
+) -> float:
     """The probability that a predicted ground track (``ts``, ``lats``, ``lons``; ``rad`` the
     nominal's distance from the Earth's centre, m) whose points ``on`` lie over ``code``'s
     land truly passes over it: at each of those points (at most ``OVERFLIGHT_POINTS``,
     evenly), the share on that land of the ground track's spread across the track
     (``cross_track_sigma``, ``Territories.cross_track_share``), the largest of them (the land
     under one point: a lower bound of passing over it anywhere, for a path sure to get that
-    far; how far it gets is weighed apart, ``reach_probability``)."""
+    far; how far it gets is weighed apart, ``reach_probability``).
+
+    ``thrusting``: the track may still burn, and the path is its instantaneous impact point's,
+    which the flight follows only if thrust stops now. Thrust along the plane of flight keeps
+    the path's points in space but reaches each sooner, over ground the Earth has turned less
+    under (``thrust_shift``), and thrust along the velocity over the ground turns the plane
+    (``plane_turn_m``): each point's share is the smallest of the path's and of the paths moved
+    across by either or both at their bounds, which hold the flight's between them (the share
+    of one stretch of land under a Gaussian is unimodal in its offset)."""
     if on.size > OVERFLIGHT_POINTS:
         on = on[np.round(np.linspace(0, on.size - 1, OVERFLIGHT_POINTS)).astype(int)]
     nxt = np.minimum(on + 1, ts.size - 1)
@@ -928,7 +946,75 @@ def overflight_probability(outlines: Territories, t0, x, P, ts, lats, lons, rad,
     sig = cross_track_sigma(t0, x, P, ts[on], rad[on])
     if not np.all(np.isfinite(sig)):
         return 0.0
-    return float(outlines.cross_track_share(lats[on], lons[on], az, sig, code).max())
+    share = outlines.cross_track_share(lats[on], lons[on], az, sig, code)
+    if thrusting:
+        # The Earth's turn moves the path east; along the path that only slides it over itself.
+        east_m = thrust_shift(t0, x, ts[on], lats[on], lons[on]) * R_MEAN * np.cos(lats[on])
+        turn, plane = east_m * np.cos(az), -plane_turn_m(t0, x, ts[on], lats[on], lons[on])
+        for off in (turn, plane, turn + plane):
+            moved = outlines.cross_track_share(lats[on], lons[on], az, sig, code, offset_m=off)
+            share = np.minimum(share, moved)
+    return float(share.max())
+
+
+def _path_angle(t0: float, x: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray):
+    """The angle (rad) at the Earth's centre, in the inertial frame that coincides with the
+    Earth's at ``t0``, from state ``x``'s position to a path's points (``t`` s, ``lat``,
+    ``lon`` rad) as the path reaches them."""
+    pos = x[:3]
+    tau = np.asarray(t, dtype=float) - t0
+    u = geodetic_to_ecef(lat, lon + OMEGA_EARTH * tau, 0.0)
+    u = u / np.linalg.norm(u, axis=-1, keepdims=True)
+    return np.arccos(np.clip(u @ (pos / np.linalg.norm(pos)), -1.0, 1.0))
+
+
+def plane_turn_m(t0: float, x: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray):
+    """How far (m on the ground, to the left of the flight) a thrusting flight's ground track
+    may lie from its instantaneous impact point's path at that path's points (``t`` s,
+    ``lat``, ``lon`` rad), flown from state ``x`` (6,) ECEF at ``t0``, by the turn of its plane
+    under its thrust. A thrust along the velocity over the ground (the catalogue's gravity
+    turn) rather than the inertial one leans out of the plane of flight by ``-(ω × r)·n /
+    |v_ground|`` (``n`` the plane's normal, to the left); summed over a burn from the present
+    speed to a circular orbit's (the bound of ``thrust_shift``), it turns the plane by
+    ``-(ω × r)·n ln(v_circ / |v_ground|) / v_circ`` (the Earth's speed under it taken as now),
+    which moves a point at an angle ``θ`` ahead by ``R sin θ`` times that. A thrust between the
+    inertial and the ground velocity turns it less, the same way. Measured on generated
+    gen-space-71-01 (a launcher from Cape Canaveral to the north-east): 248 s into its flight,
+    its instantaneous impact point's path over Luxembourg, its ground track passed 89 km to
+    the left, 42 km of them the Earth's turn (``thrust_shift``), the rest its plane's."""
+    pos, vel = x[:3], x[3:6]
+    spin = np.array([-OMEGA_EARTH * pos[1], OMEGA_EARTH * pos[0], 0.0])  # ω × r
+    v_in = vel + spin
+    n = np.cross(pos, v_in)
+    n_norm, v_ground = float(np.linalg.norm(n)), float(np.linalg.norm(vel))
+    r = float(np.linalg.norm(pos))
+    v_circ = math.sqrt(GM_EARTH / r)
+    if not (n_norm > 0.0 and 0.0 < v_ground < v_circ):
+        return np.zeros(np.shape(t))
+    turn = -float(spin @ n) / n_norm * math.log(v_circ / v_ground) / v_circ
+    return R_MEAN * np.sin(_path_angle(t0, x, t, lat, lon)) * turn
+
+
+def thrust_shift(t0: float, x: np.ndarray, t: np.ndarray, lat: np.ndarray, lon: np.ndarray):
+    """How far east (rad of longitude) a thrusting flight's ground track may lie from its
+    instantaneous impact point's path at that path's points (``t`` s, ``lat``, ``lon`` rad),
+    flown from state ``x`` (6,) ECEF at ``t0``. Thrust along the plane of flight (inertial)
+    carries the flight through the same directions from the Earth's centre as the path, only
+    sooner: a point the path reaches at ``τ = t - t0``, at an angle ``θ`` from the present
+    position (in the inertial frame), is reached no sooner than at the angular rate of a
+    circular orbit at the present radius, ``θ / sqrt(GM / r³)`` (faster, the flight climbs
+    away from the Earth into an orbit, which draws no such path), and ground the Earth has
+    turned ``ω (τ - θ / n)`` less is under it: the same latitude, that much farther east.
+    Measured on gen-world-47-00 (issue 13): a space launcher's third stage 10 s into its burn,
+    its instantaneous impact's path over Fiji 1,450 s ahead; it reached those directions 380 s
+    sooner and its ground track passed 17 km off Fiji's land. Left out (``plane_turn_m`` is
+    the plane's turn): thrust that lofts the flight and reaches a far point later (there 1.2
+    km/s along the velocity at once: 116 s later, the path 36 km the other way across; the
+    guidance pitched down instead)."""
+    r = float(np.linalg.norm(x[:3]))
+    tau = np.asarray(t, dtype=float) - t0
+    soonest = _path_angle(t0, x, t, lat, lon) / math.sqrt(GM_EARTH / r**3)
+    return OMEGA_EARTH * np.maximum(tau - soonest, 0.0)
 
 
 def reach_probability(lats: np.ndarray, lons: np.ndarray, i: int, cov_en: np.ndarray) -> float:

@@ -267,22 +267,29 @@ class Territories:
         return named_area(self.area_shares(lat, lon, cov_en), prob, keep, keep_prob)
 
     def cross_track_share(
-        self, lat: np.ndarray, lon: np.ndarray, az: np.ndarray, sigma_m: np.ndarray, code: str
+        self,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        az: np.ndarray,
+        sigma_m: np.ndarray,
+        code: str,
+        offset_m: np.ndarray | float = 0.0,
     ) -> np.ndarray:
         """At each point (rad) of a ground track heading ``az`` (rad from north), the share of a
-        1-D Gaussian across the track (standard deviation ``sigma_m``) that lies on
-        ``code``'s land: the probability that the true ground track, there, is over it.
-        Weighed on a fixed line of quantiles (``_CROSS_GRID``, deterministic)."""
-        lat, lon, az, sig = np.broadcast_arrays(
-            *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (lat, lon, az, sigma_m))
+        1-D Gaussian across the track (standard deviation ``sigma_m``, its mean ``offset_m`` to
+        the right of the point) that lies on ``code``'s land: the probability that the true
+        ground track, there, is over it. Weighed on a fixed line of quantiles (``_CROSS_GRID``,
+        deterministic)."""
+        lat, lon, az, sig, off = np.broadcast_arrays(
+            *(np.atleast_1d(np.asarray(v, dtype=float)) for v in (lat, lon, az, sigma_m, offset_m))
         )
         q, w = _CROSS_GRID
         k = lat.size
-        dist = np.abs(q)[None, :] * np.maximum(sig, 0.0)[:, None]
-        side = np.where(q >= 0, 0.5 * np.pi, -0.5 * np.pi)
+        right = q[None, :] * np.maximum(sig, 0.0)[:, None] + off[:, None]
+        side = np.where(right >= 0, 0.5 * np.pi, -0.5 * np.pi)
         la, lo = geodesic_direct(
             np.repeat(lat, q.size), np.repeat(lon, q.size),
-            (az[:, None] + side[None, :]).ravel(), dist.ravel(),
+            (az[:, None] + side).ravel(), np.abs(right).ravel(),
         )  # fmt: skip
         on = (self.land_at(np.asarray(la), np.asarray(lo)) == code).reshape(k, q.size)
         return on.astype(float) @ w
