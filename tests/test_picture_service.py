@@ -65,7 +65,8 @@ async def _run(sim, scenario, workers: int):
 
         await bus.subscribe(f"{FUSE}.>", fuse)
         for j, name in enumerate(wnames):
-            assessor = Assessor(name, Sealer(name, derive_key(seed, name), clock))
+            sealer = Sealer(name, derive_key(seed, name), clock)
+            assessor = Assessor(name, sealer, index=j, of=workers)
 
             async def assess(subject, data, assessor=assessor):
                 for s, out in assessor.take(data):
@@ -108,14 +109,6 @@ def test_workers_give_every_partner_the_embedded_picture(runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known since the event-split merge (9cc341e; passes on 21c1722): at 150 s of "
-    "srbm-salvo KR's S7 is typed a payload embedded and 'unknown' by the partitioned assessors: "
-    "launch events now split by launch time, and an assessor holding only its partition's "
-    "tracks does not see the event the embedded assessor types S7 from; the fusion's routing "
-    "by nearest piece (picture_workers.Fusion._partitions) must route by launch event",
-)
 def test_workers_give_every_partner_the_embedded_assessments(runs):
     (embedded, _), (distributed, _) = runs[0], runs[2]
     for p, view in embedded.items():
@@ -132,6 +125,53 @@ def test_workers_give_every_partner_the_embedded_assessments(runs):
                 assert abs(a.impact_lat_rad - b.impact_lat_rad) < 1e-6
                 assert abs(a.impact_lon_rad - b.impact_lon_rad) < 1e-6
                 assert a.phase == b.phase and a.vehicle_class == b.vehicle_class
+
+
+def _events(view) -> set[frozenset[str]]:
+    """A partner's launch events: the sets of track ids that share an event id."""
+    by: dict[str, set[str]] = {}
+    for sys_id, st in view.items():
+        if st.event_id is not None:
+            by.setdefault(st.event_id, set()).add(sys_id)
+    return {frozenset(v) for v in by.values()}
+
+
+@pytest.mark.slow
+def test_workers_give_every_partner_the_embedded_launch_events(runs):
+    """The same tracks grouped into the same launches (the ids may differ): each assessor
+    numbers its events apart from the others' (on 4b6fcaa both named theirs E1, E2, E3, and a
+    partner's warning desk took srbm-salvo's six launches for three)."""
+    (embedded, _), (distributed, _) = runs[0], runs[2]
+    for p, view in embedded.items():
+        assert len(_events(view)) == 6, p
+        assert _events(distributed[p]) == _events(view), p
+
+
+def test_the_assessor_takes_the_fusion_s_instant_to_the_last_bit():
+    """A report at 125.0 s is assessed at 125.0 s, not at ``ns_to_s`` of its nanoseconds
+    (125.00000000000001): the launch events' 20 s settle after a burn at 125 s fell short by
+    1e-14 at 145 s, and srbm-salvo's S7 stayed unknown in the workers (fails on 4b6fcaa)."""
+    from lookout.picture.fusion import FusedTrack
+
+    x = np.array([6.4e6, 0.0, 0.0, 0.0, 0.0, 0.0])
+    fusion = Fusion(1)
+    [(_, data)] = fusion._route([(125.0, [FusedTrack("S1", 125.0, x, np.eye(6), 0.0, ("KR",))])])
+    seen = []
+    assessor = Assessor("PICTURE-0", Sealer("PICTURE-0", derive_key("k", "PICTURE-0"), SimClock(0)))
+    assessor.picture.publish = lambda t, tracks: seen.append((t, [f.t for f in tracks])) or []
+    assessor.take(data)
+    assert seen == [(125.0, [125.0])]
+
+
+def test_assessors_number_their_launch_events_apart():
+    from lookout.assess.events import LaunchEvents
+
+    workers = [LaunchEvents(first=j + 1, stride=3) for j in range(3)]
+    names = [[w._new_event(0.0).event_id for _ in range(4)] for w in workers]
+    assert names[0] == ["E1", "E4", "E7", "E10"] and names[2][0] == "E3"
+    assert len({k for ks in names for k in ks}) == 12
+    with pytest.raises(ValueError, match="stride = 0"):
+        LaunchEvents(first=1, stride=0)
 
 
 def test_each_track_is_assessed_by_one_worker_only():

@@ -69,12 +69,10 @@ CASES = {
 
 #: Known: a spent stage's second track for longer than a few seconds (every other assertion
 #: still holds).
-STAGE_DUPLICATES = {
-    "hgv-hwasong16b": (
-        "known since the reentry-consist merge (ddf870c; 0 s on eae155d, the drag's "
-        "linearisation noise along the velocity): HGV-16B-stage1 has a second track (799 "
-        "beside 710) for 18 s, one id switch; the glide vehicle keeps one track"
-    ),
+STAGE_DUPLICATES: dict[str, str] = {
+    # hgv-hwasong16b's spent first stage had a second track for 18 s from the reentry-consist
+    # merge (ddf870c) to branch route-event: its boost mode took the stage's drag for thrust
+    # back (``update.truncate_thrust``).
 }
 
 

@@ -214,3 +214,36 @@ def test_drag_kept_from_pushing_moves_a_formations_relative_state_with_its_track
     # The boost mode's kappa is clipped, nothing moved with it: its relative state is the
     # joint update's.
     np.testing.assert_allclose(f.r_m[0, BOOST], y[NX:], rtol=1e-9, atol=1e-9)
+
+
+def test_thrust_kept_from_pulling_back():
+    """A boost mode whose update leaves its thrust pointing against the velocity (a body's drag
+    taken for thrust: hgv-hwasong16b's spent first stage, 14-70 m/s² back, 3-4 sigma below
+    zero, while its coast mode kept a drag coefficient a fifth of the truth's) pays for it in
+    its likelihood, ``log Phi(f / s) - log Phi(f0 / s0)`` of the thrust ``f`` along the
+    velocity, and its mean moves to the truncated Gaussian's, every state by its regression on
+    ``f``; a track whose velocity is not known yet is left alone (fails on 4b6fcaa: no such
+    constraint, the boost mode thrusting back at no cost)."""
+    from scipy.stats import norm
+
+    from lookout.tracking.motion import NX
+    from lookout.tracking.update import truncate_thrust
+
+    rng = np.random.default_rng(5)
+    u = np.array([0.6, 0.8, 0.0])
+    x0 = np.zeros((2, NX))
+    x0[:, 3:6] = 1300.0 * u
+    A = rng.standard_normal((NX, NX)) * np.array([30.0] * 3 + [5.0] * 3 + [4.0] * 3 + [1.0])
+    P0 = np.repeat((A @ A.T / NX + np.eye(NX))[None], 2, axis=0)
+    P0[1, 3:6, 3:6] += np.eye(3) * 1e6  # a track just born: its velocity not known
+    x1, P1 = x0.copy(), 0.5 * P0
+    x1[:, 6:9] = -10.0 * u  # thrust 10 m/s² back along the velocity
+    before = x1.copy()
+    dll, moved, gain = truncate_thrust(x0, P0, x1, P1, np.arange(2))
+    f, s = -10.0, np.sqrt(u @ P1[0, 6:9, 6:9] @ u)
+    assert dll[0] == pytest.approx(norm.logcdf(f / s) - norm.logcdf(0.0))
+    assert dll[1] == 0.0 and moved.tolist() == [0]
+    mean = f + s * norm.pdf(f / s) / norm.cdf(f / s)
+    assert u @ x1[0, 6:9] == pytest.approx(mean) and mean > 0.0
+    assert np.allclose(x1[0] - before[0], P1[0][:, 6:9] @ u * (mean - f) / s**2)
+    assert np.array_equal(x1[1], before[1])

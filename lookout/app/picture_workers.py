@@ -27,7 +27,11 @@ wider impact region). A new flight goes to the assessor holding the fewest track
 assessor, and a second one took almost no load. A salvo from one site falls to one assessor
 if its pieces are born within ``FLIGHT_PIECES_M``: the price of typing them. The fusion is one
 process: its share of the work is what more assessors cannot take (docs/benchmarks.md gives
-the measured shares and the cores a raid needs).
+the measured shares and the cores a raid needs). Each assessor numbers its launch events
+apart from the others' (with two: E1, E3, ... and E2, E4, ...; on one numbering a partner's
+warning desk took two launches for one), and takes a report's instant as the fusion's float
+(``FusedBatch.t``), not ``ns_to_s`` of its nanoseconds, whose last bit differs: the launch
+events then group and type a partition's tracks as the embedded picture does.
 
 What the exchange feeds the fusion and the fusion the assessors goes over core NATS
 (``CORE_SUBJECTS``), with no stream: it is derived from the partners' inbound streams and the
@@ -53,6 +57,7 @@ import msgspec
 import numpy as np
 
 from lookout.app.defaults import PICTURE_PARAMS, key_seed
+from lookout.assess.events import LaunchEvents
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import Sealer, decode, decode_payload
 from lookout.exchange.keys import derive_key
@@ -130,6 +135,11 @@ class FusedBatch(msgspec.Struct):
     tracks: list[FusedWire]
     interim: bool = False
     notice: bytes | None = None
+    # The instant as the fusion has it (s): ``ns_to_s(t_ns)`` can differ in the last bit
+    # (125.00000000000001 for 125.0), and the launch events compare times to the exact
+    # seconds (a burn 20 s past at 145 s was 19.99999999999999 s past: srbm-salvo's S7 stayed
+    # unknown). None: ``t_ns``.
+    t: float | None = None
 
 
 _batch_decoder = msgspec.msgpack.Decoder(FusedBatch)
@@ -222,7 +232,7 @@ class Fusion:
                 # Every assessor hears every report instant, even one with none of its tracks
                 # (interim updates: only those of its tracks).
                 if part or not interim:
-                    batch = FusedBatch(t_ns, part, interim)
+                    batch = FusedBatch(t_ns, part, interim, t=float(t))
                     out.append((f"{ASSESS}.{j}", _encoder.encode(batch)))
         return out
 
@@ -269,10 +279,13 @@ class Assessor:
     """An assessment worker's work, bus aside: its partition's fused tracks in, signed
     system-track batches for the exchange out."""
 
-    def __init__(self, name: str, sealer: Sealer) -> None:
+    def __init__(self, name: str, sealer: Sealer, *, index: int = 0, of: int = 1) -> None:
+        """Assessor ``index`` of ``of``: its launch events are numbered apart from the
+        others' (``LaunchEvents``' ``first`` and ``stride``)."""
         self.name = name
         self.sealer = sealer
         self.picture = CommonPicture(**PICTURE_PARAMS)
+        self.picture.events = LaunchEvents(first=index + 1, stride=of)
         self.batches = 0
         self.tracks = 0
         self.notices = 0  # launch notifications held
@@ -283,7 +296,7 @@ class Assessor:
             self.picture.ingest(decode(batch.notice).sender, decode_payload(decode(batch.notice)))
             self.notices += 1
             return []
-        t = ns_to_s(batch.t_ns)
+        t = ns_to_s(batch.t_ns) if batch.t is None else batch.t
         tracks = self.picture.publish(t, [_fused(w, t, batch.interim) for w in batch.tracks])
         # One batch per instant: the last assessed instant's tracks come again, assessed
         # (``CommonPicture``'s ``assess_in_background``; at the next interim batch with
@@ -380,7 +393,7 @@ async def run_assessor(
     clock = ScenarioClock(time.time() + 1e6, speed)
     # Above anything a previous run of it sent (no state kept: the time in microseconds).
     sealer = Sealer(name, derive_key(key_seed(scenario), name), clock, time.time_ns() // 1000)
-    work = Assessor(name, sealer)
+    work = Assessor(name, sealer, index=index, of=of)
     if on_start:
         on_start(work)
 

@@ -208,12 +208,18 @@ class LaunchEvent:
 class LaunchEvents:
     """Groups, types and classes tracks into launch events, one assessment instant at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 1, stride: int = 1) -> None:
+        """Events are numbered ``E<first>``, ``E<first + stride>``, ...: the partitioned
+        assessors (``lookout.app.picture_workers``) each take one residue, so that two of them
+        never name two launches alike (the warning desks group a launch's tracks by its id)."""
+        if first < 1 or stride < 1:
+            raise ValueError(f"first = {first}, stride = {stride}: expected both >= 1")
         self.events: dict[str, LaunchEvent] = {}
         self.members: dict[str, Member] = {}
         self._launch: dict[str, Assessment] = {}  # track id -> its latest assessment with a launch
         self._unplaced: dict[str, float] = {}  # track id -> first seen, while it waits ungrouped
-        self._next = 1
+        self._next = first
+        self._stride = stride
         # Partners' pre-launch notifications (``announce``), by (partner, notice id).
         self.announcements: dict[tuple[str, str], Announcement] = {}
 
@@ -442,7 +448,7 @@ class LaunchEvents:
 
     def _new_event(self, t: float) -> LaunchEvent:
         ev = LaunchEvent(f"E{self._next}", t)
-        self._next += 1
+        self._next += self._stride
         self.events[ev.event_id] = ev
         return ev
 

@@ -156,6 +156,17 @@ def update_modes(
     if formation is not None and formation.rel is not None and moved.size:
         main = moved < n_main
         shift_relative(formation, moved[main], gain[main])
+    # Thrust cannot pull back (``truncate_thrust``) in the boost modes, the staged ones too;
+    # not in a formation's (it coasts together, its relative state estimated with its modes).
+    thrusting = ~drag_only
+    if formation is not None:
+        for k in (formation.rows, formation.rel):
+            if k is not None:
+                thrusting[np.asarray(k, dtype=np.int64) * NMODE + BOOST] = False
+    dll_thrust, _, _ = truncate_thrust(
+        xs[thrusting], Ps[thrusting], x_new, P_new, np.flatnonzero(thrusting)
+    )
+    ll[thrusting] += dll_thrust
     if ar.size:
         # Both pairings of a contested track, per mode (``contested``): the joint event's
         # probability over the track's own mixture likelihood of its detection (``cost``:
@@ -272,6 +283,47 @@ def truncate_drag(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray
         x_new[neg] += col * gain[:, None]
         x_new[neg, KAPPA] = np.maximum(x_new[neg, KAPPA], 0.0)
     return dll, neg, gain
+
+
+def truncate_thrust(xs, Ps, x_new: np.ndarray, P_new: np.ndarray, rows: np.ndarray):
+    """Thrust cannot pull back: a rocket's thrust lies along its body, within a few degrees
+    of its velocity, so its component ``f = u . a_thrust`` along the velocity's direction
+    ``u`` is ``>= 0``, honoured in the boost modes' updates as ``truncate_drag`` honours
+    ``kappa >= 0`` (predictions ``xs``, ``Ps`` of the mode-expanded ``rows`` of the updates
+    ``x_new``, ``P_new``, changed in place; ``u`` the prediction's, fixed, so that ``f`` is
+    linear in the state): the evidence factor ``Phi(f / s) / Phi(f0 / s0)``, and where the
+    posterior mean of ``f`` is negative the truncated Gaussian's mean, the other states moved
+    by their regression on ``f``; the covariance kept. Where the velocity's direction is not
+    known (its speed within 3 sigma of the velocity's total spread: a track just born, a
+    launch's first seconds) nothing is done.
+
+    Unconstrained, a boost mode takes a body's drag for thrust against its velocity: the
+    spent first stage of hgv-hwasong16b, parted at 25 km with 93 m/s² of drag, was followed
+    for 20 s by a boost mode thrusting back at 14-70 m/s² (3-4 sigma below zero) at boost
+    probabilities of 0.4-1.0, while its coast mode, mixed with it at every step, kept a drag
+    coefficient of 3.7e-4 m²/kg against the truth's 1.7e-3 (10 sigma); once the boost mode
+    fell to its reseeding level the coast mode alone mispredicted the ship radar's range rate
+    by 23 m/s (d² 46.8 against a gate of 23.5) and a second track took the stage for 18 s.
+    Returns the log of each row's evidence factor, the rows moved and their regression
+    factors (as ``truncate_drag``'s)."""
+    v = xs[:, 3:6]
+    speed = np.sqrt(einsum("ni,ni->n", v, v))
+    u = v / np.maximum(speed, 1e-9)[:, None]
+    known = speed > 3.0 * np.sqrt(np.maximum(np.trace(Ps[:, 3:6, 3:6], axis1=1, axis2=2), 0.0))
+    f0 = einsum("ni,ni->n", u, xs[:, 6:9])
+    s0 = np.sqrt(np.maximum(einsum("ni,nij,nj->n", u, Ps[:, 6:9, 6:9], u), 1e-30))
+    f = einsum("ni,ni->n", u, x_new[rows, 6:9])
+    Pf = einsum("nij,nj->ni", P_new[rows][:, :, 6:9], u)  # (k, 10): covariances with f
+    s = np.sqrt(np.maximum(einsum("ni,ni->n", u, Pf[:, 6:9]), 1e-30))
+    dll = np.where(known, log_ndtr(f / s) - log_ndtr(f0 / s0), 0.0)
+    neg = np.flatnonzero(known & (f < 0.0))
+    gain = np.zeros(0)
+    if neg.size:
+        a = f[neg] / s[neg]
+        lam = np.exp(-0.5 * a * a - 0.5 * _LOG_2PI - log_ndtr(a))
+        gain = lam / s[neg]  # (mean - f) / s²: the truncated mean is f + s lam
+        x_new[rows[neg]] += Pf[neg] * gain[:, None]
+    return dll, rows[neg], gain
 
 
 def shift_relative(f: Formation, moved: np.ndarray, gain: np.ndarray) -> None:
