@@ -2,7 +2,7 @@
 middle-east set 47, #1: ``lookout generate --region middle-east --seed 47 --count 6``).
 
 A Ghadr-class MRBM from Tabriz to the Negev; its reentry vehicle and spent stage, 1 km apart on
-the way down, already had a track each when a third track (1805) was born on the vehicle 456 s
+the way down, already had a track each when a third track (1805) was born on the vehicle 452 s
 after launch, from the ships' and early-warning radars' detections. While its tracker still
 tested the boost hypothesis it was born with (``YOUNG_TRACK_S``), its boost probability went
 0.085, 0.955, 0.908, 0.037, 0.810 at its first five assessments, 5 s apart; at the fourth it was
