@@ -166,3 +166,30 @@ def test_a_flight_is_judged_on_every_assessment_that_follows_its_main_object():
     f = judge_flights(sim, scores, assessments)["MRBM-1"]
     assert f["tracks"] == ["7"]
     assert f["ellipse_containment"] == 1.0 and len(f["impact_error_km_over_time"]) == 3
+
+
+def test_a_payload_is_judged_by_the_object_its_track_follows():
+    """Held-out me47 #1: the reentry vehicle's track, paired by the scoring with the stage at
+    its birth and kept so through the switch penalty (the two under 1 km apart), was the
+    event's payload and judged wrong: the payload is now judged by the object its track's
+    assessments follow (``followed_truth``)."""
+    from types import SimpleNamespace
+
+    from lookout.assess.events import flight_event
+    from lookout.scoring.evaluation import followed_truth
+
+    rv, stage = _rv_and_stage()
+    sim = SimpleNamespace(trajectories=[rv, stage])
+    P = np.diag([100.0**2] * 3 + [10.0**2] * 3)
+    on_rv = [
+        SimpleNamespace(t=t, track_id="7", covariance=P, state=rv.state_at(t))
+        for t in (40.0, 50.0, 60.0)
+    ]
+    scored = {"7": "MRBM-1-stage1", "8": "MRBM-1-stage1"}  # 8: never assessed
+    owner = followed_truth(sim, on_rv, scored)
+    assert owner == {"7": "MRBM-1", "8": "MRBM-1-stage1"}
+    event = SimpleNamespace(members=["7", "8"], event_class="MRBM", payload="7",
+                            payload_identified_t=45.0)  # fmt: skip
+    events = SimpleNamespace(of=lambda k: ("E1", None), events={"E1": event})
+    assert flight_event(events, ["7"], scored, "MRBM-1", 0.0)["payload_correct"] is False
+    assert flight_event(events, ["7"], owner, "MRBM-1", 0.0)["payload_correct"] is True

@@ -312,7 +312,11 @@ BURNOUT_FLOOR_M = 6_800.0
 #: probability at 0 and 5 s, 0.999 at 10 s; taken as coasting at 5 s, its ballistic impact was
 #: claimed in India's EEZ (generated world seed 21, #5, every partner's picture).
 #: ... unless its boost mode is under the tracker's output floor (``output_mode_floor``, 1 %):
-#: left out of its reported estimate, the tracker has dropped the boost hypothesis.
+#: left out of its reported estimate, the tracker has dropped the boost hypothesis. Whether it
+#: climbs or not, a young track's coast state is not flown back to a launch point: the mixture
+#: its tracker reports is not yet a coast's estimate (held-out me47 #1: a track born on a
+#: reentry vehicle on its way down, its velocity 240 m/s off against a 97 m/s sigma at a boost
+#: probability of 0.037, was flown back 120 km from the site; docs/assessment.md).
 YOUNG_TRACK_S = TrackerConfig().young_boost_s
 MODE_FLOOR = TrackerConfig().output_mode_floor
 
@@ -444,13 +448,18 @@ class Assessor:
         sig_vr = np.sqrt(einsum("ni,nij,nj->n", up, P[:, 3:6, 3:6], up))
         rising = vr > -norm.ppf(COAST_CONFIDENCE) * sig_vr
         low = alt < BURNOUT_FLOOR_M
+        young = np.zeros(n, dtype=bool)
         for i, m in enumerate(mems):
-            young = (not m.ground_t or t[i] - m.ground_t[0] < YOUNG_TRACK_S) and bp[i] >= MODE_FLOOR
-            if coasting[i] and rising[i] and (low[i] or young) and m.parent is None:
+            young[i] = (
+                (not m.ground_t or t[i] - m.ground_t[0] < YOUNG_TRACK_S)
+                and bp[i] >= MODE_FLOOR
+                and m.parent is None
+            )
+            if coasting[i] and rising[i] and (low[i] or young[i]):
                 coasting[i] = m.seen_boost
         for i, m in enumerate(mems):
             mode = "boost" if boost[i] else ("coast" if coasting[i] else None)
-            self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i])
+            self._remember(m, t[i], x[i], P[i], mode, energy[i], alt[i], vr[i], young[i])
             manoeuvre_kind.observe(m.lift, t[i], x[i], P[i], bool(boost[i]))  # lift seen
             m.ground_t.append(float(t[i]))
             m.ground_lat.append(float(lat[i]))
@@ -538,15 +547,19 @@ class Assessor:
         return out
 
     @staticmethod
-    def _remember(m: TrackMemory, t, x, P, mode: str | None, energy, alt, vr) -> None:
+    def _remember(
+        m: TrackMemory, t, x, P, mode: str | None, energy, alt, vr, young: bool = False
+    ) -> None:
         """``mode``: "boost", "coast" (known to coast, ``COAST_CONFIDENCE``) or None (thrust
-        may not have ended: nothing of its burn or its flight back is taken from it)."""
+        may not have ended: nothing of its burn or its flight back is taken from it).
+        ``young``: its tracker still tests the boost hypothesis it was born with
+        (``YOUNG_TRACK_S``, above ``MODE_FLOOR``): its coast state is not flown back."""
         if mode == "boost":
             m.seen_boost = True
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif mode == "coast" and not m.boost_states:
+        elif mode == "coast" and not m.boost_states and not young:
             # Never seen boosting, or no boost state known to climb (a track confirmed late
             # in the burn, ``launch_from_boost``): the launch point comes from flying a coast
             # state back; the first is the nearest the launch, a later one the better known:
