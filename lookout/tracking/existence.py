@@ -174,6 +174,7 @@ class RadarLooks:
         declared: RadarCoverage | None = None,
         learned: SensorClutter | None = None,
         gone: np.ndarray | None = None,
+        held: np.ndarray | None = None,
     ) -> None:
         """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
         looked at every confirmed track predicted inside its coverage; those it updated
@@ -240,6 +241,8 @@ class RadarLooks:
         else:
             p_in = learned.covers(enu, 2.0 * spread + 1000.0).astype(float)
         looked = seen[sel] | (p_in >= 0.5)
+        if held is not None and held.size:
+            looked &= ~np.isin(sel, held)
         sel, seen_s, p_in = sel[looked], seen[sel][looked], p_in[looked]
         if sel.size == 0:
             return
