@@ -308,9 +308,9 @@ class Tracker:
         if scan.kind == "radar":
             if tracks.n:
                 declared = self.coverage.get(scan.sensor)
+                held = held_rows if cand.size else None
                 self.looks.note(
-                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone,
-                    held=held_rows if cand.size else None,
+                    scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone, held
                 )
             if scan.sensor in self.coverage:
                 self.looks.looked_until[scan.sensor] = scan.t
