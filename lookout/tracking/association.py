@@ -85,10 +85,12 @@ class Associator:
         self._holds: dict[tuple[int, int, str], int] = {}
         #: At most this many (``_hold_unresolved``): each is a likelihood ratio
         #: ``2 (1 - detection_prob)`` that the radar sees one of the pair only, and this many
-        #: reach ``delete_score_drop``'s evidence.
-        self._hold_max = math.ceil(
-            cfg.delete_score_drop / -math.log(2.0 * (1.0 - cfg.detection_prob))
-        )
+        #: reach ``delete_score_drop``'s evidence. 0 (no hold) where that is never reached
+        #: (deletion by score off, or ``detection_prob`` at most one half: a lone detection is
+        #: then no evidence that the radar sees one of them only).
+        per_scan = -math.log(2.0 * (1.0 - cfg.detection_prob))  # detection_prob in (0, 1)
+        evidence = cfg.delete_score_drop / per_scan if per_scan > 0.0 else math.inf
+        self._hold_max = math.ceil(evidence) if math.isfinite(evidence) else 0
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
