@@ -91,6 +91,7 @@ class Associator:
         per_scan = -math.log(2.0 * (1.0 - cfg.detection_prob))  # detection_prob in (0, 1)
         evidence = cfg.delete_score_drop / per_scan if per_scan > 0.0 else math.inf
         self._hold_max = math.ceil(evidence) if math.isfinite(evidence) else 0
+        self._hold_doubt = 1.0 - cfg.gate_probability
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
@@ -226,7 +227,7 @@ class Associator:
             jb = self._order_births(scan, cand, ia, jb, ok, xbar, H)
             ia, jb = self._lone_to_parent(cand, ia, jb, ok)
             ia, jb = self._lone_by_pd(scan, cand, ia, jb, ok, cost_all)
-            ia, jb = self._hold_unresolved(scan, cand, ia, jb, ok)
+            ia, jb = self._hold_unresolved(scan, cand, ia, jb, ok, cost_all)
         formation = None
         if ia.size:  # a formation's track updated alone carries the pair's relative state
             jb, formation = self.formations.order_siblings(
@@ -419,7 +420,7 @@ class Associator:
         order = np.argsort(ia, kind="stable")
         return ia[order], jb[order]
 
-    def _hold_unresolved(self, scan: Scan, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
+    def _hold_unresolved(self, scan: Scan, cand, ia, jb, ok, cost) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` less a detection that two confirmed siblings alone
         gate (a twin, or one born next to the other), the other given none, from a radar that
         has updated neither yet: held (``held``: the detections, the two tracks' store rows),
@@ -439,6 +440,9 @@ class Associator:
         a third track took the payload's US detections (three tracks on one object, coast NEES
         in bounds 0.43). The radar's next scan saw both: held, its two detections go to the two
         tracks in along-track order (``Formations.order_siblings``), as they did.
+
+        Held unless the densities give the other sibling less than ``1 - gate_probability``
+        (``cost``: the chance the gate already takes of losing a track's own detection).
 
         A radar that sees only one of the pair (a small reentry vehicle beyond its reach, its
         stage not) never resolves it: each lone detection is a likelihood ratio ``2 (1 - Pd)``
@@ -471,6 +475,8 @@ class Associator:
                 continue
             if tracks.pd_hits[a, code] > 0.0 or tracks.pd_hits[b, code] > 0.0:
                 continue  # the radar has seen one of them: its looks weigh (``_lone_by_pd``)
+            if _swap_probability(cost[ia[k], j], cost[r, j]) < self._hold_doubt:
+                continue  # the densities decide as surely as the gate
             key = (min(ida, idb), max(ida, idb), scan.sensor)
             count = self._holds.get(key, 0)
             if count >= self._hold_max:
