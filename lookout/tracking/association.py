@@ -85,6 +85,20 @@ class Associator:
         #: store rows of the track given it and of its sibling, and the chance by position
         #: alone that it is the first's object (None: none), for the radar's looks.
         self.lone_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: After ``associate``: the detections held (``_hold_unresolved``) and the store rows
+        #: of the tracks that both gate them (neither updated, nor looked at by the radar).
+        self.held = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        #: Per (older id, younger id, radar): the lone detections of that pair held so far.
+        self._holds: dict[tuple[int, int, str], int] = {}
+        #: At most this many (``_hold_unresolved``): each is a likelihood ratio
+        #: ``2 (1 - detection_prob)`` that the radar sees one of the pair only, and this many
+        #: reach ``delete_score_drop``'s evidence. 0 (no hold) where that is never reached
+        #: (deletion by score off, or ``detection_prob`` at most one half: a lone detection is
+        #: then no evidence that the radar sees one of them only).
+        per_scan = -math.log(2.0 * (1.0 - cfg.detection_prob))  # detection_prob in (0, 1)
+        evidence = cfg.delete_score_drop / per_scan if per_scan > 0.0 else math.inf
+        self._hold_max = math.ceil(evidence) if math.isfinite(evidence) else 0
+        self._hold_doubt = 1.0 - cfg.gate_probability
 
     def coarse(self, scan: Scan) -> np.ndarray:
         """Tracks whose cheaply extrapolated position is near one of the scan's detections:
@@ -149,6 +163,7 @@ class Associator:
         cfg = self.config
         self._scan_radar = (scan.sensor if kind == "radar" else None, scan.t)
         self.lone_credit = None
+        self.held = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         # Per detection: the id of the nearest tentative track born on its own (no parent, no
         # twin yet) updated in this scan that gates it (-1: none), ``Tracker._initiate_radar``.
@@ -220,6 +235,7 @@ class Associator:
             jb = self._order_births(scan, cand, ia, jb, ok, xbar, H)
             ia, jb = self._lone_to_parent(cand, ia, jb, ok)
             ia, jb = self._lone_by_pd(scan, cand, ia, jb, ok, cost_all)
+            ia, jb = self._hold_unresolved(scan, cand, ia, jb, ok, cost_all)
         formation = None
         if ia.size:  # a formation's track updated alone carries the pair's relative state
             jb, formation = self.formations.order_siblings(
@@ -257,6 +273,7 @@ class Associator:
         # starts from that track's estimate instead (``radar_priors``: a piece separating).
         spare = (near < 0) & (kind == "radar")
         spare[jb] = False
+        spare[self.held[0]] = False  # held: one of two tracks' object's (``_hold_unresolved``)
         vague = self._vague(cand)
         pick = ok & vague[:, None] & spare[None, :]
         bj = np.flatnonzero(pick.any(axis=0))
@@ -421,6 +438,80 @@ class Associator:
             return ia, jb
         order = np.argsort(ia, kind="stable")
         return ia[order], jb[order]
+
+    def _hold_unresolved(self, scan: Scan, cand, ia, jb, ok, cost) -> tuple[np.ndarray, np.ndarray]:
+        """The assignment ``ia``, ``jb`` less a detection that two confirmed siblings alone
+        gate (a twin, or one born next to the other), the other given none, from a radar that
+        has updated neither yet: held (``held``: the detections, the two tracks' store rows),
+        updating neither, and no look of that radar at either (``RadarLooks.note``).
+
+        Such a radar has not resolved the pair: its one detection is either object's, and its
+        Pd of each is not known (``_lone_by_pd`` has nothing to weigh). Given by the densities
+        alone to the wrong sibling, a precise radar's range moves that track onto the other
+        object with a covariance too tight for its own object's next detection to gate: the
+        pair's tracks, each known across the first radars' lines of sight to tens of metres,
+        are told apart by the new radar's range only to the extent that their errors along it
+        are smaller than the pair's separation along it. world47 #2 (a Korean MRBM and its
+        stage, 95 m apart along us-fbx-north's line of sight, the stage's track 74 m off under
+        a 24 m sigma there after a 2.4-sigma range of jp-ewr-north): us-fbx-north's first
+        detection, the stage's alone, went to the payload's track (costs -17.5 against -9.4),
+        which then held the Korean radars' payload and the US radar's stage for 170 s, while
+        a third track took the payload's US detections (three tracks on one object, coast NEES
+        in bounds 0.43). The radar's next scan saw both: held, its two detections go to the two
+        tracks in along-track order (``Formations.order_siblings``), as they did.
+
+        Held unless the densities give the other sibling less than ``1 - gate_probability``
+        (``cost``: the chance the gate already takes of losing a track's own detection).
+
+        A radar that sees only one of the pair (a small reentry vehicle beyond its reach, its
+        stage not) never resolves it: each lone detection is a likelihood ratio ``2 (1 - Pd)``
+        of "both seen at ``detection_prob``" against "one seen" (0.2 at 0.9), and after
+        ``_hold_max`` of them (``delete_score_drop``'s evidence, ln 10^6: 9 scans) the pair's
+        detections are the densities' and the looks' again (``_lone_by_pd``)."""
+        self.held = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if ia.size == 0 or self.looks is None:
+            return ia, jb
+        tracks = self.tracks
+        code = self.looks.code(scan.sensor)
+        n = cand.size
+        idle = np.ones(n, dtype=bool)
+        idle[ia] = False
+        two = ok.sum(axis=0) == 2
+        drop: list[int] = []
+        rows_held: list[int] = []
+        for k in np.flatnonzero(two[jb]).tolist():
+            j = int(jb[k])
+            rows = np.flatnonzero(ok[:, j])
+            r = int(rows[rows != ia[k]][0]) if (rows != ia[k]).any() else -1
+            if r < 0 or not idle[r]:
+                continue
+            a, b = int(cand[ia[k]]), int(cand[r])
+            if not (tracks.confirmed[a] and tracks.confirmed[b]):
+                continue
+            ida, idb = int(tracks.ids[a]), int(tracks.ids[b])
+            kin = tracks.parent[a] == idb or tracks.parent[b] == ida
+            if not (kin or tracks.twin[a] == idb or tracks.twin[b] == ida):
+                continue
+            if tracks.pd_hits[a, code] > 0.0 or tracks.pd_hits[b, code] > 0.0:
+                continue  # the radar has seen one of them: its looks weigh (``_lone_by_pd``)
+            if _swap_probability(cost[ia[k], j], cost[r, j]) < self._hold_doubt:
+                continue  # the densities decide as surely as the gate
+            key = (min(ida, idb), max(ida, idb), scan.sensor)
+            count = self._holds.get(key, 0)
+            if count >= self._hold_max:
+                continue
+            self._holds[key] = count + 1
+            drop.append(k)
+            rows_held += [a, b]
+        if not drop:
+            return ia, jb
+        if len(self._holds) > 2 * tracks.n + 64:  # forget the pairs of tracks deleted since
+            alive = set(tracks.ids[: tracks.n].tolist())
+            self._holds = {k: v for k, v in self._holds.items() if k[0] in alive and k[1] in alive}
+        keep = np.ones(ia.size, dtype=bool)
+        keep[drop] = False
+        self.held = (jb[drop], np.array(rows_held, dtype=np.int64))
+        return ia[keep], jb[keep]
 
     def _lone_to_parent(self, cand, ia, jb, ok) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that GNN gave to a piece born on a

@@ -175,6 +175,7 @@ class RadarLooks:
         learned: SensorClutter | None = None,
         gone: np.ndarray | None = None,
         credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        held: np.ndarray | None = None,
     ) -> None:
         """A radar (``sensor``, antenna at ECEF ``s``, ENU basis ``B``) scanned at ``t``: it
         looked at every confirmed track predicted inside its coverage; those it updated
@@ -250,6 +251,8 @@ class RadarLooks:
         else:
             p_in = learned.covers(enu, 2.0 * spread + 1000.0).astype(float)
         looked = seen[sel] | (p_in >= 0.5)
+        if held is not None and held.size:
+            looked &= ~np.isin(sel, held)
         sel, seen_s, p_in = sel[looked], seen[sel][looked], p_in[looked]
         if sel.size == 0:
             return

@@ -241,6 +241,7 @@ class Tracker:
                 self._housekeep(float(k))
         assigned = np.zeros(scan.z.shape[0], dtype=bool)
         near = None  # per detection: id of the confirmed, updated track gating it nearest
+        held_rows = None
         updated = np.zeros(0, dtype=np.int64)
         cand = updated
         gone, merges = updated, []
@@ -253,6 +254,8 @@ class Tracker:
                     scan, cand, xp, Pp, c, xbar, staged
                 )
                 bi, bj, bdll, bthrust = self.associator.branches
+                held_j, held_rows = self.associator.held
+                assigned[held_j] = True
                 # Copies of the branching tracks taken before their own update (``clone``).
                 slots = tracks.clone(cand[bi]) if bi.size else bi
                 if bi.size and ia.size:
@@ -307,9 +310,10 @@ class Tracker:
         if scan.kind == "radar":
             if tracks.n:
                 declared = self.coverage.get(scan.sensor)
+                held = held_rows if cand.size else None
                 self.looks.note(
                     scan.sensor, scan.t, scan.s, scan.B, updated, declared, clutter, gone,
-                    self.associator.lone_credit if cand.size else None,
+                    self.associator.lone_credit if cand.size else None, held,
                 )  # fmt: skip
             if scan.sensor in self.coverage:
                 self.looks.looked_until[scan.sensor] = scan.t
