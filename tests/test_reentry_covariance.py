@@ -67,11 +67,9 @@ def test_an_unseen_reentry_vehicle_s_velocity_sigma_is_its_bodies_spread_down_to
         Q += along_noise(dt, q_along, u)
         P = (F @ Ps @ F.transpose(0, 2, 1) + Q)[0]
         x = xp[0]
-        t = np.full(draws.shape[0], 1.0)
-        draws, _ = propagate(
-            draws, t, cfg.max_step_s, with_jacobian=False,
-            cd_shape=cd_shape(draws, np.repeat(Ps, draws.shape[0], 0), np.ones(draws.shape[0], bool)),
-        )  # fmt: skip
+        k = draws.shape[0]
+        each = cd_shape(draws, np.repeat(Ps, k, 0), np.ones(k, dtype=bool))
+        draws, _ = propagate(draws, np.full(k, 1.0), cfg.max_step_s, False, cd_shape=each)
     alive = altitude_approx(draws[:, 0:3]) > 0.0
     spread = np.sqrt(np.trace(np.cov(draws[alive, 3:6].T)))
     sigma = np.sqrt(np.trace(P[3:6, 3:6]))
