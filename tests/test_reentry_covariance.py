@@ -44,10 +44,10 @@ def test_an_unseen_reentry_vehicle_s_velocity_sigma_is_its_bodies_spread_down_to
     """The coast mode's prediction, a second at a time as the tracker rebases an unseen track,
     from 40 km to 4 km, against 400 bodies drawn from its starting Gaussian (drag coefficient
     kept positive: drag cannot push) flown by the same motion model: the velocity sigma is
-    within a factor of four of their spread (0.77 against 0.29 km/s: the first-order
+    within a factor of four of their spread (0.89 against 0.29 km/s: the first-order
     transition alone overstates a flow that contracts towards the terminal speed). The
-    linearisation's noise, quadratic in the velocity's relative variance, taken white over 10
-    s where drag relaxes a velocity error within a second, made it 4.4 km/s (in the tracker
+    linearisation's terms in the velocity's relative variance, taken white over 10 s where
+    drag relaxes a velocity error within a second, made it 4.4 km/s (in the tracker
     it grew 1.4 -> 8.4 km/s over gen-world-43-05's last 4 s, the error 0.5 -> 0.2 km/s, and
     the last impact prediction was 36 km off)."""
     cfg = TrackerConfig()

@@ -277,7 +277,11 @@ def linearisation_sigma(
 
 
 def linearisation_sigmas(
-    x: np.ndarray, P: np.ndarray, a_drag: np.ndarray, kap: np.ndarray
+    x: np.ndarray,
+    P: np.ndarray,
+    a_drag: np.ndarray,
+    kap: np.ndarray,
+    relax: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standard deviations (m/s², (N,) each) of what the extended Kalman filter's linearised
     drag leaves out along the velocity and on each axis across it, for states ``x`` (N, 10) of
@@ -295,7 +299,10 @@ def linearisation_sigmas(
     %) as much as its drag. Across, where the drag's size errors do not reach but through the
     velocity's direction, a track whose direction is known to microradians gets next to
     nothing (the same error taken on every axis had irbm-east-fourth's spent stage, falling
-    unseen below 8 km, at a cross-track velocity sigma of 4.5 m/s against a 0.25 m/s error)."""
+    unseen below 8 km, at a cross-track velocity sigma of 4.5 m/s against a 0.25 m/s error).
+    ``relax`` (along, across; (N,) each): the factors by which drag shortens the correlation of
+    the terms that hold a velocity error (``relaxation``): along the velocity those of the
+    speed's ``n``, the direction's ``|c|²/2`` and, across it, all (each holds ``c``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     up = pos / np.linalg.norm(pos, axis=1)[:, None]
     speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
@@ -313,30 +320,36 @@ def linearisation_sigmas(
     sk2 = np.minimum(np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap), REL_VAR_MAX)
     sv2 = np.minimum(var_v / (speed * speed), REL_VAR_MAX)
     sc2 = np.minimum(var_c / (speed * speed), REL_VAR_MAX)
-    var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
-    var += sc2 * sc2
-    return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2))
+    # The terms without a velocity error, and those with one (``relaxation``).
+    held = 0.5 * sh2 * sh2 + sh2 * sk2
+    along = 2.0 * sv2 * sv2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
+    if relax is None:
+        r_along = r_across = 1.0
+    else:
+        r_along, r_across = relax
+    var = held + along * r_along + sc2 * sc2 * r_across
+    return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2) * r_across)
 
 
-def relaxed_tau(tau: float, a_drag: np.ndarray, speed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Correlation times (s, (N,) each) that make the linearisation's white acceleration
-    (``drag_q``) give the velocity error the variance its own correlation time ``tau`` gives
-    it, along the velocity and across it, for bodies of drag ``a_drag`` (N,, m/s²) at ``speed``
-    (N,, m/s). Drag relaxes a velocity error: along the velocity at ``2 a / v`` per second
-    (drag goes as the speed squared), across it at ``a / v`` (it turns with the velocity). An
-    acceleration of variance ``s²`` correlated over ``tau`` (Gauss-Markov) drives a velocity
-    error relaxing at ``lambda`` to the variance ``s² tau / (lambda (1 + lambda tau))``, ``1 /
-    (1 + lambda tau)`` of what white acceleration of its density at low frequencies gives: the
-    time is ``tau / (1 + lambda tau)``, ``tau`` where the air is thin, the relaxation time ``1
-    / lambda`` where drag relaxes faster. With ``tau`` alone the linearisation's
-    noise, quadratic in the velocity's relative variance, outgrew the drag's relaxation below
-    40 km: gen-world-43-05's reentry vehicle, unseen below 120 km, its drag coefficient its
-    burning stack's prior (1.9 ± 1.3e-4 m²/kg), had its coast mode's velocity sigma grow 1.4
-    -> 8.4 km/s over its last 4 s (its error 0.5 -> 0.2 km/s), and its last impact prediction
-    was 36 km off (issue 13)."""
+def relaxation(tau: float, a_drag: np.ndarray, speed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Factors (N,, each) by which drag shortens the correlation time ``tau`` of the
+    linearisation's terms that hold a velocity error (``linearisation_sigmas``' ``relax``),
+    along the velocity and across it, for bodies of drag ``a_drag`` (N,, m/s²) at ``speed``
+    (N,, m/s). Drag relaxes a velocity error: along the velocity at ``lambda = 2 a / v`` per
+    second (drag goes as the speed squared), across it at ``a / v`` (it turns with the
+    velocity); an altitude error or a drag coefficient's is not relaxed, and the terms of
+    those alone keep ``tau``. An acceleration of variance ``s²`` correlated over ``tau``
+    (Gauss-Markov) drives a velocity error relaxing at ``lambda`` to the variance ``s² tau /
+    (lambda (1 + lambda tau))``, ``1 / (1 + lambda tau)`` of what white acceleration of its
+    density at low frequencies gives: the factor, 1 where the air is thin. With ``tau``
+    alone the terms in the velocity's relative variance, quadratic in it, outgrew the drag's
+    relaxation below 40 km: gen-world-43-05's reentry vehicle, unseen below 120 km, its drag
+    coefficient its burning stack's prior (1.9 ± 1.3e-4 m²/kg), had its coast mode's velocity
+    sigma grow 1.4 -> 8.4 km/s over its last 4 s (its error 0.5 -> 0.2 km/s), and its last
+    impact prediction was 36 km off (issue 13)."""
     v = np.maximum(speed, 1e-3)
     lam = np.maximum(a_drag, 0.0) / v
-    return tau / (1.0 + 2.0 * lam * tau), tau / (1.0 + lam * tau)
+    return 1.0 / (1.0 + 2.0 * lam * tau), 1.0 / (1.0 + lam * tau)
 
 
 def drag_q(
@@ -369,11 +382,10 @@ def drag_q(
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * air_density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
-    lin, lin_c = linearisation_sigmas(x, P, a_drag, kap)
-    tau_along, tau_across = relaxed_tau(config.accel_noise_tau_s, a_drag, np.sqrt(v2))
-    tau = config.accel_noise_tau_s
-    q_acc = config.coast_accel_sigma_mps2**2 * tau + lin_c * lin_c * tau_across
-    q_along = lin * lin * tau_along - lin_c * lin_c * tau_across
+    relax = relaxation(config.accel_noise_tau_s, a_drag, np.sqrt(v2))
+    lin, lin_c = linearisation_sigmas(x, P, a_drag, kap, relax)
+    q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c) * config.accel_noise_tau_s
+    q_along = (lin * lin - lin_c * lin_c) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
@@ -397,5 +409,5 @@ __all__ = [
     "linearisation_sigma",
     "linearisation_sigmas",
     "mach_rate",
-    "relaxed_tau",
+    "relaxation",
 ]
