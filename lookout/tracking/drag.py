@@ -320,13 +320,14 @@ def linearisation_sigmas(
     sk2 = np.minimum(np.maximum(P[:, KAPPA, KAPPA], 0.0) / (kap * kap), REL_VAR_MAX)
     sv2 = np.minimum(var_v / (speed * speed), REL_VAR_MAX)
     sc2 = np.minimum(var_c / (speed * speed), REL_VAR_MAX)
+    if relax is None:
+        var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
+        var += sc2 * sc2
+        return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2))
     # The terms without a velocity error, and those with one (``relaxation``).
+    r_along, r_across = relax
     held = 0.5 * sh2 * sh2 + sh2 * sk2
     along = 2.0 * sv2 * sv2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
-    if relax is None:
-        r_along = r_across = 1.0
-    else:
-        r_along, r_across = relax
     var = held + along * r_along + sc2 * sc2 * r_across
     return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2) * r_across)
 
@@ -382,7 +383,9 @@ def drag_q(
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * air_density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
-    relax = relaxation(config.accel_noise_tau_s, a_drag, np.sqrt(v2))
+    relax = None
+    if config.drag_relaxation:
+        relax = relaxation(config.accel_noise_tau_s, a_drag, np.sqrt(v2))
     lin, lin_c = linearisation_sigmas(x, P, a_drag, kap, relax)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c) * config.accel_noise_tau_s
     q_along = (lin * lin - lin_c * lin_c) * config.accel_noise_tau_s
