@@ -15,6 +15,7 @@ from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
+from lookout.geodesy import GM_EARTH, OMEGA_EARTH
 from lookout.physics.frame import rotating_frame_acceleration
 
 SITE = (34.50, 45.60)  # me5-00's launch site, its SRBM's aim
@@ -80,19 +81,27 @@ def test_pieces_first_seen_parted_share_an_event_and_the_trailing_one_is_the_sta
     assert p_stage["S"][-1] == 1.0
 
 
-def test_the_stage_probability_is_the_chance_the_piece_trails():
-    """Two sibling pieces, one 1 sigma of their along-track uncertainty behind the other: the
-    trailing one is the stage with probability Phi(1) = 0.84, the leading one 0.16."""
+def _energy_sigma(x: np.ndarray) -> float:
+    """Sigma (J/kg) of the difference of two states' inertial specific energies, each near
+    ``x`` with the good radar track's sigmas."""
+    from lookout.geodesy import GM_EARTH, OMEGA_EARTH
+
+    omega = np.array([0.0, 0.0, OMEGA_EARTH])
+    r, v_in = x[:3], x[3:] + np.cross(omega, x[:3])
+    grad_r = GM_EARTH * r / np.linalg.norm(r) ** 3 + np.cross(v_in, omega)
+    var = SIG_POS**2 * (grad_r @ grad_r) + SIG_VEL**2 * (v_in @ v_in)
+    return float(np.sqrt(2.0 * var))
+
+
+def _order_odds(x: np.ndarray, behind: np.ndarray) -> LaunchEvents:
+    """Two sibling pieces A (at ``x``) and B (``behind``) assessed twice 20 s apart, coasting
+    (``SETTLE_S``: their order is taken), flown on in vacuum between (their drag says
+    nothing): the events."""
     ev = LaunchEvents()
-    x = np.array([6.4e6, 0.0, 1.0e6, 0.0, 2.0e3, 1.0e3])  # 1,000 km up, 2.2 km/s
-    u = x[3:] / np.linalg.norm(x[3:])
-    sigma = np.sqrt(2.0) * SIG_POS  # the two tracks' along-track sigmas summed
-    behind = x.copy()
-    behind[:3] -= sigma * u
-    for t in (100.0, 120.0):  # coasting for 20 s (``SETTLE_S``): their order is taken
+    x, behind = x.copy(), behind.copy()
+    for t in (100.0, 120.0):
         ev.update(t, [_assessment("A", t, x, launch=True),
                       _assessment("B", t, behind, launch=True)])  # fmt: skip
-        # both flown on 20 s in vacuum (their drag says nothing)
         g = rotating_frame_acceleration(
             np.array([x[:3], behind[:3]]), np.array([x[3:], behind[3:]])
         )
@@ -100,8 +109,48 @@ def test_the_stage_probability_is_the_chance_the_piece_trails():
             y[:3] += 20.0 * y[3:] + 200.0 * a
             y[3:] += 20.0 * a
     assert ev.of("A")[0] == ev.of("B")[0]
+    return ev
+
+
+def test_the_stage_probability_is_the_chance_the_piece_trails():
+    """Two sibling pieces in the air (95 km up), one 1 sigma of their along-track uncertainty
+    behind the other: the trailing one is the stage with probability Phi(1) = 0.84, the
+    leading one 0.16."""
+    x = np.array([6378137.0 + 95e3, 0.0, 0.0, 0.0, 2.0e3, 1.0e3])  # 95 km up, 2.2 km/s
+    u = x[3:] / np.linalg.norm(x[3:])
+    sigma = np.sqrt(2.0) * SIG_POS  # the two tracks' along-track sigmas summed
+    behind = x.copy()
+    behind[:3] -= sigma * u
+    ev = _order_odds(x, behind)
     assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=2e-3)
     assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=2e-3)
+
+
+def _energy_sigma(x: np.ndarray) -> float:
+    """Sigma (J/kg) of the difference of two states' inertial specific energies, each near
+    ``x`` with the good radar track's sigmas."""
+    omega = np.array([0.0, 0.0, OMEGA_EARTH])
+    r, v_in = x[:3], x[3:] + np.cross(omega, x[:3])
+    grad_r = GM_EARTH * r / np.linalg.norm(r) ** 3 + np.cross(v_in, omega)
+    var = SIG_POS**2 * (grad_r @ grad_r) + SIG_VEL**2 * (v_in @ v_in)
+    return float(np.sqrt(2.0 * var))
+
+
+def test_above_the_air_the_stage_probability_is_the_chance_the_piece_has_less_energy():
+    """Above the air the order is the pieces' energies (``events._order``: the separation's
+    push leaves the stage ``v dv`` short, and over a long coast the piece of more energy may
+    be behind along the track, gen-world-47-01): one 1 sigma of their energies' difference
+    short of the other is the stage with probability Phi(1) = 0.84, the other 0.16, wherever
+    it is along the track."""
+    x = np.array([6.4e6, 0.0, 1.0e6, 0.0, 2.0e3, 1.0e3])  # 1,000 km up, 2.2 km/s
+    v_in = x[3:] + np.cross([0.0, 0.0, OMEGA_EARTH], x[:3])
+    short = x.copy()
+    short[3:] -= _energy_sigma(x) / (v_in @ v_in) * v_in  # v dv = 1 sigma of energy
+    short[:3] += 500.0 * x[3:] / np.linalg.norm(x[3:])  # and 500 m ahead
+    ev = _order_odds(x, short)
+    # (Taken 20 s on, where the speed and so the energy's sigma have moved by 1 %.)
+    assert ev.stage_probability("B") == pytest.approx(ndtr(1.0), abs=1e-2)
+    assert ev.stage_probability("A") == pytest.approx(ndtr(-1.0), abs=1e-2)
 
 
 def test_a_salvo_s_second_missile_is_no_stage_of_the_first(srbm):
