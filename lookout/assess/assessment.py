@@ -187,9 +187,10 @@ class Assessment:
     #: impact's distribution, the largest first (``Territories.area_shares``): what a picture
     #: shows ("JP or RU") while no area is named.
     impact_areas: list[tuple[Area, float]] = field(default_factory=list)
-    #: When the assessor needs the next look at the track (s), if it does: an impact area held
-    #: at this look is named only if still held ``IMPACT_AREA_CONFIRM_S`` after the first look
-    #: that held it (``lookout.assess.schedule``). Not on the wire.
+    #: When the assessor needs the next look at the track (s), if it does: an impact area or a
+    #: predicted overflight held at this look is named only if still held
+    #: ``IMPACT_AREA_CONFIRM_S`` after the first look that held it (``lookout.assess.schedule``).
+    #: Not on the wire.
     look_again_t: float | None = None
 
     @property
