@@ -347,8 +347,8 @@ class TrackMemory:
     impact_area_held: tuple[str, float] | None = None
     #: The territories last claimed overflown on a prediction (``Assessor._overflights``).
     overflight_claimed: frozenset[str] = frozenset()
-    #: The territories not yet claimed whose predicted passage has held ``OVERFLIGHT_PROB`` at
-    #: every assessment since (code: the time of the first).
+    #: The territories not yet claimed whose predicted passage held ``OVERFLIGHT_PROB`` at an
+    #: assessment and ``OVERFLIGHT_KEEP_PROB`` at every one since (code: the time of that one).
     overflight_held: dict[str, float] = field(default_factory=dict)
     launch_territory: str | None = None
     #: The track it separated from (``Assessor.update``'s ``parents``), whose launch it shares.
@@ -820,10 +820,10 @@ class Assessor:
     def _claimed(self, a: Assessment, m: TrackMemory, passages, ts, lats, lons, codes, pred, rad):
         """Of ``passages``, those claimed: every passage over land already under the track, and
         a predicted one when the ground track is over that land with ``OVERFLIGHT_PROB``
-        somewhere along it (``overflight_probability``) at every assessment over
-        ``IMPACT_AREA_CONFIRM_S`` (two running looks, as an impact area is named; the look that
-        confirms is asked for, ``Assessment.look_again_t``), kept while at least
-        ``OVERFLIGHT_KEEP_PROB`` for a territory claimed at the last update.
+        somewhere along it (``overflight_probability``) at two looks ``IMPACT_AREA_CONFIRM_S``
+        or more apart, as an impact area is named, and at least ``OVERFLIGHT_KEEP_PROB`` at the
+        looks between (the look that confirms is asked for, ``Assessment.look_again_t``); kept
+        while at least ``OVERFLIGHT_KEEP_PROB`` for a territory claimed at the last update.
 
         Measured on generated gen-middle-east-59-03 (issue 13): an MRBM coming down in the
         West Bank 4.5 km from Israel's land had Israel claimed at one look (its ground track's
@@ -858,11 +858,13 @@ class Assessor:
                 here *= reach_probability(lats, lons, on[0], a.impact_ellipse.cov_en)
             prob[p.code] = max(prob[p.code], here)
             running.append((p, prob[p.code]))
-        # Held at one look is not yet claimed: the next must hold it too (IMPACT_AREA_CONFIRM_S).
+        # Held at one look is not yet claimed: a look IMPACT_AREA_CONFIRM_S later must hold it
+        # too, the looks between not below OVERFLIGHT_KEEP_PROB (which would drop a claim).
         m.overflight_held = {
-            c: m.overflight_held.get(c, a.t)
+            c: m.overflight_held[c] if c in m.overflight_held else a.t
             for c, v in prob.items()
-            if v >= OVERFLIGHT_PROB and c not in m.overflight_claimed
+            if c not in m.overflight_claimed
+            and v >= (OVERFLIGHT_KEEP_PROB if c in m.overflight_held else OVERFLIGHT_PROB)
         }
         chosen = {id(p) for p in seen}
         for p, v in running:
