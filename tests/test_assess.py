@@ -432,6 +432,16 @@ def test_a_predicted_overflight_held_at_one_look_only_is_not_claimed(truth):
     assert claimed == [False, False, False, True], claimed
     assert out[0].look_again_t == pytest.approx(t + 5.0) and out[1].look_again_t is None
     assert out[2].look_again_t == pytest.approx(t + 15.0)
+    # A look between them holding the passage more likely than not (which would keep a claim,
+    # OVERFLIGHT_KEEP_PROB), not at 95 % (velocity known to 150 m/s), keeps the hold.
+    between = np.diag([300.0**2] * 3 + [150.0**2] * 3)
+    assessor, out = Assessor(), []
+    for k, P in enumerate([RADAR_P, between, RADAR_P]):
+        s = t + IMPACT_AREA_CONFIRM_S * k
+        out += assessor.update(s, ["0"], tr.state_at(s)[None], P[None], np.array([0.0]))
+    claimed = ["JP" in a.overflown_codes for a in out]
+    assert claimed == [False, False, True], claimed
+    assert out[1].look_again_t is None
 
 
 def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
