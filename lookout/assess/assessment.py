@@ -828,7 +828,8 @@ class Assessor:
         Measured on generated gen-middle-east-59-03 (issue 13): an MRBM coming down in the
         West Bank 4.5 km from Israel's land had Israel claimed at one look (its ground track's
         end over Israel at 95 % across the track, coast NEES in bounds 0.81) between two, 5 s
-        either side, that held the impact 0.76 and 0.15 in Israel."""
+        either side, that did not (their impact regions 0.76 in Israel, then 0.85 in the West
+        Bank)."""
         if not any(p.predicted for p in passages):
             m.overflight_claimed = frozenset()
             m.overflight_held = {}
