@@ -17,7 +17,8 @@ from lookout.assess import (
     spent_stage_prior,
     territories,
 )
-from lookout.assess.assessment import cross_track_sigma
+from lookout.assess.assessment import IMPACT_AREA_CONFIRM_S, cross_track_sigma
+from lookout.assess.schedule import flown
 from lookout.flight import Launch, fly
 from lookout.geodesy import ecef_to_geodetic, enu_basis, geodesic_inverse, geodetic_to_ecef
 from lookout.physics.vehicles import catalogue, vehicle
@@ -79,6 +80,25 @@ def _impact(tr):
 
 def _burnout(tr) -> float:
     return tr.event("payload_separation").t
+
+
+def _held(t: float, state, P: np.ndarray, boost_prob: float):
+    """The assessment at ``t`` of one :class:`Assessor` that looked at the track
+    ``IMPACT_AREA_CONFIRM_S`` before too (a predicted overflight is claimed only once held at
+    two running looks); ``state(s)`` is the track's state (1, 6) at ``s``."""
+    assessor = Assessor()
+    for s in (t - IMPACT_AREA_CONFIRM_S, t):
+        out = assessor.update(s, ["0"], state(s), P[None], np.array([boost_prob]))[0]
+    return out
+
+
+def _truth_state(tr):
+    return lambda s: tr.state_at(np.array([s]))
+
+
+def _flown_state(t: float, x: np.ndarray):
+    """A state ``x`` (6,) at ``t`` flown to ``s`` as it coasts (``schedule.flown``)."""
+    return lambda s: flown(x[None], np.zeros((1, 6, 6)), np.array([s - t]))[0]
 
 
 @pytest.mark.parametrize("name", ["srbm", "irbm"])
@@ -187,9 +207,13 @@ def test_overflight_of_japan_reported_before_it_happens(truth):
     _, lon_now, _ = ecef_to_geodetic(tr.state_at(t)[:3])
     assert np.degrees(lon_now) < 135.0  # still over the sea west of Japan
     out = assess(t, tr.state_at(t)[None], RADAR_P[None], np.array([0.0]))[0]
-    assert "JP" in out.overflown_codes
-    assert out.launch_territory == "KP" and "KP" not in out.overflown_codes
-    jp = next(o for o in out.overflown if o.code == "JP")
+    # One look holding Japan's passage does not claim it yet and asks for the next look
+    # (IMPACT_AREA_CONFIRM_S, issue 13); the next, holding it too, claims it.
+    assert out.overflown_codes == [] and out.look_again_t == pytest.approx(t + 5.0)
+    held = _held(t, _truth_state(tr), RADAR_P, 0.0)
+    assert "JP" in held.overflown_codes
+    assert held.launch_territory == "KP" and "KP" not in held.overflown_codes
+    jp = next(o for o in held.overflown if o.code == "JP")
     assert jp.predicted and jp.t_enter > t
     # One look lists the area its region holds; a second 5 s later names it
     # (IMPACT_AREA_CONFIRM_S, issue 13).
@@ -383,12 +407,41 @@ def test_an_overflight_is_claimed_only_when_the_ground_track_holds_the_land(trut
     truth's, from a state whose ellipse was 1,060 km long)."""
     _, tr = truth["irbm-over-japan"]
     t = _burnout(tr) + 10.0
-    x = tr.state_at(t)[None]
-    sure = assess(t, x, RADAR_P[None], np.array([0.0]))[0]
+    sure = _held(t, _truth_state(tr), RADAR_P, 0.0)
     assert "JP" in sure.overflown_codes
     vague = np.diag([1e3**2] * 3 + [1e3**2] * 3)
-    unsure = assess(t, x, vague[None], np.array([0.0]))[0]
+    unsure = _held(t, _truth_state(tr), vague, 0.0)
     assert "JP" not in unsure.overflown_codes
+
+
+def test_a_predicted_overflight_held_at_one_look_only_is_not_claimed(truth):
+    """generated gen-middle-east-59-03 (issue 13): an MRBM coming down in the West Bank 4.5 km
+    from Israel's land had Israel claimed at one look (its predicted ground track's end over
+    Israel at 95 % across the track) which the looks 5 s either side did not hold. A predicted
+    overflight is claimed once held at two running looks ``IMPACT_AREA_CONFIRM_S`` apart, as an
+    impact area is named: Japan's passage held at one look, not at the next (a velocity known
+    to 1 km/s), then held at two, is claimed at the second of those only."""
+    _, tr = truth["irbm-over-japan"]
+    t = _burnout(tr) + 10.0
+    vague = np.diag([1e3**2] * 3 + [1e3**2] * 3)
+    assessor, out = Assessor(), []
+    for k, P in enumerate([RADAR_P, vague, RADAR_P, RADAR_P]):
+        s = t + IMPACT_AREA_CONFIRM_S * k
+        out += assessor.update(s, ["0"], tr.state_at(s)[None], P[None], np.array([0.0]))
+    claimed = ["JP" in a.overflown_codes for a in out]
+    assert claimed == [False, False, False, True], claimed
+    assert out[0].look_again_t == pytest.approx(t + 5.0) and out[1].look_again_t is None
+    assert out[2].look_again_t == pytest.approx(t + 15.0)
+    # A look between them holding the passage more likely than not (which would keep a claim,
+    # OVERFLIGHT_KEEP_PROB), not at 95 % (velocity known to 150 m/s), keeps the hold.
+    between = np.diag([300.0**2] * 3 + [150.0**2] * 3)
+    assessor, out = Assessor(), []
+    for k, P in enumerate([RADAR_P, between, RADAR_P]):
+        s = t + IMPACT_AREA_CONFIRM_S * k
+        out += assessor.update(s, ["0"], tr.state_at(s)[None], P[None], np.array([0.0]))
+    claimed = ["JP" in a.overflown_codes for a in out]
+    assert claimed == [False, False, True], claimed
+    assert out[1].look_again_t is None
 
 
 def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
@@ -411,10 +464,10 @@ def test_the_land_an_impact_may_fall_short_of_is_not_claimed_overflown():
     P[3:, 3:] += (40.0**2 - 2.0**2) * np.outer(v, v)
     long = x.copy()
     long[3:] += 40.0 * v
-    a = assess(t, long[None], P[None], np.array([0.0]))[0]
+    a = _held(t, _flown_state(t, long), P, 0.0)
     assert territories().area_at(a.impact_lat, a.impact_lon).code == "EG"
     assert "EG" not in a.overflown_codes and "JO" in a.overflown_codes
-    sure = assess(t, x[None], P[None], np.array([0.0]))[0]
+    sure = _held(t, _truth_state(tr), P, 0.0)
     assert {"JO", "IL"} <= set(sure.overflown_codes)
 
 
@@ -450,12 +503,12 @@ def test_the_land_an_instantaneous_impact_point_may_fall_short_of_is_not_claimed
     long = x.copy()
     long[3:] += b.T @ np.array([300.0, 0.0, 250.0])
     for boost_prob in (0.97, 0.0):  # an IIP, a prediction
-        a = assess(t, long[None], P[None], np.array([boost_prob]))[0]
+        a = _held(t, _flown_state(t, long), P, boost_prob)
         assert a.impact_kind == ("iip" if boost_prob else "predicted")
         assert territories().area_at(a.impact_lat, a.impact_lon).code == "EG"
         assert mahalanobis2(a.impact_lat, a.impact_lon, a.impact_ellipse.cov_en, lat, lon) < 2.0
         assert "EG" not in a.overflown_codes
-    sure = assess(t, x[None], RADAR_P[None], np.array([0.97]))[0]
+    sure = _held(t, _truth_state(tr), RADAR_P, 0.97)
     assert {"JO", "IL"} <= set(sure.overflown_codes) and "EG" not in sure.overflown_codes
 
 
@@ -476,17 +529,17 @@ def test_a_thrusting_flight_s_path_is_claimed_only_where_more_thrust_keeps_it_on
                     2.157226955464991, 0.19131722607394913, **TANEGASHIMA_SLV)  # fmt: skip
     (tr,) = fly([launch], debris=False)
     for t in (239.0, 260.0, 300.0, 330.0):  # third stage lit at 230 s
-        a = assess(t, tr.state_at(np.array([t])), RADAR_P[None], np.array([0.999]))[0]
+        a = _held(t, _truth_state(tr), RADAR_P, 0.999)
         assert a.impact_kind == "iip" and "FJ" not in a.overflown_codes, t
     terr = territories()
     t = np.arange(tr.t[0], 2_000.0, 1.0)
     lat, lon, _ = ecef_to_geodetic(tr.state_at(t)[:, :3])
     assert "FJ" not in terr.crossed(lat, lon)
     _, south = truth["slv"]  # south from Korea's west coast: the Philippines, Indonesia, Australia
-    a = assess(250.0, south.state_at(np.array([250.0])), RADAR_P[None], np.array([0.999]))[0]
+    a = _held(250.0, _truth_state(south), RADAR_P, 0.999)
     assert {"PH", "ID", "AU"} <= set(a.overflown_codes)
-    _, irbm = truth["irbm-over-japan"]  # 5 s before its burnout
-    a = assess(100.0, irbm.state_at(np.array([100.0])), RADAR_P[None], np.array([0.999]))[0]
+    _, irbm = truth["irbm-over-japan"]  # seen 6 s and 1 s before its burnout
+    a = _held(104.0, _truth_state(irbm), RADAR_P, 0.999)
     assert a.impact_kind == "iip" and "JP" in a.overflown_codes
 
 
@@ -508,7 +561,7 @@ def test_a_thrusting_flight_s_path_is_claimed_only_where_its_plane_s_turn_keeps_
     t = 263.3
     # Wider than the central tracker's then (10-30 m, 2-7 m/s).
     P = np.diag([150.0**2] * 3 + [10.0**2] * 3)
-    a = assess(t, tr.state_at(np.array([t])), P[None], np.array([0.999]))[0]
+    a = _held(t, _truth_state(tr), P, 0.999)
     assert a.impact_kind == "iip" and "LU" not in a.overflown_codes
     assert {"DE", "GB", "IE"} <= set(a.overflown_codes)
     lat, lon, _ = ecef_to_geodetic(tr.state_at(np.arange(t, 3_000.0, 1.0))[:, :3])

@@ -19,8 +19,9 @@ assessment):
   on (a measurement that sharpened the estimate): one number for "the state or the covariance
   moved by a fraction of its sigma". A thrust or drag the flight does not model makes a boosting
   or reentering track due at nearly every instant it is seen, as those phases should be;
-- a look the assessor asked for (``Assessment.look_again_t``: an impact area held at one look
-  is named only when held ``IMPACT_AREA_CONFIRM_S`` later, so that look must come);
+- a look the assessor asked for (``Assessment.look_again_t``: an impact area or a predicted
+  overflight held at one look is named only when held ``IMPACT_AREA_CONFIRM_S`` later, so that
+  look must come);
 - the **longest interval** ``MAX_INTERVAL_S`` since the last look, whatever else (the launch
   events' live members, ``events.ACTIVE_S``, and the warnings' looks need a track's
   assessment renewed: its impact time, its area, its class as the flight goes on).
