@@ -470,44 +470,37 @@ class Tracker:
                 q_along,
                 imm.cached_params(cfg),
             )
-            xp = xp.reshape(n, NMODE, NX)
-            Pp = Pp.reshape(n, NMODE, NX, NX)
-            c = reachable_speed(xp, Pp, c)
-            xbar, Pbar = combine(xp, Pp, c)
-            staged = self._predict_staged(
-                sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc
+        else:
+            # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``), at the
+            # track's own exhaust speed (``mixing.exhaust_learn``).
+            xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
+            thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt, tracks.ex_b[sel])
+            xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
+            q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
+            # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
+            # of the tables' shape, only their departure from the weighed mean the step carried).
+            q_acc[drag_modes], q_kappa[drag_modes], q_along = drag_q(
+                flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
+                None if shape is None else shape.w_raw[:, drag_modes],
+            )  # fmt: skip
+            Q = process_noise(dt2, q_acc, 0.0, q_kappa)
+            # The drag's linearisation lies along the velocity but for the direction's error.
+            v_d = flat_x[drag_modes, 3:6]
+            u_d = v_d / np.maximum(np.linalg.norm(v_d, axis=1), 1e-3)[:, None]
+            Q[drag_modes] += along_noise(dt2[drag_modes], q_along, u_d)
+            # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
+            Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
+            Q[BOOST::NMODE] += exhaust_noise(x0[:, BOOST], dt, tracks.ex_var[sel])
+            # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
+            Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
+                x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
             )
-            return xp, Pp, c, xbar, Pbar, staged
-        # The boost mode's thrust grows as its stage burns (``mixing.thrust_growth``), at the
-        # track's own exhaust speed (``mixing.exhaust_learn``).
-        xb, Fb = xp[BOOST::NMODE], F[BOOST::NMODE]
-        thrust_growth(flat_x[BOOST::NMODE], xb, Fb, dt, tracks.ex_b[sel])
-        xp[BOOST::NMODE], F[BOOST::NMODE] = xb, Fb
-        q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
-        # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
-        # of the tables' shape, only their departure from the weighed mean the step carried).
-        q_acc[drag_modes], q_kappa[drag_modes], q_along = drag_q(
-            flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
-            None if shape is None else shape.w_raw[:, drag_modes],
-        )  # fmt: skip
-        Q = process_noise(dt2, q_acc, 0.0, q_kappa)
-        # The drag's linearisation lies along the velocity but for the direction's error.
-        v_d = flat_x[drag_modes, 3:6]
-        u_d = v_d / np.maximum(np.linalg.norm(v_d, axis=1), 1e-3)[:, None]
-        Q[drag_modes] += along_noise(dt2[drag_modes], q_along, u_d)
-        # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
-        Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
-        Q[BOOST::NMODE] += exhaust_noise(x0[:, BOOST], dt, tracks.ex_var[sel])
-        # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
-        Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
-            x0[:, MANOEUVRE], P0[:, MANOEUVRE], dt, cfg.manoeuvre
-        )
-        # --- end manoeuvre mode ---
-        # --- manoeuvre mode: its lift carried with the dynamic pressure and the velocity ---
-        xm_p, F_m = xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE]
-        manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
-        xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
-        Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
+            # --- end manoeuvre mode ---
+            # --- manoeuvre mode: its lift carried with the dynamic pressure and the velocity ---
+            xm_p, F_m = xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE]
+            manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
+            xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
+            Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
