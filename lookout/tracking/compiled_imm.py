@@ -590,6 +590,13 @@ def _thrust_growth(x0, xp, F, d, b, prm):
     for i in range(3):
         for j in range(3):
             G[i, j] = (g if i == j else 0.0) + e * a[i] * (a[j] * inv)
+    _acc_rows_times(F, G)
+
+
+@numba.njit(cache=True)
+def _acc_rows_times(F, G):
+    """``F[6:9] = G @ F[6:9]`` in place: the acceleration's rows of a transition ``F`` (10, 10)
+    taken through a 3x3 map ``G`` of the acceleration."""
     rows = np.empty((3, NX))
     for i in range(3):
         for j in range(NX):
@@ -718,13 +725,7 @@ def _carry(x0, xp, F, P0, prm):
             M[i, j] = scale * ((1.0 if i == j else 0.0) + sin * K[i, j] + (1.0 - cos) * kk)
     for i in range(3):
         xp[6 + i] = M[i, 0] * x0[6] + M[i, 1] * x0[7] + M[i, 2] * x0[8]
-    rows = np.empty((3, NX))
-    for i in range(3):
-        for j in range(NX):
-            rows[i, j] = M[i, 0] * F[6, j] + M[i, 1] * F[7, j] + M[i, 2] * F[8, j]
-    for i in range(3):
-        for j in range(NX):
-            F[6 + i, j] = rows[i, j]
+    _acc_rows_times(F, M)
 
 
 @numba.njit(cache=True)
