@@ -381,6 +381,26 @@ class Associator:
         eb = np.where(both, -2.0 * (np.log(pb) + np.log1p(-pa)), z)
         return ea, eb
 
+    def _lone_siblings(self, cand, ia, jb, ok, idle):
+        """Of the assignment ``ia``, ``jb`` (candidates ``cand``, gates ``ok``), each detection
+        that two tracks alone gate, the one given it and the other idle (``idle``, read as the
+        caller updates it), those two siblings (a twin, or one born next to the other): yields
+        ``(k, j, r, a, b)``, ``k`` the assignment's index, ``j`` the detection, ``r`` the idle
+        one's candidate row, ``a`` and ``b`` the two tracks' store rows."""
+        tracks = self.tracks
+        two = ok.sum(axis=0) == 2
+        for k in np.flatnonzero(two[jb]).tolist():
+            j = int(jb[k])
+            rows = np.flatnonzero(ok[:, j])
+            r = int(rows[rows != ia[k]][0]) if (rows != ia[k]).any() else -1
+            if r < 0 or not idle[r]:
+                continue
+            a, b = int(cand[ia[k]]), int(cand[r])
+            ida, idb = tracks.ids[a], tracks.ids[b]
+            kin = tracks.parent[a] == idb or tracks.parent[b] == ida
+            if kin or tracks.twin[a] == idb or tracks.twin[b] == ida:
+                yield k, j, r, a, b
+
     def _lone_by_pd(self, scan: Scan, cand, ia, jb, ok, cost) -> tuple[np.ndarray, np.ndarray]:
         """The assignment ``ia``, ``jb`` with a detection that two siblings alone gate (a twin,
         or one born next to the other), GNN having given it to one and none to the other,
@@ -401,25 +421,12 @@ class Associator:
         self.lone_credit = None
         if ia.size == 0 or self.looks is None:
             return ia, jb
-        tracks = self.tracks
-        n = cand.size
-        idle = np.ones(n, dtype=bool)
+        idle = np.ones(cand.size, dtype=bool)
         idle[ia] = False
-        two = ok.sum(axis=0) == 2
         ia = ia.copy()
         changed = False
         credit: list[tuple[int, int, float]] = []
-        for k in np.flatnonzero(two[jb]).tolist():
-            j = int(jb[k])
-            rows = np.flatnonzero(ok[:, j])
-            r = int(rows[rows != ia[k]][0]) if (rows != ia[k]).any() else -1
-            if r < 0 or not idle[r]:
-                continue
-            a, b = cand[ia[k]], cand[r]
-            kin = (tracks.parent[a] == tracks.ids[b]) or (tracks.parent[b] == tracks.ids[a])
-            kin = kin or tracks.twin[a] == tracks.ids[b] or tracks.twin[b] == tracks.ids[a]
-            if not kin:
-                continue
+        for k, j, r, a, b in self._lone_siblings(cand, ia, jb, ok, idle):
             ea, eb = self._missed_one(scan.sensor, scan.t, np.array([a]), np.array([b]))
             # The chance the detection is ``a``'s by its position alone, for the radar's
             # looks (``RadarLooks.note``, ``credit``), whichever track takes it.
@@ -473,25 +480,14 @@ class Associator:
             return ia, jb
         tracks = self.tracks
         code = self.looks.code(scan.sensor)
-        n = cand.size
-        idle = np.ones(n, dtype=bool)
+        idle = np.ones(cand.size, dtype=bool)
         idle[ia] = False
-        two = ok.sum(axis=0) == 2
         drop: list[int] = []
         rows_held: list[int] = []
-        for k in np.flatnonzero(two[jb]).tolist():
-            j = int(jb[k])
-            rows = np.flatnonzero(ok[:, j])
-            r = int(rows[rows != ia[k]][0]) if (rows != ia[k]).any() else -1
-            if r < 0 or not idle[r]:
-                continue
-            a, b = int(cand[ia[k]]), int(cand[r])
+        for k, j, r, a, b in self._lone_siblings(cand, ia, jb, ok, idle):
             if not (tracks.confirmed[a] and tracks.confirmed[b]):
                 continue
             ida, idb = int(tracks.ids[a]), int(tracks.ids[b])
-            kin = tracks.parent[a] == idb or tracks.parent[b] == ida
-            if not (kin or tracks.twin[a] == idb or tracks.twin[b] == ida):
-                continue
             if tracks.pd_hits[a, code] > 0.0 or tracks.pd_hits[b, code] > 0.0:
                 continue  # the radar has seen one of them: its looks weigh (``_lone_by_pd``)
             if _swap_probability(cost[ia[k], j], cost[r, j]) < self._hold_doubt:
