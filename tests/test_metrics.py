@@ -317,6 +317,28 @@ def test_new_track_goes_to_the_truth_of_its_detections():
     assert alone.per_truth["a"]["tracks"] == [1]
 
 
+def test_track_built_from_one_object_is_judged_on_it_after_a_hand_over():
+    """gen-world-60-03: the stage's first track (1) coasted off it while a second (2), built from
+    the stage's detections only, was born 90 m nearer the warhead. Once track 1 is gone, track 2
+    is the stage's track, not kept on the warhead by the pair it drew while track 1 held the
+    stage."""
+    a, b = arc("a"), arc("b", north_offset_m=200.0)  # a: the warhead, b: the stage
+    dets, labels = labelled([a, b])
+    n = a.t.size
+    t1, t2 = a.t[a.t < 120], a.t[a.t >= 100]
+    _, ids1, x1 = follow(b, 1, t1)
+    x1[:, :3] += 2500.0 * (t1[:, None] / 120.0) * [1.0, 0.0, 0.0]  # coasting off b, to 2.5 km
+    _, ids2, x2 = follow(a, 2, t2)
+    x2[:, :3] += 110.0 * (b.state_at(t2)[:, :3] - x2[:, :3]) / 200.0  # 90 m nearer a than b
+    reports = log(np.concatenate([t1, t2]), np.concatenate([ids1, ids2]), np.concatenate([x1, x2]))
+    k = np.searchsorted(a.t, t2)
+    upd = log(t2, ids2, x2, detection_index=n + k)  # b's detections only
+    s = score(output(reports, upd), [a, b], labels, detections=dets)
+    assert s.per_truth["b"]["tracks"][-1] == 2
+    late = (s.matches.track_id == 2) & (s.matches.t >= 120.0)  # track 1 gone
+    assert late.sum() > 200 and set(s.matches.truth[late].tolist()) == {1}
+
+
 def test_track_provenance_running_majority_and_ties():
     from lookout.scoring.association import counted_truths, track_provenance
 

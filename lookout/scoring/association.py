@@ -14,13 +14,16 @@ received) are assigned to the eligible truths by the Hungarian algorithm
 ``cutoff_m``; pairs farther apart than the cutoff are not matched. A pair matched at the
 previous instant costs ``switch_penalty_m`` less, so an assignment persists through small
 differences (as in the CLEAR-MOT metrics, a duplicate that comes slightly closer does not take
-the truth over) but moves when the other estimate is clearly closer. An estimate with no pair at
-the previous instant (a new track) has that advantage with the truth that gave most of the
-detections its track has taken so far (``provenance``, when the tracker's updates are known),
-if no estimate held that truth at the previous instant:
-two objects closer than the track's own error (an IRBM's stage and warhead, 0.1-0.6 km apart and
-3 m/s, seen by one radar with a 2.5 km cross-range sigma) are otherwise told apart at a track's
-birth by a few metres of chance, and the pair is then kept for the whole flight.
+the truth over) but moves when the other estimate is clearly closer. An estimate and the truth
+that gave most of the detections its track has taken so far (``provenance``, when the tracker's
+updates are known) cost as much less again, and a pair kept against that provenance keeps no
+advantage: two objects closer
+than the track's own error (an IRBM's stage and warhead, 0.1-0.6 km apart and 3 m/s, seen by one
+radar with a 2.5 km cross-range sigma) are otherwise told apart by a few metres of chance, and
+the pair is then kept for the whole flight. (gen-world-60-03: a track built from 82 of the
+stage's detections and none of the warhead's, born while the stage's old track still coasted,
+was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
+stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*.
@@ -249,12 +252,16 @@ def associate(
             # through small differences (a duplicate does not steal it) and hands it over when
             # clearly farther (an early mix-up between close objects is corrected as they part).
             kept = rid[s:e, None] == prev[elig][None, :]
-            # A new estimate (paired with nothing at the last instant): its detections' truth,
-            # if no estimate held that truth at the last instant (a pair kept beats a newcomer).
-            new = ~np.isin(rid[s:e], prev)
-            kept |= new[:, None] & (rprov[s:e, None] == elig[None, :]) & (prev[elig] < 0)[None, :]
-            kept &= d < cutoff_m
-            a, b = linear_sum_assignment(np.minimum(d, cutoff_m) - switch_penalty_m * kept)
+            # An estimate and the truth that gave most of its detections (its provenance) cost
+            # as much less again: a pair kept and built from that truth beats a newcomer. A
+            # pair kept against the provenance keeps nothing: a track built from one of two
+            # objects closer than its own error is judged on the object it follows, not kept on
+            # the other by the chance of its first instant.
+            built = rprov[s:e, None] == elig[None, :]
+            kept &= (rprov[s:e] < 0)[:, None] | built
+            near_enough = d < cutoff_m
+            bonus = (kept & near_enough).astype(float) + (built & near_enough)
+            a, b = linear_sum_assignment(np.minimum(d, cutoff_m) - switch_penalty_m * bonus)
             ok = d[a, b] < cutoff_m
             r, c = a[ok].astype(np.int64), elig[b[ok]]
             free = np.ones(e - s, dtype=bool)
