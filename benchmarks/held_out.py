@@ -7,7 +7,9 @@ coast NEES in bounds (issue 13 asks 0.9 on a generated set as a whole).
 Each argument is a scenario (run as ``lookout track FILE --json`` runs it, ~1-3 CPU min each;
 ``--out DIR`` keeps each JSON) or a JSON that command wrote (read, not run). Per file: phantom
 launches, false overflight and impact-area claims, the most tracks on one object, the
-single-track share, id switches, duplicate and false track-seconds, NEES in bounds at boost,
+single-track share, id switches, duplicate and false track-seconds (``false F/G``: G of the F
+with a truth inside the track's own 99 % position ellipsoid, a drifted prediction that says so
+rather than a phantom; ``-`` in a JSON written before that figure), NEES in bounds at boost,
 coast and reentry, coast RMSE/PCRLB, and per flight its impact ellipses' containment (``!P``:
 its payload the wrong piece). The pooled figure weighs each file's coast share by its samples.
 """
@@ -40,6 +42,9 @@ def line(d: dict) -> str:
     def f(x):
         return "-" if x is None else f"{x:.2f}"
 
+    def f0(x):
+        return "-" if x is None else f"{x:.0f}"
+
     ph = d["nees_in_bounds_by_phase"]
     flights = " ".join(
         f"{k}:{f(v.get('ellipse_containment'))}"
@@ -50,7 +55,8 @@ def line(d: dict) -> str:
         f"phantom {d['phantom_launches']} overflight {d['false_overflight_claims']} "
         f"area {d['false_impact_area_claims']} max {d['max_tracks_per_object']} "
         f"single {d['single_track_fraction']:.3f} switches {d['id_switches']} "
-        f"dup {d['duplicate_track_s']:.0f} false {d['false_track_s']:.0f} "
+        f"dup {d['duplicate_track_s']:.0f} false {d['false_track_s']:.0f}"
+        f"/{f0(d.get('false_track_s_in_gate'))} "
         f"nees {f(ph['boost'])}/{f(ph['coast'])}/{f(ph['reentry'])} "
         f"rmse/pcrlb {f(d['rmse_over_pcrlb_pos']['coast'])} | {flights}"
     )

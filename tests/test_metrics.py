@@ -354,3 +354,24 @@ def test_track_provenance_running_majority_and_ties():
     ids = np.array([5, 5, 5, 5, 5, 6])
     prov = track_provenance(t, ids, upd, labels, truths)
     assert prov.tolist() == [-1, 0, -1, 1, 1, -1]
+
+
+def test_false_track_in_its_own_gate_is_told_from_a_phantom(one):
+    """A track that has drifted past the association's cut-off (10 km) is false either way,
+    but one whose own covariance holds its object (gen-world-47-01's infrared-only ICBM track,
+    unseen from burnout at 205 s, 10-100 km off under 10-100 km sigmas for 295 s) is counted
+    in ``false_track_s_in_gate`` too; a confident one as far off (a phantom) is not."""
+    from lookout.scoring.scores import pooled
+
+    tr, dets, labels = one
+    t1, t2 = tr.t[tr.t < 100], tr.t[(tr.t >= 100) & (tr.t < 200)]
+    near = follow(tr, 1, t1)
+    off = follow(tr, 1, t2, offset=[0, 0, 20e3, 0, 0, 0])
+    vague = np.diag([15e3**2] * 3 + [300.0**2] * 3)  # 20 km at 1.3 sigma
+    for P_off, in_gate in ((vague, 100.0), (None, 0.0)):
+        rep = TrackLog.concatenate([log(*near), log(*off, P=P_off)])
+        s = score(output(rep), [tr], labels, detections=dets, gospa_c_m=1e4)
+        assert s.false_track_s == pytest.approx(100.0)
+        assert s.false_track_s_in_gate == pytest.approx(in_gate)
+        assert s.to_dict()["false_track_s_in_gate"] == pytest.approx(in_gate)
+        assert pooled([s.sums(), s.sums()])["false_track_s_in_gate"] == pytest.approx(2 * in_gate)

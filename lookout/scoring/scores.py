@@ -25,7 +25,10 @@ track's updating detections that belong to its majority truth (false alarms are 
   duplicates); ``max_tracks_per_object`` the most at any instant, ``single_track_fraction`` the
   time-weighted share of tracked truth-time (one track or more) held by exactly one;
   ``duplicate_track_s`` and ``false_track_s`` the track-seconds of duplicate and false tracks
-  (each instant stands for one report period).
+  (each instant stands for one report period); ``false_track_s_in_gate`` the part of the
+  latter whose track holds a truth inside its own 99 % position ellipsoid (``FALSE_IN_GATE_PROB``):
+  a prediction that has drifted past the cut-off and says so by its covariance (an object
+  unseen since burnout, its velocity then known to a few hundred m/s), not a phantom.
 - GOSPA (``c = gospa_c_m``, ``p = 2``, ``α = 2``) per instant between the track positions and
   the positions of the expected truths plus any eligible truth a track is matched to;
   ``gospa_mean`` is its mean over instants, ``gospa_parts_m2`` the means of the localisation,
@@ -40,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.stats import chi2
 
 from lookout.physics.trajectory import PHASE_NAMES
 from lookout.scoring.association import Association, associate, counted_truths, track_provenance
@@ -103,6 +107,7 @@ class Scores:
     single_track_fraction: float | None
     duplicate_track_s: float
     false_track_s: float
+    false_track_s_in_gate: float
     truth_ids: tuple[str, ...]
     per_truth: dict[str, dict[str, Any]]
     t: np.ndarray = field(repr=False)  # (T,) report instants, s
@@ -151,6 +156,7 @@ class Scores:
             "instants": int(self.t.size),
             "id_switches": self.id_switches,
             "false_track_s": self.false_track_s,
+            "false_track_s_in_gate": self.false_track_s_in_gate,
             "duplicate_track_s": self.duplicate_track_s,
         }
 
@@ -184,6 +190,7 @@ class Scores:
             "single_track_fraction": self.single_track_fraction,
             "duplicate_track_s": self.duplicate_track_s,
             "false_track_s": self.false_track_s,
+            "false_track_s_in_gate": self.false_track_s_in_gate,
             "per_truth": self.per_truth,
         }
 
@@ -283,6 +290,7 @@ class Continuity:
     single_track_fraction: float | None
     duplicates_over_time: np.ndarray  # (T,)
     false_over_time: np.ndarray  # (T,)
+    false_in_gate_over_time: np.ndarray  # (T,)
 
 
 def gospa_over_time(a: Association, c_m: float) -> GospaOverTime:
@@ -409,7 +417,35 @@ def continuity(a: Association) -> Continuity:
         ),
         duplicates_over_time=np.bincount(a.est_instant[a.duplicate_of >= 0], minlength=n_t),
         false_over_time=np.bincount(a.est_instant[a.is_false], minlength=n_t),
+        false_in_gate_over_time=np.bincount(
+            a.est_instant[np.flatnonzero(a.is_false)[false_in_gate(a)]], minlength=n_t
+        ),
     )
+
+
+#: A false track (no truth within the association's cut-off) whose own covariance holds a
+#: truth at this probability (3-D position, chi-square gate) is a drifted prediction, not a
+#: phantom (``false_in_gate``).
+FALSE_IN_GATE_PROB = 0.99
+
+
+def false_in_gate(a: Association) -> np.ndarray:
+    """Of ``a``'s false estimates (``Association.is_false``, in row order), whether a truth
+    eligible at the instant lies inside the estimate's own ``FALSE_IN_GATE_PROB`` position
+    ellipsoid (its Mahalanobis distance under the estimate's 3x3 position covariance)."""
+    rows = np.flatnonzero(a.is_false)
+    if rows.size == 0 or a.truth_x.shape[1] == 0:
+        return np.zeros(rows.size, dtype=bool)
+    k = a.est_instant[rows]
+    d = a.est_x[rows, None, :3] - a.truth_x[k, :, :3]  # (F, M, 3)
+    alive = a.eligible[k] & np.isfinite(d).all(axis=2)
+    d = np.where(alive[..., None], d, 0.0)
+    P = a.est_P[rows, :3, :3]
+    ok = np.isfinite(P).all(axis=(1, 2)) & (np.linalg.det(P) > 0.0)
+    P = np.where(ok[:, None, None], P, np.eye(3))
+    d2 = np.einsum("fmi,fmi->fm", d, np.linalg.solve(P[:, None], d[..., None])[..., 0])
+    inside = alive & (d2 <= chi2.ppf(FALSE_IN_GATE_PROB, 3)) & ok[:, None]
+    return inside.any(axis=1)
 
 
 def scores_of(
@@ -458,6 +494,7 @@ def scores_of(
         single_track_fraction=c.single_track_fraction,
         duplicate_track_s=float(c.duplicates_over_time.sum() * a.period_s),
         false_track_s=float(c.false_over_time.sum() * a.period_s),
+        false_track_s_in_gate=float(c.false_in_gate_over_time.sum() * a.period_s),
         truth_ids=a.truths.ids,
         per_truth=c.per_truth,
         t=a.t,
@@ -516,6 +553,6 @@ def pooled(sums: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["single_track_fraction"] = sum(s["single"] for s in sums) / held if held else None
     out["max_tracks_per_object"] = max((s["max_tracks_per_object"] for s in sums), default=0)
     out["gospa_mean"] = sum(s["gospa_sum"] for s in sums) / instants if instants else None
-    for key in ("id_switches", "false_track_s", "duplicate_track_s"):
-        out[key] = sum(s[key] for s in sums)
+    for key in ("id_switches", "false_track_s", "false_track_s_in_gate", "duplicate_track_s"):
+        out[key] = sum(s.get(key, 0) for s in sums)  # a run recorded before a key: none
     return out
