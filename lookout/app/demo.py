@@ -84,8 +84,14 @@ class DemoResult:
         """Each partner's picture scored against the truth, up to where the run stopped."""
         return picture_scores(
             self.live, self.sim, list(self.state.nodes), until_s=self.state.t_s,
-            pcrlb_results=pcrlb_results,
+            pcrlb_results=pcrlb_results, provenance=self.provenance,
         )  # fmt: skip
+
+    @property
+    def provenance(self):
+        """The fusion's ``Provenance`` of the run (``picture_scores``)."""
+        picture = self.state.picture
+        return picture.fusion.provenance if picture is not None else None
 
     def summary(self, scores: dict[str, PictureScores] | None = None) -> dict:
         """The JSON of ``lookout demo --json``; ``scores`` from :meth:`scores` (computed here
@@ -138,6 +144,9 @@ async def run_demo_async(
     if audit_path.exists():
         audit_path.unlink()
     co = Coalition.build(scenario, audit_path, policy=policy, warn=warn)
+    # Which detections made each system track, for scoring the pictures (``DemoResult.scores``):
+    # the picture is the same with or without it.
+    co.picture.fusion.keep_provenance()
     co.audit.put_meta("scenario", scenario.source or scenario.name)
     co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     co.audit.put_meta("key_seed", co.seed)
@@ -259,9 +268,12 @@ def picture_scores(
     *,
     until_s: float | None = None,
     pcrlb_results: dict | None = None,
+    provenance=None,
 ) -> dict[str, PictureScores]:
     """Each partner's received system tracks scored against the simulated truth
-    (``lookout.scoring.picture``); truths are expected only for detections up to ``until_s``."""
+    (``lookout.scoring.picture``); truths are expected only for detections up to ``until_s``.
+    ``provenance``: the fusion's (``PictureFusion.keep_provenance``), so that a system track is
+    judged on the object that gave it most of its detections."""
     dets, labels = sim.detections, sim.labels
     if until_s is not None:
         n = sum(1 for d in dets if d.t_ns <= s_to_ns(until_s))
@@ -279,6 +291,7 @@ def picture_scores(
             pcrlb_results=pcrlb_results,
             truth_flights=truth,
             report_period_s=PICTURE_PARAMS["report_period_s"],
+            provenance=provenance,
         )
         for p in partners
     }
