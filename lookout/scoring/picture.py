@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -46,6 +46,9 @@ from lookout.scoring.claims import (
 )
 from lookout.scoring.scores import Scores, scores_of
 from lookout.timebase import ns_to_s
+
+if TYPE_CHECKING:
+    from lookout.picture.fusion import Provenance
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def _over_time(t: np.ndarray, *series: np.ndarray) -> list[list[float]]:
 
 def system_track_provenance(
     rows: Sequence[SystemTrack],
-    provenance,
+    provenance: Provenance | None,
     detections: Sequence,
     labels: Sequence[str | None],
     truths: Truths,
@@ -207,7 +210,7 @@ def score_picture(
     switch_penalty_m: float = 1000.0,
     min_detections: int = 3,
     phantom_km: float = PHANTOM_KM,
-    provenance=None,
+    provenance: Provenance | None = None,
 ) -> PictureScores:
     """Score the system tracks a partner received (any order; a repeat of one track at one
     time counts once) against the truth: ``trajectories``, detection ``labels`` and
