@@ -1074,3 +1074,33 @@ def test_redundant_local_tracks_of_three_partners_leave_the_system_tracks_covari
     assert list(pic) == ["S1"] and len(pic["S1"].local) == 3
     np.testing.assert_allclose(pic["S1"].P, P, rtol=1e-12)
     np.testing.assert_array_equal(pic["S1"].x, _at(X0, t))
+
+
+def test_two_partners_tracks_sharing_a_sensor_fuse_to_a_consistent_covariance():
+    """Two partners' tracks of one object whose errors share a radar's (the same detections in
+    both): covariance intersection is consistent whatever that correlation (mean NEES at most
+    the state's dimension, as ``P >= E[e e']`` gives), where fusing them as independent is
+    overconfident (the shared error counted twice). Deterministic draws."""
+    from lookout.picture.fusion import covariance_intersection_many
+
+    rng = np.random.default_rng(13)
+    n = 4000
+    shared = np.diag([300.0**2, 60.0**2, 60.0**2, 4.0, 1.0, 1.0])  # the common radar's part
+    own_a = np.diag([40.0**2, 200.0**2, 40.0**2, 1.0, 9.0, 1.0])
+    own_b = np.diag([40.0**2, 40.0**2, 200.0**2, 1.0, 1.0, 9.0])
+    e_s = rng.multivariate_normal(np.zeros(6), shared, n)
+    xa = e_s + rng.multivariate_normal(np.zeros(6), own_a, n)  # the truth is 0
+    xb = e_s + rng.multivariate_normal(np.zeros(6), own_b, n)
+    Pa = np.broadcast_to(shared + own_a, (n, 6, 6))
+    Pb = np.broadcast_to(shared + own_b, (n, 6, 6))
+
+    def mean_nees(x, P):
+        return float(np.mean(np.einsum("ki,ki->k", x, np.linalg.solve(P, x[..., None])[..., 0])))
+
+    x, P = covariance_intersection_many(xa, Pa, xb, Pb)
+    assert mean_nees(x, P) <= 6.0
+    ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)  # as independent: the information added
+    Pn = np.linalg.inv(ia + ib)
+    info = np.einsum("kij,kj->ki", ia, xa) + np.einsum("kij,kj->ki", ib, xb)
+    xn = np.einsum("kij,kj->ki", Pn, info)
+    assert mean_nees(xn, Pn) > 7.0

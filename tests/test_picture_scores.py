@@ -212,3 +212,95 @@ def test_a_flight_overflies_land_between_its_ground_track_points():
     assert terr.crossed(np.radians([65.0, 65.0]), np.radians([179.5, -179.5])) == {"RU"}
     assert terr.crossed(np.radians([65.0, 65.0]), np.radians([-179.5, 179.5])) == {"RU"}
     assert terr.crossed(np.radians([0.0, 0.0]), np.radians([179.5, -179.5])) == set()
+
+
+def test_a_system_track_goes_to_the_truth_of_its_detections():
+    """Two objects closer than a track's error (an IRBM's stage and warhead, world43 #2): a
+    system track whose measurement-level track took only ``b``'s detections, but which sits
+    a few metres nearer ``a`` at its birth, is scored on ``b``, as a central track is
+    (``test_metrics.test_new_track_goes_to_the_truth_of_its_detections``): its NEES in bounds,
+    not thousands. Without the fusion's provenance, position alone decides."""
+    from lookout.picture.fusion import Provenance
+
+    a, b = arc("a"), arc("b", north_offset_m=200.0)
+    t = a.t
+    dets = [
+        SimpleNamespace(t_ns=round(s * 1e9), sensor_id="r1", z=(float(j), s))
+        for j in range(2)
+        for s in t
+    ]
+    labels = ["a"] * t.size + ["b"] * t.size
+    # b's state with errors drawn from its covariance; at the first report 110 m toward a
+    # (nearer a by 20 m).
+    sig = np.array([30.0] * 3 + [1.0] * 3)
+    x = b.state_at(t) + np.random.default_rng(1).normal(size=(t.size, 6)) * sig
+    x[0] = b.state_at(t[:1])[0]
+    x[0, :3] += 110.0 * (a.state_at(t[:1])[0, :3] - x[0, :3]) / 200.0
+    Pc = np.diag(sig**2)
+    msgs = [
+        m.SystemTrack(system_track_id="S1", t_ns=round(s * 1e9), x=xi.tolist(), P=Pc.tolist(),
+                      partners=["KR"])
+        for s, xi in zip(t, x, strict=True)
+    ]  # fmt: skip
+    prov = Provenance()
+    prov.taken[7] = [(d.t_ns, d.sensor_id, d.z) for d in dets[t.size :]]  # b's detections
+    prov.members = {("S1", st.t_ns): (7,) for st in msgs}
+    launches = [launch_of(a), launch_of(b)]
+    kw = dict(trajectories=[a, b], labels=labels, detections=dets, launches=launches)
+    judged = score_picture(msgs, provenance=prov, **kw).to_dict()
+    assert judged["per_truth"]["b"]["tracks"] == ["S1"]
+    assert not judged["per_truth"].get("a", {}).get("tracks")
+    assert judged["nees_in_bounds_by_phase"]["coast"] > 0.9
+    alone = score_picture(msgs, **kw).to_dict()  # as before: the wrong object, for good
+    assert alone["per_truth"]["a"]["tracks"] == ["S1"]
+    assert alone["nees_in_bounds_by_phase"]["coast"] < 0.05
+
+
+def test_the_fusion_keeps_which_detections_made_each_system_track():
+    """``PictureFusion.keep_provenance``: the detections each measurement-level track took and
+    the tracks of each system track at each report; a track deleted before any report is
+    forgotten with its detections. Without it nothing is kept."""
+    from test_fusion import _P, X0, ScriptedTracker, _detection, _heartbeat
+
+    from lookout.picture.fusion import PictureFusion
+    from lookout.tracking import TrackLog
+
+    class Tracker(ScriptedTracker):
+        def __init__(self):
+            super().__init__()
+            self.takes: list[int] = []  # the track each detection goes to, in order
+            self.deleted: set[int] = set()  # by the time of the report
+            self.fed = 0  # detections given so far (the fusion's detection indices)
+
+        def process(self, detections):
+            ids = [self.takes.pop(0) for _ in detections]
+            k, first = len(ids), self.fed
+            self.fed += k
+            return TrackLog(
+                t=np.array([d.t_ns * 1e-9 for d in detections]),
+                track_id=np.array(ids, dtype=np.int64),
+                x=np.zeros((k, 6)), P=np.zeros((k, 6, 6)), boost_prob=np.zeros(k),
+                detection_index=np.arange(first, first + k, dtype=np.int64),
+                confirmed=np.ones(k, dtype=bool),
+            )  # fmt: skip
+
+        def last_update(self, track_ids):
+            return np.array([np.nan if int(i) in self.deleted else 1.0 for i in track_ids])
+
+    for keep in (True, False):
+        f = PictureFusion(latency_s=0.5)
+        f.tracker = tr = Tracker()
+        prov = f.keep_provenance() if keep else None
+        tr.takes = [7, 9]
+        tr.deleted = {9}  # a tentative track on clutter, deleted before the report
+        f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+        f.ingest("KR", _detection("KR", "kr-ewr-central", 0.6))
+        tr.tracks[1.0] = [(7, X0, _P())]
+        ((t, out),) = f.ingest("KR", _heartbeat("KR", 1.0, 1))
+        assert t == 1.0 and [s.system_track_id for s in out] == ["S1"]
+        if not keep:
+            assert f.provenance is None
+            continue
+        assert prov.members == {("S1", 10**9): (7,)}
+        assert [k[:2] for k in prov.taken[7]] == [(500_000_000, "kr-ewr-central")]
+        assert 9 not in prov.taken

@@ -42,6 +42,7 @@ from lookout.exchange.replay import Picture, collect, replay
 from lookout.messages import SystemTrack
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
+from lookout.picture.fusion import Provenance
 from lookout.scenario import Scenario, ScenarioError, parse
 from lookout.scoring.claims import flights
 from lookout.scoring.picture import PictureScores, score_picture
@@ -84,8 +85,14 @@ class DemoResult:
         """Each partner's picture scored against the truth, up to where the run stopped."""
         return picture_scores(
             self.live, self.sim, list(self.state.nodes), until_s=self.state.t_s,
-            pcrlb_results=pcrlb_results,
+            pcrlb_results=pcrlb_results, provenance=self.provenance,
         )  # fmt: skip
+
+    @property
+    def provenance(self) -> Provenance | None:
+        """The fusion's ``Provenance`` of the run (``picture_scores``)."""
+        picture = self.state.picture
+        return picture.fusion.provenance if picture is not None else None
 
     def summary(self, scores: dict[str, PictureScores] | None = None) -> dict:
         """The JSON of ``lookout demo --json``; ``scores`` from :meth:`scores` (computed here
@@ -138,6 +145,9 @@ async def run_demo_async(
     if audit_path.exists():
         audit_path.unlink()
     co = Coalition.build(scenario, audit_path, policy=policy, warn=warn)
+    # Which detections made each system track, for scoring the pictures (``DemoResult.scores``):
+    # the picture is the same with or without it.
+    co.picture.fusion.keep_provenance()
     co.audit.put_meta("scenario", scenario.source or scenario.name)
     co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     co.audit.put_meta("key_seed", co.seed)
@@ -229,6 +239,15 @@ def replay_alerts(audit_path: Path | str, picture: Picture | None = None) -> dic
 
 def replay_log(audit_path: Path | str) -> Picture:
     """The picture every partner received, rebuilt from an audit log written by the demo."""
+    return replay_picture(audit_path, provenance=False)[0]
+
+
+def replay_picture(
+    audit_path: Path | str, *, provenance: bool = True
+) -> tuple[Picture, Provenance | None]:
+    """``replay_log``'s picture and, with ``provenance``, the replayed fusion's
+    ``Provenance`` (which detections made each system track: ``replay_scores``; the same as
+    the live run's, the fusion taking the same messages in the same order), else None."""
     meta = read_meta(audit_path)
     text = lambda k: meta[k].decode() if isinstance(meta[k], bytes) else meta[k]  # noqa: E731
     seed = text("key_seed")
@@ -237,7 +256,9 @@ def replay_log(audit_path: Path | str) -> Picture:
     names = list(pol.partners)
     keyring = Keyring.derived(seed, [*names, EXCHANGE])
     params = json.loads(text("picture"))
-    return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), CommonPicture(**params))
+    common = CommonPicture(**params)
+    kept = common.fusion.keep_provenance() if provenance else None
+    return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), common), kept
 
 
 def system_tracks_of(delivered: list[tuple[str, bytes]]) -> list[SystemTrack]:
@@ -259,9 +280,12 @@ def picture_scores(
     *,
     until_s: float | None = None,
     pcrlb_results: dict | None = None,
+    provenance: Provenance | None = None,
 ) -> dict[str, PictureScores]:
     """Each partner's received system tracks scored against the simulated truth
-    (``lookout.scoring.picture``); truths are expected only for detections up to ``until_s``."""
+    (``lookout.scoring.picture``); truths are expected only for detections up to ``until_s``.
+    ``provenance``: the fusion's (``PictureFusion.keep_provenance``), so that a system track is
+    judged on the object that gave it most of its detections."""
     dets, labels = sim.detections, sim.labels
     if until_s is not None:
         n = sum(1 for d in dets if d.t_ns <= s_to_ns(until_s))
@@ -279,19 +303,25 @@ def picture_scores(
             pcrlb_results=pcrlb_results,
             truth_flights=truth,
             report_period_s=PICTURE_PARAMS["report_period_s"],
+            provenance=provenance,
         )
         for p in partners
     }
 
 
-def replay_scores(audit_path: Path | str, picture: Picture) -> dict[str, PictureScores]:
+def replay_scores(
+    audit_path: Path | str, picture: Picture, provenance: Provenance | None = None
+) -> dict[str, PictureScores]:
     """Each recipient's replayed picture scored against the truth of the logged scenario,
-    simulated again (deterministic from its seed), up to the log's last record."""
+    simulated again (deterministic from its seed), up to the log's last record;
+    ``provenance`` the replay's (``replay_picture``)."""
     from lookout.exchange.audit import read_audit
 
     sim = simulate(logged_scenario(audit_path))
     last_ns = max((r.received_ns for r in read_audit(audit_path)), default=0)
-    return picture_scores(picture, sim, sorted(picture), until_s=ns_to_s(last_ns))
+    return picture_scores(
+        picture, sim, sorted(picture), until_s=ns_to_s(last_ns), provenance=provenance
+    )
 
 
 def logged_scenario(audit_path: Path | str) -> Scenario:

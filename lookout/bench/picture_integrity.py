@@ -80,7 +80,12 @@ def run_one(source: str, group: str, scenario_yaml: str | None = None) -> dict[s
         res = run_demo(sc, speed=0, audit_path=Path(tmp) / "audit.sqlite", sim=sim)
     timings["demo_s"] = time.perf_counter() - t
     judged = picture_scores(
-        res.live, sim, list(res.state.nodes), until_s=res.state.t_s, pcrlb_results=bounds
+        res.live,
+        sim,
+        list(res.state.nodes),
+        until_s=res.state.t_s,
+        pcrlb_results=bounds,
+        provenance=res.provenance,
     )
     for p, ps in judged.items():
         views[p] = picture_view(ps)

@@ -115,7 +115,7 @@ def replay(
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, summarise it and score it."""
-    from lookout.app.demo import replay_log, replay_scores
+    from lookout.app.demo import replay_picture, replay_scores
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.scenario import ScenarioError
 
@@ -128,7 +128,7 @@ def replay(
             fail(f"{log}: cannot replay: {e}")
         return
     try:
-        picture = replay_log(log)
+        picture, provenance = replay_picture(log, provenance=scores)
     except Exception as e:  # noqa: BLE001 - any broken log is reported in one line
         fail(f"{log}: cannot replay: {e}")
     from lookout.app.demo import replay_alerts
@@ -140,7 +140,7 @@ def replay(
     judged = {}
     if scores:
         try:
-            judged = replay_scores(log, picture)
+            judged = replay_scores(log, picture, provenance)
         except ScenarioError as e:
             fail(f"{log}: cannot score: {e} (--no-scores replays without)")
     summary = {}

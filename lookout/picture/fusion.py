@@ -230,6 +230,32 @@ class _Local:
 
 
 @dataclass
+class Provenance:
+    """For scoring a picture against a simulation's truth (``lookout.scoring.picture``), never
+    for the picture itself: the detections each measurement-level track took, and the
+    measurement-level tracks of each system track at each report, so that a system track is
+    judged on the object that gave it most of its detections, as the central tracker's tracks
+    are (``lookout.scoring.association``). Kept from ``PictureFusion.keep_provenance()`` on;
+    the detections of a track the tracker deleted before any report (a tentative track on
+    clutter) are forgotten with it."""
+
+    #: Measurement-level track id -> the detections it took, in order: (t_ns, sensor id, z).
+    taken: dict[int, list[tuple[int, str, tuple[float, ...]]]] = field(default_factory=dict)
+    #: (system track id, report t_ns) -> its measurement-level tracks, its own first.
+    members: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    #: Measurement-level tracks in a report so far.
+    reported: set[int] = field(default_factory=set)
+
+    def note_reports(self, t: float, tracks: list[FusedTrack]) -> None:
+        t_ns = s_to_ns(t)
+        for f in tracks:
+            if f.tracker_id is not None:
+                ids = (f.tracker_id, *f.merged)
+                self.members[(f.system_track_id, t_ns)] = ids
+                self.reported.update(ids)
+
+
+@dataclass
 class FusionCounters:
     detections: int = 0
     late_detections: int = 0
@@ -388,6 +414,15 @@ class PictureFusion:
         # track merged into it), at the last report.
         self._fresh: dict[int, tuple[float, np.ndarray, np.ndarray, float]] = {}
         self._reported: dict[int, FusedTrack] = {}
+        self.provenance: Provenance | None = None
+
+    def keep_provenance(self) -> Provenance:
+        """Keep from now on what a scorer needs to tell which object each system track's
+        detections came from (``Provenance``; memory grows with the detections of reported
+        tracks)."""
+        if self.provenance is None:
+            self.provenance = Provenance()
+        return self.provenance
 
     # ------------------------------------------------------------------ input
 
@@ -531,6 +566,10 @@ class PictureFusion:
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
                 det = chunk[di - first]
+                if self.provenance is not None:
+                    self.provenance.taken.setdefault(tid, []).append(
+                        (det.t_ns, det.sensor_id, tuple(det.z))
+                    )
                 scans = self._scans_of_track.setdefault(tid, {}).get(det.sensor_id)
                 if scans is None:
                     scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
@@ -637,7 +676,10 @@ class PictureFusion:
         if self.interim:
             self._fresh = {}  # in this report
             self._reported = {f.tracker_id: f for _, f in fused if not f.merged}
-        return [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+        out = [f for _, f in fused] + self._stand_alone(t, alone, locals_now, taken)
+        if self.provenance is not None:
+            self.provenance.note_reports(t, out)
+        return out
 
     def _forget_deleted_tracks(self) -> None:
         """Forget the partners of the measurement-level tracks the tracker no longer holds.
@@ -660,6 +702,8 @@ class PictureFusion:
             gone = np.isnan(self.tracker.last_update(ids)).tolist()
             for tid in itertools.compress(ids, gone):
                 self._partners_of_track.pop(tid, None)
+                if self.provenance is not None and tid not in self.provenance.reported:
+                    self.provenance.taken.pop(tid, None)
                 if tid not in self._last_states and tid in self._scans_of_track:
                     del self._scans_of_track[tid]
                     self._latest_scan_of_track.pop(tid, None)
