@@ -699,7 +699,9 @@ class LaunchEvents:
         p = self.members[ev.payload]
         if p.orbital or t - p.t_seen <= ACTIVE_S or not (p.t_fall - p.t_seen > ACTIVE_S):
             return
-        best, _ = self._continuation(ev, p, t)
+        on_path = self._continuation(ev, p, t)
+        best = min(on_path, key=on_path.get) if on_path else None
+        best = None if best is None else self.members[best]
         best_d = DISTINCT_VEHICLE_M
         for k in ev.members if best is None else ():
             m = self.members[k]
@@ -720,8 +722,10 @@ class LaunchEvents:
 
     def _follow(self, ev: LaunchEvent, t: float) -> None:
         """A payload's role handed over (``_hand_over``) follows the payload's path: the live
-        member that continues the lost payload's track best (``_continuation``), when it is
-        not the one holding the role, takes it, and the holder's typing is put back as it was.
+        member that continues the lost payload's track best (``_continuation``), when the one
+        holding the role does not continue it, takes it, and the holder's typing is put back
+        as it was (two tracks on the payload's path, both within the gate, do not pass it to
+        and fro by their noise).
         Handed over while the payload was unseen, the role went to the piece nearest where it
         would be, its spent stage a few kilometres behind; the reentry vehicle's own track,
         born later on the payload's path, was typed debris for joining after the payload
@@ -732,9 +736,10 @@ class LaunchEvents:
         lost = self.members.get(k)
         if lost is None or lost.event_id != ev.event_id or lost.orbital:
             return
-        best, _ = self._continuation(ev, lost, t)
-        if best is None or best.track_id == holder:
+        on_path = self._continuation(ev, lost, t)
+        if not on_path or holder in on_path:
             return
+        best = self.members[min(on_path, key=on_path.get)]
         h = self.members.get(holder)
         if h is not None:
             _, _, _, decided, typed_by = ev.handed
@@ -743,12 +748,12 @@ class LaunchEvents:
         ev.payload, ev.payload_identified_t = best.track_id, t
         best.decided, best.typed_by = "payload", None
 
-    def _continuation(self, ev: LaunchEvent, p: Member, t: float) -> tuple[Member | None, float]:
-        """The live member of ``ev`` seen at ``t`` whose state continues ``p``'s path, and its
-        squared distance: of those coasting above the air (``EXO_ALTITUDE_M``, both), the one
-        nearest ``p``'s last state flown on in vacuum to ``t`` (``_flown``), under the two
-        covariances, within ``CONTINUATION_GATE_CHI2``; (None, inf) if none is, or if ``p``
-        would have come down by then. Its own track's prediction says where the payload is,
+    def _continuation(self, ev: LaunchEvent, p: Member, t: float) -> dict[str, float]:
+        """The live members of ``ev`` seen at ``t`` whose states continue ``p``'s path, each
+        with its squared distance: of those coasting above the air (``EXO_ALTITUDE_M``, both),
+        those within ``CONTINUATION_GATE_CHI2`` of ``p``'s last state flown on in vacuum to
+        ``t`` (``_flown``), under the two covariances; none if ``p`` would have come down by
+        then. Its own track's prediction says where the payload is,
         as well as anything does, while no one sees it: a piece there is the payload seen
         again, one kilometres off it another piece (a spent stage parted at metres per
         second is kilometres behind within minutes, and tens of sigmas off a radar track's
@@ -759,7 +764,7 @@ class LaunchEvents:
             or t >= p.t_fall
             or _altitude(p.state) <= EXO_ALTITUDE_M
         ):
-            return None, np.inf
+            return {}
         live = []
         for k in ev.members:
             m = self.members[k]
@@ -768,19 +773,18 @@ class LaunchEvents:
             if _bound(m) and _altitude(m.state) > EXO_ALTITUDE_M:
                 live.append(m)
         if not live:
-            return None, np.inf
+            return {}
         x, P = _flown(p.state, p.covariance, t - p.t_seen)
-        best, best_d2 = None, CONTINUATION_GATE_CHI2
+        out = {}
         for m in live:
             d = m.state - x
-            S = P + m.covariance
             try:
-                d2 = float(d @ np.linalg.solve(S, d))
+                d2 = float(d @ np.linalg.solve(P + m.covariance, d))
             except np.linalg.LinAlgError:
                 continue
-            if d2 <= best_d2:
-                best, best_d2 = m, d2
-        return best, (best_d2 if best is not None else np.inf)
+            if d2 <= CONTINUATION_GATE_CHI2:
+                out[m.track_id] = d2
+        return out
 
     def _hand_back(self, ev: LaunchEvent, t: float) -> None:
         """A payload's role handed over (``_hand_over``) goes back to the member that held it
