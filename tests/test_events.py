@@ -8,6 +8,7 @@ import pytest
 
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack
 
@@ -81,3 +82,45 @@ def test_a_payload_whose_track_wakes_takes_its_role_back():
     s_after = [k for t, k in types["S"] if t >= gone_to + 5.0]
     assert v_after and set(v_after) == {"payload"}
     assert "payload" not in set(s_after)
+
+
+@pytest.mark.slow
+def test_a_new_track_on_a_lost_payloads_path_takes_its_role_from_the_stage_beside_it():
+    """gen-world-47-01's reentry vehicle (V) and its last stage (S), 1.4-3 km apart over the
+    coast, both seen from 600 s; V's track lost at 800 s for good (a 0.05 m² vehicle out of
+    the far radars' reach, its track scored out), S still seen: the role goes to S, the piece
+    nearest where V would be (``_hand_over``). From 1,000 s a new track (W) holds the vehicle,
+    born next to S, on V's path flown on: W is the payload from then on, S no longer, and the
+    payload's ellipse is W's, holding the vehicle's impact. On 3082192 S kept the role to
+    the end and W was typed debris (world47 #7: both SLBMs' warnings were their stages')."""
+    aim = Aim(target_lat_deg=57.69, target_lon_deg=161.81, loft="minimum-energy")
+    launch = plan_cached(51.1, 59.85, aim, "icbm-solid-3stage", object_id="M", launch_time=0.0)
+    trs = {tr.object_id: tr for tr in fly([launch])}
+    rv, stage = trs["M"], trs["M-stage3"]
+    P = np.diag([60.0**2] * 3 + [0.3**2] * 3)  # a good radar track's
+    picture = CommonPicture(assess_period_s=5.0)
+    lost, reborn, end = 800.0, 1000.0, 1250.0
+    seen: dict[str, list] = {"V": [], "S": [], "W": []}
+    for t in np.arange(600.0, end, 5.0):
+        fts = [FusedTrack("S", float(t), stage.state_at(t), P, 0.0, ("US",))]
+        if t < lost:
+            fts.append(FusedTrack("V", float(t), rv.state_at(t), P, 0.0, ("US",)))
+        if t >= reborn:
+            fts.append(FusedTrack("W", float(t), rv.state_at(t), P, 0.0, ("US",)))
+        for st in picture._publish(float(t), fts):
+            seen[st.system_track_id].append((float(t), st))
+    assert [st.object_type for t, st in seen["V"]][-1] == "payload"
+    # V gone, W not yet born: S carries the role.
+    assert [st.object_type for t, st in seen["S"] if lost + 35.0 <= t < reborn][-1] == "payload"
+    w_after = [st for t, st in seen["W"] if t >= reborn + 10.0]
+    s_after = [st.object_type for t, st in seen["S"] if t >= reborn + 10.0]
+    assert w_after and {st.object_type for st in w_after} == {"payload"}
+    assert "payload" not in set(s_after)
+    # The payload's impact ellipse, what warns the areas at risk, is the vehicle's track's, and
+    # it holds the vehicle's impact (within its semi-major axis).
+    a = w_after[-1].assessment
+    assert a is not None and a.impact_ellipse is not None and a.impact_lat_rad is not None
+    down = rv.state_at(rv.t_end - 0.01)
+    lat, lon, _ = ecef_to_geodetic(down[:3])
+    dist_m = geodesic_inverse(a.impact_lat_rad, a.impact_lon_rad, float(lat), float(lon))[0]
+    assert dist_m <= a.impact_ellipse.semi_major_m

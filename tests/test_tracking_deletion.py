@@ -186,3 +186,43 @@ def _radar_and_dormant_track(lat_deg: float, lon_deg: float, alt_m: float):
     tracks.confirmed[0] = True
     refresh_coarse(tracks, np.array([0]), cfg)
     return cfg, site, basis, radar, tracks
+
+
+def _receding_track(speed_mps: float):
+    """A radar (a scan a second, 2,500 km) and a confirmed coasting track 1,400 km from it,
+    moving straight away from it at ``speed_mps`` (0: staying put), seen at one look in three
+    for a minute (a 0.05 m² reentry vehicle): (config, the radar's site and ENU basis, its
+    coverage, the track store)."""
+    from lookout.tracking.association import refresh_coarse
+    from lookout.tracking.existence import RadarLooks
+
+    cfg, site, basis, radar, tracks = _radar_and_dormant_track(37.0, 135.0, 500e3)
+    p = tracks.xm[0, 0, :3]
+    u = (p - site) / np.linalg.norm(p - site)
+    tracks.xm[0, :, :3] = site + 1.4e6 * u
+    tracks.xm[0, :, 3:6] = speed_mps * u
+    refresh_coarse(tracks, np.array([0]), cfg)
+    tracks.cacc[0] = 0.0  # straight out: the range is the test's, not gravity's
+    looks = RadarLooks(cfg, tracks, {"near": radar})
+    none = np.zeros(0, dtype=np.int64)
+    for k in range(60):
+        looks.note("near", float(k), site, basis, np.array([0]) if k % 3 == 0 else none, radar)
+    tracks.llr_max[0] = tracks.llr[0] = 1000.0
+    return cfg, site, basis, radar, tracks, looks
+
+
+def test_a_run_of_misses_of_an_object_flying_away_from_its_radar_ends_where_it_fades():
+    """world47 #7's SLBM-1 reentry vehicle: seen by no-ewr-north at a few looks in ten out to
+    1,398 km, then flying out to 2,000 km in 130 s unseen. Each miss of that run cost at least
+    the floor's ``ln(1 - miss_pd_floor)`` (11.7 with no-ewr-west), and its track was scored out
+    at the next radar's first scans. The Pd of the last detection falls with the range
+    (Swerling 1: ``Pd0 ** ((R / R0) ** 4)``), and the run ends where it falls under the
+    floor: the track is not deleted. A track missed as long at the range it was seen at is."""
+    from lookout.tracking.existence import aged
+
+    none = np.zeros(0, dtype=np.int64)
+    for speed, deleted in ((4.6e3, False), (0.0, True)):
+        cfg, site, basis, radar, tracks, looks = _receding_track(speed)
+        for t in np.arange(60.0, 190.0):
+            looks.note("near", t, site, basis, none, radar)
+        assert bool(aged(tracks, 190.0, cfg)[0]) is deleted, (speed, 1000.0 - tracks.llr[0])

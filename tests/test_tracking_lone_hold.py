@@ -107,3 +107,44 @@ def test_a_radar_that_has_seen_one_of_the_pair_is_not_held():
         if k <= 9:
             assert (tracker.tracks.t[:2] == 0.0).all(), k
     assert (tracker.tracks.t[:2] == 10.0).any()
+
+
+def test_a_pair_never_resolved_gives_its_next_detection_to_the_track_the_held_ones_favour():
+    """world47 #7 (us-ship, SLBM-2's reentry vehicle and its third stage 560 s unseen): the
+    radar sees the stage alone, nine scans held; the tenth detection, 2 sigmas of its angles
+    off the stage toward the vehicle's track, favours that track by itself. Given it, the
+    vehicle's track took the stage's detections, lost them to the stage's own track and was
+    scored out. The nine held detections and the tenth favour the stage's track together: it
+    takes the tenth, and the vehicle's track is left as it was."""
+    tracker = Tracker()
+    s, B = _site()
+    rv = s + B.T @ np.array([0.0, 895e3, 90e3 + 63e3])
+    u = (rv - s) / np.linalg.norm(rv - s)
+    east = B[0] - (B[0] @ u) * u
+    east /= np.linalg.norm(east)
+    stage = rv - 3e3 * east  # 3 km apart across the radar's line of sight
+    v = 2500.0 * u
+    P_pos = np.broadcast_to(np.eye(3) * 1e3**2, (2, 3, 3)).copy()  # 560 s unseen
+    P_vel = np.broadcast_to(np.eye(3) * 2.0**2, (2, 3, 3)).copy()
+    xm, Pm, mu = new_states(np.stack([rv, stage]), P_pos, np.stack([v, v]), P_vel, 1e-6,
+                            tracker.config)  # fmt: skip
+    (older,) = tracker._add(xm[:1], Pm[:1], mu[:1], 0.0, 20, 100.0, 10.0)
+    tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
+    tracker.tracks.confirmed[:2] = True
+    ang = 1e-3  # the radar's angle sigma (rad): 0.9 km across at 900 km
+
+    def scan(point, t):
+        z, _ = measure.radar(point[None], np.zeros((1, 3)), s, np.zeros(3), B, 3)
+        R = np.diag([RANGE_SIGMA_M**2, ang**2, ang**2])[None]
+        sc = Scan(t=t, sensor="far", kind="radar", z=z, R=R, s=s, index=np.arange(1))
+        tracker._sensor_geometry(sc)
+        return sc
+
+    for k in range(1, 10):
+        tracker.process_scan(scan(_at(stage[None], v, float(k))[0], float(k)))
+    assert (tracker.tracks.t[:2] == 0.0).all()  # nine held
+    off = _at((stage + 2e3 * east)[None], v, 10.0)[0]  # 2 km toward the vehicle's track
+    tracker.process_scan(scan(off, 10.0))
+    assert tracker.tracks.n == 2
+    assert tracker.tracks.t[1] == 10.0  # the stage's track took it
+    assert tracker.tracks.t[0] == 0.0  # the vehicle's did not

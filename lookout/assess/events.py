@@ -68,6 +68,8 @@ from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
 from lookout.assess.piece_drag import log_likelihood_ratio
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_MEAN, ecef_to_geodetic, enu_basis
+from lookout.physics.frame import rotating_frame_acceleration
+from lookout.physics.integrate import rk4_step
 
 if TYPE_CHECKING:
     from lookout.assess.notices import Announcement
@@ -120,6 +122,11 @@ SIBLING_ENERGY_SIGMAS = 3.29
 #: Bound (sigmas) of the size of their velocities' difference in the plane: the 99.9 % radius of
 #: a 2-D normal, the square root of chi-square (2 dof) 13.82.
 SIBLING_INPLANE_SIGMAS = 3.72
+#: Gate (chi-square, 6 dof, 99.9 %) on a member's state against a lost payload's last state
+#: flown on to its time, under the two covariances (``LaunchEvents._continuation``).
+CONTINUATION_GATE_CHI2 = 22.46
+#: Longest step (s) of that flight (``_flown``): RK4 in vacuum, as the simulator's truth.
+FLOWN_STEP_S = 20.0
 #: Log odds (19 to 1: a 95 % posterior from even odds) at which a piece's deceleration settles
 #: whether it may be typed by its place: a reentry vehicle's drag is never typed a stage or
 #: debris for being behind, a stage's is never the payload for being ahead.
@@ -598,6 +605,7 @@ class LaunchEvents:
         if ev.payload is not None:
             self._hand_back(ev, t)
             self._hand_over(ev, t)
+            self._follow(ev, t)
         # Separations: the piece that burns again is the continuing stack, the other is spent.
         for parent, child, t_sep in ev.separations:
             p, c = self.members[parent], self.members[child]
@@ -686,12 +694,16 @@ class LaunchEvents:
         the payload beside its last stage, and which of two pieces a few kilometres apart is
         ahead was the only evidence (srbm-salvo: a short second track on SRBM-1's warhead,
         born ahead of it, was its payload and the warhead's own track its "spent stage" for
-        the rest of the flight). A payload in orbit keeps it."""
+        the rest of the flight). A payload in orbit keeps it. A live member that continues
+        the payload's path (``_continuation``) takes it before the nearest."""
         p = self.members[ev.payload]
         if p.orbital or t - p.t_seen <= ACTIVE_S or not (p.t_fall - p.t_seen > ACTIVE_S):
             return
-        best, best_d = None, DISTINCT_VEHICLE_M
-        for k in ev.members:
+        on_path = self._continuation(ev, p, t)
+        best = min(on_path, key=on_path.get) if on_path else None
+        best = None if best is None else self.members[best]
+        best_d = DISTINCT_VEHICLE_M
+        for k in ev.members if best is None else ():
             m = self.members[k]
             if k == p.track_id or m.state is None or m.t_seen < t - 1e-6 or m.boosting:
                 continue
@@ -707,6 +719,72 @@ class LaunchEvents:
                              best.typed_by)  # fmt: skip
             ev.payload, ev.payload_identified_t = best.track_id, t
             best.decided = "payload"
+
+    def _follow(self, ev: LaunchEvent, t: float) -> None:
+        """A payload's role handed over (``_hand_over``) follows the payload's path: the live
+        member that continues the lost payload's track best (``_continuation``), when the one
+        holding the role does not continue it, takes it, and the holder's typing is put back
+        as it was (two tracks on the payload's path, both within the gate, do not pass it to
+        and fro by their noise).
+        Handed over while the payload was unseen, the role went to the piece nearest where it
+        would be, its spent stage a few kilometres behind; the reentry vehicle's own track,
+        born later on the payload's path, was typed debris for joining after the payload
+        (world47 #7: both SLBMs' ellipses were their third stages' for the last 200 s)."""
+        if ev.handed is None:
+            return
+        k, t_identified, holder, _, _ = ev.handed
+        lost = self.members.get(k)
+        if lost is None or lost.event_id != ev.event_id or lost.orbital:
+            return
+        on_path = self._continuation(ev, lost, t)
+        if not on_path or holder in on_path:
+            return
+        best = self.members[min(on_path, key=on_path.get)]
+        h = self.members.get(holder)
+        if h is not None:
+            _, _, _, decided, typed_by = ev.handed
+            h.decided, h.typed_by = decided, typed_by
+        ev.handed = (k, t_identified, best.track_id, best.decided, best.typed_by)
+        ev.payload, ev.payload_identified_t = best.track_id, t
+        best.decided, best.typed_by = "payload", None
+
+    def _continuation(self, ev: LaunchEvent, p: Member, t: float) -> dict[str, float]:
+        """The live members of ``ev`` seen at ``t`` whose states continue ``p``'s path, each
+        with its squared distance: of those coasting above the air (``EXO_ALTITUDE_M``, both),
+        those within ``CONTINUATION_GATE_CHI2`` of ``p``'s last state flown on in vacuum to
+        ``t`` (``_flown``), under the two covariances; none if ``p`` would have come down by
+        then. Its own track's prediction says where the payload is,
+        as well as anything does, while no one sees it: a piece there is the payload seen
+        again, one kilometres off it another piece (a spent stage parted at metres per
+        second is kilometres behind within minutes, and tens of sigmas off a radar track's
+        path)."""
+        if (
+            p.state is None
+            or t <= p.t_seen
+            or t >= p.t_fall
+            or _altitude(p.state) <= EXO_ALTITUDE_M
+        ):
+            return {}
+        live = []
+        for k in ev.members:
+            m = self.members[k]
+            if k == p.track_id or m.state is None or m.t_seen < t - 1e-6 or m.boosting:
+                continue
+            if _bound(m) and _altitude(m.state) > EXO_ALTITUDE_M:
+                live.append(m)
+        if not live:
+            return {}
+        x, P = _flown(p.state, p.covariance, t - p.t_seen)
+        out = {}
+        for m in live:
+            d = m.state - x
+            try:
+                d2 = float(d @ np.linalg.solve(P + m.covariance, d))
+            except np.linalg.LinAlgError:
+                continue
+            if d2 <= CONTINUATION_GATE_CHI2:
+                out[m.track_id] = d2
+        return out
 
     def _hand_back(self, ev: LaunchEvent, t: float) -> None:
         """A payload's role handed over (``_hand_over``) goes back to the member that held it
@@ -915,6 +993,32 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
     inplane = dv - out * n
     s_in = np.sqrt(max(float(np.trace(S)) - float(n @ S @ n), 0.0) / 2.0 + SIBLING_SPREAD_MPS**2)
     return float(np.linalg.norm(inplane)) <= drag + SIBLING_INPLANE_SIGMAS * s_in
+
+
+def _flown(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """A coasting state (ECEF, m, m/s) and its covariance flown ``dt`` s on in vacuum (J2
+    gravity, the rotating frame), the covariance by the unscented transform (its 2n points
+    at plus and minus the columns of ``sqrt(n P)``)."""
+    n = x.size
+    try:
+        L = np.linalg.cholesky(n * P)
+    except np.linalg.LinAlgError:
+        w, V = np.linalg.eigh(0.5 * (P + P.T))
+        L = V * np.sqrt(np.clip(n * w, 0.0, None))
+    pts = np.concatenate([x + L.T, x - L.T])
+    steps = max(1, int(np.ceil(dt / FLOWN_STEP_S)))
+    h = np.full(pts.shape[0], dt / steps)
+    pos, vel = pts[:, :3], pts[:, 3:]
+    for _ in range(steps):
+        pos, vel = rk4_step(_vacuum, None, pos, vel, h)
+    pts = np.concatenate([pos, vel], axis=1)
+    mean = pts.mean(axis=0)
+    d = pts - mean
+    return mean, d.T @ d / pts.shape[0]
+
+
+def _vacuum(_t, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+    return rotating_frame_acceleration(pos, vel)
 
 
 #: The Earth's rotation vector (rad/s), ECEF.

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from lookout.physics.einsum import einsum
 from lookout.tracking.association import refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
@@ -41,7 +42,7 @@ WAKE_ARRAYS = (
     "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
-    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost",
+    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update
 #: writes (``ids``, ``timeout``, ``parent``, ``twin``, ``born``, ``parted``, ``thrust_dir``,
@@ -54,7 +55,7 @@ WAKE_KEPT = (
     "confirmed", "cpos", "cvel", "cacc", "csig", "cdrag",
 )  # fmt: skip
 #: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
-_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_cost")
+_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost")
 
 
 def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
@@ -207,6 +208,16 @@ class RadarLooks:
         (``pd_cost``): the learned ``Pd`` of a radar that never sees the track, its looks
         forgotten, rests at 0.10-0.19, never under the floor.
 
+        A run's floor holds where the radar saw the track last, not farther: an object flown
+        away from the radar is seen less, the radar equation's SNR falling as the fourth power
+        of the range, and a Swerling-1 target's ``Pd = Pfa ** (1 / (1 + SNR))``, with the SNR
+        well above one, is ``Pd0 ** ((R / R0) ** 4)`` at ``R`` of ``Pd0`` at ``R0``
+        (``pd_range``, the range at the last detection). Its misses are charged at most that,
+        and the run ends where that falls under the floor. world47 #7: SLBM-1's reentry
+        vehicle (0.05 m²), last seen by no-ewr-north at 1,398 km, flew out to 2,000 km in 130
+        s, charged at the floor at each scan (11.7 with no-ewr-west), and its track was scored
+        out at the far radar's first scans, 100 s before that radar could see it.
+
         A track whose object's detection went to another track at this scan (``gone``,
         ``duplicates.Duplicates.note``: in its gate, or to a track born where it was) is missed
         at no less than the ``Pd`` the radar saw it with at its last detection: the radar still
@@ -244,6 +255,7 @@ class RadarLooks:
         sig = tracks.csig[sel]
         spread = sig[:, 0] + sig[:, 1] * np.abs(dt)
         enu = B @ (p - s).T
+        rng = np.sqrt(einsum("ij,ij->j", enu, enu))
         if declared is not None:
             # Per axis (``csig`` is the root of the position covariance's trace), and the
             # 1 km the extrapolation may be off.
@@ -253,7 +265,7 @@ class RadarLooks:
         looked = seen[sel] | (p_in >= 0.5)
         if held is not None and held.size:
             looked &= ~np.isin(sel, held)
-        sel, seen_s, p_in = sel[looked], seen[sel][looked], p_in[looked]
+        sel, seen_s, p_in, rng = sel[looked], seen[sel][looked], p_in[looked], rng[looked]
         if sel.size == 0:
             return
         gap = t - tracks.pd_t[sel, code]
@@ -261,8 +273,15 @@ class RadarLooks:
         hits, looks = keep * tracks.pd_hits[sel, code], keep * tracks.pd_looks[sel, code]
         pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
         floor = cfg.miss_pd_floor
-        run = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0) >= floor
-        pd_miss = np.where(run, np.maximum(pd, floor), np.where(pd >= floor, pd, 0.0))
+        last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
+        # The Pd of the last detection where the track is now (``fade``): a run of misses of
+        # an object flown away from the radar is charged no more than that.
+        r0 = tracks.pd_range[sel, code]
+        fade = np.where((r0 > 0.0) & (rng > r0), (rng / np.maximum(r0, 1.0)) ** 4, 1.0)
+        now = last**fade
+        run = now >= floor
+        in_run = np.where(fade > 1.0, np.minimum(np.maximum(pd, floor), now), np.maximum(pd, floor))
+        pd_miss = np.where(run, in_run, np.where(pd >= floor, pd, 0.0))
         if gone is not None and gone.size:
             lost = np.isin(sel, gone)
             last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
@@ -303,6 +322,7 @@ class RadarLooks:
             np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob),
             np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0),
         )
+        tracks.pd_range[sel, code] = np.where(seen_s, rng, tracks.pd_range[sel, code])
 
 
 class Wakes:

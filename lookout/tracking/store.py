@@ -19,7 +19,7 @@ TRACK_ARRAYS = (
     "cpos", "cvel", "cacc", "csig", "cdrag", "parent", "twin", "born", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
     "unseen_parting",
-    "pd_t", "pd_run",
+    "pd_t", "pd_run", "pd_range",
     "pd_cost",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
@@ -59,6 +59,8 @@ class TrackStore:
         self.pd_t = np.zeros((cap, 0))  # time of the last look (s)
         # ... and the Pd it saw the track with at its last detection (``RadarLooks.note``).
         self.pd_run = np.zeros((cap, 0))
+        # ... and the track's range from it then (m; 0: never seen by it).
+        self.pd_range = np.zeros((cap, 0))
         # ... and the score its misses cost since it last saw the track (``RadarLooks.note``).
         self.pd_cost = np.zeros((cap, 0))
         self.confirmed = np.zeros(cap, dtype=bool)
@@ -142,6 +144,7 @@ class TrackStore:
         self.pd_looks[s] = 0.0
         self.pd_t[s] = t
         self.pd_run[s] = 0.0
+        self.pd_range[s] = 0.0
         self.pd_cost[s] = 0.0
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
