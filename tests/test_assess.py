@@ -1183,3 +1183,73 @@ def test_a_sigma_point_that_never_comes_down_takes_its_mirror_with_it():
     dist, _ = geodesic_inverse(b0.lat, b0.lon, b1.lat, b1.lon)
     assert dist[0] < 1e3, dist
     assert abs(b1.t[0] - b0.t[0]) < 5.0
+
+
+def _unseen_reentry(tr, t_seen: float, t_end: float, P_seen: np.ndarray):
+    """The tracker's prediction of ``tr`` from its state at ``t_seen`` (covariance ``P_seen``,
+    (6, 6)) to ``t_end`` unseen, a second at a time, with the drag coefficient nothing measured
+    (a burning stack's prior, ``TrackerConfig.boost_kappa_m2_kg``, 70 % sigma): state (1, 6)
+    and covariance (1, 6, 6)."""
+    from lookout.tracking.config import TrackerConfig
+    from lookout.tracking.drag import cd_shape
+    from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, propagate
+
+    kappa = TrackerConfig().boost_kappa_m2_kg / KAPPA_UNIT
+    x = np.zeros((1, NX))
+    x[0, :6] = tr.state_at(np.array([t_seen]))[0]
+    x[0, KAPPA] = kappa
+    P = np.zeros((1, NX, NX))
+    P[0, :6, :6] = P_seen
+    P[0, KAPPA, KAPPA] = (0.7 * kappa) ** 2
+    t = t_seen
+    while t < t_end - 1e-9:
+        dt = min(1.0, t_end - t)
+        shape = cd_shape(x, P, np.array([True]))
+        x, F = propagate(x, np.array([dt]), 60.0, max_steps=np.array([8]), cd_shape=shape)
+        P = F @ P @ F.transpose(0, 2, 1)
+        t += dt
+    return x[:, :6], P[:, :6, :6]
+
+
+def test_a_reentry_vehicle_unseen_since_its_last_prediction_keeps_it(truth):
+    """gen-world-43-05's ICBM-1 (issue 13): its reentry vehicle, lost to the radars' horizon at
+    120 km, was predicted by the tracker through the air with a drag coefficient nothing had
+    measured, its covariance that drag's linearised spread (velocity sigmas of 0.5-3.5 km/s
+    near the ground); the last assessment, 2.7 s before impact, flew its sigma points 36 km
+    off (0.6 km from above the air). A coasting track not seen since a prediction flown from
+    above the air keeps it (``last_seen``); a detection since renews it; a track seen in the
+    air, its drag measured, is flown on from its tracker's prediction."""
+    _, tr = truth["irbm"]
+    lat_t, lon_t, t_imp = _impact(tr)
+    ts = np.arange(tr.event("apogee").t, t_imp, 1.0)
+    alt = ecef_to_geodetic(tr.state_at(ts)[:, :3])[2]
+    t_seen, t_low = float(ts[np.argmax(alt < 120e3)]), float(ts[np.argmax(alt < 5e3)])
+    P_seen = np.diag([50.0**2] * 3 + [0.1**2] * 3)
+    x_low, P_low = _unseen_reentry(tr, t_seen, t_low, P_seen)
+    assert np.sqrt(np.linalg.eigvalsh(P_low[0, 3:, 3:])[-1]) > 300.0  # the drag's spread
+
+    def error_km(a):
+        return float(geodesic_inverse(a.impact_lat, a.impact_lon, lat_t, lon_t)[0]) / 1e3
+
+    assessor = Assessor()
+    t1 = t_seen + 2.0
+    first = assessor.update(t1, ["0"], tr.state_at(np.array([t1])), P_seen[None], np.zeros(1),
+                            last_seen=[t_seen])[0]  # fmt: skip
+    last = assessor.update(t_low, ["0"], x_low, P_low, np.zeros(1), last_seen=[t_seen])[0]
+    assert last.impact_kind == "predicted"
+    assert (last.impact_lat, last.impact_lon, last.impact_time) == (
+        first.impact_lat, first.impact_lon, first.impact_time,
+    )  # fmt: skip
+    assert error_km(last) < 0.5 and abs(last.impact_time - t_imp) < 5.0
+    # Seen since (a detection at t_low): flown from the new state.
+    seen = assessor.update(t_low, ["0"], tr.state_at(np.array([t_low])), P_seen[None],
+                           np.zeros(1), last_seen=[t_low])[0]  # fmt: skip
+    assert seen.impact_time != first.impact_time and error_km(seen) < 0.5
+    # Seen in the air (at 50 km), its drag measured: the tracker's prediction on is flown.
+    t_air = float(ts[np.argmax(alt < 50e3)])
+    x_on, P_on = _unseen_reentry(tr, t_air, t_low, P_seen)
+    fresh = Assessor()
+    in_air = fresh.update(t_air, ["0"], tr.state_at(np.array([t_air])), P_seen[None],
+                          np.zeros(1), last_seen=[t_air])[0]  # fmt: skip
+    on = fresh.update(t_low, ["0"], x_on, P_on, np.zeros(1), last_seen=[t_air])[0]
+    assert on.impact_time != in_air.impact_time

@@ -193,3 +193,15 @@ def test_a_payload_is_judged_by_the_object_its_track_follows():
     events = SimpleNamespace(of=lambda k: ("E1", None), events={"E1": event})
     assert flight_event(events, ["7"], scored, "MRBM-1", 0.0)["payload_correct"] is False
     assert flight_event(events, ["7"], owner, "MRBM-1", 0.0)["payload_correct"] is True
+
+
+def test_last_seen_is_each_report_s_latest_update_at_or_before_it():
+    from lookout.scoring.evaluation import last_seen
+    from lookout.tracking.log import TrackLog
+
+    t = np.array([5.0, 1.0, 3.0, 2.0])
+    ids = np.array([7, 7, 7, 9])
+    updates = TrackLog(t, ids, np.zeros((4, 6)), np.zeros((4, 6, 6)), np.zeros(4),
+                       np.arange(4), np.ones(4, dtype=bool))  # fmt: skip
+    got = last_seen(updates, np.array([7, 7, 9, 9, 4]), np.array([4.0, 0.5, 2.0, 9.0, 3.0]))
+    np.testing.assert_array_equal(got, [3.0, np.nan, 2.0, 2.0, np.nan])

@@ -16,7 +16,7 @@ nothing at every update); a class is given again from fresh figures as soon as t
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -366,6 +366,10 @@ class TrackMemory:
     state_memo: tuple[bytes, tuple[str | None, float]] | None = None
     #: The densified ground track flown so far (``Assessor._ground_track``).
     ground_dense: DenseGroundTrack | None = None
+    #: The impact last predicted from a coasting state above the air (``Assessor._hold_unseen``):
+    #: the time of the detection it followed, the stage odds it was flown with, and the
+    #: prediction (a one-track ``ImpactBatch``); None: none.
+    held_impact: tuple[tuple[float, float], ImpactBatch] | None = None
 
 
 @dataclass(frozen=True)
@@ -410,6 +414,7 @@ class Assessor:
         parents: Mapping[str, str] | None = None,
         stages: Collection[str] = (),
         stage_probs: Mapping[str, float] | None = None,
+        last_seen: Sequence[float | None] | np.ndarray | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -428,7 +433,9 @@ class Assessor:
         (``LaunchEvents.stage_probability``: a piece first seen parted from its siblings, from
         their order along the track); their impact is flown both ways too and mixed by it, at
         most at the typing's odds, and they keep their manoeuvre footprint (an untyped piece
-        may be a reentry vehicle that manoeuvres)."""
+        may be a reentry vehicle that manoeuvres). ``last_seen`` (N,): when a sensor last saw
+        each track's object (s; None or NaN: not known); a coasting track not seen since its
+        last prediction keeps it (``_hold_unseen``)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -491,6 +498,8 @@ class Assessor:
                 rows = fly[tumbling]
                 stage = predict_impacts(t[rows], x[rows], P[rows], self.stage_prior)
                 impacts.put(tumbling, impacts.take(tumbling).mixed_with(stage, w[tumbling]))
+        if last_seen is not None and fly.size:
+            self._hold_unseen(fly, impacts, mems, coasting, alt, last_seen, track_ids, odds)
         row = {int(i): k for k, i in enumerate(fly)}
 
         out, nominals, glide = [], [], []
@@ -549,6 +558,39 @@ class Assessor:
                 self._impact_area(a, m, a.impact_lat, a.impact_lon, impacts.cov_en[row[i]])
             self._overflights(a, m, nominals[i])
         return out
+
+    @staticmethod
+    def _hold_unseen(fly, impacts, mems, coasting, alt, last_seen, track_ids, odds) -> None:
+        """A coasting track not seen since a prediction flown from above the air keeps it:
+        ``impacts`` (of the tracks ``fly``) takes, for each, the impact last predicted from a
+        state of it above ``REENTRY_ALTITUDE_M`` (``alt``) with the same last detection
+        (``last_seen``) and the same stage odds; a prediction from such a state is kept for the
+        next. Above the air no track has measured its drag (under 0.03 m/s² at 100 km for the
+        catalogue's bodies, 1e-3 for a reentry vehicle: centimetres to a metre over a radar's
+        arc): the drag coefficient its tracker carries into the air unseen is its prior (the
+        burning stack's at burnout, 70 % of itself), and the state it reports there, carried on
+        by that drag alone, has that drag's linearised spread (velocity sigmas of kilometres
+        per second near the ground), whose sigma points fly off every flight the assessor's own
+        prior allows: gen-world-43-05's ICBM-1, lost to the radars' horizon at 120 km, its last
+        prediction 2.7 s before impact 36 km off and 53 s late (flown from above the air, 0.6
+        km). A track seen in the air has had its drag measured, and its tracker's prediction on
+        from there is kept to: hgv's glider, seen to 5 km, its drag coefficient to 7 %, came
+        down 10 km off from its last state seen and 0.7 km from the tracker's 10 s later."""
+        for k, i in enumerate(fly.tolist()):
+            m = mems[i]
+            s = last_seen[i]
+            s = np.nan if s is None else float(s)
+            if not coasting[i] or not np.isfinite(s):
+                m.held_impact = None
+                continue
+            key = (s, float(odds.get(track_ids[i], 0.0)))
+            held = m.held_impact
+            if held is not None and held[0] == key and np.isfinite(held[1].lat[0]):
+                impacts.put(np.array([k]), held[1], keep_reach=True)
+            elif alt[i] >= REENTRY_ALTITUDE_M:
+                m.held_impact = (key, impacts.take(np.array([k])))
+            else:
+                m.held_impact = None
 
     @staticmethod
     def _remember(

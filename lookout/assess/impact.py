@@ -202,9 +202,10 @@ class ImpactBatch:
             self.down[idx],
         )
 
-    def put(self, idx, other: ImpactBatch) -> None:
+    def put(self, idx, other: ImpactBatch, keep_reach: bool = False) -> None:
         """Replace the predictions of tracks ``idx`` (an index array) with ``other``'s, in order
-        (no reach impacts there: a body flown with another prior is no lifting one)."""
+        (no reach impacts there: a body flown with another prior is no lifting one; with
+        ``keep_reach``, ``other``'s, a prediction of the same body kept)."""
         idx = np.asarray(idx, dtype=int)
         self.lat[idx], self.lon[idx], self.t[idx] = other.lat, other.lon, other.t
         self.t_sigma[idx], self.cov_en[idx], self.complete[idx] = (
@@ -216,8 +217,12 @@ class ImpactBatch:
         for k, i in enumerate(idx.tolist()):
             self.nominal[i] = other.nominal[k]
         if self.reach is not None:
-            for r in self.reach:
-                r[idx] = np.nan
+            if keep_reach and other.reach is not None:
+                for r, o in zip(self.reach, other.reach, strict=True):
+                    r[idx] = o
+            else:
+                for r in self.reach:
+                    r[idx] = np.nan
 
     def mixed_with(self, other: ImpactBatch, w: float | np.ndarray) -> ImpactBatch:
         """The moment-matched mixture of these predictions (weight ``1 - w``) and ``other``'s of

@@ -213,6 +213,8 @@ class CommonPicture:
                     and not self.events.parted_stage(k)
                 },
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
+                # A coasting track unseen since its last prediction keeps it.
+                "last_seen": [f.last_seen for f in tracks],
             }
             if self.assess_in_background and self.assess_worker == "process":
                 try:

@@ -194,6 +194,7 @@ def assess_reports(
     on_grid = np.abs(rep.t / period_s - np.round(rep.t / period_s)) < 1e-6
     chosen = np.flatnonzero(on_grid & rep.confirmed)
     impacts = _impacts_of_rows(rep, chosen, assessor.prior, progress)
+    seen = last_seen(output.updates, rep.track_id[chosen], rep.t[chosen])
     position = {int(r): k for k, r in enumerate(chosen)}
     instants = np.unique(rep.t[chosen])
     parents = {str(k): str(p) for k, p in output.parents.items()}
@@ -207,11 +208,29 @@ def assess_reports(
         now = assessor.update(
             float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
             parents=parents, stages=tumbling, stage_probs=odds,
+            last_seen=seen[[position[int(r)] for r in rows]],
         )  # fmt: skip
         events.update(float(t), now)
         out += now
         if progress:
             progress("assess", k + 1, instants.size)
+    return out
+
+
+def last_seen(updates, track_id: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """When each track ``track_id`` (K,) was last updated at or before ``t`` (K,) s, from the
+    tracker's update rows ``updates`` (a ``TrackLog``); NaN where never."""
+    out = np.full(t.shape, np.nan)
+    if len(updates) == 0 or t.size == 0:
+        return out
+    order = np.lexsort((updates.t, updates.track_id))
+    ids, times = updates.track_id[order], updates.t[order]
+    lo = np.searchsorted(ids, track_id, side="left")
+    hi = np.searchsorted(ids, track_id, side="right")
+    for k in np.flatnonzero(hi > lo):
+        j = np.searchsorted(times[lo[k] : hi[k]], t[k] + 1e-9, side="right")
+        if j:
+            out[k] = times[lo[k] + j - 1]
     return out
 
 
