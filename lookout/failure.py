@@ -74,7 +74,7 @@ def check(launch: Launch, failure: Failure) -> None:
     end = burn_end_s(launch)
     if not (launch.ignition_s < failure.time_s <= end + 1e-9):
         raise FailureError(
-            f"{failure.time_s!r}, expected a time after ignition ({launch.ignition_s:g} s) and "
+            f"{failure.time_s:g}, expected a time after ignition ({launch.ignition_s:g} s) and "
             f"within the boost, up to its planned burnout at {end:.1f} s after the launch"
         )
 

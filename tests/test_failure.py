@@ -8,7 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from lookout.cli import app
 from lookout.failure import Failure, FailureError, check, debris_specs, failed_spec, fly
 from lookout.flight import Launch
 from lookout.flight import fly as fly_intact
@@ -78,7 +80,7 @@ def test_bad_failure_names_the_field_and_the_value(failure, expected):
 
 def test_failure_is_read_onto_the_launch():
     sc = parse(_raw(), source="irbm-breakup.yaml")
-    assert sc.launches[0].failure == Failure(90.0, "breakup", None)
+    assert sc.launches[0].failure == Failure(97.0, "breakup", None)
 
 
 def test_a_failure_after_the_planned_burnout_is_refused():
@@ -185,3 +187,37 @@ def test_intact_launches_fly_as_before():
     assert [t.object_id for t in a] == [t.object_id for t in b]
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x.pos, y.pos)
+
+
+def test_a_run_refuses_a_failure_after_the_planned_burnout(tmp_path):
+    data = _raw()
+    data["launches"][0]["failure"] = {"time_s": 112, "kind": "cutoff"}  # full burn 115 s
+    mine = tmp_path / "late.yaml"
+    mine.write_text(yaml.safe_dump(data))
+    out = CliRunner().invoke(app, ["simulate", str(mine), "--out", str(tmp_path / "o")])
+    assert out.exit_code == 2
+    assert "launches[0].failure.time_s = 112, expected a time after ignition" in out.output
+    assert "planned burnout at 108.5 s" in out.output
+    assert "Traceback" not in out.output
+
+
+@pytest.mark.slow
+def test_no_shelter_call_outlives_a_breakup_for_an_area_its_debris_miss():
+    """The whole chain on irbm-breakup (an IRBM breaking up 97 s after liftoff, its debris
+    falling on and off the southern tip of Hokkaido): every area told to shelter that no piece
+    reaches was told on an honest 95 % region (precautionary, not false) and withdrawn with an
+    all-clear before the run ends, and Hokkaido, where pieces fell, is told so and cleared. On
+    245919c the pieces, flown as reentry vehicles, put Aomori under a shelter call on regions
+    that did not hold them (false_areas ["JP:02"]); typed debris, a piece lost while its track
+    "boosted" was never taken as fallen, and Hokkaido had no all-clear by the run's end."""
+    from lookout.app.warn_run import run_warn
+    from lookout.scenario import load
+
+    out = run_warn(load("irbm-breakup"))
+    assert out["false_areas"] == [] and out["missed_areas"] == []
+    assert out["sheltered_without_all_clear"] == []  # Hokkaido, where pieces fell: told so
+    assert out["xsd_valid"]
+    for area in out["areas"]:
+        if area["shelter"] and area["truth_s"] is None:
+            assert "NO_THREAT" in area["kinds"] and area["all_clear_s"] is not None, area
+            assert area["region_m2"] is not None and area["region_m2"] <= 5.991, area
