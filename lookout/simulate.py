@@ -27,12 +27,13 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
+from lookout import failure as failures
 from lookout.flight import AimError, Launch, Request, fly
 from lookout.flight.plancache import plan_cached_many
 from lookout.geodesy import ecef_to_geodetic
 from lookout.messages import Detection
 from lookout.physics.trajectory import KINDS, PHASE_NAMES, Trajectory
-from lookout.scenario import Scenario
+from lookout.scenario import Scenario, ScenarioError
 from lookout.sensors import Sensor, TruthLabels, TruthSamples
 
 #: Length of the time windows the sensors are stepped through (s): bounds memory and paces the
@@ -113,13 +114,36 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Simulation
     launches = plan_launches(scenario, progress)
     timings["plan_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    trajectories = fly(launches) if launches else []
+    trajectories = fly_scenario(scenario, launches)
     timings["fly_s"] = time.perf_counter() - t
     t = time.perf_counter()
     sensors = [entry.build() for entry in scenario.sensors]
     detections, labels = sense(scenario, sensors, trajectories, progress)
     timings["sense_s"] = time.perf_counter() - t
     return Simulation(scenario, launches, trajectories, sensors, detections, labels, timings)
+
+
+def fly_scenario(scenario: Scenario, launches: list[Launch]) -> list[Trajectory]:
+    """Fly the planned launches, each launch's ``failure`` applied (``lookout.failure``): every
+    main object first (in order), then the stages dropped, then the debris of break-ups. Raises
+    ``ScenarioError`` naming ``launches[i].failure.time_s`` for a failure outside its boost."""
+    failing = [e.failure for e in scenario.launches]
+    if not any(failing):
+        return fly(launches) if launches else []
+    for i, (launch, f) in enumerate(zip(launches, failing, strict=True)):
+        if f is None:
+            continue
+        try:
+            failures.check(launch, f)
+        except failures.FailureError as exc:
+            where = f"{scenario.source}: " if scenario.source else ""
+            raise ScenarioError(f"{where}launches[{i}].failure.time_s = {exc}") from None
+    seeds = [[scenario.seed, BREAKUP_STREAM, i] for i in range(len(launches))]
+    return failures.fly(launches, failing, seeds)
+
+
+#: Entropy that keeps the break-ups' random draws apart from the sensors' streams.
+BREAKUP_STREAM = 0xB8EA
 
 
 def sense(

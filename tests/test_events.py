@@ -124,3 +124,43 @@ def test_a_new_track_on_a_lost_payloads_path_takes_its_role_from_the_stage_besid
     lat, lon, _ = ecef_to_geodetic(down[:3])
     dist_m = geodesic_inverse(a.impact_lat_rad, a.impact_lon_rad, float(lat), float(lon))[0]
     assert dist_m <= a.impact_ellipse.semi_major_m
+
+
+@pytest.mark.slow
+def test_a_vehicle_that_breaks_up_in_boost_is_debris_with_no_payload():
+    """An IRBM breaking up 97 s after liftoff, still burning (``lookout.failure``): its track
+    carries on with one piece and four new tracks are born on the others, seen parting from it
+    2 s after. Every piece is debris, none the payload: on 245919c all stayed "unknown", flown as
+    reentry vehicles and warning by their corridors (irbm-breakup: a false shelter call on
+    Aomori, the drag of tumbling debris three to ten times a reentry vehicle's; at 90 s, a piece
+    later named the payload)."""
+    from lookout.failure import Failure
+    from lookout.failure import fly as fly_failing
+    from lookout.flight import Launch
+    from lookout.physics.vehicles import vehicle
+
+    launch = Launch("M", vehicle("irbm-liquid"), np.radians(39.2), np.radians(125.67),
+                    np.radians(70.0), np.radians(6.0), launch_time=100.0)  # fmt: skip
+    trs = fly_failing([launch], [Failure(97.0, "breakup", pieces=5)], seeds=[7])
+    main, pieces = trs[0], trs[1:]
+    t_break = main.t_end
+    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+    picture = CommonPicture(assess_period_s=5.0)
+    ids = ["B", "D2", "D3", "D4", "D5"]
+    types: dict[str, list[tuple[float, str]]] = {k: [] for k in ids}
+    end = min(p.t_end for p in pieces) - 5.0
+    for t in np.arange(launch.launch_time + 40.0, end, 1.0):
+        if t <= t_break:
+            fts = [FusedTrack("B", float(t), main.state_at(t), P, 1.0, ("JP",))]
+        else:
+            fts = [FusedTrack("B", float(t), pieces[0].state_at(t), P, 0.0, ("JP",))]
+            if t >= t_break + 2.0:
+                fts += [
+                    FusedTrack(k, float(t), p.state_at(t), P, 0.0, ("JP",), parent="B")
+                    for k, p in zip(ids[1:], pieces[1:], strict=True)
+                ]
+        for st in picture._publish(float(t), fts):
+            types[st.system_track_id].append((float(t), st.object_type))
+    assert [k for t, k in types["B"] if t < t_break][-1] == "booster"
+    after = {k: [x for t, x in v if t >= t_break + 10.0] for k, v in types.items()}
+    assert all(v and set(v) == {"debris"} for v in after.values()), after

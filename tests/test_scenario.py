@@ -28,6 +28,8 @@ SHIPPED = [
     "slbm",
     "hgv",
     "barrage",
+    "irbm-breakup",
+    "satellite-cutoff",
 ]
 #: Simulated twice by the determinism test: all but the barrage (400 launches, the picture
 #: benchmark's; the same code paths at a hundred times the cost). The mass raid (40 launches)

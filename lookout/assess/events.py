@@ -131,6 +131,16 @@ FLOWN_STEP_S = 20.0
 #: whether it may be typed by its place: a reentry vehicle's drag is never typed a stage or
 #: debris for being behind, a stage's is never the payload for being ahead.
 DRAG_DECISIVE_LLR = float(np.log(19.0))
+#: A break-up in boost (``_broken_up``): at least this many pieces seen separating within
+#: ``BREAKUP_WINDOW_S`` (s) of the end of the event's last burn, none burning since. A staging
+#: or a payload's separation parts one piece from the stack; a vehicle that breaks up parts
+#: several at once (the simulator's 3-8, ``lookout.failure``) as its burn ends. The window is
+#: the tracker's delay in starting the pieces' tracks and in seeing the burn end (irbm-breakup
+#: at 97 s: five new tracks 2 s after, the booster's track coasting 3 s after).
+BREAKUP_CHILDREN = 2
+BREAKUP_WINDOW_S = 10.0
+#: ``Member.typed_by`` of a piece typed debris by a break-up (not by a payload it trails).
+BROKEN_UP = "breakup"
 
 
 @dataclass
@@ -186,6 +196,9 @@ class LaunchEvent:
     event_class: str | None = None
     orbital: bool = False
     separations: list[tuple[str, str, float]] = field(default_factory=list)  # (parent, child, t)
+    #: The end of the last burn of a vehicle that broke up (``LaunchEvents._broken_up``), once
+    #: nothing has burnt for ``SETTLE_S`` since; None: none known.
+    broken_up: float | None = None
     notices: list[tuple[str, str]] = field(default_factory=list)  # (partner, id) it fits
     failed_notices: set[tuple[str, str]] = field(default_factory=set)  # matched no more
 
@@ -602,6 +615,7 @@ class LaunchEvents:
             if m.decided in ("spent_stage", "debris") and p is not None:
                 if abs(p.t_seen - m.t_seen) <= 1e-6 and m.t_seen >= t - 1e-6 and not _sibling(m, p):
                     m.decided = m.typed_by = None
+        self._broken_up(ev, ms, t)
         if ev.payload is not None:
             self._hand_back(ev, t)
             self._hand_over(ev, t)
@@ -637,7 +651,8 @@ class LaunchEvents:
                         if not _drags_as_vehicle(m):
                             m.decided, m.typed_by = "debris", p.track_id
         for m in ms:
-            if m.boosting and m.t_seen >= t - 1e-6:
+            broken = ev.broken_up is not None and m.typed_by == BROKEN_UP
+            if m.boosting and m.t_seen >= t - 1e-6 and not broken:
                 m.object_type = "booster"
             else:
                 m.object_type = m.decided or "unknown"
@@ -645,6 +660,52 @@ class LaunchEvents:
         if not burning and (last_burn is None or t - last_burn >= SETTLE_S):
             self._stage_odds([m for m in ms if m.object_type == "unknown"], t)
         self._classify(ev, ms)
+
+    def _broken_up(self, ev: LaunchEvent, ms: list[Member], t: float) -> None:
+        """A vehicle that broke up in boost: several pieces (``BREAKUP_CHILDREN`` or more) seen
+        separating within ``BREAKUP_WINDOW_S`` of the end of the event's last burn, and nothing
+        burning since. Every piece of it (but the stages dropped before, and tracks started
+        later on its pieces too) is ``debris``, none the payload: there is no payload
+        ahead to find, and the piece ahead of the others is only the one the explosion pushed
+        forward (irbm-breakup at 97 s: its six tracks flown as reentry vehicles for 20 s, the
+        drag of tumbling debris three to ten times theirs, put falls on Aomori 20-40 km beyond
+        the true ones, 95 % ellipses 7 km across: a false shelter call). Flown as debris, each
+        piece's fall is a stage's and a reentry vehicle's mixed (``TYPED_STAGE_PROB``), its
+        threat the 95 % ellipse of that fall. A piece that burns again, or whose drag says
+        reentry vehicle (``_drags_as_vehicle``), is no debris of a break-up; once something
+        burns after the pieces parted (a staging whose next stage lights), the typing is
+        undone, until nothing has burnt for ``SETTLE_S``: the break-up is then settled, and a
+        piece's "burn" after it is its track's error (irbm-breakup at 97 s: a debris track
+        boosting 70 s later, flown as a booster, put a shelter call on Aomori with a corridor
+        1,500 squared sigmas off)."""
+        pieces: set[str] = set()
+        if ev.broken_up is not None:
+            # Settled: a piece "burning" now is a track's error; a newcomer burning is not one.
+            pieces = {m.track_id for m in ms if m.typed_by == BROKEN_UP}
+            pieces |= {m.track_id for m in ms if m.decided in (None, "payload", "debris")
+                       and not (m.boosting and m.t_seen >= t - 1e-6)}  # fmt: skip
+        else:
+            boosts = [m.t_last_boost for m in ms if m.t_last_boost is not None]
+            last_burn = max(boosts, default=None)
+            burning = any(m.boosting and m.t_seen >= t - 1e-6 for m in ms)
+            near = [
+                s for s in ev.separations if abs(s[2] - (last_burn or -np.inf)) <= BREAKUP_WINDOW_S
+            ]
+            if not burning and len({child for _, child, _ in near}) >= BREAKUP_CHILDREN:
+                # Broken up: the pieces seen parting, and every other piece of the event not
+                # typed a stage dropped before (a track started later on a piece).
+                pieces = {k for sep in near for k in sep[:2]}
+                pieces |= {m.track_id for m in ms if m.decided in (None, "payload", "debris")}
+                if t - last_burn >= SETTLE_S:
+                    ev.broken_up = last_burn
+        for m in ms:
+            if m.typed_by == BROKEN_UP and (m.track_id not in pieces or _drags_as_vehicle(m)):
+                m.decided = m.typed_by = None
+            elif m.track_id in pieces and m.decided in (None, "payload", "spent_stage"):
+                if not _drags_as_vehicle(m):
+                    m.decided, m.typed_by = "debris", BROKEN_UP
+        if ev.payload is not None and self.members[ev.payload].typed_by == BROKEN_UP:
+            ev.payload = ev.payload_identified_t = ev.handed = None
 
     @staticmethod
     def _stage_odds(open_: list[Member], t: float) -> None:

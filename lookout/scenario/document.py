@@ -60,6 +60,18 @@ class AimDocument(_Fields):
     glide: Glide | None = None
 
 
+class FailureDocument(_Fields):
+    """A launch that fails in boost: ``kind`` at ``time_s`` after the launch."""
+
+    time_s: Annotated[
+        float, Meta(gt=0.0, le=FLOAT_MAX, description="seconds after the launch, > 0")
+    ]
+    kind: Literal["breakup", "cutoff"]
+    pieces: (
+        Annotated[int, Meta(ge=3, le=8, description="a number of debris pieces, 3 to 8")] | None
+    ) = None
+
+
 class LaunchDocument(_Fields):
     id: NonEmpty
     time_s: NonNegative
@@ -67,6 +79,7 @@ class LaunchDocument(_Fields):
     aim: AimDocument
     vehicle: str | None = None
     depth_m: Annotated[float, Meta(gt=0.0, le=500.0)] | None = None
+    failure: FailureDocument | None = None
 
 
 class AuthorityDocument(_Fields):

@@ -17,7 +17,9 @@ import shapely
 import yaml
 
 from lookout import fields
+from lookout.failure import Failure
 from lookout.flight import Aim, AimError, TurnSpec
+from lookout.flight.launch import underwater_rise
 from lookout.geodesy import ring_round_pole, unwrap_lon_deg
 from lookout.physics.vehicles import CatalogueError, catalogue
 from lookout.scenario.document import (
@@ -45,6 +47,11 @@ _AIM_KINDS = (
     "target (with an optional loft), or azimuth_deg with apogee_km and range_km, "
     "or azimuth_deg with orbit_km"
 )
+
+
+def depth_rise(vehicle, depth_m: float) -> float:
+    """Time (s) from a submerged launch to the vehicle's ignition (0 from the ground)."""
+    return underwater_rise(vehicle, depth_m)[0] if depth_m > 0 else 0.0
 
 
 def shipped() -> dict[str, str]:
@@ -194,7 +201,17 @@ class _Checker:
                 uw = [name for name, v in catalogue().items() if v.underwater is not None]
                 expected = f"a vehicle that starts under water ({', '.join(uw)}) with depth_m"
                 self.fail(f"{where}.vehicle", vehicle_name, expected)
-        return LaunchEntry(lid, value.time_s, lat, lon, vehicle_name, aim, depth)
+        failure = None
+        if value.failure is not None:
+            f = value.failure
+            if f.pieces is not None and f.kind != "breakup":
+                self.fail(f"{where}.failure.pieces", f.pieces, "no pieces with kind cutoff")
+            end = vehicle.full_burn_s + depth_rise(vehicle, depth) if vehicle_name else None
+            if end is not None and f.time_s > end:
+                self.fail(f"{where}.failure.time_s", raw["failure"]["time_s"],
+                          f"a time within {vehicle_name}'s boost, at most {end:g} s")  # fmt: skip
+            failure = Failure(f.time_s, f.kind, f.pieces)
+        return LaunchEntry(lid, value.time_s, lat, lon, vehicle_name, aim, depth, failure)
 
     def notice(
         self, where: str, value: NoticeDocument, raw: dict, seen: list, partners: list, duration

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lookout.errors import LookoutError
+from lookout.failure import Failure
 from lookout.flight import Aim
 from lookout.messages import HazardArea, LaunchNotice
 from lookout.sensors import Sensor, make_sensor
@@ -55,7 +56,7 @@ class SensorEntry:
 class LaunchEntry:
     """A launch: ``time_s`` after the epoch, ``site`` (lat, lon deg), the catalogue ``vehicle``
     (None: the smallest able), its ``aim`` (``lookout.flight.Aim``) and, for a submarine launch,
-    the ``depth_m`` it is ejected from."""
+    the ``depth_m`` it is ejected from; a ``failure`` in boost (``lookout.failure``) or None."""
 
     id: str
     time_s: float
@@ -64,6 +65,7 @@ class LaunchEntry:
     vehicle: str | None
     aim: Aim
     depth_m: float = 0.0
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)

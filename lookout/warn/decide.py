@@ -631,7 +631,12 @@ class WarnDesk:
         predicted fall is behind, or its track ended close to it)."""
         if ob.down_t is not None and ob.down_t <= t:
             return True
-        if ob.impact is None or not ob.impact_from_burnout:
+        # A piece that cannot burn (a stage or debris: a broken-up vehicle's, whose track may
+        # still "boost", ``LaunchEvents._broken_up``) falls where its instantaneous impact
+        # point says: irbm-breakup's debris track lost while "boosting" held Hokkaido's
+        # shelter past the end of the run, its fall predicted on it earlier.
+        spent = ob.object_type in ("spent_stage", "debris")
+        if ob.impact is None or not (ob.impact_from_burnout or spent):
             return False
         ti, sig = ob.impact[2], ob.impact[3]
         if t >= ti + FALLEN_SIGMAS * sig + 2.0:
