@@ -1116,7 +1116,7 @@ def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: floa
 
 
 def _elder(m: TrackMemory) -> str | None:
-    """The track ``m``'s was launched with: its tracker parent, else the track its launch
+    """The track ``m`` was launched with: its tracker parent, else the track its launch
     event saw it separating from; None if neither."""
     return m.parent if m.parent is not None else m.launched_with
 
