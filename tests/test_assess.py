@@ -942,6 +942,44 @@ def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
     assert geodesic_inverse(out["stage"].launch_lat, out["stage"].launch_lon, *site)[0] < 10e3
 
 
+def test_a_late_parentless_piece_of_a_launch_shows_its_events_launch_point(truth):
+    """A track born on a spent upper stage long after its separation, next to the stack's
+    track but with no tracker parent (the tracker lost the stage's first track), is grouped
+    with the stack's track by its launch event at its first assessment, and shows that
+    track's launch point: never one of its own flown back as a ballistic missile's coast
+    (gen-world-59-07: the Semnan launcher's second stage's third track, born 250 s into the
+    flight 350 km up, was flown back as a depressed ICBM's to 305 km from the site, a phantom
+    launch in ``lookout track``)."""
+    from lookout.scoring.evaluation import assess_reports
+    from lookout.tracking import TrackerOutput
+    from lookout.tracking.log import TrackLog
+
+    launch, tr = truth["slv"]
+    up_t = np.arange(10.0, 315.0, 5.0)
+    stage_t = np.arange(250.0, 315.0, 5.0)  # the second stage, spent at 230 s, coasting
+    stage_x = tr.state_at(stage_t)
+    stage_x[:, 3:] *= 0.97
+    t = np.concatenate([up_t, stage_t])
+    n = t.size
+    reports = TrackLog(
+        t=t,
+        track_id=np.array([1] * up_t.size + [2] * stage_t.size),
+        x=np.concatenate([tr.state_at(up_t), stage_x]),
+        P=np.broadcast_to(RADAR_P, (n, 6, 6)).copy(),
+        boost_prob=np.concatenate([tr.thrusting_at(up_t).astype(float), np.zeros(stage_t.size)]),
+        detection_index=np.full(n, -1),
+        confirmed=np.ones(n, dtype=bool),
+    )
+    out = assess_reports(TrackerOutput(TrackLog.empty(), reports, 0, 0.0), 5.0)
+    site = (launch.site_lat, launch.site_lon)
+    up = {a.t: a for a in out if a.track_id == "1"}
+    shown = [a for a in out if a.track_id == "2" and a.launch_lat is not None]
+    assert shown
+    for a in shown:
+        assert geodesic_inverse(a.launch_lat, a.launch_lon, *site)[0] < 50e3, a.t
+        assert (a.launch_lat, a.launch_time) == (up[a.t].launch_lat, up[a.t].launch_time)
+
+
 def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
     """The flight back of a rising rocket describes a first stage from the ground: a state of an
     upper stage burning 300 km up gives no launch point (satellite-launch: a third stage's track

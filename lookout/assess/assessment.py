@@ -357,6 +357,9 @@ class TrackMemory:
     launch_territory: str | None = None
     #: The track it separated from (``Assessor.update``'s ``parents``), whose launch it shares.
     parent: str | None = None
+    #: The track its launch event saw it separating from (``Assessor.update``'s
+    #: ``launched_with``), whose launch it shares too.
+    launched_with: str | None = None
     ground_t: list[float] = field(default_factory=list)
     ground_lat: list[float] = field(default_factory=list)
     ground_lon: list[float] = field(default_factory=list)
@@ -415,6 +418,7 @@ class Assessor:
         stages: Collection[str] = (),
         stage_probs: Mapping[str, float] | None = None,
         last_seen: Sequence[float | None] | np.ndarray | None = None,
+        launched_with: Mapping[str, str] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -435,7 +439,12 @@ class Assessor:
         most at the typing's odds, and they keep their manoeuvre footprint (an untyped piece
         may be a reentry vehicle that manoeuvres). ``last_seen`` (N,): when a sensor last saw
         each track's object (s; None or NaN: not known); a coasting track not seen since its
-        last prediction keeps it (``_hold_unseen``)."""
+        last prediction keeps it (``_hold_unseen``).
+        ``launched_with``: a track its launch event
+        saw separating from another (``LaunchEvents.launched_with``: born next to it, which
+        the tracker did not see) to the id of that track; it takes that track's launch point
+        as a tracker's child does (``_launch_of``), but is otherwise assessed as the newborn
+        track it is (a young track's boost hypothesis is its own)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -453,6 +462,10 @@ class Assessor:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.parent is None and parents.get(k) not in (None, k):
                     m.parent = parents[k]
+        if launched_with:
+            for k, m in zip(track_ids, mems, strict=True):
+                if m.launched_with is None and launched_with.get(k) not in (None, k):
+                    m.launched_with = launched_with[k]
         # A track never seen in its burn, climbing below the lowest burnout, or climbing while
         # its tracker still tests its boost hypothesis (``YOUNG_TRACK_S``): still burning.
         up = x[:, :3] / np.linalg.norm(x[:, :3], axis=1, keepdims=True)
@@ -633,8 +646,8 @@ class Assessor:
         # Measured on a generated space launch: the second stage's track, born at its
         # separation at 415 s, flown back 355 km from the site (a phantom launch, and a false
         # overflight of the launching state's neighbour).
-        child = [m for m in mems if m.parent is not None]
-        mems = [m for m in mems if m.parent is None]
+        child = [m for m in mems if _elder(m) is not None]
+        mems = [m for m in mems if _elder(m) is None]
         stale = [m for m in mems if m.launch_stale]
         boosted = [m for m in stale if m.boost_states]
         if boosted:
@@ -687,12 +700,12 @@ class Assessor:
             m.launch = self._launch_of(m)
 
     def _launch_of(self, m: TrackMemory) -> LaunchEstimate | None:
-        """The launch estimate of the first track of ``m``'s line of parents (``m`` itself
-        without one); None while that track has none or has not been assessed."""
+        """The launch estimate of the first track of ``m``'s line of parents (``_elder``;
+        ``m`` itself without one); None while that track has none or has not been assessed."""
         seen = set()
-        while m.parent is not None and m.parent not in seen:
-            seen.add(m.parent)
-            up = self.memory.get(m.parent)
+        while (k := _elder(m)) is not None and k not in seen:
+            seen.add(k)
+            up = self.memory.get(k)
             if up is None:
                 return None
             m = up
@@ -956,7 +969,7 @@ class Assessor:
         # the way down, 2,300 s after its launch: the great circle from its launch point, 7 km
         # from the truth's point, to its first state crossed Korea's land, which the truth's
         # ground track misses by 7 km, and was claimed as seen.
-        own_boost = a.launch_method == "boost" and m.parent is None
+        own_boost = a.launch_method == "boost" and _elder(m) is None
         if own_boost and a.launch_lat is not None and a.launch_time is not None:
             if a.launch_time < m.ground_t[0]:
                 head = np.array([a.launch_time, a.launch_lat, a.launch_lon], dtype=float)
@@ -1143,6 +1156,12 @@ def _densify_track(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, step_m: floa
     la = np.append(np.arcsin(p[:, 2]), lat[-1])
     lo = np.append(np.arctan2(p[:, 1], p[:, 0]), lon[-1])
     return np.append(tt, t[-1]), la, lo
+
+
+def _elder(m: TrackMemory) -> str | None:
+    """The track ``m`` was launched with: its tracker parent, else the track its launch
+    event saw it separating from; None if neither."""
+    return m.parent if m.parent is not None else m.launched_with
 
 
 def _launch_key(lat: float, lon: float, cov: np.ndarray | None) -> bytes:

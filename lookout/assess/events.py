@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit, ndtr
 
-from lookout.assess.assessment import COAST_LAUNCH_WINDOW_S, Assessment
+from lookout.assess.assessment import BOOST_THRESHOLD, COAST_LAUNCH_WINDOW_S, Assessment
 from lookout.assess.energy import specific_energy
 from lookout.assess.impact import mahalanobis2
 from lookout.assess.piece_drag import log_likelihood_ratio
@@ -478,24 +478,59 @@ class LaunchEvents:
         self.members[a.track_id] = m
         return m
 
+    def launched_with(
+        self, t: float, track_ids: list[str], x: np.ndarray, P: np.ndarray, boost_prob: np.ndarray
+    ) -> dict[str, str]:
+        """Of tracks about to be assessed at ``t`` (``x`` (N, 6), ``P`` (N, 6, 6), the
+        tracker's ``boost_prob`` (N,)), those seen separating from a member of an event, to
+        that member's id: grouped so already (``Member.how``), or a newcomer born next to a
+        live member now (``_separated_from``, as ``update`` will group it). Such a piece was
+        launched with that member and shows its launch point (``Assessor.update``'s
+        ``launched_with``): its own, flown back from high up through a ballistic catalogue's
+        boost, says less of the launch than the member's, and a piece born late on an upper
+        stage has none to tell (gen-world-59-07, a space launch from Semnan: the spent second
+        stage's third track, born 250 s into the flight 350 km up with no tracker parent, was
+        flown back as a depressed ICBM's coast to 305 km from the site; its event had grouped
+        it with the stack's track at its first assessment). Asked before the assessment, so
+        that no assessment of a newcomer shows a launch point of its own first."""
+        out: dict[str, str] = {}
+        boosting = np.asarray(boost_prob, dtype=float) >= BOOST_THRESHOLD
+        for i, k in enumerate(track_ids):
+            m = self.members.get(k)
+            if m is not None:
+                if m.how == "separation" and m.parent is not None:
+                    out[k] = m.parent
+                continue
+            parent = self._separated_from_state(t, x[i], P[i], bool(boosting[i]))
+            if parent is not None:
+                out[k] = parent.track_id
+        return out
+
     def _separated_from(self, a: Assessment) -> Member | None:
         """The member this newborn track was seen separating from (nearest within the gate)."""
+        return self._separated_from_state(a.t, a.state, a.covariance, a.phase == "boost")
+
+    def _separated_from_state(
+        self, t: float, x: np.ndarray, P: np.ndarray, boosting: bool
+    ) -> Member | None:
+        """The member a newborn track of state ``x``, ``P`` at ``t``, thrusting or not, was
+        seen separating from (nearest within the gate), None if none."""
         best, best_d2 = None, SEPARATION_GATE_CHI2
         for m in self.members.values():
-            if m.state is None or a.t - m.t_seen > ACTIVE_S or m.t_seen > a.t + 1e-9:
+            if m.state is None or t - m.t_seen > ACTIVE_S or m.t_seen > t + 1e-9:
                 continue
-            both_burn = a.phase == "boost" and m.boosting and m.t_seen >= a.t - 1e-6
-            dt = a.t - m.t_seen
+            both_burn = boosting and m.boosting and m.t_seen >= t - 1e-6
+            dt = t - m.t_seen
             pos = m.state[:3] + m.state[3:] * dt
-            dv = float(np.linalg.norm(a.state[3:] - m.state[3:]))
+            dv = float(np.linalg.norm(x[3:] - m.state[3:]))
             if dv > SEPARATION_MAX_DV_MPS:
                 continue
-            d = a.state[:3] - pos
+            d = x[:3] - pos
             # Two objects burning at once are two vehicles unless they are in the same place
             # within their uncertainty (a second track on the same booster); pieces just apart
             # are allowed a separation spread.
             spread = 0.0 if both_burn else SEPARATION_SPREAD_M**2
-            S = a.covariance[:3, :3] + m.covariance[:3, :3] + spread * np.eye(3)
+            S = P[:3, :3] + m.covariance[:3, :3] + spread * np.eye(3)
             d2 = float(d @ np.linalg.solve(S, d))
             if d2 <= best_d2:
                 best, best_d2 = m, d2

@@ -215,6 +215,9 @@ class CommonPicture:
                 "parents": {f.system_track_id: f.parent for f in tracks if f.parent is not None},
                 # A coasting track unseen since its last prediction keeps it.
                 "last_seen": [f.last_seen for f in tracks],
+                # A piece its launch event saw separating from a member (born next to it, which
+                # fusion did not see) shows that member's launch point, not one of its own.
+                "launched_with": self.events.launched_with(*args),
             }
             if self.assess_in_background and self.assess_worker == "process":
                 try:

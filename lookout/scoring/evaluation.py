@@ -183,9 +183,11 @@ def assess_reports(
     a track its event has typed a spent stage or debris at one instant comes down with a
     tumbling stage's drag too at the next (``Assessor.update``'s ``stages``,
     ``LaunchEvents.parted_stage``), and a piece not typed yet with its odds of being one
-    (``LaunchEvents.stage_probability``). Any member typed a stage or debris, in srbm-salvo where
-    three missiles' reentry vehicles joined other missiles' events, brought their ellipses'
-    containment of their impacts from 1.00 to 0.76-0.79."""
+    (``LaunchEvents.stage_probability``); a track its events saw separating from a member
+    (``LaunchEvents.launched_with``) with that member's launch point. Any member typed a
+    stage or debris, in srbm-salvo where three missiles' reentry vehicles joined other
+    missiles' events, brought their ellipses' containment of their impacts from 1.00 to
+    0.76-0.79."""
     events = LaunchEvents() if events is None else events
     rep = output.reports
     if len(rep) == 0:
@@ -205,9 +207,10 @@ def assess_reports(
         mine = impacts.take([position[int(r)] for r in rows])
         tumbling = {k for k in ids if events.parted_stage(k)}
         odds = {k: p for k in ids if k not in tumbling and (p := events.stage_probability(k)) > 0}
+        with_ = events.launched_with(float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows])
         now = assessor.update(
             float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
-            parents=parents, stages=tumbling, stage_probs=odds,
+            parents=parents, stages=tumbling, stage_probs=odds, launched_with=with_,
             last_seen=seen[[position[int(r)] for r in rows]],
         )  # fmt: skip
         events.update(float(t), now)
