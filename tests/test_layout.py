@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "lookout"
 
 #: Small modules every unit may import.
 SHARED = {"errors", "timebase", "geodesy", "messages", "fields"}
-_STAGES = SHARED | {"physics", "flight", "sensors", "scenario", "simulate", "exchange",
+_STAGES = SHARED | {"physics", "flight", "failure", "sensors", "scenario", "simulate", "exchange",
                     "tracking", "assess", "picture", "node", "warn", "web", "scoring"}  # fmt: skip
 
 #: What each unit may import (besides itself), in the order of docs/architecture.md.
@@ -30,9 +30,12 @@ MAY_IMPORT: dict[str, set[str]] = {
     "fields": {"errors"},
     "physics": SHARED,
     "flight": SHARED | {"physics"},
+    # A launch that fails in boost: a planned flight cut off or broken up (kept out of flight,
+    # whose source keys the plan cache).
+    "failure": SHARED | {"physics", "flight"},
     "sensors": SHARED | {"physics"},
-    "scenario": SHARED | {"physics", "flight", "sensors"},
-    "simulate": SHARED | {"physics", "flight", "sensors", "scenario"},
+    "scenario": SHARED | {"physics", "flight", "failure", "sensors"},
+    "simulate": SHARED | {"physics", "flight", "failure", "sensors", "scenario"},
     "exchange": SHARED,
     "tracking": SHARED | {"physics"},
     "assess": SHARED | {"physics", "tracking"},
@@ -40,8 +43,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "node": SHARED | {"physics", "exchange", "tracking", "assess", "picture"},
     "warn": SHARED | {"physics", "tracking", "assess", "picture"},
     "web": SHARED | {"physics", "scenario", "exchange", "assess", "picture", "warn"},
-    "scoring": SHARED | {"physics", "flight", "sensors", "scenario", "simulate", "tracking",
-                         "assess", "picture"},  # fmt: skip
+    "scoring": SHARED | {"physics", "flight", "failure", "sensors", "scenario", "simulate",
+                         "tracking", "assess", "picture"},  # fmt: skip
     "app": _STAGES,
     "bench": _STAGES | {"app"},
     "cli": _STAGES | {"app", "bench"},
