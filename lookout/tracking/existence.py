@@ -231,6 +231,9 @@ class RadarLooks:
         every scan and the vehicle at few; the vehicle's track took the stage's detections on
         the stack's ``Pd`` (0.84-0.88), which they then held up, while the stage's track,
         missed, learned a low one (coast NEES in bounds 0.34, the vehicle's NEES 900).
+        A held detection (``held``: the store rows of the two tracks that both gate it,
+        ``Associator._hold_unresolved``) is a look at each, credited so, and a miss of
+        neither: the radar saw one of them.
 
         A confirmed track whose score falls ``delete_score_drop`` below the highest it reached
         is deleted (``aged``; Blackman & Popoli 6.2, track deletion by score drop). A
@@ -263,9 +266,13 @@ class RadarLooks:
         else:
             p_in = learned.covers(enu, 2.0 * spread + 1000.0).astype(float)
         looked = seen[sel] | (p_in >= 0.5)
+        # A held detection (``Associator._hold_unresolved``): the radar saw one of the pair.
+        on_hold = np.zeros(sel.size, dtype=bool)
         if held is not None and held.size:
-            looked &= ~np.isin(sel, held)
+            on_hold = np.isin(sel, held)
+            looked |= on_hold
         sel, seen_s, p_in, rng = sel[looked], seen[sel][looked], p_in[looked], rng[looked]
+        on_hold = on_hold[looked]
         if sel.size == 0:
             return
         gap = t - tracks.pd_t[sel, code]
@@ -287,7 +294,7 @@ class RadarLooks:
             last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
             pd_miss = np.where(lost, np.maximum(pd_miss, last), pd_miss)
             run |= lost
-        missed = ~seen_s & (pd_miss > 0.0)
+        missed = ~seen_s & ~on_hold & (pd_miss > 0.0)
         cost = -np.log1p(-(pd_miss * np.minimum(p_in, 1.0)))
         # Outside a run, what the radar's misses since it last saw the track cost together is
         # at most ``ln(1 / miss_pd_floor)``: the object may be one the radar does not see
