@@ -228,7 +228,25 @@ def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     booster at 100 km, a body entering the air) it grows as ``(6 / (a_drag dt))^(1/4)``, so
     that the RK4 error of the drag term over the interval, ``a_drag dt (h / t_scale)^4 /
     120``, stays below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in
-    ``dt``."""
+    ``dt``.
+
+    Row by row through the compiled loop (``compiled.step_counts``, the same counts) unless
+    ``LOOKOUT_NUMPY_STEP=1``: some 30 numpy calls on a scan's few rows, more than the compiled
+    RK4 loop itself cost in mass-raid's trackers."""
+    if os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0") and x.ndim == 2 and x.shape[0]:
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        return _compiled.step_counts(
+            np.ascontiguousarray(x, dtype=float),
+            np.ascontiguousarray(np.broadcast_to(dt, (x.shape[0],)), dtype=float),
+            float(max_step_s),
+        )
+    return step_counts_numpy(x, dt, max_step_s)
+
+
+def step_counts_numpy(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
+    """``step_counts`` in numpy (the reference of ``compiled.step_counts``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
     r = np.sqrt(einsum("ij,ij->i", pos, pos))
