@@ -159,6 +159,20 @@ def test_the_compiled_mode_distances_are_the_numpy_ones(monkeypatch):
         assert got[0].shape == (n, 3, 9)
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[1], want[1])
+        # One hypothesis against one detection (a staged one, ``Tracker._predict_staged``):
+        # numpy's ``einsum`` sums a lone 2 x 2's products in pairs.
+        for i in range(3 * n):
+            one = _scan_at(kind, m, site, z[i % 9 : i % 9 + 1])
+            got = mode_distances(
+                one, xs[i, None, None], Pp.reshape(-1, 1, motion.NX, motion.NX)[i, None]
+            )
+            monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+            want = mode_distances(
+                one, xs[i, None, None], Pp.reshape(-1, 1, motion.NX, motion.NX)[i, None]
+            )
+            monkeypatch.delenv("LOOKOUT_NUMPY_STEP")
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
 
 
 def _scan_at(kind: str, m: int, site: np.ndarray, z):
@@ -174,3 +188,18 @@ def _scan_at(kind: str, m: int, site: np.ndarray, z):
     B = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
     idx = np.arange(z.shape[0])
     return Scan(0.0, "s", kind, z, R, site, idx, s_vel=np.zeros(3), B=B)
+
+
+def test_the_compiled_mach_gradients_are_the_numpy_ones():
+    """``motion.mach_gradient`` (compiled, as a prediction's ends take it) against
+    ``mach_gradient_numpy``: the same Mach numbers and gradients to the bit, from the ground
+    (its sound speed's kink at 0 m) to above the table's top."""
+    rng = np.random.default_rng(9)
+    x, _ = _batch(rng, 400)
+    x[:5, 0:3] *= R_EQUATOR / np.linalg.norm(x[:5, 0:3], axis=1)[:, None]  # at the ellipsoid
+    pos, vel = x[:, 0:3].copy(), x[:, 3:6].copy()
+    vel[:3] = 0.0  # at rest: the speed's floor
+    got = motion.mach_gradient(pos, vel)
+    want = motion.mach_gradient_numpy(pos, vel)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])

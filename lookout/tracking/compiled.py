@@ -142,6 +142,20 @@ def _mach_gradient(px, py, pz, vx, vy, vz, grad):
 
 
 @numba.njit(cache=True)
+def mach_gradients(pos, vel):
+    """``motion.mach_gradient`` of positions and velocities (N, 3) whose rows are contiguous
+    (``_dot3``): the Mach numbers (N,) and their gradients (N, 6), the same floats."""
+    n = pos.shape[0]
+    mach = np.empty(n)
+    grad = np.empty((n, 6))
+    for i in range(n):
+        mach[i] = _mach_gradient(
+            pos[i, 0], pos[i, 1], pos[i, 2], vel[i, 0], vel[i, 1], vel[i, 2], grad[i]
+        )
+    return mach, grad
+
+
+@numba.njit(cache=True)
 def _jacobian(p, v, kappa, has_drag, A):
     """``motion.jacobian_rate`` of one state into ``A`` (10, 10) (drag where ``has_drag``)."""
     A[:, :] = 0.0
@@ -413,6 +427,7 @@ def mode_distances(S0, R, nu):
     sc = np.empty((k_n, m_n))
     S = np.empty((m, m))
     inv = np.empty((m, m))
+    single = k_n * m_n == 1
     for k in range(k_n):
         for j in range(m_n):
             for a in range(m):
@@ -420,7 +435,13 @@ def mode_distances(S0, R, nu):
                     S[a, b] = S0[k, a, b] + R[j, a, b]
             det[k, j], sc[k, j] = _inv_small(S, inv)
             # ``einsum("nki,nkij,nkj->nk")``'s order: every product left to right, summed
-            # in the (i, j) order.
+            # in the (i, j) order; of a lone 2 x 2 (its four products one contiguous run),
+            # in pairs.
+            if single and m == 2:
+                d2[k, j] = (
+                    nu[k, j, 0] * inv[0, 0] * nu[k, j, 0] + nu[k, j, 0] * inv[0, 1] * nu[k, j, 1]
+                ) + (nu[k, j, 1] * inv[1, 0] * nu[k, j, 0] + nu[k, j, 1] * inv[1, 1] * nu[k, j, 1])
+                continue
             q = 0.0
             for a in range(m):
                 for b in range(m):
