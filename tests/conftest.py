@@ -29,8 +29,9 @@ def pytest_collection_modifyitems(items):
 
 def pytest_configure(config):
     """Compile the flight model's step (``lookout.physics.compiled``), the assessment's
-    flights to the ground (``lookout.assess.compiled_ground``) and the tracker's prediction
-    (``lookout.tracking.compiled``, the IMM's ``compiled_imm``) once, before any test runs:
+    flights to the ground (``lookout.assess.compiled_ground``), the tracker's prediction
+    (``lookout.tracking.compiled``, the IMM's ``compiled_imm``) and the fusion's weight search
+    (``lookout.picture.compiled``) once, before any test runs:
     numba keeps them on disk, so the workers (``make``'s xdist processes) and the processes
     the tests start load them rather than each compiling them (some 3, 4, 8 and 15 CPU s)
     inside a test, and inside a test's clock."""
@@ -38,21 +39,25 @@ def pytest_configure(config):
         return
     from lookout.assess import compiled_ground
     from lookout.physics import compiled
+    from lookout.picture import compiled as compiled_fusion
     from lookout.tracking import compiled_imm
 
     compiled.warm()
     compiled_ground.warm()
     _warm_prediction()
     compiled_imm.warm()
+    compiled_fusion.warm()
 
 
 def _warm_prediction() -> None:
-    """One tiny compiled prediction (``motion.propagate``), its drag tables' shape included."""
+    """One tiny compiled prediction (``motion.propagate``), its drag tables' shape included,
+    and the association's distances (``compiled.mode_distances``)."""
     import numpy as np
 
-    from lookout.tracking import drag, motion
+    from lookout.tracking import compiled, drag, motion
 
     x = np.zeros((1, motion.NX))
     x[0, 0], x[0, 4], x[0, motion.KAPPA] = 6.4e6, 7e3, 1.0
     P = np.eye(motion.NX)[None]
     motion.propagate(x, np.ones(1), cd_shape=drag.cd_shape(x, P, np.ones(1, dtype=bool)))
+    compiled.mode_distances(np.eye(4)[None], np.eye(4)[None], np.zeros((1, 1, 4)))

@@ -1104,3 +1104,34 @@ def test_two_partners_tracks_sharing_a_sensor_fuse_to_a_consistent_covariance():
     info = np.einsum("kij,kj->ki", ia, xa) + np.einsum("kij,kj->ki", ib, xb)
     xn = np.einsum("kij,kj->ki", Pn, info)
     assert mean_nees(xn, Pn) > 7.0
+
+
+def test_the_shortlisted_weight_search_is_the_numpy_one(monkeypatch):
+    """``covariance_intersection_many`` with its weights shortlisted by the compiled traces
+    (``lookout.picture.compiled``) against every weight inverted by numpy
+    (``LOOKOUT_NUMPY_STEP=1``): the same fused states and covariances to the bit, on pairs of
+    every kind: either estimate the better, about as good (an interior weight), the second
+    adding nothing to the first (``Pb`` a multiple of ``Pa``: the first alone, a tie over
+    many weights), the same estimate twice, and badly conditioned."""
+    from lookout.picture import fusion
+
+    rng = np.random.default_rng(11)
+    n = 60
+    x = np.c_[rng.normal(6.4e6, 1e5, (n, 3)), rng.normal(0, 3e3, (n, 3))]
+    xb = x + rng.normal(size=(n, 6)) * 100.0
+    scale = 10.0 ** rng.uniform(0.0, 4.0, (n, 1)) * np.array([1.0] * 3 + [0.02] * 3)
+    A = rng.normal(size=(n, 6, 6)) * scale[:, :, None]
+    B = rng.normal(size=(n, 6, 6)) * (scale * 10.0 ** rng.uniform(-1.0, 1.0, (n, 1)))[:, :, None]
+    Pa = A @ A.transpose(0, 2, 1) + np.eye(6) * 1e-2
+    Pb = B @ B.transpose(0, 2, 1) + np.eye(6) * 1e-2
+    Pb[:10] = Pa[:10] * rng.uniform(1.0, 4.0, (10, 1, 1))
+    Pb[10:15] = Pa[10:15]
+    Pa[15:20] += 1e8 * np.einsum("ki,kj->kij", *(2 * [rng.normal(size=(5, 6))]))
+    got = fusion.covariance_intersection_many(x, Pa, xb, Pb)
+    best = fusion._ci_search(np.linalg.inv(Pa), np.linalg.inv(Pb))[0]
+    monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+    want = fusion.covariance_intersection_many(x, Pa, xb, Pb)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    # Not only the ends: interior weights taken too.
+    assert (best == 0).any() and ((best > 0) & (best < 50)).sum() > 10

@@ -110,3 +110,96 @@ def test_one_low_track_puts_drag_on_the_whole_batch(monkeypatch):
     for slow, fast in (alone, together):
         np.testing.assert_allclose(fast[0], slow[0], rtol=0, atol=1e-8)
     assert alone[1][0][0, 3] != together[1][0][0, 3]  # drag at 210 km, tiny, not nothing
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_step_counts_are_the_numpy_ones(seed):
+    """``motion.step_counts`` (compiled) against ``step_counts_numpy`` on states in vacuum,
+    entering the air and low, over steps from a millisecond to two minutes, ascending and
+    descending (a falling body's lowest point inside the step), capped or not: the same
+    counts, every one."""
+    rng = np.random.default_rng(100 + seed)
+    x, _ = _batch(rng, 300)
+    falling = rng.random(300) < 0.5
+    x[falling, 3:6] -= (
+        2.0
+        * np.einsum("ij,ij->i", x[falling, 3:6], x[falling, 0:3])[:, None]
+        * x[falling, 0:3]
+        / np.einsum("ij,ij->i", x[falling, 0:3], x[falling, 0:3])[:, None]
+    )
+    dt = 10.0 ** rng.uniform(-3.0, 2.1, 300) * np.where(rng.random(300) < 0.1, -1.0, 1.0)
+    for max_step in (5.0, 60.0):
+        counts = motion.step_counts(x, dt, max_step)
+        np.testing.assert_array_equal(counts, motion.step_counts_numpy(x, dt, max_step))
+        assert counts.dtype == np.int64 and (counts > 1).any() and (counts == 1).any()
+
+
+def test_the_compiled_mode_distances_are_the_numpy_ones(monkeypatch):
+    """``association.mode_distances`` of radar scans with and without range rate (m = 4, 3)
+    and of an infrared scan (m = 2), compiled and in numpy (``update.inv_small``, ``einsum``):
+    the same distances and log-determinants to the bit."""
+    from lookout.tracking import measure
+    from lookout.tracking.association import mode_distances
+
+    rng = np.random.default_rng(7)
+    n = 12
+    xs, Ps = _batch(rng, 3 * n)
+    xp = xs.reshape(n, 3, motion.NX)
+    A = rng.normal(size=(3 * n, motion.NX, motion.NX)) * 300.0
+    Pp = (A @ A.transpose(0, 2, 1) + Ps).reshape(n, 3, motion.NX, motion.NX)
+    site = np.array([R_EQUATOR, 0.0, 0.0])
+    for kind, m in (("radar", 4), ("radar", 3), ("infrared", 2)):
+        zhat, _ = measure.predict(kind, xs, _scan_at(kind, m, site, 0), m)
+        z = zhat[rng.integers(0, 3 * n, 9)] + rng.normal(size=(9, m)) * 1e-3
+        scan = _scan_at(kind, m, site, z)
+        got = mode_distances(scan, xp, Pp)
+        monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+        want = mode_distances(scan, xp, Pp)
+        monkeypatch.delenv("LOOKOUT_NUMPY_STEP")
+        assert got[0].shape == (n, 3, 9)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        # One hypothesis against one detection (a staged one, ``Tracker._predict_staged``):
+        # numpy's ``einsum`` sums a lone 2 x 2's products in pairs.
+        for i in range(3 * n):
+            one = _scan_at(kind, m, site, z[i % 9 : i % 9 + 1])
+            got = mode_distances(
+                one, xs[i, None, None], Pp.reshape(-1, 1, motion.NX, motion.NX)[i, None]
+            )
+            monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+            want = mode_distances(
+                one, xs[i, None, None], Pp.reshape(-1, 1, motion.NX, motion.NX)[i, None]
+            )
+            monkeypatch.delenv("LOOKOUT_NUMPY_STEP")
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+
+
+def _scan_at(kind: str, m: int, site: np.ndarray, z):
+    """A scan of ``z`` (M, m; 0: one placeholder row) from ``site``, ENU axes there, noise of a
+    radar's (range, angles, range rate) or an infrared sensor's size, correlated."""
+    from lookout.tracking.scans import Scan
+
+    z = np.zeros((1, m)) if isinstance(z, int) else z
+    rng = np.random.default_rng(z.shape[0])
+    sig = np.array([30.0, 1e-3, 1e-3, 5.0][:m] if kind == "radar" else [2e-5, 2e-5])
+    A = rng.normal(size=(z.shape[0], m, m)) * 0.3 + np.eye(m)
+    R = sig[:, None] * (A @ A.transpose(0, 2, 1)) * sig[None, :]
+    B = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    idx = np.arange(z.shape[0])
+    return Scan(0.0, "s", kind, z, R, site, idx, s_vel=np.zeros(3), B=B)
+
+
+def test_the_compiled_mach_gradients_are_the_numpy_ones():
+    """``motion.mach_gradient`` (compiled, as a prediction's ends take it) against
+    ``mach_gradient_numpy``: the same Mach numbers and gradients to the bit, from the ground
+    (its sound speed's kink at 0 m) to above the table's top."""
+    rng = np.random.default_rng(9)
+    x, _ = _batch(rng, 400)
+    x[:5, 0:3] *= R_EQUATOR / np.linalg.norm(x[:5, 0:3], axis=1)[:, None]  # at the ellipsoid
+    pos, vel = x[:, 0:3].copy(), x[:, 3:6].copy()
+    vel[:3] = 0.0  # at rest: the speed's floor
+    got = motion.mach_gradient(pos, vel)
+    want = motion.mach_gradient_numpy(pos, vel)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])

@@ -957,3 +957,25 @@ def test_a_formations_relative_state_is_carried_into_each_mode_by_its_regression
     Li = np.linalg.inv(np.linalg.cholesky(exact))
     ratio = np.linalg.eigvalsh(Li @ P_new[COAST, :6, :6] @ Li.T)
     assert ratio.min() > 0.9 and ratio.max() < 1.1, ratio
+
+
+@pytest.mark.parametrize("drop", [[], [0], [4], [1, 2], [0, 3, 4], [0, 1, 2, 3, 4]])
+def test_compacting_the_store_keeps_the_live_tracks_in_order(drop):
+    """``TrackStore.compact``: every per-track array of the tracks kept, in their order, as
+    the boolean selection of each gives them (the rows before the first dropped one left in
+    place, the others moved), whichever tracks are dropped."""
+    from lookout.tracking.store import TRACK_ARRAYS, TrackStore
+
+    rng = np.random.default_rng(3)
+    store = TrackStore(cap=8)
+    store.add(np.zeros((5, 3, 10)), np.zeros((5, 3, 10, 10)), np.zeros((5, 3)), 1.0, 1, 0.0, 9.0)
+    for name in TRACK_ARRAYS:  # every row of every array told apart
+        arr = getattr(store, name)
+        arr[:5] = rng.integers(0, 1000, size=arr[:5].shape).astype(arr.dtype)
+    keep = np.ones(5, dtype=bool)
+    keep[drop] = False
+    want = {name: getattr(store, name)[:5][keep].copy() for name in TRACK_ARRAYS}
+    store.compact(keep)
+    assert store.n == 5 - len(drop)
+    for name in TRACK_ARRAYS:
+        np.testing.assert_array_equal(getattr(store, name)[: store.n], want[name], err_msg=name)

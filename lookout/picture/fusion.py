@@ -94,6 +94,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -297,11 +298,8 @@ def covariance_intersection_many(
     pair's weight (of ``_CI_WEIGHTS``) the one minimising the trace of the fused position
     block."""
     ia, ib = np.linalg.inv(Pa), np.linalg.inv(Pb)
-    w = _CI_WEIGHTS[None, :, None, None]
-    P_all = np.linalg.inv(w * ia[:, None] + (1.0 - w) * ib[:, None])
-    best = np.argmin(np.trace(P_all[:, :, :3, :3], axis1=2, axis2=3), axis=1)
+    best, P = _ci_search(ia, ib)
     wb = _CI_WEIGHTS[best][:, None]
-    P = P_all[np.arange(len(best)), best]
     info_x = wb * np.einsum("kij,kj->ki", ia, xa) + (1.0 - wb) * np.einsum("kij,kj->ki", ib, xb)
     x = np.einsum("kij,kj->ki", P, info_x)
     # At an end, one estimate as it is (not its covariance inverted twice).
@@ -309,6 +307,48 @@ def covariance_intersection_many(
     x = np.where(a_alone[:, None], xa, np.where(b_alone[:, None], xb, x))
     P = np.where(a_alone[:, None, None], Pa, np.where(b_alone[:, None, None], Pb, P))
     return x, 0.5 * (P + P.transpose(0, 2, 1))
+
+
+def _ci_search_numpy(ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's weight (index into ``_CI_WEIGHTS``) of least fused position trace, and its
+    fused covariance ``(w ia + (1 - w) ib)⁻¹``: every weight inverted."""
+    w = _CI_WEIGHTS[None, :, None, None]
+    P_all = np.linalg.inv(w * ia[:, None] + (1.0 - w) * ib[:, None])
+    best = np.argmin(np.trace(P_all[:, :, :3, :3], axis1=2, axis2=3), axis=1)
+    return best, P_all[np.arange(len(best)), best]
+
+
+def _ci_search(ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_ci_search_numpy``'s weights and covariances, to the bit, with the weights shortlisted
+    by the compiled traces (``lookout.picture.compiled``: numpy inverts only the weights within
+    ``SHORTLIST_REL`` of a pair's least trace, some 1-3 of 51); the numpy search whole with
+    ``LOOKOUT_NUMPY_STEP=1``, for no pairs, and for a pair whose traces are not all finite."""
+    k = ia.shape[0]
+    if k == 0 or os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+        return _ci_search_numpy(ia, ib)
+    from lookout.picture import compiled
+
+    approx = compiled.ci_traces(
+        np.ascontiguousarray(ia, dtype=float), np.ascontiguousarray(ib, dtype=float), _CI_WEIGHTS
+    )
+    whole = ~np.isfinite(approx).all(axis=1)
+    least = np.min(np.where(whole[:, None], 0.0, approx), axis=1)
+    short = (approx <= least[:, None] * (1.0 + compiled.SHORTLIST_REL)) & ~whole[:, None]
+    kk, jj = np.nonzero(short)  # row-major: each pair's weights in ascending order
+    wj = _CI_WEIGHTS[jj][:, None, None]
+    P_short = np.linalg.inv(wj * ia[kk] + (1.0 - wj) * ib[kk])
+    tr = np.full(approx.shape, np.inf)
+    tr[kk, jj] = np.trace(P_short[:, :3, :3], axis1=1, axis2=2)
+    whole[kk[~np.isfinite(tr[kk, jj])]] = True
+    best = np.argmin(tr, axis=1)
+    P = np.empty_like(ia)
+    at = np.full(approx.shape, -1, dtype=np.int64)
+    at[kk, jj] = np.arange(kk.size)
+    ok = ~whole
+    P[ok] = P_short[at[ok, best[ok]]]
+    if whole.any():
+        best[whole], P[whole] = _ci_search_numpy(ia[whole], ib[whole])
+    return best, P
 
 
 def _fuse_locals(

@@ -31,6 +31,8 @@ from lookout.physics.compiled import _interp, gravity_frame
 from lookout.tracking import drag as _drag
 from lookout.tracking.motion import (
     _B_MICROMETRE_M,
+    _VACUUM_M,
+    DRAG_STEP_RATE,
     KAPPA,
     KAPPA_UNIT,
     NX,
@@ -137,6 +139,20 @@ def _mach_gradient(px, py, pz, vx, vy, vz, grad):
     sc = speed * c
     grad[3], grad[4], grad[5] = vx / sc, vy / sc, vz / sc
     return mach
+
+
+@numba.njit(cache=True)
+def mach_gradients(pos, vel):
+    """``motion.mach_gradient`` of positions and velocities (N, 3) whose rows are contiguous
+    (``_dot3``): the Mach numbers (N,) and their gradients (N, 6), the same floats."""
+    n = pos.shape[0]
+    mach = np.empty(n)
+    grad = np.empty((n, 6))
+    for i in range(n):
+        mach[i] = _mach_gradient(
+            pos[i, 0], pos[i, 1], pos[i, 2], vel[i, 0], vel[i, 1], vel[i, 2], grad[i]
+        )
+    return mach, grad
 
 
 @numba.njit(cache=True)
@@ -314,6 +330,124 @@ def predict(pos, vel, acc_t, kappa, h, steps, with_jacobian, use_shape, w, g0, k
                 F[i] = np.dot(Ah3, F[i])
         end_vacuum = not with_drag
     return F
+
+
+@numba.njit(cache=True)
+def step_counts(x, dt, max_step_s):
+    """``motion.step_counts`` of states ``x`` (N, 10) over ``dt`` (N,): row by row, its
+    operations in the numpy path's order (its ``einsum`` dot products as ``_dot3``), without
+    its thirty numpy calls on a scan's few rows. The step sizes are the numpy path's floats
+    but where numpy's SIMD ``exp`` and ``**`` round differently from libm's, which moves a
+    count only if ``dt / h`` is within a rounding of a whole number (never seen:
+    ``tests/test_motion_compiled.py``)."""
+    n = x.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    vac = float(_VACUUM_M)
+    for i in range(n):
+        px, py, pz = x[i, 0], x[i, 1], x[i, 2]
+        vx, vy, vz = x[i, 3], x[i, 4], x[i, 5]
+        alt = _altitude(px, py, pz)
+        r = math.sqrt(_dot3(px, py, pz, px, py, pz))
+        v_down = -_dot3(px, py, pz, vx, vy, vz) / r
+        adt = abs(dt[i])
+        h = max_step_s
+        if not (alt > vac and (v_down <= 0 or alt - vac > v_down * adt)):
+            speed = math.sqrt(_dot3(vx, vy, vz, vx, vy, vz))
+            kap = KAPPA_UNIT * (abs(x[i, KAPPA]) + 1.0)
+            rho = _density(max(alt - max(v_down, 0.0) * adt, 0.0))
+            lam = rho * kap * max(speed, 1.0)
+            a_drag = 0.5 * lam * speed
+            ratio = max((6.0 / max(a_drag * adt, 1e-12)) ** 0.25, 0.5)
+            t_scale = 7000.0 / max(abs(v_down), 1.0)
+            h_air = min(ratio * t_scale, DRAG_STEP_RATE / lam)
+            h = min(max(h_air, 0.1), max_step_s)
+        out[i] = max(1, math.ceil(adt / h))
+    return out
+
+
+@numba.njit(cache=True)
+def _inv3(S, out):
+    """``update.inv_small``'s closed form of a 3 x 3 (the leading block of ``S``) into
+    ``out``; its determinant."""
+    a, b, c = S[0, 0], S[0, 1], S[0, 2]
+    d, e, f = S[1, 1], S[1, 2], S[2, 2]
+    A, B, C = d * f - e * e, c * e - b * f, b * e - c * d
+    det = a * A + b * B + c * C
+    out[0, 0], out[1, 1], out[2, 2] = A / det, (a * f - c * c) / det, (a * d - b * b) / det
+    out[0, 1] = out[1, 0] = B / det
+    out[0, 2] = out[2, 0] = C / det
+    out[1, 2] = out[2, 1] = (b * c - a * e) / det
+    return det
+
+
+@numba.njit(cache=True)
+def _inv_small(S, out):
+    """``update.inv_small`` of one matrix (m = 2, 3 or 4) into ``out``; the determinant of its
+    leading block of up to three and, for m = 4, the Schur complement of that block (else 1),
+    whose logarithms numpy takes (libm's ``log`` rounds otherwise than numpy's SIMD one, one
+    time in some 20,000)."""
+    m = S.shape[0]
+    if m == 2:
+        a, b, d = S[0, 0], S[0, 1], S[1, 1]
+        det = a * d - b * b
+        out[0, 0], out[1, 1] = d / det, a / det
+        out[0, 1] = out[1, 0] = -b / det
+        return det, 1.0
+    if m == 3:
+        return _inv3(S, out), 1.0
+    det = _inv3(S, out)
+    b0, b1, b2 = S[0, 3], S[1, 3], S[2, 3]
+    # ``einsum``'s order on these strided operands: left to right.
+    ab0 = (out[0, 0] * b0 + out[0, 1] * b1) + out[0, 2] * b2
+    ab1 = (out[1, 0] * b0 + out[1, 1] * b1) + out[1, 2] * b2
+    ab2 = (out[2, 0] * b0 + out[2, 1] * b1) + out[2, 2] * b2
+    sc = S[3, 3] - ((b0 * ab0 + b1 * ab1) + b2 * ab2)
+    sc = max(sc, 1e-13 * S[3, 3])
+    w0, w1, w2 = ab0 / sc, ab1 / sc, ab2 / sc
+    ab = (ab0, ab1, ab2)
+    w = (w0, w1, w2)
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = out[i, j] + w[i] * ab[j]
+        out[i, 3] = out[3, i] = -w[i]
+    out[3, 3] = 1.0 / sc
+    return det, sc
+
+
+@numba.njit(cache=True)
+def mode_distances(S0, R, nu):
+    """``association.mode_distances``' innovation covariances ``S0[k] + R[j]`` inverted as
+    ``update.inv_small`` does, and the squared Mahalanobis distances of innovations ``nu``
+    (K, M, m) through them: ``d2`` (K, M), and the determinants (K, M) of the leading blocks
+    and the Schur complements (``_inv_small``) whose logarithms sum to the log-determinants;
+    numpy's floats, its ``einsum``'s sums in their order (``tests/test_motion_compiled.py``)."""
+    k_n, m_n, m = nu.shape
+    d2 = np.empty((k_n, m_n))
+    det = np.empty((k_n, m_n))
+    sc = np.empty((k_n, m_n))
+    S = np.empty((m, m))
+    inv = np.empty((m, m))
+    single = k_n * m_n == 1
+    for k in range(k_n):
+        for j in range(m_n):
+            for a in range(m):
+                for b in range(m):
+                    S[a, b] = S0[k, a, b] + R[j, a, b]
+            det[k, j], sc[k, j] = _inv_small(S, inv)
+            # ``einsum("nki,nkij,nkj->nk")``'s order: every product left to right, summed
+            # in the (i, j) order; of a lone 2 x 2 (its four products one contiguous run),
+            # in pairs.
+            if single and m == 2:
+                d2[k, j] = (
+                    nu[k, j, 0] * inv[0, 0] * nu[k, j, 0] + nu[k, j, 0] * inv[0, 1] * nu[k, j, 1]
+                ) + (nu[k, j, 1] * inv[1, 0] * nu[k, j, 0] + nu[k, j, 1] * inv[1, 1] * nu[k, j, 1])
+                continue
+            q = 0.0
+            for a in range(m):
+                for b in range(m):
+                    q += nu[k, j, a] * inv[a, b] * nu[k, j, b]
+            d2[k, j] = q
+    return d2, det, sc
 
 
 _TABLES: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None

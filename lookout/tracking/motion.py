@@ -206,7 +206,28 @@ def _rk4(pos, vel, acc_t, kappa, h, shape=None):
 
 def mach_gradient(pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mach number (N,) of states at ``pos``, ``vel`` (N, 3) and its gradient (N, 6) in position
-    (through the speed of sound's change with the altitude along the radius) and velocity."""
+    (through the speed of sound's change with the altitude along the radius) and velocity.
+
+    Rows of contiguous float arrays go through the compiled loop (``compiled.mach_gradients``,
+    the same floats, some twenty numpy calls fewer; twice a prediction) unless
+    ``LOOKOUT_NUMPY_STEP=1``."""
+    if (
+        pos.ndim == 2
+        and pos.flags.c_contiguous
+        and vel.flags.c_contiguous
+        and pos.dtype == vel.dtype == np.float64
+        and pos.shape[1] == vel.shape[1] == 3
+        and os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0")
+    ):
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        return _compiled.mach_gradients(pos, vel)
+    return mach_gradient_numpy(pos, vel)
+
+
+def mach_gradient_numpy(pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``mach_gradient`` in numpy (the reference of ``compiled.mach_gradients``)."""
     speed = np.maximum(np.sqrt(einsum("ij,ij->i", vel, vel)), 1e-3)
     h = np.maximum(altitude_approx(pos), 0.0)
     c = sound_speed(h)
@@ -228,7 +249,27 @@ def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     booster at 100 km, a body entering the air) it grows as ``(6 / (a_drag dt))^(1/4)``, so
     that the RK4 error of the drag term over the interval, ``a_drag dt (h / t_scale)^4 /
     120``, stays below 5 cm/s; ``a_drag`` is taken at the lowest point the track can reach in
-    ``dt``."""
+    ``dt``.
+
+    Row by row through the compiled loop (``compiled.step_counts``, the same counts) unless
+    ``LOOKOUT_NUMPY_STEP=1``: some 30 numpy calls on a scan's few rows, more than the compiled
+    RK4 loop itself cost in mass-raid's trackers."""
+    if os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0") and x.ndim == 2 and x.shape[0]:
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        if not (type(dt) is np.ndarray and dt.shape == (x.shape[0],)):
+            dt = np.broadcast_to(dt, (x.shape[0],))
+        return _compiled.step_counts(
+            np.ascontiguousarray(x, dtype=float),
+            np.ascontiguousarray(dt, dtype=float),
+            float(max_step_s),
+        )
+    return step_counts_numpy(x, dt, max_step_s)
+
+
+def step_counts_numpy(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
+    """``step_counts`` in numpy (the reference of ``compiled.step_counts``)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     alt = altitude_approx(pos)
     r = np.sqrt(einsum("ij,ij->i", pos, pos))
@@ -278,7 +319,8 @@ def propagate(
     dependence on the speed through the table's slope.
     """
     n = x.shape[0]
-    dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
+    if not (type(dt) is np.ndarray and dt.dtype == np.float64 and dt.shape == (n,)):
+        dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
     steps = step_counts(x, dt, max_step_s)
     kappa_all = x[:, KAPPA]
     kappa_fly = kappa_all
@@ -291,11 +333,15 @@ def propagate(
             kappa_fly[capped] = np.minimum(kappa_fly[capped], kappa_all[capped])
     h_all = dt / steps
     pos, vel, acc_t = x[:, 0:3].copy(), x[:, 3:6].copy(), x[:, 6:9]
-    F = np.broadcast_to(np.eye(NX), (n, NX, NX)).copy() if with_jacobian else None
+    compiled_loop = bool(n) and _use_compiled(cd_shape)
+    # The numpy loop's identity to start from (the compiled one returns its own).
+    F = None
+    if with_jacobian and not compiled_loop:
+        F = np.broadcast_to(np.eye(NX), (n, NX, NX)).copy()
     if cd_shape is not None:
         m0, grad0 = mach_gradient(pos, vel)
         g0, dg0 = cd_shape(m0, None)
-    if n and _use_compiled(cd_shape):
+    if compiled_loop:
         from lookout.tracking import compiled  # numba: imported on the first prediction
 
         knots, cd, starts = compiled.tables()

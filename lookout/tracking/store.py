@@ -191,8 +191,14 @@ class TrackStore:
 
     def compact(self, keep: np.ndarray) -> None:
         """Keep the live tracks where ``keep`` (n,), in order."""
-        k = int(keep.sum())
+        idx = np.flatnonzero(keep[: self.n])
+        k = idx.size
+        # The rows before the first one dropped stay where they are: only those after move
+        # (the same arrays as ``arr[:k] = arr[: self.n][keep]``, without its index built per
+        # array and its copy of the rows that stay).
+        first = int(np.argmin(keep[: self.n])) if k < self.n else k
+        idx = idx[first:]
         for name in TRACK_ARRAYS:
             arr = getattr(self, name)
-            arr[:k] = arr[: self.n][keep]
+            arr[first:k] = arr[idx]
         self.n = k
