@@ -54,7 +54,7 @@ def line(d: dict) -> str:
     return (
         f"phantom {d['phantom_launches']} overflight {d['false_overflight_claims']} "
         f"area {d['false_impact_area_claims']} max {d['max_tracks_per_object']} "
-        f"single {d['single_track_fraction']:.3f} switches {d['id_switches']} "
+        f"single {f(d['single_track_fraction'])} switches {d['id_switches']} "
         f"dup {d['duplicate_track_s']:.0f} false {d['false_track_s']:.0f}"
         f"/{f0(d.get('false_track_s_in_gate'))} "
         f"nees {f(ph['boost'])}/{f(ph['coast'])}/{f(ph['reentry'])} "
