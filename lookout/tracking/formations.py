@@ -441,10 +441,6 @@ class Formations:
             Sv = Sv + np.eye(3) * self.config.cso_max_dv_mps**2 / 3.0
             d2 = einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
             near[kt] = d2 <= self.config.gate(3)
-        # Pieces of a break-up are left to GNN: an explosion pushes them apart in every
-        # direction (``_broken_up``), not back along the velocity as the ordering and a
-        # formation's relative motion take it.
-        near &= ~_broken_up(tracks, cand[ia[r_]]) & ~_broken_up(tracks, cand[ia[c_]])
         r_, c_ = r_[near], c_[near]
         # Disjoint pairs only (three tracks sharing detections are left to GNN).
         cnt = np.bincount(np.concatenate([r_, c_]), minlength=k)
@@ -792,30 +788,6 @@ class Formations:
         turn = GM_EARTH / r2 / speed  # rad/s
         dv = 0.5 * dkappa * col_p
         return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
-
-
-def _broken_up(tracks, idx: np.ndarray) -> np.ndarray:
-    """Which tracks ``idx`` (rows of the store) follow pieces of a break-up: two or more live
-    tracks born next to one track (``parent``) in one scan (a stage, a payload part one at a
-    time), that track, and a track born next to any of them. An explosion's pieces part in
-    every direction at the standard breakup model's 5-80 m/s (``lookout.failure``), so the
-    along-track order of ``Formations._order`` and a formation's push along the velocity do
-    not hold for them: irbm-breakup, six pieces parted 97 s after liftoff, ordered and
-    formed in pairs, held a coast NEES of 11-23 on three of them (each piece's detections
-    tracked alone: 0.96 of the coast instants in bounds, 0.01 with the ordering)."""
-    n = tracks.n
-    parent, born, ids = tracks.parent[:n], tracks.born[:n], tracks.ids[:n]
-    kid = np.flatnonzero(parent >= 0)
-    piece = np.zeros(n, dtype=bool)
-    if kid.size >= 2:
-        key = np.stack([parent[kid].astype(float), born[kid]], axis=1)
-        _, inv, cnt = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-        many = kid[cnt[inv.ravel()] >= 2]
-        if many.size:
-            piece[many] = True
-            piece |= np.isin(ids, parent[many])
-            piece |= np.isin(parent, ids[piece])
-    return piece[idx]
 
 
 def _twins(tracks, a: np.ndarray, b: np.ndarray) -> np.ndarray:
