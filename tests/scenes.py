@@ -10,6 +10,7 @@ from lookout.flight import Aim
 from lookout.flight.plancache import plan_cached as plan
 from lookout.sensors import make_sensor, observe
 from lookout.tracking import Tracker, TrackLog
+from lookout.tracking.initiation import new_states
 
 IR_GEO = {"type": "infrared", "id": "ir1", "partner": "US", "geo_lon_deg": 110.0}
 IR_GEO2 = {"type": "infrared", "id": "ir2", "partner": "US", "geo_lon_deg": 160.0}
@@ -94,3 +95,17 @@ def reports_each_second(feed, t_end, config=None, coverage=None):
     tracker = Tracker(config, coverage=coverage)
     seconds = fed_until(tracker, feed, range(1, int(t_end)))
     return TrackLog.concatenate([tracker.report(float(second)) for second in seconds])
+
+
+def confirmed_siblings(est, vel, pos_sigma_m: float, vel_sigma_mps: float) -> Tracker:
+    """A tracker holding two confirmed coasting tracks at ``est`` (2, 3), both at velocity
+    ``vel`` (3,), their position and velocity sigmas ``pos_sigma_m``, ``vel_sigma_mps`` per
+    axis: a payload's (row 0) and its stage's (row 1), born next to it (its parent row 0)."""
+    tracker = Tracker()
+    P_pos = np.broadcast_to(np.eye(3) * pos_sigma_m**2, (2, 3, 3)).copy()
+    P_vel = np.broadcast_to(np.eye(3) * vel_sigma_mps**2, (2, 3, 3)).copy()
+    xm, Pm, mu = new_states(est, P_pos, np.stack([vel, vel]), P_vel, 1e-6, tracker.config)
+    (older,) = tracker._add(xm[:1], Pm[:1], mu[:1], 0.0, 20, 100.0, 10.0)
+    tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
+    tracker.tracks.confirmed[:2] = True
+    return tracker

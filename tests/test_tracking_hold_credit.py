@@ -22,10 +22,10 @@ of sight at 1,900 km, 10 m apart along it, both tracks 50 m sigmas, their positi
 from __future__ import annotations
 
 import numpy as np
+from scenes import confirmed_siblings
 
 from lookout.geodesy import enu_basis, geodetic_to_ecef
-from lookout.tracking import Tracker, measure
-from lookout.tracking.initiation import new_states
+from lookout.tracking import measure
 from lookout.tracking.motion import NX, propagate
 from lookout.tracking.scans import Scan
 
@@ -38,7 +38,6 @@ def _pair(seed: int):
     """A tracker with two confirmed coasting sibling tracks (a payload's, row 0; its stage's,
     row 1, born next to it), the radar, and the two bodies at t = 0."""
     rng = np.random.default_rng(seed)
-    tracker = Tracker()
     lat, lon = np.radians(-3.1), np.radians(93.9)
     s = np.asarray(geodetic_to_ecef(lat, lon, 25.0), dtype=float)
     B = enu_basis(lat, lon)
@@ -49,12 +48,7 @@ def _pair(seed: int):
     v = 2500.0 * np.cross(e, u) + 300.0 * u
     stage = p + 800.0 * e + 10.0 * u
     est = np.stack([p, stage]) + rng.normal(0.0, 40.0, (2, 3))
-    P_pos = np.broadcast_to(np.eye(3) * 50.0**2, (2, 3, 3)).copy()
-    P_vel = np.broadcast_to(np.eye(3) * 1.0**2, (2, 3, 3)).copy()
-    xm, Pm, mu = new_states(est, P_pos, np.stack([v, v]), P_vel, 1e-6, tracker.config)
-    (older,) = tracker._add(xm[:1], Pm[:1], mu[:1], 0.0, 20, 100.0, 10.0)
-    tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
-    tracker.tracks.confirmed[:2] = True
+    tracker = confirmed_siblings(est, v, 50.0, 1.0)
     return tracker, s, B, stage, v, rng
 
 

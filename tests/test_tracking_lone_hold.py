@@ -12,10 +12,10 @@ started a third (three tracks on one object for 170 s, coast NEES in bounds 0.43
 from __future__ import annotations
 
 import numpy as np
+from scenes import confirmed_siblings
 
 from lookout.geodesy import enu_basis, geodetic_to_ecef
-from lookout.tracking import Tracker, measure
-from lookout.tracking.initiation import new_states
+from lookout.tracking import measure
 from lookout.tracking.motion import NX, propagate
 from lookout.tracking.scans import Scan
 
@@ -32,19 +32,12 @@ def _pair():
     1, born next to it), 900 km from the radar at 90 km up, receding at 2.5 km/s, and the
     truth: the payload at ``p``, the stage 100 m behind it; the stage's track 150 m further
     behind its object."""
-    tracker = Tracker()
     s, B = _site()
     p = s + B.T @ np.array([0.0, 895e3, 90e3 + 63e3])  # ~90 km up, the Earth's curve
     u = (p - s) / np.linalg.norm(p - s)
     v = 2500.0 * u
     stage = p - 100.0 * u
-    est = np.stack([p, stage - 150.0 * u])
-    P_pos = np.broadcast_to(np.eye(3) * 50.0**2, (2, 3, 3)).copy()
-    P_vel = np.broadcast_to(np.eye(3) * 2.0**2, (2, 3, 3)).copy()
-    xm, Pm, mu = new_states(est, P_pos, np.stack([v, v]), P_vel, 1e-6, tracker.config)
-    (older,) = tracker._add(xm[:1], Pm[:1], mu[:1], 0.0, 20, 100.0, 10.0)
-    tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
-    tracker.tracks.confirmed[:2] = True
+    tracker = confirmed_siblings(np.stack([p, stage - 150.0 * u]), v, 50.0, 2.0)
     return tracker, s, B, p, stage, v
 
 
@@ -116,7 +109,6 @@ def test_a_pair_never_resolved_gives_its_next_detection_to_the_track_the_held_on
     vehicle's track took the stage's detections, lost them to the stage's own track and was
     scored out. The nine held detections and the tenth favour the stage's track together: it
     takes the tenth, and the vehicle's track is left as it was."""
-    tracker = Tracker()
     s, B = _site()
     rv = s + B.T @ np.array([0.0, 895e3, 90e3 + 63e3])
     u = (rv - s) / np.linalg.norm(rv - s)
@@ -124,13 +116,7 @@ def test_a_pair_never_resolved_gives_its_next_detection_to_the_track_the_held_on
     east /= np.linalg.norm(east)
     stage = rv - 3e3 * east  # 3 km apart across the radar's line of sight
     v = 2500.0 * u
-    P_pos = np.broadcast_to(np.eye(3) * 1e3**2, (2, 3, 3)).copy()  # 560 s unseen
-    P_vel = np.broadcast_to(np.eye(3) * 2.0**2, (2, 3, 3)).copy()
-    xm, Pm, mu = new_states(np.stack([rv, stage]), P_pos, np.stack([v, v]), P_vel, 1e-6,
-                            tracker.config)  # fmt: skip
-    (older,) = tracker._add(xm[:1], Pm[:1], mu[:1], 0.0, 20, 100.0, 10.0)
-    tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
-    tracker.tracks.confirmed[:2] = True
+    tracker = confirmed_siblings(np.stack([rv, stage]), v, 1e3, 2.0)  # 1 km: 560 s unseen
     ang = 1e-3  # the radar's angle sigma (rad): 0.9 km across at 900 km
 
     def scan(point, t):
