@@ -65,7 +65,7 @@ from scipy.special import expit, ndtr
 
 from lookout.assess.assessment import BOOST_THRESHOLD, COAST_LAUNCH_WINDOW_S, Assessment
 from lookout.assess.energy import specific_energy
-from lookout.assess.impact import mahalanobis2
+from lookout.assess.impact import mahalanobis2, sigma_points
 from lookout.assess.piece_drag import log_likelihood_ratio
 from lookout.geodesy import GM_EARTH, OMEGA_EARTH, R_MEAN, ecef_to_geodetic, enu_basis
 from lookout.physics.frame import rotating_frame_acceleration
@@ -1094,14 +1094,9 @@ def _siblings(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray) ->
 def _flown(x: np.ndarray, P: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     """A coasting state (ECEF, m, m/s) and its covariance flown ``dt`` s on in vacuum (J2
     gravity, the rotating frame), the covariance by the unscented transform (its 2n points
-    at plus and minus the columns of ``sqrt(n P)``)."""
-    n = x.size
-    try:
-        L = np.linalg.cholesky(n * P)
-    except np.linalg.LinAlgError:
-        w, V = np.linalg.eigh(0.5 * (P + P.T))
-        L = V * np.sqrt(np.clip(n * w, 0.0, None))
-    pts = np.concatenate([x + L.T, x - L.T])
+    at plus and minus the columns of ``sqrt(n P)``: ``impact.sigma_points`` but its centre,
+    of weight 0)."""
+    pts = sigma_points(x[None], P[None])[0][0, 1:]
     steps = max(1, int(np.ceil(dt / FLOWN_STEP_S)))
     h = np.full(pts.shape[0], dt / steps)
     pos, vel = pts[:, :3], pts[:, 3:]
