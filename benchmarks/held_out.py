@@ -11,7 +11,9 @@ single-track share, id switches, duplicate and false track-seconds (``false F/G`
 with a truth inside the track's own 99 % position ellipsoid, a drifted prediction that says so
 rather than a phantom; ``-`` in a JSON written before that figure), NEES in bounds at boost,
 coast and reentry, coast RMSE/PCRLB, and per flight its impact ellipses' containment (``!P``:
-its payload the wrong piece). The pooled figure weighs each file's coast share by its samples.
+its payload the wrong piece). The pooled figures weigh each file by its coast samples: the share
+of NEES in bounds, and the RMSE over the PCRLB as the root of the ratio of their mean squares
+(over the samples with a bound; their count is not in the JSON, the coast samples stand for it).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="keep each scenario's JSON here")
     args = ap.parse_args(argv)
     samples = weighted = 0.0
+    squared = bound = 0.0  # coast samples x RMSE^2 and x PCRLB^2, pooled like the NEES
     for path in args.files:
         try:
             d = figures(path, args.out)
@@ -79,8 +82,14 @@ def main(argv: list[str] | None = None) -> int:
         if coast is not None:
             samples += d["samples"]["coast"]
             weighted += d["samples"]["coast"] * coast
+        ratio, pcrlb = d["rmse_over_pcrlb_pos"]["coast"], d["pcrlb_pos_m"]["coast"]
+        if ratio is not None and pcrlb is not None:  # samples with a bound only: as many, near
+            squared += d["samples"]["coast"] * (ratio * pcrlb) ** 2
+            bound += d["samples"]["coast"] * pcrlb**2
     pooled = weighted / samples if samples else float("nan")
-    print(f"pooled coast NEES in bounds {pooled:.3f} over {samples:.0f} samples")
+    ratio = (squared / bound) ** 0.5 if bound else float("nan")
+    print(f"pooled coast NEES in bounds {pooled:.3f} over {samples:.0f} samples, "
+          f"coast RMSE/PCRLB {ratio:.2f}")
     return 0
 
 
