@@ -51,3 +51,69 @@ def test_the_payload_of_a_pair_seen_on_the_way_down_above_the_air_is_the_one_of_
     events._identify_payload(ev, [b, a], t)
     assert ev.payload == "rv"
     assert b.decided == "spent_stage"
+
+
+def test_the_payload_of_a_pair_falling_through_the_thin_air_is_the_one_of_more_energy(kura):
+    """Below 100 km on the way down the arcs still hold the pair in their coast's order: at
+    81 and 76 km the vehicle is 3 km behind its stage along their velocity (held-out
+    gen-world-61-05: its stage was named the payload at 12 sigmas of lead at 95 km). Drag,
+    which would put the stage behind, has not acted yet; it only takes the stage's energy
+    faster, so the energies name the vehicle there too."""
+    rv, stage = kura
+    t = 1425.0
+    xr, xs = rv.state_at(t), stage.state_at(t)
+    u = xs[3:] / np.linalg.norm(xs[3:])
+    assert u @ (xr[:3] - xs[:3]) < -2500.0  # the premise: the vehicle behind, in the air
+    events = LaunchEvents()
+    ev = LaunchEvent("E1", 0.0, members=["rv", "stage"])
+    events.events["E1"] = ev
+    a, b = _member("rv", t, xr), _member("stage", t, xs)
+    events.members.update({"rv": a, "stage": b})
+    events._identify_payload(ev, [b, a], t)
+    assert ev.payload == "rv"
+    assert b.decided == "spent_stage"
+
+
+def _named_alone(kura, t: float, rv_sig_vel: float):
+    """gen-world-61-05's event at ``t``: its last stage named the payload at 355 s, alone, and
+    its reentry vehicle's track first seen at 1,380 s (the vehicle unseen over mid-course),
+    coasting since, with velocity sigma ``rv_sig_vel`` (m/s)."""
+    from lookout.assess.energy import specific_energy
+
+    rv, stage = kura
+    events = LaunchEvents()
+    ev = LaunchEvent("E1", 0.0, members=["stage", "rv"], payload="stage")
+    ev.payload_identified_t = 355.0
+    events.events["E1"] = ev
+    s = _member("stage", t, stage.state_at(t))
+    s.t_joined, s.coast_since, s.decided = 250.0, 250.0, "payload"
+    r = _member("rv", t, rv.state_at(t))
+    r.t_joined, r.coast_since, r.how = 1380.0, 1380.0, "separation"
+    r.covariance[3:, 3:] = np.eye(3) * rv_sig_vel**2
+    for m in (s, r):
+        m.energy = float(specific_energy(m.state)[0])
+    events.members.update({"stage": s, "rv": r})
+    return events, ev
+
+
+def test_a_piece_first_seen_after_the_payload_was_named_ahead_of_it_takes_the_role(kura):
+    """A payload named for being ahead of the pieces seen then is named against a piece
+    first seen later too: the reentry vehicle, of 18 kJ/kg more energy at 6 sigmas, takes the
+    role, and the stage named alone is typed a stage behind it (it kept the role, and the
+    vehicle was typed debris for joining after it)."""
+    events, ev = _named_alone(kura, 1400.0, 0.3)
+    events._type(ev, 1400.0)
+    assert ev.payload == "rv"
+    assert events.members["rv"].object_type == "payload"
+    assert events.members["stage"].object_type == "spent_stage"
+
+
+def test_a_payload_named_alone_is_not_kept_against_a_later_piece_it_is_not_shown_ahead_of(kura):
+    """The later piece's order against the payload not told (a young track: velocity sigma
+    3 m/s, the energies' gap 18 kJ/kg at 0.6 sigma), the event has no payload: neither piece
+    is typed by its place (it was the payload and the vehicle debris, each flown as such)."""
+    events, ev = _named_alone(kura, 1400.0, 3.0)
+    events._type(ev, 1400.0)
+    assert ev.payload is None
+    assert events.members["rv"].object_type == "unknown"
+    assert events.members["stage"].object_type == "unknown"

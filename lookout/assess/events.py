@@ -29,7 +29,9 @@ People are warned about a launch, not about each piece of it. At every assessmen
   last separation is the last stage (a stage is pushed back as it separates), the one ahead the
   ``payload``; an object in orbit after the last burn, ahead of the rest, is the ``payload`` of
   a space launch. Until the evidence decides, an object is ``unknown``; a further object of an
-  event whose payload and last stage are known is ``debris``.
+  event whose payload and last stage are known is ``debris``. A piece first seen after the
+  payload was named must be shown behind it too (``_contest``): shown ahead, it is the
+  payload; not told apart yet, the event has no payload until they are.
 - **classes** each event by its payload: the payload's class, else the class of the most
   energetic member not known to be a stage, with ``"SLV"`` for a space launch. A spent stage
   falling off the launching coast never makes the event an SRBM.
@@ -172,6 +174,7 @@ class Member:
     coast_state: tuple | None = None  # (t, x, P) of its last assessment not boosting
     coast_since: float | None = None  # its first assessment not boosting since it last was
     left: set[str] = field(default_factory=set)  # events it was split from: never rejoined
+    shown_behind: set[str] = field(default_factory=set)  # payloads it was shown behind
 
 
 @dataclass
@@ -655,6 +658,8 @@ class LaunchEvents:
             self._hand_back(ev, t)
             self._hand_over(ev, t)
             self._follow(ev, t)
+        if ev.payload is not None:
+            self._contest(ev, t)
         # Separations: the piece that burns again is the continuing stack, the other is spent.
         for parent, child, t_sep in ev.separations:
             p, c = self.members[parent], self.members[child]
@@ -844,6 +849,42 @@ class LaunchEvents:
         ev.payload, ev.payload_identified_t = best.track_id, t
         best.decided, best.typed_by = "payload", None
 
+    def _contest(self, ev: LaunchEvent, t: float) -> None:
+        """A payload named ahead of the siblings seen then is named again against a sibling
+        first seen after (``t_joined`` later than the naming): coasting ``SETTLE_S``, it must be
+        shown behind the payload (``_ahead``) to be typed debris for its place; shown ahead, it
+        takes the role and the payload is a stage behind it; neither yet, the event has no
+        payload until ``_identify_payload`` tells the two apart."""
+        p = self.members[ev.payload]
+        if p.orbital or ev.handed is not None or p.t_seen < t - 1e-6 or _drags_as_vehicle(p):
+            return
+        named = ev.payload_identified_t if ev.payload_identified_t is not None else -np.inf
+        for k in ev.members:
+            m = self.members[k]
+            if k == p.track_id or m.state is None or m.t_seen < t - 1e-6 or m.boosting:
+                continue
+            if m.t_joined <= named or p.track_id in m.shown_behind:
+                continue
+            if m.coast_since is None or t - m.coast_since < SETTLE_S or not _bound(m):
+                continue
+            if m.decided not in (None, "debris") or m.typed_by not in (None, p.track_id):
+                continue
+            if _drags_as_stage(m) or not _sibling(m, p):
+                continue
+            ahead = _ahead(p, m)
+            if ahead is True:
+                m.shown_behind.add(p.track_id)
+                continue
+            if m.typed_by == p.track_id:
+                m.decided = m.typed_by = None
+            p.decided = p.typed_by = None
+            ev.payload = ev.payload_identified_t = None
+            if ahead is False:
+                ev.payload, ev.payload_identified_t = m.track_id, t
+                m.decided, m.typed_by = "payload", None
+                p.decided, p.typed_by = "spent_stage", m.track_id
+            return
+
     def _continuation(self, ev: LaunchEvent, p: Member, t: float) -> dict[str, float]:
         """The live members of ``ev`` seen at ``t`` whose states continue ``p``'s path, each
         with its squared distance: of those coasting above the air (``EXO_ALTITUDE_M``, both),
@@ -1011,14 +1052,26 @@ def _order(a: Member, b: Member) -> tuple[float, float]:
     1.0 km at apogee (800 s), was 1.6 km behind it when the radars first saw the pair (1350
     s, 4.3 km apart, 18 kJ/kg more energy) and 3 km behind down to 35 km: the stage was
     named the payload at 11 sigmas of lead (issue 13). In the air drag takes the stage's
-    energy and holds it back; the lead keeps its old rule there."""
-    if (
-        abs(a.t_seen - b.t_seen) > 1e-6
-        or min(_altitude(a.state), _altitude(b.state)) <= EXO_ALTITUDE_M
+    energy and holds it back; the lead keeps its old rule there on the way up, where push
+    and arc put the piece of more energy ahead alike. On the way down (both falling) the
+    arcs' order holds into the air until drag has slowed the stage by more than their
+    parting speed, tens of kilometres lower: gen-world-61-05's reentry vehicle was 2.4 km
+    behind its last stage at 95 km and 1.7 km at 37 km, and the stage was named the
+    payload at 12 sigmas of lead. Drag only widens the energies' gap, so they order a
+    falling pair at any height."""
+    if abs(a.t_seen - b.t_seen) > 1e-6:
+        return _lead(a, b)
+    if min(_altitude(a.state), _altitude(b.state)) <= EXO_ALTITUDE_M and not (
+        _falling(a.state) and _falling(b.state)
     ):
         return _lead(a, b)
     gap, sigma = _energy_difference(a.state, a.covariance, b.state, b.covariance)
     return gap, sigma
+
+
+def _falling(x: np.ndarray) -> bool:
+    """Whether an ECEF state (m, m/s) is coming down (its radial velocity negative)."""
+    return float(x[:3] @ x[3:]) < 0.0
 
 
 def _ahead(a: Member, b: Member) -> bool | None:
