@@ -331,6 +331,8 @@ class TrackMemory:
     coast_latest: tuple[float, np.ndarray, np.ndarray] | None = None
     launch: LaunchEstimate | None = None
     launch_stale: bool = True
+    #: Its launch was fitted by its tracker (``Assessor.update``'s ``launches``).
+    launch_fitted: bool = False
     seen_boost: bool = False
     burnout_time: float | None = None
     burnout_energy: float | None = None
@@ -419,6 +421,7 @@ class Assessor:
         stage_probs: Mapping[str, float] | None = None,
         last_seen: Sequence[float | None] | np.ndarray | None = None,
         launched_with: Mapping[str, str] | None = None,
+        launches: Mapping[str, LaunchEstimate] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -444,7 +447,13 @@ class Assessor:
         saw separating from another (``LaunchEvents.launched_with``: born next to it, which
         the tracker did not see) to the id of that track; it takes that track's launch point
         as a tracker's child does (``_launch_of``), but is otherwise assessed as the newborn
-        track it is (a young track's boost hypothesis is its own)."""
+        track it is (a young track's boost hypothesis is its own).
+        ``launches``: a track's launch point and time fitted by its tracker from its boost
+        (a one-satellite track, ``lookout.tracking.mono``: a launch from the ground fitted to
+        its lines of sight), taken as its own rather than flown back from its states; such a
+        track's states are known along its satellite's line of sight only to tens of
+        kilometres, so its ground points claim no territory as seen overflown (its predicted
+        passages are weighed by their probability, as any track's)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -462,6 +471,12 @@ class Assessor:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.parent is None and parents.get(k) not in (None, k):
                     m.parent = parents[k]
+        if launches:
+            for k, m in zip(track_ids, mems, strict=True):
+                if k in launches:
+                    m.launch = launches[k]
+                    m.launch_fitted = True
+                    m.launch_stale = False
         if launched_with:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.launched_with is None and launched_with.get(k) not in (None, k):
@@ -647,7 +662,7 @@ class Assessor:
         # separation at 415 s, flown back 355 km from the site (a phantom launch, and a false
         # overflight of the launching state's neighbour).
         child = [m for m in mems if _elder(m) is not None]
-        mems = [m for m in mems if _elder(m) is None]
+        mems = [m for m in mems if _elder(m) is None and not m.launch_fitted]
         stale = [m for m in mems if m.launch_stale]
         boosted = [m for m in stale if m.boost_states]
         if boosted:
@@ -883,6 +898,8 @@ class Assessor:
         # only the launch point's error puts under its first point.
         while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
             passages.pop(0)
+        if m.launch_fitted:
+            passages = [p for p in passages if p.predicted]
         a.overflown = self._claimed(a, m, passages, ts, lats, lons, codes, pred, rad)
 
     def _claimed(self, a: Assessment, m: TrackMemory, passages, ts, lats, lons, codes, pred, rad):
@@ -907,7 +924,13 @@ class Assessor:
         seen, running, prob = [], [], {}
         for p in passages:
             on = np.flatnonzero((ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code))
-            if not pred[on].all():
+            if m.launch_fitted:
+                # Its ground points are no evidence (``update``'s ``launches``): the
+                # passage's predicted part is weighed as any prediction is.
+                on = on[pred[on]]
+                if on.size == 0:
+                    continue
+            elif not pred[on].all():
                 seen.append(p)
                 continue
             if p.code not in prob:
