@@ -80,6 +80,11 @@ COAST_CONFIDENCE = 0.95
 ORBIT_CONFIDENCE = 0.95
 #: A track never seen boosting refines its launch point over its first minute (s).
 COAST_LAUNCH_WINDOW_S = 60.0
+#: A track started from one satellite alone (``Assessor.update``'s ``launches``) has its
+#: ground points taken as seen from when its position's largest sigma is within this (m):
+#: the 10 km at which the scores tell a track on its object from one off it. Before, tens of
+#: km along the line of sight, they put it over a neighbour's land by their error alone.
+SURE_POSITION_SIGMA_M = 10e3
 #: How many of a track's earliest boost states are kept for its launch point.
 LAUNCH_STATES = 5
 #: Sampling (s) of the predicted ground track for overflights.
@@ -331,8 +336,10 @@ class TrackMemory:
     coast_latest: tuple[float, np.ndarray, np.ndarray] | None = None
     launch: LaunchEstimate | None = None
     launch_stale: bool = True
-    #: Its launch was fitted by its tracker (``Assessor.update``'s ``launches``).
+    #: Its launch was fitted by its tracker (``Assessor.update``'s ``launches``), and when its
+    #: position was first known to ``SURE_POSITION_SIGMA_M`` (None: not yet).
     launch_fitted: bool = False
+    sure_t: float | None = None
     seen_boost: bool = False
     burnout_time: float | None = None
     burnout_energy: float | None = None
@@ -477,6 +484,10 @@ class Assessor:
                     m.launch = launches[k]
                     m.launch_fitted = True
                     m.launch_stale = False
+        for i, m in enumerate(mems):
+            if m.launch_fitted and m.sure_t is None:
+                if np.linalg.eigvalsh(P[i, :3, :3])[-1] <= SURE_POSITION_SIGMA_M**2:
+                    m.sure_t = float(t[i])
         if launched_with:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.launched_with is None and launched_with.get(k) not in (None, k):
@@ -899,7 +910,9 @@ class Assessor:
         while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
             passages.pop(0)
         if m.launch_fitted:
-            passages = [p for p in passages if p.predicted]
+            passages = [
+                p for p in passages if p.predicted or _sure_seen(m, p, ts, pred, codes).size
+            ]
         a.overflown = self._claimed(a, m, passages, ts, lats, lons, codes, pred, rad)
 
     def _claimed(self, a: Assessment, m: TrackMemory, passages, ts, lats, lons, codes, pred, rad):
@@ -925,8 +938,12 @@ class Assessor:
         for p in passages:
             on = np.flatnonzero((ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code))
             if m.launch_fitted:
-                # Its ground points are no evidence (``update``'s ``launches``): the
-                # passage's predicted part is weighed as any prediction is.
+                # Its ground points are no evidence (``update``'s ``launches``) until its
+                # position is known (``sure_t``): before, the passage's predicted part is
+                # weighed as any prediction is.
+                if _sure_seen(m, p, ts, pred, codes).size:
+                    seen.append(p)
+                    continue
                 on = on[pred[on]]
                 if on.size == 0:
                     continue
@@ -1196,6 +1213,16 @@ def _launch_key(lat: float, lon: float, cov: np.ndarray | None) -> bytes:
 def _memo(memo: tuple | None, key: bytes, compute) -> tuple:
     """``(key, answer)``: ``memo`` if it holds ``key``'s answer, else ``compute()``'s."""
     return memo if memo is not None and memo[0] == key else (key, compute())
+
+
+def _sure_seen(m: TrackMemory, p, ts, pred, codes) -> np.ndarray:
+    """The ground points of passage ``p`` that a track with a fitted launch saw since its
+    position was known (``TrackMemory.sure_t``): those that claim the passage as seen."""
+    if m.sure_t is None:
+        return np.zeros(0, dtype=np.int64)
+    ts, pred, codes = np.asarray(ts), np.asarray(pred), np.asarray(codes, dtype=object)
+    on = (ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code)
+    return np.flatnonzero(on & ~pred & (ts >= m.sure_t))
 
 
 def _keep_finite(old: LaunchEstimate | None, new: LaunchEstimate) -> LaunchEstimate:
