@@ -32,6 +32,7 @@ message. Other partners' pre-launch notifications (``LaunchNotice``) it receives
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -111,8 +112,12 @@ class PartnerNode:
         self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
         # Its own radars' declared fields of view (``lookout.tracking.coverage``): its tracker
-        # judges a track they look at and do not see.
-        self.tracker = Tracker(tracker_config, keep_updates=False, coverage=coverage)
+        # judges a track they look at and do not see. No track from one satellite alone
+        # (``tracking.mono``): its fitted launch is the track's only trustworthy part and a
+        # local track carries no launch over the exchange, while its states, tens of km off
+        # along the line of sight, would; the fusion's tracker starts it from the detections.
+        config = dataclasses.replace(tracker_config or TrackerConfig(), mono_initiation=False)
+        self.tracker = Tracker(config, keep_updates=False, coverage=coverage)
         self.report_period_s = report_period_s
         self.heartbeat_s = heartbeat_s
         self.view = PictureView()

@@ -1291,3 +1291,32 @@ def test_a_reentry_vehicle_unseen_since_its_last_prediction_keeps_it(truth):
                           np.zeros(1), last_seen=[t_air])[0]  # fmt: skip
     on = fresh.update(t_low, ["0"], x_on, P_on, np.zeros(1), last_seen=[t_air])[0]
     assert on.impact_time != in_air.impact_time
+
+
+@pytest.mark.parametrize(("fitted_launch", "sigma_m"), [(False, 30e3), (True, 30e3), (True, 300.0)])
+def test_a_one_satellite_tracks_ground_points_claim_no_land(truth, fitted_launch, sigma_m):
+    """A track started from one satellite alone (``lookout.tracking.mono``) is known along the
+    satellite's line of sight only to tens of kilometres: its ground points, put over a
+    neighbour's land by that error alone, are no evidence of an overflight. The IRBM over
+    Japan, its states 30 km and 1 km/s uncertain: taken as seen, its ground points over Japan
+    claim it; with its launch fitted by its tracker (``Assessor.update``'s ``launches``), the
+    launch point is the fit's and no land is claimed from the ground points, until a sensor
+    fixes its position (a radar's 300 m: ``SURE_POSITION_SIGMA_M``)."""
+    from types import SimpleNamespace
+
+    from lookout.assess.launch_point import fitted
+
+    la, tr = truth["irbm-over-japan"]
+    fit = SimpleNamespace(lat=la.site_lat, lon=la.site_lon, cov_en=np.eye(2) * 4e6,
+                          t_launch=tr.t_start, t_sigma=5.0)  # fmt: skip
+    launches = fitted({"m1": fit}) if fitted_launch else None
+    P = np.diag([sigma_m**2] * 3 + [(sigma_m / 30.0) ** 2] * 3)
+    a = Assessor()
+    seen = set()
+    for t in np.arange(_burnout(tr) + 10.0, tr.t_end - 60.0, 5.0):
+        (out,) = a.update(float(t), ["m1"], tr.state_at(t)[None], P[None], np.array([0.0]),
+                          launches=launches)  # fmt: skip
+        seen |= {o.code for o in out.overflown if not o.predicted}
+    assert ("JP" in seen) == (not fitted_launch or sigma_m < 10e3)
+    if fitted_launch:
+        assert out.launch_lat == pytest.approx(la.site_lat)

@@ -80,6 +80,11 @@ COAST_CONFIDENCE = 0.95
 ORBIT_CONFIDENCE = 0.95
 #: A track never seen boosting refines its launch point over its first minute (s).
 COAST_LAUNCH_WINDOW_S = 60.0
+#: A track started from one satellite alone (``Assessor.update``'s ``launches``) has its
+#: ground points taken as seen from when its position's largest sigma is within this (m):
+#: the 10 km at which the scores tell a track on its object from one off it. Before, tens of
+#: km along the line of sight, they put it over a neighbour's land by their error alone.
+SURE_POSITION_SIGMA_M = 10e3
 #: How many of a track's earliest boost states are kept for its launch point.
 LAUNCH_STATES = 5
 #: Sampling (s) of the predicted ground track for overflights.
@@ -331,6 +336,10 @@ class TrackMemory:
     coast_latest: tuple[float, np.ndarray, np.ndarray] | None = None
     launch: LaunchEstimate | None = None
     launch_stale: bool = True
+    #: Its launch was fitted by its tracker (``Assessor.update``'s ``launches``), and when its
+    #: position was first known to ``SURE_POSITION_SIGMA_M`` (None: not yet).
+    launch_fitted: bool = False
+    sure_t: float | None = None
     seen_boost: bool = False
     burnout_time: float | None = None
     burnout_energy: float | None = None
@@ -419,6 +428,7 @@ class Assessor:
         stage_probs: Mapping[str, float] | None = None,
         last_seen: Sequence[float | None] | np.ndarray | None = None,
         launched_with: Mapping[str, str] | None = None,
+        launches: Mapping[str, LaunchEstimate] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -444,7 +454,13 @@ class Assessor:
         saw separating from another (``LaunchEvents.launched_with``: born next to it, which
         the tracker did not see) to the id of that track; it takes that track's launch point
         as a tracker's child does (``_launch_of``), but is otherwise assessed as the newborn
-        track it is (a young track's boost hypothesis is its own)."""
+        track it is (a young track's boost hypothesis is its own).
+        ``launches``: a track's launch point and time fitted by its tracker from its boost
+        (a one-satellite track, ``lookout.tracking.mono``: a launch from the ground fitted to
+        its lines of sight), taken as its own rather than flown back from its states; such a
+        track's states are known along its satellite's line of sight only to tens of
+        kilometres, so its ground points claim no territory as seen overflown (its predicted
+        passages are weighed by their probability, as any track's)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -462,6 +478,16 @@ class Assessor:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.parent is None and parents.get(k) not in (None, k):
                     m.parent = parents[k]
+        if launches:
+            for k, m in zip(track_ids, mems, strict=True):
+                if k in launches:
+                    m.launch = launches[k]
+                    m.launch_fitted = True
+                    m.launch_stale = False
+        for i, m in enumerate(mems):
+            if m.launch_fitted and m.sure_t is None:
+                if np.linalg.eigvalsh(P[i, :3, :3])[-1] <= SURE_POSITION_SIGMA_M**2:
+                    m.sure_t = float(t[i])
         if launched_with:
             for k, m in zip(track_ids, mems, strict=True):
                 if m.launched_with is None and launched_with.get(k) not in (None, k):
@@ -647,7 +673,7 @@ class Assessor:
         # separation at 415 s, flown back 355 km from the site (a phantom launch, and a false
         # overflight of the launching state's neighbour).
         child = [m for m in mems if _elder(m) is not None]
-        mems = [m for m in mems if _elder(m) is None]
+        mems = [m for m in mems if _elder(m) is None and not m.launch_fitted]
         stale = [m for m in mems if m.launch_stale]
         boosted = [m for m in stale if m.boost_states]
         if boosted:
@@ -883,6 +909,10 @@ class Assessor:
         # only the launch point's error puts under its first point.
         while passages and (passages[0].t_enter <= ts[0] or passages[0].code == a.launch_territory):
             passages.pop(0)
+        if m.launch_fitted:
+            passages = [
+                p for p in passages if p.predicted or _sure_seen(m, p, ts, pred, codes).size
+            ]
         a.overflown = self._claimed(a, m, passages, ts, lats, lons, codes, pred, rad)
 
     def _claimed(self, a: Assessment, m: TrackMemory, passages, ts, lats, lons, codes, pred, rad):
@@ -907,7 +937,17 @@ class Assessor:
         seen, running, prob = [], [], {}
         for p in passages:
             on = np.flatnonzero((ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code))
-            if not pred[on].all():
+            if m.launch_fitted:
+                # Its ground points are no evidence (``update``'s ``launches``) until its
+                # position is known (``sure_t``): before, the passage's predicted part is
+                # weighed as any prediction is.
+                if _sure_seen(m, p, ts, pred, codes).size:
+                    seen.append(p)
+                    continue
+                on = on[pred[on]]
+                if on.size == 0:
+                    continue
+            elif not pred[on].all():
                 seen.append(p)
                 continue
             if p.code not in prob:
@@ -1173,6 +1213,16 @@ def _launch_key(lat: float, lon: float, cov: np.ndarray | None) -> bytes:
 def _memo(memo: tuple | None, key: bytes, compute) -> tuple:
     """``(key, answer)``: ``memo`` if it holds ``key``'s answer, else ``compute()``'s."""
     return memo if memo is not None and memo[0] == key else (key, compute())
+
+
+def _sure_seen(m: TrackMemory, p, ts, pred, codes) -> np.ndarray:
+    """The ground points of passage ``p`` that a track with a fitted launch saw since its
+    position was known (``TrackMemory.sure_t``): those that claim the passage as seen."""
+    if m.sure_t is None:
+        return np.zeros(0, dtype=np.int64)
+    ts, pred, codes = np.asarray(ts), np.asarray(pred), np.asarray(codes, dtype=object)
+    on = (ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code)
+    return np.flatnonzero(on & ~pred & (ts >= m.sure_t))
 
 
 def _keep_finite(old: LaunchEstimate | None, new: LaunchEstimate) -> LaunchEstimate:

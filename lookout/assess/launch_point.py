@@ -98,6 +98,24 @@ class LaunchEstimate:
     method: str
 
 
+def fitted(fits) -> dict[str, LaunchEstimate]:
+    """Launch estimates (method "boost") of the launches a tracker fitted to its tracks' boosts
+    (``lookout.tracking.mono.MonoFit`` by track id: ``lat``, ``lon`` rad, ``cov_en`` m²,
+    ``t_launch`` s, ``t_sigma`` s), by the track id as a string (``Assessor.update``'s
+    ``launches``)."""
+    return {
+        str(k): LaunchEstimate(
+            np.array([f.lat]),
+            np.array([f.lon]),
+            np.asarray(f.cov_en)[None],
+            np.array([f.t_launch]),
+            np.array([f.t_sigma]),
+            "boost",
+        )  # fmt: skip
+        for k, f in fits.items()
+    }
+
+
 def _enu_offsets(lat0, lon0, lat, lon):
     dist, az = geodesic_inverse(
         np.broadcast_to(lat0, lat.shape).ravel(),

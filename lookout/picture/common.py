@@ -53,6 +53,7 @@ from lookout import messages as m
 from lookout.assess import Assessor, assessment_message
 from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
+from lookout.assess.launch_point import fitted
 from lookout.assess.notices import Announcement
 from lookout.assess.schedule import LookSchedule
 from lookout.picture.fusion import FusedTrack, PictureFusion
@@ -197,6 +198,7 @@ class CommonPicture:
                 np.array([f.P for f in tracks]),
                 np.array([f.boost_prob for f in tracks]),
             )
+            mono = self.fusion.tracker.mono_launches
             options = {
                 # A launch's spent stages and debris fall as they are, with no lift to carry
                 # them on (their type as the launch event settled it at the last instant).
@@ -218,6 +220,10 @@ class CommonPicture:
                 # A piece its launch event saw separating from a member (born next to it, which
                 # fusion did not see) shows that member's launch point, not one of its own.
                 "launched_with": self.events.launched_with(*args),
+                # A track started from one satellite alone: its tracker's fitted launch.
+                "launches": fitted(
+                    {f.system_track_id: mono[f.tracker_id] for f in tracks if f.tracker_id in mono}
+                ),
             }
             if self.assess_in_background and self.assess_worker == "process":
                 try:

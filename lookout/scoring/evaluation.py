@@ -33,6 +33,7 @@ from lookout.assess.assessment import BOOST_THRESHOLD
 from lookout.assess.energy import orbits
 from lookout.assess.events import LaunchEvents, flight_event
 from lookout.assess.footprint import LIFT_CEILING_M, hold_altitudes, reach_impacts
+from lookout.assess.launch_point import fitted
 from lookout.assess.manoeuvre import CAPABLE_MAX_ALT_M, merge_types
 from lookout.assess.territory import territories
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
@@ -200,6 +201,7 @@ def assess_reports(
     position = {int(r): k for k, r in enumerate(chosen)}
     instants = np.unique(rep.t[chosen])
     parents = {str(k): str(p) for k, p in output.parents.items()}
+    launches = fitted(getattr(output, "launches", {}))
     out: list[Assessment] = []
     for k, t in enumerate(instants):
         rows = chosen[rep.t[chosen] == t]
@@ -211,7 +213,7 @@ def assess_reports(
         now = assessor.update(
             float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
             parents=parents, stages=tumbling, stage_probs=odds, launched_with=with_,
-            last_seen=seen[[position[int(r)] for r in rows]],
+            last_seen=seen[[position[int(r)] for r in rows]], launches=launches,
         )  # fmt: skip
         events.update(float(t), now)
         out += now

@@ -253,6 +253,9 @@ class TrackerConfig:
     ir_pair_max_dt_s: float = 1.0
     #: Fastest plume expected (m/s), for the triangulation gate across that time difference.
     ir_max_speed_mps: float = 5000.0
+    #: Start tracks from one infrared satellite's lines of sight alone, fitted by a launch
+    #: from the ground (``lookout.tracking.mono``).
+    mono_initiation: bool = True
     #: Largest integration step of the motion model in vacuum (s).
     max_step_s: float = 60.0
     #: Most RK4 steps of one prediction (``motion.propagate``; past them, drag too stiff for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -72,10 +73,14 @@ class TrackerOutput:
     """What ``track`` returns: ``updates`` (one row per detection assigned to a track, the state
     after the update), ``reports`` (every confirmed track predicted to each report instant), the
     number of detections and the wall time (s) spent in the tracker; ``parents``: each track
-    started next to another (a piece seen separating from it) to that track's id."""
+    started next to another (a piece seen separating from it) to that track's id;
+    ``launches``: see below."""
 
     updates: TrackLog
     reports: TrackLog
     n_detections: int
     wall_s: float
     parents: dict[int, int] = field(default_factory=dict)
+    #: Each track started from one satellite's lines of sight alone to its fitted launch
+    #: (``mono.MonoFit``: launch point, time and their uncertainty).
+    launches: dict[int, Any] = field(default_factory=dict)

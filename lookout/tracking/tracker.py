@@ -122,6 +122,7 @@ from lookout.tracking.mixing import (
     transition,
     young_boost,
 )
+from lookout.tracking.mono import MonoSightings
 from lookout.tracking.motion import (
     NX,
     along_noise,
@@ -199,6 +200,10 @@ class Tracker:
         self.associator = Associator(cfg, tracks, self.formations, self._clutter)
         self.infrared = InfraredSensors(tracks)
         self.lines_of_sight = LinesOfSight(cfg)
+        self.mono = MonoSightings(cfg.ir_max_speed_mps) if cfg.mono_initiation else None
+        #: Tracks started from one satellite's lines of sight alone (``mono``): track id ->
+        #: the fit's launch estimate (``mono.MonoFit``).
+        self.mono_launches: dict[int, object] = {}
         self.looks = RadarLooks(cfg, tracks, self.coverage)
         self.associator.looks = self.looks
         self.wakes = Wakes(cfg, tracks)
@@ -671,6 +676,10 @@ class Tracker:
             self.formations.forget_deleted()
             if not self.keep_updates:
                 self._forget_parents()
+                if self.mono_launches:
+                    live = set(tracks.ids[: tracks.n].tolist())
+                    for k in [k for k in self.mono_launches if k not in live]:
+                        del self.mono_launches[k]
         sel = np.flatnonzero(tracks.confirmed[: tracks.n])
         if sel.size == 0:
             self._last_prediction = None
@@ -821,6 +830,11 @@ class Tracker:
         tracks = self.tracks
         code = self.infrared.code(scan.sensor)
         crossings = self.lines_of_sight.pair(scan, free, code)
+        if self.mono is not None:
+            lone = free
+            if crossings is not None:
+                lone = free[~np.isin(scan.index[free], crossings[2])]
+            self._initiate_mono(scan, lone, code)
         if crossings is None:
             return
         pos, P_pos, cur, buf = crossings
@@ -834,6 +848,38 @@ class Tracker:
         tracks.ir_sensor[born] = code
         self._log_new(scan.t, ids, xm, Pm, mu, cur)
         self._log_new(scan.t, ids, xm, Pm, mu, buf)
+
+    def _initiate_mono(self, scan: Scan, lone: np.ndarray, code: int) -> None:
+        """Start tracks from the chains of this satellite's lines of sight that no other's
+        crossed (``lone``) once a launch from the ground fits them (``mono.MonoSightings``):
+        confirmed at once (the fit is their evidence and their third dimension), thrusting
+        since the fitted launch time."""
+        cfg = self.config
+        tracks = self.tracks
+        fits = self.mono.add(
+            scan.t, code, scan.s, scan.los[lone], np.sqrt(scan.R[lone, 1, 1]), scan.index[lone]
+        )
+        for fit, det in fits:
+            P6 = fit.P
+            xm, Pm, mu = infrared_priors(fit.x[None, :3], P6[None, :3, :3], cfg)
+            xm[:, :, 3:6] = fit.x[3:6]
+            Pm[:, :, :6, :6] = P6
+            xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
+                xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
+            )
+            llr = max(cfg.confirm_llr, cfg.ir_pair_llr)
+            ids = self._add(
+                xm, Pm, mu, scan.t, int(det.size), llr, self._tentative_timeout(scan.sensor)
+            )
+            row = tracks.n - 1
+            tracks.fixes[row] = 2
+            tracks.confirmed[row] = True
+            tracks.ir_t[row] = scan.t
+            tracks.ir_sensor[row] = code
+            tracks.thrust_t0[row] = min(fit.t_launch, scan.t)
+            self.mono_launches[int(ids[0])] = fit
+            self._log_new(scan.t, np.repeat(ids, det.size), np.repeat(xm, det.size, 0),
+                          np.repeat(Pm, det.size, 0), np.repeat(mu, det.size, 0), det)  # fmt: skip
 
     def _log_new(self, t, ids, xm, Pm, mu, det_index) -> None:
         tracks = self.tracks
@@ -904,4 +950,5 @@ def track(
         n_detections=len(detections),
         wall_s=time.perf_counter() - wall0,
         parents=dict(tracker.parent_of),
+        launches=dict(tracker.mono_launches),
     )

@@ -1,0 +1,335 @@
+"""Tracks started from one infrared satellite alone (``MonoSightings``).
+
+A plume that one satellite sees and no other (nor any radar) has no crossing of lines of sight
+(``initiation.LinesOfSight``): each line of sight fixes two of its three coordinates. The third
+is fixed by what a launch is: a rocket rising from rest at the ground, flying a boost that some
+vehicle of the catalogue can fly. The unpaired lines of sight of each satellite are chained
+frame to frame (``MonoSightings.add``); a chain swept for ``MONO_MIN_SPAN_S`` is fitted by
+every boost of the catalogue (``boost_profiles.csv``: each vehicle over pitch-overs from lofted
+to depressed, flown by ``lookout.app.boost_profiles``), each placed by its launch point on the
+ellipsoid, its launch time and its azimuth (``fit_launch``, Levenberg-Marquardt on the lines of
+sight's angular residuals). The fits are weighed by their likelihoods (every boost a priori
+as likely); the best must pass a chi-square test, and the weighed launch points must agree
+within ``MONO_LAUNCH_MAX_M`` (95 %), or nothing is started (yet). The track's prior is the
+weighed boosts' state at the last line of sight, its covariance their spread plus each fit's
+own: large along the line of sight, as one satellite's geometry leaves it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
+
+from lookout.geodesy import ecef_to_geodetic, enu_basis, geodetic_to_ecef
+
+PROFILE_TABLE = Path(__file__).with_name("boost_profiles.csv")
+PROFILE_COLUMNS = ("vehicle", "kick_deg", "tau_s", "east_m", "north_m", "up_m")
+#: Time step of the table's boosts (s).
+PROFILE_STEP_S = 2.0
+
+#: A chain of one satellite's lines of sight is fitted once it spans this long (s) with at
+#: least ``MONO_MIN_LOS`` lines: half a minute of a burn sweeps the plume far enough across the
+#: focal plane for its climb to tell its range.
+MONO_MIN_SPAN_S = 30.0
+MONO_MIN_LOS = 15
+#: A chain that failed its fit is tried again this much later (s), with its new lines of sight,
+#: up to ``MONO_FIT_MAX_SPAN_S``.
+MONO_RETRY_S = 15.0
+#: The first minute of a chain is what is fitted (at 30, 45 and 60 s), its state given then:
+#: the boosts' first minute from the ground is what tells a launch, and a longer span lets one
+#: boost of the grid take all the weight, its miss of a flight between the grid's pitch-overs
+#: then unaccounted for (measured on the cases' one-satellite fits: at 60 s every launch point
+#: within its 95 % ellipse; at 70-75 s, an IRBM's 4.2 km off with a 1.2 km ellipse), and a
+#: state flown on past the fit by its boosts is off by their stagings (NEES 1,500-2,300 on 6
+#: degrees of freedom at 94 and 364 s). A chain no boost fits by then is none's.
+MONO_FIT_MAX_SPAN_S = 60.0
+#: A chain not extended for this long (s) is dropped: its plume is out or taken by a track.
+MONO_CHAIN_GAP_S = 10.0
+#: Lines of sight used in one fit (evenly spaced through the chain), for its cost.
+MONO_FIT_LOS = 40
+#: What the table's boosts miss of a flight between the pitch-overs flown (m, per axis across
+#: the line of sight): measured on world61 #02's IRBM, its best boost's residuals were within
+#: the focal plane's noise with this added, chi-square 101 for 130 degrees of freedom.
+MODEL_SIGMA_M = 500.0
+#: ... and of its velocity (m/s per axis), added to the prior's covariance.
+MODEL_SIGMA_MPS = 50.0
+#: ... and of the launch point (m per axis) and time (s), added to theirs: half the difference
+#: between the launch points of neighbouring pitch-overs fitted to one chain (2-6 km, 2-10 s
+#: on the cases' IRBMs).
+MODEL_LAUNCH_SIGMA_M = 3e3
+MODEL_LAUNCH_SIGMA_S = 3.0
+#: A chain whose best fit's chi-square exceeds this quantile is no catalogue boost from the
+#: ground seen by this satellite: nothing is started from it.
+MONO_FIT_QUANTILE = 0.999
+#: The weighed launch points' 95 % ellipse must be within this (m, semi-major axis) for a track
+#: to start: the 50 km within which a launch point is the launch (``lookout.scoring.claims``).
+MONO_LAUNCH_MAX_M = 50e3
+#: 95 % of a 2-D Gaussian (chi-square, two degrees of freedom).
+CHI2_2D_95 = 5.991464547107979
+
+_R_EARTH = 6371e3
+_STARTS_AZ = np.radians([0.0, 90.0, 180.0, 270.0])
+_STARTS_DT = np.array([20.0, 60.0, 150.0])
+_STEP = np.array([10.0, 10.0, 0.01, 1e-5])  # finite differences: e, n (m), t0 (s), az (rad)
+
+
+@lru_cache(maxsize=1)
+def profiles() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The shipped boosts: vehicle names (K,), pitch-overs (K,) deg, and positions (K, T, 3)
+    m (east, north, up of the site, fired north) every ``PROFILE_STEP_S`` from lift-off, NaN
+    past each one's burn."""
+    with open(PROFILE_TABLE, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    keys: dict[tuple[str, float], list] = {}
+    for r in rows:
+        keys.setdefault((r["vehicle"], float(r["kick_deg"])), []).append(
+            (float(r["tau_s"]), float(r["east_m"]), float(r["north_m"]), float(r["up_m"]))
+        )
+    n_t = max(round(max(v[0] for v in vals) / PROFILE_STEP_S) + 1 for vals in keys.values())
+    enu = np.full((len(keys), n_t + 1, 3), np.nan)
+    for k, vals in enumerate(keys.values()):
+        a = np.array(vals)
+        enu[k, np.round(a[:, 0] / PROFILE_STEP_S).astype(int)] = a[:, 1:]
+    names = np.array([k[0] for k in keys])
+    kicks = np.array([k[1] for k in keys])
+    return names, kicks, enu
+
+
+@dataclass
+class MonoFit:
+    """A chain's fit (``fit_launch``): the launch point (rad) and its (east, north) covariance
+    (m²), the launch time (s) and its sigma, the state (6,) at ``t`` (the last line of sight)
+    and its covariance (6, 6), the best fit's chi-square and its degrees of freedom, and
+    whether it passed (``MONO_FIT_QUANTILE``, ``MONO_LAUNCH_MAX_M``)."""
+
+    lat: float
+    lon: float
+    cov_en: np.ndarray
+    t_launch: float
+    t_sigma: float
+    t: float
+    x: np.ndarray
+    P: np.ndarray
+    chi2: float
+    dof: int
+    ok: bool
+
+
+def _ground_point(s: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Where the ray from ``s`` along ``u`` (unit) meets the WGS84 ellipsoid (ECEF m); its
+    closest approach if it misses."""
+    a2, b2 = 6378137.0**2, 6356752.314245179**2
+    w = np.array([1.0 / a2, 1.0 / a2, 1.0 / b2])
+    qa = np.sum(w * u * u)
+    qb = 2.0 * np.sum(w * s * u)
+    qc = np.sum(w * s * s) - 1.0
+    disc = qb * qb - 4.0 * qa * qc
+    lam = (-qb - math.sqrt(disc)) / (2.0 * qa) if disc >= 0 else -qb / (2.0 * qa)
+    return s + lam * u
+
+
+def _model(th, k, t, enu, g_lat, g_lon):
+    """ECEF positions (M, N, 3) at times ``t`` (N,) of boosts ``k`` (M,) placed by ``th`` (M, 4):
+    launch point (east, north m from ``g_lat, g_lon``), launch time (s), azimuth (rad); and
+    where the boost is not flying then (before lift-off, past its burn)."""
+    lat = g_lat + th[:, 1] / _R_EARTH
+    lon = g_lon + th[:, 0] / (_R_EARTH * math.cos(g_lat))
+    site = geodetic_to_ecef(lat, lon, 0.0)
+    basis = enu_basis(lat, lon)
+    tau = (t[None] - th[:, 2:3]) / PROFILE_STEP_S
+    n_t = enu.shape[1]
+    i0 = np.clip(np.floor(tau).astype(np.int64), 0, n_t - 2)
+    f = np.clip(tau - i0, 0.0, 1.0)[..., None]
+    pr = enu[k]
+    p0 = np.take_along_axis(pr, i0[..., None], axis=1)
+    p1 = np.take_along_axis(pr, (i0 + 1)[..., None], axis=1)
+    loc = p0 + f * (p1 - p0)
+    ca, sa = np.cos(th[:, 3:4]), np.sin(th[:, 3:4])
+    east = loc[..., 0] * ca + loc[..., 1] * sa
+    north = -loc[..., 0] * sa + loc[..., 1] * ca
+    loc = np.stack([east, north, loc[..., 2]], axis=-1)
+    bad = (tau < 0.0) | ~np.isfinite(loc).all(axis=-1)
+    loc = np.nan_to_num(loc)
+    return site[:, None] + np.einsum("mnj,mji->mni", loc, basis), bad
+
+
+def fit_launch(t, s, u, sig, t_state: float | None = None) -> MonoFit:
+    """Fit the catalogue's boosts to one satellite's lines of sight of one plume: times ``t``
+    (N,) s, satellite positions ``s`` (N, 3) and unit lines of sight ``u`` (N, 3) ECEF, their
+    angular sigma ``sig`` (N,) rad; the state is given at ``t_state`` (default: the last line
+    of sight)."""
+    names, kicks, enu = profiles()
+    t_state = float(t[-1]) if t_state is None else float(t_state)
+    n = t.size
+    if n > MONO_FIT_LOS:
+        pick = np.unique(np.round(np.linspace(0, n - 1, MONO_FIT_LOS)).astype(int))
+        t, s, u, sig = t[pick], s[pick], u[pick], sig[pick]
+        n = t.size
+    # Two axes across each line of sight.
+    ax = np.cross(u, [0.0, 0.0, 1.0])
+    ax /= np.linalg.norm(ax, axis=1, keepdims=True)
+    bx = np.cross(u, ax)
+    g = _ground_point(s[0], u[0])
+    rng = np.linalg.norm(g - s[0])
+    sig_eff = np.sqrt(sig**2 + (MODEL_SIGMA_M / rng) ** 2)
+    glat, glon, _ = ecef_to_geodetic(g[None])
+    glat, glon = float(glat[0]), float(glon[0])
+
+    def resid(th, k):
+        p, bad = _model(th, k, t, enu, glat, glon)
+        d = p - s[None]
+        d /= np.linalg.norm(d, axis=-1, keepdims=True)
+        r = np.concatenate([(d * ax).sum(-1) / sig_eff, (d * bx).sum(-1) / sig_eff], axis=-1)
+        r[np.concatenate([bad, bad], axis=-1)] = 1e3
+        return r
+
+    n_k = enu.shape[0]
+    kk, aa, dd = np.meshgrid(np.arange(n_k), _STARTS_AZ, _STARTS_DT, indexing="ij")
+    kk = kk.ravel()
+    th = np.stack([np.zeros(kk.size), np.zeros(kk.size), t[0] - dd.ravel(), aa.ravel()], axis=-1)
+    th, kk, cost = _lm(resid, th, kk, 8)
+    # Keep each boost's best start, and only the boosts that may still fit.
+    best = np.full(n_k, -1)
+    for i in np.argsort(cost)[::-1]:
+        best[kk[i]] = i
+    best = best[best >= 0]
+    best = best[cost[best] <= cost[best].min() + 200.0]
+    th, kk, cost = _lm(resid, th[best], kk[best], 30)
+    dof = 2 * n - 4
+    c_min = float(cost.min())
+    # Each boost's fit: its parameters' covariance from the Jacobian at the optimum.
+    w = np.exp(-0.5 * (cost - c_min))
+    keep = w > 1e-6
+    th, kk, cost, w = th[keep], kk[keep], cost[keep], w[keep] / w[keep].sum()
+    r0 = resid(th, kk)
+    jac = np.stack([(resid(th + _STEP * np.eye(4)[j], kk) - r0) / _STEP[j] for j in range(4)], -1)
+    info = np.einsum("mni,mnj->mij", jac, jac)
+    cov_th = np.linalg.pinv(info)
+    # The state at the last line of sight, and its derivatives in the parameters.
+    t_end = np.array([t_state - 0.5, t_state + 0.5])
+
+    def state(thq):
+        p, bad = _model(thq, kk, t_end, enu, glat, glon)
+        # A fit ending at its boost's burnout: the velocity of the last second flown.
+        return np.concatenate([p.mean(axis=1), p[:, 1] - p[:, 0]], axis=-1)
+
+    x = state(th)
+    dx = np.stack([(state(th + _STEP * np.eye(4)[j]) - x) / _STEP[j] for j in range(4)], -1)
+    P = dx @ cov_th @ dx.transpose(0, 2, 1)
+    P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
+    P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
+    xm = w @ x
+    d = x - xm
+    Pm = np.einsum("m,mij->ij", w, P + d[:, :, None] * d[:, None, :])
+    # The launch point: (east, north) from the ground point and the launch time.
+    en = th[:, :2]
+    enm = w @ en
+    de = en - enm
+    cov_en = np.einsum("m,mij->ij", w, cov_th[:, :2, :2] + de[:, :, None] * de[:, None, :])
+    cov_en += np.eye(2) * MODEL_LAUNCH_SIGMA_M**2
+    t0 = float(w @ th[:, 2])
+    t_var = float(w @ (cov_th[:, 2, 2] + (th[:, 2] - t0) ** 2)) + MODEL_LAUNCH_SIGMA_S**2
+    lat = glat + enm[1] / _R_EARTH
+    lon = glon + enm[0] / (_R_EARTH * math.cos(glat))
+    semi = math.sqrt(CHI2_2D_95 * max(np.linalg.eigvalsh(cov_en).max(), 0.0))
+    ok = c_min <= chi2.ppf(MONO_FIT_QUANTILE, dof) and semi <= MONO_LAUNCH_MAX_M
+    return MonoFit(
+        lat=lat, lon=lon, cov_en=cov_en, t_launch=t0,
+        t_sigma=math.sqrt(t_var), t=t_state, x=xm, P=0.5 * (Pm + Pm.T),
+        chi2=c_min, dof=dof, ok=bool(ok),
+    )  # fmt: skip
+
+
+def _lm(resid, th, kk, iters: int):
+    """Levenberg-Marquardt on the 4 parameters of many fits at once: ``iters`` steps from
+    ``th`` (M, 4) of boosts ``kk``; returns the parameters, the boosts and the costs
+    (chi-square)."""
+    r = resid(th, kk)
+    cost = (r**2).sum(-1)
+    lam = np.full(kk.size, 1e-2)
+    eye = np.eye(4)
+    for _ in range(iters):
+        jac = np.stack([(resid(th + _STEP * eye[j], kk) - r) / _STEP[j] for j in range(4)], -1)
+        H = np.einsum("mni,mnj->mij", jac, jac)
+        grad = np.einsum("mni,mn->mi", jac, r)
+        damp = lam[:, None, None] * (H * eye) + eye * 1e-12
+        step = -np.linalg.solve(H + damp, grad[..., None])[..., 0]
+        th_n = th + step
+        r_n = resid(th_n, kk)
+        c_n = (r_n**2).sum(-1)
+        better = c_n < cost
+        th[better], r[better], cost[better] = th_n[better], r_n[better], c_n[better]
+        lam = np.where(better, lam * 0.3, lam * 10.0)
+    return th, kk, cost
+
+
+class MonoSightings:
+    """Each infrared satellite's unpaired lines of sight, chained frame to frame, and the
+    tracks their fits start (``add``)."""
+
+    def __init__(self, max_speed_mps: float) -> None:
+        self.max_speed_mps = max_speed_mps
+        # Per sensor code: chains, each a dict of lists t, s, u, sig, idx and its next fit time.
+        self._chains: dict[int, list[dict]] = {}
+
+    def add(self, t: float, code: int, s: np.ndarray, u: np.ndarray, sig, idx):
+        """Chain the unpaired lines of sight ``u`` (k, 3) of sensor ``code`` at ``t`` (from
+        ``s``, sigmas ``sig`` rad, detection indices ``idx``) onto its chains (nearest first
+        within the angle a plume at ``max_speed_mps`` sweeps), start chains with the others,
+        drop stale chains, and fit those due. Returns the passed fits and each one's detection
+        indices: a list of (``MonoFit``, indices)."""
+        chains = [c for c in self._chains.get(code, []) if t - c["t"][-1] <= MONO_CHAIN_GAP_S]
+        k = u.shape[0]
+        taken = np.zeros(k, dtype=bool)
+        if chains and k:
+            last = np.array([c["u"][-1] for c in chains])
+            dt = np.array([t - c["t"][-1] for c in chains])
+            g = _ground_point(s, u[0])
+            rng = max(np.linalg.norm(g - s) - 2000e3, 1e6)
+            cosang = np.clip(u @ last.T, -1.0, 1.0)
+            ang = np.arccos(cosang)
+            gate = self.max_speed_mps * dt[None] / rng + 5.0 * np.asarray(sig)[:, None]
+            ok = (ang <= gate) & (dt[None] > 0)
+            cost = np.where(ok, ang, 1e3)
+            r, c = linear_sum_assignment(cost)
+            for i, j in zip(r, c, strict=True):
+                if ok[i, j]:
+                    ch = chains[j]
+                    ch["t"].append(t)
+                    ch["s"].append(s)
+                    ch["u"].append(u[i])
+                    ch["sig"].append(float(sig[i]))
+                    ch["idx"].append(int(idx[i]))
+                    taken[i] = True
+        for i in np.flatnonzero(~taken):
+            chains.append({"t": [t], "s": [s], "u": [u[i]], "sig": [float(sig[i])],
+                           "idx": [int(idx[i])], "next": t + MONO_MIN_SPAN_S})  # fmt: skip
+        out = []
+        left = []
+        for ch in chains:
+            if t >= ch["next"] and len(ch["t"]) >= MONO_MIN_LOS and ch["t"][-1] == t:
+                ct = np.array(ch["t"])
+                if t - ct[0] > MONO_FIT_MAX_SPAN_S + 0.5 * MONO_RETRY_S:
+                    # Fitted over its first minute in vain: no launch's. Kept (never fitted
+                    # again) to take its plume's lines of sight, which would start another.
+                    ch["next"] = math.inf
+                    left.append(ch)
+                    continue
+                k = ct <= ct[0] + MONO_FIT_MAX_SPAN_S
+                fit = fit_launch(
+                    ct[k], np.array(ch["s"])[k], np.array(ch["u"])[k], np.array(ch["sig"])[k], t
+                )
+                if fit.ok:
+                    out.append((fit, np.array(ch["idx"], dtype=np.int64)))
+                    continue
+                ch["next"] = t + MONO_RETRY_S
+            left.append(ch)
+        self._chains[code] = left
+        return out

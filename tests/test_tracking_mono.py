@@ -1,0 +1,73 @@
+"""A launch seen by one infrared satellite alone (issue 13, world61 #02: an IRBM seen for 67 s by
+one geostationary satellite, no radar): its lines of sight cross no other's, so no crossing ever
+started a track. Fitted by a boost of the catalogue rising from the ground, they start one, and
+its launch point's ellipse holds the true site; a plume that is not a rocket rising from the
+ground starts nothing."""
+
+from __future__ import annotations
+
+import msgspec
+import numpy as np
+import pytest
+from scenes import IR_GEO, irbm_launch, sense
+
+from lookout.assess import Assessor
+from lookout.assess.launch_point import fitted
+from lookout.flight import fly
+from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
+from lookout.tracking import TrackerConfig, track
+from lookout.tracking.mono import CHI2_2D_95
+
+
+def _one_satellite(seed: int):
+    """The tracking tests' IRBM seen by one geostationary satellite, nothing else: its flight
+    and the detections."""
+    (traj,) = fly([irbm_launch()], debris=False)
+    dets, _ = sense([traj], [IR_GEO], seed=seed)
+    return traj, dets
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_launch_seen_by_one_satellite_gets_a_track_and_its_launch_point(seed):
+    traj, dets = _one_satellite(seed)
+    assert {d.sensor_id for d in dets} == {"ir1"} and len(dets) >= 40
+    # Without the fit, no second satellite, no crossing: nothing in the picture.
+    assert len(track(dets, TrackerConfig(mono_initiation=False)).reports) == 0
+    out = track(dets)
+    ids = np.unique(out.reports.track_id)
+    assert ids.size == 1, ids
+    (fit,) = out.launches.values()
+    # The launch point within its 95 % ellipse of the true site, and under 50 km off (what the
+    # claims count a true launch); the launch time within three sigma.
+    lat0, lon0, _ = ecef_to_geodetic(traj.pos[:1])
+    dist, az = geodesic_inverse(np.array([fit.lat]), np.array([fit.lon]), lat0, lon0)
+    en = np.array([dist[0] * np.sin(az[0]), dist[0] * np.cos(az[0])])
+    assert en @ np.linalg.solve(fit.cov_en, en) <= CHI2_2D_95, (dist, fit.cov_en)
+    assert dist[0] < 50e3
+    assert abs(fit.t_launch - traj.t_start) <= 3.0 * fit.t_sigma, (fit.t_launch, fit.t_sigma)
+    # The track's state holds the flight within its covariance (six degrees of freedom, 99.9 %).
+    first = np.flatnonzero(out.reports.track_id == ids[0])[0]
+    t = out.reports.t[first]
+    err = out.reports.x[first] - traj.state_at(np.array([t]))[0]
+    assert err @ np.linalg.solve(out.reports.P[first], err) <= 22.46
+    # The assessment shows the fitted launch point as the track's.
+    (a,) = Assessor().update(
+        t, [str(ids[0])], out.reports.x[first : first + 1], out.reports.P[first : first + 1],
+        out.reports.boost_prob[first : first + 1], launches=fitted(out.launches),
+    )  # fmt: skip
+    assert a.launch_lat == pytest.approx(fit.lat) and a.launch_lon == pytest.approx(fit.lon)
+    assert a.launch_time == pytest.approx(fit.t_launch)
+
+
+def test_a_plume_coming_down_to_the_ground_starts_nothing():
+    """The same lines of sight played backwards: a plume sinking to the ground, which no boost
+    from the ground flies. Nothing is started from it."""
+    _, dets = _one_satellite(1)
+    t_max = max(d.t_ns for d in dets)
+    t_min = min(d.t_ns for d in dets)
+    back = sorted(
+        (msgspec.structs.replace(d, t_ns=t_max + t_min - d.t_ns) for d in dets),
+        key=lambda d: d.t_ns,
+    )
+    out = track(back)
+    assert len(out.reports) == 0 and not out.launches
