@@ -191,6 +191,45 @@ def test_a_pair_first_seen_parted_stays_two_clean_tracks(seed, contested):
     assert len(set(owner.values())) == 2, owner
 
 
+def test_a_pair_first_seen_parted_keeps_its_pieces_over_its_apogee():
+    """me47 #01's MRBM (Tabriz to the Negev, 419 km apogee at 510 s) and its stage, pushed
+    apart at 3 m/s at burnout (228.5 s), seen by two coarse radars only (1.2-1.7 mrad, ~1.5 km
+    across at their ranges) as twins. Their separation keeps the push's direction in inertial
+    space while their velocity turns 76° by 600 s: ordered along the velocity now, the pair's
+    range from each radar had the wrong sign from its apogee on, and the two tracks took each
+    other's objects for good at 500 s (main at ed9bdd5; me47 #01: 103 duplicate track-s).
+    Ordered by the ballistic transition from the parting (``Formations._order``), each track
+    keeps its piece."""
+    aim = Aim(target_lat_deg=31.13, target_lon_deg=35.0, loft=419.0)
+    trajs = fly([plan(38.08, 46.29, aim, "mrbm-liquid-long", object_id="m1", launch_time=106.0)])
+    coarse = dict(el_min_deg=1.0, sigma_range_m=18.6, sigma_az_mrad=1.24, sigma_el_mrad=1.24)
+    specs = [
+        radar("cy", 34.6, 32.95, 130.0, span_deg=120.0, max_range_km=1200.0, revisit_s=2.0,
+              **{**coarse, "sigma_range_m": 27.6, "sigma_az_mrad": 1.66, "sigma_el_mrad": 1.66}),
+        radar("ship", 32.62, 34.14, 50.0, span_deg=360.0, max_range_km=2000.0, revisit_s=1.0,
+              **coarse),
+    ]  # fmt: skip
+    rng = np.random.default_rng(1)
+    dets, labels = [], []
+    for spec in specs:  # the pair from burnout to 90 s past its apogee
+        d, lab = observe(make_sensor(spec), trajs, 0.0, 600.0, rng)
+        dets += d
+        labels += lab
+    order = sorted(range(len(dets)), key=lambda i: dets[i].t_ns)
+    u = track([dets[i] for i in order]).updates
+    lab = labels_of(u, [labels[i] for i in order])
+    owner = {}
+    for traj in trajs:
+        rows = (lab == traj.object_id) & u.confirmed & (u.t >= 300.0)
+        ids, counts = np.unique(u.track_id[rows], return_counts=True)
+        assert counts.max() / counts.sum() >= 0.9, (traj.object_id, ids, counts)
+        owner[traj.object_id] = int(ids[np.argmax(counts)])
+        # Past the apogee, where the order along the velocity now was wrong throughout.
+        late = rows & (u.t >= 550.0)
+        assert np.mean(u.track_id[late] == owner[traj.object_id]) >= 0.97, traj.object_id
+    assert len(set(owner.values())) == 2, owner
+
+
 def test_separation_moments_of_a_pair_far_below_its_staging_family_are_finite():
     """A pair parted at a thrusting track keeps its push posterior on the staging family's
     scale (``Formations._order``); a row thousands of nats below it underflowed to 0 and gave

@@ -380,8 +380,11 @@ class Formations:
         (log-uniform prior), whose likelihood per pair, ``g ~ N(±δv a, a)`` with
         ``a = Δz' (R_o + R_y)⁻¹ Δz``, is ``cosh(δv g) exp(-δv² a / 2)`` when the order is in
         doubt, ``exp(δv g - δv² a / 2)`` when GNN has ordered them (detections apart; left out,
-        the speed comes out low). The relative state is not the straight line above but the
-        ballistic transition from the younger's birth (``_separation_direction``). A pair born
+        the speed comes out low). Of a pair both coasting above the air (a formation or not:
+        twins too), the relative state is not the straight line above but the ballistic
+        transition from the parting (``_separation_direction``): the push keeps its direction
+        while the velocity turns, 76° in the 370 s from an MRBM's burnout to 90 s past its
+        apogee. A pair born
         next to each other (``parent``), coasting in vacuum, pushed apart slower than
         ``formation_max_speed_mps`` and within ``formation_max_separation_m`` is returned as a
         formation (``update_formation``) in the likelier order, taken as decided: the
@@ -453,9 +456,9 @@ class Formations:
         # Pairs that may be formations (``update_formation``): born one next to the other,
         # coasting above the air, not yet far apart. Others are only ordered, if they share
         # their detections.
-        vac = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]])
-        vac &= self._coasting_in_vacuum(cand[ia[c_]], xbar[ia[c_]])
-        vac &= kin[p_, c_]
+        fall = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]])
+        fall &= self._coasting_in_vacuum(cand[ia[c_]], xbar[ia[c_]])
+        vac = fall & kin[p_, c_]
         if vac.any():
             vac[vac] = self._in_formation_range(cand[ia[c_[vac]]], tau[vac])
         # Pairs parted at the older's thrust (its axis then known) that the tracker no longer
@@ -493,18 +496,27 @@ class Formations:
             staging |= twin_staging
         keep = shared | vac | staging
         if not keep.all():
-            p_, c_, shared, tau, vac, staging, twin_staging, axis_all = (
-                a[keep] for a in (p_, c_, shared, tau, vac, staging, twin_staging, axis_all)
+            p_, c_, shared, tau, vac, fall, staging, twin_staging, axis_all = (
+                a[keep] for a in (p_, c_, shared, tau, vac, fall, staging, twin_staging, axis_all)
             )
             if p_.size == 0:
                 return jb, None
         jc, jp = jb[c_], jb[p_]
-        # Relative motion: the ballistic transition for a formation, else the straight line.
+        # Relative motion: the ballistic transition from the parting for a pair falling freely
+        # (both coasting above the air), else the straight line along the velocity now. Two
+        # bodies pushed apart in vacuum keep their relative velocity, the push's, nearly
+        # fixed in inertial space while their common velocity turns under gravity: taken
+        # along the velocity now, the separation's direction was 76° off by 600 s on an
+        # MRBM parted at burnout 370 s before (me47 #01, apogee at 510 s), the sign of the
+        # pair's range difference wrong from each radar from 485-550 s on, and its twins
+        # took each other's detections from the coarse radars over 480-600 s (issue 13). In
+        # the air, or thrusting, the pieces' relative motion is drag's or thrust's, along
+        # the velocity now.
         xo = xbar[ia[p_]]
         vhat = xo[:, 3:6] / np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True)
         dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
-        if vac.any():
-            dx[vac] = self._separation_direction(cand[ia[c_[vac]]], xo[vac], tau[vac], scan.t)
+        if fall.any():
+            dx[fall] = self._separation_direction(cand[ia[c_[fall]]], xo[fall], tau[fall], scan.t)
         dz = einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
         w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
