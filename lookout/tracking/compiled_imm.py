@@ -261,9 +261,21 @@ def _beyond_envelope(vx, vy, vz):
 
 
 @numba.njit(cache=True)
-def _onset(x, P, dt, prm):
-    """``manoeuvre.onset_probability(split=True)`` of one coast-mode estimate: the onset
-    probability and its part at apogee."""
+def _rate_possible(x, P, prm):
+    """``manoeuvre.rate_onset_possible`` of one coast-mode estimate."""
+    if not _lift_ceiling(x, P, prm) >= prm[P_MIN_LIFT]:
+        return False
+    r = math.sqrt(_dot3(x[0], x[1], x[2], x[0], x[1], x[2]))
+    radial = _dot3(x[0], x[1], x[2], x[3], x[4], x[5])
+    if prm[P_ONSET_CLIMBING] == 0.0 and not radial / r <= prm[P_CLIMB]:
+        return False
+    return not _beyond_envelope(x[3], x[4], x[5])
+
+
+@numba.njit(cache=True)
+def _onset(x, P, dt, prm, rate):
+    """``manoeuvre.onset_probability(split=True)`` of one coast-mode estimate, the onset at
+    the rate only where ``rate``: the onset probability and its part at apogee."""
     d = abs(dt)
     ceiling = _lift_ceiling(x, P, prm)
     p = -math.expm1(-d / prm[P_ONSET_DWELL])
@@ -276,13 +288,9 @@ def _onset(x, P, dt, prm):
     p = p * airframe
     r = math.sqrt(_dot3(x[0], x[1], x[2], x[0], x[1], x[2]))
     radial = _dot3(x[0], x[1], x[2], x[3], x[4], x[5])
-    if prm[P_ONSET_CLIMBING] == 0.0 and not radial / r <= prm[P_CLIMB]:
-        p = 0.0
-    if not ceiling >= prm[P_MIN_LIFT]:
+    if not rate or not _rate_possible(x, P, prm):
         p = 0.0
     beyond = _beyond_envelope(x[3], x[4], x[5])
-    if beyond:
-        p = 0.0
     at_apogee = 0.0
     if prm[P_APOGEE_ONSET] > 0.0:
         # apogee_probability: the climb rate falling through zero within the step.
@@ -341,7 +349,7 @@ def transition(xm, Pm, dt, p_bc, lifting, p_dive, prm):
         d = abs(dt[r])
         p_cb = -math.expm1(-d / prm[P_COAST_DWELL])
         Pi[r, 0, 0], Pi[r, 0, 1] = 1.0 - p_bc[r], p_bc[r]
-        cm, apo = _onset(xm[r, COAST], Pm[r, COAST], dt[r], prm)
+        cm, apo = _onset(xm[r, COAST], Pm[r, COAST], dt[r], prm, lifting[r])
         p_mc = p_dive[r] if lifting[r] else -math.expm1(-d / prm[P_DWELL])
         xman = xm[r, MANOEUVRE]
         if not lifting[r] and _beyond_envelope(xman[3], xman[4], xman[5]):
@@ -510,12 +518,16 @@ def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, p_apo, p_cm, lifting
             _add_lift_prior(xm[r, COAST], Pm[r, COAST], prm, 2.0 * share, P0[r, MANOEUVRE])
         # A manoeuvre mode out of every airframe's envelope and not seen lifting, below the
         # floor: held there, its estimate "lift began since" from the coast mode's prior.
+        # So is one that would begin at the rate, a body not seen lifting (``mixing.mix``).
         xman = xm[r, MANOEUVRE]
         floor = prm[P_FLOOR_PROB]
         if (
             not lifting[r]
-            and _beyond_envelope(xman[3], xman[4], xman[5])
             and c[r, MANOEUVRE] < floor
+            and (
+                _beyond_envelope(xman[3], xman[4], xman[5])
+                or _rate_possible(xm[r, COAST], Pm[r, COAST], prm)
+            )
         ):
             rest = max((c[r, 0] + c[r, 1] + c[r, 2]) - c[r, MANOEUVRE], 1e-300)
             for j in range(NMODE):

@@ -36,7 +36,12 @@ the Mach number, and the onset is weighed by the probability that the body is su
 (``airframe_probability``: a spent stage's drag is above any airframe's with its induced drag).
 
 The mode is entered from coast at ``1 / onset_dwell_s`` per second wherever the ceiling is at
-least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), and with
+least ``min_lift_mps2`` and the object is not climbing (``onset_climbing``), for a track seen
+lifting (``seen_lifting``: after its dive, a lift the catalogue's laws do not re-engage); for
+any other, the catalogue's lift laws engaging at apogee alone, its manoeuvre mode is held
+there at its floor (``floor_prob``), a fresh hypothesis reseeded from the coast mode
+(``mixing.held_at_floor``; issue 13: at the rate srbm-salvo's ballistic reentry vehicles had it
+at 3-9 %, its spread in their covariances, reentry NEES in bounds 0.61 -> 0.74); and with
 probability ``apogee_onset_prob`` (even odds) where the object passes its apogee where the air
 allows ``apogee_min_lift_mps2``:
 the catalogue's lifting bodies engage their lift law there, saturated at what the air allows,
@@ -157,7 +162,8 @@ class ManoeuvreConfig:
     #: Largest white jerk of the lift (m/s³): 2 g built in 10 s.
     jerk_sigma_mps3: float = 2.0
     #: Mean time (s) a coasting object in the air flies before it manoeuvres, and a manoeuvre
-    #: lasts: a pull-up or glide comes once, tens of seconds to minutes after apogee.
+    #: lasts: a pull-up or glide comes once, tens of seconds to minutes after apogee. The onset
+    #: at that rate is for tracks seen lifting only (``mixing.transition``).
     onset_dwell_s: float = 100.0
     dwell_s: float = 300.0
     #: Lift ceiling (m/s²) below which the mode is not entered at the onset rate
@@ -435,24 +441,39 @@ def airframe_probability(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> 
     return ndtr(z)
 
 
+def rate_onset_possible(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray:
+    """Where (N,) coasting states ``x`` (covariances ``P``) could begin to manoeuvre at the
+    rate ``1 / onset_dwell_s``: the air allows ``min_lift_mps2``, the body no longer climbs
+    (``onset_climbing``) and is within some airframe's lifting envelope (``beyond_envelope``)."""
+    ok = lift_ceiling(x, P, cfg) >= cfg.min_lift_mps2
+    if not cfg.onset_climbing:
+        pos, vel = x[:, 0:3], x[:, 3:6]
+        climb = einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
+        ok &= climb <= cfg.climb_mps
+    return ok & ~beyond_envelope(x)
+
+
 def onset_probability(
-    x: np.ndarray, P: np.ndarray, dt: np.ndarray, cfg: ManoeuvreConfig, split: bool = False
+    x: np.ndarray,
+    P: np.ndarray,
+    dt: np.ndarray,
+    cfg: ManoeuvreConfig,
+    split: bool = False,
+    rate: np.ndarray | None = None,
 ):
     """Probability (N,) that a coasting object begins to manoeuvre within ``dt``: none where
     it cannot pull ``min_lift_mps2``; ``apogee_onset_prob`` of the probability that its apogee
-    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs. With
+    falls within ``dt``, and a rate of ``1 / onset_dwell_s`` once it no longer climbs
+    (``rate_onset_possible``), only where ``rate`` (N,, bool; None: everywhere). With
     ``split``, also the part (N,) of it that is an onset at apogee (``mix_onset``)."""
     ceiling = lift_ceiling(x, P, cfg)
     p = -np.expm1(-np.abs(dt) / cfg.onset_dwell_s)
     airframe = airframe_probability(x, P, cfg)
     p = p * airframe
-    if not cfg.onset_climbing:
-        pos, vel = x[:, 0:3], x[:, 3:6]
-        climb = einsum("ij,ij->i", pos, vel) / np.linalg.norm(pos, axis=1)
-        p = np.where(climb <= cfg.climb_mps, p, 0.0)
-    p = np.where(ceiling >= cfg.min_lift_mps2, p, 0.0)
+    p = np.where(rate_onset_possible(x, P, cfg), p, 0.0)
+    if rate is not None:
+        p = np.where(rate, p, 0.0)
     beyond = beyond_envelope(x)
-    p = np.where(beyond, 0.0, p)
     at_apogee = np.zeros_like(p)
     if cfg.apogee_onset_prob > 0.0:
         apogee = apogee_probability(x, P, dt)
@@ -610,6 +631,7 @@ __all__ = [
     "mix_onset",
     "onset_probability",
     "process_noise",
+    "rate_onset_possible",
     "reseed",
     "seen_lifting",
 ]

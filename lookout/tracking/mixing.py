@@ -565,7 +565,11 @@ def transition(
     the onset rate, as any coasting body: the catalogue's lift laws do not re-engage, but with
     that onset (and the reseeding of a negligible manoeuvre mode) kept out, hgv's dive was
     followed by the coast mode alone, 1.5-2 sigma off in position (reentry NEES in bounds
-    0.88 -> 0.85), which the onset hypothesis's spread had covered."""
+    0.88 -> 0.85), which the onset hypothesis's spread had covered. A track not seen lifting
+    has no onset at the rate (the catalogue's lift laws engage at apogee, the onset there
+    covers them): its manoeuvre mode is held at its floor where the rate would have fed it
+    (``held_at_floor``, ``mix``); fed at 1/100 s, srbm-salvo's ballistic reentry vehicles had
+    it at 3-9 %, its spread in their covariances (reentry NEES in bounds 0.61; 0.74 held)."""
     n = dt.size
     imm = compiled_imm()
     if imm is not None:
@@ -587,7 +591,10 @@ def transition(
     Pi[:, 0, 0], Pi[:, 0, 1] = 1.0 - p_bc, p_bc
     # --- manoeuvre mode: entered from coast where lift is possible, left back to coast ---
     mcfg = cfg.manoeuvre
-    p_cm, p_apo = manoeuvre.onset_probability(xm[:, COAST], Pm[:, COAST], dt, mcfg, True)
+    lifts = np.zeros(n, dtype=bool) if lifting is None else np.asarray(lifting, dtype=bool)
+    p_cm, p_apo = manoeuvre.onset_probability(
+        xm[:, COAST], Pm[:, COAST], dt, mcfg, True, rate=lifts
+    )
     p_mc = manoeuvre.end_probability(dt, mcfg)
     if lifting is not None and lifting.any():
         p_mc = np.where(lifting, manoeuvre.dive_probability(xm[:, MANOEUVRE], dt, mcfg), p_mc)
@@ -611,6 +618,18 @@ def left_manoeuvre(xm: np.ndarray, lifting: np.ndarray | None = None) -> np.ndar
     if lifting is not None:
         gone &= ~lifting
     return gone
+
+
+def held_at_floor(
+    xm: np.ndarray, Pm: np.ndarray, lifting: np.ndarray | None, mcfg: manoeuvre.ManoeuvreConfig
+) -> np.ndarray:
+    """Tracks (N,) whose manoeuvre mode, below ``floor_prob``, is held there as a reseeded
+    hypothesis rather than fed at the onset rate: not seen lifting, where their coast mode
+    could begin to manoeuvre at the rate (``manoeuvre.rate_onset_possible``)."""
+    held = manoeuvre.rate_onset_possible(xm[:, COAST], Pm[:, COAST], mcfg)
+    if lifting is not None:
+        held &= ~np.asarray(lifting, dtype=bool)
+    return held
 
 
 def mix(
@@ -663,7 +682,8 @@ def mix(
     # non-finite covariance), but a fresh hypothesis "lift began since", from the coast mode's
     # prior with the lift prior, as a negligible mode's at an update (``reseed_boost``).
     mcfg = cfg.manoeuvre
-    gone = left_manoeuvre(xm, lifting) & (c[:, MANOEUVRE] < mcfg.floor_prob)
+    gone = left_manoeuvre(xm, lifting) | held_at_floor(xm, Pm, lifting, mcfg)
+    gone &= c[:, MANOEUVRE] < mcfg.floor_prob
     if gone.any():
         rest = c[gone].sum(axis=1) - c[gone, MANOEUVRE]
         c[gone] *= ((1.0 - mcfg.floor_prob) / np.maximum(rest, 1e-300))[:, None]
