@@ -47,6 +47,7 @@ Version history (:data:`SCHEMA_VERSION`):
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from collections.abc import Sequence
@@ -104,6 +105,15 @@ def check_generic(msg: Any, name: str | None = None) -> None:
         _check_value(f"{name}.{field}", getattr(msg, field))
 
 
+def _plain_floats(v: list) -> bool:
+    """Whether every element of ``v`` is a float, finite and at most ``MAX_FLOAT`` in magnitude
+    (a loop: a generator in ``all`` costs twice as much on a covariance's rows)."""
+    for e in v:
+        if not (type(e) is float and math.isfinite(e) and abs(e) <= MAX_FLOAT):
+            return False
+    return True
+
+
 def _check_value(name: str, v: Any) -> None:
     if isinstance(v, bool) or v is None:
         return
@@ -124,9 +134,7 @@ def _check_value(name: str, v: Any) -> None:
                 if math.isfinite(item) and abs(item) <= MAX_FLOAT:
                     continue
             elif type(item) is list:
-                if len(item) <= MAX_LIST and all(
-                    type(e) is float and math.isfinite(e) and abs(e) <= MAX_FLOAT for e in item
-                ):
+                if len(item) <= MAX_LIST and _plain_floats(item):
                     continue
             _check_value(f"{name}[{i}]", item)
     elif isinstance(v, msgspec.Struct):
@@ -136,7 +144,7 @@ def _check_value(name: str, v: Any) -> None:
             check_generic(v, name)
 
 
-def _check_covariance(name: str, C: Any, sigma_max: Any) -> None:
+def _check_covariance_reference(name: str, C: Any, sigma_max: Any) -> None:
     """``C`` (..., n, n): symmetric, positive definite, 1-sigma at most ``sigma_max`` (n,)."""
     C = np.asarray(C, dtype=float)
     scale = np.abs(C).max(axis=(-2, -1), keepdims=True)
@@ -153,7 +161,46 @@ def _check_covariance(name: str, C: Any, sigma_max: Any) -> None:
         raise ValueError(f"{name}: not positive definite") from None
 
 
-def _check_state(owner: str, x: Any, P: Any) -> None:
+def _check_covariance(name: str, C: Any, sigma_max: Any) -> None:
+    """``C`` (..., n, n): symmetric, positive definite, 1-sigma at most ``sigma_max`` (n,).
+
+    ``_check_covariance_reference``'s verdict, with one matrix of finite numbers (a track's
+    ``P``: every local and system track checked) tested in plain floats, not a dozen numpy
+    calls on a 6 x 6 (some 50 µs a track): the same operations on the same doubles (``|a - b|``
+    against ``1e-9 * scale + 1e-300``, the diagonal against ``s * s``, numpy's ``**2``), then
+    the same ``np.linalg.cholesky``. Anything else, and any matrix that fails, goes through the
+    reference, which raises its own message."""
+    n = len(sigma_max)
+    rows = C.tolist() if type(C) is np.ndarray and C.shape == (n, n) else C
+    if not (type(rows) is list and len(rows) == n and _finite_rows(rows, n)):
+        return _check_covariance_reference(name, C, sigma_max)
+    tol = 1e-9 * max(max(map(abs, row)) for row in rows) + 1e-300
+    for i, row in enumerate(rows):
+        s = float(sigma_max[i])
+        if row[i] > s * s:
+            return _check_covariance_reference(name, C, sigma_max)
+        for j in range(i + 1, n):
+            if not abs(row[j] - rows[j][i]) <= tol:
+                return _check_covariance_reference(name, C, sigma_max)
+    try:
+        np.linalg.cholesky(rows)
+    except np.linalg.LinAlgError:
+        return _check_covariance_reference(name, C, sigma_max)
+    return None
+
+
+def _finite_rows(rows: list, n: int) -> bool:
+    """Whether ``rows`` are ``n`` lists of ``n`` finite floats each."""
+    for row in rows:
+        if type(row) is not list or len(row) != n:
+            return False
+        for e in row:
+            if not (type(e) is float and math.isfinite(e)):
+                return False
+    return True
+
+
+def _check_state_reference(owner: str, x: Any, P: Any) -> None:
     """A plausible ECEF state and covariance: position near the Earth, speed below escape."""
     x = np.asarray(x, dtype=float)
     r, v = float(np.linalg.norm(x[:3])), float(np.linalg.norm(x[3:]))
@@ -164,7 +211,66 @@ def _check_state(owner: str, x: Any, P: Any) -> None:
         )
     if not v <= MAX_SPEED_MPS:
         raise ValueError(f"{owner}.x: speed {v:.6g} m/s above {MAX_SPEED_MPS:g}")
-    _check_covariance(f"{owner}.P", P, [MAX_SIGMA_POSITION_M] * 3 + [MAX_SIGMA_VELOCITY_MPS] * 3)
+    _check_covariance_reference(
+        f"{owner}.P", P, [MAX_SIGMA_POSITION_M] * 3 + [MAX_SIGMA_VELOCITY_MPS] * 3
+    )
+
+
+#: ``_check_state``'s bounds on the distance and the speed, narrowed by a relative 1e-9: a
+#: figure worked out in plain floats (another order of the sum of squares than numpy's, a few
+#: units of the last place apart) and inside these is inside the bounds whichever way it is
+#: summed; one outside them goes through the reference.
+_R_LO, _R_HI = MIN_OBJECT_RADIUS_M * (1.0 + 1e-9), MAX_OBJECT_RADIUS_M * (1.0 - 1e-9)
+_V_HI = MAX_SPEED_MPS * (1.0 - 1e-9)
+_SIGMA_STATE = [MAX_SIGMA_POSITION_M] * 3 + [MAX_SIGMA_VELOCITY_MPS] * 3
+
+
+def _check_state(owner: str, x: Any, P: Any) -> None:
+    """A plausible ECEF state and covariance: position near the Earth, speed below escape.
+
+    ``_check_state_reference``'s verdict (and its message when it fails), the distance and
+    speed of six finite floats taken in plain floats, away from the bounds (``_R_LO``...)."""
+    xs = x.tolist() if type(x) is np.ndarray else x
+    if type(xs) is list and len(xs) == 6 and all(type(v) is float for v in xs):
+        a, b, c, d, e, f = xs
+        r, v = math.sqrt(a * a + b * b + c * c), math.sqrt(d * d + e * e + f * f)
+        if _R_LO <= r <= _R_HI and v <= _V_HI:
+            _check_covariance(f"{owner}.P", P, _SIGMA_STATE)
+            return
+    _check_state_reference(owner, x, P)
+
+
+def states_surely_plausible(x: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """Which of the states (N, 6) and covariances (N, 6, 6), floats, pass ``_check_state`` for
+    sure, in one batch (a report's system tracks: a dozen numpy calls for all, not per track):
+    every figure finite, the distance and speed inside the narrowed bounds (``_R_LO``...), the
+    covariance's symmetry and diagonal tested as the reference tests them (the same operations
+    on the same doubles, matrix by matrix) and one ``np.linalg.cholesky`` of them all (LAPACK's
+    factorisation of each matrix, as for one). False: not known here (a row near a bound, a
+    failing test, or any matrix of the batch not positive definite); ``_check_state`` tells."""
+    x = np.asarray(x, dtype=float)
+    P = np.asarray(P, dtype=float)
+    n = x.shape[0]
+    if n == 0 or x.shape != (n, 6) or P.shape != (n, 6, 6):
+        return np.zeros(n, dtype=bool)
+    ok = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(np.isfinite(x).all(axis=1) & np.isfinite(P).all(axis=(1, 2)))
+    x, P = x[rows], P[rows]
+    r = np.sqrt(np.einsum("ij,ij->i", x[:, :3], x[:, :3]))
+    v = np.sqrt(np.einsum("ij,ij->i", x[:, 3:], x[:, 3:]))
+    good = (r >= _R_LO) & (r <= _R_HI) & (v <= _V_HI)
+    scale = np.abs(P).max(axis=(-2, -1), keepdims=True)
+    good &= np.all(np.abs(P - np.swapaxes(P, -1, -2)) <= 1e-9 * scale + 1e-300, axis=(1, 2))
+    good &= np.all(
+        np.diagonal(P, axis1=-2, axis2=-1) <= np.asarray(_SIGMA_STATE, dtype=float) ** 2, axis=1
+    )
+    if good.any():
+        try:
+            np.linalg.cholesky(P[good])
+        except np.linalg.LinAlgError:
+            return ok
+    ok[rows[good]] = True
+    return ok
 
 
 def _check_detections(owner: str, dets: Sequence[Detection]) -> None:
@@ -297,7 +403,7 @@ def _check_shape(owner: str, x: list[float], P: list[list[float]]) -> None:
         raise ValueError(f"{owner}.x: expected 6 finite ECEF numbers (m, m/s), got {x}")
     if len(P) != 6 or any(len(row) != 6 for row in P):
         raise ValueError(f"{owner}.P: expected a 6x6 covariance, got {P}")
-    if not all(math.isfinite(v) for row in P for v in row):
+    if not all(map(math.isfinite, itertools.chain.from_iterable(P))):
         raise ValueError(f"{owner}.P: expected finite numbers, got {P}")
     diagonal = [P[i][i] for i in range(6)]
     if any(not v > 0.0 for v in diagonal):
@@ -489,6 +595,10 @@ class SystemTrack(Message, tag="system_track"):
     def check(self) -> None:
         check_generic(self)
         _check_state("SystemTrack", self.x, self.P)
+        self.check_assessment()
+
+    def check_assessment(self) -> None:
+        """``check``'s tests of the assessment alone (the figures' ranges)."""
         a = self.assessment
         if a is not None:
             for name in ("launch_lat_rad", "impact_lat_rad"):

@@ -210,12 +210,24 @@ class Territories:
         the rounding."""
         if getattr(self, "_tree", None) is None:
             self._tree = cKDTree(self.coast_xyz)
-        k = 8
-        chord, idx = self._tree.query(p, k=k)
-        tie = chord <= chord[:, :1] + 1e-12
-        i = np.where(tie, idx, np.iinfo(np.int64).max).min(axis=1)
-        dist = 2.0 * np.arcsin(np.clip(0.5 * chord[:, 0], 0.0, 1.0)) * R_MEAN
+        # The two nearest first (a third cheaper than eight for an impact area's 1,681 grid
+        # points): a point whose second is farther than the tie's micrometre has its nearest
+        # alone, the same point and chord as among eight; the others are asked for eight.
+        chord, idx = self._tree.query(p, k=2)
+        i, nearest = idx[:, 0].copy(), chord[:, 0].copy()
+        again = np.flatnonzero(chord[:, 1] <= chord[:, 0] + 1e-12)
+        if again.size:
+            i[again], nearest[again] = self._nearest_of_eight(p[again])
+        dist = 2.0 * np.arcsin(np.clip(0.5 * nearest, 0.0, 1.0)) * R_MEAN
         return i, dist
+
+    def _nearest_of_eight(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The eight nearest coast points of each unit vector of ``p`` (n, 3): the first listed
+        of those tied with the nearest (within 1e-12 of its chord), and the nearest chord. The
+        reference of ``_nearest_coast_point``, which asks this only for points with a tie."""
+        chord, idx = self._tree.query(p, k=8)
+        tie = chord <= chord[:, :1] + 1e-12
+        return np.where(tie, idx, np.iinfo(np.int64).max).min(axis=1), chord[:, 0]
 
     def area_shares(self, lat: float, lon: float, cov_en: np.ndarray) -> list[tuple[Area, float]]:
         """The areas (a territory's land and EEZ together, or the high seas) a point's 95 %

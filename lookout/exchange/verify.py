@@ -227,20 +227,25 @@ class SignatureMemo:
 
     def __init__(self, size: int = 2048) -> None:
         self.size = size
+        # Both in the order kept, oldest first, and ordered dicts: a plain dict whose first
+        # entries are deleted over and over finds its first live entry by walking past the
+        # deleted ones (up to a third of the table between two resizes), at every envelope.
         # (key, signature, signed bytes) -> the envelope's sent_ns
-        self._ok: dict[tuple[bytes, bytes, bytes], int] = {}
+        self._ok: OrderedDict[tuple[bytes, bytes, bytes], int] = OrderedDict()
         # The bytes' last 64 (the signature's: hashing a 30 kB envelope costs some 100 µs) ->
         # (the bytes, the envelope, the message, the key's public bytes, plausibility checked)
-        self._opened: dict[bytes, tuple[bytes, Envelope, Message, bytes, bool]] = {}
+        self._opened: OrderedDict[bytes, tuple[bytes, Envelope, Message, bytes, bool]] = (
+            OrderedDict()
+        )
         self._newest_ns: int | None = None  # the latest sent_ns kept
         self.hits = 0
 
-    def _bound(self, memo: dict, sent_ns: int, sent_of) -> None:
+    def _bound(self, memo: OrderedDict, sent_ns: int, sent_of) -> None:
         """Drop ``memo``'s oldest entries beyond ``size``, and those sent (``sent_of(value)``)
         more than ``MEMO_NS`` before the newest kept (entries are kept in the order opened,
         nearly that of their send times)."""
         if len(memo) > self.size:
-            del memo[next(iter(memo))]
+            memo.popitem(last=False)
         if self._newest_ns is None or sent_ns > self._newest_ns:
             self._newest_ns = sent_ns
         horizon = self._newest_ns - MEMO_NS

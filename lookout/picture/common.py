@@ -237,8 +237,7 @@ class CommonPicture:
             else:
                 self._take(t, self.assessor.update(*args, **options), every)
         self.current = {}
-        for f in every:
-            st = self._message(f, t)
+        for f, st in zip(every, self._messages(every, [t] * len(every)), strict=True):
             if st is None:
                 continue
             self.current[f.system_track_id] = st
@@ -252,8 +251,7 @@ class CommonPicture:
         assessed; waited for if still running): its assessment reaches the partners at the
         next step rather than at the next report instant."""
         out = self._collect() if self.assess_collect == "step" else []
-        for f in tracks:
-            st = self._message(f, f.t)
+        for f, st in zip(tracks, self._messages(tracks, [f.t for f in tracks]), strict=True):
             if st is not None:
                 self.current[f.system_track_id] = st
                 out.append(st)
@@ -315,12 +313,8 @@ class CommonPicture:
         else:
             fresh = future.result()
         self._take(t, fresh, every)
-        out = []
-        for f in tracks:
-            st = self._message(f, t, count_dropped=False)
-            if st is not None:
-                out.append(st)
-        return out
+        sts = self._messages(tracks, [t] * len(tracks), count_dropped=False)
+        return [st for st in sts if st is not None]
 
     def _start_worker(self) -> Executor:
         if self._worker is None and self.assess_worker == "process":
@@ -365,30 +359,72 @@ class CommonPicture:
         finally:
             self._worker_cpu_s += time.thread_time() - cpu0
 
+    def _messages(
+        self, tracks: list[FusedTrack], times: list[float], *, count_dropped: bool = True
+    ) -> list[m.SystemTrack | None]:
+        """``_message`` of each track at its time, the same messages: the states' and
+        covariances' plausibility tested for all in one batch
+        (``messages.states_surely_plausible``), the rest of each message's checks one by one;
+        a track the batch cannot vouch for, or whose message fails a check, goes through
+        ``_message`` (which tries it without its assessment, or leaves it out)."""
+        if not tracks:
+            return []
+        try:
+            x = np.array([f.x for f in tracks], dtype=float)
+            P = np.array([f.P for f in tracks], dtype=float)
+            P = 0.5 * (P + P.transpose(0, 2, 1))  # each track's ``0.5 * (P + P.T)``
+            sure = m.states_surely_plausible(x, P).tolist()
+        except ValueError:  # not all of one shape: one by one
+            return [
+                self._message(f, t, count_dropped=count_dropped)
+                for f, t in zip(tracks, times, strict=True)
+            ]
+        out: list[m.SystemTrack | None] = []
+        for k, (f, t) in enumerate(zip(tracks, times, strict=True)):
+            st = None
+            if sure[k]:
+                try:
+                    st = self._system_track(f, t, x[k].tolist(), P[k].tolist(),
+                                            self._assessment.get(f.system_track_id))  # fmt: skip
+                    m.check_generic(st)
+                    st.check_assessment()
+                except ValueError:
+                    st = None
+            out.append(st if st is not None else self._message(f, t, count_dropped=count_dropped))
+        return out
+
+    def _system_track(
+        self, f: FusedTrack, t: float, x: list, P: list, assessment: m.Assessment | None
+    ) -> m.SystemTrack:
+        """Track ``f`` at ``t`` as a message (``x``, ``P``: its state and symmetrised
+        covariance as Python floats), with ``assessment``; not checked beyond its shape."""
+        event_id, object_type = self.events.of(f.system_track_id)
+        event = self.events.event_of(f.system_track_id)
+        return m.SystemTrack(
+            system_track_id=f.system_track_id,
+            t_ns=s_to_ns(t),
+            x=x,
+            P=P,
+            partners=list(f.partners),
+            assessment=assessment,
+            event_id=event_id,
+            object_type=object_type,
+            event_class=event.event_class if event is not None else None,
+            last_detection_ns=s_to_ns_or_none(f.last_seen),
+            interim=f.interim,
+            notices=[f"{p}/{n}" for p, n in event.notices] if event else [],
+        )
+
     def _message(
         self, f: FusedTrack, t: float, *, count_dropped: bool = True
     ) -> m.SystemTrack | None:
         """The track as a valid, plausible message (without its assessment if only that is
         not), or None: one bad track is left out, never the whole report (issue 15)."""
-        event_id, object_type = self.events.of(f.system_track_id)
-        event = self.events.event_of(f.system_track_id)
         for assessment in (self._assessment.get(f.system_track_id), None):
             try:
-                st = m.SystemTrack(
-                    system_track_id=f.system_track_id,
-                    t_ns=s_to_ns(t),
-                    # Python floats, the same values (``tolist``: 20 times cheaper per P).
-                    x=np.asarray(f.x, dtype=float).tolist(),
-                    P=(0.5 * (f.P + f.P.T)).tolist(),
-                    partners=list(f.partners),
-                    assessment=assessment,
-                    event_id=event_id,
-                    object_type=object_type,
-                    event_class=event.event_class if event is not None else None,
-                    last_detection_ns=s_to_ns_or_none(f.last_seen),
-                    interim=f.interim,
-                    notices=[f"{p}/{n}" for p, n in event.notices] if event else [],
-                )
+                # Python floats, the same values (``tolist``: 20 times cheaper per P).
+                x, P = np.asarray(f.x, dtype=float).tolist(), (0.5 * (f.P + f.P.T)).tolist()
+                st = self._system_track(f, t, x, P, assessment)
                 st.check()
                 return st
             except ValueError:
