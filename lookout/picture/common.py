@@ -218,6 +218,11 @@ class CommonPicture:
                 # A piece its launch event saw separating from a member (born next to it, which
                 # fusion did not see) shows that member's launch point, not one of its own.
                 "launched_with": self.events.launched_with(*args),
+                # A piece alone in an event that has seen no payload may be the stage that
+                # payload parted from: its fall as a reentry vehicle is the payload's.
+                "unseen_payloads": {
+                    k: s for k in ids if (s := self.events.unseen_payload(k)) is not None
+                },
             }
             if self.assess_in_background and self.assess_worker == "process":
                 try:
