@@ -43,6 +43,7 @@ from lookout.assess.impact import (
     ellipse_from_cov,
     predict_impacts,
     spent_stage_prior,
+    unseen_payload,
 )
 from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
 from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
@@ -379,9 +380,10 @@ class TrackMemory:
     #: The densified ground track flown so far (``Assessor._ground_track``).
     ground_dense: DenseGroundTrack | None = None
     #: The impact last predicted from a coasting state above the air (``Assessor._hold_unseen``):
-    #: the time of the detection it followed, the stage odds it was flown with, and the
+    #: the time of the detection it followed, the stage odds it was flown with, whether as the
+    #: stage of an unseen payload (``Assessor.update``'s ``unseen_payloads``), and the
     #: prediction (a one-track ``ImpactBatch``); None: none.
-    held_impact: tuple[tuple[float, float], ImpactBatch] | None = None
+    held_impact: tuple[tuple[float, float, bool], ImpactBatch] | None = None
 
 
 @dataclass(frozen=True)
@@ -429,6 +431,7 @@ class Assessor:
         last_seen: Sequence[float | None] | np.ndarray | None = None,
         launched_with: Mapping[str, str] | None = None,
         launches: Mapping[str, LaunchEstimate] | None = None,
+        unseen_payloads: Mapping[str, float] | None = None,
     ) -> list[Assessment]:
         """Assess N tracks: ``t`` s (scalar or (N,)), ``x`` (N, 6) ECEF, ``P`` (N, 6, 6),
         ``boost_prob`` (N,) the tracker's boost-mode probability. ``impacts``: the N tracks'
@@ -460,7 +463,12 @@ class Assessor:
         its lines of sight), taken as its own rather than flown back from its states; such a
         track's states are known along its satellite's line of sight only to tens of
         kilometres, so its ground points claim no territory as seen overflown (its predicted
-        passages are weighed by their probability, as any track's)."""
+        passages are weighed by their probability, as any track's).
+        ``unseen_payloads``: a piece alone in a launch event that has seen no payload
+        (``LaunchEvents.unseen_payload``) to the time (s) it may have parted from that
+        payload; coasting, its fall as a reentry vehicle is the payload's that may have parted
+        from it (``impact.unseen_payload``: the separation push carried to now), and its fall
+        as a stage, if it may be one, its own."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         n = x.shape[0]
         P = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -530,6 +538,21 @@ class Assessor:
         no_lift = set(no_lift) | set(stages)  # a tumbling motor case has no lift
         odds = {k: min(float(p), TYPED_STAGE_PROB) for k, p in (stage_probs or {}).items()}
         odds |= dict.fromkeys(stages, TYPED_STAGE_PROB)
+        pushed: set[str] = set()
+        if unseen_payloads and fly.size:
+            k_alone = np.array([j for j, i in enumerate(fly.tolist())
+                                if track_ids[i] in unseen_payloads and coasting[i]
+                                and t[i] > unseen_payloads[track_ids[i]]], dtype=int)  # fmt: skip
+            if k_alone.size:
+                rows = fly[k_alone]
+                t_sep = np.array([unseen_payloads[track_ids[i]] for i in rows.tolist()])
+                xp, Pp = unseen_payload(t[rows], x[rows], P[rows], t_sep)
+                # The piece's own reach (a lifting body's manoeuvres), if flown, is kept.
+                reach = None if impacts.reach is None else [r[k_alone] for r in impacts.reach]
+                impacts.put(k_alone, predict_impacts(t[rows], xp, Pp, self.prior))
+                for r, kept in zip(impacts.reach or (), reach or (), strict=False):
+                    r[k_alone] = kept
+                pushed = {track_ids[i] for i in rows.tolist()}
         if odds and fly.size:
             w = np.array([odds.get(track_ids[i], 0.0) for i in fly])
             tumbling = np.flatnonzero(w > 0.0)
@@ -538,7 +561,8 @@ class Assessor:
                 stage = predict_impacts(t[rows], x[rows], P[rows], self.stage_prior)
                 impacts.put(tumbling, impacts.take(tumbling).mixed_with(stage, w[tumbling]))
         if last_seen is not None and fly.size:
-            self._hold_unseen(fly, impacts, mems, coasting, alt, last_seen, track_ids, odds)
+            self._hold_unseen(fly, impacts, mems, coasting, alt, last_seen, track_ids, odds,
+                              pushed)  # fmt: skip
         row = {int(i): k for k, i in enumerate(fly)}
 
         out, nominals, glide = [], [], []
@@ -599,11 +623,14 @@ class Assessor:
         return out
 
     @staticmethod
-    def _hold_unseen(fly, impacts, mems, coasting, alt, last_seen, track_ids, odds) -> None:
+    def _hold_unseen(
+        fly, impacts, mems, coasting, alt, last_seen, track_ids, odds, pushed=frozenset()
+    ) -> None:
         """A coasting track not seen since a prediction flown from above the air keeps it:
         ``impacts`` (of the tracks ``fly``) takes, for each, the impact last predicted from a
         state of it above ``REENTRY_ALTITUDE_M`` (``alt``) with the same last detection
-        (``last_seen``) and the same stage odds; a prediction from such a state is kept for the
+        (``last_seen``), the same stage odds and the same payload (its own, or an unseen one,
+        ``pushed``); a prediction from such a state is kept for the
         next. Above the air no track has measured its drag (under 0.03 m/s² at 100 km for the
         catalogue's bodies, 1e-3 for a reentry vehicle: centimetres to a metre over a radar's
         arc): the drag coefficient its tracker carries into the air unseen is its prior (the
@@ -622,7 +649,7 @@ class Assessor:
             if not coasting[i] or not np.isfinite(s):
                 m.held_impact = None
                 continue
-            key = (s, float(odds.get(track_ids[i], 0.0)))
+            key = (s, float(odds.get(track_ids[i], 0.0)), track_ids[i] in pushed)
             held = m.held_impact
             if held is not None and held[0] == key and np.isfinite(held[1].lat[0]):
                 impacts.put(np.array([k]), held[1], keep_reach=True)

@@ -277,6 +277,31 @@ class LaunchEvents:
         m = self.members.get(track_id)
         return 0.0 if m is None else m.stage_prob
 
+    def unseen_payload(self, track_id: str) -> float | None:
+        """When (s) the payload of this track's launch may have parted from it, if the track
+        may be the spent stage of a payload no one sees: a piece not burning, not typed the
+        payload or debris, alone in an event that has no payload identified, no break-up and
+        no other live member that may be the payload (``ACTIVE_S``). Its payload parted at the
+        end of its burn if it was seen burning, else before it was first assessed (then the
+        first assessment: the push is carried from there, the least it has had). None
+        otherwise: a piece with a sibling in view is typed by its place among them
+        (``_stage_odds``), and a payload seen is its own. Flown as the reentry vehicle it may
+        be, a stage's track lands where the payload would with no push between them
+        (``Assessor.update``'s ``unseen_payloads``; world60 #03)."""
+        m = self.members.get(track_id)
+        if m is None or m.boosting or m.object_type not in ("unknown", "spent_stage"):
+            return None
+        ev = self.events[m.event_id]
+        if ev.payload is not None or ev.broken_up is not None or ev.orbital:
+            return None
+        for k in ev.members:
+            o = self.members[k]
+            if k == track_id or o.object_type in ("spent_stage", "debris"):
+                continue
+            if o.t_seen >= m.t_seen - ACTIVE_S:
+                return None  # another piece in view may be the payload
+        return m.t_last_boost if m.t_last_boost is not None else m.t_joined
+
     def event_of(self, track_id: str) -> LaunchEvent | None:
         m = self.members.get(track_id)
         return None if m is None else self.events[m.event_id]

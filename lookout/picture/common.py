@@ -224,6 +224,11 @@ class CommonPicture:
                 "launches": fitted(
                     {f.system_track_id: mono[f.tracker_id] for f in tracks if f.tracker_id in mono}
                 ),
+                # A piece alone in an event that has seen no payload may be the stage that
+                # payload parted from: its fall as a reentry vehicle is the payload's.
+                "unseen_payloads": {
+                    k: s for k in ids if (s := self.events.unseen_payload(k)) is not None
+                },
             }
             if self.assess_in_background and self.assess_worker == "process":
                 try:

@@ -210,10 +210,12 @@ def assess_reports(
         tumbling = {k for k in ids if events.parted_stage(k)}
         odds = {k: p for k in ids if k not in tumbling and (p := events.stage_probability(k)) > 0}
         with_ = events.launched_with(float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows])
+        alone = {k: s for k in ids if (s := events.unseen_payload(k)) is not None}
         now = assessor.update(
             float(t), ids, rep.x[rows], rep.P[rows], rep.boost_prob[rows], impacts=mine,
             parents=parents, stages=tumbling, stage_probs=odds, launched_with=with_,
             last_seen=seen[[position[int(r)] for r in rows]], launches=launches,
+            unseen_payloads=alone,
         )  # fmt: skip
         events.update(float(t), now)
         out += now
