@@ -26,7 +26,6 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 from scipy.special import erfc
@@ -37,7 +36,7 @@ from lookout.physics.einsum import einsum
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, reach
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX, air_pressure, altitude_approx
+from lookout.tracking.motion import NX, air_pressure, altitude_approx, numpy_step
 
 BOOST, COAST = 0, 1
 # --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
@@ -88,7 +87,7 @@ STAGING_RATE_PER_S, STAGE_THRUST_MPS2, STAGE_THRUST_SIGMA_MPS2 = _catalogue_stag
 def compiled_imm():
     """``lookout.tracking.compiled_imm`` (numba: imported on the first prediction), or None
     with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the RK4 loop)."""
-    if os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+    if numpy_step():
         return None
     from lookout.tracking import compiled_imm as imm
 
