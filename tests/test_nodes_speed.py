@@ -127,3 +127,50 @@ def test_compact_keeps_the_live_tracks_in_order(drop):
     assert store.n == int(keep.sum())
     for name in TRACK_ARRAYS:
         assert np.array_equal(getattr(store, name)[: store.n], before[name][keep]), name
+
+
+def test_the_kernels_get_writable_arrays_from_read_only_views(monkeypatch):
+    """``burnout_within``, ``mix`` (through ``_frame_arrays``) and the association's distances
+    hand the compiled kernels writable arrays when given read-only views (``np.broadcast_to``'s),
+    so a run compiles no second signature of them (``compiled_imm.warm`` compiles the
+    writable one); the values are the same."""
+    from lookout.messages import Detection
+    from lookout.tracking import association, compiled, compiled_imm, mixing
+    from lookout.tracking.scans import prepare
+
+    n = 3
+    f = np.broadcast_to(np.array([0.5, np.inf, 1.0]), (n,))
+    assert not f.flags.writeable
+    got = mixing._frame_arrays((f, f, f, f), n)
+    assert all(a.flags.writeable and a.flags.c_contiguous for a in got)
+    assert all(np.array_equal(a, f) for a in got)
+
+    seen = []
+    real = compiled_imm.burnout_within
+    monkeypatch.setattr(compiled_imm, "burnout_within", lambda *a: seen.append(a) or real(*a))
+    x = np.zeros((n, motion.NX))
+    x[:, 0], x[:, 4], x[:, 6] = 6.5e6, 3e3, 50.0
+    P = np.broadcast_to(np.eye(motion.NX), (n, motion.NX, motion.NX)).copy()
+    mixing.burnout_within(x, P, np.broadcast_to(np.array([1.0, 2.0, 3.0]), (n,)), (f, f, f, f))
+    assert seen and all(a.flags.writeable for a in seen[0] if isinstance(a, np.ndarray))
+
+    calls = []
+    real_md = compiled.mode_distances
+    monkeypatch.setattr(compiled, "mode_distances", lambda *a: calls.append(a) or real_md(*a))
+
+    det = Detection(
+        t_ns=1_000_000_000, sensor_id="r", partner="KR", kind="radar",
+        z=[1.0e5, 0.1, 0.2], R=[[1e4, 0.0, 0.0], [0.0, 1e-6, 0.0], [0.0, 0.0, 1e-6]],
+        snr_db=20.0, sensor_pos_ecef_m=[6.4e6, 0.0, 0.0],
+    )  # fmt: skip
+    scans, _ = prepare([det], 0)
+    scan = scans[0]
+    from lookout.tracking import Tracker
+
+    Tracker()._sensor_geometry(scan)
+    scan.R = np.broadcast_to(scan.R, scan.R.shape)  # read-only, as a view would be
+    xm = np.zeros((1, 3, motion.NX))
+    xm[:, :, 0], xm[:, :, 1], xm[:, :, 2], xm[:, :, 4] = 6.45e6, 1e5, 5e4, 3e3
+    Pm = np.broadcast_to(np.eye(motion.NX) * 1e4, (1, 3, motion.NX, motion.NX)).copy()
+    association.mode_distances(scan, xm, Pm)
+    assert calls and calls[0][1].flags.writeable

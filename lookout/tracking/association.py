@@ -714,9 +714,10 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
         # on (2n, M, m, m), some 7 % of the trackers' time.
         from lookout.tracking import compiled
 
+        R = np.ascontiguousarray(scan.R, dtype=float)
         d2m, det, sc = compiled.mode_distances(
             np.ascontiguousarray(S0, dtype=float),
-            np.ascontiguousarray(scan.R, dtype=float),
+            R if R.flags.writeable else R.copy(),  # one argument type (a read-only is another)
             np.ascontiguousarray(nu, dtype=float),
         )
         logdet = np.log(det) + np.log(sc) if m == 4 else np.log(det)

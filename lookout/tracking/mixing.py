@@ -99,7 +99,15 @@ def _frame_arrays(frames: tuple | None, n: int) -> tuple:
     if frames is None:
         inf, one = np.full(n, np.inf), np.ones(n)
         return inf, inf, one, one
-    return tuple(np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float) for a in frames)
+    return tuple(_writable(a, n) for a in frames)
+
+
+def _writable(a, n: int) -> np.ndarray:
+    """``a`` (a scalar or (n,)) as a contiguous, writable float array (n,): the compiled
+    kernels' argument type that ``compiled_imm.warm`` compiles (a read-only view, as
+    ``np.broadcast_to`` gives, is another type, compiled again on its first use in a run)."""
+    a = np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float)
+    return a if a.flags.writeable else a.copy()
 
 
 #: Gauss-Legendre nodes and weights on [0, 1]: three are exact for the polynomials of degree 5
@@ -136,7 +144,7 @@ def burnout_within(
     n = x.shape[0]
     imm = compiled_imm()
     if imm is not None:
-        dt = np.ascontiguousarray(np.broadcast_to(dt, (n,)))
+        dt = _writable(dt, n)
         x, P = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(P, dtype=float)
         return imm.burnout_within(x, P, dt, *_frame_arrays(frames, n))
     if frames is None:
