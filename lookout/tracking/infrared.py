@@ -24,7 +24,7 @@ class InfraredSensors:
         self._ir_period: dict[int, float] = {}
         self._ir_frames: dict[int, list[int]] = {}
         # ``_per_sensor``'s tables (period, detection_prob per code, then the none's), built
-        # again only after one of the above changed (``_changed``).
+        # again only after one of the above changed (a new code, period or frame count).
         self._tables: tuple[np.ndarray, np.ndarray] | None = None
 
     def code(self, sensor: str) -> int:
