@@ -51,7 +51,8 @@ def pytest_configure(config):
 
 def _warm_prediction() -> None:
     """One tiny compiled prediction (``motion.propagate``), its drag tables' shape included,
-    and the association's distances (``compiled.mode_distances``)."""
+    the association's distances (``compiled.mode_distances``) and the altitudes of positions
+    strided in states (``compiled.altitudes`` of a layout of its own)."""
     import numpy as np
 
     from lookout.tracking import compiled, drag, motion
@@ -61,3 +62,4 @@ def _warm_prediction() -> None:
     P = np.eye(motion.NX)[None]
     motion.propagate(x, np.ones(1), cd_shape=drag.cd_shape(x, P, np.ones(1, dtype=bool)))
     compiled.mode_distances(np.eye(4)[None], np.eye(4)[None], np.zeros((1, 1, 4)))
+    motion.altitude_approx(x[:, 0:3])

@@ -14,7 +14,6 @@ initiation over every pairing, ``Associator.branches``).
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -33,6 +32,7 @@ from lookout.tracking.motion import (
     acceleration,
     air_density,
     altitude_approx,
+    numpy_step,
 )
 from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import Scan
@@ -709,14 +709,15 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     zhat, H2 = measure.predict(kind, xs, scan, m)
     S0 = H2 @ Pp.reshape(k * n, NX, NX)[:, :6, :6] @ H2.transpose(0, 2, 1)
     nu = measure.wrap(scan.z[None] - zhat[:, None], kind)
-    if 2 <= m <= 4 and os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0"):
+    if 2 <= m <= 4 and not numpy_step():
         # Compiled (``compiled.mode_distances``): the same floats, without numpy's forty calls
         # on (2n, M, m, m), some 7 % of the trackers' time.
         from lookout.tracking import compiled
 
+        R = np.ascontiguousarray(scan.R, dtype=float)
         d2m, det, sc = compiled.mode_distances(
             np.ascontiguousarray(S0, dtype=float),
-            np.ascontiguousarray(scan.R, dtype=float),
+            R if R.flags.writeable else R.copy(),  # one argument type (a read-only is another)
             np.ascontiguousarray(nu, dtype=float),
         )
         logdet = np.log(det) + np.log(sc) if m == 4 else np.log(det)

@@ -204,6 +204,16 @@ def departure_walk(m0: np.ndarray, m1: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (var * frac).sum(axis=0)
 
 
+@cache
+def _shape_tables() -> tuple[tuple, tuple]:
+    """``CdShape``'s tables, worked out once (a prediction builds a ``CdShape`` per call): each
+    table's knots and ``Cd`` (not its log), and each segment's slope, worked out as the call
+    did per row (elementwise: the same bits). Shared by every ``CdShape``: not to be written."""
+    tables = tuple((t[0], np.exp(t[1])) for t in _drag_tables())
+    slopes = tuple((cd[1:] - cd[:-1]) / (kn[1:] - kn[:-1]) for kn, cd in tables)
+    return tables, slopes
+
+
 class CdShape:
     """The shape ``exp(g(M))`` of the drag coefficient in the Mach number that a prediction
     carries (``motion.propagate``'s ``cd_shape``): ``g`` the catalogue tables' ``ln Cd``
@@ -214,9 +224,7 @@ class CdShape:
         total = w.sum(axis=0)
         self.w = np.where(total > 0.0, w / np.where(total > 0.0, total, 1.0), 0.0)
         self.w_raw = w
-        self.tables = [(t[0], np.exp(t[1])) for t in _drag_tables()]
-        # Each segment's slope, worked out as the call did per row (elementwise: the same bits).
-        self.slopes = [(cd[1:] - cd[:-1]) / (kn[1:] - kn[:-1]) for kn, cd in self.tables]
+        self.tables, self.slopes = _shape_tables()
 
     def __call__(self, mach: np.ndarray, rows: np.ndarray | None = None):
         """``g`` (N,) and ``dg/dM`` (N,) at ``mach`` of rows ``rows`` (None: all)."""

@@ -23,14 +23,23 @@ class InfraredSensors:
         # [frames with a detection, frames expected] (``detection_prob``).
         self._ir_period: dict[int, float] = {}
         self._ir_frames: dict[int, list[int]] = {}
+        # ``_per_sensor``'s tables (period, detection_prob per code, then the none's), built
+        # again only after one of the above changed (a new code, period or frame count).
+        self._tables: tuple[np.ndarray, np.ndarray] | None = None
 
     def code(self, sensor: str) -> int:
         """The code of infrared sensor ``sensor`` (a new one gets the next)."""
-        return self._ir_codes.setdefault(sensor, len(self._ir_codes))
+        code = self._ir_codes.get(sensor)
+        if code is None:
+            code = self._ir_codes[sensor] = len(self._ir_codes)
+            self._tables = None
+        return code
 
     def set_period(self, code: int, period_s: float) -> None:
         """The frame period (s) of infrared sensor ``code``: its shortest revisit seen."""
-        self._ir_period[code] = period_s
+        if self._ir_period.get(code) != period_s:
+            self._ir_period[code] = period_s
+            self._tables = None
 
     def detection_prob(self, code: int) -> float:
         """Probability that infrared sensor ``code`` sees a burning plume it has been seeing in
@@ -44,8 +53,12 @@ class InfraredSensors:
         """Frame period (s; 0: not known) and ``detection_prob`` of the sensor of each code in
         ``codes`` (-1: none, period 0): looked up per sensor, a few, not per track."""
         n = len(self._ir_codes)
-        period = np.array([self._ir_period.get(k, 0.0) for k in range(n)] + [0.0])
-        pd = np.array([self.detection_prob(k) for k in range(n)] + [0.0])
+        if self._tables is None:
+            self._tables = (
+                np.array([self._ir_period.get(k, 0.0) for k in range(n)] + [0.0]),
+                np.array([self.detection_prob(k) for k in range(n)] + [0.0]),
+            )
+        period, pd = self._tables
         at = np.where(codes >= 0, codes, n)
         return period[at], pd[at]
 
@@ -89,6 +102,8 @@ class InfraredSensors:
         before's if it saw the plume within a frame of the last (two satellites see a burn,
         and the first to look after the burnout dates it); None when no track has one."""
         tracks = self.tracks
+        if not ((tracks.ir_sensor[sel] >= 0).any() or (tracks.ir_sensor2[sel] >= 0).any()):
+            return None  # no sensor, so no period: every time below would stay +inf
         n = sel.size
         times = np.full((n, 4), np.inf)
         miss = np.ones((n, 4))
@@ -139,5 +154,6 @@ class InfraredSensors:
             stats = self._ir_frames.setdefault(code, [0, 0])
             stats[0] += int(gap.size)
             stats[1] += int(gap.sum())
+            self._tables = None
         tracks.ir_t[idx] = t
         tracks.ir_sensor[idx] = code

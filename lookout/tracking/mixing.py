@@ -26,7 +26,6 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 from scipy.special import erfc
@@ -37,7 +36,7 @@ from lookout.physics.einsum import einsum
 from lookout.physics.vehicles import catalogue
 from lookout.tracking import manoeuvre, reach
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.motion import NX, air_pressure, altitude_approx
+from lookout.tracking.motion import NX, air_pressure, altitude_approx, numpy_step
 
 BOOST, COAST = 0, 1
 # --- manoeuvre mode (lookout.tracking.manoeuvre): lift acceleration as a third IMM mode ---
@@ -88,7 +87,7 @@ STAGING_RATE_PER_S, STAGE_THRUST_MPS2, STAGE_THRUST_SIGMA_MPS2 = _catalogue_stag
 def compiled_imm():
     """``lookout.tracking.compiled_imm`` (numba: imported on the first prediction), or None
     with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the RK4 loop)."""
-    if os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+    if numpy_step():
         return None
     from lookout.tracking import compiled_imm as imm
 
@@ -100,7 +99,15 @@ def _frame_arrays(frames: tuple | None, n: int) -> tuple:
     if frames is None:
         inf, one = np.full(n, np.inf), np.ones(n)
         return inf, inf, one, one
-    return tuple(np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float) for a in frames)
+    return tuple(_writable(a, n) for a in frames)
+
+
+def _writable(a, n: int) -> np.ndarray:
+    """``a`` (a scalar or (n,)) as a contiguous, writable float array (n,): the compiled
+    kernels' argument type that ``compiled_imm.warm`` compiles (a read-only view, as
+    ``np.broadcast_to`` gives, is another type, compiled again on its first use in a run)."""
+    a = np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float)
+    return a if a.flags.writeable else a.copy()
 
 
 #: Gauss-Legendre nodes and weights on [0, 1]: three are exact for the polynomials of degree 5
@@ -137,7 +144,7 @@ def burnout_within(
     n = x.shape[0]
     imm = compiled_imm()
     if imm is not None:
-        dt = np.ascontiguousarray(np.broadcast_to(dt, (n,)))
+        dt = _writable(dt, n)
         x, P = np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(P, dtype=float)
         return imm.burnout_within(x, P, dt, *_frame_arrays(frames, n))
     if frames is None:

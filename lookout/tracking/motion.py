@@ -111,6 +111,16 @@ def sound_speed(alt: np.ndarray) -> np.ndarray:
 _compiled = None
 
 
+#: The environment variable that keeps the numpy paths (``numpy_step``).
+NUMPY_STEP_ENV = "LOOKOUT_NUMPY_STEP"
+
+
+def numpy_step() -> bool:
+    """Whether ``LOOKOUT_NUMPY_STEP`` is set (not empty, not ``0``): the tracker's numpy paths
+    instead of its compiled kernels. Read at every call (a test may set it at any time)."""
+    return os.environ.get(NUMPY_STEP_ENV, "") not in ("", "0")
+
+
 def altitude_approx(pos: np.ndarray) -> np.ndarray:
     """Height (m) above the WGS84 ellipsoid along the geocentric radius (within ~20 m of the
     geodetic height at tracking altitudes): cheap, for drag, step sizes and deletion.
@@ -125,7 +135,7 @@ def altitude_approx(pos: np.ndarray) -> np.ndarray:
         and pos.shape[1] == 3
         and pos.strides[1] == 8
         and pos.dtype == np.float64
-        and os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0")
+        and not numpy_step()
     ):
         global _compiled
         if _compiled is None:
@@ -217,7 +227,7 @@ def mach_gradient(pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndar
         and vel.flags.c_contiguous
         and pos.dtype == vel.dtype == np.float64
         and pos.shape[1] == vel.shape[1] == 3
-        and os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0")
+        and not numpy_step()
     ):
         global _compiled
         if _compiled is None:
@@ -254,7 +264,7 @@ def step_counts(x: np.ndarray, dt: np.ndarray, max_step_s: float) -> np.ndarray:
     Row by row through the compiled loop (``compiled.step_counts``, the same counts) unless
     ``LOOKOUT_NUMPY_STEP=1``: some 30 numpy calls on a scan's few rows, more than the compiled
     RK4 loop itself cost in mass-raid's trackers."""
-    if os.environ.get("LOOKOUT_NUMPY_STEP", "") in ("", "0") and x.ndim == 2 and x.shape[0]:
+    if not numpy_step() and x.ndim == 2 and x.shape[0]:
         global _compiled
         if _compiled is None:
             from lookout.tracking import compiled as _compiled
@@ -435,7 +445,7 @@ def _use_compiled(cd_shape) -> bool:
     """Whether a prediction steps with the compiled loop (``lookout.tracking.compiled``): unless
     ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the flight's step), for the drag tables'
     shape of ``drag.CdShape`` or none."""
-    if os.environ.get("LOOKOUT_NUMPY_STEP", "") not in ("", "0"):
+    if numpy_step():
         return False
     from lookout.tracking.drag import CdShape
 

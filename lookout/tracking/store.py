@@ -198,7 +198,8 @@ class TrackStore:
         # array and its copy of the rows that stay).
         first = int(np.argmin(keep[: self.n])) if k < self.n else k
         idx = idx[first:]
-        for name in TRACK_ARRAYS:
-            arr = getattr(self, name)
-            arr[first:k] = arr[idx]
+        if idx.size:  # else only the last rows were dropped: nothing moves
+            for name in TRACK_ARRAYS:
+                arr = getattr(self, name)
+                arr[first:k] = arr[idx]
         self.n = k
