@@ -69,12 +69,33 @@ def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
     128 km took two lines of sight of SRBM-6's plume from one satellite, 300 km away along
     them, was confirmed as a boosting track 13 km and 3 km/s uncertain (816) and claimed an
     impact in Japan's EEZ; SRBM-6's own track, confirmed the same way, needed one more
-    radar detection, 0.4 s later."""
+    radar detection, 0.4 s later.
+
+    A track whose detections only thrust explains needs one detection more
+    (``thrust_only``): ``confirm_hits`` is two fixes that determine a coasting body's
+    position and velocity and a third that tests them; a thrusting body's thrust is three
+    unknowns more, so three fixes (nine coordinates) determine its position, velocity and
+    thrust whatever they are, but for its thrust prior (104 m/s² per axis, any the catalogue
+    allows), and only a fourth tests them."""
+    need = cfg.confirm_hits + thrust_only(tracks, idx).astype(np.int64)
     return (
-        (tracks.hits[idx] >= cfg.confirm_hits)
-        & (tracks.llr[idx] >= cfg.confirm_llr)
-        & (tracks.fixes[idx] >= 2)
+        (tracks.hits[idx] >= need) & (tracks.llr[idx] >= cfg.confirm_llr) & (tracks.fixes[idx] >= 2)
     )
+
+
+def thrust_only(tracks, idx: np.ndarray) -> np.ndarray:
+    """Whether tracks ``idx`` hold their detections by their thrust alone: born on their own
+    (no parent, whose estimate would be their prior), never seen burning by an infrared sensor
+    (a plume is evidence of thrust of its own), their boost mode the likelier.
+
+    Two objects' detections paired into one tentative track fit no coasting body, but fit a
+    thrusting one: world60 #05's il-ewr-north saw SRBM-2 at 220.5 s, then SRBM-1, 18 km ahead
+    on the same path, at 224.5 and 226.5 s. The track born on SRBM-2 took SRBM-1's two
+    detections (chi-square 605 under its coast mode at the second, 15 under its boost mode),
+    its boost probability went from 0.19 to 1.0, it was confirmed (track 792), lost SRBM-1 at
+    the next scan and SRBM-1 was started again (804): two tracks on one missile, three id
+    switches."""
+    return (tracks.mu[idx, BOOST] >= 0.5) & (tracks.parent[idx] < 0) & (tracks.ir_sensor[idx] < 0)
 
 
 def tentative_timeout(revisit_s: float, cfg: TrackerConfig) -> float:
