@@ -38,19 +38,7 @@ def test_the_payload_of_a_pair_seen_on_the_way_down_above_the_air_is_the_one_of_
     stage along their falling velocity (1.6 km 1,285 s after the launch, when gen-world-47-01's
     radars first saw the pair: the stage was named the payload at 11 sigmas of its lead). The
     energy the push left each, which nothing changes above the air, names the vehicle."""
-    rv, stage = kura
-    t = 1285.0
-    xr, xs = rv.state_at(t), stage.state_at(t)
-    u = xs[3:] / np.linalg.norm(xs[3:])
-    assert u @ (xr[:3] - xs[:3]) < -1000.0  # the premise: the vehicle behind, above the air
-    events = LaunchEvents()
-    ev = LaunchEvent("E1", 0.0, members=["rv", "stage"])
-    events.events["E1"] = ev
-    a, b = _member("rv", t, xr), _member("stage", t, xs)
-    events.members.update({"rv": a, "stage": b})
-    events._identify_payload(ev, [b, a], t)
-    assert ev.payload == "rv"
-    assert b.decided == "spent_stage"
+    _named_behind(kura, 1285.0, behind_m=1000.0)  # above the air
 
 
 def test_the_payload_of_a_pair_falling_through_the_thin_air_is_the_one_of_more_energy(kura):
@@ -59,11 +47,16 @@ def test_the_payload_of_a_pair_falling_through_the_thin_air_is_the_one_of_more_e
     gen-world-61-05: its stage was named the payload at 12 sigmas of lead at 95 km). Drag,
     which would put the stage behind, has not acted yet; it only takes the stage's energy
     faster, so the energies name the vehicle there too."""
+    _named_behind(kura, 1425.0, behind_m=2500.0)  # in the air
+
+
+def _named_behind(kura, t: float, behind_m: float) -> None:
+    """At ``t`` the reentry vehicle is more than ``behind_m`` behind its stage along their
+    velocity (the premise), and the event names it the payload, the stage spent."""
     rv, stage = kura
-    t = 1425.0
     xr, xs = rv.state_at(t), stage.state_at(t)
     u = xs[3:] / np.linalg.norm(xs[3:])
-    assert u @ (xr[:3] - xs[:3]) < -2500.0  # the premise: the vehicle behind, in the air
+    assert u @ (xr[:3] - xs[:3]) < -behind_m
     events = LaunchEvents()
     ev = LaunchEvent("E1", 0.0, members=["rv", "stage"])
     events.events["E1"] = ev
