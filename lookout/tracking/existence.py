@@ -364,7 +364,6 @@ class RadarLooks:
         )
         tracks.pd_range[sel, code] = np.where(seen_s, rng, tracks.pd_range[sel, code])
 
-
     def _range(self, rows: np.ndarray, t: float, s: np.ndarray, B: np.ndarray):
         """The tracks ``rows``' positions extrapolated to ``t`` (k, 3), their ranges from the
         antenna at ``s`` (ENU basis ``B``) (k,), and the extrapolation times (k,)."""
