@@ -226,3 +226,32 @@ def test_a_run_of_misses_of_an_object_flying_away_from_its_radar_ends_where_it_f
         for t in np.arange(60.0, 190.0):
             looks.note("near", t, site, basis, none, radar)
         assert bool(aged(tracks, 190.0, cfg)[0]) is deleted, (speed, 1000.0 - tracks.llr[0])
+
+
+def test_a_young_track_lost_by_a_radar_that_saw_it_while_tentative_is_deleted():
+    """me60 #03's fusion: a coasting track of a thrusting third stage, two detections of a
+    radar scanning every second while tentative, confirmed by another radar, then missed by
+    the first at every scan. Its misses are a run after a detection (each at least
+    ``ln(1 - miss_pd_floor)``), so in two and a half minutes the track is deleted; taken as
+    outside any run they cost it ``ln(1 / miss_pd_floor)`` together, and it was reported for
+    370 s following nothing."""
+    import math
+
+    from lookout.tracking.existence import RadarLooks, aged
+
+    cfg, site, basis, near, tracks = _radar_and_dormant_track(37.0, 135.0, 500e3)
+    tracks.confirmed[0] = False
+    tracks.hits[0] = 1
+    tracks.llr[0] = tracks.llr_max[0] = 0.0
+    tracks.cacc[0] = 0.0  # the range is the test's, not gravity's
+    looks = RadarLooks(cfg, tracks, {"near": near})
+    none, it = np.zeros(0, dtype=np.int64), np.array([0])
+    looks.note("near", 1.0, site, basis, it, near)  # detections while tentative
+    looks.note("near", 2.0, site, basis, it, near)
+    tracks.confirmed[0] = True  # by another radar's detection
+    tracks.llr[0] = tracks.llr_max[0] = 40.0
+    for t in np.arange(3.0, 153.0):
+        looks.note("near", t, site, basis, none, near)
+    lost = 40.0 - tracks.llr[0]
+    assert lost > math.log(1.0 / cfg.miss_pd_floor) + 1.0, lost
+    assert aged(tracks, 152.0, cfg)[0], lost

@@ -42,7 +42,7 @@ WAKE_ARRAYS = (
     "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
-    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost",
+    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update
 #: writes (``ids``, ``timeout``, ``parent``, ``twin``, ``born``, ``parted``, ``thrust_dir``,
@@ -55,7 +55,7 @@ WAKE_KEPT = (
     "confirmed", "cpos", "cvel", "cacc", "csig", "cdrag",
 )  # fmt: skip
 #: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
-_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost")
+_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent")
 
 
 def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
@@ -264,22 +264,25 @@ class RadarLooks:
         tracks = self.tracks
         cfg = self.config
         n = tracks.n
-        sel = np.flatnonzero(tracks.confirmed[:n])
-        if sel.size == 0:
-            return
-        code = self.code(sensor)
         seen = np.zeros(n, dtype=bool)
         seen[updated] = True
-        dt = t - tracks.t_base[sel]
-        p = (
-            tracks.cpos[sel]
-            + tracks.cvel[sel] * dt[:, None]
-            + 0.5 * tracks.cacc[sel] * (dt * dt)[:, None]
-        )
+        confirmed = tracks.confirmed[:n]
+        # The tentative tracks it detected: when and at what range (``pd_tent``), for the run
+        # of misses that may follow their confirmation.
+        tent = np.flatnonzero(seen & ~confirmed)
+        sel = np.flatnonzero(confirmed)
+        if sel.size == 0 and tent.size == 0:
+            return
+        code = self.code(sensor)
+        if tent.size:
+            tracks.pd_tent[tent, code] = t
+            tracks.pd_range[tent, code] = self._range(tent, t, s, B)[1]
+        if sel.size == 0:
+            return
+        p, rng, dt = self._range(sel, t, s, B)
         sig = tracks.csig[sel]
         spread = sig[:, 0] + sig[:, 1] * np.abs(dt)
         enu = B @ (p - s).T
-        rng = np.sqrt(einsum("ij,ij->j", enu, enu))
         if declared is not None:
             # Per axis (``csig`` is the root of the position covariance's trace), and the
             # 1 km the extrapolation may be off.
@@ -302,6 +305,16 @@ class RadarLooks:
         pd = np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob)
         floor = cfg.miss_pd_floor
         last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
+        # A radar that detected the track while it was tentative and has not seen it since
+        # its confirmation saw it at its last detection all the same: its run starts there,
+        # at the prior Pd of a track it has not looked at (``pd``, 0.5). Without it a track
+        # confirmed by another radar was outside any run of this one, its misses together
+        # capped at ``ln(1 / miss_pd_floor)``: me60 #03's fusion, a coasting track of a
+        # thrusting third stage (four detections, two of a radar scanning every second that
+        # then missed it at every scan) reported 370 s unseen, 12-86 km of sigma.
+        tent_t = tracks.pd_tent[sel, code]
+        young = (last <= 0.0) & (tent_t > 0.0) & (t - tent_t <= cfg.pd_memory_s)
+        last = np.where(young, min(0.5, cfg.detection_prob), last)
         # The Pd of the last detection where the track is now (``fade``): a run of misses of
         # an object flown away from the radar is charged no more than that.
         r0 = tracks.pd_range[sel, code]
@@ -312,7 +325,6 @@ class RadarLooks:
         pd_miss = np.where(run, in_run, np.where(pd >= floor, pd, 0.0))
         if gone is not None and gone.size:
             lost = np.isin(sel, gone)
-            last = np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0)
             pd_miss = np.where(lost, np.maximum(pd_miss, last), pd_miss)
             run |= lost
         missed = ~seen_s & ~on_hold & (pd_miss > 0.0)
@@ -348,9 +360,22 @@ class RadarLooks:
         tracks.pd_run[sel, code] = np.where(
             seen_s,
             np.minimum((hits + 1.0) / (looks + 2.0), cfg.detection_prob),
-            np.where(gap <= cfg.pd_memory_s, tracks.pd_run[sel, code], 0.0),
+            last,
         )
         tracks.pd_range[sel, code] = np.where(seen_s, rng, tracks.pd_range[sel, code])
+
+    def _range(self, rows: np.ndarray, t: float, s: np.ndarray, B: np.ndarray):
+        """The tracks ``rows``' positions extrapolated to ``t`` (k, 3), their ranges from the
+        antenna at ``s`` (ENU basis ``B``) (k,), and the extrapolation times (k,)."""
+        tracks = self.tracks
+        dt = t - tracks.t_base[rows]
+        p = (
+            tracks.cpos[rows]
+            + tracks.cvel[rows] * dt[:, None]
+            + 0.5 * tracks.cacc[rows] * (dt * dt)[:, None]
+        )
+        enu = B @ (p - s).T
+        return p, np.sqrt(einsum("ij,ij->j", enu, enu)), dt
 
 
 class Wakes:
