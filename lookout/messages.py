@@ -443,6 +443,41 @@ class DetectionBatch(Message, tag="detection_batch"):
         _check_detections("DetectionBatch.detections", self.detections)
 
 
+class LaunchFit(msgspec.Struct, frozen=True, kw_only=True):
+    """A launch fitted by a partner's tracker to one track's boost (a track started from one
+    infrared satellite, ``lookout.tracking.mono``): the geodetic launch point ``lat_rad``,
+    ``lon_rad``, its (east, north) covariance ``cov_en_m2`` (2x2, m²), the launch time ``t_ns``
+    and its 1-sigma ``t_sigma_s``."""
+
+    lat_rad: float
+    lon_rad: float
+    cov_en_m2: list[list[float]]
+    t_ns: int
+    t_sigma_s: float
+
+
+def _check_launch(owner: str, launch: LaunchFit, t_ns: int) -> None:
+    """Raise naming the field unless ``launch`` is a launch point on the Earth with a
+    plausible covariance, at or before ``t_ns`` (the state it belongs to)."""
+    name = f"{owner}.launch"
+    if not (math.isfinite(launch.lat_rad) and abs(launch.lat_rad) <= math.pi / 2):
+        raise ValueError(
+            f"{name}.lat_rad: expected a latitude in [-pi/2, pi/2], got {launch.lat_rad}"
+        )
+    if not (math.isfinite(launch.lon_rad) and abs(launch.lon_rad) <= math.pi):
+        raise ValueError(f"{name}.lon_rad: expected a longitude in [-pi, pi], got {launch.lon_rad}")
+    C = launch.cov_en_m2
+    if len(C) != 2 or any(len(row) != 2 for row in C):
+        raise ValueError(f"{name}.cov_en_m2: expected a 2x2 covariance (m²), got {C}")
+    if not all(map(math.isfinite, itertools.chain.from_iterable(C))):
+        raise ValueError(f"{name}.cov_en_m2: expected finite numbers, got {C}")
+    _check_covariance_reference(f"{name}.cov_en_m2", C, [MAX_SIGMA_POSITION_M] * 2)
+    if not (math.isfinite(launch.t_sigma_s) and 0.0 <= launch.t_sigma_s <= MAX_FLOAT):
+        raise ValueError(f"{name}.t_sigma_s: expected a sigma >= 0 (s), got {launch.t_sigma_s}")
+    if launch.t_ns > t_ns:
+        raise ValueError(f"{name}.t_ns: launch at {launch.t_ns} after the state's t_ns {t_ns}")
+
+
 class LocalTrack(Message, tag="local_track"):
     """A partner's own track of one object, from its own tracker.
 
@@ -451,7 +486,9 @@ class LocalTrack(Message, tag="local_track"):
     that the object is thrusting, in [0, 1]; ``sensors`` the partner's sensor ids whose
     detections the track has used; ``last_detection_ns`` when the partner's sensors last saw
     the object (the track's last update; None: not told): ``t_ns - last_detection_ns`` is how
-    long the state has coasted unseen.
+    long the state has coasted unseen. ``launch``: the launch its tracker fitted to the track's
+    boost (:class:`LaunchFit`; None: none fitted), the one trustworthy part of a track started
+    from one satellite, whose states are known to tens of km along its line of sight.
     """
 
     partner: str
@@ -462,6 +499,7 @@ class LocalTrack(Message, tag="local_track"):
     boost_prob: float
     sensors: list[str]
     last_detection_ns: int | None = None
+    launch: LaunchFit | None = None
 
     def __post_init__(self) -> None:
         _check_shape("LocalTrack", self.x, self.P)
@@ -469,6 +507,8 @@ class LocalTrack(Message, tag="local_track"):
             raise ValueError(
                 f"LocalTrack.boost_prob: expected a probability, got {self.boost_prob}"
             )
+        if self.launch is not None:
+            _check_launch("LocalTrack", self.launch, self.t_ns)
 
     def check(self) -> None:
         check_generic(self)

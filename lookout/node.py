@@ -32,13 +32,13 @@ message. Other partners' pre-launch notifications (``LaunchNotice``) it receives
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.exchange.bus import Bus, out_subject
@@ -51,6 +51,7 @@ from lookout.messages import (
     Detection,
     DetectionBatch,
     Heartbeat,
+    LaunchFit,
     LaunchNotice,
     LocalTrack,
     Status,
@@ -65,6 +66,18 @@ log = logging.getLogger(__name__)
 
 #: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
 MAX_BATCH = 100
+
+
+def launch_fit(fit) -> LaunchFit:
+    """A tracker's fitted launch (``lookout.tracking.mono.MonoFit``) as a message field."""
+    C = np.asarray(fit.cov_en, dtype=float)
+    return LaunchFit(
+        lat_rad=float(fit.lat),
+        lon_rad=float(fit.lon),
+        cov_en_m2=(0.5 * (C + C.T)).tolist(),
+        t_ns=s_to_ns(float(fit.t_launch)),
+        t_sigma_s=float(fit.t_sigma),
+    )
 
 
 def message_time_ns(message) -> int:
@@ -112,12 +125,12 @@ class PartnerNode:
         self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
         # Its own radars' declared fields of view (``lookout.tracking.coverage``): its tracker
-        # judges a track they look at and do not see. No track from one satellite alone
-        # (``tracking.mono``): its fitted launch is the track's only trustworthy part and a
-        # local track carries no launch over the exchange, while its states, tens of km off
-        # along the line of sight, would; the fusion's tracker starts it from the detections.
-        config = dataclasses.replace(tracker_config or TrackerConfig(), mono_initiation=False)
-        self.tracker = Tracker(config, keep_updates=False, coverage=coverage)
+        # judges a track they look at and do not see. A track from one satellite alone
+        # (``tracking.mono``) is reported with its fitted launch (``LocalTrack.launch``), its
+        # one trustworthy part: its states are known to tens of km along the line of sight
+        # only, and its covariance says so.
+        self.tracker = Tracker(tracker_config or TrackerConfig(), keep_updates=False,
+                               coverage=coverage)  # fmt: skip
         self.report_period_s = report_period_s
         self.heartbeat_s = heartbeat_s
         self.view = PictureView()
@@ -238,9 +251,11 @@ class PartnerNode:
     async def _publish_tracks(self, t: float) -> None:
         rep = self.tracker.report(t)
         seen = self.tracker.last_update(rep.track_id) if len(rep) else []
+        fits = self.tracker.mono_launches
         for i in range(len(rep)):
             tid = int(rep.track_id[i])
             P = rep.P[i]
+            fit = fits.get(tid)
             msg = LocalTrack(
                 partner=self.partner,
                 track_id=str(tid),
@@ -250,6 +265,7 @@ class PartnerNode:
                 boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),
                 sensors=sorted(self._sensors_of_track.get(tid, ())),
                 last_detection_ns=s_to_ns(float(seen[i])) if math.isfinite(seen[i]) else None,
+                launch=None if fit is None else launch_fit(fit),
             )
             if self.policy.may_publish(self.partner, msg):
                 await self._send(msg)

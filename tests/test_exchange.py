@@ -53,6 +53,7 @@ from lookout.messages import (
     Ellipse,
     Envelope,
     Heartbeat,
+    LaunchFit,
     LocalTrack,
     SystemTrack,
     decode_json,
@@ -242,7 +243,7 @@ def test_version_6_adds_system_track_notices_and_version_5_tracks_still_decode()
 
 #: Float fields whose elements mix units (documented by their layout), and a probability.
 NO_UNIT = {"x", "P", "z", "R", "boost_prob", "prob"}
-UNIT_SUFFIXES = ("_ns", "_s", "_m", "_rad", "_db", "_mps")
+UNIT_SUFFIXES = ("_ns", "_s", "_m", "_m2", "_rad", "_db", "_mps")
 
 
 def _holds_float(t) -> bool:
@@ -284,6 +285,47 @@ def test_messages_name_the_bad_field():
     with pytest.raises(msgspec.ValidationError, match=r"signature"):
         env = seal(det(), "KR", 1, T0, derive_key(SEED, "KR"))
         decode_msgpack(encode_msgpack(msgspec.structs.replace(env, signature=b"x")))
+
+
+def _launch(**changes) -> LaunchFit:
+    fields = {"lat_rad": 0.848, "lon_rad": 0.798, "cov_en_m2": [[4e7, 1e7], [1e7, 9e7]],
+              "t_ns": T0 - 60 * 10**9, "t_sigma_s": 3.5} | changes  # fmt: skip
+    return LaunchFit(**fields)
+
+
+def test_a_local_track_carries_its_fitted_launch_over_the_wire():
+    # A track started from one infrared satellite (tracking.mono) is sent with the launch its
+    # tracker fitted: the one part of it known to better than tens of km.
+    track = msgspec.structs.replace(local_track(partner="US"), launch=_launch())
+    for data in (encode_json(track), encode_msgpack(track)):
+        back = decode_json(data) if data[:1] == b"{" else decode_msgpack(data)
+        assert back == track and back.launch.cov_en_m2 == [[4e7, 1e7], [1e7, 9e7]]
+    back.check()
+    # A partner's track without one decodes with none, as before.
+    assert decode_msgpack(encode_msgpack(local_track())).launch is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"lat_rad": 2.0}, r"LocalTrack\.launch\.lat_rad: expected a latitude .* got 2\.0"),
+        ({"lon_rad": -4.0}, r"LocalTrack\.launch\.lon_rad: .* got -4\.0"),
+        ({"cov_en_m2": [[1e6, 0.0]]}, r"LocalTrack\.launch\.cov_en_m2: expected a 2x2"),
+        ({"cov_en_m2": [[1e6, 2e6], [2e6, 1e6]]}, r"cov_en_m2: not positive definite"),
+        ({"cov_en_m2": [[1e6, 0.0], [1e3, 1e6]]}, r"cov_en_m2: not symmetric"),
+        ({"t_sigma_s": -1.0}, r"LocalTrack\.launch\.t_sigma_s: .* got -1\.0"),
+        ({"t_ns": T0 + 1}, r"LocalTrack\.launch\.t_ns: launch at .* after the state"),
+    ],
+)
+def test_a_bad_fitted_launch_is_refused_naming_the_field(changes, field):
+    good = msgspec.structs.replace(local_track(partner="US"), launch=_launch())
+    with pytest.raises(ValueError, match=field):
+        msgspec.structs.replace(good, launch=_launch(**changes))
+    # ... and so when it comes off the wire: a clear refusal, no traceback from inside.
+    raw = msgspec.msgpack.decode(encode_msgpack(good))
+    raw["launch"].update(changes)
+    with pytest.raises(msgspec.ValidationError, match=field):
+        decode_msgpack(msgspec.msgpack.encode(raw))
 
 
 def test_signing_bytes_cover_every_header_field():

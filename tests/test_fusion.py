@@ -55,6 +55,7 @@ class ScriptedTracker:
     def __init__(self):
         self.tracks: dict[float, list] = {}
         self.parent_of: dict[int, int] = {}
+        self.mono_launches: dict[int, object] = {}  # track id -> fitted launch (tracking.mono)
 
     def process(self, detections):
         return TrackLog.empty()
@@ -152,6 +153,30 @@ def test_infrared_only_track_gets_a_system_track_the_radar_track_then_takes_over
         assert set(pic) == {"S1"}, (t, set(pic))
         assert pic["S1"].tracker_id == 101
         assert pic["S1"].local == (("US", "7"),)
+
+
+def test_a_local_tracks_fitted_launch_goes_with_its_system_track(fusion):
+    """A partner's track started from one satellite carries the launch its tracker fitted
+    (``LocalTrack.launch``): its system track has it standing alone and once the
+    measurement-level track of its object takes it up; a track without one has none."""
+    from lookout.messages import LaunchFit
+
+    launch = LaunchFit(lat_rad=0.848, lon_rad=0.798, cov_en_m2=[[4e7, 0.0], [0.0, 9e7]],
+                       t_ns=0, t_sigma_s=4.0)  # fmt: skip
+    ir = ("us-geo-east",)
+
+    def mono(t):
+        return msgspec.structs.replace(
+            _local("US", 7, t, _at(X0, t), _P(30e3, 300.0), ir, boost_prob=1.0), launch=launch
+        )
+
+    pic = _run(fusion, 1.0, [mono(1.0)])
+    assert set(pic) == {"S1"} and pic["S1"].tracker_id is None and pic["S1"].launch == launch
+    pic = _run(fusion, 2.0, [mono(2.0)], [(101, _at(X0, 2.0), _P())])
+    assert set(pic) == {"S1"} and pic["S1"].tracker_id == 101 and pic["S1"].launch == launch
+    pic = _run(fusion, 3.0, [_local("US", 7, 3.0, _at(X0, 3.0), _P(), ir)],
+               [(101, _at(X0, 3.0), _P())])  # fmt: skip
+    assert pic["S1"].launch is None
 
 
 def test_redundant_local_track_never_stands_alone(fusion):

@@ -163,6 +163,39 @@ def test_the_assessor_takes_the_fusion_s_instant_to_the_last_bit():
     assert seen == [(125.0, [125.0])]
 
 
+def test_a_fitted_launch_reaches_the_assessor_through_the_fusion_worker():
+    """A system track's fitted launch (a partner's local track's, or the fusion's own
+    tracker's one-satellite fit) goes on the internal wire with it: the assessors' fusions hold
+    neither, and without it their picture showed no launch point where the embedded one did."""
+    from types import SimpleNamespace
+
+    from lookout.messages import LaunchFit
+    from lookout.picture.fusion import FusedTrack
+
+    x = np.array([6.4e6, 0.0, 0.0, 0.0, 0.0, 0.0])
+    partners = LaunchFit(lat_rad=0.8, lon_rad=0.7, cov_en_m2=[[4e7, 0.0], [0.0, 9e7]],
+                         t_ns=10**10, t_sigma_s=3.0)  # fmt: skip
+    fusion = Fusion(1)
+    fusion.fusion.tracker.mono_launches[12] = SimpleNamespace(
+        lat=0.5, lon=0.6, cov_en=np.diag([1e8, 2e8]), t_launch=20.0, t_sigma=4.0
+    )
+    tracks = [
+        FusedTrack("S1", 125.0, x, np.eye(6), 1.0, ("US",), launch=partners),
+        FusedTrack("S2", 125.0, x, np.eye(6), 1.0, ("KR",), tracker_id=12),
+        FusedTrack("S3", 125.0, x, np.eye(6), 0.0, ("KR",), tracker_id=13),
+    ]
+    [(_, data)] = fusion._route([(125.0, tracks)])
+    seen = {}
+    assessor = Assessor("PICTURE-0", Sealer("PICTURE-0", derive_key("k", "PICTURE-0"), SimClock(0)))
+    assessor.picture.publish = lambda t, got: seen.update({f.system_track_id: f for f in got}) or []
+    assessor.take(data)
+    assert seen["S1"].launch == partners
+    own = seen["S2"].launch
+    assert (own.lat_rad, own.lon_rad, own.t_ns, own.t_sigma_s) == (0.5, 0.6, 20 * 10**9, 4.0)
+    assert own.cov_en_m2 == [[1e8, 0.0], [0.0, 2e8]]
+    assert seen["S3"].launch is None
+
+
 def test_assessors_number_their_launch_events_apart():
     from lookout.assess.events import LaunchEvents
 

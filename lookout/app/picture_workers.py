@@ -64,7 +64,8 @@ from lookout.exchange.keys import derive_key
 from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats.config import in_stream
 from lookout.exchange.nats.streams import WORKER_BYTES
-from lookout.messages import MAX_LIST, LaunchNotice, SystemTrack, SystemTrackBatch
+from lookout.messages import MAX_LIST, LaunchFit, LaunchNotice, SystemTrack, SystemTrackBatch
+from lookout.node import launch_fit
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion
 from lookout.scenario import Scenario
@@ -123,6 +124,9 @@ class FusedWire(msgspec.Struct, array_like=True):
     parent: str | None = None
     last_seen: float | None = None
     t: float | None = None  # an interim update's own time (s); None: the batch's instant
+    #: The launch fitted to its boost (a track started from one satellite: a partner's, sent
+    #: with its local track, or the fusion's own tracker's), taken as its launch.
+    launch: LaunchFit | None = None
 
 
 class FusedBatch(msgspec.Struct):
@@ -146,7 +150,10 @@ _batch_decoder = msgspec.msgpack.Decoder(FusedBatch)
 _encoder = msgspec.msgpack.Encoder()
 
 
-def _wire(f: FusedTrack) -> FusedWire:
+def _wire(f: FusedTrack, fits: dict) -> FusedWire:
+    """``f`` on the internal wire; ``fits``: the fusion's tracker's fitted launches by its track
+    id (``Tracker.mono_launches``), which the assessors' fusions do not hold."""
+    fit = fits.get(f.tracker_id) if f.tracker_id is not None else None
     return FusedWire(
         f.system_track_id,
         np.asarray(f.x, dtype=float).tolist(),
@@ -156,6 +163,7 @@ def _wire(f: FusedTrack) -> FusedWire:
         f.parent,
         f.last_seen,
         f.t if f.interim else None,
+        launch_fit(fit) if fit is not None else f.launch,
     )
 
 
@@ -170,6 +178,7 @@ def _fused(w: FusedWire, t: float, interim: bool = False) -> FusedTrack:
         parent=w.parent,
         last_seen=w.last_seen,
         interim=interim,
+        launch=w.launch,
     )
 
 
@@ -226,7 +235,7 @@ class Fusion:
             self.reports += not interim
             parts: list[list[FusedWire]] = [[] for _ in range(self.n)]
             for f, j in zip(tracks, self._partitions(t, tracks), strict=True):
-                parts[j].append(_wire(f))
+                parts[j].append(_wire(f, self.fusion.tracker.mono_launches))
             t_ns = s_to_ns(t)
             for j, part in enumerate(parts):
                 # Every assessor hears every report instant, even one with none of its tracks

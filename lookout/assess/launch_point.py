@@ -42,6 +42,7 @@ from lookout.geodesy import (
 from lookout.physics import dynamics
 from lookout.physics.einsum import einsum
 from lookout.physics.integrate import rk4_step
+from lookout.timebase import ns_to_s
 
 #: Boost back-extrapolation parameters (mean, sigma): time factor k and distance factor c.
 K_TIME = (2.3, 0.25)
@@ -114,6 +115,19 @@ def fitted(fits) -> dict[str, LaunchEstimate]:
         )  # fmt: skip
         for k, f in fits.items()
     }
+
+
+def reported(launch) -> LaunchEstimate:
+    """The launch estimate (method "boost") of a launch a partner's tracker fitted and sent
+    with its local track (``lookout.messages.LaunchFit``)."""
+    return LaunchEstimate(
+        np.array([launch.lat_rad]),
+        np.array([launch.lon_rad]),
+        np.asarray(launch.cov_en_m2, dtype=float)[None],
+        np.array([ns_to_s(launch.t_ns)]),
+        np.array([launch.t_sigma_s]),
+        "boost",
+    )
 
 
 def _enu_offsets(lat0, lon0, lat, lon):

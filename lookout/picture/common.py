@@ -53,7 +53,7 @@ from lookout import messages as m
 from lookout.assess import Assessor, assessment_message
 from lookout.assess.assessment import Assessment
 from lookout.assess.events import LaunchEvents
-from lookout.assess.launch_point import fitted
+from lookout.assess.launch_point import fitted, reported
 from lookout.assess.notices import Announcement
 from lookout.assess.schedule import LookSchedule
 from lookout.picture.fusion import FusedTrack, PictureFusion
@@ -220,10 +220,15 @@ class CommonPicture:
                 # A piece its launch event saw separating from a member (born next to it, which
                 # fusion did not see) shows that member's launch point, not one of its own.
                 "launched_with": self.events.launched_with(*args),
-                # A track started from one satellite alone: its tracker's fitted launch.
-                "launches": fitted(
-                    {f.system_track_id: mono[f.tracker_id] for f in tracks if f.tracker_id in mono}
-                ),
+                # A track started from one satellite alone: its tracker's fitted launch, the
+                # fusion's own or a partner's sent with its local track.
+                "launches": {
+                    **{f.system_track_id: reported(f.launch) for f in tracks if f.launch},
+                    **fitted(
+                        {f.system_track_id: mono[f.tracker_id]
+                         for f in tracks if f.tracker_id in mono}  # fmt: skip
+                    ),
+                },
                 # A piece alone in an event that has seen no payload may be the stage that
                 # payload parted from: its fall as a reentry vehicle is the payload's.
                 "unseen_payloads": {

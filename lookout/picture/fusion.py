@@ -102,7 +102,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from lookout.messages import Detection, DetectionBatch, Heartbeat, LocalTrack
+from lookout.messages import Detection, DetectionBatch, Heartbeat, LaunchFit, LocalTrack
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking.config import TrackerConfig
@@ -207,6 +207,9 @@ class FusedTrack:
     #: An interim update (``PictureFusion(interim=True)``): the track alone, at its latest
     #: detection between two report instants, not a report of the whole picture.
     interim: bool = False
+    #: The launch a partner's tracker fitted to one of its local tracks fused in
+    #: (``LocalTrack.launch``: a track started from one satellite), the tightest of them.
+    launch: LaunchFit | None = None
 
 
 @dataclass
@@ -228,6 +231,8 @@ class _Local:
     #: far as the fusion can tell: its ``held_t`` unless that was a detection of a sensor the
     #: fusion has (``PictureFusion._measured_at``); -inf if never seen so.
     own_t: float = -math.inf
+    #: The launch its partner's tracker fitted to it (``LocalTrack.launch``), if any.
+    launch: LaunchFit | None = None
 
 
 @dataclass
@@ -504,6 +509,7 @@ class PictureFusion:
                 sensors,
                 held_t,
                 own_t,
+                message.launch,
             )
             self._advance(message.t_ns)
             return self._drain()
@@ -706,6 +712,7 @@ class PictureFusion:
                         tuple(members[i][1:]),
                         self._parent_system_id(tid, sys_id),
                         _latest(seen),
+                        launch=_tightest(locals_now[key][6] for key in keys),
                     ),
                 )
             )
@@ -796,6 +803,7 @@ class PictureFusion:
                 FusedTrack(
                     last.system_track_id, t, x[i], P[i], bp, tuple(sorted(partners)), tid,
                     tuple(keys), last.absorbed, (), last.parent, _latest(seen), interim=True,
+                    launch=last.launch,
                 )
             )  # fmt: skip
         return [(max(f.t for f in out), out)]
@@ -1244,6 +1252,7 @@ class PictureFusion:
                 FusedTrack(
                     sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys),
                     last_seen=_latest([locals_now[k][4] for k in g_keys]),
+                    launch=_tightest(locals_now[k][6] for k in g_keys),
                 )
             )
         # Local-only system tracks unseen at this report stay for their partners to take up
@@ -1280,7 +1289,7 @@ class PictureFusion:
 
     def _locals_at(self, t: float) -> dict[tuple[str, str], tuple]:
         """Every fresh local track, predicted (coasting) to ``t``: (x, P, boost_prob, sensors,
-        held_t, own_t).
+        held_t, own_t, launch).
         A partner publishes all its tracks at each of its report instants, so one missing from
         its latest report is one it dropped (a partner that re-initiates its track must not be
         seen with two tracks of one object for ``local_max_age_s``)."""
@@ -1304,9 +1313,23 @@ class PictureFusion:
             t - np.array([v.t for v in now]),
         )
         return {
-            (v.partner, v.track_id): (x6[k], P6[k], v.boost_prob, v.sensors, v.held_t, v.own_t)
+            (v.partner, v.track_id): (
+                x6[k], P6[k], v.boost_prob, v.sensors, v.held_t, v.own_t, v.launch
+            )  # fmt: skip
             for k, v in enumerate(now)
         }
+
+
+def _tightest(launches) -> LaunchFit | None:
+    """Of partners' fitted launches (None: none), the one with the smallest launch-point
+    ellipse (determinant of its east-north covariance); None if none."""
+    best, best_det = None, math.inf
+    for launch in launches:
+        if launch is not None:
+            d = float(np.linalg.det(np.asarray(launch.cov_en_m2, dtype=float)))
+            if d < best_det:
+                best, best_det = launch, d
+    return best
 
 
 def _d2(local, x: np.ndarray, P: np.ndarray) -> float:
