@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections import OrderedDict
 
 import msgspec
 import numpy as np
+from small_calls import best_us  # this directory's: run as a script
 
 from lookout import messages as m
 from lookout.assess.territory import _AREA_FINE, _points_around, _unit, territories
@@ -36,21 +36,11 @@ from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack
 
 
-def _best_us(f, calls: int, repeat: int) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.process_time()
-        for _ in range(calls):
-            f()
-        best = min(best, time.process_time() - t0)
-    return best / calls * 1e6
-
-
 def _pair(name, old, new, calls, repeat, out) -> None:
     t_old = t_new = np.inf
     for _ in range(2):  # alternating
-        t_old = min(t_old, _best_us(old, calls, repeat))
-        t_new = min(t_new, _best_us(new, calls, repeat))
+        t_old = min(t_old, best_us(old, repeat, calls))
+        t_new = min(t_new, best_us(new, repeat, calls))
     out[name] = {"before_us": round(t_old, 2), "after_us": round(t_new, 2),
                  "ratio": round(t_old / t_new, 2)}  # fmt: skip
 
