@@ -99,34 +99,31 @@ class LaunchEstimate:
     method: str
 
 
+def _one(lat: float, lon: float, cov_en, t: float, t_sigma: float) -> LaunchEstimate:
+    """A launch estimate (method "boost") of one launch point fitted to a track's boost."""
+    return LaunchEstimate(
+        np.array([lat]),
+        np.array([lon]),
+        np.asarray(cov_en, dtype=float)[None],
+        np.array([t]),
+        np.array([t_sigma]),
+        "boost",
+    )
+
+
 def fitted(fits) -> dict[str, LaunchEstimate]:
     """Launch estimates (method "boost") of the launches a tracker fitted to its tracks' boosts
     (``lookout.tracking.mono.MonoFit`` by track id: ``lat``, ``lon`` rad, ``cov_en`` m²,
     ``t_launch`` s, ``t_sigma`` s), by the track id as a string (``Assessor.update``'s
     ``launches``)."""
-    return {
-        str(k): LaunchEstimate(
-            np.array([f.lat]),
-            np.array([f.lon]),
-            np.asarray(f.cov_en)[None],
-            np.array([f.t_launch]),
-            np.array([f.t_sigma]),
-            "boost",
-        )  # fmt: skip
-        for k, f in fits.items()
-    }
+    return {str(k): _one(f.lat, f.lon, f.cov_en, f.t_launch, f.t_sigma) for k, f in fits.items()}
 
 
 def reported(launch) -> LaunchEstimate:
     """The launch estimate (method "boost") of a launch a partner's tracker fitted and sent
     with its local track (``lookout.messages.LaunchFit``)."""
-    return LaunchEstimate(
-        np.array([launch.lat_rad]),
-        np.array([launch.lon_rad]),
-        np.asarray(launch.cov_en_m2, dtype=float)[None],
-        np.array([ns_to_s(launch.t_ns)]),
-        np.array([launch.t_sigma_s]),
-        "boost",
+    return _one(
+        launch.lat_rad, launch.lon_rad, launch.cov_en_m2, ns_to_s(launch.t_ns), launch.t_sigma_s
     )
 
 
