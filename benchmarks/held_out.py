@@ -11,9 +11,10 @@ single-track share, id switches, duplicate and false track-seconds (``false F/G`
 with a truth inside the track's own 99 % position ellipsoid, a drifted prediction that says so
 rather than a phantom; ``-`` in a JSON written before that figure), NEES in bounds at boost,
 coast and reentry, coast RMSE/PCRLB, and per flight its impact ellipses' containment (``!P``:
-its payload the wrong piece). The pooled figures weigh each file by its coast samples: the share
-of NEES in bounds, and the RMSE over the PCRLB as the root of the ratio of their mean squares
-(over the samples with a bound; their count is not in the JSON, the coast samples stand for it).
+its payload the wrong piece). Pooled over the set: the share of NEES in bounds of each phase,
+each file weighed by its samples of that phase; the coast RMSE over the PCRLB as the root of the
+ratio of their mean squares (over the samples with a bound; their count is not in the JSON, the
+coast samples stand for it); the sums of false and duplicate track-seconds and id switches.
 """
 
 from __future__ import annotations
@@ -69,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("files", nargs="+", type=Path, help="scenario files or their track JSONs")
     ap.add_argument("--out", type=Path, default=None, help="keep each scenario's JSON here")
     args = ap.parse_args(argv)
-    samples = weighted = 0.0
+    phases = ("boost", "coast", "reentry")
+    samples = dict.fromkeys(phases, 0.0)
+    weighted = dict.fromkeys(phases, 0.0)
     squared = bound = 0.0  # coast samples x RMSE^2 and x PCRLB^2, pooled like the NEES
+    sums = dict.fromkeys(("false_track_s", "false_track_s_in_gate", "duplicate_track_s",
+                          "id_switches"), 0.0)  # fmt: skip
     for path in args.files:
         try:
             d = figures(path, args.out)
@@ -78,18 +83,29 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {e}", file=sys.stderr)
             return 2
         print(f"{path.stem[:40]:40s} {line(d)}", flush=True)
-        coast = d["nees_in_bounds_by_phase"]["coast"]
-        if coast is not None:
-            samples += d["samples"]["coast"]
-            weighted += d["samples"]["coast"] * coast
+        for ph in phases:
+            share = d["nees_in_bounds_by_phase"][ph]
+            if share is not None:
+                samples[ph] += d["samples"][ph]
+                weighted[ph] += d["samples"][ph] * share
         ratio, pcrlb = d["rmse_over_pcrlb_pos"]["coast"], d["pcrlb_pos_m"]["coast"]
         if ratio is not None and pcrlb is not None:  # samples with a bound only: as many, near
             squared += d["samples"]["coast"] * (ratio * pcrlb) ** 2
             bound += d["samples"]["coast"] * pcrlb**2
-    pooled = weighted / samples if samples else float("nan")
+        for key in sums:
+            sums[key] += d.get(key) or 0.0  # a JSON written before a figure: none
+    pooled = {ph: weighted[ph] / samples[ph] if samples[ph] else float("nan") for ph in phases}
     ratio = (squared / bound) ** 0.5 if bound else float("nan")
-    print(f"pooled coast NEES in bounds {pooled:.3f} over {samples:.0f} samples, "
-          f"coast RMSE/PCRLB {ratio:.2f}")
+    print(
+        f"pooled coast NEES in bounds {pooled['coast']:.3f} over {samples['coast']:.0f} "
+        f"samples, coast RMSE/PCRLB {ratio:.2f}"
+    )
+    print(
+        "pooled NEES in bounds boost / coast / reentry "
+        + " / ".join(f"{pooled[ph]:.3f}" for ph in phases)
+        + "; sums: false track-s {false_track_s:.0f} (in gate {false_track_s_in_gate:.0f}), "
+        "duplicate track-s {duplicate_track_s:.0f}, id switches {id_switches:.0f}".format(**sums)
+    )
     return 0
 
 
