@@ -185,21 +185,26 @@ def test_a_ballistic_body_past_its_apogee_is_not_fed_the_manoeuvre_mode_at_the_r
     assert P0[0, MANOEUVRE] == pytest.approx(seed_P[0])
 
 
+def _central_scores(name: str):
+    """The shipped scenario ``name``'s central tracker scored (``lookout track``'s figures)."""
+    from lookout.scenario import load
+    from lookout.scoring import score
+    from lookout.simulate import simulate
+    from lookout.tracking.coverage import declared_coverage
+
+    scenario = load(name)
+    sim = simulate(scenario)
+    out = track(sim.detections, t_end=scenario.duration_s, coverage=declared_coverage(scenario))
+    return score(out, sim.trajectories, sim.labels, detections=sim.detections, report_period_s=1.0)
+
+
 @pytest.mark.slow
 def test_srbm_salvos_ballistic_reentry_nees_is_in_bounds():
     """srbm-salvo's central tracker (six depressed SRBMs, none lifting): reentry NEES in
     bounds at 0.7 or more of the reentry instants (0.74; 0.61 with the manoeuvre mode fed at
     the onset rate past apogee, its spread in the reentry vehicles' covariances, NEES
     1.5-2.5 against 6)."""
-    from lookout.scenario import load
-    from lookout.scoring import score
-    from lookout.simulate import simulate
-    from lookout.tracking.coverage import declared_coverage
-
-    scenario = load("srbm-salvo")
-    sim = simulate(scenario)
-    out = track(sim.detections, t_end=scenario.duration_s, coverage=declared_coverage(scenario))
-    s = score(out, sim.trajectories, sim.labels, detections=sim.detections, report_period_s=1.0)
+    s = _central_scores("srbm-salvo")
     assert s.nees_in_bounds_by_phase["reentry"] >= 0.7, s.nees_in_bounds_by_phase
     assert s.nees_in_bounds_by_phase["coast"] >= 0.95, s.nees_in_bounds_by_phase
 
@@ -570,15 +575,7 @@ def test_irbm_overflights_reentry_nees_is_in_bounds_with_the_linearisation_along
     size of its errors: NEES in bounds at 0.6 or more of the reentry instants (0.83; 0.40 with
     the same noise on every axis, its falling stage's cross-track sigma many times its
     error)."""
-    from lookout.scenario import load
-    from lookout.scoring import score
-    from lookout.simulate import simulate
-    from lookout.tracking.coverage import declared_coverage
-
-    scenario = load("irbm-overflight")
-    sim = simulate(scenario)
-    out = track(sim.detections, t_end=scenario.duration_s, coverage=declared_coverage(scenario))
-    s = score(out, sim.trajectories, sim.labels, detections=sim.detections, report_period_s=1.0)
+    s = _central_scores("irbm-overflight")
     assert s.nees_in_bounds_by_phase["reentry"] >= 0.6, s.nees_in_bounds_by_phase
     assert s.nees_in_bounds_by_phase["coast"] >= 0.95, s.nees_in_bounds_by_phase
 
