@@ -17,14 +17,14 @@ STEP_S = 0.2
 #: ``interim_updates``: between report instants, the fusion sends each system track that took
 #: detections at once (``PictureFusion(interim=True)``), so a detection waits for its node's
 #: step, not for the next report instant (measured on mass-raid at real time: the report
-#: instant's wait was 0.93 s of the track age's p99; ``docs/benchmarks.md``).
+#: instant's wait was 0.93 s of the track age's p99; ``docs/history/benchmarks-log.md``).
 #: ``assess_collect="step"``: an assessment batch is taken in (and its tracks sent again,
 #: assessed) at the next step of the nodes, not at the next report instant: the assessment's
 #: age 1 s less at the same cost. ``assess_on="change"`` (``lookout.assess.schedule``: a track
 #: assessed at a report instant when it changed enough to matter) is not the default: the
 #: assessment's cost is its batches' (a batch's integration takes its steps whatever its size),
 #: and looks every second cost 4.7 times the 5 s clock's CPU for an age p50 of 1.3 s
-#: (mass-raid, 300 s: ``docs/benchmarks.md``).
+#: (mass-raid, 300 s: ``docs/history/benchmarks-log.md``).
 PICTURE_PARAMS = {
     "report_period_s": 1.0,
     "assess_period_s": 5.0,
@@ -41,7 +41,7 @@ PICTURE_PARAMS = {
 #: step's detections in that step (and sends their interim updates); with one only at report
 #: instants it held them back a latency window (1 s) and took 1.2 s of every partner's
 #: detections in the report step, on the way to every partner (the largest part of the
-#: report's delivery at real time on mass-raid: ``docs/benchmarks.md``). The fusion takes the
+#: report's delivery at real time on mass-raid: ``docs/history/benchmarks-log.md``). The fusion takes the
 #: same detections in the same order and reports the same picture; the cost is four more
 #: heartbeats a second from each partner (sealed, verified, audited, relayed).
 HEARTBEAT_S = 0.0
@@ -49,7 +49,7 @@ HEARTBEAT_S = 0.0
 #: same subject, to go to the broker as one stored message (``NatsBus(linger_s=...)``; the
 #: exchange still verifies, audits and releases each envelope on its own). A step sends its
 #: detection batches, local tracks and heartbeat at once; stored one by one they were most of
-#: the inbound streams' messages (mass-raid: ``docs/benchmarks.md``). The node flushes at each
+#: the inbound streams' messages (mass-raid: ``docs/history/benchmarks-log.md``). The node flushes at each
 #: step when it keeps state, which sends a step's batch at once.
 NODE_LINGER_S = 0.002
 #: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):

@@ -35,7 +35,7 @@ fewer tracks per batch saves little, and batches every second cost four to five 
 clock's (mass-raid's first 300 s, ``--speed 0``: 0.25-0.28 against 0.06 CPU-s per
 scenario-second for an assessment age p50 of 1.3 s against 2.6 s; the changed tracks looked at
 every 2 s, ``BATCH_S``: 0.16, p50 2.0 s; every 5 s: 0.10, p50 3.3 s, worse than the clock, a
-steady track then waiting ``MAX_INTERVAL_S``; ``docs/benchmarks.md``).
+steady track then waiting ``MAX_INTERVAL_S``; ``docs/history/benchmarks-log.md``).
 """
 
 from __future__ import annotations
