@@ -36,7 +36,7 @@ from lookout.tracking import manoeuvre as _man
 from lookout.tracking import mixing as _mix
 from lookout.tracking import reach
 from lookout.tracking.compiled import _ALT, _SOUND, _altitude, _density, _dot3
-from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX
+from lookout.tracking.motion import DRAG_STEP_RATE, KAPPA, KAPPA_UNIT, NX
 
 BOOST, COAST, MANOEUVRE = _mix.BOOST, _mix.COAST, _mix.MANOEUVRE
 NMODE = _mix.NMODE
@@ -138,6 +138,11 @@ def cached_params(cfg) -> np.ndarray:
 # --- the drag noise -----------------------------------------------------------------------------
 
 _GRID, _GRID_LOG_CD = (np.ascontiguousarray(a, dtype=np.float64) for a in _drag._union_grid())
+_KNOT_JUMP = np.ascontiguousarray(_drag._knot_jumps(), dtype=np.float64)
+_KNOT_MS = _drag.KNOT_MEAN_SQUARE
+_DRAG_STEP_RATE = DRAG_STEP_RATE
+_FLIGHT_STEP_MAX_S = _drag._FLIGHT_STEP_MAX_S
+_FLIGHT_STEP_M = _drag._FLIGHT_STEP_M
 
 
 @numba.njit(cache=True)
@@ -211,6 +216,26 @@ def drag_q(x, P, x1, dt, w, prm):
                 sv += (w[k, r] / wsum) * dk * dk
             walk += sv * (part / (_GRID[g + 1] - _GRID[g]))
         q_kappa[r] = walk / max(abs(dt[r]), 1e-9) * kap * kap
+        # knot_variance: RK4's error at the tables' knots the step crosses (the tracker's
+        # and the flight's).
+        s2 = 0.0
+        if wsum > 0.0:
+            for g in range(ng):
+                if _GRID[g] > lo_m and _GRID[g] <= hi_m:
+                    jump = 0.0
+                    for k in range(nt):
+                        jump += _KNOT_JUMP[k, g] * (w[k, r] / wsum)
+                    s2 += jump * jump
+        if s2 > 0.0:
+            adt = max(abs(dt[r]), 1e-9)
+            m_rate = (hi_m - lo_m) / adt
+            v_down = abs(_dot3(xr[0], xr[1], xr[2], xr[3], xr[4], xr[5])) / rn
+            h_air = _DRAG_STEP_RATE / max(2.0 * a_drag / speed, 1e-12)
+            h_flight = min(min(h_air, _FLIGHT_STEP_MAX_S), _FLIGHT_STEP_M / max(v_down, 1.0))
+            h_track = min(h_air, adt)
+            j2 = (a_drag * m_rate) ** 2 * s2
+            var_knot = _KNOT_MS * j2 * (h_track**4 + h_flight**4)
+            q_along[r] += var_knot / adt
     return q_acc, q_kappa, q_along
 
 
