@@ -9,7 +9,7 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import pytest
-from scenes import IR_GEO, irbm_launch, sense
+from scenes import IR_GEO, IR_GEO2, irbm_launch, sense
 
 from lookout.assess import Assessor
 from lookout.assess.impact import mahalanobis2
@@ -19,6 +19,7 @@ from lookout.flight import fly
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.tracking import TrackerConfig, track
 from lookout.tracking.mono import CHI2_2D_95
+from lookout.tracking.pcrlb import pcrlb
 
 
 def _one_satellite(seed: int):
@@ -112,3 +113,14 @@ def test_a_launch_seen_by_one_satellite_coasts_to_an_impact_whose_ellipse_holds_
         predicted += 1
     assert predicted >= 10
 
+
+def test_the_bound_of_a_launch_seen_by_one_satellite_is_not_given():
+    """One satellite's lines of sight alone leave a position along them to the bound's prior
+    (1000 km): the bound is the prior's, not the detections', and none is given (NaN), so no
+    RMSE/PCRLB is made of it (me47 #01's read 0.0017); a second satellite's crossings fix it."""
+    traj, dets = _one_satellite(1)
+    alone = pcrlb(traj, dets)
+    assert alone.pos_m.size and np.isnan(alone.pos_m).all(), np.nanmax(alone.pos_m)
+    both, _ = sense([traj], [IR_GEO, IR_GEO2], seed=1)
+    crossed = pcrlb(traj, both)
+    assert np.isfinite(crossed.pos_m[5:]).all() and np.nanmax(crossed.pos_m) < 10e3
