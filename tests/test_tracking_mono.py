@@ -9,14 +9,17 @@ from __future__ import annotations
 import msgspec
 import numpy as np
 import pytest
-from scenes import IR_GEO, irbm_launch, sense
+from scenes import IR_GEO, IR_GEO2, irbm_launch, sense
 
 from lookout.assess import Assessor
+from lookout.assess.impact import mahalanobis2
 from lookout.assess.launch_point import fitted
+from lookout.assess.territory import territories
 from lookout.flight import fly
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.tracking import TrackerConfig, track
 from lookout.tracking.mono import CHI2_2D_95
+from lookout.tracking.pcrlb import pcrlb
 
 
 def _one_satellite(seed: int):
@@ -71,3 +74,53 @@ def test_a_plume_coming_down_to_the_ground_starts_nothing():
     )
     out = track(back)
     assert len(out.reports) == 0 and not out.launches
+
+
+def test_a_launch_seen_by_one_satellite_coasts_to_an_impact_whose_ellipse_holds_it():
+    """Its plume out, nothing sees it again: the track coasts on its boost's fit (the lines of
+    sight of its whole burn refitted at burnout, ``Tracker._coast_mono``) instead of dying with
+    its plume, and every assessment from burnout on predicts an impact whose 95 % ellipse holds
+    the true one, and claims no overflight the flight does not make. Before, its boost mode,
+    90 km uncertain along the line of sight at burnout, was deleted there: no prediction."""
+    traj, dets = _one_satellite(1)
+    burnout, impact = traj.final_burnout().t, traj.event("impact")
+    out = track(dets, t_end=impact.t)
+    rep = out.reports
+    (tid,) = np.unique(rep.track_id)
+    half = 0.5 * (impact.t - burnout)
+    assert rep.t.max() > burnout + half, (burnout, rep.t.max())
+    lat_i, lon_i, _ = ecef_to_geodetic(impact.pos[None])
+    outlines = territories()
+    lat_g, lon_g, _ = ecef_to_geodetic(traj.pos)
+    ground = np.zeros(traj.t.size, dtype=bool)
+    flown = {o.code for o in outlines.overflights(traj.t, lat_g, lon_g, ground)}
+    assessor = Assessor(outlines=outlines)
+    launches = fitted(out.launches)
+    last = out.updates.t[out.updates.track_id == tid].max()
+    predicted = 0
+    for t in np.arange(np.ceil(burnout / 20.0) * 20.0, rep.t.max(), 20.0):
+        r = np.flatnonzero(rep.t == t)
+        (a,) = assessor.update(
+            float(t), [str(tid)], rep.x[r], rep.P[r], rep.boost_prob[r], launches=launches,
+            last_seen=[min(last, t)],
+        )  # fmt: skip
+        assert set(a.overflown_codes) <= flown, (t, a.overflown_codes, flown)
+        if t < burnout + 5.0 or (a.impact_lat is None and t > burnout + half):
+            continue  # (late on, its covariance flown so far may hold an orbit: no claim)
+        assert a.impact_lat is not None, t
+        m2 = mahalanobis2(a.impact_lat, a.impact_lon, a.impact_ellipse.cov_en, lat_i, lon_i)
+        assert m2[0] <= CHI2_2D_95, (t, m2, a.impact_ellipse.wire)
+        predicted += 1
+    assert predicted >= 10
+
+
+def test_the_bound_of_a_launch_seen_by_one_satellite_is_not_given():
+    """One satellite's lines of sight alone leave a position along them to the bound's prior
+    (1000 km): the bound is the prior's, not the detections', and none is given (NaN), so no
+    RMSE/PCRLB is made of it (me47 #01's read 0.0017); a second satellite's crossings fix it."""
+    traj, dets = _one_satellite(1)
+    alone = pcrlb(traj, dets)
+    assert alone.pos_m.size and np.isnan(alone.pos_m).all(), np.nanmax(alone.pos_m)
+    both, _ = sense([traj], [IR_GEO, IR_GEO2], seed=1)
+    crossed = pcrlb(traj, both)
+    assert np.isfinite(crossed.pos_m[5:]).all() and np.nanmax(crossed.pos_m) < 10e3

@@ -966,13 +966,17 @@ class Assessor:
             on = np.flatnonzero((ts >= p.t_enter) & (ts <= p.t_exit) & (codes == p.code))
             if m.launch_fitted:
                 # Its ground points are no evidence (``update``'s ``launches``) until its
-                # position is known (``sure_t``): before, the passage's predicted part is
-                # weighed as any prediction is.
+                # position is known (``sure_t``), nor its predicted passages, which start
+                # from them: the ground track's spread across itself is all this weighs,
+                # and the track's own position is off along the line of sight by tens to
+                # a hundred kilometres, its velocity by a km/s (world59 #03's IRBM, coasting
+                # on its one-satellite fit, its ground point 105 km into Kazakhstan's
+                # neighbour and 2.5 km/s off, claimed Russia: the flight never went back).
                 if _sure_seen(m, p, ts, pred, codes).size:
                     seen.append(p)
                     continue
                 on = on[pred[on]]
-                if on.size == 0:
+                if on.size == 0 or m.sure_t is None:
                     continue
             elif not pred[on].all():
                 seen.append(p)

@@ -123,10 +123,11 @@ def evaluate(
     events = LaunchEvents()
     assessments = assess_reports(output, assess_period_s, progress, events)
     timings["assess_s"] = time.perf_counter() - t
-    flights = judge_flights(sim, scores, assessments)
+    matched = _track_truth(scores) | built_from(output.updates, sim.labels, scores)
+    flights = judge_flights(sim, scores, assessments, matched)
     # Launch events (lookout.assess.events): per flight, its event's objects and payload, the
     # payload judged by the object its track's assessments followed (``followed_truth``).
-    owner = followed_truth(sim, assessments, _track_truth(scores))
+    owner = followed_truth(sim, assessments, matched)
     for launch in sim.launches:
         fl = flights[launch.object_id]
         fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
@@ -307,6 +308,26 @@ def _track_truth(scores: Scores) -> dict[str, str]:
     return {str(tid): c.most_common(1)[0][0] for tid, c in counts.items()}
 
 
+def built_from(updates, labels, scores: Scores) -> dict[str, str]:
+    """Each track matched to no truth (never within the scorer's cutoff of one,
+    ``assoc_cutoff_m``) that one truth gave over half of all the detections it took (its
+    updates, ``labels`` by detection index) to that truth's id: the truth it follows, for the
+    flight's figures. A track started from one satellite alone is known along its line of
+    sight to tens of kilometres (``lookout.tracking.mono``), and its coast to hundreds: world61
+    #02's IRBM, its every detection the IRBM's, had no prediction judged."""
+    matched = set(scores.matches.track_id.tolist())
+    di = np.asarray(updates.detection_index, dtype=np.int64)
+    ids = np.asarray(updates.track_id, dtype=np.int64)
+    out: dict[str, str] = {}
+    for tid in np.setdiff1d(np.unique(ids[di >= 0]), np.fromiter(matched, np.int64)).tolist():
+        took = di[(ids == tid) & (di >= 0)]
+        c = Counter(labels[i] for i in took.tolist())
+        truth, k = c.most_common(1)[0]
+        if truth is not None and 2 * k > took.size:
+            out[str(tid)] = truth
+    return out
+
+
 #: Chi-square (6 dof, 99.9 %) gate of a track's state on the truth it follows
 #: (``followed_objects``).
 FOLLOW_GATE = float(chi2.ppf(0.999, 6))
@@ -384,14 +405,17 @@ def followed_truth(
     return owner | {k: c.most_common(1)[0][0] for k, c in votes.items()}
 
 
-def judge_flights(sim: Simulation, scores: Scores, assessments: list[Assessment]) -> dict:
+def judge_flights(
+    sim: Simulation, scores: Scores, assessments: list[Assessment], owner: dict | None = None
+) -> dict:
     """Per launch: the figures of ``lookout track --json``'s ``flights`` (km, deg, s), from the
     assessments that follow its main object (``followed_objects``), whichever object their
     track was matched to most often: a track on a reentry vehicle matched a little more often
     to the stage flying beside it (me5-05's MRBM-1 and MRBM-2, mrbm-iran-israel's MRBM-2 and
     MRBM-3) had none of its predictions judged, the flight's containment then coming from
-    another track's few."""
-    owner = _track_truth(scores)
+    another track's few. ``owner``: each track's truth (default: the one it was matched to
+    most often, ``_track_truth``)."""
+    owner = _track_truth(scores) if owner is None else owner
     followed = followed_objects(sim, assessments, owner)
     following: dict[str, list[Assessment]] = defaultdict(list)
     for a, obj in zip(assessments, followed, strict=True):

@@ -18,7 +18,8 @@ Assumptions, so that the figure is read right:
   below one: with ``Pd < 1`` the missed looks are simply absent from the sum);
 - the prior is the tracker's initiation prior: an uninformative position (σ = 1000 km), the
   velocity prior ``init_vel_sigma_mps`` and, in boost, ``init_acc_sigma_mps2``; the first
-  detection(s) supply the position, as they do for the tracker;
+  detection(s) supply the position, as they do for the tracker; where they have not along some
+  axis (one satellite's lines of sight alone), no bound is given (``PRIOR_DOMINATED_VAR``);
 - the bound is on the mean-square error of the estimate of the state itself; the tracker's IMM
   does not know the phase, so in boost and at transitions it cannot reach it.
 """
@@ -40,6 +41,12 @@ from lookout.tracking.motion import NX, acceleration, process_noise, propagate, 
 
 #: Position prior σ (m) of the bound: uninformative; the first detections fix the position.
 PRIOR_POS_SIGMA_M = 1e6
+#: Where the bound's position variance along some axis exceeds half the prior's, the
+#: detections gave less information along it than the prior: the bound is the prior's, not
+#: theirs, and none is given (NaN). One satellite's lines of sight alone leave the position
+#: along them to the prior (1000 km), while the tracker knows it from the boost it fits
+#: (``mono``): me47 #01's coast RMSE/PCRLB read 0.0017.
+PRIOR_DOMINATED_VAR = 0.5 * PRIOR_POS_SIGMA_M**2
 #: States of the bound in boost: position, velocity, thrust acceleration (no drag coefficient:
 #: drag is white acceleration noise of the lightest expected body, ``motion.white_accel_q``).
 _NB = 9
@@ -168,7 +175,7 @@ def pcrlb(
             J[:6, :6] += info
             P = np.linalg.inv(J)
             P = 0.5 * (P + P.T)
-        else:
+        elif np.linalg.eigvalsh(P[:3, :3])[-1] <= PRIOR_DOMINATED_VAR:
             pos_m[i] = np.sqrt(np.trace(P[:3, :3]))
             vel_mps[i] = np.sqrt(np.trace(P[3:6, 3:6]))
     return PcrlbResult(times, pos_m, vel_mps, phase)

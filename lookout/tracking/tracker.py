@@ -94,6 +94,7 @@ from lookout.tracking.initiation import (
     LinesOfSight,
     born_together,
     infrared_priors,
+    new_states,
     radar_priors,
 )
 from lookout.tracking.log import TrackerOutput, TrackLog
@@ -122,7 +123,7 @@ from lookout.tracking.mixing import (
     transition,
     young_boost,
 )
-from lookout.tracking.mono import MonoSightings
+from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
     NX,
     along_noise,
@@ -146,6 +147,10 @@ __all__ = [
     "track",
 ]
 
+#: The boost probability a one-satellite track coasts on after its plume went out
+#: (``Tracker._coast_mono``): its frames without the plume say it burns no more, as they do
+#: of any track (``infrared.InfraredSensors.misses``); a seed, under the output floor.
+MONO_COAST_BOOST_PROB = 1e-3
 #: Confirmed tracks not updated for this long (s) are moved forward at each whole second.
 REBASE_AGE_S = 0.5
 #: A moving sensor's velocity is taken from its last two scans when they are at most this far
@@ -204,6 +209,13 @@ class Tracker:
         #: Tracks started from one satellite's lines of sight alone (``mono``): track id ->
         #: the fit's launch estimate (``mono.MonoFit``).
         self.mono_launches: dict[int, object] = {}
+        #: A one-satellite track while its plume burns: track id -> its satellite's lines of
+        #: sight of it (``mono.MonoSightings``' chain, with those the track took since, and the
+        #: sensor's id), refitted when the plume goes out (``_coast_mono``).
+        self.mono_chains: dict[int, dict] = {}
+        #: A one-satellite track coasting on that refit, no detection since: track id -> the
+        #: refit's time (s). Its uncertainty is the fit's, not an object lost (``_housekeep``).
+        self.mono_coasting: dict[int, float] = {}
         self.looks = RadarLooks(cfg, tracks, self.coverage)
         self.associator.looks = self.looks
         self.wakes = Wakes(cfg, tracks)
@@ -270,12 +282,15 @@ class Tracker:
                     contested = None
                     if self.config.contested_updates:
                         contested = self.associator.contested(cand, ia, jb, formation)
+                    xp_a = xp[ia]
+                    if self.mono_coasting and scan.kind == "radar":
+                        xp_a = self._recentred(scan, cand[ia], jb, xp_a, Pp[ia])
                     self._update(
                         scan,
                         cand[ia],
                         jb,
                         formation,
-                        xp[ia],
+                        xp_a,
                         Pp[ia],
                         c[ia],
                         dll,
@@ -285,6 +300,8 @@ class Tracker:
                     )
                     assigned[jb] = True
                     updated = cand[ia]
+                    if self.mono_chains or self.mono_coasting:
+                        self._mono_taken(scan, tracks.ids[cand[ia]], jb)
                 if bi.size:
                     self._update(
                         scan,
@@ -351,6 +368,9 @@ class Tracker:
         # (``existence.Wakes``): what woke them may be a false alarm, which would show for seconds
         # as a track leaping off in boost.
         awake = t - tracks.t[sel] <= self.config.confirmed_timeout_s
+        if self.mono_coasting:
+            # Coasting on its fit, unseen by design: no sensor was to see it again.
+            awake |= np.isin(tracks.ids[sel], np.fromiter(self.mono_coasting, np.int64))
         if self.wakes.woken:
             awake &= ~np.isin(tracks.ids[sel], np.fromiter(self.wakes.woken, np.int64))
         if not awake.all():
@@ -680,6 +700,8 @@ class Tracker:
                     live = set(tracks.ids[: tracks.n].tolist())
                     for k in [k for k in self.mono_launches if k not in live]:
                         del self.mono_launches[k]
+        if self.mono_chains or self.mono_coasting:
+            self._coast_mono(t)
         sel = np.flatnonzero(tracks.confirmed[: tracks.n])
         if sel.size == 0:
             self._last_prediction = None
@@ -694,11 +716,15 @@ class Tracker:
         # after their stages' impacts, in the next stages' way (issue 13).
         alt = altitude_approx(xbar[:, :3])
         falling = (einsum("ij,ij->i", xbar[:, :3], xbar[:, 3:6]) < 0.0) & (c[:, BOOST] < 0.5)
-        dead = (
-            (pos_var > cfg.delete_pos_sigma_m**2)
-            | (alt < cfg.delete_alt_m)
-            | (falling & (alt < cfg.delete_fallen_alt_m))
-        )
+        # A one-satellite track coasting on its boost's fit, or burning towards it, is as
+        # uncertain as one satellite leaves it (tens of km along the line of sight, its
+        # velocity as the boosts that fit differ): no object lost, its only track.
+        vague = pos_var > cfg.delete_pos_sigma_m**2
+        if vague.any() and (self.mono_coasting or self.mono_chains):
+            # (A chain's track is held until the refit, a tentative timeout after its plume.)
+            mono = np.fromiter([*self.mono_coasting, *self.mono_chains], np.int64)
+            vague &= ~np.isin(tracks.ids[sel], mono)
+        dead = vague | (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
         ok = ~dead
         if dead.any():
             keep = np.ones(tracks.n, dtype=bool)
@@ -859,7 +885,7 @@ class Tracker:
         fits = self.mono.add(
             scan.t, code, scan.s, scan.los[lone], np.sqrt(scan.R[lone, 1, 1]), scan.index[lone]
         )
-        for fit, det in fits:
+        for fit, det, chain in fits:
             P6 = fit.P
             xm, Pm, mu = infrared_priors(fit.x[None, :3], P6[None, :3, :3], cfg)
             xm[:, :, 3:6] = fit.x[3:6]
@@ -878,8 +904,99 @@ class Tracker:
             tracks.ir_sensor[row] = code
             tracks.thrust_t0[row] = min(fit.t_launch, scan.t)
             self.mono_launches[int(ids[0])] = fit
+            self.mono_chains[int(ids[0])] = dict(chain, sensor=scan.sensor)
             self._log_new(scan.t, np.repeat(ids, det.size), np.repeat(xm, det.size, 0),
                           np.repeat(Pm, det.size, 0), np.repeat(mu, det.size, 0), det)  # fmt: skip
+
+    def _mono_taken(self, scan: Scan, ids: np.ndarray, jb: np.ndarray) -> None:
+        """One-satellite tracks ``ids`` took detections ``jb`` of ``scan``: a line of sight of
+        their own satellite extends their chain; anything else (a radar, another satellite)
+        fixes them as any track is fixed, and they are tracked as any track from then on."""
+        for k, j in zip(ids.tolist(), jb.tolist(), strict=True):
+            ch = self.mono_chains.get(k)
+            if ch is None:
+                continue
+            if scan.kind != "radar" and scan.sensor == ch["sensor"]:
+                ch["t"].append(scan.t)
+                ch["s"].append(scan.s)
+                ch["u"].append(scan.los[j])
+                ch["sig"].append(float(np.sqrt(scan.R[j, 1, 1])))
+            else:
+                del self.mono_chains[k]
+
+    def _coast_mono(self, t: float) -> None:
+        """The one-satellite tracks whose plume is out at ``t`` (no line of sight for a
+        tentative track's timeout at their satellite: a missed frame, then the next) coast on
+        the refit of their chain's every line of sight (``mono.fit_launch``, the plume gone
+        within a frame of the last): the boost is what one satellite tells of the third
+        dimension, and the tracker's boost mode, its thrust free along the line of sight,
+        carries none of it (world61 #02's IRBM: 89 km along it at burnout, deleted there). A
+        chain no boost fits is dropped, its track left as it is; a plume lit again (a next
+        stage) extends the chain, refitted when it goes out. Also forgets the coasting tracks
+        gone, or updated since their refit (and not woken by a detection that may be a false
+        alarm, ``existence.Wakes``: put back, they coast on)."""
+        tracks = self.tracks
+        live = tracks.ids[: tracks.n]
+        for k, t_fit in list(self.mono_coasting.items()):
+            i = int(np.searchsorted(live, k))
+            if i >= tracks.n or live[i] != k:
+                del self.mono_coasting[k]
+            elif tracks.t[i] > t_fit and k not in self.wakes.woken:
+                del self.mono_coasting[k]
+        for k in list(self.mono_chains):
+            ch = self.mono_chains[k]
+            i = int(np.searchsorted(live, k))
+            if i >= tracks.n or live[i] != k:
+                del self.mono_chains[k]
+                continue
+            t_last = ch["t"][-1]
+            if ch.get("fitted") == t_last or t - t_last <= self._tentative_timeout(ch["sensor"]):
+                continue
+            ch["fitted"] = t_last
+            frame = self._revisit.get(ch["sensor"], 1.0)
+            fit = fit_launch(np.array(ch["t"]), np.array(ch["s"]), np.array(ch["u"]),
+                             np.array(ch["sig"]), t_last, burnt_out_s=frame)  # fmt: skip
+            if not fit.ok:
+                del self.mono_chains[k]
+                continue
+            cfg = self.config
+            xm, Pm, mu = new_states(
+                fit.x[None, :3], fit.P[None, :3, :3], fit.x[None, 3:], fit.P[None, 3:, 3:],
+                MONO_COAST_BOOST_PROB, cfg,
+            )  # fmt: skip
+            Pm[:, :, :6, :6] = fit.P
+            xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
+                xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
+            )
+            tracks.xm[i], tracks.Pm[i], tracks.mu[i] = xm[0], Pm[0], mu[0]
+            tracks.xs[i], tracks.Ps[i], tracks.share[i] = xm[0, BOOST], Pm[0, BOOST], 1.0
+            tracks.t_base[i] = t_last
+            refresh_coarse(tracks, np.array([i]), cfg, estimates=False)
+            self.mono_coasting[k] = t_last
+
+    def _recentred(self, scan: Scan, rows, jb, xp, Pp):
+        """The predictions ``xp`` (k, 3, 10) of tracks ``rows`` taking radar detections ``jb``,
+        those of one-satellite tracks coasting on their refit (``mono_coasting``) moved to
+        their mean given the detection's position (``Scan.ecef_pos``, ``ecef_P``; a linear
+        update of the position, covariances kept), where the radar's update is linearised: from
+        a prior tens to hundreds of kilometres and a km/s off along a satellite's line of sight,
+        the update linearised at the prior is not the detection's (world59 #03's IRBM, taken
+        up by a radar so, coast NEES 237 on the stage a new track had held at 3). What the
+        update then moves is the step's share the detection does not fix, as an iterated EKF's
+        second pass."""
+        ids = self.tracks.ids[rows]
+        k = np.flatnonzero(np.isin(ids, np.fromiter(self.mono_coasting, np.int64)))
+        k = k[self.tracks.t[rows[k]] <= np.array([self.mono_coasting[int(i)] for i in ids[k]])]
+        if k.size == 0:
+            return xp
+        xp = xp.copy()
+        z, R = scan.ecef_pos[jb[k]], scan.ecef_P[jb[k]]
+        P = Pp[k]  # (k, 3, 10, 10)
+        S = P[..., :3, :3] + R[:, None]
+        gain = np.linalg.solve(S, P[..., :3, :]).transpose(0, 1, 3, 2)  # (k, 3, 10, 3)
+        nu = z[:, None, :] - xp[k, :, :3]
+        xp[k] += einsum("kmij,kmj->kmi", gain, nu)
+        return xp
 
     def _log_new(self, t, ids, xm, Pm, mu, det_index) -> None:
         tracks = self.tracks
