@@ -402,7 +402,24 @@ class Tracker:
         r = np.unique(rows[best[hit]])
         if r.size == 0:
             return none
+        # A negligible boost mode is no hypothesis the data weighed (a young track's, fitted to
+        # its first detection or two, or a drift of the noise): told of thrust, the boost mode
+        # starts from the coast mode with the initiation's thrust prior, as ``reseed_boost``
+        # restarts it. me62 #00: a track two detections old, its boost mode at 0.007 (thrust
+        # fitted to 1 s of radar noise), taken as it was, flew 1 km/s too fast upward, 5 of
+        # its sigmas, and was flown back to a launch point 59 km from the site.
         mu = tracks.mu[r].copy()
+        weak = mu[:, BOOST] < cfg.boost_reseed_prob
+        if weak.any():
+            w = r[weak]
+            tracks.xm[w, BOOST] = tracks.xm[w, COAST]
+            tracks.xm[w, BOOST, 6:9] = 0.0
+            tracks.Pm[w, BOOST] = tracks.Pm[w, COAST]
+            tracks.Pm[w, BOOST, 6:9, :] = 0.0
+            tracks.Pm[w, BOOST, :, 6:9] = 0.0
+            tracks.Pm[w, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+            tracks.share[w] = 0.0
+            tracks.xs[w], tracks.Ps[w] = tracks.xm[w, BOOST], tracks.Pm[w, BOOST]
         mu[:, COAST] *= cfg.ir_coast_likelihood
         mu[:, MANOEUVRE] *= cfg.ir_coast_likelihood
         mu /= mu.sum(axis=1, keepdims=True)
