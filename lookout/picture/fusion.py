@@ -79,6 +79,14 @@ local tracks, a prediction since the plume went out, are assigned to; the others
 (``parent``). While the new tracks' order is in doubt the id may pass once to a piece surely
 ahead of its holder (``HEIR_SWAP_SIGMAS``).
 
+**Thrust the radars cannot see yet.** The measurement-level tracker has the radars alone; a
+radar's first seconds of a burning stage cannot tell thrust from none, and a young track
+confirmed coasting on it loses it. A plume a partner's sensor of its own saw since the last
+report (a local track updated by it, ``own_t``, at boost probability one half or more) is told
+to the tracker at each report (``_note_plumes``, ``Tracker.note_thrust``): the nearest live
+track inside the local track's position gate weighs its coast mode as an infrared detection
+of the plume would.
+
 A local track starts a system track of its own only if a sensor of its own (one whose
 detections the fusion lacks) updated it lately (``LOCAL_FRESH_S``): an update by a radar the
 fusion has is already in the measurement-level tracker (srbm-salvo: a partner's infrared
