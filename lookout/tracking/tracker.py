@@ -386,6 +386,74 @@ class Tracker:
             confirmed=np.ones(k, dtype=bool),
         )
 
+    def note_thrust(
+        self, pos: np.ndarray, cov: np.ndarray, t: float, gate_chi2: float
+    ) -> np.ndarray:
+        """Plumes seen by sensors the tracker lacks (a partner's infrared, shared as tracks
+        only), at positions ``pos`` (K, 3) with covariances ``cov`` (K, 3, 3) at ``t`` s. Each
+        plume's track is the live one (tentative or confirmed, not dormant) nearest it inside
+        the chi-square gate ``gate_chi2`` of their position difference, the track carried to
+        ``t`` at constant velocity and acceleration; its coast and manoeuvre modes'
+        probabilities are scaled by ``ir_coast_likelihood``, as an infrared detection of it
+        would scale them (``update.update_modes``), at its last update. Returns the ids of the
+        tracks so noted."""
+        tracks, cfg = self.tracks, self.config
+        n = tracks.n
+        none = np.zeros(0, dtype=np.int64)
+        if n == 0 or len(pos) == 0:
+            return none
+        rows = np.flatnonzero(t - tracks.t[:n] <= cfg.confirmed_timeout_s)
+        if rows.size == 0:
+            return none
+        _, P6 = combine(tracks.xm[rows], tracks.Pm[rows], tracks.mu[rows])
+        dt = np.maximum(t - tracks.t_base[rows], 0.0)[:, None]
+        p = tracks.cpos[rows] + tracks.cvel[rows] * dt + 0.5 * tracks.cacc[rows] * dt * dt
+        d3 = dt[:, :, None]
+        Pp = P6[:, :3, :3] + d3 * (P6[:, :3, 3:] + P6[:, 3:, :3]) + d3 * d3 * P6[:, 3:, 3:]
+        d = np.asarray(pos, dtype=float)[:, None, :] - p[None, :, :]
+        S = np.asarray(cov, dtype=float)[:, None] + Pp[None]
+        try:
+            d2 = einsum("kri,kri->kr", d, np.linalg.solve(S, d[..., None])[..., 0])
+        except np.linalg.LinAlgError:
+            return none
+        d2 = np.where(d2 <= gate_chi2, d2, np.inf)
+        best = np.argmin(d2, axis=1)
+        hit = np.isfinite(d2[np.arange(len(best)), best])
+        r = np.unique(rows[best[hit]])
+        if r.size == 0:
+            return none
+        # A negligible boost mode is no hypothesis the data weighed (a young track's, fitted to
+        # its first detection or two, or a drift of the noise): told of thrust, the boost mode
+        # starts from the coast mode with the initiation's thrust prior, as ``reseed_boost``
+        # restarts it. me62 #00: a track two detections old, its boost mode at 0.007 (thrust
+        # fitted to 1 s of radar noise), taken as it was, flew 1 km/s too fast upward, 5 of
+        # its sigmas, and was flown back to a launch point 59 km from the site.
+        mu = tracks.mu[r].copy()
+        weak = mu[:, BOOST] < cfg.boost_reseed_prob
+        if weak.any():
+            w = r[weak]
+            tracks.xm[w, BOOST] = tracks.xm[w, COAST]
+            tracks.xm[w, BOOST, 6:9] = 0.0
+            tracks.Pm[w, BOOST] = tracks.Pm[w, COAST]
+            tracks.Pm[w, BOOST, 6:9, :] = 0.0
+            tracks.Pm[w, BOOST, :, 6:9] = 0.0
+            tracks.Pm[w, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+            tracks.share[w] = 0.0
+            tracks.xs[w], tracks.Ps[w] = tracks.xm[w, BOOST], tracks.Pm[w, BOOST]
+        mu[:, COAST] *= cfg.ir_coast_likelihood
+        mu[:, MANOEUVRE] *= cfg.ir_coast_likelihood
+        mu /= mu.sum(axis=1, keepdims=True)
+        tracks.mu[r] = mu
+        thrust = mu[:, BOOST] >= 0.5
+        tracks.boosted[r] = np.where(
+            thrust, np.maximum(tracks.boosted[r], tracks.t[r]), tracks.boosted[r]
+        )
+        tracks.thrust_t0[r] = np.where(
+            thrust, np.minimum(tracks.thrust_t0[r], tracks.t[r]), tracks.thrust_t0[r]
+        )
+        refresh_coarse(tracks, r, cfg, estimates=False)
+        return tracks.ids[r].copy()
+
     def last_update(self, track_ids) -> np.ndarray:
         """Time (s) of the last detection of each of ``track_ids`` (NaN: no such track): a
         report's state at ``t`` has coasted unseen for ``t`` minus it."""
