@@ -108,6 +108,36 @@ def test_a_young_radar_tracks_update_with_a_range_rate_holds_its_error():
     assert lo <= nees.mean() <= hi, nees.mean()
 
 
+def test_the_bound_keeps_no_line_of_sight_a_track_cannot_hold(irbm_flight):
+    """The PCRLB forgets what no track of the tracker could carry to the next detection: one
+    satellite's lines of sight in the burn leave the position unknown along them (the bound's
+    1,000 km prior, past ``delete_pos_sigma_m``), so a radar first seeing the IRBM in its coast
+    starts the bound afresh, as it starts a track. Two satellites' lines of sight cross into a
+    position, the information a track holds, and the bound keeps it. (Before, one satellite's
+    lines of sight tightened the bound at the radar's first detections by a third on me62 #03.)"""
+    from scenes import IR_GEO, IR_GEO2, sense
+
+    from lookout.timebase import ns_to_s
+    from lookout.tracking.pcrlb import pcrlb
+
+    traj = irbm_flight
+    ir = [dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0),
+          dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)]  # fmt: skip
+    dets, _ = sense([traj], [*ir, radar("r1", 37.5, 128.5, 90.0)], seed=3)
+    burn = [ns_to_s(d.t_ns) for d in dets if d.kind == "infrared"]
+    assert {d.sensor_id for d in dets if d.kind == "infrared"} == {"ir1", "ir2"} and burn
+    radar_dets = [d for d in dets if d.kind == "radar" and ns_to_s(d.t_ns) > max(burn) + 20.0]
+    t = np.array(sorted({ns_to_s(d.t_ns) for d in radar_dets}))[:20]
+    alone = pcrlb(traj, radar_dets, times=t)
+    one = pcrlb(traj, [d for d in dets if d.sensor_id == "ir1"] + radar_dets, times=t)
+    np.testing.assert_allclose(one.pos_m, alone.pos_m, rtol=1e-6)
+    np.testing.assert_allclose(one.vel_mps, alone.vel_mps, rtol=1e-6)
+    # The crossings' velocity reaches the radar's first detection (measured 296 m/s; the
+    # radar's first detection alone knows it to the prior's 5.2 km/s).
+    crossed = pcrlb(traj, [d for d in dets if d.kind == "infrared"] + radar_dets, times=t)
+    assert crossed.vel_mps[0] < 0.1 * alone.vel_mps[0]
+
+
 def test_thrust_reach_is_the_most_violent_burn_of_the_catalogue():
     """Over a short gap the largest thrust displacement is half the catalogue's highest burnout
     acceleration times the gap squared (with the 10 % margin); it grows with the gap, and past
