@@ -181,6 +181,7 @@ def pcrlb(
                 continue
             if vague_since is not None and t - vague_since > cfg.ir_pair_max_dt_s:
                 P = prior(boost)  # what no track could hold is forgotten (module doc)
+                vague_since = None
             info = _information(by_time[int(det_t[i])], state, geometry)
             J = np.linalg.inv(P)
             J[:6, :6] += info
