@@ -569,3 +569,50 @@ def along_noise(dt: np.ndarray, q_along: np.ndarray, u: np.ndarray) -> np.ndarra
     Q[:, 0:3, 3:6] = Q[:, 3:6, 0:3] = (q_along * dt**2 / 2.0)[:, None, None] * uu
     Q[:, 3:6, 3:6] = (q_along * dt)[:, None, None] * uu
     return Q
+
+
+#: The correlation time of gravity's second order over a prediction's error, as a share of
+#: the time since the last update (``gravity_second_order_q``).
+SECOND_ORDER_TAU_SHARE = 2.0 / 3.0
+
+
+def gravity_second_order_q(pos: np.ndarray, P_pos: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Spectral density (N, 3, 3) (m²/s³) of white acceleration standing for what the
+    transition matrix leaves out of gravity over a position error of covariance ``P_pos``
+    (N, 3, 3) at ``pos`` (N, 3), ``age`` (N,) s after the track's last update.
+
+    The linearised prediction keeps gravity's first order in the error; its second order
+    ``½ H[e, e]`` (``H`` the point-mass Hessian, ``-3 GM / r⁴ (5 u u u - sym(I u))``) has, for
+    a Gaussian ``e``, the covariance ``Σ_il = ½ tr(H_i P H_l P)``: 1.6e-5 m/s² on a stage
+    unseen for 12 minutes with 6 km of along-track sigma, above the coast floor (1e-5). It
+    is not white: it comes from the error made at the last update, so it keeps its sign since
+    then. Along a coast the position sigma grows as the time unseen ``a`` (the velocity's error
+    times ``a``), so the term as ``a²``; white noise of density ``Σ (2/3) a`` gives at every
+    ``a`` the velocity variance ``(∫ sqrt(Σ) da)²`` of such a term held since the update
+    (``SECOND_ORDER_TAU_SHARE``). world61 #05's stage unseen 727 s against a Monte Carlo of
+    its posterior through ``propagate``: the prediction's worst direction 1.28x too narrow in
+    variance without it, 1.06 with it (the Monte Carlo's own noise, 4,000 draws)."""
+    r2 = einsum("ij,ij->i", pos, pos)
+    r = np.sqrt(r2)
+    u = pos / r[:, None]
+    c = -3.0 * GM_EARTH / (r2 * r2)
+    # H[n, i, j, k] = c (5 u_i u_j u_k - δ_ij u_k - δ_ik u_j - δ_jk u_i)
+    uuu = 5.0 * u[:, :, None, None] * u[:, None, :, None] * u[:, None, None, :]
+    H = uuu - _I3[None, :, :, None] * u[:, None, None, :]
+    H -= _I3[None, :, None, :] * u[:, None, :, None]
+    H -= _I3[None, None, :, :] * u[:, :, None, None]
+    H *= c[:, None, None, None]
+    HP = einsum("nijk,nkm->nijm", H, P_pos)
+    sigma = 0.5 * einsum("nijm,nlmj->nil", HP, HP)
+    return sigma * (SECOND_ORDER_TAU_SHARE * np.maximum(age, 0.0))[:, None, None]
+
+
+def accel_noise(dt: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Q (N, 6, 6) of the position and velocity over ``dt`` (N,) s for white acceleration of
+    spectral density ``q`` (N, 3, 3) (m²/s³)."""
+    dt = np.abs(dt)[:, None, None]
+    Q = np.empty((q.shape[0], 6, 6))
+    Q[:, 0:3, 0:3] = q * (dt**3 / 3.0)
+    Q[:, 0:3, 3:6] = Q[:, 3:6, 0:3] = q * (dt**2 / 2.0)
+    Q[:, 3:6, 3:6] = q * dt
+    return Q

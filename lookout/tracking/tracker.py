@@ -125,8 +125,10 @@ from lookout.tracking.mixing import (
 from lookout.tracking.mono import MonoSightings
 from lookout.tracking.motion import (
     NX,
+    accel_noise,
     along_noise,
     altitude_approx,
+    gravity_second_order_q,
     process_noise,
     propagate,
     tracker_accel_q,
@@ -506,6 +508,14 @@ class Tracker:
             manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
             xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
             Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
+        if cfg.gravity_second_order:
+            # Gravity's second order over the error made since the last update, which the
+            # transition leaves out (``motion.gravity_second_order_q``), at the step's middle.
+            age = np.repeat(t - tracks.t[sel], NMODE) - 0.5 * dt2
+            rows = np.flatnonzero(age > 0.0)
+            if rows.size:
+                q2 = gravity_second_order_q(flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows])
+                Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
