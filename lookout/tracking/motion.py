@@ -582,29 +582,42 @@ def gravity_second_order_q(pos: np.ndarray, P_pos: np.ndarray, age: np.ndarray) 
     (N, 3, 3) at ``pos`` (N, 3), ``age`` (N,) s after the track's last update.
 
     The linearised prediction keeps gravity's first order in the error; its second order
-    ``½ H[e, e]`` (``H`` the point-mass Hessian, ``-3 GM / r⁴ (5 u u u - sym(I u))``) has, for
-    a Gaussian ``e``, the covariance ``Σ_il = ½ tr(H_i P H_l P)``: 1.6e-5 m/s² on a stage
-    unseen for 12 minutes with 6 km of along-track sigma, above the coast floor (1e-5). It
-    is not white: it comes from the error made at the last update, so it keeps its sign since
-    then. Along a coast the position sigma grows as the time unseen ``a`` (the velocity's error
-    times ``a``), so the term as ``a²``; white noise of density ``Σ (2/3) a`` gives at every
-    ``a`` the velocity variance ``(∫ sqrt(Σ) da)²`` of such a term held since the update
-    (``SECOND_ORDER_TAU_SHARE``). world61 #05's stage unseen 727 s against a Monte Carlo of
-    its posterior through ``propagate``: the prediction's worst direction 1.28x too narrow in
-    variance without it, 1.06 with it (the Monte Carlo's own noise, 4,000 draws)."""
+    ``½ H[e, e]`` (``H`` the point-mass Hessian, ``H_i = c (5 u_i u u' - e_i u' - u e_i' -
+    u_i I)``, ``c = -3 GM / r⁴``) has, for a Gaussian ``e``, the covariance ``Σ_il = ½ tr(H_i
+    P H_l P)``, written out: ``c² (½ (25 a² - 10 W + tr P²) u u' - 5 a (u w' + w u') + w w'
+    + a P + z u' + u z')`` with ``w = P u``, ``z = P w``, ``a = u' w``, ``W = w' w``. On a
+    stage unseen for 12 minutes with 6 km of along-track sigma it is 1.6e-5 m/s², above the
+    coast floor (1e-5). It is not white: it comes from the error made at the last update, so
+    it keeps its sign since then. Along a coast the position sigma grows as the time unseen
+    ``a`` (the velocity's error times ``a``), so the term as ``a²``; white noise of density
+    ``Σ (2/3) a`` gives at every ``a`` the velocity variance ``(∫ sqrt(Σ) da)²`` of such a
+    term held since the update (``SECOND_ORDER_TAU_SHARE``). world61 #05's stage unseen 727 s
+    against a Monte Carlo of its posterior through ``propagate``: the prediction's worst
+    direction 1.28x too narrow in variance without it, 1.06 with it (the Monte Carlo's own
+    noise, 4,000 draws)."""
     r2 = einsum("ij,ij->i", pos, pos)
-    r = np.sqrt(r2)
-    u = pos / r[:, None]
-    c = -3.0 * GM_EARTH / (r2 * r2)
-    # H[n, i, j, k] = c (5 u_i u_j u_k - δ_ij u_k - δ_ik u_j - δ_jk u_i)
-    uuu = 5.0 * u[:, :, None, None] * u[:, None, :, None] * u[:, None, None, :]
-    H = uuu - _I3[None, :, :, None] * u[:, None, None, :]
-    H -= _I3[None, :, None, :] * u[:, None, :, None]
-    H -= _I3[None, None, :, :] * u[:, :, None, None]
-    H *= c[:, None, None, None]
-    HP = einsum("nijk,nkm->nijm", H, P_pos)
-    sigma = 0.5 * einsum("nijm,nlmj->nil", HP, HP)
-    return sigma * (SECOND_ORDER_TAU_SHARE * np.maximum(age, 0.0))[:, None, None]
+    u = pos / np.sqrt(r2)[:, None]
+    w = einsum("nij,nj->ni", P_pos, u)
+    z = einsum("nij,nj->ni", P_pos, w)
+    a = einsum("ni,ni->n", u, w)
+    big_w = einsum("ni,ni->n", w, w)
+    t2 = einsum("nij,nij->n", P_pos, P_pos)
+    uw = u[:, :, None] * w[:, None, :]
+    uz = u[:, :, None] * z[:, None, :]
+    q = (0.5 * (25.0 * a * a - 10.0 * big_w + t2))[:, None, None] * (u[:, :, None] * u[:, None, :])
+    q -= (5.0 * a)[:, None, None] * (uw + uw.transpose(0, 2, 1))
+    q += w[:, :, None] * w[:, None, :] + a[:, None, None] * P_pos + uz + uz.transpose(0, 2, 1)
+    c2 = (3.0 * GM_EARTH) ** 2 / (r2 * r2) ** 2
+    return q * (c2 * SECOND_ORDER_TAU_SHARE * np.maximum(age, 0.0))[:, None, None]
+
+
+def gravity_second_order_bound(pos: np.ndarray, P_pos: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """An upper bound (N,) (m²/s³) on the trace of ``gravity_second_order_q``: ``tr Σ <= ½
+    |H|_F² (tr P)²``, ``|H|_F² = 10 c²`` at any ``u``. Cheap, to skip the rows where the term
+    is nothing."""
+    r2 = einsum("ij,ij->i", pos, pos)
+    tr = P_pos[:, 0, 0] + P_pos[:, 1, 1] + P_pos[:, 2, 2]
+    return (5.0 * (3.0 * GM_EARTH) ** 2 * SECOND_ORDER_TAU_SHARE) * tr * tr * age / (r2 * r2) ** 2
 
 
 def accel_noise(dt: np.ndarray, q: np.ndarray) -> np.ndarray:
