@@ -33,6 +33,7 @@ from lookout.tracking.motion import (
     _B_MICROMETRE_M,
     _VACUUM_M,
     DRAG_STEP_RATE,
+    K_J2,
     KAPPA,
     KAPPA_UNIT,
     NX,
@@ -164,11 +165,23 @@ def _jacobian(p, v, kappa, has_drag, A):
     k = GM_EARTH / (r2 * r)
     u0, u1, u2 = p[0] / r, p[1] / r, p[2] / r
     u = (u0, u1, u2)
+    # ``motion._j2_gradient``: -k kj (diag(c - 5 s) - 5 (c u) u' - 10 u_z u e_z' + 35 s u u').
+    kj = K_J2 / r2
+    s = u2 * u2
+    cu = (u0, u1, 3.0 * u2)
+    diag = (1.0 - 5.0 * s, 1.0 - 5.0 * s, 3.0 - 5.0 * s)
+    kk = -(k * kj)
     for i in range(3):
         A[i, 3 + i] = 1.0
         A[3 + i, 6 + i] = 1.0
         for j in range(3):
             A[3 + i, j] = k * (3.0 * u[i] * u[j] - (1.0 if i == j else 0.0))
+            m = 35.0 * s * (u[i] * u[j]) - 5.0 * cu[i] * u[j]
+            if i == j:
+                m += diag[i]
+            if j == 2:
+                m -= 10.0 * u2 * u[i]
+            A[3 + i, j] += kk * m
     A[3, 0] += _WW
     A[4, 1] += _WW
     A[5, 2] += 0.0

@@ -71,6 +71,10 @@ class TrackerConfig:
     #: (what the motion model leaves out above the air, module doc).
     coast_accel_sigma_mps2: float = 1e-5
     accel_noise_tau_s: float = 10.0
+    #: Add gravity's second order over the error since the last update to every prediction
+    #: (``motion.gravity_second_order_q``): what the linearised prediction of a track unseen
+    #: for minutes leaves out (module doc).
+    gravity_second_order: bool = True
     #: Lowest ballistic coefficient m / (Cd A) expected (kg/m²), for the PCRLB's drag noise.
     drag_beta_kg_m2: float = 500.0
     #: Prior of the inverse ballistic coefficient Cd A / m (m²/kg), its relative random walk

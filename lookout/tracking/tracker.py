@@ -126,8 +126,11 @@ from lookout.tracking.mixing import (
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
     NX,
+    accel_noise,
     along_noise,
     altitude_approx,
+    gravity_second_order_bound,
+    gravity_second_order_q,
     process_noise,
     propagate,
     tracker_accel_q,
@@ -594,6 +597,17 @@ class Tracker:
             manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
             xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
             Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
+        if cfg.gravity_second_order:
+            # Gravity's second order over the error made since the last update, which the
+            # transition leaves out (``motion.gravity_second_order_q``), at the step's middle.
+            # Skipped where it is below a thousandth of the coast floor (a track seen lately).
+            age = np.repeat(t - tracks.t[sel], NMODE) - 0.5 * dt2
+            bound = gravity_second_order_bound(flat_x[:, 0:3], flat_P0, age)
+            floor = cfg.coast_accel_sigma_mps2**2 * cfg.accel_noise_tau_s
+            rows = np.flatnonzero(bound > 1e-3 * floor)
+            if rows.size:
+                q2 = gravity_second_order_q(flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows])
+                Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
