@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lookout.assess.events import LaunchEvent, LaunchEvents, Member
+from lookout.assess.events import LaunchEvent, LaunchEvents, Member, _ahead
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached
 
@@ -110,3 +110,23 @@ def test_a_payload_named_alone_is_not_kept_against_a_later_piece_it_is_not_shown
     assert ev.payload is None
     assert events.members["rv"].object_type == "unknown"
     assert events.members["stage"].object_type == "unknown"
+
+
+def test_a_piece_last_assessed_a_while_ago_is_ordered_under_its_velocity_sigma_too():
+    """Two pieces assessed at different times are ordered with the older one's state flown on
+    at its velocity, whose error grows its position's over the gap: world60 #03's warhead
+    track, last assessed 20 s before its stage's, its velocity known to a few hundred m/s
+    after seven detections, fell 10.3 km behind the stage's at 3.1 sigmas of the two positions'
+    sigmas alone, and the stage was named the payload. Flown on with its velocity's sigma
+    (120 m/s along the track here), the order is not told."""
+    u = np.array([0.6, 0.8, 0.0])
+    stale = Member("warhead", "E1", 300.0, "separation", t_seen=300.0)
+    stale.state = np.concatenate([np.zeros(3), 3000.0 * u])
+    stale.covariance = np.diag([3300.0**2] * 3 + [120.0**2] * 3)
+    fresh = Member("stage", "E1", 300.0, "separation", t_seen=320.0)
+    fresh.state = np.concatenate([(20.0 * 3000.0 + 10300.0) * u, 3000.0 * u])
+    fresh.covariance = np.diag([100.0**2] * 3 + [3.0**2] * 3)
+    assert _ahead(fresh, stale) is None
+    # The same gap, the older piece's velocity known to 3 m/s: the stage is ahead.
+    stale.covariance[3:, 3:] = np.eye(3) * 3.0**2
+    assert _ahead(fresh, stale) is True

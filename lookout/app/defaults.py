@@ -41,16 +41,16 @@ PICTURE_PARAMS = {
 #: step's detections in that step (and sends their interim updates); with one only at report
 #: instants it held them back a latency window (1 s) and took 1.2 s of every partner's
 #: detections in the report step, on the way to every partner (the largest part of the
-#: report's delivery at real time on mass-raid: ``docs/history/benchmarks-log.md``). The fusion takes the
-#: same detections in the same order and reports the same picture; the cost is four more
+#: report's delivery at real time on mass-raid: ``docs/history/benchmarks-log.md``). The
+#: fusion takes the same detections in the same order and reports the same picture; the cost is four more
 #: heartbeats a second from each partner (sealed, verified, audited, relayed).
 HEARTBEAT_S = 0.0
 #: How long a distributed partner node's envelopes wait (s) for the rest of its step's on the
 #: same subject, to go to the broker as one stored message (``NatsBus(linger_s=...)``; the
 #: exchange still verifies, audits and releases each envelope on its own). A step sends its
 #: detection batches, local tracks and heartbeat at once; stored one by one they were most of
-#: the inbound streams' messages (mass-raid: ``docs/history/benchmarks-log.md``). The node flushes at each
-#: step when it keeps state, which sends a step's batch at once.
+#: the inbound streams' messages (mass-raid: ``docs/history/benchmarks-log.md``). The node
+#: flushes at each step when it keeps state, which sends a step's batch at once.
 NODE_LINGER_S = 0.002
 #: Where the embedded coalition's assessment batches run (``CommonPicture``'s ``assess_worker``):
 #: a child process, beside the event loop rather than sharing its interpreter. Not recorded in

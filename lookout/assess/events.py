@@ -1057,12 +1057,18 @@ def flight_event(
 
 def _lead(a: Member, b: Member) -> tuple[float, float]:
     """How far (m) ``a`` is ahead of ``b`` along ``b``'s velocity, and its sigma (m), the states
-    taken at their own times."""
+    taken at their own times: ``b``'s flown on to ``a``'s at its velocity, its position's
+    covariance grown by its velocity's over the gap. Without the velocity's, world60 #03's
+    warhead (its track's velocity known to 240 m/s, its last assessment 20 s old) was put
+    10.3 km behind its stage at 3.1 sigmas, under the 3.3 km of the two positions alone, and
+    the stage was named the payload."""
     dt = a.t_seen - b.t_seen
     pb = b.state[:3] + b.state[3:] * dt
     u = b.state[3:] / max(float(np.linalg.norm(b.state[3:])), 1e-9)
     d = float(u @ (a.state[:3] - pb))
-    var = float(u @ (a.covariance[:3, :3] + b.covariance[:3, :3]) @ u)
+    Pb = b.covariance
+    Pb_pos = Pb[:3, :3] + dt * (Pb[:3, 3:6] + Pb[3:6, :3]) + dt * dt * Pb[3:6, 3:6]
+    var = float(u @ (a.covariance[:3, :3] + Pb_pos) @ u)
     return d, float(np.sqrt(max(var, 0.0)))
 
 

@@ -95,7 +95,10 @@ from lookout.tracking.initiation import (
     born_together,
     infrared_priors,
     new_states,
+    pushed,
     radar_priors,
+    spawned,
+    young_pairs,
 )
 from lookout.tracking.log import TrackerOutput, TrackLog
 from lookout.tracking.mixing import (
@@ -265,6 +268,7 @@ class Tracker:
         updated = np.zeros(0, dtype=np.int64)
         cand = updated
         gone, merges = updated, []
+        young_prior = None  # twins of young tracks: their detections and the tracks' priors
         if tracks.n:
             # Predict the tracks near a detection, gate and assign.
             cand = self.associator.coarse(scan)
@@ -280,6 +284,22 @@ class Tracker:
                 slots = tracks.clone(cand[bi]) if bi.size else bi
                 if bi.size and ia.size:
                     self._twin_branches(cand, ia, bi, slots)
+                # A young track whose twin this scan starts: either of the pair may be its
+                # object, so both start from its estimate pushed (``initiation.young_pairs``).
+                if ia.size and scan.kind == "radar":
+                    spare = np.ones(scan.z.shape[0], dtype=bool)
+                    spare[jb], spare[bj], spare[held_j] = False, False, False
+                    pj, pk = young_pairs(
+                        scan, spare, near, self.associator.near_young, tracks.ids[cand[ia]],
+                        tracks.twin[cand[ia]], jb, self.config,
+                    )  # fmt: skip
+                    if pj.size:
+                        rows = ia[pk]
+                        young_prior = (pj, xp[rows].copy(), Pp[rows].copy(), c[rows].copy())
+                        Pp = Pp.copy()
+                        Pp[rows] = pushed(Pp[rows], self.config)
+                        staged = (staged[0], staged[1], staged[2].copy())
+                        staged[2][rows] = pushed(staged[2][rows], self.config)
                 # Update.
                 if ia.size:
                     contested = None
@@ -346,7 +366,7 @@ class Tracker:
         if free.size:
             if scan.kind == "radar":
                 young = self.associator.near_young if cand.size else None
-                self._initiate_radar(scan, free, near, young)
+                self._initiate_radar(scan, free, near, young, young_prior)
                 if cand.size:
                     born = np.arange(tracks.n - free.size, tracks.n)
                     self.duplicates.born(scan, born, cand, updated, xbar, Pbar)
@@ -860,14 +880,26 @@ class Tracker:
     def _tentative_timeout(self, sensor: str) -> float:
         return tentative_timeout(self._revisit.get(sensor, 0.0), self.config)
 
-    def _initiate_radar(self, scan: Scan, free: np.ndarray, near=None, young=None) -> None:
+    def _initiate_radar(
+        self, scan: Scan, free: np.ndarray, near=None, young=None, young_prior=None
+    ) -> None:
         """Start tracks from the radar detections ``free`` no track took
         (``initiation.radar_priors``); one born next to a confirmed track updated in this scan
         (``near``) is a piece separating from it; one born next to a tentative track born on
         its own and updated in this scan (``young``, ids per detection, -1: none), or two
-        born together next to each other (``initiation.born_together``), are twins."""
+        born together next to each other (``initiation.born_together``), are twins.
+        ``young_prior``: the detections of the twins that are a pair with their young track's
+        own detection, and those tracks' predicted mode estimates and probabilities before it
+        (``initiation.young_pairs``): such a twin starts from that estimate, pushed."""
         tracks = self.tracks
         xm, Pm, mu, parent, pi = radar_priors(tracks, scan, free, near, self.config)
+        if young_prior is not None:
+            pj, yx, yP, yc = young_prior
+            at = np.searchsorted(free, pj)
+            xm[at], Pm[at] = spawned(yx, yP, scan.ecef_pos[pj], scan.ecef_P[pj], self.config)
+            pb = np.minimum(yc[:, BOOST], self.config.init_boost_prob_radar)
+            pm = np.maximum(yc[:, MANOEUVRE], 1e-6)  # manoeuvre mode
+            mu[at, BOOST], mu[at, MANOEUVRE], mu[at, COAST] = pb, pm, 1.0 - pb - pm
         ids = self._add(xm, Pm, mu, scan.t, 1, 0.0, self._tentative_timeout(scan.sensor), parent)
         # Twins: a pair first seen already parted (no track saw it part), which is which the
         # order of the detections; ordered along the track from their first shared scan
