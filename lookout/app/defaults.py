@@ -42,8 +42,9 @@ PICTURE_PARAMS = {
 #: instants it held them back a latency window (1 s) and took 1.2 s of every partner's
 #: detections in the report step, on the way to every partner (the largest part of the
 #: report's delivery at real time on mass-raid: ``docs/history/benchmarks-log.md``). The
-#: fusion takes the same detections in the same order and reports the same picture; the cost is four more
-#: heartbeats a second from each partner (sealed, verified, audited, relayed).
+#: fusion takes the same detections in the same order and reports the same picture; the
+#: cost is four more heartbeats a second from each partner (sealed, verified, audited,
+#: relayed).
 HEARTBEAT_S = 0.0
 #: How long a distributed partner node's envelopes wait (s) for the rest of its step's on the
 #: same subject, to go to the broker as one stored message (``NatsBus(linger_s=...)``; the
