@@ -620,11 +620,17 @@ class Tracker:
         if cfg.gravity_second_order:
             # Gravity's second order over the error made since the last update, which the
             # transition leaves out (``motion.gravity_second_order_q``), at the step's middle.
-            # Skipped where it is below a thousandth of the coast floor (a track seen lately).
+            # Skipped where it is below a thousandth of the coast floor (a track seen lately),
+            # and where the position is vaguer than a track may be (``delete_pos_sigma_m``):
+            # there a second-order term of the error is no longer small against the first, it
+            # grows as the square of the covariance it adds to and would run away; only a
+            # one-satellite track coasting on its boost's fit is kept so vague, and its spread
+            # is the fit's (``mono``).
             age = np.repeat(t - tracks.t[sel], NMODE) - 0.5 * dt2
             bound = gravity_second_order_bound(flat_x[:, 0:3], flat_P0, age)
             floor = cfg.coast_accel_sigma_mps2**2 * cfg.accel_noise_tau_s
-            rows = np.flatnonzero(bound > 1e-3 * floor)
+            tr_pos = flat_P0[:, 0, 0] + flat_P0[:, 1, 1] + flat_P0[:, 2, 2]
+            rows = np.flatnonzero((tr_pos <= cfg.delete_pos_sigma_m**2) & (bound > 1e-3 * floor))
             if rows.size:
                 q2 = gravity_second_order_q(flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows])
                 Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
