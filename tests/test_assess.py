@@ -980,6 +980,42 @@ def test_a_late_parentless_piece_of_a_launch_shows_its_events_launch_point(truth
         assert (a.launch_lat, a.launch_time) == (up[a.t].launch_lat, up[a.t].launch_time)
 
 
+def test_a_piece_born_next_to_a_waiting_upper_stage_shows_no_launch_point_of_its_own(truth):
+    """A track first seen on an upper stage burning high up has no launch point (its burn is
+    no rocket rising from the ground) and waits ungrouped; a spent stage's track born next to
+    it 10 s later, with no tracker parent, was launched with it and shows its launch point
+    (none), never one of its own flown back as a missile's coast, and joins its event (the
+    partners' picture of middle-east seed 64 #03, a Semnan space launch: the spent second
+    stage's track, born at its separation 330 km up next to the third stage's, was flown back
+    287 km from the site; the third stage's joined its event and showed the same point)."""
+    from lookout.assess.events import LaunchEvents
+    from lookout.scoring.evaluation import assess_reports
+    from lookout.tracking import TrackerOutput
+    from lookout.tracking.log import TrackLog
+
+    _, tr = truth["slv"]
+    up_t = np.arange(235.0, 330.0, 5.0)  # the third stage, lit at 230 s, 300 km up
+    stage_t = np.arange(245.0, 330.0, 5.0)  # the second stage, spent at 230 s, coasting
+    stage_x = tr.state_at(stage_t)
+    stage_x[:, 3:] *= 0.97
+    t = np.concatenate([up_t, stage_t])
+    n = t.size
+    reports = TrackLog(
+        t=t,
+        track_id=np.array([1] * up_t.size + [2] * stage_t.size),
+        x=np.concatenate([tr.state_at(up_t), stage_x]),
+        P=np.broadcast_to(RADAR_P, (n, 6, 6)).copy(),
+        boost_prob=np.concatenate([np.ones(up_t.size), np.zeros(stage_t.size)]),
+        detection_index=np.full(n, -1),
+        confirmed=np.ones(n, dtype=bool),
+    )
+    events = LaunchEvents()
+    out = assess_reports(TrackerOutput(TrackLog.empty(), reports, 0, 0.0), 5.0, events=events)
+    assert [a for a in out if a.track_id == "2"]
+    assert [(a.track_id, a.t) for a in out if a.launch_lat is not None] == []
+    assert events.of("2")[0] is not None and events.of("2")[0] == events.of("1")[0]
+
+
 def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
     """The flight back of a rising rocket describes a first stage from the ground: a state of an
     upper stage burning 300 km up gives no launch point (satellite-launch: a third stage's track

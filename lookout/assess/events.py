@@ -150,9 +150,9 @@ class Member:
     """What an event remembers of one of its tracks (times in s, states ECEF SI)."""
 
     track_id: str
-    event_id: str
+    event_id: str | None  # None: a track waiting ungrouped (``LaunchEvents._waiting``)
     t_joined: float
-    how: str  # "first", "separation" or "launch_point"
+    how: str  # "first", "separation" or "launch_point"; "waiting" while ungrouped
     parent: str | None = None
     t_seen: float = -np.inf
     state: np.ndarray | None = None
@@ -241,6 +241,11 @@ class LaunchEvents:
         self.members: dict[str, Member] = {}
         self._launch: dict[str, Assessment] = {}  # track id -> its latest assessment with a launch
         self._unplaced: dict[str, float] = {}  # track id -> first seen, while it waits ungrouped
+        # What is known of each waiting track (its latest state, no event), so that a piece
+        # born next to one is seen separating from it (``_separated_from_state``), and which
+        # waiting track each waiting piece separated from (it joins that one's event).
+        self._waiting: dict[str, Member] = {}
+        self._waits_for: dict[str, str] = {}
         self._next = first
         self._stride = stride
         # Partners' pre-launch notifications (``announce``), by (partner, notice id).
@@ -323,17 +328,34 @@ class LaunchEvents:
             if not m.placed and a.launch_lat is not None:
                 self._regroup(m, a)
         for a, e in new:
-            parent = self._separated_from(a)
             t0 = self._unplaced.setdefault(a.track_id, a.t)
+            parent = self._separated_from(a)
+            if parent is not None and parent.event_id is None:
+                # Seen separating from a track that waits ungrouped: it waits with it, and
+                # joins its event when that one has one (``_waits_for``).
+                self._waits_for.setdefault(a.track_id, parent.track_id)
+                parent = None
+            elder = self._waits_for.get(a.track_id)
+            if elder is not None and elder in self.members:
+                parent = self.members[elder]
+            elif elder is not None and elder in self._waiting and a.launch_lat is None:
+                self._wait(a, e)
+                continue
             if parent is None and a.launch_lat is None and a.t - t0 < COAST_LAUNCH_WINDOW_S:
+                self._wait(a, e)
                 continue  # nothing yet to group it by: it waits ungrouped (module doc)
             del self._unplaced[a.track_id]
+            self._waiting.pop(a.track_id, None)
+            self._waits_for.pop(a.track_id, None)
             m = self._join(a, parent)
             if m.how == "first":
                 self.events[m.event_id].t_first = min(self.events[m.event_id].t_first, t0)
             self._remember(m, a, e)
             # Its launch point is its event's at once: a piece born at the same instant joins.
             self._launch_estimate(self.events[m.event_id])
+        # A waiting track not assessed for longer than a separation is looked for is gone.
+        for k in [k for k, w in self._waiting.items() if t - w.t_seen > ACTIVE_S]:
+            del self._waiting[k]
         touched = {
             self.members[a.track_id].event_id for a in assessments if a.track_id in self.members
         }
@@ -379,6 +401,14 @@ class LaunchEvents:
             m.t_fall = float(a.impact_time)
         if a.vehicle_class is not None:
             m.vehicle_class = a.vehicle_class
+
+    def _wait(self, a: Assessment, energy: float) -> None:
+        """Keep what is known of a track that waits ungrouped (``update``): a piece born next
+        to it was launched with it."""
+        w = self._waiting.get(a.track_id)
+        if w is None:
+            w = self._waiting[a.track_id] = Member(a.track_id, None, a.t, "waiting")
+        self._remember(w, a, energy)
 
     def _join(self, a: Assessment, parent: Member | None) -> Member:
         if parent is not None:
@@ -529,22 +559,40 @@ class LaunchEvents:
                 if m.how == "separation" and m.parent is not None:
                     out[k] = m.parent
                 continue
-            parent = self._separated_from_state(t, x[i], P[i], bool(boosting[i]))
+            if k in self._waits_for:
+                out[k] = self._waits_for[k]
+                continue
+            parent = self._separated_from_state(t, x[i], P[i], bool(boosting[i]), k)
             if parent is not None:
                 out[k] = parent.track_id
         return out
 
     def _separated_from(self, a: Assessment) -> Member | None:
         """The member this newborn track was seen separating from (nearest within the gate)."""
-        return self._separated_from_state(a.t, a.state, a.covariance, a.phase == "boost")
+        return self._separated_from_state(
+            a.t, a.state, a.covariance, a.phase == "boost", a.track_id
+        )
 
     def _separated_from_state(
-        self, t: float, x: np.ndarray, P: np.ndarray, boosting: bool
+        self, t: float, x: np.ndarray, P: np.ndarray, boosting: bool, track_id: str | None = None
     ) -> Member | None:
         """The member a newborn track of state ``x``, ``P`` at ``t``, thrusting or not, was
-        seen separating from (nearest within the gate), None if none."""
+        seen separating from (nearest within the gate), None if none; or a track waiting
+        ungrouped (event None) first seen before ``track_id`` was.
+
+        A waiting track is one with neither a launch point nor a parent yet (an upper stage lit
+        high up, whose burn says nothing of where it rose from the ground: ``launch_from_boost``
+        gives it none); a piece born next to it was launched with it, and flown back on its own
+        from high up through a ballistic catalogue's boost it would say less of the launch (the
+        partners' picture of middle-east seed 64 #03, a space launch from Semnan: the spent
+        second stage's track, born at its separation 330 km up next to the third stage's, which
+        waited, was flown back as a missile's coast to 287 km from the site, 8 sigmas)."""
         best, best_d2 = None, SEPARATION_GATE_CHI2
-        for m in self.members.values():
+        born = self._unplaced.get(track_id, t) if track_id is not None else t
+        waiting = [
+            w for k, w in self._waiting.items() if k != track_id and self._unplaced.get(k, t) < born
+        ]
+        for m in [*self.members.values(), *waiting]:
             if m.state is None or t - m.t_seen > ACTIVE_S or m.t_seen > t + 1e-9:
                 continue
             both_burn = boosting and m.boosting and m.t_seen >= t - 1e-6
