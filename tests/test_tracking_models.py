@@ -4,6 +4,8 @@ a radar's declared coverage."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scenes import irbm_launch, radar
@@ -457,3 +459,30 @@ def test_declared_coverage_is_the_radars_field_of_view():
     assert geo["in_view"][0].sum() > 20
     times = cov.scan_times(0.0, 30.0)
     assert times.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 20.5, 22.5, 24.5, 26.5, 28.5]
+
+
+
+def test_an_update_keeps_a_staged_hypothesis_covariance_positive_whatever_the_gains_rounding():
+    """me63 #05's space launch at 246 s (``data/staged-update-ill-conditioned.npz``, the
+    inputs of the update that failed): a staged hypothesis (the next stage lit) whose velocity
+    is vague, updated with a radar's range rate known to 0.5 m/s. The innovation
+    covariance's range-rate term is the difference of numbers many orders apart, so the gain
+    carries its rounding, and ``P - K S K'`` came out with a position variance of about
+    -5,900 m² (then a NaN log-determinant in the gate and NaN mode probabilities). The update
+    is in Joseph's form, positive semi-definite for any gain."""
+    from lookout.tracking.scans import Scan
+    from lookout.tracking.update import update_modes
+
+    d = np.load(Path(__file__).parent / "data" / "staged-update-ill-conditioned.npz")
+    scan = Scan(
+        0.0, "us-fbx-qatar", "radar", d["z"][None], d["R"][None], d["s"], np.arange(1),
+        s_vel=np.zeros(3), B=d["B"],
+    )  # fmt: skip
+    staged = (np.array([float(d["q"])]), d["xs"][None].copy(), d["Ps"][None].copy())
+    x_new, P_new, mu, (share, xs, Ps) = update_modes(
+        scan, np.arange(1), None, d["xp"][None].copy(), d["Pp"][None].copy(), d["c"][None],
+        np.ones(1, bool), TrackerConfig(), staged,
+    )  # fmt: skip
+    assert np.isfinite(mu).all() and np.isfinite(share).all()
+    for P in (*P_new[0], Ps[0]):
+        assert np.linalg.eigvalsh(P).min() > -1e-6 * np.abs(P).max(), np.linalg.eigvalsh(P)[:2]
