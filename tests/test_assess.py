@@ -957,19 +957,7 @@ def test_a_late_parentless_piece_of_a_launch_shows_its_events_launch_point(truth
     launch, tr = truth["slv"]
     up_t = np.arange(10.0, 315.0, 5.0)
     stage_t = np.arange(250.0, 315.0, 5.0)  # the second stage, spent at 230 s, coasting
-    stage_x = tr.state_at(stage_t)
-    stage_x[:, 3:] *= 0.97
-    t = np.concatenate([up_t, stage_t])
-    n = t.size
-    reports = TrackLog(
-        t=t,
-        track_id=np.array([1] * up_t.size + [2] * stage_t.size),
-        x=np.concatenate([tr.state_at(up_t), stage_x]),
-        P=np.broadcast_to(RADAR_P, (n, 6, 6)).copy(),
-        boost_prob=np.concatenate([tr.thrusting_at(up_t).astype(float), np.zeros(stage_t.size)]),
-        detection_index=np.full(n, -1),
-        confirmed=np.ones(n, dtype=bool),
-    )
+    reports = _upper_stage_and_spent_stage(tr, up_t, stage_t, tr.thrusting_at(up_t))
     out = assess_reports(TrackerOutput(TrackLog.empty(), reports, 0, 0.0), 5.0)
     site = (launch.site_lat, launch.site_lon)
     up = {a.t: a for a in out if a.track_id == "1"}
@@ -996,19 +984,7 @@ def test_a_piece_born_next_to_a_waiting_upper_stage_shows_no_launch_point_of_its
     _, tr = truth["slv"]
     up_t = np.arange(235.0, 330.0, 5.0)  # the third stage, lit at 230 s, 300 km up
     stage_t = np.arange(245.0, 330.0, 5.0)  # the second stage, spent at 230 s, coasting
-    stage_x = tr.state_at(stage_t)
-    stage_x[:, 3:] *= 0.97
-    t = np.concatenate([up_t, stage_t])
-    n = t.size
-    reports = TrackLog(
-        t=t,
-        track_id=np.array([1] * up_t.size + [2] * stage_t.size),
-        x=np.concatenate([tr.state_at(up_t), stage_x]),
-        P=np.broadcast_to(RADAR_P, (n, 6, 6)).copy(),
-        boost_prob=np.concatenate([np.ones(up_t.size), np.zeros(stage_t.size)]),
-        detection_index=np.full(n, -1),
-        confirmed=np.ones(n, dtype=bool),
-    )
+    reports = _upper_stage_and_spent_stage(tr, up_t, stage_t, np.ones(up_t.size))
     events = LaunchEvents()
     out = assess_reports(TrackerOutput(TrackLog.empty(), reports, 0, 0.0), 5.0, events=events)
     assert [a for a in out if a.track_id == "2"]
@@ -1356,3 +1332,23 @@ def test_a_one_satellite_tracks_ground_points_claim_no_land(truth, fitted_launch
     assert ("JP" in seen) == (not fitted_launch or sigma_m < 10e3)
     if fitted_launch:
         assert out.launch_lat == pytest.approx(la.site_lat)
+
+
+def _upper_stage_and_spent_stage(tr, up_t, stage_t, up_boost):
+    """Reports of two tracks of a launcher ``tr``: 1 on the flight at ``up_t`` (boost
+    probability ``up_boost``), 2 on a spent stage coasting from it at ``stage_t``, 3 % slower,
+    both with a radar's covariance."""
+    from lookout.tracking.log import TrackLog
+
+    stage_x = tr.state_at(stage_t)
+    stage_x[:, 3:] *= 0.97
+    n = up_t.size + stage_t.size
+    return TrackLog(
+        t=np.concatenate([up_t, stage_t]),
+        track_id=np.array([1] * up_t.size + [2] * stage_t.size),
+        x=np.concatenate([tr.state_at(up_t), stage_x]),
+        P=np.broadcast_to(RADAR_P, (n, 6, 6)).copy(),
+        boost_prob=np.concatenate([np.asarray(up_boost, dtype=float), np.zeros(stage_t.size)]),
+        detection_index=np.full(n, -1),
+        confirmed=np.ones(n, dtype=bool),
+    )
