@@ -10,8 +10,7 @@ from scipy.stats import chi2
 
 from lookout.flight import fly
 from lookout.tracking import Tracker
-from lookout.tracking.mixing import BOOST, COAST, mix
-from lookout.tracking.motion import KAPPA
+from lookout.tracking.mixing import BOOST, COAST
 
 GATE = float(chi2.ppf(0.999, 3))
 
@@ -62,28 +61,3 @@ def test_a_negligible_boost_mode_told_of_thrust_starts_from_the_coast_mode():
         np.full(3, cfg.init_acc_sigma_mps2**2)
     )
     assert tracks.mu[0, BOOST] > 0.4
-
-
-def test_a_coasting_track_told_of_a_plume_keeps_its_own_drag_uncertainty():
-    # me60 #03: a partner's plume of the stack told to the spent first stage's radar track at
-    # the staging (its boost mode live, 0.05, but the less probable); the coast mode weighed to
-    # 1e-4, the mixing gave it the boost mode's drag, a burning stack's prior (sigma 15 -> 1.1
-    # x 1e-4 m²/kg), and 400 s later its reentry was overconfident.
-    tracker, traj = _young_track()
-    tracks, cfg = tracker.tracks, tracker.config
-    tracks.mu[0] = [0.05, 0.95 - 1e-4, 1e-4]
-    assert tracks.mu[0, BOOST] >= cfg.boost_reseed_prob
-    coast_sig = np.sqrt(tracks.Pm[0, COAST, KAPPA, KAPPA])
-    assert np.sqrt(tracks.Pm[0, BOOST, KAPPA, KAPPA]) < 0.2 * coast_sig  # the stack's prior
-    t = 102.0
-    tracker.note_thrust(_truth(traj, t)[None], np.eye(3)[None] * 1e6, t, GATE)
-    assert tracks.mu[0, COAST] < 0.05
-    # What the coast mode takes from the boost mode at the next step is no surer of the drag.
-    Pi = np.array([[[0.99, 0.01, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]])
-    one = np.ones(1)
-    _, w, x0, P0 = mix(
-        tracks.xm[:1], tracks.Pm[:1], tracks.mu[:1], Pi, one, np.zeros(1, bool),
-        np.zeros(1, bool), np.zeros(1), np.zeros(1), cfg,
-    )  # fmt: skip
-    assert w[0, BOOST, COAST] > 0.2
-    assert np.sqrt(P0[0, COAST, KAPPA, KAPPA]) >= 0.99 * coast_sig

@@ -128,7 +128,6 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
-    KAPPA,
     NX,
     accel_noise,
     along_noise,
@@ -464,25 +463,6 @@ class Tracker:
             tracks.Pm[w, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
             tracks.share[w] = 0.0
             tracks.xs[w], tracks.Ps[w] = tracks.xm[w, BOOST], tracks.Pm[w, BOOST]
-        # A track its radars held coasting (its boost mode live but the less probable), told
-        # of thrust: the body the plume says burns is the one whose drag the coast mode
-        # estimated, not a stack of the boost mode's prior (``boost_kappa_m2_kg``, a burning
-        # stack's, which no data tell from its thrust). Left as it was, the plume weighed the
-        # coast mode to 1e-4 and the mixing gave it the boost mode's drag: me60 #03, a
-        # partner's plume of the stack told to the spent first stage's track (426-434 s),
-        # its drag sigma 15 -> 1.1 x 1e-4 m²/kg, its reentry 400 s later overconfident.
-        held = ~weak & (mu[:, BOOST] < mu[:, COAST])
-        if held.any():
-            h = r[held]
-            Pk = tracks.Pm[h, COAST, KAPPA, KAPPA]
-            tracks.xm[h, BOOST, KAPPA] = tracks.xm[h, COAST, KAPPA]
-            tracks.Pm[h, BOOST, KAPPA, :] = 0.0
-            tracks.Pm[h, BOOST, :, KAPPA] = 0.0
-            tracks.Pm[h, BOOST, KAPPA, KAPPA] = Pk
-            tracks.xs[h, KAPPA] = tracks.xm[h, COAST, KAPPA]
-            tracks.Ps[h, KAPPA, :] = 0.0
-            tracks.Ps[h, :, KAPPA] = 0.0
-            tracks.Ps[h, KAPPA, KAPPA] = Pk
         mu[:, COAST] *= cfg.ir_coast_likelihood
         mu[:, MANOEUVRE] *= cfg.ir_coast_likelihood
         mu /= mu.sum(axis=1, keepdims=True)
