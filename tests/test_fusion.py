@@ -60,12 +60,6 @@ class ScriptedTracker:
     def process(self, detections):
         return TrackLog.empty()
 
-    def note_thrust(self, pos, cov, t, gate_chi2):
-        """Records the plumes the fusion tells it of: ``plumes[t] = positions``."""
-        self.plumes = getattr(self, "plumes", {})
-        self.plumes[round(t, 6)] = np.asarray(pos)
-        return np.zeros(0, dtype=np.int64)
-
     def last_update(self, track_ids):
         seen = getattr(self, "seen", {})
         return np.array([seen.get(int(i), np.nan) for i in track_ids], dtype=float)
@@ -372,34 +366,6 @@ def test_a_plume_seen_by_a_partners_infrared_track_is_thrust_in_the_system_track
         plume = _local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir, boost_prob=0.99)
         (f,) = _run(fusion, t, [plume], [(101, _at(X0, t), _P())]).values()
         assert ("US", "7") in f.local and f.boost_prob == pytest.approx(0.99)
-
-
-def test_a_plume_a_partners_own_sensor_saw_is_told_to_the_measurement_level_tracker(fusion):
-    """The fusion's tracker has the radars alone: a plume a partner's infrared track saw since
-    the last report (boost at least one half, updated by a sensor the fusion lacks) is told to
-    it at the report, where the local track is; not a radar partner's track of detections the
-    fusion has, not a track its infrared no longer updates, not one held coasting."""
-    ir = ("us-geo-east", "us-geo-west")
-    radar = _local("KR", 3, 1.0, _at(X0, 1.0), _P(800.0, 50.0), ["kr-ewr-central"], 0.99)
-    _run(fusion, 1.0, [radar], [(101, _at(X0, 1.0), _P())])
-    assert 1.0 not in getattr(fusion.tracker, "plumes", {})
-    for k in range(2, 5):
-        t = float(k)
-        plume = _local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir, boost_prob=0.99)
-        seen = msgspec.structs.replace(plume, last_detection_ns=round((t - 0.2) * 1e9))
-        _run(fusion, t, [seen], [(101, _at(X0, t), _P())])
-        assert fusion.tracker.plumes[t] == pytest.approx(_at(X0, t)[None, :3])
-    # Unseen since 3.8 s (its plume out): nothing to tell at 5 s and 6 s.
-    for k in range(5, 7):
-        t = float(k)
-        plume = _local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir, boost_prob=0.99)
-        unseen = msgspec.structs.replace(plume, last_detection_ns=3_800_000_000)
-        _run(fusion, t, [unseen], [(101, _at(X0, t), _P())])
-        assert t not in fusion.tracker.plumes
-    coasting = _local("US", 8, 7.0, _at(X0, 7.0), _P(800.0, 50.0), ir, boost_prob=0.02)
-    coasting = msgspec.structs.replace(coasting, last_detection_ns=6_900_000_000)
-    _run(fusion, 7.0, [coasting], [(101, _at(X0, 7.0), _P())])
-    assert 7.0 not in fusion.tracker.plumes
 
 
 def test_a_merged_pair_that_resolves_splits_again(fusion):

@@ -79,14 +79,6 @@ local tracks, a prediction since the plume went out, are assigned to; the others
 (``parent``). While the new tracks' order is in doubt the id may pass once to a piece surely
 ahead of its holder (``HEIR_SWAP_SIGMAS``).
 
-**Thrust the radars cannot see yet.** The measurement-level tracker has the radars alone; a
-radar's first seconds of a burning stage cannot tell thrust from none, and a young track
-confirmed coasting on it loses it. A plume a partner's sensor of its own saw since the last
-report (a local track updated by it, ``own_t``, at boost probability one half or more) is told
-to the tracker at each report (``_note_plumes``, ``Tracker.note_thrust``): the nearest live
-track inside the local track's position gate weighs its coast mode as an infrared detection
-of the plume would.
-
 A local track starts a system track of its own only if a sensor of its own (one whose
 detections the fusion lacks) updated it lately (``LOCAL_FRESH_S``): an update by a radar the
 fusion has is already in the measurement-level tracker (srbm-salvo: a partner's infrared
@@ -279,8 +271,6 @@ class FusionCounters:
     locals_absorbed: int = 0
     #: Measurement-level tracks reported inside another track of the same object (per report).
     tracks_merged: int = 0
-    #: Measurement-level tracks told of thrust by a partner's own sensor (``_note_plumes``).
-    thrust_noted: int = 0
     reports: int = 0
     per_partner: dict[str, int] = field(default_factory=dict)
 
@@ -640,9 +630,8 @@ class PictureFusion:
 
     def _report(self, t: float) -> list[FusedTrack]:
         self.counters.reports += 1
-        locals_now = self._locals_at(t)
-        self._note_plumes(t, locals_now)
         rep, members = self._merge_same_objects(self.tracker.report(t))
+        locals_now = self._locals_at(t)
         tids = [ms[0] for ms in members]
         row_of = {tid: i for i, ms in enumerate(members) for tid in ms}
         pairs = self._assign_locals(rep, row_of, locals_now)
@@ -738,31 +727,6 @@ class PictureFusion:
         if self.provenance is not None:
             self.provenance.note_reports(t, out)
         return out
-
-    def _note_plumes(self, t: float, locals_now) -> None:
-        """Thrust a partner's sensor of its own saw since the last report, told to the
-        measurement-level tracker (``Tracker.note_thrust``): a local track with a sensor whose
-        detections the fusion lacks (an infrared satellite, shared as tracks only), updated by
-        it since the last report (``own_t``), that its partner's tracker holds thrusting
-        (boost probability at least one half). The fusion's tracker has the radars alone, and
-        a radar's first seconds of a burning stage cannot tell thrust from none: me62 #00's
-        second stage (343-353 s) started three tracks there, confirmed coasting (boost 0.01)
-        and lost within 3 s, reported unseen for 50 s beside the stack's, while the US node's
-        track of it, with us-geo-1's plume, stood at 1.00. One-satellite tracks
-        (``LocalTrack.launch``) are left out: known to tens of km along the line of sight,
-        the track nearest one is not its object."""
-        since = t - self.report_period_s
-        keys = [
-            k
-            for k, v in locals_now.items()
-            if v[2] >= 0.5 and v[5] > since and v[6] is None and not self._redundant(v)
-        ]
-        if not keys:
-            return
-        pos = np.array([locals_now[k][0][:3] for k in keys])
-        cov = np.array([locals_now[k][1][:3, :3] for k in keys])
-        noted = self.tracker.note_thrust(pos, cov, t, LOCAL_GATE_CHI2)
-        self.counters.thrust_noted += len(noted)
 
     def _forget_deleted_tracks(self) -> None:
         """Forget the partners of the measurement-level tracks the tracker no longer holds.
