@@ -467,9 +467,9 @@ def test_an_update_keeps_a_staged_hypothesis_covariance_positive_whatever_the_ga
     inputs of the update that failed): a staged hypothesis (the next stage lit) whose velocity
     is vague, updated with a radar's range rate known to 0.5 m/s. The innovation
     covariance's range-rate term is the difference of numbers many orders apart, so the gain
-    carries its rounding, and ``P - K S K'`` came out with a position variance of about
-    -5,900 m² (then a NaN log-determinant in the gate and NaN mode probabilities). The update
-    is in Joseph's form, positive semi-definite for any gain."""
+    carries its rounding, and ``P - K S K'`` came out with a covariance eigenvalue of -5,900 m²
+    in that run (then a NaN log-determinant in the gate and NaN mode probabilities), -204 m²
+    from these inputs here. The update is in Joseph's form, positive semi-definite for any gain."""
     from lookout.tracking.scans import Scan
     from lookout.tracking.update import update_modes
 

@@ -29,8 +29,8 @@ if its pieces are born within ``FLIGHT_PIECES_M``: the price of typing them. The
 process: its share of the work is what more assessors cannot take
 (docs/history/benchmarks-log.md gives the measured shares and the cores a raid needs). Each
 assessor numbers its launch events apart from the others' (with two: E1, E3, ... and E2, E4,
-...; on one numbering a partner's
-warning desk took two launches for one), and takes a report's instant as the fusion's float
+...; on one numbering a partner's warning desk took two launches for one), and takes a
+report's instant as the fusion's float
 (``FusedBatch.t``), not ``ns_to_s`` of its nanoseconds, whose last bit differs: the launch
 events then group and type a partition's tracks as the embedded picture does.
 

@@ -43,6 +43,7 @@ from scipy.special import ndtr
 
 from lookout.physics.einsum import einsum
 from lookout.physics.frame import rotating_frame_acceleration
+from lookout.physics.propagate import ATMOSPHERE_STEP_M, DT_ATMOSPHERE_MAX
 from lookout.physics.tables import segment_index
 from lookout.tracking.motion import (
     DRAG_STEP_RATE,
@@ -211,10 +212,9 @@ acceleration of time is Simpson's rule, whose error for ``J max(t - s, 0)`` is `
 with ``e(x) = (3 - 5x)/6 - (1 - x)²/2`` for ``x <= 1/2``, ``(1 - x)(1/6 - (1 - x)/2)``
 beyond: mean 0, at most 1/24 (the knot midway), mean square 1/4320."""
 
-#: The flight model's bounds on a coasting step in the air besides the drag's rate
-#: (``physics.propagate``: ``DT_ATMOSPHERE_MAX``, ``ATMOSPHERE_STEP_M``).
-_FLIGHT_STEP_MAX_S = 2.0
-_FLIGHT_STEP_M = 2800.0
+#: The flight model's bounds on a coasting step in the air besides the drag's rate.
+_FLIGHT_STEP_MAX_S = DT_ATMOSPHERE_MAX
+_FLIGHT_STEP_M = ATMOSPHERE_STEP_M
 
 
 def knot_variance(

@@ -147,11 +147,8 @@ def young_pairs(scan: Scan, spare: np.ndarray, near, young, ids, twin, jb, cfg: 
     # One twin per young track: the first detection of the scan next to it.
     _, first = np.unique(young[j], return_index=True)
     j = j[first]
-    k = np.full(j.size, -1, dtype=np.int64)
-    for n, yid in enumerate(young[j].tolist()):
-        hit = np.flatnonzero(ids == yid)
-        if hit.size:
-            k[n] = hit[0]
+    hit = young[j][:, None] == ids[None, :]  # the young track's index in the assignment
+    k = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
     ok = k >= 0
     j, k = j[ok], k[ok]
     ok = twin[k] < 0

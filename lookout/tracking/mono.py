@@ -217,7 +217,6 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     t_end = np.array([t_state - 0.5, t_state + 0.5])
     between = None
     if burnt_out_s > 0.0:
-        t_end = np.array([t_state - 0.5, t_state + 0.5])
         between = _between_kicks(*_state(th, kk, t_end, enu, glat, glon, True), kk, keep)
     th, kk, cost, w = th[keep], kk[keep], cost[keep], w[keep] / w[keep].sum()
     r0 = resid(th, kk)

@@ -989,16 +989,19 @@ class Tracker:
         alarm, ``existence.Wakes``: put back, they coast on)."""
         tracks = self.tracks
         live = tracks.ids[: tracks.n]
-        for k, t_fit in list(self.mono_coasting.items()):
+
+        def row(k: int) -> int:  # the track's row, -1 once it is gone
             i = int(np.searchsorted(live, k))
-            if i >= tracks.n or live[i] != k:
-                del self.mono_coasting[k]
-            elif tracks.t[i] > t_fit and k not in self.wakes.woken:
+            return i if i < live.size and live[i] == k else -1
+
+        for k, t_fit in list(self.mono_coasting.items()):
+            i = row(k)
+            if i < 0 or (tracks.t[i] > t_fit and k not in self.wakes.woken):
                 del self.mono_coasting[k]
         for k in list(self.mono_chains):
             ch = self.mono_chains[k]
-            i = int(np.searchsorted(live, k))
-            if i >= tracks.n or live[i] != k:
+            i = row(k)
+            if i < 0:
                 del self.mono_chains[k]
                 continue
             t_last = ch["t"][-1]

@@ -139,7 +139,7 @@ def update_modes(
     # ``K``'s rounding. ``P - K S K'`` is so only for the exact gain, and a young track's
     # vague velocity against a range rate known to 0.5 m/s makes ``S`` ill-conditioned: its
     # range-rate Schur complement is the difference of numbers 1e14 apart, and me63 #05's
-    # staged hypothesis came out of an update with a position variance of -3,776 m².
+    # staged hypothesis came out of an update with a covariance eigenvalue of -3,776 m².
     IKH = np.broadcast_to(np.eye(Ps.shape[1]), Ps.shape).copy()
     IKH[:, :, :6] -= K @ H
     KR = K @ scan.R[jj]
