@@ -433,6 +433,11 @@ class PictureFusion:
         # (``_superseded``), and the tracks superseded at the last report: lost one -> successor.
         self._first_scan_of_track: dict[int, dict[str, int]] = {}
         self._superseded: dict[int, int] = {}
+        # The measurement-level track each partner's plume (``_plume_keys``) was last fused
+        # with, and the tracks a plume left for a younger track not born next to them: lost
+        # one -> the track the plume went to (``_superseded_by``).
+        self._plume_with: dict[tuple[str, str], int] = {}
+        self._plume_left: dict[int, int] = {}
         # Every lost track's last successor, kept after either dies (a parent shown as it).
         self._successor_of: dict[int, int] = {}
         # Each measurement-level track's elders whose position held it at its first report.
@@ -691,6 +696,7 @@ class PictureFusion:
             for key in keys:
                 self._sys_of_local[key] = sys_id
                 self._pair_of_local[key] = tid
+            self._note_plumes(t, tid, i, keys, locals_now, row_of)
             partners = {k[0] for k in keys}
             for member in members[i]:
                 partners |= self._partners_of_track.get(member, set())
@@ -718,6 +724,8 @@ class PictureFusion:
             )
         for key in set(self._pair_of_local) - used:
             del self._pair_of_local[key]
+        for key in set(self._plume_with) - set(self._locals):
+            del self._plume_with[key]
         self._forget_deleted_tracks()
         fused.sort(key=lambda r: r[0])
         if self.interim:
@@ -727,6 +735,33 @@ class PictureFusion:
         if self.provenance is not None:
             self.provenance.note_reports(t, out)
         return out
+
+    def _note_plumes(self, t: float, tid: int, row: int, keys, locals_now, row_of) -> None:
+        """Note the partners' plumes fused into measurement-level track ``tid`` (row ``row``)
+        at this report: a local track with a sensor of its own (infrared, shared as tracks
+        only) that saw it lately (``LOCAL_FRESH_S``) in boost (``boost_prob`` of one half or
+        more). A plume last fused with an older track that is still reported on its own, and
+        now with ``tid``, a younger one not born next to it (``Tracker.parent_of``: not a
+        piece separating from it), left that track for ``tid`` (``_plume_left``): the
+        partner's own sensor follows the burning object into ``tid``."""
+        for key in keys:
+            local = locals_now[key]
+            if self._redundant(local) or local[2] < 0.5 or t - local[5] > LOCAL_FRESH_S:
+                continue
+            prev = self._plume_with.get(key)
+            if (
+                prev is not None
+                and prev < tid
+                and row_of.get(prev, row) != row
+                and not self._descends_from(tid, {prev})
+            ):
+                self._plume_left[prev] = tid
+            self._plume_with[key] = tid
+
+    def _plume_lost(self, a: int, b: int) -> bool:
+        """Whether a partner's plume left one of measurement-level tracks ``a``, ``b`` for the
+        other (``_note_plumes``)."""
+        return self._plume_left.get(a) == b or self._plume_left.get(b) == a
 
     def _forget_deleted_tracks(self) -> None:
         """Forget the partners of the measurement-level tracks the tracker no longer holds.
@@ -749,6 +784,7 @@ class PictureFusion:
             gone = np.isnan(self.tracker.last_update(ids)).tolist()
             for tid in itertools.compress(ids, gone):
                 self._partners_of_track.pop(tid, None)
+                self._plume_left.pop(tid, None)
                 if self.provenance is not None and tid not in self.provenance.reported:
                     self.provenance.taken.pop(tid, None)
                 if tid not in self._last_states and tid in self._scans_of_track:
@@ -981,7 +1017,10 @@ class PictureFusion:
                 if h not in lost and (
                     self._superseded_by(tids[h], tids[i]) or self._superseded_by(tids[i], tids[h])
                 ):
-                    if not any(self._resolved(tids[i], tids[j]) for j in group[h]):
+                    if not any(
+                        self._resolved(tids[i], tids[j]) and not self._plume_lost(tids[i], tids[j])
+                        for j in group[h]
+                    ):
                         best, best_cost = h, -math.inf
                         break
                 kept = self._merged_into.get(tids[i]) == tids[h]
@@ -1073,7 +1112,11 @@ class PictureFusion:
         sigma; the third stage's new track confirmed at 378 s inside its position gate
         (chi-square 21), 42-380 from the next report on (full state 65-850); the lost one
         deleted at 386 s: two system tracks of the third stage for 8 s."""
-        if not (a in self._born_at.get(b, ()) or self._superseded.get(a) == b):
+        if not (
+            a in self._born_at.get(b, ())
+            or self._superseded.get(a) == b
+            or self._plume_left.get(a) == b
+        ):
             return False
         if self._descends_from(b, {a}):
             return False
