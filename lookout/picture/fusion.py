@@ -63,7 +63,10 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
   and start a new track on it, while the lost one flies on, overconfident, until its radars'
   misses delete it: no gate on their states holds the two. A track whose sensor's detections
   of its object went over to a new track born where it was (``_superseded_by``) is reported
-  inside that one, which takes its id; its state is left out.
+  inside that one, which takes its id; its state is left out. A partner's plume (its own
+  infrared, shared as a track only) that left the track for the new one says the same where
+  the lost track slid onto a neighbour, which a second sensor then held in the new track's
+  scans (``_note_plumes``).
 
 System track ids are stable: a measurement-level track keeps its id for life; a local-only
 system track keeps its id while any of its local tracks lives, and passes it to the
@@ -1098,10 +1101,12 @@ class PictureFusion:
         """Whether measurement-level track ``a`` lost its object to the younger ``b``: ``b``
         born where ``a`` was (its first report inside ``a``'s position gate,
         ``KEEP_GATE_CHI2``), not next to it (a piece separating from ``a`` is another object),
-        or ``a`` superseded by ``b`` at the last report; and a sensor that updated ``a`` has
-        updated ``b`` ``RESOLVED_COMMON`` times since it last updated ``a``, and ``b`` first
-        after that (the sensor's stream of the object went over to ``b``). Two tracks a
-        sensor resolved are never merged (``_resolved``, in ``_merge_same_objects``).
+        or ``a`` superseded by ``b`` at the last report, or a partner's plume left ``a`` for
+        ``b`` (``_note_plumes``: ``b`` not born next to ``a`` either); and a sensor that
+        updated ``a`` has updated ``b`` ``RESOLVED_COMMON`` times since it last updated ``a``,
+        and ``b`` first after that (the sensor's stream of the object went over to ``b``).
+        Two tracks a sensor resolved are never merged (``_resolved``, in
+        ``_merge_same_objects``), but for a plume's (``_plume_lost``).
 
         The tracker loses an object whose thrust its motion model stops explaining and starts
         a new track on it, parentless (the lost track, not updated in that scan, gated nothing),
@@ -1111,7 +1116,17 @@ class PictureFusion:
         (369 s) while the third stage thrust at 10.5 m/s², 100-550 m off under a 40-60 m
         sigma; the third stage's new track confirmed at 378 s inside its position gate
         (chi-square 21), 42-380 from the next report on (full state 65-850); the lost one
-        deleted at 386 s: two system tracks of the third stage for 8 s."""
+        deleted at 386 s: two system tracks of the third stage for 8 s.
+
+        A lost track may slide onto a neighbour instead: world64 #07's stack track (986, the US
+        plume fused in) lost the stack at the third stage's ignition and took the spent second
+        stage's detections of ae-ewr-north, in the scans in which the stack's new track (1261,
+        born 482.5 s, first reported 487 s, 221 chi-square units from it) took the stack's, to
+        502.5 s; us-fbx-qatar's stream and the plume went to 1261. Not born where 986 was, and
+        resolved from it, 1261 was never merged with it, and 986 flew on unseen beside the
+        stage to 535 s: two system tracks of the third stage for 49 s. The plume leaving 986
+        for 1261 stands for the birth, and lifts the resolved test for that pair
+        (``_merge_same_objects``): what the lost track took since was its neighbour's."""
         if not (
             a in self._born_at.get(b, ())
             or self._superseded.get(a) == b
