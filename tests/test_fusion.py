@@ -1058,6 +1058,76 @@ def test_a_piece_born_next_to_a_track_that_takes_its_scans_is_not_its_successor(
     assert all(p["S2"].parent == "S1" and p["S1"].tracker_id == 5 for p in seen[4:])
 
 
+def _lost_onto_a_neighbour(fusion, parent=None):
+    """Track 5, the burning stack, with a partner's infrared track of its plume fused in, loses
+    it at 4 s (a stage lit that its motion model does not expect) and slides onto a neighbour
+    (the spent stage, 2 km off): a second radar, kr-ship, updates it there from then on, in the
+    scans that update track 9, started on the stack at 4 s, so the two are resolved (two
+    objects); kr-ewr-central's stream of the stack and the plume go over to track 9. The
+    system tracks seen at each report."""
+    if parent is not None:
+        fusion.tracker.parent_of[9] = parent
+    plan: dict[int, list[int]] = {}
+    _scripted_updates(fusion, plan)
+    off = np.array([2000.0, 0, 0, 0, 0, 0])
+    tight, young = _P(50.0, 1.0), _P(150.0, 15.0)
+    ir = ("us-geo-east", "us-geo-west")
+    seen = []
+    for k in range(1, 12):
+        t = float(k)
+        central = [(5, _at(X0, t) + off * (k >= 4), tight)]
+        if k >= 4:
+            central.append((9, _at(X0, t), young))
+        fusion.tracker.tracks[round(t, 6)] = central
+        fusion.tracker.seen = {5: t - 0.6 if k >= 4 else t - 0.5, 9: t - 0.5}
+        out = []
+        if k < 4:
+            plan[round((t - 0.5) * 1e9)] = [5]
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
+        else:
+            plan[round((t - 0.5) * 1e9)] = [9]
+            plan[round((t - 0.6) * 1e9)] = [5, 9]
+            out += fusion.ingest("KR", _detection("KR", "kr-ship", t - 0.6))
+            out += fusion.ingest("KR", _detection("KR", "kr-ship", t - 0.6))
+            out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t - 0.5))
+        plume = _local("US", 7, t - 0.1, _at(X0, t - 0.1), _P(300.0, 30.0), ir, boost_prob=0.99)
+        out += fusion.ingest("US", plume)
+        out += fusion.ingest("KR", _detection("KR", "kr-ewr-central", t)) + fusion.flush()
+        seen.append({f.system_track_id: f for tt, tr in out if abs(tt - t) < 1e-6 for f in tr})
+    return seen
+
+
+def test_a_stack_track_the_plume_and_its_radar_left_is_one_system_track_with_their_new_one(
+    fusion,
+):
+    """world64 #07's third stage (partners' pictures): the stack's track slid onto the spent
+    stage at the ignition, where a second radar held it in the scans that updated the stack's
+    new track (resolved: two objects), and flew on beside the stage, unseen, for 33 s while the
+    new track, parentless, took the stack's radar stream and the US plume; every partner saw
+    two system tracks of the third stage for 49 s. A partner's plume and a radar's stream that
+    both left a track for a new one not born next to it say the track lost its object: one
+    system track, the stack's id, the new track's state."""
+    seen = _lost_onto_a_neighbour(fusion)
+    for pic in seen[:3]:
+        assert sorted(pic) == ["S1"] and pic["S1"].tracker_id == 5
+    # The plume goes to track 9 at 4 s, and is noted as having left track 5 there.
+    for pic in seen[4:]:
+        assert sorted(pic) == ["S1"], pic
+        assert pic["S1"].tracker_id == 9 and pic["S1"].merged == (5,)
+        assert ("US", "7") in pic["S1"].local
+        assert np.allclose(pic["S1"].x[:3], _at(X0, pic["S1"].t)[:3], atol=300.0)
+
+
+def test_a_plume_going_to_a_piece_born_next_to_its_track_hides_neither(fusion):
+    """The same with track 9 born next to track 5 (a piece seen separating from it,
+    ``Tracker.parent_of``): two objects, two system tracks, whichever the plume goes with."""
+    seen = _lost_onto_a_neighbour(fusion, parent=5)
+    for pic in seen[4:]:
+        assert sorted(pic) == ["S1", "S2"], pic
+        assert pic["S1"].tracker_id == 5 and pic["S2"].tracker_id == 9
+        assert pic["S2"].parent == "S1"
+
+
 def test_covariance_intersection_keeps_an_estimate_the_other_adds_nothing_to():
     """CI's weight ranges over [0, 1]: when the second estimate is no better anywhere
     (``Pb >= Pa``), the fused covariance is ``Pa`` itself (``P(w) >= Pa`` for every ``w``, equal

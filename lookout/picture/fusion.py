@@ -63,7 +63,10 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
   and start a new track on it, while the lost one flies on, overconfident, until its radars'
   misses delete it: no gate on their states holds the two. A track whose sensor's detections
   of its object went over to a new track born where it was (``_superseded_by``) is reported
-  inside that one, which takes its id; its state is left out.
+  inside that one, which takes its id; its state is left out. A partner's plume (its own
+  infrared, shared as a track only) that left the track for the new one says the same where
+  the lost track slid onto a neighbour, which a second sensor then held in the new track's
+  scans (``_note_plumes``).
 
 System track ids are stable: a measurement-level track keeps its id for life; a local-only
 system track keeps its id while any of its local tracks lives, and passes it to the
@@ -433,6 +436,11 @@ class PictureFusion:
         # (``_superseded``), and the tracks superseded at the last report: lost one -> successor.
         self._first_scan_of_track: dict[int, dict[str, int]] = {}
         self._superseded: dict[int, int] = {}
+        # The measurement-level track each partner's plume (``_plume_keys``) was last fused
+        # with, and the tracks a plume left for a younger track not born next to them: lost
+        # one -> the track the plume went to (``_superseded_by``).
+        self._plume_with: dict[tuple[str, str], int] = {}
+        self._plume_left: dict[int, int] = {}
         # Every lost track's last successor, kept after either dies (a parent shown as it).
         self._successor_of: dict[int, int] = {}
         # Each measurement-level track's elders whose position held it at its first report.
@@ -691,6 +699,7 @@ class PictureFusion:
             for key in keys:
                 self._sys_of_local[key] = sys_id
                 self._pair_of_local[key] = tid
+            self._note_plumes(t, tid, i, keys, locals_now, row_of)
             partners = {k[0] for k in keys}
             for member in members[i]:
                 partners |= self._partners_of_track.get(member, set())
@@ -718,6 +727,8 @@ class PictureFusion:
             )
         for key in set(self._pair_of_local) - used:
             del self._pair_of_local[key]
+        for key in set(self._plume_with) - set(self._locals):
+            del self._plume_with[key]
         self._forget_deleted_tracks()
         fused.sort(key=lambda r: r[0])
         if self.interim:
@@ -727,6 +738,33 @@ class PictureFusion:
         if self.provenance is not None:
             self.provenance.note_reports(t, out)
         return out
+
+    def _note_plumes(self, t: float, tid: int, row: int, keys, locals_now, row_of) -> None:
+        """Note the partners' plumes fused into measurement-level track ``tid`` (row ``row``)
+        at this report: a local track with a sensor of its own (infrared, shared as tracks
+        only) that saw it lately (``LOCAL_FRESH_S``) in boost (``boost_prob`` of one half or
+        more). A plume last fused with an older track that is still reported on its own, and
+        now with ``tid``, a younger one not born next to it (``Tracker.parent_of``: not a
+        piece separating from it), left that track for ``tid`` (``_plume_left``): the
+        partner's own sensor follows the burning object into ``tid``."""
+        for key in keys:
+            local = locals_now[key]
+            if self._redundant(local) or local[2] < 0.5 or t - local[5] > LOCAL_FRESH_S:
+                continue
+            prev = self._plume_with.get(key)
+            if (
+                prev is not None
+                and prev < tid
+                and row_of.get(prev, row) != row
+                and not self._descends_from(tid, {prev})
+            ):
+                self._plume_left[prev] = tid
+            self._plume_with[key] = tid
+
+    def _plume_lost(self, a: int, b: int) -> bool:
+        """Whether a partner's plume left one of measurement-level tracks ``a``, ``b`` for the
+        other (``_note_plumes``)."""
+        return self._plume_left.get(a) == b or self._plume_left.get(b) == a
 
     def _forget_deleted_tracks(self) -> None:
         """Forget the partners of the measurement-level tracks the tracker no longer holds.
@@ -749,6 +787,7 @@ class PictureFusion:
             gone = np.isnan(self.tracker.last_update(ids)).tolist()
             for tid in itertools.compress(ids, gone):
                 self._partners_of_track.pop(tid, None)
+                self._plume_left.pop(tid, None)
                 if self.provenance is not None and tid not in self.provenance.reported:
                     self.provenance.taken.pop(tid, None)
                 if tid not in self._last_states and tid in self._scans_of_track:
@@ -981,7 +1020,10 @@ class PictureFusion:
                 if h not in lost and (
                     self._superseded_by(tids[h], tids[i]) or self._superseded_by(tids[i], tids[h])
                 ):
-                    if not any(self._resolved(tids[i], tids[j]) for j in group[h]):
+                    if not any(
+                        self._resolved(tids[i], tids[j]) and not self._plume_lost(tids[i], tids[j])
+                        for j in group[h]
+                    ):
                         best, best_cost = h, -math.inf
                         break
                 kept = self._merged_into.get(tids[i]) == tids[h]
@@ -1059,10 +1101,12 @@ class PictureFusion:
         """Whether measurement-level track ``a`` lost its object to the younger ``b``: ``b``
         born where ``a`` was (its first report inside ``a``'s position gate,
         ``KEEP_GATE_CHI2``), not next to it (a piece separating from ``a`` is another object),
-        or ``a`` superseded by ``b`` at the last report; and a sensor that updated ``a`` has
-        updated ``b`` ``RESOLVED_COMMON`` times since it last updated ``a``, and ``b`` first
-        after that (the sensor's stream of the object went over to ``b``). Two tracks a
-        sensor resolved are never merged (``_resolved``, in ``_merge_same_objects``).
+        or ``a`` superseded by ``b`` at the last report, or a partner's plume left ``a`` for
+        ``b`` (``_note_plumes``: ``b`` not born next to ``a`` either); and a sensor that
+        updated ``a`` has updated ``b`` ``RESOLVED_COMMON`` times since it last updated ``a``,
+        and ``b`` first after that (the sensor's stream of the object went over to ``b``).
+        Two tracks a sensor resolved are never merged (``_resolved``, in
+        ``_merge_same_objects``), but for a plume's (``_plume_lost``).
 
         The tracker loses an object whose thrust its motion model stops explaining and starts
         a new track on it, parentless (the lost track, not updated in that scan, gated nothing),
@@ -1072,8 +1116,22 @@ class PictureFusion:
         (369 s) while the third stage thrust at 10.5 m/s², 100-550 m off under a 40-60 m
         sigma; the third stage's new track confirmed at 378 s inside its position gate
         (chi-square 21), 42-380 from the next report on (full state 65-850); the lost one
-        deleted at 386 s: two system tracks of the third stage for 8 s."""
-        if not (a in self._born_at.get(b, ()) or self._superseded.get(a) == b):
+        deleted at 386 s: two system tracks of the third stage for 8 s.
+
+        A lost track may slide onto a neighbour instead: world64 #07's stack track (986, the US
+        plume fused in) lost the stack at the third stage's ignition and took the spent second
+        stage's detections of ae-ewr-north, in the scans in which the stack's new track (1261,
+        born 482.5 s, first reported 487 s, 221 chi-square units from it) took the stack's, to
+        502.5 s; us-fbx-qatar's stream and the plume went to 1261. Not born where 986 was, and
+        resolved from it, 1261 was never merged with it, and 986 flew on unseen beside the
+        stage to 535 s: two system tracks of the third stage for 49 s. The plume leaving 986
+        for 1261 stands for the birth, and lifts the resolved test for that pair
+        (``_merge_same_objects``): what the lost track took since was its neighbour's."""
+        if not (
+            a in self._born_at.get(b, ())
+            or self._superseded.get(a) == b
+            or self._plume_left.get(a) == b
+        ):
             return False
         if self._descends_from(b, {a}):
             return False
