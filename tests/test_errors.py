@@ -79,6 +79,8 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         ["benchmarks/launch_point_coast.py", "{tmp}/missing.yaml"],
         ["benchmarks/coast_oracle.py", "{tmp}/missing.yaml", "X", "0", "1"],
         ["benchmarks/tracking_seeds.py", "{tmp}/missing.yaml", "11"],
+        ["benchmarks/coast_noise_parts.py", "{tmp}/missing.yaml"],
+        ["benchmarks/coast_noise_parts.py", "{tmp}/missing.yaml", "--every", "x"],
     ],
 )
 def test_a_benchmark_script_reports_bad_input_in_one_line(args, tmp_path):
