@@ -42,7 +42,8 @@ Version history (:data:`SCHEMA_VERSION`):
   launch event matches; optional, empty when none), and :class:`LaunchNotice`, a partner's
   pre-launch notification, is a new payload type. A version-5 system track (MessagePack or
   JSON, without ``notices``) decodes with the list empty; version-5 envelopes are refused like
-  any other version.
+  any other version. :class:`LocalTrack` gains ``launch`` and then ``coasting_on_fit``
+  (optional, the version not bumped, as for ``last_detection_ns``; docs/messages.md).
 """
 
 from __future__ import annotations
@@ -489,6 +490,10 @@ class LocalTrack(Message, tag="local_track"):
     long the state has coasted unseen. ``launch``: the launch its tracker fitted to the track's
     boost (:class:`LaunchFit`; None: none fitted), the one trustworthy part of a track started
     from one satellite, whose states are known to tens of km along its line of sight.
+    ``coasting_on_fit``: True while the state is its tracker's prediction from that fit, the
+    plume gone out and no sensor seeing the object since ``last_detection_ns`` (a predicted
+    flight, not an object lost: its covariance only grows, and is the fit's); it needs
+    ``launch``.
     """
 
     partner: str
@@ -500,6 +505,7 @@ class LocalTrack(Message, tag="local_track"):
     sensors: list[str]
     last_detection_ns: int | None = None
     launch: LaunchFit | None = None
+    coasting_on_fit: bool = False
 
     def __post_init__(self) -> None:
         _check_shape("LocalTrack", self.x, self.P)
@@ -509,6 +515,14 @@ class LocalTrack(Message, tag="local_track"):
             )
         if self.launch is not None:
             _check_launch("LocalTrack", self.launch, self.t_ns)
+        if not isinstance(self.coasting_on_fit, bool):
+            raise ValueError(
+                f"LocalTrack.coasting_on_fit: expected true or false, got {self.coasting_on_fit!r}"
+            )
+        if self.coasting_on_fit and self.launch is None:
+            raise ValueError(
+                "LocalTrack.coasting_on_fit: true, but no launch (the fit it coasts on) given"
+            )
 
     def check(self) -> None:
         check_generic(self)

@@ -252,10 +252,13 @@ class PartnerNode:
         rep = self.tracker.report(t)
         seen = self.tracker.last_update(rep.track_id) if len(rep) else []
         fits = self.tracker.mono_launches
+        # One-satellite tracks coasting on their refit, unseen since (``Tracker._coast_mono``).
+        coasting = self.tracker.mono_coasting
         for i in range(len(rep)):
             tid = int(rep.track_id[i])
             P = rep.P[i]
             fit = fits.get(tid)
+            on_fit = fit is not None and tid in coasting and not seen[i] > coasting[tid]
             msg = LocalTrack(
                 partner=self.partner,
                 track_id=str(tid),
@@ -266,6 +269,7 @@ class PartnerNode:
                 sensors=sorted(self._sensors_of_track.get(tid, ())),
                 last_detection_ns=s_to_ns(float(seen[i])) if math.isfinite(seen[i]) else None,
                 launch=None if fit is None else launch_fit(fit),
+                coasting_on_fit=on_fit,
             )
             if self.policy.may_publish(self.partner, msg):
                 await self._send(msg)

@@ -305,6 +305,40 @@ def test_a_local_track_carries_its_fitted_launch_over_the_wire():
     assert decode_msgpack(encode_msgpack(local_track())).launch is None
 
 
+def test_a_local_track_says_it_coasts_on_its_fitted_boost_over_the_wire():
+    # A one-satellite track, its plume out, coasting on its tracker's fit: the fusion shows it
+    # through its coast (``coasting_on_fit``); a track that does not say so is not coasting on
+    # one, as before.
+    track = msgspec.structs.replace(local_track(partner="US"), launch=_launch(),
+                                    coasting_on_fit=True)  # fmt: skip
+    for data in (encode_json(track), encode_msgpack(track)):
+        back = decode_json(data) if data[:1] == b"{" else decode_msgpack(data)
+        assert back == track and back.coasting_on_fit is True
+    back.check()
+    assert decode_msgpack(encode_msgpack(local_track())).coasting_on_fit is False
+
+
+@pytest.mark.parametrize(
+    ("value", "launch", "field"),
+    [
+        (True, False, r"LocalTrack\.coasting_on_fit: true, but no launch"),
+        ("yes", True, r"coasting_on_fit"),
+        (1, True, r"coasting_on_fit"),
+    ],
+)
+def test_a_bad_coasting_on_fit_is_refused_naming_the_field(value, launch, field):
+    good = msgspec.structs.replace(local_track(partner="US"), launch=_launch())
+    fit = _launch() if launch else None
+    with pytest.raises(ValueError, match=field):
+        msgspec.structs.replace(good, launch=fit, coasting_on_fit=value)
+    # ... and so off the wire: a clear refusal naming it, no traceback from inside.
+    raw = msgspec.msgpack.decode(encode_msgpack(good))
+    raw["coasting_on_fit"] = value
+    raw["launch"] = raw["launch"] if launch else None
+    with pytest.raises(msgspec.ValidationError, match=field):
+        decode_msgpack(msgspec.msgpack.encode(raw))
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

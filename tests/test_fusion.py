@@ -56,6 +56,7 @@ class ScriptedTracker:
         self.tracks: dict[float, list] = {}
         self.parent_of: dict[int, int] = {}
         self.mono_launches: dict[int, object] = {}  # track id -> fitted launch (tracking.mono)
+        self.mono_coasting: dict[int, float] = {}  # track id -> its refit's time (s)
 
     def process(self, detections):
         return TrackLog.empty()
@@ -289,6 +290,75 @@ def test_a_local_track_its_partner_no_longer_updates_does_not_stand_alone_for_lo
         shown.append(bool(pic))
     assert all(shown[: 5 + int(LOCAL_UNHELD_S)])
     assert not any(shown[6 + int(LOCAL_UNHELD_S) :])
+
+
+def test_a_local_track_coasting_on_its_fitted_boost_stays_in_the_picture_till_it_ends(fusion):
+    """A one-satellite track coasting on the boost its tracker fitted (``coasting_on_fit``) is
+    a predicted flight, not an object lost: unseen since burnout, its covariance only grows,
+    and it stands alone for as long as its partner sends it (world61 #02's IRBM left every
+    partner's picture 30 s after its burnout, minutes before its impact); when its partner's
+    tracker ends it (at impact) it leaves. The same track not so marked leaves
+    ``LOCAL_UNHELD_S`` after its last update, as before."""
+    from lookout.messages import LaunchFit
+
+    launch = LaunchFit(lat_rad=0.848, lon_rad=0.798, cov_en_m2=[[4e7, 0.0], [0.0, 9e7]],
+                       t_ns=0, t_sigma_s=4.0)  # fmt: skip
+    ir = ("us-geo-east",)
+
+    def mono(t, on_fit, track_id):
+        msg = _local("US", track_id, t, _at(X0, t), _P(30e3 + 400.0 * t, 300.0), ir)
+        return msgspec.structs.replace(
+            msg, launch=launch, last_detection_ns=5 * 10**9 if t > 5 else round(t * 1e9),
+            coasting_on_fit=on_fit and t > 5,
+        )  # fmt: skip
+
+    shown = [bool(_run(fusion, float(k), [mono(float(k), True, 7)])) for k in range(1, 121)]
+    assert all(shown)
+    pic = _run(fusion, 121.0, [mono(121.0, True, 7)])
+    assert pic["S1"].launch == launch and pic["S1"].last_seen == 5.0  # predicted since 5 s
+    assert _run(fusion, 122.0, []) == {}  # its partner's tracker ended it
+
+    plain = PictureFusion(latency_s=0.5)
+    plain.tracker = ScriptedTracker()
+    plain.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+    shown = [bool(_run(plain, float(k), [mono(float(k), False, 7)])) for k in range(1, 61)]
+    assert all(shown[: 5 + int(LOCAL_UNHELD_S)]) and not any(shown[6 + int(LOCAL_UNHELD_S) :])
+
+
+def test_a_partner_node_says_which_local_tracks_coast_on_their_fitted_boost():
+    """A node's one-satellite track coasting on its refit (``Tracker.mono_coasting``: the
+    refit's time, no detection since) goes out with ``coasting_on_fit``; once a sensor has
+    updated it, not (its fitted launch goes with it either way)."""
+    from types import SimpleNamespace
+
+    class Everything:
+        def may_publish(self, partner, message):
+            return True
+
+    tracker = ScriptedTracker()
+    tracker.tracks[10.0] = tracker.tracks[11.0] = [(7, X0, _P(30e3, 300.0))]
+    tracker.mono_launches = {
+        7: SimpleNamespace(
+            lat=0.848, lon=0.798, cov_en=np.diag([4e7, 9e7]), t_launch=0.0, t_sigma=4.0
+        )
+    }
+    tracker.mono_coasting = {7: 7.5}
+    node = PartnerNode("US", derive_key(1, "US"), Keyring.derived(1, ["US"]), Everything(),
+                       MemoryBus(), SimClock(0))  # fmt: skip
+    node.tracker = tracker
+    sent = []
+
+    async def capture(message):
+        sent.append(message)
+
+    node._send = capture
+    tracker.seen = {7: 7.5}  # its last line of sight, the refit's time
+    asyncio.run(node._publish_tracks(10.0))
+    tracker.seen = {7: 10.8}  # a radar took it
+    asyncio.run(node._publish_tracks(11.0))
+    coasting, seen = sent
+    assert coasting.coasting_on_fit and coasting.launch is not None
+    assert not seen.coasting_on_fit and seen.launch == coasting.launch
 
 
 def _run_central(fusion, t, central):

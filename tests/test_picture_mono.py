@@ -5,7 +5,8 @@ no radar. The US node's tracker starts its track from that satellite's lines of 
 (``tracking.mono``); the demo's policy shares infrared as local tracks only, so the launch its
 tracker fitted goes with the local track (``LocalTrack.launch``) and the exchange's assessment
 takes it as the system track's. Before, the node started no such track and no partner's picture
-held the launch at all.
+held the launch at all. Its coast, unseen, stays in the pictures as its partner's prediction
+from the fit (``LocalTrack.coasting_on_fit``) with its predicted impact.
 """
 
 from __future__ import annotations
@@ -70,3 +71,15 @@ def test_a_launch_one_satellite_sees_is_in_every_partners_picture_with_its_launc
         dist, _ = geodesic_inverse(a.launch_lat_rad, a.launch_lon_rad, lat0, lon0)
         assert float(dist) < 50e3, (partner, dist)
         assert abs(a.launch_time_ns * 1e-9 - t0) < 15.0, (partner, a.launch_time_ns, t0)
+        # Its coast stays in the picture, predicted: the plume out, unseen since, its partner's
+        # track coasting on its fitted boost (``LocalTrack.coasting_on_fit``), with an impact
+        # predicted, to the run's end minutes before impact (before: gone 30 s after its last
+        # update, ``fusion.LOCAL_UNHELD_S``).
+        last = max(tracks, key=lambda st: st.t_ns)
+        assert last.t_ns * 1e-9 > SCENE["duration_s"] - 5.0, (partner, last.t_ns)
+        unseen_s = (last.t_ns - last.last_detection_ns) * 1e-9
+        assert unseen_s > 30.0, (partner, unseen_s)
+        predicted = [st.assessment for st in tracks if st.assessment is not None
+                     and st.t_ns > last.last_detection_ns + 30 * 10**9]  # fmt: skip
+        assert predicted and predicted[-1].impact_lat_rad is not None, partner
+        assert predicted[-1].impact_time_ns * 1e-9 > SCENE["duration_s"], partner

@@ -47,7 +47,10 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
   second track on one object, its track lagging in reentry, a phantom its tracker alone
   keeps). Only a local track with something of its own (an infrared-only boost, a sensor whose
   detections are withheld) stands alone when no measurement-level track holds its object, and
-  only while its partner updates it (``LOCAL_UNHELD_S``); a second one of the same partner
+  only while its partner updates it (``LOCAL_UNHELD_S``), or while its partner says it
+  coasts on the boost its tracker fitted (``LocalTrack.coasting_on_fit``: a one-satellite
+  launch's predicted flight, its covariance the fit's, till a sensor sees it again or its
+  partner's tracker ends it at impact); a second one of the same partner
   inside the keep gate of a system track it could have joined is that partner's duplicate and
   is dropped. A local track missing from its partner's latest report is one the partner
   dropped.
@@ -236,6 +239,8 @@ class _Local:
     own_t: float = -math.inf
     #: The launch its partner's tracker fitted to it (``LocalTrack.launch``), if any.
     launch: LaunchFit | None = None
+    #: Its partner's prediction from that fit, unseen since (``LocalTrack.coasting_on_fit``).
+    on_fit: bool = False
 
 
 @dataclass
@@ -518,6 +523,7 @@ class PictureFusion:
                 held_t,
                 own_t,
                 message.launch,
+                message.coasting_on_fit,
             )
             self._advance(message.t_ns)
             return self._drain()
@@ -657,7 +663,7 @@ class PictureFusion:
                 absorbed.setdefault(i, []).append(key)
             elif (
                 self._redundant(locals_now[key])
-                or t - locals_now[key][4] > LOCAL_UNHELD_S
+                or (t - locals_now[key][4] > LOCAL_UNHELD_S and not locals_now[key][7])
                 or (t - locals_now[key][5] > LOCAL_FRESH_S and not self._stood_alone(key))
             ):
                 self.counters.locals_absorbed += 1
@@ -1347,7 +1353,7 @@ class PictureFusion:
 
     def _locals_at(self, t: float) -> dict[tuple[str, str], tuple]:
         """Every fresh local track, predicted (coasting) to ``t``: (x, P, boost_prob, sensors,
-        held_t, own_t, launch).
+        held_t, own_t, launch, on_fit).
         A partner publishes all its tracks at each of its report instants, so one missing from
         its latest report is one it dropped (a partner that re-initiates its track must not be
         seen with two tracks of one object for ``local_max_age_s``)."""
@@ -1372,7 +1378,7 @@ class PictureFusion:
         )
         return {
             (v.partner, v.track_id): (
-                x6[k], P6[k], v.boost_prob, v.sensors, v.held_t, v.own_t, v.launch
+                x6[k], P6[k], v.boost_prob, v.sensors, v.held_t, v.own_t, v.launch, v.on_fit
             )  # fmt: skip
             for k, v in enumerate(now)
         }
