@@ -402,34 +402,3 @@ def test_nees_counts_a_vague_track_past_the_cut_off_on_the_truth_that_built_it(o
     # Without its updates no truth built it: it tests nothing (only the matched samples do).
     s = score(output(reports), [tr], labels, detections=dets, gospa_c_m=1e4)
     assert s.to_dict()["nees_samples"]["boost"] == s.samples["boost"] < t.size
-
-
-def test_a_stack_s_detections_are_its_stage_s_too():
-    """me64 #01: a track followed a two-stage MRBM's stack on one satellite's lines of sight (its
-    truth's id, which the payload keeps after the stage parts), then the spent stage the radars
-    saw 150 m from the payload. Counted for the payload alone, the stack's 60 lines of sight made
-    the track the payload's until the stage's detections outnumbered them, and the scorer held
-    it on the payload against the payload's own new track, then swapped both (id switches 2 a
-    missile). The stack's detections count for the stage as much: the track is the stage's from
-    the parting on, and the payload's new track the payload's."""
-    from lookout.scoring.association import counted_truths, track_provenance
-
-    a = arc("a")  # the stack, then the payload
-    b0 = arc("b", north_offset_m=300.0)
-    sep = b0.t >= 100.0
-    b = Trajectory("b", b0.t[sep], b0.pos[sep], b0.vel[sep], b0.thrusting[sep],
-                   b0.kind[sep], parent_id="a")  # fmt: skip
-    dets_a, labels_a = labelled([a])
-    dets_b, labels_b = labelled([b], t=b.t)
-    dets, labels = dets_a + dets_b, labels_a + labels_b
-    n = a.t.size
-    early = a.t < 100.0
-    reports = cat(follow(a, 1, a.t[early]), follow(b, 1, b.t), follow(a, 2, a.t[a.t >= 120.0]))
-    di = np.r_[np.arange(early.sum()), n + np.arange(b.t.size), np.flatnonzero(a.t >= 120.0)]
-    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
-    s = score(output(reports, upd), [a, b], labels, detections=dets)
-    assert s.per_truth["b"]["tracks"] == [1] and s.per_truth["b"]["id_switches"] == 0
-    assert s.per_truth["a"]["tracks"] == [1, 2] and s.id_switches == 1
-    truths = counted_truths([a, b], labels, dets)
-    prov = track_provenance(np.array([50.0, 101.0]), np.array([1, 1]), upd, labels, truths)
-    assert prov.tolist() == [0, 1]  # the stack's before the parting (b not yet flying), b's after

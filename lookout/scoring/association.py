@@ -133,10 +133,8 @@ def track_provenance(
 ) -> np.ndarray:
     """For estimate rows (time ``t`` s, track ``est_id``): the index into ``truths`` of the
     truth that gave most of the detections the track had taken by ``t`` (``updates``: the
-    tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``), a stack's detections
-    counting for the pieces that later part from it too (``stack_shares``, ``most_of``); -1
-    where the track had taken no labelled detection of a counted truth, or two truths flying
-    then gave as many."""
+    tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``); -1 where the track
+    had taken no labelled detection of a counted truth, or two truths gave as many."""
     t = np.asarray(t, dtype=float)
     est_id = np.asarray(est_id, dtype=np.int64)
     out = np.full(t.size, -1, dtype=np.int64)
@@ -155,7 +153,7 @@ def track_provenance(
     uj = uj[keep]
     order = np.lexsort((u_t, u_id))
     u_id, u_t, uj = u_id[order], u_t[order], uj[order]
-    counts = np.cumsum(stack_shares(truths, uj, u_t), axis=0)  # (U, M) running per truth
+    counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
     first = np.searchsorted(u_id, u_id, side="left")
     base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
     counts = counts - base  # running counts within each track
@@ -165,48 +163,10 @@ def track_provenance(
         k = np.searchsorted(u_t[lo:hi], t[rows] + 1e-6, side="right")  # updates by t
         seen = k > 0
         c = counts[lo + np.maximum(k - 1, 0)]
-        out[rows] = np.where(seen, most_of(c, t[rows], truths), -1)
-    return out
-
-
-def most_of(counts: np.ndarray, t: np.ndarray, truths: Truths) -> np.ndarray:
-    """The truth (index into ``truths``) with the most of ``counts`` (K, M), each row's
-    detections per truth (``stack_shares``) at ``t`` (K,) s; -1 for none or a tie, but for a tie
-    that only one of the tied truths flies at ``t``: a stack and the pieces that have not yet
-    parted from it share its detections, and until they part only the stack is flying."""
-    if counts.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    t_start = np.array([float(tr.t_start) for tr in truths.trajectories])
-    t_end = np.array([float(tr.t_end) for tr in truths.trajectories])
-    top = counts.max(axis=1)
-    tied = counts == top[:, None]
-    tq = np.asarray(t, dtype=float)[:, None]
-    flying = tied & (tq >= t_start[None] - 1e-6) & (tq <= t_end[None] + 1e-6)
-    pick = np.where(tied.sum(axis=1, keepdims=True) == 1, tied, flying)
-    unique = pick.sum(axis=1) == 1
-    return np.where(unique & (top > 0), pick.argmax(axis=1), -1).astype(np.int64)
-
-
-def stack_shares(truths: Truths, uj: np.ndarray, u_t: np.ndarray) -> np.ndarray:
-    """(U, M) int: each detection (of truth ``uj``, at ``u_t`` s) counts for its truth and for
-    every counted truth that was then still part of it: a piece separated from it later (its
-    ``parent_id`` chain leads to ``uj``, each link parted after ``u_t``). A stack's detections
-    are as much its stage's as its payload's, whose trajectory keeps the stack's id: counted
-    for the payload alone, the boost of a track that followed the stack and then the stage
-    (me64 #01's one-satellite tracks, 60 infrared lines of sight of the stack) made it the
-    payload's past the stage's first 50 radar detections, and the scorer swapped its
-    payload's and stage's tracks there (id switches 6)."""
-    m = len(truths)
-    out = np.eye(m, dtype=np.int64)[uj]
-    index = {tid: j for j, tid in enumerate(truths.ids)}
-    for c, tr in enumerate(truths.trajectories):
-        t_sep, parent, seen = float(tr.t_start), getattr(tr, "parent_id", None), {tr.object_id}
-        while parent is not None and parent in index and parent not in seen:
-            seen.add(parent)
-            p = index[parent]
-            out[:, c] += (uj == p) & (u_t < t_sep)
-            ptr = truths.trajectories[p]
-            t_sep, parent = min(t_sep, float(ptr.t_start)), getattr(ptr, "parent_id", None)
+        best = c.argmax(axis=1)
+        top = c[np.arange(rows.size), best]
+        unique = (c == top[:, None]).sum(axis=1) == 1
+        out[rows] = np.where(seen & unique & (top > 0), best, -1)
     return out
 
 

@@ -33,13 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lookout.messages import SystemTrack
-from lookout.scoring.association import (
-    Truths,
-    associate,
-    counted_truths,
-    most_of,
-    stack_shares,
-)
+from lookout.scoring.association import Truths, associate, counted_truths
 from lookout.scoring.claims import (
     PHANTOM_KM,
     ClaimRecord,
@@ -163,10 +157,9 @@ def system_track_provenance(
 ) -> np.ndarray:
     """For each system track row: the index into ``truths`` of the truth that gave most of the
     detections its measurement-level tracks (``provenance``, a fusion's ``Provenance``) had
-    taken by the row's time, a stack's counting for its pieces not yet parted too
-    (``association.stack_shares``, ``most_of``); -1 for a track with none (a local-only
-    track), no labelled detection of a counted truth, or a tie. A detection is known by its
-    time, sensor and measurement (``labels[i]`` the truth of ``detections[i]``)."""
+    taken by the row's time; -1 for a track with none (a local-only track), no labelled
+    detection of a counted truth, or a tie. A detection is known by its time, sensor and
+    measurement (``labels[i]`` the truth of ``detections[i]``)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
@@ -195,11 +188,11 @@ def system_track_provenance(
         counts = np.zeros(m, dtype=np.int64)
         for tid in members:
             t, c = taken_by(tid)
-            k = np.searchsorted(t, st.t_ns, side="right")
-            t, c = t[:k], c[:k]
-            ok = c >= 0
-            counts += stack_shares(truths, c[ok], ns_to_s(t[ok])).sum(axis=0)
-        out[r] = most_of(counts[None], np.array([ns_to_s(st.t_ns)]), truths)[0]
+            c = c[: np.searchsorted(t, st.t_ns, side="right")]
+            counts += np.bincount(c[c >= 0], minlength=m)
+        best = int(counts.argmax())
+        if counts[best] > 0 and np.count_nonzero(counts == counts[best]) == 1:
+            out[r] = best
     return out
 
 
