@@ -12,7 +12,8 @@ with a truth inside the track's own 99 % position ellipsoid, a drifted predictio
 rather than a phantom; ``-`` in a JSON written before that figure), NEES in bounds at boost,
 coast and reentry, coast RMSE/PCRLB, and per flight its impact ellipses' containment (``!P``:
 its payload the wrong piece). Pooled over the set: the share of NEES in bounds of each phase,
-each file weighed by its samples of that phase; the coast RMSE over the PCRLB as the root of the
+each file weighed by its NEES samples of that phase (``nees_samples``: its matched samples and
+its false tracks' on the truths that built them); the coast RMSE over the PCRLB as the root of the
 ratio of their mean squares (over the samples with a bound; their count is not in the JSON, the
 coast samples stand for it); the sums of false and duplicate track-seconds and id switches.
 """
@@ -85,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.stem[:40]:40s} {line(d)}", flush=True)
         for ph in phases:
             share = d["nees_in_bounds_by_phase"][ph]
-            if share is not None:
-                samples[ph] += d["samples"][ph]
-                weighted[ph] += d["samples"][ph] * share
+            if share is not None:  # weighed by its NEES samples (a JSON before them: matched)
+                n = d.get("nees_samples", d["samples"])[ph]
+                samples[ph] += n
+                weighted[ph] += n * share
         ratio, pcrlb = d["rmse_over_pcrlb_pos"]["coast"], d["pcrlb_pos_m"]["coast"]
         if ratio is not None and pcrlb is not None:  # samples with a bound only: as many, near
             squared += d["samples"]["coast"] * (ratio * pcrlb) ** 2
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = (squared / bound) ** 0.5 if bound else float("nan")
     print(
         f"pooled coast NEES in bounds {pooled['coast']:.3f} over {samples['coast']:.0f} "
-        f"samples, coast RMSE/PCRLB {ratio:.2f}"
+        f"NEES samples, coast RMSE/PCRLB {ratio:.2f}"
     )
     print(
         "pooled NEES in bounds boost / coast / reentry "

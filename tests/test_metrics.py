@@ -375,3 +375,30 @@ def test_false_track_in_its_own_gate_is_told_from_a_phantom(one):
         assert s.false_track_s_in_gate == pytest.approx(in_gate)
         assert s.to_dict()["false_track_s_in_gate"] == pytest.approx(in_gate)
         assert pooled([s.sums(), s.sums()])["false_track_s_in_gate"] == pytest.approx(2 * in_gate)
+
+
+def test_nees_counts_a_vague_track_past_the_cut_off_on_the_truth_that_built_it(one):
+    """me64 #01: a one-satellite boost track is 10-65 km off its Sejjil-class MRBM under 25-110
+    km sigmas. The association's 10 km cut-off makes it a false track, and a NEES taken over the
+    matched samples only keeps the errors under 10 km: boost NEES in bounds 0.00 on the one
+    sample that passed. Judged on the truth whose detections built it, its covariance is
+    consistent; an estimate as far off and confident fails; a track of no truth's detections
+    (a phantom) is no sample of any."""
+    tr, dets, labels = one
+    t = tr.t[tr.t < 60]  # the boost
+    sig = np.r_[[20e3] * 3, [500.0] * 3]
+    noise = np.random.default_rng(3).standard_normal((t.size, 6)) * sig
+    reports = log(*follow(tr, 1, t, noise=noise), P=np.diag(sig**2))
+    upd = log(t, np.ones(t.size), tr.state_at(t), detection_index=np.arange(t.size))
+    s = score(output(reports, upd), [tr], labels, detections=dets, gospa_c_m=1e4)
+    assert s.false_track_s > 30  # most of it past the cut-off
+    assert s.nees_in_bounds_by_phase["boost"] >= 0.85
+    assert s.nees_mean["boost"] == pytest.approx(6.0, rel=0.25)
+    assert s.to_dict()["nees_samples"]["boost"] == t.size
+    # The same errors under a covariance a hundred times too small: out of bounds throughout.
+    tight = log(*follow(tr, 1, t, noise=noise), P=np.diag(sig**2 / 100))
+    s = score(output(tight, upd), [tr], labels, detections=dets, gospa_c_m=1e4)
+    assert s.nees_in_bounds_by_phase["boost"] == 0.0
+    # Without its updates no truth built it: it tests nothing (only the matched samples do).
+    s = score(output(reports), [tr], labels, detections=dets, gospa_c_m=1e4)
+    assert s.to_dict()["nees_samples"]["boost"] == s.samples["boost"] < t.size

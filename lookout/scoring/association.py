@@ -107,6 +107,9 @@ class Association:
     matched: np.ndarray  # (T, M) bool: truth j has its (one) matched estimate at instant k
     duplicate_of: np.ndarray  # (R,) int64: truth an unmatched estimate duplicates, or -1
     is_matched: np.ndarray  # (R,) bool
+    #: (R,) int64: the truth that gave most of each estimate's detections by then, -1: none
+    #: or a tie, or not known (``track_provenance``)
+    provenance: np.ndarray | None = None
 
     @property
     def is_false(self) -> np.ndarray:
@@ -301,4 +304,5 @@ def associate(
         matched=matched,
         duplicate_of=duplicate_of,
         is_matched=is_matched,
+        provenance=rprov,
     )
