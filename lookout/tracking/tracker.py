@@ -884,6 +884,18 @@ class Tracker:
                 norm > 0.0, acc / np.maximum(norm, 1e-300), 0.0
             )
             tracks.thrust_t0[born] = np.minimum(tracks.thrust_t0[born], tracks.thrust_t0[pi])
+            # The satellites that watched the parent's plume watch the piece it released:
+            # the two are metres to a kilometre apart, one point to a satellite, so each frame
+            # they take without a plume there says neither burns (``InfraredSensors.misses``).
+            # Without it the piece's boost mode (up to ``init_boost_prob_radar``) decayed
+            # only at the burns' survival: gen-world-63-00's third stage, seen 4 s at its
+            # payload's separation and then out of every radar's reach, kept 2-4 % of boost
+            # for a minute, which mixed 150-260 m/s of thrust's spread into its coasting
+            # velocity and pushed its estimate 10 km from the stage onto the payload (a
+            # duplicate for the scoring).
+            for name in ("ir_t", "ir_sensor", "ir_t2", "ir_sensor2"):
+                arr = getattr(tracks, name)
+                arr[born] = arr[pi]
         self._log_new(scan.t, ids, xm, Pm, mu, scan.index[free])
 
     def _twin_branches(self, cand, ia, bi, slots) -> None:
