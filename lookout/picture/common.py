@@ -452,16 +452,24 @@ class PictureView:
     tracks: dict[str, m.SystemTrack] = field(default_factory=dict)
     updates: int = 0
     t_now_ns: int = -(2**63)
+    # The limit of the last sweep of stale tracks: every track held is at or after it.
+    _swept_ns: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def apply(self, track: m.SystemTrack) -> None:
         self.updates += 1
         old = self.tracks.get(track.system_track_id)
-        if old is None or track.t_ns >= old.t_ns:
+        stored = old is None or track.t_ns >= old.t_ns
+        if stored:
             self.tracks[track.system_track_id] = track
         self.t_now_ns = max(self.t_now_ns, track.t_ns)
         limit = self.t_now_ns - s_to_ns(self.stale_s)
+        # A report's tracks come at one instant: the limit moves once, not at every track, and
+        # while it stays, only a track just stored can be before it.
+        if limit == self._swept_ns and not (stored and track.t_ns < limit):
+            return
         for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
             del self.tracks[key]
+        self._swept_ns = limit
 
 
 # The child process of ``assess_worker="process"``: its own Assessor, fed the batches in order.
