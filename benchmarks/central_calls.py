@@ -88,7 +88,7 @@ class _Key:
 def _remember_all(memo_type, envelopes) -> int:
     memo, key = memo_type(), _Key()
     for data, env in envelopes:
-        memo.remember(data, env, None, key, True)
+        memo.remember(data, env, None, key, True, times=None)
     return len(memo._opened)
 
 

@@ -96,14 +96,20 @@ MAX_SNR_DB = 300.0
 _TWO_PI = 2.0 * math.pi
 
 
-def check_generic(msg: Any, name: str | None = None) -> None:
+def check_generic(msg: Any, name: str | None = None, *, passed: Any = None) -> None:
     """The rules every message obeys, by walking its fields: floats finite and at most
     :data:`MAX_FLOAT` in magnitude, ints at most :data:`MAX_INT`, strings and lists at most
     :data:`MAX_STR` / :data:`MAX_LIST` long, nested structs checked the same way. Raises
-    ``ValueError`` naming the field (``SystemTrack.assessment.apogee_m``)."""
+    ``ValueError`` naming the field (``SystemTrack.assessment.apogee_m``). ``passed``: an
+    object (not None) that passed these rules before, a frozen struct (a system track's
+    assessment, the same in every message of its track until the next one): a field holding
+    that very object is not walked again."""
     name = name or type(msg).__name__
     for field in msg.__struct_fields__:
-        _check_value(f"{name}.{field}", getattr(msg, field))
+        v = getattr(msg, field)
+        if v is passed and v is not None:
+            continue
+        _check_value(f"{name}.{field}", v)
 
 
 def _plain_floats(v: list) -> bool:

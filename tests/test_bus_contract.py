@@ -142,6 +142,8 @@ def test_wildcards_select_by_token(buses):
 def test_a_subject_that_is_no_subject_is_refused_with_its_name(buses, bad):
     async def main():
         async with buses() as (pub, sub):
+            for _ in range(2):  # a good subject checked once (the memory bus keeps it) or not
+                await pub.publish("lookout.in.KR.heartbeat", b"x")
             with pytest.raises(ValueError, match="not a valid NATS subject") as err:
                 await pub.publish(bad, b"x")
             assert repr(bad) in str(err.value)

@@ -995,6 +995,39 @@ def test_a_shared_memo_opens_an_envelope_once_and_each_verifier_still_judges_it(
     assert strict.reason is Reason.IMPLAUSIBLE
 
 
+def test_a_shared_memo_works_out_a_messages_times_once_and_each_verifier_judges_them(
+    monkeypatch,
+):
+    """The times a message speaks of (a batch's detections', a walk of every field) depend on
+    its bytes alone: worked out by the verifier that opens the envelope and kept in the memo;
+    every receiver still holds them against its own clock, and refuses them as before."""
+    from lookout.exchange import verify
+    from lookout.exchange.verify import SignatureMemo
+    from lookout.messages import payload_times
+
+    walks = []
+    monkeypatch.setattr(verify, "payload_times", lambda m: walks.append(m) or payload_times(m))
+    keyring = Keyring.derived(SEED, ["KR", "JP"])
+    memo = SignatureMemo()
+    sent = T0 + 10**9
+    # Detections up to 1.5 s after the envelope's sent_ns (inside its 2 s ahead).
+    batch = DetectionBatch(partner="KR", sensor_id=SENSORS["KR"][0],
+                           detections=[det(t_ns=sent), det(t_ns=sent + 1_500_000_000)])  # fmt: skip
+    data = envelope_bytes(seal(batch, "KR", 1, sent, derive_key(SEED, "KR")))
+    got = [Verifier(keyring, SimClock(sent), signatures=memo).check(data) for _ in range(3)]
+    assert all(v.accepted for v in got) and memo.hits == 2
+    assert len(walks) == 1  # once, not once per receiver
+    # A receiver whose clock is 1 s behind the sender's: the envelope is not ahead of its
+    # window, the last detection is (1.5 s after sent_ns, 2.5 s after its clock): refused as
+    # without the memo, with the same detail.
+    behind = Verifier(keyring, SimClock(T0), signatures=memo).check(data)
+    alone = Verifier(keyring, SimClock(T0)).check(data)
+    assert memo.hits == 3
+    assert behind.reason is alone.reason is Reason.TIME
+    assert behind.detail == alone.detail
+    assert "ahead of the receiver's clock" in behind.detail
+
+
 def test_the_memo_tells_apart_envelopes_that_end_alike():
     from lookout.exchange.verify import SignatureMemo
 

@@ -21,7 +21,7 @@ from lookout.exchange import (
     verify,
 )
 from lookout.exchange.bus import out_subject
-from lookout.messages import Detection, LocalTrack
+from lookout.messages import Detection, LocalTrack, SystemTrack
 from lookout.node import PartnerNode
 
 SEED = "lookout-tests"
@@ -361,3 +361,32 @@ def test_the_signature_memo_keeps_the_envelopes_of_a_bounded_time_not_only_a_cou
     assert memo.hits == 1_000
     assert len(memo._opened) <= 121, len(memo._opened)  # 12 s of envelopes, not 1,000
     assert len(memo._ok) <= 121, len(memo._ok)
+
+
+def test_a_partners_view_drops_what_was_not_refreshed_as_a_sweep_at_every_track_does():
+    """``PictureView`` sweeps its stale tracks only when the limit moves or a track before it
+    is stored (a report's tracks share one instant): what it holds after every track is what
+    a sweep at every track leaves, whatever the order of the tracks (old ones included)."""
+    import random
+
+    from lookout.picture.common import PictureView
+
+    x = [-3.0e6, 4.0e6, 3.9e6, 1000.0, -2000.0, 3000.0]
+    P = [[(100.0 if i < 3 else 1.0) if i == j else 0.0 for j in range(6)] for i in range(6)]
+    rng = random.Random(7)
+    view, held, t_now = PictureView(stale_s=5.0), {}, -(2**63)
+    t = 0
+    for _ in range(3_000):
+        t += rng.choice([0, 0, 0, 200_000_000, 1_000_000_000])  # reports: many at one instant
+        t_ns = t - rng.choice([0, 0, 0, 3_000_000_000, 6_000_000_000])  # late or old ones too
+        track = SystemTrack(system_track_id=f"S{rng.randrange(40)}", t_ns=t_ns, x=x, P=P,
+                            partners=["KR"])  # fmt: skip
+        view.apply(track)
+        # The reference: the latest of each track, then a sweep at every track.
+        old = held.get(track.system_track_id)
+        if old is None or track.t_ns >= old.t_ns:
+            held[track.system_track_id] = track
+        t_now = max(t_now, track.t_ns)
+        held = {k: v for k, v in held.items() if v.t_ns >= t_now - 5_000_000_000}
+        assert view.tracks == held
+    assert view.updates == 3_000

@@ -175,3 +175,56 @@ def test_a_reports_messages_are_those_made_one_by_one():
 
     assert enc(got) == enc(want)
     assert a.dropped == b.dropped > 0 and sum(s is not None for s in got) > 50
+
+
+def test_a_tracks_assessment_is_checked_in_its_first_message_and_a_bad_one_never_goes_out(
+    monkeypatch,
+):
+    """The same assessment object goes with every message of its track until the next one:
+    its checks run in the first message, not again; the messages are those made one by one
+    (``_message``), and an assessment that fails its checks, first or new, never goes out."""
+    import msgspec
+
+    from lookout.picture.common import CommonPicture
+    from lookout.picture.fusion import FusedTrack
+
+    x = np.array([-3.0e6, 4.0e6, 3.9e6, 1000.0, -2000.0, 3000.0])
+    P = np.diag([100.0] * 3 + [1.0] * 3)
+    good = m.Assessment(t_ns=10**11, phase="coast", impact_lat_rad=0.6, impact_lon_rad=2.4,
+                        impact_ellipse=m.Ellipse(semi_major_m=2e4, semi_minor_m=1e4,
+                                                 orientation_rad=1.3),
+                        impact_areas=[m.AreaShare(code="JP", kind="eez", prob=0.7)])  # fmt: skip
+    no_latitude = msgspec.structs.replace(good, impact_lat_rad=3.0)  # check_assessment's
+    not_finite = msgspec.structs.replace(good, apogee_m=math.nan)  # the generic rules'
+    tracks = [FusedTrack(f"S{k}", 100.0, x, P, 0.1, ("KR",), last_seen=99.0) for k in range(4)]
+    a, b = CommonPicture(), CommonPicture()
+    for pic in (a, b):
+        pic._assessment.update({"S0": good, "S1": no_latitude, "S2": not_finite})
+    walked, counting_on = [], [False]
+    check = m.check_generic
+
+    def counting(msg, name=None, **kw):
+        if counting_on[0] and isinstance(msg, m.Assessment):
+            walked.append(msg)
+        return check(msg, name, **kw)
+
+    monkeypatch.setattr(m, "check_generic", counting)
+
+    def enc(sts):
+        return [None if s is None else msgspec.msgpack.encode(s) for s in sts]
+
+    for round_ in range(3):
+        if round_ == 2:  # a new assessment of S0, bad: checked, left out
+            for pic in (a, b):
+                pic._assessment["S0"] = not_finite
+        counting_on[0] = True
+        got = a._messages(tracks, [100.0] * 4)
+        counting_on[0] = False
+        assert enc(got) == enc([b._message(f, 100.0) for f in tracks])
+        assert [s.assessment is not None for s in got] == [round_ < 2, False, False, False]
+    # In the batch: S0's good assessment walked once (round 2 takes round 1's word); S1's in
+    # every round (its generic rules pass, its latitude does not: it never passed), and S2's
+    # and S0's new one (not finite) in every round they went with (then in ``_message``).
+    assert sum(w is good for w in walked) == 1
+    assert sum(w is no_latitude for w in walked) >= 3
+    assert sum(w is not_finite for w in walked) >= 3 + 1

@@ -363,9 +363,10 @@ class Exchange:
         """The envelope's bytes. ``opened``: a message that passed its plausibility checks
         (a system track: ``CommonPicture``, or a worker's verified batch), kept in the process's
         ``SignatureMemo`` as opened, so that the nodes of the embedded form take it without
-        opening it again (decoding, canonical form, Ed25519, plausibility): what they would
-        find is what was sealed here, with the key their keyrings hold for the exchange (a
-        node whose keyring holds another key opens it itself, and refuses it)."""
+        opening it again (decoding, canonical form, Ed25519, plausibility, its times worked
+        out): what they would find is what was sealed here, with the key their keyrings hold
+        for the exchange (a node whose keyring holds another key opens it itself, and refuses
+        it)."""
         self.seq += 1
         if self.seq > self._seq_reserved:
             # Durable before use: a restarted exchange starts above every number it may have sent.

@@ -52,6 +52,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from types import EllipsisType
 
 import msgspec
 
@@ -212,9 +213,11 @@ class SignatureMemo:
     - the envelopes opened last: their exact bytes to the envelope and message decoded from
       them, which passed every check that depends on nothing but those bytes and the sender's
       key (shape, canonical form, version, payload type, the payload's partner, the signature
-      and, when the verifier checks it, plausibility), under that key. A verifier that gets the
-      same bytes again, with the same key for the sender in its keyring, takes them from here
-      and runs only its own checks (the subject's claims, replay, sequence, time);
+      and, when the verifier checks it, plausibility), under that key, and the message's
+      earliest and latest times (``payload_times``: a walk of every field, of each detection
+      of a batch). A verifier that gets the same bytes again, with the same key for the sender
+      in its keyring, takes them from here and runs only its own checks (the subject's claims,
+      replay, sequence, and time against its own clock, on the times kept);
     - the signatures verified last, under the public key, the signature and every byte it
       signs: a hit is the answer Ed25519 would give again (the same header and payload in
       other bytes).
@@ -233,10 +236,11 @@ class SignatureMemo:
         # (key, signature, signed bytes) -> the envelope's sent_ns
         self._ok: OrderedDict[tuple[bytes, bytes, bytes], int] = OrderedDict()
         # The bytes' last 64 (the signature's: hashing a 30 kB envelope costs some 100 µs) ->
-        # (the bytes, the envelope, the message, the key's public bytes, plausibility checked)
-        self._opened: OrderedDict[bytes, tuple[bytes, Envelope, Message, bytes, bool]] = (
-            OrderedDict()
-        )
+        # (the bytes, the envelope, the message, the key's public bytes, plausibility checked,
+        # the message's ``payload_times``)
+        self._opened: OrderedDict[
+            bytes, tuple[bytes, Envelope, Message, bytes, bool, tuple[int, int] | None]
+        ] = OrderedDict()
         self._newest_ns: int | None = None  # the latest sent_ns kept
         self.hits = 0
 
@@ -255,7 +259,9 @@ class SignatureMemo:
                 break
             del memo[first]
 
-    def opened(self, data: bytes) -> tuple[Envelope, Message, bytes, bool] | None:
+    def opened(
+        self, data: bytes
+    ) -> tuple[Envelope, Message, bytes, bool, tuple[int, int] | None] | None:
         """What ``remember`` kept of these very bytes, or None."""
         if type(data) is not bytes:
             return None
@@ -264,12 +270,23 @@ class SignatureMemo:
             return None
         return got[1:]
 
-    def remember(self, data: bytes, env: Envelope, message: Message, key, plausible: bool) -> None:
+    def remember(
+        self,
+        data: bytes,
+        env: Envelope,
+        message: Message,
+        key,
+        plausible: bool,
+        times: tuple[int, int] | None | EllipsisType = ...,
+    ) -> None:
         """``data`` opened to ``env`` and ``message``, signed with ``key``; ``plausible``: the
-        message's plausibility was checked too."""
+        message's plausibility was checked too; ``times``: ``payload_times(message)`` (worked
+        out here unless given)."""
         if type(data) is not bytes:
             return
-        self._opened[data[-64:]] = (data, env, message, key.public_bytes_raw(), plausible)
+        if times is ...:
+            times = payload_times(message)
+        self._opened[data[-64:]] = (data, env, message, key.public_bytes_raw(), plausible, times)
         self._bound(self._opened, env.sent_ns, lambda v: v[1].sent_ns)
 
     def signature_ok(self, env, key) -> bool:
@@ -372,7 +389,7 @@ class Verifier:
             opened = self._open(data, claimed, subject_sender, subject_type)
             if isinstance(opened, Verdict):
                 return opened
-        env, message = opened
+        env, message, times = opened
         sender = env.sender
         window = self._windows[sender, env.payload_type]
         before = window.signatures.get(env.seq)
@@ -395,7 +412,7 @@ class Verifier:
             return self._refuse(
                 sender, env, Reason.STALE, f"sent_ns: {env.sent_ns}, {env.sent_ns - now} ns ahead"
             )
-        bad_time = self._payload_time(env, message, now)
+        bad_time = self._payload_time(env, times, now)
         if bad_time:
             return self._refuse(sender, env, Reason.TIME, bad_time)
         late = self.max_age_ns is not None and env.sent_ns < now - self.max_age_ns
@@ -409,16 +426,17 @@ class Verifier:
 
     def _opened_before(
         self, data: bytes, subject_sender: str | None, subject_type: str | None
-    ) -> tuple[Envelope, Message] | None:
-        """The envelope and message of these very bytes from the process's memo, when another
-        verifier opened them (``SignatureMemo``) under the key this keyring has for the sender,
-        with plausibility checked if this verifier checks it, and the subject's claims hold;
-        else None (the full checks then run, and say why, if anything fails)."""
+    ) -> tuple[Envelope, Message, tuple[int, int] | None] | None:
+        """The envelope, message and its times of these very bytes from the process's memo,
+        when another verifier opened them (``SignatureMemo``) under the key this keyring has
+        for the sender, with plausibility checked if this verifier checks it, and the
+        subject's claims hold; else None (the full checks then run, and say why, if anything
+        fails)."""
         memo = self.signatures
         got = None if memo is None else memo.opened(data)
         if got is None:
             return None
-        env, message, public, plausible = got
+        env, message, public, plausible, times = got
         if subject_sender is not None and subject_sender != env.sender:
             return None
         if subject_type is not None and subject_type != env.payload_type:
@@ -429,13 +447,13 @@ class Verifier:
         if key is None or key.public_bytes_raw() != public:
             return None
         memo.hits += 1
-        return env, message
+        return env, message, times
 
     def _open(
         self, data: bytes, claimed: str, subject_sender: str | None, subject_type: str | None
-    ) -> tuple[Envelope, Message] | Verdict:
-        """Checks 2-5 of the module doc (shape, sender, signature, physics): the envelope and
-        its message, or the refusal."""
+    ) -> tuple[Envelope, Message, tuple[int, int] | None] | Verdict:
+        """Checks 2-5 of the module doc (shape, sender, signature, physics): the envelope, its
+        message and the message's ``payload_times``, or the refusal."""
         try:
             env = decode(data)
             canonical = _encode(env) == data
@@ -496,12 +514,14 @@ class Verifier:
                 message.check()
             except Exception as e:  # noqa: BLE001 - ValueError by contract; anything else too
                 return self._refuse(sender, env, Reason.IMPLAUSIBLE, _short(e))
-        if self.signatures is not None:
-            self.signatures.remember(data, env, message, key, self.plausibility)
-        return env, message
-
-    def _payload_time(self, env: Envelope, message: Message, now: int) -> str:
         times = payload_times(message)
+        if self.signatures is not None:
+            self.signatures.remember(data, env, message, key, self.plausibility, times)
+        return env, message, times
+
+    def _payload_time(self, env: Envelope, times: tuple[int, int] | None, now: int) -> str:
+        """Check 10 (``time``) on the message's ``payload_times``: the refusal's detail, or
+        "" when they are inside the window."""
         if times is None:
             return ""
         first, last = times

@@ -115,6 +115,8 @@ class CommonPicture:
         self.events = LaunchEvents()  # the tracks of one launch, typed (lookout.assess.events)
         self.assess_period_s = assess_period_s
         self._assessment: dict[str, m.Assessment] = {}
+        # The assessments (by track) whose checks passed in a message (``_messages``).
+        self._assessment_passed: dict[str, m.Assessment] = {}
         self.current: dict[str, m.SystemTrack] = {}
         self.assess_in_background = assess_in_background
         self.assess_worker = assess_worker
@@ -288,6 +290,7 @@ class CommonPicture:
     def _take(self, t: float, fresh: list, every: list[FusedTrack] | None = None) -> None:
         for a in fresh:
             self._assessment[a.track_id] = assessment_message(a)
+            self._assessment_passed.pop(a.track_id, None)
         if self.assess_on != "change":
             self.events.update(t, fresh)
             return
@@ -393,11 +396,18 @@ class CommonPicture:
         for k, (f, t) in enumerate(zip(tracks, times, strict=True)):
             st = None
             if sure[k]:
+                key = f.system_track_id
+                a = self._assessment.get(key)
+                # A track's assessment is the same object in all its messages until the next
+                # one: checked in its first (``_assessment_passed``), not again in each.
+                known = a is not None and self._assessment_passed.get(key) is a
                 try:
-                    st = self._system_track(f, t, x[k].tolist(), P[k].tolist(),
-                                            self._assessment.get(f.system_track_id))  # fmt: skip
-                    m.check_generic(st)
-                    st.check_assessment()
+                    st = self._system_track(f, t, x[k].tolist(), P[k].tolist(), a)
+                    m.check_generic(st, passed=a if known else None)
+                    if not known:
+                        st.check_assessment()
+                        if a is not None:
+                            self._assessment_passed[key] = a
                 except ValueError:
                     st = None
             out.append(st if st is not None else self._message(f, t, count_dropped=count_dropped))
@@ -452,16 +462,24 @@ class PictureView:
     tracks: dict[str, m.SystemTrack] = field(default_factory=dict)
     updates: int = 0
     t_now_ns: int = -(2**63)
+    # The limit of the last sweep of stale tracks: every track held is at or after it.
+    _swept_ns: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def apply(self, track: m.SystemTrack) -> None:
         self.updates += 1
         old = self.tracks.get(track.system_track_id)
-        if old is None or track.t_ns >= old.t_ns:
+        stored = old is None or track.t_ns >= old.t_ns
+        if stored:
             self.tracks[track.system_track_id] = track
         self.t_now_ns = max(self.t_now_ns, track.t_ns)
         limit = self.t_now_ns - s_to_ns(self.stale_s)
+        # A report's tracks come at one instant: the limit moves once, not at every track, and
+        # while it stays, only a track just stored can be before it.
+        if limit == self._swept_ns and not (stored and track.t_ns < limit):
+            return
         for key in [k for k, v in self.tracks.items() if v.t_ns < limit]:
             del self.tracks[key]
+        self._swept_ns = limit
 
 
 # The child process of ``assess_worker="process"``: its own Assessor, fed the batches in order.
