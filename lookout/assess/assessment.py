@@ -106,8 +106,8 @@ LAUNCH_STATES = 5
 #: 156 km back along it where the launcher's is 350 km: flown back, 246 km off (6 sigma).
 #: Measured on world64 #07's partner pictures (a Semnan space launch; the fusion of 2582a8a):
 #: the track started on the burning second stage, its boost states all refused, was flown back
-#: from its first coast state 306 km from the site (42 km sigma), a phantom launch shown by it
-#: and the third stage's track. A missile's track first seen in its last stage shows no launch
+#: from its coast 306 km from the site (shown 30 s after its burnout), a phantom launch shown
+#: by it and the third stage's track. A missile's track first seen in its last stage shows no launch
 #: point of its own either (what is wrong there is a phantom launch, the worst false alarm).
 UPPER_BURN_S = 5.0
 #: Sampling (s) of the predicted ground track for overflights.
