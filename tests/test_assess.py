@@ -1006,6 +1006,34 @@ def test_no_launch_point_from_an_upper_stage_lit_high_up(truth):
     assert np.isnan(est.lat[0]) and np.isnan(est.t[0])
 
 
+def test_an_upper_stage_seen_burning_is_not_flown_back_as_a_missiles_coast(truth):
+    """A track seen burning as an upper stage high up, its boost states all refused a launch
+    point, shows none from its coast after that burn either: a space launcher's second stage,
+    spent 295 km up, is on a catalogue ICBM's burnout arc, and flown back as one it lands
+    246 km from the site (world64 #07's partner pictures: the burning second stage's track,
+    flown back from its first coast state 306 km off, a phantom launch). A track seen rising
+    from the ground still has its launch point from its boost."""
+    launch, tr = truth["slv"]
+    site = (launch.site_lat, launch.site_lon)
+    t_bo = 230.0  # the second stage's burnout, 295 km up
+    x_bo = tr.state_at(np.array([t_bo]))[0]
+    spent = _flown_state(t_bo, x_bo)
+
+    def shown(burning):
+        a = Assessor()
+        out = []
+        for t in burning:
+            out += a.update(t, ["2"], tr.state_at(np.array([t])), RADAR_P[None], np.ones(1))
+        for t in np.arange(t_bo + 5.0, t_bo + 120.0, 5.0):
+            out += a.update(t, ["2"], spent(t), RADAR_P[None], np.zeros(1))
+        return [(a.t, geodesic_inverse(a.launch_lat, a.launch_lon, *site)[0] / 1e3)
+                for a in out if a.launch_lat is not None]  # fmt: skip
+
+    assert shown(np.arange(180.0, t_bo + 1.0, 5.0)) == []  # first seen 185 km up
+    from_ground = shown(np.arange(20.0, t_bo + 1.0, 5.0))
+    assert from_ground and max(d for _, d in from_ground) < 10.0, from_ground
+
+
 def test_a_coast_states_launch_ellipse_is_as_wide_as_its_error(truth):
     """A track first seen after burnout is flown back to the ground along its ballistic arc;
     what that arc misses of the boost is the boost's alone, not a share of the distance flown

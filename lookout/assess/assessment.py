@@ -45,7 +45,12 @@ from lookout.assess.impact import (
     spent_stage_prior,
     unseen_payload,
 )
-from lookout.assess.launch_point import LaunchEstimate, launch_from_boost, launch_from_coast
+from lookout.assess.launch_point import (
+    LaunchEstimate,
+    launch_from_boost,
+    launch_from_coast,
+    lit_high_up,
+)
 from lookout.assess.territory import Area, Overflight, Territories, named_area, territories
 from lookout.geodesy import (
     GM_EARTH,
@@ -88,6 +93,23 @@ COAST_LAUNCH_WINDOW_S = 60.0
 SURE_POSITION_SIGMA_M = 10e3
 #: How many of a track's earliest boost states are kept for its launch point.
 LAUNCH_STATES = 5
+#: A track seen burning as an upper stage lit high up (``launch_point.lit_high_up``: no first
+#: stage from the ground) at two boost states at least this far apart (s; a launch event's
+#: burn, ``events.BURN_S``: one look is a track taking drag or a manoeuvre for thrust as
+#: often as a burn) has no launch point flown back from its coast after that burn. The flight
+#: back (``launch_from_coast``) describes a missile's coast after its last burn, through the
+#: catalogue's boosts to their final cut-off (``boost_ensemble``); a burn seen high up may as
+#: well be a space launcher's staging with more burns to come, and the state at its end does
+#: not tell which: a three-stage launcher's second stage spent at 230 s, 295 km up at 6.3 km/s
+#: (``tests/test_assess.py``'s SLV), is on the arc of a catalogue ICBM's final burnout
+#: (icbm-liquid-2stage-light, kick 7 deg, 276 km up, 245 s after its launch), whose site is
+#: 156 km back along it where the launcher's is 350 km: flown back, 246 km off (6 sigma).
+#: Measured on world64 #07's partner pictures (a Semnan space launch; the fusion of 2582a8a):
+#: the track started on the burning second stage, its boost states all refused, was flown back
+#: from its coast 306 km from the site (shown 30 s after its burnout), a phantom launch shown
+#: by it and the third stage's track. A missile's track first seen in its last stage shows no launch
+#: point of its own either (what is wrong there is a phantom launch, the worst false alarm).
+UPPER_BURN_S = 5.0
 #: Sampling (s) of the predicted ground track for overflights.
 GROUND_TRACK_DT_S = 2.0
 #: A track unseen for longer than this (s) across its apogee (dormant through it, or between
@@ -342,6 +364,10 @@ class TrackMemory:
     launch_fitted: bool = False
     sure_t: float | None = None
     seen_boost: bool = False
+    #: When it was first seen burning as an upper stage lit high up (``UPPER_BURN_S``), and
+    #: whether it was seen so over ``UPPER_BURN_S``: then its coast is not flown back.
+    upper_since: float | None = None
+    seen_upper: bool = False
     burnout_time: float | None = None
     burnout_energy: float | None = None
     max_alt: float = -np.inf
@@ -671,11 +697,11 @@ class Assessor:
             if len(m.boost_states) < LAUNCH_STATES:
                 m.boost_states.append((t, x.copy(), P.copy()))
                 m.launch_stale = True
-        elif mode == "coast" and not m.boost_states and not young:
+        elif mode == "coast" and not m.boost_states and not young and not m.seen_upper:
             # Never seen boosting, or no boost state known to climb (a track confirmed late
-            # in the burn, ``launch_from_boost``): the launch point comes from flying a coast
-            # state back; the first is the nearest the launch, a later one the better known:
-            # both are tried.
+            # in the burn, ``launch_from_boost``), nor seen burning as an upper stage
+            # (``UPPER_BURN_S``): the launch point comes from flying a coast state back; the
+            # first is the nearest the launch, a later one the better known: both are tried.
             if m.first_state is None:
                 m.first_state = (t, x.copy(), P.copy())
             if t - m.first_state[0] <= COAST_LAUNCH_WINDOW_S:
@@ -716,10 +742,17 @@ class Assessor:
             size = np.trace(est.cov_en, axis1=1, axis2=2)
             size = np.where(np.isfinite(size), size, np.inf)  # no point from that state
             t_sig = np.where(np.isfinite(est.t_sigma), est.t_sigma, np.inf)
+            refused = np.flatnonzero(~np.isfinite(size))
+            high = np.zeros(len(ts), dtype=bool)
+            if refused.size:
+                high[refused] = lit_high_up(np.array(xs)[refused], np.array(Ps)[refused])
             for j, m in enumerate(boosted):
                 # A state that gives no launch point (``launch_from_boost``: not known to be
                 # climbing) frees its place for a later, better known one.
                 rows = np.flatnonzero(owner == j)
+                for r in rows[high[rows]].tolist():
+                    m.upper_since = ts[r] if m.upper_since is None else min(m.upper_since, ts[r])
+                    m.seen_upper |= bool(ts[r] - m.upper_since >= UPPER_BURN_S - 1e-6)
                 usable = np.isfinite(size[rows])
                 m.boost_states = [st for st, ok in zip(m.boost_states, usable, strict=True) if ok]
                 if not usable.any():
@@ -731,7 +764,11 @@ class Assessor:
                 fresh = _take(est, b)
                 fresh.t[0], fresh.t_sigma[0] = est.t[bt], est.t_sigma[bt]
                 m.launch = _keep_finite(m.launch, fresh)
-        coasted = [m for m in stale if not m.boost_states and m.first_state is not None]
+        coasted = [
+            m
+            for m in stale
+            if not m.boost_states and m.first_state is not None and not m.seen_upper
+        ]
         if coasted:
             cands = [(j, st) for j, m in enumerate(coasted)
                      for st in (m.first_state, m.coast_latest) if st is not None]  # fmt: skip

@@ -160,11 +160,12 @@ def _summarise(
     return LaunchEstimate(np.asarray(la), np.asarray(lo), cov, mt, np.sqrt(vt), method)
 
 
-def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
-    """Launch point and time of N boosting tracks from one state each (see the module doc)."""
-    x = np.atleast_2d(np.asarray(x, dtype=float))
+def _boost_points(x: np.ndarray, P: np.ndarray):
+    """The unscented transform's sigma points of N boosting states (N, 6) known to (N, 6, 6),
+    with the model's ``K_TIME`` and ``C_DISTANCE``: the points (N, S, 8), their weights (S,),
+    their geodetic lat, lon, height (N, S), ENU velocity (N, S, 3) and the time each has been
+    flying as a first stage from the ground (``tau = k h / v_up``, s, (N, S))."""
     n = x.shape[0]
-    t = np.broadcast_to(np.asarray(t, dtype=float), (n,))
     mean = np.concatenate([x, np.tile([K_TIME[0], C_DISTANCE[0]], (n, 1))], axis=1)
     cov = np.zeros((n, 8, 8))
     cov[:, :6, :6] = np.asarray(P, dtype=float).reshape(n, 6, 6)
@@ -174,6 +175,26 @@ def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
     v = einsum("nsij,nsj->nsi", enu_basis(lat, lon), pts[..., 3:6])
     v_up = np.maximum(v[..., 2], 1.0)
     tau = np.maximum(pts[..., 6], 1.0) * np.maximum(h, 0.0) / v_up
+    return pts, w, lat, lon, h, v, tau
+
+
+def lit_high_up(x: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """(N,) whether each boosting state (N, 6), known to (N, 6, 6), is an upper stage's burning
+    high up: climbing, and its flight back as a first stage from the ground (``K_TIME h /
+    v_up``) begun longer ago than any first stage burns (``BURN_MAX_S``), at every sigma point,
+    the most favourable to a first stage included. ``launch_from_boost`` gives no such state a
+    launch point; what ``Assessor`` does with a track seen so is in ``UPPER_BURN_S``'s note."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    _, _, _, _, _, v, tau = _boost_points(x, P)
+    return ((v[..., 2] > 0.0) & (tau > BURN_MAX_S)).all(axis=1)
+
+
+def launch_from_boost(t, x: np.ndarray, P: np.ndarray) -> LaunchEstimate:
+    """Launch point and time of N boosting tracks from one state each (see the module doc)."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    n = x.shape[0]
+    t = np.broadcast_to(np.asarray(t, dtype=float), (n,))
+    pts, w, lat, lon, _, v, tau = _boost_points(x, P)
     dist = np.maximum(pts[..., 7], 0.0) * np.hypot(v[..., 0], v[..., 1]) * tau
     back = np.arctan2(-v[..., 0], -v[..., 1])
     la, lo = geodesic_direct(lat.ravel(), lon.ravel(), back.ravel(), dist.ravel())
