@@ -562,8 +562,17 @@ class Formations:
         bc = einsum("ki,ki->k", dzc, wz)
         prior = self._separation_logp(young)
         # A pair born together, ordered for the first time: which is ahead is what the two
-        # estimates say of it (``_twin_sign``), not the order of the scan's detections.
-        first = _twins(tracks, older, young) & np.array(
+        # estimates say of it (``_twin_sign``), not the order of the scan's detections. So
+        # too of a younger track born on its own (no parent, no twin): it was not seen
+        # parting from the older, so that it is behind is no prior of it, and the older may
+        # have kept either object. me63 #02 (sensor seed 1): the missile's track took its
+        # stage's first us-fbx-negev detection at burnout, the warhead's started a track of
+        # its own; that radar resolved them (neither gated the other's detection) for 8 s,
+        # then the 90 % prior gave the older gb-ewr-cyprus's detection ahead, the warhead's:
+        # each track then held one object's ranges from one radar and the other's from the
+        # other, 300-470 m off both (coast NEES in the thousands) for the rest of the flight.
+        alone = (tracks.parent[young] < 0) & (tracks.twin[young] < 0)
+        first = (_twins(tracks, older, young) | alone) & np.array(
             [i not in self._separation for i in tracks.ids[young].tolist()], dtype=bool
         )
         if first.any():
