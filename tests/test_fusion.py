@@ -331,10 +331,6 @@ def test_a_partner_node_says_which_local_tracks_coast_on_their_fitted_boost():
     updated it, not (its fitted launch goes with it either way)."""
     from types import SimpleNamespace
 
-    class Everything:
-        def may_publish(self, partner, message):
-            return True
-
     tracker = ScriptedTracker()
     tracker.tracks[10.0] = tracker.tracks[11.0] = [(7, X0, _P(30e3, 300.0))]
     tracker.mono_launches = {
@@ -343,15 +339,7 @@ def test_a_partner_node_says_which_local_tracks_coast_on_their_fitted_boost():
         )
     }
     tracker.mono_coasting = {7: 7.5}
-    node = PartnerNode("US", derive_key(1, "US"), Keyring.derived(1, ["US"]), Everything(),
-                       MemoryBus(), SimClock(0))  # fmt: skip
-    node.tracker = tracker
-    sent = []
-
-    async def capture(message):
-        sent.append(message)
-
-    node._send = capture
+    node, sent = _capturing_node(tracker)
     tracker.seen = {7: 7.5}  # its last line of sight, the refit's time
     asyncio.run(node._publish_tracks(10.0))
     tracker.seen = {7: 10.8}  # a radar took it
@@ -805,17 +793,13 @@ def test_a_local_track_coasting_down_is_not_taken_for_updated_when_its_partner_s
     assert all(untold)  # the covariance guess is fooled
 
 
-def test_a_partner_node_says_when_it_last_updated_each_local_track():
-    """A node's ``LocalTrack`` carries its tracker's last update of the track
-    (``last_detection_ns``), which the fusion takes as the time its partner last saw the
-    object."""
+def _capturing_node(tracker):
+    """A US partner node publishing everything from ``tracker``, its messages kept in ``sent``."""
+
     class Everything:
         def may_publish(self, partner, message):
             return True
 
-    tracker = ScriptedTracker()
-    tracker.tracks[10.0] = [(7, X0, _P())]
-    tracker.seen = {7: 7.5}
     node = PartnerNode("US", derive_key(1, "US"), Keyring.derived(1, ["US"]), Everything(),
                        MemoryBus(), SimClock(0))  # fmt: skip
     node.tracker = tracker
@@ -825,6 +809,17 @@ def test_a_partner_node_says_when_it_last_updated_each_local_track():
         sent.append(message)
 
     node._send = capture
+    return node, sent
+
+
+def test_a_partner_node_says_when_it_last_updated_each_local_track():
+    """A node's ``LocalTrack`` carries its tracker's last update of the track
+    (``last_detection_ns``), which the fusion takes as the time its partner last saw the
+    object."""
+    tracker = ScriptedTracker()
+    tracker.tracks[10.0] = [(7, X0, _P())]
+    tracker.seen = {7: 7.5}
+    node, sent = _capturing_node(tracker)
     asyncio.run(node._publish_tracks(10.0))
     (msg,) = sent
     assert isinstance(msg, LocalTrack) and msg.last_detection_ns == 7_500_000_000
