@@ -92,6 +92,11 @@ class NeesSamples:
     phase: np.ndarray  # (N,) int8, the truth's phase
     nees: np.ndarray  # (N,)
 
+    @classmethod
+    def matched(cls, m: Matches) -> NeesSamples:
+        """The matched samples ``m`` alone (before the false estimates were judged too)."""
+        return cls(m.instant, m.truth, m.phase, m.nees)
+
 
 @dataclass(frozen=True)
 class Scores:
@@ -150,7 +155,7 @@ class Scores:
         m = self.matches
         pos2 = np.einsum("si,si->s", m.pos_err, m.pos_err)
         bounded = np.isfinite(m.pcrlb_pos_m)
-        ns = self.nees_samples or NeesSamples(m.instant, m.truth, m.phase, m.nees)
+        ns = self.nees_samples or NeesSamples.matched(m)
         counts = nees_in_bounds_counts(ns.instant, ns.phase, ns.nees)
         phases = {}
         for p, name in enumerate(PHASE_NAMES):
@@ -395,7 +400,7 @@ def phase_figures(m: Matches, ns: NeesSamples | None = None) -> dict[str, PhaseF
     ``m``, consistency from the NEES samples ``ns`` (default: the matched ones)."""
     pos2, vel2 = _squares(m.pos_err), _squares(m.vel_err)
     if ns is None:
-        ns = NeesSamples(m.instant, m.truth, m.phase, m.nees)
+        ns = NeesSamples.matched(m)
     nees_in = nees_in_bounds_by_phase(ns.instant, ns.phase, ns.nees)
     out = {}
     for p, name in enumerate(PHASE_NAMES):
