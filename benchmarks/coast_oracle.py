@@ -84,7 +84,21 @@ def oracle(sim, truth: str, t0: float, t1: float, draw: int = 0) -> dict:
         out["nees"].append(float(e @ np.linalg.solve(P[:6, :6], e)))
         out["nis"].append(float(nu @ np.linalg.solve(S, nu)) / R.shape[0])
         out["sensor"].append(d.sensor_id)
+        out.setdefault("pos_err", []).append(float(np.linalg.norm(e[:3])))
+        out.setdefault("pos_sigma", []).append(float(np.sqrt(np.trace(P[:3, :3]))))
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+def radar_bound(sim, truth: str, t0: float, t1: float, times: np.ndarray) -> float:
+    """The RMS over ``times`` of the PCRLB (m) of ``truth`` given the filter's detections (its
+    radars' between ``t0`` and ``t1``)."""
+    from lookout.tracking.pcrlb import pcrlb
+
+    tr = {t.object_id: t for t in sim.trajectories}[truth]
+    dets = [d for d, lab in zip(sim.detections, sim.labels, strict=True)
+            if lab == truth and d.kind == "radar" and t0 <= ns_to_s(d.t_ns) <= t1]  # fmt: skip
+    b = pcrlb(tr, dets, times=times).pos_m
+    return float(np.sqrt(np.nanmean(b**2)))
 
 
 def tracker_nees(sim, truth: str, t0: float, t1: float) -> float | None:
@@ -120,6 +134,7 @@ def main() -> None:
     ap.add_argument("seeds", nargs="*", default=["own"])
     ap.add_argument("--bin-s", type=float, default=40.0)
     ap.add_argument("--tracker", action="store_true", help="also the central tracker's NEES")
+    ap.add_argument("--bound", action="store_true", help="also the PCRLB against the filter")
     a = ap.parse_args()
     base = load(a.scenario)
     for seed in a.seeds:
@@ -138,6 +153,11 @@ def main() -> None:
             f"{s} {r['nis'][r['sensor'] == s].mean():.2f}" for s in np.unique(r["sensor"])
         )
         print(f"  NIS per component: {nis}")
+        if a.bound:
+            rms = float(np.sqrt(np.mean(r["pos_err"][late] ** 2)))
+            sig = float(np.sqrt(np.mean(r["pos_sigma"][late] ** 2)))
+            b = radar_bound(sim, a.truth, a.t0, a.t1, r["t"][late])
+            print(f"  position RMSE {rms:.1f} m, sigma {sig:.1f} m; PCRLB {b:.1f} m (same window)")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,35 @@ Assumptions, so that the figure is read right:
   which the bound does not know, and deleted past 100 km like any): with it the radar track's
   first 20 s were 1.4 times their bound and made 85 % of the file's coast RMSE/PCRLB (1.86).
   So a detection that finds the bound's position vaguer than ``delete_pos_sigma_m`` since more
-  than ``ir_pair_max_dt_s`` updates the prior, not what came before.
+  than ``ir_pair_max_dt_s`` updates the prior, not what came before;
+- ... unless one satellite's lines of sight are a chain the tracker fits (``tracking.mono``:
+  ``MONO_MIN_LOS`` lines over ``MONO_MIN_SPAN_S``) of a flight from the ground: its track then
+  coasts on that fit (``LocalTrack.coasting_on_fit``) to the next sensor's detection, and so
+  does the bound. A launch from the ground is its boost placed by four parameters ``θ``: its
+  launch point (2), azimuth (1) and launch time (1), as ``mono.fit_launch`` places a catalogue
+  boost; here the truth's own boost is turned about the Earth's centre by a small rotation
+  (two components move the launch point over the ground, the third turns the azimuth) and
+  flown ``τ`` later, ``x(t; ω, τ) = R(ω) x_truth(t - τ)``, whose derivatives ``G(t)`` (6 x 4,
+  ``_launch_jacobian``) come from the truth's state and its rate. The Fisher information of
+  ``θ`` in all the object's detections is ``J_θ = Σ_i G_iᵀ H_iᵀ R_i⁻¹ H_i G_i`` and the state's
+  bound ``G(t) J_θ⁻¹ G(t)ᵀ`` (the Cramér-Rao bound of a function of ``θ``); at the first
+  detection from another sensor that is the bound's prior, in place of the initiation
+  prior's restart (world71 #07's IRBM, seen by one satellite then by a radar three times in
+  44 s: coast PCRLB 78 km, its track's coast RMSE 1.2 km; now 0.69 km, RMSE/PCRLB 0.01 ->
+  1.11). It is a lower bound for any estimator with the same lines of sight and no more of
+  the boost than its vehicle's catalogue: knowing the truth's boost exactly (its pitch-over,
+  which the catalogue only grids, ``mono._between_kicks``) gives information a fit over the
+  catalogue does not have, and more information only lowers a Cramér-Rao bound. Its rank is
+  four: it claims two combinations of position and velocity known until noise and the next
+  sensor's detections (updated in covariance form, ``P (I + I_k P)⁻¹``) fill them in. Where no
+  sensor takes over, the one-satellite stretch keeps no bound (``PRIOR_DOMINATED_VAR``): a
+  fit's catalogue miss is kilometres and hundreds of m/s there (``mono._between_kicks``), far
+  from what the truth's own boost gives. Through a radar's long coast after the hand-over the
+  fit still binds (a flight through its launch point, on its known boost): world71 #03's MRBM
+  397 -> 93 m, RMSE/PCRLB 0.43 -> 1.83; the tracker's radar track does not use its launch.
+  Freeing the pitch-over and the cut-off too (six parameters, the cut-off told to a frame by
+  the plume going out) was tried: world71 #07's bound rose to 3.1 km, four times its track's
+  error (the catalogue's full burns are information a fit has), so no lower bound.
 """
 
 from __future__ import annotations
@@ -48,6 +76,7 @@ from lookout.timebase import ns_to_s
 from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.mixing import jerk_noise, thrust_jerk_q
+from lookout.tracking.mono import MONO_MIN_LOS, MONO_MIN_SPAN_S
 from lookout.tracking.motion import NX, acceleration, process_noise, propagate, white_accel_q
 
 #: Position prior σ (m) of the bound: uninformative; the first detections fix the position.
@@ -61,6 +90,12 @@ PRIOR_DOMINATED_VAR = 0.5 * PRIOR_POS_SIGMA_M**2
 #: States of the bound in boost: position, velocity, thrust acceleration (no drag coefficient:
 #: drag is white acceleration noise of the lightest expected body, ``motion.white_accel_q``).
 _NB = 9
+#: The launch's parameters (``_launch_jacobian``) are a small rotation of the flight about the
+#: Earth's centre (3, as metres at this radius) and a shift of its launch time (s).
+_R_EARTH_M = 6371e3
+#: A flight is from the ground (the launch family applies) where it starts this low (m): a pad,
+#: or a submarine's launch depth.
+GROUND_LAUNCH_MAX_ALT_M = 1e3
 
 
 @dataclass(frozen=True)
@@ -90,6 +125,35 @@ def _information(dets: list[Detection], state: np.ndarray, geometry) -> np.ndarr
         H = H[0]
         info += H.T @ np.linalg.solve(R, H)
     return info
+
+
+def _skew(a: np.ndarray) -> np.ndarray:
+    """The cross-product matrices (..., 3, 3) of ``a`` (..., 3): ``_skew(a) @ b == a x b``."""
+    z = np.zeros(a.shape[:-1])
+    return np.stack(
+        [
+            np.stack([z, -a[..., 2], a[..., 1]], -1),
+            np.stack([a[..., 2], z, -a[..., 0]], -1),
+            np.stack([-a[..., 1], a[..., 0], z], -1),
+        ],
+        -2,
+    )
+
+
+def _launch_jacobian(state: np.ndarray, acc: np.ndarray, extra=None) -> np.ndarray:
+    """The derivatives (..., 6, 4) of a ground launch's state ``state`` (..., 6) in the launch's
+    four parameters, the flight turned about the Earth's centre by a small rotation ``w`` (3,
+    rad, scaled to metres at ``_R_EARTH_M``) and flown ``tau`` s later: ``p -> p + w x p -
+    v tau``, ``v -> v + w x v - a tau`` (``acc`` (..., 3), the state's rate of velocity change).
+    ``extra``: (thrust acceleration, its rate) (..., 3) each, for the boost mode's three more
+    rows. Turning the flight moves its launch point over the ground (two) and turns its azimuth
+    (the third), as a catalogue boost is placed (``mono.fit_launch``)."""
+    rows = [(state[..., :3], state[..., 3:6]), (state[..., 3:6], acc)]
+    if extra is not None:
+        rows.append(extra)
+    return np.concatenate(
+        [np.concatenate([-_skew(r) / _R_EARTH_M, -d[..., None]], -1) for r, d in rows], -2
+    )
 
 
 def pcrlb(
@@ -146,10 +210,43 @@ def pcrlb(
             P[6:, 6:] = np.eye(3) * cfg.init_acc_sigma_mps2**2
         return P
 
+    # A flight from the ground keeps the information of its launch's four parameters from all
+    # its detections (``launch_info``, module doc), for when one satellite's lines of sight are
+    # all the bound has (``chain``: their times, while the bound's position is vague).
+    ground = (
+        trajectory.parent_id is None and abs(float(trajectory.alt[0])) <= GROUND_LAUNCH_MAX_ALT_M
+    )
+    if ground:
+        ev_a = _rate(trajectory, ev_t)
+    launch_info = np.zeros((4, 4))
+    chain: list[float] = []
+    chain_sensor = None
+
+    def launch_bound(tq: float, nx: int) -> np.ndarray | None:
+        """The launch fit's bound (nx, nx) at ``tq`` where one satellite's chain is one the
+        tracker fits (``mono.MONO_MIN_LOS`` over ``MONO_MIN_SPAN_S``) and the fit is within what
+        a track may hold; else None."""
+        if not ground or len(chain) < MONO_MIN_LOS or chain[-1] - chain[0] < MONO_MIN_SPAN_S:
+            return None
+        w = np.linalg.eigvalsh(launch_info)
+        if w[0] <= w[-1] * 1e-15:
+            return None
+        k = np.searchsorted(ev_t, tq)
+        extra = None
+        if nx == _NB:
+            extra = _thrust_and_rate(trajectory, tq)
+        G = _launch_jacobian(ev_x[k], ev_a[k], extra)
+        Pf = G @ np.linalg.solve(launch_info, G.T)
+        Pf = 0.5 * (Pf + Pf.T)
+        if np.trace(Pf[:3, :3]) > cfg.delete_pos_sigma_m**2:
+            return None
+        return Pf
+
     P = None
     boost = False
     t_prev = None
     vague_since = None  # when the bound's position last became vaguer than a track may be
+    fitted = False  # P started from a launch fit (rank 4 at most: updated in covariance form)
     for t, what, i in events:
         if P is None:
             if what == 1:
@@ -186,18 +283,42 @@ def pcrlb(
             state = truth(t)
             if not np.all(np.isfinite(state)):
                 continue
-            if vague_since is not None and t - vague_since > cfg.ir_pair_max_dt_s:
+            dets = by_time[int(det_t[i])]
+            alone = (
+                all(d.kind == "infrared" for d in dets) and len({d.sensor_id for d in dets}) == 1
+            )
+            own = alone and dets[0].sensor_id == chain_sensor
+            Pf = None if own or vague_since is None else launch_bound(t, P.shape[0])
+            if Pf is not None:
+                P = Pf  # another sensor takes up the one satellite's fitted launch (module doc)
+                fitted = True
+            elif vague_since is not None and t - vague_since > cfg.ir_pair_max_dt_s:
                 P = prior(boost)  # what no track could hold is forgotten (module doc)
+                fitted = False
                 vague_since = None
-            info = _information(by_time[int(det_t[i])], state, geometry)
-            J = np.linalg.inv(P)
-            J[:6, :6] += info
-            P = np.linalg.inv(J)
+            info = _information(dets, state, geometry)
+            if ground:
+                G = _launch_jacobian(state, ev_a[np.searchsorted(ev_t, t)])
+                launch_info += G.T @ info @ G
+            if fitted:
+                Ji = np.zeros_like(P)
+                Ji[:6, :6] = info
+                P = np.linalg.solve(np.eye(P.shape[0]) + P @ Ji, P)  # (P^-1 + Ji)^-1
+            else:
+                J = np.linalg.inv(P)
+                J[:6, :6] += info
+                P = np.linalg.inv(J)
             P = 0.5 * (P + P.T)
             if np.trace(P[:3, :3]) <= cfg.delete_pos_sigma_m**2:
                 vague_since = None
-            elif vague_since is None:
-                vague_since = t
+                chain, chain_sensor = [], None
+            else:
+                if vague_since is None:
+                    vague_since = t
+                if not own:
+                    chain, chain_sensor = [], dets[0].sensor_id if alone else None
+                if chain_sensor is not None:
+                    chain.append(t)
         elif np.linalg.eigvalsh(P[:3, :3])[-1] <= PRIOR_DOMINATED_VAR:
             pos_m[i] = np.sqrt(np.trace(P[:3, :3]))
             vel_mps[i] = np.sqrt(np.trace(P[3:6, 3:6]))
@@ -210,3 +331,23 @@ def _thrust(trajectory, t: float, h: float = 0.25) -> float:
     s = trajectory.flown_state_at(np.array([t - h, t, t + h]))
     dv = (s[2, 3:6] - s[0, 3:6]) / (2.0 * h)
     return float(np.linalg.norm(dv - acceleration(s[1:2, :3], s[1:2, 3:6])[0]))
+
+
+def _rate(trajectory, t: np.ndarray, h: float = 0.25) -> np.ndarray:
+    """The truth's rate of velocity change (T, 3) m/s² at ``t`` (T,) s, as flown: the central
+    difference over ``±h`` s (one-sided at the flight's ends)."""
+    lo = np.maximum(t - h, trajectory.t_start)
+    hi = np.minimum(t + h, trajectory.t_end)
+    v = trajectory.flown_state_at(np.concatenate([lo, hi]))[:, 3:6]
+    span = np.maximum(hi - lo, 1e-9)[:, None]
+    return (v[t.size :] - v[: t.size]) / span
+
+
+def _thrust_and_rate(trajectory, t: float, h: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """The truth's non-gravitational acceleration (3,) m/s² at ``t`` and its rate (3,) m/s³,
+    central differences over ``±h`` s (the boost mode's state, for ``_launch_jacobian``)."""
+    tq = np.array([t - h, t, t + h])
+    s = trajectory.flown_state_at(tq)
+    a = _rate(trajectory, tq, h) - acceleration(s[:, :3], s[:, 3:6])
+    a = np.nan_to_num(a)
+    return a[1], (a[2] - a[0]) / (2.0 * h)
