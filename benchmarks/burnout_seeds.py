@@ -1,13 +1,14 @@
 """One launch of a shipped scenario flown again over seeds: the state NEES of each of its objects'
-tracks by time after the launch's burnout, and how often its impact ellipses held the object's
+tracks by time after the launch's last burnout, and how often its impact ellipses held the object's
 true impact point. The raid's sensors, no false alarms, the launch alone (issue 13: mass-raid's
 MR-36, its reentry vehicle's track overconfident after burnout, its spent stage's impact
 ellipses missing the stage's impact).
 
     nice -n 10 .venv/bin/python benchmarks/burnout_seeds.py mass-raid MR-36 --seeds 1-30
 
-Per object and span of time after burnout (s): the median NEES over seeds and instants (6 dof:
-chi-square median 5.35), the share above the one-sample 95 % bound (12.59), and of the
+Per object and span of time after the last burnout (s; a multi-stage vehicle's stagings come
+before it): the mean and the median NEES over seeds and instants (6 dof: chi-square mean 6,
+median 5.35), the share above the one-sample 95 % bound (12.59), and of the
 assessments following it (5 s apart) the share whose 95 % ellipse holds its impact point, with
 the median semi-major axis. ~25 CPU s a seed.
 """
@@ -30,7 +31,9 @@ def run(name: str, launch_id: str, seed: int, duration_s: float) -> list[tuple]:
     from lookout.scoring.evaluation import _track_truth, assess_reports, followed_objects
 
     sc, sim, out = fly_one_launch(name, launch_id, seed, duration_s)
-    burnout = sim.trajectory(launch_id).event("burnout").t
+    # The last stage's burnout: the reentry vehicle coasts from there (the first burnout of a
+    # two-stage MRBM is its staging, 50 s before, the track still thrusting).
+    burnout = sim.trajectory(launch_id).final_burnout().t
     scores = score(out, sim.trajectories, sim.labels, detections=sim.detections)
     m = scores.matches
     rows = [
@@ -63,7 +66,8 @@ def table(rows: list[tuple]) -> list[str]:
             ell = [r for r in span if r[1] == "ellipse"]
             text = f"  {lo:4d}-{hi:4d} s"
             if nees.size:
-                text += f"  NEES median {np.median(nees):5.2f}, >95% {np.mean(nees > NEES_95):.2f}"
+                text += f"  NEES mean {np.mean(nees):5.2f}, median {np.median(nees):5.2f}"
+                text += f", >95% {np.mean(nees > NEES_95):.2f}"
                 text += f" ({nees.size})"
             if ell:
                 inside = np.mean([r[3] for r in ell])
