@@ -55,6 +55,7 @@ _DIVE = np.ascontiguousarray(_man.DIVE_SPEEDS_MPS, dtype=np.float64)
 _DIVE_MARGIN = float(_man.DIVE_SPEED_MARGIN)
 _BURN_END = np.ascontiguousarray(1.1 * _mix.BURNS_S + 10.0, dtype=np.float64)
 _REL_VAR_MAX = float(_drag.REL_VAR_MAX)
+_SPREAD_CEILING = float(_drag.KAPPA_SPREAD_CEILING_M)
 
 #: Indices of ``params``' entries (``params``).
 (
@@ -84,8 +85,9 @@ _REL_VAR_MAX = float(_drag.REL_VAR_MAX)
     P_APOGEE_ONSET,
     P_INDUCED_PRIOR,
     P_FLOOR_PROB,
+    P_KAPPA_SPREAD,
     N_PARAMS,
-) = range(27)
+) = range(28)
 
 
 def params(cfg) -> np.ndarray:
@@ -118,6 +120,7 @@ def params(cfg) -> np.ndarray:
     p[P_APOGEE_ONSET] = m.apogee_onset_prob
     p[P_INDUCED_PRIOR] = m.induced_prior_ratio
     p[P_FLOOR_PROB] = m.floor_prob
+    p[P_KAPPA_SPREAD] = 1.0 if cfg.kappa_spread else 0.0
     return p
 
 
@@ -190,8 +193,21 @@ def drag_q(x, P, x1, dt, w, prm):
         sk2 = min(max(Pr[KAPPA, KAPPA], 0.0) / (kap * kap), big)
         sv2 = min(var_v / (speed * speed), big)
         sc2 = min(var_c / (speed * speed), big)
-        var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 + 4.0 * sh2 * sv2 + 4.0 * sk2 * sv2
-        var += sc2 * sc2
+        fh, fv = 1.0, 1.0
+        # Below the ceiling ``kappa``'s spread is flown (``drag.kappa_spread``): of its cross
+        # terms only the parts independent of it are left (``drag.linearisation_sigmas``).
+        if prm[P_KAPPA_SPREAD] > 0.0 and _altitude(xr[0], xr[1], xr[2]) < _SPREAD_CEILING:
+            var_k = max(Pr[KAPPA, KAPPA], 0.0)
+            c_hk, c_vk = 0.0, 0.0
+            for i in range(3):
+                c_hk += up[i] * Pr[i, KAPPA]
+                c_vk += al[i] * Pr[3 + i, KAPPA]
+            if var_h * var_k > 0.0:
+                fh = 1.0 - min(c_hk * c_hk / (var_h * var_k), 1.0)
+            if var_v * var_k > 0.0:
+                fv = 1.0 - min(c_vk * c_vk / (var_v * var_k), 1.0)
+        var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 * fh + 4.0 * sh2 * sv2
+        var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
         lin = a_drag * math.sqrt(var)
         lin_c = a_drag * math.sqrt(sc2 * (sk2 + sh2 + sv2))
         q_acc[r] = (prm[P_COAST_SIG] ** 2 + lin_c * lin_c) * prm[P_TAU]

@@ -92,6 +92,10 @@ class TrackerConfig:
     #: (``drag.departure_walk``); False: ``kappa`` held, walking by the tables' whole change
     #: (the tracker before issue 13's stage tracks that outlived their stages by 15-30 s).
     cd_mach_mean: bool = True
+    #: Below 100 km the coast and manoeuvre modes fly ``kappa``'s spread, one sigma either
+    #: way, instead of linearising the drag at the mean (``drag.kappa_spread``); False: the
+    #: extended Kalman filter's transition alone (before 2026-12-06).
+    kappa_spread: bool = True
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest
     #: (``reach.booster_kappa_m2_kg``), not any body's (``init_kappa_m2_kg``): in the air

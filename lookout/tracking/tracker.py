@@ -79,7 +79,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import cd_shape, drag_q
+from lookout.tracking.drag import KAPPA_SPREAD_CEILING_M, cd_shape, drag_q, kappa_spread
 from lookout.tracking.duplicates import Duplicates
 from lookout.tracking.existence import (
     RadarLooks,
@@ -128,6 +128,7 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
+    KAPPA,
     NX,
     accel_noise,
     along_noise,
@@ -549,6 +550,18 @@ class Tracker:
             manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
             xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
             Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
+        if cfg.kappa_spread:
+            # In the air the drag coefficient's spread is flown, not linearised at the mean
+            # (``drag.kappa_spread``): a fast, slender hypothesis stays in the ellipsoid.
+            low = drag_modes & (altitude_approx(flat_x[:, 0:3]) < KAPPA_SPREAD_CEILING_M)
+            rows = np.flatnonzero(low & (flat_P0[:, KAPPA, KAPPA] > 0.0))
+            if rows.size:
+                xr, Pr = xp[rows], Pp[rows]
+                kappa_spread(
+                    flat_x[rows], flat_P0[rows], xr, F[rows], Pr, dt2[rows], cfg.max_step_s,
+                    cap[rows], None if shape is None else shape.w_raw[:, rows],
+                )  # fmt: skip
+                xp[rows], Pp[rows] = xr, Pr
         if cfg.gravity_second_order:
             # Gravity's second order over the error made since the last update, which the
             # transition leaves out (``motion.gravity_second_order_q``), at the step's middle.
