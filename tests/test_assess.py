@@ -400,6 +400,49 @@ def test_the_shares_of_a_region_astride_a_boundary_are_the_gaussians():
     )
 
 
+def test_regions_weighed_together_get_the_answers_each_gets_alone():
+    """The assessor weighs every impact region of an update in one call
+    (``Territories.area_shares_many``, issue 16): each region's areas and shares are those it
+    gets alone, to the last bit, whatever is asked with it (a region astride a boundary,
+    weighed finely; one inside one land; the high seas; a covariance that is not finite)."""
+    terr = territories()
+    r = np.radians
+    mr36 = np.array([[1.2114021917e09, -1.6829616955e08], [-1.6829616955e08, 3.0438611060e07]])
+    asked = [
+        (r(40.42759443723745), r(136.68307727299407), mr36),
+        (r(39.0), r(125.7), np.diag([5e3**2] * 2)),
+        (r(30.0), r(160.0), np.diag([50e3**2] * 2)),
+        (r(41.05), r(131.95), np.diag([40e3**2] * 2)),
+        (r(39.0), r(125.7), np.full((2, 2), np.nan)),
+    ]
+    together = terr.area_shares_many(*zip(*asked, strict=True))
+    alone = [terr.area_shares(*a) for a in asked]
+    assert together == alone
+    assert {a.code for a, _ in together[0]} == {"JP", "RU"}
+    assert [(a.kind, a.code, p) for a, p in together[1]] == [("land", "KP", 1.0)]
+    assert [a.kind for a, _ in together[2]] == ["high_seas"]
+    assert together[4] == []
+    # Asked alone in another order, or with others, the same again.
+    assert terr.area_shares_many(*zip(*asked[::-1], strict=True)) == alone[::-1]
+
+
+def test_the_nearest_coast_search_cut_off_beyond_a_distance_answers_the_same_within_it():
+    """``_nearest_coast_point(p, within_m)`` (the EEZ lookup's): the same point and distance
+    as the whole search for every point whose nearest coast is within ``within_m``, and an
+    infinite distance for the others (the high seas)."""
+    from lookout.assess.territory import EEZ_WIDTH_M, _unit
+
+    terr = territories()
+    rng = np.random.default_rng(11)
+    p = _unit(np.radians(rng.uniform(-60, 70, 2000)), np.radians(rng.uniform(-180, 180, 2000)))
+    i, dist = terr._nearest_coast_point(p)
+    j, cut = terr._nearest_coast_point(p, EEZ_WIDTH_M)
+    near = dist <= EEZ_WIDTH_M
+    assert 0 < near.sum() < near.size
+    assert (i[near] == j[near]).all() and (dist[near] == cut[near]).all()
+    assert np.isinf(cut[~near]).all()
+
+
 def test_an_overflight_is_claimed_only_when_the_ground_track_holds_the_land(truth):
     """The same state over the Sea of Japan, its ground track over northern Japan: claimed with
     a radar track's covariance, not with a velocity known to 1 km/s (mass-raid's MR-22 at its

@@ -348,6 +348,7 @@ BURNOUT_FLOOR_M = 6_800.0
 #: probability of 0.037, was flown back 120 km from the site; docs/assessment.md).
 YOUNG_TRACK_S = TrackerConfig().young_boost_s
 MODE_FLOOR = TrackerConfig().output_mode_floor
+_E = np.zeros(0)
 
 
 @dataclass
@@ -640,12 +641,36 @@ class Assessor:
             nominals.append(nominal)
             out.append(a)
         reach = self._reach(t, x, glide, impacts, row)
+        # The regions whose areas are weighed (``_impact_area``), all in one call.
+        asked: dict[int, tuple] = {}
         for i, (a, m) in enumerate(zip(out, mems, strict=True)):
             if i in reach:
-                self._footprint(a, m, impacts.cov_en[row[i]], reach[i])
+                asked[i] = self._footprint(a, m, impacts.cov_en[row[i]], reach[i])
             elif a.impact_kind == "predicted":
-                self._impact_area(a, m, a.impact_lat, a.impact_lon, impacts.cov_en[row[i]])
-            self._overflights(a, m, nominals[i])
+                asked[i] = (a.impact_lat, a.impact_lon, impacts.cov_en[row[i]])
+        shares = self.outlines.area_shares_many(*zip(*asked.values(), strict=True)) if asked else []
+        for i, got in zip(asked, shares, strict=True):
+            self._impact_area(out[i], mems[i], got)
+        # The ground tracks' new points, flown and predicted: their land looked up in one call
+        # (``Territories.land_at`` answers each point on its own).
+        points = [self._overflight_points(a, m, nominals[i]) for i, (a, m) in
+                  enumerate(zip(out, mems, strict=True))]  # fmt: skip
+        pos = [p[1][1] for p in points if p[1] is not None]
+        if pos:
+            la, lo, _ = ecef_to_geodetic(np.concatenate(pos))
+            cut = np.cumsum([len(q) for q in pos])[:-1]
+            geo = iter(zip(np.split(la, cut), np.split(lo, cut), strict=True))
+            points = [(new, None if pr is None else (pr[0], pr[1], *next(geo)))
+                      for new, pr in points]  # fmt: skip
+        parts = [q for new, pr in points for q in (new[4:6], pr[2:4] if pr else (_E, _E))]
+        sizes = [len(q[0]) for q in parts]
+        codes = self.outlines.land_at(
+            np.concatenate([_E, *(q[0] for q in parts)]),
+            np.concatenate([_E, *(q[1] for q in parts)]),
+        )
+        codes = np.split(codes, np.cumsum(sizes)[:-1])
+        for i, (a, m) in enumerate(zip(out, mems, strict=True)):
+            self._overflights(a, m, points[i], codes[2 * i], codes[2 * i + 1])
         return out
 
     @staticmethod
@@ -845,7 +870,8 @@ class Assessor:
                 out[i] = tuple(r[j] for r in got)
         return {i: r for i, r in out.items() if np.isfinite(r[0]).any()}
 
-    def _footprint(self, a: Assessment, m: TrackMemory, cov_en: np.ndarray, reach: tuple) -> None:
+    @staticmethod
+    def _footprint(a: Assessment, m: TrackMemory, cov_en: np.ndarray, reach: tuple) -> tuple:
         """Widen the impact of a track able to manoeuvre (lift seen, or a flight low enough for
         lift to act all along: ``manoeuvre.capable``) to its reachable footprint
         (``footprint.widen``) from its ``reach`` impacts (``_reach``).
@@ -855,7 +881,8 @@ class Assessor:
         within it is its guidance's choice. A higher flight is taken for a ballistic missile
         until it manoeuvres: its area is its ballistic prediction's (srbm-salvo's SRBM-1, 85-90
         km up, had its footprint over North and South Korea's EEZs for two minutes after
-        burnout, its ballistic 95 % region in North Korea's from the first prediction)."""
+        burnout, its ballistic 95 % region in North Korea's from the first prediction).
+        Returns the region weighed for its area: ``(lat, lon, cov)``."""
         lat0, lon0 = a.impact_lat, a.impact_lon
         a.impact_lat, a.impact_lon, cov, a.impact_time, a.impact_time_sigma = footprint.widen(
             a.impact_lat, a.impact_lon, cov_en, a.impact_time, a.impact_time_sigma, *reach
@@ -863,13 +890,14 @@ class Assessor:
         a.impact_ellipse = ellipse_from_cov(cov)
         a.manoeuvre_footprint = True
         if manoeuvre_kind.lift_shaped(m.lift, a.apogee_m):
-            self._impact_area(a, m, a.impact_lat, a.impact_lon, cov)
-        else:
-            self._impact_area(a, m, lat0, lon0, cov_en)
+            return a.impact_lat, a.impact_lon, cov
+        return lat0, lon0, cov_en
 
-    def _impact_area(self, a: Assessment, m: TrackMemory, lat, lon, cov: np.ndarray) -> None:
-        """The area of a predicted impact whose 95 % region is about ``lat``, ``lon`` (rad)
-        with ``cov`` (east-north, m²): the one holding its region (``IMPACT_AREA_PROB``), kept
+    @staticmethod
+    def _impact_area(a: Assessment, m: TrackMemory, shares: list[tuple[Area, float]]) -> None:
+        """The area of a predicted impact whose 95 % region covers the areas ``shares``
+        (``Territories.area_shares`` of the region, ``_footprint``'s or the ballistic
+        prediction's): the one holding its region (``IMPACT_AREA_PROB``), kept
         once named while the region holds it more likely than not
         (``IMPACT_AREA_KEEP_PROB``), or none yet; and the areas the region covers with their
         shares (``Assessment.impact_areas``).
@@ -882,7 +910,7 @@ class Assessor:
         second missile, whose ballistic impact and nearest reach lay in North Korea's EEZ and
         its glide in Russia's, had the footprint's centre in North Korea's for 160 s and came
         down in Russia's)."""
-        a.impact_areas = self.outlines.area_shares(lat, lon, cov)
+        a.impact_areas = shares
         top = a.impact_areas[0] if a.impact_areas else None
         if top is None or top[1] < IMPACT_AREA_PROB:
             m.impact_area_held = None
@@ -937,21 +965,34 @@ class Assessor:
         a.vehicle_class = range_class(a.equivalent_range_m if a.lofted else a.range_m)
         m.vehicle_class = a.vehicle_class
 
-    def _overflights(self, a: Assessment, m: TrackMemory, nominal) -> None:
-        ts, lats, lons, codes = self._ground_track(a, m)
-        ts, lats, lons, codes = list(ts), list(lats), list(lons), list(codes)
-        pred = [False] * len(ts)
-        rad = np.full(len(ts), R_MEAN)
+    @staticmethod
+    def _overflight_points(a: Assessment, m: TrackMemory, nominal) -> tuple:
+        """The points of ``_overflights``' ground track whose land is not known yet: the flown
+        ground track's new points (``_ground_track_new``) and the predicted one's times and
+        positions (ECEF, m), or None; ``update`` adds the predicted points' latitudes and
+        longitudes."""
+        pred = None
         if nominal is not None and nominal.t.size > 1:
             tq = np.arange(a.t + GROUND_TRACK_DT_S, nominal.t_end, GROUND_TRACK_DT_S)
             tq = np.append(tq, nominal.t_end)
-            pos = nominal.state_at(tq)[:, :3]
+            pred = (tq, nominal.state_at(tq)[:, :3])
+        return Assessor._ground_track_new(a, m), pred
+
+    def _overflights(self, a: Assessment, m: TrackMemory, points, new_codes, pred_codes) -> None:
+        """``points``: ``_overflight_points``, with the predicted points' (lat, lon);
+        ``new_codes``, ``pred_codes``: the land under the new and the predicted points."""
+        new, predicted = points
+        ts, lats, lons, codes = self._ground_track_join(m, new, new_codes)
+        ts, lats, lons, codes = list(ts), list(lats), list(lons), list(codes)
+        pred = [False] * len(ts)
+        rad = np.full(len(ts), R_MEAN)
+        if predicted is not None:
+            tq, pos, la, lo = predicted
             rad = np.append(rad, np.linalg.norm(pos, axis=1))
-            la, lo, _ = ecef_to_geodetic(pos)
             ts += list(tq)
             lats += list(la)
             lons += list(lo)
-            codes += list(self.outlines.land_at(la, lo))
+            codes += list(pred_codes)
             pred += [True] * tq.size
         passages = self.outlines.overflights(
             np.array(ts), np.array(lats), np.array(lons), np.array(pred),
@@ -1061,12 +1102,21 @@ class Assessor:
         return out
 
     def _ground_track(self, a: Assessment, m: TrackMemory):
+        """``_ground_track_new`` then ``_ground_track_join``: the ground track flown so far
+        with the land under each point."""
+        new = self._ground_track_new(a, m)
+        return self._ground_track_join(m, new, self.outlines.land_at(new[4], new[5]))
+
+    @staticmethod
+    def _ground_track_new(a: Assessment, m: TrackMemory) -> tuple:
         """The ground track flown so far (from the launch point when it is known to be earlier
         than the first update), densified (``_densify_track``), with the land under each point:
         ``(t, lat, lon, codes)``. Every point depends only on the two updates it lies between,
         so the segments of earlier calls are kept (``TrackMemory.ground_dense``) and only the
         segments since are computed: the same points, not a track's whole past at every
-        update."""
+        update. Here the new points, ``(head_key, n_raw, kept, t, lat, lon)``: the land under
+        them is looked up by the caller (``update``, for every track at once), then
+        ``_ground_track_join``."""
         head = None
         # The ground between the launch point and the first update is taken as flown (a great
         # circle between them) only from the track's own boost, seen from its first seconds: a
@@ -1092,10 +1142,17 @@ class Assessor:
         if head is not None and skip == 0:
             cols = [[float(v), *c] for v, c in zip(head, cols, strict=True)]
         nt, nla, nlo = _densify_track(*(np.array(c, dtype=float) for c in cols))
+        return head_key, n_raw, kept, nt, nla, nlo
+
+    @staticmethod
+    def _ground_track_join(m: TrackMemory, new: tuple, new_codes: np.ndarray):
+        """The ground track ``(t, lat, lon, codes)``: the kept points and the new ones
+        (``_ground_track_new``) with ``new_codes``, the land under them; the track kept."""
+        head_key, n_raw, kept, nt, nla, nlo = new
         ts, lats, lons = (
             np.concatenate(p) for p in ((kept.t, nt), (kept.lat, nla), (kept.lon, nlo))
         )
-        codes = np.concatenate([kept.codes, self.outlines.land_at(nla, nlo)])
+        codes = np.concatenate([kept.codes, new_codes])
         m.ground_dense = DenseGroundTrack(
             head_key, n_raw, ts[:-1], lats[:-1], lons[:-1], codes[:-1]
         )

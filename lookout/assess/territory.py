@@ -18,6 +18,8 @@ Coast distances are great-circle distances to vertices densified every 10 km alo
 from __future__ import annotations
 
 import csv
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -40,10 +42,15 @@ def _quantile_grid(n: int, span: float) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([a.ravel(), b.ravel()], axis=1), (wq[:, None] * wq[None, :]).ravel()
 
 
+def _grid_offsets(cov_en: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """The east, north offsets (k, 2; m) of ``unit`` quantiles of a 2-D Gaussian (m²)."""
+    vals, vecs = np.linalg.eigh(0.5 * (cov_en + cov_en.T))
+    return unit @ (vecs * np.sqrt(np.maximum(vals, 0.0))).T
+
+
 def _points_around(lat: float, lon: float, cov_en: np.ndarray, unit: np.ndarray):
     """The points (rad) of ``unit`` quantiles of a point's 2-D (east, north) Gaussian (m²)."""
-    vals, vecs = np.linalg.eigh(0.5 * (cov_en + cov_en.T))
-    en = unit @ (vecs * np.sqrt(np.maximum(vals, 0.0))).T  # (k, 2) east, north (m)
+    en = _grid_offsets(cov_en, unit)  # (k, 2) east, north (m)
     az, dist = np.arctan2(en[:, 0], en[:, 1]), np.hypot(en[:, 0], en[:, 1])
     lats, lons = geodesic_direct(np.full(az.size, lat), np.full(az.size, lon), az, dist)
     return np.asarray(lats), np.asarray(lons)
@@ -153,12 +160,27 @@ class Territories:
         self._boxes = np.array([r.bbox for r in self.rings], dtype=float).reshape(-1, 4)
         self.coast_xyz = np.concatenate(coast_xyz)
         self.coast_code = np.array(coast_code)
+        # Every territory code as a number (its index in ``_code_of``; -1 for none: the sea,
+        # the high seas), of each ring and of each coast point, for the queries of many points
+        # (``_land_ids``, ``_area_ids``): integer arrays, where object arrays of strings cost
+        # a Python comparison per point.
+        codes = sorted(self.names)
+        number = {c: j for j, c in enumerate(codes)}
+        #: The codes by number, then None (so that number -1 is None).
+        self._code_of = np.array([*codes, None], dtype=object)
+        self._number = number
+        self._ring_id = np.array([number[r.code] for r in self.rings], dtype=np.int64)
+        self._coast_id = np.array([number[c] for c in coast_code], dtype=np.int64)
 
     def land_at(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Territory code of the land under each point (object array, None at sea)."""
+        return self._code_of[self._land_ids(lat, lon)]
+
+    def _land_ids(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """``land_at`` as code numbers (``_code_of``; -1 at sea), int64 array."""
         lat_d = np.degrees(np.atleast_1d(np.asarray(lat, dtype=float)))
         lon_d = _wrap_deg(np.degrees(np.atleast_1d(np.asarray(lon, dtype=float))))
-        out = np.full(lat_d.shape, None, dtype=object)
+        out = np.full(lat_d.shape, -1, dtype=np.int64)
         pts = np.column_stack([lon_d, lat_d])
         if lat_d.size == 0:
             return out
@@ -174,10 +196,10 @@ class Territories:
         lo, la = lon_d[:, None], lat_d[:, None]
         sel = (lo >= b[:, 0]) & (lo <= b[:, 2]) & (la >= b[:, 1]) & (la <= b[:, 3])
         for j in np.flatnonzero(sel.any(axis=0)).tolist():
-            r = self.rings[near[j]]
+            r = near[j]
             idx = np.flatnonzero(sel[:, j])
-            inside = r.path.contains_points(pts[idx])
-            out[idx[inside]] = r.code
+            inside = self.rings[r].path.contains_points(pts[idx])
+            out[idx[inside]] = self._ring_id[r]
         return out
 
     def area_at(self, lat: float, lon: float) -> Area:
@@ -190,35 +212,51 @@ class Territories:
         """``area_at`` of many points: each one's kind ("land", "eez", "high_seas") and code
         (None on the high seas), as object arrays. The nearest coast point is found in a k-d
         tree of the coast points (by chord, which orders them as the great circle does)."""
+        ids, land = self._area_ids(lat, lon)
+        kinds = np.where(land, "land", np.where(ids >= 0, "eez", "high_seas")).astype(object)
+        return kinds, self._code_of[ids]
+
+    def _area_ids(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``areas_at`` as code numbers (``_code_of``; -1 on the high seas) and whether each
+        point is on land."""
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
-        codes = self.land_at(lat, lon)
-        kinds = np.where(np.array([c is not None for c in codes], dtype=bool), "land", "")
-        kinds = kinds.astype(object)
-        sea = np.flatnonzero(codes == None)  # noqa: E711 (object array)
+        ids = self._land_ids(lat, lon)
+        land = ids >= 0
+        sea = np.flatnonzero(~land)
         if sea.size:
-            i, dist = self._nearest_coast_point(_unit(lat[sea], lon[sea]))
-            near = dist <= EEZ_WIDTH_M
-            codes[sea] = np.where(near, self.coast_code[i].astype(object), None)
-            kinds[sea] = np.where(near, "eez", "high_seas")
-        return kinds, codes
+            i, dist = self._nearest_coast_point(_unit(lat[sea], lon[sea]), EEZ_WIDTH_M)
+            ids[sea] = np.where(dist <= EEZ_WIDTH_M, self._coast_id[i], -1)
+        return ids, land
 
-    def _nearest_coast_point(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _nearest_coast_point(
+        self, p: np.ndarray, within_m: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Index of the coast point nearest each unit vector of ``p`` (n, 3), and its
         great-circle distance (m). Of points equally near (a border's vertices listed by both
         its territories' rings, within a micrometre), the first listed: one answer, whatever
-        the rounding."""
+        the rounding. ``within_m``: only the points whose nearest coast is within that
+        distance are answered (the others: index 0 and an infinite distance), the tree's
+        search cut off beyond it (``areas_at``: the high seas need no nearest coast)."""
         if getattr(self, "_tree", None) is None:
             self._tree = cKDTree(self.coast_xyz)
+        bound = np.inf
+        if within_m is not None:
+            # The chord of ``within_m``, with a margin: a point at the distance itself, after
+            # rounding, is inside the search (the tree's bound is strict).
+            bound = 2.0 * math.sin(min(0.5 * within_m / R_MEAN, 0.5 * math.pi)) * (1 + 1e-6)
         # The two nearest first (a third cheaper than eight for an impact area's 1,681 grid
         # points): a point whose second is farther than the tie's micrometre has its nearest
         # alone, the same point and chord as among eight; the others are asked for eight.
-        chord, idx = self._tree.query(p, k=2)
-        i, nearest = idx[:, 0].copy(), chord[:, 0].copy()
-        again = np.flatnonzero(chord[:, 1] <= chord[:, 0] + 1e-12)
+        chord, idx = self._tree.query(p, k=2, distance_upper_bound=bound)
+        found = np.isfinite(chord[:, 0])
+        i, nearest = np.where(found, idx[:, 0], 0), chord[:, 0].copy()
+        # (A second beyond the bound is no tie: infinite, the same as one found farther.)
+        again = np.flatnonzero(found & (chord[:, 1] <= chord[:, 0] + 1e-12))
         if again.size:
             i[again], nearest[again] = self._nearest_of_eight(p[again])
         dist = 2.0 * np.arcsin(np.clip(0.5 * nearest, 0.0, 1.0)) * R_MEAN
+        dist[~found] = np.inf
         return i, dist
 
     def _nearest_of_eight(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -237,20 +275,54 @@ class Territories:
         is listed when a grid point inside the 95 % ellipse falls in it (an area only the
         tails reach is not). Each area's kind is the kind holding most of that territory's
         share. Empty for a covariance that is not finite."""
-        cov = np.asarray(cov_en, dtype=float)
-        if not np.all(np.isfinite(cov)):
+        return self.area_shares_many([lat], [lon], [cov_en])[0]
+
+    def area_shares_many(
+        self, lat: Sequence[float], lon: Sequence[float], cov_en: Sequence[np.ndarray]
+    ) -> list[list[tuple[Area, float]]]:
+        """``area_shares`` of many points at once, the same answers: every point's grid
+        placed (``geodesic_direct``) and looked up (``_area_ids``) in one call, each grid point
+        on its own, so a point's answer does not depend on the others asked with it."""
+        out: list[list[tuple[Area, float]]] = [[] for _ in lat]
+        covs = [np.asarray(c, dtype=float) for c in cov_en]
+        todo = [k for k, c in enumerate(covs) if np.all(np.isfinite(c))]
+        coarse = self._grid_ids(_AREA_COARSE, todo, lat, lon, covs)
+        # Over several areas: their shares, weighed finely.
+        fine = [k for k, (ids, _) in zip(todo, coarse, strict=True) if (ids != ids[0]).any()]
+        got = dict(zip(todo, coarse, strict=True))
+        got |= dict(zip(fine, self._grid_ids(_AREA_FINE, fine, lat, lon, covs), strict=True))
+        for k in todo:
+            ids, land = got[k]
+            grid = _AREA_FINE if k in fine else _AREA_COARSE
+            out[k] = self._shares(ids, land, grid)
+        return out
+
+    def _grid_ids(
+        self, grid, rows: list[int], lat, lon, covs
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``_area_ids`` of the points of ``grid`` about each point ``rows`` (``_points_around``),
+        all in one call."""
+        if not rows:
             return []
-        unit, w, inside = _AREA_COARSE
-        lats, lons = _points_around(lat, lon, cov, unit)
-        kinds, codes = self.areas_at(lats, lons)
-        if len(set(codes.tolist())) > 1:  # over several areas: their shares, weighed finely
-            unit, w, inside = _AREA_FINE
-            lats, lons = _points_around(lat, lon, cov, unit)
-            kinds, codes = self.areas_at(lats, lons)
-        mass: dict[str | None, float] = {}
-        for c, wi in zip(codes.tolist(), w.tolist(), strict=True):
-            mass[c] = mass.get(c, 0.0) + wi
-        covered = set(codes[inside].tolist())
+        unit = grid[0]
+        en = [_grid_offsets(covs[k], unit) for k in rows]
+        az = np.concatenate([np.arctan2(e[:, 0], e[:, 1]) for e in en])
+        dist = np.concatenate([np.hypot(e[:, 0], e[:, 1]) for e in en])
+        lat0 = np.repeat(np.array([lat[k] for k in rows], dtype=float), len(unit))
+        lon0 = np.repeat(np.array([lon[k] for k in rows], dtype=float), len(unit))
+        lats, lons = geodesic_direct(lat0, lon0, az, dist)
+        ids, land = self._area_ids(np.asarray(lats), np.asarray(lons))
+        return list(zip(np.split(ids, len(rows)), np.split(land, len(rows)), strict=True))
+
+    def _shares(self, ids: np.ndarray, land: np.ndarray, grid) -> list[tuple[Area, float]]:
+        """``area_shares``' answer from its grid's points' areas (``_area_ids``)."""
+        _, w, inside = grid
+        # Each area's weight summed point by point in the grid's order (``np.bincount`` adds
+        # in its input's order: the same sums as one by one); number -1 (the high seas) first.
+        sums = np.bincount(ids + 1, weights=w, minlength=self._code_of.size)
+        present = np.flatnonzero(np.bincount(ids + 1, minlength=self._code_of.size))
+        mass = {self._code_of[j - 1]: float(sums[j]) for j in present.tolist()}
+        covered = {self._code_of[j] for j in np.unique(ids[inside]).tolist()}
         out = []
         for c in sorted(mass, key=lambda c: (mass[c], c or ""), reverse=True):
             if c not in covered:
@@ -258,9 +330,8 @@ class Territories:
             if c is None:
                 out.append((Area("high_seas", None, None), mass[c]))
                 continue
-            mine = codes == c
-            land = float(w[mine & (kinds == "land")].sum())
-            kind = "land" if land >= 0.5 * mass[c] else "eez"
+            land_share = float(w[(ids == self._number[c]) & land].sum())
+            kind = "land" if land_share >= 0.5 * mass[c] else "eez"
             out.append((Area(kind, c, self.names[c]), mass[c]))
         return out
 
