@@ -306,8 +306,7 @@ class Tracker:
                     # radar saw one of them, or their blur), and the one it takes now may be
                     # the other's. Its prior is grown by the pair's relative motion since the
                     # parting (``formations.parting_spread``), as the piece's is by the push.
-                    Pp, staged = self._parted_priors(scan, cand, ia, jb, spare, near, xbar,
-                                                     Pp, staged)  # fmt: skip
+                    Pp, staged = self._parted_priors(scan, cand, ia, spare, near, xbar, Pp, staged)
                 # Update.
                 if ia.size:
                     contested = None
@@ -641,7 +640,7 @@ class Tracker:
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
         return q, xs, Ps
 
-    def _parted_priors(self, scan: Scan, cand, ia, jb, spare, near, xbar, Pp, staged):
+    def _parted_priors(self, scan: Scan, cand, ia, spare, near, xbar, Pp, staged):
         """Predicted covariances ``Pp`` (and the staging hypothesis's, ``staged``) of the
         tracks ``cand[ia]`` next to which a piece is born in this scan (a spare detection
         gating it, ``near``), grown by the relative motion of a pair pushed apart at their
