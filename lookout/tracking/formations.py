@@ -811,6 +811,39 @@ class Formations:
         return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
 
 
+def push_speed_variance(cfg: TrackerConfig) -> float:
+    """Second moment (m²/s²) of the separation speed of a pair pushed apart by springs or
+    retro motors: log-uniform from the grid's lowest (0.1 m/s) to ``formation_max_speed_mps``
+    (faster, a stage is thrusting away), ``(b² - a²) / (2 ln(b / a))``: 10.9 (3.3 m/s)."""
+    a, b = float(_SPEEDS[0]), cfg.formation_max_speed_mps
+    return (b * b - a * a) / (2.0 * math.log(b / a))
+
+
+def parting_spread(x6: np.ndarray, tau: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
+    """Covariance (k, 6, 6) of the relative state of two bodies pushed apart ``tau`` (k,) s
+    ago above the air, one of them at ``x6`` (k, 6) now: the push along the velocity then
+    (the ballistic transition of the unit velocity, as ``Formations._separation_direction``),
+    its speed's second moment (``push_speed_variance``), and what the one-push motion leaves
+    out (``_relative_prior``: the parting's time, the push's direction). What a track's
+    estimate may be off by when the detections it took since the parting were of either body
+    (``Tracker.process_scan``: a piece born next to it)."""
+    k = x6.shape[0]
+    step = cfg.max_step_s
+    x = np.zeros((k, NX))
+    x[:, :6] = x6
+    n_steps = vacuum_steps(tau, step)
+    back, _ = propagate(x, -tau, step, with_jacobian=False, max_steps=n_steps)
+    _, F = propagate(back, tau, step, max_steps=n_steps)
+    vhat = back[:, 3:6] / np.linalg.norm(back[:, 3:6], axis=1, keepdims=True)
+    u = einsum("kij,kj->ki", F[:, :6, 3:6], vhat)
+    var = push_speed_variance(cfg)
+    out = var * u[:, :, None] * u[:, None, :]
+    zero = np.zeros(k)
+    out += _relative_prior(np.full(k, math.sqrt(var)), tau, zero, zero,
+                           np.full(k, PUSH_DIRECTION_SIGMA_RAD))  # fmt: skip
+    return out
+
+
 def _twins(tracks, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether tracks ``a`` and ``b`` (rows, (k,)) are twins (``store.TrackStore.twin``)."""
     return (tracks.twin[a] == tracks.ids[b]) | (tracks.twin[b] == tracks.ids[a])
