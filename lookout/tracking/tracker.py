@@ -764,7 +764,16 @@ class Tracker:
             # (A chain's track is held until the refit, a tentative timeout after its plume.)
             mono = np.fromiter([*self.mono_coasting, *self.mono_chains], np.int64)
             vague &= ~np.isin(tracks.ids[sel], mono)
-        dead = vague | (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
+        below = (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
+        if below.any() and self.mono_chains:
+            # Nor is the ground evidence against a chain's track: its satellite's lines of
+            # sight fix two coordinates, its boost mode flies the third free along them (tens
+            # of km a second at the fit's velocity spread), so its altitude is what the refit
+            # says when the plume goes out, not what the boost mode makes of it (me66 #02's
+            # MRBM: 75 km down its line of sight in 5 s, deleted 25 s before burnout, taken up
+            # again by a radar as a new track).
+            below &= ~np.isin(tracks.ids[sel], np.fromiter(self.mono_chains, np.int64))
+        dead = vague | below
         ok = ~dead
         if dead.any():
             keep = np.ones(tracks.n, dtype=bool)
