@@ -120,10 +120,10 @@ def test_a_launch_seen_by_one_satellite_keeps_its_track_through_its_burn(seed):
     """me66 #02's MRBM, seen burning by one satellite alone: between the fit and burnout the
     track's boost mode flies free along the lines of sight (its velocity as uncertain as the
     boosts that fit differ, km/s), and on these sensor seeds it runs tens of km down them,
-    under the ground, 10-25 s before burnout. The ground is no evidence against it (its
-    altitude is what the refit at burnout says): it is held, takes every line of sight of the
-    burn, and coasts on its refit after it, one track to the end, consistent once refitted.
-    Before, it was deleted under the ground mid-burn and nothing tracked the flight after."""
+    under the ground, 10-25 s before burnout. The ground is no evidence against it: it is put
+    back on the fit of its lines of sight (``Tracker._refit_chain``), takes every line of sight
+    of the burn, and coasts on its refit after it, one track to the end, consistent. Before,
+    it was deleted under the ground mid-burn and nothing tracked the flight after."""
     launch = plan(33.45, 48.3, Aim(target_lat_deg=23.1, target_lon_deg=48.08), "mrbm-liquid",
                   object_id="m1", launch_time=10.0)  # fmt: skip
     (traj,) = fly([launch], debris=False)
