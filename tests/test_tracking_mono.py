@@ -15,7 +15,8 @@ from lookout.assess import Assessor
 from lookout.assess.impact import mahalanobis2
 from lookout.assess.launch_point import fitted
 from lookout.assess.territory import territories
-from lookout.flight import fly
+from lookout.flight import Aim, fly
+from lookout.flight.plancache import plan_cached as plan
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.tracking import TrackerConfig, track
 from lookout.tracking.mono import CHI2_2D_95
@@ -112,6 +113,33 @@ def test_a_launch_seen_by_one_satellite_coasts_to_an_impact_whose_ellipse_holds_
         assert m2[0] <= CHI2_2D_95, (t, m2, a.impact_ellipse.wire)
         predicted += 1
     assert predicted >= 10
+
+
+@pytest.mark.parametrize("seed", [2, 5, 7, 12])
+def test_a_launch_seen_by_one_satellite_keeps_its_track_through_its_burn(seed):
+    """me66 #02's MRBM, seen burning by one satellite alone: between the fit and burnout the
+    track's boost mode flies free along the lines of sight (its velocity as uncertain as the
+    boosts that fit differ, km/s), and on these sensor seeds it runs tens of km down them,
+    under the ground, 10-25 s before burnout. The ground is no evidence against it: it is put
+    back on the fit of its lines of sight (``Tracker._refit_chain``), takes every line of sight
+    of the burn, and coasts on its refit after it, one track to the end, consistent. Before,
+    it was deleted under the ground mid-burn and nothing tracked the flight after."""
+    launch = plan(33.45, 48.3, Aim(target_lat_deg=23.1, target_lon_deg=48.08), "mrbm-liquid",
+                  object_id="m1", launch_time=10.0)  # fmt: skip
+    (traj,) = fly([launch], debris=False)
+    burnout = traj.final_burnout().t
+    ir = dict(IR_GEO, geo_lon_deg=58.0, plume_intensity_kw_sr=80.0)
+    dets, _ = sense([traj], [ir], seed=seed)
+    out = track(dets, t_end=burnout + 30.0)
+    rep = out.reports
+    (tid,) = np.unique(rep.track_id)
+    taken = out.updates.detection_index[out.updates.track_id == tid]
+    assert set(taken.tolist()) == set(range(len(dets))), (len(set(taken.tolist())), len(dets))
+    assert rep.t.max() >= burnout + 29.0, (burnout, rep.t.max())
+    after = np.flatnonzero(rep.t >= burnout + 10.0)
+    err = rep.x[after] - traj.state_at(rep.t[after])
+    nees = np.einsum("ki,ki->k", err, np.linalg.solve(rep.P[after], err[..., None])[..., 0])
+    assert nees.max() <= 22.46, nees  # 6 degrees of freedom, 99.9 %
 
 
 def test_the_bound_of_a_launch_seen_by_one_satellite_is_not_given():

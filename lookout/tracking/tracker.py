@@ -822,7 +822,18 @@ class Tracker:
             # (A chain's track is held until the refit, a tentative timeout after its plume.)
             mono = np.fromiter([*self.mono_coasting, *self.mono_chains], np.int64)
             vague &= ~np.isin(tracks.ids[sel], mono)
-        dead = vague | (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
+        below = (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
+        if below.any() and self.mono_chains:
+            # Nor is the ground evidence against a chain's track: its satellite's lines of
+            # sight fix two coordinates, its boost mode flies the third free along them (tens
+            # of km a second at the fit's velocity spread), so its altitude is what the fit of
+            # its lines of sight says, not what the boost mode makes of it (me66 #02's MRBM:
+            # 75 km down its line of sight in 5 s, deleted 25 s before burnout, taken up again
+            # by a radar as a new track). Put back on that fit; deleted if none fits.
+            chain = np.isin(tracks.ids[sel], np.fromiter(self.mono_chains, np.int64))
+            for i in np.flatnonzero(below & chain):
+                below[i] = not self._refit_chain(int(tracks.ids[sel[i]]), int(sel[i]))
+        dead = vague | below
         ok = ~dead
         if dead.any():
             keep = np.ones(tracks.n, dtype=bool)
@@ -1029,6 +1040,34 @@ class Tracker:
             self.mono_chains[int(ids[0])] = dict(chain, sensor=scan.sensor)
             self._log_new(scan.t, np.repeat(ids, det.size), np.repeat(xm, det.size, 0),
                           np.repeat(Pm, det.size, 0), np.repeat(mu, det.size, 0), det)  # fmt: skip
+
+    def _refit_chain(self, k: int, i: int) -> bool:
+        """Put the burning one-satellite track ``k`` (row ``i``) back on the fit of its chain's
+        every line of sight, its state at the last (still thrusting, as ``_initiate_mono``
+        starts it), when its boost mode has flown it under the ground. Once per line of sight;
+        False (the track to go) when no boost fits them."""
+        ch = self.mono_chains[k]
+        t_last = ch["t"][-1]
+        if ch.get("refit_below") == t_last:
+            return True
+        ch["refit_below"] = t_last
+        fit = fit_launch(np.array(ch["t"]), np.array(ch["s"]), np.array(ch["u"]),
+                         np.array(ch["sig"]), t_last)  # fmt: skip
+        if not fit.ok:
+            return False
+        cfg = self.config
+        tracks = self.tracks
+        xm, Pm, mu = infrared_priors(fit.x[None, :3], fit.P[None, :3, :3], cfg)
+        xm[:, :, 3:6] = fit.x[3:6]
+        Pm[:, :, :6, :6] = fit.P
+        xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
+            xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
+        )
+        tracks.xm[i], tracks.Pm[i], tracks.mu[i] = xm[0], Pm[0], mu[0]
+        tracks.xs[i], tracks.Ps[i], tracks.share[i] = xm[0, BOOST], Pm[0, BOOST], 1.0
+        tracks.t_base[i] = t_last
+        refresh_coarse(tracks, np.array([i]), cfg, estimates=False)
+        return True
 
     def _mono_taken(self, scan: Scan, ids: np.ndarray, jb: np.ndarray) -> None:
         """One-satellite tracks ``ids`` took detections ``jb`` of ``scan``: a line of sight of
