@@ -198,10 +198,11 @@ def test_redundant_local_track_never_stands_alone(fusion):
 
 def test_a_partners_track_of_the_fusions_own_detections_does_not_make_it_overconfident():
     """Two partners: KR's radar feeds the measurement-level track, JP's radar too, and JP also
-    shares its own track of that radar's detections, with the same error (the same
-    detections) and a covariance its tracker made ten times too small. That track adds no
-    information: the system track's NEES stays inside its chi-square bounds over seeds
-    (world65 #02: CI took such a track at weight 0, NEES 205 for 350 s)."""
+    shares its own track of that radar's detections, coasting since its last one 10 s ago,
+    with the same error (the same detections) and a covariance its tracker made ten times
+    too small. That prediction adds no information: the system track's NEES stays inside its
+    chi-square bounds over seeds (world65 #02: CI took such a track at weight 0, NEES 205
+    for 350 s)."""
     from lookout.scoring.functions import nees_bounds
 
     P_sys, P_jp = _P(500.0, 5.0), _P(50.0, 0.5)
@@ -212,9 +213,12 @@ def test_a_partners_track_of_the_fusions_own_detections_does_not_make_it_overcon
         f.tracker = ScriptedTracker()
         f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
         f.ingest("JP", _detection("JP", "jp-ewr-north", 0.5))
-        truth = _at(X0, 1.0)
+        truth = _at(X0, 15.0)
         x = truth + rng.multivariate_normal(np.zeros(6), P_sys)
-        pic = _run(f, 1.0, [_local("JP", 3, 1.0, x, P_jp, ["jp-ewr-north"])], [(5, x, P_sys)])
+        jp = msgspec.structs.replace(
+            _local("JP", 3, 15.0, x, P_jp, ["jp-ewr-north"]), last_detection_ns=round(5e9)
+        )
+        pic = _run(f, 15.0, [jp], [(5, x, P_sys)])
         assert list(pic) == ["S1"] and pic["S1"].local == (("JP", "3"),)
         e = pic["S1"].x - truth
         nees.append(float(e @ np.linalg.solve(pic["S1"].P, e)))

@@ -691,7 +691,7 @@ class PictureFusion:
         # of one radar, overconfident, NEES 205, taken by CI at weight 0 over the system
         # track's, NEES 0.4, and carried 350 s).
         fuse_of = {
-            i: [k for k in keys if not self._redundant(locals_now[k])]
+            i: [k for k in keys if not self._stale_redundant(t, locals_now[k])]
             for i, keys in keys_of.items()
         }
         fused_x, fused_P = _fuse_locals(rep.x, rep.P, fuse_of, locals_now)
@@ -834,8 +834,9 @@ class PictureFusion:
                     flat.append((len(chains), v, t))
             chains.append(chain)
         # As at the report, a local track of the fusion's own detections is not fused in.
-        fuse = [[c for c in chain if not self._redundant((None, None, None, c[2].sensors))]
-                for chain in chains]  # fmt: skip
+        fuse = [[c for c in chain
+                 if not self._stale_redundant(t, (None, None, None, c[2].sensors, c[2].held_t))]
+                for chain, (_, _, (t, *_r)) in zip(chains, rows, strict=True)]  # fmt: skip
         x = np.array([r[2][1] for r in rows])
         P = np.array([r[2][2] for r in rows])
         if flat:
@@ -1274,6 +1275,11 @@ class PictureFusion:
             if d2 <= best_d2:
                 best, best_d2 = i, d2
         return best
+
+    def _stale_redundant(self, t: float, local) -> bool:
+        """A redundant local track (``_redundant``) its partner has not updated for
+        ``LOCAL_FRESH_S``: a prediction of detections the fusion holds."""
+        return self._redundant(local) and t - local[4] > LOCAL_FRESH_S
 
     def _redundant(self, local) -> bool:
         """Whether every sensor of a local track has its detections fused at measurement
