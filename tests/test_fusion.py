@@ -196,6 +196,36 @@ def test_redundant_local_track_never_stands_alone(fusion):
     assert list(pic) == ["S1"] and pic["S1"].local == (("JP", "3"),)
 
 
+def test_a_partners_track_of_the_fusions_own_detections_does_not_make_it_overconfident():
+    """Two partners: KR's radar feeds the measurement-level track, JP's radar too, and JP also
+    shares its own track of that radar's detections, coasting since its last one 10 s ago,
+    with the same error (the same detections) and a covariance its tracker made ten times
+    too small. That prediction adds no information: the system track's NEES stays inside its
+    chi-square bounds over seeds (world65 #02: CI took such a track at weight 0, NEES 205
+    for 350 s)."""
+    from lookout.scoring.functions import nees_bounds
+
+    P_sys, P_jp = _P(500.0, 5.0), _P(50.0, 0.5)
+    rng = np.random.default_rng(13)
+    nees = []
+    for _ in range(200):
+        f = PictureFusion(latency_s=0.5)
+        f.tracker = ScriptedTracker()
+        f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+        f.ingest("JP", _detection("JP", "jp-ewr-north", 0.5))
+        truth = _at(X0, 15.0)
+        x = truth + rng.multivariate_normal(np.zeros(6), P_sys)
+        jp = msgspec.structs.replace(
+            _local("JP", 3, 15.0, x, P_jp, ["jp-ewr-north"]), last_detection_ns=round(5e9)
+        )
+        pic = _run(f, 15.0, [jp], [(5, x, P_sys)])
+        assert list(pic) == ["S1"] and pic["S1"].local == (("JP", "3"),)
+        e = pic["S1"].x - truth
+        nees.append(float(e @ np.linalg.solve(pic["S1"].P, e)))
+    lo, hi = nees_bounds(len(nees))
+    assert lo <= np.mean(nees) <= hi, np.mean(nees)
+
+
 def test_partners_duplicate_is_absorbed_not_shown(fusion):
     """A partner with two tracks on one object (its own duplicate) does not make two system
     tracks, even when the second has something of its own."""

@@ -685,7 +685,16 @@ class PictureFusion:
         every = [tid for ms in members for tid in ms]
         seen_of = dict(zip(every, self.tracker.last_update(every).tolist(), strict=True))
         keys_of = {i: sorted(keys) for i, keys in mine.items()}
-        fused_x, fused_P = _fuse_locals(rep.x, rep.P, keys_of, locals_now)
+        # Only a local track with a sensor of its own is fused in: one all of whose sensors'
+        # detections the measurement-level tracker holds adds no information, only its
+        # partner's model errors, counted a second time (world65 #02: the US node's new track
+        # of one radar, overconfident, NEES 205, taken by CI at weight 0 over the system
+        # track's, NEES 0.4, and carried 350 s).
+        fuse_of = {
+            i: [k for k in keys if not self._stale_redundant(t, locals_now[k])]
+            for i, keys in keys_of.items()
+        }
+        fused_x, fused_P = _fuse_locals(rep.x, rep.P, fuse_of, locals_now)
         for i in order:
             tid = tids[i]
             keys = keys_of.get(i, [])
@@ -824,6 +833,10 @@ class PictureFusion:
                     chain.append((len(flat), key, v))
                     flat.append((len(chains), v, t))
             chains.append(chain)
+        # As at the report, a local track of the fusion's own detections is not fused in.
+        fuse = [[c for c in chain
+                 if not self._stale_redundant(t, (None, None, None, c[2].sensors, c[2].held_t))]
+                for chain, (_, _, (t, *_r)) in zip(chains, rows, strict=True)]  # fmt: skip
         x = np.array([r[2][1] for r in rows])
         P = np.array([r[2][2] for r in rows])
         if flat:
@@ -832,9 +845,9 @@ class PictureFusion:
                 np.array([v.P for _, v, _ in flat]),
                 np.array([t - v.t for _, v, t in flat]),
             )
-            for place in range(max(len(c) for c in chains)):
-                sel = [i for i, c in enumerate(chains) if len(c) > place]
-                which = [chains[i][place][0] for i in sel]
+            for place in range(max(len(c) for c in fuse)):
+                sel = [i for i, c in enumerate(fuse) if len(c) > place]
+                which = [fuse[i][place][0] for i in sel]
                 x[sel], P[sel] = covariance_intersection_many(x[sel], P[sel], lx[which], lP[which])
         out = []
         for i, (tid, last, (t, _, _, bp)) in enumerate(rows):
@@ -1262,6 +1275,11 @@ class PictureFusion:
             if d2 <= best_d2:
                 best, best_d2 = i, d2
         return best
+
+    def _stale_redundant(self, t: float, local) -> bool:
+        """A redundant local track (``_redundant``) its partner has not updated for
+        ``LOCAL_FRESH_S``: a prediction of detections the fusion holds."""
+        return self._redundant(local) and t - local[4] > LOCAL_FRESH_S
 
     def _redundant(self, local) -> bool:
         """Whether every sensor of a local track has its detections fused at measurement
