@@ -255,6 +255,36 @@ def test_a_fall_inside_the_eez_off_the_areas_is_a_maritime_message():
     assert n.sea_area.key == "sea_of_japan" and n.inside_eez and maritime[0].t >= truth.t_end - 5
 
 
+@pytest.mark.slow
+def test_a_wild_last_estimate_does_not_hide_a_fall_at_sea():
+    """world66 #05's stage 1: tracked on its way down with its fall predicted within 2 km, the
+    track's last update (at 11 km) was wild, a 726 km ellipse and a fall 50 km and 13 s off;
+    it replaced the good prediction and the fall then came later than a lost track's rule
+    allows: the sea area was never told (the sweep's base). Here the Akita MRBM, its track's
+    last update thrown upward by 1 km/s with a 1 km/s sigma, then lost 50 s before the
+    fall: the maritime message still comes, on the good prediction's ellipse."""
+    truth = flight((39.90, 127.60), Aim(target_lat_deg=40.0, target_lon_deg=138.2), "mrbm-liquid")
+    t_lost = truth.t_end - 50.0
+    picture = CommonPicture(assess_period_s=5.0)
+    tracks = []
+    for t in np.arange(truth.t_start + 20.0, t_lost, 5.0):
+        x, P = truth.state_at(t).copy(), np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+        if t + 5.0 >= t_lost:  # the last update: wild
+            x[3:] += 1000.0 * x[:3] / np.linalg.norm(x[:3])
+            P = np.diag([50e3**2] * 3 + [1000.0**2] * 3)
+        ft = FusedTrack("S1", float(t), x, P, float(truth.thrusting_at(t)), ("KR",))
+        tracks += picture._publish(float(t), [ft])
+    wild = tracks[-1].assessment
+    assert wild.impact_ellipse.semi_major_m > 250e3  # it says nothing about the fall
+    decisions = run(jp_desk(), tracks, truth.t_end + 60.0)
+    assert not [d for d in decisions if d.notice.shelter]
+    maritime = [d for d in decisions if d.notice.kind == "MARITIME"]
+    assert len(maritime) == 1 and maritime[0].notice.sea_area.key == "sea_of_japan"
+    told = maritime[0].notice.impact
+    assert told.ellipse.semi_major_m < 250e3
+    assert abs((told.time - EPOCH).total_seconds() - truth.t_end) < 10.0
+
+
 def test_decisions_are_a_pure_function_of_the_tracks():
     """Two desks fed the same tracks decide the same, identifiers and times included."""
     truth = flight((39.20, 125.67), Aim(target_lat_deg=41.8, target_lon_deg=157.2, loft=550),
