@@ -109,3 +109,28 @@ def confirmed_siblings(est, vel, pos_sigma_m: float, vel_sigma_mps: float) -> Tr
     tracker._add(xm[1:], Pm[1:], mu[1:], 0.0, 20, 100.0, 10.0, np.array([older]))
     tracker.tracks.confirmed[:2] = True
     return tracker
+
+
+def radar_took(sim) -> list[tuple[int, float, str | None]]:
+    """A tracker's take of simulation ``sim``'s radar detections alone, fed in 1 s chunks as
+    the partners' fusion feeds its tracker: (track id, time s, truth label) per detection
+    taken."""
+    radar = [i for i, d in enumerate(sim.detections) if d.kind == "radar"]
+    radar.sort(key=lambda i: sim.detections[i].t_ns)
+    tracker = Tracker(keep_updates=False)
+    took: list[tuple[int, float, str | None]] = []
+    fed, k = 0, 0
+    t0 = sim.detections[radar[0]].t_ns
+    while k < len(radar):
+        end = t0 + (1 + (sim.detections[radar[k]].t_ns - t0) // 10**9) * 10**9
+        chunk = []
+        while k < len(radar) and sim.detections[radar[k]].t_ns < end:
+            chunk.append(radar[k])
+            k += 1
+        rows = tracker.process([sim.detections[i] for i in chunk])
+        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
+            if di >= fed:
+                i = chunk[di - fed]
+                took.append((tid, sim.detections[i].t_ns / 1e9, sim.labels[i]))
+        fed += len(chunk)
+    return took

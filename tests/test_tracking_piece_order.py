@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scenes import radar_took
 
 from lookout.scenario import load
 from lookout.simulate import simulate
-from lookout.tracking.tracker import Tracker
 
 SCENARIO = Path(__file__).parent / "data" / "scenarios" / "irbm-kapustin-yar-dnipro.yaml"
 
@@ -28,25 +28,7 @@ SCENARIO = Path(__file__).parent / "data" / "scenarios" / "irbm-kapustin-yar-dni
 def run():
     sc = load(SCENARIO)
     sim = simulate(dataclasses.replace(sc, duration_s=440.0))
-    radar = [i for i, d in enumerate(sim.detections) if d.kind == "radar"]
-    radar.sort(key=lambda i: sim.detections[i].t_ns)
-    tracker = Tracker(keep_updates=False)
-    took: list[tuple[int, float, str | None]] = []
-    fed, k = 0, 0
-    t0 = sim.detections[radar[0]].t_ns
-    while k < len(radar):  # in 1 s chunks, as the fusion feeds its tracker
-        end = t0 + (1 + (sim.detections[radar[k]].t_ns - t0) // 10**9) * 10**9
-        chunk = []
-        while k < len(radar) and sim.detections[radar[k]].t_ns < end:
-            chunk.append(radar[k])
-            k += 1
-        rows = tracker.process([sim.detections[i] for i in chunk])
-        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
-            if di >= fed:
-                i = chunk[di - fed]
-                took.append((tid, sim.detections[i].t_ns / 1e9, sim.labels[i]))
-        fed += len(chunk)
-    return took
+    return radar_took(sim)
 
 
 def test_the_stack_track_keeps_the_warhead(run):

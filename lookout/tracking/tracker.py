@@ -1055,11 +1055,19 @@ class Tracker:
                          np.array(ch["sig"]), t_last)  # fmt: skip
         if not fit.ok:
             return False
+        xm, Pm, mu = infrared_priors(fit.x[None, :3], fit.P[None, :3, :3], self.config)
+        xm[:, :, 3:6] = fit.x[3:6]
+        self._seat_fit(i, xm, Pm, mu, fit.P, t_last)
+        return True
+
+    def _seat_fit(self, i: int, xm: np.ndarray, Pm: np.ndarray, mu: np.ndarray,
+                  P_fit: np.ndarray, t_last: float) -> None:
+        """Make one-satellite track row ``i``'s mode states ``xm``/``Pm``/``mu`` (one row each)
+        its own at ``t_last``, the launch fit's position-velocity covariance ``P_fit`` in every
+        mode and the manoeuvre mode reseeded from the coast's."""
         cfg = self.config
         tracks = self.tracks
-        xm, Pm, mu = infrared_priors(fit.x[None, :3], fit.P[None, :3, :3], cfg)
-        xm[:, :, 3:6] = fit.x[3:6]
-        Pm[:, :, :6, :6] = fit.P
+        Pm[:, :, :6, :6] = P_fit
         xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
             xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
         )
@@ -1067,7 +1075,6 @@ class Tracker:
         tracks.xs[i], tracks.Ps[i], tracks.share[i] = xm[0, BOOST], Pm[0, BOOST], 1.0
         tracks.t_base[i] = t_last
         refresh_coarse(tracks, np.array([i]), cfg, estimates=False)
-        return True
 
     def _mono_taken(self, scan: Scan, ids: np.ndarray, jb: np.ndarray) -> None:
         """One-satellite tracks ``ids`` took detections ``jb`` of ``scan``: a line of sight of
@@ -1123,19 +1130,11 @@ class Tracker:
             if not fit.ok:
                 del self.mono_chains[k]
                 continue
-            cfg = self.config
             xm, Pm, mu = new_states(
                 fit.x[None, :3], fit.P[None, :3, :3], fit.x[None, 3:], fit.P[None, 3:, 3:],
-                MONO_COAST_BOOST_PROB, cfg,
+                MONO_COAST_BOOST_PROB, self.config,
             )  # fmt: skip
-            Pm[:, :, :6, :6] = fit.P
-            xm[:, MANOEUVRE], Pm[:, MANOEUVRE] = manoeuvre.reseed(
-                xm[:, COAST], Pm[:, COAST], cfg.manoeuvre
-            )
-            tracks.xm[i], tracks.Pm[i], tracks.mu[i] = xm[0], Pm[0], mu[0]
-            tracks.xs[i], tracks.Ps[i], tracks.share[i] = xm[0, BOOST], Pm[0, BOOST], 1.0
-            tracks.t_base[i] = t_last
-            refresh_coarse(tracks, np.array([i]), cfg, estimates=False)
+            self._seat_fit(i, xm, Pm, mu, fit.P, t_last)
             self.mono_coasting[k] = t_last
 
     def _recentred(self, scan: Scan, rows, jb, xp, Pp):
