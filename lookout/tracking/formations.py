@@ -405,19 +405,7 @@ class Formations:
         of stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
         growing as ``τ²`` along the axis or as ``τ`` along the velocity tells them apart in
         a few scans, and the order follows the likelier (gen-1-01's pictures: the push's
-        order flipped between radars, the stack's axis 40° off the velocity).
-
-        A pair parted at a track still taken as thrusting: their thrusts' difference ``Δa``
-        adds a known offset ``c = Δa (τ²/2, τ)`` to the relative state, so
-        ``z_o - z_y = δv Δz + Δz_c + noise``, ``Δz_c = H c``, ``S = R_o + R_y``, and the log
-        likelihood of the right order is ``δv g + g_c - δv b_c - δv² a / 2`` (``g_c =
-        Δz_c' S⁻¹ (z_o - z_y)``, ``b_c = Δz_c' S⁻¹ Δz``; the wrong order: ``g``, ``g_c``
-        negated). The posterior of ``δv`` is learned from ``g`` alone, without ``c`` (a
-        burnout the tracker sees late makes ``c`` wrong for a scan or two and biased it:
-        irbm-overflight, coast RMSE 12x the PCRLB), so once it has learned from the pair its
-        ``δv τ`` holds the separation the thrust made too; ``c`` enters the order only while
-        the posterior is still the prior (the pair's first ordering), else it would be
-        counted twice."""
+        order flipped between radars, the stack's axis 40° off the velocity)."""
         tracks = self.tracks
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
@@ -568,18 +556,6 @@ class Formations:
         if kin_pair.any():
             size = einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
             dacc[kin_pair] = size[:, None] * axis[kin_pair]
-        # The offset enters once. The posterior of ``δv`` is learned from the pair's
-        # detections without it (``lp`` below), so from the pair's first ordering on it has
-        # taken up the separation the thrust made so far as a push (``δv τ`` standing for
-        # ``δv τ + c``): adding ``c`` again to a learned ``δv`` counts it twice. It is taken
-        # for a pair not yet learned from (its prior knows nothing of the thrust) and dropped
-        # after (me60 #03: at ae-ewr-north's 518.45 s the speed learned at 50-64 m/s, the
-        # stack's detection 81 m nearer in range as ``c`` said (-82 m), yet ``c`` on top of
-        # the learned push gave the wrong order log odds 6.8 against -1.4: the stage's track
-        # took the stack's detections for 4 s and was lost, 11 duplicate track-s in the
-        # partners' pictures).
-        seen = np.array([i in self._separation for i in tracks.ids[young].tolist()], dtype=bool)
-        dacc[seen] = 0.0
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
         dzc = einsum("kij,kj->ki", H[ia[p_]], c6)
         gc = einsum("ki,ki->k", dzc, w)
@@ -596,7 +572,9 @@ class Formations:
         # each track then held one object's ranges from one radar and the other's from the
         # other, 300-470 m off both (coast NEES in the thousands) for the rest of the flight.
         alone = (tracks.parent[young] < 0) & (tracks.twin[young] < 0)
-        first = (_twins(tracks, older, young) | alone) & ~seen
+        first = (_twins(tracks, older, young) | alone) & np.array(
+            [i not in self._separation for i in tracks.ids[young].tolist()], dtype=bool
+        )
         if first.any():
             rp, rc = ia[p_[first]], ia[c_[first]]
             prior[first] = _twin_sign(xbar[rp], xbar[rc], P[rp], P[rc])
