@@ -126,6 +126,15 @@ def test_gnn_takes_the_least_total_cost_not_each_tracks_nearest():
     assert pairs(ok, cost) == {0: 0}
 
 
+def test_gnn_leaves_a_pair_whose_cost_is_not_a_number_and_goes_on():
+    """A diverged track's gated pair with no density (NaN: ``ln|S|`` of a negative
+    determinant) is left unassigned; the scan's other pairs are assigned as ever (it stopped
+    a partner's node with "matrix contains invalid numeric entries" on a held-out file)."""
+    cost = np.array([[np.nan, 2.0], [1.5, 10.0], [3.0, np.nan]])
+    ia, jb = gnn(np.ones((3, 2), dtype=bool), cost)
+    assert dict(zip(ia.tolist(), jb.tolist(), strict=True)) == {0: 1, 1: 0}
+
+
 def test_mixture_cost_is_minus_twice_the_log_of_the_modes_mixture():
     """One live mode: d² + ln|S|. Two: -2 ln Σ c_k exp(-(d²_k + ln|S_k|) / 2)."""
     d2m = np.array([[[4.0], [1.0], [9.0]]])

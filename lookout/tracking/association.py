@@ -748,7 +748,11 @@ def mixture_cost(d2m: np.ndarray, logdet: np.ndarray, c: np.ndarray, live: np.nd
 
 def gnn(ok: np.ndarray, cost_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Global nearest neighbour: the track rows and detection columns assigned (each at most
-    once) minimising the total cost ``cost_all`` (n, M) over the gated pairs ``ok`` (n, M)."""
+    once) minimising the total cost ``cost_all`` (n, M) over the gated pairs ``ok`` (n, M).
+    A pair whose cost is not a number (a diverged track's covariance: ``ln|S|`` of a negative
+    determinant) is not gated: it is left to the track's deletion rules, never allowed to stop
+    the whole scan (held-out gen-middle-east-72-01 with ``kappa_spread``)."""
+    ok = ok & np.isfinite(cost_all)
     rows = np.flatnonzero(ok.any(axis=1))
     cols = np.flatnonzero(ok.any(axis=0))
     sub_ok = ok[np.ix_(rows, cols)]
