@@ -685,13 +685,13 @@ class PictureFusion:
         every = [tid for ms in members for tid in ms]
         seen_of = dict(zip(every, self.tracker.last_update(every).tolist(), strict=True))
         keys_of = {i: sorted(keys) for i, keys in mine.items()}
-        # Only a local track with a sensor of its own is fused in: one all of whose sensors'
-        # detections the measurement-level tracker holds adds no information, only its
+        # A local track all of whose sensors' detections the measurement-level tracker holds,
+        # unupdated for LOCAL_FRESH_S, is not fused in: it adds no information, only its
         # partner's model errors, counted a second time (world65 #02: the US node's new track
         # of one radar, overconfident, NEES 205, taken by CI at weight 0 over the system
         # track's, NEES 0.4, and carried 350 s).
         fuse_of = {
-            i: [k for k in keys if not self._stale_redundant(t, locals_now[k])]
+            i: [k for k in keys if not self._stale_redundant(t, locals_now[k][3], locals_now[k][4])]
             for i, keys in keys_of.items()
         }
         fused_x, fused_P = _fuse_locals(rep.x, rep.P, fuse_of, locals_now)
@@ -835,7 +835,7 @@ class PictureFusion:
             chains.append(chain)
         # As at the report, a local track of the fusion's own detections is not fused in.
         fuse = [[c for c in chain
-                 if not self._stale_redundant(t, (None, None, None, c[2].sensors, c[2].held_t))]
+                 if not self._stale_redundant(t, c[2].sensors, c[2].held_t)]
                 for chain, (_, _, (t, *_r)) in zip(chains, rows, strict=True)]  # fmt: skip
         x = np.array([r[2][1] for r in rows])
         P = np.array([r[2][2] for r in rows])
@@ -854,7 +854,7 @@ class PictureFusion:
             keys = [key for _, key, _ in chains[i]]
             seen = [t] + [v.held_t for _, _, v in chains[i]]
             for _, _, v in chains[i]:
-                if not self._redundant((None, None, v.boost_prob, v.sensors)):
+                if not self._measured_only(v.sensors):
                     bp = max(bp, float(v.boost_prob))
             partners = {k[0] for k in keys} | self._partners_of_track.get(tid, set())
             out.append(
@@ -1276,15 +1276,20 @@ class PictureFusion:
                 best, best_d2 = i, d2
         return best
 
-    def _stale_redundant(self, t: float, local) -> bool:
-        """A redundant local track (``_redundant``) its partner has not updated for
-        ``LOCAL_FRESH_S``: a prediction of detections the fusion holds."""
-        return self._redundant(local) and t - local[4] > LOCAL_FRESH_S
+    def _stale_redundant(self, t: float, sensors, held_t: float) -> bool:
+        """A local track of ``sensors`` only fused at measurement level (``_measured_only``)
+        that its partner has not updated since ``held_t``, ``LOCAL_FRESH_S`` before ``t``: a
+        prediction of detections the fusion holds."""
+        return self._measured_only(sensors) and t - held_t > LOCAL_FRESH_S
 
     def _redundant(self, local) -> bool:
-        """Whether every sensor of a local track has its detections fused at measurement
-        level (a track naming no sensor is taken as having something of its own)."""
-        sensors = local[3]
+        """Whether every sensor of local track ``local`` has its detections fused at
+        measurement level (``_measured_only``)."""
+        return self._measured_only(local[3])
+
+    def _measured_only(self, sensors) -> bool:
+        """Whether every one of ``sensors`` has its detections fused at measurement level (a
+        track naming no sensor is taken as having something of its own)."""
         return bool(sensors) and sensors <= self._measured
 
     def _system_id_of_track(self, tid: int, keys, taken: set[str]) -> str:

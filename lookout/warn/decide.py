@@ -618,7 +618,7 @@ class WarnDesk:
                 and not self._fallen(ob, t)
             ):
                 lat, lon, ti, _, cov = ob.impact
-                if ti >= t and np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) <= MAX_AXIS_M:
+                if ti >= t and not _too_wide(cov):
                     poly = ellipse_polygon(lat, lon, cov)
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
                         hit(
@@ -679,7 +679,7 @@ class WarnDesk:
             if ob.impact is None or ob.orbital or ob.last_seen < t - STALE_S or self._fallen(ob, t):
                 continue
             lat, lon, ti, _, cov = ob.impact
-            if np.sqrt(CHI2_2D_95 * np.linalg.eigvalsh(cov)[1]) > MAX_AXIS_M:
+            if _too_wide(cov):
                 continue
             why = None
             if an.off_sector(np.radians(lat), np.radians(lon), cov):
