@@ -79,6 +79,8 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         ["benchmarks/launch_point_coast.py", "{tmp}/missing.yaml"],
         ["benchmarks/coast_oracle.py", "{tmp}/missing.yaml", "X", "0", "1"],
         ["benchmarks/tracking_seeds.py", "{tmp}/missing.yaml", "11"],
+        ["benchmarks/coast_nees.py", "{tmp}/missing.yaml", "own"],
+        ["benchmarks/coast_nees.py", "srbm-salvo", "x"],
         ["benchmarks/coast_noise_parts.py", "{tmp}/missing.yaml"],
         ["benchmarks/coast_noise_parts.py", "{tmp}/missing.yaml", "--every", "x"],
     ],
