@@ -106,13 +106,13 @@ PUSH_DIRECTION_SIGMA_RAD = 0.01
 
 def unseen_parting_time_sigma(cfg: TrackerConfig) -> float:
     """Root mean square (s) of how long before the younger's first detection a pair parted
-    that no track saw part (``parted`` is then that detection: its parent never seen
-    thrusting, or thrusting too long before, or a twin): up to ``separation_lookback_s`` (the
-    radars resolve a parted pair within it), taken as uniform over it, ``L / sqrt(3)`` about
-    the first detection, with ``PARTING_TIME_SIGMA_S`` besides. me72 #02's RV, its track
-    started by radar 6 s after the burnout it did not see, its stage's 8 s later: parted
-    13.6 s before the stage's first detection, 46 m at its 3.4 m/s, where ``PARTING_TIME_SIGMA_S``
-    alone allowed the relative state's prior 7 m (NEES 100-400 for 500 s)."""
+    that no track saw part (``unseen_parting``: its parent never seen thrusting, ``parted``
+    that detection): up to ``separation_lookback_s`` (the radars resolve a parted pair within
+    it), taken as uniform over it, ``L / sqrt(3)`` about the first detection, with
+    ``PARTING_TIME_SIGMA_S`` besides. me72 #02's RV, its track started by radar 6 s after the
+    burnout it did not see, its stage's 8 s later: parted 13.6 s before the stage's first
+    detection, 46 m at its 3.4 m/s, where ``PARTING_TIME_SIGMA_S`` alone allowed the relative
+    state's prior 7 m (NEES 100-400 for 500 s)."""
     return math.hypot(PARTING_TIME_SIGMA_S, cfg.separation_lookback_s / math.sqrt(3.0))
 
 
@@ -664,11 +664,14 @@ class Formations:
         # errors, whatever its sign: the speed's root mean square over its posterior (a pair
         # whose order is even, its parting unseen, has a mean speed of 0 m/s, which gave a
         # rank-one prior: me72 #02's RV and stage, docs/history/picture-integrity-log.md).
-        # An unseen parting (``parted`` the younger's first detection) was up to
-        # ``separation_lookback_s`` before it (``unseen_parting_time_sigma``).
-        young_h = cand[ia[c_]]
-        unseen = tracks.parted[young_h] >= tracks.born[young_h]
-        sig_t = np.where(unseen, unseen_parting_time_sigma(self.config), PARTING_TIME_SIGMA_S)
+        # A parting no track saw (``unseen_parting``: the parent never seen thrusting,
+        # ``parted`` the younger's first detection) was up to ``separation_lookback_s``
+        # before it (``unseen_parting_time_sigma``).
+        sig_t = np.where(
+            tracks.unseen_parting[cand[ia[c_]]],
+            unseen_parting_time_sigma(self.config),
+            PARTING_TIME_SIGMA_S,
+        )
         Prr0 += _relative_prior(
             np.sqrt(v_mean * v_mean + v_var), tau, sig_park, sig_vpark, sig_dir, sig_t
         )
