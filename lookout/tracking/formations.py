@@ -104,15 +104,30 @@ PARTING_TIME_SIGMA_S = 2.0
 PUSH_DIRECTION_SIGMA_RAD = 0.01
 
 
-def _relative_prior(speed, tau, sig_pos, sig_vel, sig_dir) -> np.ndarray:
+def unseen_parting_time_sigma(cfg: TrackerConfig) -> float:
+    """Root mean square (s) of how long before the younger's first detection a pair parted
+    that no track saw part (``unseen_parting``: its parent never seen thrusting, ``parted``
+    that detection): up to ``separation_lookback_s`` (the radars resolve a parted pair within
+    it), taken as uniform over it, ``L / sqrt(3)`` about the first detection, with
+    ``PARTING_TIME_SIGMA_S`` besides. me72 #02's RV, its track started by radar 6 s after the
+    burnout it did not see, its stage's 8 s later: parted 13.6 s before the stage's first
+    detection, 46 m at its 3.4 m/s, where ``PARTING_TIME_SIGMA_S`` alone allowed the relative
+    state's prior 7 m (NEES 100-400 for 500 s)."""
+    return math.hypot(PARTING_TIME_SIGMA_S, cfg.separation_lookback_s / math.sqrt(3.0))
+
+
+def _relative_prior(
+    speed, tau, sig_pos, sig_vel, sig_dir, sig_t=PARTING_TIME_SIGMA_S
+) -> np.ndarray:
     """Covariance (k, 6, 6) of what the one-push motion leaves out of a pair's relative state,
-    ``tau`` (k,) s after their parting at ``speed`` (k,) m/s: the parting's time
-    (``PARTING_TIME_SIGMA_S``, ``speed`` times it in position) and the push's direction
-    (``sig_dir`` (k,) rad, in velocity, and that times ``tau`` in position), each
-    isotropic, and drag differing between the bodies since (``sig_pos``, ``sig_vel``,
-    ``Formations._drag_offset_sigma``)."""
+    ``tau`` (k,) s after their parting at ``speed`` (k,) m/s (root mean square over its
+    posterior: a speed known only in size and not in sign has mean 0, yet its pair drifts
+    apart): the parting's time (``sig_t`` s, scalar or (k,), ``PARTING_TIME_SIGMA_S`` for a
+    parting seen; ``speed`` times it in position) and the push's direction (``sig_dir`` (k,)
+    rad, in velocity, and that times ``tau`` in position), each isotropic, and drag differing
+    between the bodies since (``sig_pos``, ``sig_vel``, ``Formations._drag_offset_sigma``)."""
     sv2 = (sig_dir * speed) ** 2 + sig_vel**2
-    sp2 = (PARTING_TIME_SIGMA_S * speed) ** 2 + sig_pos**2 + sv2 * tau**2
+    sp2 = (sig_t * speed) ** 2 + sig_pos**2 + sv2 * tau**2
     out = np.zeros((speed.size, 6, 6))
     out[:, [0, 1, 2], [0, 1, 2]] = sp2[:, None]
     out[:, [3, 4, 5], [3, 4, 5]] = sv2[:, None]
@@ -645,7 +660,21 @@ class Formations:
         vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
         sig_dir = np.sqrt(vel_var / einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
         sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
-        Prr0 += _relative_prior(np.abs(v_mean), tau, sig_park, sig_vpark, sig_dir)
+        # The parting's time and the push's direction move the pair by the speed times their
+        # errors, whatever its sign: the speed's root mean square over its posterior (a pair
+        # whose order is even, its parting unseen, has a mean speed of 0 m/s, which gave a
+        # rank-one prior: me72 #02's RV and stage, docs/history/picture-integrity-log.md).
+        # A parting no track saw (``unseen_parting``: the parent never seen thrusting,
+        # ``parted`` the younger's first detection) was up to ``separation_lookback_s``
+        # before it (``unseen_parting_time_sigma``).
+        sig_t = np.where(
+            tracks.unseen_parting[cand[ia[c_]]],
+            unseen_parting_time_sigma(self.config),
+            PARTING_TIME_SIGMA_S,
+        )
+        Prr0 += _relative_prior(
+            np.sqrt(v_mean * v_mean + v_var), tau, sig_park, sig_vpark, sig_dir, sig_t
+        )
         # Rows: older tracks then younger, each with its partner on the other side.
         rows = np.concatenate([p_, c_])
         other = np.concatenate([jb[c_], jb[p_]])
