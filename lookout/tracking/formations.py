@@ -164,19 +164,6 @@ def _mean_thrust(tracks, idx: np.ndarray) -> np.ndarray:
     return tracks.mu[idx, BOOST, None] * tracks.xm[idx, BOOST, 6:9]
 
 
-def _thrust_cov(tracks, idx: np.ndarray) -> np.ndarray:
-    """Covariance (k, 3, 3) of ``_mean_thrust``: the thrust is the boost mode's estimate with
-    its probability ``μ``, else none, ``μ P_a + μ (1 - μ) a a'`` (just after a staging the
-    stack's estimate is still the spent stage's: me60 #03, 45 ± 44 m/s² a second after it,
-    true 9.7)."""
-    mu = tracks.mu[idx, BOOST]
-    xa = tracks.xm[idx, BOOST, 6:9]
-    return (
-        mu[:, None, None] * tracks.Pm[idx, BOOST, 6:9, 6:9]
-        + (mu * (1.0 - mu))[:, None, None] * xa[:, :, None] * xa[:, None, :]
-    )
-
-
 class Formations:
     """The tracker's closely spaced pairs (``order_siblings``), by the younger track's id: the
     posterior of their separation speed, their relative motion, the air they flew through after
@@ -418,26 +405,28 @@ class Formations:
         of stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
         growing as ``τ²`` along the axis or as ``τ`` along the velocity tells them apart in
         a few scans, and the order follows the likelier (gen-1-01's pictures: the push's
-        order flipped between radars, the stack's axis 40° off the velocity). A pair once
-        taken as staged stays so for that time (the older's boost probability flickers).
+        order flipped between radars, the stack's axis 40° off the velocity).
 
-        A pair parted at a track still taken as thrusting (not staged): their thrusts'
-        difference ``Δa``, the tracks' estimates with covariance ``Σ_Δa`` (``_thrust_cov``),
-        adds an offset ``c = Δa (τ²/2, τ)`` to the relative state, so ``z_o - z_y = δv Δz +
-        Δz_c + n``, ``Δz_c = H c``, ``n ~ N(0, S)``, ``S = R_o + R_y + J Σ_Δa J'``, ``J = H
-        (τ²/2, τ)``. The log likelihood of the right order is ``δv g + g_c - δv b_c - δv² a /
-        2`` (``g = Δz' S⁻¹ (z_o - z_y)``, ``a = Δz' S⁻¹ Δz``, ``g_c = Δz_c' S⁻¹ (z_o - z_y)``,
-        ``b_c = Δz_c' S⁻¹ Δz``); of the wrong one, ``g`` and ``g_c`` negated. The posterior
-        of ``δv`` learns from that same likelihood, so ``δv`` is the push on top of the
-        offset and the thrust enters once. Learned from ``δv g`` alone, it took the offset up
-        as a push where a radar measures the pair's separation well (me60 #03, us-fbx-qatar's
-        range rate), and the order added ``c`` to it again; dropping ``c`` once the posterior
-        had learned (branch stage-order) lost the thrust where the radars hardly measure the
-        separation along the velocity, the posterior learning next to nothing and ``c`` all
-        the order knew (satellite-launch's second staging: ``a`` 0.01-0.03 per scan, the
-        axis 40° off the velocity, ``g`` of the wrong sign at kr-ship-yellow's 652-654 s
-        scans). ``Σ_Δa`` keeps an estimate not yet caught up with a staging (me60 #03: the
-        stack's 45 ± 44 m/s² a second after it, true 9.7) from biasing the posterior."""
+        The thrust enters a pair's order once. A pair parted at a track taken as thrusting
+        and not staged: the thrusts' difference ``Δa`` (the estimates) adds ``c = Δa (τ²/2,
+        τ)`` to the relative state, ``z_o - z_y = δv Δz + Δz_c + n``, ``n ~ N(0, S)``, ``S =
+        R_o + R_y``, and the log likelihood of the right order is ``δv g + g_c - δv b_c - δv²
+        a / 2`` (``g = Δz' S⁻¹ (z_o - z_y)``, ``a = Δz' S⁻¹ Δz``, ``g_c = Δz_c' S⁻¹ (z_o -
+        z_y)``, ``b_c = Δz_c' S⁻¹ Δz``; of the wrong one, ``g`` and ``g_c`` negated). A pair
+        staged: the staging family's ``Δa (τ²/2, τ)`` along the axis, ``Δa`` learned on
+        ``THRUST_GRID_MPS2``, against the push family's ``δv`` with no thrust; ``c`` is not
+        added to either. Once staged, a pair stays so for ``young_boost_s``, though the
+        older's track be taken as thrusting again: its push family, learned with no thrust,
+        has taken the stack pulling away as a push, and ``c`` on top of it counted the
+        thrust twice (me60 #03, below). The push's posterior is learned from ``δv g`` alone,
+        without ``c`` (a burnout the tracker sees late makes ``c`` wrong for a scan or two:
+        irbm-overflight, coast RMSE 12x the PCRLB with it), so a pair thrusting throughout
+        that a radar resolves well may still take some of ``c`` up as a push; dropping ``c``
+        once the posterior had learned (branch stage-order) lost the thrust where the radars
+        hardly measure the separation along the velocity, the posterior learning next to
+        nothing and ``c`` all the order knew (satellite-launch's second staging: ``a``
+        0.01-0.03 per scan, the axis 40° off the velocity, ``g`` of the wrong sign at
+        kr-ship-yellow's 652-654 s scans: 45 duplicate track-s)."""
         tracks = self.tracks
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
@@ -498,13 +487,15 @@ class Formations:
         # (the stack burns on: their thrusts' difference moves them apart along the axis,
         # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
         # A pair once taken as staged stays so for that time, though the older's track be
-        # taken as thrusting again (its boost mode's probability flickers about a half just
-        # after a staging): the staging family carries the stack's thrust from then on, and
-        # its push family, learned meanwhile without any thrust, is its alternative, not a
-        # push to add the thrust estimate's offset to (me60 #03: us-fbx-qatar's 516.08 s scan,
-        # the older at 0.47, took the push to 52 m/s, the stack's thrust made into a push;
-        # at 516.45 s the older was at 1.00, the staging family dropped and the estimate's
-        # offset added on top: the pair's order swapped at ae-ewr-north's 518-522 s scans).
+        # taken as thrusting again (its boost probability flickers about a half just after a
+        # staging): the staging family carries the stack's thrust, and its push family,
+        # learned meanwhile with no thrust, is its alternative, not a push to add the thrust
+        # estimate's offset to (me60 #03, the fusion's tracker on the radars: at
+        # us-fbx-qatar's 516.08 s scan the older at 0.47 took the pair's push family to 52
+        # m/s, the stack pulling away made a push; at 516.45 s the older at 1.00, the staging
+        # family was dropped and the estimate's offset added to that push, and the order
+        # swapped the pair at ae-ewr-north's 518-522 s scans: the stage's track lost, 11
+        # duplicate track-s in the partners' pictures).
         young_all = cand[ia[c_]]
         axis_all = tracks.thrust_dir[young_all].copy()
         staged = np.array([i in self._staging for i in tracks.ids[young_all].tolist()], dtype=bool)
@@ -560,6 +551,10 @@ class Formations:
             dx[fall] = self._separation_direction(cand[ia[c_[fall]]], xo[fall], tau[fall], scan.t)
         dz = einsum("kij,kj->ki", H[ia[p_]], dx)
         zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
+        w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
+        g = einsum("ki,ki->k", dz, w)
+        wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
+        a = einsum("ki,ki->k", dz, wz)
         # Probability that the order is right, averaged over the separation speed's posterior
         # (signed: which is ahead is learned too), then the posterior updated with this pair
         # (its likelihood is even in the order when it is in doubt, N(g; v a, a) when GNN has
@@ -568,16 +563,17 @@ class Formations:
         young = cand[ia[c_]]
         # A pair parted at a staging, the older thrusting on: the difference of their thrusts
         # ``Δa`` has moved them ``Δa τ² / 2`` apart since, along the stack's axis, not its
-        # velocity (satellite-launch: 40° off it), an offset ``c`` to the separation ``δv τ``
-        # (``gc``, ``bc``: its terms) taken from the tracks' thrust estimates, with their
-        # uncertainty (``_thrust_cov``) in the pair's noise: zero for a pair coasting, and for
-        # a pair staged (``staging``: its own family learns ``Δa``).
+        # velocity (satellite-launch: 40° off it), a known offset ``c`` to the separation
+        # ``δv τ`` (``gc``, ``bc``: its terms), for the order only: zero for a pair coasting
+        # and left out of the separation speed's posterior, which a burnout (thrust gone,
+        # the older still taken as thrusting for a scan or two) would bias (irbm-overflight:
+        # coast RMSE 12x the PCRLB with it). Not for a pair staged: its family learns ``Δa``.
         older = cand[ia[p_]]
-        on = (tracks.mu[older, BOOST] >= 0.5) & ~staging
-        dacc = np.where(on[:, None], _mean_thrust(tracks, older) - _mean_thrust(tracks, young), 0.0)
-        Sa = np.zeros((p_.size, 3, 3))
-        if on.any():
-            Sa[on] = _thrust_cov(tracks, older[on]) + _thrust_cov(tracks, young[on])
+        dacc = np.where(
+            ((tracks.mu[older, BOOST] >= 0.5) & ~staging)[:, None],
+            _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
+            0.0,
+        )
         # Of a pair parted at the older's staging, the thrust difference lies along the
         # stack's axis at the parting (``thrust_dir``), the next stage's thrust along it: only
         # its size is taken from the estimates, signed (the younger track may be the one on
@@ -590,24 +586,8 @@ class Formations:
             einsum("ki,ki->k", axis, axis) > 0.0
         )
         if kin_pair.any():
-            ax_k = axis[kin_pair]
-            size = einsum("ki,ki->k", dacc[kin_pair], ax_k)
-            dacc[kin_pair] = size[:, None] * ax_k
-            var = einsum("ki,kij,kj->k", ax_k, Sa[kin_pair], ax_k)
-            Sa[kin_pair] = var[:, None, None] * ax_k[:, :, None] * ax_k[:, None, :]
-        # The pair's noise: both detections' and the offset's, ``S = R_o + R_y + J Σ_Δa J'``
-        # (``J = H (τ²/2, τ)``: the offset per m/s² of thrust difference).
-        S = scan.R[jp] + scan.R[jc]
-        if on.any():
-            Jc = H[ia[p_[on]]] @ np.concatenate(
-                [0.5 * (tau[on] ** 2)[:, None, None] * np.eye(3), tau[on, None, None] * np.eye(3)],
-                axis=1,
-            )
-            S[on] += Jc @ Sa[on] @ Jc.transpose(0, 2, 1)
-        w = np.linalg.solve(S, zd[:, :, None])[:, :, 0]
-        g = einsum("ki,ki->k", dz, w)
-        wz = np.linalg.solve(S, dz[:, :, None])[:, :, 0]
-        a = einsum("ki,ki->k", dz, wz)
+            size = einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
+            dacc[kin_pair] = size[:, None] * axis[kin_pair]
         c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
         dzc = einsum("kij,kj->ki", H[ia[p_]], c6)
         gc = einsum("ki,ki->k", dzc, w)
@@ -650,11 +630,9 @@ class Formations:
             g = np.where(swap, -g, g)
             right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
         b = np.where(shared, expit(right - wrong), 1.0)  # 1 / (1 + e^(wrong - right)), no overflow
-        # The posterior learns from the order's likelihood, offset and all (``gc`` turned with
-        # a swap, as ``g``): learned without it, it took the offset up as a push.
-        vg = g[:, None] * v + np.where(swap, -gc, gc)[:, None]
+        vg = g[:, None] * v
         like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
-        lp = prior + like - 0.5 * a[:, None] * v * v - bc[:, None] * v
+        lp = prior + like - 0.5 * a[:, None] * v * v
         top = lp.max(axis=1)
         if st.size:
             # The staging's family, signed as the order now stands (``g`` turned with a swap).
