@@ -11,7 +11,8 @@ offset ``c`` added to that push: the thrust counted twice, and at ae-ewr-north's
 stack's detections to the stage's track and the stage's to the stack's: the stage's track slid
 1 km off and was lost in the partners' pictures (11 duplicate track-s), the stack's track took
 the stage's detections from ae-ewr-north from then on. (``Formations._order``: a pair once
-staged stays so for ``young_boost_s``; the push's posterior learns with ``c``.)"""
+staged stays so for ``young_boost_s``, its thrust the staging family's, ``c`` added to no
+push.)"""
 
 from __future__ import annotations
 
