@@ -796,6 +796,45 @@ def test_siblings_parted_at_a_thrusting_track_learn_a_staging_from_their_separat
     assert not any(without)
 
 
+def test_siblings_parted_at_a_thrusting_track_keep_the_thrusts_offset_once_learned():
+    """satellite-launch's second staging as the central tracker saw it (branch stage-order2):
+    the stack's track taken as thrusting throughout (boost 0.999, 20 m/s² ± 2 along the
+    axis), its spent stage's track born next to it. The radar (5 m in range, 1 mrad across,
+    450 km off) looks across the velocity: a push along it hardly shows in range, and in
+    range it would put the one ahead further, where the thrust along the axis (40° off the
+    velocity) puts the stack nearer. The separation speed's posterior learns next to nothing
+    from such scans, so the thrusts' offset ``c`` is all the order knows of who is ahead: the
+    older track gets the stack's detection at every one of 8 scans, either listing order.
+    Dropping ``c`` once the posterior had learned (branch stage-order, reverted: 45 duplicate
+    track-s on satellite-launch) gave it the stage's from the second scan on."""
+    tracker = Tracker()
+    s, B, los, p, v_hat, a_hat = _staging_geometry()
+    P_pos = np.eye(3)[None] * 50.0**2
+    P_vel = np.eye(3)[None] * 5.0**2
+    xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
+    xm[:, BOOST, 6:9] = 20.0 * a_hat
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
+    (older,) = tracker._add(xm, Pm, mu, 0.0, 20, 100.0, 10.0)
+    _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
+    tracker.tracks.parted[:2] = 0.0
+    tracker.tracks.thrust_dir[1] = a_hat
+    right = []
+    for k in range(1, 9):
+        t = float(k)
+        cand = np.arange(2)
+        xp, Pp, c, xbar, P, _ = tracker._predict(cand, t)
+        stack = xbar[0, :3]
+        stage = stack - 0.5 * 20.0 * t * t * a_hat
+        stack_first = k % 2 == 1
+        points = np.stack([stack, stage] if stack_first else [stage, stack])
+        scan = _radar_scan(tracker, s, B, points, t, sigma=(5.0, 1e-3, 1e-3))
+        _, H = measure.predict("radar", xbar, scan, 3)
+        ia, jb, ok = np.arange(2), np.arange(2), np.ones((2, 2), dtype=bool)
+        order, _ = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
+        right.append(bool(order[0] == (0 if stack_first else 1)))
+    assert all(right), right
+
+
 def _twin_pair(tracker, gap_m):
     """Two coasting twins (``store.TrackStore.twin``) 1,000 km up-range of the radar, ``gap_m``
     apart across its line of sight, predicted a second on; and a scan with a detection on

@@ -420,7 +420,28 @@ class Formations:
         of stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
         growing as ``τ²`` along the axis or as ``τ`` along the velocity tells them apart in
         a few scans, and the order follows the likelier (gen-1-01's pictures: the push's
-        order flipped between radars, the stack's axis 40° off the velocity)."""
+        order flipped between radars, the stack's axis 40° off the velocity).
+
+        The thrust enters a pair's order once. A pair parted at a track taken as thrusting
+        and not staged: the thrusts' difference ``Δa`` (the estimates) adds ``c = Δa (τ²/2,
+        τ)`` to the relative state, ``z_o - z_y = δv Δz + Δz_c + n``, ``n ~ N(0, S)``, ``S =
+        R_o + R_y``, and the log likelihood of the right order is ``δv g + g_c - δv b_c - δv²
+        a / 2`` (``g = Δz' S⁻¹ (z_o - z_y)``, ``a = Δz' S⁻¹ Δz``, ``g_c = Δz_c' S⁻¹ (z_o -
+        z_y)``, ``b_c = Δz_c' S⁻¹ Δz``; of the wrong one, ``g`` and ``g_c`` negated). A pair
+        staged: the staging family's ``Δa (τ²/2, τ)`` along the axis, ``Δa`` learned on
+        ``THRUST_GRID_MPS2``, against the push family's ``δv`` with no thrust; ``c`` is not
+        added to either. Once staged, a pair stays so for ``young_boost_s``, though the
+        older's track be taken as thrusting again: its push family, learned with no thrust,
+        has taken the stack pulling away as a push, and ``c`` on top of it counted the
+        thrust twice (me60 #03, below). The push's posterior is learned from ``δv g`` alone,
+        without ``c`` (a burnout the tracker sees late makes ``c`` wrong for a scan or two:
+        irbm-overflight, coast RMSE 12x the PCRLB with it), so a pair thrusting throughout
+        that a radar resolves well may still take some of ``c`` up as a push; dropping ``c``
+        once the posterior had learned (branch stage-order) lost the thrust where the radars
+        hardly measure the separation along the velocity, the posterior learning next to
+        nothing and ``c`` all the order knew (satellite-launch's second staging: ``a``
+        0.01-0.03 per scan, the axis 40° off the velocity, ``g`` of the wrong sign at
+        kr-ship-yellow's 652-654 s scans: 45 duplicate track-s)."""
         tracks = self.tracks
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
@@ -480,12 +501,23 @@ class Formations:
         # takes as thrusting, within the catalogue's shortest burn of the parting: a staging
         # (the stack burns on: their thrusts' difference moves them apart along the axis,
         # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
+        # A pair once taken as staged stays so for that time, though the older's track be
+        # taken as thrusting again (its boost probability flickers about a half just after a
+        # staging): the staging family carries the stack's thrust, and its push family,
+        # learned meanwhile with no thrust, is its alternative, not a push to add the thrust
+        # estimate's offset to (me60 #03, the fusion's tracker on the radars: at
+        # us-fbx-qatar's 516.08 s scan the older at 0.47 took the pair's push family to 52
+        # m/s, the stack pulling away made a push; at 516.45 s the older at 1.00, the staging
+        # family was dropped and the estimate's offset added to that push, and the order
+        # swapped the pair at ae-ewr-north's 518-522 s scans: the stage's track lost, 11
+        # duplicate track-s in the partners' pictures).
         young_all = cand[ia[c_]]
         axis_all = tracks.thrust_dir[young_all].copy()
+        staged = np.array([i in self._staging for i in tracks.ids[young_all].tolist()], dtype=bool)
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
-            & (tracks.mu[cand[ia[p_]], BOOST] < 0.5)
+            & ((tracks.mu[cand[ia[p_]], BOOST] < 0.5) | staged)
             & (tau < self.config.young_boost_s)
         )
         # A pair born together of which one thrusts and the other does not (a staging first
@@ -550,10 +582,10 @@ class Formations:
         # ``δv τ`` (``gc``, ``bc``: its terms), for the order only: zero for a pair coasting
         # and left out of the separation speed's posterior, which a burnout (thrust gone,
         # the older still taken as thrusting for a scan or two) would bias (irbm-overflight:
-        # coast RMSE 12x the PCRLB with it).
+        # coast RMSE 12x the PCRLB with it). Not for a pair staged: its family learns ``Δa``.
         older = cand[ia[p_]]
         dacc = np.where(
-            ((tracks.mu[older, BOOST] >= 0.5) & ~twin_staging)[:, None],
+            ((tracks.mu[older, BOOST] >= 0.5) & ~staging)[:, None],
             _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
             0.0,
         )
