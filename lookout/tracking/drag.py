@@ -56,6 +56,7 @@ from lookout.tracking.motion import (
     interp,
     propagate,
     sound_speed,
+    step_counts,
 )
 
 if TYPE_CHECKING:
@@ -358,6 +359,63 @@ KAPPA_SPREAD_CEILING_M = 100e3
 SPREAD_POINT = 3.0**0.5
 
 
+def _spread_points(x0: np.ndarray, P0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The direction ``d`` (N, 10) along ``kappa`` (``P0[:, kappa] / sigma_kappa``) of priors
+    ``x0`` (N, 10), ``P0`` (N, 10, 10), and the points ``x0 + sqrt(3) d``, ``x0 - sqrt(3) d``
+    (2N, 10), ``kappa`` floored at zero for their flight."""
+    s = np.sqrt(np.maximum(P0[:, KAPPA, KAPPA], 0.0))
+    ok = s > 0.0
+    d = np.where(ok[:, None], P0[:, :, KAPPA] / np.where(ok, s, 1.0)[:, None], 0.0)
+    pts = np.concatenate([x0 + SPREAD_POINT * d, x0 - SPREAD_POINT * d])
+    pts[:, KAPPA] = np.maximum(pts[:, KAPPA], 0.0)
+    return d, pts
+
+
+def _flight_resolved(x, dt, max_step_s, max_steps) -> np.ndarray:
+    """Whether the prediction of states ``x`` (N, 10) over ``dt`` (N,) s is an RK4 flight of
+    its drag (N,, bool): its steps (``motion.step_counts``, at most ``max_steps``, 0: no cap)
+    within ``h rho kappa |v| <= 1`` at the lowest point ``step_counts`` takes (RK4's bound on
+    a decay is 2.8), and finite. ``step_counts`` keeps a step to ``DRAG_STEP_RATE`` of the
+    drag's time constant but not below 0.1 s, and a capped (tentative) track's drag is
+    flown at the largest ``kappa`` its step holds (``motion.propagate``): a state so stiff
+    is not flown as its drag would have it."""
+    finite = np.isfinite(x).all(axis=1) & np.isfinite(dt)
+    xs = np.where(finite[:, None], x, 0.0)
+    xs[~finite, 0] = 7e6  # a placeholder in the vacuum for the counts; not resolved anyway
+    dts = np.where(finite, dt, 0.0)
+    steps = step_counts(xs, dts, max_step_s)
+    steps = np.where((max_steps > 0) & (steps > max_steps), max_steps, steps)
+    pos, vel = xs[:, 0:3], xs[:, 3:6]
+    r = np.maximum(np.sqrt(einsum("ij,ij->i", pos, pos)), 1.0)
+    v_down = -einsum("ij,ij->i", pos, vel) / r
+    speed = np.sqrt(einsum("ij,ij->i", vel, vel))
+    low = np.maximum(altitude_approx(pos) - np.maximum(v_down, 0.0) * np.abs(dts), 0.0)
+    lam = air_density(low) * KAPPA_UNIT * np.abs(xs[:, KAPPA]) * np.maximum(speed, 1.0)
+    return finite & (lam * np.abs(dts) / steps <= 1.0)
+
+
+def spread_rows(x0, P0, dt, max_step_s, max_steps) -> np.ndarray:
+    """The coasting or manoeuvring priors ``x0`` (N, 10), ``P0`` (N, 10, 10) whose
+    prediction over ``dt`` (N,) s flies ``kappa``'s spread (``kappa_spread``; N,, bool):
+    below ``KAPPA_SPREAD_CEILING_M``, ``kappa`` uncertain, and the mean's and both points'
+    flights resolved (``_flight_resolved``, steps at most ``max_steps`` (N,)). Elsewhere the
+    transition's linearisation stays: the points of a track just born, whose velocity is
+    known to tens of km/s with ``kappa`` (me72 #01's partners: a point at 77 km/s and 13 km
+    for a track at 4.2 km/s, ``rho kappa |v|`` 950/s over 0.1-s RK4 steps), flew to 1e10
+    m/s in one prediction, and the covariance's determinant came out negative in the
+    gating, ``ln`` of it NaN."""
+    below = altitude_approx(x0[:, 0:3]) < KAPPA_SPREAD_CEILING_M
+    out = below & (P0[:, KAPPA, KAPPA] > 0.0)
+    rows = np.flatnonzero(out)
+    if rows.size:
+        _, pts = _spread_points(x0[rows], P0[rows])
+        dt2, cap2 = np.concatenate([dt[rows], dt[rows]]), np.tile(max_steps[rows], 2)
+        ok = _flight_resolved(x0[rows], dt[rows], max_step_s, max_steps[rows])
+        both = _flight_resolved(pts, dt2, max_step_s, cap2)
+        out[rows] = ok & both[: rows.size] & both[rows.size :]
+    return out
+
+
 def kappa_spread(x0, P0, xp, F, Pp, dt, max_step_s, max_steps, w=None) -> None:
     """The drag coefficient's spread flown, not linearised (``xp`` (N, 10) and ``Pp`` (N, 10,
     10) in place): the predictions ``xp``, ``F P0 Fᵀ + Q`` of the coasting or manoeuvring
@@ -383,12 +441,7 @@ def kappa_spread(x0, P0, xp, F, Pp, dt, max_step_s, max_steps, w=None) -> None:
     n = x0.shape[0]
     if n == 0:
         return
-    var = np.maximum(P0[:, KAPPA, KAPPA], 0.0)
-    s = np.sqrt(var)
-    ok = s > 0.0
-    d = np.where(ok[:, None], P0[:, :, KAPPA] / np.where(ok, s, 1.0)[:, None], 0.0)
-    pts = np.concatenate([x0 + SPREAD_POINT * d, x0 - SPREAD_POINT * d])
-    pts[:, KAPPA] = np.maximum(pts[:, KAPPA], 0.0)
+    d, pts = _spread_points(x0, P0)
     shape = None if w is None else CdShape(np.concatenate([w, w], axis=1))
     y, _ = propagate(
         pts,
@@ -503,6 +556,7 @@ def drag_q(
     x1: np.ndarray | None = None,
     dt: np.ndarray | None = None,
     w: np.ndarray | None = None,
+    flown: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """White acceleration (m²/s³) on every axis, drag-coefficient walk (KAPPA_UNIT²/s) and
     white acceleration added along the velocity (m²/s³; ``motion.along_noise``) spectral
@@ -512,7 +566,9 @@ def drag_q(
     ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg`` in the drag that sets
     both, as in the boost mode's noise. With ``w`` (tables, N), the tables' weights of the
     shape the prediction carried (``cd_shape``), the walk is what that shape leaves
-    (``departure_walk``).
+    (``departure_walk``). ``flown`` (N,, bool): the rows whose prediction flies ``kappa``'s
+    spread (``spread_rows``); None: with ``TrackerConfig.kappa_spread`` those below
+    ``KAPPA_SPREAD_CEILING_M``.
 
     The linearisation's part (``linearisation_sigmas``) is white acceleration over the coast
     floor's correlation time, 10 s, along the velocity, and across it only its product with
@@ -526,8 +582,7 @@ def drag_q(
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
     a_drag = 0.5 * air_density(np.maximum(altitude_approx(pos), 0.0)) * v2 * kap
     a_drag = a_drag * KAPPA_UNIT
-    flown = None
-    if config.kappa_spread:
+    if flown is None and config.kappa_spread:
         flown = altitude_approx(pos) < KAPPA_SPREAD_CEILING_M
     lin, lin_c = linearisation_sigmas(x, P, a_drag, kap, flown)
     q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c) * config.accel_noise_tau_s
@@ -559,4 +614,5 @@ __all__ = [
     "linearisation_sigma",
     "linearisation_sigmas",
     "mach_rate",
+    "spread_rows",
 ]
