@@ -197,15 +197,17 @@ def drag_q(x, P, x1, dt, w, prm, flown):
         # Where ``kappa``'s spread is flown (``drag.kappa_spread``), of its cross terms only
         # the parts independent of it are left (``drag.linearisation_sigmas``).
         if flown[r]:
+            # The points hold the cross terms over the step alone (``drag.spread_share``).
+            held = min(abs(dt[r]) / prm[P_TAU], 1.0)
             var_k = max(Pr[KAPPA, KAPPA], 0.0)
             c_hk, c_vk = 0.0, 0.0
             for i in range(3):
                 c_hk += up[i] * Pr[i, KAPPA]
                 c_vk += al[i] * Pr[3 + i, KAPPA]
             if var_h * var_k > 0.0:
-                fh = 1.0 - min(c_hk * c_hk / (var_h * var_k), 1.0)
+                fh = 1.0 - held * min(c_hk * c_hk / (var_h * var_k), 1.0)
             if var_v * var_k > 0.0:
-                fv = 1.0 - min(c_vk * c_vk / (var_v * var_k), 1.0)
+                fv = 1.0 - held * min(c_vk * c_vk / (var_v * var_k), 1.0)
         var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 * fh + 4.0 * sh2 * sv2
         var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
         lin = a_drag * math.sqrt(var)
