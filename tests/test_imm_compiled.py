@@ -145,11 +145,14 @@ def test_the_compiled_drag_noise_and_burnout_are_the_numpy_ones(monkeypatch, see
     x1[:, 3:6] *= rng.uniform(0.5, 1.5, n)[:, None]
     dt = rng.uniform(0.1, 5.0, n)
     w = drag.cd_shape(x, P, np.ones(n, dtype=bool)).w_raw
-    slow = drag.drag_q(x, P, cfg, x1, dt, w)
-    fast = compiled_imm.drag_q(x, P, x1, dt, np.ascontiguousarray(w), compiled_imm.params(cfg))
-    assert (slow[1] > 0).sum() > n // 4
-    for a, b in zip(slow, fast, strict=True):
-        np.testing.assert_allclose(b, a, rtol=RTOL, atol=1e-300)
+    prm = compiled_imm.params(cfg)
+    flown = rng.random(n) < 0.5  # kappa's spread flown (drag.spread_rows) for some rows
+    for f in (np.zeros(n, dtype=bool), flown):
+        slow = drag.drag_q(x, P, cfg, x1, dt, w, f)
+        fast = compiled_imm.drag_q(x, P, x1, dt, np.ascontiguousarray(w), prm, f)
+        assert (slow[1] > 0).sum() > n // 4
+        for a, b in zip(slow, fast, strict=True):
+            np.testing.assert_allclose(b, a, rtol=RTOL, atol=1e-300)
     t_base = rng.uniform(0.0, 600.0, n)
     t0 = np.where(rng.random(n) < 0.7, t_base - rng.uniform(0.0, 600.0, n), np.inf)
     slow, fast = _numpy_then_compiled(

@@ -55,7 +55,6 @@ _DIVE = np.ascontiguousarray(_man.DIVE_SPEEDS_MPS, dtype=np.float64)
 _DIVE_MARGIN = float(_man.DIVE_SPEED_MARGIN)
 _BURN_END = np.ascontiguousarray(1.1 * _mix.BURNS_S + 10.0, dtype=np.float64)
 _REL_VAR_MAX = float(_drag.REL_VAR_MAX)
-_SPREAD_CEILING = float(_drag.KAPPA_SPREAD_CEILING_M)
 
 #: Indices of ``params``' entries (``params``).
 (
@@ -156,10 +155,11 @@ def _mach(x):
 
 
 @numba.njit(cache=True)
-def drag_q(x, P, x1, dt, w, prm):
+def drag_q(x, P, x1, dt, w, prm, flown):
     """``drag.drag_q`` of coasting or manoeuvring states ``x`` (N, 10), ``P`` predicted to
     ``x1`` over ``dt`` (N,) with the drag tables' weights ``w`` (tables, N) of the shape the
-    prediction carried (``departure_walk``): ``q_acc``, ``q_kappa``, ``q_along`` (N,) each."""
+    prediction carried (``departure_walk``), ``kappa``'s spread flown for rows ``flown`` (N,,
+    bool; ``drag.spread_rows``): ``q_acc``, ``q_kappa``, ``q_along`` (N,) each."""
     n = x.shape[0]
     q_acc = np.empty(n)
     q_kappa = np.empty(n)
@@ -194,18 +194,20 @@ def drag_q(x, P, x1, dt, w, prm):
         sv2 = min(var_v / (speed * speed), big)
         sc2 = min(var_c / (speed * speed), big)
         fh, fv = 1.0, 1.0
-        # Below the ceiling ``kappa``'s spread is flown (``drag.kappa_spread``): of its cross
-        # terms only the parts independent of it are left (``drag.linearisation_sigmas``).
-        if prm[P_KAPPA_SPREAD] > 0.0 and _altitude(xr[0], xr[1], xr[2]) < _SPREAD_CEILING:
+        # Where ``kappa``'s spread is flown (``drag.kappa_spread``), of its cross terms only
+        # the parts independent of it are left (``drag.linearisation_sigmas``).
+        if flown[r]:
+            # The points hold the cross terms over the step alone (``drag.spread_share``).
+            held = min(abs(dt[r]) / prm[P_TAU], 1.0)
             var_k = max(Pr[KAPPA, KAPPA], 0.0)
             c_hk, c_vk = 0.0, 0.0
             for i in range(3):
                 c_hk += up[i] * Pr[i, KAPPA]
                 c_vk += al[i] * Pr[3 + i, KAPPA]
             if var_h * var_k > 0.0:
-                fh = 1.0 - min(c_hk * c_hk / (var_h * var_k), 1.0)
+                fh = 1.0 - held * min(c_hk * c_hk / (var_h * var_k), 1.0)
             if var_v * var_k > 0.0:
-                fv = 1.0 - min(c_vk * c_vk / (var_v * var_k), 1.0)
+                fv = 1.0 - held * min(c_vk * c_vk / (var_v * var_k), 1.0)
         var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 * fh + 4.0 * sh2 * sv2
         var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
         lin = a_drag * math.sqrt(var)
@@ -896,7 +898,7 @@ def warm() -> None:
     flat, flat_P = x.reshape(-1, NX), P.reshape(-1, NX, NX)
     w = np.ones((_GRID_LOG_CD.shape[0], flat.shape[0]))
     dt = np.ones(flat.shape[0])
-    q = drag_q(flat, flat_P, flat, dt, w, prm)
+    q = drag_q(flat, flat_P, flat, dt, w, prm, np.zeros(flat.shape[0], dtype=bool))
     F = np.broadcast_to(np.eye(NX), flat_P.shape).copy()
     modes = np.tile(np.arange(NMODE), n)
     Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, *q, prm)

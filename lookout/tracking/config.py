@@ -98,7 +98,9 @@ class TrackerConfig:
     #: consistent reentries overconfident (world72 #07 NEES mean 8.3 -> 17.0, reentry in bounds
     #: 0.907 -> 0.881 over the set) and its flown points crash a partner's tracker on
     #: gen-middle-east-72-01 (an SRBM at a 47 km apogee: a NaN gating cost), though it mends
-    #: me71 #00's late unseen falls (docs/held-out.md "Seed 72").
+    #: me71 #00's late unseen falls (docs/held-out.md "Seed 72"). Both mended since (branch
+    #: kappa-nan, docs/tracking.md: the points flown where their flights are resolved, their
+    #: ``kappa`` unbiased above zero); still off until the lead judges it on.
     kappa_spread: bool = False
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest

@@ -80,7 +80,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import KAPPA_SPREAD_CEILING_M, cd_shape, drag_q, kappa_spread
+from lookout.tracking.drag import cd_shape, drag_q, kappa_spread, spread_rows
 from lookout.tracking.duplicates import Duplicates
 from lookout.tracking.existence import (
     RadarLooks,
@@ -129,7 +129,6 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
-    KAPPA,
     NX,
     accel_noise,
     along_noise,
@@ -499,18 +498,28 @@ class Tracker:
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
         shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
+        # In the air the drag coefficient's spread is flown, not linearised at the mean, where
+        # its points' flights are resolved (``drag.spread_rows``, ``drag.kappa_spread``).
+        flown = np.zeros(n * NMODE, dtype=bool)
+        if cfg.kappa_spread:
+            rows = np.flatnonzero(drag_modes)
+            flown[rows] = spread_rows(
+                flat_x[rows], flat_P0[rows], dt2[rows], cfg.max_step_s, cap[rows]
+            )
         imm = compiled_imm()
         if imm is not None:
             # The same below, compiled (``compiled_imm.predict_modes``).
             q_acc, q_kappa, q_along = np.zeros(n * NMODE), np.zeros(n * NMODE), np.zeros(n * NMODE)
             if shape is None:
                 q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = drag_q(
-                    flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes]
-                )
+                    flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
+                    flown=flown[drag_modes],
+                )  # fmt: skip
             else:
                 q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = imm.drag_q(
                     flat_x[drag_modes], flat_P0[drag_modes], xp[drag_modes], dt2[drag_modes],
                     np.ascontiguousarray(shape.w_raw[:, drag_modes]), imm.cached_params(cfg),
+                    flown[drag_modes],
                 )  # fmt: skip
             Pp = imm.predict_modes(
                 np.tile(np.arange(NMODE), n),
@@ -537,7 +546,7 @@ class Tracker:
             # of the tables' shape, only their departure from the weighed mean the step carried).
             q_acc[drag_modes], q_kappa[drag_modes], q_along = drag_q(
                 flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
-                None if shape is None else shape.w_raw[:, drag_modes],
+                None if shape is None else shape.w_raw[:, drag_modes], flown[drag_modes],
             )  # fmt: skip
             Q = process_noise(dt2, q_acc, 0.0, q_kappa)
             # The drag's linearisation lies along the velocity but for the direction's error.
@@ -557,18 +566,15 @@ class Tracker:
             manoeuvre.carry(x0[:, MANOEUVRE], xm_p, F_m, P0[:, MANOEUVRE], cfg.manoeuvre)
             xp[MANOEUVRE::NMODE], F[MANOEUVRE::NMODE] = xm_p, F_m
             Pp = F @ flat_P0 @ F.transpose(0, 2, 1) + Q
-        if cfg.kappa_spread:
-            # In the air the drag coefficient's spread is flown, not linearised at the mean
-            # (``drag.kappa_spread``): a fast, slender hypothesis stays in the ellipsoid.
-            low = drag_modes & (altitude_approx(flat_x[:, 0:3]) < KAPPA_SPREAD_CEILING_M)
-            rows = np.flatnonzero(low & (flat_P0[:, KAPPA, KAPPA] > 0.0))
-            if rows.size:
-                xr, Pr = xp[rows], Pp[rows]
-                kappa_spread(
-                    flat_x[rows], flat_P0[rows], xr, F[rows], Pr, dt2[rows], cfg.max_step_s,
-                    cap[rows], None if shape is None else shape.w_raw[:, rows],
-                )  # fmt: skip
-                xp[rows], Pp[rows] = xr, Pr
+        if flown.any():
+            # A fast, slender hypothesis stays in the ellipsoid (``drag.kappa_spread``).
+            rows = np.flatnonzero(flown)
+            xr, Pr = xp[rows], Pp[rows]
+            kappa_spread(
+                flat_x[rows], flat_P0[rows], xr, F[rows], Pr, dt2[rows], cfg.max_step_s,
+                cap[rows], None if shape is None else shape.w_raw[:, rows],
+            )  # fmt: skip
+            xp[rows], Pp[rows] = xr, Pr
         if cfg.gravity_second_order:
             # Gravity's second order over the error made since the last update, which the
             # transition leaves out (``motion.gravity_second_order_q``), at the step's middle.
