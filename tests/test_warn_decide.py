@@ -387,3 +387,29 @@ def test_an_area_is_not_held_for_an_object_whose_fall_moved_off_it():
     fell = next(d for d in decisions if d.notice.kind == "FELL_ON_LAND")
     assert oki.t_end <= fell.t <= oki.t_end + 30.0 and fell.geometry["JP:32"]["object"] == "S1"
     assert kinds[-1] == "ALL_CLEAR" and decisions[-1].t < far.t_end
+
+
+@pytest.mark.slow
+def test_a_space_launch_whose_iip_sweeps_a_far_country_is_no_shelter_call_there():
+    """world72 #07: a launch from Sriharikota into a 562 km orbit on bearing 130. During the
+    second and third stages' burn its instantaneous impact point ran over Christmas Island,
+    Western and South Australia, Victoria and New South Wales, 15-25 minutes before any piece
+    could pass there; the Australian desk told all five to shelter, then withdrew them as the
+    vehicle went into orbit. The burn's outcome is known long before such a passage (it ends
+    at the latest after the catalogue's longest burn): waiting for it still leaves the lead a
+    shelter call needs. Here the vehicle's own track, as the picture assesses it: no message
+    in Australia."""
+    launch = plan_cached(13.72, 80.23, Aim(azimuth_deg=130.1, orbit_km=562.0), "slv-3stage",
+                         object_id="M", launch_time=100.0)  # fmt: skip
+    truth = next(tr for tr in fly([launch]) if tr.object_id == "M")
+    orbit = truth.event("orbit_insertion").t
+    picture = CommonPicture(assess_period_s=5.0)
+    tracks = []
+    for t in np.arange(truth.t_start + 20.0, orbit + 60.0, 5.0):
+        sv = 100.0 if truth.thrusting_at(t) else SIGMA_VEL
+        P = np.diag([SIGMA_POS**2] * 3 + [sv**2] * 3)
+        ft = FusedTrack("S1", float(t), truth.state_at(t), P, float(truth.thrusting_at(t)), ("IN",))
+        tracks += picture._publish(float(t), [ft])
+    au = WarnDesk(DeskConfig("AU", "AU", ("en",), default_authority("AU"), EPOCH))
+    told = [(d.notice.kind, [a.key for a in d.notice.areas]) for d in run(au, tracks, orbit + 120)]
+    assert told == []  # before: LAUNCH for CX, WA, SA 210-240 s after launch, SA twice

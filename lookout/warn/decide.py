@@ -29,7 +29,10 @@ sigma points sweep from now to their fall, the last piece the 95 % impact ellips
 area's footprint (land and 12 nmi territorial sea) in the future. While it burns, the corridor
 is the flight that would follow if thrust stopped now: the ground under it up to the
 instantaneous impact point's 95 % ellipse; as the IIP runs ahead during the burn, every area
-it runs past stays under the corridor until the vehicle has flown over it. A spent stage or
+it runs past stays under the corridor until the vehicle has flown over it, except where its
+passage is later than the longest burn's end (``LONGEST_BURN_S`` after launch) by more than
+``SHELTER_LEAD_S``: whether thrust stops is known before then, and the call can wait for it
+(a space launch's IIP runs thousands of kilometres ahead of it). A spent stage or
 debris threatens where its 95 % impact ellipse meets the area; once the event's payload is
 known, so does every other piece. The reach of every vehicle
 class still possible while it burns is *not* used: for any launch that could still be an ICBM
@@ -91,6 +94,7 @@ from lookout.assess.impact import CHI2_2D_95
 from lookout.assess.notices import Announcement
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import LaunchNotice, SystemTrack
+from lookout.physics.vehicles import catalogue
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
@@ -144,6 +148,12 @@ STALE_S = 5.0
 EXPIRES_S = 1800.0
 #: Objects that may carry the payload: their corridors threaten; the others only by their fall.
 PAYLOAD_LIKE = ("booster", "payload", "unknown", None)
+#: The longest burn (s, launch to the last stage's burnout) of any vehicle the picture knows
+#: (the catalogue's: a three-stage space launcher's 470 s): by then every burn has ended.
+LONGEST_BURN_S = max(v.full_burn_s for v in catalogue().values())
+#: The lead (s) a shelter call aims for: the five minutes before the passage of the bar the
+#: figures are held to (``docs/warning-decisions.md``, irbm-overflight).
+SHELTER_LEAD_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -233,6 +243,7 @@ class _Object:
     track_id: str
     corridor: Corridor | None = None
     corridor_t: float | None = None
+    corridor_burning: bool = False  # its corridor is of a burning estimate (thrust stopped now)
     impact: tuple[float, float, float, float, np.ndarray] | None = None  # lat, lon deg, t, sig, cov
     impact_from_burnout: bool = False
     last_seen: float = -np.inf
@@ -536,6 +547,7 @@ class WarnDesk:
             spread = 0.5 * THRUST_MPS2 * (t_c - last.t) ** 2 if last is not None else 0.0
             if last is not None and last.expects(t_c, lat, lon, spread) <= CONSISTENT_CHI2:
                 ob.corridor, ob.corridor_t = c, t_c
+                ob.corridor_burning = tr.assessment.phase == "boost"
             else:
                 ob.inconsistent += 1
 
@@ -567,6 +579,16 @@ class WarnDesk:
                 have = {e["t_s"] for e in cur["geometry"]["region"]}
                 cur["geometry"]["region"] += [e for e in region if e["t_s"] not in have]
 
+        # A burning object's corridor is the flight that would follow if its thrust stopped now:
+        # whether it stops is known at the latest when the longest burn has ended. A passage
+        # later than that by more than the lead a call needs can wait for it (the call then
+        # still comes with that lead, on the flight as it is); one sooner cannot (world72 #07:
+        # a space launch's IIP ran over five Australian states and territories 15-25 minutes
+        # before any piece could pass there, and each was told to shelter for a flight that
+        # went into orbit). An estimate "burning" after the longest burn is a track's error:
+        # its corridor is the flight as it is, used whole.
+        _, _, _, _, t_launch, _ = _best_launch(ev.launches)
+        burn_ends_by = t_launch + LONGEST_BURN_S
         live_payload = any(
             ev.payload_like(ob) and ob.last_seen >= t - STALE_S and ob.down_t is None
             for ob in ev.objects.values()
@@ -580,7 +602,10 @@ class WarnDesk:
             payload_like = ev.payload_like(ob)
             c = ob.corridor
             if payload_like and c is not None and not self._fallen(ob, t):
-                future = np.flatnonzero((c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M))
+                future = (c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M)
+                if ob.corridor_burning and c.t <= burn_ends_by:
+                    future &= c.t0 <= burn_ends_by + SHELTER_LEAD_S
+                future = np.flatnonzero(future)
                 if future.size:
                     segs = _wrapped(c.segments[future])
                     si, ai = self._tree.query(segs, predicate="intersects")
