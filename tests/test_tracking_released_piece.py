@@ -56,3 +56,31 @@ def test_a_reentry_vehicle_first_seen_beside_its_stage_keeps_one_consistent_trac
     nees = np.einsum("ki,ki->k", d, np.linalg.solve(rep.P[rows], d[:, :, None])[:, :, 0])
     share = np.mean(nees <= chi2.ppf(0.975, 6))
     assert share >= 0.9, (share, np.percentile(nees, [10, 50, 90]))
+
+
+@pytest.mark.slow
+def test_a_detection_in_no_gate_long_after_the_burnout_starts_no_piece_in_the_partners_picture(
+    tmp_path,
+):
+    """The full file through the embedded chain (nodes, signed exchange, fusion): the fusion's
+    tracker holds MRBM-2 and its stage, resolved by us-fbx-negev since 356 s; at 766 s a
+    gb-ewr-cyprus detection of MRBM-2 (1.5 km cross-range sigma) fell in neither track's
+    gate, 500 s after MRBM-2's burnout, and was born as the stage track's piece: a second
+    system track on the pair in every partner's picture from 773 s to 834 s. Pieces part at
+    burnout and staging; a released piece is only looked for beside a track seen thrusting
+    within ``separation_lookback_s``."""
+    from lookout.app.demo import picture_scores, run_demo
+    from lookout.scenario import load
+    from lookout.simulate import simulate
+
+    sc = load(str(Path(__file__).parent / "data" / "me67-00-mrbm-israel.yaml"))
+    sim = simulate(sc)
+    res = run_demo(sc, speed=0, audit_path=tmp_path / "audit.sqlite", sim=sim,
+                   duration_s=860.0)  # fmt: skip
+    judged = picture_scores(res.live, sim, list(res.state.nodes), until_s=res.state.t_s,
+                            provenance=res.provenance)  # fmt: skip
+    assert set(judged) == {p.id for p in sc.partners}
+    for partner, ps in judged.items():
+        d = ps.to_dict()
+        for truth in ("MRBM-2", "MRBM-2-stage1"):
+            assert d["per_truth"][truth]["max_tracks"] == 1, (partner, truth, d["per_truth"])

@@ -659,8 +659,9 @@ class Associator:
 
     def _near_released(self, scan: Scan, cand, rc, xbar, Pc, near, jb) -> np.ndarray:
         """``near`` with each detection no track took and no confirmed updated track gates
-        given the nearest confirmed track of ``cand[rc]`` (updated in this scan) within which a
-        piece it released can be: the detection's position inside the chi-square gate (three
+        given the nearest confirmed track of ``cand[rc]`` (updated in this scan, and seen
+        thrusting within ``separation_lookback_s``: pieces part at burnout and staging) within
+        which a piece it released can be: the detection's position inside the chi-square gate (three
         degrees of freedom) of the track's predicted position, its coast mode's covariance
         (``Pc``) grown by ``spawn_pos_sigma_m`` per axis, as ``initiation.radar_priors`` grows
         it for the piece's prior, plus the detection's own.
@@ -680,6 +681,15 @@ class Associator:
         free = near < 0
         free[jb] = False
         free &= ~self.gated.any(axis=0)
+        # Only a track seen thrusting within ``separation_lookback_s``: pieces part at burnout
+        # and staging, and the radars resolve them within a minute or two. Later, a detection
+        # in no gate is no unseen piece: in me67 #00's fused picture (the fusion's tracker)
+        # gb-ewr-cyprus's detection of MRBM-2 at 766 s, some 470 s after its burnout, in
+        # neither of the pair's tracks' gates (both born on radar detections at 356 s, never
+        # seen thrusting), was born as the stage track's piece, confirmed on three
+        # detections, and every partner saw a second system track on the pair for 62 s.
+        recent = self.tracks.boosted[cand[rc]] >= scan.t - self.config.separation_lookback_s
+        rc = rc[recent]
         if not free.any() or rc.size == 0:
             return near
         sp2 = self.config.spawn_pos_sigma_m**2
