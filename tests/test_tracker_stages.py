@@ -643,6 +643,20 @@ def test_a_track_lost_burning_reports_a_covariance_that_holds_its_error():
     assert (nees <= chi2.ppf(0.999, 6)).all(), nees.max()
 
 
+def _thrusting_stack_and_stage(tracker, p, v_hat, a_hat, t):
+    """The stack's track at ``p``, 3 km/s along ``v_hat``, taken as thrusting (boost 0.999,
+    20 m/s² ± 2 along ``a_hat``), added at time ``t``, and its spent stage's coasting track
+    beside it: the older's id."""
+    P_pos = np.eye(3)[None] * 50.0**2
+    P_vel = np.eye(3)[None] * 5.0**2
+    xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
+    xm[:, BOOST, 6:9] = 20.0 * a_hat
+    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
+    (older,) = tracker._add(xm, Pm, mu, t, 20, 100.0, 10.0)
+    _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
+    return older
+
+
 def _staging_geometry():
     """A staging 450 km from the radar: the radar site and its basis, the line of sight, the
     pair's position, the velocity (70° off the line of sight) and the thrust (110° off it)."""
@@ -666,13 +680,7 @@ def test_siblings_parted_at_a_staging_are_ordered_along_the_thrust_not_the_veloc
     order GNN gave, the older (thrusting) track gets the stack's detection."""
     tracker = Tracker()
     s, B, los, p, v_hat, a_hat = _staging_geometry()
-    P_pos = np.eye(3)[None] * 50.0**2
-    P_vel = np.eye(3)[None] * 5.0**2
-    xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
-    xm[:, BOOST, 6:9] = 20.0 * a_hat
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
-    (older,) = tracker._add(xm, Pm, mu, 4.0, 20, 100.0, 10.0)
-    _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
+    _thrusting_stack_and_stage(tracker, p, v_hat, a_hat, 4.0)
     tracker.tracks.t[:2] = tracker.tracks.t_base[:2] = 4.0
     tracker.tracks.parted[:2] = 0.0
     cand = np.arange(2)
@@ -809,13 +817,7 @@ def test_siblings_parted_at_a_thrusting_track_keep_the_thrusts_offset_once_learn
     track-s on satellite-launch) gave it the stage's from the second scan on."""
     tracker = Tracker()
     s, B, los, p, v_hat, a_hat = _staging_geometry()
-    P_pos = np.eye(3)[None] * 50.0**2
-    P_vel = np.eye(3)[None] * 5.0**2
-    xm, Pm, mu = new_states(p[None], P_pos, 3000.0 * v_hat[None], P_vel, 0.999, tracker.config)
-    xm[:, BOOST, 6:9] = 20.0 * a_hat
-    Pm[:, BOOST, 6:9, 6:9] = np.eye(3) * 2.0**2
-    (older,) = tracker._add(xm, Pm, mu, 0.0, 20, 100.0, 10.0)
-    _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
+    _thrusting_stack_and_stage(tracker, p, v_hat, a_hat, 0.0)
     tracker.tracks.parted[:2] = 0.0
     tracker.tracks.thrust_dir[1] = a_hat
     right = []

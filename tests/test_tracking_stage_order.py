@@ -20,36 +20,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from scenes import radar_took
 
 from lookout.scenario import load
 from lookout.simulate import simulate
-from lookout.tracking.tracker import Tracker
 
 SCENARIO = Path(__file__).parent / "data" / "me60-03-semnan-stage.yaml"
 
 
 @pytest.fixture(scope="module")
 def took():
-    sim = simulate(load(str(SCENARIO)))
-    radar = [i for i, d in enumerate(sim.detections) if d.kind == "radar"]
-    radar.sort(key=lambda i: sim.detections[i].t_ns)
-    tracker = Tracker(keep_updates=False)
-    out: list[tuple[int, float, str | None]] = []
-    fed, k = 0, 0
-    t0 = sim.detections[radar[0]].t_ns
-    while k < len(radar):  # in 1 s chunks, as the fusion feeds its tracker
-        end = t0 + (1 + (sim.detections[radar[k]].t_ns - t0) // 10**9) * 10**9
-        chunk = []
-        while k < len(radar) and sim.detections[radar[k]].t_ns < end:
-            chunk.append(radar[k])
-            k += 1
-        rows = tracker.process([sim.detections[i] for i in chunk])
-        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
-            if di >= fed:
-                i = chunk[di - fed]
-                out.append((tid, sim.detections[i].t_ns / 1e9, sim.labels[i]))
-        fed += len(chunk)
-    return out
+    return radar_took(simulate(load(str(SCENARIO))))
 
 
 @pytest.mark.slow
