@@ -25,16 +25,19 @@ import argparse
 import dataclasses
 
 import numpy as np
-from scipy.stats import chi2
 
 from lookout.errors import LookoutError
 from lookout.scenario import load
 from lookout.scoring import score
+from lookout.scoring.functions import nees_verdicts
 from lookout.simulate import simulate
 from lookout.tracking import track
 from lookout.tracking.coverage import declared_coverage
 
 COAST = 1
+
+#: ``nees_verdicts``' -1, 0, 1 as words.
+VERDICTS = np.array(["low", "in", "high"], dtype=object)
 
 
 def _quad(e: np.ndarray, P: np.ndarray) -> np.ndarray:
@@ -83,13 +86,7 @@ def coast_nees(name: str, seed: str = "own", unseen_s: float = 30.0) -> dict:
     B = np.stack([radial, np.cross(cross, radial), cross], axis=1)  # rows: R, I, C
     t = m.t[sel]
     nees = m.nees[sel]
-    verdict = np.empty(sel.size, dtype=object)
-    for k in np.unique(m.instant[sel]):
-        rows = np.flatnonzero(m.instant[sel] == k)
-        n = rows.size
-        lo, hi = chi2.ppf(0.025, 6 * n) / n, chi2.ppf(0.975, 6 * n) / n
-        mean = nees[rows].mean()
-        verdict[rows] = "low" if mean < lo else "high" if mean > hi else "in"
+    verdict = VERDICTS[nees_verdicts(m.instant[sel], nees) + 1]
     t_last, sensor = _last_detection(out.updates, sim.detections, m.track_id[sel], t)
     instants = {
         v_: int(sum(verdict[np.flatnonzero(m.instant[sel] == k)[0]] == v_

@@ -22,12 +22,12 @@ import math
 from collections import defaultdict
 
 import numpy as np
-from scipy.stats import chi2
 
 from lookout.geodesy import ecef_to_geodetic
 from lookout.physics.trajectory import KINDS, REENTRY
 from lookout.scenario import load
 from lookout.scoring import score
+from lookout.scoring.functions import nees_verdicts
 from lookout.simulate import simulate
 from lookout.tracking import Tracker, TrackLog
 from lookout.tracking.coverage import declared_coverage
@@ -36,6 +36,9 @@ from lookout.tracking.mixing import MANOEUVRE
 from lookout.tracking.scans import prepare
 
 BANDS_KM = (0, 10, 20, 40, 60, 80, 100)
+
+#: ``nees_verdicts``' -1, 0, 1 as words.
+VERDICTS = np.array(["low", "in", "high"], dtype=object)
 
 
 def last_update(updates, track_ids: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -111,13 +114,7 @@ def reentry_nees(name: str, unseen_s: float = 3.0) -> dict:
          for t, k in zip(m.t[sel], m.track_id[sel], strict=True)]
     )  # fmt: skip
     # Each instant's mean over its objects against the bounds, charged to each object.
-    verdict = np.empty(sel.size, dtype=object)
-    for k in np.unique(m.instant[sel]):
-        rows = np.flatnonzero(m.instant[sel] == k)
-        n = rows.size
-        lo, hi = chi2.ppf(0.025, 6 * n) / n, chi2.ppf(0.975, 6 * n) / n
-        mean = nees[rows].mean()
-        verdict[rows] = "low" if mean < lo else "high" if mean > hi else "in"
+    verdict = VERDICTS[nees_verdicts(m.instant[sel], nees) + 1]
     per_object: dict[str, dict] = {}
     for obj in sorted(set(ids)):
         rows = np.flatnonzero(np.array(ids) == obj)

@@ -402,3 +402,18 @@ def test_nees_counts_a_vague_track_past_the_cut_off_on_the_truth_that_built_it(o
     # Without its updates no truth built it: it tests nothing (only the matched samples do).
     s = score(output(reports), [tr], labels, detections=dets, gospa_c_m=1e4)
     assert s.to_dict()["nees_samples"]["boost"] == s.samples["boost"] < t.size
+
+
+def test_nees_verdicts_judge_each_instants_mean_against_its_bounds():
+    """Each sample is judged by its instant's mean NEES against the bounds for that many
+    samples: an instant of one sample at 20 (over its 14.4), one of two averaging 0.5 (under
+    its 2.2), one of three averaging 6 (inside); the count of instants inside agrees with
+    the scorer's ``nees_in_bounds_counts``."""
+    from lookout.scoring.functions import nees_in_bounds_counts, nees_verdicts
+
+    instant = np.array([0, 1, 1, 2, 2, 2])
+    values = np.array([20.0, 0.4, 0.6, 5.0, 6.0, 7.0])
+    v = nees_verdicts(instant, values)
+    assert v.tolist() == [1, -1, -1, 0, 0, 0]
+    inside, n = nees_in_bounds_counts(instant, np.ones(6, dtype=int), values)[1]
+    assert (inside, n) == (1, 3)

@@ -753,6 +753,27 @@ def test_a_falling_track_predicted_below_the_ellipsoid_is_deleted_a_climbing_one
     assert tracker.n_tracks == 1
 
 
+def _stack_takes(tracker, s, B, n_scans, place) -> list[bool]:
+    """Each second from 1 s to ``n_scans`` s after the parting, the radar (5 m in range, 1
+    mrad across) sees the stack and its stage where ``place(older's predicted position, t)``
+    puts them, listed in turn stack first and stage first (as GNN hands a blur out): per
+    scan, whether the older of the tracker's first two tracks got the stack's detection."""
+    right = []
+    cand = np.arange(2)
+    for k in range(1, n_scans + 1):
+        t = float(k)
+        xp, Pp, c, xbar, P, _ = tracker._predict(cand, t)
+        stack, stage = place(xbar[0, :3], t)
+        stack_first = k % 2 == 1
+        points = np.stack([stack, stage] if stack_first else [stage, stack])
+        scan = _radar_scan(tracker, s, B, points, t, sigma=(5.0, 1e-3, 1e-3))
+        _, H = measure.predict("radar", xbar, scan, 3)
+        ia, jb, ok = np.arange(2), np.arange(2), np.ones((2, 2), dtype=bool)
+        order, _ = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
+        right.append(bool(order[0] == (0 if stack_first else 1)))
+    return right
+
+
 def _order_over_scans(thrust_dir: np.ndarray, n_scans: int = 8) -> list[bool]:
     """The staging geometry above, seen by the fusion's radar-only tracker: after the
     staging both tracks coast (the stack's 10 m/s² next stage not yet told from none, the
@@ -767,21 +788,10 @@ def _order_over_scans(thrust_dir: np.ndarray, n_scans: int = 8) -> list[bool]:
     _coasting_tracks(tracker, p[None], 3000.0 * v_hat, parent=np.array([older]))
     tracker.tracks.parted[:2] = 0.0
     tracker.tracks.thrust_dir[1] = thrust_dir
-    right = []
-    for k in range(1, n_scans + 1):
-        t = float(k)
-        cand = np.arange(2)
-        xp, Pp, c, xbar, P, _ = tracker._predict(cand, t)
-        d = 0.5 * 10.0 * t * t * a_hat
-        stack, stage = xbar[0, :3] + 0.5 * d, xbar[0, :3] - 0.5 * d
-        stack_first = k % 2 == 1
-        points = np.stack([stack, stage] if stack_first else [stage, stack])
-        scan = _radar_scan(tracker, s, B, points, t, sigma=(5.0, 1e-3, 1e-3))
-        _, H = measure.predict("radar", xbar, scan, 3)
-        ia, jb, ok = np.arange(2), np.arange(2), np.ones((2, 2), dtype=bool)
-        order, _ = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
-        right.append(bool(order[0] == (0 if stack_first else 1)))
-    return right
+    # The stack 10 t²/2 ahead of its stage along the axis, the older's prediction between.
+    return _stack_takes(
+        tracker, s, B, n_scans, lambda x, t: (x + 2.5 * t * t * a_hat, x - 2.5 * t * t * a_hat)
+    )
 
 
 def test_siblings_parted_at_a_thrusting_track_learn_a_staging_from_their_separation():
@@ -820,20 +830,7 @@ def test_siblings_parted_at_a_thrusting_track_keep_the_thrusts_offset_once_learn
     _thrusting_stack_and_stage(tracker, p, v_hat, a_hat, 0.0)
     tracker.tracks.parted[:2] = 0.0
     tracker.tracks.thrust_dir[1] = a_hat
-    right = []
-    for k in range(1, 9):
-        t = float(k)
-        cand = np.arange(2)
-        xp, Pp, c, xbar, P, _ = tracker._predict(cand, t)
-        stack = xbar[0, :3]
-        stage = stack - 0.5 * 20.0 * t * t * a_hat
-        stack_first = k % 2 == 1
-        points = np.stack([stack, stage] if stack_first else [stage, stack])
-        scan = _radar_scan(tracker, s, B, points, t, sigma=(5.0, 1e-3, 1e-3))
-        _, H = measure.predict("radar", xbar, scan, 3)
-        ia, jb, ok = np.arange(2), np.arange(2), np.ones((2, 2), dtype=bool)
-        order, _ = tracker.formations.order_siblings(scan, cand, ia, jb, ok, xbar, H, P)
-        right.append(bool(order[0] == (0 if stack_first else 1)))
+    right = _stack_takes(tracker, s, B, 8, lambda x, t: (x, x - 0.5 * 20.0 * t * t * a_hat))
     assert all(right), right
 
 

@@ -84,6 +84,17 @@ def nees_in_bounds_counts(
     return out
 
 
+def nees_verdicts(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per sample: -1, 0 or 1 as the NEES of its ``group`` (e.g. report instant), averaged
+    over the group's samples, lies under, inside or over its 95% bounds for that many
+    samples (``nees_bounds``)."""
+    _, inv, cnt = np.unique(np.asarray(group), return_inverse=True, return_counts=True)
+    inv = inv.reshape(-1)
+    avg = np.bincount(inv, weights=values, minlength=cnt.size) / cnt
+    lo, hi = nees_bounds(cnt)
+    return (np.where(avg < lo, -1, np.where(avg > hi, 1, 0))[inv]).astype(np.int8)
+
+
 def nees_in_bounds_by_phase(
     instant: np.ndarray, phase: np.ndarray, values: np.ndarray
 ) -> dict[int, float | None]:

@@ -84,9 +84,8 @@ _REL_VAR_MAX = float(_drag.REL_VAR_MAX)
     P_APOGEE_ONSET,
     P_INDUCED_PRIOR,
     P_FLOOR_PROB,
-    P_KAPPA_SPREAD,
     N_PARAMS,
-) = range(28)
+) = range(27)
 
 
 def params(cfg) -> np.ndarray:
@@ -119,7 +118,6 @@ def params(cfg) -> np.ndarray:
     p[P_APOGEE_ONSET] = m.apogee_onset_prob
     p[P_INDUCED_PRIOR] = m.induced_prior_ratio
     p[P_FLOOR_PROB] = m.floor_prob
-    p[P_KAPPA_SPREAD] = 1.0 if cfg.kappa_spread else 0.0
     return p
 
 

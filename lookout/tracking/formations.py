@@ -513,7 +513,7 @@ class Formations:
         # duplicate track-s in the partners' pictures).
         young_all = cand[ia[c_]]
         axis_all = tracks.thrust_dir[young_all].copy()
-        staged = np.array([i in self._staging for i in tracks.ids[young_all].tolist()], dtype=bool)
+        staged = np.isin(tracks.ids[young_all], np.fromiter(self._staging, dtype=np.int64))
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
