@@ -22,17 +22,14 @@ central tracker (``lookout.tracking.track``) scored alone, no PCRLB and no asses
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 import numpy as np
 
 from lookout.errors import LookoutError
 from lookout.scenario import load
-from lookout.scoring import score
+from lookout.scoring.evaluation import on_sensor_seed, track_scored
 from lookout.scoring.functions import nees_verdicts
 from lookout.simulate import simulate
-from lookout.tracking import track
-from lookout.tracking.coverage import declared_coverage
 
 COAST = 1
 
@@ -63,17 +60,9 @@ def _last_detection(updates, detections, track_id: np.ndarray, t: np.ndarray):
 
 def coast_nees(name: str, seed: str = "own", unseen_s: float = 30.0) -> dict:
     """The coast samples of ``name`` on sensor seed ``seed`` (module doc), as arrays."""
-    sc = load(name)
-    if seed != "own":
-        sc = dataclasses.replace(sc, seed=int(seed))
+    sc = on_sensor_seed(load(name), seed)
     sim = simulate(sc)
-    out = track(
-        sim.detections,
-        report_period_s=1.0,
-        t_end=sc.duration_s,
-        coverage=declared_coverage(sc),
-    )
-    s = score(out, sim.trajectories, sim.labels, detections=sim.detections, report_period_s=1.0)
+    out, s = track_scored(sc, sim, with_pcrlb=False)
     m, a = s.matches, s.association
     sel = np.flatnonzero(m.phase == COAST)
     P = a.est_P[a.row[sel]]

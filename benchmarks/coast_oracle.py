@@ -24,12 +24,12 @@ and the textbook filter should draw alike; where both are high the sensors' draw
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 import numpy as np
 
 from lookout.geodesy import ecef_to_geodetic, enu_basis
 from lookout.scenario import load
+from lookout.scoring.evaluation import on_sensor_seed
 from lookout.simulate import simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking import measure
@@ -138,7 +138,7 @@ def main() -> None:
     a = ap.parse_args()
     base = load(a.scenario)
     for seed in a.seeds:
-        sc = base if seed == "own" else dataclasses.replace(base, seed=int(seed))
+        sc = on_sensor_seed(base, seed)
         sim = simulate(sc)
         r = oracle(sim, a.truth, a.t0, a.t1)
         late = r["t"] > a.t0 + 100.0

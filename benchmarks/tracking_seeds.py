@@ -14,17 +14,13 @@ whole gap: one seed's figure is one sample of it, the pooled figure its mean.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 import numpy as np
 
 from lookout.scenario import load
-from lookout.scoring import score
-from lookout.scoring.evaluation import truth_bounds
+from lookout.scoring.evaluation import on_sensor_seed, track_scored
 from lookout.simulate import simulate
-from lookout.tracking import track
-from lookout.tracking.coverage import declared_coverage
 
 COAST = 1
 
@@ -34,24 +30,8 @@ def main(argv: list[str]) -> None:
     err2 = bound2 = 0.0
     per: dict[str, list[float]] = {}  # object -> [err², bound², NEES sum, samples]
     for seed in seeds:
-        scenario = load(name)
-        if seed != "own":
-            scenario = dataclasses.replace(scenario, seed=int(seed))
-        sim = simulate(scenario)
-        out = track(
-            sim.detections,
-            report_period_s=1.0,
-            t_end=scenario.duration_s,
-            coverage=declared_coverage(scenario),
-        )
-        s = score(
-            out,
-            sim.trajectories,
-            sim.labels,
-            detections=sim.detections,
-            pcrlb_results=truth_bounds(sim),
-            report_period_s=1.0,
-        )
+        scenario = on_sensor_seed(load(name), seed)
+        _, s = track_scored(scenario, simulate(scenario))
         m = s.matches
         coast = (m.phase == COAST) & np.isfinite(m.pcrlb_pos_m)
         err2 += float((m.pos_err[coast] ** 2).sum())

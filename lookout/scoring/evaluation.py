@@ -12,6 +12,7 @@ class, and the territories it was predicted to overfly and when that was first s
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -99,6 +100,47 @@ def evaluate(
     run; ``bounds``: its ``truth_bounds`` if already computed)."""
     sim = sim or simulate(scenario, progress=progress)
     timings = dict(sim.timings)
+    output, scores = track_scored(
+        scenario,
+        sim,
+        report_period_s=report_period_s,
+        with_pcrlb=with_pcrlb,
+        bounds=bounds,
+        timings=timings,
+    )
+    t = time.perf_counter()
+    events = LaunchEvents()
+    assessments = assess_reports(output, assess_period_s, progress, events)
+    timings["assess_s"] = time.perf_counter() - t
+    matched = _track_truth(scores) | built_from(output.updates, sim.labels, scores)
+    flights = judge_flights(sim, scores, assessments, matched)
+    # Launch events (lookout.assess.events): per flight, its event's objects and payload, the
+    # payload judged by the object its track's assessments followed (``followed_truth``).
+    owner = followed_truth(sim, assessments, matched)
+    for launch in sim.launches:
+        fl = flights[launch.object_id]
+        fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
+                               launch.launch_time))  # fmt: skip
+    claims = judge_tracks(
+        scores, [claim_record(a) for a in assessments], sim.trajectories, sim.launches
+    )
+    return Evaluation(sim, output, scores, assessments, flights, claims, timings)
+
+
+def track_scored(
+    scenario: Scenario,
+    sim: Simulation,
+    *,
+    report_period_s: float = 1.0,
+    with_pcrlb: bool = True,
+    bounds: dict | None = None,
+    timings: dict | None = None,
+) -> tuple[TrackerOutput, Scores]:
+    """The central tracker on every detection of ``sim`` (``scenario``'s simulation), scored
+    against its truth, with each truth's PCRLB unless ``with_pcrlb`` is off (``bounds``: its
+    ``truth_bounds`` if already computed); ``timings`` (if given) gains ``track_s`` and
+    ``pcrlb_s``."""
+    timings = {} if timings is None else timings
     t = time.perf_counter()
     output = track(
         sim.detections,
@@ -119,23 +161,13 @@ def evaluate(
         pcrlb_results=bounds,
         report_period_s=report_period_s,
     )
-    t = time.perf_counter()
-    events = LaunchEvents()
-    assessments = assess_reports(output, assess_period_s, progress, events)
-    timings["assess_s"] = time.perf_counter() - t
-    matched = _track_truth(scores) | built_from(output.updates, sim.labels, scores)
-    flights = judge_flights(sim, scores, assessments, matched)
-    # Launch events (lookout.assess.events): per flight, its event's objects and payload, the
-    # payload judged by the object its track's assessments followed (``followed_truth``).
-    owner = followed_truth(sim, assessments, matched)
-    for launch in sim.launches:
-        fl = flights[launch.object_id]
-        fl.update(flight_event(events, [str(k) for k in fl["tracks"]], owner, launch.object_id,
-                               launch.launch_time))  # fmt: skip
-    claims = judge_tracks(
-        scores, [claim_record(a) for a in assessments], sim.trajectories, sim.launches
-    )
-    return Evaluation(sim, output, scores, assessments, flights, claims, timings)
+    return output, scores
+
+
+def on_sensor_seed(scenario: Scenario, seed: str | int) -> Scenario:
+    """``scenario`` with its sensors' seed ``seed`` (``"own"``: its own): the sensors' noise,
+    false alarms and detection draws change with it, the flights do not."""
+    return scenario if seed == "own" else dataclasses.replace(scenario, seed=int(seed))
 
 
 def claim_record(a: Assessment) -> ClaimRecord:
