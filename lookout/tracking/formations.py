@@ -618,7 +618,15 @@ class Formations:
         # then the 90 % prior gave the older gb-ewr-cyprus's detection ahead, the warhead's:
         # each track then held one object's ranges from one radar and the other's from the
         # other, 300-470 m off both (coast NEES in the thousands) for the rest of the flight.
+        # So too of a younger track born next to one never seen thrusting
+        # (``unseen_parting``): that one was first seen after the pieces parted, on either,
+        # and its order's prior is even; left even, a pair sharing its detections has an even
+        # likelihood too, and the assignment's noisy costs hand the pair out scan by scan.
+        # me73 #03 (the partners' fusion, radars only): MRBM-2's stage's track, born first,
+        # took the RV's us-fbx-negev detections and the stage's us-ship ones, 100-250 m off
+        # both under a 50 m sigma, NEES 50-110 to impact.
         alone = (tracks.parent[young] < 0) & (tracks.twin[young] < 0)
+        alone |= tracks.unseen_parting[young]
         first = (_twins(tracks, older, young) | alone) & np.array(
             [i not in self._separation for i in tracks.ids[young].tolist()], dtype=bool
         )
