@@ -417,3 +417,44 @@ def test_nees_verdicts_judge_each_instants_mean_against_its_bounds():
     assert v.tolist() == [1, -1, -1, 0, 0, 0]
     inside, n = nees_in_bounds_counts(instant, np.ones(6, dtype=int), values)[1]
     assert (inside, n) == (1, 3)
+
+
+def test_a_stacks_track_that_goes_on_with_its_stage_is_the_stages_track():
+    """me73 #00: a one-satellite track of a burning stack (its detections labelled with the
+    stack's own object, the payload) took the spent stage's detections from the first radar's
+    first look, 20 s after the parting; the payload's own detections built a new track. The
+    stack's detections are of the stage too (it was in the stack): the old track is the
+    stage's from its first detection of the stage, and the payload's track changes once (the
+    tracker's choice). Counted for the payload alone, they held the old track on the payload
+    until the stage's detections outnumbered them, and the new one on the stage: two id
+    switches, and each track's samples scored on the other object meanwhile."""
+    import dataclasses
+
+    a = arc("a")  # the payload (the stack until 100 s)
+    s_all = arc("s", north_offset_m=200.0)
+    k = np.searchsorted(s_all.t, 100.0)
+    s = dataclasses.replace(
+        s_all, t=s_all.t[k:], pos=s_all.pos[k:], vel=s_all.vel[k:],
+        thrusting=s_all.thrusting[k:], kind=s_all.kind[k:], parent_id="a",
+    )  # fmt: skip
+    dets_a, lab_a = labelled([a])
+    dets_s, lab_s = labelled([s], t=s.t)
+    n = len(dets_a)
+    dets, labels = dets_a + dets_s, lab_a + lab_s
+    # Track 1: the stack's 60 detections (40-99 s), unseen for 20 s, then the stage's.
+    t1 = a.t[a.t >= 40.0]
+    x1 = np.where((t1 < 100.0)[:, None], a.state_at(t1), s_all.state_at(t1))
+    u1 = np.r_[np.arange(40, 100), n + np.arange(20, s.t.size)]
+    # Track 2: born at 121 s on the payload's detections.
+    t2 = a.t[a.t >= 121.0]
+    _, ids2, x2 = follow(a, 2, t2)
+    u2 = np.searchsorted(a.t, t2)
+    reports = log(np.r_[t1, t2], np.r_[np.full(t1.size, 1), ids2], np.r_[x1, x2])
+    ut = np.r_[a.t[40:100], s.t[20:], t2]
+    upd = log(ut, np.r_[np.full(u1.size, 1), ids2], np.zeros((ut.size, 6)),
+              detection_index=np.r_[u1, u2])  # fmt: skip
+    sc = score(output(reports, upd), [a, s], labels, detections=dets)
+    assert sc.per_truth["s"]["tracks"] == [1] and sc.per_truth["s"]["id_switches"] == 0
+    assert sc.per_truth["a"]["tracks"] == [1, 2] and sc.id_switches == 1
+    # Every sample after the parting is scored on the object its track follows.
+    assert np.all(sc.matches.truth[(sc.matches.t >= 121.0) & (sc.matches.track_id == 1)] == 1)
