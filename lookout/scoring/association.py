@@ -25,10 +25,8 @@ stage's detections and none of the warhead's, born while the stage's old track s
 was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
 stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
 A detection of a stack before a piece parted from it (labelled with the stack's own object,
-the payload) is a detection of that piece too: it counts for both (``piece_credits``), a
-truth not yet parted at an instant counts for nothing then, and of truths counted as often the
-one the detections were labelled with wins (a stack's track unseen since the parting stays the
-payload's). (me73 #00: a one-satellite track
+the payload) is a detection of that piece too: it counts for both (``piece_credits``), and a
+truth not yet parted at an instant counts for nothing then. (me73 #00: a one-satellite track
 of MRBM-2's burning stack, 62 lines of sight, took the spent stage's radar detections from
 its first, 20 s after the parting; counted for the payload alone, its provenance held it on
 the payload for 55 s while it followed the stage, the payload's own new track paired with the
@@ -133,24 +131,17 @@ class Association:
         return n
 
 
-#: A detection's count for a truth, in ``piece_credits``: this much per detection of it (its own
-#: or of a stack it was still in), plus one if labelled with it, so that of truths credited
-#: as often the one the detections were labelled with is the most (a tie-break only: far
-#: more detections than this are never taken by one track).
-CREDIT = 1 << 32
-
-
 def piece_credits(truths: Truths, code: np.ndarray, t: np.ndarray) -> np.ndarray:
     """(U, M) int64: what each labelled detection (truth index ``code``, -1 for none; time
-    ``t`` s) counts for each counted truth: ``CREDIT + 1`` for its own, and ``CREDIT`` for
-    each counted truth that parted later from it (a piece whose ``parent_id`` chain leads to
-    it, born after ``t``): a detection of the stack is one of every piece still in it."""
+    ``t`` s) counts for each counted truth: 1 for its own, and 1 for each counted truth that
+    parted later from it (a piece whose ``parent_id`` chain leads to it, born after ``t``):
+    a detection of the stack is one of every piece still in it."""
     code = np.asarray(code, dtype=np.int64)
     t = np.asarray(t, dtype=float)
     m = len(truths)
     out = np.zeros((code.size, m), dtype=np.int64)
     ok = code >= 0
-    out[np.flatnonzero(ok), code[ok]] = CREDIT + 1
+    out[np.flatnonzero(ok), code[ok]] = 1
     index = {tid: j for j, tid in enumerate(truths.ids)}
     born = np.array([float(tr.t_start) for tr in truths.trajectories])
     for k, tr in enumerate(truths.trajectories):
@@ -158,7 +149,7 @@ def piece_credits(truths: Truths, code: np.ndarray, t: np.ndarray) -> np.ndarray
         while parent is not None and parent in index and parent not in seen:
             seen.add(parent)
             i = index[parent]
-            out[:, k] += CREDIT * ((code == i) & (t < born[k]))
+            out[:, k] += (code == i) & (t < born[k])
             parent = getattr(truths.trajectories[i], "parent_id", None)
     return out
 
