@@ -24,13 +24,6 @@ the pair is then kept for the whole flight. (gen-world-60-03: a track built from
 stage's detections and none of the warhead's, born while the stage's old track still coasted,
 was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
 stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
-A detection of a stack before a piece parted from it (labelled with the stack's own object,
-the payload) is a detection of that piece too: it counts for both (``piece_credits``), and a
-truth not yet parted at an instant counts for nothing then. (me73 #00: a one-satellite track
-of MRBM-2's burning stack, 62 lines of sight, took the spent stage's radar detections from
-its first, 20 s after the parting; counted for the payload alone, its provenance held it on
-the payload for 55 s while it followed the stage, the payload's own new track paired with the
-stage, then both switched: 2 id switches where the tracker made one.)
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*.
@@ -131,35 +124,6 @@ class Association:
         return n
 
 
-def piece_credits(truths: Truths, code: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """(U, M) int64: what each labelled detection (truth index ``code``, -1 for none; time
-    ``t`` s) counts for each counted truth: 1 for its own, and 1 for each counted truth that
-    parted later from it (a piece whose ``parent_id`` chain leads to it, born after ``t``):
-    a detection of the stack is one of every piece still in it."""
-    code = np.asarray(code, dtype=np.int64)
-    t = np.asarray(t, dtype=float)
-    m = len(truths)
-    out = np.zeros((code.size, m), dtype=np.int64)
-    ok = code >= 0
-    out[np.flatnonzero(ok), code[ok]] = 1
-    index = {tid: j for j, tid in enumerate(truths.ids)}
-    born = np.array([float(tr.t_start) for tr in truths.trajectories])
-    for k, tr in enumerate(truths.trajectories):
-        parent, seen = getattr(tr, "parent_id", None), {tr.object_id}
-        while parent is not None and parent in index and parent not in seen:
-            seen.add(parent)
-            i = index[parent]
-            out[:, k] += (code == i) & (t < born[k])
-            parent = getattr(truths.trajectories[i], "parent_id", None)
-    return out
-
-
-def born_by(truths: Truths, t: np.ndarray) -> np.ndarray:
-    """(R, M) bool: whether each counted truth exists at each time ``t`` (s)."""
-    born = np.array([float(tr.t_start) for tr in truths.trajectories])
-    return np.asarray(t, dtype=float)[:, None] >= born[None, :] - 1e-6
-
-
 def track_provenance(
     t: np.ndarray,
     est_id: np.ndarray,
@@ -189,8 +153,7 @@ def track_provenance(
     uj = uj[keep]
     order = np.lexsort((u_t, u_id))
     u_id, u_t, uj = u_id[order], u_t[order], uj[order]
-    # (U, M) running per truth; a stack's detection counts for its pieces too.
-    counts = np.cumsum(piece_credits(truths, uj, u_t), axis=0)
+    counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
     first = np.searchsorted(u_id, u_id, side="left")
     base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
     counts = counts - base  # running counts within each track
@@ -199,7 +162,7 @@ def track_provenance(
         rows = np.flatnonzero(est_id == track)
         k = np.searchsorted(u_t[lo:hi], t[rows] + 1e-6, side="right")  # updates by t
         seen = k > 0
-        c = counts[lo + np.maximum(k - 1, 0)] * born_by(truths, t[rows])
+        c = counts[lo + np.maximum(k - 1, 0)]
         best = c.argmax(axis=1)
         top = c[np.arange(rows.size), best]
         unique = (c == top[:, None]).sum(axis=1) == 1

@@ -33,13 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lookout.messages import SystemTrack
-from lookout.scoring.association import (
-    Truths,
-    associate,
-    born_by,
-    counted_truths,
-    piece_credits,
-)
+from lookout.scoring.association import Truths, associate, counted_truths
 from lookout.scoring.claims import (
     PHANTOM_KM,
     ClaimRecord,
@@ -165,9 +159,9 @@ def system_track_provenance(
     detections its measurement-level tracks (``provenance``, a fusion's ``Provenance``) had
     taken by the row's time, or, for a system track with none, its partners' local tracks
     (``Provenance.local_taken``, when the nodes kept them: a one-satellite boost shared as
-    tracks only); a stack's detection counts for its pieces too (``piece_credits``); -1 for a
-    track with neither, no labelled detection of a counted truth, or a tie. A detection is
-    known by its time, sensor and measurement (``labels[i]`` the truth of ``detections[i]``)."""
+    tracks only); -1 for a track with neither, no labelled detection of a counted truth, or a
+    tie. A detection is known by its time, sensor and measurement (``labels[i]`` the truth of
+    ``detections[i]``)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
@@ -191,10 +185,7 @@ def system_track_provenance(
             t = np.fromiter((k[0] for k in dets), np.int64, len(dets))
             c = np.fromiter((code_of.get(k, -1) for k in dets), np.int64, len(dets))
             order = np.argsort(t, kind="stable")
-            t, c = t[order], c[order]
-            # Running counts per truth (a stack's detection counts for its pieces too).
-            running = np.cumsum(piece_credits(truths, c, ns_to_s(t)), axis=0)
-            taken[tid] = (t, np.vstack([np.zeros((1, m), dtype=np.int64), running]))
+            taken[tid] = (t[order], c[order])
         return taken[tid]
 
     for r, st in enumerate(rows):
@@ -204,9 +195,9 @@ def system_track_provenance(
             continue
         counts = np.zeros(m, dtype=np.int64)
         for tid in members:
-            t, running = taken_by(tid)
-            counts += running[np.searchsorted(t, st.t_ns, side="right")]
-        counts *= born_by(truths, np.array([ns_to_s(st.t_ns)]))[0]
+            t, c = taken_by(tid)
+            c = c[: np.searchsorted(t, st.t_ns, side="right")]
+            counts += np.bincount(c[c >= 0], minlength=m)
         best = int(counts.argmax())
         if counts[best] > 0 and np.count_nonzero(counts == counts[best]) == 1:
             out[r] = best
