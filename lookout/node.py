@@ -142,9 +142,23 @@ class PartnerNode:
         # updated each track it holds (forgotten once it deleted the track).
         self._n_tracked = 0
         self._sensors_of_track: dict[int, set[str]] = {}
+        # For scoring only (``keep_provenance``): the detections each track took, keyed by
+        # (partner, local track id), and the tracks published so far.
+        self._taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]] | None = None
+        self._published: set[int] = set()
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
         self._heartbeats = 0
+
+    def keep_provenance(
+        self, taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]]
+    ) -> None:
+        """From now on, note in ``taken`` the detections each of its tracker's tracks takes,
+        as ``(t_ns, sensor id, z)`` under ``(partner, local track id)`` (a fusion
+        ``Provenance.local_taken``): for scoring a picture whose system track stands on this
+        partner's local track alone (``lookout.scoring.picture``), never for the picture. A
+        track deleted before it was ever published is forgotten with its detections."""
+        self._taken = taken
 
     async def start(self, durable: str | None = None) -> None:
         """Subscribe to this partner's deliveries; with ``durable`` (a NATS consumer name), a
@@ -245,8 +259,12 @@ class PartnerNode:
         rows = self.tracker.process(detections)
         for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
             if di >= first:
-                sensor = detections[di - first].sensor_id
-                self._sensors_of_track.setdefault(tid, set()).add(sensor)
+                det = detections[di - first]
+                self._sensors_of_track.setdefault(tid, set()).add(det.sensor_id)
+                if self._taken is not None:
+                    self._taken.setdefault((self.partner, str(tid)), []).append(
+                        (det.t_ns, det.sensor_id, tuple(det.z))
+                    )
 
     async def _publish_tracks(self, t: float) -> None:
         rep = self.tracker.report(t)
@@ -273,6 +291,8 @@ class PartnerNode:
             )
             if self.policy.may_publish(self.partner, msg):
                 await self._send(msg)
+                if self._taken is not None:
+                    self._published.add(tid)
         # A track the tracker deleted is never reported again (nor its id given again): kept for
         # every track ever started (most of them tentative, on clutter), this grew with the run.
         ids = list(self._sensors_of_track)
@@ -280,3 +300,6 @@ class PartnerNode:
             gone = [math.isnan(v) for v in self.tracker.last_update(ids).tolist()]
             for tid in itertools.compress(ids, gone):
                 del self._sensors_of_track[tid]
+                if self._taken is not None and tid not in self._published:
+                    self._taken.pop((self.partner, str(tid)), None)
+                self._published.discard(tid)

@@ -3,6 +3,7 @@ known id switch must give exactly the expected scores."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -304,3 +305,91 @@ def test_the_fusion_keeps_which_detections_made_each_system_track():
         assert prov.members == {("S1", 10**9): (7,)}
         assert [k[:2] for k in prov.taken[7]] == [(500_000_000, "kr-ewr-central")]
         assert 9 not in prov.taken
+
+
+def test_a_system_track_on_a_partners_local_track_alone_is_judged_on_its_detections():
+    """A one-satellite boost shared as tracks only (me73 #00: the US's infrared, the picture's
+    S1 and S2 its local tracks alone): its states are known to tens of km along the line of
+    sight, and its covariance says so. Scored, as the central tracker's same track is, on the
+    truth of the detections its partner's tracker took (``Provenance.local_taken``), every
+    boost instant tests its covariance; without them only the few states that happen to pass
+    within the 10 km cut-off do (me73 #00: 2 of 64 samples, both under, boost 0.00 where the
+    central tracker reads 0.76)."""
+    from lookout.picture.fusion import Provenance
+
+    a = arc("a")
+    t = a.t[(a.t >= 10.0) & (a.t < 60.0)]  # a's boost
+    dets = [SimpleNamespace(t_ns=round(s * 1e9), sensor_id="us-geo-1", z=(0.1, s)) for s in t]
+    labels = ["a"] * t.size
+    sig = np.array([20e3] * 3 + [300.0] * 3)
+    x = a.state_at(t) + np.random.default_rng(5).normal(size=(t.size, 6)) * sig
+    assert np.mean(np.linalg.norm(x[:, :3] - a.state_at(t)[:, :3], axis=1) > 10e3) > 0.8
+    msgs = [
+        m.SystemTrack(system_track_id="S1", t_ns=round(s * 1e9), x=xi.tolist(),
+                      P=np.diag(sig**2).tolist(), partners=["US"])
+        for s, xi in zip(t, x, strict=True)
+    ]  # fmt: skip
+    kw = dict(trajectories=[a], labels=labels, detections=dets, launches=[launch_of(a)])
+    prov = Provenance()
+    prov.locals = {("S1", st.t_ns): (("US", "153"),) for st in msgs}
+    prov.local_taken[("US", "153")] = [(d.t_ns, d.sensor_id, d.z) for d in dets]
+    judged = score_picture(msgs, provenance=prov, **kw)
+    boost = judged.scores.sums()["phases"]["boost"]
+    assert boost["nees_instants"] == t.size
+    assert boost["nees_inside"] / boost["nees_instants"] > 0.9
+    # The fusion's provenance without the nodes' detections: the few states within the cut-off.
+    blind = score_picture(msgs, provenance=Provenance(), **kw).scores.sums()["phases"]["boost"]
+    assert blind["nees_instants"] < 0.2 * t.size
+
+
+def test_the_nodes_and_the_fusion_keep_the_detections_of_a_local_only_system_track():
+    """``PartnerNode.keep_provenance``: the detections each of its tracks took, under
+    (partner, local track id), a track deleted before it was ever published forgotten; the
+    fusion notes the local tracks of a system track standing on them alone. Together they are
+    what ``test_a_system_track_on_a_partners_local_track_alone_is_judged_on_its_detections``
+    scores by."""
+    from test_fusion import _P, X0, ScriptedTracker, _capturing_node, _detection, _local
+
+    from lookout.picture.fusion import PictureFusion
+    from lookout.tracking import TrackLog
+
+    class Tracker(ScriptedTracker):
+        def __init__(self):
+            super().__init__()
+            self.takes: list[int] = []
+            self.fed = 0
+            self.deleted: set[int] = set()
+
+        def process(self, detections):
+            ids = [self.takes.pop(0) for _ in detections]
+            k, first = len(ids), self.fed
+            self.fed += k
+            return TrackLog(
+                t=np.array([d.t_ns * 1e-9 for d in detections]),
+                track_id=np.array(ids, dtype=np.int64),
+                x=np.zeros((k, 6)), P=np.zeros((k, 6, 6)), boost_prob=np.zeros(k),
+                detection_index=np.arange(first, first + k, dtype=np.int64),
+                confirmed=np.ones(k, dtype=bool),
+            )  # fmt: skip
+
+        def last_update(self, track_ids):
+            return np.array([np.nan if int(i) in self.deleted else 1.0 for i in track_ids])
+
+    tracker = Tracker()
+    node, _ = _capturing_node(tracker)
+    f = PictureFusion(latency_s=0.5)
+    f.tracker = ScriptedTracker()
+    prov = f.keep_provenance()
+    node.keep_provenance(prov.local_taken)
+    ir = [_detection("US", "us-geo-1", 0.5), _detection("US", "us-geo-1", 0.6)]
+    tracker.takes = [153, 9]
+    node._track(ir)
+    tracker.tracks[1.0] = [(153, X0, _P(20e3, 300.0))]
+    tracker.deleted = {9}  # a tentative track, never published
+    asyncio.run(node._publish_tracks(1.0))
+    assert prov.local_taken == {("US", "153"): [(500_000_000, "us-geo-1", (1e6, 1.0, 0.5))]}
+    f.ingest("KR", _detection("KR", "kr-ewr-central", 0.9))
+    local = _local("US", 153, 1.0, X0, _P(20e3, 300.0), ["us-geo-1"], boost_prob=1.0)
+    out = [s for _, tracks in f.ingest("US", local) + f.flush() for s in tracks]
+    assert [(s.system_track_id, s.tracker_id) for s in out] == [("S1", None)]
+    assert prov.locals == {("S1", 10**9): (("US", "153"),)}

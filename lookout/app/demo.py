@@ -146,8 +146,11 @@ async def run_demo_async(
         audit_path.unlink()
     co = Coalition.build(scenario, audit_path, policy=policy, warn=warn)
     # Which detections made each system track, for scoring the pictures (``DemoResult.scores``):
-    # the picture is the same with or without it.
-    co.picture.fusion.keep_provenance()
+    # the fusion's tracks', and each node's own tracks' (a system track standing on partners'
+    # local tracks alone). The picture is the same with or without it.
+    prov = co.picture.fusion.keep_provenance()
+    for node in co.nodes.values():
+        node.keep_provenance(prov.local_taken)
     co.audit.put_meta("scenario", scenario.source or scenario.name)
     co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     co.audit.put_meta("key_seed", co.seed)

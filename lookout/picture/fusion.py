@@ -251,7 +251,14 @@ class Provenance:
     judged on the object that gave it most of its detections, as the central tracker's tracks
     are (``lookout.scoring.association``). Kept from ``PictureFusion.keep_provenance()`` on;
     the detections of a track the tracker deleted before any report (a tentative track on
-    clutter) are forgotten with it."""
+    clutter) are forgotten with it.
+
+    A system track with no measurement-level track stands on partners' local tracks alone (a
+    one-satellite boost, its infrared shared as tracks only): its detections are those its
+    partners' trackers took, which the fusion never sees. ``local_taken`` holds them when the
+    partners' nodes keep them (``PartnerNode.keep_provenance``, the embedded demo chain);
+    without them such a track has no provenance and its estimates beyond the scorer's cut-off
+    test no covariance (me73 #00: every partner's boost NEES judged on 2 of 64 samples)."""
 
     #: Measurement-level track id -> the detections it took, in order: (t_ns, sensor id, z).
     taken: dict[int, list[tuple[int, str, tuple[float, ...]]]] = field(default_factory=dict)
@@ -259,6 +266,14 @@ class Provenance:
     members: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
     #: Measurement-level tracks in a report so far.
     reported: set[int] = field(default_factory=set)
+    #: (system track id, report t_ns) -> the local tracks (partner, local track id) of a system
+    #: track with no measurement-level track.
+    locals: dict[tuple[str, int], tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: (partner, local track id) -> the detections its partner's tracker gave it, in order:
+    #: (t_ns, sensor id, z); filled by the nodes (``PartnerNode.keep_provenance``).
+    local_taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]] = field(
+        default_factory=dict
+    )
 
     def note_reports(self, t: float, tracks: list[FusedTrack]) -> None:
         t_ns = s_to_ns(t)
@@ -267,6 +282,8 @@ class Provenance:
                 ids = (f.tracker_id, *f.merged)
                 self.members[(f.system_track_id, t_ns)] = ids
                 self.reported.update(ids)
+            elif f.local:
+                self.locals[(f.system_track_id, t_ns)] = tuple(f.local)
 
 
 @dataclass

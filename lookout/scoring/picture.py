@@ -157,9 +157,11 @@ def system_track_provenance(
 ) -> np.ndarray:
     """For each system track row: the index into ``truths`` of the truth that gave most of the
     detections its measurement-level tracks (``provenance``, a fusion's ``Provenance``) had
-    taken by the row's time; -1 for a track with none (a local-only track), no labelled
-    detection of a counted truth, or a tie. A detection is known by its time, sensor and
-    measurement (``labels[i]`` the truth of ``detections[i]``)."""
+    taken by the row's time, or, for a system track with none, its partners' local tracks
+    (``Provenance.local_taken``, when the nodes kept them: a one-satellite boost shared as
+    tracks only); -1 for a track with neither, no labelled detection of a counted truth, or a
+    tie. A detection is known by its time, sensor and measurement (``labels[i]`` the truth of
+    ``detections[i]``)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
@@ -170,11 +172,16 @@ def system_track_provenance(
         for d, lab in zip(detections, labels, strict=True)
         if lab is not None
     }
-    taken: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    taken: dict[int | tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    local_taken = provenance.local_taken
+    local_members = provenance.locals
 
-    def taken_by(tid: int) -> tuple[np.ndarray, np.ndarray]:
+    def taken_by(tid: int | tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
         if tid not in taken:
-            dets = provenance.taken.get(tid, ())
+            if isinstance(tid, tuple):
+                dets = local_taken.get(tid, ())
+            else:
+                dets = provenance.taken.get(tid, ())
             t = np.fromiter((k[0] for k in dets), np.int64, len(dets))
             c = np.fromiter((code_of.get(k, -1) for k in dets), np.int64, len(dets))
             order = np.argsort(t, kind="stable")
@@ -182,7 +189,8 @@ def system_track_provenance(
         return taken[tid]
 
     for r, st in enumerate(rows):
-        members = provenance.members.get((st.system_track_id, st.t_ns))
+        key = (st.system_track_id, st.t_ns)
+        members = provenance.members.get(key) or local_members.get(key)
         if not members:
             continue
         counts = np.zeros(m, dtype=np.int64)
