@@ -177,3 +177,58 @@ def test_the_middle_east_draws_fly_the_long_mrbms_from_farther_east():
             miss = gen._distance_km(float(np.degrees(tr.lat[-1])), float(np.degrees(tr.lon[-1])),
                                     *e["aim"]["target"])  # fmt: skip
             assert miss < 30.0, (sc["name"], entry.id, miss)
+
+
+def _world(seed: int, index: int) -> dict:
+    """File #``index`` of the world set ``seed``, alone."""
+    where, kind = gen._world_sequence(seed, index + 1)[index]
+    return generate_one(seed, index, kind, gen._extra(seed, index, gen.WORLD_CODE),
+                        region=where, world=True)  # fmt: skip
+
+
+def test_a_space_launch_from_a_partners_range_carries_its_notice(tmp_path):
+    """World set 66's #05, a space launch from Tanegashima: Japan, a partner, announces it
+    as ranges do (the window about its liftoff, the pad, the sector of its flight, both spent
+    stages' drop zones at sea), and by the truth the flight stays within the notice (the
+    judge's ``announced_flights``). The flight is the one drawn before notices were written
+    (the same launch entry). World set 73's #06, from Sriharikota: its second stage comes down
+    on South Australia's land, which no range announces as a drop zone: India's notice names
+    the first stage's fall alone, and the flight leaves it there."""
+    from types import SimpleNamespace
+
+    from lookout.warn.judge import announced_flights
+
+    sc = _world(66, 5)
+    assert sc["name"] == "gen-world-66-05-space-space-tanegashima"
+    assert sc["launches"] == [{"id": "SLV-1", "time_s": 231.5, "site": [30.4, 130.97],
+                               "vehicle": "slv-3stage",
+                               "aim": {"azimuth_deg": 95.6, "orbit_km": 451.0}}]  # fmt: skip
+    (notice,) = sc["notices"]
+    assert notice["partner"] == "JP" and notice["kind"] == "space_launch"
+    assert notice["window_s"][0] < 231.5 < notice["window_s"][1]
+    assert notice["site"] == [30.4, 130.97]
+    lo, hi = notice["azimuth_deg"]
+    assert lo < 95.6 < hi and hi - lo < 30.0
+    assert [h["stage"] for h in notice["hazard_areas"]] == ["stage 1", "stage 2"]
+    (path,) = write([sc], tmp_path)
+    parsed = load(path)
+    launches = plan_launches(parsed)
+    sim = SimpleNamespace(scenario=parsed, launches=launches, trajectories=fly(launches))
+    assert announced_flights(sim) == {"SLV-1": "JP/JP-SLV-1"}
+
+    sc = _world(73, 6)
+    (notice,) = sc["notices"]
+    assert notice["partner"] == "IN"
+    assert [h["stage"] for h in notice["hazard_areas"]] == ["stage 1"]
+    (path,) = write([sc], tmp_path)
+    parsed = load(path)
+    launches = plan_launches(parsed)
+    sim = SimpleNamespace(scenario=parsed, launches=launches, trajectories=fly(launches))
+    assert announced_flights(sim) == {}
+
+
+def test_no_notice_for_a_launch_whose_state_is_not_a_partner():
+    """Sohae's space launches (Korea's sets): North Korea is no partner and signs nothing on
+    the exchange; the file has no notices."""
+    sc = generate_one(1, 0, "space-launch", False)
+    assert "notices" not in sc

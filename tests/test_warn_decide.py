@@ -86,6 +86,27 @@ def test_a_flight_aimed_at_land_is_predicted_then_fell_on_land(oki_strike):
 
 
 @pytest.mark.slow
+def test_a_call_to_shelter_stays_in_force_until_well_after_the_fall_it_is_about(oki_strike):
+    """Every call to shelter expires ``EXPIRES_S`` after the end of the passage or fall it
+    was made for (its ``exit_s``), not only after it was sent: a fall farther off than that
+    (a space launch's second stage 25 minutes on, a lofted ICBM's 40) must not drop out of the
+    public feeds before it comes down, nor when a run ends before its all-clear."""
+    from lookout.warn.decide import EXPIRES_S
+
+    truth, decisions, _ = oki_strike
+    calls = [d for d in decisions if d.notice.kind in ("LAUNCH", "IMPACT_PREDICTED")]
+    assert calls
+    for d in calls:
+        end = max(g["exit_s"] for g in d.geometry.values())
+        assert end > d.t  # the fall is ahead of the call
+        expires = (d.notice.expires - EPOCH).total_seconds()
+        assert expires == pytest.approx(end + EXPIRES_S, abs=1e-3)
+    others = [d for d in decisions if d.notice.kind not in ("LAUNCH", "IMPACT_PREDICTED")]
+    for d in others:
+        assert (d.notice.expires - d.notice.sent).total_seconds() == pytest.approx(EXPIRES_S)
+
+
+@pytest.mark.slow
 def test_a_fall_predicted_on_land_ends_as_fell_on_land_even_when_the_track_is_lost_early():
     """The Oki SRBM, its track lost 90 s before the fall (below the radars' horizon): the fall
     predicted on Shimane is told as FELL_ON_LAND once it is due, not as a passage (gen-7-00's

@@ -268,3 +268,62 @@ def test_a_region_said_of_a_burning_object_is_judged_against_its_unpowered_fligh
     assert region_m2(sim, "A", [{**said, "from_t_s": None}]) > CHI2_2D_95
     fall = _stated(c, c.times.size - 1, fall=True)
     assert region_m2(sim, "A", [fall]) <= CHI2_2D_95
+
+
+def _stage_fall_call(expires_after_s: float):
+    """world73 #06's space launch from Sriharikota (bearing 127.2, a 643 km orbit, lifting off
+    117.2 s into a 910 s run) and Australia's signed IMPACT_PREDICTED for South Australia at
+    +243 s on its second stage's fall, expiring ``expires_after_s`` after it is sent."""
+    import dataclasses
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from lookout.exchange.keys import derive_key
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn import areas
+    from lookout.warn.decide import Decision
+    from lookout.warn.issue import Issuer
+    from lookout.warn.samples import sample_notice
+
+    launch = plan_cached(13.72, 80.23, Aim(azimuth_deg=127.2, orbit_km=643.0), "slv-3stage",
+                         object_id="SLV-1", launch_time=117.2)  # fmt: skip
+    trajectories = fly([launch])
+    epoch = sample_notice("IMPACT_PREDICTED", "AU").launch_time  # any epoch: the clock's zero
+    sent = epoch + timedelta(seconds=117.2 + 243.0)
+    notice = dataclasses.replace(
+        sample_notice("IMPACT_PREDICTED", "AU"),
+        areas=(areas.area("AU", "SA"),), sent=sent, launch_time=epoch + timedelta(seconds=117.2),
+        expires=sent + timedelta(seconds=expires_after_s), event_id="E1",
+    )  # fmt: skip
+    alert = Issuer("AU", derive_key("test", "AU")).alert(
+        Decision(117.2 + 243.0, notice, "impact_ellipse", {})
+    )
+    sim = SimpleNamespace(launches=[launch], trajectories=trajectories,
+                          scenario=SimpleNamespace(duration_s=910.0, epoch=epoch))  # fmt: skip
+    return sim, alert
+
+
+def test_a_stage_that_comes_down_after_the_run_is_judged_where_it_falls():
+    """The second stage comes down on South Australia's land 1,799 s after liftoff, 15 minutes
+    after the run's end: the judge flies it to the ground, so the call is right (lead
+    1,556 s), not false; no all-clear could come in the run, and the call, in force 30
+    minutes, outlasts the fall. On its way the stage passes 200-650 km over Western Australia
+    and the Northern Territory: a spent stage threatens where it comes down, so neither is
+    missed. Had the call expired before the fall, the judge says so."""
+    from types import SimpleNamespace
+
+    from lookout.warn.judge import judge
+
+    au = SimpleNamespace(id="AU", country="AU")
+    sim, alert = _stage_fall_call(1800.0)
+    got = judge(sim, [alert], {"E1": "SLV-1"}, [au])
+    sa = next(r for r in got["areas"] if r["code"] == "SA")
+    assert sa["truth_s"] == pytest.approx(1799.0, abs=2.0) and sa["lead_s"] > 1500.0
+    assert got["false_areas"] == [] and got["precautionary_areas"] == []
+    assert got["missed_areas"] == [] and got["late_areas"] == []
+    assert got["sheltered_without_all_clear"] == []
+    assert got["all_clear_after_run"] == ["AU:SA"] and got["expired_before_hazard_end"] == []
+    sim, alert = _stage_fall_call(600.0)
+    got = judge(sim, [alert], {"E1": "SLV-1"}, [au])
+    assert got["expired_before_hazard_end"] == ["AU:SA"] and got["all_clear_after_run"] == []

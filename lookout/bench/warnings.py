@@ -11,7 +11,10 @@ the precautionary ones (the same, but every call's stated region held the truth:
 inside an honest region and the truth passed beside it), the areas messaged at all that
 nothing flew over or fell in (``unthreatened``, information included), late shelter calls,
 withdrawals (NO_THREAT) and the longest time from a shelter call to its withdrawal, the longest
-time from the hazard's end to the all-clear, and areas told to shelter that never got one.
+time from the hazard's end to the all-clear, areas told to shelter that never got one though
+it was due in the run, those whose all-clear fell due after the run's end with the call in
+force past the fall (a stage coming down after the run: the truth is flown to the ground), and
+those whose call expired before the hazard's end.
 
 Each scenario's ``lookout warn --json`` is kept in ``--out`` (``NAME.json``), with its audit log
 and what every node received (``NAME.deliveries``), so a run resumes (``--reuse``), the page is
@@ -174,6 +177,8 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
         "max_withdrawn_after_s": max(withdrawn_after) if withdrawn_after else None,
         "max_all_clear_delay_s": max(clear) if clear else None,
         "without_all_clear": r.get("sheltered_without_all_clear", []),
+        "all_clear_after_run": r.get("all_clear_after_run", []),
+        "expired_early": r.get("expired_before_hazard_end", []),
         "maritime": len(r.get("maritime", [])),
         "false_seas": r.get("false_seas", []),
         "missed_seas": r.get("missed_seas", []),
@@ -197,9 +202,10 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
         "| scenario | mode (rules) | msgs | XSD | first message (s after launch) | min lead (s) "
         "| threatened | missed | false (shelter) | precautionary (shelter) "
         "| messaged, unthreatened | withdrawals "
-        "(max s after shelter) | max all-clear after hazard (s) | no all-clear | maritime "
-        "(false seas) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "(max s after shelter) | max all-clear after hazard (s) | no all-clear "
+        "| all-clear due after the run (in force past the fall) | expired before the hazard's end "
+        "| maritime (false seas) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def off(closest):
@@ -216,6 +222,7 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
             f"| {ls(s['threatened'])} | {ls(s['missed_areas'])} | {false} | {precautionary} "
             f"| {ls(s['unthreatened'])} | {s['withdrawals']} ({f(s['max_withdrawn_after_s'])}) "
             f"| {f(s['max_all_clear_delay_s'])} | {ls(s['without_all_clear'])} "
+            f"| {ls(s['all_clear_after_run'])} | {ls(s['expired_early'])} "
             f"| {s['maritime']} ({ls(s['false_seas'])}) |"
         )
     n_false = sum(len(s["false_areas"]) for s in rows)
@@ -226,7 +233,10 @@ def markdown(results: Sequence[dict[str, Any]], command: str) -> str:
         f"XSD {'all valid' if all(s['xsd_valid'] for s in rows) else 'SOME INVALID'}; "
         f"false shelter areas {n_false}, precautionary "
         f"{sum(len(s['precautionary_areas']) for s in rows)}, missed areas {n_missed}, "
-        f"sheltered without all-clear {sum(len(s['without_all_clear']) for s in rows)}.",
+        f"sheltered without all-clear {sum(len(s['without_all_clear']) for s in rows)} "
+        f"(all-clear due after the run's end, the call in force past the fall: "
+        f"{sum(len(s['all_clear_after_run']) for s in rows)}; expired before the hazard's end: "
+        f"{sum(len(s['expired_early']) for s in rows)}).",
     ]
     return "\n".join(lines) + "\n"
 

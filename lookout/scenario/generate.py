@@ -50,6 +50,10 @@ neighbours' generic sites), only what the catalogue flies:
   each with its neighbours;
 - ``world``: every region in turn (Korea too), a shuffled round of them at a time.
 
+A space launch from a partner's own range carries that state's pre-launch notice: window, pad,
+sector and the spent stages' drop zones at sea (``_range_notice``, no random draw: the flights
+are the same with it).
+
 A region's scenarios are named ``gen-<region>-<seed>-<index>-<kind>``, the world set's
 ``gen-world-<seed>-<index>-<region>-<kind>``; Korea's are as before regions came.
 """
@@ -886,6 +890,82 @@ SPACE_SIDES = {
 }  # fmt: skip
 
 
+#: A range's pre-launch notice (``_range_notice``): the launch area's radius (km), the window
+#: either side of the planned liftoff (s), the margin (deg) either side of the planned
+#: flight's directions in the azimuth sector, and a stage's hazard area, a circle about its
+#: planned fall whose radius is this fraction of the fall's distance from the pad, at least
+#: ``NOTICE_HAZARD_MIN_KM`` (an unguided stage's fall spreads with its range).
+NOTICE_SITE_KM = 10.0
+NOTICE_WINDOW_S = 300.0
+NOTICE_SECTOR_MARGIN_DEG = 5.0
+NOTICE_HAZARD_FRACTION = 0.05
+NOTICE_HAZARD_MIN_KM = 50.0
+
+
+def _range_notice(drawn: Drawn, partners: list[dict]) -> dict | None:
+    """The launching state's pre-launch notice of a space launch (``docs/scenarios.md``,
+    Notices), as ranges publish them ahead (NOTAM and NAVAREA warnings of the drop zones, the
+    Hague Code of Conduct's notifications): issued by the partner whose country the pad is in
+    (none when that state is not a partner: it has no key on the exchange), a window about
+    the planned liftoff, the pad, the sector holding every planned sub-point of the flight
+    while sub-orbital (``NOTICE_SECTOR_MARGIN_DEG`` either side), and a hazard area about
+    each spent stage's planned fall *at sea*: a range announces its drop zones at sea, never
+    on anyone's land, so a stage the plan brings down on land is left out, and the flight
+    leaves its notice there (the desks warn of it as of any launch). No random draw: the
+    flights of a seed are the same with the notice as without it."""
+    from lookout.assess.territory import territories
+
+    e = drawn.entry
+    if "orbit_km" not in e["aim"]:
+        return None
+    lat0, lon0 = e["site"]
+    state = territories().area_at(math.radians(lat0), math.radians(lon0)).code
+    issuer = next((p["id"] for p in partners if p["country"] == state), None)
+    if issuer is None:
+        return None
+    aim = Aim(azimuth_deg=e["aim"]["azimuth_deg"], orbit_km=e["aim"]["orbit_km"])
+    launch = plan_cached(lat0, lon0, aim, e["vehicle"], object_id=e["id"])
+    flown = fly([launch])
+    lats, lons, areas = [], [], []
+    for tr in flown:
+        if tr.object_id != e["id"] and tr.parent_id != e["id"]:
+            continue
+        ins, imp = tr.event("orbit_insertion"), tr.event("impact")
+        if tr.object_id != e["id"] and imp is None:
+            continue  # in orbit beside the payload
+        end = ins.t if ins is not None else tr.t_end
+        keep = tr.t <= end
+        lats.append(np.degrees(tr.lat[keep]))
+        lons.append(np.degrees(tr.lon[keep]))
+        if imp is not None and tr.object_id != e["id"]:
+            la, lo = float(np.degrees(tr.lat[-1])), float(np.degrees(tr.lon[-1]))
+            if _at_sea(la, lo):
+                dist = _distance_km(lat0, lon0, la, lo)
+                radius = max(NOTICE_HAZARD_MIN_KM, NOTICE_HAZARD_FRACTION * dist)
+                areas.append({"stage": f"stage {len(areas) + 1}", "center": [_r(la), _r(lo)],
+                              "radius_km": _r(radius, 0)})  # fmt: skip
+    lat, lon = np.concatenate(lats), np.concatenate(lons)
+    dist, az = geodesic_inverse(
+        np.full(lat.size, math.radians(lat0)), np.full(lat.size, math.radians(lon0)),
+        np.radians(lat), np.radians(lon),
+    )  # fmt: skip
+    off = (np.degrees(az[dist > NOTICE_SITE_KM * 1e3]) - e["aim"]["azimuth_deg"] + 180.0) % 360.0
+    lo_deg = math.floor(float(off.min()) - 180.0 - NOTICE_SECTOR_MARGIN_DEG)
+    hi_deg = math.ceil(float(off.max()) - 180.0 + NOTICE_SECTOR_MARGIN_DEG)
+    base = e["aim"]["azimuth_deg"]
+    t = e["time_s"]
+    return {
+        "id": f"{issuer}-{e['id']}",
+        "partner": issuer,
+        "window_s": [_r(max(0.0, t - NOTICE_WINDOW_S), 1), _r(t + NOTICE_WINDOW_S, 1)],
+        "site": [_r(lat0), _r(lon0)],
+        "site_radius_km": NOTICE_SITE_KM,
+        "azimuth_deg": [_r((base + lo_deg) % 360.0, 1), _r((base + hi_deg) % 360.0, 1)],
+        "kind": "space_launch",
+        "hazard_areas": areas,
+    }
+
+
 @dataclass(frozen=True)
 class Region:
     """A region's kinds of flight, how often each comes up, the boxes (lat, lon deg: south,
@@ -1034,6 +1114,7 @@ def generate_one(
     else:
         name, which = f"gen-{region}-{seed}-{index:02d}-{kind}", f"{region} set {seed}, #{index}"
     more = {4: ", with a fourth partner", 5: ", with a fourth and a fifth partner"}
+    notices = [n for x in drawn if (n := _range_notice(x, partners)) is not None]
     return {
         "name": name,
         "description": f"Generated ({which}): {desc}" + more.get(len(partners), "") + ".",
@@ -1044,6 +1125,7 @@ def generate_one(
         "duration_s": duration,
         "partners": partners,
         "launches": [x.entry for x in drawn],
+        **({"notices": notices} if notices else {}),
     }  # fmt: skip
 
 

@@ -144,7 +144,8 @@ GONE_NEAR_IMPACT_S = 60.0
 QUIET_LAG_S = 5.0
 #: An object not in the picture for this long (s) is gone (``PictureView.stale_s``).
 STALE_S = 5.0
-#: A message expires this long (s) after it is sent, or after the hazard it is about.
+#: A message expires this long (s) after it is sent, or, a call to shelter, after the end of
+#: the passage or fall it is about (``_issue``), whichever is later.
 EXPIRES_S = 1800.0
 #: Objects that may carry the payload: their corridors threaten; the others only by their fall.
 PAYLOAD_LIKE = ("booster", "payload", "unknown", None)
@@ -869,9 +870,16 @@ class WarnDesk:
             inside_eez = bool(shapely.contains_xy(self.eez, _wrap(impact.lon_deg), impact.lat_deg))
         if kind == "PASSED_OVER":
             passage = self._passage_of(ev, any_geom, t)
+        # A call to shelter stays in force until EXPIRES_S after the passage or fall it is
+        # about, not only after it is sent: a stage's fall 25 minutes after its call, a lofted
+        # ICBM's 40, must not drop out of the feeds before it comes down (the run may end
+        # before its all-clear).
+        ends = [float(g["exit_s"]) for g in log.values() if np.isfinite(g.get("exit_s", np.nan))]
+        hazard_end = max(ends) if kind in ("LAUNCH", "IMPACT_PREDICTED") and ends else t
         notice = self._notice(
-            ev, t, kind, areas, refs, impact=impact, passage=passage, inside_eez=inside_eez
-        )
+            ev, t, kind, areas, refs, impact=impact, passage=passage, inside_eez=inside_eez,
+            until=max(t, hazard_end),
+        )  # fmt: skip
         sent = _Sent(notice.identifier, notice.sent, kind)
         for st in states:
             st.history.append(sent)
@@ -956,7 +964,11 @@ class WarnDesk:
             heading = float(np.degrees(az)) % 360.0
         return Passage(self._time(min(when, t)), float(heading), towards)
 
-    def _notice(self, ev: _Event, t: float, kind: str, areas, refs, **kw) -> Notice:
+    def _notice(
+        self, ev: _Event, t: float, kind: str, areas, refs, until: float | None = None, **kw
+    ) -> Notice:
+        """The notice of ``kind`` at ``t``, expiring ``EXPIRES_S`` after ``until`` (s from the
+        epoch; the end of the hazard it is about, ``t`` by default)."""
         cfg = self.config
         _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
         ev.count += 1
@@ -972,7 +984,7 @@ class WarnDesk:
             status=cfg.status,
             identifier=identifier,
             sent=sent,
-            expires=sent + dt.timedelta(seconds=EXPIRES_S),
+            expires=self._time(max(t, until if until is not None else t) + EXPIRES_S),
             event_id=ev.event_id,
             areas=tuple(areas),
             launch_time=self._time(t_launch),

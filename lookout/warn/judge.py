@@ -3,10 +3,13 @@
 What ``lookout warn --json`` reports. The truth of a flight is every object of its launch (the
 vehicle, its payload, its spent stages), sampled every second while it is sub-orbital (a
 satellite in orbit, or the upper stage spent beside it, threatens nobody: an object is in orbit
-from its first second with a perigee above 100 km): an area is *truly threatened* from the
+from its first second with a perigee above 100 km), to its fall or to orbit even when that is
+after the run's end (``suborbital``: a space launch's second stage comes down 15-25 minutes
+after liftoff, often after the run): an area is *truly threatened* from the
 first second an object is over its footprint (land and territorial sea; the ground track
-between samples included) or comes down in it, until the last; an object that comes down
-inside a partner's EEZ off its areas is a true fall for that sea.
+between samples included; a spent stage or debris only where it comes down: nothing steers
+it, as the desk's rules say) or comes down in it, until the last; an object that comes down
+inside a partner's EEZ off its areas, within the run, is a true fall for that sea.
 
 Each alert names its launch event; an event is given to the flight whose objects its tracks
 were nearest (``attribute_events``). Per flight and area warned or truly threatened: the true
@@ -23,7 +26,12 @@ of them), told to shelter and never threatened, each such row saying how near th
 the area was inside an honest 95 % region and the truth passed beside it, which an honest
 region does to the areas at its edge), else *false* (``false_areas``: the region did not hold
 the truth, a phantom or an overconfident prediction, or the desk's regions were not given),
-withdrawals (NO_THREAT), the
+withdrawals (NO_THREAT), the areas told to shelter and given no all-clear: due in the run
+(``ALL_CLEAR_DUE_S`` after the hazard's end, or after the flight's last piece came down for an
+area never threatened) and not sent (``sheltered_without_all_clear``), or due after the run's
+end, with the area's last message in force (``expires_s``, its CAP expiry) past that end
+(``all_clear_after_run``: nobody could send it in the run, and nobody was let out before the
+fall) or expired before it (``expired_before_hazard_end``), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
 validated against the CAP XSD(s). A flight a partner announced and that stayed within its
 announcement (``announced_flights``) threatens no area. A partner of a country with no shipped
@@ -42,16 +50,56 @@ from lookout.assess.impact import CHI2_2D_95
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import Alert, SystemTrack
 from lookout.physics.propagate import ORBIT_MIN_PERIGEE_M, perigee_altitude
+from lookout.physics.trajectory import KINDS
 from lookout.timebase import ns_to_s
 from lookout.warn import areas as area_data
 from lookout.warn.cap import CAP_NS, read_ring, validate
+from lookout.warn.decide import ALL_CLEAR_HOLD_S, GONE_NEAR_IMPACT_S
 from lookout.warn.hazard import MIN_AXIS_M, corridor
 
 #: Largest distance (m) from a track to the truth object it is given to.
 ATTRIBUTE_M = 100e3
+#: How long (s) after the hazard's end an all-clear is due: the desk knows a piece has come
+#: down when its track is gone within ``GONE_NEAR_IMPACT_S`` of the predicted fall, and sends
+#: the all-clear ``ALL_CLEAR_HOLD_S`` after that outcome (``lookout.warn.decide``).
+ALL_CLEAR_DUE_S = GONE_NEAR_IMPACT_S + ALL_CLEAR_HOLD_S
 #: The calls to shelter made on a prediction (the others of ``SHELTER_KINDS``, FELL_ON_LAND,
 #: keep people sheltered after a fall).
 CALL_KINDS = ("LAUNCH", "IMPACT_PREDICTED")
+
+
+def suborbital(tr) -> tuple[np.ndarray, np.ndarray]:
+    """An object's flight as the judge's truth: every second (and its last instant) from its
+    start to its fall, its orbit insertion or the first second it is in orbit with a perigee
+    above the air (``ORBIT_MIN_PERIGEE_M``: the upper stage spent beside a satellite has no
+    insertion of its own), whatever the scenario's duration: a stage that comes down after the
+    run's end is flown to the ground (``Trajectory`` holds every object to its end). Returns
+    the times (s from the epoch) and the ECEF states (N, 6)."""
+    ins = tr.event("orbit_insertion")
+    t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end)
+    ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
+    states = tr.flown_state_at(ts)
+    up = np.flatnonzero(perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M)
+    if up.size:
+        ts, states = ts[: up[0] + 1], states[: up[0] + 1]
+    return ts, states
+
+
+def _threatens(tr, ts: np.ndarray) -> np.ndarray:
+    """Per sample ``ts`` of an object's flight (``suborbital``), whether it threatens the
+    ground under it: every sample of the vehicle and what it carries (a failure anywhere
+    brings it down there); of a spent stage or a piece of debris (``KINDS``'s
+    ``spent_stage``: nothing steers it), only its fall."""
+    over = np.ones(len(ts), dtype=bool)
+    kind_at = getattr(tr, "kind_at", None)
+    if kind_at is None:
+        return over
+    spent = kind_at(ts) == KINDS.index("spent_stage")
+    over[spent] = False
+    imp = tr.event("impact")
+    if imp is not None and len(ts) and ts[-1] >= imp.t:
+        over[-1] = True
+    return over
 
 
 def unwarned_partners(sim, partners) -> list[dict]:
@@ -72,14 +120,7 @@ def unwarned_partners(sim, partners) -> list[dict]:
         for tr in sim.trajectories:
             if tr.object_id != launch.object_id and tr.parent_id != launch.object_id:
                 continue
-            t_end = min(tr.t_end, sim.scenario.duration_s)
-            ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
-            states = tr.flown_state_at(ts)
-            up = np.flatnonzero(
-                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
-            )
-            if up.size:
-                states = states[: up[0] + 1]
+            _, states = suborbital(tr)
             lat, lon, _ = ecef_to_geodetic(states[:, :3])
             for code in set(land.land_at(lat, lon)) - {None}:
                 over[code].add(launch.object_id)
@@ -108,31 +149,28 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         seas: dict[str, list[float]] = defaultdict(list)
         falls: list[tuple[str, float, float, float]] = []
         ground: list[np.ndarray] = []
+        end = 0.0
         for tr in objs:
-            ins = tr.event("orbit_insertion")
-            t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
-            ts = np.append(np.arange(tr.t_start, t_end, 1.0), t_end)
-            # An object with no insertion of its own (the upper stage spent beside a satellite)
-            # is in orbit from its first second with a perigee above the air, as the flight
-            # decides insertion: it threatens nobody from there on.
-            states = tr.flown_state_at(ts)
-            up = np.flatnonzero(
-                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
-            )
-            if up.size:
-                ts, states = ts[: up[0] + 1], states[: up[0] + 1]
+            # To its fall or to orbit, past the run's end (``suborbital``).
+            ts, states = suborbital(tr)
+            end = max(end, float(ts[-1] - t0))
             lat, lon, _ = ecef_to_geodetic(states[:, :3])
             lat, lon = np.degrees(lat), area_data.wrap_lon(np.degrees(lon))
             ground.append(np.column_stack([lon, lat]))
+            # A spent stage flies on where gravity takes it: it threatens where it comes down,
+            # not where it passes over on its way (a space launch's second stage over Western
+            # Australia 200-650 km up before it comes down in South Australia), as the desk's
+            # rules say. The vehicle and what it carries threaten all along their path.
+            over = _threatens(tr, ts)
             # The ground track as segments between the 1 s samples (a fast object steps over an
             # area's corner between two samples); none across the antimeridian.
             pts = np.column_stack([lon, lat])
-            seg_ok = np.abs(np.diff(lon)) < 180.0
+            seg_ok = (np.abs(np.diff(lon)) < 180.0) & over[:-1] & over[1:]
             segs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)[seg_ok])
             seg_t = np.column_stack([ts[:-1], ts[1:]])[seg_ok]
             tree = shapely.STRtree(segs)
             for a in country_areas:
-                inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat))
+                inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat) & over)
                 times = list(ts[inside])
                 if len(segs):
                     k = tree.query(a.footprint, predicate="intersects")
@@ -143,6 +181,8 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
                     hit[a.code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
                     by[a.code].add(tr.object_id)
             imp = tr.event("impact")
+            # A maritime message tells of a fall that has happened: one after the run's end
+            # cannot be told in it.
             if imp is not None and imp.t <= sim.scenario.duration_s:
                 la, lo, _ = ecef_to_geodetic(imp.pos)
                 la, lo = float(np.degrees(la)), float(area_data.wrap_lon(np.degrees(lo)))
@@ -158,6 +198,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             "seas": dict(seas),
             "falls": falls,
             "ground": track,
+            "end_s": end,
         }
     return out
 
@@ -187,18 +228,11 @@ def announced_flights(sim) -> dict[str, str]:
         ]
         pts, falls = [], []
         for tr in objs:
-            ins = tr.event("orbit_insertion")
-            t_end = min(tr.t_end, ins.t if ins is not None else tr.t_end, sim.scenario.duration_s)
-            states = tr.flown_state_at(np.append(np.arange(tr.t_start, t_end, 1.0), t_end))
-            up = np.flatnonzero(
-                perigee_altitude(states[:, :3], states[:, 3:]) > ORBIT_MIN_PERIGEE_M
-            )
-            if up.size:
-                states = states[: up[0] + 1]
+            _, states = suborbital(tr)
             lat, lon, _ = ecef_to_geodetic(states[:, :3])
             pts.append(np.column_stack([lat, lon]))
             imp = tr.event("impact")
-            if imp is not None and imp.t <= sim.scenario.duration_s:
+            if imp is not None:
                 la, lo, _ = ecef_to_geodetic(imp.pos)
                 falls.append(shapely.Point(float(np.degrees(lo)), float(np.degrees(la))))
         pts = np.concatenate(pts)
@@ -354,7 +388,7 @@ def judge(
     withdrawn, maritime = [], []
     falls: list[tuple] = []  # partner, flight, sea, absolute fall time s, lon, lat deg
     names = {}
-    grounds, footprints = {}, {}
+    grounds, footprints, ends = {}, {}, {}
     announced = announced_flights(sim)
     for p in partners:
         truth = truth_threats(sim, p.country)
@@ -365,6 +399,7 @@ def judge(
             footprints[(p.id, a.code)] = a.footprint
         for flight, th in truth.items():
             grounds[flight] = th["ground"]
+            ends[flight] = th["end_s"]
         for flight, th in truth.items():
             for code, (first, last) in th["areas"].items():
                 rows[(flight, p.id, code)] = _row(flight, p.id, code, names, first, last)
@@ -421,6 +456,7 @@ def judge(
                 if row["truth_s"] is not None:
                     row["lead_s"] = row["truth_s"] - t_rel
             row["kinds"].append(a.kind)
+            row["expires_s"] = _expires_s(sim, a, launch_t.get(flight, 0.0))
             if a.shelter:
                 row["shelter"] = True
                 if row["first_shelter_s"] is None:
@@ -475,9 +511,26 @@ def judge(
             and r["first_shelter_s"] > r["truth_s"]
         }
     )
-    unclear = sorted(
-        {f"{r['partner']}:{r['code']}" for r in areas if r["shelter"] and r["all_clear_s"] is None}
-    )
+    # Told to shelter, no all-clear: when was it due? ``ALL_CLEAR_DUE_S`` after the hazard's
+    # end (for an area never threatened, the flight's: its last piece down or in orbit). Due
+    # after the run's end, nobody could send it in the run: the call must then stay in force
+    # (its last message not expired) until that end, or people leave shelter before the fall.
+    duration = getattr(sim.scenario, "duration_s", None)
+    unclear, after_run, expired = set(), set(), set()
+    for r in areas:
+        if not r["shelter"] or r["all_clear_s"] is not None:
+            continue
+        key = f"{r['partner']}:{r['code']}"
+        end = r["hazard_end_s"] if r["truth_s"] is not None else ends.get(r["flight"])
+        t0 = launch_t.get(r["flight"], 0.0)
+        if end is None or duration is None or t0 + end + ALL_CLEAR_DUE_S <= duration:
+            unclear.add(key)
+            continue
+        r["all_clear_due_after_run"] = True
+        if r.get("expires_s") is not None and r["expires_s"] < end:
+            expired.add(key)
+        else:
+            after_run.add(key)
     return {
         "messages": len([a for a in alerts if a.partner in by_partner]),
         "xsd_valid": not errors,
@@ -487,7 +540,9 @@ def judge(
         "false_areas": false,
         "precautionary_areas": precautionary,
         "late_areas": late,
-        "sheltered_without_all_clear": unclear,
+        "sheltered_without_all_clear": sorted(unclear),
+        "all_clear_after_run": sorted(after_run),
+        "expired_before_hazard_end": sorted(expired),
         "withdrawals": len(withdrawn),
         "withdrawn": withdrawn,
         "areas": areas,
@@ -508,6 +563,16 @@ def judge(
         "events": {e: f for e, f in sorted(event_flight.items())},
         "announced_flights": announced,
     }
+
+
+def _expires_s(sim, alert: Alert, t_launch: float) -> float | None:
+    """An alert's CAP ``expires`` (the latest of its infos'), s after the launch ``t_launch``
+    (s from the scenario's epoch); None when the scenario has no epoch or the alert says none."""
+    from lookout.warn.atom import summarise
+
+    epoch = getattr(sim.scenario, "epoch", None)
+    expires = summarise(alert.cap).expires if epoch is not None else None
+    return None if expires is None else (expires - epoch).total_seconds() - t_launch
 
 
 def _held(row: dict) -> bool:
@@ -555,6 +620,7 @@ def _row(flight, partner, code, names, first=None, last=None) -> dict:
         "first_shelter_s": None,
         "all_clear_s": None,
         "all_clear_delay_s": None,
+        "expires_s": None,
         "kinds": [],
     }
 
