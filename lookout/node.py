@@ -116,7 +116,6 @@ class PartnerNode:
         self.policy = policy
         self.bus = bus
         self.clock = clock
-        self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve)
         self.exchange_status: Status | None = None
         self.notices: list[LaunchNotice] = []  # other partners' launch notifications received
         # Detections older than this (s) when the node gets them are tracked here but not sent:
@@ -124,6 +123,10 @@ class PartnerNode:
         self.max_age_s = max_age_s
         self.not_sent: Counter[str] = Counter()
         self.verifier = verifier or Verifier(keyring, clock)
+        # What it seals is kept in the process's memo with what its verifiers opened, if any
+        # (the embedded form: the exchange then does not open again what was sealed here).
+        self.sealer = Sealer(partner, key, clock, seq_start, reserve=reserve,
+                             memo=self.verifier.signatures)  # fmt: skip
         # Its own radars' declared fields of view (``lookout.tracking.coverage``): its tracker
         # judges a track they look at and do not see. A track from one satellite alone
         # (``tracking.mono``) is reported with its fitted launch (``LocalTrack.launch``), its

@@ -995,6 +995,65 @@ def test_a_shared_memo_opens_an_envelope_once_and_each_verifier_still_judges_it(
     assert strict.reason is Reason.IMPLAUSIBLE
 
 
+def test_what_a_sealer_of_this_process_sealed_is_not_opened_again_and_still_judged(monkeypatch):
+    """The embedded form: what a node's ``Sealer`` seals is kept in the process's memo, so the
+    exchange's verifier takes it without decoding it again or verifying the signature made
+    here. The verdicts are those of a verifier that opens everything: the physics are still
+    checked (an implausible message refused as implausible, with the same detail), as are the
+    receiver's own checks, a keyring holding another key for the sender, and a payload that
+    names another partner."""
+    from lookout.exchange import verify
+    from lookout.exchange.verify import SignatureMemo
+
+    opened = []
+    for name in ("decode", "signed_ok", "signature_ok"):
+        real = getattr(verify, name)
+        monkeypatch.setattr(verify, name, lambda *a, _f=real, _n=name: opened.append(_n) or _f(*a))
+    keyring = Keyring.derived(SEED, ["KR", "JP"])
+    memo = SignatureMemo()
+    clock = SimClock(T0)
+    sealer = Sealer("KR", derive_key(SEED, "KR"), clock, memo=memo)
+    exchange_side = Verifier(keyring, clock, signatures=memo)
+
+    def both(message):
+        """The exchange's verdict on what the sealer sealed, and an opening verifier's."""
+        subject, data = sealer.seal_for_bus(message)
+        kind = subject.rsplit(".", 1)[-1]
+        opened.clear()
+        got = exchange_side.check(data, subject_sender="KR", subject_type=kind)
+        by_memo = not opened
+        alone = Verifier(keyring, SimClock(T0)).check(data, subject_sender="KR", subject_type=kind)
+        return data, got, alone, by_memo
+
+    data, got, alone, by_memo = both(local_track())
+    assert by_memo and got.accepted and alone.accepted
+    assert got.message == alone.message == local_track()
+    assert exchange_side.check(data).reason is Reason.DUPLICATE  # its own replay check
+    # The node's other receivers take it from the memo too, its physics now checked.
+    opened.clear()
+    assert Verifier(keyring, clock, signatures=memo).check(data).accepted and not opened
+
+    x, P = state()
+    x[0] = 1e300
+    far = LocalTrack(partner="KR", track_id="9", t_ns=T0, x=x, P=P, boost_prob=0.5,
+                     sensors=["kr-a"])  # fmt: skip
+    _, got, alone, _ = both(far)
+    assert got.reason is alone.reason is Reason.IMPLAUSIBLE
+    assert got.detail == alone.detail
+
+    _, got, alone, by_memo = both(local_track(partner="JP"))  # KR sealing JP's track
+    assert not by_memo and got.reason is alone.reason is Reason.MALFORMED
+
+    # A keyring with another key for KR does not take the memo's word: forged.
+    _, data = sealer.seal_for_bus(det())
+    other = Keyring({"KR": derive_key(SEED, "JP").public_key(), "JP": keyring["JP"]})
+    assert Verifier(other, clock, signatures=memo).check(data).reason is Reason.FORGED
+    # Without a memo, nothing is kept: every verifier opens what it gets.
+    _, data = Sealer("KR", derive_key(SEED, "KR"), clock, seq_start=100).seal_for_bus(det())
+    opened.clear()
+    assert exchange_side.check(data).accepted and "signed_ok" in opened
+
+
 def test_a_shared_memo_works_out_a_messages_times_once_and_each_verifier_judges_them(
     monkeypatch,
 ):

@@ -78,6 +78,13 @@ class Sealer:
     replayed: give ``reserve`` (``reserve(n)`` records durably that numbers up to ``n`` may be
     used, e.g. :class:`SequenceFile`) and ``seq_start`` its last record; numbers are reserved
     ``block`` at a time.
+
+    ``memo``: the process's :class:`~.verify.SignatureMemo` (the embedded form, whose
+    receivers are in this process): each envelope sealed for the bus is kept there as opened,
+    its plausibility not yet checked. The exchange's verifier then takes it without decoding
+    it, checking its canonical form or verifying the signature made here (what it would find
+    is what was sealed, under the key its keyring holds for the sender, or it opens the bytes
+    itself), and checks the message's plausibility and the rest as before.
     """
 
     def __init__(
@@ -89,6 +96,7 @@ class Sealer:
         *,
         reserve: Callable[[int], None] | None = None,
         block: int = 10_000,
+        memo=None,
     ) -> None:
         self.sender = sender
         self.private_key = private_key
@@ -97,17 +105,29 @@ class Sealer:
         self.reserve = reserve
         self.block = block
         self._reserved = seq_start
+        self.memo = memo
+        self._public: Ed25519PublicKey | None = None
 
     def seal(self, message: Message) -> Envelope:
+        return self._seal(message)[0]
+
+    def _seal(self, message: Message) -> tuple[Envelope, Message]:
         self.seq += 1
         if self.reserve is not None and self.seq > self._reserved:
             self._reserved = self.seq + self.block
             self.reserve(self._reserved)
-        return seal(message, self.sender, self.seq, self.clock.now_ns(), self.private_key)
+        return seal_canonical(message, self.sender, self.seq, self.clock.now_ns(), self.private_key)
 
     def seal_for_bus(self, message: Message) -> tuple[str, bytes]:
-        envelope = self.seal(message)
-        return in_subject(self.sender, envelope.payload_type), envelope_bytes(envelope)
+        envelope, canonical = self._seal(message)
+        data = envelope_bytes(envelope)
+        # Kept only as a verifier's opening would leave it: one of the sender's own messages
+        # (a payload naming another partner is refused as malformed, so opened there).
+        if self.memo is not None and getattr(canonical, "partner", self.sender) == self.sender:
+            if self._public is None:
+                self._public = self.private_key.public_key()
+            self.memo.remember(data, envelope, canonical, self._public, False)
+        return in_subject(self.sender, envelope.payload_type), data
 
 
 class SequenceFile:
