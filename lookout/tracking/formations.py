@@ -227,6 +227,12 @@ class Formations:
             for k in keys[~np.isin(keys, live)].tolist():
                 del memo[k]
 
+    def partners(self, a: int, b: int) -> bool:
+        """Whether the tracks of ids ``a`` and ``b`` carry their pair's relative state, each
+        the other's partner (``_relative``): a formation's."""
+        ea, eb = self._relative.get(a), self._relative.get(b)
+        return ea is not None and eb is not None and ea[5] == b and eb[5] == a
+
     def _coasting_in_vacuum(self, idx: np.ndarray, x6: np.ndarray) -> np.ndarray:
         """Tracks ``idx`` (estimates ``x6``) coasting (boost mode below its reseeding level)
         above the reentry altitude, where two bodies pushed apart drift apart at constant
