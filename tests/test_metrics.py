@@ -417,3 +417,38 @@ def test_nees_verdicts_judge_each_instants_mean_against_its_bounds():
     assert v.tolist() == [1, -1, -1, 0, 0, 0]
     inside, n = nees_in_bounds_counts(instant, np.ones(6, dtype=int), values)[1]
     assert (inside, n) == (1, 3)
+
+
+def test_a_track_reported_just_after_its_objects_impact_is_no_duplicate_of_a_neighbour():
+    """korea73 #03 with kappa's spread: a salvo's first spent stage hit the ground 25 ms before
+    a report, its track's prediction still 68 m up (its vertical sigma 197 m), and the scorer
+    counted that report a duplicate of the second stage's, 3.9 km off and tracked on its own:
+    one duplicate track-second. A track of an object that has hit the ground is no second track
+    on anything (it is false); ended otherwise (no impact event) the rule is unchanged."""
+    from lookout.physics.trajectory import Event
+
+    full = arc("a")
+    t_a = np.r_[np.arange(0.0, 300.0), 299.975]
+    xa = full.state_at(t_a)
+    hit = [Event("impact", 299.975, xa[-1, :3], xa[-1, 3:])]
+    b = arc("b", north_offset_m=4000.0)
+    dets_a, labels_a = labelled([full], np.arange(0.0, 300.0))
+    dets_b, labels_b = labelled([b])
+    dets, labels = dets_a + dets_b, labels_a + labels_b
+    n_a = len(dets_a)
+    # Track 1 built from a's detections, reported at 300 s too; track 2 from b's.
+    t1 = np.arange(0.0, 301.0)
+    reports = cat(follow(full, 1, t1), follow(b, 2))
+    ups = log(
+        np.r_[np.arange(0.0, 300.0), b.t],
+        np.r_[np.ones(n_a), np.full(b.t.size, 2)],
+        np.zeros((n_a + b.t.size, 6)),
+        detection_index=np.arange(n_a + b.t.size),
+    )
+    for events, dup, false in ((hit, 0.0, 1.0), ([], 1.0, 0.0)):
+        a = Trajectory("a", t_a, xa[:, :3], xa[:, 3:], t_a < 60.0, np.zeros(t_a.size, np.int64),
+                       events=events)  # fmt: skip
+        s = score(output(reports, ups), [a, b], labels, detections=dets)
+        assert s.duplicate_track_s == dup and s.false_track_s == false
+        assert s.max_tracks_per_object == (1 if events else 2)
+        assert s.id_switches == 0
