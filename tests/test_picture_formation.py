@@ -44,6 +44,40 @@ def _system_tracks_on(truth, reports, t_from):
     return ids, np.array(nees)
 
 
+def _radar_picture(path: Path, duration_s: float, seed: int | None = None):
+    """The scenario at ``path`` cut at ``duration_s`` (on sensor seed ``seed``, if given),
+    simulated, and the partners' radar detections alone through one ``PictureFusion``: the
+    simulation and the fusion's reports."""
+    doc = yaml.safe_load(path.read_text())
+    doc["duration_s"] = duration_s
+    if seed is not None:
+        doc["seed"] = seed
+    sc = parse(doc, source=str(path))
+    sim = simulate(sc)
+    partner = {s.id: s.spec["partner"] for s in sc.sensors}
+    radar = {s.id for s in sc.sensors if s.spec.get("type") == "radar"}
+    fusion = PictureFusion()
+    reports = []
+    for det in sorted((d for d in sim.detections if d.sensor_id in radar), key=lambda d: d.t_ns):
+        reports += fusion.ingest(partner[det.sensor_id], det)
+    reports += fusion.flush()
+    return sim, reports
+
+
+def _assert_own_tracks_in_bounds(sim, reports, names, t_from: float) -> None:
+    """Each object of ``names`` on one system track of its own from ``t_from`` on, its NEES
+    inside the 95 % bounds at >= 90 % of the reports."""
+    lo, hi = chi2.ppf([0.025, 0.975], 6)
+    owner = {}
+    for name in names:
+        ids, nees = _system_tracks_on(sim.trajectory(name), reports, t_from=t_from)
+        assert len(set(ids)) == 1 and len(ids) > 150, (name, sorted(set(ids)), len(ids))
+        owner[name] = ids[0]
+        share = np.mean((nees > lo) & (nees < hi))
+        assert share >= 0.9, (name, share, np.percentile(nees, [10, 50, 90]))
+    assert len(set(owner.values())) == len(names), owner
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [None, 3])
 def test_a_missile_and_its_stage_first_seen_apart_coast_consistently_in_the_partners_picture(seed):
@@ -57,28 +91,8 @@ def test_a_missile_and_its_stage_first_seen_apart_coast_consistently_in_the_part
     100-400 in every partner's picture to impact (43e420a: 0.00 of their coast instants in the
     95 % bounds at the file's seed and at seed 3). Each object keeps one system track of its
     own, in bounds. The run is cut at 420 s (200 s of coast after the formation starts)."""
-    doc = yaml.safe_load(SCENARIO.read_text())
-    doc["duration_s"] = 420.0
-    if seed is not None:
-        doc["seed"] = seed
-    sc = parse(doc, source=str(SCENARIO))
-    sim = simulate(sc)
-    partner = {s.id: s.spec["partner"] for s in sc.sensors}
-    radar = {s.id for s in sc.sensors if s.spec.get("type") == "radar"}
-    fusion = PictureFusion()
-    reports = []
-    for det in sorted((d for d in sim.detections if d.sensor_id in radar), key=lambda d: d.t_ns):
-        reports += fusion.ingest(partner[det.sensor_id], det)
-    reports += fusion.flush()
-    lo, hi = chi2.ppf([0.025, 0.975], 6)
-    owner = {}
-    for name in ("MRBM-1", "MRBM-1-stage1"):
-        ids, nees = _system_tracks_on(sim.trajectory(name), reports, t_from=220.0)
-        assert len(set(ids)) == 1 and len(ids) > 150, (name, sorted(set(ids)), len(ids))
-        owner[name] = ids[0]
-        share = np.mean((nees > lo) & (nees < hi))
-        assert share >= 0.9, (name, share, np.percentile(nees, [10, 50, 90]))
-    assert owner["MRBM-1"] != owner["MRBM-1-stage1"]
+    sim, reports = _radar_picture(SCENARIO, 420.0, seed)
+    _assert_own_tracks_in_bounds(sim, reports, ("MRBM-1", "MRBM-1-stage1"), t_from=220.0)
 
 
 #: me73 #03 (``lookout generate --region middle-east --seed 73``, file #03): three MRBMs from
@@ -98,23 +112,5 @@ def test_two_tracks_born_on_a_pair_already_apart_each_keep_their_own_object():
     partners' pictures: MRBM-2's NEES 50-110 from 300 s, coast NEES in bounds 0.10). Now the
     order of such a pair is first taken from the two estimates, as a pair born together's
     (``Formations._order``): each object keeps one system track of its own, in bounds."""
-    doc = yaml.safe_load(SCENARIO_73.read_text())
-    doc["duration_s"] = 480.0
-    sc = parse(doc, source=str(SCENARIO_73))
-    sim = simulate(sc)
-    partner = {s.id: s.spec["partner"] for s in sc.sensors}
-    radar = {s.id for s in sc.sensors if s.spec.get("type") == "radar"}
-    fusion = PictureFusion()
-    reports = []
-    for det in sorted((d for d in sim.detections if d.sensor_id in radar), key=lambda d: d.t_ns):
-        reports += fusion.ingest(partner[det.sensor_id], det)
-    reports += fusion.flush()
-    lo, hi = chi2.ppf([0.025, 0.975], 6)
-    owner = {}
-    for name in ("MRBM-2", "MRBM-2-stage1"):
-        ids, nees = _system_tracks_on(sim.trajectory(name), reports, t_from=300.0)
-        assert len(set(ids)) == 1 and len(ids) > 150, (name, sorted(set(ids)), len(ids))
-        owner[name] = ids[0]
-        share = np.mean((nees > lo) & (nees < hi))
-        assert share >= 0.9, (name, share, np.percentile(nees, [10, 50, 90]))
-    assert owner["MRBM-2"] != owner["MRBM-2-stage1"]
+    sim, reports = _radar_picture(SCENARIO_73, 480.0)
+    _assert_own_tracks_in_bounds(sim, reports, ("MRBM-2", "MRBM-2-stage1"), t_from=300.0)

@@ -257,13 +257,12 @@ def test_a_system_track_goes_to_the_truth_of_its_detections():
     assert alone["nees_in_bounds_by_phase"]["coast"] < 0.05
 
 
-def test_the_fusion_keeps_which_detections_made_each_system_track():
-    """``PictureFusion.keep_provenance``: the detections each measurement-level track took and
-    the tracks of each system track at each report; a track deleted before any report is
-    forgotten with its detections. Without it nothing is kept."""
-    from test_fusion import _P, X0, ScriptedTracker, _detection, _heartbeat
+def _taking_tracker():
+    """A scripted tracker (test_fusion's) that gives the detections of each ``process`` call to
+    the tracks listed in its ``takes``, in order, and reports the tracks in its ``deleted`` as
+    never updated (``last_update`` NaN)."""
+    from test_fusion import ScriptedTracker
 
-    from lookout.picture.fusion import PictureFusion
     from lookout.tracking import TrackLog
 
     class Tracker(ScriptedTracker):
@@ -288,9 +287,20 @@ def test_the_fusion_keeps_which_detections_made_each_system_track():
         def last_update(self, track_ids):
             return np.array([np.nan if int(i) in self.deleted else 1.0 for i in track_ids])
 
+    return Tracker()
+
+
+def test_the_fusion_keeps_which_detections_made_each_system_track():
+    """``PictureFusion.keep_provenance``: the detections each measurement-level track took and
+    the tracks of each system track at each report; a track deleted before any report is
+    forgotten with its detections. Without it nothing is kept."""
+    from test_fusion import _P, X0, _detection, _heartbeat
+
+    from lookout.picture.fusion import PictureFusion
+
     for keep in (True, False):
         f = PictureFusion(latency_s=0.5)
-        f.tracker = tr = Tracker()
+        f.tracker = tr = _taking_tracker()
         prov = f.keep_provenance() if keep else None
         tr.takes = [7, 9]
         tr.deleted = {9}  # a tentative track on clutter, deleted before the report
@@ -351,31 +361,8 @@ def test_the_nodes_and_the_fusion_keep_the_detections_of_a_local_only_system_tra
     from test_fusion import _P, X0, ScriptedTracker, _capturing_node, _detection, _local
 
     from lookout.picture.fusion import PictureFusion
-    from lookout.tracking import TrackLog
 
-    class Tracker(ScriptedTracker):
-        def __init__(self):
-            super().__init__()
-            self.takes: list[int] = []
-            self.fed = 0
-            self.deleted: set[int] = set()
-
-        def process(self, detections):
-            ids = [self.takes.pop(0) for _ in detections]
-            k, first = len(ids), self.fed
-            self.fed += k
-            return TrackLog(
-                t=np.array([d.t_ns * 1e-9 for d in detections]),
-                track_id=np.array(ids, dtype=np.int64),
-                x=np.zeros((k, 6)), P=np.zeros((k, 6, 6)), boost_prob=np.zeros(k),
-                detection_index=np.arange(first, first + k, dtype=np.int64),
-                confirmed=np.ones(k, dtype=bool),
-            )  # fmt: skip
-
-        def last_update(self, track_ids):
-            return np.array([np.nan if int(i) in self.deleted else 1.0 for i in track_ids])
-
-    tracker = Tracker()
+    tracker = _taking_tracker()
     node, _ = _capturing_node(tracker)
     f = PictureFusion(latency_s=0.5)
     f.tracker = ScriptedTracker()
