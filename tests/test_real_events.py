@@ -32,6 +32,10 @@ class _Line:
         pos = geodetic_to_ecef(lat, lon, 50e3)
         return np.column_stack([pos, np.zeros_like(pos)])
 
+    def event(self, name):
+        """No event: it neither reaches orbit nor comes down within its 100 s."""
+        return None
+
 
 def test_a_partner_with_no_warning_areas_is_named_with_the_flights_over_its_land():
     """Ukraine has no shipped warning areas, so its node warns nobody: on
