@@ -423,6 +423,7 @@ def judge(
             continue
         flight = event_flight.get(a.event_id)
         t_rel = ns_to_s(a.t_ns) - launch_t.get(flight, 0.0)
+        expires_s = _expires_s(sim, a, launch_t.get(flight, 0.0))  # its CAP read once
         for key in a.areas:
             if key.startswith("sea:"):
                 sea = key[4:]
@@ -456,7 +457,7 @@ def judge(
                 if row["truth_s"] is not None:
                     row["lead_s"] = row["truth_s"] - t_rel
             row["kinds"].append(a.kind)
-            row["expires_s"] = _expires_s(sim, a, launch_t.get(flight, 0.0))
+            row["expires_s"] = expires_s
             if a.shelter:
                 row["shelter"] = True
                 if row["first_shelter_s"] is None:
