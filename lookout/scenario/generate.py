@@ -133,6 +133,8 @@ class Drawn:
     entry: dict
     ground: np.ndarray  # (K, 2) deg
     flight_s: float
+    #: A space launch's flight with its spent stages (``_range_notice`` reads their falls).
+    flown: tuple = ()
 
 
 def _r(x: float, nd: int = 2) -> float:
@@ -194,7 +196,9 @@ class _Draw:
         else:
             kw = dict(aim)
         launch = plan_cached(site[0], site[1], Aim(**kw), vehicle, object_id=lid)
-        tr = fly([launch], debris=False)[0]
+        space = "orbit_km" in aim
+        flown = fly([launch], debris=space)
+        tr = flown[0]
         lat, lon = np.degrees(tr.lat), np.degrees(tr.lon)
         step = max(1, tr.t.size // 200)
         ground = np.column_stack([lat[::step], lon[::step]])
@@ -204,7 +208,7 @@ class _Draw:
             ground = ground[: max(2, ground.shape[0] // 2)]
         entry = {"id": lid, "time_s": _r(time_s, 1), "site": [_r(site[0]), _r(site[1])],
                  "vehicle": vehicle, "aim": aim}  # fmt: skip
-        return Drawn(entry, ground, float(flight_s))
+        return Drawn(entry, ground, float(flight_s), tuple(flown) if space else ())
 
 
 # ---- the kinds of flight ------------------------------------------------------------------
@@ -923,11 +927,8 @@ def _range_notice(drawn: Drawn, partners: list[dict]) -> dict | None:
     issuer = next((p["id"] for p in partners if p["country"] == state), None)
     if issuer is None:
         return None
-    aim = Aim(azimuth_deg=e["aim"]["azimuth_deg"], orbit_km=e["aim"]["orbit_km"])
-    launch = plan_cached(lat0, lon0, aim, e["vehicle"], object_id=e["id"])
-    flown = fly([launch])
     lats, lons, areas = [], [], []
-    for tr in flown:
+    for tr in drawn.flown:
         if tr.object_id != e["id"] and tr.parent_id != e["id"]:
             continue
         ins, imp = tr.event("orbit_insertion"), tr.event("impact")
