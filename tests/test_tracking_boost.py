@@ -149,3 +149,43 @@ def test_an_infrared_born_track_keeps_its_rocket_through_burnout(acc):
     after = u.track_id[(u.t > t_bo + 5.0) & ~ir_rows]
     kept = bool((after == born).any())
     assert kept, (born, np.unique(after))
+
+
+@pytest.mark.parametrize("lag_s", [0.01, 0.3])
+def test_a_plume_first_crossed_where_a_radar_just_saw_the_rocket_is_one_track(lag_s):
+    """The ship's radar sees the burning SRBM first and both satellites' lines of sight cross
+    on it ``lag_s`` later (korea74 #00's SRBM-1: 150.36 and 150.37 s). The radar's one
+    detection knows no velocity, so no line of sight gates its track; the crossing started a
+    second, confirmed track of the same rocket, which took nothing while the first took the
+    radar and the plume (a duplicate for 3 s, then the spent stage's track). The crossing is
+    the radar track's object (``initiation.at_radar_seeds``): one track holds the rocket from
+    its first detection, and it takes the plume as soon as it knows its velocity."""
+    aim = Aim(target_lat_deg=41.55, target_lon_deg=134.07, loft=50.0)
+    launch = plan(39.45, 127.55, aim, "srbm-lifting", "kn", 60.0)
+    (traj,) = fly([launch], debris=False)
+    ir = [dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0),
+          dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)]  # fmt: skip
+    ship = dict(type="radar", id="ship", partner="KR", lat_deg=38.6, lon_deg=131.0, alt_m=25.0,
+                span_deg=360.0, el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0,
+                sigma_range_m=15.0, sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0,
+                snr_ref_db=22.0)  # fmt: skip
+    dets, labels = sense([traj], [*ir, ship], seed=7)
+    t_bo = traj.final_burnout().t
+    t_ship = min(
+        d.t_ns
+        for d, lab in zip(dets, labels, strict=True)
+        if d.sensor_id == "ship" and lab is not None and d.t_ns * 1e-9 >= t_bo - 12.0
+    )
+    # The rocket's detections: the radar's from then on, the satellites' from ``lag_s`` after.
+    keep = [lab is not None and d.t_ns >= t_ship + (0.0 if d.sensor_id == "ship" else lag_s * 1e9)
+            for d, lab in zip(dets, labels, strict=True)]  # fmt: skip
+    dets = [d for d, k in zip(dets, keep, strict=True) if k]
+    out = track(dets)
+    u = out.updates
+    early = u.t < t_ship * 1e-9 + 6.0
+    assert np.unique(u.track_id[early]).size == 1, np.unique(u.track_id[early])
+    rep = out.reports
+    first = rep.t < t_ship * 1e-9 + 6.0
+    assert first.any() and np.unique(rep.track_id[first]).size == 1
+    ir_rows = np.array([dets[i].kind == "infrared" for i in u.detection_index])
+    assert ir_rows[early].sum() >= 2

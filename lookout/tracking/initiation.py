@@ -5,8 +5,9 @@ velocity from the prior and the range-rate if measured), or, next to a confirmed
 in the same scan, a piece separating from it, from that track's estimate. An infrared line of
 sight is kept for ``ir_pair_max_dt_s`` and triangulated with another satellite's
 (``LinesOfSight``: the weighted least-squares point between the two lines, gated on their miss
-distance), the crossing's prior ``infrared_priors``. Each new track holds the three IMM modes
-(``new_states``).
+distance), the crossing's prior ``infrared_priors``, unless it lies where a radar's lone
+detection started a track a moment before (``at_radar_seeds``). Each new track holds the three
+IMM modes (``new_states``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from lookout.physics.einsum import einsum
 from lookout.tracking import manoeuvre
 from lookout.tracking.config import TrackerConfig
-from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
+from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 from lookout.tracking.scans import Scan
 
@@ -241,6 +242,43 @@ def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
     vel = np.zeros((k, 3))
     P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
     return new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood, cfg)
+
+
+def at_radar_seeds(tracks, t: float, pos: np.ndarray, P_pos: np.ndarray, gate: float) -> np.ndarray:
+    """(k,) bool: the infrared crossings at ``pos`` (k, 3), covariances ``P_pos`` (k, 3, 3),
+    at time ``t`` (s) that lie inside the position gate (chi-square ``gate``, 3 dof, under
+    both covariances) of a track that one radar detection alone started (one hit, no parent,
+    tentative) in ``tracks`` (``store.TrackStore``).
+
+    Such a track knows where its object was, not how it moves, so no line of sight gates it
+    (``Associator.associate``); a crossing where it is is its object seen by two satellites,
+    not a second object, and a track started on it is a second track of one object: korea74
+    #00's SRBM-1, first seen by a ship's radar at 150.36 s and by two satellites at 150.37 s,
+    had two tracks, the crossing's taking nothing for 3 s (a duplicate) until it went to the
+    spent stage. Left to the radar's track, the lines of sight of the next frames gate it
+    once its second detection gives it a velocity. Its position is carried to ``t`` with its
+    velocity's uncertainty."""
+    k = pos.shape[0]
+    out = np.zeros(k, dtype=bool)
+    n = tracks.n
+    seeds = np.flatnonzero(
+        (tracks.hits[:n] == 1) & (tracks.parent[:n] < 0) & ~tracks.confirmed[:n]
+        & (tracks.ir_sensor[:n] < 0)
+    )  # fmt: skip
+    if k == 0 or seeds.size == 0:
+        return out
+    x, P = combine(tracks.xm[seeds], tracks.Pm[seeds], tracks.mu[seeds])
+    dt = t - tracks.t_base[seeds]
+    p = x[:, :3] + dt[:, None] * x[:, 3:]
+    Pp = (
+        P[:, :3, :3]
+        + dt[:, None, None] * (P[:, :3, 3:] + P[:, 3:, :3])
+        + (dt**2)[:, None, None] * P[:, 3:, 3:]
+    )
+    d = pos[:, None, :] - p[None, :, :]  # (k, s, 3)
+    S = P_pos[:, None, :, :] + Pp[None, :, :, :]
+    d2 = einsum("ksi,ksi->ks", d, np.linalg.solve(S, d[..., None])[..., 0])
+    return (d2 <= gate).any(axis=1)
 
 
 class LinesOfSight:

@@ -93,6 +93,7 @@ from lookout.tracking.formations import Formations, parting_spread
 from lookout.tracking.infrared import InfraredSensors
 from lookout.tracking.initiation import (
     LinesOfSight,
+    at_radar_seeds,
     born_together,
     infrared_priors,
     new_states,
@@ -1003,7 +1004,13 @@ class Tracker:
         if crossings is None:
             return
         pos, P_pos, cur, buf = crossings
+        # A crossing where a radar's lone detection started a track is that track's object.
+        fresh = ~at_radar_seeds(tracks, scan.t, pos, P_pos, cfg.gate(3))
+        if not fresh.all():
+            pos, P_pos, cur, buf = pos[fresh], P_pos[fresh], cur[fresh], buf[fresh]
         k = pos.shape[0]
+        if k == 0:
+            return
         xm, Pm, mu = infrared_priors(pos, P_pos, cfg)
         ids = self._add(
             xm, Pm, mu, scan.t, 2, cfg.ir_pair_llr, self._tentative_timeout(scan.sensor)
