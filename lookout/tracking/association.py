@@ -86,6 +86,9 @@ class Associator:
         #: store rows of the track given it and of its sibling, and the chance by position
         #: alone that it is the first's object (None: none), for the radar's looks.
         self.lone_credit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        #: After ``associate``: per ``lone_credit`` entry, the chance it is the first's by its
+        #: position and the radar's looks at both (``_missed_one``), for ``_hold_unresolved``.
+        self._lone_weighed = np.zeros(0)
         #: After ``associate``: the detections held (``_hold_unresolved``) and the store rows
         #: of the tracks that both gate them (neither updated; a look of the radar at each,
         #: credited by the chance it is its object's, ``lone_credit``, and no miss).
@@ -444,20 +447,22 @@ class Associator:
             # The chance the detection is ``a``'s by its position alone, for the radar's
             # looks (``RadarLooks.note``, ``credit``), whichever track takes it; and by its
             # looks too where they are this pair's own (``_own_looks``).
+            p_looks = float(_swap_probability(cost[r, j] + eb[0], cost[ia[k], j] + ea[0]))
             if self._own_looks(scan.sensor, a, b):
-                p_a = float(_swap_probability(cost[r, j] + eb[0], cost[ia[k], j] + ea[0]))
+                p_a = p_looks
             else:
                 p_a = float(_swap_probability(cost[r, j], cost[ia[k], j]))
             if cost[r, j] + eb[0] < cost[ia[k], j] + ea[0]:
                 idle[ia[k]], idle[r] = True, False
                 ia[k] = r
                 changed = True
-                credit.append((int(b), int(a), 1.0 - p_a))
+                credit.append((int(b), int(a), 1.0 - p_a, 1.0 - p_looks))
             else:
-                credit.append((int(a), int(b), p_a))
+                credit.append((int(a), int(b), p_a, p_looks))
         if credit:
             c = np.array(credit)
             self.lone_credit = (c[:, 0].astype(np.int64), c[:, 1].astype(np.int64), c[:, 2])
+            self._lone_weighed = c[:, 3]
         if not changed:
             return ia, jb
         order = np.argsort(ia, kind="stable")
@@ -533,9 +538,15 @@ class Associator:
             # (world73 #01: the stage's detections, the reentry vehicle missed, to the
             # vehicle's track at 30-50 % of the ships' lone scans while the pair was 20-40
             # m apart along their lines of sight, docs/history/picture-integrity-log.md).
+            # The doubt is weighed on the radar's looks too, as the assignment weighs it
+            # (``_lone_by_pd``): by position alone, a stage's lone detections (its vehicle
+            # missed) were held by the hundred (me74 #03: 252 at five radars in 350 s, 94 of
+            # them under 1 % by position yet over ``1 - gate_probability``; the stage's coast
+            # NEES 13-23 while seen).
             if credit is not None and self.formations.partners(ida, idb):
                 at = np.flatnonzero((credit[0] == a) & (credit[1] == b))
-                if at.size and min(credit[2][at[0]], 1.0 - credit[2][at[0]]) >= self._hold_doubt:
+                p = self._lone_weighed[at[0]] if at.size else 0.0
+                if min(p, 1.0 - p) >= self._hold_doubt:
                     drop.append(k)
                     rows_held += [a, b]
                     continue
