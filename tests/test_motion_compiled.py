@@ -203,3 +203,17 @@ def test_the_compiled_mach_gradients_are_the_numpy_ones():
     want = motion.mach_gradient_numpy(pos, vel)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_the_numpy_step_follows_the_environment_as_it_changes(monkeypatch):
+    """``motion.numpy_step`` reads ``LOOKOUT_NUMPY_STEP`` at every call (from the mapping behind
+    ``os.environ``): set, changed and unset within one process, each answer is the variable's
+    value at that moment."""
+    monkeypatch.delenv(motion.NUMPY_STEP_ENV, raising=False)
+    assert not motion.numpy_step()
+    for value, numpy in (("1", True), ("0", False), ("", False), ("yes", True), ("0", False)):
+        monkeypatch.setenv(motion.NUMPY_STEP_ENV, value)
+        assert motion.numpy_step() is numpy, value
+    monkeypatch.setenv(motion.NUMPY_STEP_ENV, "1")
+    monkeypatch.delenv(motion.NUMPY_STEP_ENV)
+    assert motion.numpy_step() is False

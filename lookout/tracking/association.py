@@ -46,6 +46,8 @@ STAGED = NMODE
 MISSED = -2
 _LOG_2PI = math.log(2.0 * math.pi)
 _BIG = 1e12
+#: ``lookout.tracking.compiled`` once imported (numba: on the first use, ``mode_distances``).
+_compiled = None
 
 
 class Associator:
@@ -778,6 +780,7 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     """Squared Mahalanobis distances ``d2m`` (n, 3, M) of the scan's M detections from the
     predicted measurement of each mode of each track (mode estimates ``xp`` (n, 3, 10),
     ``Pp`` (n, 3, 10, 10)), and the log-determinants (n, 3, M) of the innovation covariances."""
+    global _compiled
     m, kind = scan.m, scan.kind
     n, k = xp.shape[:2]
     xs = xp.reshape(k * n, NX)
@@ -787,8 +790,9 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     if 2 <= m <= 4 and not numpy_step():
         # Compiled (``compiled.mode_distances``): the same floats, without numpy's forty calls
         # on (2n, M, m, m), some 7 % of the trackers' time.
-        from lookout.tracking import compiled
-
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        compiled = _compiled
         R = np.ascontiguousarray(scan.R, dtype=float)
         d2m, det, sc = compiled.mode_distances(
             np.ascontiguousarray(S0, dtype=float),

@@ -92,7 +92,7 @@ class SensorClutter:
         az = np.arctan2(e, nn)
         for a in (az - ang, az, az + ang):
             b = ((a % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
-            ok &= inner[np.clip(b, 0, self.AZ_BINS - 1)]
+            ok &= inner[np.minimum(np.maximum(b, 0), self.AZ_BINS - 1)]
         return ok
 
     def learn(self, z: np.ndarray, n_free: int) -> None:
@@ -101,7 +101,8 @@ class SensorClutter:
         np.minimum(self.lo, z.min(axis=0), out=self.lo)
         np.maximum(self.hi, z.max(axis=0), out=self.hi)
         b = ((z[:, self.az] % TWO_PI) / TWO_PI * self.AZ_BINS).astype(np.int64)
-        self.bins[np.clip(b, 0, self.AZ_BINS - 1)] = True
+        # ``np.clip`` of integers, without its checks of the bounds (some 15 µs a call).
+        self.bins[np.minimum(np.maximum(b, 0), self.AZ_BINS - 1)] = True
         span = np.maximum(self.hi - self.lo, self.floor)
         span[self.az] = max(self.bins.sum() * TWO_PI / self.AZ_BINS, self.az_floor)
         rate = max(self.free / self.scans, 0.1)

@@ -84,14 +84,23 @@ def _catalogue_stagings() -> tuple[float, float, float]:
 STAGING_RATE_PER_S, STAGE_THRUST_MPS2, STAGE_THRUST_SIGMA_MPS2 = _catalogue_stagings()
 
 
+#: ``lookout.tracking.compiled_imm`` once imported (``compiled_imm``).
+_imm = None
+
+
 def compiled_imm():
     """``lookout.tracking.compiled_imm`` (numba: imported on the first prediction), or None
-    with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the RK4 loop)."""
+    with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, as for the RK4 loop). The module is kept
+    once imported: a function-level ``from ... import`` costs a few microseconds at every
+    call, and this one is called at every prediction and update."""
+    global _imm
     if numpy_step():
         return None
-    from lookout.tracking import compiled_imm as imm
+    if _imm is None:
+        from lookout.tracking import compiled_imm as imm
 
-    return imm
+        _imm = imm
+    return _imm
 
 
 def _frame_arrays(frames: tuple | None, n: int) -> tuple:
@@ -106,6 +115,8 @@ def _writable(a, n: int) -> np.ndarray:
     """``a`` (a scalar or (n,)) as a contiguous, writable float array (n,): the compiled
     kernels' argument type that ``compiled_imm.warm`` compiles (a read-only view, as
     ``np.broadcast_to`` gives, is another type, compiled again on its first use in a run)."""
+    if type(a) is np.ndarray and a.dtype == np.float64 and a.shape == (n,):
+        return a.copy()  # what the line below gives such an array, in one call instead of three
     a = np.ascontiguousarray(np.broadcast_to(a, (n,)), dtype=float)
     return a if a.flags.writeable else a.copy()
 
