@@ -134,3 +134,42 @@ def test_a_pair_never_resolved_gives_its_next_detection_to_the_track_the_held_on
     assert tracker.tracks.n == 2
     assert tracker.tracks.t[1] == 10.0  # the stage's track took it
     assert tracker.tracks.t[0] == 0.0  # the vehicle's did not
+
+
+def _stack_looks(tracker, seen_at: float) -> None:
+    """Row 0 (the payload's track) as the stack's: born 20 s before its stage's track (row 1,
+    born at 0 next to it), radar ``fbx`` seeing it at every scan until ``seen_at``."""
+    tracks = tracker.tracks
+    code = tracker.looks.code("fbx")
+    tracks.born[0] = -20.0
+    tracks.pd_hits[0, code] = 9.0
+    tracks.pd_looks[0, code] = 9.0
+    tracks.pd_run[0, code] = 0.9
+    tracks.pd_t[0, code] = seen_at
+    tracks.pd_seen[0, code] = seen_at
+
+
+def test_a_radars_looks_at_the_stack_do_not_decide_which_piece_it_sees():
+    """me74 #05: us-ship saw only MRBM-1's stage (its vehicle too small), its detections of
+    the stack in the track that kept the vehicle; after us-fbx-negev resolved the pair, the
+    ship's lone stage detections went to that track on the stack's ``Pd``, and its range of
+    the stage beside the other radar's of the vehicle put the track 460 m off across the
+    track under a 50 m sigma. Looks from before the younger track's birth are either
+    object's: the lone detection is held as from a radar that has seen neither, also while
+    the piece's track, born from a scan that resolved the pair, is tentative."""
+    for confirmed in (True, False):
+        tracker, s, B, p, stage, v = _pair()
+        tracker.tracks.confirmed[1] = confirmed
+        _stack_looks(tracker, seen_at=-1.0)
+        tracker.process_scan(_scan(tracker, s, B, _at(stage[None], v, 1.0), 1.0))
+        assert tracker.tracks.n == 2, confirmed
+        assert (tracker.tracks.t[:2] == 0.0).all(), confirmed  # held: neither updated
+
+
+def test_a_radar_that_saw_a_piece_since_the_parting_is_not_held():
+    """The same radar having updated the payload's track since its stage's was born: its
+    looks are the pair's own, and its lone detection is assigned (``_lone_by_pd``)."""
+    tracker, s, B, p, stage, v = _pair()
+    _stack_looks(tracker, seen_at=0.5)
+    tracker.process_scan(_scan(tracker, s, B, _at(stage[None], v, 1.0), 1.0))
+    assert (tracker.tracks.t[:2] == 1.0).any()

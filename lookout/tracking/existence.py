@@ -42,7 +42,7 @@ WAKE_ARRAYS = (
     "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
-    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent",
+    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent", "pd_seen",
 )  # fmt: skip
 #: ... and what is deliberately kept: the records of a track's birth, which no update
 #: writes (``ids``, ``timeout``, ``parent``, ``twin``, ``born``, ``parted``, ``thrust_dir``,
@@ -55,7 +55,9 @@ WAKE_KEPT = (
     "confirmed", "cpos", "cvel", "cacc", "csig", "cdrag",
 )  # fmt: skip
 #: The per-(track, radar) arrays: a radar first seen after the wake adds a column.
-_PER_RADAR = ("pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent")
+_PER_RADAR = (
+    "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent", "pd_seen",
+)  # fmt: skip
 
 
 def confirmable(tracks, idx: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
@@ -274,6 +276,7 @@ class RadarLooks:
         if sel.size == 0 and tent.size == 0:
             return
         code = self.code(sensor)
+        tracks.pd_seen[seen[:n].nonzero()[0], code] = t
         if tent.size:
             tracks.pd_tent[tent, code] = t
             tracks.pd_range[tent, code] = self._range(tent, t, s, B)[1]

@@ -20,7 +20,7 @@ TRACK_ARRAYS = (
     "ir_t2", "ir_sensor2", "parted", "boosted", "thrust_t0", "llr_max", "pd_hits", "pd_looks",
     "unseen_parting",
     "pd_t", "pd_run", "pd_range",
-    "pd_cost", "pd_tent",
+    "pd_cost", "pd_tent", "pd_seen",
     "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
 )  # fmt: skip
@@ -65,6 +65,8 @@ class TrackStore:
         self.pd_cost = np.zeros((cap, 0))
         # ... and the time (s) it last detected the track while tentative (0: never).
         self.pd_tent = np.zeros((cap, 0))
+        # ... and the time (s) it last detected the track, tentative or confirmed (0: never).
+        self.pd_seen = np.zeros((cap, 0))
         self.confirmed = np.zeros(cap, dtype=bool)
         self.timeout = np.zeros(cap)
         # Cheap extrapolation for the coarse gate: position, velocity, acceleration (gravity
@@ -149,6 +151,7 @@ class TrackStore:
         self.pd_range[s] = 0.0
         self.pd_cost[s] = 0.0
         self.pd_tent[s] = 0.0
+        self.pd_seen[s] = 0.0
         self.timeout[s] = timeout
         self.parent[s] = -1 if parent is None else parent
         self.twin[s] = -1
