@@ -381,10 +381,12 @@ def test_a_track_that_goes_on_after_its_object_came_down_does_not_hold_its_areas
 def test_an_area_is_not_held_for_an_object_whose_fall_moved_off_it():
     """One launch event, two objects (as gen-11-01's first stage and warhead): S2, an MRBM
     lofted to fall 110 km north of the Oki Islands, its early estimate wide (velocity sigma
-    60 m/s) so its impact ellipse reaches Shimane and calls it to shelter; then S1, the Oki SRBM,
-    whose fall is predicted on Shimane and comes. Once S1 is down and S2's estimates put its
-    fall at sea, Shimane is told S1 fell on its land and given its all-clear, not held until S2
-    comes down six minutes later (gen-11-01 held Gangwon 28 minutes)."""
+    60 m/s) so its impact ellipse reaches Shimane, ten minutes before its fall; then S1, the
+    Oki SRBM, whose fall is predicted on Shimane and comes. S2's edge calls nobody (its call
+    could wait; warn74: before, it called Shimane first); S1 calls Shimane. Once S1 is down
+    and S2's estimates put its fall at sea, Shimane is told S1 fell on its land and given its
+    all-clear, not held until S2 comes down six minutes later (gen-11-01 held Gangwon 28
+    minutes)."""
     import msgspec
 
     oki = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
@@ -404,7 +406,7 @@ def test_an_area_is_not_held_for_an_object_whose_fall_moved_off_it():
     tracks = [msgspec.structs.replace(st, event_id="E1") for st in tracks]  # one launch event
     decisions = by_area(run(jp_desk(), tracks, far.t_end + 120.0), "JP:32")
     kinds = [d.notice.kind for d in decisions]
-    assert kinds[0] == "IMPACT_PREDICTED" and decisions[0].geometry["JP:32"]["object"] == "S2"
+    assert kinds[0] == "IMPACT_PREDICTED" and decisions[0].geometry["JP:32"]["object"] == "S1"
     fell = next(d for d in decisions if d.notice.kind == "FELL_ON_LAND")
     assert oki.t_end <= fell.t <= oki.t_end + 30.0 and fell.geometry["JP:32"]["object"] == "S1"
     assert kinds[-1] == "ALL_CLEAR" and decisions[-1].t < far.t_end
