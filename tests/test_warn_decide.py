@@ -381,10 +381,12 @@ def test_a_track_that_goes_on_after_its_object_came_down_does_not_hold_its_areas
 def test_an_area_is_not_held_for_an_object_whose_fall_moved_off_it():
     """One launch event, two objects (as gen-11-01's first stage and warhead): S2, an MRBM
     lofted to fall 110 km north of the Oki Islands, its early estimate wide (velocity sigma
-    60 m/s) so its impact ellipse reaches Shimane and calls it to shelter; then S1, the Oki SRBM,
-    whose fall is predicted on Shimane and comes. Once S1 is down and S2's estimates put its
-    fall at sea, Shimane is told S1 fell on its land and given its all-clear, not held until S2
-    comes down six minutes later (gen-11-01 held Gangwon 28 minutes)."""
+    60 m/s) so its impact ellipse reaches Shimane, ten minutes before its fall; then S1, the
+    Oki SRBM, whose fall is predicted on Shimane and comes. S2's edge calls nobody (its call
+    could wait; warn74: before, it called Shimane first); S1 calls Shimane. Once S1 is down
+    and S2's estimates put its fall at sea, Shimane is told S1 fell on its land and given its
+    all-clear, not held until S2 comes down six minutes later (gen-11-01 held Gangwon 28
+    minutes)."""
     import msgspec
 
     oki = flight((38.90, 128.00), Aim(target_lat_deg=36.25, target_lon_deg=133.30), "srbm-solid")
@@ -404,7 +406,7 @@ def test_an_area_is_not_held_for_an_object_whose_fall_moved_off_it():
     tracks = [msgspec.structs.replace(st, event_id="E1") for st in tracks]  # one launch event
     decisions = by_area(run(jp_desk(), tracks, far.t_end + 120.0), "JP:32")
     kinds = [d.notice.kind for d in decisions]
-    assert kinds[0] == "IMPACT_PREDICTED" and decisions[0].geometry["JP:32"]["object"] == "S2"
+    assert kinds[0] == "IMPACT_PREDICTED" and decisions[0].geometry["JP:32"]["object"] == "S1"
     fell = next(d for d in decisions if d.notice.kind == "FELL_ON_LAND")
     assert oki.t_end <= fell.t <= oki.t_end + 30.0 and fell.geometry["JP:32"]["object"] == "S1"
     assert kinds[-1] == "ALL_CLEAR" and decisions[-1].t < far.t_end
@@ -434,3 +436,28 @@ def test_a_space_launch_whose_iip_sweeps_a_far_country_is_no_shelter_call_there(
     au = WarnDesk(DeskConfig("AU", "AU", ("en",), default_authority("AU"), EPOCH))
     told = [(d.notice.kind, [a.key for a in d.notice.areas]) for d in run(au, tracks, orbit + 120)]
     assert told == []  # before: LAUNCH for CX, WA, SA 210-240 s after launch, SA twice
+
+
+def test_an_area_at_the_edge_of_a_far_fall_s_first_estimates_waits_for_them():
+    """me74 #03: an MRBM from western Iran on Tel Aviv. Its first post-burnout estimates are
+    wide (here a covariance 4 times a good radar track's, halving every 5 s, as the picture's
+    went from 50 to 17 km in 10 s): the districts under the predicted flight are told to
+    shelter at once, more than 500 s before the fall; the Southern District, only at the edge
+    of the first two 95 % regions, is not (before: told with them, withdrawn 10 s later). Its
+    call could wait; by the time it could wait no longer (five minutes before its passage)
+    the estimates had ruled it out."""
+    truth = flight((34.35, 46.95), Aim(target_lat_deg=32.01, target_lon_deg=34.83, loft=409.0),
+                   "mrbm-liquid-long")  # fmt: skip
+    t_first = truth.t_start + 140.0
+    tracks = picture_tracks(
+        truth, t_first=t_first, scale=lambda t: max(0.1, 4.0 * 0.5 ** ((t - t_first) / 5.0))
+    )
+    il = WarnDesk(DeskConfig("IL", "IL", ("en",), default_authority("IL"), EPOCH))
+    decisions = run(il, tracks, truth.t_end + 60.0)
+    first = {}
+    for d in decisions:
+        for a in d.notice.areas if d.notice.shelter else ():
+            first.setdefault(a.key, d.t)
+    assert sorted(first) == ["IL:4", "IL:5"]  # Central and Tel Aviv, where it came down
+    assert all(truth.t_end - t > 500.0 for t in first.values())
+    assert not [d for d in decisions if d.notice.kind == "NO_THREAT"]

@@ -44,7 +44,9 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 
 - not yet told, threatened by two fresh estimates in a row (``CONFIRM_ESTIMATES``; by one when
   the predicted passage is less than ``NEAR_S`` away and that estimate has just come), its
-  predicted passage still ahead:
+  predicted passage still ahead, and, while that passage is more than ``SHELTER_LEAD_S``
+  away, two fresh estimates in a row putting the flight itself over it (their nominal ground
+  track or fall; an area only at the edge of the 95 % regions waits until its call cannot):
   ``LAUNCH`` (shelter), or ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact
   ellipse meets the area;
 - not yet told and the passage already behind (the object flew over it before the event was
@@ -287,6 +289,8 @@ class _Event:
     notices_left: dict[tuple[str, str], dict] = field(default_factory=dict)  # how it left each
     pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
     # row that threaten it, before its first message
+    on_nominal: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
+    # row whose nominal (predicted line or fall, not only the 95 % region) meets it
 
     def payload_like(self, ob: _Object) -> bool:
         """Whether an object may be the event's payload: once the payload is known, only it
@@ -559,8 +563,12 @@ class WarnDesk:
         whether a fall is predicted on it), by the 95 % corridors and ellipses."""
         out: dict[int, dict] = {}
 
-        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None, region=()):
+        def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None, region=(), nominal=False):
             cur = out.get(i)
+            # Whatever record stands for the area: the earliest entry of any threat to it, and
+            # whether any meets it with its nominal (its predicted line, not only its edge).
+            first_s = min(t_in, cur["first_s"]) if cur is not None else t_in
+            nominal = nominal or (cur is not None and cur["nominal"])
             if cur is None or t_in < cur["entry_s"] or (fall and not cur["fall"]):
                 out[i] = {
                     "object": ob.track_id,
@@ -575,6 +583,7 @@ class WarnDesk:
                 cur = out[i]
             else:
                 cur["exit_s"] = max(cur["exit_s"], t_out)
+            cur["first_s"], cur["nominal"] = first_s, nominal
             if cur["object"] == ob.track_id and cur["rule"] == rule:
                 # The stated 95 % region that met the area: every ellipse of it, once.
                 have = {e["t_s"] for e in cur["geometry"]["region"]}
@@ -610,7 +619,13 @@ class WarnDesk:
                 if future.size:
                     segs = _wrapped(c.segments[future])
                     si, ai = self._tree.query(segs, predicate="intersects")
-                    for s_, a_ in zip(si.tolist(), ai.tolist(), strict=True):
+                    # The nominal ground track over each segment: does it meet the area itself?
+                    nominal = np.stack([c.track_lon, c.track_lat], -1)
+                    lines = _wrapped(
+                        shapely.linestrings(np.stack([nominal[future], nominal[future + 1]], 1))
+                    )
+                    on_line = shapely.intersects(lines[si], self._footprints[ai])
+                    for s_, a_, on in zip(si.tolist(), ai.tolist(), on_line.tolist(), strict=True):
                         k = future[s_]
                         hit(
                             a_,
@@ -624,8 +639,10 @@ class WarnDesk:
                                 "impact": _impact_dict(c),
                             },
                             region=[_stated(c, k), _stated(c, k + 1)],
+                            nominal=on,
                         )
                 if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
+                    centre = (_wrap(c.impact_lon), c.impact_lat)
                     for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
                         hit(
                             int(a_),
@@ -636,6 +653,7 @@ class WarnDesk:
                             fall=True,
                             geometry={"impact": _impact_dict(c)},
                             region=[_stated(c, c.times.size - 1, fall=True)],
+                            nominal=bool(shapely.contains_xy(self._footprints[a_], *centre)),
                         )
             if (
                 not payload_like
@@ -656,6 +674,9 @@ class WarnDesk:
                             fall=True,
                             geometry={"impact": {"lat_deg": lat, "lon_deg": lon, "time_s": ti}},
                             region=[_region(ti, lat, lon, cov, fall=True)],
+                            nominal=bool(
+                                shapely.contains_xy(self._footprints[a_], _wrap(lon), lat)
+                            ),
                         )
         return out
 
@@ -764,6 +785,11 @@ class WarnDesk:
                 ev.pending[area.key] = ev.pending.get(area.key, 0) + 1
             else:
                 ev.pending.pop(area.key, None)
+        if fresh:
+            if th is not None and th["nominal"]:
+                ev.on_nominal[area.key] = ev.on_nominal.get(area.key, 0) + 1
+            else:
+                ev.on_nominal.pop(area.key, None)
         if th is not None:
             if st is not None:
                 st.passage = (th["entry_s"], th["exit_s"])
@@ -787,6 +813,16 @@ class WarnDesk:
                     # One estimate at a corridor's edge is no call, unless it has just come and
                     # the passage is too near to wait for the next (an old estimate whose
                     # passage drew near as no other came is no more likely than it was).
+                    return None, None, None
+                far = th["first_s"] - t > SHELTER_LEAD_S
+                if far and ev.on_nominal.get(area.key, 0) < CONFIRM_ESTIMATES:
+                    # The passage is further ahead than the lead a call aims for, and the
+                    # estimates have not put the flight itself over it twice in a row (only
+                    # the edge of their 95 % region meets it): the call can wait for the
+                    # estimates to come, and is made on the region as it is then (me74 #03:
+                    # two Israeli districts at the edge of an MRBM's first prediction and under
+                    # the next one, 22 km off its flight, were told to shelter 550 s before
+                    # its fall).
                     return None, None, None
                 if th["fall"]:
                     return "IMPACT_PREDICTED", th["rule"], geom
