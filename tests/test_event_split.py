@@ -43,10 +43,11 @@ def _assessment(track_id, t, x, t_launch, sigma_t) -> Assessment:
     return a
 
 
-def _salvo(srbm, gaps, sigma_of):
+def _salvo(srbm, gaps, sigma_of, young=None):
     """Each missile (launched at ``gaps``) a reentry vehicle R<i> and its stage S<i>, assessed
     every 5 s from 10 s after burnout; a launch time ``BIAS_S`` early, its sigma
-    ``sigma_of(i, age)`` s at the track's age."""
+    ``sigma_of(i, age)`` s at the track's age; ``young`` (s, covariance): a track's covariance
+    over its first seconds, its states still drawn on the truth."""
     rv, stage = srbm
     t_b = rv.event("burnout").t
     ev = LaunchEvents()
@@ -62,6 +63,8 @@ def _salvo(srbm, gaps, sigma_of):
                 if t - gap < tr.t[-1] - 5.0:
                     now.append(_assessment(k, t, tr.state_at(t - gap), gap + BIAS_S,
                                            sigma_of(i, age)))  # fmt: skip
+                    if young is not None and age - 10.0 < young[0]:
+                        now[-1].covariance = young[1].copy()
         ev.update(float(t), now)
         for a in now:
             ev.history.setdefault(a.track_id, []).append(ev.of(a.track_id)[0])
@@ -184,3 +187,34 @@ def test_a_stage_far_behind_with_less_energy_joins_its_launch_s_event(srbm):
     e = ev.event_of("R0").event_id
     assert {eid for _, eid, _ in seen} == {e}, seen
     assert ev.event_of("R0").members == ["R0", "S0"]
+
+
+@pytest.fixture(scope="module")
+def srbm_exo():
+    """me74 #00's SRBMs (srbm-solid, 349 km lofted to a 207 km apogee: above the air for most
+    of the flight), launched at 0: (reentry vehicle, spent stage) truths."""
+    site, aim = (34.10, 46.50), Aim(target_lat_deg=33.57, target_lon_deg=43.06, loft=207.0)
+    launch = plan_cached(*site, aim, "srbm-solid", object_id="M", launch_time=0.0)
+    trs = {tr.object_id: tr for tr in fly([launch])}
+    return trs["M"], trs["M-stage1"]
+
+
+@pytest.mark.parametrize("gaps", [(0.0, 13.0), (0.0, 19.0, 32.0)])
+def test_a_salvo_s_next_missile_is_told_apart_by_its_coast_when_launch_times_do_not_tell(
+    srbm_exo, gaps
+):
+    """me74 #00: SRBM-3, 13 s after SRBM-2 from the same site, joined SRBM-2's event (launch
+    times flown back from coast states, 20 s sigma each, do not tell 13 s apart; its young
+    track's velocity, known to ~100 m/s, passed the siblings' gate at joining), and its launch
+    event had SRBM-2's warhead for its payload. Coasting above the air at the same energy,
+    velocities g dt apart where no drag has parted them, the two are two vehicles: each
+    missile is an event of its warhead, the payload, and its spent stage, and no piece of one
+    flight is split from another."""
+    young = np.diag([2e3**2] * 3 + [150.0**2] * 3)  # a track's first 15 s
+    ev = _salvo(srbm_exo, gaps, lambda i, age: 20.0, young=(15.0, young))
+    for i in range(len(gaps)):
+        e = ev.event_of(f"R{i}")
+        assert sorted(e.members) == [f"R{i}", f"S{i}"], (i, e.members)
+        assert e.payload == f"R{i}"
+        assert ev.of(f"S{i}")[1] == "spent_stage"
+    assert len(ev.events) == len(gaps)
