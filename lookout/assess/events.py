@@ -465,7 +465,7 @@ class LaunchEvents:
             for o in ms[i + 1 :] if not out else []:
                 if frozenset((m.track_id, o.track_id)) in parted:
                     continue
-                if _two_vehicles(m, o) or _two_coasting(m, o):
+                if _two_vehicles(m, o):
                     # The later of the two leaves, unless it is the event's payload.
                     out = [m.track_id if o.track_id == ev.payload else o.track_id]
                     break
@@ -503,7 +503,7 @@ class LaunchEvents:
         members' own, joins the event whose launch point and time it shares (``_same_launch``,
         as a newcomer would): the missile that left had lent it its launch estimate. The
         world65 #04 MRBM-1 warhead's track, grouped with MRBM-2's pieces, stayed alone once
-        they left (``_two_coasting``), its launch's event holding its stage. Ids touched."""
+        they left, its launch's event holding its stage. Ids touched."""
         if ev.payload is not None or not ev.members:
             return set()
         known = [self._launch[k] for k in ev.members if k in self._launch]
@@ -1343,33 +1343,6 @@ def _two_vehicles(a: Member, b: Member) -> bool:
     d = a.state[:3] - b.state[:3]
     S = a.covariance[:3, :3] + b.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
     return float(d @ np.linalg.solve(S, d)) > SEPARATION_GATE_CHI2
-
-
-def _two_coasting(a: Member, b: Member) -> bool:
-    """Whether two members seen at one instant are two vehicles by their coasts: both above the
-    air (``EXO_ALTITUDE_M``) and coasting ``SETTLE_S``, of the same energy (``ENERGY_GAP``, as
-    ``_another_vehicle`` at joining: a stage has less, the last stage is near its payload), and
-    no siblings (``_siblings``): velocities no separation's push gives where no drag has parted
-    them. A salvo's next missile fired seconds later from the same site shares the launch point
-    and, within the backward flight's sigma, the launch time, and a new track's velocity, known
-    to 100 m/s, passes the sibling gate when it joins: me74 #00's SRBM-3, 13 s after SRBM-2,
-    joined SRBM-2's event with its stage, 130 m/s apart, settled above the air 20 s later, and
-    SRBM-3's launch event had SRBM-2's reentry vehicle for its payload. Measured on the
-    assessments of 29 generated files of seeds 65-74 with salvos, stages and IRBMs (every pair
-    of members of an event at every instant): five pairs of two missiles met it (me74 #00,
-    me65 #03, me67 #05, world65 #04 twice), no two pieces of one flight."""
-    if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
-        return False
-    if a.boosting or b.boosting or not (_settled(a) and _settled(b)):
-        return False
-    if not (_bound(a) and _bound(b)):
-        return False
-    if min(_altitude(a.state), _altitude(b.state)) <= EXO_ALTITUDE_M:
-        return False
-    given = max(a.energy, b.energy) + GM_EARTH / R_MEAN
-    if abs(a.energy - b.energy) > ENERGY_GAP * max(given, 1.0):
-        return False
-    return not _siblings(a.state, a.covariance, b.state, b.covariance)
 
 
 def _drags_as_vehicle(m: Member) -> bool:
