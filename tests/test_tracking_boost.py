@@ -104,10 +104,9 @@ def test_a_boost_seen_by_one_radar_keeps_its_boost_mode_while_it_thrusts(seed):
     assert np.exp(np.mean(np.log(later))) >= 0.85
 
 
-def _infrared_born_then_radar(config=None):
-    """A depressed SRBM (kn23-pullup's KN23-1: srbm-lifting to a 50 km apogee) seen by two
-    geostationary infrared satellites in its burn and by a ship's radar from 4 s before its
-    burnout on. Returns the flight, its burnout, the detections and the tracker's output."""
+def _kn23_plume_and_ship():
+    """kn23-pullup's KN23-1 (srbm-lifting to a 50 km apogee), seen all its flight by two
+    geostationary infrared satellites and a ship's radar: the flight, detections, labels."""
     aim = Aim(target_lat_deg=41.55, target_lon_deg=134.07, loft=50.0)
     launch = plan(39.45, 127.55, aim, "srbm-lifting", "kn", 60.0)
     (traj,) = fly([launch], debris=False)
@@ -118,6 +117,14 @@ def _infrared_born_then_radar(config=None):
                 sigma_range_m=15.0, sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0,
                 snr_ref_db=22.0)  # fmt: skip
     dets, labels = sense([traj], [*ir, ship], seed=7)
+    return traj, dets, labels
+
+
+def _infrared_born_then_radar(config=None):
+    """A depressed SRBM (kn23-pullup's KN23-1: srbm-lifting to a 50 km apogee) seen by two
+    geostationary infrared satellites in its burn and by a ship's radar from 4 s before its
+    burnout on. Returns the flight, its burnout, the detections and the tracker's output."""
+    traj, dets, labels = _kn23_plume_and_ship()
     t_bo = traj.final_burnout().t
     keep = [d.sensor_id != "ship" or d.t_ns * 1e-9 >= t_bo - 4.0 for d in dets]
     dets = [d for d, k in zip(dets, keep, strict=True) if k]
@@ -160,16 +167,7 @@ def test_a_plume_first_crossed_where_a_radar_just_saw_the_rocket_is_one_track(la
     radar and the plume (a duplicate for 3 s, then the spent stage's track). The crossing is
     the radar track's object (``initiation.at_radar_seeds``): one track holds the rocket from
     its first detection, and it takes the plume as soon as it knows its velocity."""
-    aim = Aim(target_lat_deg=41.55, target_lon_deg=134.07, loft=50.0)
-    launch = plan(39.45, 127.55, aim, "srbm-lifting", "kn", 60.0)
-    (traj,) = fly([launch], debris=False)
-    ir = [dict(IR_GEO, geo_lon_deg=90.0, plume_intensity_kw_sr=40.0),
-          dict(IR_GEO2, geo_lon_deg=165.0, plume_intensity_kw_sr=40.0)]  # fmt: skip
-    ship = dict(type="radar", id="ship", partner="KR", lat_deg=38.6, lon_deg=131.0, alt_m=25.0,
-                span_deg=360.0, el_max_deg=85.0, max_range_km=800.0, revisit_s=1.0,
-                sigma_range_m=15.0, sigma_az_mrad=1.0, sigma_el_mrad=1.0, sigma_rr_mps=3.0,
-                snr_ref_db=22.0)  # fmt: skip
-    dets, labels = sense([traj], [*ir, ship], seed=7)
+    traj, dets, labels = _kn23_plume_and_ship()
     t_bo = traj.final_burnout().t
     t_ship = min(
         d.t_ns

@@ -463,9 +463,7 @@ class LaunchEvents:
         parted = {frozenset(sep[:2]) for sep in ev.separations}  # seen separating: one vehicle
         for i, m in enumerate(ms):
             for o in ms[i + 1 :] if not out else []:
-                if frozenset((m.track_id, o.track_id)) in parted:
-                    continue
-                if _two_vehicles(m, o):
+                if frozenset((m.track_id, o.track_id)) not in parted and _two_vehicles(m, o):
                     # The later of the two leaves, unless it is the event's payload.
                     out = [m.track_id if o.track_id == ev.payload else o.track_id]
                     break
@@ -1273,6 +1271,8 @@ def _vacuum(_t, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
 _OMEGA = np.array([0.0, 0.0, OMEGA_EARTH])
 #: The matrix of ``w x r``: the rotating frame's share of the inertial velocity at ``r``.
 _OMEGA_CROSS = np.array([[0.0, -OMEGA_EARTH, 0.0], [OMEGA_EARTH, 0.0, 0.0], [0.0, 0.0, 0.0]])
+#: The inertial velocity ``v + w x r`` as a linear map of an ECEF state (6,).
+_INERTIAL_VELOCITY = np.hstack([_OMEGA_CROSS, np.eye(3)])
 
 
 def _energy_gap(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray):
@@ -1318,7 +1318,7 @@ def _energy_moments(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarr
     every look, each flying its diverging state afresh (a false impact-area claim)."""
     energy, var = [], 0.0
     for x, P in ((xa, Pa), (xb, Pb)):
-        A = np.hstack([_OMEGA_CROSS, np.eye(3)])  # inertial velocity = A x
+        A = _INERTIAL_VELOCITY
         m = A @ x
         S = A @ P @ A.T
         rn = float(np.linalg.norm(x[:3]))
