@@ -105,6 +105,33 @@ def test_an_assessment_is_judged_against_the_object_its_track_follows():
     assert got == ["SLV-1", "SLV-1", "SLV-1-stage2", "SLV-1-stage2", "SLV-1"]
 
 
+def test_a_track_as_far_from_two_pieces_in_orbit_keeps_its_own_truth():
+    """me75 #03: the space launcher's stack track, unseen from the end of its last burn, flew
+    25-38 in NEES from both the satellite and its third stage and was taken by the stage at
+    every assessment it was 0.1 nearer: the event that named the track its payload was judged
+    wrong. Out of its gate, it keeps its truth unless the other piece is nearer at 19 to 1;
+    one as far out but clearly nearer the stage follows the stage."""
+    from types import SimpleNamespace
+
+    from lookout.scoring.evaluation import followed_objects
+
+    r = np.array([6.85e6, 0.0, 0.0])
+    sat = _line("SLV-1", 0.0, 200.0, r, [0.0, 7600.0, 0.0])
+    stage = _line("SLV-1-stage3", 100.0, 200.0, r + [0.0, 760e3, 0.0], [0.0, 7570.0, 0.0],
+                  "SLV-1")  # fmt: skip
+    sim = SimpleNamespace(trajectories=[sat, stage])
+    P = np.diag([1e3**2] * 3 + [30.0**2] * 3)
+    off = np.array([0.0, 0.0, 5e3, 0.0, 0.0, 150.0])  # NEES 50 from what it is beside
+    # Midway (750 m and 15 m/s from each), 1 m/s nearer the stage: NEES 0.07 nearer it.
+    mid = 0.5 * (sat.state_at(150.0) + stage.state_at(150.0)) + off + [0, 0, 0, 0, -1.0, 0]
+    lost = SimpleNamespace(t=150.0, track_id="1", covariance=P, state=mid)
+    # As far out, beside the stage, 3 km and 30 m/s from the satellite: NEES 10 nearer.
+    near_stage = SimpleNamespace(t=200.0, track_id="1", covariance=P,
+                                 state=stage.state_at(200.0) + off)  # fmt: skip
+    got = followed_objects(sim, [lost, near_stage], {"1": "SLV-1"})
+    assert got == ["SLV-1", "SLV-1-stage3"]
+
+
 def _rv_and_stage():
     """A reentry vehicle coming down at 100 s and its spent stage, 2 km behind it, at 130 s."""
     r = np.array([6.4e6, 0.0, 0.0])
