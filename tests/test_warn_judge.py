@@ -327,3 +327,54 @@ def test_a_stage_that_comes_down_after_the_run_is_judged_where_it_falls():
     sim, alert = _stage_fall_call(600.0)
     got = judge(sim, [alert], {"E1": "SLV-1"}, [au])
     assert got["expired_before_hazard_end"] == ["AU:SA"] and got["all_clear_after_run"] == []
+
+
+def test_an_announced_flight_threatens_only_where_a_piece_falls_outside_its_notice():
+    """world73 #06 with India's notice as the file gives it: the launch area at Sriharikota,
+    the sector 122-135 degrees, the first stage's drop zone alone. The second stage comes down
+    on South Australia, outside the notice: it threatens South Australia, where it falls, and
+    only there. The ascent over Andhra Pradesh and Tamil Nadu, inside the sector, threatens
+    nobody (on 8da49de the whole flight counted as unannounced: both were truly threatened,
+    missed without a call), so India's shelter call for Andhra Pradesh at +60 s is false."""
+    import dataclasses
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from lookout.exchange.keys import derive_key
+    from lookout.scenario.schema import NoticeEntry
+    from lookout.warn import areas
+    from lookout.warn.decide import Decision
+    from lookout.warn.issue import Issuer
+    from lookout.warn.judge import announced_flights, judge
+    from lookout.warn.samples import sample_notice
+
+    sim, alert = _stage_fall_call(1800.0)
+    notice = NoticeEntry(
+        id="IN-SLV-1", partner="IN", window_s=(0.0, 417.2), site=(13.72, 80.23),
+        site_radius_km=10.0, azimuth_deg=(122.2, 135.2), kind="space_launch",
+        hazard_areas=(("stage 1", (8.07, 86.98, 50.0), None),),
+    )  # fmt: skip
+    partners = [SimpleNamespace(id=c, country=c) for c in ("IN", "AU")]
+    sim.scenario.notices, sim.scenario.partners = (notice,), partners
+    assert announced_flights(sim) == {}  # a piece leaves the notice: not wholly announced
+    got = judge(sim, [alert], {"E1": "SLV-1"}, partners)
+    assert got["missed_areas"] == [] and got["false_areas"] == []
+    threatened = {(r["partner"], r["code"]) for r in got["areas"] if r["truth_s"] is not None}
+    assert threatened == {("AU", "SA")}
+    # Nothing told: South Australia alone is missed.
+    assert judge(sim, [], {}, partners)["missed_areas"] == ["AU:SA"]
+    # A shelter call for the pad's state, under the announced ascent, is a false call.
+    epoch = sim.scenario.epoch
+    sent = epoch + timedelta(seconds=117.2 + 60.0)
+    call = dataclasses.replace(
+        sample_notice("LAUNCH", "IN"), areas=(areas.area("IN", "AP"),), sent=sent,
+        launch_time=epoch + timedelta(seconds=117.2), expires=sent + timedelta(hours=1),
+        event_id="E1",
+    )  # fmt: skip
+    told = Issuer("IN", derive_key("test", "IN")).alert(
+        Decision(117.2 + 60.0, call, "corridor", {})
+    )
+    got = judge(sim, [alert, told], {"E1": "SLV-1"}, partners)
+    assert got["false_areas"] == ["IN:AP"] and got["missed_areas"] == []
+    ap = next(r for r in got["areas"] if r["code"] == "AP")
+    assert ap["shelter"] and ap["truth_s"] is None and ap["under_notice"]

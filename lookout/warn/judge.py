@@ -33,8 +33,11 @@ end, with the area's last message in force (``expires_s``, its CAP expiry) past 
 (``all_clear_after_run``: nobody could send it in the run, and nobody was let out before the
 fall) or expired before it (``expired_before_hazard_end``), the
 maritime messages and whether each fall was inside the EEZ, and whether every message
-validated against the CAP XSD(s). A flight a partner announced and that stayed within its
-announcement (``announced_flights``) threatens no area. A partner of a country with no shipped
+validated against the CAP XSD(s). What a partner announced of its own flight (``flight_notices``:
+its sub-points in the notice's sector, its falls in the hazard areas) threatens no area; a piece
+that leaves the notice threatens where it does (a spent stage where it comes down outside the
+hazard areas), and a flight wholly within it (``announced_flights``) nothing. A call for an area
+only the announced part reached (``under_notice``) is false. A partner of a country with no shipped
 areas warns nobody (``lookout.warn.issue.warns``); the flights that truly pass over or come
 down on its land are ``unwarned_partners``, so that its silence is never read as no threat.
 """
@@ -130,21 +133,22 @@ def unwarned_partners(sim, partners) -> list[dict]:
     ]
 
 
-def truth_threats(sim, country: str) -> dict[str, dict]:
+def truth_threats(sim, country: str, notices: dict | None = None) -> dict[str, dict]:
     """Per flight: ``areas`` {code: (first s, last s) after launch} truly threatened,
     ``seas`` {sea key: [fall times s after launch]} for falls inside the EEZ off the areas, and
-    ``falls`` [(sea key, absolute fall time s, lon, lat deg)] of those same falls."""
+    ``falls`` [(sea key, absolute fall time s, lon, lat deg)] of those same falls. ``notices``
+    (``flight_notices``) takes out what a flight's notice announced: ``announced_areas``
+    {code: (first s, last s)} are the areas only that part passed over or fell in."""
     country_areas = area_data.areas(country)
     eez = area_data.eez(country)
+    notices = notices or {}
     out = {}
     for launch in sim.launches:
-        objs = [
-            tr
-            for tr in sim.trajectories
-            if tr.object_id == launch.object_id or tr.parent_id == launch.object_id
-        ]
+        objs = _objects(sim, launch.object_id)
+        within = notices.get(launch.object_id, (None, {}))[1]
         t0 = launch.launch_time
         hit: dict[str, list[float]] = {}
+        told: dict[str, list[float]] = {}  # reached by the announced part
         by: dict[str, set[str]] = defaultdict(set)
         seas: dict[str, list[float]] = defaultdict(list)
         falls: list[tuple[str, float, float, float]] = []
@@ -160,26 +164,17 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
             # A spent stage flies on where gravity takes it: it threatens where it comes down,
             # not where it passes over on its way (a space launch's second stage over Western
             # Australia 200-650 km up before it comes down in South Australia), as the desk's
-            # rules say. The vehicle and what it carries threaten all along their path.
+            # rules say. The vehicle and what it carries threaten all along their path. What
+            # the flight's notice announced (its sector, its hazard areas) threatens nobody.
             over = _threatens(tr, ts)
-            # The ground track as segments between the 1 s samples (a fast object steps over an
-            # area's corner between two samples); none across the antimeridian.
-            pts = np.column_stack([lon, lat])
-            seg_ok = (np.abs(np.diff(lon)) < 180.0) & over[:-1] & over[1:]
-            segs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)[seg_ok])
-            seg_t = np.column_stack([ts[:-1], ts[1:]])[seg_ok]
-            tree = shapely.STRtree(segs)
-            for a in country_areas:
-                inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat) & over)
-                times = list(ts[inside])
-                if len(segs):
-                    k = tree.query(a.footprint, predicate="intersects")
-                    times += list(seg_t[k].ravel())
-                if times:
-                    first, last = float(min(times) - t0), float(max(times) - t0)
-                    cur = hit.get(a.code)
-                    hit[a.code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
-                    by[a.code].add(tr.object_id)
+            inside = within.get(tr.object_id)
+            if inside is not None:
+                for code, times in _area_times(country_areas, ts, lon, lat, over & inside):
+                    _extend(told, code, times - t0)
+                over = over & ~inside
+            for code, times in _area_times(country_areas, ts, lon, lat, over):
+                _extend(hit, code, times - t0)
+                by[code].add(tr.object_id)
             imp = tr.event("impact")
             # A maritime message tells of a fall that has happened: one after the run's end
             # cannot be told in it.
@@ -194,6 +189,7 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
         track = np.concatenate(ground) if ground else np.empty((0, 2))
         out[launch.object_id] = {
             "areas": hit,
+            "announced_areas": {c: v for c, v in told.items() if c not in hit},
             "by": dict(by),
             "seas": dict(seas),
             "falls": falls,
@@ -203,15 +199,51 @@ def truth_threats(sim, country: str) -> dict[str, dict]:
     return out
 
 
-def announced_flights(sim) -> dict[str, str]:
-    """The flights a partner announced and that stayed within the announcement, by the truth:
-    ``{flight: "PARTNER/NOTICE_ID"}``. A flight is announced by a scenario notice whose window
-    holds its launch time and whose launch area its site, from the partner whose country the
-    site is in (``lookout.assess.territory``), every object's sub-point (while sub-orbital)
-    in the azimuth sector as seen from the announced site (nearer than the area's radius,
-    any), and every object that comes down in a hazard area where some were announced. Such
-    a flight threatens no area (a partner's own scheduled launch is no alarm): a shelter call
-    for it is false, none is missed; its falls at sea are judged as any."""
+def _objects(sim, flight: str) -> list:
+    """A flight's truth objects: the vehicle and every object it released."""
+    return [tr for tr in sim.trajectories if tr.object_id == flight or tr.parent_id == flight]
+
+
+def _area_times(country_areas, ts: np.ndarray, lon: np.ndarray, lat: np.ndarray, over):
+    """Per area whose footprint a sample marked ``over`` lies in, or a ground-track segment
+    between two such samples crosses: (code, the times s of those samples and segments)."""
+    # The ground track as segments between the 1 s samples (a fast object steps over an
+    # area's corner between two samples); none across the antimeridian.
+    pts = np.column_stack([lon, lat])
+    seg_ok = (np.abs(np.diff(lon)) < 180.0) & over[:-1] & over[1:]
+    segs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1)[seg_ok])
+    seg_t = np.column_stack([ts[:-1], ts[1:]])[seg_ok]
+    tree = shapely.STRtree(segs)
+    for a in country_areas:
+        inside = np.flatnonzero(shapely.contains_xy(a.footprint, lon, lat) & over)
+        times = list(ts[inside])
+        if len(segs):
+            k = tree.query(a.footprint, predicate="intersects")
+            times += list(seg_t[k].ravel())
+        if times:
+            yield a.code, np.asarray(times, dtype=float)
+
+
+def _extend(span: dict[str, list[float]], code: str, times: np.ndarray) -> None:
+    first, last = float(times.min()), float(times.max())
+    cur = span.get(code)
+    span[code] = [min(first, cur[0]), max(last, cur[1])] if cur else [first, last]
+
+
+def flight_notices(sim) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
+    """The flights a partner announced, by the truth, each with what of it stayed within the
+    announcement: ``{flight: ("PARTNER/NOTICE_ID", {object: within})}``, ``within`` a bool per
+    sample of the object's flight (``suborbital``). A flight is announced by a scenario notice
+    whose window holds its launch time and whose launch area its site, from the partner whose
+    country the site is in (``lookout.assess.territory``); of several, the one that leaves the
+    fewest threatening samples (``_threatens``) outside. A sample is within when its sub-point
+    is in the azimuth sector as seen from the announced site (nearer than the area's radius,
+    any), and a fall when it is in one of the hazard areas (in the sector where none were
+    announced): the part of an announced flight within its notice threatens nobody (a
+    partner's own scheduled launch is no alarm); a piece that leaves it threatens where it
+    does, a spent stage that comes down outside the hazard areas where it comes down (world73
+    #06: India's notice names the first stage's fall, the second comes down on South
+    Australia, and India's own pad stays announced)."""
     from lookout.assess.notices import Announcement
     from lookout.assess.territory import territories
 
@@ -221,42 +253,60 @@ def announced_flights(sim) -> dict[str, str]:
     country = {p.id: p.country for p in sim.scenario.partners}
     out = {}
     for launch in sim.launches:
-        objs = [
-            tr
-            for tr in sim.trajectories
-            if tr.object_id == launch.object_id or tr.parent_id == launch.object_id
-        ]
-        pts, falls = [], []
-        for tr in objs:
-            _, states = suborbital(tr)
-            lat, lon, _ = ecef_to_geodetic(states[:, :3])
-            pts.append(np.column_stack([lat, lon]))
-            imp = tr.event("impact")
-            if imp is not None:
-                la, lo, _ = ecef_to_geodetic(imp.pos)
-                falls.append(shapely.Point(float(np.degrees(lo)), float(np.degrees(la))))
-        pts = np.concatenate(pts)
         lat0, lon0 = launch.site_lat, launch.site_lon
         site = territories().area_at(lat0, lon0).code
-        for an in notices:
-            if country.get(an.partner) != site:
-                continue
-            if not an.in_window(launch.launch_time, 0.0):
-                continue
-            if not an.at_site(lat0, lon0, np.zeros((2, 2))):
-                continue
-            dist, az = geodesic_inverse(
-                np.full(len(pts), an.site_lat), np.full(len(pts), an.site_lon), pts[:, 0], pts[:, 1]
+        matched = [
+            an
+            for an in notices
+            if country.get(an.partner) == site
+            and an.in_window(launch.launch_time, 0.0)
+            and an.at_site(lat0, lon0, np.zeros((2, 2)))
+        ]
+        if not matched:
+            continue
+        flown = [(tr, *suborbital(tr)) for tr in _objects(sim, launch.object_id)]
+        best = None
+        for an in matched:
+            within = {tr.object_id: _within(an, tr, ts, states) for tr, ts, states in flown}
+            left = sum(
+                int(np.count_nonzero(_threatens(tr, ts) & ~within[tr.object_id]))
+                for tr, ts, _ in flown
             )
-            far = np.flatnonzero(dist > an.site_radius_m)
-            gaps = [an.sector_gap(float(a) % (2 * np.pi)) for a in az[far]]
-            cone = np.arcsin(an.site_radius_m / dist[far])
-            if np.any(np.asarray(gaps) > cone):
-                continue
-            if an.hazards is not None and not all(an.fall_in_hazard(f) for f in falls):
-                continue
-            out[launch.object_id] = f"{an.partner}/{an.notice_id}"
-            break
+            if best is None or left < best[0]:
+                best = (left, f"{an.partner}/{an.notice_id}", within)
+        out[launch.object_id] = best[1:]
+    return out
+
+
+def _within(an, tr, ts: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Per sample of an object's flight, whether it lies within the announcement ``an``
+    (``flight_notices``): its sub-point in the sector (the launch area's disc seen from the
+    site's centre, as ``Announcement.off_sector`` with no uncertainty), its fall in a hazard
+    area."""
+    lat, lon, _ = ecef_to_geodetic(states[:, :3])
+    n = len(ts)
+    dist, az = geodesic_inverse(np.full(n, an.site_lat), np.full(n, an.site_lon), lat, lon)
+    gaps = np.array([an.sector_gap(float(a) % (2 * np.pi)) for a in np.atleast_1d(az)])
+    cone = np.arcsin(an.site_radius_m / np.maximum(dist, an.site_radius_m))
+    inside = (dist <= an.site_radius_m) | (gaps <= cone)
+    imp = tr.event("impact")
+    if an.hazards is not None and imp is not None and n and ts[-1] >= imp.t:
+        la, lo = _geodetic_deg(imp.pos)
+        inside[-1] = an.fall_in_hazard(shapely.Point(lo, la))
+    return inside
+
+
+def announced_flights(sim, notices: dict | None = None) -> dict[str, str]:
+    """The flights a partner announced and that stayed within the announcement, by the truth:
+    ``{flight: "PARTNER/NOTICE_ID"}``, those of ``flight_notices`` (given, or found) none of
+    whose objects threatens anything outside it. Such a flight threatens no area: a shelter
+    call for it is false, none is missed; its falls at sea are judged as any."""
+    notices = flight_notices(sim) if notices is None else notices
+    out = {}
+    for flight, (label, within) in notices.items():
+        flown = [(tr, suborbital(tr)[0]) for tr in _objects(sim, flight)]
+        if all(not np.any(_threatens(tr, ts) & ~within[tr.object_id]) for tr, ts in flown):
+            out[flight] = label
     return out
 
 
@@ -389,11 +439,13 @@ def judge(
     falls: list[tuple] = []  # partner, flight, sea, absolute fall time s, lon, lat deg
     names = {}
     grounds, footprints, ends = {}, {}, {}
-    announced = announced_flights(sim)
+    notices = flight_notices(sim)
+    announced = announced_flights(sim, notices)
+    under_notice = set()  # (flight, partner, code) reached only by what a notice announced
     for p in partners:
-        truth = truth_threats(sim, p.country)
-        for flight in announced:
-            truth[flight]["areas"], truth[flight]["by"] = {}, {}
+        truth = truth_threats(sim, p.country, notices)
+        for flight, th in truth.items():
+            under_notice |= {(flight, p.id, code) for code in th["announced_areas"]}
         for a in area_data.areas(p.country):
             names[(p.id, a.code)] = a.name_en
             footprints[(p.id, a.code)] = a.footprint
@@ -452,6 +504,8 @@ def judge(
             row = rows.get((flight, a.partner, code))
             if row is None:
                 row = rows[(flight, a.partner, code)] = _row(flight, a.partner, code, names)
+                if (flight, a.partner, code) in under_notice:
+                    row["under_notice"] = True
             if row["first_message_s"] is None:
                 row["first_message_s"] = t_rel
                 if row["truth_s"] is not None:
@@ -464,10 +518,15 @@ def judge(
                     row["first_shelter_s"] = t_rel
             if a.kind in CALL_KINDS:
                 # How far the truth lay from the stated 95 % region that made this call (the
-                # worst of the area's calls); an announced flight's call has none (it
-                # threatened nobody whatever was said).
+                # worst of the area's calls); an announced flight's call has none, nor a call
+                # for an area only the announced part of a flight reached (it threatened
+                # nobody whatever was said).
                 geom = (regions or {}).get(a.identifier, {}).get(key, {})
-                m2 = None if flight in announced else region_m2(sim, flight, geom.get("region"))
+                m2 = (
+                    None
+                    if flight in announced or row.get("under_notice")
+                    else region_m2(sim, flight, geom.get("region"))
+                )
                 prev = row.get("region_m2", 0.0)
                 row["region_m2"] = None if m2 is None or prev is None else max(prev, m2)
             if a.kind == "ALL_CLEAR":
@@ -626,4 +685,11 @@ def _row(flight, partner, code, names, first=None, last=None) -> dict:
     }
 
 
-__all__ = ["attribute_events", "judge", "region_m2", "truth_threats"]
+__all__ = [
+    "announced_flights",
+    "attribute_events",
+    "flight_notices",
+    "judge",
+    "region_m2",
+    "truth_threats",
+]
