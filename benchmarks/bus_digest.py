@@ -9,6 +9,14 @@ and bytes: detection batches, local tracks, system tracks with their assessments
 alerts, every relay), the count and a digest per type, and the CPU-seconds taken. Two commits
 that behave alike print the same ``all``; compare it between them (e.g. ``PYTHONPATH`` set to
 an exported tree of the other commit).
+
+    .venv/bin/python benchmarks/bus_digest.py mass-raid 300 --payloads
+
+compares what is said rather than how it is enveloped (a change of envelopes, issue 16's
+``LocalTrackBatch``): per type, recipient and direction, the digest of every payload in order
+(the envelopes' headers and signatures left out), a node's batch of local tracks taken apart
+into its ``LocalTrack``s (counted as ``local_track``); and, whole, the exchange's own
+envelopes (``system_track`` and ``status``: their numbers and signatures too).
 """
 
 from __future__ import annotations
@@ -24,22 +32,41 @@ from collections import Counter, defaultdict
 
 import lookout
 from lookout.app.demo import run_demo_async
+from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.memory import MemoryBus
+from lookout.messages import encode_msgpack
 from lookout.scenario import load
 
 
-def main(scenario: str, duration_s: float) -> dict:
+def main(scenario: str, duration_s: float, payloads: bool = False) -> dict:
     everything = hashlib.sha256()
     by_type: defaultdict = defaultdict(hashlib.sha256)
     count: Counter[str] = Counter()
     publish = MemoryBus.publish
 
+    def said(subject: str, b: bytes) -> None:
+        _, way, who, kind = subject.split(".")
+        env = decode(b)
+        message = decode_payload(env)
+        batch = kind == "local_track_batch"
+        key = f"{'local_track' if batch else kind}:{way}:{who}"
+        for item in message.tracks if batch else [message]:
+            by_type[key].update(encode_msgpack(item))
+            count[key] += 1
+        if env.sender == "EXCHANGE":
+            by_type[key + ":envelopes"].update(b)
+            count[key + ":envelopes"] += 1
+
     async def digested(self, subject: str, data: bytes) -> None:
         b = bytes(data)
         everything.update(subject.encode() + b"\0" + len(b).to_bytes(8, "little") + b)
-        kind = subject.rsplit(".", 1)[-1] + (":out" if subject.startswith("lookout.out") else ":in")
-        by_type[kind].update(b)
-        count[kind] += 1
+        if payloads:
+            said(subject, b)
+        else:
+            way = ":out" if subject.startswith("lookout.out") else ":in"
+            kind = subject.rsplit(".", 1)[-1] + way
+            by_type[kind].update(b)
+            count[kind] += 1
         await publish(self, subject, data)
 
     MemoryBus.publish = digested
@@ -59,7 +86,8 @@ def main(scenario: str, duration_s: float) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if a != "--payloads"]
+    if len(args) != 2:
         print(__doc__)
         sys.exit(2)
-    print(json.dumps(main(sys.argv[1], float(sys.argv[2])), indent=1))
+    print(json.dumps(main(args[0], float(args[1]), "--payloads" in sys.argv), indent=1))

@@ -535,6 +535,39 @@ class LocalTrack(Message, tag="local_track"):
         _check_state("LocalTrack", self.x, self.P)
 
 
+class LocalTrackBatch(Message, tag="local_track_batch"):
+    """A partner's report of one instant ``t_ns``: its local tracks at that instant, sent
+    together in one envelope (one signature, one audit row and one relay for the report, not
+    one per track). Every track has the batch's ``partner`` and ``t_ns``; releasability is
+    decided per track by its node (``Policy.may_publish``: the sensors of every track) before
+    it is batched. At most :data:`MAX_LIST` tracks; a node sends a larger report in several
+    batches."""
+
+    partner: str
+    t_ns: int
+    tracks: list[LocalTrack]
+
+    def __post_init__(self) -> None:
+        for i, track in enumerate(self.tracks):
+            if track.partner != self.partner or track.t_ns != self.t_ns:
+                raise ValueError(
+                    f"tracks[{i}]: partner/t_ns {track.partner}/{track.t_ns} differs from the "
+                    f"batch's {self.partner}/{self.t_ns}"
+                )
+
+    def check(self) -> None:
+        n = len(self.tracks)
+        if not 1 <= n <= MAX_LIST:
+            raise ValueError(f"LocalTrackBatch.tracks: {n} tracks, expected 1 to {MAX_LIST}")
+        _check_value("LocalTrackBatch.partner", self.partner)
+        _check_value("LocalTrackBatch.t_ns", self.t_ns)
+        for i, track in enumerate(self.tracks):
+            try:
+                track.check()
+            except ValueError as e:
+                raise ValueError(f"LocalTrackBatch.tracks[{i}]: {e}") from None
+
+
 class Ellipse(msgspec.Struct, frozen=True, kw_only=True):
     """A 95% ellipse on the ground: semi-axes (m) and the major axis's azimuth (rad from north,
     clockwise, in [0, π))."""
@@ -915,6 +948,7 @@ AnyMessage = (
     Detection
     | DetectionBatch
     | LocalTrack
+    | LocalTrackBatch
     | SystemTrack
     | Heartbeat
     | Status
@@ -929,6 +963,7 @@ PAYLOAD_TYPES: dict[str, type[Message]] = {
     "detection": Detection,
     "detection_batch": DetectionBatch,
     "local_track": LocalTrack,
+    "local_track_batch": LocalTrackBatch,
     "system_track": SystemTrack,
     "heartbeat": Heartbeat,
     "status": Status,

@@ -7,7 +7,8 @@ and
   it share (``policy.publish``), sealed with the partner's key on ``lookout.in.<P>.<type>``;
 - runs its own tracker over all its detections (its local picture), and at each report instant
   publishes a ``LocalTrack`` for every confirmed track whose contributing sensors the policy
-  lets it share as tracks;
+  lets it share as tracks, the instant's tracks together in one ``LocalTrackBatch`` (several
+  for a report too large for one envelope);
 - sends a ``Heartbeat`` (its clock) after each report instant passed, and every ``heartbeat_s``
   at least: everything the node had up to that time has been sent before it, so the exchange's
   fusion reports that instant without waiting out its latency window
@@ -46,7 +47,7 @@ from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import Sealer
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
-from lookout.exchange.verify import Verifier
+from lookout.exchange.verify import MAX_BYTES, Verifier
 from lookout.messages import (
     Detection,
     DetectionBatch,
@@ -54,8 +55,10 @@ from lookout.messages import (
     LaunchFit,
     LaunchNotice,
     LocalTrack,
+    LocalTrackBatch,
     Status,
     SystemTrack,
+    encode_msgpack,
 )
 from lookout.picture.common import PictureView
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
@@ -66,6 +69,10 @@ log = logging.getLogger(__name__)
 
 #: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
 MAX_BATCH = 100
+#: Most local tracks in one envelope (some 0.6 kB each); a batch whose payload would come
+#: within ``ENVELOPE_ROOM`` of the exchange's size limit is split in two.
+MAX_REPORT_TRACKS = 64
+ENVELOPE_ROOM = 1024
 
 
 def launch_fit(fit) -> LaunchFit:
@@ -85,6 +92,24 @@ def message_time_ns(message) -> int:
     if isinstance(message, DetectionBatch):
         return max((d.t_ns for d in message.detections), default=0)
     return getattr(message, "t_ns", 0)
+
+
+def report_batches(partner: str, t_ns: int, tracks: list[LocalTrack]) -> list[LocalTrackBatch]:
+    """A report's local tracks (all of ``partner`` at ``t_ns``) as batches, in order: at most
+    :data:`MAX_REPORT_TRACKS` each, and each one's payload at least :data:`ENVELOPE_ROOM`
+    bytes inside the exchange's size limit (a batch over it is halved; a single track goes
+    as it is). None for a report of no track."""
+    todo = [tracks[i : i + MAX_REPORT_TRACKS] for i in range(0, len(tracks), MAX_REPORT_TRACKS)]
+    out: list[LocalTrackBatch] = []
+    while todo:
+        chunk = todo.pop(0)
+        batch = LocalTrackBatch(partner=partner, t_ns=t_ns, tracks=chunk)
+        if len(chunk) > 1 and len(encode_msgpack(batch)) > MAX_BYTES - ENVELOPE_ROOM:
+            half = len(chunk) // 2
+            todo[:0] = [chunk[:half], chunk[half:]]
+            continue
+        out.append(batch)
+    return out
 
 
 class PartnerNode:
@@ -275,6 +300,8 @@ class PartnerNode:
         fits = self.tracker.mono_launches
         # One-satellite tracks coasting on their refit, unseen since (``Tracker._coast_mono``).
         coasting = self.tracker.mono_coasting
+        t_ns = s_to_ns(t)
+        tracks: list[LocalTrack] = []  # what the policy lets it share, in the report's order
         for i in range(len(rep)):
             tid = int(rep.track_id[i])
             P = rep.P[i]
@@ -283,7 +310,7 @@ class PartnerNode:
             msg = LocalTrack(
                 partner=self.partner,
                 track_id=str(tid),
-                t_ns=s_to_ns(t),
+                t_ns=t_ns,
                 x=rep.x[i].tolist(),  # Python floats, the same values
                 P=(0.5 * (P + P.T)).tolist(),
                 boost_prob=float(min(max(rep.boost_prob[i], 0.0), 1.0)),
@@ -293,9 +320,11 @@ class PartnerNode:
                 coasting_on_fit=on_fit,
             )
             if self.policy.may_publish(self.partner, msg):
-                await self._send(msg)
+                tracks.append(msg)
                 if self._taken is not None:
                     self._published.add(tid)
+        for batch in report_batches(self.partner, t_ns, tracks):
+            await self._send(batch)
         # A track the tracker deleted is never reported again (nor its id given again): kept for
         # every track ever started (most of them tentative, on clutter), this grew with the run.
         ids = list(self._sensors_of_track)

@@ -55,6 +55,7 @@ from lookout.messages import (
     Heartbeat,
     LaunchFit,
     LocalTrack,
+    LocalTrackBatch,
     SystemTrack,
     decode_json,
     decode_msgpack,
@@ -285,6 +286,66 @@ def test_messages_name_the_bad_field():
     with pytest.raises(msgspec.ValidationError, match=r"signature"):
         env = seal(det(), "KR", 1, T0, derive_key(SEED, "KR"))
         decode_msgpack(encode_msgpack(msgspec.structs.replace(env, signature=b"x")))
+
+
+def test_a_local_track_batch_round_trips_and_names_its_bad_track():
+    """A node's report in one envelope (``LocalTrackBatch``): it round-trips; every track is
+    the batch's partner's at the batch's instant, and an implausible one is named by its
+    index."""
+    a, b = local_track(track_id="1"), local_track(track_id="2")
+    batch = LocalTrackBatch(partner="KR", t_ns=T0, tracks=[a, b])
+    assert decode_msgpack(encode_msgpack(batch)) == batch
+    assert decode_json(encode_json(batch)) == batch
+    batch.check()
+    with pytest.raises(ValueError, match=r"tracks\[1\]: partner/t_ns JP"):
+        LocalTrackBatch(partner="KR", t_ns=T0, tracks=[a, local_track("JP")])
+    with pytest.raises(ValueError, match=r"tracks\[1\]: partner/t_ns KR/1000000000001 "):
+        LocalTrackBatch(partner="KR", t_ns=T0, tracks=[a, msgspec.structs.replace(b, t_ns=T0 + 1)])
+    far = msgspec.structs.replace(b, x=[4e8, 0.0, 0.0, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match=r"LocalTrackBatch\.tracks\[1\]: LocalTrack\.x"):
+        LocalTrackBatch(partner="KR", t_ns=T0, tracks=[a, far]).check()
+    with pytest.raises(ValueError, match=r"0 tracks, expected 1 to"):
+        LocalTrackBatch(partner="KR", t_ns=T0, tracks=[]).check()
+
+
+class Recording:
+    """A stand-in fusion that keeps what it is given and returns no system track."""
+
+    def __init__(self):
+        self.got: list = []
+
+    def ingest(self, sender, message):
+        self.got.append((sender, message))
+        return []
+
+
+def test_a_nodes_report_in_one_envelope_is_released_as_its_tracks_would_be(tmp_path):
+    """A ``LocalTrackBatch`` is checked, audited and relayed as one envelope to every partner
+    granted the sender's local tracks, and the fusion takes it; a report holding a track whose
+    sensors its partner does not publish tracks of is not published, as that track alone
+    would not be."""
+
+    async def main():
+        h = Harness(tmp_path, fusion=Recording())
+        await h.start()
+        kr = LocalTrackBatch(partner="KR", t_ns=T0, tracks=[local_track("KR", track_id=str(i))
+                                                            for i in range(3)])  # fmt: skip
+        jp = LocalTrackBatch(partner="JP", t_ns=T0, tracks=[local_track("JP", ["jp-a"], "1")])
+        jp_b = LocalTrackBatch(partner="JP", t_ns=T0, tracks=[
+            local_track("JP", ["jp-a"], "1"), local_track("JP", ["jp-b"], "2")])  # fmt: skip
+        sent = [await h.send_message(b) for b in (kr, jp, jp_b)]
+        return h, sent, (kr, jp)
+
+    h, (kr, jp, jp_b), messages = run(main())
+    assert not h.exchange.refused
+    assert h.exchange.accepted == {"KR": 1, "JP": 2}
+    assert h.exchange.not_published == {"JP": 1}
+    # KR releases local tracks to JP and US; JP (jp-a only) to KR, not to US.
+    assert kr in h.received("JP") and kr in h.received("US")
+    assert jp in h.received("KR") and jp not in h.received("US")
+    assert jp_b not in h.everything_received()
+    assert h.exchange.fusion.got == [("KR", messages[0]), ("JP", messages[1])]
+    assert [r.type for r in read_audit(h.audit_path)] == ["local_track_batch"] * 3
 
 
 def _launch(**changes) -> LaunchFit:

@@ -19,7 +19,7 @@ import pytest
 from lookout.exchange.clock import SimClock
 from lookout.exchange.keys import Keyring, derive_key
 from lookout.exchange.memory import MemoryBus
-from lookout.messages import Detection, Heartbeat, LocalTrack
+from lookout.messages import Detection, Heartbeat, LocalTrack, LocalTrackBatch
 from lookout.node import PartnerNode
 from lookout.picture.fusion import (
     KEEP_GATE_CHI2,
@@ -374,7 +374,7 @@ def test_a_partner_node_says_which_local_tracks_coast_on_their_fitted_boost():
     asyncio.run(node._publish_tracks(10.0))
     tracker.seen = {7: 10.8}  # a radar took it
     asyncio.run(node._publish_tracks(11.0))
-    coasting, seen = sent
+    coasting, seen = [track for batch in sent for track in batch.tracks]
     assert coasting.coasting_on_fit and coasting.launch is not None
     assert not seen.coasting_on_fit and seen.launch == coasting.launch
 
@@ -851,8 +851,79 @@ def test_a_partner_node_says_when_it_last_updated_each_local_track():
     tracker.seen = {7: 7.5}
     node, sent = _capturing_node(tracker)
     asyncio.run(node._publish_tracks(10.0))
-    (msg,) = sent
+    (batch,) = sent  # the report, in one envelope
+    (msg,) = batch.tracks
     assert isinstance(msg, LocalTrack) and msg.last_detection_ns == 7_500_000_000
+
+
+def test_a_nodes_report_goes_in_as_few_envelopes_as_the_exchange_takes():
+    """A report's local tracks go in batches of at most ``MAX_REPORT_TRACKS``, in order, each
+    envelope within the exchange's size limit (tracks with long sensor lists are split
+    further) and accepted by its verifier; a report of no track sends nothing."""
+    from lookout.exchange.envelope import Sealer
+    from lookout.exchange.verify import MAX_BYTES, Verifier
+    from lookout.node import MAX_REPORT_TRACKS, report_batches
+
+    def tracks(n, sensors):
+        return [_local("US", k, 10.0, _at(X0, 10.0), _P(), sensors) for k in range(n)]
+
+    small = tracks(150, ["us-tpy"])
+    batches = report_batches("US", small[0].t_ns, small)
+    assert [len(b.tracks) for b in batches] == [MAX_REPORT_TRACKS, MAX_REPORT_TRACKS, 22]
+    # Some 8 kB each: eight do not fit in one envelope.
+    wide = tracks(40, [f"us-sensor-{k:03d}-{'x' * 24}" for k in range(200)])
+    batches = report_batches("US", wide[0].t_ns, wide)
+    assert [t for b in batches for t in b.tracks] == wide and len(batches) > 5
+    clock = SimClock(wide[0].t_ns)
+    sealer = Sealer("US", derive_key(1, "US"), clock)
+    verifier = Verifier(Keyring.derived(1, ["US"]), clock)
+    for b in batches:
+        subject, data = sealer.seal_for_bus(b)
+        assert len(data) <= MAX_BYTES
+        assert verifier.check(data, subject_sender="US", subject_type="local_track_batch").accepted
+    assert report_batches("US", 0, []) == []
+
+
+def test_a_report_in_one_envelope_makes_the_picture_its_tracks_make_one_by_one():
+    """The fusion takes a ``LocalTrackBatch`` as its tracks sent alone, in order: the same
+    system tracks, states and reports, whatever the envelopes (each track's arrival can
+    report an instant the watermark passed, before the next track of the batch is in)."""
+    ir = ("us-geo-east", "us-geo-west")
+
+    def fresh():
+        f = PictureFusion(latency_s=0.5)
+        f.tracker = ScriptedTracker()
+        f.ingest("KR", _detection("KR", "kr-ewr-central", 0.5))
+        return f
+
+    alone, batched = fresh(), fresh()
+    outs: tuple[list, list] = ([], [])
+    for k in range(1, 9):
+        t = float(k)
+        report = [
+            _local("US", 7, t, _at(X0, t), _P(800.0, 50.0), ir),
+            _local("US", 8, t, _at(X0, t) + [0.0, 0.0, 60e3, 0.0, 0.0, 0.0], _P(800.0, 50.0), ir),
+        ]
+        if k % 3 == 0:  # a partner's report without one of them
+            report = report[1:]
+        for f in (alone, batched):
+            f.tracker.tracks[t] = [(101, _at(X0, t), _P())] if k > 4 else []
+        for msg in report:
+            outs[0].extend(alone.ingest("US", msg))
+        outs[1].extend(batched.ingest("US", LocalTrackBatch(partner="US", t_ns=report[0].t_ns,
+                                                            tracks=report)))  # fmt: skip
+    outs[0].extend(alone.flush())
+    outs[1].extend(batched.flush())
+
+    def plain(out):
+        return [
+            (t, f.system_track_id, f.x.tolist(), f.P.tolist(), f.local, f.tracker_id)
+            for t, tracks in out
+            for f in tracks
+        ]
+
+    assert plain(outs[0]) == plain(outs[1])
+    assert len({row[1] for row in plain(outs[0])}) >= 2 and len(plain(outs[0])) > 10
 
 
 def _heartbeat(partner, t, seq):
@@ -929,7 +1000,7 @@ def test_a_partner_node_sends_its_clock_after_each_report_instant():
     beats = [i for i, k in enumerate(sent) if k == "heartbeat"]
     assert len(beats) == 3
     for i in beats[1:]:
-        assert sent[i - 2 : i] == ["detection_batch", "local_track"]
+        assert sent[i - 2 : i] == ["detection_batch", "local_track_batch"]
 
 
 def _climbing_missile(t: float) -> list:

@@ -8,9 +8,10 @@ A policy is a YAML file (see ``policy-example.yaml``) with three sections:
   sensors whose detections may feed the tracks it publishes). Omitted: ``all``.
 - ``release``: per sender, per recipient, the message classes the recipient may receive from
   that sender: ``detection`` (``true``, ``false`` or a list of the sender's sensor ids),
-  ``local_track``, ``system_track``, ``heartbeat``, ``alert``, ``launch_notice``
-  (``true``/``false``; ``alert``: the sender's public warnings, which every partner publishes;
-  ``launch_notice``: the sender's pre-launch notifications of its own launches). A recipient
+  ``local_track`` (a node's report of several, ``LocalTrackBatch``, too), ``system_track``,
+  ``heartbeat``, ``alert``, ``launch_notice`` (``true``/``false``; ``alert``: the sender's
+  public warnings, which every partner publishes; ``launch_notice``: the sender's pre-launch
+  notifications of its own launches). A recipient
   may also be given ``all``, ``none`` or a list of classes. Anything not granted is refused.
 
 System tracks are fused from several partners' data, and the fusion cannot take a partner's
@@ -39,6 +40,7 @@ from lookout.messages import (
     Heartbeat,
     LaunchNotice,
     LocalTrack,
+    LocalTrackBatch,
     Message,
     SystemTrack,
 )
@@ -49,6 +51,7 @@ CLASS_OF: dict[type, str] = {
     Detection: "detection",
     DetectionBatch: "detection",
     LocalTrack: "local_track",
+    LocalTrackBatch: "local_track",
     SystemTrack: "system_track",
     Heartbeat: "heartbeat",
     Alert: "alert",
@@ -160,6 +163,9 @@ class Policy:
         if isinstance(message, LocalTrack):
             allowed = self.publish_tracks.get(partner, frozenset())
             return bool(allowed) and allowed.issuperset(message.sensors)
+        if isinstance(message, LocalTrackBatch):  # a report: every track as if sent alone
+            allowed = self.publish_tracks.get(partner, frozenset())
+            return bool(allowed) and all(allowed.issuperset(t.sensors) for t in message.tracks)
         if isinstance(message, Heartbeat | Alert | LaunchNotice):
             return partner in self.sensors
         return False
@@ -179,7 +185,7 @@ class Policy:
         g = self.grant(recipient, sender)
         if isinstance(message, Detection | DetectionBatch):
             return message.sensor_id in g.detection
-        if isinstance(message, LocalTrack):
+        if isinstance(message, LocalTrack | LocalTrackBatch):
             return g.local_track
         if isinstance(message, Heartbeat):
             return g.heartbeat

@@ -108,7 +108,14 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
-from lookout.messages import Detection, DetectionBatch, Heartbeat, LaunchFit, LocalTrack
+from lookout.messages import (
+    Detection,
+    DetectionBatch,
+    Heartbeat,
+    LaunchFit,
+    LocalTrack,
+    LocalTrackBatch,
+)
 from lookout.physics.frame import rotating_frame_acceleration
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking.config import TrackerConfig
@@ -409,7 +416,8 @@ def covariance_intersection(
 class PictureFusion:
     """Fuses partners' messages into system tracks reported every ``report_period_s``.
 
-    ``ingest(sender, message)`` takes ``Detection``, ``DetectionBatch`` and ``LocalTrack``
+    ``ingest(sender, message)`` takes ``Detection``, ``DetectionBatch``, ``LocalTrack``,
+    ``LocalTrackBatch`` (its tracks one by one, as if each came alone) and ``Heartbeat``
     messages (others are ignored) and returns the ``FusedTrack``s of every report instant the
     watermark passed, in order, as ``[(t, [FusedTrack, ...]), ...]``.
     """
@@ -511,6 +519,13 @@ class PictureFusion:
             old_t = self._clock_of.get(sender)
             if old_t is None or message.t_ns > old_t:
                 self._clock_of[sender] = message.t_ns
+        elif isinstance(message, LocalTrackBatch):
+            # A partner's report: its tracks one by one, as if each had come alone (the same
+            # picture, whatever the envelopes).
+            out = []
+            for track in message.tracks:
+                out += self.ingest(sender, track)
+            return out
         elif isinstance(message, LocalTrack):
             self._clock_of.setdefault(sender, None)
             self.counters.local_tracks += 1
