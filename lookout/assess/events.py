@@ -112,9 +112,6 @@ ORDER_SIGMAS = 3.0
 EXO_ALTITUDE_M = 100e3
 #: Two non-burning objects of about the same energy this far apart (m) are two vehicles.
 DISTINCT_VEHICLE_M = 50e3
-#: Step (s) of the flight back of two coasting pieces to a common origin (``_one_origin``):
-#: pieces parting at 300 m/s come 600 m nearer in a step, under the separation's spread.
-ORIGIN_STEP_S = 2.0
 #: Spread (m/s, 1 sigma per axis) of the velocity two pieces of one flight of about the same
 #: energy keep after they part: the push of separation springs or small retro motors (1-10 m/s;
 #: the simulator's 3 m/s) and the few m/s gravity's gradient adds over minutes across a few km.
@@ -1388,13 +1385,14 @@ def _one_origin(
 ) -> bool:
     """Whether two coasting states at one instant (ECEF, m, m/s, with their covariances) may
     have left one point at one instant within the last ``span`` s: flown back together in
-    vacuum (``_vacuum``, RK4 steps of ``ORIGIN_STEP_S``, each state's covariance carried by its
-    sigma points), their positions come within ``_separated_from``'s gate of each other at
-    some instant (their covariances and a separation's spread, ``SEPARATION_SPREAD_M``). The
-    pieces of one vehicle parted at one point and one instant (a break-up's, a stage's); two
-    missiles fired ``dt`` apart on one aim are at every instant ``v dt`` apart (tens of
-    kilometres at a few km/s), flown back as far as one likes. The flight back stops at the
-    launch and at the ground."""
+    vacuum (``_vacuum``, RK4 steps of up to ``FLOWN_STEP_S``, each state's covariance carried by
+    its sigma points, as ``_flown``), their positions come within ``_separated_from``'s gate of
+    each other at some instant (their covariances and a separation's spread,
+    ``SEPARATION_SPREAD_M``); within a step, at the closest approach their relative velocity
+    gives (gravity's gradient bends it by metres over a step). The pieces of one vehicle parted
+    at one point and one instant (a break-up's, a stage's); two missiles fired ``dt`` apart on
+    one aim are at every instant ``v dt`` apart (tens of kilometres at a few km/s), flown back
+    as far as one likes. The flight back stops at the launch and at the ground."""
     if not np.isfinite(span) or span <= 0.0:
         return True  # no launch known to fly back to: not told
     pts = np.concatenate(
@@ -1402,19 +1400,24 @@ def _one_origin(
     )
     n = pts.shape[0] // 2
     pos, vel = pts[:, :3], pts[:, 3:]
-    steps = max(1, int(np.ceil(span / ORIGIN_STEP_S)))
-    h = np.full(pos.shape[0], -span / steps)
+    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
+    h = span / steps
     spread = SEPARATION_SPREAD_M**2 * np.eye(3)
-    for i in range(steps + 1):
+    for i in range(steps):
         if i > 0:
-            pos, vel = rk4_step(_vacuum, None, pos, vel, h)
+            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
         if min(_altitude(pos[0]), _altitude(pos[n])) < 0.0:
             return False
         # Sigma points' means and covariances (the centre of weight 0, as ``_flown``).
         da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
         S = (da.T @ da + db.T @ db) / (n - 1) + spread
         d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
-        if float(d @ np.linalg.solve(S, d)) <= SEPARATION_GATE_CHI2:
+        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        # Back over the step (``d - w s``, s in [0, h]) to its closest approach in the gate.
+        Sd, Sw = np.linalg.solve(S, d), np.linalg.solve(S, w)
+        s_min = float(np.clip((w @ Sd) / max(float(w @ Sw), 1e-30), 0.0, h))
+        r = d - w * s_min
+        if float(r @ np.linalg.solve(S, r)) <= SEPARATION_GATE_CHI2:
             return True
     return False
 
