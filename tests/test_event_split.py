@@ -199,13 +199,6 @@ def srbm_exo():
     return trs["M"], trs["M-stage1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="irbm07's split of two members coasting at one energy (_two_coasting) taken out: "
-    "it split irbm-breakup's debris into launch events of their own (IRBM-1's event 10 "
-    "objects -> 2; tests/test_failure.py's breakup test); salvo missiles seconds apart are "
-    "one event again until a rule tells them from a breakup's pieces",
-)
 @pytest.mark.parametrize("gaps", [(0.0, 13.0), (0.0, 19.0, 32.0)])
 def test_a_salvo_s_next_missile_is_told_apart_by_its_coast_when_launch_times_do_not_tell(
     srbm_exo, gaps
@@ -225,3 +218,46 @@ def test_a_salvo_s_next_missile_is_told_apart_by_its_coast_when_launch_times_do_
         assert e.payload == f"R{i}"
         assert ev.of(f"S{i}")[1] == "spent_stage"
     assert len(ev.events) == len(gaps)
+
+
+def test_a_break_up_s_pieces_above_the_air_stay_one_launch_event():
+    """irbm-breakup: the debris of an IRBM broken up at 90 s (78 km up; the NASA breakup
+    model's 10-300 m/s) coast above the air at one energy, and some are no siblings by their
+    velocities (120 m/s apart), as a salvo's next missile is not; but flown back they all
+    left one point at one instant (``_one_origin``), which a salvo's missiles fired seconds
+    apart never did. Every piece stays in the one launch event."""
+    from test_failure import IRBM
+
+    from lookout.assess.events import _one_origin, _siblings
+    from lookout.failure import Failure
+    from lookout.failure import fly as fly_failed
+
+    pieces = fly_failed([IRBM], [Failure(90.0, "breakup")], seeds=[3])[1:]
+    t_fail = IRBM.launch_time + 90.0
+    ev = LaunchEvents()
+    for t in np.arange(t_fail + 40.0, t_fail + 300.0, 5.0):
+        now = [_assessment(f"D{i}", t, p.state_at(t), IRBM.launch_time + BIAS_S, 20.0)
+               for i, p in enumerate(pieces)]  # fmt: skip
+        ev.update(float(t), now)
+    P = np.diag([SIG_POS**2] * 3 + [SIG_VEL**2] * 3)
+    t = t_fail + 150.0
+    xs = [p.state_at(t) for p in pieces]
+    apart = [(i, j) for i in range(len(xs)) for j in range(i + 1, len(xs))
+             if not _siblings(xs[i], P, xs[j], P)]  # fmt: skip
+    assert apart  # velocities alone would split them
+    assert all(_one_origin(xs[i], P, xs[j], P, t - IRBM.launch_time) for i, j in apart)
+    assert len(ev.events) == 1
+    assert sorted(ev.event_of("D0").members) == sorted(f"D{i}" for i in range(len(pieces)))
+
+
+def test_a_salvo_s_missiles_have_no_one_origin(srbm_exo):
+    """Two missiles of one aim fired 13 s apart from one site (me74 #00's SRBM-2 and -3) are,
+    flown back to their launch, never at one point at one instant: at every instant some
+    ``v dt`` apart, tens of kilometres; a missile and its own stage are (they parted at one)."""
+    from lookout.assess.events import _one_origin
+
+    rv, stage = srbm_exo
+    P = np.diag([SIG_POS**2] * 3 + [SIG_VEL**2] * 3)
+    t = rv.event("burnout").t + 100.0
+    assert not _one_origin(rv.state_at(t), P, rv.state_at(t - 13.0), P, t)
+    assert _one_origin(rv.state_at(t), P, stage.state_at(t), P, t)

@@ -17,8 +17,11 @@ People are warned about a launch, not about each piece of it. At every assessmen
   an assessment or two and join its launch's (one launch, two events on the wire). Then, or
   with a launch point no event shares, it starts an event of its own.
 - **splits** an event that holds another launch (``_split``): a member whose own launch point
-  or time its event's no longer is (either known better since it joined), or one of two
-  reentry vehicles by their drag, apart (``_two_vehicles``), leaves with
+  or time its event's no longer is (either known better since it joined), one of two
+  reentry vehicles by their drag, apart (``_two_vehicles``), or one of two members coasting
+  above the air at one energy that no separation's push parts and that, flown back, never
+  were at one point at one instant (``_two_coasting``: a salvo's next missile, not a
+  break-up's piece), leaves with
   the pieces seen separating from it for the event whose launch it shares or one of its own,
   and never rejoins the event it left.
 - **types** each member from what is observable: thrusting now (``booster``); after a
@@ -463,7 +466,9 @@ class LaunchEvents:
         parted = {frozenset(sep[:2]) for sep in ev.separations}  # seen separating: one vehicle
         for i, m in enumerate(ms):
             for o in ms[i + 1 :] if not out else []:
-                if frozenset((m.track_id, o.track_id)) not in parted and _two_vehicles(m, o):
+                if frozenset((m.track_id, o.track_id)) in parted:
+                    continue
+                if _two_vehicles(m, o) or _two_coasting(m, o, ev.launch_time):
                     # The later of the two leaves, unless it is the event's payload.
                     out = [m.track_id if o.track_id == ev.payload else o.track_id]
                     break
@@ -1343,6 +1348,78 @@ def _two_vehicles(a: Member, b: Member) -> bool:
     d = a.state[:3] - b.state[:3]
     S = a.covariance[:3, :3] + b.covariance[:3, :3] + SEPARATION_SPREAD_M**2 * np.eye(3)
     return float(d @ np.linalg.solve(S, d)) > SEPARATION_GATE_CHI2
+
+
+def _two_coasting(a: Member, b: Member, t_launch: float) -> bool:
+    """Whether two members seen at one instant are two vehicles by their coasts: both above the
+    air (``EXO_ALTITUDE_M``) and coasting ``SETTLE_S``, of the same energy (``ENERGY_GAP``, as
+    ``_another_vehicle`` at joining: a stage has less, the last stage is near its payload), no
+    siblings (``_siblings``: velocities no separation's push gives where no drag has parted
+    them), and of no one origin (``_one_origin``: flown back, never at one point at one instant
+    since the launch). A salvo's next missile fired seconds later from the same site shares the
+    launch point and, within the backward flight's sigma, the launch time, and a new track's
+    velocity, known to 100 m/s, passes the sibling gate when it joins: me74 #00's SRBM-3, 13 s
+    after SRBM-2, joined SRBM-2's event with its stage, 130 m/s apart, and SRBM-3's launch
+    event had SRBM-2's reentry vehicle for its payload. A break-up's pieces are of one energy
+    too, and no siblings (the explosion gives them 10-300 m/s), but they all left one point at
+    one instant: irbm-breakup's debris, split by the energy and the velocities alone, made
+    launch events of their own."""
+    if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
+        return False
+    if a.boosting or b.boosting or not (_settled(a) and _settled(b)):
+        return False
+    if not (_bound(a) and _bound(b)):
+        return False
+    if min(_altitude(a.state), _altitude(b.state)) <= EXO_ALTITUDE_M:
+        return False
+    given = max(a.energy, b.energy) + GM_EARTH / R_MEAN
+    if abs(a.energy - b.energy) > ENERGY_GAP * max(given, 1.0):
+        return False
+    if _siblings(a.state, a.covariance, b.state, b.covariance):
+        return False
+    return not _one_origin(a.state, a.covariance, b.state, b.covariance, a.t_seen - t_launch)
+
+
+def _one_origin(
+    xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, span: float
+) -> bool:
+    """Whether two coasting states at one instant (ECEF, m, m/s, with their covariances) may
+    have left one point at one instant within the last ``span`` s: flown back together in
+    vacuum (``_vacuum``, RK4 steps of up to ``FLOWN_STEP_S``, each state's covariance carried by
+    its sigma points, as ``_flown``), their positions come within ``_separated_from``'s gate of
+    each other at some instant (their covariances and a separation's spread,
+    ``SEPARATION_SPREAD_M``); within a step, at the closest approach their relative velocity
+    gives (gravity's gradient bends it by metres over a step). The pieces of one vehicle parted
+    at one point and one instant (a break-up's, a stage's); two missiles fired ``dt`` apart on
+    one aim are at every instant ``v dt`` apart (tens of kilometres at a few km/s), flown back
+    as far as one likes. The flight back stops at the launch and at the ground."""
+    if not np.isfinite(span) or span <= 0.0:
+        return True  # no launch known to fly back to: not told
+    pts = np.concatenate(
+        [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
+    )
+    n = pts.shape[0] // 2
+    pos, vel = pts[:, :3], pts[:, 3:]
+    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
+    h = span / steps
+    spread = SEPARATION_SPREAD_M**2 * np.eye(3)
+    for i in range(steps):
+        if i > 0:
+            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
+        if min(_altitude(pos[0]), _altitude(pos[n])) < 0.0:
+            return False
+        # Sigma points' means and covariances (the centre of weight 0, as ``_flown``).
+        da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
+        S = (da.T @ da + db.T @ db) / (n - 1) + spread
+        d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
+        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        # Back over the step (``d - w s``, s in [0, h]) to its closest approach in the gate.
+        Sd, Sw = np.linalg.solve(S, d), np.linalg.solve(S, w)
+        s_min = float(np.clip((w @ Sd) / max(float(w @ Sw), 1e-30), 0.0, h))
+        r = d - w * s_min
+        if float(r @ np.linalg.solve(S, r)) <= SEPARATION_GATE_CHI2:
+            return True
+    return False
 
 
 def _drags_as_vehicle(m: Member) -> bool:
