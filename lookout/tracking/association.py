@@ -95,6 +95,9 @@ class Associator:
         #: of the tracks that both gate them (neither updated; a look of the radar at each,
         #: credited by the chance it is its object's, ``lone_credit``, and no miss).
         self.held = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        #: After ``associate``: per assigned pair, what the other tracks gating its detection
+        #: take from its score as evidence of its object (``_rivals``).
+        self.rival = np.zeros(0)
         #: Per (older id, younger id, radar): the lone detections of that pair held so far, and
         #: their costs' differences summed, the older's less the younger's.
         self._holds: dict[tuple[int, int, str], tuple[int, float]] = {}
@@ -172,6 +175,7 @@ class Associator:
         self._scan_radar = (scan.sensor if kind == "radar" else None, scan.t)
         self.lone_credit = None
         self.held = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self.rival = np.zeros(0)
         near = np.full(scan.z.shape[0], -1, dtype=np.int64)
         # Per detection: the id of the nearest tentative track born on its own (no parent, no
         # twin yet) updated in this scan that gates it (-1: none), ``Tracker._initiate_radar``.
@@ -267,6 +271,7 @@ class Associator:
             self.near_young[has] = tracks.ids[cand[ry[best[has]]]]
         density = self._clutter[scan.sensor].log_density if scan.sensor in self._clutter else 0.0
         dll = self._log_pd - density - 0.5 * (cost_all[ia, jb] + m * _LOG_2PI)
+        self.rival = self._rivals(ia, jb, ok, cost_all, density, m)
         # Two-point initiation over every pairing: a detection left over in the gate of a
         # tentative track that does not know its velocity yet (``_vague``) continues a copy of
         # that track (the nearest such), rather than starting a track of its own. The global
@@ -291,6 +296,38 @@ class Associator:
         bdll = self._log_pd - density - 0.5 * (cost_all[bi, bj] + m * _LOG_2PI)
         self.branches = (bi, bj, bdll, reach[bi, bj])
         return ia, jb, formation, dll, near, reach[ia, jb]
+
+    def _rivals(self, ia, jb, ok, cost_all, density: float, m: int) -> np.ndarray:
+        """Per assigned pair ``ia``, ``jb``: ``ln(1 + sum_r rho_r)`` over the other tracks
+        ``r`` that gate the detection ``j``, what turns the pair's score increment (the
+        likelihood ratio of its object over clutter) into that of its object over clutter *or
+        another track's*. ``rho_r`` is the joint events' ratio, ``L_r`` the tracks' mixture
+        densities (``cost``) and ``lambda`` the sensor's clutter density: ``j`` the rival's
+        against clutter, ``Pd L_r(j) / lambda``, for a rival given no detection; for one given
+        ``j'``, ``j`` the rival's and ``j'`` clutter against the assignment as made,
+        ``L_r(j) / L_r(j')`` (one object gives at most one detection a scan). What a detection
+        lone in a track's gate says for the track it woke (``existence.Wakes``): a spent stage's
+        track given no detection, and gating the woken one's better, explains it; one holding
+        its own detection, a few sigmas from this one, does not."""
+        rival = np.zeros(ia.size)
+        if ia.size == 0:
+            return rival
+        g = ok[:, jb] & np.isfinite(cost_all[:, jb])
+        g[ia, np.arange(ia.size)] = False
+        if not g.any():
+            return rival
+        own = np.full(cost_all.shape[0], np.nan)
+        own[ia] = cost_all[ia, jb]
+        c = np.where(g, cost_all[:, jb], np.inf)
+        taken = np.isfinite(own)[:, None]
+        log_rho = np.where(
+            taken,
+            -0.5 * (c - own[:, None]),
+            self._log_pd - density - 0.5 * (c + m * _LOG_2PI),
+        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            rho = np.where(g, np.exp(log_rho), 0.0)
+        return np.log1p(rho.sum(axis=0))
 
     def contested(self, cand, ia, jb, formation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The chance each assigned track's detection is its sibling's: for the rows ``ia``

@@ -328,6 +328,7 @@ class Tracker:
                         thrust_ok,
                         [a[ia] for a in staged],
                         contested,
+                        self.associator.rival,
                     )
                     assigned[jb] = True
                     updated = cand[ia]
@@ -699,7 +700,19 @@ class Tracker:
         return Pp, staged
 
     def _update(
-        self, scan: Scan, ia, jb, formation, xp, Pp, c, dll, thrust_ok, staged, contested=None
+        self,
+        scan: Scan,
+        ia,
+        jb,
+        formation,
+        xp,
+        Pp,
+        c,
+        dll,
+        thrust_ok,
+        staged,
+        contested=None,
+        rival=None,
     ) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode
         (``update.update_modes``; the tracks of ``formation`` as formations; ``contested``, a
@@ -732,7 +745,10 @@ class Tracker:
         share[seed], xs[seed], Ps[seed] = 0.0, x_new[seed, BOOST], P_new[seed, BOOST]
         # The tracks a detection wakes keep the state they had (``existence.Wakes``): noted
         # before any of their arrays is written.
-        self.wakes.note(ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll)
+        evidence = dll if rival is None else dll - rival
+        self.wakes.note(
+            ia, scan.t, self._tentative_timeout(scan.sensor), mu[:, BOOST], dll, evidence
+        )
         tracks.lifted[ia] = lifted
         tracks.xs[ia], tracks.Ps[ia], tracks.share[ia] = xs, Ps, share
         if kind == "infrared":
