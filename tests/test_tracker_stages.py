@@ -966,6 +966,90 @@ def test_a_lone_detection_goes_to_the_twin_the_radar_has_been_seeing():
     assert alt.tolist() == [MISSED] and w[0] < 0.02
 
 
+def _stranger_pair(tracker, gap_m):
+    """``_twin_pair``'s two tracks as strangers (no twin, no parent), both confirmed: a
+    payload and its spent stage whose parting no track saw (the fusion's radar-only tracker,
+    its sensors first seeing the pair a minute after the burnout), each track born on a
+    detection of its own."""
+    out = _twin_pair(tracker, gap_m)
+    tracks = tracker.tracks
+    tracks.twin[:2] = -1
+    tracks.confirmed[:2] = True
+    assert (tracks.parent[:2] < 0).all()
+    return out
+
+
+def test_strangers_the_angles_cannot_tell_apart_are_updated_with_both_pairings():
+    """Two confirmed tracks that are no kin, 30 m apart across the radar's 300 m: which
+    detection is whose is the same coin toss as for twins (``Associator.contested``, w =
+    0.5), whatever the tracks' history, and each is updated with both pairings. With the
+    GNN's pairing alone the fusion's radar-only tracker held me74 #05's two MRBMs and their
+    stages, each pair never seen parting, on a mixture of both objects' detections from the
+    radars that could not part them (coast NEES in bounds 0.11; 0.99 with both pairings and
+    the looks, ``_lone_by_pd``)."""
+    from lookout.tracking.update import update_modes
+
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _stranger_pair(tracker, 30.0)
+    ia, jb, formation, _, _, thrust_ok = tracker.associator.associate(
+        scan, cand, xp, Pp, c, xbar, staged
+    )
+    assert formation is None and sorted(ia.tolist()) == [0, 1]
+    alt, w, costs = tracker.associator.contested(cand, ia, jb, formation, kin=False)
+    assert alt.tolist() == jb[::-1].tolist()
+    assert np.allclose(w, 0.5, atol=0.05)
+    args = (xp[ia], Pp[ia], c[ia], thrust_ok, tracker.config)
+    x1, P1, _ = update_modes(scan, jb, None, *args)
+    x, P, _ = update_modes(scan, jb, None, *args, contested=(alt, w, costs))
+    d = update_modes(scan, jb[::-1].copy(), None, *args)[0][:, COAST] - x1[:, COAST]
+    across = np.trace(P[:, COAST, :3, :3], axis1=1, axis2=2)
+    assert np.all(
+        across > np.trace(P1[:, COAST, :3, :3], axis1=1, axis2=2) + 0.2 * (d[:, :3] ** 2).sum(1)
+    )
+
+
+def test_twins_are_left_to_their_pair_rules_without_contested_updates():
+    """Kin (twins, or a piece and its parent) are ordered as a pair by the formation's rules
+    (``Formations.order_siblings``); with ``contested_updates`` off (``kin=False``) the
+    contested update takes none of them, only strangers."""
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 30.0)
+    ia, jb, formation, _, _, _ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar, staged)
+    alt, w, _ = tracker.associator.contested(cand, ia, jb, formation, kin=False)
+    assert alt.tolist() == [-1, -1] and not w.any()
+
+
+def test_strangers_far_apart_keep_their_own_detections_alone():
+    """The same strangers 2 km apart (seven sigmas of the angles): no weight on the swap."""
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _stranger_pair(tracker, 2000.0)
+    ia, jb, formation, _, _, _ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar, staged)
+    _, w, _ = tracker.associator.contested(cand, ia, jb, formation, kin=False)
+    assert np.all(w < 1e-6)
+
+
+def test_a_lone_detection_goes_to_the_stranger_the_radar_has_been_seeing():
+    """A lone detection on the first stranger's prediction, the radar having seen the second
+    at every look and the first at none: it is the second's (``_lone_by_pd``), as for twins;
+    on the densities alone the GNN gave it to the first (a spent stage's echo to its small
+    payload's track, which then held the stage's range)."""
+    tracker = Tracker()
+    cand, xp, Pp, c, xbar, staged, scan = _stranger_pair(tracker, 30.0)
+    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
+               index=np.arange(1))  # fmt: skip
+    tracker._sensor_geometry(one)
+    tracks = tracker.tracks
+    code = tracker.looks.code("r")
+    tracks.pd_looks[:2, code] = 20.0
+    tracks.pd_hits[:2, code] = [0.0, 20.0]
+    tracks.pd_t[:2, code] = one.t
+    ia, _, _, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)
+    assert ia.tolist() == [1]
+    tracks.pd_hits[:2, code] = [20.0, 0.0]
+    ia, _, _, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)
+    assert ia.tolist() == [0]
+
+
 def test_a_formations_relative_state_is_carried_into_each_mode_by_its_regression():
     """A formation's track keeps one relative state with its cross-covariance to the modes'
     mixture (``Formations.commit``). Its coast mode (99.3 %) knows the position and velocity

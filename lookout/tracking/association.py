@@ -329,7 +329,9 @@ class Associator:
             rho = np.where(g, np.exp(log_rho), 0.0)
         return np.log1p(rho.sum(axis=0))
 
-    def contested(self, cand, ia, jb, formation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def contested(
+        self, cand, ia, jb, formation, kin: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The chance each assigned track's detection is its sibling's: for the rows ``ia``
         (assigned detections ``jb``) of a pair of siblings (twins, or one born next to the
         other), each gating the other's detection, not a formation (which orders its pair
@@ -349,7 +351,19 @@ class Associator:
         whatever mixture of the two objects' detections it took (issue 13: coast NEES 15-70
         for the rest of the flight on mrbm-iran-israel's and the generated middle-east
         MRBMs, 2-12 with each object's detections given to its own tracker). ``update_modes``
-        updates such a track with both pairings, weighed (``alt``)."""
+        updates such a track with both pairings, weighed (``alt``).
+
+        Two confirmed tracks that are no kin (strangers) are such a pair too, whatever
+        ``kin`` says: nothing else weighs which of their detections is whose. ``kin`` (the
+        tracker's ``contested_updates``) adds the siblings, and the lone detection's
+        ``MISSED``, which the pair rules otherwise decide (``Formations.order_siblings``,
+        ``_lone_by_pd``, ``_hold_unresolved``). A pair whose parting no sensor of the tracker
+        saw is two strangers: the fusion's radar-only tracker (infrared shared as tracks)
+        first saw me74 #05's MRBMs and their stages a minute after the burnouts, each piece
+        on its own detection, and the GNN's one pairing, taken as certain at the scans of
+        radars that could not part them (the pair's range difference passing through zero,
+        the angles 1 km wide), held each track on a mixture of both objects (its radar-only
+        coast NEES in bounds 0.11; 0.99 with both pairings and ``_lone_by_pd``)."""
         na = ia.size
         alt = np.full(na, -1, dtype=np.int64)
         w = np.zeros(na)
@@ -362,8 +376,12 @@ class Associator:
         sib = (tracks.twin[tr][:, None] == ids[None, :]) | (
             tracks.parent[tr][:, None] == ids[None, :]
         )
+        sib |= sib.T
+        conf = tracks.confirmed[tr]
+        both = conf[:, None] & conf[None, :] & ~sib
+        sib = (sib & kin) | both
         ok = self.gated[ia][:, jb]
-        pair = (sib | sib.T) & ok & ok.T
+        pair = sib & ok & ok.T
         np.fill_diagonal(pair, False)
         if formation is not None and formation.rows.size:
             pair[formation.rows] = False
@@ -386,7 +404,7 @@ class Associator:
         # sibling's is ``L_b Pd_b (1 - Pd_a) / (L_a Pd_a (1 - Pd_b) + L_b Pd_b (1 - Pd_a))``,
         # and with it the track is not updated.
         n = cand.size
-        if n > na:
+        if kin and n > na:
             idle = np.ones(n, dtype=bool)
             idle[ia] = False
             rest = np.flatnonzero(idle)
@@ -428,12 +446,13 @@ class Associator:
         eb = np.where(both, -2.0 * (np.log(pb) + np.log1p(-pa)), z)
         return ea, eb
 
-    def _lone_siblings(self, cand, ia, jb, ok, idle):
+    def _lone_siblings(self, cand, ia, jb, ok, idle, strangers=False):
         """Of the assignment ``ia``, ``jb`` (candidates ``cand``, gates ``ok``), each detection
         that two tracks alone gate, the one given it and the other idle (``idle``, read as the
-        caller updates it), those two siblings (a twin, or one born next to the other): yields
-        ``(k, j, r, a, b)``, ``k`` the assignment's index, ``j`` the detection, ``r`` the idle
-        one's candidate row, ``a`` and ``b`` the two tracks' store rows."""
+        caller updates it), those two siblings (a twin, or one born next to the other), or
+        with ``strangers`` any two confirmed tracks: yields ``(k, j, r, a, b)``, ``k`` the
+        assignment's index, ``j`` the detection, ``r`` the idle one's candidate row, ``a`` and
+        ``b`` the two tracks' store rows."""
         tracks = self.tracks
         two = ok.sum(axis=0) == 2
         for k in np.flatnonzero(two[jb]).tolist():
@@ -446,6 +465,8 @@ class Associator:
             ida, idb = tracks.ids[a], tracks.ids[b]
             kin = tracks.parent[a] == idb or tracks.parent[b] == ida
             if kin or tracks.twin[a] == idb or tracks.twin[b] == ida:
+                yield k, j, r, a, b
+            elif strangers and tracks.confirmed[a] and tracks.confirmed[b]:
                 yield k, j, r, a, b
 
     def _own_looks(self, sensor: str, a: int, b: int) -> bool:
@@ -472,7 +493,10 @@ class Associator:
         the densities alone gave it to the vehicle's track once in 25 scans (world21 #6:
         the vehicle's track then held the stage's range, missed the vehicle's own detections
         when they came, and a second track was born on the vehicle). That radar has seen the
-        stage's track at every look (``Pd`` 0.9) and the vehicle's at none (0.1)."""
+        stage's track at every look (``Pd`` 0.9) and the vehicle's at none (0.1).
+
+        Two confirmed strangers too (no kin: their parting unseen, ``contested``): the
+        events and the looks are the same whoever the tracks' parents were."""
         self.lone_credit = None
         if ia.size == 0 or self.looks is None:
             return ia, jb
@@ -481,7 +505,7 @@ class Associator:
         ia = ia.copy()
         changed = False
         credit: list[tuple[int, int, float]] = []
-        for k, j, r, a, b in self._lone_siblings(cand, ia, jb, ok, idle):
+        for k, j, r, a, b in self._lone_siblings(cand, ia, jb, ok, idle, strangers=True):
             ea, eb = self._missed_one(scan.sensor, scan.t, np.array([a]), np.array([b]))
             # The chance the detection is ``a``'s by its position alone, for the radar's
             # looks (``RadarLooks.note``, ``credit``), whichever track takes it; and by its

@@ -210,7 +210,8 @@ class TrackerConfig:
     #: staging are resolved by the radars within a minute or two.
     separation_lookback_s: float = 120.0
     #: A detection two siblings both gate updates each with the chance it is the other's
-    #: (``Associator.contested``, ``update.update_modes``). Off: on, mrbm-iran-israel's coast
+    #: (``Associator.contested``, ``update.update_modes``; two confirmed strangers are always
+    #: so updated, this adds the siblings). Off: on, mrbm-iran-israel's coast
     #: NEES in bounds 0.013 -> 0.33, but tests/test_tracking_separation.py seed 1 splits its
     #: MRBM's detections 96 / 31 between the twins (issue 13, branch ellipse-across).
     contested_updates: bool = False
