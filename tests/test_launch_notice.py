@@ -396,3 +396,80 @@ def test_the_announced_slv_through_the_whole_chain_gives_no_alert(tmp_path):
     tracks = [st for st in res.state.picture.current.values() if st.event_id is not None]
     assert tracks and all(st.notices == ["US/US-VSFB-2024-064"] for st in tracks)
     assert all(r["identical"] for r in replay_alerts(tmp_path / "audit.sqlite").values())
+
+
+#: world65 #02: a space launch from Naro (bearing 171.4, a 521 km orbit) and KR's notice as
+#: the file gives it: the launch area, the sector 166.4-181.4 degrees, the first stage's drop
+#: zone alone (its second stage comes down in South Australia).
+NARO_T0 = 20.0
+
+
+@pytest.fixture(scope="module")
+def naro():
+    """The Naro launch's objects flown on their truth through the picture (KR's notice
+    announced to it first), every 5 s from 20 s after liftoff to 320 s, past the moment the
+    second stage's predicted fall leaves the notice (+240 s)."""
+    from lookout.flight import Aim
+    from lookout.scenario.schema import NoticeEntry
+
+    launch = plan_cached(34.43, 127.53, Aim(azimuth_deg=171.4, orbit_km=521.0), "slv-3stage",
+                         object_id="SLV-1", launch_time=NARO_T0)  # fmt: skip
+    truths = fly([launch])
+    notice = NoticeEntry(
+        id="KR-SLV-1", partner="KR", window_s=(0.0, 520.9), site=(34.43, 127.53),
+        site_radius_km=10.0, azimuth_deg=(166.4, 181.4), kind="space_launch",
+        hazard_areas=(("stage 1", (25.06, 128.55, 52.0), None),),
+    ).message()  # fmt: skip
+    picture = CommonPicture(assess_period_s=5.0)
+    picture.ingest("KR", notice)
+    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+    tracks = []
+    for t in np.arange(NARO_T0 + 20.0, NARO_T0 + 320.0, 5.0):
+        fts = [
+            FusedTrack(f"S{k + 1}", float(t), tr.state_at(t), P, float(tr.thrusting_at(t)), ("KR",))
+            for k, tr in enumerate(truths)
+            if tr.t_start + 5.0 <= t <= tr.t_end - 1.0
+        ]
+        tracks += picture._publish(float(t), fts)
+    return tracks, notice
+
+
+def naro_desk(country: str, *notices) -> WarnDesk:
+    config = DeskConfig(
+        country, country, ("en",), default_authority(country), load(SLV).epoch,
+        partner_countries=(("KR", "KR"), ("JP", "JP"), ("AU", "AU")),
+    )  # fmt: skip
+    desk = WarnDesk(config)
+    for n in notices:
+        desk.notice(n)
+    return desk
+
+
+@pytest.mark.slow
+def test_an_announced_flight_is_warned_only_where_a_piece_leaves_its_notice(naro):
+    """The picture matches the Naro launch to KR's notice throughout. At +240 s the second
+    stage's predicted fall, in South Australia, leaves the notice (outside its hazard area):
+    Australia is told to shelter for it, 23 minutes ahead. The ascent within the sector
+    threatens nobody: Japan gets no call for Kagoshima and Okinawa under it (on 78bf4b0 the
+    desk warned the whole flight once the stage left: both sheltered at +240 s, judged false),
+    and Korea no PASSED_OVER for South Jeolla, its own pad's province."""
+    tracks, notice = naro
+    assert {tuple(st.notices) for st in tracks} == {("KR/KR-SLV-1",)}
+    left_at = NARO_T0 + 240.0
+    au = naro_desk("AU", notice)
+    calls = [
+        d for d in run_desk(au, tracks, tracks[-1].t_ns * 1e-9 + 60.0) if d.notice.kind in SHELTER
+    ]
+    assert [(d.notice.kind, [a.key for a in d.notice.areas]) for d in calls] == [
+        ("IMPACT_PREDICTED", ["AU:SA"])
+    ]
+    assert calls[0].t <= left_at + 10.0 and calls[0].rule == "stage_impact_ellipse"
+    (ev,) = au.events.values()
+    how = ev.notices_left[notice.partner, notice.notice_id]
+    assert how["rule"] == "fall_outside_hazard_areas" and how["t_s"] <= left_at + 5.0
+    assert how["impact_time_s"] - how["t_s"] > 1300.0
+    for country in ("JP", "KR"):
+        assert run_desk(naro_desk(country, notice), tracks, tracks[-1].t_ns * 1e-9 + 60.0) == []
+    # The ascent does pass over them: a desk without the notice warns Japan.
+    bare = run_desk(naro_desk("JP"), tracks, tracks[-1].t_ns * 1e-9 + 60.0)
+    assert {"JP:46", "JP:47"} <= shelter_areas(bare)

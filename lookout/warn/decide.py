@@ -68,7 +68,10 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
 (``SystemTrack.notices``) that this desk holds, from the partner whose country the launch
 point is in, threatens no area while every object stays within it (``_left``: IIPs and
 predicted falls in the azimuth sector beyond their uncertainty, stages' falls in the hazard
-areas, ``lookout.assess.notices``); a notice left once is not honoured for the event again.
+areas, ``lookout.assess.notices``). An object that leaves it stays out (``_held_to``) and
+threatens only out of it: its corridor from where its nominal ground track leaves the sector,
+its fall where that is not within the notice (a second stage coming down outside the hazard
+areas); the ascent within the sector threatens nobody, as the judge holds it.
 
 **Maritime.** An object of the event (stages too) that has come down inside the partner's EEZ,
 its 95 % ellipse on none of its areas: ``MARITIME`` for the named sea there, as the coast guard
@@ -287,6 +290,8 @@ class _Event:
     payload_known: bool = False  # the picture has told the event's payload
     announced: list[tuple[str, str]] = field(default_factory=list)  # notices it fits (picture)
     notices_left: dict[tuple[str, str], dict] = field(default_factory=dict)  # how it left each
+    objects_left: dict[tuple[str, str], dict[str, dict]] = field(default_factory=dict)  # per
+    # notice: the objects that left it, and how
     pending: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
     # row that threaten it, before its first message
     on_nominal: dict[str, int] = field(default_factory=dict)  # area key: fresh estimates in a
@@ -558,9 +563,13 @@ class WarnDesk:
 
     # ------------------------------------------------------------------ per event
 
-    def _threats(self, ev: _Event, t: float) -> dict[int, dict]:
+    def _threats(self, ev: _Event, t: float, held=None) -> dict[int, dict]:
         """Per area index: what threatens it now (object, rule, predicted entry and exit, and
-        whether a fall is predicted on it), by the 95 % corridors and ellipses."""
+        whether a fall is predicted on it), by the 95 % corridors and ellipses. ``held``: the
+        announcement the event is held to and the objects that left it (``_held_to``); then
+        only those threaten, and only out of it: a corridor's segments from where its nominal
+        ground track is off the sector, a fall not within the announcement (``_fall_within``).
+        The ascent within the sector threatens nobody (the judge's rule, ``flight_notices``)."""
         out: dict[int, dict] = {}
 
         def hit(i, ob, rule, t_in, t_out, fall=False, geometry=None, region=(), nominal=False):
@@ -603,18 +612,25 @@ class WarnDesk:
             ev.payload_like(ob) and ob.last_seen >= t - STALE_S and ob.down_t is None
             for ob in ev.objects.values()
         )
+        an, gone = held if held is not None else (None, None)
         for ob in ev.objects.values():
             stale = ob.last_seen < t - STALE_S
             if ob.orbital or (stale and (live_payload or self._fallen(ob, t))):
                 # Gone: superseded by a live object of the event (a booster's track ending at
                 # burnout), or fallen. A lost flight keeps its last corridor.
                 continue
+            if gone is not None and ob.track_id not in gone:
+                continue  # within its announcement
             payload_like = ev.payload_like(ob)
             c = ob.corridor
             if payload_like and c is not None and not self._fallen(ob, t):
                 future = (c.t1 >= t) & (c.seg_axis_m <= MAX_AXIS_M)
                 if ob.corridor_burning and c.t <= burn_ends_by:
                     future &= c.t0 <= burn_ends_by + SHELTER_LEAD_S
+                if an is not None:
+                    # Out of the announcement from where the flight leaves its sector.
+                    off = _off_sector(an, c.track_lat, c.track_lon)
+                    future &= off[:-1] | off[1:]
                 future = np.flatnonzero(future)
                 if future.size:
                     segs = _wrapped(c.segments[future])
@@ -641,7 +657,14 @@ class WarnDesk:
                             region=[_stated(c, k), _stated(c, k + 1)],
                             nominal=on,
                         )
-                if ob.impact_from_burnout and c.impact_time >= t and c.axes_m[0] <= MAX_AXIS_M:
+                if (
+                    ob.impact_from_burnout
+                    and c.impact_time >= t
+                    and c.axes_m[0] <= MAX_AXIS_M
+                    and not (
+                        an is not None and _fall_within(an, c.impact_lat, c.impact_lon, c.impact)
+                    )
+                ):
                     centre = (_wrap(c.impact_lon), c.impact_lat)
                     for a_ in self._tree.query(_wrapped_one(c.impact), predicate="intersects"):
                         hit(
@@ -662,8 +685,8 @@ class WarnDesk:
                 and not self._fallen(ob, t)
             ):
                 lat, lon, ti, _, cov = ob.impact
-                if ti >= t and not _too_wide(cov):
-                    poly = ellipse_polygon(lat, lon, cov)
+                poly = ellipse_polygon(lat, lon, cov) if ti >= t and not _too_wide(cov) else None
+                if poly is not None and not (an is not None and _fall_within(an, lat, lon, poly)):
                     for a_ in self._tree.query(_wrapped_one(poly), predicate="intersects"):
                         hit(
                             int(a_),
@@ -697,31 +720,36 @@ class WarnDesk:
             return True
         return t - ob.last_seen > 5.0 and ti - ob.last_seen <= GONE_NEAR_IMPACT_S
 
-    def _as_announced(self, ev: _Event, t: float) -> bool:
-        """Whether the event is an announced launch staying within what was announced: the
-        picture matched it to a notification this desk holds, from the partner whose country
-        it was launched from, and no object of it has left that announcement. A notice the
-        event left once (``ev.notices_left`` says how) is not honoured for it again; left by
-        every notice it fits, the event is warned as any launch."""
+    def _held_to(self, ev: _Event, t: float) -> tuple[Announcement, dict[str, dict]] | None:
+        """The announcement the event is held to, with the objects that have left it (track id:
+        how, ``_left``; none: the whole flight is within it), or None: warned as any launch.
+        The picture matched the event to a notification this desk holds, from the partner
+        whose country it was launched from; of several, the one the fewest objects have left.
+        An object that left a notice once stays out of it (``ev.notices_left`` logs the first
+        to leave each)."""
         countries = dict(self.config.partner_countries)
+        best = None
         for key in ev.announced:
             an = self.notices.get(key)
-            if an is None or key in ev.notices_left:
+            if an is None:
                 continue
             if countries.get(an.partner) != ev.launch_territory:
                 continue  # nobody silences a launch from another state's territory
-            left = self._left(ev, an, t)
-            if left is None:
-                return True
-            ev.notices_left[key] = left
-        return False
+            gone = ev.objects_left.setdefault(key, {})
+            for track_id, how in self._left(ev, an, t).items():
+                gone.setdefault(track_id, how)
+                ev.notices_left.setdefault(key, how)
+            if best is None or len(gone) < len(best[1]):
+                best = (an, gone)
+        return best
 
-    def _left(self, ev: _Event, an: Announcement, t: float) -> dict | None:
-        """How an object of the event has left the announcement (None: none has): an IIP or a
+    def _left(self, ev: _Event, an: Announcement, t: float) -> dict[str, dict]:
+        """The objects of the event now out of the announcement, each with how: an IIP or a
         predicted fall off its sector beyond its uncertainty, or, where hazard areas were
         announced, the predicted fall of a stage or debris (of the payload once known)
         meeting none of them. Only estimates that say where the object comes down (95 %
         ellipse at most ``MAX_AXIS_M``, as for the corridors) are held against it."""
+        out = {}
         for ob in ev.objects.values():
             if ob.impact is None or ob.orbital or ob.last_seen < t - STALE_S or self._fallen(ob, t):
                 continue
@@ -739,25 +767,27 @@ class WarnDesk:
             ):
                 why = "fall_outside_hazard_areas"
             if why is not None:
-                return {
+                out[ob.track_id] = {
                     "t_s": t, "object": ob.track_id, "rule": why,
                     "impact_deg": [lat, lon], "impact_time_s": ti,
                 }  # fmt: skip
-        return None
+        return out
 
     def _decide_event(self, ev: _Event, t: float) -> list[Decision]:
-        # An announced launch within its announcement threatens no area (a partner's own
-        # scheduled launch is no alarm; an area warned before the match is withdrawn as the
-        # threat went away); the falls at sea are still told.
-        announced = self._as_announced(ev, t)
-        threats = {} if announced else self._threats(ev, t)
+        # What of an announced launch stays within its announcement threatens no area (a
+        # partner's own scheduled launch is no alarm; an area warned before the match is
+        # withdrawn as the threat went away): only the objects that left it, where they do
+        # (``_threats``). The falls at sea are still told.
+        held = self._held_to(ev, t)
+        announced = held is not None and not held[1]
+        threats = {} if announced else self._threats(ev, t, held)
         due: dict[tuple, list[tuple[int, dict]]] = {}
         for i, area in enumerate(self.areas):
             st = ev.areas.get(area.key)
             # Warned and withdrawn on the same 95 % corridor: what keeps an area at its edge
             # from flipping is the two estimates in a row (CONFIRM_ESTIMATES), not a wider one.
             th = threats.get(i)
-            kind, rule, geom = self._next_kind(ev, area, i, st, th, t, announced)
+            kind, rule, geom = self._next_kind(ev, area, i, st, th, t, held)
             if kind is None:
                 continue
             st = ev.areas.setdefault(area.key, _AreaState())
@@ -770,10 +800,9 @@ class WarnDesk:
         out += self._maritime(ev, t)
         return out
 
-    def _next_kind(
-        self, ev, area, i, st: _AreaState | None, th: dict | None, t: float, announced=False
-    ):
-        """The kind due for one area now, with its rule and geometry (None: nothing due)."""
+    def _next_kind(self, ev, area, i, st: _AreaState | None, th: dict | None, t: float, held=None):
+        """The kind due for one area now, with its rule and geometry (None: nothing due);
+        ``held``: the announcement the event is held to (``_held_to``)."""
         # A new estimate of the event came at this instant (one flown on from the last, with no
         # measurement since, is not one).
         fresh = ev.fresh_t == t and not (ev.predicted_t == t and ev.measured_t != t)
@@ -831,7 +860,7 @@ class WarnDesk:
                 return "IMPACT_PREDICTED", th["rule"], geom
             return None, None, None
         if st is None:
-            passed = None if announced else self._flown_over(ev, area)
+            passed = self._flown_over(ev, area, held)
             if passed is not None:
                 return "PASSED_OVER", "trail_over_area_before_credible", passed
             return None, None, None
@@ -872,10 +901,12 @@ class WarnDesk:
             return "ALL_CLEAR", "nothing_threatens_after_outcome", {"outcome_s": st.outcome_t}
         return None, None, None
 
-    def _flown_over(self, ev: _Event, area) -> dict | None:
+    def _flown_over(self, ev: _Event, area, held=None) -> dict | None:
         """Whether an object that may be the payload flew over the area before the event was
-        credible (from the launch point to its first sub-point seen)."""
-        if not ev.launches:
+        credible (from the launch point to its first sub-point seen), out of the announcement
+        the event is held to (``held``, ``_held_to``: an object within it, or whose first
+        sub-point was in its sector, flew over nobody)."""
+        if not ev.launches or (held is not None and not held[1]):
             return None
         _, lat, lon, _, t_launch, _ = _best_launch(ev.launches)
         for ob in ev.objects.values():
@@ -883,6 +914,10 @@ class WarnDesk:
                 continue
             t0, la0, lo0 = ob.trail[0]
             if t0 > (ev.credible_t or 0) + 1e-6:
+                continue
+            if held is not None and (
+                ob.track_id not in held[1] or not _off_sector(held[0], [la0], [lo0])[0]
+            ):
                 continue
             lo_l = float(np.degrees(lon))
             lo0 = lo_l + (lo0 - lo_l + 180.0) % 360.0 - 180.0
@@ -1134,6 +1169,28 @@ def _consistent(launches, t_first: float) -> bool:
         ):
             return True
     return False
+
+
+def _off_sector(an: Announcement, lat_deg, lon_deg) -> np.ndarray:
+    """Per nominal ground point (deg), whether it lies off the announcement's azimuth sector
+    (``Announcement.off_sector`` with no uncertainty: the flight itself, as the judge holds the
+    truth to it)."""
+    zero = np.zeros((2, 2))
+    return np.array(
+        [
+            an.off_sector(np.radians(la), np.radians(lo), zero)
+            for la, lo in zip(np.asarray(lat_deg, float), np.asarray(lon_deg, float), strict=True)
+        ],
+        dtype=bool,
+    )
+
+
+def _fall_within(an: Announcement, lat_deg: float, lon_deg: float, ellipse) -> bool:
+    """Whether a predicted fall stays within the announcement: its 95 % ellipse meets a hazard
+    area where some were announced, else its centre is in the sector."""
+    if an.hazards is not None:
+        return an.fall_in_hazard(_wrapped_one(ellipse))
+    return not _off_sector(an, [lat_deg], [lon_deg])[0]
 
 
 def _wrap(lon_deg):
