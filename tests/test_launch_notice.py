@@ -202,20 +202,28 @@ def picture_tracks(notices) -> tuple[list[SystemTrack], CommonPicture]:
     launch = plan_cached(
         ln.site_lat_deg, ln.site_lon_deg, ln.aim, ln.vehicle, object_id="M", launch_time=ln.time_s
     )
-    truths = fly([launch])
     picture = CommonPicture(assess_period_s=5.0)
     for n in notices:
         picture.ingest(n.partner, n)
+    return flown_through(picture, fly([launch]), ln.time_s + 20.0, T_END, "US"), picture
+
+
+def flown_through(picture, truths, t0: float, t1: float, partner: str) -> list[SystemTrack]:
+    """``truths`` published through ``picture`` as fused tracks of ``partner`` every 5 s from
+    ``t0`` to ``t1`` (each object from 5 s after its start to 1 s before its end), with
+    ``SIGMA_POS``/``SIGMA_VEL`` covariances: the system tracks it made."""
     out = []
     P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
-    for t in np.arange(ln.time_s + 20.0, T_END, 5.0):
+    for t in np.arange(t0, t1, 5.0):
         fts = [
-            FusedTrack(f"S{k + 1}", float(t), tr.state_at(t), P, float(tr.thrusting_at(t)), ("US",))
+            FusedTrack(
+                f"S{k + 1}", float(t), tr.state_at(t), P, float(tr.thrusting_at(t)), (partner,)
+            )
             for k, tr in enumerate(truths)
             if tr.t_start + 5.0 <= t <= tr.t_end - 1.0
         ]
         out += picture._publish(float(t), fts)
-    return out, picture
+    return out
 
 
 def us_desk(*notices) -> WarnDesk:
@@ -422,16 +430,7 @@ def naro():
     ).message()  # fmt: skip
     picture = CommonPicture(assess_period_s=5.0)
     picture.ingest("KR", notice)
-    P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
-    tracks = []
-    for t in np.arange(NARO_T0 + 20.0, NARO_T0 + 320.0, 5.0):
-        fts = [
-            FusedTrack(f"S{k + 1}", float(t), tr.state_at(t), P, float(tr.thrusting_at(t)), ("KR",))
-            for k, tr in enumerate(truths)
-            if tr.t_start + 5.0 <= t <= tr.t_end - 1.0
-        ]
-        tracks += picture._publish(float(t), fts)
-    return tracks, notice
+    return flown_through(picture, truths, NARO_T0 + 20.0, NARO_T0 + 320.0, "KR"), notice
 
 
 def naro_desk(country: str, *notices) -> WarnDesk:

@@ -939,6 +939,19 @@ def test_a_lone_detection_either_twin_may_own_leaves_the_track_its_prediction_in
     )
 
 
+def _lone_detection_seen_second(tracker, scan):
+    """``scan``'s first detection alone, from radar ``r``, whose last 20 looks at the pair
+    saw the second track every time and the first never (``RadarLooks``)."""
+    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
+               index=np.arange(1))  # fmt: skip
+    tracker._sensor_geometry(one)
+    code = tracker.looks.code("r")
+    tracker.tracks.pd_looks[:2, code] = 20.0
+    tracker.tracks.pd_hits[:2, code] = [0.0, 20.0]
+    tracker.tracks.pd_t[:2, code] = one.t
+    return one
+
+
 def test_a_lone_detection_goes_to_the_twin_the_radar_has_been_seeing():
     """The same lone detection on the first twin's prediction, when the radar has seen the
     second twin at every one of its last looks and the first at none (``RadarLooks.pd``: 0.9
@@ -952,14 +965,7 @@ def test_a_lone_detection_goes_to_the_twin_the_radar_has_been_seeing():
 
     tracker = Tracker()
     cand, xp, Pp, c, xbar, staged, scan = _twin_pair(tracker, 30.0)
-    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
-               index=np.arange(1))  # fmt: skip
-    tracker._sensor_geometry(one)
-    tracks = tracker.tracks
-    code = tracker.looks.code("r")
-    tracks.pd_looks[:2, code] = 20.0
-    tracks.pd_hits[:2, code] = [0.0, 20.0]
-    tracks.pd_t[:2, code] = one.t
+    one = _lone_detection_seen_second(tracker, scan)
     ia, jb, formation, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)
     assert ia.tolist() == [1]
     alt, w, _ = tracker.associator.contested(cand, ia, jb, formation)
@@ -1035,17 +1041,10 @@ def test_a_lone_detection_goes_to_the_stranger_the_radar_has_been_seeing():
     payload's track, which then held the stage's range)."""
     tracker = Tracker()
     cand, xp, Pp, c, xbar, staged, scan = _stranger_pair(tracker, 30.0)
-    one = Scan(t=scan.t, sensor="r", kind="radar", z=scan.z[:1], R=scan.R[:1], s=scan.s,
-               index=np.arange(1))  # fmt: skip
-    tracker._sensor_geometry(one)
-    tracks = tracker.tracks
-    code = tracker.looks.code("r")
-    tracks.pd_looks[:2, code] = 20.0
-    tracks.pd_hits[:2, code] = [0.0, 20.0]
-    tracks.pd_t[:2, code] = one.t
+    one = _lone_detection_seen_second(tracker, scan)
     ia, _, _, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)
     assert ia.tolist() == [1]
-    tracks.pd_hits[:2, code] = [20.0, 0.0]
+    tracker.tracks.pd_hits[:2, tracker.looks.code("r")] = [20.0, 0.0]
     ia, _, _, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)
     assert ia.tolist() == [0]
 
