@@ -219,5 +219,10 @@ def test_no_shelter_call_outlives_a_breakup_for_an_area_its_debris_miss():
     assert out["xsd_valid"]
     for area in out["areas"]:
         if area["shelter"] and area["truth_s"] is None:
-            assert "NO_THREAT" in area["kinds"] and area["all_clear_s"] is not None, area
+            # Withdrawn, saying why: the fall moved off it (NO_THREAT) or the piece whose fall
+            # was predicted on it came down at sea (FELL_AT_SEA: views51's tracking keeps
+            # Aomori's piece to its fall, the all-clear at 657 s, was 816 s after a NO_THREAT
+            # and a second call).
+            assert {"NO_THREAT", "FELL_AT_SEA"} & set(area["kinds"]), area
+            assert area["all_clear_s"] is not None, area
             assert area["region_m2"] is not None and area["region_m2"] <= 5.991, area

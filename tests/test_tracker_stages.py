@@ -1039,7 +1039,7 @@ def test_a_lone_detection_goes_to_the_stranger_the_radar_has_been_seeing():
     at every look and the first at none: it is the second's (``_lone_by_pd``), as for twins;
     on the densities alone the GNN gave it to the first (a spent stage's echo to its small
     payload's track, which then held the stage's range)."""
-    tracker = Tracker()
+    tracker = Tracker(TrackerConfig(stranger_updates=True))  # the fusion's tracker
     cand, xp, Pp, c, xbar, staged, scan = _stranger_pair(tracker, 30.0)
     one = _lone_detection_seen_second(tracker, scan)
     ia, _, _, _, _, _ = tracker.associator.associate(one, cand, xp, Pp, c, xbar, staged)

@@ -102,7 +102,7 @@ import itertools
 import math
 import os
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -432,7 +432,11 @@ class PictureFusion:
         first_system_track_id: int = 1,
         interim: bool = False,
     ) -> None:
-        self.tracker = Tracker(config, keep_updates=False)
+        # Radar detections alone reach this tracker (infrared comes as partners' tracks): it
+        # sees no boost and so no parting, and every pair of its tracks is strangers.
+        self.tracker = Tracker(
+            replace(config or TrackerConfig(), stranger_updates=True), keep_updates=False
+        )
         self.interim = interim
         self.report_period_s = report_period_s
         self.latency_s = latency_s

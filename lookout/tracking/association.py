@@ -330,7 +330,7 @@ class Associator:
         return np.log1p(rho.sum(axis=0))
 
     def contested(
-        self, cand, ia, jb, formation, kin: bool = True
+        self, cand, ia, jb, formation, kin: bool = True, strangers: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The chance each assigned track's detection is its sibling's: for the rows ``ia``
         (assigned detections ``jb``) of a pair of siblings (twins, or one born next to the
@@ -353,9 +353,10 @@ class Associator:
         MRBMs, 2-12 with each object's detections given to its own tracker). ``update_modes``
         updates such a track with both pairings, weighed (``alt``).
 
-        Two confirmed tracks that are no kin (strangers) are such a pair too, whatever
-        ``kin`` says: nothing else weighs which of their detections is whose. ``kin`` (the
-        tracker's ``contested_updates``) adds the siblings, and the lone detection's
+        With ``strangers`` (the tracker's ``stranger_updates``), two confirmed tracks that are
+        no kin (strangers) are such a pair too, whatever ``kin`` says: nothing else weighs
+        which of their detections is whose. ``kin`` (the tracker's ``contested_updates``) adds
+        the siblings, and the lone detection's
         ``MISSED``, which the pair rules otherwise decide (``Formations.order_siblings``,
         ``_lone_by_pd``, ``_hold_unresolved``). A pair whose parting no sensor of the tracker
         saw is two strangers: the fusion's radar-only tracker (infrared shared as tracks)
@@ -378,7 +379,7 @@ class Associator:
         )
         sib |= sib.T
         conf = tracks.confirmed[tr]
-        both = conf[:, None] & conf[None, :] & ~sib
+        both = conf[:, None] & conf[None, :] & ~sib & strangers
         sib = (sib & kin) | both
         ok = self.gated[ia][:, jb]
         pair = sib & ok & ok.T
@@ -505,7 +506,9 @@ class Associator:
         ia = ia.copy()
         changed = False
         credit: list[tuple[int, int, float]] = []
-        for k, j, r, a, b in self._lone_siblings(cand, ia, jb, ok, idle, strangers=True):
+        for k, j, r, a, b in self._lone_siblings(
+            cand, ia, jb, ok, idle, strangers=self.config.stranger_updates
+        ):
             ea, eb = self._missed_one(scan.sensor, scan.t, np.array([a]), np.array([b]))
             # The chance the detection is ``a``'s by its position alone, for the radar's
             # looks (``RadarLooks.note``, ``credit``), whichever track takes it; and by its

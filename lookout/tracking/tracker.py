@@ -310,9 +310,16 @@ class Tracker:
                     Pp, staged = self._parted_priors(scan, cand, ia, spare, near, xbar, Pp, staged)
                 # Update.
                 if ia.size:
-                    contested = self.associator.contested(
-                        cand, ia, jb, formation, kin=self.config.contested_updates
-                    )
+                    contested = None
+                    if self.config.contested_updates or self.config.stranger_updates:
+                        contested = self.associator.contested(
+                            cand,
+                            ia,
+                            jb,
+                            formation,
+                            kin=self.config.contested_updates,
+                            strangers=self.config.stranger_updates,
+                        )
                     xp_a = xp[ia]
                     if self.mono_coasting and scan.kind == "radar":
                         xp_a = self._recentred(scan, cand[ia], jb, xp_a, Pp[ia])
