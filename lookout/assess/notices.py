@@ -124,14 +124,25 @@ class Announcement:
             return False
         return self.sector_gap(az) > math.asin(r / dist)
 
-    def sector_gap(self, az: float) -> float:
-        """Angle (rad, >= 0) from azimuth ``az`` to the sector (0 inside it)."""
+    def off_sector_nominal(self, lat, lon) -> np.ndarray:
+        """Per point (rad, arrays), whether it lies off the sector with no uncertainty (the
+        flight itself): ``off_sector`` with a zero covariance, at once for every point. The
+        judge holds the truth to it and the warn desk its nominal ground tracks."""
+        lat, lon = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
+        n = lat.size
+        dist, az = geodesic_inverse(np.full(n, self.site_lat), np.full(n, self.site_lon), lat, lon)
+        dist, gap = np.atleast_1d(dist), self.sector_gap(np.atleast_1d(az))
+        r = self.site_radius_m
+        return (dist > r) & (gap > np.arcsin(r / np.maximum(dist, r)))
+
+    def sector_gap(self, az):
+        """Angle (rad, >= 0) from azimuth ``az`` (rad; a float or an array) to the sector (0
+        inside it)."""
         two_pi = 2.0 * math.pi
         width = (self.azimuth_max - self.azimuth_min) % two_pi
-        into = (az - self.azimuth_min) % two_pi
-        if into <= width:
-            return 0.0
-        return min(into - width, two_pi - into)
+        into = (np.asarray(az, dtype=float) - self.azimuth_min) % two_pi
+        gap = np.where(into <= width, 0.0, np.minimum(into - width, two_pi - into))
+        return float(gap) if gap.ndim == 0 else gap
 
     def fall_in_hazard(self, ellipse) -> bool:
         """Whether a fall's ellipse (a lon/lat polygon) meets one of the hazard areas."""

@@ -1173,16 +1173,9 @@ def _consistent(launches, t_first: float) -> bool:
 
 def _off_sector(an: Announcement, lat_deg, lon_deg) -> np.ndarray:
     """Per nominal ground point (deg), whether it lies off the announcement's azimuth sector
-    (``Announcement.off_sector`` with no uncertainty: the flight itself, as the judge holds the
-    truth to it)."""
-    zero = np.zeros((2, 2))
-    return np.array(
-        [
-            an.off_sector(np.radians(la), np.radians(lo), zero)
-            for la, lo in zip(np.asarray(lat_deg, float), np.asarray(lon_deg, float), strict=True)
-        ],
-        dtype=bool,
-    )
+    with no uncertainty (``Announcement.off_sector_nominal``: the flight itself, as the judge
+    holds the truth to it)."""
+    return an.off_sector_nominal(np.radians(lat_deg), np.radians(lon_deg))
 
 
 def _fall_within(an: Announcement, lat_deg: float, lon_deg: float, ellipse) -> bool:

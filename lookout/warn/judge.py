@@ -285,10 +285,7 @@ def _within(an, tr, ts: np.ndarray, states: np.ndarray) -> np.ndarray:
     area."""
     lat, lon, _ = ecef_to_geodetic(states[:, :3])
     n = len(ts)
-    dist, az = geodesic_inverse(np.full(n, an.site_lat), np.full(n, an.site_lon), lat, lon)
-    gaps = np.array([an.sector_gap(float(a) % (2 * np.pi)) for a in np.atleast_1d(az)])
-    cone = np.arcsin(an.site_radius_m / np.maximum(dist, an.site_radius_m))
-    inside = (dist <= an.site_radius_m) | (gaps <= cone)
+    inside = ~an.off_sector_nominal(lat, lon) if n else np.zeros(0, dtype=bool)
     imp = tr.event("impact")
     if an.hazards is not None and imp is not None and n and ts[-1] >= imp.t:
         la, lo = _geodetic_deg(imp.pos)
