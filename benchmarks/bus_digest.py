@@ -35,7 +35,7 @@ from lookout.app.demo import run_demo_async
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.memory import MemoryBus
 from lookout.messages import encode_msgpack
-from lookout.scenario import load
+from lookout.scenario import ScenarioError, load
 
 
 def main(scenario: str, duration_s: float, payloads: bool = False) -> dict:
@@ -90,4 +90,12 @@ if __name__ == "__main__":
     if len(args) != 2:
         print(__doc__)
         sys.exit(2)
-    print(json.dumps(main(args[0], float(args[1]), "--payloads" in sys.argv), indent=1))
+    try:
+        duration = float(args[1])
+    except ValueError:
+        sys.exit(f"bus_digest: duration_s = {args[1]!r}, expected seconds")
+    try:
+        load(args[0])  # a bad name or file: its one line, not a traceback
+    except ScenarioError as e:
+        sys.exit(f"bus_digest: {e}")
+    print(json.dumps(main(args[0], duration, "--payloads" in sys.argv), indent=1))
