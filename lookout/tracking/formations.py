@@ -216,15 +216,16 @@ class Formations:
         clutter), the posteriors (``_separation``, ``_staging``: arrays on their grids) grew
         with the run."""
         tracks = self.tracks
-        live = tracks.ids[: tracks.n]
+        live = None  # the live ids as a set, once (``np.isin`` per memo sorted them each time)
         for memo in (
             self._separation, self._staging, self._formation_ref, self._parting_air,
             self._relative,
         ):  # fmt: skip
             if not memo:
                 continue
-            keys = np.fromiter(memo, np.int64, len(memo))
-            for k in keys[~np.isin(keys, live)].tolist():
+            if live is None:
+                live = set(tracks.ids[: tracks.n].tolist())
+            for k in [k for k in memo if k not in live]:
                 del memo[k]
 
     def partners(self, a: int, b: int) -> bool:

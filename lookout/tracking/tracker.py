@@ -950,8 +950,9 @@ class Tracker:
             yid = young[free]
             kid = np.flatnonzero(lone & (yid >= 0))
             # One twin per track: the first detection of the scan next to it.
-            _, first = np.unique(yid[kid], return_index=True)
-            kid = kid[first]
+            if kid.size > 1:
+                _, first = np.unique(yid[kid], return_index=True)
+                kid = kid[first]
             prow = np.searchsorted(tracks.ids[: tracks.n], yid[kid])
             kid, prow = kid[tracks.twin[prow] < 0], prow[tracks.twin[prow] < 0]
             tracks.twin[rows[kid]] = tracks.ids[prow]
