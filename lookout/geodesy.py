@@ -113,11 +113,12 @@ def enu_basis(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     lon = np.asarray(lon, dtype=float)
     sl, cl = np.sin(lat), np.cos(lat)
     so, co = np.sin(lon), np.cos(lon)
-    zero = np.zeros_like(sl)
-    east = np.stack([-so, co, zero], axis=-1)
-    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
-    up = np.stack([cl * co, cl * so, sl], axis=-1)
-    return np.stack([east, north, up], axis=-2)
+    # Filled in place (the values of four ``np.stack`` calls, without their checks).
+    out = np.empty((*sl.shape, 3, 3))
+    out[..., 0, 0], out[..., 0, 1], out[..., 0, 2] = -so, co, 0.0
+    out[..., 1, 0], out[..., 1, 1], out[..., 1, 2] = -sl * co, -sl * so, cl
+    out[..., 2, 0], out[..., 2, 1], out[..., 2, 2] = cl * co, cl * so, sl
+    return out
 
 
 def geodesic_inverse(lat1, lon1, lat2, lon2) -> tuple[np.ndarray, np.ndarray]:

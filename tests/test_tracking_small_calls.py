@@ -1,8 +1,11 @@
-"""The trackers' small calls made cheaper give the floats they replaced (issue 16, speed-tracker).
+"""The trackers' small calls made cheaper give the floats they replaced (issue 16, speed-tracker,
+perf52).
 
 ``motion.altitude_approx`` of (N, 3) rows runs compiled; ``motion.interp``, ``air_density``,
 ``air_pressure`` and ``sound_speed`` call numpy's C interpolation without ``np.interp``'s
-wrapper. Each is compared bit for bit with the numpy expression it stands for.
+wrapper; ``measure.radar_to_ecef``, ``geodesy.enu_basis`` and ``manoeuvre._shape`` build in
+place what ``np.stack`` and ``np.broadcast_to`` built. Each is compared bit for bit with the
+numpy expression it stands for.
 """
 
 from __future__ import annotations
@@ -83,3 +86,78 @@ def test_the_manoeuvre_modes_cross_product_is_numpys():
         full = rng.normal(size=(n, 10)) * rng.choice([1e-3, 1.0, 7e3])
         for a, b in ((full[:, 3:6], full[:, 0:3]), (full[:, 6:9].copy(), full[:, 3:6])):
             assert np.array_equal(_bits(_cross(a, b)), _bits(np.cross(a, b)))
+
+
+def _stacked_radar_to_ecef(z, R, s, B):
+    """``measure.radar_to_ecef`` as it was written with ``np.stack`` (perf52 fills in place)."""
+    rng, az, el = z[:, 0], z[:, 1], z[:, 2]
+    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+    enu = rng[:, None] * np.stack([ce * sa, ce * ca, se], axis=-1)
+    J = np.empty((z.shape[0], 3, 3))
+    J[:, :, 0] = np.stack([ce * sa, ce * ca, se], axis=-1)
+    J[:, :, 1] = rng[:, None] * np.stack([ce * ca, -ce * sa, np.zeros_like(ce)], axis=-1)
+    J[:, :, 2] = rng[:, None] * np.stack([-se * sa, -se * ca, ce], axis=-1)
+    Je = B.T @ J
+    return s + enu @ B, Je @ R[:, :3, :3] @ Je.transpose(0, 2, 1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, 37])
+def test_the_radar_conversion_built_in_place_is_the_stacked_one_to_the_bit(n):
+    from lookout.geodesy import enu_basis
+    from lookout.tracking import measure
+
+    rng = np.random.default_rng(52 + n)
+    z = np.column_stack(
+        [rng.uniform(1e3, 4e6, n), rng.uniform(0, 2 * np.pi, n), rng.uniform(-0.1, 1.5, n)]
+    )
+    if n > 2:
+        z[1, 0], z[2, 2] = np.inf, np.nan  # bad values go through the same products
+    A = rng.normal(size=(n, 4, 4)) * 50.0
+    R = A @ A.transpose(0, 2, 1)
+    s = np.array([-3.1e6, 4.1e6, 3.7e6])
+    B = enu_basis(0.62, 2.2)
+    with np.errstate(invalid="ignore"):
+        got, want = measure.radar_to_ecef(z, R, s, B), _stacked_radar_to_ecef(z, R, s, B)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape
+        assert np.array_equal(_bits(g), _bits(w))
+
+
+def test_the_enu_basis_built_in_place_is_the_stacked_one_to_the_bit():
+    from lookout.geodesy import enu_basis
+
+    rng = np.random.default_rng(5)
+    for lat, lon in (
+        (0.3, -2.0),
+        (rng.uniform(-1.6, 1.6, 7), rng.uniform(-4, 4, 7)),
+        (rng.uniform(-1.6, 1.6, (2, 3)), rng.uniform(-4, 4, (2, 3))),
+        (np.array([0.0, -0.0, np.nan]), np.array([np.pi, 0.0, 1.0])),
+    ):
+        sl, cl = np.sin(np.asarray(lat, float)), np.cos(np.asarray(lat, float))
+        so, co = np.sin(np.asarray(lon, float)), np.cos(np.asarray(lon, float))
+        zero = np.zeros_like(sl)
+        want = np.stack(
+            [
+                np.stack([-so, co, zero], axis=-1),
+                np.stack([-sl * co, -sl * so, cl], axis=-1),
+                np.stack([cl * co, cl * so, sl], axis=-1),
+            ],
+            axis=-2,
+        )
+        got = enu_basis(lat, lon)
+        assert got.shape == want.shape
+        assert np.array_equal(_bits(got), _bits(want))
+
+
+def test_the_aerodynamic_shape_without_broadcast_to_is_the_same():
+    from lookout.tracking import manoeuvre
+
+    rng = np.random.default_rng(9)
+    vel = rng.normal(size=(6, 3)) * 2e3
+    vel[0] = 0.0  # the floor on the speed
+    for along in (0.25, np.float64(0.5), rng.uniform(0, 1, 6)):
+        a = np.broadcast_to(np.asarray(along, dtype=float), (6,))
+        speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
+        outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
+        want = manoeuvre._EYE3 - (1.0 - a * a)[:, None, None] * outer
+        assert np.array_equal(_bits(manoeuvre._shape(vel, along)), _bits(want))

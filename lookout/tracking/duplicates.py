@@ -81,7 +81,8 @@ class Duplicates:
         tracks = self.tracks
         if new_rows.size == 0 or cand.size == 0:
             return
-        live = tracks.confirmed[cand] & ~np.isin(cand, updated)
+        # ``np.isin``'s, without its sort (a few rows each).
+        live = tracks.confirmed[cand] & ~(cand[:, None] == updated).any(axis=1)
         if not live.any():
             return
         rows = cand[live]

@@ -216,15 +216,16 @@ class Formations:
         clutter), the posteriors (``_separation``, ``_staging``: arrays on their grids) grew
         with the run."""
         tracks = self.tracks
-        live = tracks.ids[: tracks.n]
+        live = None  # the live ids as a set, once (``np.isin`` per memo sorted them each time)
         for memo in (
             self._separation, self._staging, self._formation_ref, self._parting_air,
             self._relative,
         ):  # fmt: skip
             if not memo:
                 continue
-            keys = np.fromiter(memo, np.int64, len(memo))
-            for k in keys[~np.isin(keys, live)].tolist():
+            if live is None:
+                live = set(tracks.ids[: tracks.n].tolist())
+            for k in [k for k in memo if k not in live]:
                 del memo[k]
 
     def partners(self, a: int, b: int) -> bool:
@@ -460,8 +461,10 @@ class Formations:
         kin = (tracks.parent[tr][:, None] == tracks.ids[tr][None, :]) | (
             tracks.parent[tr][None, :] == tracks.ids[tr][:, None]
         )
-        # Above the diagonal only (``np.tril_indices`` cost a quarter of a millisecond a call).
-        paired = np.triu(mutual | kin, 1)
+        # Above the diagonal only (``np.tril_indices`` cost a quarter of a millisecond a call;
+        # ``np.triu`` builds its mask in Python, some 1 % of the trackers).
+        at = np.arange(k)
+        paired = (mutual | kin) & (at[:, None] < at)
         if not paired.any():
             return jb, None
         r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
@@ -519,7 +522,9 @@ class Formations:
         # duplicate track-s in the partners' pictures).
         young_all = cand[ia[c_]]
         axis_all = tracks.thrust_dir[young_all].copy()
-        staged = np.isin(tracks.ids[young_all], np.fromiter(self._staging, dtype=np.int64))
+        # ``np.isin``'s, without its sort (a few pairs, a few dozen entries).
+        held = np.fromiter(self._staging, np.int64, len(self._staging))
+        staged = (tracks.ids[young_all][:, None] == held).any(axis=1)
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)

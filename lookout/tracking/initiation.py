@@ -174,7 +174,8 @@ def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig)
     k = free.size
     sv2 = cfg.init_vel_sigma_mps**2
     vel = np.zeros((k, 3))
-    P_vel = np.broadcast_to(np.eye(3) * sv2, (k, 3, 3)).copy()
+    P_vel = np.empty((k, 3, 3))
+    P_vel[:] = np.eye(3) * sv2
     if scan.m == 4:
         los = pos - scan.s
         los /= np.linalg.norm(los, axis=1, keepdims=True)
@@ -230,8 +231,11 @@ def born_together(scan: Scan, free: np.ndarray, parent, cfg: TrackerConfig) -> n
     np.fill_diagonal(close, False)
     single = close.sum(axis=1) == 1
     close &= single[:, None] & single[None, :]
-    a, b = np.nonzero(np.triu(close))
-    return np.stack([a, b], axis=1)
+    at = np.arange(free.size)
+    a, b = np.nonzero(close & (at[:, None] <= at))  # ``np.triu``'s, its mask not built in Python
+    out = np.empty((a.size, 2), dtype=a.dtype)
+    out[:, 0], out[:, 1] = a, b
+    return out
 
 
 def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
@@ -240,7 +244,8 @@ def infrared_priors(pos: np.ndarray, P_pos: np.ndarray, cfg: TrackerConfig):
     thrusting, at an unknown velocity and thrust acceleration."""
     k = pos.shape[0]
     vel = np.zeros((k, 3))
-    P_vel = np.broadcast_to(np.eye(3) * cfg.init_vel_sigma_mps**2, (k, 3, 3)).copy()
+    P_vel = np.empty((k, 3, 3))
+    P_vel[:] = np.eye(3) * cfg.init_vel_sigma_mps**2
     return new_states(pos, P_pos, vel, P_vel, 1.0 - cfg.ir_coast_likelihood, cfg)
 
 

@@ -296,8 +296,11 @@ def _shape(vel: np.ndarray, along) -> np.ndarray:
     velocity, ``along**2`` (a number, or one per velocity) along it."""
     speed2 = np.maximum(einsum("ij,ij->i", vel, vel), 1e-6)
     outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
-    along = np.broadcast_to(np.asarray(along, dtype=float), speed2.shape)
-    return _EYE3 - (1.0 - along * along)[:, None, None] * outer
+    along = np.asarray(along, dtype=float)
+    f = 1.0 - along * along
+    if f.ndim == 0:  # one ratio for all (the same products, without ``broadcast_to``)
+        return _EYE3 - f * outer
+    return _EYE3 - np.broadcast_to(f, speed2.shape)[:, None, None] * outer
 
 
 def jerk_q(

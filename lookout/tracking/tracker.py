@@ -497,11 +497,14 @@ class Tracker:
         c = self.infrared.misses(sel, t, c)
 
         flat_x = x0.reshape(NMODE * n, NX)
-        dt2 = np.repeat(dt, NMODE)
+        # (``ndarray.repeat`` and a mode index, the values of ``np.repeat`` and ``np.tile``
+        # without their Python wrappers: a few thousand predictions a run, each a dozen calls.)
+        dt2 = dt.repeat(NMODE)
         cap = np.where(tracks.confirmed[sel], cfg.confirmed_max_steps, cfg.tentative_max_steps)
-        cap = np.repeat(cap, NMODE)
+        cap = cap.repeat(NMODE)
         flat_P0 = P0.reshape(NMODE * n, NX, NX)
-        drag_modes = np.tile(np.arange(NMODE) != BOOST, n)
+        mode = np.arange(NMODE * n) % NMODE
+        drag_modes = mode != BOOST
         # The coast and manoeuvre modes' drag coefficient follows the shape in the Mach number
         # of the drag tables their body may fly, at every RK4 stage (``drag.cd_shape``); the
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
@@ -531,14 +534,14 @@ class Tracker:
                     flown[drag_modes],
                 )  # fmt: skip
             Pp = imm.predict_modes(
-                np.tile(np.arange(NMODE), n),
+                mode,
                 np.ascontiguousarray(flat_x),
                 np.ascontiguousarray(flat_P0),
                 xp,
                 np.ascontiguousarray(F),
                 dt2,
-                np.repeat(np.asarray(tracks.ex_b[sel], dtype=float), NMODE),
-                np.repeat(np.asarray(tracks.ex_var[sel], dtype=float), NMODE),
+                np.asarray(tracks.ex_b[sel], dtype=float).repeat(NMODE),
+                np.asarray(tracks.ex_var[sel], dtype=float).repeat(NMODE),
                 q_acc,
                 q_kappa,
                 q_along,
@@ -593,7 +596,7 @@ class Tracker:
             # grows as the square of the covariance it adds to and would run away; only a
             # one-satellite track coasting on its boost's fit is kept so vague, and its spread
             # is the fit's (``mono``).
-            age = np.repeat(t - tracks.t[sel], NMODE) - 0.5 * dt2
+            age = (t - tracks.t[sel]).repeat(NMODE) - 0.5 * dt2
             bound = gravity_second_order_bound(flat_x[:, 0:3], flat_P0, age)
             floor = cfg.coast_accel_sigma_mps2**2 * cfg.accel_noise_tau_s
             tr_pos = flat_P0[:, 0, 0] + flat_P0[:, 1, 1] + flat_P0[:, 2, 2]
@@ -947,8 +950,9 @@ class Tracker:
             yid = young[free]
             kid = np.flatnonzero(lone & (yid >= 0))
             # One twin per track: the first detection of the scan next to it.
-            _, first = np.unique(yid[kid], return_index=True)
-            kid = kid[first]
+            if kid.size > 1:
+                _, first = np.unique(yid[kid], return_index=True)
+                kid = kid[first]
             prow = np.searchsorted(tracks.ids[: tracks.n], yid[kid])
             kid, prow = kid[tracks.twin[prow] < 0], prow[tracks.twin[prow] < 0]
             tracks.twin[rows[kid]] = tracks.ids[prow]

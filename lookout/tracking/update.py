@@ -112,7 +112,7 @@ def update_modes(
         xs = np.concatenate([xs, staged[1][st]])
         Ps = np.concatenate([Ps, staged[2][st]])
     nm = NMODE * na
-    jj = np.concatenate([np.repeat(jb, NMODE), jb[st]])
+    jj = np.concatenate([jb.repeat(NMODE), jb[st]])
     ar = np.zeros(0, dtype=np.int64)
     if contested is not None:
         alt, w_alt, _ = contested
@@ -140,7 +140,8 @@ def update_modes(
     # vague velocity against a range rate known to 0.5 m/s makes ``S`` ill-conditioned: its
     # range-rate Schur complement is the difference of numbers 1e14 apart, and me63 #05's
     # staged hypothesis came out of an update with a covariance eigenvalue of -3,776 m².
-    IKH = np.broadcast_to(np.eye(Ps.shape[1]), Ps.shape).copy()
+    IKH = np.empty(Ps.shape)
+    IKH[:] = np.eye(Ps.shape[1])
     IKH[:, :, :6] -= K @ H
     KR = K @ scan.R[jj]
     P_new = IKH @ Ps @ IKH.transpose(0, 2, 1) + KR @ K.transpose(0, 2, 1)
@@ -152,9 +153,9 @@ def update_modes(
     # seen), and a negative kappa there is more thrust: its mean is clipped, as before.
     drag_only = np.concatenate(
         [
-            np.tile(np.arange(NMODE) != BOOST, na),
+            np.arange(NMODE * na) % NMODE != BOOST,
             np.zeros(st.size, bool),
-            np.tile(np.arange(NMODE) != BOOST, ar.size),
+            np.arange(NMODE * ar.size) % NMODE != BOOST,
         ]
     )
     dll_drag, moved, gain = truncate_drag(
