@@ -233,3 +233,24 @@ def test_the_tracker_takes_the_compiled_path_unless_told_not_to(monkeypatch, irb
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "0")
     list(fed_until(tracker, dets, [70.0]))
     assert {"mix", "predict_modes", "combine"} <= set(calls)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_boost_jerk_with_a_turn_held_is_the_numpy_one(seed):
+    """``mixing.boost_jerk_q`` with the turn held since the last fix (``mixing.held_turn_q``:
+    0-120 s, under and over the radian's cap), thrusts known and not, and the compiled
+    kernel's (``compiled_imm._boost_jerk``) on the same states."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    cfg = TrackerConfig()
+    xm, Pm = _states(rng, n)
+    x, P = xm[:, BOOST], Pm[:, BOOST]
+    since = rng.uniform(0.0, 120.0, n)
+    slow = mixing.boost_jerk_q(x, P, cfg, since)
+    prm = compiled_imm.params(cfg)
+    fast = np.empty((n, 3, 3))
+    for i in range(n):
+        compiled_imm._boost_jerk(x[i], P[i], prm, fast[i], since[i])
+    white = mixing.boost_jerk_q(x, P, cfg)
+    assert (np.trace(slow - white, axis1=1, axis2=2) > 1e-9).sum() > n // 2
+    np.testing.assert_allclose(fast, slow, rtol=RTOL, atol=1e-300)

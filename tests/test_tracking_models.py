@@ -282,6 +282,55 @@ def test_the_catalogues_thrust_jerk_is_its_stages_growth_along_it_and_its_turn_a
     assert 0.08 < turn < 0.1
 
 
+def test_a_turn_held_unseen_spreads_the_velocity_as_a_held_rate_does():
+    """An upper stage thrusting 20 m/s², 55 deg below the horizon at 7 km/s, 500 km up (me75
+    #03's third stage in its last 40 s, seen by one satellite): over ``T`` s since its last
+    fix its turn is a rate held (``mixing.held_turn_q``), its velocity spread across the thrust
+    in the plane of fire within 10 % of a held jerk's ``σ T² / 2`` at ``σ² = b² / 3`` (the rate
+    uniform up to ``mixing.held_rate``), where the white jerk alone spreads it as ``T^1.5``
+    (under half of it at 40 s). Out of the plane, and with a fix each second, the white jerk's."""
+    from lookout.geodesy import G0, GM_EARTH
+    from lookout.tracking.mixing import boost_jerk_q, held_rate, jerk_noise, pitch_axis
+
+    cfg = TrackerConfig()
+    r = 6.878e6
+    dip = np.radians(55.0)
+    x = np.zeros((1, NX))
+    x[0, 0:3] = [r, 0.0, 0.0]
+    x[0, 3:6] = [0.0, 7000.0, 0.0]
+    x[0, 6:9] = 20.0 * np.array([-np.sin(dip), np.cos(dip), 0.0])
+    P = np.eye(NX)[None] * 1e-6
+    u = x[:, 6:9] / 20.0
+    rate = held_rate(u, np.array([20.0]), x[:, 0:3], x[:, 3:6])[0]
+    pitch_rate = 2 * np.pi * 7000.0 * 20.0 * np.cos(dip) * r / GM_EARTH
+    assert rate == pytest.approx(G0 / 7000.0 + pitch_rate)
+    e = pitch_axis(u, x[:, 0:3], x[:, 3:6])[0]
+    assert e @ u[0] == pytest.approx(0.0, abs=1e-12) and np.linalg.norm(e) == pytest.approx(1.0)
+    out = np.array([0.0, 0.0, 1.0])
+
+    def spread(fixed_each_second: bool, T: float = 40.0):
+        """Velocity variance along ``e`` and out of the plane after ``T`` 1-s steps."""
+        F = np.eye(9)
+        F[0:3, 3:6] = F[3:6, 6:9] = np.eye(3)
+        F[0:3, 6:9] = 0.5 * np.eye(3)
+        C = np.zeros((9, 9))
+        for k in range(int(T)):
+            since = np.array([0.5 if fixed_each_second else k + 0.5])
+            Q = jerk_noise(np.ones(1), boost_jerk_q(x, P, cfg, since))[0, :9, :9]
+            C = F @ C @ F.T + Q
+        return e @ C[3:6, 3:6] @ e, out @ C[3:6, 3:6] @ out
+
+    held, held_out = spread(False)
+    white, white_out = spread(True)
+    sigma = 20.0 * rate / np.sqrt(3.0)
+    assert np.sqrt(held) == pytest.approx(sigma * 40.0**2 / 2.0, rel=0.1)
+    assert np.sqrt(white) < 0.5 * np.sqrt(held)
+    assert held_out == pytest.approx(white_out)
+    # A fix each second: exactly the white jerk.
+    since = np.array([0.7])
+    np.testing.assert_array_equal(boost_jerk_q(x, P, cfg, since), boost_jerk_q(x, P, cfg))
+
+
 @pytest.mark.parametrize("inv_c", [None, 1.0 / 2400.0])
 def test_the_boost_modes_thrust_grows_as_its_stage_burns(inv_c):
     """``mixing.thrust_growth``: over a step the boost mode's thrust grows as ``a0 / (1 - |a0|

@@ -49,6 +49,7 @@ _AIR_K = np.ascontiguousarray(_man._AIRFRAME_KAPPA, dtype=np.float64)
 _EXHAUST_MIN = float(_mix.EXHAUST_MIN_MPS)
 _ISP_GAIN = float(_mix.ISP_GAIN_MAX)
 _TWO_PI = 2.0 * math.pi
+_TURN_WHITE_S = float(_mix.TURN_WHITE_S)
 _SQRT1_2 = math.sqrt(0.5)
 _OMEGA = float(OMEGA_EARTH)
 _DIVE = np.ascontiguousarray(_man.DIVE_SPEEDS_MPS, dtype=np.float64)
@@ -660,8 +661,9 @@ def _acc_rows_times(F, G):
 
 
 @numba.njit(cache=True)
-def _boost_jerk(x, P, prm, qj):
-    """``mixing.boost_jerk_q`` of one boost-mode estimate into ``qj`` (3, 3)."""
+def _boost_jerk(x, P, prm, qj, since_fix):
+    """``mixing.boost_jerk_q`` of one boost-mode estimate into ``qj`` (3, 3), its turn held
+    ``since_fix`` s (``mixing.turn_held``)."""
     a = (x[6], x[7], x[8])
     amag = math.sqrt(_dot3(x[6], x[7], x[8], x[6], x[7], x[8]))
     asig = math.sqrt(P[6, 6] + P[7, 7] + P[8, 8])
@@ -681,6 +683,25 @@ def _boost_jerk(x, P, prm, qj):
     vc2 = GM_EARTH / max(radius, 1.0)
     rate = G0 / v + _TWO_PI * v * thrust / vc2
     qc = min((thrust * rate) ** 2, ceiling)
+    # mixing.held_turn_q: the turn's rate held since the last fix (mixing.held_rate, its
+    # thrust's root mean square), up to a radian's turn (mixing.turn_held), along
+    # mixing.pitch_axis (n × u, n the plane of fire's normal; none near the vertical).
+    along = max((x[3] * u[0] + x[4] * u[1] + x[5] * u[2]) / v, 0.0)
+    a2 = amag * amag + asig * asig
+    hrate = G0 / v + _TWO_PI * v * math.sqrt(a2) * along / vc2
+    top = max(1.0 / (max(hrate, 1e-12) * _TURN_WHITE_S), 1.0)
+    held = min(max(since_fix / _TURN_WHITE_S, 1.0), top) - 1.0
+    qh = a2 * hrate * hrate * held
+    n0 = x[1] * x[5] - x[2] * x[4]
+    n1 = x[2] * x[3] - x[0] * x[5]
+    n2 = x[0] * x[4] - x[1] * x[3]
+    nn = math.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
+    e = np.zeros(3)
+    if nn > 0.05 * radius * speed and qh > 0.0:
+        n0, n1, n2 = n0 / nn, n1 / nn, n2 / nn
+        e[0] = n1 * u[2] - n2 * u[1]
+        e[1] = n2 * u[0] - n0 * u[2]
+        e[2] = n0 * u[1] - n1 * u[0]
     # mass_flow_jerk: the mass's fall, and in the air the specific impulse's rise.
     j = thrust * thrust / _EXHAUST_MIN
     alt = _altitude(x[0], x[1], x[2])
@@ -693,7 +714,7 @@ def _boost_jerk(x, P, prm, qj):
     for i in range(3):
         for k in range(3):
             uu = u[i] * u[k]
-            qj[i, k] = qa * uu + qc * ((1.0 if i == k else 0.0) - uu)
+            qj[i, k] = qa * uu + qc * ((1.0 if i == k else 0.0) - uu) + qh * e[i] * e[k]
 
 
 @numba.njit(cache=True)
@@ -782,11 +803,12 @@ def _carry(x0, xp, F, P0, prm):
 
 
 @numba.njit(cache=True)
-def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, q_acc, q_kappa, q_along, prm):
+def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, since_fix, q_acc, q_kappa, q_along, prm):
     """The modes' prediction after the motion model (``motion.propagate``: ``xp`` (N, 10),
     ``F`` (N, 10, 10) from the mixed priors ``x0``, ``P0``), per row of mode ``mode`` (N,):
     the boost mode's thrust growth at inverse exhaust speed ``inv_c`` (N,) and its process
-    noise (``tracker_accel_q``, the thrust's jerk, the growth's uncertainty ``ex_var``); the
+    noise (``tracker_accel_q``, the thrust's jerk, its turn held ``since_fix`` (N,) s, the
+    growth's uncertainty ``ex_var``); the
     coast and manoeuvre modes' given drag noise ``q_acc``, ``q_kappa``, ``q_along`` (N,,
     ``drag.drag_q``), and the manoeuvre mode's lift jerk and carry. ``xp`` and ``F`` are
     changed in place; returns the predicted covariances ``F P0 Fᵀ + Q`` (N, 10, 10)."""
@@ -819,7 +841,7 @@ def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, q_acc, q_kappa, q_alon
             Q[3 + a, 3 + a] = b11
         Q[KAPPA, KAPPA] = qk * d
         if m == BOOST:
-            _boost_jerk(x, P0[r], prm, qj)
+            _boost_jerk(x, P0[r], prm, qj, since_fix[r])
             _add_jerk(Q, qj, d)
             # exhaust_noise: the growth's push at an uncertain exhaust speed.
             a0, a1, a2 = x[6], x[7], x[8]
@@ -899,5 +921,5 @@ def warm() -> None:
     q = drag_q(flat, flat_P, flat, dt, w, prm, np.zeros(flat.shape[0], dtype=bool))
     F = np.broadcast_to(np.eye(NX), flat_P.shape).copy()
     modes = np.tile(np.arange(NMODE), n)
-    Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, *q, prm)
+    Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, dt, *q, prm)
     combine(x, Pp.reshape(n, NMODE, NX, NX), mu)

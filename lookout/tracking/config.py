@@ -35,7 +35,9 @@ The process noise levels come from the physics of what the motion model leaves o
   a pitch programme: across the thrust the jerk is at most ``thrust (g / v + 2π v thrust /
   v_c²)`` (0.8 m/s³ for a space launcher at 21 m/s² and 250 m/s); above 50 km, where the air
   no longer holds the thrust along the velocity, it is the jerk along it
-  (``mixing.thrust_jerk_q``). Burnout and staging, where the acceleration jumps, are what
+  (``mixing.thrust_jerk_q``); past a second since the track's last fix the turn is a rate
+  held, its velocity spread growing as the time squared (``mixing.held_turn_q``). Burnout and
+  staging, where the acceleration jumps, are what
   the coast mode of the IMM and the staging hypothesis are for.
 """
 

@@ -39,7 +39,8 @@ TENTATIVE_REVISITS = 2.5
 #: the radars' looks (the looks at the woken estimate since are forgotten with the score
 #: they cost it; a radar first seen since has no looks at the track: zeros).
 WAKE_ARRAYS = (
-    "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "llr", "llr_max",
+    "xm", "Pm", "mu", "xs", "Ps", "share", "t", "t_base", "hits", "fixes", "fix_t", "llr",
+    "llr_max",
     "boosted", "thrust_t0", "lifted", "ir_t", "ir_sensor",
     "ir_t2", "ir_sensor2", "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
     "pd_hits", "pd_looks", "pd_t", "pd_run", "pd_range", "pd_cost", "pd_tent", "pd_seen",

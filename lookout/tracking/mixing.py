@@ -13,7 +13,8 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
   each track's exhaust speed learnt from its own thrust (``exhaust_learn``), its uncertainty
   in the process noise (``exhaust_noise``);
 - ``thrust_jerk_q``, ``boost_jerk_q``, ``mass_flow_jerk``, ``jerk_noise``: the boost mode's
-  process noise, the thrust's jerk along it (mass flow) and across it (its turn);
+  process noise, the thrust's jerk along it (mass flow) and across it (its turn, a rate held
+  since the track's last fix, ``turn_held``);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
 - ``young_boost``, ``reseed_boost``: which boost modes keep their own evidence, and the
   negligible modes restarted from the coast mode after an update;
@@ -401,6 +402,36 @@ def mass_flow_jerk(
     return j
 
 
+#: The white jerk's time (s): its density ``σ² × 1 s`` is a jerk of the bound's size held for
+#: about a second (``thrust_jerk_q``, ``boost_jerk_sigma_mps3``). Beyond it the turn is a rate
+#: held (``turn_held``).
+TURN_WHITE_S = 1.0
+
+
+def turn_held(since_fix, rate) -> np.ndarray:
+    """How many times (n,) a white jerk's density of the bound's size ``b² × TURN_WHITE_S`` a
+    turn held ``since_fix`` (n,) s after the track's last fix (a radar detection, or a second
+    infrared satellite's line of sight: ``TrackStore.fix_t``) spreads as, its bound rate
+    ``rate`` (n,) rad/s (``held_rate``).
+
+    A pitch programme turns its thrust at a rate held over the burn (an upper stage laid down
+    through the horizon: me75 #03's truth at 0.28 deg/s for its last 40 s), not one drawn
+    afresh each second: over ``T`` s unseen in range its jerk ``j`` builds a velocity error
+    ``j T² / 2`` where a white jerk's grows as ``sqrt(q T³ / 3)`` (34 m/s against 105 on
+    me75 #03). The rate held, uniform up to the bound (``σ² = b² / 3``), spreads the velocity
+    as a white jerk of density ``3 σ² T = b² T`` does (the acceleration 1.22 times, the
+    position 0.95 times its own sigma): ``T / TURN_WHITE_S`` times, at least once
+    (``held_turn_q`` adds the part above the white jerk's, in the plane of fire,
+    ``pitch_axis``: the catalogue's flights turn their thrust in it alone, a space launcher's
+    out of it at 1/100 of its turn). A fix measures the thrust's direction again, restarting
+    ``T``. At most the time the bound rate takes to turn the thrust by a radian: beyond it a
+    held turn's error no longer grows with the angle (``sin``), and the direction is the
+    prior's, not the rate's."""
+    T = np.asarray(since_fix, dtype=float) / TURN_WHITE_S
+    top = np.maximum(1.0 / (np.maximum(np.asarray(rate, dtype=float), 1e-12) * TURN_WHITE_S), 1.0)
+    return np.clip(T, 1.0, top)
+
+
 def thrust_jerk_q(
     u: np.ndarray,
     thrust: np.ndarray,
@@ -451,17 +482,70 @@ def thrust_jerk_q(
     return qa[:, None, None] * uu + qc[:, None, None] * (np.eye(3)[None] - uu)
 
 
-def boost_jerk_q(x: np.ndarray, P: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
+def held_turn_q(
+    u: np.ndarray, thrust_rms: np.ndarray, pos: np.ndarray, vel: np.ndarray, since_fix
+) -> np.ndarray:
+    """What a turn held ``since_fix`` (n,) s adds (n, 3, 3) (m²/s⁵) to ``thrust_jerk_q``'s white
+    density, for thrusts along ``u`` (n, 3) of root-mean-square magnitude ``thrust_rms`` (n,)
+    m/s² (the held rate times the thrust: its mean square is theirs), objects at ECEF ``pos``,
+    ``vel`` (n, 3): ``(turn_held - 1) b²`` along ``pitch_axis``, ``b`` the thrust times
+    ``held_rate``."""
+    thrust_rms = np.asarray(thrust_rms, dtype=float)
+    rate = held_rate(u, thrust_rms, pos, vel)
+    b2 = (thrust_rms * rate) ** 2
+    e = pitch_axis(u, pos, vel)
+    k = b2 * (turn_held(since_fix, rate) - 1.0)
+    return k[:, None, None] * (e[:, :, None] * e[:, None, :])
+
+
+def held_rate(u: np.ndarray, thrust: np.ndarray, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+    """The largest rate (n,) rad/s at which a thrust of magnitude ``thrust`` (n,) m/s² along
+    ``u`` (n, 3) of an object at ECEF ``pos``, ``vel`` (n, 3) turns steadily: a gravity turn's
+    ``g / v``, and a pitch programme laying an upper stage's thrust from the vertical down
+    through the horizon by half a turn as ``ν = v² / v_c²`` goes from 0 to 1, ``π dν/dt = 2 π
+    v a (v̂·û) / v_c²`` (``thrust_jerk_q``'s turn, with the thrust's share along the velocity,
+    which grows ``ν``, rather than the whole: me75 #03's third stage thrusts 51-63 deg below
+    the horizon)."""
+    v = np.sqrt(einsum("ij,ij->i", vel, vel))
+    vhat = vel / np.maximum(v, 1e-9)[:, None]
+    along = np.maximum(einsum("ij,ij->i", vhat, u), 0.0)
+    radius = np.sqrt(einsum("ij,ij->i", pos, pos))
+    vc2 = GM_EARTH / np.maximum(radius, 1.0)
+    return G0 / np.maximum(v, 1e-9) + 2.0 * math.pi * v * thrust * along / vc2
+
+
+def pitch_axis(u: np.ndarray, pos: np.ndarray, vel: np.ndarray) -> np.ndarray:
+    """Unit vectors (n, 3) across thrust directions ``u`` (n, 3) in the plane of fire of objects
+    at ECEF ``pos``, ``vel`` (n, 3) (the plane of the position and velocity), along which a
+    pitch programme or a gravity turn turns the thrust: ``n × u`` of the plane's normal ``n``.
+    Zero where the flight is within 3 degrees of the vertical (no plane yet) or the thrust lies
+    across the plane: no turn held there."""
+    n = np.cross(pos, vel)
+    nn = np.sqrt(einsum("ij,ij->i", n, n))
+    rv = np.sqrt(einsum("ij,ij->i", pos, pos) * einsum("ij,ij->i", vel, vel))
+    ok = nn > 0.05 * rv
+    n = np.where(ok[:, None], n / np.maximum(nn, 1e-300)[:, None], 0.0)
+    return np.cross(n, u)
+
+
+def boost_jerk_q(
+    x: np.ndarray, P: np.ndarray, cfg: TrackerConfig, since_fix: np.ndarray | None = None
+) -> np.ndarray:
     """``thrust_jerk_q`` of boost-mode estimates ``x`` (n, 10), ``P``: along their
     ``thrust_axis``, the thrust their estimate's magnitude plus its sigma (a thrust not yet
     known is not known to be small: its growth and turn are those of the larger), at their
-    estimated speed, position and velocity."""
+    estimated speed, position and velocity, their turn held ``since_fix`` (n,) s."""
     a = x[:, 6:9]
-    thrust = np.sqrt(einsum("ij,ij->i", a, a))
-    thrust = thrust + np.sqrt(np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2))
+    a2 = einsum("ij,ij->i", a, a)
+    var = np.trace(P[:, 6:9, 6:9], axis1=1, axis2=2)
+    thrust = np.sqrt(a2) + np.sqrt(var)
     v = x[:, 3:6]
     speed = np.sqrt(einsum("ij,ij->i", v, v))
-    return thrust_jerk_q(thrust_axis(x, P), thrust, speed, x[:, 0:3], cfg, v)
+    u = thrust_axis(x, P)
+    q = thrust_jerk_q(u, thrust, speed, x[:, 0:3], cfg, v)
+    if since_fix is not None:
+        q += held_turn_q(u, np.sqrt(a2 + var), x[:, 0:3], v, since_fix)
+    return q
 
 
 def jerk_noise(dt: np.ndarray, qj: np.ndarray) -> np.ndarray:

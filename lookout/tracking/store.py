@@ -21,7 +21,7 @@ TRACK_ARRAYS = (
     "unseen_parting",
     "pd_t", "pd_run", "pd_range",
     "pd_cost", "pd_tent", "pd_seen",
-    "fixes", "xs", "Ps", "share", "lifted", "thrust_dir",
+    "fixes", "fix_t", "xs", "Ps", "share", "lifted", "thrust_dir",
     "ex_b", "ex_var", "ex_tb", "ex_ts", "ex_ys", "ex_yvar",
 )  # fmt: skip
 
@@ -47,6 +47,9 @@ class TrackStore:
         # detection, the infrared pair it was born from, each line of sight of another
         # infrared sensor than the one before (a triangulation); see ``existence.confirmable``.
         self.fixes = np.zeros(cap, dtype=np.int64)
+        # ... and the time (s) of the last of them: how long the boost mode's thrust has turned
+        # unmeasured (``mixing.turn_held``).
+        self.fix_t = np.zeros(cap)
         self.llr = np.zeros(cap)
         # The highest score each track reached: a confirmed track whose score falls
         # ``delete_score_drop`` below it is deleted (``existence.RadarLooks.note``).
@@ -142,6 +145,7 @@ class TrackStore:
         self.ids[s] = ids
         self.hits[s] = hits
         self.fixes[s] = 1  # a radar detection, or two infrared lines of sight crossing
+        self.fix_t[s] = t
         self.llr[s] = llr
         self.llr_max[s] = llr
         self.pd_hits[s] = 0.0

@@ -483,6 +483,9 @@ class Tracker:
         xm, Pm, mu = tracks.xm[sel], tracks.Pm[sel], tracks.mu[sel]
         dt = t - tracks.t_base[sel]
         n = dt.size
+        # Over the step, the time since each track's last fix, at its middle: how long the
+        # boost mode's turn has been held unmeasured (``mixing.turn_held``).
+        since_fix = 0.5 * (tracks.t_base[sel] + t) - tracks.fix_t[sel]
         p_bc = burnout_probability(tracks.t_base[sel], tracks.thrust_t0[sel], t, cfg)
         lifting = np.isfinite(tracks.lifted[sel])
         Pi, p_cm, p_apo = transition(xm, Pm, dt, p_bc, cfg, lifting)
@@ -542,6 +545,7 @@ class Tracker:
                 dt2,
                 np.asarray(tracks.ex_b[sel], dtype=float).repeat(NMODE),
                 np.asarray(tracks.ex_var[sel], dtype=float).repeat(NMODE),
+                np.asarray(since_fix, dtype=float).repeat(NMODE),
                 q_acc,
                 q_kappa,
                 q_along,
@@ -566,7 +570,9 @@ class Tracker:
             u_d = v_d / np.maximum(np.linalg.norm(v_d, axis=1), 1e-3)[:, None]
             Q[drag_modes] += along_noise(dt2[drag_modes], q_along, u_d)
             # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
-            Q[BOOST::NMODE] += jerk_noise(dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg))
+            Q[BOOST::NMODE] += jerk_noise(
+                dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg, since_fix)
+            )
             Q[BOOST::NMODE] += exhaust_noise(x0[:, BOOST], dt, tracks.ex_var[sel])
             # --- manoeuvre mode: the lift's white jerk, perpendicular to the velocity ---
             Q[MANOEUVRE::NMODE] += manoeuvre.process_noise(
@@ -609,13 +615,14 @@ class Tracker:
         c = reachable_speed(xp, Pp, c)
         xbar, Pbar = combine(xp, Pp, c)
         staged = self._predict_staged(
-            sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc
+            sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc, since_fix
         )
         return xp, Pp, c, xbar, Pbar, staged
 
-    def _predict_staged(self, sel, x0, P0, xp, Pp, c, dt, cap, p_bc):
+    def _predict_staged(self, sel, x0, P0, xp, Pp, c, dt, cap, p_bc, since_fix):
         """The boost mode's second hypothesis of tracks ``sel`` predicted to ``xp``, ``Pp``,
-        ``c`` over ``dt`` (n,) s: the next stage lit (``mixing.staged_prior``), mixed as the
+        ``c`` over ``dt`` (n,) s (``since_fix`` (n,) s after each track's last fix, as
+        ``_predict``): the next stage lit (``mixing.staged_prior``), mixed as the
         IMM mixes its modes from its own estimate (``tracks.xs``, its share ``tracks.share``
         of the boost probability going on burning, ``1 - p_bc - p_st``) and the boost mode's
         mixed prior ``x0`` (n, 10), ``P0`` staging within the step (``p_st``,
@@ -656,7 +663,7 @@ class Tracker:
                     np.zeros(k, dtype=np.int64), np.ascontiguousarray(xm_),
                     np.ascontiguousarray(Pm_), xs1, np.ascontiguousarray(F),
                     np.ascontiguousarray(dtl, dtype=float), np.full(k, INV_EXHAUST_SPM),
-                    np.full(k, INV_EXHAUST_SIGMA_SPM**2), zero, zero, zero,
+                    np.full(k, INV_EXHAUST_SIGMA_SPM**2), since_fix[live], zero, zero, zero,
                     imm.cached_params(cfg),
                 )  # fmt: skip
                 xs[live], Ps[live] = xs1, Ps1
@@ -664,7 +671,7 @@ class Tracker:
                 thrust_growth(xm_, xs1, F, dtl)
                 q_acc, q_kappa = tracker_accel_q(xm_, cfg)
                 Q = process_noise(dtl, q_acc, 0.0, q_kappa)
-                Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg))
+                Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg, since_fix[live]))
                 Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
                 xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
             # Its share of the predicted boost probability (the rest is the current stage's).
@@ -763,10 +770,13 @@ class Tracker:
         tracks.xs[ia], tracks.Ps[ia], tracks.share[ia] = xs, Ps, share
         if kind == "infrared":
             last = tracks.ir_sensor[ia]
-            tracks.fixes[ia] += (last >= 0) & (last != self.infrared.code(scan.sensor))
+            fixed = (last >= 0) & (last != self.infrared.code(scan.sensor))
+            tracks.fixes[ia] += fixed
+            tracks.fix_t[ia] = np.where(fixed, scan.t, tracks.fix_t[ia])
             self.infrared.note(ia, scan.sensor, scan.t)
         else:
             tracks.fixes[ia] += 1
+            tracks.fix_t[ia] = scan.t
         tracks.xm[ia] = x_new
         tracks.Pm[ia] = P_new
         tracks.mu[ia] = mu
