@@ -58,7 +58,11 @@ MONO_FIT_LOS = 40
 #: the line of sight): measured on world61 #02's IRBM, its best boost's residuals were within
 #: the focal plane's noise with this added, chi-square 101 for 130 degrees of freedom.
 MODEL_SIGMA_M = 500.0
-#: ... and of its velocity (m/s per axis), added to the prior's covariance.
+#: ... and of its velocity (m/s per axis), added to the prior's covariance. Both while the
+#: plume burns; the refit at burnout takes the grid's miss from the neighbouring pitch-overs'
+#: fits instead (``_between_kicks``): with both, the floor made the burnout's covariance 10-100
+#: times too wide in the four directions the lines of sight fix (world75 #07's flight, sensor
+#: seeds 1-3: the error's squared sigmas there 0.005-0.13; burnout NEES 0.7-2.3 -> 1.3-4.6).
 MODEL_SIGMA_MPS = 50.0
 #: ... and of the launch point (m per axis) and time (s), added to theirs: half the difference
 #: between the launch points of neighbouring pitch-overs fitted to one chain (2-6 km, 2-10 s
@@ -267,10 +271,14 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     x = state(th)
     dx = np.stack([(state(th + _STEP * np.eye(4)[j]) - x) / _STEP[j] for j in range(4)], -1)
     P = dx @ cov_th @ dx.transpose(0, 2, 1)
-    P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
-    P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
     if burnt_out_s > 0.0:
+        # The grid's miss, between its pitch-overs, measured (``_between_kicks``); what the
+        # floor below stands for while the burn goes on, counted once.
         P += between
+    else:
+        P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
+        P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
+    if burnt_out_s > 0.0:
         _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon)
     xm = w @ x
     d = x - xm
