@@ -18,9 +18,11 @@ from lookout.assess.territory import territories
 from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached as plan
 from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
-from lookout.tracking import TrackerConfig, track
+from lookout.tracking import TrackerConfig, mono, track
+from lookout.tracking.measure import los_unit
 from lookout.tracking.mono import CHI2_2D_95
 from lookout.tracking.pcrlb import pcrlb
+from lookout.tracking.scans import prepare
 
 
 def _one_satellite(seed: int):
@@ -152,3 +154,58 @@ def test_the_bound_of_a_launch_seen_by_one_satellite_is_not_given():
     both, _ = sense([traj], [IR_GEO, IR_GEO2], seed=1)
     crossed = pcrlb(traj, both)
     assert np.isfinite(crossed.pos_m[5:]).all() and np.nanmax(crossed.pos_m) < 10e3
+
+
+def _kapustin_yar_irbm(seed: int, drop: int = 0):
+    """world75 #07's flight (an IRBM from Kapustin Yar to Sary Shagan, minimum energy) seen by
+    a geostationary satellite at 60 E alone: its flight and its lines of sight, the first
+    ``drop`` left out (times, satellite positions, lines of sight, sigmas)."""
+    aim = Aim(target_lat_deg=46.32, target_lon_deg=73.76, loft="minimum-energy")
+    launch = plan(48.58, 45.72, aim, "irbm-liquid", object_id="k1", launch_time=10.0)
+    (traj,) = fly([launch], debris=False)
+    dets, _ = sense([traj], [dict(IR_GEO, geo_lon_deg=60.0)], seed=seed)
+    scans, _ = prepare(dets)
+    los = np.array([los_unit(s.z)[0] for s in scans])
+    chain = (
+        np.array([s.t for s in scans]), np.array([s.s for s in scans]), los,
+        np.array([np.sqrt(s.R[0, 1, 1]) for s in scans]),
+    )  # fmt: skip
+    return traj, tuple(a[drop:] for a in chain)
+
+
+def _burnout_fit(traj, chain):
+    """The chain refitted as its plume went out (``Tracker._coast_mono``): its fit, and the
+    state's error and NEES against the flight."""
+    fit = mono.fit_launch(*chain, float(chain[0][-1]), burnt_out_s=1.0)
+    err = fit.x - traj.state_at(np.array([fit.t]))[0]
+    return fit, err, float(err @ np.linalg.solve(fit.P, err))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_where_a_plume_is_first_seen_tells_the_boost_one_satellite_leaves_open(seed, monkeypatch):
+    """world75 #07: one satellite's lines of sight fit boosts pitched over 25-40 degrees alike,
+    and their mixture put the IRBM's burnout 25-32 km and 0.8-1 km/s off; the plume was first
+    seen as it rose through the cloud tops, which only the flatter ones of them had passed by
+    then. With that, its burnout is known a third better, still within its covariance."""
+    traj, chain = _kapustin_yar_irbm(seed)
+    fit, err, nees = _burnout_fit(traj, chain)
+    assert fit.ok and nees <= 22.46, nees  # 6 degrees of freedom, 99.9 %
+    monkeypatch.setattr(mono, "PLUME_FIRST_SEEN_SIGMA_M", 1e12)  # the first sighting unused
+    blind, err_blind, _ = _burnout_fit(traj, chain)
+    sigma = np.sqrt(np.trace(fit.P[:3, :3])), np.sqrt(np.trace(blind.P[:3, :3]))
+    assert sigma[0] < 0.8 * sigma[1], sigma
+    assert np.linalg.norm(err[3:]) < 0.8 * np.linalg.norm(err_blind[3:]), (err, err_blind)
+
+
+def test_a_plume_first_seen_late_still_holds_its_flight():
+    """The same lines of sight but for the first 10 s (the plume first seen 16 km up, not at
+    the cloud tops): the fit cannot tell a late first sighting from a steeper boost's, and
+    takes both; its burnout state stays within its covariance and its launch point within
+    its ellipse."""
+    traj, chain = _kapustin_yar_irbm(1, drop=10)
+    fit, _, nees = _burnout_fit(traj, chain)
+    assert fit.ok and nees <= 22.46, nees
+    lat0, lon0, _ = ecef_to_geodetic(traj.pos[:1])
+    dist, az = geodesic_inverse(np.array([fit.lat]), np.array([fit.lon]), lat0, lon0)
+    en = np.array([dist[0] * np.sin(az[0]), dist[0] * np.cos(az[0])])
+    assert en @ np.linalg.solve(fit.cov_en, en) <= CHI2_2D_95, (dist, fit.cov_en)

@@ -58,7 +58,11 @@ MONO_FIT_LOS = 40
 #: the line of sight): measured on world61 #02's IRBM, its best boost's residuals were within
 #: the focal plane's noise with this added, chi-square 101 for 130 degrees of freedom.
 MODEL_SIGMA_M = 500.0
-#: ... and of its velocity (m/s per axis), added to the prior's covariance.
+#: ... and of its velocity (m/s per axis), added to the prior's covariance. Both while the
+#: plume burns; the refit at burnout takes the grid's miss from the neighbouring pitch-overs'
+#: fits instead (``_between_kicks``): with both, the floor made the burnout's covariance 10-100
+#: times too wide in the four directions the lines of sight fix (world75 #07's flight, sensor
+#: seeds 1-3: the error's squared sigmas there 0.005-0.13; burnout NEES 0.7-2.3 -> 1.3-4.6).
 MODEL_SIGMA_MPS = 50.0
 #: ... and of the launch point (m per axis) and time (s), added to theirs: half the difference
 #: between the launch points of neighbouring pitch-overs fitted to one chain (2-6 km, 2-10 s
@@ -71,6 +75,23 @@ MONO_FIT_QUANTILE = 0.999
 #: The weighed launch points' 95 % ellipse must be within this (m, semi-major axis) for a track
 #: to start: the 50 km within which a launch point is the launch (``lookout.scoring.claims``).
 MONO_LAUNCH_MAX_M = 50e3
+#: Where a plume is first seen (m, geodetic altitude): a boost from the ground is first seen by
+#: an early-warning satellite when its plume clears the cloud tops and the water vapour that
+#: absorb its band (the generic sensor's ``cloud_top_km``, 10 km), so the chain's first line
+#: of sight, half a frame before which the plume rose through that height, tells how far the
+#: boost has climbed then, and with its lines of sight after, its pitch-over: one satellite's
+#: lines of sight alone leave the pitch-over open along them (world75 #07's IRBM: boosts of
+#: 25-40 degrees within two chi-square units, their burnouts 3-76 km and 0.1-2.5 km/s apart),
+#: their first sightings 7-12 km up.
+PLUME_FIRST_SEEN_M = 10e3
+#: ... its sigma (m): the cloud tops' spread over the world's weather, and the band's.
+PLUME_FIRST_SEEN_SIGMA_M = 1.5e3
+#: ... and the most a chain first seen higher costs (chi-square): a plume may be first seen
+#: late (by a satellite near the limb, or a chain broken and started again), taken as likely
+#: as not, anywhere in the 50 km above: the cost where that density, against the Gaussian's
+#: peak, is the larger, ``-2 ln(sigma sqrt(2 pi) / 50 km)``, 5.2. A chain started 10 s late
+#: (the test IRBM first seen at 16 km): burnout NEES 10-18 with a cost of 9, 3.8-7.4 with this.
+PLUME_LATE_MAX_CHI2 = -2.0 * math.log(PLUME_FIRST_SEEN_SIGMA_M * math.sqrt(2.0 * math.pi) / 50e3)
 #: 95 % of a 2-D Gaussian (chi-square, two degrees of freedom).
 CHI2_2D_95 = 5.991464547107979
 
@@ -169,6 +190,11 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     names, kicks, enu = profiles()
     t_state = float(t[-1]) if t_state is None else float(t_state)
     n = t.size
+    # The plume rose through ``PLUME_FIRST_SEEN_M`` between the frame before the first line
+    # of sight and it (``first_seen``).
+    steps = np.diff(t)
+    frame = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+    t_rise = float(t[0]) - 0.5 * frame
     if n > MONO_FIT_LOS:
         pick = np.unique(np.round(np.linspace(0, n - 1, MONO_FIT_LOS)).astype(int))
         t, s, u, sig = t[pick], s[pick], u[pick], sig[pick]
@@ -189,7 +215,19 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
         d /= np.linalg.norm(d, axis=-1, keepdims=True)
         r = np.concatenate([(d * ax).sum(-1) / sig_eff, (d * bx).sum(-1) / sig_eff], axis=-1)
         r[np.concatenate([bad, bad], axis=-1)] = 1e3
-        return r
+        return np.concatenate([r, first_seen(th, k)[:, None]], axis=-1)
+
+    def first_seen(th, k):
+        # The boost's height half a frame before its first line of sight, against where a
+        # plume is first seen: below it, it could not have been seen (the full Gaussian);
+        # above it, seen late, at most ``PLUME_LATE_MAX_CHI2``.
+        tau = (t_rise - th[:, 2]) / PROFILE_STEP_S
+        i0 = np.clip(np.floor(tau).astype(np.int64), 0, enu.shape[1] - 2)
+        f = np.clip(tau - i0, 0.0, 1.0)
+        up = enu[k, i0, 2] + f * (enu[k, i0 + 1, 2] - enu[k, i0, 2])
+        up = np.where(tau < 0.0, 0.0, np.nan_to_num(up, nan=PLUME_FIRST_SEEN_M))
+        z = (up - PLUME_FIRST_SEEN_M) / PLUME_FIRST_SEEN_SIGMA_M
+        return np.where(z < 0.0, z, np.minimum(z, math.sqrt(PLUME_LATE_MAX_CHI2)))
 
     n_k = enu.shape[0]
     kk, aa, dd = np.meshgrid(np.arange(n_k), _STARTS_AZ, _STARTS_DT, indexing="ij")
@@ -209,7 +247,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
         nb = best_of[nb[nb >= 0]]
         best = np.union1d(best, nb[nb >= 0])
     th, kk, cost = _lm(resid, th[best], kk[best], 30)
-    dof = 2 * n - 4
+    dof = 2 * n + 1 - 4
     c_min = float(cost.min())
     # Each boost's fit: its parameters' covariance from the Jacobian at the optimum.
     w = np.exp(-0.5 * (cost - c_min))
@@ -233,10 +271,14 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     x = state(th)
     dx = np.stack([(state(th + _STEP * np.eye(4)[j]) - x) / _STEP[j] for j in range(4)], -1)
     P = dx @ cov_th @ dx.transpose(0, 2, 1)
-    P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
-    P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
     if burnt_out_s > 0.0:
+        # The grid's miss, between its pitch-overs, measured (``_between_kicks``); what the
+        # floor below stands for while the burn goes on, counted once.
         P += between
+    else:
+        P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
+        P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
+    if burnt_out_s > 0.0:
         _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon)
     xm = w @ x
     d = x - xm
