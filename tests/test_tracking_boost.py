@@ -187,3 +187,27 @@ def test_a_plume_first_crossed_where_a_radar_just_saw_the_rocket_is_one_track(la
     assert first.any() and np.unique(rep.track_id[first]).size == 1
     ir_rows = np.array([dets[i].kind == "infrared" for i in u.detection_index])
     assert ir_rows[early].sum() >= 2
+
+
+def test_a_radar_sees_thrust_only_where_the_thrust_estimate_stands_out_from_none():
+    """A young radar track's boost mode may outweigh its coast mode on a vague velocity alone
+    (me76 #00's MRBM-2 stage: 0.77 boost, 130 m/s² of thrust under a 106 m/s² sigma): that is
+    no burn seen, so no piece born next to it is a piece it released a moment before. The
+    same boost probability with a thrust told from none (50 ± 5 m/s²) is, and an infrared
+    detection (a plume) is thrust whatever its estimate."""
+    from lookout.tracking.mixing import BOOST, NMODE
+    from lookout.tracking.motion import NX
+    from lookout.tracking.tracker import thrust_seen
+
+    cfg = TrackerConfig()
+    mu = np.tile([0.77, 0.23, 0.0], (3, 1))[:, :NMODE]
+    x = np.zeros((3, NMODE, NX))
+    P = np.tile(np.eye(NX), (3, NMODE, 1, 1))
+    x[:, BOOST, 6:9] = [121.4, 58.2, 95.5]
+    P[0, BOOST, 6:9, 6:9] = np.eye(3) * 106.0**2
+    x[1, BOOST, 6:9] = [50.0, 0.0, 0.0]
+    P[1, BOOST, 6:9, 6:9] = np.eye(3) * 5.0**2
+    P[2, BOOST, 6:9, 6:9] = np.eye(3) * 106.0**2
+    mu[2] = [0.3, 0.7, 0.0][:NMODE]
+    assert thrust_seen("radar", mu, x, P, cfg).tolist() == [False, True, False]
+    assert thrust_seen("infrared", mu, x, P, cfg).tolist() == [True, True, False]
