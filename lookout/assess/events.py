@@ -21,7 +21,9 @@ People are warned about a launch, not about each piece of it. At every assessmen
   reentry vehicles by their drag, apart (``_two_vehicles``), or one of two members coasting
   above the air at one energy that no separation's push parts and that, flown back, never
   were at one point at one instant (``_two_coasting``: a salvo's next missile, not a
-  break-up's piece), leaves with
+  break-up's piece), or of two such members, seen separating or not, that flown back above
+  the air came closest kilometres apart (``_apart_above_air``: a missile that overtook
+  another fired seconds before it), leaves with
   the pieces seen separating from it for the event whose launch it shares or one of its own,
   and never rejoins the event it left.
 - **types** each member from what is observable: thrusting now (``booster``); after a
@@ -1436,10 +1438,19 @@ def _apart_above_air(
     metres per second over minutes): pieces of one vehicle are closest at their parting, and
     where that was above the air, within their tracks' errors and metres; two vehicles that
     approached and drew apart again above the air never left one point there. False (not
-    told) when the flight back leaves the air's top before any minimum (pieces parted in the
-    air, where drag, which the flight back has not, parts them too: a break-up, a staging),
-    or reaches ``span`` (the launch)."""
+    told) when their velocities differ by no more than a separation's push
+    (``SIBLING_SPREAD_MPS``) and their errors (``SIBLING_GATE_CHI2``), when the flight back
+    leaves the air's top before any minimum (pieces parted in the air, where drag, which the
+    flight back has not, parts them too: a break-up, a staging), or reaches ``span`` (the
+    launch)."""
     if not np.isfinite(span) or span <= 0.0:
+        return False
+    # Their velocities must differ by more than a separation's push and their errors: else
+    # which way they move relative to each other, so where they were closest, is not known (a
+    # stage drifting from its warhead at metres per second for half an hour).
+    w = xa[3:] - xb[3:]
+    S_w = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
+    if float(w @ np.linalg.solve(S_w, w)) <= SIBLING_GATE_CHI2:
         return False
     pts = np.concatenate(
         [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
