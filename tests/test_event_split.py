@@ -261,3 +261,65 @@ def test_a_salvo_s_missiles_have_no_one_origin(srbm_exo):
     t = rv.event("burnout").t + 100.0
     assert not _one_origin(rv.state_at(t), P, rv.state_at(t - 13.0), P, t)
     assert _one_origin(rv.state_at(t), P, stage.state_at(t), P, t)
+
+
+@pytest.fixture(scope="module")
+def overtaking():
+    """gen-world-75-04's SRBM-2 and SRBM-3 (srbm-solid lofted to 157 km): from one site 4.9 s
+    apart, the later on an aim 30 km longer, which overtakes the earlier 5.5 km off, 108 km
+    up: (SRBM-2's warhead, SRBM-3's warhead) truths."""
+    site = (34.5, 45.6)
+    first = plan_cached(*site, Aim(target_lat_deg=32.67, target_lon_deg=42.2, loft=157.0),
+                        "srbm-solid", object_id="A", launch_time=0.0)  # fmt: skip
+    second = plan_cached(*site, Aim(target_lat_deg=32.44, target_lon_deg=41.95, loft=157.0),
+                         "srbm-solid", object_id="B", launch_time=4.9)  # fmt: skip
+    trs = {tr.object_id: tr for tr in fly([first, second])}
+    return trs["A"], trs["B"]
+
+
+def test_two_missiles_that_came_closest_apart_above_the_air_are_no_one_origin(overtaking):
+    """Flown back above the air, two missiles fired seconds apart that passed each other came
+    closest kilometres apart (``_apart_above_air``): two vehicles, though their velocities pass
+    the siblings' test (4.9 s apart: 105 m/s); a break-up's pieces, parted in the air, are not
+    told apart by it (the flight back leaves the air's top first)."""
+    from test_failure import IRBM
+
+    from lookout.assess.events import _apart_above_air
+    from lookout.failure import Failure
+    from lookout.failure import fly as fly_failed
+
+    a, b = overtaking
+    P = np.diag([SIG_POS**2] * 3 + [SIG_VEL**2] * 3)
+    for t in (120.0, 200.0, 280.0):  # the first launched at 0, the overtaking at 100 s
+        assert _apart_above_air(a.state_at(t), P, b.state_at(t), P, t), t
+    pieces = fly_failed([IRBM], [Failure(90.0, "breakup")], seeds=[3])[1:]
+    t = IRBM.launch_time + 240.0
+    xs = [p.state_at(t) for p in pieces]
+    assert not any(_apart_above_air(xs[i], P, xs[j], P, t - IRBM.launch_time)
+                   for i in range(len(xs)) for j in range(i + 1, len(xs)))  # fmt: skip
+
+
+def test_a_missile_taken_as_born_of_another_leaves_its_event_once_both_coast(overtaking):
+    """gen-world-75-04: SRBM-2's warhead, first tracked at 190 s 5.8 km from SRBM-3's (within a
+    young track's 2 km and the separation's spread), was taken as seen separating from it, and
+    their event named SRBM-3's warhead its payload for the whole flight. Once both have coasted
+    ``SETTLE_S`` above the air, flown back they came closest 5.5 km apart: SRBM-2's warhead
+    leaves for an event of its own, and is never typed a stage of SRBM-3's."""
+    a, b = overtaking
+    young = np.diag([300.0**2] * 3 + [30.0**2] * 3)
+    ev = LaunchEvents()
+    typed = []
+    for t in np.arange(85.0, 240.0, 5.0):  # the scenario's times less SRBM-2's launch, 91.3 s
+        now = [_assessment("B", t, b.state_at(t), -26.0, 18.0)]
+        if t >= 100.0:
+            now.append(_assessment("A", t, a.state_at(t), -26.0, 18.0))
+        for x in now:
+            if t - (85.0 if x.track_id == "B" else 100.0) < 10.0:
+                x.covariance = young.copy()
+        ev.update(float(t), now)
+        if t >= 100.0:
+            typed.append(ev.of("A")[1])
+    assert ev.event_of("A") is not ev.event_of("B")
+    assert ev.event_of("B").payload == "B"
+    assert ev.event_of("A").payload in (None, "A")
+    assert "spent_stage" not in typed[-20:] and "debris" not in typed[-20:]

@@ -21,7 +21,9 @@ People are warned about a launch, not about each piece of it. At every assessmen
   reentry vehicles by their drag, apart (``_two_vehicles``), or one of two members coasting
   above the air at one energy that no separation's push parts and that, flown back, never
   were at one point at one instant (``_two_coasting``: a salvo's next missile, not a
-  break-up's piece), leaves with
+  break-up's piece), or of two such members, seen separating or not, that flown back above
+  the air came closest kilometres apart (``_apart_above_air``: a missile that overtook
+  another fired seconds before it), leaves with
   the pieces seen separating from it for the event whose launch it shares or one of its own,
   and never rejoins the event it left.
 - **types** each member from what is observable: thrusting now (``booster``); after a
@@ -130,6 +132,11 @@ SIBLING_INPLANE_SIGMAS = 3.72
 #: Gate (chi-square, 6 dof, 99.9 %) on a member's state against a lost payload's last state
 #: flown on to its time, under the two covariances (``LaunchEvents._continuation``).
 CONTINUATION_GATE_CHI2 = 22.46
+#: Spread (m, 1 sigma per axis), beyond their tracks' covariances, of where two pieces of one
+#: vehicle parted above the air, flown back there in vacuum (``_apart_above_air``): the
+#: vehicle's size and the flight back's own error, metres; 500 m is a tenth of the 5.5 km by
+#: which gen-world-75-04's SRBM-3 passed SRBM-2, fired 4.9 s before it from the same site.
+ORIGIN_SPREAD_M = 500.0
 #: Longest step (s) of that flight (``_flown``): RK4 in vacuum, as the simulator's truth.
 FLOWN_STEP_S = 20.0
 #: Log odds (19 to 1: a 95 % posterior from even odds) at which a piece's deceleration settles
@@ -467,6 +474,12 @@ class LaunchEvents:
         for i, m in enumerate(ms):
             for o in ms[i + 1 :] if not out else []:
                 if frozenset((m.track_id, o.track_id)) in parted:
+                    # Seen separating (born within a separation's spread of the other): two
+                    # vehicles still if flown back above the air they came closest apart.
+                    if _apart_coasting(m, o, ev.launch_time):
+                        out = [m.track_id if o.track_id == ev.payload else o.track_id]
+                        self._unpart(ev, m.track_id, o.track_id)
+                        break
                     continue
                 if _two_vehicles(m, o) or _two_coasting(m, o, ev.launch_time):
                     # The later of the two leaves, unless it is the event's payload.
@@ -500,6 +513,17 @@ class LaunchEvents:
             self._launch_estimate(ev)
             touched |= self._rejoin(ev)
         return touched & set(self.events)
+
+    def _unpart(self, ev: LaunchEvent, a: str, b: str) -> None:
+        """``a`` and ``b``, taken as seen separating, were not (``_apart_coasting``): their
+        separation is forgotten, and the child is grouped by its own launch estimate from now
+        on (``launched_with`` no longer lends it the other's)."""
+        pair = {a, b}
+        ev.separations = [s for s in ev.separations if {s[0], s[1]} != pair]
+        for k in pair:
+            m = self.members[k]
+            if m.how == "separation" and m.parent in pair:
+                m.how, m.parent = "launch_point", None
 
     def _rejoin(self, ev: LaunchEvent) -> set[str]:
         """An event left with no payload by a split, its launch estimate now its remaining
@@ -1363,7 +1387,21 @@ def _two_coasting(a: Member, b: Member, t_launch: float) -> bool:
     event had SRBM-2's reentry vehicle for its payload. A break-up's pieces are of one energy
     too, and no siblings (the explosion gives them 10-300 m/s), but they all left one point at
     one instant: irbm-breakup's debris, split by the energy and the velocities alone, made
-    launch events of their own."""
+    launch events of their own. Flown back above the air, two that came closest apart there
+    are two vehicles whatever their velocities (``_apart_above_air``)."""
+    if not _coasting_pair(a, b):
+        return False
+    span = a.t_seen - t_launch
+    if _apart_above_air(a.state, a.covariance, b.state, b.covariance, span):
+        return True
+    if _siblings(a.state, a.covariance, b.state, b.covariance):
+        return False
+    return not _one_origin(a.state, a.covariance, b.state, b.covariance, span)
+
+
+def _coasting_pair(a: Member, b: Member) -> bool:
+    """Both seen at one instant, coasting ``SETTLE_S``, bound, above the air
+    (``EXO_ALTITUDE_M``), of the same energy (``ENERGY_GAP`` of what the burns gave)."""
     if a.state is None or b.state is None or abs(a.t_seen - b.t_seen) > 1e-6:
         return False
     if a.boosting or b.boosting or not (_settled(a) and _settled(b)):
@@ -1373,11 +1411,70 @@ def _two_coasting(a: Member, b: Member, t_launch: float) -> bool:
     if min(_altitude(a.state), _altitude(b.state)) <= EXO_ALTITUDE_M:
         return False
     given = max(a.energy, b.energy) + GM_EARTH / R_MEAN
-    if abs(a.energy - b.energy) > ENERGY_GAP * max(given, 1.0):
+    return abs(a.energy - b.energy) <= ENERGY_GAP * max(given, 1.0)
+
+
+def _apart_coasting(a: Member, b: Member, t_launch: float | None) -> bool:
+    """Two members taken as seen separating (``_separated_from``: born within its 2 km spread)
+    that are two vehicles all the same: a coasting pair (``_coasting_pair``) that, flown back
+    above the air, came closest apart (``_apart_above_air``). gen-world-75-04's SRBM-3, 4.9 s
+    after SRBM-2 from one site on an aim 30 km longer, overtook it 5.5 km off at 192 s, 108 km
+    up; SRBM-2's warhead, first tracked there, was taken as born of SRBM-3's, and their event
+    named SRBM-3's its payload for the whole flight."""
+    if t_launch is None or not _coasting_pair(a, b):
         return False
-    if _siblings(a.state, a.covariance, b.state, b.covariance):
+    return _apart_above_air(a.state, a.covariance, b.state, b.covariance, a.t_seen - t_launch)
+
+
+def _apart_above_air(
+    xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, span: float
+) -> bool:
+    """Whether two coasting states at one instant (ECEF, m, m/s, with their covariances),
+    flown back together in vacuum within the last ``span`` s while both stay above the air
+    (``EXO_ALTITUDE_M``), came closest to each other there (their distance under their
+    covariances had a minimum, the one or the other approaching since) outside
+    ``SEPARATION_GATE_CHI2`` of those covariances and ``ORIGIN_SPREAD_M``. In vacuum two pieces
+    parted at one point only draw apart (gravity's gradient turns their relative velocity by
+    metres per second over minutes): pieces of one vehicle are closest at their parting, and
+    where that was above the air, within their tracks' errors and metres; two vehicles that
+    approached and drew apart again above the air never left one point there. False (not
+    told) when their velocities differ by no more than a separation's push
+    (``SIBLING_SPREAD_MPS``) and their errors (``SIBLING_GATE_CHI2``), when the flight back
+    leaves the air's top before any minimum (pieces parted in the air, where drag, which the
+    flight back has not, parts them too: a break-up, a staging), or reaches ``span`` (the
+    launch)."""
+    if not np.isfinite(span) or span <= 0.0:
         return False
-    return not _one_origin(a.state, a.covariance, b.state, b.covariance, a.t_seen - t_launch)
+    # Their velocities must differ by more than a separation's push and their errors: else
+    # which way they move relative to each other, so where they were closest, is not known (a
+    # stage drifting from its warhead at metres per second for half an hour).
+    w = xa[3:] - xb[3:]
+    S_w = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
+    if float(w @ np.linalg.solve(S_w, w)) <= SIBLING_GATE_CHI2:
+        return False
+    pts = np.concatenate(
+        [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
+    )
+    n = pts.shape[0] // 2
+    pos, vel = pts[:, :3], pts[:, 3:]
+    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
+    h = span / steps
+    spread = ORIGIN_SPREAD_M**2 * np.eye(3)
+    for i in range(steps):
+        if i > 0:
+            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
+        if min(_altitude(pos[0]), _altitude(pos[n])) <= EXO_ALTITUDE_M:
+            return False
+        da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
+        S = (da.T @ da + db.T @ db) / (n - 1) + spread
+        d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
+        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        Sd, Sw = np.linalg.solve(S, d), np.linalg.solve(S, w)
+        s_raw = float(w @ Sd) / max(float(w @ Sw), 1e-30)
+        if s_raw < h:  # the closest approach, back over this step (or now)
+            r = d - w * max(s_raw, 0.0)
+            return float(r @ np.linalg.solve(S, r)) > SEPARATION_GATE_CHI2
+    return False
 
 
 def _one_origin(
