@@ -356,6 +356,62 @@ def test_track_provenance_running_majority_and_ties():
     assert prov.tolist() == [-1, 0, -1, 1, 1, -1]
 
 
+def piece_of(parent: Trajectory, object_id: str, parted_s: float, north_m: float) -> Trajectory:
+    """``parent``'s piece from ``parted_s`` on, ``north_m`` north of it (a spent stage)."""
+    off = arc(object_id, north_offset_m=north_m)
+    keep = off.t >= parted_s
+    return Trajectory(
+        object_id, off.t[keep], off.pos[keep], off.vel[keep], off.thrusting[keep],
+        off.kind[keep], parent_id=parent.object_id,
+    )  # fmt: skip
+
+
+def test_the_stacks_track_kept_on_its_stage_is_judged_on_the_stage():
+    """me76 #00: a salvo's MRBM seen in boost (its detections labelled the payload's, the stack)
+    and its spent stage after they part: the stack's track follows the stage, a new track the
+    warhead. From its first detection of the stage it is the stage's track, not kept on the
+    warhead for its 100 boost detections (its NEES of thousands and an id switch on each)."""
+    from lookout.scoring.association import counted_truths, track_provenance
+
+    rv = arc("rv")
+    stage = piece_of(rv, "stage", 100.0, 300.0)
+    dets = [FakeDetection(x) for x in rv.t] + [FakeDetection(x) for x in stage.t]
+    labels = ["rv"] * rv.t.size + ["stage"] * stage.t.size
+    n = rv.t.size
+    t1, t2 = rv.t[rv.t < 100], stage.t
+    stack, on_stage, on_rv = follow(rv, 1, t1), follow(stage, 1, t2), follow(rv, 2, t2)
+    reports = cat(stack, on_stage, on_rv)
+    di = np.concatenate([np.arange(t1.size), n + np.arange(t2.size), t2.astype(np.int64)])
+    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
+    truths = counted_truths([rv, stage], labels, dets)
+    at = np.array([50.0, 99.0, 100.0])
+    prov = track_provenance(at, np.ones(3, dtype=np.int64), upd, labels, truths)
+    assert [truths.ids[j] for j in prov] == ["rv", "rv", "stage"]
+    s = score(output(reports, upd), [rv, stage], labels, detections=dets)
+    late = s.matches.t >= 100.0
+    pairs = zip(s.matches.track_id[late], s.matches.truth[late], strict=True)
+    assert {(int(k), s.truth_ids[j]) for k, j in pairs} == {(1, "stage"), (2, "rv")}
+    assert s.per_truth["stage"]["id_switches"] == 0
+    assert s.matches.nees[late].max() < 1e-6
+
+
+def test_a_stacks_detections_alone_leave_the_track_on_the_launch():
+    """Parted but no piece seen yet: the stack's detections were each piece's as much as the
+    payload's; the tie goes to the launch (its id, as the stack's detections were labelled),
+    not to no truth, and a piece does not exist before it parts."""
+    from lookout.scoring.association import counted_truths, track_provenance
+
+    rv = arc("rv")
+    stage = piece_of(rv, "stage", 100.0, 300.0)
+    dets = [FakeDetection(x) for x in rv.t] + [FakeDetection(x) for x in stage.t]
+    labels = ["rv"] * rv.t.size + ["stage"] * stage.t.size
+    truths = counted_truths([rv, stage], labels, dets)
+    t = rv.t[rv.t < 100]
+    upd = log(t, np.full(t.size, 7), np.zeros((t.size, 6)), detection_index=np.arange(t.size))
+    prov = track_provenance(np.array([10.0, 120.0]), np.array([7, 7]), upd, labels, truths)
+    assert [truths.ids[j] for j in prov] == ["rv", "rv"]
+
+
 def test_false_track_in_its_own_gate_is_told_from_a_phantom(one):
     """A track that has drifted past the association's cut-off (10 km) is false either way,
     but one whose own covariance holds its object (gen-world-47-01's infrared-only ICBM track,
