@@ -24,15 +24,18 @@ the pair is then kept for the whole flight. (gen-world-60-03: a track built from
 stage's detections and none of the warhead's, born while the stage's old track still coasted,
 was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
 stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
-A stack's detections (labelled with its launch's id until a piece parts from it: the piece's
-``parent_id`` and ``t_start``) were given by every piece still on it as much as by the payload
-(``Stacks``), and a piece gave none before it parted; a tie among one stack's pieces goes to
-the launch. The track that followed the stack and then its spent stage is the stage's from its
-first detection of the stage. (me76 #00, three MRBMs: each stack's track, built from 60-100
-of the boost's detections, followed the stage and a new track the warhead; counted as the
-payload's until the stage's detections outnumbered them, 40-90 s, the stack's track was
-judged on the warhead and the warhead's on the stage: NEES 2,000-50,000, two id switches per
-missile, coast RMSE 1.68 times the PCRLB against 0.51 with each judged on its own object.)
+A stack's detections are labelled with its launch's id (the payload's), so a track that
+followed the stack and then, since a piece parted (the piece's ``parent_id``, ``t_start``),
+took that piece's detections and none of its launch's other objects' is the piece's, though
+the boost's detections outnumber them. (me76 #00, three MRBMs: each stack's track followed its
+spent stage, a new track the warhead; judged on the warhead for 40-90 s, until the stage's
+detections outnumbered the boost's 60-100, both pairs were crossed: NEES 2,000-50,000, two id
+switches a missile, coast RMSE 1.68 times the PCRLB, 0.51 judged on their own objects.) A track
+that took the stage's first detections after the parting and then the warhead's, or both
+pieces' by turns while the tracker ordered them, keeps the majority rule: the detections of
+the first seconds after a parting are the pieces' by the noise (counting the boost's for every
+piece, or the latest detection, judged me72 #04's tracks on each other by turns: 0 -> 6 and 14
+id switches).
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*, and
@@ -138,46 +141,6 @@ class Association:
         return n
 
 
-@dataclass(frozen=True)
-class Stacks:
-    """Which counted truths were one body: ``start`` (M,) each truth's first instant, s (a
-    piece's is its parting), ``kin`` (M, M) bool, ``kin[a, i]``: ``a`` is ``i`` or a counted
-    ancestor of ``i`` (by ``parent_id``)."""
-
-    start: np.ndarray
-    kin: np.ndarray
-
-    @classmethod
-    def of(cls, truths: Truths) -> Stacks:
-        index = {tid: j for j, tid in enumerate(truths.ids)}
-        kin = np.eye(len(truths), dtype=bool)
-        for i, tr in enumerate(truths.trajectories):
-            parent = getattr(tr, "parent_id", None)
-            while parent in index and not kin[index[parent], i]:
-                kin[index[parent], i] = True
-                parent = getattr(truths.trajectories[index[parent]], "parent_id", None)
-        start = np.array([tr.t_start for tr in truths.trajectories], dtype=float)
-        return cls(start, kin)
-
-    def given(self, code: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """(n, M) int: which truths gave each of n detections (truth index ``code``, -1 none;
-        time ``t`` s): its labelled truth, and each piece still on that truth's stack then."""
-        code, t = np.asarray(code, dtype=np.int64), np.asarray(t, dtype=float)
-        own = (code[:, None] == np.arange(self.start.size)[None, :]).astype(np.int64)
-        on_stack = self.kin[np.maximum(code, 0)] & (t[:, None] < self.start[None, :])
-        return own | (on_stack & (code >= 0)[:, None]).astype(np.int64)
-
-    def most(self, counts: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """(R,) the truth that gave most of ``counts`` (R, M) detections among those that
-        exist by ``t`` (R,) s; of a tie, the one kin to all the others (the stack's launch, its
-        detections alone or as many since the parting), else -1; -1 where none gave any."""
-        c = np.where(np.asarray(t, float)[:, None] >= self.start[None, :] - 1e-6, counts, -1)
-        top = c.max(axis=1, initial=-1)
-        tied = c == top[:, None]
-        head = tied & ((tied.astype(np.int64) @ (~self.kin).T.astype(np.int64)) == 0)
-        return np.where((head.sum(axis=1) == 1) & (top > 0), head.argmax(axis=1), -1)
-
-
 def track_provenance(
     t: np.ndarray,
     est_id: np.ndarray,
@@ -187,10 +150,10 @@ def track_provenance(
 ) -> np.ndarray:
     """For estimate rows (time ``t`` s, track ``est_id``): the index into ``truths`` of the
     truth that gave most of the detections the track had taken by ``t`` (``updates``: the
-    tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``), by ``Stacks``:
-    a detection of a stack (labelled with its launch's id before a piece parted from it) was
-    given by each piece still on it as much as by the payload (module doc); -1 where the track
-    had taken no labelled detection of a counted truth, or two truths gave as many."""
+    tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``); -1 where the track
+    had taken no labelled detection of a counted truth, or two truths gave as many; a stack's
+    track that took one piece's detections alone since the piece parted is that piece's
+    (module doc)."""
     t = np.asarray(t, dtype=float)
     est_id = np.asarray(est_id, dtype=np.int64)
     out = np.full(t.size, -1, dtype=np.int64)
@@ -209,17 +172,47 @@ def track_provenance(
     uj = uj[keep]
     order = np.lexsort((u_t, u_id))
     u_id, u_t, uj = u_id[order], u_t[order], uj[order]
-    stacks = Stacks.of(truths)
-    counts = np.cumsum(stacks.given(uj, u_t), axis=0)  # (U, M) running per truth
+    counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
     first = np.searchsorted(u_id, u_id, side="left")
     base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
     counts = counts - base  # running counts within each track
+    parted = _parted(truths)
     for track in np.intersect1d(np.unique(est_id), u_id):
         lo, hi = np.searchsorted(u_id, [track, track + 1])
         rows = np.flatnonzero(est_id == track)
         k = np.searchsorted(u_t[lo:hi], t[rows] + 1e-6, side="right")  # updates by t
+        seen = k > 0
         c = counts[lo + np.maximum(k - 1, 0)]
-        out[rows] = np.where(k > 0, stacks.most(c, t[rows]), -1)
+        best = c.argmax(axis=1)
+        top = c[np.arange(rows.size), best]
+        unique = (c == top[:, None]).sum(axis=1) == 1
+        out[rows] = np.where(seen & unique & (top > 0), best, -1)
+        # A stack's track that, since a piece parted from the stack, took that piece's
+        # detections and no other of its launch's (the payload's included) follows the piece,
+        # though the boost's detections, labelled with the payload's id, outnumber them.
+        tj, tt = uj[lo:hi], u_t[lo:hi]
+        for piece, family, start in parted:
+            if not (tt < start).any() or not (tj[tt < start] == family[:, None]).any():
+                continue  # the track did not follow the stack before the parting
+            after = (tt >= start) & np.isin(tj, family)
+            n_piece = np.cumsum(after & (tj == piece))
+            n_other = np.cumsum(after & (tj != piece))
+            i = np.maximum(k - 1, 0)
+            own = seen & (n_piece[i] > 0) & (n_other[i] == 0)
+            out[rows[own]] = piece
+    return out
+
+
+def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
+    """Each counted piece that parted from a counted launch (``parent_id``): its index, the
+    indices of its launch's counted objects (the launch and its pieces), its parting (s)."""
+    index = {tid: j for j, tid in enumerate(truths.ids)}
+    parent = [getattr(tr, "parent_id", None) for tr in truths.trajectories]
+    out = []
+    for i, p in enumerate(parent):
+        if p in index:
+            family = np.array([index[p]] + [j for j, q in enumerate(parent) if q == p])
+            out.append((i, family, float(truths.trajectories[i].t_start)))
     return out
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lookout.messages import SystemTrack
-from lookout.scoring.association import Stacks, Truths, associate, counted_truths
+from lookout.scoring.association import Truths, associate, counted_truths
 from lookout.scoring.claims import (
     PHANTOM_KM,
     ClaimRecord,
@@ -159,10 +159,9 @@ def system_track_provenance(
     detections its measurement-level tracks (``provenance``, a fusion's ``Provenance``) had
     taken by the row's time, or, for a system track with none, its partners' local tracks
     (``Provenance.local_taken``, when the nodes kept them: a one-satellite boost shared as
-    tracks only), counted as ``track_provenance`` counts them (``Stacks``: a stack's detection
-    is each piece's still on it); -1 for a track with neither, no labelled detection of a
-    counted truth, or a tie. A detection is known by its time, sensor and measurement
-    (``labels[i]`` the truth of ``detections[i]``)."""
+    tracks only); -1 for a track with neither, no labelled detection of a counted truth, or a
+    tie. A detection is known by its time, sensor and measurement (``labels[i]`` the truth of
+    ``detections[i]``)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
@@ -173,7 +172,6 @@ def system_track_provenance(
         for d, lab in zip(detections, labels, strict=True)
         if lab is not None
     }
-    stacks = Stacks.of(truths)
     taken: dict[int | tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     local_taken = provenance.local_taken
     local_members = provenance.locals
@@ -187,8 +185,7 @@ def system_track_provenance(
             t = np.fromiter((k[0] for k in dets), np.int64, len(dets))
             c = np.fromiter((code_of.get(k, -1) for k in dets), np.int64, len(dets))
             order = np.argsort(t, kind="stable")
-            t, c = t[order], c[order]
-            taken[tid] = (t, np.cumsum(stacks.given(c, ns_to_s(t)), axis=0))
+            taken[tid] = (t[order], c[order])
         return taken[tid]
 
     for r, st in enumerate(rows):
@@ -198,11 +195,12 @@ def system_track_provenance(
             continue
         counts = np.zeros(m, dtype=np.int64)
         for tid in members:
-            t, running = taken_by(tid)
-            k = np.searchsorted(t, st.t_ns, side="right")
-            if k:
-                counts += running[k - 1]
-        out[r] = stacks.most(counts[None, :], np.array([ns_to_s(st.t_ns)]))[0]
+            t, c = taken_by(tid)
+            c = c[: np.searchsorted(t, st.t_ns, side="right")]
+            counts += np.bincount(c[c >= 0], minlength=m)
+        best = int(counts.argmax())
+        if counts[best] > 0 and np.count_nonzero(counts == counts[best]) == 1:
+            out[r] = best
     return out
 
 
