@@ -79,6 +79,8 @@ from lookout.physics.frame import rotating_frame_acceleration
 from lookout.physics.integrate import rk4_step
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lookout.assess.notices import Announcement
 
 #: Object types, as on the wire (``SystemTrack.object_type``).
@@ -1452,23 +1454,11 @@ def _apart_above_air(
     S_w = Pa[3:, 3:] + Pb[3:, 3:] + SIBLING_SPREAD_MPS**2 * np.eye(3)
     if float(w @ np.linalg.solve(S_w, w)) <= SIBLING_GATE_CHI2:
         return False
-    pts = np.concatenate(
-        [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
-    )
-    n = pts.shape[0] // 2
-    pos, vel = pts[:, :3], pts[:, 3:]
-    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
-    h = span / steps
     spread = ORIGIN_SPREAD_M**2 * np.eye(3)
-    for i in range(steps):
-        if i > 0:
-            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
-        if min(_altitude(pos[0]), _altitude(pos[n])) <= EXO_ALTITUDE_M:
+    for alt_a, alt_b, C, d, w, h in _flown_back_apart(xa, Pa, xb, Pb, span):
+        if min(alt_a, alt_b) <= EXO_ALTITUDE_M:
             return False
-        da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
-        S = (da.T @ da + db.T @ db) / (n - 1) + spread
-        d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
-        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        S = C + spread
         Sd, Sw = np.linalg.solve(S, d), np.linalg.solve(S, w)
         s_raw = float(w @ Sd) / max(float(w @ Sw), 1e-30)
         if s_raw < h:  # the closest approach, back over this step (or now)
@@ -1492,24 +1482,11 @@ def _one_origin(
     as far as one likes. The flight back stops at the launch and at the ground."""
     if not np.isfinite(span) or span <= 0.0:
         return True  # no launch known to fly back to: not told
-    pts = np.concatenate(
-        [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
-    )
-    n = pts.shape[0] // 2
-    pos, vel = pts[:, :3], pts[:, 3:]
-    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
-    h = span / steps
     spread = SEPARATION_SPREAD_M**2 * np.eye(3)
-    for i in range(steps):
-        if i > 0:
-            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
-        if min(_altitude(pos[0]), _altitude(pos[n])) < 0.0:
+    for alt_a, alt_b, C, d, w, h in _flown_back_apart(xa, Pa, xb, Pb, span):
+        if min(alt_a, alt_b) < 0.0:
             return False
-        # Sigma points' means and covariances (the centre of weight 0, as ``_flown``).
-        da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
-        S = (da.T @ da + db.T @ db) / (n - 1) + spread
-        d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
-        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        S = C + spread
         # Back over the step (``d - w s``, s in [0, h]) to its closest approach in the gate.
         Sd, Sw = np.linalg.solve(S, d), np.linalg.solve(S, w)
         s_min = float(np.clip((w @ Sd) / max(float(w @ Sw), 1e-30), 0.0, h))
@@ -1517,6 +1494,32 @@ def _one_origin(
         if float(r @ np.linalg.solve(S, r)) <= SEPARATION_GATE_CHI2:
             return True
     return False
+
+
+def _flown_back_apart(
+    xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, span: float
+) -> Iterator[tuple[float, float, np.ndarray, np.ndarray, np.ndarray, float]]:
+    """Two coasting states at one instant (ECEF, m, m/s, with their covariances) flown back
+    together in vacuum over ``span`` s (``_vacuum``, RK4 steps of up to ``FLOWN_STEP_S``, each
+    covariance carried by its sigma points, as ``_flown``): at each step, now first, both
+    nominal altitudes (m), the covariance of their difference in position (the sigma points',
+    the centre of weight 0), that difference (a - b, m), their relative velocity (m/s), and the
+    step (s). ``_one_origin`` and ``_apart_above_air`` judge the closest approach from these."""
+    pts = np.concatenate(
+        [sigma_points(xa[None], Pa[None])[0][0], sigma_points(xb[None], Pb[None])[0][0]]
+    )
+    n = pts.shape[0] // 2
+    pos, vel = pts[:, :3], pts[:, 3:]
+    steps = max(1, int(np.ceil(span / FLOWN_STEP_S)))
+    h = span / steps
+    for i in range(steps):
+        if i > 0:
+            pos, vel = rk4_step(_vacuum, None, pos, vel, np.full(pos.shape[0], -h))
+        da, db = pos[1:n] - pos[1:n].mean(0), pos[n + 1 :] - pos[n + 1 :].mean(0)
+        C = (da.T @ da + db.T @ db) / (n - 1)
+        d = pos[1:n].mean(0) - pos[n + 1 :].mean(0)
+        w = vel[1:n].mean(0) - vel[n + 1 :].mean(0)
+        yield _altitude(pos[0]), _altitude(pos[n]), C, d, w, h
 
 
 def _drags_as_vehicle(m: Member) -> bool:
