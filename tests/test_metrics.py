@@ -356,64 +356,6 @@ def test_track_provenance_running_majority_and_ties():
     assert prov.tolist() == [-1, 0, -1, 1, 1, -1]
 
 
-def piece_of(parent: Trajectory, object_id: str, parted_s: float, north_m: float) -> Trajectory:
-    """``parent``'s piece from ``parted_s`` on, ``north_m`` north of it (a spent stage)."""
-    off = arc(object_id, north_offset_m=north_m)
-    keep = off.t >= parted_s
-    return Trajectory(
-        object_id, off.t[keep], off.pos[keep], off.vel[keep], off.thrusting[keep],
-        off.kind[keep], parent_id=parent.object_id,
-    )  # fmt: skip
-
-
-def stack_and_stage():
-    """A warhead ``rv`` whose spent ``stage`` parts from it at 100 s, 300 m north, each seen
-    once a second (before the parting the stack's detections are labelled ``rv``)."""
-    rv = arc("rv")
-    stage = piece_of(rv, "stage", 100.0, 300.0)
-    dets = [FakeDetection(x) for x in rv.t] + [FakeDetection(x) for x in stage.t]
-    labels = ["rv"] * rv.t.size + ["stage"] * stage.t.size
-    return rv, stage, dets, labels
-
-
-def judged(s, t0: float) -> set[tuple[int, str]]:
-    late = s.matches.t >= t0
-    pairs = zip(s.matches.track_id[late], s.matches.truth[late], strict=True)
-    return {(int(k), s.truth_ids[j]) for k, j in pairs}
-
-
-def test_the_stacks_track_kept_on_its_stage_is_judged_on_the_stage():
-    """me76 #00: a salvo's MRBM seen in boost and its spent stage after they part: the stack's
-    track follows the stage, a new track the warhead. Judged on the warhead while its 100 boost
-    detections outnumber the stage's (NEES of thousands on both, two id switches a missile)."""
-    rv, stage, dets, labels = stack_and_stage()
-    n = rv.t.size
-    t1, t2 = rv.t[rv.t < 100], stage.t
-    reports = cat(follow(rv, 1, t1), follow(stage, 1, t2), follow(rv, 2, t2))
-    di = np.concatenate([np.arange(t1.size), n + np.arange(t2.size), t2.astype(np.int64)])
-    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
-    s = score(output(reports, upd), [rv, stage], labels, detections=dets)
-    assert judged(s, 100.0) == {(1, "stage"), (2, "rv")}
-
-
-def test_the_stacks_track_that_took_the_stages_first_detections_is_the_warheads():
-    """me74 #05 and me72 #04: the stack's track takes the stage's first ten detections after
-    the parting, then settles on the warhead; a new track takes the stage. Judged on the
-    warhead from then (a rule that counts only the detections since the parting judged it on
-    the stage until its warhead detections outnumbered those ten: id switches 0 -> 6 on me72
-    #04)."""
-    rv, stage, dets, labels = stack_and_stage()
-    n = rv.t.size
-    t1, t2, t3 = rv.t[rv.t < 100], rv.t[(rv.t >= 100) & (rv.t < 110)], rv.t[rv.t >= 110]
-    reports = cat(follow(rv, 1, t1), follow(stage, 1, t2), follow(rv, 1, t3), follow(stage, 2, t3))
-    k2, k3 = np.searchsorted(stage.t, t2), np.searchsorted(stage.t, t3)
-    di = np.concatenate([np.arange(t1.size), n + k2, t3.astype(np.int64), n + k3])
-    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
-    s = score(output(reports, upd), [rv, stage], labels, detections=dets)
-    assert judged(s, 110.0) == {(1, "rv"), (2, "stage")}
-    assert s.per_truth["rv"]["id_switches"] == 0
-
-
 def test_false_track_in_its_own_gate_is_told_from_a_phantom(one):
     """A track that has drifted past the association's cut-off (10 km) is false either way,
     but one whose own covariance holds its object (gen-world-47-01's infrared-only ICBM track,

@@ -24,18 +24,6 @@ the pair is then kept for the whole flight. (gen-world-60-03: a track built from
 stage's detections and none of the warhead's, born while the stage's old track still coasted,
 was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
 stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
-A stack's detections are labelled with its launch's id (the payload's), so a track that
-followed the stack and then, since a piece parted (the piece's ``parent_id``, ``t_start``),
-took that piece's detections and none of its launch's other objects' is the piece's, though
-the boost's detections outnumber them. (me76 #00, three MRBMs: each stack's track followed its
-spent stage, a new track the warhead; judged on the warhead for 40-90 s, until the stage's
-detections outnumbered the boost's 60-100, both pairs were crossed: NEES 2,000-50,000, two id
-switches a missile, coast RMSE 1.68 times the PCRLB, 0.51 judged on their own objects.) A track
-that took the stage's first detections after the parting and then the warhead's, or both
-pieces' by turns while the tracker ordered them, keeps the majority rule: the detections of
-the first seconds after a parting are the pieces' by the noise (counting the boost's for every
-piece, or the latest detection, judged me72 #04's tracks on each other by turns: 0 -> 6 and 14
-id switches).
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*, and
@@ -151,9 +139,7 @@ def track_provenance(
     """For estimate rows (time ``t`` s, track ``est_id``): the index into ``truths`` of the
     truth that gave most of the detections the track had taken by ``t`` (``updates``: the
     tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``); -1 where the track
-    had taken no labelled detection of a counted truth, or two truths gave as many; a stack's
-    track that took one piece's detections alone since the piece parted is that piece's
-    (module doc)."""
+    had taken no labelled detection of a counted truth, or two truths gave as many."""
     t = np.asarray(t, dtype=float)
     est_id = np.asarray(est_id, dtype=np.int64)
     out = np.full(t.size, -1, dtype=np.int64)
@@ -176,7 +162,6 @@ def track_provenance(
     first = np.searchsorted(u_id, u_id, side="left")
     base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
     counts = counts - base  # running counts within each track
-    parted = _parted(truths)
     for track in np.intersect1d(np.unique(est_id), u_id):
         lo, hi = np.searchsorted(u_id, [track, track + 1])
         rows = np.flatnonzero(est_id == track)
@@ -187,32 +172,6 @@ def track_provenance(
         top = c[np.arange(rows.size), best]
         unique = (c == top[:, None]).sum(axis=1) == 1
         out[rows] = np.where(seen & unique & (top > 0), best, -1)
-        # A stack's track that, since a piece parted from the stack, took that piece's
-        # detections and no other of its launch's (the payload's included) follows the piece,
-        # though the boost's detections, labelled with the payload's id, outnumber them.
-        tj, tt = uj[lo:hi], u_t[lo:hi]
-        for piece, family, start in parted:
-            if not (tt < start).any() or not (tj[tt < start] == family[:, None]).any():
-                continue  # the track did not follow the stack before the parting
-            after = (tt >= start) & np.isin(tj, family)
-            n_piece = np.cumsum(after & (tj == piece))
-            n_other = np.cumsum(after & (tj != piece))
-            i = np.maximum(k - 1, 0)
-            own = seen & (n_piece[i] > 0) & (n_other[i] == 0)
-            out[rows[own]] = piece
-    return out
-
-
-def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
-    """Each counted piece that parted from a counted launch (``parent_id``): its index, the
-    indices of its launch's counted objects (the launch and its pieces), its parting (s)."""
-    index = {tid: j for j, tid in enumerate(truths.ids)}
-    parent = [getattr(tr, "parent_id", None) for tr in truths.trajectories]
-    out = []
-    for i, p in enumerate(parent):
-        if p in index:
-            family = np.array([index[p]] + [j for j, q in enumerate(parent) if q == p])
-            out.append((i, family, float(truths.trajectories[i].t_start)))
     return out
 
 
