@@ -21,9 +21,11 @@ def report(r: dict) -> str:
         f"{r['scenario']} {r['sim_s']:g} s, {r['servers']} servers, replicas {r['replicas']}, "
         f"workers {r['workers']}, speed {r['speed']:g}",
         "stages CPU s: " + ", ".join(f"{k} {v:g}" for k, v in cpu.items()),
-        "brokers CPU s per server: " + ", ".join(f"{c:g}" for c in r.get("broker_cpu_s", []))
+        "brokers CPU s per server: "
+        + ", ".join(f"{c:g}" for c in r.get("broker_cpu_s", []))
         + " (the kernel's part: "
-        + ", ".join(f"{c:g}" for c in r.get("broker_system_cpu_s", [])) + ")",
+        + ", ".join(f"{c:g}" for c in r.get("broker_system_cpu_s", []))
+        + ")",
     ]
     streams = r.get("streams", {})
     if streams:

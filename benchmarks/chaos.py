@@ -182,8 +182,11 @@ def main() -> None:
                 continue
             # Whole: as many tracks as before the kill, or as the exchange holds by then (the
             # raid's objects come down as it goes on).
-            after = [ln["unix_s"] - back for ln in lines
-                     if ln["picture_tracks"] >= min(want, exchange_tracks(ln["unix_s"]) or want)]
+            after = [
+                ln["unix_s"] - back
+                for ln in lines
+                if ln["picture_tracks"] >= min(want, exchange_tracks(ln["unix_s"]) or want)
+            ]
             if after:
                 whole.append(after[0])
             else:
@@ -196,8 +199,10 @@ def main() -> None:
         refused_at_nodes=node_refused,
         verdicts=verdicts,
         restarts=len(restarts),
-        process_startup_s={"max": round(max(startup), 1) if startup else None,
-                           "median": round(statistics.median(startup), 1) if startup else None},
+        process_startup_s={
+            "max": round(max(startup), 1) if startup else None,
+            "median": round(statistics.median(startup), 1) if startup else None,
+        },
         picture_whole_again_s={
             "max": round(max(whole), 1) if whole else None,
             "median": round(statistics.median(whole), 1) if whole else None,

@@ -208,9 +208,12 @@ def test_kill_9_of_the_exchange_a_node_and_the_broker_during_a_raid(tmp_path: Pa
             if not lines:
                 continue
             whole = [ln["unix_s"] - back for ln in lines if ln["picture_tracks"] >= want]
-            assert whole and whole[0] <= 10.0, (what, p, want, [
-                (round(ln["unix_s"] - back, 1), ln["picture_tracks"]) for ln in lines[:15]
-            ])
+            assert whole and whole[0] <= 10.0, (
+                what,
+                p,
+                want,
+                [(round(ln["unix_s"] - back, 1), ln["picture_tracks"]) for ln in lines[:15]],
+            )
 
 
 def test_a_distributed_node_sends_its_clock_after_every_step(tmp_path: Path):

@@ -556,8 +556,9 @@ def test_audit_verify_detects_any_changed_removed_or_inserted_row(tmp_path):
         "changed-time": ["UPDATE envelopes SET received_ns=received_ns+1 WHERE id=1"],
         "removed": ["DELETE FROM envelopes WHERE id=7"],
         "removed-last": ["DELETE FROM envelopes WHERE id=25"],
-        "inserted": [f"INSERT INTO envelopes (id, {cols}) SELECT 100, {cols} FROM envelopes "
-                     "WHERE id=3"],  # fmt: skip
+        "inserted": [
+            f"INSERT INTO envelopes (id, {cols}) SELECT 100, {cols} FROM envelopes WHERE id=3"
+        ],  # fmt: skip
         "moved": ["UPDATE envelopes SET id=1000 WHERE id=9"],
     }
     for name, sql in cases.items():

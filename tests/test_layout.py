@@ -43,8 +43,18 @@ MAY_IMPORT: dict[str, set[str]] = {
     "node": SHARED | {"physics", "exchange", "tracking", "assess", "picture"},
     "warn": SHARED | {"physics", "tracking", "assess", "picture"},
     "web": SHARED | {"physics", "scenario", "exchange", "assess", "picture", "warn"},
-    "scoring": SHARED | {"physics", "flight", "failure", "sensors", "scenario", "simulate",
-                         "tracking", "assess", "picture"},  # fmt: skip
+    "scoring": SHARED
+    | {
+        "physics",
+        "flight",
+        "failure",
+        "sensors",
+        "scenario",
+        "simulate",
+        "tracking",
+        "assess",
+        "picture",
+    },  # fmt: skip
     "app": _STAGES,
     "bench": _STAGES | {"app"},
     "cli": _STAGES | {"app", "bench"},

@@ -63,8 +63,10 @@ def test_the_workers_inputs_go_over_core_nats_in_batches():
     async def main(srv):
         ex = exchange_bus(srv, streams=exchange_streams(PARTNERS, 1), core=CORE_SUBJECTS,
                           linger_s=0.01)  # fmt: skip
-        fusion = worker_bus(lambda **kw: NatsBus(srv.url, **srv.login(EXCHANGE),
-                                                 **srv.client_options(), **kw), "fusion")
+        fusion = worker_bus(
+            lambda **kw: NatsBus(srv.url, **srv.login(EXCHANGE), **srv.client_options(), **kw),
+            "fusion",
+        )
         got = Recorder()
         async with ex, fusion:
             await fusion.subscribe("lookout.fuse.>", got, durable="FUSION")  # live all the same
@@ -185,8 +187,13 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
             await bus.publish(subject, data)
         await bus.flush()
         assert buses["KR"].stats.published == 6 and buses["KR"].stats.frames == 1
-        await until(lambda: sum(exchange.accepted.values()) + sum(
-            sum(c.values()) for c in exchange.refused.values()) == 6)
+        await until(
+            lambda: (
+                sum(exchange.accepted.values())
+                + sum(sum(c.values()) for c in exchange.refused.values())
+                == 6
+            )
+        )
         await exchange.flush()
         await bus.close()
         audit.close()
@@ -198,10 +205,14 @@ def test_a_batched_step_of_envelopes_is_verified_one_by_one(tmp_path):
     assert sum(exchange.refused["KR"].values()) == 2, exchange.refused
     # The forged signature, and the envelope whose subject does not name its type.
     assert {str(r.value): n for r, n in exchange.refused["KR"].items()} == {
-        "forged": 1, "malformed": 1}
-    rows = sqlite3.connect(tmp_path / "audit.sqlite").execute(
-        "select verdict, count(*) from envelopes where sender = 'KR' group by verdict"
-    ).fetchall()
+        "forged": 1,
+        "malformed": 1,
+    }
+    rows = (
+        sqlite3.connect(tmp_path / "audit.sqlite")
+        .execute("select verdict, count(*) from envelopes where sender = 'KR' group by verdict")
+        .fetchall()
+    )
     assert dict(rows) == {"accepted": 4, "refused": 2}
 
 

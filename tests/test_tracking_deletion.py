@@ -64,9 +64,7 @@ def _young_track_then_nothing(outages=()):
     t0 = traj.final_burnout().t + 20.0
     t_cut = t0 + 20.0
     feed = [
-        d
-        for d, lab in zip(dets, labels, strict=True)
-        if lab is None or t0 <= d.t_ns * 1e-9 < t_cut
+        d for d, lab in zip(dets, labels, strict=True) if lab is None or t0 <= d.t_ns * 1e-9 < t_cut
     ]
     coverage = {"r1": RadarCoverage.of_radar(make_sensor(spec), outages)}
     return feed, t_cut, traj.t_end, coverage

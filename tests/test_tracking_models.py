@@ -582,7 +582,6 @@ def test_declared_coverage_is_the_radars_field_of_view():
     assert times.tolist() == [0.5, 2.5, 4.5, 6.5, 8.5, 20.5, 22.5, 24.5, 26.5, 28.5]
 
 
-
 def test_an_update_keeps_a_staged_hypothesis_covariance_positive_whatever_the_gains_rounding():
     """me63 #05's space launch at 246 s (``data/staged-update-ill-conditioned.npz``, the
     inputs of the update that failed): a staged hypothesis (the next stage lit) whose velocity

@@ -81,8 +81,9 @@ def test_feed_structure():
         assert "Hokkaido" in entry.findtext(f"{CAP}areaDesc")
     # The Japanese info can head the entries instead.
     ja = etree.fromstring(
-        build_feed(alerts, feed_id="urn:x", title="t", updated=notices[0].sent, author="a",
-                   language="ja")  # fmt: skip
+        build_feed(
+            alerts, feed_id="urn:x", title="t", updated=notices[0].sent, author="a", language="ja"
+        )  # fmt: skip
     )
     assert ja.findtext(f"{A}entry/{A}title").startswith("【訓練】")
 
@@ -90,8 +91,13 @@ def test_feed_structure():
 def test_us_entries_carry_same_codes_and_ids_fall_back_to_urns():
     alert = build_alert(sample_notice("LAUNCH", "US"))
     root = etree.fromstring(
-        build_feed([alert], feed_id="urn:x", title="t", updated=sample_notice("LAUNCH", "US").sent,
-                   author="a")  # fmt: skip
+        build_feed(
+            [alert],
+            feed_id="urn:x",
+            title="t",
+            updated=sample_notice("LAUNCH", "US").sent,
+            author="a",
+        )  # fmt: skip
     )
     same = [g.findtext(f"{CAP}value") for g in root.iter(f"{CAP}geocode")]
     assert same[0] == "066010"

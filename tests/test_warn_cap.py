@@ -228,8 +228,9 @@ def test_japanese_follows_j_alert_wording():
         "建物の中、又は地下に避難して下さい。"
     )
     tx = texts(sample_notice("PASSED_OVER", "JP", "Actual"), "ja")
-    assert "ミサイル通過。ミサイル通過。先程、この地域の上空をミサイルが通過した模様です。" in (
-        tx["description"]
+    assert (
+        "ミサイル通過。ミサイル通過。先程、この地域の上空をミサイルが通過した模様です。"
+        in (tx["description"])
     )
     assert "避難の呼びかけを解除します" in texts(sample_notice("ALL_CLEAR", "JP"), "ja")["headline"]
     tx = texts(sample_notice("LAUNCH", "JP"), "ja")

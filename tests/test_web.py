@@ -29,7 +29,9 @@ DATA = Path(__file__).parent / "data"
 #: track US data went into, nor US sensors.
 POLICY = {
     "partners": {
-        "KR": ["kr-ewr-north"], "JP": ["jp-ewr-sado"], "US": ["us-fbx-west", "us-geo-west"]
+        "KR": ["kr-ewr-north"],
+        "JP": ["jp-ewr-sado"],
+        "US": ["us-fbx-west", "us-geo-west"],
     },
     "publish": {"US": {"detections": ["us-fbx-west"], "local_tracks": "all"}},
     "release": {
@@ -138,8 +140,8 @@ def test_timeline_tells_the_flight(run):
         assert kind in kinds
     # The class is taken once the track is known to coast (the assessment's confident coast),
     # so after the first burnout.
-    assert kinds.index("new") < kinds.index("burnout") < kinds.index("class") < kinds.index(
-        "impact"
+    assert (
+        kinds.index("new") < kinds.index("burnout") < kinds.index("class") < kinds.index("impact")
     )
     times = [e["t"] for e in events]
     assert times == sorted(times)

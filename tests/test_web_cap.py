@@ -144,7 +144,9 @@ def test_update_supersedes_and_cancel_is_listed(served):
     assert client.get("/cap/a1.xml").status_code == 200
     shown = [e["alert"] for e in state.history.view("all").entries if e["k"] == "w"]
     assert [(a["identifier"], a["state"]) for a in shown] == [
-        ("a1", "shelter"), ("a2", "shelter"), ("a3", "all_clear")
+        ("a1", "shelter"),
+        ("a2", "shelter"),
+        ("a3", "all_clear"),
     ]
     assert shown[0]["areas"][0]["polygons"][0][0] == [41.2, 139.8]
 

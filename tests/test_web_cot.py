@@ -165,7 +165,10 @@ async def _serve_and_check(ssl_server=None, client_tls=None):
         # KR: S1 and its impact; never S2, which holds US data US does not release to KR.
         assert sorted(e.get("uid") for e in kr) == ["lookout.S1", "lookout.S1.impact"]
         assert sorted(e.get("uid") for e in jp) == [
-            "lookout.S1", "lookout.S1.impact", "lookout.S2", "lookout.S2.impact"
+            "lookout.S1",
+            "lookout.S1.impact",
+            "lookout.S2",
+            "lookout.S2.impact",
         ]
         # The parsed events are the picture: position, and affiliation by each partner's policy.
         for e in kr + jp:

@@ -248,7 +248,10 @@ async def run_node(
         bus,
         clock,
         verifier=Verifier(
-            keyring, clock, max_age_ns=None, max_ahead_ns=round(MAX_AHEAD_NS * scale),
+            keyring,
+            clock,
+            max_age_ns=None,
+            max_ahead_ns=round(MAX_AHEAD_NS * scale),
             payload_window_ns=(round(MAX_AGE_NS * scale), round(MAX_AHEAD_NS * scale)),
         ),  # fmt: skip
         # Above anything a previous run sent: its reservation, or (no state kept) the time.

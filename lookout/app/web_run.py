@@ -58,9 +58,13 @@ class WebRun:
                 "the page will have no globe"
             )
         views = self.state.views
-        suffix = "" if views == ["all"] or len(views) == 1 else " (partners' pages: " + ", ".join(
-            f"{url}?view={v}" for v in views if v != "all"
-        ) + ")"
+        suffix = (
+            ""
+            if views == ["all"] or len(views) == 1
+            else " (partners' pages: "
+            + ", ".join(f"{url}?view={v}" for v in views if v != "all")
+            + ")"
+        )
         self.announce(f"the picture in a browser: {url}{suffix}")
         self.announce(f"CAP feed: {url}cap/feed.atom; JSON: {url}api/picture")
         o = self.options
@@ -97,9 +101,7 @@ def _views(policy: Policy, only: str | None = None) -> list[str]:
     return [only] if only else ["all", *policy.partners]
 
 
-async def demo(
-    scenario: Scenario, options: WebOptions, announce: Announce, **run_kwargs
-):
+async def demo(scenario: Scenario, options: WebOptions, announce: Announce, **run_kwargs):
     """``lookout demo`` with the web: returns the ``DemoResult``."""
     from lookout.app.defaults import default_policy
     from lookout.app.demo import run_demo_async

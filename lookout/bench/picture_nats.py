@@ -366,6 +366,9 @@ def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpus
             for j in range(workers)
         ],  # fmt: skip
         "streams": stored,
-        "inbound_stored": sum(v["messages"] for k, v in stored.items()
-                              if k.startswith("LOOKOUT_IN_") and k[11:] in partners),
+        "inbound_stored": sum(
+            v["messages"]
+            for k, v in stored.items()
+            if k.startswith("LOOKOUT_IN_") and k[11:] in partners
+        ),
     }

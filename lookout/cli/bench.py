@@ -216,7 +216,8 @@ def bench_picture_integrity(
         help="Shipped scenarios: all (but barrage, hours long), none, or NAME,NAME,...",
     ),  # fmt: skip
     files: list[Path] = typer.Option(  # noqa: B008
-        [], "--file",
+        [],
+        "--file",
         help="Scenario files, or directories of them (repeatable; e.g. the hand-written set, "
         "tests/data/scenarios).",
     ),  # fmt: skip

@@ -33,14 +33,19 @@ def demo(
     ),
     as_json: bool = typer.Option(False, "--json", help="No live view; a JSON summary at the end."),
     # -- web (lookout.web): the page, CAP and JSON over HTTP, CoT for TAK ------------------------
-    web: bool | None = typer.Option(None, "--web/--no-web", help="Serve the page (default: on, "
-                                    "off with --json)."),
+    web: bool | None = typer.Option(
+        None, "--web/--no-web", help="Serve the page (default: on, off with --json)."
+    ),
     port: int = typer.Option(0, help="Port of the page (0: a free one); on 127.0.0.1."),
-    stay: bool | None = typer.Option(None, "--stay/--no-stay", help="Keep serving after the "
-                                     "run until Ctrl-C (default: when run from a terminal)."),
+    stay: bool | None = typer.Option(
+        None,
+        "--stay/--no-stay",
+        help="Keep serving after the run until Ctrl-C (default: when run from a terminal).",
+    ),
     policy: Path | None = typer.Option(None, help="Releasability policy (default: the demo's)."),
-    cot_port: int | None = typer.Option(None, help="Serve CoT for TAK: one port per view from "
-                                        "this one (0: free ports)."),
+    cot_port: int | None = typer.Option(
+        None, help="Serve CoT for TAK: one port per view from this one (0: free ports)."
+    ),
     cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
     cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
     cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
@@ -68,14 +73,30 @@ def demo(
         console.print("simulating the sensors...", highlight=False)
     sim = run_simulation(sc)
     if as_json and web:
-        result = _run_with_web("demo", sc, web_options, speed=speed, audit_path=audit,
-                               duration_s=duration_s, sim=sim, stderr=True, alerts_dir=alerts_dir,
-                               **({"policy": pol} if pol else {}))
+        result = _run_with_web(
+            "demo",
+            sc,
+            web_options,
+            speed=speed,
+            audit_path=audit,
+            duration_s=duration_s,
+            sim=sim,
+            stderr=True,
+            alerts_dir=alerts_dir,
+            **({"policy": pol} if pol else {}),
+        )
         typer.echo(json.dumps(result.summary()))
         return
     if as_json:
-        result = run_demo(sc, speed=speed, audit_path=audit, duration_s=duration_s, sim=sim,
-                          alerts_dir=alerts_dir, **({"policy": pol} if pol else {}))
+        result = run_demo(
+            sc,
+            speed=speed,
+            audit_path=audit,
+            duration_s=duration_s,
+            sim=sim,
+            alerts_dir=alerts_dir,
+            **({"policy": pol} if pol else {}),
+        )
         typer.echo(json.dumps(result.summary()))
         return
     from lookout.app.terminal import render_picture
@@ -110,8 +131,11 @@ def replay(
         True, help="Score each picture against the logged scenario's truth (simulated again)."
     ),
     as_json: bool = typer.Option(False, "--json"),
-    web: bool = typer.Option(False, "--web", help="Serve the replayed picture in a browser, with "
-                             "a time slider, until Ctrl-C."),
+    web: bool = typer.Option(
+        False,
+        "--web",
+        help="Serve the replayed picture in a browser, with a time slider, until Ctrl-C.",
+    ),
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, summarise it and score it."""

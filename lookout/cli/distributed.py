@@ -134,18 +134,21 @@ def serve(
     replicas: int = typer.Option(1, help="Stream replicas (3 on a cluster)."),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
-    web: bool = typer.Option(False, "--web", help="Serve the common picture and each partner's "
-                             "view in a browser."),
+    web: bool = typer.Option(
+        False, "--web", help="Serve the common picture and each partner's view in a browser."
+    ),
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
-    cot_port: int | None = typer.Option(None, help="With --web: CoT for TAK, one port per view "
-                                        "from this one."),
+    cot_port: int | None = typer.Option(
+        None, help="With --web: CoT for TAK, one port per view from this one."
+    ),
     cot_cert: Path | None = typer.Option(None, help="CoT over TLS: server certificate (PEM)."),
     cot_key: Path | None = typer.Option(None, help="CoT over TLS: its private key (PEM)."),
     cot_ca: Path | None = typer.Option(None, help="CoT over TLS: CA that signs client certs."),
     cot_policy: Path | None = typer.Option(None, help="CoT affiliation policy (YAML)."),
     workers: int = typer.Option(
-        0, help="Assessors of the picture workers (lookout fusion, lookout assessor); 0: fusion "
-        "and assessment in this process."
+        0,
+        help="Assessors of the picture workers (lookout fusion, lookout assessor); 0: fusion "
+        "and assessment in this process.",
     ),  # fmt: skip
 ) -> None:
     """The exchange service on NATS JetStream: verify, audit, release, relay; and fuse and
@@ -276,7 +279,6 @@ def node(
         fail(f"cannot reach the bus {bus}: {e}")
 
 
-
 @app.command()
 def fusion(
     scenario: str = typer.Option(..., help="The scenario being played."),
@@ -285,8 +287,11 @@ def fusion(
     start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
     speed: float = typer.Option(1.0, help="Times real time."),
     assessors: int = typer.Option(1, help="How many assessors there are (serve --workers)."),
-    replicas: int = typer.Option(1, help="Unused, kept for old scripts: the picture workers' "
-                                 "inputs are on core NATS, no stream."),
+    replicas: int = typer.Option(
+        1,
+        help="Unused, kept for old scripts: the picture workers' "
+        "inputs are on core NATS, no stream.",
+    ),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:
@@ -329,8 +334,11 @@ def assessor(
     credentials: Path | None = typer.Option(None, help="EXCHANGE.json from nats-config."),
     start: str = typer.Option(..., help="Unix time of the scenario epoch, or @FILE."),
     speed: float = typer.Option(1.0, help="Times real time."),
-    replicas: int = typer.Option(1, help="Unused, kept for old scripts: the picture workers' "
-                                 "inputs are on core NATS, no stream."),
+    replicas: int = typer.Option(
+        1,
+        help="Unused, kept for old scripts: the picture workers' "
+        "inputs are on core NATS, no stream.",
+    ),
     until_s: float | None = typer.Option(None, help="Stop at this scenario time (s)."),
     as_json: bool = typer.Option(False, "--json", help="Status as one JSON object a line."),
 ) -> None:

@@ -156,8 +156,7 @@ def _explain_unreachable(base: Launch, apogee_m: float, range_m: float, outs: li
     what = f"apogee {km(apogee_m / 1e3)} over {km(range_m / 1e3)}"
     if apogee_m < lowest_bo:
         raise AimError(
-            f"{what} is below the burnout altitude of {name} that far (about "
-            f"{km(lowest_bo / 1e3)})"
+            f"{what} is below the burnout altitude of {name} that far (about {km(lowest_bo / 1e3)})"
         )
     raise AimError(f"{what} is beyond what {name} can fly")
 

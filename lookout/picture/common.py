@@ -227,8 +227,11 @@ class CommonPicture:
                 "launches": {
                     **{f.system_track_id: reported(f.launch) for f in tracks if f.launch},
                     **fitted(
-                        {f.system_track_id: mono[f.tracker_id]
-                         for f in tracks if f.tracker_id in mono}  # fmt: skip
+                        {
+                            f.system_track_id: mono[f.tracker_id]
+                            for f in tracks
+                            if f.tracker_id in mono
+                        }  # fmt: skip
                     ),
                 },
                 # A piece alone in an event that has seen no payload may be the stage that

@@ -1227,10 +1227,13 @@ class PictureFusion:
         about 560 s, before the two passed the merge test, and the third stage's track stayed
         S3, its launch point flown back from a stage lit 400 km up (349 km off, a phantom
         launch), where on main the two merged at 566 s and S1 went on with its launch point."""
-        last, self._last_states = self._last_states, {
-            int(tid): (float(t), x, P)
-            for tid, t, x, P in zip(rep.track_id.tolist(), rep.t, rep.x, rep.P, strict=True)
-        }
+        last, self._last_states = (
+            self._last_states,
+            {
+                int(tid): (float(t), x, P)
+                for tid, t, x, P in zip(rep.track_id.tolist(), rep.t, rep.x, rep.P, strict=True)
+            },
+        )
         merged = set(self._merged_into) | set(self._merged_into.values())
         gone = sorted(
             tid
@@ -1283,9 +1286,10 @@ class PictureFusion:
             by_partner.setdefault(key[0], []).append(key)
         for keys in by_partner.values():
             d2 = _d2_all([locals_now[k] for k in keys], rep.x, rep.P)
-            kept = np.array(
-                [row_of.get(self._pair_of_local.get(k, -1), -1) for k in keys]
-            )[:, None] == np.arange(len(tids))[None, :]
+            kept = (
+                np.array([row_of.get(self._pair_of_local.get(k, -1), -1) for k in keys])[:, None]
+                == np.arange(len(tids))[None, :]
+            )
             ok = np.where(kept, d2 <= KEEP_GATE_CHI2, d2 <= LOCAL_GATE_CHI2)
             if not ok.any():
                 continue
@@ -1373,7 +1377,14 @@ class PictureFusion:
             bp = max(locals_now[k][2] for k in g_keys)
             out.append(
                 FusedTrack(
-                    sys_id, t, x, P, bp, tuple(sorted(partners)), None, tuple(g_keys),
+                    sys_id,
+                    t,
+                    x,
+                    P,
+                    bp,
+                    tuple(sorted(partners)),
+                    None,
+                    tuple(g_keys),
                     last_seen=_latest([locals_now[k][4] for k in g_keys]),
                     launch=_tightest(locals_now[k][6] for k in g_keys),
                 )
@@ -1437,7 +1448,14 @@ class PictureFusion:
         )
         return {
             (v.partner, v.track_id): (
-                x6[k], P6[k], v.boost_prob, v.sensors, v.held_t, v.own_t, v.launch, v.on_fit
+                x6[k],
+                P6[k],
+                v.boost_prob,
+                v.sensors,
+                v.held_t,
+                v.own_t,
+                v.launch,
+                v.on_fit,
             )  # fmt: skip
             for k, v in enumerate(now)
         }

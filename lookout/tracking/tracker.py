@@ -1112,8 +1112,15 @@ class Tracker:
         self._seat_fit(i, xm, Pm, mu, fit.P, t_last)
         return True
 
-    def _seat_fit(self, i: int, xm: np.ndarray, Pm: np.ndarray, mu: np.ndarray,
-                  P_fit: np.ndarray, t_last: float) -> None:
+    def _seat_fit(
+        self,
+        i: int,
+        xm: np.ndarray,
+        Pm: np.ndarray,
+        mu: np.ndarray,
+        P_fit: np.ndarray,
+        t_last: float,
+    ) -> None:
         """Make one-satellite track row ``i``'s mode states ``xm``/``Pm``/``mu`` (one row each)
         its own at ``t_last``, the launch fit's position-velocity covariance ``P_fit`` in every
         mode and the manoeuvre mode reseeded from the coast's."""

@@ -111,11 +111,7 @@ def active(alerts: Iterable[bytes], now: datetime) -> list[bytes]:
     references them, in the order given."""
     items = [(a, summarise(a)) for a in alerts]
     replaced = {(r[0], r[1]) for _, s in items for r in s.references}
-    return [
-        a
-        for a, s in items
-        if s.key not in replaced and (s.expires is None or s.expires > now)
-    ]
+    return [a for a, s in items if s.key not in replaced and (s.expires is None or s.expires > now)]
 
 
 def alert_filename(identifier: str) -> str:

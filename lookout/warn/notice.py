@@ -235,9 +235,7 @@ def authority_from_config(country: str, config: dict | None) -> Authority:
         raise NoticeError(f"authority.sender: missing for {country!r}, which has no default")
     names = config.get("sender_name")
     if names is not None and not isinstance(names, dict):
-        raise NoticeError(
-            f"authority.sender_name: {names!r} (expected a mapping language -> name)"
-        )
+        raise NoticeError(f"authority.sender_name: {names!r} (expected a mapping language -> name)")
     if names is None and base is None:
         names = {"en": config["sender"]}
     return Authority(

@@ -152,7 +152,7 @@ def warnings_page() -> str:
         "Shown as an exercise (`status` Exercise, as every run of a simulated scenario is): each",
         "text carries the exercise mark of its language (【訓練】, [훈련], EXERCISE, EJERCICIO,",
         "תרגיל, تمرين, अभ्यास, ØVELSE),",
-        "the description says so, and none ever says \"not a drill\". An `Actual` message is the",
+        'the description says so, and none ever says "not a drill". An `Actual` message is the',
         "same text without the mark.",
         "",
         "| kind | responseType | certainty | CAP msgType | US SAME event |",

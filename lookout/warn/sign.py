@@ -97,7 +97,6 @@ def _digest(key: ec.EllipticCurvePrivateKey, partner: str) -> bytes:
     return h.finalize()
 
 
-
 class _Deterministic:
     """An EC private key whose ``sign`` uses RFC 6979 deterministic nonces (for signxml)."""
 

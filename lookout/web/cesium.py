@@ -27,7 +27,7 @@ CESIUM_VERSION = "1.145.0"
 #: ``npm view cesium@1.145.0 dist.integrity``: what the tarball must hash to.
 CESIUM_INTEGRITY = (
     "sha512-6Azix8b5LPpoVSx8XQ6zPztpluJVmq+CEO3W2rOWxtc6bri6Nc9MvCYhKmTW1LAEwfisV7yzNgfulCXw9842+g=="
-)
+)  # fmt: skip
 _PREFIX = "package/Build/Cesium/"
 _STAMP = ".lookout-integrity"
 
@@ -49,8 +49,10 @@ def is_ready(path: Path | None = None) -> bool:
     """Whether ``path`` holds the pinned, checked Cesium."""
     path = path or cesium_dir()
     stamp = path / _STAMP
-    return (path / "Cesium.js").is_file() and stamp.is_file() and (
-        stamp.read_text().strip() == CESIUM_INTEGRITY
+    return (
+        (path / "Cesium.js").is_file()
+        and stamp.is_file()
+        and (stamp.read_text().strip() == CESIUM_INTEGRITY)
     )
 
 

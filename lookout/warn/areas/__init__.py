@@ -98,9 +98,7 @@ class Area:
 
     def polygons(self) -> list[list[tuple[float, float]]]:
         """The footprint's outer rings as closed lists of (lat, lon) degrees, CAP order."""
-        return [
-            [(lat, lon) for lon, lat in p.exterior.coords] for p in _polygons(self.footprint)
-        ]
+        return [[(lat, lon) for lon, lat in p.exterior.coords] for p in _polygons(self.footprint)]
 
     def geojson(self, which: str = "footprint") -> dict:
         """A GeoJSON Feature of the area's ``footprint`` (or ``land``), with its codes and names.

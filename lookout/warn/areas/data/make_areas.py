@@ -382,15 +382,29 @@ def area_records(feats: list[dict]) -> dict[str, list[dict]]:
                 g = MultiPolygon(keep)
             name_ja = p["name_ja"]
             name_en = p["name_en"].replace("ō", "o").replace("Ō", "O")
-            out["JP"].append(dict(code=code, iso=iso, names={"ja": name_ja, "en": name_en},
-                                  land=g, zone="Asia/Tokyo",
-                                  geocodes=[["JIS X 0401", code], ["ISO 3166-2", iso]]))
+            out["JP"].append(
+                dict(
+                    code=code,
+                    iso=iso,
+                    names={"ja": name_ja, "en": name_en},
+                    land=g,
+                    zone="Asia/Tokyo",
+                    geocodes=[["JIS X 0401", code], ["ISO 3166-2", iso]],
+                )
+            )
         elif p["iso_a2"] == "KR":
             code = next(c for c, v in KR_CODES.items() if v[0] == iso)
             _, ko, en = KR_CODES[code]
-            out["KR"].append(dict(code=code, iso=iso, names={"ko": ko, "en": en}, land=g,
-                                  zone="Asia/Seoul",
-                                  geocodes=[["KR-SIDO", code], ["ISO 3166-2", iso]]))
+            out["KR"].append(
+                dict(
+                    code=code,
+                    iso=iso,
+                    names={"ko": ko, "en": en},
+                    land=g,
+                    zone="Asia/Seoul",
+                    geocodes=[["KR-SIDO", code], ["ISO 3166-2", iso]],
+                )
+            )
         elif p["iso_a2"] == "US" or iso == "US-PR":
             st = iso.split("-")[1]
             if st == "PR":
@@ -506,6 +520,7 @@ def build_footprint(rec: dict, all_land, tree) -> dict:
     # across a neighbour's land).
     sea = shapely.union_all([p for p in polygons(sea) if p.distance(land_m) < 3 * SLIVER_M])
     exact_m = shapely.union_all([land_m, sea])
+
     def to_ll(g):
         return to_lonlat(g, inv, lon0)
 
