@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 import numpy as np
 
 from lookout.app.demo import replay_log, system_tracks_of
 from lookout.assess.events import LAUNCH_GATE_CHI2
 from lookout.assess.notices import Announcement
+from lookout.cli.common import user_error_types
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.geodesy import ecef_to_geodetic, enu_basis, geodesic_inverse
 from lookout.messages import LaunchNotice
@@ -164,7 +166,10 @@ def main() -> None:
     ap.add_argument("paths", nargs="+")
     args = ap.parse_args()
     for p in args.paths:
-        (truth if args.mode == "truth" else replay)(p)
+        try:
+            (truth if args.mode == "truth" else replay)(p)
+        except user_error_types() as e:  # a bad scenario or log: one line naming it
+            sys.exit(f"notice_hold: {p}: {' '.join(str(e).split())}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lookout.app import boost_table
 from lookout.tracking.mono import PROFILE_COLUMNS, PROFILE_STEP_S, PROFILE_TABLE
 
 #: The pitch-overs flown (deg from the vertical): ``lookout.app.boost_table``'s, and between
@@ -22,8 +23,7 @@ from lookout.tracking.mono import PROFILE_COLUMNS, PROFILE_STEP_S, PROFILE_TABLE
 #: from its neighbours' only through its first sighting (``mono.PLUME_FIRST_SEEN_M``), a few
 #: degrees, and a fit at the grid's nearest misses a flight between (world75 #07's IRBM, flown
 #: at about 27.5 degrees: the 30-degree boosts' burnouts 24-27 km and 740-870 m/s off).
-KICKS_DEG = (0.5, 1.0, 2.0, 4.0, 7.0, 10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0, 27.5, 30.0,
-             35.0, 40.0, 45.0, 52.5, 60.0, 75.0)  # fmt: skip
+KICKS_DEG = tuple(sorted({*boost_table.KICKS_DEG, 12.5, 17.5, 22.5, 25.0, 27.5, 35.0, 40.0, 52.5}))
 #: Where the grid is flown (deg): the offsets are taken in the site's own frame, so the site
 #: only enters through the Earth's rotation (a kilometre across the track in 100 s).
 SITE_DEG = (40.0, 127.0)

@@ -21,7 +21,7 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _user_error_types() -> tuple[type[BaseException], ...]:
+def user_error_types() -> tuple[type[BaseException], ...]:
     """Errors whose message is all the user needs: Lookout's own (``LookoutError``, the root in
     ``lookout/errors.py``: a scenario, an aim, a policy, an audit log, a broker's refusal), and a
     file that cannot be read or parsed. The message names the field and the value."""
@@ -35,7 +35,7 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
 
 
 def one_line_errors(command):
-    """Wrap a command so that no traceback reaches the user: a user error (``_user_error_types``)
+    """Wrap a command so that no traceback reaches the user: a user error (``user_error_types``)
     prints ``error: MESSAGE`` and exits 2; anything else is a bug, printed in one line with its
     type and exit status 1 (``LOOKOUT_DEBUG=1`` lets the traceback through)."""
     import functools
@@ -51,7 +51,7 @@ def one_line_errors(command):
             if os.environ.get("LOOKOUT_DEBUG"):
                 raise
             message = " ".join(str(e).split()) or type(e).__name__
-            if isinstance(e, _user_error_types()):
+            if isinstance(e, user_error_types()):
                 fail(message)
             typer.echo(
                 f"error: internal error ({type(e).__name__}): {message} "

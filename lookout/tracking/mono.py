@@ -275,11 +275,10 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
         # The grid's miss, between its pitch-overs, measured (``_between_kicks``); what the
         # floor below stands for while the burn goes on, counted once.
         P += between
+        _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon)
     else:
         P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
         P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
-    if burnt_out_s > 0.0:
-        _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon)
     xm = w @ x
     d = x - xm
     Pm = np.einsum("m,mij->ij", w, P + d[:, :, None] * d[:, None, :])
