@@ -24,6 +24,11 @@ the pair is then kept for the whole flight. (gen-world-60-03: a track built from
 stage's detections and none of the warhead's, born while the stage's old track still coasted,
 was judged on the warhead 0.3-1 km away: coast NEES 26,000 against the warhead, 2-8 against the
 stage it followed.) A pair kept and built from its truth thus beats a newcomer built from it.
+A pair built from its truth that lies inside the estimate's own 99 % position ellipsoid
+(``HOLD_GATE_PROB``) is held outright: the track says its object is there and it is, so no
+pairing of other estimates takes it on distance. (me77 #02: two SRBM stages falling unseen
+6 km apart, each track km off its own stage under km sigmas, NEES 3-5; from 383 s each sat
+nearer the other's stage and distance swapped them: 2 id switches, NEES 1,100-5,800.)
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*, and
@@ -31,7 +36,11 @@ so is one whose provenance truth has hit the ground by then (its ``impact`` even
 track reported in the second after its object's impact, its prediction still above ground
 within its own sigma, is no second track on a neighbour. (korea73 #03: a salvo's first spent
 stage's track, 68 m up 25 ms after the stage's impact under a 197 m vertical sigma, was counted
-a duplicate of the second stage's, 3.9 km off and tracked on its own.)
+a duplicate of the second stage's, 3.9 km off and tracked on its own.) Nor, unseen since that
+impact (``last_update``), is it matched to a neighbour: me77 #02's first stage's track, its drag
+coefficient 1.4 sigma high, fell 5 km behind its stage under a 2.5 km sigma and from the
+stage's impact was judged on the next stage down, 3 km off. One seen since (it took up another
+object) is judged as any other.
 An unmatched expected truth is *missed*.
 """
 
@@ -43,6 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.stats import chi2
 
 from lookout.timebase import ns_to_s
 
@@ -175,6 +185,46 @@ def track_provenance(
     return out
 
 
+#: The probability of an estimate's own position ellipsoid (3-D chi-square gate) inside which
+#: its provenance truth holds it against other pairings (``associate``, module doc); the same
+#: as ``scores.FALSE_IN_GATE_PROB``.
+HOLD_GATE_PROB = 0.99
+_HOLD_GATE = float(chi2.ppf(HOLD_GATE_PROB, 3))
+
+
+def _in_own_gate(x: np.ndarray, P: np.ndarray, truth_x: np.ndarray) -> np.ndarray:
+    """(E, M) bool: whether truth ``m`` (``truth_x`` (M, 6)) lies inside estimate ``e``'s
+    (``x`` (E, 6), ``P`` (E, 6, 6)) own ``HOLD_GATE_PROB`` position ellipsoid."""
+    d = x[:, None, :3] - truth_x[None, :, :3]
+    Pp = P[:, :3, :3]
+    ok = np.isfinite(Pp).all(axis=(1, 2)) & (np.linalg.det(Pp) > 0.0)
+    Pp = np.where(ok[:, None, None], Pp, np.eye(3))
+    fin = np.isfinite(d).all(axis=2)
+    d = np.where(fin[..., None], d, 0.0)
+    d2 = np.einsum("emi,emi->em", d, np.linalg.solve(Pp[:, None], d[..., None])[..., 0])
+    return ok[:, None] & fin & (d2 <= _HOLD_GATE)
+
+
+def track_last_update(t: np.ndarray, est_id: np.ndarray, updates) -> np.ndarray:
+    """For estimate rows (time ``t`` s, track ``est_id``): the time (s) of the track's last
+    update (``updates``, the tracker's ``TrackLog``) at or before ``t``; -inf for none."""
+    t = np.asarray(t, dtype=float)
+    est_id = np.asarray(est_id, dtype=np.int64)
+    out = np.full(t.size, -math.inf)
+    if updates is None or len(updates) == 0:
+        return out
+    u_id = np.asarray(updates.track_id, dtype=np.int64)
+    u_t = np.asarray(updates.t, dtype=float)
+    order = np.lexsort((u_t, u_id))
+    u_id, u_t = u_id[order], u_t[order]
+    for track in np.intersect1d(np.unique(est_id), u_id):
+        lo, hi = np.searchsorted(u_id, [track, track + 1])
+        rows = np.flatnonzero(est_id == track)
+        k = np.searchsorted(u_t[lo:hi], t[rows] + 1e-6, side="right")
+        out[rows] = np.where(k > 0, u_t[lo:hi][np.maximum(k - 1, 0)], -math.inf)
+    return out
+
+
 def _impact_time(trajectory) -> float:
     """The time (s) ``trajectory`` hit the ground (its ``impact`` event), inf if it did not."""
     event = getattr(trajectory, "event", None)
@@ -212,12 +262,15 @@ def associate(
     switch_penalty_m: float = 1000.0,
     period_s: float | None = None,
     provenance: np.ndarray | None = None,
+    last_update: np.ndarray | None = None,
 ) -> Association:
     """Associate estimates (rows of time ``t`` s, integer ``est_id``, ECEF state ``x`` (R, 6)
     with covariance ``P`` (R, 6, 6)) with the counted ``truths`` (see the module doc).
     ``period_s`` defaults to the estimates' own spacing; ``provenance`` (R,) int64, in the rows'
     order, is the truth index (into ``truths``) of most of the detections each row's track had
-    taken by then, -1 for none or a tie (``track_provenance``)."""
+    taken by then, -1 for none or a tie (``track_provenance``); ``last_update`` (R,), in the
+    rows' order, the time (s) of each row's track's last update by then (``track_last_update``;
+    None: not known, an estimate is never taken as unseen since its truth's impact)."""
     rt = np.round(np.asarray(t, dtype=float), 6)
     order = np.lexsort((np.asarray(est_id), rt))
     rt = rt[order]
@@ -228,6 +281,10 @@ def associate(
         rprov = np.full(rt.size, -1, dtype=np.int64)
     else:
         rprov = np.asarray(provenance, dtype=np.int64)[order]
+    if last_update is None:
+        rseen = np.full(rt.size, math.inf)
+    else:
+        rseen = np.asarray(last_update, dtype=float)[order]
     period = report_period(rt, period_s)
     n_truth = len(truths)
     trajs = truths.trajectories
@@ -277,8 +334,18 @@ def associate(
             kept &= (rprov[s:e] < 0)[:, None] | built
             near_enough = d < cutoff_m
             bonus = (kept & near_enough).astype(float) + (built & near_enough)
-            a, b = linear_sum_assignment(np.minimum(d, cutoff_m) - switch_penalty_m * bonus)
-            ok = d[a, b] < cutoff_m
+            cost = np.minimum(d, cutoff_m) - switch_penalty_m * bonus
+            # A pair built from its truth that lies inside the estimate's own position ellipsoid
+            # is held: no pairing of other estimates takes it on distance (module doc).
+            held = built & near_enough & _in_own_gate(rx[s:e], rP[s:e], truth_x[k, elig])
+            cost = cost - cutoff_m * held
+            # An estimate whose provenance truth has hit the ground, unseen since, is no
+            # estimate of another truth (module doc): matched to none, nor a duplicate.
+            fallen = (rprov[s:e] >= 0) & (impact_t[np.maximum(rprov[s:e], 0)] <= inst[k] + 1e-6)
+            unseen = fallen & (rseen[s:e] < impact_t[np.maximum(rprov[s:e], 0)])
+            cost[unseen] = cutoff_m
+            a, b = linear_sum_assignment(cost)
+            ok = (d[a, b] < cutoff_m) & ~unseen[a]
             r, c = a[ok].astype(np.int64), elig[b[ok]]
             free = np.ones(e - s, dtype=bool)
             free[r] = False
@@ -286,8 +353,7 @@ def associate(
             dup = free & (d[np.arange(e - s), near] < cutoff_m)
             # A track of an object that has hit the ground, reported while its prediction still
             # falls, is no second track on a neighbour (module doc): it is false.
-            prov = rprov[s:e]
-            dup &= ~((prov >= 0) & (impact_t[np.maximum(prov, 0)] <= inst[k] + 1e-6))
+            dup &= ~fallen
             duplicate_of[s:e][dup] = elig[near[dup]]
         prev[:] = -1
         prev[c] = rid[s + r]

@@ -55,7 +55,13 @@ import numpy as np
 from scipy.stats import chi2
 
 from lookout.physics.trajectory import PHASE_NAMES
-from lookout.scoring.association import Association, associate, counted_truths, track_provenance
+from lookout.scoring.association import (
+    Association,
+    associate,
+    counted_truths,
+    track_last_update,
+    track_provenance,
+)
 from lookout.scoring.functions import (
     finite_or_none,
     gospa,
@@ -266,6 +272,7 @@ def score(
         switch_penalty_m=switch_penalty_m,
         period_s=report_period_s,
         provenance=track_provenance(t, ids, output.updates, labels, truths),
+        last_update=track_last_update(t, ids, output.updates),
     )
     return scores_of(a, output.updates, labels, pcrlb_results, gospa_c_m)
 
