@@ -40,7 +40,9 @@ so it is the backbone of the picture; local tracks join it, they do not compete 
 
 - An association is kept from report to report (a partner's track switching objects is rare,
   a chance gate miss is not): a pair associated at the last report is kept within the wider
-  gate ``KEEP_GATE_CHI2`` and preferred by ``STAY_BONUS`` over a new pairing.
+  gate ``KEEP_GATE_CHI2`` and preferred by ``STAY_BONUS`` over a new pairing. A system track
+  that merges several measurement-level tracks holds a local track inside the gate of any of
+  them (``_held_d2``).
 - A local track all of whose sensors' detections reach the fusion (``LocalTrack.sensors``
   against the detections received) carries nothing the measurement-level tracker lacks: it is
   fused when it associates, and otherwise it is not a system track of its own (a partner's
