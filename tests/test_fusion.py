@@ -572,6 +572,34 @@ def test_a_piece_separating_never_takes_its_elders_id_nor_its_local_tracks(fusio
             assert pic["S2"].local == (("KR", "2"),), k
 
 
+def test_a_plume_track_held_by_a_piece_merged_into_its_stack_stays_with_the_stack(fusion):
+    """satellite-launch at the second stage's burnout (651 s): the tracker's new track of the
+    spent stage (born next to the stack's, ``parent_of``) is merged into it for the report
+    before a sensor resolves them; the partner's plume track, still flying the stage's
+    thrust, is out of the keep gate of the stack's track but inside the gate of the merged
+    piece's. The group is one object for the report: the plume track stays fused into it, no
+    system track of its own (which was every view's fifth, and the stage's id switch)."""
+    ir = ("us-geo-east", "us-ship")
+    P, P_ir = _P(30.0, 2.0), _P(10.0, 2.0)
+    off_piece, off_ir = np.zeros(6), np.zeros(6)
+    off_piece[0], off_ir[0] = 100.0, 180.0
+    fusion.tracker.parent_of[9] = 5
+    for k in range(1, 5):
+        t = float(k)
+        stack = _at(X0, t)
+        central = [(5, stack, P)] + ([(9, stack + off_piece, P)] if k == 3 else [])
+        plume = stack + (off_ir if k == 3 else 0.0)
+        pic = _run(fusion, t, [_local("US", 4, t, plume, P_ir, ir, boost_prob=0.99)], central)
+        if k == 3:
+            # The premise: out of the stack's keep gate, inside the piece's new-pair gate, and
+            # the two tracks one object by the merge test.
+            assert _d2((plume, P_ir), stack, P) > KEEP_GATE_CHI2
+            assert _d2((plume, P_ir), stack + off_piece, P) < LOCAL_GATE_CHI2
+            assert pic["S1"].merged == (9,)
+        assert list(pic) == ["S1"], k
+        assert pic["S1"].tracker_id == 5 and pic["S1"].local == (("US", "4"),), k
+
+
 def test_a_stack_seen_alone_keeps_its_id_on_the_piece_ahead_when_its_pieces_appear_at_once(
     fusion,
 ):
