@@ -387,7 +387,7 @@ def test_the_burning_ascent_threatens_nothing_under_the_ground_it_rose_from():
     at +75 s. Odisha is not threatened by that ascent (07c19d2 judged it missed from +0 s): a
     failure would come down at its IIP, beyond, and is judged where it falls; the warhead and
     the spent body come down 1,000 km off in the Bay of Bengal. An SRBM from the same island
-    (world71 #01), burnt out 20 km up over Odisha's sea at +28 s, threatens Odisha as it coasts
+    (world71 #01), burnt out over Odisha's sea at +28 s, threatens Odisha as it coasts
     on over it (+28-39 s). A launch from abroad threatens the ground under its burning stages
     as before: a Sohae space launch over Gyeonggi's islands (korea71 #03, +154-177 s)."""
     from types import SimpleNamespace
