@@ -463,3 +463,26 @@ def test_an_area_at_the_edge_of_a_far_fall_s_first_estimates_waits_for_them():
     assert sorted(first) == ["IL:4", "IL:5"]  # Central and Tel Aviv, where it came down
     assert all(truth.t_end - t > 500.0 for t in first.values())
     assert not [d for d in decisions if d.notice.kind == "NO_THREAT"]
+
+
+@pytest.mark.slow
+def test_the_ascent_from_a_desks_own_ground_is_warned_where_it_would_come_down():
+    """world77 #03: an MRBM from Abdul Kalam Island, in Odisha's territorial sea, climbing out
+    over the Bay of Bengal, over Odisha's sea until +87 s, its instantaneous impact point out
+    of Odisha's waters from about +51 s. Tracked from +55 s (the picture's first track came at
+    +75 s), 07c19d2's desk told Odisha to shelter at once for the climb over its sea (as
+    world73 #01 at +60 s): nothing of the missile could come down there. The ascent from the
+    desk's own ground now calls its areas only where it would come down were its thrust to
+    stop: Odisha is told that it passed over, not to shelter. An SRBM from the same island
+    (world71 #01), burnt out over Odisha's sea, is still told as it coasts on."""
+
+    def told(truth, t_first):
+        desk = WarnDesk(DeskConfig("IN", "IN", ("en",), default_authority("IN"), EPOCH))
+        decisions = run(desk, picture_tracks(truth, t_first=t_first), truth.t_end + 60.0)
+        return [(d.notice.kind, d.notice.shelter) for d in by_area(decisions, "IN:OR")]
+
+    mrbm = flight((20.76, 87.08), Aim(target_lat_deg=11.87, target_lon_deg=89.54), "mrbm-liquid")
+    assert told(mrbm, mrbm.t_start + 55.0) == [("PASSED_OVER", False)]
+    srbm = flight((20.76, 87.08), Aim(target_lat_deg=18.24, target_lon_deg=87.28, loft=43.0),
+                  "srbm-solid")  # fmt: skip
+    assert ("LAUNCH", True) in told(srbm, srbm.t_start + 20.0)

@@ -378,3 +378,40 @@ def test_an_announced_flight_threatens_only_where_a_piece_falls_outside_its_noti
     assert got["false_areas"] == ["IN:AP"] and got["missed_areas"] == []
     ap = next(r for r in got["areas"] if r["code"] == "AP")
     assert ap["shelter"] and ap["truth_s"] is None and ap["under_notice"]
+
+
+def test_the_burning_ascent_threatens_nothing_under_the_ground_it_rose_from():
+    """world77 #03: an MRBM from Abdul Kalam Island, in Odisha's territorial sea, burns 107 s
+    and climbs out over that sea until +87 s (36 km up), its instantaneous impact point out of
+    Odisha's waters from about +50 s; the first sensor saw it at +49 s, the picture had a track
+    at +75 s. Odisha is not threatened by that ascent (07c19d2 judged it missed from +0 s): a
+    failure would come down at its IIP, beyond, and is judged where it falls; the warhead and
+    the spent body come down 1,000 km off in the Bay of Bengal. An SRBM from the same island
+    (world71 #01), burnt out over Odisha's sea at +28 s, threatens Odisha as it coasts
+    on over it (+28-39 s). A launch from abroad threatens the ground under its burning stages
+    as before: a Sohae space launch over Gyeonggi's islands (korea71 #03, +154-177 s)."""
+    from types import SimpleNamespace
+
+    from lookout.flight import Aim, fly
+    from lookout.flight.plancache import plan_cached
+    from lookout.warn.judge import judge, truth_threats
+
+    def flown(lat, lon, aim, vehicle, flight, t0):
+        launch = plan_cached(lat, lon, aim, vehicle, object_id=flight, launch_time=t0)
+        return SimpleNamespace(launches=[launch], trajectories=fly([launch]),
+                               scenario=SimpleNamespace(duration_s=t0 + 700.0))  # fmt: skip
+
+    mrbm = flown(20.76, 87.08, Aim(target_lat_deg=11.87, target_lon_deg=89.54), "mrbm-liquid",
+                 "MRBM-1", 86.7)  # fmt: skip
+    assert truth_threats(mrbm, "IN")["MRBM-1"]["areas"] == {}
+    mrbm.labels = ["MRBM-1"]  # seen: a miss would be a miss
+    assert judge(mrbm, [], {}, [SimpleNamespace(id="IN", country="IN")])["missed_areas"] == []
+    srbm = flown(20.76, 87.08, Aim(target_lat_deg=18.24, target_lon_deg=87.28, loft=43.0),
+                 "srbm-solid", "SRBM-1", 69.8)  # fmt: skip
+    first, last = truth_threats(srbm, "IN")["SRBM-1"]["areas"]["OR"]
+    burnout = srbm.trajectories[0].final_burnout().t - 69.8
+    assert first == pytest.approx(burnout, abs=1.0) and last > first + 5.0
+    slv = flown(39.66, 124.70, Aim(azimuth_deg=179.4, orbit_km=532.0), "slv-3stage", "SLV-1",
+                113.7)  # fmt: skip
+    first, _ = truth_threats(slv, "KR")["SLV-1"]["areas"]["41"]
+    assert slv.trajectories[0].thrusting_at(113.7 + first)

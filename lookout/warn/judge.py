@@ -8,7 +8,9 @@ after the run's end (``suborbital``: a space launch's second stage comes down 15
 after liftoff, often after the run): an area is *truly threatened* from the
 first second an object is over its footprint (land and territorial sea; the ground track
 between samples included; a spent stage or debris only where it comes down: nothing steers
-it, as the desk's rules say) or comes down in it, until the last; an object that comes down
+it, as the desk's rules say; the vehicle not while it burns over the partner's own ground
+it rose from, where the hazard is a failure's or a stage's fall, judged where it comes down)
+or comes down in it, until the last; an object that comes down
 inside a partner's EEZ off its areas, within the run, is a true fall for that sea.
 
 Each alert names its launch event; an event is given to the flight whose objects its tracks
@@ -88,12 +90,18 @@ def suborbital(tr) -> tuple[np.ndarray, np.ndarray]:
     return ts, states
 
 
-def _threatens(tr, ts: np.ndarray) -> np.ndarray:
+def _threatens(tr, ts: np.ndarray, own: bool = False) -> np.ndarray:
     """Per sample ``ts`` of an object's flight (``suborbital``), whether it threatens the
-    ground under it: every sample of the vehicle and what it carries (a failure anywhere
-    brings it down there); of a spent stage or a piece of debris (``KINDS``'s
-    ``spent_stage``: nothing steers it), only its fall."""
+    ground under it: every sample of the vehicle and what it carries (the flight over an area
+    that a warning is for); of a spent stage or a piece of debris (``KINDS``'s
+    ``spent_stage``: nothing steers it), only its fall. ``own``: the flight rose from the
+    partner's own ground (``_own_launch``), which its ascent threatens only once it stops
+    burning: climbing away, it would come down at its instantaneous impact point, beyond,
+    were its thrust to stop (``docs/warning-decisions.md``, "The ascent from a partner's own
+    ground")."""
     over = np.ones(len(ts), dtype=bool)
+    if own:
+        over &= ~np.asarray(tr.thrusting_at(ts), dtype=bool)
     kind_at = getattr(tr, "kind_at", None)
     if kind_at is None:
         return over
@@ -103,6 +111,15 @@ def _threatens(tr, ts: np.ndarray) -> np.ndarray:
     if imp is not None and len(ts) and ts[-1] >= imp.t:
         over[-1] = True
     return over
+
+
+def _own_launch(launch, country_areas) -> bool:
+    """Whether a launch rose from one of these areas (its site in a footprint: land or
+    territorial sea, Abdul Kalam Island's range being in Odisha's sea): the partner's own
+    ground. The truth names no launching state; a foreign launch from inside a partner's
+    territorial sea would count as its own (none is generated)."""
+    lat, lon = np.degrees(launch.site_lat), area_data.wrap_lon(np.degrees(launch.site_lon))
+    return any(shapely.contains_xy(a.footprint, lon, lat) for a in country_areas)
 
 
 def unwarned_partners(sim, partners) -> list[dict]:
@@ -147,6 +164,7 @@ def truth_threats(sim, country: str, notices: dict | None = None) -> dict[str, d
         objs = _objects(sim, launch.object_id)
         within = notices.get(launch.object_id, (None, {}))[1]
         t0 = launch.launch_time
+        own = _own_launch(launch, country_areas)
         hit: dict[str, list[float]] = {}
         told: dict[str, list[float]] = {}  # reached by the announced part
         by: dict[str, set[str]] = defaultdict(set)
@@ -164,12 +182,14 @@ def truth_threats(sim, country: str, notices: dict | None = None) -> dict[str, d
             # A spent stage flies on where gravity takes it: it threatens where it comes down,
             # not where it passes over on its way (a space launch's second stage over Western
             # Australia 200-650 km up before it comes down in South Australia), as the desk's
-            # rules say. The vehicle and what it carries threaten all along their path. What
-            # the flight's notice announced (its sector, its hazard areas) threatens nobody.
-            over = _threatens(tr, ts)
+            # rules say. The vehicle and what it carries threaten all along their path, but
+            # for the burning ascent over the ground it rose from (``_own_launch``). What the
+            # flight's notice announced (its sector, its hazard areas) threatens nobody.
+            over = _threatens(tr, ts, own)
             inside = within.get(tr.object_id)
             if inside is not None:
-                for code, times in _area_times(country_areas, ts, lon, lat, over & inside):
+                said = _threatens(tr, ts) & inside  # all it announced, the ascent too
+                for code, times in _area_times(country_areas, ts, lon, lat, said):
                     _extend(told, code, times - t0)
                 over = over & ~inside
             for code, times in _area_times(country_areas, ts, lon, lat, over):
