@@ -56,12 +56,7 @@ MONO_CHAIN_GAP_S = 10.0
 MONO_FIT_LOS = 40
 #: What the table's boosts miss of a flight between the pitch-overs flown (m, per axis across
 #: the line of sight): measured on world61 #02's IRBM, its best boost's residuals were within
-#: the focal plane's noise with this added, chi-square 101 for 130 degrees of freedom. Added
-#: to the lines of sight's noise while the plume burns, not in the refit at burnout, which
-#: takes the miss from the neighbouring pitch-overs (``_between_kicks``): with it there too,
-#: the refit's best chi-square was 47-53 of 77 degrees of freedom and its NEES 4.1-5.0 (mean
-#: over 8-10 focal-plane draws each of world77 #01's MRBM, world75 #07's and world74 #07's
-#: IRBMs; 68-75 and 5.3-8.0 without).
+#: the focal plane's noise with this added, chi-square 101 for 130 degrees of freedom.
 MODEL_SIGMA_M = 500.0
 #: ... and of its velocity (m/s per axis), added to the prior's covariance. Both while the
 #: plume burns; the refit at burnout takes the grid's miss from the neighbouring pitch-overs'
@@ -210,12 +205,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     bx = np.cross(u, ax)
     g = _ground_point(s[0], u[0])
     rng = np.linalg.norm(g - s[0])
-    # Each line of sight's noise: the focal plane's, and while the plume burns the grid's miss
-    # (``MODEL_SIGMA_M`` across it). At burnout that miss is the neighbouring pitch-overs'
-    # (``_between_kicks``) and counted there alone: as white noise on every line of sight too,
-    # it flattened the boosts' weights and widened each fit's, the state's covariance too wide.
-    model_m = 0.0 if burnt_out_s > 0.0 else MODEL_SIGMA_M
-    sig_eff = np.sqrt(sig**2 + (model_m / rng) ** 2)
+    sig_eff = np.sqrt(sig**2 + (MODEL_SIGMA_M / rng) ** 2)
     glat, glon, _ = ecef_to_geodetic(g[None])
     glat, glon = float(glat[0]), float(glon[0])
 
