@@ -17,12 +17,16 @@ the last fix as the tracker holds it (``mixing.turn_held``: a radar detection, o
 line of sight from another satellite than the one before; the data's, so the bound's). With
 the white jerk alone at the truth's thrust (before pcrlb53) the bound granted a burn seen by
 one satellite the information of a turn drawn afresh every second, which the tracker's model
-(turn52) does not have: world77 #05's third stage coast RMSE/PCRLB 1.73 -> 1.46, world77 #02's
-ICBM (a burn seen by two satellites, then 1,040 s unseen) 2.05 -> 1.84. The tracker's sigma is
-not the bound's: its noise grows with its own thrust sigma (world77 #02: 55 m/s² at the end of
-the burn, the jerk at its 10 m/s³ ceiling on every axis; the bound's, at its own sigma, a
-third of that), so there its velocity at burnout is 1.8 times the bound's (275 against 151
-m/s), 1.2 times a bound taking a 50 m/s² thrust sigma into the noise.
+(turn52) does not have: world77 #05's upper stage, seen by one satellite after the radars,
+coast RMSE/PCRLB 1.73 -> 1.50. No step of the recursion crosses a burnout or an ignition
+(``_switches``): a step's mode is the truth's at its start, and a boost noise held past the
+burnout spread the bound the more the longer the step (1 s on the scores' grid; 34 s from a
+burn to a radar's first detection gave 296 m/s where the coast's correlation gives 13).
+The tracker's noise is not the bound's: it grows with the tracker's own thrust sigma (world77
+#02's ICBM, its burn seen by two satellites: 55 m/s² at its end, the jerk at its 10 m/s³
+ceiling on every axis), which the bound, at its own sigma, cannot take; there the track's
+velocity sigma at burnout is 291 m/s, the bound's 137, 208 with a 50 m/s² thrust sigma added
+to the bound's in its noise.
 
 Assumptions, so that the figure is read right:
 
@@ -215,6 +219,11 @@ def pcrlb(
     # thrust the tracker's staged prior (``mixing.staged_prior``), before that instant's
     # detections: the new stage's thrust is independent of the old one's.
     events += [(float(t), -1, 0) for t in _stagings(trajectory)]
+    # No step crosses a burnout or an ignition: the mode of a step is the truth's at its start,
+    # and a boost mode's noise held over a coast after it would spread the bound the more the
+    # longer the step (a radar's first detection 34 s after the burn: 296 m/s, 869 with the
+    # held turn, 13 with the step cut at the burnout).
+    events += [(float(t), -2, 0) for t in _switches(trajectory)]
     events.sort()
     # The truth as flown at every event time, in one call (``Trajectory.flown_state_at``).
     ev_t = np.unique([e[0] for e in events])
@@ -355,10 +364,19 @@ def pcrlb(
         elif what == -1:
             if boost:
                 P = _staged(P, _thrust_and_rate(trajectory, t - _STAGED_LEAD_S)[0])
+        elif what == -2:
+            pass  # a burnout or an ignition: the next step takes the new mode
         elif np.linalg.eigvalsh(P[:3, :3])[-1] <= PRIOR_DOMINATED_VAR:
             pos_m[i] = np.sqrt(np.trace(P[:3, :3]))
             vel_mps[i] = np.sqrt(np.trace(P[3:6, 3:6]))
     return PcrlbResult(times, pos_m, vel_mps, phase)
+
+
+def _switches(trajectory) -> np.ndarray:
+    """Times (s) at which ``trajectory``'s engines go out or light: the samples whose step
+    thrusts or not unlike the one before."""
+    th = np.asarray(trajectory.thrusting, dtype=bool)
+    return np.asarray(trajectory.t, dtype=float)[1:][th[1:] != th[:-1]]
 
 
 def _stagings(trajectory) -> list[float]:
