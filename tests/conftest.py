@@ -51,8 +51,10 @@ def pytest_configure(config):
 
 def _warm_prediction() -> None:
     """One tiny compiled prediction (``motion.propagate``), its drag tables' shape included,
-    the association's distances (``compiled.mode_distances``) and the altitudes of positions
-    strided in states (``compiled.altitudes`` of a layout of its own)."""
+    the association's distances (``compiled.mode_distances``), the measurement models and the
+    EKF update (``compiled.radar_measure``, ``infrared_measure``, ``ekf_update``) and the
+    altitudes of positions strided in states (``compiled.altitudes`` of a layout of its
+    own)."""
     import numpy as np
 
     from lookout.tracking import compiled, drag, motion
@@ -62,4 +64,12 @@ def _warm_prediction() -> None:
     P = np.eye(motion.NX)[None]
     motion.propagate(x, np.ones(1), cd_shape=drag.cd_shape(x, P, np.ones(1, dtype=bool)))
     compiled.mode_distances(np.eye(4)[None], np.eye(4)[None], np.zeros((1, 1, 4)))
+    x6 = np.zeros((1, motion.NX))
+    x6[0, 0] = 7e6
+    for m in (2, 3, 4):
+        zh, H = compiled.radar_measure(x6, np.zeros(3), np.zeros(3), np.eye(3), max(m, 3))
+        R = np.eye(m)[None].copy()
+        z = zh[:, :m].copy()
+        compiled.ekf_update(x6, P.copy(), z, H[:, :m].copy(), z, R, 0)
+    compiled.infrared_measure(x6, np.zeros(3))
     motion.altitude_approx(x[:, 0:3])

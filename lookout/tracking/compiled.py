@@ -51,6 +51,7 @@ _BB = _B_MICROMETRE_M**2
 _AA = R_EQUATOR**2
 _HALF_KU = 0.5 * KAPPA_UNIT
 _CEIL = float(TRACKER_DRAG_CEILING_M)
+_TWO_PI = 2.0 * math.pi
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -461,6 +462,164 @@ def mode_distances(S0, R, nu):
                     q += nu[k, j, a] * inv[a, b] * nu[k, j, b]
             d2[k, j] = q
     return d2, det, sc
+
+
+@numba.njit(cache=True)
+def radar_measure(x, s, s_vel, B, m):
+    """``measure.radar`` one state at a time: predicted measurements (N, m) and Jacobians (N,
+    m, 6) of states ``x`` (N, >=6: position, velocity) seen from a radar at ``s`` (3,)
+    moving at ``s_vel`` with ENU basis ``B`` (3, 3). Not to the bit: libm's ``atan2`` rounds
+    otherwise than numpy's SIMD one in the last digit, and the 3 x 3 products are summed in
+    their index order."""
+    n = x.shape[0]
+    z = np.empty((n, m))
+    H = np.zeros((n, m, 6))
+    d = np.empty(3)
+    enu = np.empty(3)
+    J = np.empty((3, 3))
+    for k in range(n):
+        for i in range(3):
+            d[i] = x[k, i] - s[i]
+        for i in range(3):
+            enu[i] = d[0] * B[i, 0] + d[1] * B[i, 1] + d[2] * B[i, 2]
+        e, nn, u = enu[0], enu[1], enu[2]
+        rh2 = e * e + nn * nn
+        rh = math.sqrt(rh2)
+        r2 = rh2 + u * u
+        r = math.sqrt(r2)
+        z[k, 0] = r
+        z[k, 1] = math.atan2(e, nn) % _TWO_PI
+        z[k, 2] = math.atan2(u, rh)
+        J[0, 0], J[0, 1], J[0, 2] = e / r, nn / r, u / r
+        J[1, 0], J[1, 1], J[1, 2] = nn / rh2, -e / rh2, 0.0
+        w = u / (r2 * rh)
+        J[2, 0], J[2, 1], J[2, 2] = -e * w, -nn * w, rh / r2
+        for i in range(3):
+            for j in range(3):
+                H[k, i, j] = J[i, 0] * B[0, j] + J[i, 1] * B[1, j] + J[i, 2] * B[2, j]
+        if m == 4:
+            rel0, rel1, rel2 = x[k, 3] - s_vel[0], x[k, 4] - s_vel[1], x[k, 5] - s_vel[2]
+            l0, l1, l2 = d[0] / r, d[1] / r, d[2] / r
+            rr = l0 * rel0 + l1 * rel1 + l2 * rel2
+            z[k, 3] = rr
+            H[k, 3, 0] = (rel0 - rr * l0) / r
+            H[k, 3, 1] = (rel1 - rr * l1) / r
+            H[k, 3, 2] = (rel2 - rr * l2) / r
+            H[k, 3, 3], H[k, 3, 4], H[k, 3, 5] = l0, l1, l2
+    return z, H
+
+
+@numba.njit(cache=True)
+def infrared_measure(x, s):
+    """``measure.infrared`` one state at a time: line-of-sight angles (N, 2) and Jacobians (N,
+    2, 6) of states ``x`` (N, >=3: position first) seen from a satellite at ``s`` (libm's
+    ``atan2``)."""
+    n = x.shape[0]
+    z = np.empty((n, 2))
+    H = np.zeros((n, 2, 6))
+    for k in range(n):
+        px, py, pz = x[k, 0] - s[0], x[k, 1] - s[1], x[k, 2] - s[2]
+        rh2 = px * px + py * py
+        rh = math.sqrt(rh2)
+        r2 = rh2 + pz * pz
+        z[k, 0] = math.atan2(py, px)
+        z[k, 1] = math.atan2(pz, rh)
+        H[k, 0, 0] = -py / rh2
+        H[k, 0, 1] = px / rh2
+        w = pz / (r2 * rh)
+        H[k, 1, 0] = -px * w
+        H[k, 1, 1] = -py * w
+        H[k, 1, 2] = rh / r2
+    return z, H
+
+
+@numba.njit(cache=True)
+def ekf_update(xs, Ps, zh, H, z, R, az):
+    """The EKF update of ``update.update_modes``, one mode estimate at a time: states ``xs``
+    (N, n), covariances ``Ps`` (N, n, n), measurements predicted ``zh`` (N, m) with Jacobians
+    ``H`` (N, m, 6) against detections ``z`` (N, m) of noise ``R`` (N, m, m), the innovation's
+    component ``az`` wrapped to [-π, π). Returns the updated states and covariances (Joseph's
+    form, ``(I - K H) P (I - K H)' + K R K'``), the innovations (N, m), their covariances
+    ``S`` (N, m, m), the gains ``K`` (N, n, m), the squared Mahalanobis distances (N,) and,
+    as ``mode_distances``, the determinants of ``S``'s leading block and the Schur
+    complements (N,) whose logarithms numpy takes. Sums in index order, not numpy's: the last
+    digits differ (``tests/test_update_compiled.py``)."""
+    N, n = xs.shape
+    m = zh.shape[1]
+    x_new = np.empty((N, n))
+    P_new = np.empty((N, n, n))
+    nu = np.empty((N, m))
+    S = np.empty((N, m, m))
+    K = np.empty((N, n, m))
+    d2 = np.empty(N)
+    det = np.empty(N)
+    sc = np.empty(N)
+    PHt = np.empty((n, m))
+    inv = np.empty((m, m))
+    A = np.empty((n, n))  # I - K H
+    B = np.empty((n, n))  # (I - K H) P
+    KR = np.empty((n, m))
+    for k in range(N):
+        for a in range(m):
+            nu[k, a] = z[k, a] - zh[k, a]
+        nu[k, az] = (nu[k, az] + math.pi) % _TWO_PI - math.pi
+        for r in range(n):
+            for a in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += Ps[k, r, c] * H[k, a, c]
+                PHt[r, a] = q
+        for a in range(m):
+            for b in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += H[k, a, c] * PHt[c, b]
+                S[k, a, b] = q + R[k, a, b]
+        det[k], sc[k] = _inv_small(S[k], inv)
+        for r in range(n):
+            for a in range(m):
+                q = 0.0
+                for b in range(m):
+                    q += PHt[r, b] * inv[b, a]
+                K[k, r, a] = q
+        q = 0.0
+        for a in range(m):
+            for b in range(m):
+                q += nu[k, a] * inv[a, b] * nu[k, b]
+        d2[k] = q
+        for r in range(n):
+            for c in range(n):
+                A[r, c] = 1.0 if r == c else 0.0
+            for c in range(6):
+                q = 0.0
+                for a in range(m):
+                    q += K[k, r, a] * H[k, a, c]
+                A[r, c] -= q
+            for a in range(m):
+                q = 0.0
+                for b in range(m):
+                    q += K[k, r, b] * R[k, b, a]
+                KR[r, a] = q
+        for r in range(n):
+            for c in range(n):
+                q = 0.0
+                for j in range(n):
+                    q += A[r, j] * Ps[k, j, c]
+                B[r, c] = q
+        for r in range(n):
+            for c in range(n):
+                q = 0.0
+                for j in range(n):
+                    q += B[r, j] * A[c, j]
+                w = 0.0
+                for a in range(m):
+                    w += KR[r, a] * K[k, c, a]
+                P_new[k, r, c] = q + w
+            q = 0.0
+            for a in range(m):
+                q += K[k, r, a] * nu[k, a]
+            x_new[k, r] = xs[k, r] + q
+    return x_new, P_new, nu, S, K, d2, det, sc
 
 
 _TABLES: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None

@@ -30,7 +30,7 @@ import numpy as np
 
 from lookout.geodesy import G0, GM_EARTH, OMEGA_EARTH
 from lookout.physics import atmosphere
-from lookout.physics.compiled import _interp
+from lookout.physics.compiled import _interp, gravity_frame
 from lookout.tracking import drag as _drag
 from lookout.tracking import manoeuvre as _man
 from lookout.tracking import mixing as _mix
@@ -898,6 +898,83 @@ def combine(xm, Pm, mu):
     return xbar, Pbar
 
 
+@numba.njit(cache=True)
+def _combine_one(xm, Pm, mu, xbar, Pbar):
+    """``combine`` of one track's modes into ``xbar`` (6,), ``Pbar`` (6, 6)."""
+    nm = xm.shape[0]
+    for k in range(6):
+        xbar[k] = 0.0
+        for m in range(6):
+            Pbar[k, m] = 0.0
+    for j in range(nm):
+        for k in range(6):
+            xbar[k] += mu[j] * xm[j, k]
+    for j in range(nm):
+        wj = mu[j]
+        for k in range(6):
+            dk = xm[j, k] - xbar[k]
+            for m in range(6):
+                Pbar[k, m] += wj * (Pm[j, k, m] + dk * (xm[j, m] - xbar[m]))
+
+
+@numba.njit(cache=True)
+def refresh_coarse(xm, Pm, mu, floor, prm):
+    """``association.refresh_coarse`` of tracks of mode estimates ``xm`` (n, 3, 10), ``Pm``,
+    probabilities ``mu`` (n, 3), one track at a time: the coarse gate's position, velocity,
+    acceleration (gravity, the rotating frame, the boost and manoeuvre modes' own), its
+    spreads of position, velocity and acceleration (n, 3) and its drag bound (n,), and the
+    reported estimate (n, 6), (n, 6, 6) of the modes of probability ``floor`` or more
+    (renormalised; all of them where ``floor`` is 0)."""
+    n = xm.shape[0]
+    cpos = np.empty((n, 3))
+    cvel = np.empty((n, 3))
+    cacc = np.empty((n, 3))
+    csig = np.empty((n, 3))
+    cdrag = np.empty(n)
+    xo = np.empty((n, 6))
+    Po = np.empty((n, 6, 6))
+    xall = np.empty(6)
+    Pall = np.empty((6, 6))
+    w = np.empty(NMODE)
+    for r in range(n):
+        _combine_one(xm[r], Pm[r], mu[r], xall, Pall)
+        px, py, pz, vx, vy, vz = xall[0], xall[1], xall[2], xall[3], xall[4], xall[5]
+        ax, ay, az = gravity_frame(px, py, pz, vx, vy, vz, px * px + py * py + pz * pz)
+        pb, pm = mu[r, BOOST], mu[r, MANOEUVRE]
+        cpos[r, 0], cpos[r, 1], cpos[r, 2] = px, py, pz
+        cvel[r, 0], cvel[r, 1], cvel[r, 2] = vx, vy, vz
+        cacc[r, 0] = ax + (pb * xm[r, BOOST, 6] + pm * xm[r, MANOEUVRE, 6])
+        cacc[r, 1] = ay + (pb * xm[r, BOOST, 7] + pm * xm[r, MANOEUVRE, 7])
+        cacc[r, 2] = az + (pb * xm[r, BOOST, 8] + pm * xm[r, MANOEUVRE, 8])
+        csig[r, 0] = math.sqrt(Pall[0, 0] + Pall[1, 1] + Pall[2, 2])
+        csig[r, 1] = math.sqrt(Pall[3, 3] + Pall[4, 4] + Pall[5, 5])
+        b = xm[r, BOOST]
+        a_mag = math.sqrt(b[6] * b[6] + b[7] * b[7] + b[8] * b[8])
+        P_b = Pm[r, BOOST]
+        a_sig = math.sqrt(P_b[6, 6] + P_b[7, 7] + P_b[8, 8])
+        sig2 = a_mag + 3.0 * a_sig + 1.0 if pb > 1e-4 else 0.05
+        lm = xm[r, MANOEUVRE]
+        l_mag = math.sqrt(lm[6] * lm[6] + lm[7] * lm[7] + lm[8] * lm[8])
+        P_l = Pm[r, MANOEUVRE]
+        l_sig = math.sqrt(P_l[6, 6] + P_l[7, 7] + P_l[8, 8])
+        l_max = _lift_ceiling(xm[r, COAST], Pm[r, COAST], prm)
+        csig[r, 2] = max(sig2, max(l_mag + 3.0 * l_sig, l_max))
+        kap_sig = math.sqrt(max(Pm[r, COAST, KAPPA, KAPPA], 0.0))
+        cdrag[r] = KAPPA_UNIT * (abs(xm[r, COAST, KAPPA]) + 3.0 * kap_sig)
+        if floor > 0.0:
+            tot = 0.0
+            for j in range(NMODE):
+                w[j] = mu[r, j] if mu[r, j] >= floor else 0.0
+                tot += w[j]
+            for j in range(NMODE):
+                w[j] = w[j] / tot
+            _combine_one(xm[r], Pm[r], w, xo[r], Po[r])
+        else:
+            xo[r] = xall
+            Po[r] = Pall
+    return cpos, cvel, cacc, csig, cdrag, xo, Po
+
+
 def warm() -> None:
     """Compile (or load) every kernel once on a tiny case, with the argument types the tracker
     passes (``tests/conftest.py`` calls it before the tests' workers start)."""
@@ -923,3 +1000,4 @@ def warm() -> None:
     modes = np.tile(np.arange(NMODE), n)
     Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, dt, *q, prm)
     combine(x, Pp.reshape(n, NMODE, NX, NX), mu)
+    refresh_coarse(x, P, mu, 0.01, prm)

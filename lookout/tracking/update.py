@@ -16,10 +16,13 @@ from lookout.tracking import measure
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.formations import Formation, update_formation
 from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE
-from lookout.tracking.motion import KAPPA, NX
+from lookout.tracking.motion import KAPPA, NX, numpy_step
 from lookout.tracking.scans import Scan
 
 _LOG_2PI = math.log(2.0 * math.pi)
+
+#: ``lookout.tracking.compiled`` once imported (numba: on the first update).
+_compiled = None
 
 
 def inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +65,46 @@ def inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return inv, np.log(det)
     sign, logdet = np.linalg.slogdet(S)
     return np.linalg.inv(S), logdet
+
+
+def ekf_update(kind: str, xs, Ps, zh, H, z, R):
+    """The EKF update of states ``xs`` (N, n) with covariances ``Ps`` (N, n, n), their
+    measurements predicted ``zh`` (N, m) with Jacobians ``H`` (N, m, 6), by detections ``z``
+    (N, m) of noise ``R`` (N, m, m) of a ``kind`` sensor: updated states and covariances,
+    innovations (N, m), their covariances ``S``, the gains ``K`` (N, n, m) and the innovations'
+    log-likelihoods (N,). Compiled (``compiled.ekf_update``: the same arithmetic in one call
+    instead of some twenty numpy calls; sums in another order, the last digits differ) unless
+    ``LOOKOUT_NUMPY_STEP=1``."""
+    m = zh.shape[1]
+    if 2 <= m <= 4 and xs.dtype == np.float64 and not numpy_step():
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        x_new, P_new, nu, S, K, d2, det, sc = _compiled.ekf_update(
+            xs, Ps, zh, H, z, R, measure.AZIMUTH_INDEX[kind]
+        )
+        # The logarithms numpy's (as ``association.mode_distances``).
+        logdet = np.log(det) + np.log(sc) if m == 4 else np.log(det)
+        return x_new, P_new, nu, S, K, -0.5 * (d2 + logdet + m * _LOG_2PI)
+    nu = measure.wrap(z - zh, kind)
+    PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (N, n, m)
+    S = H @ PHt[:, :6, :] + R
+    Sinv, logdet = inv_small(S)
+    K = PHt @ Sinv
+    d2 = einsum("ki,kij,kj->k", nu, Sinv, nu)
+    ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
+    # Joseph's form, ``(I - K H) P (I - K H)' + K R K'``: positive semi-definite whatever
+    # ``K``'s rounding. ``P - K S K'`` is so only for the exact gain, and a young track's
+    # vague velocity against a range rate known to 0.5 m/s makes ``S`` ill-conditioned: its
+    # range-rate Schur complement is the difference of numbers 1e14 apart, and me63 #05's
+    # staged hypothesis came out of an update with a covariance eigenvalue of -3,776 m².
+    IKH = np.empty(Ps.shape)
+    IKH[:] = np.eye(Ps.shape[1])
+    IKH[:, :, :6] -= K @ H
+    KR = K @ R
+    P_new = IKH @ Ps @ IKH.transpose(0, 2, 1) + KR @ K.transpose(0, 2, 1)
+    x_new = xs + (K @ nu[:, :, None])[:, :, 0]
+    return x_new, P_new, nu, S, K, ll
 
 
 def update_modes(
@@ -128,24 +171,7 @@ def update_modes(
         missed = np.repeat(alt[ar] < 0, NMODE)  # the track's object missed: not updated
         jj = np.concatenate([jj, np.repeat(np.where(alt[ar] >= 0, alt[ar], jb[ar]), NMODE)])
     zh, H = measure.linearized(kind, xs, Ps, scan, jj, m)
-    nu = measure.wrap(scan.z[jj] - zh, kind)
-    PHt = Ps[:, :, :6] @ H.transpose(0, 2, 1)  # (2na, 10, m)
-    S = H @ PHt[:, :6, :] + scan.R[jj]
-    Sinv, logdet = inv_small(S)
-    K = PHt @ Sinv
-    d2 = einsum("ki,kij,kj->k", nu, Sinv, nu)
-    ll = -0.5 * (d2 + logdet + m * _LOG_2PI)
-    # Joseph's form, ``(I - K H) P (I - K H)' + K R K'``: positive semi-definite whatever
-    # ``K``'s rounding. ``P - K S K'`` is so only for the exact gain, and a young track's
-    # vague velocity against a range rate known to 0.5 m/s makes ``S`` ill-conditioned: its
-    # range-rate Schur complement is the difference of numbers 1e14 apart, and me63 #05's
-    # staged hypothesis came out of an update with a covariance eigenvalue of -3,776 m².
-    IKH = np.empty(Ps.shape)
-    IKH[:] = np.eye(Ps.shape[1])
-    IKH[:, :, :6] -= K @ H
-    KR = K @ scan.R[jj]
-    P_new = IKH @ Ps @ IKH.transpose(0, 2, 1) + KR @ K.transpose(0, 2, 1)
-    x_new = xs + (K @ nu[:, :, None])[:, :, 0]
+    x_new, P_new, nu, S, K, ll = ekf_update(kind, xs, Ps, zh, H, scan.z[jj], scan.R[jj])
     if formation is not None:
         update_formation(scan, formation, xs, Ps, c, zh, H, x_new, P_new, ll, K, S, nu)
     # Drag cannot push (``truncate_drag``) in the modes where it is the only force along
