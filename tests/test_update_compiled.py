@@ -198,3 +198,16 @@ def test_the_update_takes_the_compiled_path_unless_told_not_to(monkeypatch, irbm
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "0")
     list(fed_until(Tracker(), dets, [200.0]))
     assert {"radar_measure", "infrared_measure", "ekf_update"} <= set(called)
+
+
+def test_a_degenerate_innovation_covariance_gives_what_numpy_gives_not_an_exception():
+    """A kernel meeting a singular 2 x 2 innovation covariance (a zero one, here) gives
+    numpy's infinities and NaNs, as the numpy path does with a warning: numba's default
+    error model would raise ZeroDivisionError out of a partner node's scan."""
+
+    S0 = np.zeros((1, 2, 2))
+    R = np.zeros((1, 2, 2))
+    nu = np.ones((1, 1, 2))
+    d2, det, sc = compiled.mode_distances(S0, R, nu)
+    assert det[0, 0] == 0.0
+    assert not np.isfinite(d2[0, 0])

@@ -79,7 +79,7 @@ _HALF_W2 = 0.5 * OMEGA_EARTH**2
 APOGEE, PEAK, REENTRY, IMPACT = 0, 1, 2, 3
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def geodetic_lat_alt(x, y, z):
     """Geodetic latitude (rad) and altitude (m) of the ECEF point (x, y, z) on WGS84 (the
     module doc: Newton on the parametric latitude, within 1e-8 m)."""
@@ -97,13 +97,13 @@ def geodetic_lat_alt(x, y, z):
     return math.atan2(_A * sb, _B * cb), h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def geodetic_alt(x, y, z):
     """Geodetic altitude (m) of the ECEF point (x, y, z) (``geodetic_lat_alt``)."""
     return geodetic_lat_alt(x, y, z)[1]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def geodetic_many(pos):
     """Geodetic latitude (rad) and altitude (m) of ECEF points (N, 3)."""
     n = pos.shape[0]
@@ -114,7 +114,7 @@ def geodetic_many(pos):
     return lat, alt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _altitude_below(x, y, z):
     """``geodesy.altitude_below`` at the drag ceiling: the geodetic altitude below it, else
     ``|r| - a`` (a lower bound above it)."""
@@ -124,7 +124,7 @@ def _altitude_below(x, y, z):
     return alt
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _coast_acc(px, py, pz, vx, vy, vz, alt0, mass, table, out):
     """A coasting body's acceleration (``compiled._acc`` without thrust, lift or water)."""
     alt = alt0 + _radial_height(px, py, pz)
@@ -143,7 +143,7 @@ def _coast_acc(px, py, pz, vx, vy, vz, alt0, mass, table, out):
     out[0], out[1], out[2] = ax, ay, az
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rk4(s, h, alt, mass, table, a1, a2, a3, a4, out):
     """One RK4 step of ``h`` from state ``s`` (6,) into ``out`` (6,) (``compiled._rk4``)."""
     p0x, p0y, p0z, v0x, v0y, v0z = s[0], s[1], s[2], s[3], s[4], s[5]
@@ -168,7 +168,7 @@ def _rk4(s, h, alt, mass, table, a1, a2, a3, a4, out):
     out[5] = v0z + h6 * (a1[2] + 2.0 * a2[2] + 2.0 * a3[2] + a4[2])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _hermite(s0, s1, h, s, out):
     """``trajectory.hermite`` of one step: the state (6,) at fraction ``s`` into ``out``."""
     s2 = s * s
@@ -187,7 +187,7 @@ def _hermite(s0, s1, h, s, out):
         out[3 + j] = (d0 * s0[j] + d1 * hv0 + d2 * s1[j] + d3 * hv1) / h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _root_value(kind, s0, s1, h, s, tmp):
     """The function whose sign change is sought at fraction ``s`` of a step: the radial
     rate ``p . v`` (kind 0, the apogee) or the geodetic altitude (kind 1, the impact)."""
@@ -197,7 +197,7 @@ def _root_value(kind, s0, s1, h, s, tmp):
     return geodetic_alt(tmp[0], tmp[1], tmp[2])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sign_change(kind, s0, s1, h, f0, f1, tmp):
     """``propagate._sign_change`` of one step (the Illinois variant of regula falsi, ten
     iterations, the same bracket updates)."""
@@ -224,7 +224,7 @@ def _sign_change(kind, s0, s1, h, f0, f1, tmp):
     return s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _effective_potential(x, y, z):
     """``propagate.effective_potential`` of one position."""
     r2 = x * x + y * y + z * z
@@ -234,7 +234,7 @@ def _effective_potential(x, y, z):
     return grav - _HALF_W2 * (x**2 + y**2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _grow_samples(st, sx, sr, need):
     if need <= st.size:
         return st, sx, sr
@@ -246,7 +246,7 @@ def _grow_samples(st, sx, sr, need):
     return nt, nx, nr
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record_sample(st, sx, sr, ns, t, x, row):
     """Row ``row``'s state ``x`` at ``t`` appended as sample ``ns`` (the arrays grown as
     needed): the arrays and the new count."""
@@ -257,7 +257,7 @@ def _record_sample(st, sx, sr, ns, t, x, row):
     return st, sx, sr, ns + 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def fly(t0, state0, mass, table, t_stop, record, c):
     """Fly N coasting bodies to the ground or to their stop time: ``propagate``'s loop for
     one ballistic segment (mass per area ``mass`` (N,) kg/m², drag table index ``table`` (N,),
@@ -385,7 +385,7 @@ def fly(t0, state0, mass, table, t_stop, record, c):
     return impacts, st[:ns], sx[:ns], sr[:ns], ev_row[:ne], ev_code[:ne], ev_x[:ne]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_event(rows, codes, xs, ne, i, code, ev):
     if ne == rows.size:
         cap = 2 * rows.size

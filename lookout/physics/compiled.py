@@ -50,7 +50,7 @@ _MW2 = -2.0 * OMEGA_EARTH
 _WW = OMEGA_EARTH**2
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", error_model="numpy")
 def _interp(x, xp, fp):
     """``np.interp`` of one value, with numpy's formula (compiled_base.c's ``arr_interp``)."""
     n = xp.size
@@ -79,7 +79,7 @@ def _interp(x, xp, fp):
     return res
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _radial_height(x, y, z):
     """``dynamics.radial_height`` of one position."""
     r2 = x * x + y * y + z * z
@@ -87,7 +87,7 @@ def _radial_height(x, y, z):
     return math.sqrt(r2) - _RR / math.sqrt(_RP2 + _DR2 * s2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gravity_frame(px, py, pz, vx, vy, vz, r2):
     """J2 gravity and the rotating frame's centrifugal and Coriolis terms (``gravity.gravity_j2``,
     ``frame``) at ``px, py, pz`` moving at ``vx, vy, vz`` (ECEF), ``r2`` the squared radius
@@ -103,7 +103,7 @@ def gravity_frame(px, py, pz, vx, vy, vz, r2):
     return ax, ay, az
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _acc(
     i, tt, px, py, pz, vx, vy, vz, alt0, seg_t0, m_start, mdot, isp_sl, isp_vac, area, table,
     mode, st, up, heading, use_aero, aero, law, bank, volume, t_armed, out,
@@ -210,7 +210,7 @@ def _acc(
     out[0], out[1], out[2] = ax, ay, az
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rk4(
     t, pos, vel, dt, alt, seg_t0, m_start, mdot, isp_sl, isp_vac, area, table, mode, st, up,
     heading, use_aero, aero, law, bank, volume, t_armed,
@@ -263,7 +263,7 @@ def _rk4(
     return new_pos, new_vel
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step_sizes(
     t, pos, vel, alt, mdot, st, m_start, area, table, can_lift, wet_start, t_armed, t_next,
     t_stop, active, any_lift, any_wet, c,

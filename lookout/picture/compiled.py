@@ -31,7 +31,7 @@ import numpy as np
 SHORTLIST_REL = 1e-6
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ci_traces(ia, ib, weights):
     """Position traces (K, W) of ``(w ia + (1 - w) ib)⁻¹`` for every pair (``ia``, ``ib``: (K,
     n, n) information matrices, n >= 3) and weight ``w`` of ``weights`` (W,); NaN where the sum

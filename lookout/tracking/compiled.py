@@ -64,14 +64,14 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return knots, cd, starts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _dot3(ax, ay, az, bx, by, bz):
     """``einsum("ij,ij->i")`` of one row, in its order on contiguous rows: numpy's two-lane
     loop sums the first and third products, then the second."""
     return (ax * bx + az * bz) + ay * by
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _altitude(px, py, pz):
     """``motion.altitude_approx`` of one position."""
     r = math.sqrt(_dot3(px, py, pz, px, py, pz))
@@ -80,7 +80,7 @@ def _altitude(px, py, pz):
     return r - re
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def altitudes(pos):
     """``motion.altitude_approx`` of positions (N, 3) whose rows are contiguous (``einsum``'s
     two-lane order, ``_dot3``): the same floats, without numpy's fourteen calls."""
@@ -90,12 +90,12 @@ def altitudes(pos):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _density(alt):
     return math.exp(_interp(alt, _ALT, _LOG_RHO))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _shape(mach, w, i, knots, cd, starts):
     """``drag.CdShape`` of row ``i`` at ``mach``: ``g`` and ``dg/dM``."""
     g = 0.0
@@ -113,7 +113,7 @@ def _shape(mach, w, i, knots, cd, starts):
     return g, dg
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _accel(px, py, pz, vx, vy, vz, kappa, has_drag, out):
     """``motion.acceleration`` of one state (drag ``kappa`` where ``has_drag``) into ``out``."""
     ax, ay, az = gravity_frame(px, py, pz, vx, vy, vz, _dot3(px, py, pz, px, py, pz))
@@ -127,7 +127,7 @@ def _accel(px, py, pz, vx, vy, vz, kappa, has_drag, out):
     out[0], out[1], out[2] = ax, ay, az
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mach_gradient(px, py, pz, vx, vy, vz, grad):
     """``motion.mach_gradient`` of one state: the Mach number, its gradient into ``grad``."""
     speed = max(math.sqrt(_dot3(vx, vy, vz, vx, vy, vz)), 1e-3)
@@ -143,7 +143,7 @@ def _mach_gradient(px, py, pz, vx, vy, vz, grad):
     return mach
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mach_gradients(pos, vel):
     """``motion.mach_gradient`` of positions and velocities (N, 3) whose rows are contiguous
     (``_dot3``): the Mach numbers (N,) and their gradients (N, 6), the same floats."""
@@ -157,7 +157,7 @@ def mach_gradients(pos, vel):
     return mach, grad
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _jacobian(p, v, kappa, has_drag, A):
     """``motion.jacobian_rate`` of one state into ``A`` (10, 10) (drag where ``has_drag``)."""
     A[:, :] = 0.0
@@ -207,7 +207,7 @@ def _jacobian(p, v, kappa, has_drag, A):
             A[3 + i, KAPPA] = e * v[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rate(p, v, drag, has_drag, shaped, g0, w, i, knots, cd, starts, grad, A):
     """``motion._rate`` of row ``i`` into ``A``: with ``shaped``, drag in the scale of the
     drag table's shape (its partials through the Mach number)."""
@@ -226,7 +226,7 @@ def _rate(p, v, drag, has_drag, shaped, g0, w, i, knots, cd, starts, grad, A):
             A[3 + a, b] += col * (s * grad[b])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _drag_at(p, v, kap, shaped, g0, w, i, knots, cd, starts):
     """The drag coefficient of row ``i``'s RK4 stage at ``p``, ``v``: ``kap``, times the
     shape's ``exp(g(M) - g0)`` with ``shaped`` (``motion._rk4``'s ``f``)."""
@@ -238,7 +238,7 @@ def _drag_at(p, v, kap, shaped, g0, w, i, knots, cd, starts):
     return kap * math.exp(g - g0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _f(p, v, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, out):
     """The acceleration of an RK4 stage (drag where ``has_drag``) plus the thrust ``at``."""
     k = kap
@@ -249,7 +249,7 @@ def _f(p, v, at, kap, has_drag, shaped, g0, w, i, knots, cd, starts, out):
         out[a] = out[a] + at[a]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rk4(p, v, at, h, kap, has_drag, shaped, g0, w, i, knots, cd, starts):
     """``integrate.rk4_step`` of one state, in place."""
     a1 = np.empty(3)
@@ -284,7 +284,7 @@ def _rk4(p, v, at, h, kap, has_drag, shaped, g0, w, i, knots, cd, starts):
         v[a] = nv
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def predict(pos, vel, acc_t, kappa, h, steps, with_jacobian, use_shape, w, g0, knots, cd, starts):
     """``motion.propagate``'s loop: positions and velocities (N, 3) stepped in place, ``steps``
     (N,) RK4 steps of ``h`` (N,) s each, drag coefficient ``kappa`` (N,); with
@@ -346,7 +346,7 @@ def predict(pos, vel, acc_t, kappa, h, steps, with_jacobian, use_shape, w, g0, k
     return F
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def step_counts(x, dt, max_step_s):
     """``motion.step_counts`` of states ``x`` (N, 10) over ``dt`` (N,): row by row, its
     operations in the numpy path's order (its ``einsum`` dot products as ``_dot3``), without
@@ -379,7 +379,7 @@ def step_counts(x, dt, max_step_s):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _inv3(S, out):
     """``update.inv_small``'s closed form of a 3 x 3 (the leading block of ``S``) into
     ``out``; its determinant."""
@@ -394,7 +394,7 @@ def _inv3(S, out):
     return det
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _inv_small(S, out):
     """``update.inv_small`` of one matrix (m = 2, 3 or 4) into ``out``; the determinant of its
     leading block of up to three and, for m = 4, the Schur complement of that block (else 1),
@@ -428,7 +428,7 @@ def _inv_small(S, out):
     return det, sc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mode_distances(S0, R, nu):
     """``association.mode_distances``' innovation covariances ``S0[k] + R[j]`` inverted as
     ``update.inv_small`` does, and the squared Mahalanobis distances of innovations ``nu``
@@ -464,7 +464,7 @@ def mode_distances(S0, R, nu):
     return d2, det, sc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def radar_measure(x, s, s_vel, B, m):
     """``measure.radar`` one state at a time: predicted measurements (N, m) and Jacobians (N,
     m, 6) of states ``x`` (N, >=6: position, velocity) seen from a radar at ``s`` (3,)
@@ -509,7 +509,7 @@ def radar_measure(x, s, s_vel, B, m):
     return z, H
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def infrared_measure(x, s):
     """``measure.infrared`` one state at a time: line-of-sight angles (N, 2) and Jacobians (N,
     2, 6) of states ``x`` (N, >=3: position first) seen from a satellite at ``s`` (libm's
@@ -533,7 +533,7 @@ def infrared_measure(x, s):
     return z, H
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def ekf_update(xs, Ps, zh, H, z, R, az):
     """The EKF update of ``update.update_modes``, one mode estimate at a time: states ``xs``
     (N, n), covariances ``Ps`` (N, n, n), measurements predicted ``zh`` (N, m) with Jacobians

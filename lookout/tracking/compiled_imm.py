@@ -146,14 +146,14 @@ _FLIGHT_STEP_MAX_S = _drag._FLIGHT_STEP_MAX_S
 _FLIGHT_STEP_M = _drag._FLIGHT_STEP_M
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mach(x):
     """``drag._mach`` of one state (no floor on the speed)."""
     speed = math.sqrt(_dot3(x[3], x[4], x[5], x[3], x[4], x[5]))
     return speed / _interp(max(_altitude(x[0], x[1], x[2]), 0.0), _ALT, _SOUND)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def drag_q(x, P, x1, dt, w, prm, flown):
     """``drag.drag_q`` of coasting or manoeuvring states ``x`` (N, 10), ``P`` predicted to
     ``x1`` over ``dt`` (N,) with the drag tables' weights ``w`` (tables, N) of the shape the
@@ -256,7 +256,7 @@ def drag_q(x, P, x1, dt, w, prm, flown):
     return q_acc, q_kappa, q_along
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def burnout_probability(t_base, thrust_t0, t, dwell):
     """``mixing.burnout_probability``: the dwell's rate and the catalogue's burns' survival
     ``S`` since first seen thrusting, ``1 - S(tau + dt) / S(tau)``."""
@@ -283,13 +283,13 @@ def burnout_probability(t_base, thrust_t0, t, dwell):
 # --- the mode transitions ----------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _ndtr(z):
     """The standard normal distribution function (``scipy.special.ndtr``)."""
     return 0.5 * math.erfc(-z * _SQRT1_2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _beyond_envelope(vx, vy, vz):
     """``manoeuvre.beyond_envelope``: slower than every dive speed less its margin."""
     if _DIVE.size == 0:
@@ -302,7 +302,7 @@ def _beyond_envelope(vx, vy, vz):
     return total / _DIVE.size <= 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rate_possible(x, P, prm):
     """``manoeuvre.rate_onset_possible`` of one coast-mode estimate."""
     if not _lift_ceiling(x, P, prm) >= prm[P_MIN_LIFT]:
@@ -314,7 +314,7 @@ def _rate_possible(x, P, prm):
     return not _beyond_envelope(x[3], x[4], x[5])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _onset(x, P, dt, prm, rate):
     """``manoeuvre.onset_probability(split=True)`` of one coast-mode estimate, the onset at
     the rate only where ``rate``: the onset probability and its part at apogee."""
@@ -377,7 +377,7 @@ def _onset(x, P, dt, prm, rate):
     return p, at_apogee
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def transition(xm, Pm, dt, p_bc, lifting, p_dive, prm):
     """``mixing.transition``: the transition probabilities ``Pi`` (n, i, j), the coast mode's
     onset of the manoeuvre mode ``p_cm`` and its part at apogee ``p_apo`` (n,); ``p_dive`` (n,)
@@ -405,7 +405,7 @@ def transition(xm, Pm, dt, p_bc, lifting, p_dive, prm):
 # --- the mixing -------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _burnout_within(x, P, dt, f1, f2, m1, m2, xo, Po):
     """``mixing.burnout_within`` of one boost-mode estimate ``x`` (10,), ``P`` into ``xo``,
     ``Po``: the thrust cut at a time uniform over ``dt`` (piecewise, weighed by the dark frames
@@ -482,7 +482,7 @@ def _burnout_within(x, P, dt, f1, f2, m1, m2, xo, Po):
             Po[j, i] = v
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def burnout_within(x, P, dt, f1, f2, m1, m2):
     """``mixing.burnout_within`` of estimates (n, 10), (n, 10, 10) over ``dt`` (n,) with the
     dark frames ``f1``, ``f2``, ``m1``, ``m2`` (n,) each (+inf: none)."""
@@ -494,7 +494,7 @@ def burnout_within(x, P, dt, f1, f2, m1, m2):
     return xo, Po
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, p_apo, p_cm, lifting, prm):
     """``mixing.mix``: the predicted mode probabilities ``c`` (n, 3), the weights ``w``
     (n, i, j) and each mode's mixed prior ``x0`` (n, 3, 10), ``P0`` (n, 3, 10, 10), the coast
@@ -589,7 +589,7 @@ def mix(xm, Pm, mu, Pi, dt, rebased, young, f1, f2, m1, m2, p_apo, p_cm, lifting
 # --- the modes' prediction ----------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _lift_ceiling(x, P, prm):
     """``manoeuvre.lift_ceiling`` of one state."""
     alt = max(_altitude(x[0], x[1], x[2]), 0.0)
@@ -602,7 +602,7 @@ def _lift_ceiling(x, P, prm):
     return min(a, prm[P_MAX_LIFT])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_lift_prior(x, P, prm, scale, out):
     """``scale`` times ``manoeuvre.lift_prior`` of one state added to ``out[6:9, 6:9]``: sigma
     half the ceiling across the velocity, ``induced_prior_ratio`` of it along, plus 1e-6."""
@@ -616,12 +616,12 @@ def _add_lift_prior(x, P, prm, scale, out):
             out[6 + i, 6 + j] += scale * (sig * sig * shape + (1e-6 if i == j else 0.0))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _pressure(h):
     return math.exp(_interp(h, _ALT, _LOG_P))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _thrust_growth(x0, xp, F, d, b, prm):
     """``mixing.thrust_growth`` of one boost-mode state over ``d`` = |dt| s at inverse exhaust
     speed ``b``: ``xp`` (10,), ``F`` (10, 10) changed in place."""
@@ -647,7 +647,7 @@ def _thrust_growth(x0, xp, F, d, b, prm):
     _acc_rows_times(F, G)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _acc_rows_times(F, G):
     """``F[6:9] = G @ F[6:9]`` in place: the acceleration's rows of a transition ``F`` (10, 10)
     taken through a 3x3 map ``G`` of the acceleration."""
@@ -660,7 +660,7 @@ def _acc_rows_times(F, G):
             F[6 + i, j] = rows[i, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _boost_jerk(x, P, prm, qj, since_fix):
     """``mixing.boost_jerk_q`` of one boost-mode estimate into ``qj`` (3, 3), its turn held
     ``since_fix`` s (``mixing.turn_held``)."""
@@ -717,7 +717,7 @@ def _boost_jerk(x, P, prm, qj, since_fix):
             qj[i, k] = qa * uu + qc * ((1.0 if i == k else 0.0) - uu) + qh * e[i] * e[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_jerk(Q, qj, d):
     """``mixing.jerk_noise`` of ``qj`` (3, 3) over ``d`` s added to ``Q``."""
     d2 = d * d
@@ -738,7 +738,7 @@ def _add_jerk(Q, qj, d):
             Q[6 + i, 6 + k] += q * d
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _manoeuvre_noise(x, P, d, prm, Q):
     """``manoeuvre.process_noise`` of one manoeuvre-mode estimate over ``d`` s added to ``Q``:
     white jerk across the velocity, ``induced_jerk_ratio`` of the lift pulled along it."""
@@ -766,7 +766,7 @@ def _manoeuvre_noise(x, P, d, prm, Q):
                     Q[3 * a + i, 3 * b + j] += blk * perp
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _carry(x0, xp, F, P0, prm):
     """``manoeuvre.carry`` of one manoeuvre-mode state: ``xp``'s lift and ``F``'s rows of it
     scaled with the dynamic pressure (up to the ceiling) and turned with the velocity."""
@@ -802,7 +802,7 @@ def _carry(x0, xp, F, P0, prm):
     _acc_rows_times(F, M)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, since_fix, q_acc, q_kappa, q_along, prm):
     """The modes' prediction after the motion model (``motion.propagate``: ``xp`` (N, 10),
     ``F`` (N, 10, 10) from the mixed priors ``x0``, ``P0``), per row of mode ``mode`` (N,):
@@ -878,7 +878,7 @@ def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, since_fix, q_acc, q_ka
     return Pp
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def combine(xm, Pm, mu):
     """``mixing.combine`` (no floor): the moment-matched position-velocity mean (n, 6) and
     covariance (n, 6, 6)."""
@@ -898,7 +898,7 @@ def combine(xm, Pm, mu):
     return xbar, Pbar
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _combine_one(xm, Pm, mu, xbar, Pbar):
     """``combine`` of one track's modes into ``xbar`` (6,), ``Pbar`` (6, 6)."""
     nm = xm.shape[0]
@@ -917,7 +917,7 @@ def _combine_one(xm, Pm, mu, xbar, Pbar):
                 Pbar[k, m] += wj * (Pm[j, k, m] + dk * (xm[j, m] - xbar[m]))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def refresh_coarse(xm, Pm, mu, floor, prm):
     """``association.refresh_coarse`` of tracks of mode estimates ``xm`` (n, 3, 10), ``Pm``,
     probabilities ``mu`` (n, 3), one track at a time: the coarse gate's position, velocity,
