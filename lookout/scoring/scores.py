@@ -55,7 +55,13 @@ import numpy as np
 from scipy.stats import chi2
 
 from lookout.physics.trajectory import PHASE_NAMES
-from lookout.scoring.association import Association, associate, counted_truths, track_provenance
+from lookout.scoring.association import (
+    Association,
+    associate,
+    counted_truths,
+    resolved_detections,
+    track_provenance,
+)
 from lookout.scoring.functions import (
     finite_or_none,
     gospa,
@@ -256,6 +262,7 @@ def score(
     conf = np.asarray(rep.confirmed, dtype=bool)
     t = np.asarray(rep.t, dtype=float)[conf]
     ids = np.asarray(rep.track_id, dtype=np.int64)[conf]
+    resolved = None if detections is None else resolved_detections(detections, labels, truths)
     a = associate(
         t,
         ids,
@@ -265,7 +272,7 @@ def score(
         cutoff_m=cutoff,
         switch_penalty_m=switch_penalty_m,
         period_s=report_period_s,
-        provenance=track_provenance(t, ids, output.updates, labels, truths),
+        provenance=track_provenance(t, ids, output.updates, labels, truths, resolved),
     )
     return scores_of(a, output.updates, labels, pcrlb_results, gospa_c_m)
 
