@@ -27,24 +27,23 @@ stage it followed.) A pair kept and built from its truth thus beats a newcomer b
 
 **A stack's track after a parting.** A stack's detections are labelled with its launch's id (the
 payload's), so a track that followed the stack and then one of its pieces (a spent stage,
-``parent_id``) would be the payload's by its boost's detections until the piece's outnumber
-them. A piece is credited only with detections that tell the pieces apart: a *resolved*
-detection is one whose sensor's 99 % regions of the launch's objects (their noise-free
-measurements under its noise ``R``) do not overlap, taken by a track whose 99 % position
-ellipsoids about them (under its own covariance) do not overlap either (``RESOLVED_P``,
-``resolved_detections``). A stack's track whose first resolved detection since a piece parted
-is the piece's is the piece's from the parting until it takes a resolved detection of another
-of its launch's objects. (me76 #00, three MRBMs: each stack's track coasted unseen from burnout
-and took its spent stage's detections from the first, 150 m from the warhead; the first to
-resolve them, 200 m apart on a second radar 16 s later, was the stage's too. Judged on the
-warhead until the stage's detections outnumbered the boost's, both pairs were crossed: coast
-RMSE 1.6 times the PCRLB, 5 id switches; judged on the objects they followed, 0.5 and 0.) A
-stack's track that took the stage's first detections within their noise and then the
-warhead's stays the warhead's: a rule crediting every piece detection since the parting gave
-the shipped irbm-overflight 3 id switches that never happened (session 52), and one crediting
-the piece once the sibling fell outside one detection's gate judged world77 #01's stack track
-on the stage for the 7 s it took the ship's stage detections, 6 sigma apart in range but 2 km
-off both across, before the warhead's.
+``parent_id``) would be the payload's by its boost's detections until the piece's outnumber them. A
+piece is credited only with detections that tell the pieces apart: a *resolved* detection is one
+whose sensor's 99 % regions of the launch's objects (their noise-free measurements under its noise
+``R``) do not overlap, taken by a track whose 99 % position ellipsoids about them (under its own
+covariance) do not overlap either (``RESOLVED_P``, ``resolved_detections``). A stack's track (most
+of its detections by the parting its launch's) whose first resolved detection since a piece parted
+is the piece's is the piece's from the parting until it takes a resolved detection of another of its
+launch's objects. (me76 #00, three MRBMs: each stack's track coasted unseen from burnout and took
+its spent stage's detections from the first, 150 m from the warhead; the first to resolve them, 200
+m apart on a second radar 16 s later, was the stage's too. Judged on the warhead until the stage's
+detections outnumbered the boost's, both pairs were crossed: coast RMSE 1.6 times the PCRLB, 5 id
+switches; judged on the objects they followed, 0.5 and 0.) A stack's track that took the stage's
+first detections within their noise and then the warhead's stays the warhead's: a rule crediting
+every piece detection since the parting gave the shipped irbm-overflight 3 id switches that never
+happened (session 52), and one crediting the piece once the sibling fell outside one detection's
+gate judged world77 #01's stack track on the stage for the 7 s it took the ship's stage detections,
+6 sigma apart in range but 2 km off both across, before the warhead's.
 
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*, and
@@ -204,14 +203,17 @@ def track_provenance(
         top = c[np.arange(rows.size), best]
         unique = (c == top[:, None]).sum(axis=1) == 1
         out[rows] = np.where(seen & unique & (top > 0), best, -1)
-        # A stack's track whose first resolved detection since a piece parted is the
-        # piece's follows the piece from the parting until it takes a resolved detection of
-        # another object of its launch, though the boost's detections, labelled with the
-        # payload's id, outnumber the piece's (module doc).
+        # A stack's track (most of its detections by a piece's parting its launch's) whose
+        # first resolved detection since the parting is the piece's follows the piece from
+        # the parting until it takes a resolved detection of another object of its launch,
+        # though the boost's detections, labelled with the payload's id, outnumber the
+        # piece's (module doc).
         tj, tt, tr = uj[lo:hi], u_t[lo:hi], ur[lo:hi]
         for piece, family, start in parted:
-            if not (np.isin(tj, family) & (tt < start)).any():
-                continue  # the track did not follow the stack before the parting
+            before = np.searchsorted(tt, start, side="left")  # updates before the parting
+            c = counts[lo + before - 1] if before else None
+            if c is None or c.argmax() != family[0] or (c == c[family[0]]).sum() != 1:
+                continue  # the track did not follow the stack (its launch's) to the parting
             after = (tt >= start) & np.isin(tj, family) & tr
             if not after.any() or tj[np.argmax(after)] != piece:
                 continue  # no resolved detection since, or the first is another object's
@@ -234,7 +236,8 @@ def _apart(d2: np.ndarray, m: int) -> np.ndarray:
 
 def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
     """Each counted piece that parted from a counted launch (``parent_id``): its index, the
-    indices of its launch's counted objects (the launch and its pieces), its parting (s)."""
+    indices of its launch's counted objects (the launch first, then its pieces), its parting
+    (s)."""
     index = {tid: j for j, tid in enumerate(truths.ids)}
     parent = [getattr(tr, "parent_id", None) for tr in truths.trajectories]
     out = []
