@@ -514,3 +514,108 @@ def test_a_track_unseen_since_its_objects_impact_is_judged_on_no_other_truth():
         assert s.false_track_s == pytest.approx(false)
         on_b = (s.matches.truth == 1) & (s.matches.t > 300.0)
         assert on_b.sum() == (0 if false else 99)
+
+
+RADAR_SITE = geodetic_to_ecef(math.radians(42.0), math.radians(131.5), 0.0)
+RADAR_R = np.diag([20.0**2, 1e-3**2, 1e-3**2])  # range 20 m, angles 1 mrad
+
+
+def drifting_piece(parent: Trajectory, object_id: str, parted_s: float, drift_mps: float):
+    """``parent``'s piece from ``parted_s`` on, drifting north of it at ``drift_mps`` (a spent
+    stage parting from its warhead)."""
+    _, n, _ = enu_basis(math.radians(40.0), math.radians(130.0))
+    keep = parent.t >= parted_s
+    dt = parent.t[keep] - parted_s
+    return Trajectory(
+        object_id, parent.t[keep], parent.pos[keep] + np.outer(drift_mps * dt, n),
+        parent.vel[keep] + drift_mps * n, parent.thrusting[keep], parent.kind[keep],
+        parent_id=parent.object_id,
+    )  # fmt: skip
+
+
+def radar_detections(tr: Trajectory):
+    """One noise-free detection of ``tr`` a second by a radar 200 km north of its path."""
+    from lookout.messages import Detection
+    from lookout.tracking import measure
+
+    lat, lon = math.radians(42.0), math.radians(131.5)
+    z, _ = measure.radar(tr.pos, tr.vel, RADAR_SITE, np.zeros(3), enu_basis(lat, lon), 3)
+    return [
+        Detection(t_ns=int(round(t * 1e9)), sensor_id="radar", partner="US", kind="radar",
+                  z=zi.tolist(), R=RADAR_R.tolist(), snr_db=20.0,
+                  sensor_pos_ecef_m=RADAR_SITE.tolist())
+        for t, zi in zip(tr.t, z, strict=True)
+    ]  # fmt: skip
+
+
+def stack_and_stage(drift_mps: float = 10.0):
+    """A warhead ``rv`` whose spent ``stage`` parts from it at 100 s, drifting north at
+    ``drift_mps``, each seen once a second (before the parting the stack's detections are
+    labelled ``rv``)."""
+    rv = arc("rv")
+    stage = drifting_piece(rv, "stage", 100.0, drift_mps)
+    dets = radar_detections(rv) + radar_detections(stage)
+    labels = ["rv"] * rv.t.size + ["stage"] * stage.t.size
+    return rv, stage, dets, labels
+
+
+def test_a_pieces_detection_is_resolved_once_the_pieces_part_beyond_its_noise():
+    """The radar's 99 % regions of a stage's and its warhead's detections (20 m in range, the
+    pieces parting at 10 m/s) overlap for the first 15-30 s after the parting and are apart
+    from then on; the stack's detections before it have nothing to
+    resolve, and a stage 50 km off is resolved from its first detection."""
+    from lookout.scoring.association import counted_truths, resolved_detections
+
+    rv, stage, dets, labels = stack_and_stage()
+    truths = counted_truths([rv, stage], labels, dets)
+    res = resolved_detections(dets, labels, truths)
+    n = rv.t.size
+    assert not res[:100].any()  # the stack's, before the parting
+    for flags in (res[n:], res[100:n]):  # the stage's and the warhead's after it
+        first = int(np.argmax(flags))
+        assert 15 < first < 30 and flags[first:].all() and not flags[:first].any()
+    far = drifting_piece(rv, "stage", 100.0, 0.0)
+    far = Trajectory("stage", far.t, far.pos + 50e3, far.vel, far.thrusting, far.kind,
+                     parent_id="rv")  # fmt: skip
+    dets = radar_detections(rv) + radar_detections(far)
+    assert resolved_detections(dets, labels, counted_truths([rv, far], labels, dets))[n:].all()
+
+
+def judged(s, t0: float) -> set[tuple[int, str]]:
+    late = s.matches.t >= t0
+    pairs = zip(s.matches.track_id[late], s.matches.truth[late], strict=True)
+    return {(int(k), s.truth_ids[j]) for k, j in pairs}
+
+
+def test_the_stacks_track_kept_on_its_stage_is_judged_on_the_stage():
+    """me76 #00: a salvo's MRBM seen in boost and its spent stage after they part: the stack's
+    track follows the stage, a new track the warhead. Judged on the warhead while its 100 boost
+    detections outnumber the stage's (coast NEES of thousands on both pairs, two id switches a
+    missile); on the stage from the parting, its first detection that tells the pieces apart
+    being the stage's: the warhead's track changes once, at the parting, as it did."""
+    rv, stage, dets, labels = stack_and_stage()
+    n = rv.t.size
+    t1, t2 = rv.t[rv.t < 100], stage.t
+    reports = cat(follow(rv, 1, t1), follow(stage, 1, t2), follow(rv, 2, t2))
+    di = np.concatenate([np.arange(t1.size), n + np.arange(t2.size), t2.astype(np.int64)])
+    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
+    s = score(output(reports, upd), [rv, stage], labels, detections=dets)
+    assert judged(s, 100.0) == {(1, "stage"), (2, "rv")}
+    assert s.per_truth["rv"]["id_switches"] == 1 and s.per_truth["stage"]["id_switches"] == 0
+
+
+def test_the_stacks_track_on_the_stages_first_detections_within_the_noise_is_the_warheads():
+    """irbm-overflight: the stack's track takes the stage's first detections while the pieces
+    are within the radar's noise of each other, then the warhead's; a new track takes the
+    stage. Judged on the warhead throughout (a rule crediting the stage's detections from the
+    parting judged it on the stage for those seconds: 0 -> 3 id switches on irbm-overflight)."""
+    rv, stage, dets, labels = stack_and_stage()
+    n = rv.t.size
+    t1, t2, t3 = rv.t[rv.t < 100], rv.t[(rv.t >= 100) & (rv.t < 104)], rv.t[rv.t >= 104]
+    reports = cat(follow(rv, 1, t1), follow(stage, 1, t2), follow(rv, 1, t3), follow(stage, 2, t3))
+    k2, k3 = np.searchsorted(stage.t, t2), np.searchsorted(stage.t, t3)
+    di = np.concatenate([np.arange(t1.size), n + k2, t3.astype(np.int64), n + k3])
+    upd = log(reports.t, reports.track_id, reports.x, detection_index=di)
+    s = score(output(reports, upd), [rv, stage], labels, detections=dets)
+    assert judged(s, 100.0) == {(1, "rv"), (2, "stage")}
+    assert s.id_switches == 0

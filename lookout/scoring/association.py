@@ -30,6 +30,26 @@ pairing of other estimates takes it on distance. (me77 #02: two SRBM stages fall
 6 km apart, each track km off its own stage under km sigmas, NEES 3-5; from 383 s each sat
 nearer the other's stage and distance swapped them: 2 id switches, NEES 1,100-5,800.)
 
+**A stack's track after a parting.** A stack's detections are labelled with its launch's id (the
+payload's), so a track that followed the stack and then one of its pieces (a spent stage,
+``parent_id``) would be the payload's by its boost's detections until the piece's outnumber them. A
+piece is credited only with detections that tell the pieces apart: a *resolved* detection is one
+whose sensor's 99 % regions of the launch's objects (their noise-free measurements under its noise
+``R``) do not overlap, taken by a track whose 99 % position ellipsoids about them (under its own
+covariance) do not overlap either (``RESOLVED_P``, ``resolved_detections``). A stack's track (most
+of its detections by the parting its launch's) whose first resolved detection since a piece parted
+is the piece's is the piece's from the parting until it takes a resolved detection of another of its
+launch's objects. (me76 #00, three MRBMs: each stack's track coasted unseen from burnout and took
+its spent stage's detections from the first, 150 m from the warhead; the first to resolve them, 200
+m apart on a second radar 16 s later, was the stage's too. Judged on the warhead until the stage's
+detections outnumbered the boost's, both pairs were crossed: coast RMSE 1.6 times the PCRLB, 5 id
+switches; judged on the objects they followed, 0.5 and 0.) A stack's track that took the stage's
+first detections within their noise and then the warhead's stays the warhead's: a rule crediting
+every piece detection since the parting gave the shipped irbm-overflight 3 id switches that never
+happened (session 52), and one crediting the piece once the sibling fell outside one detection's
+gate judged world77 #01's stack track on the stage for the 7 s it took the ship's stage detections,
+6 sigma apart in range but 2 km off both across, before the warhead's.
+
 An unmatched estimate within ``cutoff_m`` of an eligible truth is a *duplicate* of the nearest
 such truth (a second track on one object); one farther from every eligible truth is *false*, and
 so is one whose provenance truth has hit the ground by then (its ``impact`` event): a falling
@@ -54,7 +74,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import chi2
 
+from lookout.geodesy import ecef_to_geodetic, enu_basis
 from lookout.timebase import ns_to_s
+from lookout.tracking import measure
 
 
 @dataclass(frozen=True)
@@ -145,11 +167,14 @@ def track_provenance(
     updates,
     labels: Sequence[str | None],
     truths: Truths,
+    resolved: np.ndarray | None = None,
 ) -> np.ndarray:
     """For estimate rows (time ``t`` s, track ``est_id``): the index into ``truths`` of the
     truth that gave most of the detections the track had taken by ``t`` (``updates``: the
     tracker's ``TrackLog`` of updates, ``detection_index`` into ``labels``); -1 where the track
-    had taken no labelled detection of a counted truth, or two truths gave as many."""
+    had taken no labelled detection of a counted truth, or two truths gave as many. Given
+    ``resolved`` (``resolved_detections`` of the labelled detections), a stack's track is its
+    piece's after their parting as the module doc says."""
     t = np.asarray(t, dtype=float)
     est_id = np.asarray(est_id, dtype=np.int64)
     out = np.full(t.size, -1, dtype=np.int64)
@@ -163,15 +188,20 @@ def track_provenance(
     uj = np.full(di.size, -1, dtype=np.int64)
     uj[ok] = code[di[ok]]
     keep = uj >= 0
+    ur = np.zeros(di.size, dtype=bool)
+    if resolved is not None:
+        ur[ok] = np.asarray(resolved, dtype=bool)[di[ok]]
+        ur[ur] = _track_resolves(updates, np.flatnonzero(ur), uj[ur], truths)
     u_id = np.asarray(updates.track_id, dtype=np.int64)[keep]
     u_t = np.asarray(updates.t, dtype=float)[keep]
-    uj = uj[keep]
+    uj, ur = uj[keep], ur[keep]
     order = np.lexsort((u_t, u_id))
-    u_id, u_t, uj = u_id[order], u_t[order], uj[order]
+    u_id, u_t, uj, ur = u_id[order], u_t[order], uj[order], ur[order]
     counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
     first = np.searchsorted(u_id, u_id, side="left")
     base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
     counts = counts - base  # running counts within each track
+    parted = _parted(truths) if resolved is not None else []
     for track in np.intersect1d(np.unique(est_id), u_id):
         lo, hi = np.searchsorted(u_id, [track, track + 1])
         rows = np.flatnonzero(est_id == track)
@@ -182,6 +212,123 @@ def track_provenance(
         top = c[np.arange(rows.size), best]
         unique = (c == top[:, None]).sum(axis=1) == 1
         out[rows] = np.where(seen & unique & (top > 0), best, -1)
+        # A stack's track (most of its detections by a piece's parting its launch's) whose
+        # first resolved detection since the parting is the piece's follows the piece from
+        # the parting until it takes a resolved detection of another object of its launch,
+        # though the boost's detections, labelled with the payload's id, outnumber the
+        # piece's (module doc).
+        tj, tt, tr = uj[lo:hi], u_t[lo:hi], ur[lo:hi]
+        for piece, family, start in parted:
+            before = np.searchsorted(tt, start, side="left")  # updates before the parting
+            c = counts[lo + before - 1] if before else None
+            if c is None or c.argmax() != family[0] or (c == c[family[0]]).sum() != 1:
+                continue  # the track did not follow the stack (its launch's) to the parting
+            after = (tt >= start) & np.isin(tj, family) & tr
+            if not after.any() or tj[np.argmax(after)] != piece:
+                continue  # no resolved detection since, or the first is another object's
+            other = np.cumsum(after & (tj != piece))[np.maximum(k - 1, 0)] > 0
+            out[rows[seen & ~other & (t[rows] >= start)]] = piece
+    return out
+
+
+#: Two objects of a launch are resolved when the 99 % regions of their detections on a sensor
+#: (their noise-free measurements under the detection's noise), and of their positions under
+#: the track's covariance, do not overlap (``resolved_detections``, ``_track_resolves``).
+RESOLVED_P = 0.99
+
+
+def _apart(d2: np.ndarray, m: int) -> np.ndarray:
+    """Whether squared Mahalanobis separations ``d2`` in ``m`` dimensions put two objects'
+    ``RESOLVED_P`` ellipsoids apart (each the other's centre's distance's half or more)."""
+    return d2 > 4.0 * chi2.ppf(RESOLVED_P, m)
+
+
+def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
+    """Each counted piece that parted from a counted launch (``parent_id``): its index, the
+    indices of its launch's counted objects (the launch first, then its pieces), its parting
+    (s)."""
+    index = {tid: j for j, tid in enumerate(truths.ids)}
+    parent = [getattr(tr, "parent_id", None) for tr in truths.trajectories]
+    out = []
+    for i, p in enumerate(parent):
+        if p in index:
+            family = np.array([index[p]] + [j for j, q in enumerate(parent) if q == p])
+            out.append((i, family, float(truths.trajectories[i].t_start)))
+    return out
+
+
+def _track_resolves(updates, rows: np.ndarray, objects: np.ndarray, truths: Truths) -> np.ndarray:
+    """(K,) bool: whether the update ``rows`` of ``updates``, each on a detection of truth
+    ``objects[k]``, left its track's position covariance tight enough to tell that object from
+    every other counted object of its launch in flight then: their true positions ``dx`` apart
+    put their ``RESOLVED_P`` ellipsoids under the track's covariance ``P`` apart (``_apart``
+    of ``dxᵀ P⁻¹ dx``)."""
+    out = np.zeros(rows.size, dtype=bool)
+    family = _families(truths)
+    for k, (r, j) in enumerate(zip(rows.tolist(), objects.tolist(), strict=True)):
+        t = float(updates.t[r])
+        x = _launch_states(truths, family[j], j, t)
+        dx = x[1:, :3] - x[0, :3]
+        P = np.asarray(updates.P[r], dtype=float)[:3, :3]
+        out[k] = bool(_apart(np.einsum("ki,ki->k", dx, np.linalg.solve(P, dx.T).T), 3).all())
+    return out
+
+
+def _launch_states(truths: Truths, family: list[int], j: int, t: float) -> np.ndarray:
+    """(K, 6): the true state of object ``j`` at ``t`` s, then those of the others of its
+    launch (``family``) in flight then; none if ``j`` is not."""
+    x = np.array([truths.trajectories[q].state_at(t) for q in [j, *(q for q in family if q != j)]])
+    alive = np.isfinite(x).all(axis=1)
+    return x[alive] if alive[0] else x[:0]
+
+
+def _families(truths: Truths) -> list[list[int]]:
+    """For each counted truth, the counted objects of its launch (the launch, by ``parent_id``,
+    and its pieces), itself included."""
+    index = {tid: j for j, tid in enumerate(truths.ids)}
+    root = [
+        p if (p := getattr(tr, "parent_id", None)) in index else truths.ids[j]
+        for j, tr in enumerate(truths.trajectories)
+    ]
+    return [[q for q, r in enumerate(root) if r == root[j]] for j in range(len(root))]
+
+
+def resolved_detections(
+    detections: Sequence, labels: Sequence[str | None], truths: Truths
+) -> np.ndarray:
+    """(N,) bool: whether detection ``i``, labelled with a counted object of a launch with a
+    counted piece (``parent_id``), tells that object from every other counted object of its
+    launch in flight at its time: their noise-free measurements on its sensor, ``dz`` apart,
+    put their ``RESOLVED_P`` gates under its noise ``R`` apart (``_apart`` of ``dzᵀ R⁻¹ dz``;
+    the radar's range rate taken from a sensor at rest, which a ship's 10 m/s changes by the
+    objects' angle apart times that, mm/s). False for every other detection (an object alone
+    in flight, a false alarm: nothing to resolve)."""
+    out = np.zeros(len(detections), dtype=bool)
+    index = {tid: j for j, tid in enumerate(truths.ids)}
+    family = _families(truths)
+    bases: dict[bytes, np.ndarray] = {}
+    for i, lab in enumerate(labels):
+        j = index.get(lab) if lab is not None else None
+        if j is None or len(family[j]) < 2:
+            continue
+        d = detections[i]
+        t = float(ns_to_s(d.t_ns))
+        x = _launch_states(truths, family[j], j, t)
+        if x.shape[0] < 2 or d.sensor_pos_ecef_m is None:
+            continue
+        s = np.asarray(d.sensor_pos_ecef_m, dtype=float)
+        m = len(d.z)
+        if d.kind == "radar":
+            key = s.tobytes()
+            if key not in bases:
+                bases[key] = enu_basis(*ecef_to_geodetic(s)[:2])
+            z, _ = measure.radar(x[:, :3], x[:, 3:], s, np.zeros(3), bases[key], m)
+        else:
+            z, _ = measure.infrared(x[:, :3], s)
+        dz = measure.wrap(z[1:] - z[0], d.kind)
+        R = np.asarray(d.R, dtype=float)
+        d2 = np.einsum("ki,ki->k", dz, np.linalg.solve(R, dz.T).T)
+        out[i] = bool(_apart(d2, m).all())
     return out
 
 

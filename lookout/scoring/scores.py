@@ -59,6 +59,7 @@ from lookout.scoring.association import (
     Association,
     associate,
     counted_truths,
+    resolved_detections,
     track_last_update,
     track_provenance,
 )
@@ -262,6 +263,7 @@ def score(
     conf = np.asarray(rep.confirmed, dtype=bool)
     t = np.asarray(rep.t, dtype=float)[conf]
     ids = np.asarray(rep.track_id, dtype=np.int64)[conf]
+    resolved = None if detections is None else resolved_detections(detections, labels, truths)
     a = associate(
         t,
         ids,
@@ -271,7 +273,7 @@ def score(
         cutoff_m=cutoff,
         switch_penalty_m=switch_penalty_m,
         period_s=report_period_s,
-        provenance=track_provenance(t, ids, output.updates, labels, truths),
+        provenance=track_provenance(t, ids, output.updates, labels, truths, resolved),
         last_update=track_last_update(t, ids, output.updates),
     )
     return scores_of(a, output.updates, labels, pcrlb_results, gospa_c_m)
