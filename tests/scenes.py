@@ -134,3 +134,18 @@ def radar_took(sim) -> list[tuple[int, float, str | None]]:
                 took.append((tid, sim.detections[i].t_ns / 1e9, sim.labels[i]))
         fed += len(chunk)
     return took
+
+
+def count_calls(monkeypatch, module, names) -> list[str]:
+    """The names of ``module``'s functions ``names`` as they are called (in order), each
+    wrapped to note its call and return what it returns."""
+    called: list[str] = []
+    for name in names:
+        real = getattr(module, name)
+
+        def counted(*a, _real=real, _name=name):
+            called.append(_name)
+            return _real(*a)
+
+        monkeypatch.setattr(module, name, counted)
+    return called

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import IR_GEO, IR_GEO2, fed_until, irbm_launch, radar, sense
+from scenes import IR_GEO, IR_GEO2, count_calls, fed_until, irbm_launch, radar, sense
 
 from lookout.flight import fly
 from lookout.geodesy import R_EQUATOR
@@ -217,15 +217,7 @@ def test_the_compiled_prediction_of_a_tracker_is_the_numpy_one(monkeypatch, irbm
 def test_the_tracker_takes_the_compiled_path_unless_told_not_to(monkeypatch, irbm_feed):
     """``LOOKOUT_NUMPY_STEP=1`` keeps numpy; otherwise the compiled kernels are called."""
     dets, _ = irbm_feed
-    calls = []
-    for name in ("mix", "predict_modes", "combine"):
-        real = getattr(compiled_imm, name)
-
-        def counted(*a, _real=real, _name=name):
-            calls.append(_name)
-            return _real(*a)
-
-        monkeypatch.setattr(compiled_imm, name, counted)
+    calls = count_calls(monkeypatch, compiled_imm, ("mix", "predict_modes", "combine"))
     tracker = Tracker()
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
     list(fed_until(tracker, dets, [60.0]))

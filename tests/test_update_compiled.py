@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 import pytest
-from scenes import IR_GEO, IR_GEO2, fed_until, irbm_launch, radar, sense
+from scenes import IR_GEO, IR_GEO2, count_calls, fed_until, irbm_launch, radar, sense
 
 from lookout.flight import fly
 from lookout.geodesy import R_EQUATOR
@@ -183,15 +183,7 @@ def test_a_trackers_recorded_updates_are_the_same_both_ways(monkeypatch, irbm_fe
 def test_the_update_takes_the_compiled_path_unless_told_not_to(monkeypatch, irbm_feed):
     """``LOOKOUT_NUMPY_STEP=1`` keeps numpy; otherwise the compiled kernels are called."""
     dets, _ = irbm_feed
-    called = []
-    for name in ("radar_measure", "infrared_measure", "ekf_update"):
-        real = getattr(compiled, name)
-
-        def counted(*a, _real=real, _name=name):
-            called.append(_name)
-            return _real(*a)
-
-        monkeypatch.setattr(compiled, name, counted)
+    called = count_calls(monkeypatch, compiled, ("radar_measure", "infrared_measure", "ekf_update"))
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
     list(fed_until(Tracker(), dets, [200.0]))
     assert not called
