@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lookout.flight import Aim
+from lookout.flight import Aim, fly
 from lookout.flight.plancache import plan_cached as plan
 from lookout.sensors import make_sensor, observe
 from lookout.tracking import Tracker, TrackLog
@@ -149,3 +149,12 @@ def count_calls(monkeypatch, module, names) -> list[str]:
 
         monkeypatch.setattr(module, name, counted)
     return called
+
+
+def irbm_detections():
+    """An IRBM's detections, two radars and two infrared satellites (as ``test_tracking``'s),
+    and its flight's end (s)."""
+    (traj,) = fly([irbm_launch()], debris=False)
+    specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
+    dets, _ = sense([traj], specs + [IR_GEO, IR_GEO2], 1)
+    return dets, traj.t_end

@@ -11,9 +11,8 @@ import copy
 
 import numpy as np
 import pytest
-from scenes import IR_GEO, IR_GEO2, count_calls, fed_until, irbm_launch, radar, sense
+from scenes import count_calls, fed_until, irbm_detections
 
-from lookout.flight import fly
 from lookout.geodesy import R_EQUATOR
 from lookout.tracking import Tracker, TrackerConfig, association, compiled, measure, update
 from lookout.tracking import tracker as tracker_mod
@@ -138,11 +137,8 @@ def test_the_compiled_coarse_refresh_is_the_numpy_one(monkeypatch, seed, floor):
 
 @pytest.fixture(scope="module")
 def irbm_feed():
-    """An IRBM's detections: two radars, two infrared satellites (as ``test_tracking``'s)."""
-    (traj,) = fly([irbm_launch()], debris=False)
-    specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
-    dets, _ = sense([traj], specs + [IR_GEO, IR_GEO2], 1)
-    return dets, traj.t_end
+    """An IRBM's detections: two radars, two infrared satellites (``scenes.irbm_detections``)."""
+    return irbm_detections()
 
 
 def test_a_trackers_recorded_updates_are_the_same_both_ways(monkeypatch, irbm_feed):
