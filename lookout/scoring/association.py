@@ -288,13 +288,22 @@ def covariance_resolves(
     after taking a detection of truth ``objects[k]`` at ``t[k]`` s) tells that object from
     every other counted object of its launch in flight then: their true positions ``dx`` apart
     put their ``RESOLVED_P`` ellipsoids under ``P`` apart (``_apart`` of ``dxᵀ P⁻¹ dx``)."""
-    out = np.zeros(len(objects), dtype=bool)
+    objects = np.asarray(objects, dtype=np.int64)
+    t = np.asarray(t, dtype=float)
+    out = np.ones(objects.size, dtype=bool)
     family = _families(truths)
-    for k, j in enumerate(np.asarray(objects, dtype=np.int64).tolist()):
-        x = _launch_states(truths, family[j], j, float(t[k]))
-        dx = x[1:, :3] - x[0, :3]
-        Pk = np.asarray(P[k], dtype=float)[:3, :3]
-        out[k] = bool(_apart(np.einsum("ki,ki->k", dx, np.linalg.solve(Pk, dx.T).T), 3).all())
+    for j in np.unique(objects).tolist():  # one object's detections at once
+        at = np.flatnonzero(objects == j)
+        Pj = np.asarray(P, dtype=float)[at][:, :3, :3]
+        xj = truths.trajectories[j].state_at(t[at])[:, :3]
+        for q in family[j]:
+            if q == j:
+                continue
+            dx = truths.trajectories[q].state_at(t[at])[:, :3] - xj
+            alive = np.isfinite(dx).all(axis=1)  # the other in flight then
+            dx = np.where(alive[:, None], dx, 0.0)
+            d2 = np.einsum("ki,ki->k", dx, np.linalg.solve(Pj, dx[..., None])[..., 0])
+            out[at] &= ~alive | _apart(d2, 3)
     return out
 
 
