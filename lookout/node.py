@@ -173,20 +173,25 @@ class PartnerNode:
         # For scoring only (``keep_provenance``): the detections each track took, keyed by
         # (partner, local track id), and the tracks published so far.
         self._taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]] | None = None
+        self._taken_P: dict | None = None
         self._published: set[int] = set()
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
         self._heartbeats = 0
 
     def keep_provenance(
-        self, taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]]
+        self,
+        taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]],
+        taken_P: dict | None = None,
     ) -> None:
         """From now on, note in ``taken`` the detections each of its tracker's tracks takes,
         as ``(t_ns, sensor id, z)`` under ``(partner, local track id)`` (a fusion
-        ``Provenance.local_taken``): for scoring a picture whose system track stands on this
+        ``Provenance.local_taken``), and in ``taken_P`` (``Provenance.taken_P``) the track's
+        position covariance after each: for scoring a picture whose system track stands on this
         partner's local track alone (``lookout.scoring.picture``), never for the picture. A
         track deleted before it was ever published is forgotten with its detections."""
         self._taken = taken
+        self._taken_P = taken_P
 
     async def start(self, durable: str | None = None) -> None:
         """Subscribe to this partner's deliveries; with ``durable`` (a NATS consumer name), a
@@ -285,14 +290,16 @@ class PartnerNode:
         first = self._n_tracked
         self._n_tracked += len(detections)
         rows = self.tracker.process(detections)
-        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
+        track_ids, det_index = rows.track_id.tolist(), rows.detection_index.tolist()
+        for k, (tid, di) in enumerate(zip(track_ids, det_index, strict=True)):
             if di >= first:
                 det = detections[di - first]
                 self._sensors_of_track.setdefault(tid, set()).add(det.sensor_id)
                 if self._taken is not None:
-                    self._taken.setdefault((self.partner, str(tid)), []).append(
-                        (det.t_ns, det.sensor_id, tuple(det.z))
-                    )
+                    key = (self.partner, str(tid))
+                    self._taken.setdefault(key, []).append((det.t_ns, det.sensor_id, tuple(det.z)))
+                    if self._taken_P is not None:
+                        self._taken_P.setdefault(key, []).append(rows.P[k, :3, :3].copy())
 
     async def _publish_tracks(self, t: float) -> None:
         rep = self.tracker.report(t)
@@ -334,4 +341,6 @@ class PartnerNode:
                 del self._sensors_of_track[tid]
                 if self._taken is not None and tid not in self._published:
                     self._taken.pop((self.partner, str(tid)), None)
+                    if self._taken_P is not None:
+                        self._taken_P.pop((self.partner, str(tid)), None)
                 self._published.discard(tid)

@@ -314,7 +314,8 @@ def test_the_fusion_keeps_which_detections_made_each_system_track():
             continue
         assert prov.members == {("S1", 10**9): (7,)}
         assert [k[:2] for k in prov.taken[7]] == [(500_000_000, "kr-ewr-central")]
-        assert 9 not in prov.taken
+        assert [c.shape for c in prov.taken_P[7]] == [(3, 3)]  # its covariance after it
+        assert 9 not in prov.taken and 9 not in prov.taken_P
 
 
 def test_a_system_track_on_a_partners_local_track_alone_is_judged_on_its_detections():
@@ -367,7 +368,7 @@ def test_the_nodes_and_the_fusion_keep_the_detections_of_a_local_only_system_tra
     f = PictureFusion(latency_s=0.5)
     f.tracker = ScriptedTracker()
     prov = f.keep_provenance()
-    node.keep_provenance(prov.local_taken)
+    node.keep_provenance(prov.local_taken, prov.taken_P)
     ir = [_detection("US", "us-geo-1", 0.5), _detection("US", "us-geo-1", 0.6)]
     tracker.takes = [153, 9]
     node._track(ir)
@@ -375,8 +376,91 @@ def test_the_nodes_and_the_fusion_keep_the_detections_of_a_local_only_system_tra
     tracker.deleted = {9}  # a tentative track, never published
     asyncio.run(node._publish_tracks(1.0))
     assert prov.local_taken == {("US", "153"): [(500_000_000, "us-geo-1", (1e6, 1.0, 0.5))]}
+    assert list(prov.taken_P) == [("US", "153")] and len(prov.taken_P["US", "153"]) == 1
     f.ingest("KR", _detection("KR", "kr-ewr-central", 0.9))
     local = _local("US", 153, 1.0, X0, _P(20e3, 300.0), ["us-geo-1"], boost_prob=1.0)
     out = [s for _, tracks in f.ingest("US", local) + f.flush() for s in tracks]
     assert [(s.system_track_id, s.tracker_id) for s in out] == [("S1", None)]
     assert prov.locals == {("S1", 10**9): (("US", "153"),)}
+
+
+def _following(name, tr, t, sig_m=30.0, last_seen=None):
+    """System tracks ``name`` on ``tr`` at ``t`` with a ``sig_m`` position sigma, last seen at
+    ``last_seen`` (s; default each report's own time)."""
+    P = np.diag([sig_m**2] * 3 + [1.0] * 3).tolist()
+    seen = t if last_seen is None else np.minimum(t, last_seen)
+    return [
+        m.SystemTrack(system_track_id=name, t_ns=round(s * 1e9), x=xi.tolist(), P=P,
+                      partners=["KR"], last_detection_ns=round(u * 1e9))
+        for s, u, xi in zip(t, seen, tr.state_at(t), strict=True)
+    ]  # fmt: skip
+
+
+def test_a_stacks_system_track_kept_on_its_stage_is_judged_on_the_stage():
+    """me76 #00 / me78 #05: a stack's system track that follows the spent stage after the
+    parting, its first detection that tells the pieces apart (by the radar's noise and by its
+    track's covariance, ``Provenance.taken_P``) the stage's, is judged on the stage, as the
+    central tracker's track is (``test_metrics.test_the_stacks_track_kept_on_its_stage_is_
+    judged_on_the_stage``); a new system track on the warhead is the warhead's. Without the
+    track's covariances nothing is resolved and the boost's 100 detections, labelled with the
+    warhead's id, judge it on the warhead (the majority rule, as before)."""
+    from test_metrics import stack_and_stage
+
+    from lookout.picture.fusion import Provenance
+
+    rv, stage, dets, labels = stack_and_stage()
+    n = rv.t.size
+    t1, t2 = rv.t[rv.t < 100], stage.t
+    msgs = [*_following("S1", rv, t1), *_following("S1", stage, t2), *_following("S2", rv, t2)]
+    prov = Provenance()
+    key = lambda d: (d.t_ns, d.sensor_id, tuple(d.z))  # noqa: E731
+    prov.taken[1] = [key(d) for d in dets[:100] + dets[n:]]  # the stack's, then the stage's
+    prov.taken[2] = [key(d) for d in dets[100:n]]  # the warhead's since the parting
+    cov = np.diag([30.0**2] * 3)
+    prov.taken_P = {k: [cov] * len(v) for k, v in prov.taken.items()}
+    prov.members = {(st.system_track_id, st.t_ns): (int(st.system_track_id[1]),) for st in msgs}
+    kw = dict(trajectories=[rv, stage], labels=labels, detections=dets, launches=[launch_of(rv)])
+    s = score_picture(msgs, provenance=prov, **kw).scores
+    late = s.matches.t >= 100.0
+    pairs = {
+        (int(k), s.truth_ids[j])
+        for k, j in zip(s.matches.track_id[late], s.matches.truth[late], strict=True)
+    }
+    assert pairs == {(0, "stage"), (1, "rv")}  # S1 (id 0) on the stage, S2 on the warhead
+    assert s.per_truth["rv"]["id_switches"] == 1 and s.per_truth["stage"]["id_switches"] == 0
+    prov.taken_P = {}
+    blind = score_picture(msgs, provenance=prov, **kw).scores
+    on_rv = (blind.matches.track_id == 0) & (blind.matches.t >= 100.0)
+    assert "rv" in {blind.truth_ids[j] for j in blind.matches.truth[on_rv]}
+    assert blind.id_switches > s.id_switches
+
+
+def test_a_system_track_unseen_since_its_objects_impact_is_judged_on_no_other_truth():
+    """me77 #02, in a partner's picture: a system track built from ``a``'s detections, coasting
+    unseen (its ``last_detection_ns``) past ``a``'s impact, 3 km from ``b``, is false from the
+    impact, not ``b``'s, as the central tracker's is (``test_metrics.test_a_track_unseen_...``);
+    one seen since its object's impact (it took ``b`` up) is judged as any other."""
+    from lookout.physics.trajectory import Event, Trajectory
+    from lookout.picture.fusion import Provenance
+
+    full = arc("a")
+    t_a = np.arange(0.0, 301.0)
+    xa = full.state_at(t_a)
+    hit = [Event("impact", 300.0, xa[-1, :3], xa[-1, 3:])]
+    a = Trajectory("a", t_a, xa[:, :3], xa[:, 3:], t_a < 60.0, np.zeros(t_a.size, np.int64),
+                   events=hit)  # fmt: skip
+    b = arc("b", north_offset_m=3000.0)
+    t_b = np.arange(0.0, 250.0)
+    dets = [SimpleNamespace(t_ns=round(s * 1e9), sensor_id="r1", z=(0.0, s)) for s in t_a]
+    dets += [SimpleNamespace(t_ns=round(s * 1e9), sensor_id="r1", z=(1.0, s)) for s in t_b]
+    labels = ["a"] * t_a.size + ["b"] * t_b.size
+    t = np.arange(0.0, 400.0)
+    kw = dict(trajectories=[a, b], labels=labels, detections=dets, launches=[launch_of(a)])
+    for last_seen, false in ((250.0, 100.0), (350.0, 0.0)):
+        msgs = _following("S1", full, t, sig_m=50.0, last_seen=last_seen)
+        prov = Provenance()
+        prov.taken[1] = [(d.t_ns, d.sensor_id, d.z) for d in dets[: t_a.size]]
+        prov.members = {(st.system_track_id, st.t_ns): (1,) for st in msgs}
+        s = score_picture(msgs, provenance=prov, **kw).scores
+        assert s.false_track_s == pytest.approx(false)
+        assert ((s.matches.truth == 1) & (s.matches.t > 300.0)).sum() == (0 if false else 99)

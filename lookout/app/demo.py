@@ -44,6 +44,7 @@ from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import Provenance
 from lookout.scenario import Scenario, ScenarioError, parse
+from lookout.scoring.association import counted_truths, resolved_detections
 from lookout.scoring.claims import flights
 from lookout.scoring.picture import PictureScores, score_picture
 from lookout.simulate import Simulation, simulate
@@ -150,7 +151,7 @@ async def run_demo_async(
     # local tracks alone). The picture is the same with or without it.
     prov = co.picture.fusion.keep_provenance()
     for node in co.nodes.values():
-        node.keep_provenance(prov.local_taken)
+        node.keep_provenance(prov.local_taken, prov.taken_P)
     co.audit.put_meta("scenario", scenario.source or scenario.name)
     co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     co.audit.put_meta("key_seed", co.seed)
@@ -294,6 +295,10 @@ def picture_scores(
         n = sum(1 for d in dets if d.t_ns <= s_to_ns(until_s))
         dets, labels = dets[:n], labels[:n]
     truth = flights(sim.launches, sim.trajectories)
+    # Which detections tell a stack's pieces apart: the same for every partner.
+    resolved = None
+    if provenance is not None:
+        resolved = resolved_detections(dets, labels, counted_truths(sim.trajectories, labels, dets))
     return {
         p: score_picture(
             # The report instants: each the whole picture at its time (interim updates of a
@@ -307,6 +312,7 @@ def picture_scores(
             truth_flights=truth,
             report_period_s=PICTURE_PARAMS["report_period_s"],
             provenance=provenance,
+            resolved=resolved,
         )
         for p in partners
     }

@@ -283,6 +283,10 @@ class Provenance:
     local_taken: dict[tuple[str, str], list[tuple[int, str, tuple[float, ...]]]] = field(
         default_factory=dict
     )
+    #: Track id (a measurement-level track's, or (partner, local track id)) -> its position
+    #: covariance (3, 3) after taking each of its ``taken`` (``local_taken``) detections, in the
+    #: same order: whether it told a stack's pieces apart (``association.covariance_resolves``).
+    taken_P: dict[int | tuple[str, str], list[np.ndarray]] = field(default_factory=dict)
 
     def note_reports(self, t: float, tracks: list[FusedTrack]) -> None:
         t_ns = s_to_ns(t)
@@ -660,7 +664,8 @@ class PictureFusion:
             bp = rows.boost_prob.tolist()
             for k, tid in enumerate(rows.track_id.tolist()):  # in update order: the latest last
                 self._fresh[tid] = (float(rows.t[k]), rows.x[k], rows.P[k], bp[k])
-        for tid, di in zip(rows.track_id.tolist(), rows.detection_index.tolist(), strict=True):
+        track_ids, det_index = rows.track_id.tolist(), rows.detection_index.tolist()
+        for k, (tid, di) in enumerate(zip(track_ids, det_index, strict=True)):
             if di >= first:
                 self._partners_of_track.setdefault(tid, set()).add(partners[di - first])
                 det = chunk[di - first]
@@ -668,6 +673,7 @@ class PictureFusion:
                     self.provenance.taken.setdefault(tid, []).append(
                         (det.t_ns, det.sensor_id, tuple(det.z))
                     )
+                    self.provenance.taken_P.setdefault(tid, []).append(rows.P[k, :3, :3].copy())
                 scans = self._scans_of_track.setdefault(tid, {}).get(det.sensor_id)
                 if scans is None:
                     scans = self._scans_of_track[tid][det.sensor_id] = deque(maxlen=RESOLVED_SCANS)
@@ -845,6 +851,7 @@ class PictureFusion:
                 self._plume_left.pop(tid, None)
                 if self.provenance is not None and tid not in self.provenance.reported:
                     self.provenance.taken.pop(tid, None)
+                    self.provenance.taken_P.pop(tid, None)
                 if tid not in self._last_states and tid in self._scans_of_track:
                     del self._scans_of_track[tid]
                     self._latest_scan_of_track.pop(tid, None)

@@ -197,37 +197,52 @@ def track_provenance(
     uj, ur = uj[keep], ur[keep]
     order = np.lexsort((u_t, u_id))
     u_id, u_t, uj, ur = u_id[order], u_t[order], uj[order], ur[order]
-    counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
-    first = np.searchsorted(u_id, u_id, side="left")
-    base = np.where((first > 0)[:, None], counts[np.maximum(first - 1, 0)], 0)
-    counts = counts - base  # running counts within each track
-    parted = _parted(truths) if resolved is not None else []
+    parted = parted_pieces(truths) if resolved is not None else []
     for track in np.intersect1d(np.unique(est_id), u_id):
         lo, hi = np.searchsorted(u_id, [track, track + 1])
         rows = np.flatnonzero(est_id == track)
-        k = np.searchsorted(u_t[lo:hi], t[rows] + 1e-6, side="right")  # updates by t
-        seen = k > 0
-        c = counts[lo + np.maximum(k - 1, 0)]
-        best = c.argmax(axis=1)
-        top = c[np.arange(rows.size), best]
-        unique = (c == top[:, None]).sum(axis=1) == 1
-        out[rows] = np.where(seen & unique & (top > 0), best, -1)
-        # A stack's track (most of its detections by a piece's parting its launch's) whose
-        # first resolved detection since the parting is the piece's follows the piece from
-        # the parting until it takes a resolved detection of another object of its launch,
-        # though the boost's detections, labelled with the payload's id, outnumber the
-        # piece's (module doc).
-        tj, tt, tr = uj[lo:hi], u_t[lo:hi], ur[lo:hi]
-        for piece, family, start in parted:
-            before = np.searchsorted(tt, start, side="left")  # updates before the parting
-            c = counts[lo + before - 1] if before else None
-            if c is None or c.argmax() != family[0] or (c == c[family[0]]).sum() != 1:
-                continue  # the track did not follow the stack (its launch's) to the parting
-            after = (tt >= start) & np.isin(tj, family) & tr
-            if not after.any() or tj[np.argmax(after)] != piece:
-                continue  # no resolved detection since, or the first is another object's
-            other = np.cumsum(after & (tj != piece))[np.maximum(k - 1, 0)] > 0
-            out[rows[seen & ~other & (t[rows] >= start)]] = piece
+        out[rows] = stream_provenance(u_t[lo:hi], uj[lo:hi], ur[lo:hi], t[rows], m, parted)
+    return out
+
+
+def stream_provenance(
+    u_t: np.ndarray,
+    uj: np.ndarray,
+    ur: np.ndarray,
+    t: np.ndarray,
+    m: int,
+    parted: list[tuple[int, np.ndarray, float]],
+) -> np.ndarray:
+    """The provenance rule on one track's detections: ``u_t`` (s, ascending) the times of the
+    labelled detections of counted truths it took, ``uj`` their truths' indices, ``ur``
+    whether each was resolved (``resolved_detections`` and ``_track_resolves``); for each time
+    in ``t``, the truth of most of them by then (-1 for none or a tie), or a stack's piece
+    after their parting (``parted_pieces``) as the module doc says. The one rule for a central
+    track (``track_provenance``) and for a partner's system track (the detections its
+    measurement-level tracks took, ``lookout.scoring.picture``)."""
+    t = np.asarray(t, dtype=float)
+    counts = np.cumsum(np.eye(m, dtype=np.int64)[uj], axis=0)  # (U, M) running per truth
+    k = np.searchsorted(u_t, t + 1e-6, side="right")  # detections by t
+    seen = k > 0
+    c = counts[np.maximum(k - 1, 0)] if counts.size else np.zeros((t.size, m), np.int64)
+    best = c.argmax(axis=1)
+    top = c[np.arange(t.size), best]
+    unique = (c == top[:, None]).sum(axis=1) == 1
+    out = np.where(seen & unique & (top > 0), best, -1).astype(np.int64)
+    # A stack's track (most of its detections by a piece's parting its launch's) whose first
+    # resolved detection since the parting is the piece's follows the piece from the parting
+    # until it takes a resolved detection of another object of its launch, though the boost's
+    # detections, labelled with the payload's id, outnumber the piece's (module doc).
+    for piece, family, start in parted:
+        before = np.searchsorted(u_t, start, side="left")  # detections before the parting
+        cb = counts[before - 1] if before else None
+        if cb is None or cb.argmax() != family[0] or (cb == cb[family[0]]).sum() != 1:
+            continue  # the track did not follow the stack (its launch's) to the parting
+        after = (u_t >= start) & np.isin(uj, family) & ur
+        if not after.any() or uj[np.argmax(after)] != piece:
+            continue  # no resolved detection since, or the first is another object's
+        other = np.cumsum(after & (uj != piece))[np.maximum(k - 1, 0)] > 0
+        out[seen & ~other & (t >= start)] = piece
     return out
 
 
@@ -243,7 +258,7 @@ def _apart(d2: np.ndarray, m: int) -> np.ndarray:
     return d2 > 4.0 * chi2.ppf(RESOLVED_P, m)
 
 
-def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
+def parted_pieces(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
     """Each counted piece that parted from a counted launch (``parent_id``): its index, the
     indices of its launch's counted objects (the launch first, then its pieces), its parting
     (s)."""
@@ -260,17 +275,35 @@ def _parted(truths: Truths) -> list[tuple[int, np.ndarray, float]]:
 def _track_resolves(updates, rows: np.ndarray, objects: np.ndarray, truths: Truths) -> np.ndarray:
     """(K,) bool: whether the update ``rows`` of ``updates``, each on a detection of truth
     ``objects[k]``, left its track's position covariance tight enough to tell that object from
+    every other counted object of its launch in flight then (``covariance_resolves``)."""
+    t = np.asarray(updates.t, dtype=float)[rows]
+    P = np.asarray(updates.P, dtype=float)[rows]
+    return covariance_resolves(t, P, objects, truths)
+
+
+def covariance_resolves(
+    t: np.ndarray, P: np.ndarray, objects: np.ndarray, truths: Truths
+) -> np.ndarray:
+    """(K,) bool: whether a track's state covariance ``P[k]`` (its position block; the track's
+    after taking a detection of truth ``objects[k]`` at ``t[k]`` s) tells that object from
     every other counted object of its launch in flight then: their true positions ``dx`` apart
-    put their ``RESOLVED_P`` ellipsoids under the track's covariance ``P`` apart (``_apart``
-    of ``dxᵀ P⁻¹ dx``)."""
-    out = np.zeros(rows.size, dtype=bool)
+    put their ``RESOLVED_P`` ellipsoids under ``P`` apart (``_apart`` of ``dxᵀ P⁻¹ dx``)."""
+    objects = np.asarray(objects, dtype=np.int64)
+    t = np.asarray(t, dtype=float)
+    out = np.ones(objects.size, dtype=bool)
     family = _families(truths)
-    for k, (r, j) in enumerate(zip(rows.tolist(), objects.tolist(), strict=True)):
-        t = float(updates.t[r])
-        x = _launch_states(truths, family[j], j, t)
-        dx = x[1:, :3] - x[0, :3]
-        P = np.asarray(updates.P[r], dtype=float)[:3, :3]
-        out[k] = bool(_apart(np.einsum("ki,ki->k", dx, np.linalg.solve(P, dx.T).T), 3).all())
+    for j in np.unique(objects).tolist():  # one object's detections at once
+        at = np.flatnonzero(objects == j)
+        Pj = np.asarray(P, dtype=float)[at][:, :3, :3]
+        xj = truths.trajectories[j].state_at(t[at])[:, :3]
+        for q in family[j]:
+            if q == j:
+                continue
+            dx = truths.trajectories[q].state_at(t[at])[:, :3] - xj
+            alive = np.isfinite(dx).all(axis=1)  # the other in flight then
+            dx = np.where(alive[:, None], dx, 0.0)
+            d2 = np.einsum("ki,ki->k", dx, np.linalg.solve(Pj, dx[..., None])[..., 0])
+            out[at] &= ~alive | _apart(d2, 3)
     return out
 
 

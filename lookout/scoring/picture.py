@@ -22,6 +22,12 @@ by a few hundred metres of chance and kept so by the switch penalty for 700 s, e
 coast NEES scored against the warhead (median 1.7·10⁴) while the fused state held the stage
 within its covariance (NEES 7-14): coast NEES in bounds 0.17 against the central tracker's
 1.00 on the same track.
+
+The rest of the central tracker's rules apply to a picture as they are (``associate``): a stack's
+system track is its spent stage's once a detection its tracks took resolves the pieces (by the
+sensor's noise, and by the covariance of the track that took it, ``Provenance.taken_P``), and a
+system track unseen since its truth's impact (its ``last_detection_ns``, when a sensor last saw
+the object) is matched to no other truth.
 """
 
 from __future__ import annotations
@@ -33,7 +39,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lookout.messages import SystemTrack
-from lookout.scoring.association import Truths, associate, counted_truths
+from lookout.scoring.association import (
+    Truths,
+    associate,
+    counted_truths,
+    covariance_resolves,
+    parted_pieces,
+    resolved_detections,
+    stream_provenance,
+)
 from lookout.scoring.claims import (
     PHANTOM_KM,
     ClaimRecord,
@@ -154,6 +168,7 @@ def system_track_provenance(
     detections: Sequence,
     labels: Sequence[str | None],
     truths: Truths,
+    resolved: np.ndarray | None = None,
 ) -> np.ndarray:
     """For each system track row: the index into ``truths`` of the truth that gave most of the
     detections its measurement-level tracks (``provenance``, a fusion's ``Provenance``) had
@@ -161,46 +176,63 @@ def system_track_provenance(
     (``Provenance.local_taken``, when the nodes kept them: a one-satellite boost shared as
     tracks only); -1 for a track with neither, no labelled detection of a counted truth, or a
     tie. A detection is known by its time, sensor and measurement (``labels[i]`` the truth of
-    ``detections[i]``)."""
+    ``detections[i]``). Given ``resolved`` (``resolved_detections``), a stack's system track is
+    its piece's after their parting by the central tracker's rule
+    (``association.stream_provenance`` on the detections of its tracks, each resolved when the
+    track that took it, under its covariance then (``Provenance.taken_P``), told the pieces
+    apart)."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
         return out
     index = {tid: j for j, tid in enumerate(truths.ids)}
+    res = np.zeros(len(detections), dtype=bool) if resolved is None else resolved
     code_of = {
-        (d.t_ns, d.sensor_id, tuple(d.z)): index.get(lab, -1)
-        for d, lab in zip(detections, labels, strict=True)
+        (d.t_ns, d.sensor_id, tuple(d.z)): (index.get(lab, -1), bool(r))
+        for d, lab, r in zip(detections, labels, res, strict=True)
         if lab is not None
     }
-    taken: dict[int | tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    parted = parted_pieces(truths) if resolved is not None else []
+    taken: dict[int | tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     local_taken = provenance.local_taken
     local_members = provenance.locals
 
-    def taken_by(tid: int | tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    def taken_by(tid: int | tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The labelled detections of counted truths the track took: times (ns, ascending),
+        truths, and whether each was resolved (by the detection and the track's covariance)."""
         if tid not in taken:
-            if isinstance(tid, tuple):
-                dets = local_taken.get(tid, ())
-            else:
-                dets = provenance.taken.get(tid, ())
+            dets = (local_taken if isinstance(tid, tuple) else provenance.taken).get(tid, ())
+            covs = provenance.taken_P.get(tid)
             t = np.fromiter((k[0] for k in dets), np.int64, len(dets))
-            c = np.fromiter((code_of.get(k, -1) for k in dets), np.int64, len(dets))
-            order = np.argsort(t, kind="stable")
-            taken[tid] = (t[order], c[order])
+            cr = [code_of.get(k, (-1, False)) for k in dets]
+            c = np.fromiter((x[0] for x in cr), np.int64, len(dets))
+            r = np.fromiter((x[1] for x in cr), bool, len(dets))
+            if covs is None or len(covs) != len(dets):
+                r[:] = False  # the track's covariances not kept: nothing resolved
+            keep = c >= 0
+            r &= keep
+            if r.any():
+                at = np.flatnonzero(r)
+                P = np.array([covs[i] for i in at.tolist()])
+                r[at] = covariance_resolves(ns_to_s(t[at]), P, c[at], truths)
+            order = np.argsort(t[keep], kind="stable")
+            taken[tid] = (t[keep][order], c[keep][order], r[keep][order])
         return taken[tid]
 
+    groups: dict[tuple, list[int]] = {}
     for r, st in enumerate(rows):
         key = (st.system_track_id, st.t_ns)
         members = provenance.members.get(key) or local_members.get(key)
-        if not members:
-            continue
-        counts = np.zeros(m, dtype=np.int64)
-        for tid in members:
-            t, c = taken_by(tid)
-            c = c[: np.searchsorted(t, st.t_ns, side="right")]
-            counts += np.bincount(c[c >= 0], minlength=m)
-        best = int(counts.argmax())
-        if counts[best] > 0 and np.count_nonzero(counts == counts[best]) == 1:
-            out[r] = best
+        if members:
+            groups.setdefault(tuple(members), []).append(r)
+    for members, at in groups.items():
+        parts = [taken_by(tid) for tid in members]
+        t = np.concatenate([p[0] for p in parts])
+        order = np.argsort(t, kind="stable")
+        c = np.concatenate([p[1] for p in parts])[order]
+        r = np.concatenate([p[2] for p in parts])[order]
+        row_t = ns_to_s(np.array([rows[i].t_ns for i in at], dtype=np.int64))
+        out[at] = stream_provenance(ns_to_s(t[order]), c, r, row_t, m, parted)
     return out
 
 
@@ -219,6 +251,7 @@ def score_picture(
     min_detections: int = 3,
     phantom_km: float = PHANTOM_KM,
     provenance: Provenance | None = None,
+    resolved: np.ndarray | None = None,
 ) -> PictureScores:
     """Score the system tracks a partner received (any order; a repeat of one track at one
     time counts once) against the truth: ``trajectories``, detection ``labels`` and
@@ -226,7 +259,10 @@ def score_picture(
     rad, ``launch_time``) for the claims. ``truth_flights`` (from ``claims.flights``) saves
     recomputing the truth's territories for each partner of one run. ``provenance``: the
     fusion's ``Provenance``, so that a new system track is matched first with the truth of
-    most of its detections (``system_track_provenance``), as a central track is."""
+    most of its detections (``system_track_provenance``), as a central track is; ``resolved``
+    (``resolved_detections`` of ``detections``) saves recomputing it for each partner. A track
+    is unseen since its ``last_detection_ns`` (``associate``'s ``last_update``; not known
+    without it)."""
     latest: dict[tuple[str, int], SystemTrack] = {}
     for st in tracks:
         latest[(st.system_track_id, st.t_ns)] = st
@@ -241,11 +277,17 @@ def score_picture(
     truths = counted_truths(trajectories, labels, detections, min_detections)
     prov = None
     if provenance is not None and detections is not None:
-        prov = system_track_provenance(rows, provenance, detections, labels, truths)
+        if resolved is None:
+            resolved = resolved_detections(detections, labels, truths)
+        prov = system_track_provenance(rows, provenance, detections, labels, truths, resolved)
+    seen = np.array(
+        [np.inf if st.last_detection_ns is None else ns_to_s(st.last_detection_ns) for st in rows],
+        dtype=float,
+    )
     a = associate(
         t, ids, x, P, truths,
         cutoff_m=gospa_c_m, switch_penalty_m=switch_penalty_m, period_s=report_period_s,
-        provenance=prov,
+        provenance=prov, last_update=seen,
     )  # fmt: skip
     scores = scores_of(a, None, labels, pcrlb_results, gospa_c_m)
     records = [r for st in rows if (r := claim_record(st)) is not None]
