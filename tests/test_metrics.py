@@ -29,6 +29,18 @@ def arc(object_id: str, north_offset_m: float = 0.0) -> Trajectory:
     return Trajectory(object_id, t, pos, vel, t < 60.0, np.zeros(t.size, dtype=np.int64))
 
 
+def arc_cut(object_id: str, t_impact_s: float) -> Trajectory:
+    """``arc`` ending at ``t_impact_s`` with an ``impact`` event there (an object that hits
+    the ground while its neighbours fly on)."""
+    from lookout.physics.trajectory import Event
+
+    t = np.arange(0.0, t_impact_s + 1.0)
+    x = arc(object_id).state_at(t)
+    hit = [Event("impact", t_impact_s, x[-1, :3], x[-1, 3:])]
+    return Trajectory(object_id, t, x[:, :3], x[:, 3:], t < 60.0, np.zeros(t.size, np.int64),
+                      events=hit)  # fmt: skip
+
+
 def log(t, track_id, x, P=None, detection_index=None) -> TrackLog:
     t = np.asarray(t, dtype=float)
     k = t.size
@@ -490,14 +502,9 @@ def test_a_track_unseen_since_its_objects_impact_is_judged_on_no_other_truth():
     stage down, 3 km off, from its own stage's impact on (NEES 1,000+): such a report is false,
     as it is no duplicate (``test_a_track_reported_just_after_its_objects_impact_is_no_...``).
     A track seen since its object's impact (one that took up another) is judged as before."""
-    from lookout.physics.trajectory import Event
-
     full = arc("a")
-    t_a = np.arange(0.0, 301.0)
-    xa = full.state_at(t_a)
-    hit = [Event("impact", 300.0, xa[-1, :3], xa[-1, 3:])]
-    a = Trajectory("a", t_a, xa[:, :3], xa[:, 3:], t_a < 60.0, np.zeros(t_a.size, np.int64),
-                   events=hit)  # fmt: skip
+    a = arc_cut("a", 300.0)
+    t_a = a.t
     b = arc("b", north_offset_m=3000.0)
     dets_a, labels_a = labelled([a], t_a)
     dets_b, labels_b = labelled([b], np.arange(0.0, 250.0))

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_metrics import arc, labelled
+from test_metrics import arc, arc_cut, labelled
 
 from lookout import messages as m
 from lookout.scoring.claims import flights
@@ -440,15 +440,11 @@ def test_a_system_track_unseen_since_its_objects_impact_is_judged_on_no_other_tr
     unseen (its ``last_detection_ns``) past ``a``'s impact, 3 km from ``b``, is false from the
     impact, not ``b``'s, as the central tracker's is (``test_metrics.test_a_track_unseen_...``);
     one seen since its object's impact (it took ``b`` up) is judged as any other."""
-    from lookout.physics.trajectory import Event, Trajectory
     from lookout.picture.fusion import Provenance
 
     full = arc("a")
-    t_a = np.arange(0.0, 301.0)
-    xa = full.state_at(t_a)
-    hit = [Event("impact", 300.0, xa[-1, :3], xa[-1, 3:])]
-    a = Trajectory("a", t_a, xa[:, :3], xa[:, 3:], t_a < 60.0, np.zeros(t_a.size, np.int64),
-                   events=hit)  # fmt: skip
+    a = arc_cut("a", 300.0)
+    t_a = a.t
     b = arc("b", north_offset_m=3000.0)
     t_b = np.arange(0.0, 250.0)
     dets = [SimpleNamespace(t_ns=round(s * 1e9), sensor_id="r1", z=(0.0, s)) for s in t_a]
