@@ -13,15 +13,14 @@ on stage 3 for the one instant 409 s; 2 min)."""
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from lookout.app.demo import picture_scores, run_demo
-from lookout.cli.common import user_error_types
-from lookout.scenario import load
+from lookout.cli.common import run_script
+from lookout.scenario import ScenarioError, load
 from lookout.scoring.evaluation import truth_bounds
 from lookout.simulate import simulate
 
@@ -45,16 +44,13 @@ def main() -> None:
     ap.add_argument("scenario")
     ap.add_argument("partners", nargs="*")
     args = ap.parse_args()
-    try:
-        sc = load(args.scenario)
-        unknown = sorted(set(args.partners) - {p.id for p in sc.partners})
-        if unknown:
-            sys.exit(f"picture_matches: {args.scenario}: no partner {', '.join(unknown)}")
-        sim = simulate(sc)
-        with tempfile.TemporaryDirectory() as tmp:
-            res = run_demo(sc, speed=0, audit_path=Path(tmp) / "audit.sqlite", sim=sim)
-    except user_error_types() as e:  # a bad scenario: one line naming it
-        sys.exit(f"picture_matches: {args.scenario}: {' '.join(str(e).split())}")
+    sc = load(args.scenario)
+    unknown = sorted(set(args.partners) - {p.id for p in sc.partners})
+    if unknown:
+        raise ScenarioError(f"partner = {', '.join(unknown)}: not one of {args.scenario}'s")
+    sim = simulate(sc)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = run_demo(sc, speed=0, audit_path=Path(tmp) / "audit.sqlite", sim=sim)
     partners = args.partners or list(res.state.nodes)
     scores = picture_scores(
         res.live, sim, partners, until_s=res.state.t_s, pcrlb_results=truth_bounds(sim),
@@ -69,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -85,6 +85,8 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         ["benchmarks/coast_noise_parts.py", "{tmp}/missing.yaml", "--every", "x"],
         ["benchmarks/launch_draws.py", "{tmp}/missing.yaml", "{tmp}", "1", "SRBM-1"],
         ["benchmarks/launch_draws.py", "srbm-salvo", "{tmp}", "1", "SRBM-1"],
+        ["benchmarks/picture_matches.py", "{tmp}/missing.yaml"],
+        ["benchmarks/picture_matches.py", "srbm-salvo", "XX"],
     ],
 )
 def test_a_benchmark_script_reports_bad_input_in_one_line(args, tmp_path):
