@@ -110,6 +110,49 @@ def test_a_young_radar_tracks_update_with_a_range_rate_holds_its_error():
     assert lo <= nees.mean() <= hi, nees.mean()
 
 
+def test_a_radar_detection_of_a_one_satellite_tracks_object_is_in_its_gate():
+    """A one-satellite track's position is a cigar along its satellite's line of sight (here
+    60 km along it, 0.7 km across), and a radar 1,100 km off sees that cigar curve by km out
+    of the straight line it is at the prior's mean. Gated there, the radar's detections of
+    objects drawn from the prior fall outside the 99.99 % gate a sixth of the time (me78
+    #02's launcher so, and a second track started); at the iterated update's linearization
+    (``association.iterated_distances``) their d² is the chi-square of the update's
+    innovation, 4 dof: its mean inside its 95 % bounds, and the gate holding the draws."""
+    from lookout.sensors.orbit import geostationary_ecef
+    from lookout.tracking.association import iterated_distances, mode_distances
+    from lookout.tracking.scans import Scan
+
+    rng = np.random.default_rng(11)
+    lat, lon = np.radians(25.1), np.radians(51.3)
+    s = np.asarray(geodetic_to_ecef(lat, lon, 50.0), dtype=float)
+    B = enu_basis(lat, lon)
+    tgt = np.asarray(geodetic_to_ecef(np.radians(34.0), np.radians(55.0), 160e3), dtype=float)
+    u = tgt - geostationary_ecef(58.0)
+    u /= np.linalg.norm(u)
+    along, across = np.outer(u, u), np.eye(3) - np.outer(u, u)
+    P = np.eye(NX) * 1e-6
+    P[:3, :3] = 60e3**2 * along + 700.0**2 * across
+    P[3:6, 3:6] = 1500.0**2 * np.eye(3)
+    v = 2500.0 * tgt / np.linalg.norm(tgt) + 1500.0 * np.cross([0.0, 0.0, 1.0], u)
+    xhat = np.zeros(NX)
+    xhat[:6] = np.r_[tgt, v]
+    n = 400
+    truth = xhat[:6] + rng.standard_normal((n, 6)) @ np.linalg.cholesky(P[:6, :6]).T
+    R = np.diag([5.5**2, 0.33e-3**2, 0.33e-3**2, 0.5**2])
+    z = measure.radar(truth[:, :3], truth[:, 3:], s, np.zeros(3), B, 4)[0]
+    z += rng.standard_normal((n, 4)) @ np.linalg.cholesky(R).T
+    Rs = np.broadcast_to(R, (n, 4, 4)).copy()
+    scan = Scan(0.0, "fbx", "radar", z, Rs, s, np.arange(n), s_vel=np.zeros(3), B=B)
+    xp, Pp = xhat[None, None], P[None, None]
+    linear = mode_distances(scan, xp, Pp)[0][0, 0]
+    d2 = iterated_distances(scan, xp, Pp, *mode_distances(scan, xp, Pp))[0][0, 0]
+    gate = TrackerConfig().gate(4)
+    assert (linear > gate).mean() > 0.1  # the scene: at the prior's mean the gate loses them
+    lo, hi = chi2.ppf([0.025, 0.975], 4 * n) / n
+    assert lo <= d2.mean() <= hi, d2.mean()
+    assert (d2 > gate).sum() <= 1
+
+
 def _one_satellite_then_radar(traj, gaps=None):
     """The IRBM's detections by one geostationary satellite (its whole burn) and a radar in its
     coast (every look from 20 s after the burn; ``gaps``: only the first from 200 s and those

@@ -107,6 +107,19 @@ BEND_SHARE = 0.1
 RELINEARIZE_STEPS = 10
 
 
+def position_bent(kind: str, x: np.ndarray, P: np.ndarray, scan) -> np.ndarray:
+    """Rows of states ``x`` (N, >=6) with covariances ``P`` whose position spread, seen from
+    the scan's sensor, bends the angles by more than ``BEND_SHARE`` of the smallest angle
+    sigma of the scan's detections (``linearized``'s test of the angles, before the range
+    rate's)."""
+    d = x[:, 0:3] - scan.s
+    r2 = einsum("ij,ij->i", d, d)
+    spread = np.trace(P[:, :3, :3], axis1=1, axis2=2) / np.maximum(r2, 1.0)
+    a = AZIMUTH_INDEX[kind]
+    sig = np.sqrt(np.minimum(scan.R[:, a, a], scan.R[:, a + 1, a + 1]).min())
+    return np.flatnonzero(spread > BEND_SHARE * sig)
+
+
 def linearized(
     kind: str, x: np.ndarray, P: np.ndarray, scan, jj: np.ndarray, m: int
 ) -> tuple[np.ndarray, np.ndarray]:
