@@ -87,6 +87,8 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         ["benchmarks/launch_draws.py", "srbm-salvo", "{tmp}", "1", "SRBM-1"],
         ["benchmarks/picture_matches.py", "{tmp}/missing.yaml"],
         ["benchmarks/picture_matches.py", "srbm-salvo", "XX"],
+        ["benchmarks/mono_refit.py", "{tmp}/missing.yaml"],
+        ["benchmarks/mono_refit.py", "srbm-salvo", "own", "x"],
     ],
 )
 def test_a_benchmark_script_reports_bad_input_in_one_line(args, tmp_path):

@@ -25,16 +25,16 @@ def launch_of(tr):
     return SimpleNamespace(object_id=tr.object_id, site_lat=lat, site_lon=lon, launch_time=0.0)
 
 
-def tracks(name, tr, times, offset=(0, 0, 0, 0, 0, 0), **claims):
-    """System tracks ``name`` following ``tr`` (plus ``offset``) at ``times``, each with an
-    assessment making ``claims`` (messages.Assessment fields)."""
+def tracks(name, tr, times, offset=(0, 0, 0, 0, 0, 0), cov=P, **claims):
+    """System tracks ``name`` following ``tr`` (plus ``offset``) at ``times``, covariance
+    ``cov``, each with an assessment making ``claims`` (messages.Assessment fields)."""
     x = tr.state_at(np.asarray(times, dtype=float)) + np.asarray(offset, dtype=float)
     out = []
     for t, xi in zip(times, x, strict=True):
         a = m.Assessment(t_ns=round(t * 1e9), phase="coast", **claims)
         out.append(
             m.SystemTrack(
-                system_track_id=name, t_ns=round(t * 1e9), x=xi.tolist(), P=P,
+                system_track_id=name, t_ns=round(t * 1e9), x=xi.tolist(), P=cov,
                 partners=["KR"], assessment=a,
             )
         )  # fmt: skip
@@ -153,9 +153,34 @@ def test_benchmark_report_shows_the_known_faults(picture):
     row = next(ln for ln in text.splitlines() if ln.startswith("| synthetic | KR "))
     cells = [c.strip() for c in row.strip("|").split("|")]
     # phantom launches, false overflights, false impact areas, system tracks, max per object,
-    # single-track share, id switches, false track-s, duplicate track-s
-    assert cells[2:11] == ["1", "2", "1", "5", "2", f"{752 / 802:.2f}", "1", "20", "50"]
+    # single-track share, id switches, false track-s (the phantom's 20 s, none of them with a
+    # truth inside its own 99 % ellipsoid: 900 km off under 50 m sigmas), duplicate track-s
+    assert cells[2:11] == ["1", "2", "1", "5", "2", f"{752 / 802:.2f}", "1", "20 (0)", "50"]
     assert "| synthetic | KR | phantom launch | S5 |" in text
+
+
+def test_the_report_shows_a_vague_tracks_false_seconds_held_by_its_own_ellipsoid_apart():
+    """One satellite's coast (world78 #04's IRBM): a track 20 km off its truth, past the 10 km
+    cut-off, whose covariance (30 km sigmas) holds the truth is false but honest; the report
+    says how much of the false time is such, beside a phantom's that is not."""
+    from lookout.bench.picture_integrity import markdown, picture_view
+
+    a = arc("A")
+    dets, labels = labelled([a])
+    launches = [launch_of(a)]
+    vague = np.diag([30e3**2] * 3 + [300.0**2] * 3).tolist()
+    t = a.t
+    msgs = tracks("S1", a, t[t < 100], offset=(20e3, 0, 0, 0, 0, 0), cov=vague)
+    msgs += tracks("S2", a, t[(t >= 100) & (t < 130)], offset=(0, 0, 900e3, 0, 0, 0))
+    view = picture_view(score_picture(
+        msgs, trajectories=[a], labels=labels, detections=dets, launches=launches
+    ))  # fmt: skip
+    result = {
+        "scenario": "vague", "group": "shipped", "description": "one arc",
+        "truths": 1, "detections": 401, "sim_s": 400.0, "views": {"KR": view},
+    }  # fmt: skip
+    row = next(ln for ln in markdown([result], "test").splitlines() if ln.startswith("| vague |"))
+    assert [c.strip() for c in row.strip("|").split("|")][9] == "130 (100)"
 
 
 def test_the_benchmark_runs_the_hand_written_set_by_its_directory():

@@ -219,6 +219,12 @@ def _f(x, spec: str = ".2f") -> str:
     return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
+def _false(f: dict) -> str:
+    """False track-s and, in brackets, their part whose own 99 % ellipsoid held a truth
+    (``scores.false_in_gate``: a vague track honest about it, not a phantom)."""
+    return f"{_f(f['false_track_s'], '.0f')} ({_f(f['false_track_s_in_gate'], '.0f')})"
+
+
 def view_figures(view: dict) -> dict[str, Any]:
     """The table figures of one view of one run."""
     from lookout.scoring.scores import pooled
@@ -228,7 +234,8 @@ def view_figures(view: dict) -> dict[str, Any]:
         **{k: view[k] for k in CLAIMS},
         "system_tracks": view["system_tracks"],
         **{k: p[k] for k in ("max_tracks_per_object", "single_track_fraction", "id_switches",
-                             "false_track_s", "duplicate_track_s", "gospa_mean")},
+                             "false_track_s", "false_track_s_in_gate", "duplicate_track_s",
+                             "gospa_mean")},
         **{f"{ph}_{k}": p[ph][k] for ph in PHASE_NAMES
            for k in ("rmse_pos_m", "rmse_over_pcrlb_pos", "nees_in_bounds")},
     }  # fmt: skip
@@ -264,7 +271,8 @@ def set_figures(results: list[dict], partners_only: bool) -> dict[str, Any]:
         "views": len(views),
         **counts,
         **{k: p[k] for k in ("max_tracks_per_object", "single_track_fraction", "id_switches",
-                             "false_track_s", "duplicate_track_s", "gospa_mean")},
+                             "false_track_s", "false_track_s_in_gate", "duplicate_track_s",
+                             "gospa_mean")},
         **{f"{ph}_{k}": p[ph][k] for ph in PHASE_NAMES
            for k in ("rmse_pos_m", "pcrlb_pos_m", "rmse_over_pcrlb_pos", "nees_in_bounds")},
     }  # fmt: skip
@@ -272,7 +280,7 @@ def set_figures(results: list[dict], partners_only: bool) -> dict[str, Any]:
 
 _ROW_HEAD = (
     "| phantom launches | false overflights | false impact areas | system tracks "
-    "| max tracks/object | single-track share | id switches | false track-s "
+    "| max tracks/object | single-track share | id switches | false track-s (in gate) "
     "| duplicate track-s | GOSPA m | coast RMSE m | coast RMSE/PCRLB "
     "| NEES in bounds boost / coast / reentry |"
 )
@@ -284,7 +292,7 @@ def _row(f: dict) -> str:
         f"| {f['phantom_launches']} | {f['false_overflight_claims']} | "
         f"{f['false_impact_area_claims']} | {f.get('system_tracks', f.get('views', ''))} | "
         f"{f['max_tracks_per_object']} | {_f(f['single_track_fraction'])} | {f['id_switches']} | "
-        f"{_f(f['false_track_s'], '.0f')} | {_f(f['duplicate_track_s'], '.0f')} | "
+        f"{_false(f)} | {_f(f['duplicate_track_s'], '.0f')} | "
         f"{_f(f['gospa_mean'], '.0f')} | {_f(f['coast_rmse_pos_m'], '.0f')} | "
         f"{_f(f['coast_rmse_over_pcrlb_pos'])} | {nees} |"
     )
@@ -308,7 +316,9 @@ def markdown(results: list[dict], command: str) -> str:
         "point was ever more than 50 km from every true launch; a false claim a (track, "
         "territory) overflown or impact area the truth does not bear out. Max tracks/object: "
         "the most tracks on one true object at one instant; single-track share: the share of "
-        "tracked object-time held by exactly one track. RMSE/PCRLB and NEES in bounds pool "
+        "tracked object-time held by exactly one track. False track-s: the seconds of tracks "
+        "no truth was within 10 km of, in brackets those whose own 99 % ellipsoid held a truth "
+        "(vague, not phantom). RMSE/PCRLB and NEES in bounds pool "
         "every sample of the set. In the set rows a claim seen by several partners (the same "
         "system track's) counts once; in the scenario rows partners with the same picture share "
         "a row.",
@@ -316,7 +326,7 @@ def markdown(results: list[dict], command: str) -> str:
         "## The sets as a whole",
         "",
         "| set | views | phantom launches | false overflights | false impact areas | "
-        "max tracks/object | single-track share | id switches | false track-s | "
+        "max tracks/object | single-track share | id switches | false track-s (in gate) | "
         "duplicate track-s | GOSPA m | coast RMSE m | coast PCRLB m | coast RMSE/PCRLB | "
         "NEES in bounds boost / coast / reentry |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -330,7 +340,7 @@ def markdown(results: list[dict], command: str) -> str:
                 f"{f['phantom_launches']} | {f['false_overflight_claims']} | "
                 f"{f['false_impact_area_claims']} | {f['max_tracks_per_object']} | "
                 f"{_f(f['single_track_fraction'])} | {f['id_switches']} | "
-                f"{_f(f['false_track_s'], '.0f')} | {_f(f['duplicate_track_s'], '.0f')} | "
+                f"{_false(f)} | {_f(f['duplicate_track_s'], '.0f')} | "
                 f"{_f(f['gospa_mean'], '.0f')} | {_f(f['coast_rmse_pos_m'], '.0f')} | "
                 f"{_f(f['coast_pcrlb_pos_m'], '.0f')} | {_f(f['coast_rmse_over_pcrlb_pos'])} | "
                 f"{nees} |"

@@ -128,7 +128,9 @@ class MonoFit:
     """A chain's fit (``fit_launch``): the launch point (rad) and its (east, north) covariance
     (m²), the launch time (s) and its sigma, the state (6,) at ``t`` (the last line of sight)
     and its covariance (6, 6), the best fit's chi-square and its degrees of freedom, and
-    whether it passed (``MONO_FIT_QUANTILE``, ``MONO_LAUNCH_MAX_M``)."""
+    whether it passed (``MONO_FIT_QUANTILE``, ``MONO_LAUNCH_MAX_M``); and the weighed boosts
+    the state is the mean of: their rows in ``profiles()`` (M,), weights (M,), fitted azimuths
+    (M,) rad and states (M, 6) at ``t``."""
 
     lat: float
     lon: float
@@ -141,6 +143,10 @@ class MonoFit:
     chi2: float
     dof: int
     ok: bool
+    boosts: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    azimuths: np.ndarray | None = None
+    states: np.ndarray | None = None
 
 
 def _ground_point(s: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -297,7 +303,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     return MonoFit(
         lat=lat, lon=lon, cov_en=cov_en, t_launch=t0,
         t_sigma=math.sqrt(t_var), t=t_state, x=xm, P=0.5 * (Pm + Pm.T),
-        chi2=c_min, dof=dof, ok=bool(ok),
+        chi2=c_min, dof=dof, ok=bool(ok), boosts=kk, weights=w, azimuths=th[:, 3], states=x,
     )  # fmt: skip
 
 
