@@ -85,3 +85,51 @@ def test_the_numpy_step_is_what_the_environment_selects(monkeypatch):
     for value in ("0", ""):
         monkeypatch.setenv("LOOKOUT_NUMPY_STEP", value)
         assert propagate.use_compiled_step()
+
+
+def _arcs(rng, n: int):
+    """Steps (N,) of coasting bodies 100-1,000 km up, 1-30 s long, flown under a constant
+    3 g pull to the centre: some over an apogee (radial rate from >= 0 to < 0)."""
+    p0 = rng.normal(size=(n, 3))
+    up = p0 / np.linalg.norm(p0, axis=1, keepdims=True)
+    p0 = up * (6.4e6 + rng.uniform(1e5, 1e6, (n, 1)))
+    side = np.cross(up, rng.normal(size=(n, 3)))
+    side /= np.linalg.norm(side, axis=1, keepdims=True)
+    v0 = up * rng.uniform(50.0, 300.0, (n, 1)) + side * rng.uniform(1e3, 5e3, (n, 1))
+    h = rng.uniform(1.0, 30.0, n)
+    g = -29.4 * up
+    v1 = v0 + g * h[:, None]
+    p1 = p0 + v0 * h[:, None] + 0.5 * g * h[:, None] ** 2
+    return p0, v0, p1, v1, h
+
+
+@pytest.mark.parametrize("kind", ["radial rate", "speed excess"])
+def test_the_compiled_sign_change_finds_the_numpy_paths_root(kind):
+    """``propagate._hermite_root`` compiled (the apogees, peaks and dives inside a step) against
+    its numpy path, ``_sign_change`` over ``trajectory.hermite``: the same fraction of the step
+    (measured: the same floats, numpy's ``einsum`` summed as it sums), and a root of the arc."""
+    from lookout.physics import compiled, propagate
+    from lookout.physics.trajectory import hermite
+
+    p0, v0, p1, v1, h = _arcs(np.random.default_rng(54), 400)
+    if kind == "radial rate":
+        code, dive = propagate.RADIAL_RATE, None
+        f0, f1 = np.sum(p0 * v0, axis=1), np.sum(p1 * v1, axis=1)
+    else:
+        s0, s1 = np.linalg.norm(v0, axis=1), np.linalg.norm(v1, axis=1)
+        code, dive = propagate.SPEED_EXCESS, 0.5 * (s0 + s1)
+        f0, f1 = s0 - dive, s1 - dive
+    ok = (f0 >= 0) & (f1 < 0)
+    assert ok.sum() > 50
+    args = (p0[ok], v0[ok], p1[ok], v1[ok], h[ok], f0[ok], f1[ok])
+    d = None if dive is None else dive[ok]
+    slow = propagate._hermite_root(None, code, *args, d)
+    fast = propagate._hermite_root(compiled, code, *args, d)
+    assert np.abs(fast - slow).max() <= 1e-12
+    assert ((fast > 0) & (fast < 1)).all()
+    p, v = hermite(p0[ok], v0[ok], p1[ok], v1[ok], h[ok], fast)
+    if d is None:
+        resid = np.sum(p * v, axis=1) / np.linalg.norm(p, axis=1)  # m/s of radial speed
+        assert np.abs(resid).max() < 1e-6
+    else:
+        assert np.abs(np.linalg.norm(v, axis=1) - d).max() < 1e-6  # m/s

@@ -205,6 +205,33 @@ def _sign_change(f, f0: np.ndarray, f1: np.ndarray, iterations: int = 10) -> np.
     return s
 
 
+#: What ``_hermite_root`` finds the sign change of along a step's arc.
+RADIAL_RATE, SPEED_EXCESS = 0, 1
+
+
+def _hermite_root(compiled, kind: int, p0, v0, p1, v1, hs, f0, f1, dive=None) -> np.ndarray:
+    """Fraction (N,) of steps ``hs`` (N,) s long, from (``p0``, ``v0``) to (``p1``, ``v1``)
+    (N, 3), where the radial rate ``p . v`` (``RADIAL_RATE``) or the speed less ``dive`` (N,)
+    (``SPEED_EXCESS``) of the cubic Hermite arc changes sign (``f0 >= 0``, ``f1 < 0`` at
+    the ends): ``_sign_change``, compiled whole (one call for some four hundred numpy calls,
+    ``compiled.hermite_sign_change``) unless ``compiled`` is None (``LOOKOUT_NUMPY_STEP=1``)."""
+    if compiled is not None:
+        return compiled.hermite_sign_change(kind, p0, v0, p1, v1, hs, f0, f1, dive)
+    if kind == RADIAL_RATE:
+
+        def f(s):
+            p, v = hermite(p0, v0, p1, v1, hs, s)
+            return einsum("ij,ij->i", p, v)
+
+    else:
+
+        def f(s):
+            _, v = hermite(p0, v0, p1, v1, hs, s)
+            return np.sqrt(einsum("ij,ij->i", v, v)) - dive
+
+    return _sign_change(f, f0, f1)
+
+
 def osculating_orbit(pos: np.ndarray, vel: np.ndarray):
     """Two-body semi-major axis (m), eccentricity, specific energy (J/kg) and angular momentum
     vectors (N, 3) of ECEF states (N, 3), from their inertial velocities."""
@@ -496,12 +523,9 @@ def _propagate_batch(
             idx = np.flatnonzero(turn)
             hs = dt[idx]
 
-            def radial_rate(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel):
-                p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-                return einsum("ij,ij->i", p, v)
-
-            s = _sign_change(radial_rate, vr[idx] * np.linalg.norm(pos[idx], axis=1),
-                             new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
+            s = _hermite_root(compiled, RADIAL_RATE, pos[idx], vel[idx], new_pos[idx],
+                              new_vel[idx], hs, vr[idx] * np.linalg.norm(pos[idx], axis=1),
+                              new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
             # A lifting body engages its lift law at apogee (the step ends there), unless it is
             # already slower than its dive speed.
@@ -533,14 +557,10 @@ def _propagate_batch(
                 idx = np.flatnonzero(slow)
                 hs = dt[idx]
 
-                def excess(s, idx=idx, hs=hs, pos=pos, vel=vel, new_pos=new_pos, new_vel=new_vel,
-                           dive=dive_speed[idx]):  # fmt: skip
-                    _, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-                    return np.sqrt(einsum("ij,ij->i", v, v)) - dive
-
-                s = _sign_change(
-                    excess, speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx]
-                )
+                s = _hermite_root(
+                    compiled, SPEED_EXCESS, pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs,
+                    speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx], dive_speed[idx],
+                )  # fmt: skip
                 events += _cut_steps(step, idx, s, "dive")
                 law[idx] = LIFT_OFF
                 dived[idx] = True
@@ -636,7 +656,7 @@ def _propagate_batch(
         rec_ok.append(dt > 0)
         rec_law.append(law.copy())
 
-    _late_roots(events, late_apogees, late_impacts, rec_t, rec_pos, rec_vel)
+    _late_roots(events, late_apogees, late_impacts, rec_t, rec_pos, rec_vel, compiled)
     # Every step's rows, grouped by object in time order (a stable sort keeps the steps' order).
     rows_of = np.concatenate(rec_orig)
     order = np.argsort(rows_of, kind="stable")
@@ -683,17 +703,14 @@ def _propagate_batch(
     return trajectories, spawned
 
 
-def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel) -> None:
+def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel, compiled=None) -> None:
     """The apogees and impacts found inside steps (``_propagate_batch``), all in one batch:
-    their events filled in, and each impact step's record moved to the impact."""
+    their events filled in, and each impact step's record moved to the impact (``compiled``:
+    the compiled module, ``_hermite_root``)."""
     if apogees:
         slots, t, hs, p0, v0, p1, v1, f0, f1 = (_cat(c) for c in zip(*apogees, strict=True))
 
-        def radial_rate(s):
-            p, v = hermite(p0, v0, p1, v1, hs, s)
-            return einsum("ij,ij->i", p, v)
-
-        s = _sign_change(radial_rate, f0, f1)
+        s = _hermite_root(compiled, RADIAL_RATE, p0, v0, p1, v1, hs, f0, f1)
         p, v = hermite(p0, v0, p1, v1, hs, s)
         for j, slot in enumerate(slots):
             events[slot] = events[slot][:2] + (t[j] + s[j] * hs[j], p[j], v[j], None)
