@@ -460,6 +460,52 @@ def test_a_stacks_system_track_kept_on_its_stage_is_judged_on_the_stage():
     assert blind.id_switches > s.id_switches
 
 
+def test_a_young_track_merged_for_one_report_does_not_lend_the_system_track_its_piece():
+    """The shipped lofted-icbm, every partner's view: the warhead's system track S1 merged the
+    spent stage's new measurement-level track for the one report before that track became a
+    system track of its own (S4); the stage's first detection told apart from the warhead came
+    before any of the warhead's track's, so the detections of both, taken as one stream, judged
+    S1 on the stage for that instant: an id switch no one saw. Each measurement-level track is
+    judged as a central track is, and the system track on the truth its tracks' detections back
+    most. A system track that the fusion hands to the stage's track alone is the stage's."""
+    from test_metrics import stack_and_stage
+
+    from lookout.picture.fusion import Provenance
+
+    rv, stage, dets, labels = stack_and_stage()
+    n = rv.t.size
+    key = lambda d: (d.t_ns, d.sensor_id, tuple(d.z))  # noqa: E731
+    prov = Provenance()
+    prov.taken[1] = [key(d) for d in dets[:n]]  # the stack's, then the warhead's
+    prov.taken[3] = [key(d) for d in dets[n + 30 :]]  # the stage's from 130 s
+    # The warhead's track too loose to tell the pieces apart until ~170 s; the stage's tight.
+    loose, tight = np.diag([100.0**2] * 3), np.diag([10.0**2] * 3)
+    prov.taken_P = {1: [loose] * n, 3: [tight] * len(prov.taken[3])}
+    t_st = stage.t[stage.t >= 132.0]
+    kw = dict(trajectories=[rv, stage], labels=labels, detections=dets, launches=[launch_of(rv)])
+
+    def judged(members_of_s1, handed_at=np.inf):
+        msgs = [*_following("S1", rv, rv.t[rv.t < handed_at]),
+                *_following("S1", stage, stage.t[stage.t >= handed_at])]  # fmt: skip
+        prov.members = {("S1", st.t_ns): members_of_s1(st.t_ns * 1e-9) for st in msgs}
+        s4 = _following("S4", stage, t_st) if handed_at == np.inf else []
+        prov.members |= {("S4", st.t_ns): (3,) for st in s4}
+        msgs += s4
+        s = score_picture(msgs, provenance=prov, **kw).scores
+        on = {}
+        for k, j, tt in zip(s.matches.track_id, s.matches.truth, s.matches.t, strict=True):
+            on.setdefault(int(k), set()).add((s.truth_ids[j], round(float(tt))))
+        return s, on
+
+    s, on = judged(lambda t: (1, 3) if round(t) == 131 else (1,))
+    assert {name for name, _ in on[0]} == {"rv"}  # S1 on the warhead throughout
+    assert s.id_switches == 0
+    # The fusion hands S1 to the stage's track from 131 s: S1 follows the stage, the warhead
+    # has no track.
+    s, on = judged(lambda t: (3,) if t >= 131 else (1,), handed_at=131.0)
+    assert ("stage", 140) in on[0] and not any(n == "rv" and t >= 131 for n, t in on[0])
+
+
 def test_a_system_track_unseen_since_its_objects_impact_is_judged_on_no_other_truth():
     """me77 #02, in a partner's picture: a system track built from ``a``'s detections, coasting
     unseen (its ``last_detection_ns``) past ``a``'s impact, 3 km from ``b``, is false from the

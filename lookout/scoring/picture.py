@@ -176,11 +176,13 @@ def system_track_provenance(
     (``Provenance.local_taken``, when the nodes kept them: a one-satellite boost shared as
     tracks only); -1 for a track with neither, no labelled detection of a counted truth, or a
     tie. A detection is known by its time, sensor and measurement (``labels[i]`` the truth of
-    ``detections[i]``). Given ``resolved`` (``resolved_detections``), a stack's system track is
-    its piece's after their parting by the central tracker's rule
-    (``association.stream_provenance`` on the detections of its tracks, each resolved when the
-    track that took it, under its covariance then (``Provenance.taken_P``), told the pieces
-    apart)."""
+    ``detections[i]``). Each of its tracks is judged as a central track is
+    (``association.stream_provenance`` on that track's own detections: given ``resolved``,
+    ``resolved_detections``, a stack's track is its piece's after their parting, each
+    detection resolved when the track that took it, under its covariance then
+    (``Provenance.taken_P``), told the pieces apart), and the system track on the truth its
+    tracks' detections by then back most (each track's count for its own truth): a young track
+    merged for one report does not lend the system track its piece."""
     out = np.full(len(rows), -1, dtype=np.int64)
     m = len(truths)
     if m == 0 or provenance is None:
@@ -226,13 +228,21 @@ def system_track_provenance(
         if members:
             groups.setdefault(tuple(members), []).append(r)
     for members, at in groups.items():
-        parts = [taken_by(tid) for tid in members]
-        t = np.concatenate([p[0] for p in parts])
-        order = np.argsort(t, kind="stable")
-        c = np.concatenate([p[1] for p in parts])[order]
-        r = np.concatenate([p[2] for p in parts])[order]
         row_t = ns_to_s(np.array([rows[i].t_ns for i in at], dtype=np.int64))
-        out[at] = stream_provenance(ns_to_s(t[order]), c, r, row_t, m, parted)
+        # Each measurement-level track judged as a central track is (its own stream), then
+        # the system track on the truth its tracks' detections back most: a young track merged
+        # for one report cannot lend the system track its piece (lofted-icbm, S1 at 409 s).
+        votes = np.zeros((len(at), m + 1), dtype=np.int64)  # last column: no truth
+        for u_ns, c, r in (taken_by(tid) for tid in members):
+            u_t = ns_to_s(u_ns)
+            j = stream_provenance(u_t, c, r, row_t, m, parted)
+            n = np.searchsorted(u_t, row_t + 1e-6, side="right")  # its detections by then
+            votes[np.arange(len(at)), j] += n
+        votes = votes[:, :m]
+        best = votes.argmax(axis=1)
+        top = votes[np.arange(len(at)), best]
+        unique = (votes == top[:, None]).sum(axis=1) == 1
+        out[at] = np.where(unique & (top > 0), best, -1)
     return out
 
 
