@@ -11,8 +11,8 @@ a flight is one case (the flight's site its truth), and once per distinct launch
 track (``distinct``: an estimate kept over many assessments counts once). Per method ("boost",
 "backward") and over all: cases, the share whose 95 % ellipse ({d : d' C^-1 d <= 5.991}) holds
 the site, the median semi-major axis and the median miss (km); and the phantom launches
-(``lookout.scoring.claims``). Per flight class (``lookout.scoring.claims.flight_class``'s
-SRBM ... ICBM, by the vehicle's name), the flights given a launch point within 50 km of the site
+(``lookout.scoring.claims``). Per flight class (SRBM, MRBM, IRBM, ICBM, SLBM, SLV, HGV:
+from the vehicle's name), the flights given a launch point within 50 km of the site
 and the median delay (s after launch) of the first. ``--cache DIR`` keeps each scenario's
 simulation and tracker output (pickled, by its name) and only assesses again on a second run,
 for changes to ``lookout.assess`` alone. ~10-60 CPU s a scenario.
@@ -136,6 +136,10 @@ def main(argv: list[str]) -> None:
     cache = None
     if "--cache" in argv:
         k = argv.index("--cache")
+        if k + 1 >= len(argv):
+            from lookout.errors import LookoutError
+
+            raise LookoutError("--cache: no directory given (--cache DIR)")
         cache, argv = Path(argv[k + 1]), argv[:k] + argv[k + 2 :]
     every, phantoms, flights = [], 0, []
     for name in argv:
