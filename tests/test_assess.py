@@ -977,8 +977,12 @@ def test_a_piece_born_at_a_separation_takes_its_parents_launch_point(truth):
             out = {g.track_id: g for g in got}
         return out
 
-    own = run({})["stage"]  # its own: flown back 400 km off
-    assert geodesic_inverse(own.launch_lat, own.launch_lon, *site)[0] > 50e3
+    # Its own: flown back 400 km off at the estimate; some states its covariance holds do not
+    # come down through the air flown back, so none (``own_spread_at_points``).
+    own = run({})["stage"]
+    assert (
+        own.launch_lat is None or geodesic_inverse(own.launch_lat, own.launch_lon, *site)[0] > 50e3
+    )
     out = run({"stage": "up"})
     assert out["stage"].launch_lat == out["up"].launch_lat
     assert out["stage"].launch_time == out["up"].launch_time
