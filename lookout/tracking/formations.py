@@ -899,14 +899,16 @@ def push_speed_variance(cfg: TrackerConfig) -> float:
     return (b * b - a * a) / (2.0 * math.log(b / a))
 
 
-def parting_spread(x6: np.ndarray, tau: np.ndarray, cfg: TrackerConfig) -> np.ndarray:
+def parting_spread(
+    x6: np.ndarray, tau: np.ndarray, cfg: TrackerConfig, sig_t=PARTING_TIME_SIGMA_S
+) -> np.ndarray:
     """Covariance (k, 6, 6) of the relative state of two bodies pushed apart ``tau`` (k,) s
     ago above the air, one of them at ``x6`` (k, 6) now: the push along the velocity then
     (the ballistic transition of the unit velocity, as ``Formations._separation_direction``),
     its speed's second moment (``push_speed_variance``), and what the one-push motion leaves
-    out (``_relative_prior``: the parting's time, the push's direction). What a track's
-    estimate may be off by when the detections it took since the parting were of either body
-    (``Tracker.process_scan``: a piece born next to it)."""
+    out (``_relative_prior``: the parting's time, ``sig_t`` s, scalar or (k,), and the push's
+    direction). What a track's estimate may be off by when the detections it took since the
+    parting were of either body (``Tracker.process_scan``: a piece born next to it)."""
     k = x6.shape[0]
     step = cfg.max_step_s
     x = np.zeros((k, NX))
@@ -920,7 +922,7 @@ def parting_spread(x6: np.ndarray, tau: np.ndarray, cfg: TrackerConfig) -> np.nd
     out = var * u[:, :, None] * u[:, None, :]
     zero = np.zeros(k)
     out += _relative_prior(np.full(k, math.sqrt(var)), tau, zero, zero,
-                           np.full(k, PUSH_DIRECTION_SIGMA_RAD))  # fmt: skip
+                           np.full(k, PUSH_DIRECTION_SIGMA_RAD), sig_t)  # fmt: skip
     return out
 
 

@@ -89,7 +89,12 @@ from lookout.tracking.existence import (
     confirmable,
     tentative_timeout,
 )
-from lookout.tracking.formations import Formations, parting_spread
+from lookout.tracking.formations import (
+    PARTING_TIME_SIGMA_S,
+    Formations,
+    parting_spread,
+    unseen_parting_time_sigma,
+)
 from lookout.tracking.infrared import InfraredSensors
 from lookout.tracking.initiation import (
     LinesOfSight,
@@ -683,7 +688,8 @@ class Tracker:
         tracks ``cand[ia]`` next to which a piece is born in this scan (a spare detection
         gating it, ``near``), grown by the relative motion of a pair pushed apart at their
         parting (``formations.parting_spread``): coasting above the air, parted (last seen
-        thrusting) within ``separation_lookback_s``. Copies where changed.
+        thrusting) within ``separation_lookback_s``, or never seen thrusting (the parting
+        unseen, up to that long before the piece's first detection). Copies where changed.
 
         Until the piece is born the track takes the pair's detections as one object's: world64
         #05's IRBM, one far radar seeing the spent stage at every scan and the warhead seldom,
@@ -691,7 +697,12 @@ class Tracker:
         at the piece's birth, 65 m further in range: taken against the stage's estimate
         its range rate moved 4.7 m/s (the pair's is 1.9), and the warhead's track kept the
         stage's velocity along the line of sight (z 3.8) for the rest of its flight. Along the
-        push, 65 m over the 38 s since the parting is 1.7 m/s."""
+        push, 65 m over the 38 s since the parting is 1.7 m/s. world77 #01's radars alone
+        (the partners' fusion): the stage's track, first seen coasting 57 s after the
+        burnout, took us-fbx-negev's first warhead detection 112 m nearer in range than the
+        stage, where us-ship's ranges held it; from two radars 6.6° apart the two objects'
+        ranges fixed it 1 km off across the lines of sight under an 85 m sigma (coast NEES
+        200-510 on the warhead to 680 s; grown as an unseen parting, 3-12)."""
         if near is None or not ia.size:
             return Pp, staged
         cfg = self.config
@@ -703,13 +714,18 @@ class Tracker:
         rows = ia[np.isin(ids, pid)]
         tr = cand[rows]
         tau = scan.t - tracks.boosted[tr]
-        ok = np.isfinite(tau) & (tau > 0.0) & (tau <= cfg.separation_lookback_s)
+        # Never seen thrusting (``boosted`` -inf): first seen already coasting, on either
+        # piece, parted up to ``separation_lookback_s`` before this piece's first detection,
+        # as the piece's own relative state takes it (``unseen_parting_time_sigma``).
+        unseen = tau == np.inf
+        ok = unseen | (np.isfinite(tau) & (tau > 0.0) & (tau <= cfg.separation_lookback_s))
         ok &= tracks.mu[tr, BOOST] < cfg.boost_reseed_prob
         ok &= altitude_approx(xbar[rows, :3]) >= REENTRY_ALTITUDE_M
         if not ok.any():
             return Pp, staged
-        rows, tau = rows[ok], tau[ok]
-        Q = parting_spread(xbar[rows, :6], tau, cfg)
+        rows, tau, unseen = rows[ok], tau[ok], unseen[ok]
+        sig_t = np.where(unseen, unseen_parting_time_sigma(cfg), PARTING_TIME_SIGMA_S)
+        Q = parting_spread(xbar[rows, :6], np.where(unseen, 0.0, tau), cfg, sig_t)
         Pp = Pp.copy()
         Pp[rows, :, :6, :6] += Q[:, None]
         staged = (staged[0], staged[1], staged[2].copy())
