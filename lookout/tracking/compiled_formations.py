@@ -7,10 +7,16 @@ orders' likelihoods (``logsumexp`` twice, ``logaddexp`` of the families), the po
 updated (``logaddexp`` of the even likelihood), scaled by its top, its mean and variance
 (``Formations._separation_moments``) and its share of slow speeds (``_pushed_apart``), each
 allocating its own (k, G) array. This is the same arithmetic written out per pair, each
-operation in the numpy path's order (``lse.logsumexp``'s, numpy's ``logaddexp``); its sums
-run left to right where numpy's are pairwise and its ``exp``/``log`` are libm's where numpy's
-are its SIMD loops', so the figures agree to the last digits (``tests/test_formations_compiled.py``
-compares them, and the orders decided, on a tracker's own scans).
+operation in the numpy path's order (``lse.logsumexp``'s, numpy's ``logaddexp``). Scalar
+``exp`` and ``log1p`` cost several times numpy's SIMD loops, so the kernel leaves out those
+whose result cannot change a figure: the cells more than 746 below a row's top (``exp`` is 0
+there; in mass-raid's first 300 s, 58 % of the cells of the pairs ordered) and ``log1p(exp(-2
+|x|))`` from ``|x| = 19`` on (under half an ulp of ``|x|``); one ``exp`` per cell serves the
+moments and the slow share. Its sums run left to right where numpy's are pairwise and its
+``exp``/``log1p`` are libm's, so the figures agree to the last digits
+(``tests/test_formations_compiled.py`` compares them, and the orders decided, on trackers' own
+scans). On 600 of mass-raid's calls: 322 -> 86 µs a call (4.9 pairs), the moments of
+``_in_formation_range`` 114 -> 22 µs.
 
 ``LOOKOUT_NUMPY_STEP=1`` keeps the numpy path (``motion.numpy_step``). Imported on the first
 pair ordered; compiled once per install and kept on disk (numba's ``cache=True``).
@@ -24,6 +30,9 @@ import numba
 import numpy as np
 
 _LOG2 = math.log(2.0)
+#: Below this, ``exp`` is 0 (the smallest subnormal is ``exp(-744.4)``): cells this far under
+#: a row's top are skipped, not summed, the same sum.
+_UNDERFLOW = -746.0
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -60,7 +69,7 @@ def _logsumexp(a):
     for j in range(n):
         if a[j] == top:
             m += 1.0
-        else:
+        elif a[j] - top >= _UNDERFLOW:  # below, ``exp`` is 0: the sum is the same
             s += math.exp(a[j] - top)
     if s != 0.0:
         s = s / m
@@ -74,10 +83,9 @@ def _logsumexp(a):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _moments(lp, v, grid_step, out, i):
-    """``Formations._separation_moments`` of one row ``lp`` on grid ``v``: mean and variance
-    into ``out[i]`` (the row scaled by its top, normalised, its first two moments, the grid's
-    rounding of the mean added)."""
+def _scaled(lp, e):
+    """``exp(lp - max(lp))`` of a row into ``e``, and the row's largest element and the sum of
+    ``e`` (0 for the cells below ``_UNDERFLOW``, without their ``exp``)."""
     n = lp.size
     top = -np.inf
     for j in range(n):
@@ -85,13 +93,24 @@ def _moments(lp, v, grid_step, out, i):
             top = lp[j]
     total = 0.0
     for j in range(n):
-        total += math.exp(lp[j] - top)
+        x = lp[j] - top
+        e[j] = math.exp(x) if x >= _UNDERFLOW else 0.0
+        total += e[j]
+    return top, total
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _moments(e, total, v, grid_step, out, i):
+    """``Formations._separation_moments`` of one row, ``e`` its cells scaled by its top
+    (``_scaled``) and ``total`` their sum: mean and variance into ``out[i]`` (normalised, the
+    first two moments, the grid's rounding of the mean added)."""
     s1 = 0.0
     s2 = 0.0
-    for j in range(n):
-        p = math.exp(lp[j] - top) / total
-        s1 += p * v[j]
-        s2 += p * (v[j] * v[j])
+    for j in range(e.size):
+        if e[j] != 0.0:
+            p = e[j] / total
+            s1 += p * v[j]
+            s2 += p * (v[j] * v[j])
     out[i, 0] = s1
     out[i, 1] = max(s2 - s1 * s1, 0.0) + (grid_step * s1) ** 2 / 12.0
 
@@ -101,9 +120,21 @@ def moments(lp, v, grid_step):
     """Mean and variance (k, 2) of the separation speed of rows ``lp`` (k, G) on grid ``v``
     (``Formations._separation_moments``)."""
     out = np.empty((lp.shape[0], 2))
+    e = np.empty(lp.shape[1])
     for i in range(lp.shape[0]):
-        _moments(lp[i], v, grid_step, out, i)
+        _, total = _scaled(lp[i], e)
+        _moments(e, total, v, grid_step, out, i)
     return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _even(x):
+    """``logaddexp(x, -x)``: ``|x| + log1p(exp(-2|x|))`` as numpy's, that is ``|x|`` itself
+    from 19 on (``exp(-38)``, 3e-17, is under half an ulp of 19)."""
+    ax = abs(x)
+    if ax >= 19.0:
+        return ax
+    return _logaddexp(x, -x)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -160,7 +191,7 @@ def order_pairs(prior, a, bc, g, gc, shared, v, st_of, lw_st, gt, A, grid_step, 
         top = -np.inf
         for j in range(G):
             vg = gi * v[j]
-            like = _logaddexp(vg, -vg) if shared[i] else vg
+            like = _even(vg) if shared[i] else vg
             x = prior[i, j] + like - half_a * v[j] * v[j]
             lp[i, j] = x
             if x > top:
@@ -168,26 +199,30 @@ def order_pairs(prior, a, bc, g, gc, shared, v, st_of, lw_st, gt, A, grid_step, 
         if s >= 0:
             for j in range(T):
                 ag = gti * A[j]
-                like = _logaddexp(ag, -ag) if shared[i] else ag
+                like = _even(ag) if shared[i] else ag
                 x = lw_st[s, j] + like
                 lpt[s, j] = x
                 if x > top:
                     top = x
-        total = 0.0
-        slow = 0.0
         for j in range(G):
             lp[i, j] -= top
-            p = math.exp(lp[i, j])
-            total += p
-            if abs(v[j]) <= max_speed:
-                slow += p
         thrust = 0.0
         if s >= 0:
             for j in range(T):
                 lpt[s, j] -= top
-                thrust += math.exp(lpt[s, j])
-        pushed[i] = slow >= 0.5 * (total + thrust)
-        _moments(lp[i], v, grid_step, mom, i)
+                if lpt[s, j] >= _UNDERFLOW:
+                    thrust += math.exp(lpt[s, j])
+        # The moments of the row on its own scale; its mass (``exp(lp)``, as
+        # ``Formations._pushed_apart``) that times ``exp`` of its top, 1 unless the staging
+        # family's is higher.
+        m, total = _scaled(lp[i], bufr)
+        _moments(bufr, total, v, grid_step, mom, i)
+        slow = 0.0
+        for j in range(G):
+            if abs(v[j]) <= max_speed:
+                slow += bufr[j]
+        scale = math.exp(m)
+        pushed[i] = slow * scale >= 0.5 * (total * scale + thrust)
     return right, wrong, swap, lp, lpt, mom, pushed
 
 
