@@ -16,7 +16,7 @@ moments and the slow share. Its sums run left to right where numpy's are pairwis
 ``exp``/``log1p`` are libm's, so the figures agree to the last digits
 (``tests/test_formations_compiled.py`` compares them, and the orders decided, on trackers' own
 scans). On 600 of mass-raid's calls: 322 -> 86 µs a call (4.9 pairs), the moments of
-``_in_formation_range`` 114 -> 22 µs.
+``_in_formation_range`` 39 -> 17 µs.
 
 ``LOOKOUT_NUMPY_STEP=1`` keeps the numpy path (``motion.numpy_step``). Imported on the first
 pair ordered; compiled once per install and kept on disk (numba's ``cache=True``).
