@@ -30,7 +30,8 @@ def pytest_collection_modifyitems(items):
 def pytest_configure(config):
     """Compile the flight model's step (``lookout.physics.compiled``), the assessment's
     flights to the ground (``lookout.assess.compiled_ground``), the tracker's prediction
-    (``lookout.tracking.compiled``, the IMM's ``compiled_imm``) and the fusion's weight search
+    (``lookout.tracking.compiled``, the IMM's ``compiled_imm``, the formations'
+    ``compiled_formations``) and the fusion's weight search
     (``lookout.picture.compiled``) once, before any test runs:
     numba keeps them on disk, so the workers (``make``'s xdist processes) and the processes
     the tests start load them rather than each compiling them (some 3, 4, 8 and 15 CPU s)
@@ -40,12 +41,13 @@ def pytest_configure(config):
     from lookout.assess import compiled_ground
     from lookout.physics import compiled
     from lookout.picture import compiled as compiled_fusion
-    from lookout.tracking import compiled_imm
+    from lookout.tracking import compiled_formations, compiled_imm
 
     compiled.warm()
     compiled_ground.warm()
     _warm_prediction()
     compiled_imm.warm()
+    compiled_formations.warm()
     compiled_fusion.warm()
 
 

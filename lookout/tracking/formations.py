@@ -32,6 +32,7 @@ from lookout.tracking.motion import (
     NX,
     altitude_approx,
     density_and_slope,
+    numpy_step,
     propagate,
 )
 from lookout.tracking.scans import Scan
@@ -266,6 +267,10 @@ class Formations:
         # Each row on its own scale: a pair's row may lie far below its staging family's
         # (``_order`` scales both by their common top), where ``exp`` would underflow to 0.
         lp = self._separation_logp(young)
+        kern = _compiled()
+        if kern is not None:  # the same arithmetic, a row at a time
+            mom = kern.moments(lp, v, _GRID_STEP)
+            return mom[:, 0], mom[:, 1]
         pw = np.exp(lp - lp.max(axis=1, keepdims=True)) if lp.size else lp
         pw /= pw.sum(axis=1, keepdims=True)
         mean = pw @ v
@@ -646,50 +651,44 @@ class Formations:
             prior[first] = _twin_sign(xbar[rp], xbar[rc], P[rp], P[rc])
         # A pair parted at a thrusting track: the staging's family too (``_staging_order``).
         st = np.flatnonzero(staging)
+        gt, lw_st = np.zeros(0), np.zeros((0, _A.size))
         if st.size:
             prior[st], gt, lw_st = self._staging_order(
                 young[st], prior[st], axis[st], tau[st], H[ia[p_[st]]],
                 scan.R[jp[st]] + scan.R[jc[st]], w[st], twin_staging[st],
             )  # fmt: skip
-        logw = prior - 0.5 * a[:, None] * v * v - bc[:, None] * v
-        right = logsumexp(logw + g[:, None] * v + gc[:, None], axis=1)
-        wrong = logsumexp(logw - g[:, None] * v - gc[:, None], axis=1)
-        if st.size:
-            right[st] = np.logaddexp(right[st], logsumexp(lw_st + gt[:, None] * _A, axis=1))
-            wrong[st] = np.logaddexp(wrong[st], logsumexp(lw_st - gt[:, None] * _A, axis=1))
-        swap = shared & (wrong > right)
+        kern = _compiled()
+        if kern is None:
+            right, wrong, swap, lp, lpt = _posterior(prior, a, bc, g, gc, shared, st, lw_st, gt)
+        else:  # the same arithmetic, one pair at a time (``compiled_formations``)
+            st_of = np.full(p_.size, -1, dtype=np.int64)
+            st_of[st] = np.arange(st.size)
+            right, wrong, swap, lp, lpt, mom, pushed = kern.order_pairs(
+                prior, a, bc, g, gc, shared, v, st_of, lw_st, gt, _A, _GRID_STEP,
+                self.config.formation_max_speed_mps,
+            )  # fmt: skip
         jb = jb.copy()
         if swap.any():
             jb[c_[swap]], jb[p_[swap]] = jp[swap], jc[swap]
-            g = np.where(swap, -g, g)
-            right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
         b = np.where(shared, expit(right - wrong), 1.0)  # 1 / (1 + e^(wrong - right)), no overflow
-        vg = g[:, None] * v
-        like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
-        lp = prior + like - 0.5 * a[:, None] * v * v
-        top = lp.max(axis=1)
-        if st.size:
-            # The staging's family, signed as the order now stands (``g`` turned with a swap).
-            gt = np.where(swap[st], -gt, gt)
-            ag = gt[:, None] * _A
-            like_t = np.where(shared[st, None], np.logaddexp(ag, -ag), ag)
-            lpt = lw_st + like_t
-            top[st] = np.maximum(top[st], lpt.max(axis=1))
-            for k, i in enumerate(tracks.ids[young[st]].tolist()):
-                self._staging[i] = lpt[k] - top[st[k]]
-        lp -= top[:, None]
+        for k, i in enumerate(tracks.ids[young[st]].tolist()):
+            self._staging[i] = lpt[k]
         for i, row, both in zip(tracks.ids[young].tolist(), lp, staging, strict=True):
             self._separation[i] = row
             if not both:  # the staging family's time is over: the push's posterior alone
                 self._staging.pop(i, None)
-        v_mean, v_var = self._separation_moments(young)
+        if kern is None:
+            v_mean, v_var = self._separation_moments(young)
+            pushed = self._pushed_apart(young)
+        else:
+            v_mean, v_var = mom[:, 0], mom[:, 1]
         # A pair no longer coasting together above the air, or too far apart, leaves its
         # formation for good: its relative state is dropped (``_relative``).
         for i in tracks.ids[np.concatenate([cand[ia[p_[~vac]]], young[~vac]])].tolist():
             self._relative.pop(i, None)
         # Formations: as ``vac`` (both coasting above the air, born one next to the other, not
         # yet far apart) and pushed apart slowly; others keep the order alone.
-        high = vac & self._pushed_apart(young)
+        high = vac & pushed
         if not high.any():
             return jb, None
         p_, c_, dz, dx, b, v_mean, v_var, tau = (
@@ -889,6 +888,58 @@ class Formations:
         turn = GM_EARTH / r2 / speed  # rad/s
         dv = 0.5 * dkappa * col_p
         return dv * t_p * (1.0 + turn * tau), dv * (1.0 + turn * t_p), 0.5 * dkappa * col_d * t_d
+
+
+#: ``lookout.tracking.compiled_formations`` once imported (``_compiled``).
+_kernels = None
+
+
+def _compiled():
+    """``lookout.tracking.compiled_formations`` (numba: imported on the first pair ordered),
+    or None with ``LOOKOUT_NUMPY_STEP=1`` (the numpy path, ``_posterior``)."""
+    global _kernels
+    if numpy_step():
+        return None
+    if _kernels is None:
+        from lookout.tracking import compiled_formations
+
+        _kernels = compiled_formations
+    return _kernels
+
+
+def _posterior(prior, a, bc, g, gc, shared, st, lw_st, gt):
+    """The order of the pairs of ``Formations._order`` and their separation speed's posterior
+    updated, on the numpy path: the two orders' log likelihoods after the swap (k,), the swap
+    (k,), the push family's posterior (k, G) and the staging family's (pairs ``st``, (S, T)),
+    scaled by their common top. ``prior`` (k, G) on ``SEPARATION_GRID_MPS``, the matched
+    filter's ``a``, ``bc``, ``g``, ``gc`` (k,), ``shared`` (k,); ``lw_st`` (S, T) the staging
+    family's log weights and ``gt`` (S,) its filter (``Formations._staging_order``)."""
+    v = SEPARATION_GRID_MPS
+    logw = prior - 0.5 * a[:, None] * v * v - bc[:, None] * v
+    right = logsumexp(logw + g[:, None] * v + gc[:, None], axis=1)
+    wrong = logsumexp(logw - g[:, None] * v - gc[:, None], axis=1)
+    if st.size:
+        right[st] = np.logaddexp(right[st], logsumexp(lw_st + gt[:, None] * _A, axis=1))
+        wrong[st] = np.logaddexp(wrong[st], logsumexp(lw_st - gt[:, None] * _A, axis=1))
+    swap = shared & (wrong > right)
+    if swap.any():
+        g = np.where(swap, -g, g)
+        right, wrong = np.where(swap, wrong, right), np.where(swap, right, wrong)
+    vg = g[:, None] * v
+    like = np.where(shared[:, None], np.logaddexp(vg, -vg), vg)
+    lp = prior + like - 0.5 * a[:, None] * v * v
+    top = lp.max(axis=1)
+    lpt = None
+    if st.size:
+        # The staging's family, signed as the order now stands (``g`` turned with a swap).
+        gt = np.where(swap[st], -gt, gt)
+        ag = gt[:, None] * _A
+        like_t = np.where(shared[st, None], np.logaddexp(ag, -ag), ag)
+        lpt = lw_st + like_t
+        top[st] = np.maximum(top[st], lpt.max(axis=1))
+        lpt -= top[st, None]
+    lp -= top[:, None]
+    return right, wrong, swap, lp, lpt
 
 
 def push_speed_variance(cfg: TrackerConfig) -> float:
