@@ -639,7 +639,14 @@ def _thrust_growth(x0, xp, F, d, b, prm):
         xp[3 + i] += rate * (0.5 * d * d)
         xp[i] += rate * (d**3 / 6.0)
     inv = 1.0 / max(amag, 1e-9)
-    e = g * g * d * b if growing else 0.0
+    # The derivative of the map taken (``mixing.thrust_growth``): none along the thrust where
+    # the cap holds it, nor of ``r`` where held at 0.5.
+    e = 0.0
+    if growing:
+        if cap * inv < 1.0 / (1.0 - r):
+            e = -g * inv
+        elif r < 0.5:
+            e = g * g * d * b
     G = np.empty((3, 3))
     for i in range(3):
         for j in range(3):
