@@ -69,3 +69,69 @@ def test_five_seconds_on_it_places_the_launch_and_its_ellipse_holds_the_site():
     miss_km = float(geodesic_inverse(est.lat[0], est.lon[0], *SITE)[0]) / 1e3
     assert miss_km < 25.0, miss_km
     assert float(mahalanobis2(est.lat, est.lon, est.cov_en, *SITE)[0]) <= CHI2_2D_95
+
+
+def _state(t: float):
+    x, sd, corr = _TRACK[t]
+    return np.array(x), np.outer(sd, sd) * np.array(corr)
+
+
+def _escaping():
+    """A state 300 km up falling at 12 km/s: flown back, it climbs away, never to the ground."""
+    x, P = _state(290.0)
+    up = x[:3] / np.linalg.norm(x[:3])
+    return np.concatenate([x[:3] + 300e3 * up, -12e3 * up]), P
+
+
+def test_a_flight_back_lands_on_the_same_point_whatever_is_flown_beside_it():
+    """What keeping a state's flights (``CoastFlights``) rests on: a flight back down within
+    ``SETTLED_S`` gives the same ground point and time, to the bit, flown alone or in a
+    batch (track 396's sigma points and one that never lands, flown to the batch's cut-off)."""
+    from lookout.assess.impact import BallisticPrior, sigma_points
+    from lookout.assess.launch_point import SETTLED_S, _backward_to_ground
+
+    x, P = _state(290.0)
+    pts, _ = sigma_points(x[None], P[None])
+    xs = np.concatenate([pts[0], _escaping()[0][None]])
+    t = np.full(len(xs), 290.0)
+    batch = _backward_to_ground(t, xs, BallisticPrior())
+    down = np.isfinite(batch[2]) & (np.abs(batch[2] - t) <= SETTLED_S)
+    assert down[:-1].all() and not np.isfinite(batch[2][-1])
+    for i in range(len(xs)):
+        alone = _backward_to_ground(t[i : i + 1], xs[i : i + 1], BallisticPrior())
+        for a, b in zip(batch, alone, strict=True):
+            assert a[i].tobytes() == b[0].tobytes(), i
+
+
+def test_a_kept_states_flights_give_its_launch_point_to_the_bit(monkeypatch):
+    """A coast state flown again (a track's first, with each later one: ``Assessor``) gives
+    from its kept flights the launch points and ellipses flown afresh, beside other states in
+    another batch, and beside one whose flights are not down (then all are flown again)."""
+    import lookout.assess.launch_point as lp
+
+    flown = []
+    fly = lp._backward_to_ground
+    monkeypatch.setattr(
+        lp, "_backward_to_ground", lambda t, x, *a: flown.append(len(x)) or fly(t, x, *a)
+    )
+    (x290, P290), (x285, P285), (xe, Pe) = _state(290.0), _state(285.0), _escaping()
+    kept = [None, None]
+    launch_from_coast(
+        np.array([290.0, 285.0]), np.array([x290, x285]), np.array([P290, P285]), kept=kept
+    )
+    assert kept[0] is not None and kept[0].spread is not None  # given a point: its gate flown
+    for t, x, P in (
+        ([285.0, 290.0], [x285, x290], [P285, P290]),
+        ([290.0, 290.0], [xe, x290], [Pe, P290]),
+    ):
+        t, x, P = np.array(t), np.array(x), np.array(P)
+        flown.clear()
+        fresh = launch_from_coast(t, x, P)
+        n_fresh = sum(flown)
+        flown.clear()
+        again = launch_from_coast(t, x, P, kept=[None, kept[0]])
+        for f in ("lat", "lon", "cov_en", "t", "t_sigma"):
+            assert getattr(fresh, f).tobytes() == getattr(again, f).tobytes(), f
+        if np.isfinite(fresh.lat[0]):
+            assert sum(flown) < n_fresh  # the kept state not flown again
+    assert np.isfinite(again.lat[1]) and not np.isfinite(again.lat[0])

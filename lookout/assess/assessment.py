@@ -46,6 +46,7 @@ from lookout.assess.impact import (
     unseen_payload,
 )
 from lookout.assess.launch_point import (
+    CoastFlights,
     LaunchEstimate,
     launch_from_boost,
     launch_from_coast,
@@ -358,6 +359,9 @@ class TrackMemory:
     boost_states: list[tuple[float, np.ndarray, np.ndarray]] = field(default_factory=list)
     first_state: tuple[float, np.ndarray, np.ndarray] | None = None
     coast_latest: tuple[float, np.ndarray, np.ndarray] | None = None
+    #: ``first_state``'s flights back, kept: it is flown again with every later coast state
+    #: of ``COAST_LAUNCH_WINDOW_S`` (``launch_point.CoastFlights``).
+    first_flights: CoastFlights | None = None
     launch: LaunchEstimate | None = None
     launch_stale: bool = True
     #: Its launch was fitted by its tracker (``Assessor.update``'s ``launches``), and when its
@@ -797,12 +801,18 @@ class Assessor:
         if coasted:
             cands = [(j, st) for j, m in enumerate(coasted)
                      for st in (m.first_state, m.coast_latest) if st is not None]  # fmt: skip
+            kept = [coasted[j].first_flights if st is coasted[j].first_state else None
+                    for j, st in cands]  # fmt: skip
             est = launch_from_coast(
                 np.array([st[0] for _, st in cands]),
                 np.array([st[1] for _, st in cands]),
                 np.array([st[2] for _, st in cands]),
                 self.prior,
+                kept,
             )
+            for (j, st), k in zip(cands, kept, strict=True):
+                if st is coasted[j].first_state:
+                    coasted[j].first_flights = k
             owner = np.array([j for j, _ in cands])
             size = np.trace(est.cov_en, axis1=1, axis2=2)
             size = np.where(np.isfinite(size), size, np.inf)

@@ -87,6 +87,12 @@ DRAG_STEP = 0.25
 #: Backward integration step (s) and the longest time flown back.
 BACKWARD_DT_S = 2.0
 BACKWARD_MAX_S = 3600.0
+#: A flight back down within this many seconds of its own is down, on the same point, in any
+#: batch it is flown in (``_backward_to_ground``): a batch stops at ``BACKWARD_MAX_S`` counted
+#: in its longest step, ``10 BACKWARD_DT_S``, so after no fewer than ``BACKWARD_MAX_S / (10
+#: BACKWARD_DT_S)`` steps, and a flight down within this has taken no more steps (each of its
+#: own is at least ``BACKWARD_DT_S``). A flight longer than this may be cut short by its batch.
+SETTLED_S = (BACKWARD_MAX_S / (10.0 * BACKWARD_DT_S) - 1.0) * BACKWARD_DT_S
 
 
 @dataclass
@@ -100,6 +106,20 @@ class LaunchEstimate:
     t: np.ndarray
     t_sigma: np.ndarray
     method: str
+
+
+@dataclass
+class CoastFlights:
+    """One coast state's flights back (``launch_from_coast``'s ``kept``), kept to fly the same
+    state (the same time, mean, covariance and prior) no more: the ground points (S + 2, 3)
+    ECEF m and times (S + 2,) s of its S sigma points and its two drag flights, and those
+    ((S - 1) S) of each point's own sigma points (``own_spread_at_points``; None while not
+    flown or not all down within ``SETTLED_S``)."""
+
+    ground: np.ndarray
+    times: np.ndarray
+    spread: np.ndarray | None = None
+    spread_times: np.ndarray | None = None
 
 
 def _one(lat: float, lon: float, cov_en, t: float, t_sigma: float) -> LaunchEstimate:
@@ -229,43 +249,91 @@ def _backward_to_ground(t: np.ndarray, x: np.ndarray, prior: BallisticPrior, mas
     m = x.shape[0]
     pos, vel = x[:, :3].copy(), x[:, 3:].copy()
     tt = np.asarray(t, dtype=float).copy()
-    zeros = np.zeros(m)
     mass = np.full(m, prior.mass_per_area_kg_m2) if mass is None else np.asarray(mass, float)
     table = np.full(m, dynamics.DRAG_TABLE_NAMES.index(prior.drag_table))
-    mode = np.zeros(m, dtype=int)
 
     def acc(tq, p, v):
+        zeros = np.zeros(p.shape[0])
+        mode = np.zeros(p.shape[0], dtype=int)
         return dynamics.acceleration(tq, p, v, mass, zeros, zeros, zeros, 1.0, table, mode, None)
 
     out_p = np.full((m, 3), np.nan)
     out_v = np.full((m, 3), np.nan)
     out_t = np.full(m, np.nan)
-    active = np.ones(m, dtype=bool)
+    # The flights still in the air (their rows of x): only they are stepped on, each as it
+    # would be in the whole batch (every figure a row's own), and the batch's time flown
+    # counts the longest step among them, as among all.
+    idx = np.arange(m)
     _, _, alt = ecef_to_geodetic(pos)
     flown = 0.0
-    while active.any() and flown < BACKWARD_MAX_S:
+    while idx.size and flown < BACKWARD_MAX_S:
         # Smaller steps low down, where the arc is steep and the drag strong.
-        dt = -np.where(alt > 100e3, 10.0 * BACKWARD_DT_S, BACKWARD_DT_S)[:, None]
-        h = np.where(active[:, None], dt, 0.0)
-        new_pos, new_vel = rk4_step(acc, tt, pos, vel, h[:, 0])
+        dt = -np.where(alt > 100e3, 10.0 * BACKWARD_DT_S, BACKWARD_DT_S)
+        new_pos, new_vel = rk4_step(acc, tt, pos, vel, dt)
         _, _, new_alt = ecef_to_geodetic(new_pos)
-        hit = active & (new_alt <= 0)
+        hit = new_alt <= 0
         if hit.any():
             s = (alt[hit] / (alt[hit] - new_alt[hit]))[:, None]
-            out_p[hit] = pos[hit] + s * (new_pos[hit] - pos[hit])
-            out_v[hit] = vel[hit] + s * (new_vel[hit] - vel[hit])
-            out_t[hit] = tt[hit] + s[:, 0] * h[hit, 0]
-            active &= ~hit
+            down = idx[hit]
+            out_p[down] = pos[hit] + s * (new_pos[hit] - pos[hit])
+            out_v[down] = vel[hit] + s * (new_vel[hit] - vel[hit])
+            out_t[down] = tt[hit] + s[:, 0] * dt[hit]
+            on = ~hit
+            idx, new_pos, new_vel, new_alt = idx[on], new_pos[on], new_vel[on], new_alt[on]
+            tt, mass, table, dt_on = tt[on], mass[on], table[on], dt[on]
+        else:
+            dt_on = dt
         pos, vel, alt = new_pos, new_vel, new_alt
-        tt = tt + h[:, 0]
+        tt = tt + dt_on
         flown += abs(float(dt.min()))
     return out_p, out_v, out_t
 
 
-def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | None = None):
+def _fly_back(t, states: np.ndarray, prior: BallisticPrior, mass=None, kept=None):
+    """``_backward_to_ground`` of N states' R flights each (``states`` (N, R, 6) at ``t``
+    (N,), mass per area (N, R) or the prior's): the ground points (N, R, 3) and times (N, R),
+    and whether each state's R flights are all down within ``SETTLED_S`` (N,). ``kept``: per
+    state, (ground points, times) of the same flights from an earlier call, or None; those
+    are not flown again, unless a flight flown beside them is not down within ``SETTLED_S``
+    (its end may depend on its batch): then all are flown, as one batch, as without ``kept``."""
+    t = np.asarray(t, dtype=float)
+    n, r, _ = states.shape
+    fresh = np.array([k is None for k in kept], dtype=bool) if kept else np.ones(n, dtype=bool)
+
+    def fly(sel):
+        m = None if mass is None else mass[sel].ravel()
+        gp, _, gt = _backward_to_ground(np.repeat(t[sel], r), states[sel].reshape(-1, 6), prior, m)
+        return gp.reshape(-1, r, 3), gt.reshape(-1, r)
+
+    def settled(gt, tt):
+        return (np.isfinite(gt) & (np.abs(gt - tt[:, None]) <= SETTLED_S)).all(axis=1)
+
+    if fresh.all():
+        gp, gt = fly(fresh)
+        return gp, gt, settled(gt, t)
+    gp, gt = np.empty((n, r, 3)), np.empty((n, r))
+    for i in np.flatnonzero(~fresh).tolist():
+        gp[i], gt[i] = kept[i]
+    if fresh.any():
+        gp[fresh], gt[fresh] = fly(fresh)
+        if not settled(gt[fresh], t[fresh]).all():
+            gp, gt = fly(np.ones(n, dtype=bool))
+    return gp, gt, settled(gt, t)
+
+
+def launch_from_coast(
+    t,
+    x: np.ndarray,
+    P: np.ndarray,
+    prior: BallisticPrior | None = None,
+    kept: list[CoastFlights | None] | None = None,
+):
     """Launch point and time of N coasting tracks by flying their states backwards to the
     ground, moved and widened by what the boost adds (``boost_ensemble.offsets``; see the
-    module doc)."""
+    module doc). ``kept``: per state, its flights from an earlier call with the same state
+    and prior (``CoastFlights``), or None; they are not flown again (the same launch points
+    to the bit), and a None is replaced in place with this call's flights where they are all
+    down within ``SETTLED_S``."""
     prior = prior or BallisticPrior()
     x = np.atleast_2d(np.asarray(x, dtype=float))
     n = x.shape[0]
@@ -281,8 +349,12 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     states = np.concatenate([pts, np.repeat(x[:, None], 2, axis=1)], axis=1)
     mass = np.concatenate([np.full((n, s), prior.mass_per_area_kg_m2),
                            np.broadcast_to(beta, (n, 2))], axis=1)  # fmt: skip
-    gp, _, gt = _backward_to_ground(np.repeat(t, s + 2), states.reshape(-1, 6), prior, mass.ravel())
-    lat, lon, _ = ecef_to_geodetic(gp)
+    old = None if kept is None else [k if k is None else (k.ground, k.times) for k in kept]
+    gp, gt, down = _fly_back(t, states, prior, mass, old)
+    if kept is not None:
+        for i in np.flatnonzero(down).tolist():
+            kept[i] = kept[i] or CoastFlights(gp[i].copy(), gt[i].copy())
+    lat, lon, _ = ecef_to_geodetic(gp.reshape(-1, 3))
     lat, lon, gt = lat.reshape(n, s + 2), lon.reshape(n, s + 2), gt.reshape(n, s + 2)
     d_drag = _enu_offsets(lat[:, s + 1 :], lon[:, s + 1 :], lat[:, s : s + 1], lon[:, s : s + 1])
     g_drag = d_drag[:, 0] / (2.0 * DRAG_STEP)  # (N, 2): m per sigma of the log mass per area
@@ -329,7 +401,11 @@ def launch_from_coast(t, x: np.ndarray, P: np.ndarray, prior: BallisticPrior | N
     # outside the 95 % ellipse of 0.303 of them with the estimate's spread, 0.079 with this.
     ok = np.flatnonzero(~vague)
     if ok.size:
-        widest, widest_cov = own_spread_at_points(t[ok], pts[ok], prior)
+        old = None if kept is None else [_spread_of(kept[i]) for i in ok.tolist()]
+        widest, widest_cov, gp, gt, down = _own_spread(t[ok], pts[ok], prior, old)
+        for k, i in enumerate(ok.tolist()):
+            if kept is not None and kept[i] is not None and kept[i].spread is None and down[k]:
+                kept[i].spread, kept[i].spread_times = gp[k].copy(), gt[k].copy()
         vague[ok] = ~(widest <= BACKWARD_STATE_MAX_M)
         est.cov_en[ok] = widest_cov + extra[ok] + drag[ok]
     if vague.any():
@@ -346,12 +422,22 @@ def own_spread_at_points(
     under the same covariance flown back to the ground. Returns the largest 95 % semi-major
     axis (N,) m over the points (inf where a flight does not reach the ground) and that
     point's (east, north) covariance (N, 2, 2) m^2."""
+    return _own_spread(t, pts, prior)[:2]
+
+
+def _spread_of(kept: CoastFlights | None):
+    return None if kept is None or kept.spread is None else (kept.spread, kept.spread_times)
+
+
+def _own_spread(t, pts: np.ndarray, prior: BallisticPrior, kept=None):
+    """``own_spread_at_points``, and its flights' ground points (N, (2n) (2n+1), 3), times and
+    whether they are all down within ``SETTLED_S`` (N,) (``_fly_back``, with ``kept``)."""
     n, s, _ = pts.shape
     cols = pts[:, 1:] - pts[:, :1]  # (N, 2n, 6): the covariance's sigma offsets
     # Each point j's own sigma points: the point, then the point plus each offset.
     around = pts[:, 1:, None, :] + np.concatenate([np.zeros((n, 1, 6)), cols], axis=1)[:, None]
-    gp, _, _ = _backward_to_ground(np.repeat(t, (s - 1) * s), around.reshape(-1, 6), prior)
-    lat, lon, _ = ecef_to_geodetic(gp)
+    gp, gt, down = _fly_back(t, around.reshape(n, (s - 1) * s, 6), prior, None, kept)
+    lat, lon, _ = ecef_to_geodetic(gp.reshape(-1, 3))
     lat, lon = lat.reshape(n * (s - 1), s), lon.reshape(n * (s - 1), s)
     d = _enu_offsets(lat[:, :1], lon[:, :1], lat[:, 1:], lon[:, 1:])  # (N(2n), 2n, 2)
     down = np.isfinite(d).all(axis=(1, 2))
@@ -360,4 +446,4 @@ def own_spread_at_points(
     major = np.sqrt(np.maximum(np.linalg.eigvalsh(cov)[:, -1], 0.0) * CHI2_2D_95)
     major = np.where(down, major, np.inf).reshape(n, s - 1)
     j = np.argmax(major, axis=1)
-    return major.max(axis=1), cov.reshape(n, s - 1, 2, 2)[np.arange(n), j]
+    return major.max(axis=1), cov.reshape(n, s - 1, 2, 2)[np.arange(n), j], gp, gt, down
