@@ -62,6 +62,7 @@ from lookout.physics.compiled import (
     _interp,
     _radial_height,
     gravity_frame,
+    hermite_weights,
 )
 
 #: Newton steps of the geodetic altitude (the module doc: the third leaves nothing to gain).
@@ -171,16 +172,7 @@ def _rk4(s, h, alt, mass, table, a1, a2, a3, a4, out):
 @numba.njit(cache=True, error_model="numpy")
 def _hermite(s0, s1, h, s, out):
     """``trajectory.hermite`` of one step: the state (6,) at fraction ``s`` into ``out``."""
-    s2 = s * s
-    s3 = s * s * s
-    c0 = 2 * s3 - 3 * s2 + 1
-    c1 = s3 - 2 * s2 + s
-    c2 = -2 * s3 + 3 * s2
-    c3 = s3 - s2
-    d0 = 6 * s2 - 6 * s
-    d1 = 3 * s2 - 4 * s + 1
-    d2 = -6 * s2 + 6 * s
-    d3 = 3 * s2 - 2 * s
+    c0, c1, c2, c3, d0, d1, d2, d3 = hermite_weights(s)
     for j in range(3):
         hv0, hv1 = s0[3 + j] * h, s1[3 + j] * h
         out[j] = c0 * s0[j] + c1 * hv0 + c2 * s1[j] + c3 * hv1

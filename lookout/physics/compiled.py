@@ -366,6 +366,19 @@ def rk4_step(t, pos, vel, dt, alt, seg_t0, segment, steering, use_aero, aero, la
     )  # fmt: skip
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def hermite_weights(s):
+    """The cubic Hermite arc's weights at fraction ``s`` of a step, ``trajectory.hermite``'s
+    in its order: of the position (``p0``, ``h v0``, ``p1``, ``h v1``) and of the velocity
+    times the step (the same four)."""
+    s2 = s * s
+    s3 = s * s * s
+    return (
+        2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2,
+        6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s,
+    )  # fmt: skip
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _root_values(kind, p0, v0, p1, v1, h, s, dive, out):
     """Per row of the steps: the function whose sign change is sought at fraction ``s`` into
@@ -375,18 +388,8 @@ def _root_values(kind, p0, v0, p1, v1, h, s, dive, out):
     two-lane vectors, ``(x0 y0 + x2 y2) + x1 y1`` (the same floats as the numpy path)."""
     pv = np.empty(3)
     for i in range(s.size):
-        si = s[i]
         hi = h[i]
-        s2 = si * si
-        s3 = si * si * si
-        c0 = 2 * s3 - 3 * s2 + 1
-        c1 = s3 - 2 * s2 + si
-        c2 = -2 * s3 + 3 * s2
-        c3 = s3 - s2
-        d0 = 6 * s2 - 6 * si
-        d1 = 3 * s2 - 4 * si + 1
-        d2 = -6 * s2 + 6 * si
-        d3 = 3 * s2 - 2 * si
+        c0, c1, c2, c3, d0, d1, d2, d3 = hermite_weights(s[i])
         for j in range(3):
             hv0 = v0[i, j] * hi
             hv1 = v1[i, j] * hi
