@@ -135,3 +135,20 @@ def test_a_kept_states_flights_give_its_launch_point_to_the_bit(monkeypatch):
         if np.isfinite(fresh.lat[0]):
             assert sum(flown) < n_fresh  # the kept state not flown again
     assert np.isfinite(again.lat[1]) and not np.isfinite(again.lat[0])
+
+
+def test_a_states_gate_flights_are_kept_only_when_all_are_down_in_time():
+    """``_own_spread`` says, per state, whether all its gate flights are down within
+    ``SETTLED_S`` (what ``launch_from_coast`` keeps them on): one answer per state, the
+    flights' own, not one per sigma point (which had a state's answer read off another
+    point's landing)."""
+    import lookout.assess.launch_point as lp
+    from lookout.assess.impact import BallisticPrior, sigma_points
+
+    x, P = _state(290.0)
+    xs, Ps = np.array([x, x]), np.array([P, P])
+    pts, _ = sigma_points(xs, Ps)
+    t = np.array([290.0, 290.0])
+    _, _, _, gt, down = lp._own_spread(t, pts, BallisticPrior())
+    settled = (np.isfinite(gt) & (np.abs(gt - t[:, None]) <= lp.SETTLED_S)).all(axis=1)
+    assert down.shape == (2,) and (down == settled).all() and down.all()

@@ -440,10 +440,10 @@ def _own_spread(t, pts: np.ndarray, prior: BallisticPrior, kept=None):
     lat, lon, _ = ecef_to_geodetic(gp.reshape(-1, 3))
     lat, lon = lat.reshape(n * (s - 1), s), lon.reshape(n * (s - 1), s)
     d = _enu_offsets(lat[:, :1], lon[:, :1], lat[:, 1:], lon[:, 1:])  # (N(2n), 2n, 2)
-    down = np.isfinite(d).all(axis=(1, 2))
-    dd = np.where(down[:, None, None], d - d.mean(axis=1, keepdims=True), 0.0)
+    landed = np.isfinite(d).all(axis=(1, 2))  # (N(2n),): each point's flights all down
+    dd = np.where(landed[:, None, None], d - d.mean(axis=1, keepdims=True), 0.0)
     cov = einsum("nsi,nsj->nij", dd, dd) / (s - 1)
     major = np.sqrt(np.maximum(np.linalg.eigvalsh(cov)[:, -1], 0.0) * CHI2_2D_95)
-    major = np.where(down, major, np.inf).reshape(n, s - 1)
+    major = np.where(landed, major, np.inf).reshape(n, s - 1)
     j = np.argmax(major, axis=1)
     return major.max(axis=1), cov.reshape(n, s - 1, 2, 2)[np.arange(n), j], gp, gt, down
