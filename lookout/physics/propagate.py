@@ -596,15 +596,15 @@ def _propagate_batch(
                     law[idx] = LIFT_OFF
                     dived[idx] = True
 
-        # Reentry: crossing 100 km downwards after apogee.
-        ree = (
+        # Reentry: crossing 100 km downwards after apogee (an event only).
+        ree = None if impacts_only else (
             active
             & apogee_seen
             & ~reentry_seen
             & (alt >= REENTRY_ALTITUDE_M)
             & (new_alt < REENTRY_ALTITUDE_M)
-        )
-        if not impacts_only and ree.any():
+        )  # fmt: skip
+        if ree is not None and ree.any():
             idx = np.flatnonzero(ree)
             s = (alt[idx] - REENTRY_ALTITUDE_M) / (alt[idx] - new_alt[idx])
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], new_t[idx] - t[idx], s)
@@ -627,8 +627,9 @@ def _propagate_batch(
         surfaced |= new_alt >= 0.0
 
         # Segment boundaries: burnouts, stage drops, payload separation.
-        crossed = active & hits_event & ~imp & ~cut
-        for i in np.flatnonzero(crossed):
+        # (None in a glide's batch: its one segment has no end.)
+        crossed = () if glide else np.flatnonzero(active & hits_event & ~imp & ~cut)
+        for i in crossed:
             g = seg[orig[i]][k[i]]
             for name in g.events_at_end:
                 events.append((i, name, new_t[i], new_pos[i].copy(), new_vel[i].copy(), g.stage))
@@ -660,7 +661,7 @@ def _propagate_batch(
                     )
             k[i] += 1
             seg_t0[i] = new_t[i]
-        if crossed.any():
+        if len(crossed):
             current = gather()
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
