@@ -463,6 +463,9 @@ def warm() -> None:
                  np.zeros((n, 5)), np.zeros(n, np.int8), z, z, z)  # fmt: skip
     for kind in (0, 1):
         hermite_sign_change(kind, pos, vel, pos, vel, np.ones(n), np.ones(n), -np.ones(n), z)
+    glide_step(z, pos, vel, np.full(n, 1e3), z, seg, st, True, np.zeros((n, 5)), ~b, z, z, b,
+               b, z, np.ones(n), np.ones(n), ~b, True, False, c, np.zeros(n, np.int8), b.copy(),
+               b.copy(), b.copy(), b.copy(), z, 50.0)  # fmt: skip
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
