@@ -15,7 +15,7 @@ n, the launch time's bias (estimate - truth, s), its median, the z-score's RMS a
 with |z| <= 1.96, the launch point's median miss (km) and its 95 % ellipse's containment of
 the site; and the phantom launches (``lookout.scoring.claims``). ``truth`` flies each flight's
 own truth back (``truth``): the boost table's prior alone. ``--every-boost``: every boost of the
-table in the prior (``boost_ensemble.in_class`` all true, the table's prior before ltime54).
+table in the prior (``boost_ensemble.in_class`` all true).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def truth(files: list[str]) -> list[dict]:
 
 
 def main(argv: list[str]) -> None:
-    if "--every-boost" in argv:  # the prior of every boost of the table (before ltime54)
+    if "--every-boost" in argv:  # every boost of the table a priori as likely
         from lookout.assess import boost_ensemble
 
         if "in_class" in boost_ensemble.table():
