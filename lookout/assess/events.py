@@ -10,7 +10,8 @@ People are warned about a launch, not about each piece of it. At every assessmen
   time* it shares (a 99.9 % gate on the launch ellipses; launch times within their combined
   sigma, ``_two_launches``: a salvo's missiles from one site share its launch point, not its
   launch time). Two tracks boosting at the same instant, apart, are two vehicles: a boosting
-  newcomer never joins an event that has a booster of its own elsewhere. A newcomer with
+  newcomer never joins an event that has a booster of its own elsewhere, nor one whose payload
+  is named and coasts (nothing of a launch burns after its payload has left it). A newcomer with
   neither a launch point nor a member it was seen separating from waits ungrouped (no event)
   until it has one, at most ``COAST_LAUNCH_WINDOW_S`` after it was first seen (the assessor
   flies no later coast state back: none will come); otherwise it would start an event for
