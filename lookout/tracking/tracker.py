@@ -125,8 +125,10 @@ from lookout.tracking.mixing import (
     exhaust_noise,
     jerk_noise,
     mix,
+    outlived_boost,
     reachable_speed,
     reseed_boost,
+    restart_boost,
     staged_prior,
     staging_probability,
     thrust_growth,
@@ -912,8 +914,33 @@ class Tracker:
             tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx] = xp[kept], Pp[kept], c[kept]
             tracks.share[idx], tracks.xs[idx], tracks.Ps[idx] = (a[kept] for a in staged)
             tracks.t_base[idx] = t
+            self._restart_outlived(idx, t)
             refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
+
+    def _restart_outlived(self, idx: np.ndarray, t: float) -> None:
+        """Restart from the coast mode, as an update restarts a negligible one
+        (``mixing.reseed_boost``), the negligible boost modes of the tracks ``idx`` just rebased
+        to ``t`` that are no burn a vehicle can still be in (``mixing.outlived_boost``): a
+        dormant track's boost mode is never restarted by an update, and flown on its own it
+        drifts past any thrust (as a manoeuvre mode left is reseeded, ``mixing.mix``). Not a
+        young track's (``mixing.young_boost``), which keeps its own evidence; with the staging
+        hypothesis, as at an update."""
+        cfg = self.config
+        tracks = self.tracks
+        seed = tracks.mu[idx, BOOST] < cfg.boost_reseed_prob
+        seed &= ~young_boost(tracks.born[idx], tracks.parent[idx], tracks.thrust_t0[idx], t, cfg)
+        rows = idx[seed]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        rows = rows[outlived_boost(xm, Pm, t - tracks.t[rows], t - tracks.born[rows])]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        restart_boost(xm, Pm, slice(None), cfg)
+        tracks.xm[rows], tracks.Pm[rows] = xm, Pm
+        tracks.share[rows], tracks.xs[rows], tracks.Ps[rows] = 0.0, xm[:, BOOST], Pm[:, BOOST]
 
     def _forget_parents(self) -> None:
         """Forget the parents of tracks no longer held, but for the ancestors of a track held:
