@@ -925,10 +925,15 @@ class Tracker:
         dormant track's boost mode is never restarted by an update, and flown on its own it
         drifts past any thrust (as a manoeuvre mode left is reseeded, ``mixing.mix``). Not a
         young track's (``mixing.young_boost``), which keeps its own evidence; with the staging
-        hypothesis, as at an update."""
+        hypothesis, as at an update. Only a track unseen longer than a tentative track lives
+        (``tentative_timeout_s``): one rebased between two updates of a radar that revisits it
+        every second or two flies its seed no further than its next update restarts it
+        (lost-track's RV, born longer ago than every burn: its seed at each update 0.3 s old
+        rather than 1.3, its boost probability at 3e-6 moved by 1 %)."""
         cfg = self.config
         tracks = self.tracks
         seed = tracks.mu[idx, BOOST] < cfg.boost_reseed_prob
+        seed &= t - tracks.t[idx] > cfg.tentative_timeout_s
         seed &= ~young_boost(tracks.born[idx], tracks.parent[idx], tracks.thrust_t0[idx], t, cfg)
         rows = idx[seed]
         if rows.size == 0:
