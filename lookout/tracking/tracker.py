@@ -126,8 +126,10 @@ from lookout.tracking.mixing import (
     exhaust_noise,
     jerk_noise,
     mix,
+    outlived_boost,
     reachable_speed,
     reseed_boost,
+    restart_boost,
     staged_prior,
     staging_probability,
     thrust_growth,
@@ -933,8 +935,38 @@ class Tracker:
                     tracks.Pm[i, :, 0:6, 6:] = 0.0
                     tracks.Pm[i, :, 6:, 0:6] = 0.0
                     tracks.Pm[i, :, 0:6, 0:6] = Pbar[j, 0:6, 0:6]
+            self._restart_outlived(idx, t)
             refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
+
+    def _restart_outlived(self, idx: np.ndarray, t: float) -> None:
+        """Restart from the coast mode, as an update restarts a negligible one
+        (``mixing.reseed_boost``), the negligible boost modes of the tracks ``idx`` just rebased
+        to ``t`` that are no burn a vehicle can still be in (``mixing.outlived_boost``): a
+        dormant track's boost mode is never restarted by an update, and flown on its own it
+        drifts past any thrust (as a manoeuvre mode left is reseeded, ``mixing.mix``). Not a
+        young track's (``mixing.young_boost``), which keeps its own evidence; with the staging
+        hypothesis, as at an update. Only a track unseen longer than a tentative track lives
+        (``tentative_timeout_s``): one rebased between two updates of a radar that revisits it
+        every second or two flies its seed no further than its next update restarts it
+        (lost-track's RV, born longer ago than every burn: its seed at each update 0.3 s old
+        rather than 1.3, its boost probability at 3e-6 moved by 1 %)."""
+        cfg = self.config
+        tracks = self.tracks
+        seed = tracks.mu[idx, BOOST] < cfg.boost_reseed_prob
+        seed &= t - tracks.t[idx] > cfg.tentative_timeout_s
+        seed &= ~young_boost(tracks.born[idx], tracks.parent[idx], tracks.thrust_t0[idx], t, cfg)
+        rows = idx[seed]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        rows = rows[outlived_boost(xm, Pm, t - tracks.t[rows], t - tracks.born[rows])]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        restart_boost(xm, Pm, slice(None), cfg)
+        tracks.xm[rows], tracks.Pm[rows] = xm, Pm
+        tracks.share[rows], tracks.xs[rows], tracks.Ps[rows] = 0.0, xm[:, BOOST], Pm[:, BOOST]
 
     def _forget_parents(self) -> None:
         """Forget the parents of tracks no longer held, but for the ancestors of a track held:
