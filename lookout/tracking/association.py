@@ -920,11 +920,21 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     mm = scan.z.shape[0]
     r = np.repeat(rows, mm)
     jj = np.tile(np.arange(mm), rows.size)
-    zh, H = measure.linearized(scan.kind, xs[r], Ps[r], scan, jj, scan.m)
-    S = H @ Ps[r, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
+    Pr = Ps[r]
+    zh, H = measure.linearized(scan.kind, xs[r], Pr, scan, jj, scan.m)
     nu = measure.wrap(scan.z[jj] - zh, scan.kind)
-    Sinv, ld = inv_small(S)
     d2m, logdet = d2m.reshape(k * n, mm).copy(), logdet.reshape(k * n, mm).copy()
+    if 2 <= scan.m <= 4 and H.dtype == np.float64 and not numpy_step():
+        # Compiled (``compiled.pair_distances``: the same arithmetic, sums in index order).
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        d2, det, sc = _compiled.pair_distances(H, Pr, np.ascontiguousarray(scan.R[jj]), nu)
+        d2m[r, jj] = d2
+        logdet[r, jj] = np.log(det) + np.log(sc) if scan.m == 4 else np.log(det)
+        return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)
+    S = H @ Pr[:, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
+    Sinv, ld = inv_small(S)
     d2m[r, jj] = einsum("ki,kij,kj->k", nu, Sinv, nu)
     logdet[r, jj] = ld
     return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)

@@ -631,3 +631,109 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if _TABLES is None:
         _TABLES = _tables()
     return _TABLES
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
+    """``measure.linearized``'s Gauss-Newton steps to the posterior's mode, every row of one
+    call at once as the numpy path takes them (all rows step until every row's step is under
+    a metre and a centimetre per second, at most ``steps``): priors ``x0`` (N, 6), ``P0`` (N,
+    6, 6), detections ``z`` (N, m) of noise ``R`` (N, m, m) from a radar at ``s`` moving at
+    ``s_vel`` with ENU basis ``B`` (``radar``) or a satellite at ``s``, the innovation's
+    component ``az`` wrapped. Returns the linearization at the mode: ``h(x_i) + H_i (x0 -
+    x_i)`` (N, m) and ``H_i`` (N, m, 6). Each step's system solved by LAPACK as numpy's
+    ``solve`` (numba's ``np.linalg.solve``); the products summed in index order, not numpy's
+    (``tests/test_update_compiled.py``)."""
+    N = x0.shape[0]
+    xi = x0.copy()
+    PHt = np.empty((6, m))
+    S = np.empty((m, m))
+    nu = np.empty(m)
+    step = np.empty(6)
+    for _ in range(steps):
+        if radar:
+            zi, Hi = radar_measure(xi, s, s_vel, B, m)
+        else:
+            zi, Hi = infrared_measure(xi, s)
+        small = True
+        for k in range(N):
+            for a in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+                nu[a] = z[k, a] - (zi[k, a] + q)
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            for r in range(6):
+                for a in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += P0[k, r, c] * Hi[k, a, c]
+                    PHt[r, a] = q
+            for a in range(m):
+                for b in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += Hi[k, a, c] * PHt[c, b]
+                    S[a, b] = q + R[k, a, b]
+            w = np.linalg.solve(S, nu)
+            for r in range(6):
+                q = 0.0
+                for a in range(m):
+                    q += PHt[r, a] * w[a]
+                step[r] = x0[k, r] + q - xi[k, r]
+            for r in range(6):
+                xi[k, r] += step[r]
+            for r in range(3):
+                if not abs(step[r]) < 1.0 or not abs(step[r + 3]) < 0.01:
+                    small = False
+        if small:
+            break
+    if radar:
+        zi, Hi = radar_measure(xi, s, s_vel, B, m)
+    else:
+        zi, Hi = infrared_measure(xi, s)
+    zh = np.empty((N, m))
+    for k in range(N):
+        for a in range(m):
+            q = 0.0
+            for c in range(6):
+                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+            zh[k, a] = zi[k, a] + q
+    return zh, Hi
+
+
+@numba.njit(cache=True, error_model="numpy")
+def pair_distances(H, P, R, nu):
+    """``association.iterated_distances``' pairs: innovation covariances ``H P H' + R`` of
+    Jacobians ``H`` (K, m, 6), covariances ``P`` (K, >=6, >=6) and noises ``R`` (K, m, m),
+    inverted as ``update.inv_small`` does, and the squared Mahalanobis distances (K,) of
+    innovations ``nu`` (K, m) through them, with the determinants of the leading blocks and
+    the Schur complements (K,) whose logarithms numpy takes (``_inv_small``). Sums in index
+    order, not numpy's."""
+    K, m = nu.shape
+    d2 = np.empty(K)
+    det = np.empty(K)
+    sc = np.empty(K)
+    PHt = np.empty((6, m))
+    S = np.empty((m, m))
+    inv = np.empty((m, m))
+    for k in range(K):
+        for r in range(6):
+            for a in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += P[k, r, c] * H[k, a, c]
+                PHt[r, a] = q
+        for a in range(m):
+            for b in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += H[k, a, c] * PHt[c, b]
+                S[a, b] = q + R[k, a, b]
+        det[k], sc[k] = _inv_small(S, inv)
+        q = 0.0
+        for a in range(m):
+            for b in range(m):
+                q += nu[k, a] * inv[a, b] * nu[k, b]
+        d2[k] = q
+    return d2, det, sc
