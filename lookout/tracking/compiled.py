@@ -634,6 +634,37 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _solve_small(S, b, LU, out):
+    """``S`` (m, m) ``x = b`` into ``out`` by Gaussian elimination with partial pivoting (as
+    LAPACK's ``gesv``, which numpy's ``solve`` calls, but without its calls' cost on a 2-4 x
+    2-4 system); ``LU`` (m, m) is scratch."""
+    m = S.shape[0]
+    for i in range(m):
+        out[i] = b[i]
+        for j in range(m):
+            LU[i, j] = S[i, j]
+    for k in range(m):
+        p = k
+        for i in range(k + 1, m):
+            if abs(LU[i, k]) > abs(LU[p, k]):
+                p = i
+        if p != k:
+            for j in range(m):
+                LU[k, j], LU[p, j] = LU[p, j], LU[k, j]
+            out[k], out[p] = out[p], out[k]
+        for i in range(k + 1, m):
+            f = LU[i, k] / LU[k, k]
+            for j in range(k + 1, m):
+                LU[i, j] -= f * LU[k, j]
+            out[i] -= f * out[k]
+    for i in range(m - 1, -1, -1):
+        q = out[i]
+        for j in range(i + 1, m):
+            q -= LU[i, j] * out[j]
+        out[i] = q / LU[i, i]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
     """``measure.linearized``'s Gauss-Newton steps to the posterior's mode, every row of one
     call at once as the numpy path takes them (all rows step until every row's step is under
@@ -641,14 +672,16 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
     6, 6), detections ``z`` (N, m) of noise ``R`` (N, m, m) from a radar at ``s`` moving at
     ``s_vel`` with ENU basis ``B`` (``radar``) or a satellite at ``s``, the innovation's
     component ``az`` wrapped. Returns the linearization at the mode: ``h(x_i) + H_i (x0 -
-    x_i)`` (N, m) and ``H_i`` (N, m, 6). Each step's system solved by LAPACK as numpy's
-    ``solve`` (numba's ``np.linalg.solve``); the products summed in index order, not numpy's
-    (``tests/test_update_compiled.py``)."""
+    x_i)`` (N, m) and ``H_i`` (N, m, 6). Each step's system solved by partial pivoting as
+    LAPACK's (``_solve_small``), the products summed in index order: not numpy's order, the
+    last digits differ (``tests/test_update_compiled.py``)."""
     N = x0.shape[0]
     xi = x0.copy()
     PHt = np.empty((6, m))
     S = np.empty((m, m))
     nu = np.empty(m)
+    w = np.empty(m)
+    LU = np.empty((m, m))
     step = np.empty(6)
     for _ in range(steps):
         if radar:
@@ -675,7 +708,7 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
                     for c in range(6):
                         q += Hi[k, a, c] * PHt[c, b]
                     S[a, b] = q + R[k, a, b]
-            w = np.linalg.solve(S, nu)
+            _solve_small(S, nu, LU, w)
             for r in range(6):
                 q = 0.0
                 for a in range(m):
