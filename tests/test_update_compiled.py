@@ -133,7 +133,7 @@ def _wide_scan(rng, kind, m, n):
 @pytest.mark.parametrize("kind, m", [("radar", 3), ("radar", 4), ("infrared", 2)])
 def test_the_compiled_iterated_linearization_gates_as_the_numpy_one(monkeypatch, seed, kind, m):
     """``measure.linearized``'s Gauss-Newton steps and ``association.iterated_distances``'
-    distances compiled (``compiled.gauss_newton``, ``pair_distances``) against the numpy path:
+    distances compiled (``compiled.gauss_newton``, ``iterated_pairs``) against the numpy path:
     every pair of a scan of priors too wide for one linearization, each prior against every
     detection. A pair near its gate (d² under 1,000) has the same d² and ln|S| to within
     rounding; one far off (another object's detection, steps that need not converge in ten)

@@ -736,37 +736,108 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def pair_distances(H, P, R, nu):
-    """``association.iterated_distances``' pairs: innovation covariances ``H P H' + R`` of
-    Jacobians ``H`` (K, m, 6), covariances ``P`` (K, >=6, >=6) and noises ``R`` (K, m, m),
-    inverted as ``update.inv_small`` does, and the squared Mahalanobis distances (K,) of
-    innovations ``nu`` (K, m) through them, with the determinants of the leading blocks and
-    the Schur complements (K,) whose logarithms numpy takes (``_inv_small``). Sums in index
-    order, not numpy's."""
-    K, m = nu.shape
-    d2 = np.empty(K)
-    det = np.empty(K)
-    sc = np.empty(K)
+def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share):
+    """``association.iterated_distances``' pairs in one call: each state of ``x`` (K, >=6)
+    (covariances ``P`` (K, >=6, >=6)) against each of a scan's detections ``z`` (M, m) of
+    noise ``R`` (M, m, m), linearized as ``measure.linearized`` does (at the prior, or where
+    its spread bends the angles or the range rate by more than ``share`` of their sigmas, at
+    the posterior's mode by ``gauss_newton``'s steps, all such pairs stepping together), and
+    the squared Mahalanobis distances (K, M) through ``H P H' + R`` inverted as
+    ``update.inv_small`` does, with the determinants of its leading block and the Schur
+    complements whose logarithms numpy takes (``_inv_small``). Sums in index order."""
+    K = x.shape[0]
+    M = z.shape[0]
+    a = 1 if radar else 0
+    if radar:
+        z0, H0 = radar_measure(x, s, s_vel, B, m)
+    else:
+        z0, H0 = infrared_measure(x, s)
+    bent = np.zeros((K, M), dtype=np.bool_)
+    nb = 0
+    for k in range(K):
+        d0, d1, d2_ = x[k, 0] - s[0], x[k, 1] - s[1], x[k, 2] - s[2]
+        r2 = d0 * d0 + d1 * d1 + d2_ * d2_
+        p2 = P[k, 0, 0] + P[k, 1, 1] + P[k, 2, 2]
+        spread = p2 / max(r2, 1.0)
+        rr_bend = 0.0
+        if m == 4:
+            v0, v1, v2 = x[k, 3] - s_vel[0], x[k, 4] - s_vel[1], x[k, 5] - s_vel[2]
+            pv = P[k, 3, 3] + P[k, 4, 4] + P[k, 5, 5]
+            rr_bend = (
+                math.sqrt(p2 * pv / max(r2, 1.0)) + math.sqrt(v0 * v0 + v1 * v1 + v2 * v2) * spread
+            )
+        for j in range(M):
+            sig = math.sqrt(min(R[j, a, a], R[j, a + 1, a + 1]))
+            b = spread > share * sig
+            if m == 4:
+                b = b or rr_bend > share * math.sqrt(R[j, 3, 3])
+            bent[k, j] = b
+            if b:
+                nb += 1
+    zh = np.empty((K, M, m))
+    H = np.empty((K, M, m, 6))
+    for k in range(K):
+        for j in range(M):
+            for i in range(m):
+                zh[k, j, i] = z0[k, i]
+                for c in range(6):
+                    H[k, j, i, c] = H0[k, i, c]
+    if nb:
+        x0 = np.empty((nb, 6))
+        P0 = np.empty((nb, 6, 6))
+        zb = np.empty((nb, m))
+        Rb = np.empty((nb, m, m))
+        i = 0
+        for k in range(K):
+            for j in range(M):
+                if bent[k, j]:
+                    for r in range(6):
+                        x0[i, r] = x[k, r]
+                        for c in range(6):
+                            P0[i, r, c] = P[k, r, c]
+                    for r in range(m):
+                        zb[i, r] = z[j, r]
+                        for c in range(m):
+                            Rb[i, r, c] = R[j, r, c]
+                    i += 1
+        zl, Hl = gauss_newton(x0, P0, zb, Rb, s, s_vel, B, m, radar, az, steps)
+        i = 0
+        for k in range(K):
+            for j in range(M):
+                if bent[k, j]:
+                    for r in range(m):
+                        zh[k, j, r] = zl[i, r]
+                        for c in range(6):
+                            H[k, j, r, c] = Hl[i, r, c]
+                    i += 1
+    d2 = np.empty((K, M))
+    det = np.empty((K, M))
+    sc = np.empty((K, M))
     PHt = np.empty((6, m))
     S = np.empty((m, m))
     inv = np.empty((m, m))
+    nu = np.empty(m)
     for k in range(K):
-        for r in range(6):
-            for a in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += P[k, r, c] * H[k, a, c]
-                PHt[r, a] = q
-        for a in range(m):
-            for b in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += H[k, a, c] * PHt[c, b]
-                S[a, b] = q + R[k, a, b]
-        det[k], sc[k] = _inv_small(S, inv)
-        q = 0.0
-        for a in range(m):
-            for b in range(m):
-                q += nu[k, a] * inv[a, b] * nu[k, b]
-        d2[k] = q
+        for j in range(M):
+            for i in range(m):
+                nu[i] = z[j, i] - zh[k, j, i]
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            for r in range(6):
+                for i in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += P[k, r, c] * H[k, j, i, c]
+                    PHt[r, i] = q
+            for i in range(m):
+                for b in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += H[k, j, i, c] * PHt[c, b]
+                    S[i, b] = q + R[j, i, b]
+            det[k, j], sc[k, j] = _inv_small(S, inv)
+            q = 0.0
+            for i in range(m):
+                for b in range(m):
+                    q += nu[i] * inv[i, b] * nu[b]
+            d2[k, j] = q
     return d2, det, sc
