@@ -97,6 +97,70 @@ def test_the_compiled_infrared_model_and_update_are_the_numpy_ones(monkeypatch, 
         _close(a, b, axes=axes)
 
 
+def _wide_scan(rng, kind, m, n):
+    """Priors too wide for one linearization (``measure.position_bent``: 60-80 km along a line
+    of sight, km across, km/s), 300-1,500 km from a radar or seen from a geostationary
+    satellite, and a scan of ``n`` detections of objects drawn from them."""
+    from lookout.tracking.scans import Scan
+
+    x, _, s, B = _scene(rng, n)
+    x[:, 3:6] = rng.normal(0.0, 2e3, (n, 3))
+    u = rng.normal(size=(n, 3))
+    u /= np.linalg.norm(u, axis=1)[:, None]
+    along = rng.uniform(60e3, 80e3, n)[:, None, None] ** 2 * (u[:, :, None] * u[:, None, :])
+    P = np.zeros((n, 10, 10))
+    P[:, :3, :3] = along + 1e6 * np.eye(3)
+    P[:, 3:6, 3:6] = np.eye(3) * rng.uniform(1e2, 1.5e3, (n, 1, 1)) ** 2
+    P[:, 6:, 6:] = np.eye(4)
+    L = np.linalg.cholesky(P[:, :6, :6])
+    truth = x[:, :6] + np.einsum("kij,kj->ki", L, rng.normal(size=(n, 6)))
+    if kind == "radar":
+        sig = np.array([30.0, 5e-4, 5e-4, 0.5])[:m]
+        z = measure.radar(truth[:, :3], truth[:, 3:], s, np.zeros(3), B, m)[0]
+    else:
+        s = np.array([4.2164e7, 0.0, 0.0]) @ np.linalg.qr(rng.normal(size=(3, 3)))[0]
+        s = s if np.dot(s, x[0, :3]) > 0 else -s
+        sig = np.array([5e-6, 5e-6])
+        z = measure.infrared(truth[:, :3], s)[0]
+    z = z + rng.normal(size=(n, m)) * sig
+    R = np.zeros((n, m, m))
+    R[:, np.arange(m), np.arange(m)] = sig**2
+    scan = Scan(0.0, "s1", kind, z, R, s, np.arange(n), s_vel=np.zeros(3), B=B)
+    return x, P, scan
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("kind, m", [("radar", 3), ("radar", 4), ("infrared", 2)])
+def test_the_compiled_iterated_linearization_gates_as_the_numpy_one(monkeypatch, seed, kind, m):
+    """``measure.linearized``'s Gauss-Newton steps and ``association.iterated_distances``'
+    distances compiled (``compiled.gauss_newton``, ``iterated_pairs``) against the numpy path:
+    every pair of a scan of priors too wide for one linearization, each prior against every
+    detection. A pair near its gate (d² under 1,000) has the same d² and ln|S| to within
+    rounding; one far off (another object's detection, steps that need not converge in ten)
+    may differ more, but is out of the gate both ways."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    x, P, scan = _wide_scan(rng, kind, m, n)
+    assert measure.position_bent(kind, x, P, scan).size == n  # the scene: every prior bent
+    jj = np.arange(n)
+    slow, fast = _both(monkeypatch, measure.linearized, kind, x, P, scan, jj, m)
+    _close(slow[0], fast[0], axes=(1,))
+    _close(slow[1], fast[1], axes=(1, 2))
+    xp, Pp = x[:, None], P[:, None]
+
+    def distances():
+        d2, ld = association.mode_distances(scan, xp, Pp)
+        return association.iterated_distances(scan, xp, Pp, d2, ld)
+
+    (d2s, lds), (d2f, ldf) = _both(monkeypatch, distances)
+    near = (d2s < 1e3) | (d2f < 1e3)
+    assert near[:, 0].diagonal().all()  # each prior's own detection is near
+    assert (np.abs(d2s - d2f) <= RTOL * np.maximum(d2s, 1.0))[near].all()
+    assert (np.abs(lds - ldf) <= RTOL * np.maximum(np.abs(lds), 1.0))[near].all()
+    gate = TrackerConfig().gate(m)
+    assert ((d2s <= gate) == (d2f <= gate)).all()
+
+
 class _Tracks:
     """The arrays of a ``TrackStore`` that ``refresh_coarse`` reads and writes."""
 

@@ -918,13 +918,30 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     if rows.size == 0:
         return d2m, logdet
     mm = scan.z.shape[0]
+    d2m, logdet = d2m.reshape(k * n, mm).copy(), logdet.reshape(k * n, mm).copy()
+    if 2 <= scan.m <= 4 and xs.dtype == np.float64 and not numpy_step():
+        # Compiled (``compiled.iterated_pairs``: ``measure.linearized`` and the distances
+        # below in one call, some sixty numpy calls; sums in index order).
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        radar = scan.kind == "radar"
+        d2, det, sc = _compiled.iterated_pairs(
+            xs[rows], Ps[rows], np.ascontiguousarray(scan.z, dtype=float),
+            np.ascontiguousarray(scan.R, dtype=float), scan.s, scan.s_vel,
+            scan.B if radar else measure._EYE3, scan.m, radar, measure.AZIMUTH_INDEX[scan.kind],
+            measure.RELINEARIZE_STEPS, measure.BEND_SHARE,
+        )  # fmt: skip
+        d2m[rows] = d2
+        logdet[rows] = np.log(det) + np.log(sc) if scan.m == 4 else np.log(det)
+        return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)
     r = np.repeat(rows, mm)
     jj = np.tile(np.arange(mm), rows.size)
-    zh, H = measure.linearized(scan.kind, xs[r], Ps[r], scan, jj, scan.m)
-    S = H @ Ps[r, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
+    Pr = Ps[r]
+    zh, H = measure.linearized(scan.kind, xs[r], Pr, scan, jj, scan.m)
     nu = measure.wrap(scan.z[jj] - zh, scan.kind)
+    S = H @ Pr[:, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
     Sinv, ld = inv_small(S)
-    d2m, logdet = d2m.reshape(k * n, mm).copy(), logdet.reshape(k * n, mm).copy()
     d2m[r, jj] = einsum("ki,kij,kj->k", nu, Sinv, nu)
     logdet[r, jj] = ld
     return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)

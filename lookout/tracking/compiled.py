@@ -631,3 +631,213 @@ def tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if _TABLES is None:
         _TABLES = _tables()
     return _TABLES
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _solve_small(S, b, LU, out):
+    """``S`` (m, m) ``x = b`` into ``out`` by Gaussian elimination with partial pivoting (as
+    LAPACK's ``gesv``, which numpy's ``solve`` calls, but without its calls' cost on a 2-4 x
+    2-4 system); ``LU`` (m, m) is scratch."""
+    m = S.shape[0]
+    for i in range(m):
+        out[i] = b[i]
+        for j in range(m):
+            LU[i, j] = S[i, j]
+    for k in range(m):
+        p = k
+        for i in range(k + 1, m):
+            if abs(LU[i, k]) > abs(LU[p, k]):
+                p = i
+        if p != k:
+            for j in range(m):
+                LU[k, j], LU[p, j] = LU[p, j], LU[k, j]
+            out[k], out[p] = out[p], out[k]
+        for i in range(k + 1, m):
+            f = LU[i, k] / LU[k, k]
+            for j in range(k + 1, m):
+                LU[i, j] -= f * LU[k, j]
+            out[i] -= f * out[k]
+    for i in range(m - 1, -1, -1):
+        q = out[i]
+        for j in range(i + 1, m):
+            q -= LU[i, j] * out[j]
+        out[i] = q / LU[i, i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
+    """``measure.linearized``'s Gauss-Newton steps to the posterior's mode, every row of one
+    call at once as the numpy path takes them (all rows step until every row's step is under
+    a metre and a centimetre per second, at most ``steps``): priors ``x0`` (N, 6), ``P0`` (N,
+    6, 6), detections ``z`` (N, m) of noise ``R`` (N, m, m) from a radar at ``s`` moving at
+    ``s_vel`` with ENU basis ``B`` (``radar``) or a satellite at ``s``, the innovation's
+    component ``az`` wrapped. Returns the linearization at the mode: ``h(x_i) + H_i (x0 -
+    x_i)`` (N, m) and ``H_i`` (N, m, 6). Each step's system solved by partial pivoting as
+    LAPACK's (``_solve_small``), the products summed in index order: not numpy's order, the
+    last digits differ (``tests/test_update_compiled.py``)."""
+    N = x0.shape[0]
+    xi = x0.copy()
+    PHt = np.empty((6, m))
+    S = np.empty((m, m))
+    nu = np.empty(m)
+    w = np.empty(m)
+    LU = np.empty((m, m))
+    step = np.empty(6)
+    for _ in range(steps):
+        if radar:
+            zi, Hi = radar_measure(xi, s, s_vel, B, m)
+        else:
+            zi, Hi = infrared_measure(xi, s)
+        small = True
+        for k in range(N):
+            for a in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+                nu[a] = z[k, a] - (zi[k, a] + q)
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            for r in range(6):
+                for a in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += P0[k, r, c] * Hi[k, a, c]
+                    PHt[r, a] = q
+            for a in range(m):
+                for b in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += Hi[k, a, c] * PHt[c, b]
+                    S[a, b] = q + R[k, a, b]
+            _solve_small(S, nu, LU, w)
+            for r in range(6):
+                q = 0.0
+                for a in range(m):
+                    q += PHt[r, a] * w[a]
+                step[r] = x0[k, r] + q - xi[k, r]
+            for r in range(6):
+                xi[k, r] += step[r]
+            for r in range(3):
+                if not abs(step[r]) < 1.0 or not abs(step[r + 3]) < 0.01:
+                    small = False
+        if small:
+            break
+    if radar:
+        zi, Hi = radar_measure(xi, s, s_vel, B, m)
+    else:
+        zi, Hi = infrared_measure(xi, s)
+    zh = np.empty((N, m))
+    for k in range(N):
+        for a in range(m):
+            q = 0.0
+            for c in range(6):
+                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+            zh[k, a] = zi[k, a] + q
+    return zh, Hi
+
+
+@numba.njit(cache=True, error_model="numpy")
+def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share):
+    """``association.iterated_distances``' pairs in one call: each state of ``x`` (K, >=6)
+    (covariances ``P`` (K, >=6, >=6)) against each of a scan's detections ``z`` (M, m) of
+    noise ``R`` (M, m, m), linearized as ``measure.linearized`` does (at the prior, or where
+    its spread bends the angles or the range rate by more than ``share`` of their sigmas, at
+    the posterior's mode by ``gauss_newton``'s steps, all such pairs stepping together), and
+    the squared Mahalanobis distances (K, M) through ``H P H' + R`` inverted as
+    ``update.inv_small`` does, with the determinants of its leading block and the Schur
+    complements whose logarithms numpy takes (``_inv_small``). Sums in index order."""
+    K = x.shape[0]
+    M = z.shape[0]
+    a = 1 if radar else 0
+    if radar:
+        z0, H0 = radar_measure(x, s, s_vel, B, m)
+    else:
+        z0, H0 = infrared_measure(x, s)
+    bent = np.zeros((K, M), dtype=np.bool_)
+    nb = 0
+    for k in range(K):
+        d0, d1, d2_ = x[k, 0] - s[0], x[k, 1] - s[1], x[k, 2] - s[2]
+        r2 = d0 * d0 + d1 * d1 + d2_ * d2_
+        p2 = P[k, 0, 0] + P[k, 1, 1] + P[k, 2, 2]
+        spread = p2 / max(r2, 1.0)
+        rr_bend = 0.0
+        if m == 4:
+            v0, v1, v2 = x[k, 3] - s_vel[0], x[k, 4] - s_vel[1], x[k, 5] - s_vel[2]
+            pv = P[k, 3, 3] + P[k, 4, 4] + P[k, 5, 5]
+            rr_bend = (
+                math.sqrt(p2 * pv / max(r2, 1.0)) + math.sqrt(v0 * v0 + v1 * v1 + v2 * v2) * spread
+            )
+        for j in range(M):
+            sig = math.sqrt(min(R[j, a, a], R[j, a + 1, a + 1]))
+            b = spread > share * sig
+            if m == 4:
+                b = b or rr_bend > share * math.sqrt(R[j, 3, 3])
+            bent[k, j] = b
+            if b:
+                nb += 1
+    zh = np.empty((K, M, m))
+    H = np.empty((K, M, m, 6))
+    for k in range(K):
+        for j in range(M):
+            for i in range(m):
+                zh[k, j, i] = z0[k, i]
+                for c in range(6):
+                    H[k, j, i, c] = H0[k, i, c]
+    if nb:
+        x0 = np.empty((nb, 6))
+        P0 = np.empty((nb, 6, 6))
+        zb = np.empty((nb, m))
+        Rb = np.empty((nb, m, m))
+        i = 0
+        for k in range(K):
+            for j in range(M):
+                if bent[k, j]:
+                    for r in range(6):
+                        x0[i, r] = x[k, r]
+                        for c in range(6):
+                            P0[i, r, c] = P[k, r, c]
+                    for r in range(m):
+                        zb[i, r] = z[j, r]
+                        for c in range(m):
+                            Rb[i, r, c] = R[j, r, c]
+                    i += 1
+        zl, Hl = gauss_newton(x0, P0, zb, Rb, s, s_vel, B, m, radar, az, steps)
+        i = 0
+        for k in range(K):
+            for j in range(M):
+                if bent[k, j]:
+                    for r in range(m):
+                        zh[k, j, r] = zl[i, r]
+                        for c in range(6):
+                            H[k, j, r, c] = Hl[i, r, c]
+                    i += 1
+    d2 = np.empty((K, M))
+    det = np.empty((K, M))
+    sc = np.empty((K, M))
+    PHt = np.empty((6, m))
+    S = np.empty((m, m))
+    inv = np.empty((m, m))
+    nu = np.empty(m)
+    for k in range(K):
+        for j in range(M):
+            for i in range(m):
+                nu[i] = z[j, i] - zh[k, j, i]
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            for r in range(6):
+                for i in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += P[k, r, c] * H[k, j, i, c]
+                    PHt[r, i] = q
+            for i in range(m):
+                for b in range(m):
+                    q = 0.0
+                    for c in range(6):
+                        q += H[k, j, i, c] * PHt[c, b]
+                    S[i, b] = q + R[j, i, b]
+            det[k, j], sc[k, j] = _inv_small(S, inv)
+            q = 0.0
+            for i in range(m):
+                for b in range(m):
+                    q += nu[i] * inv[i, b] * nu[b]
+            d2[k, j] = q
+    return d2, det, sc

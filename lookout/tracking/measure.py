@@ -18,6 +18,9 @@ TWO_PI = 2.0 * math.pi
 #: ``lookout.tracking.compiled`` once imported (numba: on the first use).
 _compiled = None
 
+#: An infrared scan's stand-in for a radar's ENU basis (``compiled.gauss_newton`` takes one).
+_EYE3 = np.eye(3)
+
 #: Index of the azimuth component, whose innovation is wrapped to [-π, π).
 AZIMUTH_INDEX = {"radar": 1, "infrared": 0}
 
@@ -164,6 +167,19 @@ def linearized(
         return zh, H
     x0, P0 = x[rows, :6], P[rows, :6, :6]
     z, R = scan.z[jj[rows]], R[rows]
+    if x.dtype == np.float64 and 2 <= m <= 4 and not numpy_step():
+        # Compiled (``compiled.gauss_newton``): the same steps, some ten numpy calls each on a
+        # few rows (a bent track's modes against every detection of the scan), in one call.
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        zh[rows], H[rows] = _compiled.gauss_newton(
+            np.ascontiguousarray(x0), np.ascontiguousarray(P0), np.ascontiguousarray(z),
+            np.ascontiguousarray(R), scan.s, scan.s_vel, scan.B if kind == "radar" else _EYE3, m,
+            kind == "radar",
+            AZIMUTH_INDEX[kind], RELINEARIZE_STEPS,
+        )  # fmt: skip
+        return zh, H
     xi = x0.copy()
     for _ in range(RELINEARIZE_STEPS):
         zi, Hi = predict(kind, xi, scan, m)
