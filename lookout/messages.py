@@ -485,6 +485,17 @@ def _check_launch(owner: str, launch: LaunchFit, t_ns: int) -> None:
         raise ValueError(f"{name}.t_ns: launch at {launch.t_ns} after the state's t_ns {t_ns}")
 
 
+def _states_sure(tracks: Sequence[Any]) -> list[bool]:
+    """Which of ``tracks`` (each with ``x`` and ``P``) pass ``_check_state`` for sure, in one
+    batch (``states_surely_plausible``); all False when their shapes differ."""
+    try:
+        x = np.array([t.x for t in tracks], dtype=float)
+        P = np.array([t.P for t in tracks], dtype=float)
+    except (ValueError, TypeError):  # ragged, or not numbers: each track tells
+        return [False] * len(tracks)
+    return states_surely_plausible(x, P).tolist()
+
+
 class LocalTrack(Message, tag="local_track"):
     """A partner's own track of one object, from its own tracker.
 
@@ -561,9 +572,16 @@ class LocalTrackBatch(Message, tag="local_track_batch"):
             raise ValueError(f"LocalTrackBatch.tracks: {n} tracks, expected 1 to {MAX_LIST}")
         _check_value("LocalTrackBatch.partner", self.partner)
         _check_value("LocalTrackBatch.t_ns", self.t_ns)
+        # The tracks' states and covariances tested in one batch (``states_surely_plausible``),
+        # not each one's ``_check_state``: mass-raid's 613 batches of 17 tracks, 284 -> 165 µs
+        # a batch (fuse56). A track it cannot vouch for is checked on its own, which says why.
+        sure = _states_sure(self.tracks)
         for i, track in enumerate(self.tracks):
             try:
-                track.check()
+                if sure[i]:
+                    check_generic(track)
+                else:
+                    track.check()
             except ValueError as e:
                 raise ValueError(f"LocalTrackBatch.tracks[{i}]: {e}") from None
 

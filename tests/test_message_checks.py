@@ -228,3 +228,73 @@ def test_a_tracks_assessment_is_checked_in_its_first_message_and_a_bad_one_never
     assert sum(w is good for w in walked) == 1
     assert sum(w is no_latitude for w in walked) >= 3
     assert sum(w is not_finite for w in walked) >= 3 + 1
+
+
+def _reference_batch_check(batch) -> str | None:
+    """``LocalTrackBatch.check`` as it was: each track's own ``check``, in order."""
+    try:
+        for i, track in enumerate(batch.tracks):
+            try:
+                track.check()
+            except ValueError as e:
+                raise ValueError(f"LocalTrackBatch.tracks[{i}]: {e}") from None
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def test_a_local_track_batch_is_checked_as_its_tracks_one_by_one():
+    """The batch's states tested together (fuse56) give each batch the verdict and the message
+    of its tracks checked one by one: good batches pass, and a batch with a track far from the
+    Earth, too fast, with a covariance not symmetric, too wide or not positive definite fails
+    on its first such track, with that track's message."""
+    rng = np.random.default_rng(56)
+    good_P = [
+        C
+        for C in _covariances(rng)
+        if _verdict(m._check_covariance_reference, "P", C, SIGMA) is None and np.isfinite(C).all()
+    ]
+    assert len(good_P) > 50
+
+    def track(i: int, x, P) -> m.LocalTrack:
+        return m.LocalTrack(partner="KR", track_id=str(i), t_ns=10**18, x=[float(v) for v in x],
+                            P=[[float(v) for v in row] for row in P], boost_prob=0.5,
+                            sensors=["kr-r1"])  # fmt: skip
+
+    def state() -> np.ndarray:
+        u = rng.normal(size=3)
+        return np.concatenate([6.5e6 * u / np.linalg.norm(u), rng.normal(0, 2e3, 3)])
+
+    bad_kinds = {
+        "far": lambda x, P: (np.concatenate([x[:3] * 40.0, x[3:]]), P),
+        "fast": lambda x, P: (np.concatenate([x[:3], [9e4, 0.0, 0.0]]), P),
+        "asymmetric": lambda x, P: (x, P + np.triu(np.full((6, 6), 1e-3 * np.abs(P).max()), 1)),
+        "wide": lambda x, P: (x, P + np.diag([1e14, 0, 0, 0, 0, 0])),
+        "singular": lambda x, P: (x, np.outer(np.arange(1.0, 7.0), np.arange(1.0, 7.0))),
+    }
+    verdicts = []
+    for n in (1, 2, 5, 17, 40):
+        for kind in (None, *bad_kinds):
+            tracks = [(state(), good_P[rng.integers(len(good_P))]) for _ in range(n)]
+            if kind is not None:
+                for k in sorted(rng.choice(n, size=min(n, 2), replace=False).tolist()):
+                    tracks[k] = bad_kinds[kind](*tracks[k])
+            batch = m.LocalTrackBatch(
+                partner="KR",
+                t_ns=10**18,
+                tracks=[track(i, x, P) for i, (x, P) in enumerate(tracks)],
+            )
+            got = _verdict(batch.check)
+            assert got == _reference_batch_check(batch)
+            assert (got is None) == (kind is None), (kind, got)
+            verdicts.append(got)
+    assert sum(v is None for v in verdicts) == 5
+    said = " ".join(v for v in verdicts if v is not None)
+    for why in (
+        "geocentric distance",
+        "speed",
+        "not symmetric",
+        "standard deviation",
+        "not positive definite",
+    ):
+        assert why in said
