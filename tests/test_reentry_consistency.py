@@ -728,9 +728,7 @@ def test_an_unseen_fall_through_the_dense_air_keeps_the_spread_its_own_flights_g
         P = F @ P @ F.transpose(0, 2, 1) + Q
         x = xp
         each = cd_shape(draws, np.repeat(P, n, axis=0), np.ones(n, dtype=bool))
-        draws, _ = propagate(
-            draws, np.ones(n), cfg.max_step_s, with_jacobian=False, cd_shape=each
-        )
+        draws, _ = propagate(draws, np.ones(n), cfg.max_step_s, with_jacobian=False, cd_shape=each)
         up = np.isfinite(draws).all(axis=1) & (altitude_approx(draws[:, 0:3]) > 0.0)
         u = x[0, 3:6] / np.linalg.norm(x[0, 3:6])
         ratios.append(np.sqrt(u @ P[0, 3:6, 3:6] @ u) / np.std(draws[up, 3:6] @ u))
