@@ -323,3 +323,40 @@ def test_a_missile_taken_as_born_of_another_leaves_its_event_once_both_coast(ove
     assert ev.event_of("B").payload == "B"
     assert ev.event_of("A").payload in (None, "A")
     assert "spent_stage" not in typed[-20:] and "debris" not in typed[-20:]
+
+
+def test_a_salvo_s_next_missile_climbing_joins_no_event_whose_payload_coasts(srbm):
+    """srbm-salvo (branch ltime55): SRBM-2, 11 s after SRBM-1 from one site, seen boosting with
+    its launch time from its boost (3.8 s early, 7.9 s sigma), joined SRBM-1's event, whose
+    launch time flown back from its coast was 13.4 s early under 20 s: 20.6 s apart, inside
+    their combined 21.5 s. SRBM-1's event had named its warhead its payload: nothing of a
+    launch burns after its payload has left its last stage, so the climbing missile is
+    another launch, and each missile is an event of its warhead and its stage."""
+    rv, stage = srbm
+    t_b = rv.event("burnout").t
+    gap = 11.0
+    ev = LaunchEvents()
+    seen = {}
+    first = None
+    for t in np.arange(np.ceil(t_b) + 7.0, 120.0, 5.0):
+        now = [
+            _assessment(k, t, tr.state_at(t), -13.4, 20.0) for k, tr in (("R0", rv), ("S0", stage))
+        ]
+        if t - gap >= t_b:
+            # The warhead's track first seen 1-5 s after its burnout, still taken for a boost
+            # (srbm-salvo's at 1.5 s, boost probability 0.87); its stage's track born 5 s later.
+            first = t if first is None else first
+            a = _assessment("R1", t, rv.state_at(t - gap), gap - 3.8, 7.9)
+            if t == first:
+                a.phase, a.boost_prob = "boost", 1.0
+            else:
+                now.append(_assessment("S1", t, stage.state_at(t - gap), gap - 3.8, 7.9))
+            now.append(a)
+        if "R1" in {a.track_id for a in now} and "R1" not in seen:
+            assert ev.event_of("R0").payload == "R0"  # named before the next missile is seen
+        ev.update(float(t), now)
+        for a in now:
+            seen.setdefault(a.track_id, []).append(ev.of(a.track_id)[0])
+    assert ev.event_of("R0").event_id not in seen["R1"] + seen["S1"]
+    assert sorted(ev.event_of("R0").members) == ["R0", "S0"]
+    assert sorted(ev.event_of("R1").members) == ["R1", "S1"]

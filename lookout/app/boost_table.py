@@ -18,6 +18,10 @@ from lookout.assess.boost_ensemble import COLUMNS, TABLE, arc_features, arc_fram
 AZIMUTHS_DEG = (0.0, 90.0, 180.0, 270.0)
 KICKS_DEG = (0.5, 1.0, 2.0, 4.0, 7.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 75.0)
 CUTOFF_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+#: The cut-off fraction of a multi-stage vehicle's last staging (its last stage never lit): the
+#: arc its spent stage below falls on, in the prior whatever range the flight is for
+#: (``boost_ensemble.in_class``).
+STAGING = 0.0
 #: Where the grid is flown (deg): the middle of the region the scenarios are set in; the
 #: offsets are taken in the arc's own frame, so the site only enters through Earth's rotation.
 SITE_DEG = (40.0, 127.0)
@@ -33,7 +37,7 @@ def grid() -> list[tuple]:
         if v.vehicle_class != "SLV"
         for az in AZIMUTHS_DEG
         for k in KICKS_DEG
-        for f in CUTOFF_FRACTIONS
+        for f in ((STAGING,) if len(v.stages) > 1 else ()) + CUTOFF_FRACTIONS
     ]
 
 

@@ -10,7 +10,8 @@ People are warned about a launch, not about each piece of it. At every assessmen
   time* it shares (a 99.9 % gate on the launch ellipses; launch times within their combined
   sigma, ``_two_launches``: a salvo's missiles from one site share its launch point, not its
   launch time). Two tracks boosting at the same instant, apart, are two vehicles: a boosting
-  newcomer never joins an event that has a booster of its own elsewhere. A newcomer with
+  newcomer never joins an event that has a booster of its own elsewhere, nor one whose payload
+  is named and coasts (nothing of a launch burns after its payload has left it). A newcomer with
   neither a launch point nor a member it was seen separating from waits ungrouped (no event)
   until it has one, at most ``COAST_LAUNCH_WINDOW_S`` after it was first seen (the assessor
   flies no later coast state back: none will come); otherwise it would start an event for
@@ -699,7 +700,20 @@ class LaunchEvents:
         what the burns gave, ``ENERGY_GAP`` of the larger), or at a velocity no
         separation gives (``SIBLING_SPREAD_MPS``: a salvo's missiles fired seconds apart
         from one site share its launch point within its uncertainty; me5-02's SRBM-3, 14 s
-        after SRBM-2, was typed SRBM-2's spent stage in 0.92 of its assessments)."""
+        after SRBM-2, was typed SRBM-2's spent stage in 0.92 of its assessments). Nor is a
+        track that burns a piece of an event whose payload is named (``_identify_payload``: the
+        piece ahead after the last separation) and coasts: nothing of a launch burns after its
+        payload has left its last stage, and a next stage lights where the stack is, a piece
+        born next to it (``_separated_from``, which groups it before this is asked), not one
+        that climbs from the ground elsewhere (srbm-salvo: SRBM-2, 11 s after SRBM-1 from one
+        site, boosting at 100 s with its launch time from its boost, 67.2 +- 7.9 s, joined
+        the event of SRBM-1, whose time flown back from its coast was 46.6 +- 20.0 s: 20.6 s
+        apart, inside the combined 21.5; the flight back 24 s early before ltime54 had kept
+        them apart by its error; branch ltime55)."""
+        if a.phase == "boost" and ev.payload is not None:
+            p = self.members.get(ev.payload)
+            if p is not None and not p.boosting:
+                return True
         e_a = float(specific_energy(a.state[None])[0])
         for k in ev.members:
             m = self.members[k]

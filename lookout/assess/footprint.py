@@ -30,7 +30,7 @@ import numpy as np
 from lookout.assess.impact import CHI2_2D_95, MAX_COAST_S, BallisticPrior
 from lookout.geodesy import ecef_to_geodetic, geodesic_direct, geodesic_inverse
 from lookout.physics.einsum import einsum
-from lookout.physics.propagate import ObjectSpec, Segment, propagate
+from lookout.physics.propagate import ObjectSpec, Segment, propagate_impacts
 from lookout.physics.vehicles import catalogue
 
 #: Bank (rad) of the banked glides: 30 degrees, the turn that trades least range for
@@ -90,6 +90,23 @@ def reach_impacts(
     under the limiting manoeuvres: glide at ``hold_alt_m`` straight, banked left and right,
     and pull down; the glide from now where ``from_start``, else from apogee (``hold_altitudes``).
     NaN where a trajectory does not come down within ``MAX_COAST_S``."""
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    specs = reach_specs(t, x, hold_alt_m, from_start, prior)
+    impacts = propagate_impacts(specs, coarse=True)  # the impacts alone: no trajectories
+    k = len(specs) // x.shape[0] if x.shape[0] else 4  # the plans per state
+    lat = np.full((x.shape[0], k), np.nan)
+    lon = np.full((x.shape[0], k), np.nan)
+    tim = np.full((x.shape[0], k), np.nan)
+    for j, ev in enumerate(impacts):
+        if ev is not None:
+            la, lo, _ = ecef_to_geodetic(ev.pos)
+            lat[j // k, j % k], lon[j // k, j % k], tim[j // k, j % k] = la, lo, ev.t
+    return lat, lon, tim
+
+
+def reach_specs(t, x, hold_alt_m, from_start, prior: BallisticPrior | None = None) -> list:
+    """The flights ``reach_impacts`` flies (``propagate``'s objects): per state, in order, the
+    glide straight, banked left and right, and the pull-down."""
     prior = prior or BallisticPrior()
     lim = catalogue_limits()
     x = np.atleast_2d(np.asarray(x, dtype=float))
@@ -132,17 +149,7 @@ def reach_impacts(
                     lift_from_start=bool(from_start[i]),
                 )
             )
-    trs = propagate(specs, spawn_debris=False, coarse=True)
-    k = len(plans)
-    lat = np.full((x.shape[0], k), np.nan)
-    lon = np.full((x.shape[0], k), np.nan)
-    tim = np.full((x.shape[0], k), np.nan)
-    for j, tr in enumerate(trs):
-        ev = tr.event("impact")
-        if ev is not None:
-            la, lo, _ = ecef_to_geodetic(ev.pos)
-            lat[j // k, j % k], lon[j // k, j % k], tim[j // k, j % k] = la, lo, ev.t
-    return lat, lon, tim
+    return specs
 
 
 def widen(lat0, lon0, cov_en, t0, t_sigma, r_lat, r_lon, r_t):

@@ -40,6 +40,7 @@ _P_SL = float(atmosphere.SEA_LEVEL_PRESSURE_PA)
 _WATER = float(dynamics.SEA_WATER_DENSITY)
 _HOLD_PITCH = dynamics.HOLD_PITCH
 _LIFT_HOLD = dynamics.LIFT_HOLD
+_LIFT_OFF = dynamics.LIFT_OFF
 _DAMPING = float(dynamics.HOLD_DAMPING)
 _K_J2 = 1.5 * J2 * R_EQUATOR**2
 _RR = R_EQUATOR * R_POLAR
@@ -462,3 +463,154 @@ def warm() -> None:
                  np.zeros((n, 5)), np.zeros(n, np.int8), z, z, z)  # fmt: skip
     for kind in (0, 1):
         hermite_sign_change(kind, pos, vel, pos, vel, np.ones(n), np.ones(n), -np.ones(n), z)
+    glide_step(z, pos, vel, np.full(n, 1e3), z, seg, st, True, np.zeros((n, 5)), ~b, z, z, b,
+               b, z, np.ones(n), np.ones(n), ~b, True, False, c, np.zeros(n, np.int8), b.copy(),
+               b.copy(), b.copy(), b.copy(), z, 50.0)  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _dot3(x, i, y, k):
+    """Row ``i`` of ``x`` dotted with row ``k`` of ``y`` as numpy's ``einsum("ij,ij->i")``
+    sums it on this machine, ``(x0 y0 + x2 y2) + x1 y1`` (``_root_values``)."""
+    return (x[i, 0] * y[k, 0] + x[i, 2] * y[k, 2]) + x[i, 1] * y[k, 1]
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _norm3(x, i):
+    """``np.linalg.norm(x, axis=1)``'s row ``i``: its squares summed left to right."""
+    return math.sqrt((x[i, 0] * x[i, 0] + x[i, 1] * x[i, 1]) + x[i, 2] * x[i, 2])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _cut_at(idx, s, t, pos, vel, dt, new_t, new_pos, new_vel, cut):
+    """``propagate._cut_steps``' state: the steps of rows ``idx`` ended at fraction ``s`` of
+    their Hermite arcs (``trajectory.hermite``'s operations in its order)."""
+    for j in range(idx.size):
+        i = idx[j]
+        h = dt[i]
+        c0, c1, c2, c3, d0, d1, d2, d3 = hermite_weights(s[j])
+        for q in range(3):
+            hv0 = vel[i, q] * h
+            hv1 = new_vel[i, q] * h
+            p = c0 * pos[i, q] + c1 * hv0 + c2 * new_pos[i, q] + c3 * hv1
+            v = (d0 * pos[i, q] + d1 * hv0 + d2 * new_pos[i, q] + d3 * hv1) / h
+            new_pos[i, q] = p
+            new_vel[i, q] = v
+        new_t[i] = t[i] + s[j] * h
+        cut[i] = True
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _glide_step(
+    t, pos, vel, alt, seg_t0, mdot, m_start, isp_sl, isp_vac, area, table, mode, st, up,
+    heading, use_aero, aero, lift_seg, bank, volume, can_lift, wet_start, t_armed, t_next,
+    t_stop, active, any_lift, any_wet, c, law, orbital, apogee_seen, climbing_again, dived,
+    dive_speed, skip_climb,
+):  # fmt: skip
+    n = t.size
+    dt, vr, hits_event, hits_stop = _step_sizes(
+        t, pos, vel, alt, mdot, st, m_start, area, table, can_lift, wet_start, t_armed, t_next,
+        t_stop, active, any_lift, any_wet, c,
+    )  # fmt: skip
+    law_step = np.empty(n, dtype=np.int8)
+    for i in range(n):
+        law_step[i] = law[i] if lift_seg[i] else _LIFT_OFF
+    new_pos, new_vel = _rk4(
+        t, pos, vel, dt, alt, seg_t0, m_start, mdot, isp_sl, isp_vac, area, table, mode, st, up,
+        heading, use_aero, aero, law_step, bank, volume, t_armed,
+    )  # fmt: skip
+    new_t = t + dt
+    cut = np.zeros(n, dtype=np.bool_)
+    # Apogee (and a skip's later peaks): the radial rate turns from up to down.
+    turn = np.zeros(n, dtype=np.bool_)
+    new_vr = np.empty(n)
+    for i in range(n):
+        new_vr[i] = _dot3(new_pos, i, new_vel, i) / math.sqrt(_dot3(new_pos, i, new_pos, i))
+        turn[i] = (
+            active[i] and not mdot[i] > 0 and not orbital[i] and vr[i] >= 0
+            and new_vr[i] < 0 and t[i] >= t_armed[i]
+            and (not apogee_seen[i] or climbing_again[i])
+        )  # fmt: skip
+        climbing_again[i] = climbing_again[i] or (apogee_seen[i] and new_vr[i] > skip_climb)
+    idx = np.flatnonzero(turn)
+    if idx.size:
+        m = idx.size
+        p0, v0, p1, v1 = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3))
+        hs, f0, f1 = np.empty(m), np.empty(m), np.empty(m)
+        for j in range(m):
+            i = idx[j]
+            p0[j], v0[j], p1[j], v1[j] = pos[i], vel[i], new_pos[i], new_vel[i]
+            hs[j] = dt[i]
+            f0[j] = vr[i] * _norm3(pos, i)
+            f1[j] = new_vr[i] * _norm3(new_pos, i)
+        s = _hermite_sign_change(0, p0, v0, p1, v1, hs, f0, f1, np.zeros(m))
+        if any_lift:
+            # A lifting body engages its lift law at apogee (the step ends there), unless it
+            # is already slower than its dive speed.
+            engage = np.zeros(m, dtype=np.bool_)
+            for j in range(m):
+                i = idx[j]
+                if can_lift[i] and lift_seg[i] and law[i] == _LIFT_OFF and not dived[i]:
+                    cc0, cc1, cc2, cc3, d0, d1, d2, d3 = hermite_weights(s[j])
+                    vv = np.empty(3)
+                    for q in range(3):
+                        hv0 = v0[j, q] * hs[j]
+                        hv1 = v1[j, q] * hs[j]
+                        vv[q] = (d0 * p0[j, q] + d1 * hv0 + d2 * p1[j, q] + d3 * hv1) / hs[j]
+                    speed = math.sqrt((vv[0] * vv[0] + vv[1] * vv[1]) + vv[2] * vv[2])
+                    engage[j] = speed >= dive_speed[i]
+            sel = idx[engage]
+            if sel.size:
+                _cut_at(sel, s[engage], t, pos, vel, dt, new_t, new_pos, new_vel, cut)
+                for i in sel:
+                    law[i] = _LIFT_HOLD
+        for i in idx:
+            apogee_seen[i] = True
+            climbing_again[i] = False
+    # Dive: a gliding body's lift is released when its speed falls to its dive speed.
+    if any_lift:
+        slow = np.zeros(n, dtype=np.bool_)
+        f0 = np.empty(n)
+        f1 = np.empty(n)
+        for i in range(n):
+            speed0 = math.sqrt(_dot3(vel, i, vel, i))
+            speed1 = math.sqrt(_dot3(new_vel, i, new_vel, i))
+            slow[i] = (
+                active[i] and not cut[i] and law[i] == _LIFT_HOLD and speed0 >= dive_speed[i]
+                and speed1 < dive_speed[i]
+            )  # fmt: skip
+            f0[i] = speed0 - dive_speed[i]
+            f1[i] = speed1 - dive_speed[i]
+        idx = np.flatnonzero(slow)
+        if idx.size:
+            s = _hermite_sign_change(
+                1, pos[idx], vel[idx], new_pos[idx], new_vel[idx], dt[idx], f0[idx], f1[idx],
+                dive_speed[idx],
+            )  # fmt: skip
+            _cut_at(idx, s, t, pos, vel, dt, new_t, new_pos, new_vel, cut)
+            for i in idx:
+                law[i] = _LIFT_OFF
+                dived[i] = True
+    return dt, hits_event, hits_stop, new_t, new_pos, new_vel, cut
+
+
+def glide_step(t, pos, vel, alt, seg_t0, segment, steering, use_aero, aero, lift_seg, bank,
+               volume, can_lift, wet_start, t_armed, t_next, t_stop, active, any_lift, any_wet,
+               constants, law, orbital, apogee_seen, climbing_again, dived, dive_speed,
+               skip_climb):  # fmt: skip
+    """One step of ``propagate``'s loop for objects that neither thrust nor cross a segment's
+    end (the assessment's reach flights), compiled whole: the step's size (``step_sizes``),
+    the RK4 step (``rk4_step``), the apogee (``propagate``'s ``turn``) with a lifting body's
+    glide engaged there, and a glider's dive, each step cut at its root as
+    ``propagate._cut_steps`` cuts it; ``law``, ``apogee_seen``, ``climbing_again`` and
+    ``dived`` (N,) updated in place. The same floats as the loop's numpy lines. Returns the
+    step (N,), whether it hits the segment's end and the stop time, the step's end (t, pos,
+    vel) and whether it was cut. The events are not made (the caller wants impacts only)."""
+    m_start, mdot, isp_sl, isp_vac, area, table, mode = segment
+    st, up, heading = steering
+    return _glide_step(
+        t, pos, vel, alt, seg_t0, mdot, m_start, isp_sl, isp_vac, area, table, mode, st, up,
+        heading, use_aero, aero, lift_seg, bank, volume, can_lift, wet_start, t_armed, t_next,
+        t_stop, active, any_lift, any_wet, constants, law, orbital, apogee_seen, climbing_again,
+        dived, dive_speed, skip_climb,
+    )  # fmt: skip

@@ -289,10 +289,18 @@ def propagate_shedding(
     return _propagate_batch(specs, coarse)
 
 
+def propagate_impacts(specs: list[ObjectSpec], coarse: bool = False) -> list[Event | None]:
+    """Each object's ``impact`` event, None where it does not come down (by its ``t_stop``),
+    flown as ``propagate(specs, spawn_debris=False, coarse=coarse)`` flies it (the same
+    floats), without building the trajectories: for callers that need the impacts only."""
+    return _propagate_batch(specs, coarse, shed=False, impacts_only=True)
+
+
 def _propagate_batch(
-    specs: list[ObjectSpec], coarse: bool = False, shed: bool = True
-) -> tuple[list[Trajectory], list[ObjectSpec]]:
-    """The batch's trajectories and (with ``shed``) the bodies they shed, not flown."""
+    specs: list[ObjectSpec], coarse: bool = False, shed: bool = True, impacts_only: bool = False
+):
+    """The batch's trajectories and (with ``shed``) the bodies they shed, not flown; with
+    ``impacts_only``, each object's impact event (None where it has none) instead."""
     n = len(specs)
     coarse_factor = 2.0 if coarse else 1.0
     seg = [s.segments for s in specs]
@@ -414,6 +422,16 @@ def _propagate_batch(
         from lookout.physics import compiled  # numba: imported on the first batch flown
 
         packed = compiled.pack_steering(steering), compiled.pack_aero(aero)
+    step_constants = np.array(
+        [DT_THRUST, DT_PITCH_OVER, DT_VACUUM, DT_ATMOSPHERE_MAX, DT_MIN, ATMOSPHERE_STEP_M,
+         ATMOSPHERE_TOP_M, DRAG_STEP, coarse_factor * DT_LIFTING_MAX, DT_WATER], dtype=float,
+    )  # fmt: skip
+    # Impacts only, of bodies that neither thrust nor end a segment (the reach flights): each
+    # step compiled whole (``compiled.glide_step``), the altitude and the impact as below.
+    glide = (
+        impacts_only and compiled is not None and bool((mdot == 0).all())
+        and bool(np.isinf(end).all()) and not any_wet
+    )  # fmt: skip
     while active.any():
         n_active = int(np.count_nonzero(active))
         if n_active <= COMPACT_FRACTION * active.size and active.size - n_active >= COMPACT_MIN:
@@ -439,141 +457,154 @@ def _propagate_batch(
         kk_mdot, t_next_event, m_start_k, isp_sl_k, isp_vac_k, area_k, table_k, mode_k = current[:8]
         n_events = len(events)
         thrusting = kk_mdot > 0
-        if compiled is not None:
-            dt, vr, hits_event, hits_stop = compiled.step_sizes(
-                t, pos, vel, alt, kk_mdot, packed[0], m_start_k, area_k, table_k, can_lift,
-                wet_start, t_armed, t_next_event, t_stop, active, any_lift, any_wet,
-                np.array([DT_THRUST, DT_PITCH_OVER, DT_VACUUM, DT_ATMOSPHERE_MAX, DT_MIN,
-                          ATMOSPHERE_STEP_M, ATMOSPHERE_TOP_M, DRAG_STEP,
-                          coarse_factor * DT_LIFTING_MAX, DT_WATER], dtype=float),
+        if glide:
+            # The whole step compiled (the same floats as the lines below; no events made).
+            dt, hits_event, hits_stop, new_t, new_pos, new_vel, cut = compiled.glide_step(
+                t, pos, vel, alt, seg_t0, (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k,
+                table_k, mode_k), packed[0], use_aero, packed[1], current[8], current[9], volume,
+                can_lift, wet_start, t_armed, t_next_event, t_stop, active, any_lift, any_wet,
+                step_constants, law, orbital, apogee_seen, climbing_again, dived, dive_speed,
+                SKIP_CLIMB_MPS,
             )  # fmt: skip
+            new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
         else:
-            r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
-            vr = einsum("ij,ij->i", pos, vel) / r_norm
-            in_pitch_over = (t - steering.t_launch) < (
-                steering.vertical_s + steering.pitch_over_s + 2.0
-            )
-            dt = np.where(thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM)
-            in_air = alt < ATMOSPHERE_TOP_M
-            dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
-            if (in_air & ~thrusting).any():
-                k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
-                dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
-            dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
-            dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
-            approaching = ~thrusting & ~in_air & (vr < 0)
-            dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
-            dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
+            if compiled is not None:
+                dt, vr, hits_event, hits_stop = compiled.step_sizes(
+                    t, pos, vel, alt, kk_mdot, packed[0], m_start_k, area_k, table_k, can_lift,
+                    wet_start, t_armed, t_next_event, t_stop, active, any_lift, any_wet,
+                    step_constants,
+                )  # fmt: skip
+            else:
+                r_norm = np.sqrt(einsum("ij,ij->i", pos, pos))
+                vr = einsum("ij,ij->i", pos, vel) / r_norm
+                in_pitch_over = (t - steering.t_launch) < (
+                    steering.vertical_s + steering.pitch_over_s + 2.0
+                )
+                dt = np.where(
+                    thrusting, np.where(in_pitch_over, DT_PITCH_OVER, DT_THRUST), DT_VACUUM
+                )
+                in_air = alt < ATMOSPHERE_TOP_M
+                dt_air = ATMOSPHERE_STEP_M / np.maximum(np.abs(vr), 1.0)
+                if (in_air & ~thrusting).any():
+                    k_drag = drag_rate(alt, vel, m_start_k, area_k, table_k)
+                    dt_air = np.minimum(dt_air, DRAG_STEP / np.maximum(k_drag, 1e-12))
+                dt_air = np.minimum(np.maximum(dt_air, DT_MIN), DT_ATMOSPHERE_MAX)
+                dt = np.where(~thrusting & in_air, np.minimum(dt, dt_air), dt)
+                approaching = ~thrusting & ~in_air & (vr < 0)
+                dt_approach = np.maximum((alt - ATMOSPHERE_TOP_M + 2e3) / np.maximum(-vr, 1.0), 0.5)
+                dt = np.where(approaching, np.minimum(dt, dt_approach), dt)
+                if any_lift:
+                    dt_lift = coarse_factor * DT_LIFTING_MAX
+                    dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
+                if any_wet:
+                    wet = wet_start & (alt < 1.0) & (t < t_armed)
+                    dt = np.where(wet, np.minimum(dt, DT_WATER), dt)
+                hits_event = t_next_event - t <= dt * (1 + 1e-9)
+                dt = np.where(hits_event, t_next_event - t, dt)
+                hits_stop = t_stop - t <= dt
+                dt = np.where(hits_stop, t_stop - t, dt)
+                dt = np.where(active, dt, 0.0)
+
+            # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
             if any_lift:
-                dt_lift = coarse_factor * DT_LIFTING_MAX
-                dt = np.where(can_lift & in_air & ~thrusting, np.minimum(dt, dt_lift), dt)
-            if any_wet:
-                wet = wet_start & (alt < 1.0) & (t < t_armed)
-                dt = np.where(wet, np.minimum(dt, DT_WATER), dt)
-            hits_event = t_next_event - t <= dt * (1 + 1e-9)
-            dt = np.where(hits_event, t_next_event - t, dt)
-            hits_stop = t_stop - t <= dt
-            dt = np.where(hits_stop, t_stop - t, dt)
-            dt = np.where(active, dt, 0.0)
+                aero.law = np.where(current[8], law, LIFT_OFF)
+                aero.bank = current[9]
+            g = (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k, table_k, mode_k)
 
-        # RK4 on (pos, vel); the segment (and so the mass law) is fixed within the step.
-        if any_lift:
-            aero.law = np.where(current[8], law, LIFT_OFF)
-            aero.bank = current[9]
-        g = (m_start_k, kk_mdot, isp_sl_k, isp_vac_k, area_k, table_k, mode_k)
+            if compiled is not None:
+                new_pos, new_vel = compiled.rk4_step(
+                    t, pos, vel, dt, alt, seg_t0, g, packed[0], use_aero, packed[1],
+                    np.where(current[8], law, LIFT_OFF), current[9], volume, t_armed,
+                )  # fmt: skip
+            else:
 
-        if compiled is not None:
-            new_pos, new_vel = compiled.rk4_step(
-                t, pos, vel, dt, alt, seg_t0, g, packed[0], use_aero, packed[1],
-                np.where(current[8], law, LIFT_OFF), current[9], volume, t_armed,
-            )  # fmt: skip
-        else:
+                def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
+                    return rhs(tt, p, v, alt0, g)
 
-            def step_rhs(tt, p, v, alt0=alt - dynamics.radial_height(pos), g=g):
-                return rhs(tt, p, v, alt0, g)
+                new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
+            new_t = t + dt
+            new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
+            # Steps cut short at a change of the lift law (the rest is flown next step).
+            cut = np.zeros(t.size, dtype=bool)
 
-            new_pos, new_vel = rk4_step(step_rhs, t, pos, vel, dt)
-        new_t = t + dt
-        new_alt = altitude_below(new_pos, atmosphere.DRAG_CEILING_M)
-        # Steps cut short at a change of the lift law (the rest is flown next step).
-        cut = np.zeros(t.size, dtype=bool)
-
-        step = (t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut)
-        # Apogee: radial velocity turns from up to down during an unpowered step (later turns
-        # of a lifting body, its skips, are ``peak``s).
-        new_vr = einsum("ij,ij->i", new_pos, new_vel) / np.sqrt(
-            einsum("ij,ij->i", new_pos, new_pos)
-        )
-        turn = active & ~thrusting & ~orbital & (vr >= 0) & (new_vr < 0) & (t >= t_armed)
-        turn &= ~apogee_seen | climbing_again
-        climbing_again |= apogee_seen & (new_vr > SKIP_CLIMB_MPS)
-        if turn.any() and not any_lift:
-            idx = np.flatnonzero(turn)
-            slots = list(range(len(events), len(events) + idx.size))
-            events += [(i, "peak" if apogee_seen[i] else "apogee", None, None, None, None)
-                       for i in idx]  # fmt: skip
-            late_apogees.append(
-                (slots, t[idx], dt[idx], pos[idx], vel[idx], new_pos[idx], new_vel[idx],
-                 vr[idx] * np.linalg.norm(pos[idx], axis=1),
-                 new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))
-            )  # fmt: skip
-            apogee_seen[idx] = True
-            climbing_again[idx] = False
-        elif turn.any():
-            idx = np.flatnonzero(turn)
-            hs = dt[idx]
-
-            s = _hermite_root(compiled, RADIAL_RATE, pos[idx], vel[idx], new_pos[idx],
-                              new_vel[idx], hs, vr[idx] * np.linalg.norm(pos[idx], axis=1),
-                              new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
-            p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
-            # A lifting body engages its lift law at apogee (the step ends there), unless it is
-            # already slower than its dive speed.
-            engage = can_lift[idx] & lift_seg[idx, k[idx]] & (law[idx] == LIFT_OFF) & ~dived[idx]
-            engage &= np.linalg.norm(v, axis=1) >= dive_speed[idx]
-            for j, i in enumerate(idx):
-                if engage[j]:
-                    continue
-                name = "peak" if apogee_seen[i] else "apogee"
-                events.append((i, name, t[i] + s[j] * hs[j], p[j], v[j], None))
-            if engage.any():
-                sel = idx[engage]
-                events += _cut_steps(step, sel, s[engage], "apogee")
-                law[sel] = LIFT_HOLD
-                for i in sel:
-                    events.append(
-                        (i, "glide", new_t[i], new_pos[i].copy(), new_vel[i].copy(), None)
-                    )
-            apogee_seen[idx] = True
-            climbing_again[idx] = False
-
-        # Dive: a gliding body's lift is released when its speed falls to its dive speed.
-        if any_lift:
-            speed0 = np.sqrt(einsum("ij,ij->i", vel, vel))
-            speed1 = np.sqrt(einsum("ij,ij->i", new_vel, new_vel))
-            slow = active & ~cut & (law == LIFT_HOLD) & (speed0 >= dive_speed)
-            slow &= speed1 < dive_speed
-            if slow.any():
-                idx = np.flatnonzero(slow)
+            step = (t, pos, vel, dt, new_t, new_pos, new_vel, new_alt, cut)
+            # Apogee: radial velocity turns from up to down during an unpowered step (later turns
+            # of a lifting body, its skips, are ``peak``s).
+            new_vr = einsum("ij,ij->i", new_pos, new_vel) / np.sqrt(
+                einsum("ij,ij->i", new_pos, new_pos)
+            )
+            turn = active & ~thrusting & ~orbital & (vr >= 0) & (new_vr < 0) & (t >= t_armed)
+            turn &= ~apogee_seen | climbing_again
+            climbing_again |= apogee_seen & (new_vr > SKIP_CLIMB_MPS)
+            if turn.any() and not any_lift:
+                idx = np.flatnonzero(turn)
+                slots = list(range(len(events), len(events) + idx.size))
+                events += [(i, "peak" if apogee_seen[i] else "apogee", None, None, None, None)
+                           for i in idx]  # fmt: skip
+                late_apogees.append(
+                    (slots, t[idx], dt[idx], pos[idx], vel[idx], new_pos[idx], new_vel[idx],
+                     vr[idx] * np.linalg.norm(pos[idx], axis=1),
+                     new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))
+                )  # fmt: skip
+                apogee_seen[idx] = True
+                climbing_again[idx] = False
+            elif turn.any():
+                idx = np.flatnonzero(turn)
                 hs = dt[idx]
 
-                s = _hermite_root(
-                    compiled, SPEED_EXCESS, pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs,
-                    speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx], dive_speed[idx],
-                )  # fmt: skip
-                events += _cut_steps(step, idx, s, "dive")
-                law[idx] = LIFT_OFF
-                dived[idx] = True
+                s = _hermite_root(compiled, RADIAL_RATE, pos[idx], vel[idx], new_pos[idx],
+                                  new_vel[idx], hs, vr[idx] * np.linalg.norm(pos[idx], axis=1),
+                                  new_vr[idx] * np.linalg.norm(new_pos[idx], axis=1))  # fmt: skip
+                p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], hs, s)
+                # A lifting body engages its lift law at apogee (the step ends there), unless it is
+                # already slower than its dive speed.
+                engage = can_lift[idx] & lift_seg[idx, k[idx]] & (law[idx] == LIFT_OFF)
+                engage &= ~dived[idx]
+                engage &= np.linalg.norm(v, axis=1) >= dive_speed[idx]
+                for j, i in enumerate(idx):
+                    if engage[j]:
+                        continue
+                    name = "peak" if apogee_seen[i] else "apogee"
+                    events.append((i, name, t[i] + s[j] * hs[j], p[j], v[j], None))
+                if engage.any():
+                    sel = idx[engage]
+                    events += _cut_steps(step, sel, s[engage], "apogee")
+                    law[sel] = LIFT_HOLD
+                    for i in sel:
+                        events.append(
+                            (i, "glide", new_t[i], new_pos[i].copy(), new_vel[i].copy(), None)
+                        )
+                apogee_seen[idx] = True
+                climbing_again[idx] = False
 
-        # Reentry: crossing 100 km downwards after apogee.
-        ree = (
+            # Dive: a gliding body's lift is released when its speed falls to its dive speed.
+            if any_lift:
+                speed0 = np.sqrt(einsum("ij,ij->i", vel, vel))
+                speed1 = np.sqrt(einsum("ij,ij->i", new_vel, new_vel))
+                slow = active & ~cut & (law == LIFT_HOLD) & (speed0 >= dive_speed)
+                slow &= speed1 < dive_speed
+                if slow.any():
+                    idx = np.flatnonzero(slow)
+                    hs = dt[idx]
+
+                    s = _hermite_root(
+                        compiled, SPEED_EXCESS, pos[idx], vel[idx], new_pos[idx], new_vel[idx],
+                        hs, speed0[idx] - dive_speed[idx], speed1[idx] - dive_speed[idx],
+                        dive_speed[idx],
+                    )  # fmt: skip
+                    events += _cut_steps(step, idx, s, "dive")
+                    law[idx] = LIFT_OFF
+                    dived[idx] = True
+
+        # Reentry: crossing 100 km downwards after apogee (an event only).
+        ree = None if impacts_only else (
             active
             & apogee_seen
             & ~reentry_seen
             & (alt >= REENTRY_ALTITUDE_M)
             & (new_alt < REENTRY_ALTITUDE_M)
-        )
-        if ree.any():
+        )  # fmt: skip
+        if ree is not None and ree.any():
             idx = np.flatnonzero(ree)
             s = (alt[idx] - REENTRY_ALTITUDE_M) / (alt[idx] - new_alt[idx])
             p, v = hermite(pos[idx], vel[idx], new_pos[idx], new_vel[idx], new_t[idx] - t[idx], s)
@@ -596,8 +627,9 @@ def _propagate_batch(
         surfaced |= new_alt >= 0.0
 
         # Segment boundaries: burnouts, stage drops, payload separation.
-        crossed = active & hits_event & ~imp & ~cut
-        for i in np.flatnonzero(crossed):
+        # (None in a glide's batch: its one segment has no end.)
+        crossed = () if glide else np.flatnonzero(active & hits_event & ~imp & ~cut)
+        for i in crossed:
             g = seg[orig[i]][k[i]]
             for name in g.events_at_end:
                 events.append((i, name, new_t[i], new_pos[i].copy(), new_vel[i].copy(), g.stage))
@@ -629,7 +661,7 @@ def _propagate_batch(
                     )
             k[i] += 1
             seg_t0[i] = new_t[i]
-        if crossed.any():
+        if len(crossed):
             current = gather()
 
         t, pos, vel, alt = new_t, new_pos, new_vel, new_alt
@@ -647,6 +679,8 @@ def _propagate_batch(
                 active[j[energy < SURFACE_POTENTIAL_MIN]] = False
         # This step's events, by working row so far: by object.
         events[n_events:] = [(int(orig[e[0]]),) + e[1:] for e in events[n_events:]]
+        if impacts_only:  # no trajectories: nothing recorded
+            continue
         rec_orig.append(orig)
         # t, pos and vel are new arrays every step (never written in place once recorded).
         rec_t.append(t)
@@ -656,7 +690,15 @@ def _propagate_batch(
         rec_ok.append(dt > 0)
         rec_law.append(law.copy())
 
+    if impacts_only:
+        rec_t = rec_pos = rec_vel = None
     _late_roots(events, late_apogees, late_impacts, rec_t, rec_pos, rec_vel, compiled)
+    if impacts_only:
+        impact: list[Event | None] = [None] * n
+        for j, name, te, pe, ve, stage in events:
+            if name == "impact" and impact[j] is None:
+                impact[j] = Event(name, float(te), pe, ve, stage)
+        return impact
     # Every step's rows, grouped by object in time order (a stable sort keeps the steps' order).
     rows_of = np.concatenate(rec_orig)
     order = np.argsort(rows_of, kind="stable")
@@ -706,7 +748,7 @@ def _propagate_batch(
 def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel, compiled=None) -> None:
     """The apogees and impacts found inside steps (``_propagate_batch``), all in one batch:
     their events filled in, and each impact step's record moved to the impact (``compiled``:
-    the compiled module, ``_hermite_root``)."""
+    the compiled module, ``_hermite_root``; records None: no records, the events alone)."""
     if apogees:
         slots, t, hs, p0, v0, p1, v1, f0, f1 = (_cat(c) for c in zip(*apogees, strict=True))
 
@@ -728,6 +770,9 @@ def _late_roots(events, apogees, impacts, rec_t, rec_pos, rec_vel, compiled=None
         t_imp = t + s * hs
         for j, slot in enumerate(slots):
             k, i = steps[j], rows[j]
+            if rec_t is None:  # impacts only: no records kept
+                events[slot] = events[slot][:2] + (t_imp[j], p[j], v[j], None)
+                continue
             rec_t[k][i], rec_pos[k][i], rec_vel[k][i] = t_imp[j], p[j], v[j]
             events[slot] = events[slot][:2] + (rec_t[k][i], p[j], v[j], None)
 

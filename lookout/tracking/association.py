@@ -940,11 +940,21 @@ def mixture_cost(d2m: np.ndarray, logdet: np.ndarray, c: np.ndarray, live: np.nd
     """The assignment cost (n, M) of each (track, detection) pair: ``-2 ln`` of the IMM's
     predicted measurement density, the mixture over the modes ``live`` (n, 3, M) of Gaussians
     (``mode_distances``: ``d2m``, ``logdet``) weighted by the predicted mode probabilities
-    ``c`` (n, 3), less ``m ln 2π`` (``d² + ln|S|`` for a single mode)."""
+    ``c`` (n, 3), less ``m ln 2π`` (``d² + ln|S|`` for a single mode).
+
+    A mode not live is no term of the mixture, whatever its distance: a non-finite one (its
+    ``ln|S|`` of a negative determinant, warned of where it is taken, ``mode_distances``) is
+    left out with it, not summed as ``-inf + NaN``. Summed, it made the whole track's cost
+    NaN, and ``gnn`` gates no such pair: gen-middle-east-79-02's AE track 92, a dormant
+    track whose coast mode was sound, could not have taken its object's return, which would
+    have started a duplicate; a NaN of a boost mode 1e-4 probable was a bug upstream (nan54),
+    but it was not louder for spoiling the cost, only silent in another place. A live mode's
+    NaN is still its track's cost."""
     with np.errstate(divide="ignore"):
-        logc = np.where(live, np.log(c)[:, :, None], -np.inf)
+        logc = np.log(c)[:, :, None]
     # -2 ln of the mixture density, less m ln 2π (d² + ln|S| for a single mode).
-    return -2.0 * logsumexp(logc - 0.5 * (d2m + logdet), axis=1)
+    terms = np.where(live, logc - 0.5 * (d2m + logdet), -np.inf)
+    return -2.0 * logsumexp(terms, axis=1)
 
 
 def gnn(ok: np.ndarray, cost_all: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

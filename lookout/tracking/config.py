@@ -185,7 +185,9 @@ class TrackerConfig:
     #: (``initiation.radar_priors``): the parent's estimate grown by these sigmas per axis.
     #: Stages and payloads separate at 1-10 m/s (springs, retro motors), a stage dropped in boost
     #: falls behind at tens of m/s within seconds (velocity, m/s); the offset built up before the
-    #: two objects were seen apart is metres to a hundred metres (position, m).
+    #: two objects were seen apart is metres to a hundred metres (position, m). Next to a parent
+    #: that has stopped thrusting above the air, its coasting modes take the springs' push
+    #: instead, as far as the parent is believed coasting (``initiation.parting_push``).
     spawn_vel_sigma_mps: float = 30.0
     spawn_pos_sigma_m: float = 100.0
     #: Two tracks sharing a scan's two detections are told apart by along-track order

@@ -423,37 +423,37 @@ class Formations:
         formation's start (``_attach_relative``, ``_relative_prior``): irbm-overflight coast
         RMSE 0.97x the PCRLB, ``lookout track irbm-overflight``.
 
-        A pair parted at a thrusting track that the tracker no longer takes as thrusting (a
-        radar-only track just after a staging, whose next stage's few m/s² it cannot yet tell
-        from none) may have staged: the stack burns on and their thrusts' difference moves
-        them apart along the stack's axis (``thrust_dir``), ``Δa τ²/2``, not along the
-        velocity. For ``young_boost_s`` after the parting the posterior has a second family,
-        ``Δa`` on ``THRUST_GRID_MPS2``, weighed against the push from the catalogue's share
-        of stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
+        A pair parted at a thrusting track (its axis recorded, ``thrust_dir``) may have
+        staged: the stack burns on and their thrusts' difference moves them apart along the
+        stack's axis, ``Δa τ²/2``, not along the velocity. For ``young_boost_s`` after the
+        parting the posterior has a second family, ``Δa`` on ``THRUST_GRID_MPS2``, weighed
+        against the push (the last burnout, no thrust) from the catalogue's share of
+        stagings among partings (``STAGING_SHARE``, ``_staging_order``): the separation
         growing as ``τ²`` along the axis or as ``τ`` along the velocity tells them apart in
         a few scans, and the order follows the likelier (gen-1-01's pictures: the push's
-        order flipped between radars, the stack's axis 40° off the velocity).
+        order flipped between radars, the stack's axis 40° off the velocity). So whether or
+        not the tracker takes the older as thrusting then: its thrust estimate a moment
+        after the parting is the spent stage's (me79 #00: 79 m/s² where the next stage lit
+        at 9.7, taken as the offset below it swapped the pair), or not yet grown, and its
+        boost probability flickers about a half (me60 #03). ``c`` is added to neither
+        family (the push family, learned without thrust, would count it twice).
 
-        The thrust enters a pair's order once. A pair parted at a track taken as thrusting
-        and not staged: the thrusts' difference ``Δa`` (the estimates) adds ``c = Δa (τ²/2,
-        τ)`` to the relative state, ``z_o - z_y = δv Δz + Δz_c + n``, ``n ~ N(0, S)``, ``S =
-        R_o + R_y``, and the log likelihood of the right order is ``δv g + g_c - δv b_c - δv²
-        a / 2`` (``g = Δz' S⁻¹ (z_o - z_y)``, ``a = Δz' S⁻¹ Δz``, ``g_c = Δz_c' S⁻¹ (z_o -
-        z_y)``, ``b_c = Δz_c' S⁻¹ Δz``; of the wrong one, ``g`` and ``g_c`` negated). A pair
-        staged: the staging family's ``Δa (τ²/2, τ)`` along the axis, ``Δa`` learned on
-        ``THRUST_GRID_MPS2``, against the push family's ``δv`` with no thrust; ``c`` is not
-        added to either. Once staged, a pair stays so for ``young_boost_s``, though the
-        older's track be taken as thrusting again: its push family, learned with no thrust,
-        has taken the stack pulling away as a push, and ``c`` on top of it counted the
-        thrust twice (me60 #03, below). The push's posterior is learned from ``δv g`` alone,
-        without ``c`` (a burnout the tracker sees late makes ``c`` wrong for a scan or two:
-        irbm-overflight, coast RMSE 12x the PCRLB with it), so a pair thrusting throughout
-        that a radar resolves well may still take some of ``c`` up as a push; dropping ``c``
-        once the posterior had learned (branch stage-order) lost the thrust where the radars
-        hardly measure the separation along the velocity, the posterior learning next to
-        nothing and ``c`` all the order knew (satellite-launch's second staging: ``a``
-        0.01-0.03 per scan, the axis 40° off the velocity, ``g`` of the wrong sign at
-        kr-ship-yellow's 652-654 s scans: 45 duplicate track-s)."""
+        Later, the thrust enters a pair's order once. A pair parted at a track taken as
+        thrusting more than ``young_boost_s`` before, or with no axis recorded: the thrusts'
+        difference ``Δa`` (the estimates) adds ``c = Δa (τ²/2, τ)`` to the relative state,
+        ``z_o - z_y = δv Δz + Δz_c + n``, ``n ~ N(0, S)``, ``S = R_o + R_y``, and the log
+        likelihood of the right order is ``δv g + g_c - δv b_c - δv² a / 2`` (``g = Δz' S⁻¹
+        (z_o - z_y)``, ``a = Δz' S⁻¹ Δz``, ``g_c = Δz_c' S⁻¹ (z_o - z_y)``, ``b_c = Δz_c'
+        S⁻¹ Δz``; of the wrong one, ``g`` and ``g_c`` negated). The push's posterior is
+        learned from ``δv g`` alone, without ``c`` (a burnout the tracker sees late makes
+        ``c`` wrong for a scan or two: irbm-overflight, coast RMSE 12x the PCRLB with it),
+        so a pair thrusting throughout that a radar resolves well may still take some of
+        ``c`` up as a push; dropping ``c`` once the posterior had learned (branch
+        stage-order) lost the thrust where the radars hardly measure the separation along
+        the velocity, the posterior learning next to nothing and ``c`` all the order knew
+        (satellite-launch's second staging: ``a`` 0.01-0.03 per scan, the axis 40° off the
+        velocity, ``g`` of the wrong sign at kr-ship-yellow's 652-654 s scans: 45 duplicate
+        track-s); the staging family, learning ``Δa`` along the axis, orders that pair."""
         tracks = self.tracks
         # Pairs of assigned tracks, each gating the other's detection, moving together.
         k = ia.size
@@ -511,29 +511,29 @@ class Formations:
         vac = fall & kin[p_, c_]
         if vac.any():
             vac[vac] = self._in_formation_range(cand[ia[c_[vac]]], tau[vac])
-        # Pairs parted at the older's thrust (its axis then known) that the tracker no longer
-        # takes as thrusting, within the catalogue's shortest burn of the parting: a staging
-        # (the stack burns on: their thrusts' difference moves them apart along the axis,
-        # ``Δa τ²/2``) or the last burnout (a push), which the pair's detections tell apart.
-        # A pair once taken as staged stays so for that time, though the older's track be
-        # taken as thrusting again (its boost probability flickers about a half just after a
-        # staging): the staging family carries the stack's thrust, and its push family,
-        # learned meanwhile with no thrust, is its alternative, not a push to add the thrust
-        # estimate's offset to (me60 #03, the fusion's tracker on the radars: at
-        # us-fbx-qatar's 516.08 s scan the older at 0.47 took the pair's push family to 52
-        # m/s, the stack pulling away made a push; at 516.45 s the older at 1.00, the staging
-        # family was dropped and the estimate's offset added to that push, and the order
-        # swapped the pair at ae-ewr-north's 518-522 s scans: the stage's track lost, 11
-        # duplicate track-s in the partners' pictures).
+        # Pairs parted at the older's thrust (its axis then known), within the catalogue's
+        # shortest burn of the parting: a staging (the stack burns on: their thrusts'
+        # difference moves them apart along the axis, ``Δa τ²/2``) or the last burnout (a
+        # push), which the pair's detections tell apart, whether or not the tracker takes the
+        # older as thrusting. A piece parted from a thrusting rocket is its spent stage: the
+        # older's thrust estimate is that stage's, which burns no more, until the older's
+        # track has learned the next stage's (or none). Taken as the offset ``c`` it swapped
+        # me79 #00's pair: at us-fbx-qatar's scan 1.5 s after the Semnan launcher's 2 -> 3
+        # staging the stack's track held the second stage's 79 m/s² at burnout (the third's
+        # 9.7 at ignition), so ``c`` put the stack 65 m/s ahead along the axis, and the
+        # order's wrong side, with a push of 100 m/s ahead, fitted that better than the right
+        # side did: the stage's track took the stack, a second track was born on the stage
+        # (16 duplicate track-s, an id switch). Nor does the older's boost probability tell
+        # a staging from a burnout, flickering about a half just after one (me60 #03, the
+        # fusion's tracker: at us-fbx-qatar's 516.08 s scan the older at 0.47, at 516.45 s
+        # at 1.00, where the staging family was once dropped and the estimate's offset added
+        # to a push family that had taken the stack pulling away as a 52 m/s push: the pair
+        # swapped at ae-ewr-north's 518-522 s scans, 11 duplicate track-s).
         young_all = cand[ia[c_]]
         axis_all = tracks.thrust_dir[young_all].copy()
-        # ``np.isin``'s, without its sort (a few pairs, a few dozen entries).
-        held = np.fromiter(self._staging, np.int64, len(self._staging))
-        staged = (tracks.ids[young_all][:, None] == held).any(axis=1)
         staging = (
             (tracks.parent[young_all] == tracks.ids[cand[ia[p_]]])
             & (einsum("ki,ki->k", axis_all, axis_all) > 0.0)
-            & ((tracks.mu[cand[ia[p_]], BOOST] < 0.5) | staged)
             & (tau < self.config.young_boost_s)
         )
         # A pair born together of which one thrusts and the other does not (a staging first

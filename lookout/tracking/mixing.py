@@ -17,7 +17,8 @@ tracks: mode estimates ``xm (n, 3, 10)``, ``Pm (n, 3, 10, 10)``, mode probabilit
   since the track's last fix, ``turn_held``);
 - ``reachable_speed``: a boost mode faster than any vehicle weighed out;
 - ``young_boost``, ``reseed_boost``: which boost modes keep their own evidence, and the
-  negligible modes restarted from the coast mode after an update;
+  negligible modes restarted from the coast mode after an update; ``outlived_boost``, those
+  of a track flown unseen that no burn can be, restarted at its rebase (``restart_boost``);
 - ``staging_probability``, ``staged_prior``: a stage burnt out and the next lit within the
   step, a jump of the thrust the boost mode's random walk cannot take (``update.update_modes``
   weighs it as a fourth hypothesis and merges it into the boost mode);
@@ -909,10 +910,7 @@ def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None, lifting=None) -> 
     if allowed is not None:
         r &= allowed
     if r.any():
-        xm[r, BOOST] = xm[r, COAST]
-        xm[r, BOOST, 6:9] = 0.0
-        Pm[r, BOOST] = Pm[r, COAST]
-        Pm[r, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+        restart_boost(xm, Pm, r, cfg)
     # --- manoeuvre mode: a negligible one restarts from coast with the lift prior ---
     r = mu[:, MANOEUVRE] < cfg.manoeuvre.reseed_prob
     if r.any():
@@ -931,6 +929,53 @@ def reseed_boost(xm, Pm, mu, cfg: TrackerConfig, allowed=None, lifting=None) -> 
             Pm[r, COAST, 6:9, :] = 0.0
             Pm[r, COAST, :, 6:9] = 0.0
     # --- end manoeuvre mode ---
+
+
+def restart_boost(xm: np.ndarray, Pm: np.ndarray, rows, cfg: TrackerConfig) -> None:
+    """The boost modes of ``rows`` (an index or a mask of mode estimates ``xm`` (n, 3, 10),
+    ``Pm``) restarted from the coast mode, with the initiation prior on the thrust
+    (``init_acc_sigma_mps2`` per axis: a stage just lit); changed in place."""
+    xm[rows, BOOST] = xm[rows, COAST]
+    xm[rows, BOOST, 6:9] = 0.0
+    Pm[rows, BOOST] = Pm[rows, COAST]
+    Pm[rows, BOOST, 6:9, 6:9] = np.eye(3) * cfg.init_acc_sigma_mps2**2
+
+
+#: A burn's survival (``burn_survival``) under which no vehicle can still be burning.
+BURN_SURVIVAL_MIN = 1e-6
+
+
+def outlived_boost(
+    xm: np.ndarray, Pm: np.ndarray, unseen_s: np.ndarray, since_born_s: np.ndarray
+) -> np.ndarray:
+    """Tracks (n,) whose boost mode (of mode estimates ``xm`` (n, 3, 10), ``Pm``), flown
+    unseen for ``unseen_s`` (n,) s since the track's last update, is no burn a vehicle can
+    still be in:
+    - its thrust's root-mean-square magnitude (``|a|² + tr P_aa``) past the largest any stage
+      reaches, at its burnout (``reach.thrust_acceleration_max_mps2`` with ``reach.MARGIN``:
+      the cap of ``thrust_growth``);
+    - its position's root-mean-square displacement from the coast mode (the ballistic path:
+      the mean's offset and the spread the boost mode has beyond the coast mode's) past the
+      largest any thrust gives an object over that time (``reach.thrust_displacement_m``);
+    - or the object first seen ``since_born_s`` (n,) s ago, longer than any of the
+      catalogue's burns lasts from liftoff (``burn_survival`` under ``BURN_SURVIVAL_MIN``: a
+      track's birth is no earlier than its object's liftoff).
+    A non-finite boost mode is past them too.
+
+    Flown unseen for minutes, a negligible boost mode (a dormant track's) is no hypothesis of
+    a burn: gen-middle-east-79-02's AE track 92, dormant from 158 s, flew its young boost
+    mode's 75 m/s² on, 8 km off its coast mode 1.5 s after its last update (any thrust: 0.3
+    km), its thrust to the cap and held there, its position sigma 1.8e4 km at 320 s."""
+    cap = reach.MARGIN * reach.thrust_acceleration_max_mps2()
+    a = xm[:, BOOST, 6:9]
+    a2 = einsum("ij,ij->i", a, a) + np.trace(Pm[:, BOOST, 6:9, 6:9], axis1=1, axis2=2)
+    dp = xm[:, BOOST, 0:3] - xm[:, COAST, 0:3]
+    tr_b = np.trace(Pm[:, BOOST, 0:3, 0:3], axis1=1, axis2=2)
+    tr_c = np.trace(Pm[:, COAST, 0:3, 0:3], axis1=1, axis2=2)
+    d2 = einsum("ij,ij->i", dp, dp) + np.maximum(tr_b - tr_c, 0.0)
+    # (Written as "not within", so that a NaN is past it.)
+    inside = (a2 <= cap * cap) & (d2 <= reach.thrust_displacement_m(unseen_s) ** 2)
+    return ~inside | (burn_survival(np.asarray(since_born_s, dtype=float)) < BURN_SURVIVAL_MIN)
 
 
 def combine(

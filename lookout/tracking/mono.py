@@ -130,7 +130,7 @@ class MonoFit:
     and its covariance (6, 6), the best fit's chi-square and its degrees of freedom, and
     whether it passed (``MONO_FIT_QUANTILE``, ``MONO_LAUNCH_MAX_M``); and the weighed boosts
     the state is the mean of: their rows in ``profiles()`` (M,), weights (M,), fitted azimuths
-    (M,) rad and states (M, 6) at ``t``."""
+    (M,) rad and states (M, 6) at ``t`` with their covariances (M, 6, 6)."""
 
     lat: float
     lon: float
@@ -147,6 +147,7 @@ class MonoFit:
     weights: np.ndarray | None = None
     azimuths: np.ndarray | None = None
     states: np.ndarray | None = None
+    covs: np.ndarray | None = None
 
 
 def _ground_point(s: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -304,6 +305,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
         lat=lat, lon=lon, cov_en=cov_en, t_launch=t0,
         t_sigma=math.sqrt(t_var), t=t_state, x=xm, P=0.5 * (Pm + Pm.T),
         chi2=c_min, dof=dof, ok=bool(ok), boosts=kk, weights=w, azimuths=th[:, 3], states=x,
+        covs=0.5 * (P + P.transpose(0, 2, 1)),
     )  # fmt: skip
 
 

@@ -89,6 +89,7 @@ from lookout.tracking.drag import (
     spread_rows,
 )
 from lookout.tracking.duplicates import Duplicates
+from lookout.tracking.ensemble import CoastEnsemble, draw, fly, moments
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -132,8 +133,10 @@ from lookout.tracking.mixing import (
     exhaust_noise,
     jerk_noise,
     mix,
+    outlived_boost,
     reachable_speed,
     reseed_boost,
+    restart_boost,
     staged_prior,
     staging_probability,
     thrust_growth,
@@ -144,6 +147,7 @@ from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
     KAPPA,
     NX,
+    TRACKER_DRAG_CEILING_M,
     accel_noise,
     along_noise,
     altitude_approx,
@@ -248,6 +252,9 @@ class Tracker:
         #: A one-satellite track coasting on that refit, no detection since: track id -> the
         #: refit's time (s). Its uncertainty is the fit's, not an object lost (``_housekeep``).
         self.mono_coasting: dict[int, float] = {}
+        #: ... and that coast flown as an ensemble of the boosts that fit it
+        #: (``ensemble``): track id -> its members, the track's estimate their moments.
+        self.mono_ensembles: dict[int, CoastEnsemble] = {}
         self.looks = RadarLooks(cfg, tracks, self.coverage)
         self.associator.looks = self.looks
         self.wakes = Wakes(cfg, tracks)
@@ -966,6 +973,7 @@ class Tracker:
             return sel
         xp, Pp, c, _, _, staged = self._predict(sel, t)
         xbar, Pbar = combine(xp, Pp, c, cfg.output_mode_floor)
+        airborne, moved = self._fly_ensembles(sel, t, xbar, Pbar) or (None, None)
         pos_var = np.trace(Pbar[:, :3, :3], axis1=1, axis2=2)
         # Below ground: any track under ``delete_alt_m``; a falling one (coming down, not
         # thrusting) as soon as its predicted altitude is under the ellipsoid, where its object
@@ -983,6 +991,10 @@ class Tracker:
             mono = np.fromiter([*self.mono_coasting, *self.mono_chains], np.int64)
             vague &= ~np.isin(tracks.ids[sel], mono)
         below = (alt < cfg.delete_alt_m) | (falling & (alt < cfg.delete_fallen_alt_m))
+        if airborne is not None:
+            # An ensemble's object is likelier down than up once most of its members are.
+            flown = ~np.isnan(airborne)
+            below[flown] = airborne[flown] < 0.5
         if below.any() and self.mono_chains:
             # Nor is the ground evidence against a chain's track: its satellite's lines of
             # sight fix two coordinates, its boost mode flies the third free along them (tens
@@ -991,6 +1003,8 @@ class Tracker:
             # 75 km down its line of sight in 5 s, deleted 25 s before burnout, taken up again
             # by a radar as a new track). Put back on that fit; deleted if none fits.
             chain = np.isin(tracks.ids[sel], np.fromiter(self.mono_chains, np.int64))
+            if airborne is not None:
+                chain &= np.isnan(airborne)  # coasting on its ensemble, no longer burning
             for i in np.flatnonzero(below & chain):
                 below[i] = not self._refit_chain(int(tracks.ids[sel[i]]), int(sel[i]))
         dead = vague | below
@@ -1011,8 +1025,47 @@ class Tracker:
             tracks.xm[idx], tracks.Pm[idx], tracks.mu[idx] = xp[kept], Pp[kept], c[kept]
             tracks.share[idx], tracks.xs[idx], tracks.Ps[idx] = (a[kept] for a in staged)
             tracks.t_base[idx] = t
+            if airborne is not None:
+                # An ensemble's track is moved on as its members are: every mode on their
+                # moments, the rest of its state unmoved by them.
+                on = moved[kept]
+                for i, j in zip(idx[on].tolist(), kept[on].tolist(), strict=True):
+                    tracks.xm[i, :, 0:6] = xbar[j, 0:6]
+                    tracks.Pm[i, :, 0:6, 6:] = 0.0
+                    tracks.Pm[i, :, 6:, 0:6] = 0.0
+                    tracks.Pm[i, :, 0:6, 0:6] = Pbar[j, 0:6, 0:6]
+            self._restart_outlived(idx, t)
             refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
+
+    def _restart_outlived(self, idx: np.ndarray, t: float) -> None:
+        """Restart from the coast mode, as an update restarts a negligible one
+        (``mixing.reseed_boost``), the negligible boost modes of the tracks ``idx`` just rebased
+        to ``t`` that are no burn a vehicle can still be in (``mixing.outlived_boost``): a
+        dormant track's boost mode is never restarted by an update, and flown on its own it
+        drifts past any thrust (as a manoeuvre mode left is reseeded, ``mixing.mix``). Not a
+        young track's (``mixing.young_boost``), which keeps its own evidence; with the staging
+        hypothesis, as at an update. Only a track unseen longer than a tentative track lives
+        (``tentative_timeout_s``): one rebased between two updates of a radar that revisits it
+        every second or two flies its seed no further than its next update restarts it
+        (lost-track's RV, born longer ago than every burn: its seed at each update 0.3 s old
+        rather than 1.3, its boost probability at 3e-6 moved by 1 %)."""
+        cfg = self.config
+        tracks = self.tracks
+        seed = tracks.mu[idx, BOOST] < cfg.boost_reseed_prob
+        seed &= t - tracks.t[idx] > cfg.tentative_timeout_s
+        seed &= ~young_boost(tracks.born[idx], tracks.parent[idx], tracks.thrust_t0[idx], t, cfg)
+        rows = idx[seed]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        rows = rows[outlived_boost(xm, Pm, t - tracks.t[rows], t - tracks.born[rows])]
+        if rows.size == 0:
+            return
+        xm, Pm = tracks.xm[rows], tracks.Pm[rows]
+        restart_boost(xm, Pm, slice(None), cfg)
+        tracks.xm[rows], tracks.Pm[rows] = xm, Pm
+        tracks.share[rows], tracks.xs[rows], tracks.Ps[rows] = 0.0, xm[:, BOOST], Pm[:, BOOST]
 
     def _forget_parents(self) -> None:
         """Forget the parents of tracks no longer held, but for the ancestors of a track held:
@@ -1288,6 +1341,7 @@ class Tracker:
             i = row(k)
             if i < 0 or (tracks.t[i] > t_fit and k not in self.wakes.woken):
                 del self.mono_coasting[k]
+                self.mono_ensembles.pop(k, None)
         for k in list(self.mono_chains):
             ch = self.mono_chains[k]
             i = row(k)
@@ -1310,6 +1364,49 @@ class Tracker:
             )  # fmt: skip
             self._seat_fit(i, xm, Pm, mu, fit.P, t_last)
             self.mono_coasting[k] = t_last
+            if fit.states is not None and fit.weights.size:
+                self.mono_ensembles[k] = draw(fit, self.config, seed=k)
+
+    def _fly_ensembles(self, sel, t: float, xbar, Pbar):
+        """The confirmed tracks ``sel`` coasting on an ensemble (``mono_ensembles``, no
+        detection since their refit) flown to ``t``; from when their Gaussian's mean meets the
+        air, their estimates ``xbar`` (N, 10) and ``Pbar`` (N, 10, 10) made their members'
+        moments in place (position and velocity; the rest as the modes say, uncorrelated with
+        them). Returns each track's share of members in the air (N,, NaN: no ensemble) and
+        whether its estimate is now theirs (N,, bool; ``ensemble.CoastEnsemble.reported``),
+        or None when there is none."""
+        ens = self.mono_ensembles
+        if not ens:
+            return None
+        ids = self.tracks.ids[sel]
+        on = np.flatnonzero(np.isin(ids, np.fromiter(ens, np.int64)))
+        # Not one updated since its refit (woken by a detection that may be its object's).
+        fitted = np.array([self.mono_coasting.get(int(k), -np.inf) for k in ids[on]])
+        on = on[self.tracks.t[sel[on]] <= fitted]
+        if on.size == 0:
+            return None
+        airborne = np.full(sel.size, np.nan)
+        moved = np.zeros(sel.size, dtype=bool)
+        # From when the Gaussian's mean comes down into the air, the members' moments are the
+        # estimate (climbing through it after burnout, its drag is the boost fit's own).
+        down = einsum("ij,ij->i", xbar[on, 0:3], xbar[on, 3:6]) < 0.0
+        air = down & (altitude_approx(xbar[on, 0:3]) < TRACKER_DRAG_CEILING_M)
+        for r, in_air in zip(on.tolist(), air.tolist(), strict=True):
+            e = ens[int(ids[r])]
+            if t < e.t:  # only forwards; a report before the ensemble's time keeps the modes'
+                continue
+            fly(e, t, self.config)
+            airborne[r] = e.airborne
+            e.reported |= in_air
+            if not e.reported:
+                continue
+            moved[r] = True
+            mean, cov = moments(e)
+            xbar[r, 0:6] = mean
+            Pbar[r, 0:6, 6:] = 0.0
+            Pbar[r, 6:, 0:6] = 0.0
+            Pbar[r, 0:6, 0:6] = cov
+        return airborne, moved
 
     def _recentred(self, scan: Scan, rows, jb, xp, Pp):
         """The predictions ``xp`` (k, 3, 10) of tracks ``rows`` taking radar detections ``jb``,
