@@ -106,11 +106,12 @@ class TrackerConfig:
     kappa_spread: bool = False
     #: Gauss-Newton passes of the coast mode's update in the air, the step relinearised at the
     #: prior state its posterior implies (``Tracker._iterate_kappa``); 0: the extended Kalman
-    #: filter's one. Off until judged: on, lost-track's reentry NEES in bounds 0.55 -> 0.95,
+    #: filter's one. On since session 55 (the lead, on untuned held-out seed 80): lost-track's
+    #: reentry NEES in bounds 0.55 -> 0.95,
     #: me74 #02's 0.81 the same (0.56 before its update honoured ``kappa >= 0``, branch
     #: kappa56), korea76 #00, me74 #04 and srbm-salvo 2-7 samples fewer in bounds
     #: (docs/history/tracking-log.md "reentry55", "kappa56").
-    kappa_iterations: int = 0
+    kappa_iterations: int = 1
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest
     #: (``reach.booster_kappa_m2_kg``), not any body's (``init_kappa_m2_kg``): in the air
