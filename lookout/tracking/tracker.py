@@ -82,7 +82,7 @@ from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
 from lookout.tracking.drag import cd_shape, drag_q, kappa_spread, spread_rows
 from lookout.tracking.duplicates import Duplicates
-from lookout.tracking.ensemble import CoastEnsemble, draw, fly, moments
+from lookout.tracking.ensemble import CoastEnsemble, draw, fly, gaussian_disowned, moments
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -1298,7 +1298,11 @@ class Tracker:
                 continue
             fly(e, t, self.config)
             airborne[r] = e.airborne
-            e.reported |= in_air
+            # ... or before, once it has lost the members (its linear flight bent away from
+            # theirs in the vacuum, ``ensemble.gaussian_disowned``).
+            e.reported = (
+                e.reported or in_air or gaussian_disowned(e, xbar[r, 0:6], Pbar[r, 0:6, 0:6])
+            )
             if not e.reported:
                 continue
             moved[r] = True
