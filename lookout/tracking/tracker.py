@@ -1271,11 +1271,12 @@ class Tracker:
     def _fly_ensembles(self, sel, t: float, xbar, Pbar):
         """The confirmed tracks ``sel`` coasting on an ensemble (``mono_ensembles``, no
         detection since their refit) flown to ``t``; from when their Gaussian's mean meets the
-        air, their estimates ``xbar`` (N, 10) and ``Pbar`` (N, 10, 10) made their members'
-        moments in place (position and velocity; the rest as the modes say, uncorrelated with
-        them). Returns each track's share of members in the air (N,, NaN: no ensemble) and
-        whether its estimate is now theirs (N,, bool; ``ensemble.CoastEnsemble.reported``),
-        or None when there is none."""
+        air (or it has lost the members, ``ensemble.gaussian_disowned``), their estimates
+        ``xbar`` (N, 10) and ``Pbar`` (N, 10, 10) made their members' moments in place
+        (position and velocity; the rest as the modes say, uncorrelated with them).
+        Returns each track's share of members in the air (N,, NaN: no ensemble) and whether
+        its estimate is now theirs (N,, bool; ``ensemble.CoastEnsemble.reported``), or None
+        when there is none."""
         ens = self.mono_ensembles
         if not ens:
             return None
