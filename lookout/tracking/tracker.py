@@ -89,7 +89,7 @@ from lookout.tracking.drag import (
     spread_rows,
 )
 from lookout.tracking.duplicates import Duplicates
-from lookout.tracking.ensemble import CoastEnsemble, draw, fly, moments
+from lookout.tracking.ensemble import CoastEnsemble, draw, fly, gaussian_disowned, moments
 from lookout.tracking.existence import (
     RadarLooks,
     Wakes,
@@ -1381,11 +1381,12 @@ class Tracker:
     def _fly_ensembles(self, sel, t: float, xbar, Pbar):
         """The confirmed tracks ``sel`` coasting on an ensemble (``mono_ensembles``, no
         detection since their refit) flown to ``t``; from when their Gaussian's mean meets the
-        air, their estimates ``xbar`` (N, 10) and ``Pbar`` (N, 10, 10) made their members'
-        moments in place (position and velocity; the rest as the modes say, uncorrelated with
-        them). Returns each track's share of members in the air (N,, NaN: no ensemble) and
-        whether its estimate is now theirs (N,, bool; ``ensemble.CoastEnsemble.reported``),
-        or None when there is none."""
+        air (or it has lost the members, ``ensemble.gaussian_disowned``), their estimates
+        ``xbar`` (N, 10) and ``Pbar`` (N, 10, 10) made their members' moments in place
+        (position and velocity; the rest as the modes say, uncorrelated with them).
+        Returns each track's share of members in the air (N,, NaN: no ensemble) and whether
+        its estimate is now theirs (N,, bool; ``ensemble.CoastEnsemble.reported``), or None
+        when there is none."""
         ens = self.mono_ensembles
         if not ens:
             return None
@@ -1408,7 +1409,11 @@ class Tracker:
                 continue
             fly(e, t, self.config)
             airborne[r] = e.airborne
-            e.reported |= in_air
+            # ... or before, once it has lost the members (its linear flight bent away from
+            # theirs in the vacuum, ``ensemble.gaussian_disowned``).
+            e.reported = (
+                e.reported or in_air or gaussian_disowned(e, xbar[r, 0:6], Pbar[r, 0:6, 0:6])
+            )
             if not e.reported:
                 continue
             moved[r] = True
