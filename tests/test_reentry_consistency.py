@@ -736,20 +736,10 @@ def test_an_unseen_fall_through_the_dense_air_keeps_the_spread_its_own_flights_g
     assert 0.5 < min(ratios) and max(ratios) < 5.0
 
 
-def test_a_stage_falling_through_100_g_learns_its_drag_coefficient_nearer_the_truth():
-    """lost-track's second stage, 5.2 km/s steeply down, seen by its ship radar alone (1 s, its
-    line of sight near right angles to the fall) from 300 km to its horizon at 23.5 km, through
-    100 g at 30-23 km, over 24 sensor seeds: its coast mode's ``kappa`` at the last detection
-    is on average no more than 0.7 of its own sigmas below the truth's ``Cd A / m``. The
-    extended Kalman filter, its step linearised at the prior's ``kappa`` (a population prior
-    1.3 sigma below the stage's), follows it from below: 0.83 sigma low (seeds 0-35: 1.04,
-    standard error 0.19); its update iterated, the step relinearised at the prior state the
-    posterior implies (``Tracker._iterate_kappa``, ``kappa_iterations=1``, off by default):
-    0.55 (0.69; ``benchmarks/kappa_fall.py --set kappa_iterations=1``)."""
-    from lookout.geodesy import ecef_to_geodetic
-    from lookout.physics import dynamics
+def _lost_tracks_stage2_and_its_ship_radar():
+    """lost-track's second stage's flight and the ship radar that sees it fall (kr-ship-east)."""
     from lookout.scenario import load
-    from lookout.sensors import make_sensor, observe
+    from lookout.sensors import make_sensor
     from lookout.simulate import fly_scenario, plan_launches
 
     sc = load("lost-track")
@@ -760,6 +750,24 @@ def test_a_stage_falling_through_100_g_learns_its_drag_coefficient_nearer_the_tr
         "el_max_deg": 85, "max_range_km": 1000, "revisit_s": 1, "sigma_range_m": 15,
         "sigma_az_mrad": 1.0, "sigma_el_mrad": 1.0, "sigma_rr_mps": 3.0, "snr_ref_db": 22,
     })  # fmt: skip
+    return tr, ship
+
+
+def test_a_stage_falling_through_100_g_learns_its_drag_coefficient_nearer_the_truth():
+    """lost-track's second stage, 5.2 km/s steeply down, seen by its ship radar alone (1 s, its
+    line of sight near right angles to the fall) from 300 km to its horizon at 23.5 km, through
+    100 g at 30-23 km, over 24 sensor seeds: its coast mode's ``kappa`` at the last detection
+    is on average no more than 0.7 of its own sigmas below the truth's ``Cd A / m``. The
+    extended Kalman filter, its step linearised at the prior's ``kappa`` (a population prior
+    1.3 sigma below the stage's), follows it from below: 0.83 sigma low (seeds 0-35: 1.04,
+    standard error 0.19); its update iterated, the step relinearised at the prior state the
+    posterior implies (``Tracker._iterate_kappa``, ``kappa_iterations=1``, the default since session 55):
+    0.55 (0.69; ``benchmarks/kappa_fall.py --set kappa_iterations=1``)."""
+    from lookout.geodesy import ecef_to_geodetic
+    from lookout.physics import dynamics
+    from lookout.sensors import observe
+
+    tr, ship = _lost_tracks_stage2_and_its_ship_radar()
     z = []
     for seed in range(24):
         dets, labels = observe(ship, [tr], 1760.0, tr.t_end, np.random.default_rng(seed))
@@ -796,22 +804,13 @@ def test_the_iterated_update_honours_kappa_at_zero_as_the_first_update_does(monk
     in bounds 0.81 -> 0.57)."""
     import copy
 
-    from lookout.scenario import load
-    from lookout.sensors import make_sensor, observe
-    from lookout.simulate import fly_scenario, plan_launches
+    from lookout.sensors import observe
     from lookout.tracking import measure
     from lookout.tracking import tracker as tracker_mod
     from lookout.tracking.motion import propagate
     from lookout.tracking.update import ekf_update, truncate_drag
 
-    sc = load("lost-track")
-    (tr,) = [t for t in fly_scenario(sc, plan_launches(sc)) if t.object_id == "ICBM-1-stage2"]
-    ship = make_sensor({
-        "type": "radar", "id": "kr-ship-east", "partner": "KR", "alt_m": 25,
-        "track": [[0, 37.80, 130.20], [3600, 38.10, 131.20]], "span_deg": 360, "el_min_deg": 1,
-        "el_max_deg": 85, "max_range_km": 1000, "revisit_s": 1, "sigma_range_m": 15,
-        "sigma_az_mrad": 1.0, "sigma_el_mrad": 1.0, "sigma_rr_mps": 3.0, "snr_ref_db": 22,
-    })  # fmt: skip
+    tr, ship = _lost_tracks_stage2_and_its_ship_radar()
     calls = []
     iterate = tracker_mod.Tracker._iterate_kappa
 

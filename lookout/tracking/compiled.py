@@ -533,6 +533,25 @@ def infrared_measure(x, s):
     return z, H
 
 
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _innovation_cov(P, H, R, n, m, PHt, S):
+    """``P H'`` (its first ``n`` rows, into ``PHt``) and the innovation's covariance ``S = H P H'
+    + R`` of a measurement of ``m`` components whose Jacobian ``H`` (m, 6) reads the position
+    and velocity: sums in index order (``ekf_update``, ``gauss_newton``)."""
+    for r in range(n):
+        for a in range(m):
+            q = 0.0
+            for c in range(6):
+                q += P[r, c] * H[a, c]
+            PHt[r, a] = q
+    for a in range(m):
+        for b in range(m):
+            q = 0.0
+            for c in range(6):
+                q += H[a, c] * PHt[c, b]
+            S[a, b] = q + R[a, b]
+
+
 @numba.njit(cache=True, error_model="numpy")
 def ekf_update(xs, Ps, zh, H, z, R, az):
     """The EKF update of ``update.update_modes``, one mode estimate at a time: states ``xs``
@@ -563,18 +582,7 @@ def ekf_update(xs, Ps, zh, H, z, R, az):
         for a in range(m):
             nu[k, a] = z[k, a] - zh[k, a]
         nu[k, az] = (nu[k, az] + math.pi) % _TWO_PI - math.pi
-        for r in range(n):
-            for a in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += Ps[k, r, c] * H[k, a, c]
-                PHt[r, a] = q
-        for a in range(m):
-            for b in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += H[k, a, c] * PHt[c, b]
-                S[k, a, b] = q + R[k, a, b]
+        _innovation_cov(Ps[k], H[k], R[k], n, m, PHt, S[k])
         det[k], sc[k] = _inv_small(S[k], inv)
         for r in range(n):
             for a in range(m):
@@ -696,18 +704,7 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
                     q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
                 nu[a] = z[k, a] - (zi[k, a] + q)
             nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
-            for r in range(6):
-                for a in range(m):
-                    q = 0.0
-                    for c in range(6):
-                        q += P0[k, r, c] * Hi[k, a, c]
-                    PHt[r, a] = q
-            for a in range(m):
-                for b in range(m):
-                    q = 0.0
-                    for c in range(6):
-                        q += Hi[k, a, c] * PHt[c, b]
-                    S[a, b] = q + R[k, a, b]
+            _innovation_cov(P0[k], Hi[k], R[k], 6, m, PHt, S)
             _solve_small(S, nu, LU, w)
             for r in range(6):
                 q = 0.0
