@@ -761,8 +761,8 @@ def test_a_stage_falling_through_100_g_learns_its_drag_coefficient_nearer_the_tr
     extended Kalman filter, its step linearised at the prior's ``kappa`` (a population prior
     1.3 sigma below the stage's), follows it from below: 0.83 sigma low (seeds 0-35: 1.04,
     standard error 0.19); its update iterated, the step relinearised at the prior state the
-    posterior implies (``Tracker._iterate_kappa``, ``kappa_iterations=1``, the default since session 55):
-    0.55 (0.69; ``benchmarks/kappa_fall.py --set kappa_iterations=1``)."""
+    posterior implies (``Tracker._iterate_kappa``, ``kappa_iterations=1``, the default since
+    session 55): 0.55 (0.69; ``benchmarks/kappa_fall.py --set kappa_iterations=1``)."""
     from lookout.geodesy import ecef_to_geodetic
     from lookout.physics import dynamics
     from lookout.sensors import observe
