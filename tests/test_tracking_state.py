@@ -60,11 +60,8 @@ def _row(tracker: Tracker, tid: int) -> dict[str, np.ndarray]:
         # gate.
         ("coast", 60.0, 5e3),
         # An IRBM lost for 8 s while thrusting (its boost mode, staging hypothesis and exhaust
-        # speed live), then one false alarm 3 km off: doubtful (``Wakes.note``). 300 m off, inside
-        # the 2 mrad radar's noise, it is the object's own detection to the tracker, and woke the
-        # track only while its boost mode was held at 0.24 (relit by it) where the IRBM burns: at
-        # 0.68 since the drag's linearisation noise takes its relaxed share (reentry54).
-        ("boost", 8.0, 3e3),
+        # speed live), then one false alarm 300 m off.
+        ("boost", 8.0, 300.0),
     ],
 )
 def test_a_track_woken_by_a_false_alarm_is_put_back_exactly_as_it_was(phase, gap_s, off_m):

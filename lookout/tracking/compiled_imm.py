@@ -211,12 +211,8 @@ def drag_q(x, P, x1, dt, w, prm, flown):
         var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
         lin = a_drag * math.sqrt(var)
         lin_c = a_drag * math.sqrt(sc2 * (sk2 + sh2 + sv2))
-        # The shares of it a velocity the drag relaxes takes (``drag.relaxed_shares``).
-        r_along = 2.0 * a_drag / speed
-        c_along = 2.0 / (2.0 + r_along * prm[P_TAU])
-        c_across = 2.0 / (2.0 + 0.5 * r_along * prm[P_TAU])
-        q_acc[r] = (prm[P_COAST_SIG] ** 2 + lin_c * lin_c * c_across) * prm[P_TAU]
-        q_along[r] = (lin * lin * c_along - lin_c * lin_c * c_across) * prm[P_TAU]
+        q_acc[r] = (prm[P_COAST_SIG] ** 2 + lin_c * lin_c) * prm[P_TAU]
+        q_along[r] = (lin * lin - lin_c * lin_c) * prm[P_TAU]
         # departure_walk: what the tables' weighed mean shape leaves over the Mach range.
         m0, m1 = _mach(xr), _mach(x1[r])
         lo_m, hi_m = min(m0, m1), max(m0, m1)

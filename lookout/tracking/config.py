@@ -104,14 +104,6 @@ class TrackerConfig:
     #: kappa-nan, docs/tracking.md: the points flown where their flights are resolved, their
     #: ``kappa`` unbiased above zero); still off until the lead judges it on.
     kappa_spread: bool = False
-    #: Gauss-Newton passes of the coast mode's update in the air, the step relinearised at the
-    #: prior state its posterior implies (``Tracker._iterate_kappa``); 0: the extended Kalman
-    #: filter's one. On since session 55 (the lead, on untuned held-out seed 80): lost-track's
-    #: reentry NEES in bounds 0.55 -> 0.95,
-    #: me74 #02's 0.81 the same (0.56 before its update honoured ``kappa >= 0``, branch
-    #: kappa56), korea76 #00, me74 #04 and srbm-salvo 2-7 samples fewer in bounds
-    #: (docs/history/tracking-log.md "reentry55", "kappa56").
-    kappa_iterations: int = 1
     #: Prior of a new track's boost mode's drag coefficient (m²/kg), mean and sigma: a burning
     #: stack's, the catalogue's first stages' from none to their largest
     #: (``reach.booster_kappa_m2_kg``), not any body's (``init_kappa_m2_kg``): in the air
@@ -346,11 +338,6 @@ class TrackerConfig:
             value = getattr(self, name)
             if not value > 0:
                 raise ValueError(f"TrackerConfig.{name} = {value!r}: expected a positive number")
-        if not (isinstance(self.kappa_iterations, int) and self.kappa_iterations >= 0):
-            raise ValueError(
-                f"TrackerConfig.kappa_iterations = {self.kappa_iterations!r}: "
-                "expected a whole number >= 0"
-            )
         if not 0.0 < self.gate_probability < 1.0:
             raise ValueError(
                 f"TrackerConfig.gate_probability = {self.gate_probability!r}: expected (0, 1)"

@@ -566,25 +566,6 @@ def linearisation_sigmas(
     return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2))
 
 
-def relaxed_shares(a_drag: np.ndarray, speed: np.ndarray, tau_s: float):
-    """The shares (N,) each, along the velocity and across it, of the linearisation's white
-    acceleration (``lin² tau``, ``drag_q``) that a velocity the drag relaxes takes: ``2 / (2 +
-    r tau)``, ``r`` the drag's rate on a velocity error, ``rho kappa |v| = 2 a / |v|`` along
-    and ``a / |v|`` across. The second-order terms are an acceleration error held over the
-    error's correlation time ``tau``; a velocity relaxing at ``r`` takes of a force of variance
-    ``s²`` so correlated ``s² tau / (r (1 + r tau))`` in variance (an Ornstein-Uhlenbeck
-    velocity), the same force taken as white ``s² tau / (2 r)``: where ``r tau`` >> 1 (a body
-    decelerating at tens of g or near its terminal speed) the white one is ``r tau / 2`` times
-    too large, where the drag is slow (above 40-60 km) the share is 1, the white noise as it
-    was. Taken whole, the noise fed the errors it is computed from and ran away: korea78 #03's
-    spent stage unseen below 44 km (``kappa`` to 47 %) at a velocity sigma along of 9.5 km/s
-    at 5.4 km against 100 m/s in a Monte Carlo of its own posterior flown by the tracker's
-    model (the transition alone: 137 m/s)."""
-    speed = np.maximum(speed, 1e-3)
-    r_along = 2.0 * a_drag / speed
-    return 2.0 / (2.0 + r_along * tau_s), 2.0 / (2.0 + 0.5 * r_along * tau_s)
-
-
 def spread_share(dt: np.ndarray, tau_s: float) -> np.ndarray:
     """The share (N,) of the linearisation's ``kappa`` cross terms that the flown points
     (``kappa_spread``) hold over a step of ``dt`` (N,) s: ``min(|dt| / tau, 1)``. The
@@ -643,10 +624,8 @@ def drag_q(
         # The points hold the cross terms over the step alone (``spread_share``).
         flown = flown * spread_share(dt, config.accel_noise_tau_s)
     lin, lin_c = linearisation_sigmas(x, P, a_drag, kap, flown)
-    tau = config.accel_noise_tau_s
-    c_along, c_across = relaxed_shares(a_drag, np.sqrt(v2), tau)
-    q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c * c_across) * tau
-    q_along = (lin * lin * c_along - lin_c * lin_c * c_across) * tau
+    q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c) * config.accel_noise_tau_s
+    q_along = (lin * lin - lin_c * lin_c) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
@@ -674,7 +653,6 @@ __all__ = [
     "linearisation_sigma",
     "linearisation_sigmas",
     "mach_rate",
-    "relaxed_shares",
     "spread_rows",
     "spread_share",
 ]

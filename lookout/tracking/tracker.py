@@ -80,14 +80,7 @@ from lookout.tracking.association import Associator, refresh_coarse
 from lookout.tracking.clutter import SensorClutter
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
-from lookout.tracking.drag import (
-    KAPPA_SPREAD_CEILING_M,
-    CdShape,
-    cd_shape,
-    drag_q,
-    kappa_spread,
-    spread_rows,
-)
+from lookout.tracking.drag import cd_shape, drag_q, kappa_spread, spread_rows
 from lookout.tracking.duplicates import Duplicates
 from lookout.tracking.ensemble import CoastEnsemble, draw, fly, gaussian_disowned, moments
 from lookout.tracking.existence import (
@@ -145,7 +138,6 @@ from lookout.tracking.mixing import (
 )
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
-    KAPPA,
     NX,
     TRACKER_DRAG_CEILING_M,
     accel_noise,
@@ -159,18 +151,7 @@ from lookout.tracking.motion import (
 )
 from lookout.tracking.scans import BasisCache, Scan, prepare
 from lookout.tracking.store import TrackStore
-from lookout.tracking.update import ekf_update, truncate_drag, update_modes
-
-#: The coast mode's states: position, velocity, ``kappa`` (its thrust rows are held at none).
-_COAST_STATES = np.array([0, 1, 2, 3, 4, 5, KAPPA])
-
-
-def _step_rows(step: tuple, rows: np.ndarray) -> tuple:
-    """``Tracker._coast_step`` (its arrays per track; the drag shape's weights (tables, n))
-    of the tracks ``rows`` of it."""
-    *arrays, w = step
-    return (*(a[rows] for a in arrays), None if w is None else w[:, rows])
-
+from lookout.tracking.update import update_modes
 
 #: Kept importable from here: the modes' indices and the burnout within a step (``mixing``).
 __all__ = [
@@ -307,7 +288,6 @@ class Tracker:
             cand = self.associator.coarse(scan)
             if cand.size:
                 xp, Pp, c, xbar, Pbar, staged = self._predict(cand, scan.t)
-                step = self._coast_step if self.config.kappa_iterations else None
                 ia, jb, formation, dll, near, thrust_ok = self.associator.associate(
                     scan, cand, xp, Pp, c, xbar, staged
                 )
@@ -368,7 +348,6 @@ class Tracker:
                         [a[ia] for a in staged],
                         contested,
                         self.associator.rival,
-                        None if step is None else _step_rows(step, ia),
                     )
                     assigned[jb] = True
                     updated = cand[ia]
@@ -546,9 +525,6 @@ class Tracker:
         # boost mode's drag is lumped with its thrust, its ``kappa`` held.
         shape = cd_shape(flat_x, flat_P0, drag_modes) if cfg.cd_mach_mean else None
         xp, F = propagate(flat_x, dt2, cfg.max_step_s, max_steps=cap, cd_shape=shape)
-        # The coast mode's flight linearised at its prior, before its ``kappa`` spread is flown
-        # (``_iterate_kappa`` moves the prediction by what the relinearisation changes of it).
-        xp_lin = xp[COAST::NMODE].copy() if cfg.kappa_iterations else None
         # In the air the drag coefficient's spread is flown, not linearised at the mean, where
         # its points' flights are resolved (``drag.spread_rows``, ``drag.kappa_spread``).
         flown = np.zeros(n * NMODE, dtype=bool)
@@ -646,14 +622,6 @@ class Tracker:
             if rows.size:
                 q2 = gravity_second_order_q(flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows])
                 Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
-        if cfg.kappa_iterations:
-            # The coast mode's step, kept for its update iterated in ``kappa``
-            # (``_iterate_kappa``): prior, transition, what the noise added, the drag's shape.
-            k = slice(COAST, None, NMODE)
-            self._coast_step = (
-                flat_x[k], flat_P0[k], F[k], xp_lin, dt, cap[k],
-                None if shape is None else shape.w_raw[:, k],
-            )  # fmt: skip
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
@@ -771,79 +739,6 @@ class Tracker:
         staged[2][rows, :6, :6] += Q
         return Pp, staged
 
-    def _iterate_kappa(
-        self, scan, jb, formation, contested, xp_used, Pp, x_new, P_new, step
-    ) -> None:
-        """The coast mode's update of tracks updated with detections ``jb`` (``x_new``,
-        ``P_new`` (na, 3, ...), in place) iterated where the drag acts: the step from the
-        prior ``x0``, ``P0`` by ``F`` (``step``: ``_predict``'s ``_coast_step`` of these
-        tracks) relinearised at the prior state the posterior implies (Gauss-Newton on the
-        detection's dependence on the prior through the step: the smoother's ``x0 + G (x1 -
-        xp)``, ``G = P0 Fᵀ Pp⁻¹``, flown, ``y``, ``F_s``; the prediction ``y + F_s (x0 -
-        x0_s)`` (as a move of the prediction the update took: a ``kappa`` spread flown and a
-        recentring kept), ``F_s P0 F_sᵀ + Q``, ``Q = Pp - F P0 Fᵀ`` what the prediction ``Pp``
-        the update took added to the transition's, kept), updated again with ``kappa >= 0``
-        honoured as ``update_modes`` honours it (``truncate_drag``), ``cfg.kappa_iterations``
-        times. The mode probabilities stay the first update's. Clipped at zero instead (the
-        velocity kept the push's gain), me74 #02's four objects lost at 80 km the truncated
-        mean's 7-9e-4 of ``kappa`` the update gave (0.8 of its sigma) at 11 updates, and
-        their seen falls ran to NEES 15-37 (reentry NEES in bounds 0.814 -> 0.566).
-
-        The drag is quadratic in the speed and the step's slope in ``kappa`` is taken at the
-        prior's: a track whose ``kappa`` is far below its body's (a prior from the population)
-        decelerates too little in its prediction, its slope is that of a slower deceleration,
-        and the estimate follows the truth from below through the deceleration. lost-track's
-        second stage, seen by its ship radar alone through 100 g at 45-23 km
-        (``benchmarks/kappa_fall.py``, 36 sensor seeds): ``kappa`` at its last detection
-        -1.04 of its sigmas off on average (standard error 0.19), iterated -0.69 (0.16). Not
-        for a formation's tracks nor a contested pairing (updated together, their rows moved).
-        Relinearised along the prior's regression on ``kappa`` alone instead, korea76 #00's
-        reentry vehicle, its ``kappa`` moved 5-19 of its prior's sigmas a second at 9-6 km,
-        was flown from a point that far along it and its covariance collapsed (reentry NEES
-        mean 4.6 -> 172)."""
-        cfg = self.config
-        x0, P0, F, x_lin, dt, cap, w = step
-        na = jb.size
-        var0 = P0[:, KAPPA, KAPPA]
-        rows = np.ones(na, dtype=bool)
-        if formation is not None:
-            rows[np.asarray(formation.rows, dtype=np.int64)] = False
-        if contested is not None:
-            rows &= ~((contested[0] != -1) & (contested[1] > 0.0))
-        rows &= (var0 > 0.0) & (altitude_approx(x0[:, 0:3]) < KAPPA_SPREAD_CEILING_M)
-        r = np.flatnonzero(rows)
-        if r.size == 0:
-            return
-        x0, P0, F, x_lin, dt, cap = x0[r], P0[r], F[r], x_lin[r], dt[r], cap[r]
-        Q = Pp[r, COAST] - F @ P0 @ F.transpose(0, 2, 1)
-        shape = None if w is None else CdShape(w[:, r])
-        jj = jb[r]
-        x1, P1 = x_new[r, COAST], P_new[r, COAST]
-        x1 = x1.copy()
-        # The smoother's gain back over the step: the prior's state that the posterior's
-        # implies, ``x0 + G (x1 - xp)``, ``G = P0 Fᵀ Pp⁻¹`` over the coast's states (position,
-        # velocity, ``kappa``; its thrust is none).
-        e = _COAST_STATES
-        Pe = Pp[r, COAST][:, e][:, :, e]
-        FP = (F @ P0)[:, e][:, :, e]
-        G = np.linalg.solve(Pe, FP).transpose(0, 2, 1)
-        xpr = xp_used[r]
-        for _it in range(cfg.kappa_iterations):
-            xs0 = x0.copy()
-            xs0[:, e] += einsum("nij,nj->ni", G, (x1 - xpr)[:, e])
-            xs0[:, KAPPA] = np.maximum(xs0[:, KAPPA], 0.0)
-            y, Fs = propagate(xs0, dt, cfg.max_step_s, max_steps=cap, cd_shape=shape)
-            xq = xpr + (y + einsum("nij,nj->ni", Fs, x0 - xs0) - x_lin)
-            Pq = Fs @ P0 @ Fs.transpose(0, 2, 1) + Q
-            zh, H = measure.linearized(scan.kind, xq, Pq, scan, jj, scan.m)
-            x1, P1, *_ = ekf_update(scan.kind, xq, Pq, zh, H, scan.z[jj], scan.R[jj])
-            # Drag cannot push: ``kappa >= 0`` as ``update_modes`` honours it (the truncated
-            # Gaussian's mean, the states correlated with ``kappa`` moved with it), not clipped.
-            truncate_drag(xq, Pq, x1, P1, np.arange(x1.shape[0]))
-        x1[:, KAPPA] = np.maximum(x1[:, KAPPA], 0.0)
-        x_new[r, COAST] = x1
-        P_new[r, COAST] = 0.5 * (P1 + P1.transpose(0, 2, 1))
-
     def _update(
         self,
         scan: Scan,
@@ -858,7 +753,6 @@ class Tracker:
         staged,
         contested=None,
         rival=None,
-        step=None,
     ) -> None:
         """EKF update of tracks ``ia`` with detections ``jb``, mode by mode
         (``update.update_modes``; the tracks of ``formation`` as formations; ``contested``, a
@@ -873,10 +767,6 @@ class Tracker:
         x_new, P_new, mu, (share, xs, Ps) = update_modes(
             scan, jb, formation, xp, Pp, c, thrust_ok, cfg, staged, contested=contested
         )
-        if step is not None:
-            self._iterate_kappa(
-                scan, jb, formation, contested, xp[:, COAST], Pp, x_new, P_new, step
-            )
         # A lifting airframe, once seen lifting (``manoeuvre.seen_lifting``).
         lifts = manoeuvre.seen_lifting(
             x_new[:, MANOEUVRE], P_new[:, MANOEUVRE], mu[:, MANOEUVRE], cfg.manoeuvre
