@@ -70,6 +70,11 @@ class CoastEnsemble:
         """The share of the members still in the air."""
         return float(self.up.mean())
 
+    def in_air(self) -> np.ndarray:
+        """The position and velocity (M, 6) of the members in the air (all of them when none
+        is)."""
+        return self.x[self.up, 0:6] if self.up.any() else self.x[:, 0:6]
+
 
 def draw(fit: MonoFit, config: TrackerConfig, seed: int) -> CoastEnsemble:
     """``ENSEMBLE_SIZE`` members of ``fit``'s mixture at ``fit.t``: each boost's share by its
@@ -111,7 +116,7 @@ def fly(ens: CoastEnsemble, t: float, config: TrackerConfig) -> None:
 def moments(ens: CoastEnsemble) -> tuple[np.ndarray, np.ndarray]:
     """The mean (6,) and covariance (6, 6) of the position and velocity of ``ens``'s members
     in the air (all of them when none is)."""
-    x = ens.x[ens.up, 0:6] if ens.up.any() else ens.x[:, 0:6]
+    x = ens.in_air()
     mean = x.mean(axis=0)
     d = x - mean
     return mean, d.T @ d / max(x.shape[0] - 1, 1)
@@ -121,7 +126,7 @@ def gaussian_disowned(ens: CoastEnsemble, mean: np.ndarray, cov: np.ndarray) -> 
     """Whether the Gaussian ``mean`` (6,), ``cov`` (6, 6) (position and velocity) has lost
     ``ens``'s members in the air: under half of them inside its 99 % ellipsoid (their median
     squared Mahalanobis distance over ``DISOWN_M2``)."""
-    x = ens.x[ens.up, 0:6] if ens.up.any() else ens.x[:, 0:6]
+    x = ens.in_air()
     d = x - mean
     try:
         m2 = np.einsum("ni,in->n", d, np.linalg.solve(cov, d.T))

@@ -930,11 +930,11 @@ class Tracker:
                 # An ensemble's track is moved on as its members are: every mode on their
                 # moments, the rest of its state unmoved by them.
                 on = moved[kept]
-                for i, j in zip(idx[on].tolist(), kept[on].tolist(), strict=True):
-                    tracks.xm[i, :, 0:6] = xbar[j, 0:6]
-                    tracks.Pm[i, :, 0:6, 6:] = 0.0
-                    tracks.Pm[i, :, 6:, 0:6] = 0.0
-                    tracks.Pm[i, :, 0:6, 0:6] = Pbar[j, 0:6, 0:6]
+                i, j = idx[on], kept[on]
+                tracks.xm[i, :, 0:6] = xbar[j, None, 0:6]
+                tracks.Pm[i, :, 0:6, 6:] = 0.0
+                tracks.Pm[i, :, 6:, 0:6] = 0.0
+                tracks.Pm[i, :, 0:6, 0:6] = Pbar[j, None, 0:6, 0:6]
             self._restart_outlived(idx, t)
             refresh_coarse(tracks, idx, cfg, estimates=False)
         return sel
