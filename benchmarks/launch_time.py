@@ -217,4 +217,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from lookout.cli.common import run_script
+
+    run_script(main, sys.argv[1:])
