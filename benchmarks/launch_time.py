@@ -14,7 +14,8 @@ SLV for a space launch) and method ("fit": one satellite's fit, ``lookout.tracki
 n, the launch time's bias (estimate - truth, s), its median, the z-score's RMS and the share
 with |z| <= 1.96, the launch point's median miss (km) and its 95 % ellipse's containment of
 the site; and the phantom launches (``lookout.scoring.claims``). ``truth`` flies each flight's
-own truth back (``truth``): the boost table's prior alone. ``--every-boost``: every boost of the
+own truth back (``truth``), and its spent lower stages' (``truth-stage``): the boost table's
+prior alone. ``--every-boost``: every boost of the
 table in the prior (``boost_ensemble.in_class`` all true).
 """
 
@@ -142,7 +143,9 @@ TRUTH_AFTER_S = (5.0, 30.0, 90.0)
 def truth(files: list[str]) -> list[dict]:
     """The flight back alone (``launch_from_coast``) of each flight's own truth, known to a
     metre and a cm/s, ``TRUTH_AFTER_S`` after its last burnout (ballistic flights only): what the
-    boost table's prior does, without a tracker's error. Rows as ``score_one``'s."""
+    boost table's prior does, without a tracker's error (method "truth"); and of each of its
+    spent lower stages (a stage below the last, ``-stageN``), as long after it parted (method
+    "truth-stage": its arc is its staging's, not its payload's). Rows as ``score_one``'s."""
     from lookout.assess.impact import CHI2_2D_95, mahalanobis2
     from lookout.assess.launch_point import launch_from_coast
     from lookout.cli.common import load_scenario
@@ -159,28 +162,33 @@ def truth(files: list[str]) -> list[dict]:
             bo = tr.final_burnout()
             if la.vehicle.vehicle_class == "SLV" or la.orbit or bo is None:
                 continue
-            ts = np.array([bo.t + s for s in TRUTH_AFTER_S])
-            x = tr.state_at(ts)
-            ok = np.isfinite(x[:, 0])
-            if not ok.any():
-                continue
-            P = np.tile(np.diag([1.0] * 3 + [1e-4] * 3), (int(ok.sum()), 1, 1))
-            est = launch_from_coast(ts[ok], x[ok], P)
-            for k, after in enumerate(np.array(TRUTH_AFTER_S)[ok]):
-                if not np.isfinite(est.t[k]):
+            lower = [trs.get(f"{la.object_id}-stage{n}") for n in range(1, len(la.vehicle.stages))]
+            pieces = [(tr, bo.t, "truth", bo.t - la.launch_time)] + [
+                (st, st.t[0], "truth-stage", st.t[0] - la.launch_time) for st in lower if st
+            ]
+            for piece, t0, method, burn in pieces:
+                ts = np.array([t0 + s for s in TRUTH_AFTER_S])
+                x = piece.state_at(ts)
+                ok = np.isfinite(x[:, 0])
+                if not ok.any():
                     continue
-                d2 = float(mahalanobis2(est.lat[k], est.lon[k], est.cov_en[k], la.site_lat,
-                                        la.site_lon))  # fmt: skip
-                miss = float(geodesic_inverse(est.lat[k], est.lon[k], la.site_lat, la.site_lon)[0])
-                dt = float(est.t[k] - la.launch_time)
-                rows.append({
-                    "file": Path(f).stem, "track": f"{la.object_id}+{after:g}", "t": float(ts[k]),
-                    "truth": la.object_id, "vehicle": la.vehicle.name,
-                    "class": la.vehicle.vehicle_class, "method": "truth", "dt_s": dt,
-                    "sigma_s": float(est.t_sigma[k]), "z": dt / float(est.t_sigma[k]),
-                    "miss_km": miss / 1e3, "inside": d2 <= CHI2_2D_95,
-                    "burn_s": float(bo.t - la.launch_time),
-                })  # fmt: skip
+                P = np.tile(np.diag([1.0] * 3 + [1e-4] * 3), (int(ok.sum()), 1, 1))
+                est = launch_from_coast(ts[ok], x[ok], P)
+                for k, after in enumerate(np.array(TRUTH_AFTER_S)[ok]):
+                    if not np.isfinite(est.t[k]):
+                        continue
+                    d2 = float(mahalanobis2(est.lat[k], est.lon[k], est.cov_en[k], la.site_lat,
+                                            la.site_lon))  # fmt: skip
+                    miss = geodesic_inverse(est.lat[k], est.lon[k], la.site_lat, la.site_lon)[0]
+                    dt = float(est.t[k] - la.launch_time)
+                    rows.append({
+                        "file": Path(f).stem, "track": f"{piece.object_id}+{after:g}",
+                        "t": float(ts[k]), "truth": piece.object_id, "vehicle": la.vehicle.name,
+                        "class": la.vehicle.vehicle_class, "method": method, "dt_s": dt,
+                        "sigma_s": float(est.t_sigma[k]), "z": dt / float(est.t_sigma[k]),
+                        "miss_km": float(miss) / 1e3, "inside": d2 <= CHI2_2D_95,
+                        "burn_s": float(burn),
+                    })  # fmt: skip
     return rows
 
 
