@@ -4,11 +4,14 @@ perf52).
 ``motion.altitude_approx`` of (N, 3) rows runs compiled; ``motion.interp``, ``air_density``,
 ``air_pressure`` and ``sound_speed`` call numpy's C interpolation without ``np.interp``'s
 wrapper; ``measure.radar_to_ecef``, ``geodesy.enu_basis`` and ``manoeuvre._shape`` build in
-place what ``np.stack`` and ``np.broadcast_to`` built. Each is compared bit for bit with the
-numpy expression it stands for.
+place what ``np.stack`` and ``np.broadcast_to`` built; ``manoeuvre.reseed`` runs compiled
+(perfupd57) with numpy's air density. Each is compared bit for bit with the numpy expression it
+stands for.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -161,3 +164,61 @@ def test_the_aerodynamic_shape_without_broadcast_to_is_the_same():
         outer = vel[:, :, None] * vel[:, None, :] / speed2[:, None, None]
         want = manoeuvre._EYE3 - (1.0 - a * a)[:, None, None] * outer
         assert np.array_equal(_bits(manoeuvre._shape(vel, along)), _bits(want))
+
+
+def _coast_modes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mode estimates (n, 3, 10), (n, 3, 10, 10) whose coast modes span the lift ceiling's
+    cases: below the ground, in the air at every Mach, above it; at rest; a drag coefficient
+    of either sign and a negative variance (its floor)."""
+    rng = np.random.default_rng(seed)
+    xm, Pm = np.zeros((n, 3, 10)), np.zeros((n, 3, 10, 10))
+    u = rng.normal(size=(n, 3))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    xm[:, 1, 0:3] = u * (6.371e6 + rng.uniform(-5e3, 2e5, n))[:, None]
+    xm[:, 1, 3:6] = rng.normal(size=(n, 3)) * rng.choice([1.0, 300.0, 3e3, 7e3], size=(n, 1))
+    xm[:, 1, 6:10] = rng.normal(size=(n, 4)) * [30.0, 30.0, 30.0, 0.5]
+    A = rng.normal(size=(n, 10, 10))
+    Pm[:, 1] = A @ A.transpose(0, 2, 1)
+    if n:
+        xm[0, 1, 3:6] = 0.0  # the speed's floor
+        Pm[-1, 1, 9, 9] = -1.0  # the drag variance's floor
+    return xm, Pm
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 500])
+def test_the_compiled_manoeuvre_reseed_is_numpys_to_the_bit(n, monkeypatch):
+    from lookout.tracking import manoeuvre
+    from lookout.tracking.config import TrackerConfig
+
+    xm, Pm = _coast_modes(n, n)
+    pick = np.arange(n) % 2 == 0
+    base = TrackerConfig().manoeuvre
+    for cfg in (base, dataclasses.replace(base, lift_to_drag=0.7, max_lift_mps2=45.0)):
+        # As the trackers pass them: a mode of the stacked estimates (rows 80 bytes apart),
+        # rows picked by a mask (copies), contiguous copies.
+        layouts = ((xm[:, 1], Pm[:, 1]), (xm[pick, 1], Pm[pick, 1]))
+        for xc, Pc in (*layouts, (xm[:, 1].copy(), Pm[:, 1].copy())):
+            monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+            want = manoeuvre.reseed(xc, Pc, cfg)
+            monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "0")
+            got = manoeuvre.reseed(xc, Pc, cfg)
+            for g, w in zip(got, want, strict=True):
+                assert g.shape == w.shape
+                assert np.array_equal(_bits(g), _bits(w))
+    if n:  # what it is: a fresh lift prior, the rest of the coast mode untouched
+        x, P = got
+        assert np.all(x[:, 6:9] == 0.0) and np.array_equal(x[:, 9], xm[:, 1, 9])
+        assert np.all(P[:, 6:9, :6] == 0.0) and np.all(P[:, 6:9, 9] == 0.0)
+        assert np.all(np.linalg.eigvalsh(P[:, 6:9, 6:9]) > 0.0)
+
+
+def test_the_compiled_manoeuvre_reseed_is_off_with_the_numpy_step(monkeypatch):
+    from lookout.tracking import compiled_imm, manoeuvre
+    from lookout.tracking.config import TrackerConfig
+
+    calls = []
+    monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
+    monkeypatch.setattr(compiled_imm, "reseed", lambda *a: calls.append(a))
+    xm, Pm = _coast_modes(3, 1)
+    manoeuvre.reseed(xm[:, 1], Pm[:, 1], TrackerConfig().manoeuvre)
+    assert not calls

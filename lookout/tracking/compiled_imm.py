@@ -617,6 +617,49 @@ def _add_lift_prior(x, P, prm, scale, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def reseed(x_coast, P_coast, rho, lift_gain, max_lift, f):
+    """``manoeuvre.reseed`` of states (N, 10), covariances (N, 10, 10) whose positions' air
+    density ``rho`` (N,) numpy took (``motion.air_density``: its SIMD ``exp``, not libm's):
+    the same floats, in one call for some thirty numpy calls. ``lift_gain`` is
+    ``2 cl_max_factor lift_to_drag``, ``f`` is ``1 - induced_prior_ratio²``; the products in
+    numpy's order (``manoeuvre.lift_ceiling``, ``lift_prior``, ``_shape``)."""
+    n = x_coast.shape[0]
+    x = np.empty((n, NX))
+    P = np.empty((n, NX, NX))
+    for r in range(n):
+        for i in range(NX):
+            x[r, i] = x_coast[r, i]
+            for j in range(NX):
+                P[r, i, j] = P_coast[r, i, j]
+        for i in range(6, 9):
+            x[r, i] = 0.0
+            for j in range(NX):
+                P[r, i, j] = 0.0
+                P[r, j, i] = 0.0
+        vx, vy, vz = x_coast[r, 3], x_coast[r, 4], x_coast[r, 5]
+        alt = np.maximum(_altitude(x_coast[r, 0], x_coast[r, 1], x_coast[r, 2]), 0.0)
+        v2 = _dot3(vx, vy, vz, vx, vy, vz)
+        q = 0.5 * rho[r] * v2
+        kap = KAPPA_UNIT * (
+            abs(x_coast[r, KAPPA]) + 3.0 * math.sqrt(np.maximum(P_coast[r, KAPPA, KAPPA], 0.0))
+        )
+        mach = math.sqrt(v2) / _interp(alt, _ALT, _SOUND)
+        kap = np.minimum(kap, _interp(mach, _AIR_M, _AIR_K))
+        sig = 0.5 * np.minimum(lift_gain * q * kap, max_lift)
+        s2 = sig * sig
+        speed2 = np.maximum(v2, 1e-6)
+        v = (vx, vy, vz)
+        for i in range(3):
+            for j in range(3):
+                outer = v[i] * v[j] / speed2
+                if i == j:
+                    P[r, 6 + i, 6 + j] = s2 * (1.0 - f * outer) + 1e-6
+                else:
+                    P[r, 6 + i, 6 + j] = s2 * (0.0 - f * outer) + 0.0
+    return x, P
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _pressure(h):
     return math.exp(_interp(h, _ALT, _LOG_P))
 

@@ -73,8 +73,12 @@ from lookout.tracking.motion import (
     air_density,
     altitude_approx,
     interp,
+    numpy_step,
     sound_speed,
 )
+
+#: ``lookout.tracking.compiled_imm`` once imported (numba: on the first reseed).
+_compiled_imm = None
 
 
 def _catalogue_lift() -> tuple[float, float, float]:
@@ -604,7 +608,29 @@ def lift_prior(x: np.ndarray, P: np.ndarray, cfg: ManoeuvreConfig) -> np.ndarray
 
 def reseed(x_coast: np.ndarray, P_coast: np.ndarray, cfg: ManoeuvreConfig):
     """A fresh manoeuvre-mode estimate from the coast mode's: no lift yet, its prior
-    ``lift_prior`` (sigma half the ceiling across the velocity, a quarter of that along it)."""
+    ``lift_prior`` (sigma half the ceiling across the velocity, a quarter of that along it).
+    Compiled (``compiled_imm.reseed``, the same floats: the air density numpy's) unless
+    ``LOOKOUT_NUMPY_STEP=1``; some 7,000 calls in mass-raid's first 300 s of trackers, one a
+    radar scan's new tracks."""
+    if (
+        x_coast.ndim == 2
+        and x_coast.strides[1] == 8
+        and x_coast.dtype == np.float64
+        and not numpy_step()
+    ):
+        global _compiled_imm
+        if _compiled_imm is None:
+            from lookout.tracking import compiled_imm as _compiled_imm
+        rho = air_density(np.maximum(altitude_approx(x_coast[:, 0:3]), 0.0))
+        along = float(cfg.induced_prior_ratio)
+        return _compiled_imm.reseed(
+            x_coast,
+            P_coast,
+            rho,
+            2.0 * cfg.cl_max_factor * cfg.lift_to_drag,
+            float(cfg.max_lift_mps2),
+            1.0 - along * along,
+        )
     x = x_coast.copy()
     x[:, 6:9] = 0.0
     P = P_coast.copy()
