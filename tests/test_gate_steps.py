@@ -2,8 +2,8 @@
 ``association._gate_linearized``): a pair stops when its own step is small or when it is beyond
 any gate (``association.GATE_BEYOND``). Against the steps every pair of a call took together
 until the slowest was done (``measure.linearized``'s, which the update still takes): every
-gate decision the same, the near pairs' d² within a few metres' worth, the cost of every gated
-pair the same; a pair's d² no longer depends on what else the scan holds."""
+gate decision the same, the near pairs' d² within 1e-6, a gated pair's cost beside a far mode
+the same; a pair's d² no longer depends on what else the scan holds."""
 
 from __future__ import annotations
 
@@ -61,8 +61,9 @@ def test_each_pair_stepping_on_its_own_gates_as_all_stepping_together(monkeypatc
         assert near.diagonal().all()  # each prior's own detection is near
         assert (np.abs(d2 - old) <= 1e-6 * np.maximum(old, 1.0))[near].all()
         assert (np.abs(ld - old_ld) <= 1e-6 * np.maximum(np.abs(old_ld), 1.0))[near].all()
-        # Two modes of each track: this pair's and one a kilometre off across the line of
-        # sight's step, weighed 0.9 / 0.1: the far one's term underflows both ways.
+        # Two modes of each (track, detection), weighed 0.9 / 0.1: this pair's d² and the
+        # transposed pair's (another prior against another detection). Where one is gated
+        # and the other above 1e4, the far term vanishes both ways: the same cost.
         pair = np.stack([d2, d2.T], axis=1), np.stack([ld, ld.T], axis=1)
         pair_old = np.stack([old, old.T], axis=1), np.stack([old_ld, old_ld.T], axis=1)
         c = np.tile([0.9, 0.1], (n, 1))
