@@ -48,6 +48,16 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _BIG = 1e12
 #: ``lookout.tracking.compiled`` once imported (numba: on the first use, ``mode_distances``).
 _compiled = None
+#: The iterated gate (``iterated_distances``) stops a pair's Gauss-Newton steps once, after
+#: its first step, its d² at the current linearization is above this: another object's
+#: detection, whose steps need not converge, then no longer takes ten. Not a bound (the steps
+#: of a far pair wander: one of mass-raid's went 9.9, 31, 3,627, 42,643, 23.8, ..., 144), a
+#: margin measured on mass-raid's first 300 s (4,796 calls, 301,728 pairs; 2.7x fewer steps):
+#: the pairs that ended in a gate (< 25) were at most 1,054 after a step (54,000 at the
+#: prior's mean, the linearization known to be bent, so not tested), and every pair above
+#: 1e4 after a step ended above 144, out of every gate (the largest, chi2(4) at 0.9999, 23.5);
+#: ``docs/history/benchmarks-log.md``, perfgate57.
+GATE_BEYOND = 1e4
 
 
 class Associator:
@@ -910,7 +920,11 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     cigar, 125 km along it and 1 km across, 70 km off along it) lay 2-3 km off the radar's
     curve of that cigar, a few sigmas across: me78 #02's us-fbx-qatar saw the launcher at d²
     23.7-36 (gate 23.5), iterated 1.5-3.8, and the radar's detections started a second track
-    that took the satellite's lines of sight, the first one's plume then taken as out."""
+    that took the satellite's lines of sight, the first one's plume then taken as out.
+
+    Each pair steps on its own, until its step is small or, after its first step, its d² is
+    beyond ``GATE_BEYOND`` (``_gate_linearized``; the update's ``measure.linearized`` steps
+    its pairs together): a pair's d² is its own, whatever else the scan holds."""
     n, k = xp.shape[:2]
     xs = xp.reshape(k * n, NX)
     Ps = Pp.reshape(k * n, NX, NX)
@@ -920,7 +934,7 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     mm = scan.z.shape[0]
     d2m, logdet = d2m.reshape(k * n, mm).copy(), logdet.reshape(k * n, mm).copy()
     if 2 <= scan.m <= 4 and xs.dtype == np.float64 and not numpy_step():
-        # Compiled (``compiled.iterated_pairs``: ``measure.linearized`` and the distances
+        # Compiled (``compiled.iterated_pairs``: ``_gate_linearized`` and the distances
         # below in one call, some sixty numpy calls; sums in index order).
         global _compiled
         if _compiled is None:
@@ -930,7 +944,7 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
             xs[rows], Ps[rows], np.ascontiguousarray(scan.z, dtype=float),
             np.ascontiguousarray(scan.R, dtype=float), scan.s, scan.s_vel,
             scan.B if radar else measure._EYE3, scan.m, radar, measure.AZIMUTH_INDEX[scan.kind],
-            measure.RELINEARIZE_STEPS, measure.BEND_SHARE,
+            measure.RELINEARIZE_STEPS, measure.BEND_SHARE, GATE_BEYOND,
         )  # fmt: skip
         d2m[rows] = d2
         logdet[rows] = np.log(det) + np.log(sc) if scan.m == 4 else np.log(det)
@@ -938,13 +952,60 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     r = np.repeat(rows, mm)
     jj = np.tile(np.arange(mm), rows.size)
     Pr = Ps[r]
-    zh, H = measure.linearized(scan.kind, xs[r], Pr, scan, jj, scan.m)
+    zh, H = _gate_linearized(scan, xs[r], Pr, jj)
     nu = measure.wrap(scan.z[jj] - zh, scan.kind)
     S = H @ Pr[:, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
     Sinv, ld = inv_small(S)
     d2m[r, jj] = einsum("ki,kij,kj->k", nu, Sinv, nu)
     logdet[r, jj] = ld
     return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)
+
+
+def _gate_linearized(scan: Scan, x: np.ndarray, P: np.ndarray, jj: np.ndarray):
+    """``measure.linearized`` of states ``x`` (N, >=6), covariances ``P``, against detections
+    ``jj`` (N,) as the gate takes it (``compiled.gate_gauss_newton``'s numpy reference): the
+    same pairs bent, but each stepping on its own, until its own step is small or its d² at
+    the current linearization, after its first step, is beyond ``GATE_BEYOND``."""
+    kind, m = scan.kind, scan.m
+    zh, H = measure.predict(kind, x, scan, m)
+    # ``measure.linearized``'s test of the angles' and the range rate's bend.
+    d = x[:, 0:3] - scan.s
+    r2 = einsum("ij,ij->i", d, d)
+    p2 = np.trace(P[:, :3, :3], axis1=1, axis2=2)
+    spread = p2 / np.maximum(r2, 1.0)
+    a = measure.AZIMUTH_INDEX[kind]
+    R = scan.R[jj]
+    bent = spread > measure.BEND_SHARE * np.sqrt(np.minimum(R[:, a, a], R[:, a + 1, a + 1]))
+    if m == 4:
+        v2 = einsum("ij,ij->i", x[:, 3:6] - scan.s_vel, x[:, 3:6] - scan.s_vel)
+        pv = np.trace(P[:, 3:6, 3:6], axis1=1, axis2=2)
+        rr_bend = np.sqrt(p2 * pv / np.maximum(r2, 1.0)) + np.sqrt(v2) * spread
+        bent |= rr_bend > measure.BEND_SHARE * np.sqrt(R[:, 3, 3])
+    rows = np.flatnonzero(bent)
+    if rows.size == 0:
+        return zh, H
+    x0, P0, z, R = x[rows, :6], P[rows, :6, :6], scan.z[jj[rows]], R[rows]
+    xi = x0.copy()
+    live = np.arange(rows.size)
+    for it in range(measure.RELINEARIZE_STEPS):
+        if live.size == 0:
+            break
+        zi, Hi = measure.predict(kind, xi[live], scan, m)
+        zl = zi + einsum("kij,kj->ki", Hi, x0[live] - xi[live])
+        PHt = P0[live] @ Hi.transpose(0, 2, 1)
+        nu = measure.wrap(z[live] - zl, kind)
+        w = np.linalg.solve(Hi @ PHt + R[live], nu[:, :, None])[:, :, 0]
+        # Beyond any gate after a step: linearized where it is.
+        go = (einsum("ki,ki->k", nu, w) <= GATE_BEYOND) | (it == 0)
+        live = live[go]
+        step = x0[live] + einsum("kij,kj->ki", PHt[go], w[go]) - xi[live]
+        xi[live] += step
+        small = (np.abs(step[:, :3]) < 1.0).all(axis=1) & (np.abs(step[:, 3:6]) < 0.01).all(axis=1)
+        live = live[~small]
+    zi, Hi = measure.predict(kind, xi, scan, m)
+    zh[rows] = zi + einsum("kij,kj->ki", Hi, x0 - xi)
+    H[rows] = Hi
+    return zh, H
 
 
 def _swap_probability(keep: np.ndarray, swap: np.ndarray) -> np.ndarray:

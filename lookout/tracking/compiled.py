@@ -733,12 +733,13 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share):
+def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share, beyond):
     """``association.iterated_distances``' pairs in one call: each state of ``x`` (K, >=6)
     (covariances ``P`` (K, >=6, >=6)) against each of a scan's detections ``z`` (M, m) of
     noise ``R`` (M, m, m), linearized as ``measure.linearized`` does (at the prior, or where
     its spread bends the angles or the range rate by more than ``share`` of their sigmas, at
-    the posterior's mode by ``gauss_newton``'s steps, all such pairs stepping together), and
+    the posterior's mode by ``gate_gauss_newton``'s steps, each pair on its own, one whose d²
+    is above ``beyond`` left where it is), and
     the squared Mahalanobis distances (K, M) through ``H P H' + R`` inverted as
     ``update.inv_small`` does, with the determinants of its leading block and the Schur
     complements whose logarithms numpy takes (``_inv_small``). Sums in index order."""
@@ -797,7 +798,7 @@ def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share):
                         for c in range(m):
                             Rb[i, r, c] = R[j, r, c]
                     i += 1
-        zl, Hl = gauss_newton(x0, P0, zb, Rb, s, s_vel, B, m, radar, az, steps)
+        zl, Hl = gate_gauss_newton(x0, P0, zb, Rb, s, s_vel, B, m, radar, az, steps, beyond)
         i = 0
         for k in range(K):
             for j in range(M):
@@ -838,3 +839,80 @@ def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share):
                     q += nu[i] * inv[i, b] * nu[b]
             d2[k, j] = q
     return d2, det, sc
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gate_gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps, beyond):
+    """``gauss_newton``'s steps for the gate (``iterated_pairs``), each pair on its own: a
+    pair's steps end when its own step is under a metre and a centimetre per second, or when,
+    after its first step, its squared Mahalanobis distance at the current linearization
+    (``nu' S^-1 nu``, what the gate would read there) is above ``beyond``
+    (``association.GATE_BEYOND``); at most ``steps``. Arguments and results as
+    ``gauss_newton``'s. A pair's linearization is then its own, not the last of a call whose
+    every pair steps until the slowest is done: another object's detection (d² in the
+    millions, a Gauss-Newton that need not converge) took every pair of its call through all
+    ten steps."""
+    N = x0.shape[0]
+    xi = x0.copy()
+    live = np.arange(N)
+    n_live = N
+    xa = np.empty((N, 6))
+    PHt = np.empty((6, m))
+    S = np.empty((m, m))
+    nu = np.empty(m)
+    w = np.empty(m)
+    LU = np.empty((m, m))
+    step = np.empty(6)
+    for it in range(steps):
+        if n_live == 0:
+            break
+        for i in range(n_live):
+            for r in range(6):
+                xa[i, r] = xi[live[i], r]
+        if radar:
+            zi, Hi = radar_measure(xa[:n_live], s, s_vel, B, m)
+        else:
+            zi, Hi = infrared_measure(xa[:n_live], s)
+        kept = 0
+        for i in range(n_live):
+            k = live[i]
+            for a in range(m):
+                q = 0.0
+                for c in range(6):
+                    q += Hi[i, a, c] * (x0[k, c] - xi[k, c])
+                nu[a] = z[k, a] - (zi[i, a] + q)
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            _innovation_cov(P0[k], Hi[i], R[k], 6, m, PHt, S)
+            _solve_small(S, nu, LU, w)
+            d2 = 0.0
+            for a in range(m):
+                d2 += nu[a] * w[a]
+            if it > 0 and not d2 <= beyond:
+                continue  # beyond any gate after a step: linearized where it is
+            for r in range(6):
+                q = 0.0
+                for a in range(m):
+                    q += PHt[r, a] * w[a]
+                step[r] = x0[k, r] + q - xi[k, r]
+            small = True
+            for r in range(6):
+                xi[k, r] += step[r]
+            for r in range(3):
+                if not abs(step[r]) < 1.0 or not abs(step[r + 3]) < 0.01:
+                    small = False
+            if not small:
+                live[kept] = k
+                kept += 1
+        n_live = kept
+    if radar:
+        zi, Hi = radar_measure(xi, s, s_vel, B, m)
+    else:
+        zi, Hi = infrared_measure(xi, s)
+    zh = np.empty((N, m))
+    for k in range(N):
+        for a in range(m):
+            q = 0.0
+            for c in range(6):
+                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+            zh[k, a] = zi[k, a] + q
+    return zh, Hi
