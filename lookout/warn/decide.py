@@ -34,8 +34,9 @@ passage is later than the longest burn's end (``LONGEST_BURN_S`` after launch) b
 ``SHELTER_LEAD_S``: whether thrust stops is known before then, and the call can wait for it
 (a space launch's IIP runs thousands of kilometres ahead of it). The ascent from the desk's
 own ground (the launch point's 99.9 % region on one of its areas, ``_on_own_ground``) calls
-them only by the corridor's last part, where it would come down: climbing away, nothing of it
-can come down under it (the judge's rule). A spent stage or
+them only by the corridor's last part, where it would come down, and once burnt out only by
+its descent (from its apogee) and fall: climbing away, nothing of it can come down under it
+(the judge's rule). A spent stage or
 debris threatens where its 95 % impact ellipse meets the area; once the event's payload is
 known, so does every other piece. The reach of every vehicle
 class still possible while it burns is *not* used: for any launch that could still be an ICBM
