@@ -473,8 +473,10 @@ def test_the_ascent_from_a_desks_own_ground_is_warned_where_it_would_come_down()
     +75 s), 07c19d2's desk told Odisha to shelter at once for the climb over its sea (as
     world73 #01 at +60 s): nothing of the missile could come down there. The ascent from the
     desk's own ground now calls its areas only where it would come down were its thrust to
-    stop: Odisha is told that it passed over, not to shelter. An SRBM from the same island
-    (world71 #01), burnt out over Odisha's sea, is still told as it coasts on."""
+    stop: Odisha is told that it passed over, not to shelter. So does an SRBM from the same
+    island, burnt out 14 km up over Odisha's sea and climbing on over it (world80 #04,
+    world71 #01: told to shelter at +30 s, or not, by the picture's phase at burnout); one
+    aimed inland comes down on Odisha and is told to shelter, by its fall."""
 
     def told(truth, t_first):
         desk = WarnDesk(DeskConfig("IN", "IN", ("en",), default_authority("IN"), EPOCH))
@@ -485,4 +487,33 @@ def test_the_ascent_from_a_desks_own_ground_is_warned_where_it_would_come_down()
     assert told(mrbm, mrbm.t_start + 55.0) == [("PASSED_OVER", False)]
     srbm = flight((20.76, 87.08), Aim(target_lat_deg=18.24, target_lon_deg=87.28, loft=43.0),
                   "srbm-solid")  # fmt: skip
-    assert ("LAUNCH", True) in told(srbm, srbm.t_start + 20.0)
+    assert told(srbm, srbm.t_start + 20.0) == [("PASSED_OVER", False)]
+    inland = flight((20.76, 87.08), Aim(target_lat_deg=21.60, target_lon_deg=85.70), "srbm-solid")
+    kinds = told(inland, inland.t_start + 20.0)
+    assert ("IMPACT_PREDICTED", True) in kinds and ("FELL_ON_LAND", True) in kinds
+    # A launch from abroad is warned by the ground under its climb, burning or not: North
+    # Korea's SRBM of korea72 #01 over Gyeonggi's islands (KR:41) from +31 s, after burnout.
+    nk = flight((38.23, 125.10), Aim(target_lat_deg=36.40, target_lon_deg=124.09, loft=33.0),
+                "srbm-solid")  # fmt: skip
+    kr = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
+    decisions = run(kr, picture_tracks(nk, t_first=nk.t_start + 15.0), nk.t_end + 60.0)
+    calls = [d for d in by_area(decisions, "KR:41") if d.notice.shelter]
+    assert calls and calls[0].notice.kind == "LAUNCH" and calls[0].t < nk.t_start + 31.0
+
+
+def test_a_launch_point_long_along_the_flight_and_narrow_across_it_is_on_own_ground():
+    """world80 #04: India's launch point estimate from Abdul Kalam Island, 99.9 % ellipse
+    23.2 x 1.3 km along the flight (south), 18.7 km inside Odisha's territorial sea across it:
+    the desk's own ground (the circle of its longest axis reached 1.5 km beyond the sea, and
+    India's own test was warned as a foreign launch, its climb over Odisha's sea a shelter
+    call). The same ellipse across the coast, or a small one 20 km off South Korea's waters
+    (North Korea's site of korea72 #01), is not."""
+    from lookout.warn.decide import LAUNCH_GATE_CHI2
+
+    desk = WarnDesk(DeskConfig("IN", "IN", ("en",), default_authority("IN"), EPOCH))
+    along = np.diag([1.342e3**2, 23.159e3**2]) / LAUNCH_GATE_CHI2  # east, north (m^2)
+    lat, lon = np.radians(20.8195), np.radians(87.0803)
+    assert desk._on_own_ground(lat, lon, along)
+    assert not desk._on_own_ground(lat, lon, along[::-1, ::-1])  # 23 km east-west
+    kr = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
+    assert not kr._on_own_ground(np.radians(38.23), np.radians(125.10), np.eye(2) * 1e6)

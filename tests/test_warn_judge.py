@@ -386,10 +386,14 @@ def test_the_burning_ascent_threatens_nothing_under_the_ground_it_rose_from():
     Odisha's waters from about +50 s; the first sensor saw it at +49 s, the picture had a track
     at +75 s. Odisha is not threatened by that ascent (07c19d2 judged it missed from +0 s): a
     failure would come down at its IIP, beyond, and is judged where it falls; the warhead and
-    the spent body come down 1,000 km off in the Bay of Bengal. An SRBM from the same island
-    (world71 #01), burnt out over Odisha's sea at +28 s, threatens Odisha as it coasts
-    on over it (+28-39 s). A launch from abroad threatens the ground under its burning stages
-    as before: a Sohae space launch over Gyeonggi's islands (korea71 #03, +154-177 s)."""
+    the spent body come down 1,000 km off in the Bay of Bengal. Nor by the coast that goes on
+    climbing: an SRBM from the same island (world80 #04, world71 #01), burnt out 14 km up
+    over Odisha's sea at +28 s, climbs on over it to +39-41 s, its impact point 300 km south
+    (before: threatened from +28 s, called or missed by the picture's phase at burnout).
+    Its descent and its fall threaten as any: one aimed inland comes down on Odisha, which it
+    threatens from its apogee on. A launch from abroad threatens the ground under it burning
+    or climbing, as before: a Sohae space launch over Gyeonggi's islands (korea71 #03,
+    +154-177 s), North Korea's SRBM over them (korea72 #01, from +31 s, after burnout)."""
     from types import SimpleNamespace
 
     from lookout.flight import Aim, fly
@@ -408,9 +412,22 @@ def test_the_burning_ascent_threatens_nothing_under_the_ground_it_rose_from():
     assert judge(mrbm, [], {}, [SimpleNamespace(id="IN", country="IN")])["missed_areas"] == []
     srbm = flown(20.76, 87.08, Aim(target_lat_deg=18.24, target_lon_deg=87.28, loft=43.0),
                  "srbm-solid", "SRBM-1", 69.8)  # fmt: skip
-    first, last = truth_threats(srbm, "IN")["SRBM-1"]["areas"]["OR"]
-    burnout = srbm.trajectories[0].final_burnout().t - 69.8
-    assert first == pytest.approx(burnout, abs=1.0) and last > first + 5.0
+    assert truth_threats(srbm, "IN")["SRBM-1"]["areas"] == {}
+    inland = flown(20.76, 87.08, Aim(target_lat_deg=21.60, target_lon_deg=85.70), "srbm-solid",
+                   "SRBM-2", 69.8)  # fmt: skip
+    first, last = truth_threats(inland, "IN")["SRBM-2"]["areas"]["OR"]
+    tr = inland.trajectories[0]
+    ts = np.arange(tr.final_burnout().t, tr.t_end, 0.5)
+    x = tr.state_at(ts)
+    apogee = ts[np.argmax(np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) <= 0.0)] - 69.8
+    assert first == pytest.approx(apogee, abs=1.0) and last == pytest.approx(tr.t_end - 69.8)
+    nk = flown(38.23, 125.10, Aim(target_lat_deg=36.40, target_lon_deg=124.09, loft=33.0),
+               "srbm-solid", "SRBM-3", 82.2)  # fmt: skip
+    first, _ = truth_threats(nk, "KR")["SRBM-3"]["areas"]["41"]
+    t = 82.2 + first
+    assert not nk.trajectories[0].thrusting_at(t)
+    x = nk.trajectories[0].state_at(t)
+    assert float(np.dot(x[:3], x[3:])) > 0.0  # climbing, after burnout
     slv = flown(39.66, 124.70, Aim(azimuth_deg=179.4, orbit_km=532.0), "slv-3stage", "SLV-1",
                 113.7)  # fmt: skip
     first, _ = truth_threats(slv, "KR")["SLV-1"]["areas"]["41"]

@@ -34,8 +34,9 @@ passage is later than the longest burn's end (``LONGEST_BURN_S`` after launch) b
 ``SHELTER_LEAD_S``: whether thrust stops is known before then, and the call can wait for it
 (a space launch's IIP runs thousands of kilometres ahead of it). The ascent from the desk's
 own ground (the launch point's 99.9 % region on one of its areas, ``_on_own_ground``) calls
-them only by the corridor's last part, where it would come down: climbing away, nothing of it
-can come down under it (the judge's rule). A spent stage or
+them only by the corridor's last part, where it would come down, and once burnt out only by
+its descent (from its apogee) and fall: climbing away, nothing of it can come down under it
+(the judge's rule). A spent stage or
 debris threatens where its 95 % impact ellipse meets the area; once the event's payload is
 known, so does every other piece. The reach of every vehicle
 class still possible while it burns is *not* used: for any launch that could still be an ICBM
@@ -104,7 +105,7 @@ from lookout.geodesy import ecef_to_geodetic, geodesic_inverse
 from lookout.messages import LaunchNotice, SystemTrack
 from lookout.physics.vehicles import catalogue
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
-from lookout.warn.hazard import Corridor, corridors, ellipse_polygon
+from lookout.warn.hazard import ELLIPSE_VERTICES, Corridor, corridors, ellipse_polygon
 from lookout.warn.notice import (
     SHELTER_KINDS,
     Authority,
@@ -515,14 +516,23 @@ class WarnDesk:
 
     def _on_own_ground(self, lat: float, lon: float, cov_en: np.ndarray) -> bool:
         """Whether a launch point (rad) lies on one of the desk's areas (land or territorial
-        sea) with its whole 99.9 % region (``LAUNCH_GATE_CHI2``, as a circle of its longest
-        axis): a launch from just beyond the partner's waters is never taken for its own."""
-        r_m = float(np.sqrt(LAUNCH_GATE_CHI2 * max(np.linalg.eigvalsh(cov_en)[-1], 0.0)))
-        lat_d, lon_d = float(np.degrees(lat)), float(_wrap(np.degrees(lon)))
-        # Degrees of longitude are the shorter: a circle that wide holds the region.
-        r_deg = r_m / (111.32e3 * max(np.cos(lat), 0.01))
-        region = shapely.Point(lon_d, lat_d).buffer(max(r_deg, 1e-6))
-        return bool(shapely.contains(self._footprints, region).any())
+        sea) with its whole 99.9 % region (``LAUNCH_GATE_CHI2``; the ellipse's polygon drawn
+        round it, not inside): a launch from just beyond the partner's waters is never taken
+        for its own. The ellipse itself, not the circle of its longest axis: a launch point
+        found by flying a track back is long along the flight and narrow across it (world80
+        #04: 23.2 x 1.3 km from Abdul Kalam Island, 18.7 km inside Odisha's sea across the
+        flight; its circle reached 1.5 km beyond and India's own test was warned as a foreign
+        launch)."""
+        quantile = LAUNCH_GATE_CHI2 / np.cos(np.pi / ELLIPSE_VERTICES) ** 2
+        region = ellipse_polygon(
+            float(np.degrees(lat)), float(np.degrees(lon)), np.asarray(cov_en), quantile
+        )
+        region = _wrapped_one(region)
+        if shapely.contains(self._footprints, region).any():
+            return True
+        # Across two of its areas (one state's island, the next one's sea).
+        near = self._tree.query(region, predicate="intersects")
+        return near.size > 1 and bool(shapely.union_all(self._footprints[near]).contains(region))
 
     def _fly(self, t: float, by_event: dict[str, list[SystemTrack]]) -> None:
         """Corridors of the objects that may carry a payload, freshly assessed, in one batch."""
@@ -650,6 +660,15 @@ class WarnDesk:
                     # Odisha told to shelter 60 s after a launch from its own island, the
                     # missile climbing out to sea with its IIP already beyond its waters).
                     future &= np.arange(future.size) == future.size - 1
+                elif ev.own_ground:
+                    # Burnt out, still climbing away: the same. Its descent and its fall
+                    # threaten as any (world80 #04: an SRBM burnt out 14 km up over Odisha's
+                    # sea, its impact point 300 km south; whether Odisha was told to shelter
+                    # for the 13 s it climbed on over that sea hung on the picture's phase at
+                    # burnout and the width of its first launch point).
+                    # (A segment across the apogee, up to ``SAMPLE_MAX_S`` long, is the
+                    # climb's: the ground under the top of the flight is not where it falls.)
+                    future &= c.t0 >= c.apogee_s
                 if an is not None:
                     # Out of the announcement from where the flight leaves its sector.
                     off = _off_sector(an, c.track_lat, c.track_lon)

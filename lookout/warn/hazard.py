@@ -62,6 +62,8 @@ class Corridor:
     ``impact_lon`` (deg), ``impact_time`` (s) its centre and mean time, ``impact_time_sigma``
     (s); ``axes_m`` the ellipse's semi-axes and ``orientation_deg`` the major axis's bearing.
     ``complete`` is False when some sigma points did not come down within the longest coast.
+    ``apogee_s`` is the time (s from the epoch) the nominal stops climbing (``t`` when it
+    already descends): before it the flight climbs away from the ground under it.
     """
 
     t: float
@@ -81,6 +83,7 @@ class Corridor:
     axes_m: tuple[float, float]
     orientation_deg: float
     complete: bool
+    apogee_s: float = -np.inf
 
     def heading_deg(self, t: float) -> float:
         """Bearing (deg from north) of the nominal ground track at time ``t``."""
@@ -286,7 +289,20 @@ def _from_sigma_trajectories(t: float, trs, w: np.ndarray) -> Corridor | None:
         axes_m=(float(axes[1]), float(axes[0])),
         orientation_deg=float(np.degrees(np.arctan2(major[0], major[1])) % 180.0),
         complete=bool(ok.all()),
+        apogee_s=_apogee(trs[0], t, t_last),
     )
+
+
+def _apogee(nominal, t: float, t_end: float) -> float:
+    """When (s) the nominal stops climbing between ``t`` and ``t_end`` (``t`` if it already
+    descends): the radial speed's first zero, from 400 samples, interpolated."""
+    probe = np.linspace(t, min(t_end, nominal.t_end), 400)
+    x = nominal.state_at(probe)
+    rv = np.einsum("ij,ij->i", x[:, :3], x[:, 3:])
+    k = int(np.argmax(rv <= 0.0)) if np.any(rv <= 0.0) else probe.size - 1
+    if k == 0:
+        return float(t)
+    return float(probe[k - 1] + (probe[k] - probe[k - 1]) * rv[k - 1] / (rv[k - 1] - rv[k]))
 
 
 def _sample_times(nominal, t: float, t_end: float) -> np.ndarray:

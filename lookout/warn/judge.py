@@ -8,8 +8,9 @@ after the run's end (``suborbital``: a space launch's second stage comes down 15
 after liftoff, often after the run): an area is *truly threatened* from the
 first second an object is over its footprint (land and territorial sea; the ground track
 between samples included; a spent stage or debris only where it comes down: nothing steers
-it, as the desk's rules say; the vehicle not while it burns over the partner's own ground
-it rose from, where the hazard is a failure's or a stage's fall, judged where it comes down)
+it, as the desk's rules say; the vehicle not while it climbs, burning or coasting, over the
+partner's own ground it rose from, where the hazard is a failure's or a stage's fall, judged
+where it comes down)
 or comes down in it, until the last; an object that comes down
 inside a partner's EEZ off its areas, within the run, is a true fall for that sea.
 
@@ -90,18 +91,22 @@ def suborbital(tr) -> tuple[np.ndarray, np.ndarray]:
     return ts, states
 
 
-def _threatens(tr, ts: np.ndarray, own: bool = False) -> np.ndarray:
-    """Per sample ``ts`` of an object's flight (``suborbital``), whether it threatens the
-    ground under it: every sample of the vehicle and what it carries (the flight over an area
-    that a warning is for); of a spent stage or a piece of debris (``KINDS``'s
-    ``spent_stage``: nothing steers it), only its fall. ``own``: the flight rose from the
-    partner's own ground (``_own_launch``), which its ascent threatens only once it stops
-    burning: climbing away, it would come down at its instantaneous impact point, beyond,
-    were its thrust to stop (``docs/warning-decisions.md``, "The ascent from a partner's own
-    ground")."""
+def _threatens(tr, ts: np.ndarray, own: bool = False, states=None) -> np.ndarray:
+    """Per sample ``ts`` of an object's flight (``suborbital``; ``states`` its ECEF states
+    there, flown if not given), whether it threatens the ground under it: every sample of the
+    vehicle and what it carries (the flight over an area that a warning is for); of a spent
+    stage or a piece of debris (``KINDS``'s ``spent_stage``: nothing steers it), only its
+    fall. ``own``: the flight rose from the partner's own ground (``_own_launch``), which its
+    ascent threatens not at all, burning or coasting: climbing away, it comes down at its
+    instantaneous impact point, beyond, were its thrust to stop or its coast go on; its
+    descent and its fall threaten as any (``docs/warning-decisions.md``, "The ascent from a
+    partner's own ground": world80 #04's SRBM, burnt out 14 km up over Odisha's sea, climbed
+    on over it for 13 s with its impact point 300 km south)."""
     over = np.ones(len(ts), dtype=bool)
     if own:
-        over &= ~np.asarray(tr.thrusting_at(ts), dtype=bool)
+        x = tr.flown_state_at(ts) if states is None else np.asarray(states)
+        climbing = np.einsum("ij,ij->i", x[:, :3], x[:, 3:]) > 0.0
+        over &= ~(np.asarray(tr.thrusting_at(ts), dtype=bool) | climbing)
     kind_at = getattr(tr, "kind_at", None)
     if kind_at is None:
         return over
@@ -185,7 +190,7 @@ def truth_threats(sim, country: str, notices: dict | None = None) -> dict[str, d
             # rules say. The vehicle and what it carries threaten all along their path, but
             # for the burning ascent over the ground it rose from (``_own_launch``). What the
             # flight's notice announced (its sector, its hazard areas) threatens nobody.
-            over = _threatens(tr, ts, own)
+            over = _threatens(tr, ts, own, states)
             inside = within.get(tr.object_id)
             if inside is not None:
                 said = _threatens(tr, ts) & inside  # all it announced, the ascent too
