@@ -89,6 +89,8 @@ def test_the_command_line_reports_any_of_them_in_one_line(capsys):
         ["benchmarks/picture_matches.py", "srbm-salvo", "XX"],
         ["benchmarks/mono_refit.py", "{tmp}/missing.yaml"],
         ["benchmarks/mono_refit.py", "srbm-salvo", "own", "x"],
+        ["benchmarks/broker_load.py", "--seconds", "0"],
+        ["benchmarks/broker_load.py", "--sync-interval", "often"],
     ],
 )
 def test_a_benchmark_script_reports_bad_input_in_one_line(args, tmp_path):
