@@ -231,6 +231,38 @@ def test_a_track_that_just_burnt_out_keeps_the_detection_ahead_when_a_piece_is_b
         assert near.tolist() == [tid, tid]  # the one behind starts a piece next to it
 
 
+@pytest.mark.parametrize("vel_sigma", [5.0, 1000.0])
+def test_a_piece_s_birth_keeps_gnn_s_pick_where_the_heading_cannot_order_the_pair(vel_sigma):
+    """A confirmed track seen thrusting a second ago, flying at 2.3 km/s 89 deg off the radar's
+    line of sight (receding by 0.017 of its speed, as world80 #03's ICBM at no-ewr-north's
+    first scan of its staged pair), and two detections in its gate 100 m apart in range (15 m
+    sigma): GNN's on the prediction, the other further, so ahead along the track's velocity.
+    With the velocity known to 5 m/s the order's odds (about 15 to 1) outweigh the GNN's and
+    the track takes the one ahead; known to 1 km/s (one satellite's, 25 deg in heading) the
+    sign of the heading's range part is unknown, the order's odds near even, and GNN's pick
+    stands (world80 #03: the order gave the stack's track the spent stage's detection)."""
+    tracker = Tracker()
+    s, B, p, los = _receding(300e3, 60e3, 1.0)
+    across = np.cross(los, p / np.linalg.norm(p))
+    across /= np.linalg.norm(across)
+    v = 2300.0 * (np.cos(np.radians(89.0)) * los + np.sin(np.radians(89.0)) * across)
+    P_pos, P_vel = np.eye(3)[None] * 50.0**2, np.eye(3)[None] * vel_sigma**2
+    xm, Pm, mu = new_states(p[None], P_pos, v[None], P_vel, 1e-6, tracker.config)
+    (tid,) = tracker._add(xm, Pm, mu, 0.0, 5, 100.0, 10.0, None)
+    tracker.tracks.confirmed[0] = True
+    t = 0.2
+    tracker.tracks.boosted[0] = t - 1.0
+    cand = np.arange(1)
+    xp, Pp, c, xbar, _, staged = tracker._predict(cand, t)
+    near_one = xbar[0, :3]
+    far_one = near_one + 100.0 * (near_one - s) / np.linalg.norm(near_one - s)
+    scan = _radar_scan(tracker, s, B, np.stack([near_one, far_one]), t)
+    ia, jb, _, _, near, _ = tracker.associator.associate(scan, cand, xp, Pp, c, xbar, staged)
+    assert ia.tolist() == [0]
+    assert jb.tolist() == ([1] if vel_sigma < 100.0 else [0])
+    assert near.tolist() == [tid, tid]
+
+
 # ----------------------------------------------------------------------------- formations
 
 
