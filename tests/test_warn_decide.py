@@ -517,3 +517,60 @@ def test_a_launch_point_long_along_the_flight_and_narrow_across_it_is_on_own_gro
     assert not desk._on_own_ground(lat, lon, along[::-1, ::-1])  # 23 km east-west
     kr = WarnDesk(DeskConfig("KR", "KR", ("ko", "en"), default_authority("KR"), EPOCH))
     assert not kr._on_own_ground(np.radians(38.23), np.radians(125.10), np.eye(2) * 1e6)
+
+
+def told_after_passed_over(script: dict[float, dict]) -> list[tuple[float, str]]:
+    """Japan's desk on a synthetic event: an IRBM from Sunan whose trail, before the event was
+    credible, crossed Hokkaido (the line from its launch point to its first sub-point, east of
+    Hokkaido), so Hokkaido is told ``PASSED_OVER`` as information at +100 s; then, one fresh
+    estimate a second, what threatens Hokkaido is ``script[t]`` (the desk's own ``_threats``
+    replaced): the messages Hokkaido gets, (t, kind)."""
+    from lookout.warn.decide import _Event, _Object
+
+    desk = jp_desk()
+    ev = _Event("E1", first_t=90.0, credible_t=95.0)
+    ev.launches = [(95.0, np.radians(39.20), np.radians(125.67), np.eye(2) * 1e6, 0.0, 1.0)]
+    ev.objects["S1"] = _Object("S1", object_type="unknown", last_seen=95.0,
+                               trail=[(95.0, 43.0, 147.5), (99.0, 43.1, 148.5)])  # fmt: skip
+    # A spent stage whose fall (+300 s) is predicted on Hokkaido's land.
+    ev.objects["S2"] = _Object("S2", object_type="spent_stage", last_seen=95.0,
+                               impact=(43.0, 142.0, 300.0, 5.0, np.eye(2) * 1e8))  # fmt: skip
+    desk._threats = lambda ev, t, held=None: {0: script[t]} if t in script else {}
+    decisions = []
+    for t in np.arange(100.0, 131.0):
+        ev.fresh_t = ev.measured_t = float(t)
+        decisions += desk._decide_event(ev, float(t))
+    return [(d.t, d.notice.kind) for d in by_area(decisions, "JP:01")]
+
+
+def threat(obj: str, entry_s: float, exit_s: float, fall: bool = False) -> dict:
+    rule = "stage_impact_ellipse" if fall else "corridor"
+    return {"object": obj, "rule": rule, "entry_s": entry_s, "exit_s": exit_s, "fall": fall,
+            "first_s": entry_s, "nominal": True, "geometry": {"region": []}}  # fmt: skip
+
+
+def test_an_area_told_it_was_passed_over_is_called_for_a_fall_predicted_on_it():
+    """Told that the flight passed over it, Hokkaido is still under the corridor for a few
+    seconds (the flight over it, the edge of its region): no call, that is the passage told.
+    Then a stage's fall is predicted on it, two fresh estimates in a row: ``IMPACT_PREDICTED``
+    (before: nothing, ever, in that event: "it passed over you", then a stage on their heads).
+    A passage still ahead of it (its entry after now) is called as well."""
+    passing = {t: threat("S1", 96.0, 104.0) for t in (101.0, 102.0, 103.0)}
+    fall = {t: threat("S2", 300.0, 300.0, fall=True) for t in np.arange(110.0, 131.0)}
+    assert told_after_passed_over(passing | fall) == [
+        (100.0, "PASSED_OVER"), (111.0, "IMPACT_PREDICTED")
+    ]  # fmt: skip
+    ahead = {t: threat("S1", 250.0, 270.0) for t in np.arange(110.0, 131.0)}
+    assert told_after_passed_over(passing | ahead) == [(100.0, "PASSED_OVER"), (111.0, "LAUNCH")]
+
+
+def test_an_area_told_it_was_passed_over_is_not_called_for_that_passage():
+    """What the information rule prevents stays prevented: the corridor over Hokkaido as the
+    flight leaves it (every estimate for half a minute, its passage begun: the segment from
+    the estimate's time, a few seconds back, after the information was sent) calls nothing,
+    nor does one estimate of a fall on it or of a passage ahead between two of those (an
+    ellipse's edge flickering): Hokkaido gets its one ``PASSED_OVER``."""
+    script = {t: threat("S1", t - 3.0, t + 5.0) for t in np.arange(101.0, 131.0)}
+    script[110.0] = threat("S2", 300.0, 300.0, fall=True)
+    script[120.0] = threat("S1", 250.0, 270.0)
+    assert told_after_passed_over(script) == [(100.0, "PASSED_OVER")]

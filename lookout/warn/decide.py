@@ -54,7 +54,9 @@ ahead at its own rate was tried and warned prefectures beyond Oki for an SRBM ai
   ``LAUNCH`` (shelter), or ``IMPACT_PREDICTED`` (shelter now) when a post-burnout 95 % impact
   ellipse meets the area;
 - not yet told and the passage already behind (the object flew over it before the event was
-  credible): ``PASSED_OVER`` as information, no shelter call;
+  credible): ``PASSED_OVER`` as information, no shelter call; the passage told is not called
+  after it (a corridor over it whose passage has begun), a fall predicted on it or a passage
+  still ahead of it is, confirmed as any new threat after a message (``CONFIRM_ESTIMATES``);
 - sheltering, and a fall now predicted on it: ``IMPACT_PREDICTED``;
 - sheltering, and nothing of the event threatens it any more: ``FELL_ON_LAND`` or
   ``FELL_AT_SEA`` if the objects whose fall was predicted on it have come down (where, inside
@@ -848,6 +850,14 @@ class WarnDesk:
         # A new estimate of the event came at this instant (one flown on from the last, with no
         # measurement since, is not one).
         fresh = ev.fresh_t == t and not (ev.predicted_t == t and ev.measured_t != t)
+        if st is not None and st.passed_info and th is not None and not th["fall"]:
+            if th["entry_s"] <= t:
+                # Told that the flight passed over it (information, no shelter call): a
+                # corridor whose passage over it has begun is that passage, the flight still
+                # over it or at the edge of its region, not a new threat (a call now would
+                # contradict the message just sent). A fall predicted on it, or a passage still
+                # ahead, is one: confirmed as any threat after a message (the rule below).
+                th = None
         if st is not None and fresh:
             st.hits = st.hits + 1 if th is not None else 0
             st.misses = st.misses + 1 if th is None else 0
@@ -874,8 +884,6 @@ class WarnDesk:
                 **th["geometry"],
             }
             if st is None or not st.sheltering:
-                if st is not None and st.passed_info:
-                    return None, None, None
                 if st is not None and st.history and st.hits < CONFIRM_ESTIMATES:
                     return None, None, None  # warned before: a new threat must be confirmed
                 pending = ev.pending.get(area.key, 0)
@@ -999,6 +1007,7 @@ class WarnDesk:
             if kind in SHELTER_KINDS:
                 st.sheltering = True
                 st.outcome_t = None
+                st.passed_info = False  # its outcome ends this call, as any
             if kind == "IMPACT_PREDICTED":
                 st.impact_said = True
             if kind in ("PASSED_OVER", "FELL_AT_SEA", "FELL_ON_LAND", "NO_THREAT"):
