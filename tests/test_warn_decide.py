@@ -465,6 +465,47 @@ def test_an_area_at_the_edge_of_a_far_fall_s_first_estimates_waits_for_them():
     assert not [d for d in decisions if d.notice.kind == "NO_THREAT"]
 
 
+def test_the_first_estimate_after_a_coast_is_not_one_of_two_in_a_row():
+    """me81 #03 and #00: an MRBM's track coasted unseen after burnout (a satellite's refit), then
+    taken up by a radar; the estimates 1 and 6 s (4 and 9 s) after carried the coast's error
+    with a radar's covariance, put the flight over an area it missed by 12 km (80 km), and that
+    area was told to shelter 600 s (450 s) before the passage, withdrawn 15 s later. Here the
+    Tel Aviv MRBM (as above), its track coasted 30 s from 38 s after burnout, its first two
+    estimates after it 45 m/s off across the flight (3 sigma), the next ones on the truth:
+    before, Jerusalem (IL:1) was told a fall was predicted on it and Tel Aviv (IL:5), where
+    it came down, was told NO_THREAT, each on the two estimates sharing that error. The
+    estimate that ends a coast counts neither for a far call nor for a withdrawal."""
+    truth = flight((34.35, 46.95), Aim(target_lat_deg=32.01, target_lon_deg=34.83, loft=409.0),
+                   "mrbm-liquid-long")  # fmt: skip
+    t_b = next(t for t in np.arange(truth.t_start, truth.t_end) if not truth.thrusting_at(t))
+    t_lost, t_back = t_b + 38.0, t_b + 68.0
+    x = truth.state_at(t_back)
+    across = np.cross(x[:3], x[3:])
+    across /= np.linalg.norm(across)
+    p0 = np.diag([1e3**2] * 3 + [100.0**2] * 3)
+    picture = CommonPicture(assess_period_s=5.0)
+    tracks = []
+    for t in np.arange(t_b + 18.0, truth.t_end - 1.0, 5.0):
+        x = truth.state_at(t).copy()
+        P = np.diag([SIGMA_POS**2] * 3 + [SIGMA_VEL**2] * 3)
+        if t_lost <= t < t_back:  # the picture's prediction, no measurement: F P F' + Q
+            d = t - t_lost + 5.0
+            F = np.eye(6)
+            F[:3, 3:] = d * np.eye(3)
+            Q = 50.0 * np.block([[d**3 / 3 * np.eye(3), d**2 / 2 * np.eye(3)],
+                                 [d**2 / 2 * np.eye(3), d * np.eye(3)]])  # fmt: skip
+            P = F @ p0 @ F.T + Q
+        elif t < t_back + 10.0:
+            x[3:] += 45.0 * across * (t >= t_back)
+        ft = FusedTrack("S1", float(t), x, P, 0.0, ("US",))
+        tracks += picture._publish(float(t), [ft])
+    il = WarnDesk(DeskConfig("IL", "IL", ("en",), default_authority("IL"), EPOCH))
+    decisions = run(il, tracks, truth.t_end + 60.0)
+    assert not by_area(decisions, "IL:1")
+    tel_aviv = [d.notice.kind for d in by_area(decisions, "IL:5")]
+    assert tel_aviv[0] == "IMPACT_PREDICTED" and "NO_THREAT" not in tel_aviv
+
+
 @pytest.mark.slow
 def test_the_ascent_from_a_desks_own_ground_is_warned_where_it_would_come_down():
     """world77 #03: an MRBM from Abdul Kalam Island, in Odisha's territorial sea, climbing out
