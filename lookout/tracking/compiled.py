@@ -673,6 +673,26 @@ def _solve_small(S, b, LU, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _relinearized(x0, xi, s, s_vel, B, m, radar):
+    """The measurement linearized at ``xi`` (N, 6) and carried back to the priors ``x0``:
+    ``h(xi) + H (x0 - xi)`` (N, m) and ``H`` (N, m, 6), the end of ``gauss_newton``'s and
+    ``gate_gauss_newton``'s steps. Sums in index order."""
+    N = x0.shape[0]
+    if radar:
+        zi, Hi = radar_measure(xi, s, s_vel, B, m)
+    else:
+        zi, Hi = infrared_measure(xi, s)
+    zh = np.empty((N, m))
+    for k in range(N):
+        for a in range(m):
+            q = 0.0
+            for c in range(6):
+                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
+            zh[k, a] = zi[k, a] + q
+    return zh, Hi
+
+
+@numba.njit(cache=True, error_model="numpy")
 def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
     """``measure.linearized``'s Gauss-Newton steps to the posterior's mode, every row of one
     call at once as the numpy path takes them (all rows step until every row's step is under
@@ -718,18 +738,7 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
                     small = False
         if small:
             break
-    if radar:
-        zi, Hi = radar_measure(xi, s, s_vel, B, m)
-    else:
-        zi, Hi = infrared_measure(xi, s)
-    zh = np.empty((N, m))
-    for k in range(N):
-        for a in range(m):
-            q = 0.0
-            for c in range(6):
-                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
-            zh[k, a] = zi[k, a] + q
-    return zh, Hi
+    return _relinearized(x0, xi, s, s_vel, B, m, radar)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -904,15 +913,4 @@ def gate_gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps, beyond):
                 live[kept] = k
                 kept += 1
         n_live = kept
-    if radar:
-        zi, Hi = radar_measure(xi, s, s_vel, B, m)
-    else:
-        zi, Hi = infrared_measure(xi, s)
-    zh = np.empty((N, m))
-    for k in range(N):
-        for a in range(m):
-            q = 0.0
-            for c in range(6):
-                q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
-            zh[k, a] = zi[k, a] + q
-    return zh, Hi
+    return _relinearized(x0, xi, s, s_vel, B, m, radar)
