@@ -738,9 +738,7 @@ class Associator:
         order = np.argsort(ia, kind="stable")
         return ia[order], jb[order]
 
-    def _order_births(
-        self, scan: Scan, cand, ia, jb, ok, xbar, H, xp=None, Pp=None, c=None
-    ) -> np.ndarray:
+    def _order_births(self, scan: Scan, cand, ia, jb, ok, xbar, H, xp, Pp, c) -> np.ndarray:
         """The detections ``jb`` of the tracks ``cand[ia]`` with, for a confirmed track that
         was thrusting within ``separation_lookback_s`` and gates one detection no track took
         (and no other track gates), the pair in along-track order: the track keeps the
@@ -806,14 +804,12 @@ class Associator:
             g = dz @ w
             # Its variance: the detections' noise, ``dz' S^-1 dz``, and the direction's,
             # ``w' J Pv J' w`` with ``J = H (tau I, I) (I - v v') / |v|``.
-            var = dz @ np.linalg.solve(S, dz)
-            if xp is not None:
-                r = ia[k]
-                _, Pb = combine(xp[r][None], Pp[r][None], c[r][None])
-                across = (np.eye(3) - np.outer(vhat, vhat)) / speed
-                J = (H6[:, :3] * tau + H6[:, 3:6]) @ across
-                Jw = J.T @ w
-                var += Jw @ Pb[0, 3:6, 3:6] @ Jw
+            r = ia[k]
+            _, Pb = combine(xp[r][None], Pp[r][None], c[r][None])
+            across = (np.eye(3) - np.outer(vhat, vhat)) / speed
+            J = (H6[:, :3] * tau + H6[:, 3:6]) @ across
+            Jw = J.T @ w
+            var = dz @ np.linalg.solve(S, dz) + Jw @ Pb[0, 3:6, 3:6] @ Jw
             # The order's odds that the other is ahead, ``Phi(-z) / Phi(z)`` (``z = g / sigma``,
             # the separation along the axis flat a priori), against the GNN's, half the two
             # pairings' cost difference (``mixture_cost``, ``-2 ln``).
