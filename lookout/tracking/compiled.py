@@ -673,6 +673,23 @@ def _solve_small(S, b, LU, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _innovation_solve(H, zi, x0, xi, z, P0, R, m, az, nu, PHt, S, LU, w):
+    """One pair's Gauss-Newton innovation at the linearization point ``xi`` (its prior
+    ``x0``, ``P0``; ``H`` (m, 6) and ``zi`` (m,) the measurement there): ``nu = z - (zi +
+    H (x0 - xi))`` (azimuth row ``az`` wrapped) into ``nu``, ``S = H P0 H' + R`` and ``P0 H'``
+    into ``S``, ``PHt``, and ``S^-1 nu`` into ``w`` (``LU`` scratch). ``gauss_newton``'s and
+    ``gate_gauss_newton``'s step."""
+    for a in range(m):
+        q = 0.0
+        for c in range(6):
+            q += H[a, c] * (x0[c] - xi[c])
+        nu[a] = z[a] - (zi[a] + q)
+    nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+    _innovation_cov(P0, H, R, 6, m, PHt, S)
+    _solve_small(S, nu, LU, w)
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _relinearized(x0, xi, s, s_vel, B, m, radar):
     """The measurement linearized at ``xi`` (N, 6) and carried back to the priors ``x0``:
     ``h(xi) + H (x0 - xi)`` (N, m) and ``H`` (N, m, 6), the end of ``gauss_newton``'s and
@@ -718,14 +735,9 @@ def gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps):
             zi, Hi = infrared_measure(xi, s)
         small = True
         for k in range(N):
-            for a in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += Hi[k, a, c] * (x0[k, c] - xi[k, c])
-                nu[a] = z[k, a] - (zi[k, a] + q)
-            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
-            _innovation_cov(P0[k], Hi[k], R[k], 6, m, PHt, S)
-            _solve_small(S, nu, LU, w)
+            _innovation_solve(
+                Hi[k], zi[k], x0[k], xi[k], z[k], P0[k], R[k], m, az, nu, PHt, S, LU, w
+            )
             for r in range(6):
                 q = 0.0
                 for a in range(m):
@@ -885,14 +897,9 @@ def gate_gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps, beyond):
         kept = 0
         for i in range(n_live):
             k = live[i]
-            for a in range(m):
-                q = 0.0
-                for c in range(6):
-                    q += Hi[i, a, c] * (x0[k, c] - xi[k, c])
-                nu[a] = z[k, a] - (zi[i, a] + q)
-            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
-            _innovation_cov(P0[k], Hi[i], R[k], 6, m, PHt, S)
-            _solve_small(S, nu, LU, w)
+            _innovation_solve(
+                Hi[i], zi[i], x0[k], xi[k], z[k], P0[k], R[k], m, az, nu, PHt, S, LU, w
+            )
             d2 = 0.0
             for a in range(m):
                 d2 += nu[a] * w[a]
