@@ -26,14 +26,14 @@ _compiled = None
 
 
 #: The closed-form inverse (``inv_small``) is kept where the determinant of ``S``'s
-#: correlation matrix (``det S / prod S_ii``, 1 for uncorrelated components, 0 singular) is at
-#: least this; below, ``scaled_ldl``. Cofactors of a correlation matrix whose determinant is
-#: ``delta`` lose some ``eps / delta`` of their digits to cancellation: a vague track's range and
-#: range rate (sigmas of 2,000 km and 1,400 km/s against a radar's 15 m and 3 m/s) correlate
-#: with its angles to 1 - 1e-8, ``delta`` ~1e-21, and the cofactors read d² 2.5e10 where the
-#: pair's is 32,096 (mass-raid; 15.5 on another iterate, inside the gate). Every pair of
-#: mass-raid's replay, held-out and shipped scenarios with ``delta`` above 1e-6 had the closed
-#: form's d² within 1e-9 of the exact one (docs/history/tracking-log.md, scale58).
+#: correlation matrix (``delta = det S / prod S_ii``: 1 for uncorrelated components, 0 for a
+#: singular ``S``) is at least this, ``sqrt(eps)``; below, ``scaled_ldl``. The cofactors of a
+#: correlation matrix cancel, and lose some ``eps / delta`` of the d²: a vague track seen by a
+#: radar (sigmas of thousands of km in range, of km/s in range rate) correlates range, angles
+#: and range rate to within 1e-7 of one, ``delta`` 1e-19, and mass-raid's gate read a detection
+#: at d² 38,462 as 22.6, inside the gate. Measured on mass-raid's 3.9 million d² (closed form
+#: against the scaled factor): 3e-8 relative at most for ``delta`` in [1e-8, 1e-6), 2e-6 in
+#: [1e-10, 1e-8), 2e-2 in [1e-14, 1e-10), 1e7 below (docs/history/tracking-log.md, scale58).
 CLOSED_FORM_MIN_DELTA = math.sqrt(np.finfo(float).eps)
 
 
@@ -48,7 +48,8 @@ def _closed_form(S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Ab = einsum("...ij,...j->...i", Ainv, b)
         sc = S[..., 3, 3] - einsum("...i,...i->...", b, Ab)
         # At least the subtraction's rounding (positive in exact arithmetic: S = H P H' + R): a
-        # vague track's range-rate variance (1e14) less its part explained by the range.
+        # vague track's range-rate variance (1e14) less its part explained by the range. A row
+        # this low has ``delta`` below 1e-13: ``innovation_inverse`` takes ``scaled_ldl`` there.
         sc = np.maximum(sc, 1e-13 * S[..., 3, 3])
         inv = np.empty_like(S)
         w = Ab / sc[..., None]
