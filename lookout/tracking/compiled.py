@@ -461,7 +461,7 @@ def _scaled_ldl(S, R, nu, out):
             q = q - L[j, c] * L[j, c] * p[c]
             qr = qr - Lr[j, c] * Lr[j, c] * pr[c]
         pr[j] = qr
-        p[j] = q if q >= qr else qr
+        p[j] = qr if qr > q else q  # a NaN floor (a singular R) raises nothing
         L[j, j] = Lr[j, j] = 1.0
         for i in range(j + 1, m):
             q = S[i, j] / d[i] / d[j]

@@ -126,7 +126,7 @@ def scaled_ldl(S: np.ndarray, R: np.ndarray, nu: np.ndarray):
             q = q - L[:, j, c] * L[:, j, c] * p[:, c]
             qr = qr - Lr[:, j, c] * Lr[:, j, c] * pr[:, c]
         pr[:, j] = qr
-        low = ~(q >= qr)
+        low = qr > q  # a NaN floor (a singular R) raises nothing
         raised |= low
         p[:, j] = np.where(low, qr, q)
         L[:, j, j] = Lr[:, j, j] = 1.0
