@@ -37,7 +37,7 @@ from lookout.tracking.motion import (
 )
 from lookout.tracking.reach import thrust_displacement_m
 from lookout.tracking.scans import Scan
-from lookout.tracking.update import inv_small
+from lookout.tracking.update import innovation_inverse
 
 #: The staged hypothesis's column after the modes' in ``Associator.associate``'s mixture.
 STAGED = NMODE
@@ -957,8 +957,10 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
         logdet = np.log(det) + np.log(sc) if m == 4 else np.log(det)
         return d2m.reshape(n, k, -1), logdet.reshape(n, k, -1)
     S = S0[:, None] + scan.R[None]  # (2n, M, m, m)
-    Sinv, logdet = inv_small(S)
-    d2m = einsum("nki,nkij,nkj->nk", nu, Sinv, nu).reshape(n, k, -1)
+    _, logdet, d2m = innovation_inverse(
+        S, scan.R[None], nu, lambda nu, Sinv: einsum("nki,nkij,nkj->nk", nu, Sinv, nu)
+    )
+    d2m = d2m.reshape(n, k, -1)
     logdet = logdet.reshape(n, k, -1)
     return d2m, logdet
 
@@ -1009,8 +1011,9 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     zh, H = _gate_linearized(scan, xs[r], Pr, jj)
     nu = measure.wrap(scan.z[jj] - zh, scan.kind)
     S = H @ Pr[:, :6, :6] @ H.transpose(0, 2, 1) + scan.R[jj]
-    Sinv, ld = inv_small(S)
-    d2m[r, jj] = einsum("ki,kij,kj->k", nu, Sinv, nu)
+    _, ld, d2m[r, jj] = innovation_inverse(
+        S, scan.R[jj], nu, lambda nu, Sinv: einsum("ki,kij,kj->k", nu, Sinv, nu)
+    )
     logdet[r, jj] = ld
     return d2m.reshape(n, k, mm), logdet.reshape(n, k, mm)
 

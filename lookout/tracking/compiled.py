@@ -39,6 +39,7 @@ from lookout.tracking.motion import (
     NX,
     TRACKER_DRAG_CEILING_M,
 )
+from lookout.tracking.update import CLOSED_FORM_MIN_DELTA as _MIN_DELTA
 
 _ALT = np.ascontiguousarray(atmosphere._ALT, dtype=np.float64)
 _LOG_RHO = np.ascontiguousarray(atmosphere._LOG_RHO, dtype=np.float64)
@@ -429,6 +430,75 @@ def _inv_small(S, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _ill(S, det, sc):
+    """``update.ill_conditioned`` of one matrix: its correlation determinant (from
+    ``_inv_small``'s ``det`` and ``sc``) below ``update.CLOSED_FORM_MIN_DELTA``, or not a
+    number."""
+    m = S.shape[0]
+    prod = S[0, 0] * S[1, 1]
+    for i in range(2, m):
+        prod = prod * S[i, i]
+    return not (det * sc >= _MIN_DELTA * prod)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _scaled_ldl(S, R, nu, out):
+    """``update.scaled_ldl`` of one matrix ``S`` (m, m) of noise ``R``, innovation ``nu`` (m,):
+    the inverse into ``out``; the determinant of the leading block, the rest (``_inv_small``'s
+    ``det`` and ``sc``) and d². The same operations in the same order as numpy's rows."""
+    m = S.shape[0]
+    d = np.empty(m)
+    for i in range(m):
+        d[i] = math.sqrt(max(S[i, i], R[i, i]))
+    L = np.zeros((m, m))
+    Lr = np.zeros((m, m))
+    p = np.empty(m)
+    pr = np.empty(m)
+    for j in range(m):
+        q = S[j, j] / d[j] / d[j]
+        qr = R[j, j] / d[j] / d[j]
+        for c in range(j):
+            q = q - L[j, c] * L[j, c] * p[c]
+            qr = qr - Lr[j, c] * Lr[j, c] * pr[c]
+        pr[j] = qr
+        p[j] = qr if qr > q else q  # a NaN floor (a singular R) raises nothing
+        L[j, j] = Lr[j, j] = 1.0
+        for i in range(j + 1, m):
+            q = S[i, j] / d[i] / d[j]
+            qr = R[i, j] / d[i] / d[j]
+            for c in range(j):
+                q = q - L[i, c] * L[j, c] * p[c]
+                qr = qr - Lr[i, c] * Lr[j, c] * pr[c]
+            L[i, j] = q / p[j]
+            Lr[i, j] = qr / pr[j]
+    M = np.zeros((m, m))
+    for i in range(m):
+        M[i, i] = 1.0
+        for j in range(i):
+            q = 0.0
+            for c in range(j, i):
+                q = q - L[i, c] * M[c, j]
+            M[i, j] = q
+    d2 = 0.0
+    for i in range(m):
+        y = 0.0
+        for c in range(i + 1):
+            y = y + M[i, c] * (nu[c] / d[c])
+        d2 = d2 + y * y / p[i]
+    for a in range(m):
+        for b in range(m):
+            q = 0.0
+            for c in range(max(a, b), m):
+                q = q + M[c, a] * M[c, b] / p[c]
+            out[a, b] = q / d[a] / d[b]
+    det = 1.0
+    for i in range(min(m, 3)):
+        det = det * (d[i] * d[i] * p[i])
+    sc = d[3] * d[3] * p[3] if m == 4 else 1.0
+    return det, sc, d2
+
+
+@numba.njit(cache=True, error_model="numpy")
 def mode_distances(S0, R, nu):
     """``association.mode_distances``' innovation covariances ``S0[k] + R[j]`` inverted as
     ``update.inv_small`` does, and the squared Mahalanobis distances of innovations ``nu``
@@ -448,6 +518,9 @@ def mode_distances(S0, R, nu):
                 for b in range(m):
                     S[a, b] = S0[k, a, b] + R[j, a, b]
             det[k, j], sc[k, j] = _inv_small(S, inv)
+            if _ill(S, det[k, j], sc[k, j]):
+                det[k, j], sc[k, j], d2[k, j] = _scaled_ldl(S, R[j], nu[k, j], inv)
+                continue
             # ``einsum("nki,nkij,nkj->nk")``'s order: every product left to right, summed
             # in the (i, j) order; of a lone 2 x 2 (its four products one contiguous run),
             # in pairs.
@@ -584,17 +657,20 @@ def ekf_update(xs, Ps, zh, H, z, R, az):
         nu[k, az] = (nu[k, az] + math.pi) % _TWO_PI - math.pi
         _innovation_cov(Ps[k], H[k], R[k], n, m, PHt, S[k])
         det[k], sc[k] = _inv_small(S[k], inv)
+        if _ill(S[k], det[k], sc[k]):
+            det[k], sc[k], d2[k] = _scaled_ldl(S[k], R[k], nu[k], inv)
+        else:
+            q = 0.0
+            for a in range(m):
+                for b in range(m):
+                    q += nu[k, a] * inv[a, b] * nu[k, b]
+            d2[k] = q
         for r in range(n):
             for a in range(m):
                 q = 0.0
                 for b in range(m):
                     q += PHt[r, b] * inv[b, a]
                 K[k, r, a] = q
-        q = 0.0
-        for a in range(m):
-            for b in range(m):
-                q += nu[k, a] * inv[a, b] * nu[k, b]
-        d2[k] = q
         for r in range(n):
             for c in range(n):
                 A[r, c] = 1.0 if r == c else 0.0
@@ -854,6 +930,9 @@ def iterated_pairs(x, P, z, R, s, s_vel, B, m, radar, az, steps, share, beyond):
                         q += H[k, j, i, c] * PHt[c, b]
                     S[i, b] = q + R[j, i, b]
             det[k, j], sc[k, j] = _inv_small(S, inv)
+            if _ill(S, det[k, j], sc[k, j]):
+                det[k, j], sc[k, j], d2[k, j] = _scaled_ldl(S, R[j], nu, inv)
+                continue
             q = 0.0
             for i in range(m):
                 for b in range(m):
