@@ -25,6 +25,7 @@ from lookout.exchange.nats import CoalitionBus, NatsBus, acked_inbound
 from lookout.exchange.nats.config import EXCHANGE, in_stream
 from lookout.exchange.nats.server import NatsCluster, NatsServer, find_nats_server
 from lookout.exchange.policy import Policy
+from lookout.exchange.replay import replay_async
 from lookout.messages import Heartbeat
 from lookout.scenario import load
 from lookout.timebase import s_to_ns
@@ -144,6 +145,12 @@ class _Run:
             assert {s for (q, s) in per if q == p} == set(range(1, self.sent[p] + 1))
         assert verify(self.audit_path).ok
 
+    async def check_replay(self, delivered: Counter[str]) -> None:
+        """The audit log replayed alone delivers what the live exchanges did."""
+        picture = await replay_async(self.audit_path, self.keyring, self.policy,
+                                     derive_key(SEED, EXCHANGE))  # fmt: skip
+        assert {p: len(got) for p, got in picture.items()} == dict(delivered)
+
     async def consumer(self, p: str) -> dict:
         return await self.ex_bus._consumer_info(in_stream(p), f"lookout-exchange_{in_stream(p)}")
 
@@ -189,6 +196,7 @@ def test_a_lone_servers_restart_loses_the_consumers_and_intake_resumes_where_it_
         for bus in r.partners.values():
             await bus.close()
         r.check_audit()
+        await r.check_replay(ex.delivered)
 
     with NatsServer(PARTNERS) as srv:
         run(main(srv))
@@ -197,14 +205,17 @@ def test_a_lone_servers_restart_loses_the_consumers_and_intake_resumes_where_it_
 @pytest.mark.slow
 @pytest.mark.serial
 @needs_nats
-@pytest.mark.parametrize("servers", ["lone", "cluster"])
+@pytest.mark.parametrize(
+    "servers, reopened", [("lone", "after"), ("cluster", "after"), ("cluster", "before")]
+)
 def test_a_restarted_exchange_whose_consumers_were_lost_starts_where_its_audit_log_says(
-    tmp_path, servers
+    tmp_path, servers, reopened
 ):
-    """The exchange stops; every server is killed (-9) and started again meanwhile (a lone
-    server forgets the consumers, a cluster brings them back at their first start); more comes
-    in. The next exchange, from its audit log alone, reads from the first message without a
-    row: nothing read twice, nothing missed."""
+    """The exchange stops; every server is killed (-9) and started again (a lone server
+    forgets the consumers, a cluster brings them back at their first start); more comes in.
+    The next exchange, started after the kill from its audit log alone, or before it (it
+    opened the consumers as they stood and handled nothing since), reads from the first
+    message without a row: nothing read twice, nothing missed."""
 
     async def main(srv):
         r = _Run(srv.urls, srv.login, tmp_path, replicas=3 if servers == "cluster" else 1)
@@ -212,14 +223,21 @@ def test_a_restarted_exchange_whose_consumers_were_lost_starts_where_its_audit_l
         await r.send(30)
         await until(lambda: r.taken() == 90)
         await r.close_exchange()
+        if reopened == "before":
+            ex = await r.open_exchange()
+            await ex.start()
         await asyncio.to_thread(srv.kill)
         await asyncio.to_thread(srv.start)
+        if reopened == "before":
+            await until(lambda: r.ex_bus.stats.consumers_restored == 3, timeout_s=2 * WAIT_S)
         await r.send(10)
-        ex = await r.open_exchange()
-        await ex.start()
+        if reopened == "after":
+            ex = await r.open_exchange()
+            await ex.start()
         await until(lambda: r.taken() == 30, timeout_s=2 * WAIT_S)  # only the new ones
         await asyncio.sleep(0.5)
         assert r.taken() == 30 and not ex.refused and r.ex_bus.stats.consumers_restored == 3
+        assert r.ex_bus.stats.intake_repeats == 0
         await r.close_exchange()
         for bus in r.partners.values():
             await bus.close()
@@ -267,6 +285,7 @@ def test_every_server_of_the_cluster_killed_mid_run_and_intake_resumes_where_it_
         for bus in r.partners.values():
             await bus.close()
         r.check_audit()
+        await r.check_replay(ex.delivered)
         audited = {bytes(x.data) for x in read_audit(r.audit_path)}
         assert acked and set(acked) <= audited
 

@@ -559,8 +559,8 @@ class NatsBus:
         info = await self._consumer_info(stream, name)
         js = (await self._connected()).jetstream()
         state = (await js.stream_info(stream)).state
-        # What it must have delivered already: what it delivered to this process since it was
-        # opened, or (opening it) the highest the record says was handled.
+        # What it must have delivered already: as far as it was seen to deliver since this
+        # process opened it, or (opening it) the highest the record says was handled.
         handled = consumer.high_seen if consumer.opened else intake.high(stream)
         if info is not None and info["delivered"]["stream_seq"] >= handled:
             if not consumer.opened:  # everything acked, or below its start, is taken care of
@@ -568,6 +568,8 @@ class NatsBus:
                 intake.begin(stream, max(info["ack_floor"]["stream_seq"], start - 1,
                                          state.first_seq - 1))  # fmt: skip
                 consumer.opened = True
+            # A restart that takes it back to its start shows as "delivered" falling below this.
+            consumer.high_seen = max(consumer.high_seen, info["delivered"]["stream_seq"])
             if not info["config"].get("mem_storage"):
                 log.info("NATS %s: durable %s on %s keeps its state on file (an older "
                          "configuration's); delete it to move it to memory", self.user, name,
