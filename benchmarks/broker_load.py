@@ -11,16 +11,18 @@ consumers, linger and core subjects the bench sets) from one process, at fixed r
   and a heartbeat (``--det-bytes``, ``--track-bytes``, 200 B) in one mixed frame (2 ms linger)
   into its file stream ``LOOKOUT_IN_P``; it reads ``LOOKOUT_OUT_P`` through its durable consumer;
 - the exchange: durable consumers on every inbound stream, acked after its releases are acked
-  (``before_ack`` = its bus's flush, as the exchange's audit commit); each envelope released to
-  the two other partners and handed to the fusion on core NATS; every second a system-track
-  batch (``--picture-bytes``) to every partner;
+  (``before_ack`` = its bus's flush, as the exchange's audit commit), with an intake as the
+  exchange's (their state in the servers' memory, ``lookout.exchange.intake``); each envelope
+  released to the two other partners and handed to the fusion on core NATS; every second a
+  system-track batch (``--picture-bytes``) to every partner;
 - the fusion, every second, one message to the assessor (core), which sends a system-track batch
   into ``LOOKOUT_IN_PICTURE-0`` (memory stream).
 
 Mass-raid's 180 s at real time stored some 5 inbound and 12 outbound messages a second per
 partner (docs/history/benchmarks-log.md); the defaults give 5 and about 6-11. Prints each
 server's CPU (and the kernel's part) over the window, per second of it. ``--sync-interval`` and
-``--consumer-memory`` change one thing for attribution (neither is the deployed setting).
+``--consumer-memory`` change one thing for attribution (neither is the deployed setting);
+``--consumer-file`` keeps the exchange's consumers' state on file, as before the intake.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import json
 import os
 import time
 
+from lookout.exchange.intake import Intake
 from lookout.exchange.nats import NatsBus
 from lookout.exchange.nats.config import EXCHANGE
 from lookout.exchange.nats.server import NatsCluster
@@ -69,8 +72,9 @@ async def run(a: argparse.Namespace, cluster: NatsCluster) -> dict:
                     await ex.publish(f"lookout.out.{r}.{kind}", data)
             await ex.publish(f"lookout.fuse.{sender}.{kind}", data)
 
+    intake = None if a.consumer_file else Intake()
     await ex.subscribe("lookout.in.>", exchange_in, durable="lookout-exchange",
-                       before_ack=ex.flush)  # fmt: skip
+                       before_ack=ex.flush, intake=intake)  # fmt: skip
 
     async def fusion_in(subject: str, data: bytes) -> None:
         got["fusion"] += 1
@@ -173,9 +177,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--consumer-memory",
         action="store_true",
-        help="attribution: the durable consumers' state in memory (mem_storage), not "
-        "on file; NOT deployed (a lone server's or the cluster's restart loses "
-        "the exchange's consumers on the file streams: docs/history)",
+        help="attribution: every durable consumer's state in memory (mem_storage); "
+        "the exchange's on the file streams are so deployed (with their intake)",
+    )
+    ap.add_argument(
+        "--consumer-file",
+        action="store_true",
+        help="the exchange's consumers' state on file, as before the intake (comparison)",
     )
     ap.add_argument("--json", dest="out")
     a = ap.parse_args(argv)

@@ -17,6 +17,11 @@ is SQLite's ``synchronous``: ``"FULL"`` (the default) fsyncs the WAL at every co
 committed row survives a power loss, not only a process kill; ``"NORMAL"`` survives a kill but
 may lose the last commits in a power loss. :func:`bench_audit` measures both.
 
+A row taken from a stream message (the NATS bus) records the stream and its sequence
+(``stream``, ``stream_seq``) on the row of the message's last envelope, so a recorded sequence
+means every envelope of that message has its row: where the exchange's intake stands
+(:meth:`AuditLog.intake_records`, :mod:`.intake`). They are chained with the row.
+
 The ``state`` table holds what a restarted exchange resumes from (the highest sequence number
 and system-track id it may have used: :meth:`AuditLog.reserve`), appended, never changed.
 """
@@ -51,7 +56,9 @@ CREATE TABLE IF NOT EXISTS envelopes (
     reason TEXT,
     detail TEXT NOT NULL DEFAULT '',
     data BLOB NOT NULL,
-    hash BLOB NOT NULL
+    hash BLOB NOT NULL,
+    stream TEXT,
+    stream_seq INTEGER
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state (
@@ -77,13 +84,21 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"""
 log = logging.getLogger(__name__)
 
 _COLUMNS = "id, received_ns, subject, sender, seq, type, verdict, reason, detail, data"
-_INSERT = f"INSERT INTO envelopes ({_COLUMNS}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ORIGIN = "stream, stream_seq"
+_INSERT = (
+    f"INSERT INTO envelopes ({_COLUMNS}, {_ORIGIN}, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _encode = msgspec.msgpack.Encoder().encode
 
 
 def row_hash(previous: bytes, row: tuple) -> bytes:
     """The chained hash of one row ``(id, received_ns, subject, sender, seq, type, verdict,
-    reason, detail, data)`` after ``previous``."""
+    reason, detail, data)`` after ``previous``; a row that records a stream message
+    (``stream``, ``stream_seq`` not NULL) has them appended to the tuple, so they are chained
+    too (and a row without them hashes as before they existed)."""
+    if len(row) == 12 and row[11] is None:
+        row = row[:10]
     return hashlib.sha256(previous + _encode(row)).digest()
 
 
@@ -96,7 +111,8 @@ def checkpoint_bytes(row_id: int, digest: bytes, at_unix_ns: int) -> bytes:
 class AuditRecord:
     """One audited envelope: receive time (ns, exchange clock), subject, sender (as read, or as
     claimed by the subject), seq and type (None if unreadable), verdict "accepted", "late" or
-    "refused", the reason (of a refusal, or "late") and detail, and the raw envelope bytes."""
+    "refused", the reason (of a refusal, or "late") and detail, and the raw envelope bytes; the
+    inbound stream and the sequence of the message it was the last envelope of (else None)."""
 
     id: int
     received_ns: int
@@ -108,6 +124,9 @@ class AuditRecord:
     reason: str | None
     detail: str
     data: bytes
+
+    stream: str | None = None
+    stream_seq: int | None = None
 
     @property
     def accepted(self) -> bool:
@@ -153,6 +172,10 @@ class AuditLog:
                 "read_audit, write a new one elsewhere"
             )
         self._db.executescript(_SCHEMA + _TRIGGERS)
+        columns = [r[1] for r in self._db.execute("PRAGMA table_info(envelopes)")]
+        for name, kind in (("stream", "TEXT"), ("stream_seq", "INTEGER")):
+            if name not in columns:  # a log written before the intake's record
+                self._db.execute(f"ALTER TABLE envelopes ADD COLUMN {name} {kind}")
         if "audit_format" not in dict(self._db.execute("SELECT key, value FROM meta")):
             self._db.execute("INSERT INTO meta (key, value) VALUES ('audit_format', ?)", (FORMAT,))
         last = self._db.execute(
@@ -185,11 +208,15 @@ class AuditLog:
         reason: str | None,
         detail: str,
         data: bytes,
+        origin: tuple[str, int] | None = None,
     ) -> int:
         """Buffer one record; committed soon after (see :meth:`commit_soon`, :meth:`flush`), at
         the latest when ``batch`` records are waiting. Returns its number in the append order
-        (1, 2, ...): :meth:`committed_through` tells when it is on disk."""
-        row = (received_ns, subject, sender, seq, type, verdict, reason, detail, bytes(data))
+        (1, 2, ...): :meth:`committed_through` tells when it is on disk. ``origin``: (stream,
+        sequence) of the stream message this envelope was the last of."""
+        stream, stream_seq = origin if origin is not None else (None, None)
+        row = (received_ns, subject, sender, seq, type, verdict, reason, detail, bytes(data),
+               stream, stream_seq)  # fmt: skip
         with self._lock:
             self._pending.append(row)
             self.appended += 1
@@ -245,6 +272,17 @@ class AuditLog:
         for sender, kind, seq, data, verdict in rows:
             env = decode(data)
             yield sender, kind, seq, env.signature, verdict == "late", env.sent_ns
+
+    def intake_records(self, tail: int = 100_000) -> list[tuple[str, int]]:
+        """``(stream, stream_seq)`` of the stream messages whose envelopes all have their row,
+        among the last ``tail`` rows, in order: where the exchange's intake stands."""
+        self.flush()
+        with self._db_lock:
+            return self._db.execute(
+                "SELECT stream, stream_seq FROM envelopes WHERE stream_seq IS NOT NULL "
+                "AND id > ? ORDER BY id",
+                (self._last_id - tail,),
+            ).fetchall()
 
     @property
     def pending(self) -> int:
@@ -326,7 +364,9 @@ class AuditLog:
         """Every record appended so far, in append order (flushes first)."""
         self.flush()
         with self._db_lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM envelopes ORDER BY id").fetchall()
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS}, {_ORIGIN} FROM envelopes ORDER BY id"
+            ).fetchall()
         return (AuditRecord(*row) for row in rows)
 
     def __len__(self) -> int:
@@ -381,12 +421,20 @@ def _connect_ro(path: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
 
 
+def _origin_columns(db: sqlite3.Connection) -> str:
+    """The origin columns to select: NULLs in a log written before they existed."""
+    columns = [r[1] for r in db.execute("PRAGMA table_info(envelopes)")]
+    return _ORIGIN if "stream_seq" in columns else "NULL, NULL"
+
+
 def read_audit(path: str | Path) -> Iterator[AuditRecord]:
     """The records of an audit log file (either format), in order, read-only."""
     db = _connect_ro(path)
     try:
+        origin = _origin_columns(db)
         yield from (
-            AuditRecord(*row) for row in db.execute(f"SELECT {_COLUMNS} FROM envelopes ORDER BY id")
+            AuditRecord(*row)
+            for row in db.execute(f"SELECT {_COLUMNS}, {origin} FROM envelopes ORDER BY id")
         )
     finally:
         db.close()
@@ -451,7 +499,8 @@ def verify(
         ).fetchall()
         wanted = {c[1] for c in checkpoints}
         previous, expected_id = GENESIS, 1
-        for row in db.execute(f"SELECT {_COLUMNS}, hash FROM envelopes ORDER BY id"):
+        origin = _origin_columns(db)
+        for row in db.execute(f"SELECT {_COLUMNS}, {origin}, hash FROM envelopes ORDER BY id"):
             fields, stored = row[:-1], row[-1]
             out.rows += 1
             if fields[0] != expected_id:

@@ -11,7 +11,11 @@ system tracks as envelopes signed by the exchange (sender ``EXCHANGE``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from lookout.exchange.intake import Intake
 
 #: Subject roots: what partners send in, and what the exchange delivers out.
 IN = "lookout.in"
@@ -20,6 +24,11 @@ OUT = "lookout.out"
 IN_ALL = IN + ".>"
 
 Handler = Callable[[str, bytes], Awaitable[None]]
+
+#: While a handler runs on a subscription with an ``intake``: ``(stream, stream sequence)`` of
+#: the stored message whose last envelope it is handling (None for the others, and on a bus
+#: without streams); the exchange records it with the envelope's audit row.
+DELIVERY: ContextVar[tuple[str, int] | None] = ContextVar("lookout_delivery", default=None)
 
 
 class Bus(Protocol):
@@ -34,10 +43,14 @@ class Bus(Protocol):
         *,
         durable: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
+        intake: Intake | None = None,
     ) -> None:
         """Call ``handler`` for each message on ``subject``. With ``durable``, on a bus that
         acknowledges (NATS), a message is acked only after ``handler`` returned and, if given,
-        ``before_ack()`` returned (it raising leaves the messages unacked, to come again)."""
+        ``before_ack()`` returned (it raising leaves the messages unacked, to come again).
+        With ``intake`` (NATS: the exchange's, on the file streams) the consumers keep their
+        state in the broker's memory only, and one that lost it is created again where the
+        intake says (:mod:`.intake`); the handler is told each message's place (``DELIVERY``)."""
         ...
 
     async def flush(self) -> None: ...

@@ -25,7 +25,10 @@ stored by the broker.
 Restarts: :meth:`start` restores the verifier's replay windows from the audit log and resumes
 the exchange's sequence numbers above the last it may have used (reserved in the log's
 ``state`` table, :data:`SEQ_BLOCK` at a time); system-track ids are reserved the same way and
-:func:`resume_point` tells the next fusion where to start them.
+:func:`resume_point` tells the next fusion where to start them. Each envelope's row records
+the inbound stream message it came in (``stream_seq``, on its message's last envelope), and
+:attr:`intake` (:mod:`.intake`) knows from it and from what this process handled where a
+consumer that lost its state (kept in the brokers' memory only) starts again.
 
 Overload: the work the fusion does per envelope is what can fall behind. When an envelope's
 age on arrival (``now - sent_ns``) passes ``shed_detections_ns`` the exchange stops fusing raw
@@ -60,9 +63,10 @@ from typing import Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from lookout.exchange.audit import AuditLog
-from lookout.exchange.bus import IN_ALL, Bus, out_subject, parse_subject
+from lookout.exchange.bus import DELIVERY, IN_ALL, Bus, out_subject, parse_subject
 from lookout.exchange.clock import Clock
 from lookout.exchange.envelope import envelope_bytes, seal, seal_canonical
+from lookout.exchange.intake import Intake
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
 from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
@@ -163,6 +167,7 @@ class Exchange:
         self.statuses = 0
         self.last_verdict: Verdict | None = None
         self._feed_out: list[tuple[str, bytes]] = []
+        self.intake = Intake()
 
     @property
     def accepted(self) -> Counter[str]:
@@ -200,6 +205,7 @@ class Exchange:
         the sequence numbers; returns how many envelopes the windows were restored from."""
         n = self.verifier.restore(self.audit.taken())
         self.seq = max(self.seq, resume_point(self.audit)["seq"])
+        self.intake.restore(self.audit.intake_records())
         return n
 
     async def start(self) -> None:
@@ -209,8 +215,9 @@ class Exchange:
             log.info("exchange resumed: %d envelopes in the replay windows, seq %d",
                      restored, self.seq)  # fmt: skip
         await self.bus.subscribe(
-            IN_ALL, self.handle, durable="lookout-exchange", before_ack=self.durable
-        )
+            IN_ALL, self.handle, durable="lookout-exchange", before_ack=self.durable,
+            intake=self.intake,
+        )  # fmt: skip
 
     async def durable(self) -> None:
         """Return once every audit row so far is committed and every publish so far stored by
@@ -244,6 +251,7 @@ class Exchange:
             None if verdict.accepted else str(verdict.reason),
             verdict.detail,
             data,
+            DELIVERY.get(),
         )
         self._schedule_audit_flush()
         outgoing: list[tuple[list[str], str, bytes]] = []

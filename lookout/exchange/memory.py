@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class MemoryBus:
-    """A :class:`~.bus.Bus` in one process; ``durable`` names and ``before_ack`` are accepted and
-    ignored (nothing outlives the process, nothing is acked)."""
+    """A :class:`~.bus.Bus` in one process; ``durable`` names, ``before_ack`` and ``intake`` are
+    accepted and ignored (nothing outlives the process, nothing is acked)."""
 
     def __init__(self) -> None:
         self._subs: list[tuple[str, Handler]] = []
@@ -59,6 +59,7 @@ class MemoryBus:
         *,
         durable: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
+        intake: object = None,
     ) -> None:
         check_subject(subject, wildcards=True)
         self._subs.append((subject, handler))

@@ -17,12 +17,14 @@ from lookout.timebase import s_to_ns
 #: JetStream's error codes the bus acts on.
 STREAM_NOT_FOUND = 10059
 CONSUMER_NAME_IN_USE = 10013  # a durable that exists with another config: kept (resumed)
+CONSUMER_NOT_FOUND = 10014
 
 
 def consumer_subject(kind: str, stream: str, durable: str) -> str:
-    """The JetStream API subject of a consumer's ``kind`` request: "next" (pull messages) or
-    "info"."""
-    return f"$JS.API.CONSUMER.{'MSG.NEXT' if kind == 'next' else 'INFO'}.{stream}.{durable}"
+    """The JetStream API subject of a consumer's ``kind`` request: "next" (pull messages),
+    "info" or "delete"."""
+    verb = {"next": "MSG.NEXT", "info": "INFO", "delete": "DELETE"}[kind]
+    return f"$JS.API.CONSUMER.{verb}.{stream}.{durable}"
 
 
 def pull_request(batch: int, expires_s: float, heartbeat_s: float) -> bytes:
@@ -41,11 +43,14 @@ def create_consumer(
     ack_wait_s: float,
     max_deliver: int,
     max_ack_pending: int,
+    start_seq: int | None = None,
+    mem_storage: bool = False,
 ) -> tuple[str, bytes]:
     """Subject and body creating the durable pull consumer ``name`` on ``stream``, filtered on
     ``filt``: explicit acks (each message on its own), starting at ``deliver`` ("all", "new",
-    "last")."""
-    config = {
+    "last"), or at stream sequence ``start_seq`` if given; ``mem_storage``: its state (what is
+    delivered and acked) kept in the servers' memory, replicated but not written to disk."""
+    config: dict[str, Any] = {
         "durable_name": name,
         "name": name,
         "filter_subject": filt,
@@ -57,6 +62,10 @@ def create_consumer(
         "max_waiting": 512,
         "replay_policy": "instant",
     }
+    if start_seq is not None:
+        config.update(deliver_policy="by_start_sequence", opt_start_seq=start_seq)
+    if mem_storage:
+        config["mem_storage"] = True
     subject = f"$JS.API.CONSUMER.CREATE.{stream}.{name}.{filt}"
     return subject, json.dumps({"stream_name": stream, "config": config}).encode()
 

@@ -23,6 +23,15 @@ pull consumers (:mod:`.consumer`); this module holds the connection and puts the
   reconnect and unacked publishes are sent again. The bus that manages the streams creates
   again, after a reconnect, the memory streams a lone server lost in a restart, and the durable
   consumers on them (:meth:`NatsBus._restore_streams`).
+- ``intake`` (the exchange's subscription to the partners' file streams): those consumers keep
+  their state in the servers' memory only (``mem_storage``; half the brokers' work otherwise:
+  every ack a raft entry written and fsynced on three servers). A restart of every server
+  loses it: a lone server forgets the consumer, a cluster brings it back at its configured
+  start. After a reconnect (before pulling again), on a status that may mean it is gone, and
+  when subscribing, the bus checks each one; one missing, or delivering below what the intake
+  has handled, is created again at the first message the intake has not handled
+  (:meth:`~lookout.exchange.intake.Intake.start`), and what it delivers again that was handled
+  is acked, not handled (:mod:`.consumer`).
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from lookout.exchange.bus import Handler, check_subject, intersect, out_all, subject_matches
+from lookout.exchange.intake import Intake
 from lookout.exchange.nats import api
 from lookout.exchange.nats.config import (
     EXCHANGE,
@@ -192,6 +202,9 @@ class NatsBus:
         # The durable consumers this bus created: (stream, name, filter, deliver, ack_wait_s).
         self._created: dict[tuple[str, str], tuple[str, str, str, str, float | None]] = {}
         self._restoring = False
+        # The consumers read with an intake: (stream, name, filter, intake, consumer).
+        self._intakes: list[tuple[str, str, str, Intake, PullConsumer]] = []
+        self._trouble_at = -1e9
 
     def is_core(self, subject: str) -> bool:
         """Whether ``subject`` (no wildcards) goes over core NATS, no stream."""
@@ -330,8 +343,12 @@ class NatsBus:
             # In a task of its own: it makes requests, and this callback holds nats-py's
             # reconnect until it returns.
             self._tasks.append(asyncio.create_task(self._restore_streams()))
+        held = {id(entry[4]) for entry in self._intakes}
         for c in self._consumers:
-            await c.renew()
+            if id(c) in held:
+                c.held = True  # until _restore_lost has checked it
+            else:
+                await c.renew()
         # Send again what the broker may not have stored while we were away.
         self._publisher.resend_soon()
 
@@ -358,6 +375,19 @@ class NatsBus:
                     await asyncio.sleep(0.5)
         finally:
             self._restoring = False
+            for entry in self._intakes:  # checked, or given up on: pull again either way
+                if entry[4].held:
+                    entry[4].held = False
+                    await entry[4].renew()
+
+    def _on_trouble(self) -> None:
+        """A pull consumer read with an intake got a status that may mean it is gone: check
+        (at most every 2 s)."""
+        now = time.monotonic()
+        if self._closed or self._restoring or now - self._trouble_at < 2.0:
+            return
+        self._trouble_at = now
+        self._tasks.append(asyncio.create_task(self._restore_streams()))
 
     async def _restore_lost(self) -> None:
         nc = await self._connected()
@@ -368,21 +398,29 @@ class NatsBus:
                 await js.stream_info(spec.name)
             except nats.js.errors.NotFoundError:
                 lost.append(spec)
-        if not lost:
-            return
-        log.warning("NATS %s: streams lost by the server, created again: %s",
-                    self.user, ", ".join(s.name for s in lost))  # fmt: skip
-        for spec in lost:
-            await js.add_stream(**stream_config(spec, self.replicas))
-            self.stats.streams_restored += 1
-        names = {spec.name for spec in lost}
-        for stream, name, filt, deliver_policy, ack_wait in list(self._created.values()):
-            if stream in names:
-                await self._create_consumer(stream, name, filt, deliver_policy,
-                                            ack_wait_s=ack_wait)  # fmt: skip
-        for c in self._consumers:
-            if c.stream in names:
-                await c.renew()
+        if lost:
+            log.warning("NATS %s: streams lost by the server, created again: %s",
+                        self.user, ", ".join(s.name for s in lost))  # fmt: skip
+            for spec in lost:
+                await js.add_stream(**stream_config(spec, self.replicas))
+                self.stats.streams_restored += 1
+            names = {spec.name for spec in lost}
+            for stream, name, filt, deliver_policy, ack_wait in list(self._created.values()):
+                if stream in names:
+                    if any(e[0] == stream and e[1] == name for e in self._intakes):
+                        continue
+                    await self._create_consumer(stream, name, filt, deliver_policy,
+                                                ack_wait_s=ack_wait)  # fmt: skip
+            for c in self._consumers:
+                if c.stream in names and not c.held:
+                    await c.renew()
+        lost_names = {spec.name for spec in lost}
+        for stream, name, filt, intake, consumer in list(self._intakes):
+            if stream in lost_names:
+                intake.forget(stream)  # a new stream: its sequences start again
+            if await self._open_intake_consumer(stream, name, filt, intake, consumer):
+                consumer.held = False
+                await consumer.renew()
 
     async def _watchdog(self) -> None:
         period = min(self.ack_timeout_s, self.pull.heartbeat_s) / 2
@@ -443,6 +481,7 @@ class NatsBus:
         *,
         durable: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
+        intake: Intake | None = None,
     ) -> None:
         """Call ``handler(subject, data)`` for each message on ``subject`` (wildcards allowed).
 
@@ -450,7 +489,9 @@ class NatsBus:
         stream captures the subject, else ``<durable>_<stream>`` per stream; created when this
         bus manages the streams, otherwise bound (a partner's, which the exchange created).
         They resume after a disconnect, ack after ``handler`` and ``before_ack`` returned, retry
-        ``handler`` if it raises. Raises :class:`BusPermissionError` if the broker refuses this
+        ``handler`` if it raises; with ``intake``, those on file streams keep their state in
+        memory and are created again where it says if they lose it (the module docstring).
+        Raises :class:`BusPermissionError` if the broker refuses this
         user the subject, ``ConnectionError`` if the exchange has not created them yet.
         """
         check_subject(subject, wildcards=True)
@@ -478,11 +519,14 @@ class NatsBus:
             self._live_subs.append(sub)
             return
         targets = capturing(self.streams, subject)
+        on_file = {s.name for s in self.streams if s.storage == "file"}
         for stream, filt in targets:
             name = durable if len(targets) == 1 else f"{durable}_{stream}"
-            if self.manage_streams:
+            # Only a consumer on a file stream: a memory stream's lives and dies with it.
+            kept = intake if self.manage_streams and stream in on_file else None
+            if kept is None and self.manage_streams:
                 await self._create_consumer(stream, name, filt, self.deliver_policy)
-            else:
+            elif kept is None:
                 await self._bind_consumer(stream, name, filt)
             consumer = PullConsumer(
                 nc,
@@ -495,13 +539,94 @@ class NatsBus:
                 stats=self.stats,
                 user=self.user,
                 before_ack=before_ack,
+                intake=kept,
+                on_trouble=None if kept is None else self._on_trouble,
             )
+            if kept is not None:
+                await self._open_intake_consumer(stream, name, filt, kept, consumer)
+                self._intakes.append((stream, name, filt, kept, consumer))
             self._consumers.append(consumer)
             await consumer.start()
 
+    async def _open_intake_consumer(
+        self, stream: str, name: str, filt: str, intake: Intake, consumer: PullConsumer
+    ) -> bool:
+        """Make sure the durable ``name`` on ``stream`` (state in memory) stands where
+        ``intake`` says: kept if it delivers at or above what was handled, else (missing, or
+        taken back to its start by a restart) created again at the first message not handled.
+        Returns whether it was created. Raises while JetStream cannot answer (the caller tries
+        again)."""
+        info = await self._consumer_info(stream, name)
+        js = (await self._connected()).jetstream()
+        state = (await js.stream_info(stream)).state
+        # What it must have delivered already: as far as it was seen to deliver since this
+        # process opened it, or (opening it) the highest the record says was handled.
+        handled = consumer.high_seen if consumer.opened else intake.high(stream)
+        if info is not None and info["delivered"]["stream_seq"] >= handled:
+            if not consumer.opened:  # everything acked, or below its start, is taken care of
+                start = info["config"].get("opt_start_seq") or 1
+                intake.begin(stream, max(info["ack_floor"]["stream_seq"], start - 1,
+                                         state.first_seq - 1))  # fmt: skip
+                consumer.opened = True
+            # A restart that takes it back to its start shows as "delivered" falling below this.
+            consumer.high_seen = max(consumer.high_seen, info["delivered"]["stream_seq"])
+            if not info["config"].get("mem_storage"):
+                log.info("NATS %s: durable %s on %s keeps its state on file (an older "
+                         "configuration's); delete it to move it to memory", self.user, name,
+                         stream)  # fmt: skip
+            return False
+        start = intake.start(stream)
+        if start is not None and state.last_seq < intake.high(stream):
+            log.warning("NATS %s: stream %s ends at %d, below the %d the intake handled: a new "
+                        "stream; reading it from its start", self.user, stream, state.last_seq,
+                        intake.high(stream))  # fmt: skip
+            intake.forget(stream)
+            start = None
+        if info is not None:
+            log.warning("NATS %s: durable %s on %s delivers from %d, below the %d handled (its "
+                        "state lost in a restart): created again at %s", self.user, name, stream,
+                        info["delivered"]["stream_seq"] + 1, handled, start)  # fmt: skip
+            await self._api_request(api.consumer_subject("delete", stream, name), b"",
+                                    what=f"deleting durable {name!r} on {stream}")  # fmt: skip
+        elif start is not None:
+            log.warning("NATS %s: durable %s on %s not found (its state lost in a restart): "
+                        "created again at %d", self.user, name, stream, start)  # fmt: skip
+        if start is not None:
+            start = max(1, min(start, state.last_seq + 1))
+        resp = await self._create_consumer(stream, name, filt, self.deliver_policy,
+                                           start_seq=start, mem_storage=True)  # fmt: skip
+        if start is not None:
+            floor = start - 1
+            self.stats.consumers_restored += 1
+        else:  # a new one: nothing of it handled, it delivers after its "delivered"
+            floor = max(resp.get("delivered", {}).get("stream_seq", 0), state.first_seq - 1)
+        intake.begin(stream, floor)
+        consumer.high_seen, consumer.opened = floor, True
+        return True
+
+    async def _consumer_info(self, stream: str, name: str) -> dict[str, Any] | None:
+        """The durable's info as JetStream gives it; None if there is none. ConnectionError
+        when JetStream answers with another error (not ready after a restart, say)."""
+        resp = await self._api_request(api.consumer_subject("info", stream, name), b"",
+                                       what=f"durable {name!r} on {stream}")  # fmt: skip
+        err = resp.get("error")
+        if err is None:
+            return resp
+        if err.get("err_code") == api.CONSUMER_NOT_FOUND:
+            return None
+        raise ConnectionError(f"durable {name!r} on {stream}: {err.get('description')}")
+
     async def _create_consumer(
-        self, stream: str, name: str, filt: str, deliver: str, *, ack_wait_s: float | None = None
-    ) -> None:
+        self,
+        stream: str,
+        name: str,
+        filt: str,
+        deliver: str,
+        *,
+        ack_wait_s: float | None = None,
+        start_seq: int | None = None,
+        mem_storage: bool = False,
+    ) -> dict[str, Any]:
         # A partner's pull requests come through its account's import: the server cannot see
         # that a partner which went away stopped listening, and what it hands that request waits
         # ack_wait before it comes again; so partners' consumers have a short one.
@@ -513,10 +638,13 @@ class NatsBus:
             ack_wait_s=self.ack_wait_s if ack_wait_s is None else ack_wait_s,
             max_deliver=self.max_deliver,
             max_ack_pending=self.max_ack_pending,
+            start_seq=start_seq,
+            mem_storage=mem_storage,
         )
         resp = await self._api_request(subject, body, what=f"durable {name!r} on {filt}")
         api.check_created(resp, stream, name, filt)
         self._created[(stream, name)] = (stream, name, filt, deliver, ack_wait_s)
+        return resp
 
     async def _bind_consumer(self, stream: str, name: str, filt: str) -> None:
         if name != self.user:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lookout.exchange.bus import IN, OUT, Handler
 from lookout.exchange.nats.bus import NatsBus
 from lookout.exchange.nats.config import EXCHANGE
+
+if TYPE_CHECKING:
+    from lookout.exchange.intake import Intake
 
 
 class CoalitionBus:
@@ -73,12 +76,14 @@ class CoalitionBus:
         *,
         durable: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
+        intake: Intake | None = None,
     ) -> None:
         if subject.startswith(IN + ".") or subject == IN:
             bus = self.buses[self.exchange]
         else:
             bus = self._route(subject)
-        await bus.subscribe(subject, handler, durable=durable, before_ack=before_ack)
+        await bus.subscribe(subject, handler, durable=durable, before_ack=before_ack,
+                            intake=intake)  # fmt: skip
 
     async def flush(self) -> None:
         # Inputs first: what they deliver is what the exchange then publishes.

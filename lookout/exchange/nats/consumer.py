@@ -7,6 +7,14 @@ handled), only after the handler returned *and* ``before_ack()`` returned, by a 
 when the consumer has caught up or every ``ack_every`` messages. :func:`deliver` is the handling
 both this and a live subscription use: a batch frame unpacked (each message handed on with its
 own subject, a mixed frame's too), a failing handler retried.
+
+With an :class:`~lookout.exchange.intake.Intake` (the exchange's consumers on the file
+streams, whose state the broker keeps in memory only) each stored message's stream sequence is
+marked once handled; one delivered again that was handled already (by a consumer created anew,
+or one a restart took back to its start) is acked without handling it a second time; the
+handler is told the place of each message's last envelope (:data:`~lookout.exchange.bus.
+DELIVERY`); and a frame that cannot be unpacked is handed on as it came, so that the exchange
+audits it (refused as malformed) like any other message.
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from lookout.exchange.bus import Handler
+from lookout.exchange.bus import DELIVERY, Handler
+from lookout.exchange.intake import Intake
 from lookout.exchange.nats.api import pull_request, pull_status
 from lookout.exchange.nats.framing import unframe_items
 from lookout.exchange.nats.stats import BusStats
@@ -48,17 +57,31 @@ class PullOptions:
 
 
 async def deliver(
-    msg: Msg, handler: Handler, attempts: int, stats: BusStats, user: str | None
+    msg: Msg,
+    handler: Handler,
+    attempts: int,
+    stats: BusStats,
+    user: str | None,
+    origin: tuple[str, int] | None = None,
 ) -> None:
     """Call ``handler`` on each message of ``msg`` (a batch frame or one), retrying each up to
-    ``attempts`` times; count in ``stats``; never raises."""
+    ``attempts`` times; count in ``stats``; never raises. ``origin`` (stream, sequence): the
+    stored message's place, told to the handler of its last message (``DELIVERY``); a frame
+    that cannot be unpacked is then handed on whole, else skipped."""
     try:
         messages = unframe_items(msg)
+        if not messages and origin is not None:
+            raise ValueError(f"batch frame on {msg.subject}: no message in it")
     except (ValueError, struct.error, UnicodeDecodeError) as e:
         stats.bad_frames += 1
-        log.error("NATS %s: malformed batch frame skipped: %s", user, e)
-        return
-    for subject, data in messages:
+        if origin is None:
+            log.error("NATS %s: malformed batch frame skipped: %s", user, e)
+            return
+        log.error("NATS %s: malformed batch frame handed on whole: %s", user, e)
+        messages = [(msg.subject, msg.data)]
+    last = len(messages) - 1
+    for i, (subject, data) in enumerate(messages):
+        token = DELIVERY.set(origin if i == last else None) if origin is not None else None
         for attempt in range(1, attempts + 1):
             try:
                 await handler(subject, data)
@@ -73,6 +96,8 @@ async def deliver(
                 else:
                     log.warning("handler failed on %s; retrying", subject, exc_info=True)
                     await asyncio.sleep(0.05 * 2**attempt)
+        if token is not None:
+            DELIVERY.reset(token)
         stats.delivered += 1
 
 
@@ -80,7 +105,9 @@ class PullConsumer:
     """Keeps pull requests outstanding on one durable consumer and feeds a handler in order.
 
     ``next_subject`` is where this user sends the consumer's pull requests (the JetStream API,
-    or a partner's import of it); replies come to a fresh inbox under ``inbox``.
+    or a partner's import of it); replies come to a fresh inbox under ``inbox``. With
+    ``intake``, see the module docstring; ``on_trouble`` is called on a status that may mean
+    the consumer is gone (503 no responders, 409).
     """
 
     def __init__(
@@ -96,8 +123,16 @@ class PullConsumer:
         stats: BusStats,
         user: str | None = None,
         before_ack: Callable[[], Awaitable[None]] | None = None,
+        intake: Intake | None = None,
+        on_trouble: Callable[[], None] | None = None,
     ) -> None:
         self.nc, self.stream, self.durable = nc, stream, durable
+        self.intake, self.on_trouble = intake, on_trouble
+        # Not pulling until the bus has checked that the consumer still stands where it stood
+        # (after a reconnect): one a restart took back to its start would deliver it all again.
+        self.held = False
+        self.high_seen = 0  # the highest stream sequence delivered since it was created
+        self.opened = False  # set by the bus once it checked where the consumer stands
         self.next_subject = next_subject
         self.handler = handler
         self.before_ack = before_ack
@@ -128,7 +163,7 @@ class PullConsumer:
 
     async def _top_up(self) -> None:
         opts = self.options
-        if self.closing or not self.nc.is_connected:
+        if self.closing or self.held or not self.nc.is_connected:
             return
         if self.outstanding > opts.batch // 2:
             return
@@ -154,6 +189,8 @@ class PullConsumer:
                 # e.g. just after a server restart): ask again, but not in a tight loop.
                 log.warning("pull consumer %s/%s: status %s %s",
                             self.stream, self.durable, code, description)  # fmt: skip
+                if self.on_trouble is not None:
+                    self.on_trouble()
                 self.outstanding = max(0, self.outstanding - (left or self.options.batch))
                 await asyncio.sleep(0.2)
             await self._top_up()
@@ -166,16 +203,33 @@ class PullConsumer:
             return
         if self.outstanding <= self.options.batch // 2:
             await self._top_up()
+        origin = None
+        if self.intake is not None:
+            seq = msg.metadata.sequence.stream
+            self.high_seen = max(self.high_seen, seq)
+            if self.intake.done(self.stream, seq):
+                # Handled already (its rows audited, its releases with the publisher): acked
+                # with the others, after before_ack, never handled twice.
+                self.stats.intake_repeats += 1
+                self._queue_ack(msg.reply)
+                return
+            origin = (self.stream, seq)
         self.busy = True
         try:
-            await deliver(msg, self.handler, self.options.handler_attempts, self.stats, self.user)
+            await deliver(msg, self.handler, self.options.handler_attempts, self.stats, self.user,
+                          origin)  # fmt: skip
+            if origin is not None:
+                self.intake.note(*origin)
         finally:
             self.busy = False
         # Each message is acked on its own (AckPolicy EXPLICIT: a cumulative ack would also ack
         # what a dead predecessor's pull request took and never handled), when caught up or
         # every ack_every messages, from the ack task, so that waiting for before_ack never
         # holds up the handling.
-        self._replies.append(msg.reply)
+        self._queue_ack(msg.reply)
+
+    def _queue_ack(self, reply: str) -> None:
+        self._replies.append(reply)
         self.handled += 1
         pending = self.sub.pending_msgs if self.sub is not None else 0
         if len(self._replies) >= self.options.ack_every or pending == 0:

@@ -106,6 +106,11 @@ class NatsServer:
         """``nats://127.0.0.1:PORT`` (``tls://`` with TLS)."""
         return f"{'tls' if self._tls_wanted else 'nats'}://127.0.0.1:{self.port}"
 
+    @property
+    def urls(self) -> list[str]:
+        """Its one URL, as :attr:`NatsCluster.urls` lists a cluster's."""
+        return [self.url]
+
     def client_options(self) -> dict[str, Any]:
         """What a ``NatsBus`` needs besides the URL and login: the CA with TLS."""
         return {"tls_ca": str(self.tls.ca)} if self.tls is not None else {}
@@ -327,6 +332,12 @@ class NatsCluster:
             self.close()
             raise errors[0]
         return self
+
+    def kill(self) -> None:
+        """``kill -9`` of every server (a whole-cluster crash); :meth:`start` brings them back
+        on their ports and stores."""
+        for srv in self.servers:
+            srv.kill()
 
     def close(self) -> None:
         for srv in self.servers:
