@@ -1,6 +1,6 @@
 """The brokers' CPU under the distributed picture's traffic, without the trackers.
 
-    python benchmarks/broker_load.py [--seconds 60] [--step-hz 5] [--json OUT]
+    python benchmarks/broker_load.py [--seconds 60] [--step-hz 5] [--frames-per-step 1] [--json OUT]
 
 ``lookout bench picture --bus nats`` needs the whole chain at real time, which a loaded machine
 cannot give (the nodes fall behind and send nothing). This replays its broker traffic through
@@ -10,6 +10,8 @@ consumers, linger and core subjects the bench sets) from one process, at fixed r
 - each partner node: ``--step-hz`` steps a second, each a detection batch, a local-track batch
   and a heartbeat (``--det-bytes``, ``--track-bytes``, 200 B) in one mixed frame (2 ms linger)
   into its file stream ``LOOKOUT_IN_P``; it reads ``LOOKOUT_OUT_P`` through its durable consumer;
+  ``--frames-per-step`` below 1 sends that share of the steps' frames, evenly spread, the others
+  nothing (nodes that send only steps with news: mass-raid's share in ``docs/benchmarks.md``);
 - the exchange: durable consumers on every inbound stream, acked after its releases are acked
   (``before_ack`` = its bus's flush, as the exchange's audit commit), with an intake as the
   exchange's (their state in the servers' memory, ``lookout.exchange.intake``); each envelope
@@ -96,10 +98,14 @@ async def run(a: argparse.Namespace, cluster: NatsCluster) -> dict:
         bus = nodes[p]
         period = 1.0 / a.step_hz
         t = time.monotonic()
+        share = 0.0
         while not stop.is_set():
-            await bus.publish(f"lookout.in.{p}.detection_batch", os.urandom(a.det_bytes))
-            await bus.publish(f"lookout.in.{p}.local_track_batch", os.urandom(a.track_bytes))
-            await bus.publish(f"lookout.in.{p}.heartbeat", os.urandom(200))
+            share += a.frames_per_step
+            if share >= 1.0:
+                share -= 1.0
+                await bus.publish(f"lookout.in.{p}.detection_batch", os.urandom(a.det_bytes))
+                await bus.publish(f"lookout.in.{p}.local_track_batch", os.urandom(a.track_bytes))
+                await bus.publish(f"lookout.in.{p}.heartbeat", os.urandom(200))
             t += period
             await asyncio.sleep(max(0.0, t - time.monotonic()))
 
@@ -166,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--step-hz", type=float, default=5.0)
+    ap.add_argument("--frames-per-step", type=float, default=1.0)
     ap.add_argument("--det-bytes", type=int, default=3000)
     ap.add_argument("--track-bytes", type=int, default=2000)
     ap.add_argument("--picture-bytes", type=int, default=4000)
@@ -191,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
         v = getattr(a, name)
         if not v > 0 and not (name == "warmup" and v == 0):
             raise LookoutError(f"--{name.replace('_', '-')} = {v}: expected > 0")
+    if not 0.0 < a.frames_per_step <= 1.0:
+        raise LookoutError(f"--frames-per-step = {a.frames_per_step}: expected in (0, 1]")
     si = a.sync_interval
     if si != "always" and not (si[-1:] in "smh" and si[:-1].replace(".", "", 1).isdigit()):
         raise LookoutError(f"--sync-interval = {si!r}: expected 'always' or e.g. '1s', '2m'")

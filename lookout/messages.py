@@ -57,6 +57,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 import numpy as np
 
+from lookout.timebase import NS_PER_S
+
 #: Version of this schema; bumped on any change that old readers cannot decode.
 SCHEMA_VERSION = 6
 
@@ -738,17 +740,34 @@ class SystemTrack(Message, tag="system_track"):
                     )
 
 
-class Heartbeat(Message, tag="heartbeat"):
-    """A partner's sign of life: its clock ``t_ns`` and its own heartbeat counter ``seq``."""
+#: The furthest a heartbeat's ``next_ns`` may lie after its ``t_ns`` (ns).
+MAX_PROMISE_NS = 10 * NS_PER_S
+
+
+class Heartbeat(Message, tag="heartbeat", omit_defaults=True):
+    """A partner's sign of life: its clock ``t_ns`` and its own heartbeat counter ``seq``.
+
+    ``next_ns`` (optional, after ``t_ns``): the earliest time anything of this partner still to
+    come may speak of (its sensors' next scan, its next report instant), so that nothing
+    before it is still to come, not only nothing up to ``t_ns``. Omitted when the node
+    promises no more than its clock (the message then encodes as before the field existed)."""
 
     partner: str
     t_ns: int
     seq: int
+    next_ns: int | None = None
 
     def check(self) -> None:
         check_generic(self)
         if self.seq < 0:
             raise ValueError(f"Heartbeat.seq: {self.seq}, expected a count (>= 0)")
+        if self.next_ns is not None and not (
+            self.t_ns < self.next_ns <= self.t_ns + MAX_PROMISE_NS
+        ):
+            raise ValueError(
+                f"Heartbeat.next_ns: {self.next_ns}, expected after t_ns ({self.t_ns}) by at"
+                f" most {MAX_PROMISE_NS // NS_PER_S} s"
+            )
 
 
 class Status(Message, tag="status"):

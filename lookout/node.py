@@ -14,6 +14,15 @@ and
   fusion reports that instant without waiting out its latency window
   (``lookout.picture.fusion``).
 
+With ``scans`` (each sensor's scan schedule, ``lookout.sensors.schedule.declared_scans``) the
+node knows when its next detection can come at the earliest: its heartbeat then also promises
+nothing before that (``Heartbeat.next_ns``: its published sensors' next scan, or its next
+report instant if sooner), and a step with no news (no detection, no report instant) before
+that promise runs out sends nothing at all; a step that sent detections sends its heartbeat
+at once, as one whose clock reached the promise. The fusion holds the partner's data as
+complete up to the promise, so it takes the other partners' detections of those steps as
+soon as they come, as it did with a heartbeat every step.
+
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
 picture (``PictureView``); relayed data is counted, not kept. A bad message is refused and
@@ -61,6 +70,7 @@ from lookout.messages import (
     encode_msgpack,
 )
 from lookout.picture.common import PictureView
+from lookout.sensors.schedule import next_scan_ns
 from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
 from lookout.tracking import Tracker, TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
@@ -69,6 +79,9 @@ log = logging.getLogger(__name__)
 
 #: Most detections in one envelope (about 30 kB, well inside the exchange's size limit).
 MAX_BATCH = 100
+#: How far before its sensors' next scan a node's promise ends (ns): a scan's detections are
+#: stamped at the instant to the nanosecond; this margin only absorbs rounding.
+PROMISE_MARGIN_NS = 1_000
 #: Most local tracks in one envelope (some 0.6 kB each); a batch whose payload would come
 #: within ``ENVELOPE_ROOM`` of the exchange's size limit is split in two.
 MAX_REPORT_TRACKS = 64
@@ -133,6 +146,7 @@ class PartnerNode:
         max_age_s: float | None = None,
         warner=None,
         coverage: Mapping[str, RadarCoverage] | None = None,
+        scans: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.partner = partner
         self.warner = warner
@@ -178,6 +192,11 @@ class PartnerNode:
         self._next_report: int | None = None
         self._next_heartbeat = 0.0
         self._heartbeats = 0
+        # ``scans``: (period_s, phase_s) of each sensor; the sensors whose detections it sends,
+        # if it knows all their schedules (else it promises no more than its clock).
+        self.scans = scans
+        self._promised = self._scheduled_sensors(scans)
+        self._next_ns: int | None = None  # the promise of its last heartbeat (scans only)
 
     def keep_provenance(
         self,
@@ -223,6 +242,25 @@ class PartnerNode:
                 message = verdict.message
                 await self._issue(self.warner.take(message, message_time_ns(message)))
 
+    def _scheduled_sensors(self, scans) -> list[tuple[float, float]] | None:
+        if scans is None:
+            return None
+        sent = self.policy.publish_detections.get(self.partner, frozenset())
+        if not sent <= scans.keys():
+            return None
+        return [scans[s] for s in sorted(sent)]
+
+    def _promise_ns(self, now_ns: int) -> int | None:
+        """The earliest time of anything it may still send (its heartbeat's ``next_ns``): its
+        published sensors' next scan (less ``PROMISE_MARGIN_NS``) or its next report instant,
+        whichever comes first; None if that is not after its clock."""
+        if self._promised is None:
+            return None
+        t = s_to_ns(self._next_report * self.report_period_s)
+        for period, phase in self._promised:
+            t = min(t, next_scan_ns(now_ns, period, phase) - PROMISE_MARGIN_NS)
+        return t if t > now_ns else None
+
     async def _send(self, message) -> None:
         subject, data = self.sealer.seal_for_bus(message)
         await self.bus.publish(subject, data)
@@ -232,7 +270,9 @@ class PartnerNode:
         """Take this partner's detections (time-ordered, up to the clock) and send what the
         policy allows; then local tracks at report instants passed and, if one passed or one is
         due, a heartbeat: the node's clock, every message up to it sent."""
-        now = ns_to_s(self.clock.now_ns())
+        now_ns = self.clock.now_ns()
+        now = ns_to_s(now_ns)
+        sent_before = self.sent["detection_batch"]
         if detections:
             by_sensor: dict[str, list[Detection]] = {}
             oldest = -math.inf if self.max_age_s is None else (now - self.max_age_s) * NS_PER_S
@@ -261,9 +301,16 @@ class PartnerNode:
             await self._publish_tracks(self._next_report * self.report_period_s)
             self._next_report += 1
             reported = True
-        if reported or now >= self._next_heartbeat:
+        due = reported or now >= self._next_heartbeat
+        if self.scans is not None:
+            # News (detections sent), or a promise run out (or none: no more than the clock).
+            due = due or self.sent["detection_batch"] > sent_before
+            due = due or self._next_ns is None or now_ns >= self._next_ns
+        if due:
             self._heartbeats += 1
-            hb = Heartbeat(partner=self.partner, t_ns=s_to_ns(now), seq=self._heartbeats)
+            self._next_ns = self._promise_ns(now_ns)
+            hb = Heartbeat(partner=self.partner, t_ns=s_to_ns(now), seq=self._heartbeats,
+                           next_ns=self._next_ns)  # fmt: skip
             if self.policy.may_publish(self.partner, hb):
                 await self._send(hb)
             self._next_heartbeat = now + self.heartbeat_s

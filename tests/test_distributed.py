@@ -216,12 +216,14 @@ def test_kill_9_of_the_exchange_a_node_and_the_broker_during_a_raid(tmp_path: Pa
             )
 
 
-def test_a_distributed_node_sends_its_clock_after_every_step(tmp_path: Path):
-    """``lookout node`` (``service.run_node``) on a real nats-server sends a heartbeat after
-    every step, as the embedded nodes do (``HEARTBEAT_S``), not only at report instants: the
-    fusion then takes each step's detections in that step instead of holding them back a
-    latency window, and sends their interim updates at once. Its bus lingers as deployed
-    (``NODE_LINGER_S``): the heartbeats come in batch frames, each one read on its own.
+def test_a_distributed_node_sends_its_clock_whenever_its_promise_runs_out(tmp_path: Path):
+    """``lookout node`` (``service.run_node``) on a real nats-server knows its radars' scan
+    schedule, as the embedded nodes do (``declared_scans``): with no detections, it sends a
+    heartbeat at every step whose clock reached the last one's promise (``next_ns``: the next
+    scan or report instant), and nothing at the others, not only at report instants: the
+    fusion then takes the other partners' detections of each step in that step instead of
+    holding them back a latency window. Its bus lingers as deployed (``NODE_LINGER_S``): the
+    heartbeats come in batch frames, each one read on its own.
 
     Counted against the steps the node made, and waited for until every one arrived: the
     number of steps a wall-paced loop makes in its 0.3 s depends on the machine's load, and a
@@ -251,8 +253,10 @@ def test_a_distributed_node_sends_its_clock_after_every_step(tmp_path: Path):
             node.clock.set_start(time.time())  # the scenario's epoch: now that it is set up
 
         async def counted(detections):
+            promised = node._next_ns
             await step(detections)
-            steps.append(node.sent["heartbeat"])
+            due = promised is None or node.clock.now_ns() >= promised
+            steps.append((due, node.sent["heartbeat"]))
 
         node.step, node.start = counted, started
 
@@ -273,12 +277,18 @@ def test_a_distributed_node_sends_its_clock_after_every_step(tmp_path: Path):
                 node = await run_node(scenario, "KR", kr, start_unix_s=time.time(),
                                       speed=speed, until_s=until_s, detections=[],
                                       on_start=count_steps)  # fmt: skip
-                await until(lambda: len(got) >= len(steps))
-                await asyncio.sleep(0.2)  # nothing more than one a step comes
+                await until(lambda: steps and len(got) >= steps[-1][1])
+                await asyncio.sleep(0.2)  # nothing more than one a step due comes
         return [decode_payload(decode(d)) for d in got], node
 
     beats, node = run_async(main())
     clocks = [b.t_ns * 1e-9 for b in beats]
-    assert len(steps) >= 2 and node.sent["heartbeat"] == len(steps)
-    assert len(beats) == len(steps), clocks  # one after every step
-    assert clocks == sorted(clocks) and clocks[-1] >= until_s
+    # One heartbeat at each step whose clock reached the promise, none at the others.
+    sent = [n - m for (_, n), (_, m) in zip(steps, [(None, 0), *steps[:-1]], strict=True)]
+    assert sent == [int(due) for due, _ in steps]
+    assert len(steps) >= 2 and node.sent["heartbeat"] == len(beats) == sum(sent), clocks
+    assert clocks == sorted(clocks) and clocks[-1] >= until_s - 1.0
+    # Each promise runs to the next scan of a KR radar or the next report instant, and the
+    # next heartbeat comes at the first step past it.
+    assert all(b.t_ns < b.next_ns <= (b.t_ns // 10**9 + 1) * 10**9 for b in beats)
+    assert all(b.t_ns >= a.next_ns for a, b in zip(beats, beats[1:], strict=False))

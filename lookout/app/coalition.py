@@ -18,8 +18,8 @@ from pathlib import Path
 
 from lookout.app.defaults import (
     ASSESS_WORKER,
+    EMBEDDED_PICTURE_PARAMS,
     HEARTBEAT_S,
-    PICTURE_PARAMS,
     STEP_S,
     default_policy,
     key_seed,
@@ -35,6 +35,7 @@ from lookout.messages import Detection
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
+from lookout.sensors.schedule import declared_scans
 from lookout.timebase import s_to_ns
 from lookout.tracking.coverage import declared_coverage
 from lookout.warn.issue import warner_for
@@ -116,7 +117,7 @@ class Coalition:
         audit = AuditLog(audit_path, sign=derive_key(seed, EXCHANGE).sign)  # signed checkpoints
         # The assessment's batches in a child process: in a thread they held the interpreter
         # (numpy on small arrays keeps the GIL) and slowed the loop's deliveries twofold.
-        picture = CommonPicture(**PICTURE_PARAMS, assess_worker=ASSESS_WORKER)
+        picture = CommonPicture(**EMBEDDED_PICTURE_PARAMS, assess_worker=ASSESS_WORKER)
         # One process: an envelope relayed to every node is verified once (``SignatureMemo``).
         memo = SignatureMemo()
         exchange = Exchange(keyring, pol, audit, bus, clock, derive_key(seed, EXCHANGE), picture,
@@ -125,6 +126,7 @@ class Coalition:
             p: PartnerNode(p, derive_key(seed, p), keyring, pol, bus, clock,
                            warner=warner_for(scenario, p, derive_key(seed, p)) if warn else None,
                            coverage=declared_coverage(scenario, p), heartbeat_s=HEARTBEAT_S,
+                           scans=declared_scans(scenario, p),
                            verifier=Verifier(keyring, clock, signatures=memo))
             for p in names
         }  # fmt: skip

@@ -35,17 +35,26 @@ PICTURE_PARAMS = {
     "assess_collect": "step",
 }
 
+#: The embedded coalition's picture (``coalition``, ``demo``, recorded in its audit log): its
+#: nodes step at the same instants, so the fusion sends the interim updates once per step, when
+#: its watermark reaches the step's clock (``PictureFusion(interim="step")``), as it did when
+#: every node sent a heartbeat every step; with one at each partner's frame the interim
+#: updates of srbm-salvo's 300 s were 1,686 -> 3,984, the system-track envelopes on mass-raid
+#: +31 % (step58, ``docs/history/benchmarks-log.md``).
+EMBEDDED_PICTURE_PARAMS = {**PICTURE_PARAMS, "interim_updates": "step"}
+
 #: The longest a partner node goes without a ``Heartbeat`` (s), embedded and distributed
-#: (``service.run_node``) alike: 0, one after every step. A heartbeat tells the fusion that the
-#: partner's data up to its clock is all in, so with one every step the fusion takes each
-#: step's detections in that step (and sends their interim updates); with one only at report
-#: instants it held them back a latency window (1 s) and took 1.2 s of every partner's
-#: detections in the report step, on the way to every partner (the largest part of the
-#: report's delivery at real time on mass-raid: ``docs/history/benchmarks-log.md``). The
-#: fusion takes the same detections in the same order and reports the same picture; the
-#: cost is four more heartbeats a second from each partner (sealed, verified, audited,
-#: relayed).
-HEARTBEAT_S = 0.0
+#: (``service.run_node``) alike. A heartbeat tells the fusion that the partner's data up to
+#: its clock is all in, and, as the nodes know their sensors' scan schedules
+#: (``declared_scans``), that nothing comes before their next scan or report instant
+#: (``Heartbeat.next_ns``). So a node sends one with every step that has news (detections, a
+#: report instant) and whenever its promise runs out, and nothing in a step without news
+#: before that: the fusion still takes each step's detections of every partner in that step
+#: (a heartbeat only at report instants held them back a latency window, 1 s, and put 1.2 s of
+#: every partner's detections in the report step: ``docs/history/benchmarks-log.md``). With
+#: a heartbeat after every step (0 here, before step58) the fusion reported the same picture;
+#: a third of the nodes' frames were a heartbeat alone.
+HEARTBEAT_S = 1.0
 #: How long a distributed partner node's envelopes wait (s) for the rest of its step's on the
 #: same subject, to go to the broker as one stored message (``NatsBus(linger_s=...)``; the
 #: exchange still verifies, audits and releases each envelope on its own). A step sends its

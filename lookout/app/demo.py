@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from lookout.app.coalition import Coalition, DetectionFeed, steps
-from lookout.app.defaults import PICTURE_PARAMS, STEP_S
+from lookout.app.defaults import EMBEDDED_PICTURE_PARAMS, PICTURE_PARAMS, STEP_S
 from lookout.exchange.audit import read_meta
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.exchange import Exchange
@@ -156,7 +156,7 @@ async def run_demo_async(
     co.audit.put_meta("scenario_yaml", yaml.safe_dump(scenario.raw, sort_keys=False))
     co.audit.put_meta("key_seed", co.seed)
     co.audit.put_meta("policy", yaml.safe_dump(co.policy_doc))
-    co.audit.put_meta("picture", json.dumps(PICTURE_PARAMS))
+    co.audit.put_meta("picture", json.dumps(EMBEDDED_PICTURE_PARAMS))
     co.audit.put_meta("warn", json.dumps({"warn": warn, "duration_s": end, "step_s": STEP_S}))
     live = await collect(co.bus)
     await co.start()

@@ -43,6 +43,7 @@ from lookout.exchange.verify import MAX_AGE_NS, MAX_AHEAD_NS, Verifier
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.scenario import Scenario
+from lookout.sensors.schedule import declared_scans
 from lookout.simulate import simulate
 from lookout.timebase import ns_to_s
 from lookout.tracking.coverage import declared_coverage
@@ -260,7 +261,8 @@ async def run_node(
         # What the exchange would refuse as too old is not sent (half its window, for the wire).
         max_age_s=0.5 * ns_to_s(MAX_AGE_NS) * scale,
         coverage=declared_coverage(scenario, partner),
-        heartbeat_s=HEARTBEAT_S,  # one after every step, as the embedded nodes
+        heartbeat_s=HEARTBEAT_S,  # as the embedded nodes: with news, and as its promise runs out
+        scans=declared_scans(scenario, partner),
         warner=warner_for(scenario, partner, derive_key(seed, partner)) if warn else None,
     )
     # Its own notifications, in the order they are issued (those issued before the start first).

@@ -76,7 +76,7 @@ class CommonPicture:
         first_system_track_id: int = 1,
         assess_in_background: bool = False,
         assess_worker: str = "thread",
-        interim_updates: bool = False,
+        interim_updates: bool | str = False,
         assess_on: str = "clock",
         assess_collect: str = "report",
     ) -> None:
@@ -88,7 +88,14 @@ class CommonPicture:
         (``lookout.assess.schedule``). ``assess_collect``: a background batch is taken in at
         the next report instant (``"report"``) or at the next output of the fusion, an interim
         update's or a report's (``"step"``: with ``interim_updates``, the next step of the
-        nodes; the assessment reaches the partners then)."""
+        nodes; the assessment reaches the partners then). ``interim_updates``: True (at each
+        move of the fusion's watermark) or ``"step"`` (once it reaches the clock of the
+        heartbeat that moved it: nodes stepping at the same instants, the embedded coalition;
+        ``PictureFusion``)."""
+        if interim_updates not in (False, True, "step"):
+            raise ValueError(
+                f"interim_updates = {interim_updates!r}, expected true, false or 'step'"
+            )
         if assess_worker not in ("thread", "process"):
             raise ValueError(f"assess_worker = {assess_worker!r}, expected thread or process")
         if assess_on not in ("clock", "change"):

@@ -11,9 +11,12 @@ Two kinds of input, as the partners' releasability allows:
   sent (``lookout.node``): once every partner that sends data has spoken up to an instant, the
   watermark is there, without waiting out ``latency_s`` (which stays the bound for a partner
   that falls silent, and for one that sends no heartbeats: the watermark is the later of the
-  two). The age of a detection in the picture is then its wait for the next report instant,
-  not that plus the latency and the next scan of a radar (measured: p50 1.2 -> 0.5 s; see
-  ``docs/benchmarks.md``).
+  two). A heartbeat's ``next_ns`` (a node that knows its sensors' scan schedule) promises
+  nothing before it, so the partner counts as spoken up to just before it: such a node sends
+  nothing in steps without news, and the others' detections of those steps are taken as
+  soon as they come all the same. The age of a detection in the picture is then its wait for
+  the next report instant, not that plus the latency and the next scan of a radar (measured:
+  p50 1.2 -> 0.5 s; see ``docs/benchmarks.md``).
 - **Interim updates** (``interim=True``): between report instants, each time the watermark
   moves (after every partner's heartbeat of a step), the system tracks whose
   measurement-level track took detections since the last report are sent at once, each at its
@@ -24,6 +27,13 @@ Two kinds of input, as the partners' releasability allows:
   tracks reported alone at the last report are updated so (a new track, or two tracks of one
   object merged, wait for the next report, which decides ids and merges), and nothing of the
   fusion's state changes: the reports are those of a fusion without them.
+  ``interim="step"``: only once the watermark has reached the clock of the heartbeat that
+  moved it (or while a partner's silence leaves the latency window in charge), so that nodes
+  stepping at the same instants (the embedded coalition) get one interim update a step, not
+  one per partner's frame: a node that sends only steps with news promises the rest
+  (``Heartbeat.next_ns``), and the watermark then moves at each partner's frame of a step.
+  Not for nodes stepping at instants of their own (``lookout node``): the watermark there
+  seldom reaches the clock of the heartbeat that moved it.
 - **Local tracks** (track-to-track fusion): a partner that shares only its tracks (say, for its
   infrared satellites) sends ``LocalTrack`` estimates. At each report instant the local tracks,
   predicted there if needed, are assigned to the measurement-level tracks, partner by partner
@@ -436,7 +446,7 @@ class PictureFusion:
         latency_s: float = 1.0,
         local_max_age_s: float = 5.0,
         first_system_track_id: int = 1,
-        interim: bool = False,
+        interim: bool | str = False,
     ) -> None:
         # Radar detections alone reach this tracker (infrared comes as partners' tracks): it
         # sees no boost and so no parting, and every pair of its tracks is strangers.
@@ -526,9 +536,12 @@ class PictureFusion:
         elif isinstance(message, Detection):
             self._buffer_detection(sender, message)
         elif isinstance(message, Heartbeat):
+            # Everything of the partner up to its clock is in, and before its promise, if any.
+            t = message.t_ns if message.next_ns is None else max(message.t_ns, message.next_ns - 1)
             old_t = self._clock_of.get(sender)
-            if old_t is None or message.t_ns > old_t:
-                self._clock_of[sender] = message.t_ns
+            if old_t is None or t > old_t:
+                self._clock_of[sender] = t
+            return self._drain(step_ns=message.t_ns)
         elif isinstance(message, LocalTrackBatch):
             # A partner's report: its tracks one by one, as if each had come alone (the same
             # picture, whatever the envelopes).
@@ -619,12 +632,17 @@ class PictureFusion:
 
     # ------------------------------------------------------------------ processing
 
-    def _drain(self) -> list[tuple[float, list[FusedTrack]]]:
+    def _drain(self, step_ns: int | None = None) -> list[tuple[float, list[FusedTrack]]]:
+        """Process what the watermark passed, report the instants it passed, and send the
+        interim updates; with ``interim="step"``, while the partners' clocks set the watermark,
+        only at a heartbeat (of clock ``step_ns``) the watermark reached."""
         if self._latest_t_ns is None:
             return []
         watermark = self._latest_t_ns - s_to_ns(self.latency_s)
         clocks = self._clock_of.values()
+        by_clocks = False
         if clocks and None not in clocks:
+            by_clocks = min(clocks) > watermark
             watermark = max(watermark, min(clocks))
         out = []
         while True:
@@ -636,7 +654,8 @@ class PictureFusion:
                 break
             out.append((t_report, self._report(t_report)))
             self._next_report += 1
-        if self._fresh:
+        hold = self.interim == "step" and by_clocks and (step_ns is None or watermark < step_ns)
+        if self._fresh and not hold:
             out += self._interim()
         return out
 
