@@ -89,8 +89,8 @@ def test_the_whole_compiled_prediction_is_the_loop_it_wraps(seed):
     """Without the shape and uncapped, the same floats as the RK4 loop driven as before (the
     same operations); capped (the stable ``kappa``'s density by libm's ``exp``) and shaped
     (libm's ``log`` and ``exp`` of the shape at the ends, the end row of ``kappa`` summed in
-    index order), within the last digits: measured 0 m and 1e-16 of each transition's largest
-    element."""
+    index order), within the last digits: measured (5 seeds) 299 of 300 rows the same bits,
+    ``kappa`` within 1.2e-16 relative, the transitions 4.4e-17 of each one's largest element."""
     rng = np.random.default_rng(seed)
     n = 30
     x, P = _rows(rng, n)
