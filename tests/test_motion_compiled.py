@@ -39,15 +39,16 @@ def _batch(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _both(monkeypatch, x, dt, **kw):
-    """``motion.propagate`` the numpy way, then the compiled way (which must be taken)."""
+    """``motion.propagate`` the numpy way, then the compiled way (which must be taken: one
+    call, ``compiled.propagate``)."""
     calls = []
-    predict = compiled.predict
+    propagate = compiled.propagate
 
     def counted(*args):
         calls.append(1)
-        return predict(*args)
+        return propagate(*args)
 
-    monkeypatch.setattr(compiled, "predict", counted)
+    monkeypatch.setattr(compiled, "propagate", counted)
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
     slow = motion.propagate(x, dt, **kw)
     assert not calls

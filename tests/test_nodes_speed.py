@@ -34,8 +34,8 @@ def test_the_numpy_step_switch_selects_the_numpy_prediction(monkeypatch):
     from lookout.tracking import compiled
 
     calls = []
-    real = compiled.predict
-    monkeypatch.setattr(compiled, "predict", lambda *a: calls.append(1) or real(*a))
+    real = compiled.propagate
+    monkeypatch.setattr(compiled, "propagate", lambda *a: calls.append(1) or real(*a))
     x = np.zeros((1, motion.NX))
     x[0, 0], x[0, 4], x[0, motion.KAPPA] = 6.5e6, 7e3, 1.0
     motion.propagate(x, np.array([2.0]))

@@ -1000,3 +1000,144 @@ def gate_gauss_newton(x0, P0, z, R, s, s_vel, B, m, radar, az, steps, beyond):
                 kept += 1
         n_live = kept
     return _relinearized(x0, xi, s, s_vel, B, m, radar)
+
+
+# --- the prediction whole: the drag tables' weights, the steps, the shape at both ends -----------
+
+
+def _weight_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The catalogue's drag tables as ``drag.cd_shape`` weighs them (``drag._drag_tables``):
+    knots and ``ln Cd`` of every table end to end, each table's start (T + 1,), and the least
+    and largest ``A / m`` of the bodies flying each (T,)."""
+    tables = _drag._drag_tables()
+    starts = np.cumsum([0] + [t[0].size for t in tables]).astype(np.int64)
+    knots = np.ascontiguousarray(np.concatenate([t[0] for t in tables]), dtype=np.float64)
+    log_cd = np.ascontiguousarray(np.concatenate([t[1] for t in tables]), dtype=np.float64)
+    lo = np.array([float(t[2]) for t in tables])
+    hi = np.array([float(t[3]) for t in tables])
+    return knots, log_cd, starts, lo, hi
+
+
+_W_KNOTS, _W_LOG_CD, _W_STARTS, _W_LO, _W_HI = _weight_tables()
+_SQRT1_2 = math.sqrt(0.5)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def cd_weights(x, P, follow):
+    """``drag.cd_shape``'s weights of states ``x`` (N, 10), ``P`` (N, 10, 10): each table's
+    (T, N) as ``drag._weights`` (rows no table fits: every table alike), zero for rows not
+    ``follow`` (N,, bool), and the same normalised over the tables (``drag.CdShape.w``).
+    Its operations in numpy's order; ``exp`` and the normal distribution (``erfc``) libm's,
+    not numpy's and scipy's, so the last digits may differ."""
+    n = x.shape[0]
+    nt = _W_STARTS.size - 1
+    w_raw = np.zeros((nt, n))
+    w = np.zeros((nt, n))
+    for i in range(n):
+        if not follow[i]:
+            continue
+        speed = max(math.sqrt(_dot3(x[i, 3], x[i, 4], x[i, 5], x[i, 3], x[i, 4], x[i, 5])), 1e-3)
+        mach = speed / _interp(max(_altitude(x[i, 0], x[i, 1], x[i, 2]), 0.0), _ALT, _SOUND)
+        kappa = abs(x[i, KAPPA]) * KAPPA_UNIT
+        sig = max(math.sqrt(max(P[i, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT, 1e-12)
+        total = 0.0
+        for k in range(nt):
+            a, b = _W_STARTS[k], _W_STARTS[k + 1]
+            cd = math.exp(_interp(mach, _W_KNOTS[a:b], _W_LOG_CD[a:b]))
+            up = 0.5 * math.erfc(-((cd * _W_HI[k] - kappa) / sig) * _SQRT1_2)
+            down = 0.5 * math.erfc(-((cd * _W_LO[k] - kappa) / sig) * _SQRT1_2)
+            w_raw[k, i] = up - down
+            total += w_raw[k, i]
+        if not total > 1e-6:
+            for k in range(nt):
+                w_raw[k, i] = 1.0
+        total = 0.0
+        for k in range(nt):
+            total += w_raw[k, i]
+        if total > 0.0:
+            for k in range(nt):
+                w[k, i] = w_raw[k, i] / total
+    return w_raw, w
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _stable_kappa(x, h, dt):
+    """``motion._stable_kappa`` of one state (``air_density``'s ``exp`` libm's)."""
+    speed = math.sqrt(_dot3(x[3], x[4], x[5], x[3], x[4], x[5]))
+    low = max(_altitude(x[0], x[1], x[2]) - speed * abs(dt), 0.0)
+    return 1.0 / (KAPPA_UNIT * _density(low) * max(speed, 1.0) * abs(h))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def propagate(x, dt, max_step_s, max_steps, with_jacobian, use_shape, w, knots, cd, starts):
+    """``motion.propagate`` of states ``x`` (N, 10) over ``dt`` (N,) s whole, one call: the
+    steps (``step_counts``, capped at ``max_steps`` (N,), 0: none, with ``kappa`` flown at its
+    stable value there), with ``use_shape`` the drag tables' shape of weights ``w`` (T, N)
+    (``drag.CdShape.w``) from the Mach number at the start, the RK4 loop (``predict``), and
+    ``kappa`` and the transition mapped to the shape at the end. Returns the states (N, 10)
+    and the transition matrices (N, 10, 10) (identity without ``with_jacobian``). The numpy
+    path's floats but for libm's ``log`` and ``exp`` of the shape at the ends (and of the
+    stable ``kappa``'s density), and the end's row of ``kappa`` summed in index order."""
+    n = x.shape[0]
+    steps = step_counts(x, dt, max_step_s)
+    kappa_all = np.empty(n)
+    kappa_fly = np.empty(n)
+    h = np.empty(n)
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    acc_t = np.empty((n, 3))
+    for i in range(n):
+        kappa_all[i] = x[i, KAPPA]
+        kappa_fly[i] = x[i, KAPPA]
+        if max_steps[i] > 0 and steps[i] > max_steps[i]:
+            steps[i] = max_steps[i]
+            kf = _stable_kappa(x[i], dt[i] / steps[i], dt[i])
+            kappa_fly[i] = min(kf, kappa_all[i])
+        h[i] = dt[i] / steps[i]
+        for a in range(3):
+            pos[i, a] = x[i, a]
+            vel[i, a] = x[i, 3 + a]
+            acc_t[i, a] = x[i, 6 + a]
+    g0 = np.zeros(n)
+    dg0 = np.zeros(n)
+    grad0 = np.zeros((n, 6))
+    if use_shape:
+        for i in range(n):
+            m0 = _mach_gradient(pos[i, 0], pos[i, 1], pos[i, 2], vel[i, 0], vel[i, 1], vel[i, 2],
+                                grad0[i])  # fmt: skip
+            g0[i], dg0[i] = _shape(m0, w, i, knots, cd, starts)
+    F = predict(pos, vel, acc_t, kappa_fly, h, steps, with_jacobian, use_shape, w, g0, knots,
+                cd, starts)  # fmt: skip
+    out = np.empty((n, NX))
+    grad1 = np.empty(6)
+    row = np.empty(NX)
+    for i in range(n):
+        for a in range(3):
+            out[i, a] = pos[i, a]
+            out[i, 3 + a] = vel[i, a]
+            out[i, 6 + a] = acc_t[i, a]
+        out[i, KAPPA] = kappa_all[i]
+        if not use_shape:
+            continue
+        m1 = _mach_gradient(pos[i, 0], pos[i, 1], pos[i, 2], vel[i, 0], vel[i, 1], vel[i, 2],
+                            grad1)  # fmt: skip
+        g1, dg1 = _shape(m1, w, i, knots, cd, starts)
+        e1 = math.exp(g1 - g0[i])
+        out[i, KAPPA] = kappa_all[i] * e1
+        if with_jacobian:
+            # From kappa to the scale at the start, back to kappa at the end.
+            s0 = kappa_all[i] * dg0[i]
+            Fi = F[i]
+            for a in range(NX):
+                fk = Fi[a, KAPPA]
+                for b in range(6):
+                    Fi[a, b] -= fk * (s0 * grad0[i, b])
+            s1 = out[i, KAPPA] * dg1
+            for b in range(NX):
+                q = 0.0
+                for a in range(6):
+                    q += (s1 * grad1[a]) * Fi[a, b]
+                row[b] = e1 * Fi[KAPPA, b] + q
+            for b in range(NX):
+                Fi[KAPPA, b] = row[b]
+    return out, F

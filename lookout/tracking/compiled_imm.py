@@ -1051,3 +1051,167 @@ def warm() -> None:
     Pp = predict_modes(modes, flat, flat_P, flat.copy(), F, dt, dt, dt, dt, *q, prm)
     combine(x, Pp.reshape(n, NMODE, NX, NX), mu)
     refresh_coarse(x, P, mu, 0.01, prm)
+    warm_staged()
+
+
+# --- the staging hypothesis's prior, gravity's second order: one call each a scan ---------------
+
+_STAGING_RATE = float(_mix.STAGING_RATE_PER_S)
+_STAGE_THRUST = float(_mix.STAGE_THRUST_MPS2)
+_STAGE_THRUST_VAR = float(_mix.STAGE_THRUST_SIGMA_MPS2) ** 2
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _staged_prior(x, P, dt, xo, Po):
+    """``mixing.staged_prior`` of one boost-mode estimate ``x`` (10,), ``P`` into ``xo``,
+    ``Po``: the old thrust cut within ``dt`` (``_burnout_within``), the next stage's lit along
+    its direction (``mixing._thrust_direction``)."""
+    inf = np.inf
+    _burnout_within(x, P, dt, inf, inf, 1.0, 1.0, xo, Po)
+    amag = math.sqrt(_dot3(x[6], x[7], x[8], x[6], x[7], x[8]))
+    asig = math.sqrt(P[6, 6] + P[7, 7] + P[8, 8])
+    vmag = max(math.sqrt(_dot3(x[3], x[4], x[5], x[3], x[4], x[5])), 1e-9)
+    known = amag > 2.0 * asig
+    u = np.empty(3)
+    for a in range(3):
+        u[a] = x[6 + a] / max(amag, 1e-9) if known else x[3 + a] / vmag
+    across = np.empty((3, 3))
+    for a in range(3):
+        for b in range(3):
+            across[a, b] = (1.0 if a == b else 0.0) - u[a] * u[b]
+    rel = across.copy()
+    if known:
+        t = np.zeros((3, 3))
+        for a in range(3):
+            for b in range(3):
+                for k in range(3):
+                    t[a, b] += across[a, k] * P[6 + k, 6 + b]
+        s = max(amag, 1e-9) ** 2
+        for a in range(3):
+            for b in range(3):
+                q = 0.0
+                for k in range(3):
+                    q += t[a, k] * across[k, b]
+                rel[a, b] = q / s
+    m2 = _STAGE_THRUST**2 + _STAGE_THRUST_VAR
+    for a in range(3):
+        xo[6 + a] = _STAGE_THRUST * u[a]
+    for i in range(NX):
+        for a in range(6, 9):
+            Po[a, i] = 0.0
+            Po[i, a] = 0.0
+    for a in range(3):
+        for b in range(3):
+            Po[6 + a, 6 + b] = _STAGE_THRUST_VAR * u[a] * u[b] + m2 * rel[a, b]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def staged_priors(x0, P0, dt, p_bc, live, rows, mu, share, xs, Ps):
+    """``Tracker._predict_staged``'s priors of its live rows ``live`` (k,) (tracks ``rows`` (k,)
+    of the store's ``mu``, ``share``, ``xs``, ``Ps``): the staging within ``dt`` (n,)
+    (``mixing.staging_probability``), the next stage's prior from the boost mode's mixed
+    prior ``x0[:, BOOST]``, ``P0`` (``mixing.staged_prior``) weighed against the hypothesis's
+    own estimate, burnout ``p_bc`` (n,). Returns the mixed priors (k, 10), (k, 10, 10) and
+    the predicted share ``q`` (k,) of the boost probability."""
+    k = live.size
+    xm_ = np.empty((k, NX))
+    Pm_ = np.empty((k, NX, NX))
+    q = np.empty(k)
+    x1 = np.empty(NX)
+    P1 = np.empty((NX, NX))
+    d1 = np.empty(NX)
+    d2 = np.empty(NX)
+    for j in range(k):
+        i, r = live[j], rows[j]
+        d = dt[i]
+        p_st = -math.expm1(-abs(d) * _STAGING_RATE)
+        mu_b = mu[r, BOOST]
+        own = mu_b * share[r] * max(1.0 - p_bc[i] - p_st, 0.0)
+        new = mu_b * (1.0 - share[r]) * p_st
+        tot = own + new
+        b = new / max(tot, 1e-300) if tot > 0.0 else 1.0
+        a = 1.0 - b
+        _staged_prior(x0[i, BOOST], P0[i, BOOST], d, x1, P1)
+        x2, P2 = xs[r], Ps[r]
+        for m in range(NX):
+            xm_[j, m] = a * x2[m] + b * x1[m]
+        for m in range(NX):
+            d2[m] = x2[m] - xm_[j, m]
+            d1[m] = x1[m] - xm_[j, m]
+        for m in range(NX):
+            for n_ in range(NX):
+                Pm_[j, m, n_] = a * (P2[m, n_] + d2[m] * d2[n_])
+                Pm_[j, m, n_] += b * (P1[m, n_] + d1[m] * d1[n_])
+        q[j] = min(max((own + new) / max(mu_b, 1e-300), 0.0), 1.0)
+    return xm_, Pm_, q
+
+
+_GRAVITY_C = float((3.0 * GM_EARTH) ** 2)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gravity_second_order(x, P, age, dt, least, max_trace, share, Pp):
+    """``motion.gravity_second_order_q`` of rows ``x`` (N, 10), ``P`` (N, 10, 10) ``age``
+    (N,) s after their last update, as white acceleration over ``dt`` (N,) s
+    (``motion.accel_noise``) added to ``Pp`` (N, 10, 10) in place: only where its bound
+    (``gravity_second_order_bound``) is above ``least`` and the position's trace at most
+    ``max_trace`` (``Tracker._predict``). ``share``: ``motion.SECOND_ORDER_TAU_SHARE``.
+    Returns the number of rows it was added to."""
+    n = x.shape[0]
+    w = np.empty(3)
+    z = np.empty(3)
+    u = np.empty(3)
+    qm = np.empty((3, 3))
+    added = 0
+    for r in range(n):
+        tr = P[r, 0, 0] + P[r, 1, 1] + P[r, 2, 2]
+        r2 = _dot3(x[r, 0], x[r, 1], x[r, 2], x[r, 0], x[r, 1], x[r, 2])
+        bound = (5.0 * _GRAVITY_C * share) * tr * tr * age[r] / (r2 * r2) ** 2
+        if not (tr <= max_trace and bound > least):
+            continue
+        added += 1
+        rn = math.sqrt(r2)
+        for i in range(3):
+            u[i] = x[r, i] / rn
+        for i in range(3):
+            w[i] = P[r, i, 0] * u[0] + P[r, i, 1] * u[1] + P[r, i, 2] * u[2]
+        for i in range(3):
+            z[i] = P[r, i, 0] * w[0] + P[r, i, 1] * w[1] + P[r, i, 2] * w[2]
+        a = u[0] * w[0] + u[1] * w[1] + u[2] * w[2]
+        big_w = w[0] * w[0] + w[1] * w[1] + w[2] * w[2]
+        t2 = 0.0
+        for i in range(3):
+            for j in range(3):
+                t2 += P[r, i, j] * P[r, i, j]
+        c0 = 0.5 * (25.0 * a * a - 10.0 * big_w + t2)
+        scale = (_GRAVITY_C / (r2 * r2) ** 2) * share * max(age[r], 0.0)
+        for i in range(3):
+            for j in range(3):
+                v = c0 * (u[i] * u[j])
+                v -= (5.0 * a) * (u[i] * w[j] + u[j] * w[i])
+                v += w[i] * w[j] + a * P[r, i, j] + u[i] * z[j] + u[j] * z[i]
+                qm[i, j] = v * scale
+        d = abs(dt[r])
+        f00, f01, f11 = d**3 / 3.0, d**2 / 2.0, d
+        for i in range(3):
+            for j in range(3):
+                Pp[r, i, j] += qm[i, j] * f00
+                Pp[r, i, 3 + j] += qm[i, j] * f01
+                Pp[r, 3 + i, j] += qm[i, j] * f01
+                Pp[r, 3 + i, 3 + j] += qm[i, j] * f11
+    return added
+
+
+def warm_staged() -> None:
+    """Compile (or load) ``staged_priors`` and ``gravity_second_order`` on a tiny case, with
+    the tracker's argument types (``warm``)."""
+    x = np.zeros((1, NMODE, NX))
+    x[:, :, 0], x[:, :, 4], x[:, :, KAPPA] = 6.4e6, 7e3, 1.0
+    P = np.broadcast_to(np.eye(NX), (1, NMODE, NX, NX)).copy()
+    one, idx = np.ones(1), np.zeros(1, dtype=np.int64)
+    mu = np.full((1, NMODE), 1.0 / NMODE)
+    staged_priors(x, P, one, 0.5 * one, idx, idx, mu, 0.5 * one, x[:, BOOST].copy(),
+                  P[:, BOOST].copy())  # fmt: skip
+    flat, flat_P = x.reshape(-1, NX), P.reshape(-1, NX, NX)
+    dt = np.ones(flat.shape[0])
+    gravity_second_order(flat, flat_P, dt, dt, 0.0, 1e30, 2.0 / 3.0, flat_P.copy())

@@ -54,6 +54,7 @@ from lookout.tracking.motion import (
     altitude_approx,
     density_and_slope,
     interp,
+    numpy_step,
     propagate,
     sound_speed,
     step_counts,
@@ -61,6 +62,10 @@ from lookout.tracking.motion import (
 
 if TYPE_CHECKING:
     from lookout.tracking.config import TrackerConfig
+
+
+#: ``lookout.tracking.compiled`` once imported (``cd_shape``; numba, on the first prediction).
+_compiled = None
 
 
 @cache
@@ -301,9 +306,11 @@ class CdShape:
     weighed by ``w`` (tables, N; rows of zero weight hold ``kappa``: ``g`` = 0), each table's
     ``Cd`` linear in Mach between its knots as the flight model's, flat above its last."""
 
-    def __init__(self, w: np.ndarray) -> None:
-        total = w.sum(axis=0)
-        self.w = np.where(total > 0.0, w / np.where(total > 0.0, total, 1.0), 0.0)
+    def __init__(self, w: np.ndarray, normalised: np.ndarray | None = None) -> None:
+        if normalised is None:
+            total = w.sum(axis=0)
+            normalised = np.where(total > 0.0, w / np.where(total > 0.0, total, 1.0), 0.0)
+        self.w = normalised
         self.w_raw = w
         self.tables, self.slopes = _shape_tables()
 
@@ -325,7 +332,19 @@ def cd_shape(x: np.ndarray, P: np.ndarray, follow: np.ndarray) -> CdShape:
     """The drag-table shape (``CdShape``) that states ``x`` (N, 10) of covariances ``P`` carry
     over a prediction: the tables weighed at their Mach number by the probability that their
     ``kappa`` lies within the ``Cd A / m`` of the catalogue's bodies flying each
-    (``_table_weight``), for rows ``follow`` (N,, bool); the others hold ``kappa``."""
+    (``_table_weight``), for rows ``follow`` (N,, bool); the others hold ``kappa``. Compiled
+    (``compiled.cd_weights``: libm's ``exp`` and ``erfc``, the last digits) unless
+    ``LOOKOUT_NUMPY_STEP=1``."""
+    if not numpy_step() and x.ndim == 2:
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        w_raw, w = _compiled.cd_weights(
+            np.ascontiguousarray(x, dtype=float),
+            np.ascontiguousarray(P, dtype=float),
+            np.ascontiguousarray(follow, dtype=bool),
+        )
+        return CdShape(w_raw, w)
     mach = _mach(x[:, 0:3], x[:, 3:6], floor_mps=1e-3)
     kappa = np.abs(x[:, KAPPA]) * KAPPA_UNIT
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT

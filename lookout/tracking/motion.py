@@ -371,6 +371,36 @@ def propagate(
     n = x.shape[0]
     if not (type(dt) is np.ndarray and dt.dtype == np.float64 and dt.shape == (n,)):
         dt = np.broadcast_to(np.asarray(dt, dtype=float), (n,))
+    if n and x.ndim == 2 and _use_compiled(cd_shape):
+        # The whole of it below in one call (``compiled.propagate``), where the steps, the
+        # shape at both ends and the mapping of ``kappa`` were some forty numpy calls.
+        if _compiled is None:  # numba: imported on the first prediction
+            from lookout.tracking import compiled as _compiled
+        knots, cd, starts = _compiled.tables()
+        use_shape = cd_shape is not None
+        # (Writable arrays: a read-only view, as ``broadcast_to`` gives, is another argument
+        # type, compiled again.)
+        if not (dt.flags.writeable and dt.flags.c_contiguous):
+            dt = np.array(dt, dtype=float)
+        if max_steps is None:
+            caps = np.zeros(n, dtype=np.int64)
+        elif type(max_steps) is np.ndarray and max_steps.shape == (n,):
+            caps = np.ascontiguousarray(max_steps, dtype=np.int64)
+        else:
+            caps = np.full(n, max_steps, dtype=np.int64)
+        out, F = _compiled.propagate(
+            np.ascontiguousarray(x, dtype=float),
+            dt,
+            float(max_step_s),
+            caps if caps.flags.writeable else caps.copy(),
+            bool(with_jacobian),
+            use_shape,
+            np.ascontiguousarray(cd_shape.w, dtype=float) if use_shape else _no_shape(starts, n),
+            knots,
+            cd,
+            starts,
+        )  # fmt: skip
+        return out, (F if with_jacobian else None)
     steps = step_counts(x, dt, max_step_s)
     kappa_all = x[:, KAPPA]
     kappa_fly = kappa_all
@@ -480,6 +510,12 @@ def propagate(
             row += einsum("ni,nij->nj", (out[:, KAPPA] * dg1)[:, None] * grad1, F[:, 0:6, :])
             F[:, KAPPA, :] = row
     return out, F
+
+
+def _no_shape(starts: np.ndarray, n: int) -> np.ndarray:
+    """Zero weights of the drag tables (tables, n): ``propagate``'s compiled call without a
+    shape."""
+    return np.zeros((starts.size - 1, n))
 
 
 #: ``drag.CdShape`` once imported (``_use_compiled``; ``drag`` imports this module).

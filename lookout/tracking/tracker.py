@@ -139,6 +139,7 @@ from lookout.tracking.mixing import (
 from lookout.tracking.mono import MonoSightings, fit_launch
 from lookout.tracking.motion import (
     NX,
+    SECOND_ORDER_TAU_SHARE,
     TRACKER_DRAG_CEILING_M,
     accel_noise,
     along_noise,
@@ -615,20 +616,28 @@ class Tracker:
             # one-satellite track coasting on its boost's fit is kept so vague, and its spread
             # is the fit's (``mono``).
             age = (t - tracks.t[sel]).repeat(NMODE) - 0.5 * dt2
-            bound = gravity_second_order_bound(flat_x[:, 0:3], flat_P0, age)
             floor = cfg.coast_accel_sigma_mps2**2 * cfg.accel_noise_tau_s
-            tr_pos = flat_P0[:, 0, 0] + flat_P0[:, 1, 1] + flat_P0[:, 2, 2]
-            rows = np.flatnonzero((tr_pos <= cfg.delete_pos_sigma_m**2) & (bound > 1e-3 * floor))
-            if rows.size:
-                q2 = gravity_second_order_q(flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows])
-                Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
+            if imm is not None:  # the same below, one call (``compiled_imm.gravity_second_order``)
+                imm.gravity_second_order(
+                    np.ascontiguousarray(flat_x), np.ascontiguousarray(flat_P0), age, dt2,
+                    1e-3 * floor, float(cfg.delete_pos_sigma_m**2), SECOND_ORDER_TAU_SHARE, Pp,
+                )  # fmt: skip
+            else:
+                bound = gravity_second_order_bound(flat_x[:, 0:3], flat_P0, age)
+                tr_pos = flat_P0[:, 0, 0] + flat_P0[:, 1, 1] + flat_P0[:, 2, 2]
+                rows = np.flatnonzero(
+                    (tr_pos <= cfg.delete_pos_sigma_m**2) & (bound > 1e-3 * floor)
+                )
+                if rows.size:
+                    q2 = gravity_second_order_q(
+                        flat_x[rows, 0:3], flat_P0[rows, 0:3, 0:3], age[rows]
+                    )
+                    Pp[rows, 0:6, 0:6] += accel_noise(dt2[rows], q2)
         xp = xp.reshape(n, NMODE, NX)
         Pp = Pp.reshape(n, NMODE, NX, NX)
         c = reachable_speed(xp, Pp, c)
         xbar, Pbar = combine(xp, Pp, c)
-        staged = self._predict_staged(
-            sel, x0[:, BOOST], P0[:, BOOST], xp, Pp, c, dt, cap[::NMODE], p_bc, since_fix
-        )
+        staged = self._predict_staged(sel, x0, P0, xp, Pp, c, dt, cap[::NMODE], p_bc, since_fix)
         return xp, Pp, c, xbar, Pbar, staged
 
     def _predict_staged(self, sel, x0, P0, xp, Pp, c, dt, cap, p_bc, since_fix):
@@ -637,7 +646,7 @@ class Tracker:
         ``_predict``): the next stage lit (``mixing.staged_prior``), mixed as the
         IMM mixes its modes from its own estimate (``tracks.xs``, its share ``tracks.share``
         of the boost probability going on burning, ``1 - p_bc - p_st``) and the boost mode's
-        mixed prior ``x0`` (n, 10), ``P0`` staging within the step (``p_st``,
+        mixed prior (of the modes' ``x0`` (n, 3, 10), ``P0``) staging within the step (``p_st``,
         ``mixing.staging_probability``). Returns its predicted share ``q`` (n,) of the boost
         probability (zero where the boost mode is a mere seed, below ``boost_reseed_prob``)
         and its prediction (n, 10), (n, 10, 10) (the boost mode's where ``q`` is zero);
@@ -649,7 +658,28 @@ class Tracker:
         if not cfg.staging:
             return q, xs, Ps
         live = np.flatnonzero(c[:, BOOST] >= cfg.boost_reseed_prob)
-        if live.size:
+        imm = compiled_imm()
+        if live.size and imm is not None:
+            # The same as below, the priors in one call (``compiled_imm.staged_priors``).
+            rows = sel[live]
+            dtl = dt[live]
+            xm_, Pm_, q_live = imm.staged_priors(
+                x0, P0, np.ascontiguousarray(dt, dtype=float),
+                np.ascontiguousarray(p_bc, dtype=float), live, np.asarray(rows, dtype=np.int64),
+                tracks.mu, tracks.share, tracks.xs, tracks.Ps,
+            )  # fmt: skip
+            xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
+            k = dtl.size
+            zero = np.zeros(k)
+            # The next stage's exhaust speed is not the burning one's: the prior's.
+            Ps[live] = imm.predict_modes(
+                np.zeros(k, dtype=np.int64), xm_, Pm_, xs1, F, np.ascontiguousarray(dtl),
+                np.full(k, INV_EXHAUST_SPM), np.full(k, INV_EXHAUST_SIGMA_SPM**2),
+                np.ascontiguousarray(since_fix[live], dtype=float), zero, zero, zero,
+                imm.cached_params(cfg),
+            )  # fmt: skip
+            xs[live], q[live] = xs1, q_live  # (xs1 grown in place: its thrust, as it burns)
+        elif live.size:
             rows = sel[live]
             dtl = dt[live]
             p_st = staging_probability(dtl)
@@ -659,7 +689,7 @@ class Tracker:
             tot = own + new
             b = np.where(tot > 0.0, new / np.maximum(tot, 1e-300), 1.0)
             a = 1.0 - b
-            x1, P1 = staged_prior(x0[live], P0[live], dtl)
+            x1, P1 = staged_prior(x0[live, BOOST], P0[live, BOOST], dtl)
             x2, P2 = tracks.xs[rows], tracks.Ps[rows]
             xm_ = a[:, None] * x2 + b[:, None] * x1
             d2, d1 = x2 - xm_, x1 - xm_
@@ -667,25 +697,12 @@ class Tracker:
             Pm_ += b[:, None, None] * (P1 + d1[:, :, None] * d1[:, None, :])
             xs1, F = propagate(xm_, dtl, cfg.max_step_s, max_steps=cap[live])
             # The next stage's exhaust speed is not the burning one's: the prior's.
-            imm = compiled_imm()
-            if imm is not None:
-                k = dtl.size
-                zero = np.zeros(k)
-                Ps1 = imm.predict_modes(
-                    np.zeros(k, dtype=np.int64), np.ascontiguousarray(xm_),
-                    np.ascontiguousarray(Pm_), xs1, np.ascontiguousarray(F),
-                    np.ascontiguousarray(dtl, dtype=float), np.full(k, INV_EXHAUST_SPM),
-                    np.full(k, INV_EXHAUST_SIGMA_SPM**2), since_fix[live], zero, zero, zero,
-                    imm.cached_params(cfg),
-                )  # fmt: skip
-                xs[live], Ps[live] = xs1, Ps1
-            else:
-                thrust_growth(xm_, xs1, F, dtl)
-                q_acc, q_kappa = tracker_accel_q(xm_, cfg)
-                Q = process_noise(dtl, q_acc, 0.0, q_kappa)
-                Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg, since_fix[live]))
-                Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
-                xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
+            thrust_growth(xm_, xs1, F, dtl)
+            q_acc, q_kappa = tracker_accel_q(xm_, cfg)
+            Q = process_noise(dtl, q_acc, 0.0, q_kappa)
+            Q += jerk_noise(dtl, boost_jerk_q(xm_, Pm_, cfg, since_fix[live]))
+            Q += exhaust_noise(xm_, dtl, np.full(dtl.size, INV_EXHAUST_SIGMA_SPM**2))
+            xs[live], Ps[live] = xs1, F @ Pm_ @ F.transpose(0, 2, 1) + Q
             # Its share of the predicted boost probability (the rest is the current stage's).
             q[live] = np.clip((own + new) / np.maximum(mu_b, 1e-300), 0.0, 1.0)
         return q, xs, Ps
