@@ -908,10 +908,12 @@ class Associator:
         gate is their object's is not known yet (``associate``)."""
         tracks = self.tracks
         cfg = self.config
-        Pv = tracks.Pm[idx, COAST, 3:6, 3:6]
-        top = np.linalg.eigvalsh(Pv)[:, -1]
-        lim = (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
-        return ~tracks.confirmed[idx] & (tracks.parent[idx] < 0) & (top > lim)
+        out = ~tracks.confirmed[idx] & (tracks.parent[idx] < 0)
+        if out.any():  # the eigenvalues of those alone (most candidates are confirmed)
+            k = np.flatnonzero(out)
+            top = np.linalg.eigvalsh(tracks.Pm[idx[k], COAST, 3:6, 3:6])[:, -1]
+            out[k] = top > (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
+        return out
 
     def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
         """Per (track of ``cand``, radar detection): whether thrust can have carried the object
