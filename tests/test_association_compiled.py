@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_update_compiled import RTOL, _wide_scan
+from test_update_compiled import _wide_scan
 
 from lookout.tracking import TrackerConfig, association, measure
 from lookout.tracking.formations import Formations

@@ -142,16 +142,15 @@ class Associator:
                 from lookout.tracking import compiled as _compiled
             radar = scan.kind == "radar"
             e3, e = _NO_ROWS3, _NO_ROWS
-            return np.flatnonzero(
-                _compiled.coarse_near(
-                    float(scan.t), tracks.t_base[:n], tracks.cpos[:n], tracks.cvel[:n],
-                    tracks.cacc[:n], tracks.csig[:n], tracks.cdrag[:n],
-                    float(cfg.coarse_gate_sigmas), float(atmosphere.DRAG_CEILING_M), radar,
-                    scan.ecef_pos if radar else e3, scan.ecef_sig if radar else e,
-                    np.asarray(scan.s, dtype=float),
-                    e3 if radar else scan.los, e if radar else scan.los_sig,
-                )  # fmt: skip
-            )
+            near = _compiled.coarse_near(
+                float(scan.t), tracks.t_base[:n], tracks.cpos[:n], tracks.cvel[:n],
+                tracks.cacc[:n], tracks.csig[:n], tracks.cdrag[:n],
+                float(cfg.coarse_gate_sigmas), float(atmosphere.DRAG_CEILING_M), radar,
+                scan.ecef_pos if radar else e3, scan.ecef_sig if radar else e,
+                np.asarray(scan.s, dtype=float),
+                e3 if radar else scan.los, e if radar else scan.los_sig,
+            )  # fmt: skip
+            return np.flatnonzero(near)
         dt = scan.t - tracks.t_base[:n]
         adt = np.abs(dt)
         p = (

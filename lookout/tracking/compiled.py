@@ -1048,8 +1048,9 @@ def thrust_reachable(x, P, zpos, zP, rows, disp, sigmas):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def coarse_near(t, t_base, cpos, cvel, cacc, csig, cdrag, sigmas, ceiling, radar, zpos, zsig, s, los,
-                los_sig):  # fmt: skip
+def coarse_near(
+    t, t_base, cpos, cvel, cacc, csig, cdrag, sigmas, ceiling, radar, zpos, zsig, s, los, los_sig
+):
     """``association.Associator.coarse`` in one call: per track (its coarse extrapolation
     ``t_base``, ``cpos``, ``cvel``, ``cacc``, ``csig``, ``cdrag``, rows of the track store),
     whether its position extrapolated to ``t`` is near one of the scan's detections, radar
