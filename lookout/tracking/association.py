@@ -48,6 +48,9 @@ MISSED = -2
 _LOG_2PI = math.log(2.0 * math.pi)
 
 _BIG = 1e12
+#: No rows, the compiled coarse gate's arguments of the other kind of scan.
+_NO_ROWS3 = np.zeros((0, 3))
+_NO_ROWS = np.zeros(0)
 #: ``lookout.tracking.compiled`` once imported (numba: on the first use, ``mode_distances``).
 _compiled = None
 #: The iterated gate (``iterated_distances``) stops a pair's Gauss-Newton steps once, after
@@ -131,6 +134,23 @@ class Associator:
         tracks = self.tracks
         cfg = self.config
         n = tracks.n
+        if not numpy_step() and tracks.cpos.dtype == np.float64:
+            # Compiled (``compiled.coarse_near``: one call for some thirty; the same
+            # decisions but at a gate's edge to the last digit).
+            global _compiled
+            if _compiled is None:
+                from lookout.tracking import compiled as _compiled
+            radar = scan.kind == "radar"
+            e3, e = _NO_ROWS3, _NO_ROWS
+            near = _compiled.coarse_near(
+                float(scan.t), tracks.t_base[:n], tracks.cpos[:n], tracks.cvel[:n],
+                tracks.cacc[:n], tracks.csig[:n], tracks.cdrag[:n],
+                float(cfg.coarse_gate_sigmas), float(atmosphere.DRAG_CEILING_M), radar,
+                scan.ecef_pos if radar else e3, scan.ecef_sig if radar else e,
+                np.asarray(scan.s, dtype=float),
+                e3 if radar else scan.los, e if radar else scan.los_sig,
+            )  # fmt: skip
+            return np.flatnonzero(near)
         dt = scan.t - tracks.t_base[:n]
         adt = np.abs(dt)
         p = (
@@ -194,20 +214,13 @@ class Associator:
         self.near_young = near.copy()
         n = xp.shape[0]
         c_modes = c
-        d2m, logdet = iterated_distances(scan, xp, Pp, *mode_distances(scan, xp, Pp))
         q = staged[0]
-        if (q > 0.0).any() or cfg.gate_mode_floor <= 0.0:
-            xs_, Ps_ = staged[1][:, None], staged[2][:, None]
-            d2s, lds = iterated_distances(scan, xs_, Ps_, *mode_distances(scan, xs_, Ps_))
-        else:
-            # No track has a staging hypothesis: the column is below the gate's mode floor
-            # (``live`` below), so it gates nothing and weighs nothing, and neither its
-            # distances nor the rows of ``_thrust_reachable`` they would ask for change any
-            # result (those rows are of tracks gating no detection).
-            d2s = np.full((n, 1, scan.z.shape[0]), np.inf)
-            lds = np.zeros((n, 1, scan.z.shape[0]))
-        d2m = np.concatenate([d2m, d2s], axis=1)
-        logdet = np.concatenate([logdet, lds], axis=1)
+        # Else no track has a staging hypothesis: the column is below the gate's mode floor
+        # (``live`` below), so it gates nothing and weighs nothing, and neither its distances
+        # nor the rows of ``_thrust_reachable`` they would ask for change any result (those
+        # rows are of tracks gating no detection).
+        with_staged = bool((q > 0.0).any()) or cfg.gate_mode_floor <= 0.0
+        d2m, logdet = gate_distances(scan, xp, Pp, staged, with_staged)
         c = np.concatenate([c, (c[:, BOOST] * q)[:, None]], axis=1)
         c[:, BOOST] = c[:, BOOST] * (1.0 - q)
         # A boost mode below its reseeding level is a fresh "thrust began since the last
@@ -894,10 +907,12 @@ class Associator:
         gate is their object's is not known yet (``associate``)."""
         tracks = self.tracks
         cfg = self.config
-        Pv = tracks.Pm[idx, COAST, 3:6, 3:6]
-        top = np.linalg.eigvalsh(Pv)[:, -1]
-        lim = (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
-        return ~tracks.confirmed[idx] & (tracks.parent[idx] < 0) & (top > lim)
+        out = ~tracks.confirmed[idx] & (tracks.parent[idx] < 0)
+        if out.any():  # the eigenvalues of those alone (most candidates are confirmed)
+            k = np.flatnonzero(out)
+            top = np.linalg.eigvalsh(tracks.Pm[idx[k], COAST, 3:6, 3:6])[:, -1]
+            out[k] = top > (cfg.branch_vel_fraction * cfg.init_vel_sigma_mps) ** 2
+        return out
 
     def _thrust_reachable(self, scan: Scan, cand, xp, Pp, rows) -> np.ndarray:
         """Per (track of ``cand``, radar detection): whether thrust can have carried the object
@@ -916,6 +931,17 @@ class Associator:
         one detection 4.05 sigmas off, its track coasted away from the burning stage, and a new
         track was born 3 s later (two tracks on the launcher, its launch point 45 km off)."""
         tracks = self.tracks
+        if not numpy_step() and xp.dtype == np.float64:
+            # Compiled (``compiled.thrust_reachable``, one call for some fifteen; sums in
+            # index order: the same decisions).
+            global _compiled
+            if _compiled is None:
+                from lookout.tracking import compiled as _compiled
+            disp = thrust_displacement_m(scan.t - tracks.t[cand])
+            return _compiled.thrust_reachable(
+                xp[:, COAST], Pp[:, COAST], scan.ecef_pos, scan.ecef_P, rows, disp,
+                self._reach_sigmas,
+            )  # fmt: skip
         out = np.ones(rows.shape, dtype=bool)
         ti = np.flatnonzero(rows.any(axis=1))
         if ti.size == 0:
@@ -929,6 +955,49 @@ class Associator:
         reach = thrust_displacement_m(dt)[:, None] + self._reach_sigmas * np.sqrt(var)
         out[ti] = dist <= reach
         return out
+
+
+def gate_distances(scan: Scan, xp, Pp, staged, with_staged: bool):
+    """``d2m`` and ``logdet`` (n, 4, M) of ``Associator.associate``: ``iterated_distances`` of
+    ``mode_distances`` for the modes (``xp`` (n, 3, 10), ``Pp``) and, ``with_staged``, for the
+    staged hypothesis (``staged``'s prediction (n, 10), (n, 10, 10)), else its column out of
+    every gate (d² inf, ``ln|S|`` 0). Compiled in one call (``compiled.gate_distances``: the
+    same floats, some forty numpy calls fewer a scan) unless ``LOOKOUT_NUMPY_STEP=1``."""
+    n, mm, m = xp.shape[0], scan.z.shape[0], scan.m
+    if 2 <= m <= 4 and xp.dtype == np.float64 and not numpy_step():
+        global _compiled
+        if _compiled is None:
+            from lookout.tracking import compiled as _compiled
+        if with_staged:
+            x = np.concatenate([xp, staged[1][:, None]], axis=1)
+            P = np.concatenate([Pp, staged[2][:, None]], axis=1)
+        else:
+            x, P = xp, Pp
+        k = x.shape[1]
+        xs = x.reshape(k * n, NX)
+        Ps = P.reshape(k * n, NX, NX)
+        zh, H = measure.predict(scan.kind, xs, scan, m)
+        # ``H P H'`` by numpy (its BLAS's floats, as ``mode_distances`` takes them).
+        S0 = H @ Ps[:, :6, :6] @ H.transpose(0, 2, 1)
+        radar = scan.kind == "radar"
+        R = np.ascontiguousarray(scan.R, dtype=float)
+        d2m, det, sc = _compiled.gate_distances(
+            xs if xs.flags.c_contiguous else np.ascontiguousarray(xs),
+            Ps if Ps.flags.c_contiguous else np.ascontiguousarray(Ps),
+            np.ascontiguousarray(S0), zh, np.ascontiguousarray(scan.z, dtype=float),
+            R if R.flags.writeable else R.copy(), scan.s, scan.s_vel,
+            scan.B if radar else measure._EYE3, m, radar, measure.AZIMUTH_INDEX[scan.kind],
+            measure.RELINEARIZE_STEPS, measure.BEND_SHARE, GATE_BEYOND, k, n * mm == 1,
+        )  # fmt: skip
+        return d2m, np.log(det) + np.log(sc) if m == 4 else np.log(det)
+    d2m, logdet = iterated_distances(scan, xp, Pp, *mode_distances(scan, xp, Pp))
+    if with_staged:
+        xs_, Ps_ = staged[1][:, None], staged[2][:, None]
+        d2s, lds = iterated_distances(scan, xs_, Ps_, *mode_distances(scan, xs_, Ps_))
+    else:
+        d2s = np.full((n, 1, mm), np.inf)
+        lds = np.zeros((n, 1, mm))
+    return np.concatenate([d2m, d2s], axis=1), np.concatenate([logdet, lds], axis=1)
 
 
 def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1141,3 +1141,178 @@ def propagate(x, dt, max_step_s, max_steps, with_jacobian, use_shape, w, knots, 
             for b in range(NX):
                 Fi[KAPPA, b] = row[b]
     return out, F
+
+
+@numba.njit(cache=True, error_model="numpy")
+def gate_distances(x, P, S0, zh, z, R, s, s_vel, B, m, radar, az, steps, share, beyond, k, lone):
+    """``association.Associator.associate``'s distances in one call: ``mode_distances`` and
+    ``iterated_distances`` of every mode of every track, and of its staged hypothesis, which
+    were four calls a scan (some forty numpy calls). ``x`` (n k, >=6), ``P`` (n k, >=6, >=6):
+    the rows of ``k`` (3 or 4) hypotheses per track, ``S0`` (n k, m, m) their ``H P H'``
+    (numpy's, as ``mode_distances`` takes it) and ``zh`` (n k, m) their predicted
+    measurements at the mean; detections ``z`` (M, m), noise ``R`` (M, m, m). Returns
+    ``d2``, ``det`` and ``sc`` (n, 4, M) as ``compiled.mode_distances``, the rows whose
+    position spread bends the angles (``measure.position_bent``'s test, the scan's smallest
+    angle sigma) as ``iterated_pairs``; with ``k`` 3 the fourth column is no hypothesis
+    (``d2`` inf, determinants 1). ``lone``: the staged rows were one (track, detection) of
+    their own call (``mode_distances``' lone 2 x 2 summed in pairs). The same floats as those
+    calls, each row being computed by the same arithmetic whatever else is in the call."""
+    K = x.shape[0]
+    M = z.shape[0]
+    n = K // k
+    a = 1 if radar else 0
+    d2 = np.empty((n, 4, M))
+    det = np.empty((n, 4, M))
+    sc = np.empty((n, 4, M))
+    if k == 3:
+        for t in range(n):
+            for j in range(M):
+                d2[t, 3, j] = np.inf
+                det[t, 3, j] = 1.0
+                sc[t, 3, j] = 1.0
+    # ``measure.position_bent``: the scan's smallest angle sigma.
+    sig = np.inf
+    for j in range(M):
+        sig = min(sig, min(R[j, a, a], R[j, a + 1, a + 1]))
+    lim = share * math.sqrt(sig)
+    bent = np.zeros(K, dtype=np.bool_)
+    nb = 0
+    for r in range(K):
+        d0, d1, d2_ = x[r, 0] - s[0], x[r, 1] - s[1], x[r, 2] - s[2]
+        r2 = _dot3(d0, d1, d2_, d0, d1, d2_)  # ``einsum``'s order, as ``position_bent``
+        spread = (P[r, 0, 0] + P[r, 1, 1] + P[r, 2, 2]) / max(r2, 1.0)
+        if spread > lim:
+            bent[r] = True
+            nb += 1
+    S = np.empty((m, m))
+    inv = np.empty((m, m))
+    nu = np.empty(m)
+    for r in range(K):
+        if bent[r]:
+            continue
+        t, h = r // k, r % k
+        single = lone and h == 3
+        for j in range(M):
+            for i in range(m):
+                nu[i] = z[j, i] - zh[r, i]
+            nu[az] = (nu[az] + math.pi) % _TWO_PI - math.pi
+            for i in range(m):
+                for b in range(m):
+                    S[i, b] = S0[r, i, b] + R[j, i, b]
+            det[t, h, j], sc[t, h, j] = _inv_small(S, inv)
+            if single and m == 2:  # ``mode_distances``' lone 2 x 2: in pairs
+                d2[t, h, j] = (nu[0] * inv[0, 0] * nu[0] + nu[0] * inv[0, 1] * nu[1]) + (
+                    nu[1] * inv[1, 0] * nu[0] + nu[1] * inv[1, 1] * nu[1]
+                )
+                continue
+            q = 0.0
+            for i in range(m):
+                for b in range(m):
+                    q += nu[i] * inv[i, b] * nu[b]
+            d2[t, h, j] = q
+    if nb:
+        xb = np.empty((nb, x.shape[1]))
+        Pb = np.empty((nb, P.shape[1], P.shape[2]))
+        rows = np.empty(nb, dtype=np.int64)
+        i = 0
+        for r in range(K):
+            if bent[r]:
+                xb[i] = x[r]
+                Pb[i] = P[r]
+                rows[i] = r
+                i += 1
+        db, eb, cb = iterated_pairs(xb, Pb, z, R, s, s_vel, B, m, radar, az, steps, share, beyond)
+        for i in range(nb):
+            t, h = rows[i] // k, rows[i] % k
+            for j in range(M):
+                d2[t, h, j] = db[i, j]
+                det[t, h, j] = eb[i, j]
+                sc[t, h, j] = cb[i, j]
+    return d2, det, sc
+
+
+@numba.njit(cache=True, error_model="numpy")
+def thrust_reachable(x, P, zpos, zP, rows, disp, sigmas):
+    """``association.Associator._thrust_reachable`` in one call: per (track, radar detection)
+    asked (``rows`` (n, M)), whether the detection at ``zpos`` (M, 3) (covariance ``zP`` (M,
+    3, 3)) is within ``disp`` (n,) m, the thrust's reach, plus ``sigmas`` sigmas of the
+    prediction's (``x`` (n, >=3), ``P`` (n, >=3, >=3), the coast mode's) and the detection's
+    position errors along the way from the one to the other; True where not asked. Products
+    summed in index order (numpy's ``einsum`` may round the variance's last digit otherwise:
+    a decision only where a detection is at the reach to the last digit)."""
+    n, M = rows.shape
+    out = np.ones((n, M), dtype=np.bool_)
+    for k in range(n):
+        asked = False
+        for j in range(M):
+            if rows[k, j]:
+                asked = True
+                break
+        if not asked:
+            continue
+        for j in range(M):
+            d0, d1, d2 = zpos[j, 0] - x[k, 0], zpos[j, 1] - x[k, 1], zpos[j, 2] - x[k, 2]
+            dist = math.sqrt(_dot3(d0, d1, d2, d0, d1, d2))
+            f = max(dist, 1.0)
+            u = (d0 / f, d1 / f, d2 / f)
+            var = 0.0
+            for a in range(3):
+                for b in range(3):
+                    var += u[a] * P[k, a, b] * u[b]
+            vz = 0.0
+            for a in range(3):
+                for b in range(3):
+                    vz += u[a] * zP[j, a, b] * u[b]
+            out[k, j] = dist <= disp[k] + sigmas * math.sqrt(var + vz)
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def coarse_near(
+    t, t_base, cpos, cvel, cacc, csig, cdrag, sigmas, ceiling, radar, zpos, zsig, s, los, los_sig
+):
+    """``association.Associator.coarse`` in one call: per track (its coarse extrapolation
+    ``t_base``, ``cpos``, ``cvel``, ``cacc``, ``csig``, ``cdrag``, rows of the track store),
+    whether its position extrapolated to ``t`` is near one of the scan's detections, radar
+    (positions ``zpos`` (M, 3), sigmas ``zsig`` (M,)) or else infrared (lines of sight ``los``
+    (M, 3) from ``s``, angle sigmas ``los_sig`` (M,)), within ``sigmas`` times its grown
+    uncertainty; drag below ``ceiling`` m. Every operation in the numpy path's order and
+    ``einsum``'s (``_dot3``), but libm's ``exp`` and ``pow`` and the lines of sight's dot
+    product in index order (numpy's SIMD and BLAS may round a last digit otherwise): a
+    decision only where a detection is at the gate's edge to the last digit."""
+    n = t_base.shape[0]
+    M = zsig.shape[0] if radar else los_sig.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    p = np.empty(3)
+    for k in range(n):
+        dt = t - t_base[k]
+        adt = abs(dt)
+        for i in range(3):
+            p[i] = cpos[k, i] + cvel[k, i] * dt + 0.5 * cacc[k, i] * (dt * dt)
+        speed = math.sqrt(_dot3(cvel[k, 0], cvel[k, 1], cvel[k, 2],
+                                cvel[k, 0], cvel[k, 1], cvel[k, 2]))  # fmt: skip
+        rad = sigmas * (csig[k, 0] + csig[k, 1] * adt + 0.5 * csig[k, 2] * adt * adt)
+        rad += 1e-6 * speed * math.pow(adt, 3.0) + 1000.0
+        alt = _altitude(p[0], p[1], p[2])
+        if alt < ceiling:
+            a_drag = 0.5 * _density(alt) * speed**2 * cdrag[k]
+            rad += a_drag * dt**2
+        if radar:
+            for j in range(M):
+                e0, e1, e2 = p[0] - zpos[j, 0], p[1] - zpos[j, 1], p[2] - zpos[j, 2]
+                d2 = _dot3(e0, e1, e2, e0, e1, e2)
+                reach = rad + sigmas * zsig[j]
+                if d2 <= reach * reach:
+                    out[k] = True
+                    break
+        else:
+            d0, d1, d2_ = p[0] - s[0], p[1] - s[1], p[2] - s[2]
+            dd = _dot3(d0, d1, d2_, d0, d1, d2_)
+            for j in range(M):
+                along = d0 * los[j, 0] + d1 * los[j, 1] + d2_ * los[j, 2]
+                perp2 = dd - along * along
+                reach = rad + sigmas * los_sig[j] * abs(along)
+                if perp2 <= reach * reach and along > 0.0:
+                    out[k] = True
+                    break
+    return out
