@@ -158,3 +158,28 @@ def irbm_detections():
     specs = [radar("r1", 38.0, 129.0, 60.0), radar("r2", 40.0, 145.0, 270.0, span_deg=360.0)]
     dets, _ = sense([traj], specs + [IR_GEO, IR_GEO2], 1)
     return dets, traj.t_end
+
+
+def flight_states(rng: np.random.Generator, n: int, kappa_low: float = 1.0) -> np.ndarray:
+    """``n`` tracker states (N, 10) as flights carry them: a third each in vacuum (250-1200 km,
+    orbital to suborbital speeds), in the thin air (60-250 km) and low (0-60 km, at most 3
+    km/s); a third thrusting (20 m/s² per axis); ``kappa`` from ``kappa_low`` to 40."""
+    from lookout.geodesy import R_EQUATOR
+    from lookout.tracking.motion import KAPPA, NX
+
+    alt = np.concatenate(
+        [rng.uniform(250e3, 1.2e6, n - 2 * (n // 3)), rng.uniform(60e3, 250e3, n // 3),
+         rng.uniform(0.0, 60e3, n // 3)]
+    )  # fmt: skip
+    speed = np.where(alt > 60e3, rng.uniform(500.0, 7500.0, n), rng.uniform(50.0, 3000.0, n))
+    up = rng.normal(size=(n, 3))
+    up /= np.linalg.norm(up, axis=1)[:, None]
+    vel = rng.normal(size=(n, 3))
+    vel *= (speed / np.linalg.norm(vel, axis=1))[:, None]
+    x = np.zeros((n, NX))
+    x[:, 0:3] = up * (R_EQUATOR + alt)[:, None]
+    x[:, 3:6] = vel
+    thrusting = rng.random(n) < 0.3
+    x[thrusting, 6:9] = rng.normal(size=(thrusting.sum(), 3)) * 20.0
+    x[:, KAPPA] = rng.uniform(kappa_low, 40.0, n)
+    return x

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scenes import flight_states
 
 from lookout.geodesy import R_EQUATOR
 from lookout.tracking import compiled, drag, motion
@@ -18,21 +19,7 @@ from lookout.tracking import compiled, drag, motion
 def _batch(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` states (N, 10) and covariances: a third each in vacuum (250-1200 km, orbital to
     suborbital speeds), in the thin air (60-250 km) and low (0-60 km, at most 3 km/s)."""
-    alt = np.concatenate(
-        [rng.uniform(250e3, 1.2e6, n - 2 * (n // 3)), rng.uniform(60e3, 250e3, n // 3),
-         rng.uniform(0.0, 60e3, n // 3)]
-    )  # fmt: skip
-    speed = np.where(alt > 60e3, rng.uniform(500.0, 7500.0, n), rng.uniform(50.0, 3000.0, n))
-    up = rng.normal(size=(n, 3))
-    up /= np.linalg.norm(up, axis=1)[:, None]
-    vel = rng.normal(size=(n, 3))
-    vel *= (speed / np.linalg.norm(vel, axis=1))[:, None]
-    x = np.zeros((n, motion.NX))
-    x[:, 0:3] = up * (R_EQUATOR + alt)[:, None]
-    x[:, 3:6] = vel
-    thrusting = rng.random(n) < 0.3
-    x[thrusting, 6:9] = rng.normal(size=(thrusting.sum(), 3)) * 20.0
-    x[:, motion.KAPPA] = rng.uniform(1.0, 40.0, n)
+    x = flight_states(rng, n)
     P = np.broadcast_to(np.eye(motion.NX), (n, motion.NX, motion.NX)).copy()
     P[:, motion.KAPPA, motion.KAPPA] = rng.uniform(0.01, 400.0, n)
     return x, P

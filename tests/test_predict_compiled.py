@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scenes import flight_states
 
-from lookout.geodesy import R_EQUATOR
 from lookout.tracking import compiled, compiled_imm, drag, mixing, motion
 from lookout.tracking.config import TrackerConfig
 from lookout.tracking.mixing import BOOST, NMODE
@@ -23,21 +23,7 @@ def _rows(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` states (N, 10), covariances: a third each in vacuum, thin air (60-250 km) and
     low (0-60 km, at most 3 km/s); a third thrusting; ``kappa`` 0.5-40, its variance 0.01-400
     and correlated with the rest."""
-    alt = np.concatenate(
-        [rng.uniform(250e3, 1.2e6, n - 2 * (n // 3)), rng.uniform(60e3, 250e3, n // 3),
-         rng.uniform(0.0, 60e3, n // 3)]
-    )  # fmt: skip
-    speed = np.where(alt > 60e3, rng.uniform(500.0, 7500.0, n), rng.uniform(50.0, 3000.0, n))
-    up = rng.normal(size=(n, 3))
-    up /= np.linalg.norm(up, axis=1)[:, None]
-    vel = rng.normal(size=(n, 3))
-    vel *= (speed / np.linalg.norm(vel, axis=1))[:, None]
-    x = np.zeros((n, NX))
-    x[:, 0:3] = up * (R_EQUATOR + alt)[:, None]
-    x[:, 3:6] = vel
-    thrusting = rng.random(n) < 0.3
-    x[thrusting, 6:9] = rng.normal(size=(thrusting.sum(), 3)) * 20.0
-    x[:, KAPPA] = rng.uniform(0.5, 40.0, n)
+    x = flight_states(rng, n, kappa_low=0.5)
     A = rng.normal(size=(n, NX, NX)) * rng.uniform(1.0, 300.0, (n, 1, NX))
     P = A @ A.transpose(0, 2, 1) / NX + np.eye(NX)
     s = np.sqrt(rng.uniform(0.01, 400.0, n) / P[:, KAPPA, KAPPA])
