@@ -70,8 +70,7 @@ from lookout.messages import (
     encode_msgpack,
 )
 from lookout.picture.common import PictureView
-from lookout.sensors.schedule import next_scan_ns
-from lookout.timebase import NS_PER_S, ns_to_s, s_to_ns
+from lookout.timebase import NS_PER_S, next_periodic_ns, ns_to_s, s_to_ns
 from lookout.tracking import Tracker, TrackerConfig
 from lookout.tracking.coverage import RadarCoverage
 
@@ -258,7 +257,7 @@ class PartnerNode:
             return None
         t = s_to_ns(self._next_report * self.report_period_s)
         for period, phase in self._promised:
-            t = min(t, next_scan_ns(now_ns, period, phase) - PROMISE_MARGIN_NS)
+            t = min(t, next_periodic_ns(now_ns, period, phase) - PROMISE_MARGIN_NS)
         return t if t > now_ns else None
 
     async def _send(self, message) -> None:

@@ -10,6 +10,8 @@ conversion goes through here, so each way is written once:
 - ``s_to_ns_or_none`` the same for a time that may be unknown: None (or not finite) gives None.
 - ``ns_to_s`` multiplies by ``1e-9`` (not ``/ 1e9``, which differs in the last bit): an int, a
   numpy int64 array or a float of nanoseconds.
+- ``next_periodic_ns`` the first instant of a periodic schedule (``phase + k * period``, a
+  sensor's scans) after a time in nanoseconds, as such an instant is stamped.
 - ``NS_PER_S`` for a count of whole seconds in nanoseconds, and for a bound kept in float
   nanoseconds on purpose (a staleness or scan-window bound compared with integer times, whose
   comparison rounding would move by a nanosecond).
@@ -39,3 +41,14 @@ def s_to_ns_or_none(t_s: float | None) -> int | None:
 def ns_to_s(t_ns):
     """Nanoseconds to float seconds (a number or an array)."""
     return t_ns * 1e-9
+
+
+def next_periodic_ns(t_ns: int, period_s: float, phase_s: float) -> int:
+    """The first instant ``phase + k * period`` (ns, as a detection of a sensor looking on that
+    schedule is stamped) after ``t_ns``."""
+    k = math.floor((t_ns * 1e-9 - phase_s) / period_s) + 1
+    while True:  # float rounding near an instant: step on until strictly after
+        t = round((phase_s + k * period_s) * 1e9)
+        if t > t_ns:
+            return t
+        k += 1

@@ -16,8 +16,8 @@ from lookout.exchange.policy import Policy
 from lookout.messages import Detection, Heartbeat
 from lookout.node import PROMISE_MARGIN_NS, PartnerNode
 from lookout.picture.fusion import PictureFusion
-from lookout.sensors.schedule import next_scan_ns, scan_times
-from lookout.timebase import s_to_ns
+from lookout.sensors.schedule import scan_times
+from lookout.timebase import next_periodic_ns, s_to_ns
 from lookout.tracking import TrackLog
 
 PERIOD, PHASE = 1.0, 0.37  # kr-ewr scans at 0.37, 1.37, 2.37 s ...
@@ -94,7 +94,7 @@ def test_a_node_with_nothing_new_sends_nothing_until_its_promise_runs_out():
     # Each promise: the next scan less the margin, or the next report instant if sooner; never
     # before a detection that came after it.
     for hb in beats:
-        scan = next_scan_ns(hb.t_ns, PERIOD, PHASE) - PROMISE_MARGIN_NS
+        scan = next_periodic_ns(hb.t_ns, PERIOD, PHASE) - PROMISE_MARGIN_NS
         report = (hb.t_ns // 10**9 + 1) * 10**9
         assert hb.next_ns == min(scan, report), hb
     assert [hb.next_ns for hb in beats[:3]] == [

@@ -22,17 +22,6 @@ def scan_times(t0: float, t1: float, period_s: float, phase_s: float) -> np.ndar
     return phase_s + np.arange(k0, max(k0, k1)) * period_s
 
 
-def next_scan_ns(t_ns: int, period_s: float, phase_s: float) -> int:
-    """The first instant ``phase + k * period`` (ns, as a detection of it is stamped) after
-    ``t_ns``."""
-    k = math.floor((t_ns * 1e-9 - phase_s) / period_s) + 1
-    while True:  # float rounding near an instant: step on until strictly after
-        t = round((phase_s + k * period_s) * 1e9)
-        if t > t_ns:
-            return t
-        k += 1
-
-
 def declared_scans(scenario, partner: str) -> dict[str, tuple[float, float]]:
     """Each of ``partner``'s sensors' scan (radar) or frame (infrared) schedule,
     ``(period_s, phase_s)`` by sensor id, from ``scenario`` (a ``lookout.scenario.Scenario``):
