@@ -46,9 +46,9 @@ def ns_to_s(t_ns):
 def next_periodic_ns(t_ns: int, period_s: float, phase_s: float) -> int:
     """The first instant ``phase + k * period`` (ns, as a detection of a sensor looking on that
     schedule is stamped) after ``t_ns``."""
-    k = math.floor((t_ns * 1e-9 - phase_s) / period_s) + 1
+    k = math.floor((ns_to_s(t_ns) - phase_s) / period_s) + 1
     while True:  # float rounding near an instant: step on until strictly after
-        t = round((phase_s + k * period_s) * 1e9)
+        t = s_to_ns(phase_s + k * period_s)
         if t > t_ns:
             return t
         k += 1

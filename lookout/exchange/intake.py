@@ -56,11 +56,8 @@ class Intake:
             seqs.setdefault(stream, set()).add(seq)
             n += 1
         for stream, have in seqs.items():
-            low, high = min(have), max(have)
-            floor = high
-            if len(have) != high - low + 1:
-                floor = next(s for s in range(low, high + 1) if s not in have) - 1
-            marks = _Marks(floor, {s for s in have if s > floor}, high)
+            marks = _Marks(min(have) - 1, have, max(have))
+            self._advance(marks)  # the floor up to the first missing one
             self._recorded[stream] = marks
         return n
 

@@ -51,8 +51,22 @@ _BIG = 1e12
 #: No rows, the compiled coarse gate's arguments of the other kind of scan.
 _NO_ROWS3 = np.zeros((0, 3))
 _NO_ROWS = np.zeros(0)
-#: ``lookout.tracking.compiled`` once imported (numba: on the first use, ``mode_distances``).
+#: ``lookout.tracking.compiled`` once imported (numba: on the first use, ``_kernels``).
 _compiled = None
+
+
+def _kernels():
+    """``lookout.tracking.compiled`` (numba: imported on the first use, then kept; a
+    function-level import costs a few microseconds at every scan). The callers choose the
+    numpy path themselves (``numpy_step``)."""
+    global _compiled
+    if _compiled is None:
+        from lookout.tracking import compiled
+
+        _compiled = compiled
+    return _compiled
+
+
 #: The iterated gate (``iterated_distances``) stops a pair's Gauss-Newton steps once, after
 #: its first step, its d² at the current linearization is above this: another object's
 #: detection, whose steps need not converge, then no longer takes ten. Not a bound (the steps
@@ -137,12 +151,9 @@ class Associator:
         if not numpy_step() and tracks.cpos.dtype == np.float64:
             # Compiled (``compiled.coarse_near``: one call for some thirty; the same
             # decisions but at a gate's edge to the last digit).
-            global _compiled
-            if _compiled is None:
-                from lookout.tracking import compiled as _compiled
             radar = scan.kind == "radar"
             e3, e = _NO_ROWS3, _NO_ROWS
-            near = _compiled.coarse_near(
+            near = _kernels().coarse_near(
                 float(scan.t), tracks.t_base[:n], tracks.cpos[:n], tracks.cvel[:n],
                 tracks.cacc[:n], tracks.csig[:n], tracks.cdrag[:n],
                 float(cfg.coarse_gate_sigmas), float(atmosphere.DRAG_CEILING_M), radar,
@@ -934,11 +945,8 @@ class Associator:
         if not numpy_step() and xp.dtype == np.float64:
             # Compiled (``compiled.thrust_reachable``, one call for some fifteen; sums in
             # index order: the same decisions).
-            global _compiled
-            if _compiled is None:
-                from lookout.tracking import compiled as _compiled
             disp = thrust_displacement_m(scan.t - tracks.t[cand])
-            return _compiled.thrust_reachable(
+            return _kernels().thrust_reachable(
                 xp[:, COAST], Pp[:, COAST], scan.ecef_pos, scan.ecef_P, rows, disp,
                 self._reach_sigmas,
             )  # fmt: skip
@@ -965,9 +973,6 @@ def gate_distances(scan: Scan, xp, Pp, staged, with_staged: bool):
     same floats, some forty numpy calls fewer a scan) unless ``LOOKOUT_NUMPY_STEP=1``."""
     n, mm, m = xp.shape[0], scan.z.shape[0], scan.m
     if 2 <= m <= 4 and xp.dtype == np.float64 and not numpy_step():
-        global _compiled
-        if _compiled is None:
-            from lookout.tracking import compiled as _compiled
         if with_staged:
             x = np.concatenate([xp, staged[1][:, None]], axis=1)
             P = np.concatenate([Pp, staged[2][:, None]], axis=1)
@@ -981,7 +986,7 @@ def gate_distances(scan: Scan, xp, Pp, staged, with_staged: bool):
         S0 = H @ Ps[:, :6, :6] @ H.transpose(0, 2, 1)
         radar = scan.kind == "radar"
         R = np.ascontiguousarray(scan.R, dtype=float)
-        d2m, det, sc = _compiled.gate_distances(
+        d2m, det, sc = _kernels().gate_distances(
             xs if xs.flags.c_contiguous else np.ascontiguousarray(xs),
             Ps if Ps.flags.c_contiguous else np.ascontiguousarray(Ps),
             np.ascontiguousarray(S0), zh, np.ascontiguousarray(scan.z, dtype=float),
@@ -1004,7 +1009,6 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     """Squared Mahalanobis distances ``d2m`` (n, 3, M) of the scan's M detections from the
     predicted measurement of each mode of each track (mode estimates ``xp`` (n, 3, 10),
     ``Pp`` (n, 3, 10, 10)), and the log-determinants (n, 3, M) of the innovation covariances."""
-    global _compiled
     m, kind = scan.m, scan.kind
     n, k = xp.shape[:2]
     xs = xp.reshape(k * n, NX)
@@ -1014,9 +1018,7 @@ def mode_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray) -> tuple[np.ndarr
     if 2 <= m <= 4 and not numpy_step():
         # Compiled (``compiled.mode_distances``): the same floats, without numpy's forty calls
         # on (2n, M, m, m), some 7 % of the trackers' time.
-        if _compiled is None:
-            from lookout.tracking import compiled as _compiled
-        compiled = _compiled
+        compiled = _kernels()
         R = np.ascontiguousarray(scan.R, dtype=float)
         d2m, det, sc = compiled.mode_distances(
             np.ascontiguousarray(S0, dtype=float),
@@ -1061,11 +1063,8 @@ def iterated_distances(scan: Scan, xp: np.ndarray, Pp: np.ndarray, d2m, logdet):
     if 2 <= scan.m <= 4 and xs.dtype == np.float64 and not numpy_step():
         # Compiled (``compiled.iterated_pairs``: ``_gate_linearized`` and the distances
         # below in one call, some sixty numpy calls; sums in index order).
-        global _compiled
-        if _compiled is None:
-            from lookout.tracking import compiled as _compiled
         radar = scan.kind == "radar"
-        d2, det, sc = _compiled.iterated_pairs(
+        d2, det, sc = _kernels().iterated_pairs(
             xs[rows], Ps[rows], np.ascontiguousarray(scan.z, dtype=float),
             np.ascontiguousarray(scan.R, dtype=float), scan.s, scan.s_vel,
             scan.B if radar else measure._EYE3, scan.m, radar, measure.AZIMUTH_INDEX[scan.kind],

@@ -85,7 +85,7 @@ def inv_small(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m = S.shape[-1]
     if 2 <= m <= 4:
         inv, det, sc = _closed_form(S)
-        return inv, (np.log(det) + np.log(sc) if m == 4 else np.log(det))
+        return inv, np.log(det) + np.log(sc)  # sc is 1 below m = 4
     sign, logdet = np.linalg.slogdet(S)
     return np.linalg.inv(S), logdet
 
@@ -183,7 +183,7 @@ def innovation_inverse(S: np.ndarray, R: np.ndarray, nu: np.ndarray, quadratic):
         R = np.broadcast_to(R, S.shape)
         nu_b = np.broadcast_to(nu, S.shape[:-1])
         inv[ill], det[ill], sc[ill], d2[ill], _ = scaled_ldl(S[ill], R[ill], nu_b[ill])
-    return inv, (np.log(det) + np.log(sc) if m == 4 else np.log(det)), d2
+    return inv, np.log(det) + np.log(sc), d2  # sc is 1 below m = 4
 
 
 def ekf_update(kind: str, xs, Ps, zh, H, z, R):
