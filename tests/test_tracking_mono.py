@@ -186,7 +186,11 @@ def test_where_a_plume_is_first_seen_tells_the_boost_one_satellite_leaves_open(s
     """world75 #07: one satellite's lines of sight fit boosts pitched over 25-40 degrees alike,
     and their mixture put the IRBM's burnout 25-32 km and 0.8-1 km/s off; the plume was first
     seen as it rose through the cloud tops, which only the flatter ones of them had passed by
-    then. With that, its burnout is known a third better, still within its covariance."""
+    then. With that, its burnout is known a third better, still within its covariance, and
+    its error (one draw of each fit) is the smaller of the two. (Not a fifth smaller on each
+    draw: the blind fit's velocity error on seed 2, 533 m/s with the table flown at 40 N fired
+    north, is 431 with its boosts placed by the Earth's rotation, the first sighting's 351 ->
+    345, a ratio 0.66 -> 0.80; seeds 1-6 0.53-0.80, the sigmas' 0.60-0.72; branch mono59.)"""
     traj, chain = _kapustin_yar_irbm(seed)
     fit, err, nees = _burnout_fit(traj, chain)
     assert fit.ok and nees <= 22.46, nees  # 6 degrees of freedom, 99.9 %
@@ -194,7 +198,8 @@ def test_where_a_plume_is_first_seen_tells_the_boost_one_satellite_leaves_open(s
     blind, err_blind, _ = _burnout_fit(traj, chain)
     sigma = np.sqrt(np.trace(fit.P[:3, :3])), np.sqrt(np.trace(blind.P[:3, :3]))
     assert sigma[0] < 0.8 * sigma[1], sigma
-    assert np.linalg.norm(err[3:]) < 0.8 * np.linalg.norm(err_blind[3:]), (err, err_blind)
+    assert np.linalg.norm(err[:3]) < np.linalg.norm(err_blind[:3]), (err, err_blind)
+    assert np.linalg.norm(err[3:]) < np.linalg.norm(err_blind[3:]), (err, err_blind)
 
 
 def test_a_plume_first_seen_late_still_holds_its_flight():
