@@ -186,11 +186,7 @@ def test_where_a_plume_is_first_seen_tells_the_boost_one_satellite_leaves_open(s
     """world75 #07: one satellite's lines of sight fit boosts pitched over 25-40 degrees alike,
     and their mixture put the IRBM's burnout 25-32 km and 0.8-1 km/s off; the plume was first
     seen as it rose through the cloud tops, which only the flatter ones of them had passed by
-    then. With that, its burnout is known a third better, still within its covariance, and
-    its error (one draw of each fit) is the smaller of the two. (Not a fifth smaller on each
-    draw: the blind fit's velocity error on seed 2, 533 m/s with the table flown at 40 N fired
-    north, is 431 with its boosts placed by the Earth's rotation, the first sighting's 351 ->
-    345, a ratio 0.66 -> 0.80; seeds 1-6 0.53-0.80, the sigmas' 0.60-0.72; branch mono59.)"""
+    then. With that, its burnout is known a third better, still within its covariance."""
     traj, chain = _kapustin_yar_irbm(seed)
     fit, err, nees = _burnout_fit(traj, chain)
     assert fit.ok and nees <= 22.46, nees  # 6 degrees of freedom, 99.9 %
@@ -198,8 +194,7 @@ def test_where_a_plume_is_first_seen_tells_the_boost_one_satellite_leaves_open(s
     blind, err_blind, _ = _burnout_fit(traj, chain)
     sigma = np.sqrt(np.trace(fit.P[:3, :3])), np.sqrt(np.trace(blind.P[:3, :3]))
     assert sigma[0] < 0.8 * sigma[1], sigma
-    assert np.linalg.norm(err[:3]) < np.linalg.norm(err_blind[:3]), (err, err_blind)
-    assert np.linalg.norm(err[3:]) < np.linalg.norm(err_blind[3:]), (err, err_blind)
+    assert np.linalg.norm(err[3:]) < 0.8 * np.linalg.norm(err_blind[3:]), (err, err_blind)
 
 
 def test_a_plume_first_seen_late_still_holds_its_flight():
@@ -214,59 +209,3 @@ def test_a_plume_first_seen_late_still_holds_its_flight():
     dist, az = geodesic_inverse(np.array([fit.lat]), np.array([fit.lon]), lat0, lon0)
     en = np.array([dist[0] * np.sin(az[0]), dist[0] * np.cos(az[0])])
     assert en @ np.linalg.solve(fit.cov_en, en) <= CHI2_2D_95, (dist, fit.cov_en)
-
-
-def test_a_boost_flown_off_the_tables_site_and_azimuth_is_placed_by_its_rotation():
-    """The table's boosts are flown at 40 N, fired north; a gravity turn steers along the
-    velocity the Earth's rotation bends, so the same boost flown west from Semnan (me81 #03's
-    MRBMs, mrbm-liquid-long) burns out kilometres off the table's turned to its azimuth. The
-    table's response to the rotation (``mono.rotation_response``) puts it within the grid's
-    model miss (``MODEL_SIGMA_M``)."""
-    from lookout.flight.launch import Launch
-    from lookout.physics.vehicles import catalogue
-
-    names, kicks, enu = mono.profiles()
-    k = np.flatnonzero((names == "mrbm-liquid-long") & (kicks == 7.0))
-    lat, lon, az = np.radians(35.23), np.radians(53.92), np.radians(257.0)
-    v = catalogue()["mrbm-liquid-long"]
-    (traj,) = fly([Launch("m", v, lat, lon, az, np.radians(7.0), launch_time=10.0)], debris=False)
-    t = np.array([10.0 + v.full_burn_s - 2.0])
-    truth = traj.state_at(t)[0, :3]
-    th = np.array([[0.0, 0.0, 10.0, az]])
-    turned, _ = mono._model(th, k, t, enu, lat, lon)
-    placed, _ = mono._model(th, k, t, enu, lat, lon, mono.rotation_response())
-    assert np.linalg.norm(turned[0, 0] - truth) > 2e3, turned[0, 0] - truth
-    assert np.linalg.norm(placed[0, 0] - truth) < mono.MODEL_SIGMA_M, placed[0, 0] - truth
-
-
-def test_a_low_long_burn_seen_by_one_satellite_burns_out_within_its_covariance():
-    """me81 #03's MRBM (mrbm-liquid-long from Semnan to the Negev, pitched over 6.2 degrees),
-    one geostationary satellite at 58 E: its refit at burnout, flown 5 s on into its coast,
-    holds the flight (main ad9fbd8: NEES 8.0, 4.2, 12.9, 12.6 over sensor seeds 1-4, the grid's
-    4-7-10 degree boosts 30-60 km apart at burnout and flown at 40 N fired north; the opened
-    cases' one-satellite mrbm-liquid-long burnouts mean 10.3, 13 % past chi-square(6)'s 99 %):
-    each within chi-square(6)'s 99 %, their mean within 99 % of a consistent estimator's four
-    (chi-square(24) / 4)."""
-    from lookout.tracking.motion import NX, propagate
-
-    aim = Aim(target_lat_deg=30.76, target_lon_deg=35.01, loft=532.0)
-    launch = plan(35.23, 53.92, aim, "mrbm-liquid-long", object_id="m3", launch_time=10.0)
-    (traj,) = fly([launch], debris=False)
-    nees = []
-    for seed in (1, 2, 3, 4):
-        dets, _ = sense([traj], [dict(IR_GEO, geo_lon_deg=58.0)], seed=seed)
-        scans, _ = prepare(dets)
-        chain = (
-            np.array([s.t for s in scans]), np.array([s.s for s in scans]),
-            np.array([los_unit(s.z)[0] for s in scans]),
-            np.array([np.sqrt(s.R[0, 1, 1]) for s in scans]),
-        )  # fmt: skip
-        fit = mono.fit_launch(*chain, float(chain[0][-1]), burnt_out_s=1.0)
-        assert fit.ok
-        x = np.zeros((1, NX))
-        x[0, :6] = fit.x
-        y, F = propagate(x, np.array([5.0]), 10.0, True)
-        P = F[0, :6, :6] @ fit.P @ F[0, :6, :6].T
-        e = y[0, :6] - traj.state_at(np.array([fit.t + 5.0]))[0]
-        nees.append(float(e @ np.linalg.solve(P, e)))
-    assert max(nees) <= 16.81 and np.mean(nees) <= 10.74, nees

@@ -31,13 +31,6 @@ from lookout.geodesy import ecef_to_geodetic, enu_basis, geodetic_to_ecef
 
 PROFILE_TABLE = Path(__file__).with_name("boost_profiles.csv")
 PROFILE_COLUMNS = ("vehicle", "kick_deg", "tau_s", "east_m", "north_m", "up_m")
-#: ... and each position's response to the Earth's rotation rate (m per ``OMEGA_EARTH``): its
-#: east, north and up (first letter) to the rate's east, north and up (second) in the table's
-#: axes (``rotation_response``).
-RESPONSE_COLUMNS = tuple(f"d{p}_w{w}" for p in "enu" for w in "enu")
-#: The latitude the table is flown at (deg), fired north: its boosts bear that frame's Earth
-#: rotation, which ``rotation_response`` turns into the fitted launch's.
-PROFILE_LAT_DEG = 40.0
 #: Time step of the table's boosts (s).
 PROFILE_STEP_S = 2.0
 
@@ -130,40 +123,6 @@ def profiles() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return names, kicks, enu
 
 
-def earth_rate_axes(lat, az):
-    """The Earth's rotation rate (in ``OMEGA_EARTH``) in the axes of a boost's table row
-    launched at latitude ``lat`` on azimuth ``az`` (rad; arrays broadcast): the row's east
-    (right of the flight), north (along it) and up, (..., 3)."""
-    lat, az = np.asarray(lat, dtype=float), np.asarray(az, dtype=float)
-    c = np.cos(lat)
-    return np.stack(np.broadcast_arrays(-c * np.sin(az), c * np.cos(az), np.sin(lat)), axis=-1)
-
-
-@lru_cache(maxsize=1)
-def rotation_response() -> np.ndarray:
-    """Each boost's positions' response to the Earth's rotation rate in its table axes, (K, T,
-    3, 3) m per ``OMEGA_EARTH``, as ``profiles()`` orders them (``RESPONSE_COLUMNS``, flown
-    by ``lookout.app.boost_profiles``; zero past each one's burn). The table's boosts are flown
-    at ``PROFILE_LAT_DEG`` fired north; a launch elsewhere, or on another azimuth, turns in
-    another rotation: a gravity turn steers along the velocity the rotation bends (a boost
-    flown west at 35 N burns out 3.2 km and 110 m/s off the table's, turned; 1-5 km and
-    40-185 m/s over the catalogue's sites), a miss that runs along the whole chain, which the
-    focal plane's noise and ``MODEL_SIGMA_M`` (independent on each line of sight) do not
-    stand for."""
-    names, kicks, enu = profiles()
-    with open(PROFILE_TABLE, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = np.zeros(enu.shape + (3,))
-    if not rows or RESPONSE_COLUMNS[0] not in rows[0]:
-        return out
-    index = {(str(n), float(k)): i for i, (n, k) in enumerate(zip(names, kicks, strict=True))}
-    for r in rows:
-        i = index[(r["vehicle"], float(r["kick_deg"]))]
-        j = round(float(r["tau_s"]) / PROFILE_STEP_S)
-        out[i, j] = np.array([float(r[c]) for c in RESPONSE_COLUMNS]).reshape(3, 3)
-    return out
-
-
 @dataclass
 class MonoFit:
     """A chain's fit (``fit_launch``): the launch point (rad) and its (east, north) covariance
@@ -204,12 +163,10 @@ def _ground_point(s: np.ndarray, u: np.ndarray) -> np.ndarray:
     return s + lam * u
 
 
-def _model(th, k, t, enu, g_lat, g_lon, resp=None):
+def _model(th, k, t, enu, g_lat, g_lon):
     """ECEF positions (M, N, 3) at times ``t`` (N,) of boosts ``k`` (M,) placed by ``th`` (M, 4):
     launch point (east, north m from ``g_lat, g_lon``), launch time (s), azimuth (rad); and
-    where the boost is not flying then (before lift-off, past its burn). ``resp``
-    (``rotation_response()``): the table's positions moved to the Earth's rotation at the
-    launch point and azimuth, from the table's."""
+    where the boost is not flying then (before lift-off, past its burn)."""
     lat = g_lat + th[:, 1] / _R_EARTH
     lon = g_lon + th[:, 0] / (_R_EARTH * math.cos(g_lat))
     site = geodetic_to_ecef(lat, lon, 0.0)
@@ -222,13 +179,6 @@ def _model(th, k, t, enu, g_lat, g_lon, resp=None):
     p0 = np.take_along_axis(pr, i0[..., None], axis=1)
     p1 = np.take_along_axis(pr, (i0 + 1)[..., None], axis=1)
     loc = p0 + f * (p1 - p0)
-    if resp is not None:
-        rr = resp[k].reshape(k.size, n_t, 9)
-        r0 = np.take_along_axis(rr, i0[..., None], axis=1)
-        r1 = np.take_along_axis(rr, (i0 + 1)[..., None], axis=1)
-        r = (r0 + f * (r1 - r0)).reshape(k.size, -1, 3, 3)
-        dw = earth_rate_axes(lat, th[:, 3]) - earth_rate_axes(math.radians(PROFILE_LAT_DEG), 0.0)
-        loc = loc + np.einsum("mnij,mj->mni", r, dw)
     ca, sa = np.cos(th[:, 3:4]), np.sin(th[:, 3:4])
     east = loc[..., 0] * ca + loc[..., 1] * sa
     north = -loc[..., 0] * sa + loc[..., 1] * ca
@@ -245,7 +195,6 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     of sight). ``burnt_out_s`` > 0: the plume went out within that long (s, a frame) after
     ``t_state``, and the state is the coast's that follows (``_burnt_out``)."""
     names, kicks, enu = profiles()
-    resp = rotation_response()
     t_state = float(t[-1]) if t_state is None else float(t_state)
     n = t.size
     # The plume rose through ``PLUME_FIRST_SEEN_M`` between the frame before the first line
@@ -268,7 +217,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     glat, glon = float(glat[0]), float(glon[0])
 
     def resid(th, k):
-        p, bad = _model(th, k, t, enu, glat, glon, resp)
+        p, bad = _model(th, k, t, enu, glat, glon)
         d = p - s[None]
         d /= np.linalg.norm(d, axis=-1, keepdims=True)
         r = np.concatenate([(d * ax).sum(-1) / sig_eff, (d * bx).sum(-1) / sig_eff], axis=-1)
@@ -313,7 +262,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     t_end = np.array([t_state - 0.5, t_state + 0.5])
     between = None
     if burnt_out_s > 0.0:
-        between = _between_kicks(*_state(th, kk, t_end, enu, glat, glon, True, resp), kk, keep)
+        between = _between_kicks(*_state(th, kk, t_end, enu, glat, glon, True), kk, keep)
     th, kk, cost, w = th[keep], kk[keep], cost[keep], w[keep] / w[keep].sum()
     r0 = resid(th, kk)
     jac = np.stack([(resid(th + _STEP * np.eye(4)[j], kk) - r0) / _STEP[j] for j in range(4)], -1)
@@ -323,8 +272,8 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     # The state at the last line of sight, and its derivatives in the parameters.
     def state(thq):
         if burnt_out_s > 0.0:
-            return _state(thq, kk, t_end, enu, glat, glon, True, resp)[0]
-        return _state(thq, kk, t_end, enu, glat, glon, resp=resp)
+            return _state(thq, kk, t_end, enu, glat, glon, True)[0]
+        return _state(thq, kk, t_end, enu, glat, glon)
 
     x = state(th)
     dx = np.stack([(state(th + _STEP * np.eye(4)[j]) - x) / _STEP[j] for j in range(4)], -1)
@@ -333,7 +282,7 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
         # The grid's miss, between its pitch-overs, measured (``_between_kicks``); what the
         # floor below stands for while the burn goes on, counted once.
         P += between
-        _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon, resp)
+        _burnt_out(x, P, th, kk, t_state, burnt_out_s, enu, glat, glon)
     else:
         P[:, :3, :3] += np.eye(3) * MODEL_SIGMA_M**2
         P[:, 3:, 3:] += np.eye(3) * MODEL_SIGMA_MPS**2
@@ -360,19 +309,19 @@ def fit_launch(t, s, u, sig, t_state: float | None = None, burnt_out_s: float = 
     )  # fmt: skip
 
 
-def _state(th, kk, t_end, enu, glat, glon, ended: bool = False, resp=None):
+def _state(th, kk, t_end, enu, glat, glon, ended: bool = False):
     """The states (M, 6) of boosts ``kk`` placed by ``th`` at the middle of ``t_end`` (two
     times a second apart): a fit ending at its boost's burnout, the velocity of the last
     second flown. ``ended`` (a plume gone out at the first time's half a second on): a boost
     whose burn ends before the second time has its state from the second before, flown on
     half a second, and the states come with whether each boost flies at the first time."""
-    p, bad = _model(th, kk, t_end, enu, glat, glon, resp)
+    p, bad = _model(th, kk, t_end, enu, glat, glon)
     x = np.concatenate([p.mean(axis=1), p[:, 1] - p[:, 0]], axis=-1)
     if not ended:
         return x
     late = bad[:, 1] & ~bad[:, 0]
     if late.any():
-        q, _ = _model(th[late], kk[late], t_end - 0.5, enu, glat, glon, resp)
+        q, _ = _model(th[late], kk[late], t_end - 0.5, enu, glat, glon)
         v = q[:, 1] - q[:, 0]
         x[late] = np.concatenate([q[:, 1] + 0.5 * v, v], axis=-1)
     return x, ~bad[:, 0]
@@ -419,15 +368,14 @@ def _between_kicks(x: np.ndarray, flying: np.ndarray, kk: np.ndarray, keep: np.n
     return np.array(out).reshape(-1, 6, 6)
 
 
-def _burnt_out(x, P, th, kk, t_state: float, frame_s: float, enu, glat, glon, resp=None) -> None:
+def _burnt_out(x, P, th, kk, t_state: float, frame_s: float, enu, glat, glon) -> None:
     """Make the boosts' states ``x`` (M, 6), ``P`` (M, 6, 6) at ``t_state`` (their plume's
     last line of sight) those of the coasts that follow, in place: the plume went out
     somewhere in the next ``frame_s``, evenly likely, so each boost's thrust over that time
     (its acceleration there, from its table; none past its full burn) adds half of its
     velocity increment to the velocity and the increment's spread, ``(a frame_s)² / 12``
     along it, to the covariance (an IRBM's 60-80 m/s² over a 1 s frame: 35 m/s on 20 m/s)."""
-    t3 = np.array([t_state - 1.0, t_state, t_state + 1.0])
-    p, bad = _model(th, kk, t3, enu, glat, glon, resp)
+    p, bad = _model(th, kk, np.array([t_state - 1.0, t_state, t_state + 1.0]), enu, glat, glon)
     acc = p[:, 2] - 2.0 * p[:, 1] + p[:, 0]
     acc[bad.any(axis=1)] = 0.0
     dv = acc * frame_s
