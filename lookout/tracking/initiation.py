@@ -2,7 +2,8 @@
 
 A radar detection starts a tentative track (``radar_priors``: position from the measurement,
 velocity from the prior and the range-rate if measured), or, next to a confirmed track updated
-in the same scan, a piece separating from it, from that track's estimate. An infrared line of
+in the same scan, a piece separating from it, from that track's estimate (behind its thrust
+since an unseen staging if it still thrusts, ``dropped_priors``). An infrared line of
 sight is kept for ``ir_pair_max_dt_s`` and triangulated with another satellite's
 (``LinesOfSight``: the weighted least-squares point between the two lines, gated on their miss
 distance), the crossing's prior ``infrared_priors``, unless it lies where a radar's lone
