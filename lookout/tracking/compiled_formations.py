@@ -18,6 +18,13 @@ moments and the slow share. Its sums run left to right where numpy's are pairwis
 scans). On 600 of mass-raid's calls: 322 -> 86 µs a call (4.9 pairs), the moments of
 ``_in_formation_range`` 39 -> 17 µs.
 
+A formation's update (``formations.update_formation``: the relative state carried into each
+mode by its regression, ``_per_mode_relative``, then each track updated with both detections
+as ``[x; r]``) is one call a scan too, ``update_formation``: some 60 numpy calls on stacks of
+16 x 16 and 8 x 8 before, among them ``pinv``, ``eigh``, ``inv`` and ``slogdet``, here LAPACK's
+through numba (SciPy's build) and sums in index order, so the last digits differ
+(``tests/test_formation_update_compiled.py``).
+
 ``LOOKOUT_NUMPY_STEP=1`` keeps the numpy path (``motion.numpy_step``). Imported on the first
 pair ordered; compiled once per install and kept on disk (numba's ``cache=True``).
 """
@@ -238,3 +245,313 @@ def warm() -> None:
         np.zeros(k, dtype=np.int64), np.zeros((k, T)), one, A, 0.01, 1.0,
     )  # fmt: skip
     moments(np.zeros((k, G)), v, 0.01)
+    m, N = 3, _NMODE
+    eye = np.broadcast_to(np.eye(_NX), (N, _NX, _NX)).copy()
+    idx = np.zeros(1, dtype=np.int64)
+    update_formation(
+        idx, 1, np.ones((N, _NX)), eye, np.full((1, N), 1.0 / N), np.zeros((1, 6)),
+        np.eye(6)[None].copy(), np.zeros((1, _NX, 6)), 0.01, 0.01, np.zeros((N, m)),
+        np.ones((N, m, 6)), np.zeros((N, _NX, m)), np.broadcast_to(np.eye(m), (N, m, m)).copy(),
+        np.zeros((N, m)), np.zeros((2, m)), np.broadcast_to(np.eye(m), (2, m, m)).copy(), idx,
+        idx + 1, np.ones(1), np.zeros((1, m, m)), 1, np.ones((N, _NX)), eye.copy(), np.zeros(N),
+    )  # fmt: skip
+
+
+# --- a formation's update (``formations.update_formation``): one call a scan -------------------
+
+_NMODE = 3
+_BOOST = 0
+_MANOEUVRE = 2
+_NX = 10
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _pinv_hermitian(a, rcond):
+    """``np.linalg.pinv(a, rcond, hermitian=True)`` of a symmetric matrix: its eigenvectors
+    (LAPACK's ``syevd``, as numpy's ``eigh``) and the reciprocals of the eigenvalues above
+    ``rcond`` times the largest in size, the rest 0."""
+    ev, V = np.linalg.eigh(a)
+    n = ev.size
+    top = 0.0
+    for j in range(n):
+        top = max(top, abs(ev[j]))
+    cut = rcond * top
+    inv = np.zeros(n)
+    for j in range(n):
+        if abs(ev[j]) > cut:
+            inv[j] = 1.0 / abs(ev[j]) * (1.0 if ev[j] >= 0.0 else -1.0)
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            s = 0.0
+            for q in range(n):
+                s += V[i, q] * inv[q] * V[j, q]
+            out[i, j] = s
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _per_mode_relative(rel, xs, Ps, c, r, Prr, C, boost_floor, man_floor):
+    """``formations._per_mode_relative``: each track's relative state carried into each of its
+    modes by its regression on the track's state. Returns ``r_m`` (k, NMODE, 6), ``Prr_m``
+    (k, NMODE, 6, 6), ``C_m`` (k, NMODE, NX, 6) and the modes carried (k, NMODE)."""
+    k = rel.size
+    nx = _NX
+    r_m = np.empty((k, _NMODE, 6))
+    Prr_m = np.empty((k, _NMODE, 6, 6))
+    C_m = np.empty((k, _NMODE, nx, 6))
+    carried = np.ones((k, _NMODE), dtype=np.bool_)
+    w = np.empty(_NMODE)
+    xbar = np.empty(nx)
+    dx = np.empty((_NMODE, nx))
+    Pbar = np.empty((nx, nx))
+    d = np.empty(nx)
+    Bt = np.empty((nx, 6))
+    eps = np.empty((6, 6))
+    for i in range(k):
+        t = rel[i]
+        ci = c[t]
+        carried[i, _BOOST] = ci[_BOOST] >= boost_floor
+        carried[i, _MANOEUVRE] = ci[_MANOEUVRE] >= man_floor
+        anyc = False
+        for mm in range(_NMODE):
+            anyc = anyc or carried[i, mm]
+        if not anyc:
+            for mm in range(_NMODE):
+                carried[i, mm] = True
+        total = 0.0
+        for mm in range(_NMODE):
+            w[mm] = ci[mm] if carried[i, mm] else 0.0
+            total += w[mm]
+        if total > 0.0:
+            for mm in range(_NMODE):
+                w[mm] = w[mm] / max(total, 1e-300)
+        else:
+            s = 0.0
+            for mm in range(_NMODE):
+                s += ci[mm]
+            for mm in range(_NMODE):
+                w[mm] = ci[mm] / s
+        for a in range(nx):
+            s = 0.0
+            for mm in range(_NMODE):
+                s += w[mm] * xs[_NMODE * t + mm, a]
+            xbar[a] = s
+        for mm in range(_NMODE):
+            for a in range(nx):
+                dx[mm, a] = xs[_NMODE * t + mm, a] - xbar[a]
+        for a in range(nx):
+            for b in range(nx):
+                s = 0.0
+                for mm in range(_NMODE):
+                    s += w[mm] * (Ps[_NMODE * t + mm, a, b] + dx[mm, a] * dx[mm, b])
+                Pbar[a, b] = s
+        # P̄⁻¹ on the correlation scale, a state no mode varies without weight.
+        for a in range(nx):
+            da = math.sqrt(max(Pbar[a, a], 0.0))
+            d[a] = da if da > 0.0 else 1.0
+        sc = np.empty((nx, nx))
+        for a in range(nx):
+            for b in range(nx):
+                sc[a, b] = Pbar[a, b] / (d[a] * d[b])
+        pi = _pinv_hermitian(sc, 1e-12)
+        for a in range(nx):
+            for j in range(6):
+                s = 0.0
+                for b in range(nx):
+                    s += pi[a, b] / (d[a] * d[b]) * C[i, b, j]
+                Bt[a, j] = s
+        for a in range(6):
+            for b in range(6):
+                s = 0.0
+                for q in range(nx):
+                    s += C[i, q, a] * Bt[q, b]
+                eps[a, b] = Prr[i, a, b] - s
+        sym = np.empty((6, 6))
+        for a in range(6):
+            for b in range(6):
+                sym[a, b] = 0.5 * (eps[a, b] + eps[b, a])
+        ev, V = np.linalg.eigh(sym)
+        for a in range(6):
+            for b in range(6):
+                s = 0.0
+                for q in range(6):
+                    s += V[a, q] * max(ev[q], 0.0) * V[b, q]
+                eps[a, b] = s
+        for mm in range(_NMODE):
+            row = _NMODE * t + mm
+            for j in range(6):
+                s = 0.0
+                for a in range(nx):
+                    s += dx[mm, a] * Bt[a, j]
+                r_m[i, mm, j] = r[i, j] + s
+            for a in range(nx):
+                for j in range(6):
+                    s = 0.0
+                    for b in range(nx):
+                        s += Ps[row, a, b] * Bt[b, j]
+                    C_m[i, mm, a, j] = s
+            for a in range(6):
+                for b in range(6):
+                    s = 0.0
+                    for q in range(nx):
+                        s += Bt[q, a] * C_m[i, mm, q, b]
+                    sym[a, b] = s + eps[a, b]
+            for a in range(6):
+                for b in range(6):
+                    Prr_m[i, mm, a, b] = 0.5 * (sym[a, b] + sym[b, a])
+    return r_m, Prr_m, C_m, carried
+
+
+@numba.njit(cache=True, error_model="numpy")
+def update_formation(
+    rel, nf, xs, Ps, c, r, Prr, C, boost_floor, man_floor, zh, H, K, S, nu, z, R, own, other,
+    sign, extra, az, x_new, P_new, ll,
+):  # fmt: skip
+    """``formations.update_formation`` whole: the relative state carried into each mode
+    (``_per_mode_relative``), the tracks updated alone through their cross-covariance, the
+    formation's rows (``rel[:nf]``, their detections ``own``, ``other``, side ``sign``, the
+    partner's white noise ``extra``) updated with both detections as ``[x; r]``; written into
+    ``x_new``, ``P_new``, ``ll`` (mode-expanded rows), the relative state's per mode returned
+    (``r_m``, ``Prr_m``, ``C_m``) with the modes carried. ``az``: the azimuth's index in a
+    measurement (wrapped to [-π, π))."""
+    r_m, Prr_m, C_m, carried = _per_mode_relative(rel, xs, Ps, c, r, Prr, C, boost_floor, man_floor)
+    k = rel.size
+    m = H.shape[1]
+    nx = _NX
+    HC = np.empty((m, 6))
+    Kr = np.empty((6, m))
+    for i in range(nf, k):
+        for mm in range(_NMODE):
+            row = _NMODE * rel[i] + mm
+            Cr = C_m[i, mm]
+            for a in range(m):
+                for j in range(6):
+                    s = 0.0
+                    for b in range(6):
+                        s += H[row, a, b] * Cr[b, j]
+                    HC[a, j] = s
+            Sinv = np.linalg.solve(np.ascontiguousarray(S[row]), np.eye(m))
+            for j in range(6):
+                for a in range(m):
+                    s = 0.0
+                    for b in range(m):
+                        s += HC[b, j] * Sinv[b, a]
+                    Kr[j, a] = s
+            for j in range(6):
+                s = 0.0
+                for a in range(m):
+                    s += Kr[j, a] * nu[row, a]
+                r_m[i, mm, j] += s
+            for a in range(6):
+                for b in range(6):
+                    s = 0.0
+                    for q in range(m):
+                        s += Kr[a, q] * HC[q, b]
+                    Prr_m[i, mm, a, b] -= s
+            for a in range(nx):
+                for j in range(6):
+                    s = 0.0
+                    for q in range(m):
+                        s += K[row, a, q] * HC[q, j]
+                    Cr[a, j] -= s
+    n2 = 2 * m
+    na = nx + 6
+    y0 = np.empty(na)
+    Y0 = np.empty((na, na))
+    Ha = np.empty((n2, na))
+    YHt = np.empty((na, n2))
+    S2 = np.empty((n2, n2))
+    nu2 = np.empty(n2)
+    K2 = np.empty((na, n2))
+    KS = np.empty((na, n2))
+    for i in range(nf):
+        sg = sign[i]
+        for mm in range(_NMODE):
+            row = _NMODE * rel[i] + mm
+            for a in range(nx):
+                y0[a] = xs[row, a]
+                for b in range(nx):
+                    Y0[a, b] = Ps[row, a, b]
+                for j in range(6):
+                    Y0[a, nx + j] = C_m[i, mm, a, j]
+                    Y0[nx + j, a] = C_m[i, mm, a, j]
+            for j in range(6):
+                y0[nx + j] = r_m[i, mm, j]
+                for q in range(6):
+                    Y0[nx + j, nx + q] = Prr_m[i, mm, j, q]
+            Ha[:] = 0.0
+            for a in range(m):
+                for b in range(6):
+                    Ha[a, b] = H[row, a, b]
+                    Ha[m + a, b] = H[row, a, b]
+                    Ha[m + a, nx + b] = -sg * H[row, a, b]
+            for a in range(na):
+                for j in range(n2):
+                    s = 0.0
+                    for q in range(na):
+                        s += Y0[a, q] * Ha[j, q]
+                    YHt[a, j] = s
+            for a in range(n2):
+                for j in range(n2):
+                    s = 0.0
+                    for q in range(na):
+                        s += Ha[a, q] * YHt[q, j]
+                    S2[a, j] = s
+            for a in range(m):
+                s = 0.0
+                for b in range(6):
+                    s += H[row, a, b] * r_m[i, mm, b]
+                zr2 = zh[row, a] - sg * s
+                nu2[a] = z[own[i], a] - zh[row, a]
+                nu2[m + a] = z[other[i], a] - zr2
+            for h in (az, m + az):
+                nu2[h] = (nu2[h] + math.pi) % (2.0 * math.pi) - math.pi
+            for a in range(m):
+                for b in range(m):
+                    S2[a, b] += R[own[i], a, b]
+                    S2[m + a, m + b] += R[other[i], a, b] + extra[i, a, b]
+            Sinv = np.linalg.solve(S2, np.eye(n2))
+            _, logdet = np.linalg.slogdet(S2)
+            for a in range(na):
+                for j in range(n2):
+                    s = 0.0
+                    for q in range(n2):
+                        s += YHt[a, q] * Sinv[q, j]
+                    K2[a, j] = s
+            for a in range(na):
+                for j in range(n2):
+                    s = 0.0
+                    for q in range(n2):
+                        s += K2[a, q] * S2[q, j]
+                    KS[a, j] = s
+            for a in range(na):
+                s = 0.0
+                for q in range(n2):
+                    s += K2[a, q] * nu2[q]
+                y = y0[a] + s
+                if a < nx:
+                    x_new[row, a] = y
+                else:
+                    r_m[i, mm, a - nx] = y
+            for a in range(na):
+                for b in range(na):
+                    s = 0.0
+                    for q in range(n2):
+                        s += KS[a, q] * K2[b, q]
+                    yab = Y0[a, b] - s
+                    if a < nx and b < nx:
+                        P_new[row, a, b] = yab
+                    elif a < nx:
+                        C_m[i, mm, a, b - nx] = yab
+                    elif b >= nx:
+                        Prr_m[i, mm, a - nx, b - nx] = yab
+            d2 = 0.0
+            for a in range(n2):
+                s = 0.0
+                for b in range(n2):
+                    s += Sinv[a, b] * nu2[b]
+                d2 += nu2[a] * s
+            ll[row] = -0.5 * (d2 + logdet + n2 * _LOG_2PI)
+    return r_m, Prr_m, C_m, carried

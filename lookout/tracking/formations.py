@@ -1094,6 +1094,23 @@ def update_formation(scan: Scan, f: Formation, xs, Ps, c, zh, H, x_new, P_new, l
     updates per mode go to ``f.r_m``, ``f.Prr_m``, ``f.C_m`` (``Formations.commit``)."""
     kind, m = scan.kind, scan.m
     nf, k = f.rows.size, f.rel.size
+    kern = _compiled()
+    if (
+        kern is not None
+        and all(a.flags.c_contiguous for a in (x_new, P_new, ll))
+        and np.array_equal(f.rel[:nf], f.rows)
+    ):
+        # The same below in one call (``compiled_formations.update_formation``).
+        cfg = f.sink.config if f.sink is not None else TrackerConfig()
+        c_ = np.ascontiguousarray
+        f.r_m, f.Prr_m, f.C_m, f.carried = kern.update_formation(
+            c_(f.rel, dtype=np.int64), nf, c_(xs), c_(Ps), c_(c, dtype=float), c_(f.r),
+            c_(f.Prr), c_(f.C), float(cfg.boost_reseed_prob), float(cfg.manoeuvre.reseed_prob),
+            c_(zh), c_(H), c_(K), c_(S), c_(nu), c_(scan.z), c_(scan.R),
+            c_(f.own, dtype=np.int64), c_(f.other, dtype=np.int64), c_(f.sign, dtype=float),
+            c_(f.extra, dtype=float), measure.AZIMUTH_INDEX[kind], x_new, P_new, ll,
+        )  # fmt: skip
+        return
     r_m, Prr_m, C_m = _per_mode_relative(f, xs, Ps, c)
     # Tracks updated alone: ``[x; r]`` with ``[H, 0]``, the state's update the plain one.
     if k > nf:
