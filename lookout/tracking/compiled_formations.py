@@ -555,3 +555,238 @@ def update_formation(
                 d2 += nu2[a] * s
             ll[row] = -0.5 * (d2 + logdet + n2 * _LOG_2PI)
     return r_m, Prr_m, C_m, carried
+
+
+# --- ``Formations._order``'s pairs and their matched filter: one call each a scan --------------
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sibling_pairs(ok, ia, jb, cand, parent, ids, twin, xbar, P, max_dv2, twin_var, gate3):
+    """``Formations._order``'s closely spaced pairs, its numpy lines from ``mutual`` to the
+    disjoint pairs: of the tracks ``cand[ia]`` assigned detections ``jb``, the pairs (rows
+    ``p_ < c_`` of ``ia``) each gating the other's detection (``ok``) or born one next to the
+    other (``parent``, ``ids``), moving together (velocities of ``xbar`` within
+    ``max_dv2``; twins, or a piece and its parent, within the gate ``gate3`` of their
+    velocities' covariances ``P`` summed plus ``twin_var`` per axis), each track in one pair
+    only. Returns ``p_``, ``c_``, whether each pair shares its detections and whether it is
+    kin (one born next to the other)."""
+    k = ia.size
+    mutual = np.zeros((k, k), dtype=np.bool_)
+    kin = np.zeros((k, k), dtype=np.bool_)
+    for i in range(k):
+        for j in range(k):
+            mutual[i, j] = ok[ia[i], jb[j]] and ok[ia[j], jb[i]]
+            ti, tj = cand[ia[i]], cand[ia[j]]
+            kin[i, j] = parent[ti] == ids[tj] or parent[tj] == ids[ti]
+    pr = np.empty(k * k, dtype=np.int64)
+    pc = np.empty(k * k, dtype=np.int64)
+    n = 0
+    dv = np.empty(3)
+    Sv = np.empty((3, 3))
+    for i in range(k):
+        for j in range(i + 1, k):
+            if not (mutual[i, j] or kin[i, j]):
+                continue
+            ri, rj = ia[i], ia[j]
+            s = 0.0
+            for q in range(3):
+                dv[q] = xbar[ri, 3 + q] - xbar[rj, 3 + q]
+                s += dv[q] * dv[q]
+            near = s <= max_dv2
+            ti, tj = cand[ri], cand[rj]
+            twins = twin[ti] == ids[tj] or twin[tj] == ids[ti]
+            if not near and (twins or kin[i, j]):
+                for a in range(3):
+                    for b in range(3):
+                        Sv[a, b] = P[ri, 3 + a, 3 + b] + P[rj, 3 + a, 3 + b]
+                    Sv[a, a] += twin_var
+                sol = np.linalg.solve(Sv, dv)
+                d2 = 0.0
+                for q in range(3):
+                    d2 += dv[q] * sol[q]
+                near = d2 <= gate3
+            if near:
+                pr[n] = i
+                pc[n] = j
+                n += 1
+    cnt = np.zeros(k, dtype=np.int64)
+    for q in range(n):
+        cnt[pr[q]] += 1
+        cnt[pc[q]] += 1
+    out = 0
+    for q in range(n):
+        if cnt[pr[q]] == 1 and cnt[pc[q]] == 1:
+            out += 1
+    p_ = np.empty(out, dtype=np.int64)
+    c_ = np.empty(out, dtype=np.int64)
+    shared = np.empty(out, dtype=np.bool_)
+    kin_pc = np.empty(out, dtype=np.bool_)
+    o = 0
+    for q in range(n):
+        if cnt[pr[q]] == 1 and cnt[pc[q]] == 1:
+            p_[o], c_[o] = pr[q], pc[q]
+            shared[o] = mutual[pr[q], pc[q]]
+            kin_pc[o] = kin[pr[q], pc[q]]
+            o += 1
+    return p_, c_, shared, kin_pc
+
+
+@numba.njit(cache=True, error_model="numpy")
+def pair_filter(xbar, rp, tau, fall, dxf, H, z, R, jp, jc, az, mu, xm, older, young, staging,
+                parent, ids, axis):  # fmt: skip
+    """``Formations._order``'s matched filter of the pairs (rows ``rp`` of ``xbar`` and ``H``,
+    the older's; detections ``jp``, ``jc`` of ``z``, ``R``), its numpy lines from ``dx`` to
+    ``bc``: the relative motion per m/s ``dx`` (k, 6) (the straight line along the older's
+    velocity, ``tau`` s long, or ``dxf``'s rows for the pairs falling freely, ``fall``), its
+    measurement ``dz`` (k, m), the detections' difference solved with their summed noise
+    ``w`` (k, m), ``g`` and ``a`` (k,), and the thrusts' offset's ``gc``, ``bc`` (k,): the
+    older's thrust less the younger's (``mu``, ``xm``: the store's boost modes; where the
+    older is taken as thrusting and the pair is not ``staging``), along ``axis`` for a pair
+    of which the younger was born next to the older."""
+    k = rp.size
+    m = z.shape[1]
+    dx = np.empty((k, 6))
+    dz = np.empty((k, m))
+    w = np.empty((k, m))
+    g = np.empty(k)
+    a = np.empty(k)
+    gc = np.empty(k)
+    bc = np.empty(k)
+    f = 0
+    Rs = np.empty((m, m))
+    zd = np.empty(m)
+    dzi = np.empty(m)
+    dzc = np.empty(m)
+    dacc = np.empty(3)
+    c6 = np.empty(6)
+    for i in range(k):
+        r = rp[i]
+        if fall[i]:
+            for q in range(6):
+                dx[i, q] = dxf[f, q]
+            f += 1
+        else:
+            s = 0.0
+            for q in range(3):
+                s += xbar[r, 3 + q] * xbar[r, 3 + q]
+            nrm = math.sqrt(s)
+            for q in range(3):
+                vh = xbar[r, 3 + q] / nrm
+                dx[i, q] = tau[i] * vh
+                dx[i, 3 + q] = vh
+        for q in range(m):
+            s = 0.0
+            for j in range(6):
+                s += H[r, q, j] * dx[i, j]
+            dz[i, q] = s
+            dzi[q] = s
+            zd[q] = z[jp[i], q] - z[jc[i], q]
+            for j in range(m):
+                Rs[q, j] = R[jp[i], q, j] + R[jc[i], q, j]
+        zd[az] = (zd[az] + math.pi) % (2.0 * math.pi) - math.pi
+        wi = np.linalg.solve(Rs, zd)
+        wz = np.linalg.solve(Rs, dzi)
+        sg = 0.0
+        sa = 0.0
+        for q in range(m):
+            w[i, q] = wi[q]
+            sg += dzi[q] * wi[q]
+            sa += dzi[q] * wz[q]
+        g[i] = sg
+        a[i] = sa
+        o, y = older[i], young[i]
+        thrusting = mu[o, 0] >= 0.5 and not staging[i]
+        for q in range(3):
+            dacc[q] = mu[o, 0] * xm[o, 0, 6 + q] - mu[y, 0] * xm[y, 0, 6 + q] if thrusting else 0.0
+        s = 0.0
+        for q in range(3):
+            s += axis[i, q] * axis[i, q]
+        if parent[y] == ids[o] and s > 0.0:
+            size = 0.0
+            for q in range(3):
+                size += dacc[q] * axis[i, q]
+            for q in range(3):
+                dacc[q] = size * axis[i, q]
+        half = 0.5 * (tau[i] * tau[i])
+        for q in range(3):
+            c6[q] = half * dacc[q]
+            c6[3 + q] = tau[i] * dacc[q]
+        sg = 0.0
+        sa = 0.0
+        for q in range(m):
+            s = 0.0
+            for j in range(6):
+                s += H[r, q, j] * c6[j]
+            dzc[q] = s
+            sg += s * wi[q]
+            sa += s * wz[q]
+        gc[i] = sg
+        bc[i] = sa
+    return dx, dz, w, g, a, gc, bc
+
+
+@numba.njit(cache=True, error_model="numpy")
+def formation_prior(xbar, P, H, rp, rc, dx, v_mean, v_var, tau, sig_pos, sig_vel, sig_down,
+                    sig_t, push_sigma):  # fmt: skip
+    """``Formations._order``'s formations' start, its numpy lines from ``r0`` to ``q``: of the
+    pairs (rows ``rp``, older, and ``rc``, younger, of ``xbar``, ``P``, ``H``) the relative
+    state ``r0`` (k, 6), one push of the posterior's mean speed along ``dx``, and its
+    covariance ``Prr0`` (k, 6, 6), the speed's variance along it plus what the one-push motion
+    leaves out (``_relative_prior``: the parting's time ``sig_t``, the push's direction off the
+    older's velocity by its error and ``push_sigma``, drag's ``sig_pos``, ``sig_vel``); per
+    track, older ones then younger, the white noise ``extra`` (2k, m, m) drag met on the way
+    down (``sig_down``) adds to the partner's detection, and ``q`` (2k,) its size against the
+    track's predicted uncertainty there."""
+    k = rp.size
+    m = H.shape[1]
+    r0 = np.empty((k, 6))
+    Prr0 = np.empty((k, 6, 6))
+    extra = np.empty((2 * k, m, m))
+    q = np.empty(2 * k)
+    S = np.empty((m, m))
+    HP = np.empty((m, 6))
+    for i in range(k):
+        r = rp[i]
+        for a in range(6):
+            r0[i, a] = v_mean[i] * dx[i, a]
+            for b in range(6):
+                Prr0[i, a, b] = v_var[i] * dx[i, a] * dx[i, b]
+        vel_var = P[r, 3, 3] + P[r, 4, 4] + P[r, 5, 5]
+        vv = 0.0
+        for a in range(3):
+            vv += xbar[r, 3 + a] * xbar[r, 3 + a]
+        sig_dir = math.hypot(math.sqrt(vel_var / vv), push_sigma)
+        speed = math.sqrt(v_mean[i] * v_mean[i] + v_var[i])
+        sv2 = (sig_dir * speed) ** 2 + sig_vel[i] ** 2
+        sp2 = (sig_t[i] * speed) ** 2 + sig_pos[i] ** 2 + sv2 * tau[i] ** 2
+        for a in range(3):
+            Prr0[i, a, a] += sp2
+            Prr0[i, 3 + a, 3 + a] += sv2
+    for h in range(2 * k):
+        r = rp[h] if h < k else rc[h - k]
+        sd2 = sig_down[h % k] ** 2
+        for a in range(m):
+            for b in range(m):
+                s = 0.0
+                for j in range(3):
+                    s += H[r, a, j] * H[r, b, j]
+                extra[h, a, b] = sd2 * s
+        for a in range(m):
+            for b in range(6):
+                s = 0.0
+                for j in range(6):
+                    s += H[r, a, j] * P[r, j, b]
+                HP[a, b] = s
+        for a in range(m):
+            for b in range(m):
+                s = 0.0
+                for j in range(6):
+                    s += HP[a, j] * H[r, b, j]
+                S[a, b] = s
+        Si = np.linalg.solve(S, np.eye(m))
+        s = 0.0
+        for a in range(m):
+            for b in range(m):
+                s += Si[a, b] * extra[h, b, a]
+        q[h] = s
+    return r0, Prr0, extra, q
