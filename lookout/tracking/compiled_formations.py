@@ -255,6 +255,23 @@ def warm() -> None:
         np.zeros((N, m)), np.zeros((2, m)), np.broadcast_to(np.eye(m), (2, m, m)).copy(), idx,
         idx + 1, np.ones(1), np.zeros((1, m, m)), 1, np.ones((N, _NX)), eye.copy(), np.zeros(N),
     )  # fmt: skip
+    # ``_order``'s: the coast mode's covariances a strided view of the modes' (``Pp[:, COAST]``).
+    two = np.arange(2, dtype=np.int64)
+    xbar = np.ones((2, 6))
+    P = np.broadcast_to(np.eye(_NX), (2, N, _NX, _NX)).copy()[:, 1]
+    H = np.zeros((2, m, 6))
+    H[:, 0, 0] = H[:, 1, 1] = H[:, 2, 2] = 1.0
+    z, R = np.zeros((2, m)), np.broadcast_to(np.eye(m), (2, m, m)).copy()
+    no, one = np.zeros(1, dtype=np.bool_), np.ones(1)
+    sibling_pairs(
+        np.ones((2, 2), dtype=np.bool_), two, two, two, two - 1, two, two - 1, xbar, P, 1.0, 1.0,
+        1.0,
+    )  # fmt: skip
+    dx = pair_filter(
+        xbar, idx, one, no, np.zeros((0, 6)), H, z, R, idx, idx + 1, 1, np.ones((2, N)),
+        np.ones((2, N, _NX)), idx, idx + 1, no, two - 1, two, np.ones((1, 3)),
+    )[0]  # fmt: skip
+    formation_prior(xbar, P, H, idx, idx + 1, dx, one, one, one, one, one, one, one, 0.01)
 
 
 # --- a formation's update (``formations.update_formation``): one call a scan -------------------
