@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
+import threading
 from pathlib import Path
 
 import msgspec
@@ -773,6 +774,48 @@ def test_audit_is_append_only_and_complete(tmp_path):
     ):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             db.execute(sql)
+
+
+def test_audit_flush_async_returns_once_committed_and_raises_a_failed_write(tmp_path):
+    """The exchange's ``before_ack`` waits on the writer thread through ``flush_async``: it
+    must not return before every row appended so far is committed (an inbound message is
+    acked on it), and must raise, as ``flush`` does, when the write fails."""
+    log = AuditLog(tmp_path / "a.sqlite")
+    gate = threading.Event()
+    write = log._write
+
+    def held_write():  # the writer's commit held until the test lets it go
+        gate.wait(5.0)
+        write()
+
+    log._write = held_write
+
+    async def main():
+        for i in range(3):
+            log.append(i, "lookout.in.KR.heartbeat", "KR", i, "heartbeat", "accepted", None, "",
+                       b"x")  # fmt: skip
+        waiting = asyncio.ensure_future(log.flush_async())
+        await asyncio.sleep(0.1)
+        assert not waiting.done() and log.committed_through() == 0
+        gate.set()
+        await asyncio.wait_for(waiting, 5.0)
+        assert log.committed_through() == 3
+        await log.flush_async()  # nothing pending: returns at once
+
+        def failing():
+            raise sqlite3.OperationalError("disk I/O error")
+
+        log._write = failing
+        log.append(9, "lookout.in.KR.heartbeat", "KR", 9, "heartbeat", "accepted", None, "", b"y")
+        with pytest.raises(RuntimeError, match="write failed"):
+            await asyncio.wait_for(log.flush_async(), 5.0)
+        log._write = write  # the row waited: committed by the next write
+        await asyncio.wait_for(log.flush_async(), 5.0)
+        assert log.committed_through() == 4
+
+    asyncio.run(main())
+    log.close()
+    assert [r.seq for r in read_audit(tmp_path / "a.sqlite")] == [0, 1, 2, 9]
 
 
 def test_replay_equals_live(tmp_path):

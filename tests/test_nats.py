@@ -150,6 +150,38 @@ def test_round_trip_through_jetstream(server):
     run(main())
 
 
+def test_flush_waits_for_the_acks_without_a_ping_round_trip(server):
+    """A flush with stream publishes awaiting their acks waits for every ack (stored, in the
+    stream) and sends no PING: the acks prove what a PONG would (one round trip less for each of
+    the exchange's acks and each node step with news). With none awaited (core NATS only) it
+    still pings."""
+
+    async def main():
+        async with exchange_bus(server, core=("lookout.fuse.>",)) as ex:
+            nc = ex._nc
+            pings = 0
+            ping = nc.flush
+
+            async def counted(*a, **kw):
+                nonlocal pings
+                pings += 1
+                return await ping(*a, **kw)
+
+            nc.flush = counted
+            js = nc.jetstream()
+            before = (await js.stream_info("LOOKOUT_OUT_KR")).state.messages
+            for i in range(5):
+                await ex.publish("lookout.out.KR.local_track", b"t%d" % i)
+            await ex.flush()
+            assert pings == 0 and ex.stats.acked >= 5 and not ex._publisher.unsent
+            assert (await js.stream_info("LOOKOUT_OUT_KR")).state.messages == before + 5
+            await ex.publish("lookout.fuse.KR.heartbeat", b"core")
+            await ex.flush()
+            assert pings == 1
+
+    run(main())
+
+
 def test_publish_outside_any_stream_is_reported(server):
     async def main():
         async with exchange_bus(server) as ex:

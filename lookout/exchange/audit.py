@@ -28,6 +28,7 @@ and system-track id it may have used: :meth:`AuditLog.reserve`), appended, never
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import sqlite3
@@ -138,6 +139,16 @@ class AuditRecord:
         return self.verdict in ("accepted", "late")
 
 
+def _resolve(future: asyncio.Future, error: BaseException | None) -> None:
+    """Set ``future``'s outcome in its loop's thread (from the audit writer's)."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 class AuditLog:
     """An append-only, hash-chained SQLite audit log at ``path`` (":memory:" for a throwaway).
 
@@ -186,6 +197,8 @@ class AuditLog:
         self._lock = threading.Lock()
         self._committed_cond = threading.Condition(self._lock)
         self._pending: list[tuple] = []
+        # flush_async's waiters: (records to be committed, their loop, the future to resolve)
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future]] = []
         self.appended = 0
         self._committed = 0
         self._error: BaseException | None = None
@@ -316,6 +329,40 @@ class AuditLog:
             if self._error is not None and self._committed < target:
                 raise RuntimeError(f"audit log {self.path}: write failed") from self._error
 
+    async def flush_async(self) -> None:
+        """:meth:`flush` for an event loop's task: the writer thread resolves a future once
+        every record appended so far is committed (no thread of the loop's pool held to wait
+        on it); raises as :meth:`flush` does."""
+        if self._thread is None:
+            self._write()
+            return
+        with self._lock:
+            target = self.appended
+            if self._committed >= target:
+                return
+            future = asyncio.get_running_loop().create_future()
+            self._waiters.append((target, future.get_loop(), future))
+        self._wake.set()
+        await future
+
+    def _settle_waiters(self) -> None:
+        """Resolve the waiters of :meth:`flush_async` whose records are committed, or, after a
+        failed write, fail those still waiting (called with ``_lock`` held)."""
+        keep = []
+        for target, loop, future in self._waiters:
+            if self._committed >= target:
+                outcome = None
+            elif self._error is not None:
+                outcome = RuntimeError(f"audit log {self.path}: write failed")
+            else:
+                keep.append((target, loop, future))
+                continue
+            try:
+                loop.call_soon_threadsafe(_resolve, future, outcome)
+            except RuntimeError:  # its loop is closed: nobody waits any more
+                pass
+        self._waiters = keep
+
     def _write(self) -> None:
         with self._lock:
             rows, self._pending = self._pending, []
@@ -344,6 +391,8 @@ class AuditLog:
             self._committed += len(rows)
             self._error = None
             self._committed_cond.notify_all()
+            if self._waiters:
+                self._settle_waiters()
 
     def _writer(self) -> None:
         while True:
@@ -356,6 +405,7 @@ class AuditLog:
                 with self._committed_cond:
                     self._error = e
                     self._committed_cond.notify_all()
+                    self._settle_waiters()
                 time.sleep(0.1)
             if self._stop:
                 return

@@ -224,7 +224,7 @@ class Exchange:
         the bus; raises if the bus could not store one (the inbound then stays unacked and is
         delivered again)."""
         if self.audit.pending:
-            await asyncio.to_thread(self.audit.flush)
+            await self.audit.flush_async()
         await self.bus.flush()
 
     async def flush(self) -> None:

@@ -290,8 +290,13 @@ class Publisher:
         opts = self.options
         nc = await self._connected()
         await self._send_batches()
-        with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
-            await nc.flush(timeout=max(1, int(opts.ack_timeout_s)))
+        if not self._pending:
+            # Nothing of the streams' awaited (core NATS only, or nothing): a PING pushes out
+            # what is buffered and its PONG says the server is there. With acks awaited, their
+            # arrival says both; a PING then was one more round trip per flush (the exchange's
+            # every ack, a node's every step with news) for nothing.
+            with contextlib.suppress(nats.errors.Error, asyncio.TimeoutError):
+                await nc.flush(timeout=max(1, int(opts.ack_timeout_s)))
         limit = timeout_s
         if limit is None:
             limit = max(opts.max_attempts + 1, 2) * opts.ack_timeout_s + opts.unavailable_retry_s
