@@ -265,11 +265,16 @@ class PartnerNode:
         await self.bus.publish(subject, data)
         self.sent[subject.rsplit(".", 1)[-1]] += 1
 
-    async def step(self, detections: Sequence[Detection]) -> None:
+    async def step(self, detections: Sequence[Detection], now_ns: int | None = None) -> None:
         """Take this partner's detections (time-ordered, up to the clock) and send what the
         policy allows; then local tracks at report instants passed and, if one passed or one is
-        due, a heartbeat: the node's clock, every message up to it sent."""
-        now_ns = self.clock.now_ns()
+        due, a heartbeat: the node's clock, every message up to it sent. ``now_ns``: the clock
+        the detections were taken up to (default: read now). A clock read after they were
+        taken may be later (a process descheduled between the two reads): a heartbeat at it
+        would say the detections in between were sent, and the fusion would drop them as late
+        when they come with the next step."""
+        if now_ns is None:
+            now_ns = self.clock.now_ns()
         now = ns_to_s(now_ns)
         sent_before = self.sent["detection_batch"]
         if detections:

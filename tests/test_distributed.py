@@ -252,10 +252,11 @@ def test_a_distributed_node_sends_its_clock_whenever_its_promise_runs_out(tmp_pa
             await start(*args, **kwargs)
             node.clock.set_start(time.time())  # the scenario's epoch: now that it is set up
 
-        async def counted(detections):
+        async def counted(detections, now_ns=None):
             promised = node._next_ns
-            await step(detections)
-            due = promised is None or node.clock.now_ns() >= promised
+            await step(detections, now_ns=now_ns)
+            now = node.clock.now_ns() if now_ns is None else now_ns  # the step's clock
+            due = promised is None or now >= promised
             steps.append((due, node.sent["heartbeat"]))
 
         node.step, node.start = counted, started

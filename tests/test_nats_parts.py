@@ -106,3 +106,53 @@ def test_the_coalition_routes_each_subject_to_the_user_allowed_it():
     for subject in ("lookout.in.EXCHANGE.x", "lookout.out.US.x", "other.in.KR.x", "lookout.in"):
         with pytest.raises(ValueError, match="no user of this coalition"):
             bus._route(subject)
+
+
+def test_a_flush_waits_for_what_was_published_before_it_not_after():
+    """``Publisher.flush`` returns once every message published before it is acked. It waited
+    until nothing at all was pending: a node recording what was stored while it steps on (its
+    next steps publishing meanwhile), or the exchange's ack while more envelopes go out, waited
+    on messages published after the call, and at a steady rate might never see the stream
+    drained (then failed them all after its limit)."""
+    import asyncio
+
+    from lookout.exchange.nats.publisher import Publisher, PublishOptions
+    from lookout.exchange.nats.stats import BusStats
+
+    class Conn:
+        def __init__(self):
+            self.replies: list[str] = []
+
+        async def publish(self, subject, data, reply="", headers=None):
+            self.replies.append(reply)
+
+        async def flush(self, timeout=None):
+            pass
+
+    async def main():
+        conn = Conn()
+
+        async def connected():
+            return conn
+
+        pub = Publisher(connected, PublishOptions(dedupe=False), BusStats(), "KR")
+        pub._ack_prefix = "_INBOX.KR.ack.x."
+
+        async def ack(k):
+            await pub._on_ack(Msg(_client=None, subject=conn.replies[k], data=b'{"seq":1}'))
+
+        await pub.publish("lookout.in.KR.detection_batch", b"a")
+        flushing = asyncio.create_task(pub.flush(timeout_s=5.0))
+        await asyncio.sleep(0)
+        await pub.publish("lookout.in.KR.detection_batch", b"b")  # after the flush began
+        await ack(0)
+        await asyncio.wait_for(flushing, 1.0)  # returned with b still pending
+        assert pub.unsent
+        late = asyncio.create_task(pub.flush(timeout_s=5.0))
+        await asyncio.sleep(0.01)
+        assert not late.done()  # b is before this one
+        await ack(1)
+        await asyncio.wait_for(late, 1.0)
+        assert not pub.unsent and pub.stats.acked == 2
+
+    asyncio.run(main())

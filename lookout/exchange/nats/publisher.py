@@ -100,6 +100,7 @@ class Publisher:
         self._room.set()
         self._drained = asyncio.Event()
         self._drained.set()
+        self._progress = asyncio.Event()  # set at every ack or failure
         self._last_fail_log = -1e9
         self._batches: dict[str, list[tuple[str, bytes]]] = {}
         self._batch_bytes: dict[str, int] = {}
@@ -252,6 +253,7 @@ class Publisher:
         self._settled()
 
     def _settled(self) -> None:
+        self._progress.set()
         if not self._room.is_set() and len(self._pending) < self.options.max_pending:
             self._room.set()
         if not self._pending:
@@ -285,11 +287,14 @@ class Publisher:
                     )
 
     async def flush(self, timeout_s: float | None = None) -> None:
-        """Wait until every published message is acked; raise :class:`BusPublishError` if any
-        was refused or never acked (by the retry limits, or within ``timeout_s``)."""
+        """Wait until every message published before the call is acked (not those published
+        while it waits: a node's next steps, the exchange's next envelopes); raise
+        :class:`BusPublishError` if any was refused or never acked (by the retry limits, or
+        within ``timeout_s``)."""
         opts = self.options
         nc = await self._connected()
         await self._send_batches()
+        mark = self._seq
         if not self._pending:
             # Nothing of the streams' awaited (core NATS only, or nothing): a PING pushes out
             # what is buffered and its PONG says the server is there. With acks awaited, their
@@ -301,13 +306,20 @@ class Publisher:
         if limit is None:
             limit = max(opts.max_attempts + 1, 2) * opts.ack_timeout_s + opts.unavailable_retry_s
         try:
-            await asyncio.wait_for(self._drained.wait(), limit)
+            await asyncio.wait_for(self._acked_through(mark), limit)
         except TimeoutError:
-            for token in list(self._pending):
+            for token in [t for t in self._pending if int(t) <= mark]:
                 self._fail(token, f"no JetStream ack within {limit} s")
         if self._failures:
             failures, self._failures = self._failures, []
             raise BusPublishError(failures)
+
+    async def _acked_through(self, mark: int) -> None:
+        """Return once no message numbered up to ``mark`` is pending (the oldest pending is
+        the first: numbered in order, a resend keeps its place)."""
+        while self._pending and int(next(iter(self._pending))) <= mark:
+            self._progress.clear()
+            await self._progress.wait()
 
     def close(self) -> None:
         """Stop lingering (call after a last :meth:`flush`)."""
