@@ -166,6 +166,19 @@ async def _slow(exchange: Exchange) -> None:
     exchange.handle = slowly  # type: ignore[method-assign]
 
 
+async def _mid_intake(r: _Run, sent: int, taken: int) -> Exchange:
+    """An exchange opened on ``r``'s servers, ``sent`` envelopes a partner stored, taken slowly
+    (``_slow``) until ``taken`` are handled: the moment the kill tests strike. Its consumers
+    keep their state in the servers' memory."""
+    ex = await r.open_exchange()
+    await r.send(sent)
+    await _slow(ex)
+    await ex.start()
+    assert (await r.consumer("KR"))["config"]["mem_storage"] is True
+    await until(lambda: r.taken() >= taken)
+    return ex
+
+
 @pytest.mark.slow
 @pytest.mark.serial
 @needs_nats
@@ -176,12 +189,7 @@ def test_a_lone_servers_restart_loses_the_consumers_and_intake_resumes_where_it_
 
     async def main(srv: NatsServer):
         r = _Run(srv.url, srv.login, tmp_path)
-        ex = await r.open_exchange()
-        await r.send(60)
-        await _slow(ex)
-        await ex.start()
-        assert (await r.consumer("KR"))["config"]["mem_storage"] is True
-        await until(lambda: r.taken() >= 40)
+        ex = await _mid_intake(r, sent=60, taken=40)
         await asyncio.to_thread(srv.kill)
         await asyncio.to_thread(srv.start)
         await until(lambda: r.ex_bus.stats.consumers_restored == len(PARTNERS))
@@ -260,12 +268,7 @@ def test_every_server_of_the_cluster_killed_mid_run_and_intake_resumes_where_it_
 
     async def main(cluster: NatsCluster):
         r = _Run(cluster.urls, cluster.login, tmp_path, replicas=3)
-        ex = await r.open_exchange()
-        await r.send(100)
-        await _slow(ex)
-        await ex.start()
-        assert (await r.consumer("KR"))["config"]["mem_storage"] is True
-        await until(lambda: r.taken() >= 60)
+        ex = await _mid_intake(r, sent=100, taken=60)
         await asyncio.to_thread(cluster.kill)
         before = r.taken()
         assert before < 300  # mid-run

@@ -98,8 +98,6 @@ class Publisher:
         self._seq = 0
         self._room = asyncio.Event()
         self._room.set()
-        self._drained = asyncio.Event()
-        self._drained.set()
         self._progress = asyncio.Event()  # set at every ack or failure
         self._last_fail_log = -1e9
         self._batches: dict[str, list[tuple[str, bytes]]] = {}
@@ -181,8 +179,6 @@ class Publisher:
             await self._room.wait()  # backpressure: too many acks outstanding
         self._seq += 1
         token = str(self._seq)
-        if not self._pending:
-            self._drained.clear()
         if self.options.dedupe:
             # A resend carries the same id: JetStream stores it once (within the stream's
             # duplicate window) even if the first copy was stored and only its ack was lost.
@@ -256,8 +252,6 @@ class Publisher:
         self._progress.set()
         if not self._room.is_set() and len(self._pending) < self.options.max_pending:
             self._room.set()
-        if not self._pending:
-            self._drained.set()
 
     def resend_soon(self) -> None:
         """Send again at once what the broker may not have stored (after a reconnect)."""
