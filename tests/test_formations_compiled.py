@@ -182,14 +182,18 @@ def test_a_trackers_pairs_are_ordered_the_same_both_ways(monkeypatch, scene):
 
 
 def test_the_compiled_posterior_is_taken_unless_told_not_to(monkeypatch):
-    """``LOOKOUT_NUMPY_STEP=1`` keeps numpy; otherwise the kernel orders the pairs."""
-    called = count_calls(monkeypatch, compiled_formations, ("order_pairs",))
+    """``LOOKOUT_NUMPY_STEP=1`` keeps numpy; otherwise the kernels find the pairs, their
+    matched filter and their order."""
+    called = count_calls(
+        monkeypatch, compiled_formations, ("order_pairs", "sibling_pairs", "pair_filter")
+    )
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "1")
     assert all(_order_over_scans(_staging_geometry()[5])[3:])
     assert not called
     monkeypatch.setenv("LOOKOUT_NUMPY_STEP", "0")
     assert all(_order_over_scans(_staging_geometry()[5])[3:])
-    assert len(called) == 8
+    assert called.count("order_pairs") == 8
+    assert called.count("pair_filter") == 8 and called.count("sibling_pairs") >= 8
 
 
 def test_the_compiled_logsumexp_and_logaddexp_are_numpys_at_the_edges():

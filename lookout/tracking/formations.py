@@ -455,60 +455,24 @@ class Formations:
         velocity, ``g`` of the wrong sign at kr-ship-yellow's 652-654 s scans: 45 duplicate
         track-s); the staging family, learning ``Δa`` along the axis, orders that pair."""
         tracks = self.tracks
-        # Pairs of assigned tracks, each gating the other's detection, moving together.
-        k = ia.size
-        mutual = ok[ia][:, jb]
-        mutual &= mutual.T
-        # ... or one born next to the other (``parent``), whether or not they still share
-        # their detections: the pair's detections measure the separation speed either way, and
-        # leaving out the pairs seen apart would bias it low.
-        tr = cand[ia]
-        kin = (tracks.parent[tr][:, None] == tracks.ids[tr][None, :]) | (
-            tracks.parent[tr][None, :] == tracks.ids[tr][:, None]
-        )
-        # Above the diagonal only (``np.tril_indices`` cost a quarter of a millisecond a call;
-        # ``np.triu`` builds its mask in Python, some 1 % of the trackers).
-        at = np.arange(k)
-        paired = (mutual | kin) & (at[:, None] < at)
-        if not paired.any():
-            return jb, None
-        r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
-        dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
-        near = einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
-        # A pair born together (``store.TrackStore.twin``): young tracks whose velocities are
-        # still known to hundreds of m/s, each from its own detections, so the difference of
-        # their estimates is mostly noise: near while it is within that noise of
-        # ``cso_max_dv_mps`` (in any direction, per axis a third of its square), so that the
-        # pair's shared detections are ordered from the first (the GNN hands them out by
-        # chance, radar by radar: a track with one object's ranges from one radar and the
-        # other's from the next sits between them, issue 13). The same for a piece born next
-        # to the other (``parent``) while that one is still taken as thrusting: its velocity is
-        # the thrust model's and the young piece's is its first detections', their difference
-        # noise of hundreds of m/s (irbm-kapustin-yar-dnipro, radars only: the warhead's and
-        # its stage's tracks 120-470 m/s apart for 20 s after the parting, never ordered, the
-        # stack's track ending on the stage; with infrared telling the burnout, under 100).
-        twin = ~near & (_twins(tracks, cand[ia[r_]], cand[ia[c_]]) | kin[r_, c_])
-        if twin.any():
-            kt = np.flatnonzero(twin)
-            Sv = P[ia[r_[kt]], 3:6, 3:6] + P[ia[c_[kt]], 3:6, 3:6]
-            Sv = Sv + np.eye(3) * self.config.cso_max_dv_mps**2 / 3.0
-            d2 = einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
-            near[kt] = d2 <= self.config.gate(3)
-        r_, c_ = r_[near], c_[near]
-        # Disjoint pairs only (three tracks sharing detections are left to GNN).
-        cnt = np.bincount(np.concatenate([r_, c_]), minlength=k)
-        single = (cnt[r_] == 1) & (cnt[c_] == 1)
-        p_, c_ = r_[single], c_[single]
+        kern = _compiled()
+        if kern is not None:  # the same in one call (``compiled_formations.sibling_pairs``)
+            cso2 = self.config.cso_max_dv_mps**2
+            p_, c_, shared, kin_pc = kern.sibling_pairs(
+                ok, ia, jb, cand, tracks.parent, tracks.ids, tracks.twin, xbar, P, cso2,
+                cso2 / 3.0, self.config.gate(3),
+            )  # fmt: skip
+        else:
+            p_, c_, shared, kin_pc = self._sibling_pairs(cand, ia, jb, ok, xbar, P)
         if p_.size == 0:
             return jb, None
-        shared = mutual[p_, c_]
         tau = np.maximum(scan.t - tracks.parted[cand[ia[c_]]], 0.0)
         # Pairs that may be formations (``update_formation``): born one next to the other,
         # coasting above the air, not yet far apart. Others are only ordered, if they share
         # their detections.
         fall = self._coasting_in_vacuum(cand[ia[p_]], xbar[ia[p_]])
         fall &= self._coasting_in_vacuum(cand[ia[c_]], xbar[ia[c_]])
-        vac = fall & kin[p_, c_]
+        vac = fall & kin_pc
         if vac.any():
             vac[vac] = self._in_formation_range(cand[ia[c_[vac]]], tau[vac])
         # Pairs parted at the older's thrust (its axis then known), within the catalogue's
@@ -576,53 +540,22 @@ class Formations:
         # the air, or thrusting, the pieces' relative motion is drag's or thrust's, along
         # the velocity now.
         xo = xbar[ia[p_]]
-        vhat = xo[:, 3:6] / np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True)
-        dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
+        dxf = np.zeros((0, 6))
         if fall.any():
-            dx[fall] = self._separation_direction(cand[ia[c_[fall]]], xo[fall], tau[fall], scan.t)
-        dz = einsum("kij,kj->ki", H[ia[p_]], dx)
-        zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
-        w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
-        g = einsum("ki,ki->k", dz, w)
-        wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
-        a = einsum("ki,ki->k", dz, wz)
-        # Probability that the order is right, averaged over the separation speed's posterior
-        # (signed: which is ahead is learned too), then the posterior updated with this pair
-        # (its likelihood is even in the order when it is in doubt, N(g; v a, a) when GNN has
-        # ordered them). Shared detections are put in the likelier order; apart, GNN's stands.
+            dxf = self._separation_direction(cand[ia[c_[fall]]], xo[fall], tau[fall], scan.t)
+        young, older = cand[ia[c_]], cand[ia[p_]]
+        if kern is not None:  # the same as below in one call (``compiled_formations.pair_filter``)
+            dx, dz, w, g, a, gc, bc = kern.pair_filter(
+                xbar, ia[p_], tau, fall, dxf, H, scan.z, scan.R, jp, jc,
+                measure.AZIMUTH_INDEX[scan.kind], tracks.mu, tracks.xm, older, young, staging,
+                tracks.parent, tracks.ids, axis_all,
+            )  # fmt: skip
+        else:
+            dx, dz, w, g, a, gc, bc = self._pair_filter(
+                scan, xo, tau, fall, dxf, H[ia[p_]], jp, jc, older, young, staging, axis_all
+            )
         v = SEPARATION_GRID_MPS
-        young = cand[ia[c_]]
-        # A pair parted at a staging, the older thrusting on: the difference of their thrusts
-        # ``Δa`` has moved them ``Δa τ² / 2`` apart since, along the stack's axis, not its
-        # velocity (satellite-launch: 40° off it), a known offset ``c`` to the separation
-        # ``δv τ`` (``gc``, ``bc``: its terms), for the order only: zero for a pair coasting
-        # and left out of the separation speed's posterior, which a burnout (thrust gone,
-        # the older still taken as thrusting for a scan or two) would bias (irbm-overflight:
-        # coast RMSE 12x the PCRLB with it). Not for a pair staged: its family learns ``Δa``.
-        older = cand[ia[p_]]
-        dacc = np.where(
-            ((tracks.mu[older, BOOST] >= 0.5) & ~staging)[:, None],
-            _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
-            0.0,
-        )
-        # Of a pair parted at the older's staging, the thrust difference lies along the
-        # stack's axis at the parting (``thrust_dir``), the next stage's thrust along it: only
-        # its size is taken from the estimates, signed (the younger track may be the one on
-        # the stack: gen-2-04's, born on it at the staging). Just after a staging the older's
-        # thrust estimate is of the stage that burnt out, its direction lost in its sigma
-        # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
-        # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
         axis = axis_all
-        kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
-            einsum("ki,ki->k", axis, axis) > 0.0
-        )
-        if kin_pair.any():
-            size = einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
-            dacc[kin_pair] = size[:, None] * axis[kin_pair]
-        c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
-        dzc = einsum("kij,kj->ki", H[ia[p_]], c6)
-        gc = einsum("ki,ki->k", dzc, w)
-        bc = einsum("ki,ki->k", dzc, wz)
         prior = self._separation_logp(young)
         # A pair born together, ordered for the first time: which is ahead is what the two
         # estimates say of it (``_twin_sign``), not the order of the scan's detections. So
@@ -657,7 +590,6 @@ class Formations:
                 young[st], prior[st], axis[st], tau[st], H[ia[p_[st]]],
                 scan.R[jp[st]] + scan.R[jc[st]], w[st], twin_staging[st],
             )  # fmt: skip
-        kern = _compiled()
         if kern is None:
             right, wrong, swap, lp, lpt = _posterior(prior, a, bc, g, gc, shared, st, lw_st, gt)
         else:  # the same arithmetic, one pair at a time (``compiled_formations``)
@@ -702,45 +634,24 @@ class Formations:
         sig_park, sig_vpark, sig_down = self._drag_offset_sigma(
             cand[ia[p_]], cand[ia[c_]], xbar[ia[p_]], tau
         )
-        r0 = v_mean[:, None] * dx
-        Prr0 = v_var[:, None, None] * dx[:, :, None] * dx[:, None, :]
-        # The push's direction: the older's velocity now carried back to the parting, off
-        # by the estimate's velocity error across it.
-        xo = xbar[ia[p_]]
-        vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
-        sig_dir = np.sqrt(vel_var / einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
-        sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
-        # The parting's time and the push's direction move the pair by the speed times their
-        # errors, whatever its sign: the speed's root mean square over its posterior (a pair
-        # whose order is even, its parting unseen, has a mean speed of 0 m/s, which gave a
-        # rank-one prior: me72 #02's RV and stage, docs/history/picture-integrity-log.md).
-        # A parting no track saw (``unseen_parting``: the parent never seen thrusting,
-        # ``parted`` the younger's first detection) was up to ``separation_lookback_s``
-        # before it (``unseen_parting_time_sigma``).
         sig_t = np.where(
             tracks.unseen_parting[cand[ia[c_]]],
             unseen_parting_time_sigma(self.config),
             PARTING_TIME_SIGMA_S,
         )
-        Prr0 += _relative_prior(
-            np.sqrt(v_mean * v_mean + v_var), tau, sig_park, sig_vpark, sig_dir, sig_t
-        )
-        # Rows: older tracks then younger, each with its partner on the other side.
         rows = np.concatenate([p_, c_])
         other = np.concatenate([jb[c_], jb[p_]])
         sign = np.concatenate([np.ones(p_.size), -np.ones(c_.size)])
-        Hp = H[ia[rows], :, :3]
-        sd2 = np.concatenate([sig_down, sig_down]) ** 2
-        extra = sd2[:, None, None] * (Hp @ Hp.transpose(0, 2, 1))
-        # That noise is common to the shifted detections of consecutive scans, yet each takes
-        # it as its own: a track takes its partner's detection only while it is at most
-        # ``formation_offset_variance_ratio`` of the track's own predicted uncertainty there
-        # (Mahalanobis), which then bounds the bias it can leave; else its own detection
-        # alone, in the order decided above (the relative state carried on,
-        # ``_attach_relative``). Tenths of a metre above 100 km: it holds.
-        Pr = P[ia[rows], :6, :6]
-        Hr = H[ia[rows]]
-        q = einsum("kij,kji->k", np.linalg.inv(Hr @ Pr @ Hr.transpose(0, 2, 1)), extra)
+        if kern is not None:  # the same as below in one call (``compiled_formations``)
+            r0, Prr0, extra, q = kern.formation_prior(
+                xbar, P, H, ia[p_], ia[c_], dx, v_mean, v_var, tau, sig_park, sig_vpark,
+                sig_down, sig_t, PUSH_DIRECTION_SIGMA_RAD,
+            )  # fmt: skip
+        else:
+            r0, Prr0, extra, q = self._formation_prior(
+                xbar, P, H, ia, p_, rows, dx, v_mean, v_var, tau, sig_park, sig_vpark,
+                sig_down, sig_t,
+            )  # fmt: skip
         taken = q <= self.config.formation_offset_variance_ratio
         if not taken.any():
             return jb, None
@@ -762,6 +673,151 @@ class Formations:
             partner=partner,
         )
         return jb, formation
+
+    @staticmethod
+    def _formation_prior(xbar, P, H, ia, p_, rows, dx, v_mean, v_var, tau, sig_park,
+                         sig_vpark, sig_down, sig_t):  # fmt: skip
+        """``_order``'s formations' start on the numpy path (``compiled_formations.
+        formation_prior`` the compiled one): ``r0``, ``Prr0`` per pair, ``extra``, ``q`` per
+        track of ``rows`` (older ones, then younger)."""
+        r0 = v_mean[:, None] * dx
+        Prr0 = v_var[:, None, None] * dx[:, :, None] * dx[:, None, :]
+        # The push's direction: the older's velocity now carried back to the parting, off
+        # by the estimate's velocity error across it.
+        xo = xbar[ia[p_]]
+        vel_var = np.trace(P[ia[p_], 3:6, 3:6], axis1=1, axis2=2)
+        sig_dir = np.sqrt(vel_var / einsum("ki,ki->k", xo[:, 3:6], xo[:, 3:6]))
+        sig_dir = np.hypot(sig_dir, PUSH_DIRECTION_SIGMA_RAD)
+        # The parting's time and the push's direction move the pair by the speed times their
+        # errors, whatever its sign: the speed's root mean square over its posterior (a pair
+        # whose order is even, its parting unseen, has a mean speed of 0 m/s, which gave a
+        # rank-one prior: me72 #02's RV and stage, docs/history/picture-integrity-log.md).
+        # A parting no track saw (``unseen_parting``: the parent never seen thrusting,
+        # ``parted`` the younger's first detection) was up to ``separation_lookback_s``
+        # before it (``unseen_parting_time_sigma``).
+        Prr0 += _relative_prior(
+            np.sqrt(v_mean * v_mean + v_var), tau, sig_park, sig_vpark, sig_dir, sig_t
+        )
+        # Rows: older tracks then younger, each with its partner on the other side.
+        Hp = H[ia[rows], :, :3]
+        sd2 = np.concatenate([sig_down, sig_down]) ** 2
+        extra = sd2[:, None, None] * (Hp @ Hp.transpose(0, 2, 1))
+        # That noise is common to the shifted detections of consecutive scans, yet each takes
+        # it as its own: a track takes its partner's detection only while it is at most
+        # ``formation_offset_variance_ratio`` of the track's own predicted uncertainty there
+        # (Mahalanobis), which then bounds the bias it can leave; else its own detection
+        # alone, in the order decided above (the relative state carried on,
+        # ``_attach_relative``). Tenths of a metre above 100 km: it holds.
+        Pr = P[ia[rows], :6, :6]
+        Hr = H[ia[rows]]
+        q = einsum("kij,kji->k", np.linalg.inv(Hr @ Pr @ Hr.transpose(0, 2, 1)), extra)
+        return r0, Prr0, extra, q
+
+    def _sibling_pairs(self, cand, ia, jb, ok, xbar, P):
+        """``_order``'s pairs (rows ``p_ < c_`` of ``ia``), whether each shares its detections
+        and whether one was born next to the other, on the numpy path
+        (``compiled_formations.sibling_pairs`` the compiled one)."""
+        tracks = self.tracks
+        empty, none = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        # Pairs of assigned tracks, each gating the other's detection, moving together.
+        k = ia.size
+        mutual = ok[ia][:, jb]
+        mutual &= mutual.T
+        # ... or one born next to the other (``parent``), whether or not they still share
+        # their detections: the pair's detections measure the separation speed either way, and
+        # leaving out the pairs seen apart would bias it low.
+        tr = cand[ia]
+        kin = (tracks.parent[tr][:, None] == tracks.ids[tr][None, :]) | (
+            tracks.parent[tr][None, :] == tracks.ids[tr][:, None]
+        )
+        # Above the diagonal only (``np.tril_indices`` cost a quarter of a millisecond a call;
+        # ``np.triu`` builds its mask in Python, some 1 % of the trackers).
+        at = np.arange(k)
+        paired = (mutual | kin) & (at[:, None] < at)
+        if not paired.any():
+            return empty, empty, none, none
+        r_, c_ = np.nonzero(paired)  # r_ < c_: rows ascend with the ids, r_ the older
+        dv = xbar[ia[r_], 3:6] - xbar[ia[c_], 3:6]
+        near = einsum("ki,ki->k", dv, dv) <= self.config.cso_max_dv_mps**2
+        # A pair born together (``store.TrackStore.twin``): young tracks whose velocities are
+        # still known to hundreds of m/s, each from its own detections, so the difference of
+        # their estimates is mostly noise: near while it is within that noise of
+        # ``cso_max_dv_mps`` (in any direction, per axis a third of its square), so that the
+        # pair's shared detections are ordered from the first (the GNN hands them out by
+        # chance, radar by radar: a track with one object's ranges from one radar and the
+        # other's from the next sits between them, issue 13). The same for a piece born next
+        # to the other (``parent``) while that one is still taken as thrusting: its velocity is
+        # the thrust model's and the young piece's is its first detections', their difference
+        # noise of hundreds of m/s (irbm-kapustin-yar-dnipro, radars only: the warhead's and
+        # its stage's tracks 120-470 m/s apart for 20 s after the parting, never ordered, the
+        # stack's track ending on the stage; with infrared telling the burnout, under 100).
+        twin = ~near & (_twins(tracks, cand[ia[r_]], cand[ia[c_]]) | kin[r_, c_])
+        if twin.any():
+            kt = np.flatnonzero(twin)
+            Sv = P[ia[r_[kt]], 3:6, 3:6] + P[ia[c_[kt]], 3:6, 3:6]
+            Sv = Sv + np.eye(3) * self.config.cso_max_dv_mps**2 / 3.0
+            d2 = einsum("ki,ki->k", dv[kt], np.linalg.solve(Sv, dv[kt, :, None])[:, :, 0])
+            near[kt] = d2 <= self.config.gate(3)
+        r_, c_ = r_[near], c_[near]
+        # Disjoint pairs only (three tracks sharing detections are left to GNN).
+        cnt = np.bincount(np.concatenate([r_, c_]), minlength=k)
+        single = (cnt[r_] == 1) & (cnt[c_] == 1)
+        p_, c_ = r_[single], c_[single]
+        if p_.size == 0:
+            return empty, empty, none, none
+        shared = mutual[p_, c_]
+        return p_, c_, shared, kin[p_, c_]
+
+    def _pair_filter(self, scan, xo, tau, fall, dxf, H, jp, jc, older, young, staging, axis_all):
+        """``_order``'s matched filter of its pairs on the numpy path
+        (``compiled_formations.pair_filter`` the compiled one): ``dx``, ``dz``, ``w``, ``g``,
+        ``a``, ``gc``, ``bc``. ``xo`` the older's estimates, ``H`` its Jacobians, ``dxf`` the
+        relative motion of the pairs falling freely (``fall``)."""
+        tracks = self.tracks
+        vhat = xo[:, 3:6] / np.linalg.norm(xo[:, 3:6], axis=1, keepdims=True)
+        dx = np.concatenate([tau[:, None] * vhat, vhat], axis=1)
+        dx[fall] = dxf
+        dz = einsum("kij,kj->ki", H, dx)
+        zd = measure.wrap(scan.z[jp] - scan.z[jc], scan.kind)
+        w = np.linalg.solve(scan.R[jp] + scan.R[jc], zd[:, :, None])[:, :, 0]
+        g = einsum("ki,ki->k", dz, w)
+        wz = np.linalg.solve(scan.R[jp] + scan.R[jc], dz[:, :, None])[:, :, 0]
+        a = einsum("ki,ki->k", dz, wz)
+        # Probability that the order is right, averaged over the separation speed's posterior
+        # (signed: which is ahead is learned too), then the posterior updated with this pair
+        # (its likelihood is even in the order when it is in doubt, N(g; v a, a) when GNN has
+        # ordered them). Shared detections are put in the likelier order; apart, GNN's stands.
+        # A pair parted at a staging, the older thrusting on: the difference of their thrusts
+        # ``Δa`` has moved them ``Δa τ² / 2`` apart since, along the stack's axis, not its
+        # velocity (satellite-launch: 40° off it), a known offset ``c`` to the separation
+        # ``δv τ`` (``gc``, ``bc``: its terms), for the order only: zero for a pair coasting
+        # and left out of the separation speed's posterior, which a burnout (thrust gone,
+        # the older still taken as thrusting for a scan or two) would bias (irbm-overflight:
+        # coast RMSE 12x the PCRLB with it). Not for a pair staged: its family learns ``Δa``.
+        dacc = np.where(
+            ((tracks.mu[older, BOOST] >= 0.5) & ~staging)[:, None],
+            _mean_thrust(tracks, older) - _mean_thrust(tracks, young),
+            0.0,
+        )
+        # Of a pair parted at the older's staging, the thrust difference lies along the
+        # stack's axis at the parting (``thrust_dir``), the next stage's thrust along it: only
+        # its size is taken from the estimates, signed (the younger track may be the one on
+        # the stack: gen-2-04's, born on it at the staging). Just after a staging the older's
+        # thrust estimate is of the stage that burnt out, its direction lost in its sigma
+        # (gen-1-01: 11 ± 20 m/s², true 9.8): as a vector, it put jp-ship's pair 80 m and
+        # 20 m/s the wrong way round along that radar's line of sight, nearly across the axis.
+        axis = axis_all
+        kin_pair = (tracks.parent[young] == tracks.ids[older]) & (
+            einsum("ki,ki->k", axis, axis) > 0.0
+        )
+        if kin_pair.any():
+            size = einsum("ki,ki->k", dacc[kin_pair], axis[kin_pair])
+            dacc[kin_pair] = size[:, None] * axis[kin_pair]
+        c6 = np.concatenate([0.5 * (tau * tau)[:, None] * dacc, tau[:, None] * dacc], axis=1)
+        dzc = einsum("kij,kj->ki", H, c6)
+        gc = einsum("ki,ki->k", dzc, w)
+        bc = einsum("ki,ki->k", dzc, wz)
+        return dx, dz, w, g, a, gc, bc
 
     def _staging_order(self, young, prior, axis, tau, H, R, w, twin=None):
         """The staging's family of the pairs ``young`` (k,) parted at a thrusting track:
@@ -1094,6 +1150,23 @@ def update_formation(scan: Scan, f: Formation, xs, Ps, c, zh, H, x_new, P_new, l
     updates per mode go to ``f.r_m``, ``f.Prr_m``, ``f.C_m`` (``Formations.commit``)."""
     kind, m = scan.kind, scan.m
     nf, k = f.rows.size, f.rel.size
+    kern = _compiled()
+    if (
+        kern is not None
+        and all(a.flags.c_contiguous for a in (x_new, P_new, ll))
+        and np.array_equal(f.rel[:nf], f.rows)
+    ):
+        # The same below in one call (``compiled_formations.update_formation``).
+        cfg = f.sink.config if f.sink is not None else TrackerConfig()
+        c_ = np.ascontiguousarray
+        f.r_m, f.Prr_m, f.C_m, f.carried = kern.update_formation(
+            c_(f.rel, dtype=np.int64), nf, c_(xs), c_(Ps), c_(c, dtype=float), c_(f.r),
+            c_(f.Prr), c_(f.C), float(cfg.boost_reseed_prob), float(cfg.manoeuvre.reseed_prob),
+            c_(zh), c_(H), c_(K), c_(S), c_(nu), c_(scan.z), c_(scan.R),
+            c_(f.own, dtype=np.int64), c_(f.other, dtype=np.int64), c_(f.sign, dtype=float),
+            c_(f.extra, dtype=float), measure.AZIMUTH_INDEX[kind], x_new, P_new, ll,
+        )  # fmt: skip
+        return
     r_m, Prr_m, C_m = _per_mode_relative(f, xs, Ps, c)
     # Tracks updated alone: ``[x; r]`` with ``[H, 0]``, the state's update the plain one.
     if k > nf:
