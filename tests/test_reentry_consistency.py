@@ -38,7 +38,6 @@ from lookout.tracking.motion import (
     KAPPA,
     KAPPA_UNIT,
     NX,
-    across_noise,
     along_noise,
     altitude_approx,
     process_noise,
@@ -72,7 +71,7 @@ def test_a_tracked_hypersonic_reentry_vehicle_gets_little_drag_noise():
     P[1, 0:3, 0:3] *= 3000.0**2
     P[1, 3:6, 3:6] *= 3000.0**2
     P[1, KAPPA, KAPPA] = 15.0**2
-    q_acc, q_kappa, q_along, _ = drag_q(x, P, cfg)
+    q_acc, q_kappa, q_along = drag_q(x, P, cfg)
     rho = 0.0184  # kg/m³ at 30 km
     a_drag = 0.5 * rho * (1000.0**2 + 6000.0**2) * (1.3e-4 + cfg.kappa_floor_m2_kg)
     white = np.sqrt((q_acc + q_along) / cfg.accel_noise_tau_s)  # along the velocity
@@ -552,11 +551,10 @@ def _unseen_stage(n: int = 1):
 
 def _drag_noise(x, P, cfg, dt):
     """The Q the tracker adds to a coasting mode's prediction of ``dt`` (N,) s: the drag's
-    noise (``drag_q``) on every axis, along the velocity and across it."""
-    q_acc, q_kappa, q_along, q_across = drag_q(x, P, cfg, x, dt)
+    noise (``drag_q``) on every axis and along the velocity."""
+    q_acc, q_kappa, q_along = drag_q(x, P, cfg, x, dt)
     u = x[:, 3:6] / np.linalg.norm(x[:, 3:6], axis=1)[:, None]
-    Q = process_noise(dt, q_acc, 0.0, q_kappa) + along_noise(dt, q_along, u)
-    return Q + across_noise(dt, q_across, u, P[:, 3:6, 3:6])
+    return process_noise(dt, q_acc, 0.0, q_kappa) + along_noise(dt, q_along, u)
 
 
 def test_the_drag_linearisation_lies_along_the_velocity_but_for_its_direction():

@@ -158,12 +158,11 @@ def drag_q(x, P, x1, dt, w, prm, flown):
     """``drag.drag_q`` of coasting or manoeuvring states ``x`` (N, 10), ``P`` predicted to
     ``x1`` over ``dt`` (N,) with the drag tables' weights ``w`` (tables, N) of the shape the
     prediction carried (``departure_walk``), ``kappa``'s spread flown for rows ``flown`` (N,,
-    bool; ``drag.spread_rows``): ``q_acc``, ``q_kappa``, ``q_along``, ``q_across`` (N,) each."""
+    bool; ``drag.spread_rows``): ``q_acc``, ``q_kappa``, ``q_along`` (N,) each."""
     n = x.shape[0]
     q_acc = np.empty(n)
     q_kappa = np.empty(n)
     q_along = np.empty(n)
-    q_across = np.empty(n)
     nt, ng = _GRID_LOG_CD.shape
     for r in range(n):
         xr, Pr = x[r], P[r]
@@ -184,18 +183,7 @@ def drag_q(x, P, x1, dt, w, prm, flown):
                 var_h += up[i] * Pr[i, j] * up[j]
                 var_v += al[i] * Pr[3 + i, 3 + j] * al[j]
         var_h, var_v = max(var_h, 0.0), max(var_v, 0.0)
-        # The velocity's covariance across the velocity, Π P_vv Π: its trace and tr(C²).
-        pv = np.empty(3)
-        tr_c, tr_c2 = 0.0, 0.0
-        for i in range(3):
-            pv[i] = 0.0
-            for j in range(3):
-                pv[i] += Pr[3 + i, 3 + j] * al[j]
-        for i in range(3):
-            for j in range(3):
-                c_ij = Pr[3 + i, 3 + j] - al[i] * pv[j] - pv[i] * al[j] + al[i] * al[j] * var_v
-                tr_c2 += c_ij * c_ij
-            tr_c += Pr[3 + i, 3 + i] - 2.0 * al[i] * pv[i] + al[i] * al[i] * var_v
+        var_c = max(Pr[3, 3] + Pr[4, 4] + Pr[5, 5] - var_v, 0.0) / 2.0
         rho = _density(alt)
         drho = rho * (math.log(_density(alt + 100.0) / _density(alt - 100.0)) / (2 * 100.0))
         inv_h = abs(drho) / max(rho, 1e-300)
@@ -203,7 +191,7 @@ def drag_q(x, P, x1, dt, w, prm, flown):
         sh2 = min(var_h * inv_h * inv_h, big)
         sk2 = min(max(Pr[KAPPA, KAPPA], 0.0) / (kap * kap), big)
         sv2 = min(var_v / (speed * speed), big)
-        sc4 = min(0.5 * tr_c2 / speed**4, big * big)
+        sc2 = min(var_c / (speed * speed), big)
         fh, fv = 1.0, 1.0
         # Where ``kappa``'s spread is flown (``drag.kappa_spread``), of its cross terms only
         # the parts independent of it are left (``drag.linearisation_sigmas``).
@@ -220,14 +208,11 @@ def drag_q(x, P, x1, dt, w, prm, flown):
             if var_v * var_k > 0.0:
                 fv = 1.0 - held * min(c_vk * c_vk / (var_v * var_k), 1.0)
         var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 * fh + 4.0 * sh2 * sv2
-        var += 4.0 * sk2 * sv2 * fv + sc4
+        var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
         lin = a_drag * math.sqrt(var)
-        q_acc[r] = prm[P_COAST_SIG] ** 2 * prm[P_TAU]
-        q_along[r] = lin * lin * prm[P_TAU]
-        # Held as ``sc2`` is where the direction's relative variance passes the guard.
-        raw = max(tr_c, 0.0) / 2.0 / (speed * speed)
-        held_c = big / raw if raw > big else 1.0
-        q_across[r] = a_drag * a_drag * (sk2 + sh2 + sv2) / (speed * speed) * held_c * prm[P_TAU]
+        lin_c = a_drag * math.sqrt(sc2 * (sk2 + sh2 + sv2))
+        q_acc[r] = (prm[P_COAST_SIG] ** 2 + lin_c * lin_c) * prm[P_TAU]
+        q_along[r] = (lin * lin - lin_c * lin_c) * prm[P_TAU]
         # departure_walk: what the tables' weighed mean shape leaves over the Mach range.
         m0, m1 = _mach(xr), _mach(x1[r])
         lo_m, hi_m = min(m0, m1), max(m0, m1)
@@ -268,7 +253,7 @@ def drag_q(x, P, x1, dt, w, prm, flown):
             j2 = (a_drag * m_rate) ** 2 * s2
             var_knot = _KNOT_MS * j2 * (h_track**4 + h_flight**4)
             q_along[r] += var_knot / adt
-    return q_acc, q_kappa, q_along, q_across
+    return q_acc, q_kappa, q_along
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -868,18 +853,15 @@ def _carry(x0, xp, F, P0, prm):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def predict_modes(
-    mode, x0, P0, xp, F, dt, inv_c, ex_var, since_fix, q_acc, q_kappa, q_along, q_across, prm
-):
+def predict_modes(mode, x0, P0, xp, F, dt, inv_c, ex_var, since_fix, q_acc, q_kappa, q_along, prm):
     """The modes' prediction after the motion model (``motion.propagate``: ``xp`` (N, 10),
     ``F`` (N, 10, 10) from the mixed priors ``x0``, ``P0``), per row of mode ``mode`` (N,):
     the boost mode's thrust growth at inverse exhaust speed ``inv_c`` (N,) and its process
     noise (``tracker_accel_q``, the thrust's jerk, its turn held ``since_fix`` (N,) s, the
     growth's uncertainty ``ex_var``); the
-    coast and manoeuvre modes' given drag noise ``q_acc``, ``q_kappa``, ``q_along``,
-    ``q_across`` (N,, ``drag.drag_q``; the last times ``P0``'s velocity across it), and the
-    manoeuvre mode's lift jerk and carry. ``xp`` and ``F`` are changed in place; returns the
-    predicted covariances ``F P0 Fᵀ + Q`` (N, 10, 10)."""
+    coast and manoeuvre modes' given drag noise ``q_acc``, ``q_kappa``, ``q_along`` (N,,
+    ``drag.drag_q``), and the manoeuvre mode's lift jerk and carry. ``xp`` and ``F`` are
+    changed in place; returns the predicted covariances ``F P0 Fᵀ + Q`` (N, 10, 10)."""
     n = x0.shape[0]
     Pp = np.empty((n, NX, NX))
     Q = np.empty((NX, NX))
@@ -938,22 +920,6 @@ def predict_modes(
                     Q[i, 3 + j] += c1 * uu
                     Q[3 + i, j] += c1 * uu
                     Q[3 + i, 3 + j] += c2 * uu
-            # across_noise: on each axis across as its own direction error, q Π P_vv Π.
-            qx = q_across[r]
-            if qx > 0.0:
-                P0r = P0[r]
-                pu = np.empty(3)
-                for i in range(3):
-                    pu[i] = P0r[3 + i, 3] * u[0] + P0r[3 + i, 4] * u[1] + P0r[3 + i, 5] * u[2]
-                vu = u[0] * pu[0] + u[1] * pu[1] + u[2] * pu[2]
-                e0, e1, e2 = qx * d**3 / 3.0, qx * d**2 / 2.0, qx * d
-                for i in range(3):
-                    for j in range(3):
-                        c_ij = P0r[3 + i, 3 + j] - u[i] * pu[j] - pu[i] * u[j] + u[i] * u[j] * vu
-                        Q[i, j] += e0 * c_ij
-                        Q[i, 3 + j] += e1 * c_ij
-                        Q[3 + i, j] += e1 * c_ij
-                        Q[3 + i, 3 + j] += e2 * c_ij
             if m == MANOEUVRE:
                 _manoeuvre_noise(x, P0[r], d, prm, Q)
                 _carry(x, xp[r], F[r], P0[r], prm)

@@ -531,35 +531,17 @@ def linearisation_sigmas(
     kap: np.ndarray,
     flown: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``_linearisation``'s sigmas along the velocity and on each axis across it (their mean:
-    the across one is per axis, ``drag_q``)."""
-    lin, lin_c, _ = _linearisation(x, P, a_drag, kap, flown)
-    return lin, lin_c
-
-
-def _linearisation(
-    x: np.ndarray,
-    P: np.ndarray,
-    a_drag: np.ndarray,
-    kap: np.ndarray,
-    flown: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Standard deviations (m/s², (N,) each) of what the extended Kalman filter's linearised
-    drag leaves out along the velocity and on each axis across it (the two axes' mean), and
-    the across part per unit of the velocity's variance across (1/s², ``drag_q``), for
-    states ``x`` (N, 10) of covariances ``P`` (N, 10, 10), drag ``a_drag`` and drag
-    coefficient ``kap`` (N,; KAPPA_UNIT, floored). The drag ``-a0 exp(-eta) (1 + k) |v + dv|
-    (v + dv) / v²``, in the relative errors of altitude ``eta = dh / H`` (``H`` the density
-    scale height there), drag coefficient ``k = dkappa / kappa``, speed along ``n = dv_along /
-    v`` and direction across
+    drag leaves out along the velocity and on each axis across it, for states ``x`` (N, 10) of
+    covariances ``P`` (N, 10, 10), drag ``a_drag`` and drag coefficient ``kap`` (N,;
+    KAPPA_UNIT, floored). The drag ``-a0 exp(-eta) (1 + k) |v + dv| (v + dv) / v²``, in the
+    relative errors of altitude ``eta = dh / H`` (``H`` the density scale height there), drag
+    coefficient ``k = dkappa / kappa``, speed along ``n = dv_along / v`` and direction across
     ``c = dv_across / v`` (2 axes), has the second-order terms ``eta²/2 - eta k - 2 eta n + 2 k
     n + n² + |c|²/2`` along the velocity and ``c (k - eta + n)`` across it, of which the
     transition matrix keeps none. For independent Gaussian errors of relative sigmas ``s_h,
-    s_k, s_v`` and ``s_c`` (each axis across, the two axes' mean) their variances are ``s_h⁴/2
-    + 2 s_v⁴ + s_h² s_k² + 4 s_h² s_v² + 4 s_k² s_v² + tr(C²)/2`` along (``C`` the relative
-    covariance of ``c``; ``s_c⁴`` where it is the same on both axes) and ``C (s_k² + s_h² +
-    s_v²)`` across: on each axis its own direction error's variance (the across factor ``a²
-    (s_k² + s_h² + s_v²) / v²`` times the velocity's variance across that axis; ``drag_q``). A
+    s_k, s_v`` and ``s_c`` (each axis across) their variances are ``s_h⁴/2 + 2 s_v⁴ + s_h² s_k²
+    + 4 s_h² s_v² + 4 s_k² s_v² + s_c⁴`` along and ``s_c² (s_k² + s_h² + s_v²)`` across. A
     tracked reentry vehicle (altitude to 10 m of a 6.5 km scale height, ``kappa`` to 20 %)
     gets 0.03 % of its drag along; a track just born (altitude to kilometres, ``kappa`` to 150
     %) as much as its drag. Across, where the drag's size errors do not reach but through the
@@ -579,10 +561,7 @@ def _linearisation(
     along = vel / speed[:, None]
     var_h = np.maximum(einsum("ni,nij,nj->n", up, P[:, 0:3, 0:3], up), 0.0)
     var_v = np.maximum(einsum("ni,nij,nj->n", along, P[:, 3:6, 3:6], along), 0.0)
-    Pc = _across(P[:, 3:6, 3:6], along)
-    var_c = np.maximum(np.trace(Pc, axis1=1, axis2=2), 0.0) / 2.0
-    # tr(C²)/2 of the direction's error (``s_c⁴`` where it is the same on both axes across).
-    sc4 = np.minimum(0.5 * einsum("nij,nij->n", Pc, Pc) / speed**4, REL_VAR_MAX**2)
+    var_c = np.maximum(np.trace(P[:, 3:6, 3:6], axis1=1, axis2=2) - var_v, 0.0) / 2.0
     rho, drho = density_and_slope(altitude_approx(pos))
     inv_h = np.abs(drho) / np.maximum(rho, 1e-300)
     # Relative variances beyond REL_VAR_MAX (a sigma of 1000 times the quantity itself) are a
@@ -602,20 +581,8 @@ def _linearisation(
         fh = 1.0 - held * _corr2(c_hk, var_h, var_k)
         fv = 1.0 - held * _corr2(c_vk, var_v, var_k)
     var = 0.5 * sh2 * sh2 + 2.0 * sv2 * sv2 + sh2 * sk2 * fh + 4.0 * sh2 * sv2
-    var += 4.0 * sk2 * sv2 * fv + sc4
-    # Across, per unit of the velocity's variance across (``drag_q``, ``motion.across_noise``),
-    # as the mean above held where the direction's relative variance passes REL_VAR_MAX.
-    raw = var_c / (speed * speed)
-    held_c = np.where(raw > REL_VAR_MAX, REL_VAR_MAX / np.where(raw > 0.0, raw, 1.0), 1.0)
-    across = a_drag * a_drag * (sk2 + sh2 + sv2) / (speed * speed) * held_c
-    return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2)), across
-
-
-def _across(P_vv: np.ndarray, along: np.ndarray) -> np.ndarray:
-    """The velocity covariances ``P_vv`` (N, 3, 3) across the unit vectors ``along`` (N, 3):
-    ``Π P_vv Π``, ``Π = I - along alongᵀ``."""
-    pi = np.eye(3)[None] - along[:, :, None] * along[:, None, :]
-    return pi @ P_vv @ pi
+    var += 4.0 * sk2 * sv2 * fv + sc2 * sc2
+    return a_drag * np.sqrt(var), a_drag * np.sqrt(sc2 * (sk2 + sh2 + sv2))
 
 
 def spread_share(dt: np.ndarray, tau_s: float) -> np.ndarray:
@@ -645,11 +612,10 @@ def drag_q(
     dt: np.ndarray | None = None,
     w: np.ndarray | None = None,
     flown: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """White acceleration (m²/s³) on every axis, drag-coefficient walk (KAPPA_UNIT²/s), white
-    acceleration added along the velocity (m²/s³; ``motion.along_noise``) spectral densities,
-    and across it per unit of the velocity's variance across (1/s: ``motion.across_noise``),
-    of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """White acceleration (m²/s³) on every axis, drag-coefficient walk (KAPPA_UNIT²/s) and
+    white acceleration added along the velocity (m²/s³; ``motion.along_noise``) spectral
+    densities of coasting or manoeuvring states ``x`` (N, 10), covariances ``P`` (N, 10, 10):
     the coast floor, the linearisation's (below), and the walk of ``kappa`` with the Mach
     number (over the Mach range of the step to ``x1`` in ``dt`` (N,) s where given:
     ``cd_mach_step``). ``kappa`` is floored at ``kappa_floor_m2_kg`` in the drag that sets
@@ -663,15 +629,9 @@ def drag_q(
     floor's correlation time, 10 s, along the velocity, and across it only its product with
     the direction's error: the same on every axis had irbm-east-fourth's spent stage, falling
     unseen below 8 km, at a cross-track velocity sigma of 4.5 m/s against a 0.25 m/s error
-    (0.76 m/s then; NEES 0.12 -> 0.72). On each axis across, that axis's own direction error
-    (the velocity's covariance across, ``Π P_vv Π``, times the across factor): the two axes'
-    mean on both (before 2026-12-07) put korea82 #04's spent stage, falling unseen from 50 km
-    in its plane of fire, its velocity's error in that plane (the speed's and the path
-    angle's, moving with ``kappa``), at a cross-plane velocity sigma of 0.35 m/s against its
-    own posterior's flown draws' 0.004-0.015 (tracking-log "reentry59"). The second-order
-    filter's ``lin² dt`` over each step instead (branches coast-consist, reentry-nees) moved
-    srbm-salvo's coast NEES in bounds 0.914 -> 0.897 and lofted-icbm's reentry 0.717 -> 0.441:
-    kept out (docs/tracking.md)."""
+    (0.76 m/s now; NEES 0.12 -> 0.72). The second-order filter's ``lin² dt`` over each step
+    instead (branches coast-consist, reentry-nees) moved srbm-salvo's coast NEES in bounds
+    0.914 -> 0.897 and lofted-icbm's reentry 0.717 -> 0.441: kept out (docs/tracking.md)."""
     pos, vel = x[:, 0:3], x[:, 3:6]
     v2 = einsum("ij,ij->i", vel, vel)
     kap = np.abs(x[:, KAPPA]) + config.kappa_floor_m2_kg / KAPPA_UNIT
@@ -682,10 +642,9 @@ def drag_q(
     if flown is not None and dt is not None:
         # The points hold the cross terms over the step alone (``spread_share``).
         flown = flown * spread_share(dt, config.accel_noise_tau_s)
-    lin, _, across = _linearisation(x, P, a_drag, kap, flown)
-    q_acc = np.full(x.shape[0], config.coast_accel_sigma_mps2**2 * config.accel_noise_tau_s)
-    q_along = lin * lin * config.accel_noise_tau_s
-    q_across = across * config.accel_noise_tau_s
+    lin, lin_c = linearisation_sigmas(x, P, a_drag, kap, flown)
+    q_acc = (config.coast_accel_sigma_mps2**2 + lin_c * lin_c) * config.accel_noise_tau_s
+    q_along = (lin * lin - lin_c * lin_c) * config.accel_noise_tau_s
     sig = np.sqrt(np.maximum(P[:, KAPPA, KAPPA], 0.0)) * KAPPA_UNIT
     if x1 is None:
         walk = cd_mach_walk(pos, vel, a_drag, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
@@ -698,7 +657,7 @@ def drag_q(
         var = _step(x, x1, np.abs(x[:, KAPPA]) * KAPPA_UNIT, sig)
         walk = var / np.maximum(np.abs(dt), 1e-9)
     q_kappa = walk * kap * kap
-    return q_acc, q_kappa, q_along, q_across
+    return q_acc, q_kappa, q_along
 
 
 __all__ = [

@@ -631,25 +631,6 @@ def along_noise(dt: np.ndarray, q_along: np.ndarray, u: np.ndarray) -> np.ndarra
     return Q
 
 
-def across_noise(
-    dt: np.ndarray, q_across: np.ndarray, u: np.ndarray, P_vv: np.ndarray
-) -> np.ndarray:
-    """Q (N, 10, 10) over ``dt`` (N,) of white acceleration across the unit vectors ``u`` (N,
-    3) of spectral density ``q_across`` (N,, 1/s) times the velocity covariances ``P_vv`` (N,
-    3, 3) across ``u``, ``Π P_vv Π`` (``Π = I - u uᵀ``): the drag's linearisation on each axis
-    across the velocity, as large as that axis's own direction error (``drag.drag_q``)."""
-    dt = np.abs(dt)
-    Q = np.zeros((dt.size, NX, NX))
-    r = np.flatnonzero(q_across > 0.0)  # (none above the air, whatever the covariance)
-    pi = np.eye(3)[None] - u[r, :, None] * u[r, None, :]
-    S = q_across[r, None, None] * (pi @ P_vv[r] @ pi)
-    d = dt[r, None, None]
-    Q[r, 0:3, 0:3] = d**3 / 3.0 * S
-    Q[r, 0:3, 3:6] = Q[r, 3:6, 0:3] = d**2 / 2.0 * S
-    Q[r, 3:6, 3:6] = d * S
-    return Q
-
-
 #: The correlation time of gravity's second order over a prediction's error, as a share of
 #: the time since the last update (``gravity_second_order_q``).
 SECOND_ORDER_TAU_SHARE = 2.0 / 3.0

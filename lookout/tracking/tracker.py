@@ -142,7 +142,6 @@ from lookout.tracking.motion import (
     SECOND_ORDER_TAU_SHARE,
     TRACKER_DRAG_CEILING_M,
     accel_noise,
-    across_noise,
     along_noise,
     altitude_approx,
     gravity_second_order_bound,
@@ -539,16 +538,13 @@ class Tracker:
         if imm is not None:
             # The same below, compiled (``compiled_imm.predict_modes``).
             q_acc, q_kappa, q_along = np.zeros(n * NMODE), np.zeros(n * NMODE), np.zeros(n * NMODE)
-            q_across = np.zeros(n * NMODE)
             if shape is None:
-                (q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes],
-                 q_across[drag_modes]) = drag_q(
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = drag_q(
                     flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
                     flown=flown[drag_modes],
                 )  # fmt: skip
             else:
-                (q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes],
-                 q_across[drag_modes]) = imm.drag_q(
+                q_acc[drag_modes], q_kappa[drag_modes], q_along[drag_modes] = imm.drag_q(
                     flat_x[drag_modes], flat_P0[drag_modes], xp[drag_modes], dt2[drag_modes],
                     np.ascontiguousarray(shape.w_raw[:, drag_modes]), imm.cached_params(cfg),
                     flown[drag_modes],
@@ -566,7 +562,6 @@ class Tracker:
                 q_acc,
                 q_kappa,
                 q_along,
-                q_across,
                 imm.cached_params(cfg),
             )
         else:
@@ -578,19 +573,15 @@ class Tracker:
             q_acc, q_kappa = tracker_accel_q(flat_x, cfg)
             # Their drag noise: what their drag model leaves out over the step (``tracking.drag``;
             # of the tables' shape, only their departure from the weighed mean the step carried).
-            q_acc[drag_modes], q_kappa[drag_modes], q_along, q_across = drag_q(
+            q_acc[drag_modes], q_kappa[drag_modes], q_along = drag_q(
                 flat_x[drag_modes], flat_P0[drag_modes], cfg, xp[drag_modes], dt2[drag_modes],
                 None if shape is None else shape.w_raw[:, drag_modes], flown[drag_modes],
             )  # fmt: skip
             Q = process_noise(dt2, q_acc, 0.0, q_kappa)
-            # The drag's linearisation lies along the velocity but for the direction's error,
-            # on each axis across as large as that axis's own.
+            # The drag's linearisation lies along the velocity but for the direction's error.
             v_d = flat_x[drag_modes, 3:6]
             u_d = v_d / np.maximum(np.linalg.norm(v_d, axis=1), 1e-3)[:, None]
             Q[drag_modes] += along_noise(dt2[drag_modes], q_along, u_d)
-            Q[drag_modes] += across_noise(
-                dt2[drag_modes], q_across, u_d, flat_P0[drag_modes, 3:6, 3:6]
-            )
             # The boost mode's thrust: a white jerk along it (its growth's range) and across it.
             Q[BOOST::NMODE] += jerk_noise(
                 dt, boost_jerk_q(x0[:, BOOST], P0[:, BOOST], cfg, since_fix)
@@ -684,7 +675,7 @@ class Tracker:
             Ps[live] = imm.predict_modes(
                 np.zeros(k, dtype=np.int64), xm_, Pm_, xs1, F, np.ascontiguousarray(dtl),
                 np.full(k, INV_EXHAUST_SPM), np.full(k, INV_EXHAUST_SIGMA_SPM**2),
-                np.ascontiguousarray(since_fix[live], dtype=float), zero, zero, zero, zero,
+                np.ascontiguousarray(since_fix[live], dtype=float), zero, zero, zero,
                 imm.cached_params(cfg),
             )  # fmt: skip
             xs[live], q[live] = xs1, q_live  # (xs1 grown in place: its thrust, as it burns)
