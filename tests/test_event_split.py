@@ -360,3 +360,28 @@ def test_a_salvo_s_next_missile_climbing_joins_no_event_whose_payload_coasts(srb
     assert ev.event_of("R0").event_id not in seen["R1"] + seen["S1"]
     assert sorted(ev.event_of("R0").members) == ["R0", "S0"]
     assert sorted(ev.event_of("R1").members) == ["R1", "S1"]
+
+
+def test_a_salvo_s_next_missile_burning_below_the_first_s_pieces_joins_no_event_of_theirs(srbm):
+    """srbm-salvo's SRBM-6, fired 21 s after SRBM-4 from one site, first assessed boosting
+    14 km up 25 s into its flight with a launch time 20.2 s wide (102.1 s, 13 s early), joined
+    SRBM-4's event (82.0 +- 5.8 s, 12 s early: 20.0 s apart inside the combined 21.0), whose
+    warhead and stage coasted 37 and 28 km up and no payload was named yet (partners' picture
+    on reentry59's tracker; one launch shown for two). No piece of one launch burns below a
+    piece of it that has stopped (``_burns_below``): it starts an event of its own."""
+    rv, stage = srbm
+    t, gap = 46.0, 21.0
+    assert rv.thrusting_at(t - gap) and not rv.thrusting_at(t)
+    first = [_assessment("R0", t, rv.state_at(t), -12.0, 5.76),
+             _assessment("S0", t, stage.state_at(t), -12.0, 5.76)]  # fmt: skip
+    nxt = _assessment("R1", t, rv.state_at(t - gap), gap - 13.0, 20.19)
+    nxt.phase, nxt.boost_prob = "boost", 1.0
+    ev = LaunchEvents()
+    ev.update(t, first + [nxt])
+    assert ev.event_of("R0") is ev.event_of("S0")
+    assert ev.event_of("R1") is not ev.event_of("R0")
+    # The same newcomer coasting (its launch time the only test) joins: the gate is time's.
+    same = _assessment("R1", t, rv.state_at(t - gap), gap - 13.0, 20.19)
+    ev = LaunchEvents()
+    ev.update(t, first + [same])
+    assert ev.event_of("R1") is ev.event_of("R0")

@@ -11,7 +11,9 @@ People are warned about a launch, not about each piece of it. At every assessmen
   sigma, ``_two_launches``: a salvo's missiles from one site share its launch point, not its
   launch time). Two tracks boosting at the same instant, apart, are two vehicles: a boosting
   newcomer never joins an event that has a booster of its own elsewhere, nor one whose payload
-  is named and coasts (nothing of a launch burns after its payload has left it). A newcomer with
+  is named and coasts (nothing of a launch burns after its payload has left it), nor one with
+  a member not burning above it (a stage parts where the stack is, and the burning piece
+  climbs above the spent one). A newcomer with
   neither a launch point nor a member it was seen separating from waits ungrouped (no event)
   until it has one, at most ``COAST_LAUNCH_WINDOW_S`` after it was first seen (the assessor
   flies no later coast state back: none will come); otherwise it would start an event for
@@ -709,7 +711,9 @@ class LaunchEvents:
         site, boosting at 100 s with its launch time from its boost, 67.2 +- 7.9 s, joined
         the event of SRBM-1, whose time flown back from its coast was 46.6 +- 20.0 s: 20.6 s
         apart, inside the combined 21.5; the flight back 24 s early before ltime54 had kept
-        them apart by its error; branch ltime55)."""
+        them apart by its error; branch ltime55). Nor, whatever its payload, is a track that
+        burns below a member that does not (``_burns_below``): a missile climbing from the
+        ground under one fired earlier."""
         if a.phase == "boost" and ev.payload is not None:
             p = self.members.get(ev.payload)
             if p is not None and not p.boosting:
@@ -721,6 +725,9 @@ class LaunchEvents:
                 continue
             if a.phase == "boost" and m.boosting:
                 return True
+            if a.phase == "boost" and not m.boosting:
+                if _burns_below(a.state, a.covariance, m.state, m.covariance):
+                    return True
             far = np.linalg.norm(m.state[:3] - a.state[:3]) > DISTINCT_VEHICLE_M
             far = far or not _siblings(m.state, m.covariance, a.state, a.covariance)
             # Of the energy the burns gave (above a body at rest on the ground, -GM/R): of the
@@ -1372,6 +1379,31 @@ def _energy_moments(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarr
         grad[:3] += GM_EARTH * x[:3] / rn**3
         var += float(grad @ P @ grad) + 0.5 * float(np.sum(S * S))
     return energy[0] - energy[1], float(np.sqrt(max(var, 0.0)))
+
+
+def _burns_below(x: np.ndarray, P: np.ndarray, xo: np.ndarray, Po: np.ndarray) -> bool:
+    """Whether a burning state ``x``, ``P`` is lower than a state ``xo``, ``Po`` at the same
+    instant not burning, beyond the 99.9 % bound (``SIBLING_ENERGY_SIGMAS``) of their altitude
+    difference under the two states' vertical variances and a separation's spread
+    (``SEPARATION_SPREAD_M``). No piece of one launch burns below a piece of it that has
+    stopped: a stage parts from the stack where the stack is, and from there the burning piece,
+    its thrust above the horizon, climbs faster than the spent one falls behind. A missile fired
+    later from the same site climbs below the salvo's earlier one; its launch point is that
+    site, and its launch time, flown back from its first seconds of burn, can be as wide as the
+    salvo's gaps: srbm-salvo's SRBM-6 (21 s after SRBM-4 from one site), first assessed at
+    140 s boosting 14 km up at 102.1 +- 20.2 s, joined SRBM-4's event (82.0 +- 5.8 s: 20.0 s
+    apart inside the combined 21.0) whose warhead and stage coasted 35 and 27 km up, and its
+    stage with it: one launch shown for two (branch reentry60; its energy was theirs within
+    its errors, a fast young SRBM's)."""
+    if x is None or P is None or xo is None or Po is None:
+        return False
+    gaps, var = [], SEPARATION_SPREAD_M**2
+    for xs, Ps in ((xo, Po), (x, P)):
+        lat, lon, h = ecef_to_geodetic(xs[:3])
+        up = enu_basis(lat, lon)[2]
+        gaps.append(float(h))
+        var += float(up @ Ps[:3, :3] @ up)
+    return gaps[0] - gaps[1] > SIBLING_ENERGY_SIGMAS * float(np.sqrt(var))
 
 
 def _two_vehicles(a: Member, b: Member) -> bool:
