@@ -2,7 +2,8 @@
 
 A radar detection starts a tentative track (``radar_priors``: position from the measurement,
 velocity from the prior and the range-rate if measured), or, next to a confirmed track updated
-in the same scan, a piece separating from it, from that track's estimate. An infrared line of
+in the same scan, a piece separating from it, from that track's estimate (behind its thrust
+since an unseen staging if it still thrusts, ``dropped_priors``). An infrared line of
 sight is kept for ``ir_pair_max_dt_s`` and triangulated with another satellite's
 (``LinesOfSight``: the weighted least-squares point between the two lines, gated on their miss
 distance), the crossing's prior ``infrared_priors``, unless it lies where a radar's lone
@@ -24,7 +25,15 @@ from lookout.tracking.formations import (
     parting_spread,
     unseen_parting_time_sigma,
 )
-from lookout.tracking.mixing import BOOST, COAST, MANOEUVRE, NMODE, combine
+from lookout.tracking.mixing import (
+    BOOST,
+    COAST,
+    INV_EXHAUST_SPM,
+    MANOEUVRE,
+    NMODE,
+    boost_jerk_q,
+    combine,
+)
 from lookout.tracking.motion import KAPPA, KAPPA_UNIT, NX, altitude_approx
 from lookout.tracking.scans import Scan
 
@@ -110,26 +119,37 @@ def parting_push(tracks, rows: np.ndarray, t: float, cfg: TrackerConfig) -> np.n
     boost probability), its stage falls behind by the thrust, tens of m/s within seconds
     (``pushed``'s): the two weighed, a mixture of one mean. NaN rows elsewhere (a parent
     seen thrusting at ``t``, or in the air, its drag not the piece's): ``pushed``'s alone.
+    (Next to a parent whose boost mode is an estimate of its own, ``behind_thrust`` weighs
+    the thrust's part instead.)
 
     world79 #07's third stage, born on us-fbx-west's detection 1 s after it dropped its
     payload into orbit (3 m/s apart): ``pushed``'s 30 m/s per axis left its velocity sigma
     27 m/s against an error of 9 after the six detections it had, and its NEES 0.9, carried
     unseen for 350 s."""
+    ok, spread = _coasting_parting(tracks, rows, t, cfg)
+    out = np.full((rows.size, 6, 6), np.nan)
+    if ok.any():
+        b = tracks.mu[rows[ok], BOOST][:, None, None]
+        wide = np.zeros((1, 6, 6))
+        wide[0, :3, :3] = np.eye(3) * cfg.spawn_pos_sigma_m**2
+        wide[0, 3:, 3:] = np.eye(3) * cfg.spawn_vel_sigma_mps**2
+        out[ok] = (1.0 - b) * spread + b * wide
+    return out
+
+
+def _coasting_parting(tracks, rows: np.ndarray, t: float, cfg: TrackerConfig):
+    """Where ``parting_push``'s coasting parting applies to the tracks ``rows`` (k,) bool, and
+    its relative state's covariance there (``formations.parting_spread``)."""
     tau = t - tracks.boosted[rows]
     unseen = tau == np.inf
     ok = unseen | (np.isfinite(tau) & (tau > 0.0) & (tau <= cfg.separation_lookback_s))
     x6 = combine(tracks.xm[rows], tracks.Pm[rows], tracks.mu[rows])[0]
     ok &= altitude_approx(x6[:, :3]) >= REENTRY_ALTITUDE_M
-    out = np.full((rows.size, 6, 6), np.nan)
+    spread = np.zeros((0, 6, 6))
     if ok.any():
         sig_t = np.where(unseen[ok], unseen_parting_time_sigma(cfg), PARTING_TIME_SIGMA_S)
-        b = tracks.mu[rows[ok], BOOST][:, None, None]
-        wide = np.zeros((1, 6, 6))
-        wide[0, :3, :3] = np.eye(3) * cfg.spawn_pos_sigma_m**2
-        wide[0, 3:, 3:] = np.eye(3) * cfg.spawn_vel_sigma_mps**2
         spread = parting_spread(x6[ok], np.where(unseen[ok], 0.0, tau[ok]), cfg, sig_t)
-        out[ok] = (1.0 - b) * spread + b * wide
-    return out
+    return ok, spread
 
 
 def spawned(xm, Pm, pos, P_pos, cfg: TrackerConfig, parting=None):
@@ -153,6 +173,171 @@ def spawned(xm, Pm, pos, P_pos, cfg: TrackerConfig, parting=None):
     P1 -= K @ P1[:, :, :3, :]
     P1 = 0.5 * (P1 + P1.transpose(0, 1, 3, 2))
     return x1, P1
+
+
+#: Cells of the time since a staging no track saw (``behind_thrust``), log-spaced from
+#: ``STAGING_AGE_MIN_S`` (and one cell below it) to ``separation_lookback_s``: each cell's
+#: own spread (its width's uniform variance through the offset's slope) is then a fixed
+#: share of the offset, some 5 %. On world80 #03's three sensor seeds 12, 24, 48 and 96 cells
+#: gave the stage's birth NEES within 0.4 of each other.
+STAGING_AGE_CELLS = 32
+STAGING_AGE_MIN_S = 0.1
+
+
+def thrust_offsets(a: np.ndarray, s: np.ndarray, inv_c: np.ndarray):
+    """How far a stack thrusting at ``a`` (k, 3) m/s² now has drawn ahead of a body it dropped
+    ``s`` (G,) s ago, per unit of its thrust now: ``(f_r, f_v)`` (k, G), the position and the
+    velocity offsets are ``f_r a`` and ``f_v a``, and ``g`` (k, G), its thrust then over now.
+    A burning stage's thrust grows as its mass falls (``mixing.thrust_growth``, at the inverse
+    exhaust speed ``inv_c`` (k,) s/m): ``s`` before, it was ``a / (1 + |a| s / c)``; the
+    offsets are that integrated once (``f_v = ln(1 + k s) / k``) and twice (``f_r = s / k -
+    ln(1 + k s) / k²``), ``k = |a| / c`` (``s`` and ``s² / 2`` where ``k`` is 0)."""
+    k = (np.sqrt(einsum("ij,ij->i", a, a)) * inv_c)[:, None]
+    ks = k * s[None, :]
+    small = ks < 1e-6
+    ksafe = np.where(small, 1.0, k)
+    lg = np.log1p(ks)
+    f_v = np.where(small, s[None, :], lg / ksafe)
+    f_r = np.where(small, 0.5 * s[None, :] ** 2, s[None, :] / ksafe - lg / ksafe**2)
+    return f_r, f_v, 1.0 / (1.0 + ks)
+
+
+def behind_thrust(x: np.ndarray, P: np.ndarray, inv_c: np.ndarray, cfg: TrackerConfig):
+    """The state (position, velocity) of a body a thrusting stack dropped at a staging no
+    track saw, from the stack's boost-mode estimate ``x`` (k, 10), ``P`` (inverse exhaust
+    speed ``inv_c`` (k,) s/m): per cell of the time ``s`` since the staging
+    (``STAGING_AGE_CELLS``), its mean (k, G, 6), covariance (k, G, 6, 6) and the cell's prior
+    probability (G,).
+
+    The body coasts from the staging on while the stack thrusts: it is the stack now less
+    the thrust integrated over ``s`` (``thrust_offsets``), linear in the stack's state and
+    thrust, so each cell's covariance is the estimate's carried through that map, its thrust's
+    uncertainty with it (a one-satellite stack's thrust axis can be 60 degrees off, world80
+    #03); besides, the thrust's own random walk over ``s`` run back (``mixing.boost_jerk_q``'s
+    white jerk: its integrals' covariances ``q s³/3``, ``5 q s⁴/24``, ``2 q s⁵/15``), the
+    cell's width (uniform, through the offset's slope in ``s``), and the separation push
+    (``spawn_pos_sigma_m``, ``spawn_vel_sigma_mps``, as ``pushed``). ``s`` is uniform up to
+    ``separation_lookback_s``: the radars resolve a parted pair within it (an unseen staging
+    no older); the gravity gradient over the offset (2e-3 m/s² at 2 km) and the dropped body's
+    drag (above the air) are left out."""
+    k = x.shape[0]
+    edges = np.concatenate([[0.0], np.geomspace(STAGING_AGE_MIN_S, cfg.separation_lookback_s,
+                                                STAGING_AGE_CELLS)])  # fmt: skip
+    s = 0.5 * (edges[:-1] + edges[1:])
+    w = np.diff(edges)
+    a = x[:, 6:9]
+    f_r, f_v, g = thrust_offsets(a, s, inv_c)
+    G = s.size
+    # y = M [pos; vel; a], M = [I6, -(f_r I; f_v I)].
+    M = np.zeros((k, G, 6, 9))
+    M[:, :, :, :6] = np.eye(6)
+    eye = np.eye(3)
+    M[:, :, :3, 6:9] = -f_r[:, :, None, None] * eye
+    M[:, :, 3:, 6:9] = -f_v[:, :, None, None] * eye
+    mean = einsum("kgij,kj->kgi", M, x[:, :9])
+    cov = M @ P[:, None, :9, :9] @ M.transpose(0, 1, 3, 2)
+    q = boost_jerk_q(x, P, cfg)[:, None]
+    s2 = s[None, :, None, None] ** 2
+    s3 = s2 * s[None, :, None, None]
+    cov[:, :, :3, :3] += q * (2.0 / 15.0) * s3 * s2
+    cov[:, :, 3:, 3:] += q * s3 / 3.0
+    cross = q * (5.0 / 24.0) * s2 * s2
+    cov[:, :, :3, 3:] += cross
+    cov[:, :, 3:, :3] += cross
+    J = np.concatenate([f_v[..., None] * a[:, None], g[..., None] * a[:, None]], axis=2)
+    cov += (w * w / 12.0)[None, :, None, None] * J[..., :, None] * J[..., None, :]
+    cov[:, :, :3, :3] += eye * cfg.spawn_pos_sigma_m**2
+    cov[:, :, 3:, 3:] += eye * cfg.spawn_vel_sigma_mps**2
+    return mean, cov, w / w.sum()
+
+
+def dropped_priors(tracks, rows: np.ndarray, t: float, pos, P_pos, x1, P1, cfg: TrackerConfig):
+    """The coast and manoeuvre modes of pieces born at ``t`` at the points ``pos`` (k, 3),
+    ``P_pos`` next to the tracks ``rows`` (k,) whose boost mode is an estimate of its own
+    (``boost_reseed_prob``), their priors ``x1``, ``P1`` (``spawned``) changed in place: the
+    piece the stack's dropped body (``behind_thrust``, from the boost mode and from its
+    staging hypothesis, ``Tracker._predict_staged``, each by its probability), or, as far as
+    the parent is believed coasting, the parent's coast mode grown by the parting
+    (``parting_push``'s coasting spread where it applies, else ``pushed``'s); each weighed by
+    how well it holds the point, updated with it and moment-matched. The manoeuvre mode a
+    seed from the coast mode, as a new track's (``new_states``).
+
+    world80 #03's ICBM, staged at 154.3 s unseen (one satellite's lines of sight): the stage
+    first seen at 163.3 s 1,796 m and 405 m/s behind the stack, born on ``pushed``'s 100 m
+    and 30 m/s per axis about the stack's estimate (its thrust's part of them): NEES 17.9 /
+    22.4 / 17.4 on three sensor seeds; the coast's small process noise kept it until the data
+    outweighed it."""
+    b = tracks.mu[rows, BOOST]
+    q = tracks.share[rows]
+    k = rows.size
+    parts_m, parts_P, parts_w = [], [], []
+    for xh, Ph, inv_c, wh in (
+        (tracks.xm[rows, BOOST], tracks.Pm[rows, BOOST], tracks.ex_b[rows], b * (1.0 - q)),
+        (tracks.xs[rows], tracks.Ps[rows], np.full(k, INV_EXHAUST_SPM), b * q),
+    ):
+        m, C, w = behind_thrust(xh, Ph, inv_c, cfg)
+        parts_m.append(m)
+        parts_P.append(C)
+        parts_w.append(wh[:, None] * w[None, :])
+    ok, spread = _coasting_parting(tracks, rows, t, cfg)
+    Pc = tracks.Pm[rows, COAST, :6, :6].copy()
+    Pc[ok] += spread
+    Pc[~ok] += pushed(np.zeros((1, 6, 6)), cfg)[0]
+    parts_m.append(tracks.xm[rows, COAST, None, :6])
+    parts_P.append(Pc[:, None])
+    parts_w.append((1.0 - b)[:, None])
+    m = np.concatenate(parts_m, axis=1)  # (k, C, 6)
+    C = np.concatenate(parts_P, axis=1)
+    lw = np.log(np.maximum(np.concatenate(parts_w, axis=1), 1e-300))
+    # Each one updated with the point; weighed by its likelihood there.
+    S = C[:, :, :3, :3] + P_pos[:, None]
+    Si = np.linalg.inv(S)
+    d = pos[:, None, :] - m[:, :, :3]
+    K = C[:, :, :, :3] @ Si
+    m1 = m + einsum("kcij,kcj->kci", K, d)
+    C1 = C - K @ C[:, :, :3, :]
+    lw = lw - 0.5 * (einsum("kci,kcij,kcj->kc", d, Si, d) + np.linalg.slogdet(S)[1])
+    w = np.exp(lw - lw.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    mean = einsum("kc,kci->ki", w, m1)
+    dm = m1 - mean[:, None]
+    cov = einsum("kc,kcij->kij", w, C1 + dm[..., :, None] * dm[..., None, :])
+    x1[:, COAST, :6] = mean
+    P1[:, COAST, :6, :] = 0.0
+    P1[:, COAST, :, :6] = 0.0
+    P1[:, COAST, :6, :6] = 0.5 * (cov + cov.transpose(0, 2, 1))
+    x1[:, COAST, 6:9] = 0.0
+    xr, Pr = manoeuvre.reseed(
+        np.ascontiguousarray(x1[:, COAST]), P1[:, COAST].copy(), cfg.manoeuvre
+    )
+    x1[:, MANOEUVRE], P1[:, MANOEUVRE] = xr, Pr
+
+
+def staging_possible(rows: np.ndarray) -> np.ndarray:
+    """Whether each piece born in one scan next to the track in ``rows`` (k,), its parent's
+    row, may be a stage that parent dropped (k,) bool: only where it is the one piece born
+    next to that parent in the scan. A staging drops one body (each of the catalogue's stages
+    spawns its spent self, nothing more), so two or more pieces seen beside a stack at once
+    are not a staging but a break-up's debris (3 to 8 pieces, ``lookout.failure``), which
+    coast from where the stack came apart, the thrust ended with it: ``spawned``'s prior
+    about the parent's estimate, its separation push ``pushed``'s, is theirs, not
+    ``dropped_priors``' (behind the thrust over a time since the staging of up to
+    ``separation_lookback_s``, a moment ago as likely as a minute). The thrust between the
+    break-up and the scan (within the radar's revisit) is left out: a break-up 2 s before
+    the scan leaves its pieces 0.6 sigma behind that prior on average, still consistent
+    (``tests/test_tracking_dropped_stage.py``).
+
+    irbm-breakup (branch sep60): the IRBM came apart at 217.0 s into six pieces, five
+    born at once at kr-ewr-central's 217.07 s scan next to the stack's track (boost 0.991),
+    in KR's node and in the fusion alike. Taken as stages dropped unseen they were born
+    83-248 m/s off in velocity at sigmas of 66-103 m/s per axis (the mixture's weight on
+    stagings seconds old, which the point, loose across the line of sight, did not tell
+    from now; about the stack, 40-84 m/s off at 44); pieces born beside their tracks 22-30
+    s later, on the parting's few m/s, started 15-22 m/s off at 2.8-4.0 m/s (NEES 72-180),
+    and one of them, the picture's S12, put Aomori under a false shelter call, its fall
+    predicted 25 km from any piece's at a 7.4 km sigma (m² 12.9)."""
+    _, at, count = np.unique(rows, return_inverse=True, return_counts=True)
+    return count[at] == 1
 
 
 def young_pairs(scan: Scan, spare: np.ndarray, near, young, ids, twin, jb, cfg: TrackerConfig):
@@ -244,6 +429,15 @@ def radar_priors(tracks, scan: Scan, free: np.ndarray, near, cfg: TrackerConfig)
         # Mode by mode (a stage dropped at burnout is in the parent's coast mode).
         push = parting_push(tracks, pi, scan.t, cfg)
         x1, P1 = spawned(tracks.xm[pi], tracks.Pm[pi], pos[kid], P_pos[kid], cfg, push)
+        # Next to a stack still thrusting: the piece it dropped at a staging maybe unseen;
+        # not where the scan starts more than one piece next to it (``staging_possible``).
+        live = np.flatnonzero(
+            (tracks.mu[pi, BOOST] >= cfg.boost_reseed_prob) & staging_possible(pi)
+        )
+        if live.size:
+            xl, Pl = x1[live], P1[live]
+            dropped_priors(tracks, pi[live], scan.t, pos[kid[live]], P_pos[kid[live]], xl, Pl, cfg)
+            x1[live], P1[live] = xl, Pl
         # A released object is less likely to be thrusting than its parent: a dropped
         # stage falls behind (the thrusting stack ahead keeps the older track,
         # ``order_siblings``), a payload separates at burnout; its boost probability is at
