@@ -49,8 +49,8 @@ its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any
 audited (every track in the row of its batch); their system tracks are released track by
 track as above and sealed as the exchange's in batches: each recipient gets one
 ``SystemTrackBatch`` envelope (``lookout.out.<RECIPIENT>.system_track_batch``) holding every
-track of the worker's batch released to it, so one signature, one stored message and one
-check at the node carry an instant's tracks (a tampered track fails the batch's signature:
+track of the worker's batch released to it, so one signature and one check at the node
+carry an instant's tracks, not one per track (a tampered track fails the batch's signature:
 the whole batch is refused); recipients released the same tracks share the envelope.
 
 A bad envelope, or a fusion that raises, is counted and logged; the exchange goes on.
