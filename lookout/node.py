@@ -25,7 +25,10 @@ soon as they come, as it did with a heartbeat every step.
 
 It subscribes to ``lookout.out.<P>.>``, verifies everything it receives (the exchange's system
 tracks, other partners' relayed data) with its own ``Verifier`` and keeps its view of the common
-picture (``PictureView``); relayed data is counted, not kept. A bad message is refused and
+picture (``PictureView``); relayed data is counted, not kept. The exchange's tracks come one to
+an envelope (``SystemTrack``, the embedded form) or an instant's together
+(``SystemTrackBatch``, from the distributed form's picture workers; taken only from the
+exchange), each taken alike, in order. A bad message is refused and
 counted, never raised; a duplicate (a redelivery) is counted apart. The exchange's ``Status``
 is kept in ``exchange_status``: ``degraded`` says its picture may be missing objects.
 
@@ -67,6 +70,7 @@ from lookout.messages import (
     LocalTrackBatch,
     Status,
     SystemTrack,
+    SystemTrackBatch,
     encode_msgpack,
 )
 from lookout.picture.common import PictureView
@@ -228,9 +232,27 @@ class PartnerNode:
             return
         self.received[verdict.envelope.payload_type] += 1
         if isinstance(verdict.message, SystemTrack):
-            if self.warner is not None:
-                await self._issue(self.warner.on_track(verdict.message))
-            self.view.apply(verdict.message)
+            await self._take_track(verdict.message)
+        elif isinstance(verdict.message, SystemTrackBatch):
+            # The exchange's tracks of one instant released to this partner, in one envelope:
+            # each taken as if it had come alone, in order. Only the exchange sends them (a
+            # picture worker's batches are the exchange's to check and release).
+            if verdict.sender != EXCHANGE:
+                self.refused["not_exchange"] += 1
+                self.last_refusal = f"not_exchange {subject}: from {verdict.sender}"
+                return
+            # Every track is taken even if one's handling raises (its desk, its alerts' send):
+            # the envelope is marked taken, so a retry of the delivery would be refused as a
+            # duplicate and the tracks after it lost; the first error is raised after, as a
+            # track alone raises its own.
+            error: Exception | None = None
+            for track in verdict.message.tracks:
+                try:
+                    await self._take_track(track)
+                except Exception as e:  # noqa: BLE001 - raised below, once every track is in
+                    error = error or e
+            if error is not None:
+                raise error
         elif isinstance(verdict.message, Status):
             if verdict.sender == EXCHANGE:
                 self.exchange_status = verdict.message
@@ -240,6 +262,11 @@ class PartnerNode:
             if self.warner is not None:
                 message = verdict.message
                 await self._issue(self.warner.take(message, message_time_ns(message)))
+
+    async def _take_track(self, track: SystemTrack) -> None:
+        if self.warner is not None:
+            await self._issue(self.warner.on_track(track))
+        self.view.apply(track)
 
     def _scheduled_sensors(self, scans) -> list[tuple[float, float]] | None:
         if scans is None:

@@ -39,7 +39,7 @@ from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
-from lookout.messages import SystemTrack
+from lookout.messages import SystemTrack, SystemTrackBatch
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import Provenance
@@ -266,14 +266,20 @@ def replay_picture(
 
 
 def system_tracks_of(delivered: list[tuple[str, bytes]]) -> list[SystemTrack]:
-    """The system tracks among one recipient's ``(subject, envelope bytes)`` deliveries,
-    decoded (the exchange verified and the node checked them; other messages are skipped)."""
+    """The system tracks among one recipient's ``(subject, envelope bytes)`` deliveries (one
+    an envelope or a batch's), decoded (the exchange verified and the node checked them; other
+    messages are skipped)."""
     out = []
     for subject, data in delivered:
-        if subject.rsplit(".", 1)[-1] == "system_track":
+        kind = subject.rsplit(".", 1)[-1]
+        if kind == "system_track":
             msg = decode_payload(decode(data))
             if isinstance(msg, SystemTrack):
                 out.append(msg)
+        elif kind == "system_track_batch":  # an instant's tracks in one envelope, in order
+            msg = decode_payload(decode(data))
+            if isinstance(msg, SystemTrackBatch):
+                out += msg.tracks
     return out
 
 

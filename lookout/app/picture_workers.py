@@ -14,8 +14,8 @@ assessors (``lookout assessor --index J --of N``) each keep the memory of their 
 (launch point, burnout, the ground track flown: :class:`~lookout.assess.Assessor`), assess them,
 and send the system tracks with their assessments to the exchange as signed
 :class:`~lookout.messages.SystemTrackBatch` envelopes (sender ``PICTURE-<j>``, keys derived
-like the partners', stream ``LOOKOUT_IN_PICTURE-<j>``), which it checks, audits, seals as its
-own and releases, one by one.
+like the partners', stream ``LOOKOUT_IN_PICTURE-<j>``), which it checks, audits, releases
+track by track and seals as its own, one batch per recipient (``Exchange._take_from_worker``).
 
 Partitioning by system track keeps every track's whole history in one assessor and never
 splits an object. The pieces of one flight (booster, stage, payload) go to one assessor too: a
@@ -61,11 +61,12 @@ from lookout.app.defaults import PICTURE_PARAMS, key_seed
 from lookout.assess.events import LaunchEvents
 from lookout.exchange.clock import ScenarioClock
 from lookout.exchange.envelope import Sealer, decode, decode_payload
+from lookout.exchange.exchange import track_batches
 from lookout.exchange.keys import derive_key
 from lookout.exchange.nats import NatsBus, StreamSpec, streams_for
 from lookout.exchange.nats.config import in_stream
 from lookout.exchange.nats.streams import WORKER_BYTES
-from lookout.messages import MAX_LIST, LaunchFit, LaunchNotice, SystemTrack, SystemTrackBatch
+from lookout.messages import LaunchFit, LaunchNotice, SystemTrack
 from lookout.node import launch_fit
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import FusedTrack, PictureFusion
@@ -318,8 +319,8 @@ class Assessor:
             by_instant.setdefault(key, []).append(st)
         out = []
         for t_ns, group in by_instant.items():
-            for i in range(0, len(group), MAX_LIST):
-                chunk = SystemTrackBatch(t_ns=t_ns, tracks=group[i : i + MAX_LIST])
+            # Each within the exchange's envelope size limit (MAX_LIST tracks alone could pass it).
+            for chunk in track_batches(t_ns, group):
                 out.append(self.sealer.seal_for_bus(chunk))
         self.batches += 1
         self.tracks += len(tracks)

@@ -19,7 +19,7 @@ import msgspec
 
 from lookout.app.coalition import DetectionFeed, steps
 from lookout.app.defaults import PICTURE_PARAMS, key_seed
-from lookout.app.demo import run_demo_async
+from lookout.app.demo import run_demo_async, system_tracks_of
 from lookout.exchange.envelope import decode, decode_payload
 from lookout.exchange.keys import derive_key
 from lookout.messages import SCHEMA_VERSION, Alert, DetectionBatch, SystemTrack
@@ -114,11 +114,7 @@ def run_warn(
             )
         partners = [p for p in scenario.partners if warns(p)]
         first = scenario.partners[0].id
-        tracks = [
-            decode_payload(decode(data))
-            for subject, data in result.live.get(first, [])
-            if subject.endswith(".system_track")
-        ]
+        tracks = system_tracks_of(result.live.get(first, []))
     out = {
         "scenario": scenario.name,
         "mode": f"alone:{alone}" if alone else "exchange",
@@ -177,11 +173,7 @@ def decide_again(scenario: Scenario, kept: Path | str, sim: Simulation | None = 
         alerts += warner.flush()
         decisions += warner.decisions
     first = scenario.partners[0].id
-    tracks = [
-        decode_payload(decode(data))
-        for subject, data in live.get(first, [])
-        if subject.endswith(".system_track")
-    ]
+    tracks = system_tracks_of(live.get(first, []))
     out = {"scenario": scenario.name, "mode": "exchange (decided again)"}
     partners = [p for p in scenario.partners if warns(p)]
     out.update(judge(sim, alerts, attribute_events(sim, tracks), partners, regions(decisions)))

@@ -123,9 +123,10 @@ def replay_state(audit_path: str | Path) -> WebState:
     """The web state of a finished run, rebuilt from its audit log: each partner's view from
     what the exchange delivered to it on replay, the common picture from every system track it
     sealed (in the order it sealed them)."""
-    from lookout.app.demo import replay_log
+    from lookout.app.demo import replay_log, system_tracks_of
     from lookout.exchange.audit import read_audit, read_meta
     from lookout.exchange.envelope import decode, decode_payload
+    from lookout.messages import encode_msgpack
     from lookout.scenario import ScenarioError, load
 
     meta = read_meta(audit_path)
@@ -143,14 +144,18 @@ def replay_state(audit_path: str | Path) -> WebState:
     delivered = replay_log(audit_path)
     history = PictureHistory(_views(policy))
     state = WebState(scenario, policy, history, mode="replay")
-    by_seq: dict[int, tuple[object, list[str]]] = {}
+    # Each track update in the order sealed: its (first) envelope's number and its place in
+    # it (a batch holds several; recipients released other tracks get it in another batch).
+    by_seq: dict[tuple[int, int], tuple[object, list[str]]] = {}
+    first_key: dict[bytes, tuple[int, int]] = {}
     for recipient, items in delivered.items():
         for subject, data in items:
-            if not subject.endswith(".system_track"):
+            if not subject.endswith((".system_track", ".system_track_batch")):
                 continue
-            env = decode(data)
-            st, recipients = by_seq.setdefault(env.seq, (decode_payload(env), []))
-            recipients.append(recipient)
+            seq = decode(data).seq
+            for i, st in enumerate(system_tracks_of([(subject, data)])):
+                key = first_key.setdefault(encode_msgpack(st), (seq, i))
+                by_seq.setdefault(key, (st, []))[1].append(recipient)
     for seq in sorted(by_seq):
         st, recipients = by_seq[seq]
         history.add("all", st)

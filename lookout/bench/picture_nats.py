@@ -91,21 +91,45 @@ async def _exchange(ready, cfg: dict) -> dict:
                core=CORE_SUBJECTS, linger_s=0.002, mix_subjects=True, pull_batch=64,
                ack_wait_s=60.0)  # fmt: skip
     probe: list[InclusionProbe] = []
+    wire: dict[str, list[int]] = {}
 
     def setup(exchange) -> None:
         if exchange.fusion is not None:  # the fusion in the exchange (workers 0)
             probe.append(InclusionProbe(exchange.fusion.fusion))
+        _count_wire(exchange, wire)
 
     exchange = await serve(
         cfg["scenario"], bus, start_unix_s=cfg["start"], speed=cfg["speed"],
         audit_path=cfg["audit"], until_s=cfg["end"] + TAIL_S["exchange"] * cfg["speed"],
         ready=ready, workers=workers, on_start=setup,
     )  # fmt: skip
-    out = {"counters": _plain(exchange.counters()), "fed": exchange.fed}
+    out = {"counters": _plain(exchange.counters()), "fed": exchange.fed, "wire": wire}
     if probe:
         out["inclusions"] = _rows(probe[0].inclusions)
         out["late_at_fusion"] = exchange.fusion.fusion.counters.late_detections
     return out
+
+
+def _count_wire(exchange, wire: dict[str, list[int]]) -> None:
+    """Tap the exchange: every envelope it takes in and publishes (to the partners, to the
+    fusion), counted with its bytes under its subject, in ``wire`` (subject -> [n, bytes])."""
+    publish, handle = exchange.bus.publish, exchange.handle
+
+    def tally(subject: str, data: bytes) -> None:
+        c = wire.setdefault(subject, [0, 0])
+        c[0] += 1
+        c[1] += len(data)
+
+    async def counted_publish(subject: str, data: bytes) -> None:
+        tally(subject, data)
+        await publish(subject, data)
+
+    async def counted_handle(subject: str, data: bytes) -> None:
+        tally(subject, data)
+        await handle(subject, data)
+
+    exchange.bus.publish = counted_publish
+    exchange.handle = counted_handle
 
 
 async def _fusion(ready, cfg: dict) -> dict:
@@ -366,6 +390,8 @@ def _summary(scenario, results, partners, workers, speed, end, wall, broker_cpus
             for j in range(workers)
         ],  # fmt: skip
         "streams": stored,
+        # What the exchange took in and published, per subject: [envelopes, bytes].
+        "wire": results["exchange"].get("wire", {}),
         "inbound_stored": sum(
             v["messages"]
             for k, v in stored.items()

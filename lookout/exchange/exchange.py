@@ -45,8 +45,13 @@ Distributed, the fusion and the assessment run in processes of their own
 with ``feed`` it also publishes every accepted partner envelope it releases (heartbeats too:
 they tell the fusion how far each partner's data has come) unchanged on
 ``<feed>.<SENDER>.<type>`` for the fusion, and the envelopes of its ``workers`` (senders in
-its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any other,
-audited, and their system tracks sealed as the exchange's and released as above.
+its keyring, on ``lookout.in.<WORKER>.system_track_batch``) are checked like any other and
+audited (every track in the row of its batch); their system tracks are released track by
+track as above and sealed as the exchange's in batches: each recipient gets one
+``SystemTrackBatch`` envelope (``lookout.out.<RECIPIENT>.system_track_batch``) holding every
+track of the worker's batch released to it, so one signature and one check at the node
+carry an instant's tracks, not one per track (a tampered track fails the batch's signature:
+the whole batch is refused); recipients released the same tracks share the envelope.
 
 A bad envelope, or a fusion that raises, is counted and logged; the exchange goes on.
 """
@@ -69,12 +74,23 @@ from lookout.exchange.envelope import envelope_bytes, seal, seal_canonical
 from lookout.exchange.intake import Intake
 from lookout.exchange.keys import EXCHANGE, Keyring
 from lookout.exchange.policy import Policy
-from lookout.exchange.verify import MAX_AGE_NS, Reason, Verdict, Verifier
-from lookout.messages import Message, Status, SystemTrack, SystemTrackBatch
+from lookout.exchange.verify import MAX_AGE_NS, MAX_BYTES, Reason, Verdict, Verifier
+from lookout.messages import (
+    MAX_LIST,
+    Message,
+    Status,
+    SystemTrack,
+    SystemTrackBatch,
+    encode_msgpack,
+)
 from lookout.timebase import NS_PER_S
 
 log = logging.getLogger(__name__)
 
+#: Room (bytes) a batch's payload leaves below the receivers' envelope size limit
+#: (``verify.MAX_BYTES``) for the envelope's header and signature: a batch that would come
+#: closer is halved (:func:`track_batches`).
+ENVELOPE_ROOM = 1024
 #: Sequence numbers and system-track ids reserved in the audit log at a time.
 SEQ_BLOCK = 100_000
 SYSTEM_TRACK_BLOCK = 1_000
@@ -86,6 +102,25 @@ class Fusion(Protocol):
     changed (possibly none)."""
 
     def ingest(self, sender: str, message: Message) -> list[SystemTrack]: ...
+
+
+def track_batches(
+    t_ns: int, tracks: list[SystemTrack], max_bytes: int = MAX_BYTES
+) -> list[SystemTrackBatch]:
+    """System tracks of instant ``t_ns`` as batches, in order: at most ``MAX_LIST`` each, and
+    each one's payload at least :data:`ENVELOPE_ROOM` bytes inside ``max_bytes`` (a batch over
+    it is halved; a single track goes as it is). None for no track."""
+    todo = [tracks[i : i + MAX_LIST] for i in range(0, len(tracks), MAX_LIST)]
+    out: list[SystemTrackBatch] = []
+    while todo:
+        chunk = todo.pop(0)
+        batch = SystemTrackBatch(t_ns=t_ns, tracks=chunk)
+        if len(chunk) > 1 and len(encode_msgpack(batch)) > max_bytes - ENVELOPE_ROOM:
+            half = len(chunk) // 2
+            todo[:0] = [chunk[:half], chunk[half:]]
+            continue
+        out.append(batch)
+    return out
 
 
 def resume_point(audit: AuditLog) -> dict[str, int]:
@@ -107,7 +142,9 @@ class Exchange:
     verifier's freshness window) are the ages past which detections, then local tracks, are not
     fused; ``status_period_ns`` how often partners are told (0: never). ``workers``: the
     picture workers whose system-track batches it seals and releases; ``feed``: the subject
-    root on which it hands accepted partner envelopes to the fusion (None: not handed on).
+    root on which it hands accepted partner envelopes to the fusion (None: not handed on);
+    ``batch_tracks``: a worker's batch goes to each recipient as one ``SystemTrackBatch``
+    (False: one ``SystemTrack`` envelope per track, for nodes from before).
     """
 
     def __init__(
@@ -128,6 +165,7 @@ class Exchange:
         status_period_ns: int = NS_PER_S,
         workers: Collection[str] = (),
         feed: str | None = None,
+        batch_tracks: bool = True,
     ) -> None:
         self.keyring = keyring
         self.policy = policy
@@ -138,6 +176,7 @@ class Exchange:
         self._public = None  # its public key, once needed
         self.fusion = fusion
         self.workers = frozenset(workers)
+        self.batch_tracks = batch_tracks
         self.feed = feed
         self.fed = 0
         self.verifier = verifier or Verifier(keyring, clock)
@@ -332,19 +371,42 @@ class Exchange:
     def _take_from_worker(
         self, sender: str, message: Message, now: int
     ) -> list[tuple[list[str], str, bytes]]:
-        """A picture worker's system tracks, sealed as the exchange's, one by one, each for
-        every recipient entitled to all its contributions."""
+        """A picture worker's system tracks, each released to every recipient entitled to all
+        its contributions, sealed as the exchange's: with ``batch_tracks``, one
+        :class:`~lookout.messages.SystemTrackBatch` per recipient holding every track of the
+        worker's batch released to it, in the worker's order (recipients released the same
+        tracks share one envelope; split only by :func:`track_batches`'s limits); without, one
+        envelope per track."""
         if not isinstance(message, SystemTrackBatch):
             self.not_published[sender] += 1
             return []
+        if not self.batch_tracks:
+            out = []
+            for track in message.tracks:
+                sealed = self._seal_track(track, now)
+                if sealed is not None:
+                    out.append(sealed)
+            return out
+        released: dict[str, list[int]] = {}
+        for i, track in enumerate(message.tracks):
+            for r in self._release(track, now):
+                released.setdefault(r, []).append(i)
+        groups: dict[tuple[int, ...], list[str]] = {}
+        for r in self.policy.partners:  # policy order, as ``Policy.recipients``
+            if r in released:
+                groups.setdefault(tuple(released[r]), []).append(r)
         out = []
-        for track in message.tracks:
-            sealed = self._seal_track(track, now)
-            if sealed is not None:
-                out.append(sealed)
+        for indices, recipients in groups.items():
+            tracks = [message.tracks[i] for i in indices]
+            for batch in track_batches(message.t_ns, tracks):
+                data = self._seal(batch, now, opened=True)
+                out.append((recipients, "system_track_batch", data))
         return out
 
-    def _seal_track(self, track: SystemTrack, now: int) -> tuple[list[str], str, bytes] | None:
+    def _release(self, track: SystemTrack, now: int) -> list[str]:
+        """The recipients of one system track (counted; withheld from the others, its id
+        reserved): those entitled to all its contributions, none if it is older than the
+        freshness window."""
         self.system_tracks += 1
         recipients = self.policy.recipients(EXCHANGE, track)
         for p in self.policy.partners:
@@ -355,7 +417,7 @@ class Exchange:
             self._sys_reserved = int(m.group(1)) + SYSTEM_TRACK_BLOCK
             self.audit.reserve("system_track_id", self._sys_reserved)
         if not recipients:
-            return None
+            return []
         window = self.verifier.max_age_ns
         if window is not None and track.t_ns < now - window:
             # Older than the freshness window: every partner would refuse it as too old for
@@ -363,6 +425,12 @@ class Exchange:
             # tracks). Not sent; counted as shed, and the status says degraded.
             self.shed["system_track"] += 1
             self._period_shed["system_track"] += 1
+            return []
+        return recipients
+
+    def _seal_track(self, track: SystemTrack, now: int) -> tuple[list[str], str, bytes] | None:
+        recipients = self._release(track, now)
+        if not recipients:
             return None
         data = self._seal(track, now, opened=True)
         return recipients, "system_track", data

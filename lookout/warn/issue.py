@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from lookout.messages import MAX_ALERT_BYTES, Alert, LaunchNotice, SystemTrack
+from lookout.messages import MAX_ALERT_BYTES, Alert, LaunchNotice, SystemTrack, SystemTrackBatch
 from lookout.timebase import s_to_ns
 from lookout.warn.areas import COUNTRIES
 from lookout.warn.atom import active, alert_filename, build_feed
@@ -80,10 +80,13 @@ class Warner:
         self.desk.notice(notice)
 
     def take(self, message, time_ns: int) -> list[Alert]:
-        """Any message the node accepted, as the node hands it: a system track to decide on,
+        """Any message the node accepted, as the node hands it: a system track (or a batch of
+        them, each in order) to decide on,
         a launch notification to hold, anything else the desk's clock (``time_ns``)."""
         if isinstance(message, SystemTrack):
             return self.on_track(message)
+        if isinstance(message, SystemTrackBatch):  # the exchange's tracks of an instant
+            return [a for track in message.tracks for a in self.on_track(track)]
         if isinstance(message, LaunchNotice):
             self.on_notice(message)
         return self.tick(time_ns)
