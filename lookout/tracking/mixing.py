@@ -999,3 +999,100 @@ def combine(
     Pbar = einsum("nj,njkl->nkl", mu, Pm[:, :, :6, :6])
     Pbar += einsum("nj,njk,njl->nkl", mu, dx, dx)
     return xbar, Pbar
+
+
+#: How far (rad) the catalogue's steering lets a thrust leave the plane of its position and
+#: velocity (the plane of fire): it flies none out of it (``dynamics.thrust_direction``: the
+#: vertical rise and pitch-over toward the site's heading, the gravity turn along the velocity,
+#: an upper stage's pitch programme in the velocity's plane); what the rotating frame and the
+#: site's geodetic vertical turn a held heading out of it is at most the Earth's rotation over
+#: the catalogue's longest burn (0.034 rad, 2.0 deg).
+OUT_OF_PLANE_RAD = OMEGA_EARTH * float(BURNS_S.max())
+
+#: ``planar_thrust`` holds a thrust to its plane of fire only where its velocity's sigma (root
+#: of the trace) is under this share of its speed: the plane's normal is linearised in the
+#: velocity's direction, which is then known within 30 deg (a unit vector's linearisation off
+#: by ``1 - cos``, 13 %). A track born from two satellites' lines of sight (velocity sigma 4.3,
+#: 2.6, 1.3 km/s at 1.0-2.1 km/s over its first updates) told of a plane 0.5-4 rad uncertain
+#: lost its rocket with the radar-born prior (``tests/test_tracking_boost.py``'s control).
+PLANE_VEL_SHARE = 0.5
+
+
+def planar_thrust(x: np.ndarray, P: np.ndarray, rows: np.ndarray | None = None) -> None:
+    """Boost-mode estimates ``x`` (n, 10), ``P`` (n, 10, 10) (in place) told that their thrust
+    lies in their plane of fire: the pseudo-measurement ``n̂·a = 0`` of the plane's normal
+    ``n̂ = r × v / |r × v|``, its noise the thrust's root-mean-square magnitude times
+    ``OUT_OF_PLANE_RAD`` plus the plane's own uncertainty (``Σ_n``, from the position's and
+    the velocity's: ``aᵀ Σ_n a + tr(P_aa Σ_n)``; a plane not yet known tells nothing). Where
+    the flight is within 3 degrees of the vertical (no plane yet, ``pitch_axis``'s rule) the
+    estimate is left.
+
+    A rocket's thrust lies along its axis; its steering turns that axis in the plane of fire.
+    The birth prior (``initiation.new_states``) cannot say so, its velocity being unknown: its
+    thrust sigma is 104 m/s² on every axis, and the walk's turn (``thrust_jerk_q``) is as wide
+    out of the plane as in it; a boost seen by one radar across its plane of fire predicted its
+    range rate 4.6-9.4 m/s wide where the coast mode has nothing out of the plane (tracking-log
+    boost60). Only ``rows`` (bool or index) if given.
+
+    The plane's uncertainty is carried as noise rather than linearised into the position and
+    velocity: a young track's thrust mean is off by tens of m/s² in the plane (its sigma 60-90),
+    and the linearisation at it tied that error to the velocity across the plane, which the
+    one radar's range rate measures (sensor seed 3 of the one-ship boost: boost share 0.958 ->
+    0.931 with it, 1.000 without)."""
+    if rows is not None:
+        idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        if idx.size == 0:
+            return
+        xs, Ps = x[idx], P[idx]
+        planar_thrust(xs, Ps)
+        x[idx], P[idx] = xs, Ps
+        return
+    r, v, a = x[:, 0:3], x[:, 3:6], x[:, 6:9]
+    n = np.cross(r, v)
+    nn = np.sqrt(einsum("ij,ij->i", n, n))
+    rv = np.sqrt(einsum("ij,ij->i", r, r) * einsum("ij,ij->i", v, v))
+    ok = nn > 0.05 * rv
+    # The plane's normal is linearised in the velocity's direction: only where that direction is
+    # known within 30 deg (the velocity's sigma under half its speed; ``PLANE_VEL_SHARE``).
+    vs2 = np.trace(P[:, 3:6, 3:6], axis1=1, axis2=2)
+    ok &= vs2 < PLANE_VEL_SHARE**2 * einsum("ij,ij->i", v, v)
+    if not ok.any():
+        return
+    r, v, a, n, nn = r[ok], v[ok], a[ok], n[ok], nn[ok]
+    Pk = P[ok]
+    nh = n / nn[:, None]
+    proj = (np.eye(3)[None] - nh[:, :, None] * nh[:, None, :]) / nn[:, None, None]
+    # d n̂ / d r = proj (-[v]x), d n̂ / d v = proj [r]x.
+    Jr = -proj @ _skew(v)
+    Jv = proj @ _skew(r)
+    J = np.concatenate([Jr, Jv], axis=2)  # (k, 3, 6)
+    sig_n = J @ Pk[:, 0:6, 0:6] @ J.transpose(0, 2, 1)
+    Paa = Pk[:, 6:9, 6:9]
+    a2 = einsum("ij,ij->i", a, a) + np.trace(Paa, axis1=1, axis2=2)
+    # The plane's uncertainty is considered, not estimated: its first and second order as
+    # noise (``aᵀ Σ_n a``, ``tr(P_aa Σ_n)``), the pseudo-measurement on the thrust alone.
+    R = (
+        a2 * OUT_OF_PLANE_RAD**2
+        + einsum("ki,kij,kj->k", a, sig_n, a)
+        + einsum("kij,kji->k", Paa, sig_n)
+    )
+    H = np.zeros((r.shape[0], NX))
+    H[:, 6:9] = nh
+    PH = einsum("kij,kj->ki", Pk, H)
+    S = einsum("ki,ki->k", H, PH) + R
+    K = PH / S[:, None]
+    z = -einsum("ij,ij->i", nh, a)
+    xk = x[ok]
+    xk += K * z[:, None]
+    Pk = Pk - K[:, :, None] * PH[:, None, :]
+    x[ok] = xk
+    P[ok] = 0.5 * (Pk + Pk.transpose(0, 2, 1))
+
+
+def _skew(w: np.ndarray) -> np.ndarray:
+    """Cross-product matrices (n, 3, 3) of vectors ``w`` (n, 3): ``[w]x u = w × u``."""
+    s = np.zeros((w.shape[0], 3, 3))
+    s[:, 0, 1], s[:, 0, 2] = -w[:, 2], w[:, 1]
+    s[:, 1, 0], s[:, 1, 2] = w[:, 2], -w[:, 0]
+    s[:, 2, 0], s[:, 2, 1] = -w[:, 1], w[:, 0]
+    return s
