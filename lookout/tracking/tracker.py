@@ -127,7 +127,6 @@ from lookout.tracking.mixing import (
     jerk_noise,
     mix,
     outlived_boost,
-    planar_thrust,
     reachable_speed,
     reseed_boost,
     restart_boost,
@@ -798,8 +797,6 @@ class Tracker:
             ~young_boost(tracks.born[ia], tracks.parent[ia], tracks.thrust_t0[ia], scan.t, cfg),
             np.isfinite(lifted),
         )
-        # The boost mode's thrust lies in its plane of fire (``mixing.planar_thrust``).
-        planar_thrust(x_new[:, BOOST], P_new[:, BOOST])
         # A negligible boost mode has no second hypothesis: it restarts with it.
         seed = mu[:, BOOST] < cfg.boost_reseed_prob
         share[seed], xs[seed], Ps[seed] = 0.0, x_new[seed, BOOST], P_new[seed, BOOST]
