@@ -147,15 +147,22 @@ def _tampered(data: bytes, index: int) -> bytes:
     return envelope_bytes(msgspec.structs.replace(env, payload=payload))
 
 
-def test_a_batch_with_one_tampered_track_is_refused_whole_and_counted():
+def _kr_batch_and_fresh_node():
+    """The exchange's batch for KR of every CONTRIBUTIONS track (its subject and bytes), and a
+    fresh KR node that has taken nothing."""
     tracks = [_track(i + 1, p) for i, p in enumerate(CONTRIBUTIONS)]
     _, _, _, out, main = _setup(POLICY)
     asyncio.run(main(SystemTrackBatch(t_ns=T_NS, tracks=tracks)))
     ((subject, data),) = _by_recipient(out)["KR"]
-    # A fresh KR node: the tampered batch first, then the true one.
     pol = Policy.from_dict(POLICY)
     keyring = Keyring.derived(SEED, [*pol.partners, EXCHANGE, WORKER])
     node = PartnerNode("KR", derive_key(SEED, "KR"), keyring, pol, MemoryBus(), SimClock(T_NS))
+    return subject, data, node
+
+
+def test_a_batch_with_one_tampered_track_is_refused_whole_and_counted():
+    subject, data, node = _kr_batch_and_fresh_node()
+    # The tampered batch first, then the true one.
     asyncio.run(node._on_message(subject, _tampered(data, 2)))
     assert node.refused == {"forged": 1} and node.view.tracks == {}
     asyncio.run(node._on_message(subject, data))
@@ -183,13 +190,7 @@ def test_a_worker_batch_with_one_tampered_track_is_refused_audited_and_counted()
 
 
 def test_a_node_takes_every_track_of_a_batch_when_one_fails():
-    tracks = [_track(i + 1, p) for i, p in enumerate(CONTRIBUTIONS)]
-    _, _, _, out, main = _setup(POLICY)
-    asyncio.run(main(SystemTrackBatch(t_ns=T_NS, tracks=tracks)))
-    ((subject, data),) = _by_recipient(out)["KR"]
-    pol = Policy.from_dict(POLICY)
-    keyring = Keyring.derived(SEED, [*pol.partners, EXCHANGE, WORKER])
-    node = PartnerNode("KR", derive_key(SEED, "KR"), keyring, pol, MemoryBus(), SimClock(T_NS))
+    subject, data, node = _kr_batch_and_fresh_node()
 
     class Desk:
         seen: list[str] = []

@@ -23,6 +23,27 @@ SIG_POS, SIG_VEL, SIG_ACC = 300.0, 80.0, 20.0
 SIG_RANGE, SIG_ACROSS = 31.0, 1640.0
 
 
+def _radar_scan(truth: np.ndarray, vhat: np.ndarray, rng) -> Scan:
+    """A radar's points of ``truth``'s positions at 10 s, its line of sight across the velocity
+    ``vhat``: sigma SIG_RANGE along it, SIG_ACROSS across."""
+    n = len(truth)
+    los = np.cross(vhat, POS / np.linalg.norm(POS))
+    los /= np.linalg.norm(los)
+    P_pos = np.eye(3) * SIG_ACROSS**2 + (SIG_RANGE**2 - SIG_ACROSS**2) * np.outer(los, los)
+    pts = truth[:, :3] + rng.multivariate_normal(np.zeros(3), P_pos, size=n)
+    return Scan(
+        t=10.0,
+        sensor="radar",
+        kind="radar",
+        z=np.zeros((n, 3)),
+        R=np.broadcast_to(np.eye(3), (n, 3, 3)),
+        s=np.zeros(3),
+        index=np.arange(n),
+        ecef_pos=pts,
+        ecef_P=np.broadcast_to(P_pos, (n, 3, 3)).copy(),
+    )
+
+
 def _births(n, rng, thrust_mps2: float, max_age_s: float, fixed_age_s=None):
     """``n`` stacks thrusting at ``thrust_mps2`` along their velocity, each estimated with an
     error drawn from its own covariance, each with a stage dropped a uniform time up to
@@ -59,22 +80,8 @@ def _births(n, rng, thrust_mps2: float, max_age_s: float, fixed_age_s=None):
     truth = np.empty((n, 6))
     truth[:, :3] = POS - f_r[:, None] * vhat - s[:, None] * push
     truth[:, 3:] = VEL - f_v[:, None] * vhat - push
-    # The radar's line of sight across the velocity: its point's covariance.
-    los = np.cross(vhat, POS / np.linalg.norm(POS))
-    los /= np.linalg.norm(los)
-    P_pos = np.eye(3) * SIG_ACROSS**2 + (SIG_RANGE**2 - SIG_ACROSS**2) * np.outer(los, los)
-    pts = truth[:, :3] + rng.multivariate_normal(np.zeros(3), P_pos, size=n)
-    scan = Scan(
-        t=10.0,
-        sensor="radar",
-        kind="radar",
-        z=np.zeros((n, 3)),
-        R=np.broadcast_to(np.eye(3), (n, 3, 3)),
-        s=np.zeros(3),
-        index=np.arange(n),
-        ecef_pos=pts,
-        ecef_P=np.broadcast_to(P_pos, (n, 3, 3)).copy(),
-    )
+    # The radar's points, its line of sight across the velocity.
+    scan = _radar_scan(truth, vhat, rng)
     xp, Pp, _, _, _ = radar_priors(tracks, scan, np.arange(n), parents, cfg)
     return xp[:, COAST, :6], Pp[:, COAST, :6, :6], truth
 
@@ -162,21 +169,7 @@ def _breakups(n, rng, thrust_mps2: float, pieces: int, max_age_s: float):
     truth = np.empty((k, 6))
     truth[:, :3] = POS - f_r[:, None] * vhat + s[:, None] * dv
     truth[:, 3:] = VEL - f_v[:, None] * vhat + dv
-    los = np.cross(vhat, POS / np.linalg.norm(POS))
-    los /= np.linalg.norm(los)
-    P_pos = np.eye(3) * SIG_ACROSS**2 + (SIG_RANGE**2 - SIG_ACROSS**2) * np.outer(los, los)
-    pts = truth[:, :3] + rng.multivariate_normal(np.zeros(3), P_pos, size=k)
-    scan = Scan(
-        t=10.0,
-        sensor="radar",
-        kind="radar",
-        z=np.zeros((k, 3)),
-        R=np.broadcast_to(np.eye(3), (k, 3, 3)),
-        s=np.zeros(3),
-        index=np.arange(k),
-        ecef_pos=pts,
-        ecef_P=np.broadcast_to(P_pos, (k, 3, 3)).copy(),
-    )
+    scan = _radar_scan(truth, vhat, rng)
     near = np.repeat(parents, pieces)
     xp, Pp, mp, _, _ = radar_priors(tracks, scan, np.arange(k), near, cfg)
     x, Px = combine(xp, Pp, mp)
