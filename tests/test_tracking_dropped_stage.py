@@ -23,6 +23,27 @@ SIG_POS, SIG_VEL, SIG_ACC = 300.0, 80.0, 20.0
 SIG_RANGE, SIG_ACROSS = 31.0, 1640.0
 
 
+def _stacks(n, rng, a_true: np.ndarray, cfg):
+    """``n`` thrusting stacks' tracks at POS, VEL with acceleration ``a_true``: their estimates
+    drawn about the truth with sigmas SIG_POS, SIG_VEL, SIG_ACC (the boost mode's)."""
+    P = np.zeros((10, 10))
+    P[:3, :3] = np.eye(3) * SIG_POS**2
+    P[3:6, 3:6] = np.eye(3) * SIG_VEL**2
+    P[6:9, 6:9] = np.eye(3) * SIG_ACC**2
+    err = rng.multivariate_normal(np.zeros(9), P[:9, :9], size=n)
+    xm, Pm, mu = new_states(
+        POS + err[:, :3],
+        np.broadcast_to(P[:3, :3], (n, 3, 3)),
+        VEL + err[:, 3:6],
+        np.broadcast_to(P[3:6, 3:6], (n, 3, 3)),
+        0.995,
+        cfg,
+    )
+    xm[:, BOOST, 6:9] = a_true + err[:, 6:9]
+    Pm[:, BOOST, :9, :9] = P[:9, :9]
+    return xm, Pm, mu
+
+
 def _radar_scan(truth: np.ndarray, vhat: np.ndarray, rng) -> Scan:
     """A radar's points of ``truth``'s positions at 10 s, its line of sight across the velocity
     ``vhat``: sigma SIG_RANGE along it, SIG_ACROSS across."""
@@ -53,21 +74,7 @@ def _births(n, rng, thrust_mps2: float, max_age_s: float, fixed_age_s=None):
     cfg = tracker.config
     vhat = VEL / np.linalg.norm(VEL)
     a_true = thrust_mps2 * vhat
-    P = np.zeros((10, 10))
-    P[:3, :3] = np.eye(3) * SIG_POS**2
-    P[3:6, 3:6] = np.eye(3) * SIG_VEL**2
-    P[6:9, 6:9] = np.eye(3) * SIG_ACC**2
-    err = rng.multivariate_normal(np.zeros(9), P[:9, :9], size=n)
-    xm, Pm, mu = new_states(
-        POS + err[:, :3],
-        np.broadcast_to(P[:3, :3], (n, 3, 3)),
-        VEL + err[:, 3:6],
-        np.broadcast_to(P[3:6, 3:6], (n, 3, 3)),
-        0.995,
-        cfg,
-    )
-    xm[:, BOOST, 6:9] = a_true + err[:, 6:9]
-    Pm[:, BOOST, :9, :9] = P[:9, :9]
+    xm, Pm, mu = _stacks(n, rng, a_true, cfg)
     parents = tracker._add(xm, Pm, mu, 10.0, 20, 100.0, 10.0)
     tracks = tracker.tracks
     tracks.confirmed[: tracks.n] = True
@@ -141,21 +148,7 @@ def _breakups(n, rng, thrust_mps2: float, pieces: int, max_age_s: float):
     tracker = Tracker()
     cfg = tracker.config
     vhat = VEL / np.linalg.norm(VEL)
-    P = np.zeros((10, 10))
-    P[:3, :3] = np.eye(3) * SIG_POS**2
-    P[3:6, 3:6] = np.eye(3) * SIG_VEL**2
-    P[6:9, 6:9] = np.eye(3) * SIG_ACC**2
-    err = rng.multivariate_normal(np.zeros(9), P[:9, :9], size=n)
-    xm, Pm, mu = new_states(
-        POS + err[:, :3],
-        np.broadcast_to(P[:3, :3], (n, 3, 3)),
-        VEL + err[:, 3:6],
-        np.broadcast_to(P[3:6, 3:6], (n, 3, 3)),
-        0.995,
-        cfg,
-    )
-    xm[:, BOOST, 6:9] = thrust_mps2 * vhat + err[:, 6:9]
-    Pm[:, BOOST, :9, :9] = P[:9, :9]
+    xm, Pm, mu = _stacks(n, rng, thrust_mps2 * vhat, cfg)
     parents = tracker._add(xm, Pm, mu, 10.0, 20, 100.0, 10.0)
     tracks = tracker.tracks
     tracks.confirmed[: tracks.n] = True
