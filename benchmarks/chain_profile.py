@@ -139,12 +139,24 @@ def main() -> None:
     s.add_argument("--under", default=None, help="FILE:FUNCTION, e.g. tracking/tracker.py:_predict")
     s.add_argument("--top", type=int, default=40)
     a = ap.parse_args()
+    from lookout.errors import LookoutError
+
     if a.cmd == "run":
         if a.interval_ms <= 0:
             ap.error(f"--interval-ms {a.interval_ms}: must be above 0")
-        print(json.dumps(run(a.out, a.scenario, a.duration_s, a.interval_ms)))
+        if a.duration_s <= 0:
+            ap.error(f"--duration-s {a.duration_s}: must be above 0")
+        try:
+            print(json.dumps(run(a.out, a.scenario, a.duration_s, a.interval_ms)))
+        except (LookoutError, OSError) as e:
+            ap.error(str(e))
     else:
-        show(a.path, a.stage, a.under, a.top)
+        try:
+            show(a.path, a.stage, a.under, a.top)
+        except OSError as e:
+            ap.error(f"path {a.path!r}: {e.strerror or e}")
+        except (pickle.UnpicklingError, EOFError, KeyError, TypeError) as e:
+            ap.error(f"path {a.path!r}: not samples written by `run` ({type(e).__name__}: {e})")
 
 
 if __name__ == "__main__":

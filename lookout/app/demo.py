@@ -39,7 +39,7 @@ from lookout.exchange.exchange import Exchange
 from lookout.exchange.keys import EXCHANGE, Keyring, derive_key
 from lookout.exchange.policy import Policy
 from lookout.exchange.replay import Picture, collect, replay
-from lookout.messages import SystemTrack, SystemTrackBatch
+from lookout.messages import Envelope, SystemTrack, SystemTrackBatch
 from lookout.node import PartnerNode
 from lookout.picture.common import CommonPicture
 from lookout.picture.fusion import Provenance
@@ -265,21 +265,28 @@ def replay_picture(
     return replay(audit_path, keyring, pol, derive_key(seed, EXCHANGE), common), kept
 
 
+#: The subjects' last parts that carry system tracks: one an envelope, or an instant's batch.
+TRACK_KINDS = ("system_track", "system_track_batch")
+
+
+def envelope_tracks(env: Envelope) -> list[SystemTrack]:
+    """The system tracks an opened envelope carries: its one, a batch's in order, else none."""
+    msg = decode_payload(env)
+    if isinstance(msg, SystemTrack):
+        return [msg]
+    if isinstance(msg, SystemTrackBatch):
+        return list(msg.tracks)
+    return []
+
+
 def system_tracks_of(delivered: list[tuple[str, bytes]]) -> list[SystemTrack]:
     """The system tracks among one recipient's ``(subject, envelope bytes)`` deliveries (one
     an envelope or a batch's), decoded (the exchange verified and the node checked them; other
     messages are skipped)."""
     out = []
     for subject, data in delivered:
-        kind = subject.rsplit(".", 1)[-1]
-        if kind == "system_track":
-            msg = decode_payload(decode(data))
-            if isinstance(msg, SystemTrack):
-                out.append(msg)
-        elif kind == "system_track_batch":  # an instant's tracks in one envelope, in order
-            msg = decode_payload(decode(data))
-            if isinstance(msg, SystemTrackBatch):
-                out += msg.tracks
+        if subject.rsplit(".", 1)[-1] in TRACK_KINDS:
+            out += envelope_tracks(decode(data))
     return out
 
 

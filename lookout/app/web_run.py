@@ -123,7 +123,7 @@ def replay_state(audit_path: str | Path) -> WebState:
     """The web state of a finished run, rebuilt from its audit log: each partner's view from
     what the exchange delivered to it on replay, the common picture from every system track it
     sealed (in the order it sealed them)."""
-    from lookout.app.demo import replay_log, system_tracks_of
+    from lookout.app.demo import TRACK_KINDS, envelope_tracks, replay_log
     from lookout.exchange.audit import read_audit, read_meta
     from lookout.exchange.envelope import decode, decode_payload
     from lookout.messages import encode_msgpack
@@ -150,11 +150,11 @@ def replay_state(audit_path: str | Path) -> WebState:
     first_key: dict[bytes, tuple[int, int]] = {}
     for recipient, items in delivered.items():
         for subject, data in items:
-            if not subject.endswith((".system_track", ".system_track_batch")):
+            if subject.rsplit(".", 1)[-1] not in TRACK_KINDS:
                 continue
-            seq = decode(data).seq
-            for i, st in enumerate(system_tracks_of([(subject, data)])):
-                key = first_key.setdefault(encode_msgpack(st), (seq, i))
+            env = decode(data)
+            for i, st in enumerate(envelope_tracks(env)):
+                key = first_key.setdefault(encode_msgpack(st), (env.seq, i))
                 by_seq.setdefault(key, (st, []))[1].append(recipient)
     for seq in sorted(by_seq):
         st, recipients = by_seq[seq]

@@ -139,7 +139,8 @@ def replay(
     port: int = typer.Option(0, help="With --web: port of the page (0: a free one)."),
 ) -> None:
     """Rebuild every partner's picture from an audit log alone, summarise it and score it."""
-    from lookout.app.demo import replay_picture, replay_scores, system_tracks_of
+    from lookout.app.demo import TRACK_KINDS, envelope_tracks, replay_picture, replay_scores
+    from lookout.exchange.envelope import decode
     from lookout.scenario import ScenarioError
 
     if not log.is_file():
@@ -173,8 +174,8 @@ def replay(
         for subject, data in items:
             kind = subject.rsplit(".", 1)[-1]
             kinds[kind] = kinds.get(kind, 0) + 1
-            if kind in ("system_track", "system_track_batch"):
-                for st in system_tracks_of([(subject, data)]):
+            if kind in TRACK_KINDS:
+                for st in envelope_tracks(decode(data)):
                     last[st.system_track_id] = st
         summary[recipient] = {"delivered": kinds, "system_tracks": sorted(last)}
         if recipient in warnings:
